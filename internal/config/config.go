@@ -1,0 +1,213 @@
+// Package config parses Stratum's environment variables once, at start-up,
+// into a typed Config. Every variable has a development default so that
+// `make run` works with nothing configured; in production (STRATUM_ENV=production)
+// Validate refuses to start while any secret still has its development default.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Development defaults for secrets. They are public (they are in this file), so
+// Validate rejects them in production.
+const (
+	DevJWTSecret        = "dev-only-jwt-secret-change-me-0123456789abcdef"
+	DevOperatorPassword = "dev-operator"
+	DevAppDBPassword    = "stratum_app_dev"
+	DevEncryptionKey    = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
+)
+
+// Config is the whole runtime configuration. Field comments name the
+// environment variable and its default; README.md has the same table.
+type Config struct {
+	// Env is "development" (default), "test" or "production" (STRATUM_ENV).
+	Env string
+	// HTTPAddr is the listen address (STRATUM_HTTP_ADDR, default ":8080").
+	HTTPAddr string
+	// PublicURL is how users reach the server, used in printed links (STRATUM_PUBLIC_URL, default http://localhost:8080).
+	PublicURL string
+	// DatabaseURL connects as the schema owner; migrations run with it (DATABASE_URL).
+	// Empty means "find or start a local PostgreSQL" (make run does that).
+	DatabaseURL string
+	// AppDatabaseURL connects as the application role that owns no table and
+	// has neither SUPERUSER nor BYPASSRLS (STRATUM_APP_DATABASE_URL). Default:
+	// DatabaseURL with user stratum_app and password AppDBPassword.
+	AppDatabaseURL string
+	// AppDBPassword is the stratum_app role's password set by migrations (STRATUM_APP_DB_PASSWORD).
+	AppDBPassword string
+	// DBMaxConns caps the shared pgx pool (STRATUM_DB_MAX_CONNS, default 20).
+	DBMaxConns int32
+	// AutoMigrate runs migrations when serve starts (STRATUM_AUTO_MIGRATE, default true outside production).
+	AutoMigrate bool
+	// JWTSecret signs access tokens (STRATUM_JWT_SECRET).
+	JWTSecret string
+	// EncryptionKey is a base64 32-byte AES-GCM key for secrets at rest (STRATUM_ENCRYPTION_KEY).
+	EncryptionKey string
+	// OperatorPassword guards /admin/jobs (user "operator") until platform operators exist (STRATUM_OPERATOR_PASSWORD).
+	OperatorPassword string
+	// Introspection enables GraphQL introspection (STRATUM_GRAPHQL_INTROSPECTION, default true).
+	Introspection bool
+	// MaxComplexity limits an operation's complexity (STRATUM_GRAPHQL_MAX_COMPLEXITY, default 1000).
+	MaxComplexity int
+	// MaxDepth limits selection depth (STRATUM_GRAPHQL_MAX_DEPTH, default 15).
+	MaxDepth int
+	// MaxTokens limits the parser's token count (STRATUM_GRAPHQL_MAX_TOKENS, default 15000).
+	MaxTokens int
+	// MaxBodyBytes limits request bodies (STRATUM_MAX_BODY_BYTES, default 1 MiB).
+	MaxBodyBytes int64
+	// WSInitTimeout is how long a websocket may wait before connection_init (STRATUM_WS_INIT_TIMEOUT, default 10s).
+	WSInitTimeout time.Duration
+	// WSKeepAlive is the ping interval for both websocket protocols (STRATUM_WS_KEEPALIVE, default 15s).
+	WSKeepAlive time.Duration
+	// CORSOrigins lists allowed cross-origin origins, comma separated (STRATUM_CORS_ORIGINS, default none).
+	CORSOrigins []string
+	// ShutdownTimeout bounds graceful shutdown (STRATUM_SHUTDOWN_TIMEOUT, default 25s).
+	ShutdownTimeout time.Duration
+	// LogLevel is debug|info|warn|error (STRATUM_LOG_LEVEL, default info).
+	LogLevel string
+	// WorkerConcurrency is River's max workers for the default queue (STRATUM_WORKER_CONCURRENCY, default 10).
+	WorkerConcurrency int
+}
+
+// Production reports whether the server runs in production mode.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// SecureCookies reports whether cookies get the Secure attribute (outside development and test).
+func (c Config) SecureCookies() bool { return c.Env != "development" && c.Env != "test" }
+
+// Load reads the environment. It returns an error for malformed values.
+func Load() (Config, error) { return load(os.LookupEnv) }
+
+func load(lookup func(string) (string, bool)) (Config, error) {
+	p := parser{lookup: lookup}
+	c := Config{
+		Env:               p.str("STRATUM_ENV", "development"),
+		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ":8080"),
+		PublicURL:         p.str("STRATUM_PUBLIC_URL", "http://localhost:8080"),
+		DatabaseURL:       p.str("DATABASE_URL", ""),
+		AppDatabaseURL:    p.str("STRATUM_APP_DATABASE_URL", ""),
+		AppDBPassword:     p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
+		DBMaxConns:        int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
+		JWTSecret:         p.str("STRATUM_JWT_SECRET", DevJWTSecret),
+		EncryptionKey:     p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
+		OperatorPassword:  p.str("STRATUM_OPERATOR_PASSWORD", DevOperatorPassword),
+		Introspection:     p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
+		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
+		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
+		MaxTokens:         p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
+		MaxBodyBytes:      int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
+		WSInitTimeout:     p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
+		WSKeepAlive:       p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
+		CORSOrigins:       p.list("STRATUM_CORS_ORIGINS"),
+		ShutdownTimeout:   p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
+		LogLevel:          p.str("STRATUM_LOG_LEVEL", "info"),
+		WorkerConcurrency: p.int("STRATUM_WORKER_CONCURRENCY", 10),
+	}
+	c.AutoMigrate = p.bool("STRATUM_AUTO_MIGRATE", !c.Production())
+	if len(p.errs) > 0 {
+		return c, errors.Join(p.errs...)
+	}
+	return c, c.Validate()
+}
+
+// Validate checks values that parse but make no sense, and in production
+// refuses development secrets.
+func (c Config) Validate() error {
+	var errs []error
+	switch c.Env {
+	case "development", "test", "production":
+	default:
+		errs = append(errs, fmt.Errorf("STRATUM_ENV: %q is not one of development, test, production", c.Env))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("STRATUM_MAX_BODY_BYTES: must be at least 1024"))
+	}
+	if c.MaxComplexity < 200 {
+		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection query needs ~180)"))
+	}
+	if len(c.JWTSecret) < 32 {
+		errs = append(errs, fmt.Errorf("STRATUM_JWT_SECRET: must be at least 32 characters"))
+	}
+	if c.Production() {
+		for name, isDev := range map[string]bool{
+			"STRATUM_JWT_SECRET":        c.JWTSecret == DevJWTSecret,
+			"STRATUM_ENCRYPTION_KEY":    c.EncryptionKey == DevEncryptionKey,
+			"STRATUM_OPERATOR_PASSWORD": c.OperatorPassword == DevOperatorPassword,
+			"STRATUM_APP_DB_PASSWORD":   c.AppDBPassword == DevAppDBPassword && c.AppDatabaseURL == "",
+		} {
+			if isDev {
+				errs = append(errs, fmt.Errorf("%s: still has its development default; set a secret value in production", name))
+			}
+		}
+		if c.DatabaseURL == "" {
+			errs = append(errs, fmt.Errorf("DATABASE_URL: required in production"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type parser struct {
+	lookup func(string) (string, bool)
+	errs   []error
+}
+
+func (p *parser) str(key, def string) string {
+	if v, ok := p.lookup(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) int(key string, def int) int {
+	v := p.str(key, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not an integer", key, v))
+		return def
+	}
+	return n
+}
+
+func (p *parser) bool(key string, def bool) bool {
+	v := p.str(key, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a boolean", key, v))
+		return def
+	}
+	return b
+}
+
+func (p *parser) dur(key string, def time.Duration) time.Duration {
+	v := p.str(key, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a duration (e.g. 10s)", key, v))
+		return def
+	}
+	return d
+}
+
+func (p *parser) list(key string) []string {
+	var out []string
+	for _, s := range strings.Split(p.str(key, ""), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+// Package db owns Stratum's connection to PostgreSQL: one pgx pool, shared by
+// bun (through database/sql) and River, connected as the application role
+// that row-level security applies to. Tenant data is only touched inside
+// InTenant, which sets app.tenant_id for the transaction.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// DB bundles the shared pool and the views of it the rest of the code uses.
+type DB struct {
+	// Pool is the pgx pool (River's LISTEN connection and pgx-native code use it).
+	Pool *pgxpool.Pool
+	// SQL is database/sql over Pool (River's riverdatabasesql driver uses it).
+	SQL *sql.DB
+	// Bun is the query builder over SQL.
+	Bun *bun.DB
+}
+
+// Open connects to url (the application role) with at most maxConns connections.
+func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	// bun interpolates arguments into the SQL text, so pgx's default statement
+	// cache would prepare almost every query separately. Exec mode sends one
+	// unnamed extended-protocol statement per query (see docs/benchmarks.md).
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	cfg.ConnConfig.RuntimeParams["application_name"] = "stratum"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("ping database: %w", err)
+	}
+	sqldb := stdlib.OpenDBFromPool(pool)
+	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
+}
+
+// Close releases every connection.
+func (d *DB) Close() {
+	d.Bun.Close()
+	d.Pool.Close()
+}
+
+type txKey struct{}
+
+// TxFromContext returns the transaction InTenant or InGlobal stored in ctx, if any.
+func TxFromContext(ctx context.Context) (bun.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(bun.Tx)
+	return tx, ok
+}
+
+// ErrNoTenant is returned by InTenant for the zero tenant id.
+var ErrNoTenant = errors.New("db: no tenant")
+
+// InTenant runs fn in a transaction in which app.tenant_id is tenantID, so
+// row-level security limits every statement to that tenant's rows. The
+// transaction commits when fn returns nil and rolls back otherwise; River jobs
+// inserted with InsertTx(ctx, tx.Tx, …) and realtime events published on tx
+// share its fate.
+func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if tenantID == uuid.Nil {
+		return ErrNoTenant
+	}
+	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
+			return fmt.Errorf("set tenant: %w", err)
+		}
+		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	})
+}
+
+// InGlobal runs fn in a transaction with no tenant set: tenant tables show no
+// rows in it. It is for global tables (users, sessions, feature flags).
+func (d *DB) InGlobal(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	})
+}

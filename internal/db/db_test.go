@@ -1,0 +1,114 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+func insertTenant(t *testing.T, tdb *testdb.DB, name string) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	err := tdb.InTenant(context.Background(), id, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, ?, ?)", id, name, "t-"+id.String()[:8]); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO notes (tenant_id, id, body) VALUES (?, ?, ?)", id, uuid.New(), "note of "+name)
+		return err
+	})
+	require.NoError(t, err)
+	return id
+}
+
+func TestRowLevelSecurity(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	ctx := context.Background()
+	a := insertTenant(t, tdb, "A")
+	b := insertTenant(t, tdb, "B")
+
+	t.Run("a tenant transaction sees only its rows without WHERE tenant_id", func(t *testing.T) {
+		var bodies []string
+		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewSelect().Table("notes").Column("body").Scan(ctx, &bodies)
+		}))
+		require.Equal(t, []string{"note of A"}, bodies)
+		var tenants []string
+		require.NoError(t, tdb.InTenant(ctx, b, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewSelect().Table("tenants").Column("name").Scan(ctx, &tenants)
+		}))
+		require.Equal(t, []string{"B"}, tenants)
+	})
+
+	t.Run("no tenant set sees nothing", func(t *testing.T) {
+		var n int
+		require.NoError(t, tdb.Bun.NewSelect().Table("notes").ColumnExpr("count(*)").Scan(ctx, &n))
+		require.Zero(t, n)
+		require.NoError(t, tdb.Bun.NewSelect().Table("tenants").ColumnExpr("count(*)").Scan(ctx, &n))
+		require.Zero(t, n)
+	})
+
+	t.Run("writing another tenant's row is refused", func(t *testing.T) {
+		err := tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO notes (tenant_id, id, body) VALUES (?, ?, 'x')", b, uuid.New())
+			return err
+		})
+		require.ErrorContains(t, err, "row-level security")
+		var res int64
+		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			r, err := tx.ExecContext(ctx, "UPDATE notes SET body = 'hacked' WHERE tenant_id = ?", b)
+			if err == nil {
+				res, _ = r.RowsAffected()
+			}
+			return err
+		}))
+		require.Zero(t, res)
+	})
+
+	t.Run("the app role cannot bypass RLS or own tables", func(t *testing.T) {
+		var super, bypass bool
+		require.NoError(t, tdb.Pool.QueryRow(ctx, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&super, &bypass))
+		require.False(t, super)
+		require.False(t, bypass)
+		var owned int
+		require.NoError(t, tdb.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+			WHERE pg_has_role(current_user, r.oid, 'MEMBER') AND c.relkind IN ('r','p')`).Scan(&owned))
+		require.Zero(t, owned)
+		_, err := tdb.Pool.Exec(ctx, "ALTER TABLE notes DISABLE ROW LEVEL SECURITY")
+		require.Error(t, err)
+	})
+}
+
+// TestEveryTenantTableIsGuarded fails when a migration adds a table with a
+// tenant_id column that lacks forced RLS, a policy, or a primary key starting
+// with tenant_id.
+func TestEveryTenantTableIsGuarded(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	rows, err := tdb.Pool.Query(context.Background(), `
+		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+		       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid),
+		       COALESCE((SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		                 WHERE i.indrelid = c.oid AND i.indisprimary), '')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind IN ('r','p') AND NOT c.relispartition
+		  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)`)
+	require.NoError(t, err)
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name, pk string
+		var rls, force, policy bool
+		require.NoError(t, rows.Scan(&name, &rls, &force, &policy, &pk))
+		n++
+		require.True(t, rls && force && policy, "table %s: RLS enabled=%v forced=%v policy=%v", name, rls, force, policy)
+		require.Equal(t, "tenant_id", pk, "table %s: primary key must start with tenant_id", name)
+	}
+	require.NoError(t, rows.Err())
+	require.NotZero(t, n)
+}
