@@ -63,3 +63,13 @@ CREATE TABLE notes (
   PRIMARY KEY (tenant_id, id)
 );
 SELECT stratum_tenant_table('notes');
+
+-- The ids of all tenants, for periodic jobs that fan out one job per tenant.
+-- SECURITY DEFINER (owned by the schema owner) so it sees past RLS; it
+-- returns ids only, never tenant data.
+CREATE FUNCTION stratum_tenant_ids() RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT id FROM tenants ORDER BY id
+$$;
+REVOKE ALL ON FUNCTION stratum_tenant_ids() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stratum_tenant_ids() TO stratum_rw;

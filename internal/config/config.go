@@ -70,6 +70,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is debug|info|warn|error (STRATUM_LOG_LEVEL, default info).
 	LogLevel string
+	// SeedDemo seeds the demo tenant when serve starts (STRATUM_SEED_DEMO, default true outside production).
+	SeedDemo bool
 	// WorkerConcurrency is River's max workers for the default queue (STRATUM_WORKER_CONCURRENCY, default 10).
 	WorkerConcurrency int
 }
@@ -109,6 +111,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		WorkerConcurrency: p.int("STRATUM_WORKER_CONCURRENCY", 10),
 	}
 	c.AutoMigrate = p.bool("STRATUM_AUTO_MIGRATE", !c.Production())
+	c.SeedDemo = p.bool("STRATUM_SEED_DEMO", !c.Production())
 	if len(p.errs) > 0 {
 		return c, errors.Join(p.errs...)
 	}

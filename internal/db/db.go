@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/stratumhq/stratum/internal/apperr"
 )
 
 // DB bundles the shared pool and the views of it the rest of the code uses.
@@ -94,4 +96,13 @@ func (d *DB) InGlobal(ctx context.Context, fn func(ctx context.Context, tx bun.T
 	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(context.WithValue(ctx, txKey{}, tx), tx)
 	})
+}
+
+// NotFound turns sql.ErrNoRows into a NOT_FOUND apperr with msg and passes
+// other errors through.
+func NotFound(err error, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFoundf("%s", msg)
+	}
+	return err
 }

@@ -1,0 +1,72 @@
+# Stratum — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/stratum
+NPM   ?= npm
+FRONTEND_STAMP := frontend/dist/index.html
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/graphiql.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
+
+.PHONY: run build test test-go test-frontend generate check-generated bench lint frontend devdb-up devdb-down clean
+
+## run: build everything and start Stratum on :8080 (finds or starts PostgreSQL)
+run: build
+	$(BIN) serve
+
+## build: the frontend assets (when missing or stale) and the Go binary
+build: frontend
+	$(GO) build -trimpath -o $(BIN) ./cmd/stratum
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	@if [ -f frontend/package.json ]; then cd frontend && $(NPM) ci --no-audit --no-fund; fi
+	@touch $@
+
+$(FRONTEND_STAMP): frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && $(NPM) run build
+
+## frontend: build frontend/dist (embedded into the binary)
+frontend: $(FRONTEND_STAMP)
+
+## test: vet, every Go test with -race against real PostgreSQL, frontend checks
+test: frontend
+	@set -euo pipefail; \
+	url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum devdb up); fi; \
+	export DATABASE_URL="$$url"; \
+	echo "== go vet"; $(GO) vet ./...; \
+	echo "== go test (race) against $$DATABASE_URL"; \
+	$(GO) test -race -count=1 -timeout 10m ./...; \
+	$(MAKE) --no-print-directory test-frontend
+
+## test-frontend: type checks, unit tests and end-to-end tests of the frontend
+test-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && $(NPM) test; fi
+
+## generate: regenerate gqlgen code (and the frontend's typed operations)
+generate:
+	$(GO) tool gqlgen generate
+	@if [ -f frontend/codegen.ts ]; then cd frontend && $(NPM) run codegen; fi
+
+## check-generated: fail when generated code is not current
+check-generated: generate
+	@git diff --exit-code -- graph resolvers frontend/src/gql || (echo "generated code is stale: run 'make generate' and commit" && exit 1)
+
+## bench: benchmarks (results go in docs/benchmarks.md)
+bench:
+	@set -euo pipefail; \
+	url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum devdb up); fi; \
+	export DATABASE_URL="$$url"; \
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+## lint: gofmt and go vet
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go') && exit 1)
+	$(GO) vet ./...
+
+devdb-up:
+	@$(GO) run ./cmd/stratum devdb up
+devdb-down:
+	@$(GO) run ./cmd/stratum devdb down
+
+clean:
+	rm -rf bin frontend/dist/assets frontend/dist/*.html

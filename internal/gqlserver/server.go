@@ -1,0 +1,182 @@
+// Package gqlserver builds Stratum's gqlgen handler: every transport real
+// clients use (GraphQL-over-HTTP GET and POST, graphql-transport-ws and the
+// legacy graphql-ws on one websocket path, Server-Sent Events), complexity,
+// depth and token limits, automatic persisted queries, introspection, the
+// error presenter and the recover func.
+package gqlserver
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/stratumhq/stratum/internal/observability"
+)
+
+// Options configure the handler.
+type Options struct {
+	Log     *slog.Logger
+	Metrics *observability.Metrics
+	// Introspection allows __schema and __type queries.
+	Introspection bool
+	// MaxComplexity, MaxDepth and MaxTokens bound each operation.
+	MaxComplexity, MaxDepth, MaxTokens int
+	// InitTimeout closes websockets that send no connection_init in time.
+	InitTimeout time.Duration
+	// KeepAlive is the ping interval of both websocket protocols.
+	KeepAlive time.Duration
+	// OriginPatterns are the cross-origin hosts allowed to open websockets
+	// (same-origin is always allowed).
+	OriginPatterns []string
+	// InitFunc authenticates a websocket's connection_init payload. It
+	// returns the context the connection's operations run in. Nil accepts
+	// every connection as anonymous.
+	InitFunc transport.WebsocketInitFunc
+	// Sockets tracks open websockets so shutdown can close them with 1001.
+	Sockets *Sockets
+	// ComplexityHook, if set, sees each operation's computed complexity
+	// (the identity issue's cost-based rate limits use it).
+	ComplexityHook func(ctx context.Context, complexity int) error
+}
+
+// New returns the GraphQL handler for es.
+func New(es graphql.ExecutableSchema, o Options) *handler.Server {
+	srv := handler.New(es)
+	if o.Sockets == nil {
+		o.Sockets = NewSockets()
+	}
+	// The websocket transport goes first: it only takes upgrade requests.
+	srv.AddTransport(transport.Websocket{
+		Implementation: o.Sockets.implementation(o.OriginPatterns),
+		InitFunc:       o.InitFunc,
+		InitTimeout:    o.InitTimeout,
+		// KeepAlivePingInterval pings legacy graphql-ws clients only;
+		// PingPongInterval is graphql-transport-ws's ping/pong.
+		KeepAlivePingInterval: o.KeepAlive,
+		PingPongInterval:      o.KeepAlive,
+		ErrorFunc: func(ctx context.Context, err error) {
+			o.Log.DebugContext(ctx, "websocket error", "err", err)
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	// SSE before POST: it takes POSTs that accept text/event-stream.
+	srv.AddTransport(transport.SSE{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(o.MaxTokens)
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(&extension.ComplexityLimit{Func: func(ctx context.Context, rc *graphql.OperationContext) int {
+		return o.MaxComplexity
+	}})
+	srv.Use(DepthLimit{Max: o.MaxDepth})
+	if o.ComplexityHook != nil {
+		srv.Use(complexityHook{hook: o.ComplexityHook})
+	}
+	srv.Use(metricsExtension{m: o.Metrics})
+	srv.SetErrorPresenter(ErrorPresenter(o.Log, o.Metrics))
+	srv.SetRecoverFunc(RecoverFunc(o.Log))
+	return srv
+}
+
+// Sockets tracks open websockets.
+type Sockets struct {
+	conns chan map[transport.WebsocketConn]struct{}
+}
+
+// NewSockets returns an empty tracker.
+func NewSockets() *Sockets {
+	s := &Sockets{conns: make(chan map[transport.WebsocketConn]struct{}, 1)}
+	s.conns <- map[transport.WebsocketConn]struct{}{}
+	return s
+}
+
+// Count is the number of open websockets.
+func (s *Sockets) Count() int {
+	m := <-s.conns
+	defer func() { s.conns <- m }()
+	return len(m)
+}
+
+// CloseAll sends every open websocket a close frame with code and reason
+// (1001 "going away" at shutdown).
+func (s *Sockets) CloseAll(code int, reason string) {
+	m := <-s.conns
+	defer func() { s.conns <- m }()
+	for c := range m {
+		c.WriteClose(code, reason)
+	}
+}
+
+func (s *Sockets) implementation(origins []string) transport.WebsocketImplementation {
+	return trackingImpl{
+		inner:   transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
+		sockets: s,
+	}
+}
+
+type trackingImpl struct {
+	inner   transport.WebsocketImplementation
+	sockets *Sockets
+}
+
+func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := t.inner.Accept(w, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{WebsocketConn: c, sockets: t.sockets}
+	m := <-t.sockets.conns
+	m[tc] = struct{}{}
+	t.sockets.conns <- m
+	return tc, nil
+}
+
+type trackedConn struct {
+	transport.WebsocketConn
+	sockets *Sockets
+}
+
+func (c *trackedConn) forget() {
+	m := <-c.sockets.conns
+	delete(m, c)
+	c.sockets.conns <- m
+}
+
+func (c *trackedConn) Close() error {
+	c.forget()
+	return c.WebsocketConn.Close()
+}
+
+func (c *trackedConn) WriteClose(code int, msg string) error {
+	c.forget()
+	return c.WebsocketConn.WriteClose(code, msg)
+}
+
+// SetReadLimit and SetReadDeadline pass through so gqlgen keeps enforcing
+// the 1 MB message cap and pong deadlines.
+func (c *trackedConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}

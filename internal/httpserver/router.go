@@ -1,0 +1,193 @@
+// Package httpserver is Stratum's HTTP surface on the stdlib ServeMux:
+// /graphql (every GraphQL transport), /healthz, /readyz, /metrics, River UI
+// at /admin/jobs, and the embedded dashboard and GraphiQL at /.
+package httpserver
+
+import (
+	"context"
+	"crypto/subtle"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stratumhq/stratum/internal/observability"
+)
+
+// Authenticator resolves the caller of a request. It returns the request's
+// context carrying the principal, the unchanged context for anonymous
+// requests, or an error (answered 401) for a credential that is present but
+// invalid.
+type Authenticator interface {
+	Authenticate(r *http.Request) (context.Context, error)
+}
+
+// OperatorCheck reports whether r comes from a platform operator (for /admin/jobs).
+type OperatorCheck func(r *http.Request) bool
+
+// Deps are what the router serves.
+type Deps struct {
+	Log     *slog.Logger
+	Metrics *observability.Metrics
+	// GraphQL is the gqlgen handler.
+	GraphQL http.Handler
+	// Auth authenticates /graphql requests; nil leaves every request anonymous.
+	Auth Authenticator
+	// Streams is cancelled at shutdown to end SSE streams and websockets
+	// (which http.Server.Shutdown would otherwise wait for).
+	Streams context.Context
+	// Ready reports whether the database answers and migrations are current.
+	Ready func(ctx context.Context) error
+	// Jobs is River UI, mounted at /admin/jobs/ behind Operator.
+	Jobs     http.Handler
+	Operator OperatorCheck
+	// Frontend holds the built dashboard (index.html, graphiql.html, assets/).
+	Frontend fs.FS
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int64
+	// CORSOrigins are allowed cross-origin callers.
+	CORSOrigins []string
+}
+
+// New returns the root handler.
+func New(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := d.Ready(r.Context()); err != nil {
+			d.Log.WarnContext(r.Context(), "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"status":"unavailable","reason":` + quote(err.Error()) + `}`))
+			return
+		}
+		w.Write([]byte(`{"status":"ready"}`))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
+
+	gql := limitBody(d.MaxBodyBytes, authenticate(d.Auth, streams(d.Streams, d.GraphQL)))
+	mux.Handle("/graphql", gql)
+
+	if d.Jobs != nil {
+		mux.Handle("/admin/jobs/", operatorOnly(d.Operator, d.Jobs))
+		mux.Handle("GET /admin/jobs", http.RedirectHandler("/admin/jobs/", http.StatusMovedPermanently))
+	}
+	mux.Handle("/", spa(d.Frontend))
+	return observe(d.Log, d.Metrics, cors(d.CORSOrigins, mux))
+}
+
+func quote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", " ")
+	return `"` + r.Replace(s) + `"`
+}
+
+// authenticate attaches the principal or answers 401.
+func authenticate(a Authenticator, next http.Handler) http.Handler {
+	if a == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, err := a.Authenticate(r)
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// streams ties long-lived requests (websocket upgrades and SSE) to the
+// Streams context so shutdown can end them.
+func streams(s context.Context, next http.Handler) http.Handler {
+	if s == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		long := r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+		if !long {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(s, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func operatorOnly(check OperatorCheck, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if check == nil || !check(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Stratum operators", charset="UTF-8"`)
+			http.Error(w, "operator credentials required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// BasicOperator accepts HTTP basic auth user "operator" with password (the
+// interim credential until platform operators exist).
+func BasicOperator(password string) OperatorCheck {
+	return func(r *http.Request) bool {
+		u, p, ok := r.BasicAuth()
+		return ok && subtle.ConstantTimeCompare([]byte(u), []byte("operator")) == 1 &&
+			subtle.ConstantTimeCompare([]byte(p), []byte(password)) == 1
+	}
+}
+
+// spa serves built assets: hashed files under assets/ with a year-long
+// immutable cache, /graphiql from graphiql.html, and index.html for every
+// other path (client-side routing).
+func spa(dist fs.FS) http.Handler {
+	files := http.FileServerFS(dist)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if p == "graphiql" || strings.HasPrefix(p, "graphiql/") {
+			serveHTML(w, r, dist, "graphiql.html")
+			return
+		}
+		if p != "" && p != "index.html" {
+			if st, err := fs.Stat(dist, p); err == nil && !st.IsDir() {
+				if strings.HasPrefix(p, "assets/") {
+					w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+				} else {
+					w.Header().Set("Cache-Control", "public, max-age=300")
+				}
+				files.ServeHTTP(w, r)
+				return
+			}
+			if strings.HasPrefix(p, "assets/") || path.Ext(p) != "" {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		serveHTML(w, r, dist, "index.html")
+	})
+}
+
+func serveHTML(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) {
+	b, err := fs.ReadFile(dist, name)
+	if err != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("The dashboard has not been built. Run `make run` (it builds frontend/ with npm) or `make frontend`.\nThe API is at /graphql.\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(b)
+}

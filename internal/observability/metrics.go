@@ -1,0 +1,118 @@
+package observability
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the collectors Stratum reports. Each server process (and each
+// in-process test server) has its own registry.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	HTTPDuration      *prometheus.HistogramVec
+	GraphQLDuration   *prometheus.HistogramVec
+	GraphQLErrors     *prometheus.CounterVec
+	JobOutcomes       *prometheus.CounterVec
+	RealtimeSubs      prometheus.Gauge
+	RealtimeDelivered prometheus.Counter
+}
+
+// NewMetrics registers the collectors on a new registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "stratum_http_request_duration_seconds",
+			Help:    "HTTP request duration by route pattern, method and status code.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method", "status"}),
+		GraphQLDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "stratum_graphql_operation_duration_seconds",
+			Help:    "GraphQL operation duration by operation name and type (query, mutation, subscription). Subscriptions are timed to their first response.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"operation", "type"}),
+		GraphQLErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stratum_graphql_errors_total",
+			Help: "GraphQL errors returned to clients by extensions.code.",
+		}, []string{"code"}),
+		JobOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stratum_river_jobs_total",
+			Help: "River jobs finished by this process, by kind and outcome (completed, failed, cancelled, snoozed).",
+		}, []string{"kind", "outcome"}),
+		RealtimeSubs: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stratum_realtime_subscribers",
+			Help: "Realtime subscribers (GraphQL subscriptions) held by this process.",
+		}),
+		RealtimeDelivered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "stratum_realtime_events_total",
+			Help: "Realtime notifications received by this process.",
+		}),
+	}
+	m.Registry.MustRegister(m.HTTPDuration, m.GraphQLDuration, m.GraphQLErrors, m.JobOutcomes, m.RealtimeSubs, m.RealtimeDelivered,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// RegisterPool exports pgxpool statistics.
+func (m *Metrics) RegisterPool(pool *pgxpool.Pool) {
+	m.Registry.MustRegister(&poolCollector{pool: pool})
+}
+
+// RegisterQueueDepth exports River's queue depth, read by query at scrape time.
+func (m *Metrics) RegisterQueueDepth(query func(ctx context.Context) (map[[2]string]float64, error)) {
+	m.Registry.MustRegister(&queueCollector{query: query})
+}
+
+var (
+	poolDescs = map[string]*prometheus.Desc{
+		"total":    prometheus.NewDesc("stratum_db_pool_connections", "Connections in the pgx pool by state.", []string{"state"}, nil),
+		"max":      prometheus.NewDesc("stratum_db_pool_max_connections", "Maximum size of the pgx pool.", nil, nil),
+		"acquires": prometheus.NewDesc("stratum_db_pool_acquires_total", "Connections acquired from the pool.", nil, nil),
+		"empty":    prometheus.NewDesc("stratum_db_pool_empty_acquires_total", "Acquires that had to wait for a connection.", nil, nil),
+		"wait":     prometheus.NewDesc("stratum_db_pool_acquire_wait_seconds_total", "Time spent waiting for connections.", nil, nil),
+	}
+	queueDesc = prometheus.NewDesc("stratum_river_queue_depth", "River jobs waiting or running, by queue and state.", []string{"queue", "state"}, nil)
+)
+
+type poolCollector struct{ pool *pgxpool.Pool }
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range poolDescs {
+		ch <- d
+	}
+}
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.pool.Stat()
+	ch <- prometheus.MustNewConstMetric(poolDescs["total"], prometheus.GaugeValue, float64(s.AcquiredConns()), "acquired")
+	ch <- prometheus.MustNewConstMetric(poolDescs["total"], prometheus.GaugeValue, float64(s.IdleConns()), "idle")
+	ch <- prometheus.MustNewConstMetric(poolDescs["total"], prometheus.GaugeValue, float64(s.ConstructingConns()), "constructing")
+	ch <- prometheus.MustNewConstMetric(poolDescs["max"], prometheus.GaugeValue, float64(s.MaxConns()))
+	ch <- prometheus.MustNewConstMetric(poolDescs["acquires"], prometheus.CounterValue, float64(s.AcquireCount()))
+	ch <- prometheus.MustNewConstMetric(poolDescs["empty"], prometheus.CounterValue, float64(s.EmptyAcquireCount()))
+	ch <- prometheus.MustNewConstMetric(poolDescs["wait"], prometheus.CounterValue, s.AcquireDuration().Seconds())
+}
+
+type queueCollector struct {
+	query func(ctx context.Context) (map[[2]string]float64, error)
+}
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueDesc }
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	depth, err := c.query(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(queueDesc, err)
+		return
+	}
+	for k, v := range depth {
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, v, k[0], k[1])
+	}
+}

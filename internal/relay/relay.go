@@ -1,0 +1,201 @@
+// Package relay implements the Relay conventions every Stratum list follows:
+// opaque global IDs ("Type:uuid", base64url) and cursor connections with
+// first/after/last/before, pageInfo and totalCount, paged by keyset on
+// (sort column, id) so pages stay stable while rows are added.
+package relay
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
+)
+
+// MaxPageSize caps first and last.
+const MaxPageSize = 100
+
+// DefaultPageSize applies when neither first nor last is given.
+const DefaultPageSize = 20
+
+// GlobalID encodes typ and id as an opaque global ID.
+func GlobalID(typ string, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id.String()))
+}
+
+// ParseGlobalID decodes a global ID into its type name and uuid.
+func ParseGlobalID(gid string) (string, uuid.UUID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(gid)
+	if err != nil {
+		return "", uuid.Nil, apperr.Invalid([]string{"id"}, "%q is not a valid id", gid)
+	}
+	typ, raw, ok := strings.Cut(string(b), ":")
+	id, err := uuid.Parse(raw)
+	if !ok || err != nil || typ == "" {
+		return "", uuid.Nil, apperr.Invalid([]string{"id"}, "%q is not a valid id", gid)
+	}
+	return typ, id, nil
+}
+
+// ParseTypedID decodes gid and checks it names an object of type typ.
+func ParseTypedID(gid, typ string, field ...string) (uuid.UUID, error) {
+	t, id, err := ParseGlobalID(gid)
+	if err != nil || t != typ {
+		if len(field) == 0 {
+			field = []string{"id"}
+		}
+		return uuid.Nil, apperr.Invalid(field, "%q is not a %s id", gid, typ)
+	}
+	return id, nil
+}
+
+// PageInfo is Relay's page information.
+type PageInfo struct {
+	HasNextPage     bool    `json:"hasNextPage"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor"`
+	EndCursor       *string `json:"endCursor"`
+}
+
+// Args are a connection field's paging arguments.
+type Args struct {
+	First  *int
+	After  *string
+	Last   *int
+	Before *string
+}
+
+// Cursor is a row's position: its sort value and id.
+type Cursor struct {
+	At time.Time
+	ID uuid.UUID
+}
+
+func (c Cursor) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%s", c.At.UnixMicro(), c.ID)))
+}
+
+func parseCursor(field, s string) (Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		at, id, ok := strings.Cut(string(b), ":")
+		var micros int64
+		if _, err2 := fmt.Sscanf(at, "%d", &micros); ok && err2 == nil {
+			if u, err3 := uuid.Parse(id); err3 == nil {
+				return Cursor{At: time.UnixMicro(micros).UTC(), ID: u}, nil
+			}
+		}
+	}
+	return Cursor{}, apperr.Invalid([]string{field}, "%q is not a valid cursor", s)
+}
+
+// Page is one page of items with their cursors.
+type Page[T any] struct {
+	Items      []T
+	Cursors    []string
+	Info       PageInfo
+	TotalCount int
+}
+
+// Paginate runs q (a select of T, newest first by sortCol then id) for the
+// page args ask for. sortCol and idCol are column expressions such as
+// "created_at" and "id"; key gives an item's cursor.
+func Paginate[T any](ctx context.Context, q *bun.SelectQuery, args Args, sortCol, idCol string, key func(*T) Cursor) (*Page[T], error) {
+	if args.First != nil && args.Last != nil {
+		return nil, apperr.Invalid([]string{"first"}, "give first or last, not both")
+	}
+	limit, backward := DefaultPageSize, false
+	switch {
+	case args.First != nil:
+		limit = *args.First
+	case args.Last != nil:
+		limit, backward = *args.Last, true
+	}
+	if limit < 0 || limit > MaxPageSize {
+		f := "first"
+		if backward {
+			f = "last"
+		}
+		return nil, apperr.Invalid([]string{f}, "%s must be between 0 and %d", f, MaxPageSize)
+	}
+	total, err := q.Clone().Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if args.After != nil {
+		c, err := parseCursor("after", *args.After)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where(fmt.Sprintf("(%s, %s) < (?, ?)", sortCol, idCol), c.At, c.ID)
+	}
+	if args.Before != nil {
+		c, err := parseCursor("before", *args.Before)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where(fmt.Sprintf("(%s, %s) > (?, ?)", sortCol, idCol), c.At, c.ID)
+	}
+	dir := "DESC"
+	if backward {
+		dir = "ASC"
+	}
+	var items []T
+	if err := q.OrderExpr(fmt.Sprintf("%s %s, %s %s", sortCol, dir, idCol, dir)).Limit(int64(limit+1)).Scan(ctx, &items); err != nil {
+		return nil, err
+	}
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	if backward {
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+	}
+	p := &Page[T]{Items: items, TotalCount: int(total)}
+	for i := range items {
+		p.Cursors = append(p.Cursors, key(&items[i]).String())
+	}
+	if n := len(p.Cursors); n > 0 {
+		p.Info.StartCursor, p.Info.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
+	}
+	if backward {
+		p.Info.HasPreviousPage, p.Info.HasNextPage = more, args.Before != nil
+	} else {
+		p.Info.HasNextPage, p.Info.HasPreviousPage = more, args.After != nil
+	}
+	return p, nil
+}
+
+// Edges maps a page to a connection's edges with mk(item, cursor).
+func Edges[T, E any](p *Page[T], mk func(item *T, cursor string) E) []E {
+	out := make([]E, len(p.Items))
+	for i := range p.Items {
+		out[i] = mk(&p.Items[i], p.Cursors[i])
+	}
+	return out
+}
+
+// Complexity is a connection field's cost: its selection times the page
+// size asked for (DefaultPageSize when neither first nor last is given).
+func Complexity(child int, first, last *int) int {
+	n := DefaultPageSize
+	if first != nil {
+		n = *first
+	} else if last != nil {
+		n = *last
+	}
+	if n < 1 {
+		n = 1
+	}
+	if n > MaxPageSize {
+		n = MaxPageSize
+	}
+	return 1 + child*n
+}

@@ -1,0 +1,67 @@
+// Package resolvers translates between GraphQL and the domain services: it
+// validates input, calls a domain service and maps results to models. It
+// holds no business logic.
+package resolvers
+
+import (
+	"context"
+	"database/sql"
+
+	"log/slog"
+
+	"github.com/riverqueue/river"
+
+	"github.com/google/uuid"
+
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/notes"
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// Resolver is the root resolver; its fields are the services resolvers call.
+type Resolver struct {
+	DB      *db.DB
+	Hub     *realtime.Hub
+	Log     *slog.Logger
+	Version string
+	Svc     Services
+	// River inserts jobs (InsertTx joins a tenant transaction).
+	River *river.Client[*sql.Tx]
+	// Auth resolves credentials; Anonymous until identity lands.
+	Auth Authenticator
+}
+
+// Services are the domain services resolvers call.
+type Services struct {
+	Notes *notes.Service
+}
+
+// New wires the services over d and hub.
+func New(d *db.DB, hub *realtime.Hub, log *slog.Logger, version string) *Resolver {
+	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Notes: &notes.Service{DB: d}}}
+}
+
+// tenantOf returns the principal's tenant or UNAUTHENTICATED.
+func tenantOf(ctx context.Context) (uuid.UUID, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.TenantID == uuid.Nil {
+		return uuid.Nil, apperr.Unauthenticatedf("sign in to use this field")
+	}
+	return p.TenantID, nil
+}
+
+// userErrors splits err: typed client errors become userErrors of a
+// payload, anything else stays an operation error.
+func userErrors(err error) ([]*model.UserError, error) {
+	if err == nil {
+		return []*model.UserError{}, nil
+	}
+	e, ok := apperr.As(err)
+	if !ok || e.Code == apperr.Internal || e.Code == apperr.Unauthenticated || e.Code == apperr.Throttled {
+		return nil, err
+	}
+	return []*model.UserError{{Field: e.Field, Message: e.Message, Code: e.Code}}, nil
+}

@@ -1,0 +1,85 @@
+package resolvers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/graph"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// Authenticator resolves credentials into a principal for HTTP requests
+// and websocket connection_init payloads. The identity issue provides the
+// real one (JWT sessions and API keys); until then every caller is anonymous.
+type Authenticator interface {
+	// Authenticate returns r's context with its principal attached, the
+	// unchanged context when no credential was sent, or an error for an
+	// invalid credential.
+	Authenticate(r *http.Request) (context.Context, error)
+	// AuthenticateInit does the same for a websocket's connection_init payload.
+	AuthenticateInit(ctx context.Context, payload map[string]any) (context.Context, error)
+}
+
+// Anonymous authenticates nobody.
+type Anonymous struct{}
+
+// Authenticate implements Authenticator.
+func (Anonymous) Authenticate(r *http.Request) (context.Context, error) { return r.Context(), nil }
+
+// AuthenticateInit implements Authenticator.
+func (Anonymous) AuthenticateInit(ctx context.Context, _ map[string]any) (context.Context, error) {
+	return ctx, nil
+}
+
+// Authenticator returns a view that always uses r.Auth as it is at request time.
+func (r *Resolver) Authenticator() interface {
+	Authenticate(r *http.Request) (context.Context, error)
+} {
+	return dynamicAuth{r}
+}
+
+type dynamicAuth struct{ r *Resolver }
+
+func (d dynamicAuth) Authenticate(req *http.Request) (context.Context, error) {
+	return d.r.Auth.Authenticate(req)
+}
+
+// WebsocketInit authenticates connection_init. A present but invalid
+// credential closes the socket with 4401 (graphql-ws clients then stop
+// retrying) rather than 1000 (which makes them loop).
+func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	ctx, err := r.Auth.AuthenticateInit(ctx, payload)
+	if err != nil {
+		ctx = transport.WithWebsocketCloseCode(ctx, 4401)
+		ctx = transport.AppendCloseReason(ctx, "Unauthorized")
+		return ctx, nil, err
+	}
+	return ctx, nil, nil
+}
+
+// Directives implements the schema's directives.
+func (r *Resolver) Directives() graph.DirectiveRoot {
+	return graph.DirectiveRoot{
+		Authenticated: func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
+			if p, ok := auth.FromContext(ctx); !ok || p == nil {
+				return nil, apperr.Unauthenticatedf("sign in to use this field")
+			}
+			return next(ctx)
+		},
+	}
+}
+
+// Complexity weighs connections by their page size, so asking for 100
+// items of a connection costs 100 times its selection.
+func Complexity() graph.ComplexityRoot {
+	var c graph.ComplexityRoot
+	c.Query.Notes = func(child int, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
+	return c
+}
