@@ -36,7 +36,7 @@ commands:
   worker                run River workers and periodic jobs only
   migrate up|down|status
   seed                  create the demo tenant and its data (idempotent)
-  devdb up|down         start (print DATABASE_URL) or stop the private PostgreSQL under .data/
+  devdb up [DB]|down    find or start PostgreSQL and print DATABASE_URL (creating DB), or stop the private cluster under .data/
   version               print the version
 `
 
@@ -212,7 +212,12 @@ func devdb(ctx context.Context, args []string) error {
 	}
 	switch sub {
 	case "up":
-		c, err := pgcluster.Ensure(ctx, pgcluster.Options{Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
+		// An optional second argument names a database to create (if missing) and print the URL of.
+		opts := pgcluster.Options{Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }}
+		if len(args) > 1 {
+			opts.Database = args[1]
+		}
+		c, err := pgcluster.Ensure(ctx, opts)
 		if err != nil {
 			return err
 		}
