@@ -1,0 +1,97 @@
+package signals
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
+)
+
+// Overall is the platform value of tenant-wide rows: the overall health and
+// measurements not tied to one platform (CDP).
+const Overall = ""
+
+// Metric names the scorer reads. Other metrics may be stored; they are ignored.
+const (
+	// MetricEMQ is a platform's event match quality, 0–10.
+	MetricEMQ = "emq"
+	// MetricPlatformUp is 1 while the platform is operational, 0 in an outage.
+	MetricPlatformUp = "platform_up"
+	// Platform-reported and first-party totals compared by the variance component.
+	MetricPlatformRevenue       = "platform_revenue"
+	MetricFirstPartyRevenue     = "first_party_revenue"
+	MetricPlatformConversions   = "platform_conversions"
+	MetricFirstPartyConversions = "first_party_conversions"
+	// Daily delivery metrics checked by the anomaly component.
+	MetricSpend       = "spend"
+	MetricConversions = "conversions"
+	MetricCPA         = "cpa"
+	MetricROAS        = "roas"
+	// MetricCDPMatchQuality is the CDP's identity-match quality of first-party
+	// data, 0–100, tenant-wide (platform Overall). Its presence adds the CDP component.
+	MetricCDPMatchQuality = "cdp_match_quality"
+)
+
+// AnomalyMetrics are the metrics the anomaly component checks.
+var AnomalyMetrics = []string{MetricSpend, MetricConversions, MetricCPA, MetricROAS}
+
+// Measurement is one observed value.
+type Measurement struct {
+	bun.BaseModel `bun:"table:signal_measurements"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk"`
+	Platform      string    `bun:"platform,pk"`
+	Metric        string    `bun:"metric,pk"`
+	Source        string    `bun:"source,pk"`
+	ObservedAt    time.Time `bun:"observed_at,pk"`
+	Value         float64   `bun:"value"`
+}
+
+var (
+	platformRe = regexp.MustCompile(`^[A-Z_]{0,32}$`)
+	metricRe   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
+
+// Validate checks m's fields (field paths are relative to a measurement input).
+func (m *Measurement) Validate() error {
+	switch {
+	case !platformRe.MatchString(m.Platform):
+		return apperr.Invalid([]string{"input", "platform"}, "platform %q is not an upper-case platform name", m.Platform)
+	case !metricRe.MatchString(m.Metric):
+		return apperr.Invalid([]string{"input", "metric"}, "metric %q must be snake_case", m.Metric)
+	case m.Source == "" || len(m.Source) > 64:
+		return apperr.Invalid([]string{"input", "source"}, "source must be 1–64 characters")
+	case m.ObservedAt.IsZero():
+		return apperr.Invalid([]string{"input", "observedAt"}, "observedAt is required")
+	}
+	return nil
+}
+
+// Record stores ms for tenant in tx (the caller's tenant transaction),
+// replacing values already recorded under the same key, and asks for a
+// debounced recompute through OnMeasured.
+func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []Measurement) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	for i := range ms {
+		ms[i].TenantID = tenant
+		ms[i].ObservedAt = ms[i].ObservedAt.UTC().Truncate(time.Microsecond)
+		if err := ms[i].Validate(); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.NewInsert().Model(&ms).
+		On("CONFLICT (tenant_id, platform, metric, source, observed_at) DO UPDATE").
+		Set("value = EXCLUDED.value, recorded_at = now()").Exec(ctx); err != nil {
+		return fmt.Errorf("record measurements: %w", err)
+	}
+	if s.OnMeasured != nil {
+		return s.OnMeasured(ctx, tx, tenant)
+	}
+	return nil
+}

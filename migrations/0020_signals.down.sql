@@ -1,0 +1,3 @@
+DROP TABLE signal_health_history;
+DROP TABLE signal_health;
+DROP TABLE signal_measurements;

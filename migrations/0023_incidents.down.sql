@@ -1,0 +1,2 @@
+DROP TABLE incident_events;
+DROP TABLE incidents;
