@@ -214,3 +214,9 @@ func (p *parser) list(key string) []string {
 	}
 	return out
 }
+
+// FromMap builds a Config from env (missing keys take their defaults), for
+// tests and tools.
+func FromMap(env map[string]string) (Config, error) {
+	return load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+}

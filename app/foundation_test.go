@@ -1,0 +1,273 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
+	"github.com/stratumhq/stratum/internal/testdb"
+	"github.com/stratumhq/stratum/internal/wstest"
+)
+
+func withHeaderAuth(a *app.App) { a.Resolver.Auth = apptest.HeaderAuth{} }
+
+func newTenant(t *testing.T, tdb *testdb.DB) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	require.NoError(t, tdb.InTenant(context.Background(), id, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", id, "t-"+id.String()[:8])
+		return err
+	}))
+	return id
+}
+
+func tenantHeader(id uuid.UUID) http.Header { return http.Header{"X-Test-Tenant": {id.String()}} }
+
+const notePosted = `subscription { notePosted { id body } }`
+
+// An event published through server A reaches a subscriber connected to
+// server B; a subscriber of another tenant gets nothing.
+func TestRealtimeAcrossTwoServers(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	cfg := apptest.Config(t, tdb, nil)
+	a := apptest.Start(t, cfg, withHeaderAuth)
+	b := apptest.Start(t, cfg, withHeaderAuth)
+	tenant, other := newTenant(t, tdb), newTenant(t, tdb)
+	ctx := context.Background()
+
+	sub := wstest.Dial(t, ctx, b.URL+"/graphql", wstest.TransportWS, nil)
+	sub.Init(map[string]any{"tenant": tenant.String()})
+	sub.Subscribe("1", notePosted, nil)
+	spy := wstest.Dial(t, ctx, b.URL+"/graphql", wstest.TransportWS, nil)
+	spy.Init(map[string]any{"tenant": other.String()})
+	spy.Subscribe("1", notePosted, nil)
+	require.Eventually(t, func() bool { return b.App.Hub.Subscribers() == 2 }, 5*time.Second, 10*time.Millisecond)
+
+	res := a.Query(t, `mutation($b: String!) { postNote(input: {body: $b}) { note { id body } userErrors { field message code } } }`,
+		map[string]any{"b": "hello from A"}, tenantHeader(tenant))
+	require.Empty(t, res.Errors)
+
+	m := sub.Expect("next", 5*time.Second)
+	require.Contains(t, string(m.Payload), "hello from A")
+	if msg, err := spy.Read(300 * time.Millisecond); err == nil {
+		t.Fatalf("another tenant's subscriber received %s", msg.Payload)
+	}
+
+	// The note is visible on A's tenant only, through node(id:).
+	id := res.Data["postNote"].(map[string]any)["note"].(map[string]any)["id"].(string)
+	q := `query($id: ID!) { node(id: $id) { id ... on Note { body } } }`
+	require.NotNil(t, a.Query(t, q, map[string]any{"id": id}, tenantHeader(tenant)).Data["node"])
+	require.Nil(t, b.Query(t, q, map[string]any{"id": id}, tenantHeader(other)).Data["node"])
+}
+
+func TestMutationValidationReturnsUserErrors(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil), withHeaderAuth)
+	tenant := newTenant(t, tdb)
+	res := s.Query(t, `mutation { postNote(input: {body: "   "}) { note { id } userErrors { field message code } } }`, nil, tenantHeader(tenant))
+	require.Empty(t, res.Errors)
+	ue := res.Data["postNote"].(map[string]any)["userErrors"].([]any)[0].(map[string]any)
+	require.Equal(t, "BAD_USER_INPUT", ue["code"])
+	require.Equal(t, []any{"input", "body"}, ue["field"])
+	notes := s.Query(t, `{ notes { totalCount } }`, nil, tenantHeader(tenant))
+	require.EqualValues(t, 0, notes.Data["notes"].(map[string]any)["totalCount"], "a failed mutation writes nothing")
+}
+
+func TestConnectionPaging(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil), withHeaderAuth)
+	tenant := newTenant(t, tdb)
+	h := tenantHeader(tenant)
+	for i := 0; i < 5; i++ {
+		require.Empty(t, s.Query(t, `mutation($b: String!) { postNote(input: {body: $b}) { note { id } } }`, map[string]any{"b": string(rune('a' + i))}, h).Errors)
+	}
+	page := func(args string) map[string]any {
+		res := s.Query(t, `{ notes(`+args+`) { totalCount edges { cursor node { body } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, h)
+		require.Empty(t, res.Errors, args)
+		return res.Data["notes"].(map[string]any)
+	}
+	bodies := func(p map[string]any) (out []string) {
+		for _, e := range p["edges"].([]any) {
+			out = append(out, e.(map[string]any)["node"].(map[string]any)["body"].(string))
+		}
+		return
+	}
+	p1 := page("first: 2")
+	require.Equal(t, []string{"e", "d"}, bodies(p1))
+	require.EqualValues(t, 5, p1["totalCount"])
+	require.Equal(t, true, p1["pageInfo"].(map[string]any)["hasNextPage"])
+	p2 := page(`first: 2, after: "` + p1["pageInfo"].(map[string]any)["endCursor"].(string) + `"`)
+	require.Equal(t, []string{"c", "b"}, bodies(p2))
+	p3 := page(`last: 2, before: "` + p2["pageInfo"].(map[string]any)["startCursor"].(string) + `"`)
+	require.Equal(t, []string{"e", "d"}, bodies(p3))
+	require.Equal(t, false, p3["pageInfo"].(map[string]any)["hasPreviousPage"])
+
+	for _, bad := range []string{"first: 101", "first: -1", `after: "nope"`, "first: 1, last: 1"} {
+		res := s.Query(t, `{ notes(`+bad+`) { totalCount } }`, nil, h)
+		require.Equal(t, "BAD_USER_INPUT", res.Code(), bad)
+	}
+}
+
+// Bad input of every kind gets a clear error while an open subscription on
+// the same server keeps running.
+func TestBadInputLeavesServerHealthy(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, map[string]string{
+		"STRATUM_MAX_BODY_BYTES":         "4096",
+		"STRATUM_GRAPHQL_MAX_COMPLEXITY": "300",
+		"STRATUM_GRAPHQL_MAX_DEPTH":      "15",
+		"STRATUM_WS_INIT_TIMEOUT":        "300ms",
+	}), withHeaderAuth)
+	ctx := context.Background()
+	tenant := newTenant(t, tdb)
+
+	watcher := wstest.Dial(t, ctx, s.URL+"/graphql", wstest.TransportWS, nil)
+	watcher.Init(nil)
+	watcher.Subscribe("w", `subscription { serverTime(intervalSeconds: 1) }`, nil)
+	watcher.Expect("next", 3*time.Second)
+
+	t.Run("malformed JSON", func(t *testing.T) {
+		res := s.Post(t, `{"query": `, nil)
+		require.Equal(t, http.StatusBadRequest, res.Status)
+		require.NotEmpty(t, res.Errors)
+		require.NotEmpty(t, res.Code())
+	})
+	t.Run("body over the limit", func(t *testing.T) {
+		res := s.Post(t, map[string]any{"query": "{ serverInfo { version } }", "variables": map[string]any{"pad": strings.Repeat("x", 5000)}}, nil)
+		require.Equal(t, http.StatusRequestEntityTooLarge, res.Status)
+		require.Equal(t, "PAYLOAD_TOO_LARGE", res.Code())
+	})
+	t.Run("complexity over the limit", func(t *testing.T) {
+		res := s.Query(t, `{ notes(first: 100) { edges { node { id body createdAt } } } }`, nil, tenantHeader(tenant))
+		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", res.Code())
+	})
+	t.Run("depth over the limit", func(t *testing.T) {
+		q := `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }`
+		res := s.Query(t, q, nil, nil)
+		require.Equal(t, "DEPTH_LIMIT_EXCEEDED", res.Code())
+	})
+	t.Run("GraphiQL's introspection query fits the limits", func(t *testing.T) {
+		res := s.Query(t, introspectionQuery, nil, nil)
+		require.Empty(t, res.Errors)
+		require.NotNil(t, res.Data["__schema"])
+	})
+	t.Run("unknown persisted query hash", func(t *testing.T) {
+		res := s.Post(t, map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1,
+			"sha256Hash": strings.Repeat("ab", 32)}}}, nil)
+		require.Equal(t, "PERSISTED_QUERY_NOT_FOUND", res.Code())
+	})
+	t.Run("persisted query registered then used by hash", func(t *testing.T) {
+		q := "{ serverInfo { version } }"
+		hash := sha256Hex(q)
+		ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+		require.Empty(t, s.Post(t, map[string]any{"query": q, "extensions": ext}, nil).Errors)
+		res := s.Post(t, map[string]any{"extensions": ext}, nil)
+		require.Empty(t, res.Errors)
+		require.Equal(t, "dev", res.Data["serverInfo"].(map[string]any)["version"])
+	})
+	t.Run("unknown field", func(t *testing.T) {
+		res := s.Query(t, `{ nope }`, nil, nil)
+		require.Equal(t, http.StatusOK, res.Status) // application/json: 200 per GraphQL-over-HTTP
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", res.Code())
+	})
+	t.Run("websocket frame before connection_init", func(t *testing.T) {
+		c := wstest.Dial(t, ctx, s.URL+"/graphql", wstest.TransportWS, nil)
+		c.Subscribe("1", `subscription { serverTime }`, nil)
+		code, _ := c.CloseStatus(5 * time.Second)
+		require.NotEqual(t, websocket.StatusNormalClosure, code)
+	})
+	t.Run("client that never sends connection_init", func(t *testing.T) {
+		c := wstest.Dial(t, ctx, s.URL+"/graphql", wstest.TransportWS, nil)
+		code, reason := c.CloseStatus(5 * time.Second)
+		require.Equal(t, websocket.StatusProtocolError, code)
+		require.Contains(t, reason, "timeout")
+	})
+
+	watcher.Expect("next", 3*time.Second) // the open subscription is unaffected
+	res, err := http.Get(s.URL + "/healthz")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+}
+
+func TestLegacyGraphQLWSProtocol(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil))
+	c := wstest.Dial(t, context.Background(), s.URL+"/graphql", wstest.LegacyWS, nil)
+	require.Equal(t, wstest.LegacyWS, c.C.Subprotocol())
+	c.Init(map[string]any{})
+	c.Subscribe("7", `subscription { serverTime(intervalSeconds: 1) }`, nil)
+	for i := 0; i < 2; i++ {
+		m := c.Expect("data", 3*time.Second)
+		require.Equal(t, "7", m.ID)
+		var payload struct {
+			Data struct{ ServerTime time.Time } `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(m.Payload, &payload))
+		require.WithinDuration(t, time.Now(), payload.Data.ServerTime, 5*time.Second)
+	}
+	c.Send(wstest.Message{ID: "7", Type: "stop"})
+	m := c.Expect("complete", 3*time.Second)
+	require.Equal(t, "7", m.ID)
+	c.Send(wstest.Message{Type: "connection_terminate"})
+}
+
+// Shutdown closes websockets with 1001 (going away) and Serve returns.
+func TestGracefulShutdownClosesWebsocketsGoingAway(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil))
+	c := wstest.Dial(t, context.Background(), s.URL+"/graphql", wstest.TransportWS, nil)
+	c.Init(nil)
+	c.Subscribe("1", `subscription { serverTime }`, nil)
+	c.Expect("next", 3*time.Second)
+	errc := make(chan error, 1)
+	go func() { errc <- s.Shutdown(t) }()
+	code, _ := c.CloseStatus(10 * time.Second)
+	require.Equal(t, websocket.StatusGoingAway, code)
+	require.NoError(t, <-errc)
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil))
+	s.Query(t, `query Probe { serverInfo { version } }`, nil, nil)
+	s.Query(t, `{ nope }`, nil, nil)
+	for path, want := range map[string][]string{
+		"/healthz": {`"ok"`},
+		"/readyz":  {`"ready"`},
+		"/metrics": {
+			`stratum_http_request_duration_seconds_count{method="POST",route="/graphql",status="200"}`,
+			`stratum_graphql_operation_duration_seconds_count{operation="Probe",type="query"} 1`,
+			`stratum_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1`,
+			`stratum_river_queue_depth{queue="default",state="available"}`,
+			`stratum_db_pool_max_connections`,
+			`stratum_realtime_subscribers 0`,
+		},
+	} {
+		res, err := http.Get(s.URL + path)
+		require.NoError(t, err)
+		body := readAll(t, res)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		for _, w := range want {
+			require.Contains(t, body, w, path)
+		}
+		require.NotEmpty(t, res.Header.Get("X-Request-Id"))
+	}
+}
