@@ -156,7 +156,7 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", res.Code())
 	})
 	t.Run("depth over the limit", func(t *testing.T) {
-		q := `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } } }`
+		q := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 12) + "name" + strings.Repeat(" }", 12) + " } } } } }"
 		res := s.Query(t, q, nil, nil)
 		require.Equal(t, "DEPTH_LIMIT_EXCEEDED", res.Code())
 	})
@@ -180,8 +180,11 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 		require.Equal(t, "dev", res.Data["serverInfo"].(map[string]any)["version"])
 	})
 	t.Run("unknown field", func(t *testing.T) {
-		res := s.Query(t, `{ nope }`, nil, nil)
-		require.Equal(t, http.StatusOK, res.Status) // application/json: 200 per GraphQL-over-HTTP
+		res := s.Query(t, `{ nope }`, nil, http.Header{"Accept": {"application/json"}})
+		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", res.Code())
+		require.Contains(t, res.Errors[0].Message, "nope")
+		res = s.Query(t, `{ nope }`, nil, http.Header{"Accept": {"application/graphql-response+json"}})
+		require.Equal(t, http.StatusBadRequest, res.Status) // GraphQL-over-HTTP: 400 for validation errors
 		require.Equal(t, "GRAPHQL_VALIDATION_FAILED", res.Code())
 	})
 	t.Run("websocket frame before connection_init", func(t *testing.T) {

@@ -115,8 +115,12 @@ func (s *Sockets) Count() int {
 // (1001 "going away" at shutdown).
 func (s *Sockets) CloseAll(code int, reason string) {
 	m := <-s.conns
-	defer func() { s.conns <- m }()
+	open := make([]transport.WebsocketConn, 0, len(m))
 	for c := range m {
+		open = append(open, c)
+	}
+	s.conns <- m
+	for _, c := range open {
 		c.WriteClose(code, reason)
 	}
 }
