@@ -37,6 +37,7 @@ commands:
   migrate up|down|status
   seed                  create the demo tenant and its data (idempotent)
   devdb up [DB]|down    find or start PostgreSQL and print DATABASE_URL (creating DB), or stop the private cluster under .data/
+  healthcheck           exit 0 when /healthz on STRATUM_HTTP_ADDR answers (for container HEALTHCHECK)
   version               print the version
 `
 
@@ -59,6 +60,8 @@ func run(args []string) error {
 	case "help", "--help", "-h":
 		fmt.Print(usage)
 		return nil
+	case "healthcheck":
+		return healthcheck()
 	}
 	cfg, err := config.Load()
 	if err != nil {
