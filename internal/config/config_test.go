@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -37,4 +39,18 @@ func TestMalformedValuesAreNamed(t *testing.T) {
 	require.ErrorContains(t, err, "STRATUM_DB_MAX_CONNS")
 	require.ErrorContains(t, err, "STRATUM_WS_INIT_TIMEOUT")
 	require.ErrorContains(t, err, "STRATUM_AUTO_MIGRATE")
+}
+
+// TestEveryVariableIsInTheREADME keeps the README's configuration table complete.
+func TestEveryVariableIsInTheREADME(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("config.go")
+	require.NoError(t, err)
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	vars := regexp.MustCompile(`"((?:STRATUM_|DATABASE_URL)[A-Z0-9_]*)"`).FindAllStringSubmatch(string(src), -1)
+	require.NotEmpty(t, vars)
+	for _, v := range vars {
+		require.Contains(t, string(readme), "`"+v[1]+"`", "README.md's configuration table lacks %s", v[1])
+	}
 }
