@@ -16,11 +16,13 @@ run: build
 build: frontend
 	$(GO) build -trimpath -o $(BIN) ./cmd/stratum
 
+# npm ci when node_modules is missing or older than the lock file.
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
-	@if [ -f frontend/package.json ]; then cd frontend && $(NPM) ci --no-audit --no-fund; fi
+	cd frontend && $(NPM) ci --no-audit --no-fund
 	@touch $@
 
-$(FRONTEND_STAMP): frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+# Build when dist/index.html is missing or older than any source or config.
+$(FRONTEND_STAMP): frontend/node_modules/.package-lock.json $(FRONTEND_SRC) $(wildcard frontend/tsconfig*.json frontend/public/*)
 	cd frontend && $(NPM) run build
 
 ## frontend: build frontend/dist (embedded into the binary)
@@ -38,8 +40,10 @@ test: frontend
 	$(MAKE) --no-print-directory test-frontend
 
 ## test-frontend: type checks, unit tests and end-to-end tests of the frontend
-test-frontend:
-	@if [ -f frontend/package.json ]; then cd frontend && $(NPM) test; fi
+#   (the API tests build bin/stratum, create a fresh database on DATABASE_URL's
+#   server or via `stratum devdb up`, and run `stratum serve` on a free port)
+test-frontend: frontend/node_modules/.package-lock.json
+	cd frontend && $(NPM) test
 
 ## generate: regenerate gqlgen code (and the frontend's typed operations)
 generate:

@@ -1,0 +1,350 @@
+package incidents
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// Realtime topics (envelope ID: the incident id).
+const (
+	TopicIncidentOpened  = "incidents.opened"
+	TopicIncidentClosed  = "incidents.closed"
+	TopicIncidentUpdated = "incidents.updated"
+)
+
+// Cause is what opened an incident.
+type Cause string
+
+// Causes.
+const (
+	CauseHealth       Cause = "HEALTH"
+	CauseOutage       Cause = "OUTAGE"
+	CauseEMQDrop      Cause = "EMQ_DROP"
+	CauseActionFailed Cause = "ACTION_FAILED"
+)
+
+// State is an incident's lifecycle state.
+type State string
+
+// States.
+const (
+	Open         State = "OPEN"
+	Acknowledged State = "ACKNOWLEDGED"
+	Resolved     State = "RESOLVED"
+)
+
+// Severity ranks incidents.
+type Severity string
+
+// Severities, least severe first.
+const (
+	Low      Severity = "LOW"
+	Medium   Severity = "MEDIUM"
+	High     Severity = "HIGH"
+	Critical Severity = "CRITICAL"
+)
+
+func (s Severity) rank() int {
+	return map[Severity]int{Low: 0, Medium: 1, High: 2, Critical: 3}[s]
+}
+
+// SeverityForScore maps a health score to a severity: < 40 CRITICAL,
+// < 55 HIGH, < 70 MEDIUM, else LOW.
+func SeverityForScore(score float64) Severity {
+	switch {
+	case score < 40:
+		return Critical
+	case score < 55:
+		return High
+	case score < 70:
+		return Medium
+	}
+	return Low
+}
+
+// System is the actor of automatic changes.
+const System = "system"
+
+// Incident is one incident.
+type Incident struct {
+	bun.BaseModel  `bun:"table:incidents,alias:i"`
+	TenantID       uuid.UUID      `bun:"tenant_id,pk"`
+	ID             uuid.UUID      `bun:"id,pk"`
+	Cause          Cause          `bun:"cause"`
+	CauseKey       string         `bun:"cause_key"`
+	Platform       string         `bun:"platform"`
+	Title          string         `bun:"title"`
+	Severity       Severity       `bun:"severity"`
+	State          State          `bun:"state"`
+	Score          *float64       `bun:"score"`
+	Details        map[string]any `bun:"details,type:jsonb"`
+	OpenedAt       time.Time      `bun:"opened_at"`
+	AcknowledgedAt *time.Time     `bun:"acknowledged_at"`
+	AcknowledgedBy *string        `bun:"acknowledged_by"`
+	ResolvedAt     *time.Time     `bun:"resolved_at"`
+	ResolvedBy     *string        `bun:"resolved_by"`
+	Resolution     *string        `bun:"resolution"`
+	UpdatedAt      time.Time      `bun:"updated_at"`
+}
+
+// Event is one entry of an incident's timeline.
+type Event struct {
+	bun.BaseModel `bun:"table:incident_events"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk"`
+	ID            uuid.UUID `bun:"id,pk"`
+	IncidentID    uuid.UUID `bun:"incident_id"`
+	At            time.Time `bun:"at"`
+	Kind          string    `bun:"kind"`
+	Message       string    `bun:"message"`
+	Actor         string    `bun:"actor"`
+}
+
+// Timeline event kinds.
+const (
+	EventOpened       = "OPENED"
+	EventEscalated    = "ESCALATED"
+	EventAcknowledged = "ACKNOWLEDGED"
+	EventResolved     = "RESOLVED"
+	EventAutoResolved = "AUTO_RESOLVED"
+)
+
+// Service opens, updates and closes incidents.
+type Service struct {
+	DB *db.DB
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// OpenInput describes an incident to open.
+type OpenInput struct {
+	Cause    Cause
+	Key      string // the cause key: one unresolved incident per key
+	Platform string
+	Title    string
+	Severity Severity
+	Score    *float64
+	Details  map[string]any
+}
+
+// OpenTx opens an incident for in.Key unless one is unresolved; then it
+// escalates that one's severity if in.Severity is higher. It returns the
+// incident and whether it was opened now.
+func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in OpenInput) (*Incident, bool, error) {
+	now := s.now()
+	if in.Details == nil {
+		in.Details = map[string]any{}
+	}
+	inc := &Incident{TenantID: tenant, ID: uuid.New(), Cause: in.Cause, CauseKey: in.Key, Platform: in.Platform, Title: in.Title,
+		Severity: in.Severity, State: Open, Score: in.Score, Details: in.Details, OpenedAt: now, UpdatedAt: now}
+	res, err := tx.NewInsert().Model(inc).On("CONFLICT (tenant_id, cause_key) WHERE state <> 'RESOLVED' DO NOTHING").Exec(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("open incident: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		if err := s.event(ctx, tx, inc, EventOpened, in.Title, System); err != nil {
+			return nil, false, err
+		}
+		return inc, true, realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentOpened, ID: inc.ID.String()})
+	}
+	cur := new(Incident)
+	if err := tx.NewSelect().Model(cur).Where("cause_key = ? AND state <> ?", in.Key, Resolved).For("UPDATE").Scan(ctx); err != nil {
+		return nil, false, fmt.Errorf("load open incident: %w", err)
+	}
+	if in.Severity.rank() > cur.Severity.rank() {
+		cur.Severity, cur.Score, cur.Title, cur.UpdatedAt = in.Severity, in.Score, in.Title, now
+		if _, err := tx.NewUpdate().Model(cur).Column("severity", "score", "title", "updated_at").WherePK().Exec(ctx); err != nil {
+			return nil, false, err
+		}
+		if err := s.event(ctx, tx, cur, EventEscalated, fmt.Sprintf("Escalated to %s: %s", in.Severity, in.Title), System); err != nil {
+			return nil, false, err
+		}
+		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentUpdated, ID: cur.ID.String()}); err != nil {
+			return nil, false, err
+		}
+	}
+	return cur, false, nil
+}
+
+// CloseTx resolves the unresolved incidents with the given cause keys as
+// actor with message, and returns them.
+func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys []string, message, actor string) ([]Incident, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	now := s.now()
+	var closed []Incident
+	if err := tx.NewUpdate().Model(&closed).ModelTableExpr("incidents AS i").
+		Set("state = ?, resolved_at = ?, resolved_by = ?, resolution = ?, updated_at = ?", Resolved, now, actor, message, now).
+		Where("cause_key IN (?) AND state <> ?", bun.In(keys), Resolved).Returning("*").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("close incidents: %w", err)
+	}
+	kind := EventResolved
+	if actor == System {
+		kind = EventAutoResolved
+	}
+	for i := range closed {
+		if err := s.event(ctx, tx, &closed[i], kind, message, actor); err != nil {
+			return nil, err
+		}
+		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentClosed, ID: closed[i].ID.String()}); err != nil {
+			return nil, err
+		}
+	}
+	return closed, nil
+}
+
+func (s *Service) event(ctx context.Context, tx bun.Tx, inc *Incident, kind, msg, actor string) error {
+	ev := &Event{TenantID: inc.TenantID, ID: uuid.New(), IncidentID: inc.ID, At: s.now(), Kind: kind, Message: msg, Actor: actor}
+	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
+		return fmt.Errorf("incident event: %w", err)
+	}
+	return nil
+}
+
+// ActionFailedTx opens an incident for a failed automation action.
+func (s *Service) ActionFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, actionID uuid.UUID, platform, title, errMsg string) (*Incident, error) {
+	inc, _, err := s.OpenTx(ctx, tx, tenant, OpenInput{
+		Cause: CauseActionFailed, Key: "ACTION_FAILED:" + actionID.String(), Platform: platform, Title: title, Severity: Medium,
+		Details: map[string]any{"actionId": actionID.String(), "error": errMsg},
+	})
+	return inc, err
+}
+
+// Acknowledge marks an open incident as acknowledged by actor.
+func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor string) (*Incident, error) {
+	return s.transition(ctx, tenant, id, func(ctx context.Context, tx bun.Tx, inc *Incident, now time.Time) error {
+		switch inc.State {
+		case Acknowledged:
+			return nil
+		case Resolved:
+			return apperr.Conflictf("incident is already resolved")
+		}
+		inc.State, inc.AcknowledgedAt, inc.AcknowledgedBy, inc.UpdatedAt = Acknowledged, &now, &actor, now
+		if _, err := tx.NewUpdate().Model(inc).Column("state", "acknowledged_at", "acknowledged_by", "updated_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, inc, EventAcknowledged, "Acknowledged", actor); err != nil {
+			return err
+		}
+		return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentUpdated, ID: inc.ID.String()})
+	})
+}
+
+// Resolve resolves an incident by hand with an optional note. If its cause
+// persists, the next recompute opens a new incident.
+func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note string) (*Incident, error) {
+	if len(note) > 2000 {
+		return nil, apperr.Invalid([]string{"input", "note"}, "note must be at most 2000 characters")
+	}
+	return s.transition(ctx, tenant, id, func(ctx context.Context, tx bun.Tx, inc *Incident, now time.Time) error {
+		if inc.State == Resolved {
+			return apperr.Conflictf("incident is already resolved")
+		}
+		msg := "Resolved"
+		if note != "" {
+			msg = "Resolved: " + note
+		}
+		closed, err := s.CloseTx(ctx, tx, tenant, []string{inc.CauseKey}, msg, actor)
+		if err != nil {
+			return err
+		}
+		if len(closed) == 1 {
+			*inc = closed[0]
+		}
+		return nil
+	})
+}
+
+func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(ctx context.Context, tx bun.Tx, inc *Incident, now time.Time) error) (*Incident, error) {
+	inc := new(Incident)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewSelect().Model(inc).Where("i.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+			return db.NotFound(err, "incident not found")
+		}
+		return fn(ctx, tx, inc, s.now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// Get returns one incident or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Incident, error) {
+	inc := new(Incident)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(inc).Where("i.id = ?", id).Scan(ctx)
+	})
+	if err != nil {
+		return nil, db.NotFound(err, "incident not found")
+	}
+	return inc, nil
+}
+
+// Filter selects incidents; empty slices mean any.
+type Filter struct {
+	States     []State
+	Severities []Severity
+	Platform   *string
+}
+
+// List pages tenant's incidents, newest first.
+func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter, args relay.Args) (page *relay.Page[Incident], err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewSelect().Model((*Incident)(nil))
+		if len(f.States) > 0 {
+			q = q.Where("i.state IN (?)", bun.In(f.States))
+		}
+		if len(f.Severities) > 0 {
+			q = q.Where("i.severity IN (?)", bun.In(f.Severities))
+		}
+		if f.Platform != nil {
+			q = q.Where("i.platform = ?", *f.Platform)
+		}
+		page, err = relay.Paginate(ctx, q, args, "i.opened_at", "i.id",
+			func(i *Incident) relay.Cursor { return relay.Cursor{At: i.OpenedAt, ID: i.ID} })
+		return err
+	})
+	return page, err
+}
+
+// Timeline returns an incident's events, oldest first.
+func (s *Service) Timeline(ctx context.Context, tenant, id uuid.UUID) (evs []Event, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&evs).Where("incident_id = ?", id).OrderExpr("at, id").Scan(ctx)
+	})
+	return evs, err
+}
+
+// TimelinesTx returns the events of several incidents, grouped by incident
+// (for a dataloader).
+func TimelinesTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUID][]Event, error) {
+	var evs []Event
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if err := tx.NewSelect().Model(&evs).Where("incident_id IN (?)", bun.In(ids)).OrderExpr("at, id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := map[uuid.UUID][]Event{}
+	for _, e := range evs {
+		out[e.IncidentID] = append(out[e.IncidentID], e)
+	}
+	return out, nil
+}

@@ -1,0 +1,22 @@
+// Package platforms owns Stratum's view of the ad platforms a tenant runs
+// campaigns on: the Connector interface every platform implements (list
+// campaigns, read daily metrics, report status, apply a change), the stored
+// campaigns, daily campaign metrics and platform status, and the built-in
+// SIMULATED ad platform (Simulator, platform "SIMULATOR").
+//
+// The simulator stands in for real connectors until they land: for tenants
+// with tenants.simulated = true it produces campaigns, daily metrics, EMQ,
+// first-party totals, CDP match quality and platform status, writing signal
+// measurements through domain/signals exactly as real syncs will. Operators
+// and tests degrade one signal component (Degrade) and recover (Recover) to
+// show degradation → incident → autopilot hold end to end.
+//
+// Invariants: a change applied through a connector carries an idempotency
+// key and is applied at most once per key (the simulator stores keys in
+// simulator_applied_changes); a platform status change publishes
+// TopicPlatformStatusChanged and a platform_up measurement in the same
+// transaction.
+//
+// Callers: domain/automation (campaigns, metrics, Apply), jobs (simulator
+// ticks), seeding (SeedSimulator), resolvers (statuses, simulator mutations).
+package platforms

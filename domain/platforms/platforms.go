@@ -1,0 +1,275 @@
+package platforms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// Platform names (the GraphQL Platform enum).
+const (
+	Meta      = "META"
+	Google    = "GOOGLE"
+	TikTok    = "TIKTOK"
+	Snapchat  = "SNAPCHAT"
+	Simulator = "SIMULATOR"
+)
+
+// All lists every platform.
+var All = []string{Meta, Google, TikTok, Snapchat, Simulator}
+
+// Valid reports whether p names a platform.
+func Valid(p string) bool {
+	for _, x := range All {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// TopicPlatformStatusChanged is published when a platform's status changes
+// (envelope ID: the platform).
+const TopicPlatformStatusChanged = "platforms.status_changed"
+
+// Platform statuses.
+const (
+	Operational = "OPERATIONAL"
+	DegradedOps = "DEGRADED"
+	Outage      = "OUTAGE"
+)
+
+// Campaign statuses.
+const (
+	CampaignActive = "ACTIVE"
+	CampaignPaused = "PAUSED"
+)
+
+// ErrUnavailable is returned by a connector whose platform is down; the
+// caller may retry later.
+var ErrUnavailable = errors.New("platforms: platform unavailable")
+
+// Campaign is a campaign as last synced.
+type Campaign struct {
+	bun.BaseModel `bun:"table:ad_campaigns,alias:c"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk"`
+	ID            uuid.UUID `bun:"id,pk"`
+	Platform      string    `bun:"platform"`
+	AccountID     string    `bun:"account_id"`
+	ExternalID    string    `bun:"external_id"`
+	Name          string    `bun:"name"`
+	Status        string    `bun:"status"`
+	DailyBudget   float64   `bun:"daily_budget"`
+	Bid           *float64  `bun:"bid"`
+	TargetROAS    *float64  `bun:"target_roas"`
+	TargetCPA     *float64  `bun:"target_cpa"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// DailyMetrics are one campaign's delivery on one day.
+type DailyMetrics struct {
+	bun.BaseModel `bun:"table:ad_campaign_metrics,alias:m"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk"`
+	CampaignID    uuid.UUID `bun:"campaign_id,pk"`
+	Day           time.Time `bun:"day,pk,type:date"`
+	Spend         float64   `bun:"spend"`
+	Impressions   int64     `bun:"impressions"`
+	Clicks        int64     `bun:"clicks"`
+	Conversions   float64   `bun:"conversions"`
+	Revenue       float64   `bun:"revenue"`
+}
+
+// PlatformStatus is a platform's last reported status.
+type PlatformStatus struct {
+	bun.BaseModel `bun:"table:platform_status"`
+	TenantID      uuid.UUID `bun:"tenant_id,pk"`
+	Platform      string    `bun:"platform,pk"`
+	Status        string    `bun:"status"`
+	Message       string    `bun:"message"`
+	ChangedAt     time.Time `bun:"changed_at"`
+	CheckedAt     time.Time `bun:"checked_at"`
+}
+
+// Settings are the campaign fields a change can touch.
+type Settings struct {
+	Status      string   `json:"status"`
+	DailyBudget float64  `json:"dailyBudget"`
+	Bid         *float64 `json:"bid,omitempty"`
+}
+
+// Change is one change to apply to a campaign. Nil fields are left alone.
+type Change struct {
+	// IdempotencyKey identifies the change; applying the same key twice
+	// returns the first result without changing anything (automation passes
+	// the action id).
+	IdempotencyKey string
+	CampaignID     uuid.UUID
+	Status         *string
+	DailyBudget    *float64
+	Bid            *float64
+	// Note describes changes with no settings effect (e.g. expand_targeting).
+	Note string
+}
+
+// Result is a change's effect.
+type Result struct {
+	Before Settings `json:"before"`
+	After  Settings `json:"after"`
+	// Replayed is true when the key had been applied before.
+	Replayed bool `json:"-"`
+}
+
+// Connector is what every ad platform implements. Methods run in the
+// caller's tenant transaction when ctx carries one (db.TxFromContext).
+type Connector interface {
+	// Platform is the platform name (e.g. "META").
+	Platform() string
+	// Campaigns lists the tenant's campaigns on the platform.
+	Campaigns(ctx context.Context, tenant uuid.UUID) ([]Campaign, error)
+	// Metrics returns daily metrics for days in [from, to].
+	Metrics(ctx context.Context, tenant uuid.UUID, from, to time.Time) ([]DailyMetrics, error)
+	// Status reports the platform's health as seen by the connector.
+	Status(ctx context.Context, tenant uuid.UUID) (PlatformStatus, error)
+	// Apply applies ch at most once per ch.IdempotencyKey.
+	Apply(ctx context.Context, tenant uuid.UUID, ch Change) (Result, error)
+}
+
+// Service holds the connectors and the stored platform state.
+type Service struct {
+	DB      *db.DB
+	Signals *signals.Service
+	// Connectors by platform; NewService registers the simulator.
+	Connectors map[string]Connector
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// NewService returns a service with the simulator registered.
+func NewService(d *db.DB, sig *signals.Service) *Service {
+	s := &Service{DB: d, Signals: sig, Connectors: map[string]Connector{}}
+	sim := &Sim{Platforms: s}
+	s.Connectors[Simulator] = sim
+	return s
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Simulator returns the simulated platform.
+func (s *Service) Simulator() *Sim { return s.Connectors[Simulator].(*Sim) }
+
+// Connector returns platform's connector, or BAD_USER_INPUT when none is available.
+func (s *Service) Connector(platform string) (Connector, error) {
+	c, ok := s.Connectors[platform]
+	if !ok {
+		return nil, apperr.Invalid([]string{"input", "platform"}, "no connector for platform %q", platform)
+	}
+	return c, nil
+}
+
+// CampaignFilter scopes Campaigns. Empty slices mean "any".
+type CampaignFilter struct {
+	Platforms   []string    `json:"platforms,omitempty"`
+	AccountIDs  []string    `json:"accountIds,omitempty"`
+	CampaignIDs []uuid.UUID `json:"campaignIds,omitempty"`
+}
+
+// CampaignsTx lists stored campaigns matching f in the caller's tenant transaction.
+func CampaignsTx(ctx context.Context, tx bun.IDB, f CampaignFilter) ([]Campaign, error) {
+	var cs []Campaign
+	q := tx.NewSelect().Model(&cs).OrderExpr("c.name, c.id")
+	if len(f.Platforms) > 0 {
+		q = q.Where("c.platform IN (?)", bun.In(f.Platforms))
+	}
+	if len(f.AccountIDs) > 0 {
+		q = q.Where("c.account_id IN (?)", bun.In(f.AccountIDs))
+	}
+	if len(f.CampaignIDs) > 0 {
+		q = q.Where("c.id IN (?)", bun.In(f.CampaignIDs))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list campaigns: %w", err)
+	}
+	return cs, nil
+}
+
+// Campaigns lists tenant's stored campaigns matching f.
+func (s *Service) Campaigns(ctx context.Context, tenant uuid.UUID, f CampaignFilter) (cs []Campaign, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		cs, err = CampaignsTx(ctx, tx, f)
+		return err
+	})
+	return cs, err
+}
+
+// MetricsTx returns the daily metrics of campaigns for days in [from, to],
+// oldest first, in the caller's tenant transaction.
+func MetricsTx(ctx context.Context, tx bun.IDB, campaigns []uuid.UUID, from, to time.Time) ([]DailyMetrics, error) {
+	var ms []DailyMetrics
+	if len(campaigns) == 0 {
+		return nil, nil
+	}
+	err := tx.NewSelect().Model(&ms).Where("m.campaign_id IN (?)", bun.In(campaigns)).
+		Where("m.day BETWEEN ?::date AND ?::date", from.Format(time.DateOnly), to.Format(time.DateOnly)).
+		OrderExpr("m.day, m.campaign_id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load campaign metrics: %w", err)
+	}
+	return ms, nil
+}
+
+// Statuses lists tenant's platform statuses.
+func (s *Service) Statuses(ctx context.Context, tenant uuid.UUID) (out []PlatformStatus, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&out).OrderExpr("platform").Scan(ctx)
+	})
+	return out, err
+}
+
+// SetStatusTx records platform's status in the caller's tenant transaction.
+// A change publishes TopicPlatformStatusChanged; every call records a
+// platform_up measurement so signal health sees outages.
+func (s *Service) SetStatusTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, platform, status, message string) (changed bool, err error) {
+	now := s.now()
+	var prev []PlatformStatus
+	if err := tx.NewSelect().Model(&prev).Where("platform = ?", platform).For("UPDATE").Scan(ctx); err != nil {
+		return false, err
+	}
+	changed = len(prev) == 0 || prev[0].Status != status
+	st := &PlatformStatus{TenantID: tenant, Platform: platform, Status: status, Message: message, ChangedAt: now, CheckedAt: now}
+	if !changed {
+		st.ChangedAt = prev[0].ChangedAt
+	}
+	if _, err := tx.NewInsert().Model(st).On("CONFLICT (tenant_id, platform) DO UPDATE").
+		Set("status = EXCLUDED.status, message = EXCLUDED.message, changed_at = EXCLUDED.changed_at, checked_at = EXCLUDED.checked_at").
+		Exec(ctx); err != nil {
+		return false, fmt.Errorf("store platform status: %w", err)
+	}
+	if changed {
+		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicPlatformStatusChanged, ID: platform}); err != nil {
+			return false, err
+		}
+	}
+	up := 1.0
+	if status == Outage {
+		up = 0
+	}
+	if s.Signals != nil {
+		err = s.Signals.Record(ctx, tx, tenant, []signals.Measurement{{Platform: platform, Metric: signals.MetricPlatformUp, Source: "platform_status", ObservedAt: now.Truncate(time.Minute), Value: up}})
+	}
+	return changed, err
+}
