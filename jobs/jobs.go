@@ -32,6 +32,9 @@ type Options struct {
 	Work bool
 	// Concurrency is the default queue's worker count (high gets the same, low a quarter).
 	Concurrency int
+	// Trust is the trust engine the workers use and whose hooks enqueue with
+	// this client (NewTrust(d, nil) when nil; its client is set here if unset).
+	Trust *Trust
 }
 
 // Client is River's client over the shared pool's database/sql view, so
@@ -46,13 +49,17 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 		JobTimeout:  time.Minute,
 		MaxAttempts: 10,
 	}
+	trust := o.Trust
+	if trust == nil {
+		trust = NewTrust(d, nil)
+	}
 	if o.Work {
 		n := o.Concurrency
 		if n < 1 {
 			n = 10
 		}
 		workers := river.NewWorkers()
-		register(workers, d, o.Log)
+		register(workers, d, trust, o.Log)
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{
 			QueueHigh:    {MaxWorkers: n},
@@ -65,22 +72,26 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
+	if trust.client == nil {
+		trust.SetClient(client)
+	}
 	return client, nil
 }
 
 // register adds every worker.
-func register(w *river.Workers, d *db.DB, log *slog.Logger) {
+func register(w *river.Workers, d *db.DB, trust *Trust, log *slog.Logger) {
 	river.AddWorker(w, &PruneNotesFanOutWorker{DB: d})
 	river.AddWorker(w, &PruneNotesWorker{DB: d})
+	registerTrust(w, d, trust, log)
 }
 
 // periodic is the schedule River's elected leader runs.
 func periodic() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
+	return append([]*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return PruneNotesFanOutArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true}),
-	}
+	}, trustPeriodic()...)
 }
 
 // ObserveOutcomes counts finished jobs in m until ctx ends.

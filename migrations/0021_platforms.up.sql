@@ -68,3 +68,12 @@ CREATE TABLE simulator_applied_changes (
   PRIMARY KEY (tenant_id, idempotency_key)
 );
 SELECT stratum_tenant_table('simulator_applied_changes');
+
+-- The ids of simulated tenants, for the simulator's periodic tick (ids only,
+-- like stratum_tenant_ids).
+CREATE FUNCTION stratum_simulated_tenant_ids() RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT id FROM tenants WHERE simulated ORDER BY id
+$$;
+REVOKE ALL ON FUNCTION stratum_simulated_tenant_ids() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stratum_simulated_tenant_ids() TO stratum_rw;

@@ -259,7 +259,7 @@ func (m *Sim) TickTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
 		return err
 	}
 	now := m.Platforms.now()
-	at := now.Truncate(time.Minute)
+	at := now.Truncate(time.Microsecond)
 	day := now.Truncate(24 * time.Hour)
 	var dm []DailyMetrics
 	for i := range simCampaigns {

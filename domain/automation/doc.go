@@ -1,0 +1,28 @@
+// Package automation owns trust-gated automation: the trust gate, autopilot,
+// tenant enforcement settings, automation rules (user-defined and three
+// built-ins), the action queue and the gate's audit log.
+//
+// Every proposed change to an ad account passes the trust gate (Decide),
+// which answers PASS (execute), HOLD (queue for review) or BLOCK (manual
+// override only) from the action's risk class and its threshold, the
+// autopilot mode derived from the signal-health score (NORMAL, LIMITED,
+// CUTS_ONLY, FROZEN, with hysteresis), the kill switch, the guardrails of
+// the enforcement settings and the tenant's autopilot level (SUGGEST_ONLY,
+// GUARDED_AUTO, APPROVAL_REQUIRED). Each decision, dry runs included, writes
+// one trust_gate_audit row.
+//
+// Rules are evaluated per tenant by River jobs; each proposal becomes an
+// action in automation_actions with a dedupe key unique per rule, campaign,
+// action type and evaluation period, so concurrent or retried evaluations
+// queue it once. Actions move QUEUED → APPROVED → APPLIED (or FAILED,
+// DISMISSED, BLOCKED). Execution happens under a row lock, re-checks the gate
+// and calls the platform connector with the action id as idempotency key, so
+// an action is applied at most once however often its job runs.
+//
+// Service is a signals.Listener: when the overall score moves the autopilot
+// mode, it publishes TopicAutopilotModeChanged and re-gates pending actions
+// in the same transaction.
+//
+// Callers: jobs (evaluation, execution), domain/signals (listener),
+// resolvers (settings, rules, actions, simulations, audit log).
+package automation

@@ -1,0 +1,135 @@
+package automation
+
+import (
+	"fmt"
+
+	"github.com/stratumhq/stratum/domain/signals"
+)
+
+// Decision is the trust gate's answer.
+type Decision string
+
+// Gate decisions, least restrictive first.
+const (
+	Pass  Decision = "PASS"  // execute
+	Hold  Decision = "HOLD"  // queue for review and alert
+	Block Decision = "BLOCK" // manual override only
+)
+
+func (d Decision) rank() int { return map[Decision]int{Pass: 0, Hold: 1, Block: 2}[d] }
+
+func worst(a, b Decision) Decision {
+	if b.rank() > a.rank() {
+		return b
+	}
+	return a
+}
+
+// Violation is a guardrail an action would break.
+type Violation struct {
+	Type    ViolationType `json:"type"`
+	Message string        `json:"message"`
+}
+
+// GateInput is everything Decide looks at.
+type GateInput struct {
+	Action    ActionType
+	Reduces   bool
+	Score     *float64 // overall (or the lower of overall and platform) score; nil when never computed
+	Status    signals.Status
+	Mode      Mode
+	Settings  Settings
+	Violation []Violation
+	// Rules are custom enforcement modes by violation type.
+	Rules map[ViolationType]EnforcementMode
+	// Human is true when a person proposes or approves the action.
+	Human bool
+	// Approved is true when a person approved it (satisfies HOLD).
+	Approved bool
+	// Override is true for a manual apply with a reason (satisfies BLOCK).
+	Override bool
+}
+
+// GateResult is a decision with its explanation.
+type GateResult struct {
+	Decision     Decision  `json:"decision"`
+	WouldExecute bool      `json:"wouldExecute"`
+	RiskClass    RiskClass `json:"riskClass"`
+	Threshold    float64   `json:"threshold"`
+	Mode         Mode      `json:"mode"`
+	Reasons      []string  `json:"reasons"`
+	Warnings     []string  `json:"warnings"`
+}
+
+// Decide runs the trust gate. It is pure: callers load the inputs.
+func (c Config) Decide(in GateInput) GateResult {
+	class, _ := RiskOf(in.Action)
+	r := GateResult{Decision: Pass, RiskClass: class, Threshold: c.Thresholds[class], Mode: in.Mode, Reasons: []string{}, Warnings: []string{}}
+	add := func(d Decision, format string, args ...any) {
+		r.Decision = worst(r.Decision, d)
+		r.Reasons = append(r.Reasons, fmt.Sprintf(format, args...))
+	}
+	if class == AlwaysAllowed {
+		add(Pass, "%s is always allowed", in.Action)
+		r.WouldExecute = true
+		return r
+	}
+	if in.Settings.KillSwitch {
+		add(Block, "the kill switch is on")
+	}
+	switch {
+	case in.Score == nil:
+		add(Hold, "no signal health has been computed yet")
+	case !in.Mode.Allows(class, in.Reduces):
+		add(Block, "autopilot mode %s (score %.1f) does not allow %s actions", in.Mode, *in.Score, classLabel(class, in.Reduces))
+	case *in.Score < r.Threshold:
+		add(Hold, "signal health %.1f is below the %.0f required for %s actions", *in.Score, r.Threshold, classLabel(class, false))
+	default:
+		r.Reasons = append(r.Reasons, fmt.Sprintf("signal health %.1f meets the %.0f required for %s actions", *in.Score, r.Threshold, classLabel(class, false)))
+	}
+	for _, v := range in.Violation {
+		mode := in.Settings.EnforcementMode
+		if m, ok := in.Rules[v.Type]; ok {
+			mode = m
+		}
+		switch mode {
+		case Advisory:
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", v.Type, v.Message))
+		case SoftBlock:
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", v.Type, v.Message))
+			add(Hold, "%s needs confirmation: %s", v.Type, v.Message)
+		default:
+			add(Block, "%s: %s", v.Type, v.Message)
+		}
+	}
+	if r.Decision == Pass && !in.Human {
+		switch in.Settings.AutopilotLevel {
+		case SuggestOnly:
+			add(Hold, "autopilot level SUGGEST_ONLY: suggestions are never executed automatically")
+		case ApprovalRequired:
+			add(Hold, "autopilot level APPROVAL_REQUIRED: waiting for approval")
+		}
+	}
+	switch r.Decision {
+	case Pass:
+		r.WouldExecute = true
+	case Hold:
+		r.WouldExecute = in.Approved || in.Override
+	case Block:
+		r.WouldExecute = in.Override
+	}
+	if in.Override {
+		r.Reasons = append(r.Reasons, "manual override")
+	} else if in.Approved && r.Decision == Hold {
+		r.Reasons = append(r.Reasons, "approved by a person")
+	}
+	return r
+}
+
+func classLabel(c RiskClass, reduces bool) string {
+	s := map[RiskClass]string{HighRisk: "high-risk", Standard: "standard", Conservative: "conservative", AlwaysAllowed: "always-allowed"}[c]
+	if reduces && c != Conservative {
+		s += " (reducing)"
+	}
+	return s
+}

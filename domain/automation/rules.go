@@ -1,0 +1,359 @@
+package automation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// Metric is a campaign metric a condition compares over a window.
+type Metric string
+
+// Condition metrics.
+const (
+	MetricSpend       Metric = "SPEND"
+	MetricROAS        Metric = "ROAS"
+	MetricCPA         Metric = "CPA"
+	MetricCTR         Metric = "CTR"
+	MetricConversions Metric = "CONVERSIONS"
+	// MetricPacing is spend over the window divided by daily budget × days.
+	MetricPacing Metric = "PACING"
+)
+
+// Operator compares a metric with a threshold.
+type Operator string
+
+// Comparison operators.
+const (
+	GT  Operator = "GT"
+	GTE Operator = "GTE"
+	LT  Operator = "LT"
+	LTE Operator = "LTE"
+	EQ  Operator = "EQ"
+	NEQ Operator = "NEQ"
+)
+
+// Condition is a comparison (Metric, WindowDays, Operator, Value) or a group
+// (Op AND/OR over Conditions).
+type Condition struct {
+	Op         string      `json:"op,omitempty"`
+	Conditions []Condition `json:"conditions,omitempty"`
+	Metric     Metric      `json:"metric,omitempty"`
+	WindowDays int         `json:"windowDays,omitempty"`
+	Operator   Operator    `json:"operator,omitempty"`
+	Value      float64     `json:"value"`
+}
+
+// RuleAction is what a rule proposes when its conditions hold.
+type RuleAction struct {
+	Type   ActionType   `json:"type"`
+	Params ActionParams `json:"params"`
+}
+
+// Builtin names one of the three built-in rules.
+type Builtin string
+
+// The built-in rules.
+const (
+	BudgetPacing       Builtin = "BUDGET_PACING"
+	PerformanceScaling Builtin = "PERFORMANCE_SCALING"
+	StatusManagement   Builtin = "STATUS_MANAGEMENT"
+)
+
+// Rule is an automation rule.
+type Rule struct {
+	bun.BaseModel   `bun:"table:automation_rules,alias:r"`
+	TenantID        uuid.UUID                `bun:"tenant_id,pk"`
+	ID              uuid.UUID                `bun:"id,pk"`
+	Name            string                   `bun:"name"`
+	Description     string                   `bun:"description"`
+	Builtin         *Builtin                 `bun:"builtin"`
+	Enabled         bool                     `bun:"enabled"`
+	Conditions      Condition                `bun:"conditions,type:jsonb"`
+	Actions         []RuleAction             `bun:"actions,type:jsonb"`
+	Params          map[string]float64       `bun:"params,type:jsonb"`
+	ScheduleMinutes int                      `bun:"schedule_minutes"`
+	CooldownSeconds int                      `bun:"cooldown_seconds"`
+	Scope           platforms.CampaignFilter `bun:"scope,type:jsonb"`
+	LastEvaluatedAt *time.Time               `bun:"last_evaluated_at"`
+	CreatedAt       time.Time                `bun:"created_at"`
+	UpdatedAt       time.Time                `bun:"updated_at"`
+}
+
+// builtinRules are the three built-ins with their default parameters.
+var builtinRules = []Rule{
+	{Name: "Budget pacing", Description: "Spend under 70% of expected → budget +20%; over 130% → −20% (3-day window).",
+		Builtin: ptr(BudgetPacing), Params: map[string]float64{"windowDays": 3, "under": 0.70, "over": 1.30, "adjustPct": 20}},
+	{Name: "Performance scaling", Description: "ROAS ≥ 120% of target → budget ×1.2; ≤ 70% → ×0.8; at least 5 conversions (7-day window).",
+		Builtin: ptr(PerformanceScaling), Params: map[string]float64{"windowDays": 7, "scaleUpAt": 1.2, "scaleDownAt": 0.7, "upPct": 20, "downPct": 20, "minConversions": 5}},
+	{Name: "Status management", Description: "Pause after 7 days at CPA ≥ 2× target or ROAS ≤ 0.5× target.",
+		Builtin: ptr(StatusManagement), Params: map[string]float64{"days": 7, "cpaFactor": 2, "roasFactor": 0.5}},
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ensureBuiltins creates the tenant's built-in rules if missing (enabled,
+// hourly, one-day cooldown).
+func (s *Service) ensureBuiltins(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+	now := s.now()
+	rows := make([]Rule, len(builtinRules))
+	for i, b := range builtinRules {
+		rows[i] = b
+		rows[i].TenantID, rows[i].ID = tenant, uuid.NewSHA1(tenant, []byte("builtin-rule:"+string(*b.Builtin)))
+		rows[i].Enabled, rows[i].ScheduleMinutes, rows[i].CooldownSeconds = true, 60, 86400
+		rows[i].Actions, rows[i].CreatedAt, rows[i].UpdatedAt = []RuleAction{}, now, now
+	}
+	_, err := tx.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+var (
+	metrics   = map[Metric]bool{MetricSpend: true, MetricROAS: true, MetricCPA: true, MetricCTR: true, MetricConversions: true, MetricPacing: true}
+	operators = map[Operator]bool{GT: true, GTE: true, LT: true, LTE: true, EQ: true, NEQ: true}
+)
+
+func (c Condition) validate(path []string, depth int, leaves *int) error {
+	if c.Op != "" {
+		if c.Op != "AND" && c.Op != "OR" {
+			return apperr.Invalid(append(path, "op"), "op must be AND or OR")
+		}
+		if depth >= 4 {
+			return apperr.Invalid(path, "conditions nest at most 4 levels deep")
+		}
+		if len(c.Conditions) == 0 {
+			return apperr.Invalid(append(path, "conditions"), "a group needs at least one condition")
+		}
+		for i, cc := range c.Conditions {
+			if err := cc.validate(append(append([]string{}, path...), "conditions", fmt.Sprint(i)), depth+1, leaves); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	*leaves++
+	switch {
+	case *leaves > 20:
+		return apperr.Invalid(path, "a rule has at most 20 conditions")
+	case !metrics[c.Metric]:
+		return apperr.Invalid(append(path, "metric"), "metric must be SPEND, ROAS, CPA, CTR, CONVERSIONS or PACING")
+	case !operators[c.Operator]:
+		return apperr.Invalid(append(path, "operator"), "operator must be GT, GTE, LT, LTE, EQ or NEQ")
+	case c.WindowDays < 1 || c.WindowDays > 30:
+		return apperr.Invalid(append(path, "windowDays"), "windowDays must be 1–30")
+	}
+	return nil
+}
+
+// RuleInput creates or updates a rule. On update nil fields are left alone;
+// built-in rules accept only Enabled, Params, ScheduleMinutes,
+// CooldownSeconds and Scope.
+type RuleInput struct {
+	Name            *string
+	Description     *string
+	Enabled         *bool
+	Conditions      *Condition
+	Actions         []RuleAction
+	Params          map[string]float64
+	ScheduleMinutes *int
+	CooldownSeconds *int
+	Scope           *platforms.CampaignFilter
+}
+
+func (in RuleInput) apply(r *Rule) error {
+	f := func(name ...string) []string { return append([]string{"input"}, name...) }
+	if r.Builtin != nil && (in.Name != nil || in.Conditions != nil || in.Actions != nil) {
+		return apperr.Invalid(f("conditions"), "the conditions and actions of a built-in rule cannot be changed; set its params")
+	}
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || len(name) > 200 {
+			return apperr.Invalid(f("name"), "name must be 1–200 characters")
+		}
+		r.Name = name
+	}
+	if in.Description != nil {
+		if len(*in.Description) > 2000 {
+			return apperr.Invalid(f("description"), "description must be at most 2000 characters")
+		}
+		r.Description = *in.Description
+	}
+	if in.Enabled != nil {
+		r.Enabled = *in.Enabled
+	}
+	if in.Conditions != nil {
+		leaves := 0
+		if err := in.Conditions.validate(f("conditions"), 0, &leaves); err != nil {
+			return err
+		}
+		r.Conditions = *in.Conditions
+	}
+	if in.Actions != nil {
+		if len(in.Actions) == 0 || len(in.Actions) > 5 {
+			return apperr.Invalid(f("actions"), "a rule has 1–5 actions")
+		}
+		for i, a := range in.Actions {
+			if _, ok := RiskOf(a.Type); !ok {
+				return apperr.Invalid(f("actions", fmt.Sprint(i), "type"), "unknown action type %q", a.Type)
+			}
+			if a.Params.Percent != nil && (*a.Params.Percent <= 0 || *a.Params.Percent > 1000) {
+				return apperr.Invalid(f("actions", fmt.Sprint(i), "params", "percent"), "percent must be in (0, 1000]")
+			}
+		}
+		r.Actions = in.Actions
+	}
+	if in.Params != nil {
+		if r.Builtin == nil {
+			return apperr.Invalid(f("params"), "params apply to built-in rules only")
+		}
+		for k, v := range in.Params {
+			if _, ok := r.Params[k]; !ok {
+				return apperr.Invalid(f("params", k), "unknown parameter %q", k)
+			}
+			if v < 0 {
+				return apperr.Invalid(f("params", k), "%s must not be negative", k)
+			}
+			r.Params[k] = v
+		}
+	}
+	if in.ScheduleMinutes != nil {
+		if *in.ScheduleMinutes < 5 || *in.ScheduleMinutes > 10080 {
+			return apperr.Invalid(f("scheduleMinutes"), "scheduleMinutes must be 5–10080")
+		}
+		r.ScheduleMinutes = *in.ScheduleMinutes
+	}
+	if in.CooldownSeconds != nil {
+		if *in.CooldownSeconds < 0 || *in.CooldownSeconds > 30*86400 {
+			return apperr.Invalid(f("cooldownSeconds"), "cooldownSeconds must be 0–2592000")
+		}
+		r.CooldownSeconds = *in.CooldownSeconds
+	}
+	if in.Scope != nil {
+		for i, p := range in.Scope.Platforms {
+			if !platforms.Valid(p) {
+				return apperr.Invalid(f("scope", "platforms", fmt.Sprint(i)), "unknown platform %q", p)
+			}
+		}
+		r.Scope = *in.Scope
+	}
+	return nil
+}
+
+// newRule validates in as a new user-defined rule.
+func (s *Service) newRule(tenant uuid.UUID, in RuleInput) (*Rule, error) {
+	now := s.now()
+	r := &Rule{TenantID: tenant, ID: uuid.New(), Enabled: true, ScheduleMinutes: 60, CooldownSeconds: 86400, Params: map[string]float64{}, CreatedAt: now, UpdatedAt: now}
+	if in.Name == nil {
+		return nil, apperr.Invalid([]string{"input", "name"}, "name is required")
+	}
+	if in.Conditions == nil {
+		return nil, apperr.Invalid([]string{"input", "conditions"}, "conditions are required")
+	}
+	if in.Actions == nil {
+		return nil, apperr.Invalid([]string{"input", "actions"}, "actions are required")
+	}
+	if err := in.apply(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// CreateRule creates a user-defined rule.
+func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput) (*Rule, error) {
+	r, err := s.newRule(tenant, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(r).Exec(ctx)
+		return err
+	})
+	return r, err
+}
+
+// UpdateRule changes a rule.
+func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleInput) (r *Rule, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
+			return err
+		}
+		r = new(Rule)
+		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+			return db.NotFound(err, "rule not found")
+		}
+		if err := in.apply(r); err != nil {
+			return err
+		}
+		r.UpdatedAt = s.now()
+		_, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx)
+		return err
+	})
+	return r, err
+}
+
+// SetRuleEnabled enables or disables a rule.
+func (s *Service) SetRuleEnabled(ctx context.Context, tenant, id uuid.UUID, enabled bool) (*Rule, error) {
+	return s.UpdateRule(ctx, tenant, id, RuleInput{Enabled: &enabled})
+}
+
+// DeleteRule deletes a user-defined rule (built-ins can only be disabled).
+// Its actions stay in the queue and the audit log.
+func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) error {
+	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		r := new(Rule)
+		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+			return db.NotFound(err, "rule not found")
+		}
+		if r.Builtin != nil {
+			return apperr.Conflictf("built-in rules cannot be deleted; disable them instead")
+		}
+		_, err := tx.NewDelete().Model(r).WherePK().Exec(ctx)
+		return err
+	})
+}
+
+// Rule returns one rule or NOT_FOUND.
+func (s *Service) Rule(ctx context.Context, tenant, id uuid.UUID) (r *Rule, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
+			return err
+		}
+		r = new(Rule)
+		return db.NotFound(tx.NewSelect().Model(r).Where("r.id = ?", id).Scan(ctx), "rule not found")
+	})
+	return r, err
+}
+
+// RuleFilter selects rules; nil means any.
+type RuleFilter struct {
+	Enabled *bool
+	Builtin *bool
+}
+
+// Rules pages tenant's rules (built-ins included), newest first.
+func (s *Service) Rules(ctx context.Context, tenant uuid.UUID, f RuleFilter, args relay.Args) (page *relay.Page[Rule], err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
+			return err
+		}
+		q := tx.NewSelect().Model((*Rule)(nil))
+		if f.Enabled != nil {
+			q = q.Where("r.enabled = ?", *f.Enabled)
+		}
+		if f.Builtin != nil {
+			q = q.Where("(r.builtin IS NOT NULL) = ?", *f.Builtin)
+		}
+		page, err = relay.Paginate(ctx, q, args, "r.created_at", "r.id",
+			func(r *Rule) relay.Cursor { return relay.Cursor{At: r.CreatedAt, ID: r.ID} })
+		return err
+	})
+	return page, err
+}

@@ -1,0 +1,131 @@
+package automation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// System is the actor of automatic decisions.
+const System = "system"
+
+// Service runs the trust gate, rules and the action queue.
+type Service struct {
+	DB *db.DB
+	// Config holds thresholds (DefaultConfig when zero).
+	Config    Config
+	Platforms *platforms.Service
+	Incidents *incidents.Service
+	// OnExecutable, if set, is called in the transaction that made an action
+	// executable (gate PASS, approval); jobs sets it to enqueue execution.
+	OnExecutable func(ctx context.Context, tx bun.Tx, tenant, actionID uuid.UUID) error
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (s *Service) cfg() Config {
+	if s.Config.Thresholds == nil {
+		return DefaultConfig()
+	}
+	return s.Config
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// HealthChanged implements signals.Listener: it moves the autopilot mode
+// with the overall score (with hysteresis) and, when it changes, publishes
+// TopicAutopilotModeChanged and re-gates pending actions.
+func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID, changes []signals.Change) error {
+	var overall *signals.Health
+	for _, c := range changes {
+		if c.Curr.Platform == signals.Overall {
+			overall = c.Curr
+		}
+	}
+	if overall == nil {
+		return nil
+	}
+	st, err := settingsTx(ctx, tx, tenant, true)
+	if err != nil {
+		return err
+	}
+	prev := st.AutopilotMode
+	if st.AutopilotModeScore == nil {
+		prev = "" // first score: no hysteresis against the default
+	}
+	mode := s.cfg().ModeFor(overall.Score, prev)
+	if mode == st.AutopilotMode && st.AutopilotModeScore != nil {
+		return nil
+	}
+	score := overall.Score
+	st.AutopilotMode, st.AutopilotModeScore, st.AutopilotModeChangedAt = mode, &score, s.now()
+	if _, err := tx.NewUpdate().Model(st).Column("autopilot_mode", "autopilot_mode_score", "autopilot_mode_changed_at").WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update autopilot mode: %w", err)
+	}
+	if mode != prev || prev == "" && mode != Normal {
+		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicAutopilotModeChanged, ID: string(mode)}); err != nil {
+			return err
+		}
+	}
+	return s.regate(ctx, tx, tenant, st, System)
+}
+
+var _ signals.Listener = (*Service)(nil)
+
+// Overview is the trust gate's state for a tenant (the trustGate query).
+type Overview struct {
+	Mode            Mode
+	Level           Level
+	EnforcementMode EnforcementMode
+	KillSwitch      bool
+	Score           *float64
+	Status          signals.Status
+	// DecisionCounts counts gate decisions of the last 24 hours (dry runs excluded).
+	DecisionCounts map[Decision]int
+}
+
+// Overview returns tenant's trust-gate state.
+func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (*Overview, error) {
+	o := &Overview{DecisionCounts: map[Decision]int{Pass: 0, Hold: 0, Block: 0}}
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		st, err := settingsTx(ctx, tx, tenant, false)
+		if err != nil {
+			return err
+		}
+		o.Mode, o.Level, o.EnforcementMode, o.KillSwitch = st.AutopilotMode, st.AutopilotLevel, st.EnforcementMode, st.KillSwitch
+		h, err := signals.GetTx(ctx, tx, signals.Overall)
+		if err != nil {
+			return err
+		}
+		if h != nil {
+			o.Score, o.Status = &h.Score, h.Status
+		}
+		var rows []struct {
+			Decision Decision
+			N        int
+		}
+		if err := tx.NewSelect().Model((*AuditEntry)(nil)).ColumnExpr("decision, count(*) AS n").
+			Where("at > ? AND NOT dry_run", s.now().Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			o.DecisionCounts[r.Decision] = r.N
+		}
+		return nil
+	})
+	return o, err
+}

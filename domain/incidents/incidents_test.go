@@ -1,0 +1,129 @@
+package incidents_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+func setup(t *testing.T) (*incidents.Service, uuid.UUID) {
+	t.Helper()
+	tdb := testdb.New(t)
+	tenant := uuid.New()
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", tenant, "t-"+tenant.String()[:8])
+		return err
+	}))
+	return &incidents.Service{DB: tdb.DB}, tenant
+}
+
+func health(platform string, score float64, status signals.Status) signals.Change {
+	return signals.Change{Curr: &signals.Health{Platform: platform, Score: score, Status: status}}
+}
+
+func feed(t *testing.T, s *incidents.Service, tenant uuid.UUID, changes ...signals.Change) {
+	t.Helper()
+	require.NoError(t, s.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return s.HealthChanged(ctx, tx, tenant, changes)
+	}))
+}
+
+func list(t *testing.T, s *incidents.Service, tenant uuid.UUID, states ...incidents.State) []incidents.Incident {
+	t.Helper()
+	p, err := s.List(context.Background(), tenant, incidents.Filter{States: states}, relay.Args{})
+	require.NoError(t, err)
+	return p.Items
+}
+
+func TestIncidentLifecycle(t *testing.T) {
+	t.Parallel()
+	s, tenant := setup(t)
+	ctx := context.Background()
+
+	t.Run("health leaving HEALTHY opens one incident, severity from the score", func(t *testing.T) {
+		feed(t, s, tenant, health(signals.Overall, 65, signals.Degraded))
+		feed(t, s, tenant, health(signals.Overall, 62, signals.Degraded))
+		open := list(t, s, tenant, incidents.Open)
+		require.Len(t, open, 1)
+		require.Equal(t, incidents.Medium, open[0].Severity)
+	})
+	t.Run("a worse score escalates the open incident instead of opening another", func(t *testing.T) {
+		feed(t, s, tenant, health(signals.Overall, 35, signals.Unhealthy))
+		open := list(t, s, tenant, incidents.Open)
+		require.Len(t, open, 1)
+		require.Equal(t, incidents.Critical, open[0].Severity)
+		tl, err := s.Timeline(ctx, tenant, open[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{incidents.EventOpened, incidents.EventEscalated}, kinds(tl))
+	})
+	t.Run("outages and sharp EMQ drops are causes of their own", func(t *testing.T) {
+		emq := 3.0
+		c := health("META", 72, signals.Healthy)
+		c.Curr.Outage, c.Curr.EMQ, c.Curr.EMQDrop = true, &emq, &signals.EMQDrop{From: 8, To: 3}
+		feed(t, s, tenant, health(signals.Overall, 35, signals.Unhealthy), c)
+		require.Len(t, list(t, s, tenant, incidents.Open), 3)
+	})
+	t.Run("acknowledge, then recovery closes automatically", func(t *testing.T) {
+		open := list(t, s, tenant, incidents.Open)
+		var healthID uuid.UUID
+		for _, i := range open {
+			if i.Cause == incidents.CauseHealth {
+				healthID = i.ID
+			}
+		}
+		inc, err := s.Acknowledge(ctx, tenant, healthID, "user:1")
+		require.NoError(t, err)
+		require.Equal(t, incidents.Acknowledged, inc.State)
+		emq := 8.0
+		c := health("META", 90, signals.Healthy)
+		c.Curr.EMQ = &emq
+		feed(t, s, tenant, health(signals.Overall, 90, signals.Healthy), c)
+		require.Empty(t, list(t, s, tenant, incidents.Open, incidents.Acknowledged))
+		tl, err := s.Timeline(ctx, tenant, healthID)
+		require.NoError(t, err)
+		require.Equal(t, []string{incidents.EventOpened, incidents.EventEscalated, incidents.EventAcknowledged, incidents.EventAutoResolved}, kinds(tl))
+	})
+	t.Run("the same cause later opens a new incident; people can resolve it", func(t *testing.T) {
+		feed(t, s, tenant, health(signals.Overall, 50, signals.Degraded))
+		open := list(t, s, tenant, incidents.Open)
+		require.Len(t, open, 1)
+		inc, err := s.Resolve(ctx, tenant, open[0].ID, "user:1", "known data delay")
+		require.NoError(t, err)
+		require.Equal(t, incidents.Resolved, inc.State)
+		_, err = s.Resolve(ctx, tenant, open[0].ID, "user:1", "")
+		require.Error(t, err)
+		require.Len(t, list(t, s, tenant, incidents.Resolved), 4)
+	})
+}
+
+func TestConcurrentOpensDeduplicate(t *testing.T) {
+	t.Parallel()
+	s, tenant := setup(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			feed(t, s, tenant, health("GOOGLE", 30, signals.Unhealthy))
+		}()
+	}
+	wg.Wait()
+	require.Len(t, list(t, s, tenant, incidents.Open), 1)
+}
+
+func kinds(evs []incidents.Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Kind
+	}
+	return out
+}

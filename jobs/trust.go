@@ -1,0 +1,286 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// Trust wires the trust engine's services together: measurements trigger a
+// debounced recompute job, recomputes notify incidents and automation, and
+// executable actions get an execution job. Resolvers and workers share one.
+type Trust struct {
+	Signals    *signals.Service
+	Platforms  *platforms.Service
+	Incidents  *incidents.Service
+	Automation *automation.Service
+
+	client *Client
+}
+
+// RecomputeDebounce is the window in which measurement writes collapse into
+// one recompute job per tenant.
+const RecomputeDebounce = time.Second
+
+// NewTrust builds the services on d. client enqueues jobs from the hooks;
+// it may be nil (no jobs enqueued) and set later with SetClient.
+func NewTrust(d *db.DB, client *Client) *Trust {
+	t := &Trust{client: client}
+	t.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
+	t.Platforms = platforms.NewService(d, t.Signals)
+	t.Incidents = &incidents.Service{DB: d}
+	t.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: t.Platforms, Incidents: t.Incidents}
+	t.Signals.Listeners = []signals.Listener{t.Incidents, t.Automation}
+	t.Signals.OnMeasured = t.enqueueRecompute
+	t.Automation.OnExecutable = t.enqueueExecute
+	return t
+}
+
+// SetClient sets the client the hooks enqueue with.
+func (t *Trust) SetClient(c *Client) { t.client = c }
+
+func (t *Trust) enqueueRecompute(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+	if t.client == nil {
+		return nil
+	}
+	bucket := time.Now().Truncate(RecomputeDebounce).UnixMilli()
+	_, err := t.client.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: bucket}, nil)
+	return err
+}
+
+func (t *Trust) enqueueExecute(ctx context.Context, tx bun.Tx, tenant, action uuid.UUID) error {
+	if t.client == nil {
+		return nil
+	}
+	_, err := t.client.InsertTx(ctx, tx.Tx, AutomationExecuteArgs{TenantID: tenant, ActionID: action}, nil)
+	return err
+}
+
+// debounceStates make a recompute unique while waiting or running but let a
+// new one in once it completed.
+var debounceStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateScheduled, rivertype.JobStateRetryable}
+
+// SignalsRecomputeArgs recomputes one tenant's signal health. Writes within
+// one RecomputeDebounce bucket share a job.
+type SignalsRecomputeArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	Bucket   int64     `json:"bucket"`
+}
+
+// Kind implements river.JobArgs.
+func (SignalsRecomputeArgs) Kind() string { return "signals.recompute" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (SignalsRecomputeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueDefault, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: debounceStates}}
+}
+
+// SignalsRecomputeWorker runs SignalsRecomputeArgs.
+type SignalsRecomputeWorker struct {
+	river.WorkerDefaults[SignalsRecomputeArgs]
+	Trust *Trust
+}
+
+// Timeout implements river.Worker.
+func (w *SignalsRecomputeWorker) Timeout(*river.Job[SignalsRecomputeArgs]) time.Duration {
+	return 30 * time.Second
+}
+
+// Work implements river.Worker. It recomputes again (up to three times) if
+// measurements arrived while it ran, since a write during a running job of
+// the same bucket does not enqueue another.
+func (w *SignalsRecomputeWorker) Work(ctx context.Context, job *river.Job[SignalsRecomputeArgs]) error {
+	for i := 0; i < 3; i++ {
+		started := time.Now()
+		if _, err := w.Trust.Signals.Recompute(ctx, job.Args.TenantID); err != nil {
+			return err
+		}
+		var newer bool
+		err := w.Trust.Signals.DB.InTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx bun.Tx) (err error) {
+			newer, err = tx.NewSelect().Model((*signals.Measurement)(nil)).Where("recorded_at > ?", started).Exists(ctx)
+			return err
+		})
+		if err != nil || !newer {
+			return err
+		}
+	}
+	return nil
+}
+
+// TrustFanOutArgs starts one job of Target's kind per tenant (all tenants,
+// or simulated ones for the simulator tick).
+type TrustFanOutArgs struct {
+	Target string `json:"target"` // "recompute", "evaluate" or "simulator"
+}
+
+// Kind implements river.JobArgs.
+func (TrustFanOutArgs) Kind() string { return "trust.fanout" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (TrustFanOutArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+}
+
+// TrustFanOutWorker lists tenants and enqueues their jobs in one transaction.
+type TrustFanOutWorker struct {
+	river.WorkerDefaults[TrustFanOutArgs]
+	DB *db.DB
+}
+
+// Work implements river.Worker.
+func (w *TrustFanOutWorker) Work(ctx context.Context, job *river.Job[TrustFanOutArgs]) error {
+	fn := "stratum_tenant_ids()"
+	if job.Args.Target == "simulator" {
+		fn = "stratum_simulated_tenant_ids()"
+	}
+	return w.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var ids []uuid.UUID
+		if err := tx.NewRaw("SELECT "+fn).Scan(ctx, &ids); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		now := time.Now()
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			switch job.Args.Target {
+			case "recompute":
+				params[i] = river.InsertManyParams{Args: SignalsRecomputeArgs{TenantID: id, Bucket: now.Truncate(RecomputeDebounce).UnixMilli()}}
+			case "evaluate":
+				params[i] = river.InsertManyParams{Args: AutomationEvaluateArgs{TenantID: id}}
+			case "simulator":
+				params[i] = river.InsertManyParams{Args: SimulatorTickArgs{TenantID: id}}
+			default:
+				return river.JobCancel(fmt.Errorf("unknown fan-out target %q", job.Args.Target))
+			}
+		}
+		_, err := river.ClientFromContext[*sql.Tx](ctx).InsertManyTx(ctx, tx.Tx, params)
+		return err
+	})
+}
+
+// AutomationEvaluateArgs evaluates one tenant's due automation rules.
+type AutomationEvaluateArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+// Kind implements river.JobArgs.
+func (AutomationEvaluateArgs) Kind() string { return "automation.evaluate" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (AutomationEvaluateArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueDefault, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+}
+
+// AutomationEvaluateWorker runs AutomationEvaluateArgs.
+type AutomationEvaluateWorker struct {
+	river.WorkerDefaults[AutomationEvaluateArgs]
+	Trust *Trust
+}
+
+// Timeout implements river.Worker.
+func (w *AutomationEvaluateWorker) Timeout(*river.Job[AutomationEvaluateArgs]) time.Duration {
+	return time.Minute
+}
+
+// Work implements river.Worker. Running it twice, even concurrently, queues
+// each proposal once (see automation.Service.EvaluateRules).
+func (w *AutomationEvaluateWorker) Work(ctx context.Context, job *river.Job[AutomationEvaluateArgs]) error {
+	_, err := w.Trust.Automation.EvaluateRules(ctx, job.Args.TenantID, false)
+	return err
+}
+
+// AutomationExecuteArgs executes one action through its platform connector.
+type AutomationExecuteArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	ActionID uuid.UUID `json:"action_id"`
+}
+
+// Kind implements river.JobArgs.
+func (AutomationExecuteArgs) Kind() string { return "automation.execute" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (AutomationExecuteArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueHigh, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: debounceStates}}
+}
+
+// AutomationExecuteWorker runs AutomationExecuteArgs.
+type AutomationExecuteWorker struct {
+	river.WorkerDefaults[AutomationExecuteArgs]
+	Trust *Trust
+}
+
+// Timeout implements river.Worker.
+func (w *AutomationExecuteWorker) Timeout(*river.Job[AutomationExecuteArgs]) time.Duration {
+	return time.Minute
+}
+
+// Work implements river.Worker. Execute is idempotent, so retries are safe.
+func (w *AutomationExecuteWorker) Work(ctx context.Context, job *river.Job[AutomationExecuteArgs]) error {
+	_, err := w.Trust.Automation.Execute(ctx, job.Args.TenantID, job.Args.ActionID)
+	if errors.Is(err, db.ErrNoTenant) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// SimulatorTickArgs runs one simulated sync for a simulated tenant.
+type SimulatorTickArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+// Kind implements river.JobArgs.
+func (SimulatorTickArgs) Kind() string { return "platforms.simulator_tick" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (SimulatorTickArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+}
+
+// SimulatorTickWorker runs SimulatorTickArgs.
+type SimulatorTickWorker struct {
+	river.WorkerDefaults[SimulatorTickArgs]
+	Trust *Trust
+}
+
+// Work implements river.Worker.
+func (w *SimulatorTickWorker) Work(ctx context.Context, job *river.Job[SimulatorTickArgs]) error {
+	return w.Trust.Platforms.Simulator().Tick(ctx, job.Args.TenantID)
+}
+
+// registerTrust adds the trust engine's workers.
+func registerTrust(w *river.Workers, d *db.DB, t *Trust, _ *slog.Logger) {
+	river.AddWorker(w, &SignalsRecomputeWorker{Trust: t})
+	river.AddWorker(w, &TrustFanOutWorker{DB: d})
+	river.AddWorker(w, &AutomationEvaluateWorker{Trust: t})
+	river.AddWorker(w, &AutomationExecuteWorker{Trust: t})
+	river.AddWorker(w, &SimulatorTickWorker{Trust: t})
+}
+
+// trustPeriodic is the trust engine's schedule: signal health every 5
+// minutes, rule evaluation every 5 minutes (rules keep their own schedule),
+// simulator ticks every 15 minutes.
+func trustPeriodic() []*river.PeriodicJob {
+	every := func(d time.Duration, target string) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(d), func() (river.JobArgs, *river.InsertOpts) {
+			return TrustFanOutArgs{Target: target}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true})
+	}
+	return []*river.PeriodicJob{every(15*time.Minute, "simulator"), every(5*time.Minute, "recompute"), every(5*time.Minute, "evaluate")}
+}
