@@ -29,7 +29,7 @@ type Config struct {
 	Env string
 	// HTTPAddr is the listen address (STRATUM_HTTP_ADDR, default ":8080").
 	HTTPAddr string
-	// PublicURL is how users reach the server, used in printed links (STRATUM_PUBLIC_URL, default http://localhost:8080).
+	// PublicURL is how users reach the server, used in printed links (STRATUM_PUBLIC_URL, default http://localhost:<port of HTTPAddr>).
 	PublicURL string
 	// DatabaseURL connects as the schema owner; migrations run with it (DATABASE_URL).
 	// Empty means "find or start a local PostgreSQL" (make run does that).
@@ -90,7 +90,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 	c := Config{
 		Env:               p.str("STRATUM_ENV", "development"),
 		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ":8080"),
-		PublicURL:         p.str("STRATUM_PUBLIC_URL", "http://localhost:8080"),
+		PublicURL:         p.str("STRATUM_PUBLIC_URL", ""),
 		DatabaseURL:       p.str("DATABASE_URL", ""),
 		AppDatabaseURL:    p.str("STRATUM_APP_DATABASE_URL", ""),
 		AppDBPassword:     p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
@@ -109,6 +109,13 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		ShutdownTimeout:   p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
 		LogLevel:          p.str("STRATUM_LOG_LEVEL", "info"),
 		WorkerConcurrency: p.int("STRATUM_WORKER_CONCURRENCY", 10),
+	}
+	if c.PublicURL == "" {
+		port := "8080"
+		if i := strings.LastIndex(c.HTTPAddr, ":"); i >= 0 && i < len(c.HTTPAddr)-1 {
+			port = c.HTTPAddr[i+1:]
+		}
+		c.PublicURL = "http://localhost:" + port
 	}
 	c.AutoMigrate = p.bool("STRATUM_AUTO_MIGRATE", !c.Production())
 	c.SeedDemo = p.bool("STRATUM_SEED_DEMO", !c.Production())
