@@ -86,6 +86,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 	}
 	a.Resolver = resolvers.New(d, a.Hub, log, Version)
 	a.Resolver.River = a.River
+	if err := a.wireIdentity(); err != nil {
+		d.Close()
+		return nil, err
+	}
 	if mode.API {
 		if err := a.buildHTTP(); err != nil {
 			d.Close()
@@ -112,6 +116,8 @@ func (a *App) buildHTTP() error {
 		InitFunc:       a.Resolver.WebsocketInit,
 		Sockets:        a.Sockets,
 	})
+	gql.Use(resolvers.CSRFGuard{})
+	gql.Use(resolvers.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",
@@ -123,12 +129,12 @@ func (a *App) buildHTTP() error {
 	a.riverUI = ui
 	a.Handler = httpserver.New(httpserver.Deps{
 		Log: a.Log, Metrics: a.Metrics,
-		GraphQL:      gql,
+		GraphQL:      a.Sockets.Middleware(a.Resolver.HTTPMiddleware(gql)),
 		Auth:         a.Resolver.Authenticator(),
 		Streams:      a.streams,
 		Ready:        a.Ready,
 		Jobs:         ui,
-		Operator:     httpserver.BasicOperator(a.Cfg.OperatorPassword),
+		Operator:     a.operatorCheck,
 		Frontend:     frontend.Dist(),
 		MaxBodyBytes: a.Cfg.MaxBodyBytes,
 		CORSOrigins:  a.Cfg.CORSOrigins,

@@ -3,9 +3,12 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
 )
 
 // DemoTenantID is the seeded demo tenant (fixed so seeding is idempotent).
@@ -14,8 +17,36 @@ var DemoTenantID = uuid.MustParse("00000000-0000-4000-8000-00000000de70")
 // DemoTenantName names the demo tenant; its platform data is simulated.
 const DemoTenantName = "Demo Co (simulated)"
 
-// Seed creates the demo tenant if it does not exist.
+// Seed creates the demo tenant and its demo owner (Cfg.DemoEmail /
+// Cfg.DemoPassword) if they do not exist.
 func Seed(ctx context.Context, a *App, log *slog.Logger) error {
+	if err := seedTenant(ctx, a, log); err != nil {
+		return err
+	}
+	return seedOwner(ctx, a, log)
+}
+
+// seedOwner makes the demo user (created if missing) an OWNER of the demo tenant.
+func seedOwner(ctx context.Context, a *App, log *slog.Logger) error {
+	svc := a.Resolver.Svc.Auth
+	email := strings.ToLower(a.Cfg.DemoEmail)
+	return a.DB.InTenant(ctx, DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
+		u, err := svc.UserByEmail(ctx, email)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			if u, err = svc.CreateUser(ctx, tx, email, a.Cfg.DemoPassword); err == nil {
+				log.Info("seeded demo owner", "email", email)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, 'OWNER')
+			ON CONFLICT (tenant_id, user_id) DO NOTHING`, DemoTenantID, u.ID, uuid.New())
+		return err
+	})
+}
+
+func seedTenant(ctx context.Context, a *App, log *slog.Logger) error {
 	return a.DB.InTenant(ctx, DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, plan, simulated)
 			VALUES (?, ?, 'demo', 'professional', true) ON CONFLICT (id) DO NOTHING`, DemoTenantID, DemoTenantName)

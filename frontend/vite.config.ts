@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import tailwindcss from '@tailwindcss/vite'
 import react from '@vitejs/plugin-react'
-import { defineConfig, type Plugin } from 'vite'
+import { defineConfig, type Plugin, type ProxyOptions, type UserConfig } from 'vite'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 const outDir = fileURLToPath(new URL('./dist', import.meta.url))
@@ -28,9 +28,31 @@ function keepGitkeep(): Plugin {
 // Backend for `npm run dev` (STRATUM_BACKEND overrides it).
 const backend = process.env.STRATUM_BACKEND ?? 'http://localhost:8080'
 
-export default defineConfig({
+// The dev server rewrites Origin to the backend's: the server only accepts
+// same-origin websockets (and configured CORS origins).
+const proxy: ProxyOptions = {
+  target: backend,
+  changeOrigin: true,
+  configure(p) {
+    const rewrite = (req: { getHeader(n: string): unknown; setHeader(n: string, v: string): void }) => {
+      if (req.getHeader('origin')) req.setHeader('origin', new URL(backend).origin)
+    }
+    p.on('proxyReq', rewrite)
+    p.on('proxyReqWs', rewrite)
+  },
+}
+
+export default defineConfig(({ command }): UserConfig => ({
   root,
   plugins: [react(), tailwindcss(), keepGitkeep()],
+  resolve: {
+    // See src/graphiql/setup-workers.dev.ts: the package's worker setup works
+    // in builds but breaks the dev server's dependency optimizer.
+    alias:
+      command === 'serve'
+        ? { 'graphiql/setup-workers/vite': fileURLToPath(new URL('./src/graphiql/setup-workers.dev.ts', import.meta.url)) }
+        : {},
+  },
   build: {
     outDir,
     emptyOutDir: false,
@@ -50,11 +72,17 @@ export default defineConfig({
       },
     },
   },
+  optimizeDeps: {
+    // CommonJS/UMD modules that GraphiQL's GraphQL worker imports: the dev
+    // server must pre-bundle them as ESM (the dependency scan does not crawl
+    // workers). Builds are unaffected.
+    include: ['nullthrows', 'picomatch-browser', 'prettier/standalone', 'prettier/plugins/graphql'],
+  },
   server: {
     proxy: {
-      '/graphql': { target: backend, ws: true, changeOrigin: true },
-      '/healthz': { target: backend, changeOrigin: true },
-      '/readyz': { target: backend, changeOrigin: true },
+      '/graphql': { ...proxy, ws: true },
+      '/healthz': proxy,
+      '/readyz': proxy,
     },
   },
-})
+}))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -18,8 +19,14 @@ func (r *Resolver) loadNode(ctx context.Context, typ string, id uuid.UUID) (mode
 	if err != nil {
 		return nil, err
 	}
+	if n, ok, err := r.loadIdentityNode(ctx, typ, id); ok || err != nil {
+		return n, err
+	}
 	switch typ {
 	case "Note":
+		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+			return nil, apperr.NotFoundf("no object with this id")
+		}
 		n, err := r.Svc.Notes.Get(ctx, tenant, id)
 		if err != nil {
 			return nil, err

@@ -13,9 +13,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/notes"
 	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
@@ -30,18 +32,23 @@ type Resolver struct {
 	Svc     Services
 	// River inserts jobs (InsertTx joins a tenant transaction).
 	River *river.Client[*sql.Tx]
-	// Auth resolves credentials; Anonymous until identity lands.
+	// Auth resolves credentials; Anonymous until UseIdentity installs sessions and API keys.
 	Auth Authenticator
+	// Identity holds the identity services and settings (UseIdentity).
+	Identity Identity
 }
 
 // Services are the domain services resolvers call.
 type Services struct {
-	Notes *notes.Service
+	Notes   *notes.Service
+	Auth    *auth.Service
+	Tenancy *tenancy.Service
+	Audit   *audit.Service
 }
 
 // New wires the services over d and hub.
 func New(d *db.DB, hub *realtime.Hub, log *slog.Logger, version string) *Resolver {
-	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Notes: &notes.Service{DB: d}}}
+	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Notes: &notes.Service{DB: d}, Audit: &audit.Service{DB: d}}}
 }
 
 // tenantOf returns the principal's tenant or UNAUTHENTICATED.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/graph"
+	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -59,27 +60,81 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 		ctx = transport.AppendCloseReason(ctx, "Unauthorized")
 		return ctx, nil, err
 	}
-	return ctx, nil, nil
+	return r.websocketWatch(ctx), nil, nil
 }
 
-// Directives implements the schema's directives.
+// Directives implements the schema's directives (docs/permissions.md).
 func (r *Resolver) Directives() graph.DirectiveRoot {
 	return graph.DirectiveRoot{
 		Authenticated: func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
-			if p, ok := auth.FromContext(ctx); !ok || p == nil {
-				return nil, apperr.Unauthenticatedf("sign in to use this field")
+			if _, err := principalOf(ctx); err != nil {
+				return nil, err
+			}
+			return next(ctx)
+		},
+		HasRole: func(ctx context.Context, obj any, next graphql.Resolver, role auth.Role) (any, error) {
+			p, err := principalOf(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !p.IsUser() {
+				if fieldHasDirective(ctx, "hasScope") {
+					return next(ctx) // @hasScope decides for API keys
+				}
+				return nil, apperr.Forbiddenf("API keys cannot use this field; sign in as a user")
+			}
+			if p.MFARequired && !p.MFA {
+				return nil, &apperr.Error{Code: apperr.Forbidden, Message: "this tenant requires MFA: enrol with enrollMfa and confirmMfa, then log in again",
+					Extensions: map[string]any{"mfaEnrollmentRequired": true}}
+			}
+			if !p.Role.AtLeast(role) {
+				return nil, apperr.Forbiddenf("this needs the %s role or higher (you are %s)", role, p.Role)
+			}
+			return next(ctx)
+		},
+		HasScope: func(ctx context.Context, obj any, next graphql.Resolver, scope auth.Scope) (any, error) {
+			p, err := principalOf(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !p.IsUser() && !p.HasScope(scope) {
+				return nil, apperr.Forbiddenf("this API key lacks the %s scope", scope)
+			}
+			return next(ctx)
+		},
+		Operator: func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
+			p, err := principalOf(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !p.IsUser() || !p.Operator {
+				return nil, apperr.Forbiddenf("only platform operators can use this field")
 			}
 			return next(ctx)
 		},
 	}
 }
 
+// fieldHasDirective reports whether the field being resolved carries the
+// named directive in the schema.
+func fieldHasDirective(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Field.Definition != nil && fc.Field.Definition.Directives.ForName(name) != nil
+}
+
 // Complexity weighs connections by their page size, so asking for 100
 // items of a connection costs 100 times its selection.
 func Complexity() graph.ComplexityRoot {
 	var c graph.ComplexityRoot
-	c.Query.Notes = func(child int, first *int, _ *string, last *int, _ *string) int {
+	conn := func(child int, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
+	}
+	c.Query.Notes = conn
+	c.Query.Members = conn
+	c.Query.Invites = conn
+	c.Query.APIKeys = conn
+	c.Query.AuditLog = func(child int, first *int, _ *string, _ *model.AuditLogFilter) int {
+		return relay.Complexity(child, first, nil)
 	}
 	return c
 }

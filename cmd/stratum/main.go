@@ -6,6 +6,7 @@
 //	stratum migrate up|down|status
 //	stratum seed             create the demo tenant (idempotent)
 //	stratum devdb up|down    find or start (stop) the local PostgreSQL used when DATABASE_URL is unset
+//	stratum admin grant-operator|revoke-operator EMAIL
 //	stratum version
 package main
 
@@ -36,6 +37,8 @@ commands:
   worker                run River workers and periodic jobs only
   migrate up|down|status
   seed                  create the demo tenant and its data (idempotent)
+  admin grant-operator EMAIL | revoke-operator EMAIL
+                        make a user a platform operator (River UI, operator fields), or stop
   devdb up [DB]|down    find or start PostgreSQL and print DATABASE_URL (creating DB), or stop the private cluster under .data/
   healthcheck           exit 0 when /healthz on STRATUM_HTTP_ADDR answers (for container HEALTHCHECK)
   version               print the version
@@ -75,7 +78,7 @@ func run(args []string) error {
 	switch cmd {
 	case "devdb":
 		return devdb(ctx, args)
-	case "serve", "api", "worker", "migrate", "seed":
+	case "serve", "api", "worker", "migrate", "seed", "admin":
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -106,6 +109,8 @@ func run(args []string) error {
 			return err
 		}
 		return seed(ctx, cfg, log)
+	case "admin":
+		return admin(ctx, cfg, log, args)
 	}
 	mode := app.Mode{API: cmd != "worker", Worker: cmd != "api"}
 	if cfg.AutoMigrate {
@@ -174,9 +179,9 @@ func printWelcome(cfg config.Config) {
     GraphiQL    %s/graphiql
     GraphQL     %s/graphql   (websocket: graphql-transport-ws and graphql-ws; SSE: Accept text/event-stream)
     Metrics     %s/metrics   Health %s/healthz   Ready %s/readyz
-    River UI    %s/admin/jobs/   (user "operator", password from STRATUM_OPERATOR_PASSWORD)
+    River UI    %s/admin/jobs/   (platform operators: stratum admin grant-operator EMAIL)
 %s
-`, cfg.Env, u, u, u, u, u, u, u, demoLogin())
+`, cfg.Env, u, u, u, u, u, u, u, demoLogin(cfg))
 }
 
 func migrate(ctx context.Context, m *db.Migrator, args []string) error {

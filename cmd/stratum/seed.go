@@ -17,6 +17,10 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return app.Seed(ctx, a, log)
 }
 
-func demoLogin() string {
-	return "    Demo tenant: " + app.DemoTenantName + " (simulated data)\n"
+func demoLogin(cfg config.Config) string {
+	s := "    Demo tenant: " + app.DemoTenantName + " (simulated data)\n"
+	if cfg.SeedDemo {
+		s += "    Demo log-in: " + cfg.DemoEmail + " / " + cfg.DemoPassword + "\n"
+	}
+	return s
 }

@@ -10,7 +10,12 @@ import (
 )
 
 // Role is a member's role in a tenant, from most to least privileged.
+// docs/permissions.md has the permission matrix the schema's directives
+// enforce.
 type Role string
+
+// ValidRole reports whether r is one of the four roles.
+func ValidRole(r Role) bool { return r.Rank() > 0 }
 
 // The roles.
 const (
@@ -56,6 +61,35 @@ type Principal struct {
 	ExpiresAt time.Time
 	// Operator marks a platform operator.
 	Operator bool
+	// SessionID is the user's refresh-token family (zero for API keys).
+	SessionID uuid.UUID
+	// IssuedAt is when the access token was issued (revocations refuse
+	// tokens issued before them).
+	IssuedAt time.Time
+	// Plan is the tenant's plan (it sizes the rate-limit bucket).
+	Plan string
+	// MFA is true when the session's log-in passed a second factor.
+	MFA bool
+	// MFARequired is true when the tenant requires MFA of its members;
+	// such a user without MFA may only enrol (see Directives).
+	MFARequired bool
+	// ViaCookie is true when the credential came from the session cookie,
+	// so mutations must carry the CSRF header.
+	ViaCookie bool
+}
+
+// IsUser reports whether p is a signed-in user (not an API key).
+func (p *Principal) IsUser() bool { return p.UserID != uuid.Nil }
+
+// HasScope reports whether an API key principal holds s; ADMIN implies
+// READ and WRITE (not INGEST).
+func (p *Principal) HasScope(s Scope) bool {
+	for _, have := range p.Scopes {
+		if Scope(have) == s || (Scope(have) == ScopeAdmin && (s == ScopeRead || s == ScopeWrite)) {
+			return true
+		}
+	}
+	return false
 }
 
 type principalKey struct{}
@@ -69,4 +103,23 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 func FromContext(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(*Principal)
 	return p, ok && p != nil
+}
+
+// Client is where a request came from, for the audit log and throttling.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+type clientKey struct{}
+
+// WithClient returns ctx carrying c.
+func WithClient(ctx context.Context, c Client) context.Context {
+	return context.WithValue(ctx, clientKey{}, c)
+}
+
+// ClientFrom returns the request's client (zero outside HTTP requests).
+func ClientFrom(ctx context.Context) Client {
+	c, _ := ctx.Value(clientKey{}).(Client)
+	return c
 }

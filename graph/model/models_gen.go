@@ -3,8 +3,13 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
+	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -14,6 +19,339 @@ type Node interface {
 	IsNode()
 	// The object's global ID; pass it to `node(id:)` to fetch the object again.
 	GetID() string
+}
+
+// Input of `acceptInvite`.
+type AcceptInviteInput struct {
+	// The invitation token.
+	Token string `json:"token"`
+	// When not signed in: the password of the invited email's account, or the new account's password.
+	Password *string `json:"password,omitempty"`
+}
+
+// A partner API key of the current tenant (its secret is never shown again).
+type APIKey struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Name given at creation.
+	Name string `json:"name"`
+	// Public part of the key: `stratum_<prefix>_…`.
+	Prefix string `json:"prefix"`
+	// What the key may do.
+	Scopes []auth.Scope `json:"scopes"`
+	// Last use (updated at most once a minute).
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	// When the key stops working, if ever.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// When it was revoked, if it was.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (APIKey) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this APIKey) GetID() string { return this.ID }
+
+// A page of API keys, newest first.
+type APIKeyConnection struct {
+	// The keys of this page.
+	Edges []*APIKeyEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of keys.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an API key connection.
+type APIKeyEdge struct {
+	// Cursor of this key.
+	Cursor string `json:"cursor"`
+	// The key.
+	Node *APIKey `json:"node"`
+}
+
+// One entry of the audit log, written in the same transaction as the change it records.
+type AuditEntry struct {
+	// Global ID.
+	ID string `json:"id"`
+	// USER, API_KEY, OPERATOR, SYSTEM or ANONYMOUS.
+	ActorType string `json:"actorType"`
+	// Global ID of the acting User or ApiKey, if any.
+	ActorID *string `json:"actorId,omitempty"`
+	// Email of the acting user at the time, if known.
+	ActorEmail *string `json:"actorEmail,omitempty"`
+	// What happened, e.g. `auth.log_in`, `member.change_role`, `api_key.create`.
+	Action string `json:"action"`
+	// Type of the object acted on, e.g. `Member`.
+	TargetType *string `json:"targetType,omitempty"`
+	// Global ID of the object acted on.
+	TargetID *string `json:"targetId,omitempty"`
+	// Client IP address.
+	IP *string `json:"ip,omitempty"`
+	// Client user agent.
+	UserAgent *string `json:"userAgent,omitempty"`
+	// How it ended.
+	Outcome AuditOutcome `json:"outcome"`
+	// Extra facts as a JSON object text (e.g. old and new role).
+	Details *string `json:"details,omitempty"`
+	// When it happened.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (AuditEntry) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this AuditEntry) GetID() string { return this.ID }
+
+// A page of audit entries, newest first.
+type AuditEntryConnection struct {
+	// The entries of this page.
+	Edges []*AuditEntryEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of entries matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an audit entry connection.
+type AuditEntryEdge struct {
+	// Cursor of this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *AuditEntry `json:"node"`
+}
+
+// Narrows `auditLog`.
+type AuditLogFilter struct {
+	// Only these actions (e.g. `auth.log_in`).
+	Actions []string `json:"actions,omitempty"`
+	// Only this actor (global ID of a User or ApiKey).
+	ActorID *string `json:"actorId,omitempty"`
+	// Only this outcome.
+	Outcome *AuditOutcome `json:"outcome,omitempty"`
+	// Entries at or after this time.
+	Since *time.Time `json:"since,omitempty"`
+	// Entries before this time.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// Result of `signUp`, `logIn`, `verifyMfa`, `refreshSession`, `switchTenant` and `acceptInvite`.
+//
+// Web clients also receive the tokens as httpOnly cookies (`stratum_session`,
+// `stratum_refresh`) plus a readable `stratum_csrf` cookie: when a request is
+// authenticated by cookie, every mutation must send the `stratum_csrf` value in the
+// **`X-CSRF-Token`** header. API clients send `Authorization: Bearer <accessToken>`.
+type AuthPayload struct {
+	// Access token (JWT, 30 minutes); null when MFA is required or on failure.
+	AccessToken *string `json:"accessToken,omitempty"`
+	// Refresh token (opaque, 7 days, single use: each refresh returns a new one); null when MFA is required or on failure.
+	RefreshToken *string `json:"refreshToken,omitempty"`
+	// When `accessToken` expires.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// True when the password was right and a second factor is needed: call `verifyMfa` with `challengeToken`.
+	MfaRequired bool `json:"mfaRequired"`
+	// Short-lived (5 minutes) token for `verifyMfa`; set only when `mfaRequired`.
+	ChallengeToken *string `json:"challengeToken,omitempty"`
+	// Who the new session is; null when no session was issued.
+	Viewer *Viewer `json:"viewer,omitempty"`
+	// Why no session was issued (e.g. UNAUTHENTICATED for wrong credentials).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `changeMemberRole`.
+type ChangeMemberRoleInput struct {
+	// Global ID of the Member.
+	MemberID string `json:"memberId"`
+	// The new role.
+	Role auth.Role `json:"role"`
+}
+
+// Result of `confirmMfa`.
+type ConfirmMfaPayload struct {
+	// Ten single-use backup codes, shown only now; null on failure.
+	BackupCodes []string `json:"backupCodes,omitempty"`
+	// Problems (e.g. a wrong code).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `createApiKey`.
+type CreateAPIKeyInput struct {
+	// A name to recognise the key by.
+	Name string `json:"name"`
+	// What the key may do (at least one).
+	Scopes []auth.Scope `json:"scopes"`
+	// When the key stops working; null for never.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// Result of `createApiKey`.
+type CreateAPIKeyPayload struct {
+	// The key; null on failure.
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// The full key `stratum_<prefix>_<secret>`, shown only now. Send it as `Authorization: Bearer …`.
+	Secret *string `json:"secret,omitempty"`
+	// Problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Result of `disableMfa`.
+type DisableMfaPayload struct {
+	// The user, with `mfaEnabled` false; null on failure.
+	User *User `json:"user,omitempty"`
+	// Problems (e.g. a wrong code).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Result of `enrollMfa`: shown once; confirm with `confirmMfa`.
+type EnrollMfaPayload struct {
+	// Base32 TOTP secret, for manual entry.
+	Secret *string `json:"secret,omitempty"`
+	// `otpauth://totp/…` URI for authenticator apps.
+	OtpauthURI *string `json:"otpauthUri,omitempty"`
+	// QR code of `otpauthUri`, a base64-encoded PNG.
+	QRCodePng *string `json:"qrCodePng,omitempty"`
+	// Problems (e.g. CONFLICT when MFA is already on).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input naming an object by global ID.
+type IDInput struct {
+	// Global ID.
+	ID string `json:"id"`
+}
+
+// An invitation to join the current tenant.
+type Invite struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Invited email address.
+	Email string `json:"email"`
+	// Role granted on acceptance.
+	Role auth.Role `json:"role"`
+	// When it was sent.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it stops working.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// When it was accepted, if it was.
+	AcceptedAt *time.Time `json:"acceptedAt,omitempty"`
+	// When it was revoked, if it was.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
+func (Invite) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this Invite) GetID() string { return this.ID }
+
+// A page of invitations, newest first.
+type InviteConnection struct {
+	// The invitations of this page.
+	Edges []*InviteEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of invitations.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an invite connection.
+type InviteEdge struct {
+	// Cursor of this invite.
+	Cursor string `json:"cursor"`
+	// The invite.
+	Node *Invite `json:"node"`
+}
+
+// Input of `inviteMember`.
+type InviteMemberInput struct {
+	// Email address to invite.
+	Email string `json:"email"`
+	// Role granted on acceptance (only an OWNER may invite an OWNER).
+	Role auth.Role `json:"role"`
+}
+
+// Result of `inviteMember`.
+type InviteMemberPayload struct {
+	// The invitation; null on failure.
+	Invite *Invite `json:"invite,omitempty"`
+	// The secret token for `acceptInvite`, shown only now (send it to the invitee).
+	InviteToken *string `json:"inviteToken,omitempty"`
+	// Problems (e.g. CONFLICT when already a member).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `logIn`.
+type LogInInput struct {
+	// Email address.
+	Email string `json:"email"`
+	// Password.
+	Password string `json:"password"`
+}
+
+// Result of `logOut`.
+type LogOutPayload struct {
+	// True when the session was ended.
+	Success bool `json:"success"`
+	// Problems, if any.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A user's membership of the current tenant.
+type Member struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The user.
+	User *User `json:"user"`
+	// Role in the tenant.
+	Role auth.Role `json:"role"`
+	// When the user joined.
+	JoinedAt time.Time `json:"joinedAt"`
+}
+
+func (Member) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this Member) GetID() string { return this.ID }
+
+// A page of members, newest first.
+type MemberConnection struct {
+	// The members of this page.
+	Edges []*MemberEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of members.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a member connection.
+type MemberEdge struct {
+	// Cursor of this member.
+	Cursor string `json:"cursor"`
+	// The member.
+	Node *Member `json:"node"`
+}
+
+// Result of `changeMemberRole` and `removeMember`.
+type MemberPayload struct {
+	// The member (as it was, for `removeMember`); null on failure.
+	Member *Member `json:"member,omitempty"`
+	// Problems (e.g. CONFLICT when removing the last OWNER).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// One of the signed-in user's tenants.
+type Membership struct {
+	// The tenant.
+	Tenant *Tenant `json:"tenant"`
+	// The user's role in it.
+	Role auth.Role `json:"role"`
+}
+
+// Input carrying a current MFA code.
+type MfaCodeInput struct {
+	// A current 6-digit TOTP code (`disableMfa` also accepts a backup code).
+	Code string `json:"code"`
 }
 
 type Mutation struct {
@@ -69,6 +407,42 @@ type PostNotePayload struct {
 type Query struct {
 }
 
+// Input of `refreshSession`.
+type RefreshSessionInput struct {
+	// The refresh token. Web clients may omit it: the `stratum_refresh` cookie is used (with the `X-CSRF-Token` header).
+	RefreshToken *string `json:"refreshToken,omitempty"`
+}
+
+// Result of `regenerateBackupCodes`.
+type RegenerateBackupCodesPayload struct {
+	// Ten new single-use backup codes (the old ones stop working), shown only now.
+	BackupCodes []string `json:"backupCodes,omitempty"`
+	// Problems (e.g. a wrong code).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `removeMember`.
+type RemoveMemberInput struct {
+	// Global ID of the Member.
+	MemberID string `json:"memberId"`
+}
+
+// Result of `revokeApiKey`.
+type RevokeAPIKeyPayload struct {
+	// The revoked key; null on failure.
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// Problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Result of `revokeInvite`.
+type RevokeInvitePayload struct {
+	// The revoked invitation; null on failure.
+	Invite *Invite `json:"invite,omitempty"`
+	// Problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Facts about the server, useful to check connectivity.
 type ServerInfo struct {
 	// The server's build version.
@@ -77,8 +451,78 @@ type ServerInfo struct {
 	Time time.Time `json:"time"`
 }
 
+// Input of `signUp`.
+type SignUpInput struct {
+	// Email address of the new owner.
+	Email string `json:"email"`
+	// At least 10 characters, not a common password.
+	Password string `json:"password"`
+	// Name of the new tenant.
+	TenantName string `json:"tenantName"`
+}
+
 type Subscription struct {
 }
+
+// Input of `switchTenant`.
+type SwitchTenantInput struct {
+	// Global ID of a tenant the user belongs to.
+	TenantID string `json:"tenantId"`
+}
+
+// An organisation using Stratum. All marketing data belongs to exactly one tenant.
+type Tenant struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Display name.
+	Name string `json:"name"`
+	// Billing plan (starter, professional, enterprise); sizes the rate-limit bucket.
+	Plan string `json:"plan"`
+	// True when every member must use MFA.
+	RequireMfa bool `json:"requireMfa"`
+	// True for the demo tenant whose platform data is simulated.
+	Simulated bool `json:"simulated"`
+	// When the tenant was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (Tenant) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this Tenant) GetID() string { return this.ID }
+
+// Input of `updateTenantSettings`; omitted fields stay as they are.
+type UpdateTenantSettingsInput struct {
+	// New display name.
+	Name *string `json:"name,omitempty"`
+	// Require MFA of every member (members without it may only enrol).
+	RequireMfa *bool `json:"requireMfa,omitempty"`
+}
+
+// Result of `updateTenantSettings`.
+type UpdateTenantSettingsPayload struct {
+	// The tenant; null on failure.
+	Tenant *Tenant `json:"tenant,omitempty"`
+	// Problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A person who can sign in. Users are global; their roles live in memberships.
+type User struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Sign-in email address (lower case).
+	Email string `json:"email"`
+	// True when TOTP multi-factor authentication is active.
+	MfaEnabled bool `json:"mfaEnabled"`
+	// When the account was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (User) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this User) GetID() string { return this.ID }
 
 // An expected failure of a mutation, reported in its payload.
 type UserError struct {
@@ -88,4 +532,73 @@ type UserError struct {
 	Message string `json:"message"`
 	// Machine-readable class of the problem.
 	Code apperr.Code `json:"code"`
+}
+
+// Input of `verifyMfa`.
+type VerifyMfaInput struct {
+	// The `challengeToken` from `logIn`.
+	ChallengeToken string `json:"challengeToken"`
+	// A current 6-digit TOTP code, or one of the backup codes (each works once).
+	Code string `json:"code"`
+}
+
+// How an audited action ended.
+type AuditOutcome string
+
+const (
+	// It happened.
+	AuditOutcomeSuccess AuditOutcome = "SUCCESS"
+	// It was attempted and failed (e.g. a wrong password).
+	AuditOutcomeFailure AuditOutcome = "FAILURE"
+	// It was refused for security reasons (e.g. refresh-token reuse).
+	AuditOutcomeDenied AuditOutcome = "DENIED"
+)
+
+var AllAuditOutcome = []AuditOutcome{
+	AuditOutcomeSuccess,
+	AuditOutcomeFailure,
+	AuditOutcomeDenied,
+}
+
+func (e AuditOutcome) IsValid() bool {
+	switch e {
+	case AuditOutcomeSuccess, AuditOutcomeFailure, AuditOutcomeDenied:
+		return true
+	}
+	return false
+}
+
+func (e AuditOutcome) String() string {
+	return string(e)
+}
+
+func (e *AuditOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditOutcome", str)
+	}
+	return nil
+}
+
+func (e AuditOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -20,6 +20,8 @@ const (
 	DevOperatorPassword = "dev-operator"
 	DevAppDBPassword    = "stratum_app_dev"
 	DevEncryptionKey    = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
+	// DevDemoPassword is the seeded demo owner's password (printed by make run).
+	DevDemoPassword = "stratum-demo-2026"
 )
 
 // Config is the whole runtime configuration. Field comments name the
@@ -48,7 +50,9 @@ type Config struct {
 	JWTSecret string
 	// EncryptionKey is a base64 32-byte AES-GCM key for secrets at rest (STRATUM_ENCRYPTION_KEY).
 	EncryptionKey string
-	// OperatorPassword guards /admin/jobs (user "operator") until platform operators exist (STRATUM_OPERATOR_PASSWORD).
+	// OperatorPassword was the foundation's interim /admin/jobs credential
+	// (STRATUM_OPERATOR_PASSWORD). Unused since platform operators exist
+	// (`stratum admin grant-operator EMAIL`); still parsed so old environments start.
 	OperatorPassword string
 	// Introspection enables GraphQL introspection (STRATUM_GRAPHQL_INTROSPECTION, default true).
 	Introspection bool
@@ -74,6 +78,39 @@ type Config struct {
 	SeedDemo bool
 	// WorkerConcurrency is River's max workers for the default queue (STRATUM_WORKER_CONCURRENCY, default 10).
 	WorkerConcurrency int
+
+	// AccessTokenTTL is an access token's lifetime (STRATUM_ACCESS_TOKEN_TTL, default 30m).
+	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is a refresh token's lifetime (STRATUM_REFRESH_TOKEN_TTL, default 168h).
+	RefreshTokenTTL time.Duration
+	// MFAChallengeTTL is an MFA challenge token's lifetime (STRATUM_MFA_CHALLENGE_TTL, default 5m).
+	MFAChallengeTTL time.Duration
+	// Argon2Time, Argon2MemoryKiB and Argon2Threads are argon2id's costs for new
+	// password hashes (STRATUM_ARGON2_TIME default 2, STRATUM_ARGON2_MEMORY_KIB
+	// default 65536, STRATUM_ARGON2_THREADS default 2; see docs/adr/0005).
+	Argon2Time      int
+	Argon2MemoryKiB int
+	Argon2Threads   int
+	// RevocationInterval bounds how long another replica's revocation takes to
+	// apply here, and how often open subscriptions re-check their token
+	// (STRATUM_REVOCATION_INTERVAL, default 1s).
+	RevocationInterval time.Duration
+	// RateLimitPoints and RateLimitRestore size the default (starter plan)
+	// query-cost bucket (STRATUM_RATE_LIMIT_POINTS default 1000,
+	// STRATUM_RATE_LIMIT_RESTORE default 50 points/s); professional gets 2×,
+	// enterprise 5×; anonymous callers get the starter bucket per client IP.
+	RateLimitPoints  int
+	RateLimitRestore int
+	// LoginFailuresPerAccount and LoginFailuresPerIP are how many failed log-ins
+	// are allowed before THROTTLED (STRATUM_LOGIN_FAILURES_PER_ACCOUNT default 5,
+	// restoring one per minute; STRATUM_LOGIN_FAILURES_PER_IP default 20,
+	// restoring one per 15 s).
+	LoginFailuresPerAccount int
+	LoginFailuresPerIP      int
+	// DemoEmail and DemoPassword sign in the seeded demo owner
+	// (STRATUM_DEMO_EMAIL default demo@stratum.local, STRATUM_DEMO_PASSWORD).
+	DemoEmail    string
+	DemoPassword string
 }
 
 // Production reports whether the server runs in production mode.
@@ -109,6 +146,20 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		ShutdownTimeout:   p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
 		LogLevel:          p.str("STRATUM_LOG_LEVEL", "info"),
 		WorkerConcurrency: p.int("STRATUM_WORKER_CONCURRENCY", 10),
+
+		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
+		RefreshTokenTTL:         p.dur("STRATUM_REFRESH_TOKEN_TTL", 7*24*time.Hour),
+		MFAChallengeTTL:         p.dur("STRATUM_MFA_CHALLENGE_TTL", 5*time.Minute),
+		Argon2Time:              p.int("STRATUM_ARGON2_TIME", 2),
+		Argon2MemoryKiB:         p.int("STRATUM_ARGON2_MEMORY_KIB", 64*1024),
+		Argon2Threads:           p.int("STRATUM_ARGON2_THREADS", 2),
+		RevocationInterval:      p.dur("STRATUM_REVOCATION_INTERVAL", time.Second),
+		RateLimitPoints:         p.int("STRATUM_RATE_LIMIT_POINTS", 1000),
+		RateLimitRestore:        p.int("STRATUM_RATE_LIMIT_RESTORE", 50),
+		LoginFailuresPerAccount: p.int("STRATUM_LOGIN_FAILURES_PER_ACCOUNT", 5),
+		LoginFailuresPerIP:      p.int("STRATUM_LOGIN_FAILURES_PER_IP", 20),
+		DemoEmail:               p.str("STRATUM_DEMO_EMAIL", "demo@stratum.local"),
+		DemoPassword:            p.str("STRATUM_DEMO_PASSWORD", DevDemoPassword),
 	}
 	if c.PublicURL == "" {
 		port := "8080"
@@ -140,15 +191,24 @@ func (c Config) Validate() error {
 	if c.MaxComplexity < 200 {
 		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection query needs ~180)"))
 	}
+	if c.Argon2Time < 1 || c.Argon2MemoryKiB < 8*1024 || c.Argon2Threads < 1 || c.Argon2Threads > 255 {
+		errs = append(errs, fmt.Errorf("STRATUM_ARGON2_*: time ≥ 1, memory ≥ 8192 KiB and 1–255 threads"))
+	}
+	if c.AccessTokenTTL < time.Minute || c.RefreshTokenTTL < c.AccessTokenTTL {
+		errs = append(errs, fmt.Errorf("STRATUM_ACCESS_TOKEN_TTL must be ≥ 1m and ≤ STRATUM_REFRESH_TOKEN_TTL"))
+	}
+	if c.RateLimitPoints < 1 || c.RateLimitRestore < 1 {
+		errs = append(errs, fmt.Errorf("STRATUM_RATE_LIMIT_POINTS and STRATUM_RATE_LIMIT_RESTORE must be positive"))
+	}
 	if len(c.JWTSecret) < 32 {
 		errs = append(errs, fmt.Errorf("STRATUM_JWT_SECRET: must be at least 32 characters"))
 	}
 	if c.Production() {
 		for name, isDev := range map[string]bool{
-			"STRATUM_JWT_SECRET":        c.JWTSecret == DevJWTSecret,
-			"STRATUM_ENCRYPTION_KEY":    c.EncryptionKey == DevEncryptionKey,
-			"STRATUM_OPERATOR_PASSWORD": c.OperatorPassword == DevOperatorPassword,
-			"STRATUM_APP_DB_PASSWORD":   c.AppDBPassword == DevAppDBPassword && c.AppDatabaseURL == "",
+			"STRATUM_JWT_SECRET":      c.JWTSecret == DevJWTSecret,
+			"STRATUM_ENCRYPTION_KEY":  c.EncryptionKey == DevEncryptionKey,
+			"STRATUM_APP_DB_PASSWORD": c.AppDBPassword == DevAppDBPassword && c.AppDatabaseURL == "",
+			"STRATUM_DEMO_PASSWORD":   c.DemoPassword == DevDemoPassword && c.SeedDemo,
 		} {
 			if isDev {
 				errs = append(errs, fmt.Errorf("%s: still has its development default; set a secret value in production", name))

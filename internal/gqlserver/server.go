@@ -125,6 +125,36 @@ func (s *Sockets) CloseAll(code int, reason string) {
 	}
 }
 
+type slotKey struct{}
+
+type socketSlot struct{ conn transport.WebsocketConn }
+
+// Middleware lets CloseSocket find the websocket of a connection's context.
+// Wrap the GraphQL handler with it.
+func (s *Sockets) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, &socketSlot{})))
+	})
+}
+
+// CloseSocket closes the websocket whose connection context is ctx with
+// code and reason (4403 when its credential is revoked or expired). It
+// reports whether there was one.
+func CloseSocket(ctx context.Context, code int, reason string) bool {
+	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
+	if !ok || slot.conn == nil {
+		return false
+	}
+	// WriteClose runs the close handshake in the background; gqlgen's read
+	// loop then ends and cancels the connection's operations.
+	slot.conn.WriteClose(code, reason)
+	return true
+}
+
 func (s *Sockets) implementation(origins []string) transport.WebsocketImplementation {
 	return trackingImpl{
 		inner:   transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
@@ -143,6 +173,9 @@ func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transp
 		return nil, err
 	}
 	tc := &trackedConn{WebsocketConn: c, sockets: t.sockets}
+	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
+		slot.conn = tc
+	}
 	m := <-t.sockets.conns
 	m[tc] = struct{}{}
 	t.sockets.conns <- m

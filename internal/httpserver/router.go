@@ -5,7 +5,6 @@ package httpserver
 
 import (
 	"context"
-	"crypto/subtle"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -25,7 +24,8 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (context.Context, error)
 }
 
-// OperatorCheck reports whether r comes from a platform operator (for /admin/jobs).
+// OperatorCheck reports whether r comes from a platform operator (for
+// /admin/jobs); app.operatorCheck audits what operators do there.
 type OperatorCheck func(r *http.Request) bool
 
 // Deps are what the router serves.
@@ -125,22 +125,11 @@ func streams(s context.Context, next http.Handler) http.Handler {
 func operatorOnly(check OperatorCheck, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if check == nil || !check(r) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="Stratum operators", charset="UTF-8"`)
-			http.Error(w, "operator credentials required", http.StatusUnauthorized)
+			http.Error(w, "sign in as a platform operator (granted with `stratum admin grant-operator EMAIL`)", http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// BasicOperator accepts HTTP basic auth user "operator" with password (the
-// interim credential until platform operators exist).
-func BasicOperator(password string) OperatorCheck {
-	return func(r *http.Request) bool {
-		u, p, ok := r.BasicAuth()
-		return ok && subtle.ConstantTimeCompare([]byte(u), []byte("operator")) == 1 &&
-			subtle.ConstantTimeCompare([]byte(p), []byte(password)) == 1
-	}
 }
 
 // spa serves built assets: hashed files under assets/ with a year-long

@@ -3,10 +3,11 @@ import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit'
 import { authHeaders, getAccessToken } from '../auth'
 import { graphqlEndpoints } from '../endpoints'
 
-export const DEFAULT_QUERY = `# Welcome to Stratum's GraphQL API.
+export const DEFAULT_QUERY = `# Stratum GraphQL API.
 #
-# Sign in to the dashboard and your access token is added to the
-# Headers tab below; subscriptions run over a websocket.
+# Signed in to the dashboard? Your access token
+# is in the Headers tab below. Subscriptions run
+# over a websocket.
 
 query ServerInfo {
   serverInfo {

@@ -1,0 +1,152 @@
+// Package audit owns the audit log: one entry per mutation, sign-in and
+// sign-out, MFA change and API-key event, written in the same transaction
+// as the change it records (so a rolled-back change leaves no entry and a
+// committed one always has one). Tenant entries live in audit_log (RLS);
+// actions without a tenant (platform operators, failed log-ins of unknown
+// accounts) in platform_audit_log (auth.Service.PlatformAudit). Every domain
+// service calls Record.
+package audit
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// Outcomes of an audited action.
+const (
+	Success = "SUCCESS"
+	Failure = "FAILURE"
+	Denied  = "DENIED"
+)
+
+// Actor types.
+const (
+	ActorUser      = "USER"
+	ActorAPIKey    = "API_KEY"
+	ActorOperator  = "OPERATOR"
+	ActorSystem    = "SYSTEM"
+	ActorAnonymous = "ANONYMOUS"
+)
+
+// Entry is one row of the audit log.
+type Entry struct {
+	bun.BaseModel `bun:"table:audit_log"`
+	TenantID      uuid.UUID      `bun:"tenant_id,pk"`
+	ID            uuid.UUID      `bun:"id,pk"`
+	ActorType     string         `bun:"actor_type"`
+	ActorID       uuid.UUID      `bun:"actor_id,nullzero"`
+	ActorEmail    string         `bun:"actor_email,nullzero"`
+	Action        string         `bun:"action"`
+	TargetType    string         `bun:"target_type,nullzero"`
+	TargetID      uuid.UUID      `bun:"target_id,nullzero"`
+	IP            string         `bun:"ip,nullzero"`
+	UserAgent     string         `bun:"user_agent,nullzero"`
+	Outcome       string         `bun:"outcome"`
+	Details       map[string]any `bun:"details,type:jsonb,nullzero"`
+	CreatedAt     time.Time      `bun:"created_at"`
+}
+
+// Record writes e in tx (a tenant transaction of e.TenantID). Actor, IP and
+// user agent default to the request's principal and client; Outcome to
+// SUCCESS.
+func Record(ctx context.Context, tx bun.IDB, e Entry) error {
+	fill(ctx, &e)
+	_, err := tx.NewInsert().Model(&e).Exec(ctx)
+	return err
+}
+
+func fill(ctx context.Context, e *Entry) {
+	e.ID = uuid.New()
+	e.CreatedAt = time.Now().UTC()
+	if e.Outcome == "" {
+		e.Outcome = Success
+	}
+	if e.ActorType == "" {
+		e.ActorType = ActorAnonymous
+		if p, ok := auth.FromContext(ctx); ok {
+			switch {
+			case p.IsUser():
+				e.ActorType, e.ActorID = ActorUser, p.UserID
+			case p.APIKeyID != uuid.Nil:
+				e.ActorType, e.ActorID = ActorAPIKey, p.APIKeyID
+			}
+		}
+	}
+	c := auth.ClientFrom(ctx)
+	if e.IP == "" {
+		e.IP = c.IP
+	}
+	if e.UserAgent == "" {
+		e.UserAgent = truncate(c.UserAgent, 500)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Filter narrows auditLog.
+type Filter struct {
+	Actions []string
+	ActorID uuid.UUID
+	Outcome string
+	Since   *time.Time
+	Until   *time.Time
+}
+
+// Service reads the audit log.
+type Service struct{ DB *db.DB }
+
+// List pages tenant's entries, newest first.
+func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args, f Filter) (page *relay.Page[Entry], err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewSelect().Model((*Entry)(nil))
+		if len(f.Actions) > 0 {
+			q = q.Where("action IN (?)", bun.In(f.Actions))
+		}
+		if f.ActorID != uuid.Nil {
+			q = q.Where("actor_id = ?", f.ActorID)
+		}
+		if f.Outcome != "" {
+			q = q.Where("outcome = ?", f.Outcome)
+		}
+		if f.Since != nil {
+			q = q.Where("created_at >= ?", *f.Since)
+		}
+		if f.Until != nil {
+			q = q.Where("created_at < ?", *f.Until)
+		}
+		page, err = relay.Paginate(ctx, q, args, "created_at", "id",
+			func(e *Entry) relay.Cursor { return relay.Cursor{At: e.CreatedAt, ID: e.ID} })
+		return err
+	})
+	return page, err
+}
+
+// Get returns one entry, or NOT_FOUND.
+func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Entry, error) {
+	e := new(Entry)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
+	})
+	if err != nil {
+		return nil, db.NotFound(err, "audit entry not found")
+	}
+	return e, nil
+}
+
+// ForAuth records domain/auth's entries (auth cannot import this package).
+func ForAuth(ctx context.Context, tx bun.IDB, e auth.AuditEntry) error {
+	return Record(ctx, tx, Entry{TenantID: e.TenantID, ActorType: e.ActorType, ActorID: e.ActorID, ActorEmail: e.ActorEmail,
+		Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Outcome: e.Outcome, Details: e.Details})
+}

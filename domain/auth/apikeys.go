@@ -1,0 +1,210 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// APIKey is a row of api_keys (never its secret).
+type APIKey struct {
+	bun.BaseModel `bun:"table:api_keys"`
+	TenantID      uuid.UUID  `bun:"tenant_id,pk"`
+	ID            uuid.UUID  `bun:"id,pk"`
+	Name          string     `bun:"name"`
+	Prefix        string     `bun:"prefix"`
+	SecretHash    []byte     `bun:"secret_hash"`
+	Scopes        []string   `bun:"scopes,array"`
+	CreatedBy     uuid.UUID  `bun:"created_by,nullzero"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	ExpiresAt     *time.Time `bun:"expires_at"`
+	RevokedAt     *time.Time `bun:"revoked_at"`
+	LastUsedAt    *time.Time `bun:"last_used_at"`
+}
+
+// CreateAPIKey creates a key for p's tenant and returns it with its full
+// secret text (shown once).
+func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scopes []Scope, expiresAt *time.Time) (*APIKey, string, error) {
+	name = strings.TrimSpace(name)
+	if n := len([]rune(name)); n < 1 || n > 100 {
+		return nil, "", apperr.Invalid([]string{"input", "name"}, "name must be 1–100 characters")
+	}
+	if len(scopes) == 0 {
+		return nil, "", apperr.Invalid([]string{"input", "scopes"}, "give at least one scope")
+	}
+	seen := map[Scope]bool{}
+	var strs []string
+	for _, sc := range scopes {
+		if !ValidScope(sc) {
+			return nil, "", apperr.Invalid([]string{"input", "scopes"}, "unknown scope %q", sc)
+		}
+		if !seen[sc] {
+			seen[sc] = true
+			strs = append(strs, string(sc))
+		}
+	}
+	if expiresAt != nil && !expiresAt.After(s.now()) {
+		return nil, "", apperr.Invalid([]string{"input", "expiresAt"}, "expiresAt must be in the future")
+	}
+	full, prefix, hash, err := NewAPIKey()
+	if err != nil {
+		return nil, "", err
+	}
+	k := &APIKey{TenantID: p.TenantID, ID: uuid.New(), Name: name, Prefix: prefix, SecretHash: hash, Scopes: strs,
+		CreatedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond), ExpiresAt: expiresAt}
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewInsert().Model(k).Exec(ctx); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.create", TargetType: "ApiKey", TargetID: k.ID,
+			Details: map[string]any{"name": name, "scopes": strs, "prefix": prefix}})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, full, nil
+}
+
+// RevokeAPIKey revokes a key of p's tenant; every replica refuses it within
+// the revocation interval.
+func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) (*APIKey, error) {
+	k := new(APIKey)
+	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewSelect().Model(k).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+			return db.NotFound(err, "API key not found")
+		}
+		if k.RevokedAt != nil {
+			return nil
+		}
+		now := s.now().UTC()
+		k.RevokedAt = &now
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, now, id); err != nil {
+			return err
+		}
+		if err := Insert(ctx, tx, RevokeAPIKey, id.String(), now, now.Add(s.keys.ttl()+time.Hour)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.revoke", TargetType: "ApiKey", TargetID: id})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.keys.forget(k.Prefix)
+	s.Revocations.Refresh(ctx)
+	return k, nil
+}
+
+// ListAPIKeys pages the tenant's keys, newest first.
+func (s *Service) ListAPIKeys(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[APIKey], err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		page, err = relay.Paginate(ctx, tx.NewSelect().Model((*APIKey)(nil)), args, "created_at", "id",
+			func(k *APIKey) relay.Cursor { return relay.Cursor{At: k.CreatedAt, ID: k.ID} })
+		return err
+	})
+	return page, err
+}
+
+// GetAPIKey returns one key of tenant, or NOT_FOUND.
+func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (*APIKey, error) {
+	k := new(APIKey)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(k).Where("id = ?", id).Scan(ctx)
+	})
+	if err != nil {
+		return nil, db.NotFound(err, "API key not found")
+	}
+	return k, nil
+}
+
+// apiKeyCache remembers looked-up keys for a short time so a partner's
+// requests cost no lookup each; revocations still apply at once through
+// the Revocations view.
+type apiKeyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	row     keyRow
+	loaded  time.Time
+	touched time.Time
+}
+
+type keyRow struct {
+	TenantID   uuid.UUID  `bun:"tenant_id"`
+	ID         uuid.UUID  `bun:"id"`
+	SecretHash []byte     `bun:"secret_hash"`
+	Scopes     []string   `bun:"scopes,array"`
+	ExpiresAt  *time.Time `bun:"expires_at"`
+	RevokedAt  *time.Time `bun:"revoked_at"`
+	Plan       string     `bun:"plan"`
+}
+
+func (c *apiKeyCache) ttl() time.Duration { return 30 * time.Second }
+
+func (c *apiKeyCache) forget(prefix string) {
+	c.mu.Lock()
+	delete(c.m, prefix)
+	c.mu.Unlock()
+}
+
+var errBadKey = apperr.Unauthenticatedf("the API key is invalid, expired or revoked")
+
+func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principal, error) {
+	prefix, secret, err := ParseAPIKey(raw)
+	if err != nil {
+		return nil, errBadKey
+	}
+	now := time.Now()
+	s.keys.mu.Lock()
+	ck, ok := s.keys.m[prefix]
+	s.keys.mu.Unlock()
+	if !ok || now.Sub(ck.loaded) > s.keys.ttl() {
+		var row keyRow
+		err := s.DB.Bun.NewRaw("SELECT * FROM stratum_find_api_key(?)", prefix).Scan(ctx, &row)
+		if errors.Is(err, sql.ErrNoRows) {
+			HashSecret(secret) // same work as a known prefix
+			return nil, errBadKey
+		}
+		if err != nil {
+			return nil, err
+		}
+		ck = cachedKey{row: row, loaded: now, touched: ck.touched}
+	}
+	r := ck.row
+	if subtle.ConstantTimeCompare(HashSecret(secret), r.SecretHash) != 1 || r.RevokedAt != nil ||
+		(r.ExpiresAt != nil && s.now().After(*r.ExpiresAt)) {
+		return nil, errBadKey
+	}
+	p := &Principal{TenantID: r.TenantID, APIKeyID: r.ID, Scopes: r.Scopes, Plan: r.Plan}
+	if r.ExpiresAt != nil {
+		p.ExpiresAt = *r.ExpiresAt
+	}
+	if revoked, err := s.Revocations.Revoked(ctx, p); err != nil || revoked {
+		return nil, firstErr(err, errBadKey)
+	}
+	if now.Sub(ck.touched) > time.Minute {
+		if _, err := s.DB.Bun.ExecContext(ctx, "SELECT stratum_touch_api_key(?)", r.ID); err != nil {
+			return nil, err
+		}
+		ck.touched = now
+	}
+	s.keys.mu.Lock()
+	if s.keys.m == nil {
+		s.keys.m = map[string]cachedKey{}
+	}
+	s.keys.m[prefix] = ck
+	s.keys.mu.Unlock()
+	return p, nil
+}

@@ -1,0 +1,288 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"image/png"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
+)
+
+// BackupCodeCount is how many backup codes confirmMfa and
+// regenerateBackupCodes hand out.
+const BackupCodeCount = 10
+
+// Enrollment is what enrollMfa shows once.
+type Enrollment struct {
+	Secret     string
+	OTPAuthURI string
+	QRCodePNG  string // base64
+}
+
+// ErrBadCode answers a wrong, expired or already used code.
+var ErrBadCode = apperr.Invalid([]string{"input", "code"}, "the code is incorrect, expired or already used")
+
+func (s *Service) lockUser(ctx context.Context, tx bun.IDB, id uuid.UUID) (*User, error) {
+	u := new(User)
+	err := tx.NewSelect().Model(u).Where("id = ?", id).For("UPDATE").Scan(ctx)
+	return u, err
+}
+
+func requireUser(p *Principal) error {
+	if !p.IsUser() {
+		return apperr.Forbiddenf("only users have MFA")
+	}
+	return nil
+}
+
+// EnrollMfa starts enrolment: a new pending secret (replacing any earlier
+// pending one) that ConfirmMfa activates.
+func (s *Service) EnrollMfa(ctx context.Context, p *Principal) (*Enrollment, error) {
+	if err := requireUser(p); err != nil {
+		return nil, err
+	}
+	var out *Enrollment
+	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		u, err := s.lockUser(ctx, tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		if u.MFAEnabled {
+			return apperr.Conflictf("MFA is already enabled; disable it first to enrol a new authenticator")
+		}
+		key, err := NewTOTPKey(u.Email)
+		if err != nil {
+			return err
+		}
+		sealed, err := s.Box.Seal([]byte(key.Secret()))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_secret = ? WHERE id = ?`, sealed, u.ID); err != nil {
+			return err
+		}
+		img, err := key.Image(256, 256)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return err
+		}
+		out = &Enrollment{Secret: key.Secret(), OTPAuthURI: key.URL(), QRCodePNG: base64.StdEncoding.EncodeToString(buf.Bytes())}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enroll", TargetType: "User", TargetID: u.ID})
+	})
+	return out, err
+}
+
+// ConfirmMfa activates the pending secret with a current code and returns
+// fresh backup codes (shown once; stored hashed).
+func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) ([]string, error) {
+	if err := requireUser(p); err != nil {
+		return nil, err
+	}
+	var codes []string
+	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		u, err := s.lockUser(ctx, tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		if u.MFAEnabled {
+			return apperr.Conflictf("MFA is already enabled")
+		}
+		if u.MFASecret == nil {
+			return apperr.Invalid(nil, "call enrollMfa first")
+		}
+		if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
+			return firstErr(err, ErrBadCode)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = true WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enable", TargetType: "User", TargetID: u.ID})
+	})
+	return codes, err
+}
+
+// DisableMfa turns MFA off with a current code (or a backup code). A
+// member of a tenant that requires MFA cannot.
+func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) error {
+	if err := requireUser(p); err != nil {
+		return err
+	}
+	if p.MFARequired {
+		return apperr.Forbiddenf("this tenant requires MFA of its members")
+	}
+	return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		u, err := s.lockUser(ctx, tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		if !u.MFAEnabled {
+			return apperr.Conflictf("MFA is not enabled")
+		}
+		if ok, err := s.useCode(ctx, tx, u, code, true); err != nil || !ok {
+			return firstErr(err, ErrBadCode)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = false, mfa_secret = NULL WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: "User", TargetID: u.ID})
+	})
+}
+
+// RegenerateBackupCodes replaces the backup codes; it needs a current TOTP code.
+func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code string) ([]string, error) {
+	if err := requireUser(p); err != nil {
+		return nil, err
+	}
+	var codes []string
+	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		u, err := s.lockUser(ctx, tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		if !u.MFAEnabled {
+			return apperr.Conflictf("MFA is not enabled")
+		}
+		if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
+			return firstErr(err, ErrBadCode)
+		}
+		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: "User", TargetID: u.ID})
+	})
+	return codes, err
+}
+
+// VerifyMfa completes a log-in with a TOTP code or a backup code. The
+// challenge works once; failures count against the account's throttle.
+func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Session, error) {
+	c, err := ParseToken(s.Cfg.Secret, challenge, KindChallenge, s.now())
+	if err != nil {
+		return nil, &apperr.Error{Code: apperr.Unauthenticated, Field: []string{"input", "challengeToken"}, Message: "the challenge has expired; log in again"}
+	}
+	if revoked, err := s.Revocations.Revoked(ctx, &Principal{TokenID: c.ID}); err != nil || revoked {
+		return nil, firstErr(err, apperr.Unauthenticatedf("the challenge was already used; log in again"))
+	}
+	acctKey := "login-mfa:" + c.Subject
+	if err := s.throttled(ctx, acctKey, s.Cfg.LoginAccount); err != nil {
+		return nil, err
+	}
+	var sess *Session
+	ok := false
+	err = s.DB.InTenant(ctx, c.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		u, err := s.lockUser(ctx, tx, c.UserID())
+		if err != nil {
+			return err
+		}
+		if ok, err = s.useCode(ctx, tx, u, code, true); err != nil || !ok {
+			if err == nil {
+				err = s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
+					Action: "auth.mfa_verify", Outcome: "FAILURE"})
+			}
+			return err
+		}
+		m, err := membershipIn(ctx, tx, u.ID)
+		if err != nil {
+			return apperr.Forbiddenf("you are no longer a member of this tenant")
+		}
+		if err := Insert(ctx, tx, RevokeJTI, c.ID, s.now(), c.ExpiresAt.Time.Add(time.Minute)); err != nil {
+			return err
+		}
+		if sess, err = s.IssueSession(ctx, tx, u, m, true); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in",
+			Details: map[string]any{"mfa": true}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.failed(ctx, acctKey)
+		return nil, ErrBadCode
+	}
+	s.Revocations.Refresh(ctx)
+	return sess, nil
+}
+
+// useCode accepts a TOTP code for a step after the last accepted one (so
+// each code works once), or with allowBackup an unused backup code (which
+// it spends).
+func (s *Service) useCode(ctx context.Context, tx bun.IDB, u *User, code string, allowBackup bool) (bool, error) {
+	if u.MFASecret == nil {
+		return false, nil
+	}
+	secret, err := s.Box.Open(u.MFASecret)
+	if err != nil {
+		return false, err
+	}
+	code = strings.TrimSpace(code)
+	if step := MatchTOTP(string(secret), code, s.now()); step > 0 {
+		if step <= u.MFALastStep {
+			return false, nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET mfa_last_step = ? WHERE id = ?`, step, u.ID)
+		return err == nil, err
+	}
+	if !allowBackup {
+		return false, nil
+	}
+	norm := normalizeBackupCode(code)
+	if len(norm) != 10 {
+		return false, nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE mfa_backup_codes SET used_at = now() WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
+		u.ID, HashSecret(norm))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+func normalizeBackupCode(code string) string {
+	return strings.ToLower(strings.NewReplacer("-", "", " ", "").Replace(code))
+}
+
+func (s *Service) newBackupCodes(ctx context.Context, tx bun.IDB, uid uuid.UUID) ([]string, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, uid); err != nil {
+		return nil, err
+	}
+	codes := make([]string, BackupCodeCount)
+	for i := range codes {
+		raw, err := RandomToken(7) // 56 bits → 12 chars; keep 10
+		if err != nil {
+			return nil, err
+		}
+		raw = raw[:10]
+		codes[i] = raw[:5] + "-" + raw[5:]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO mfa_backup_codes (user_id, code_hash) VALUES (?, ?)`, uid, HashSecret(raw)); err != nil {
+			return nil, err
+		}
+	}
+	return codes, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// Revocations is each process's in-memory view of the revocations table:
+// the access-token denylist checked on every request. It re-reads new rows
+// at most once per Interval (one small query, however many requests), so a
+// revocation made on another replica takes effect within Interval; on the
+// replica that made it, at once (the writer calls Refresh after commit).
+type Revocations struct {
+	DB *db.DB
+	// Interval bounds how stale the view may be (default 1s).
+	Interval time.Duration
+
+	refresh  sync.Mutex // one refresh at a time
+	mu       sync.RWMutex
+	loadedAt time.Time // database time of the last refresh
+	checked  time.Time // local time of the last refresh
+	jtis     map[string]time.Time
+	sessions map[uuid.UUID]entry
+	members  map[string]entry
+	apiKeys  map[uuid.UUID]time.Time
+}
+
+type entry struct{ notBefore, expires time.Time }
+
+// Revocation kinds (revocations.kind).
+const (
+	RevokeJTI     = "jti"
+	RevokeSession = "session"
+	RevokeMember  = "member"
+	RevokeAPIKey  = "apikey"
+)
+
+// Forever is the not_before of a revoked session: no token of it is valid.
+var Forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// memberRef names a user's tokens in one tenant.
+func memberRef(user, tenant uuid.UUID) string { return user.String() + ":" + tenant.String() }
+
+// Insert records a revocation in tx; call Refresh after the commit.
+func Insert(ctx context.Context, tx bun.IDB, kind, ref string, notBefore, expires time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO revocations (kind, ref, not_before, expires_at) VALUES (?, ?, ?, ?)`,
+		kind, ref, notBefore, expires)
+	return err
+}
+
+// Revoked reports whether p's credential has been revoked (or, for users,
+// issued before a revocation of its session or of its membership).
+func (r *Revocations) Revoked(ctx context.Context, p *Principal) (bool, error) {
+	if err := r.maybeRefresh(ctx); err != nil {
+		return false, err
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if p.APIKeyID != uuid.Nil {
+		_, ok := r.apiKeys[p.APIKeyID]
+		return ok, nil
+	}
+	if _, ok := r.jtis[p.TokenID]; ok {
+		return true, nil
+	}
+	if e, ok := r.sessions[p.SessionID]; ok && p.IssuedAt.Before(e.notBefore) {
+		return true, nil
+	}
+	if e, ok := r.members[memberRef(p.UserID, p.TenantID)]; ok && p.IssuedAt.Before(e.notBefore) {
+		return true, nil
+	}
+	return false, nil
+}
+
+func (r *Revocations) maybeRefresh(ctx context.Context) error {
+	interval := r.Interval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	r.mu.RLock()
+	fresh := !r.checked.IsZero() && time.Since(r.checked) < interval
+	r.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	return r.Refresh(ctx)
+}
+
+// Refresh reads revocations recorded since the last refresh (with a margin
+// for transactions that committed late) and forgets expired ones.
+func (r *Revocations) Refresh(ctx context.Context) error {
+	r.refresh.Lock()
+	defer r.refresh.Unlock()
+	r.mu.RLock()
+	since := r.loadedAt
+	r.mu.RUnlock()
+	var rows []struct {
+		Kind      string    `bun:"kind"`
+		Ref       string    `bun:"ref"`
+		NotBefore time.Time `bun:"not_before"`
+		ExpiresAt time.Time `bun:"expires_at"`
+		Now       time.Time `bun:"now"`
+	}
+	q := `SELECT kind, ref, not_before, expires_at, now() AS now FROM revocations WHERE expires_at > now()`
+	args := []any{}
+	if !since.IsZero() {
+		q += ` AND created_at > ?`
+		args = append(args, since.Add(-30*time.Second))
+	}
+	var now time.Time
+	if err := r.DB.Bun.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		now = rows[0].Now
+	} else if err := r.DB.Bun.NewRaw("SELECT now()").Scan(ctx, &now); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.jtis == nil {
+		r.jtis, r.sessions, r.members, r.apiKeys = map[string]time.Time{}, map[uuid.UUID]entry{}, map[string]entry{}, map[uuid.UUID]time.Time{}
+	}
+	for _, row := range rows {
+		switch row.Kind {
+		case RevokeJTI:
+			r.jtis[row.Ref] = row.ExpiresAt
+		case RevokeSession:
+			if id, err := uuid.Parse(row.Ref); err == nil && row.NotBefore.After(r.sessions[id].notBefore) {
+				r.sessions[id] = entry{row.NotBefore, row.ExpiresAt}
+			}
+		case RevokeMember:
+			if row.NotBefore.After(r.members[row.Ref].notBefore) {
+				r.members[row.Ref] = entry{row.NotBefore, row.ExpiresAt}
+			}
+		case RevokeAPIKey:
+			if id, err := uuid.Parse(row.Ref); err == nil {
+				r.apiKeys[id] = row.ExpiresAt
+			}
+		}
+	}
+	for k, exp := range r.jtis {
+		if exp.Before(now) {
+			delete(r.jtis, k)
+		}
+	}
+	for k, e := range r.sessions {
+		if e.expires.Before(now) {
+			delete(r.sessions, k)
+		}
+	}
+	for k, e := range r.members {
+		if e.expires.Before(now) {
+			delete(r.members, k)
+		}
+	}
+	r.loadedAt, r.checked = now, time.Now()
+	return nil
+}

@@ -1,0 +1,9 @@
+// Package tenancy owns tenants, their members and roles, and invitations.
+//
+// Invariants: a tenant always keeps at least one OWNER; only an OWNER may
+// grant, change or remove the OWNER role; a role change or removal takes
+// effect on the member's next request (their earlier access tokens are
+// revoked through domain/auth, and a removal ends their sessions). Every
+// change writes its audit entry in the same transaction. Resolvers call
+// Service; membership reads across tenants go through domain/auth.
+package tenancy

@@ -1,0 +1,16 @@
+DROP FUNCTION IF EXISTS stratum_touch_api_key(uuid);
+DROP FUNCTION IF EXISTS stratum_find_api_key(text);
+DROP FUNCTION IF EXISTS stratum_find_invite(bytea);
+DROP FUNCTION IF EXISTS stratum_user_memberships(uuid);
+DROP TABLE IF EXISTS rate_limit_buckets;
+DROP TABLE IF EXISTS platform_audit_log;
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS invites;
+DROP TABLE IF EXISTS revocations;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS memberships;
+DROP TABLE IF EXISTS mfa_backup_codes;
+DROP TABLE IF EXISTS users;
+ALTER TABLE tenants DROP COLUMN IF EXISTS require_mfa;

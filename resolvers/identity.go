@@ -1,0 +1,107 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/stratumhq/stratum/domain/audit"
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/tenancy"
+	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// principalOf returns the request's principal or UNAUTHENTICATED.
+func principalOf(ctx context.Context) (*auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.TenantID == uuid.Nil {
+		return nil, apperr.Unauthenticatedf("sign in to use this field")
+	}
+	return p, nil
+}
+
+// authUserErrors turns expected sign-in failures into userErrors; THROTTLED
+// and INTERNAL stay operation errors.
+func authUserErrors(err error) ([]*model.UserError, error) {
+	e, ok := apperr.As(err)
+	if !ok || e.Code == apperr.Internal || e.Code == apperr.Throttled {
+		return nil, err
+	}
+	return []*model.UserError{{Field: e.Field, Message: e.Message, Code: e.Code}}, nil
+}
+
+// authPayload answers a sign-in: tokens in the payload and, for web
+// clients, in cookies.
+func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err error) (*model.AuthPayload, error) {
+	if err != nil {
+		ue, err := authUserErrors(err)
+		return &model.AuthPayload{UserErrors: ue}, err
+	}
+	setSessionCookies(ctx, r.Identity.SecureCookies, sess)
+	p := auth.PrincipalOf(sess.Claims)
+	return &model.AuthPayload{AccessToken: &sess.AccessToken, RefreshToken: &sess.RefreshToken, ExpiresAt: &sess.ExpiresAt,
+		Viewer: &model.Viewer{Principal: p}, UserErrors: []*model.UserError{}}, nil
+}
+
+func userModel(u *auth.User) *model.User {
+	return &model.User{ID: relay.GlobalID("User", u.ID), Email: u.Email, MfaEnabled: u.MFAEnabled, CreatedAt: u.CreatedAt}
+}
+
+func tenantModel(t *tenancy.Tenant) *model.Tenant {
+	return &model.Tenant{ID: relay.GlobalID("Tenant", t.ID), Name: t.Name, Plan: t.Plan, RequireMfa: t.RequireMFA,
+		Simulated: t.Simulated, CreatedAt: t.CreatedAt}
+}
+
+func memberModel(m *tenancy.Member) *model.Member {
+	return &model.Member{ID: relay.GlobalID("Member", m.ID), Role: m.Role, JoinedAt: m.CreatedAt,
+		User: &model.User{ID: relay.GlobalID("User", m.UserID), Email: m.Email, MfaEnabled: m.MFAEnabled, CreatedAt: m.CreatedAt}}
+}
+
+func inviteModel(i *tenancy.Invite) *model.Invite {
+	return &model.Invite{ID: relay.GlobalID("Invite", i.ID), Email: i.Email, Role: i.Role, CreatedAt: i.CreatedAt,
+		ExpiresAt: i.ExpiresAt, AcceptedAt: i.AcceptedAt, RevokedAt: i.RevokedAt}
+}
+
+func apiKeyModel(k *auth.APIKey) *model.APIKey {
+	scopes := make([]auth.Scope, len(k.Scopes))
+	for i, s := range k.Scopes {
+		scopes[i] = auth.Scope(s)
+	}
+	return &model.APIKey{ID: relay.GlobalID("ApiKey", k.ID), Name: k.Name, Prefix: k.Prefix, Scopes: scopes,
+		LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
+}
+
+func auditModel(e *audit.Entry) *model.AuditEntry {
+	m := &model.AuditEntry{ID: relay.GlobalID("AuditEntry", e.ID), ActorType: e.ActorType, Action: e.Action,
+		Outcome: model.AuditOutcome(e.Outcome), CreatedAt: e.CreatedAt}
+	if e.ActorID != uuid.Nil {
+		typ := "User"
+		if e.ActorType == audit.ActorAPIKey {
+			typ = "ApiKey"
+		}
+		id := relay.GlobalID(typ, e.ActorID)
+		m.ActorID = &id
+	}
+	m.ActorEmail = strPtr(e.ActorEmail)
+	m.TargetType = strPtr(e.TargetType)
+	if e.TargetID != uuid.Nil && e.TargetType != "" {
+		id := relay.GlobalID(e.TargetType, e.TargetID)
+		m.TargetID = &id
+	}
+	m.IP, m.UserAgent = strPtr(e.IP), strPtr(e.UserAgent)
+	if len(e.Details) > 0 {
+		b, _ := json.Marshal(e.Details)
+		m.Details = strPtr(string(b))
+	}
+	return m
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
