@@ -17,7 +17,6 @@ import (
 // Validate rejects them in production.
 const (
 	DevJWTSecret        = "dev-only-jwt-secret-change-me-0123456789abcdef"
-	DevOperatorPassword = "dev-operator"
 	DevAppDBPassword    = "stratum_app_dev"
 	DevEncryptionKey    = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
 	// DevDemoPassword is the seeded demo owner's password (printed by make run).
@@ -50,10 +49,6 @@ type Config struct {
 	JWTSecret string
 	// EncryptionKey is a base64 32-byte AES-GCM key for secrets at rest (STRATUM_ENCRYPTION_KEY).
 	EncryptionKey string
-	// OperatorPassword was the foundation's interim /admin/jobs credential
-	// (STRATUM_OPERATOR_PASSWORD). Unused since platform operators exist
-	// (`stratum admin grant-operator EMAIL`); still parsed so old environments start.
-	OperatorPassword string
 	// Introspection enables GraphQL introspection (STRATUM_GRAPHQL_INTROSPECTION, default true).
 	Introspection bool
 	// MaxComplexity limits an operation's complexity (STRATUM_GRAPHQL_MAX_COMPLEXITY, default 1000).
@@ -134,7 +129,6 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		DBMaxConns:        int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
 		JWTSecret:         p.str("STRATUM_JWT_SECRET", DevJWTSecret),
 		EncryptionKey:     p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
-		OperatorPassword:  p.str("STRATUM_OPERATOR_PASSWORD", DevOperatorPassword),
 		Introspection:     p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
 		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
 		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
