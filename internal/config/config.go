@@ -16,9 +16,9 @@ import (
 // Development defaults for secrets. They are public (they are in this file), so
 // Validate rejects them in production.
 const (
-	DevJWTSecret        = "dev-only-jwt-secret-change-me-0123456789abcdef"
-	DevAppDBPassword    = "stratum_app_dev"
-	DevEncryptionKey    = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
+	DevJWTSecret     = "dev-only-jwt-secret-change-me-0123456789abcdef"
+	DevAppDBPassword = "stratum_app_dev"
+	DevEncryptionKey = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
 	// DevDemoPassword is the seeded demo owner's password (printed by make run).
 	DevDemoPassword = "stratum-demo-2026"
 )

@@ -46,7 +46,9 @@ type handlerOp struct {
 	attrs []slog.Attr
 }
 
-func (h contextHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.inner.Enabled(ctx, l) }
+func (h contextHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	id := RequestID(ctx)
