@@ -14,7 +14,7 @@ run: build
 
 ## build: the frontend assets (when missing or stale) and the Go binary
 build: frontend
-	$(GO) build -trimpath -o $(BIN) ./cmd/stratum
+	$(GO) build -o $(BIN) ./cmd/stratum
 
 # npm ci when node_modules is missing or older than the lock file.
 frontend/node_modules/.package-lock.json: frontend/package-lock.json

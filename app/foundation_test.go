@@ -131,6 +131,7 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 		"STRATUM_GRAPHQL_MAX_COMPLEXITY": "300",
 		"STRATUM_GRAPHQL_MAX_DEPTH":      "15",
 		"STRATUM_WS_INIT_TIMEOUT":        "300ms",
+		"STRATUM_GRAPHQL_MAX_TOKENS":     "500",
 	}), withHeaderAuth)
 	ctx := context.Background()
 	tenant := newTenant(t, tdb)
@@ -159,6 +160,11 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 		q := "{ __schema { types { fields { type { " + strings.Repeat("ofType { ", 12) + "name" + strings.Repeat(" }", 12) + " } } } } }"
 		res := s.Query(t, q, nil, nil)
 		require.Equal(t, "DEPTH_LIMIT_EXCEEDED", res.Code())
+	})
+	t.Run("too many tokens", func(t *testing.T) {
+		res := s.Query(t, "{ "+strings.Repeat("serverInfo { version } ", 150)+"}", nil, nil)
+		require.NotEmpty(t, res.Errors)
+		require.Contains(t, res.Errors[0].Message, "token limit")
 	})
 	t.Run("GraphiQL's introspection query fits the limits", func(t *testing.T) {
 		res := s.Query(t, introspectionQuery, nil, nil)

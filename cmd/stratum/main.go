@@ -40,6 +40,7 @@ commands:
   admin grant-operator EMAIL | revoke-operator EMAIL
                         make a user a platform operator (River UI, operator fields), or stop
   devdb up [DB]|down    find or start PostgreSQL and print DATABASE_URL (creating DB), or stop the private cluster under .data/
+  healthcheck           exit 0 when /healthz on STRATUM_HTTP_ADDR answers (for container HEALTHCHECK)
   version               print the version
 `
 
@@ -62,6 +63,8 @@ func run(args []string) error {
 	case "help", "--help", "-h":
 		fmt.Print(usage)
 		return nil
+	case "healthcheck":
+		return healthcheck()
 	}
 	cfg, err := config.Load()
 	if err != nil {

@@ -16,10 +16,9 @@ import (
 // Development defaults for secrets. They are public (they are in this file), so
 // Validate rejects them in production.
 const (
-	DevJWTSecret        = "dev-only-jwt-secret-change-me-0123456789abcdef"
-	DevOperatorPassword = "dev-operator"
-	DevAppDBPassword    = "stratum_app_dev"
-	DevEncryptionKey    = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
+	DevJWTSecret     = "dev-only-jwt-secret-change-me-0123456789abcdef"
+	DevAppDBPassword = "stratum_app_dev"
+	DevEncryptionKey = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
 	// DevDemoPassword is the seeded demo owner's password (printed by make run).
 	DevDemoPassword = "stratum-demo-2026"
 )
@@ -31,7 +30,7 @@ type Config struct {
 	Env string
 	// HTTPAddr is the listen address (STRATUM_HTTP_ADDR, default ":8080").
 	HTTPAddr string
-	// PublicURL is how users reach the server, used in printed links (STRATUM_PUBLIC_URL, default http://localhost:8080).
+	// PublicURL is how users reach the server, used in printed links (STRATUM_PUBLIC_URL, default http://localhost:<port of HTTPAddr>).
 	PublicURL string
 	// DatabaseURL connects as the schema owner; migrations run with it (DATABASE_URL).
 	// Empty means "find or start a local PostgreSQL" (make run does that).
@@ -50,10 +49,6 @@ type Config struct {
 	JWTSecret string
 	// EncryptionKey is a base64 32-byte AES-GCM key for secrets at rest (STRATUM_ENCRYPTION_KEY).
 	EncryptionKey string
-	// OperatorPassword was the foundation's interim /admin/jobs credential
-	// (STRATUM_OPERATOR_PASSWORD). Unused since platform operators exist
-	// (`stratum admin grant-operator EMAIL`); still parsed so old environments start.
-	OperatorPassword string
 	// Introspection enables GraphQL introspection (STRATUM_GRAPHQL_INTROSPECTION, default true).
 	Introspection bool
 	// MaxComplexity limits an operation's complexity (STRATUM_GRAPHQL_MAX_COMPLEXITY, default 1000).
@@ -127,14 +122,13 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 	c := Config{
 		Env:               p.str("STRATUM_ENV", "development"),
 		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ":8080"),
-		PublicURL:         p.str("STRATUM_PUBLIC_URL", "http://localhost:8080"),
+		PublicURL:         p.str("STRATUM_PUBLIC_URL", ""),
 		DatabaseURL:       p.str("DATABASE_URL", ""),
 		AppDatabaseURL:    p.str("STRATUM_APP_DATABASE_URL", ""),
 		AppDBPassword:     p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
 		DBMaxConns:        int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
 		JWTSecret:         p.str("STRATUM_JWT_SECRET", DevJWTSecret),
 		EncryptionKey:     p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
-		OperatorPassword:  p.str("STRATUM_OPERATOR_PASSWORD", DevOperatorPassword),
 		Introspection:     p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
 		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
 		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
@@ -160,6 +154,13 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		LoginFailuresPerIP:      p.int("STRATUM_LOGIN_FAILURES_PER_IP", 20),
 		DemoEmail:               p.str("STRATUM_DEMO_EMAIL", "demo@stratum.local"),
 		DemoPassword:            p.str("STRATUM_DEMO_PASSWORD", DevDemoPassword),
+	}
+	if c.PublicURL == "" {
+		port := "8080"
+		if i := strings.LastIndex(c.HTTPAddr, ":"); i >= 0 && i < len(c.HTTPAddr)-1 {
+			port = c.HTTPAddr[i+1:]
+		}
+		c.PublicURL = "http://localhost:" + port
 	}
 	c.AutoMigrate = p.bool("STRATUM_AUTO_MIGRATE", !c.Production())
 	c.SeedDemo = p.bool("STRATUM_SEED_DEMO", !c.Production())

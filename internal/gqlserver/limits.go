@@ -77,7 +77,7 @@ type complexityHook struct {
 	hook func(ctx context.Context, complexity int) error
 }
 
-func (complexityHook) ExtensionName() string                    { return "ComplexityHook" }
+func (complexityHook) ExtensionName() string                   { return "ComplexityHook" }
 func (complexityHook) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (c complexityHook) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

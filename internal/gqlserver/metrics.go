@@ -16,7 +16,7 @@ type metricsExtension struct{ m *observability.Metrics }
 
 var operationName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
 
-func (metricsExtension) ExtensionName() string                    { return "Metrics" }
+func (metricsExtension) ExtensionName() string                   { return "Metrics" }
 func (metricsExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (e metricsExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {

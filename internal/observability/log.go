@@ -32,22 +32,60 @@ func NewRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// contextHandler adds request_id from the record's context to every line.
-type contextHandler struct{ slog.Handler }
+// contextHandler adds request_id from the record's context to every line,
+// at the top level even when the logger has groups.
+type contextHandler struct {
+	inner  slog.Handler // base with ops applied
+	base   slog.Handler // without attrs or groups
+	ops    []handlerOp
+	groups bool
+}
+
+type handlerOp struct {
+	group string
+	attrs []slog.Attr
+}
+
+func (h contextHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := RequestID(ctx); id != "" {
-		r.AddAttrs(slog.String("request_id", id))
+	id := RequestID(ctx)
+	if id == "" {
+		return h.inner.Handle(ctx, r)
 	}
-	return h.Handler.Handle(ctx, r)
+	if !h.groups {
+		r.AddAttrs(slog.String("request_id", id))
+		return h.inner.Handle(ctx, r)
+	}
+	// Attributes added to a record land in the innermost group: rebuild the
+	// chain with request_id first so it stays at the top level.
+	hh := h.base.WithAttrs([]slog.Attr{slog.String("request_id", id)})
+	for _, op := range h.ops {
+		if op.group != "" {
+			hh = hh.WithGroup(op.group)
+		} else {
+			hh = hh.WithAttrs(op.attrs)
+		}
+	}
+	return hh.Handle(ctx, r)
+}
+
+func (h contextHandler) with(op handlerOp, inner slog.Handler) contextHandler {
+	ops := append(append([]handlerOp(nil), h.ops...), op)
+	return contextHandler{inner: inner, base: h.base, ops: ops, groups: h.groups || op.group != ""}
 }
 
 func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(attrs)}
+	return h.with(handlerOp{attrs: attrs}, h.inner.WithAttrs(attrs))
 }
 
 func (h contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{h.Handler.WithGroup(name)}
+	if name == "" {
+		return h
+	}
+	return h.with(handlerOp{group: name}, h.inner.WithGroup(name))
 }
 
 // NewLogger returns a JSON logger at level (debug|info|warn|error) whose lines
@@ -64,5 +102,6 @@ func NewLogger(w io.Writer, level string) *slog.Logger {
 	default:
 		l = slog.LevelInfo
 	}
-	return slog.New(contextHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})})
+	base := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})
+	return slog.New(contextHandler{inner: base, base: base})
 }

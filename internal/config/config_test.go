@@ -1,0 +1,57 @@
+package config
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaultsWorkInDevelopment(t *testing.T) {
+	t.Parallel()
+	c, err := FromMap(nil)
+	require.NoError(t, err)
+	require.Equal(t, "development", c.Env)
+	require.True(t, c.AutoMigrate)
+	require.False(t, c.SecureCookies())
+	require.Equal(t, int64(1<<20), c.MaxBodyBytes)
+}
+
+func TestProductionRefusesDevSecrets(t *testing.T) {
+	t.Parallel()
+	_, err := FromMap(map[string]string{"STRATUM_ENV": "production", "DATABASE_URL": "postgres://x/y"})
+	require.Error(t, err)
+	for _, name := range []string{"STRATUM_JWT_SECRET", "STRATUM_ENCRYPTION_KEY", "STRATUM_APP_DB_PASSWORD"} {
+		require.ErrorContains(t, err, name)
+	}
+	c, err := FromMap(map[string]string{"STRATUM_ENV": "production", "DATABASE_URL": "postgres://x/y",
+		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "k",
+		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d"})
+	require.NoError(t, err)
+	require.True(t, c.SecureCookies())
+	require.False(t, c.AutoMigrate)
+}
+
+func TestMalformedValuesAreNamed(t *testing.T) {
+	t.Parallel()
+	_, err := FromMap(map[string]string{"STRATUM_DB_MAX_CONNS": "many", "STRATUM_WS_INIT_TIMEOUT": "soon", "STRATUM_AUTO_MIGRATE": "perhaps"})
+	require.ErrorContains(t, err, "STRATUM_DB_MAX_CONNS")
+	require.ErrorContains(t, err, "STRATUM_WS_INIT_TIMEOUT")
+	require.ErrorContains(t, err, "STRATUM_AUTO_MIGRATE")
+}
+
+// TestEveryVariableIsInTheREADME keeps the README's configuration table complete.
+func TestEveryVariableIsInTheREADME(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("config.go")
+	require.NoError(t, err)
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	vars := regexp.MustCompile(`"((?:STRATUM_|DATABASE_URL)[A-Z0-9_]*)"`).FindAllStringSubmatch(string(src), -1)
+	require.NotEmpty(t, vars)
+	for _, v := range vars {
+		require.True(t, strings.Contains(string(readme), "`"+v[1]+"`"), "README.md's configuration table lacks %s", v[1])
+	}
+}
