@@ -59,8 +59,15 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 	if overall == nil {
 		return nil
 	}
-	st, err := settingsTx(ctx, tx, tenant, true)
+	// Read without locking first: on the common path the mode is unchanged.
+	st, err := settingsTx(ctx, tx, tenant, false)
 	if err != nil {
+		return err
+	}
+	if st.AutopilotModeScore != nil && s.cfg().ModeFor(overall.Score, st.AutopilotMode) == st.AutopilotMode {
+		return nil
+	}
+	if st, err = settingsTx(ctx, tx, tenant, true); err != nil {
 		return err
 	}
 	prev := st.AutopilotMode

@@ -71,13 +71,35 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 			closeEMQ = append(closeEMQ, key(CauseEMQDrop, h.Platform))
 		}
 	}
-	if _, err := s.CloseTx(ctx, tx, tenant, closeHealthy, "Signal health recovered to HEALTHY", System); err != nil {
+	if len(closeHealthy)+len(closeOutage)+len(closeEMQ) == 0 {
+		return nil
+	}
+	// One cheap read of the unresolved keys spares three updates on the
+	// common path (healthy tenant, nothing open).
+	var open []string
+	if err := tx.NewSelect().Model((*Incident)(nil)).Column("cause_key").Where("state <> ?", Resolved).Scan(ctx, &open); err != nil {
 		return err
 	}
-	if _, err := s.CloseTx(ctx, tx, tenant, closeOutage, "Platform operational again", System); err != nil {
+	isOpen := map[string]bool{}
+	for _, k := range open {
+		isOpen[k] = true
+	}
+	only := func(keys []string) []string {
+		var out []string
+		for _, k := range keys {
+			if isOpen[k] {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	if _, err := s.CloseTx(ctx, tx, tenant, only(closeHealthy), "Signal health recovered to HEALTHY", System); err != nil {
 		return err
 	}
-	_, err := s.CloseTx(ctx, tx, tenant, closeEMQ, fmt.Sprintf("EMQ recovered to ≥ %.1f", EMQRecoveredAt), System)
+	if _, err := s.CloseTx(ctx, tx, tenant, only(closeOutage), "Platform operational again", System); err != nil {
+		return err
+	}
+	_, err := s.CloseTx(ctx, tx, tenant, only(closeEMQ), fmt.Sprintf("EMQ recovered to ≥ %.1f", EMQRecoveredAt), System)
 	return err
 }
 

@@ -112,7 +112,7 @@ func (s *Service) RecomputeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) 
 		return nil, err
 	}
 	var prevRows []Health
-	if err := tx.NewSelect().Model(&prevRows).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&prevRows).Column("platform", "score", "status", "emq", "outage", "status_changed_at").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load health: %w", err)
 	}
 	prev := make(map[string]*Health, len(prevRows))
