@@ -273,3 +273,27 @@ func (s *Service) SetStatusTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, 
 	}
 	return changed, err
 }
+
+// SeedSimulator sets up the simulated platform for a simulated tenant (see
+// Sim.SeedSimulator); seeding calls it for the demo tenant.
+func (s *Service) SeedSimulator(ctx context.Context, tenant uuid.UUID) error {
+	return s.Simulator().SeedSimulator(ctx, tenant)
+}
+
+// Degrade degrades one signal component of platform (only SIMULATOR can be
+// degraded) for tenant: the simulateSignalDegradation mutation.
+func (s *Service) Degrade(ctx context.Context, tenant uuid.UUID, platform, component, severity string) error {
+	if platform != Simulator {
+		return apperr.Invalid([]string{"input", "platform"}, "only the SIMULATOR platform can be degraded")
+	}
+	return s.Simulator().Degrade(ctx, tenant, component, severity)
+}
+
+// Recover clears the degradations of platform for tenant: the
+// simulateSignalRecovery mutation.
+func (s *Service) Recover(ctx context.Context, tenant uuid.UUID, platform string) error {
+	if platform != Simulator {
+		return apperr.Invalid([]string{"input", "platform"}, "only the SIMULATOR platform can be recovered")
+	}
+	return s.Simulator().Recover(ctx, tenant)
+}
