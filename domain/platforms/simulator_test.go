@@ -1,0 +1,104 @@
+package platforms_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+func setup(t *testing.T, simulated bool) (*platforms.Service, *signals.Service, uuid.UUID) {
+	t.Helper()
+	tdb := testdb.New(t)
+	tenant := uuid.New()
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'S', ?, ?)", tenant, "s-"+tenant.String()[:8], simulated)
+		return err
+	}))
+	sig := &signals.Service{DB: tdb.DB}
+	return platforms.NewService(tdb.DB, sig), sig, tenant
+}
+
+func TestSimulator(t *testing.T) {
+	t.Parallel()
+	ps, sig, tenant := setup(t, true)
+	ctx := context.Background()
+	require.NoError(t, ps.SeedSimulator(ctx, tenant))
+	require.NoError(t, ps.SeedSimulator(ctx, tenant), "seeding is idempotent")
+
+	cs, err := ps.Simulator().Campaigns(ctx, tenant)
+	require.NoError(t, err)
+	require.Len(t, cs, 4)
+	_, err = sig.Recompute(ctx, tenant)
+	require.NoError(t, err)
+	h, err := sig.Get(ctx, tenant, platforms.Simulator)
+	require.NoError(t, err)
+	require.Equal(t, signals.Healthy, h.Status)
+	require.Greater(t, h.Score, 90.0, "issues: %+v", h.Issues)
+
+	t.Run("each component degrades and recovers", func(t *testing.T) {
+		for _, c := range []struct{ component, want string }{
+			{platforms.ComponentEMQ, signals.ComponentEMQ}, {platforms.ComponentFreshness, signals.ComponentFreshness},
+			{platforms.ComponentVariance, signals.ComponentVariance}, {platforms.ComponentAnomaly, signals.ComponentAnomaly},
+			{platforms.ComponentCDP, signals.ComponentCDP},
+		} {
+			require.NoError(t, ps.Degrade(ctx, tenant, platforms.Simulator, c.component, platforms.Major))
+			_, err := sig.Recompute(ctx, tenant)
+			require.NoError(t, err)
+			h, err := sig.Get(ctx, tenant, platforms.Simulator)
+			require.NoError(t, err)
+			require.NotEmpty(t, h.Issues)
+			require.Equal(t, c.want, h.Issues[0].Component, "degrading %s: %+v", c.component, h.Issues)
+			require.NoError(t, ps.Recover(ctx, tenant, platforms.Simulator))
+		}
+		_, err := sig.Recompute(ctx, tenant)
+		require.NoError(t, err)
+	})
+
+	t.Run("critical freshness is an outage and refuses changes", func(t *testing.T) {
+		require.NoError(t, ps.Degrade(ctx, tenant, platforms.Simulator, platforms.ComponentFreshness, platforms.Critical))
+		st, err := ps.Simulator().Status(ctx, tenant)
+		require.NoError(t, err)
+		require.Equal(t, platforms.Outage, st.Status)
+		budget := 999.0
+		_, err = ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "k0", CampaignID: cs[0].ID, DailyBudget: &budget})
+		require.ErrorIs(t, err, platforms.ErrUnavailable)
+		require.NoError(t, ps.Recover(ctx, tenant, platforms.Simulator))
+	})
+
+	t.Run("a change is applied once per idempotency key", func(t *testing.T) {
+		budget := 123.456
+		res, err := ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "k1", CampaignID: cs[0].ID, DailyBudget: &budget})
+		require.NoError(t, err)
+		require.Equal(t, cs[0].DailyBudget, res.Before.DailyBudget)
+		require.Equal(t, 123.46, res.After.DailyBudget)
+		other := 1.0
+		again, err := ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "k1", CampaignID: cs[0].ID, DailyBudget: &other})
+		require.NoError(t, err)
+		require.True(t, again.Replayed)
+		require.Equal(t, 123.46, again.After.DailyBudget)
+	})
+
+	t.Run("bad input", func(t *testing.T) {
+		err := ps.Degrade(ctx, tenant, platforms.Simulator, "LATENCY", platforms.Major)
+		require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+		err = ps.Degrade(ctx, tenant, platforms.Simulator, platforms.ComponentEMQ, "SEVERE")
+		require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+		err = ps.Degrade(ctx, tenant, platforms.Meta, platforms.ComponentEMQ, platforms.Minor)
+		require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+	})
+}
+
+func TestSimulatorRefusesRealTenants(t *testing.T) {
+	t.Parallel()
+	ps, _, tenant := setup(t, false)
+	err := ps.SeedSimulator(context.Background(), tenant)
+	require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+}
