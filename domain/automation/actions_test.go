@@ -1,0 +1,196 @@
+package automation_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+type bundle struct {
+	sig       *signals.Service
+	ps        *platforms.Service
+	auto      *automation.Service
+	tenant    uuid.UUID
+	campaigns []platforms.Campaign
+	executed  []uuid.UUID
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	tdb := testdb.New(t)
+	ctx := context.Background()
+	b := &bundle{tenant: uuid.New()}
+	require.NoError(t, tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'S', ?, true)", b.tenant, "s-"+b.tenant.String()[:8])
+		return err
+	}))
+	b.sig = &signals.Service{DB: tdb.DB}
+	b.ps = platforms.NewService(tdb.DB, b.sig)
+	inc := &incidents.Service{DB: tdb.DB}
+	b.auto = &automation.Service{DB: tdb.DB, Platforms: b.ps, Incidents: inc}
+	b.auto.OnExecutable = func(_ context.Context, _ bun.Tx, _, id uuid.UUID) error { b.executed = append(b.executed, id); return nil }
+	b.sig.Listeners = []signals.Listener{inc, b.auto}
+	require.NoError(t, b.ps.SeedSimulator(ctx, b.tenant))
+	_, err := b.sig.Recompute(ctx, b.tenant)
+	require.NoError(t, err)
+	b.campaigns, err = b.ps.Campaigns(ctx, b.tenant, platforms.CampaignFilter{})
+	require.NoError(t, err)
+	return b
+}
+
+func (b *bundle) campaign(name string) *platforms.Campaign {
+	for i := range b.campaigns {
+		if b.campaigns[i].Name == name {
+			return &b.campaigns[i]
+		}
+	}
+	panic(name)
+}
+
+func pct(v float64) *float64 { return &v }
+
+func TestActionQueue(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	brand := b.campaign("Brand Search")
+
+	t.Run("a person's increase within guardrails passes and is handed to execution", func(t *testing.T) {
+		a, err := b.auto.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &brand.ID, Params: automation.ActionParams{Percent: pct(10)}}, "user:1")
+		require.NoError(t, err)
+		require.Equal(t, automation.Pass, a.Decision, "%v", a.Reasons)
+		require.Equal(t, []uuid.UUID{a.ID}, b.executed)
+		require.Equal(t, 165.0, a.After["dailyBudget"])
+		a, err = b.auto.Execute(ctx, b.tenant, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, automation.Applied, a.Status)
+	})
+	t.Run("a +50% change breaks BUDGET_EXCEEDED and, under SOFT_BLOCK, is held", func(t *testing.T) {
+		a, err := b.auto.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &brand.ID, Params: automation.ActionParams{Percent: pct(50)}}, "user:1")
+		require.NoError(t, err)
+		require.Equal(t, automation.Hold, a.Decision)
+		require.NotEmpty(t, a.Warnings)
+		require.Contains(t, a.Reasons[len(a.Reasons)-1], "FREQUENCY_CAP_EXCEEDED", "the last change was moments ago")
+
+		t.Run("dismiss", func(t *testing.T) {
+			d, err := b.auto.Dismiss(ctx, b.tenant, a.ID, "user:2")
+			require.NoError(t, err)
+			require.Equal(t, automation.Dismissed, d.Status)
+			_, err = b.auto.Approve(ctx, b.tenant, a.ID, "user:2")
+			require.Equal(t, apperr.Conflict, apperr.CodeOf(err))
+		})
+	})
+	t.Run("the kill switch blocks queued actions; a manual override needs a reason", func(t *testing.T) {
+		retarget := b.campaign("Retargeting – Cart Abandoners")
+		a, err := b.auto.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.UpdateBudget, CampaignID: &retarget.ID, Params: automation.ActionParams{Amount: pct(220)}}, "user:1")
+		require.NoError(t, err)
+		_, err = b.auto.SetKillSwitch(ctx, b.tenant, true, "user:1")
+		require.NoError(t, err)
+		a, err = b.auto.Action(ctx, b.tenant, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, automation.Blocked, a.Status)
+		_, err = b.auto.Approve(ctx, b.tenant, a.ID, "user:1")
+		require.Equal(t, apperr.Conflict, apperr.CodeOf(err))
+		_, err = b.auto.Apply(ctx, b.tenant, a.ID, "user:1", " ")
+		require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+		a, err = b.auto.Apply(ctx, b.tenant, a.ID, "user:1", "agency confirmed by phone")
+		require.NoError(t, err)
+		require.Equal(t, automation.Applied, a.Status)
+		require.Equal(t, "agency confirmed by phone", *a.OverrideReason)
+		_, err = b.auto.SetKillSwitch(ctx, b.tenant, false, "user:1")
+		require.NoError(t, err)
+	})
+	t.Run("pause_all is always allowed", func(t *testing.T) {
+		sim, err := b.auto.SimulateAction(ctx, b.tenant, automation.ActionInput{Type: automation.PauseAll, Platform: platforms.Simulator}, "user:1")
+		require.NoError(t, err)
+		require.True(t, sim.WouldExecute)
+		require.Equal(t, 4.0, sim.Before["activeCampaigns"])
+	})
+	t.Run("every decision is audited, dry runs flagged", func(t *testing.T) {
+		dry := true
+		page, err := b.auto.AuditLog(ctx, b.tenant, automation.AuditFilter{DryRun: &dry}, relay.Args{})
+		require.NoError(t, err)
+		require.Equal(t, 1, page.TotalCount)
+		all, err := b.auto.AuditLog(ctx, b.tenant, automation.AuditFilter{}, relay.Args{})
+		require.NoError(t, err)
+		require.Equal(t, 7, all.TotalCount, "queue, execute, queue, queue, re-gate, override, dry run")
+		o, err := b.auto.Overview(ctx, b.tenant)
+		require.NoError(t, err)
+		require.Equal(t, automation.Normal, o.Mode)
+		require.Positive(t, o.DecisionCounts[automation.Pass])
+	})
+}
+
+func TestRules(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	name := "Cut losers"
+	cond := automation.Condition{Op: "AND", Conditions: []automation.Condition{
+		{Metric: automation.MetricROAS, WindowDays: 7, Operator: automation.LT, Value: 1},
+		{Op: "OR", Conditions: []automation.Condition{
+			{Metric: automation.MetricSpend, WindowDays: 3, Operator: automation.GT, Value: 100},
+			{Metric: automation.MetricCPA, WindowDays: 3, Operator: automation.GTE, Value: 50},
+		}},
+	}}
+	in := automation.RuleInput{Name: &name, Conditions: &cond, Actions: []automation.RuleAction{{Type: automation.ReduceBudget, Params: automation.ActionParams{Percent: pct(25)}}}}
+
+	t.Run("validation names the field", func(t *testing.T) {
+		bad := automation.Condition{Op: "AND", Conditions: []automation.Condition{{Metric: "LTV", WindowDays: 7, Operator: automation.LT}}}
+		_, err := b.auto.CreateRule(ctx, b.tenant, automation.RuleInput{Name: &name, Conditions: &bad, Actions: in.Actions})
+		e, ok := apperr.As(err)
+		require.True(t, ok)
+		require.Equal(t, []string{"input", "conditions", "conditions", "0", "metric"}, e.Field)
+	})
+	t.Run("what-if: the rule matches the losing campaign only", func(t *testing.T) {
+		sim, err := b.auto.SimulateRule(ctx, b.tenant, nil, &in, "user:1")
+		require.NoError(t, err)
+		require.Equal(t, 4, sim.CampaignsEvaluated)
+		require.Len(t, sim.Actions, 1)
+		require.Equal(t, "Spring Sale – Lookalike 3%", sim.Actions[0].CampaignName)
+		require.Equal(t, automation.ReduceBudget, sim.Actions[0].Type)
+		require.Equal(t, 225.0, sim.Actions[0].After["dailyBudget"])
+	})
+	t.Run("built-ins exist and cannot be deleted", func(t *testing.T) {
+		builtin := true
+		page, err := b.auto.Rules(ctx, b.tenant, automation.RuleFilter{Builtin: &builtin}, relay.Args{})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 3)
+		require.Equal(t, apperr.Conflict, apperr.CodeOf(b.auto.DeleteRule(ctx, b.tenant, page.Items[0].ID)))
+		r, err := b.auto.SetRuleEnabled(ctx, b.tenant, page.Items[0].ID, false)
+		require.NoError(t, err)
+		require.False(t, r.Enabled)
+	})
+	t.Run("create, evaluate, update, delete", func(t *testing.T) {
+		r, err := b.auto.CreateRule(ctx, b.tenant, in)
+		require.NoError(t, err)
+		queued, err := b.auto.EvaluateRules(ctx, b.tenant, true)
+		require.NoError(t, err)
+		var mine int
+		for _, a := range queued {
+			if a.RuleID != nil && *a.RuleID == r.ID {
+				mine++
+				require.Contains(t, a.Reasons[0], `rule "Cut losers": ROAS over 7 d`)
+			}
+		}
+		require.Equal(t, 1, mine)
+		enabled := false
+		r, err = b.auto.UpdateRule(ctx, b.tenant, r.ID, automation.RuleInput{Enabled: &enabled})
+		require.NoError(t, err)
+		require.False(t, r.Enabled)
+		require.NoError(t, b.auto.DeleteRule(ctx, b.tenant, r.ID))
+		_, err = b.auto.Rule(ctx, b.tenant, r.ID)
+		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
+	})
+}
