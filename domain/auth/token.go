@@ -75,7 +75,7 @@ func ParseToken(secret []byte, raw, kind string, now time.Time) (*Claims, error)
 	c := new(Claims)
 	p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(Issuer),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return now }),
-		jwt.WithLeeway(5*time.Second))
+		jwt.WithLeeway(5*time.Second), jwt.WithStrictDecoding())
 	_, err := p.ParseWithClaims(raw, c, func(*jwt.Token) (any, error) { return secret, nil })
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidToken, err)
