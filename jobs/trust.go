@@ -58,7 +58,14 @@ func (t *Trust) enqueueRecompute(ctx context.Context, tx bun.Tx, tenant uuid.UUI
 		return nil
 	}
 	bucket := time.Now().Truncate(RecomputeDebounce).UnixMilli()
-	_, err := t.client.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: bucket}, nil)
+	res, err := t.client.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: bucket}, nil)
+	if err != nil || !res.UniqueSkippedAsDuplicate || res.Job == nil || res.Job.State != rivertype.JobStateRunning {
+		return err
+	}
+	// A recompute of this bucket is already running and may have read the
+	// measurements before ours: queue a follow-up. (A job that has not started
+	// yet needs none: Recompute waits for this transaction, see signals.Record.)
+	_, err = t.client.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: -time.Now().UnixNano()}, nil)
 	return err
 }
 
@@ -76,7 +83,8 @@ var debounceStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype
 	rivertype.JobStateScheduled, rivertype.JobStateRetryable}
 
 // SignalsRecomputeArgs recomputes one tenant's signal health. Writes within
-// one RecomputeDebounce bucket share a job.
+// one RecomputeDebounce bucket share a job; a write while that job runs
+// queues a follow-up (negative Bucket).
 type SignalsRecomputeArgs struct {
 	TenantID uuid.UUID `json:"tenant_id"`
 	Bucket   int64     `json:"bucket"`
@@ -101,25 +109,10 @@ func (w *SignalsRecomputeWorker) Timeout(*river.Job[SignalsRecomputeArgs]) time.
 	return 30 * time.Second
 }
 
-// Work implements river.Worker. It recomputes again (up to three times) if
-// measurements arrived while it ran, since a write during a running job of
-// the same bucket does not enqueue another.
+// Work implements river.Worker.
 func (w *SignalsRecomputeWorker) Work(ctx context.Context, job *river.Job[SignalsRecomputeArgs]) error {
-	for i := 0; i < 3; i++ {
-		started := time.Now()
-		if _, err := w.Trust.Signals.Recompute(ctx, job.Args.TenantID); err != nil {
-			return err
-		}
-		var newer bool
-		err := w.Trust.Signals.DB.InTenant(ctx, job.Args.TenantID, func(ctx context.Context, tx bun.Tx) (err error) {
-			newer, err = tx.NewSelect().Model((*signals.Measurement)(nil)).Where("recorded_at > ?", started).Exists(ctx)
-			return err
-		})
-		if err != nil || !newer {
-			return err
-		}
-	}
-	return nil
+	_, err := w.Trust.Signals.Recompute(ctx, job.Args.TenantID)
+	return err
 }
 
 // TrustFanOutArgs starts one job of Target's kind per tenant (all tenants,

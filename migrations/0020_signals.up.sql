@@ -13,8 +13,20 @@ CREATE TABLE signal_measurements (
   recorded_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, platform, metric, source, observed_at)
 );
-CREATE INDEX signal_measurements_recent ON signal_measurements (tenant_id, observed_at DESC);
+-- Covering, so the recompute's window read is an index-only scan.
+CREATE INDEX signal_measurements_recent ON signal_measurements (tenant_id, observed_at DESC) INCLUDE (platform, metric, value);
 SELECT stratum_tenant_table('signal_measurements');
+
+-- One row per tenant that orders writers and recomputes: Record bumps
+-- version (holding the row lock until the writer commits) and Recompute
+-- locks the row first, so a recompute never reads around a writer that is
+-- about to commit (see jobs/trust.go for the debounce this makes safe).
+CREATE TABLE signal_recompute_state (
+  tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  version   bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant_id)
+);
+SELECT stratum_tenant_table('signal_recompute_state');
 
 -- The current health per tenant and platform ('' = overall).
 CREATE TABLE signal_health (

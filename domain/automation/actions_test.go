@@ -39,7 +39,10 @@ func setup(t *testing.T) *bundle {
 	b.ps = platforms.NewService(tdb.DB, b.sig)
 	inc := &incidents.Service{DB: tdb.DB}
 	b.auto = &automation.Service{DB: tdb.DB, Platforms: b.ps, Incidents: inc}
-	b.auto.OnExecutable = func(_ context.Context, _ bun.Tx, _, id uuid.UUID) error { b.executed = append(b.executed, id); return nil }
+	b.auto.OnExecutable = func(_ context.Context, _ bun.Tx, _, id uuid.UUID) error {
+		b.executed = append(b.executed, id)
+		return nil
+	}
 	b.sig.Listeners = []signals.Listener{inc, b.auto}
 	require.NoError(t, b.ps.SeedSimulator(ctx, b.tenant))
 	_, err := b.sig.Recompute(ctx, b.tenant)

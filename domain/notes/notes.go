@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
@@ -42,6 +43,9 @@ func (s *Service) Post(ctx context.Context, tenant uuid.UUID, body string) (*Not
 	n := &Note{TenantID: tenant, ID: uuid.New(), Body: body, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(n).Exec(ctx); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "note.post", TargetType: "Note", TargetID: n.ID}); err != nil {
 			return err
 		}
 		return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: Topic, ID: n.ID.String()})

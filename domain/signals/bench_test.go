@@ -41,7 +41,7 @@ func seedBench(b *testing.B, tdb *testdb.DB) []uuid.UUID {
 		`INSERT INTO signal_measurements (tenant_id, platform, metric, source, observed_at, value)
 		 SELECT t.id, p, 'emq', 'bench', now() - make_interval(hours => h), 7 + 2 * random()
 		 FROM tenants t, unnest(` + benchPlatforms + `) p, generate_series(0, 23) h`,
-		`ANALYZE signal_measurements`,
+		`VACUUM ANALYZE signal_measurements`,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			b.Fatal(err)

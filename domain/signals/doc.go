@@ -13,8 +13,9 @@
 // Issues, stores the current health (signal_health) and hourly and daily
 // history (signal_health_history), publishes realtime events and tells the
 // registered Listeners (incidents, automation) about each change, all in one
-// transaction. Recompute takes a per-tenant advisory lock, so concurrent
-// recomputes of one tenant serialise and history counts each once.
+// transaction. Recompute locks the tenant's signal_recompute_state row, which Record
+// also holds until the writer commits: recomputes of one tenant serialise,
+// history counts each once, and no recompute reads around an uncommitted write.
 //
 // Invariants: scores are in [0, 100]; a platform's status only changes when
 // its score crosses a threshold by more than the hysteresis margin; the

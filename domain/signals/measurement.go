@@ -73,7 +73,9 @@ func (m *Measurement) Validate() error {
 
 // Record stores ms for tenant in tx (the caller's tenant transaction),
 // replacing values already recorded under the same key, and asks for a
-// debounced recompute through OnMeasured.
+// debounced recompute through OnMeasured. It holds the tenant's
+// signal_recompute_state row lock until tx ends, so writers of one tenant
+// serialise and a concurrent recompute waits for tx to commit.
 func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []Measurement) error {
 	if len(ms) == 0 {
 		return nil
@@ -88,6 +90,12 @@ func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []
 	if _, err := tx.NewInsert().Model(&ms).
 		On("CONFLICT (tenant_id, platform, metric, source, observed_at) DO UPDATE").
 		Set("value = EXCLUDED.value, recorded_at = now()").Exec(ctx); err != nil {
+		return fmt.Errorf("record measurements: %w", err)
+	}
+	// Lock the tenant's recompute row until this transaction ends: a
+	// recompute that starts meanwhile waits and then sees these rows.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO signal_recompute_state (tenant_id, version) VALUES (?, 1)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = signal_recompute_state.version + 1`, tenant); err != nil {
 		return fmt.Errorf("record measurements: %w", err)
 	}
 	if s.OnMeasured != nil {

@@ -118,7 +118,9 @@ func TestAnomaly(t *testing.T) {
 
 func TestCombine(t *testing.T) {
 	t.Parallel()
-	c := func(name string, score float64) signals.Component { return signals.Component{Name: name, Score: score, Known: true} }
+	c := func(name string, score float64) signals.Component {
+		return signals.Component{Name: name, Score: score, Known: true}
+	}
 	t.Run("without CDP the published weights apply", func(t *testing.T) {
 		score, comps := cfg.Combine(c("EMQ", 100), c("FRESHNESS", 0), c("VARIANCE", 0), c("ANOMALY", 0), nil)
 		require.Equal(t, 40.0, score)

@@ -103,8 +103,13 @@ func (s *Service) Recompute(ctx context.Context, tenant uuid.UUID) (changes []Ch
 // RecomputeTx is Recompute inside the caller's tenant transaction.
 func (s *Service) RecomputeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) ([]Change, error) {
 	cfg, now := s.cfg(), s.now()
-	// Serialise recomputes of one tenant: hysteresis and history read the previous state.
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended('signals:' || ?, 0))", tenant.String()); err != nil {
+	// Serialise with writers and other recomputes of the tenant: hysteresis and
+	// history read the previous state, and a writer holding the row commits
+	// before we read measurements.
+	if _, err := tx.ExecContext(ctx, "INSERT INTO signal_recompute_state (tenant_id) VALUES (?) ON CONFLICT DO NOTHING", tenant); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT version FROM signal_recompute_state FOR UPDATE"); err != nil {
 		return nil, err
 	}
 	ms, err := loadWindow(ctx, tx, now.Add(-cfg.AnomalyWindow), now)

@@ -1,0 +1,58 @@
+package jobs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/jobs"
+)
+
+// TestTrustJobsThroughRiver runs the real wiring: a degradation's
+// measurements enqueue a debounced recompute whose incident and autopilot
+// events arrive within 2 s, and an action the gate passes is executed by
+// its River job.
+func TestTrustJobsThroughRiver(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	client, err := jobs.NewClient(b.tdb.DB, jobs.Options{Work: true, Trust: b.trust, Concurrency: 4})
+	require.NoError(t, err)
+	b.trust.SetClient(client)
+	require.NoError(t, client.Start(ctx))
+	t.Cleanup(func() {
+		stopCtx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		client.Stop(stopCtx)
+	})
+	_, err = b.trust.Signals.Recompute(ctx, b.tenant)
+	require.NoError(t, err)
+	sub := subscribe(t, b)
+
+	require.NoError(t, b.trust.Platforms.Degrade(ctx, b.tenant, platforms.Simulator, platforms.ComponentEMQ, platforms.Critical))
+	await(t, sub, incidents.TopicIncidentOpened)
+	await(t, sub, automation.TopicAutopilotModeChanged)
+
+	require.NoError(t, b.trust.Platforms.Recover(ctx, b.tenant, platforms.Simulator))
+	await(t, sub, incidents.TopicIncidentClosed)
+	await(t, sub, automation.TopicAutopilotModeChanged)
+
+	cs, err := b.trust.Platforms.Campaigns(ctx, b.tenant, platforms.CampaignFilter{})
+	require.NoError(t, err)
+	pct := 10.0
+	a, err := b.trust.Automation.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.ReduceBudget, CampaignID: &cs[0].ID,
+		Params: automation.ActionParams{Percent: &pct}}, "user:1")
+	require.NoError(t, err)
+	require.Equal(t, automation.Pass, a.Decision, "%v", a.Reasons)
+	require.Eventually(t, func() bool {
+		a, err = b.trust.Automation.Action(ctx, b.tenant, a.ID)
+		return err == nil && a.Status == automation.Applied
+	}, 5*time.Second, 50*time.Millisecond)
+	require.Equal(t, 1, a.Attempts)
+}
