@@ -45,6 +45,7 @@ type App struct {
 	DB       *db.DB
 	Hub      *realtime.Hub
 	River    *jobs.Client
+	Trust    *jobs.Trust
 	Resolver *resolvers.Resolver
 	Sockets  *gqlserver.Sockets
 	// Handler is the root HTTP handler (nil without Mode.API).
@@ -79,13 +80,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 	a.Metrics.RegisterPool(d.Pool)
 	a.Metrics.RegisterQueueDepth(jobs.QueueDepth(d))
 
-	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency})
+	a.Trust = jobs.NewTrust(d, nil)
+	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Trust: a.Trust})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
 	a.Resolver = resolvers.New(d, a.Hub, log, Version)
 	a.Resolver.River = a.River
+	a.Resolver.UseTrust(a.Trust.Signals, a.Trust.Platforms, a.Trust.Incidents, a.Trust.Automation)
 	if err := a.wireIdentity(); err != nil {
 		d.Close()
 		return nil, err

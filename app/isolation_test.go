@@ -84,6 +84,10 @@ type isoFixture struct {
 	memberA  string // global ID of viewerA's membership
 	auditA   string // global ID of an audit entry
 	markers  []string
+	trust    *trustFixture
+	// afterSubscribe runs while a subscription case listens, after a note
+	// was posted in tenant A: more of A's events the subscription could see.
+	afterSubscribe []func(t *testing.T)
 }
 
 func schemaFields(t *testing.T) []string {
@@ -146,6 +150,7 @@ func newIsoFixture(t *testing.T) *isoFixture {
 	}
 	f.auditA = str(field(t, q(`{ auditLog(first: 1) { edges { node { id } } } }`, nil), "auditLog", "edges").([]any)[0].(map[string]any)["node"].(map[string]any)["id"])
 	f.markers = []string{"alpha", "Alpha", f.ownerA.TenantID, f.ownerA.UserID, f.viewerA.UserID, f.noteA, f.keyA, f.keyPrefA, f.inviteA, f.memberA, f.auditA}
+	f.addTrust(t)
 	return f
 }
 
@@ -219,6 +224,9 @@ func (f *isoFixture) run(t *testing.T, sub bool, query string, vars map[string]a
 	time.Sleep(300 * time.Millisecond)
 	res := f.b.srv.Query(t, `mutation { postNote(input: {body: "alpha live note"}) { note { id } } }`, nil, f.ownerA.H())
 	require.Empty(t, res.Errors)
+	for _, fn := range f.afterSubscribe {
+		fn(t)
+	}
 	var got []string
 	for {
 		m, err := ws.Read(700 * time.Millisecond)
@@ -248,6 +256,7 @@ func (f *isoFixture) requireAUnchanged(t *testing.T) {
 	require.Contains(t, raw, `{"role":"VIEWER","user":{"email":"viewer-a-secret@alpha.test"}}`)
 	require.Contains(t, raw, `"revokedAt":null`)
 	require.Equal(t, 1, strings.Count(raw, `"acceptedAt":"`), "only the fixture's own invitation was accepted: %s", raw)
+	f.requireTrustUnchanged(t, owner)
 }
 
 func init() {

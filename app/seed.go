@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 
@@ -23,7 +24,23 @@ func Seed(ctx context.Context, a *App, log *slog.Logger) error {
 	if err := seedTenant(ctx, a, log); err != nil {
 		return err
 	}
-	return seedOwner(ctx, a, log)
+	if err := seedOwner(ctx, a, log); err != nil {
+		return err
+	}
+	return seedTrust(ctx, a)
+}
+
+// seedTrust gives the demo tenant the simulated ad platform (campaigns and
+// 30 days of history; idempotent) and a first signal-health score, so the
+// trust engine shows its state from the first start.
+func seedTrust(ctx context.Context, a *App) error {
+	if err := a.Trust.Platforms.SeedSimulator(ctx, DemoTenantID); err != nil {
+		return fmt.Errorf("seed simulator: %w", err)
+	}
+	if _, err := a.Trust.Signals.Recompute(ctx, DemoTenantID); err != nil {
+		return fmt.Errorf("seed signal health: %w", err)
+	}
+	return nil
 }
 
 // seedOwner makes the demo user (created if missing) an OWNER of the demo tenant.

@@ -143,7 +143,7 @@ func (r *Resolver) HTTPMiddleware(next http.Handler) http.Handler {
 			defer cancel()
 			go r.watch(ctx, p, func(string) { cancel() })
 		}
-		next.ServeHTTP(w, req.WithContext(ctx))
+		next.ServeHTTP(w, r.withLoaders(req.WithContext(ctx)))
 	})
 }
 

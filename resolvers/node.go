@@ -22,6 +22,9 @@ func (r *Resolver) loadNode(ctx context.Context, typ string, id uuid.UUID) (mode
 	if n, ok, err := r.loadIdentityNode(ctx, typ, id); ok || err != nil {
 		return n, err
 	}
+	if n, ok, err := r.loadTrustNode(ctx, tenant, typ, id); ok || err != nil {
+		return n, err
+	}
 	switch typ {
 	case "Note":
 		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {

@@ -15,8 +15,12 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notes"
+	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -44,6 +48,11 @@ type Services struct {
 	Auth    *auth.Service
 	Tenancy *tenancy.Service
 	Audit   *audit.Service
+	// The trust engine (set by UseTrust).
+	Signals    *signals.Service
+	Platforms  *platforms.Service
+	Incidents  *incidents.Service
+	Automation *automation.Service
 }
 
 // New wires the services over d and hub.

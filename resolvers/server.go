@@ -3,11 +3,15 @@ package resolvers
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -135,6 +139,24 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.APIKeys = conn
 	c.Query.AuditLog = func(child int, first *int, _ *string, _ *model.AuditLogFilter) int {
 		return relay.Complexity(child, first, nil)
+	}
+	c.Query.AutomationRules = func(child int, _, _ *bool, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
+	c.Query.Actions = func(child int, _ []automation.ActionStatus, _, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
+	c.Query.Incidents = func(child int, _ []incidents.State, _ []incidents.Severity, _ *model.Platform, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
+	c.Query.TrustAuditLog = func(child int, _ *automation.Decision, _ *string, _ *bool, _ *time.Time, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
+	c.Query.Campaigns = func(child int, _ *model.Platform, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
+	c.Query.SignalHealthHistory = func(child int, _ *model.Platform, _, _ *time.Time, _ *signals.Granularity, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
 	}
 	return c
 }

@@ -348,3 +348,12 @@ func TimelinesTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUI
 	}
 	return out, nil
 }
+
+// Timelines returns the timelines of tenant's incidents ids, by incident.
+func (s *Service) Timelines(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (out map[uuid.UUID][]Event, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		out, err = TimelinesTx(ctx, tx, ids)
+		return err
+	})
+	return out, err
+}

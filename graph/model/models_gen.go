@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -27,6 +29,80 @@ type AcceptInviteInput struct {
 	Token string `json:"token"`
 	// When not signed in: the password of the invited email's account, or the new account's password.
 	Password *string `json:"password,omitempty"`
+}
+
+// Input of `acknowledgeIncident`.
+type AcknowledgeIncidentInput struct {
+	// The incident's global ID.
+	ID string `json:"id"`
+}
+
+// A page of the action queue, newest first.
+type ActionConnection struct {
+	// The actions of this page.
+	Edges []*ActionEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of actions matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an action connection.
+type ActionEdge struct {
+	// Cursor of this action.
+	Cursor string `json:"cursor"`
+	// The action.
+	Node *Action `json:"node"`
+}
+
+// Input of `approveAction` and `dismissAction`.
+type ActionIDInput struct {
+	// The action's global ID.
+	ID string `json:"id"`
+}
+
+// An action proposed by a person (`queueAction`, `simulateAction`).
+type ActionInput struct {
+	// The action.
+	Type ActionType `json:"type"`
+	// The campaign (global ID); omit for PAUSE_ALL and EMERGENCY_STOP.
+	CampaignID *string `json:"campaignId,omitempty"`
+	// Limits PAUSE_ALL / EMERGENCY_STOP to one platform.
+	Platform *Platform `json:"platform,omitempty"`
+	// Its parameters.
+	Params *ActionParamsInput `json:"params,omitempty"`
+}
+
+// Parameters of an action: `percent` for increases and reductions (default 20), `amount` for UPDATE_BUDGET/UPDATE_BID, `status` (ACTIVE or PAUSED) for UPDATE_STATUS.
+type ActionParams struct {
+	// Percentage change.
+	Percent *float64 `json:"percent,omitempty"`
+	// Absolute budget or bid.
+	Amount *float64 `json:"amount,omitempty"`
+	// Campaign status to set.
+	Status *string `json:"status,omitempty"`
+	// A free-text note.
+	Note *string `json:"note,omitempty"`
+}
+
+// Parameters of an action.
+type ActionParamsInput struct {
+	// Percentage change, in (0, 1000] (default 20).
+	Percent *float64 `json:"percent,omitempty"`
+	// Absolute budget or bid.
+	Amount *float64 `json:"amount,omitempty"`
+	// ACTIVE or PAUSED (UPDATE_STATUS).
+	Status *string `json:"status,omitempty"`
+	// A free-text note.
+	Note *string `json:"note,omitempty"`
+}
+
+// Result of an action mutation.
+type ActionPayload struct {
+	// The action after the change, or null when `userErrors` is not empty.
+	Action *Action `json:"action,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A partner API key of the current tenant (its secret is never shown again).
@@ -70,6 +146,14 @@ type APIKeyEdge struct {
 	Cursor string `json:"cursor"`
 	// The key.
 	Node *APIKey `json:"node"`
+}
+
+// Input of `applyAction`: a manual override of the gate.
+type ApplyActionInput struct {
+	// The action's global ID.
+	ID string `json:"id"`
+	// Why the gate is overridden (required, 3–500 characters; audited).
+	Reason string `json:"reason"`
 }
 
 // One entry of the audit log, written in the same transaction as the change it records.
@@ -160,6 +244,166 @@ type AuthPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// An automation rule: conditions on campaign metrics and the actions to propose when they hold. Every proposal passes the trust gate.
+type AutomationRule struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Display name.
+	Name string `json:"name"`
+	// What the rule does.
+	Description string `json:"description"`
+	// Which built-in rule this is; null for user-defined rules.
+	Builtin *automation.Builtin `json:"builtin,omitempty"`
+	// Disabled rules are not evaluated.
+	Enabled bool `json:"enabled"`
+	// The conditions (user-defined rules; built-ins decide in code from `params`).
+	Conditions *RuleCondition `json:"conditions,omitempty"`
+	// The actions proposed (user-defined rules).
+	Actions []*RuleAction `json:"actions"`
+	// Parameters of a built-in rule; empty for user-defined rules.
+	Params []*RuleParam `json:"params"`
+	// Minutes between evaluations (5–10080).
+	ScheduleMinutes int `json:"scheduleMinutes"`
+	// Seconds before the rule proposes the same action for the same campaign again.
+	CooldownSeconds int `json:"cooldownSeconds"`
+	// Which campaigns the rule looks at.
+	Scope *CampaignScope `json:"scope"`
+	// When the rule was last evaluated.
+	LastEvaluatedAt *time.Time `json:"lastEvaluatedAt,omitempty"`
+	// When the rule was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the rule last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func (AutomationRule) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this AutomationRule) GetID() string { return this.ID }
+
+// A page of automation rules, newest first.
+type AutomationRuleConnection struct {
+	// The rules of this page.
+	Edges []*AutomationRuleEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of rules matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an automation rule connection.
+type AutomationRuleEdge struct {
+	// Cursor of this rule.
+	Cursor string `json:"cursor"`
+	// The rule.
+	Node *AutomationRule `json:"node"`
+}
+
+// A user-defined rule (for `createAutomationRule` and `simulateRule`).
+type AutomationRuleInput struct {
+	// Display name, 1–200 characters.
+	Name string `json:"name"`
+	// What the rule does (at most 2000 characters).
+	Description *string `json:"description,omitempty"`
+	// Whether it is evaluated (default true).
+	Enabled *bool `json:"enabled,omitempty"`
+	// The conditions.
+	Conditions *RuleConditionInput `json:"conditions"`
+	// 1–5 actions to propose when the conditions hold.
+	Actions []*RuleActionInput `json:"actions"`
+	// Minutes between evaluations, 5–10080 (default 60).
+	ScheduleMinutes *int `json:"scheduleMinutes,omitempty"`
+	// Seconds before the same action is proposed again for a campaign, 0–2592000 (default 86400).
+	CooldownSeconds *int `json:"cooldownSeconds,omitempty"`
+	// Which campaigns (default all).
+	Scope *CampaignScopeInput `json:"scope,omitempty"`
+}
+
+// Result of a rule mutation.
+type AutomationRulePayload struct {
+	// The rule, or null when `userErrors` is not empty.
+	Rule *AutomationRule `json:"rule,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A campaign as last synced from its platform.
+type Campaign struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Its platform.
+	Platform Platform `json:"platform"`
+	// The platform's ad-account id.
+	AccountID string `json:"accountId"`
+	// The platform's campaign id.
+	ExternalID string `json:"externalId"`
+	// Campaign name.
+	Name string `json:"name"`
+	// ACTIVE or PAUSED.
+	Status string `json:"status"`
+	// Daily budget in the account currency.
+	DailyBudget float64 `json:"dailyBudget"`
+	// Bid, when the campaign has a manual bid.
+	Bid *float64 `json:"bid,omitempty"`
+	// Target ROAS, when set.
+	TargetRoas *float64 `json:"targetRoas,omitempty"`
+	// Target CPA, when set.
+	TargetCpa *float64 `json:"targetCpa,omitempty"`
+}
+
+func (Campaign) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this Campaign) GetID() string { return this.ID }
+
+// A page of campaigns, newest first.
+type CampaignConnection struct {
+	// The campaigns of this page.
+	Edges []*CampaignEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of campaigns matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a campaign connection.
+type CampaignEdge struct {
+	// Cursor of this campaign.
+	Cursor string `json:"cursor"`
+	// The campaign.
+	Node *Campaign `json:"node"`
+}
+
+// Which campaigns a rule looks at; empty lists mean all.
+type CampaignScope struct {
+	// Only these platforms.
+	Platforms []Platform `json:"platforms"`
+	// Only these ad accounts (platform account ids).
+	AccountIds []string `json:"accountIds"`
+	// Only these campaigns (global IDs).
+	CampaignIds []string `json:"campaignIds"`
+}
+
+// Campaign scope of a rule; omitted or empty lists mean all.
+type CampaignScopeInput struct {
+	// Only these platforms.
+	Platforms []Platform `json:"platforms,omitempty"`
+	// Only these ad accounts.
+	AccountIds []string `json:"accountIds,omitempty"`
+	// Only these campaigns (global IDs).
+	CampaignIds []string `json:"campaignIds,omitempty"`
+}
+
+// Campaign settings an action changes, before or after it.
+type CampaignSettings struct {
+	// ACTIVE or PAUSED.
+	Status *string `json:"status,omitempty"`
+	// Daily budget.
+	DailyBudget *float64 `json:"dailyBudget,omitempty"`
+	// Bid.
+	Bid *float64 `json:"bid,omitempty"`
+}
+
 // Input of `changeMemberRole`.
 type ChangeMemberRoleInput struct {
 	// Global ID of the Member.
@@ -196,12 +440,90 @@ type CreateAPIKeyPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `deleteAutomationRule`.
+type DeleteAutomationRuleInput struct {
+	// The rule's global ID (built-in rules cannot be deleted; disable them).
+	ID string `json:"id"`
+}
+
+// Result of `deleteAutomationRule`.
+type DeleteAutomationRulePayload struct {
+	// Global ID of the deleted rule.
+	DeletedRuleID *string `json:"deletedRuleId,omitempty"`
+	// Why it was not deleted.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `deleteEnforcementRule`.
+type DeleteEnforcementRuleInput struct {
+	// The guardrail whose custom rule to remove.
+	ViolationType automation.ViolationType `json:"violationType"`
+}
+
 // Result of `disableMfa`.
 type DisableMfaPayload struct {
 	// The user, with `mfaEnabled` false; null on failure.
 	User *User `json:"user,omitempty"`
 	// Problems (e.g. a wrong code).
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The EMQ of a platform changed.
+type EmqUpdate struct {
+	// The platform; null for the average across platforms.
+	Platform *Platform `json:"platform,omitempty"`
+	// The new EMQ (0–10); null when unknown.
+	Emq *float64 `json:"emq,omitempty"`
+	// The health the EMQ belongs to, after the change.
+	SignalHealth *SignalHealth `json:"signalHealth"`
+}
+
+// A custom enforcement rule: the mode (and threshold) for one violation type.
+type EnforcementRule struct {
+	// The guardrail it governs.
+	ViolationType automation.ViolationType `json:"violationType"`
+	// Its enforcement mode.
+	Mode automation.EnforcementMode `json:"mode"`
+	// Replaces the setting the guardrail checks (max increase %, min ROAS, daily cap, pause ROAS, changes a day); null keeps the setting.
+	Threshold *float64 `json:"threshold,omitempty"`
+	// False disables the guardrail.
+	Enabled bool `json:"enabled"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Result of `putEnforcementRule` and `deleteEnforcementRule`.
+type EnforcementRulePayload struct {
+	// The rule (null after a delete or when refused).
+	EnforcementRule *EnforcementRule `json:"enforcementRule,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A tenant's enforcement settings and autopilot level.
+type EnforcementSettings struct {
+	// When on, nothing executes automatically and every proposal is blocked.
+	KillSwitch bool `json:"killSwitch"`
+	// What happens when an action breaks a guardrail (custom rules per violation type may override it).
+	EnforcementMode automation.EnforcementMode `json:"enforcementMode"`
+	// How much autopilot may do on its own.
+	AutopilotLevel automation.Level `json:"autopilotLevel"`
+	// Cap on the sum of daily budgets across campaigns; null for none.
+	MaxDailyBudget *float64 `json:"maxDailyBudget,omitempty"`
+	// Cap on one campaign's daily budget; null for none.
+	MaxCampaignBudget *float64 `json:"maxCampaignBudget,omitempty"`
+	// Largest budget increase one change may make, in percent (default 30).
+	MaxBudgetIncreasePct float64 `json:"maxBudgetIncreasePct"`
+	// Minimum ROAS a campaign must keep for budget increases (default 1.0).
+	MinRoas float64 `json:"minRoas"`
+	// Window of `minRoas`, in days (default 7).
+	MinRoasWindowDays int `json:"minRoasWindowDays"`
+	// Most budget changes per campaign per day (default 5).
+	MaxBudgetChangesPerDay int `json:"maxBudgetChangesPerDay"`
+	// Fewest hours between two changes of one campaign (default 4).
+	MinHoursBetweenChanges float64 `json:"minHoursBetweenChanges"`
+	// When the settings last changed.
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
 // Result of `enrollMfa`: shown once; confirm with `confirmMfa`.
@@ -216,10 +538,58 @@ type EnrollMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Counts of gate decisions of the last 24 hours (dry runs excluded).
+type GateDecisionCounts struct {
+	// Decisions that let an action execute.
+	Pass int `json:"pass"`
+	// Decisions that held an action for review.
+	Hold int `json:"hold"`
+	// Decisions that blocked an action.
+	Block int `json:"block"`
+}
+
 // Input naming an object by global ID.
 type IDInput struct {
 	// Global ID.
 	ID string `json:"id"`
+}
+
+// A page of incidents, newest first.
+type IncidentConnection struct {
+	// The incidents of this page.
+	Edges []*IncidentEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of incidents matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of an incident connection.
+type IncidentEdge struct {
+	// Cursor of this incident.
+	Cursor string `json:"cursor"`
+	// The incident.
+	Node *Incident `json:"node"`
+}
+
+// An entry of an incident's timeline.
+type IncidentEvent struct {
+	// When it happened.
+	At time.Time `json:"at"`
+	// OPENED, ESCALATED, ACKNOWLEDGED, RESOLVED or AUTO_RESOLVED.
+	Kind string `json:"kind"`
+	// What happened.
+	Message string `json:"message"`
+	// Who: `system` or `user:<id>`.
+	Actor string `json:"actor"`
+}
+
+// Result of an incident mutation.
+type IncidentPayload struct {
+	// The incident after the change.
+	Incident *Incident `json:"incident,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // An invitation to join the current tenant.
@@ -390,6 +760,20 @@ type NoteEdge struct {
 	Node *Note `json:"node"`
 }
 
+// A platform's operational status.
+type PlatformStatus struct {
+	// The platform.
+	Platform Platform `json:"platform"`
+	// Its status.
+	Status PlatformOperationalStatus `json:"status"`
+	// The connector's message.
+	Message string `json:"message"`
+	// When the status last changed.
+	ChangedAt time.Time `json:"changedAt"`
+	// When it was last checked.
+	CheckedAt time.Time `json:"checkedAt"`
+}
+
 // Input of `postNote`.
 type PostNoteInput struct {
 	// Text of the note, 1–2000 characters.
@@ -402,6 +786,18 @@ type PostNotePayload struct {
 	Note *Note `json:"note,omitempty"`
 	// Why the note was not posted.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `putEnforcementRule`.
+type PutEnforcementRuleInput struct {
+	// The guardrail.
+	ViolationType automation.ViolationType `json:"violationType"`
+	// Its mode.
+	Mode automation.EnforcementMode `json:"mode"`
+	// Threshold replacing the setting (≥ 0); omit to keep the setting.
+	Threshold *float64 `json:"threshold,omitempty"`
+	// False disables the guardrail (default true).
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 type Query struct {
@@ -427,6 +823,14 @@ type RemoveMemberInput struct {
 	MemberID string `json:"memberId"`
 }
 
+// Input of `resolveIncident`.
+type ResolveIncidentInput struct {
+	// The incident's global ID.
+	ID string `json:"id"`
+	// How it was resolved (at most 2000 characters).
+	Note *string `json:"note,omitempty"`
+}
+
 // Result of `revokeApiKey`.
 type RevokeAPIKeyPayload struct {
 	// The revoked key; null on failure.
@@ -443,12 +847,96 @@ type RevokeInvitePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// What a rule proposes when its conditions hold.
+type RuleAction struct {
+	// The action.
+	Type ActionType `json:"type"`
+	// Its parameters.
+	Params *ActionParams `json:"params"`
+}
+
+// An action a rule proposes.
+type RuleActionInput struct {
+	// The action.
+	Type ActionType `json:"type"`
+	// Its parameters.
+	Params *ActionParamsInput `json:"params,omitempty"`
+}
+
+// A rule condition: either a comparison (`metric`, `windowDays`, `operator`, `value`) or a group (`op` over `conditions`). Groups nest up to 4 levels; a rule has at most 20 comparisons.
+type RuleCondition struct {
+	// AND/OR for a group; null for a comparison.
+	Op *ConditionGroupOperator `json:"op,omitempty"`
+	// The group's conditions; empty for a comparison.
+	Conditions []*RuleCondition `json:"conditions"`
+	// The metric compared; null for a group.
+	Metric *automation.Metric `json:"metric,omitempty"`
+	// Days the metric is aggregated over (1–30); null for a group.
+	WindowDays *int `json:"windowDays,omitempty"`
+	// The comparison; null for a group.
+	Operator *automation.Operator `json:"operator,omitempty"`
+	// The threshold compared with.
+	Value float64 `json:"value"`
+}
+
+// A condition: give `op` and `conditions` for a group, or `metric`, `windowDays`, `operator` and `value` for a comparison.
+type RuleConditionInput struct {
+	// AND/OR for a group.
+	Op *ConditionGroupOperator `json:"op,omitempty"`
+	// The group's conditions (1 or more).
+	Conditions []*RuleConditionInput `json:"conditions,omitempty"`
+	// The metric to compare.
+	Metric *automation.Metric `json:"metric,omitempty"`
+	// Days to aggregate over (1–30).
+	WindowDays *int `json:"windowDays,omitempty"`
+	// The comparison.
+	Operator *automation.Operator `json:"operator,omitempty"`
+	// The threshold.
+	Value *float64 `json:"value,omitempty"`
+}
+
+// A named numeric parameter of a built-in rule.
+type RuleParam struct {
+	// Parameter name, e.g. `adjustPct`.
+	Name string `json:"name"`
+	// Its value.
+	Value float64 `json:"value"`
+}
+
+// A parameter of a built-in rule.
+type RuleParamInput struct {
+	// Parameter name (see the rule's `params`).
+	Name string `json:"name"`
+	// Its new value (≥ 0).
+	Value float64 `json:"value"`
+}
+
 // Facts about the server, useful to check connectivity.
 type ServerInfo struct {
 	// The server's build version.
 	Version string `json:"version"`
 	// The server's current time.
 	Time time.Time `json:"time"`
+}
+
+// Input of `setAutopilotLevel`.
+type SetAutopilotLevelInput struct {
+	// The new level.
+	Level automation.Level `json:"level"`
+}
+
+// Input of `setKillSwitch`.
+type SetKillSwitchInput struct {
+	// True stops all automatic execution.
+	Enabled bool `json:"enabled"`
+}
+
+// Input of `setRuleEnabled`.
+type SetRuleEnabledInput struct {
+	// The rule's global ID.
+	ID string `json:"id"`
+	// True to evaluate it.
+	Enabled bool `json:"enabled"`
 }
 
 // Input of `signUp`.
@@ -459,6 +947,148 @@ type SignUpInput struct {
 	Password string `json:"password"`
 	// Name of the new tenant.
 	TenantName string `json:"tenantName"`
+}
+
+// A component's part of a score.
+type SignalComponentScore struct {
+	// Which component.
+	Name SignalComponent `json:"name"`
+	// The component's score, 0–100.
+	Score float64 `json:"score"`
+	// Its weight in the total (0–1); the weights of a score add up to 1.
+	Weight float64 `json:"weight"`
+	// False while the component has no data yet and shows its default.
+	Known bool `json:"known"`
+}
+
+// The signal health of the tenant overall (`platform` null) or on one platform.
+type SignalHealth struct {
+	// The platform, or null for the overall score.
+	Platform *Platform `json:"platform,omitempty"`
+	// Score 0–100.
+	Score float64 `json:"score"`
+	// Band of the score, with hysteresis.
+	Status signals.Status `json:"status"`
+	// The weighted components.
+	Components []*SignalComponentScore `json:"components"`
+	// Human-readable explanations of what pulled the score down, worst first.
+	Issues []string `json:"issues"`
+	// The same explanations with their component, platform and impact.
+	IssueDetails []*SignalIssue `json:"issueDetails"`
+	// The latest event match quality (0–10): the platform's, or the average across platforms overall; null when unknown.
+	Emq *float64 `json:"emq,omitempty"`
+	// True while the platform reports an outage (overall: any platform).
+	Outage bool `json:"outage"`
+	// When the score was computed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When `status` last changed.
+	StatusChangedAt time.Time `json:"statusChangedAt"`
+}
+
+// One bucket of signal-health history.
+type SignalHealthPoint struct {
+	// Start of the bucket.
+	Bucket time.Time `json:"bucket"`
+	// Average score in the bucket.
+	Average float64 `json:"average"`
+	// Lowest score in the bucket.
+	Min float64 `json:"min"`
+	// Highest score in the bucket.
+	Max float64 `json:"max"`
+	// The last score computed in the bucket.
+	Last float64 `json:"last"`
+	// The status after the last computation in the bucket.
+	Status signals.Status `json:"status"`
+	// Number of computations folded into the bucket.
+	Samples int `json:"samples"`
+}
+
+// A page of signal-health history, newest bucket first.
+type SignalHealthPointConnection struct {
+	// The points of this page.
+	Edges []*SignalHealthPointEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of points in the whole range.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a signal-health history connection.
+type SignalHealthPointEdge struct {
+	// Cursor of this point.
+	Cursor string `json:"cursor"`
+	// The point.
+	Node *SignalHealthPoint `json:"node"`
+}
+
+// An explanation of points a score lost.
+type SignalIssue struct {
+	// The component at fault.
+	Component SignalComponent `json:"component"`
+	// The platform at fault; null for tenant-wide inputs (CDP).
+	Platform *Platform `json:"platform,omitempty"`
+	// Human-readable explanation, e.g. "Meta EMQ fell from 7.9 to 5.1 in 6 h".
+	Message string `json:"message"`
+	// Points this issue costs the score.
+	Impact float64 `json:"impact"`
+}
+
+// Result of `simulateAction`.
+type SimulateActionPayload struct {
+	// The dry run, or null when `userErrors` is not empty.
+	Simulation *ActionSimulation `json:"simulation,omitempty"`
+	// Why the simulation could not run.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `simulateRule`: an existing rule (`ruleId`) or a draft (`rule`).
+type SimulateRuleInput struct {
+	// An existing rule's global ID.
+	RuleID *string `json:"ruleId,omitempty"`
+	// A draft rule, validated like `createAutomationRule`.
+	Rule *AutomationRuleInput `json:"rule,omitempty"`
+}
+
+// Result of `simulateRule`.
+type SimulateRulePayload struct {
+	// Campaigns in the rule's scope.
+	CampaignsEvaluated int `json:"campaignsEvaluated"`
+	// What the rule would propose now, each through the gate.
+	Actions []*ActionSimulation `json:"actions"`
+	// Why the simulation could not run.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `simulateSignalDegradation`.
+type SimulateSignalDegradationInput struct {
+	// Must be SIMULATOR.
+	Platform Platform `json:"platform"`
+	// The component to degrade.
+	Component SignalComponent `json:"component"`
+	// How strongly.
+	Severity DegradationSeverity `json:"severity"`
+}
+
+// Input of `simulateSignalRecovery`.
+type SimulateSignalRecoveryInput struct {
+	// Must be SIMULATOR.
+	Platform Platform `json:"platform"`
+}
+
+// A degradation currently applied to the simulated platform.
+type SimulatedDegradation struct {
+	// The degraded component.
+	Component SignalComponent `json:"component"`
+	// How strongly.
+	Severity DegradationSeverity `json:"severity"`
+}
+
+// Result of the simulator mutations. The signal health is recomputed shortly after (a debounced job); subscribe to `signalHealthChanged` to see it.
+type SimulatorPayload struct {
+	// The simulated platform's degradations after the change.
+	Degradations []*SimulatedDegradation `json:"degradations"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type Subscription struct {
@@ -490,6 +1120,104 @@ func (Tenant) IsNode() {}
 
 // The object's global ID; pass it to `node(id:)` to fetch the object again.
 func (this Tenant) GetID() string { return this.ID }
+
+// A page of trust-gate decisions, newest first.
+type TrustAuditEntryConnection struct {
+	// The entries of this page.
+	Edges []*TrustAuditEntryEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of entries matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a trust audit connection.
+type TrustAuditEntryEdge struct {
+	// Cursor of this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *TrustAuditEntry `json:"node"`
+}
+
+// The trust gate's state: what automation may do right now, and why.
+type TrustGate struct {
+	// Automation allowed by the current overall score.
+	AutopilotMode automation.Mode `json:"autopilotMode"`
+	// How much the tenant lets autopilot do on its own.
+	AutopilotLevel automation.Level `json:"autopilotLevel"`
+	// What happens when a guardrail is broken.
+	EnforcementMode automation.EnforcementMode `json:"enforcementMode"`
+	// True when the kill switch stops all automatic execution.
+	KillSwitch bool `json:"killSwitch"`
+	// The overall score the mode is based on; null before the first computation.
+	Score *float64 `json:"score,omitempty"`
+	// Its band; null before the first computation.
+	Status *signals.Status `json:"status,omitempty"`
+	// Gate decisions of the last 24 hours.
+	DecisionCounts *GateDecisionCounts `json:"decisionCounts"`
+	// Human-readable verdict, e.g. "Autopilot is running" or "Alert only: Meta EMQ fell to 5.1".
+	Verdict string `json:"verdict"`
+	// The full enforcement settings.
+	Settings *EnforcementSettings `json:"settings"`
+	// Custom enforcement rules by violation type.
+	EnforcementRules []*EnforcementRule `json:"enforcementRules"`
+}
+
+// Result of an enforcement-settings mutation.
+type TrustGatePayload struct {
+	// The trust gate after the change.
+	TrustGate *TrustGate `json:"trustGate,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Changes to a rule; omitted fields stay. Built-in rules take only `enabled`, `params`, `scheduleMinutes`, `cooldownSeconds` and `scope`.
+type UpdateAutomationRuleInput struct {
+	// The rule's global ID.
+	ID string `json:"id"`
+	// New name.
+	Name *string `json:"name,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// Enable or disable.
+	Enabled *bool `json:"enabled,omitempty"`
+	// New conditions.
+	Conditions *RuleConditionInput `json:"conditions,omitempty"`
+	// New actions.
+	Actions []*RuleActionInput `json:"actions,omitempty"`
+	// New parameter values (built-in rules).
+	Params []*RuleParamInput `json:"params,omitempty"`
+	// New schedule.
+	ScheduleMinutes *int `json:"scheduleMinutes,omitempty"`
+	// New cooldown.
+	CooldownSeconds *int `json:"cooldownSeconds,omitempty"`
+	// New scope.
+	Scope *CampaignScopeInput `json:"scope,omitempty"`
+}
+
+// Changes to enforcement settings; omitted fields stay.
+type UpdateEnforcementSettingsInput struct {
+	// New enforcement mode.
+	EnforcementMode *automation.EnforcementMode `json:"enforcementMode,omitempty"`
+	// New cap on total daily budget (≥ 0).
+	MaxDailyBudget *float64 `json:"maxDailyBudget,omitempty"`
+	// Remove the total daily budget cap.
+	ClearMaxDailyBudget *bool `json:"clearMaxDailyBudget,omitempty"`
+	// New cap on one campaign's daily budget (≥ 0).
+	MaxCampaignBudget *float64 `json:"maxCampaignBudget,omitempty"`
+	// Remove the campaign budget cap.
+	ClearMaxCampaignBudget *bool `json:"clearMaxCampaignBudget,omitempty"`
+	// Largest increase per change, percent (0–1000).
+	MaxBudgetIncreasePct *float64 `json:"maxBudgetIncreasePct,omitempty"`
+	// Minimum ROAS for increases (≥ 0).
+	MinRoas *float64 `json:"minRoas,omitempty"`
+	// Window of the ROAS check, 1–90 days.
+	MinRoasWindowDays *int `json:"minRoasWindowDays,omitempty"`
+	// Most budget changes per campaign per day, 0–1000.
+	MaxBudgetChangesPerDay *int `json:"maxBudgetChangesPerDay,omitempty"`
+	// Fewest hours between changes (≥ 0).
+	MinHoursBetweenChanges *float64 `json:"minHoursBetweenChanges,omitempty"`
+}
 
 // Input of `updateTenantSettings`; omitted fields stay as they are.
 type UpdateTenantSettingsInput struct {
@@ -540,6 +1268,94 @@ type VerifyMfaInput struct {
 	ChallengeToken string `json:"challengeToken"`
 	// A current 6-digit TOTP code, or one of the backup codes (each works once).
 	Code string `json:"code"`
+}
+
+// The action catalogue. The risk class decides the minimum score: HIGH_RISK ≥ 80, STANDARD ≥ 70, CONSERVATIVE ≥ 60, ALWAYS_ALLOWED any.
+type ActionType string
+
+const (
+	// Raise a campaign's daily budget by `percent` (HIGH_RISK).
+	ActionTypeIncreaseBudget ActionType = "INCREASE_BUDGET"
+	// Raise a campaign's bid by `percent` (HIGH_RISK).
+	ActionTypeIncreaseBid ActionType = "INCREASE_BID"
+	// Activate a paused campaign (HIGH_RISK).
+	ActionTypeLaunchCampaign ActionType = "LAUNCH_CAMPAIGN"
+	// Broaden a campaign's targeting (HIGH_RISK).
+	ActionTypeExpandTargeting ActionType = "EXPAND_TARGETING"
+	// Set a campaign's daily budget to `amount` (STANDARD).
+	ActionTypeUpdateBudget ActionType = "UPDATE_BUDGET"
+	// Set a campaign's bid to `amount` (STANDARD).
+	ActionTypeUpdateBid ActionType = "UPDATE_BID"
+	// Set a campaign's status to `status` (STANDARD).
+	ActionTypeUpdateStatus ActionType = "UPDATE_STATUS"
+	// Pause a campaign that underperforms (CONSERVATIVE).
+	ActionTypePauseUnderperforming ActionType = "PAUSE_UNDERPERFORMING"
+	// Lower a campaign's daily budget by `percent` (CONSERVATIVE).
+	ActionTypeReduceBudget ActionType = "REDUCE_BUDGET"
+	// Lower a campaign's bid by `percent` (CONSERVATIVE).
+	ActionTypeReduceBid ActionType = "REDUCE_BID"
+	// Pause every campaign of a platform, or of all platforms (ALWAYS_ALLOWED).
+	ActionTypePauseAll ActionType = "PAUSE_ALL"
+	// Pause everything at once (ALWAYS_ALLOWED).
+	ActionTypeEmergencyStop ActionType = "EMERGENCY_STOP"
+)
+
+var AllActionType = []ActionType{
+	ActionTypeIncreaseBudget,
+	ActionTypeIncreaseBid,
+	ActionTypeLaunchCampaign,
+	ActionTypeExpandTargeting,
+	ActionTypeUpdateBudget,
+	ActionTypeUpdateBid,
+	ActionTypeUpdateStatus,
+	ActionTypePauseUnderperforming,
+	ActionTypeReduceBudget,
+	ActionTypeReduceBid,
+	ActionTypePauseAll,
+	ActionTypeEmergencyStop,
+}
+
+func (e ActionType) IsValid() bool {
+	switch e {
+	case ActionTypeIncreaseBudget, ActionTypeIncreaseBid, ActionTypeLaunchCampaign, ActionTypeExpandTargeting, ActionTypeUpdateBudget, ActionTypeUpdateBid, ActionTypeUpdateStatus, ActionTypePauseUnderperforming, ActionTypeReduceBudget, ActionTypeReduceBid, ActionTypePauseAll, ActionTypeEmergencyStop:
+		return true
+	}
+	return false
+}
+
+func (e ActionType) String() string {
+	return string(e)
+}
+
+func (e *ActionType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActionType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActionType", str)
+	}
+	return nil
+}
+
+func (e ActionType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActionType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActionType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How an audited action ended.
@@ -598,6 +1414,320 @@ func (e *AuditOutcome) UnmarshalJSON(b []byte) error {
 }
 
 func (e AuditOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a condition group combines its conditions.
+type ConditionGroupOperator string
+
+const (
+	// Every condition must hold.
+	ConditionGroupOperatorAnd ConditionGroupOperator = "AND"
+	// At least one condition must hold.
+	ConditionGroupOperatorOr ConditionGroupOperator = "OR"
+)
+
+var AllConditionGroupOperator = []ConditionGroupOperator{
+	ConditionGroupOperatorAnd,
+	ConditionGroupOperatorOr,
+}
+
+func (e ConditionGroupOperator) IsValid() bool {
+	switch e {
+	case ConditionGroupOperatorAnd, ConditionGroupOperatorOr:
+		return true
+	}
+	return false
+}
+
+func (e ConditionGroupOperator) String() string {
+	return string(e)
+}
+
+func (e *ConditionGroupOperator) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConditionGroupOperator(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConditionGroupOperator", str)
+	}
+	return nil
+}
+
+func (e ConditionGroupOperator) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConditionGroupOperator) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConditionGroupOperator) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How strongly `simulateSignalDegradation` degrades a component of the simulated platform.
+type DegradationSeverity string
+
+const (
+	// A small dip (e.g. EMQ 6.5, data 30 h old).
+	DegradationSeverityMinor DegradationSeverity = "MINOR"
+	// A clear problem (e.g. EMQ 4.5, data 40 h old).
+	DegradationSeverityMajor DegradationSeverity = "MAJOR"
+	// A breakdown (e.g. EMQ 1.5, data 72 h old).
+	DegradationSeverityCritical DegradationSeverity = "CRITICAL"
+)
+
+var AllDegradationSeverity = []DegradationSeverity{
+	DegradationSeverityMinor,
+	DegradationSeverityMajor,
+	DegradationSeverityCritical,
+}
+
+func (e DegradationSeverity) IsValid() bool {
+	switch e {
+	case DegradationSeverityMinor, DegradationSeverityMajor, DegradationSeverityCritical:
+		return true
+	}
+	return false
+}
+
+func (e DegradationSeverity) String() string {
+	return string(e)
+}
+
+func (e *DegradationSeverity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DegradationSeverity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DegradationSeverity", str)
+	}
+	return nil
+}
+
+func (e DegradationSeverity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DegradationSeverity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An ad platform. `SIMULATOR` is Stratum's built-in **simulated** ad platform used by the demo tenant; its data is generated, not real.
+type Platform string
+
+const (
+	// Meta (Facebook and Instagram) Ads.
+	PlatformMeta Platform = "META"
+	// Google Ads.
+	PlatformGoogle Platform = "GOOGLE"
+	// TikTok Ads.
+	PlatformTiktok Platform = "TIKTOK"
+	// Snapchat Ads.
+	PlatformSnapchat Platform = "SNAPCHAT"
+	// The simulated ad platform of demo tenants (generated data, no real account).
+	PlatformSimulator Platform = "SIMULATOR"
+)
+
+var AllPlatform = []Platform{
+	PlatformMeta,
+	PlatformGoogle,
+	PlatformTiktok,
+	PlatformSnapchat,
+	PlatformSimulator,
+}
+
+func (e Platform) IsValid() bool {
+	switch e {
+	case PlatformMeta, PlatformGoogle, PlatformTiktok, PlatformSnapchat, PlatformSimulator:
+		return true
+	}
+	return false
+}
+
+func (e Platform) String() string {
+	return string(e)
+}
+
+func (e *Platform) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Platform(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Platform", str)
+	}
+	return nil
+}
+
+func (e Platform) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Platform) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Platform) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A platform's operational status as its connector last saw it.
+type PlatformOperationalStatus string
+
+const (
+	// Working normally.
+	PlatformOperationalStatusOperational PlatformOperationalStatus = "OPERATIONAL"
+	// Working with problems.
+	PlatformOperationalStatusDegraded PlatformOperationalStatus = "DEGRADED"
+	// Not reachable or refusing requests.
+	PlatformOperationalStatusOutage PlatformOperationalStatus = "OUTAGE"
+)
+
+var AllPlatformOperationalStatus = []PlatformOperationalStatus{
+	PlatformOperationalStatusOperational,
+	PlatformOperationalStatusDegraded,
+	PlatformOperationalStatusOutage,
+}
+
+func (e PlatformOperationalStatus) IsValid() bool {
+	switch e {
+	case PlatformOperationalStatusOperational, PlatformOperationalStatusDegraded, PlatformOperationalStatusOutage:
+		return true
+	}
+	return false
+}
+
+func (e PlatformOperationalStatus) String() string {
+	return string(e)
+}
+
+func (e *PlatformOperationalStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PlatformOperationalStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PlatformOperationalStatus", str)
+	}
+	return nil
+}
+
+func (e PlatformOperationalStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PlatformOperationalStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PlatformOperationalStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A weighted component of a signal-health score.
+type SignalComponent string
+
+const (
+	// Event match quality reported by the platforms (0–10, scaled ×10). Weight 40%.
+	SignalComponentEmq SignalComponent = "EMQ"
+	// Age of the newest data: 100 at ≤ 24 h, linear to 0 at 48 h. Weight 25%.
+	SignalComponentFreshness SignalComponent = "FRESHNESS"
+	// Divergence between platform-reported and first-party revenue/conversions. Weight 20%.
+	SignalComponentVariance SignalComponent = "VARIANCE"
+	// Share of metrics (spend, conversions, CPA, ROAS) with |z| > 3 against ≥ 7 days of history. Weight 15%.
+	SignalComponentAnomaly SignalComponent = "ANOMALY"
+	// Identity-match quality of first-party (CDP) data; when present it takes 10% and the others are scaled by 0.9.
+	SignalComponentCdp SignalComponent = "CDP"
+)
+
+var AllSignalComponent = []SignalComponent{
+	SignalComponentEmq,
+	SignalComponentFreshness,
+	SignalComponentVariance,
+	SignalComponentAnomaly,
+	SignalComponentCdp,
+}
+
+func (e SignalComponent) IsValid() bool {
+	switch e {
+	case SignalComponentEmq, SignalComponentFreshness, SignalComponentVariance, SignalComponentAnomaly, SignalComponentCdp:
+		return true
+	}
+	return false
+}
+
+func (e SignalComponent) String() string {
+	return string(e)
+}
+
+func (e *SignalComponent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SignalComponent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SignalComponent", str)
+	}
+	return nil
+}
+
+func (e SignalComponent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SignalComponent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SignalComponent) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

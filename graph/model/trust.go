@@ -1,0 +1,110 @@
+package model
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/signals"
+)
+
+// Action is an action-queue entry; Campaign and Rule are resolved on demand
+// (resolvers/trust.resolvers.go) through the request's loaders.
+type Action struct {
+	ID             string                  `json:"id"`
+	Type           ActionType              `json:"type"`
+	RiskClass      automation.RiskClass    `json:"riskClass"`
+	Status         automation.ActionStatus `json:"status"`
+	Decision       automation.Decision     `json:"decision"`
+	Reasons        []string                `json:"reasons"`
+	Warnings       []string                `json:"warnings"`
+	Score          *float64                `json:"score,omitempty"`
+	Platform       Platform                `json:"platform"`
+	RuleName       *string                 `json:"ruleName,omitempty"`
+	Params         *ActionParams           `json:"params"`
+	Before         *CampaignSettings       `json:"before,omitempty"`
+	After          *CampaignSettings       `json:"after,omitempty"`
+	CreatedBy      string                  `json:"createdBy"`
+	ApprovedBy     *string                 `json:"approvedBy,omitempty"`
+	ApprovedAt     *time.Time              `json:"approvedAt,omitempty"`
+	AppliedBy      *string                 `json:"appliedBy,omitempty"`
+	AppliedAt      *time.Time              `json:"appliedAt,omitempty"`
+	OverrideReason *string                 `json:"overrideReason,omitempty"`
+	DismissedBy    *string                 `json:"dismissedBy,omitempty"`
+	Error          *string                 `json:"error,omitempty"`
+	Attempts       int                     `json:"attempts"`
+	CreatedAt      time.Time               `json:"createdAt"`
+	UpdatedAt      time.Time               `json:"updatedAt"`
+
+	CampaignID *uuid.UUID `json:"-"`
+	RuleID     *uuid.UUID `json:"-"`
+}
+
+func (Action) IsNode()                  {}
+func (a Action) GetID() string          { return a.ID }
+func (Incident) IsNode()                {}
+func (i Incident) GetID() string        { return i.ID }
+func (TrustAuditEntry) IsNode()         {}
+func (e TrustAuditEntry) GetID() string { return e.ID }
+
+// ActionSimulation is a dry run; Campaign is resolved on demand.
+type ActionSimulation struct {
+	Type          ActionType           `json:"type"`
+	Platform      Platform             `json:"platform"`
+	WouldExecute  bool                 `json:"wouldExecute"`
+	Decision      automation.Decision  `json:"decision"`
+	RiskClass     automation.RiskClass `json:"riskClass"`
+	Threshold     float64              `json:"threshold"`
+	Score         *float64             `json:"score,omitempty"`
+	Status        *signals.Status      `json:"status,omitempty"`
+	AutopilotMode automation.Mode      `json:"autopilotMode"`
+	Before        *CampaignSettings    `json:"before,omitempty"`
+	After         *CampaignSettings    `json:"after,omitempty"`
+	Reasons       []string             `json:"reasons"`
+	Warnings      []string             `json:"warnings"`
+
+	CampaignID *uuid.UUID `json:"-"`
+}
+
+// TrustAuditEntry is a gate decision; Action is resolved on demand.
+type TrustAuditEntry struct {
+	ID            string               `json:"id"`
+	At            time.Time            `json:"at"`
+	Decision      automation.Decision  `json:"decision"`
+	ActionType    ActionType           `json:"actionType"`
+	RiskClass     automation.RiskClass `json:"riskClass"`
+	EntityType    string               `json:"entityType"`
+	EntityID      string               `json:"entityId"`
+	Platform      *Platform            `json:"platform,omitempty"`
+	Score         *float64             `json:"score,omitempty"`
+	Status        *signals.Status      `json:"status,omitempty"`
+	AutopilotMode automation.Mode      `json:"autopilotMode"`
+	RequiredScore float64              `json:"requiredScore"`
+	Reasons       []string             `json:"reasons"`
+	Warnings      []string             `json:"warnings"`
+	DryRun        bool                 `json:"dryRun"`
+	Actor         string               `json:"actor"`
+
+	ActionID *uuid.UUID `json:"-"`
+}
+
+// Incident is an incident; Timeline is resolved on demand.
+type Incident struct {
+	ID             string             `json:"id"`
+	Cause          incidents.Cause    `json:"cause"`
+	Platform       *Platform          `json:"platform,omitempty"`
+	Title          string             `json:"title"`
+	Severity       incidents.Severity `json:"severity"`
+	State          incidents.State    `json:"state"`
+	Score          *float64           `json:"score,omitempty"`
+	OpenedAt       time.Time          `json:"openedAt"`
+	AcknowledgedAt *time.Time         `json:"acknowledgedAt,omitempty"`
+	AcknowledgedBy *string            `json:"acknowledgedBy,omitempty"`
+	ResolvedAt     *time.Time         `json:"resolvedAt,omitempty"`
+	ResolvedBy     *string            `json:"resolvedBy,omitempty"`
+	Resolution     *string            `json:"resolution,omitempty"`
+
+	UUID uuid.UUID `json:"-"`
+}

@@ -1,0 +1,621 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// Global ID type names of the trust engine's nodes.
+const (
+	typeRule       = "AutomationRule"
+	typeAction     = "Action"
+	typeIncident   = "Incident"
+	typeCampaign   = "Campaign"
+	typeTrustAudit = "TrustAuditEntry"
+)
+
+// UseTrust installs the trust engine's services.
+func (r *Resolver) UseTrust(sig *signals.Service, plat *platforms.Service, inc *incidents.Service, auto *automation.Service) {
+	r.Svc.Signals, r.Svc.Platforms, r.Svc.Incidents, r.Svc.Automation = sig, plat, inc, auto
+}
+
+// actorOf names the principal in the trust engine's records.
+func actorOf(ctx context.Context) string {
+	p, ok := auth.FromContext(ctx)
+	switch {
+	case !ok:
+		return "system"
+	case p.IsUser():
+		return "user:" + p.UserID.String()
+	}
+	return "api_key:" + p.APIKeyID.String()
+}
+
+// --- per-request loaders ------------------------------------------------------
+
+// trustLoaders batch the list→child fetches of one HTTP request (an
+// action's campaign and rule, an audit entry's action, an incident's
+// timeline) into one query each. Websocket and SSE requests get none:
+// subscriptions load fresh per event.
+type trustLoaders struct {
+	campaigns *dataloadgen.Loader[uuid.UUID, *platforms.Campaign]
+	rules     *dataloadgen.Loader[uuid.UUID, *automation.Rule]
+	actions   *dataloadgen.Loader[uuid.UUID, *automation.Action]
+	timelines *dataloadgen.Loader[uuid.UUID, []incidents.Event]
+}
+
+type loadersKey struct{}
+
+// mapped adapts a by-id domain lookup to a loader; missing ids load as nil.
+func mapped[V any](fetch func(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error)) func(context.Context, []uuid.UUID) (map[uuid.UUID]V, error) {
+	return func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error) {
+		tenant, err := tenantOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, err := fetch(ctx, tenant, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if _, ok := m[id]; !ok {
+				var zero V
+				m[id] = zero
+			}
+		}
+		return m, nil
+	}
+}
+
+func (r *Resolver) newTrustLoaders() *trustLoaders {
+	return &trustLoaders{
+		campaigns: dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID)),
+		rules:     dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID)),
+		actions:   dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID)),
+		timelines: dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines)),
+	}
+}
+
+// withLoaders attaches fresh loaders to plain HTTP requests.
+func (r *Resolver) withLoaders(req *http.Request) *http.Request {
+	if r.Svc.Automation == nil || req.Header.Get("Upgrade") != "" || strings.Contains(req.Header.Get("Accept"), "text/event-stream") {
+		return req
+	}
+	return req.WithContext(context.WithValue(req.Context(), loadersKey{}, r.newTrustLoaders()))
+}
+
+// load fetches one object by id through the request's loader when there is
+// one, otherwise directly (a fresh read, as subscriptions need).
+func load[V any](ctx context.Context, pick func(*trustLoaders) *dataloadgen.Loader[uuid.UUID, V], direct func(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error), id uuid.UUID) (V, error) {
+	if l, ok := ctx.Value(loadersKey{}).(*trustLoaders); ok {
+		return pick(l).Load(ctx, id)
+	}
+	m, err := mapped(direct)(ctx, []uuid.UUID{id})
+	return m[id], err
+}
+
+// --- enums --------------------------------------------------------------------
+
+func platformModel(p string) *model.Platform {
+	if p == "" {
+		return nil
+	}
+	m := model.Platform(p)
+	return &m
+}
+
+func platformArg(p *model.Platform) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
+func actionTypeModel(t automation.ActionType) model.ActionType {
+	return model.ActionType(strings.ToUpper(string(t)))
+}
+
+func actionTypeArg(t model.ActionType) automation.ActionType {
+	return automation.ActionType(strings.ToLower(string(t)))
+}
+
+// --- signal health ---------------------------------------------------------------
+
+func healthModel(h *signals.Health) *model.SignalHealth {
+	if h == nil {
+		return nil
+	}
+	m := &model.SignalHealth{Platform: platformModel(h.Platform), Score: h.Score, Status: h.Status, Emq: h.EMQ, Outage: h.Outage,
+		UpdatedAt: h.ComputedAt, StatusChangedAt: h.StatusChangedAt, Issues: []string{}, IssueDetails: []*model.SignalIssue{}}
+	for _, c := range h.Components {
+		m.Components = append(m.Components, &model.SignalComponentScore{Name: model.SignalComponent(c.Name), Score: c.Score, Weight: c.Weight, Known: c.Known})
+	}
+	for _, is := range h.Issues {
+		m.Issues = append(m.Issues, is.Message)
+		m.IssueDetails = append(m.IssueDetails, &model.SignalIssue{Component: model.SignalComponent(is.Component),
+			Platform: platformModel(is.Platform), Message: is.Message, Impact: is.Impact})
+	}
+	return m
+}
+
+func historyModel(p *signals.HistoryPoint) *model.SignalHealthPoint {
+	return &model.SignalHealthPoint{Bucket: p.Bucket, Average: p.ScoreAvg, Min: p.ScoreMin, Max: p.ScoreMax, Last: p.LastScore,
+		Status: p.LastStatus, Samples: p.Samples}
+}
+
+// --- trust gate -------------------------------------------------------------------
+
+func settingsModel(s *automation.Settings) *model.EnforcementSettings {
+	m := &model.EnforcementSettings{KillSwitch: s.KillSwitch, EnforcementMode: s.EnforcementMode, AutopilotLevel: s.AutopilotLevel,
+		MaxDailyBudget: s.MaxDailyBudget, MaxCampaignBudget: s.MaxCampaignBudget, MaxBudgetIncreasePct: s.MaxBudgetIncreasePct,
+		MinRoas: s.MinROAS, MinRoasWindowDays: s.MinROASWindowDays, MaxBudgetChangesPerDay: s.MaxBudgetChangesPerDay,
+		MinHoursBetweenChanges: s.MinHoursBetween}
+	if !s.UpdatedAt.IsZero() {
+		m.UpdatedAt = &s.UpdatedAt
+	}
+	return m
+}
+
+func enforcementRuleModel(r *automation.EnforcementRule) *model.EnforcementRule {
+	return &model.EnforcementRule{ViolationType: r.ViolationType, Mode: r.Mode, Threshold: r.Threshold, Enabled: r.Enabled, UpdatedAt: r.UpdatedAt}
+}
+
+// trustGate loads the trust gate's state of tenant.
+func (r *Resolver) trustGate(ctx context.Context, tenant uuid.UUID) (*model.TrustGate, error) {
+	o, err := r.Svc.Automation.Overview(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	st, err := r.Svc.Automation.Settings(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := r.Svc.Automation.EnforcementRules(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	overall, err := r.Svc.Signals.Get(ctx, tenant, signals.Overall)
+	if err != nil {
+		return nil, err
+	}
+	g := &model.TrustGate{AutopilotMode: o.Mode, AutopilotLevel: o.Level, EnforcementMode: o.EnforcementMode, KillSwitch: o.KillSwitch,
+		Score: o.Score, DecisionCounts: &model.GateDecisionCounts{Pass: o.DecisionCounts[automation.Pass],
+			Hold: o.DecisionCounts[automation.Hold], Block: o.DecisionCounts[automation.Block]},
+		Verdict: automation.Verdict(o, overall), Settings: settingsModel(st), EnforcementRules: []*model.EnforcementRule{}}
+	if o.Score != nil {
+		g.Status = &o.Status
+	}
+	for i := range rules {
+		g.EnforcementRules = append(g.EnforcementRules, enforcementRuleModel(&rules[i]))
+	}
+	return g, nil
+}
+
+// --- rules ------------------------------------------------------------------------
+
+func conditionModel(c automation.Condition) *model.RuleCondition {
+	m := &model.RuleCondition{Value: c.Value, Conditions: []*model.RuleCondition{}}
+	if c.Op != "" {
+		op := model.ConditionGroupOperator(c.Op)
+		m.Op = &op
+		for _, cc := range c.Conditions {
+			m.Conditions = append(m.Conditions, conditionModel(cc))
+		}
+		return m
+	}
+	metric, operator, window := c.Metric, c.Operator, c.WindowDays
+	m.Metric, m.Operator, m.WindowDays = &metric, &operator, &window
+	return m
+}
+
+func paramsModel(p automation.ActionParams) *model.ActionParams {
+	m := &model.ActionParams{Percent: p.Percent, Amount: p.Amount, Status: p.Status}
+	if p.Note != "" {
+		m.Note = &p.Note
+	}
+	return m
+}
+
+func scopeModel(f platforms.CampaignFilter) *model.CampaignScope {
+	s := &model.CampaignScope{Platforms: []model.Platform{}, AccountIds: []string{}, CampaignIds: []string{}}
+	for _, p := range f.Platforms {
+		s.Platforms = append(s.Platforms, model.Platform(p))
+	}
+	s.AccountIds = append(s.AccountIds, f.AccountIDs...)
+	for _, id := range f.CampaignIDs {
+		s.CampaignIds = append(s.CampaignIds, relay.GlobalID(typeCampaign, id))
+	}
+	return s
+}
+
+func ruleModel(r *automation.Rule) *model.AutomationRule {
+	if r == nil {
+		return nil
+	}
+	m := &model.AutomationRule{ID: relay.GlobalID(typeRule, r.ID), Name: r.Name, Description: r.Description, Builtin: r.Builtin,
+		Enabled: r.Enabled, ScheduleMinutes: r.ScheduleMinutes, CooldownSeconds: r.CooldownSeconds, Scope: scopeModel(r.Scope),
+		LastEvaluatedAt: r.LastEvaluatedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Actions: []*model.RuleAction{}, Params: []*model.RuleParam{}}
+	if r.Builtin == nil {
+		m.Conditions = conditionModel(r.Conditions)
+	}
+	for _, a := range r.Actions {
+		m.Actions = append(m.Actions, &model.RuleAction{Type: actionTypeModel(a.Type), Params: paramsModel(a.Params)})
+	}
+	for _, k := range sortedKeys(r.Params) {
+		m.Params = append(m.Params, &model.RuleParam{Name: k, Value: r.Params[k]})
+	}
+	return m
+}
+
+func conditionArg(c *model.RuleConditionInput) automation.Condition {
+	out := automation.Condition{}
+	if c.Op != nil {
+		out.Op = string(*c.Op)
+		for _, cc := range c.Conditions {
+			out.Conditions = append(out.Conditions, conditionArg(cc))
+		}
+	}
+	if c.Metric != nil {
+		out.Metric = *c.Metric
+	}
+	if c.Operator != nil {
+		out.Operator = *c.Operator
+	}
+	if c.WindowDays != nil {
+		out.WindowDays = *c.WindowDays
+	}
+	if c.Value != nil {
+		out.Value = *c.Value
+	}
+	return out
+}
+
+func paramsArg(p *model.ActionParamsInput) automation.ActionParams {
+	if p == nil {
+		return automation.ActionParams{}
+	}
+	out := automation.ActionParams{Percent: p.Percent, Amount: p.Amount, Status: p.Status}
+	if p.Note != nil {
+		out.Note = *p.Note
+	}
+	return out
+}
+
+func ruleActionsArg(in []*model.RuleActionInput) []automation.RuleAction {
+	if in == nil {
+		return nil
+	}
+	out := make([]automation.RuleAction, 0, len(in))
+	for _, a := range in {
+		out = append(out, automation.RuleAction{Type: actionTypeArg(a.Type), Params: paramsArg(a.Params)})
+	}
+	return out
+}
+
+func scopeArg(in *model.CampaignScopeInput) (*platforms.CampaignFilter, error) {
+	if in == nil {
+		return nil, nil
+	}
+	f := &platforms.CampaignFilter{AccountIDs: in.AccountIds}
+	for _, p := range in.Platforms {
+		f.Platforms = append(f.Platforms, string(p))
+	}
+	for i, gid := range in.CampaignIds {
+		id, err := relay.ParseTypedID(gid, typeCampaign, "input", "scope", "campaignIds", itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		f.CampaignIDs = append(f.CampaignIDs, id)
+	}
+	return f, nil
+}
+
+// ruleInputArg converts a new rule's input.
+func ruleInputArg(in *model.AutomationRuleInput) (automation.RuleInput, error) {
+	scope, err := scopeArg(in.Scope)
+	if err != nil {
+		return automation.RuleInput{}, err
+	}
+	cond := conditionArg(in.Conditions)
+	actions := ruleActionsArg(in.Actions)
+	if actions == nil {
+		actions = []automation.RuleAction{}
+	}
+	return automation.RuleInput{Name: &in.Name, Description: in.Description, Enabled: in.Enabled, Conditions: &cond, Actions: actions,
+		ScheduleMinutes: in.ScheduleMinutes, CooldownSeconds: in.CooldownSeconds, Scope: scope}, nil
+}
+
+// --- actions, campaigns, audit -------------------------------------------------------
+
+func campaignModel(c *platforms.Campaign) *model.Campaign {
+	if c == nil {
+		return nil
+	}
+	return &model.Campaign{ID: relay.GlobalID(typeCampaign, c.ID), Platform: model.Platform(c.Platform), AccountID: c.AccountID,
+		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid, TargetRoas: c.TargetROAS,
+		TargetCpa: c.TargetCPA}
+}
+
+func campaignSettingsModel(m map[string]any) *model.CampaignSettings {
+	if m == nil {
+		return nil
+	}
+	out := &model.CampaignSettings{}
+	if s, ok := m["status"].(string); ok {
+		out.Status = &s
+	}
+	if v, ok := m["dailyBudget"].(float64); ok {
+		out.DailyBudget = &v
+	}
+	if v, ok := m["bid"].(float64); ok {
+		out.Bid = &v
+	}
+	return out
+}
+
+func actionModel(a *automation.Action) *model.Action {
+	if a == nil {
+		return nil
+	}
+	m := &model.Action{ID: relay.GlobalID(typeAction, a.ID), Type: actionTypeModel(a.Type), RiskClass: a.RiskClass, Status: a.Status,
+		Decision: a.Decision, Reasons: nonNil(a.Reasons), Warnings: nonNil(a.Warnings), Score: a.Score, Platform: model.Platform(a.Platform),
+		Params: paramsModel(a.Params), Before: campaignSettingsModel(a.Before), After: campaignSettingsModel(a.After),
+		CreatedBy: a.CreatedBy, ApprovedBy: a.ApprovedBy, ApprovedAt: a.ApprovedAt, AppliedBy: a.AppliedBy, AppliedAt: a.AppliedAt,
+		OverrideReason: a.OverrideReason, DismissedBy: a.DismissedBy, Error: a.Error, Attempts: a.Attempts, CreatedAt: a.CreatedAt,
+		UpdatedAt: a.UpdatedAt, CampaignID: a.CampaignID, RuleID: a.RuleID}
+	if a.RuleName != "" {
+		m.RuleName = &a.RuleName
+	}
+	return m
+}
+
+func simulationModel(s *automation.Simulation) *model.ActionSimulation {
+	m := &model.ActionSimulation{Type: actionTypeModel(s.Type), Platform: model.Platform(s.Platform), WouldExecute: s.WouldExecute,
+		Decision: s.Decision, RiskClass: s.RiskClass, Threshold: s.Threshold, Score: s.Score, AutopilotMode: s.Mode,
+		Before: campaignSettingsModel(s.Before), After: campaignSettingsModel(s.After), Reasons: nonNil(s.Reasons),
+		Warnings: nonNil(s.Warnings), CampaignID: s.CampaignID}
+	if s.Status != "" {
+		st := signals.Status(s.Status)
+		m.Status = &st
+	}
+	return m
+}
+
+func trustAuditModel(e *automation.AuditEntry) *model.TrustAuditEntry {
+	m := &model.TrustAuditEntry{ID: relay.GlobalID(typeTrustAudit, e.ID), At: e.At, Decision: e.Decision, ActionType: actionTypeModel(e.ActionType),
+		RiskClass: e.RiskClass, EntityType: e.EntityType, EntityID: e.EntityID, Platform: platformModel(e.Platform), Score: e.Score,
+		AutopilotMode: e.Mode, RequiredScore: e.Thresholds["required"], Reasons: nonNil(e.Reasons), Warnings: nonNil(e.Warnings),
+		DryRun: e.DryRun, Actor: e.Actor, ActionID: e.ActionID}
+	if e.EntityType == "campaign" {
+		if id, err := uuid.Parse(e.EntityID); err == nil {
+			m.EntityID = relay.GlobalID(typeCampaign, id)
+		}
+	}
+	if e.Status != "" {
+		st := signals.Status(e.Status)
+		m.Status = &st
+	}
+	return m
+}
+
+// --- incidents and platforms ---------------------------------------------------------
+
+func incidentModel(i *incidents.Incident) *model.Incident {
+	if i == nil {
+		return nil
+	}
+	return &model.Incident{ID: relay.GlobalID(typeIncident, i.ID), Cause: i.Cause, Platform: platformModel(i.Platform), Title: i.Title,
+		Severity: i.Severity, State: i.State, Score: i.Score, OpenedAt: i.OpenedAt, AcknowledgedAt: i.AcknowledgedAt,
+		AcknowledgedBy: i.AcknowledgedBy, ResolvedAt: i.ResolvedAt, ResolvedBy: i.ResolvedBy, Resolution: i.Resolution, UUID: i.ID}
+}
+
+func platformStatusModel(s *platforms.PlatformStatus) *model.PlatformStatus {
+	return &model.PlatformStatus{Platform: model.Platform(s.Platform), Status: model.PlatformOperationalStatus(s.Status), Message: s.Message,
+		ChangedAt: s.ChangedAt, CheckedAt: s.CheckedAt}
+}
+
+func degradationsModel(m map[string]string) []*model.SimulatedDegradation {
+	out := []*model.SimulatedDegradation{}
+	for _, k := range sortedKeys(m) {
+		out = append(out, &model.SimulatedDegradation{Component: model.SignalComponent(k), Severity: model.DegradationSeverity(m[k])})
+	}
+	return out
+}
+
+// --- small helpers --------------------------------------------------------------------
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func pageArgs(first *int, after *string, last *int, before *string) relay.Args {
+	return relay.Args{First: first, After: after, Last: last, Before: before}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// loadTrustNode fetches the trust engine's objects for node(id:) (ok is
+// false for other types). Reading them needs VIEWER (READ for API keys).
+func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ string, id uuid.UUID) (model.Node, bool, error) {
+	switch typ {
+	case typeRule, typeAction, typeIncident, typeCampaign, typeTrustAudit:
+	default:
+		return nil, false, nil
+	}
+	if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+		return nil, true, apperr.NotFoundf("no object with this id")
+	}
+	var (
+		n   model.Node
+		err error
+	)
+	switch typ {
+	case typeRule:
+		var x *automation.Rule
+		if x, err = r.Svc.Automation.Rule(ctx, tenant, id); err == nil {
+			n = ruleModel(x)
+		}
+	case typeAction:
+		var x *automation.Action
+		if x, err = r.Svc.Automation.Action(ctx, tenant, id); err == nil {
+			n = actionModel(x)
+		}
+	case typeIncident:
+		var x *incidents.Incident
+		if x, err = r.Svc.Incidents.Get(ctx, tenant, id); err == nil {
+			n = incidentModel(x)
+		}
+	case typeCampaign:
+		var m map[uuid.UUID]*platforms.Campaign
+		if m, err = r.Svc.Platforms.CampaignsByID(ctx, tenant, []uuid.UUID{id}); err == nil {
+			if m[id] == nil {
+				return nil, true, apperr.NotFoundf("no object with this id")
+			}
+			n = campaignModel(m[id])
+		}
+	case typeTrustAudit:
+		var x *automation.AuditEntry
+		if x, err = r.Svc.Automation.AuditEntryByID(ctx, tenant, id); err == nil {
+			n = trustAuditModel(x)
+		}
+	}
+	return n, true, err
+}
+
+// --- resolver helpers ---------------------------------------------------------
+
+// actionInputArg converts a person's action input.
+func actionInputArg(in model.ActionInput) (automation.ActionInput, error) {
+	out := automation.ActionInput{Type: actionTypeArg(in.Type), Platform: platformArg(in.Platform), Params: paramsArg(in.Params)}
+	if in.CampaignID != nil {
+		id, err := relay.ParseTypedID(*in.CampaignID, typeCampaign, "input", "campaignId")
+		if err != nil {
+			return out, err
+		}
+		out.CampaignID = &id
+	}
+	return out, nil
+}
+
+// actionPayload reports an action mutation.
+func actionPayload(a *automation.Action, err error) (*model.ActionPayload, error) {
+	ue, err := userErrors(err)
+	return &model.ActionPayload{Action: actionModel(a), UserErrors: ue}, err
+}
+
+// actionOp runs op on the action the input names.
+func (r *mutationResolver) actionOp(ctx context.Context, gid string, op func(tenant, id uuid.UUID) (*automation.Action, error)) (*model.ActionPayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var a *automation.Action
+	id, err := relay.ParseTypedID(gid, typeAction, "input", "id")
+	if err == nil {
+		a, err = op(tenant, id)
+	}
+	return actionPayload(a, err)
+}
+
+// gatePayload reports the trust gate after a settings change.
+func (r *mutationResolver) gatePayload(ctx context.Context, tenant uuid.UUID, err error) (*model.TrustGatePayload, error) {
+	ue, err := userErrors(err)
+	if err != nil || len(ue) > 0 {
+		return &model.TrustGatePayload{UserErrors: ue}, err
+	}
+	g, err := r.trustGate(ctx, tenant)
+	return &model.TrustGatePayload{TrustGate: g, UserErrors: ue}, err
+}
+
+// incidentOp runs op on the incident the input names.
+func (r *mutationResolver) incidentOp(ctx context.Context, gid string, op func(tenant, id uuid.UUID) (*incidents.Incident, error)) (*model.IncidentPayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var inc *incidents.Incident
+	id, err := relay.ParseTypedID(gid, typeIncident, "input", "id")
+	if err == nil {
+		inc, err = op(tenant, id)
+	}
+	ue, err := userErrors(err)
+	return &model.IncidentPayload{Incident: incidentModel(inc), UserErrors: ue}, err
+}
+
+// simulatorPayload reports the simulator's degradations after a change.
+func (r *mutationResolver) simulatorPayload(ctx context.Context, tenant uuid.UUID, err error) (*model.SimulatorPayload, error) {
+	ue, err := userErrors(err)
+	out := &model.SimulatorPayload{Degradations: []*model.SimulatedDegradation{}, UserErrors: ue}
+	if err != nil || len(ue) > 0 {
+		return out, err
+	}
+	d, err := r.Svc.Platforms.Simulator().Degradations(ctx, tenant)
+	out.Degradations = degradationsModel(d)
+	return out, err
+}
+
+// optionalID parses an optional global ID argument.
+func optionalID(gid *string, typ, field string) (*uuid.UUID, error) {
+	if gid == nil {
+		return nil, nil
+	}
+	id, err := relay.ParseTypedID(*gid, typ, field)
+	return &id, err
+}
+
+// errSkip makes subscribe drop an event the subscription's arguments filter out.
+var errSkip = errors.New("event filtered out")
+
+// platformFilter passes events of platform (all when nil); "" is overall.
+func platformFilter(platform *model.Platform, ev realtime.Event) error {
+	if platform != nil && ev.ID != string(*platform) {
+		return errSkip
+	}
+	return nil
+}
+
+// incidentSubscription emits the incidents published on topic.
+func (r *subscriptionResolver) incidentSubscription(ctx context.Context, topic string) (<-chan *model.Incident, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return subscribe(ctx, r.Hub, tenant, []string{topic}, func(ctx context.Context, ev realtime.Event) (*model.Incident, error) {
+		id, err := uuid.Parse(ev.ID)
+		if err != nil {
+			return nil, err
+		}
+		inc, err := r.Svc.Incidents.Get(ctx, tenant, id)
+		return incidentModel(inc), err
+	})
+}
