@@ -417,8 +417,10 @@ func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionIn
 		if err != nil {
 			return err
 		}
-		a, err = s.proposeTx(ctx, tx, tenant, g, p)
-		return err
+		if a, err = s.proposeTx(ctx, tx, tenant, g, p); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "action.queue", "Action", a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
 	})
 	return a, err
 }
@@ -474,6 +476,9 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err := s.save(ctx, tx, a); err != nil {
 			return err
 		}
+		if err := record(ctx, tx, tenant, "action.approve", "Action", a.ID, map[string]any{"decision": a.Decision, "status": a.Status}); err != nil {
+			return err
+		}
 		return s.executable(ctx, tx, a, ev)
 	})
 	if err != nil {
@@ -494,7 +499,10 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 			return apperr.Conflictf("a %s action cannot be dismissed", a.Status)
 		}
 		a.Status, a.DismissedBy = Dismissed, &actor
-		return s.save(ctx, tx, a)
+		if err := s.save(ctx, tx, a); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "action.dismiss", "Action", a.ID, nil)
 	})
 	return a, err
 }
@@ -529,7 +537,10 @@ func (s *Service) Apply(ctx context.Context, tenant, id uuid.UUID, actor, reason
 		}
 		a.OverrideReason = &reason
 		a.Decision, a.Reasons, a.Warnings, a.Score = ev.Decision, append(ev.Reasons, "override reason: "+reason), ev.Warnings, ev.score
-		return s.applyTx(ctx, tx, a, actor)
+		if err := s.applyTx(ctx, tx, a, actor); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "action.override_apply", "Action", a.ID, map[string]any{"reason": reason, "status": a.Status})
 	})
 	return a, err
 }

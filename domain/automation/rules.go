@@ -273,8 +273,10 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(r).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "automation_rule.create", "AutomationRule", r.ID, map[string]any{"name": r.Name})
 	})
 	return r, err
 }
@@ -293,8 +295,10 @@ func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleI
 			return err
 		}
 		r.UpdatedAt = s.now()
-		_, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx)
-		return err
+		if _, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "automation_rule.update", "AutomationRule", r.ID, map[string]any{"name": r.Name, "enabled": r.Enabled})
 	})
 	return r, err
 }
@@ -315,8 +319,10 @@ func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) error {
 		if r.Builtin != nil {
 			return apperr.Conflictf("built-in rules cannot be deleted; disable them instead")
 		}
-		_, err := tx.NewDelete().Model(r).WherePK().Exec(ctx)
-		return err
+		if _, err := tx.NewDelete().Model(r).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "automation_rule.delete", "AutomationRule", r.ID, map[string]any{"name": r.Name})
 	})
 }
 

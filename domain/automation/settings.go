@@ -178,6 +178,9 @@ func (s *Service) changeSettings(ctx context.Context, tenant uuid.UUID, actor st
 				return err
 			}
 		}
+		if err := record(ctx, tx, tenant, "automation.update_settings", "", uuid.Nil, settingsDiff(before, *st)); err != nil {
+			return err
+		}
 		return s.regate(ctx, tx, tenant, st, actor)
 	})
 	return st, err
@@ -227,7 +230,11 @@ func (s *Service) PutEnforcementRule(ctx context.Context, tenant uuid.UUID, in E
 		_, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, violation_type) DO UPDATE").
 			Set("mode = EXCLUDED.mode, threshold = EXCLUDED.threshold, enabled = EXCLUDED.enabled, updated_at = EXCLUDED.updated_at").
 			Returning("*").Exec(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "enforcement_rule.put", "", uuid.Nil, map[string]any{"violationType": r.ViolationType, "mode": r.Mode,
+			"threshold": r.Threshold, "enabled": r.Enabled})
 	})
 	return r, err
 }
@@ -242,7 +249,7 @@ func (s *Service) DeleteEnforcementRule(ctx context.Context, tenant uuid.UUID, v
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.NotFoundf("no enforcement rule for %s", vt)
 		}
-		return nil
+		return record(ctx, tx, tenant, "enforcement_rule.delete", "", uuid.Nil, map[string]any{"violationType": vt})
 	})
 }
 

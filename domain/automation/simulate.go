@@ -65,8 +65,10 @@ func (s *Service) SimulateAction(ctx context.Context, tenant uuid.UUID, in Actio
 		if err != nil {
 			return err
 		}
-		sim, err = s.simulateTx(ctx, tx, tenant, g, p)
-		return err
+		if sim, err = s.simulateTx(ctx, tx, tenant, g, p); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "action.simulate", "", uuid.Nil, map[string]any{"type": sim.Type, "decision": sim.Decision})
 	})
 	return sim, err
 }
@@ -128,7 +130,11 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 				out.Actions = append(out.Actions, *sim)
 			}
 		}
-		return nil
+		typ, target := "", uuid.Nil // a draft has no row to point at
+		if ruleID != nil {
+			typ, target = "AutomationRule", r.ID
+		}
+		return record(ctx, tx, tenant, "automation_rule.simulate", typ, target, map[string]any{"name": r.Name, "proposals": len(out.Actions)})
 	})
 	return out, err
 }

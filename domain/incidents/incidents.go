@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
@@ -242,6 +243,9 @@ func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor s
 		if err := s.event(ctx, tx, inc, EventAcknowledged, "Acknowledged", actor); err != nil {
 			return err
 		}
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.acknowledge", TargetType: "Incident", TargetID: inc.ID}); err != nil {
+			return err
+		}
 		return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentUpdated, ID: inc.ID.String()})
 	})
 }
@@ -262,6 +266,10 @@ func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note
 		}
 		closed, err := s.CloseTx(ctx, tx, tenant, []string{inc.CauseKey}, msg, actor)
 		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.resolve", TargetType: "Incident", TargetID: inc.ID,
+			Details: map[string]any{"note": note}}); err != nil {
 			return err
 		}
 		if len(closed) == 1 {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
@@ -316,6 +317,10 @@ func (m *Sim) Degrade(ctx context.Context, tenant uuid.UUID, component, severity
 				return err
 			}
 		}
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "simulator.degrade",
+			Details: map[string]any{"component": component, "severity": severity}}); err != nil {
+			return err
+		}
 		return m.TickTx(ctx, tx, tenant)
 	})
 }
@@ -373,6 +378,9 @@ func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) error {
 		}
 		st.Degradations = map[string]string{}
 		if _, err := tx.NewUpdate().Model(st).Column("degradations").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "simulator.recover"}); err != nil {
 			return err
 		}
 		return m.TickTx(ctx, tx, tenant)
