@@ -2,21 +2,28 @@ package resolvers
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"sync"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/stratumhq/stratum/domain/realtime"
 )
 
 // subscribe turns realtime events of tenant and topics into a channel of
-// models for a GraphQL subscription. load runs once per event with a fresh
-// read (no per-request dataloader goes stale inside a long subscription);
-// events whose object is gone are skipped. The channel closes when ctx ends
-// or the hub drops the subscriber, which ends the GraphQL subscription.
+// models for a GraphQL subscription. load runs with a fresh read per event
+// (no per-request dataloader goes stale inside a long subscription), once
+// per event and field for all of this process's subscribers (see
+// sharedLoads); events whose object is gone, or that load filters out with
+// errSkip, are skipped. The channel closes when ctx ends or the hub drops
+// the subscriber, which ends the GraphQL subscription.
 func subscribe[T any](ctx context.Context, hub *realtime.Hub, tenant uuid.UUID, topics []string, load func(context.Context, realtime.Event) (T, error)) (<-chan T, error) {
 	sub := hub.Subscribe(tenant, topics...)
 	out := make(chan T)
+	field := fieldKey(ctx)
 	go func() {
 		defer close(out)
 		defer sub.Close()
@@ -29,12 +36,12 @@ func subscribe[T any](ctx context.Context, hub *realtime.Hub, tenant uuid.UUID, 
 					slog.DebugContext(ctx, "subscription ended by hub", "err", sub.Err())
 					return
 				}
-				v, err := load(ctx, ev)
+				v, err := shared.do(ctx, ev, field, func(ctx context.Context) (any, error) { return load(ctx, ev) })
 				if err != nil {
 					continue
 				}
 				select {
-				case out <- v:
+				case out <- v.(T):
 				case <-ctx.Done():
 					return
 				}
@@ -42,4 +49,74 @@ func subscribe[T any](ctx context.Context, hub *realtime.Hub, tenant uuid.UUID, 
 		}
 	}()
 	return out, nil
+}
+
+// fieldKey identifies the subscription field and its arguments: subscribers
+// with the same key load an event the same way.
+func fieldKey(ctx context.Context) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return ""
+	}
+	args, err := json.Marshal(fc.Args) // dereferences pointer arguments
+	if err != nil {
+		return fc.Field.Name
+	}
+	return fc.Field.Name + string(args)
+}
+
+// sharedLoads runs each (event, field) load once for every subscriber of
+// this process that receives it at about the same time: 10,000 dashboards
+// subscribed to incidentOpened cost one read per incident, not 10,000.
+// Results are kept for sharedLoadTTL, then the next subscriber reloads.
+type sharedLoads struct {
+	mu sync.Mutex
+	m  map[loadKey]*loadCall
+}
+
+type loadKey struct {
+	seq   uint64
+	field string
+}
+
+type loadCall struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+const sharedLoadTTL = 5 * time.Second
+
+var shared = &sharedLoads{m: map[loadKey]*loadCall{}}
+
+func (s *sharedLoads) do(ctx context.Context, ev realtime.Event, field string, fn func(context.Context) (any, error)) (any, error) {
+	if ev.Seq == 0 || field == "" { // not from a hub, or outside GraphQL: nothing to share
+		return fn(ctx)
+	}
+	k := loadKey{ev.Seq, field}
+	s.mu.Lock()
+	c, ok := s.m[k]
+	if !ok {
+		c = &loadCall{done: make(chan struct{})}
+		s.m[k] = c
+	}
+	s.mu.Unlock()
+	if ok {
+		select {
+		case <-c.done:
+			return c.v, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	// The first subscriber loads for all, detached from its own
+	// cancellation so that its leaving does not fail the others.
+	c.v, c.err = fn(context.WithoutCancel(ctx))
+	close(c.done)
+	time.AfterFunc(sharedLoadTTL, func() {
+		s.mu.Lock()
+		delete(s.m, k)
+		s.mu.Unlock()
+	})
+	return c.v, c.err
 }

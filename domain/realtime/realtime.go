@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,6 +41,9 @@ type Event struct {
 	Topic  string          `json:"k"`
 	ID     string          `json:"id,omitempty"`
 	Data   json.RawMessage `json:"d,omitempty"`
+	// Seq numbers the events a hub dispatched (set by Dispatch; not sent):
+	// subscribers of one event share its Seq, so they can share its load.
+	Seq uint64 `json:"-"`
 }
 
 // Publish sends ev when the transaction that exec belongs to commits.
@@ -101,6 +105,7 @@ type Hub struct {
 	OnSubscribers func(n int)
 
 	mu     sync.RWMutex
+	seq    atomic.Uint64
 	subs   map[*Subscription]struct{}
 	closed bool
 	ready  chan struct{}
@@ -167,6 +172,7 @@ func (h *Hub) remove(s *Subscription, reason error) {
 // Dispatch delivers ev to matching local subscribers, dropping any whose
 // buffer is full. Run calls it for every notification.
 func (h *Hub) Dispatch(ev Event) {
+	ev.Seq = h.seq.Add(1)
 	var slow []*Subscription
 	h.mu.RLock()
 	for s := range h.subs {
