@@ -1,0 +1,175 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stratumhq/stratum/app/apptest"
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
+	"github.com/stratumhq/stratum/internal/wstest"
+)
+
+// BenchmarkSubscriptionFanOut measures one `stratum serve` process (a
+// separate OS process, so its memory is its own) holding N graphql-ws
+// connections with one autopilotModeChanged subscription each: its memory
+// (resident set growth) per subscription and, per event, the latency from the writer's commit
+// (a kill-switch change made through the domain service in this process,
+// whose NOTIFY reaches the server through PostgreSQL) to delivery at every
+// subscriber, as p50/p99 over all deliveries. N=1 is the baseline of the
+// same run.
+//
+// Run: go test -run '^$' -bench SubscriptionFanOut -benchtime 20x ./app/
+func BenchmarkSubscriptionFanOut(b *testing.B) {
+	tdb := testdb.New(b)
+	srv := startServerProcess(b, tdb)
+	s := (&idBundle{srv: srv.Server, tdb: tdb}).signUp(b, "fanout@bench.test", "Fanout")
+	_, tenant, err := relay.ParseGlobalID(s.TenantID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	auto := &automation.Service{DB: tdb.DB}
+	on := false
+	toggle := func() time.Time {
+		on = !on
+		if _, err := auto.SetKillSwitch(context.Background(), tenant, on, "bench"); err != nil {
+			b.Fatal(err)
+		}
+		return time.Now() // committed
+	}
+
+	for _, n := range []int{1, 10_000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			rssBefore := srv.rss(b)
+			arrivals := make(chan time.Time, n)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			dialAll(b, ctx, srv.URL, s.Access, n, arrivals)
+			rssAfter := srv.rss(b)
+
+			var lat []time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := toggle()
+				for j := 0; j < n; j++ {
+					select {
+					case at := <-arrivals:
+						lat = append(lat, at.Sub(t0))
+					case <-time.After(30 * time.Second):
+						b.Fatalf("event %d: %d of %d subscribers received it", i, j, n)
+					}
+				}
+			}
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(rssAfter-rssBefore)/float64(n), "rss-B/sub")
+			cancel()
+		})
+	}
+}
+
+// dialAll opens n graphql-ws connections (50 at a time), each subscribed
+// to autopilotModeChanged, and sends each event's arrival time to arrivals.
+func dialAll(b *testing.B, ctx context.Context, url, token string, n int, arrivals chan<- time.Time) {
+	sem := make(chan struct{}, 50)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws := wstest.Dial(b, ctx, url+"/graphql", wstest.TransportWS, nil)
+			ws.Init(map[string]any{"Authorization": "Bearer " + token})
+			ws.Subscribe("1", `subscription { autopilotModeChanged { autopilotMode killSwitch } }`, nil)
+			<-sem
+			go func() {
+				for {
+					m, err := ws.Read(time.Hour)
+					if err != nil {
+						return
+					}
+					if m.Type == "next" {
+						arrivals <- time.Now()
+					}
+				}
+			}()
+		}()
+	}
+	wg.Wait()
+	// Wait until the server has registered every subscription: a round trip
+	// on each connection would cost as much, so give the last ones a moment.
+	time.Sleep(2 * time.Second)
+}
+
+// serverProcess is `stratum serve` running as a child process.
+type serverProcess struct {
+	*apptest.Server
+	cmd *exec.Cmd
+}
+
+func startServerProcess(b *testing.B, tdb *testdb.DB) *serverProcess {
+	bin := filepath.Join(b.TempDir(), "stratum")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/stratum").CombinedOutput(); err != nil {
+		b.Fatalf("build stratum: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "STRATUM_ENV=test", "DATABASE_URL="+tdb.OwnerURL, "STRATUM_APP_DATABASE_URL="+tdb.AppURL,
+		"STRATUM_HTTP_ADDR="+addr, "STRATUM_LOG_LEVEL=error", "STRATUM_SEED_DEMO=false",
+		"STRATUM_RATE_LIMIT_POINTS=100000000", "STRATUM_RATE_LIMIT_RESTORE=1000000",
+		"STRATUM_ARGON2_TIME=1", "STRATUM_ARGON2_MEMORY_KIB=8192", "STRATUM_ARGON2_THREADS=1")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	p := &serverProcess{Server: &apptest.Server{URL: "http://" + addr}, cmd: cmd}
+	b.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if res, err := http.Get(p.URL + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("stratum serve did not become ready")
+		}
+	}
+}
+
+// rss returns the server's resident set size.
+func (p *serverProcess) rss(b *testing.B) int64 {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb * 1024
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}
