@@ -2,6 +2,7 @@ package signals_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,7 +59,7 @@ func seedBench(b *testing.B, tdb *testdb.DB) []uuid.UUID {
 	return ids
 }
 
-func itoa(n int) string { return fmtInt(n) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // BenchmarkRecompute measures signal-health recompute for 1,000 tenants × 4
 // platforms, with the incident and autopilot listeners wired as in
@@ -115,18 +116,4 @@ func sweep(b *testing.B, s *signals.Service, ids []uuid.UUID, workers int) {
 		}()
 	}
 	wg.Wait()
-}
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var buf [20]byte
-	i := len(buf)
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(buf[i:])
 }
