@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
@@ -93,19 +94,32 @@ func (r *Resolver) newTrustLoaders() *trustLoaders {
 	}
 }
 
-// withLoaders attaches fresh loaders to plain HTTP requests.
+// lazyLoaders builds a request's loaders on first use: most requests
+// never need them.
+type lazyLoaders struct {
+	once sync.Once
+	r    *Resolver
+	l    *trustLoaders
+}
+
+func (z *lazyLoaders) get() *trustLoaders {
+	z.once.Do(func() { z.l = z.r.newTrustLoaders() })
+	return z.l
+}
+
+// withLoaders attaches loaders to plain HTTP requests.
 func (r *Resolver) withLoaders(req *http.Request) *http.Request {
 	if r.Svc.Automation == nil || req.Header.Get("Upgrade") != "" || strings.Contains(req.Header.Get("Accept"), "text/event-stream") {
 		return req
 	}
-	return req.WithContext(context.WithValue(req.Context(), loadersKey{}, r.newTrustLoaders()))
+	return req.WithContext(context.WithValue(req.Context(), loadersKey{}, &lazyLoaders{r: r}))
 }
 
 // load fetches one object by id through the request's loader when there is
 // one, otherwise directly (a fresh read, as subscriptions need).
 func load[V any](ctx context.Context, pick func(*trustLoaders) *dataloadgen.Loader[uuid.UUID, V], direct func(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error), id uuid.UUID) (V, error) {
-	if l, ok := ctx.Value(loadersKey{}).(*trustLoaders); ok {
-		return pick(l).Load(ctx, id)
+	if z, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
+		return pick(z.get()).Load(ctx, id)
 	}
 	m, err := mapped(direct)(ctx, []uuid.UUID{id})
 	return m[id], err

@@ -50,6 +50,8 @@ type Service struct {
 	dummyOnce sync.Once
 	dummyHash string
 	keys      apiKeyCache
+	tokenOnce sync.Once
+	tokens    tokenCache
 }
 
 // AuditEntry is what auth asks the audit log to record.
@@ -582,9 +584,15 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if LooksLikeAPIKey(raw) {
 		return s.authenticateAPIKey(ctx, raw)
 	}
-	c, err := ParseAccessToken(s.Cfg.Secret, raw, s.now())
-	if err != nil {
-		return nil, apperr.Unauthenticatedf("the access token is invalid or expired")
+	s.tokenOnce.Do(func() { s.tokens = newTokenCache() })
+	now := s.now()
+	c, ok := s.tokens.get(raw, now)
+	if !ok {
+		var err error
+		if c, err = ParseAccessToken(s.Cfg.Secret, raw, now); err != nil {
+			return nil, apperr.Unauthenticatedf("the access token is invalid or expired")
+		}
+		s.tokens.add(raw, c)
 	}
 	p := PrincipalOf(c)
 	if err := s.CheckRevoked(ctx, p); err != nil {
