@@ -33,25 +33,28 @@ import (
 //
 // Run: go test -run '^$' -bench SubscriptionFanOut -benchtime 20x ./app/
 func BenchmarkSubscriptionFanOut(b *testing.B) {
-	tdb := testdb.New(b)
-	srv := startServerProcess(b, tdb)
-	s := (&idBundle{srv: srv.Server, tdb: tdb}).signUp(b, "fanout@bench.test", "Fanout")
-	_, tenant, err := relay.ParseGlobalID(s.TenantID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	auto := &automation.Service{DB: tdb.DB}
-	on := false
-	toggle := func() time.Time {
-		on = !on
-		if _, err := auto.SetKillSwitch(context.Background(), tenant, on, "bench"); err != nil {
-			b.Fatal(err)
-		}
-		return time.Now() // committed
-	}
-
+	bin := buildServer(b)
 	for _, n := range []int{1, 10_000} {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			// A fresh database and server per run, so the memory growth is
+			// this run's alone.
+			tdb := testdb.New(b)
+			srv := startServerProcess(b, bin, tdb)
+			s := (&idBundle{srv: srv.Server, tdb: tdb}).signUp(b, "fanout@bench.test", "Fanout")
+			_, tenant, err := relay.ParseGlobalID(s.TenantID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			auto := &automation.Service{DB: tdb.DB}
+			on := false
+			toggle := func() time.Time {
+				on = !on
+				if _, err := auto.SetKillSwitch(context.Background(), tenant, on, "bench"); err != nil {
+					b.Fatal(err)
+				}
+				return time.Now() // committed
+			}
+
 			rssBefore := srv.rss(b)
 			arrivals := make(chan time.Time, n)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -77,7 +80,6 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 			b.ReportMetric(float64(rssAfter-rssBefore)/float64(n), "rss-B/sub")
-			cancel()
 		})
 	}
 }
@@ -121,11 +123,16 @@ type serverProcess struct {
 	cmd *exec.Cmd
 }
 
-func startServerProcess(b *testing.B, tdb *testdb.DB) *serverProcess {
+// buildServer builds the stratum binary for the benchmark.
+func buildServer(b *testing.B) string {
 	bin := filepath.Join(b.TempDir(), "stratum")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/stratum").CombinedOutput(); err != nil {
 		b.Fatalf("build stratum: %v\n%s", err, out)
 	}
+	return bin
+}
+
+func startServerProcess(b *testing.B, bin string, tdb *testdb.DB) *serverProcess {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
