@@ -141,7 +141,7 @@ func (r *Resolver) HTTPMiddleware(next http.Handler) http.Handler {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithCancel(ctx)
 			defer cancel()
-			go r.watch(ctx, p, func(string) { cancel() })
+			r.watch(ctx, p, func(string) { cancel() })
 		}
 		next.ServeHTTP(w, r.withLoaders(req.WithContext(ctx)))
 	})
@@ -184,30 +184,6 @@ func refreshCookie(ctx context.Context) (string, error) {
 
 type refreshCookieKey struct{}
 
-// watch calls end when p's credential is revoked or expires, checking every
-// WatchInterval until ctx ends.
-func (r *Resolver) watch(ctx context.Context, p *auth.Principal, end func(reason string)) {
-	every := r.Identity.WatchInterval
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if err := r.Identity.Auth.CheckRevoked(ctx, p); err != nil {
-			if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
-				end(e.Message)
-				return
-			}
-		}
-	}
-}
-
 // websocketInit authenticates connection_init and, for a signed-in
 // connection, closes it with 4403 when its credential is revoked or
 // expires (graphql-ws clients then re-authenticate).
@@ -217,7 +193,7 @@ func (r *Resolver) websocketWatch(ctx context.Context) context.Context {
 		return ctx
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	go r.watch(ctx, p, func(reason string) {
+	r.watch(ctx, p, func(reason string) {
 		gqlserver.CloseSocket(ctx, 4403, "Forbidden: "+reason)
 		cancel()
 	})

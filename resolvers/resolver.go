@@ -40,6 +40,8 @@ type Resolver struct {
 	Auth Authenticator
 	// Identity holds the identity services and settings (UseIdentity).
 	Identity Identity
+
+	watcher credentialWatch
 }
 
 // Services are the domain services resolvers call.
