@@ -12,26 +12,23 @@ import (
 // RulesByID returns tenant's rules with the given ids, by id (missing ones
 // are absent). Resolvers batch per request through it.
 func (s *Service) RulesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Rule, error) {
-	var rs []Rule
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rs).Where("r.id IN (?)", bun.In(ids)).Scan(ctx)
-	})
-	out := make(map[uuid.UUID]*Rule, len(rs))
-	for i := range rs {
-		out[rs[i].ID] = &rs[i]
-	}
-	return out, err
+	return byID(ctx, s.DB, tenant, ids, "r.id", func(r *Rule) uuid.UUID { return r.ID })
 }
 
 // ActionsByID returns tenant's actions with the given ids, by id.
 func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Action, error) {
-	var as []Action
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&as).Where("a.id IN (?)", bun.In(ids)).Scan(ctx)
+	return byID(ctx, s.DB, tenant, ids, "a.id", func(a *Action) uuid.UUID { return a.ID })
+}
+
+// byID loads the rows of T whose idCol is in ids.
+func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUID, idCol string, id func(*T) uuid.UUID) (map[uuid.UUID]*T, error) {
+	var rows []T
+	err := d.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&rows).Where(idCol+" IN (?)", bun.In(ids)).Scan(ctx)
 	})
-	out := make(map[uuid.UUID]*Action, len(as))
-	for i := range as {
-		out[as[i].ID] = &as[i]
+	out := make(map[uuid.UUID]*T, len(rows))
+	for i := range rows {
+		out[id(&rows[i])] = &rows[i]
 	}
 	return out, err
 }
