@@ -5,8 +5,10 @@ package httpserver
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -155,6 +157,9 @@ func spa(dist fs.FS) http.Handler {
 				} else {
 					w.Header().Set("Cache-Control", "public, max-age=300")
 				}
+				if servePrecompressed(w, r, dist, p) {
+					return
+				}
 				files.ServeHTTP(w, r)
 				return
 			}
@@ -179,4 +184,52 @@ func serveHTML(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) 
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(b)
+}
+
+// precompressed are the encodings the frontend build writes beside each
+// text asset (scripts/compress-dist.mjs), best first.
+var precompressed = []struct{ encoding, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
+
+// servePrecompressed serves name's pre-compressed sibling when the client
+// accepts its encoding, and reports whether it did.
+func servePrecompressed(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) bool {
+	accept := r.Header.Get("Accept-Encoding")
+	for _, pc := range precompressed {
+		if !acceptsEncoding(accept, pc.encoding) {
+			continue
+		}
+		f, err := dist.Open(name + pc.ext)
+		if err != nil {
+			continue
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		rs, ok := f.(io.ReadSeeker)
+		if err != nil || !ok {
+			return false
+		}
+		if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.Header().Set("Content-Encoding", pc.encoding)
+		w.Header().Add("Vary", "Accept-Encoding")
+		http.ServeContent(w, r, name, st.ModTime(), rs)
+		return true
+	}
+	w.Header().Add("Vary", "Accept-Encoding")
+	return false
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header allows enc
+// (present without q=0).
+func acceptsEncoding(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), enc) {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
