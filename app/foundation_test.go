@@ -153,7 +153,8 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 		require.Equal(t, "PAYLOAD_TOO_LARGE", res.Code())
 	})
 	t.Run("complexity over the limit", func(t *testing.T) {
-		res := s.Query(t, `{ notes(first: 100) { edges { node { id body createdAt } } } }`, nil, tenantHeader(tenant))
+		// Two 100-item pages: 2 × (1 + 100 × 2 objects) = 402 > 300.
+		res := s.Query(t, `{ a: notes(first: 100) { edges { node { id body createdAt } } } b: notes(first: 100) { edges { node { id } } } }`, nil, tenantHeader(tenant))
 		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", res.Code())
 	})
 	t.Run("depth over the limit", func(t *testing.T) {

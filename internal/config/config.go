@@ -183,7 +183,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("STRATUM_MAX_BODY_BYTES: must be at least 1024"))
 	}
 	if c.MaxComplexity < 200 {
-		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection query needs ~180)"))
+		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection and the dashboard's screens must fit)"))
 	}
 	if c.Argon2Time < 1 || c.Argon2MemoryKiB < 8*1024 || c.Argon2Threads < 1 || c.Argon2Threads > 255 {
 		errs = append(errs, fmt.Errorf("STRATUM_ARGON2_*: time ≥ 1, memory ≥ 8192 KiB and 1–255 threads"))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -79,9 +80,11 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(&extension.ComplexityLimit{Func: func(ctx context.Context, rc *graphql.OperationContext) int {
-		return o.MaxComplexity
-	}})
+	// Cost like the large public GraphQL APIs: every object costs 1 (a
+	// connection its page size, resolvers.Complexity), scalar and enum fields
+	// nothing — selecting more columns of a row costs the database nothing
+	// worth rationing, fetching more rows does.
+	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity, complexity.WithFixedScalarValue(0)))
 	srv.Use(DepthLimit{Max: o.MaxDepth})
 	if o.ComplexityHook != nil {
 		srv.Use(complexityHook{hook: o.ComplexityHook})
