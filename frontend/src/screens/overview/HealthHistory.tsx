@@ -1,0 +1,54 @@
+import { useQuery } from '@apollo/client/react'
+import { lazy, Suspense, useState } from 'react'
+
+import { Card, EmptyState, Loading, QueryState } from '../../components/ui'
+import { formatDateTime } from '../../lib/format'
+import { formatScore } from '../../trust/format'
+import { HEALTH } from '../../trust/labels'
+import { SignalHealthHistoryDocument } from '../../trust/operations'
+import type { HistoryPoint } from './HealthHistoryChart'
+
+// recharts is big and only this card needs it: it loads after the page.
+const HealthHistoryChart = lazy(() => import('./HealthHistoryChart'))
+
+const HOURS = 48
+
+/** The overall score hour by hour over the last two days. */
+export function HealthHistory() {
+  const [from] = useState(() => new Date(Date.now() - HOURS * 3_600_000).toISOString())
+  const { data, loading, error, refetch } = useQuery(SignalHealthHistoryDocument, { variables: { from, first: HOURS } })
+  return (
+    <Card title="Signal health, last 48 hours" description="Hourly average with the lowest and highest score of each hour.">
+      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading history…">
+        {({ signalHealthHistory }) => {
+          // The API pages newest first; the chart reads left to right.
+          const points: HistoryPoint[] = signalHealthHistory.edges.map((e) => e.node).reverse()
+          if (points.length === 0) return <EmptyState title="No history yet" description="Scores are recorded as they are computed." />
+          const latest = points[points.length - 1]!
+          return (
+            <>
+              <p className="mb-3 text-sm text-muted">
+                Latest hour: {formatScore(latest.average)} ({HEALTH[latest.status].label.toLowerCase()}); lowest in range{' '}
+                {formatScore(Math.min(...points.map((p) => p.min)))}.
+              </p>
+              <Suspense fallback={<Loading label="Loading chart…" />}>
+                <HealthHistoryChart points={points} />
+              </Suspense>
+              <details className="mt-3 text-sm">
+                <summary className="cursor-pointer text-muted">Show as a table</summary>
+                <ul className="mt-2 flex max-h-60 flex-col gap-1 overflow-y-auto">
+                  {points.map((p) => (
+                    <li key={p.bucket}>
+                      {formatDateTime(p.bucket)}: average {formatScore(p.average)}, range {formatScore(p.min)}–{formatScore(p.max)},{' '}
+                      {HEALTH[p.status].label.toLowerCase()}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            </>
+          )
+        }}
+      </QueryState>
+    </Card>
+  )
+}

@@ -1,0 +1,111 @@
+import { useApolloClient, useSubscription } from '@apollo/client/react'
+import { useEffect, useMemo, useRef } from 'react'
+
+import { useToast } from '../components/ui'
+import type { ActionStatus, IncidentFieldsFragment } from '../gql/graphql'
+import { PLATFORMS, SEVERITIES } from './labels'
+import {
+  ActionStatusUpdatedDocument,
+  AutopilotModeChangedDocument,
+  EmqUpdatedDocument,
+  IncidentClosedDocument,
+  IncidentOpenedDocument,
+  IncidentUpdatedDocument,
+  PlatformStatusChangedDocument,
+  SignalHealthChangedDocument,
+} from './operations'
+
+/** How long to gather events before refetching the lists they touch. */
+export const REFETCH_DELAY_MS = 800
+
+/** Statuses in which an action joins the pending list (a new or re-gated proposal). */
+const PENDING: readonly ActionStatus[] = ['QUEUED', 'BLOCKED']
+
+/**
+ * Refetches the active queries of the given operation names once, after
+ * events stop arriving for a moment: a burst of events (a degradation
+ * re-gates every queued action) costs one refetch, not one per event.
+ */
+function useBatchedRefetch(): (names: readonly string[]) => void {
+  const client = useApolloClient()
+  const pending = useRef(new Set<string>())
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useEffect(() => () => clearTimeout(timer.current), [])
+  return useMemo(
+    () => (names) => {
+      names.forEach((n) => pending.current.add(n))
+      clearTimeout(timer.current)
+      timer.current = setTimeout(() => {
+        const include = [...pending.current]
+        pending.current.clear()
+        void client.refetchQueries({ include }).catch(() => {
+          // a failed refetch leaves the current data on screen; the next event retries
+        })
+      }, REFETCH_DELAY_MS)
+    },
+    [client],
+  )
+}
+
+function incidentMessage(verb: string, i: IncidentFieldsFragment): string {
+  const where = i.platform ? ` (${PLATFORMS[i.platform]})` : ''
+  return `${verb} ${SEVERITIES[i.severity].label.toLowerCase()} incident${where}: ${i.title}`
+}
+
+/**
+ * The trust engine's subscriptions, open while someone is signed in. Events
+ * carrying an object the cache knows (an action, an incident, a score, a
+ * platform status, the trust gate) update every screen through the cache;
+ * lists whose membership may have changed are refetched; a new incident is
+ * announced with a toast wherever the user is.
+ */
+export function LiveUpdates() {
+  const toast = useToast()
+  const refetch = useBatchedRefetch()
+  const quiet = { ignoreResults: true } as const
+
+  useSubscription(SignalHealthChangedDocument, {
+    ...quiet,
+    // The verdict, mode and history follow the overall score.
+    onData: ({ data }) => {
+      if (data.data && data.data.signalHealthChanged.platform == null) {
+        refetch(['Overview', 'TrustSettings', 'SignalHealthHistory'])
+      }
+    },
+  })
+  useSubscription(EmqUpdatedDocument, quiet)
+  useSubscription(PlatformStatusChangedDocument, quiet)
+  useSubscription(AutopilotModeChangedDocument, quiet)
+  useSubscription(ActionStatusUpdatedDocument, {
+    ...quiet,
+    onData: ({ data }) => {
+      const action = data.data?.actionStatusUpdated
+      if (!action) return
+      // A row already on screen changes in place (the cache holds it); the
+      // pending list is refetched only when an action joins it, so that an
+      // action someone just approved stays in view with its new status.
+      refetch(PENDING.includes(action.status) ? ['PendingActions', 'ActionHistory', 'RecentActions'] : ['ActionHistory', 'RecentActions'])
+    },
+  })
+  useSubscription(IncidentOpenedDocument, {
+    ...quiet,
+    onData: ({ data }) => {
+      const incident = data.data?.incidentOpened
+      if (!incident) return
+      const serious = incident.severity === 'HIGH' || incident.severity === 'CRITICAL'
+      toast.show({ tone: serious ? 'error' : 'primary', message: incidentMessage('New', incident) })
+      refetch(['Incidents'])
+    },
+  })
+  useSubscription(IncidentUpdatedDocument, { ...quiet, onData: () => refetch(['Incidents']) })
+  useSubscription(IncidentClosedDocument, {
+    ...quiet,
+    onData: ({ data }) => {
+      const incident = data.data?.incidentClosed
+      if (!incident) return
+      toast.show({ tone: 'success', message: incidentMessage('Resolved', incident) })
+      refetch(['Incidents'])
+    },
+  })
+  return null
+}

@@ -1,0 +1,422 @@
+// GraphQL documents of the trust engine (graph/trust.graphqls), shared by the
+// overview, automation, action-queue and incident screens and the app-wide
+// live updates. Operation names matter: LiveUpdates refetches active queries
+// by name when a subscription says a list changed.
+import { graphql } from '../gql'
+
+export const SignalHealthFieldsFragment = graphql(`
+  fragment SignalHealthFields on SignalHealth {
+    platform
+    score
+    status
+    emq
+    outage
+    updatedAt
+    statusChangedAt
+    issues
+    components {
+      name
+      score
+      weight
+      known
+    }
+    issueDetails {
+      component
+      platform
+      message
+      impact
+    }
+  }
+`)
+
+export const TrustGateFieldsFragment = graphql(`
+  fragment TrustGateFields on TrustGate {
+    autopilotMode
+    autopilotLevel
+    enforcementMode
+    killSwitch
+    score
+    status
+    verdict
+    decisionCounts {
+      pass
+      hold
+      block
+    }
+  }
+`)
+
+export const PlatformStatusFieldsFragment = graphql(`
+  fragment PlatformStatusFields on PlatformStatus {
+    platform
+    status
+    message
+    changedAt
+    checkedAt
+  }
+`)
+
+export const ActionFieldsFragment = graphql(`
+  fragment ActionFields on Action {
+    id
+    type
+    riskClass
+    status
+    decision
+    reasons
+    warnings
+    score
+    platform
+    campaign {
+      id
+      name
+    }
+    ruleName
+    params {
+      percent
+      amount
+      status
+    }
+    before {
+      status
+      dailyBudget
+      bid
+    }
+    after {
+      status
+      dailyBudget
+      bid
+    }
+    createdBy
+    approvedBy
+    approvedAt
+    appliedBy
+    appliedAt
+    overrideReason
+    dismissedBy
+    error
+    createdAt
+    updatedAt
+  }
+`)
+
+export const IncidentFieldsFragment = graphql(`
+  fragment IncidentFields on Incident {
+    id
+    cause
+    platform
+    title
+    severity
+    state
+    score
+    openedAt
+    acknowledgedAt
+    acknowledgedBy
+    resolvedAt
+    resolvedBy
+    resolution
+    timeline {
+      at
+      kind
+      message
+      actor
+    }
+  }
+`)
+
+export const UserErrorFieldsFragment = graphql(`
+  fragment UserErrorFields on UserError {
+    field
+    message
+    code
+  }
+`)
+
+// --- queries -------------------------------------------------------------------
+
+/** Everything the overview shows at the top: scores, platforms, the gate. */
+export const OverviewDocument = graphql(`
+  query Overview {
+    signalHealth {
+      ...SignalHealthFields
+    }
+    platformHealth {
+      ...SignalHealthFields
+    }
+    platformStatuses {
+      ...PlatformStatusFields
+    }
+    trustGate {
+      ...TrustGateFields
+    }
+  }
+`)
+
+export const SignalHealthHistoryDocument = graphql(`
+  query SignalHealthHistory($from: Time!, $first: Int!) {
+    signalHealthHistory(from: $from, granularity: HOUR, first: $first) {
+      totalCount
+      edges {
+        node {
+          bucket
+          average
+          min
+          max
+          status
+        }
+      }
+    }
+  }
+`)
+
+export const IncidentsDocument = graphql(`
+  query Incidents($state: [IncidentState!], $severity: [IncidentSeverity!], $first: Int!, $after: String) {
+    incidents(state: $state, severity: $severity, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...IncidentFields
+        }
+      }
+    }
+  }
+`)
+
+/** Actions waiting for a person: queued (held) and blocked. */
+export const PendingActionsDocument = graphql(`
+  query PendingActions($first: Int!, $after: String) {
+    actions(status: [QUEUED, BLOCKED], first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...ActionFields
+        }
+      }
+    }
+  }
+`)
+
+export const ActionHistoryDocument = graphql(`
+  query ActionHistory($status: [ActionStatus!], $first: Int!, $after: String) {
+    actions(status: $status, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          ...ActionFields
+        }
+      }
+    }
+  }
+`)
+
+/** The newest actions in brief (the overview's list; the queue shows them in full). */
+export const RecentActionsDocument = graphql(`
+  query RecentActions($first: Int!) {
+    actions(first: $first) {
+      edges {
+        node {
+          id
+          type
+          status
+          decision
+          params {
+            percent
+            amount
+            status
+          }
+          campaign {
+            id
+            name
+          }
+          updatedAt
+        }
+      }
+    }
+  }
+`)
+
+export const SimulatedDegradationsDocument = graphql(`
+  query SimulatedDegradations {
+    simulatedDegradations {
+      component
+      severity
+    }
+  }
+`)
+
+// --- mutations -----------------------------------------------------------------
+
+export const ApproveActionDocument = graphql(`
+  mutation ApproveAction($input: ActionIdInput!) {
+    approveAction(input: $input) {
+      action {
+        ...ActionFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const DismissActionDocument = graphql(`
+  mutation DismissAction($input: ActionIdInput!) {
+    dismissAction(input: $input) {
+      action {
+        ...ActionFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const ApplyActionDocument = graphql(`
+  mutation ApplyAction($input: ApplyActionInput!) {
+    applyAction(input: $input) {
+      action {
+        ...ActionFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const AcknowledgeIncidentDocument = graphql(`
+  mutation AcknowledgeIncident($input: AcknowledgeIncidentInput!) {
+    acknowledgeIncident(input: $input) {
+      incident {
+        ...IncidentFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const ResolveIncidentDocument = graphql(`
+  mutation ResolveIncident($input: ResolveIncidentInput!) {
+    resolveIncident(input: $input) {
+      incident {
+        ...IncidentFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const SimulateDegradationDocument = graphql(`
+  mutation SimulateDegradation($input: SimulateSignalDegradationInput!) {
+    simulateSignalDegradation(input: $input) {
+      degradations {
+        component
+        severity
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const SimulateRecoveryDocument = graphql(`
+  mutation SimulateRecovery($input: SimulateSignalRecoveryInput!) {
+    simulateSignalRecovery(input: $input) {
+      degradations {
+        component
+        severity
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+// --- subscriptions -------------------------------------------------------------
+
+export const SignalHealthChangedDocument = graphql(`
+  subscription SignalHealthChanged {
+    signalHealthChanged {
+      ...SignalHealthFields
+    }
+  }
+`)
+
+export const EmqUpdatedDocument = graphql(`
+  subscription EmqUpdated {
+    emqUpdated {
+      platform
+      emq
+      signalHealth {
+        ...SignalHealthFields
+      }
+    }
+  }
+`)
+
+export const AutopilotModeChangedDocument = graphql(`
+  subscription AutopilotModeChanged {
+    autopilotModeChanged {
+      ...TrustGateFields
+    }
+  }
+`)
+
+export const PlatformStatusChangedDocument = graphql(`
+  subscription PlatformStatusChanged {
+    platformStatusChanged {
+      ...PlatformStatusFields
+    }
+  }
+`)
+
+export const ActionStatusUpdatedDocument = graphql(`
+  subscription ActionStatusUpdated {
+    actionStatusUpdated {
+      ...ActionFields
+    }
+  }
+`)
+
+export const IncidentOpenedDocument = graphql(`
+  subscription IncidentOpened {
+    incidentOpened {
+      ...IncidentFields
+    }
+  }
+`)
+
+export const IncidentUpdatedDocument = graphql(`
+  subscription IncidentUpdated {
+    incidentUpdated {
+      ...IncidentFields
+    }
+  }
+`)
+
+export const IncidentClosedDocument = graphql(`
+  subscription IncidentClosed {
+    incidentClosed {
+      ...IncidentFields
+    }
+  }
+`)
