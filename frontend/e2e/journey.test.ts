@@ -1,0 +1,221 @@
+// The dashboard's main journey, in order, in a real browser against a real
+// server: each step starts where the previous one left the page.
+import { randomBytes } from 'node:crypto'
+
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+
+import { launchChromium, screenshot, screenshotFailure } from './browser'
+import { totp } from './totp'
+
+const baseUrl = inject('baseUrl')
+const email = `e2e-${randomBytes(4).toString('hex')}@example.com`
+const password = 'correct horse battery staple'
+const tenant = 'Acme Growth'
+
+let browser: Browser
+let context: BrowserContext
+let page: Page
+/** The TOTP secret shown at enrolment; an authenticator app would keep it. */
+let mfaSecret = ''
+/** The backup codes shown at enrolment. */
+let backupCodes: string[] = []
+
+/** Waits for the screen's main heading (h1), i.e. the route rendered. */
+async function heading(text: string | RegExp) {
+  await page.getByRole('heading', { level: 1, name: text }).waitFor()
+}
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } })
+  context.setDefaultTimeout(10_000)
+  page = await context.newPage()
+  page.on('pageerror', (err) => process.stderr.write(`[browser] ${err.stack ?? err.message}\n`))
+  page.on('response', async (res) => {
+    if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
+    const body = await res.text().catch(() => '')
+    if (body.includes('"errors"')) process.stderr.write(`[graphql] ${res.request().postDataJSON()?.operationName}: ${body}\n`)
+  })
+})
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await screenshotFailure(page, task.name)
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+describe.sequential('identity journey', () => {
+  it('sends a signed-out visitor to log-in, and signs up a new tenant', async () => {
+    await page.goto('/')
+    await page.waitForURL('**/login')
+    await heading('Sign in')
+    await screenshot(page, 'login')
+
+    await page.getByRole('link', { name: 'Create an account' }).click()
+    await heading('Create your account')
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await expect(page.getByText('Use at least 10 characters').isVisible()).resolves.toBe(true)
+    await screenshot(page, 'signup')
+
+    await page.getByLabel('Organisation name').fill(tenant)
+    await page.getByLabel('Work email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/')
+    await screenshot(page, 'overview')
+  })
+
+  it('enrols MFA with a code from the secret on the page and shows the backup codes once', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+    await heading('Settings')
+    await page.getByRole('button', { name: 'Set up two-factor authentication' }).click()
+    const secret = page.getByLabel('TOTP secret')
+    await secret.waitFor()
+    mfaSecret = (await secret.textContent())!.trim()
+    expect(mfaSecret).toMatch(/^[A-Z2-7]{16,}$/)
+    await expect(page.getByAltText(/QR code/).isVisible()).resolves.toBe(true)
+    await screenshot(page, 'mfa-enrol')
+
+    await page.getByLabel('Authentication code').fill(totp(mfaSecret))
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click()
+    const codes = page.getByRole('list', { name: 'Backup codes' }).getByRole('listitem')
+    await codes.first().waitFor()
+    backupCodes = (await codes.allTextContents()).map((c) => c.trim())
+    expect(backupCodes).toHaveLength(10)
+    await screenshot(page, 'backup-codes')
+
+    await page.getByRole('button', { name: 'I have stored them' }).click()
+    await page.getByRole('button', { name: 'Turn off' }).waitFor()
+    expect(await page.getByRole('list', { name: 'Backup codes' }).count()).toBe(0)
+    await screenshot(page, 'security')
+  })
+
+  it('logs out', async () => {
+    await page.getByRole('button', { name: `Account menu for ${email}` }).click()
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await heading('Sign in')
+    const names = (await context.cookies()).map((c) => c.name)
+    expect(names).not.toContain('stratum_session')
+  })
+
+  it('logs in again through the MFA challenge and lands on the overview', async () => {
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await heading('Two-factor authentication')
+    await screenshot(page, 'mfa-challenge')
+
+    // The code of the next 30-second step: the server accepts ±1 step and
+    // refuses a step it has already seen (enrolment used the current one).
+    await page.getByLabel('Authentication code').fill(totp(mfaSecret, Date.now() + 30_000))
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/')
+  })
+
+  it('renews an expired access cookie silently, and asks to sign in when the session is gone', async () => {
+    await context.clearCookies({ name: 'stratum_session' })
+    await page.goto('/settings/members')
+    await page.getByRole('table', { name: 'Members' }).waitFor()
+    expect((await context.cookies()).map((c) => c.name)).toContain('stratum_session')
+
+    const csrf = (await context.cookies()).find((c) => c.name === 'stratum_csrf')!
+    await context.clearCookies({ name: 'stratum_session' })
+    await context.clearCookies({ name: 'stratum_refresh' })
+    await page.goto('/settings/members')
+    await heading('Sign in')
+    await page.getByText('Your session expired, sign in again.').waitFor()
+
+    await context.clearCookies({ name: csrf.name })
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await heading('Two-factor authentication')
+    // The last authenticator step is used up; a backup code works once.
+    await page.getByRole('button', { name: 'Use a backup code instead' }).click()
+    await page.getByLabel('Backup code').fill(backupCodes[0]!)
+    await page.getByRole('button', { name: 'Verify' }).click()
+    await heading('Settings')
+    expect(new URL(page.url()).pathname).toBe('/settings/members')
+  })
+
+  // ── Trust engine ────────────────────────────────────────────────────────
+  // The trust-engine steps go here, in this order, once those screens exist:
+  //   1. create an automation rule and dry-run it;
+  //   2. degrade a simulated signal and see an incident appear without reload;
+  //   3. approve a pending action and see its status change live.
+  // ────────────────────────────────────────────────────────────────────────
+
+  it('creates an API key whose secret is shown once, uses it, and revokes it', async () => {
+    await page.goto('/settings/api-keys')
+    await page.getByRole('heading', { name: 'API keys' }).waitFor()
+    await page.getByText('No API keys yet').waitFor()
+    await page.getByRole('button', { name: 'Create API key' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Create API key' })
+    await dialog.getByLabel('Name').fill('Warehouse sync')
+    await dialog.getByLabel(/^Write/).check()
+    await dialog.getByRole('button', { name: 'Create key' }).click()
+
+    const shown = page.getByRole('dialog', { name: 'API key created' }).getByLabel('API key')
+    await shown.waitFor()
+    const secret = (await shown.textContent())!.trim()
+    expect(secret).toMatch(/^stratum_/)
+    await screenshot(page, 'api-key-secret')
+    expect(await viewerByKey(secret)).toEqual({ tenant: { name: tenant }, scopes: ['READ', 'WRITE'] })
+
+    await page.getByRole('button', { name: 'Done' }).click()
+    const row = page.getByRole('row', { name: /Warehouse sync/ })
+    await row.waitFor()
+    expect(await page.getByText(secret).count()).toBe(0)
+    expect(await row.getByText('Active').count()).toBe(1)
+    await screenshot(page, 'api-keys')
+
+    await row.getByRole('button', { name: 'Revoke API key Warehouse sync' }).click()
+    await page.getByRole('dialog', { name: 'Revoke this API key?' }).getByRole('button', { name: 'Revoke key' }).click()
+    await row.getByText('Revoked').waitFor()
+    expect(await viewerByKey(secret)).toBeNull()
+  })
+
+  it('invites a member, shows members and the audit log', async () => {
+    await page.goto('/settings/invitations')
+    await page.getByRole('textbox', { name: 'Email' }).fill('colleague@example.com')
+    await page.getByRole('button', { name: 'Send invitation' }).click()
+    const link = page.getByLabel('Invitation link')
+    await link.waitFor()
+    expect(await link.textContent()).toContain('/invite#token=')
+    await page
+      .getByRole('row', { name: /colleague@example.com/ })
+      .getByText('Pending')
+      .waitFor()
+    await screenshot(page, 'invitations')
+
+    await page.goto('/settings/members')
+    await page.getByRole('row', { name: new RegExp(email) }).waitFor()
+    await screenshot(page, 'members')
+
+    await page.goto('/settings/audit-log')
+    await page.getByRole('table', { name: 'Audit log entries' }).waitFor()
+    await page.getByLabel('Actions').fill('api_key.revoke')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.getByText('Showing 1 of 1').waitFor()
+    await page.getByRole('button', { name: 'Clear' }).click()
+    await page.getByRole('cell', { name: 'auth.log_in' }).first().waitFor()
+    await screenshot(page, 'audit-log')
+  })
+})
+
+/** What an API key sees of itself; null when the server refuses it. */
+async function viewerByKey(secret: string): Promise<unknown> {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ query: '{ viewer { tenant { name } scopes } }' }),
+  })
+  if (res.status === 401) return null
+  const body = (await res.json()) as { data?: { viewer: unknown } }
+  return body.data?.viewer ?? null
+}

@@ -1,0 +1,18 @@
+// The dashboard's design system: screens compose these instead of repeating
+// Tailwind class strings.
+export { Badge } from './Badge'
+export { Button, type ButtonProps, type ButtonVariant } from './Button'
+export { Card, PageHeader } from './Card'
+export { CopyButton, SecretBox } from './CopyButton'
+export { cx } from './cx'
+export { ConfirmDialog } from './ConfirmDialog'
+export { Dialog } from './Dialog'
+export { Checkbox, CheckboxGroup, Field, Input, Select } from './Field'
+export { LoadMore, type PageCursor } from './LoadMore'
+export { QueryState } from './QueryState'
+export { Loading, Spinner } from './Spinner'
+export { Alert, EmptyState, ErrorState } from './States'
+export { StatusDot } from './StatusDot'
+export { Td, Th, Table } from './Table'
+export { ToastProvider, useToast } from './Toast'
+export type { Tone } from './tone'

@@ -1,0 +1,84 @@
+import { useMutation } from '@apollo/client/react'
+import { useState } from 'react'
+import { Link, useLocation, useNavigate } from 'react-router-dom'
+
+import { Alert, Button, Field, Input } from '../../components/ui'
+import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
+import { AcceptInviteDocument } from '../../session/operations'
+import { useSession } from '../../session/SessionProvider'
+import { AuthLayout, FormStack } from './AuthLayout'
+
+/** The invite link's path; the token rides in the fragment, which never reaches a server log. */
+export const INVITE_PATH = '/invite'
+
+/** The link to send an invitee. */
+export function inviteLink(token: string, origin = window.location.origin): string {
+  return `${origin}${INVITE_PATH}#token=${encodeURIComponent(token)}`
+}
+
+const FIELDS = ['password', 'token'] as const
+
+/**
+ * Joins a tenant with an invitation. Signed in (as the invited email) it
+ * only confirms; signed out it asks for the account's password, or a new
+ * one when the email has no account yet.
+ */
+export default function AcceptInviteScreen() {
+  const token = new URLSearchParams(useLocation().hash.slice(1)).get('token') ?? ''
+  const { viewer, establish } = useSession()
+  const navigate = useNavigate()
+  const [password, setPassword] = useState('')
+  const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>(noErrors)
+  const [accept, { loading }] = useMutation(AcceptInviteDocument)
+
+  if (!token) {
+    return (
+      <AuthLayout title="Invitation link incomplete" footer={<Link to="/">Go to Stratum</Link>}>
+        <Alert>This link has no invitation token. Ask for a new invitation.</Alert>
+      </AuthLayout>
+    )
+  }
+
+  const submit = async () => {
+    if (!viewer && !password) return setErrors({ fields: { password: 'Enter a password' }, form: null })
+    try {
+      const { data } = await accept({ variables: { input: { token, ...(viewer ? {} : { password }) } } })
+      const payload = data!.acceptInvite
+      if (!payload.viewer) return setErrors(formErrors(payload.userErrors, FIELDS))
+      await establish()
+      navigate('/', { replace: true })
+    } catch (err) {
+      setErrors({ fields: {}, form: (err as Error).message })
+    }
+  }
+
+  return (
+    <AuthLayout
+      title="Join a Stratum workspace"
+      subtitle={
+        viewer ? (
+          <>You are signed in as {viewer.user?.email}.</>
+        ) : (
+          'Sign in with the invited email’s password, or choose one for a new account.'
+        )
+      }
+    >
+      <FormStack onSubmit={submit} label="Accept invitation">
+        {(errors.form || errors.fields.token) && <Alert>{errors.form ?? errors.fields.token}</Alert>}
+        {!viewer && (
+          <Field label="Password" error={errors.fields.password} hint="At least 10 characters for a new account.">
+            <Input
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </Field>
+        )}
+        <Button type="submit" variant="primary" loading={loading}>
+          Accept invitation
+        </Button>
+      </FormStack>
+    </AuthLayout>
+  )
+}

@@ -1,0 +1,159 @@
+import { useMutation, useQuery } from '@apollo/client/react'
+import { useState } from 'react'
+
+import { Badge, Button, Card, ConfirmDialog, LoadMore, QueryState, Table, Td, Th, useToast } from '../../components/ui'
+import type { MembersQuery, Role } from '../../gql/graphql'
+import { formatDate, titleCase } from '../../lib/format'
+import { grantableRoles } from '../../session/roles'
+import { useSession, useViewer } from '../../session/SessionProvider'
+import { ChangeMemberRoleDocument, MembersDocument, RemoveMemberDocument } from './operations'
+import { PAGE_SIZE } from './paging'
+
+type Member = MembersQuery['members']['edges'][number]['node']
+
+/** The tenant's members; admins change roles and remove members. */
+export function MembersSettings() {
+  const viewer = useViewer()
+  const { can } = useSession()
+  const toast = useToast()
+  const { data, loading, error, refetch, fetchMore } = useQuery(MembersDocument, { variables: { first: PAGE_SIZE } })
+  const [changeRole] = useMutation(ChangeMemberRoleDocument)
+  const [remove, removing] = useMutation(RemoveMemberDocument)
+  const [removingMember, setRemovingMember] = useState<Member | null>(null)
+  const manage = can('ADMIN')
+  const roles = grantableRoles(viewer.role)
+
+  const onRole = async (member: Member, role: Role) => {
+    try {
+      const { data } = await changeRole({ variables: { input: { memberId: member.id, role } } })
+      const err = data!.changeMemberRole.userErrors[0]
+      toast.show(
+        err ? { tone: 'error', message: err.message } : { message: `${member.user.email} is now ${titleCase(role)}` },
+      )
+    } catch (e) {
+      toast.show({ tone: 'error', message: (e as Error).message })
+    }
+  }
+  const onRemove = async (member: Member) => {
+    try {
+      const { data } = await remove({ variables: { input: { memberId: member.id } } })
+      const err = data!.removeMember.userErrors[0]
+      if (err) toast.show({ tone: 'error', message: err.message })
+      else {
+        toast.show({ message: `${member.user.email} was removed` })
+        await refetch()
+      }
+    } catch (e) {
+      toast.show({ tone: 'error', message: (e as Error).message })
+    } finally {
+      setRemovingMember(null)
+    }
+  }
+
+  const conn = data?.members
+  return (
+    <Card
+      title="Members"
+      description={
+        conn
+          ? `${conn.totalCount} ${conn.totalCount === 1 ? 'person has' : 'people have'} access to ${viewer.tenant.name}.`
+          : undefined
+      }
+    >
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading members…"
+      >
+        {({ members }) => (
+          <>
+            <Table caption="Members">
+              <thead>
+                <tr>
+                  <Th>Email</Th>
+                  <Th>Role</Th>
+                  <Th>Two-factor</Th>
+                  <Th>Joined</Th>
+                  {manage && (
+                    <Th>
+                      <span className="sr-only">Actions</span>
+                    </Th>
+                  )}
+                </tr>
+              </thead>
+              <tbody>
+                {members.edges.map(({ node: m }) => {
+                  const self = m.user.id === viewer.user?.id
+                  const editable = manage && !self && (m.role !== 'OWNER' || viewer.role === 'OWNER')
+                  return (
+                    <tr key={m.id}>
+                      <Td className="font-medium">
+                        {m.user.email} {self && <Badge>You</Badge>}
+                      </Td>
+                      <Td>
+                        {editable ? (
+                          <select
+                            aria-label={`Role of ${m.user.email}`}
+                            value={m.role}
+                            onChange={(e) => void onRole(m, e.target.value as Role)}
+                            className="h-8 rounded-md border border-line bg-surface px-2 text-sm"
+                          >
+                            {roles.map((r) => (
+                              <option key={r} value={r}>
+                                {titleCase(r)}
+                              </option>
+                            ))}
+                          </select>
+                        ) : (
+                          <Badge tone={m.role === 'OWNER' ? 'primary' : 'neutral'}>{titleCase(m.role)}</Badge>
+                        )}
+                      </Td>
+                      <Td>
+                        {m.user.mfaEnabled ? (
+                          <Badge tone="success" icon="✓">
+                            On
+                          </Badge>
+                        ) : (
+                          <Badge tone="warning" icon="!">
+                            Off
+                          </Badge>
+                        )}
+                      </Td>
+                      <Td className="text-muted">{formatDate(m.joinedAt)}</Td>
+                      {manage && (
+                        <Td>
+                          {editable && (
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              onClick={() => setRemovingMember(m)}
+                              aria-label={`Remove ${m.user.email}`}
+                            >
+                              Remove
+                            </Button>
+                          )}
+                        </Td>
+                      )}
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </Table>
+            <LoadMore pageInfo={members.pageInfo} onLoad={(after) => fetchMore({ variables: { after } })} />
+          </>
+        )}
+      </QueryState>
+      <ConfirmDialog
+        open={removingMember !== null}
+        title="Remove this member?"
+        description={`${removingMember?.user.email ?? ''} loses access to ${viewer.tenant.name} at once and is signed out of it.`}
+        confirmLabel="Remove member"
+        loading={removing.loading}
+        onCancel={() => setRemovingMember(null)}
+        onConfirm={() => removingMember && void onRemove(removingMember)}
+      />
+    </Card>
+  )
+}

@@ -1,0 +1,65 @@
+import { NavLink, Navigate, Route, Routes } from 'react-router-dom'
+
+import { cx, EmptyState, PageHeader } from '../../components/ui'
+import type { Role } from '../../gql/graphql'
+import { useSession } from '../../session/SessionProvider'
+import { ApiKeysSettings } from './ApiKeysSettings'
+import { AuditLogSettings } from './AuditLogSettings'
+import { InvitationsSettings } from './InvitationsSettings'
+import { MembersSettings } from './MembersSettings'
+import { SecuritySettings } from './SecuritySettings'
+
+const SECTIONS: { path: string; label: string; role: Role; element: React.ReactNode }[] = [
+  { path: 'security', label: 'Security', role: 'VIEWER', element: <SecuritySettings /> },
+  { path: 'members', label: 'Members', role: 'VIEWER', element: <MembersSettings /> },
+  { path: 'invitations', label: 'Invitations', role: 'ADMIN', element: <InvitationsSettings /> },
+  { path: 'api-keys', label: 'API keys', role: 'ADMIN', element: <ApiKeysSettings /> },
+  { path: 'audit-log', label: 'Audit log', role: 'ADMIN', element: <AuditLogSettings /> },
+]
+
+const tab = ({ isActive }: { isActive: boolean }) =>
+  cx(
+    'block border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap',
+    isActive ? 'border-primary-600 text-primary-ink' : 'border-transparent text-muted hover:text-fg',
+  )
+
+/** Account and tenant settings; sections the viewer's role cannot use are hidden. */
+export default function SettingsScreen() {
+  const { can } = useSession()
+  const visible = SECTIONS.filter((s) => can(s.role))
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <nav aria-label="Settings" className="-mx-4 mb-6 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0">
+        <ul className="flex gap-1">
+          {visible.map((s) => (
+            <li key={s.path}>
+              <NavLink to={s.path} className={tab}>
+                {s.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="security" replace />} />
+        {SECTIONS.map((s) => (
+          <Route
+            key={s.path}
+            path={s.path}
+            element={
+              can(s.role) ? (
+                s.element
+              ) : (
+                <EmptyState
+                  title="Not available to your role"
+                  description={`${s.label} needs the Admin or Owner role.`}
+                />
+              )
+            }
+          />
+        ))}
+      </Routes>
+    </>
+  )
+}
