@@ -20,10 +20,21 @@ let page: Page
 let mfaSecret = ''
 /** The backup codes shown at enrolment. */
 let backupCodes: string[] = []
+/** The seeded demo tenant's owner (e2e/server.ts seeds it), whose tenant runs the simulated platform. */
+const DEMO_EMAIL = 'demo@stratum.local'
+const DEMO_PASSWORD = 'stratum-demo-2026'
+let demo: BrowserContext
+/** The demo tenant's page. */
+let dp: Page
 
 /** Waits for the screen's main heading (h1), i.e. the route rendered. */
 async function heading(text: string | RegExp) {
   await page.getByRole('heading', { level: 1, name: text }).waitFor()
+}
+
+/** Follows a link of the main navigation (a client-side route change, no reload). */
+async function nav(p: Page, name: string) {
+  await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click()
 }
 
 beforeAll(async () => {
@@ -40,7 +51,9 @@ beforeAll(async () => {
 })
 
 afterEach(async ({ task }) => {
-  if (task.result?.state === 'fail') await screenshotFailure(page, task.name)
+  if (task.result?.state !== 'fail') return
+  await screenshotFailure(page, task.name)
+  if (dp && !dp.isClosed()) await screenshotFailure(dp, `demo-${task.name}`)
 })
 
 afterAll(async () => {
@@ -144,11 +157,106 @@ describe.sequential('identity journey', () => {
   })
 
   // ── Trust engine ────────────────────────────────────────────────────────
-  // The trust-engine steps go here, in this order, once those screens exist:
-  //   1. create an automation rule and dry-run it;
-  //   2. degrade a simulated signal and see an incident appear without reload;
-  //   3. approve a pending action and see its status change live.
-  // ────────────────────────────────────────────────────────────────────────
+  // A new tenant has no simulated platform, so these steps sign in to the
+  // seeded demo tenant in a second browser context (the new user's session
+  // above stays as it was for the steps after them).
+
+  it('signs in to the simulated demo tenant and shows the trust gate', async () => {
+    demo = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } })
+    demo.setDefaultTimeout(10_000)
+    dp = await demo.newPage()
+    dp.on('pageerror', (err) => process.stderr.write(`[browser:demo] ${err.stack ?? err.message}\n`))
+    await dp.goto('/login')
+    await dp.getByLabel('Email').fill(DEMO_EMAIL)
+    await dp.getByLabel('Password').fill(DEMO_PASSWORD)
+    await dp.getByRole('button', { name: 'Sign in' }).click()
+    await dp.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+    const meter = dp.getByRole('meter', { name: 'Overall signal health' })
+    await meter.waitFor()
+    expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(70)
+    await dp.getByRole('heading', { name: /Signal simulator/ }).waitFor()
+    await dp.getByRole('heading', { name: 'Signal health, last 48 hours' }).waitFor()
+    // Marks this page: a reload would drop the mark.
+    await dp.evaluate(() => Object.assign(window, { e2eNoReload: true }))
+    await screenshot(dp, 'trust-overview')
+  })
+
+  it('creates an automation rule and dry-runs it', async () => {
+    await nav(dp, 'Automation')
+    await dp.getByRole('heading', { level: 1, name: 'Automation' }).waitFor()
+    await dp.getByRole('table', { name: 'Automation rules' }).waitFor()
+    await dp.getByRole('button', { name: 'New rule' }).click()
+    await dp.getByLabel('Name', { exact: true }).fill('Scale winners (e2e)')
+    const condition = dp.getByRole('group', { name: 'Condition 1' })
+    await condition.getByLabel('Metric').selectOption('ROAS')
+    await condition.getByLabel('Window (days)').fill('99')
+    await condition.getByLabel('Operator').selectOption('GT')
+    await condition.getByLabel('Value').fill('1')
+    const action = dp.getByRole('group', { name: 'Action 1' })
+    await action.getByLabel('Action').selectOption('INCREASE_BUDGET')
+    await action.getByLabel('By (%)').fill('10')
+
+    // The window is checked before anything is sent, on its own field.
+    await dp.getByRole('button', { name: 'Dry run' }).click()
+    await expect(condition.getByLabel('Window (days)').getAttribute('aria-invalid')).resolves.toBe('true')
+    await condition.getByText('Window must be a whole number of days, 1–30').waitFor()
+    await condition.getByLabel('Window (days)').fill('7')
+
+    await dp.getByRole('button', { name: 'Dry run' }).click()
+    await dp.getByRole('heading', { name: 'Dry run result' }).waitFor()
+    const proposals = dp.getByRole('list', { name: 'Proposed actions' }).getByRole('listitem').filter({ hasText: 'Increase budget' })
+    await proposals.first().waitFor()
+    expect(await proposals.count()).toBeGreaterThan(0)
+    await expect(proposals.first().textContent()).resolves.toMatch(/Hold|Pass|Block/)
+    await screenshot(dp, 'automation-dry-run')
+
+    await dp.getByRole('button', { name: 'Create rule' }).click()
+    await dp.getByRole('row', { name: /Scale winners \(e2e\)/ }).waitFor()
+    await screenshot(dp, 'automation')
+  })
+
+  it('degrades a simulated signal: an incident opens and appears without reload', async () => {
+    await nav(dp, 'Overview')
+    await dp.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+    await dp.getByText('No open incidents').waitFor()
+    await dp.getByLabel('Signal to degrade').selectOption('EMQ')
+    await dp.getByLabel('Severity').selectOption('MAJOR')
+    await dp.getByRole('button', { name: 'Degrade signal (simulated)' }).click()
+
+    const opened = /New \w+ incident \(Simulator\): Simulator EMQ fell/
+    await dp.getByText(opened).waitFor({ timeout: 30_000 })
+    const card = dp.getByRole('region', { name: 'Open incidents' })
+    await card.getByRole('link', { name: /Simulator EMQ fell/ }).waitFor({ timeout: 15_000 })
+    await dp.getByRole('list', { name: 'Simulated problems' }).getByText(/Event match quality: major/).waitFor()
+    await screenshot(dp, 'trust-degraded')
+
+    await nav(dp, 'Incidents')
+    await dp.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor()
+    const timeline = dp.getByRole('list', { name: 'Timeline' })
+    await timeline.getByText(/^Opened by/).waitFor()
+    await dp.getByRole('button', { name: 'Acknowledge' }).click()
+    await timeline.getByText(/^Acknowledged by/).waitFor()
+    await screenshot(dp, 'incidents')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
+  it('approves a pending action and sees its status change live', async () => {
+    await nav(dp, 'Actions')
+    await dp.getByRole('heading', { level: 1, name: 'Action queue' }).waitFor()
+    const pending = dp.getByRole('list', { name: 'Actions waiting for review' })
+    // A conservative action: the gate lets it through at the degraded score.
+    const row = pending.getByRole('article', { name: /^Reduce budget/ }).first()
+    await row.waitFor()
+    await screenshot(dp, 'actions')
+    await row.getByRole('button', { name: /^Approve/ }).click()
+    await row.getByText('Approved', { exact: true }).or(row.getByText('Applied', { exact: true })).waitFor()
+    // The worker executes it; the subscription brings the new status.
+    await row.getByText('Applied', { exact: true }).waitFor({ timeout: 30_000 })
+    expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(0)
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+    await screenshot(dp, 'actions-approved')
+    await demo.close()
+  })
 
   it('creates an API key whose secret is shown once, uses it, and revokes it', async () => {
     await page.goto('/settings/api-keys')

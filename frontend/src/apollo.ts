@@ -17,6 +17,7 @@ import { from, mergeMap, timer } from 'rxjs'
 import { graphqlEndpoints } from './endpoints'
 import { csrfHeaders } from './session/cookies'
 import { createRefresher, type Refresher } from './session/refresh'
+import { trustQueryFields, trustTypePolicies } from './trust/cache'
 
 export interface ApolloOptions {
   /** HTTP endpoint for queries and mutations (default: /graphql on this origin). */
@@ -159,12 +160,14 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
 export function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
+      ...trustTypePolicies,
       Query: {
         fields: {
           members: relayStylePagination(),
           invites: relayStylePagination(),
           apiKeys: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
+          ...trustQueryFields,
         },
       },
     },

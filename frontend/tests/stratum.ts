@@ -30,6 +30,12 @@ export interface StartOptions {
    * embeds the current frontend (the browser tests need it).
    */
   buildFrontend?: boolean
+  /**
+   * Seed the demo tenant "Demo Co (simulated)" and its owner
+   * (demo@stratum.local / stratum-demo-2026): the browser tests drive the
+   * simulated ad platform through it.
+   */
+  seedDemo?: boolean
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd = repo): string {
@@ -107,7 +113,7 @@ function dropDatabase(url: string, name: string, log: (msg: string) => void): vo
 }
 
 /** Builds (unless STRATUM_TEST_BIN or STRATUM_TEST_URL says otherwise) and starts a server. */
-export async function startStratum({ label, buildFrontend = false }: StartOptions): Promise<Stratum> {
+export async function startStratum({ label, buildFrontend = false, seedDemo = false }: StartOptions): Promise<Stratum> {
   const log = (msg: string) => process.stderr.write(`[${label}] ${msg}\n`)
   if (process.env.STRATUM_TEST_URL) {
     return { baseUrl: process.env.STRATUM_TEST_URL.replace(/\/$/, ''), stop: async () => {} }
@@ -142,7 +148,7 @@ export async function startStratum({ label, buildFrontend = false }: StartOption
       STRATUM_HTTP_ADDR: `127.0.0.1:${port}`,
       STRATUM_PUBLIC_URL: baseUrl,
       STRATUM_ENV: 'development',
-      STRATUM_SEED_DEMO: 'false',
+      STRATUM_SEED_DEMO: String(seedDemo),
       STRATUM_LOG_LEVEL: process.env.STRATUM_LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

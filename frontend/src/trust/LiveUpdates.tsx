@@ -2,7 +2,7 @@ import { useApolloClient, useSubscription } from '@apollo/client/react'
 import { useEffect, useMemo, useRef } from 'react'
 
 import { useToast } from '../components/ui'
-import type { ActionStatus, IncidentFieldsFragment } from '../gql/graphql'
+import type { ActionStatus, IncidentFieldsFragment, SignalHealthStatus } from '../gql/graphql'
 import { PLATFORMS, SEVERITIES } from './labels'
 import {
   ActionStatusUpdatedDocument,
@@ -64,13 +64,18 @@ export function LiveUpdates() {
   const refetch = useBatchedRefetch()
   const quiet = { ignoreResults: true } as const
 
+  const overallStatus = useRef<SignalHealthStatus | null>(null)
   useSubscription(SignalHealthChangedDocument, {
     ...quiet,
-    // The verdict, mode and history follow the overall score.
+    // The gate's verdict follows the overall score; the history chart is
+    // redrawn when the band changes (not on every small move, to spare the
+    // query-cost budget).
     onData: ({ data }) => {
-      if (data.data && data.data.signalHealthChanged.platform == null) {
-        refetch(['Overview', 'TrustSettings', 'SignalHealthHistory'])
-      }
+      const health = data.data?.signalHealthChanged
+      if (!health || health.platform != null) return
+      const bandChanged = overallStatus.current !== health.status
+      overallStatus.current = health.status
+      refetch(bandChanged ? ['TrustGate', 'SignalHealthHistory'] : ['TrustGate'])
     },
   })
   useSubscription(EmqUpdatedDocument, quiet)

@@ -100,6 +100,18 @@ export const ActionFieldsFragment = graphql(`
   }
 `)
 
+/** What incident lists show; the detail adds the rest (IncidentFields). */
+export const IncidentSummaryFieldsFragment = graphql(`
+  fragment IncidentSummaryFields on Incident {
+    id
+    platform
+    title
+    severity
+    state
+    openedAt
+  }
+`)
+
 export const IncidentFieldsFragment = graphql(`
   fragment IncidentFields on Incident {
     id
@@ -134,7 +146,7 @@ export const UserErrorFieldsFragment = graphql(`
 
 // --- queries -------------------------------------------------------------------
 
-/** Everything the overview shows at the top: scores, platforms, the gate. */
+/** The scores and platform statuses the overview shows. */
 export const OverviewDocument = graphql(`
   query Overview {
     signalHealth {
@@ -146,6 +158,12 @@ export const OverviewDocument = graphql(`
     platformStatuses {
       ...PlatformStatusFields
     }
+  }
+`)
+
+/** The gate's state; refetched when the overall score moves (its verdict follows the score). */
+export const TrustGateDocument = graphql(`
+  query TrustGate {
     trustGate {
       ...TrustGateFields
     }
@@ -155,14 +173,12 @@ export const OverviewDocument = graphql(`
 export const SignalHealthHistoryDocument = graphql(`
   query SignalHealthHistory($from: Time!, $first: Int!) {
     signalHealthHistory(from: $from, granularity: HOUR, first: $first) {
-      totalCount
       edges {
         node {
           bucket
           average
           min
           max
-          status
         }
       }
     }
@@ -179,8 +195,19 @@ export const IncidentsDocument = graphql(`
       }
       edges {
         node {
-          ...IncidentFields
+          ...IncidentSummaryFields
         }
+      }
+    }
+  }
+`)
+
+export const IncidentDocument = graphql(`
+  query Incident($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Incident {
+        ...IncidentFields
       }
     }
   }

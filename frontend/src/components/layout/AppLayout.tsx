@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react'
 import { NavLink, Outlet, useLocation } from 'react-router-dom'
 
 import { useViewer } from '../../session/SessionProvider'
+import { LiveUpdates } from '../../trust/LiveUpdates'
 import { ServerTime } from '../ServerTime'
 import { Alert, Badge, cx } from '../ui'
 import { TenantSwitcher } from './TenantSwitcher'
@@ -36,6 +37,7 @@ export function AppLayout() {
 
   return (
     <div className="min-h-screen md:grid md:grid-cols-[15rem_1fr]">
+      <LiveUpdates />
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-surface focus:p-2"

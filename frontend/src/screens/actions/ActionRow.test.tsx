@@ -14,7 +14,8 @@ import {
 import { renderWithApi } from '../../trust/testProviders'
 import { ActionRow } from './ActionRow'
 
-const held: ActionFieldsFragment = {
+// Actions are normalised by __typename and id, as the server's answers are.
+const held: ActionFieldsFragment & { __typename: 'Action' } = {
   __typename: 'Action',
   id: 'QWN0aW9uOjE',
   type: 'INCREASE_BUDGET',
@@ -25,11 +26,11 @@ const held: ActionFieldsFragment = {
   warnings: ['cooldown: changed 2 h ago'],
   score: 93.2,
   platform: 'SIMULATOR',
-  campaign: { __typename: 'Campaign', id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners' },
+  campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners' },
   ruleName: 'Performance scaling',
-  params: { __typename: 'ActionParams', percent: 20, amount: null, status: null },
-  before: { __typename: 'CampaignSettings', status: 'ACTIVE', dailyBudget: 200, bid: null },
-  after: { __typename: 'CampaignSettings', status: 'ACTIVE', dailyBudget: 240, bid: null },
+  params: { percent: 20, amount: null, status: null },
+  before: { status: 'ACTIVE', dailyBudget: 200, bid: null },
+  after: { status: 'ACTIVE', dailyBudget: 240, bid: null },
   createdBy: 'system',
   approvedBy: null,
   approvedAt: null,
@@ -42,8 +43,8 @@ const held: ActionFieldsFragment = {
   updatedAt: '2026-12-01T10:00:00Z',
 }
 
-const approved: ActionFieldsFragment = { ...held, status: 'APPROVED', approvedBy: 'user:1', approvedAt: '2026-12-01T10:05:00Z' }
-const applied: ActionFieldsFragment = { ...approved, status: 'APPLIED', appliedBy: 'system', appliedAt: '2026-12-01T10:06:00Z' }
+const approved = { ...held, status: 'APPROVED', approvedBy: 'user:1', approvedAt: '2026-12-01T10:05:00Z' }
+const applied = { ...approved, status: 'APPLIED', appliedBy: 'system', appliedAt: '2026-12-01T10:06:00Z' }
 
 const row = () => screen.getByRole('article', { name: 'Increase budget by 20%' })
 
@@ -62,7 +63,7 @@ describe('ActionRow', () => {
   })
 
   it('approves through approveAction and shows the returned status', async () => {
-    const matched = vi.fn(() => true)
+    const matched = vi.fn((_: unknown) => true)
     renderWithApi(<ActionRow action={held} canReview canOverride={false} />, [
       {
         request: { query: ApproveActionDocument, variables: (v: { input: { id: string } }) => matched(v) && v.input.id === held.id },
@@ -133,7 +134,7 @@ describe('ActionRow', () => {
       ],
     )
     expect(await within(await screen.findByRole('article')).findByText('Queued')).toBeInTheDocument()
-    await waitFor(() => expect(within(row()).getByText('Applied')).toBeInTheDocument())
+    await waitFor(() => expect(within(row()).getByText('Applied')).toBeInTheDocument(), { timeout: 3000 })
     expect(row()).toHaveTextContent('applied by Stratum')
     // the review buttons go once the action is no longer open
     expect(within(row()).queryByRole('button', { name: /Approve/ })).toBeNull()

@@ -11,7 +11,7 @@ import { ActionRow } from './ActionRow'
 const PAGE = 10
 // History rows are as detailed as pending ones: fewer per page keeps the
 // screen within the API's query-cost budget.
-const HISTORY_PAGE = 6
+const HISTORY_PAGE = 5
 
 /** `/actions`: what waits for a person, and everything the queue has seen. */
 export default function ActionsScreen() {

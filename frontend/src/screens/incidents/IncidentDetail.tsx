@@ -1,13 +1,13 @@
-import { useMutation } from '@apollo/client/react'
+import { useMutation, useQuery } from '@apollo/client/react'
 import { useState } from 'react'
 
-import { Alert, Badge, Button, Card, Dialog, Field, Input, useToast } from '../../components/ui'
+import { Alert, Badge, Button, Card, Dialog, Field, Input, QueryState, useToast } from '../../components/ui'
 import type { IncidentCause, IncidentFieldsFragment } from '../../gql/graphql'
 import { formatDateTime } from '../../lib/format'
 import { useSession } from '../../session/SessionProvider'
 import { formatScore } from '../../trust/format'
 import { actorLabel, INCIDENT_STATES, PLATFORMS, SEVERITIES } from '../../trust/labels'
-import { AcknowledgeIncidentDocument, ResolveIncidentDocument } from '../../trust/operations'
+import { AcknowledgeIncidentDocument, IncidentDocument, ResolveIncidentDocument } from '../../trust/operations'
 import { IncidentTimeline } from './IncidentTimeline'
 
 const CAUSES: Record<IncidentCause, string> = {
@@ -17,8 +17,18 @@ const CAUSES: Record<IncidentCause, string> = {
   ACTION_FAILED: 'An action failed on its platform',
 }
 
+/** Loads one incident in full (lists carry only its summary) and shows it. */
+export function IncidentPanel({ id }: { id: string }) {
+  const { data, loading, error, refetch } = useQuery(IncidentDocument, { variables: { id } })
+  return (
+    <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading the incident…">
+      {({ node }) => (node?.__typename === 'Incident' ? <IncidentDetail incident={node} /> : <Card>This incident no longer exists.</Card>)}
+    </QueryState>
+  )
+}
+
 /** One incident: what, how bad, its timeline, and acknowledge / resolve. */
-export function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
+function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
   const { can } = useSession()
   const toast = useToast()
   const [resolving, setResolving] = useState(false)

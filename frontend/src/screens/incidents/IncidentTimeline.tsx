@@ -32,7 +32,7 @@ export function IncidentTimeline({ events }: { events: readonly IncidentEvent[] 
             <p className="text-sm font-medium">
               {kind.label} <span className="font-normal text-muted">by {actorLabel(e.actor)}</span>
             </p>
-            <p className="text-sm">{e.message}</p>
+            {e.message.toLowerCase() !== kind.label.toLowerCase() && <p className="text-sm">{e.message}</p>}
             <time dateTime={e.at} className="text-xs text-muted">
               {formatDateTime(e.at)}
             </time>

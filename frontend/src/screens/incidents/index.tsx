@@ -7,7 +7,7 @@ import type { IncidentSeverity, IncidentState } from '../../gql/graphql'
 import { formatDateTime } from '../../lib/format'
 import { INCIDENT_STATES, keysOf, PLATFORMS, SEVERITIES } from '../../trust/labels'
 import { IncidentsDocument } from '../../trust/operations'
-import { IncidentDetail } from './IncidentDetail'
+import { IncidentPanel } from './IncidentDetail'
 
 const PAGE = 20
 
@@ -99,7 +99,7 @@ export default function IncidentsScreen() {
                   </Button>
                 )}
               </Card>
-              <IncidentDetail incident={selected} />
+              <IncidentPanel key={selected.id} id={selected.id} />
             </div>
           )
         }}

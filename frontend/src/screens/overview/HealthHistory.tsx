@@ -6,19 +6,20 @@ import { formatDateTime } from '../../lib/format'
 import { formatScore } from '../../trust/format'
 import { HEALTH } from '../../trust/labels'
 import { SignalHealthHistoryDocument } from '../../trust/operations'
+import { bandOf } from './gauge'
 import type { HistoryPoint } from './HealthHistoryChart'
 
 // recharts is big and only this card needs it: it loads after the page.
 const HealthHistoryChart = lazy(() => import('./HealthHistoryChart'))
 
-const HOURS = 48
+const HOURS = 24
 
-/** The overall score hour by hour over the last two days. */
+/** The overall score hour by hour over the last day. */
 export function HealthHistory() {
   const [from] = useState(() => new Date(Date.now() - HOURS * 3_600_000).toISOString())
   const { data, loading, error, refetch } = useQuery(SignalHealthHistoryDocument, { variables: { from, first: HOURS } })
   return (
-    <Card title="Signal health, last 48 hours" description="Hourly average with the lowest and highest score of each hour.">
+    <Card title="Signal health, last 24 hours" description="Hourly average with the lowest and highest score of each hour.">
       <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading history…">
         {({ signalHealthHistory }) => {
           // The API pages newest first; the chart reads left to right.
@@ -28,7 +29,7 @@ export function HealthHistory() {
           return (
             <>
               <p className="mb-3 text-sm text-muted">
-                Latest hour: {formatScore(latest.average)} ({HEALTH[latest.status].label.toLowerCase()}); lowest in range{' '}
+                Latest hour: {formatScore(latest.average)} ({HEALTH[bandOf(latest.average)].label.toLowerCase()}); lowest in range{' '}
                 {formatScore(Math.min(...points.map((p) => p.min)))}.
               </p>
               <Suspense fallback={<Loading label="Loading chart…" />}>
@@ -39,8 +40,8 @@ export function HealthHistory() {
                 <ul className="mt-2 flex max-h-60 flex-col gap-1 overflow-y-auto">
                   {points.map((p) => (
                     <li key={p.bucket}>
-                      {formatDateTime(p.bucket)}: average {formatScore(p.average)}, range {formatScore(p.min)}–{formatScore(p.max)},{' '}
-                      {HEALTH[p.status].label.toLowerCase()}
+                      {formatDateTime(p.bucket)}: average {formatScore(p.average)} ({HEALTH[bandOf(p.average)].label.toLowerCase()}), range{' '}
+                      {formatScore(p.min)}–{formatScore(p.max)}
                     </li>
                   ))}
                 </ul>

@@ -2,7 +2,7 @@ import { useQuery } from '@apollo/client/react'
 
 import { PageHeader, QueryState } from '../../components/ui'
 import { useViewer } from '../../session/SessionProvider'
-import { OverviewDocument } from '../../trust/operations'
+import { OverviewDocument, TrustGateDocument } from '../../trust/operations'
 import { DemoControls } from './DemoControls'
 import { HealthBreakdown } from './HealthBreakdown'
 import { HealthHistory } from './HealthHistory'
@@ -15,6 +15,7 @@ import { TrustGateCard } from './TrustGateCard'
 export default function OverviewScreen() {
   const viewer = useViewer()
   const { data, loading, error, refetch } = useQuery(OverviewDocument)
+  const gate = useQuery(TrustGateDocument)
   return (
     <>
       <PageHeader title="Overview" description="Signal health, the trust gate's verdict and what automation is doing, updated live." />
@@ -22,7 +23,9 @@ export default function OverviewScreen() {
         {(d) => (
           <div className="flex flex-col gap-6">
             <div className="grid gap-6 lg:grid-cols-[3fr_2fr]">
-              <TrustGateCard health={d.signalHealth ?? null} gate={d.trustGate} />
+              <QueryState data={gate.data} loading={gate.loading} error={gate.error} onRetry={() => void gate.refetch()}>
+                {({ trustGate }) => <TrustGateCard health={d.signalHealth ?? null} gate={trustGate} />}
+              </QueryState>
               <HealthBreakdown health={d.signalHealth ?? null} />
             </div>
             <PlatformCards health={d.platformHealth} statuses={d.platformStatuses} />
