@@ -175,7 +175,7 @@ describe.sequential('identity journey', () => {
     await meter.waitFor()
     expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(70)
     await dp.getByRole('heading', { name: /Signal simulator/ }).waitFor()
-    await dp.getByRole('heading', { name: 'Signal health, last 48 hours' }).waitFor()
+    await dp.getByRole('heading', { name: 'Signal health, last 24 hours' }).waitFor()
     // Marks this page: a reload would drop the mark.
     await dp.evaluate(() => Object.assign(window, { e2eNoReload: true }))
     await screenshot(dp, 'trust-overview')

@@ -20,9 +20,9 @@ type Documents = {
     "\n  fragment ActionSimulationFields on ActionSimulation {\n    type\n    campaign {\n      id\n      name\n    }\n    platform\n    wouldExecute\n    decision\n    riskClass\n    threshold\n    score\n    autopilotMode\n    before {\n      status\n      dailyBudget\n      bid\n    }\n    after {\n      status\n      dailyBudget\n      bid\n    }\n    reasons\n    warnings\n  }\n": typeof types.ActionSimulationFieldsFragmentDoc,
     "\n  fragment EnforcementSettingsFields on TrustGate {\n    settings {\n      killSwitch\n      enforcementMode\n      autopilotLevel\n      maxDailyBudget\n      maxCampaignBudget\n      maxBudgetIncreasePct\n      minRoas\n      minRoasWindowDays\n      maxBudgetChangesPerDay\n      minHoursBetweenChanges\n      updatedAt\n    }\n    enforcementRules {\n      violationType\n      mode\n      threshold\n      enabled\n      updatedAt\n    }\n  }\n": typeof types.EnforcementSettingsFieldsFragmentDoc,
     "\n  fragment RuleSummaryFields on AutomationRule {\n    id\n    name\n    description\n    builtin\n    enabled\n    scheduleMinutes\n    lastEvaluatedAt\n  }\n": typeof types.RuleSummaryFieldsFragmentDoc,
-    "\n  query AutomationRules {\n    automationRules(first: 30) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n": typeof types.AutomationRulesDocument,
+    "\n  query AutomationRules {\n    automationRules(first: 20) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n": typeof types.AutomationRulesDocument,
     "\n  query Rule($id: ID!) {\n    node(id: $id) {\n      __typename\n      ... on AutomationRule {\n        ...RuleFields\n      }\n    }\n  }\n": typeof types.RuleDocument,
-    "\n  query CampaignOptions {\n    campaigns(first: 100) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n": typeof types.CampaignOptionsDocument,
+    "\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n": typeof types.CampaignOptionsDocument,
     "\n  query TrustSettings {\n    trustGate {\n      ...TrustGateFields\n      ...EnforcementSettingsFields\n    }\n  }\n": typeof types.TrustSettingsDocument,
     "\n  mutation CreateRule($input: AutomationRuleInput!) {\n    createAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.CreateRuleDocument,
     "\n  mutation UpdateRule($input: UpdateAutomationRuleInput!) {\n    updateAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.UpdateRuleDocument,
@@ -83,13 +83,13 @@ type Documents = {
     "\n  mutation SimulateDegradation($input: SimulateSignalDegradationInput!) {\n    simulateSignalDegradation(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.SimulateDegradationDocument,
     "\n  mutation SimulateRecovery($input: SimulateSignalRecoveryInput!) {\n    simulateSignalRecovery(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.SimulateRecoveryDocument,
     "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      ...SignalHealthFields\n    }\n  }\n": typeof types.SignalHealthChangedDocument,
-    "\n  subscription EmqUpdated {\n    emqUpdated {\n      platform\n      emq\n      signalHealth {\n        ...SignalHealthFields\n      }\n    }\n  }\n": typeof types.EmqUpdatedDocument,
+    "\n  subscription EmqUpdated {\n    emqUpdated {\n      signalHealth {\n        platform\n        emq\n      }\n    }\n  }\n": typeof types.EmqUpdatedDocument,
     "\n  subscription AutopilotModeChanged {\n    autopilotModeChanged {\n      ...TrustGateFields\n    }\n  }\n": typeof types.AutopilotModeChangedDocument,
     "\n  subscription PlatformStatusChanged {\n    platformStatusChanged {\n      ...PlatformStatusFields\n    }\n  }\n": typeof types.PlatformStatusChangedDocument,
-    "\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      ...ActionFields\n    }\n  }\n": typeof types.ActionStatusUpdatedDocument,
-    "\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentFields\n    }\n  }\n": typeof types.IncidentOpenedDocument,
-    "\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentFields\n    }\n  }\n": typeof types.IncidentUpdatedDocument,
-    "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentFields\n    }\n  }\n": typeof types.IncidentClosedDocument,
+    "\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      id\n      status\n      decision\n      reasons\n      warnings\n      score\n      after {\n        status\n        dailyBudget\n        bid\n      }\n      approvedBy\n      approvedAt\n      appliedBy\n      appliedAt\n      dismissedBy\n      overrideReason\n      error\n      updatedAt\n    }\n  }\n": typeof types.ActionStatusUpdatedDocument,
+    "\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentSummaryFields\n    }\n  }\n": typeof types.IncidentOpenedDocument,
+    "\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentSummaryFields\n    }\n  }\n": typeof types.IncidentUpdatedDocument,
+    "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentSummaryFields\n    }\n  }\n": typeof types.IncidentClosedDocument,
 };
 const documents: Documents = {
     "\n  subscription ServerTime($intervalSeconds: Int!) {\n    serverTime(intervalSeconds: $intervalSeconds)\n  }\n": types.ServerTimeDocument,
@@ -98,9 +98,9 @@ const documents: Documents = {
     "\n  fragment ActionSimulationFields on ActionSimulation {\n    type\n    campaign {\n      id\n      name\n    }\n    platform\n    wouldExecute\n    decision\n    riskClass\n    threshold\n    score\n    autopilotMode\n    before {\n      status\n      dailyBudget\n      bid\n    }\n    after {\n      status\n      dailyBudget\n      bid\n    }\n    reasons\n    warnings\n  }\n": types.ActionSimulationFieldsFragmentDoc,
     "\n  fragment EnforcementSettingsFields on TrustGate {\n    settings {\n      killSwitch\n      enforcementMode\n      autopilotLevel\n      maxDailyBudget\n      maxCampaignBudget\n      maxBudgetIncreasePct\n      minRoas\n      minRoasWindowDays\n      maxBudgetChangesPerDay\n      minHoursBetweenChanges\n      updatedAt\n    }\n    enforcementRules {\n      violationType\n      mode\n      threshold\n      enabled\n      updatedAt\n    }\n  }\n": types.EnforcementSettingsFieldsFragmentDoc,
     "\n  fragment RuleSummaryFields on AutomationRule {\n    id\n    name\n    description\n    builtin\n    enabled\n    scheduleMinutes\n    lastEvaluatedAt\n  }\n": types.RuleSummaryFieldsFragmentDoc,
-    "\n  query AutomationRules {\n    automationRules(first: 30) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n": types.AutomationRulesDocument,
+    "\n  query AutomationRules {\n    automationRules(first: 20) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n": types.AutomationRulesDocument,
     "\n  query Rule($id: ID!) {\n    node(id: $id) {\n      __typename\n      ... on AutomationRule {\n        ...RuleFields\n      }\n    }\n  }\n": types.RuleDocument,
-    "\n  query CampaignOptions {\n    campaigns(first: 100) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n": types.CampaignOptionsDocument,
+    "\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n": types.CampaignOptionsDocument,
     "\n  query TrustSettings {\n    trustGate {\n      ...TrustGateFields\n      ...EnforcementSettingsFields\n    }\n  }\n": types.TrustSettingsDocument,
     "\n  mutation CreateRule($input: AutomationRuleInput!) {\n    createAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.CreateRuleDocument,
     "\n  mutation UpdateRule($input: UpdateAutomationRuleInput!) {\n    updateAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.UpdateRuleDocument,
@@ -161,13 +161,13 @@ const documents: Documents = {
     "\n  mutation SimulateDegradation($input: SimulateSignalDegradationInput!) {\n    simulateSignalDegradation(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.SimulateDegradationDocument,
     "\n  mutation SimulateRecovery($input: SimulateSignalRecoveryInput!) {\n    simulateSignalRecovery(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.SimulateRecoveryDocument,
     "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      ...SignalHealthFields\n    }\n  }\n": types.SignalHealthChangedDocument,
-    "\n  subscription EmqUpdated {\n    emqUpdated {\n      platform\n      emq\n      signalHealth {\n        ...SignalHealthFields\n      }\n    }\n  }\n": types.EmqUpdatedDocument,
+    "\n  subscription EmqUpdated {\n    emqUpdated {\n      signalHealth {\n        platform\n        emq\n      }\n    }\n  }\n": types.EmqUpdatedDocument,
     "\n  subscription AutopilotModeChanged {\n    autopilotModeChanged {\n      ...TrustGateFields\n    }\n  }\n": types.AutopilotModeChangedDocument,
     "\n  subscription PlatformStatusChanged {\n    platformStatusChanged {\n      ...PlatformStatusFields\n    }\n  }\n": types.PlatformStatusChangedDocument,
-    "\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      ...ActionFields\n    }\n  }\n": types.ActionStatusUpdatedDocument,
-    "\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentFields\n    }\n  }\n": types.IncidentOpenedDocument,
-    "\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentFields\n    }\n  }\n": types.IncidentUpdatedDocument,
-    "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentFields\n    }\n  }\n": types.IncidentClosedDocument,
+    "\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      id\n      status\n      decision\n      reasons\n      warnings\n      score\n      after {\n        status\n        dailyBudget\n        bid\n      }\n      approvedBy\n      approvedAt\n      appliedBy\n      appliedAt\n      dismissedBy\n      overrideReason\n      error\n      updatedAt\n    }\n  }\n": types.ActionStatusUpdatedDocument,
+    "\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentSummaryFields\n    }\n  }\n": types.IncidentOpenedDocument,
+    "\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentSummaryFields\n    }\n  }\n": types.IncidentUpdatedDocument,
+    "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentSummaryFields\n    }\n  }\n": types.IncidentClosedDocument,
 };
 
 /**
@@ -211,7 +211,7 @@ export function graphql(source: "\n  fragment RuleSummaryFields on AutomationRul
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AutomationRules {\n    automationRules(first: 30) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AutomationRules {\n    automationRules(first: 30) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query AutomationRules {\n    automationRules(first: 20) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AutomationRules {\n    automationRules(first: 20) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -219,7 +219,7 @@ export function graphql(source: "\n  query Rule($id: ID!) {\n    node(id: $id) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query CampaignOptions {\n    campaigns(first: 100) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query CampaignOptions {\n    campaigns(first: 100) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -463,7 +463,7 @@ export function graphql(source: "\n  subscription SignalHealthChanged {\n    sig
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription EmqUpdated {\n    emqUpdated {\n      platform\n      emq\n      signalHealth {\n        ...SignalHealthFields\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription EmqUpdated {\n    emqUpdated {\n      platform\n      emq\n      signalHealth {\n        ...SignalHealthFields\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  subscription EmqUpdated {\n    emqUpdated {\n      signalHealth {\n        platform\n        emq\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription EmqUpdated {\n    emqUpdated {\n      signalHealth {\n        platform\n        emq\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -475,19 +475,19 @@ export function graphql(source: "\n  subscription PlatformStatusChanged {\n    p
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      ...ActionFields\n    }\n  }\n"): (typeof documents)["\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      ...ActionFields\n    }\n  }\n"];
+export function graphql(source: "\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      id\n      status\n      decision\n      reasons\n      warnings\n      score\n      after {\n        status\n        dailyBudget\n        bid\n      }\n      approvedBy\n      approvedAt\n      appliedBy\n      appliedAt\n      dismissedBy\n      overrideReason\n      error\n      updatedAt\n    }\n  }\n"): (typeof documents)["\n  subscription ActionStatusUpdated {\n    actionStatusUpdated {\n      id\n      status\n      decision\n      reasons\n      warnings\n      score\n      after {\n        status\n        dailyBudget\n        bid\n      }\n      approvedBy\n      approvedAt\n      appliedBy\n      appliedAt\n      dismissedBy\n      overrideReason\n      error\n      updatedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentFields\n    }\n  }\n"): (typeof documents)["\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentFields\n    }\n  }\n"];
+export function graphql(source: "\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentSummaryFields\n    }\n  }\n"): (typeof documents)["\n  subscription IncidentOpened {\n    incidentOpened {\n      ...IncidentSummaryFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentFields\n    }\n  }\n"): (typeof documents)["\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentFields\n    }\n  }\n"];
+export function graphql(source: "\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentSummaryFields\n    }\n  }\n"): (typeof documents)["\n  subscription IncidentUpdated {\n    incidentUpdated {\n      ...IncidentSummaryFields\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentFields\n    }\n  }\n"): (typeof documents)["\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentFields\n    }\n  }\n"];
+export function graphql(source: "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentSummaryFields\n    }\n  }\n"): (typeof documents)["\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentSummaryFields\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

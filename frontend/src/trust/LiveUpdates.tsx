@@ -1,8 +1,9 @@
+import type { ApolloClient } from '@apollo/client'
 import { useApolloClient, useSubscription } from '@apollo/client/react'
 import { useEffect, useMemo, useRef } from 'react'
 
 import { useToast } from '../components/ui'
-import type { ActionStatus, IncidentFieldsFragment, SignalHealthStatus } from '../gql/graphql'
+import type { IncidentSummaryFieldsFragment, SignalHealthStatus } from '../gql/graphql'
 import { PLATFORMS, SEVERITIES } from './labels'
 import {
   ActionStatusUpdatedDocument,
@@ -11,15 +12,23 @@ import {
   IncidentClosedDocument,
   IncidentOpenedDocument,
   IncidentUpdatedDocument,
+  PENDING_PAGE,
+  PendingActionsDocument,
   PlatformStatusChangedDocument,
+  RECENT_ACTIONS,
+  RecentActionsDocument,
   SignalHealthChangedDocument,
 } from './operations'
 
 /** How long to gather events before refetching the lists they touch. */
 export const REFETCH_DELAY_MS = 800
 
-/** Statuses in which an action joins the pending list (a new or re-gated proposal). */
-const PENDING: readonly ActionStatus[] = ['QUEUED', 'BLOCKED']
+/** Whether the pending or the recent list in the cache already shows the action. */
+function isListed(client: ApolloClient, id: string): boolean {
+  const pending = client.readQuery({ query: PendingActionsDocument, variables: { first: PENDING_PAGE } })
+  const recent = client.readQuery({ query: RecentActionsDocument, variables: { first: RECENT_ACTIONS } })
+  return [...(pending?.actions.edges ?? []), ...(recent?.actions.edges ?? [])].some((e) => e.node.id === id)
+}
 
 /**
  * Refetches the active queries of the given operation names once, after
@@ -47,7 +56,7 @@ function useBatchedRefetch(): (names: readonly string[]) => void {
   )
 }
 
-function incidentMessage(verb: string, i: IncidentFieldsFragment): string {
+function incidentMessage(verb: string, i: IncidentSummaryFieldsFragment): string {
   const where = i.platform ? ` (${PLATFORMS[i.platform]})` : ''
   return `${verb} ${SEVERITIES[i.severity].label.toLowerCase()} incident${where}: ${i.title}`
 }
@@ -83,13 +92,12 @@ export function LiveUpdates() {
   useSubscription(AutopilotModeChangedDocument, quiet)
   useSubscription(ActionStatusUpdatedDocument, {
     ...quiet,
-    onData: ({ data }) => {
+    // An action on screen changes in place (the cache holds it), so an
+    // action someone just approved stays in view with its new status. Only
+    // an action no list has yet (a new or re-proposed one) reloads them.
+    onData: ({ client, data }) => {
       const action = data.data?.actionStatusUpdated
-      if (!action) return
-      // A row already on screen changes in place (the cache holds it); the
-      // pending list is refetched only when an action joins it, so that an
-      // action someone just approved stays in view with its new status.
-      refetch(PENDING.includes(action.status) ? ['PendingActions', 'ActionHistory', 'RecentActions'] : ['ActionHistory', 'RecentActions'])
+      if (action && !isListed(client, action.id)) refetch(['PendingActions', 'ActionHistory', 'RecentActions'])
     },
   })
   useSubscription(IncidentOpenedDocument, {
@@ -102,14 +110,15 @@ export function LiveUpdates() {
       refetch(['Incidents'])
     },
   })
-  useSubscription(IncidentUpdatedDocument, { ...quiet, onData: () => refetch(['Incidents']) })
+  // The open incident's detail (its timeline) and the filtered lists follow.
+  useSubscription(IncidentUpdatedDocument, { ...quiet, onData: () => refetch(['Incidents', 'Incident']) })
   useSubscription(IncidentClosedDocument, {
     ...quiet,
     onData: ({ data }) => {
       const incident = data.data?.incidentClosed
       if (!incident) return
       toast.show({ tone: 'success', message: incidentMessage('Resolved', incident) })
-      refetch(['Incidents'])
+      refetch(['Incidents', 'Incident'])
     },
   })
   return null

@@ -4,6 +4,14 @@
 // by name when a subscription says a list changed.
 import { graphql } from '../gql'
 
+// Page sizes: the API charges a list query by its page size (the tenant's
+// query-cost budget is ~1000–2000 points, refilled at 50–100 a second), so
+// lists ask for what fits on screen.
+/** Actions per page of the pending list. */
+export const PENDING_PAGE = 10
+/** Actions in the overview's recent list. */
+export const RECENT_ACTIONS = 6
+
 export const SignalHealthFieldsFragment = graphql(`
   fragment SignalHealthFields on SignalHealth {
     platform
@@ -379,6 +387,9 @@ export const SimulateRecoveryDocument = graphql(`
 `)
 
 // --- subscriptions -------------------------------------------------------------
+// Every subscription's start is charged its query cost, again on each
+// reconnect (each page load): they select what changes, and the screens
+// refetch the rest (see LiveUpdates).
 
 export const SignalHealthChangedDocument = graphql(`
   subscription SignalHealthChanged {
@@ -391,10 +402,9 @@ export const SignalHealthChangedDocument = graphql(`
 export const EmqUpdatedDocument = graphql(`
   subscription EmqUpdated {
     emqUpdated {
-      platform
-      emq
       signalHealth {
-        ...SignalHealthFields
+        platform
+        emq
       }
     }
   }
@@ -419,7 +429,25 @@ export const PlatformStatusChangedDocument = graphql(`
 export const ActionStatusUpdatedDocument = graphql(`
   subscription ActionStatusUpdated {
     actionStatusUpdated {
-      ...ActionFields
+      id
+      status
+      decision
+      reasons
+      warnings
+      score
+      after {
+        status
+        dailyBudget
+        bid
+      }
+      approvedBy
+      approvedAt
+      appliedBy
+      appliedAt
+      dismissedBy
+      overrideReason
+      error
+      updatedAt
     }
   }
 `)
@@ -427,7 +455,7 @@ export const ActionStatusUpdatedDocument = graphql(`
 export const IncidentOpenedDocument = graphql(`
   subscription IncidentOpened {
     incidentOpened {
-      ...IncidentFields
+      ...IncidentSummaryFields
     }
   }
 `)
@@ -435,7 +463,7 @@ export const IncidentOpenedDocument = graphql(`
 export const IncidentUpdatedDocument = graphql(`
   subscription IncidentUpdated {
     incidentUpdated {
-      ...IncidentFields
+      ...IncidentSummaryFields
     }
   }
 `)
@@ -443,7 +471,7 @@ export const IncidentUpdatedDocument = graphql(`
 export const IncidentClosedDocument = graphql(`
   subscription IncidentClosed {
     incidentClosed {
-      ...IncidentFields
+      ...IncidentSummaryFields
     }
   }
 `)

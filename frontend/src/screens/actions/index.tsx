@@ -5,10 +5,9 @@ import { Button, Card, EmptyState, Field, PageHeader, QueryState, Select } from 
 import type { ActionFieldsFragment, ActionStatus } from '../../gql/graphql'
 import { useSession } from '../../session/SessionProvider'
 import { ACTION_STATUSES, keysOf } from '../../trust/labels'
-import { ActionHistoryDocument, PendingActionsDocument } from '../../trust/operations'
+import { ActionHistoryDocument, PENDING_PAGE, PendingActionsDocument } from '../../trust/operations'
 import { ActionRow } from './ActionRow'
 
-const PAGE = 10
 // History rows are as detailed as pending ones: fewer per page keeps the
 // screen within the API's query-cost budget.
 const HISTORY_PAGE = 5
@@ -87,7 +86,7 @@ function ActionList({ label, page: { actions }, empty, onMore }: ActionListProps
  * dismisses stays in view with its new status until the list reloads.
  */
 function PendingActions() {
-  const { data, loading, error, refetch, fetchMore } = useQuery(PendingActionsDocument, { variables: { first: PAGE } })
+  const { data, loading, error, refetch, fetchMore } = useQuery(PendingActionsDocument, { variables: { first: PENDING_PAGE } })
   return (
     <Card title="Waiting for review" description="Approve or dismiss held actions; blocked ones run only by an admin's override.">
       <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading the queue…">
@@ -96,7 +95,7 @@ function PendingActions() {
             label="Actions waiting for review"
             page={page}
             empty={<EmptyState title="Nothing waits for review" description="Held and blocked actions appear here as rules propose them." />}
-            onMore={(after) => fetchMore({ variables: { first: PAGE, after } })}
+            onMore={(after) => fetchMore({ variables: { first: PENDING_PAGE, after } })}
           />
         )}
       </QueryState>

@@ -125,7 +125,7 @@ export const RuleSummaryFieldsFragment = graphql(`
 
 export const AutomationRulesDocument = graphql(`
   query AutomationRules {
-    automationRules(first: 30) {
+    automationRules(first: 20) {
       totalCount
       edges {
         node {
@@ -150,7 +150,7 @@ export const RuleDocument = graphql(`
 /** Campaigns a rule can be scoped to. */
 export const CampaignOptionsDocument = graphql(`
   query CampaignOptions {
-    campaigns(first: 100) {
+    campaigns(first: 25) {
       edges {
         node {
           id

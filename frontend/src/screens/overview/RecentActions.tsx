@@ -5,11 +5,11 @@ import { Badge, Card, EmptyState, QueryState } from '../../components/ui'
 import { formatDateTime } from '../../lib/format'
 import { paramsLabel } from '../../trust/format'
 import { ACTION_STATUSES, ACTION_TYPES, DECISIONS } from '../../trust/labels'
-import { RecentActionsDocument } from '../../trust/operations'
+import { RECENT_ACTIONS, RecentActionsDocument } from '../../trust/operations'
 
 /** The newest entries of the action queue, whatever their status. */
 export function RecentActions() {
-  const { data, loading, error, refetch } = useQuery(RecentActionsDocument, { variables: { first: 6 } })
+  const { data, loading, error, refetch } = useQuery(RecentActionsDocument, { variables: { first: RECENT_ACTIONS } })
   return (
     <Card title="Recent autopilot actions" actions={<Link to="/actions" className="text-sm font-medium text-primary-ink hover:underline">Action queue</Link>}>
       <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading actions…">
