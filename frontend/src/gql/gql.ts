@@ -82,7 +82,7 @@ type Documents = {
     "\n  mutation ResolveIncident($input: ResolveIncidentInput!) {\n    resolveIncident(input: $input) {\n      incident {\n        ...IncidentFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.ResolveIncidentDocument,
     "\n  mutation SimulateDegradation($input: SimulateSignalDegradationInput!) {\n    simulateSignalDegradation(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.SimulateDegradationDocument,
     "\n  mutation SimulateRecovery($input: SimulateSignalRecoveryInput!) {\n    simulateSignalRecovery(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.SimulateRecoveryDocument,
-    "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      ...SignalHealthFields\n    }\n  }\n": typeof types.SignalHealthChangedDocument,
+    "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      platform\n      score\n      status\n      emq\n      outage\n      updatedAt\n      statusChangedAt\n    }\n  }\n": typeof types.SignalHealthChangedDocument,
     "\n  subscription EmqUpdated {\n    emqUpdated {\n      signalHealth {\n        platform\n        emq\n      }\n    }\n  }\n": typeof types.EmqUpdatedDocument,
     "\n  subscription AutopilotModeChanged {\n    autopilotModeChanged {\n      ...TrustGateFields\n    }\n  }\n": typeof types.AutopilotModeChangedDocument,
     "\n  subscription PlatformStatusChanged {\n    platformStatusChanged {\n      ...PlatformStatusFields\n    }\n  }\n": typeof types.PlatformStatusChangedDocument,
@@ -160,7 +160,7 @@ const documents: Documents = {
     "\n  mutation ResolveIncident($input: ResolveIncidentInput!) {\n    resolveIncident(input: $input) {\n      incident {\n        ...IncidentFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.ResolveIncidentDocument,
     "\n  mutation SimulateDegradation($input: SimulateSignalDegradationInput!) {\n    simulateSignalDegradation(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.SimulateDegradationDocument,
     "\n  mutation SimulateRecovery($input: SimulateSignalRecoveryInput!) {\n    simulateSignalRecovery(input: $input) {\n      degradations {\n        component\n        severity\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.SimulateRecoveryDocument,
-    "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      ...SignalHealthFields\n    }\n  }\n": types.SignalHealthChangedDocument,
+    "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      platform\n      score\n      status\n      emq\n      outage\n      updatedAt\n      statusChangedAt\n    }\n  }\n": types.SignalHealthChangedDocument,
     "\n  subscription EmqUpdated {\n    emqUpdated {\n      signalHealth {\n        platform\n        emq\n      }\n    }\n  }\n": types.EmqUpdatedDocument,
     "\n  subscription AutopilotModeChanged {\n    autopilotModeChanged {\n      ...TrustGateFields\n    }\n  }\n": types.AutopilotModeChangedDocument,
     "\n  subscription PlatformStatusChanged {\n    platformStatusChanged {\n      ...PlatformStatusFields\n    }\n  }\n": types.PlatformStatusChangedDocument,
@@ -459,7 +459,7 @@ export function graphql(source: "\n  mutation SimulateRecovery($input: SimulateS
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      ...SignalHealthFields\n    }\n  }\n"): (typeof documents)["\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      ...SignalHealthFields\n    }\n  }\n"];
+export function graphql(source: "\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      platform\n      score\n      status\n      emq\n      outage\n      updatedAt\n      statusChangedAt\n    }\n  }\n"): (typeof documents)["\n  subscription SignalHealthChanged {\n    signalHealthChanged {\n      platform\n      score\n      status\n      emq\n      outage\n      updatedAt\n      statusChangedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

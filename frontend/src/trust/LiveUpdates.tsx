@@ -76,15 +76,16 @@ export function LiveUpdates() {
   const overallStatus = useRef<SignalHealthStatus | null>(null)
   useSubscription(SignalHealthChangedDocument, {
     ...quiet,
-    // The gate's verdict follows the overall score; the history chart is
-    // redrawn when the band changes (not on every small move, to spare the
+    // Scores change in place; the gate's verdict and the overall score's
+    // breakdown follow the overall score, and the history chart is redrawn
+    // when its band changes (not on every small move, to spare the
     // query-cost budget).
     onData: ({ data }) => {
       const health = data.data?.signalHealthChanged
       if (!health || health.platform != null) return
       const bandChanged = overallStatus.current !== health.status
       overallStatus.current = health.status
-      refetch(bandChanged ? ['TrustGate', 'SignalHealthHistory'] : ['TrustGate'])
+      refetch(bandChanged ? ['TrustGate', 'Overview', 'SignalHealthHistory'] : ['TrustGate', 'Overview'])
     },
   })
   useSubscription(EmqUpdatedDocument, quiet)

@@ -8,7 +8,7 @@ import { graphql } from '../gql'
 // query-cost budget is ~1000–2000 points, refilled at 50–100 a second), so
 // lists ask for what fits on screen.
 /** Actions per page of the pending list. */
-export const PENDING_PAGE = 10
+export const PENDING_PAGE = 5
 /** Actions in the overview's recent list. */
 export const RECENT_ACTIONS = 6
 
@@ -391,10 +391,17 @@ export const SimulateRecoveryDocument = graphql(`
 // reconnect (each page load): they select what changes, and the screens
 // refetch the rest (see LiveUpdates).
 
+/** The headline of a score; the overview refetches its breakdown. */
 export const SignalHealthChangedDocument = graphql(`
   subscription SignalHealthChanged {
     signalHealthChanged {
-      ...SignalHealthFields
+      platform
+      score
+      status
+      emq
+      outage
+      updatedAt
+      statusChangedAt
     }
   }
 `)

@@ -9,6 +9,7 @@ import {
   ActionStatusUpdatedDocument,
   ApproveActionDocument,
   DismissActionDocument,
+  PENDING_PAGE,
   PendingActionsDocument,
 } from '../../trust/operations'
 import { renderWithApi } from '../../trust/testProviders'
@@ -108,7 +109,7 @@ describe('ActionRow', () => {
 
   it('changes its status in place when the server reports it (actionStatusUpdated)', async () => {
     function Queue() {
-      const { data } = useQuery(PendingActionsDocument, { variables: { first: 10 } })
+      const { data } = useQuery(PendingActionsDocument, { variables: { first: PENDING_PAGE } })
       return <>{data?.actions.edges.map(({ node }) => <ActionRow key={node.id} action={node} canReview canOverride={false} />)}</>
     }
     renderWithApi(
@@ -118,7 +119,7 @@ describe('ActionRow', () => {
       </>,
       [
         {
-          request: { query: PendingActionsDocument, variables: { first: 10 } },
+          request: { query: PendingActionsDocument, variables: { first: PENDING_PAGE } },
           result: {
             data: {
               actions: {
