@@ -5,7 +5,7 @@ import { cx } from './cx'
 /** A data table that scrolls sideways on narrow screens instead of overflowing the page. */
 export function Table({ caption, children }: { caption: string; children: ReactNode }) {
   return (
-    <div className="-mx-5 overflow-x-auto">
+    <div className="relative -mx-5 overflow-x-auto">
       <table className="w-full min-w-[36rem] border-collapse text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         {children}
