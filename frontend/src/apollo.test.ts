@@ -35,7 +35,7 @@ function client(fetchImpl: typeof fetch, refresh: () => Promise<boolean>) {
   const { client, wsClient } = createApolloClient({
     httpUri: 'http://test/graphql',
     wsUrl: 'ws://test/graphql',
-    fetch,
+    fetch: fetchImpl,
     refresh,
     onSessionExpired,
   })
