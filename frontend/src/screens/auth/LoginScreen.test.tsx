@@ -95,6 +95,8 @@ describe('LoginScreen', () => {
           data: {
             verifyMfa: {
               __typename: 'AuthPayload',
+              mfaRequired: false,
+              challengeToken: null,
               viewer: null,
               userErrors: [userError(['input', 'code'], 'That code is not right', 'BAD_USER_INPUT')],
             },
@@ -103,7 +105,11 @@ describe('LoginScreen', () => {
       },
       {
         request: { query: VerifyMfaDocument, variables: { input: { challengeToken: 'chal-1', code: 'abcde-fghij' } } },
-        result: { data: { verifyMfa: { __typename: 'AuthPayload', viewer, userErrors: [] } } },
+        result: {
+          data: {
+            verifyMfa: { __typename: 'AuthPayload', mfaRequired: false, challengeToken: null, viewer, userErrors: [] },
+          },
+        },
       },
     ])
     const user = await submitCredentials()
