@@ -37,7 +37,6 @@ export default defineConfig((env) =>
             globalSetup: ['e2e/server.ts'],
             testTimeout: 60_000,
             hookTimeout: 60_000,
-            sequence: { concurrent: false },
           },
         },
       ],

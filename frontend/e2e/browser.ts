@@ -40,7 +40,8 @@ export const PHONE = { width: 390, height: 844 }
 
 /**
  * Screenshots the page at desktop and phone width (`<name>-desktop.png`,
- * `<name>-phone.png`), then restores the desktop viewport.
+ * `<name>-phone.png`), then restores the desktop viewport. Fails when the
+ * page is wider than the phone: nothing may scroll sideways but tables.
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
@@ -48,7 +49,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SCREENSHOTS}${name}-desktop.png`, fullPage: true })
   await page.setViewportSize(PHONE)
   await page.screenshot({ path: `${SCREENSHOTS}${name}-phone.png`, fullPage: true })
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
   await page.setViewportSize(DESKTOP)
+  if (overflow > 0) throw new Error(`${name}: the page is ${overflow}px wider than a ${PHONE.width}px phone`)
 }
 
 /** The page as it was when a step failed: `failed-<step name>.png`. */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 
-import { launchChromium, screenshot, screenshotFailure } from './browser'
+import { DESKTOP, launchChromium, PHONE, screenshot, screenshotFailure, SCREENSHOTS } from './browser'
 import { totp } from './totp'
 
 const baseUrl = inject('baseUrl')
@@ -46,7 +46,8 @@ beforeAll(async () => {
   page.on('response', async (res) => {
     if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
     const body = await res.text().catch(() => '')
-    if (body.includes('"errors"')) process.stderr.write(`[graphql] ${res.request().postDataJSON()?.operationName}: ${body}\n`)
+    if (body.includes('"errors"'))
+      process.stderr.write(`[graphql] ${res.request().postDataJSON()?.operationName}: ${body}\n`)
   })
 })
 
@@ -80,6 +81,26 @@ describe.sequential('identity journey', () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/')
     await screenshot(page, 'overview')
+  })
+
+  it('switches to dark mode and back, and folds the navigation into a menu on a phone', async () => {
+    await page.getByRole('button', { name: /^Theme: system/ }).click()
+    await page.getByRole('button', { name: /^Theme: light/ }).click()
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark')
+    await screenshot(page, 'overview-dark')
+    await page.getByRole('button', { name: /^Theme: dark/ }).click()
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBeUndefined()
+
+    await page.setViewportSize(PHONE)
+    const menu = page.getByRole('button', { name: 'Menu', exact: true })
+    const settings = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' })
+    expect(await settings.isVisible()).toBe(false)
+    await menu.click()
+    expect(await menu.getAttribute('aria-expanded')).toBe('true')
+    await settings.waitFor()
+    await page.screenshot({ path: `${SCREENSHOTS}menu-phone.png` })
+    await menu.click()
+    await page.setViewportSize(DESKTOP)
   })
 
   it('enrols MFA with a code from the secret on the page and shows the backup codes once', async () => {
@@ -286,6 +307,15 @@ describe.sequential('identity journey', () => {
     await page.getByRole('dialog', { name: 'Revoke this API key?' }).getByRole('button', { name: 'Revoke key' }).click()
     await row.getByText('Revoked').waitFor()
     expect(await viewerByKey(secret)).toBeNull()
+  })
+
+  it('opens GraphiQL with the session’s CSRF header filled in', async () => {
+    await page.getByRole('link', { name: /API explorer/ }).click()
+    await page.waitForURL('**/graphiql')
+    const csrf = (await context.cookies()).find((c) => c.name === 'stratum_csrf')!
+    await page.getByText(`"X-CSRF-Token"`).waitFor()
+    await page.getByText(csrf.value).waitFor()
+    await page.goBack()
   })
 
   it('invites a member, shows members and the audit log', async () => {

@@ -26,6 +26,8 @@ export interface ApolloOptions {
   wsUrl?: string
   /** WebSocket constructor where there is no global one (Node 20 tests use `ws`). */
   webSocketImpl?: unknown
+  /** fetch for HTTP requests (default: the global one). */
+  fetch?: typeof fetch
   /** Renews the session (default: refreshSession with the refresh cookie on httpUri). */
   refresh?: Refresher
   /** Called when the session has ended and cannot be renewed: the app shows the log-in screen. */
@@ -85,10 +87,10 @@ function isUnauthenticated(error: ErrorLike): boolean {
 export function createApolloClient(opts: ApolloOptions = {}): Stratum {
   const endpoints = () => graphqlEndpoints()
   const httpUri = opts.httpUri ?? endpoints().http
-  const refresh = opts.refresh ?? createRefresher(httpUri)
+  const refresh = opts.refresh ?? createRefresher(httpUri, opts.fetch)
   const expired = () => opts.onSessionExpired?.()
 
-  const http = new HttpLink({ uri: httpUri, credentials: 'same-origin' })
+  const http = new HttpLink({ uri: httpUri, credentials: 'same-origin', ...(opts.fetch ? { fetch: opts.fetch } : {}) })
   const withCsrf = new SetContextLink((prev) => ({
     headers: { ...(prev.headers as Record<string, string> | undefined), ...csrfHeaders() },
   }))

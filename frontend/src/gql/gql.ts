@@ -53,13 +53,14 @@ type Documents = {
     "\n  query AuditLog($first: Int!, $after: String, $filter: AuditLogFilter) {\n    auditLog(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          actorType\n          actorEmail\n          action\n          targetType\n          targetId\n          ip\n          outcome\n          details\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.AuditLogDocument,
     "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n": typeof types.ViewerDocument,
-    "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      mfaRequired\n      challengeToken\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.LogInDocument,
-    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.SignUpDocument,
-    "\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.VerifyMfaDocument,
-    "\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.SwitchTenantDocument,
+    "\n  fragment AuthResult on AuthPayload {\n    mfaRequired\n    challengeToken\n    viewer {\n      ...ViewerFields\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n": typeof types.AuthResultFragmentDoc,
+    "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.LogInDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.VerifyMfaDocument,
+    "\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.SwitchTenantDocument,
     "\n  mutation LogOut {\n    logOut {\n      success\n    }\n  }\n": typeof types.LogOutDocument,
     "\n  mutation RefreshSession {\n    refreshSession(input: {}) {\n      accessToken\n      userErrors {\n        code\n        message\n      }\n    }\n  }\n": typeof types.RefreshSessionDocument,
-    "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.AcceptInviteDocument,
+    "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.AcceptInviteDocument,
     "\n  fragment SignalHealthFields on SignalHealth {\n    platform\n    score\n    status\n    emq\n    outage\n    updatedAt\n    statusChangedAt\n    issues\n    components {\n      name\n      score\n      weight\n      known\n    }\n    issueDetails {\n      component\n      platform\n      message\n      impact\n    }\n  }\n": typeof types.SignalHealthFieldsFragmentDoc,
     "\n  fragment TrustGateFields on TrustGate {\n    autopilotMode\n    autopilotLevel\n    enforcementMode\n    killSwitch\n    score\n    status\n    verdict\n    decisionCounts {\n      pass\n      hold\n      block\n    }\n  }\n": typeof types.TrustGateFieldsFragmentDoc,
     "\n  fragment PlatformStatusFields on PlatformStatus {\n    platform\n    status\n    message\n    changedAt\n    checkedAt\n  }\n": typeof types.PlatformStatusFieldsFragmentDoc,
@@ -131,13 +132,14 @@ const documents: Documents = {
     "\n  query AuditLog($first: Int!, $after: String, $filter: AuditLogFilter) {\n    auditLog(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          actorType\n          actorEmail\n          action\n          targetType\n          targetId\n          ip\n          outcome\n          details\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.AuditLogDocument,
     "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n": types.ViewerDocument,
-    "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      mfaRequired\n      challengeToken\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.LogInDocument,
-    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.SignUpDocument,
-    "\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.VerifyMfaDocument,
-    "\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.SwitchTenantDocument,
+    "\n  fragment AuthResult on AuthPayload {\n    mfaRequired\n    challengeToken\n    viewer {\n      ...ViewerFields\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n": types.AuthResultFragmentDoc,
+    "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.LogInDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.SignUpDocument,
+    "\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.VerifyMfaDocument,
+    "\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.SwitchTenantDocument,
     "\n  mutation LogOut {\n    logOut {\n      success\n    }\n  }\n": types.LogOutDocument,
     "\n  mutation RefreshSession {\n    refreshSession(input: {}) {\n      accessToken\n      userErrors {\n        code\n        message\n      }\n    }\n  }\n": types.RefreshSessionDocument,
-    "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.AcceptInviteDocument,
+    "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.AcceptInviteDocument,
     "\n  fragment SignalHealthFields on SignalHealth {\n    platform\n    score\n    status\n    emq\n    outage\n    updatedAt\n    statusChangedAt\n    issues\n    components {\n      name\n      score\n      weight\n      known\n    }\n    issueDetails {\n      component\n      platform\n      message\n      impact\n    }\n  }\n": types.SignalHealthFieldsFragmentDoc,
     "\n  fragment TrustGateFields on TrustGate {\n    autopilotMode\n    autopilotLevel\n    enforcementMode\n    killSwitch\n    score\n    status\n    verdict\n    decisionCounts {\n      pass\n      hold\n      block\n    }\n  }\n": types.TrustGateFieldsFragmentDoc,
     "\n  fragment PlatformStatusFields on PlatformStatus {\n    platform\n    status\n    message\n    changedAt\n    checkedAt\n  }\n": types.PlatformStatusFieldsFragmentDoc,
@@ -343,19 +345,23 @@ export function graphql(source: "\n  query Viewer {\n    viewer {\n      ...View
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      mfaRequired\n      challengeToken\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      mfaRequired\n      challengeToken\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment AuthResult on AuthPayload {\n    mfaRequired\n    challengeToken\n    viewer {\n      ...ViewerFields\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n"): (typeof documents)["\n  fragment AuthResult on AuthPayload {\n    mfaRequired\n    challengeToken\n    viewer {\n      ...ViewerFields\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      ...AuthResult\n    }\n  }\n"): (typeof documents)["\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      ...AuthResult\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      ...AuthResult\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      ...AuthResult\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      ...AuthResult\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyMfa($input: VerifyMfaInput!) {\n    verifyMfa(input: $input) {\n      ...AuthResult\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      ...AuthResult\n    }\n  }\n"): (typeof documents)["\n  mutation SwitchTenant($input: SwitchTenantInput!) {\n    switchTenant(input: $input) {\n      ...AuthResult\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -367,7 +373,7 @@ export function graphql(source: "\n  mutation RefreshSession {\n    refreshSessi
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      viewer {\n        ...ViewerFields\n      }\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

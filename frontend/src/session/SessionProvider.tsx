@@ -30,7 +30,8 @@ export interface SessionApi {
   can: (role: Role) => boolean
 }
 
-const SessionContext = createContext<SessionApi | null>(null)
+/** The session; tests provide a fixed one (src/test/session.tsx). */
+export const SessionContext = createContext<SessionApi | null>(null)
 
 export interface SessionProviderProps {
   connection: Pick<Stratum, 'refresh' | 'reconnect'>

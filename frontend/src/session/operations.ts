@@ -35,19 +35,30 @@ export const ViewerDocument = graphql(`
   }
 `)
 
+/**
+ * What every session-issuing mutation returns: the new session's viewer
+ * (null when none was issued), or why not. `mfaRequired` and
+ * `challengeToken` are set by logIn only.
+ */
+export const AuthResultFragment = graphql(`
+  fragment AuthResult on AuthPayload {
+    mfaRequired
+    challengeToken
+    viewer {
+      ...ViewerFields
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+`)
+
 export const LogInDocument = graphql(`
   mutation LogIn($input: LogInInput!) {
     logIn(input: $input) {
-      mfaRequired
-      challengeToken
-      viewer {
-        ...ViewerFields
-      }
-      userErrors {
-        field
-        message
-        code
-      }
+      ...AuthResult
     }
   }
 `)
@@ -55,14 +66,7 @@ export const LogInDocument = graphql(`
 export const SignUpDocument = graphql(`
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) {
-      viewer {
-        ...ViewerFields
-      }
-      userErrors {
-        field
-        message
-        code
-      }
+      ...AuthResult
     }
   }
 `)
@@ -70,14 +74,7 @@ export const SignUpDocument = graphql(`
 export const VerifyMfaDocument = graphql(`
   mutation VerifyMfa($input: VerifyMfaInput!) {
     verifyMfa(input: $input) {
-      viewer {
-        ...ViewerFields
-      }
-      userErrors {
-        field
-        message
-        code
-      }
+      ...AuthResult
     }
   }
 `)
@@ -85,14 +82,7 @@ export const VerifyMfaDocument = graphql(`
 export const SwitchTenantDocument = graphql(`
   mutation SwitchTenant($input: SwitchTenantInput!) {
     switchTenant(input: $input) {
-      viewer {
-        ...ViewerFields
-      }
-      userErrors {
-        field
-        message
-        code
-      }
+      ...AuthResult
     }
   }
 `)
@@ -121,14 +111,7 @@ export const RefreshSessionDocument = graphql(`
 export const AcceptInviteDocument = graphql(`
   mutation AcceptInvite($input: AcceptInviteInput!) {
     acceptInvite(input: $input) {
-      viewer {
-        ...ViewerFields
-      }
-      userErrors {
-        field
-        message
-        code
-      }
+      ...AuthResult
     }
   }
 `)

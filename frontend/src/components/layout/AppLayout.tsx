@@ -4,6 +4,7 @@ import { NavLink, Outlet, useLocation } from 'react-router-dom'
 import { useViewer } from '../../session/SessionProvider'
 import { LiveUpdates } from '../../trust/LiveUpdates'
 import { ServerTime } from '../ServerTime'
+import { Brand } from './Brand'
 import { Alert, Badge, cx } from '../ui'
 import { TenantSwitcher } from './TenantSwitcher'
 import { ThemeToggle } from './ThemeToggle'
@@ -46,12 +47,7 @@ export function AppLayout() {
       </a>
       <aside className="border-b border-line bg-surface md:sticky md:top-0 md:h-screen md:border-r md:border-b-0">
         <div className="flex h-14 items-center justify-between px-4">
-          <span className="text-lg font-semibold tracking-tight">
-            <span aria-hidden className="mr-1.5 text-primary-600">
-              ◆
-            </span>
-            Stratum
-          </span>
+          <Brand className="text-lg font-semibold tracking-tight" />
           <button
             type="button"
             className="rounded-md px-3 py-1.5 text-sm font-medium hover:bg-raised md:hidden"

@@ -24,8 +24,11 @@ export function Dialog({ open, onClose, title, description, children, footer }: 
   const titleId = useId()
   const descId = useId()
   const panel = useRef<HTMLDivElement>(null)
+  // The latest onClose, without re-running the focus effect when it changes.
   const close = useRef(onClose)
-  close.current = onClose
+  useEffect(() => {
+    close.current = onClose
+  })
 
   useEffect(() => {
     if (!open) return

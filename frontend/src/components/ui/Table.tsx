@@ -30,3 +30,12 @@ export function Th({ className, ...rest }: ThHTMLAttributes<HTMLTableCellElement
 export function Td({ className, ...rest }: TdHTMLAttributes<HTMLTableCellElement>) {
   return <td {...rest} className={cx('border-b border-line px-5 py-3 align-middle last:text-right', className)} />
 }
+
+/** The header of a column of row buttons: named for screen readers, blank on screen. */
+export function ThActions() {
+  return (
+    <Th>
+      <span className="sr-only">Actions</span>
+    </Th>
+  )
+}

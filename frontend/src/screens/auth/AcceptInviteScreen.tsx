@@ -3,10 +3,10 @@ import { useState } from 'react'
 import { Link, useLocation, useNavigate } from 'react-router-dom'
 
 import { Alert, Button, Field, Input } from '../../components/ui'
-import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { AcceptInviteDocument } from '../../session/operations'
 import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
+import { useAuthForm } from './useAuthForm'
 
 /** The invite link's path; the token rides in the fragment, which never reaches a server log. */
 export const INVITE_PATH = '/invite'
@@ -25,10 +25,10 @@ const FIELDS = ['password', 'token'] as const
  */
 export default function AcceptInviteScreen() {
   const token = new URLSearchParams(useLocation().hash.slice(1)).get('token') ?? ''
-  const { viewer, establish } = useSession()
+  const { viewer } = useSession()
   const navigate = useNavigate()
   const [password, setPassword] = useState('')
-  const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>(noErrors)
+  const { errors, invalid, submit: send } = useAuthForm(FIELDS)
   const [accept, { loading }] = useMutation(AcceptInviteDocument)
 
   if (!token) {
@@ -40,16 +40,10 @@ export default function AcceptInviteScreen() {
   }
 
   const submit = async () => {
-    if (!viewer && !password) return setErrors({ fields: { password: 'Enter a password' }, form: null })
-    try {
-      const { data } = await accept({ variables: { input: { token, ...(viewer ? {} : { password }) } } })
-      const payload = data!.acceptInvite
-      if (!payload.viewer) return setErrors(formErrors(payload.userErrors, FIELDS))
-      await establish()
-      navigate('/', { replace: true })
-    } catch (err) {
-      setErrors({ fields: {}, form: (err as Error).message })
-    }
+    if (!viewer && !password) return invalid({ password: 'Enter a password' })
+    const input = { token, ...(viewer ? {} : { password }) }
+    const payload = await send(async () => (await accept({ variables: { input } })).data?.acceptInvite)
+    if (payload?.viewer) navigate('/', { replace: true })
   }
 
   return (

@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react'
 
+import { Brand } from '../../components/layout/Brand'
+
 /** The frame of the signed-out screens: product name and one centred panel. */
 export function AuthLayout({
   title,
@@ -14,12 +16,7 @@ export function AuthLayout({
 }) {
   return (
     <main className="flex min-h-screen flex-col items-center justify-center px-4 py-10">
-      <p className="mb-6 text-xl font-semibold tracking-tight">
-        <span aria-hidden className="mr-1.5 text-primary-600">
-          ◆
-        </span>
-        Stratum
-      </p>
+      <Brand className="mb-6 text-xl font-semibold tracking-tight" />
       <div className="w-full max-w-sm rounded-lg border border-line bg-surface p-6 shadow-sm">
         <h1 className="text-xl font-semibold">{title}</h1>
         {subtitle && <p className="mt-1 text-sm text-muted">{subtitle}</p>}

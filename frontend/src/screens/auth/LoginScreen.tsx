@@ -4,22 +4,22 @@ import { Link, useLocation, useNavigate } from 'react-router-dom'
 
 import type { FromState } from '../../App'
 import { Alert, Button, Field, Input } from '../../components/ui'
-import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { LogInDocument } from '../../session/operations'
 import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
+import { useAuthForm } from './useAuthForm'
 import type { MfaChallengeState } from './MfaChallengeScreen'
 
 const FIELDS = ['email', 'password'] as const
 
 /** Email and password; hands over to the MFA challenge when the account has MFA. */
 export default function LoginScreen() {
-  const { notice, establish } = useSession()
+  const { notice } = useSession()
   const navigate = useNavigate()
   const from = (useLocation().state as FromState | null)?.from
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
-  const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>(noErrors)
+  const { errors, invalid, submit: send } = useAuthForm(FIELDS)
   const [logIn, { loading }] = useMutation(LogInDocument)
 
   const submit = async () => {
@@ -27,18 +27,13 @@ export default function LoginScreen() {
       ...(email ? {} : { email: 'Enter your email' }),
       ...(password ? {} : { password: 'Enter your password' }),
     }
-    if (Object.keys(missing).length) return setErrors({ fields: missing, form: null })
-    try {
-      const { data } = await logIn({ variables: { input: { email: email.trim(), password } } })
-      const payload = data!.logIn
-      if (payload.mfaRequired && payload.challengeToken) {
-        const state: MfaChallengeState = { challengeToken: payload.challengeToken, email, ...(from ? { from } : {}) }
-        return navigate('/mfa', { state })
-      }
-      if (payload.viewer) return await establish()
-      setErrors(formErrors(payload.userErrors, FIELDS))
-    } catch (err) {
-      setErrors({ fields: {}, form: (err as Error).message })
+    if (Object.keys(missing).length) return invalid(missing)
+    const payload = await send(
+      async () => (await logIn({ variables: { input: { email: email.trim(), password } } })).data?.logIn,
+    )
+    if (payload?.mfaRequired && payload.challengeToken) {
+      const state: MfaChallengeState = { challengeToken: payload.challengeToken, email, ...(from ? { from } : {}) }
+      navigate('/mfa', { state })
     }
   }
 

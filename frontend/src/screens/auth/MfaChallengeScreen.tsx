@@ -3,10 +3,9 @@ import { useState } from 'react'
 import { Link, Navigate, useLocation } from 'react-router-dom'
 
 import { Alert, Button, Field, Input } from '../../components/ui'
-import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { VerifyMfaDocument } from '../../session/operations'
-import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
+import { useAuthForm } from './useAuthForm'
 
 /** What the log-in screen hands over (kept in history state, never in the URL). */
 export interface MfaChallengeState {
@@ -20,25 +19,18 @@ const FIELDS = ['code'] as const
 /** The second step of log-in: a TOTP code or a backup code. */
 export default function MfaChallengeScreen() {
   const state = useLocation().state as MfaChallengeState | null
-  const { establish } = useSession()
   const [useBackup, setUseBackup] = useState(false)
   const [code, setCode] = useState('')
-  const [errors, setErrors] = useState<FormErrors<'code'>>(noErrors)
+  const { errors, invalid, reset, submit: send } = useAuthForm(FIELDS)
   const [verify, { loading }] = useMutation(VerifyMfaDocument)
 
   if (!state?.challengeToken) return <Navigate to="/login" replace />
 
   const submit = async () => {
     const value = code.replace(/\s+/g, '')
-    if (!value) return setErrors({ fields: { code: 'Enter the code' }, form: null })
-    try {
-      const { data } = await verify({ variables: { input: { challengeToken: state.challengeToken, code: value } } })
-      const payload = data!.verifyMfa
-      if (payload.viewer) return await establish()
-      setErrors(formErrors(payload.userErrors, FIELDS))
-    } catch (err) {
-      setErrors({ fields: {}, form: (err as Error).message })
-    }
+    if (!value) return invalid({ code: 'Enter the code' })
+    const input = { challengeToken: state.challengeToken, code: value }
+    await send(async () => (await verify({ variables: { input } })).data?.verifyMfa)
   }
 
   return (
@@ -81,7 +73,7 @@ export default function MfaChallengeScreen() {
           onClick={() => {
             setUseBackup((b) => !b)
             setCode('')
-            setErrors(noErrors)
+            reset()
           }}
         >
           {useBackup ? 'Use your authenticator app' : 'Use a backup code instead'}

@@ -3,10 +3,9 @@ import { useState } from 'react'
 import { Link } from 'react-router-dom'
 
 import { Alert, Button, Field, Input } from '../../components/ui'
-import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { SignUpDocument } from '../../session/operations'
-import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
+import { useAuthForm } from './useAuthForm'
 
 const FIELDS = ['email', 'password', 'tenantName'] as const
 type FieldName = (typeof FIELDS)[number]
@@ -22,28 +21,17 @@ function validate(v: Record<FieldName, string>): Partial<Record<FieldName, strin
 
 /** Creates a tenant and its owner, and signs them in. */
 export default function SignupScreen() {
-  const { establish } = useSession()
   const [values, setValues] = useState<Record<FieldName, string>>({ email: '', password: '', tenantName: '' })
-  const [errors, setErrors] = useState<FormErrors<FieldName>>(noErrors)
+  const { errors, invalid, submit: send } = useAuthForm(FIELDS)
   const [signUp, { loading }] = useMutation(SignUpDocument)
   const set = (name: FieldName) => (e: { target: { value: string } }) =>
     setValues((v) => ({ ...v, [name]: e.target.value }))
 
   const submit = async () => {
     const local = validate(values)
-    if (Object.keys(local).length) return setErrors({ fields: local, form: null })
-    try {
-      const { data } = await signUp({
-        variables: {
-          input: { email: values.email.trim(), password: values.password, tenantName: values.tenantName.trim() },
-        },
-      })
-      const payload = data!.signUp
-      if (payload.viewer) return await establish()
-      setErrors(formErrors(payload.userErrors, FIELDS))
-    } catch (err) {
-      setErrors({ fields: {}, form: (err as Error).message })
-    }
+    if (Object.keys(local).length) return invalid(local)
+    const input = { email: values.email.trim(), password: values.password, tenantName: values.tenantName.trim() }
+    await send(async () => (await signUp({ variables: { input } })).data?.signUp)
   }
 
   return (

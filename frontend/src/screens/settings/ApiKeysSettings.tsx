@@ -20,10 +20,11 @@ import {
   Table,
   Td,
   Th,
-  useToast,
+  ThActions,
 } from '../../components/ui'
 import type { ApiKeyFieldsFragment, ApiKeyScope } from '../../gql/graphql'
 import { formatDate, formatDateTime, titleCase } from '../../lib/format'
+import { useToastedAction } from '../../lib/useToastedAction'
 import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { ApiKeysDocument, CreateApiKeyDocument, RevokeApiKeyDocument } from './operations'
 import { PAGE_SIZE } from './paging'
@@ -62,18 +63,14 @@ export function ApiKeysSettings() {
   const [creating, setCreating] = useState(false)
   const [revokingKey, setRevokingKey] = useState<ApiKey | null>(null)
   const [revoke, revoking] = useMutation(RevokeApiKeyDocument)
-  const toast = useToast()
+  const act = useToastedAction()
 
   const onRevoke = async (key: ApiKey) => {
-    try {
-      const { data } = await revoke({ variables: { input: { id: key.id } } })
-      const err = data!.revokeApiKey.userErrors[0]
-      toast.show(err ? { tone: 'error', message: err.message } : { message: `API key “${key.name}” revoked` })
-    } catch (e) {
-      toast.show({ tone: 'error', message: (e as Error).message })
-    } finally {
-      setRevokingKey(null)
-    }
+    await act(
+      async () => (await revoke({ variables: { input: { id: key.id } } })).data?.revokeApiKey.userErrors ?? [],
+      `API key “${key.name}” revoked`,
+    )
+    setRevokingKey(null)
   }
 
   const createButton = (
@@ -108,9 +105,7 @@ export function ApiKeysSettings() {
                     <Th>Last used</Th>
                     <Th>Expires</Th>
                     <Th>Status</Th>
-                    <Th>
-                      <span className="sr-only">Actions</span>
-                    </Th>
+                    <ThActions />
                   </tr>
                 </thead>
                 <tbody>

@@ -71,7 +71,7 @@ export function AuditLogSettings() {
     <Card title="Audit log" description="Every sign-in and change to members, keys and settings, newest first.">
       <form
         aria-label="Filter the audit log"
-        className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_auto] lg:items-end"
+        className="mb-5 grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_auto] lg:items-start"
         onSubmit={(e) => {
           e.preventDefault()
           setApplied(toAuditLogFilter(form))
@@ -96,7 +96,7 @@ export function AuditLogSettings() {
         <Field label="To">
           <Input type="date" value={form.until} onChange={set('until')} />
         </Field>
-        <div className="flex gap-2 lg:mb-5">
+        <div className="flex gap-2 lg:mt-6.5">
           <Button type="submit" variant="primary">
             Apply
           </Button>

@@ -17,11 +17,12 @@ import {
   Table,
   Td,
   Th,
-  useToast,
+  ThActions,
   type Tone,
 } from '../../components/ui'
 import type { InviteFieldsFragment, Role } from '../../gql/graphql'
 import { formatDate, titleCase } from '../../lib/format'
+import { useToastedAction } from '../../lib/useToastedAction'
 import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { grantableRoles } from '../../session/roles'
 import { useViewer } from '../../session/SessionProvider'
@@ -51,18 +52,14 @@ export function InvitationsSettings() {
   const { data, loading, error, refetch, fetchMore } = useQuery(InvitesDocument, { variables: { first: PAGE_SIZE } })
   const [revoke, revoking] = useMutation(RevokeInviteDocument)
   const [revokingInvite, setRevokingInvite] = useState<Invite | null>(null)
-  const toast = useToast()
+  const act = useToastedAction()
 
   const onRevoke = async (invite: Invite) => {
-    try {
-      const { data } = await revoke({ variables: { input: { id: invite.id } } })
-      const err = data!.revokeInvite.userErrors[0]
-      toast.show(err ? { tone: 'error', message: err.message } : { message: `Invitation to ${invite.email} revoked` })
-    } catch (e) {
-      toast.show({ tone: 'error', message: (e as Error).message })
-    } finally {
-      setRevokingInvite(null)
-    }
+    await act(
+      async () => (await revoke({ variables: { input: { id: invite.id } } })).data?.revokeInvite.userErrors ?? [],
+      `Invitation to ${invite.email} revoked`,
+    )
+    setRevokingInvite(null)
   }
 
   return (
@@ -88,9 +85,7 @@ export function InvitationsSettings() {
                       <Th>Role</Th>
                       <Th>Status</Th>
                       <Th>Expires</Th>
-                      <Th>
-                        <span className="sr-only">Actions</span>
-                      </Th>
+                      <ThActions />
                     </tr>
                   </thead>
                   <tbody>

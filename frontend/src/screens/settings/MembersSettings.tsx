@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useState } from 'react'
 
-import { Badge, Button, Card, ConfirmDialog, LoadMore, QueryState, Table, Td, Th, useToast } from '../../components/ui'
+import { Badge, Button, Card, ConfirmDialog, LoadMore, QueryState, Table, Td, Th, ThActions } from '../../components/ui'
 import type { MembersQuery, Role } from '../../gql/graphql'
 import { formatDate, titleCase } from '../../lib/format'
+import { useToastedAction } from '../../lib/useToastedAction'
 import { grantableRoles } from '../../session/roles'
 import { useSession, useViewer } from '../../session/SessionProvider'
 import { ChangeMemberRoleDocument, MembersDocument, RemoveMemberDocument } from './operations'
@@ -15,7 +16,7 @@ type Member = MembersQuery['members']['edges'][number]['node']
 export function MembersSettings() {
   const viewer = useViewer()
   const { can } = useSession()
-  const toast = useToast()
+  const act = useToastedAction()
   const { data, loading, error, refetch, fetchMore } = useQuery(MembersDocument, { variables: { first: PAGE_SIZE } })
   const [changeRole] = useMutation(ChangeMemberRoleDocument)
   const [remove, removing] = useMutation(RemoveMemberDocument)
@@ -23,31 +24,20 @@ export function MembersSettings() {
   const manage = can('ADMIN')
   const roles = grantableRoles(viewer.role)
 
-  const onRole = async (member: Member, role: Role) => {
-    try {
-      const { data } = await changeRole({ variables: { input: { memberId: member.id, role } } })
-      const err = data!.changeMemberRole.userErrors[0]
-      toast.show(
-        err ? { tone: 'error', message: err.message } : { message: `${member.user.email} is now ${titleCase(role)}` },
-      )
-    } catch (e) {
-      toast.show({ tone: 'error', message: (e as Error).message })
-    }
-  }
+  const onRole = (member: Member, role: Role) =>
+    act(
+      async () =>
+        (await changeRole({ variables: { input: { memberId: member.id, role } } })).data?.changeMemberRole.userErrors ??
+        [],
+      `${member.user.email} is now ${titleCase(role)}`,
+    )
   const onRemove = async (member: Member) => {
-    try {
-      const { data } = await remove({ variables: { input: { memberId: member.id } } })
-      const err = data!.removeMember.userErrors[0]
-      if (err) toast.show({ tone: 'error', message: err.message })
-      else {
-        toast.show({ message: `${member.user.email} was removed` })
-        await refetch()
-      }
-    } catch (e) {
-      toast.show({ tone: 'error', message: (e as Error).message })
-    } finally {
-      setRemovingMember(null)
-    }
+    const removed = await act(
+      async () => (await remove({ variables: { input: { memberId: member.id } } })).data?.removeMember.userErrors ?? [],
+      `${member.user.email} was removed`,
+    )
+    setRemovingMember(null)
+    if (removed) await refetch()
   }
 
   const conn = data?.members
@@ -76,11 +66,7 @@ export function MembersSettings() {
                   <Th>Role</Th>
                   <Th>Two-factor</Th>
                   <Th>Joined</Th>
-                  {manage && (
-                    <Th>
-                      <span className="sr-only">Actions</span>
-                    </Th>
-                  )}
+                  {manage && <ThActions />}
                 </tr>
               </thead>
               <tbody>

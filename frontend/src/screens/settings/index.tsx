@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { NavLink, Navigate, Route, Routes } from 'react-router-dom'
 
 import { cx, EmptyState, PageHeader } from '../../components/ui'
@@ -9,7 +10,7 @@ import { InvitationsSettings } from './InvitationsSettings'
 import { MembersSettings } from './MembersSettings'
 import { SecuritySettings } from './SecuritySettings'
 
-const SECTIONS: { path: string; label: string; role: Role; element: React.ReactNode }[] = [
+const SECTIONS: { path: string; label: string; role: Role; element: ReactNode }[] = [
   { path: 'security', label: 'Security', role: 'VIEWER', element: <SecuritySettings /> },
   { path: 'members', label: 'Members', role: 'VIEWER', element: <MembersSettings /> },
   { path: 'invitations', label: 'Invitations', role: 'ADMIN', element: <InvitationsSettings /> },
