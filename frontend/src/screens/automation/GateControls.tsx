@@ -1,36 +1,27 @@
 import { useMutation } from '@apollo/client/react'
 import { useState } from 'react'
 
-import { Alert, Badge, Button, Card, useToast } from '../../components/ui'
+import { Alert, Badge, Button, Card } from '../../components/ui'
 import type { AutopilotLevel, TrustSettingsQuery } from '../../gql/graphql'
+import { useToastedAction } from '../../lib/useToastedAction'
 import { keysOf, LEVELS } from '../../trust/labels'
 import { ConfirmChange } from './ConfirmChange'
 import { SetAutopilotLevelDocument, SetKillSwitchDocument } from './operations'
 
 type Gate = TrustSettingsQuery['trustGate']
 
-/** Shows a mutation's first userError, or a success toast. */
-function useReport() {
-  const toast = useToast()
-  return (err: { message: string } | undefined, success: string) =>
-    toast.show(err ? { tone: 'error', message: err.message } : { message: success })
-}
-
 /** The kill switch: stops all automatic execution at once (admins). */
 export function KillSwitchCard({ gate, canChange }: { gate: Gate; canChange: boolean }) {
-  const report = useReport()
+  const act = useToastedAction()
   const [confirming, setConfirming] = useState(false)
   const [setKillSwitch, { loading }] = useMutation(SetKillSwitchDocument)
   const on = gate.killSwitch
   const flip = async () => {
-    try {
-      const payload = (await setKillSwitch({ variables: { input: { enabled: !on } } })).data?.setKillSwitch
-      report(payload?.userErrors[0], on ? 'Kill switch off: automation resumes under the gate' : 'Kill switch on: nothing executes automatically')
-    } catch (e) {
-      report(e as Error, '')
-    } finally {
-      setConfirming(false)
-    }
+    await act(
+      async () => (await setKillSwitch({ variables: { input: { enabled: !on } } })).data?.setKillSwitch.userErrors ?? [],
+      on ? 'Kill switch off: automation resumes under the gate' : 'Kill switch on: nothing executes automatically',
+    )
+    setConfirming(false)
   }
   return (
     <Card
@@ -67,19 +58,16 @@ export function KillSwitchCard({ gate, canChange }: { gate: Gate; canChange: boo
 
 /** How much autopilot may do on its own (admins choose). */
 export function AutopilotLevelCard({ gate, canChange }: { gate: Gate; canChange: boolean }) {
-  const report = useReport()
+  const act = useToastedAction()
   const [choice, setChoice] = useState<AutopilotLevel>(gate.autopilotLevel)
   const [confirming, setConfirming] = useState(false)
   const [setLevel, { loading }] = useMutation(SetAutopilotLevelDocument)
   const apply = async () => {
-    try {
-      const payload = (await setLevel({ variables: { input: { level: choice } } })).data?.setAutopilotLevel
-      report(payload?.userErrors[0], `Autopilot level: ${LEVELS[choice].label}`)
-    } catch (e) {
-      report(e as Error, '')
-    } finally {
-      setConfirming(false)
-    }
+    await act(
+      async () => (await setLevel({ variables: { input: { level: choice } } })).data?.setAutopilotLevel.userErrors ?? [],
+      `Autopilot level: ${LEVELS[choice].label}`,
+    )
+    setConfirming(false)
   }
   return (
     <Card title="Autopilot level" description="How much autopilot does without a person.">

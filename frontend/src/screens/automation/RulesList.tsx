@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useState } from 'react'
 
-import { Badge, Button, Card, Checkbox, ConfirmDialog, EmptyState, QueryState, Table, Td, Th, useToast } from '../../components/ui'
+import { Badge, Button, Card, Checkbox, ConfirmDialog, EmptyState, QueryState, Table, Td, Th } from '../../components/ui'
 import type { RuleSummaryFieldsFragment } from '../../gql/graphql'
 import { formatDateTime } from '../../lib/format'
+import { useToastedAction } from '../../lib/useToastedAction'
 import { AutomationRulesDocument, DeleteRuleDocument, SetRuleEnabledDocument } from './operations'
 
 export interface RulesListProps {
@@ -21,32 +22,21 @@ function every(minutes: number): string {
 
 /** Built-in and user rules with their switch, edit and (user rules) delete. */
 export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
-  const toast = useToast()
   const { data, loading, error, refetch } = useQuery(AutomationRulesDocument)
   const [setEnabled] = useMutation(SetRuleEnabledDocument)
   const [remove, removing] = useMutation(DeleteRuleDocument, { refetchQueries: [AutomationRulesDocument] })
   const [deleting, setDeleting] = useState<RuleSummaryFieldsFragment | null>(null)
 
-  const report = (err: { message: string } | undefined, success: string) =>
-    toast.show(err ? { tone: 'error', message: err.message } : { message: success })
+  const act = useToastedAction()
 
-  const toggle = async (rule: RuleSummaryFieldsFragment, enabled: boolean) => {
-    try {
-      const payload = (await setEnabled({ variables: { input: { id: rule.id, enabled } } })).data?.setRuleEnabled
-      report(payload?.userErrors[0], `“${rule.name}” ${enabled ? 'enabled' : 'disabled'}`)
-    } catch (e) {
-      report(e as Error, '')
-    }
-  }
+  const toggle = (rule: RuleSummaryFieldsFragment, enabled: boolean) =>
+    act(
+      async () => (await setEnabled({ variables: { input: { id: rule.id, enabled } } })).data?.setRuleEnabled.userErrors ?? [],
+      `“${rule.name}” ${enabled ? 'enabled' : 'disabled'}`,
+    )
   const onDelete = async (rule: RuleSummaryFieldsFragment) => {
-    try {
-      const payload = (await remove({ variables: { input: { id: rule.id } } })).data?.deleteAutomationRule
-      report(payload?.userErrors[0], `Rule “${rule.name}” deleted`)
-    } catch (e) {
-      report(e as Error, '')
-    } finally {
-      setDeleting(null)
-    }
+    await act(async () => (await remove({ variables: { input: { id: rule.id } } })).data?.deleteAutomationRule.userErrors ?? [], `Rule “${rule.name}” deleted`)
+    setDeleting(null)
   }
 
   return (
