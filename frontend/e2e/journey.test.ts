@@ -196,7 +196,9 @@ describe.sequential('identity journey', () => {
     await meter.waitFor()
     expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(70)
     await dp.getByRole('heading', { name: /Signal simulator/ }).waitFor()
-    await dp.getByRole('heading', { name: 'Signal health, last 24 hours' }).waitFor()
+    const history = dp.getByRole('region', { name: 'Signal health, last 24 hours' })
+    await history.scrollIntoViewIfNeeded()
+    await history.getByText(/Latest hour/).waitFor()
     // Marks this page: a reload would drop the mark.
     await dp.evaluate(() => Object.assign(window, { e2eNoReload: true }))
     await screenshot(dp, 'trust-overview')
@@ -225,7 +227,10 @@ describe.sequential('identity journey', () => {
 
     await dp.getByRole('button', { name: 'Dry run' }).click()
     await dp.getByRole('heading', { name: 'Dry run result' }).waitFor()
-    const proposals = dp.getByRole('list', { name: 'Proposed actions' }).getByRole('listitem').filter({ hasText: 'Increase budget' })
+    const proposals = dp
+      .getByRole('list', { name: 'Proposed actions' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Increase budget' })
     await proposals.first().waitFor()
     expect(await proposals.count()).toBeGreaterThan(0)
     await expect(proposals.first().textContent()).resolves.toMatch(/Hold|Pass|Block/)
@@ -239,16 +244,21 @@ describe.sequential('identity journey', () => {
   it('degrades a simulated signal: an incident opens and appears without reload', async () => {
     await nav(dp, 'Overview')
     await dp.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
-    await dp.getByText('No open incidents').waitFor()
+    // Cards below the fold load as they scroll into view.
+    const card = dp.getByRole('region', { name: 'Open incidents' })
+    await card.scrollIntoViewIfNeeded()
+    await card.getByText('No open incidents').waitFor()
     await dp.getByLabel('Signal to degrade').selectOption('EMQ')
     await dp.getByLabel('Severity').selectOption('MAJOR')
     await dp.getByRole('button', { name: 'Degrade signal (simulated)' }).click()
 
     const opened = /New \w+ incident \(Simulator\): Simulator EMQ fell/
     await dp.getByText(opened).waitFor({ timeout: 30_000 })
-    const card = dp.getByRole('region', { name: 'Open incidents' })
     await card.getByRole('link', { name: /Simulator EMQ fell/ }).waitFor({ timeout: 15_000 })
-    await dp.getByRole('list', { name: 'Simulated problems' }).getByText(/Event match quality: major/).waitFor()
+    await dp
+      .getByRole('list', { name: 'Simulated problems' })
+      .getByText(/Event match quality: major/)
+      .waitFor()
     await screenshot(dp, 'trust-degraded')
 
     await nav(dp, 'Incidents')
@@ -270,7 +280,10 @@ describe.sequential('identity journey', () => {
     await row.waitFor()
     await screenshot(dp, 'actions')
     await row.getByRole('button', { name: /^Approve/ }).click()
-    await row.getByText('Approved', { exact: true }).or(row.getByText('Applied', { exact: true })).waitFor()
+    await row
+      .getByText('Approved', { exact: true })
+      .or(row.getByText('Applied', { exact: true }))
+      .waitFor()
     // The worker executes it; the subscription brings the new status.
     await row.getByText('Applied', { exact: true }).waitFor({ timeout: 30_000 })
     expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(0)

@@ -1,7 +1,13 @@
 import { settingChanges, type Settings } from './format'
 
 /** The campaign settings an action changes (or would change), before → after. */
-export function ChangeList({ before, after }: { before: Settings | null | undefined; after: Settings | null | undefined }) {
+export function ChangeList({
+  before,
+  after,
+}: {
+  before: Settings | null | undefined
+  after: Settings | null | undefined
+}) {
   const changes = settingChanges(before, after)
   if (changes.length === 0) return null
   return (

@@ -83,7 +83,7 @@ export function LiveUpdates() {
     onData: ({ data }) => {
       const health = data.data?.signalHealthChanged
       if (!health || health.platform != null) return
-      const bandChanged = overallStatus.current !== health.status
+      const bandChanged = overallStatus.current !== null && overallStatus.current !== health.status
       overallStatus.current = health.status
       refetch(bandChanged ? ['TrustGate', 'Overview', 'SignalHealthHistory'] : ['TrustGate', 'Overview'])
     },

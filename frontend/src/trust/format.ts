@@ -36,7 +36,10 @@ export interface SettingChange {
  * The settings an action changes: budget, bid and status where before and
  * after differ (all known settings when nothing differs, e.g. a no-op).
  */
-export function settingChanges(before: Settings | null | undefined, after: Settings | null | undefined): SettingChange[] {
+export function settingChanges(
+  before: Settings | null | undefined,
+  after: Settings | null | undefined,
+): SettingChange[] {
   const rows: SettingChange[] = [
     { label: 'Daily budget', before: formatNumber(before?.dailyBudget), after: formatNumber(after?.dailyBudget) },
     { label: 'Bid', before: formatNumber(before?.bid), after: formatNumber(after?.bid) },

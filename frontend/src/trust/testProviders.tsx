@@ -14,7 +14,11 @@ export function trustCache(): InMemoryCache {
   return new InMemoryCache({ typePolicies: { ...trustTypePolicies, Query: { fields: trustQueryFields } } })
 }
 
-export function renderWithApi(ui: ReactElement, mocks: ReadonlyArray<MockLink.MockedResponse> = [], cache = trustCache()): RenderResult {
+export function renderWithApi(
+  ui: ReactElement,
+  mocks: ReadonlyArray<MockLink.MockedResponse> = [],
+  cache = trustCache(),
+): RenderResult {
   return render(
     <MockedProvider mocks={mocks} cache={cache} showWarnings={false}>
       <ToastProvider>{ui}</ToastProvider>

@@ -23,7 +23,10 @@ const held: ActionFieldsFragment & { __typename: 'Action' } = {
   riskClass: 'HIGH_RISK',
   status: 'QUEUED',
   decision: 'HOLD',
-  reasons: ['performance scaling: ROAS 5.83 ≥ 120% of target 4.00', 'autopilot level APPROVAL_REQUIRED: waiting for approval'],
+  reasons: [
+    'performance scaling: ROAS 5.83 ≥ 120% of target 4.00',
+    'autopilot level APPROVAL_REQUIRED: waiting for approval',
+  ],
   warnings: ['cooldown: changed 2 h ago'],
   score: 93.2,
   platform: 'SIMULATOR',
@@ -67,7 +70,10 @@ describe('ActionRow', () => {
     const matched = vi.fn((_: unknown) => true)
     renderWithApi(<ActionRow action={held} canReview canOverride={false} />, [
       {
-        request: { query: ApproveActionDocument, variables: (v: { input: { id: string } }) => matched(v) && v.input.id === held.id },
+        request: {
+          query: ApproveActionDocument,
+          variables: (v: { input: { id: string } }) => matched(v) && v.input.id === held.id,
+        },
         result: { data: { approveAction: { __typename: 'ActionPayload', action: approved, userErrors: [] } } },
       },
     ])
@@ -85,7 +91,14 @@ describe('ActionRow', () => {
             dismissAction: {
               __typename: 'ActionPayload',
               action: null,
-              userErrors: [{ __typename: 'UserError', field: ['input', 'id'], message: 'the action was already applied', code: 'CONFLICT' }],
+              userErrors: [
+                {
+                  __typename: 'UserError',
+                  field: ['input', 'id'],
+                  message: 'the action was already applied',
+                  code: 'CONFLICT',
+                },
+              ],
             },
           },
         },
@@ -110,7 +123,13 @@ describe('ActionRow', () => {
   it('changes its status in place when the server reports it (actionStatusUpdated)', async () => {
     function Queue() {
       const { data } = useQuery(PendingActionsDocument, { variables: { first: PENDING_PAGE } })
-      return <>{data?.actions.edges.map(({ node }) => <ActionRow key={node.id} action={node} canReview canOverride={false} />)}</>
+      return (
+        <>
+          {data?.actions.edges.map(({ node }) => (
+            <ActionRow key={node.id} action={node} canReview canOverride={false} />
+          ))}
+        </>
+      )
     }
     renderWithApi(
       <>
@@ -131,7 +150,11 @@ describe('ActionRow', () => {
             },
           },
         },
-        { request: { query: ActionStatusUpdatedDocument }, result: { data: { actionStatusUpdated: applied } }, delay: 50 },
+        {
+          request: { query: ActionStatusUpdatedDocument },
+          result: { data: { actionStatusUpdated: applied } },
+          delay: 50,
+        },
       ],
     )
     expect(await within(await screen.findByRole('article')).findByText('Queued')).toBeInTheDocument()

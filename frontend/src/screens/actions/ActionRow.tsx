@@ -124,17 +124,33 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
       {open && (canReview || canOverride) && (
         <div className="flex flex-wrap gap-2">
           {canReview && a.status === 'QUEUED' && (
-            <Button size="sm" variant="primary" onClick={() => void review('approve')} loading={approving.loading} aria-label={`Approve: ${title}`}>
+            <Button
+              size="sm"
+              variant="primary"
+              onClick={() => void review('approve')}
+              loading={approving.loading}
+              aria-label={`Approve: ${title}`}
+            >
               Approve
             </Button>
           )}
           {canReview && (
-            <Button size="sm" onClick={() => void review('dismiss')} loading={dismissing.loading} aria-label={`Dismiss: ${title}`}>
+            <Button
+              size="sm"
+              onClick={() => void review('dismiss')}
+              loading={dismissing.loading}
+              aria-label={`Dismiss: ${title}`}
+            >
               Dismiss
             </Button>
           )}
           {canOverride && (
-            <Button size="sm" variant="ghost" onClick={() => setOverriding(true)} aria-label={`Override the gate and apply: ${title}`}>
+            <Button
+              size="sm"
+              variant="ghost"
+              onClick={() => setOverriding(true)}
+              aria-label={`Override the gate and apply: ${title}`}
+            >
               Override and apply…
             </Button>
           )}

@@ -10,7 +10,15 @@ import { ApplyActionDocument } from '../../trust/operations'
  * The admin's manual override: applies an action whatever the gate says.
  * The reason is required and audited.
  */
-export function OverrideDialog({ action, title, onClose }: { action: ActionFieldsFragment; title: string; onClose: () => void }) {
+export function OverrideDialog({
+  action,
+  title,
+  onClose,
+}: {
+  action: ActionFieldsFragment
+  title: string
+  onClose: () => void
+}) {
   const toast = useToast()
   const [reason, setReason] = useState('')
   const [fieldError, setFieldError] = useState<string | undefined>(undefined)
@@ -57,7 +65,11 @@ export function OverrideDialog({ action, title, onClose }: { action: ActionField
           void submit()
         }}
       >
-        <Field label="Reason for the override" error={fieldError} hint="3–500 characters, e.g. “Launch approved by marketing lead”.">
+        <Field
+          label="Reason for the override"
+          error={fieldError}
+          hint="3–500 characters, e.g. “Launch approved by marketing lead”."
+        >
           <Input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} required />
         </Field>
         {formError && <Alert>{formError}</Alert>}

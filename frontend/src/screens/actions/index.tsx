@@ -86,15 +86,31 @@ function ActionList({ label, page: { actions }, empty, onMore }: ActionListProps
  * dismisses stays in view with its new status until the list reloads.
  */
 function PendingActions() {
-  const { data, loading, error, refetch, fetchMore } = useQuery(PendingActionsDocument, { variables: { first: PENDING_PAGE } })
+  const { data, loading, error, refetch, fetchMore } = useQuery(PendingActionsDocument, {
+    variables: { first: PENDING_PAGE },
+  })
   return (
-    <Card title="Waiting for review" description="Approve or dismiss held actions; blocked ones run only by an admin's override.">
-      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading the queue…">
+    <Card
+      title="Waiting for review"
+      description="Approve or dismiss held actions; blocked ones run only by an admin's override."
+    >
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading the queue…"
+      >
         {(page) => (
           <ActionList
             label="Actions waiting for review"
             page={page}
-            empty={<EmptyState title="Nothing waits for review" description="Held and blocked actions appear here as rules propose them." />}
+            empty={
+              <EmptyState
+                title="Nothing waits for review"
+                description="Held and blocked actions appear here as rules propose them."
+              />
+            }
             onMore={(after) => fetchMore({ variables: { first: PENDING_PAGE, after } })}
           />
         )}
@@ -121,12 +137,23 @@ function ActionHistory() {
   )
   return (
     <Card title="History" description="Newest first." actions={filter}>
-      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading history…">
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading history…"
+      >
         {(page) => (
           <ActionList
             label="Action history"
             page={page}
-            empty={<EmptyState title="No actions" description={status ? 'No action has this status.' : 'The queue has no actions yet.'} />}
+            empty={
+              <EmptyState
+                title="No actions"
+                description={status ? 'No action has this status.' : 'The queue has no actions yet.'}
+              />
+            }
             onMore={(after) => fetchMore({ variables: { ...variables, after } })}
           />
         )}

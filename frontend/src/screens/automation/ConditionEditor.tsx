@@ -34,7 +34,8 @@ interface GroupEditorProps {
  * MAX_DEPTH levels). Every control shows the message of its own path.
  */
 export function GroupEditor({ group, path, depth, errors, onChange, onRemove }: GroupEditorProps) {
-  const setChild = (i: number, child: ConditionDraft) => onChange({ ...group, conditions: group.conditions.map((c, j) => (j === i ? child : c)) })
+  const setChild = (i: number, child: ConditionDraft) =>
+    onChange({ ...group, conditions: group.conditions.map((c, j) => (j === i ? child : c)) })
   const removeChild = (i: number) => onChange({ ...group, conditions: group.conditions.filter((_, j) => j !== i) })
   const add = (child: ConditionDraft) => onChange({ ...group, conditions: [...group.conditions, child] })
   const own = errors[path] ?? errors[`${path}.conditions`]
@@ -45,7 +46,10 @@ export function GroupEditor({ group, path, depth, errors, onChange, onRemove }: 
       <legend className="px-1 text-sm font-medium">{legend}</legend>
       <div className="flex flex-wrap items-end gap-2">
         <Field label="Match" className="w-64" error={errors[`${path}.op`]}>
-          <Select value={group.op} onChange={(e) => onChange({ ...group, op: e.target.value as ConditionGroupOperator })}>
+          <Select
+            value={group.op}
+            onChange={(e) => onChange({ ...group, op: e.target.value as ConditionGroupOperator })}
+          >
             {keysOf(GROUP_OPS).map((op) => (
               <option key={op} value={op}>
                 {GROUP_OPS[op]}
@@ -145,7 +149,13 @@ function ComparisonEditor({ comparison: c, path, number, errors, onChange, onRem
           <Input inputMode="decimal" value={c.value} onChange={(e) => set({ value: e.target.value })} />
         </Field>
         {onRemove && (
-          <Button size="sm" variant="ghost" className="sm:mt-7" onClick={onRemove} aria-label={`Remove condition ${number}`}>
+          <Button
+            size="sm"
+            variant="ghost"
+            className="sm:mt-7"
+            onClick={onRemove}
+            aria-label={`Remove condition ${number}`}
+          >
             Remove
           </Button>
         )}

@@ -22,7 +22,10 @@ export function DryRunPanel({ result }: { result: DryRunResult }) {
     >
       <div aria-live="polite">
         {actions.length === 0 ? (
-          <EmptyState title="The rule would propose nothing now" description="No campaign in its scope meets the conditions at the moment." />
+          <EmptyState
+            title="The rule would propose nothing now"
+            description="No campaign in its scope meets the conditions at the moment."
+          />
         ) : (
           <ul aria-label="Proposed actions" className="-my-3 divide-y divide-line">
             {actions.map((a, i) => {
@@ -31,10 +34,12 @@ export function DryRunPanel({ result }: { result: DryRunResult }) {
                 <li key={`${a.campaign?.id ?? a.platform}-${a.type}-${i}`} className="flex flex-col gap-2 py-3">
                   <div className="flex flex-wrap items-start justify-between gap-2">
                     <div>
-                      <p className="font-medium">{a.campaign ? a.campaign.name : `All campaigns on ${PLATFORMS[a.platform]}`}</p>
+                      <p className="font-medium">
+                        {a.campaign ? a.campaign.name : `All campaigns on ${PLATFORMS[a.platform]}`}
+                      </p>
                       <p className="text-sm text-muted">
-                        {ACTION_TYPES[a.type].label} · needs score {formatScore(a.threshold)}, score {formatScore(a.score)}, mode{' '}
-                        {MODES[a.autopilotMode].label.toLowerCase()}
+                        {ACTION_TYPES[a.type].label} · needs score {formatScore(a.threshold)}, score{' '}
+                        {formatScore(a.score)}, mode {MODES[a.autopilotMode].label.toLowerCase()}
                       </p>
                     </div>
                     <div className="flex flex-wrap gap-2">

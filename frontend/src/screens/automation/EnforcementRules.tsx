@@ -13,7 +13,10 @@ type Rule = Gate['enforcementRules'][number]
 /** Per guardrail: the default mode, or a custom mode and threshold (admins). */
 export function EnforcementRules({ gate, canChange }: { gate: Gate; canChange: boolean }) {
   return (
-    <Card title="Custom rules per guardrail" description="Override the enforcement mode (and threshold) of one guardrail; the others follow the settings.">
+    <Card
+      title="Custom rules per guardrail"
+      description="Override the enforcement mode (and threshold) of one guardrail; the others follow the settings."
+    >
       <ul className="-my-3 divide-y divide-line">
         {keysOf(VIOLATIONS).map((v) => (
           <li key={v} className="py-3">
@@ -51,7 +54,8 @@ function GuardrailRow({ violation, rule, defaultMode, canChange }: GuardrailRowP
 
   const review = () => {
     const t = threshold.trim()
-    if (t !== '' && !(Number.isFinite(Number(t)) && Number(t) >= 0)) return setError('Enter a number of 0 or more, or leave empty')
+    if (t !== '' && !(Number.isFinite(Number(t)) && Number(t) >= 0))
+      return setError('Enter a number of 0 or more, or leave empty')
     setError(undefined)
     setConfirm('save')
   }
@@ -63,13 +67,21 @@ function GuardrailRow({ violation, rule, defaultMode, canChange }: GuardrailRowP
           : (
               await put({
                 variables: {
-                  input: { violationType: violation, mode, enabled, threshold: threshold.trim() === '' ? null : Number(threshold) },
+                  input: {
+                    violationType: violation,
+                    mode,
+                    enabled,
+                    threshold: threshold.trim() === '' ? null : Number(threshold),
+                  },
                 },
               })
             ).data?.putEnforcementRule
       const err = payload?.userErrors[0]
       if (err) setError(err.message)
-      else toast.show({ message: confirm === 'reset' ? `“${label}” follows the settings again` : `Custom rule for “${label}” saved` })
+      else
+        toast.show({
+          message: confirm === 'reset' ? `“${label}” follows the settings again` : `Custom rule for “${label}” saved`,
+        })
     } catch (e) {
       setError((e as Error).message)
     } finally {
@@ -96,7 +108,12 @@ function GuardrailRow({ violation, rule, defaultMode, canChange }: GuardrailRowP
           </Select>
         </Field>
         <Field label={`Threshold (${VIOLATIONS[violation].threshold})`} error={error}>
-          <Input inputMode="decimal" value={threshold} placeholder="From settings" onChange={(e) => setThreshold(e.target.value)} />
+          <Input
+            inputMode="decimal"
+            value={threshold}
+            placeholder="From settings"
+            onChange={(e) => setThreshold(e.target.value)}
+          />
         </Field>
         <div className="pb-2">
           <Checkbox label="Guardrail on" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
@@ -108,7 +125,12 @@ function GuardrailRow({ violation, rule, defaultMode, canChange }: GuardrailRowP
             Save
           </Button>
           {rule && (
-            <Button size="sm" variant="ghost" onClick={() => setConfirm('reset')} aria-label={`Reset ${label} to the settings`}>
+            <Button
+              size="sm"
+              variant="ghost"
+              onClick={() => setConfirm('reset')}
+              aria-label={`Reset ${label} to the settings`}
+            >
               Reset to settings
             </Button>
           )}
@@ -117,9 +139,17 @@ function GuardrailRow({ violation, rule, defaultMode, canChange }: GuardrailRowP
       <ConfirmChange
         change={
           confirm === 'save'
-            ? { title: `Save the custom rule for “${label}”?`, description: 'Queued actions are re-gated at once.', confirmLabel: 'Save rule' }
+            ? {
+                title: `Save the custom rule for “${label}”?`,
+                description: 'Queued actions are re-gated at once.',
+                confirmLabel: 'Save rule',
+              }
             : confirm === 'reset'
-              ? { title: `Reset “${label}” to the settings?`, description: 'The custom mode and threshold are removed.', confirmLabel: 'Reset' }
+              ? {
+                  title: `Reset “${label}” to the settings?`,
+                  description: 'The custom mode and threshold are removed.',
+                  confirmLabel: 'Reset',
+                }
               : null
         }
         loading={putting.loading || removing.loading}

@@ -60,7 +60,12 @@ export function validateSettings(d: SettingsDraft): FormErrors<FieldName>['field
     const raw = d[field].trim()
     if (raw === '' && rule.optional) continue
     const n = Number(raw)
-    const ok = raw !== '' && Number.isFinite(n) && n >= rule.min && (rule.max === undefined || n <= rule.max) && (!rule.int || Number.isInteger(n))
+    const ok =
+      raw !== '' &&
+      Number.isFinite(n) &&
+      n >= rule.min &&
+      (rule.max === undefined || n <= rule.max) &&
+      (!rule.int || Number.isInteger(n))
     if (!ok) errors[field] = rule.message
   }
   return errors
@@ -126,8 +131,15 @@ export function EnforcementSettingsForm({ settings, canChange }: { settings: Set
       <form onSubmit={review} noValidate className="flex flex-col gap-4">
         <fieldset disabled={!canChange} className="grid gap-4 sm:grid-cols-2">
           <legend className="sr-only">Guardrails</legend>
-          <Field label="When an action breaks a guardrail" error={errors.fields.enforcementMode} className="sm:col-span-2">
-            <Select value={draft.enforcementMode} onChange={(e) => setDraft({ ...draft, enforcementMode: e.target.value as EnforcementMode })}>
+          <Field
+            label="When an action breaks a guardrail"
+            error={errors.fields.enforcementMode}
+            className="sm:col-span-2"
+          >
+            <Select
+              value={draft.enforcementMode}
+              onChange={(e) => setDraft({ ...draft, enforcementMode: e.target.value as EnforcementMode })}
+            >
               {keysOf(ENFORCEMENT_MODES).map((m) => (
                 <option key={m} value={m}>
                   {ENFORCEMENT_MODES[m].label}: {ENFORCEMENT_MODES[m].meaning}
@@ -137,7 +149,11 @@ export function EnforcementSettingsForm({ settings, canChange }: { settings: Set
           </Field>
           {keysOf(LABELS).map((field) => (
             <Field key={field} label={LABELS[field].label} hint={LABELS[field].hint} error={errors.fields[field]}>
-              <Input inputMode="decimal" value={draft[field]} onChange={(e) => setDraft({ ...draft, [field]: e.target.value })} />
+              <Input
+                inputMode="decimal"
+                value={draft[field]}
+                onChange={(e) => setDraft({ ...draft, [field]: e.target.value })}
+              />
             </Field>
           ))}
         </fieldset>
@@ -157,7 +173,8 @@ export function EnforcementSettingsForm({ settings, canChange }: { settings: Set
           confirming
             ? {
                 title: 'Save enforcement settings?',
-                description: 'Every queued action is checked again against the new guardrails; some may be held or blocked.',
+                description:
+                  'Every queued action is checked again against the new guardrails; some may be held or blocked.',
                 confirmLabel: 'Save settings',
               }
             : null

@@ -18,7 +18,8 @@ export function KillSwitchCard({ gate, canChange }: { gate: Gate; canChange: boo
   const on = gate.killSwitch
   const flip = async () => {
     await act(
-      async () => (await setKillSwitch({ variables: { input: { enabled: !on } } })).data?.setKillSwitch.userErrors ?? [],
+      async () =>
+        (await setKillSwitch({ variables: { input: { enabled: !on } } })).data?.setKillSwitch.userErrors ?? [],
       on ? 'Kill switch off: automation resumes under the gate' : 'Kill switch on: nothing executes automatically',
     )
     setConfirming(false)
@@ -44,8 +45,18 @@ export function KillSwitchCard({ gate, canChange }: { gate: Gate; canChange: boo
         change={
           confirming
             ? on
-              ? { title: 'Turn the kill switch off?', description: 'Automation resumes: actions the gate passes may execute again, per the autopilot level.', confirmLabel: 'Turn off' }
-              : { title: 'Turn the kill switch on?', description: 'Nothing executes automatically until it is turned off; every proposal is blocked.', confirmLabel: 'Stop automation', danger: true }
+              ? {
+                  title: 'Turn the kill switch off?',
+                  description:
+                    'Automation resumes: actions the gate passes may execute again, per the autopilot level.',
+                  confirmLabel: 'Turn off',
+                }
+              : {
+                  title: 'Turn the kill switch on?',
+                  description: 'Nothing executes automatically until it is turned off; every proposal is blocked.',
+                  confirmLabel: 'Stop automation',
+                  danger: true,
+                }
             : null
         }
         loading={loading}
@@ -64,7 +75,8 @@ export function AutopilotLevelCard({ gate, canChange }: { gate: Gate; canChange:
   const [setLevel, { loading }] = useMutation(SetAutopilotLevelDocument)
   const apply = async () => {
     await act(
-      async () => (await setLevel({ variables: { input: { level: choice } } })).data?.setAutopilotLevel.userErrors ?? [],
+      async () =>
+        (await setLevel({ variables: { input: { level: choice } } })).data?.setAutopilotLevel.userErrors ?? [],
       `Autopilot level: ${LEVELS[choice].label}`,
     )
     setConfirming(false)
@@ -74,7 +86,10 @@ export function AutopilotLevelCard({ gate, canChange }: { gate: Gate; canChange:
       <fieldset className="flex flex-col gap-3" disabled={!canChange}>
         <legend className="sr-only">Autopilot level</legend>
         {keysOf(LEVELS).map((level) => (
-          <label key={level} className="flex items-start gap-3 rounded-md border border-line p-3 text-sm has-[:checked]:border-primary-500 has-[:checked]:bg-primary-soft">
+          <label
+            key={level}
+            className="flex items-start gap-3 rounded-md border border-line p-3 text-sm has-[:checked]:border-primary-500 has-[:checked]:bg-primary-soft"
+          >
             <input
               type="radio"
               name="autopilot-level"
@@ -92,7 +107,12 @@ export function AutopilotLevelCard({ gate, canChange }: { gate: Gate; canChange:
         ))}
       </fieldset>
       {canChange ? (
-        <Button className="mt-4" variant="primary" disabled={choice === gate.autopilotLevel} onClick={() => setConfirming(true)}>
+        <Button
+          className="mt-4"
+          variant="primary"
+          disabled={choice === gate.autopilotLevel}
+          onClick={() => setConfirming(true)}
+        >
           Change level
         </Button>
       ) : (

@@ -14,7 +14,12 @@ const campaigns = {
     data: {
       campaigns: {
         __typename: 'CampaignConnection',
-        edges: [{ __typename: 'CampaignEdge', node: { __typename: 'Campaign', id: 'Q2FtcGFpZ246MQ', name: 'Brand Search', platform: 'SIMULATOR' } }],
+        edges: [
+          {
+            __typename: 'CampaignEdge',
+            node: { __typename: 'Campaign', id: 'Q2FtcGFpZ246MQ', name: 'Brand Search', platform: 'SIMULATOR' },
+          },
+        ],
       },
     },
   },
@@ -31,7 +36,9 @@ const condition = (n: number) => screen.getAllByRole('group', { name: /^Conditio
 
 describe('rule draft', () => {
   it('turns a userError path into the key of the control that shows it', () => {
-    expect(errorKey(['input', 'conditions', 'conditions', '0', 'windowDays'])).toBe('conditions.conditions.0.windowDays')
+    expect(errorKey(['input', 'conditions', 'conditions', '0', 'windowDays'])).toBe(
+      'conditions.conditions.0.windowDays',
+    )
     expect(errorKey(['input', 'rule', 'name'])).toBe('name')
     expect(errorKey(['input'])).toBeNull()
     expect(errorKey(null)).toBeNull()
@@ -55,7 +62,14 @@ describe('rule draft', () => {
     const draft = emptyDraft()
     draft.name = '  Cut losers '
     draft.cooldownHours = '1.5'
-    draft.conditions.conditions[0] = { kind: 'comparison', key: 'c', metric: 'ROAS', operator: 'LT', windowDays: '3', value: '0.8' }
+    draft.conditions.conditions[0] = {
+      kind: 'comparison',
+      key: 'c',
+      metric: 'ROAS',
+      operator: 'LT',
+      windowDays: '3',
+      value: '0.8',
+    }
     draft.conditions.conditions.push({ kind: 'group', key: 'g', op: 'OR', conditions: [] })
     draft.actions = [{ key: 'a', type: 'UPDATE_STATUS', percent: '20', amount: '', status: 'PAUSED' }]
     const input: AutomationRuleInput = toRuleInput(draft)
@@ -63,10 +77,18 @@ describe('rule draft', () => {
       name: 'Cut losers',
       cooldownSeconds: 5400,
       scheduleMinutes: 60,
-      conditions: { op: 'AND', conditions: [{ metric: 'ROAS', windowDays: 3, operator: 'LT', value: 0.8 }, { op: 'OR', conditions: [] }] },
+      conditions: {
+        op: 'AND',
+        conditions: [
+          { metric: 'ROAS', windowDays: 3, operator: 'LT', value: 0.8 },
+          { op: 'OR', conditions: [] },
+        ],
+      },
       actions: [{ type: 'UPDATE_STATUS', params: { status: 'PAUSED' } }],
     })
-    expect(validateDraft(draft)).toEqual({ 'conditions.conditions.1.conditions': 'A group needs at least one condition' })
+    expect(validateDraft(draft)).toEqual({
+      'conditions.conditions.1.conditions': 'A group needs at least one condition',
+    })
   })
 })
 
@@ -108,7 +130,12 @@ describe('RuleEditor', () => {
                   message: 'value must not be negative for CPA',
                   code: 'BAD_USER_INPUT',
                 },
-                { __typename: 'UserError', field: null, message: 'Rules are limited to 50 per tenant', code: 'CONFLICT' },
+                {
+                  __typename: 'UserError',
+                  field: null,
+                  message: 'Rules are limited to 50 per tenant',
+                  code: 'CONFLICT',
+                },
               ],
             },
           },
@@ -155,7 +182,10 @@ describe('RuleEditor', () => {
                   autopilotMode: 'NORMAL',
                   before: { __typename: 'CampaignSettings', status: 'ACTIVE', dailyBudget: 150, bid: null },
                   after: { __typename: 'CampaignSettings', status: 'ACTIVE', dailyBudget: 120, bid: null },
-                  reasons: ['rule "Trim": ROAS over 7 d = 0.9 LT 1', 'autopilot level APPROVAL_REQUIRED: waiting for approval'],
+                  reasons: [
+                    'rule "Trim": ROAS over 7 d = 0.9 LT 1',
+                    'autopilot level APPROVAL_REQUIRED: waiting for approval',
+                  ],
                   warnings: [],
                 },
               ],
@@ -175,6 +205,9 @@ describe('RuleEditor', () => {
     expect(proposal).toHaveTextContent('Would not execute now')
     expect(proposal).toHaveTextContent(/Daily budget\s*150.*120/)
     expect(proposal).toHaveTextContent('ROAS over 7 d = 0.9 LT 1')
-    expect(sent.mock.calls[0]![0].input.rule).toMatchObject({ name: 'Trim', actions: [{ type: 'REDUCE_BUDGET', params: { percent: 20 } }] })
+    expect(sent.mock.calls[0]![0].input.rule).toMatchObject({
+      name: 'Trim',
+      actions: [{ type: 'REDUCE_BUDGET', params: { percent: 20 } }],
+    })
   })
 })

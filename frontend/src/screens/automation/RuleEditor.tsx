@@ -7,7 +7,13 @@ import type { UserErrorLike } from '../../lib/userErrors'
 import { ACTION_TYPES, keysOf, PLATFORMS, RISK } from '../../trust/labels'
 import { GroupEditor } from './ConditionEditor'
 import { DryRunPanel, type DryRunResult } from './DryRunPanel'
-import { AutomationRulesDocument, CampaignOptionsDocument, CreateRuleDocument, SimulateRuleDocument, UpdateRuleDocument } from './operations'
+import {
+  AutomationRulesDocument,
+  CampaignOptionsDocument,
+  CreateRuleDocument,
+  SimulateRuleDocument,
+  UpdateRuleDocument,
+} from './operations'
 import {
   MAX_ACTIONS,
   newAction,
@@ -108,7 +114,10 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
 
   return (
     <div className="flex flex-col gap-6">
-      <Card title={draft.id ? `Edit rule “${initial.name}”` : 'New rule'} description="Every action a rule proposes still passes the trust gate.">
+      <Card
+        title={draft.id ? `Edit rule “${initial.name}”` : 'New rule'}
+        description="Every action a rule proposes still passes the trust gate."
+      >
         <form ref={form} onSubmit={(e) => void save(e)} noValidate className="flex flex-col gap-5">
           {draft.builtin ? (
             <p className="text-sm text-muted">
@@ -122,7 +131,13 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
               <Field label="Description" error={errors['description']} hint="Optional: what the rule is for.">
                 <Input value={draft.description} onChange={(e) => set({ description: e.target.value })} />
               </Field>
-              <GroupEditor group={draft.conditions} path="conditions" depth={1} errors={errors} onChange={(conditions) => set({ conditions })} />
+              <GroupEditor
+                group={draft.conditions}
+                path="conditions"
+                depth={1}
+                errors={errors}
+                onChange={(conditions) => set({ conditions })}
+              />
               <ActionsEditor actions={draft.actions} errors={errors} onChange={(actions) => set({ actions })} />
             </>
           )}
@@ -135,7 +150,9 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
                     <Input
                       inputMode="decimal"
                       value={p.value}
-                      onChange={(e) => set({ params: draft.params.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)) })}
+                      onChange={(e) =>
+                        set({ params: draft.params.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)) })
+                      }
                     />
                   </Field>
                 ))}
@@ -143,15 +160,35 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
             </fieldset>
           )}
           <div className="grid gap-3 sm:grid-cols-2">
-            <Field label="Evaluate every (minutes)" error={errors['scheduleMinutes']} hint="5 minutes to 7 days (10080).">
-              <Input inputMode="numeric" value={draft.scheduleMinutes} onChange={(e) => set({ scheduleMinutes: e.target.value })} />
+            <Field
+              label="Evaluate every (minutes)"
+              error={errors['scheduleMinutes']}
+              hint="5 minutes to 7 days (10080)."
+            >
+              <Input
+                inputMode="numeric"
+                value={draft.scheduleMinutes}
+                onChange={(e) => set({ scheduleMinutes: e.target.value })}
+              />
             </Field>
-            <Field label="Cooldown (hours)" error={errors['cooldownSeconds']} hint="Before the same action is proposed again for a campaign (0–720).">
-              <Input inputMode="decimal" value={draft.cooldownHours} onChange={(e) => set({ cooldownHours: e.target.value })} />
+            <Field
+              label="Cooldown (hours)"
+              error={errors['cooldownSeconds']}
+              hint="Before the same action is proposed again for a campaign (0–720)."
+            >
+              <Input
+                inputMode="decimal"
+                value={draft.cooldownHours}
+                onChange={(e) => set({ cooldownHours: e.target.value })}
+              />
             </Field>
           </div>
           <ScopeEditor platforms={draft.platforms} campaignIds={draft.campaignIds} onChange={set} />
-          <Checkbox label="Enabled: evaluate this rule on its schedule" checked={draft.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
+          <Checkbox
+            label="Enabled: evaluate this rule on its schedule"
+            checked={draft.enabled}
+            onChange={(e) => set({ enabled: e.target.checked })}
+          />
           {formErrors.length > 0 && <Alert>{formErrors.join(' ')}</Alert>}
           <div className="flex flex-wrap gap-2">
             <Button type="submit" variant="primary" loading={creating.loading || updating.loading}>
@@ -164,7 +201,9 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
               Cancel
             </Button>
           </div>
-          {draft.builtin && <p className="text-xs text-muted">The dry run of a built-in rule uses its saved parameters.</p>}
+          {draft.builtin && (
+            <p className="text-xs text-muted">The dry run of a built-in rule uses its saved parameters.</p>
+          )}
         </form>
       </Card>
       {dryRun && <DryRunPanel result={dryRun} />}
@@ -180,7 +219,8 @@ interface ActionsEditorProps {
 
 /** The 1–5 actions a rule proposes, each with the parameter its type takes. */
 function ActionsEditor({ actions, errors, onChange }: ActionsEditorProps) {
-  const setAt = (i: number, patch: Partial<ActionDraft>) => onChange(actions.map((a, j) => (j === i ? { ...a, ...patch } : a)))
+  const setAt = (i: number, patch: Partial<ActionDraft>) =>
+    onChange(actions.map((a, j) => (j === i ? { ...a, ...patch } : a)))
   return (
     <fieldset className="flex flex-col gap-3 rounded-md border border-line p-3">
       <legend className="px-1 text-sm font-medium">Then propose</legend>
@@ -189,8 +229,17 @@ function ActionsEditor({ actions, errors, onChange }: ActionsEditorProps) {
           const path = `actions.${i}`
           const kind = ACTION_TYPES[a.type].param
           return (
-            <li key={a.key} role="group" aria-label={`Action ${i + 1}`} className="grid items-start gap-2 sm:grid-cols-[1fr_10rem_auto]">
-              <Field label="Action" error={errors[`${path}.type`] ?? errors[path]} hint={RISK[ACTION_TYPES[a.type].risk]}>
+            <li
+              key={a.key}
+              role="group"
+              aria-label={`Action ${i + 1}`}
+              className="grid items-start gap-2 sm:grid-cols-[1fr_10rem_auto]"
+            >
+              <Field
+                label="Action"
+                error={errors[`${path}.type`] ?? errors[path]}
+                hint={RISK[ACTION_TYPES[a.type].risk]}
+              >
                 <Select value={a.type} onChange={(e) => setAt(i, { type: e.target.value as ActionType })}>
                   {keysOf(ACTION_TYPES).map((t) => (
                     <option key={t} value={t}>
@@ -201,7 +250,11 @@ function ActionsEditor({ actions, errors, onChange }: ActionsEditorProps) {
               </Field>
               {kind === 'percent' && (
                 <Field label="By (%)" error={errors[`${path}.params.percent`]}>
-                  <Input inputMode="decimal" value={a.percent} onChange={(e) => setAt(i, { percent: e.target.value })} />
+                  <Input
+                    inputMode="decimal"
+                    value={a.percent}
+                    onChange={(e) => setAt(i, { percent: e.target.value })}
+                  />
                 </Field>
               )}
               {kind === 'amount' && (
@@ -219,7 +272,13 @@ function ActionsEditor({ actions, errors, onChange }: ActionsEditorProps) {
               )}
               {kind === 'none' && <span className="hidden sm:block" />}
               {actions.length > 1 && (
-                <Button size="sm" variant="ghost" className="sm:mt-7" onClick={() => onChange(actions.filter((_, j) => j !== i))} aria-label={`Remove action ${i + 1}`}>
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  className="sm:mt-7"
+                  onClick={() => onChange(actions.filter((_, j) => j !== i))}
+                  aria-label={`Remove action ${i + 1}`}
+                >
                   Remove
                 </Button>
               )}

@@ -20,11 +20,18 @@ export default function AutomationScreen() {
   const close = () => setEditing(null)
   return (
     <>
-      <PageHeader title="Automation" description="Rules propose changes; the trust gate and its guardrails decide what runs." />
+      <PageHeader
+        title="Automation"
+        description="Rules propose changes; the trust gate and its guardrails decide what runs."
+      />
       <div className="flex flex-col gap-6">
         {editing?.kind === 'new' && <RuleEditor initial={emptyDraft()} onSaved={close} onCancel={close} />}
         {editing?.kind === 'rule' && <SavedRuleEditor key={editing.id} id={editing.id} onDone={close} />}
-        <RulesList canEdit={can('ANALYST')} onCreate={() => setEditing({ kind: 'new' })} onEdit={(rule) => setEditing({ kind: 'rule', id: rule.id })} />
+        <RulesList
+          canEdit={can('ANALYST')}
+          onCreate={() => setEditing({ kind: 'new' })}
+          onEdit={(rule) => setEditing({ kind: 'rule', id: rule.id })}
+        />
         <GateSettings canChange={can('ADMIN')} />
       </div>
     </>
@@ -35,7 +42,13 @@ export default function AutomationScreen() {
 function SavedRuleEditor({ id, onDone }: { id: string; onDone: () => void }) {
   const { data, loading, error, refetch } = useQuery(RuleDocument, { variables: { id }, fetchPolicy: 'network-only' })
   return (
-    <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading the rule…">
+    <QueryState
+      data={data}
+      loading={loading}
+      error={error}
+      onRetry={() => void refetch()}
+      loadingLabel="Loading the rule…"
+    >
       {({ node }) =>
         node?.__typename === 'AutomationRule' ? (
           <RuleEditor initial={draftFromRule(node)} onSaved={onDone} onCancel={onDone} />
@@ -54,14 +67,24 @@ function GateSettings({ canChange }: { canChange: boolean }) {
       <h2 id="gate-settings" className="mt-4 text-xl font-semibold">
         Trust gate settings
       </h2>
-      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading settings…">
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading settings…"
+      >
         {({ trustGate }) => (
           <>
             <div className="grid gap-6 lg:grid-cols-2">
               <KillSwitchCard gate={trustGate} canChange={canChange} />
               <AutopilotLevelCard key={trustGate.autopilotLevel} gate={trustGate} canChange={canChange} />
             </div>
-            <EnforcementSettingsForm key={trustGate.settings.updatedAt ?? 'defaults'} settings={trustGate.settings} canChange={canChange} />
+            <EnforcementSettingsForm
+              key={trustGate.settings.updatedAt ?? 'defaults'}
+              settings={trustGate.settings}
+              canChange={canChange}
+            />
             <EnforcementRules gate={trustGate} canChange={canChange} />
           </>
         )}

@@ -125,7 +125,7 @@ export const RuleSummaryFieldsFragment = graphql(`
 
 export const AutomationRulesDocument = graphql(`
   query AutomationRules {
-    automationRules(first: 20) {
+    automationRules(first: 15) {
       totalCount
       edges {
         node {

@@ -90,7 +90,10 @@ export function newComparison(): ComparisonDraft {
   return { kind: 'comparison', key: newKey(), metric: 'ROAS', windowDays: '7', operator: 'LT', value: '1' }
 }
 
-export function newGroup(op: ConditionGroupOperator = 'AND', conditions: ConditionDraft[] = [newComparison()]): GroupDraft {
+export function newGroup(
+  op: ConditionGroupOperator = 'AND',
+  conditions: ConditionDraft[] = [newComparison()],
+): GroupDraft {
   return { kind: 'group', key: newKey(), op, conditions }
 }
 
@@ -212,7 +215,12 @@ export function toRuleInput(d: RuleDraft): AutomationRuleInput {
 /** Changes of a saved rule; a built-in rule sends only what it may change. */
 export function toUpdateInput(d: RuleDraft & { id: string }): UpdateAutomationRuleInput {
   if (d.builtin) {
-    return { id: d.id, enabled: d.enabled, params: d.params.map((p) => ({ name: p.name, value: Number(p.value) })), ...common(d) }
+    return {
+      id: d.id,
+      enabled: d.enabled,
+      params: d.params.map((p) => ({ name: p.name, value: Number(p.value) })),
+      ...common(d),
+    }
   }
   return { id: d.id, ...toRuleInput(d) }
 }
@@ -220,7 +228,8 @@ export function toUpdateInput(d: RuleDraft & { id: string }): UpdateAutomationRu
 // --- validation ----------------------------------------------------------------
 
 const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s))
-const isIntIn = (s: string, min: number, max: number) => isNumber(s) && Number.isInteger(Number(s)) && Number(s) >= min && Number(s) <= max
+const isIntIn = (s: string, min: number, max: number) =>
+  isNumber(s) && Number.isInteger(Number(s)) && Number(s) >= min && Number(s) <= max
 
 function countComparisons(c: ConditionDraft): number {
   return c.kind === 'comparison' ? 1 : c.conditions.reduce((n, x) => n + countComparisons(x), 0)
@@ -255,14 +264,17 @@ export function validateDraft(d: RuleDraft): DraftErrors {
     if (name.length < 1 || name.length > 200) errors['name'] = 'Give the rule a name (at most 200 characters)'
     if (d.description.trim().length > 2000) errors['description'] = 'Keep the description under 2000 characters'
     validateCondition(d.conditions, 'conditions', 1, errors)
-    if (countComparisons(d.conditions) > MAX_COMPARISONS) errors['conditions'] = `A rule has at most ${MAX_COMPARISONS} conditions`
-    if (d.actions.length < 1 || d.actions.length > MAX_ACTIONS) errors['actions'] = `A rule proposes 1–${MAX_ACTIONS} actions`
+    if (countComparisons(d.conditions) > MAX_COMPARISONS)
+      errors['conditions'] = `A rule has at most ${MAX_COMPARISONS} conditions`
+    if (d.actions.length < 1 || d.actions.length > MAX_ACTIONS)
+      errors['actions'] = `A rule proposes 1–${MAX_ACTIONS} actions`
     d.actions.forEach((a, i) => validateAction(a, `actions.${i}`, errors))
   }
   for (const p of d.params) {
     if (!(isNumber(p.value) && Number(p.value) >= 0)) errors[`params.${p.name}`] = 'Enter a number of 0 or more'
   }
-  if (!isIntIn(d.scheduleMinutes, 5, 10080)) errors['scheduleMinutes'] = 'Evaluate every 5–10080 minutes (a whole number)'
+  if (!isIntIn(d.scheduleMinutes, 5, 10080))
+    errors['scheduleMinutes'] = 'Evaluate every 5–10080 minutes (a whole number)'
   if (!(isNumber(d.cooldownHours) && Number(d.cooldownHours) >= 0 && Number(d.cooldownHours) <= 720)) {
     errors['cooldownSeconds'] = 'Cooldown must be 0–720 hours'
   }
@@ -290,7 +302,13 @@ export function fieldKeys(d: RuleDraft): Set<string> {
     c.conditions.forEach((child, i) => walk(child, childPath(path, i)))
   }
   walk(d.conditions, 'conditions')
-  d.actions.forEach((_, i) => keys.add(`actions.${i}`).add(`actions.${i}.type`).add(`actions.${i}.params.percent`).add(`actions.${i}.params.amount`))
+  d.actions.forEach((_, i) =>
+    keys
+      .add(`actions.${i}`)
+      .add(`actions.${i}.type`)
+      .add(`actions.${i}.params.percent`)
+      .add(`actions.${i}.params.amount`),
+  )
   d.params.forEach((p) => keys.add(`params.${p.name}`))
   return keys
 }
@@ -299,7 +317,10 @@ export function fieldKeys(d: RuleDraft): Set<string> {
  * Sorts server userErrors onto the draft's fields; errors without a path,
  * or with one the editor does not show, become form-level messages.
  */
-export function placeErrors(userErrors: readonly UserErrorLike[], d: RuleDraft): { fields: DraftErrors; form: string[] } {
+export function placeErrors(
+  userErrors: readonly UserErrorLike[],
+  d: RuleDraft,
+): { fields: DraftErrors; form: string[] } {
   const known = fieldKeys(d)
   const fields: DraftErrors = {}
   const form: string[] = []

@@ -21,8 +21,20 @@ const CAUSES: Record<IncidentCause, string> = {
 export function IncidentPanel({ id }: { id: string }) {
   const { data, loading, error, refetch } = useQuery(IncidentDocument, { variables: { id } })
   return (
-    <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading the incident…">
-      {({ node }) => (node?.__typename === 'Incident' ? <IncidentDetail incident={node} /> : <Card>This incident no longer exists.</Card>)}
+    <QueryState
+      data={data}
+      loading={loading}
+      error={error}
+      onRetry={() => void refetch()}
+      loadingLabel="Loading the incident…"
+    >
+      {({ node }) =>
+        node?.__typename === 'Incident' ? (
+          <IncidentDetail incident={node} />
+        ) : (
+          <Card>This incident no longer exists.</Card>
+        )
+      }
     </QueryState>
   )
 }
@@ -76,8 +88,15 @@ function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
           <Item term="Platform" value={i.platform ? PLATFORMS[i.platform] : 'All platforms (overall score)'} />
           <Item term="Score" value={formatScore(i.score)} />
           <Item term="Opened" value={formatDateTime(i.openedAt)} />
-          {i.acknowledgedAt && <Item term="Acknowledged" value={`${formatDateTime(i.acknowledgedAt)} by ${actorLabel(i.acknowledgedBy)}`} />}
-          {i.resolvedAt && <Item term="Resolved" value={`${formatDateTime(i.resolvedAt)} by ${actorLabel(i.resolvedBy)}`} />}
+          {i.acknowledgedAt && (
+            <Item
+              term="Acknowledged"
+              value={`${formatDateTime(i.acknowledgedAt)} by ${actorLabel(i.acknowledgedBy)}`}
+            />
+          )}
+          {i.resolvedAt && (
+            <Item term="Resolved" value={`${formatDateTime(i.resolvedAt)} by ${actorLabel(i.resolvedBy)}`} />
+          )}
           {i.resolution && <Item term="Resolution" value={i.resolution} />}
         </dl>
         {error && <Alert>{error}</Alert>}
@@ -109,7 +128,8 @@ function ResolveDialog({ incident, onClose }: { incident: IncidentFieldsFragment
     setError(null)
     try {
       const text = note.trim()
-      const payload = (await resolve({ variables: { input: { id: incident.id, note: text || null } } })).data?.resolveIncident
+      const payload = (await resolve({ variables: { input: { id: incident.id, note: text || null } } })).data
+        ?.resolveIncident
       const err = payload?.userErrors[0]
       if (err) return setError(err.message)
       toast.show({ message: `Resolved: ${incident.title}` })
@@ -140,7 +160,11 @@ function ResolveDialog({ incident, onClose }: { incident: IncidentFieldsFragment
         }}
         className="flex flex-col gap-3"
       >
-        <Field label="Resolution note (optional)" hint="What was wrong and what fixed it, at most 2000 characters." error={error ?? undefined}>
+        <Field
+          label="Resolution note (optional)"
+          hint="What was wrong and what fixed it, at most 2000 characters."
+          error={error ?? undefined}
+        >
           <Input value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} />
         </Field>
       </form>

@@ -4,10 +4,34 @@ import { describe, expect, it } from 'vitest'
 import { IncidentTimeline } from './IncidentTimeline'
 
 const events = [
-  { __typename: 'IncidentEvent' as const, at: '2026-12-01T10:00:00Z', kind: 'OPENED', message: 'Simulator EMQ fell from 8.6 to 1.0', actor: 'system' },
-  { __typename: 'IncidentEvent' as const, at: '2026-12-01T10:05:00Z', kind: 'ESCALATED', message: 'Score fell to 35: critical', actor: 'system' },
-  { __typename: 'IncidentEvent' as const, at: '2026-12-01T10:07:00Z', kind: 'ACKNOWLEDGED', message: 'Acknowledged', actor: 'user:7f3c' },
-  { __typename: 'IncidentEvent' as const, at: '2026-12-01T10:30:00Z', kind: 'AUTO_RESOLVED', message: 'Signal health recovered', actor: 'system' },
+  {
+    __typename: 'IncidentEvent' as const,
+    at: '2026-12-01T10:00:00Z',
+    kind: 'OPENED',
+    message: 'Simulator EMQ fell from 8.6 to 1.0',
+    actor: 'system',
+  },
+  {
+    __typename: 'IncidentEvent' as const,
+    at: '2026-12-01T10:05:00Z',
+    kind: 'ESCALATED',
+    message: 'Score fell to 35: critical',
+    actor: 'system',
+  },
+  {
+    __typename: 'IncidentEvent' as const,
+    at: '2026-12-01T10:07:00Z',
+    kind: 'ACKNOWLEDGED',
+    message: 'Acknowledged',
+    actor: 'user:7f3c',
+  },
+  {
+    __typename: 'IncidentEvent' as const,
+    at: '2026-12-01T10:30:00Z',
+    kind: 'AUTO_RESOLVED',
+    message: 'Signal health recovered',
+    actor: 'system',
+  },
 ]
 
 describe('IncidentTimeline', () => {

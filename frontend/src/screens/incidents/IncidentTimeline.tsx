@@ -26,7 +26,10 @@ export function IncidentTimeline({ events }: { events: readonly IncidentEvent[] 
         const kind = kindOf(e.kind)
         return (
           <li key={`${e.at}-${e.kind}-${i}`} className="relative">
-            <span aria-hidden className="absolute top-0 -left-[1.9rem] flex size-5 items-center justify-center rounded-full border border-line bg-surface text-xs">
+            <span
+              aria-hidden
+              className="absolute top-0 -left-[1.9rem] flex size-5 items-center justify-center rounded-full border border-line bg-surface text-xs"
+            >
               {kind.icon}
             </span>
             <p className="text-sm font-medium">

@@ -32,7 +32,10 @@ export default function IncidentsScreen() {
 
   return (
     <>
-      <PageHeader title="Incidents" description="Problems with the data or the automation. New incidents appear here live." />
+      <PageHeader
+        title="Incidents"
+        description="Problems with the data or the automation. New incidents appear here live."
+      />
       <div className="mb-4 flex flex-wrap gap-3">
         <Field label="State" className="w-56">
           <Select value={stateFilter} onChange={(e) => setStateFilter(e.target.value)}>
@@ -54,14 +57,23 @@ export default function IncidentsScreen() {
           </Select>
         </Field>
       </div>
-      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading incidents…">
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading incidents…"
+      >
         {({ incidents }) => {
           const list = incidents.edges.map((e) => e.node)
           const selected = list.find((i) => i.id === selectedId) ?? list[0]
           if (!selected) {
             return (
               <Card>
-                <EmptyState title="No incidents" description="None match these filters. Stratum opens one when signal health drops or a platform fails." />
+                <EmptyState
+                  title="No incidents"
+                  description="None match these filters. Stratum opens one when signal health drops or a platform fails."
+                />
               </Card>
             )
           }
@@ -94,7 +106,11 @@ export default function IncidentsScreen() {
                   ))}
                 </ul>
                 {incidents.pageInfo.hasNextPage && incidents.pageInfo.endCursor && (
-                  <Button size="sm" className="mt-3" onClick={() => void fetchMore({ variables: { ...variables, after: incidents.pageInfo.endCursor } })}>
+                  <Button
+                    size="sm"
+                    className="mt-3"
+                    onClick={() => void fetchMore({ variables: { ...variables, after: incidents.pageInfo.endCursor } })}
+                  >
                     Load more
                   </Button>
                 )}

@@ -5,7 +5,11 @@ import { Alert, Badge, Button, Card, Field, Select, useToast } from '../../compo
 import type { DegradationSeverity, SignalComponent } from '../../gql/graphql'
 import { useSession } from '../../session/SessionProvider'
 import { COMPONENTS, DEGRADATION_SEVERITIES, keysOf } from '../../trust/labels'
-import { SimulateDegradationDocument, SimulatedDegradationsDocument, SimulateRecoveryDocument } from '../../trust/operations'
+import {
+  SimulateDegradationDocument,
+  SimulatedDegradationsDocument,
+  SimulateRecoveryDocument,
+} from '../../trust/operations'
 
 /**
  * Simulator controls of a demo tenant: degrade a signal component of the
@@ -38,7 +42,8 @@ export function DemoControls() {
   const onDegrade = () =>
     run(
       async () =>
-        (await degrade({ variables: { input: { platform: 'SIMULATOR', component, severity } } })).data?.simulateSignalDegradation,
+        (await degrade({ variables: { input: { platform: 'SIMULATOR', component, severity } } })).data
+          ?.simulateSignalDegradation,
       `Simulated ${DEGRADATION_SEVERITIES[severity].toLowerCase()} ${COMPONENTS[component].toLowerCase()} problem: the score updates in a moment.`,
     )
   const onRecover = () =>
@@ -100,7 +105,11 @@ export function DemoControls() {
               <Button variant="danger" onClick={() => void onDegrade()} loading={degrading.loading}>
                 Degrade signal (simulated)
               </Button>
-              <Button onClick={() => void onRecover()} loading={recovering.loading} disabled={degradations.length === 0}>
+              <Button
+                onClick={() => void onRecover()}
+                loading={recovering.loading}
+                disabled={degradations.length === 0}
+              >
                 Recover all (simulated)
               </Button>
             </div>

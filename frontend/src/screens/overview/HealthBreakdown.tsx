@@ -27,7 +27,10 @@ export function HealthBreakdown({ health }: { health: SignalHealthFieldsFragment
               </span>
             </div>
             <div aria-hidden className="h-2 overflow-hidden rounded-full bg-raised">
-              <div className={cx('h-full rounded-full', c.known ? bar[bandOf(c.score)] : 'bg-muted')} style={{ width: `${c.known ? c.score : 0}%` }} />
+              <div
+                className={cx('h-full rounded-full', c.known ? bar[bandOf(c.score)] : 'bg-muted')}
+                style={{ width: `${c.known ? c.score : 0}%` }}
+              />
             </div>
           </li>
         ))}
@@ -41,7 +44,9 @@ export function HealthBreakdown({ health }: { health: SignalHealthFieldsFragment
         <ul className="flex flex-col gap-2 text-sm">
           {health.issueDetails.map((issue) => (
             <li key={`${issue.component}-${issue.platform ?? 'all'}-${issue.message}`} className="flex gap-2">
-              <span aria-hidden className="text-warning-ink">!</span>
+              <span aria-hidden className="text-warning-ink">
+                !
+              </span>
               <span>
                 {issue.message}
                 <span className="text-muted">

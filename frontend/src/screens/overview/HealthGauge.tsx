@@ -52,10 +52,20 @@ export function HealthGauge({ score, status, label, size = 'lg' }: HealthGaugePr
     >
       <svg viewBox="0 0 200 104" aria-hidden className="w-full overflow-visible">
         {BANDS.map((b) => (
-          <path key={b.status} d={arcPath(b.from, b.to, R, CX, CY)} className={cx('fill-none opacity-20', stroke[b.status])} strokeWidth={14} />
+          <path
+            key={b.status}
+            d={arcPath(b.from, b.to, R, CX, CY)}
+            className={cx('fill-none opacity-20', stroke[b.status])}
+            strokeWidth={14}
+          />
         ))}
         {value > 0 && (
-          <path d={arcPath(0, value, R, CX, CY)} className={cx('fill-none', stroke[band])} strokeWidth={14} strokeLinecap="round" />
+          <path
+            d={arcPath(0, value, R, CX, CY)}
+            className={cx('fill-none', stroke[band])}
+            strokeWidth={14}
+            strokeLinecap="round"
+          />
         )}
         <text x={CX} y={CY - 12} textAnchor="middle" className="fill-fg text-[2.6rem] font-semibold">
           {rounded}

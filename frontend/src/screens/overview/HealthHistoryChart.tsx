@@ -18,12 +18,30 @@ export default function HealthHistoryChart({ points }: { points: readonly Histor
           <YAxis domain={[0, 100]} ticks={[0, 40, 70, 100]} stroke="var(--color-muted)" fontSize={12} />
           <ReferenceLine y={70} stroke="var(--color-success-500)" strokeDasharray="4 4" />
           <ReferenceLine y={40} stroke="var(--color-error-500)" strokeDasharray="4 4" />
-          <Area dataKey="range" stroke="none" fill="var(--color-primary-300)" fillOpacity={0.35} isAnimationActive={false} />
-          <Line dataKey="average" stroke="var(--color-primary-600)" strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Area
+            dataKey="range"
+            stroke="none"
+            fill="var(--color-primary-300)"
+            fillOpacity={0.35}
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="average"
+            stroke="var(--color-primary-600)"
+            strokeWidth={2}
+            dot={false}
+            isAnimationActive={false}
+          />
           <Tooltip
             labelFormatter={(label) => tick(String(label))}
-            formatter={(value) => (Array.isArray(value) ? value.map((v) => Math.round(Number(v))).join('–') : Math.round(Number(value)))}
-            contentStyle={{ background: 'var(--color-surface)', border: '1px solid var(--color-line)', borderRadius: 6 }}
+            formatter={(value) =>
+              Array.isArray(value) ? value.map((v) => Math.round(Number(v))).join('–') : Math.round(Number(value))
+            }
+            contentStyle={{
+              background: 'var(--color-surface)',
+              border: '1px solid var(--color-line)',
+              borderRadius: 6,
+            }}
           />
         </ComposedChart>
       </ResponsiveContainer>

@@ -1,5 +1,9 @@
 import { Badge, Card, EmptyState, StatusDot } from '../../components/ui'
-import type { PlatformOperationalStatus, PlatformStatusFieldsFragment, SignalHealthFieldsFragment } from '../../gql/graphql'
+import type {
+  PlatformOperationalStatus,
+  PlatformStatusFieldsFragment,
+  SignalHealthFieldsFragment,
+} from '../../gql/graphql'
 import { formatNumber } from '../../trust/format'
 import { PLATFORMS, type Look } from '../../trust/labels'
 import { HealthGauge } from './HealthGauge'
@@ -25,7 +29,9 @@ export function PlatformCards({
       </Card>
     )
   }
-  const platforms = [...new Set([...health.map((h) => h.platform), ...statuses.map((s) => s.platform)])].filter((p) => p != null)
+  const platforms = [...new Set([...health.map((h) => h.platform), ...statuses.map((s) => s.platform)])].filter(
+    (p) => p != null,
+  )
   return (
     <section aria-label="Platforms" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
       {platforms.map((p) => {

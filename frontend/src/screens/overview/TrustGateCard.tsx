@@ -8,13 +8,23 @@ import { HealthGauge } from './HealthGauge'
  * autopilot may do (mode) and is allowed to do (level), and the gate's
  * decisions of the last day.
  */
-export function TrustGateCard({ health, gate }: { health: SignalHealthFieldsFragment | null; gate: TrustGateFieldsFragment }) {
+export function TrustGateCard({
+  health,
+  gate,
+}: {
+  health: SignalHealthFieldsFragment | null
+  gate: TrustGateFieldsFragment
+}) {
   const mode = MODES[gate.autopilotMode]
   const counts = gate.decisionCounts
   return (
     <Card title="Trust gate" description="Automation runs only while the data behind it is trustworthy.">
       <div className="flex flex-col items-center gap-6 sm:flex-row sm:items-start">
-        <HealthGauge label="Overall signal health" score={health?.score ?? gate.score} status={health?.status ?? gate.status} />
+        <HealthGauge
+          label="Overall signal health"
+          score={health?.score ?? gate.score}
+          status={health?.status ?? gate.status}
+        />
         <div className="flex min-w-0 flex-1 flex-col gap-4">
           <p className="text-lg font-semibold" aria-live="polite" data-testid="verdict">
             {gate.verdict}

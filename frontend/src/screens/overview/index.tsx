@@ -18,12 +18,26 @@ export default function OverviewScreen() {
   const gate = useQuery(TrustGateDocument)
   return (
     <>
-      <PageHeader title="Overview" description="Signal health, the trust gate's verdict and what automation is doing, updated live." />
-      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading signal health…">
+      <PageHeader
+        title="Overview"
+        description="Signal health, the trust gate's verdict and what automation is doing, updated live."
+      />
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading signal health…"
+      >
         {(d) => (
           <div className="flex flex-col gap-6">
             <div className="grid gap-6 lg:grid-cols-[3fr_2fr]">
-              <QueryState data={gate.data} loading={gate.loading} error={gate.error} onRetry={() => void gate.refetch()}>
+              <QueryState
+                data={gate.data}
+                loading={gate.loading}
+                error={gate.error}
+                onRetry={() => void gate.refetch()}
+              >
                 {({ trustGate }) => <TrustGateCard health={d.signalHealth ?? null} gate={trustGate} />}
               </QueryState>
               <HealthBreakdown health={d.signalHealth ?? null} />
