@@ -10,7 +10,7 @@ import { graphql } from '../gql'
 /** Actions per page of the pending list. */
 export const PENDING_PAGE = 5
 /** Actions in the overview's recent list. */
-export const RECENT_ACTIONS = 6
+export const RECENT_ACTIONS = 4
 
 export const SignalHealthFieldsFragment = graphql(`
   fragment SignalHealthFields on SignalHealth {
@@ -186,7 +186,6 @@ export const SignalHealthHistoryDocument = graphql(`
           bucket
           average
           min
-          max
         }
       }
     }

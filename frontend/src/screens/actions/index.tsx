@@ -1,8 +1,8 @@
-import { useQuery } from '@apollo/client/react'
-import { useState, type ReactNode } from 'react'
+import { useFragment, useQuery } from '@apollo/client/react'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 
 import { Button, Card, EmptyState, Field, PageHeader, QueryState, Select } from '../../components/ui'
-import type { ActionFieldsFragment, ActionStatus } from '../../gql/graphql'
+import { ActionFieldsFragmentDoc, type ActionFieldsFragment, type ActionStatus } from '../../gql/graphql'
 import { useSession } from '../../session/SessionProvider'
 import { ACTION_STATUSES, keysOf } from '../../trust/labels'
 import { ActionHistoryDocument, PENDING_PAGE, PendingActionsDocument } from '../../trust/operations'
@@ -40,15 +40,16 @@ interface ActionPage {
 interface ActionListProps {
   label: string
   page: ActionPage
+  /** Actions shown before the page's own (see useKeptIds). */
+  kept?: readonly string[]
   empty: ReactNode
   onMore: (after: string) => Promise<unknown>
 }
 
 /** Action rows with the review buttons the viewer's role allows, and "Load more". */
-function ActionList({ label, page: { actions }, empty, onMore }: ActionListProps) {
-  const { can } = useSession()
+function ActionList({ label, page: { actions }, kept = [], empty, onMore }: ActionListProps) {
   const [loadingMore, setLoadingMore] = useState(false)
-  if (actions.edges.length === 0) return <>{empty}</>
+  if (actions.edges.length + kept.length === 0) return <>{empty}</>
   const { hasNextPage, endCursor } = actions.pageInfo
   const more = async (after: string) => {
     setLoadingMore(true)
@@ -61,9 +62,9 @@ function ActionList({ label, page: { actions }, empty, onMore }: ActionListProps
   return (
     <>
       <ul aria-label={label} className="-my-4 divide-y divide-line">
-        {actions.edges.map(({ node: a }) => (
-          <li key={a.id}>
-            <ActionRow action={a} canReview={can('ANALYST')} canOverride={can('ADMIN')} />
+        {[...kept, ...actions.edges.map((e) => e.node.id)].map((id) => (
+          <li key={id}>
+            <LiveActionRow id={id} />
           </li>
         ))}
       </ul>
@@ -81,14 +82,41 @@ function ActionList({ label, page: { actions }, empty, onMore }: ActionListProps
   )
 }
 
+/** An action as the cache holds it now: its status changes as the server reports them. */
+function LiveActionRow({ id }: { id: string }) {
+  const { can } = useSession()
+  const { data, complete } = useFragment({
+    fragment: ActionFieldsFragmentDoc,
+    fragmentName: 'ActionFields',
+    from: { __typename: 'Action', id },
+  })
+  return complete ? <ActionRow action={data} canReview={can('ANALYST')} canOverride={can('ADMIN')} /> : null
+}
+
 /**
- * Queued (held) and blocked actions. An action someone approves or
- * dismisses stays in view with its new status until the list reloads.
+ * Ids that have left a list while the page is open: an action someone just
+ * approved or dismissed leaves the pending list on its next reload, but
+ * stays in view (with its live status) until the user leaves the page.
  */
+function useKeptIds(ids: readonly string[] | undefined): string[] {
+  const [kept, setKept] = useState<string[]>([])
+  const previous = useRef<readonly string[]>([])
+  useEffect(() => {
+    if (!ids) return
+    const gone = previous.current.filter((id) => !ids.includes(id))
+    previous.current = ids
+    if (gone.length > 0) setKept((k) => [...gone, ...k.filter((id) => !gone.includes(id))])
+  }, [ids])
+  return ids ? kept.filter((id) => !ids.includes(id)) : kept
+}
+
+/** Queued (held) and blocked actions, and those handled since the page opened. */
 function PendingActions() {
   const { data, loading, error, refetch, fetchMore } = useQuery(PendingActionsDocument, {
     variables: { first: PENDING_PAGE },
   })
+  const ids = useMemo(() => data?.actions.edges.map((e) => e.node.id), [data])
+  const kept = useKeptIds(ids)
   return (
     <Card
       title="Waiting for review"
@@ -105,6 +133,7 @@ function PendingActions() {
           <ActionList
             label="Actions waiting for review"
             page={page}
+            kept={kept}
             empty={
               <EmptyState
                 title="Nothing waits for review"

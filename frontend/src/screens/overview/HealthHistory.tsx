@@ -26,7 +26,7 @@ export function HealthHistory() {
     <div ref={ref}>
       <Card
         title="Signal health, last 24 hours"
-        description="Hourly average with the lowest and highest score of each hour."
+        description="Hourly average (solid) and the lowest score of each hour (dashed)."
       >
         {!near && <Loading label="Loading history…" />}
         <QueryState
@@ -57,8 +57,7 @@ export function HealthHistory() {
                     {points.map((p) => (
                       <li key={p.bucket}>
                         {formatDateTime(p.bucket)}: average {formatScore(p.average)} (
-                        {HEALTH[bandOf(p.average)].label.toLowerCase()}), range {formatScore(p.min)}–
-                        {formatScore(p.max)}
+                        {HEALTH[bandOf(p.average)].label.toLowerCase()}), lowest {formatScore(p.min)}
                       </li>
                     ))}
                   </ul>

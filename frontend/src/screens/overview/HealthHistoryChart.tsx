@@ -1,4 +1,4 @@
-import { Area, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
 import type { SignalHealthHistoryQuery } from '../../gql/graphql'
 
@@ -9,24 +9,25 @@ const tick = (iso: string) => hour.format(new Date(iso))
 
 /** The chart of HealthHistory (its own chunk: it carries recharts). */
 export default function HealthHistoryChart({ points }: { points: readonly HistoryPoint[] }) {
-  const data = points.map((p) => ({ bucket: p.bucket, average: p.average, range: [p.min, p.max] }))
   return (
     <div aria-hidden className="h-56 w-full">
       <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -20 }} accessibilityLayer={false}>
+        <LineChart data={[...points]} margin={{ top: 8, right: 8, bottom: 0, left: -20 }} accessibilityLayer={false}>
           <XAxis dataKey="bucket" tickFormatter={tick} minTickGap={32} stroke="var(--color-muted)" fontSize={12} />
           <YAxis domain={[0, 100]} ticks={[0, 40, 70, 100]} stroke="var(--color-muted)" fontSize={12} />
           <ReferenceLine y={70} stroke="var(--color-success-500)" strokeDasharray="4 4" />
           <ReferenceLine y={40} stroke="var(--color-error-500)" strokeDasharray="4 4" />
-          <Area
-            dataKey="range"
-            stroke="none"
-            fill="var(--color-primary-300)"
-            fillOpacity={0.35}
+          <Line
+            dataKey="min"
+            name="lowest"
+            stroke="var(--color-primary-300)"
+            strokeDasharray="2 3"
+            dot={false}
             isAnimationActive={false}
           />
           <Line
             dataKey="average"
+            name="average"
             stroke="var(--color-primary-600)"
             strokeWidth={2}
             dot={false}
@@ -34,16 +35,14 @@ export default function HealthHistoryChart({ points }: { points: readonly Histor
           />
           <Tooltip
             labelFormatter={(label) => tick(String(label))}
-            formatter={(value) =>
-              Array.isArray(value) ? value.map((v) => Math.round(Number(v))).join('–') : Math.round(Number(value))
-            }
+            formatter={(value) => Math.round(Number(value))}
             contentStyle={{
               background: 'var(--color-surface)',
               border: '1px solid var(--color-line)',
               borderRadius: 6,
             }}
           />
-        </ComposedChart>
+        </LineChart>
       </ResponsiveContainer>
     </div>
   )

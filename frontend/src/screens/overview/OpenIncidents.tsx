@@ -7,12 +7,15 @@ import { INCIDENT_STATES, SEVERITIES } from '../../trust/labels'
 import { IncidentsDocument } from '../../trust/operations'
 import { useNearViewport } from '../../trust/useNearViewport'
 
+/** How many of the newest unresolved incidents the overview lists. */
+const OPEN_INCIDENTS = 3
+
 /** Incidents nobody has resolved yet, newest first. */
 export function OpenIncidents() {
   const [ref, near] = useNearViewport<HTMLDivElement>()
   const { data, loading, error, refetch } = useQuery(
     IncidentsDocument,
-    near ? { variables: { state: ['OPEN', 'ACKNOWLEDGED'], first: 5 } } : skipToken,
+    near ? { variables: { state: ['OPEN', 'ACKNOWLEDGED'], first: OPEN_INCIDENTS } } : skipToken,
   )
   return (
     <div ref={ref}>
