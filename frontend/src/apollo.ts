@@ -61,7 +61,7 @@ const THROTTLE_RETRIES = 3
 const THROTTLE_MAX_WAIT_SECONDS = 10
 
 /** Seconds the server asks a THROTTLED operation to wait, or null when it is not throttled. */
-export function throttleDelay(error: ErrorLike): number | null {
+function throttleDelay(error: ErrorLike): number | null {
   if (!CombinedGraphQLErrors.is(error)) return null
   const throttled = error.errors.find((e) => e.extensions?.['code'] === 'THROTTLED')
   if (!throttled) return null
@@ -158,7 +158,7 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
 }
 
 /** The cache: connections merge their pages, so "Load more" appends. */
-export function createCache(): InMemoryCache {
+function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
       Query: {
