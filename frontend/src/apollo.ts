@@ -17,6 +17,7 @@ import { from, mergeMap, timer } from 'rxjs'
 import { graphqlEndpoints } from './endpoints'
 import { csrfHeaders } from './session/cookies'
 import { createRefresher, type Refresher } from './session/refresh'
+import { createSocketRenewal } from './session/socketRenewal'
 
 export interface ApolloOptions {
   /** HTTP endpoint for queries and mutations (default: /graphql on this origin). */
@@ -50,10 +51,6 @@ export interface Stratum {
 // Operations that establish or end a session: an UNAUTHENTICATED answer to
 // them is final, never a reason to refresh.
 const SESSION_OPERATIONS = new Set(['LogIn', 'SignUp', 'VerifyMfa', 'RefreshSession', 'LogOut'])
-
-// Websocket close codes of the server's auth checks: 4401 permanent (bad
-// credential), 4403 the session expired or was revoked while open.
-const AUTH_CLOSE_CODES = new Set([4401, 4403])
 
 // A query refused by the rate limit is retried after the server's
 // retryAfterSeconds, this many times at most, when the wait is this short.
@@ -118,33 +115,15 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
     return timer(wait * 1000).pipe(mergeMap(() => forward(operation)))
   })
 
-  let renewal: Promise<void> | null = null
+  const renewal = createSocketRenewal(refresh, expired)
   const wsClient = createClient({
     url: opts.wsUrl ?? endpoints().ws,
     ...(opts.webSocketImpl ? { webSocketImpl: opts.webSocketImpl } : {}),
     lazy: true,
     retryAttempts: Infinity,
     shouldRetry: () => true,
-    // After an auth close, wait for the renewal so the reconnect carries
-    // the new cookies; otherwise back off exponentially with jitter.
-    retryWait: async (retries) => {
-      if (renewal) return renewal
-      const ms = Math.min(1000 * 2 ** retries, 30_000) + Math.random() * 1000
-      await new Promise((r) => setTimeout(r, ms))
-    },
-    on: {
-      closed: (event) => {
-        const code = (event as { code?: number } | undefined)?.code
-        if (code === undefined || !AUTH_CLOSE_CODES.has(code) || renewal) return
-        renewal = refresh()
-          .then((ok) => {
-            if (!ok) expired()
-          })
-          .finally(() => {
-            renewal = null
-          })
-      },
-    },
+    retryWait: renewal.retryWait,
+    on: { closed: renewal.closed },
   })
 
   const link = ApolloLink.split(
