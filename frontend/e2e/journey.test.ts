@@ -243,6 +243,15 @@ describe.sequential('identity journey', () => {
     await page.getByRole('cell', { name: 'auth.log_in' }).first().waitFor()
     await screenshot(page, 'audit-log')
   })
+
+  it('renames the workspace, and the header follows', async () => {
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Workspace' }).click()
+    await page.getByRole('textbox', { name: 'Name' }).fill(`${tenant} Ltd`)
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Workspace settings saved').waitFor()
+    await page.getByRole('banner').getByText(`${tenant} Ltd`).waitFor()
+    await screenshot(page, 'workspace')
+  })
 })
 
 /** What an API key sees of itself; null when the server refuses it. */
