@@ -137,16 +137,13 @@ describe.sequential('identity journey', () => {
   })
 
   it('logs in again through the MFA challenge and lands on the overview', async () => {
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await heading('Two-factor authentication')
-    await screenshot(page, 'mfa-challenge')
-
-    // The code of the next 30-second step: the server accepts ±1 step and
-    // refuses a step it has already seen (enrolment used the current one).
-    await page.getByLabel('Authentication code').fill(totp(mfaSecret, Date.now() + 30_000))
-    await page.getByRole('button', { name: 'Verify' }).click()
+    await signIn(async () => {
+      await screenshot(page, 'mfa-challenge')
+      // The code of the next 30-second step: the server accepts ±1 step and
+      // refuses a step it has already seen (enrolment used the current one).
+      await page.getByLabel('Authentication code').fill(totp(mfaSecret, Date.now() + 30_000))
+      await page.getByRole('button', { name: 'Verify' }).click()
+    })
     await page.getByRole('heading', { name: 'Overview' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/')
   })
@@ -165,16 +162,26 @@ describe.sequential('identity journey', () => {
     await page.getByText('Your session expired, sign in again.').waitFor()
 
     await context.clearCookies({ name: csrf.name })
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await heading('Two-factor authentication')
     // The last authenticator step is used up; a backup code works once.
-    await page.getByRole('button', { name: 'Use a backup code instead' }).click()
-    await page.getByLabel('Backup code').fill(backupCodes[0]!)
-    await page.getByRole('button', { name: 'Verify' }).click()
+    await signIn(() => useBackupCode(backupCodes[0]!))
     await heading('Settings')
     expect(new URL(page.url()).pathname).toBe('/settings/members')
+  })
+
+  it('shows log-in, without a reload, when the session is ended in another tab', async () => {
+    await page.goto('/')
+    await page.getByText('Live', { exact: true }).waitFor()
+    const other = await context.newPage()
+    await other.goto('/')
+    await other.getByRole('button', { name: `Account menu for ${email}` }).click()
+    await other.getByRole('button', { name: 'Log out' }).click()
+    await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
+    await other.close()
+
+    // The server closes this tab's websocket (4403); renewal fails: log-in.
+    await page.getByText('Your session expired, sign in again.').waitFor()
+    await signIn(() => useBackupCode(backupCodes[1]!))
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
   })
 
   // ── Trust engine ────────────────────────────────────────────────────────
@@ -357,6 +364,15 @@ describe.sequential('identity journey', () => {
     await page.getByRole('cell', { name: 'auth.log_in' }).first().waitFor()
     await screenshot(page, 'audit-log')
   })
+
+  it('renames the workspace, and the header follows', async () => {
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Workspace' }).click()
+    await page.getByRole('textbox', { name: 'Name' }).fill(`${tenant} Ltd`)
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Workspace settings saved').waitFor()
+    await page.getByRole('banner').getByText(`${tenant} Ltd`).waitFor()
+    await screenshot(page, 'workspace')
+  })
 })
 
 /** What an API key sees of itself; null when the server refuses it. */
@@ -369,4 +385,20 @@ async function viewerByKey(secret: string): Promise<unknown> {
   if (res.status === 401) return null
   const body = (await res.json()) as { data?: { viewer: unknown } }
   return body.data?.viewer ?? null
+}
+
+/** Signs in with the journey's account from the log-in screen, passing the MFA challenge with `secondFactor`. */
+async function signIn(secondFactor: () => Promise<void>) {
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await heading('Two-factor authentication')
+  await secondFactor()
+}
+
+/** Answers the MFA challenge with a backup code (each works once). */
+async function useBackupCode(code: string) {
+  await page.getByRole('button', { name: 'Use a backup code instead' }).click()
+  await page.getByLabel('Backup code').fill(code)
+  await page.getByRole('button', { name: 'Verify' }).click()
 }

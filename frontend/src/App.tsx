@@ -22,7 +22,7 @@ export interface FromState {
   from?: string
 }
 
-export const MFA_SETTINGS_PATH = '/settings/security'
+const MFA_SETTINGS_PATH = '/settings/security'
 
 /** The dashboard's routes. */
 export function App() {

@@ -17,6 +17,7 @@ import { from, mergeMap, timer } from 'rxjs'
 import { graphqlEndpoints } from './endpoints'
 import { csrfHeaders } from './session/cookies'
 import { createRefresher, type Refresher } from './session/refresh'
+import { createSocketRenewal } from './session/socketRenewal'
 import { trustQueryFields, trustTypePolicies } from './trust/cache'
 
 export interface ApolloOptions {
@@ -52,17 +53,13 @@ export interface Stratum {
 // them is final, never a reason to refresh.
 const SESSION_OPERATIONS = new Set(['LogIn', 'SignUp', 'VerifyMfa', 'RefreshSession', 'LogOut'])
 
-// Websocket close codes of the server's auth checks: 4401 permanent (bad
-// credential), 4403 the session expired or was revoked while open.
-const AUTH_CLOSE_CODES = new Set([4401, 4403])
-
 // A query refused by the rate limit is retried after the server's
 // retryAfterSeconds, this many times at most, when the wait is this short.
 const THROTTLE_RETRIES = 3
 const THROTTLE_MAX_WAIT_SECONDS = 10
 
 /** Seconds the server asks a THROTTLED operation to wait, or null when it is not throttled. */
-export function throttleDelay(error: ErrorLike): number | null {
+function throttleDelay(error: ErrorLike): number | null {
   if (!CombinedGraphQLErrors.is(error)) return null
   const throttled = error.errors.find((e) => e.extensions?.['code'] === 'THROTTLED')
   if (!throttled) return null
@@ -119,33 +116,15 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
     return timer(wait * 1000).pipe(mergeMap(() => forward(operation)))
   })
 
-  let renewal: Promise<void> | null = null
+  const renewal = createSocketRenewal(refresh, expired)
   const wsClient = createClient({
     url: opts.wsUrl ?? endpoints().ws,
     ...(opts.webSocketImpl ? { webSocketImpl: opts.webSocketImpl } : {}),
     lazy: true,
     retryAttempts: Infinity,
     shouldRetry: () => true,
-    // After an auth close, wait for the renewal so the reconnect carries
-    // the new cookies; otherwise back off exponentially with jitter.
-    retryWait: async (retries) => {
-      if (renewal) return renewal
-      const ms = Math.min(1000 * 2 ** retries, 30_000) + Math.random() * 1000
-      await new Promise((r) => setTimeout(r, ms))
-    },
-    on: {
-      closed: (event) => {
-        const code = (event as { code?: number } | undefined)?.code
-        if (code === undefined || !AUTH_CLOSE_CODES.has(code) || renewal) return
-        renewal = refresh()
-          .then((ok) => {
-            if (!ok) expired()
-          })
-          .finally(() => {
-            renewal = null
-          })
-      },
-    },
+    retryWait: renewal.retryWait,
+    on: { closed: renewal.closed },
   })
 
   const link = ApolloLink.split(
@@ -159,7 +138,7 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
 }
 
 /** The cache: connections merge their pages, so "Load more" appends. */
-export function createCache(): InMemoryCache {
+function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
       ...trustTypePolicies,

@@ -3,7 +3,7 @@ import type { Role } from '../gql/graphql'
 const rank: Record<Role, number> = { VIEWER: 0, ANALYST: 1, ADMIN: 2, OWNER: 3 }
 
 /** All roles, highest first. */
-export const ROLES: readonly Role[] = ['OWNER', 'ADMIN', 'ANALYST', 'VIEWER']
+const ROLES: readonly Role[] = ['OWNER', 'ADMIN', 'ANALYST', 'VIEWER']
 
 /**
  * Whether `role` includes the permissions of `atLeast` (OWNER > ADMIN >

@@ -9,7 +9,7 @@ import { AuthLayout, FormStack } from './AuthLayout'
 import { useAuthForm } from './useAuthForm'
 
 /** The invite link's path; the token rides in the fragment, which never reaches a server log. */
-export const INVITE_PATH = '/invite'
+const INVITE_PATH = '/invite'
 
 /** The link to send an invitee. */
 export function inviteLink(token: string, origin = window.location.origin): string {

@@ -1,6 +1,6 @@
 import { MockedProvider } from '@apollo/client/testing/react'
 import { render, screen, within } from '@testing-library/react'
-import { MemoryRouter } from 'react-router-dom'
+import { MemoryRouter, Route, Routes } from 'react-router-dom'
 import { describe, expect, it } from 'vitest'
 
 import type { Role } from '../../gql/graphql'
@@ -12,7 +12,9 @@ function renderSettings(role: Role, path: string) {
     <MockedProvider mocks={[]}>
       <TestSession value={testSession(testViewer(role))}>
         <MemoryRouter initialEntries={[path]}>
-          <SettingsScreen />
+          <Routes>
+            <Route path="/settings/*" element={<SettingsScreen />} />
+          </Routes>
         </MemoryRouter>
       </TestSession>
     </MockedProvider>,
@@ -25,13 +27,26 @@ const tabs = () =>
     .map((a) => a.textContent)
 
 describe('SettingsScreen', () => {
-  it('shows admins every section', () => {
-    renderSettings('ADMIN', '/security')
+  it('shows owners every section', () => {
+    renderSettings('OWNER', '/settings/security')
+    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'API keys', 'Audit log', 'Workspace'])
+  })
+
+  it('links every tab to its absolute path, whichever section is open', () => {
+    renderSettings('OWNER', '/settings/audit-log')
+    const nav = within(screen.getByRole('navigation', { name: 'Settings' }))
+    expect(nav.getByRole('link', { name: 'Workspace' })).toHaveAttribute('href', '/settings/workspace')
+    expect(nav.getByRole('link', { name: 'Audit log' })).toHaveAttribute('aria-current', 'page')
+  })
+
+  it('shows admins all but the workspace', () => {
+    renderSettings('ADMIN', '/settings/workspace')
     expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'API keys', 'Audit log'])
+    expect(screen.getByText('Workspace needs the Owner role.')).toBeInTheDocument()
   })
 
   it('hides admin sections from analysts and viewers, and explains a direct link', () => {
-    renderSettings('VIEWER', '/api-keys')
+    renderSettings('VIEWER', '/settings/api-keys')
     expect(tabs()).toEqual(['Security', 'Members'])
     expect(screen.getByText('Not available to your role')).toBeInTheDocument()
   })

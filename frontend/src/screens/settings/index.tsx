@@ -1,14 +1,16 @@
-import type { ReactNode } from 'react'
-import { NavLink, Navigate, Route, Routes } from 'react-router-dom'
+import { useEffect, useRef, type ReactNode } from 'react'
+import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router-dom'
 
 import { cx, EmptyState, PageHeader } from '../../components/ui'
 import type { Role } from '../../gql/graphql'
+import { titleCase } from '../../lib/format'
 import { useSession } from '../../session/SessionProvider'
 import { ApiKeysSettings } from './ApiKeysSettings'
 import { AuditLogSettings } from './AuditLogSettings'
 import { InvitationsSettings } from './InvitationsSettings'
 import { MembersSettings } from './MembersSettings'
 import { SecuritySettings } from './SecuritySettings'
+import { WorkspaceSettings } from './WorkspaceSettings'
 
 const SECTIONS: { path: string; label: string; role: Role; element: ReactNode }[] = [
   { path: 'security', label: 'Security', role: 'VIEWER', element: <SecuritySettings /> },
@@ -16,6 +18,7 @@ const SECTIONS: { path: string; label: string; role: Role; element: ReactNode }[
   { path: 'invitations', label: 'Invitations', role: 'ADMIN', element: <InvitationsSettings /> },
   { path: 'api-keys', label: 'API keys', role: 'ADMIN', element: <ApiKeysSettings /> },
   { path: 'audit-log', label: 'Audit log', role: 'ADMIN', element: <AuditLogSettings /> },
+  { path: 'workspace', label: 'Workspace', role: 'OWNER', element: <WorkspaceSettings /> },
 ]
 
 const tab = ({ isActive }: { isActive: boolean }) =>
@@ -28,14 +31,24 @@ const tab = ({ isActive }: { isActive: boolean }) =>
 export default function SettingsScreen() {
   const { can } = useSession()
   const visible = SECTIONS.filter((s) => can(s.role))
+  // On a phone the tabs scroll sideways: keep the open one in view.
+  const nav = useRef<HTMLElement>(null)
+  const { pathname } = useLocation()
+  useEffect(() => {
+    nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' })
+  }, [pathname])
   return (
     <>
       <PageHeader title="Settings" />
-      <nav aria-label="Settings" className="-mx-4 mb-6 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0">
+      <nav
+        ref={nav}
+        aria-label="Settings"
+        className="-mx-4 mb-6 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0"
+      >
         <ul className="flex gap-1">
           {visible.map((s) => (
             <li key={s.path}>
-              <NavLink to={s.path} className={tab}>
+              <NavLink to={`/settings/${s.path}`} className={tab}>
                 {s.label}
               </NavLink>
             </li>
@@ -54,7 +67,7 @@ export default function SettingsScreen() {
               ) : (
                 <EmptyState
                   title="Not available to your role"
-                  description={`${s.label} needs the Admin or Owner role.`}
+                  description={`${s.label} needs the ${titleCase(s.role)} role${s.role === 'OWNER' ? '' : ' or higher'}.`}
                 />
               )
             }

@@ -247,3 +247,18 @@ export const AuditLogDocument = graphql(`
     }
   }
 `)
+
+export const UpdateTenantSettingsDocument = graphql(`
+  mutation UpdateTenantSettings($input: UpdateTenantSettingsInput!) {
+    updateTenantSettings(input: $input) {
+      tenant {
+        id
+        name
+        requireMfa
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
