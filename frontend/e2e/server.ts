@@ -8,7 +8,7 @@ import { chromiumPath } from './browser.ts'
 
 export default async function setup(project: TestProject) {
   chromiumPath()
-  const server = await startStratum({ label: 'e2e', buildFrontend: true, seedDemo: true })
+  const server = await startStratum({ label: 'e2e', buildFrontend: true, seedDemo: true, rateLimitPoints: 20_000 })
   project.provide('baseUrl', server.baseUrl)
   return server.stop
 }

@@ -36,6 +36,14 @@ export interface StartOptions {
    * simulated ad platform through it.
    */
   seedDemo?: boolean
+  /**
+   * The starter plan's query-cost budget (STRATUM_RATE_LIMIT_POINTS; the
+   * server's default is 1000). The browser journey clicks through a day's
+   * worth of screens in a minute, each page load re-opening its
+   * subscriptions, so it runs with a larger budget; throttling itself is
+   * covered by the server's tests.
+   */
+  rateLimitPoints?: number
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd = repo): string {
@@ -113,7 +121,12 @@ function dropDatabase(url: string, name: string, log: (msg: string) => void): vo
 }
 
 /** Builds (unless STRATUM_TEST_BIN or STRATUM_TEST_URL says otherwise) and starts a server. */
-export async function startStratum({ label, buildFrontend = false, seedDemo = false }: StartOptions): Promise<Stratum> {
+export async function startStratum({
+  label,
+  buildFrontend = false,
+  seedDemo = false,
+  rateLimitPoints,
+}: StartOptions): Promise<Stratum> {
   const log = (msg: string) => process.stderr.write(`[${label}] ${msg}\n`)
   if (process.env.STRATUM_TEST_URL) {
     return { baseUrl: process.env.STRATUM_TEST_URL.replace(/\/$/, ''), stop: async () => {} }
@@ -149,6 +162,7 @@ export async function startStratum({ label, buildFrontend = false, seedDemo = fa
       STRATUM_PUBLIC_URL: baseUrl,
       STRATUM_ENV: 'development',
       STRATUM_SEED_DEMO: String(seedDemo),
+      ...(rateLimitPoints ? { STRATUM_RATE_LIMIT_POINTS: String(rateLimitPoints) } : {}),
       STRATUM_LOG_LEVEL: process.env.STRATUM_LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -148,11 +148,11 @@ export const ENFORCEMENT_MODES: Record<EnforcementMode, { label: string; meaning
 }
 
 export const VIOLATIONS: Record<ViolationType, { label: string; threshold: string }> = {
-  BUDGET_EXCEEDED: { label: 'Budget increase too large', threshold: 'max increase %' },
-  ROAS_BELOW_THRESHOLD: { label: 'ROAS below minimum', threshold: 'min ROAS' },
-  DAILY_SPEND_LIMIT: { label: 'Daily spend cap', threshold: 'daily cap' },
-  CAMPAIGN_PAUSE_REQUIRED: { label: 'Campaign should be paused', threshold: 'pause ROAS' },
-  FREQUENCY_CAP_EXCEEDED: { label: 'Too many changes', threshold: 'changes a day' },
+  BUDGET_EXCEEDED: { label: 'Budget increase too large', threshold: 'Largest increase, in %' },
+  ROAS_BELOW_THRESHOLD: { label: 'ROAS below minimum', threshold: 'Minimum ROAS' },
+  DAILY_SPEND_LIMIT: { label: 'Daily spend cap', threshold: 'Daily budget cap' },
+  CAMPAIGN_PAUSE_REQUIRED: { label: 'Campaign should be paused', threshold: 'ROAS below which to pause' },
+  FREQUENCY_CAP_EXCEEDED: { label: 'Too many changes', threshold: 'Budget changes a day' },
 }
 
 export const DEGRADATION_SEVERITIES: Record<DegradationSeverity, string> = {

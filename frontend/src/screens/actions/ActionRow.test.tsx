@@ -117,7 +117,7 @@ describe('ActionRow', () => {
       .getAllByRole('button')
       .map((b) => b.textContent)
     // a blocked action cannot be approved, only dismissed or overridden
-    expect(names).toEqual(['Dismiss', 'Override and apply…'])
+    expect(names).toEqual(['Dismiss', 'Override and apply'])
   })
 
   it('changes its status in place when the server reports it (actionStatusUpdated)', async () => {

@@ -149,9 +149,9 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
               size="sm"
               variant="ghost"
               onClick={() => setOverriding(true)}
-              aria-label={`Override the gate and apply: ${title}`}
+              aria-label={`Override and apply: ${title}`}
             >
-              Override and apply…
+              Override and apply
             </Button>
           )}
         </div>

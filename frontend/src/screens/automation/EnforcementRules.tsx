@@ -96,46 +96,48 @@ function GuardrailRow({ violation, rule, defaultMode, canChange }: GuardrailRowP
         <Badge tone={rule ? 'primary' : 'neutral'}>{rule ? 'Custom' : 'Follows the settings'}</Badge>
         {rule && !rule.enabled && <Badge tone="warning">Guardrail off</Badge>}
       </p>
-      <fieldset disabled={!canChange} className="grid items-end gap-3 sm:grid-cols-[1fr_10rem_auto]">
-        <legend className="sr-only">{label}</legend>
-        <Field label="Mode">
-          <Select value={mode} onChange={(e) => setMode(e.target.value as EnforcementMode)}>
-            {keysOf(ENFORCEMENT_MODES).map((m) => (
-              <option key={m} value={m}>
-                {ENFORCEMENT_MODES[m].label}
-              </option>
-            ))}
-          </Select>
-        </Field>
-        <Field label={`Threshold (${VIOLATIONS[violation].threshold})`} error={error}>
-          <Input
-            inputMode="decimal"
-            value={threshold}
-            placeholder="From settings"
-            onChange={(e) => setThreshold(e.target.value)}
-          />
-        </Field>
-        <div className="pb-2">
-          <Checkbox label="Guardrail on" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
-        </div>
-      </fieldset>
-      {canChange && (
-        <div className="flex flex-wrap gap-2">
-          <Button size="sm" onClick={review} aria-label={`Save custom rule for ${label}`}>
-            Save
-          </Button>
-          {rule && (
-            <Button
-              size="sm"
-              variant="ghost"
-              onClick={() => setConfirm('reset')}
-              aria-label={`Reset ${label} to the settings`}
-            >
-              Reset to settings
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start">
+        <fieldset disabled={!canChange} className="grid flex-1 items-start gap-3 sm:grid-cols-[1fr_9rem_auto]">
+          <legend className="sr-only">{label}</legend>
+          <Field label="Mode">
+            <Select value={mode} onChange={(e) => setMode(e.target.value as EnforcementMode)}>
+              {keysOf(ENFORCEMENT_MODES).map((m) => (
+                <option key={m} value={m}>
+                  {ENFORCEMENT_MODES[m].label}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field label="Threshold" hint={`${VIOLATIONS[violation].threshold}; empty keeps the setting`} error={error}>
+            <Input
+              inputMode="decimal"
+              value={threshold}
+              placeholder="From settings"
+              onChange={(e) => setThreshold(e.target.value)}
+            />
+          </Field>
+          <div className="sm:mt-9">
+            <Checkbox label="Guardrail on" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+          </div>
+        </fieldset>
+        {canChange && (
+          <div className="flex flex-wrap gap-2 sm:mt-7">
+            <Button size="sm" onClick={review} aria-label={`Save custom rule for ${label}`}>
+              Save
             </Button>
-          )}
-        </div>
-      )}
+            {rule && (
+              <Button
+                size="sm"
+                variant="ghost"
+                onClick={() => setConfirm('reset')}
+                aria-label={`Reset ${label} to the settings`}
+              >
+                Reset to settings
+              </Button>
+            )}
+          </div>
+        )}
+      </div>
       <ConfirmChange
         change={
           confirm === 'save'

@@ -229,59 +229,64 @@ function ActionsEditor({ actions, errors, onChange }: ActionsEditorProps) {
           const path = `actions.${i}`
           const kind = ACTION_TYPES[a.type].param
           return (
-            <li
-              key={a.key}
-              role="group"
-              aria-label={`Action ${i + 1}`}
-              className="grid items-start gap-2 sm:grid-cols-[1fr_10rem_auto]"
-            >
-              <Field
-                label="Action"
-                error={errors[`${path}.type`] ?? errors[path]}
-                hint={RISK[ACTION_TYPES[a.type].risk]}
+            <li key={a.key}>
+              <div
+                role="group"
+                aria-label={`Action ${i + 1}`}
+                className="grid items-start gap-2 sm:grid-cols-[1fr_10rem_auto]"
               >
-                <Select value={a.type} onChange={(e) => setAt(i, { type: e.target.value as ActionType })}>
-                  {keysOf(ACTION_TYPES).map((t) => (
-                    <option key={t} value={t}>
-                      {ACTION_TYPES[t].label}
-                    </option>
-                  ))}
-                </Select>
-              </Field>
-              {kind === 'percent' && (
-                <Field label="By (%)" error={errors[`${path}.params.percent`]}>
-                  <Input
-                    inputMode="decimal"
-                    value={a.percent}
-                    onChange={(e) => setAt(i, { percent: e.target.value })}
-                  />
-                </Field>
-              )}
-              {kind === 'amount' && (
-                <Field label="To (amount)" error={errors[`${path}.params.amount`]}>
-                  <Input inputMode="decimal" value={a.amount} onChange={(e) => setAt(i, { amount: e.target.value })} />
-                </Field>
-              )}
-              {kind === 'status' && (
-                <Field label="To status">
-                  <Select value={a.status} onChange={(e) => setAt(i, { status: e.target.value as CampaignStatus })}>
-                    <option value="PAUSED">Paused</option>
-                    <option value="ACTIVE">Active</option>
+                <Field
+                  label="Action"
+                  error={errors[`${path}.type`] ?? errors[path]}
+                  hint={RISK[ACTION_TYPES[a.type].risk]}
+                >
+                  <Select value={a.type} onChange={(e) => setAt(i, { type: e.target.value as ActionType })}>
+                    {keysOf(ACTION_TYPES).map((t) => (
+                      <option key={t} value={t}>
+                        {ACTION_TYPES[t].label}
+                      </option>
+                    ))}
                   </Select>
                 </Field>
-              )}
-              {kind === 'none' && <span className="hidden sm:block" />}
-              {actions.length > 1 && (
-                <Button
-                  size="sm"
-                  variant="ghost"
-                  className="sm:mt-7"
-                  onClick={() => onChange(actions.filter((_, j) => j !== i))}
-                  aria-label={`Remove action ${i + 1}`}
-                >
-                  Remove
-                </Button>
-              )}
+                {kind === 'percent' && (
+                  <Field label="By (%)" error={errors[`${path}.params.percent`]}>
+                    <Input
+                      inputMode="decimal"
+                      value={a.percent}
+                      onChange={(e) => setAt(i, { percent: e.target.value })}
+                    />
+                  </Field>
+                )}
+                {kind === 'amount' && (
+                  <Field label="To (amount)" error={errors[`${path}.params.amount`]}>
+                    <Input
+                      inputMode="decimal"
+                      value={a.amount}
+                      onChange={(e) => setAt(i, { amount: e.target.value })}
+                    />
+                  </Field>
+                )}
+                {kind === 'status' && (
+                  <Field label="To status">
+                    <Select value={a.status} onChange={(e) => setAt(i, { status: e.target.value as CampaignStatus })}>
+                      <option value="PAUSED">Paused</option>
+                      <option value="ACTIVE">Active</option>
+                    </Select>
+                  </Field>
+                )}
+                {kind === 'none' && <span className="hidden sm:block" />}
+                {actions.length > 1 && (
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    className="sm:mt-7"
+                    onClick={() => onChange(actions.filter((_, j) => j !== i))}
+                    aria-label={`Remove action ${i + 1}`}
+                  >
+                    Remove
+                  </Button>
+                )}
+              </div>
             </li>
           )
         })}

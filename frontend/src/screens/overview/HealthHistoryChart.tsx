@@ -10,7 +10,7 @@ const tick = (iso: string) => hour.format(new Date(iso))
 /** The chart of HealthHistory (its own chunk: it carries recharts). */
 export default function HealthHistoryChart({ points }: { points: readonly HistoryPoint[] }) {
   return (
-    <div aria-hidden className="h-56 w-full">
+    <div aria-hidden className="h-56 w-full overflow-hidden">
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={[...points]} margin={{ top: 8, right: 8, bottom: 0, left: -20 }} accessibilityLayer={false}>
           <XAxis dataKey="bucket" tickFormatter={tick} minTickGap={32} stroke="var(--color-muted)" fontSize={12} />
