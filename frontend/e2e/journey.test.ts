@@ -287,12 +287,10 @@ describe.sequential('identity journey', () => {
     await row.waitFor()
     await screenshot(dp, 'actions')
     await row.getByRole('button', { name: /^Approve/ }).click()
-    await row
-      .getByText('Approved', { exact: true })
-      .or(row.getByText('Applied', { exact: true }))
-      .waitFor()
+    // The status badge reads "Status: …" to assistive technology.
+    await row.getByText(/Status: (Approved|Applied)$/).waitFor()
     // The worker executes it; the subscription brings the new status.
-    await row.getByText('Applied', { exact: true }).waitFor({ timeout: 30_000 })
+    await row.getByText(/Status: Applied$/).waitFor({ timeout: 30_000 })
     expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(0)
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
     await screenshot(dp, 'actions-approved')
