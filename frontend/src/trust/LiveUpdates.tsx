@@ -21,7 +21,7 @@ import {
 } from './operations'
 
 /** How long to gather events before refetching the lists they touch. */
-export const REFETCH_DELAY_MS = 800
+const REFETCH_DELAY_MS = 800
 
 /** Whether the pending or the recent list in the cache already shows the action. */
 function isListed(client: ApolloClient, id: string): boolean {

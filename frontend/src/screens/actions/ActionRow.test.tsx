@@ -1,6 +1,7 @@
 import { useQuery } from '@apollo/client/react'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
+import { useState } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 
 import type { ActionFieldsFragment } from '../../gql/graphql'
@@ -121,43 +122,37 @@ describe('ActionRow', () => {
   })
 
   it('changes its status in place when the server reports it (actionStatusUpdated)', async () => {
+    // The queue first, then the live updates: the event comes after the row.
     function Queue() {
       const { data } = useQuery(PendingActionsDocument, { variables: { first: PENDING_PAGE } })
+      const [live, setLive] = useState(false)
       return (
         <>
+          {live ? <LiveUpdates /> : <button onClick={() => setLive(true)}>Go live</button>}
           {data?.actions.edges.map(({ node }) => (
             <ActionRow key={node.id} action={node} canReview canOverride={false} />
           ))}
         </>
       )
     }
-    renderWithApi(
-      <>
-        <LiveUpdates />
-        <Queue />
-      </>,
-      [
-        {
-          request: { query: PendingActionsDocument, variables: { first: PENDING_PAGE } },
-          result: {
-            data: {
-              actions: {
-                __typename: 'ActionConnection',
-                totalCount: 1,
-                pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: 'c1' },
-                edges: [{ __typename: 'ActionEdge', node: held }],
-              },
+    renderWithApi(<Queue />, [
+      {
+        request: { query: PendingActionsDocument, variables: { first: PENDING_PAGE } },
+        result: {
+          data: {
+            actions: {
+              __typename: 'ActionConnection',
+              totalCount: 1,
+              pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: 'c1' },
+              edges: [{ __typename: 'ActionEdge', node: held }],
             },
           },
         },
-        {
-          request: { query: ActionStatusUpdatedDocument },
-          result: { data: { actionStatusUpdated: applied } },
-          delay: 50,
-        },
-      ],
-    )
+      },
+      { request: { query: ActionStatusUpdatedDocument }, result: { data: { actionStatusUpdated: applied } } },
+    ])
     expect(await within(await screen.findByRole('article')).findByText('Queued')).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('button', { name: 'Go live' }))
     await waitFor(() => expect(within(row()).getByText('Applied')).toBeInTheDocument(), { timeout: 3000 })
     expect(row()).toHaveTextContent('applied by Stratum')
     // the review buttons go once the action is no longer open

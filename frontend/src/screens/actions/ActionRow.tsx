@@ -19,7 +19,7 @@ export interface ActionRowProps {
 }
 
 /** What an action does, in words: "Increase budget by 20%". */
-export function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params'>): string {
+function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params'>): string {
   const params = paramsLabel(a.params)
   return params ? `${ACTION_TYPES[a.type].label} ${params}` : ACTION_TYPES[a.type].label
 }

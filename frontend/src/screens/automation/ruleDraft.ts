@@ -290,7 +290,7 @@ export function errorKey(field: readonly string[] | null | undefined): string | 
 }
 
 /** Every path key the editor shows a message at, for this draft. */
-export function fieldKeys(d: RuleDraft): Set<string> {
+function fieldKeys(d: RuleDraft): Set<string> {
   const keys = new Set(['name', 'description', 'conditions', 'actions', 'scheduleMinutes', 'cooldownSeconds'])
   const walk = (c: ConditionDraft, path: string) => {
     keys.add(path)
