@@ -29,7 +29,7 @@ async function heading(text: string | RegExp) {
 beforeAll(async () => {
   browser = await launchChromium()
   context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } })
-  context.setDefaultTimeout(10_000)
+  context.setDefaultTimeout(15_000)
   page = await context.newPage()
   page.on('pageerror', (err) => process.stderr.write(`[browser] ${err.stack ?? err.message}\n`))
   page.on('response', async (res) => {
