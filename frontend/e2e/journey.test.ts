@@ -28,15 +28,17 @@ async function heading(text: string | RegExp) {
 
 beforeAll(async () => {
   browser = await launchChromium()
-  context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } })
+  context = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
   context.setDefaultTimeout(15_000)
   page = await context.newPage()
   page.on('pageerror', (err) => process.stderr.write(`[browser] ${err.stack ?? err.message}\n`))
+  // GraphQL errors help explain a failed step; THROTTLED ones the client retries by itself.
   page.on('response', async (res) => {
     if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
     const body = await res.text().catch(() => '')
-    if (body.includes('"errors"'))
-      process.stderr.write(`[graphql] ${res.request().postDataJSON()?.operationName}: ${body}\n`)
+    if (!body.includes('"errors"') || body.includes('"THROTTLED"')) return
+    const op = (res.request().postDataJSON() as { operationName?: string } | null)?.operationName
+    process.stderr.write(`[graphql] ${op}: ${body}\n`)
   })
 })
 
