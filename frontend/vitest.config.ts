@@ -35,7 +35,7 @@ export default defineConfig((env) =>
             environment: 'node',
             include: ['e2e/**/*.test.ts'],
             globalSetup: ['e2e/server.ts'],
-            testTimeout: 60_000,
+            testTimeout: 90_000,
             hookTimeout: 60_000,
           },
         },

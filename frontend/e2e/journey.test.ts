@@ -10,6 +10,7 @@ import { totp } from './totp'
 
 const baseUrl = inject('baseUrl')
 const email = `e2e-${randomBytes(4).toString('hex')}@example.com`
+const colleague = `colleague-${randomBytes(4).toString('hex')}@example.com`
 const password = 'correct horse battery staple'
 const tenant = 'Acme Growth'
 
@@ -39,15 +40,17 @@ async function nav(p: Page, name: string) {
 
 beforeAll(async () => {
   browser = await launchChromium()
-  context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } })
-  context.setDefaultTimeout(10_000)
+  context = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
+  context.setDefaultTimeout(15_000)
   page = await context.newPage()
   page.on('pageerror', (err) => process.stderr.write(`[browser] ${err.stack ?? err.message}\n`))
+  // GraphQL errors help explain a failed step; THROTTLED ones the client retries by itself.
   page.on('response', async (res) => {
     if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
     const body = await res.text().catch(() => '')
-    if (body.includes('"errors"'))
-      process.stderr.write(`[graphql] ${res.request().postDataJSON()?.operationName}: ${body}\n`)
+    if (!body.includes('"errors"') || body.includes('"THROTTLED"')) return
+    const op = (res.request().postDataJSON() as { operationName?: string } | null)?.operationName
+    process.stderr.write(`[graphql] ${op}: ${body}\n`)
   })
 })
 
@@ -336,22 +339,37 @@ describe.sequential('identity journey', () => {
     await page.goBack()
   })
 
-  it('invites a member, shows members and the audit log', async () => {
+  it('invites a member who joins through the link, and shows members and the audit log', async () => {
     await page.goto('/settings/invitations')
-    await page.getByRole('textbox', { name: 'Email' }).fill('colleague@example.com')
+    await page.getByRole('textbox', { name: 'Email' }).fill(colleague)
     await page.getByRole('button', { name: 'Send invitation' }).click()
     const link = page.getByLabel('Invitation link')
     await link.waitFor()
     expect(await link.textContent()).toContain('/invite#token=')
     await page
-      .getByRole('row', { name: /colleague@example.com/ })
+      .getByRole('row', { name: new RegExp(colleague) })
       .getByText('Pending')
       .waitFor()
     await screenshot(page, 'invitations')
 
+    // The invitee opens the link in a browser of their own and joins with a new password.
+    const invitee = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
+    invitee.setDefaultTimeout(15_000)
+    const theirs = await invitee.newPage()
+    await theirs.goto((await link.textContent())!.trim())
+    await theirs.getByRole('heading', { level: 1, name: 'Join a Stratum workspace' }).waitFor()
+    await screenshot(theirs, 'accept-invite')
+    await theirs.getByLabel('Password').fill('another long passphrase')
+    await theirs.getByRole('button', { name: 'Accept invitation' }).click()
+    await theirs.getByRole('heading', { name: 'Overview' }).waitFor()
+    await theirs.getByRole('banner').getByText(tenant).waitFor()
+    await invitee.close()
+
     await page.goto('/settings/members')
     await page.getByRole('row', { name: new RegExp(email) }).waitFor()
     await screenshot(page, 'members')
+    await page.getByRole('combobox', { name: `Role of ${colleague}` }).selectOption('ADMIN')
+    await page.getByText(`${colleague} is now Admin`).waitFor()
 
     await page.goto('/settings/audit-log')
     await page.getByRole('table', { name: 'Audit log entries' }).waitFor()
@@ -359,8 +377,18 @@ describe.sequential('identity journey', () => {
     await page.getByRole('button', { name: 'Apply' }).click()
     await page.getByText('Showing 1 of 1').waitFor()
     await page.getByRole('button', { name: 'Clear' }).click()
-    await page.getByRole('cell', { name: 'auth.log_in' }).first().waitFor()
+    await page
+      .getByRole('cell', { name: /auth\.log_in/ })
+      .first()
+      .waitFor()
     await screenshot(page, 'audit-log')
+
+    // The journey so far wrote more entries than one page holds.
+    const shown = page.getByText(/^Showing \d+ of \d+$/)
+    const total = Number((await shown.textContent())!.split(' of ')[1])
+    expect(total).toBeGreaterThan(10)
+    await page.getByRole('button', { name: 'Load more' }).click()
+    await page.getByText(`Showing ${Math.min(total, 20)} of ${total}`).waitFor()
   })
 
   it('renames the workspace, and the header follows', async () => {

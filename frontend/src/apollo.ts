@@ -51,7 +51,7 @@ export interface Stratum {
 
 // Operations that establish or end a session: an UNAUTHENTICATED answer to
 // them is final, never a reason to refresh.
-const SESSION_OPERATIONS = new Set(['LogIn', 'SignUp', 'VerifyMfa', 'RefreshSession', 'LogOut'])
+const SESSION_OPERATIONS = new Set(['LogIn', 'SignUp', 'VerifyMfa', 'AcceptInvite', 'RefreshSession', 'LogOut'])
 
 // A query refused by the rate limit is retried after the server's
 // retryAfterSeconds, this many times at most, when the wait is this short.

@@ -8,6 +8,7 @@ import EditorWorker from 'monaco-editor/esm/vs/editor/editor.worker.js?worker'
 import GraphQLWorker from 'monaco-graphql/esm/graphql.worker.js?worker'
 
 type MonacoEnvironment = { getWorker(workerId: string, label: string): Worker }
+
 ;(globalThis as { MonacoEnvironment?: MonacoEnvironment }).MonacoEnvironment = {
   getWorker(_workerId, label) {
     switch (label) {

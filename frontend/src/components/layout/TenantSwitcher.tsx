@@ -1,17 +1,15 @@
 import { useMutation } from '@apollo/client/react'
-import { useId } from 'react'
 
 import { titleCase } from '../../lib/format'
 import { SwitchTenantDocument } from '../../session/operations'
 import { useSession, useViewer } from '../../session/SessionProvider'
-import { useToast } from '../ui'
+import { CompactSelect, useToast } from '../ui'
 
 /** The current tenant; a picker when the user belongs to several. */
 export function TenantSwitcher() {
   const viewer = useViewer()
   const { establish } = useSession()
   const toast = useToast()
-  const id = useId()
   const [switchTenant, { loading }] = useMutation(SwitchTenantDocument)
 
   if (viewer.memberships.length < 2) {
@@ -34,23 +32,18 @@ export function TenantSwitcher() {
   }
 
   return (
-    <div className="flex items-center gap-2">
-      <label htmlFor={id} className="sr-only">
-        Tenant
-      </label>
-      <select
-        id={id}
-        value={viewer.tenant.id}
-        disabled={loading}
-        onChange={(e) => void onChange(e.target.value)}
-        className="h-9 max-w-[12rem] rounded-md border border-line bg-surface px-2 text-sm font-semibold sm:max-w-xs"
-      >
-        {viewer.memberships.map((m) => (
-          <option key={m.tenant.id} value={m.tenant.id}>
-            {m.tenant.name} · {titleCase(m.role)}
-          </option>
-        ))}
-      </select>
-    </div>
+    <CompactSelect
+      aria-label="Tenant"
+      value={viewer.tenant.id}
+      disabled={loading}
+      onChange={(e) => void onChange(e.target.value)}
+      className="h-9 max-w-[12rem] font-semibold sm:max-w-xs"
+    >
+      {viewer.memberships.map((m) => (
+        <option key={m.tenant.id} value={m.tenant.id}>
+          {m.tenant.name} · {titleCase(m.role)}
+        </option>
+      ))}
+    </CompactSelect>
   )
 }

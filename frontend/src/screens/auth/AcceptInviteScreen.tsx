@@ -1,8 +1,8 @@
 import { useMutation } from '@apollo/client/react'
 import { useState } from 'react'
-import { Link, useLocation, useNavigate } from 'react-router-dom'
+import { useLocation, useNavigate } from 'react-router-dom'
 
-import { Alert, Button, Field, Input } from '../../components/ui'
+import { Alert, Button, Field, Input, TextLink } from '../../components/ui'
 import { AcceptInviteDocument } from '../../session/operations'
 import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
@@ -33,7 +33,7 @@ export default function AcceptInviteScreen() {
 
   if (!token) {
     return (
-      <AuthLayout title="Invitation link incomplete" footer={<Link to="/">Go to Stratum</Link>}>
+      <AuthLayout title="Invitation link incomplete" footer={<TextLink to="/">Go to Stratum</TextLink>}>
         <Alert>This link has no invitation token. Ask for a new invitation.</Alert>
       </AuthLayout>
     )

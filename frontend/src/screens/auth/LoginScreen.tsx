@@ -1,9 +1,9 @@
 import { useMutation } from '@apollo/client/react'
 import { useState } from 'react'
-import { Link, useLocation, useNavigate } from 'react-router-dom'
+import { useLocation, useNavigate } from 'react-router-dom'
 
 import type { FromState } from '../../App'
-import { Alert, Button, Field, Input } from '../../components/ui'
+import { Alert, Button, Field, Input, TextLink } from '../../components/ui'
 import { LogInDocument } from '../../session/operations'
 import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
@@ -43,10 +43,7 @@ export default function LoginScreen() {
       subtitle="Welcome back to Stratum."
       footer={
         <>
-          New to Stratum?{' '}
-          <Link to="/signup" className="font-medium text-primary-ink underline">
-            Create an account
-          </Link>
+          New to Stratum? <TextLink to="/signup">Create an account</TextLink>
         </>
       }
     >

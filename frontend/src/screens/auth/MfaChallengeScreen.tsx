@@ -1,8 +1,8 @@
 import { useMutation } from '@apollo/client/react'
 import { useState } from 'react'
-import { Link, Navigate, useLocation } from 'react-router-dom'
+import { Navigate, useLocation } from 'react-router-dom'
 
-import { Alert, Button, Field, Input } from '../../components/ui'
+import { Alert, Button, Field, Input, TextLink } from '../../components/ui'
 import { VerifyMfaDocument } from '../../session/operations'
 import { AuthLayout, FormStack } from './AuthLayout'
 import { useAuthForm } from './useAuthForm'
@@ -37,11 +37,7 @@ export default function MfaChallengeScreen() {
     <AuthLayout
       title="Two-factor authentication"
       subtitle={<>Signing in as {state.email}.</>}
-      footer={
-        <Link to="/login" className="font-medium text-primary-ink underline">
-          Start over
-        </Link>
-      }
+      footer={<TextLink to="/login">Start over</TextLink>}
     >
       <FormStack onSubmit={submit} label="Two-factor authentication">
         {errors.form && <Alert>{errors.form}</Alert>}

@@ -1,8 +1,7 @@
 import { useMutation } from '@apollo/client/react'
 import { useState } from 'react'
-import { Link } from 'react-router-dom'
 
-import { Alert, Button, Field, Input } from '../../components/ui'
+import { Alert, Button, Field, Input, TextLink } from '../../components/ui'
 import { SignUpDocument } from '../../session/operations'
 import { AuthLayout, FormStack } from './AuthLayout'
 import { useAuthForm } from './useAuthForm'
@@ -40,10 +39,7 @@ export default function SignupScreen() {
       subtitle="Start a Stratum workspace for your organisation."
       footer={
         <>
-          Already have an account?{' '}
-          <Link to="/login" className="font-medium text-primary-ink underline">
-            Sign in
-          </Link>
+          Already have an account? <TextLink to="/login">Sign in</TextLink>
         </>
       }
     >

@@ -17,6 +17,7 @@ import {
   type Tone,
 } from '../../components/ui'
 import type { AuditLogFilter, AuditOutcome } from '../../gql/graphql'
+import { auditDetails } from '../../lib/auditDetails'
 import { formatDateTime, titleCase } from '../../lib/format'
 import { AuditLogDocument } from './operations'
 import { PAGE_SIZE } from './paging'
@@ -144,7 +145,14 @@ export function AuditLogSettings() {
                     <tr key={e.id}>
                       <Td className="whitespace-nowrap text-muted">{formatDateTime(e.createdAt)}</Td>
                       <Td>{e.actorEmail ?? titleCase(e.actorType)}</Td>
-                      <Td className="font-mono text-xs">{e.action}</Td>
+                      <Td>
+                        <span className="font-mono text-xs">{e.action}</span>
+                        {auditDetails(e.details).map((d) => (
+                          <span key={d} className="block text-xs text-muted">
+                            {d}
+                          </span>
+                        ))}
+                      </Td>
                       <Td className="text-muted">{e.targetType ?? '—'}</Td>
                       <Td>
                         <Badge tone={outcomeTone[e.outcome]} icon={outcomeIcon[e.outcome]}>

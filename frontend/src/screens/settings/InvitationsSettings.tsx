@@ -33,6 +33,7 @@ import { PAGE_SIZE } from './paging'
 type Invite = InviteFieldsFragment
 type InviteStatus = 'Pending' | 'Accepted' | 'Revoked' | 'Expired'
 
+/** Where an invitation stands at `now`: accepted and revoked win over expired. */
 export function inviteStatus(invite: Invite, now = Date.now()): InviteStatus {
   if (invite.acceptedAt) return 'Accepted'
   if (invite.revokedAt) return 'Revoked'

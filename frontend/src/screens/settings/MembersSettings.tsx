@@ -1,7 +1,19 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useState } from 'react'
 
-import { Badge, Button, Card, ConfirmDialog, LoadMore, QueryState, Table, Td, Th, ThActions } from '../../components/ui'
+import {
+  Badge,
+  Button,
+  Card,
+  CompactSelect,
+  ConfirmDialog,
+  LoadMore,
+  QueryState,
+  Table,
+  Td,
+  Th,
+  ThActions,
+} from '../../components/ui'
 import type { MembersQuery, Role } from '../../gql/graphql'
 import { formatDate, titleCase } from '../../lib/format'
 import { useToastedAction } from '../../lib/useToastedAction'
@@ -80,18 +92,17 @@ export function MembersSettings() {
                       </Td>
                       <Td>
                         {editable ? (
-                          <select
+                          <CompactSelect
                             aria-label={`Role of ${m.user.email}`}
                             value={m.role}
                             onChange={(e) => void onRole(m, e.target.value as Role)}
-                            className="h-8 rounded-md border border-line bg-surface px-2 text-sm"
                           >
                             {roles.map((r) => (
                               <option key={r} value={r}>
                                 {titleCase(r)}
                               </option>
                             ))}
-                          </select>
+                          </CompactSelect>
                         ) : (
                           <Badge tone={m.role === 'OWNER' ? 'primary' : 'neutral'}>{titleCase(m.role)}</Badge>
                         )}
