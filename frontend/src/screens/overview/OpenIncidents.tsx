@@ -1,7 +1,7 @@
 import { skipToken, useQuery } from '@apollo/client/react'
 import { Link } from 'react-router-dom'
 
-import { Badge, Card, EmptyState, Loading, QueryState } from '../../components/ui'
+import { Badge, Card, EmptyState, Loading, QueryState, TextLink } from '../../components/ui'
 import { formatDateTime } from '../../lib/format'
 import { INCIDENT_STATES, SEVERITIES } from '../../trust/labels'
 import { IncidentsDocument } from '../../trust/operations'
@@ -22,9 +22,9 @@ export function OpenIncidents() {
       <Card
         title="Open incidents"
         actions={
-          <Link to="/incidents" className="text-sm font-medium text-primary-ink hover:underline">
+          <TextLink to="/incidents" className="text-sm">
             All incidents
-          </Link>
+          </TextLink>
         }
       >
         {!near && <Loading />}

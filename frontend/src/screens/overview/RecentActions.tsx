@@ -1,7 +1,6 @@
 import { skipToken, useQuery } from '@apollo/client/react'
-import { Link } from 'react-router-dom'
 
-import { Badge, Card, EmptyState, Loading, QueryState } from '../../components/ui'
+import { Badge, Card, EmptyState, Loading, QueryState, TextLink } from '../../components/ui'
 import { formatDateTime } from '../../lib/format'
 import { paramsLabel } from '../../trust/format'
 import { ACTION_STATUSES, ACTION_TYPES, DECISIONS } from '../../trust/labels'
@@ -20,9 +19,9 @@ export function RecentActions() {
       <Card
         title="Recent autopilot actions"
         actions={
-          <Link to="/actions" className="text-sm font-medium text-primary-ink hover:underline">
+          <TextLink to="/actions" className="text-sm">
             Action queue
-          </Link>
+          </TextLink>
         }
       >
         {!near && <Loading />}
