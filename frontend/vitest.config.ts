@@ -27,6 +27,18 @@ export default defineConfig((env) =>
             hookTimeout: 30_000,
           },
         },
+        {
+          // The dashboard in headless Chromium against a real server that
+          // embeds a fresh build (e2e/server.ts). One journey, in order.
+          test: {
+            name: 'e2e',
+            environment: 'node',
+            include: ['e2e/**/*.test.ts'],
+            globalSetup: ['e2e/server.ts'],
+            testTimeout: 90_000,
+            hookTimeout: 60_000,
+          },
+        },
       ],
     },
   }),

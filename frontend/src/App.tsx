@@ -1,15 +1,80 @@
-import { Shell } from './components/Shell'
+import { lazy, Suspense } from 'react'
+import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom'
 
+import { AppLayout } from './components/layout/AppLayout'
+import { EmptyState, Loading } from './components/ui'
+import { useSession } from './session/SessionProvider'
+
+// Every screen is its own chunk: the first load carries the shell and the
+// screen it lands on, not the rest (GraphiQL is a separate page altogether).
+const LoginScreen = lazy(() => import('./screens/auth/LoginScreen'))
+const SignupScreen = lazy(() => import('./screens/auth/SignupScreen'))
+const MfaChallengeScreen = lazy(() => import('./screens/auth/MfaChallengeScreen'))
+const AcceptInviteScreen = lazy(() => import('./screens/auth/AcceptInviteScreen'))
+const OverviewScreen = lazy(() => import('./screens/overview'))
+const AutomationScreen = lazy(() => import('./screens/automation'))
+const ActionsScreen = lazy(() => import('./screens/actions'))
+const IncidentsScreen = lazy(() => import('./screens/incidents'))
+const SettingsScreen = lazy(() => import('./screens/settings'))
+
+/** Where a signed-out visitor was going, so log-in can return there. */
+export interface FromState {
+  from?: string
+}
+
+const MFA_SETTINGS_PATH = '/settings/security'
+
+/** The dashboard's routes. */
 export function App() {
   return (
-    <Shell>
-      <p className="text-slate-600">
-        Trust-gated marketing automation. The dashboard is on its way; explore the API in{' '}
-        <a className="text-indigo-600 underline hover:text-indigo-800" href="/graphiql">
-          GraphiQL
-        </a>
-        .
-      </p>
-    </Shell>
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route element={<SignedOutOnly />}>
+          <Route path="/login" element={<LoginScreen />} />
+          <Route path="/signup" element={<SignupScreen />} />
+          <Route path="/mfa" element={<MfaChallengeScreen />} />
+        </Route>
+        <Route path="/invite" element={<AcceptInviteScreen />} />
+        <Route element={<RequireSession />}>
+          <Route element={<AppLayout />}>
+            <Route index element={<OverviewScreen />} />
+            <Route path="automation" element={<AutomationScreen />} />
+            <Route path="actions" element={<ActionsScreen />} />
+            <Route path="incidents" element={<IncidentsScreen />} />
+            <Route path="settings/*" element={<SettingsScreen />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Route>
+      </Routes>
+    </Suspense>
   )
+}
+
+/** Signed-in visitors skip the log-in screens (and arrive where they were going). */
+function SignedOutOnly() {
+  const { viewer } = useSession()
+  const location = useLocation()
+  if (viewer) return <Navigate to={(location.state as FromState | null)?.from ?? '/'} replace />
+  return <Outlet />
+}
+
+/**
+ * Signed-out visitors go to log-in (remembering where they were going); in
+ * a tenant that requires MFA, a user without it may only enrol.
+ */
+function RequireSession() {
+  const { viewer } = useSession()
+  const location = useLocation()
+  if (!viewer) {
+    const from = location.pathname + location.search
+    return <Navigate to="/login" state={{ from } satisfies FromState} replace />
+  }
+  if (viewer.mfaEnrollmentRequired && location.pathname !== MFA_SETTINGS_PATH) {
+    return <Navigate to={MFA_SETTINGS_PATH} replace />
+  }
+  return <Outlet />
+}
+
+function NotFound() {
+  return <EmptyState title="Page not found" description="There is nothing at this address." />
 }

@@ -1,57 +1,156 @@
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client'
+import {
+  ApolloClient,
+  ApolloLink,
+  CombinedGraphQLErrors,
+  HttpLink,
+  InMemoryCache,
+  type ErrorLike,
+} from '@apollo/client'
 import { SetContextLink } from '@apollo/client/link/context'
+import { ErrorLink } from '@apollo/client/link/error'
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions'
-import { isSubscriptionOperation } from '@apollo/client/utilities'
+import { isSubscriptionOperation, relayStylePagination } from '@apollo/client/utilities'
 import { createClient, type Client } from 'graphql-ws'
+import { OperationTypeNode } from 'graphql'
+import { from, mergeMap, timer } from 'rxjs'
 
-import { authHeaders, getAccessToken } from './auth'
 import { graphqlEndpoints } from './endpoints'
+import { csrfHeaders } from './session/cookies'
+import { createRefresher, type Refresher } from './session/refresh'
+import { createSocketRenewal } from './session/socketRenewal'
+import { trustQueryFields, trustTypePolicies } from './trust/cache'
 
 export interface ApolloOptions {
   /** HTTP endpoint for queries and mutations (default: /graphql on this origin). */
   httpUri?: string
   /** Websocket endpoint for subscriptions (default: ws(s)://host/graphql). */
   wsUrl?: string
-  /** Returns the current access token (default: localStorage). */
-  getToken?: () => string | null
   /** WebSocket constructor where there is no global one (Node 20 tests use `ws`). */
   webSocketImpl?: unknown
+  /** fetch for HTTP requests (default: the global one). */
+  fetch?: typeof fetch
+  /** Renews the session (default: refreshSession with the refresh cookie on httpUri). */
+  refresh?: Refresher
+  /** Called when the session has ended and cannot be renewed: the app shows the log-in screen. */
+  onSessionExpired?: () => void
+}
+
+/** The dashboard's connection to the API. */
+export interface Stratum {
+  client: ApolloClient
+  wsClient: Client
+  /** Renews the session with the refresh cookie (shared by concurrent callers). */
+  refresh: Refresher
+  /**
+   * Drops the websocket so that open subscriptions reconnect with the
+   * current cookies: call it whenever the session changes (log-in, log-out,
+   * tenant switch).
+   */
+  reconnect: () => void
+}
+
+// Operations that establish or end a session: an UNAUTHENTICATED answer to
+// them is final, never a reason to refresh.
+const SESSION_OPERATIONS = new Set(['LogIn', 'SignUp', 'VerifyMfa', 'AcceptInvite', 'RefreshSession', 'LogOut'])
+
+// A query refused by the rate limit is retried after the server's
+// retryAfterSeconds, this many times at most, when the wait is this short.
+const THROTTLE_RETRIES = 3
+const THROTTLE_MAX_WAIT_SECONDS = 10
+
+/** Seconds the server asks a THROTTLED operation to wait, or null when it is not throttled. */
+function throttleDelay(error: ErrorLike): number | null {
+  if (!CombinedGraphQLErrors.is(error)) return null
+  const throttled = error.errors.find((e) => e.extensions?.['code'] === 'THROTTLED')
+  if (!throttled) return null
+  const after = throttled.extensions?.['retryAfterSeconds']
+  return typeof after === 'number' && after >= 0 ? after : 1
+}
+
+function isUnauthenticated(error: ErrorLike): boolean {
+  return CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED')
 }
 
 /**
- * Apollo Client for the dashboard: queries and mutations over HTTP POST
- * (with the session cookie and, when signed in, a bearer token),
- * subscriptions over one graphql-transport-ws websocket.
+ * Apollo Client for the dashboard. The session lives in httpOnly cookies
+ * sent same-origin; every request carries the CSRF header the server
+ * demands of cookie-authenticated mutations. Queries and mutations go over
+ * HTTP, subscriptions over one graphql-transport-ws websocket (its upgrade
+ * request carries the cookies). An UNAUTHENTICATED error, or a websocket
+ * closed with 4401/4403, renews the session once and retries; when that
+ * fails, onSessionExpired is called. A query refused by the rate limit
+ * (THROTTLED) is retried after the wait the server names.
  */
-export function createApolloClient(opts: ApolloOptions = {}): {
-  client: ApolloClient
-  wsClient: Client
-} {
-  const getToken = opts.getToken ?? getAccessToken
-  const endpoint = (kind: 'http' | 'ws') => graphqlEndpoints()[kind]
+export function createApolloClient(opts: ApolloOptions = {}): Stratum {
+  const endpoints = () => graphqlEndpoints()
+  const httpUri = opts.httpUri ?? endpoints().http
+  const refresh = opts.refresh ?? createRefresher(httpUri, opts.fetch)
+  const expired = () => opts.onSessionExpired?.()
 
-  const http = new HttpLink({ uri: opts.httpUri ?? endpoint('http'), credentials: 'same-origin' })
-  const withAuth = new SetContextLink((prev) => ({
-    headers: { ...(prev.headers as Record<string, string> | undefined), ...authHeaders(getToken()) },
+  const http = new HttpLink({ uri: httpUri, credentials: 'same-origin', ...(opts.fetch ? { fetch: opts.fetch } : {}) })
+  const withCsrf = new SetContextLink((prev) => ({
+    headers: { ...(prev.headers as Record<string, string> | undefined), ...csrfHeaders() },
   }))
+  const renewOnce = new ErrorLink(({ error, operation, forward }) => {
+    if (!isUnauthenticated(error) || SESSION_OPERATIONS.has(operation.operationName ?? '')) return
+    if (operation.getContext()['renewed']) return
+    return from(refresh()).pipe(
+      mergeMap((ok) => {
+        if (!ok) {
+          expired()
+          throw error
+        }
+        operation.setContext({ renewed: true })
+        return forward(operation)
+      }),
+    )
+  })
 
+  // Queries only: a retried mutation could apply twice.
+  const waitOutThrottle = new ErrorLink(({ error, operation, forward }) => {
+    const wait = throttleDelay(error)
+    const tries = (operation.getContext()['throttleRetries'] as number | undefined) ?? 0
+    if (wait === null || wait > THROTTLE_MAX_WAIT_SECONDS || tries >= THROTTLE_RETRIES) return
+    if (operation.operationType !== OperationTypeNode.QUERY) return
+    operation.setContext({ throttleRetries: tries + 1 })
+    return timer(wait * 1000).pipe(mergeMap(() => forward(operation)))
+  })
+
+  const renewal = createSocketRenewal(refresh, expired)
   const wsClient = createClient({
-    url: opts.wsUrl ?? endpoint('ws'),
+    url: opts.wsUrl ?? endpoints().ws,
     ...(opts.webSocketImpl ? { webSocketImpl: opts.webSocketImpl } : {}),
     lazy: true,
-    // Read the token on every (re)connect so a refreshed token is used.
-    connectionParams: () => authHeaders(getToken()),
     retryAttempts: Infinity,
     shouldRetry: () => true,
+    retryWait: renewal.retryWait,
+    on: { closed: renewal.closed },
   })
-  const ws = new GraphQLWsLink(wsClient)
 
   const link = ApolloLink.split(
     ({ query }) => isSubscriptionOperation(query),
-    ws,
-    withAuth.concat(http),
+    new GraphQLWsLink(wsClient),
+    ApolloLink.from([renewOnce, waitOutThrottle, withCsrf, http]),
   )
 
-  const client = new ApolloClient({ link, cache: new InMemoryCache() })
-  return { client, wsClient }
+  const client = new ApolloClient({ link, cache: createCache() })
+  return { client, wsClient, refresh, reconnect: () => wsClient.terminate() }
+}
+
+/** The cache: connections merge their pages, so "Load more" appends. */
+function createCache(): InMemoryCache {
+  return new InMemoryCache({
+    typePolicies: {
+      ...trustTypePolicies,
+      Query: {
+        fields: {
+          members: relayStylePagination(),
+          invites: relayStylePagination(),
+          apiKeys: relayStylePagination(),
+          auditLog: relayStylePagination(['filter']),
+          ...trustQueryFields,
+        },
+      },
+    },
+  })
 }

@@ -1,17 +1,31 @@
 import { ApolloProvider } from '@apollo/client/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
+import { BrowserRouter } from 'react-router-dom'
 
 import { createApolloClient } from './apollo'
 import { App } from './App'
+import { ToastProvider } from './components/ui'
+import { createExpirySignal } from './session/expiry'
+import { SessionProvider } from './session/SessionProvider'
+import { applyTheme, storedTheme } from './theme'
 import './index.css'
 
-const { client } = createApolloClient()
+applyTheme(storedTheme())
+
+const expiry = createExpirySignal()
+const stratum = createApolloClient({ onSessionExpired: expiry.emit })
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ApolloProvider client={client}>
-      <App />
+    <ApolloProvider client={stratum.client}>
+      <BrowserRouter>
+        <ToastProvider>
+          <SessionProvider connection={stratum} onExpired={expiry.subscribe}>
+            <App />
+          </SessionProvider>
+        </ToastProvider>
+      </BrowserRouter>
     </ApolloProvider>
   </StrictMode>,
 )

@@ -1,10 +1,11 @@
 import { useSubscription } from '@apollo/client/react'
 
-import { SERVER_TIME } from '../operations'
+import { ServerTimeDocument } from './serverTime'
+import { StatusDot } from './ui/StatusDot'
 
-/** The server's clock, pushed over the websocket: proves the live link works. */
+/** The server's clock, pushed over the websocket: shows whether live updates arrive. */
 export function ServerTime({ intervalSeconds = 1 }: { intervalSeconds?: number }) {
-  const { data, error, loading } = useSubscription(SERVER_TIME, { variables: { intervalSeconds } })
+  const { data, error, loading } = useSubscription(ServerTimeDocument, { variables: { intervalSeconds } })
 
   let body: string
   let state: 'live' | 'connecting' | 'error'
@@ -21,15 +22,9 @@ export function ServerTime({ intervalSeconds = 1 }: { intervalSeconds?: number }
 
   return (
     <div className="flex items-center gap-2 text-sm" data-state={state}>
-      <span
-        aria-hidden
-        className={
-          'inline-block h-2 w-2 rounded-full ' +
-          (state === 'live' ? 'bg-emerald-500' : state === 'error' ? 'bg-red-500' : 'bg-amber-400')
-        }
-      />
-      <span className="text-slate-500">Server time</span>
-      <time className="font-mono text-slate-900" data-testid="server-time" dateTime={data?.serverTime}>
+      <StatusDot tone={state === 'live' ? 'success' : state === 'error' ? 'error' : 'warning'} />
+      <span className="text-muted">{state === 'live' ? 'Live' : state === 'error' ? 'Offline' : 'Connecting'}</span>
+      <time className="font-mono text-fg tabular-nums" data-testid="server-time" dateTime={data?.serverTime}>
         {body}
       </time>
     </div>

@@ -1,17 +1,20 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 
-import { ACCESS_TOKEN_KEY } from '../auth'
 import { graphqlEndpoints } from '../endpoints'
 import { initialHeaders } from './config'
 
 describe('GraphiQL headers', () => {
-  it('are empty when the dashboard has stored no token', () => {
+  afterEach(() => {
+    document.cookie = 'stratum_csrf=; max-age=0'
+  })
+
+  it('are empty when the dashboard has no session', () => {
     expect(initialHeaders()).toBeUndefined()
   })
 
-  it('carry the dashboard token as a bearer Authorization header', () => {
-    localStorage.setItem(ACCESS_TOKEN_KEY, 'tok.en')
-    expect(JSON.parse(initialHeaders()!)).toEqual({ Authorization: 'Bearer tok.en' })
+  it('carry the session’s CSRF token, which cookie-authenticated mutations need', () => {
+    document.cookie = 'stratum_csrf=tok3n'
+    expect(JSON.parse(initialHeaders()!)).toEqual({ 'X-CSRF-Token': 'tok3n' })
   })
 })
 
@@ -21,8 +24,6 @@ describe('graphqlEndpoints', () => {
       http: 'http://localhost:8080/graphql',
       ws: 'ws://localhost:8080/graphql',
     })
-    expect(graphqlEndpoints({ protocol: 'https:', host: 'app.example.com' }).ws).toBe(
-      'wss://app.example.com/graphql',
-    )
+    expect(graphqlEndpoints({ protocol: 'https:', host: 'app.example.com' }).ws).toBe('wss://app.example.com/graphql')
   })
 })

@@ -1,18 +1,21 @@
 import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit'
 
-import { authHeaders, getAccessToken } from '../auth'
 import { graphqlEndpoints } from '../endpoints'
+import { csrfHeaders, csrfToken } from '../session/cookies'
 
 export const DEFAULT_QUERY = `# Stratum GraphQL API.
 #
-# Signed in to the dashboard? Your access token
-# is in the Headers tab below. Subscriptions run
-# over a websocket.
+# Signed in to the dashboard? Your session cookie
+# rides along, and the Headers tab below holds the
+# X-CSRF-Token that mutations need. API clients
+# send "Authorization: Bearer <token or API key>".
+# Subscriptions run over a websocket.
 
-query ServerInfo {
-  serverInfo {
-    version
-    time
+query Me {
+  viewer {
+    user { email }
+    tenant { name }
+    role
   }
 }
 
@@ -21,9 +24,12 @@ subscription ServerTime {
 }
 `
 
-/** The headers editor's initial text: the dashboard's token, if signed in. */
-export function initialHeaders(token = getAccessToken()): string | undefined {
-  const headers = authHeaders(token)
+/**
+ * The headers editor's initial text: the signed-in dashboard session's
+ * CSRF header (the session itself is an httpOnly cookie the browser sends).
+ */
+export function initialHeaders(token = csrfToken()): string | undefined {
+  const headers = csrfHeaders(token)
   return Object.keys(headers).length ? JSON.stringify(headers, null, 2) : undefined
 }
 

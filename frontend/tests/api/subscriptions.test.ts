@@ -8,7 +8,7 @@ import { describe, expect, inject, it } from 'vitest'
 import WebSocket from 'ws'
 
 import { createApolloClient } from '../../src/apollo.ts'
-import { SERVER_TIME } from '../../src/operations.ts'
+import { ServerTimeDocument } from '../../src/components/serverTime.ts'
 
 const baseUrl = inject('baseUrl')
 const httpUrl = `${baseUrl}/graphql`
@@ -88,7 +88,6 @@ describe('Apollo Client (HttpLink + GraphQLWsLink)', () => {
       httpUri: httpUrl,
       wsUrl,
       webSocketImpl: WebSocket,
-      getToken: () => null,
     })
     let sockets = 0
     wsClient.on('connected', () => sockets++)
@@ -107,7 +106,7 @@ describe('Apollo Client (HttpLink + GraphQLWsLink)', () => {
 
       const times = await new Promise<string[]>((resolve, reject) => {
         const got: string[] = []
-        const sub = client.subscribe({ query: SERVER_TIME, variables: { intervalSeconds: 1 } }).subscribe({
+        const sub = client.subscribe({ query: ServerTimeDocument, variables: { intervalSeconds: 1 } }).subscribe({
           next: (r) => {
             if (r.error) return reject(r.error)
             got.push(r.data!.serverTime)

@@ -1,0 +1,430 @@
+// The dashboard's main journey, in order, in a real browser against a real
+// server: each step starts where the previous one left the page.
+import { randomBytes } from 'node:crypto'
+
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+
+import { DESKTOP, launchChromium, PHONE, screenshot, screenshotFailure, SCREENSHOTS } from './browser'
+import { totp } from './totp'
+
+const baseUrl = inject('baseUrl')
+const email = `e2e-${randomBytes(4).toString('hex')}@example.com`
+const colleague = `colleague-${randomBytes(4).toString('hex')}@example.com`
+const password = 'correct horse battery staple'
+const tenant = 'Acme Growth'
+
+let browser: Browser
+let context: BrowserContext
+let page: Page
+/** The TOTP secret shown at enrolment; an authenticator app would keep it. */
+let mfaSecret = ''
+/** The backup codes shown at enrolment. */
+let backupCodes: string[] = []
+/** The seeded demo tenant's owner (e2e/server.ts seeds it), whose tenant runs the simulated platform. */
+const DEMO_EMAIL = 'demo@stratum.local'
+const DEMO_PASSWORD = 'stratum-demo-2026'
+let demo: BrowserContext
+/** The demo tenant's page. */
+let dp: Page
+
+/** Waits for the screen's main heading (h1), i.e. the route rendered. */
+async function heading(text: string | RegExp) {
+  await page.getByRole('heading', { level: 1, name: text }).waitFor()
+}
+
+/** Follows a link of the main navigation (a client-side route change, no reload). */
+async function nav(p: Page, name: string) {
+  await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click()
+}
+
+beforeAll(async () => {
+  browser = await launchChromium()
+  context = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
+  context.setDefaultTimeout(15_000)
+  page = await context.newPage()
+  page.on('pageerror', (err) => process.stderr.write(`[browser] ${err.stack ?? err.message}\n`))
+  // GraphQL errors help explain a failed step; THROTTLED ones the client retries by itself.
+  page.on('response', async (res) => {
+    if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
+    const body = await res.text().catch(() => '')
+    if (!body.includes('"errors"') || body.includes('"THROTTLED"')) return
+    const op = (res.request().postDataJSON() as { operationName?: string } | null)?.operationName
+    process.stderr.write(`[graphql] ${op}: ${body}\n`)
+  })
+})
+
+afterEach(async ({ task }) => {
+  if (task.result?.state !== 'fail') return
+  await screenshotFailure(page, task.name)
+  if (dp && !dp.isClosed()) await screenshotFailure(dp, `demo-${task.name}`)
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+describe.sequential('identity journey', () => {
+  it('sends a signed-out visitor to log-in, and signs up a new tenant', async () => {
+    await page.goto('/')
+    await page.waitForURL('**/login')
+    await heading('Sign in')
+    await screenshot(page, 'login')
+
+    await page.getByRole('link', { name: 'Create an account' }).click()
+    await heading('Create your account')
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await expect(page.getByText('Use at least 10 characters').isVisible()).resolves.toBe(true)
+    await screenshot(page, 'signup')
+
+    await page.getByLabel('Organisation name').fill(tenant)
+    await page.getByLabel('Work email').fill(email)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/')
+    await screenshot(page, 'overview')
+  })
+
+  it('switches to dark mode and back, and folds the navigation into a menu on a phone', async () => {
+    await page.getByRole('button', { name: /^Theme: system/ }).click()
+    await page.getByRole('button', { name: /^Theme: light/ }).click()
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark')
+    await screenshot(page, 'overview-dark')
+    await page.getByRole('button', { name: /^Theme: dark/ }).click()
+    expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBeUndefined()
+
+    await page.setViewportSize(PHONE)
+    const menu = page.getByRole('button', { name: 'Menu', exact: true })
+    const settings = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' })
+    expect(await settings.isVisible()).toBe(false)
+    await menu.click()
+    expect(await menu.getAttribute('aria-expanded')).toBe('true')
+    await settings.waitFor()
+    await page.screenshot({ path: `${SCREENSHOTS}menu-phone.png` })
+    await menu.click()
+    await page.setViewportSize(DESKTOP)
+  })
+
+  it('enrols MFA with a code from the secret on the page and shows the backup codes once', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+    await heading('Settings')
+    await page.getByRole('button', { name: 'Set up two-factor authentication' }).click()
+    const secret = page.getByLabel('TOTP secret')
+    await secret.waitFor()
+    mfaSecret = (await secret.textContent())!.trim()
+    expect(mfaSecret).toMatch(/^[A-Z2-7]{16,}$/)
+    await expect(page.getByAltText(/QR code/).isVisible()).resolves.toBe(true)
+    await screenshot(page, 'mfa-enrol')
+
+    await page.getByLabel('Authentication code').fill(totp(mfaSecret))
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click()
+    const codes = page.getByRole('list', { name: 'Backup codes' }).getByRole('listitem')
+    await codes.first().waitFor()
+    backupCodes = (await codes.allTextContents()).map((c) => c.trim())
+    expect(backupCodes).toHaveLength(10)
+    await screenshot(page, 'backup-codes')
+
+    await page.getByRole('button', { name: 'I have stored them' }).click()
+    await page.getByRole('button', { name: 'Turn off' }).waitFor()
+    expect(await page.getByRole('list', { name: 'Backup codes' }).count()).toBe(0)
+    await screenshot(page, 'security')
+  })
+
+  it('logs out', async () => {
+    await page.getByRole('button', { name: `Account menu for ${email}` }).click()
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await heading('Sign in')
+    const names = (await context.cookies()).map((c) => c.name)
+    expect(names).not.toContain('stratum_session')
+  })
+
+  it('logs in again through the MFA challenge and lands on the overview', async () => {
+    await signIn(async () => {
+      await screenshot(page, 'mfa-challenge')
+      // The code of the next 30-second step: the server accepts ±1 step and
+      // refuses a step it has already seen (enrolment used the current one).
+      await page.getByLabel('Authentication code').fill(totp(mfaSecret, Date.now() + 30_000))
+      await page.getByRole('button', { name: 'Verify' }).click()
+    })
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    expect(new URL(page.url()).pathname).toBe('/')
+  })
+
+  it('renews an expired access cookie silently, and asks to sign in when the session is gone', async () => {
+    await context.clearCookies({ name: 'stratum_session' })
+    await page.goto('/settings/members')
+    await page.getByRole('table', { name: 'Members' }).waitFor()
+    expect((await context.cookies()).map((c) => c.name)).toContain('stratum_session')
+
+    const csrf = (await context.cookies()).find((c) => c.name === 'stratum_csrf')!
+    await context.clearCookies({ name: 'stratum_session' })
+    await context.clearCookies({ name: 'stratum_refresh' })
+    await page.goto('/settings/members')
+    await heading('Sign in')
+    await page.getByText('Your session expired, sign in again.').waitFor()
+
+    await context.clearCookies({ name: csrf.name })
+    // The last authenticator step is used up; a backup code works once.
+    await signIn(() => useBackupCode(backupCodes[0]!))
+    await heading('Settings')
+    expect(new URL(page.url()).pathname).toBe('/settings/members')
+  })
+
+  it('shows log-in, without a reload, when the session is ended in another tab', async () => {
+    await page.goto('/')
+    await page.getByText('Live', { exact: true }).waitFor()
+    const other = await context.newPage()
+    await other.goto('/')
+    await other.getByRole('button', { name: `Account menu for ${email}` }).click()
+    await other.getByRole('button', { name: 'Log out' }).click()
+    await other.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor()
+    await other.close()
+
+    // The server closes this tab's websocket (4403); renewal fails: log-in.
+    await page.getByText('Your session expired, sign in again.').waitFor()
+    await signIn(() => useBackupCode(backupCodes[1]!))
+    await page.getByRole('heading', { name: 'Overview' }).waitFor()
+  })
+
+  // ── Trust engine ────────────────────────────────────────────────────────
+  // A new tenant has no simulated platform, so these steps sign in to the
+  // seeded demo tenant in a second browser context (the new user's session
+  // above stays as it was for the steps after them).
+
+  it('signs in to the simulated demo tenant and shows the trust gate', async () => {
+    demo = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 800 } })
+    demo.setDefaultTimeout(10_000)
+    dp = await demo.newPage()
+    dp.on('pageerror', (err) => process.stderr.write(`[browser:demo] ${err.stack ?? err.message}\n`))
+    await dp.goto('/login')
+    await dp.getByLabel('Email').fill(DEMO_EMAIL)
+    await dp.getByLabel('Password').fill(DEMO_PASSWORD)
+    await dp.getByRole('button', { name: 'Sign in' }).click()
+    await dp.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+    const meter = dp.getByRole('meter', { name: 'Overall signal health' })
+    await meter.waitFor()
+    expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(70)
+    await dp.getByRole('heading', { name: /Signal simulator/ }).waitFor()
+    const history = dp.getByRole('region', { name: 'Signal health, last 24 hours' })
+    await history.scrollIntoViewIfNeeded()
+    await history.getByText(/Latest hour/).waitFor()
+    // Marks this page: a reload would drop the mark.
+    await dp.evaluate(() => Object.assign(window, { e2eNoReload: true }))
+    await screenshot(dp, 'trust-overview')
+  })
+
+  it('creates an automation rule and dry-runs it', async () => {
+    await nav(dp, 'Automation')
+    await dp.getByRole('heading', { level: 1, name: 'Automation' }).waitFor()
+    await dp.getByRole('table', { name: 'Automation rules' }).waitFor()
+    await dp.getByRole('button', { name: 'New rule' }).click()
+    await dp.getByLabel('Name', { exact: true }).fill('Scale winners (e2e)')
+    const condition = dp.getByRole('group', { name: 'Condition 1' })
+    await condition.getByLabel('Metric').selectOption('ROAS')
+    await condition.getByLabel('Window (days)').fill('99')
+    await condition.getByLabel('Operator').selectOption('GT')
+    await condition.getByLabel('Value').fill('1')
+    const action = dp.getByRole('group', { name: 'Action 1' })
+    await action.getByLabel('Action').selectOption('INCREASE_BUDGET')
+    await action.getByLabel('By (%)').fill('10')
+
+    // The window is checked before anything is sent, on its own field.
+    await dp.getByRole('button', { name: 'Dry run' }).click()
+    await expect(condition.getByLabel('Window (days)').getAttribute('aria-invalid')).resolves.toBe('true')
+    await condition.getByText('Window must be a whole number of days, 1–30').waitFor()
+    await condition.getByLabel('Window (days)').fill('7')
+
+    await dp.getByRole('button', { name: 'Dry run' }).click()
+    await dp.getByRole('heading', { name: 'Dry run result' }).waitFor()
+    const proposals = dp
+      .getByRole('list', { name: 'Proposed actions' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Increase budget' })
+    await proposals.first().waitFor()
+    expect(await proposals.count()).toBeGreaterThan(0)
+    await expect(proposals.first().textContent()).resolves.toMatch(/Hold|Pass|Block/)
+    await screenshot(dp, 'automation-dry-run')
+
+    await dp.getByRole('button', { name: 'Create rule' }).click()
+    await dp.getByRole('row', { name: /Scale winners \(e2e\)/ }).waitFor()
+    await screenshot(dp, 'automation')
+  })
+
+  it('degrades a simulated signal: an incident opens and appears without reload', async () => {
+    await nav(dp, 'Overview')
+    await dp.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+    // Cards below the fold load as they scroll into view.
+    const card = dp.getByRole('region', { name: 'Open incidents' })
+    await card.scrollIntoViewIfNeeded()
+    await card.getByText('No open incidents').waitFor()
+    await dp.getByLabel('Signal to degrade').selectOption('EMQ')
+    await dp.getByLabel('Severity').selectOption('MAJOR')
+    await dp.getByRole('button', { name: 'Degrade signal (simulated)' }).click()
+
+    const opened = /New \w+ incident \(Simulator\): Simulator EMQ fell/
+    await dp.getByText(opened).waitFor({ timeout: 30_000 })
+    await card.getByRole('link', { name: /Simulator EMQ fell/ }).waitFor({ timeout: 15_000 })
+    await dp
+      .getByRole('list', { name: 'Simulated problems' })
+      .getByText(/Event match quality: major/)
+      .waitFor()
+    await screenshot(dp, 'trust-degraded')
+
+    await nav(dp, 'Incidents')
+    await dp.getByRole('heading', { level: 1, name: 'Incidents' }).waitFor()
+    const timeline = dp.getByRole('list', { name: 'Timeline' })
+    await timeline.getByText(/^Opened by/).waitFor()
+    await dp.getByRole('button', { name: 'Acknowledge' }).click()
+    await timeline.getByText(/^Acknowledged by/).waitFor()
+    await screenshot(dp, 'incidents')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
+  it('approves a pending action and sees its status change live', async () => {
+    await nav(dp, 'Actions')
+    await dp.getByRole('heading', { level: 1, name: 'Action queue' }).waitFor()
+    const pending = dp.getByRole('list', { name: 'Actions waiting for review' })
+    // A conservative action: the gate lets it through at the degraded score.
+    const row = pending.getByRole('article', { name: /^Reduce budget/ }).first()
+    await row.waitFor()
+    await screenshot(dp, 'actions')
+    await row.getByRole('button', { name: /^Approve/ }).click()
+    // The status badge reads "Status: …" to assistive technology.
+    await row.getByText(/Status: (Approved|Applied)$/).waitFor()
+    // The worker executes it; the subscription brings the new status.
+    await row.getByText(/Status: Applied$/).waitFor({ timeout: 30_000 })
+    expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(0)
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+    await screenshot(dp, 'actions-approved')
+    await demo.close()
+  })
+
+  it('creates an API key whose secret is shown once, uses it, and revokes it', async () => {
+    await page.goto('/settings/api-keys')
+    await page.getByRole('heading', { name: 'API keys' }).waitFor()
+    await page.getByText('No API keys yet').waitFor()
+    await page.getByRole('button', { name: 'Create API key' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Create API key' })
+    await dialog.getByLabel('Name').fill('Warehouse sync')
+    await dialog.getByLabel(/^Write/).check()
+    await dialog.getByRole('button', { name: 'Create key' }).click()
+
+    const shown = page.getByRole('dialog', { name: 'API key created' }).getByLabel('API key')
+    await shown.waitFor()
+    const secret = (await shown.textContent())!.trim()
+    expect(secret).toMatch(/^stratum_/)
+    await screenshot(page, 'api-key-secret')
+    expect(await viewerByKey(secret)).toEqual({ tenant: { name: tenant }, scopes: ['READ', 'WRITE'] })
+
+    await page.getByRole('button', { name: 'Done' }).click()
+    const row = page.getByRole('row', { name: /Warehouse sync/ })
+    await row.waitFor()
+    expect(await page.getByText(secret).count()).toBe(0)
+    expect(await row.getByText('Active').count()).toBe(1)
+    await screenshot(page, 'api-keys')
+
+    await row.getByRole('button', { name: 'Revoke API key Warehouse sync' }).click()
+    await page.getByRole('dialog', { name: 'Revoke this API key?' }).getByRole('button', { name: 'Revoke key' }).click()
+    await row.getByText('Revoked').waitFor()
+    expect(await viewerByKey(secret)).toBeNull()
+  })
+
+  it('opens GraphiQL with the session’s CSRF header filled in', async () => {
+    await page.getByRole('link', { name: /API explorer/ }).click()
+    await page.waitForURL('**/graphiql')
+    const csrf = (await context.cookies()).find((c) => c.name === 'stratum_csrf')!
+    await page.getByText(`"X-CSRF-Token"`).waitFor()
+    await page.getByText(csrf.value).waitFor()
+    await page.goBack()
+  })
+
+  it('invites a member who joins through the link, and shows members and the audit log', async () => {
+    await page.goto('/settings/invitations')
+    await page.getByRole('textbox', { name: 'Email' }).fill(colleague)
+    await page.getByRole('button', { name: 'Send invitation' }).click()
+    const link = page.getByLabel('Invitation link')
+    await link.waitFor()
+    expect(await link.textContent()).toContain('/invite#token=')
+    await page
+      .getByRole('row', { name: new RegExp(colleague) })
+      .getByText('Pending')
+      .waitFor()
+    await screenshot(page, 'invitations')
+
+    // The invitee opens the link in a browser of their own and joins with a new password.
+    const invitee = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
+    invitee.setDefaultTimeout(15_000)
+    const theirs = await invitee.newPage()
+    await theirs.goto((await link.textContent())!.trim())
+    await theirs.getByRole('heading', { level: 1, name: 'Join a Stratum workspace' }).waitFor()
+    await screenshot(theirs, 'accept-invite')
+    await theirs.getByLabel('Password').fill('another long passphrase')
+    await theirs.getByRole('button', { name: 'Accept invitation' }).click()
+    await theirs.getByRole('heading', { name: 'Overview' }).waitFor()
+    await theirs.getByRole('banner').getByText(tenant).waitFor()
+    await invitee.close()
+
+    await page.goto('/settings/members')
+    await page.getByRole('row', { name: new RegExp(email) }).waitFor()
+    await screenshot(page, 'members')
+    await page.getByRole('combobox', { name: `Role of ${colleague}` }).selectOption('ADMIN')
+    await page.getByText(`${colleague} is now Admin`).waitFor()
+
+    await page.goto('/settings/audit-log')
+    await page.getByRole('table', { name: 'Audit log entries' }).waitFor()
+    await page.getByLabel('Actions').fill('api_key.revoke')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.getByText('Showing 1 of 1').waitFor()
+    await page.getByRole('button', { name: 'Clear' }).click()
+    await page
+      .getByRole('cell', { name: /auth\.log_in/ })
+      .first()
+      .waitFor()
+    await screenshot(page, 'audit-log')
+
+    // The journey so far wrote more entries than one page holds.
+    const shown = page.getByText(/^Showing \d+ of \d+$/)
+    const total = Number((await shown.textContent())!.split(' of ')[1])
+    expect(total).toBeGreaterThan(10)
+    await page.getByRole('button', { name: 'Load more' }).click()
+    await page.getByText(`Showing ${Math.min(total, 20)} of ${total}`).waitFor()
+  })
+
+  it('renames the workspace, and the header follows', async () => {
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Workspace' }).click()
+    await page.getByRole('textbox', { name: 'Name' }).fill(`${tenant} Ltd`)
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Workspace settings saved').waitFor()
+    await page.getByRole('banner').getByText(`${tenant} Ltd`).waitFor()
+    await screenshot(page, 'workspace')
+  })
+})
+
+/** What an API key sees of itself; null when the server refuses it. */
+async function viewerByKey(secret: string): Promise<unknown> {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` },
+    body: JSON.stringify({ query: '{ viewer { tenant { name } scopes } }' }),
+  })
+  if (res.status === 401) return null
+  const body = (await res.json()) as { data?: { viewer: unknown } }
+  return body.data?.viewer ?? null
+}
+
+/** Signs in with the journey's account from the log-in screen, passing the MFA challenge with `secondFactor`. */
+async function signIn(secondFactor: () => Promise<void>) {
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await heading('Two-factor authentication')
+  await secondFactor()
+}
+
+/** Answers the MFA challenge with a backup code (each works once). */
+async function useBackupCode(code: string) {
+  await page.getByRole('button', { name: 'Use a backup code instead' }).click()
+  await page.getByLabel('Backup code').fill(code)
+  await page.getByRole('button', { name: 'Verify' }).click()
+}

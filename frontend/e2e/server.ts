@@ -1,0 +1,14 @@
+// Vitest global setup of the browser tests: builds the dashboard and the Go
+// binary that embeds it, and runs it on a fresh database (tests/stratum.ts).
+// Fails at once, before any build, when Chromium is missing.
+import type { TestProject } from 'vitest/node'
+
+import { startStratum } from '../tests/stratum.ts'
+import { chromiumPath } from './browser.ts'
+
+export default async function setup(project: TestProject) {
+  chromiumPath()
+  const server = await startStratum({ label: 'e2e', buildFrontend: true, seedDemo: true, rateLimitPoints: 20_000 })
+  project.provide('baseUrl', server.baseUrl)
+  return server.stop
+}

@@ -1,0 +1,107 @@
+import { gql } from '@apollo/client'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+import { createApolloClient } from './apollo'
+
+const QUERY = gql`
+  query Things {
+    things
+  }
+`
+const MUTATION = gql`
+  mutation Touch {
+    touch
+  }
+`
+
+type Body = { data?: unknown; errors?: { message: string; extensions: Record<string, unknown> }[] }
+
+/** A fetch that answers each call with the next body and records the requests. */
+function fakeFetch(...bodies: Body[]) {
+  const requests: { headers: Headers; body: { operationName: string } }[] = []
+  const fn = vi.fn(async (_url: RequestInfo | URL, init?: RequestInit) => {
+    requests.push({ headers: new Headers(init?.headers), body: JSON.parse(String(init?.body)) })
+    const body = bodies.shift() ?? { errors: [{ message: 'no more answers', extensions: {} }] }
+    return new Response(JSON.stringify(body), { headers: { 'Content-Type': 'application/json' } })
+  })
+  return { fetch: fn as unknown as typeof fetch, requests }
+}
+
+const unauthenticated: Body = { errors: [{ message: 'sign in', extensions: { code: 'UNAUTHENTICATED' } }] }
+const ok: Body = { data: { things: ['a'] } }
+
+function client(fetchImpl: typeof fetch, refresh: () => Promise<boolean>) {
+  const onSessionExpired = vi.fn()
+  const { client, wsClient } = createApolloClient({
+    httpUri: 'http://test/graphql',
+    wsUrl: 'ws://test/graphql',
+    fetch: fetchImpl,
+    refresh,
+    onSessionExpired,
+  })
+  return { client, onSessionExpired, dispose: () => void wsClient.dispose() }
+}
+
+describe('createApolloClient', () => {
+  afterEach(() => {
+    document.cookie = 'stratum_csrf=; max-age=0'
+  })
+
+  it('sends the CSRF cookie as X-CSRF-Token', async () => {
+    document.cookie = 'stratum_csrf=c5rf'
+    const { fetch, requests } = fakeFetch({ data: { touch: true } })
+    const c = client(fetch, async () => true)
+    await c.client.mutate({ mutation: MUTATION })
+    expect(requests[0]!.headers.get('X-CSRF-Token')).toBe('c5rf')
+    c.dispose()
+  })
+
+  it('renews the session once on UNAUTHENTICATED and retries', async () => {
+    const { fetch, requests } = fakeFetch(unauthenticated, ok)
+    const refresh = vi.fn(async () => true)
+    const c = client(fetch, refresh)
+    const { data } = await c.client.query({ query: QUERY })
+    expect(data).toEqual({ things: ['a'] })
+    expect(refresh).toHaveBeenCalledOnce()
+    expect(requests.map((r) => r.body.operationName)).toEqual(['Things', 'Things'])
+    expect(c.onSessionExpired).not.toHaveBeenCalled()
+    c.dispose()
+  })
+
+  it('gives up after one renewal, and reports an expired session when renewal fails', async () => {
+    const again = fakeFetch(unauthenticated, unauthenticated)
+    const renewed = client(
+      again.fetch,
+      vi.fn(async () => true),
+    )
+    await expect(renewed.client.query({ query: QUERY })).rejects.toThrow('sign in')
+    expect(again.requests).toHaveLength(2)
+    renewed.dispose()
+
+    const failed = fakeFetch(unauthenticated)
+    const expired = client(
+      failed.fetch,
+      vi.fn(async () => false),
+    )
+    await expect(expired.client.query({ query: QUERY })).rejects.toThrow('sign in')
+    expect(expired.onSessionExpired).toHaveBeenCalledOnce()
+    expired.dispose()
+  })
+
+  it('retries a throttled query after the wait the server names, but never a mutation', async () => {
+    const throttled: Body = {
+      errors: [{ message: 'slow down', extensions: { code: 'THROTTLED', retryAfterSeconds: 0 } }],
+    }
+    const q = fakeFetch(throttled, ok)
+    const c = client(q.fetch, async () => true)
+    expect((await c.client.query({ query: QUERY })).data).toEqual({ things: ['a'] })
+    expect(q.requests).toHaveLength(2)
+    c.dispose()
+
+    const m = fakeFetch(throttled, { data: { touch: true } })
+    const cm = client(m.fetch, async () => true)
+    await expect(cm.client.mutate({ mutation: MUTATION })).rejects.toThrow('slow down')
+    expect(m.requests).toHaveLength(1)
+    cm.dispose()
+  })
+})

@@ -1,0 +1,105 @@
+import { useEffect, useId, useState } from 'react'
+import { NavLink, Outlet, useLocation } from 'react-router-dom'
+
+import { useViewer } from '../../session/SessionProvider'
+import { LiveUpdates } from '../../trust/LiveUpdates'
+import { ServerTime } from '../ServerTime'
+import { Brand } from './Brand'
+import { Alert, Badge, cx } from '../ui'
+import { TenantSwitcher } from './TenantSwitcher'
+import { ThemeToggle } from './ThemeToggle'
+import { UserMenu } from './UserMenu'
+
+const NAV = [
+  { to: '/', label: 'Overview', end: true },
+  { to: '/automation', label: 'Automation' },
+  { to: '/actions', label: 'Actions' },
+  { to: '/incidents', label: 'Incidents' },
+  { to: '/settings', label: 'Settings' },
+] as const
+
+const navLink = ({ isActive }: { isActive: boolean }) =>
+  cx(
+    'block rounded-md px-3 py-2 text-sm font-medium',
+    isActive ? 'bg-primary-soft text-primary-ink' : 'text-muted hover:bg-raised hover:text-fg',
+  )
+
+/**
+ * The signed-in frame: a sidebar on wide screens that becomes a menu
+ * behind a button on phones, a top bar with the tenant switcher, live
+ * status, theme toggle and user menu.
+ */
+export function AppLayout() {
+  const viewer = useViewer()
+  const [menuOpen, setMenuOpen] = useState(false)
+  const navId = useId()
+  const location = useLocation()
+  useEffect(() => setMenuOpen(false), [location.pathname])
+
+  return (
+    <div className="min-h-screen md:grid md:grid-cols-[15rem_1fr]">
+      <LiveUpdates />
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-surface focus:p-2"
+      >
+        Skip to content
+      </a>
+      <aside className="border-b border-line bg-surface md:sticky md:top-0 md:h-screen md:border-r md:border-b-0">
+        <div className="flex h-14 items-center justify-between px-4">
+          <Brand className="text-lg font-semibold tracking-tight" />
+          <button
+            type="button"
+            className="rounded-md px-3 py-1.5 text-sm font-medium hover:bg-raised md:hidden"
+            aria-expanded={menuOpen}
+            aria-controls={navId}
+            onClick={() => setMenuOpen((o) => !o)}
+          >
+            <span aria-hidden>{menuOpen ? '✕ ' : '☰ '}</span>Menu
+          </button>
+        </div>
+        <nav id={navId} aria-label="Main" className={cx('px-3 pb-4 md:block', menuOpen ? 'block' : 'hidden')}>
+          <ul className="flex flex-col gap-1">
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={'end' in item} className={navLink}>
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+            <li className="mt-3 border-t border-line pt-3">
+              <a href="/graphiql" className={navLink({ isActive: false })}>
+                API explorer <span className="text-xs">(GraphiQL)</span>
+              </a>
+            </li>
+          </ul>
+        </nav>
+      </aside>
+      <div className="min-w-0">
+        <header className="flex flex-wrap items-center justify-between gap-3 border-b border-line bg-surface px-4 py-2.5 md:px-8">
+          <div className="flex items-center gap-2">
+            <TenantSwitcher />
+            {viewer.tenant.simulated && <Badge tone="primary">Simulated data</Badge>}
+          </div>
+          <div className="flex items-center gap-2 sm:gap-4">
+            <div className="hidden sm:block">
+              <ServerTime />
+            </div>
+            <ThemeToggle />
+            <UserMenu />
+          </div>
+        </header>
+        <main id="main" className="mx-auto max-w-6xl px-4 py-6 md:px-8 md:py-8">
+          {viewer.mfaEnrollmentRequired && (
+            <div className="mb-6">
+              <Alert tone="warning">
+                {viewer.tenant.name} requires two-factor authentication. Set it up below to use Stratum.
+              </Alert>
+            </div>
+          )}
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,161 @@
+import { useQuery } from '@apollo/client/react'
+import { screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { useState } from 'react'
+import { describe, expect, it, vi } from 'vitest'
+
+import type { ActionFieldsFragment } from '../../gql/graphql'
+import { LiveUpdates } from '../../trust/LiveUpdates'
+import {
+  ActionStatusUpdatedDocument,
+  ApproveActionDocument,
+  DismissActionDocument,
+  PENDING_PAGE,
+  PendingActionsDocument,
+} from '../../trust/operations'
+import { renderWithApi } from '../../trust/testProviders'
+import { ActionRow } from './ActionRow'
+
+// Actions are normalised by __typename and id, as the server's answers are.
+const held: ActionFieldsFragment & { __typename: 'Action' } = {
+  __typename: 'Action',
+  id: 'QWN0aW9uOjE',
+  type: 'INCREASE_BUDGET',
+  riskClass: 'HIGH_RISK',
+  status: 'QUEUED',
+  decision: 'HOLD',
+  reasons: [
+    'performance scaling: ROAS 5.83 ≥ 120% of target 4.00',
+    'autopilot level APPROVAL_REQUIRED: waiting for approval',
+  ],
+  warnings: ['cooldown: changed 2 h ago'],
+  score: 93.2,
+  platform: 'SIMULATOR',
+  campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners' },
+  ruleName: 'Performance scaling',
+  params: { percent: 20, amount: null, status: null },
+  before: { status: 'ACTIVE', dailyBudget: 200, bid: null },
+  after: { status: 'ACTIVE', dailyBudget: 240, bid: null },
+  createdBy: 'system',
+  approvedBy: null,
+  approvedAt: null,
+  appliedBy: null,
+  appliedAt: null,
+  overrideReason: null,
+  dismissedBy: null,
+  error: null,
+  createdAt: '2026-12-01T10:00:00Z',
+  updatedAt: '2026-12-01T10:00:00Z',
+}
+
+const approved = { ...held, status: 'APPROVED', approvedBy: 'user:1', approvedAt: '2026-12-01T10:05:00Z' }
+const applied = { ...approved, status: 'APPLIED', appliedBy: 'system', appliedAt: '2026-12-01T10:06:00Z' }
+
+const row = () => screen.getByRole('article', { name: 'Increase budget by 20%' })
+
+describe('ActionRow', () => {
+  it('shows the type, campaign, decision with its reasons, before → after and who proposed it', () => {
+    renderWithApi(<ActionRow action={held} canReview canOverride={false} />)
+    const r = row()
+    expect(r).toHaveTextContent('Retargeting – Cart Abandoners')
+    expect(r).toHaveTextContent('Gate: Hold')
+    expect(r).toHaveTextContent('waits for a person')
+    expect(r).toHaveTextContent('ROAS 5.83 ≥ 120% of target 4.00')
+    expect(r).toHaveTextContent('cooldown: changed 2 h ago')
+    expect(r).toHaveTextContent(/Daily budget\s*200\s*→?\s*changes to\s*240/)
+    expect(r).toHaveTextContent('Proposed by rule “Performance scaling”')
+    expect(within(r).getByText('Queued')).toBeInTheDocument()
+  })
+
+  it('approves through approveAction and shows the returned status', async () => {
+    const matched = vi.fn((_: unknown) => true)
+    renderWithApi(<ActionRow action={held} canReview canOverride={false} />, [
+      {
+        request: {
+          query: ApproveActionDocument,
+          variables: (v: { input: { id: string } }) => matched(v) && v.input.id === held.id,
+        },
+        result: { data: { approveAction: { __typename: 'ActionPayload', action: approved, userErrors: [] } } },
+      },
+    ])
+    await userEvent.click(screen.getByRole('button', { name: 'Approve: Increase budget by 20%' }))
+    expect(await screen.findByText('Approved: Increase budget by 20%')).toBeInTheDocument()
+    expect(matched).toHaveBeenCalledWith({ input: { id: held.id } })
+  })
+
+  it('dismisses through dismissAction and shows a refusal where the row is', async () => {
+    renderWithApi(<ActionRow action={held} canReview canOverride={false} />, [
+      {
+        request: { query: DismissActionDocument, variables: { input: { id: held.id } } },
+        result: {
+          data: {
+            dismissAction: {
+              __typename: 'ActionPayload',
+              action: null,
+              userErrors: [
+                {
+                  __typename: 'UserError',
+                  field: ['input', 'id'],
+                  message: 'the action was already applied',
+                  code: 'CONFLICT',
+                },
+              ],
+            },
+          },
+        },
+      },
+    ])
+    await userEvent.click(screen.getByRole('button', { name: 'Dismiss: Increase budget by 20%' }))
+    expect(await within(row()).findByRole('alert')).toHaveTextContent('the action was already applied')
+  })
+
+  it('offers only what the role allows: nothing to viewers, the override to admins', () => {
+    const { unmount } = renderWithApi(<ActionRow action={held} canReview={false} canOverride={false} />)
+    expect(within(row()).queryByRole('button')).toBeNull()
+    unmount()
+    renderWithApi(<ActionRow action={{ ...held, status: 'BLOCKED', decision: 'BLOCK' }} canReview canOverride />)
+    const names = within(row())
+      .getAllByRole('button')
+      .map((b) => b.textContent)
+    // a blocked action cannot be approved, only dismissed or overridden
+    expect(names).toEqual(['Dismiss', 'Override and apply'])
+  })
+
+  it('changes its status in place when the server reports it (actionStatusUpdated)', async () => {
+    // The queue first, then the live updates: the event comes after the row.
+    function Queue() {
+      const { data } = useQuery(PendingActionsDocument, { variables: { first: PENDING_PAGE } })
+      const [live, setLive] = useState(false)
+      return (
+        <>
+          {live ? <LiveUpdates /> : <button onClick={() => setLive(true)}>Go live</button>}
+          {data?.actions.edges.map(({ node }) => (
+            <ActionRow key={node.id} action={node} canReview canOverride={false} />
+          ))}
+        </>
+      )
+    }
+    renderWithApi(<Queue />, [
+      {
+        request: { query: PendingActionsDocument, variables: { first: PENDING_PAGE } },
+        result: {
+          data: {
+            actions: {
+              __typename: 'ActionConnection',
+              totalCount: 1,
+              pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: 'c1' },
+              edges: [{ __typename: 'ActionEdge', node: held }],
+            },
+          },
+        },
+      },
+      { request: { query: ActionStatusUpdatedDocument }, result: { data: { actionStatusUpdated: applied } } },
+    ])
+    expect(await within(await screen.findByRole('article')).findByText('Queued')).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('button', { name: 'Go live' }))
+    await waitFor(() => expect(within(row()).getByText('Applied')).toBeInTheDocument(), { timeout: 3000 })
+    expect(row()).toHaveTextContent('applied by Stratum')
+    // the review buttons go once the action is no longer open
+    expect(within(row()).queryByRole('button', { name: /Approve/ })).toBeNull()
+  })
+})

@@ -1,0 +1,162 @@
+import { useMutation } from '@apollo/client/react'
+import { useId, useState } from 'react'
+
+import { Alert, Badge, Button, useToast } from '../../components/ui'
+import type { ActionFieldsFragment } from '../../gql/graphql'
+import { formatDateTime } from '../../lib/format'
+import { ChangeList } from '../../trust/ChangeList'
+import { formatScore, paramsLabel } from '../../trust/format'
+import { ACTION_STATUSES, ACTION_TYPES, actorLabel, DECISIONS, PLATFORMS, RISK } from '../../trust/labels'
+import { ApproveActionDocument, DismissActionDocument } from '../../trust/operations'
+import { OverrideDialog } from './OverrideDialog'
+
+export interface ActionRowProps {
+  action: ActionFieldsFragment
+  /** Analysts and up approve and dismiss. */
+  canReview: boolean
+  /** Admins and up may override the gate. */
+  canOverride: boolean
+}
+
+/** What an action does, in words: "Increase budget by 20%". */
+function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params'>): string {
+  const params = paramsLabel(a.params)
+  return params ? `${ACTION_TYPES[a.type].label} ${params}` : ACTION_TYPES[a.type].label
+}
+
+function proposer(a: ActionFieldsFragment): string {
+  if (a.ruleName) return `rule “${a.ruleName}”`
+  return actorLabel(a.createdBy)
+}
+
+/**
+ * One entry of the action queue: what it does to which campaign, the gate's
+ * decision and reasons, the settings before and after, who did what when,
+ * and the review buttons the viewer's role allows. Its status changes in
+ * place when the server reports one (the cache holds the action).
+ */
+export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps) {
+  const titleId = useId()
+  const toast = useToast()
+  const [error, setError] = useState<string | null>(null)
+  const [overriding, setOverriding] = useState(false)
+  const [approve, approving] = useMutation(ApproveActionDocument)
+  const [dismiss, dismissing] = useMutation(DismissActionDocument)
+  const status = ACTION_STATUSES[a.status]
+  const decision = DECISIONS[a.decision]
+  const open = a.status === 'QUEUED' || a.status === 'BLOCKED'
+  const title = actionTitle(a)
+
+  const review = async (kind: 'approve' | 'dismiss') => {
+    setError(null)
+    try {
+      const input = { input: { id: a.id } }
+      const payload =
+        kind === 'approve'
+          ? (await approve({ variables: input })).data?.approveAction
+          : (await dismiss({ variables: input })).data?.dismissAction
+      const err = payload?.userErrors[0]
+      if (err) setError(err.message)
+      else toast.show({ message: `${kind === 'approve' ? 'Approved' : 'Dismissed'}: ${title}` })
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
+
+  return (
+    <article aria-labelledby={titleId} className="flex flex-col gap-3 py-4" data-testid="action-row">
+      <header className="flex flex-wrap items-start justify-between gap-2">
+        <div className="min-w-0">
+          <h3 id={titleId} className="font-semibold">
+            {title}
+          </h3>
+          <p className="text-sm text-muted">
+            {a.campaign ? a.campaign.name : 'All campaigns'} · {PLATFORMS[a.platform]} · {RISK[a.riskClass]}
+          </p>
+        </div>
+        <span aria-live="polite">
+          <Badge tone={status.tone} icon={status.icon}>
+            <span className="sr-only">Status: </span>
+            {status.label}
+          </Badge>
+        </span>
+      </header>
+
+      <div className="flex flex-col gap-1 text-sm">
+        <p className="flex flex-wrap items-center gap-2">
+          <Badge tone={decision.tone} icon={decision.icon}>
+            Gate: {decision.label}
+          </Badge>
+          <span className="text-muted">
+            {decision.meaning}
+            {a.score != null && ` · at score ${formatScore(a.score)}`}
+          </span>
+        </p>
+        <ul className="ml-5 list-disc text-muted">
+          {a.reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+        {a.warnings.length > 0 && (
+          <ul className="flex flex-col gap-1 text-warning-ink">
+            {a.warnings.map((w) => (
+              <li key={w}>
+                <span aria-hidden>! </span>
+                {w}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+
+      <ChangeList before={a.before} after={a.after} />
+
+      <p className="text-xs text-muted">
+        Proposed by {proposer(a)} on {formatDateTime(a.createdAt)}
+        {a.approvedAt && ` · approved by ${actorLabel(a.approvedBy)} on ${formatDateTime(a.approvedAt)}`}
+        {a.appliedAt && ` · applied by ${actorLabel(a.appliedBy)} on ${formatDateTime(a.appliedAt)}`}
+        {a.dismissedBy && ` · dismissed by ${actorLabel(a.dismissedBy)}`}
+      </p>
+      {a.overrideReason && <p className="text-sm">Override reason: “{a.overrideReason}”</p>}
+      {a.error && <Alert>Platform error: {a.error}</Alert>}
+      {error && <Alert>{error}</Alert>}
+
+      {open && (canReview || canOverride) && (
+        <div className="flex flex-wrap gap-2">
+          {canReview && a.status === 'QUEUED' && (
+            <Button
+              size="sm"
+              variant="primary"
+              onClick={() => void review('approve')}
+              loading={approving.loading}
+              aria-label={`Approve: ${title}`}
+            >
+              Approve
+            </Button>
+          )}
+          {canReview && (
+            <Button
+              size="sm"
+              onClick={() => void review('dismiss')}
+              loading={dismissing.loading}
+              aria-label={`Dismiss: ${title}`}
+            >
+              Dismiss
+            </Button>
+          )}
+          {canOverride && (
+            <Button
+              size="sm"
+              variant="ghost"
+              onClick={() => setOverriding(true)}
+              aria-label={`Override and apply: ${title}`}
+            >
+              Override and apply
+            </Button>
+          )}
+        </div>
+      )}
+      {overriding && <OverrideDialog action={a} title={title} onClose={() => setOverriding(false)} />}
+    </article>
+  )
+}

@@ -1,0 +1,305 @@
+import { graphql } from '../../gql'
+
+// A comparison or group; RuleFields nests it five deep, as deep as the
+// server allows groups to go (4 levels) plus their comparisons.
+export const ConditionFieldsFragment = graphql(`
+  fragment ConditionFields on RuleCondition {
+    op
+    metric
+    windowDays
+    operator
+    value
+  }
+`)
+
+export const RuleFieldsFragment = graphql(`
+  fragment RuleFields on AutomationRule {
+    id
+    name
+    description
+    builtin
+    enabled
+    conditions {
+      ...ConditionFields
+      conditions {
+        ...ConditionFields
+        conditions {
+          ...ConditionFields
+          conditions {
+            ...ConditionFields
+            conditions {
+              ...ConditionFields
+            }
+          }
+        }
+      }
+    }
+    actions {
+      type
+      params {
+        percent
+        amount
+        status
+      }
+    }
+    params {
+      name
+      value
+    }
+    scheduleMinutes
+    cooldownSeconds
+    scope {
+      platforms
+      campaignIds
+    }
+    lastEvaluatedAt
+  }
+`)
+
+export const ActionSimulationFieldsFragment = graphql(`
+  fragment ActionSimulationFields on ActionSimulation {
+    type
+    campaign {
+      id
+      name
+    }
+    platform
+    wouldExecute
+    decision
+    riskClass
+    threshold
+    score
+    autopilotMode
+    before {
+      status
+      dailyBudget
+      bid
+    }
+    after {
+      status
+      dailyBudget
+      bid
+    }
+    reasons
+    warnings
+  }
+`)
+
+export const EnforcementSettingsFieldsFragment = graphql(`
+  fragment EnforcementSettingsFields on TrustGate {
+    settings {
+      killSwitch
+      enforcementMode
+      autopilotLevel
+      maxDailyBudget
+      maxCampaignBudget
+      maxBudgetIncreasePct
+      minRoas
+      minRoasWindowDays
+      maxBudgetChangesPerDay
+      minHoursBetweenChanges
+      updatedAt
+    }
+    enforcementRules {
+      violationType
+      mode
+      threshold
+      enabled
+      updatedAt
+    }
+  }
+`)
+
+/** What the rules list shows; the editor loads the whole rule (RuleDocument). */
+export const RuleSummaryFieldsFragment = graphql(`
+  fragment RuleSummaryFields on AutomationRule {
+    id
+    name
+    description
+    builtin
+    enabled
+    scheduleMinutes
+    lastEvaluatedAt
+  }
+`)
+
+export const AutomationRulesDocument = graphql(`
+  query AutomationRules {
+    automationRules(first: 15) {
+      totalCount
+      edges {
+        node {
+          ...RuleSummaryFields
+        }
+      }
+    }
+  }
+`)
+
+export const RuleDocument = graphql(`
+  query Rule($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on AutomationRule {
+        ...RuleFields
+      }
+    }
+  }
+`)
+
+/** Campaigns a rule can be scoped to. */
+export const CampaignOptionsDocument = graphql(`
+  query CampaignOptions {
+    campaigns(first: 25) {
+      edges {
+        node {
+          id
+          name
+          platform
+        }
+      }
+    }
+  }
+`)
+
+export const TrustSettingsDocument = graphql(`
+  query TrustSettings {
+    trustGate {
+      ...TrustGateFields
+      ...EnforcementSettingsFields
+    }
+  }
+`)
+
+export const CreateRuleDocument = graphql(`
+  mutation CreateRule($input: AutomationRuleInput!) {
+    createAutomationRule(input: $input) {
+      rule {
+        ...RuleFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const UpdateRuleDocument = graphql(`
+  mutation UpdateRule($input: UpdateAutomationRuleInput!) {
+    updateAutomationRule(input: $input) {
+      rule {
+        ...RuleFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const DeleteRuleDocument = graphql(`
+  mutation DeleteRule($input: DeleteAutomationRuleInput!) {
+    deleteAutomationRule(input: $input) {
+      deletedRuleId
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const SetRuleEnabledDocument = graphql(`
+  mutation SetRuleEnabled($input: SetRuleEnabledInput!) {
+    setRuleEnabled(input: $input) {
+      rule {
+        ...RuleSummaryFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const SimulateRuleDocument = graphql(`
+  mutation SimulateRule($input: SimulateRuleInput!) {
+    simulateRule(input: $input) {
+      campaignsEvaluated
+      actions {
+        ...ActionSimulationFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const UpdateEnforcementSettingsDocument = graphql(`
+  mutation UpdateEnforcementSettings($input: UpdateEnforcementSettingsInput!) {
+    updateEnforcementSettings(input: $input) {
+      trustGate {
+        ...TrustGateFields
+        ...EnforcementSettingsFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const SetKillSwitchDocument = graphql(`
+  mutation SetKillSwitch($input: SetKillSwitchInput!) {
+    setKillSwitch(input: $input) {
+      trustGate {
+        ...TrustGateFields
+        ...EnforcementSettingsFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const SetAutopilotLevelDocument = graphql(`
+  mutation SetAutopilotLevel($input: SetAutopilotLevelInput!) {
+    setAutopilotLevel(input: $input) {
+      trustGate {
+        ...TrustGateFields
+        ...EnforcementSettingsFields
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const PutEnforcementRuleDocument = graphql(`
+  mutation PutEnforcementRule($input: PutEnforcementRuleInput!) {
+    putEnforcementRule(input: $input) {
+      enforcementRule {
+        violationType
+        mode
+        threshold
+        enabled
+        updatedAt
+      }
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)
+
+export const DeleteEnforcementRuleDocument = graphql(`
+  mutation DeleteEnforcementRule($input: DeleteEnforcementRuleInput!) {
+    deleteEnforcementRule(input: $input) {
+      userErrors {
+        ...UserErrorFields
+      }
+    }
+  }
+`)

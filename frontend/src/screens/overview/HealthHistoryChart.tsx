@@ -1,0 +1,49 @@
+import { Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+
+import type { SignalHealthHistoryQuery } from '../../gql/graphql'
+
+export type HistoryPoint = SignalHealthHistoryQuery['signalHealthHistory']['edges'][number]['node']
+
+const hour = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
+const tick = (iso: string) => hour.format(new Date(iso))
+
+/** The chart of HealthHistory (its own chunk: it carries recharts). */
+export default function HealthHistoryChart({ points }: { points: readonly HistoryPoint[] }) {
+  return (
+    <div aria-hidden className="h-56 w-full overflow-hidden">
+      <ResponsiveContainer width="100%" height="100%">
+        <LineChart data={[...points]} margin={{ top: 8, right: 8, bottom: 0, left: -20 }} accessibilityLayer={false}>
+          <XAxis dataKey="bucket" tickFormatter={tick} minTickGap={32} stroke="var(--color-muted)" fontSize={12} />
+          <YAxis domain={[0, 100]} ticks={[0, 40, 70, 100]} stroke="var(--color-muted)" fontSize={12} />
+          <ReferenceLine y={70} stroke="var(--color-success-500)" strokeDasharray="4 4" />
+          <ReferenceLine y={40} stroke="var(--color-error-500)" strokeDasharray="4 4" />
+          <Line
+            dataKey="min"
+            name="lowest"
+            stroke="var(--color-primary-300)"
+            strokeDasharray="2 3"
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="average"
+            name="average"
+            stroke="var(--color-primary-600)"
+            strokeWidth={2}
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Tooltip
+            labelFormatter={(label) => tick(String(label))}
+            formatter={(value) => Math.round(Number(value))}
+            contentStyle={{
+              background: 'var(--color-surface)',
+              border: '1px solid var(--color-line)',
+              borderRadius: 6,
+            }}
+          />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  )
+}

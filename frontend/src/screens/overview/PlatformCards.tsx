@@ -1,0 +1,67 @@
+import { Badge, Card, EmptyState, StatusDot } from '../../components/ui'
+import type {
+  PlatformOperationalStatus,
+  PlatformStatusFieldsFragment,
+  SignalHealthFieldsFragment,
+} from '../../gql/graphql'
+import { formatNumber } from '../../trust/format'
+import { PLATFORMS, type Look } from '../../trust/labels'
+import { HealthGauge } from './HealthGauge'
+
+const OPERATIONAL: Record<PlatformOperationalStatus, Look> = {
+  OPERATIONAL: { label: 'Operational', tone: 'success', icon: '✓' },
+  DEGRADED: { label: 'Degraded', tone: 'warning', icon: '!' },
+  OUTAGE: { label: 'Outage', tone: 'error', icon: '✕' },
+}
+
+/** One card per platform: its health, EMQ and operational status. */
+export function PlatformCards({
+  health,
+  statuses,
+}: {
+  health: readonly SignalHealthFieldsFragment[]
+  statuses: readonly PlatformStatusFieldsFragment[]
+}) {
+  if (health.length === 0 && statuses.length === 0) {
+    return (
+      <Card title="Platforms">
+        <EmptyState title="No platform data yet" description="Connect an ad platform to see its signal health here." />
+      </Card>
+    )
+  }
+  const platforms = [...new Set([...health.map((h) => h.platform), ...statuses.map((s) => s.platform)])].filter(
+    (p) => p != null,
+  )
+  return (
+    <section aria-label="Platforms" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+      {platforms.map((p) => {
+        const h = health.find((x) => x.platform === p)
+        const s = statuses.find((x) => x.platform === p)
+        const op = s ? OPERATIONAL[s.status] : null
+        return (
+          <Card key={p} title={p === 'SIMULATOR' ? `${PLATFORMS[p]} (simulated)` : PLATFORMS[p]}>
+            <div className="flex items-center gap-4">
+              <HealthGauge size="sm" label={`${PLATFORMS[p]} signal health`} score={h?.score} status={h?.status} />
+              <dl className="flex flex-col gap-2 text-sm">
+                <div>
+                  <dt className="text-xs text-muted">Event match quality</dt>
+                  <dd className="text-lg font-semibold">{h?.emq == null ? '—' : `${formatNumber(h.emq)} / 10`}</dd>
+                </div>
+                {op && s && (
+                  <div>
+                    <dt className="text-xs text-muted">Platform status</dt>
+                    <dd className="flex items-center gap-1.5">
+                      <StatusDot tone={op.tone} />
+                      <Badge tone={op.tone}>{op.label}</Badge>
+                    </dd>
+                  </div>
+                )}
+              </dl>
+            </div>
+            {s && s.status !== 'OPERATIONAL' && <p className="mt-3 text-sm text-muted">{s.message}</p>}
+          </Card>
+        )
+      })}
+    </section>
+  )
+}

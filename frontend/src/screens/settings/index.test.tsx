@@ -1,0 +1,53 @@
+import { MockedProvider } from '@apollo/client/testing/react'
+import { render, screen, within } from '@testing-library/react'
+import { MemoryRouter, Route, Routes } from 'react-router-dom'
+import { describe, expect, it } from 'vitest'
+
+import type { Role } from '../../gql/graphql'
+import { TestSession, testSession, testViewer } from '../../test/session'
+import SettingsScreen from '.'
+
+function renderSettings(role: Role, path: string) {
+  render(
+    <MockedProvider mocks={[]}>
+      <TestSession value={testSession(testViewer(role))}>
+        <MemoryRouter initialEntries={[path]}>
+          <Routes>
+            <Route path="/settings/*" element={<SettingsScreen />} />
+          </Routes>
+        </MemoryRouter>
+      </TestSession>
+    </MockedProvider>,
+  )
+}
+
+const tabs = () =>
+  within(screen.getByRole('navigation', { name: 'Settings' }))
+    .getAllByRole('link')
+    .map((a) => a.textContent)
+
+describe('SettingsScreen', () => {
+  it('shows owners every section', () => {
+    renderSettings('OWNER', '/settings/security')
+    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'API keys', 'Audit log', 'Workspace'])
+  })
+
+  it('links every tab to its absolute path, whichever section is open', () => {
+    renderSettings('OWNER', '/settings/audit-log')
+    const nav = within(screen.getByRole('navigation', { name: 'Settings' }))
+    expect(nav.getByRole('link', { name: 'Workspace' })).toHaveAttribute('href', '/settings/workspace')
+    expect(nav.getByRole('link', { name: 'Audit log' })).toHaveAttribute('aria-current', 'page')
+  })
+
+  it('shows admins all but the workspace', () => {
+    renderSettings('ADMIN', '/settings/workspace')
+    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'API keys', 'Audit log'])
+    expect(screen.getByText('Workspace needs the Owner role.')).toBeInTheDocument()
+  })
+
+  it('hides admin sections from analysts and viewers, and explains a direct link', () => {
+    renderSettings('VIEWER', '/settings/api-keys')
+    expect(tabs()).toEqual(['Security', 'Members'])
+    expect(screen.getByText('Not available to your role')).toBeInTheDocument()
+  })
+})

@@ -1,0 +1,79 @@
+import { useEffect, useRef, type ReactNode } from 'react'
+import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router-dom'
+
+import { cx, EmptyState, PageHeader } from '../../components/ui'
+import type { Role } from '../../gql/graphql'
+import { titleCase } from '../../lib/format'
+import { useSession } from '../../session/SessionProvider'
+import { ApiKeysSettings } from './ApiKeysSettings'
+import { AuditLogSettings } from './AuditLogSettings'
+import { InvitationsSettings } from './InvitationsSettings'
+import { MembersSettings } from './MembersSettings'
+import { SecuritySettings } from './SecuritySettings'
+import { WorkspaceSettings } from './WorkspaceSettings'
+
+const SECTIONS: { path: string; label: string; role: Role; element: ReactNode }[] = [
+  { path: 'security', label: 'Security', role: 'VIEWER', element: <SecuritySettings /> },
+  { path: 'members', label: 'Members', role: 'VIEWER', element: <MembersSettings /> },
+  { path: 'invitations', label: 'Invitations', role: 'ADMIN', element: <InvitationsSettings /> },
+  { path: 'api-keys', label: 'API keys', role: 'ADMIN', element: <ApiKeysSettings /> },
+  { path: 'audit-log', label: 'Audit log', role: 'ADMIN', element: <AuditLogSettings /> },
+  { path: 'workspace', label: 'Workspace', role: 'OWNER', element: <WorkspaceSettings /> },
+]
+
+const tab = ({ isActive }: { isActive: boolean }) =>
+  cx(
+    'block border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap',
+    isActive ? 'border-primary-600 text-primary-ink' : 'border-transparent text-muted hover:text-fg',
+  )
+
+/** Account and tenant settings; sections the viewer's role cannot use are hidden. */
+export default function SettingsScreen() {
+  const { can } = useSession()
+  const visible = SECTIONS.filter((s) => can(s.role))
+  // On a phone the tabs scroll sideways: keep the open one in view.
+  const nav = useRef<HTMLElement>(null)
+  const { pathname } = useLocation()
+  useEffect(() => {
+    nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' })
+  }, [pathname])
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <nav
+        ref={nav}
+        aria-label="Settings"
+        className="-mx-4 mb-6 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0"
+      >
+        <ul className="flex gap-1">
+          {visible.map((s) => (
+            <li key={s.path}>
+              <NavLink to={`/settings/${s.path}`} className={tab}>
+                {s.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Routes>
+        <Route index element={<Navigate to="security" replace />} />
+        {SECTIONS.map((s) => (
+          <Route
+            key={s.path}
+            path={s.path}
+            element={
+              can(s.role) ? (
+                s.element
+              ) : (
+                <EmptyState
+                  title="Not available to your role"
+                  description={`${s.label} needs the ${titleCase(s.role)} role${s.role === 'OWNER' ? '' : ' or higher'}.`}
+                />
+              )
+            }
+          />
+        ))}
+      </Routes>
+    </>
+  )
+}

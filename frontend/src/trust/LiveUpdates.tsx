@@ -1,0 +1,126 @@
+import type { ApolloClient } from '@apollo/client'
+import { useApolloClient, useSubscription } from '@apollo/client/react'
+import { useEffect, useMemo, useRef } from 'react'
+
+import { useToast } from '../components/ui'
+import type { IncidentSummaryFieldsFragment, SignalHealthStatus } from '../gql/graphql'
+import { PLATFORMS, SEVERITIES } from './labels'
+import {
+  ActionStatusUpdatedDocument,
+  AutopilotModeChangedDocument,
+  EmqUpdatedDocument,
+  IncidentClosedDocument,
+  IncidentOpenedDocument,
+  IncidentUpdatedDocument,
+  PENDING_PAGE,
+  PendingActionsDocument,
+  PlatformStatusChangedDocument,
+  RECENT_ACTIONS,
+  RecentActionsDocument,
+  SignalHealthChangedDocument,
+} from './operations'
+
+/** How long to gather events before refetching the lists they touch. */
+const REFETCH_DELAY_MS = 800
+
+/** Whether the pending or the recent list in the cache already shows the action. */
+function isListed(client: ApolloClient, id: string): boolean {
+  const pending = client.readQuery({ query: PendingActionsDocument, variables: { first: PENDING_PAGE } })
+  const recent = client.readQuery({ query: RecentActionsDocument, variables: { first: RECENT_ACTIONS } })
+  return [...(pending?.actions.edges ?? []), ...(recent?.actions.edges ?? [])].some((e) => e.node.id === id)
+}
+
+/**
+ * Refetches the active queries of the given operation names once, after
+ * events stop arriving for a moment: a burst of events (a degradation
+ * re-gates every queued action) costs one refetch, not one per event.
+ */
+function useBatchedRefetch(): (names: readonly string[]) => void {
+  const client = useApolloClient()
+  const pending = useRef(new Set<string>())
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useEffect(() => () => clearTimeout(timer.current), [])
+  return useMemo(
+    () => (names) => {
+      names.forEach((n) => pending.current.add(n))
+      clearTimeout(timer.current)
+      timer.current = setTimeout(() => {
+        const include = [...pending.current]
+        pending.current.clear()
+        void client.refetchQueries({ include }).catch(() => {
+          // a failed refetch leaves the current data on screen; the next event retries
+        })
+      }, REFETCH_DELAY_MS)
+    },
+    [client],
+  )
+}
+
+function incidentMessage(verb: string, i: IncidentSummaryFieldsFragment): string {
+  const where = i.platform ? ` (${PLATFORMS[i.platform]})` : ''
+  return `${verb} ${SEVERITIES[i.severity].label.toLowerCase()} incident${where}: ${i.title}`
+}
+
+/**
+ * The trust engine's subscriptions, open while someone is signed in. Events
+ * carrying an object the cache knows (an action, an incident, a score, a
+ * platform status, the trust gate) update every screen through the cache;
+ * lists whose membership may have changed are refetched; a new incident is
+ * announced with a toast wherever the user is.
+ */
+export function LiveUpdates() {
+  const toast = useToast()
+  const refetch = useBatchedRefetch()
+  const quiet = { ignoreResults: true } as const
+
+  const overallStatus = useRef<SignalHealthStatus | null>(null)
+  useSubscription(SignalHealthChangedDocument, {
+    ...quiet,
+    // Scores change in place; the gate's verdict and the overall score's
+    // breakdown follow the overall score, and the history chart is redrawn
+    // when its band changes (not on every small move, to spare the
+    // query-cost budget).
+    onData: ({ data }) => {
+      const health = data.data?.signalHealthChanged
+      if (!health || health.platform != null) return
+      const bandChanged = overallStatus.current !== null && overallStatus.current !== health.status
+      overallStatus.current = health.status
+      refetch(bandChanged ? ['TrustGate', 'Overview', 'SignalHealthHistory'] : ['TrustGate', 'Overview'])
+    },
+  })
+  useSubscription(EmqUpdatedDocument, quiet)
+  useSubscription(PlatformStatusChangedDocument, quiet)
+  useSubscription(AutopilotModeChangedDocument, quiet)
+  useSubscription(ActionStatusUpdatedDocument, {
+    ...quiet,
+    // An action on screen changes in place (the cache holds it), so an
+    // action someone just approved stays in view with its new status. Only
+    // an action no list has yet (a new or re-proposed one) reloads them.
+    onData: ({ client, data }) => {
+      const action = data.data?.actionStatusUpdated
+      if (action && !isListed(client, action.id)) refetch(['PendingActions', 'ActionHistory', 'RecentActions'])
+    },
+  })
+  useSubscription(IncidentOpenedDocument, {
+    ...quiet,
+    onData: ({ data }) => {
+      const incident = data.data?.incidentOpened
+      if (!incident) return
+      const serious = incident.severity === 'HIGH' || incident.severity === 'CRITICAL'
+      toast.show({ tone: serious ? 'error' : 'primary', message: incidentMessage('New', incident) })
+      refetch(['Incidents'])
+    },
+  })
+  // The open incident's detail (its timeline) and the filtered lists follow.
+  useSubscription(IncidentUpdatedDocument, { ...quiet, onData: () => refetch(['Incidents', 'Incident']) })
+  useSubscription(IncidentClosedDocument, {
+    ...quiet,
+    onData: ({ data }) => {
+      const incident = data.data?.incidentClosed
+      if (!incident) return
+      toast.show({ tone: 'success', message: incidentMessage('Resolved', incident) })
+      refetch(['Incidents', 'Incident'])
+    },
+  })
+  return null
+}
