@@ -16,7 +16,7 @@ import (
 // tenant with the simulator's campaigns, an incident (EMQ degraded), a
 // user-defined rule, held actions and gate decisions.
 type trustFixture struct {
-	tenant                                        uuid.UUID
+	tenant                                       uuid.UUID
 	rule, action, incident, campaign, trustAudit string // global IDs
 }
 
