@@ -28,12 +28,14 @@ $(FRONTEND_STAMP): frontend/node_modules/.package-lock.json $(FRONTEND_SRC) $(wi
 ## frontend: build frontend/dist (embedded into the binary)
 frontend: $(FRONTEND_STAMP)
 
-## test: vet, every Go test with -race against real PostgreSQL, frontend checks
+## test: gofmt, vet, every Go test with -race against real PostgreSQL, frontend checks
 test: frontend
 	@set -euo pipefail; \
 	url="$${DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum devdb up); fi; \
 	export DATABASE_URL="$$url"; \
+	echo "== gofmt"; unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/*')); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi; \
 	echo "== go vet"; $(GO) vet ./...; \
 	echo "== go test (race) against $$DATABASE_URL"; \
 	$(GO) test -race -count=1 -timeout 10m ./...; \
