@@ -141,9 +141,9 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 	require.EqualValues(t, 0, field(t, open, "incidents", "totalCount"), "recovery closes every health incident")
 
 	// The changes are in the tenant audit log, with who made them.
-	log := q(a, `{ auditLog(first: 50) { edges { node { action actorType actorId } } } }`, nil)
+	log := q(a, `{ auditLog(first: 50) { edges { node { action actorType actorId actorEmail } } } }`, nil)
 	raw, _ := json.Marshal(log)
 	for _, want := range []string{"simulator.degrade", "simulator.recover"} {
-		require.Contains(t, string(raw), `{"action":"`+want+`","actorId":"`+owner.UserID+`","actorType":"USER"}`)
+		require.Contains(t, string(raw), `{"action":"`+want+`","actorEmail":"`+cfg.DemoEmail+`","actorId":"`+owner.UserID+`","actorType":"USER"}`)
 	}
 }

@@ -9,6 +9,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,19 +129,62 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args, f
 		}
 		page, err = relay.Paginate(ctx, q, args, "created_at", "id",
 			func(e *Entry) relay.Cursor { return relay.Cursor{At: e.CreatedAt, ID: e.ID} })
-		return err
+		if err != nil {
+			return err
+		}
+		return fillEmails(ctx, tx, page.Items)
 	})
 	return page, err
+}
+
+// fillEmails sets the actor email of user entries recorded without one
+// (most mutations know only the user's id) from the users table, in one
+// query per page.
+func fillEmails(ctx context.Context, tx bun.Tx, es []Entry) error {
+	var ids []uuid.UUID
+	for _, e := range es {
+		if e.ActorType == ActorUser && e.ActorEmail == "" && e.ActorID != uuid.Nil {
+			ids = append(ids, e.ActorID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var users []struct {
+		ID    uuid.UUID
+		Email string
+	}
+	if err := tx.NewRaw("SELECT id, email FROM users WHERE id IN (?)", bun.In(ids)).Scan(ctx, &users); err != nil {
+		return fmt.Errorf("actor emails: %w", err)
+	}
+	byID := make(map[uuid.UUID]string, len(users))
+	for _, u := range users {
+		byID[u.ID] = u.Email
+	}
+	for i := range es {
+		if es[i].ActorType == ActorUser && es[i].ActorEmail == "" {
+			es[i].ActorEmail = byID[es[i].ActorID]
+		}
+	}
+	return nil
 }
 
 // Get returns one entry, or NOT_FOUND.
 func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Entry, error) {
 	e := new(Entry)
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(e).Where("id = ?", id).Scan(ctx)
+		if err := tx.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+			return db.NotFound(err, "audit entry not found")
+		}
+		es := []Entry{*e}
+		if err := fillEmails(ctx, tx, es); err != nil {
+			return err
+		}
+		*e = es[0]
+		return nil
 	})
 	if err != nil {
-		return nil, db.NotFound(err, "audit entry not found")
+		return nil, err
 	}
 	return e, nil
 }
