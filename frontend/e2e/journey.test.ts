@@ -292,13 +292,14 @@ describe.sequential('identity journey', () => {
     await row.getByRole('button', { name: /^Approve/ }).click()
     // The status badge reads "Status: …" to assistive technology.
     await row.getByText(/Status: (Approved|Applied)$/).waitFor()
-    // The worker executes it; the subscription brings the new status.
-    await row.getByText(/Status: Applied$/).waitFor({ timeout: 30_000 })
+    // A worker executes it (a River job, slower when the machine is busy);
+    // the subscription brings the new status.
+    await row.getByText(/Status: Applied$/).waitFor({ timeout: 60_000 })
     expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(0)
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
     await screenshot(dp, 'actions-approved')
     await demo.close()
-  })
+  }, 90_000)
 
   it('creates an API key whose secret is shown once, uses it, and revokes it', async () => {
     await page.goto('/settings/api-keys')
