@@ -21,6 +21,9 @@ let page: Page
 let mfaSecret = ''
 /** The backup codes shown at enrolment. */
 let backupCodes: string[] = []
+/** The invited colleague's own browser (no MFA), kept open from the invitation step on. */
+let invitee: BrowserContext
+let theirs: Page
 
 /** Waits for the screen's main heading (h1), i.e. the route rendered. */
 async function heading(text: string | RegExp) {
@@ -234,9 +237,9 @@ describe.sequential('identity journey', () => {
     await screenshot(page, 'invitations')
 
     // The invitee opens the link in a browser of their own and joins with a new password.
-    const invitee = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
+    invitee = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
     invitee.setDefaultTimeout(15_000)
-    const theirs = await invitee.newPage()
+    theirs = await invitee.newPage()
     await theirs.goto((await link.textContent())!.trim())
     await theirs.getByRole('heading', { level: 1, name: 'Join a Stratum workspace' }).waitFor()
     await screenshot(theirs, 'accept-invite')
@@ -244,7 +247,6 @@ describe.sequential('identity journey', () => {
     await theirs.getByRole('button', { name: 'Accept invitation' }).click()
     await theirs.getByRole('heading', { name: 'Overview' }).waitFor()
     await theirs.getByRole('banner').getByText(tenant).waitFor()
-    await invitee.close()
 
     await page.goto('/settings/members')
     await page.getByRole('row', { name: new RegExp(email) }).waitFor()
@@ -272,13 +274,24 @@ describe.sequential('identity journey', () => {
     await page.getByText(`Showing ${Math.min(total, 20)} of ${total}`).waitFor()
   })
 
-  it('renames the workspace, and the header follows', async () => {
+  it('renames the workspace and requires MFA, which sends a member without it to enrolment', async () => {
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Workspace' }).click()
     await page.getByRole('textbox', { name: 'Name' }).fill(`${tenant} Ltd`)
+    await page.getByRole('checkbox', { name: 'Require two-factor authentication' }).check()
     await page.getByRole('button', { name: 'Save' }).click()
     await page.getByText('Workspace settings saved').waitFor()
     await page.getByRole('banner').getByText(`${tenant} Ltd`).waitFor()
     await screenshot(page, 'workspace')
+
+    // The colleague, still signed in without MFA, opens a screen that loads
+    // data: the server refuses it, and the app sends them to enrolment.
+    await theirs.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+    await theirs.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Members' }).click()
+    await theirs.getByText(/requires two-factor authentication/).waitFor()
+    await theirs.getByRole('button', { name: 'Set up two-factor authentication' }).waitFor()
+    expect(new URL(theirs.url()).pathname).toBe('/settings/security')
+    await screenshot(theirs, 'mfa-required')
+    await invitee.close()
   })
 })
 
