@@ -35,19 +35,13 @@ beforeAll(async () => {
   context = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
   context.setDefaultTimeout(15_000)
   page = await context.newPage()
-  page.on('pageerror', (err) => process.stderr.write(`[browser] ${err.stack ?? err.message}\n`))
-  // GraphQL errors help explain a failed step; THROTTLED ones the client retries by itself.
-  page.on('response', async (res) => {
-    if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
-    const body = await res.text().catch(() => '')
-    if (!body.includes('"errors"') || body.includes('"THROTTLED"')) return
-    const op = (res.request().postDataJSON() as { operationName?: string } | null)?.operationName
-    process.stderr.write(`[graphql] ${op}: ${body}\n`)
-  })
+  watch(page, 'owner')
 })
 
 afterEach(async ({ task }) => {
-  if (task.result?.state === 'fail') await screenshotFailure(page, task.name)
+  if (task.result?.state !== 'fail') return
+  await screenshotFailure(page, task.name)
+  if (theirs && !theirs.isClosed()) await screenshotFailure(theirs, `${task.name} (colleague)`)
 })
 
 afterAll(async () => {
@@ -240,6 +234,7 @@ describe.sequential('identity journey', () => {
     invitee = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
     invitee.setDefaultTimeout(15_000)
     theirs = await invitee.newPage()
+    watch(theirs, 'colleague')
     await theirs.goto((await link.textContent())!.trim())
     await theirs.getByRole('heading', { level: 1, name: 'Join a Stratum workspace' }).waitFor()
     await screenshot(theirs, 'accept-invite')
@@ -287,7 +282,9 @@ describe.sequential('identity journey', () => {
     // data: the server refuses it, and the app sends them to enrolment.
     await theirs.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
     await theirs.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Members' }).click()
-    await theirs.getByText(/requires two-factor authentication/).waitFor()
+    // (Generous wait: the journey has drained the tenant's rate-limit bucket,
+    // and the client waits out THROTTLED answers before it reloads the viewer.)
+    await theirs.getByText(/requires two-factor authentication/).waitFor({ timeout: 45_000 })
     await theirs.getByRole('button', { name: 'Set up two-factor authentication' }).waitFor()
     expect(new URL(theirs.url()).pathname).toBe('/settings/security')
     await screenshot(theirs, 'mfa-required')
@@ -321,4 +318,19 @@ async function useBackupCode(code: string) {
   await page.getByRole('button', { name: 'Use a backup code instead' }).click()
   await page.getByLabel('Backup code').fill(code)
   await page.getByRole('button', { name: 'Verify' }).click()
+}
+
+/**
+ * Reports what helps explain a failed step: page errors and GraphQL errors
+ * (THROTTLED ones in brief: the client waits and retries them by itself).
+ */
+function watch(p: Page, who: string) {
+  p.on('pageerror', (err) => process.stderr.write(`[browser:${who}] ${err.stack ?? err.message}\n`))
+  p.on('response', async (res) => {
+    if (!res.url().endsWith('/graphql') || res.request().method() !== 'POST') return
+    const body = await res.text().catch(() => '')
+    if (!body.includes('"errors"')) return
+    const op = (res.request().postDataJSON() as { operationName?: string } | null)?.operationName
+    process.stderr.write(`[graphql:${who}] ${op}: ${body.includes('"THROTTLED"') ? 'THROTTLED' : body}\n`)
+  })
 }
