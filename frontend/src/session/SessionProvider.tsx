@@ -7,6 +7,7 @@ import type { Role, ViewerFieldsFragment } from '../gql/graphql'
 import { csrfToken } from './cookies'
 import { LogOutDocument, ViewerDocument } from './operations'
 import { hasRole } from './roles'
+import type { Signal } from './signal'
 
 export type Viewer = ViewerFieldsFragment
 
@@ -36,7 +37,9 @@ export const SessionContext = createContext<SessionApi | null>(null)
 export interface SessionProviderProps {
   connection: Pick<Stratum, 'refresh' | 'reconnect'>
   /** Registers a callback for "the session ended and could not be renewed"; returns its removal. */
-  onExpired: (listener: () => void) => () => void
+  onExpired: Signal['subscribe']
+  /** Registers a callback for "the server wants MFA enrolment first"; returns its removal. */
+  onMfaEnrollmentRequired: Signal['subscribe']
   children: ReactNode
 }
 
@@ -46,7 +49,7 @@ export interface SessionProviderProps {
  * (the access cookie lives 30 minutes, the refresh cookie 7 days) before
  * showing the log-in screen.
  */
-export function SessionProvider({ connection, onExpired, children }: SessionProviderProps) {
+export function SessionProvider({ connection, onExpired, onMfaEnrollmentRequired, children }: SessionProviderProps) {
   const client = useApolloClient()
   const { data, loading, error, refetch } = useQuery(ViewerDocument)
   const [logOut] = useMutation(LogOutDocument)
@@ -72,6 +75,10 @@ export function SessionProvider({ connection, onExpired, children }: SessionProv
       }),
     [onExpired, reset],
   )
+
+  // The tenant began to require MFA: the reloaded viewer says so, and the
+  // routes send the user to enrolment.
+  useEffect(() => onMfaEnrollmentRequired(() => void refetch()), [onMfaEnrollmentRequired, refetch])
 
   useEffect(() => {
     if (loading || error || viewer || triedRenewal.current || !csrfToken()) return
