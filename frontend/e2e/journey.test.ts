@@ -11,6 +11,7 @@ import { totp } from './totp'
 const baseUrl = inject('baseUrl')
 const email = `e2e-${randomBytes(4).toString('hex')}@example.com`
 const colleague = `colleague-${randomBytes(4).toString('hex')}@example.com`
+const colleaguePassword = 'another long passphrase'
 const password = 'correct horse battery staple'
 const tenant = 'Acme Growth'
 
@@ -52,8 +53,8 @@ beforeAll(async () => {
 afterEach(async ({ task }) => {
   if (task.result?.state !== 'fail') return
   await screenshotFailure(page, task.name)
-  if (dp && !dp.isClosed()) await screenshotFailure(dp, `${task.name} (demo)`)
-  if (theirs && !theirs.isClosed()) await screenshotFailure(theirs, `${task.name} (colleague)`)
+  if (dp && !dp.isClosed()) await screenshotFailure(dp, task.name, 'demo')
+  if (theirs && !theirs.isClosed()) await screenshotFailure(theirs, task.name, 'colleague')
 })
 
 afterAll(async () => {
@@ -357,7 +358,7 @@ describe.sequential('identity journey', () => {
     await theirs.goto((await link.textContent())!.trim())
     await theirs.getByRole('heading', { level: 1, name: 'Join a Stratum workspace' }).waitFor()
     await screenshot(theirs, 'accept-invite')
-    await theirs.getByLabel('Password').fill('another long passphrase')
+    await theirs.getByLabel('Password').fill(colleaguePassword)
     await theirs.getByRole('button', { name: 'Accept invitation' }).click()
     await theirs.getByRole('heading', { name: 'Overview' }).waitFor()
     await theirs.getByRole('banner').getByText(tenant).waitFor()
@@ -388,7 +389,7 @@ describe.sequential('identity journey', () => {
     await page.getByText(`Showing ${Math.min(total, 20)} of ${total}`).waitFor()
   })
 
-  it('renames the workspace and requires MFA, which sends a member without it to enrolment', async () => {
+  it('renames the workspace and requires MFA: a member without it must enrol and sign in again', async () => {
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Workspace' }).click()
     await page.getByRole('textbox', { name: 'Name' }).fill(`${tenant} Ltd`)
     await page.getByRole('checkbox', { name: 'Require two-factor authentication' }).check()
@@ -407,6 +408,23 @@ describe.sequential('identity journey', () => {
     await theirs.getByRole('button', { name: 'Set up two-factor authentication' }).waitFor()
     expect(new URL(theirs.url()).pathname).toBe('/settings/security')
     await screenshot(theirs, 'mfa-required')
+
+    // They enrol, store their codes and sign in again, now with the second factor.
+    await theirs.getByRole('button', { name: 'Set up two-factor authentication' }).click()
+    const secret = (await theirs.getByLabel('TOTP secret').textContent())!.trim()
+    await theirs.getByLabel('Authentication code').fill(totp(secret))
+    await theirs.getByRole('button', { name: 'Turn on two-factor authentication' }).click()
+    await theirs.getByRole('button', { name: 'I have stored them' }).click()
+    await theirs.getByText('Two-factor authentication is on. Sign in again to continue.').waitFor()
+    await theirs.getByLabel('Email').fill(colleague)
+    await theirs.getByLabel('Password').fill(colleaguePassword)
+    await theirs.getByRole('button', { name: 'Sign in' }).click()
+    await theirs.getByLabel('Authentication code').fill(totp(secret, Date.now() + 30_000))
+    await theirs.getByRole('button', { name: 'Verify' }).click()
+    // Back where they were, with nothing left to enrol.
+    await theirs.getByRole('button', { name: 'Turn off' }).waitFor()
+    expect(new URL(theirs.url()).pathname).toBe('/settings/security')
+    expect(await theirs.getByText(/requires two-factor authentication/).count()).toBe(0)
     await invitee.close()
   })
 })

@@ -26,7 +26,8 @@ export interface SessionApi {
   establish: () => Promise<void>
   /** Reloads the viewer (e.g. after MFA was turned on). */
   reloadViewer: () => Promise<void>
-  signOut: () => Promise<void>
+  /** Ends the session; `notice` is shown on the log-in screen. */
+  signOut: (notice?: string) => Promise<void>
   /** Whether the viewer's role includes `role`'s permissions. */
   can: (role: Role) => boolean
 }
@@ -105,13 +106,13 @@ export function SessionProvider({ connection, onExpired, onMfaEnrollmentRequired
       reloadViewer: async () => {
         await refetch()
       },
-      signOut: async () => {
+      signOut: async (next) => {
         try {
           await logOut()
         } catch {
           // the session may already be gone; signing out locally is what matters
         }
-        setNotice(null)
+        setNotice(next ?? null)
         triedRenewal.current = true
         await reset()
       },
