@@ -1,6 +1,6 @@
 // Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven
 // by playwright-core (no browser download; CI installs the apt package).
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 import axe from 'axe-core'
@@ -57,13 +57,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (overflow > 0) throw new Error(`${name}: the page is ${overflow}px wider than a ${PHONE.width}px phone`)
 }
 
-/** The page as it was when a step failed: `failed-<step name>.png`. */
-export async function screenshotFailure(page: Page, step: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true })
-  const name = step.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
-  await page.screenshot({ path: `${SCREENSHOTS}failed-${name}.png`, fullPage: true }).catch(() => {})
-}
-
 /**
  * Runs axe-core (WCAG 2.1 A and AA rules) on the page and fails on every
  * violation of serious or critical impact, naming the rule and the elements.
@@ -80,4 +73,17 @@ export async function checkAccessibility(page: Page, name: string): Promise<void
       .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`)
   })
   if (violations.length) throw new Error(`${name}: accessibility problems:\n  ${violations.join('\n  ')}`)
+}
+
+/** The page as it was when a step failed: `failed-<step>[-<who>].png`. */
+export async function screenshotFailure(page: Page, step: string, who?: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  const name = step.replace(/[^a-z0-9]+/gi, '-').slice(0, 60) + (who ? `-${who}` : '')
+  await page.screenshot({ path: `${SCREENSHOTS}failed-${name}.png`, fullPage: true }).catch(() => {})
+}
+
+/** Empties the screenshot folder, so that it shows this run only. */
+export function clearScreenshots(): void {
+  rmSync(SCREENSHOTS, { recursive: true, force: true })
+  mkdirSync(SCREENSHOTS, { recursive: true })
 }

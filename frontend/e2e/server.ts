@@ -4,10 +4,11 @@
 import type { TestProject } from 'vitest/node'
 
 import { startStratum } from '../tests/stratum.ts'
-import { chromiumPath } from './browser.ts'
+import { chromiumPath, clearScreenshots } from './browser.ts'
 
 export default async function setup(project: TestProject) {
   chromiumPath()
+  clearScreenshots()
   const server = await startStratum({ label: 'e2e', buildFrontend: true, seedDemo: true, rateLimitPoints: 20_000 })
   project.provide('baseUrl', server.baseUrl)
   return server.stop

@@ -32,14 +32,16 @@ const ok: Body = { data: { things: ['a'] } }
 
 function client(fetchImpl: typeof fetch, refresh: () => Promise<boolean>) {
   const onSessionExpired = vi.fn()
+  const onMfaEnrollmentRequired = vi.fn()
   const { client, wsClient } = createApolloClient({
     httpUri: 'http://test/graphql',
     wsUrl: 'ws://test/graphql',
     fetch: fetchImpl,
     refresh,
     onSessionExpired,
+    onMfaEnrollmentRequired,
   })
-  return { client, onSessionExpired, dispose: () => void wsClient.dispose() }
+  return { client, onSessionExpired, onMfaEnrollmentRequired, dispose: () => void wsClient.dispose() }
 }
 
 describe('createApolloClient', () => {
@@ -103,5 +105,17 @@ describe('createApolloClient', () => {
     await expect(cm.client.mutate({ mutation: MUTATION })).rejects.toThrow('slow down')
     expect(m.requests).toHaveLength(1)
     cm.dispose()
+  })
+
+  it('reports a refusal until the user enrols in MFA', async () => {
+    const refused: Body = {
+      errors: [{ message: 'enrol first', extensions: { code: 'FORBIDDEN', mfaEnrollmentRequired: true } }],
+    }
+    const f = fakeFetch(refused)
+    const c = client(f.fetch, async () => true)
+    await expect(c.client.query({ query: QUERY })).rejects.toThrow('enrol first')
+    expect(c.onMfaEnrollmentRequired).toHaveBeenCalledOnce()
+    expect(c.onSessionExpired).not.toHaveBeenCalled()
+    c.dispose()
   })
 })

@@ -33,6 +33,12 @@ export interface ApolloOptions {
   refresh?: Refresher
   /** Called when the session has ended and cannot be renewed: the app shows the log-in screen. */
   onSessionExpired?: () => void
+  /**
+   * Called when the server refuses an operation until the user enrols in MFA
+   * (the tenant started requiring it): the app reloads the viewer, whose
+   * mfaEnrollmentRequired then sends the user to enrolment.
+   */
+  onMfaEnrollmentRequired?: () => void
 }
 
 /** The dashboard's connection to the API. */
@@ -67,6 +73,10 @@ function throttleDelay(error: ErrorLike): number | null {
   return typeof after === 'number' && after >= 0 ? after : 1
 }
 
+function needsMfaEnrollment(error: ErrorLike): boolean {
+  return CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.['mfaEnrollmentRequired'] === true)
+}
+
 function isUnauthenticated(error: ErrorLike): boolean {
   return CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.['code'] === 'UNAUTHENTICATED')
 }
@@ -79,7 +89,8 @@ function isUnauthenticated(error: ErrorLike): boolean {
  * request carries the cookies). An UNAUTHENTICATED error, or a websocket
  * closed with 4401/4403, renews the session once and retries; when that
  * fails, onSessionExpired is called. A query refused by the rate limit
- * (THROTTLED) is retried after the wait the server names.
+ * (THROTTLED) is retried after the wait the server names; one refused until
+ * the user enrols in MFA calls onMfaEnrollmentRequired.
  */
 export function createApolloClient(opts: ApolloOptions = {}): Stratum {
   const endpoints = () => graphqlEndpoints()
@@ -106,6 +117,10 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
     )
   })
 
+  const noticeEnrollment = new ErrorLink(({ error }) => {
+    if (needsMfaEnrollment(error)) opts.onMfaEnrollmentRequired?.()
+  })
+
   // Queries only: a retried mutation could apply twice.
   const waitOutThrottle = new ErrorLink(({ error, operation, forward }) => {
     const wait = throttleDelay(error)
@@ -130,7 +145,7 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
   const link = ApolloLink.split(
     ({ query }) => isSubscriptionOperation(query),
     new GraphQLWsLink(wsClient),
-    ApolloLink.from([renewOnce, waitOutThrottle, withCsrf, http]),
+    ApolloLink.from([noticeEnrollment, renewOnce, waitOutThrottle, withCsrf, http]),
   )
 
   const client = new ApolloClient({ link, cache: createCache() })

@@ -6,22 +6,30 @@ import { BrowserRouter } from 'react-router-dom'
 import { createApolloClient } from './apollo'
 import { App } from './App'
 import { ToastProvider } from './components/ui'
-import { createExpirySignal } from './session/expiry'
+import { createSignal } from './session/signal'
 import { SessionProvider } from './session/SessionProvider'
 import { applyTheme, storedTheme } from './theme'
 import './index.css'
 
 applyTheme(storedTheme())
 
-const expiry = createExpirySignal()
-const stratum = createApolloClient({ onSessionExpired: expiry.emit })
+const expired = createSignal()
+const enrollmentRequired = createSignal()
+const stratum = createApolloClient({
+  onSessionExpired: expired.emit,
+  onMfaEnrollmentRequired: enrollmentRequired.emit,
+})
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ApolloProvider client={stratum.client}>
       <BrowserRouter>
         <ToastProvider>
-          <SessionProvider connection={stratum} onExpired={expiry.subscribe}>
+          <SessionProvider
+            connection={stratum}
+            onExpired={expired.subscribe}
+            onMfaEnrollmentRequired={enrollmentRequired.subscribe}
+          >
             <App />
           </SessionProvider>
         </ToastProvider>

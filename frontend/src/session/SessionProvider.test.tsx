@@ -4,7 +4,7 @@ import { act, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { testViewer } from '../test/session'
-import { createExpirySignal } from './expiry'
+import { createSignal } from './signal'
 import { ViewerDocument } from './operations'
 import { SESSION_EXPIRED, SessionProvider, useSession } from './SessionProvider'
 
@@ -27,6 +27,7 @@ function Who() {
   return (
     <p>
       {viewer ? `${viewer.user?.email} admin:${can('ADMIN')} owner:${can('OWNER')}` : 'signed out'}
+      {viewer?.mfaEnrollmentRequired && ' must enrol'}
       {notice && ` (${notice})`}
     </p>
   )
@@ -34,15 +35,20 @@ function Who() {
 
 function renderSession(mocks: MockLink.MockedResponse[], refresh = vi.fn(async () => true)) {
   const connection = { refresh, reconnect: vi.fn() }
-  const expiry = createExpirySignal()
+  const expiry = createSignal()
+  const enrollment = createSignal()
   render(
     <MockedProvider mocks={mocks}>
-      <SessionProvider connection={connection} onExpired={expiry.subscribe}>
+      <SessionProvider
+        connection={connection}
+        onExpired={expiry.subscribe}
+        onMfaEnrollmentRequired={enrollment.subscribe}
+      >
         <Who />
       </SessionProvider>
     </MockedProvider>,
   )
-  return { connection, expiry }
+  return { connection, expiry, enrollment }
 }
 
 describe('SessionProvider', () => {
@@ -85,5 +91,12 @@ describe('SessionProvider', () => {
     act(() => expiry.emit())
     expect(await screen.findByText(`signed out (${SESSION_EXPIRED})`)).toBeInTheDocument()
     expect(connection.reconnect).toHaveBeenCalledOnce()
+  })
+
+  it('reloads the viewer when the server asks for MFA enrolment first', async () => {
+    const { enrollment } = renderSession([answer(viewer), answer({ ...viewer, mfaEnrollmentRequired: true })])
+    await screen.findByText(/owner@example.com/)
+    act(() => enrollment.emit())
+    expect(await screen.findByText(/must enrol/)).toBeInTheDocument()
   })
 })

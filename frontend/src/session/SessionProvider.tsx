@@ -7,6 +7,7 @@ import type { Role, ViewerFieldsFragment } from '../gql/graphql'
 import { csrfToken } from './cookies'
 import { LogOutDocument, ViewerDocument } from './operations'
 import { hasRole } from './roles'
+import type { Signal } from './signal'
 
 export type Viewer = ViewerFieldsFragment
 
@@ -25,7 +26,8 @@ export interface SessionApi {
   establish: () => Promise<void>
   /** Reloads the viewer (e.g. after MFA was turned on). */
   reloadViewer: () => Promise<void>
-  signOut: () => Promise<void>
+  /** Ends the session; `notice` is shown on the log-in screen. */
+  signOut: (notice?: string) => Promise<void>
   /** Whether the viewer's role includes `role`'s permissions. */
   can: (role: Role) => boolean
 }
@@ -36,7 +38,9 @@ export const SessionContext = createContext<SessionApi | null>(null)
 export interface SessionProviderProps {
   connection: Pick<Stratum, 'refresh' | 'reconnect'>
   /** Registers a callback for "the session ended and could not be renewed"; returns its removal. */
-  onExpired: (listener: () => void) => () => void
+  onExpired: Signal['subscribe']
+  /** Registers a callback for "the server wants MFA enrolment first"; returns its removal. */
+  onMfaEnrollmentRequired: Signal['subscribe']
   children: ReactNode
 }
 
@@ -46,7 +50,7 @@ export interface SessionProviderProps {
  * (the access cookie lives 30 minutes, the refresh cookie 7 days) before
  * showing the log-in screen.
  */
-export function SessionProvider({ connection, onExpired, children }: SessionProviderProps) {
+export function SessionProvider({ connection, onExpired, onMfaEnrollmentRequired, children }: SessionProviderProps) {
   const client = useApolloClient()
   const { data, loading, error, refetch } = useQuery(ViewerDocument)
   const [logOut] = useMutation(LogOutDocument)
@@ -73,6 +77,10 @@ export function SessionProvider({ connection, onExpired, children }: SessionProv
     [onExpired, reset],
   )
 
+  // The tenant began to require MFA: the reloaded viewer says so, and the
+  // routes send the user to enrolment.
+  useEffect(() => onMfaEnrollmentRequired(() => void refetch()), [onMfaEnrollmentRequired, refetch])
+
   useEffect(() => {
     if (loading || error || viewer || triedRenewal.current || !csrfToken()) return
     triedRenewal.current = true
@@ -98,13 +106,13 @@ export function SessionProvider({ connection, onExpired, children }: SessionProv
       reloadViewer: async () => {
         await refetch()
       },
-      signOut: async () => {
+      signOut: async (next) => {
         try {
           await logOut()
         } catch {
           // the session may already be gone; signing out locally is what matters
         }
-        setNotice(null)
+        setNotice(next ?? null)
         triedRenewal.current = true
         await reset()
       },

@@ -1,4 +1,4 @@
-import { useMutation } from '@apollo/client/react'
+import { useApolloClient, useMutation } from '@apollo/client/react'
 import { useId, useState } from 'react'
 
 import { Alert, Badge, Button, useToast } from '../../components/ui'
@@ -8,6 +8,7 @@ import { ChangeList } from '../../trust/ChangeList'
 import { formatScore, paramsLabel } from '../../trust/format'
 import { ACTION_STATUSES, ACTION_TYPES, actorLabel, DECISIONS, PLATFORMS, RISK } from '../../trust/labels'
 import { ApproveActionDocument, DismissActionDocument } from '../../trust/operations'
+import { writeActionIfNewer } from '../../trust/writeIfNewer'
 import { OverrideDialog } from './OverrideDialog'
 
 export interface ActionRowProps {
@@ -40,8 +41,9 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
   const toast = useToast()
   const [error, setError] = useState<string | null>(null)
   const [overriding, setOverriding] = useState(false)
-  const [approve, approving] = useMutation(ApproveActionDocument)
-  const [dismiss, dismissing] = useMutation(DismissActionDocument)
+  const client = useApolloClient()
+  const [approve, approving] = useMutation(ApproveActionDocument, { fetchPolicy: 'no-cache' })
+  const [dismiss, dismissing] = useMutation(DismissActionDocument, { fetchPolicy: 'no-cache' })
   const status = ACTION_STATUSES[a.status]
   const decision = DECISIONS[a.decision]
   const open = a.status === 'QUEUED' || a.status === 'BLOCKED'
@@ -56,8 +58,9 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
           ? (await approve({ variables: input })).data?.approveAction
           : (await dismiss({ variables: input })).data?.dismissAction
       const err = payload?.userErrors[0]
-      if (err) setError(err.message)
-      else toast.show({ message: `${kind === 'approve' ? 'Approved' : 'Dismissed'}: ${title}` })
+      if (err) return setError(err.message)
+      if (payload?.action) writeActionIfNewer(client, payload.action)
+      toast.show({ message: `${kind === 'approve' ? 'Approved' : 'Dismissed'}: ${title}` })
     } catch (e) {
       setError((e as Error).message)
     }

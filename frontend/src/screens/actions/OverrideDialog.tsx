@@ -1,10 +1,11 @@
-import { useMutation } from '@apollo/client/react'
+import { useApolloClient, useMutation } from '@apollo/client/react'
 import { useState } from 'react'
 
 import { Alert, Button, Dialog, Field, Input, useToast } from '../../components/ui'
 import type { ActionFieldsFragment } from '../../gql/graphql'
 import { formErrors } from '../../lib/userErrors'
 import { ApplyActionDocument } from '../../trust/operations'
+import { writeActionIfNewer } from '../../trust/writeIfNewer'
 
 /**
  * The admin's manual override: applies an action whatever the gate says.
@@ -23,7 +24,8 @@ export function OverrideDialog({
   const [reason, setReason] = useState('')
   const [fieldError, setFieldError] = useState<string | undefined>(undefined)
   const [formError, setFormError] = useState<string | null>(null)
-  const [apply, { loading }] = useMutation(ApplyActionDocument)
+  const client = useApolloClient()
+  const [apply, { loading }] = useMutation(ApplyActionDocument, { fetchPolicy: 'no-cache' })
 
   const submit = async () => {
     const text = reason.trim()
@@ -36,6 +38,7 @@ export function OverrideDialog({
         setFieldError(errors.fields.reason)
         return setFormError(errors.form)
       }
+      if (payload?.action) writeActionIfNewer(client, payload.action)
       toast.show({ message: `Applied by override: ${title}` })
       onClose()
     } catch (e) {

@@ -10,12 +10,21 @@ import { ConfirmMfaDocument, DisableMfaDocument, EnrollMfaDocument, RegenerateBa
 
 type Enrollment = EnrollMfaMutation['enrollMfa']
 
+const SIGN_IN_WITH_MFA = 'Two-factor authentication is on. Sign in again to continue.'
+
 /** Two-factor authentication: enrol, regenerate backup codes, turn off. */
 export function SecuritySettings() {
   const viewer = useViewer()
   const enabled = viewer.user?.mfaEnabled ?? false
+  const { signOut } = useSession()
   const [codes, setCodes] = useState<readonly string[] | null>(null)
   const account = viewer.user?.email ?? ''
+  // A session that had to enrol has not passed MFA itself: once the codes
+  // are stored, it signs in again, this time with the second factor.
+  const stored = () => {
+    if (viewer.mfaEnrollmentRequired) void signOut(SIGN_IN_WITH_MFA)
+    else setCodes(null)
+  }
 
   return (
     <Card
@@ -34,7 +43,7 @@ export function SecuritySettings() {
       }
     >
       {codes ? (
-        <BackupCodes codes={codes} account={account} onDone={() => setCodes(null)} />
+        <BackupCodes codes={codes} account={account} onDone={stored} />
       ) : enabled ? (
         <ManageMfa onCodes={setCodes} />
       ) : (
