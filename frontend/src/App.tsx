@@ -3,15 +3,17 @@ import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom'
 
 import { AppLayout } from './components/layout/AppLayout'
 import { EmptyState, Loading } from './components/ui'
+import OverviewScreen from './screens/overview'
 import { useSession } from './session/SessionProvider'
 
-// Every screen is its own chunk: the first load carries the shell and the
-// screen it lands on, not the rest (GraphiQL is a separate page altogether).
+// Every screen but the overview is its own chunk: the first load carries the
+// shell and the overview, where most visits land (so its first render never
+// suspends, and React never holds it back behind a fallback), not the rest
+// (GraphiQL is a separate page altogether).
 const LoginScreen = lazy(() => import('./screens/auth/LoginScreen'))
 const SignupScreen = lazy(() => import('./screens/auth/SignupScreen'))
 const MfaChallengeScreen = lazy(() => import('./screens/auth/MfaChallengeScreen'))
 const AcceptInviteScreen = lazy(() => import('./screens/auth/AcceptInviteScreen'))
-const OverviewScreen = lazy(() => import('./screens/overview'))
 const AutomationScreen = lazy(() => import('./screens/automation'))
 const ActionsScreen = lazy(() => import('./screens/actions'))
 const IncidentsScreen = lazy(() => import('./screens/incidents'))
