@@ -81,7 +81,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) (*APIKey, error) {
 	k := new(APIKey)
 	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(k).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(k).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return db.NotFound(err, "API key not found")
 		}
 		if k.RevokedAt != nil {

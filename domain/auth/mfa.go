@@ -30,7 +30,7 @@ var ErrBadCode = apperr.Invalid([]string{"input", "code"}, "the code is incorrec
 
 func (s *Service) lockUser(ctx context.Context, tx bun.IDB, id uuid.UUID) (*User, error) {
 	u := new(User)
-	err := tx.NewSelect().Model(u).Where("id = ?", id).For("UPDATE").Scan(ctx)
+	err := tx.NewSelect().Model(u).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx)
 	return u, err
 }
 

@@ -428,7 +428,7 @@ func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionIn
 // lockAction loads and locks an action.
 func lockAction(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Action, error) {
 	a := new(Action)
-	if err := tx.NewSelect().Model(a).Where("a.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(a).Where("a.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return nil, db.NotFound(err, "action not found")
 	}
 	return a, nil
@@ -677,7 +677,7 @@ func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *S
 	var pending []Action
 	if err := tx.NewSelect().Model(&pending).
 		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.In([]ActionStatus{Queued, Approved}), Blocked, s.now().Add(-24*time.Hour)).
-		OrderExpr("a.created_at").For("UPDATE").Scan(ctx); err != nil {
+		OrderExpr("a.created_at").For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return fmt.Errorf("load pending actions: %w", err)
 	}
 	if len(pending) == 0 {

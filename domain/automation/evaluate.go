@@ -247,7 +247,7 @@ func (s *Service) evaluateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f
 		return nil, err
 	}
 	var rules []Rule
-	if err := tx.NewSelect().Model(&rules).Where("r.enabled").OrderExpr("r.created_at, r.id").For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&rules).Where("r.enabled").OrderExpr("r.created_at, r.id").For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
 	var due []Rule

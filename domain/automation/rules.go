@@ -288,7 +288,7 @@ func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleI
 			return err
 		}
 		r = new(Rule)
-		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return db.NotFound(err, "rule not found")
 		}
 		if err := in.apply(r); err != nil {

@@ -58,7 +58,7 @@ func settingsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, lock bool) (*S
 	var rows []Settings
 	q := tx.NewSelect().Model(&rows)
 	if lock {
-		q = q.For("UPDATE")
+		q = q.For("NO KEY UPDATE")
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load settings: %w", err)

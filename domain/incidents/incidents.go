@@ -164,7 +164,7 @@ func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in Op
 		return inc, true, realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentOpened, ID: inc.ID.String()})
 	}
 	cur := new(Incident)
-	if err := tx.NewSelect().Model(cur).Where("cause_key = ? AND state <> ?", in.Key, Resolved).For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(cur).Where("cause_key = ? AND state <> ?", in.Key, Resolved).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return nil, false, fmt.Errorf("load open incident: %w", err)
 	}
 	if in.Severity.rank() > cur.Severity.rank() {
@@ -282,7 +282,7 @@ func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note
 func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(ctx context.Context, tx bun.Tx, inc *Incident, now time.Time) error) (*Incident, error) {
 	inc := new(Incident)
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(inc).Where("i.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(inc).Where("i.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return db.NotFound(err, "incident not found")
 		}
 		return fn(ctx, tx, inc, s.now())

@@ -246,7 +246,7 @@ func (s *Service) Statuses(ctx context.Context, tenant uuid.UUID) (out []Platfor
 func (s *Service) SetStatusTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, platform, status, message string) (changed bool, err error) {
 	now := s.now()
 	var prev []PlatformStatus
-	if err := tx.NewSelect().Model(&prev).Where("platform = ?", platform).For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&prev).Where("platform = ?", platform).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return false, err
 	}
 	changed = len(prev) == 0 || prev[0].Status != status

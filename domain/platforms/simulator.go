@@ -126,7 +126,7 @@ func simulated(ctx context.Context, tx bun.Tx) (bool, error) {
 
 func (m *Sim) state(ctx context.Context, tx bun.Tx) (*simState, error) {
 	var st []simState
-	if err := tx.NewSelect().Model(&st).For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&st).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return nil, err
 	}
 	if len(st) == 0 {
@@ -475,7 +475,7 @@ func (m *Sim) Apply(ctx context.Context, tenant uuid.UUID, ch Change) (res Resul
 			return fmt.Errorf("simulator: %w (%s)", ErrUnavailable, st[0].Message)
 		}
 		c := new(Campaign)
-		if err := tx.NewSelect().Model(c).Where("c.id = ? AND c.platform = ?", ch.CampaignID, Simulator).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(c).Where("c.id = ? AND c.platform = ?", ch.CampaignID, Simulator).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return db.NotFound(err, "campaign not found on the simulator")
 		}
 		res.Before = Settings{Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid}

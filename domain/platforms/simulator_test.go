@@ -3,6 +3,7 @@ package platforms_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -101,4 +102,41 @@ func TestSimulatorRefusesRealTenants(t *testing.T) {
 	ps, _, tenant := setup(t, false)
 	err := ps.SeedSimulator(context.Background(), tenant)
 	require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+}
+
+// Applying a change does not wait for a sync in flight: the first tick of
+// a day inserts that day's metric rows, whose foreign keys hold KEY SHARE
+// locks on their campaigns until the tick commits (and the tick may itself
+// wait for a recompute that waits for the action being executed). Apply
+// therefore locks the campaign FOR NO KEY UPDATE, which does not conflict
+// with them; FOR UPDATE made a three-way deadlock possible.
+func TestApplyDoesNotWaitForASyncInFlight(t *testing.T) {
+	t.Parallel()
+	ps, _, tenant := setup(t, true)
+	ctx := context.Background()
+	require.NoError(t, ps.SeedSimulator(ctx, tenant))
+	cs, err := ps.Simulator().Campaigns(ctx, tenant)
+	require.NoError(t, err)
+
+	syncing, release := make(chan struct{}), make(chan struct{})
+	syncDone := make(chan error, 1)
+	go func() {
+		syncDone <- ps.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			tomorrow := platforms.DailyMetrics{TenantID: tenant, CampaignID: cs[0].ID, Day: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)}
+			if _, err := tx.NewInsert().Model(&tomorrow).Exec(ctx); err != nil {
+				return err
+			}
+			close(syncing)
+			<-release // keep the new row's locks
+			return nil
+		})
+	}()
+	<-syncing
+	applyCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	budget := cs[0].DailyBudget + 1
+	_, err = ps.Simulator().Apply(applyCtx, tenant, platforms.Change{IdempotencyKey: "no-wait", CampaignID: cs[0].ID, DailyBudget: &budget})
+	close(release)
+	require.NoError(t, err, "Apply waited for the open sync")
+	require.NoError(t, <-syncDone)
 }

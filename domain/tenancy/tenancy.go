@@ -80,7 +80,7 @@ func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
 func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *string, requireMFA *bool) (*Tenant, error) {
 	t := new(Tenant)
 	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(t).Where("id = ?", p.TenantID).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(t).Where("id = ?", p.TenantID).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return err
 		}
 		details := map[string]any{}
@@ -290,7 +290,7 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Invite, error) {
 	inv := new(Invite)
 	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(inv).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(inv).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return db.NotFound(err, "invitation not found")
 		}
 		if inv.AcceptedAt != nil {
