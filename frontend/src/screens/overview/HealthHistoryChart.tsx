@@ -41,6 +41,10 @@ export default function HealthHistoryChart({ points }: { points: readonly Histor
               border: '1px solid var(--color-line)',
               borderRadius: 6,
             }}
+            // Text in the foreground colour, not the series' (the dashed
+            // series is too light to read on the card).
+            labelStyle={{ color: 'var(--color-fg)' }}
+            itemStyle={{ color: 'var(--color-fg)' }}
           />
         </LineChart>
       </ResponsiveContainer>
