@@ -6,7 +6,7 @@ NPM   ?= npm
 FRONTEND_STAMP := frontend/dist/index.html
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/graphiql.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run build test test-go test-frontend generate check-generated bench lint frontend devdb-up devdb-down clean
+.PHONY: run build test fmt-check test-go test-frontend generate check-generated bench lint frontend devdb-up devdb-down clean
 
 ## run: build everything and start Stratum on :8080 (finds or starts PostgreSQL)
 run: build
@@ -29,13 +29,11 @@ $(FRONTEND_STAMP): frontend/node_modules/.package-lock.json $(FRONTEND_SRC) $(wi
 frontend: $(FRONTEND_STAMP)
 
 ## test: gofmt, vet, every Go test with -race against real PostgreSQL, frontend checks
-test: frontend
+test: frontend fmt-check
 	@set -euo pipefail; \
 	url="$${DATABASE_URL:-}"; \
 	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum devdb up); fi; \
 	export DATABASE_URL="$$url"; \
-	echo "== gofmt"; unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './frontend/*')); \
-	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi; \
 	echo "== go vet"; $(GO) vet ./...; \
 	echo "== go test (race) against $$DATABASE_URL"; \
 	$(GO) test -race -count=1 -timeout 10m ./...; \
@@ -64,9 +62,13 @@ bench:
 	export DATABASE_URL="$$url"; \
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
 
+## fmt-check: fail when a Go file is not gofmt-formatted
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
 ## lint: gofmt and go vet
-lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go') && exit 1)
+lint: fmt-check
 	$(GO) vet ./...
 
 devdb-up:

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -60,6 +61,7 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			dialAll(b, ctx, srv.URL, s.Access, n, arrivals)
+			srv.awaitSubscribers(b, n)
 			rssAfter := srv.rss(b)
 
 			var lat []time.Duration
@@ -112,9 +114,6 @@ func dialAll(b *testing.B, ctx context.Context, url, token string, n int, arriva
 		}()
 	}
 	wg.Wait()
-	// Wait until the server has registered every subscription: a round trip
-	// on each connection would cost as much, so give the last ones a moment.
-	time.Sleep(2 * time.Second)
 }
 
 // serverProcess is `stratum serve` running as a child process.
@@ -163,6 +162,29 @@ func startServerProcess(b *testing.B, bin string, tdb *testdb.DB) *serverProcess
 			b.Fatal("stratum serve did not become ready")
 		}
 	}
+}
+
+// awaitSubscribers waits until the server's realtime hub holds n
+// subscriptions (its stratum_realtime_subscribers gauge).
+func (p *serverProcess) awaitSubscribers(b *testing.B, n int) {
+	want := "stratum_realtime_subscribers " + strconv.Itoa(n)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(p.URL + "/metrics")
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			if line == want {
+				return
+			}
+		}
+	}
+	b.Fatalf("the server never held %d subscriptions", n)
 }
 
 // rss returns the server's resident set size.

@@ -115,6 +115,24 @@ func (r *Resolver) withLoaders(req *http.Request) *http.Request {
 	return req.WithContext(context.WithValue(req.Context(), loadersKey{}, &lazyLoaders{r: r}))
 }
 
+// campaign, rule, action and timeline fetch one object by id, batched per
+// HTTP request (see load).
+func (r *Resolver) campaign(ctx context.Context, id uuid.UUID) (*platforms.Campaign, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *platforms.Campaign] { return l.campaigns }, r.Svc.Platforms.CampaignsByID, id)
+}
+
+func (r *Resolver) rule(ctx context.Context, id uuid.UUID) (*automation.Rule, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *automation.Rule] { return l.rules }, r.Svc.Automation.RulesByID, id)
+}
+
+func (r *Resolver) action(ctx context.Context, id uuid.UUID) (*automation.Action, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *automation.Action] { return l.actions }, r.Svc.Automation.ActionsByID, id)
+}
+
+func (r *Resolver) timeline(ctx context.Context, id uuid.UUID) ([]incidents.Event, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []incidents.Event] { return l.timelines }, r.Svc.Incidents.Timelines, id)
+}
+
 // load fetches one object by id through the request's loader when there is
 // one, otherwise directly (a fresh read, as subscriptions need).
 func load[V any](ctx context.Context, pick func(*trustLoaders) *dataloadgen.Loader[uuid.UUID, V], direct func(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error), id uuid.UUID) (V, error) {
@@ -197,27 +215,15 @@ func (r *Resolver) trustGate(ctx context.Context, tenant uuid.UUID) (*model.Trus
 	if err != nil {
 		return nil, err
 	}
-	st, err := r.Svc.Automation.Settings(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	rules, err := r.Svc.Automation.EnforcementRules(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	overall, err := r.Svc.Signals.Get(ctx, tenant, signals.Overall)
-	if err != nil {
-		return nil, err
-	}
 	g := &model.TrustGate{AutopilotMode: o.Mode, AutopilotLevel: o.Level, EnforcementMode: o.EnforcementMode, KillSwitch: o.KillSwitch,
 		Score: o.Score, DecisionCounts: &model.GateDecisionCounts{Pass: o.DecisionCounts[automation.Pass],
 			Hold: o.DecisionCounts[automation.Hold], Block: o.DecisionCounts[automation.Block]},
-		Verdict: automation.Verdict(o, overall), Settings: settingsModel(st), EnforcementRules: []*model.EnforcementRule{}}
+		Verdict: o.Verdict(), Settings: settingsModel(o.Settings), EnforcementRules: []*model.EnforcementRule{}}
 	if o.Score != nil {
 		g.Status = &o.Status
 	}
-	for i := range rules {
-		g.EnforcementRules = append(g.EnforcementRules, enforcementRuleModel(&rules[i]))
+	for i := range o.Rules {
+		g.EnforcementRules = append(g.EnforcementRules, enforcementRuleModel(&o.Rules[i]))
 	}
 	return g, nil
 }
@@ -333,7 +339,7 @@ func scopeArg(in *model.CampaignScopeInput) (*platforms.CampaignFilter, error) {
 		f.Platforms = append(f.Platforms, string(p))
 	}
 	for i, gid := range in.CampaignIds {
-		id, err := relay.ParseTypedID(gid, typeCampaign, "input", "scope", "campaignIds", itoa(i))
+		id, err := relay.ParseTypedID(gid, typeCampaign, "input", "scope", "campaignIds", strconv.Itoa(i))
 		if err != nil {
 			return nil, err
 		}
@@ -476,8 +482,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
 // loadTrustNode fetches the trust engine's objects for node(id:) (ok is
 // false for other types). Reading them needs VIEWER (READ for API keys).
 func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ string, id uuid.UUID) (model.Node, bool, error) {
@@ -510,12 +514,12 @@ func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ stri
 			n = incidentModel(x)
 		}
 	case typeCampaign:
-		var m map[uuid.UUID]*platforms.Campaign
-		if m, err = r.Svc.Platforms.CampaignsByID(ctx, tenant, []uuid.UUID{id}); err == nil {
-			if m[id] == nil {
+		var x *platforms.Campaign
+		if x, err = r.campaign(ctx, id); err == nil {
+			if x == nil {
 				return nil, true, apperr.NotFoundf("no object with this id")
 			}
-			n = campaignModel(m[id])
+			n = campaignModel(x)
 		}
 	case typeTrustAudit:
 		var x *automation.AuditEntry

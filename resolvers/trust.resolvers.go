@@ -20,7 +20,6 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
-	"github.com/vikstrous/dataloadgen"
 )
 
 // Campaign is the resolver for the campaign field.
@@ -28,7 +27,7 @@ func (r *actionResolver) Campaign(ctx context.Context, obj *model.Action) (*mode
 	if obj.CampaignID == nil {
 		return nil, nil
 	}
-	c, err := load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *platforms.Campaign] { return l.campaigns }, r.Svc.Platforms.CampaignsByID, *obj.CampaignID)
+	c, err := r.campaign(ctx, *obj.CampaignID)
 	return campaignModel(c), err
 }
 
@@ -37,7 +36,7 @@ func (r *actionResolver) Rule(ctx context.Context, obj *model.Action) (*model.Au
 	if obj.RuleID == nil {
 		return nil, nil
 	}
-	rule, err := load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *automation.Rule] { return l.rules }, r.Svc.Automation.RulesByID, *obj.RuleID)
+	rule, err := r.rule(ctx, *obj.RuleID)
 	return ruleModel(rule), err
 }
 
@@ -46,13 +45,13 @@ func (r *actionSimulationResolver) Campaign(ctx context.Context, obj *model.Acti
 	if obj.CampaignID == nil {
 		return nil, nil
 	}
-	c, err := load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *platforms.Campaign] { return l.campaigns }, r.Svc.Platforms.CampaignsByID, *obj.CampaignID)
+	c, err := r.campaign(ctx, *obj.CampaignID)
 	return campaignModel(c), err
 }
 
 // Timeline is the resolver for the timeline field.
 func (r *incidentResolver) Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error) {
-	evs, err := load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []incidents.Event] { return l.timelines }, r.Svc.Incidents.Timelines, obj.UUID)
+	evs, err := r.timeline(ctx, obj.UUID)
 	if err != nil {
 		return nil, err
 	}
@@ -642,7 +641,7 @@ func (r *trustAuditEntryResolver) Action(ctx context.Context, obj *model.TrustAu
 	if obj.ActionID == nil {
 		return nil, nil
 	}
-	a, err := load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *automation.Action] { return l.actions }, r.Svc.Automation.ActionsByID, *obj.ActionID)
+	a, err := r.action(ctx, *obj.ActionID)
 	return actionModel(a), err
 }
 

@@ -29,23 +29,47 @@ type watchedStream struct {
 // watch calls end (once) when p's credential is revoked or expires,
 // checking every WatchInterval until ctx ends.
 func (r *Resolver) watch(ctx context.Context, p *auth.Principal, end func(reason string)) {
-	w := &r.watcher
 	s := &watchedStream{ctx: ctx, p: p, end: end}
+	if r.watcher.add(s) {
+		go r.watchLoop()
+	}
+	context.AfterFunc(ctx, func() { r.watcher.remove(s) })
+}
+
+// add registers s and reports whether the checking goroutine must start.
+func (w *credentialWatch) add(s *watchedStream) (start bool) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.streams == nil {
 		w.streams = map[*watchedStream]struct{}{}
 	}
 	w.streams[s] = struct{}{}
-	if !w.started {
-		w.started = true
-		go r.watchLoop()
+	start, w.started = !w.started, true
+	return start
+}
+
+// remove unregisters s and reports whether it was still registered.
+func (w *credentialWatch) remove(s *watchedStream) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.streams[s]
+	delete(w.streams, s)
+	return ok
+}
+
+// snapshot returns the registered streams; with none it marks the checking
+// goroutine stopped and returns ok false.
+func (w *credentialWatch) snapshot() (streams []*watchedStream, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.streams) == 0 {
+		w.started = false
+		return nil, false
 	}
-	w.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		w.mu.Lock()
-		delete(w.streams, s)
-		w.mu.Unlock()
-	})
+	for s := range w.streams {
+		streams = append(streams, s)
+	}
+	return streams, true
 }
 
 func (r *Resolver) watchLoop() {
@@ -56,32 +80,23 @@ func (r *Resolver) watchLoop() {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for range t.C {
-		r.watcher.mu.Lock()
-		if len(r.watcher.streams) == 0 { // idle: stop until the next stream
-			r.watcher.started = false
-			r.watcher.mu.Unlock()
+		streams, ok := r.watcher.snapshot()
+		if !ok { // idle: stop until the next stream
 			return
 		}
-		streams := make([]*watchedStream, 0, len(r.watcher.streams))
-		for s := range r.watcher.streams {
-			streams = append(streams, s)
-		}
-		r.watcher.mu.Unlock()
 		for _, s := range streams {
-			if s.ctx.Err() != nil {
-				continue
-			}
-			if err := r.Identity.Auth.CheckRevoked(s.ctx, s.p); err != nil {
-				if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
-					r.watcher.mu.Lock()
-					_, live := r.watcher.streams[s]
-					delete(r.watcher.streams, s)
-					r.watcher.mu.Unlock()
-					if live {
-						s.end(e.Message)
-					}
-				}
-			}
+			r.check(s)
 		}
+	}
+}
+
+// check ends s when its credential no longer holds.
+func (r *Resolver) check(s *watchedStream) {
+	if s.ctx.Err() != nil {
+		return
+	}
+	err := r.Identity.Auth.CheckRevoked(s.ctx, s.p)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated && r.watcher.remove(s) {
+		s.end(e.Message)
 	}
 }

@@ -10,7 +10,8 @@ import (
 // until they expire, so a client's next request skips the HMAC and JSON
 // work (about half the cost of authenticating, see BenchmarkAuthOverhead).
 // Revocation is unaffected: the denylist is checked on every request. The
-// cache holds at most tokenCacheSize tokens; it lives in memory only.
+// cache holds at most tokenCacheSize tokens; it lives in memory only and is
+// created on first use (Service.tokenOnce).
 type tokenCache struct {
 	c *lru.Cache[string, *Claims]
 }
@@ -24,9 +25,6 @@ func newTokenCache() tokenCache {
 
 // get returns raw's claims if raw verified before and has not expired at now.
 func (t tokenCache) get(raw string, now time.Time) (*Claims, bool) {
-	if t.c == nil {
-		return nil, false
-	}
 	c, ok := t.c.Get(raw)
 	if !ok || c.ExpiresAt == nil || !now.Before(c.ExpiresAt.Time) {
 		return nil, false
@@ -34,8 +32,4 @@ func (t tokenCache) get(raw string, now time.Time) (*Claims, bool) {
 	return c, true
 }
 
-func (t tokenCache) add(raw string, c *Claims) {
-	if t.c != nil {
-		t.c.Add(raw, c)
-	}
-}
+func (t tokenCache) add(raw string, c *Claims) { t.c.Add(raw, c) }

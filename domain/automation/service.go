@@ -103,23 +103,31 @@ type Overview struct {
 	Status          signals.Status
 	// DecisionCounts counts gate decisions of the last 24 hours (dry runs excluded).
 	DecisionCounts map[Decision]int
+	// Settings are the tenant's enforcement settings, Rules its custom
+	// enforcement rules by violation type.
+	Settings *Settings
+	Rules    []EnforcementRule
+	// Health is the overall signal health (nil before the first computation).
+	Health *signals.Health
 }
 
-// Overview returns tenant's trust-gate state.
+// Overview returns tenant's trust-gate state, read in one transaction.
 func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (*Overview, error) {
 	o := &Overview{DecisionCounts: map[Decision]int{Pass: 0, Hold: 0, Block: 0}}
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		st, err := settingsTx(ctx, tx, tenant, false)
-		if err != nil {
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
+		if o.Settings, err = settingsTx(ctx, tx, tenant, false); err != nil {
 			return err
 		}
+		st := o.Settings
 		o.Mode, o.Level, o.EnforcementMode, o.KillSwitch = st.AutopilotMode, st.AutopilotLevel, st.EnforcementMode, st.KillSwitch
-		h, err := signals.GetTx(ctx, tx, signals.Overall)
-		if err != nil {
+		if err := tx.NewSelect().Model(&o.Rules).OrderExpr("violation_type").Scan(ctx); err != nil {
 			return err
 		}
-		if h != nil {
-			o.Score, o.Status = &h.Score, h.Status
+		if o.Health, err = signals.GetTx(ctx, tx, signals.Overall); err != nil {
+			return err
+		}
+		if o.Health != nil {
+			o.Score, o.Status = &o.Health.Score, o.Health.Status
 		}
 		var rows []struct {
 			Decision Decision

@@ -252,11 +252,3 @@ func (s *Service) DeleteEnforcementRule(ctx context.Context, tenant uuid.UUID, v
 		return record(ctx, tx, tenant, "enforcement_rule.delete", "", uuid.Nil, map[string]any{"violationType": vt})
 	})
 }
-
-// EnforcementRules lists tenant's enforcement rules.
-func (s *Service) EnforcementRules(ctx context.Context, tenant uuid.UUID) (rs []EnforcementRule, err error) {
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rs).OrderExpr("violation_type").Scan(ctx)
-	})
-	return rs, err
-}

@@ -1,15 +1,11 @@
 package automation
 
-import (
-	"fmt"
-
-	"github.com/stratumhq/stratum/domain/signals"
-)
+import "fmt"
 
 // Verdict says in words what the trust gate lets automation do now, naming
 // the worst issue of the overall health when automation is held back, e.g.
 // "Autopilot is running" or "Alert only: Meta EMQ fell to 5.1".
-func Verdict(o *Overview, overall *signals.Health) string {
+func (o *Overview) Verdict() string {
 	if o.KillSwitch {
 		return "Kill switch is on: nothing executes automatically"
 	}
@@ -17,8 +13,8 @@ func Verdict(o *Overview, overall *signals.Health) string {
 		return "Waiting for the first signal-health score: automation holds until then"
 	}
 	reason := fmt.Sprintf("signal health is %.0f", *o.Score)
-	if overall != nil && len(overall.Issues) > 0 {
-		reason = overall.Issues[0].Message
+	if o.Health != nil && len(o.Health.Issues) > 0 {
+		reason = o.Health.Issues[0].Message
 	}
 	switch o.Mode {
 	case Normal:

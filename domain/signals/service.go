@@ -106,10 +106,10 @@ func (s *Service) RecomputeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) 
 	// Serialise with writers and other recomputes of the tenant: hysteresis and
 	// history read the previous state, and a writer holding the row commits
 	// before we read measurements.
-	if _, err := tx.ExecContext(ctx, "INSERT INTO signal_recompute_state (tenant_id) VALUES (?) ON CONFLICT DO NOTHING", tenant); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, "SELECT version FROM signal_recompute_state FOR UPDATE"); err != nil {
+	// One statement creates the row if needed and locks it (an upsert's
+	// update waits for, then holds, the row lock).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO signal_recompute_state (tenant_id) VALUES (?)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = signal_recompute_state.version`, tenant); err != nil {
 		return nil, err
 	}
 	ms, err := loadWindow(ctx, tx, now.Add(-cfg.AnomalyWindow), now)
