@@ -2,7 +2,7 @@
 // Tailwind class strings.
 export { Badge } from './Badge'
 export { Button, type ButtonProps, type ButtonVariant } from './Button'
-export { Card, PageHeader } from './Card'
+export { Card, PageHeader, type CardProps } from './Card'
 export { CopyButton, SecretBox } from './CopyButton'
 export { cx } from './cx'
 export { CompactSelect } from './CompactSelect'

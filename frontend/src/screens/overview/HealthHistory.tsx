@@ -1,12 +1,11 @@
-import { skipToken, useQuery } from '@apollo/client/react'
 import { lazy, Suspense } from 'react'
 
-import { Card, EmptyState, Loading, QueryState } from '../../components/ui'
+import { EmptyState, Loading } from '../../components/ui'
 import { formatDateTime } from '../../lib/format'
+import { DeferredQueryCard } from '../../trust/DeferredQueryCard'
 import { formatScore } from '../../trust/format'
 import { HEALTH } from '../../trust/labels'
 import { SignalHealthHistoryDocument } from '../../trust/operations'
-import { useNearViewport } from '../../trust/useNearViewport'
 import { bandOf } from './gauge'
 import type { HistoryPoint } from './HealthHistoryChart'
 
@@ -17,57 +16,44 @@ const HOURS = 24
 
 /** The overall score hour by hour over the last day. */
 export function HealthHistory() {
-  const [ref, near] = useNearViewport<HTMLDivElement>()
-  const { data, loading, error, refetch } = useQuery(
-    SignalHealthHistoryDocument,
-    near ? { variables: { from: since(HOURS), first: HOURS } } : skipToken,
-  )
   return (
-    <div ref={ref}>
-      <Card
-        title="Signal health, last 24 hours"
-        description="Hourly average (solid) and the lowest score of each hour (dashed)."
-      >
-        {!near && <Loading label="Loading history…" />}
-        <QueryState
-          data={data}
-          loading={loading}
-          error={error}
-          onRetry={() => void refetch()}
-          loadingLabel="Loading history…"
-        >
-          {({ signalHealthHistory }) => {
-            // The API pages newest first; the chart reads left to right.
-            const points: HistoryPoint[] = signalHealthHistory.edges.map((e) => e.node).reverse()
-            if (points.length === 0)
-              return <EmptyState title="No history yet" description="Scores are recorded as they are computed." />
-            const latest = points[points.length - 1]!
-            return (
-              <>
-                <p className="mb-3 text-sm text-muted">
-                  Latest hour: {formatScore(latest.average)} ({HEALTH[bandOf(latest.average)].label.toLowerCase()});
-                  lowest in range {formatScore(Math.min(...points.map((p) => p.min)))}.
-                </p>
-                <Suspense fallback={<Loading label="Loading chart…" />}>
-                  <HealthHistoryChart points={points} />
-                </Suspense>
-                <details className="mt-3 text-sm">
-                  <summary className="cursor-pointer text-muted">Show as a table</summary>
-                  <ul className="mt-2 flex max-h-60 flex-col gap-1 overflow-y-auto">
-                    {points.map((p) => (
-                      <li key={p.bucket}>
-                        {formatDateTime(p.bucket)}: average {formatScore(p.average)} (
-                        {HEALTH[bandOf(p.average)].label.toLowerCase()}), lowest {formatScore(p.min)}
-                      </li>
-                    ))}
-                  </ul>
-                </details>
-              </>
-            )
-          }}
-        </QueryState>
-      </Card>
-    </div>
+    <DeferredQueryCard
+      title="Signal health, last 24 hours"
+      description="Hourly average (solid) and the lowest score of each hour (dashed)."
+      query={SignalHealthHistoryDocument}
+      variables={{ from: since(HOURS), first: HOURS }}
+      loadingLabel="Loading history…"
+    >
+      {({ signalHealthHistory }) => {
+        // The API pages newest first; the chart reads left to right.
+        const points: HistoryPoint[] = signalHealthHistory.edges.map((e) => e.node).reverse()
+        if (points.length === 0)
+          return <EmptyState title="No history yet" description="Scores are recorded as they are computed." />
+        const latest = points[points.length - 1]!
+        return (
+          <>
+            <p className="mb-3 text-sm text-muted">
+              Latest hour: {formatScore(latest.average)} ({HEALTH[bandOf(latest.average)].label.toLowerCase()}); lowest
+              in range {formatScore(Math.min(...points.map((p) => p.min)))}.
+            </p>
+            <Suspense fallback={<Loading label="Loading chart…" />}>
+              <HealthHistoryChart points={points} />
+            </Suspense>
+            <details className="mt-3 text-sm">
+              <summary className="cursor-pointer text-muted">Show as a table</summary>
+              <ul className="mt-2 flex max-h-60 flex-col gap-1 overflow-y-auto">
+                {points.map((p) => (
+                  <li key={p.bucket}>
+                    {formatDateTime(p.bucket)}: average {formatScore(p.average)} (
+                    {HEALTH[bandOf(p.average)].label.toLowerCase()}), lowest {formatScore(p.min)}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          </>
+        )
+      }}
+    </DeferredQueryCard>
   )
 }
 

@@ -1,68 +1,53 @@
-import { skipToken, useQuery } from '@apollo/client/react'
-
-import { Badge, Card, EmptyState, Loading, QueryState, TextLink } from '../../components/ui'
+import { Badge, EmptyState, TextLink } from '../../components/ui'
 import { formatDateTime } from '../../lib/format'
+import { DeferredQueryCard } from '../../trust/DeferredQueryCard'
 import { paramsLabel } from '../../trust/format'
 import { ACTION_STATUSES, ACTION_TYPES, DECISIONS } from '../../trust/labels'
 import { RECENT_ACTIONS, RecentActionsDocument } from '../../trust/operations'
-import { useNearViewport } from '../../trust/useNearViewport'
 
 /** The newest entries of the action queue, whatever their status. */
 export function RecentActions() {
-  const [ref, near] = useNearViewport<HTMLDivElement>()
-  const { data, loading, error, refetch } = useQuery(
-    RecentActionsDocument,
-    near ? { variables: { first: RECENT_ACTIONS } } : skipToken,
-  )
   return (
-    <div ref={ref}>
-      <Card
-        title="Recent autopilot actions"
-        actions={
-          <TextLink to="/actions" className="text-sm">
-            Action queue
-          </TextLink>
-        }
-      >
-        {!near && <Loading />}
-        <QueryState
-          data={data}
-          loading={loading}
-          error={error}
-          onRetry={() => void refetch()}
-          loadingLabel="Loading actions…"
-        >
-          {({ actions }) =>
-            actions.edges.length === 0 ? (
-              <EmptyState title="No actions yet" description="Rules propose actions as they evaluate campaigns." />
-            ) : (
-              <ul className="-my-2 divide-y divide-line">
-                {actions.edges.map(({ node: a }) => {
-                  const status = ACTION_STATUSES[a.status]
-                  const decision = DECISIONS[a.decision]
-                  return (
-                    <li key={a.id} className="flex flex-col gap-1 py-2">
-                      <p className="font-medium">
-                        {ACTION_TYPES[a.type].label} {paramsLabel(a.params)}
-                        {a.campaign && <span className="font-normal text-muted"> · {a.campaign.name}</span>}
-                      </p>
-                      <div className="flex flex-wrap items-center gap-2 text-xs text-muted">
-                        <Badge tone={status.tone} icon={status.icon}>
-                          {status.label}
-                        </Badge>
-                        <Badge tone={decision.tone} icon={decision.icon}>
-                          Gate: {decision.label}
-                        </Badge>
-                        <span>{formatDateTime(a.updatedAt)}</span>
-                      </div>
-                    </li>
-                  )
-                })}
-              </ul>
-            )
-          }
-        </QueryState>
-      </Card>
-    </div>
+    <DeferredQueryCard
+      title="Recent autopilot actions"
+      actions={
+        <TextLink to="/actions" className="text-sm">
+          Action queue
+        </TextLink>
+      }
+      query={RecentActionsDocument}
+      variables={{ first: RECENT_ACTIONS }}
+      loadingLabel="Loading actions…"
+    >
+      {({ actions }) =>
+        actions.edges.length === 0 ? (
+          <EmptyState title="No actions yet" description="Rules propose actions as they evaluate campaigns." />
+        ) : (
+          <ul className="-my-2 divide-y divide-line">
+            {actions.edges.map(({ node: a }) => {
+              const status = ACTION_STATUSES[a.status]
+              const decision = DECISIONS[a.decision]
+              return (
+                <li key={a.id} className="flex flex-col gap-1 py-2">
+                  <p className="font-medium">
+                    {ACTION_TYPES[a.type].label} {paramsLabel(a.params)}
+                    {a.campaign && <span className="font-normal text-muted"> · {a.campaign.name}</span>}
+                  </p>
+                  <div className="flex flex-wrap items-center gap-2 text-xs text-muted">
+                    <Badge tone={status.tone} icon={status.icon}>
+                      {status.label}
+                    </Badge>
+                    <Badge tone={decision.tone} icon={decision.icon}>
+                      Gate: {decision.label}
+                    </Badge>
+                    <span>{formatDateTime(a.updatedAt)}</span>
+                  </div>
+                </li>
+              )
+            })}
+          </ul>
+        )
+      }
+    </DeferredQueryCard>
   )
 }
