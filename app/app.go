@@ -191,6 +191,13 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		jobs.ObserveOutcomes(bg, a.River, a.Metrics)
 	}
+	if lim := a.Resolver.Svc.Auth.Limiter; lim != nil {
+		a.bg.Add(1)
+		go func() {
+			defer a.bg.Done()
+			lim.Run(bg, func(err error) { a.Log.Warn("rate limiter maintenance", "err", err) })
+		}()
+	}
 	if a.riverUI != nil {
 		if err := a.riverUI.Start(bg); err != nil {
 			return fmt.Errorf("start river ui: %w", err)
@@ -234,7 +241,8 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 }
 
 // Stop stops River (letting running jobs finish until ctx ends, then
-// cancelling them), the listener and the pool.
+// cancelling them), the listener, writes the rate limiter's unsynced
+// spending, and closes the pool.
 func (a *App) Stop(ctx context.Context) {
 	if a.mode.Worker {
 		if err := a.River.Stop(ctx); err != nil {
@@ -250,6 +258,13 @@ func (a *App) Stop(ctx context.Context) {
 	a.bg.Wait()
 	if a.cancelStreams != nil {
 		a.cancelStreams()
+	}
+	if lim := a.Resolver.Svc.Auth.Limiter; lim != nil {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second) // ctx may be spent on River
+		defer cancel()
+		if err := lim.Flush(fctx); err != nil {
+			a.Log.Warn("flush rate limits at shutdown", "err", err)
+		}
 	}
 	a.DB.Close()
 }

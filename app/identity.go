@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -20,32 +23,45 @@ func (a *App) wireIdentity() error {
 	if err != nil {
 		return err
 	}
-	svc := &auth.Service{
-		DB: a.DB, Box: box,
-		Revocations: &auth.Revocations{DB: a.DB, Interval: cfg.RevocationInterval},
-		Limiter:     &auth.Limiter{DB: a.DB},
-		Audit:       audit.ForAuth,
-		Cfg: auth.Config{
-			Secret:    []byte(cfg.JWTSecret),
-			AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, ChallengeTTL: cfg.MFAChallengeTTL,
-			Argon2:       auth.Argon2Params{Time: uint32(cfg.Argon2Time), MemoryKiB: uint32(cfg.Argon2MemoryKiB), Threads: uint8(cfg.Argon2Threads)},
-			LoginAccount: auth.Bucket{Max: float64(cfg.LoginFailuresPerAccount), Rate: 1.0 / 60},
-			LoginIP:      auth.Bucket{Max: float64(cfg.LoginFailuresPerIP), Rate: 1.0 / 15},
-		},
+	if cfg.JWTSecretGenerated {
+		a.Log.Warn("STRATUM_JWT_SECRET is not set: signing with a random secret for this process only; sessions end when it stops")
 	}
+	argon := auth.Argon2Params{Time: uint32(cfg.Argon2Time), MemoryKiB: uint32(cfg.Argon2MemoryKiB), Threads: uint8(cfg.Argon2Threads)}
 	pts, rate := float64(cfg.RateLimitPoints), float64(cfg.RateLimitRestore)
+	buckets := map[string]auth.Bucket{
+		"":             {Max: pts, Rate: rate},
+		"starter":      {Max: pts, Rate: rate},
+		"professional": {Max: 2 * pts, Rate: 2 * rate},
+		"enterprise":   {Max: 5 * pts, Rate: 5 * rate},
+		"anonymous":    {Max: pts, Rate: rate}, // per client IP
+	}
+	acfg := auth.Config{
+		Secret:    []byte(cfg.JWTSecret),
+		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, ChallengeTTL: cfg.MFAChallengeTTL,
+		Argon2:       argon,
+		LoginAccount: auth.Bucket{Max: float64(cfg.LoginFailuresPerAccount), Rate: 1.0 / 60},
+		LoginIP:      auth.Bucket{Max: float64(cfg.LoginFailuresPerIP), Rate: 1.0 / 15},
+		SignUpIP:     auth.Bucket{Max: float64(cfg.SignUpsPerIP), Rate: 1.0 / 60},
+	}
+	// Shared rows older than every shape's refill time are full: prune them.
+	prune := time.Hour
+	for _, b := range append([]auth.Bucket{acfg.LoginAccount, acfg.LoginIP, acfg.SignUpIP}, slices.Collect(maps.Values(buckets))...) {
+		prune = max(prune, 2*b.RefillTime())
+	}
+	svc := &auth.Service{
+		DB: a.DB, Box: box, Log: a.Log,
+		Revocations: &auth.Revocations{DB: a.DB, Interval: cfg.RevocationInterval},
+		Limiter:     &auth.Limiter{DB: a.DB, PruneAfter: prune},
+		Hasher:      &auth.Hasher{Params: argon, Slots: cfg.PasswordHashConcurrency, Wait: cfg.PasswordHashWait},
+		Audit:       audit.ForAuth,
+		Cfg:         acfg,
+	}
 	a.Resolver.UseIdentity(resolvers.Identity{
 		Auth:          svc,
 		Tenancy:       &tenancy.Service{DB: a.DB, Auth: svc},
 		SecureCookies: cfg.SecureCookies(),
 		WatchInterval: cfg.RevocationInterval,
-		Buckets: map[string]auth.Bucket{
-			"":             {Max: pts, Rate: rate},
-			"starter":      {Max: pts, Rate: rate},
-			"professional": {Max: 2 * pts, Rate: 2 * rate},
-			"enterprise":   {Max: 5 * pts, Rate: 5 * rate},
-			"anonymous":    {Max: pts, Rate: rate}, // per client IP
-		},
+		Buckets:       buckets,
 	})
 	return nil
 }

@@ -47,10 +47,16 @@ func seedTrust(ctx context.Context, a *App) error {
 func seedOwner(ctx context.Context, a *App, log *slog.Logger) error {
 	svc := a.Resolver.Svc.Auth
 	email := strings.ToLower(a.Cfg.DemoEmail)
+	hash := ""
+	if _, err := svc.UserByEmail(ctx, email); apperr.CodeOf(err) == apperr.NotFound {
+		if hash, err = svc.HashNewPassword(ctx, a.Cfg.DemoPassword); err != nil { // before the transaction
+			return err
+		}
+	}
 	return a.DB.InTenant(ctx, DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
 		u, err := svc.UserByEmail(ctx, email)
-		if apperr.CodeOf(err) == apperr.NotFound {
-			if u, err = svc.CreateUser(ctx, tx, email, a.Cfg.DemoPassword); err == nil {
+		if apperr.CodeOf(err) == apperr.NotFound && hash != "" {
+			if u, err = svc.CreateUser(ctx, tx, email, hash); err == nil {
 				log.Info("seeded demo owner", "email", email)
 			}
 		}

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -147,16 +148,23 @@ func (r *Resolver) HTTPMiddleware(next http.Handler) http.Handler {
 	})
 }
 
-func setSessionCookies(ctx context.Context, secure bool, s *auth.Session) {
+// setSessionCookies sets the session, refresh and CSRF cookies. It fails
+// (and sets nothing) when no CSRF token can be generated: an empty one
+// would match an empty header.
+func setSessionCookies(ctx context.Context, secure bool, s *auth.Session) error {
 	w, ok := ctx.Value(cookieJarKey{}).(http.ResponseWriter)
 	if !ok {
-		return
+		return nil
 	}
-	csrf, _ := auth.RandomToken(20)
+	csrf, err := auth.RandomToken(20)
+	if err != nil {
+		return fmt.Errorf("generate a CSRF token: %w", err)
+	}
 	maxAge := int(time.Until(s.ExpiresAt).Seconds())
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.AccessToken, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: RefreshCookie, Value: s.RefreshToken, Path: "/graphql", MaxAge: 7 * 24 * 3600, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: csrf, Path: "/", MaxAge: 7 * 24 * 3600, Secure: secure, SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
 func clearSessionCookies(ctx context.Context, secure bool) {

@@ -40,7 +40,9 @@ func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err erro
 		ue, err := authUserErrors(err)
 		return &model.AuthPayload{UserErrors: ue}, err
 	}
-	setSessionCookies(ctx, r.Identity.SecureCookies, sess)
+	if err := setSessionCookies(ctx, r.Identity.SecureCookies, sess); err != nil {
+		return nil, err
+	}
 	p := auth.PrincipalOf(sess.Claims)
 	return &model.AuthPayload{AccessToken: &sess.AccessToken, RefreshToken: &sess.RefreshToken, ExpiresAt: &sess.ExpiresAt,
 		Viewer: &model.Viewer{Principal: p}, UserErrors: []*model.UserError{}}, nil

@@ -37,7 +37,9 @@ type Server struct {
 func Config(t testing.TB, tdb *testdb.DB, env map[string]string) config.Config {
 	t.Helper()
 	m := map[string]string{"STRATUM_ENV": "test", "DATABASE_URL": tdb.OwnerURL, "STRATUM_APP_DATABASE_URL": tdb.AppURL,
-		"STRATUM_WS_KEEPALIVE": "2s", "STRATUM_SHUTDOWN_TIMEOUT": "5s"}
+		"STRATUM_WS_KEEPALIVE": "2s", "STRATUM_SHUTDOWN_TIMEOUT": "5s",
+		// Tests sign many users up from 127.0.0.1; the per-IP limit has its own test.
+		"STRATUM_SIGNUPS_PER_IP": "1000"}
 	for k, v := range env {
 		m[k] = v
 	}

@@ -101,7 +101,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) 
 		return nil, err
 	}
 	s.keys.forget(k.Prefix)
-	s.Revocations.Refresh(ctx)
+	s.RefreshRevocations(ctx)
 	return k, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"image/png"
 	"strings"
 	"time"
@@ -32,6 +33,22 @@ func (s *Service) lockUser(ctx context.Context, tx bun.IDB, id uuid.UUID) (*User
 	u := new(User)
 	err := tx.NewSelect().Model(u).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx)
 	return u, err
+}
+
+// guardCode runs check, which evaluates a TOTP or backup code of user uid,
+// under the user's MFA bucket (shared by verifyMfa, confirmMfa, disableMfa
+// and regenerateBackupCodes): a point is reserved before the code is
+// looked at and given back unless the code was wrong (ErrBadCode).
+func (s *Service) guardCode(ctx context.Context, uid uuid.UUID, check func() error, extra ...claim) error {
+	refund, err := s.reserve(ctx, append([]claim{{keyMFA + uid.String(), s.Cfg.LoginAccount}}, extra...)...)
+	if err != nil {
+		return err
+	}
+	err = check()
+	if !errors.Is(err, ErrBadCode) {
+		refund()
+	}
+	return err
 }
 
 func requireUser(p *Principal) error {
@@ -88,27 +105,29 @@ func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) ([]
 		return nil, err
 	}
 	var codes []string
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.lockUser(ctx, tx, p.UserID)
-		if err != nil {
-			return err
-		}
-		if u.MFAEnabled {
-			return apperr.Conflictf("MFA is already enabled")
-		}
-		if u.MFASecret == nil {
-			return apperr.Invalid(nil, "call enrollMfa first")
-		}
-		if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
-			return firstErr(err, ErrBadCode)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = true WHERE id = ?`, u.ID); err != nil {
-			return err
-		}
-		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enable", TargetType: "User", TargetID: u.ID})
+	err := s.guardCode(ctx, p.UserID, func() error {
+		return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+			u, err := s.lockUser(ctx, tx, p.UserID)
+			if err != nil {
+				return err
+			}
+			if u.MFAEnabled {
+				return apperr.Conflictf("MFA is already enabled")
+			}
+			if u.MFASecret == nil {
+				return apperr.Invalid(nil, "call enrollMfa first")
+			}
+			if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
+				return firstErr(err, ErrBadCode)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = true WHERE id = ?`, u.ID); err != nil {
+				return err
+			}
+			if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enable", TargetType: "User", TargetID: u.ID})
+		})
 	})
 	return codes, err
 }
@@ -122,24 +141,26 @@ func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) err
 	if p.MFARequired {
 		return apperr.Forbiddenf("this tenant requires MFA of its members")
 	}
-	return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.lockUser(ctx, tx, p.UserID)
-		if err != nil {
-			return err
-		}
-		if !u.MFAEnabled {
-			return apperr.Conflictf("MFA is not enabled")
-		}
-		if ok, err := s.useCode(ctx, tx, u, code, true); err != nil || !ok {
-			return firstErr(err, ErrBadCode)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = false, mfa_secret = NULL WHERE id = ?`, u.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: "User", TargetID: u.ID})
+	return s.guardCode(ctx, p.UserID, func() error {
+		return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+			u, err := s.lockUser(ctx, tx, p.UserID)
+			if err != nil {
+				return err
+			}
+			if !u.MFAEnabled {
+				return apperr.Conflictf("MFA is not enabled")
+			}
+			if ok, err := s.useCode(ctx, tx, u, code, true); err != nil || !ok {
+				return firstErr(err, ErrBadCode)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = false, mfa_secret = NULL WHERE id = ?`, u.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: "User", TargetID: u.ID})
+		})
 	})
 }
 
@@ -149,27 +170,31 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code 
 		return nil, err
 	}
 	var codes []string
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.lockUser(ctx, tx, p.UserID)
-		if err != nil {
-			return err
-		}
-		if !u.MFAEnabled {
-			return apperr.Conflictf("MFA is not enabled")
-		}
-		if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
-			return firstErr(err, ErrBadCode)
-		}
-		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: "User", TargetID: u.ID})
+	err := s.guardCode(ctx, p.UserID, func() error {
+		return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+			u, err := s.lockUser(ctx, tx, p.UserID)
+			if err != nil {
+				return err
+			}
+			if !u.MFAEnabled {
+				return apperr.Conflictf("MFA is not enabled")
+			}
+			if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
+				return firstErr(err, ErrBadCode)
+			}
+			if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: "User", TargetID: u.ID})
+		})
 	})
 	return codes, err
 }
 
 // VerifyMfa completes a log-in with a TOTP code or a backup code. The
-// challenge works once; failures count against the account's throttle.
+// challenge works once; each attempt reserves a point of the user's MFA
+// bucket and of the client IP's bucket before the code is checked
+// (guardCode), so concurrent guesses cannot overshoot the limit.
 func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Session, error) {
 	c, err := ParseToken(s.Cfg.Secret, challenge, KindChallenge, s.now())
 	if err != nil {
@@ -178,45 +203,43 @@ func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Sessi
 	if revoked, err := s.Revocations.Revoked(ctx, &Principal{TokenID: c.ID}); err != nil || revoked {
 		return nil, firstErr(err, apperr.Unauthenticatedf("the challenge was already used; log in again"))
 	}
-	acctKey := "login-mfa:" + c.Subject
-	if err := s.throttled(ctx, acctKey, s.Cfg.LoginAccount); err != nil {
-		return nil, err
-	}
 	var sess *Session
-	ok := false
-	err = s.DB.InTenant(ctx, c.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.lockUser(ctx, tx, c.UserID())
-		if err != nil {
-			return err
-		}
-		if ok, err = s.useCode(ctx, tx, u, code, true); err != nil || !ok {
-			if err == nil {
-				err = s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
-					Action: "auth.mfa_verify", Outcome: "FAILURE"})
+	err = s.guardCode(ctx, c.UserID(), func() error {
+		ok := false
+		err := s.DB.InTenant(ctx, c.TenantID, func(ctx context.Context, tx bun.Tx) error {
+			u, err := s.lockUser(ctx, tx, c.UserID())
+			if err != nil {
+				return err
 			}
-			return err
+			if ok, err = s.useCode(ctx, tx, u, code, true); err != nil || !ok {
+				if err == nil { // the failure is recorded: the transaction commits
+					err = s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
+						Action: "auth.mfa_verify", Outcome: "FAILURE"})
+				}
+				return err
+			}
+			m, err := membershipIn(ctx, tx, u.ID)
+			if err != nil {
+				return apperr.Forbiddenf("you are no longer a member of this tenant")
+			}
+			if err := Insert(ctx, tx, RevokeJTI, c.ID, s.now(), c.ExpiresAt.Time.Add(time.Minute)); err != nil {
+				return err
+			}
+			if sess, err = s.IssueSession(ctx, tx, u, m, true); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in",
+				Details: map[string]any{"mfa": true}})
+		})
+		if err == nil && !ok {
+			return ErrBadCode
 		}
-		m, err := membershipIn(ctx, tx, u.ID)
-		if err != nil {
-			return apperr.Forbiddenf("you are no longer a member of this tenant")
-		}
-		if err := Insert(ctx, tx, RevokeJTI, c.ID, s.now(), c.ExpiresAt.Time.Add(time.Minute)); err != nil {
-			return err
-		}
-		if sess, err = s.IssueSession(ctx, tx, u, m, true); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in",
-			Details: map[string]any{"mfa": true}})
-	})
+		return err
+	}, claim{keyLoginIP + ClientFrom(ctx).IP, s.Cfg.LoginIP})
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		s.failed(ctx, acctKey)
-		return nil, ErrBadCode
-	}
-	s.Revocations.Refresh(ctx)
+	s.RefreshRevocations(ctx)
 	return sess, nil
 }
 

@@ -2,6 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -15,6 +18,15 @@ type Bucket struct {
 	Rate float64
 }
 
+// RefillTime is how long the bucket takes from its lowest level (-Max, see
+// syncCtx) back to full: Limiter.PruneAfter must exceed it.
+func (b Bucket) RefillTime() time.Duration {
+	if b.Rate <= 0 {
+		return 0
+	}
+	return time.Duration(2 * b.Max / b.Rate * float64(time.Second))
+}
+
 // Limiter keeps token buckets shared by every replica in PostgreSQL
 // (rate_limit_buckets) with a local copy per process, so a request costs no
 // database round trip: each process takes points from its copy and, at
@@ -24,11 +36,31 @@ type Bucket struct {
 // between two syncs, N replicas may together overspend a bucket by what
 // N-1 of them spend in one SyncInterval; the shared row may go negative, so
 // the overspend is paid back before the bucket refills.
+//
+// Within one process Take is atomic: a caller that reserves before doing
+// the work (and gives the point back with Give when it should not count)
+// can never admit more than the bucket holds, however many requests race
+// (ADR 0007). The state is bounded: keys longer than maxKeyLen are hashed,
+// local copies that hold nothing unsynced are evicted when idle or when
+// MaxBuckets is reached (the shared row keeps their level), and Run
+// deletes shared rows that have been full for PruneAfter.
 type Limiter struct {
 	DB *db.DB
 	// SyncInterval is how often a busy bucket is reconciled with the shared
 	// row (default 1s).
 	SyncInterval time.Duration
+	// MaxBuckets caps the local copies (default 100,000). Copies with
+	// unsynced spending are never dropped, so the map may exceed it by what
+	// arrives within one SyncInterval; Run then brings it back under.
+	MaxBuckets int
+	// IdleAfter evicts a synced local copy unused this long (default 1m);
+	// a full synced copy is evicted at the next Run round.
+	IdleAfter time.Duration
+	// PruneAfter deletes shared rows not updated for this long (default 1h).
+	// It must exceed the longest refillTime of any bucket shape used, so
+	// that only full buckets are deleted (a missing row reads as full);
+	// app.wireIdentity sets it from the configured shapes.
+	PruneAfter time.Duration
 
 	mu      sync.Mutex
 	buckets map[string]*localBucket
@@ -37,10 +69,25 @@ type Limiter struct {
 type localBucket struct {
 	shape   Bucket
 	tokens  float64   // local estimate of the shared level
-	at      time.Time // when tokens was last refilled
-	pending float64   // spent locally, not yet written to the shared row
+	at      time.Time // when tokens was last refilled (last use)
+	pending float64   // spent locally (negative: refunded), not yet written to the shared row
 	synced  time.Time
 	syncing bool
+}
+
+// maxKeyLen bounds a key's size in memory and in the shared table; longer
+// keys are replaced by a digest (boundKey).
+const maxKeyLen = 128
+
+// boundKey returns key, or for a key longer than maxKeyLen its first 32
+// bytes and the SHA-256 of the whole (97 bytes), so no caller can make the
+// limiter hold large keys.
+func boundKey(key string) string {
+	if len(key) <= maxKeyLen {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return key[:32] + "#" + hex.EncodeToString(sum[:])
 }
 
 func (l *Limiter) interval() time.Duration {
@@ -48,6 +95,27 @@ func (l *Limiter) interval() time.Duration {
 		return l.SyncInterval
 	}
 	return time.Second
+}
+
+func (l *Limiter) maxBuckets() int {
+	if l.MaxBuckets > 0 {
+		return l.MaxBuckets
+	}
+	return 100_000
+}
+
+func (l *Limiter) idleAfter() time.Duration {
+	if l.IdleAfter > 0 {
+		return l.IdleAfter
+	}
+	return time.Minute
+}
+
+func (l *Limiter) pruneAfter() time.Duration {
+	if l.PruneAfter > 0 {
+		return l.PruneAfter
+	}
+	return time.Hour
 }
 
 // bucket returns key's local copy, loading the shared level on first use.
@@ -70,9 +138,31 @@ func (l *Limiter) bucket(ctx context.Context, key string, b Bucket) (*localBucke
 	if lb, ok := l.buckets[key]; ok {
 		return lb, nil
 	}
+	if len(l.buckets) >= l.maxBuckets() {
+		l.evictLocked(time.Now(), true)
+	}
 	lb = &localBucket{shape: b, tokens: level, at: time.Now(), synced: time.Now()}
 	l.buckets[key] = lb
 	return lb, nil
+}
+
+// locked runs fn on key's local copy under the lock. A copy evicted
+// between the lookup and the lock is looked up again, so no spending lands
+// on a dropped copy.
+func (l *Limiter) locked(ctx context.Context, key string, b Bucket, fn func(lb *localBucket)) error {
+	for {
+		lb, err := l.bucket(ctx, key, b)
+		if err != nil {
+			return err
+		}
+		l.mu.Lock()
+		if l.buckets[key] == lb {
+			fn(lb)
+			l.mu.Unlock()
+			return nil
+		}
+		l.mu.Unlock()
+	}
 }
 
 func (lb *localBucket) refill(now time.Time) {
@@ -82,52 +172,77 @@ func (lb *localBucket) refill(now time.Time) {
 
 // Take removes cost points from bucket key when it holds at least cost and
 // returns whether it did and how many points remain (or are available,
-// when refused).
+// when refused). The check and the removal are one step, so Take is the
+// reservation of a limited attempt: call it before the work.
 func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) (ok bool, available float64, err error) {
-	lb, err := l.bucket(ctx, key, b)
+	key = boundKey(key)
+	var sync bool
+	var lb *localBucket
+	err = l.locked(ctx, key, b, func(b2 *localBucket) {
+		lb = b2
+		now := time.Now()
+		lb.shape = b
+		lb.refill(now)
+		if cost <= lb.tokens {
+			lb.tokens -= cost
+			lb.pending += cost
+			ok = true
+		}
+		available = math.Max(0, lb.tokens)
+		sync = !lb.syncing && (lb.pending != 0 || !ok) && now.Sub(lb.synced) >= l.interval()
+		if sync {
+			lb.syncing = true
+		}
+	})
 	if err != nil {
 		return false, 0, err
 	}
-	now := time.Now()
-	l.mu.Lock()
-	lb.shape = b
-	lb.refill(now)
-	if cost <= lb.tokens {
-		lb.tokens -= cost
-		lb.pending += cost
-		ok = true
-	}
-	available = math.Max(0, lb.tokens)
-	sync := !lb.syncing && (lb.pending > 0 || !ok) && now.Sub(lb.synced) >= l.interval()
-	if sync {
-		lb.syncing = true
-	}
-	l.mu.Unlock()
 	if sync {
 		go l.sync(key, lb)
 	}
 	return ok, available, nil
 }
 
+// Give returns cost points to bucket key (never above its Max): the refund
+// of a reservation made with Take whose attempt should not count (a
+// successful log-in, work refused for another reason).
+func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) error {
+	return l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
+		lb.shape = b
+		lb.refill(time.Now())
+		lb.tokens = math.Min(b.Max, lb.tokens+cost)
+		lb.pending -= cost
+	})
+}
+
 // Available returns the points bucket key holds now, without taking any.
-func (l *Limiter) Available(ctx context.Context, key string, b Bucket) (float64, error) {
-	lb, err := l.bucket(ctx, key, b)
-	if err != nil {
-		return 0, err
-	}
+func (l *Limiter) Available(ctx context.Context, key string, b Bucket) (available float64, err error) {
+	err = l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
+		lb.refill(time.Now())
+		available = math.Max(0, lb.tokens)
+	})
+	return available, err
+}
+
+// Len is how many local copies the limiter holds (metrics and tests).
+func (l *Limiter) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lb.refill(time.Now())
-	return math.Max(0, lb.tokens), nil
+	return len(l.buckets)
 }
 
 // Flush writes every bucket's pending spending to the shared rows now
-// (tests and shutdown).
+// (tests and shutdown: app.Stop calls it so no spending is lost).
 func (l *Limiter) Flush(ctx context.Context) error {
+	return l.syncWhere(ctx, func(*localBucket) bool { return true })
+}
+
+// syncWhere syncs the buckets that pick selects and are not syncing.
+func (l *Limiter) syncWhere(ctx context.Context, pick func(*localBucket) bool) error {
 	l.mu.Lock()
 	keys := make(map[string]*localBucket, len(l.buckets))
 	for k, lb := range l.buckets {
-		if !lb.syncing {
+		if !lb.syncing && pick(lb) {
 			lb.syncing = true
 			keys[k] = lb
 		}
@@ -142,10 +257,80 @@ func (l *Limiter) Flush(ctx context.Context) error {
 	return first
 }
 
+// Run keeps the limiter's state bounded until ctx ends: every SyncInterval
+// it writes unsynced spending of quiet buckets (a bucket used once would
+// otherwise never sync) and evicts idle local copies; every PruneAfter/4 it
+// deletes shared rows that are full again. Errors go to onErr (the caller
+// logs them); they are never fatal, and unsynced spending is retried.
+func (l *Limiter) Run(ctx context.Context, onErr func(error)) {
+	t := time.NewTicker(l.interval())
+	defer t.Stop()
+	var pruned time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		prune := time.Since(pruned) >= l.pruneAfter()/4
+		if prune {
+			pruned = time.Now()
+		}
+		if err := l.Maintain(ctx, prune); err != nil && ctx.Err() == nil {
+			onErr(err)
+		}
+	}
+}
+
+// Maintain runs one round of Run: sync quiet buckets, evict idle copies
+// and, with prune, delete shared rows that are full again.
+func (l *Limiter) Maintain(ctx context.Context, prune bool) error {
+	now := time.Now()
+	err := l.syncWhere(ctx, func(lb *localBucket) bool {
+		return lb.pending != 0 && now.Sub(lb.synced) >= l.interval()
+	})
+	l.mu.Lock()
+	l.evictLocked(now, false)
+	l.mu.Unlock()
+	if prune {
+		if _, perr := l.Prune(ctx); perr != nil && err == nil {
+			err = perr
+		}
+	}
+	return err
+}
+
+// evictLocked drops local copies with nothing unsynced that are full or
+// idle (or, with all, every such copy). The shared row holds their level,
+// so dropping one costs only a read at its next use.
+func (l *Limiter) evictLocked(now time.Time, all bool) {
+	for k, lb := range l.buckets {
+		if lb.syncing || lb.pending != 0 {
+			continue
+		}
+		idle := now.Sub(lb.at) >= l.idleAfter()
+		full := lb.tokens+now.Sub(lb.at).Seconds()*lb.shape.Rate >= lb.shape.Max
+		if all || idle || full {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// Prune deletes shared rows not updated for PruneAfter (their buckets are
+// full again, which a missing row also means) and returns how many.
+func (l *Limiter) Prune(ctx context.Context) (int64, error) {
+	res, err := l.DB.Bun.ExecContext(ctx, `DELETE FROM rate_limit_buckets WHERE updated_at < clock_timestamp() - ?::interval`,
+		fmt.Sprintf("%d milliseconds", l.pruneAfter().Milliseconds()))
+	if err != nil {
+		return 0, fmt.Errorf("prune rate_limit_buckets: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 func (l *Limiter) sync(key string, lb *localBucket) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	l.syncCtx(ctx, key, lb)
+	l.syncCtx(ctx, key, lb) // on error the spending stays pending; Run retries
 }
 
 // syncCtx writes lb's pending spending to the shared row and adopts the
@@ -157,9 +342,9 @@ func (l *Limiter) syncCtx(ctx context.Context, key string, lb *localBucket) erro
 	l.mu.Unlock()
 	var level float64
 	err := l.DB.Bun.NewRaw(`
-		INSERT INTO rate_limit_buckets AS r (key, tokens, updated_at) VALUES (?0, ?1::float8 - ?3::float8, clock_timestamp())
+		INSERT INTO rate_limit_buckets AS r (key, tokens, updated_at) VALUES (?0, LEAST(?1::float8, ?1::float8 - ?3::float8), clock_timestamp())
 		ON CONFLICT (key) DO UPDATE
-		SET tokens = GREATEST(-?1::float8, LEAST(?1::float8, r.tokens + EXTRACT(EPOCH FROM clock_timestamp() - r.updated_at) * ?2::float8) - ?3::float8),
+		SET tokens = GREATEST(-?1::float8, LEAST(?1::float8, LEAST(?1::float8, r.tokens + EXTRACT(EPOCH FROM clock_timestamp() - r.updated_at) * ?2::float8) - ?3::float8)),
 		    updated_at = clock_timestamp()
 		RETURNING tokens`, key, shape.Max, shape.Rate, spent).Scan(ctx, &level)
 	l.mu.Lock()
@@ -168,9 +353,9 @@ func (l *Limiter) syncCtx(ctx context.Context, key string, lb *localBucket) erro
 	lb.synced = time.Now()
 	if err != nil {
 		lb.pending += spent // retry at the next sync
-		return err
+		return fmt.Errorf("sync rate limit bucket: %w", err)
 	}
-	lb.tokens = level - lb.pending
+	lb.tokens = math.Min(shape.Max, level-lb.pending)
 	lb.at = time.Now()
 	return nil
 }
@@ -181,7 +366,7 @@ func (l *Limiter) shared(ctx context.Context, key string, b Bucket) (float64, er
 	err := l.DB.Bun.NewRaw(`SELECT LEAST(?1::float8, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * ?2::float8)
 		FROM rate_limit_buckets WHERE key = ?0`, key, b.Max, b.Rate).Scan(ctx, &level)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("read rate limit bucket: %w", err)
 	}
 	if len(level) == 0 {
 		return b.Max, nil

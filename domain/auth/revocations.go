@@ -78,6 +78,15 @@ func (r *Revocations) Revoked(ctx context.Context, p *Principal) (bool, error) {
 	return false, nil
 }
 
+// MemberNotBefore returns the latest member revocation of user in tenant
+// in the view (zero when none): tokens issued before it are refused, and
+// caches of the membership must reload after it.
+func (r *Revocations) MemberNotBefore(user, tenant uuid.UUID) time.Time {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.members[memberRef(user, tenant)].notBefore
+}
+
 func (r *Revocations) maybeRefresh(ctx context.Context) error {
 	interval := r.Interval
 	if interval <= 0 {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +29,11 @@ type Config struct {
 	// Argon2 are the parameters of new password hashes.
 	Argon2 Argon2Params
 	// LoginIP and LoginAccount throttle failed log-ins (and MFA codes) per
-	// client IP and per account.
+	// client IP and per account; every attempt reserves a point before it
+	// is evaluated and gets it back when it succeeds.
 	LoginIP, LoginAccount Bucket
+	// SignUpIP throttles sign-ups per client IP (each costs an argon2 hash).
+	SignUpIP Bucket
 }
 
 // Service signs users up and in, rotates sessions, manages MFA and API
@@ -46,12 +49,18 @@ type Service struct {
 	Audit func(ctx context.Context, tx bun.IDB, e AuditEntry) error
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Hasher bounds concurrent argon2 work (a default one when nil).
+	Hasher *Hasher
+	// Log receives errors that must not fail the request (slog.Default when nil).
+	Log *slog.Logger
 
-	dummyOnce sync.Once
-	dummyHash string
-	keys      apiKeyCache
-	tokenOnce sync.Once
-	tokens    tokenCache
+	hasherOnce sync.Once
+	dummyMu    sync.Mutex
+	dummyHash  string
+	members    memberCache
+	keys       apiKeyCache
+	tokenOnce  sync.Once
+	tokens     tokenCache
 }
 
 // AuditEntry is what auth asks the audit log to record.
@@ -153,12 +162,10 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	return u, nil
 }
 
-// CreateUser inserts a user with a hashed password in tx.
-func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, password string) (*User, error) {
-	hash, err := HashPassword(password, s.Cfg.Argon2)
-	if err != nil {
-		return nil, err
-	}
+// CreateUser inserts a user in tx with passwordHash (from HashNewPassword,
+// made before the transaction began).
+func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (*User, error) {
+	hash := passwordHash
 	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.now().UTC()}
 	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
@@ -224,7 +231,9 @@ func membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, e
 }
 
 // SignUp creates a tenant named tenantName, its owner and a first session,
-// in one transaction.
+// in one transaction. Each client IP has a sign-up bucket (THROTTLED), and
+// the password is hashed before the transaction, so no connection waits
+// for argon2.
 func (s *Service) SignUp(ctx context.Context, email, password, tenantName string) (*Session, error) {
 	email, err := NormalizeEmail(email, []string{"input", "email"})
 	if err != nil {
@@ -237,10 +246,19 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 	if err := CheckPasswordPolicy(password, email, []string{"input", "password"}); err != nil {
 		return nil, err
 	}
+	refund, err := s.reserve(ctx, claim{keySignUpIP + ClientFrom(ctx).IP, s.Cfg.SignUpIP})
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.HashNewPassword(ctx, password)
+	if err != nil {
+		refund() // not attempted
+		return nil, err
+	}
 	tid := uuid.New()
 	var sess *Session
 	err = s.DB.InTenant(ctx, tid, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.CreateUser(ctx, tx, email, password)
+		u, err := s.CreateUser(ctx, tx, email, hash)
 		if err != nil {
 			return err
 		}
@@ -286,33 +304,13 @@ func Slug(name string, id uuid.UUID) string {
 // password alike.
 var ErrBadCredentials = apperr.Unauthenticatedf("email or password is incorrect")
 
-// LogIn checks email and password. With MFA enabled it returns a challenge
-// token for VerifyMfa instead of a session. Unknown emails and wrong
-// passwords get the same error after the same work (one argon2 hash).
+// LogIn checks email and password (CheckPassword: throttled, audited, the
+// same answer for an unknown e-mail and a wrong password). With MFA
+// enabled it returns a challenge token for VerifyMfa instead of a session.
 func (s *Service) LogIn(ctx context.Context, email, password string) (*LogInResult, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	ipKey, acctKey := "login-ip:"+ClientFrom(ctx).IP, "login-acct:"+email
-	if err := s.throttled(ctx, ipKey, s.Cfg.LoginIP); err != nil {
+	u, err := s.CheckPassword(ctx, email, password, "logIn")
+	if err != nil {
 		return nil, err
-	}
-	if err := s.throttled(ctx, acctKey, s.Cfg.LoginAccount); err != nil {
-		return nil, err
-	}
-	u, err := s.UserByEmail(ctx, email)
-	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
-		return nil, err
-	}
-	hash := s.dummy()
-	if u != nil {
-		hash = u.PasswordHash
-	}
-	ok, herr := VerifyPassword(password, hash)
-	if u == nil || !ok || herr != nil || len(password) > MaxPasswordLength {
-		s.failed(ctx, ipKey, acctKey)
-		if u != nil {
-			s.auditUser(ctx, u, "auth.log_in", "FAILURE", map[string]any{"reason": "wrong password"})
-		}
-		return nil, ErrBadCredentials
 	}
 	ms, err := s.Memberships(ctx, u.ID)
 	if err != nil {
@@ -343,61 +341,24 @@ func (s *Service) LogIn(ctx context.Context, email, password string) (*LogInResu
 	return &LogInResult{Session: sess}, nil
 }
 
-// dummy is a hash of a random password with the current parameters, so
-// unknown emails cost as much as known ones.
-func (s *Service) dummy() string {
-	s.dummyOnce.Do(func() {
-		tok, _ := RandomToken(16)
-		s.dummyHash, _ = HashPassword(tok, s.Cfg.Argon2)
-	})
-	return s.dummyHash
-}
-
-// throttled refuses when a bucket has no point left for another attempt.
-func (s *Service) throttled(ctx context.Context, key string, b Bucket) error {
-	if s.Limiter == nil || b.Max <= 0 {
-		return nil
-	}
-	avail, err := s.Limiter.Available(ctx, key, b)
-	if err != nil {
-		return err
-	}
-	if avail < 1 {
-		retry := int((1 - avail) / b.Rate)
-		return &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("too many failed attempts; try again in %d seconds", retry+1),
-			Extensions: map[string]any{"retryAfterSeconds": retry + 1}}
-	}
-	return nil
-}
-
-// failed takes a point from each bucket after a failed attempt.
-func (s *Service) failed(ctx context.Context, keys ...string) {
-	if s.Limiter == nil {
-		return
-	}
-	for _, k := range keys {
-		b := s.Cfg.LoginAccount
-		if strings.HasPrefix(k, "login-ip:") {
-			b = s.Cfg.LoginIP
-		}
-		if b.Max > 0 {
-			s.Limiter.Take(ctx, k, b, 1)
-		}
-	}
-}
-
 // auditUser records an event of u in each of u's tenants' logs (in its own
-// transactions: used for failures, where there is no change to join).
+// transactions: used for failures, where there is no change to join). A
+// failure to write is logged, never returned: the answer to the caller
+// must not depend on it.
 func (s *Service) auditUser(ctx context.Context, u *User, action, outcome string, details map[string]any) {
 	ms, err := s.Memberships(ctx, u.ID)
 	if err != nil {
+		s.log().ErrorContext(ctx, "audit: list memberships", "action", action, "user", u.ID, "err", err)
 		return
 	}
 	for _, m := range ms {
-		s.DB.InTenant(ctx, m.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		err := s.DB.InTenant(ctx, m.TenantID, func(ctx context.Context, tx bun.Tx) error {
 			return s.audit(ctx, tx, AuditEntry{TenantID: m.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
 				Action: action, Outcome: outcome, Details: details})
 		})
+		if err != nil {
+			s.log().ErrorContext(ctx, "audit: record", "action", action, "outcome", outcome, "user", u.ID, "tenant", m.TenantID, "err", err)
+		}
 	}
 }
 
@@ -471,7 +432,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 		return err
 	})
 	if reused {
-		s.Revocations.Refresh(ctx)
+		s.RefreshRevocations(ctx)
 		return nil, ErrSessionEnded
 	}
 	if err != nil {
@@ -525,7 +486,8 @@ func (s *Service) LogOut(ctx context.Context, p *Principal) error {
 	if err != nil {
 		return err
 	}
-	return s.Revocations.Refresh(ctx)
+	s.RefreshRevocations(ctx)
+	return nil
 }
 
 // SwitchTenant issues a session in another of the user's tenants and ends
@@ -571,7 +533,7 @@ func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UU
 	if err != nil {
 		return nil, err
 	}
-	s.Revocations.Refresh(ctx)
+	s.RefreshRevocations(ctx)
 	return sess, nil
 }
 
@@ -579,7 +541,9 @@ func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UU
 var ErrRevoked = apperr.Unauthenticatedf("the credential has been revoked; sign in again")
 
 // Authenticate turns a bearer credential (access token or API key) into a
-// principal, checking the denylist.
+// principal, checking the denylist and that the token's tenant, role and
+// operator claims match the account now (checkMembership: a cached view,
+// no database round trip per request).
 func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, error) {
 	if LooksLikeAPIKey(raw) {
 		return s.authenticateAPIKey(ctx, raw)
@@ -596,6 +560,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	}
 	p := PrincipalOf(c)
 	if err := s.CheckRevoked(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := s.checkMembership(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -114,7 +114,7 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *s
 	if err != nil {
 		return nil, err
 	}
-	s.Auth.Revocations.Refresh(ctx)
+	s.Auth.RefreshRevocations(ctx)
 	return t, nil
 }
 
@@ -210,7 +210,7 @@ func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUI
 	if err != nil {
 		return nil, err
 	}
-	s.Auth.Revocations.Refresh(ctx)
+	s.Auth.RefreshRevocations(ctx)
 	return m, nil
 }
 
@@ -242,7 +242,7 @@ func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (
 	if err != nil {
 		return nil, err
 	}
-	s.Auth.Revocations.Refresh(ctx)
+	s.Auth.RefreshRevocations(ctx)
 	return m, nil
 }
 
@@ -350,6 +350,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 		return nil, err
 	}
 	var u *auth.User
+	hash := ""
 	switch {
 	case p != nil && p.IsUser():
 		if u, err = s.Auth.UserByID(ctx, p.UserID); err != nil {
@@ -359,15 +360,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			return nil, apperr.Forbiddenf("this invitation is for another email address")
 		}
 	default:
-		u, err = s.Auth.UserByEmail(ctx, inv.Email)
-		if err != nil && apperr.CodeOf(err) != apperr.NotFound {
-			return nil, err
-		}
-		if u != nil {
-			if ok, _ := auth.VerifyPassword(password, u.PasswordHash); !ok {
-				return nil, auth.ErrBadCredentials
-			}
-		} else if err := auth.CheckPasswordPolicy(password, inv.Email, []string{"input", "password"}); err != nil {
+		if u, hash, err = s.inviteeCredentials(ctx, inv.Email, password); err != nil {
 			return nil, err
 		}
 	}
@@ -381,7 +374,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			return errInvite
 		}
 		if u == nil {
-			if u, err = s.Auth.CreateUser(ctx, tx, inv.Email, password); err != nil {
+			if u, err = s.Auth.CreateUser(ctx, tx, inv.Email, hash); err != nil {
 				return err
 			}
 		}
@@ -410,6 +403,35 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			Action: "invite.accept", TargetType: "Member", TargetID: mid, Details: map[string]any{"role": role}})
 	})
 	return sess, err
+}
+
+// errInviteMFA answers an anonymous acceptInvite for an account with MFA,
+// whatever the password: a different answer for a right password would
+// tell the inviter the victim's password.
+var errInviteMFA = apperr.Forbiddenf("this e-mail's account has MFA: log in first, then accept the invitation")
+
+// inviteeCredentials checks the password of an anonymous acceptInvite: the
+// password policy first (so a weak guess tells nothing about the account),
+// then for an existing account the throttled, audited auth.CheckPassword
+// (the same answer as logIn for a wrong password), and for a new account
+// its hash, made here before any transaction.
+func (s *Service) inviteeCredentials(ctx context.Context, email, password string) (*auth.User, string, error) {
+	if err := auth.CheckPasswordPolicy(password, email, []string{"input", "password"}); err != nil {
+		return nil, "", err
+	}
+	u, err := s.Auth.UserByEmail(ctx, email)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		return nil, "", err
+	}
+	if u != nil {
+		if u.MFAEnabled {
+			return nil, "", errInviteMFA
+		}
+		u, err = s.Auth.CheckPassword(ctx, email, password, "acceptInvite")
+		return u, "", err
+	}
+	hash, err := s.Auth.HashNewPassword(ctx, password)
+	return nil, hash, err
 }
 
 func firstErr(errs ...error) error {

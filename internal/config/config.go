@@ -5,6 +5,8 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -14,9 +16,10 @@ import (
 )
 
 // Development defaults for secrets. They are public (they are in this file), so
-// Validate rejects them in production.
+// Validate rejects them in production. There is no development JWT secret:
+// without STRATUM_JWT_SECRET each process signs with a random one (a public
+// one would let anyone forge tokens; ADR 0007).
 const (
-	DevJWTSecret     = "dev-only-jwt-secret-change-me-0123456789abcdef"
 	DevAppDBPassword = "stratum_app_dev"
 	DevEncryptionKey = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=" // base64 of 32 bytes
 	// DevDemoPassword is the seeded demo owner's password (printed by make run).
@@ -28,7 +31,9 @@ const (
 type Config struct {
 	// Env is "development" (default), "test" or "production" (STRATUM_ENV).
 	Env string
-	// HTTPAddr is the listen address (STRATUM_HTTP_ADDR, default ":8080").
+	// HTTPAddr is the listen address (STRATUM_HTTP_ADDR, default ":8080";
+	// "127.0.0.1:8080" in development, whose demo password and encryption
+	// key are public).
 	HTTPAddr string
 	// PublicURL is how users reach the server, used in printed links (STRATUM_PUBLIC_URL, default http://localhost:<port of HTTPAddr>).
 	PublicURL string
@@ -45,8 +50,13 @@ type Config struct {
 	DBMaxConns int32
 	// AutoMigrate runs migrations when serve starts (STRATUM_AUTO_MIGRATE, default true outside production).
 	AutoMigrate bool
-	// JWTSecret signs access tokens (STRATUM_JWT_SECRET).
+	// JWTSecret signs access tokens (STRATUM_JWT_SECRET; required in
+	// production). Unset outside production, each process generates a random
+	// one at start (JWTSecretGenerated), so tokens end with the process and
+	// replicas do not share them.
 	JWTSecret string
+	// JWTSecretGenerated is true when JWTSecret was generated at start.
+	JWTSecretGenerated bool
 	// EncryptionKey is a base64 32-byte AES-GCM key for secrets at rest (STRATUM_ENCRYPTION_KEY).
 	EncryptionKey string
 	// Introspection enables GraphQL introspection (STRATUM_GRAPHQL_INTROSPECTION, default true).
@@ -102,6 +112,15 @@ type Config struct {
 	// restoring one per 15 s).
 	LoginFailuresPerAccount int
 	LoginFailuresPerIP      int
+	// SignUpsPerIP is how many sign-ups one client IP may make at once
+	// (STRATUM_SIGNUPS_PER_IP, default 10, restoring one per minute).
+	SignUpsPerIP int
+	// PasswordHashConcurrency is how many argon2 hashes run at once
+	// (STRATUM_PASSWORD_HASH_CONCURRENCY, default 0 = the number of CPUs);
+	// PasswordHashWait is how long a request waits for a slot before
+	// THROTTLED (STRATUM_PASSWORD_HASH_WAIT, default 2s).
+	PasswordHashConcurrency int
+	PasswordHashWait        time.Duration
 	// DemoEmail and DemoPassword sign in the seeded demo owner
 	// (STRATUM_DEMO_EMAIL default demo@stratum.local, STRATUM_DEMO_PASSWORD).
 	DemoEmail    string
@@ -121,13 +140,13 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 	p := parser{lookup: lookup}
 	c := Config{
 		Env:               p.str("STRATUM_ENV", "development"),
-		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ":8080"),
+		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ""),
 		PublicURL:         p.str("STRATUM_PUBLIC_URL", ""),
 		DatabaseURL:       p.str("DATABASE_URL", ""),
 		AppDatabaseURL:    p.str("STRATUM_APP_DATABASE_URL", ""),
 		AppDBPassword:     p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
 		DBMaxConns:        int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
-		JWTSecret:         p.str("STRATUM_JWT_SECRET", DevJWTSecret),
+		JWTSecret:         p.str("STRATUM_JWT_SECRET", ""),
 		EncryptionKey:     p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
 		Introspection:     p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
 		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
@@ -152,8 +171,24 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		RateLimitRestore:        p.int("STRATUM_RATE_LIMIT_RESTORE", 50),
 		LoginFailuresPerAccount: p.int("STRATUM_LOGIN_FAILURES_PER_ACCOUNT", 5),
 		LoginFailuresPerIP:      p.int("STRATUM_LOGIN_FAILURES_PER_IP", 20),
+		SignUpsPerIP:            p.int("STRATUM_SIGNUPS_PER_IP", 10),
+		PasswordHashConcurrency: p.int("STRATUM_PASSWORD_HASH_CONCURRENCY", 0),
+		PasswordHashWait:        p.dur("STRATUM_PASSWORD_HASH_WAIT", 2*time.Second),
 		DemoEmail:               p.str("STRATUM_DEMO_EMAIL", "demo@stratum.local"),
 		DemoPassword:            p.str("STRATUM_DEMO_PASSWORD", DevDemoPassword),
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8080"
+		if c.Env == "development" {
+			c.HTTPAddr = "127.0.0.1:8080"
+		}
+	}
+	if c.JWTSecret == "" && !c.Production() {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return c, fmt.Errorf("generate a development JWT secret: %w", err)
+		}
+		c.JWTSecret, c.JWTSecretGenerated = hex.EncodeToString(b), true
 	}
 	if c.PublicURL == "" {
 		port := "8080"
@@ -195,11 +230,13 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("STRATUM_RATE_LIMIT_POINTS and STRATUM_RATE_LIMIT_RESTORE must be positive"))
 	}
 	if len(c.JWTSecret) < 32 {
-		errs = append(errs, fmt.Errorf("STRATUM_JWT_SECRET: must be at least 32 characters"))
+		errs = append(errs, fmt.Errorf("STRATUM_JWT_SECRET: must be at least 32 characters (required in production)"))
+	}
+	if c.PasswordHashConcurrency < 0 || c.PasswordHashWait < 0 || c.SignUpsPerIP < 0 {
+		errs = append(errs, fmt.Errorf("STRATUM_PASSWORD_HASH_CONCURRENCY, STRATUM_PASSWORD_HASH_WAIT and STRATUM_SIGNUPS_PER_IP must not be negative"))
 	}
 	if c.Production() {
 		for name, isDev := range map[string]bool{
-			"STRATUM_JWT_SECRET":      c.JWTSecret == DevJWTSecret,
 			"STRATUM_ENCRYPTION_KEY":  c.EncryptionKey == DevEncryptionKey,
 			"STRATUM_APP_DB_PASSWORD": c.AppDBPassword == DevAppDBPassword && c.AppDatabaseURL == "",
 			"STRATUM_DEMO_PASSWORD":   c.DemoPassword == DevDemoPassword && c.SeedDemo,

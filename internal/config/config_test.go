@@ -55,3 +55,30 @@ func TestEveryVariableIsInTheREADME(t *testing.T) {
 		require.True(t, strings.Contains(string(readme), "`"+v[1]+"`"), "README.md's configuration table lacks %s", v[1])
 	}
 }
+
+// TestDevelopmentHasNoPublicJWTSecret: without STRATUM_JWT_SECRET each
+// process signs with its own random secret, and development listens on
+// loopback only (its demo password and encryption key are public).
+func TestDevelopmentHasNoPublicJWTSecret(t *testing.T) {
+	t.Parallel()
+	a, err := FromMap(nil)
+	require.NoError(t, err)
+	b, err := FromMap(nil)
+	require.NoError(t, err)
+	require.True(t, a.JWTSecretGenerated)
+	require.GreaterOrEqual(t, len(a.JWTSecret), 32)
+	require.NotEqual(t, a.JWTSecret, b.JWTSecret, "a random secret per process")
+	require.NotEqual(t, "dev-only-jwt-secret-change-me-0123456789abcdef", a.JWTSecret, "the former public development secret")
+	require.Equal(t, "127.0.0.1:8080", a.HTTPAddr)
+	require.Equal(t, "http://localhost:8080", a.PublicURL)
+
+	// Positive controls: a configured secret and address are used as given.
+	c, err := FromMap(map[string]string{"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_HTTP_ADDR": ":9090"})
+	require.NoError(t, err)
+	require.False(t, c.JWTSecretGenerated)
+	require.Equal(t, "a-real-secret-of-at-least-32-characters!", c.JWTSecret)
+	require.Equal(t, ":9090", c.HTTPAddr)
+	p, err := FromMap(map[string]string{"STRATUM_ENV": "test"})
+	require.NoError(t, err)
+	require.Equal(t, ":8080", p.HTTPAddr)
+}
