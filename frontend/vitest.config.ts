@@ -13,6 +13,9 @@ export default defineConfig((env) =>
             environment: 'jsdom',
             include: ['src/**/*.test.{ts,tsx}'],
             setupFiles: ['src/test/setup.ts'],
+            // A safety bound, not a speed target: a form test with many
+            // user-event steps exceeded the 5 s default on a loaded 2-core CI.
+            testTimeout: 20_000,
           },
         },
         {
