@@ -114,6 +114,7 @@ func (a *App) buildHTTP() error {
 		Log: a.Log, Metrics: a.Metrics,
 		Introspection: a.Cfg.Introspection,
 		MaxComplexity: a.Cfg.MaxComplexity, MaxDepth: a.Cfg.MaxDepth, MaxTokens: a.Cfg.MaxTokens,
+		MaxWidth: a.Cfg.MaxWidth, MaxFields: a.Cfg.MaxFields, MaxOverlap: a.Cfg.MaxOverlap,
 		InitTimeout: a.Cfg.WSInitTimeout, KeepAlive: a.Cfg.WSKeepAlive,
 		OriginPatterns: originHosts(a.Cfg.CORSOrigins),
 		InitFunc:       a.Resolver.WebsocketInit,

@@ -21,6 +21,7 @@ import (
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/gqlserver"
 	"github.com/stratumhq/stratum/internal/relay"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -28221,14 +28222,14 @@ func (ec *executionContext) marshalNActionSimulation2ᚖgithubᚗcomᚋstratumhq
 }
 
 func (ec *executionContext) unmarshalNActionStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatus(ctx context.Context, v any) (automation.ActionStatus, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.ActionStatus(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNActionStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatus(ctx context.Context, sel ast.SelectionSet, v automation.ActionStatus) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ActionStatus!")
 	}
@@ -28286,14 +28287,14 @@ func (ec *executionContext) marshalNApiKeyEdge2ᚖgithubᚗcomᚋstratumhqᚋstr
 }
 
 func (ec *executionContext) unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx context.Context, v any) (auth.Scope, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := auth.Scope(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx context.Context, sel ast.SelectionSet, v auth.Scope) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ApiKeyScope!")
 	}
@@ -28447,14 +28448,14 @@ func (ec *executionContext) marshalNAutomationRulePayload2ᚖgithubᚗcomᚋstra
 }
 
 func (ec *executionContext) unmarshalNAutopilotLevel2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐLevel(ctx context.Context, v any) (automation.Level, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Level(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAutopilotLevel2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐLevel(ctx context.Context, sel ast.SelectionSet, v automation.Level) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "AutopilotLevel!")
 	}
@@ -28462,14 +28463,14 @@ func (ec *executionContext) marshalNAutopilotLevel2githubᚗcomᚋstratumhqᚋst
 }
 
 func (ec *executionContext) unmarshalNAutopilotMode2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐMode(ctx context.Context, v any) (automation.Mode, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Mode(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNAutopilotMode2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐMode(ctx context.Context, sel ast.SelectionSet, v automation.Mode) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "AutopilotMode!")
 	}
@@ -28609,14 +28610,14 @@ func (ec *executionContext) marshalNEmqUpdate2ᚖgithubᚗcomᚋstratumhqᚋstra
 }
 
 func (ec *executionContext) unmarshalNEnforcementMode2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐEnforcementMode(ctx context.Context, v any) (automation.EnforcementMode, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.EnforcementMode(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNEnforcementMode2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐEnforcementMode(ctx context.Context, sel ast.SelectionSet, v automation.EnforcementMode) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "EnforcementMode!")
 	}
@@ -28672,14 +28673,14 @@ func (ec *executionContext) marshalNEnrollMfaPayload2ᚖgithubᚗcomᚋstratumhq
 }
 
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋstratumhqᚋstratumᚋinternalᚋapperrᚐCode(ctx context.Context, v any) (apperr.Code, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := apperr.Code(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋstratumhqᚋstratumᚋinternalᚋapperrᚐCode(ctx context.Context, sel ast.SelectionSet, v apperr.Code) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ErrorCode!")
 	}
@@ -28701,14 +28702,14 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) unmarshalNGateDecision2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐDecision(ctx context.Context, v any) (automation.Decision, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Decision(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNGateDecision2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐDecision(ctx context.Context, sel ast.SelectionSet, v automation.Decision) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "GateDecision!")
 	}
@@ -28724,13 +28725,13 @@ func (ec *executionContext) marshalNGateDecisionCounts2ᚖgithubᚗcomᚋstratum
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalID(v)
+	res, err := gqlserver.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalID(v)
+	res := gqlserver.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -28780,14 +28781,14 @@ func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋstratumhqᚋstrat
 }
 
 func (ec *executionContext) unmarshalNIncidentCause2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐCause(ctx context.Context, v any) (incidents.Cause, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := incidents.Cause(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNIncidentCause2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐCause(ctx context.Context, sel ast.SelectionSet, v incidents.Cause) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "IncidentCause!")
 	}
@@ -28859,14 +28860,14 @@ func (ec *executionContext) marshalNIncidentPayload2ᚖgithubᚗcomᚋstratumhq�
 }
 
 func (ec *executionContext) unmarshalNIncidentSeverity2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐSeverity(ctx context.Context, v any) (incidents.Severity, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := incidents.Severity(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNIncidentSeverity2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐSeverity(ctx context.Context, sel ast.SelectionSet, v incidents.Severity) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "IncidentSeverity!")
 	}
@@ -28874,14 +28875,14 @@ func (ec *executionContext) marshalNIncidentSeverity2githubᚗcomᚋstratumhqᚋ
 }
 
 func (ec *executionContext) unmarshalNIncidentState2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐState(ctx context.Context, v any) (incidents.State, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := incidents.State(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNIncidentState2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐState(ctx context.Context, sel ast.SelectionSet, v incidents.State) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "IncidentState!")
 	}
@@ -29235,14 +29236,14 @@ func (ec *executionContext) marshalNRevokeInvitePayload2ᚖgithubᚗcomᚋstratu
 }
 
 func (ec *executionContext) unmarshalNRiskClass2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐRiskClass(ctx context.Context, v any) (automation.RiskClass, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.RiskClass(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRiskClass2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐRiskClass(ctx context.Context, sel ast.SelectionSet, v automation.RiskClass) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "RiskClass!")
 	}
@@ -29250,14 +29251,14 @@ func (ec *executionContext) marshalNRiskClass2githubᚗcomᚋstratumhqᚋstratum
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, v any) (auth.Role, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := auth.Role(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, sel ast.SelectionSet, v auth.Role) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
@@ -29492,14 +29493,14 @@ func (ec *executionContext) marshalNSignalHealthPointEdge2ᚖgithubᚗcomᚋstra
 }
 
 func (ec *executionContext) unmarshalNSignalHealthStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋsignalsᚐStatus(ctx context.Context, v any) (signals.Status, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := signals.Status(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSignalHealthStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋsignalsᚐStatus(ctx context.Context, sel ast.SelectionSet, v signals.Status) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "SignalHealthStatus!")
 	}
@@ -29594,13 +29595,13 @@ func (ec *executionContext) marshalNSimulatorPayload2ᚖgithubᚗcomᚋstratumhq
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := gqlserver.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := gqlserver.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -29650,13 +29651,13 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋstratumhqᚋstratum
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlserver.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := gqlserver.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -29664,7 +29665,7 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 }
 
 func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlserver.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29674,7 +29675,7 @@ func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalTime(*v)
+	res := gqlserver.MarshalTime(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -29798,14 +29799,14 @@ func (ec *executionContext) unmarshalNVerifyMfaInput2githubᚗcomᚋstratumhqᚋ
 }
 
 func (ec *executionContext) unmarshalNViolationType2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐViolationType(ctx context.Context, v any) (automation.ViolationType, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.ViolationType(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNViolationType2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐViolationType(ctx context.Context, sel ast.SelectionSet, v automation.ViolationType) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(string(v))
+	res := gqlserver.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ViolationType!")
 	}
@@ -30092,7 +30093,7 @@ func (ec *executionContext) unmarshalOBuiltinRule2ᚖgithubᚗcomᚋstratumhqᚋ
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Builtin(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30103,7 +30104,7 @@ func (ec *executionContext) marshalOBuiltinRule2ᚖgithubᚗcomᚋstratumhqᚋst
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30133,7 +30134,7 @@ func (ec *executionContext) unmarshalOComparisonOperator2ᚖgithubᚗcomᚋstrat
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Operator(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30144,7 +30145,7 @@ func (ec *executionContext) marshalOComparisonOperator2ᚖgithubᚗcomᚋstratum
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30168,7 +30169,7 @@ func (ec *executionContext) unmarshalOEnforcementMode2ᚖgithubᚗcomᚋstratumh
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.EnforcementMode(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30179,7 +30180,7 @@ func (ec *executionContext) marshalOEnforcementMode2ᚖgithubᚗcomᚋstratumhq�
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30211,7 +30212,7 @@ func (ec *executionContext) unmarshalOGateDecision2ᚖgithubᚗcomᚋstratumhq�
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Decision(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30222,7 +30223,7 @@ func (ec *executionContext) marshalOGateDecision2ᚖgithubᚗcomᚋstratumhqᚋs
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30230,7 +30231,7 @@ func (ec *executionContext) unmarshalOHistoryGranularity2ᚖgithubᚗcomᚋstrat
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := signals.Granularity(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30241,7 +30242,7 @@ func (ec *executionContext) marshalOHistoryGranularity2ᚖgithubᚗcomᚋstratum
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30284,7 +30285,7 @@ func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalID(v)
+	res, err := gqlserver.UnmarshalID(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -30294,7 +30295,7 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalID(*v)
+	res := gqlserver.MarshalID(*v)
 	return res
 }
 
@@ -30479,7 +30480,7 @@ func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratum
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := auth.Role(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30490,7 +30491,7 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratum�
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30547,7 +30548,7 @@ func (ec *executionContext) unmarshalORuleMetric2ᚖgithubᚗcomᚋstratumhqᚋs
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := automation.Metric(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30558,7 +30559,7 @@ func (ec *executionContext) marshalORuleMetric2ᚖgithubᚗcomᚋstratumhqᚋstr
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30590,7 +30591,7 @@ func (ec *executionContext) unmarshalOSignalHealthStatus2ᚖgithubᚗcomᚋstrat
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := gqlserver.UnmarshalString(v)
 	res := signals.Status(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -30601,7 +30602,7 @@ func (ec *executionContext) marshalOSignalHealthStatus2ᚖgithubᚗcomᚋstratum
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(string(*v))
+	res := gqlserver.MarshalString(string(*v))
 	return res
 }
 
@@ -30644,7 +30645,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := gqlserver.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -30654,7 +30655,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := gqlserver.MarshalString(*v)
 	return res
 }
 
@@ -30669,7 +30670,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := gqlserver.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -30679,7 +30680,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := gqlserver.MarshalTime(*v)
 	return res
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
-	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // PostNote is the resolver for the postNote field.
@@ -39,18 +38,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
-	if len(ids) > relay.MaxPageSize {
-		return nil, apperr.Invalid([]string{"ids"}, "at most %d ids", relay.MaxPageSize)
-	}
-	out := make([]model.Node, len(ids))
-	for i, id := range ids {
-		n, err := r.node(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
-	}
-	return out, nil
+	return r.nodes(ctx, ids)
 }
 
 // ServerInfo is the resolver for the serverInfo field.

@@ -134,6 +134,12 @@ func Complexity() graph.ComplexityRoot {
 		return relay.Complexity(child, first, last)
 	}
 	c.Query.Notes = conn
+	// nodes(ids:) looks up every id: each costs an object and its
+	// selection, as node(id:) does (more than MaxPageSize ids are refused
+	// by the resolver, or here by the complexity limit).
+	c.Query.Nodes = func(child int, ids []string) int {
+		return max(1, min(len(ids), 1<<20)) * (1 + min(child, 1<<10))
+	}
 	c.Query.Members = conn
 	c.Query.Invites = conn
 	c.Query.APIKeys = conn

@@ -389,6 +389,9 @@ type ActionInput struct {
 
 func (s *Service) proposalFor(ctx context.Context, tx bun.Tx, in ActionInput, actor string) (proposal, error) {
 	p := proposal{Type: in.Type, Params: in.Params, Platform: in.Platform, Actor: actor, Human: true}
+	if err := in.Params.validate([]string{"input", "params"}); err != nil {
+		return p, err
+	}
 	if in.Platform != "" && !platforms.Valid(in.Platform) {
 		return p, apperr.Invalid([]string{"input", "platform"}, "unknown platform %q", in.Platform)
 	}

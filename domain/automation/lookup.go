@@ -20,6 +20,11 @@ func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.
 	return byID(ctx, s.DB, tenant, ids, "a.id", func(a *Action) uuid.UUID { return a.ID })
 }
 
+// AuditEntriesByID returns tenant's trust-gate audit entries with the given ids, by id.
+func (s *Service) AuditEntriesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*AuditEntry, error) {
+	return byID(ctx, s.DB, tenant, ids, "g.id", func(e *AuditEntry) uuid.UUID { return e.ID })
+}
+
 // byID loads the rows of T whose idCol is in ids.
 func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUID, idCol string, id func(*T) uuid.UUID) (map[uuid.UUID]*T, error) {
 	var rows []T

@@ -207,6 +207,9 @@ func (in RuleInput) apply(r *Rule) error {
 			if a.Params.Percent != nil && (*a.Params.Percent <= 0 || *a.Params.Percent > 1000) {
 				return apperr.Invalid(f("actions", fmt.Sprint(i), "params", "percent"), "percent must be in (0, 1000]")
 			}
+			if err := a.Params.validate(f("actions", fmt.Sprint(i), "params")); err != nil {
+				return err
+			}
 		}
 		r.Actions = in.Actions
 	}
@@ -237,10 +240,8 @@ func (in RuleInput) apply(r *Rule) error {
 		r.CooldownSeconds = *in.CooldownSeconds
 	}
 	if in.Scope != nil {
-		for i, p := range in.Scope.Platforms {
-			if !platforms.Valid(p) {
-				return apperr.Invalid(f("scope", "platforms", fmt.Sprint(i)), "unknown platform %q", p)
-			}
+		if err := validateScope(f("scope"), in.Scope); err != nil {
+			return err
 		}
 		r.Scope = *in.Scope
 	}
@@ -273,6 +274,9 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkScopeCampaigns(ctx, tx, []string{"input", "scope"}, r.Scope.CampaignIDs); err != nil {
+			return err
+		}
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return err
 		}
@@ -293,6 +297,11 @@ func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleI
 		}
 		if err := in.apply(r); err != nil {
 			return err
+		}
+		if in.Scope != nil {
+			if err := checkScopeCampaigns(ctx, tx, []string{"input", "scope"}, r.Scope.CampaignIDs); err != nil {
+				return err
+			}
 		}
 		r.UpdatedAt = s.now()
 		if _, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {

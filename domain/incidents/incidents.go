@@ -305,6 +305,20 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Incident, err
 	return inc, nil
 }
 
+// ByID returns tenant's incidents with the given ids, by id (missing ids
+// are absent).
+func (s *Service) ByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Incident, error) {
+	var rows []Incident
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&rows).Where("i.id IN (?)", bun.In(ids)).Scan(ctx)
+	})
+	out := make(map[uuid.UUID]*Incident, len(rows))
+	for i := range rows {
+		out[rows[i].ID] = &rows[i]
+	}
+	return out, err
+}
+
 // Filter selects incidents; empty slices mean any.
 type Filter struct {
 	States     []State

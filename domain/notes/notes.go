@@ -68,6 +68,20 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Note, error) 
 	return n, nil
 }
 
+// ByID returns tenant's notes with the given ids, by id (missing ids are
+// absent).
+func (s *Service) ByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Note, error) {
+	var rows []Note
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	})
+	out := make(map[uuid.UUID]*Note, len(rows))
+	for i := range rows {
+		out[rows[i].ID] = &rows[i]
+	}
+	return out, err
+}
+
 // List pages the tenant's notes, newest first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[Note], err error) {
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {

@@ -67,6 +67,16 @@ type Config struct {
 	MaxDepth int
 	// MaxTokens limits the parser's token count (STRATUM_GRAPHQL_MAX_TOKENS, default 15000).
 	MaxTokens int
+	// MaxWidth limits the fields (aliases included, fragments flattened) of
+	// one selection set (STRATUM_GRAPHQL_MAX_WIDTH, default 200).
+	MaxWidth int
+	// MaxFields limits the fields of a whole document, fragments expanded
+	// (STRATUM_GRAPHQL_MAX_FIELDS, default 2000).
+	MaxFields int
+	// MaxOverlap limits the field pairs sharing a response name that
+	// validation would compare, its quadratic part (STRATUM_GRAPHQL_MAX_OVERLAP,
+	// default 10000; see docs/adr/0008-graphql-limits.md).
+	MaxOverlap int
 	// MaxBodyBytes limits request bodies (STRATUM_MAX_BODY_BYTES, default 1 MiB).
 	MaxBodyBytes int64
 	// WSInitTimeout is how long a websocket may wait before connection_init (STRATUM_WS_INIT_TIMEOUT, default 10s).
@@ -152,6 +162,9 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
 		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
 		MaxTokens:         p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
+		MaxWidth:          p.int("STRATUM_GRAPHQL_MAX_WIDTH", 200),
+		MaxFields:         p.int("STRATUM_GRAPHQL_MAX_FIELDS", 2000),
+		MaxOverlap:        p.int("STRATUM_GRAPHQL_MAX_OVERLAP", 10000),
 		MaxBodyBytes:      int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
 		WSInitTimeout:     p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
 		WSKeepAlive:       p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
@@ -219,6 +232,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxComplexity < 200 {
 		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection and the dashboard's screens must fit)"))
+	}
+	if c.MaxWidth < 50 || c.MaxFields < 500 || c.MaxOverlap < 0 {
+		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_WIDTH must be at least 50, STRATUM_GRAPHQL_MAX_FIELDS at least 500 (GraphiQL's introspection selects 372) and STRATUM_GRAPHQL_MAX_OVERLAP not negative"))
 	}
 	if c.Argon2Time < 1 || c.Argon2MemoryKiB < 8*1024 || c.Argon2Threads < 1 || c.Argon2Threads > 255 {
 		errs = append(errs, fmt.Errorf("STRATUM_ARGON2_*: time ≥ 1, memory ≥ 8192 KiB and 1–255 threads"))

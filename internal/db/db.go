@@ -78,15 +78,41 @@ var ErrNoTenant = errors.New("db: no tenant")
 // transaction commits when fn returns nil and rolls back otherwise; River jobs
 // inserted with InsertTx(ctx, tx.Tx, …) and realtime events published on tx
 // share its fate.
+//
+// Inside ShareTenant's function, InTenant for the same tenant joins the
+// shared transaction instead of opening its own.
 func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if tenantID == uuid.Nil {
 		return ErrNoTenant
+	}
+	if s, ok := ctx.Value(sharedKey{}).(sharedTx); ok && s.tenant == tenantID {
+		return fn(context.WithValue(ctx, txKey{}, s.tx), s.tx)
 	}
 	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
 			return fmt.Errorf("set tenant: %w", err)
 		}
 		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+	})
+}
+
+type sharedKey struct{}
+
+type sharedTx struct {
+	tenant uuid.UUID
+	tx     bun.Tx
+}
+
+// ShareTenant runs fn in one tenant transaction that every InTenant call
+// for tenantID made with fn's context (or one derived from it) joins. It is
+// for read paths that call many single-object domain lookups, such as
+// nodes(ids:): one transaction and one pooled connection for the whole
+// call instead of one each. fn must not use its context from several
+// goroutines at once (a transaction is one connection), and a failed
+// statement fails the rest of the shared transaction, so use it for reads.
+func (d *DB) ShareTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context) error) error {
+	return d.InTenant(ctx, tenantID, func(ctx context.Context, tx bun.Tx) error {
+		return fn(context.WithValue(ctx, sharedKey{}, sharedTx{tenant: tenantID, tx: tx}))
 	})
 }
 

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -70,8 +72,7 @@ func present(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	if isInputError(gqlErr.Err) {
-		return &gqlerror.Error{Message: gqlErr.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
-			Extensions: map[string]any{"code": string(apperr.BadUserInput)}}
+		return inputError(ctx, gqlErr)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &gqlerror.Error{Message: "request cancelled or timed out", Path: gqlErr.Path,
@@ -92,11 +93,43 @@ func internalMessage(ctx context.Context) string {
 // isInputError recognises errors from decoding a client's scalar values.
 func isInputError(err error) bool {
 	var (
-		numErr  *strconv.NumError
-		timeErr *time.ParseError
-		jsonErr *json.UnmarshalTypeError
+		numErr   *strconv.NumError
+		timeErr  *time.ParseError
+		jsonErr  *json.UnmarshalTypeError
+		inputErr *InputError
 	)
-	return errors.As(err, &numErr) || errors.As(err, &timeErr) || errors.As(err, &jsonErr)
+	return errors.As(err, &numErr) || errors.As(err, &timeErr) || errors.As(err, &jsonErr) || errors.As(err, &inputErr)
+}
+
+// inputError reports a malformed argument value as BAD_USER_INPUT. gqlgen
+// puts the argument's input path (e.g. input.body) after the field's
+// response path; it becomes extensions.field, as for the domain's
+// validation errors, and path keeps the response path.
+func inputError(ctx context.Context, gqlErr *gqlerror.Error) *gqlerror.Error {
+	out := &gqlerror.Error{Message: gqlErr.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
+		Extensions: map[string]any{"code": string(apperr.BadUserInput)}}
+	var resp ast.Path
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		resp = fc.Path()
+	}
+	if len(resp) == 0 || len(gqlErr.Path) <= len(resp) || gqlErr.Path[:len(resp)].String() != resp.String() {
+		return out
+	}
+	field := make([]string, 0, len(gqlErr.Path)-len(resp))
+	for _, el := range gqlErr.Path[len(resp):] {
+		switch v := el.(type) {
+		case ast.PathName:
+			field = append(field, string(v))
+		case ast.PathIndex:
+			field = append(field, strconv.Itoa(int(v)))
+		}
+	}
+	out.Path, out.Extensions["field"] = resp, field
+	var ie *InputError
+	if errors.As(gqlErr.Err, &ie) {
+		out.Message = strings.Join(field, ".") + ": " + ie.Message
+	}
+	return out
 }
 
 // RecoverFunc turns a resolver panic into an INTERNAL error, logging the

@@ -31,6 +31,9 @@ type Options struct {
 	Introspection bool
 	// MaxComplexity, MaxDepth and MaxTokens bound each operation.
 	MaxComplexity, MaxDepth, MaxTokens int
+	// MaxWidth, MaxFields and MaxOverlap bound a document before it is
+	// validated (see SelectionLimit).
+	MaxWidth, MaxFields, MaxOverlap int
 	// InitTimeout closes websockets that send no connection_init in time.
 	InitTimeout time.Duration
 	// KeepAlive is the ping interval of both websocket protocols.
@@ -74,12 +77,16 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	validated := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(validated)
 	srv.SetParserTokenLimit(o.MaxTokens)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// After the persisted-query extension, which fills in hash-only queries.
+	srv.Use(SelectionLimit{MaxWidth: o.MaxWidth, MaxFields: o.MaxFields, MaxOverlap: o.MaxOverlap,
+		TokenLimit: o.MaxTokens, Validated: validated})
 	// Cost like the large public GraphQL APIs: every object costs 1 (a
 	// connection its page size, resolvers.Complexity), scalar and enum fields
 	// nothing — selecting more columns of a row costs the database nothing

@@ -1,0 +1,136 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
+	"github.com/stratumhq/stratum/internal/observability"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// txCounter counts, per request id, the transactions bun begins and the
+// statements it runs.
+type txCounter struct {
+	mu           sync.Mutex
+	begins, stmt map[string]int
+}
+
+func (c *txCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	id := observability.RequestID(ctx)
+	if id == "" {
+		return ctx
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch strings.ToUpper(strings.TrimSpace(e.Query)) {
+	case "BEGIN":
+		c.begins[id]++
+	case "COMMIT", "ROLLBACK":
+	default:
+		c.stmt[id]++
+	}
+	return ctx
+}
+
+func (c *txCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+func (c *txCounter) counts(id string) (begins, statements int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.begins[id], c.stmt[id]
+}
+
+const nodesQuery = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Note { body } ... on Tenant { name } } }`
+
+// setupNodes starts a server whose bun queries are counted, with a tenant
+// holding n notes; it returns their global ids.
+func setupNodes(t *testing.T, env map[string]string, n int) (*apptest.Server, *txCounter, http.Header, []string) {
+	t.Helper()
+	tdb := testdb.New(t)
+	counter := &txCounter{begins: map[string]int{}, stmt: map[string]int{}}
+	s := apptest.Start(t, apptest.Config(t, tdb, env), withHeaderAuth, func(a *app.App) { a.DB.Bun.AddQueryHook(counter) })
+	tenant := newTenant(t, tdb)
+	h := tenantHeader(tenant)
+	ids := make([]string, n)
+	for i := range ids {
+		res := s.Query(t, `mutation($b: String!) { postNote(input: {body: $b}) { note { id } } }`, map[string]any{"b": "note " + uuid.NewString()}, h)
+		require.Empty(t, res.Errors)
+		ids[i] = res.Data["postNote"].(map[string]any)["note"].(map[string]any)["id"].(string)
+	}
+	h.Set("X-Request-Id", "")
+	return s, counter, h, append(ids, relay.GlobalID("Tenant", tenant))
+}
+
+// nodes(ids:) used to cost 1 for up to 100 lookups, each in its own
+// transaction. It costs per id and reads everything in one transaction.
+func TestNodesCostPerIDInOneTransaction(t *testing.T) {
+	t.Parallel()
+	s, counter, h, ids := setupNodes(t, nil, 99)
+	require.Len(t, ids, 100)
+
+	h.Set("X-Request-Id", "nodes-100")
+	res := s.Query(t, nodesQuery, map[string]any{"ids": ids}, h)
+	require.Empty(t, res.Errors)
+	got := res.Data["nodes"].([]any)
+	require.Len(t, got, 100)
+	for i, n := range got {
+		require.NotNil(t, n, "id %d", i)
+		require.Equal(t, ids[i], n.(map[string]any)["id"], "order is kept")
+	}
+	require.NotEmpty(t, got[99].(map[string]any)["name"], "the tenant is found in the same call")
+
+	cost := res.Extensions["cost"].(map[string]any)
+	require.EqualValues(t, 100, cost["requestedQueryCost"], "each id costs a point")
+
+	begins, statements := counter.counts("nodes-100")
+	require.Equal(t, 1, begins, "one transaction for the whole call")
+	// set_config, the notes in one query, the tenant.
+	require.LessOrEqual(t, statements, 3)
+
+	t.Run("positive control: one id costs one point", func(t *testing.T) {
+		res := s.Query(t, nodesQuery, map[string]any{"ids": ids[:1]}, h)
+		require.Empty(t, res.Errors)
+		require.EqualValues(t, 1, res.Extensions["cost"].(map[string]any)["requestedQueryCost"])
+	})
+	t.Run("missing, foreign and invisible ids are null", func(t *testing.T) {
+		other := relay.GlobalID("Note", uuid.New())
+		res := s.Query(t, nodesQuery, map[string]any{"ids": []string{ids[0], other, relay.GlobalID("Tenant", uuid.New()), relay.GlobalID("Nope", uuid.New())}}, h)
+		require.Empty(t, res.Errors)
+		got := res.Data["nodes"].([]any)
+		require.NotNil(t, got[0])
+		require.Nil(t, got[1])
+		require.Nil(t, got[2])
+		require.Nil(t, got[3])
+	})
+	t.Run("a malformed id is BAD_USER_INPUT at its index", func(t *testing.T) {
+		res := s.Query(t, nodesQuery, map[string]any{"ids": []string{ids[0], "nope"}}, h)
+		require.Equal(t, "BAD_USER_INPUT", res.Code())
+		require.Equal(t, []any{"ids", "1"}, res.Errors[0].Extensions["field"])
+	})
+}
+
+// Several nodes(ids:) fields in one operation add up and are refused by the
+// complexity limit.
+func TestNodesOverTheComplexityLimit(t *testing.T) {
+	t.Parallel()
+	s, _, h, ids := setupNodes(t, map[string]string{"STRATUM_GRAPHQL_MAX_COMPLEXITY": "250"}, 0)
+	many := make([]string, 100)
+	for i := range many {
+		many[i] = relay.GlobalID("Note", uuid.New())
+	}
+	q := `query($ids: [ID!]!) { a: nodes(ids: $ids) { id } b: nodes(ids: $ids) { id } c: nodes(ids: $ids) { id } }`
+	res := s.Query(t, q, map[string]any{"ids": many}, h)
+	require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", res.Code(), res.Errors)
+	res = s.Query(t, q, map[string]any{"ids": append(many[:10], ids...)}, h)
+	require.Empty(t, res.Errors, "positive control: 3 × 11 ids fit")
+}
