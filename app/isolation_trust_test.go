@@ -55,9 +55,13 @@ func (f *isoFixture) addTrust(t *testing.T) {
 		conditions: {metric: ROAS, windowDays: 7, operator: LT, value: 0.5}, actions: [{type: REDUCE_BUDGET}]}) { rule { id } } }`),
 		"createAutomationRule", "rule", "id"))
 	q(`mutation { putEnforcementRule(input: {violationType: BUDGET_EXCEEDED, mode: HARD_BLOCK}) { enforcementRule { mode } } }`)
-	tf.action = first(q(`{ actions(status: [QUEUED]) { edges { node { id } } } }`), "actions")
+	actions := field(t, q(`{ actions(status: [QUEUED]) { edges { node { id campaign { id } } } } }`), "actions", "edges").([]any)
+	require.NotEmpty(t, actions, "tenant A has no queued action")
+	action := actions[0].(map[string]any)["node"].(map[string]any)
+	// The action's campaign, so that actions(campaignId:) lists it.
+	tf.action, tf.campaign = str(action["id"]), str(field(t, action, "campaign", "id"))
+	require.NotEmpty(t, tf.campaign, "the queued action has a campaign")
 	tf.incident = first(q(`{ incidents { edges { node { id } } } }`), "incidents")
-	tf.campaign = first(q(`{ campaigns { edges { node { id } } } }`), "campaigns")
 	tf.trustAudit = first(q(`{ trustAuditLog { edges { node { id } } } }`), "trustAuditLog")
 	f.trust = tf
 	f.markers = append(f.markers, tf.rule, tf.action, tf.incident, tf.campaign, tf.trustAudit)
