@@ -78,6 +78,20 @@ func field(t testing.TB, data map[string]any, path ...string) any {
 	return cur
 }
 
+// dig is field without a test: nil when the path is missing (for
+// conditions polled off the test goroutine).
+func dig(data map[string]any, path ...string) any {
+	var cur any = data
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[p]
+	}
+	return cur
+}
+
 func toSession(t testing.TB, payload map[string]any, email string) session {
 	t.Helper()
 	require.Empty(t, payload["userErrors"], "userErrors")

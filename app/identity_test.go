@@ -51,6 +51,10 @@ func TestSignUpLogInAndNoEnumeration(t *testing.T) {
 		require.Equal(t, "UNAUTHENTICATED", res.Code())
 	})
 	t.Run("sign-in events are in the audit log", func(t *testing.T) {
+		// Its own failed and successful log-ins: it does not rely on the
+		// sub-tests above having run.
+		b.logIn(t, "owner@acme.test", "not the password")
+		b.logIn(t, "owner@acme.test", "correct horse battery")
 		res := b.srv.Query(t, `{ auditLog(first: 50) { edges { node { action outcome actorEmail ip } } } }`, nil, owner.H())
 		require.Empty(t, res.Errors)
 		var actions []string

@@ -3,33 +3,51 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/graph"
-	"github.com/stratumhq/stratum/internal/wstest"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // The isolation matrix: every Query, Mutation and Subscription field of the
-// schema must have a case in isolationCases, or TestIsolationMatrix fails
-// (and it fails for cases of fields that no longer exist). Each case runs
-// twice against a tenant A holding recognisable data:
+// schema must have a case in isolationCases, or
+// TestIsolationMatrixCoversTheSchema fails (and it fails for cases of
+// fields that no longer exist).
 //
-//   - as an OWNER of another tenant B: the response must contain none of
-//     A's data (ids, names, emails, note text, key prefixes), whatever the
-//     field answers;
-//   - as a VIEWER of tenant A: the field must be refused (FORBIDDEN,
-//     UNAUTHENTICATED or NOT_FOUND, as an error or a userError) when the
-//     case says Refused, and must not be refused when it says Allowed or
-//     Public.
+// Every case runs on its own fixture — a fresh tenant A holding
+// recognisable data, a fresh VIEWER of A and a fresh tenant B — so no case
+// changes what another sees (a case that turns MFA on, logs out or revokes
+// a key does so in its own tenants). A case runs its operation
 //
-// Afterwards A's data must be unchanged. Domains add their fields' cases
-// from their own file: func init() { addIsolationCases(map[string]isolationCase{…}) }.
+//   - as tenant B's OWNER: the response must contain none of A's data (ids,
+//     names, emails, key prefixes, the case's Sees strings), and its error
+//     codes (errors and userErrors) must be among the case's B list;
+//   - as A's VIEWER: refused (FORBIDDEN) where the case says Refused, and
+//     otherwise with no codes outside ViewerCodes;
+//   - then, as the POSITIVE CONTROL, as A's OWNER through the same field
+//     and transport: it must succeed and show A's data (Sees, or any of A's
+//     markers), or change A (Changes). A case whose B response is empty
+//     because the operation was refused or broken for an unrelated reason
+//     fails here, not silently.
+//
+// Tenant A's state (a snapshot read past RLS) must be unchanged after B's
+// and the viewer's runs, and, for Changes cases, changed by the control.
+// Subscription cases (isolation_stream_test.go) run on every transport.
+// Domains add their fields' cases from their own file:
+// func init() { addIsolationCases(map[string]isolationCase{…}) }.
 
 // expect is what a VIEWER of tenant A gets.
 type expect int
@@ -51,6 +69,38 @@ type isolationCase struct {
 	Vars func(f *isoFixture) map[string]any
 	// Viewer is what a VIEWER of tenant A gets.
 	Viewer expect
+	// B lists the codes (errors' extensions.code and userErrors' code)
+	// tenant B's owner may get; any other code, such as an MFA refusal
+	// (reported as MFA_REQUIRED) or INTERNAL, fails the case.
+	B []string
+	// ViewerCodes lists the codes A's viewer may get (default: FORBIDDEN
+	// when Refused, none otherwise).
+	ViewerCodes []string
+	// Sees lists strings of tenant A's data that the control must show
+	// and B must not (besides the fixture's markers, which B must never
+	// show). Without Sees, ControlHas or Changes the control must show
+	// one of the fixture's markers.
+	Sees func(f *isoFixture) []string
+	// ControlHas lists strings the control's response must contain that
+	// are not tenant A's data (e.g. `"success":true`).
+	ControlHas []string
+	// ControlVars, if set, are the control's variables (e.g. the right
+	// password); it may prepare them (e.g. enrol MFA).
+	ControlVars func(t *testing.T, f *isoFixture) map[string]any
+	// ControlAnonymous runs the control without a credential (the
+	// invitee accepting an invitation).
+	ControlAnonymous bool
+	// ControlCodes lists codes the control may get (none by default).
+	ControlCodes []string
+	// Changes says the control changes tenant A's state, so the snapshot
+	// that B's run left unchanged would have shown B's change.
+	Changes bool
+	// Trigger makes tenant A emit the event a subscription case listens
+	// for (see isolation_stream_test.go).
+	Trigger func(t *testing.T, f *isoFixture)
+	// Ticks marks a subscription that emits on its own (no tenant data,
+	// no hub registration): its first event shows it is running.
+	Ticks bool
 }
 
 var (
@@ -70,26 +120,6 @@ func addIsolationCases(cases map[string]isolationCase) {
 	}
 }
 
-// isoFixture is tenant A's data, B's owner and A's viewer.
-type isoFixture struct {
-	b        *idBundle
-	ownerA   session
-	viewerA  session
-	ownerB   session
-	noteA    string // global ID
-	keyA     string // global ID
-	keyPrefA string
-	inviteA  string // global ID
-	invTokA  string
-	memberA  string // global ID of viewerA's membership
-	auditA   string // global ID of an audit entry
-	markers  []string
-	trust    *trustFixture
-	// afterSubscribe runs while a subscription case listens, after a note
-	// was posted in tenant A: more of A's events the subscription could see.
-	afterSubscribe []func(t *testing.T)
-}
-
 func schemaFields(t *testing.T) []string {
 	s := graph.NewExecutableSchema(graph.Config{}).Schema()
 	var out []string
@@ -105,6 +135,7 @@ func schemaFields(t *testing.T) []string {
 		}
 	}
 	sort.Strings(out)
+	require.NotEmpty(t, out, "the schema has no fields")
 	return out
 }
 
@@ -118,20 +149,97 @@ func TestIsolationMatrixCoversTheSchema(t *testing.T) {
 			t.Errorf("schema field %s has no isolation case: add one to isolationCases (app/isolation_*_test.go)", f)
 		}
 	}
-	for k := range isolationCases {
+	for k, c := range isolationCases {
 		if !have[k] {
 			t.Errorf("isolation case %s names no schema field", k)
+		}
+		if strings.HasPrefix(k, "Subscription.") && c.Trigger == nil && !c.Ticks {
+			t.Errorf("subscription case %s has no Trigger: tenant A must emit the event B could see", k)
 		}
 	}
 }
 
-func newIsoFixture(t *testing.T) *isoFixture {
-	b := setupIdentity(t, map[string]string{"STRATUM_RATE_LIMIT_POINTS": "100000", "STRATUM_RATE_LIMIT_RESTORE": "10000",
-		"STRATUM_LOGIN_FAILURES_PER_IP": "1000"})
-	f := &isoFixture{b: b}
-	f.ownerA = b.signUp(t, "owner-a-secret@alpha.test", "Alpha-Secret-Tenant")
-	f.ownerB = b.signUp(t, "owner-b@beta.test", "Beta")
-	f.viewerA = b.invite(t, f.ownerA, "viewer-a-secret@alpha.test", "VIEWER")
+// isoEnv lifts the rate limits: the matrix signs up and logs in hundreds
+// of times from one IP.
+var isoEnv = map[string]string{"STRATUM_RATE_LIMIT_POINTS": "100000", "STRATUM_RATE_LIMIT_RESTORE": "10000",
+	"STRATUM_LOGIN_FAILURES_PER_IP": "100000"}
+
+func TestIsolationMatrix(t *testing.T) {
+	t.Parallel()
+	b := setupIdentity(t, isoEnv)
+	var queries, subs []string
+	for _, name := range schemaFields(t) {
+		if _, ok := isolationCases[name]; !ok {
+			continue // reported by TestIsolationMatrixCoversTheSchema
+		}
+		if strings.HasPrefix(name, "Subscription.") {
+			subs = append(subs, name)
+		} else {
+			queries = append(queries, name)
+		}
+	}
+	require.NotEmpty(t, queries)
+	require.NotEmpty(t, subs)
+	for _, name := range queries {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newIsoFixture(t, b)
+			for _, p := range f.runCase(t, name, isolationCases[name]) {
+				t.Error(p)
+			}
+		})
+	}
+	// Subscription cases count registrations on the server's hub, so they
+	// run one after another (alongside the query cases, which subscribe
+	// to nothing).
+	t.Run("subscriptions", func(t *testing.T) {
+		t.Parallel()
+		for _, name := range subs {
+			for _, tr := range streamTransports {
+				t.Run(name+"/"+tr, func(t *testing.T) {
+					f := newIsoFixture(t, b)
+					for _, p := range f.runStreamCase(t, name, tr, isolationCases[name]) {
+						t.Error(p)
+					}
+				})
+			}
+		}
+	})
+}
+
+// isoFixture is one case's tenant A (its owner, a viewer and recognisable
+// data) and tenant B's owner.
+type isoFixture struct {
+	b        *idBundle
+	n        int64 // makes the fixture's e-mail addresses unique
+	tenantA  uuid.UUID
+	ownerA   session
+	viewerA  session
+	ownerB   session
+	noteA    string // global ID
+	keyA     string // global ID
+	keyPrefA string
+	inviteA  string // global ID
+	invTokA  string
+	invMailA string
+	memberA  string // global ID of viewerA's membership
+	auditA   string // global ID of an audit entry
+	markers  []string
+	trust    *trustFixture
+}
+
+var isoSeq atomic.Int64
+
+func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
+	t.Helper()
+	n := isoSeq.Add(1)
+	f := &isoFixture{b: b, n: n}
+	f.ownerA = b.signUp(t, fmt.Sprintf("owner-%d-a-secret@alpha.test", n), "Alpha-Secret-Tenant")
+	f.ownerB = b.signUp(t, fmt.Sprintf("owner-%d-b@beta.test", n), "Beta")
+	f.viewerA = b.invite(t, f.ownerA, fmt.Sprintf("viewer-%d-a-secret@alpha.test", n), "VIEWER")
+	_, tenant, err := relay.ParseGlobalID(f.ownerA.TenantID)
+	require.NoError(t, err)
+	f.tenantA = tenant
 	q := func(query string, vars map[string]any) map[string]any {
 		res := b.srv.Query(t, query, vars, f.ownerA.H())
 		require.Empty(t, res.Errors, query)
@@ -140,176 +248,390 @@ func newIsoFixture(t *testing.T) *isoFixture {
 	f.noteA = str(field(t, q(`mutation { postNote(input: {body: "note-of-alpha-secret"}) { note { id } } }`, nil), "postNote", "note", "id"))
 	d := q(`mutation { createApiKey(input: {name: "alpha-key-secret", scopes: [READ]}) { apiKey { id prefix } } }`, nil)
 	f.keyA, f.keyPrefA = str(field(t, d, "createApiKey", "apiKey", "id")), str(field(t, d, "createApiKey", "apiKey", "prefix"))
-	d = q(`mutation { inviteMember(input: {email: "invitee-a-secret@alpha.test", role: ANALYST}) { invite { id } inviteToken } }`, nil)
+	f.invMailA = fmt.Sprintf("invitee-%d-a-secret@alpha.test", n)
+	d = q(`mutation($e: String!) { inviteMember(input: {email: $e, role: ANALYST}) { invite { id } inviteToken } }`, map[string]any{"e": f.invMailA})
 	f.inviteA, f.invTokA = str(field(t, d, "inviteMember", "invite", "id")), str(field(t, d, "inviteMember", "inviteToken"))
-	for _, e := range field(t, q(`{ members { edges { node { id user { email } } } } }`, nil), "members", "edges").([]any) {
+	edges := field(t, q(`{ members { edges { node { id user { email } } } } }`, nil), "members", "edges").([]any)
+	for _, e := range edges {
 		n := e.(map[string]any)["node"].(map[string]any)
 		if field(t, n, "user", "email") == f.viewerA.Email {
 			f.memberA = str(n["id"])
 		}
 	}
-	f.auditA = str(field(t, q(`{ auditLog(first: 1) { edges { node { id } } } }`, nil), "auditLog", "edges").([]any)[0].(map[string]any)["node"].(map[string]any)["id"])
-	f.markers = []string{"alpha", "Alpha", f.ownerA.TenantID, f.ownerA.UserID, f.viewerA.UserID, f.noteA, f.keyA, f.keyPrefA, f.inviteA, f.memberA, f.auditA}
+	require.NotEmpty(t, f.memberA, "the viewer's membership")
+	audit := field(t, q(`{ auditLog(first: 1) { edges { node { id } } } }`, nil), "auditLog", "edges").([]any)
+	require.NotEmpty(t, audit, "tenant A has audit entries")
+	f.auditA = str(audit[0].(map[string]any)["node"].(map[string]any)["id"])
+	f.markers = []string{"alpha", "Alpha", f.ownerA.TenantID, f.ownerA.UserID, f.viewerA.UserID, f.noteA, f.keyA, f.keyPrefA, f.inviteA,
+		f.memberA, f.auditA, tenant.String()}
 	f.addTrust(t)
 	return f
 }
 
-// fresh signs s's user in again (cases may log out or switch tenant).
-func (f *isoFixture) fresh(t *testing.T, s session) session {
-	_, p := f.b.logIn(t, s.Email, "correct horse battery")
-	out := toSession(t, p, s.Email)
-	if out.TenantID != s.TenantID {
-		res := f.b.srv.Query(t, `mutation($t: ID!) { switchTenant(input: {tenantId: $t}) { `+authFields+` } }`, map[string]any{"t": s.TenantID}, out.H())
-		out = toSession(t, res.Data["switchTenant"].(map[string]any), s.Email)
+// outcome is one principal's response: its raw JSON and the codes of its
+// errors and userErrors.
+type outcome struct {
+	raw   string
+	codes []string
+}
+
+// query runs an operation over HTTP as s.
+func (f *isoFixture) query(t *testing.T, query string, vars map[string]any, s session) outcome {
+	var h http.Header
+	if s.Access != "" {
+		h = s.H()
+	}
+	res := f.b.srv.Query(t, query, vars, h)
+	var doc any
+	b, _ := json.Marshal(map[string]any{"data": res.Data, "errors": res.Errors})
+	require.NoError(t, json.Unmarshal(b, &doc))
+	return outcome{raw: string(b), codes: codesOf(doc)}
+}
+
+// codesOf collects the codes of GraphQL errors (under "errors") and of
+// userErrors in a response. A refusal for want of MFA is MFA_REQUIRED, an
+// error without a code NO_CODE.
+func codesOf(v any) []string {
+	var out []string
+	var walk func(v any, errs bool)
+	walk = func(v any, errs bool) {
+		switch x := v.(type) {
+		case map[string]any:
+			if errs {
+				out = append(out, errorCode(x))
+				return
+			}
+			for k, c := range x {
+				walk(c, k == "errors" || k == "userErrors")
+			}
+		case []any:
+			for _, c := range x {
+				walk(c, errs)
+			}
+		}
+	}
+	walk(v, false)
+	return out
+}
+
+func errorCode(e map[string]any) string {
+	ext, _ := e["extensions"].(map[string]any)
+	if ext["mfaEnrollmentRequired"] == true {
+		return "MFA_REQUIRED"
+	}
+	if c, ok := ext["code"].(string); ok {
+		return c
+	}
+	if c, ok := e["code"].(string); ok { // a userError
+		return c
+	}
+	return "NO_CODE"
+}
+
+// refusals are the codes that refuse a caller.
+var refusals = []string{"FORBIDDEN", "UNAUTHENTICATED", "NOT_FOUND"}
+
+// unexpected returns the codes not in allowed.
+func unexpected(codes, allowed []string) []string {
+	var out []string
+	for _, c := range codes {
+		if !slices.Contains(allowed, c) {
+			out = append(out, c)
+		}
 	}
 	return out
 }
 
-func TestIsolationMatrix(t *testing.T) {
-	t.Parallel()
-	f := newIsoFixture(t)
-	for _, name := range schemaFields(t) {
-		c, ok := isolationCases[name]
-		if !ok {
-			continue // reported by TestIsolationMatrixCoversTheSchema
+// verdict collects a case's failures, so that a test can also assert that
+// the matrix fails (TestIsolationMatrixDetectsABrokenPolicy).
+type verdict []string
+
+func (v *verdict) failf(format string, args ...any) { *v = append(*v, fmt.Sprintf(format, args...)) }
+
+// checkB checks tenant B's outcome: none of A's data, only allowed codes.
+func (f *isoFixture) checkB(v *verdict, name string, c isolationCase, o outcome) {
+	for _, m := range append(slices.Clone(f.markers), f.sees(c)...) {
+		if strings.Contains(o.raw, m) {
+			v.failf("LEAK: tenant B saw tenant A's data (%q) through %s: %s", m, name, o.raw)
 		}
-		t.Run(name, func(t *testing.T) {
-			var vars map[string]any
-			if c.Vars != nil {
-				vars = c.Vars(f)
-			}
-			sub := strings.HasPrefix(name, "Subscription.")
-			// Tenant B's owner sees nothing of tenant A.
-			raw := f.run(t, sub, c.Query, vars, f.fresh(t, f.ownerB))
-			for _, m := range f.markers {
-				require.NotContains(t, raw, m, "tenant B saw tenant A's data through %s: %s", name, raw)
-			}
-			// A VIEWER of tenant A is refused exactly where the matrix says.
-			raw = f.run(t, sub, c.Query, vars, f.fresh(t, f.viewerA))
-			refused := isRefused(raw)
-			switch c.Viewer {
-			case Refused:
-				require.True(t, refused, "a VIEWER of tenant A was not refused %s: %s", name, raw)
-			default:
-				require.False(t, strings.Contains(raw, `"FORBIDDEN"`), "a VIEWER of tenant A was refused %s: %s", name, raw)
-			}
-		})
 	}
-	f.requireAUnchanged(t)
+	if bad := unexpected(o.codes, c.B); len(bad) > 0 {
+		v.failf("tenant B got %v through %s (allowed: %v): %s", bad, name, c.B, o.raw)
+	}
 }
 
-func isRefused(raw string) bool {
-	for _, code := range []string{`"FORBIDDEN"`, `"UNAUTHENTICATED"`, `"NOT_FOUND"`} {
-		if strings.Contains(raw, code) {
-			return true
-		}
+// checkViewer checks A's viewer's outcome against the case's expectation.
+func (f *isoFixture) checkViewer(v *verdict, name string, c isolationCase, o outcome) {
+	allowed := c.ViewerCodes
+	if allowed == nil && c.Viewer == Refused {
+		allowed = []string{"FORBIDDEN"}
 	}
-	return false
+	if bad := unexpected(o.codes, allowed); len(bad) > 0 {
+		v.failf("a VIEWER of tenant A got %v through %s (allowed: %v): %s", bad, name, allowed, o.raw)
+	}
+	refused := slices.ContainsFunc(o.codes, func(c string) bool { return slices.Contains(refusals, c) })
+	if c.Viewer == Refused && !refused {
+		v.failf("a VIEWER of tenant A was not refused %s: %s", name, o.raw)
+	}
 }
 
-// run executes the operation as s and returns the raw response (for a
-// subscription: everything received in a short window while tenant A
-// writes data the subscription could see).
-func (f *isoFixture) run(t *testing.T, sub bool, query string, vars map[string]any, s session) string {
-	if !sub {
-		res := f.b.srv.Query(t, query, vars, s.H())
-		b, _ := json.Marshal(map[string]any{"data": res.Data, "errors": res.Errors})
-		return string(b)
+// checkControl checks A's owner's outcome: the positive control.
+func (f *isoFixture) checkControl(v *verdict, name string, c isolationCase, o outcome) {
+	if bad := unexpected(o.codes, c.ControlCodes); len(bad) > 0 {
+		v.failf("CONTROL: tenant A's owner got %v through %s (allowed: %v), so B's answer proves nothing: %s", bad, name, c.ControlCodes, o.raw)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ws := wstest.Dial(t, ctx, f.b.srv.URL+"/graphql", wstest.TransportWS, nil)
-	ws.Init(map[string]any{"Authorization": "Bearer " + s.Access})
-	ws.Subscribe("1", query, vars)
-	time.Sleep(300 * time.Millisecond)
-	res := f.b.srv.Query(t, `mutation { postNote(input: {body: "alpha live note"}) { note { id } } }`, nil, f.ownerA.H())
-	require.Empty(t, res.Errors)
-	for _, fn := range f.afterSubscribe {
-		fn(t)
-	}
-	var got []string
-	for {
-		m, err := ws.Read(700 * time.Millisecond)
-		if err != nil {
-			break
-		}
-		got = append(got, m.Type+" "+string(m.Payload))
-		if m.Type == "next" && len(got) >= 2 || m.Type == "error" || m.Type == "complete" {
-			break
+	for _, s := range append(f.sees(c), c.ControlHas...) {
+		if !strings.Contains(o.raw, s) {
+			v.failf("CONTROL: tenant A's owner does not see %q through %s: %s", s, name, o.raw)
 		}
 	}
-	return strings.Join(got, "\n")
+	if c.Sees == nil && c.ControlHas == nil && !c.Changes && c.Viewer != Public &&
+		!slices.ContainsFunc(f.markers, func(m string) bool { return strings.Contains(o.raw, m) }) {
+		v.failf("CONTROL: tenant A's owner sees none of A's data through %s: %s", name, o.raw)
+	}
 }
 
-// requireAUnchanged checks that no case changed tenant A's data.
-func (f *isoFixture) requireAUnchanged(t *testing.T) {
-	owner := f.fresh(t, f.ownerA)
-	res := f.b.srv.Query(t, `{ viewer { tenant { name requireMfa } }
-		members { totalCount edges { node { user { email } role } } }
-		apiKeys { edges { node { revokedAt } } }
-		invites { edges { node { revokedAt acceptedAt } } } }`, nil, owner.H())
-	require.Empty(t, res.Errors)
-	raw := mustJSON(res.Data)
-	require.Equal(t, "Alpha-Secret-Tenant", field(t, res.Data, "viewer", "tenant", "name"))
-	require.Equal(t, false, field(t, res.Data, "viewer", "tenant", "requireMfa"))
-	require.EqualValues(t, 2, field(t, res.Data, "members", "totalCount"), raw)
-	require.Contains(t, raw, `{"role":"VIEWER","user":{"email":"viewer-a-secret@alpha.test"}}`)
-	require.Contains(t, raw, `"revokedAt":null`)
-	require.Equal(t, 1, strings.Count(raw, `"acceptedAt":"`), "only the fixture's own invitation was accepted: %s", raw)
-	f.requireTrustUnchanged(t, owner)
+func (f *isoFixture) sees(c isolationCase) []string {
+	if c.Sees == nil {
+		return nil
+	}
+	return c.Sees(f)
 }
+
+// runCase runs a query or mutation case (see the comment at the top).
+// With ISO_DUMP=1 it logs every principal's response.
+func (f *isoFixture) runCase(t *testing.T, name string, c isolationCase) verdict {
+	var v verdict
+	var vars map[string]any
+	if c.Vars != nil {
+		vars = c.Vars(f)
+	}
+	before := f.snapshot(t)
+	ob := f.query(t, c.Query, vars, f.ownerB)
+	f.checkB(&v, name, c, ob)
+	ov := f.query(t, c.Query, vars, f.viewerA)
+	f.checkViewer(&v, name, c, ov)
+	if os.Getenv("ISO_DUMP") != "" {
+		t.Logf("B: %s\nviewer: %s", ob.raw, ov.raw)
+	}
+	if after := f.snapshot(t); after != before {
+		v.failf("tenant A's data changed through %s by B or A's viewer:\nbefore %s\nafter  %s", name, before, after)
+	}
+	cvars := vars
+	if c.ControlVars != nil {
+		cvars = c.ControlVars(t, f)
+	}
+	control := f.ownerA
+	if c.ControlAnonymous {
+		control = session{}
+	}
+	oc := f.query(t, c.Query, cvars, control)
+	if os.Getenv("ISO_DUMP") != "" {
+		t.Logf("control: %s", oc.raw)
+	}
+	f.checkControl(&v, name, c, oc)
+	if c.Changes && f.snapshot(t) == before {
+		v.failf("CONTROL: tenant A's owner did not change A through %s, so the unchanged snapshot after B proves nothing", name)
+	}
+	return v
+}
+
+// snapshot reads tenant A's state past RLS (as the database owner): what
+// B's mutations must not change.
+func (f *isoFixture) snapshot(t *testing.T) string {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var s string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT jsonb_build_object(
+		'tenant', (SELECT jsonb_build_array(name, plan, require_mfa) FROM tenants WHERE id = $1),
+		'members', (SELECT jsonb_agg(jsonb_build_array(user_id, role) ORDER BY user_id) FROM memberships WHERE tenant_id = $1),
+		'invites', (SELECT jsonb_agg(jsonb_build_array(id, email, role, accepted_at IS NULL, revoked_at IS NULL) ORDER BY id) FROM invites WHERE tenant_id = $1),
+		'apiKeys', (SELECT jsonb_agg(jsonb_build_array(id, name, revoked_at IS NULL) ORDER BY id) FROM api_keys WHERE tenant_id = $1),
+		'notes', (SELECT count(*) FROM notes WHERE tenant_id = $1),
+		'settings', (SELECT jsonb_build_array(kill_switch, enforcement_mode, autopilot_level, max_budget_increase_pct, max_daily_budget, min_roas)
+			FROM automation_settings WHERE tenant_id = $1),
+		'enforcementRules', (SELECT jsonb_agg(jsonb_build_array(violation_type, mode, threshold, enabled) ORDER BY violation_type) FROM enforcement_rules WHERE tenant_id = $1),
+		'rules', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled) ORDER BY id) FROM automation_rules WHERE tenant_id = $1),
+		'actions', (SELECT jsonb_agg(jsonb_build_array(id, status) ORDER BY id) FROM automation_actions WHERE tenant_id = $1),
+		'incidents', (SELECT jsonb_agg(jsonb_build_array(id, state) ORDER BY id) FROM incidents WHERE tenant_id = $1),
+		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
+	return s
+}
+
+// vars builds a Vars function from named fixture values.
+func vars(kv ...string) func(f *isoFixture) map[string]any {
+	return func(f *isoFixture) map[string]any {
+		out := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = f.value(kv[i+1])
+		}
+		return out
+	}
+}
+
+// value names a fixture value for vars.
+func (f *isoFixture) value(name string) string {
+	switch name {
+	case "note":
+		return f.noteA
+	case "key":
+		return f.keyA
+	case "invite":
+		return f.inviteA
+	case "inviteToken":
+		return f.invTokA
+	case "member":
+		return f.memberA
+	case "audit":
+		return f.auditA
+	case "tenant":
+		return f.ownerA.TenantID
+	case "ownerEmail":
+		return f.ownerA.Email
+	case "rule":
+		return f.trust.rule
+	case "action":
+		return f.trust.action
+	case "incident":
+		return f.trust.incident
+	case "campaign":
+		return f.trust.campaign
+	case "trustAudit":
+		return f.trust.trustAudit
+	}
+	panic("no fixture value " + name)
+}
+
+// strs returns a Sees function listing named fixture values.
+func strs(names ...string) func(f *isoFixture) []string {
+	return func(f *isoFixture) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = f.value(n)
+		}
+		return out
+	}
+}
+
+// lit returns a Sees function listing fixed strings of A's data.
+func lit(s ...string) func(f *isoFixture) []string { return func(*isoFixture) []string { return s } }
 
 func init() {
-	id := func(get func(f *isoFixture) string) func(f *isoFixture) map[string]any {
-		return func(f *isoFixture) map[string]any { return map[string]any{"id": get(f)} }
-	}
 	addIsolationCases(map[string]isolationCase{
 		"Query.node": {Query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }`,
-			Vars: id(func(f *isoFixture) string { return f.keyA }), Viewer: Refused},
+			Vars: vars("id", "key"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("key")},
 		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Note { body } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
 			Vars: func(f *isoFixture) map[string]any {
 				return map[string]any{"ids": []string{f.noteA, f.memberA, f.ownerA.TenantID, f.auditA}}
-			}, Viewer: Refused},
-		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public},
-		"Query.notes":      {Query: `{ notes { totalCount edges { node { id body } } } }`, Viewer: Allowed},
-		"Query.viewer":     {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed},
-		"Query.members":    {Query: `{ members { totalCount edges { node { id user { id email } role } } } }`, Viewer: Allowed},
-		"Query.invites":    {Query: `{ invites { totalCount edges { node { id email } } } }`, Viewer: Refused},
-		"Query.apiKeys":    {Query: `{ apiKeys { totalCount edges { node { id name prefix } } } }`, Viewer: Refused},
-		"Query.auditLog":   {Query: `{ auditLog { totalCount edges { node { id action actorEmail targetId } } } }`, Viewer: Refused},
+			}, Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("note", "member", "tenant", "audit")},
+		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public, ControlHas: []string{`"version":"`}},
+		"Query.notes":      {Query: `{ notes { totalCount edges { node { id body } } } }`, Viewer: Allowed, Sees: strs("note")},
+		"Query.viewer": {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed,
+			Sees: strs("tenant", "ownerEmail")},
+		"Query.members":  {Query: `{ members { totalCount edges { node { id user { id email } role } } } }`, Viewer: Allowed, Sees: strs("member")},
+		"Query.invites":  {Query: `{ invites { totalCount edges { node { id email } } } }`, Viewer: Refused, Sees: strs("invite")},
+		"Query.apiKeys":  {Query: `{ apiKeys { totalCount edges { node { id name prefix } } } }`, Viewer: Refused, Sees: strs("key")},
+		"Query.auditLog": {Query: `{ auditLog { totalCount edges { node { id action actorEmail targetId } } } }`, Viewer: Refused, Sees: strs("audit")},
 
-		"Mutation.postNote": {Query: `mutation { postNote(input: {body: "from a test"}) { note { id } userErrors { code } } }`, Viewer: Refused},
-		"Mutation.signUp": {Query: `mutation { signUp(input: {email: "owner-a-secret@alpha.test", password: "another good password", tenantName: "X"}) { accessToken userErrors { code message } } }`,
-			Viewer: Public},
-		"Mutation.logIn": {Query: `mutation { logIn(input: {email: "owner-a-secret@alpha.test", password: "wrong password!"}) { accessToken viewer { tenant { id } } userErrors { code message } } }`,
-			Viewer: Public},
-		"Mutation.verifyMfa": {Query: `mutation { verifyMfa(input: {challengeToken: "x.y.z", code: "123456"}) { accessToken userErrors { code } } }`, Viewer: Public},
-		"Mutation.refreshSession": {Query: `mutation { refreshSession(input: {refreshToken: "not-a-token"}) { accessToken userErrors { code } } }`,
-			Viewer: Public},
-		"Mutation.logOut": {Query: `mutation { logOut { success } }`, Viewer: Allowed},
+		"Mutation.postNote": {Query: `mutation { postNote(input: {body: "from a test"}) { note { id } userErrors { code } } }`, Viewer: Refused, Changes: true},
+		// The credential exchanges act on what they are given, not on the
+		// caller: B tries A's owner's e-mail (or a forged token); the
+		// control uses A's real credential and gets into A.
+		"Mutation.signUp": {Query: `mutation($e: String!) { signUp(input: {email: $e, password: "another good password", tenantName: "X"}) { accessToken userErrors { code message } } }`,
+			Vars: vars("e", "ownerEmail"), Viewer: Public, B: []string{"CONFLICT"}, ViewerCodes: []string{"CONFLICT"},
+			ControlVars: func(t *testing.T, f *isoFixture) map[string]any {
+				return map[string]any{"e": fmt.Sprintf("fresh-%d@gamma.test", f.n)}
+			}, ControlHas: []string{`"accessToken":"ey`}},
+		"Mutation.logIn": {Query: `mutation($e: String!, $p: String!) { logIn(input: {email: $e, password: $p}) { accessToken viewer { tenant { id } } userErrors { code message } } }`,
+			Vars: func(f *isoFixture) map[string]any { return map[string]any{"e": f.ownerA.Email, "p": "wrong password!"} }, Viewer: Public,
+			B: []string{"UNAUTHENTICATED"}, ViewerCodes: []string{"UNAUTHENTICATED"},
+			ControlVars: func(t *testing.T, f *isoFixture) map[string]any {
+				return map[string]any{"e": f.ownerA.Email, "p": "correct horse battery"}
+			}, Sees: strs("tenant")},
+		"Mutation.verifyMfa": {Query: `mutation($c: String!, $code: String!) { verifyMfa(input: {challengeToken: $c, code: $code}) { accessToken viewer { tenant { id } } userErrors { code } } }`,
+			Vars: func(*isoFixture) map[string]any { return map[string]any{"c": "x.y.z", "code": "123456"} }, Viewer: Public,
+			B: []string{"UNAUTHENTICATED"}, ViewerCodes: []string{"UNAUTHENTICATED"}, ControlVars: mfaChallenge, Sees: strs("tenant")},
+		"Mutation.refreshSession": {Query: `mutation($r: String!) { refreshSession(input: {refreshToken: $r}) { accessToken viewer { tenant { id } } userErrors { code } } }`,
+			Vars: func(*isoFixture) map[string]any { return map[string]any{"r": "not-a-token"} }, Viewer: Public,
+			B: []string{"UNAUTHENTICATED"}, ViewerCodes: []string{"UNAUTHENTICATED"},
+			ControlVars: func(t *testing.T, f *isoFixture) map[string]any { return map[string]any{"r": f.ownerA.Refresh} }, Sees: strs("tenant")},
+		"Mutation.logOut": {Query: `mutation { logOut { success } }`, Viewer: Allowed, ControlHas: []string{`"success":true`}},
 		"Mutation.switchTenant": {Query: `mutation($t: ID!) { switchTenant(input: {tenantId: $t}) { accessToken viewer { tenant { id name } } userErrors { code } } }`,
-			Vars: func(f *isoFixture) map[string]any { return map[string]any{"t": f.ownerA.TenantID} }, Viewer: Allowed},
-		"Mutation.enrollMfa":             {Query: `mutation { enrollMfa { otpauthUri userErrors { code } } }`, Viewer: Allowed},
-		"Mutation.confirmMfa":            {Query: `mutation { confirmMfa(input: {code: "000000"}) { backupCodes userErrors { code } } }`, Viewer: Allowed},
-		"Mutation.disableMfa":            {Query: `mutation { disableMfa(input: {code: "000000"}) { user { id } userErrors { code } } }`, Viewer: Allowed},
-		"Mutation.regenerateBackupCodes": {Query: `mutation { regenerateBackupCodes(input: {code: "000000"}) { backupCodes userErrors { code } } }`, Viewer: Allowed},
+			Vars: vars("t", "tenant"), Viewer: Allowed, B: []string{"NOT_FOUND"}, Sees: strs("tenant")},
+		"Mutation.enrollMfa": {Query: `mutation { enrollMfa { otpauthUri userErrors { code } } }`, Viewer: Allowed,
+			Sees: strs("ownerEmail")},
+		"Mutation.confirmMfa": {Query: `mutation($code: String!) { confirmMfa(input: {code: $code}) { backupCodes userErrors { code } } }`,
+			Vars: func(*isoFixture) map[string]any { return map[string]any{"code": "000000"} }, Viewer: Allowed,
+			B: []string{"BAD_USER_INPUT"}, ViewerCodes: []string{"BAD_USER_INPUT"}, ControlVars: enrolled("code"), ControlHas: []string{`"backupCodes":["`}},
+		"Mutation.disableMfa": {Query: `mutation($code: String!) { disableMfa(input: {code: $code}) { user { id } userErrors { code } } }`,
+			Vars: func(*isoFixture) map[string]any { return map[string]any{"code": "000000"} }, Viewer: Allowed,
+			B: []string{"CONFLICT"}, ViewerCodes: []string{"CONFLICT"}, ControlVars: mfaOn("code"), Sees: func(f *isoFixture) []string { return []string{f.ownerA.UserID} }},
+		"Mutation.regenerateBackupCodes": {Query: `mutation($code: String!) { regenerateBackupCodes(input: {code: $code}) { backupCodes userErrors { code } } }`,
+			Vars: func(*isoFixture) map[string]any { return map[string]any{"code": "000000"} }, Viewer: Allowed,
+			B: []string{"CONFLICT"}, ViewerCodes: []string{"CONFLICT"}, ControlVars: mfaOn("code"), ControlHas: []string{`"backupCodes":["`}},
 		"Mutation.inviteMember": {Query: `mutation { inviteMember(input: {email: "someone@else.test", role: OWNER}) { invite { id } userErrors { code } } }`,
-			Viewer: Refused},
+			Viewer: Refused, Changes: true},
 		"Mutation.revokeInvite": {Query: `mutation($id: ID!) { revokeInvite(input: {id: $id}) { invite { id email } userErrors { code } } }`,
-			Vars: id(func(f *isoFixture) string { return f.inviteA }), Viewer: Refused},
-		"Mutation.acceptInvite": {Query: `mutation($t: String!) { acceptInvite(input: {token: $t}) { accessToken viewer { tenant { id name } } userErrors { code } } }`,
-			Vars: func(f *isoFixture) map[string]any { return map[string]any{"t": f.invTokA} }, Viewer: Refused},
+			Vars: vars("id", "invite"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("invite"), Changes: true},
+		"Mutation.acceptInvite": {Query: `mutation($t: String!, $p: String) { acceptInvite(input: {token: $t, password: $p}) { accessToken viewer { tenant { id name } } userErrors { code } } }`,
+			Vars: vars("t", "inviteToken"), Viewer: Refused, B: []string{"FORBIDDEN"}, ControlAnonymous: true,
+			ControlVars: func(t *testing.T, f *isoFixture) map[string]any {
+				return map[string]any{"t": f.invTokA, "p": "correct horse battery"}
+			}, Sees: strs("tenant"), Changes: true},
 		"Mutation.changeMemberRole": {Query: `mutation($id: ID!) { changeMemberRole(input: {memberId: $id, role: OWNER}) { member { id user { email } } userErrors { code } } }`,
-			Vars: func(f *isoFixture) map[string]any { return map[string]any{"id": f.memberA} }, Viewer: Refused},
+			Vars: vars("id", "member"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("member"), Changes: true},
 		"Mutation.removeMember": {Query: `mutation($id: ID!) { removeMember(input: {memberId: $id}) { member { id user { email } } userErrors { code } } }`,
-			Vars: func(f *isoFixture) map[string]any { return map[string]any{"id": f.memberA} }, Viewer: Refused},
-		"Mutation.createApiKey": {Query: `mutation { createApiKey(input: {name: "k", scopes: [ADMIN]}) { secret userErrors { code } } }`, Viewer: Refused},
+			Vars: vars("id", "member"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("member"), Changes: true},
+		"Mutation.createApiKey": {Query: `mutation { createApiKey(input: {name: "k", scopes: [ADMIN]}) { secret userErrors { code } } }`, Viewer: Refused, Changes: true},
 		"Mutation.revokeApiKey": {Query: `mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { id name } userErrors { code } } }`,
-			Vars: id(func(f *isoFixture) string { return f.keyA }), Viewer: Refused},
+			Vars: vars("id", "key"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("key"), Changes: true},
 		"Mutation.updateTenantSettings": {Query: `mutation { updateTenantSettings(input: {requireMfa: true}) { tenant { id name } userErrors { code } } }`,
-			Viewer: Refused},
-
-		"Subscription.serverTime": {Query: `subscription { serverTime(intervalSeconds: 1) }`, Viewer: Public},
-		"Subscription.notePosted": {Query: `subscription { notePosted { id body } }`, Viewer: Allowed},
+			Viewer: Refused, Sees: strs("tenant"), Changes: true},
 	})
+}
+
+// enrolMfa starts MFA enrolment for A's owner and returns the TOTP secret.
+func (f *isoFixture) enrolMfa(t *testing.T) string {
+	res := f.b.srv.Query(t, `mutation { enrollMfa { secret userErrors { code } } }`, nil, f.ownerA.H())
+	require.Empty(t, res.Errors)
+	secret := str(field(t, res.Data, "enrollMfa", "secret"))
+	require.NotEmpty(t, secret, "%v", res.Data)
+	return secret
+}
+
+// mfaOnForOwner enrols and confirms MFA for A's owner with the previous
+// step's code (so the current step's code is still unused) and returns
+// the TOTP secret.
+func (f *isoFixture) mfaOnForOwner(t *testing.T) string {
+	secret := f.enrolMfa(t)
+	res := f.b.srv.Query(t, `mutation($c: String!) { confirmMfa(input: {code: $c}) { backupCodes userErrors { code } } }`,
+		map[string]any{"c": totp(t, secret, time.Now().Add(-30*time.Second))}, f.ownerA.H())
+	require.Empty(t, res.Errors)
+	require.Empty(t, field(t, res.Data, "confirmMfa", "userErrors"))
+	return secret
+}
+
+// enrolled gives the control a valid code for confirmMfa.
+func enrolled(name string) func(t *testing.T, f *isoFixture) map[string]any {
+	return func(t *testing.T, f *isoFixture) map[string]any {
+		return map[string]any{name: totp(t, f.enrolMfa(t), time.Now())}
+	}
+}
+
+// mfaOn turns MFA on for A's owner and gives the control a valid code.
+func mfaOn(name string) func(t *testing.T, f *isoFixture) map[string]any {
+	return func(t *testing.T, f *isoFixture) map[string]any {
+		return map[string]any{name: totp(t, f.mfaOnForOwner(t), time.Now())}
+	}
+}
+
+// mfaChallenge turns MFA on for A's owner, logs in and gives the control
+// the challenge and a valid code for verifyMfa.
+func mfaChallenge(t *testing.T, f *isoFixture) map[string]any {
+	secret := f.mfaOnForOwner(t)
+	_, p := f.b.logIn(t, f.ownerA.Email, "correct horse battery")
+	require.Equal(t, true, p["mfaRequired"], "%v", p)
+	return map[string]any{"c": str(p["challengeToken"]), "code": totp(t, secret, time.Now())}
 }

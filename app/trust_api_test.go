@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/app"
@@ -70,24 +71,30 @@ func TestAutomationRulesThroughGraphQL(t *testing.T) {
 		require.EqualValues(t, 0, field(t, n, "automationRules", "totalCount"))
 	})
 
-	var ruleID string
-	t.Run("a valid rule round-trips", func(t *testing.T) {
+	// newRule creates a valid rule: each sub-test that needs one makes its
+	// own, so none depends on another having run.
+	newRule := func(t *testing.T) map[string]any {
 		d := b.do(t, create, map[string]any{"in": draft(3)})
 		require.Nil(t, userError(t, d, "createAutomationRule"))
-		r := field(t, d, "createAutomationRule", "rule").(map[string]any)
-		ruleID = str(r["id"])
+		return field(t, d, "createAutomationRule", "rule").(map[string]any)
+	}
+	t.Run("a valid rule round-trips", func(t *testing.T) {
+		r := newRule(t)
 		require.Equal(t, "AND", field(t, r, "conditions", "op"))
 		require.Len(t, field(t, r, "conditions", "conditions"), 2)
 		require.Equal(t, 25.0, r["actions"].([]any)[0].(map[string]any)["params"].(map[string]any)["percent"])
 	})
 
 	t.Run("a dry run proposes through the gate and queues nothing", func(t *testing.T) {
+		ruleID := str(newRule(t)["id"])
 		before := b.do(t, `{ actions { totalCount } }`, nil)
 		d := b.do(t, `mutation($id: ID!) { simulateRule(input: {ruleId: $id}) { campaignsEvaluated
 			actions { type decision wouldExecute reasons campaign { name } before { dailyBudget } after { dailyBudget } } userErrors { message } } }`,
 			map[string]any{"id": ruleID})
 		require.EqualValues(t, 4, field(t, d, "simulateRule", "campaignsEvaluated"))
-		for _, a := range field(t, d, "simulateRule", "actions").([]any) {
+		proposed := field(t, d, "simulateRule", "actions").([]any)
+		require.NotEmpty(t, proposed, "the rule proposes actions for the losing campaigns")
+		for _, a := range proposed {
 			a := a.(map[string]any)
 			require.Equal(t, "REDUCE_BUDGET", a["type"])
 			require.NotEmpty(t, a["reasons"])
@@ -99,6 +106,7 @@ func TestAutomationRulesThroughGraphQL(t *testing.T) {
 	})
 
 	t.Run("disable, then delete; built-ins cannot be deleted", func(t *testing.T) {
+		ruleID := str(newRule(t)["id"])
 		d := b.do(t, `mutation($id: ID!) { setRuleEnabled(input: {id: $id, enabled: false}) { `+ruleFields+` } }`, map[string]any{"id": ruleID})
 		require.Equal(t, false, field(t, d, "setRuleEnabled", "rule", "enabled"))
 		d = b.do(t, `mutation($id: ID!) { deleteAutomationRule(input: {id: $id}) { deletedRuleId userErrors { code } } }`, map[string]any{"id": ruleID})
@@ -136,9 +144,11 @@ func TestActionQueueAndEnforcementThroughGraphQL(t *testing.T) {
 		d := b.do(t, `mutation($id: ID!) { approveAction(input: {id: $id}) { action { status approvedBy } userErrors { code message } } }`, map[string]any{"id": id})
 		require.Nil(t, userError(t, d, "approveAction"))
 		require.Equal(t, "APPROVED", field(t, d, "approveAction", "action", "status"))
-		require.Eventually(t, func() bool {
-			d := b.do(t, `query($id: ID!) { node(id: $id) { ... on Action { status attempts appliedBy } } }`, map[string]any{"id": id})
-			return field(t, d, "node", "status") == "APPLIED"
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			res, err := b.srv.TryQuery(`query($id: ID!) { node(id: $id) { ... on Action { status } } }`, map[string]any{"id": id}, b.owner.H())
+			if assert.NoError(c, err) && assert.Empty(c, res.Errors) {
+				assert.Equal(c, "APPLIED", dig(res.Data, "node", "status"))
+			}
 		}, 10*time.Second, 50*time.Millisecond)
 		d = b.do(t, `mutation($id: ID!) { approveAction(input: {id: $id}) { action { status } userErrors { code } } }`, map[string]any{"id": id})
 		require.Equal(t, "CONFLICT", userError(t, d, "approveAction")["code"], "an applied action cannot be approved again")
@@ -181,14 +191,16 @@ func TestActionQueueAndEnforcementThroughGraphQL(t *testing.T) {
 
 	t.Run("incidents acknowledge and resolve with a timeline", func(t *testing.T) {
 		b.do(t, `mutation { simulateSignalDegradation(input: {platform: SIMULATOR, component: EMQ, severity: CRITICAL}) { userErrors { code } } }`, nil)
-		var inc string
-		require.Eventually(t, func() bool {
-			d := b.do(t, `{ incidents(state: [OPEN], first: 1) { edges { node { id } } } }`, nil)
-			if e := field(t, d, "incidents", "edges").([]any); len(e) > 0 {
-				inc = str(e[0].(map[string]any)["node"].(map[string]any)["id"])
+		openIncidents := `{ incidents(state: [OPEN], first: 1) { edges { node { id } } } }`
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			res, err := b.srv.TryQuery(openIncidents, nil, b.owner.H())
+			if assert.NoError(c, err) && assert.Empty(c, res.Errors) {
+				assert.NotEmpty(c, dig(res.Data, "incidents", "edges"), "an open incident")
 			}
-			return inc != ""
 		}, 5*time.Second, 50*time.Millisecond)
+		edges := field(t, b.do(t, openIncidents, nil), "incidents", "edges").([]any)
+		require.NotEmpty(t, edges)
+		inc := str(edges[0].(map[string]any)["node"].(map[string]any)["id"])
 		d := b.do(t, `mutation($id: ID!) { acknowledgeIncident(input: {id: $id}) { incident { state acknowledgedBy } userErrors { code } } }`, map[string]any{"id": inc})
 		require.Equal(t, "ACKNOWLEDGED", field(t, d, "acknowledgeIncident", "incident", "state"))
 		d = b.do(t, `mutation($id: ID!) { resolveIncident(input: {id: $id, note: "fixed the pixel"}) { incident { state resolution timeline { kind message } } userErrors { code } } }`, map[string]any{"id": inc})

@@ -41,7 +41,8 @@ func listen(t *testing.T, name, url, token string) *listener {
 
 // await reads events until every wanted operation id has delivered one
 // whose payload contains its substring, and fails if that takes longer
-// than within (measured from since).
+// than within (measured from since): a liveness bound, not a latency
+// target (BenchmarkSubscriptionFanOut measures latency).
 func (l *listener) await(t *testing.T, since time.Time, within time.Duration, want map[string]string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
@@ -73,7 +74,7 @@ func missing(want, got map[string]string) []string {
 
 // The trust engine end to end over two server processes on one database:
 // degrading the simulated platform through server A opens incidents and
-// limits autopilot, and subscribers on A and on B hear of it within 2 s; a
+// limits autopilot, and subscribers on A and on B hear of it; a
 // queued high-risk action is blocked by the gate; recovery closes the
 // incidents and restores autopilot, again on both servers.
 func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
@@ -120,7 +121,7 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 	d := q(a, `mutation { simulateSignalDegradation(input: {platform: SIMULATOR, component: EMQ, severity: CRITICAL}) { degradations { component severity } userErrors { message } } }`, nil)
 	require.Empty(t, field(t, d, "simulateSignalDegradation", "userErrors"))
 	for _, l := range []*listener{subA, subB} {
-		got := l.await(t, start, 2*time.Second, map[string]string{"opened": `"state":"OPEN"`, "autopilot": `"autopilotMode":"LIMITED"`,
+		got := l.await(t, start, eventWithin, map[string]string{"opened": `"state":"OPEN"`, "autopilot": `"autopilotMode":"LIMITED"`,
 			"actions": actionID})
 		require.Contains(t, got["actions"], `"status":"BLOCKED"`, "%s: the held high-risk action is blocked once the score falls", l.name)
 		t.Logf("%s: incidentOpened and autopilotModeChanged within %s", l.name, time.Since(start).Round(time.Millisecond))
@@ -135,7 +136,7 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 	start = time.Now()
 	q(a, `mutation { simulateSignalRecovery(input: {platform: SIMULATOR}) { degradations { component } } }`, nil)
 	for _, l := range []*listener{subA, subB} {
-		l.await(t, start, 2*time.Second, map[string]string{"closed": `"state":"RESOLVED"`, "autopilot": `"autopilotMode":"NORMAL"`})
+		l.await(t, start, eventWithin, map[string]string{"closed": `"state":"RESOLVED"`, "autopilot": `"autopilotMode":"NORMAL"`})
 	}
 	open = q(b, `{ incidents(state: [OPEN, ACKNOWLEDGED]) { totalCount } }`, nil)
 	require.EqualValues(t, 0, field(t, open, "incidents", "totalCount"), "recovery closes every health incident")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -85,16 +86,14 @@ func TestPruneNotesFanOut(t *testing.T) {
 	require.NoError(t, client.Start(runCtx)) // RunOnStart enqueues the fan-out
 	defer client.Stop(context.Background())
 
-	require.Eventually(t, func() bool {
+	require.NotEmpty(t, tenants)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		for _, id := range tenants {
 			var bodies []string
-			require.NoError(t, tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
+			assert.NoError(c, tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
 				return tx.NewSelect().Table("notes").Column("body").Scan(ctx, &bodies)
 			}))
-			if len(bodies) != 1 || bodies[0] != "new" {
-				return false
-			}
+			assert.Equal(c, []string{"new"}, bodies, "tenant %s keeps only its recent note", id)
 		}
-		return true
 	}, 15*time.Second, 100*time.Millisecond)
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -148,6 +149,16 @@ func (r *Response) Code() string {
 // Post sends a GraphQL POST with body (a map or raw bytes) and headers.
 func (s *Server) Post(t testing.TB, body any, header http.Header) *Response {
 	t.Helper()
+	out, err := s.TryPost(body, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TryPost is Post returning its error instead of failing the test: for
+// conditions polled off the test goroutine (assert.EventuallyWithT).
+func (s *Server) TryPost(body any, header http.Header) (*Response, error) {
 	var b []byte
 	switch v := body.(type) {
 	case []byte:
@@ -164,15 +175,20 @@ func (s *Server) Post(t testing.TB, body any, header http.Header) *Response {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer res.Body.Close()
 	out := &Response{Status: res.StatusCode, Header: res.Header}
 	raw, _ := io.ReadAll(res.Body)
 	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", res.StatusCode, raw)
+		return nil, fmt.Errorf("response is not JSON (%d): %s", res.StatusCode, raw)
 	}
-	return out
+	return out, nil
+}
+
+// TryQuery is Query returning its error instead of failing the test.
+func (s *Server) TryQuery(query string, vars map[string]any, header http.Header) (*Response, error) {
+	return s.TryPost(map[string]any{"query": query, "variables": vars}, header)
 }
 
 // Query posts query with variables.

@@ -109,14 +109,20 @@ func TestConcurrentOpensDeduplicate(t *testing.T) {
 	t.Parallel()
 	s, tenant := setup(t)
 	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
+	errs := make([]error, 8)
+	for i := range errs {
 		wg.Add(1)
-		go func() {
+		go func() { // no require off the test goroutine: collect the errors
 			defer wg.Done()
-			feed(t, s, tenant, health("GOOGLE", 30, signals.Unhealthy))
+			errs[i] = s.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+				return s.HealthChanged(ctx, tx, tenant, []signals.Change{health("GOOGLE", 30, signals.Unhealthy)})
+			})
 		}()
 	}
 	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "open %d", i)
+	}
 	require.Len(t, list(t, s, tenant, incidents.Open), 1)
 }
 
