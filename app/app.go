@@ -140,6 +140,7 @@ func (a *App) buildHTTP() error {
 		Operator:     a.operatorCheck,
 		Frontend:     frontend.Dist(),
 		MaxBodyBytes: a.Cfg.MaxBodyBytes,
+		ReadTimeout:  a.Cfg.HTTPReadTimeout,
 		CORSOrigins:  a.Cfg.CORSOrigins,
 	})
 	return nil

@@ -1,7 +1,13 @@
 package app_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/internal/testdb"
 	"github.com/stratumhq/stratum/internal/wstest"
 )
@@ -100,4 +107,73 @@ func TestDatabaseOutageIsUnavailableNotUnauthenticated(t *testing.T) {
 	body = readAll(t, res)
 	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	require.JSONEq(t, `{"status":"unavailable"}`, body)
+}
+
+// A client that trickles its request body is cut off once the read
+// timeout passes (408 and the connection closed), while normal requests,
+// websockets and SSE streams outlive the timeout.
+func TestSlowRequestBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, map[string]string{"STRATUM_HTTP_READ_TIMEOUT": "300ms"}))
+	ctx := context.Background()
+
+	// Open long-lived streams first: they must outlive the timeout.
+	ws := wstest.Dial(t, ctx, s.URL+"/graphql", wstest.TransportWS, nil)
+	ws.Init(nil)
+	ws.Subscribe("1", `subscription { serverTime(intervalSeconds: 1) }`, nil)
+	ws.Expect("next", 5*time.Second)
+	sse := openSSE(t, s.URL, `subscription { serverTime(intervalSeconds: 1) }`)
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	require.NoError(t, err)
+	// The server answers and closes without the rest of the body; the
+	// client's bound only keeps a broken server from hanging the test.
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(15*time.Second)))
+	reply, err := io.ReadAll(conn)
+	require.NoError(t, err, "the server must close the connection (got %q)", reply)
+	require.Contains(t, string(reply), "408 Request Timeout")
+	require.Contains(t, string(reply), "REQUEST_TIMEOUT")
+
+	require.Empty(t, s.Query(t, `{ serverInfo { version } }`, nil, nil).Errors, "positive control: a normal POST works")
+	for i := 0; i < 2; i++ { // each next is a second apart: both streams outlive the 300 ms timeout
+		ws.Expect("next", 5*time.Second)
+		require.Contains(t, sse.next(t), "serverTime")
+	}
+}
+
+// sseStream is an open GraphQL-over-SSE subscription.
+type sseStream struct{ r *bufio.Reader }
+
+func openSSE(t *testing.T, url, query string) *sseStream {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { res.Body.Close() })
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	return &sseStream{r: bufio.NewReader(res.Body)}
+}
+
+// next returns the data of the next "next" event.
+func (s *sseStream) next(t *testing.T) string {
+	t.Helper()
+	event := ""
+	for {
+		line, err := s.r.ReadString('\n')
+		require.NoError(t, err)
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "event:"); ok {
+			event = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "data:"); ok && event == "next" {
+			return v
+		}
+	}
 }

@@ -59,6 +59,10 @@ type Config struct {
 	MaxTokens int
 	// MaxBodyBytes limits request bodies (STRATUM_MAX_BODY_BYTES, default 1 MiB).
 	MaxBodyBytes int64
+	// HTTPReadTimeout bounds how long a client may take to send a request
+	// body, counted from the end of its headers (STRATUM_HTTP_READ_TIMEOUT,
+	// default 15s). Websockets and SSE streams are not cut by it.
+	HTTPReadTimeout time.Duration
 	// WSInitTimeout is how long a websocket may wait before connection_init (STRATUM_WS_INIT_TIMEOUT, default 10s).
 	WSInitTimeout time.Duration
 	// WSKeepAlive is the ping interval for both websocket protocols (STRATUM_WS_KEEPALIVE, default 15s).
@@ -134,6 +138,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
 		MaxTokens:         p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
 		MaxBodyBytes:      int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
+		HTTPReadTimeout:   p.dur("STRATUM_HTTP_READ_TIMEOUT", 15*time.Second),
 		WSInitTimeout:     p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
 		WSKeepAlive:       p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
 		CORSOrigins:       p.list("STRATUM_CORS_ORIGINS"),
@@ -181,6 +186,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("STRATUM_MAX_BODY_BYTES: must be at least 1024"))
+	}
+	if c.HTTPReadTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("STRATUM_HTTP_READ_TIMEOUT: must be positive"))
 	}
 	if c.MaxComplexity < 200 {
 		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection and the dashboard's screens must fit)"))

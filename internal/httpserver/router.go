@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -52,6 +53,8 @@ type Deps struct {
 	Frontend fs.FS
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// ReadTimeout bounds the time to receive a request body (0: none).
+	ReadTimeout time.Duration
 	// CORSOrigins are allowed cross-origin callers.
 	CORSOrigins []string
 }
@@ -85,7 +88,7 @@ func New(d Deps) http.Handler {
 		mux.Handle("GET /admin/jobs", http.RedirectHandler("/admin/jobs/", http.StatusMovedPermanently))
 	}
 	mux.Handle("/", spa(d.Frontend))
-	return observe(d.Log, d.Metrics, cors(d.CORSOrigins, mux))
+	return observe(d.Log, d.Metrics, bodyDeadline(d.ReadTimeout, cors(d.CORSOrigins, mux)))
 }
 
 // authenticate attaches the principal, answers 401 for an invalid
