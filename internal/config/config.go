@@ -65,6 +65,12 @@ type Config struct {
 	HTTPReadTimeout time.Duration
 	// WSInitTimeout is how long a websocket may wait before connection_init (STRATUM_WS_INIT_TIMEOUT, default 10s).
 	WSInitTimeout time.Duration
+	// WSMaxSubscriptions caps the operations running at once on one
+	// websocket (STRATUM_WS_MAX_SUBSCRIPTIONS, default 50).
+	WSMaxSubscriptions int
+	// MaxStreamsPerIP caps the websockets and SSE streams one client IP
+	// holds open at once (STRATUM_MAX_STREAMS_PER_IP, default 100).
+	MaxStreamsPerIP int
 	// WSKeepAlive is the ping interval for both websocket protocols (STRATUM_WS_KEEPALIVE, default 15s).
 	WSKeepAlive time.Duration
 	// CORSOrigins lists allowed cross-origin origins, comma separated (STRATUM_CORS_ORIGINS, default none).
@@ -124,27 +130,29 @@ func Load() (Config, error) { return load(os.LookupEnv) }
 func load(lookup func(string) (string, bool)) (Config, error) {
 	p := parser{lookup: lookup}
 	c := Config{
-		Env:               p.str("STRATUM_ENV", "development"),
-		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ":8080"),
-		PublicURL:         p.str("STRATUM_PUBLIC_URL", ""),
-		DatabaseURL:       p.str("DATABASE_URL", ""),
-		AppDatabaseURL:    p.str("STRATUM_APP_DATABASE_URL", ""),
-		AppDBPassword:     p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
-		DBMaxConns:        int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
-		JWTSecret:         p.str("STRATUM_JWT_SECRET", DevJWTSecret),
-		EncryptionKey:     p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
-		Introspection:     p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
-		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
-		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
-		MaxTokens:         p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
-		MaxBodyBytes:      int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
-		HTTPReadTimeout:   p.dur("STRATUM_HTTP_READ_TIMEOUT", 15*time.Second),
-		WSInitTimeout:     p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
-		WSKeepAlive:       p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
-		CORSOrigins:       p.list("STRATUM_CORS_ORIGINS"),
-		ShutdownTimeout:   p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
-		LogLevel:          p.str("STRATUM_LOG_LEVEL", "info"),
-		WorkerConcurrency: p.int("STRATUM_WORKER_CONCURRENCY", 10),
+		Env:                p.str("STRATUM_ENV", "development"),
+		HTTPAddr:           p.str("STRATUM_HTTP_ADDR", ":8080"),
+		PublicURL:          p.str("STRATUM_PUBLIC_URL", ""),
+		DatabaseURL:        p.str("DATABASE_URL", ""),
+		AppDatabaseURL:     p.str("STRATUM_APP_DATABASE_URL", ""),
+		AppDBPassword:      p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
+		DBMaxConns:         int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
+		JWTSecret:          p.str("STRATUM_JWT_SECRET", DevJWTSecret),
+		EncryptionKey:      p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
+		Introspection:      p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
+		MaxComplexity:      p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
+		MaxDepth:           p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
+		MaxTokens:          p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
+		MaxBodyBytes:       int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
+		HTTPReadTimeout:    p.dur("STRATUM_HTTP_READ_TIMEOUT", 15*time.Second),
+		WSInitTimeout:      p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
+		WSKeepAlive:        p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
+		WSMaxSubscriptions: p.int("STRATUM_WS_MAX_SUBSCRIPTIONS", 50),
+		MaxStreamsPerIP:    p.int("STRATUM_MAX_STREAMS_PER_IP", 100),
+		CORSOrigins:        p.list("STRATUM_CORS_ORIGINS"),
+		ShutdownTimeout:    p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
+		LogLevel:           p.str("STRATUM_LOG_LEVEL", "info"),
+		WorkerConcurrency:  p.int("STRATUM_WORKER_CONCURRENCY", 10),
 
 		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
 		RefreshTokenTTL:         p.dur("STRATUM_REFRESH_TOKEN_TTL", 7*24*time.Hour),
@@ -186,6 +194,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("STRATUM_MAX_BODY_BYTES: must be at least 1024"))
+	}
+	if c.WSMaxSubscriptions < 1 || c.MaxStreamsPerIP < 1 {
+		errs = append(errs, fmt.Errorf("STRATUM_WS_MAX_SUBSCRIPTIONS and STRATUM_MAX_STREAMS_PER_IP must be positive"))
 	}
 	if c.HTTPReadTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("STRATUM_HTTP_READ_TIMEOUT: must be positive"))
