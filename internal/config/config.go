@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -195,6 +196,11 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("STRATUM_MAX_BODY_BYTES: must be at least 1024"))
 	}
+	for _, o := range c.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("STRATUM_CORS_ORIGINS: %q %w", o, err))
+		}
+	}
 	if c.WSMaxSubscriptions < 1 || c.MaxStreamsPerIP < 1 {
 		errs = append(errs, fmt.Errorf("STRATUM_WS_MAX_SUBSCRIPTIONS and STRATUM_MAX_STREAMS_PER_IP must be positive"))
 	}
@@ -232,6 +238,21 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkOrigin accepts an exact origin, scheme://host[:port]. Cross-origin
+// requests are allowed with credentials (cookies) and the same list opens
+// cross-origin websockets, so a wildcard would let every site act as the
+// signed-in user: "*" and patterns are refused in every environment.
+func checkOrigin(o string) error {
+	if strings.Contains(o, "*") {
+		return errors.New("is a wildcard; list each origin (credentials are allowed cross-origin, so * would let any site act as the signed-in user)")
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return errors.New("is not an origin like https://app.example.com")
+	}
+	return nil
 }
 
 type parser struct {

@@ -177,14 +177,16 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	}}})
 }
 
-// cors allows the configured origins (credentials included).
+// cors allows the configured origins (credentials included). The list
+// holds exact origins only: config.Validate refuses "*", which would let
+// any site act as the signed-in user.
 func cors(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && (slices.Contains(origins, origin) || slices.Contains(origins, "*")) {
+		if origin != "" && slices.Contains(origins, origin) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")
