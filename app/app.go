@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 func (a *App) buildHTTP() error {
 	a.streams, a.cancelStreams = context.WithCancel(context.Background())
 	a.Sockets = gqlserver.NewSockets()
+	a.Sockets.MaxPerIP = a.Cfg.MaxStreamsPerIP
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  a.Resolver,
 		Directives: a.Resolver.Directives(),
@@ -116,9 +117,10 @@ func (a *App) buildHTTP() error {
 		MaxComplexity: a.Cfg.MaxComplexity, MaxDepth: a.Cfg.MaxDepth, MaxTokens: a.Cfg.MaxTokens,
 		MaxWidth: a.Cfg.MaxWidth, MaxFields: a.Cfg.MaxFields, MaxOverlap: a.Cfg.MaxOverlap,
 		InitTimeout: a.Cfg.WSInitTimeout, KeepAlive: a.Cfg.WSKeepAlive,
-		OriginPatterns: originHosts(a.Cfg.CORSOrigins),
-		InitFunc:       a.Resolver.WebsocketInit,
-		Sockets:        a.Sockets,
+		MaxSubscriptions: a.Cfg.WSMaxSubscriptions,
+		OriginPatterns:   originHosts(a.Cfg.CORSOrigins),
+		InitFunc:         a.Resolver.WebsocketInit,
+		Sockets:          a.Sockets,
 	})
 	gql.Use(resolvers.CSRFGuard{})
 	gql.Use(resolvers.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
@@ -141,6 +143,7 @@ func (a *App) buildHTTP() error {
 		Operator:     a.operatorCheck,
 		Frontend:     frontend.Dist(),
 		MaxBodyBytes: a.Cfg.MaxBodyBytes,
+		ReadTimeout:  a.Cfg.HTTPReadTimeout,
 		CORSOrigins:  a.Cfg.CORSOrigins,
 	})
 	return nil

@@ -197,13 +197,13 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 	t.Run("websocket frame before connection_init", func(t *testing.T) {
 		c := wstest.Dial(t, ctx, s.URL+"/graphql", wstest.TransportWS, nil)
 		c.Subscribe("1", `subscription { serverTime }`, nil)
-		code, _ := c.CloseStatus(5 * time.Second)
-		require.NotEqual(t, websocket.StatusNormalClosure, code)
+		code, reason := c.CloseStatus(5 * time.Second)
+		require.EqualValues(t, 4401, code, reason) // graphql-ws: Unauthorized
 	})
 	t.Run("client that never sends connection_init", func(t *testing.T) {
 		c := wstest.Dial(t, ctx, s.URL+"/graphql", wstest.TransportWS, nil)
 		code, reason := c.CloseStatus(5 * time.Second)
-		require.Equal(t, websocket.StatusProtocolError, code)
+		require.EqualValues(t, 4408, code, reason) // graphql-ws: Connection initialisation timeout
 		require.Contains(t, reason, "timeout")
 	})
 

@@ -42,6 +42,8 @@ type Resolver struct {
 	Identity Identity
 
 	watcher credentialWatch
+	// loads shares each event's subscription load among this resolver's subscribers.
+	loads sharedLoads
 }
 
 // Services are the domain services resolvers call.

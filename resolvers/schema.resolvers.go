@@ -83,7 +83,7 @@ func (r *subscriptionResolver) NotePosted(ctx context.Context) (<-chan *model.No
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{notes.Topic}, func(ctx context.Context, ev realtime.Event) (*model.Note, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{notes.Topic}, func(ctx context.Context, ev realtime.Event) (*model.Note, error) {
 		id, err := uuid.Parse(ev.ID)
 		if err != nil {
 			return nil, err

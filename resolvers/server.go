@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -56,16 +57,28 @@ func (d dynamicAuth) Authenticate(req *http.Request) (context.Context, error) {
 
 // WebsocketInit authenticates connection_init. A present but invalid
 // credential closes the socket with 4401 (graphql-ws clients then stop
-// retrying) rather than 1000 (which makes them loop).
+// retrying) rather than 1000 (which makes them loop). A credential that
+// could not be checked (the database is down) closes it with 1013 "try
+// again later", which graphql-ws clients retry, and never shows the
+// cause's text (gqlgen sends the error's text to legacy clients).
 func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	ctx, err := r.Auth.AuthenticateInit(ctx, payload)
-	if err != nil {
-		ctx = transport.WithWebsocketCloseCode(ctx, 4401)
-		ctx = transport.AppendCloseReason(ctx, "Unauthorized")
-		return ctx, nil, err
+	actx, err := r.Auth.AuthenticateInit(ctx, payload)
+	if err == nil {
+		return r.websocketWatch(actx), nil, nil
 	}
-	return r.websocketWatch(ctx), nil, nil
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
+		ctx = transport.WithWebsocketCloseCode(ctx, 4401)
+		return transport.AppendCloseReason(ctx, "Unauthorized"), nil, errors.New(e.Message)
+	}
+	r.Log.ErrorContext(ctx, "websocket authentication unavailable", "err", err)
+	ctx = transport.WithWebsocketCloseCode(ctx, websocketTryAgainLater)
+	ctx = transport.AppendCloseReason(ctx, "Try again later")
+	return ctx, nil, errors.New("the server cannot check credentials right now; try again shortly")
 }
+
+// websocketTryAgainLater is RFC 6455's 1013: graphql-ws clients reconnect
+// after it (they give up after 4401 and 4500).
+const websocketTryAgainLater = 1013
 
 // Directives implements the schema's directives (docs/permissions.md).
 func (r *Resolver) Directives() graph.DirectiveRoot {

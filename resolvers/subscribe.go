@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -11,17 +12,19 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/internal/apperr"
 )
 
-// subscribe turns realtime events of tenant and topics into a channel of
-// models for a GraphQL subscription. load runs with a fresh read per event
-// (no per-request dataloader goes stale inside a long subscription), once
-// per event and field for all of this process's subscribers (see
+// subscribe turns realtime events of tenant and topics, from r's hub, into
+// a channel of models for a GraphQL subscription. load runs with a fresh
+// read per event (no per-request dataloader goes stale inside a long
+// subscription), once per event and field for all of r's subscribers (see
 // sharedLoads); events whose object is gone, or that load filters out with
-// errSkip, are skipped. The channel closes when ctx ends or the hub drops
-// the subscriber, which ends the GraphQL subscription.
-func subscribe[T any](ctx context.Context, hub *realtime.Hub, tenant uuid.UUID, topics []string, load func(context.Context, realtime.Event) (T, error)) (<-chan T, error) {
-	sub := hub.Subscribe(tenant, topics...)
+// errSkip, are skipped, and other failed loads are skipped and logged. The
+// channel closes when ctx ends or the hub drops the subscriber, which ends
+// the GraphQL subscription.
+func subscribe[T any](ctx context.Context, r *Resolver, tenant uuid.UUID, topics []string, load func(context.Context, realtime.Event) (T, error)) (<-chan T, error) {
+	sub := r.Hub.Subscribe(tenant, topics...)
 	out := make(chan T)
 	field := fieldKey(ctx)
 	go func() {
@@ -36,8 +39,9 @@ func subscribe[T any](ctx context.Context, hub *realtime.Hub, tenant uuid.UUID, 
 					slog.DebugContext(ctx, "subscription ended by hub", "err", sub.Err())
 					return
 				}
-				v, err := shared.do(ctx, ev, field, func(ctx context.Context) (any, error) { return load(ctx, ev) })
+				v, err := r.loads.do(ctx, ev, field, func(ctx context.Context) (any, error) { return load(ctx, ev) })
 				if err != nil {
+					r.logFailedLoad(ctx, ev, field, err)
 					continue
 				}
 				select {
@@ -49,6 +53,20 @@ func subscribe[T any](ctx context.Context, hub *realtime.Hub, tenant uuid.UUID, 
 		}
 	}()
 	return out, nil
+}
+
+// logFailedLoad logs a load that failed for a reason other than the
+// subscription's filter (errSkip), the object being gone (NOT_FOUND) or the
+// subscriber leaving: the subscriber misses that event.
+func (r *Resolver) logFailedLoad(ctx context.Context, ev realtime.Event, field string, err error) {
+	if errors.Is(err, errSkip) || apperr.CodeOf(err) == apperr.NotFound || ctx.Err() != nil {
+		return
+	}
+	log := r.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.WarnContext(ctx, "subscription event skipped: its load failed", "field", field, "tenant", ev.Tenant, "topic", ev.Topic, "id", ev.ID, "err", err)
 }
 
 // fieldKey identifies the subscription field and its arguments: subscribers
@@ -66,17 +84,23 @@ func fieldKey(ctx context.Context) string {
 }
 
 // sharedLoads runs each (event, field) load once for every subscriber of
-// this process that receives it at about the same time: 10,000 dashboards
-// subscribed to incidentOpened cost one read per incident, not 10,000.
-// Results are kept for sharedLoadTTL, then the next subscriber reloads.
+// one resolver (one hub) that receives it at about the same time: 10,000
+// dashboards subscribed to incidentOpened cost one read per incident, not
+// 10,000. Results are kept for sharedLoadTTL, then the next subscriber
+// reloads. It lives on the Resolver, not in a package variable, because
+// each hub numbers its events on its own: two hubs in one process (tests,
+// tools) dispatch different tenants' events under the same sequence
+// number. The key carries the tenant too, so a hit can never hand one
+// tenant's object to another's subscriber. The zero value is ready.
 type sharedLoads struct {
 	mu sync.Mutex
 	m  map[loadKey]*loadCall
 }
 
 type loadKey struct {
-	seq   uint64
-	field string
+	tenant uuid.UUID
+	seq    uint64
+	field  string
 }
 
 type loadCall struct {
@@ -87,14 +111,15 @@ type loadCall struct {
 
 const sharedLoadTTL = 5 * time.Second
 
-var shared = &sharedLoads{m: map[loadKey]*loadCall{}}
-
 func (s *sharedLoads) do(ctx context.Context, ev realtime.Event, field string, fn func(context.Context) (any, error)) (any, error) {
 	if ev.Seq == 0 || field == "" { // not from a hub, or outside GraphQL: nothing to share
 		return fn(ctx)
 	}
-	k := loadKey{ev.Seq, field}
+	k := loadKey{ev.Tenant, ev.Seq, field}
 	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[loadKey]*loadCall{}
+	}
 	c, ok := s.m[k]
 	if !ok {
 		c = &loadCall{done: make(chan struct{})}

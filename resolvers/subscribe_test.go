@@ -1,13 +1,19 @@
 package resolvers
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratumhq/stratum/domain/realtime"
 )
@@ -35,4 +41,79 @@ func TestSharedLoadsRunOncePerEventAndField(t *testing.T) {
 	require.EqualValues(t, 3, calls.Load(), "another field or another event loads again")
 	_, _ = s.do(context.Background(), realtime.Event{}, `incidentOpened{}`, load)
 	require.EqualValues(t, 4, calls.Load(), "events not dispatched by a hub are never shared")
+}
+
+// fieldCtx is a subscription field's context, as gqlgen gives resolvers.
+func fieldCtx(ctx context.Context, name string) context.Context {
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Name: name}}, Args: map[string]any{}})
+}
+
+// Two hubs in one process number their events independently: an event of
+// tenant B with the same sequence number as tenant A's, on the same field,
+// must load B's object, never reuse A's.
+func TestSharedLoadsNeverCrossTenantsOrHubs(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "notePosted"))
+	defer cancel()
+	tenantA, tenantB := uuid.New(), uuid.New()
+	load := func(_ context.Context, ev realtime.Event) (string, error) { return ev.Tenant.String(), nil }
+	hubA, hubB := realtime.NewHub(nil), realtime.NewHub(nil)
+	resA, resB := &Resolver{Hub: hubA}, &Resolver{Hub: hubB}
+
+	subA, err := subscribe(ctx, resA, tenantA, []string{"t"}, load)
+	require.NoError(t, err)
+	subB, err := subscribe(ctx, resB, tenantB, []string{"t"}, load)
+	require.NoError(t, err)
+
+	hubA.Dispatch(realtime.Event{Tenant: tenantA, Topic: "t", ID: "1"})
+	require.Equal(t, tenantA.String(), <-subA, "positive control: A's subscriber gets A's object")
+	hubB.Dispatch(realtime.Event{Tenant: tenantB, Topic: "t", ID: "1"})
+	require.Equal(t, tenantB.String(), <-subB, "B's subscriber gets B's object, not A's cached one")
+}
+
+// A load that fails is skipped and logged; an event the subscription
+// filters out (errSkip) is skipped silently.
+func TestFailedSubscriptionLoadsAreLogged(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "notePosted"))
+	defer cancel()
+	var logs syncBuffer
+	hub := realtime.NewHub(nil)
+	r := &Resolver{Hub: hub, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	tenant := uuid.New()
+	sub, err := subscribe(ctx, r, tenant, []string{"t"}, func(_ context.Context, ev realtime.Event) (string, error) {
+		switch ev.ID {
+		case "broken":
+			return "", errors.New("connection refused by the database")
+		case "filtered":
+			return "", errSkip
+		}
+		return ev.ID, nil
+	})
+	require.NoError(t, err)
+	for _, id := range []string{"broken", "filtered", "ok"} {
+		hub.Dispatch(realtime.Event{Tenant: tenant, Topic: "t", ID: id})
+	}
+	require.Equal(t, "ok", <-sub, "the subscription continues after a failed load")
+	out := logs.String()
+	require.Contains(t, out, "connection refused by the database")
+	require.Contains(t, out, "id=broken")
+	require.NotContains(t, out, "id=filtered")
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

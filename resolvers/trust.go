@@ -628,7 +628,7 @@ func (r *subscriptionResolver) incidentSubscription(ctx context.Context, topic s
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{topic}, func(ctx context.Context, ev realtime.Event) (*model.Incident, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{topic}, func(ctx context.Context, ev realtime.Event) (*model.Incident, error) {
 		id, err := uuid.Parse(ev.ID)
 		if err != nil {
 			return nil, err

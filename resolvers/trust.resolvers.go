@@ -535,12 +535,15 @@ func (r *subscriptionResolver) EmqUpdated(ctx context.Context, platform *model.P
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{signals.TopicEMQUpdated}, func(ctx context.Context, ev realtime.Event) (*model.EmqUpdate, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{signals.TopicEMQUpdated}, func(ctx context.Context, ev realtime.Event) (*model.EmqUpdate, error) {
 		if err := platformFilter(platform, ev); err != nil {
 			return nil, err
 		}
 		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
-		if err != nil || h == nil {
+		if err != nil {
+			return nil, err // logged by subscribe
+		}
+		if h == nil {
 			return nil, errSkip
 		}
 		return &model.EmqUpdate{Platform: platformModel(h.Platform), Emq: h.EMQ, SignalHealth: healthModel(h)}, nil
@@ -553,12 +556,15 @@ func (r *subscriptionResolver) SignalHealthChanged(ctx context.Context, platform
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{signals.TopicSignalHealthChanged}, func(ctx context.Context, ev realtime.Event) (*model.SignalHealth, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{signals.TopicSignalHealthChanged}, func(ctx context.Context, ev realtime.Event) (*model.SignalHealth, error) {
 		if err := platformFilter(platform, ev); err != nil {
 			return nil, err
 		}
 		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
-		if err != nil || h == nil {
+		if err != nil {
+			return nil, err // logged by subscribe
+		}
+		if h == nil {
 			return nil, errSkip
 		}
 		return healthModel(h), nil
@@ -586,7 +592,7 @@ func (r *subscriptionResolver) AutopilotModeChanged(ctx context.Context) (<-chan
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{automation.TopicAutopilotModeChanged}, func(ctx context.Context, _ realtime.Event) (*model.TrustGate, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{automation.TopicAutopilotModeChanged}, func(ctx context.Context, _ realtime.Event) (*model.TrustGate, error) {
 		return r.trustGate(ctx, tenant)
 	})
 }
@@ -597,7 +603,7 @@ func (r *subscriptionResolver) ActionStatusUpdated(ctx context.Context, status [
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{automation.TopicActionStatusUpdated}, func(ctx context.Context, ev realtime.Event) (*model.Action, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{automation.TopicActionStatusUpdated}, func(ctx context.Context, ev realtime.Event) (*model.Action, error) {
 		id, err := uuid.Parse(ev.ID)
 		if err != nil {
 			return nil, err
@@ -619,7 +625,7 @@ func (r *subscriptionResolver) PlatformStatusChanged(ctx context.Context, platfo
 	if err != nil {
 		return nil, err
 	}
-	return subscribe(ctx, r.Hub, tenant, []string{platforms.TopicPlatformStatusChanged}, func(ctx context.Context, ev realtime.Event) (*model.PlatformStatus, error) {
+	return subscribe(ctx, r.Resolver, tenant, []string{platforms.TopicPlatformStatusChanged}, func(ctx context.Context, ev realtime.Event) (*model.PlatformStatus, error) {
 		if err := platformFilter(platform, ev); err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -79,8 +80,18 @@ type Config struct {
 	MaxOverlap int
 	// MaxBodyBytes limits request bodies (STRATUM_MAX_BODY_BYTES, default 1 MiB).
 	MaxBodyBytes int64
+	// HTTPReadTimeout bounds how long a client may take to send a request
+	// body, counted from the end of its headers (STRATUM_HTTP_READ_TIMEOUT,
+	// default 15s). Websockets and SSE streams are not cut by it.
+	HTTPReadTimeout time.Duration
 	// WSInitTimeout is how long a websocket may wait before connection_init (STRATUM_WS_INIT_TIMEOUT, default 10s).
 	WSInitTimeout time.Duration
+	// WSMaxSubscriptions caps the operations running at once on one
+	// websocket (STRATUM_WS_MAX_SUBSCRIPTIONS, default 50).
+	WSMaxSubscriptions int
+	// MaxStreamsPerIP caps the websockets and SSE streams one client IP
+	// holds open at once (STRATUM_MAX_STREAMS_PER_IP, default 100).
+	MaxStreamsPerIP int
 	// WSKeepAlive is the ping interval for both websocket protocols (STRATUM_WS_KEEPALIVE, default 15s).
 	WSKeepAlive time.Duration
 	// CORSOrigins lists allowed cross-origin origins, comma separated (STRATUM_CORS_ORIGINS, default none).
@@ -149,29 +160,32 @@ func Load() (Config, error) { return load(os.LookupEnv) }
 func load(lookup func(string) (string, bool)) (Config, error) {
 	p := parser{lookup: lookup}
 	c := Config{
-		Env:               p.str("STRATUM_ENV", "development"),
-		HTTPAddr:          p.str("STRATUM_HTTP_ADDR", ""),
-		PublicURL:         p.str("STRATUM_PUBLIC_URL", ""),
-		DatabaseURL:       p.str("DATABASE_URL", ""),
-		AppDatabaseURL:    p.str("STRATUM_APP_DATABASE_URL", ""),
-		AppDBPassword:     p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
-		DBMaxConns:        int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
-		JWTSecret:         p.str("STRATUM_JWT_SECRET", ""),
-		EncryptionKey:     p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
-		Introspection:     p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
-		MaxComplexity:     p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
-		MaxDepth:          p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
-		MaxTokens:         p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
-		MaxWidth:          p.int("STRATUM_GRAPHQL_MAX_WIDTH", 200),
-		MaxFields:         p.int("STRATUM_GRAPHQL_MAX_FIELDS", 2000),
-		MaxOverlap:        p.int("STRATUM_GRAPHQL_MAX_OVERLAP", 10000),
-		MaxBodyBytes:      int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
-		WSInitTimeout:     p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
-		WSKeepAlive:       p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
-		CORSOrigins:       p.list("STRATUM_CORS_ORIGINS"),
-		ShutdownTimeout:   p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
-		LogLevel:          p.str("STRATUM_LOG_LEVEL", "info"),
-		WorkerConcurrency: p.int("STRATUM_WORKER_CONCURRENCY", 10),
+		Env:                p.str("STRATUM_ENV", "development"),
+		HTTPAddr:           p.str("STRATUM_HTTP_ADDR", ""),
+		PublicURL:          p.str("STRATUM_PUBLIC_URL", ""),
+		DatabaseURL:        p.str("DATABASE_URL", ""),
+		AppDatabaseURL:     p.str("STRATUM_APP_DATABASE_URL", ""),
+		AppDBPassword:      p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
+		DBMaxConns:         int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
+		JWTSecret:          p.str("STRATUM_JWT_SECRET", ""),
+		EncryptionKey:      p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
+		Introspection:      p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
+		MaxComplexity:      p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
+		MaxDepth:           p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
+		MaxTokens:          p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
+		MaxWidth:           p.int("STRATUM_GRAPHQL_MAX_WIDTH", 200),
+		MaxFields:          p.int("STRATUM_GRAPHQL_MAX_FIELDS", 2000),
+		MaxOverlap:         p.int("STRATUM_GRAPHQL_MAX_OVERLAP", 10000),
+		MaxBodyBytes:       int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
+		HTTPReadTimeout:    p.dur("STRATUM_HTTP_READ_TIMEOUT", 15*time.Second),
+		WSInitTimeout:      p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
+		WSKeepAlive:        p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
+		WSMaxSubscriptions: p.int("STRATUM_WS_MAX_SUBSCRIPTIONS", 50),
+		MaxStreamsPerIP:    p.int("STRATUM_MAX_STREAMS_PER_IP", 100),
+		CORSOrigins:        p.list("STRATUM_CORS_ORIGINS"),
+		ShutdownTimeout:    p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
+		LogLevel:           p.str("STRATUM_LOG_LEVEL", "info"),
+		WorkerConcurrency:  p.int("STRATUM_WORKER_CONCURRENCY", 10),
 
 		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
 		RefreshTokenTTL:         p.dur("STRATUM_REFRESH_TOKEN_TTL", 7*24*time.Hour),
@@ -230,6 +244,17 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("STRATUM_MAX_BODY_BYTES: must be at least 1024"))
 	}
+	for _, o := range c.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("STRATUM_CORS_ORIGINS: %q %w", o, err))
+		}
+	}
+	if c.WSMaxSubscriptions < 1 || c.MaxStreamsPerIP < 1 {
+		errs = append(errs, fmt.Errorf("STRATUM_WS_MAX_SUBSCRIPTIONS and STRATUM_MAX_STREAMS_PER_IP must be positive"))
+	}
+	if c.HTTPReadTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("STRATUM_HTTP_READ_TIMEOUT: must be positive"))
+	}
 	if c.MaxComplexity < 200 {
 		errs = append(errs, fmt.Errorf("STRATUM_GRAPHQL_MAX_COMPLEXITY: must be at least 200 (GraphiQL's introspection and the dashboard's screens must fit)"))
 	}
@@ -266,6 +291,21 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkOrigin accepts an exact origin, scheme://host[:port]. Cross-origin
+// requests are allowed with credentials (cookies) and the same list opens
+// cross-origin websockets, so a wildcard would let every site act as the
+// signed-in user: "*" and patterns are refused in every environment.
+func checkOrigin(o string) error {
+	if strings.Contains(o, "*") {
+		return errors.New("is a wildcard; list each origin (credentials are allowed cross-origin, so * would let any site act as the signed-in user)")
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return errors.New("is not an origin like https://app.example.com")
+	}
+	return nil
 }
 
 type parser struct {

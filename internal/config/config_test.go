@@ -82,3 +82,20 @@ func TestDevelopmentHasNoPublicJWTSecret(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ":8080", p.HTTPAddr)
 }
+
+// CORS is sent with credentials, so "*" would let every site act as the
+// signed-in user (and open websockets): origins must be listed.
+func TestCORSRefusesWildcard(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{"development", "production"} {
+		_, err := FromMap(map[string]string{"STRATUM_ENV": env, "STRATUM_CORS_ORIGINS": "https://app.example.com, *"})
+		require.ErrorContains(t, err, "STRATUM_CORS_ORIGINS", env)
+	}
+	for _, bad := range []string{"https://*.example.com", "app.example.com", "https://app.example.com/path"} {
+		_, err := FromMap(map[string]string{"STRATUM_CORS_ORIGINS": bad})
+		require.ErrorContains(t, err, "STRATUM_CORS_ORIGINS", bad)
+	}
+	c, err := FromMap(map[string]string{"STRATUM_CORS_ORIGINS": "https://app.example.com,http://localhost:5173"})
+	require.NoError(t, err, "positive control: listed origins are accepted")
+	require.Equal(t, []string{"https://app.example.com", "http://localhost:5173"}, c.CORSOrigins)
+}

@@ -7,8 +7,13 @@ package gqlserver
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -34,8 +39,12 @@ type Options struct {
 	// MaxWidth, MaxFields and MaxOverlap bound a document before it is
 	// validated (see SelectionLimit).
 	MaxWidth, MaxFields, MaxOverlap int
-	// InitTimeout closes websockets that send no connection_init in time.
+	// InitTimeout closes websockets that send no connection_init in time
+	// (4408).
 	InitTimeout time.Duration
+	// MaxSubscriptions caps the operations running at once on one
+	// websocket (0: no cap); the next is refused with THROTTLED.
+	MaxSubscriptions int
 	// KeepAlive is the ping interval of both websocket protocols.
 	KeepAlive time.Duration
 	// OriginPatterns are the cross-origin hosts allowed to open websockets
@@ -60,9 +69,10 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	}
 	// The websocket transport goes first: it only takes upgrade requests.
 	srv.AddTransport(transport.Websocket{
-		Implementation: o.Sockets.implementation(o.OriginPatterns),
+		// The protocol guard enforces the init timeout (gqlgen's would
+		// close 1002 instead of 4408).
+		Implementation: o.Sockets.implementation(o.OriginPatterns, o.InitTimeout, o.MaxSubscriptions),
 		InitFunc:       o.InitFunc,
-		InitTimeout:    o.InitTimeout,
 		// KeepAlivePingInterval pings legacy graphql-ws clients only;
 		// PingPongInterval is graphql-transport-ws's ping/pong.
 		KeepAlivePingInterval: o.KeepAlive,
@@ -102,14 +112,22 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	return srv
 }
 
-// Sockets tracks open websockets.
+// Sockets tracks open websockets, and caps the long-lived streams
+// (websockets and SSE subscriptions) one client IP holds open.
 type Sockets struct {
+	// MaxPerIP caps the websockets and SSE streams open at once from one
+	// client IP (0: no cap). Set it before serving; the next stream is
+	// refused with 429 THROTTLED before any upgrade.
+	MaxPerIP int
+
 	conns chan map[transport.WebsocketConn]struct{}
+	mu    sync.Mutex
+	perIP map[string]int
 }
 
 // NewSockets returns an empty tracker.
 func NewSockets() *Sockets {
-	s := &Sockets{conns: make(chan map[transport.WebsocketConn]struct{}, 1)}
+	s := &Sockets{conns: make(chan map[transport.WebsocketConn]struct{}, 1), perIP: map[string]int{}}
 	s.conns <- map[transport.WebsocketConn]struct{}{}
 	return s
 }
@@ -139,16 +157,64 @@ type slotKey struct{}
 
 type socketSlot struct{ conn transport.WebsocketConn }
 
-// Middleware lets CloseSocket find the websocket of a connection's context.
-// Wrap the GraphQL handler with it.
+// Middleware lets CloseSocket find the websocket of a connection's context
+// and holds each stream (websocket upgrade or SSE request) to MaxPerIP.
+// Wrap the GraphQL handler with it: the slot is held until the handler
+// returns, which for a stream is when it ends.
 func (s *Sockets) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "" {
+		upgrade := r.Header.Get("Upgrade") != ""
+		sse := r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+		if !upgrade && !sse {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, &socketSlot{})))
+		ip := clientIP(r)
+		if !s.reserve(ip) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusTooManyRequests)
+			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
+				"message":    fmt.Sprintf("this address already holds %d open subscription streams (websockets and SSE), the most allowed; close one first", s.MaxPerIP),
+				"extensions": map[string]any{"code": "THROTTLED"},
+			}}})
+			return
+		}
+		defer s.release(ip)
+		if upgrade {
+			r = r.WithContext(context.WithValue(r.Context(), slotKey{}, &socketSlot{}))
+		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// reserve takes a stream slot for ip, or reports that ip has none left.
+func (s *Sockets) reserve(ip string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.MaxPerIP > 0 && s.perIP[ip] >= s.MaxPerIP {
+		return false
+	}
+	s.perIP[ip]++
+	return true
+}
+
+func (s *Sockets) release(ip string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perIP[ip]--; s.perIP[ip] <= 0 {
+		delete(s.perIP, ip)
+	}
+}
+
+// clientIP is the connection's address (the server trusts no forwarding
+// header, like the rate limits).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // CloseSocket closes the websocket whose connection context is ctx with
@@ -165,16 +231,20 @@ func CloseSocket(ctx context.Context, code int, reason string) bool {
 	return true
 }
 
-func (s *Sockets) implementation(origins []string) transport.WebsocketImplementation {
+func (s *Sockets) implementation(origins []string, initTimeout time.Duration, maxOps int) transport.WebsocketImplementation {
 	return trackingImpl{
-		inner:   transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
-		sockets: s,
+		inner:       transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
+		sockets:     s,
+		initTimeout: initTimeout,
+		maxOps:      maxOps,
 	}
 }
 
 type trackingImpl struct {
-	inner   transport.WebsocketImplementation
-	sockets *Sockets
+	inner       transport.WebsocketImplementation
+	sockets     *Sockets
+	initTimeout time.Duration
+	maxOps      int
 }
 
 func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -182,7 +252,7 @@ func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transp
 	if err != nil {
 		return nil, err
 	}
-	tc := &trackedConn{WebsocketConn: c, sockets: t.sockets}
+	tc := &trackedConn{WebsocketConn: newProtocolGuard(c, t.initTimeout, t.maxOps), sockets: t.sockets}
 	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
 		slot.conn = tc
 	}

@@ -3,10 +3,12 @@ package httpserver
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -87,6 +89,50 @@ func observe(log *slog.Logger, m *observability.Metrics, next http.Handler) http
 	})
 }
 
+// bodyDeadline gives a request timeout to send its body, then lifts the
+// deadline once the body has been read to its end. http.Server.ReadTimeout
+// cannot do this: it covers the whole request, stays on a hijacked
+// websocket's connection, and when it passes during a long response (an
+// SSE stream, a slow query) net/http's background read fails and cancels
+// the request's context. So the deadline is set here, per request, only on
+// requests that have a body and are not websocket upgrades; a request that
+// never finishes its body keeps the deadline and is cut off (408 from
+// limitBody, then the connection is closed).
+func bodyDeadline(timeout time.Duration, next http.Handler) http.Handler {
+	if timeout <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody || r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+			next.ServeHTTP(w, r) // not a server connection (tests with recorders)
+			return
+		}
+		r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { rc.SetReadDeadline(time.Time{}) }}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the read deadline when the body reaches its end.
+type deadlineBody struct {
+	io.ReadCloser
+	lift   func()
+	lifted bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.lifted {
+		b.lifted = true
+		b.lift()
+	}
+	return n, err
+}
+
 // limitBody refuses bodies over max with 413 and a GraphQL-shaped error,
 // reading at most max+1 bytes (Content-Length can be absent or lie).
 func limitBody(max int64, next http.Handler) http.Handler {
@@ -100,6 +146,10 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			writeError(w, http.StatusRequestTimeout, "REQUEST_TIMEOUT", "the request body did not arrive in time")
+			return
+		}
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
 			return
@@ -127,14 +177,16 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 	}}})
 }
 
-// cors allows the configured origins (credentials included).
+// cors allows the configured origins (credentials included). The list
+// holds exact origins only: config.Validate refuses "*", which would let
+// any site act as the signed-in user.
 func cors(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && (slices.Contains(origins, origin) || slices.Contains(origins, "*")) {
+		if origin != "" && slices.Contains(origins, origin) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")

@@ -12,16 +12,19 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/observability"
 )
 
 // Authenticator resolves the caller of a request. It returns the request's
 // context carrying the principal, the unchanged context for anonymous
-// requests, or an error (answered 401) for a credential that is present but
-// invalid.
+// requests, or an error: an apperr UNAUTHENTICATED error (answered 401)
+// for a credential that is present but invalid; any other error (the
+// database is down, the request timed out) is answered 503 without its text.
 type Authenticator interface {
 	Authenticate(r *http.Request) (context.Context, error)
 }
@@ -50,6 +53,8 @@ type Deps struct {
 	Frontend fs.FS
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// ReadTimeout bounds the time to receive a request body (0: none).
+	ReadTimeout time.Duration
 	// CORSOrigins are allowed cross-origin callers.
 	CORSOrigins []string
 }
@@ -64,16 +69,18 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if err := d.Ready(r.Context()); err != nil {
+			// The reason (driver errors name the database, its user and
+			// host) goes to the log only: /readyz answers anyone.
 			d.Log.WarnContext(r.Context(), "not ready", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte(`{"status":"unavailable","reason":` + quote(err.Error()) + `}`))
+			w.Write([]byte(`{"status":"unavailable"}`))
 			return
 		}
 		w.Write([]byte(`{"status":"ready"}`))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{}))
 
-	gql := limitBody(d.MaxBodyBytes, authenticate(d.Auth, streams(d.Streams, d.GraphQL)))
+	gql := limitBody(d.MaxBodyBytes, authenticate(d.Log, d.Auth, streams(d.Streams, d.GraphQL)))
 	mux.Handle("/graphql", gql)
 
 	if d.Jobs != nil {
@@ -81,27 +88,53 @@ func New(d Deps) http.Handler {
 		mux.Handle("GET /admin/jobs", http.RedirectHandler("/admin/jobs/", http.StatusMovedPermanently))
 	}
 	mux.Handle("/", spa(d.Frontend))
-	return observe(d.Log, d.Metrics, cors(d.CORSOrigins, mux))
+	return observe(d.Log, d.Metrics, bodyDeadline(d.ReadTimeout, cors(d.CORSOrigins, mux)))
 }
 
-func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", " ")
-	return `"` + r.Replace(s) + `"`
-}
-
-// authenticate attaches the principal or answers 401.
-func authenticate(a Authenticator, next http.Handler) http.Handler {
+// authenticate attaches the principal, answers 401 for an invalid
+// credential, and 503 when the credential could not be checked.
+func authenticate(log *slog.Logger, a Authenticator, next http.Handler) http.Handler {
 	if a == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, err := a.Authenticate(r)
 		if err != nil {
-			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+			authFailed(log, w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// credentialStatus are the typed errors that say something about the
+// credential itself, with their HTTP status.
+var credentialStatus = map[apperr.Code]int{
+	apperr.Unauthenticated: http.StatusUnauthorized,
+	apperr.Forbidden:       http.StatusForbidden,
+	apperr.Throttled:       http.StatusTooManyRequests,
+}
+
+// authFailed answers a failed authentication. Only an UNAUTHENTICATED
+// error means the credential is bad (401, its client-safe message;
+// FORBIDDEN and THROTTLED keep their own status).
+// Anything else — the database unreachable, the pool exhausted, the
+// request's deadline — says nothing about the credential: the client is
+// told to retry (503 UNAVAILABLE with the request id) instead of being
+// signed out, and the cause, which may name the database, its user and
+// host, goes to the log only.
+func authFailed(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := apperr.As(err); ok {
+		if status, ok := credentialStatus[e.Code]; ok {
+			writeError(w, status, string(e.Code), e.Message)
+			return
+		}
+	}
+	id := observability.RequestID(r.Context())
+	log.ErrorContext(r.Context(), "authentication unavailable", "err", err)
+	w.Header().Set("Retry-After", "5")
+	writeError(w, http.StatusServiceUnavailable, "UNAVAILABLE",
+		"the server cannot check credentials right now; try again shortly (request id "+id+")")
 }
 
 // streams ties long-lived requests (websocket upgrades and SSE) to the

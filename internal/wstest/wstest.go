@@ -57,6 +57,14 @@ func (c *Conn) Send(m Message) {
 	}
 }
 
+// SendRaw writes data as one text message, as it is (malformed JSON too).
+func (c *Conn) SendRaw(data string) {
+	c.t.Helper()
+	if err := c.C.Write(c.ctx, websocket.MessageText, []byte(data)); err != nil {
+		c.t.Fatalf("send %q: %v", data, err)
+	}
+}
+
 // Read returns the next message other than keep-alives and pings (pings
 // are answered), or the error that ended the connection.
 func (c *Conn) Read(timeout time.Duration) (Message, error) {
