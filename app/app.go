@@ -123,6 +123,7 @@ func (a *App) buildHTTP() error {
 	})
 	gql.Use(resolvers.CSRFGuard{})
 	gql.Use(resolvers.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
+	gql.Use(resolvers.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",

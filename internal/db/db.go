@@ -77,10 +77,16 @@ var ErrNoTenant = errors.New("db: no tenant")
 // row-level security limits every statement to that tenant's rows. The
 // transaction commits when fn returns nil and rolls back otherwise; River jobs
 // inserted with InsertTx(ctx, tx.Tx, …) and realtime events published on tx
-// share its fate.
+// share its fate. Inside a read request's WithSharedTx, fn runs in that
+// request's one transaction instead (committed when the request ends).
 func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if tenantID == uuid.Nil {
 		return ErrNoTenant
+	}
+	if s, ok := d.shared(ctx, tenantID); ok {
+		if ran, err := s.run(ctx, fn); ran {
+			return err
+		}
 	}
 	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
