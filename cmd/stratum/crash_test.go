@@ -117,6 +117,14 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildErr == nil && buildBin != "" {
+		os.RemoveAll(filepath.Dir(buildBin))
+	}
+	os.Exit(code)
+}
+
 var (
 	buildOnce sync.Once
 	buildBin  string
