@@ -81,7 +81,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 	a.Metrics.RegisterQueueDepth(jobs.QueueDepth(d))
 
 	a.Trust = jobs.NewTrust(d, nil)
-	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Trust: a.Trust})
+	a.installTestHooks()
+	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Trust: a.Trust,
+		Limits: jobs.Limits{MaxTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}})
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -124,6 +126,7 @@ func (a *App) buildHTTP() error {
 	})
 	gql.Use(resolvers.CSRFGuard{})
 	gql.Use(resolvers.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
+	gql.Use(resolvers.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",

@@ -35,6 +35,50 @@ type Options struct {
 	// Trust is the trust engine the workers use and whose hooks enqueue with
 	// this client (NewTrust(d, nil) when nil; its client is set here if unset).
 	Trust *Trust
+	// Limits are the job timeouts and the rescue delay (DefaultLimits when zero).
+	Limits Limits
+}
+
+// Limits bound how long a job attempt runs and how soon the job of a dead
+// worker runs again (docs/adr/0010-job-rescue.md). River rescues client-wide:
+// a job still `running` RescueAfter after its attempt started is retried, so
+// RescueAfter must exceed every kind's timeout — otherwise a slow but live
+// attempt would be run a second time beside itself.
+type Limits struct {
+	// MaxTimeout caps every job kind's own timeout (see the workers' Timeout
+	// methods): tests shorten it to seconds, operators may shorten it to get a
+	// quicker rescue. Default DefaultMaxJobTimeout, the longest kind's.
+	MaxTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River's rescuer
+	// (on the elected leader, every 30 s) retries it. Default MaxTimeout +
+	// DefaultRescueMargin; it must exceed MaxTimeout.
+	RescueAfter time.Duration
+}
+
+// Default limits: the longest job kind's timeout is a minute, and a job
+// whose worker died runs again 90 s–2 min after its attempt began (plus the
+// rescuer's 30 s interval at worst), instead of River's default of an hour.
+const (
+	DefaultMaxJobTimeout = time.Minute
+	DefaultRescueMargin  = 30 * time.Second
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxTimeout <= 0 {
+		l.MaxTimeout = DefaultMaxJobTimeout
+	}
+	if l.RescueAfter <= 0 {
+		l.RescueAfter = l.MaxTimeout + DefaultRescueMargin
+	}
+	return l
+}
+
+// timeout is a kind's own timeout d, capped by MaxTimeout.
+func (l Limits) timeout(d time.Duration) time.Duration {
+	if l.MaxTimeout > 0 && l.MaxTimeout < d {
+		return l.MaxTimeout
+	}
+	return d
 }
 
 // Client is River's client over the shared pool's database/sql view, so
@@ -44,10 +88,15 @@ type Client = river.Client[*sql.Tx]
 // NewClient builds the River client. LISTEN/NOTIFY stays on pgx through
 // NewWithPgxListener (plain riverdatabasesql.New would only poll).
 func NewClient(d *db.DB, o Options) (*Client, error) {
+	lim := o.Limits.withDefaults()
+	if lim.RescueAfter <= lim.MaxTimeout {
+		return nil, fmt.Errorf("river client: the rescue delay (%s) must exceed the longest job timeout (%s)", lim.RescueAfter, lim.MaxTimeout)
+	}
 	cfg := &river.Config{
-		Logger:      o.Log,
-		JobTimeout:  time.Minute,
-		MaxAttempts: 10,
+		Logger:               o.Log,
+		JobTimeout:           lim.MaxTimeout,
+		RescueStuckJobsAfter: lim.RescueAfter,
+		MaxAttempts:          10,
 	}
 	trust := o.Trust
 	if trust == nil {
@@ -59,7 +108,7 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 			n = 10
 		}
 		workers := river.NewWorkers()
-		register(workers, d, trust, o.Log)
+		register(workers, d, trust, lim)
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{
 			QueueHigh:    {MaxWorkers: n},
@@ -78,11 +127,12 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 	return client, nil
 }
 
-// register adds every worker.
-func register(w *river.Workers, d *db.DB, trust *Trust, log *slog.Logger) {
-	river.AddWorker(w, &PruneNotesFanOutWorker{DB: d})
-	river.AddWorker(w, &PruneNotesWorker{DB: d})
-	registerTrust(w, d, trust, log)
+// register adds every worker. Each implements Timeout with its kind's own
+// timeout, capped by lim.
+func register(w *river.Workers, d *db.DB, trust *Trust, lim Limits) {
+	river.AddWorker(w, &PruneNotesFanOutWorker{DB: d, Limits: lim})
+	river.AddWorker(w, &PruneNotesWorker{DB: d, Limits: lim})
+	registerTrust(w, d, trust, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

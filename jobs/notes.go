@@ -31,7 +31,13 @@ func (PruneNotesFanOutArgs) InsertOpts() river.InsertOpts {
 // PruneNotesFanOutWorker lists tenants and enqueues their prune jobs.
 type PruneNotesFanOutWorker struct {
 	river.WorkerDefaults[PruneNotesFanOutArgs]
-	DB *db.DB
+	DB     *db.DB
+	Limits Limits
+}
+
+// Timeout implements river.Worker: one INSERT of a job per tenant.
+func (w *PruneNotesFanOutWorker) Timeout(*river.Job[PruneNotesFanOutArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
 }
 
 // Work implements river.Worker.
@@ -70,11 +76,14 @@ func (PruneNotesArgs) InsertOpts() river.InsertOpts {
 // PruneNotesWorker runs PruneNotesArgs.
 type PruneNotesWorker struct {
 	river.WorkerDefaults[PruneNotesArgs]
-	DB *db.DB
+	DB     *db.DB
+	Limits Limits
 }
 
 // Timeout implements river.Worker.
-func (w *PruneNotesWorker) Timeout(*river.Job[PruneNotesArgs]) time.Duration { return 30 * time.Second }
+func (w *PruneNotesWorker) Timeout(*river.Job[PruneNotesArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
+}
 
 // Work implements river.Worker.
 func (w *PruneNotesWorker) Work(ctx context.Context, job *river.Job[PruneNotesArgs]) error {

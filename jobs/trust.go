@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -101,12 +100,13 @@ func (SignalsRecomputeArgs) InsertOpts() river.InsertOpts {
 // SignalsRecomputeWorker runs SignalsRecomputeArgs.
 type SignalsRecomputeWorker struct {
 	river.WorkerDefaults[SignalsRecomputeArgs]
-	Trust *Trust
+	Trust  *Trust
+	Limits Limits
 }
 
 // Timeout implements river.Worker.
 func (w *SignalsRecomputeWorker) Timeout(*river.Job[SignalsRecomputeArgs]) time.Duration {
-	return 30 * time.Second
+	return w.Limits.timeout(30 * time.Second)
 }
 
 // Work implements river.Worker.
@@ -132,7 +132,13 @@ func (TrustFanOutArgs) InsertOpts() river.InsertOpts {
 // TrustFanOutWorker lists tenants and enqueues their jobs in one transaction.
 type TrustFanOutWorker struct {
 	river.WorkerDefaults[TrustFanOutArgs]
-	DB *db.DB
+	DB     *db.DB
+	Limits Limits
+}
+
+// Timeout implements river.Worker: one INSERT of a job per tenant.
+func (w *TrustFanOutWorker) Timeout(*river.Job[TrustFanOutArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
 }
 
 // Work implements river.Worker.
@@ -184,12 +190,13 @@ func (AutomationEvaluateArgs) InsertOpts() river.InsertOpts {
 // AutomationEvaluateWorker runs AutomationEvaluateArgs.
 type AutomationEvaluateWorker struct {
 	river.WorkerDefaults[AutomationEvaluateArgs]
-	Trust *Trust
+	Trust  *Trust
+	Limits Limits
 }
 
 // Timeout implements river.Worker.
 func (w *AutomationEvaluateWorker) Timeout(*river.Job[AutomationEvaluateArgs]) time.Duration {
-	return time.Minute
+	return w.Limits.timeout(time.Minute)
 }
 
 // Work implements river.Worker. Running it twice, even concurrently, queues
@@ -216,15 +223,20 @@ func (AutomationExecuteArgs) InsertOpts() river.InsertOpts {
 // AutomationExecuteWorker runs AutomationExecuteArgs.
 type AutomationExecuteWorker struct {
 	river.WorkerDefaults[AutomationExecuteArgs]
-	Trust *Trust
+	Trust  *Trust
+	Limits Limits
 }
 
-// Timeout implements river.Worker.
+// Timeout implements river.Worker: the connector call included.
 func (w *AutomationExecuteWorker) Timeout(*river.Job[AutomationExecuteArgs]) time.Duration {
-	return time.Minute
+	return w.Limits.timeout(time.Minute)
 }
 
-// Work implements river.Worker. Execute is idempotent, so retries are safe.
+// Work implements river.Worker. Execute is idempotent, so a retry — also
+// one after River rescued the job of a killed worker — finishes the action
+// once: the killed attempt's transaction was rolled back with everything it
+// wrote (the simulator changes campaigns in it), and a connector that had
+// already applied the change replays it by the action's idempotency key.
 func (w *AutomationExecuteWorker) Work(ctx context.Context, job *river.Job[AutomationExecuteArgs]) error {
 	_, err := w.Trust.Automation.Execute(ctx, job.Args.TenantID, job.Args.ActionID)
 	if errors.Is(err, db.ErrNoTenant) {
@@ -249,7 +261,13 @@ func (SimulatorTickArgs) InsertOpts() river.InsertOpts {
 // SimulatorTickWorker runs SimulatorTickArgs.
 type SimulatorTickWorker struct {
 	river.WorkerDefaults[SimulatorTickArgs]
-	Trust *Trust
+	Trust  *Trust
+	Limits Limits
+}
+
+// Timeout implements river.Worker.
+func (w *SimulatorTickWorker) Timeout(*river.Job[SimulatorTickArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
 }
 
 // Work implements river.Worker.
@@ -258,12 +276,12 @@ func (w *SimulatorTickWorker) Work(ctx context.Context, job *river.Job[Simulator
 }
 
 // registerTrust adds the trust engine's workers.
-func registerTrust(w *river.Workers, d *db.DB, t *Trust, _ *slog.Logger) {
-	river.AddWorker(w, &SignalsRecomputeWorker{Trust: t})
-	river.AddWorker(w, &TrustFanOutWorker{DB: d})
-	river.AddWorker(w, &AutomationEvaluateWorker{Trust: t})
-	river.AddWorker(w, &AutomationExecuteWorker{Trust: t})
-	river.AddWorker(w, &SimulatorTickWorker{Trust: t})
+func registerTrust(w *river.Workers, d *db.DB, t *Trust, lim Limits) {
+	river.AddWorker(w, &SignalsRecomputeWorker{Trust: t, Limits: lim})
+	river.AddWorker(w, &TrustFanOutWorker{DB: d, Limits: lim})
+	river.AddWorker(w, &AutomationEvaluateWorker{Trust: t, Limits: lim})
+	river.AddWorker(w, &AutomationExecuteWorker{Trust: t, Limits: lim})
+	river.AddWorker(w, &SimulatorTickWorker{Trust: t, Limits: lim})
 }
 
 // trustPeriodic is the trust engine's schedule: signal health every 5

@@ -88,17 +88,26 @@ func (r *Revocations) MemberNotBefore(user, tenant uuid.UUID) time.Time {
 }
 
 func (r *Revocations) maybeRefresh(ctx context.Context) error {
+	if r.fresh() {
+		return nil
+	}
+	r.refresh.Lock()
+	defer r.refresh.Unlock()
+	if r.fresh() { // refreshed by the request we waited for
+		return nil
+	}
+	return r.refreshLocked(ctx)
+}
+
+// fresh reports whether the view was refreshed within the interval.
+func (r *Revocations) fresh() bool {
 	interval := r.Interval
 	if interval <= 0 {
 		interval = time.Second
 	}
 	r.mu.RLock()
-	fresh := !r.checked.IsZero() && time.Since(r.checked) < interval
-	r.mu.RUnlock()
-	if fresh {
-		return nil
-	}
-	return r.Refresh(ctx)
+	defer r.mu.RUnlock()
+	return !r.checked.IsZero() && time.Since(r.checked) < interval
 }
 
 // Refresh reads revocations recorded since the last refresh (with a margin
@@ -106,6 +115,11 @@ func (r *Revocations) maybeRefresh(ctx context.Context) error {
 func (r *Revocations) Refresh(ctx context.Context) error {
 	r.refresh.Lock()
 	defer r.refresh.Unlock()
+	return r.refreshLocked(ctx)
+}
+
+// refreshLocked is Refresh with r.refresh held.
+func (r *Revocations) refreshLocked(ctx context.Context) error {
 	r.mu.RLock()
 	since := r.loadedAt
 	r.mu.RUnlock()

@@ -197,3 +197,32 @@ func TestRules(t *testing.T) {
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 	})
 }
+
+// TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice covers a worker that
+// died after the platform applied the change but before the action's outcome
+// was committed: the retried job gets the connector's recorded result for
+// the action's idempotency key, and the campaign changes once.
+func TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	brand := b.campaign("Brand Search")
+	a, err := b.auto.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &brand.ID, Params: automation.ActionParams{Percent: pct(10)}}, "user:1")
+	require.NoError(t, err)
+	require.Equal(t, automation.Queued, a.Status)
+	budget := 165.0
+	res, err := b.ps.Simulator().Apply(ctx, b.tenant, platforms.Change{IdempotencyKey: a.ID.String(), CampaignID: brand.ID, DailyBudget: &budget})
+	require.NoError(t, err)
+	require.False(t, res.Replayed)
+
+	a, err = b.auto.Execute(ctx, b.tenant, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, automation.Applied, a.Status)
+	require.Equal(t, 165.0, a.After["dailyBudget"])
+	cs, err := b.ps.Campaigns(ctx, b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{brand.ID}})
+	require.NoError(t, err)
+	require.Equal(t, 165.0, cs[0].DailyBudget, "150 + 10% once (twice would be 181.5)")
+	a, err = b.auto.Execute(ctx, b.tenant, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, a.Attempts, "an applied action is left alone")
+}

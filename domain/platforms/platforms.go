@@ -152,13 +152,15 @@ type Service struct {
 	Connectors map[string]Connector
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	sim *Sim
 }
 
 // NewService returns a service with the simulator registered.
 func NewService(d *db.DB, sig *signals.Service) *Service {
 	s := &Service{DB: d, Signals: sig, Connectors: map[string]Connector{}}
-	sim := &Sim{Platforms: s}
-	s.Connectors[Simulator] = sim
+	s.sim = &Sim{Platforms: s}
+	s.Connectors[Simulator] = s.sim
 	return s
 }
 
@@ -169,8 +171,9 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Simulator returns the simulated platform.
-func (s *Service) Simulator() *Sim { return s.Connectors[Simulator].(*Sim) }
+// Simulator returns the simulated platform (its seeding and degradation
+// controls), even when Connectors[Simulator] has been wrapped.
+func (s *Service) Simulator() *Sim { return s.sim }
 
 // Connector returns platform's connector, or BAD_USER_INPUT when none is available.
 func (s *Service) Connector(platform string) (Connector, error) {

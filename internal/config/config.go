@@ -104,6 +104,20 @@ type Config struct {
 	SeedDemo bool
 	// WorkerConcurrency is River's max workers for the default queue (STRATUM_WORKER_CONCURRENCY, default 10).
 	WorkerConcurrency int
+	// JobTimeout is the longest one attempt of any job may run before its
+	// context is cancelled (STRATUM_JOB_TIMEOUT, default 1m). Each job kind
+	// has its own, shorter-or-equal timeout; this caps them all.
+	JobTimeout time.Duration
+	// JobRescueAfter is how long a job may stay running before River's
+	// rescuer treats its worker as dead and retries it (STRATUM_JOB_RESCUE_AFTER,
+	// default JobTimeout + 30s; must exceed JobTimeout). See docs/adr/0010.
+	JobRescueAfter time.Duration
+	// TestHoldApplyDir is a TEST-ONLY hook (STRATUM_TEST_HOLD_APPLY_DIR, empty
+	// by default, refused in production): when set, every connector change is
+	// made and then held open, with a file named after its idempotency key
+	// created in this directory, until the job's context ends. The crash test
+	// uses it to kill -9 a worker in the middle of executing actions.
+	TestHoldApplyDir string
 
 	// AccessTokenTTL is an access token's lifetime (STRATUM_ACCESS_TOKEN_TTL, default 30m).
 	AccessTokenTTL time.Duration
@@ -186,6 +200,8 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		ShutdownTimeout:    p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
 		LogLevel:           p.str("STRATUM_LOG_LEVEL", "info"),
 		WorkerConcurrency:  p.int("STRATUM_WORKER_CONCURRENCY", 10),
+		JobTimeout:         p.dur("STRATUM_JOB_TIMEOUT", time.Minute),
+		TestHoldApplyDir:   p.str("STRATUM_TEST_HOLD_APPLY_DIR", ""),
 
 		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
 		RefreshTokenTTL:         p.dur("STRATUM_REFRESH_TOKEN_TTL", 7*24*time.Hour),
@@ -224,6 +240,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.PublicURL = "http://localhost:" + port
 	}
+	c.JobRescueAfter = p.dur("STRATUM_JOB_RESCUE_AFTER", c.JobTimeout+30*time.Second)
 	c.AutoMigrate = p.bool("STRATUM_AUTO_MIGRATE", !c.Production())
 	c.SeedDemo = p.bool("STRATUM_SEED_DEMO", !c.Production())
 	if len(p.errs) > 0 {
@@ -270,6 +287,9 @@ func (c Config) Validate() error {
 	if c.RateLimitPoints < 1 || c.RateLimitRestore < 1 {
 		errs = append(errs, fmt.Errorf("STRATUM_RATE_LIMIT_POINTS and STRATUM_RATE_LIMIT_RESTORE must be positive"))
 	}
+	if c.JobTimeout < time.Second || c.JobRescueAfter <= c.JobTimeout {
+		errs = append(errs, fmt.Errorf("STRATUM_JOB_TIMEOUT must be ≥ 1s and STRATUM_JOB_RESCUE_AFTER greater than it (a job still running must not be rescued)"))
+	}
 	if len(c.JWTSecret) < 32 {
 		errs = append(errs, fmt.Errorf("STRATUM_JWT_SECRET: must be at least 32 characters (required in production)"))
 	}
@@ -288,6 +308,9 @@ func (c Config) Validate() error {
 		}
 		if c.DatabaseURL == "" {
 			errs = append(errs, fmt.Errorf("DATABASE_URL: required in production"))
+		}
+		if c.TestHoldApplyDir != "" {
+			errs = append(errs, fmt.Errorf("STRATUM_TEST_HOLD_APPLY_DIR: a test-only hook; never set it in production"))
 		}
 	}
 	return errors.Join(errs...)

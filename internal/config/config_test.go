@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -98,4 +99,21 @@ func TestCORSRefusesWildcard(t *testing.T) {
 	c, err := FromMap(map[string]string{"STRATUM_CORS_ORIGINS": "https://app.example.com,http://localhost:5173"})
 	require.NoError(t, err, "positive control: listed origins are accepted")
 	require.Equal(t, []string{"https://app.example.com", "http://localhost:5173"}, c.CORSOrigins)
+}
+
+func TestJobRescueDefaultsAboveTheTimeout(t *testing.T) {
+	t.Parallel()
+	c, err := FromMap(nil)
+	require.NoError(t, err)
+	require.Equal(t, time.Minute, c.JobTimeout)
+	require.Equal(t, 90*time.Second, c.JobRescueAfter, "a killed worker's job runs again within minutes, not an hour")
+	c, err = FromMap(map[string]string{"STRATUM_JOB_TIMEOUT": "2s"})
+	require.NoError(t, err)
+	require.Equal(t, 32*time.Second, c.JobRescueAfter)
+	_, err = FromMap(map[string]string{"STRATUM_JOB_TIMEOUT": "2s", "STRATUM_JOB_RESCUE_AFTER": "2s"})
+	require.ErrorContains(t, err, "STRATUM_JOB_RESCUE_AFTER")
+	_, err = FromMap(map[string]string{"STRATUM_ENV": "production", "DATABASE_URL": "postgres://x/y",
+		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "k",
+		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d", "STRATUM_TEST_HOLD_APPLY_DIR": "/tmp/x"})
+	require.ErrorContains(t, err, "STRATUM_TEST_HOLD_APPLY_DIR")
 }

@@ -77,16 +77,16 @@ var ErrNoTenant = errors.New("db: no tenant")
 // row-level security limits every statement to that tenant's rows. The
 // transaction commits when fn returns nil and rolls back otherwise; River jobs
 // inserted with InsertTx(ctx, tx.Tx, …) and realtime events published on tx
-// share its fate.
-//
-// Inside ShareTenant's function, InTenant for the same tenant joins the
-// shared transaction instead of opening its own.
+// share its fate. Inside a read request's WithSharedTx, fn runs in that
+// request's one transaction instead (committed when the request ends).
 func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if tenantID == uuid.Nil {
 		return ErrNoTenant
 	}
-	if s, ok := ctx.Value(sharedKey{}).(sharedTx); ok && s.tenant == tenantID {
-		return fn(context.WithValue(ctx, txKey{}, s.tx), s.tx)
+	if s, ok := d.shared(ctx, tenantID); ok {
+		if ran, err := s.run(ctx, fn); ran {
+			return err
+		}
 	}
 	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
@@ -96,24 +96,18 @@ func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx conte
 	})
 }
 
-type sharedKey struct{}
-
-type sharedTx struct {
-	tenant uuid.UUID
-	tx     bun.Tx
-}
-
-// ShareTenant runs fn in one tenant transaction that every InTenant call
-// for tenantID made with fn's context (or one derived from it) joins. It is
-// for read paths that call many single-object domain lookups, such as
-// nodes(ids:): one transaction and one pooled connection for the whole
-// call instead of one each. fn must not use its context from several
-// goroutines at once (a transaction is one connection), and a failed
-// statement fails the rest of the shared transaction, so use it for reads.
+// ShareTenant runs fn with a context in which every InTenant call for
+// tenantID joins one transaction (WithSharedTx), or the one ctx already
+// shares for tenantID. It is for read paths that call many single-object
+// domain lookups, such as nodes(ids:): one transaction and one pooled
+// connection for the whole call instead of one each. Use it for reads only.
 func (d *DB) ShareTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context) error) error {
-	return d.InTenant(ctx, tenantID, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, sharedKey{}, sharedTx{tenant: tenantID, tx: tx}))
-	})
+	if _, ok := d.shared(ctx, tenantID); ok {
+		return fn(ctx)
+	}
+	sctx, end := d.WithSharedTx(ctx, tenantID)
+	defer end()
+	return fn(sctx)
 }
 
 // InGlobal runs fn in a transaction with no tenant set: tenant tables show no

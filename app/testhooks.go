@@ -1,0 +1,49 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/uuid"
+
+	"github.com/stratumhq/stratum/domain/platforms"
+)
+
+// holdConnector is a TEST-ONLY hook, installed only when
+// STRATUM_TEST_HOLD_APPLY_DIR is set (config refuses it in production). It
+// makes each change through the wrapped connector and then holds the call
+// open — inside the executing job's transaction, with the change written but
+// not committed — until the job's context ends, after creating a file named
+// by the change's idempotency key in dir. The crash test waits for those
+// files and kill -9s the worker, so the kill lands in the middle of the jobs.
+type holdConnector struct {
+	platforms.Connector
+	dir string
+}
+
+// Apply implements platforms.Connector.
+func (h holdConnector) Apply(ctx context.Context, tenant uuid.UUID, ch platforms.Change) (platforms.Result, error) {
+	res, err := h.Connector.Apply(ctx, tenant, ch)
+	if err != nil {
+		return res, err
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, ch.IdempotencyKey), nil, 0o600); err != nil {
+		return res, fmt.Errorf("test hold hook: %w", err)
+	}
+	<-ctx.Done()
+	return res, ctx.Err()
+}
+
+// installTestHooks wraps every connector in holdConnector when the test-only
+// STRATUM_TEST_HOLD_APPLY_DIR is set.
+func (a *App) installTestHooks() {
+	if a.Cfg.TestHoldApplyDir == "" {
+		return
+	}
+	a.Log.Warn("TEST HOOK: connector changes are held open until their job ends", "dir", a.Cfg.TestHoldApplyDir)
+	for name, c := range a.Trust.Platforms.Connectors {
+		a.Trust.Platforms.Connectors[name] = holdConnector{Connector: c, dir: a.Cfg.TestHoldApplyDir}
+	}
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
+	"github.com/stratumhq/stratum/jobs"
+)
+
+// TestKilledWorkerFinishesApprovedActionsExactlyOnce is the crash test of
+// issue 8, item 10: approved actions are executing in a real `stratum worker`
+// process (held open mid-connector-call by the test-only hook) when it is
+// killed with SIGKILL. A new worker, started with a short rescue, must bring
+// every one of them to a final state — each change applied on the platform
+// exactly once — without anybody overriding anything.
+func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	bin := buildStratum(t)
+	tdb := testdb.New(t)
+	ctx := context.Background()
+	tenant := uuid.New()
+	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'Crash', ?, true)", tenant, "crash-"+tenant.String()[:8])
+		return err
+	}))
+	trust := jobs.NewTrust(tdb.DB, nil)
+	_, err := jobs.NewClient(tdb.DB, jobs.Options{Trust: trust}) // insert-only: Approve enqueues the execution jobs
+	require.NoError(t, err)
+	require.NoError(t, trust.Platforms.Simulator().SeedSimulator(ctx, tenant))
+	_, err = trust.Signals.Recompute(ctx, tenant)
+	require.NoError(t, err)
+	disableRules(t, trust, tenant) // only our actions change the campaigns
+	campaigns, err := trust.Platforms.Campaigns(ctx, tenant, platforms.CampaignFilter{})
+	require.NoError(t, err)
+	require.Len(t, campaigns, 4)
+
+	hold := t.TempDir()
+	base := map[string]string{"STRATUM_ENV": "test", "DATABASE_URL": tdb.OwnerURL, "STRATUM_APP_DATABASE_URL": tdb.AppURL,
+		"STRATUM_AUTO_MIGRATE": "false", "STRATUM_LOG_LEVEL": "warn", "STRATUM_SHUTDOWN_TIMEOUT": "5s"}
+	first := startProcess(t, bin, base, map[string]string{"STRATUM_TEST_HOLD_APPLY_DIR": hold})
+
+	// A +50% budget change is held for review; a person approves each while the worker runs.
+	var ids []uuid.UUID
+	orig := map[uuid.UUID]float64{}
+	for _, c := range campaigns {
+		a, err := trust.Automation.QueueAction(ctx, tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &c.ID,
+			Params: automation.ActionParams{Percent: ptr(50.0)}}, "user:1")
+		require.NoError(t, err)
+		require.Equal(t, automation.Queued, a.Status, "%s: %v", a.Decision, a.Reasons)
+		a, err = trust.Automation.Approve(ctx, tenant, a.ID, "user:1")
+		require.NoError(t, err)
+		require.Equal(t, automation.Approved, a.Status)
+		ids = append(ids, a.ID)
+		orig[a.ID] = c.DailyBudget
+	}
+	require.Eventually(t, func() bool { return heldCount(hold, ids) == len(ids) }, time.Minute, 50*time.Millisecond,
+		"every action's connector call is in progress in the first worker")
+
+	first.kill(t)
+	// Positive control: the kill left every action unfinished and nothing applied.
+	for _, id := range ids {
+		a, err := trust.Automation.Action(ctx, tenant, id)
+		require.NoError(t, err)
+		require.Equal(t, automation.Approved, a.Status)
+	}
+	require.Equal(t, map[string]int{}, appliedChanges(t, tdb, tenant, ids))
+	require.Equal(t, len(ids), runningExecuteJobs(t, tdb), "the killed worker's jobs are left running")
+
+	restarted := time.Now()
+	startProcess(t, bin, base, map[string]string{"STRATUM_JOB_TIMEOUT": "2s", "STRATUM_JOB_RESCUE_AFTER": "3s"})
+	require.Eventually(t, func() bool {
+		for _, id := range ids {
+			a, err := trust.Automation.Action(ctx, tenant, id)
+			if err != nil || a.Status != automation.Applied {
+				return false
+			}
+		}
+		return true
+	}, 3*time.Minute, 200*time.Millisecond, "every approved action is applied after the restart")
+	t.Logf("all %d actions applied %s after the restart (leader hand-over + rescue + retry)", len(ids), time.Since(restarted).Round(time.Second))
+
+	want := map[string]int{}
+	for _, id := range ids {
+		want[id.String()] = 1
+	}
+	require.Equal(t, want, appliedChanges(t, tdb, tenant, ids), "one platform change per action")
+	after, err := trust.Platforms.Campaigns(ctx, tenant, platforms.CampaignFilter{})
+	require.NoError(t, err)
+	budget := map[uuid.UUID]float64{}
+	for _, c := range after {
+		budget[c.ID] = c.DailyBudget
+	}
+	for _, id := range ids {
+		a, err := trust.Automation.Action(ctx, tenant, id)
+		require.NoError(t, err)
+		require.Equal(t, 1, a.Attempts, "the killed attempt left no trace")
+		require.Nil(t, a.OverrideReason)
+		require.InDelta(t, orig[id]*1.5, budget[*a.CampaignID], 0.01, "+50%% applied once, not twice")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildErr == nil && buildBin != "" {
+		os.RemoveAll(filepath.Dir(buildBin))
+	}
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	buildBin  string
+	buildErr  error
+)
+
+// buildStratum builds this command once per test process.
+func buildStratum(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "stratum-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildBin = filepath.Join(dir, "stratum")
+		out, err := exec.Command("go", "build", "-o", buildBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			buildBin = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v\n%s", buildErr, buildBin)
+	}
+	return buildBin
+}
+
+func disableRules(t *testing.T, trust *jobs.Trust, tenant uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	n := 100
+	page, err := trust.Automation.Rules(ctx, tenant, automation.RuleFilter{}, relay.Args{First: &n})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Items)
+	for _, r := range page.Items {
+		_, err := trust.Automation.SetRuleEnabled(ctx, tenant, r.ID, false)
+		require.NoError(t, err)
+	}
+}
+
+// heldCount counts the actions whose change the hold hook is holding open.
+func heldCount(dir string, ids []uuid.UUID) int {
+	n := 0
+	for _, id := range ids {
+		if _, err := os.Stat(filepath.Join(dir, id.String())); err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// appliedChanges counts the simulator's committed changes per idempotency key.
+func appliedChanges(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, ids []uuid.UUID) map[string]int {
+	t.Helper()
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = id.String()
+	}
+	out := map[string]int{}
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		var rows []struct {
+			Key string `bun:"idempotency_key"`
+			N   int    `bun:"n"`
+		}
+		if err := tx.NewRaw("SELECT idempotency_key, count(*) AS n FROM simulator_applied_changes WHERE idempotency_key IN (?) GROUP BY 1",
+			bun.In(keys)).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out[r.Key] = r.N
+		}
+		return nil
+	}))
+	return out
+}
+
+func runningExecuteJobs(t *testing.T, tdb *testdb.DB) int {
+	t.Helper()
+	var n int
+	require.NoError(t, tdb.Pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'running'", jobs.AutomationExecuteArgs{}.Kind()).Scan(&n))
+	return n
+}
+
+// process is a stratum worker running as a child process.
+type process struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan struct{}
+}
+
+func startProcess(t *testing.T, bin string, env ...map[string]string) *process {
+	t.Helper()
+	var vars []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "STRATUM_") && !strings.HasPrefix(kv, "DATABASE_URL=") {
+			vars = append(vars, kv)
+		}
+	}
+	for _, m := range env {
+		for k, v := range m {
+			vars = append(vars, k+"="+v)
+		}
+	}
+	p := &process{cmd: exec.Command(bin, "worker"), out: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = vars, p.out, p.out
+	require.NoError(t, p.cmd.Start())
+	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("stratum worker %v output:\n%s", env[len(env)-1], p.out.String())
+		}
+	})
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
+	<-p.done
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,62 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// waitingForRefresh counts goroutines blocked on a refresh lock.
+func waitingForRefresh() int {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte("sync.(*Mutex).Lock")) && bytes.Contains(g, []byte("(*Revocations)")) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestStaleRevocationsAreRefreshedOnceForConcurrentRequests: when the view
+// goes stale under load, the requests that find it stale wait for one
+// refresh instead of each querying the database in turn (a convoy on the
+// pool: every request's directives queued behind N serial refreshes).
+func TestStaleRevocationsAreRefreshedOnceForConcurrentRequests(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	r := &Revocations{DB: tdb.DB, Interval: time.Hour}
+	p := &Principal{TenantID: uuid.New(), UserID: uuid.New(), TokenID: "jti", IssuedAt: time.Now()}
+	const n = 20
+	r.refresh.Lock() // a refresh in progress while n requests find the view stale
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := r.Revoked(context.Background(), p)
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return waitingForRefresh() == n }, 10*time.Second, 5*time.Millisecond)
+	before := tdb.Pool.Stat().AcquireCount()
+	r.refresh.Unlock()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	queries := tdb.Pool.Stat().AcquireCount() - before
+	require.Positive(t, queries, "the view was refreshed")
+	require.LessOrEqual(t, queries, int64(2), "one refresh (one or two queries), not one per waiting request")
+}

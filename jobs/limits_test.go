@@ -1,0 +1,46 @@
+package jobs
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// TestEveryKindTimesOutBeforeItIsRescued checks each worker's own timeout,
+// its cap, and that the client refuses a rescue delay a live job could
+// outlast (River's rescuer is client-wide, docs/adr/0010).
+func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
+	t.Parallel()
+	timeouts := func(lim Limits) map[string]time.Duration {
+		return map[string]time.Duration{
+			"notes.prune_fanout": (&PruneNotesFanOutWorker{Limits: lim}).Timeout(nil),
+			"notes.prune":        (&PruneNotesWorker{Limits: lim}).Timeout(nil),
+			"signals.recompute":  (&SignalsRecomputeWorker{Limits: lim}).Timeout(nil),
+			"trust.fanout":       (&TrustFanOutWorker{Limits: lim}).Timeout(nil),
+			"automation.eval":    (&AutomationEvaluateWorker{Limits: lim}).Timeout(nil),
+			"automation.execute": (&AutomationExecuteWorker{Limits: lim}).Timeout(nil),
+			"simulator.tick":     (&SimulatorTickWorker{Limits: lim}).Timeout(nil),
+		}
+	}
+	def := Limits{}.withDefaults()
+	require.Equal(t, 90*time.Second, def.RescueAfter)
+	var longest time.Duration
+	for kind, d := range timeouts(def) {
+		require.Positive(t, d, kind)
+		longest = max(longest, d)
+	}
+	require.Equal(t, def.MaxTimeout, longest, "the default cap is the longest kind's own timeout")
+	require.Greater(t, def.RescueAfter, longest)
+	for kind, d := range timeouts(Limits{MaxTimeout: 2 * time.Second}) {
+		require.Equal(t, 2*time.Second, d, kind)
+	}
+
+	tdb := testdb.New(t)
+	_, err := NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: time.Minute, RescueAfter: 30 * time.Second}})
+	require.ErrorContains(t, err, "must exceed")
+	_, err = NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: 2 * time.Second, RescueAfter: 3 * time.Second}})
+	require.NoError(t, err)
+}
