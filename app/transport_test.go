@@ -67,6 +67,9 @@ func TestDatabaseOutageIsUnavailableNotUnauthenticated(t *testing.T) {
 	for name, h := range map[string]http.Header{
 		"access token":    owner.H(),
 		"made-up API key": bearer("stratum_aaaaaaaa_" + strings.Repeat("a", 40)),
+		// A session cookie that cannot be checked is not "signed out" either
+		// (it used to leave the caller anonymous: 200 with UNAUTHENTICATED).
+		"session cookie": {"Cookie": {"stratum_session=" + owner.Access}},
 	} {
 		var status int
 		var body string

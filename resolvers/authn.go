@@ -59,6 +59,8 @@ type csrfKey struct{}
 // API key) wins; otherwise the session cookie. An invalid Bearer
 // credential is an error (401); an invalid or expired cookie is ignored
 // (the caller is anonymous and the dashboard refreshes or signs in again).
+// A credential that cannot be checked at all (the database is down) is
+// an error either way, which the router answers 503.
 func (a sessionAuth) Authenticate(r *http.Request) (context.Context, error) {
 	ctx := auth.WithClient(r.Context(), clientOf(r))
 	csrf, _ := r.Cookie(CSRFCookie)
@@ -83,6 +85,9 @@ func (a sessionAuth) Authenticate(r *http.Request) (context.Context, error) {
 		return ctx, nil
 	}
 	p, err := a.r.Identity.Auth.Authenticate(ctx, c.Value)
+	if err != nil && apperr.CodeOf(err) != apperr.Unauthenticated {
+		return ctx, err // the cookie could not be checked (database trouble): 503, not signed out
+	}
 	if err != nil || !p.IsUser() {
 		return ctx, nil
 	}
