@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/stratumhq/stratum/internal/gqlserver"
 )
 
 func sha256Hex(s string) string {
@@ -23,27 +25,5 @@ func readAll(t *testing.T, res *http.Response) string {
 	return string(b)
 }
 
-// introspectionQuery is the query GraphiQL sends (graphql-js getIntrospectionQuery with descriptions).
-const introspectionQuery = `
-query IntrospectionQuery {
-  __schema {
-    queryType { name }
-    mutationType { name }
-    subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-}`
+// introspectionQuery is the query GraphiQL sends.
+const introspectionQuery = gqlserver.IntrospectionQuery

@@ -141,26 +141,14 @@ func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) err
 	if p.MFARequired {
 		return apperr.Forbiddenf("this tenant requires MFA of its members")
 	}
-	return s.guardCode(ctx, p.UserID, func() error {
-		return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-			u, err := s.lockUser(ctx, tx, p.UserID)
-			if err != nil {
-				return err
-			}
-			if !u.MFAEnabled {
-				return apperr.Conflictf("MFA is not enabled")
-			}
-			if ok, err := s.useCode(ctx, tx, u, code, true); err != nil || !ok {
-				return firstErr(err, ErrBadCode)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = false, mfa_secret = NULL WHERE id = ?`, u.ID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
-				return err
-			}
-			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: "User", TargetID: u.ID})
-		})
+	return s.withCode(ctx, p, code, true, func(ctx context.Context, tx bun.Tx, u *User) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET mfa_enabled = false, mfa_secret = NULL WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: "User", TargetID: u.ID})
 	})
 }
 
@@ -170,7 +158,20 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code 
 		return nil, err
 	}
 	var codes []string
-	err := s.guardCode(ctx, p.UserID, func() error {
+	err := s.withCode(ctx, p, code, false, func(ctx context.Context, tx bun.Tx, u *User) (err error) {
+		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: "User", TargetID: u.ID})
+	})
+	return codes, err
+}
+
+// withCode runs fn for p's user, locked in a tenant transaction, once code
+// is a valid TOTP code (or, with backup, a backup code) of an account with
+// MFA enabled; the attempt is throttled like verifyMfa (guardCode).
+func (s *Service) withCode(ctx context.Context, p *Principal, code string, backup bool, fn func(ctx context.Context, tx bun.Tx, u *User) error) error {
+	return s.guardCode(ctx, p.UserID, func() error {
 		return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 			u, err := s.lockUser(ctx, tx, p.UserID)
 			if err != nil {
@@ -179,16 +180,12 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code 
 			if !u.MFAEnabled {
 				return apperr.Conflictf("MFA is not enabled")
 			}
-			if ok, err := s.useCode(ctx, tx, u, code, false); err != nil || !ok {
+			if ok, err := s.useCode(ctx, tx, u, code, backup); err != nil || !ok {
 				return firstErr(err, ErrBadCode)
 			}
-			if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
-				return err
-			}
-			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: "User", TargetID: u.ID})
+			return fn(ctx, tx, u)
 		})
 	})
-	return codes, err
 }
 
 // VerifyMfa completes a log-in with a TOTP code or a backup code. The

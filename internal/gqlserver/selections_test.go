@@ -151,7 +151,7 @@ func TestSelectionLimitKeepsRealOperations(t *testing.T) {
 	t.Parallel()
 	t.Run("GraphiQL's introspection query", func(t *testing.T) {
 		h, validations := server(t)
-		res := post(t, h, introspectionQuery)
+		res := post(t, h, gqlserver.IntrospectionQuery)
 		require.Empty(t, res.Errors)
 		require.NotNil(t, res.Data["__schema"])
 		require.EqualValues(t, 1, validations.Load())
