@@ -123,7 +123,11 @@ func concurrently(n int, f func(i int)) {
 // passwords at once; no more than the account's limit may be evaluated.
 func TestConcurrentWrongPasswordsAreBoundedByTheLimit(t *testing.T) {
 	t.Parallel()
-	b := setupIdentity(t, map[string]string{"STRATUM_LOGIN_FAILURES_PER_ACCOUNT": "5", "STRATUM_LOGIN_FAILURES_PER_IP": "1000"})
+	b := setupIdentity(t, map[string]string{"STRATUM_LOGIN_FAILURES_PER_ACCOUNT": "5", "STRATUM_LOGIN_FAILURES_PER_IP": "1000",
+		// Every attempt waits for a hashing slot however loaded the machine
+		// is: a "server busy" THROTTLED is refunded, which would make the
+		// exact counts below depend on timing.
+		"STRATUM_PASSWORD_HASH_WAIT": "10m"})
 	victim := b.signUp(t, "target@corp.test", "Corp")
 	var mu sync.Mutex
 	codes := map[string]int{}
@@ -148,7 +152,11 @@ func TestConcurrentWrongPasswordsAreBoundedByTheLimit(t *testing.T) {
 // TestConcurrentWrongMFACodesAreBoundedByTheLimit does the same for verifyMfa.
 func TestConcurrentWrongMFACodesAreBoundedByTheLimit(t *testing.T) {
 	t.Parallel()
-	b := setupIdentity(t, map[string]string{"STRATUM_LOGIN_FAILURES_PER_ACCOUNT": "5", "STRATUM_LOGIN_FAILURES_PER_IP": "1000"})
+	b := setupIdentity(t, map[string]string{"STRATUM_LOGIN_FAILURES_PER_ACCOUNT": "5", "STRATUM_LOGIN_FAILURES_PER_IP": "1000",
+		// Every attempt waits for a hashing slot however loaded the machine
+		// is: a "server busy" THROTTLED is refunded, which would make the
+		// exact counts below depend on timing.
+		"STRATUM_PASSWORD_HASH_WAIT": "10m"})
 	victim := b.signUp(t, "mfa-target@corp.test", "Corp")
 	b.enableMFA(t, victim)
 	_, p := b.logIn(t, "mfa-target@corp.test", "correct horse battery")
