@@ -71,46 +71,12 @@ func (m *Migrator) logf(format string, args ...any) {
 	}
 }
 
-// ownerDB is an owner pool and the database/sql view of it that goose uses.
-type ownerDB struct {
-	pool *pgxpool.Pool
-	sql  *sql.DB
-}
-
-func (m *Migrator) open(ctx context.Context) (*ownerDB, error) {
-	cfg, err := pgxpool.ParseConfig(m.OwnerURL)
-	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
-	}
-	cfg.MaxConns = 4
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &ownerDB{pool: pool, sql: stdlib.OpenDBFromPool(pool)}, nil
-}
-
-func (o *ownerDB) close() {
-	o.sql.Close()
-	o.pool.Close()
-}
-
-// locker returns a new goose session locker on migrationLockKey. A locker is
-// used for one acquisition only: goose's retry budget lives in the locker
-// and would otherwise be shared by every acquisition.
-// A waiting replica tries again every second, for up to ten minutes.
-func (m *Migrator) locker() (lock.SessionLocker, error) {
+// locker returns a new goose session locker on migrationLockKey; a waiting
+// replica tries again every second, for up to ten minutes. A locker serves
+// one acquisition only: goose keeps the retry budget in the locker, so a
+// reused one would share it across acquisitions.
+func locker() (lock.SessionLocker, error) {
 	return lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockKey), lock.WithLockTimeout(1, 600))
-}
-
-// provider is a goose provider for Stratum's embedded migrations that takes
-// the migration lock around each of its operations.
-func (m *Migrator) provider(o *ownerDB) (*goose.Provider, error) {
-	l, err := m.locker()
-	if err != nil {
-		return nil, err
-	}
-	return newProvider(o.sql, goose.WithSessionLocker(l))
 }
 
 func newProvider(db *sql.DB, opts ...goose.ProviderOption) (*goose.Provider, error) {
@@ -118,13 +84,43 @@ func newProvider(db *sql.DB, opts ...goose.ProviderOption) (*goose.Provider, err
 	return goose.NewProvider(goose.DialectPostgres, db, migrations.FS, opts...)
 }
 
-// withLock runs fn on one owner connection holding the migration lock.
-func (m *Migrator) withLock(ctx context.Context, o *ownerDB, fn func(conn *sql.Conn) error) (err error) {
-	l, err := m.locker()
+// run opens an owner pool, runs prepare on one of its connections under the
+// migration lock, then op with a goose provider that takes the same lock
+// around each of its operations.
+func (m *Migrator) run(ctx context.Context, prepare func(pool *pgxpool.Pool, conn *sql.Conn) error, op func(p *goose.Provider) error) error {
+	cfg, err := pgxpool.ParseConfig(m.OwnerURL)
+	if err != nil {
+		return fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	cfg.MaxConns = 4
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	conn, err := o.sql.Conn(ctx)
+	defer pool.Close()
+	sqldb := stdlib.OpenDBFromPool(pool)
+	defer sqldb.Close()
+	if err := withLock(ctx, sqldb, func(conn *sql.Conn) error { return prepare(pool, conn) }); err != nil {
+		return err
+	}
+	l, err := locker()
+	if err != nil {
+		return err
+	}
+	p, err := newProvider(sqldb, goose.WithSessionLocker(l))
+	if err != nil {
+		return err
+	}
+	return op(p)
+}
+
+// withLock runs fn on one connection holding the migration lock.
+func withLock(ctx context.Context, sqldb *sql.DB, fn func(conn *sql.Conn) error) (err error) {
+	l, err := locker()
+	if err != nil {
+		return err
+	}
+	conn, err := sqldb.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("connect as owner: %w", err)
 	}
@@ -140,105 +136,78 @@ func (m *Migrator) withLock(ctx context.Context, o *ownerDB, fn func(conn *sql.C
 	return fn(conn)
 }
 
+// adoptOnly is the preparation of down and status: only the bookkeeping.
+func adoptOnly(ctx context.Context) func(*pgxpool.Pool, *sql.Conn) error {
+	return func(_ *pgxpool.Pool, conn *sql.Conn) error { return ensureVersionTable(ctx, conn) }
+}
+
 // Up applies River's migrations, the roles, and every pending Stratum
 // migration. It is safe to call from several replicas at once: each
 // migration is applied once, the others wait for the lock and find nothing
 // to do.
 func (m *Migrator) Up(ctx context.Context) error {
-	o, err := m.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	err = m.withLock(ctx, o, func(conn *sql.Conn) error {
+	prepare := func(pool *pgxpool.Pool, conn *sql.Conn) error {
 		if err := m.ensureRoles(ctx, conn); err != nil {
 			return err
 		}
-		if err := m.migrateRiver(ctx, o.pool, conn); err != nil {
+		if err := m.migrateRiver(ctx, pool, conn); err != nil {
 			return err
 		}
 		return ensureVersionTable(ctx, conn)
-	})
-	if err != nil {
-		return err
 	}
-	p, err := m.provider(o)
-	if err != nil {
-		return err
-	}
-	res, err := p.Up(ctx)
-	for _, r := range res {
-		m.logf("applied migration %s", sourceName(r.Source))
-	}
-	var partial *goose.PartialError
-	if errors.As(err, &partial) {
-		for _, r := range partial.Applied {
+	return m.run(ctx, prepare, func(p *goose.Provider) error {
+		res, err := p.Up(ctx)
+		var partial *goose.PartialError
+		if errors.As(err, &partial) {
+			res = partial.Applied
+			err = fmt.Errorf("migration %s: %w", sourceName(partial.Failed.Source), partial.Err)
+		}
+		for _, r := range res {
 			m.logf("applied migration %s", sourceName(r.Source))
 		}
-		return fmt.Errorf("migration %s: %w", sourceName(partial.Failed.Source), partial.Err)
-	}
-	return err
+		return err
+	})
 }
 
 // Down reverts the newest applied Stratum migration (River's are left alone).
 func (m *Migrator) Down(ctx context.Context) error {
-	o, err := m.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	if err := m.withLock(ctx, o, func(conn *sql.Conn) error { return ensureVersionTable(ctx, conn) }); err != nil {
-		return err
-	}
-	p, err := m.provider(o)
-	if err != nil {
-		return err
-	}
-	res, err := p.Down(ctx)
-	if errors.Is(err, goose.ErrNoNextVersion) {
-		m.logf("nothing to revert")
+	return m.run(ctx, adoptOnly(ctx), func(p *goose.Provider) error {
+		res, err := p.Down(ctx)
+		var partial *goose.PartialError
+		switch {
+		case errors.Is(err, goose.ErrNoNextVersion):
+			m.logf("nothing to revert")
+			return nil
+		case errors.As(err, &partial):
+			return fmt.Errorf("revert %s: %w", sourceName(partial.Failed.Source), partial.Err)
+		case err != nil:
+			return err
+		}
+		m.logf("reverted migration %s", sourceName(res.Source))
 		return nil
-	}
-	var partial *goose.PartialError
-	if errors.As(err, &partial) {
-		return fmt.Errorf("revert %s: %w", sourceName(partial.Failed.Source), partial.Err)
-	}
-	if err != nil {
-		return err
-	}
-	m.logf("reverted migration %s", sourceName(res.Source))
-	return nil
+	})
 }
 
 // Status lists every Stratum migration with its applied time (nil when
 // pending), in version order.
 func (m *Migrator) Status(ctx context.Context) ([]Migration, error) {
-	o, err := m.open(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer o.close()
-	if err := m.withLock(ctx, o, func(conn *sql.Conn) error { return ensureVersionTable(ctx, conn) }); err != nil {
-		return nil, err
-	}
-	p, err := m.provider(o)
-	if err != nil {
-		return nil, err
-	}
-	st, err := p.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Migration, 0, len(st))
-	for _, s := range st {
-		mig := Migration{Version: s.Source.Version, Name: migrationName(s.Source)}
-		if s.State == goose.StateApplied {
-			at := s.AppliedAt
-			mig.AppliedAt = &at
+	var out []Migration
+	err := m.run(ctx, adoptOnly(ctx), func(p *goose.Provider) error {
+		st, err := p.Status(ctx)
+		if err != nil {
+			return err
 		}
-		out = append(out, mig)
-	}
-	return out, nil
+		for _, s := range st {
+			mig := Migration{Version: s.Source.Version, Name: migrationName(s.Source)}
+			if s.State == goose.StateApplied {
+				at := s.AppliedAt
+				mig.AppliedAt = &at
+			}
+			out = append(out, mig)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Pending counts the Stratum migrations not yet applied, reading
