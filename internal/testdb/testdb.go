@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/pgcluster"
+	"github.com/stratumhq/stratum/migrations"
 )
 
 // AppRole is the login role tests connect as (RLS applies to it).
@@ -63,14 +65,20 @@ func server() (string, string, error) {
 	return serverURL, template, setupErr
 }
 
+// schemaHash hashes the name and content of every migration file, so the
+// template changes whenever a migration is added or edited.
 func schemaHash() (string, error) {
-	migs, err := db.Migrations()
+	entries, err := fs.ReadDir(migrations.FS, ".")
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
-	for _, m := range migs {
-		fmt.Fprintf(h, "%d\x00%s\x00%s\x00", m.Version, m.Up, m.Down)
+	for _, e := range entries { // ReadDir sorts by name
+		body, err := fs.ReadFile(migrations.FS, e.Name())
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%s\x00", e.Name(), len(body), body)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
@@ -170,6 +178,36 @@ func New(t testing.TB) *DB {
 		}
 	})
 	return &DB{Name: name, OwnerURL: ownerURL, AppURL: appURL, DB: d}
+}
+
+// NewEmpty returns the owner URL of a new database with nothing migrated,
+// dropped when the test ends; for tests of the migrator itself.
+func NewEmpty(t testing.TB) string {
+	t.Helper()
+	url, _, err := server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	name := "stratum_empty_" + randomSuffix()
+	adminURL, _ := withDatabase(url, "postgres")
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		t.Fatalf("testdb: connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("testdb: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), adminURL)
+		if err == nil {
+			c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(context.Background())
+		}
+	})
+	ownerURL, _ := withDatabase(url, name)
+	return ownerURL
 }
 
 func randomSuffix() string {

@@ -1,18 +1,22 @@
 -- Foundation: the tenant-scoping helpers every later migration uses, and tenants.
 
+-- +goose Up
 -- The tenant of the current transaction, or NULL when none is set. The setting
 -- can be an empty string (after a transaction-local set_config ends), which
 -- would break a plain ::uuid cast, hence NULLIF.
+-- +goose StatementBegin
 CREATE FUNCTION stratum_current_tenant() RETURNS uuid
 LANGUAGE sql STABLE AS $$
   SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid
 $$;
+-- +goose StatementEnd
 
 -- stratum_tenant_table makes tbl a tenant table: RLS enabled and forced, one
 -- policy limiting reads and writes to the current tenant, DML granted to the
 -- application role group. The table must have tenant_id uuid NOT NULL as the
 -- first column of its primary key (checked here, so the schema stays
 -- distributable by tenant_id).
+-- +goose StatementBegin
 CREATE FUNCTION stratum_tenant_table(tbl regclass) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -30,14 +34,17 @@ BEGIN
   EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (tenant_id = stratum_current_tenant()) WITH CHECK (tenant_id = stratum_current_tenant())', tbl);
   EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO stratum_rw', tbl);
 END $$;
+-- +goose StatementEnd
 
 -- stratum_global_table grants the application role DML on a table that is not
 -- tenant-scoped (users, sessions). Such tables hold no tenant data.
+-- +goose StatementBegin
 CREATE FUNCTION stratum_global_table(tbl regclass) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO stratum_rw', tbl);
 END $$;
+-- +goose StatementEnd
 
 CREATE TABLE tenants (
   id         uuid PRIMARY KEY,
@@ -67,9 +74,19 @@ SELECT stratum_tenant_table('notes');
 -- The ids of all tenants, for periodic jobs that fan out one job per tenant.
 -- SECURITY DEFINER (owned by the schema owner) so it sees past RLS; it
 -- returns ids only, never tenant data.
+-- +goose StatementBegin
 CREATE FUNCTION stratum_tenant_ids() RETURNS SETOF uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT id FROM tenants ORDER BY id
 $$;
+-- +goose StatementEnd
 REVOKE ALL ON FUNCTION stratum_tenant_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stratum_tenant_ids() TO stratum_rw;
+
+-- +goose Down
+DROP FUNCTION IF EXISTS stratum_tenant_ids();
+DROP TABLE IF EXISTS notes;
+DROP TABLE IF EXISTS tenants;
+DROP FUNCTION IF EXISTS stratum_global_table(regclass);
+DROP FUNCTION IF EXISTS stratum_tenant_table(regclass);
+DROP FUNCTION IF EXISTS stratum_current_tenant();

@@ -1,5 +1,6 @@
 -- Trust engine, part 4: incidents and their timelines (domain/incidents).
 
+-- +goose Up
 CREATE TABLE incidents (
   tenant_id       uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   id              uuid NOT NULL,
@@ -39,3 +40,7 @@ CREATE TABLE incident_events (
 );
 CREATE INDEX incident_events_timeline ON incident_events (tenant_id, incident_id, at);
 SELECT stratum_tenant_table('incident_events');
+
+-- +goose Down
+DROP TABLE incident_events;
+DROP TABLE incidents;

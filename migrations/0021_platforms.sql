@@ -1,6 +1,7 @@
 -- Trust engine, part 2: ad platform state shared by connectors and the
 -- built-in simulated platform (domain/platforms).
 
+-- +goose Up
 -- Reported status of each connected platform.
 CREATE TABLE platform_status (
   tenant_id  uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
@@ -71,9 +72,19 @@ SELECT stratum_tenant_table('simulator_applied_changes');
 
 -- The ids of simulated tenants, for the simulator's periodic tick (ids only,
 -- like stratum_tenant_ids).
+-- +goose StatementBegin
 CREATE FUNCTION stratum_simulated_tenant_ids() RETURNS SETOF uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT id FROM tenants WHERE simulated ORDER BY id
 $$;
+-- +goose StatementEnd
 REVOKE ALL ON FUNCTION stratum_simulated_tenant_ids() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stratum_simulated_tenant_ids() TO stratum_rw;
+
+-- +goose Down
+DROP FUNCTION stratum_simulated_tenant_ids();
+DROP TABLE simulator_applied_changes;
+DROP TABLE simulator_state;
+DROP TABLE ad_campaign_metrics;
+DROP TABLE ad_campaigns;
+DROP TABLE platform_status;

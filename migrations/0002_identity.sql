@@ -8,6 +8,7 @@
 -- cross-tenant reads a caller legitimately needs go through narrow SECURITY
 -- DEFINER functions at the end of this file.
 
+-- +goose Up
 ALTER TABLE tenants ADD COLUMN require_mfa boolean NOT NULL DEFAULT false;
 
 CREATE TABLE users (
@@ -171,6 +172,7 @@ SELECT stratum_global_table('rate_limit_buckets');
 
 -- A user's memberships across tenants (log-in, switchTenant,
 -- viewer.memberships): ids, names, plans and roles only.
+-- +goose StatementBegin
 CREATE FUNCTION stratum_user_memberships(uid uuid)
 RETURNS TABLE (tenant_id uuid, tenant_name text, plan text, require_mfa boolean, role text, membership_id uuid)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
@@ -178,36 +180,61 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   FROM memberships m JOIN tenants t ON t.id = m.tenant_id
   WHERE m.user_id = uid ORDER BY m.created_at, t.id
 $$;
+-- +goose StatementEnd
 REVOKE ALL ON FUNCTION stratum_user_memberships(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stratum_user_memberships(uuid) TO stratum_rw;
 
 -- Finds a pending invite by the hash of its token (acceptInvite).
+-- +goose StatementBegin
 CREATE FUNCTION stratum_find_invite(hash bytea)
 RETURNS TABLE (tenant_id uuid, id uuid, email text, role text, expires_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT i.tenant_id, i.id, i.email, i.role, i.expires_at FROM invites i
   WHERE i.token_hash = hash AND i.accepted_at IS NULL AND i.revoked_at IS NULL
 $$;
+-- +goose StatementEnd
 REVOKE ALL ON FUNCTION stratum_find_invite(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stratum_find_invite(bytea) TO stratum_rw;
 
 -- Finds an API key by its public prefix (authentication); the caller
 -- compares the secret's hash.
+-- +goose StatementBegin
 CREATE FUNCTION stratum_find_api_key(p text)
 RETURNS TABLE (tenant_id uuid, id uuid, secret_hash bytea, scopes text[], expires_at timestamptz, revoked_at timestamptz, plan text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
   SELECT k.tenant_id, k.id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at, t.plan
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = p
 $$;
+-- +goose StatementEnd
 REVOKE ALL ON FUNCTION stratum_find_api_key(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stratum_find_api_key(text) TO stratum_rw;
 
 -- Records an API key's use at most once a minute.
+-- +goose StatementBegin
 CREATE FUNCTION stratum_touch_api_key(kid uuid)
 RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS $$
   UPDATE api_keys SET last_used_at = now()
   WHERE id = kid AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
 $$;
+-- +goose StatementEnd
 REVOKE ALL ON FUNCTION stratum_touch_api_key(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION stratum_touch_api_key(uuid) TO stratum_rw;
+
+-- +goose Down
+DROP FUNCTION IF EXISTS stratum_touch_api_key(uuid);
+DROP FUNCTION IF EXISTS stratum_find_api_key(text);
+DROP FUNCTION IF EXISTS stratum_find_invite(bytea);
+DROP FUNCTION IF EXISTS stratum_user_memberships(uuid);
+DROP TABLE IF EXISTS rate_limit_buckets;
+DROP TABLE IF EXISTS platform_audit_log;
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS invites;
+DROP TABLE IF EXISTS revocations;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS memberships;
+DROP TABLE IF EXISTS mfa_backup_codes;
+DROP TABLE IF EXISTS users;
+ALTER TABLE tenants DROP COLUMN IF EXISTS require_mfa;

@@ -1,6 +1,7 @@
 -- Trust engine, part 3: enforcement settings, autopilot, automation rules,
 -- the action queue and the trust-gate audit log (domain/automation).
 
+-- +goose Up
 CREATE TABLE automation_settings (
   tenant_id                  uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   kill_switch                boolean NOT NULL DEFAULT false,
@@ -121,3 +122,10 @@ CREATE TABLE trust_gate_audit (
 );
 CREATE INDEX trust_gate_audit_recent ON trust_gate_audit (tenant_id, at DESC, id DESC);
 SELECT stratum_tenant_table('trust_gate_audit');
+
+-- +goose Down
+DROP TABLE trust_gate_audit;
+DROP TABLE automation_actions;
+DROP TABLE automation_rules;
+DROP TABLE enforcement_rules;
+DROP TABLE automation_settings;

@@ -1,5 +1,6 @@
 -- Trust engine, part 1: signal measurements and signal health (domain/signals).
 
+-- +goose Up
 -- One table of measurements from any source (platform syncs, CAPI delivery
 -- and EMQ, CDP ingestion, the simulator). platform '' means tenant-wide (CDP).
 -- The natural key makes a re-sent measurement an update, never a duplicate.
@@ -61,3 +62,9 @@ CREATE TABLE signal_health_history (
   PRIMARY KEY (tenant_id, platform, granularity, bucket)
 );
 SELECT stratum_tenant_table('signal_health_history');
+
+-- +goose Down
+DROP TABLE signal_health_history;
+DROP TABLE signal_health;
+DROP TABLE signal_recompute_state;
+DROP TABLE signal_measurements;

@@ -1,2 +1,0 @@
-DROP TABLE incident_events;
-DROP TABLE incidents;
