@@ -371,3 +371,68 @@ func TestPauseAllWithOneCampaignFailing(t *testing.T) {
 	})
 	api.checked(t, 4+4+1)
 }
+
+// TestOverrideAndItsBackupJobRecordTheOutcomeOnce: a manual override queues
+// an execution job that finishes the execution should the API process die
+// before recording it. When both run — here the job resumes the execution
+// while the override waits for the platform — the platform applies the
+// change once, and the outcome, its event and its audit record are written
+// once.
+func TestOverrideAndItsBackupJobRecordTheOutcomeOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	api := b.installAPI()
+	retarget := b.campaign("Retargeting – Cart Abandoners")
+	a := b.increase(t, retarget, 50)
+	require.Equal(t, automation.Hold, a.Decision, "%v", a.Reasons)
+	b.executed = nil
+
+	var byJob *automation.Action
+	api.set(func(platforms.Change) error {
+		if byJob != nil {
+			return nil
+		}
+		byJob = a // the job's own call below passes through here once more
+		var err error
+		byJob, err = b.auto.Execute(ctx, b.tenant, a.ID)
+		return err
+	}, nil)
+	got, err := b.auto.Apply(ctx, b.tenant, a.ID, "user:1", "agency asked for it")
+	require.NoError(t, err)
+	require.Equal(t, []uuid.UUID{a.ID}, b.executed, "the override queued its backup job")
+	require.Equal(t, automation.Applied, byJob.Status, "the job recorded the outcome")
+	require.Equal(t, automation.Applied, got.Status)
+	require.Equal(t, 1, got.Attempts)
+	require.Equal(t, "user:1", *got.AppliedBy)
+	require.Equal(t, "agency asked for it", *got.OverrideReason)
+	require.Equal(t, 300.0, b.budget(t, retarget.ID), "200 + 50% once")
+	require.Equal(t, 1, b.appliedOnPlatform(t, a.ID))
+	var records int
+	require.NoError(t, b.tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT count(*) FROM audit_log WHERE action = 'action.override_apply' AND target_id = ?", a.ID).Scan(ctx, &records)
+	}))
+	require.Equal(t, 1, records, "one override_apply audit record")
+	api.checked(t, 2)
+}
+
+// TestActionWhoseCampaignIsGoneFails: an execution that cannot be planned
+// fails at its start, without calling the platform.
+func TestActionWhoseCampaignIsGoneFails(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	api := b.installAPI()
+	brand := b.campaign("Brand Search")
+	a := b.increase(t, brand, 10)
+	require.NoError(t, b.tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM ad_campaigns WHERE id = ?", brand.ID)
+		return err
+	}))
+	a, err := b.auto.Execute(ctx, b.tenant, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, automation.Failed, a.Status)
+	require.Equal(t, "campaign no longer exists", *a.Error)
+	require.Len(t, b.failureIncidents(t), 1)
+	api.checked(t, 0)
+}
