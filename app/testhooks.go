@@ -13,11 +13,14 @@ import (
 
 // holdConnector is a TEST-ONLY hook, installed only when
 // STRATUM_TEST_HOLD_APPLY_DIR is set (config refuses it in production). It
-// makes each change through the wrapped connector and then holds the call
-// open — inside the executing job's transaction, with the change written but
-// not committed — until the job's context ends, after creating a file named
-// by the change's idempotency key in dir. The crash test waits for those
-// files and kill -9s the worker, so the kill lands in the middle of the jobs.
+// makes each change through the wrapped connector — the platform has applied
+// it — and then holds the call open until the job's context ends, after
+// creating a file named by the change's idempotency key in dir. The connector
+// is called with no transaction open (ADR 0012), so the hold sits between
+// "the platform applied the change" and "the outcome is recorded": the crash
+// test waits for those files and kill -9s the worker there, and the retry
+// must finish each action through the idempotency key without applying it
+// twice.
 type holdConnector struct {
 	platforms.Connector
 	dir string

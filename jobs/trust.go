@@ -232,15 +232,27 @@ func (w *AutomationExecuteWorker) Timeout(*river.Job[AutomationExecuteArgs]) tim
 	return w.Limits.timeout(time.Minute)
 }
 
-// Work implements river.Worker. Execute is idempotent, so a retry — also
-// one after River rescued the job of a killed worker — finishes the action
-// once: the killed attempt's transaction was rolled back with everything it
-// wrote (the simulator changes campaigns in it), and a connector that had
-// already applied the change replays it by the action's idempotency key.
+// Work implements river.Worker. Execute calls the connector outside any
+// transaction with the action's idempotency keys (ADR 0012), so a retry —
+// also one after River rescued the job of a killed worker — resumes the
+// execution in flight and the platform applies each change once. A
+// transient connector error fails the attempt (River retries it); on the
+// last attempt the action is recorded FAILED with the platform's words
+// instead of being left in flight.
 func (w *AutomationExecuteWorker) Work(ctx context.Context, job *river.Job[AutomationExecuteArgs]) error {
 	_, err := w.Trust.Automation.Execute(ctx, job.Args.TenantID, job.Args.ActionID)
-	if errors.Is(err, db.ErrNoTenant) {
+	switch {
+	case errors.Is(err, db.ErrNoTenant):
 		return river.JobCancel(err)
+	case err != nil && platforms.Transient(err) && job.Attempt >= job.MaxAttempts && !errors.Is(ctx.Err(), context.Canceled):
+		// The job's own deadline may have passed: record the failure with a
+		// short context of its own (a worker stopping cancels ctx and skips this).
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, gerr := w.Trust.Automation.GiveUp(gctx, job.Args.TenantID, job.Args.ActionID, err); gerr != nil {
+			return errors.Join(err, gerr)
+		}
+		return nil
 	}
 	return err
 }

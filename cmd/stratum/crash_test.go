@@ -25,10 +25,12 @@ import (
 
 // TestKilledWorkerFinishesApprovedActionsExactlyOnce is the crash test of
 // issue 8, item 10: approved actions are executing in a real `stratum worker`
-// process (held open mid-connector-call by the test-only hook) when it is
-// killed with SIGKILL. A new worker, started with a short rescue, must bring
-// every one of them to a final state — each change applied on the platform
-// exactly once — without anybody overriding anything.
+// process when it is killed with SIGKILL — held by the test-only hook after
+// the platform applied each change and before the outcome is recorded, the
+// worst place since the connector call runs outside any transaction (ADR
+// 0012). A new worker, started with a short rescue, must bring every one of
+// them to a final state — each change applied on the platform exactly once,
+// thanks to the idempotency key — without anybody overriding anything.
 func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 	t.Parallel()
 	bin := buildStratum(t)
@@ -70,17 +72,23 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 		orig[a.ID] = c.DailyBudget
 	}
 	require.Eventually(t, func() bool { return heldCount(hold, ids) == len(ids) }, time.Minute, 50*time.Millisecond,
-		"every action's connector call is in progress in the first worker")
+		"the platform applied every action's change in the first worker, whose outcome is not recorded yet")
 
 	first.kill(t)
-	// Positive control: the kill left every action unfinished and nothing applied.
+	// Positive control: the kill left every action unfinished — in flight,
+	// no outcome recorded — while the platform has applied each change once.
+	want := map[string]int{}
 	for _, id := range ids {
 		a, err := trust.Automation.Action(ctx, tenant, id)
 		require.NoError(t, err)
 		require.Equal(t, automation.Approved, a.Status)
+		require.Zero(t, a.Attempts)
+		want[id.String()] = 1
 	}
-	require.Equal(t, map[string]int{}, appliedChanges(t, tdb, tenant, ids))
+	require.Equal(t, len(ids), inFlight(t, tdb, tenant, ids), "every execution is in flight")
+	require.Equal(t, want, appliedChanges(t, tdb, tenant, ids), "the platform applied each change before the kill")
 	require.Equal(t, len(ids), runningExecuteJobs(t, tdb), "the killed worker's jobs are left running")
+	written := campaignWrites(t, trust, tenant)
 
 	restarted := time.Now()
 	startProcess(t, bin, base, map[string]string{"STRATUM_JOB_TIMEOUT": "2s", "STRATUM_JOB_RESCUE_AFTER": "3s"})
@@ -95,23 +103,25 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 	}, 3*time.Minute, 200*time.Millisecond, "every approved action is applied after the restart")
 	t.Logf("all %d actions applied %s after the restart (leader hand-over + rescue + retry)", len(ids), time.Since(restarted).Round(time.Second))
 
-	want := map[string]int{}
-	for _, id := range ids {
-		want[id.String()] = 1
-	}
-	require.Equal(t, want, appliedChanges(t, tdb, tenant, ids), "one platform change per action")
+	require.Equal(t, want, appliedChanges(t, tdb, tenant, ids), "still one platform change per action: the retry replayed it by its key")
+	require.Zero(t, inFlight(t, tdb, tenant, ids))
 	after, err := trust.Platforms.Campaigns(ctx, tenant, platforms.CampaignFilter{})
 	require.NoError(t, err)
 	budget := map[uuid.UUID]float64{}
 	for _, c := range after {
 		budget[c.ID] = c.DailyBudget
 	}
+	// A change carries absolute values, so applying it twice would leave the
+	// same budget: that the platform did not write the campaigns again is
+	// what shows the retry replayed the change by its key.
+	require.Equal(t, written, campaignWrites(t, trust, tenant), "the platform did not change the campaigns again")
 	for _, id := range ids {
 		a, err := trust.Automation.Action(ctx, tenant, id)
 		require.NoError(t, err)
-		require.Equal(t, 1, a.Attempts, "the killed attempt left no trace")
+		require.Equal(t, 1, a.Attempts, "the retry resumed the killed attempt's execution")
 		require.Nil(t, a.OverrideReason)
 		require.InDelta(t, orig[id]*1.5, budget[*a.CampaignID], 0.01, "+50%% applied once, not twice")
+		require.InDelta(t, orig[id], a.Before["dailyBudget"], 0.01, "before is the budget before the one change")
 	}
 }
 
@@ -200,6 +210,28 @@ func appliedChanges(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, ids []uuid.U
 		return nil
 	}))
 	return out
+}
+
+// campaignWrites returns when the platform last wrote each campaign.
+func campaignWrites(t *testing.T, trust *jobs.Trust, tenant uuid.UUID) map[uuid.UUID]time.Time {
+	t.Helper()
+	cs, err := trust.Platforms.Campaigns(context.Background(), tenant, platforms.CampaignFilter{})
+	require.NoError(t, err)
+	out := map[uuid.UUID]time.Time{}
+	for _, c := range cs {
+		out[c.ID] = c.UpdatedAt
+	}
+	return out
+}
+
+// inFlight counts the actions whose execution has started and has no outcome recorded.
+func inFlight(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, ids []uuid.UUID) int {
+	t.Helper()
+	var n int
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT count(*) FROM automation_actions WHERE id IN (?) AND execution IS NOT NULL", bun.List(ids)).Scan(ctx, &n)
+	}))
+	return n
 }
 
 func runningExecuteJobs(t *testing.T, tdb *testdb.DB) int {

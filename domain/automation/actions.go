@@ -2,7 +2,6 @@ package automation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -77,6 +76,10 @@ type Action struct {
 	Attempts       int            `bun:"attempts"`
 	CreatedAt      time.Time      `bun:"created_at"`
 	UpdatedAt      time.Time      `bun:"updated_at"`
+
+	// Execution is set while the action's execution is in flight (see
+	// Execute); it is internal, not part of the API.
+	Execution *Execution `bun:"execution,type:jsonb"`
 }
 
 func settingsMap(st platforms.Settings) map[string]any {
@@ -458,6 +461,9 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if a.Status != Queued {
 			return apperr.Conflictf("only QUEUED actions can be approved (this one is %s)", a.Status)
 		}
+		if a.Execution != nil {
+			return errInFlight
+		}
 		g, err := s.loadGate(ctx, tx, tenant)
 		if err != nil {
 			return err
@@ -501,6 +507,9 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 		default:
 			return apperr.Conflictf("a %s action cannot be dismissed", a.Status)
 		}
+		if a.Execution != nil {
+			return errInFlight
+		}
 		a.Status, a.DismissedBy = Dismissed, &actor
 		if err := s.save(ctx, tx, a); err != nil {
 			return err
@@ -510,176 +519,15 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 	return a, err
 }
 
-// Apply executes an action now as a manual override by actor with reason
-// (required, audited), whatever the gate says. It returns the action as
-// APPLIED or FAILED.
-func (s *Service) Apply(ctx context.Context, tenant, id uuid.UUID, actor, reason string) (a *Action, err error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" || len(reason) > 500 {
-		return nil, apperr.Invalid([]string{"input", "reason"}, "a reason of 1–500 characters is required to override the trust gate")
-	}
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if a, err = lockAction(ctx, tx, id); err != nil {
-			return err
-		}
-		switch a.Status {
-		case Queued, Approved, Blocked, Failed:
-		default:
-			return apperr.Conflictf("a %s action cannot be applied", a.Status)
-		}
-		g, err := s.loadGate(ctx, tx, tenant)
-		if err != nil {
-			return err
-		}
-		ev, err := s.gate(ctx, tx, g, a, true, true, true)
-		if err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
-			return err
-		}
-		a.OverrideReason = &reason
-		a.Decision, a.Reasons, a.Warnings, a.Score = ev.Decision, append(ev.Reasons, "override reason: "+reason), ev.Warnings, ev.score
-		if err := s.applyTx(ctx, tx, a, actor); err != nil {
-			return err
-		}
-		return record(ctx, tx, tenant, "action.override_apply", "Action", a.ID, map[string]any{"reason": reason, "status": a.Status})
-	})
-	return a, err
-}
-
-// Execute runs a queued or approved action if the gate (re-checked now)
-// lets it: the River job calls it. It is idempotent: the action row is
-// locked, an action already applied, dismissed, failed or blocked is left
-// alone, and the connector gets the action id as idempotency key.
-func (s *Service) Execute(ctx context.Context, tenant, id uuid.UUID) (a *Action, err error) {
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if a, err = lockAction(ctx, tx, id); err != nil {
-			return err
-		}
-		if a.Status != Queued && a.Status != Approved {
-			return nil
-		}
-		g, err := s.loadGate(ctx, tx, tenant)
-		if err != nil {
-			return err
-		}
-		ev, err := s.gate(ctx, tx, g, a, a.CreatedBy != System, a.Status == Approved, false)
-		if err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, a, ev, false, System); err != nil {
-			return err
-		}
-		if !ev.WouldExecute {
-			s.setDecision(a, ev)
-			return s.save(ctx, tx, a)
-		}
-		a.Decision, a.Reasons, a.Warnings, a.Score = ev.Decision, ev.Reasons, ev.Warnings, ev.score
-		actor := System
-		if a.ApprovedBy != nil {
-			actor = *a.ApprovedBy
-		}
-		return s.applyTx(ctx, tx, a, actor)
-	})
-	return a, err
-}
-
-// applyTx calls the connector inside a savepoint and records the outcome:
-// APPLIED with the after values, or FAILED with the error and an incident.
-func (s *Service) applyTx(ctx context.Context, tx bun.Tx, a *Action, actor string) error {
-	a.Attempts++
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT apply_action"); err != nil {
-		return err
-	}
-	after, applyErr := s.callConnector(ctx, tx, a)
-	if applyErr != nil {
-		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT apply_action"); err != nil {
-			return err
-		}
-		msg := applyErr.Error()
-		if e, ok := apperr.As(applyErr); ok {
-			msg = e.Message
-		}
-		a.Status, a.Error = Failed, &msg
-		if s.Incidents != nil {
-			title := fmt.Sprintf("Action %s failed on %s", a.Type, signals.PlatformName(a.Platform))
-			if _, err := s.Incidents.ActionFailedTx(ctx, tx, a.TenantID, a.ID, a.Platform, title, msg); err != nil {
-				return err
-			}
-		}
-		return s.save(ctx, tx, a)
-	}
-	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT apply_action"); err != nil {
-		return err
-	}
-	now := s.now()
-	a.Status, a.AppliedAt, a.AppliedBy, a.Error, a.After = Applied, &now, &actor, nil, after
-	return s.save(ctx, tx, a)
-}
-
-func (s *Service) callConnector(ctx context.Context, tx bun.Tx, a *Action) (map[string]any, error) {
-	if s.Platforms == nil {
-		return nil, errors.New("automation: no platform service")
-	}
-	if a.CampaignID == nil { // pause_all / emergency_stop
-		f := platforms.CampaignFilter{}
-		if a.Platform != "" {
-			f.Platforms = []string{a.Platform}
-		}
-		cs, err := platforms.CampaignsTx(ctx, tx, f)
-		if err != nil {
-			return nil, err
-		}
-		paused := platforms.CampaignPaused
-		var errs []error
-		for _, c := range cs {
-			if c.Status != platforms.CampaignActive {
-				continue
-			}
-			conn, err := s.Platforms.Connector(c.Platform)
-			if err == nil {
-				_, err = conn.Apply(ctx, a.TenantID, platforms.Change{IdempotencyKey: a.ID.String() + ":" + c.ID.String(), CampaignID: c.ID, Status: &paused})
-			}
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
-			}
-		}
-		return map[string]any{"activeCampaigns": float64(len(errs))}, errors.Join(errs...)
-	}
-	conn, err := s.Platforms.Connector(a.Platform)
-	if err != nil {
-		return nil, err
-	}
-	cs, err := platforms.CampaignsTx(ctx, tx, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{*a.CampaignID}})
-	if err != nil {
-		return nil, err
-	}
-	if len(cs) == 0 {
-		return nil, apperr.NotFoundf("campaign no longer exists")
-	}
-	ch, _, _, err := plan(a.Type, a.Params, &cs[0])
-	if err != nil {
-		return nil, err
-	}
-	ch.IdempotencyKey = a.ID.String()
-	res, err := conn.Apply(ctx, a.TenantID, ch)
-	if err != nil {
-		return nil, err
-	}
-	if !res.Replayed {
-		a.Before = settingsMap(res.Before)
-	}
-	return settingsMap(res.After), nil
-}
-
 // regate re-runs the gate on pending actions after the mode, level or kill
 // switch changed: QUEUED and APPROVED actions, and actions BLOCKED by the
-// gate in the last 24 h (not those a person dealt with).
+// gate in the last 24 h (not those a person dealt with). Actions whose
+// execution is in flight are past the gate and left alone.
 func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *Settings, actor string) error {
 	var pending []Action
 	if err := tx.NewSelect().Model(&pending).
 		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.In([]ActionStatus{Queued, Approved}), Blocked, s.now().Add(-24*time.Hour)).
+		Where("a.execution IS NULL").
 		OrderExpr("a.created_at").For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return fmt.Errorf("load pending actions: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 )
 
 type bundle struct {
+	tdb       *testdb.DB
 	sig       *signals.Service
 	ps        *platforms.Service
 	auto      *automation.Service
@@ -30,7 +31,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	tdb := testdb.New(t)
 	ctx := context.Background()
-	b := &bundle{tenant: uuid.New()}
+	b := &bundle{tdb: tdb, tenant: uuid.New()}
 	require.NoError(t, tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'S', ?, true)", b.tenant, "s-"+b.tenant.String()[:8])
 		return err

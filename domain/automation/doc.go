@@ -15,9 +15,12 @@
 // action in automation_actions with a dedupe key unique per rule, campaign,
 // action type and evaluation period, so concurrent or retried evaluations
 // queue it once. Actions move QUEUED → APPROVED → APPLIED (or FAILED,
-// DISMISSED, BLOCKED). Execution happens under a row lock, re-checks the gate
-// and calls the platform connector with the action id as idempotency key, so
-// an action is applied at most once however often its job runs.
+// DISMISSED, BLOCKED). Execution (execute.go, ADR 0012) re-checks the gate and
+// stores the planned connector changes with their idempotency keys on the
+// action in one transaction, calls the connector with no transaction open,
+// and records the outcome in a second transaction; a crash in between is
+// resumed with the same keys, so an action is applied at most once however
+// often its job runs.
 //
 // Service is a signals.Listener: when the overall score moves the autopilot
 // mode, it publishes TopicAutopilotModeChanged and re-gates pending actions

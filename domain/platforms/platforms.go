@@ -54,9 +54,19 @@ const (
 	CampaignPaused = "PAUSED"
 )
 
-// ErrUnavailable is returned by a connector whose platform is down; the
-// caller may retry later.
+// ErrUnavailable is returned (wrapped) by a connector whose platform is
+// down or rate-limits: the change was not applied and the caller may retry
+// it later with the same idempotency key.
 var ErrUnavailable = errors.New("platforms: platform unavailable")
+
+// Transient reports whether a connector's error leaves the change to be
+// tried again later with the same idempotency key: the platform was
+// unavailable (ErrUnavailable: nothing was applied) or the call ended with
+// its context (the platform may or may not have applied it; the key makes
+// the retry safe). Any other error is the platform refusing the change.
+func Transient(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
 
 // Campaign is a campaign as last synced.
 type Campaign struct {
@@ -108,17 +118,19 @@ type Settings struct {
 }
 
 // Change is one change to apply to a campaign. Nil fields are left alone.
+// Automation stores the changes of an execution in flight (as JSON) so a
+// retry sends exactly the same ones.
 type Change struct {
 	// IdempotencyKey identifies the change; applying the same key twice
 	// returns the first result without changing anything (automation passes
-	// the action id).
-	IdempotencyKey string
-	CampaignID     uuid.UUID
-	Status         *string
-	DailyBudget    *float64
-	Bid            *float64
+	// the action id, or action id:campaign id for pause_all).
+	IdempotencyKey string    `json:"idempotencyKey"`
+	CampaignID     uuid.UUID `json:"campaignId"`
+	Status         *string   `json:"status,omitempty"`
+	DailyBudget    *float64  `json:"dailyBudget,omitempty"`
+	Bid            *float64  `json:"bid,omitempty"`
 	// Note describes changes with no settings effect (e.g. expand_targeting).
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 // Result is a change's effect.
@@ -129,8 +141,13 @@ type Result struct {
 	Replayed bool `json:"-"`
 }
 
-// Connector is what every ad platform implements. Methods run in the
-// caller's tenant transaction when ctx carries one (db.TxFromContext).
+// Connector is what every ad platform implements. It talks to another
+// service, so it is never called inside a database transaction (no row
+// locks are held while the platform answers) and never joins one: a
+// connector that stores something (the simulator does) uses its own short
+// transaction. Errors follow Transient: ErrUnavailable for "try again
+// later", anything else is a refusal shown to people as the platform's
+// words.
 type Connector interface {
 	// Platform is the platform name (e.g. "META").
 	Platform() string
@@ -140,7 +157,10 @@ type Connector interface {
 	Metrics(ctx context.Context, tenant uuid.UUID, from, to time.Time) ([]DailyMetrics, error)
 	// Status reports the platform's health as seen by the connector.
 	Status(ctx context.Context, tenant uuid.UUID) (PlatformStatus, error)
-	// Apply applies ch at most once per ch.IdempotencyKey.
+	// Apply applies ch at most once per ch.IdempotencyKey, also when two
+	// calls with one key overlap (a retry racing the attempt it retries):
+	// a repeated key returns the first result with Replayed set. A refusal
+	// or an unavailable platform records nothing, so the key can be retried.
 	Apply(ctx context.Context, tenant uuid.UUID, ch Change) (Result, error)
 }
 

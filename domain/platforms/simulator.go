@@ -106,10 +106,10 @@ type simState struct {
 	UpdatedAt     time.Time         `bun:"updated_at"`
 }
 
-func (m *Sim) withTx(ctx context.Context, tenant uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
-	if tx, ok := db.TxFromContext(ctx); ok {
-		return fn(ctx, tx)
-	}
+// inTenant runs fn in the simulator's own tenant transaction. The simulator
+// stands for another company's service, so it never joins a transaction of
+// its caller (and nobody calls it with one open).
+func (m *Sim) inTenant(ctx context.Context, tenant uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return m.Platforms.DB.InTenant(ctx, tenant, fn)
 }
 
@@ -140,7 +140,7 @@ func (m *Sim) state(ctx context.Context, tx bun.Tx) (*simState, error) {
 // measurements, status OPERATIONAL. It is idempotent: an existing
 // simulator is left as it is apart from a fresh tick.
 func (m *Sim) SeedSimulator(ctx context.Context, tenant uuid.UUID) error {
-	return m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		ok, err := simulated(ctx, tx)
 		if err != nil {
 			return err
@@ -250,7 +250,7 @@ func (m *Sim) measurements(tenant uuid.UUID, at time.Time, dm []DailyMetrics, de
 // simulated or not seeded): today's metrics, EMQ, totals, CDP quality and
 // status, under the active degradations.
 func (m *Sim) Tick(ctx context.Context, tenant uuid.UUID) error {
-	return m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error { return m.TickTx(ctx, tx, tenant) })
+	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error { return m.TickTx(ctx, tx, tenant) })
 }
 
 // TickTx is Tick in the caller's tenant transaction.
@@ -303,7 +303,7 @@ func (m *Sim) Degrade(ctx context.Context, tenant uuid.UUID, component, severity
 	if _, ok := staleFor[severity]; !ok {
 		return apperr.Invalid([]string{"input", "severity"}, "severity must be MINOR, MAJOR or CRITICAL")
 	}
-	return m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		st, err := m.seeded(ctx, tx, tenant)
 		if err != nil {
 			return err
@@ -371,7 +371,7 @@ func (m *Sim) stall(ctx context.Context, tx bun.Tx, tenant uuid.UUID, age time.D
 // Recover clears every degradation of tenant's simulated platform and runs
 // a tick (fresh data, operational status).
 func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) error {
-	return m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		st, err := m.seeded(ctx, tx, tenant)
 		if err != nil {
 			return err
@@ -390,7 +390,7 @@ func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) error {
 // Degradations returns the active degradations of tenant (component → severity).
 func (m *Sim) Degradations(ctx context.Context, tenant uuid.UUID) (map[string]string, error) {
 	out := map[string]string{}
-	err := m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err := m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		var st []simState
 		if err := tx.NewSelect().Model(&st).Scan(ctx); err != nil || len(st) == 0 {
 			return err
@@ -403,7 +403,7 @@ func (m *Sim) Degradations(ctx context.Context, tenant uuid.UUID) (map[string]st
 
 // Campaigns implements Connector.
 func (m *Sim) Campaigns(ctx context.Context, tenant uuid.UUID) (cs []Campaign, err error) {
-	err = m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		cs, err = CampaignsTx(ctx, tx, CampaignFilter{Platforms: []string{Simulator}})
 		return err
 	})
@@ -412,7 +412,7 @@ func (m *Sim) Campaigns(ctx context.Context, tenant uuid.UUID) (cs []Campaign, e
 
 // Metrics implements Connector.
 func (m *Sim) Metrics(ctx context.Context, tenant uuid.UUID, from, to time.Time) (out []DailyMetrics, err error) {
-	err = m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		cs, err := CampaignsTx(ctx, tx, CampaignFilter{Platforms: []string{Simulator}})
 		if err != nil {
 			return err
@@ -429,7 +429,7 @@ func (m *Sim) Metrics(ctx context.Context, tenant uuid.UUID, from, to time.Time)
 
 // Status implements Connector.
 func (m *Sim) Status(ctx context.Context, tenant uuid.UUID) (st PlatformStatus, err error) {
-	err = m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		var rows []PlatformStatus
 		if err := tx.NewSelect().Model(&rows).Where("platform = ?", Simulator).Scan(ctx); err != nil {
 			return err
@@ -452,12 +452,18 @@ type appliedChange struct {
 }
 
 // Apply implements Connector: it changes the campaign at most once per
-// idempotency key and refuses with ErrUnavailable during an outage.
+// idempotency key, in its own transaction, and refuses with ErrUnavailable
+// during an outage. Calls with one key are serialised by a transaction-level
+// advisory lock on (tenant, key), so an overlapping second call waits and
+// replays the first one's result.
 func (m *Sim) Apply(ctx context.Context, tenant uuid.UUID, ch Change) (res Result, err error) {
 	if ch.IdempotencyKey == "" {
 		return res, errors.New("simulator: change needs an idempotency key")
 	}
-	err = m.withTx(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "simulator-apply:"+tenant.String()+":"+ch.IdempotencyKey); err != nil {
+			return fmt.Errorf("simulator: lock idempotency key: %w", err)
+		}
 		var prev []appliedChange
 		if err := tx.NewSelect().Model(&prev).Where("idempotency_key = ?", ch.IdempotencyKey).Scan(ctx); err != nil {
 			return err

@@ -140,3 +140,60 @@ func TestApplyDoesNotWaitForASyncInFlight(t *testing.T) {
 	require.NoError(t, err, "Apply waited for the open sync")
 	require.NoError(t, <-syncDone)
 }
+
+// Two calls with one idempotency key at once — a retried job overlapping
+// the attempt it retries — apply the change once and both succeed: the
+// second waits for the first and replays its result. Both calls are made
+// to wait on a campaign lock the test holds, so they overlap.
+func TestApplyWithOneKeyConcurrentlyAppliesOnce(t *testing.T) {
+	t.Parallel()
+	ps, _, tenant := setup(t, true)
+	ctx := context.Background()
+	require.NoError(t, ps.SeedSimulator(ctx, tenant))
+	cs, err := ps.Simulator().Campaigns(ctx, tenant)
+	require.NoError(t, err)
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	holdDone := make(chan error, 1)
+	go func() {
+		holdDone <- ps.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SELECT 1 FROM ad_campaigns WHERE id = ? FOR NO KEY UPDATE", cs[0].ID); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	budget := cs[0].DailyBudget + 10
+	type answer struct {
+		res platforms.Result
+		err error
+	}
+	answers := make(chan answer, 2)
+	for range 2 {
+		go func() {
+			res, err := ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "once", CampaignID: cs[0].ID, DailyBudget: &budget})
+			answers <- answer{res, err}
+		}()
+	}
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := ps.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND usename = current_user AND wait_event_type = 'Lock'`).Scan(&waiting)
+		return err == nil && waiting == 2
+	}, 10*time.Second, 10*time.Millisecond, "both calls are waiting")
+	close(release)
+	require.NoError(t, <-holdDone)
+	replayed := 0
+	for range 2 {
+		a := <-answers
+		require.NoError(t, a.err)
+		require.Equal(t, budget, a.res.After.DailyBudget)
+		if a.res.Replayed {
+			replayed++
+		}
+	}
+	require.Equal(t, 1, replayed, "one call applied the change, the other replayed it")
+}

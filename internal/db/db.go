@@ -64,7 +64,11 @@ func (d *DB) Close() {
 
 type txKey struct{}
 
-// TxFromContext returns the transaction InTenant or InGlobal stored in ctx, if any.
+// TxFromContext returns the transaction InTenant or InGlobal stored in ctx, if
+// any. It is for checks ("am I inside a transaction?": the shared read
+// transaction's nesting rule, tests asserting that another service is never
+// called inside one), never for joining a caller's transaction implicitly:
+// code that needs the caller's transaction takes it as a parameter.
 func TxFromContext(ctx context.Context) (bun.Tx, bool) {
 	tx, ok := ctx.Value(txKey{}).(bun.Tx)
 	return tx, ok

@@ -1,0 +1,1 @@
+ALTER TABLE automation_actions DROP COLUMN execution;
