@@ -1,1 +1,0 @@
-ALTER TABLE automation_actions DROP COLUMN execution;
