@@ -522,10 +522,10 @@ func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Query.node": {Query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }`,
 			Vars: vars("id", "key"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("key")},
-		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Note { body } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
+		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
 			Vars: func(f *isoFixture) map[string]any {
-				return map[string]any{"ids": []string{f.noteA, f.memberA, f.ownerA.TenantID, f.auditA}}
-			}, Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("note", "member", "tenant", "audit")},
+				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA}}
+			}, Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit")},
 		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public, ControlHas: []string{`"version":"`}},
 		"Query.notes":      {Query: `{ notes { totalCount edges { node { id body } } } }`, Viewer: Allowed, Sees: strs("note")},
 		"Query.viewer": {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed,
