@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -33,7 +34,38 @@ func newTenant(t *testing.T, tdb *testdb.DB) uuid.UUID {
 
 func tenantHeader(id uuid.UUID) http.Header { return http.Header{"X-Test-Tenant": {id.String()}} }
 
-const notePosted = `subscription { notePosted { id body } }`
+// simulatedTenant makes tenant a demo tenant with the simulator's campaigns
+// and returns the global ID of one of them.
+func simulatedTenant(t *testing.T, s *apptest.Server, tdb *testdb.DB, tenant uuid.UUID) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, tdb.OwnerURL)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "UPDATE tenants SET simulated = true WHERE id = $1", tenant)
+	conn.Close(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.App.Trust.Platforms.SeedSimulator(ctx, tenant))
+	res := s.Query(t, `{ campaigns(first: 1) { edges { node { id } } } }`, nil, tenantHeader(tenant))
+	require.Empty(t, res.Errors)
+	edges := field(t, res.Data, "campaigns", "edges").([]any)
+	require.NotEmpty(t, edges, "the simulator seeded campaigns")
+	return str(field(t, edges[0].(map[string]any), "node", "id"))
+}
+
+// createRule creates a valid user-defined automation rule named $n.
+const createRule = `mutation($n: String!) { createAutomationRule(input: {name: $n,
+	conditions: {metric: SPEND, windowDays: 1, operator: GT, value: 1}, actions: [{type: PAUSE_UNDERPERFORMING}]}) {
+	rule { id name } userErrors { field message code } } }`
+
+// ruleCount is the number of user-defined rules h's tenant has.
+func ruleCount(t *testing.T, s *apptest.Server, h http.Header) float64 {
+	t.Helper()
+	res := s.Query(t, `{ automationRules(builtin: false) { totalCount } }`, nil, h)
+	require.Empty(t, res.Errors)
+	return field(t, res.Data, "automationRules", "totalCount").(float64)
+}
+
+const actionStatusUpdated = `subscription { actionStatusUpdated { id status } }`
 
 // An event published through server A reaches a subscriber connected to
 // server B; a subscriber of another tenant gets nothing.
@@ -44,29 +76,31 @@ func TestRealtimeAcrossTwoServers(t *testing.T) {
 	a := apptest.Start(t, cfg, withHeaderAuth)
 	b := apptest.Start(t, cfg, withHeaderAuth)
 	tenant, other := newTenant(t, tdb), newTenant(t, tdb)
+	campaign := simulatedTenant(t, a, tdb, tenant)
 	ctx := context.Background()
 
 	sub := wstest.Dial(t, ctx, b.URL+"/graphql", wstest.TransportWS, nil)
 	sub.Init(map[string]any{"tenant": tenant.String()})
-	sub.Subscribe("1", notePosted, nil)
+	sub.Subscribe("1", actionStatusUpdated, nil)
 	spy := wstest.Dial(t, ctx, b.URL+"/graphql", wstest.TransportWS, nil)
 	spy.Init(map[string]any{"tenant": other.String()})
-	spy.Subscribe("1", notePosted, nil)
+	spy.Subscribe("1", actionStatusUpdated, nil)
 	require.Eventually(t, func() bool { return b.App.Hub.Subscribers() == 2 }, 5*time.Second, 10*time.Millisecond)
 
-	res := a.Query(t, `mutation($b: String!) { postNote(input: {body: $b}) { note { id body } userErrors { field message code } } }`,
-		map[string]any{"b": "hello from A"}, tenantHeader(tenant))
+	res := a.Query(t, `mutation($c: ID!) { queueAction(input: {type: REDUCE_BUDGET, campaignId: $c}) { action { id } userErrors { field message code } } }`,
+		map[string]any{"c": campaign}, tenantHeader(tenant))
 	require.Empty(t, res.Errors)
+	require.Empty(t, field(t, res.Data, "queueAction", "userErrors"))
+	id := str(field(t, res.Data, "queueAction", "action", "id"))
 
 	m := sub.Expect("next", 5*time.Second)
-	require.Contains(t, string(m.Payload), "hello from A")
+	require.Contains(t, string(m.Payload), id)
 	if msg, err := spy.Read(300 * time.Millisecond); err == nil {
 		t.Fatalf("another tenant's subscriber received %s", msg.Payload)
 	}
 
-	// The note is visible on A's tenant only, through node(id:).
-	id := res.Data["postNote"].(map[string]any)["note"].(map[string]any)["id"].(string)
-	q := `query($id: ID!) { node(id: $id) { id ... on Note { body } } }`
+	// The action is visible on A's tenant only, through node(id:).
+	q := `query($id: ID!) { node(id: $id) { id ... on Action { status } } }`
 	require.NotNil(t, a.Query(t, q, map[string]any{"id": id}, tenantHeader(tenant)).Data["node"])
 	require.Nil(t, b.Query(t, q, map[string]any{"id": id}, tenantHeader(other)).Data["node"])
 }
@@ -75,14 +109,20 @@ func TestMutationValidationReturnsUserErrors(t *testing.T) {
 	t.Parallel()
 	tdb := testdb.New(t)
 	s := apptest.Start(t, apptest.Config(t, tdb, nil), withHeaderAuth)
-	tenant := newTenant(t, tdb)
-	res := s.Query(t, `mutation { postNote(input: {body: "   "}) { note { id } userErrors { field message code } } }`, nil, tenantHeader(tenant))
+	h := tenantHeader(newTenant(t, tdb))
+	res := s.Query(t, createRule, map[string]any{"n": "   "}, h)
 	require.Empty(t, res.Errors)
-	ue := res.Data["postNote"].(map[string]any)["userErrors"].([]any)[0].(map[string]any)
+	require.Nil(t, field(t, res.Data, "createAutomationRule", "rule"))
+	ue := field(t, res.Data, "createAutomationRule", "userErrors").([]any)[0].(map[string]any)
 	require.Equal(t, "BAD_USER_INPUT", ue["code"])
-	require.Equal(t, []any{"input", "body"}, ue["field"])
-	notes := s.Query(t, `{ notes { totalCount } }`, nil, tenantHeader(tenant))
-	require.EqualValues(t, 0, notes.Data["notes"].(map[string]any)["totalCount"], "a failed mutation writes nothing")
+	require.Equal(t, []any{"input", "name"}, ue["field"])
+	require.Zero(t, ruleCount(t, s, h), "a failed mutation writes nothing")
+
+	// Positive control: the same mutation with a valid name writes.
+	res = s.Query(t, createRule, map[string]any{"n": "Pause losers"}, h)
+	require.Empty(t, res.Errors)
+	require.Empty(t, field(t, res.Data, "createAutomationRule", "userErrors"))
+	require.EqualValues(t, 1, ruleCount(t, s, h))
 }
 
 func TestConnectionPaging(t *testing.T) {
@@ -92,31 +132,33 @@ func TestConnectionPaging(t *testing.T) {
 	tenant := newTenant(t, tdb)
 	h := tenantHeader(tenant)
 	for i := 0; i < 5; i++ {
-		require.Empty(t, s.Query(t, `mutation($b: String!) { postNote(input: {body: $b}) { note { id } } }`, map[string]any{"b": string(rune('a' + i))}, h).Errors)
+		res := s.Query(t, createRule, map[string]any{"n": string(rune('a' + i))}, h)
+		require.Empty(t, res.Errors)
+		require.Empty(t, field(t, res.Data, "createAutomationRule", "userErrors"))
 	}
 	page := func(args string) map[string]any {
-		res := s.Query(t, `{ notes(`+args+`) { totalCount edges { cursor node { body } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, h)
+		res := s.Query(t, `{ automationRules(builtin: false, `+args+`) { totalCount edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, h)
 		require.Empty(t, res.Errors, args)
-		return res.Data["notes"].(map[string]any)
+		return res.Data["automationRules"].(map[string]any)
 	}
-	bodies := func(p map[string]any) (out []string) {
+	names := func(p map[string]any) (out []string) {
 		for _, e := range p["edges"].([]any) {
-			out = append(out, e.(map[string]any)["node"].(map[string]any)["body"].(string))
+			out = append(out, e.(map[string]any)["node"].(map[string]any)["name"].(string))
 		}
 		return
 	}
 	p1 := page("first: 2")
-	require.Equal(t, []string{"e", "d"}, bodies(p1))
+	require.Equal(t, []string{"e", "d"}, names(p1))
 	require.EqualValues(t, 5, p1["totalCount"])
 	require.Equal(t, true, p1["pageInfo"].(map[string]any)["hasNextPage"])
 	p2 := page(`first: 2, after: "` + p1["pageInfo"].(map[string]any)["endCursor"].(string) + `"`)
-	require.Equal(t, []string{"c", "b"}, bodies(p2))
+	require.Equal(t, []string{"c", "b"}, names(p2))
 	p3 := page(`last: 2, before: "` + p2["pageInfo"].(map[string]any)["startCursor"].(string) + `"`)
-	require.Equal(t, []string{"e", "d"}, bodies(p3))
+	require.Equal(t, []string{"e", "d"}, names(p3))
 	require.Equal(t, false, p3["pageInfo"].(map[string]any)["hasPreviousPage"])
 
 	for _, bad := range []string{"first: 101", "first: -1", `after: "nope"`, "first: 1, last: 1"} {
-		res := s.Query(t, `{ notes(`+bad+`) { totalCount } }`, nil, h)
+		res := s.Query(t, `{ automationRules(`+bad+`) { totalCount } }`, nil, h)
 		require.Equal(t, "BAD_USER_INPUT", res.Code(), bad)
 	}
 }
@@ -154,7 +196,7 @@ func TestBadInputLeavesServerHealthy(t *testing.T) {
 	})
 	t.Run("complexity over the limit", func(t *testing.T) {
 		// Two 100-item pages: 2 × (1 + 100 × 2 objects) = 402 > 300.
-		res := s.Query(t, `{ a: notes(first: 100) { edges { node { id body createdAt } } } b: notes(first: 100) { edges { node { id } } } }`, nil, tenantHeader(tenant))
+		res := s.Query(t, `{ a: automationRules(first: 100) { edges { node { id name createdAt } } } b: automationRules(first: 100) { edges { node { id } } } }`, nil, tenantHeader(tenant))
 		require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", res.Code())
 	})
 	t.Run("depth over the limit", func(t *testing.T) {

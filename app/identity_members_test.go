@@ -45,7 +45,7 @@ func TestMembersRolesAndSwitchTenant(t *testing.T) {
 		require.Equal(t, "CONFLICT", change(owner, memberID("boss@acme.test"), "ADMIN").code)
 	})
 	t.Run("a role change applies to the member's next request", func(t *testing.T) {
-		res := b.srv.Query(t, `mutation { postNote(input: {body: "by analyst"}) { note { id } } }`, nil, analyst.H())
+		res := b.srv.Query(t, createRule, map[string]any{"n": "by analyst"}, analyst.H())
 		require.Empty(t, res.Errors)
 		require.Equal(t, "", change(admin, memberID("analyst@acme.test"), "VIEWER").code)
 		res = b.srv.Query(t, `{ viewer { role } }`, nil, analyst.H())
@@ -54,7 +54,7 @@ func TestMembersRolesAndSwitchTenant(t *testing.T) {
 		res = b.srv.Query(t, `mutation($r: String) { refreshSession(input: {refreshToken: $r}) { `+authFields+` } }`, map[string]any{"r": analyst.Refresh}, nil)
 		fresh := toSession(t, res.Data["refreshSession"].(map[string]any), analyst.Email)
 		require.Equal(t, "VIEWER", field(t, res.Data, "refreshSession", "viewer", "role"))
-		res = b.srv.Query(t, `mutation { postNote(input: {body: "by viewer"}) { note { id } } }`, nil, fresh.H())
+		res = b.srv.Query(t, createRule, map[string]any{"n": "by viewer"}, fresh.H())
 		require.Equal(t, "FORBIDDEN", res.Code())
 	})
 	t.Run("a removed member's sessions end", func(t *testing.T) {

@@ -191,12 +191,13 @@ func TestRevokedTokenFailsOnHTTPAndEndsSubscription(t *testing.T) {
 	defer cancel()
 	ws := wstest.Dial(t, ctx, b.srv.URL+"/graphql", wstest.TransportWS, nil)
 	ws.Init(map[string]any{"Authorization": "Bearer " + s.Access})
-	ws.Subscribe("1", `subscription { notePosted { id body } }`, nil)
+	ws.Subscribe("1", `subscription { autopilotModeChanged { killSwitch } }`, nil)
+	require.Eventually(t, func() bool { return b.srv.App.Hub.Subscribers() == 1 }, 5*time.Second, 10*time.Millisecond)
 
-	res := b.srv.Query(t, `mutation { postNote(input: {body: "hello"}) { note { body } userErrors { message } } }`, nil, s.H())
+	res := b.srv.Query(t, `mutation { setKillSwitch(input: {enabled: true}) { trustGate { killSwitch } userErrors { message } } }`, nil, s.H())
 	require.Empty(t, res.Errors)
 	msg := ws.Expect("next", 5*time.Second)
-	require.Contains(t, string(msg.Payload), "hello")
+	require.Contains(t, string(msg.Payload), `"killSwitch":true`)
 
 	res = b.srv.Query(t, `mutation { logOut { success } }`, nil, s.H())
 	require.Empty(t, res.Errors)
@@ -236,10 +237,13 @@ func TestAPIKeys(t *testing.T) {
 	require.Equal(t, []any{"READ"}, field(t, res.Data, "viewer", "scopes"))
 
 	t.Run("a key acts only within its scopes", func(t *testing.T) {
-		res := b.srv.Query(t, `{ notes { totalCount } }`, nil, bearer(secret))
+		res := b.srv.Query(t, `{ automationRules { totalCount } }`, nil, bearer(secret))
 		require.Empty(t, res.Errors)
-		res = b.srv.Query(t, `mutation { postNote(input: {body: "x"}) { note { id } } }`, nil, bearer(secret))
+		res = b.srv.Query(t, createRule, map[string]any{"n": "by a READ key"}, bearer(secret))
 		require.Equal(t, "FORBIDDEN", res.Code())
+		res = b.srv.Query(t, createRule, map[string]any{"n": "by the owner"}, s.H())
+		require.Empty(t, res.Errors, "positive control: the mutation itself works")
+		require.Empty(t, field(t, res.Data, "createAutomationRule", "userErrors"))
 		res = b.srv.Query(t, `{ auditLog { totalCount } }`, nil, bearer(secret))
 		require.Equal(t, "FORBIDDEN", res.Code())
 	})
@@ -288,12 +292,12 @@ func TestCookieSessionNeedsCSRFHeaderForMutations(t *testing.T) {
 	out = post(`{ viewer { user { email } } }`, nil)
 	require.Equal(t, "web@acme.test", field(t, out, "data", "viewer", "user", "email"), "queries work with the cookie alone")
 
-	out = post(`mutation { postNote(input: {body: "x"}) { note { id } } }`, nil)
+	out = post(`mutation { setKillSwitch(input: {enabled: true}) { trustGate { killSwitch } } }`, nil)
 	require.Contains(t, mustJSON(out["errors"]), "X-CSRF-Token", "mutations without the header are refused")
 
-	out = post(`mutation { postNote(input: {body: "x"}) { note { body } } }`, http.Header{"X-Csrf-Token": {csrf}})
+	out = post(`mutation { setKillSwitch(input: {enabled: true}) { trustGate { killSwitch } } }`, http.Header{"X-Csrf-Token": {csrf}})
 	require.Nil(t, out["errors"])
-	require.Equal(t, "x", field(t, out, "data", "postNote", "note", "body"))
+	require.Equal(t, true, field(t, out, "data", "setKillSwitch", "trustGate", "killSwitch"))
 
 	out = post(`mutation { refreshSession(input: {}) { accessToken userErrors { message } } }`, http.Header{"X-Csrf-Token": {csrf}})
 	require.NotEmpty(t, field(t, out, "data", "refreshSession", "accessToken"), "the refresh cookie refreshes: %v", out)
@@ -303,7 +307,7 @@ func TestCostIsReportedAndLimited(t *testing.T) {
 	t.Parallel()
 	b := setupIdentity(t, map[string]string{"STRATUM_RATE_LIMIT_POINTS": "1000", "STRATUM_RATE_LIMIT_RESTORE": "1"})
 	s := b.signUp(t, "cost@acme.test", "Acme")
-	const q = `{ notes(first: 100) { edges { node { id body createdAt } } } }`
+	const q = `{ automationRules(first: 100) { edges { node { id name createdAt } } } }`
 	res := b.srv.Query(t, q, nil, s.H())
 	require.Empty(t, res.Errors)
 	cost := res.Extensions["cost"].(map[string]any)

@@ -19,12 +19,6 @@ func TestBadScalarInputIsBadUserInput(t *testing.T) {
 	tdb := testdb.New(t)
 	s := apptest.Start(t, apptest.Config(t, tdb, nil), withHeaderAuth)
 	h := tenantHeader(newTenant(t, tdb))
-	const post = `mutation($b: String!) { postNote(input: {body: $b}) { note { id body } userErrors { field code } } }`
-	noteCount := func(t *testing.T) float64 {
-		res := s.Query(t, `{ notes { totalCount } }`, nil, h)
-		require.Empty(t, res.Errors)
-		return res.Data["notes"].(map[string]any)["totalCount"].(float64)
-	}
 	badInput := func(t *testing.T, res *apptest.Response, field ...any) {
 		t.Helper()
 		require.Len(t, res.Errors, 1)
@@ -36,14 +30,15 @@ func TestBadScalarInputIsBadUserInput(t *testing.T) {
 	}
 
 	t.Run("NUL byte in a variable", func(t *testing.T) {
-		badInput(t, s.Query(t, post, map[string]any{"b": "a\x00b"}, h), "input", "body")
-		require.Zero(t, noteCount(t), "nothing was written")
+		badInput(t, s.Query(t, createRule, map[string]any{"n": "a\x00b"}, h), "input", "name")
+		require.Zero(t, ruleCount(t, s, h), "nothing was written")
 	})
 	t.Run("NUL byte in a literal", func(t *testing.T) {
-		res := s.Query(t, `mutation { postNote(input: {body: "a\u0000b"}) { note { id } } }`, nil, h)
-		badInput(t, res, "input", "body")
-		require.Equal(t, []any{"postNote"}, res.Errors[0].Path)
-		require.Zero(t, noteCount(t), "nothing was written")
+		res := s.Query(t, `mutation { createAutomationRule(input: {name: "a\u0000b", conditions: {metric: SPEND, windowDays: 1, operator: GT, value: 1},
+			actions: [{type: PAUSE_UNDERPERFORMING}]}) { rule { id } } }`, nil, h)
+		badInput(t, res, "input", "name")
+		require.Equal(t, []any{"createAutomationRule"}, res.Errors[0].Path)
+		require.Zero(t, ruleCount(t, s, h), "nothing was written")
 	})
 	t.Run("NUL byte in an ID", func(t *testing.T) {
 		badInput(t, s.Query(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": "x\x00"}, h), "id")
@@ -57,10 +52,10 @@ func TestBadScalarInputIsBadUserInput(t *testing.T) {
 		})
 	}
 	t.Run("positive controls: valid values work", func(t *testing.T) {
-		res := s.Query(t, post, map[string]any{"b": "a plain note ✓"}, h)
+		res := s.Query(t, createRule, map[string]any{"n": "a plain rule ✓"}, h)
 		require.Empty(t, res.Errors)
-		require.Equal(t, "a plain note ✓", res.Data["postNote"].(map[string]any)["note"].(map[string]any)["body"])
-		require.EqualValues(t, 1, noteCount(t))
+		require.Equal(t, "a plain rule ✓", field(t, res.Data, "createAutomationRule", "rule", "name"))
+		require.EqualValues(t, 1, ruleCount(t, s, h))
 		for _, ok := range []string{"2025-01-31T15:04:05Z", "2025-01-31T15:04:05.123456+02:00", "9999-12-31T00:00:00Z"} {
 			res := s.Query(t, `query($t: Time) { auditLog(filter: {since: $t}) { totalCount } trustAuditLog(since: $t) { totalCount } }`,
 				map[string]any{"t": ok}, h)

@@ -27,7 +27,7 @@ func TestIsolationMatrixCanFail(t *testing.T) {
 	t.Run("a subscription case reports tenant B receiving A's event", func(t *testing.T) {
 		f := newIsoFixture(t, b)
 		f.ownerB = f.viewerA
-		requireFailure(t, f.runStreamCase(t, "Subscription.notePosted", wstest.TransportWS, isolationCases["Subscription.notePosted"]),
+		requireFailure(t, f.runStreamCase(t, "Subscription.actionStatusUpdated", wstest.TransportWS, isolationCases["Subscription.actionStatusUpdated"]),
 			"LEAK: tenant B received an event")
 	})
 	t.Run("a case reports tenant B refused for an unrelated reason (MFA)", func(t *testing.T) {

@@ -224,7 +224,5 @@ func seesAll(raw string, want []string) bool {
 func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Subscription.serverTime": {Query: `subscription { serverTime(intervalSeconds: 1) }`, Viewer: Public, Ticks: true},
-		"Subscription.notePosted": {Query: `subscription { notePosted { id body } }`, Viewer: Allowed, Sees: lit("alpha live note"),
-			Trigger: trigger(`mutation { postNote(input: {body: "alpha live note"}) { userErrors { code } } }`)},
 	})
 }

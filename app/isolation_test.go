@@ -216,7 +216,6 @@ type isoFixture struct {
 	ownerA   session
 	viewerA  session
 	ownerB   session
-	noteA    string // global ID
 	keyA     string // global ID
 	keyPrefA string
 	inviteA  string // global ID
@@ -245,7 +244,6 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 		require.Empty(t, res.Errors, query)
 		return res.Data
 	}
-	f.noteA = str(field(t, q(`mutation { postNote(input: {body: "note-of-alpha-secret"}) { note { id } } }`, nil), "postNote", "note", "id"))
 	d := q(`mutation { createApiKey(input: {name: "alpha-key-secret", scopes: [READ]}) { apiKey { id prefix } } }`, nil)
 	f.keyA, f.keyPrefA = str(field(t, d, "createApiKey", "apiKey", "id")), str(field(t, d, "createApiKey", "apiKey", "prefix"))
 	f.invMailA = fmt.Sprintf("invitee-%d-a-secret@alpha.test", n)
@@ -262,7 +260,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	audit := field(t, q(`{ auditLog(first: 1) { edges { node { id } } } }`, nil), "auditLog", "edges").([]any)
 	require.NotEmpty(t, audit, "tenant A has audit entries")
 	f.auditA = str(audit[0].(map[string]any)["node"].(map[string]any)["id"])
-	f.markers = []string{"alpha", "Alpha", f.ownerA.TenantID, f.ownerA.UserID, f.viewerA.UserID, f.noteA, f.keyA, f.keyPrefA, f.inviteA,
+	f.markers = []string{"alpha", "Alpha", f.ownerA.TenantID, f.ownerA.UserID, f.viewerA.UserID, f.keyA, f.keyPrefA, f.inviteA,
 		f.memberA, f.auditA, tenant.String()}
 	f.addTrust(t)
 	return f
@@ -449,7 +447,6 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'members', (SELECT jsonb_agg(jsonb_build_array(user_id, role) ORDER BY user_id) FROM memberships WHERE tenant_id = $1),
 		'invites', (SELECT jsonb_agg(jsonb_build_array(id, email, role, accepted_at IS NULL, revoked_at IS NULL) ORDER BY id) FROM invites WHERE tenant_id = $1),
 		'apiKeys', (SELECT jsonb_agg(jsonb_build_array(id, name, revoked_at IS NULL) ORDER BY id) FROM api_keys WHERE tenant_id = $1),
-		'notes', (SELECT count(*) FROM notes WHERE tenant_id = $1),
 		'settings', (SELECT jsonb_build_array(kill_switch, enforcement_mode, autopilot_level, max_budget_increase_pct, max_daily_budget, min_roas)
 			FROM automation_settings WHERE tenant_id = $1),
 		'enforcementRules', (SELECT jsonb_agg(jsonb_build_array(violation_type, mode, threshold, enabled) ORDER BY violation_type) FROM enforcement_rules WHERE tenant_id = $1),
@@ -474,8 +471,6 @@ func vars(kv ...string) func(f *isoFixture) map[string]any {
 // value names a fixture value for vars.
 func (f *isoFixture) value(name string) string {
 	switch name {
-	case "note":
-		return f.noteA
 	case "key":
 		return f.keyA
 	case "invite":
@@ -522,12 +517,11 @@ func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Query.node": {Query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }`,
 			Vars: vars("id", "key"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("key")},
-		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Note { body } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
+		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
 			Vars: func(f *isoFixture) map[string]any {
-				return map[string]any{"ids": []string{f.noteA, f.memberA, f.ownerA.TenantID, f.auditA}}
-			}, Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("note", "member", "tenant", "audit")},
+				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA}}
+			}, Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit")},
 		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public, ControlHas: []string{`"version":"`}},
-		"Query.notes":      {Query: `{ notes { totalCount edges { node { id body } } } }`, Viewer: Allowed, Sees: strs("note")},
 		"Query.viewer": {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed,
 			Sees: strs("tenant", "ownerEmail")},
 		"Query.members":  {Query: `{ members { totalCount edges { node { id user { id email } role } } } }`, Viewer: Allowed, Sees: strs("member")},
@@ -535,7 +529,6 @@ func init() {
 		"Query.apiKeys":  {Query: `{ apiKeys { totalCount edges { node { id name prefix } } } }`, Viewer: Refused, Sees: strs("key")},
 		"Query.auditLog": {Query: `{ auditLog { totalCount edges { node { id action actorEmail targetId } } } }`, Viewer: Refused, Sees: strs("audit")},
 
-		"Mutation.postNote": {Query: `mutation { postNote(input: {body: "from a test"}) { note { id } userErrors { code } } }`, Viewer: Refused, Changes: true},
 		// The credential exchanges act on what they are given, not on the
 		// caller: B tries A's owner's e-mail (or a forged token); the
 		// control uses A's real credential and gets into A.

@@ -50,10 +50,10 @@ func (c *txCounter) counts(id string) (begins, statements int) {
 	return c.begins[id], c.stmt[id]
 }
 
-const nodesQuery = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Note { body } ... on Tenant { name } } }`
+const nodesQuery = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Tenant { name } } }`
 
 // setupNodes starts a server whose bun queries are counted, with a tenant
-// holding n notes; it returns their global ids.
+// holding n automation rules; it returns their global ids and the tenant's.
 func setupNodes(t *testing.T, env map[string]string, n int) (*apptest.Server, *txCounter, http.Header, []string) {
 	t.Helper()
 	tdb := testdb.New(t)
@@ -63,9 +63,10 @@ func setupNodes(t *testing.T, env map[string]string, n int) (*apptest.Server, *t
 	h := tenantHeader(tenant)
 	ids := make([]string, n)
 	for i := range ids {
-		res := s.Query(t, `mutation($b: String!) { postNote(input: {body: $b}) { note { id } } }`, map[string]any{"b": "note " + uuid.NewString()}, h)
+		res := s.Query(t, createRule, map[string]any{"n": "rule " + uuid.NewString()}, h)
 		require.Empty(t, res.Errors)
-		ids[i] = res.Data["postNote"].(map[string]any)["note"].(map[string]any)["id"].(string)
+		require.Empty(t, field(t, res.Data, "createAutomationRule", "userErrors"))
+		ids[i] = str(field(t, res.Data, "createAutomationRule", "rule", "id"))
 	}
 	h.Set("X-Request-Id", "")
 	return s, counter, h, append(ids, relay.GlobalID("Tenant", tenant))
@@ -94,7 +95,7 @@ func TestNodesCostPerIDInOneTransaction(t *testing.T) {
 
 	begins, statements := counter.counts("nodes-100")
 	require.Equal(t, 1, begins, "one transaction for the whole call")
-	// set_config, the notes in one query, the tenant.
+	// set_config, the rules in one query, the tenant.
 	require.LessOrEqual(t, statements, 3)
 
 	t.Run("positive control: one id costs one point", func(t *testing.T) {
@@ -103,7 +104,7 @@ func TestNodesCostPerIDInOneTransaction(t *testing.T) {
 		require.EqualValues(t, 1, res.Extensions["cost"].(map[string]any)["requestedQueryCost"])
 	})
 	t.Run("missing, foreign and invisible ids are null", func(t *testing.T) {
-		other := relay.GlobalID("Note", uuid.New())
+		other := relay.GlobalID("AutomationRule", uuid.New())
 		res := s.Query(t, nodesQuery, map[string]any{"ids": []string{ids[0], other, relay.GlobalID("Tenant", uuid.New()), relay.GlobalID("Nope", uuid.New())}}, h)
 		require.Empty(t, res.Errors)
 		got := res.Data["nodes"].([]any)
@@ -126,7 +127,7 @@ func TestNodesOverTheComplexityLimit(t *testing.T) {
 	s, _, h, ids := setupNodes(t, map[string]string{"STRATUM_GRAPHQL_MAX_COMPLEXITY": "250"}, 0)
 	many := make([]string, 100)
 	for i := range many {
-		many[i] = relay.GlobalID("Note", uuid.New())
+		many[i] = relay.GlobalID("AutomationRule", uuid.New())
 	}
 	q := `query($ids: [ID!]!) { a: nodes(ids: $ids) { id } b: nodes(ids: $ids) { id } c: nodes(ids: $ids) { id } }`
 	res := s.Query(t, q, map[string]any{"ids": many}, h)

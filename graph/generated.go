@@ -435,7 +435,6 @@ type ComplexityRoot struct {
 		InviteMember              func(childComplexity int, input model.InviteMemberInput) int
 		LogIn                     func(childComplexity int, input model.LogInInput) int
 		LogOut                    func(childComplexity int) int
-		PostNote                  func(childComplexity int, input model.PostNoteInput) int
 		PutEnforcementRule        func(childComplexity int, input model.PutEnforcementRuleInput) int
 		QueueAction               func(childComplexity int, input model.ActionInput) int
 		RefreshSession            func(childComplexity int, input model.RefreshSessionInput) int
@@ -459,23 +458,6 @@ type ComplexityRoot struct {
 		VerifyMfa                 func(childComplexity int, input model.VerifyMfaInput) int
 	}
 
-	Note struct {
-		Body      func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-	}
-
-	NoteConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
-	}
-
-	NoteEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
-	}
-
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -491,11 +473,6 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
-	PostNotePayload struct {
-		Note       func(childComplexity int) int
-		UserErrors func(childComplexity int) int
-	}
-
 	Query struct {
 		APIKeys               func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Actions               func(childComplexity int, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
@@ -507,7 +484,6 @@ type ComplexityRoot struct {
 		Members               func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Node                  func(childComplexity int, id string) int
 		Nodes                 func(childComplexity int, ids []string) int
-		Notes                 func(childComplexity int, first *int, after *string, last *int, before *string) int
 		PlatformHealth        func(childComplexity int) int
 		PlatformStatuses      func(childComplexity int) int
 		ServerInfo            func(childComplexity int) int
@@ -634,7 +610,6 @@ type ComplexityRoot struct {
 		IncidentClosed        func(childComplexity int) int
 		IncidentOpened        func(childComplexity int) int
 		IncidentUpdated       func(childComplexity int) int
-		NotePosted            func(childComplexity int) int
 		PlatformStatusChanged func(childComplexity int, platform *model.Platform) int
 		ServerTime            func(childComplexity int, intervalSeconds *int) int
 		SignalHealthChanged   func(childComplexity int, platform *model.Platform) int
@@ -744,7 +719,6 @@ type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
 }
 type MutationResolver interface {
-	PostNote(ctx context.Context, input model.PostNoteInput) (*model.PostNotePayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error)
 	VerifyMfa(ctx context.Context, input model.VerifyMfaInput) (*model.AuthPayload, error)
@@ -792,7 +766,6 @@ type QueryResolver interface {
 	Invites(ctx context.Context, first *int, after *string, last *int, before *string) (*model.InviteConnection, error)
 	APIKeys(ctx context.Context, first *int, after *string, last *int, before *string) (*model.APIKeyConnection, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *model.AuditLogFilter) (*model.AuditEntryConnection, error)
-	Notes(ctx context.Context, first *int, after *string, last *int, before *string) (*model.NoteConnection, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
@@ -807,7 +780,6 @@ type QueryResolver interface {
 }
 type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, intervalSeconds *int) (<-chan *time.Time, error)
-	NotePosted(ctx context.Context) (<-chan *model.Note, error)
 	EmqUpdated(ctx context.Context, platform *model.Platform) (<-chan *model.EmqUpdate, error)
 	SignalHealthChanged(ctx context.Context, platform *model.Platform) (<-chan *model.SignalHealth, error)
 	IncidentOpened(ctx context.Context) (<-chan *model.Incident, error)
@@ -2395,17 +2367,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogOut(childComplexity), true
-	case "Mutation.postNote":
-		if e.ComplexityRoot.Mutation.PostNote == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_postNote_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.PostNote(childComplexity, args["input"].(model.PostNoteInput)), true
 	case "Mutation.putEnforcementRule":
 		if e.ComplexityRoot.Mutation.PutEnforcementRule == nil {
 			break
@@ -2638,57 +2599,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.VerifyMfa(childComplexity, args["input"].(model.VerifyMfaInput)), true
 
-	case "Note.body":
-		if e.ComplexityRoot.Note.Body == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Note.Body(childComplexity), true
-	case "Note.createdAt":
-		if e.ComplexityRoot.Note.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Note.CreatedAt(childComplexity), true
-	case "Note.id":
-		if e.ComplexityRoot.Note.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Note.ID(childComplexity), true
-
-	case "NoteConnection.edges":
-		if e.ComplexityRoot.NoteConnection.Edges == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NoteConnection.Edges(childComplexity), true
-	case "NoteConnection.pageInfo":
-		if e.ComplexityRoot.NoteConnection.PageInfo == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NoteConnection.PageInfo(childComplexity), true
-	case "NoteConnection.totalCount":
-		if e.ComplexityRoot.NoteConnection.TotalCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NoteConnection.TotalCount(childComplexity), true
-
-	case "NoteEdge.cursor":
-		if e.ComplexityRoot.NoteEdge.Cursor == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NoteEdge.Cursor(childComplexity), true
-	case "NoteEdge.node":
-		if e.ComplexityRoot.NoteEdge.Node == nil {
-			break
-		}
-
-		return e.ComplexityRoot.NoteEdge.Node(childComplexity), true
-
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -2744,19 +2654,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlatformStatus.Status(childComplexity), true
-
-	case "PostNotePayload.note":
-		if e.ComplexityRoot.PostNotePayload.Note == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PostNotePayload.Note(childComplexity), true
-	case "PostNotePayload.userErrors":
-		if e.ComplexityRoot.PostNotePayload.UserErrors == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PostNotePayload.UserErrors(childComplexity), true
 
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
@@ -2869,17 +2766,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
-	case "Query.notes":
-		if e.ComplexityRoot.Query.Notes == nil {
-			break
-		}
-
-		args, err := ec.field_Query_notes_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Query.Notes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.platformHealth":
 		if e.ComplexityRoot.Query.PlatformHealth == nil {
 			break
@@ -3355,12 +3241,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentUpdated(childComplexity), true
-	case "Subscription.notePosted":
-		if e.ComplexityRoot.Subscription.NotePosted == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Subscription.NotePosted(childComplexity), true
 	case "Subscription.platformStatusChanged":
 		if e.ComplexityRoot.Subscription.PlatformStatusChanged == nil {
 			break
@@ -3779,7 +3659,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("MfaCodeInput", ec.unmarshalInputMfaCodeInput),
-			graphql.NewInputUnmarshaler("PostNoteInput", ec.unmarshalInputPostNoteInput),
 			graphql.NewInputUnmarshaler("PutEnforcementRuleInput", ec.unmarshalInputPutEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
@@ -3891,7 +3770,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "identity.graphqls" "notes.graphqls" "schema.graphqls" "trust.graphqls"
+//go:embed "identity.graphqls" "schema.graphqls" "trust.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3904,7 +3783,6 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
-	{Name: "notes.graphqls", Input: sourceData("notes.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "trust.graphqls", Input: sourceData("trust.graphqls"), BuiltIn: false},
 }
@@ -4640,40 +4518,6 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
-func (ec *executionContext) childFields_Note(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "id":
-		return ec.fieldContext_Note_id(ctx, field)
-	case "body":
-		return ec.fieldContext_Note_body(ctx, field)
-	case "createdAt":
-		return ec.fieldContext_Note_createdAt(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type Note", field.Name)
-}
-
-func (ec *executionContext) childFields_NoteConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "edges":
-		return ec.fieldContext_NoteConnection_edges(ctx, field)
-	case "pageInfo":
-		return ec.fieldContext_NoteConnection_pageInfo(ctx, field)
-	case "totalCount":
-		return ec.fieldContext_NoteConnection_totalCount(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type NoteConnection", field.Name)
-}
-
-func (ec *executionContext) childFields_NoteEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "cursor":
-		return ec.fieldContext_NoteEdge_cursor(ctx, field)
-	case "node":
-		return ec.fieldContext_NoteEdge_node(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type NoteEdge", field.Name)
-}
-
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4702,16 +4546,6 @@ func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, fiel
 		return ec.fieldContext_PlatformStatus_checkedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformStatus", field.Name)
-}
-
-func (ec *executionContext) childFields_PostNotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "note":
-		return ec.fieldContext_PostNotePayload_note(ctx, field)
-	case "userErrors":
-		return ec.fieldContext_PostNotePayload_userErrors(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type PostNotePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RegenerateBackupCodesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5446,20 +5280,6 @@ func (ec *executionContext) field_Mutation_logIn_args(ctx context.Context, rawAr
 	return args, nil
 }
 
-func (ec *executionContext) field_Mutation_postNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.PostNoteInput, error) {
-			return ec.unmarshalNPostNoteInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPostNoteInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["input"] = arg0
-	return args, nil
-}
-
 func (ec *executionContext) field_Mutation_putEnforcementRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6161,44 +5981,6 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Query_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["before"] = arg3
 	return args, nil
 }
 
@@ -12164,80 +11946,6 @@ func (ec *executionContext) fieldContext_Membership_role(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Role")
 }
 
-func (ec *executionContext) _Mutation_postNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_postNote(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().PostNote(ctx, fc.Args["input"].(model.PostNoteInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
-				if err != nil {
-					var zeroVal *model.PostNotePayload
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *model.PostNotePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-			directive2 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
-				if err != nil {
-					var zeroVal *model.PostNotePayload
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *model.PostNotePayload
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive1, scope)
-			}
-
-			next = directive2
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PostNotePayload) graphql.Marshaler {
-			return ec.marshalNPostNotePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPostNotePayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_postNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PostNotePayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_postNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14616,217 +14324,6 @@ func (ec *executionContext) fieldContext_Mutation_simulateSignalRecovery(ctx con
 	return fc, nil
 }
 
-func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *model.Note) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Note_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Note_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, "ID")
-}
-
-func (ec *executionContext) _Note_body(ctx context.Context, field graphql.CollectedField, obj *model.Note) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Note_body(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Body, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Note_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, "String")
-}
-
-func (ec *executionContext) _Note_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Note) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Note_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Note_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Note", field, false, false, "Time")
-}
-
-func (ec *executionContext) _NoteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NoteConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NoteConnection_edges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.NoteEdge) graphql.Marshaler {
-			return ec.marshalNNoteEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNoteEdgeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NoteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "NoteConnection",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_NoteEdge(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _NoteConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NoteConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NoteConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NoteConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "NoteConnection",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PageInfo(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _NoteConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NoteConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NoteConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NoteConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NoteConnection", field, false, false, "Int")
-}
-
-func (ec *executionContext) _NoteEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NoteEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NoteEdge_cursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NoteEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("NoteEdge", field, false, false, "String")
-}
-
-func (ec *executionContext) _NoteEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NoteEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NoteEdge_node(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Note) graphql.Marshaler {
-			return ec.marshalNNote2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNote(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_NoteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "NoteEdge",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Note(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15032,70 +14529,6 @@ func (ec *executionContext) _PlatformStatus_checkedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PlatformStatus_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformStatus", field, false, false, "Time")
-}
-
-func (ec *executionContext) _PostNotePayload_note(ctx context.Context, field graphql.CollectedField, obj *model.PostNotePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PostNotePayload_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Note) graphql.Marshaler {
-			return ec.marshalONote2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNote(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_PostNotePayload_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "PostNotePayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Note(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _PostNotePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PostNotePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PostNotePayload_userErrors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UserErrors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_PostNotePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "PostNotePayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserError(ctx, field)
-		},
-	}
-	return fc, nil
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -15528,80 +14961,6 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_notes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_notes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Notes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
-				if err != nil {
-					var zeroVal *model.NoteConnection
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *model.NoteConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-			directive2 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
-				if err != nil {
-					var zeroVal *model.NoteConnection
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *model.NoteConnection
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive1, scope)
-			}
-
-			next = directive2
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
-			return ec.marshalNNoteConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNoteConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_notes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_NoteConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17963,68 +17322,6 @@ func (ec *executionContext) fieldContext_Subscription_serverTime(ctx context.Con
 	if fc.Args, err = ec.field_Subscription_serverTime_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Subscription_notePosted(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
-	return graphql.ResolveFieldStream(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_notePosted(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Subscription().NotePosted(ctx)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
-				if err != nil {
-					var zeroVal *model.Note
-					return zeroVal, err
-				}
-				if ec.Directives.HasRole == nil {
-					var zeroVal *model.Note
-					return zeroVal, errors.New("directive hasRole is not implemented")
-				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
-			}
-			directive2 := func(ctx context.Context) (any, error) {
-				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
-				if err != nil {
-					var zeroVal *model.Note
-					return zeroVal, err
-				}
-				if ec.Directives.HasScope == nil {
-					var zeroVal *model.Note
-					return zeroVal, errors.New("directive hasScope is not implemented")
-				}
-				return ec.Directives.HasScope(ctx, nil, directive1, scope)
-			}
-
-			next = directive2
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Note) graphql.Marshaler {
-			return ec.marshalNNote2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNote(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_notePosted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Subscription",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Note(ctx, field)
-		},
 	}
 	return fc, nil
 }
@@ -22011,48 +21308,6 @@ func UnmarshalMfaCodeInput(ctx context.Context, raw any) (model.MfaCodeInput, er
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputPostNoteInput(ctx context.Context, obj any) (model.PostNoteInput, error) {
-	var it model.PostNoteInput
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"body"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "body":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
-			data, err := ec.unmarshalNString2string(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Body = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalPostNoteInput unmarshals raw into the PostNoteInput input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalPostNoteInput(ctx context.Context, raw any) (model.PostNoteInput, error) {
-	var out model.PostNoteInput
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "PostNoteInput", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputPutEnforcementRuleInput(ctx context.Context, obj any) (model.PutEnforcementRuleInput, error) {
 	var it model.PutEnforcementRuleInput
 	if obj == nil {
@@ -23139,13 +22394,6 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Tenant(ctx, sel, obj)
-	case model.Note:
-		return ec._Note(ctx, sel, &obj)
-	case *model.Note:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._Note(ctx, sel, obj)
 	case model.Member:
 		return ec._Member(ctx, sel, &obj)
 	case *model.Member:
@@ -25664,13 +24912,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
-		case "postNote":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_postNote(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -25947,130 +25188,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
-var noteImplementors = []string{"Note", "Node"}
-
-func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj *model.Note) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noteImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Note")
-		case "id":
-			out.Values[i] = ec._Note_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "body":
-			out.Values[i] = ec._Note_body(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createdAt":
-			out.Values[i] = ec._Note_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var noteConnectionImplementors = []string{"NoteConnection"}
-
-func (ec *executionContext) _NoteConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NoteConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noteConnectionImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("NoteConnection")
-		case "edges":
-			out.Values[i] = ec._NoteConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "pageInfo":
-			out.Values[i] = ec._NoteConnection_pageInfo(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "totalCount":
-			out.Values[i] = ec._NoteConnection_totalCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var noteEdgeImplementors = []string{"NoteEdge"}
-
-func (ec *executionContext) _NoteEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NoteEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noteEdgeImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("NoteEdge")
-		case "cursor":
-			out.Values[i] = ec._NoteEdge_cursor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "node":
-			out.Values[i] = ec._NoteEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *relay.PageInfo) graphql.Marshaler {
@@ -26172,44 +25289,6 @@ func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var postNotePayloadImplementors = []string{"PostNotePayload"}
-
-func (ec *executionContext) _PostNotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PostNotePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, postNotePayloadImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("PostNotePayload")
-		case "note":
-			out.Values[i] = ec._PostNotePayload_note(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		case "userErrors":
-			out.Values[i] = ec._PostNotePayload_userErrors(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -26276,12 +25355,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
-				})
-		case "notes":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_notes(ctx, field)
 				})
 		case "signalHealth":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -27156,8 +26229,6 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "serverTime":
 		return ec._Subscription_serverTime(ctx, fields[0])
-	case "notePosted":
-		return ec._Subscription_notePosted(ctx, fields[0])
 	case "emqUpdated":
 		return ec._Subscription_emqUpdated(ctx, fields[0])
 	case "signalHealthChanged":
@@ -29056,46 +28127,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋstratumhqᚋstratum�
 	return ret
 }
 
-func (ec *executionContext) marshalNNote2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNote(ctx context.Context, sel ast.SelectionSet, v *model.Note) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Note!")
-		return graphql.Null
-	}
-	return ec._Note(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNNoteConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNoteConnection(ctx context.Context, sel ast.SelectionSet, v *model.NoteConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "NoteConnection!")
-		return graphql.Null
-	}
-	return ec._NoteConnection(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNNoteEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNoteEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NoteEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNNoteEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNoteEdge(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNNoteEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNoteEdge(ctx context.Context, sel ast.SelectionSet, v *model.NoteEdge) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "NoteEdge!")
-		return graphql.Null
-	}
-	return ec._NoteEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -29176,19 +28207,6 @@ func (ec *executionContext) marshalNPlatformStatus2ᚖgithubᚗcomᚋstratumhq�
 		return graphql.Null
 	}
 	return ec._PlatformStatus(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNPostNoteInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPostNoteInput(ctx context.Context, v any) (model.PostNoteInput, error) {
-	res, err := ec.unmarshalInputPostNoteInput(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNPostNotePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPostNotePayload(ctx context.Context, sel ast.SelectionSet, v *model.PostNotePayload) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "PostNotePayload!")
-		return graphql.Null
-	}
-	return ec._PostNotePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPutEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPutEnforcementRuleInput(ctx context.Context, v any) (model.PutEnforcementRuleInput, error) {
@@ -30415,13 +29433,6 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋstratumhqᚋstratumᚋgr
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalONote2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNote(ctx context.Context, sel ast.SelectionSet, v *model.Note) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._Note(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPlatform2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformᚄ(ctx context.Context, v any) ([]model.Platform, error) {

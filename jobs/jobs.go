@@ -130,18 +130,12 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 // register adds every worker. Each implements Timeout with its kind's own
 // timeout, capped by lim.
 func register(w *river.Workers, d *db.DB, trust *Trust, lim Limits) {
-	river.AddWorker(w, &PruneNotesFanOutWorker{DB: d, Limits: lim})
-	river.AddWorker(w, &PruneNotesWorker{DB: d, Limits: lim})
 	registerTrust(w, d, trust, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
 func periodic() []*river.PeriodicJob {
-	return append([]*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
-			return PruneNotesFanOutArgs{}, nil
-		}, &river.PeriodicJobOpts{RunOnStart: true}),
-	}, trustPeriodic()...)
+	return trustPeriodic()
 }
 
 // ObserveOutcomes counts finished jobs in m until ctx ends.

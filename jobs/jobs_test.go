@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +35,7 @@ func TestJobAndWriteShareTheTransaction(t *testing.T) {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", tenant, "t-"+tenant.String()[:8]); err != nil {
 				return err
 			}
-			if _, err := client.InsertTx(ctx, tx.Tx, jobs.PruneNotesArgs{TenantID: tenant}, nil); err != nil {
+			if _, err := client.InsertTx(ctx, tx.Tx, jobs.AutomationEvaluateArgs{TenantID: tenant}, nil); err != nil {
 				return err
 			}
 			if fail {
@@ -52,7 +54,7 @@ func TestJobAndWriteShareTheTransaction(t *testing.T) {
 				return err
 			}
 			return tx.NewSelect().Table("river_job").ColumnExpr("count(*)").
-				Where("kind = 'notes.prune' AND args->>'tenant_id' = ?", tenant.String()).Scan(ctx, &jobCount)
+				Where("kind = 'automation.evaluate' AND args->>'tenant_id' = ?", tenant.String()).Scan(ctx, &jobCount)
 		}))
 		return
 	}
@@ -62,38 +64,57 @@ func TestJobAndWriteShareTheTransaction(t *testing.T) {
 	require.Equal(t, [2]int{0, 0}, [2]int{tn, jn})
 }
 
-// The periodic fan-out enqueues one prune job per tenant and the workers
-// run them, deleting only old notes of each tenant.
-func TestPruneNotesFanOut(t *testing.T) {
+// The periodic fan-outs enqueue one job per tenant (the simulator tick only
+// for simulated tenants) and the workers run them, each in its own tenant.
+func TestTrustFanOutRunsOneJobPerTenant(t *testing.T) {
 	t.Parallel()
-	tdb := testdb.New(t)
+	b := setup(t) // a simulated tenant
 	ctx := context.Background()
-	tenants := []uuid.UUID{uuid.New(), uuid.New()}
-	for _, id := range tenants {
-		require.NoError(t, tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", id, "t-"+id.String()[:8]); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO notes (tenant_id, id, body, created_at) VALUES
-				(?, gen_random_uuid(), 'old', now() - interval '60 days'), (?, gen_random_uuid(), 'new', now())`, id, id)
+	sim2 := uuid.New()
+	plain := uuid.New()
+	for id, simulated := range map[uuid.UUID]bool{sim2: true, plain: false} {
+		require.NoError(t, b.tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'T', ?, ?)", id, "t-"+id.String()[:8], simulated)
 			return err
 		}))
 	}
-	client, err := jobs.NewClient(tdb.DB, jobs.Options{Log: quietLog(), Work: true, Concurrency: 2})
+	require.NoError(t, b.trust.Platforms.Simulator().SeedSimulator(ctx, sim2))
+	simulated, all := []uuid.UUID{b.tenant, sim2}, []uuid.UUID{b.tenant, sim2, plain}
+	slices.SortFunc(simulated, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
+	slices.SortFunc(all, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
+
+	tenantsWithJobs := func(kind string) (ids []uuid.UUID, err error) {
+		err = b.tdb.Bun.NewSelect().Table("river_job").ColumnExpr("DISTINCT (args->>'tenant_id')::uuid AS id").
+			Where("kind = ?", kind).OrderExpr("id").Scan(ctx, &ids)
+		return ids, err
+	}
+	for _, id := range simulated {
+		h, err := b.trust.Signals.Get(ctx, id, "")
+		require.NoError(t, err)
+		require.Nil(t, h, "positive control: no health before the fan-out ran")
+	}
+	ids, err := tenantsWithJobs("automation.evaluate")
+	require.NoError(t, err)
+	require.Empty(t, ids, "positive control: no per-tenant job before the fan-out ran")
+
+	client, err := jobs.NewClient(b.tdb.DB, jobs.Options{Log: quietLog(), Work: true, Trust: b.trust, Concurrency: 2})
 	require.NoError(t, err)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	require.NoError(t, client.Start(runCtx)) // RunOnStart enqueues the fan-out
+	require.NoError(t, client.Start(runCtx)) // RunOnStart enqueues the fan-outs
 	defer client.Stop(context.Background())
 
-	require.NotEmpty(t, tenants)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		for _, id := range tenants {
-			var bodies []string
-			assert.NoError(c, tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
-				return tx.NewSelect().Table("notes").Column("body").Scan(ctx, &bodies)
-			}))
-			assert.Equal(c, []string{"new"}, bodies, "tenant %s keeps only its recent note", id)
+		ids, err := tenantsWithJobs("automation.evaluate")
+		assert.NoError(c, err)
+		assert.Equal(c, all, ids, "one rule evaluation per tenant")
+		ids, err = tenantsWithJobs("platforms.simulator_tick")
+		assert.NoError(c, err)
+		assert.Equal(c, simulated, ids, "simulator ticks for the simulated tenants only")
+		for _, id := range simulated {
+			h, err := b.trust.Signals.Get(ctx, id, "")
+			assert.NoError(c, err)
+			assert.NotNil(c, h, "tenant %s's health was recomputed", id)
 		}
 	}, 15*time.Second, 100*time.Millisecond)
 }

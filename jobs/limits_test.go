@@ -16,8 +16,6 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 	t.Parallel()
 	timeouts := func(lim Limits) map[string]time.Duration {
 		return map[string]time.Duration{
-			"notes.prune_fanout": (&PruneNotesFanOutWorker{Limits: lim}).Timeout(nil),
-			"notes.prune":        (&PruneNotesWorker{Limits: lim}).Timeout(nil),
 			"signals.recompute":  (&SignalsRecomputeWorker{Limits: lim}).Timeout(nil),
 			"trust.fanout":       (&TrustFanOutWorker{Limits: lim}).Timeout(nil),
 			"automation.eval":    (&AutomationEvaluateWorker{Limits: lim}).Timeout(nil),

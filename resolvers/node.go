@@ -28,17 +28,6 @@ func (r *Resolver) loadNode(ctx context.Context, typ string, id uuid.UUID) (mode
 	if n, ok, err := r.loadTrustNode(ctx, tenant, typ, id); ok || err != nil {
 		return n, err
 	}
-	switch typ {
-	case "Note":
-		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
-			return nil, apperr.NotFoundf("no object with this id")
-		}
-		n, err := r.Svc.Notes.Get(ctx, tenant, id)
-		if err != nil {
-			return nil, err
-		}
-		return noteModel(n), nil
-	}
 	return nil, apperr.NotFoundf("no object with this id")
 }
 
@@ -111,14 +100,12 @@ type nodeRef struct {
 // absent from the map.
 func (r *Resolver) loadNodes(ctx context.Context, tenant uuid.UUID, typ string, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
 	switch typ {
-	case "Note", typeRule, typeAction, typeIncident, typeCampaign, typeTrustAudit:
+	case typeRule, typeAction, typeIncident, typeCampaign, typeTrustAudit:
 		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
 			return nil, nil
 		}
 	}
 	switch {
-	case typ == "Note":
-		return nodeMap(ctx, tenant, ids, r.Svc.Notes.ByID, noteModel)
 	case r.Svc.Automation == nil: // the trust engine is not installed
 	case typ == typeRule:
 		return nodeMap(ctx, tenant, ids, r.Svc.Automation.RulesByID, ruleModel)

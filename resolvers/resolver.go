@@ -17,7 +17,6 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
-	"github.com/stratumhq/stratum/domain/notes"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -48,7 +47,6 @@ type Resolver struct {
 
 // Services are the domain services resolvers call.
 type Services struct {
-	Notes   *notes.Service
 	Auth    *auth.Service
 	Tenancy *tenancy.Service
 	Audit   *audit.Service
@@ -61,7 +59,7 @@ type Services struct {
 
 // New wires the services over d and hub.
 func New(d *db.DB, hub *realtime.Hub, log *slog.Logger, version string) *Resolver {
-	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Notes: &notes.Service{DB: d}, Audit: &audit.Service{DB: d}}}
+	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Audit: &audit.Service{DB: d}}}
 }
 
 // tenantOf returns the principal's tenant or UNAUTHENTICATED.

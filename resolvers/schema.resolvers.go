@@ -9,27 +9,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/stratumhq/stratum/domain/notes"
-	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 )
-
-// PostNote is the resolver for the postNote field.
-func (r *mutationResolver) PostNote(ctx context.Context, input model.PostNoteInput) (*model.PostNotePayload, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := r.Svc.Notes.Post(ctx, tenant, input.Body)
-	ue, err := userErrors(err)
-	if err != nil || len(ue) > 0 {
-		return &model.PostNotePayload{UserErrors: ue}, err
-	}
-	return &model.PostNotePayload{Note: noteModel(n), UserErrors: ue}, nil
-}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
@@ -75,25 +58,6 @@ func (r *subscriptionResolver) ServerTime(ctx context.Context, intervalSeconds *
 		}
 	}()
 	return ch, nil
-}
-
-// NotePosted is the resolver for the notePosted field.
-func (r *subscriptionResolver) NotePosted(ctx context.Context) (<-chan *model.Note, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r.Resolver, tenant, []string{notes.Topic}, func(ctx context.Context, ev realtime.Event) (*model.Note, error) {
-		id, err := uuid.Parse(ev.ID)
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.Svc.Notes.Get(ctx, tenant, id)
-		if err != nil {
-			return nil, err
-		}
-		return noteModel(n), nil
-	})
 }
 
 // Mutation returns graph.MutationResolver implementation.

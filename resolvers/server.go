@@ -146,7 +146,6 @@ func Complexity() graph.ComplexityRoot {
 	conn := func(child int, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
-	c.Query.Notes = conn
 	// nodes(ids:) looks up every id: each costs an object and its
 	// selection, as node(id:) does (more than MaxPageSize ids are refused
 	// by the resolver, or here by the complexity limit).

@@ -53,7 +53,7 @@ func fieldCtx(ctx context.Context, name string) context.Context {
 // must load B's object, never reuse A's.
 func TestSharedLoadsNeverCrossTenantsOrHubs(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "notePosted"))
+	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "incidentOpened"))
 	defer cancel()
 	tenantA, tenantB := uuid.New(), uuid.New()
 	load := func(_ context.Context, ev realtime.Event) (string, error) { return ev.Tenant.String(), nil }
@@ -75,7 +75,7 @@ func TestSharedLoadsNeverCrossTenantsOrHubs(t *testing.T) {
 // filters out (errSkip) is skipped silently.
 func TestFailedSubscriptionLoadsAreLogged(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "notePosted"))
+	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "incidentOpened"))
 	defer cancel()
 	var logs syncBuffer
 	hub := realtime.NewHub(nil)

@@ -201,7 +201,7 @@ func appliedChanges(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, ids []uuid.U
 			N   int    `bun:"n"`
 		}
 		if err := tx.NewRaw("SELECT idempotency_key, count(*) AS n FROM simulator_applied_changes WHERE idempotency_key IN (?) GROUP BY 1",
-			bun.In(keys)).Scan(ctx, &rows); err != nil {
+			bun.List(keys)).Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {

@@ -113,7 +113,7 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args, f
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Entry)(nil))
 		if len(f.Actions) > 0 {
-			q = q.Where("action IN (?)", bun.In(f.Actions))
+			q = q.Where("action IN (?)", bun.List(f.Actions))
 		}
 		if f.ActorID != uuid.Nil {
 			q = q.Where("actor_id = ?", f.ActorID)
@@ -154,7 +154,7 @@ func fillEmails(ctx context.Context, tx bun.Tx, es []Entry) error {
 		ID    uuid.UUID
 		Email string
 	}
-	if err := tx.NewRaw("SELECT id, email FROM users WHERE id IN (?)", bun.In(ids)).Scan(ctx, &users); err != nil {
+	if err := tx.NewRaw("SELECT id, email FROM users WHERE id IN (?)", bun.List(ids)).Scan(ctx, &users); err != nil {
 		return fmt.Errorf("actor emails: %w", err)
 	}
 	byID := make(map[uuid.UUID]string, len(users))

@@ -526,7 +526,7 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *Settings, actor string) error {
 	var pending []Action
 	if err := tx.NewSelect().Model(&pending).
-		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.In([]ActionStatus{Queued, Approved}), Blocked, s.now().Add(-24*time.Hour)).
+		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.List([]ActionStatus{Queued, Approved}), Blocked, s.now().Add(-24*time.Hour)).
 		Where("a.execution IS NULL").
 		OrderExpr("a.created_at").For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return fmt.Errorf("load pending actions: %w", err)
@@ -578,7 +578,7 @@ func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter,
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Action)(nil))
 		if len(f.Statuses) > 0 {
-			q = q.Where("a.status IN (?)", bun.In(f.Statuses))
+			q = q.Where("a.status IN (?)", bun.List(f.Statuses))
 		}
 		if f.RuleID != nil {
 			q = q.Where("a.rule_id = ?", *f.RuleID)

@@ -47,12 +47,6 @@ func RiskOf(t ActionType) (RiskClass, bool) {
 	return c, ok
 }
 
-// ActionTypes lists the catalogue.
-func ActionTypes() []ActionType {
-	return []ActionType{IncreaseBudget, IncreaseBid, LaunchCampaign, ExpandTargeting, UpdateBudget, UpdateBid, UpdateStatus,
-		PauseUnderperforming, ReduceBudget, ReduceBid, PauseAll, EmergencyStop}
-}
-
 // Thresholds are the minimum scores per risk class.
 type Thresholds map[RiskClass]float64
 

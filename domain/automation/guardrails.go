@@ -93,7 +93,7 @@ func (s *Service) violations(ctx context.Context, tx bun.Tx, g *gateCtx, a *Acti
 			}
 			if err := tx.NewSelect().Model((*Action)(nil)).ColumnExpr("count(*) FILTER (WHERE a.applied_at > ?) AS n, max(a.applied_at) AS last", s.now().Add(-24*time.Hour)).
 				Where("a.campaign_id = ? AND a.status = ? AND a.action_type IN (?)", *a.CampaignID, Applied,
-					bun.In([]ActionType{IncreaseBudget, ReduceBudget, UpdateBudget, IncreaseBid, ReduceBid, UpdateBid})).
+					bun.List([]ActionType{IncreaseBudget, ReduceBudget, UpdateBudget, IncreaseBid, ReduceBid, UpdateBid})).
 				Scan(ctx, &rows); err != nil {
 				return nil, err
 			}

@@ -29,7 +29,7 @@ func (s *Service) AuditEntriesByID(ctx context.Context, tenant uuid.UUID, ids []
 func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUID, idCol string, id func(*T) uuid.UUID) (map[uuid.UUID]*T, error) {
 	var rows []T
 	err := d.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rows).Where(idCol+" IN (?)", bun.In(ids)).Scan(ctx)
+		return tx.NewSelect().Model(&rows).Where(idCol+" IN (?)", bun.List(ids)).Scan(ctx)
 	})
 	out := make(map[uuid.UUID]*T, len(rows))
 	for i := range rows {

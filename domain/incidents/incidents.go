@@ -192,7 +192,7 @@ func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys
 	var closed []Incident
 	if err := tx.NewUpdate().Model(&closed).ModelTableExpr("incidents AS i").
 		Set("state = ?, resolved_at = ?, resolved_by = ?, resolution = ?, updated_at = ?", Resolved, now, actor, message, now).
-		Where("cause_key IN (?) AND state <> ?", bun.In(keys), Resolved).Returning("*").Scan(ctx); err != nil {
+		Where("cause_key IN (?) AND state <> ?", bun.List(keys), Resolved).Returning("*").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("close incidents: %w", err)
 	}
 	kind := EventResolved
@@ -310,7 +310,7 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Incident, err
 func (s *Service) ByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Incident, error) {
 	var rows []Incident
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rows).Where("i.id IN (?)", bun.In(ids)).Scan(ctx)
+		return tx.NewSelect().Model(&rows).Where("i.id IN (?)", bun.List(ids)).Scan(ctx)
 	})
 	out := make(map[uuid.UUID]*Incident, len(rows))
 	for i := range rows {
@@ -331,10 +331,10 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter, args rel
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Incident)(nil))
 		if len(f.States) > 0 {
-			q = q.Where("i.state IN (?)", bun.In(f.States))
+			q = q.Where("i.state IN (?)", bun.List(f.States))
 		}
 		if len(f.Severities) > 0 {
-			q = q.Where("i.severity IN (?)", bun.In(f.Severities))
+			q = q.Where("i.severity IN (?)", bun.List(f.Severities))
 		}
 		if f.Platform != nil {
 			q = q.Where("i.platform = ?", *f.Platform)
@@ -361,7 +361,7 @@ func TimelinesTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUI
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	if err := tx.NewSelect().Model(&evs).Where("incident_id IN (?)", bun.In(ids)).OrderExpr("at, id").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&evs).Where("incident_id IN (?)", bun.List(ids)).OrderExpr("at, id").Scan(ctx); err != nil {
 		return nil, err
 	}
 	out := map[uuid.UUID][]Event{}

@@ -216,13 +216,13 @@ func CampaignsTx(ctx context.Context, tx bun.IDB, f CampaignFilter) ([]Campaign,
 	var cs []Campaign
 	q := tx.NewSelect().Model(&cs).OrderExpr("c.name, c.id")
 	if len(f.Platforms) > 0 {
-		q = q.Where("c.platform IN (?)", bun.In(f.Platforms))
+		q = q.Where("c.platform IN (?)", bun.List(f.Platforms))
 	}
 	if len(f.AccountIDs) > 0 {
-		q = q.Where("c.account_id IN (?)", bun.In(f.AccountIDs))
+		q = q.Where("c.account_id IN (?)", bun.List(f.AccountIDs))
 	}
 	if len(f.CampaignIDs) > 0 {
-		q = q.Where("c.id IN (?)", bun.In(f.CampaignIDs))
+		q = q.Where("c.id IN (?)", bun.List(f.CampaignIDs))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list campaigns: %w", err)
@@ -246,7 +246,7 @@ func MetricsTx(ctx context.Context, tx bun.IDB, campaigns []uuid.UUID, from, to 
 	if len(campaigns) == 0 {
 		return nil, nil
 	}
-	err := tx.NewSelect().Model(&ms).Where("m.campaign_id IN (?)", bun.In(campaigns)).
+	err := tx.NewSelect().Model(&ms).Where("m.campaign_id IN (?)", bun.List(campaigns)).
 		Where("m.day BETWEEN ?::date AND ?::date", from.Format(time.DateOnly), to.Format(time.DateOnly)).
 		OrderExpr("m.day, m.campaign_id").Scan(ctx)
 	if err != nil {

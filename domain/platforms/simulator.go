@@ -352,7 +352,7 @@ func (m *Sim) stall(ctx context.Context, tx bun.Tx, tenant uuid.UUID, age time.D
 	at := m.Platforms.now().Add(-age).Truncate(time.Minute)
 	if _, err := tx.NewDelete().Model((*signals.Measurement)(nil)).
 		Where("platform = ? AND source = ? AND observed_at > ?", Simulator, simSource, at).
-		Where("metric NOT IN (?)", bun.In([]string{signals.MetricEMQ, signals.MetricPlatformUp})).Exec(ctx); err != nil {
+		Where("metric NOT IN (?)", bun.List([]string{signals.MetricEMQ, signals.MetricPlatformUp})).Exec(ctx); err != nil {
 		return fmt.Errorf("stall simulator: %w", err)
 	}
 	var dm []DailyMetrics

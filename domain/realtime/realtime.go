@@ -78,7 +78,6 @@ type Subscription struct {
 	tenant uuid.UUID
 	topics map[string]bool
 	ch     chan Event
-	once   sync.Once
 	err    error
 }
 

@@ -71,14 +71,14 @@ func TestPublishReachesOtherHubsOnCommitOnly(t *testing.T) {
 	hubA, hubB := startHub(t, tdb.AppURL), startHub(t, tdb.AppURL)
 	tenant, other := uuid.New(), uuid.New()
 
-	subB := hubB.Subscribe(tenant, "note.posted")
+	subB := hubB.Subscribe(tenant, "incidents.opened")
 	defer subB.Close()
 	subOther := hubA.Subscribe(other)
 	defer subOther.Close()
 
-	publish(t, tdb, realtime.Event{Tenant: tenant, Topic: "note.posted", ID: "rolled-back"}, false)
+	publish(t, tdb, realtime.Event{Tenant: tenant, Topic: "incidents.opened", ID: "rolled-back"}, false)
 	publish(t, tdb, realtime.Event{Tenant: tenant, Topic: "other.topic", ID: "wrong-topic"}, true)
-	publish(t, tdb, realtime.Event{Tenant: tenant, Topic: "note.posted", ID: "committed"}, true)
+	publish(t, tdb, realtime.Event{Tenant: tenant, Topic: "incidents.opened", ID: "committed"}, true)
 
 	ev := receive(t, subB)
 	require.Equal(t, "committed", ev.ID, "the rolled-back and other-topic events must not arrive first")

@@ -727,39 +727,6 @@ type MfaCodeInput struct {
 type Mutation struct {
 }
 
-// A short text note of a tenant; the foundation's demo of tenant-scoped data.
-type Note struct {
-	// Global ID.
-	ID string `json:"id"`
-	// The note's text.
-	Body string `json:"body"`
-	// When the note was posted.
-	CreatedAt time.Time `json:"createdAt"`
-}
-
-func (Note) IsNode() {}
-
-// The object's global ID; pass it to `node(id:)` to fetch the object again.
-func (this Note) GetID() string { return this.ID }
-
-// A page of notes, newest first.
-type NoteConnection struct {
-	// The notes of this page.
-	Edges []*NoteEdge `json:"edges"`
-	// Paging information.
-	PageInfo *relay.PageInfo `json:"pageInfo"`
-	// Number of notes in the whole list.
-	TotalCount int `json:"totalCount"`
-}
-
-// An edge of a note connection.
-type NoteEdge struct {
-	// Cursor of this note.
-	Cursor string `json:"cursor"`
-	// The note.
-	Node *Note `json:"node"`
-}
-
 // A platform's operational status.
 type PlatformStatus struct {
 	// The platform.
@@ -772,20 +739,6 @@ type PlatformStatus struct {
 	ChangedAt time.Time `json:"changedAt"`
 	// When it was last checked.
 	CheckedAt time.Time `json:"checkedAt"`
-}
-
-// Input of `postNote`.
-type PostNoteInput struct {
-	// Text of the note, 1–2000 characters.
-	Body string `json:"body"`
-}
-
-// Result of `postNote`.
-type PostNotePayload struct {
-	// The posted note, or null when `userErrors` is not empty.
-	Note *Note `json:"note,omitempty"`
-	// Why the note was not posted.
-	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Input of `putEnforcementRule`.

@@ -5,12 +5,34 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
+// newDB is a test database with a tenant table of its own, items, made a
+// tenant table by the foundation's stratum_tenant_table as every
+// migration's tables are, so these tests do not depend on a domain's table.
+func newDB(t *testing.T) *testdb.DB {
+	t.Helper()
+	tdb := testdb.New(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, tdb.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE items (
+		tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+		id        uuid NOT NULL,
+		body      text NOT NULL,
+		PRIMARY KEY (tenant_id, id));
+		SELECT stratum_tenant_table('items')`)
+	require.NoError(t, err)
+	return tdb
+}
+
+// insertTenant adds a tenant and one item, "item of <name>".
 func insertTenant(t *testing.T, tdb *testdb.DB, name string) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
@@ -18,7 +40,7 @@ func insertTenant(t *testing.T, tdb *testdb.DB, name string) uuid.UUID {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, ?, ?)", id, name, "t-"+id.String()[:8]); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO notes (tenant_id, id, body) VALUES (?, ?, ?)", id, uuid.New(), "note of "+name)
+		_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, ?)", id, uuid.New(), "item of "+name)
 		return err
 	})
 	require.NoError(t, err)
@@ -27,7 +49,7 @@ func insertTenant(t *testing.T, tdb *testdb.DB, name string) uuid.UUID {
 
 func TestRowLevelSecurity(t *testing.T) {
 	t.Parallel()
-	tdb := testdb.New(t)
+	tdb := newDB(t)
 	ctx := context.Background()
 	a := insertTenant(t, tdb, "A")
 	b := insertTenant(t, tdb, "B")
@@ -35,9 +57,9 @@ func TestRowLevelSecurity(t *testing.T) {
 	t.Run("a tenant transaction sees only its rows without WHERE tenant_id", func(t *testing.T) {
 		var bodies []string
 		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewSelect().Table("notes").Column("body").Scan(ctx, &bodies)
+			return tx.NewSelect().Table("items").Column("body").Scan(ctx, &bodies)
 		}))
-		require.Equal(t, []string{"note of A"}, bodies)
+		require.Equal(t, []string{"item of A"}, bodies)
 		var tenants []string
 		require.NoError(t, tdb.InTenant(ctx, b, func(ctx context.Context, tx bun.Tx) error {
 			return tx.NewSelect().Table("tenants").Column("name").Scan(ctx, &tenants)
@@ -47,7 +69,7 @@ func TestRowLevelSecurity(t *testing.T) {
 
 	t.Run("no tenant set sees nothing", func(t *testing.T) {
 		var n int
-		require.NoError(t, tdb.Bun.NewSelect().Table("notes").ColumnExpr("count(*)").Scan(ctx, &n))
+		require.NoError(t, tdb.Bun.NewSelect().Table("items").ColumnExpr("count(*)").Scan(ctx, &n))
 		require.Zero(t, n)
 		require.NoError(t, tdb.Bun.NewSelect().Table("tenants").ColumnExpr("count(*)").Scan(ctx, &n))
 		require.Zero(t, n)
@@ -55,13 +77,13 @@ func TestRowLevelSecurity(t *testing.T) {
 
 	t.Run("writing another tenant's row is refused", func(t *testing.T) {
 		err := tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "INSERT INTO notes (tenant_id, id, body) VALUES (?, ?, 'x')", b, uuid.New())
+			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'x')", b, uuid.New())
 			return err
 		})
 		require.ErrorContains(t, err, "row-level security")
 		var res int64
 		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			r, err := tx.ExecContext(ctx, "UPDATE notes SET body = 'hacked' WHERE tenant_id = ?", b)
+			r, err := tx.ExecContext(ctx, "UPDATE items SET body = 'hacked' WHERE tenant_id = ?", b)
 			if err == nil {
 				res, _ = r.RowsAffected()
 			}
@@ -79,7 +101,7 @@ func TestRowLevelSecurity(t *testing.T) {
 		require.NoError(t, tdb.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
 			WHERE pg_has_role(current_user, r.oid, 'MEMBER') AND c.relkind IN ('r','p')`).Scan(&owned))
 		require.Zero(t, owned)
-		_, err := tdb.Pool.Exec(ctx, "ALTER TABLE notes DISABLE ROW LEVEL SECURITY")
+		_, err := tdb.Pool.Exec(ctx, "ALTER TABLE items DISABLE ROW LEVEL SECURITY")
 		require.Error(t, err)
 	})
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
-// readTx returns the id of the transaction InTenant runs fn in, and the notes it sees.
+// readTx returns the id of the transaction InTenant runs fn in, and the items it sees.
 func readTx(ctx context.Context, tdb *testdb.DB, tenant uuid.UUID) (id int64, bodies []string, err error) {
 	err = tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewRaw("SELECT txid_current()").Scan(ctx, &id); err != nil {
 			return err
 		}
-		return tx.NewSelect().Table("notes").Column("body").Scan(ctx, &bodies)
+		return tx.NewSelect().Table("items").Column("body").Scan(ctx, &bodies)
 	})
 	return id, bodies, err
 }
@@ -32,7 +32,7 @@ func txID(t *testing.T, tdb *testdb.DB, ctx context.Context, tenant uuid.UUID) (
 
 func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
 	t.Parallel()
-	tdb := testdb.New(t)
+	tdb := newDB(t)
 	a := insertTenant(t, tdb, "A")
 	b := insertTenant(t, tdb, "B")
 
@@ -59,12 +59,12 @@ func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
 		require.Equal(t, int64(1), tdb.Pool.Stat().AcquireCount()-before)
 		for i, id := range ids {
 			require.NoError(t, errs[i])
-			require.Equal(t, []string{"note of A"}, bodies[i])
+			require.Equal(t, []string{"item of A"}, bodies[i])
 			require.Equal(t, ids[0], id)
 		}
 		other, theirs := txID(t, tdb, ctx, b)
 		require.NotEqual(t, ids[0], other, "another tenant's call takes its own transaction")
-		require.Equal(t, []string{"note of B"}, theirs)
+		require.Equal(t, []string{"item of B"}, theirs)
 		end()
 		after, _ := txID(t, tdb, ctx, a)
 		require.NotEqual(t, ids[0], after, "after end, calls take their own transactions")
@@ -80,7 +80,7 @@ func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
 		require.Error(t, err)
 		second, bodies := txID(t, tdb, ctx, a)
 		require.NotEqual(t, first, second)
-		require.Equal(t, []string{"note of A"}, bodies)
+		require.Equal(t, []string{"item of A"}, bodies)
 	})
 	t.Run("a nested call takes its own transaction instead of waiting for the shared one", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
@@ -98,11 +98,11 @@ func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
 	t.Run("end commits the request's writes", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
 		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "INSERT INTO notes (tenant_id, id, body) VALUES (?, ?, 'second of A')", a, uuid.New())
+			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'second of A')", a, uuid.New())
 			return err
 		}))
 		end()
 		_, bodies := txID(t, tdb, context.Background(), a)
-		require.ElementsMatch(t, []string{"note of A", "second of A"}, bodies)
+		require.ElementsMatch(t, []string{"item of A", "second of A"}, bodies)
 	})
 }

@@ -13,11 +13,11 @@ import (
 func TestGlobalIDRoundTrip(t *testing.T) {
 	t.Parallel()
 	id := uuid.New()
-	typ, got, err := ParseGlobalID(GlobalID("Note", id))
+	typ, got, err := ParseGlobalID(GlobalID("Campaign", id))
 	require.NoError(t, err)
-	require.Equal(t, "Note", typ)
+	require.Equal(t, "Campaign", typ)
 	require.Equal(t, id, got)
-	_, err = ParseTypedID(GlobalID("Note", id), "Incident")
+	_, err = ParseTypedID(GlobalID("Campaign", id), "Incident")
 	require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
 	for _, bad := range []string{"", "!!", GlobalID("", id), "Tm90ZTp4"} {
 		_, _, err := ParseGlobalID(bad)
@@ -44,7 +44,7 @@ func TestComplexity(t *testing.T) {
 // FuzzParseGlobalID: IDs come from clients; parsing never panics, and
 // whatever parses re-encodes to an ID naming the same object.
 func FuzzParseGlobalID(f *testing.F) {
-	f.Add(GlobalID("Note", uuid.New()))
+	f.Add(GlobalID("Campaign", uuid.New()))
 	f.Add("")
 	f.Add("Tm90ZTo=")
 	f.Add("%%%")

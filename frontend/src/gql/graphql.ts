@@ -400,8 +400,8 @@ export type RiskClass =
  *
  * | Capability | OWNER | ADMIN | ANALYST | VIEWER |
  * |---|---|---|---|---|
- * | Read tenant data (dashboards, members, notes) | ✓ | ✓ | ✓ | ✓ |
- * | Write tenant data (notes, rules, actions) | ✓ | ✓ | ✓ | |
+ * | Read tenant data (dashboards, members) | ✓ | ✓ | ✓ | ✓ |
+ * | Write tenant data (rules, actions) | ✓ | ✓ | ✓ | |
  * | Invite, remove members; change roles below OWNER | ✓ | ✓ | | |
  * | API keys, invitations, audit log | ✓ | ✓ | | |
  * | Grant or remove OWNER; tenant settings (name, require MFA) | ✓ | | | |
@@ -658,7 +658,6 @@ export type RuleQuery = { node:
     | { __typename: 'Incident' }
     | { __typename: 'Invite' }
     | { __typename: 'Member' }
-    | { __typename: 'Note' }
     | { __typename: 'Tenant' }
     | { __typename: 'TrustAuditEntry' }
     | { __typename: 'User' }
@@ -966,7 +965,6 @@ export type IncidentQuery = { node:
     | { __typename: 'Incident', id: string, cause: IncidentCause, platform: Platform | null, title: string, severity: IncidentSeverity, state: IncidentState, score: number | null, openedAt: string, acknowledgedAt: string | null, acknowledgedBy: string | null, resolvedAt: string | null, resolvedBy: string | null, resolution: string | null, timeline: Array<{ at: string, kind: string, message: string, actor: string }> }
     | { __typename: 'Invite' }
     | { __typename: 'Member' }
-    | { __typename: 'Note' }
     | { __typename: 'Tenant' }
     | { __typename: 'TrustAuditEntry' }
     | { __typename: 'User' }
