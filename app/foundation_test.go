@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/app"
 	"github.com/stratumhq/stratum/app/apptest"
@@ -24,12 +23,7 @@ func withHeaderAuth(a *app.App) { a.Resolver.Auth = apptest.HeaderAuth{} }
 
 func newTenant(t *testing.T, tdb *testdb.DB) uuid.UUID {
 	t.Helper()
-	id := uuid.New()
-	require.NoError(t, tdb.InTenant(context.Background(), id, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", id, "t-"+id.String()[:8])
-		return err
-	}))
-	return id
+	return testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 }
 
 func tenantHeader(id uuid.UUID) http.Header { return http.Header{"X-Test-Tenant": {id.String()}} }

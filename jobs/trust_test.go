@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
@@ -34,11 +33,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	tdb := testdb.New(t)
 	ctx := context.Background()
-	tenant := uuid.New()
-	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'Sim', ?, true)", tenant, "sim-"+tenant.String()[:8])
-		return err
-	}))
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "Sim", Simulated: true})
 	trust := jobs.NewTrust(tdb.DB, nil)
 	require.NoError(t, trust.Platforms.Simulator().SeedSimulator(ctx, tenant))
 	return &bundle{tdb: tdb, trust: trust, tenant: tenant}

@@ -36,11 +36,7 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 	bin := buildStratum(t)
 	tdb := testdb.New(t)
 	ctx := context.Background()
-	tenant := uuid.New()
-	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'Crash', ?, true)", tenant, "crash-"+tenant.String()[:8])
-		return err
-	}))
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "Crash", Simulated: true})
 	trust := jobs.NewTrust(tdb.DB, nil)
 	_, err := jobs.NewClient(tdb.DB, jobs.Options{Trust: trust}) // insert-only: Approve enqueues the execution jobs
 	require.NoError(t, err)

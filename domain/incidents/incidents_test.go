@@ -18,12 +18,7 @@ import (
 func setup(t *testing.T) (*incidents.Service, uuid.UUID) {
 	t.Helper()
 	tdb := testdb.New(t)
-	tenant := uuid.New()
-	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", tenant, "t-"+tenant.String()[:8])
-		return err
-	}))
-	return &incidents.Service{DB: tdb.DB}, tenant
+	return &incidents.Service{DB: tdb.DB}, testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 }
 
 func health(platform string, score float64, status signals.Status) signals.Change {

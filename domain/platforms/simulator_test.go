@@ -18,11 +18,7 @@ import (
 func setup(t *testing.T, simulated bool) (*platforms.Service, *signals.Service, uuid.UUID) {
 	t.Helper()
 	tdb := testdb.New(t)
-	tenant := uuid.New()
-	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'S', ?, ?)", tenant, "s-"+tenant.String()[:8], simulated)
-		return err
-	}))
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "S", Simulated: simulated})
 	sig := &signals.Service{DB: tdb.DB}
 	return platforms.NewService(tdb.DB, sig), sig, tenant
 }

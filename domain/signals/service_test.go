@@ -16,12 +16,7 @@ import (
 
 func newTenant(t testing.TB, tdb *testdb.DB) uuid.UUID {
 	t.Helper()
-	id := uuid.New()
-	require.NoError(t, tdb.InTenant(context.Background(), id, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", id, "t-"+id.String()[:8])
-		return err
-	}))
-	return id
+	return testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 }
 
 func TestRecompute(t *testing.T) {

@@ -37,7 +37,7 @@ func insertTenant(t *testing.T, tdb *testdb.DB, name string) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	err := tdb.InTenant(context.Background(), id, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, ?, ?)", id, name, "t-"+id.String()[:8]); err != nil {
+		if _, err := testdb.InsertTenant(ctx, tx, testdb.Tenant{ID: id, Name: name}); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, ?)", id, uuid.New(), "item of "+name)

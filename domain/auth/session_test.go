@@ -1,0 +1,202 @@
+package auth_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/auth/authtest"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+func TestSignUpRules(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, email, password, tenant string
+		wantCode                      apperr.Code // "" means signed up
+		wantField                     []string
+	}{
+		{"valid", "New@Example.test", authtest.Password, "Acme", "", nil},
+		{"bad e-mail", "nobody", authtest.Password, "Acme", apperr.BadUserInput, []string{"input", "email"}},
+		{"empty tenant name", "a@example.test", authtest.Password, "  ", apperr.BadUserInput, []string{"input", "tenantName"}},
+		{"long tenant name", "b@example.test", authtest.Password, strings.Repeat("x", 201), apperr.BadUserInput, []string{"input", "tenantName"}},
+		{"weak password", "c@example.test", "short", "Acme", apperr.BadUserInput, []string{"input", "password"}},
+		{"taken e-mail", email, authtest.Password, "Acme", apperr.Conflict, []string{"input", "email"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sess, err := b.auth.SignUp(ctx, tc.email, tc.password, tc.tenant)
+			if tc.wantCode != "" {
+				requireCode(t, err, tc.wantCode, tc.wantField...)
+				require.Nil(t, sess)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, auth.RoleOwner, sess.Claims.Role)
+			require.Equal(t, "starter", sess.Claims.Plan)
+			u, err := b.auth.UserByEmail(ctx, "new@example.test")
+			require.NoError(t, err, "the e-mail is stored normalized")
+			require.Equal(t, u.ID, sess.Claims.UserID())
+			require.Equal(t, []string{"auth.sign_up SUCCESS"}, b.auditLog(t, sess.Claims.TenantID, "auth.sign_up"))
+		})
+	}
+}
+
+func TestLogIn(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+
+	res, err := b.auth.LogIn(ctx, "  USER@example.test ", authtest.Password)
+	require.NoError(t, err, "positive control")
+	require.NotNil(t, res.Session)
+	require.Empty(t, res.ChallengeToken)
+	p, err := b.authenticate(res.Session.AccessToken)
+	require.NoError(t, err)
+	require.Equal(t, b.user.UserID, p.UserID)
+
+	_, err = b.auth.LogIn(ctx, email, "a wrong but long password")
+	require.ErrorIs(t, err, auth.ErrBadCredentials)
+	_, err = b.auth.LogIn(ctx, "nobody@example.test", authtest.Password)
+	require.ErrorIs(t, err, auth.ErrBadCredentials, "the same answer for an unknown e-mail")
+	require.Equal(t, []string{"auth.log_in FAILURE", "auth.log_in SUCCESS"}, b.auditLog(t, b.user.TenantID, "auth.log_in"))
+
+	lonely := testdb.MustInsertUser(t, b.tdb.DB, testdb.User{Email: "lonely@example.test", PasswordHash: mustHash(t, b.auth)})
+	_, err = b.auth.LogIn(ctx, "lonely@example.test", authtest.Password)
+	requireCode(t, err, apperr.Forbidden)
+	require.NotEqual(t, uuid.Nil, lonely)
+}
+
+func mustHash(t *testing.T, s *auth.Service) string {
+	t.Helper()
+	h, err := s.HashNewPassword(context.Background(), authtest.Password)
+	require.NoError(t, err)
+	return h
+}
+
+func TestRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("rotation spends the token and issues a new pair in the family", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.later()
+		next, err := b.auth.Refresh(ctx, b.sess.RefreshToken)
+		require.NoError(t, err)
+		require.NotEqual(t, b.sess.RefreshToken, next.RefreshToken)
+		require.Equal(t, b.sess.Claims.SessionID, next.Claims.SessionID, "same family")
+		require.True(t, next.ExpiresAt.After(b.sess.ExpiresAt))
+		_, err = b.authenticate(next.AccessToken)
+		require.NoError(t, err)
+		b.later()
+		_, err = b.auth.Refresh(ctx, next.RefreshToken)
+		require.NoError(t, err, "the new token rotates in turn")
+	})
+
+	t.Run("reuse of a spent token revokes the whole family", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.later()
+		next, err := b.auth.Refresh(ctx, b.sess.RefreshToken)
+		require.NoError(t, err)
+		_, err = b.authenticate(next.AccessToken)
+		require.NoError(t, err, "positive control: the family works before the reuse")
+		b.later()
+
+		_, err = b.auth.Refresh(ctx, b.sess.RefreshToken) // the thief's copy
+		require.ErrorIs(t, err, auth.ErrSessionEnded)
+		_, err = b.auth.Refresh(ctx, next.RefreshToken)
+		require.ErrorIs(t, err, auth.ErrSessionEnded, "the legitimate holder's token dies too")
+		for _, tok := range []string{b.sess.AccessToken, next.AccessToken} {
+			_, err = b.authenticate(tok)
+			require.ErrorIs(t, err, auth.ErrRevoked)
+		}
+		require.Equal(t, []string{"auth.refresh_reuse_detected DENIED"}, b.auditLog(t, b.user.TenantID, "auth.refresh_reuse_detected"))
+
+		// Another session of the same user is untouched.
+		other, err := b.auth.LogIn(ctx, email, authtest.Password)
+		require.NoError(t, err)
+		_, err = b.auth.Refresh(ctx, other.Session.RefreshToken)
+		require.NoError(t, err)
+	})
+
+	t.Run("unknown and expired tokens end the session", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, err := b.auth.Refresh(ctx, "not-a-token")
+		require.ErrorIs(t, err, auth.ErrSessionEnded)
+		b.clock.Advance(authtest.Config().RefreshTTL + time.Second)
+		_, err = b.auth.Refresh(ctx, b.sess.RefreshToken)
+		require.ErrorIs(t, err, auth.ErrSessionEnded)
+	})
+}
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p, err := b.authenticate(b.sess.AccessToken)
+	require.NoError(t, err, "positive control")
+	require.Equal(t, []any{b.user.UserID, b.user.TenantID, auth.RoleOwner, b.sess.Claims.SessionID},
+		[]any{p.UserID, p.TenantID, p.Role, p.SessionID})
+	_, err = b.authenticate("garbage")
+	requireCode(t, err, apperr.Unauthenticated)
+	b.clock.Advance(authtest.Config().AccessTTL + time.Minute)
+	_, err = b.authenticate(b.sess.AccessToken)
+	requireCode(t, err, apperr.Unauthenticated)
+}
+
+func TestLogOut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	keep, err := b.auth.LogIn(ctx, email, authtest.Password)
+	require.NoError(t, err)
+	require.NoError(t, b.auth.LogOut(ctx, b.user))
+	_, err = b.authenticate(b.sess.AccessToken)
+	require.ErrorIs(t, err, auth.ErrRevoked)
+	_, err = b.auth.Refresh(ctx, b.sess.RefreshToken)
+	require.ErrorIs(t, err, auth.ErrSessionEnded)
+	_, err = b.authenticate(keep.Session.AccessToken)
+	require.NoError(t, err, "the user's other session goes on")
+	require.Equal(t, []string{"auth.log_out SUCCESS"}, b.auditLog(t, b.user.TenantID, "auth.log_out"))
+
+	err = b.auth.LogOut(ctx, &auth.Principal{APIKeyID: uuid.New(), TenantID: b.user.TenantID})
+	requireCode(t, err, apperr.Forbidden)
+}
+
+func TestSwitchTenant(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	second := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Name: "Second", Plan: "enterprise"})
+	testdb.MustInsertMember(t, b.tdb.DB, second, b.user.UserID, "ANALYST")
+	stranger := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{})
+
+	_, err := b.auth.SwitchTenant(ctx, b.user, stranger)
+	requireCode(t, err, apperr.NotFound, "input", "tenantId")
+	_, err = b.authenticate(b.sess.AccessToken)
+	require.NoError(t, err, "a refused switch ends nothing")
+
+	b.later()
+	sess, err := b.auth.SwitchTenant(ctx, b.user, second)
+	require.NoError(t, err)
+	p, err := b.authenticate(sess.AccessToken)
+	require.NoError(t, err)
+	require.Equal(t, []any{second, auth.RoleAnalyst, "enterprise"}, []any{p.TenantID, p.Role, p.Plan})
+	_, err = b.auth.Refresh(ctx, b.sess.RefreshToken)
+	require.ErrorIs(t, err, auth.ErrSessionEnded, "the session left behind has ended")
+	require.Equal(t, []string{"auth.switch_tenant_away SUCCESS"}, b.auditLog(t, b.user.TenantID, "auth.switch_tenant_away"))
+	require.Equal(t, []string{"auth.switch_tenant SUCCESS"}, b.auditLog(t, second, "auth.switch_tenant"))
+
+	_, err = b.auth.SwitchTenant(ctx, &auth.Principal{APIKeyID: uuid.New(), TenantID: second}, b.user.TenantID)
+	requireCode(t, err, apperr.Forbidden)
+}
