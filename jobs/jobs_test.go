@@ -32,7 +32,7 @@ func TestJobAndWriteShareTheTransaction(t *testing.T) {
 
 	write := func(tenant uuid.UUID, fail bool) error {
 		return tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug) VALUES (?, 'T', ?)", tenant, "t-"+tenant.String()[:8]); err != nil {
+			if _, err := testdb.InsertTenant(ctx, tx, testdb.Tenant{ID: tenant}); err != nil {
 				return err
 			}
 			if _, err := client.InsertTx(ctx, tx.Tx, jobs.AutomationEvaluateArgs{TenantID: tenant}, nil); err != nil {
@@ -73,10 +73,7 @@ func TestTrustFanOutRunsOneJobPerTenant(t *testing.T) {
 	sim2 := uuid.New()
 	plain := uuid.New()
 	for id, simulated := range map[uuid.UUID]bool{sim2: true, plain: false} {
-		require.NoError(t, b.tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'T', ?, ?)", id, "t-"+id.String()[:8], simulated)
-			return err
-		}))
+		testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{ID: id, Simulated: simulated})
 	}
 	require.NoError(t, b.trust.Platforms.Simulator().SeedSimulator(ctx, sim2))
 	simulated, all := []uuid.UUID{b.tenant, sim2}, []uuid.UUID{b.tenant, sim2, plain}

@@ -31,11 +31,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	tdb := testdb.New(t)
 	ctx := context.Background()
-	b := &bundle{tdb: tdb, tenant: uuid.New()}
-	require.NoError(t, tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO tenants (id, name, slug, simulated) VALUES (?, 'S', ?, true)", b.tenant, "s-"+b.tenant.String()[:8])
-		return err
-	}))
+	b := &bundle{tdb: tdb, tenant: testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "S", Simulated: true})}
 	b.sig = &signals.Service{DB: tdb.DB}
 	b.ps = platforms.NewService(tdb.DB, b.sig)
 	inc := &incidents.Service{DB: tdb.DB}
