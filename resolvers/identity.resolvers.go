@@ -83,7 +83,7 @@ func (r *mutationResolver) SwitchTenant(ctx context.Context, input model.SwitchT
 	if err != nil {
 		return nil, err
 	}
-	tid, err := relay.ParseTypedID(input.TenantID, "Tenant", "input", "tenantId")
+	tid, err := relay.ParseTypedID(input.TenantID, relay.TypeTenant, "input", "tenantId")
 	if err != nil {
 		return r.authPayload(ctx, nil, err)
 	}
@@ -170,7 +170,7 @@ func (r *mutationResolver) RevokeInvite(ctx context.Context, input model.IDInput
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.ID, "Invite", "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeInvite, "input", "id")
 	var inv *tenancy.Invite
 	if err == nil {
 		inv, err = r.Svc.Tenancy.RevokeInvite(ctx, p, id)
@@ -199,7 +199,7 @@ func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.Cha
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.MemberID, "Member", "input", "memberId")
+	id, err := relay.ParseTypedID(input.MemberID, relay.TypeMember, "input", "memberId")
 	var m *tenancy.Member
 	if err == nil {
 		m, err = r.Svc.Tenancy.ChangeRole(ctx, p, id, input.Role)
@@ -217,7 +217,7 @@ func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveM
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.MemberID, "Member", "input", "memberId")
+	id, err := relay.ParseTypedID(input.MemberID, relay.TypeMember, "input", "memberId")
 	var m *tenancy.Member
 	if err == nil {
 		m, err = r.Svc.Tenancy.Remove(ctx, p, id)
@@ -249,7 +249,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.IDInput
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.ID, "ApiKey", "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeAPIKey, "input", "id")
 	var k *auth.APIKey
 	if err == nil {
 		k, err = r.Svc.Auth.RevokeAPIKey(ctx, p, id)
@@ -352,7 +352,7 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string,
 		}
 		if filter.ActorID != nil {
 			typ, id, err := relay.ParseGlobalID(*filter.ActorID)
-			if err != nil || (typ != "User" && typ != "ApiKey") {
+			if err != nil || (typ != relay.TypeUser && typ != relay.TypeAPIKey) {
 				return nil, apperr.Invalid([]string{"filter", "actorId"}, "actorId must be a User or ApiKey id")
 			}
 			f.ActorID = id
@@ -433,7 +433,7 @@ func (r *viewerResolver) Memberships(ctx context.Context, obj *model.Viewer) ([]
 	}
 	out := make([]*model.Membership, len(ms))
 	for i, m := range ms {
-		out[i] = &model.Membership{Role: m.Role, Tenant: &model.Tenant{ID: relay.GlobalID("Tenant", m.TenantID), Name: m.TenantName,
+		out[i] = &model.Membership{Role: m.Role, Tenant: &model.Tenant{ID: relay.GlobalID(relay.TypeTenant, m.TenantID), Name: m.TenantName,
 			Plan: m.Plan, RequireMfa: m.RequireMFA}}
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // loadIdentityNode fetches identity objects for node(id:), applying the
@@ -20,7 +21,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 		return nil, true, err
 	}
 	switch typ {
-	case "Tenant":
+	case relay.TypeTenant:
 		if id != p.TenantID {
 			return nil, true, apperr.NotFoundf("no object with this id")
 		}
@@ -29,7 +30,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return tenantModel(t), true, nil
-	case "User":
+	case relay.TypeUser:
 		if p.IsUser() && id == p.UserID {
 			u, err := r.Svc.Auth.UserByID(ctx, id)
 			if err != nil {
@@ -43,7 +44,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return memberModel(m).User, true, nil
-	case "Member":
+	case relay.TypeMember:
 		if err := allow(p, auth.RoleViewer, auth.ScopeRead); err != nil {
 			return nil, true, err
 		}
@@ -52,7 +53,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return memberModel(m), true, nil
-	case "Invite":
+	case relay.TypeInvite:
 		if err := allow(p, auth.RoleAdmin, ""); err != nil {
 			return nil, true, err
 		}
@@ -61,7 +62,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return inviteModel(i), true, nil
-	case "ApiKey":
+	case relay.TypeAPIKey:
 		if err := allow(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
 			return nil, true, err
 		}
@@ -70,7 +71,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return apiKeyModel(k), true, nil
-	case "AuditEntry":
+	case relay.TypeAuditEntry:
 		if err := allow(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
 			return nil, true, err
 		}

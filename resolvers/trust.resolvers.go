@@ -84,7 +84,7 @@ func (r *mutationResolver) UpdateAutomationRule(ctx context.Context, input model
 		return nil, err
 	}
 	rule, err := func() (*automation.Rule, error) {
-		id, err := relay.ParseTypedID(input.ID, typeRule, "input", "id")
+		id, err := relay.ParseTypedID(input.ID, relay.TypeAutomationRule, "input", "id")
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +116,7 @@ func (r *mutationResolver) DeleteAutomationRule(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.ID, typeRule, "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeAutomationRule, "input", "id")
 	if err == nil {
 		err = r.Svc.Automation.DeleteRule(ctx, tenant, id)
 	}
@@ -135,7 +135,7 @@ func (r *mutationResolver) SetRuleEnabled(ctx context.Context, input model.SetRu
 		return nil, err
 	}
 	var rule *automation.Rule
-	id, err := relay.ParseTypedID(input.ID, typeRule, "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeAutomationRule, "input", "id")
 	if err == nil {
 		rule, err = r.Svc.Automation.SetRuleEnabled(ctx, tenant, id, input.Enabled)
 	}
@@ -154,7 +154,7 @@ func (r *mutationResolver) SimulateRule(ctx context.Context, input model.Simulat
 			return nil, apperr.Invalid([]string{"input"}, "give either ruleId or rule")
 		}
 		if input.RuleID != nil {
-			id, err := relay.ParseTypedID(*input.RuleID, typeRule, "input", "ruleId")
+			id, err := relay.ParseTypedID(*input.RuleID, relay.TypeAutomationRule, "input", "ruleId")
 			if err != nil {
 				return nil, err
 			}
@@ -418,10 +418,10 @@ func (r *queryResolver) Actions(ctx context.Context, status []automation.ActionS
 		return nil, err
 	}
 	f := automation.ActionFilter{Statuses: status}
-	if f.RuleID, err = optionalID(ruleID, typeRule, "ruleId"); err != nil {
+	if f.RuleID, err = optionalID(ruleID, relay.TypeAutomationRule, "ruleId"); err != nil {
 		return nil, err
 	}
-	if f.CampaignID, err = optionalID(campaignID, typeCampaign, "campaignId"); err != nil {
+	if f.CampaignID, err = optionalID(campaignID, relay.TypeCampaign, "campaignId"); err != nil {
 		return nil, err
 	}
 	page, err := r.Svc.Automation.Actions(ctx, tenant, f, pageArgs(first, after, last, before))
@@ -466,7 +466,7 @@ func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.
 		return nil, err
 	}
 	f := automation.AuditFilter{Decision: decision, DryRun: dryRun, Since: since}
-	if f.ActionID, err = optionalID(actionID, typeAction, "actionId"); err != nil {
+	if f.ActionID, err = optionalID(actionID, relay.TypeAction, "actionId"); err != nil {
 		return nil, err
 	}
 	page, err := r.Svc.Automation.AuditLog(ctx, tenant, f, pageArgs(first, after, last, before))

@@ -423,7 +423,7 @@ func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionIn
 		if a, err = s.proposeTx(ctx, tx, tenant, g, p); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "action.queue", "Action", a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
+		return record(ctx, tx, tenant, "action.queue", relay.TypeAction, a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
 	})
 	return a, err
 }
@@ -479,7 +479,7 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err := s.save(ctx, tx, a); err != nil {
 			return err
 		}
-		if err := record(ctx, tx, tenant, "action.approve", "Action", a.ID, map[string]any{"decision": a.Decision, "status": a.Status}); err != nil {
+		if err := record(ctx, tx, tenant, "action.approve", relay.TypeAction, a.ID, map[string]any{"decision": a.Decision, "status": a.Status}); err != nil {
 			return err
 		}
 		return s.executable(ctx, tx, a, ev)
@@ -505,7 +505,7 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err := s.save(ctx, tx, a); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "action.dismiss", "Action", a.ID, nil)
+		return record(ctx, tx, tenant, "action.dismiss", relay.TypeAction, a.ID, nil)
 	})
 	return a, err
 }
@@ -543,7 +543,7 @@ func (s *Service) Apply(ctx context.Context, tenant, id uuid.UUID, actor, reason
 		if err := s.applyTx(ctx, tx, a, actor); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "action.override_apply", "Action", a.ID, map[string]any{"reason": reason, "status": a.Status})
+		return record(ctx, tx, tenant, "action.override_apply", relay.TypeAction, a.ID, map[string]any{"reason": reason, "status": a.Status})
 	})
 	return a, err
 }

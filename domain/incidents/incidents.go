@@ -243,7 +243,7 @@ func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor s
 		if err := s.event(ctx, tx, inc, EventAcknowledged, "Acknowledged", actor); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.acknowledge", TargetType: "Incident", TargetID: inc.ID}); err != nil {
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.acknowledge", TargetType: relay.TypeIncident, TargetID: inc.ID}); err != nil {
 			return err
 		}
 		return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentUpdated, ID: inc.ID.String()})
@@ -268,7 +268,7 @@ func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note
 		if err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.resolve", TargetType: "Incident", TargetID: inc.ID,
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.resolve", TargetType: relay.TypeIncident, TargetID: inc.ID,
 			Details: map[string]any{"note": note}}); err != nil {
 			return err
 		}

@@ -109,7 +109,7 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *s
 				}
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "tenant.update_settings", TargetType: "Tenant", TargetID: t.ID, Details: details})
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "tenant.update_settings", TargetType: relay.TypeTenant, TargetID: t.ID, Details: details})
 	})
 	if err != nil {
 		return nil, err
@@ -204,7 +204,7 @@ func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUI
 		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, false); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.change_role", TargetType: "Member", TargetID: id,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.change_role", TargetType: relay.TypeMember, TargetID: id,
 			Details: map[string]any{"from": from, "to": role, "email": m.Email}})
 	})
 	if err != nil {
@@ -236,7 +236,7 @@ func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (
 		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, true); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.remove", TargetType: "Member", TargetID: id,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.remove", TargetType: relay.TypeMember, TargetID: id,
 			Details: map[string]any{"email": m.Email, "role": m.Role}})
 	})
 	if err != nil {
@@ -277,7 +277,7 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 		if _, err := tx.NewInsert().Model(inv).Exec(ctx); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.create", TargetType: "Invite", TargetID: inv.ID,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.create", TargetType: relay.TypeInvite, TargetID: inv.ID,
 			Details: map[string]any{"email": email, "role": role}})
 	})
 	if err != nil {
@@ -301,7 +301,7 @@ func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.U
 		if _, err := tx.ExecContext(ctx, "UPDATE invites SET revoked_at = ? WHERE id = ?", now, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.revoke", TargetType: "Invite", TargetID: id})
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.revoke", TargetType: relay.TypeInvite, TargetID: id})
 	})
 	return inv, err
 }
@@ -400,7 +400,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{TenantID: inv.TenantID, ActorType: audit.ActorUser, ActorID: u.ID, ActorEmail: u.Email,
-			Action: "invite.accept", TargetType: "Member", TargetID: mid, Details: map[string]any{"role": role}})
+			Action: "invite.accept", TargetType: relay.TypeMember, TargetID: mid, Details: map[string]any{"role": role}})
 	})
 	return sess, err
 }
