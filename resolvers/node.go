@@ -30,7 +30,7 @@ func (r *Resolver) loadNode(ctx context.Context, typ string, id uuid.UUID) (mode
 	}
 	switch typ {
 	case "Note":
-		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+		if p, _ := principalOf(ctx); mayRead(p, auth.RoleViewer, auth.ScopeRead) != nil {
 			return nil, apperr.NotFoundf("no object with this id")
 		}
 		n, err := r.Svc.Notes.Get(ctx, tenant, id)
@@ -112,7 +112,7 @@ type nodeRef struct {
 func (r *Resolver) loadNodes(ctx context.Context, tenant uuid.UUID, typ string, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
 	switch typ {
 	case "Note", relay.TypeAutomationRule, relay.TypeAction, relay.TypeIncident, relay.TypeCampaign, relay.TypeTrustAuditEntry:
-		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+		if p, _ := principalOf(ctx); mayRead(p, auth.RoleViewer, auth.ScopeRead) != nil {
 			return nil, nil
 		}
 	}

@@ -12,9 +12,9 @@ import (
 )
 
 // loadIdentityNode fetches identity objects for node(id:), applying the
-// same permissions as their list fields (ok is false for other types).
-// Objects of other tenants are NOT_FOUND, never FORBIDDEN, so a global ID
-// reveals nothing.
+// same permissions as their list fields (mayRead; ok is false for other
+// types). Objects of other tenants and objects the caller may not read
+// are NOT_FOUND.
 func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUID) (model.Node, bool, error) {
 	p, err := principalOf(ctx)
 	if err != nil {
@@ -45,7 +45,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 		}
 		return memberModel(m).User, true, nil
 	case relay.TypeMember:
-		if err := allow(p, auth.RoleViewer, auth.ScopeRead); err != nil {
+		if err := mayRead(p, auth.RoleViewer, auth.ScopeRead); err != nil {
 			return nil, true, err
 		}
 		m, err := r.Svc.Tenancy.Member(ctx, p.TenantID, id)
@@ -54,7 +54,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 		}
 		return memberModel(m), true, nil
 	case relay.TypeInvite:
-		if err := allow(p, auth.RoleAdmin, ""); err != nil {
+		if err := mayRead(p, auth.RoleAdmin, ""); err != nil {
 			return nil, true, err
 		}
 		i, err := r.Svc.Tenancy.GetInvite(ctx, p.TenantID, id)
@@ -63,7 +63,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 		}
 		return inviteModel(i), true, nil
 	case relay.TypeAPIKey:
-		if err := allow(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
+		if err := mayRead(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
 			return nil, true, err
 		}
 		k, err := r.Svc.Auth.GetAPIKey(ctx, p.TenantID, id)
@@ -72,7 +72,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 		}
 		return apiKeyModel(k), true, nil
 	case relay.TypeAuditEntry:
-		if err := allow(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
+		if err := mayRead(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
 			return nil, true, err
 		}
 		e, err := r.Svc.Audit.Get(ctx, p.TenantID, id)
@@ -84,20 +84,15 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 	return nil, false, nil
 }
 
-// allow applies the @hasRole/@hasScope rule to p: users need role (and MFA
-// when the tenant requires it); API keys need scope ("" refuses keys).
-func allow(p *auth.Principal, role auth.Role, scope auth.Scope) error {
-	if !p.IsUser() {
-		if scope == "" || !p.HasScope(scope) {
-			return apperr.Forbiddenf("this API key may not read this object")
-		}
-		return nil
-	}
-	if p.MFARequired && !p.MFA {
-		return apperr.Forbiddenf("this tenant requires MFA")
-	}
-	if !p.Role.AtLeast(role) {
-		return apperr.Forbiddenf("this needs the %s role or higher", role)
+// mayRead applies auth.Authorize, with the arguments of the object's list
+// field, to an object node(id:) or nodes(ids:) was asked for. A refusal is
+// NOT_FOUND, never FORBIDDEN: an object the caller may not read looks
+// exactly like one that does not exist (node answers null), so a global ID
+// reveals nothing, not even that it names something; and in nodes(ids:)
+// one such id does not fail the others.
+func mayRead(p *auth.Principal, role auth.Role, scope auth.Scope) error {
+	if p == nil || auth.Authorize(p, role, scope) != nil {
+		return apperr.NotFoundf("no object with this id")
 	}
 	return nil
 }

@@ -89,35 +89,13 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 			}
 			return next(ctx)
 		},
+		// Every field with @hasScope also has @hasRole; each directive
+		// applies the whole rule (auth.Authorize) with both arguments.
 		HasRole: func(ctx context.Context, obj any, next graphql.Resolver, role auth.Role) (any, error) {
-			p, err := principalOf(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !p.IsUser() {
-				if fieldHasDirective(ctx, "hasScope") {
-					return next(ctx) // @hasScope decides for API keys
-				}
-				return nil, apperr.Forbiddenf("API keys cannot use this field; sign in as a user")
-			}
-			if p.MFARequired && !p.MFA {
-				return nil, &apperr.Error{Code: apperr.Forbidden, Message: "this tenant requires MFA: enrol with enrollMfa and confirmMfa, then log in again",
-					Extensions: map[string]any{"mfaEnrollmentRequired": true}}
-			}
-			if !p.Role.AtLeast(role) {
-				return nil, apperr.Forbiddenf("this needs the %s role or higher (you are %s)", role, p.Role)
-			}
-			return next(ctx)
+			return authorized(ctx, next, role, auth.Scope(directiveArg(ctx, "hasScope", "scope")))
 		},
 		HasScope: func(ctx context.Context, obj any, next graphql.Resolver, scope auth.Scope) (any, error) {
-			p, err := principalOf(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !p.IsUser() && !p.HasScope(scope) {
-				return nil, apperr.Forbiddenf("this API key lacks the %s scope", scope)
-			}
-			return next(ctx)
+			return authorized(ctx, next, auth.Role(directiveArg(ctx, "hasRole", "role")), scope)
 		},
 		Operator: func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
 			p, err := principalOf(ctx)
@@ -132,11 +110,34 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 	}
 }
 
-// fieldHasDirective reports whether the field being resolved carries the
-// named directive in the schema.
-func fieldHasDirective(ctx context.Context, name string) bool {
+// authorized resolves the field with next when the principal passes
+// auth.Authorize(role, scope).
+func authorized(ctx context.Context, next graphql.Resolver, role auth.Role, scope auth.Scope) (any, error) {
+	p, err := principalOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.Authorize(p, role, scope); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
+// directiveArg returns the raw value of the argument arg of the directive
+// name on the field being resolved ("" when the field lacks it).
+func directiveArg(ctx context.Context, name, arg string) string {
 	fc := graphql.GetFieldContext(ctx)
-	return fc != nil && fc.Field.Definition != nil && fc.Field.Definition.Directives.ForName(name) != nil
+	if fc == nil || fc.Field.Definition == nil {
+		return ""
+	}
+	d := fc.Field.Definition.Directives.ForName(name)
+	if d == nil {
+		return ""
+	}
+	if a := d.Arguments.ForName(arg); a != nil && a.Value != nil {
+		return a.Value.Raw
+	}
+	return ""
 }
 
 // Complexity weighs connections by their page size, so asking for 100

@@ -481,7 +481,7 @@ func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ stri
 	default:
 		return nil, false, nil
 	}
-	if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+	if p, _ := principalOf(ctx); mayRead(p, auth.RoleViewer, auth.ScopeRead) != nil {
 		return nil, true, apperr.NotFoundf("no object with this id")
 	}
 	var (
