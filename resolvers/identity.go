@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/session"
 )
 
 // principalOf returns the request's principal or UNAUTHENTICATED.
@@ -40,7 +41,7 @@ func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err erro
 		ue, err := authUserErrors(err)
 		return &model.AuthPayload{UserErrors: ue}, err
 	}
-	if err := setSessionCookies(ctx, r.Identity.SecureCookies, sess); err != nil {
+	if err := session.SetCookies(ctx, r.Identity.SecureCookies, sess); err != nil {
 		return nil, err
 	}
 	p := auth.PrincipalOf(sess.Claims)

@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/session"
 )
 
 // SignUp is the resolver for the signUp field.
@@ -51,13 +52,13 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, input model.Refre
 	}
 	if token == "" {
 		var err error
-		if token, err = refreshCookie(ctx); err != nil {
+		if token, err = session.RefreshFromCookie(ctx); err != nil {
 			return r.authPayload(ctx, nil, err)
 		}
 	}
 	sess, err := r.Svc.Auth.Refresh(ctx, token)
 	if err != nil && apperr.CodeOf(err) == apperr.Unauthenticated {
-		clearSessionCookies(ctx, r.Identity.SecureCookies)
+		session.ClearCookies(ctx, r.Identity.SecureCookies)
 	}
 	return r.authPayload(ctx, sess, err)
 }
@@ -73,7 +74,7 @@ func (r *mutationResolver) LogOut(ctx context.Context) (*model.LogOutPayload, er
 	if err != nil {
 		return nil, err
 	}
-	clearSessionCookies(ctx, r.Identity.SecureCookies)
+	session.ClearCookies(ctx, r.Identity.SecureCookies)
 	return &model.LogOutPayload{Success: len(ue) == 0, UserErrors: ue}, nil
 }
 

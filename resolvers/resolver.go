@@ -25,6 +25,7 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/session"
 )
 
 // Resolver is the root resolver; its fields are the services resolvers call.
@@ -37,11 +38,11 @@ type Resolver struct {
 	// River inserts jobs (InsertTx joins a tenant transaction).
 	River *river.Client[*sql.Tx]
 	// Auth resolves credentials; Anonymous until UseIdentity installs sessions and API keys.
-	Auth Authenticator
+	Auth session.Authenticator
 	// Identity holds the identity services and settings (UseIdentity).
 	Identity Identity
 
-	watcher credentialWatch
+	watcher session.Watcher
 	// loads shares each event's subscription load among this resolver's subscribers.
 	loads sharedLoads
 }
@@ -61,7 +62,7 @@ type Services struct {
 
 // New wires the services over d and hub.
 func New(d *db.DB, hub *realtime.Hub, log *slog.Logger, version string) *Resolver {
-	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Notes: &notes.Service{DB: d}, Audit: &audit.Service{DB: d}}}
+	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: session.Anonymous{}, Svc: Services{Notes: &notes.Service{DB: d}, Audit: &audit.Service{DB: d}}}
 }
 
 // tenantOf returns the principal's tenant or UNAUTHENTICATED.

@@ -19,29 +19,6 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// Authenticator resolves credentials into a principal for HTTP requests
-// and websocket connection_init payloads. The identity issue provides the
-// real one (JWT sessions and API keys); until then every caller is anonymous.
-type Authenticator interface {
-	// Authenticate returns r's context with its principal attached, the
-	// unchanged context when no credential was sent, or an error for an
-	// invalid credential.
-	Authenticate(r *http.Request) (context.Context, error)
-	// AuthenticateInit does the same for a websocket's connection_init payload.
-	AuthenticateInit(ctx context.Context, payload map[string]any) (context.Context, error)
-}
-
-// Anonymous authenticates nobody.
-type Anonymous struct{}
-
-// Authenticate implements Authenticator.
-func (Anonymous) Authenticate(r *http.Request) (context.Context, error) { return r.Context(), nil }
-
-// AuthenticateInit implements Authenticator.
-func (Anonymous) AuthenticateInit(ctx context.Context, _ map[string]any) (context.Context, error) {
-	return ctx, nil
-}
-
 // Authenticator returns a view that always uses r.Auth as it is at request time.
 func (r *Resolver) Authenticator() interface {
 	Authenticate(r *http.Request) (context.Context, error)
@@ -64,7 +41,7 @@ func (d dynamicAuth) Authenticate(req *http.Request) (context.Context, error) {
 func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	actx, err := r.Auth.AuthenticateInit(ctx, payload)
 	if err == nil {
-		return r.websocketWatch(actx), nil, nil
+		return r.watcher.WatchSocket(actx), nil, nil
 	}
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
 		ctx = transport.WithWebsocketCloseCode(ctx, 4401)
