@@ -126,8 +126,8 @@ func (a *App) buildHTTP() error {
 		Sockets:          a.Sockets,
 	})
 	gql.Use(session.CSRFGuard{})
-	gql.Use(resolvers.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
-	gql.Use(resolvers.SharedReads{DB: a.DB})
+	gql.Use(gqlserver.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
+	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",
