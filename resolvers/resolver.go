@@ -26,6 +26,7 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/session"
+	"github.com/stratumhq/stratum/internal/subscription"
 )
 
 // Resolver is the root resolver; its fields are the services resolvers call.
@@ -44,7 +45,7 @@ type Resolver struct {
 
 	watcher session.Watcher
 	// loads shares each event's subscription load among this resolver's subscribers.
-	loads sharedLoads
+	loads subscription.Loads
 }
 
 // Services are the domain services resolvers call.

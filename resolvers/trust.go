@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -601,9 +600,6 @@ func optionalID(gid *string, typ, field string) (*uuid.UUID, error) {
 	id, err := relay.ParseTypedID(*gid, typ, field)
 	return &id, err
 }
-
-// errSkip makes subscribe drop an event the subscription's arguments filter out.
-var errSkip = errors.New("event filtered out")
 
 // platformFilter passes events of platform (all when nil); "" is overall.
 func platformFilter(platform *model.Platform, ev realtime.Event) error {
