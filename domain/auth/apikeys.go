@@ -117,14 +117,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, tenant uuid.UUID, args relay.
 
 // GetAPIKey returns one key of tenant, or NOT_FOUND.
 func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (*APIKey, error) {
-	k := new(APIKey)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(k).Where("id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "API key not found")
-	}
-	return k, nil
+	return db.ByID[APIKey](ctx, s.DB, tenant, id, "API key not found")
 }
 
 // apiKeyCache remembers looked-up keys for a short time so a partner's

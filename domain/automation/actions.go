@@ -747,12 +747,5 @@ func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter,
 
 // Action returns one action or NOT_FOUND.
 func (s *Service) Action(ctx context.Context, tenant, id uuid.UUID) (*Action, error) {
-	a := new(Action)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(a).Where("a.id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "action not found")
-	}
-	return a, nil
+	return db.ByID[Action](ctx, s.DB, tenant, id, "action not found")
 }

@@ -295,14 +295,7 @@ func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(
 
 // Get returns one incident or NOT_FOUND.
 func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Incident, error) {
-	inc := new(Incident)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(inc).Where("i.id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "incident not found")
-	}
-	return inc, nil
+	return db.ByID[Incident](ctx, s.DB, tenant, id, "incident not found")
 }
 
 // ByID returns tenant's incidents with the given ids, by id (missing ids

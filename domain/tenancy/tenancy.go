@@ -66,14 +66,7 @@ type Service struct {
 
 // Tenant returns tenant id (visible only inside its own transaction).
 func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
-	t := new(Tenant)
-	err := s.DB.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(t).Where("id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "tenant not found")
-	}
-	return t, nil
+	return db.ByID[Tenant](ctx, s.DB, id, id, "tenant not found")
 }
 
 // UpdateSettings changes the tenant's name and MFA requirement (OWNER).
@@ -318,14 +311,7 @@ func (s *Service) Invites(ctx context.Context, tenant uuid.UUID, args relay.Args
 
 // GetInvite returns one invitation of tenant.
 func (s *Service) GetInvite(ctx context.Context, tenant, id uuid.UUID) (*Invite, error) {
-	inv := new(Invite)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(inv).Where("id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "invitation not found")
-	}
-	return inv, nil
+	return db.ByID[Invite](ctx, s.DB, tenant, id, "invitation not found")
 }
 
 var errInvite = &apperr.Error{Code: apperr.NotFound, Field: []string{"input", "token"}, Message: "the invitation is invalid, expired or already used"}
