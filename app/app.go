@@ -24,6 +24,7 @@ import (
 	"github.com/stratumhq/stratum/internal/gqlserver"
 	"github.com/stratumhq/stratum/internal/httpserver"
 	"github.com/stratumhq/stratum/internal/observability"
+	"github.com/stratumhq/stratum/internal/session"
 	"github.com/stratumhq/stratum/jobs"
 	"github.com/stratumhq/stratum/resolvers"
 )
@@ -124,9 +125,9 @@ func (a *App) buildHTTP() error {
 		InitFunc:         a.Resolver.WebsocketInit,
 		Sockets:          a.Sockets,
 	})
-	gql.Use(resolvers.CSRFGuard{})
-	gql.Use(resolvers.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
-	gql.Use(resolvers.SharedReads{DB: a.DB})
+	gql.Use(session.CSRFGuard{})
+	gql.Use(gqlserver.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
+	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",

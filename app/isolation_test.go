@@ -59,6 +59,10 @@ const (
 	Refused
 	// Public: the field needs no credential at all.
 	Public
+	// Hidden: a VIEWER gets no error, and none of the case's Hides strings:
+	// node(id:) and nodes(ids:) answer null for an object the caller may
+	// not read, exactly as for one that does not exist.
+	Hidden
 )
 
 // isolationCase is how one schema field is exercised.
@@ -76,6 +80,9 @@ type isolationCase struct {
 	// ViewerCodes lists the codes A's viewer may get (default: FORBIDDEN
 	// when Refused, none otherwise).
 	ViewerCodes []string
+	// Hides lists strings of tenant A's data a Hidden VIEWER must not see
+	// (the control must show them: list them in Sees too).
+	Hides func(f *isoFixture) []string
 	// Sees lists strings of tenant A's data that the control must show
 	// and B must not (besides the fixture's markers, which B must never
 	// show). Without Sees, ControlHas or Changes the control must show
@@ -367,6 +374,13 @@ func (f *isoFixture) checkViewer(v *verdict, name string, c isolationCase, o out
 	if bad := unexpected(o.codes, allowed); len(bad) > 0 {
 		v.failf("a VIEWER of tenant A got %v through %s (allowed: %v): %s", bad, name, allowed, o.raw)
 	}
+	if c.Viewer == Hidden {
+		for _, h := range c.Hides(f) {
+			if strings.Contains(o.raw, h) {
+				v.failf("a VIEWER of tenant A saw %q through %s, which it may not read: %s", h, name, o.raw)
+			}
+		}
+	}
 	refused := slices.ContainsFunc(o.codes, func(c string) bool { return slices.Contains(refusals, c) })
 	if c.Viewer == Refused && !refused {
 		v.failf("a VIEWER of tenant A was not refused %s: %s", name, o.raw)
@@ -516,11 +530,11 @@ func lit(s ...string) func(f *isoFixture) []string { return func(*isoFixture) []
 func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Query.node": {Query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }`,
-			Vars: vars("id", "key"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("key")},
+			Vars: vars("id", "key"), Viewer: Hidden, Hides: strs("key"), B: []string{"NOT_FOUND"}, Sees: strs("key")},
 		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
 			Vars: func(f *isoFixture) map[string]any {
 				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA}}
-			}, Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit")},
+			}, Viewer: Hidden, Hides: strs("audit"), B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit")},
 		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public, ControlHas: []string{`"version":"`}},
 		"Query.viewer": {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed,
 			Sees: strs("tenant", "ownerEmail")},

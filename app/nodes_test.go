@@ -69,7 +69,7 @@ func setupNodes(t *testing.T, env map[string]string, n int) (*apptest.Server, *t
 		ids[i] = str(field(t, res.Data, "createAutomationRule", "rule", "id"))
 	}
 	h.Set("X-Request-Id", "")
-	return s, counter, h, append(ids, relay.GlobalID("Tenant", tenant))
+	return s, counter, h, append(ids, relay.GlobalID(relay.TypeTenant, tenant))
 }
 
 // nodes(ids:) used to cost 1 for up to 100 lookups, each in its own
@@ -104,8 +104,8 @@ func TestNodesCostPerIDInOneTransaction(t *testing.T) {
 		require.EqualValues(t, 1, res.Extensions["cost"].(map[string]any)["requestedQueryCost"])
 	})
 	t.Run("missing, foreign and invisible ids are null", func(t *testing.T) {
-		other := relay.GlobalID("AutomationRule", uuid.New())
-		res := s.Query(t, nodesQuery, map[string]any{"ids": []string{ids[0], other, relay.GlobalID("Tenant", uuid.New()), relay.GlobalID("Nope", uuid.New())}}, h)
+		other := relay.GlobalID(relay.TypeAutomationRule, uuid.New())
+		res := s.Query(t, nodesQuery, map[string]any{"ids": []string{ids[0], other, relay.GlobalID(relay.TypeTenant, uuid.New()), relay.GlobalID("Nope", uuid.New())}}, h)
 		require.Empty(t, res.Errors)
 		got := res.Data["nodes"].([]any)
 		require.NotNil(t, got[0])

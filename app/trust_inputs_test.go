@@ -59,7 +59,7 @@ func TestTrustInputsAreBounded(t *testing.T) {
 	ids := func(n int) []any {
 		out := make([]any, n)
 		for i := range out {
-			out[i] = relay.GlobalID("Campaign", uuid.New())
+			out[i] = relay.GlobalID(relay.TypeCampaign, uuid.New())
 		}
 		return out
 	}

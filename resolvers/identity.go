@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/session"
 )
 
 // principalOf returns the request's principal or UNAUTHENTICATED.
@@ -40,7 +41,7 @@ func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err erro
 		ue, err := authUserErrors(err)
 		return &model.AuthPayload{UserErrors: ue}, err
 	}
-	if err := setSessionCookies(ctx, r.Identity.SecureCookies, sess); err != nil {
+	if err := session.SetCookies(ctx, r.Identity.SecureCookies, sess); err != nil {
 		return nil, err
 	}
 	p := auth.PrincipalOf(sess.Claims)
@@ -49,21 +50,21 @@ func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err erro
 }
 
 func userModel(u *auth.User) *model.User {
-	return &model.User{ID: relay.GlobalID("User", u.ID), Email: u.Email, MfaEnabled: u.MFAEnabled, CreatedAt: u.CreatedAt}
+	return &model.User{ID: relay.GlobalID(relay.TypeUser, u.ID), Email: u.Email, MfaEnabled: u.MFAEnabled, CreatedAt: u.CreatedAt}
 }
 
 func tenantModel(t *tenancy.Tenant) *model.Tenant {
-	return &model.Tenant{ID: relay.GlobalID("Tenant", t.ID), Name: t.Name, Plan: t.Plan, RequireMfa: t.RequireMFA,
+	return &model.Tenant{ID: relay.GlobalID(relay.TypeTenant, t.ID), Name: t.Name, Plan: t.Plan, RequireMfa: t.RequireMFA,
 		Simulated: t.Simulated, CreatedAt: t.CreatedAt}
 }
 
 func memberModel(m *tenancy.Member) *model.Member {
-	return &model.Member{ID: relay.GlobalID("Member", m.ID), Role: m.Role, JoinedAt: m.CreatedAt,
-		User: &model.User{ID: relay.GlobalID("User", m.UserID), Email: m.Email, MfaEnabled: m.MFAEnabled, CreatedAt: m.CreatedAt}}
+	return &model.Member{ID: relay.GlobalID(relay.TypeMember, m.ID), Role: m.Role, JoinedAt: m.CreatedAt,
+		User: &model.User{ID: relay.GlobalID(relay.TypeUser, m.UserID), Email: m.Email, MfaEnabled: m.MFAEnabled, CreatedAt: m.CreatedAt}}
 }
 
 func inviteModel(i *tenancy.Invite) *model.Invite {
-	return &model.Invite{ID: relay.GlobalID("Invite", i.ID), Email: i.Email, Role: i.Role, CreatedAt: i.CreatedAt,
+	return &model.Invite{ID: relay.GlobalID(relay.TypeInvite, i.ID), Email: i.Email, Role: i.Role, CreatedAt: i.CreatedAt,
 		ExpiresAt: i.ExpiresAt, AcceptedAt: i.AcceptedAt, RevokedAt: i.RevokedAt}
 }
 
@@ -72,17 +73,17 @@ func apiKeyModel(k *auth.APIKey) *model.APIKey {
 	for i, s := range k.Scopes {
 		scopes[i] = auth.Scope(s)
 	}
-	return &model.APIKey{ID: relay.GlobalID("ApiKey", k.ID), Name: k.Name, Prefix: k.Prefix, Scopes: scopes,
+	return &model.APIKey{ID: relay.GlobalID(relay.TypeAPIKey, k.ID), Name: k.Name, Prefix: k.Prefix, Scopes: scopes,
 		LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
 }
 
 func auditModel(e *audit.Entry) *model.AuditEntry {
-	m := &model.AuditEntry{ID: relay.GlobalID("AuditEntry", e.ID), ActorType: e.ActorType, Action: e.Action,
+	m := &model.AuditEntry{ID: relay.GlobalID(relay.TypeAuditEntry, e.ID), ActorType: e.ActorType, Action: e.Action,
 		Outcome: model.AuditOutcome(e.Outcome), CreatedAt: e.CreatedAt}
 	if e.ActorID != uuid.Nil {
-		typ := "User"
+		typ := relay.TypeUser
 		if e.ActorType == audit.ActorAPIKey {
-			typ = "ApiKey"
+			typ = relay.TypeAPIKey
 		}
 		id := relay.GlobalID(typ, e.ActorID)
 		m.ActorID = &id

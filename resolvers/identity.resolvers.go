@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/session"
 )
 
 // SignUp is the resolver for the signUp field.
@@ -51,13 +52,13 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, input model.Refre
 	}
 	if token == "" {
 		var err error
-		if token, err = refreshCookie(ctx); err != nil {
+		if token, err = session.RefreshFromCookie(ctx); err != nil {
 			return r.authPayload(ctx, nil, err)
 		}
 	}
 	sess, err := r.Svc.Auth.Refresh(ctx, token)
 	if err != nil && apperr.CodeOf(err) == apperr.Unauthenticated {
-		clearSessionCookies(ctx, r.Identity.SecureCookies)
+		session.ClearCookies(ctx, r.Identity.SecureCookies)
 	}
 	return r.authPayload(ctx, sess, err)
 }
@@ -73,7 +74,7 @@ func (r *mutationResolver) LogOut(ctx context.Context) (*model.LogOutPayload, er
 	if err != nil {
 		return nil, err
 	}
-	clearSessionCookies(ctx, r.Identity.SecureCookies)
+	session.ClearCookies(ctx, r.Identity.SecureCookies)
 	return &model.LogOutPayload{Success: len(ue) == 0, UserErrors: ue}, nil
 }
 
@@ -83,7 +84,7 @@ func (r *mutationResolver) SwitchTenant(ctx context.Context, input model.SwitchT
 	if err != nil {
 		return nil, err
 	}
-	tid, err := relay.ParseTypedID(input.TenantID, "Tenant", "input", "tenantId")
+	tid, err := relay.ParseTypedID(input.TenantID, relay.TypeTenant, "input", "tenantId")
 	if err != nil {
 		return r.authPayload(ctx, nil, err)
 	}
@@ -170,7 +171,7 @@ func (r *mutationResolver) RevokeInvite(ctx context.Context, input model.IDInput
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.ID, "Invite", "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeInvite, "input", "id")
 	var inv *tenancy.Invite
 	if err == nil {
 		inv, err = r.Svc.Tenancy.RevokeInvite(ctx, p, id)
@@ -199,7 +200,7 @@ func (r *mutationResolver) ChangeMemberRole(ctx context.Context, input model.Cha
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.MemberID, "Member", "input", "memberId")
+	id, err := relay.ParseTypedID(input.MemberID, relay.TypeMember, "input", "memberId")
 	var m *tenancy.Member
 	if err == nil {
 		m, err = r.Svc.Tenancy.ChangeRole(ctx, p, id, input.Role)
@@ -217,7 +218,7 @@ func (r *mutationResolver) RemoveMember(ctx context.Context, input model.RemoveM
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.MemberID, "Member", "input", "memberId")
+	id, err := relay.ParseTypedID(input.MemberID, relay.TypeMember, "input", "memberId")
 	var m *tenancy.Member
 	if err == nil {
 		m, err = r.Svc.Tenancy.Remove(ctx, p, id)
@@ -249,7 +250,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.IDInput
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.ID, "ApiKey", "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeAPIKey, "input", "id")
 	var k *auth.APIKey
 	if err == nil {
 		k, err = r.Svc.Auth.RevokeAPIKey(ctx, p, id)
@@ -286,88 +287,63 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 
 // Members is the resolver for the members field.
 func (r *queryResolver) Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.Svc.Tenancy.Members(ctx, tenant, relay.Args{First: first, After: after, Last: last, Before: before})
-	if err != nil {
-		return nil, err
-	}
-	return &model.MemberConnection{
-		Edges: relay.Edges(page, func(m *tenancy.Member, c string) *model.MemberEdge {
+	return connection(ctx, pageArgs(first, after, last, before), r.Svc.Tenancy.Members,
+		func(m *tenancy.Member, c string) *model.MemberEdge {
 			return &model.MemberEdge{Cursor: c, Node: memberModel(m)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.MemberEdge, info *relay.PageInfo, n int) *model.MemberConnection {
+			return &model.MemberConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // Invites is the resolver for the invites field.
 func (r *queryResolver) Invites(ctx context.Context, first *int, after *string, last *int, before *string) (*model.InviteConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.Svc.Tenancy.Invites(ctx, tenant, relay.Args{First: first, After: after, Last: last, Before: before})
-	if err != nil {
-		return nil, err
-	}
-	return &model.InviteConnection{
-		Edges: relay.Edges(page, func(i *tenancy.Invite, c string) *model.InviteEdge {
+	return connection(ctx, pageArgs(first, after, last, before), r.Svc.Tenancy.Invites,
+		func(i *tenancy.Invite, c string) *model.InviteEdge {
 			return &model.InviteEdge{Cursor: c, Node: inviteModel(i)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.InviteEdge, info *relay.PageInfo, n int) *model.InviteConnection {
+			return &model.InviteConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string, last *int, before *string) (*model.APIKeyConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.Svc.Auth.ListAPIKeys(ctx, tenant, relay.Args{First: first, After: after, Last: last, Before: before})
-	if err != nil {
-		return nil, err
-	}
-	return &model.APIKeyConnection{
-		Edges: relay.Edges(page, func(k *auth.APIKey, c string) *model.APIKeyEdge {
+	return connection(ctx, pageArgs(first, after, last, before), r.Svc.Auth.ListAPIKeys,
+		func(k *auth.APIKey, c string) *model.APIKeyEdge {
 			return &model.APIKeyEdge{Cursor: c, Node: apiKeyModel(k)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.APIKeyEdge, info *relay.PageInfo, n int) *model.APIKeyConnection {
+			return &model.APIKeyConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string, filter *model.AuditLogFilter) (*model.AuditEntryConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var f audit.Filter
-	if filter != nil {
-		f.Actions, f.Since, f.Until = filter.Actions, filter.Since, filter.Until
-		if filter.Outcome != nil {
-			f.Outcome = string(*filter.Outcome)
-		}
-		if filter.ActorID != nil {
-			typ, id, err := relay.ParseGlobalID(*filter.ActorID)
-			if err != nil || (typ != "User" && typ != "ApiKey") {
-				return nil, apperr.Invalid([]string{"filter", "actorId"}, "actorId must be a User or ApiKey id")
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[audit.Entry], error) {
+		var f audit.Filter
+		if filter != nil {
+			f.Actions, f.Since, f.Until = filter.Actions, filter.Since, filter.Until
+			if filter.Outcome != nil {
+				f.Outcome = string(*filter.Outcome)
 			}
-			f.ActorID = id
+			if filter.ActorID != nil {
+				typ, id, err := relay.ParseGlobalID(*filter.ActorID)
+				if err != nil || (typ != relay.TypeUser && typ != relay.TypeAPIKey) {
+					return nil, apperr.Invalid([]string{"filter", "actorId"}, "actorId must be a User or ApiKey id")
+				}
+				f.ActorID = id
+			}
 		}
+		return r.Svc.Audit.List(ctx, tenant, args, f)
 	}
-	page, err := r.Svc.Audit.List(ctx, tenant, relay.Args{First: first, After: after}, f)
-	if err != nil {
-		return nil, err
-	}
-	return &model.AuditEntryConnection{
-		Edges: relay.Edges(page, func(e *audit.Entry, c string) *model.AuditEntryEdge {
+	return connection(ctx, relay.Args{First: first, After: after}, list,
+		func(e *audit.Entry, c string) *model.AuditEntryEdge {
 			return &model.AuditEntryEdge{Cursor: c, Node: auditModel(e)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.AuditEntryEdge, info *relay.PageInfo, n int) *model.AuditEntryConnection {
+			return &model.AuditEntryConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // User is the resolver for the user field.
@@ -433,7 +409,7 @@ func (r *viewerResolver) Memberships(ctx context.Context, obj *model.Viewer) ([]
 	}
 	out := make([]*model.Membership, len(ms))
 	for i, m := range ms {
-		out[i] = &model.Membership{Role: m.Role, Tenant: &model.Tenant{ID: relay.GlobalID("Tenant", m.TenantID), Name: m.TenantName,
+		out[i] = &model.Membership{Role: m.Role, Tenant: &model.Tenant{ID: relay.GlobalID(relay.TypeTenant, m.TenantID), Name: m.TenantName,
 			Plan: m.Plan, RequireMfa: m.RequireMFA}}
 	}
 	return out, nil

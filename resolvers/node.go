@@ -100,22 +100,22 @@ type nodeRef struct {
 // absent from the map.
 func (r *Resolver) loadNodes(ctx context.Context, tenant uuid.UUID, typ string, ids []uuid.UUID) (map[uuid.UUID]model.Node, error) {
 	switch typ {
-	case typeRule, typeAction, typeIncident, typeCampaign, typeTrustAudit:
-		if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+	case relay.TypeAutomationRule, relay.TypeAction, relay.TypeIncident, relay.TypeCampaign, relay.TypeTrustAuditEntry:
+		if p, _ := principalOf(ctx); mayRead(p, auth.RoleViewer, auth.ScopeRead) != nil {
 			return nil, nil
 		}
 	}
 	switch {
 	case r.Svc.Automation == nil: // the trust engine is not installed
-	case typ == typeRule:
+	case typ == relay.TypeAutomationRule:
 		return nodeMap(ctx, tenant, ids, r.Svc.Automation.RulesByID, ruleModel)
-	case typ == typeAction:
+	case typ == relay.TypeAction:
 		return nodeMap(ctx, tenant, ids, r.Svc.Automation.ActionsByID, actionModel)
-	case typ == typeIncident:
+	case typ == relay.TypeIncident:
 		return nodeMap(ctx, tenant, ids, r.Svc.Incidents.ByID, incidentModel)
-	case typ == typeCampaign:
+	case typ == relay.TypeCampaign:
 		return nodeMap(ctx, tenant, ids, r.Svc.Platforms.CampaignsByID, campaignModel)
-	case typ == typeTrustAudit:
+	case typ == relay.TypeTrustAuditEntry:
 		return nodeMap(ctx, tenant, ids, r.Svc.Automation.AuditEntriesByID, trustAuditModel)
 	}
 	out := map[uuid.UUID]model.Node{}

@@ -8,19 +8,20 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // loadIdentityNode fetches identity objects for node(id:), applying the
-// same permissions as their list fields (ok is false for other types).
-// Objects of other tenants are NOT_FOUND, never FORBIDDEN, so a global ID
-// reveals nothing.
+// same permissions as their list fields (mayRead; ok is false for other
+// types). Objects of other tenants and objects the caller may not read
+// are NOT_FOUND.
 func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUID) (model.Node, bool, error) {
 	p, err := principalOf(ctx)
 	if err != nil {
 		return nil, true, err
 	}
 	switch typ {
-	case "Tenant":
+	case relay.TypeTenant:
 		if id != p.TenantID {
 			return nil, true, apperr.NotFoundf("no object with this id")
 		}
@@ -29,7 +30,7 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return tenantModel(t), true, nil
-	case "User":
+	case relay.TypeUser:
 		if p.IsUser() && id == p.UserID {
 			u, err := r.Svc.Auth.UserByID(ctx, id)
 			if err != nil {
@@ -43,8 +44,8 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return memberModel(m).User, true, nil
-	case "Member":
-		if err := allow(p, auth.RoleViewer, auth.ScopeRead); err != nil {
+	case relay.TypeMember:
+		if err := mayRead(p, auth.RoleViewer, auth.ScopeRead); err != nil {
 			return nil, true, err
 		}
 		m, err := r.Svc.Tenancy.Member(ctx, p.TenantID, id)
@@ -52,8 +53,8 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return memberModel(m), true, nil
-	case "Invite":
-		if err := allow(p, auth.RoleAdmin, ""); err != nil {
+	case relay.TypeInvite:
+		if err := mayRead(p, auth.RoleAdmin, ""); err != nil {
 			return nil, true, err
 		}
 		i, err := r.Svc.Tenancy.GetInvite(ctx, p.TenantID, id)
@@ -61,8 +62,8 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return inviteModel(i), true, nil
-	case "ApiKey":
-		if err := allow(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
+	case relay.TypeAPIKey:
+		if err := mayRead(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
 			return nil, true, err
 		}
 		k, err := r.Svc.Auth.GetAPIKey(ctx, p.TenantID, id)
@@ -70,8 +71,8 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 			return nil, true, err
 		}
 		return apiKeyModel(k), true, nil
-	case "AuditEntry":
-		if err := allow(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
+	case relay.TypeAuditEntry:
+		if err := mayRead(p, auth.RoleAdmin, auth.ScopeAdmin); err != nil {
 			return nil, true, err
 		}
 		e, err := r.Svc.Audit.Get(ctx, p.TenantID, id)
@@ -83,20 +84,15 @@ func (r *Resolver) loadIdentityNode(ctx context.Context, typ string, id uuid.UUI
 	return nil, false, nil
 }
 
-// allow applies the @hasRole/@hasScope rule to p: users need role (and MFA
-// when the tenant requires it); API keys need scope ("" refuses keys).
-func allow(p *auth.Principal, role auth.Role, scope auth.Scope) error {
-	if !p.IsUser() {
-		if scope == "" || !p.HasScope(scope) {
-			return apperr.Forbiddenf("this API key may not read this object")
-		}
-		return nil
-	}
-	if p.MFARequired && !p.MFA {
-		return apperr.Forbiddenf("this tenant requires MFA")
-	}
-	if !p.Role.AtLeast(role) {
-		return apperr.Forbiddenf("this needs the %s role or higher", role)
+// mayRead applies auth.Authorize, with the arguments of the object's list
+// field, to an object node(id:) or nodes(ids:) was asked for. A refusal is
+// NOT_FOUND, never FORBIDDEN: an object the caller may not read looks
+// exactly like one that does not exist (node answers null), so a global ID
+// reveals nothing, not even that it names something; and in nodes(ids:)
+// one such id does not fail the others.
+func mayRead(p *auth.Principal, role auth.Role, scope auth.Scope) error {
+	if p == nil || auth.Authorize(p, role, scope) != nil {
+		return apperr.NotFoundf("no object with this id")
 	}
 	return nil
 }

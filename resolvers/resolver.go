@@ -24,6 +24,8 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/session"
+	"github.com/stratumhq/stratum/internal/subscription"
 )
 
 // Resolver is the root resolver; its fields are the services resolvers call.
@@ -36,13 +38,13 @@ type Resolver struct {
 	// River inserts jobs (InsertTx joins a tenant transaction).
 	River *river.Client[*sql.Tx]
 	// Auth resolves credentials; Anonymous until UseIdentity installs sessions and API keys.
-	Auth Authenticator
+	Auth session.Authenticator
 	// Identity holds the identity services and settings (UseIdentity).
 	Identity Identity
 
-	watcher credentialWatch
+	watcher session.Watcher
 	// loads shares each event's subscription load among this resolver's subscribers.
-	loads sharedLoads
+	loads subscription.Loads
 }
 
 // Services are the domain services resolvers call.
@@ -59,7 +61,7 @@ type Services struct {
 
 // New wires the services over d and hub.
 func New(d *db.DB, hub *realtime.Hub, log *slog.Logger, version string) *Resolver {
-	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: Anonymous{}, Svc: Services{Audit: &audit.Service{DB: d}}}
+	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: session.Anonymous{}, Svc: Services{Audit: &audit.Service{DB: d}}}
 }
 
 // tenantOf returns the principal's tenant or UNAUTHENTICATED.

@@ -19,29 +19,6 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// Authenticator resolves credentials into a principal for HTTP requests
-// and websocket connection_init payloads. The identity issue provides the
-// real one (JWT sessions and API keys); until then every caller is anonymous.
-type Authenticator interface {
-	// Authenticate returns r's context with its principal attached, the
-	// unchanged context when no credential was sent, or an error for an
-	// invalid credential.
-	Authenticate(r *http.Request) (context.Context, error)
-	// AuthenticateInit does the same for a websocket's connection_init payload.
-	AuthenticateInit(ctx context.Context, payload map[string]any) (context.Context, error)
-}
-
-// Anonymous authenticates nobody.
-type Anonymous struct{}
-
-// Authenticate implements Authenticator.
-func (Anonymous) Authenticate(r *http.Request) (context.Context, error) { return r.Context(), nil }
-
-// AuthenticateInit implements Authenticator.
-func (Anonymous) AuthenticateInit(ctx context.Context, _ map[string]any) (context.Context, error) {
-	return ctx, nil
-}
-
 // Authenticator returns a view that always uses r.Auth as it is at request time.
 func (r *Resolver) Authenticator() interface {
 	Authenticate(r *http.Request) (context.Context, error)
@@ -64,7 +41,7 @@ func (d dynamicAuth) Authenticate(req *http.Request) (context.Context, error) {
 func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	actx, err := r.Auth.AuthenticateInit(ctx, payload)
 	if err == nil {
-		return r.websocketWatch(actx), nil, nil
+		return r.watcher.WatchSocket(actx), nil, nil
 	}
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
 		ctx = transport.WithWebsocketCloseCode(ctx, 4401)
@@ -89,35 +66,13 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 			}
 			return next(ctx)
 		},
+		// Every field with @hasScope also has @hasRole; each directive
+		// applies the whole rule (auth.Authorize) with both arguments.
 		HasRole: func(ctx context.Context, obj any, next graphql.Resolver, role auth.Role) (any, error) {
-			p, err := principalOf(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !p.IsUser() {
-				if fieldHasDirective(ctx, "hasScope") {
-					return next(ctx) // @hasScope decides for API keys
-				}
-				return nil, apperr.Forbiddenf("API keys cannot use this field; sign in as a user")
-			}
-			if p.MFARequired && !p.MFA {
-				return nil, &apperr.Error{Code: apperr.Forbidden, Message: "this tenant requires MFA: enrol with enrollMfa and confirmMfa, then log in again",
-					Extensions: map[string]any{"mfaEnrollmentRequired": true}}
-			}
-			if !p.Role.AtLeast(role) {
-				return nil, apperr.Forbiddenf("this needs the %s role or higher (you are %s)", role, p.Role)
-			}
-			return next(ctx)
+			return authorized(ctx, next, role, auth.Scope(directiveArg(ctx, "hasScope", "scope")))
 		},
 		HasScope: func(ctx context.Context, obj any, next graphql.Resolver, scope auth.Scope) (any, error) {
-			p, err := principalOf(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if !p.IsUser() && !p.HasScope(scope) {
-				return nil, apperr.Forbiddenf("this API key lacks the %s scope", scope)
-			}
-			return next(ctx)
+			return authorized(ctx, next, auth.Role(directiveArg(ctx, "hasRole", "role")), scope)
 		},
 		Operator: func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
 			p, err := principalOf(ctx)
@@ -132,11 +87,34 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 	}
 }
 
-// fieldHasDirective reports whether the field being resolved carries the
-// named directive in the schema.
-func fieldHasDirective(ctx context.Context, name string) bool {
+// authorized resolves the field with next when the principal passes
+// auth.Authorize(role, scope).
+func authorized(ctx context.Context, next graphql.Resolver, role auth.Role, scope auth.Scope) (any, error) {
+	p, err := principalOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.Authorize(p, role, scope); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
+// directiveArg returns the raw value of the argument arg of the directive
+// name on the field being resolved ("" when the field lacks it).
+func directiveArg(ctx context.Context, name, arg string) string {
 	fc := graphql.GetFieldContext(ctx)
-	return fc != nil && fc.Field.Definition != nil && fc.Field.Definition.Directives.ForName(name) != nil
+	if fc == nil || fc.Field.Definition == nil {
+		return ""
+	}
+	d := fc.Field.Definition.Directives.ForName(name)
+	if d == nil {
+		return ""
+	}
+	if a := d.Arguments.ForName(arg); a != nil && a.Value != nil {
+		return a.Value.Raw
+	}
+	return ""
 }
 
 // Complexity weighs connections by their page size, so asking for 100

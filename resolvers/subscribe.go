@@ -2,146 +2,18 @@ package resolvers
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"log/slog"
-	"sync"
-	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/stratumhq/stratum/domain/realtime"
-	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/subscription"
 )
 
-// subscribe turns realtime events of tenant and topics, from r's hub, into
-// a channel of models for a GraphQL subscription. load runs with a fresh
-// read per event (no per-request dataloader goes stale inside a long
-// subscription), once per event and field for all of r's subscribers (see
-// sharedLoads); events whose object is gone, or that load filters out with
-// errSkip, are skipped, and other failed loads are skipped and logged. The
-// channel closes when ctx ends or the hub drops the subscriber, which ends
-// the GraphQL subscription.
+// errSkip makes subscribe drop an event the subscription's arguments filter out.
+var errSkip = subscription.ErrSkip
+
+// subscribe answers a subscription field from r's hub, sharing each
+// event's load among r's subscribers (subscription.Subscribe).
 func subscribe[T any](ctx context.Context, r *Resolver, tenant uuid.UUID, topics []string, load func(context.Context, realtime.Event) (T, error)) (<-chan T, error) {
-	sub := r.Hub.Subscribe(tenant, topics...)
-	out := make(chan T)
-	field := fieldKey(ctx)
-	go func() {
-		defer close(out)
-		defer sub.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-sub.C():
-				if !ok {
-					slog.DebugContext(ctx, "subscription ended by hub", "err", sub.Err())
-					return
-				}
-				v, err := r.loads.do(ctx, ev, field, func(ctx context.Context) (any, error) { return load(ctx, ev) })
-				if err != nil {
-					r.logFailedLoad(ctx, ev, field, err)
-					continue
-				}
-				select {
-				case out <- v.(T):
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
-}
-
-// logFailedLoad logs a load that failed for a reason other than the
-// subscription's filter (errSkip), the object being gone (NOT_FOUND) or the
-// subscriber leaving: the subscriber misses that event.
-func (r *Resolver) logFailedLoad(ctx context.Context, ev realtime.Event, field string, err error) {
-	if errors.Is(err, errSkip) || apperr.CodeOf(err) == apperr.NotFound || ctx.Err() != nil {
-		return
-	}
-	log := r.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log.WarnContext(ctx, "subscription event skipped: its load failed", "field", field, "tenant", ev.Tenant, "topic", ev.Topic, "id", ev.ID, "err", err)
-}
-
-// fieldKey identifies the subscription field and its arguments: subscribers
-// with the same key load an event the same way.
-func fieldKey(ctx context.Context) string {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
-		return ""
-	}
-	args, err := json.Marshal(fc.Args) // dereferences pointer arguments
-	if err != nil {
-		return fc.Field.Name
-	}
-	return fc.Field.Name + string(args)
-}
-
-// sharedLoads runs each (event, field) load once for every subscriber of
-// one resolver (one hub) that receives it at about the same time: 10,000
-// dashboards subscribed to incidentOpened cost one read per incident, not
-// 10,000. Results are kept for sharedLoadTTL, then the next subscriber
-// reloads. It lives on the Resolver, not in a package variable, because
-// each hub numbers its events on its own: two hubs in one process (tests,
-// tools) dispatch different tenants' events under the same sequence
-// number. The key carries the tenant too, so a hit can never hand one
-// tenant's object to another's subscriber. The zero value is ready.
-type sharedLoads struct {
-	mu sync.Mutex
-	m  map[loadKey]*loadCall
-}
-
-type loadKey struct {
-	tenant uuid.UUID
-	seq    uint64
-	field  string
-}
-
-type loadCall struct {
-	done chan struct{}
-	v    any
-	err  error
-}
-
-const sharedLoadTTL = 5 * time.Second
-
-func (s *sharedLoads) do(ctx context.Context, ev realtime.Event, field string, fn func(context.Context) (any, error)) (any, error) {
-	if ev.Seq == 0 || field == "" { // not from a hub, or outside GraphQL: nothing to share
-		return fn(ctx)
-	}
-	k := loadKey{ev.Tenant, ev.Seq, field}
-	s.mu.Lock()
-	if s.m == nil {
-		s.m = map[loadKey]*loadCall{}
-	}
-	c, ok := s.m[k]
-	if !ok {
-		c = &loadCall{done: make(chan struct{})}
-		s.m[k] = c
-	}
-	s.mu.Unlock()
-	if ok {
-		select {
-		case <-c.done:
-			return c.v, c.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	// The first subscriber loads for all, detached from its own
-	// cancellation so that its leaving does not fail the others.
-	c.v, c.err = fn(context.WithoutCancel(ctx))
-	close(c.done)
-	time.AfterFunc(sharedLoadTTL, func() {
-		s.mu.Lock()
-		delete(s.m, k)
-		s.mu.Unlock()
-	})
-	return c.v, c.err
+	return subscription.Subscribe(ctx, r.Hub, &r.loads, r.Log, tenant, topics, load)
 }

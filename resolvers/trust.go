@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -21,15 +20,6 @@ import (
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
-)
-
-// Global ID type names of the trust engine's nodes.
-const (
-	typeRule       = "AutomationRule"
-	typeAction     = "Action"
-	typeIncident   = "Incident"
-	typeCampaign   = "Campaign"
-	typeTrustAudit = "TrustAuditEntry"
 )
 
 // UseTrust installs the trust engine's services.
@@ -260,7 +250,7 @@ func scopeModel(f platforms.CampaignFilter) *model.CampaignScope {
 	}
 	s.AccountIds = append(s.AccountIds, f.AccountIDs...)
 	for _, id := range f.CampaignIDs {
-		s.CampaignIds = append(s.CampaignIds, relay.GlobalID(typeCampaign, id))
+		s.CampaignIds = append(s.CampaignIds, relay.GlobalID(relay.TypeCampaign, id))
 	}
 	return s
 }
@@ -269,7 +259,7 @@ func ruleModel(r *automation.Rule) *model.AutomationRule {
 	if r == nil {
 		return nil
 	}
-	m := &model.AutomationRule{ID: relay.GlobalID(typeRule, r.ID), Name: r.Name, Description: r.Description, Builtin: r.Builtin,
+	m := &model.AutomationRule{ID: relay.GlobalID(relay.TypeAutomationRule, r.ID), Name: r.Name, Description: r.Description, Builtin: r.Builtin,
 		Enabled: r.Enabled, ScheduleMinutes: r.ScheduleMinutes, CooldownSeconds: r.CooldownSeconds, Scope: scopeModel(r.Scope),
 		LastEvaluatedAt: r.LastEvaluatedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Actions: []*model.RuleAction{}, Params: []*model.RuleParam{}}
@@ -339,7 +329,7 @@ func scopeArg(in *model.CampaignScopeInput) (*platforms.CampaignFilter, error) {
 		f.Platforms = append(f.Platforms, string(p))
 	}
 	for i, gid := range in.CampaignIds {
-		id, err := relay.ParseTypedID(gid, typeCampaign, "input", "scope", "campaignIds", strconv.Itoa(i))
+		id, err := relay.ParseTypedID(gid, relay.TypeCampaign, "input", "scope", "campaignIds", strconv.Itoa(i))
 		if err != nil {
 			return nil, err
 		}
@@ -369,7 +359,7 @@ func campaignModel(c *platforms.Campaign) *model.Campaign {
 	if c == nil {
 		return nil
 	}
-	return &model.Campaign{ID: relay.GlobalID(typeCampaign, c.ID), Platform: model.Platform(c.Platform), AccountID: c.AccountID,
+	return &model.Campaign{ID: relay.GlobalID(relay.TypeCampaign, c.ID), Platform: model.Platform(c.Platform), AccountID: c.AccountID,
 		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid, TargetRoas: c.TargetROAS,
 		TargetCpa: c.TargetCPA}
 }
@@ -395,7 +385,7 @@ func actionModel(a *automation.Action) *model.Action {
 	if a == nil {
 		return nil
 	}
-	m := &model.Action{ID: relay.GlobalID(typeAction, a.ID), Type: actionTypeModel(a.Type), RiskClass: a.RiskClass, Status: a.Status,
+	m := &model.Action{ID: relay.GlobalID(relay.TypeAction, a.ID), Type: actionTypeModel(a.Type), RiskClass: a.RiskClass, Status: a.Status,
 		Decision: a.Decision, Reasons: nonNil(a.Reasons), Warnings: nonNil(a.Warnings), Score: a.Score, Platform: model.Platform(a.Platform),
 		Params: paramsModel(a.Params), Before: campaignSettingsModel(a.Before), After: campaignSettingsModel(a.After),
 		CreatedBy: a.CreatedBy, ApprovedBy: a.ApprovedBy, ApprovedAt: a.ApprovedAt, AppliedBy: a.AppliedBy, AppliedAt: a.AppliedAt,
@@ -420,13 +410,13 @@ func simulationModel(s *automation.Simulation) *model.ActionSimulation {
 }
 
 func trustAuditModel(e *automation.AuditEntry) *model.TrustAuditEntry {
-	m := &model.TrustAuditEntry{ID: relay.GlobalID(typeTrustAudit, e.ID), At: e.At, Decision: e.Decision, ActionType: actionTypeModel(e.ActionType),
+	m := &model.TrustAuditEntry{ID: relay.GlobalID(relay.TypeTrustAuditEntry, e.ID), At: e.At, Decision: e.Decision, ActionType: actionTypeModel(e.ActionType),
 		RiskClass: e.RiskClass, EntityType: e.EntityType, EntityID: e.EntityID, Platform: platformModel(e.Platform), Score: e.Score,
 		AutopilotMode: e.Mode, RequiredScore: e.Thresholds["required"], Reasons: nonNil(e.Reasons), Warnings: nonNil(e.Warnings),
 		DryRun: e.DryRun, Actor: e.Actor, ActionID: e.ActionID}
 	if e.EntityType == "campaign" {
 		if id, err := uuid.Parse(e.EntityID); err == nil {
-			m.EntityID = relay.GlobalID(typeCampaign, id)
+			m.EntityID = relay.GlobalID(relay.TypeCampaign, id)
 		}
 	}
 	if e.Status != "" {
@@ -442,7 +432,7 @@ func incidentModel(i *incidents.Incident) *model.Incident {
 	if i == nil {
 		return nil
 	}
-	return &model.Incident{ID: relay.GlobalID(typeIncident, i.ID), Cause: i.Cause, Platform: platformModel(i.Platform), Title: i.Title,
+	return &model.Incident{ID: relay.GlobalID(relay.TypeIncident, i.ID), Cause: i.Cause, Platform: platformModel(i.Platform), Title: i.Title,
 		Severity: i.Severity, State: i.State, Score: i.Score, OpenedAt: i.OpenedAt, AcknowledgedAt: i.AcknowledgedAt,
 		AcknowledgedBy: i.AcknowledgedBy, ResolvedAt: i.ResolvedAt, ResolvedBy: i.ResolvedBy, Resolution: i.Resolution, UUID: i.ID}
 }
@@ -486,11 +476,11 @@ func sortedKeys[V any](m map[string]V) []string {
 // false for other types). Reading them needs VIEWER (READ for API keys).
 func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ string, id uuid.UUID) (model.Node, bool, error) {
 	switch typ {
-	case typeRule, typeAction, typeIncident, typeCampaign, typeTrustAudit:
+	case relay.TypeAutomationRule, relay.TypeAction, relay.TypeIncident, relay.TypeCampaign, relay.TypeTrustAuditEntry:
 	default:
 		return nil, false, nil
 	}
-	if p, _ := principalOf(ctx); allow(p, auth.RoleViewer, auth.ScopeRead) != nil {
+	if p, _ := principalOf(ctx); mayRead(p, auth.RoleViewer, auth.ScopeRead) != nil {
 		return nil, true, apperr.NotFoundf("no object with this id")
 	}
 	var (
@@ -498,22 +488,22 @@ func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ stri
 		err error
 	)
 	switch typ {
-	case typeRule:
+	case relay.TypeAutomationRule:
 		var x *automation.Rule
 		if x, err = r.Svc.Automation.Rule(ctx, tenant, id); err == nil {
 			n = ruleModel(x)
 		}
-	case typeAction:
+	case relay.TypeAction:
 		var x *automation.Action
 		if x, err = r.Svc.Automation.Action(ctx, tenant, id); err == nil {
 			n = actionModel(x)
 		}
-	case typeIncident:
+	case relay.TypeIncident:
 		var x *incidents.Incident
 		if x, err = r.Svc.Incidents.Get(ctx, tenant, id); err == nil {
 			n = incidentModel(x)
 		}
-	case typeCampaign:
+	case relay.TypeCampaign:
 		var x *platforms.Campaign
 		if x, err = r.campaign(ctx, id); err == nil {
 			if x == nil {
@@ -521,7 +511,7 @@ func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ stri
 			}
 			n = campaignModel(x)
 		}
-	case typeTrustAudit:
+	case relay.TypeTrustAuditEntry:
 		var x *automation.AuditEntry
 		if x, err = r.Svc.Automation.AuditEntryByID(ctx, tenant, id); err == nil {
 			n = trustAuditModel(x)
@@ -536,7 +526,7 @@ func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ stri
 func actionInputArg(in model.ActionInput) (automation.ActionInput, error) {
 	out := automation.ActionInput{Type: actionTypeArg(in.Type), Platform: platformArg(in.Platform), Params: paramsArg(in.Params)}
 	if in.CampaignID != nil {
-		id, err := relay.ParseTypedID(*in.CampaignID, typeCampaign, "input", "campaignId")
+		id, err := relay.ParseTypedID(*in.CampaignID, relay.TypeCampaign, "input", "campaignId")
 		if err != nil {
 			return out, err
 		}
@@ -558,7 +548,7 @@ func (r *mutationResolver) actionOp(ctx context.Context, gid string, op func(ten
 		return nil, err
 	}
 	var a *automation.Action
-	id, err := relay.ParseTypedID(gid, typeAction, "input", "id")
+	id, err := relay.ParseTypedID(gid, relay.TypeAction, "input", "id")
 	if err == nil {
 		a, err = op(tenant, id)
 	}
@@ -582,7 +572,7 @@ func (r *mutationResolver) incidentOp(ctx context.Context, gid string, op func(t
 		return nil, err
 	}
 	var inc *incidents.Incident
-	id, err := relay.ParseTypedID(gid, typeIncident, "input", "id")
+	id, err := relay.ParseTypedID(gid, relay.TypeIncident, "input", "id")
 	if err == nil {
 		inc, err = op(tenant, id)
 	}
@@ -610,9 +600,6 @@ func optionalID(gid *string, typ, field string) (*uuid.UUID, error) {
 	id, err := relay.ParseTypedID(*gid, typ, field)
 	return &id, err
 }
-
-// errSkip makes subscribe drop an event the subscription's arguments filter out.
-var errSkip = errors.New("event filtered out")
 
 // platformFilter passes events of platform (all when nil); "" is overall.
 func platformFilter(platform *model.Platform, ev realtime.Event) error {

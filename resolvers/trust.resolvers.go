@@ -84,7 +84,7 @@ func (r *mutationResolver) UpdateAutomationRule(ctx context.Context, input model
 		return nil, err
 	}
 	rule, err := func() (*automation.Rule, error) {
-		id, err := relay.ParseTypedID(input.ID, typeRule, "input", "id")
+		id, err := relay.ParseTypedID(input.ID, relay.TypeAutomationRule, "input", "id")
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +116,7 @@ func (r *mutationResolver) DeleteAutomationRule(ctx context.Context, input model
 	if err != nil {
 		return nil, err
 	}
-	id, err := relay.ParseTypedID(input.ID, typeRule, "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeAutomationRule, "input", "id")
 	if err == nil {
 		err = r.Svc.Automation.DeleteRule(ctx, tenant, id)
 	}
@@ -135,7 +135,7 @@ func (r *mutationResolver) SetRuleEnabled(ctx context.Context, input model.SetRu
 		return nil, err
 	}
 	var rule *automation.Rule
-	id, err := relay.ParseTypedID(input.ID, typeRule, "input", "id")
+	id, err := relay.ParseTypedID(input.ID, relay.TypeAutomationRule, "input", "id")
 	if err == nil {
 		rule, err = r.Svc.Automation.SetRuleEnabled(ctx, tenant, id, input.Enabled)
 	}
@@ -154,7 +154,7 @@ func (r *mutationResolver) SimulateRule(ctx context.Context, input model.Simulat
 			return nil, apperr.Invalid([]string{"input"}, "give either ruleId or rule")
 		}
 		if input.RuleID != nil {
-			id, err := relay.ParseTypedID(*input.RuleID, typeRule, "input", "ruleId")
+			id, err := relay.ParseTypedID(*input.RuleID, relay.TypeAutomationRule, "input", "ruleId")
 			if err != nil {
 				return nil, err
 			}
@@ -364,24 +364,20 @@ func (r *queryResolver) PlatformHealth(ctx context.Context) ([]*model.SignalHeal
 
 // SignalHealthHistory is the resolver for the signalHealthHistory field.
 func (r *queryResolver) SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[signals.HistoryPoint], error) {
+		f := signals.HistoryFilter{Platform: platformArg(platform), From: from, To: to}
+		if granularity != nil {
+			f.Granularity = *granularity
+		}
+		return r.Svc.Signals.History(ctx, tenant, f, args)
 	}
-	f := signals.HistoryFilter{Platform: platformArg(platform), From: from, To: to}
-	if granularity != nil {
-		f.Granularity = *granularity
-	}
-	page, err := r.Svc.Signals.History(ctx, tenant, f, pageArgs(first, after, last, before))
-	if err != nil {
-		return nil, err
-	}
-	return &model.SignalHealthPointConnection{
-		Edges: relay.Edges(page, func(p *signals.HistoryPoint, c string) *model.SignalHealthPointEdge {
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(p *signals.HistoryPoint, c string) *model.SignalHealthPointEdge {
 			return &model.SignalHealthPointEdge{Cursor: c, Node: historyModel(p)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.SignalHealthPointEdge, info *relay.PageInfo, n int) *model.SignalHealthPointConnection {
+			return &model.SignalHealthPointConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // TrustGate is the resolver for the trustGate field.
@@ -395,108 +391,88 @@ func (r *queryResolver) TrustGate(ctx context.Context) (*model.TrustGate, error)
 
 // AutomationRules is the resolver for the automationRules field.
 func (r *queryResolver) AutomationRules(ctx context.Context, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) (*model.AutomationRuleConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[automation.Rule], error) {
+		return r.Svc.Automation.Rules(ctx, tenant, automation.RuleFilter{Enabled: enabled, Builtin: builtin}, args)
 	}
-	page, err := r.Svc.Automation.Rules(ctx, tenant, automation.RuleFilter{Enabled: enabled, Builtin: builtin}, pageArgs(first, after, last, before))
-	if err != nil {
-		return nil, err
-	}
-	return &model.AutomationRuleConnection{
-		Edges: relay.Edges(page, func(x *automation.Rule, c string) *model.AutomationRuleEdge {
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(x *automation.Rule, c string) *model.AutomationRuleEdge {
 			return &model.AutomationRuleEdge{Cursor: c, Node: ruleModel(x)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.AutomationRuleEdge, info *relay.PageInfo, n int) *model.AutomationRuleConnection {
+			return &model.AutomationRuleConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // Actions is the resolver for the actions field.
 func (r *queryResolver) Actions(ctx context.Context, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.Action], err error) {
+		f := automation.ActionFilter{Statuses: status}
+		if f.RuleID, err = optionalID(ruleID, relay.TypeAutomationRule, "ruleId"); err != nil {
+			return nil, err
+		}
+		if f.CampaignID, err = optionalID(campaignID, relay.TypeCampaign, "campaignId"); err != nil {
+			return nil, err
+		}
+		return r.Svc.Automation.Actions(ctx, tenant, f, args)
 	}
-	f := automation.ActionFilter{Statuses: status}
-	if f.RuleID, err = optionalID(ruleID, typeRule, "ruleId"); err != nil {
-		return nil, err
-	}
-	if f.CampaignID, err = optionalID(campaignID, typeCampaign, "campaignId"); err != nil {
-		return nil, err
-	}
-	page, err := r.Svc.Automation.Actions(ctx, tenant, f, pageArgs(first, after, last, before))
-	if err != nil {
-		return nil, err
-	}
-	return &model.ActionConnection{
-		Edges: relay.Edges(page, func(a *automation.Action, c string) *model.ActionEdge {
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(a *automation.Action, c string) *model.ActionEdge {
 			return &model.ActionEdge{Cursor: c, Node: actionModel(a)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.ActionEdge, info *relay.PageInfo, n int) *model.ActionConnection {
+			return &model.ActionConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // Incidents is the resolver for the incidents field.
 func (r *queryResolver) Incidents(ctx context.Context, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.IncidentConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[incidents.Incident], error) {
+		f := incidents.Filter{States: state, Severities: severity}
+		if platform != nil {
+			p := string(*platform)
+			f.Platform = &p
+		}
+		return r.Svc.Incidents.List(ctx, tenant, f, args)
 	}
-	f := incidents.Filter{States: state, Severities: severity}
-	if platform != nil {
-		p := string(*platform)
-		f.Platform = &p
-	}
-	page, err := r.Svc.Incidents.List(ctx, tenant, f, pageArgs(first, after, last, before))
-	if err != nil {
-		return nil, err
-	}
-	return &model.IncidentConnection{
-		Edges: relay.Edges(page, func(i *incidents.Incident, c string) *model.IncidentEdge {
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(i *incidents.Incident, c string) *model.IncidentEdge {
 			return &model.IncidentEdge{Cursor: c, Node: incidentModel(i)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+		},
+		func(e []*model.IncidentEdge, info *relay.PageInfo, n int) *model.IncidentConnection {
+			return &model.IncidentConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // TrustAuditLog is the resolver for the trustAuditLog field.
 func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.AuditEntry], err error) {
+		f := automation.AuditFilter{Decision: decision, DryRun: dryRun, Since: since}
+		if f.ActionID, err = optionalID(actionID, relay.TypeAction, "actionId"); err != nil {
+			return nil, err
+		}
+		return r.Svc.Automation.AuditLog(ctx, tenant, f, args)
 	}
-	f := automation.AuditFilter{Decision: decision, DryRun: dryRun, Since: since}
-	if f.ActionID, err = optionalID(actionID, typeAction, "actionId"); err != nil {
-		return nil, err
-	}
-	page, err := r.Svc.Automation.AuditLog(ctx, tenant, f, pageArgs(first, after, last, before))
-	if err != nil {
-		return nil, err
-	}
-	return &model.TrustAuditEntryConnection{
-		Edges: relay.Edges(page, func(e *automation.AuditEntry, c string) *model.TrustAuditEntryEdge {
-			return &model.TrustAuditEntryEdge{Cursor: c, Node: trustAuditModel(e)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(x *automation.AuditEntry, c string) *model.TrustAuditEntryEdge {
+			return &model.TrustAuditEntryEdge{Cursor: c, Node: trustAuditModel(x)}
+		},
+		func(e []*model.TrustAuditEntryEdge, info *relay.PageInfo, n int) *model.TrustAuditEntryConnection {
+			return &model.TrustAuditEntryConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // Campaigns is the resolver for the campaigns field.
 func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[platforms.Campaign], error) {
+		return r.Svc.Platforms.CampaignPage(ctx, tenant, platformArg(platform), args)
 	}
-	page, err := r.Svc.Platforms.CampaignPage(ctx, tenant, platformArg(platform), pageArgs(first, after, last, before))
-	if err != nil {
-		return nil, err
-	}
-	return &model.CampaignConnection{
-		Edges: relay.Edges(page, func(c *platforms.Campaign, cur string) *model.CampaignEdge {
-			return &model.CampaignEdge{Cursor: cur, Node: campaignModel(c)}
-		}),
-		PageInfo: &page.Info, TotalCount: page.TotalCount,
-	}, nil
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(x *platforms.Campaign, c string) *model.CampaignEdge {
+			return &model.CampaignEdge{Cursor: c, Node: campaignModel(x)}
+		},
+		func(e []*model.CampaignEdge, info *relay.PageInfo, n int) *model.CampaignConnection {
+			return &model.CampaignConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
 }
 
 // PlatformStatuses is the resolver for the platformStatuses field.

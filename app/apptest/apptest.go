@@ -105,12 +105,12 @@ func (s *Server) Shutdown(t testing.TB) error {
 // as an OWNER. It exists only in tests of the transport layer.
 type HeaderAuth struct{}
 
-// Authenticate implements resolvers.Authenticator.
+// Authenticate implements session.Authenticator.
 func (HeaderAuth) Authenticate(r *http.Request) (context.Context, error) {
 	return withTenant(r.Context(), r.Header.Get("X-Test-Tenant")), nil
 }
 
-// AuthenticateInit implements resolvers.Authenticator.
+// AuthenticateInit implements session.Authenticator.
 func (HeaderAuth) AuthenticateInit(ctx context.Context, payload map[string]any) (context.Context, error) {
 	s, _ := payload["tenant"].(string)
 	return withTenant(ctx, s), nil

@@ -67,7 +67,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 		if _, err := tx.NewInsert().Model(k).Exec(ctx); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.create", TargetType: "ApiKey", TargetID: k.ID,
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.create", TargetType: relay.TypeAPIKey, TargetID: k.ID,
 			Details: map[string]any{"name": name, "scopes": strs, "prefix": prefix}})
 	})
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) 
 		if err := Insert(ctx, tx, RevokeAPIKey, id.String(), now, now.Add(s.keys.ttl()+time.Hour)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.revoke", TargetType: "ApiKey", TargetID: id})
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.revoke", TargetType: relay.TypeAPIKey, TargetID: id})
 	})
 	if err != nil {
 		return nil, err
@@ -117,14 +117,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, tenant uuid.UUID, args relay.
 
 // GetAPIKey returns one key of tenant, or NOT_FOUND.
 func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (*APIKey, error) {
-	k := new(APIKey)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(k).Where("id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "API key not found")
-	}
-	return k, nil
+	return db.ByID[APIKey](ctx, s.DB, tenant, id, "API key not found")
 }
 
 // apiKeyCache remembers looked-up keys for a short time so a partner's

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // BackupCodeCount is how many backup codes confirmMfa and
@@ -93,7 +94,7 @@ func (s *Service) EnrollMfa(ctx context.Context, p *Principal) (*Enrollment, err
 			return err
 		}
 		out = &Enrollment{Secret: key.Secret(), OTPAuthURI: key.URL(), QRCodePNG: base64.StdEncoding.EncodeToString(buf.Bytes())}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enroll", TargetType: "User", TargetID: u.ID})
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enroll", TargetType: relay.TypeUser, TargetID: u.ID})
 	})
 	return out, err
 }
@@ -126,7 +127,7 @@ func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) ([]
 			if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enable", TargetType: "User", TargetID: u.ID})
+			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enable", TargetType: relay.TypeUser, TargetID: u.ID})
 		})
 	})
 	return codes, err
@@ -148,7 +149,7 @@ func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: "User", TargetID: u.ID})
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: relay.TypeUser, TargetID: u.ID})
 	})
 }
 
@@ -162,7 +163,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code 
 		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: "User", TargetID: u.ID})
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: relay.TypeUser, TargetID: u.ID})
 	})
 	return codes, err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // Config are the identity settings (internal/config has their variables).
@@ -274,7 +275,7 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 			return err
 		}
 		return s.audit(ctx, tx, AuditEntry{TenantID: tid, ActorType: "USER", ActorID: u.ID, ActorEmail: email,
-			Action: "auth.sign_up", TargetType: "Tenant", TargetID: tid})
+			Action: "auth.sign_up", TargetType: relay.TypeTenant, TargetID: tid})
 	})
 	return sess, err
 }
@@ -407,7 +408,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 				return err
 			}
 			return s.audit(ctx, tx, AuditEntry{TenantID: ref.TenantID, ActorType: "USER", ActorID: ref.UserID,
-				Action: "auth.refresh_reuse_detected", TargetType: "Session", TargetID: ref.SessionID, Outcome: "DENIED",
+				Action: "auth.refresh_reuse_detected", TargetType: relay.TypeSession, TargetID: ref.SessionID, Outcome: "DENIED",
 				Details: map[string]any{"effect": "session family revoked"}})
 		}
 		u := new(User)
@@ -481,7 +482,7 @@ func (s *Service) LogOut(ctx context.Context, p *Principal) error {
 		if err := Insert(ctx, tx, RevokeJTI, p.TokenID, s.now(), p.ExpiresAt.Add(time.Minute)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "auth.log_out", TargetType: "Session", TargetID: p.SessionID})
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "auth.log_out", TargetType: relay.TypeSession, TargetID: p.SessionID})
 	})
 	if err != nil {
 		return err
@@ -518,7 +519,7 @@ func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UU
 		if err := s.revokeSession(ctx, tx, p.SessionID, "switched_tenant"); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "auth.switch_tenant_away", TargetType: "Tenant", TargetID: tenant})
+		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "auth.switch_tenant_away", TargetType: relay.TypeTenant, TargetID: tenant})
 	})
 	if err != nil {
 		return nil, err
@@ -528,7 +529,7 @@ func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UU
 			return err
 		}
 		return s.audit(ctx, tx, AuditEntry{TenantID: tenant, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
-			Action: "auth.switch_tenant", TargetType: "Tenant", TargetID: tenant})
+			Action: "auth.switch_tenant", TargetType: relay.TypeTenant, TargetID: tenant})
 	})
 	if err != nil {
 		return nil, err

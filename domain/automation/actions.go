@@ -426,7 +426,7 @@ func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionIn
 		if a, err = s.proposeTx(ctx, tx, tenant, g, p); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "action.queue", "Action", a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
+		return record(ctx, tx, tenant, "action.queue", relay.TypeAction, a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
 	})
 	return a, err
 }
@@ -485,7 +485,7 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err := s.save(ctx, tx, a); err != nil {
 			return err
 		}
-		if err := record(ctx, tx, tenant, "action.approve", "Action", a.ID, map[string]any{"decision": a.Decision, "status": a.Status}); err != nil {
+		if err := record(ctx, tx, tenant, "action.approve", relay.TypeAction, a.ID, map[string]any{"decision": a.Decision, "status": a.Status}); err != nil {
 			return err
 		}
 		return s.executable(ctx, tx, a, ev)
@@ -514,7 +514,7 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err := s.save(ctx, tx, a); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "action.dismiss", "Action", a.ID, nil)
+		return record(ctx, tx, tenant, "action.dismiss", relay.TypeAction, a.ID, nil)
 	})
 	return a, err
 }
@@ -595,12 +595,5 @@ func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter,
 
 // Action returns one action or NOT_FOUND.
 func (s *Service) Action(ctx context.Context, tenant, id uuid.UUID) (*Action, error) {
-	a := new(Action)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(a).Where("a.id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "action not found")
-	}
-	return a, nil
+	return db.ByID[Action](ctx, s.DB, tenant, id, "action not found")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // Executing an action talks to an ad platform, another company's service,
@@ -350,7 +351,7 @@ func (s *Service) recordTx(ctx context.Context, tx bun.Tx, a *Action, ex *Execut
 	if ex.OverrideReason == "" {
 		return nil
 	}
-	return record(ctx, tx, a.TenantID, "action.override_apply", "Action", a.ID, map[string]any{"reason": ex.OverrideReason, "status": a.Status})
+	return record(ctx, tx, a.TenantID, "action.override_apply", relay.TypeAction, a.ID, map[string]any{"reason": ex.OverrideReason, "status": a.Status})
 }
 
 func (s *Service) failTx(ctx context.Context, tx bun.Tx, a *Action, out outcome) error {

@@ -40,12 +40,5 @@ func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUI
 
 // AuditEntryByID returns one gate decision or NOT_FOUND.
 func (s *Service) AuditEntryByID(ctx context.Context, tenant, id uuid.UUID) (*AuditEntry, error) {
-	e := new(AuditEntry)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(e).Where("g.id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "audit entry not found")
-	}
-	return e, nil
+	return db.ByID[AuditEntry](ctx, s.DB, tenant, id, "audit entry not found")
 }

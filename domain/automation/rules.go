@@ -280,7 +280,7 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "automation_rule.create", "AutomationRule", r.ID, map[string]any{"name": r.Name})
+		return record(ctx, tx, tenant, "automation_rule.create", relay.TypeAutomationRule, r.ID, map[string]any{"name": r.Name})
 	})
 	return r, err
 }
@@ -307,7 +307,7 @@ func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleI
 		if _, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "automation_rule.update", "AutomationRule", r.ID, map[string]any{"name": r.Name, "enabled": r.Enabled})
+		return record(ctx, tx, tenant, "automation_rule.update", relay.TypeAutomationRule, r.ID, map[string]any{"name": r.Name, "enabled": r.Enabled})
 	})
 	return r, err
 }
@@ -331,7 +331,7 @@ func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) error {
 		if _, err := tx.NewDelete().Model(r).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return record(ctx, tx, tenant, "automation_rule.delete", "AutomationRule", r.ID, map[string]any{"name": r.Name})
+		return record(ctx, tx, tenant, "automation_rule.delete", relay.TypeAutomationRule, r.ID, map[string]any{"name": r.Name})
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // Simulation is a dry run of one action through the full pipeline.
@@ -132,7 +133,7 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 		}
 		typ, target := "", uuid.Nil // a draft has no row to point at
 		if ruleID != nil {
-			typ, target = "AutomationRule", r.ID
+			typ, target = relay.TypeAutomationRule, r.ID
 		}
 		return record(ctx, tx, tenant, "automation_rule.simulate", typ, target, map[string]any{"name": r.Name, "proposals": len(out.Actions)})
 	})

@@ -243,7 +243,7 @@ func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor s
 		if err := s.event(ctx, tx, inc, EventAcknowledged, "Acknowledged", actor); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.acknowledge", TargetType: "Incident", TargetID: inc.ID}); err != nil {
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.acknowledge", TargetType: relay.TypeIncident, TargetID: inc.ID}); err != nil {
 			return err
 		}
 		return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentUpdated, ID: inc.ID.String()})
@@ -268,7 +268,7 @@ func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note
 		if err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.resolve", TargetType: "Incident", TargetID: inc.ID,
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "incident.resolve", TargetType: relay.TypeIncident, TargetID: inc.ID,
 			Details: map[string]any{"note": note}}); err != nil {
 			return err
 		}
@@ -295,14 +295,7 @@ func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(
 
 // Get returns one incident or NOT_FOUND.
 func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Incident, error) {
-	inc := new(Incident)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(inc).Where("i.id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "incident not found")
-	}
-	return inc, nil
+	return db.ByID[Incident](ctx, s.DB, tenant, id, "incident not found")
 }
 
 // ByID returns tenant's incidents with the given ids, by id (missing ids

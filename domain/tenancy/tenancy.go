@@ -66,14 +66,7 @@ type Service struct {
 
 // Tenant returns tenant id (visible only inside its own transaction).
 func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
-	t := new(Tenant)
-	err := s.DB.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(t).Where("id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "tenant not found")
-	}
-	return t, nil
+	return db.ByID[Tenant](ctx, s.DB, id, id, "tenant not found")
 }
 
 // UpdateSettings changes the tenant's name and MFA requirement (OWNER).
@@ -109,7 +102,7 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *s
 				}
 			}
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "tenant.update_settings", TargetType: "Tenant", TargetID: t.ID, Details: details})
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "tenant.update_settings", TargetType: relay.TypeTenant, TargetID: t.ID, Details: details})
 	})
 	if err != nil {
 		return nil, err
@@ -204,7 +197,7 @@ func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUI
 		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, false); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.change_role", TargetType: "Member", TargetID: id,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.change_role", TargetType: relay.TypeMember, TargetID: id,
 			Details: map[string]any{"from": from, "to": role, "email": m.Email}})
 	})
 	if err != nil {
@@ -236,7 +229,7 @@ func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (
 		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, true); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.remove", TargetType: "Member", TargetID: id,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.remove", TargetType: relay.TypeMember, TargetID: id,
 			Details: map[string]any{"email": m.Email, "role": m.Role}})
 	})
 	if err != nil {
@@ -277,7 +270,7 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 		if _, err := tx.NewInsert().Model(inv).Exec(ctx); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.create", TargetType: "Invite", TargetID: inv.ID,
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.create", TargetType: relay.TypeInvite, TargetID: inv.ID,
 			Details: map[string]any{"email": email, "role": role}})
 	})
 	if err != nil {
@@ -301,7 +294,7 @@ func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.U
 		if _, err := tx.ExecContext(ctx, "UPDATE invites SET revoked_at = ? WHERE id = ?", now, id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.revoke", TargetType: "Invite", TargetID: id})
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.revoke", TargetType: relay.TypeInvite, TargetID: id})
 	})
 	return inv, err
 }
@@ -318,14 +311,7 @@ func (s *Service) Invites(ctx context.Context, tenant uuid.UUID, args relay.Args
 
 // GetInvite returns one invitation of tenant.
 func (s *Service) GetInvite(ctx context.Context, tenant, id uuid.UUID) (*Invite, error) {
-	inv := new(Invite)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(inv).Where("id = ?", id).Scan(ctx)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "invitation not found")
-	}
-	return inv, nil
+	return db.ByID[Invite](ctx, s.DB, tenant, id, "invitation not found")
 }
 
 var errInvite = &apperr.Error{Code: apperr.NotFound, Field: []string{"input", "token"}, Message: "the invitation is invalid, expired or already used"}
@@ -400,7 +386,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{TenantID: inv.TenantID, ActorType: audit.ActorUser, ActorID: u.ID, ActorEmail: u.Email,
-			Action: "invite.accept", TargetType: "Member", TargetID: mid, Details: map[string]any{"role": role}})
+			Action: "invite.accept", TargetType: relay.TypeMember, TargetID: mid, Details: map[string]any{"role": role}})
 	})
 	return sess, err
 }

@@ -130,3 +130,20 @@ func NotFound(err error, msg string) error {
 	}
 	return err
 }
+
+// ByID reads the row of model T whose id is id, in a tenant transaction
+// (InTenant: row-level security hides other tenants' rows, so a foreign id
+// is NOT_FOUND too). A missing row is NOT_FOUND with notFound as its
+// message; other errors are returned as they are. It is the one "get by
+// id" of the domain services; reads that lock the row or join more data
+// write their own query.
+func ByID[T any](ctx context.Context, d *DB, tenant, id uuid.UUID, notFound string) (*T, error) {
+	v := new(T)
+	err := d.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(v).Where("?TableAlias.id = ?", id).Scan(ctx)
+	})
+	if err != nil {
+		return nil, NotFound(err, notFound)
+	}
+	return v, nil
+}

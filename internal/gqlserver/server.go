@@ -2,7 +2,9 @@
 // clients use (GraphQL-over-HTTP GET and POST, graphql-transport-ws and the
 // legacy graphql-ws on one websocket path, Server-Sent Events), complexity,
 // depth and token limits, automatic persisted queries, introspection, the
-// error presenter and the recover func.
+// error presenter and the recover func; and the operation extensions the
+// app registers on it: the cost-based rate limit (CostLimit) and one
+// shared read transaction per query (SharedReads).
 package gqlserver
 
 import (

@@ -1,4 +1,4 @@
-package resolvers
+package subscription
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 func TestSharedLoadsRunOncePerEventAndField(t *testing.T) {
 	t.Parallel()
-	s := &sharedLoads{m: map[loadKey]*loadCall{}}
+	s := &Loads{}
 	var calls atomic.Int32
 	load := func(context.Context) (any, error) { calls.Add(1); return "v", nil }
 	var wg sync.WaitGroup
@@ -58,11 +58,11 @@ func TestSharedLoadsNeverCrossTenantsOrHubs(t *testing.T) {
 	tenantA, tenantB := uuid.New(), uuid.New()
 	load := func(_ context.Context, ev realtime.Event) (string, error) { return ev.Tenant.String(), nil }
 	hubA, hubB := realtime.NewHub(nil), realtime.NewHub(nil)
-	resA, resB := &Resolver{Hub: hubA}, &Resolver{Hub: hubB}
+	var loadsA, loadsB Loads
 
-	subA, err := subscribe(ctx, resA, tenantA, []string{"t"}, load)
+	subA, err := Subscribe(ctx, hubA, &loadsA, nil, tenantA, []string{"t"}, load)
 	require.NoError(t, err)
-	subB, err := subscribe(ctx, resB, tenantB, []string{"t"}, load)
+	subB, err := Subscribe(ctx, hubB, &loadsB, nil, tenantB, []string{"t"}, load)
 	require.NoError(t, err)
 
 	hubA.Dispatch(realtime.Event{Tenant: tenantA, Topic: "t", ID: "1"})
@@ -72,21 +72,21 @@ func TestSharedLoadsNeverCrossTenantsOrHubs(t *testing.T) {
 }
 
 // A load that fails is skipped and logged; an event the subscription
-// filters out (errSkip) is skipped silently.
+// filters out (ErrSkip) is skipped silently.
 func TestFailedSubscriptionLoadsAreLogged(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(fieldCtx(context.Background(), "incidentOpened"))
 	defer cancel()
 	var logs syncBuffer
 	hub := realtime.NewHub(nil)
-	r := &Resolver{Hub: hub, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	log := slog.New(slog.NewTextHandler(&logs, nil))
 	tenant := uuid.New()
-	sub, err := subscribe(ctx, r, tenant, []string{"t"}, func(_ context.Context, ev realtime.Event) (string, error) {
+	sub, err := Subscribe(ctx, hub, &Loads{}, log, tenant, []string{"t"}, func(_ context.Context, ev realtime.Event) (string, error) {
 		switch ev.ID {
 		case "broken":
 			return "", errors.New("connection refused by the database")
 		case "filtered":
-			return "", errSkip
+			return "", ErrSkip
 		}
 		return ev.ID, nil
 	})

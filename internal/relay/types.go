@@ -1,0 +1,23 @@
+package relay
+
+// Global ID type names: the GraphQL type of each node, the prefix its global
+// ID encodes and the target type its audit entries record (an audit
+// entry's targetId is GlobalID(TargetType, TargetID), so the two must be
+// the same string). Use these constants, never the literal, wherever an ID
+// is built or parsed or an audit target is named.
+const (
+	TypeTenant          = "Tenant"
+	TypeUser            = "User"
+	TypeMember          = "Member"
+	TypeInvite          = "Invite"
+	TypeAPIKey          = "ApiKey"
+	TypeAuditEntry      = "AuditEntry"
+	TypeCampaign        = "Campaign"
+	TypeAutomationRule  = "AutomationRule"
+	TypeAction          = "Action"
+	TypeIncident        = "Incident"
+	TypeTrustAuditEntry = "TrustAuditEntry"
+	// TypeSession names a sign-in session in audit entries; sessions are
+	// not nodes, so node(id:) answers null for its IDs.
+	TypeSession = "Session"
+)
