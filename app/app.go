@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 	a.Trust = jobs.NewTrust(d, nil)
 	a.installTestHooks()
 	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Trust: a.Trust,
-		Limits: jobs.Limits{MaxTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}})
+		Limits: jobs.Limits{MaxTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}, NoRunOnStart: !cfg.PeriodicRunOnStart})
 	if err != nil {
 		d.Close()
 		return nil, err

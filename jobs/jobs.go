@@ -37,6 +37,11 @@ type Options struct {
 	Trust *Trust
 	// Limits are the job timeouts and the rescue delay (DefaultLimits when zero).
 	Limits Limits
+	// NoRunOnStart keeps the periodic fan-outs (simulator tick, recompute,
+	// evaluation) from running as soon as the leader is elected; they run at
+	// their first interval instead. Tests set it so that a fan-out never
+	// touches their tenants in the middle of a check.
+	NoRunOnStart bool
 }
 
 // Limits bound how long a job attempt runs and how soon the job of a dead
@@ -115,7 +120,7 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 			QueueDefault: {MaxWorkers: n},
 			QueueLow:     {MaxWorkers: max(1, n/4)},
 		}
-		cfg.PeriodicJobs = periodic()
+		cfg.PeriodicJobs = periodic(!o.NoRunOnStart)
 	}
 	client, err := river.NewClient(riverdatabasesql.NewWithPgxListener(d.SQL, d.Pool), cfg)
 	if err != nil {
@@ -134,8 +139,8 @@ func register(w *river.Workers, d *db.DB, trust *Trust, lim Limits) {
 }
 
 // periodic is the schedule River's elected leader runs.
-func periodic() []*river.PeriodicJob {
-	return trustPeriodic()
+func periodic(runOnStart bool) []*river.PeriodicJob {
+	return trustPeriodic(runOnStart)
 }
 
 // ObserveOutcomes counts finished jobs in m until ctx ends.

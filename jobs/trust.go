@@ -299,11 +299,11 @@ func registerTrust(w *river.Workers, d *db.DB, t *Trust, lim Limits) {
 // trustPeriodic is the trust engine's schedule: signal health every 5
 // minutes, rule evaluation every 5 minutes (rules keep their own schedule),
 // simulator ticks every 15 minutes.
-func trustPeriodic() []*river.PeriodicJob {
+func trustPeriodic(runOnStart bool) []*river.PeriodicJob {
 	every := func(d time.Duration, target string) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(d), func() (river.JobArgs, *river.InsertOpts) {
 			return TrustFanOutArgs{Target: target}, nil
-		}, &river.PeriodicJobOpts{RunOnStart: true})
+		}, &river.PeriodicJobOpts{RunOnStart: runOnStart})
 	}
 	return []*river.PeriodicJob{every(15*time.Minute, "simulator"), every(5*time.Minute, "recompute"), every(5*time.Minute, "evaluate")}
 }

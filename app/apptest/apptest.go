@@ -40,7 +40,11 @@ func Config(t testing.TB, tdb *testdb.DB, env map[string]string) config.Config {
 	m := map[string]string{"STRATUM_ENV": "test", "DATABASE_URL": tdb.OwnerURL, "STRATUM_APP_DATABASE_URL": tdb.AppURL,
 		"STRATUM_WS_KEEPALIVE": "2s", "STRATUM_SHUTDOWN_TIMEOUT": "5s",
 		// Tests sign many users up from 127.0.0.1; the per-IP limit has its own test.
-		"STRATUM_SIGNUPS_PER_IP": "1000"}
+		"STRATUM_SIGNUPS_PER_IP": "1000",
+		// The periodic fan-outs (simulator tick, evaluation) would otherwise
+		// run on the test's tenants right after start, in the middle of its
+		// checks; tests that need them enqueue the jobs themselves.
+		"STRATUM_PERIODIC_RUN_ON_START": "false"}
 	for k, v := range env {
 		m[k] = v
 	}

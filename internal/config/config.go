@@ -108,6 +108,10 @@ type Config struct {
 	// context is cancelled (STRATUM_JOB_TIMEOUT, default 1m). Each job kind
 	// has its own, shorter-or-equal timeout; this caps them all.
 	JobTimeout time.Duration
+	// PeriodicRunOnStart runs the periodic fan-outs as soon as a worker
+	// becomes the leader (STRATUM_PERIODIC_RUN_ON_START, default true); off,
+	// they first run one interval later (the test servers turn it off).
+	PeriodicRunOnStart bool
 	// JobRescueAfter is how long a job may stay running before River's
 	// rescuer treats its worker as dead and retries it (STRATUM_JOB_RESCUE_AFTER,
 	// default JobTimeout + 30s; must exceed JobTimeout). See docs/adr/0010.
@@ -201,6 +205,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:           p.str("STRATUM_LOG_LEVEL", "info"),
 		WorkerConcurrency:  p.int("STRATUM_WORKER_CONCURRENCY", 10),
 		JobTimeout:         p.dur("STRATUM_JOB_TIMEOUT", time.Minute),
+		PeriodicRunOnStart: p.bool("STRATUM_PERIODIC_RUN_ON_START", true),
 		TestHoldApplyDir:   p.str("STRATUM_TEST_HOLD_APPLY_DIR", ""),
 
 		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
