@@ -322,15 +322,15 @@ func (r *queryResolver) Actions(ctx context.Context, status []automation.ActionS
 
 // TrustAuditLog is the resolver for the trustAuditLog field.
 func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error) {
-	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.AuditEntry], err error) {
-		f := automation.AuditFilter{Decision: decision, DryRun: dryRun, Since: since}
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.GateDecision], err error) {
+		f := automation.GateDecisionFilter{Decision: decision, DryRun: dryRun, Since: since}
 		if f.ActionID, err = optionalID(actionID, relay.TypeAction, "actionId"); err != nil {
 			return nil, err
 		}
-		return r.Svc.Automation.AuditLog(ctx, tenant, f, args)
+		return r.Svc.Automation.GateDecisions(ctx, tenant, f, args)
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
-		func(x *automation.AuditEntry, c string) *model.TrustAuditEntryEdge {
+		func(x *automation.GateDecision, c string) *model.TrustAuditEntryEdge {
 			return &model.TrustAuditEntryEdge{Cursor: c, Node: trustAuditModel(x)}
 		},
 		func(e []*model.TrustAuditEntryEdge, info *relay.PageInfo, n int) *model.TrustAuditEntryConnection {
