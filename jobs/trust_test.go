@@ -177,7 +177,7 @@ func TestTrustEngineEndToEnd(t *testing.T) {
 	a, err = tr.Automation.Execute(ctx, b.tenant, a.ID)
 	require.NoError(t, err)
 	require.Equal(t, 1, a.Attempts)
-	audit, err := tr.Automation.AuditLog(ctx, b.tenant, automation.AuditFilter{ActionID: &a.ID}, relay.Args{})
+	audit, err := tr.Automation.GateDecisions(ctx, b.tenant, automation.GateDecisionFilter{ActionID: &a.ID}, relay.Args{})
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, audit.TotalCount, 4, "queued, blocked, re-queued, approved, executed")
 }

@@ -116,7 +116,7 @@ func (r *Resolver) loadNodes(ctx context.Context, tenant uuid.UUID, typ string, 
 	case typ == relay.TypeCampaign:
 		return nodeMap(ctx, tenant, ids, r.Svc.Platforms.CampaignsByID, campaignModel)
 	case typ == relay.TypeTrustAuditEntry:
-		return nodeMap(ctx, tenant, ids, r.Svc.Automation.AuditEntriesByID, trustAuditModel)
+		return nodeMap(ctx, tenant, ids, r.Svc.Automation.GateDecisionsByID, trustAuditModel)
 	}
 	out := map[uuid.UUID]model.Node{}
 	for _, id := range ids {

@@ -409,7 +409,7 @@ func simulationModel(s *automation.Simulation) *model.ActionSimulation {
 	return m
 }
 
-func trustAuditModel(e *automation.AuditEntry) *model.TrustAuditEntry {
+func trustAuditModel(e *automation.GateDecision) *model.TrustAuditEntry {
 	m := &model.TrustAuditEntry{ID: relay.GlobalID(relay.TypeTrustAuditEntry, e.ID), At: e.At, Decision: e.Decision, ActionType: actionTypeModel(e.ActionType),
 		RiskClass: e.RiskClass, EntityType: e.EntityType, EntityID: e.EntityID, Platform: platformModel(e.Platform), Score: e.Score,
 		AutopilotMode: e.Mode, RequiredScore: e.Thresholds["required"], Reasons: nonNil(e.Reasons), Warnings: nonNil(e.Warnings),
@@ -512,8 +512,8 @@ func (r *Resolver) loadTrustNode(ctx context.Context, tenant uuid.UUID, typ stri
 			n = campaignModel(x)
 		}
 	case relay.TypeTrustAuditEntry:
-		var x *automation.AuditEntry
-		if x, err = r.Svc.Automation.AuditEntryByID(ctx, tenant, id); err == nil {
+		var x *automation.GateDecision
+		if x, err = r.Svc.Automation.GateDecisionByID(ctx, tenant, id); err == nil {
 			n = trustAuditModel(x)
 		}
 	}

@@ -189,8 +189,8 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Entry, error)
 	return e, nil
 }
 
-// ForAuth records domain/auth's entries (auth cannot import this package).
-func ForAuth(ctx context.Context, tx bun.IDB, e auth.AuditEntry) error {
+// ForAuth records domain/auth's AuditRecords as entries (auth cannot import this package).
+func ForAuth(ctx context.Context, tx bun.IDB, e auth.AuditRecord) error {
 	return Record(ctx, tx, Entry{TenantID: e.TenantID, ActorType: e.ActorType, ActorID: e.ActorID, ActorEmail: e.ActorEmail,
 		Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Outcome: e.Outcome, Details: e.Details})
 }

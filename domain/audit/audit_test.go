@@ -205,7 +205,7 @@ func TestForAuth(t *testing.T) {
 	ctx := context.Background()
 	actor, target := uuid.New(), uuid.New()
 	require.NoError(t, b.tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
-		return audit.ForAuth(ctx, tx, auth.AuditEntry{TenantID: b.tenant, ActorType: audit.ActorUser, ActorID: actor, ActorEmail: "a@example.test",
+		return audit.ForAuth(ctx, tx, auth.AuditRecord{TenantID: b.tenant, ActorType: audit.ActorUser, ActorID: actor, ActorEmail: "a@example.test",
 			Action: "auth.log_in", TargetType: "Session", TargetID: target, Outcome: audit.Failure, Details: map[string]any{"reason": "x"}})
 	}))
 	page := b.list(t, b.tenant, relay.Args{}, audit.Filter{})

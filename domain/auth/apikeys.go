@@ -67,7 +67,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 		if _, err := tx.NewInsert().Model(k).Exec(ctx); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.create", TargetType: relay.TypeAPIKey, TargetID: k.ID,
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "api_key.create", TargetType: relay.TypeAPIKey, TargetID: k.ID,
 			Details: map[string]any{"name": name, "scopes": strs, "prefix": prefix}})
 	})
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) 
 		if err := Insert(ctx, tx, RevokeAPIKey, id.String(), now, now.Add(s.keys.ttl()+time.Hour)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "api_key.revoke", TargetType: relay.TypeAPIKey, TargetID: id})
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "api_key.revoke", TargetType: relay.TypeAPIKey, TargetID: id})
 	})
 	if err != nil {
 		return nil, err

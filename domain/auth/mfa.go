@@ -94,7 +94,7 @@ func (s *Service) EnrollMfa(ctx context.Context, p *Principal) (*Enrollment, err
 			return err
 		}
 		out = &Enrollment{Secret: key.Secret(), OTPAuthURI: key.URL(), QRCodePNG: base64.StdEncoding.EncodeToString(buf.Bytes())}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enroll", TargetType: relay.TypeUser, TargetID: u.ID})
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "mfa.enroll", TargetType: relay.TypeUser, TargetID: u.ID})
 	})
 	return out, err
 }
@@ -127,7 +127,7 @@ func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) ([]
 			if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.enable", TargetType: relay.TypeUser, TargetID: u.ID})
+			return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "mfa.enable", TargetType: relay.TypeUser, TargetID: u.ID})
 		})
 	})
 	return codes, err
@@ -149,7 +149,7 @@ func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM mfa_backup_codes WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.disable", TargetType: relay.TypeUser, TargetID: u.ID})
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "mfa.disable", TargetType: relay.TypeUser, TargetID: u.ID})
 	})
 }
 
@@ -163,7 +163,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code 
 		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: relay.TypeUser, TargetID: u.ID})
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "mfa.regenerate_backup_codes", TargetType: relay.TypeUser, TargetID: u.ID})
 	})
 	return codes, err
 }
@@ -211,7 +211,7 @@ func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Sessi
 			}
 			if ok, err = s.useCode(ctx, tx, u, code, true); err != nil || !ok {
 				if err == nil { // the failure is recorded: the transaction commits
-					err = s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
+					err = s.audit(ctx, tx, AuditRecord{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
 						Action: "auth.mfa_verify", Outcome: "FAILURE"})
 				}
 				return err
@@ -226,7 +226,7 @@ func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Sessi
 			if sess, err = s.IssueSession(ctx, tx, u, m, true); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, AuditEntry{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in",
+			return s.audit(ctx, tx, AuditRecord{TenantID: c.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in",
 				Details: map[string]any{"mfa": true}})
 		})
 		if err == nil && !ok {

@@ -47,7 +47,7 @@ type Service struct {
 	Limiter     *Limiter
 	// Audit records an entry in a tenant transaction (domain/audit.Record;
 	// injected to keep auth free of an import cycle).
-	Audit func(ctx context.Context, tx bun.IDB, e AuditEntry) error
+	Audit func(ctx context.Context, tx bun.IDB, e AuditRecord) error
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Hasher bounds concurrent argon2 work (a default one when nil).
@@ -64,8 +64,9 @@ type Service struct {
 	tokens     tokenCache
 }
 
-// AuditEntry is what auth asks the audit log to record.
-type AuditEntry struct {
+// AuditRecord is what auth asks the audit log to record; the Audit hook
+// (audit.ForAuth in production) turns it into an audit.Entry in the same transaction.
+type AuditRecord struct {
 	TenantID   uuid.UUID
 	ActorType  string // "" means: from the request's principal
 	ActorID    uuid.UUID
@@ -84,7 +85,7 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (s *Service) audit(ctx context.Context, tx bun.IDB, e AuditEntry) error {
+func (s *Service) audit(ctx context.Context, tx bun.IDB, e AuditRecord) error {
 	if s.Audit == nil {
 		return nil
 	}
@@ -274,7 +275,7 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 		if sess, err = s.IssueSession(ctx, tx, u, m, false); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: tid, ActorType: "USER", ActorID: u.ID, ActorEmail: email,
+		return s.audit(ctx, tx, AuditRecord{TenantID: tid, ActorType: "USER", ActorID: u.ID, ActorEmail: email,
 			Action: "auth.sign_up", TargetType: relay.TypeTenant, TargetID: tid})
 	})
 	return sess, err
@@ -334,7 +335,7 @@ func (s *Service) LogIn(ctx context.Context, email, password string) (*LogInResu
 		if sess, err = s.IssueSession(ctx, tx, u, m, false); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: m.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in"})
+		return s.audit(ctx, tx, AuditRecord{TenantID: m.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email, Action: "auth.log_in"})
 	})
 	if err != nil {
 		return nil, err
@@ -354,7 +355,7 @@ func (s *Service) auditUser(ctx context.Context, u *User, action, outcome string
 	}
 	for _, m := range ms {
 		err := s.DB.InTenant(ctx, m.TenantID, func(ctx context.Context, tx bun.Tx) error {
-			return s.audit(ctx, tx, AuditEntry{TenantID: m.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
+			return s.audit(ctx, tx, AuditRecord{TenantID: m.TenantID, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
 				Action: action, Outcome: outcome, Details: details})
 		})
 		if err != nil {
@@ -407,7 +408,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 			if err := s.revokeSession(ctx, tx, ref.SessionID, "refresh_token_reuse"); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, AuditEntry{TenantID: ref.TenantID, ActorType: "USER", ActorID: ref.UserID,
+			return s.audit(ctx, tx, AuditRecord{TenantID: ref.TenantID, ActorType: "USER", ActorID: ref.UserID,
 				Action: "auth.refresh_reuse_detected", TargetType: relay.TypeSession, TargetID: ref.SessionID, Outcome: "DENIED",
 				Details: map[string]any{"effect": "session family revoked"}})
 		}
@@ -482,7 +483,7 @@ func (s *Service) LogOut(ctx context.Context, p *Principal) error {
 		if err := Insert(ctx, tx, RevokeJTI, p.TokenID, s.now(), p.ExpiresAt.Add(time.Minute)); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "auth.log_out", TargetType: relay.TypeSession, TargetID: p.SessionID})
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "auth.log_out", TargetType: relay.TypeSession, TargetID: p.SessionID})
 	})
 	if err != nil {
 		return err
@@ -519,7 +520,7 @@ func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UU
 		if err := s.revokeSession(ctx, tx, p.SessionID, "switched_tenant"); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: p.TenantID, Action: "auth.switch_tenant_away", TargetType: relay.TypeTenant, TargetID: tenant})
+		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "auth.switch_tenant_away", TargetType: relay.TypeTenant, TargetID: tenant})
 	})
 	if err != nil {
 		return nil, err
@@ -528,7 +529,7 @@ func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UU
 		if sess, err = s.IssueSession(ctx, tx, u, *target, p.MFA); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEntry{TenantID: tenant, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
+		return s.audit(ctx, tx, AuditRecord{TenantID: tenant, ActorType: "USER", ActorID: u.ID, ActorEmail: u.Email,
 			Action: "auth.switch_tenant", TargetType: relay.TypeTenant, TargetID: tenant})
 	})
 	if err != nil {

@@ -119,10 +119,10 @@ func TestActionQueue(t *testing.T) {
 	})
 	t.Run("every decision is audited, dry runs flagged", func(t *testing.T) {
 		dry := true
-		page, err := b.auto.AuditLog(ctx, b.tenant, automation.AuditFilter{DryRun: &dry}, relay.Args{})
+		page, err := b.auto.GateDecisions(ctx, b.tenant, automation.GateDecisionFilter{DryRun: &dry}, relay.Args{})
 		require.NoError(t, err)
 		require.Equal(t, 1, page.TotalCount)
-		all, err := b.auto.AuditLog(ctx, b.tenant, automation.AuditFilter{}, relay.Args{})
+		all, err := b.auto.GateDecisions(ctx, b.tenant, automation.GateDecisionFilter{}, relay.Args{})
 		require.NoError(t, err)
 		require.Equal(t, 7, all.TotalCount, "queue, execute, queue, queue, re-gate, override, dry run")
 		o, err := b.auto.Overview(ctx, b.tenant)

@@ -11,8 +11,10 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// AuditEntry is one trust-gate decision.
-type AuditEntry struct {
+// GateDecision is one trust-gate decision (dry runs included), kept in
+// trust_gate_audit so a person can see why automation did or did not act.
+// The API shows it as TrustAuditEntry; it is not an audit.Entry.
+type GateDecision struct {
 	bun.BaseModel `bun:"table:trust_gate_audit,alias:g"`
 	TenantID      uuid.UUID          `bun:"tenant_id,pk"`
 	ID            uuid.UUID          `bun:"id,pk"`
@@ -35,7 +37,7 @@ type AuditEntry struct {
 }
 
 func (s *Service) audit(ctx context.Context, tx bun.Tx, a *Action, ev evaluation, dryRun bool, actor string) error {
-	e := &AuditEntry{TenantID: a.TenantID, ID: uuid.New(), At: s.now(), Decision: ev.Decision, ActionType: a.Type, RiskClass: ev.RiskClass,
+	e := &GateDecision{TenantID: a.TenantID, ID: uuid.New(), At: s.now(), Decision: ev.Decision, ActionType: a.Type, RiskClass: ev.RiskClass,
 		Platform: a.Platform, Score: ev.score, Status: string(ev.status), Mode: ev.Mode, Reasons: ev.Reasons, Warnings: ev.Warnings,
 		DryRun: dryRun, Actor: actor, Thresholds: map[string]float64{"required": ev.Threshold}}
 	if !dryRun {
@@ -52,18 +54,18 @@ func (s *Service) audit(ctx context.Context, tx bun.Tx, a *Action, ev evaluation
 	return nil
 }
 
-// AuditFilter selects audit entries; nil means any.
-type AuditFilter struct {
+// GateDecisionFilter selects gate decisions; nil means any.
+type GateDecisionFilter struct {
 	Decision *Decision
 	ActionID *uuid.UUID
 	DryRun   *bool
 	Since    *time.Time
 }
 
-// AuditLog pages tenant's gate decisions, newest first.
-func (s *Service) AuditLog(ctx context.Context, tenant uuid.UUID, f AuditFilter, args relay.Args) (page *relay.Page[AuditEntry], err error) {
+// GateDecisions pages tenant's gate decisions, newest first (the trust audit log).
+func (s *Service) GateDecisions(ctx context.Context, tenant uuid.UUID, f GateDecisionFilter, args relay.Args) (page *relay.Page[GateDecision], err error) {
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		q := tx.NewSelect().Model((*AuditEntry)(nil))
+		q := tx.NewSelect().Model((*GateDecision)(nil))
 		if f.Decision != nil {
 			q = q.Where("g.decision = ?", *f.Decision)
 		}
@@ -77,7 +79,7 @@ func (s *Service) AuditLog(ctx context.Context, tenant uuid.UUID, f AuditFilter,
 			q = q.Where("g.at >= ?", *f.Since)
 		}
 		page, err = relay.Paginate(ctx, q, args, "g.at", "g.id",
-			func(e *AuditEntry) relay.Cursor { return relay.Cursor{At: e.At, ID: e.ID} })
+			func(e *GateDecision) relay.Cursor { return relay.Cursor{At: e.At, ID: e.ID} })
 		return err
 	})
 	return page, err

@@ -20,9 +20,9 @@ func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.
 	return byID(ctx, s.DB, tenant, ids, "a.id", func(a *Action) uuid.UUID { return a.ID })
 }
 
-// AuditEntriesByID returns tenant's trust-gate audit entries with the given ids, by id.
-func (s *Service) AuditEntriesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*AuditEntry, error) {
-	return byID(ctx, s.DB, tenant, ids, "g.id", func(e *AuditEntry) uuid.UUID { return e.ID })
+// GateDecisionsByID returns tenant's gate decisions with the given ids, by id.
+func (s *Service) GateDecisionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*GateDecision, error) {
+	return byID(ctx, s.DB, tenant, ids, "g.id", func(e *GateDecision) uuid.UUID { return e.ID })
 }
 
 // byID loads the rows of T whose idCol is in ids.
@@ -38,7 +38,7 @@ func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUI
 	return out, err
 }
 
-// AuditEntryByID returns one gate decision or NOT_FOUND.
-func (s *Service) AuditEntryByID(ctx context.Context, tenant, id uuid.UUID) (*AuditEntry, error) {
-	return db.ByID[AuditEntry](ctx, s.DB, tenant, id, "audit entry not found")
+// GateDecisionByID returns one gate decision or NOT_FOUND.
+func (s *Service) GateDecisionByID(ctx context.Context, tenant, id uuid.UUID) (*GateDecision, error) {
+	return db.ByID[GateDecision](ctx, s.DB, tenant, id, "audit entry not found")
 }

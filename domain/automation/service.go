@@ -133,7 +133,7 @@ func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (*Overview, er
 			Decision Decision
 			N        int
 		}
-		if err := tx.NewSelect().Model((*AuditEntry)(nil)).ColumnExpr("decision, count(*) AS n").
+		if err := tx.NewSelect().Model((*GateDecision)(nil)).ColumnExpr("decision, count(*) AS n").
 			Where("at > ? AND NOT dry_run", s.now().Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
 			return err
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // Action is an action-queue entry; Campaign and Rule are resolved on demand
-// (resolvers/trust.resolvers.go) through the request's loaders.
+// (resolvers/*.resolvers.go) through the request's loaders.
 type Action struct {
 	ID             string                  `json:"id"`
 	Type           ActionType              `json:"type"`

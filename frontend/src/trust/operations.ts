@@ -1,4 +1,5 @@
-// GraphQL documents of the trust engine (graph/trust.graphqls), shared by the
+// GraphQL documents of the trust engine (graph/signals.graphqls,
+// automation.graphqls, incidents.graphqls, platforms.graphqls), shared by the
 // overview, automation, action-queue and incident screens and the app-wide
 // live updates. Operation names matter: LiveUpdates refetches active queries
 // by name when a subscription says a list changed.

@@ -12,10 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stratumhq/stratum/domain/automation"
-	"github.com/stratumhq/stratum/domain/incidents"
-	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
-	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -47,19 +44,6 @@ func (r *actionSimulationResolver) Campaign(ctx context.Context, obj *model.Acti
 	}
 	c, err := r.campaign(ctx, *obj.CampaignID)
 	return campaignModel(c), err
-}
-
-// Timeline is the resolver for the timeline field.
-func (r *incidentResolver) Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error) {
-	evs, err := r.timeline(ctx, obj.UUID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.IncidentEvent, 0, len(evs))
-	for _, e := range evs {
-		out = append(out, &model.IncidentEvent{At: e.At, Kind: e.Kind, Message: e.Message, Actor: e.Actor})
-	}
-	return out, nil
 }
 
 // CreateAutomationRule is the resolver for the createAutomationRule field.
@@ -292,94 +276,6 @@ func (r *mutationResolver) DeleteEnforcementRule(ctx context.Context, input mode
 	return &model.EnforcementRulePayload{UserErrors: ue}, err
 }
 
-// AcknowledgeIncident is the resolver for the acknowledgeIncident field.
-func (r *mutationResolver) AcknowledgeIncident(ctx context.Context, input model.AcknowledgeIncidentInput) (*model.IncidentPayload, error) {
-	return r.incidentOp(ctx, input.ID, func(tenant, id uuid.UUID) (*incidents.Incident, error) {
-		return r.Svc.Incidents.Acknowledge(ctx, tenant, id, actorOf(ctx))
-	})
-}
-
-// ResolveIncident is the resolver for the resolveIncident field.
-func (r *mutationResolver) ResolveIncident(ctx context.Context, input model.ResolveIncidentInput) (*model.IncidentPayload, error) {
-	return r.incidentOp(ctx, input.ID, func(tenant, id uuid.UUID) (*incidents.Incident, error) {
-		note := ""
-		if input.Note != nil {
-			note = *input.Note
-		}
-		return r.Svc.Incidents.Resolve(ctx, tenant, id, actorOf(ctx), note)
-	})
-}
-
-// SimulateSignalDegradation is the resolver for the simulateSignalDegradation field.
-func (r *mutationResolver) SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = r.Svc.Platforms.Degrade(ctx, tenant, string(input.Platform), string(input.Component), string(input.Severity))
-	return r.simulatorPayload(ctx, tenant, err)
-}
-
-// SimulateSignalRecovery is the resolver for the simulateSignalRecovery field.
-func (r *mutationResolver) SimulateSignalRecovery(ctx context.Context, input model.SimulateSignalRecoveryInput) (*model.SimulatorPayload, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = r.Svc.Platforms.Recover(ctx, tenant, string(input.Platform))
-	return r.simulatorPayload(ctx, tenant, err)
-}
-
-// SignalHealth is the resolver for the signalHealth field.
-func (r *queryResolver) SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	h, err := r.Svc.Signals.Get(ctx, tenant, platformArg(platform))
-	if err != nil {
-		return nil, err
-	}
-	return healthModel(h), nil
-}
-
-// PlatformHealth is the resolver for the platformHealth field.
-func (r *queryResolver) PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	hs, err := r.Svc.Signals.List(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	out := []*model.SignalHealth{}
-	for i := range hs {
-		if hs[i].Platform != signals.Overall {
-			out = append(out, healthModel(&hs[i]))
-		}
-	}
-	return out, nil
-}
-
-// SignalHealthHistory is the resolver for the signalHealthHistory field.
-func (r *queryResolver) SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error) {
-	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[signals.HistoryPoint], error) {
-		f := signals.HistoryFilter{Platform: platformArg(platform), From: from, To: to}
-		if granularity != nil {
-			f.Granularity = *granularity
-		}
-		return r.Svc.Signals.History(ctx, tenant, f, args)
-	}
-	return connection(ctx, pageArgs(first, after, last, before), list,
-		func(p *signals.HistoryPoint, c string) *model.SignalHealthPointEdge {
-			return &model.SignalHealthPointEdge{Cursor: c, Node: historyModel(p)}
-		},
-		func(e []*model.SignalHealthPointEdge, info *relay.PageInfo, n int) *model.SignalHealthPointConnection {
-			return &model.SignalHealthPointConnection{Edges: e, PageInfo: info, TotalCount: n}
-		})
-}
-
 // TrustGate is the resolver for the trustGate field.
 func (r *queryResolver) TrustGate(ctx context.Context) (*model.TrustGate, error) {
 	tenant, err := tenantOf(ctx)
@@ -424,142 +320,22 @@ func (r *queryResolver) Actions(ctx context.Context, status []automation.ActionS
 		})
 }
 
-// Incidents is the resolver for the incidents field.
-func (r *queryResolver) Incidents(ctx context.Context, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.IncidentConnection, error) {
-	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[incidents.Incident], error) {
-		f := incidents.Filter{States: state, Severities: severity}
-		if platform != nil {
-			p := string(*platform)
-			f.Platform = &p
-		}
-		return r.Svc.Incidents.List(ctx, tenant, f, args)
-	}
-	return connection(ctx, pageArgs(first, after, last, before), list,
-		func(i *incidents.Incident, c string) *model.IncidentEdge {
-			return &model.IncidentEdge{Cursor: c, Node: incidentModel(i)}
-		},
-		func(e []*model.IncidentEdge, info *relay.PageInfo, n int) *model.IncidentConnection {
-			return &model.IncidentConnection{Edges: e, PageInfo: info, TotalCount: n}
-		})
-}
-
 // TrustAuditLog is the resolver for the trustAuditLog field.
 func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error) {
-	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.AuditEntry], err error) {
-		f := automation.AuditFilter{Decision: decision, DryRun: dryRun, Since: since}
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.GateDecision], err error) {
+		f := automation.GateDecisionFilter{Decision: decision, DryRun: dryRun, Since: since}
 		if f.ActionID, err = optionalID(actionID, relay.TypeAction, "actionId"); err != nil {
 			return nil, err
 		}
-		return r.Svc.Automation.AuditLog(ctx, tenant, f, args)
+		return r.Svc.Automation.GateDecisions(ctx, tenant, f, args)
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
-		func(x *automation.AuditEntry, c string) *model.TrustAuditEntryEdge {
+		func(x *automation.GateDecision, c string) *model.TrustAuditEntryEdge {
 			return &model.TrustAuditEntryEdge{Cursor: c, Node: trustAuditModel(x)}
 		},
 		func(e []*model.TrustAuditEntryEdge, info *relay.PageInfo, n int) *model.TrustAuditEntryConnection {
 			return &model.TrustAuditEntryConnection{Edges: e, PageInfo: info, TotalCount: n}
 		})
-}
-
-// Campaigns is the resolver for the campaigns field.
-func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
-	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[platforms.Campaign], error) {
-		return r.Svc.Platforms.CampaignPage(ctx, tenant, platformArg(platform), args)
-	}
-	return connection(ctx, pageArgs(first, after, last, before), list,
-		func(x *platforms.Campaign, c string) *model.CampaignEdge {
-			return &model.CampaignEdge{Cursor: c, Node: campaignModel(x)}
-		},
-		func(e []*model.CampaignEdge, info *relay.PageInfo, n int) *model.CampaignConnection {
-			return &model.CampaignConnection{Edges: e, PageInfo: info, TotalCount: n}
-		})
-}
-
-// PlatformStatuses is the resolver for the platformStatuses field.
-func (r *queryResolver) PlatformStatuses(ctx context.Context) ([]*model.PlatformStatus, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sts, err := r.Svc.Platforms.Statuses(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.PlatformStatus, 0, len(sts))
-	for i := range sts {
-		out = append(out, platformStatusModel(&sts[i]))
-	}
-	return out, nil
-}
-
-// SimulatedDegradations is the resolver for the simulatedDegradations field.
-func (r *queryResolver) SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d, err := r.Svc.Platforms.Simulator().Degradations(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	return degradationsModel(d), nil
-}
-
-// EmqUpdated is the resolver for the emqUpdated field.
-func (r *subscriptionResolver) EmqUpdated(ctx context.Context, platform *model.Platform) (<-chan *model.EmqUpdate, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r.Resolver, tenant, []string{signals.TopicEMQUpdated}, func(ctx context.Context, ev realtime.Event) (*model.EmqUpdate, error) {
-		if err := platformFilter(platform, ev); err != nil {
-			return nil, err
-		}
-		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
-		if err != nil {
-			return nil, err // logged by subscribe
-		}
-		if h == nil {
-			return nil, errSkip
-		}
-		return &model.EmqUpdate{Platform: platformModel(h.Platform), Emq: h.EMQ, SignalHealth: healthModel(h)}, nil
-	})
-}
-
-// SignalHealthChanged is the resolver for the signalHealthChanged field.
-func (r *subscriptionResolver) SignalHealthChanged(ctx context.Context, platform *model.Platform) (<-chan *model.SignalHealth, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r.Resolver, tenant, []string{signals.TopicSignalHealthChanged}, func(ctx context.Context, ev realtime.Event) (*model.SignalHealth, error) {
-		if err := platformFilter(platform, ev); err != nil {
-			return nil, err
-		}
-		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
-		if err != nil {
-			return nil, err // logged by subscribe
-		}
-		if h == nil {
-			return nil, errSkip
-		}
-		return healthModel(h), nil
-	})
-}
-
-// IncidentOpened is the resolver for the incidentOpened field.
-func (r *subscriptionResolver) IncidentOpened(ctx context.Context) (<-chan *model.Incident, error) {
-	return r.incidentSubscription(ctx, incidents.TopicIncidentOpened)
-}
-
-// IncidentUpdated is the resolver for the incidentUpdated field.
-func (r *subscriptionResolver) IncidentUpdated(ctx context.Context) (<-chan *model.Incident, error) {
-	return r.incidentSubscription(ctx, incidents.TopicIncidentUpdated)
-}
-
-// IncidentClosed is the resolver for the incidentClosed field.
-func (r *subscriptionResolver) IncidentClosed(ctx context.Context) (<-chan *model.Incident, error) {
-	return r.incidentSubscription(ctx, incidents.TopicIncidentClosed)
 }
 
 // AutopilotModeChanged is the resolver for the autopilotModeChanged field.
@@ -595,29 +371,6 @@ func (r *subscriptionResolver) ActionStatusUpdated(ctx context.Context, status [
 	})
 }
 
-// PlatformStatusChanged is the resolver for the platformStatusChanged field.
-func (r *subscriptionResolver) PlatformStatusChanged(ctx context.Context, platform *model.Platform) (<-chan *model.PlatformStatus, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return subscribe(ctx, r.Resolver, tenant, []string{platforms.TopicPlatformStatusChanged}, func(ctx context.Context, ev realtime.Event) (*model.PlatformStatus, error) {
-		if err := platformFilter(platform, ev); err != nil {
-			return nil, err
-		}
-		sts, err := r.Svc.Platforms.Statuses(ctx, tenant)
-		if err != nil {
-			return nil, err
-		}
-		for i := range sts {
-			if sts[i].Platform == ev.ID {
-				return platformStatusModel(&sts[i]), nil
-			}
-		}
-		return nil, errSkip
-	})
-}
-
 // Action is the resolver for the action field.
 func (r *trustAuditEntryResolver) Action(ctx context.Context, obj *model.TrustAuditEntry) (*model.Action, error) {
 	if obj.ActionID == nil {
@@ -635,9 +388,6 @@ func (r *Resolver) ActionSimulation() graph.ActionSimulationResolver {
 	return &actionSimulationResolver{r}
 }
 
-// Incident returns graph.IncidentResolver implementation.
-func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }
-
 // TrustAuditEntry returns graph.TrustAuditEntryResolver implementation.
 func (r *Resolver) TrustAuditEntry() graph.TrustAuditEntryResolver {
 	return &trustAuditEntryResolver{r}
@@ -646,6 +396,5 @@ func (r *Resolver) TrustAuditEntry() graph.TrustAuditEntryResolver {
 type (
 	actionResolver           struct{ *Resolver }
 	actionSimulationResolver struct{ *Resolver }
-	incidentResolver         struct{ *Resolver }
 	trustAuditEntryResolver  struct{ *Resolver }
 )
