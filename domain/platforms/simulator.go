@@ -350,9 +350,7 @@ func (m *Sim) seeded(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*simStat
 // measurements newer than that and reports one sync at now − age.
 func (m *Sim) stall(ctx context.Context, tx bun.Tx, tenant uuid.UUID, age time.Duration) error {
 	at := m.Platforms.now().Add(-age).Truncate(time.Minute)
-	if _, err := tx.NewDelete().Model((*signals.Measurement)(nil)).
-		Where("platform = ? AND source = ? AND observed_at > ?", Simulator, simSource, at).
-		Where("metric NOT IN (?)", bun.List([]string{signals.MetricEMQ, signals.MetricPlatformUp})).Exec(ctx); err != nil {
+	if err := signals.DeleteAfterTx(ctx, tx, Simulator, simSource, at, []string{signals.MetricEMQ, signals.MetricPlatformUp}); err != nil {
 		return fmt.Errorf("stall simulator: %w", err)
 	}
 	var dm []DailyMetrics
