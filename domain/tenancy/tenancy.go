@@ -78,9 +78,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *s
 		}
 		details := map[string]any{}
 		if name != nil {
-			n := strings.TrimSpace(*name)
-			if l := len([]rune(n)); l < 1 || l > 200 {
-				return apperr.Invalid([]string{"input", "name"}, "name must be 1–200 characters")
+			n, err := checkName(*name, []string{"input", "name"}, "name")
+			if err != nil {
+				return err
 			}
 			t.Name, details["name"] = n, n
 		}
