@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -117,11 +118,7 @@ func (m *Sim) inTenant(ctx context.Context, tenant uuid.UUID, fn func(ctx contex
 var errNotSimulated = apperr.Invalid([]string{"input", "platform"}, "the simulator runs only for simulated (demo) tenants")
 
 func simulated(ctx context.Context, tx bun.Tx) (bool, error) {
-	var sim []bool
-	if err := tx.NewSelect().Table("tenants").Column("simulated").Scan(ctx, &sim); err != nil {
-		return false, err
-	}
-	return len(sim) == 1 && sim[0], nil
+	return tenancy.SimulatedTx(ctx, tx)
 }
 
 func (m *Sim) state(ctx context.Context, tx bun.Tx) (*simState, error) {
