@@ -21,7 +21,7 @@ import (
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {
-	sess, err := r.Svc.Auth.SignUp(ctx, input.Email, input.Password, input.TenantName)
+	sess, err := r.Svc.Tenancy.SignUp(ctx, input.Email, input.Password, input.TenantName)
 	return r.authPayload(ctx, sess, err)
 }
 

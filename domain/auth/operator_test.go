@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/auth"
-	"github.com/stratumhq/stratum/domain/auth/authtest"
 	"github.com/stratumhq/stratum/internal/apperr"
 )
 
@@ -33,26 +32,6 @@ func TestSetOperator(t *testing.T) {
 	var log []string
 	require.NoError(t, b.tdb.Bun.NewRaw("SELECT action || ' ' || target || ' ' || actor_email FROM platform_audit_log ORDER BY created_at").Scan(ctx, &log))
 	require.Equal(t, []string{"operator.grant user@example.test cli", "operator.revoke user@example.test cli"}, log)
-}
-
-// Sign-ups are throttled per client IP; another IP is not affected.
-func TestSignUpThrottle(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	b.auth.Limiter = &auth.Limiter{DB: b.tdb.DB}
-	b.auth.Cfg.SignUpIP = auth.Bucket{Max: 1, Rate: 1.0 / 60}
-	ctx := auth.WithClient(context.Background(), auth.Client{IP: "203.0.113.9"})
-	_, err := b.auth.SignUp(ctx, "first@example.test", authtest.Password, "First")
-	require.NoError(t, err, "positive control")
-	_, err = b.auth.SignUp(ctx, "second@example.test", authtest.Password, "Second")
-	requireCode(t, err, apperr.Throttled)
-	e, _ := apperr.As(err)
-	require.Equal(t, 60, e.Extensions["retryAfterSeconds"])
-	_, err = b.auth.UserByEmail(ctx, "second@example.test")
-	requireCode(t, err, apperr.NotFound) // nothing was created
-	other := auth.WithClient(context.Background(), auth.Client{IP: "198.51.100.4"})
-	_, err = b.auth.SignUp(other, "second@example.test", authtest.Password, "Second")
-	require.NoError(t, err)
 }
 
 func TestRolesAndScopes(t *testing.T) {

@@ -232,74 +232,26 @@ func membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, e
 	return m, err
 }
 
-// SignUp creates a tenant named tenantName, its owner and a first session,
-// in one transaction. Each client IP has a sign-up bucket (THROTTLED), and
-// the password is hashed before the transaction, so no connection waits
-// for argon2.
-func (s *Service) SignUp(ctx context.Context, email, password, tenantName string) (*Session, error) {
-	email, err := NormalizeEmail(email, []string{"input", "email"})
-	if err != nil {
-		return nil, err
-	}
-	tenantName = strings.TrimSpace(tenantName)
-	if n := len([]rune(tenantName)); n < 1 || n > 200 {
-		return nil, apperr.Invalid([]string{"input", "tenantName"}, "tenant name must be 1–200 characters")
-	}
+// SignUpCredentials is auth's part of a sign-up, done before the caller's
+// transaction (tenancy.Service.SignUp): it checks password against the
+// policy, takes a token from the client IP's sign-up bucket (THROTTLED when
+// empty) and hashes the password, so no connection waits for argon2. email
+// must already be normalised (NormalizeEmail). The caller then creates the
+// user with CreateUser and the first session with IssueSession in its
+// transaction.
+func (s *Service) SignUpCredentials(ctx context.Context, email, password string) (hash string, err error) {
 	if err := CheckPasswordPolicy(password, email, []string{"input", "password"}); err != nil {
-		return nil, err
+		return "", err
 	}
 	refund, err := s.reserve(ctx, claim{keySignUpIP + ClientFrom(ctx).IP, s.Cfg.SignUpIP})
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	hash, err := s.HashNewPassword(ctx, password)
-	if err != nil {
+	if hash, err = s.HashNewPassword(ctx, password); err != nil {
 		refund() // not attempted
-		return nil, err
+		return "", err
 	}
-	tid := uuid.New()
-	var sess *Session
-	err = s.DB.InTenant(ctx, tid, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.CreateUser(ctx, tx, email, hash)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug) VALUES (?, ?, ?)`, tid, tenantName, Slug(tenantName, tid)); err != nil {
-			return err
-		}
-		mid := uuid.New()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, 'OWNER')`, tid, u.ID, mid); err != nil {
-			return err
-		}
-		m := Membership{TenantID: tid, TenantName: tenantName, Plan: "starter", Role: RoleOwner, MembershipID: mid}
-		if sess, err = s.IssueSession(ctx, tx, u, m, false); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, AuditRecord{TenantID: tid, ActorType: "USER", ActorID: u.ID, ActorEmail: email,
-			Action: "auth.sign_up", TargetType: relay.TypeTenant, TargetID: tid})
-	})
-	return sess, err
-}
-
-// Slug derives a tenant slug from its name and id.
-func Slug(name string, id uuid.UUID) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-		if b.Len() >= 40 {
-			break
-		}
-	}
-	base := strings.Trim(b.String(), "-")
-	if base == "" {
-		base = "tenant"
-	}
-	return base + "-" + id.String()[:8]
+	return hash, nil
 }
 
 // ErrBadCredentials is the one answer for an unknown email and a wrong

@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,41 +13,6 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
-
-func TestSignUpRules(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	ctx := context.Background()
-	for _, tc := range []struct {
-		name, email, password, tenant string
-		wantCode                      apperr.Code // "" means signed up
-		wantField                     []string
-	}{
-		{"valid", "New@Example.test", authtest.Password, "Acme", "", nil},
-		{"bad e-mail", "nobody", authtest.Password, "Acme", apperr.BadUserInput, []string{"input", "email"}},
-		{"empty tenant name", "a@example.test", authtest.Password, "  ", apperr.BadUserInput, []string{"input", "tenantName"}},
-		{"long tenant name", "b@example.test", authtest.Password, strings.Repeat("x", 201), apperr.BadUserInput, []string{"input", "tenantName"}},
-		{"weak password", "c@example.test", "short", "Acme", apperr.BadUserInput, []string{"input", "password"}},
-		{"taken e-mail", email, authtest.Password, "Acme", apperr.Conflict, []string{"input", "email"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			sess, err := b.auth.SignUp(ctx, tc.email, tc.password, tc.tenant)
-			if tc.wantCode != "" {
-				requireCode(t, err, tc.wantCode, tc.wantField...)
-				require.Nil(t, sess)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, auth.RoleOwner, sess.Claims.Role)
-			require.Equal(t, "starter", sess.Claims.Plan)
-			u, err := b.auth.UserByEmail(ctx, "new@example.test")
-			require.NoError(t, err, "the e-mail is stored normalized")
-			require.Equal(t, u.ID, sess.Claims.UserID())
-			require.Equal(t, []string{"auth.sign_up SUCCESS"}, b.auditLog(t, sess.Claims.TenantID, "auth.sign_up"))
-		})
-	}
-}
 
 func TestLogIn(t *testing.T) {
 	t.Parallel()

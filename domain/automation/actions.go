@@ -226,8 +226,8 @@ func (s *Service) loadGate(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*g
 	for _, r := range rules {
 		g.rules[r.ViolationType] = r
 	}
-	var hs []signals.Health
-	if err := tx.NewSelect().Model(&hs).Scan(ctx); err != nil {
+	hs, err := signals.ListTx(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
 	for i := range hs {

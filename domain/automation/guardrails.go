@@ -55,9 +55,8 @@ func (s *Service) violations(ctx context.Context, tx bun.Tx, g *gateCtx, a *Acti
 			def = *st.MaxDailyBudget
 		}
 		if max, ok := g.threshold(DailySpendLimit, def); ok && max >= 0 {
-			var total float64
-			if err := tx.NewSelect().Model((*platforms.Campaign)(nil)).ColumnExpr("COALESCE(sum(daily_budget), 0)").
-				Where("status = ?", platforms.CampaignActive).Scan(ctx, &total); err != nil {
+			total, err := platforms.ActiveDailyBudgetTx(ctx, tx)
+			if err != nil {
 				return nil, err
 			}
 			if total-b+n > max {
@@ -67,13 +66,12 @@ func (s *Service) violations(ctx context.Context, tx bun.Tx, g *gateCtx, a *Acti
 	}
 	if n > b || a.Type == IncreaseBid || a.Type == LaunchCampaign || a.Type == ExpandTargeting {
 		days := st.MinROASWindowDays
-		var agg struct{ Spend, Revenue float64 }
-		if err := tx.NewSelect().Model((*platforms.DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend), 0) AS spend, COALESCE(sum(revenue), 0) AS revenue").
-			Where("campaign_id = ? AND day > (current_date - ?::int)", *a.CampaignID, days).Scan(ctx, &agg.Spend, &agg.Revenue); err != nil {
+		spend, revenue, err := platforms.ReturnTx(ctx, tx, *a.CampaignID, days)
+		if err != nil {
 			return nil, err
 		}
-		if agg.Spend > 0 {
-			roas := agg.Revenue / agg.Spend
+		if spend > 0 {
+			roas := revenue / spend
 			if min, ok := g.threshold(ROASBelowThreshold, st.MinROAS); ok && roas < min {
 				out = append(out, Violation{ROASBelowThreshold, fmt.Sprintf("ROAS over %d days is %.2f (min %.2f)", days, roas, min)})
 			}

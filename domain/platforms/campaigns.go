@@ -2,6 +2,7 @@ package platforms
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -36,4 +37,27 @@ func (s *Service) CampaignsByID(ctx context.Context, tenant uuid.UUID, ids []uui
 		out[cs[i].ID] = &cs[i]
 	}
 	return out, nil
+}
+
+// ActiveDailyBudgetTx returns the sum of the daily budgets of the tenant's
+// active campaigns, in the caller's tenant transaction (the trust gate reads
+// it with the rest of its inputs in one transaction).
+func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (float64, error) {
+	var total float64
+	if err := tx.NewSelect().Model((*Campaign)(nil)).ColumnExpr("COALESCE(sum(daily_budget), 0)").
+		Where("status = ?", CampaignActive).Scan(ctx, &total); err != nil {
+		return 0, fmt.Errorf("sum active daily budgets: %w", err)
+	}
+	return total, nil
+}
+
+// ReturnTx returns campaign's spend and revenue over the last days days
+// (today included), in the caller's tenant transaction; the trust gate
+// computes the campaign's ROAS from them.
+func ReturnTx(ctx context.Context, tx bun.IDB, campaign uuid.UUID, days int) (spend, revenue float64, err error) {
+	if err := tx.NewSelect().Model((*DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend), 0) AS spend, COALESCE(sum(revenue), 0) AS revenue").
+		Where("campaign_id = ? AND day > (current_date - ?::int)", campaign, days).Scan(ctx, &spend, &revenue); err != nil {
+		return 0, 0, fmt.Errorf("sum campaign return: %w", err)
+	}
+	return spend, revenue, nil
 }

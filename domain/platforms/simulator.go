@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -117,11 +118,7 @@ func (m *Sim) inTenant(ctx context.Context, tenant uuid.UUID, fn func(ctx contex
 var errNotSimulated = apperr.Invalid([]string{"input", "platform"}, "the simulator runs only for simulated (demo) tenants")
 
 func simulated(ctx context.Context, tx bun.Tx) (bool, error) {
-	var sim []bool
-	if err := tx.NewSelect().Table("tenants").Column("simulated").Scan(ctx, &sim); err != nil {
-		return false, err
-	}
-	return len(sim) == 1 && sim[0], nil
+	return tenancy.SimulatedTx(ctx, tx)
 }
 
 func (m *Sim) state(ctx context.Context, tx bun.Tx) (*simState, error) {
@@ -350,9 +347,7 @@ func (m *Sim) seeded(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*simStat
 // measurements newer than that and reports one sync at now − age.
 func (m *Sim) stall(ctx context.Context, tx bun.Tx, tenant uuid.UUID, age time.Duration) error {
 	at := m.Platforms.now().Add(-age).Truncate(time.Minute)
-	if _, err := tx.NewDelete().Model((*signals.Measurement)(nil)).
-		Where("platform = ? AND source = ? AND observed_at > ?", Simulator, simSource, at).
-		Where("metric NOT IN (?)", bun.List([]string{signals.MetricEMQ, signals.MetricPlatformUp})).Exec(ctx); err != nil {
+	if err := signals.DeleteAfterTx(ctx, tx, Simulator, simSource, at, []string{signals.MetricEMQ, signals.MetricPlatformUp}); err != nil {
 		return fmt.Errorf("stall simulator: %w", err)
 	}
 	var dm []DailyMetrics

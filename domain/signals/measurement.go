@@ -103,3 +103,19 @@ func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []
 	}
 	return nil
 }
+
+// DeleteAfterTx deletes platform's measurements from source observed after
+// at, except those of the metrics in keep, in the caller's tenant
+// transaction. The simulator uses it to make its data look stale; it asks
+// for no recompute (the caller records fresh measurements next).
+func DeleteAfterTx(ctx context.Context, tx bun.IDB, platform, source string, at time.Time, keep []string) error {
+	q := tx.NewDelete().Model((*Measurement)(nil)).
+		Where("platform = ? AND source = ? AND observed_at > ?", platform, source, at)
+	if len(keep) > 0 {
+		q = q.Where("metric NOT IN (?)", bun.List(keep))
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("delete measurements: %w", err)
+	}
+	return nil
+}

@@ -289,6 +289,16 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID) (hs []Health, err 
 	return hs, err
 }
 
+// ListTx is List inside the caller's tenant transaction (the trust gate
+// reads the scores with the rest of its inputs in one transaction).
+func ListTx(ctx context.Context, tx bun.IDB) ([]Health, error) {
+	var hs []Health
+	if err := tx.NewSelect().Model(&hs).OrderExpr("platform").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load health: %w", err)
+	}
+	return hs, nil
+}
+
 // HistoryFilter selects history points.
 type HistoryFilter struct {
 	Platform    string

@@ -1,4 +1,7 @@
-// Package tenancy owns tenants, their members and roles, and invitations.
+// Package tenancy owns tenants, their members and roles, and invitations,
+// and orchestrates sign-up (Service.SignUp: the tenant and its OWNER
+// membership are tenancy's rows; the user, the password hash and the first
+// session are domain/auth's, created through its exported methods).
 //
 // Invariants: a tenant always keeps at least one OWNER; only an OWNER may
 // grant, change or remove the OWNER role; a role change or removal takes

@@ -69,6 +69,17 @@ func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
 	return db.ByID[Tenant](ctx, s.DB, id, id, "tenant not found")
 }
 
+// SimulatedTx reports whether the tenant of the caller's tenant transaction
+// is a simulated (demo) tenant, whose ad platform data the simulator makes
+// (false when the tenant row is not visible).
+func SimulatedTx(ctx context.Context, tx bun.IDB) (bool, error) {
+	var sim []bool
+	if err := tx.NewSelect().Model((*Tenant)(nil)).Column("simulated").Scan(ctx, &sim); err != nil {
+		return false, err
+	}
+	return len(sim) == 1 && sim[0], nil
+}
+
 // UpdateSettings changes the tenant's name and MFA requirement (OWNER).
 func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *string, requireMFA *bool) (*Tenant, error) {
 	t := new(Tenant)
@@ -78,9 +89,9 @@ func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *s
 		}
 		details := map[string]any{}
 		if name != nil {
-			n := strings.TrimSpace(*name)
-			if l := len([]rune(n)); l < 1 || l > 200 {
-				return apperr.Invalid([]string{"input", "name"}, "name must be 1–200 characters")
+			n, err := checkName(*name, []string{"input", "name"}, "name")
+			if err != nil {
+				return err
 			}
 			t.Name, details["name"] = n, n
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -76,7 +77,8 @@ func NewService(t testing.TB, d *db.DB, clock *Clock) *auth.Service {
 // returns the session and its principal.
 func SignUp(t testing.TB, s *auth.Service, email string) (*auth.Session, *auth.Principal) {
 	t.Helper()
-	sess, err := s.SignUp(context.Background(), email, Password, "Tenant of "+email)
+	ten := &tenancy.Service{DB: s.DB, Auth: s}
+	sess, err := ten.SignUp(context.Background(), email, Password, "Tenant of "+email)
 	if err != nil {
 		t.Fatalf("authtest: sign up %s: %v", email, err)
 	}
