@@ -3,9 +3,11 @@ package app_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -39,6 +41,20 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tr.Automation.EvaluateRules(ctx, tenant, true)
 	require.NoError(t, err)
+	// The measurements above enqueued debounced recomputes; one finishing
+	// later could close an incident the cases below pick (resolveIncident
+	// would then answer CONFLICT). Let A's jobs settle first.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+		if !assert.NoError(c, err) {
+			return
+		}
+		defer conn.Close(ctx)
+		var pending int
+		assert.NoError(c, conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'tenant_id' = $1
+			AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`, tenant.String()).Scan(&pending))
+		assert.Zero(c, pending, "tenant A's jobs still to run")
+	}, 30*time.Second, 50*time.Millisecond)
 
 	q := func(query string) map[string]any {
 		res := f.b.srv.Query(t, query, nil, f.ownerA.H())
