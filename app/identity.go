@@ -23,9 +23,6 @@ func (a *App) wireIdentity() error {
 	if err != nil {
 		return err
 	}
-	if cfg.JWTSecretGenerated {
-		a.Log.Warn("STRATUM_JWT_SECRET is not set: signing with a random secret for this process only; sessions end when it stops")
-	}
 	argon := auth.Argon2Params{Time: uint32(cfg.Argon2Time), MemoryKiB: uint32(cfg.Argon2MemoryKiB), Threads: uint8(cfg.Argon2Threads)}
 	pts, rate := float64(cfg.RateLimitPoints), float64(cfg.RateLimitRestore)
 	buckets := map[string]auth.Bucket{

@@ -72,16 +72,11 @@ func (r *subscriptionResolver) EmqUpdated(ctx context.Context, platform *model.P
 	if err != nil {
 		return nil, err
 	}
+	load := r.healthEvent(tenant, platform)
 	return subscribe(ctx, r.Resolver, tenant, []string{signals.TopicEMQUpdated}, func(ctx context.Context, ev realtime.Event) (*model.EmqUpdate, error) {
-		if err := platformFilter(platform, ev); err != nil {
-			return nil, err
-		}
-		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
+		h, err := load(ctx, ev)
 		if err != nil {
-			return nil, err // logged by subscribe
-		}
-		if h == nil {
-			return nil, errSkip
+			return nil, err
 		}
 		return &model.EmqUpdate{Platform: platformModel(h.Platform), Emq: h.EMQ, SignalHealth: healthModel(h)}, nil
 	})
@@ -93,16 +88,11 @@ func (r *subscriptionResolver) SignalHealthChanged(ctx context.Context, platform
 	if err != nil {
 		return nil, err
 	}
+	load := r.healthEvent(tenant, platform)
 	return subscribe(ctx, r.Resolver, tenant, []string{signals.TopicSignalHealthChanged}, func(ctx context.Context, ev realtime.Event) (*model.SignalHealth, error) {
-		if err := platformFilter(platform, ev); err != nil {
-			return nil, err
-		}
-		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
+		h, err := load(ctx, ev)
 		if err != nil {
-			return nil, err // logged by subscribe
-		}
-		if h == nil {
-			return nil, errSkip
+			return nil, err
 		}
 		return healthModel(h), nil
 	})

@@ -609,6 +609,24 @@ func platformFilter(platform *model.Platform, ev realtime.Event) error {
 	return nil
 }
 
+// healthEvent loads the signal health an event of platform (any platform
+// when nil) names; other platforms' and vanished rows are skipped.
+func (r *Resolver) healthEvent(tenant uuid.UUID, platform *model.Platform) func(ctx context.Context, ev realtime.Event) (*signals.Health, error) {
+	return func(ctx context.Context, ev realtime.Event) (*signals.Health, error) {
+		if err := platformFilter(platform, ev); err != nil {
+			return nil, err
+		}
+		h, err := r.Svc.Signals.Get(ctx, tenant, ev.ID)
+		if err != nil {
+			return nil, err // logged by subscribe
+		}
+		if h == nil {
+			return nil, errSkip
+		}
+		return h, nil
+	}
+}
+
 // incidentSubscription emits the incidents published on topic.
 func (r *subscriptionResolver) incidentSubscription(ctx context.Context, topic string) (<-chan *model.Incident, error) {
 	tenant, err := tenantOf(ctx)

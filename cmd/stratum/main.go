@@ -78,7 +78,11 @@ func run(args []string) error {
 	switch cmd {
 	case "devdb":
 		return devdb(ctx, args)
-	case "serve", "api", "worker", "migrate", "seed", "admin":
+	case "serve", "api":
+		if cfg.JWTSecretGenerated { // once per process, not once per app.New (serve also builds one to seed)
+			log.Warn("STRATUM_JWT_SECRET is not set: signing with a random secret for this process only; sessions end when it stops")
+		}
+	case "worker", "migrate", "seed", "admin":
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

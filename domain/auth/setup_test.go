@@ -13,7 +13,6 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
-	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -70,15 +69,5 @@ func (b *bundle) code(t *testing.T, secret string) string {
 	return c
 }
 
-// requireCode fails unless err is an apperr with code (and, when given,
-// the field path).
-func requireCode(t *testing.T, err error, code apperr.Code, field ...string) {
-	t.Helper()
-	require.Error(t, err)
-	e, ok := apperr.As(err)
-	require.True(t, ok, "not an apperr: %v", err)
-	require.Equal(t, code, e.Code, e.Message)
-	if len(field) > 0 {
-		require.Equal(t, field, e.Field)
-	}
-}
+// requireCode fails unless err is an apperr with code (and field path).
+var requireCode = authtest.RequireCode

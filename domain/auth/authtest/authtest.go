@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/tenancy"
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -83,4 +86,17 @@ func SignUp(t testing.TB, s *auth.Service, email string) (*auth.Session, *auth.P
 		t.Fatalf("authtest: sign up %s: %v", email, err)
 	}
 	return sess, auth.PrincipalOf(sess.Claims)
+}
+
+// RequireCode fails the test unless err is an apperr with code (and, when
+// given, the field path).
+func RequireCode(t testing.TB, err error, code apperr.Code, field ...string) {
+	t.Helper()
+	require.Error(t, err)
+	e, ok := apperr.As(err)
+	require.True(t, ok, "not an apperr: %v", err)
+	require.Equal(t, code, e.Code, e.Message)
+	if len(field) > 0 {
+		require.Equal(t, field, e.Field)
+	}
 }
