@@ -40,13 +40,15 @@ type Mode struct {
 
 // App is one Stratum process.
 type App struct {
-	Cfg      config.Config
-	Log      *slog.Logger
-	Metrics  *observability.Metrics
-	DB       *db.DB
-	Hub      *realtime.Hub
-	River    *jobs.Client
-	Trust    *jobs.Trust
+	Cfg     config.Config
+	Log     *slog.Logger
+	Metrics *observability.Metrics
+	DB      *db.DB
+	Hub     *realtime.Hub
+	River   *jobs.Client
+	// Services are the domain services, built once (NewServices) and shared
+	// by the resolvers and the job workers.
+	Services *Services
 	Resolver *resolvers.Resolver
 	Sockets  *gqlserver.Sockets
 	// Handler is the root HTTP handler (nil without Mode.API).
@@ -81,21 +83,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 	a.Metrics.RegisterPool(d.Pool)
 	a.Metrics.RegisterQueueDepth(jobs.QueueDepth(d))
 
-	a.Trust = jobs.NewTrust(d, nil)
+	if a.Services, err = NewServices(d, cfg, log); err != nil {
+		d.Close()
+		return nil, err
+	}
 	a.installTestHooks()
-	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Trust: a.Trust,
+	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Services: a.Services.Jobs(),
 		Limits: jobs.Limits{MaxTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}, NoRunOnStart: !cfg.PeriodicRunOnStart})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	a.Resolver = resolvers.New(d, a.Hub, log, Version)
-	a.Resolver.River = a.River
-	a.Resolver.UseTrust(a.Trust.Signals, a.Trust.Platforms, a.Trust.Incidents, a.Trust.Automation)
-	if err := a.wireIdentity(); err != nil {
-		d.Close()
-		return nil, err
-	}
+	a.Services.EnqueueWith(a.River)
+	a.Resolver = resolvers.New(resolvers.Config{DB: d, Hub: a.Hub, Log: log, Version: Version, River: a.River,
+		Services: a.Services.Resolvers(), SecureCookies: cfg.SecureCookies(), WatchInterval: cfg.RevocationInterval})
 	if mode.API {
 		if err := a.buildHTTP(); err != nil {
 			d.Close()
@@ -126,7 +127,7 @@ func (a *App) buildHTTP() error {
 		Sockets:          a.Sockets,
 	})
 	gql.Use(session.CSRFGuard{})
-	gql.Use(gqlserver.CostLimit{Limiter: a.Resolver.Svc.Auth.Limiter, Buckets: a.Resolver.Identity.Buckets})
+	gql.Use(gqlserver.CostLimit{Limiter: a.Services.Auth.Limiter, Buckets: a.Services.Buckets})
 	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
@@ -199,7 +200,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		jobs.ObserveOutcomes(bg, a.River, a.Metrics)
 	}
-	if lim := a.Resolver.Svc.Auth.Limiter; lim != nil {
+	if lim := a.Services.Auth.Limiter; lim != nil {
 		a.bg.Add(1)
 		go func() {
 			defer a.bg.Done()
@@ -267,7 +268,7 @@ func (a *App) Stop(ctx context.Context) {
 	if a.cancelStreams != nil {
 		a.cancelStreams()
 	}
-	if lim := a.Resolver.Svc.Auth.Limiter; lim != nil {
+	if lim := a.Services.Auth.Limiter; lim != nil {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second) // ctx may be spent on River
 		defer cancel()
 		if err := lim.Flush(fctx); err != nil {

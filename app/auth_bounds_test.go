@@ -31,7 +31,7 @@ func TestPasswordHashingIsBoundedAndOutsideTransactions(t *testing.T) {
 	var inTx atomic.Int64
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	srv := apptest.Start(t, apptest.Config(t, tdb, env), func(a *app.App) {
-		a.Resolver.Svc.Auth.Hasher.OnHash = func(ctx context.Context) {
+		a.Services.Auth.Hasher.OnHash = func(ctx context.Context) {
 			if _, ok := db.TxFromContext(ctx); ok {
 				inTx.Add(1)
 			}
@@ -44,7 +44,7 @@ func TestPasswordHashingIsBoundedAndOutsideTransactions(t *testing.T) {
 	b := &idBundle{srv: srv, tdb: tdb}
 	owner := b.signUp(t, "hash-owner@a.test", "A")
 	b.invite(t, owner, "new-member@a.test", "VIEWER")
-	stats := srv.App.Resolver.Svc.Auth.Hasher.Stats
+	stats := srv.App.Services.Auth.Hasher.Stats
 	require.GreaterOrEqual(t, stats().Total, int64(2), "sign-up and the invitee's new account were hashed")
 	require.Zero(t, inTx.Load(), "no password is hashed inside a transaction")
 
@@ -99,7 +99,7 @@ func TestLogInBoundsTheEmail(t *testing.T) {
 	_, wrong := b.logIn(t, "bound@a.test", "a wrong password")
 	_, huge := b.logIn(t, strings.Repeat("x", 900_000)+"@a.test", "a wrong password")
 	require.Equal(t, wrong["userErrors"], huge["userErrors"])
-	require.NoError(t, b.srv.App.Resolver.Svc.Auth.Limiter.Flush(context.Background()))
+	require.NoError(t, b.srv.App.Services.Auth.Limiter.Flush(context.Background()))
 	var longest int
 	require.NoError(t, b.tdb.DB.Bun.NewRaw("SELECT coalesce(max(length(key)), 0) FROM rate_limit_buckets").Scan(context.Background(), &longest))
 	require.Positive(t, longest, "failures were recorded")

@@ -50,7 +50,7 @@ func BenchmarkTrivialQuery(b *testing.B) {
 	srv := apptest.Start(b, apptest.Config(b, tdb, map[string]string{"STRATUM_LOG_LEVEL": "error"}))
 
 	b.Run("bare_gqlgen", func(b *testing.B) {
-		bare := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolvers.New(tdb.DB, nil, apptest.Logger(), "dev")}))
+		bare := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolvers.New(resolvers.Config{DB: tdb.DB, Log: apptest.Logger(), Version: "dev"})}))
 		bare.AddTransport(transport.POST{})
 		bare.SetQueryCache(lru.New[*ast.QueryDocument](1000)) // as Stratum's, so parsing cost is equal
 		ts := httptest.NewServer(bare)

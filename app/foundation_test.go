@@ -38,7 +38,7 @@ func simulatedTenant(t *testing.T, s *apptest.Server, tdb *testdb.DB, tenant uui
 	_, err = conn.Exec(ctx, "UPDATE tenants SET simulated = true WHERE id = $1", tenant)
 	conn.Close(ctx)
 	require.NoError(t, err)
-	require.NoError(t, s.App.Trust.Platforms.SeedSimulator(ctx, tenant))
+	require.NoError(t, s.App.Services.Platforms.SeedSimulator(ctx, tenant))
 	res := s.Query(t, `{ campaigns(first: 1) { edges { node { id } } } }`, nil, tenantHeader(tenant))
 	require.Empty(t, res.Errors)
 	edges := field(t, res.Data, "campaigns", "edges").([]any)

@@ -115,7 +115,7 @@ func TestOperatorsOnlyReachRiverUI(t *testing.T) {
 	}
 	require.Equal(t, http.StatusUnauthorized, get(nil))
 	require.Equal(t, http.StatusUnauthorized, get(s.H()), "a tenant OWNER is not an operator")
-	require.NoError(t, b.srv.App.Resolver.Svc.Auth.SetOperator(context.Background(), "ops@acme.test", true, "test"))
+	require.NoError(t, b.srv.App.Services.Auth.SetOperator(context.Background(), "ops@acme.test", true, "test"))
 	require.Equal(t, http.StatusOK, get(s.H()))
 	var n int
 	require.NoError(t, b.srv.App.DB.Bun.NewRaw("SELECT count(*) FROM platform_audit_log WHERE action = 'operator.grant'").Scan(context.Background(), &n))

@@ -32,7 +32,7 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	conn.Close(ctx)
 	require.NoError(t, err)
 
-	tr := f.b.srv.App.Trust
+	tr := f.b.srv.App.Services
 	require.NoError(t, tr.Platforms.SeedSimulator(ctx, tenant))
 	_, err = tr.Signals.Recompute(ctx, tenant)
 	require.NoError(t, err)

@@ -34,10 +34,10 @@ func Seed(ctx context.Context, a *App, log *slog.Logger) error {
 // 30 days of history; idempotent) and a first signal-health score, so the
 // trust engine shows its state from the first start.
 func seedTrust(ctx context.Context, a *App) error {
-	if err := a.Trust.Platforms.SeedSimulator(ctx, DemoTenantID); err != nil {
+	if err := a.Services.Platforms.SeedSimulator(ctx, DemoTenantID); err != nil {
 		return fmt.Errorf("seed simulator: %w", err)
 	}
-	if _, err := a.Trust.Signals.Recompute(ctx, DemoTenantID); err != nil {
+	if _, err := a.Services.Signals.Recompute(ctx, DemoTenantID); err != nil {
 		return fmt.Errorf("seed signal health: %w", err)
 	}
 	return nil

@@ -46,7 +46,7 @@ func (a *App) installTestHooks() {
 		return
 	}
 	a.Log.Warn("TEST HOOK: connector changes are held open until their job ends", "dir", a.Cfg.TestHoldApplyDir)
-	for name, c := range a.Trust.Platforms.Connectors {
-		a.Trust.Platforms.Connectors[name] = holdConnector{Connector: c, dir: a.Cfg.TestHoldApplyDir}
+	for name, c := range a.Services.Platforms.Connectors {
+		a.Services.Platforms.Connectors[name] = holdConnector{Connector: c, dir: a.Cfg.TestHoldApplyDir}
 	}
 }

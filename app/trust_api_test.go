@@ -126,7 +126,7 @@ func TestAutomationRulesThroughGraphQL(t *testing.T) {
 func TestActionQueueAndEnforcementThroughGraphQL(t *testing.T) {
 	t.Parallel()
 	b := setupTrustAPI(t)
-	_, err := b.srv.App.Trust.Automation.EvaluateRules(context.Background(), app.DemoTenantID, true)
+	_, err := b.srv.App.Services.Automation.EvaluateRules(context.Background(), app.DemoTenantID, true)
 	require.NoError(t, err)
 	held := func() []map[string]any {
 		var out []map[string]any

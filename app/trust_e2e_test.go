@@ -102,7 +102,7 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 	// knows when it is done) proposes a budget increase for the best
 	// campaign, which waits for approval (APPROVAL_REQUIRED): a held
 	// high-risk action.
-	_, err := a.App.Trust.Automation.EvaluateRules(context.Background(), app.DemoTenantID, true)
+	_, err := a.App.Services.Automation.EvaluateRules(context.Background(), app.DemoTenantID, true)
 	require.NoError(t, err)
 	var actionID string
 	for _, e := range field(t, q(a, `{ actions(status: [QUEUED]) { edges { node { id type decision } } } }`, nil), "actions", "edges").([]any) {

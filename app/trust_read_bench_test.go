@@ -61,23 +61,23 @@ func seedTrustReads(b *testing.B, srv *apptest.Server) string {
 	if err := app.Seed(ctx, a, apptest.Logger()); err != nil {
 		b.Fatal(err)
 	}
-	cs, err := a.Trust.Platforms.Campaigns(ctx, app.DemoTenantID, platforms.CampaignFilter{})
+	cs, err := a.Services.Platforms.Campaigns(ctx, app.DemoTenantID, platforms.CampaignFilter{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < 20; i++ {
 		c := cs[i%len(cs)]
 		pct := float64(5 + 10*(i%4))
-		if _, err := a.Trust.Automation.QueueAction(ctx, app.DemoTenantID, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &c.ID,
+		if _, err := a.Services.Automation.QueueAction(ctx, app.DemoTenantID, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &c.ID,
 			Params: automation.ActionParams{Percent: &pct}}, "user:bench"); err != nil {
 			b.Fatal(err)
 		}
 	}
 	for _, comp := range []string{platforms.ComponentEMQ, platforms.ComponentVariance, platforms.ComponentAnomaly} {
-		if err := a.Trust.Platforms.Degrade(ctx, app.DemoTenantID, platforms.Simulator, comp, platforms.Critical); err != nil {
+		if err := a.Services.Platforms.Degrade(ctx, app.DemoTenantID, platforms.Simulator, comp, platforms.Critical); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := a.Trust.Signals.Recompute(ctx, app.DemoTenantID); err != nil {
+		if _, err := a.Services.Signals.Recompute(ctx, app.DemoTenantID); err != nil {
 			b.Fatal(err)
 		}
 	}

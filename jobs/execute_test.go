@@ -33,24 +33,24 @@ func TestExecuteJobRetriesAnUnavailablePlatformThenGivesUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	_, err := b.trust.Signals.Recompute(ctx, b.tenant)
+	_, err := b.svc.Signals.Recompute(ctx, b.tenant)
 	require.NoError(t, err)
-	b.trust.Platforms.Connectors[platforms.Simulator] = unavailablePlatform{b.trust.Platforms.Connectors[platforms.Simulator]}
-	cs, err := b.trust.Platforms.Campaigns(ctx, b.tenant, platforms.CampaignFilter{})
+	b.svc.Platforms.Connectors[platforms.Simulator] = unavailablePlatform{b.svc.Platforms.Connectors[platforms.Simulator]}
+	cs, err := b.svc.Platforms.Campaigns(ctx, b.tenant, platforms.CampaignFilter{})
 	require.NoError(t, err)
 	percent := 10.0
-	a, err := b.trust.Automation.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &cs[0].ID,
+	a, err := b.svc.Automation.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &cs[0].ID,
 		Params: automation.ActionParams{Percent: &percent}}, "user:1")
 	require.NoError(t, err)
 	require.Equal(t, automation.Pass, a.Decision, "%v", a.Reasons)
 
-	w := &jobs.AutomationExecuteWorker{Trust: b.trust}
+	w := &jobs.AutomationExecuteWorker{Automation: b.svc.Automation}
 	attempt := func(n int) error {
 		return w.Work(ctx, &river.Job[jobs.AutomationExecuteArgs]{JobRow: &rivertype.JobRow{Attempt: n, MaxAttempts: 5},
 			Args: jobs.AutomationExecuteArgs{TenantID: b.tenant, ActionID: a.ID}})
 	}
 	failures := func() int {
-		page, err := b.trust.Incidents.List(ctx, b.tenant, incidents.Filter{}, relay.Args{})
+		page, err := b.svc.Incidents.List(ctx, b.tenant, incidents.Filter{}, relay.Args{})
 		require.NoError(t, err)
 		n := 0
 		for _, i := range page.Items {
@@ -63,13 +63,13 @@ func TestExecuteJobRetriesAnUnavailablePlatformThenGivesUp(t *testing.T) {
 
 	for n := 1; n < 5; n++ {
 		require.ErrorIs(t, attempt(n), platforms.ErrUnavailable, "attempt %d is retried", n)
-		got, err := b.trust.Automation.Action(ctx, b.tenant, a.ID)
+		got, err := b.svc.Automation.Action(ctx, b.tenant, a.ID)
 		require.NoError(t, err)
 		require.Equal(t, automation.Queued, got.Status)
 		require.Zero(t, failures())
 	}
 	require.NoError(t, attempt(5), "the last attempt records the failure")
-	got, err := b.trust.Automation.Action(ctx, b.tenant, a.ID)
+	got, err := b.svc.Automation.Action(ctx, b.tenant, a.ID)
 	require.NoError(t, err)
 	require.Equal(t, automation.Failed, got.Status)
 	require.Equal(t, "meta: platforms: platform unavailable (scheduled maintenance until 02:00 UTC)", *got.Error)
@@ -81,7 +81,7 @@ func TestExecuteJobRetriesAnUnavailablePlatformThenGivesUp(t *testing.T) {
 
 func mustBudget(t *testing.T, b *bundle, id uuid.UUID) float64 {
 	t.Helper()
-	cs, err := b.trust.Platforms.Campaigns(context.Background(), b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{id}})
+	cs, err := b.svc.Platforms.Campaigns(context.Background(), b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{id}})
 	require.NoError(t, err)
 	return cs[0].DailyBudget
 }

@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -32,9 +33,10 @@ type Options struct {
 	Work bool
 	// Concurrency is the default queue's worker count (high gets the same, low a quarter).
 	Concurrency int
-	// Trust is the trust engine the workers use and whose hooks enqueue with
-	// this client (NewTrust(d, nil) when nil; its client is set here if unset).
-	Trust *Trust
+	// Services are the domain services the workers call (needed with Work).
+	// They are built once, in app; their hooks (RecomputeHook, ExecuteHook)
+	// enqueue with the client NewClient returns.
+	Services Services
 	// Limits are the job timeouts and the rescue delay (DefaultLimits when zero).
 	Limits Limits
 	// NoRunOnStart keeps the periodic fan-outs (simulator tick, recompute,
@@ -103,17 +105,16 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 		RescueStuckJobsAfter: lim.RescueAfter,
 		MaxAttempts:          10,
 	}
-	trust := o.Trust
-	if trust == nil {
-		trust = NewTrust(d, nil)
-	}
 	if o.Work {
+		if o.Services.Signals == nil || o.Services.Platforms == nil || o.Services.Automation == nil {
+			return nil, errors.New("river client: workers need the domain services (Options.Services)")
+		}
 		n := o.Concurrency
 		if n < 1 {
 			n = 10
 		}
 		workers := river.NewWorkers()
-		register(workers, d, trust, lim)
+		register(workers, d, o.Services, lim)
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{
 			QueueHigh:    {MaxWorkers: n},
@@ -126,16 +127,13 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	if trust.client == nil {
-		trust.SetClient(client)
-	}
 	return client, nil
 }
 
 // register adds every worker. Each implements Timeout with its kind's own
 // timeout, capped by lim.
-func register(w *river.Workers, d *db.DB, trust *Trust, lim Limits) {
-	registerTrust(w, d, trust, lim)
+func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
+	registerTrust(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

@@ -75,7 +75,7 @@ func TestTrustFanOutRunsOneJobPerTenant(t *testing.T) {
 	for id, simulated := range map[uuid.UUID]bool{sim2: true, plain: false} {
 		testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{ID: id, Simulated: simulated})
 	}
-	require.NoError(t, b.trust.Platforms.Simulator().SeedSimulator(ctx, sim2))
+	require.NoError(t, b.svc.Platforms.Simulator().SeedSimulator(ctx, sim2))
 	simulated, all := []uuid.UUID{b.tenant, sim2}, []uuid.UUID{b.tenant, sim2, plain}
 	slices.SortFunc(simulated, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
 	slices.SortFunc(all, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
@@ -86,7 +86,7 @@ func TestTrustFanOutRunsOneJobPerTenant(t *testing.T) {
 		return ids, err
 	}
 	for _, id := range simulated {
-		h, err := b.trust.Signals.Get(ctx, id, "")
+		h, err := b.svc.Signals.Get(ctx, id, "")
 		require.NoError(t, err)
 		require.Nil(t, h, "positive control: no health before the fan-out ran")
 	}
@@ -94,7 +94,9 @@ func TestTrustFanOutRunsOneJobPerTenant(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, ids, "positive control: no per-tenant job before the fan-out ran")
 
-	client, err := jobs.NewClient(b.tdb.DB, jobs.Options{Log: quietLog(), Work: true, Trust: b.trust, Concurrency: 2})
+	client, err := jobs.NewClient(b.tdb.DB, jobs.Options{Log: quietLog(), Work: true, Services: b.svc.Jobs(), Concurrency: 2})
+	require.NoError(t, err)
+	b.svc.EnqueueWith(client)
 	require.NoError(t, err)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -109,7 +111,7 @@ func TestTrustFanOutRunsOneJobPerTenant(t *testing.T) {
 		assert.NoError(c, err)
 		assert.Equal(c, simulated, ids, "simulator ticks for the simulated tenants only")
 		for _, id := range simulated {
-			h, err := b.trust.Signals.Get(ctx, id, "")
+			h, err := b.svc.Signals.Get(ctx, id, "")
 			assert.NoError(c, err)
 			assert.NotNil(c, h, "tenant %s's health was recomputed", id)
 		}

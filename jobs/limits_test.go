@@ -6,6 +6,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -39,6 +42,7 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 	tdb := testdb.New(t)
 	_, err := NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: time.Minute, RescueAfter: 30 * time.Second}})
 	require.ErrorContains(t, err, "must exceed")
-	_, err = NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: 2 * time.Second, RescueAfter: 3 * time.Second}})
+	_, err = NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: 2 * time.Second, RescueAfter: 3 * time.Second},
+		Services: Services{Signals: &signals.Service{}, Platforms: &platforms.Service{}, Automation: &automation.Service{}}}) // never started
 	require.NoError(t, err)
 }

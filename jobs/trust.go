@@ -13,67 +13,48 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/automation"
-	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/db"
 )
 
-// Trust wires the trust engine's services together: measurements trigger a
-// debounced recompute job, recomputes notify incidents and automation, and
-// executable actions get an execution job. Resolvers and workers share one.
-type Trust struct {
+// Services are the domain services the trust engine's workers call. They are
+// built once, in app, and handed to NewClient.
+type Services struct {
 	Signals    *signals.Service
 	Platforms  *platforms.Service
-	Incidents  *incidents.Service
 	Automation *automation.Service
-
-	client *Client
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into
 // one recompute job per tenant.
 const RecomputeDebounce = time.Second
 
-// NewTrust builds the services on d. client enqueues jobs from the hooks;
-// it may be nil (no jobs enqueued) and set later with SetClient.
-func NewTrust(d *db.DB, client *Client) *Trust {
-	t := &Trust{client: client}
-	t.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
-	t.Platforms = platforms.NewService(d, t.Signals)
-	t.Incidents = &incidents.Service{DB: d}
-	t.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: t.Platforms, Incidents: t.Incidents}
-	t.Signals.Listeners = []signals.Listener{t.Incidents, t.Automation}
-	t.Signals.OnMeasured = t.enqueueRecompute
-	t.Automation.OnExecutable = t.enqueueExecute
-	return t
-}
-
-// SetClient sets the client the hooks enqueue with.
-func (t *Trust) SetClient(c *Client) { t.client = c }
-
-func (t *Trust) enqueueRecompute(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
-	if t.client == nil {
-		return nil
-	}
-	bucket := time.Now().Truncate(RecomputeDebounce).UnixMilli()
-	res, err := t.client.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: bucket}, nil)
-	if err != nil || !res.UniqueSkippedAsDuplicate || res.Job == nil || res.Job.State != rivertype.JobStateRunning {
+// RecomputeHook is signals.Service.OnMeasured for client c: measurement
+// writes enqueue a debounced recompute of their tenant in the writing
+// transaction.
+func RecomputeHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+	return func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+		bucket := time.Now().Truncate(RecomputeDebounce).UnixMilli()
+		res, err := c.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: bucket}, nil)
+		if err != nil || !res.UniqueSkippedAsDuplicate || res.Job == nil || res.Job.State != rivertype.JobStateRunning {
+			return err
+		}
+		// A recompute of this bucket is already running and may have read the
+		// measurements before ours: queue a follow-up. (A job that has not started
+		// yet needs none: Recompute waits for this transaction, see signals.Record.)
+		_, err = c.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: -time.Now().UnixNano()}, nil)
 		return err
 	}
-	// A recompute of this bucket is already running and may have read the
-	// measurements before ours: queue a follow-up. (A job that has not started
-	// yet needs none: Recompute waits for this transaction, see signals.Record.)
-	_, err = t.client.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: -time.Now().UnixNano()}, nil)
-	return err
 }
 
-func (t *Trust) enqueueExecute(ctx context.Context, tx bun.Tx, tenant, action uuid.UUID) error {
-	if t.client == nil {
-		return nil
+// ExecuteHook is automation.Service.OnExecutable for client c: an action the
+// gate lets through gets its execution job in the writing transaction.
+func ExecuteHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant, action uuid.UUID) error {
+	return func(ctx context.Context, tx bun.Tx, tenant, action uuid.UUID) error {
+		_, err := c.InsertTx(ctx, tx.Tx, AutomationExecuteArgs{TenantID: tenant, ActionID: action}, nil)
+		return err
 	}
-	_, err := t.client.InsertTx(ctx, tx.Tx, AutomationExecuteArgs{TenantID: tenant, ActionID: action}, nil)
-	return err
 }
 
 // debounceStates make a recompute unique while waiting or running but let a
@@ -100,8 +81,8 @@ func (SignalsRecomputeArgs) InsertOpts() river.InsertOpts {
 // SignalsRecomputeWorker runs SignalsRecomputeArgs.
 type SignalsRecomputeWorker struct {
 	river.WorkerDefaults[SignalsRecomputeArgs]
-	Trust  *Trust
-	Limits Limits
+	Signals *signals.Service
+	Limits  Limits
 }
 
 // Timeout implements river.Worker.
@@ -111,7 +92,7 @@ func (w *SignalsRecomputeWorker) Timeout(*river.Job[SignalsRecomputeArgs]) time.
 
 // Work implements river.Worker.
 func (w *SignalsRecomputeWorker) Work(ctx context.Context, job *river.Job[SignalsRecomputeArgs]) error {
-	_, err := w.Trust.Signals.Recompute(ctx, job.Args.TenantID)
+	_, err := w.Signals.Recompute(ctx, job.Args.TenantID)
 	return err
 }
 
@@ -190,8 +171,8 @@ func (AutomationEvaluateArgs) InsertOpts() river.InsertOpts {
 // AutomationEvaluateWorker runs AutomationEvaluateArgs.
 type AutomationEvaluateWorker struct {
 	river.WorkerDefaults[AutomationEvaluateArgs]
-	Trust  *Trust
-	Limits Limits
+	Automation *automation.Service
+	Limits     Limits
 }
 
 // Timeout implements river.Worker.
@@ -202,7 +183,7 @@ func (w *AutomationEvaluateWorker) Timeout(*river.Job[AutomationEvaluateArgs]) t
 // Work implements river.Worker. Running it twice, even concurrently, queues
 // each proposal once (see automation.Service.EvaluateRules).
 func (w *AutomationEvaluateWorker) Work(ctx context.Context, job *river.Job[AutomationEvaluateArgs]) error {
-	_, err := w.Trust.Automation.EvaluateRules(ctx, job.Args.TenantID, false)
+	_, err := w.Automation.EvaluateRules(ctx, job.Args.TenantID, false)
 	return err
 }
 
@@ -223,8 +204,8 @@ func (AutomationExecuteArgs) InsertOpts() river.InsertOpts {
 // AutomationExecuteWorker runs AutomationExecuteArgs.
 type AutomationExecuteWorker struct {
 	river.WorkerDefaults[AutomationExecuteArgs]
-	Trust  *Trust
-	Limits Limits
+	Automation *automation.Service
+	Limits     Limits
 }
 
 // Timeout implements river.Worker: the connector call included.
@@ -240,7 +221,7 @@ func (w *AutomationExecuteWorker) Timeout(*river.Job[AutomationExecuteArgs]) tim
 // last attempt the action is recorded FAILED with the platform's words
 // instead of being left in flight.
 func (w *AutomationExecuteWorker) Work(ctx context.Context, job *river.Job[AutomationExecuteArgs]) error {
-	_, err := w.Trust.Automation.Execute(ctx, job.Args.TenantID, job.Args.ActionID)
+	_, err := w.Automation.Execute(ctx, job.Args.TenantID, job.Args.ActionID)
 	switch {
 	case errors.Is(err, db.ErrNoTenant):
 		return river.JobCancel(err)
@@ -249,7 +230,7 @@ func (w *AutomationExecuteWorker) Work(ctx context.Context, job *river.Job[Autom
 		// short context of its own (a worker stopping cancels ctx and skips this).
 		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, gerr := w.Trust.Automation.GiveUp(gctx, job.Args.TenantID, job.Args.ActionID, err); gerr != nil {
+		if _, gerr := w.Automation.GiveUp(gctx, job.Args.TenantID, job.Args.ActionID, err); gerr != nil {
 			return errors.Join(err, gerr)
 		}
 		return nil
@@ -273,8 +254,8 @@ func (SimulatorTickArgs) InsertOpts() river.InsertOpts {
 // SimulatorTickWorker runs SimulatorTickArgs.
 type SimulatorTickWorker struct {
 	river.WorkerDefaults[SimulatorTickArgs]
-	Trust  *Trust
-	Limits Limits
+	Platforms *platforms.Service
+	Limits    Limits
 }
 
 // Timeout implements river.Worker.
@@ -284,16 +265,16 @@ func (w *SimulatorTickWorker) Timeout(*river.Job[SimulatorTickArgs]) time.Durati
 
 // Work implements river.Worker.
 func (w *SimulatorTickWorker) Work(ctx context.Context, job *river.Job[SimulatorTickArgs]) error {
-	return w.Trust.Platforms.Simulator().Tick(ctx, job.Args.TenantID)
+	return w.Platforms.Simulator().Tick(ctx, job.Args.TenantID)
 }
 
 // registerTrust adds the trust engine's workers.
-func registerTrust(w *river.Workers, d *db.DB, t *Trust, lim Limits) {
-	river.AddWorker(w, &SignalsRecomputeWorker{Trust: t, Limits: lim})
+func registerTrust(w *river.Workers, d *db.DB, s Services, lim Limits) {
+	river.AddWorker(w, &SignalsRecomputeWorker{Signals: s.Signals, Limits: lim})
 	river.AddWorker(w, &TrustFanOutWorker{DB: d, Limits: lim})
-	river.AddWorker(w, &AutomationEvaluateWorker{Trust: t, Limits: lim})
-	river.AddWorker(w, &AutomationExecuteWorker{Trust: t, Limits: lim})
-	river.AddWorker(w, &SimulatorTickWorker{Trust: t, Limits: lim})
+	river.AddWorker(w, &AutomationEvaluateWorker{Automation: s.Automation, Limits: lim})
+	river.AddWorker(w, &AutomationExecuteWorker{Automation: s.Automation, Limits: lim})
+	river.AddWorker(w, &SimulatorTickWorker{Platforms: s.Platforms, Limits: lim})
 }
 
 // trustPeriodic is the trust engine's schedule: signal health every 5

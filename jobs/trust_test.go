@@ -12,6 +12,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -24,7 +26,7 @@ import (
 
 type bundle struct {
 	tdb    *testdb.DB
-	trust  *jobs.Trust
+	svc    *app.Services
 	tenant uuid.UUID
 }
 
@@ -34,9 +36,9 @@ func setup(t *testing.T) *bundle {
 	tdb := testdb.New(t)
 	ctx := context.Background()
 	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "Sim", Simulated: true})
-	trust := jobs.NewTrust(tdb.DB, nil)
-	require.NoError(t, trust.Platforms.Simulator().SeedSimulator(ctx, tenant))
-	return &bundle{tdb: tdb, trust: trust, tenant: tenant}
+	svc := apptest.Services(t, tdb)
+	require.NoError(t, svc.Platforms.Simulator().SeedSimulator(ctx, tenant))
+	return &bundle{tdb: tdb, svc: svc, tenant: tenant}
 }
 
 // subscribe runs a realtime hub on its own connection and returns a subscription.
@@ -84,7 +86,7 @@ func TestTrustEngineEndToEnd(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	tr := b.trust
+	tr := b.svc
 
 	// Healthy start: score in the 90s, autopilot NORMAL, no incidents.
 	_, err := tr.Signals.Recompute(ctx, b.tenant)
@@ -186,10 +188,10 @@ func TestRuleEvaluationJobRunTwiceConcurrently(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	_, err := b.trust.Signals.Recompute(ctx, b.tenant)
+	_, err := b.svc.Signals.Recompute(ctx, b.tenant)
 	require.NoError(t, err)
 
-	worker := &jobs.AutomationEvaluateWorker{Trust: b.trust}
+	worker := &jobs.AutomationEvaluateWorker{Automation: b.svc.Automation}
 
 	// Run the worker twice at the same time (as two River workers would).
 	var wg sync.WaitGroup
@@ -207,10 +209,10 @@ func TestRuleEvaluationJobRunTwiceConcurrently(t *testing.T) {
 	require.NoError(t, errs[1])
 
 	// And once more, forced, past the schedule: cooldown and dedupe keys hold.
-	_, err = b.trust.Automation.EvaluateRules(ctx, b.tenant, true)
+	_, err = b.svc.Automation.EvaluateRules(ctx, b.tenant, true)
 	require.NoError(t, err)
 
-	page, err := b.trust.Automation.Actions(ctx, b.tenant, automation.ActionFilter{}, relay.Args{})
+	page, err := b.svc.Automation.Actions(ctx, b.tenant, automation.ActionFilter{}, relay.Args{})
 	require.NoError(t, err)
 	require.NotZero(t, page.TotalCount)
 	seen := map[string]int{}

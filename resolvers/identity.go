@@ -41,7 +41,7 @@ func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err erro
 		ue, err := authUserErrors(err)
 		return &model.AuthPayload{UserErrors: ue}, err
 	}
-	if err := session.SetCookies(ctx, r.Identity.SecureCookies, sess); err != nil {
+	if err := session.SetCookies(ctx, r.SecureCookies, sess); err != nil {
 		return nil, err
 	}
 	p := auth.PrincipalOf(sess.Claims)

@@ -58,7 +58,7 @@ func (r *mutationResolver) RefreshSession(ctx context.Context, input model.Refre
 	}
 	sess, err := r.Svc.Auth.Refresh(ctx, token)
 	if err != nil && apperr.CodeOf(err) == apperr.Unauthenticated {
-		session.ClearCookies(ctx, r.Identity.SecureCookies)
+		session.ClearCookies(ctx, r.SecureCookies)
 	}
 	return r.authPayload(ctx, sess, err)
 }
@@ -74,7 +74,7 @@ func (r *mutationResolver) LogOut(ctx context.Context) (*model.LogOutPayload, er
 	if err != nil {
 		return nil, err
 	}
-	session.ClearCookies(ctx, r.Identity.SecureCookies)
+	session.ClearCookies(ctx, r.SecureCookies)
 	return &model.LogOutPayload{Success: len(ue) == 0, UserErrors: ue}, nil
 }
 

@@ -6,8 +6,8 @@ package resolvers
 import (
 	"context"
 	"database/sql"
-
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -37,31 +37,52 @@ type Resolver struct {
 	Svc     Services
 	// River inserts jobs (InsertTx joins a tenant transaction).
 	River *river.Client[*sql.Tx]
-	// Auth resolves credentials; Anonymous until UseIdentity installs sessions and API keys.
+	// Auth resolves credentials (sessions and API keys; Anonymous without an auth service).
 	Auth session.Authenticator
-	// Identity holds the identity services and settings (UseIdentity).
-	Identity Identity
+	// SecureCookies adds the Secure attribute to session cookies (outside development).
+	SecureCookies bool
 
 	watcher session.Watcher
 	// loads shares each event's subscription load among this resolver's subscribers.
 	loads subscription.Loads
 }
 
-// Services are the domain services resolvers call.
+// Services are the domain services resolvers call (built once, in app).
 type Services struct {
 	Auth    *auth.Service
 	Tenancy *tenancy.Service
 	Audit   *audit.Service
-	// The trust engine (set by UseTrust).
+	// The trust engine.
 	Signals    *signals.Service
 	Platforms  *platforms.Service
 	Incidents  *incidents.Service
 	Automation *automation.Service
 }
 
-// New wires the services over d and hub.
-func New(d *db.DB, hub *realtime.Hub, log *slog.Logger, version string) *Resolver {
-	return &Resolver{DB: d, Hub: hub, Log: log, Version: version, Auth: session.Anonymous{}, Svc: Services{Audit: &audit.Service{DB: d}}}
+// Config is what the resolvers are built from.
+type Config struct {
+	DB       *db.DB
+	Hub      *realtime.Hub
+	Log      *slog.Logger
+	Version  string
+	River    *river.Client[*sql.Tx]
+	Services Services
+	// SecureCookies adds the Secure attribute to session cookies.
+	SecureCookies bool
+	// WatchInterval is how often open subscriptions re-check their
+	// credential (default 1s).
+	WatchInterval time.Duration
+}
+
+// New builds the root resolver over services built elsewhere (app).
+func New(c Config) *Resolver {
+	r := &Resolver{DB: c.DB, Hub: c.Hub, Log: c.Log, Version: c.Version, River: c.River, Svc: c.Services,
+		SecureCookies: c.SecureCookies, Auth: session.Anonymous{}}
+	if c.Services.Auth != nil {
+		r.Auth = session.Credentials{Auth: c.Services.Auth}
+		r.watcher.Auth, r.watcher.Interval = c.Services.Auth, c.WatchInterval
+	}
+	return r
 }
 
 // tenantOf returns the principal's tenant or UNAUTHENTICATED.

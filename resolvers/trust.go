@@ -22,11 +22,6 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// UseTrust installs the trust engine's services.
-func (r *Resolver) UseTrust(sig *signals.Service, plat *platforms.Service, inc *incidents.Service, auto *automation.Service) {
-	r.Svc.Signals, r.Svc.Platforms, r.Svc.Incidents, r.Svc.Automation = sig, plat, inc, auto
-}
-
 // actorOf names the principal in the trust engine's records.
 func actorOf(ctx context.Context) string {
 	p, ok := auth.FromContext(ctx)

@@ -200,3 +200,15 @@ func (s *Server) Query(t testing.TB, query string, vars map[string]any, header h
 	t.Helper()
 	return s.Post(t, map[string]any{"query": query, "variables": vars}, header)
 }
+
+// Services builds the domain services over tdb the way a server does
+// (app.NewServices with the test configuration), for tests that drive the
+// services and River directly. Hook them to a River client with EnqueueWith.
+func Services(t testing.TB, tdb *testdb.DB) *app.Services {
+	t.Helper()
+	s, err := app.NewServices(tdb.DB, Config(t, tdb, nil), Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -37,9 +39,10 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 	tdb := testdb.New(t)
 	ctx := context.Background()
 	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "Crash", Simulated: true})
-	trust := jobs.NewTrust(tdb.DB, nil)
-	_, err := jobs.NewClient(tdb.DB, jobs.Options{Trust: trust}) // insert-only: Approve enqueues the execution jobs
+	trust := apptest.Services(t, tdb)
+	client, err := jobs.NewClient(tdb.DB, jobs.Options{}) // insert-only: Approve enqueues the execution jobs
 	require.NoError(t, err)
+	trust.EnqueueWith(client)
 	require.NoError(t, trust.Platforms.Simulator().SeedSimulator(ctx, tenant))
 	_, err = trust.Signals.Recompute(ctx, tenant)
 	require.NoError(t, err)
@@ -159,7 +162,7 @@ func buildStratum(t *testing.T) string {
 	return buildBin
 }
 
-func disableRules(t *testing.T, trust *jobs.Trust, tenant uuid.UUID) {
+func disableRules(t *testing.T, trust *app.Services, tenant uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
 	n := 100
@@ -209,7 +212,7 @@ func appliedChanges(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, ids []uuid.U
 }
 
 // campaignWrites returns when the platform last wrote each campaign.
-func campaignWrites(t *testing.T, trust *jobs.Trust, tenant uuid.UUID) map[uuid.UUID]time.Time {
+func campaignWrites(t *testing.T, trust *app.Services, tenant uuid.UUID) map[uuid.UUID]time.Time {
 	t.Helper()
 	cs, err := trust.Platforms.Campaigns(context.Background(), tenant, platforms.CampaignFilter{})
 	require.NoError(t, err)

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/stratumhq/stratum/domain/audit"
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/domain/tenancy"
+	"github.com/stratumhq/stratum/internal/config"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/jobs"
+	"github.com/stratumhq/stratum/resolvers"
+)
+
+// Services are Stratum's domain services. NewServices builds each exactly
+// once; the resolvers and the job workers get them from here (Resolvers,
+// Jobs), and a new context adds its service here.
+type Services struct {
+	Auth       *auth.Service
+	Tenancy    *tenancy.Service
+	Audit      *audit.Service
+	Signals    *signals.Service
+	Platforms  *platforms.Service
+	Incidents  *incidents.Service
+	Automation *automation.Service
+
+	// Buckets size the cost-based GraphQL rate limits by plan ("" is the
+	// default; "anonymous" applies per client IP to unauthenticated callers).
+	Buckets map[string]auth.Bucket
+}
+
+// NewServices builds every domain service over d from cfg and links the
+// trust engine: a recompute tells incidents and automation. The links to
+// River are made by EnqueueWith once the client exists (its workers need
+// these services first).
+func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, error) {
+	s := &Services{Audit: &audit.Service{DB: d}}
+	if err := s.buildIdentity(d, cfg, log); err != nil {
+		return nil, err
+	}
+	s.Tenancy = &tenancy.Service{DB: d, Auth: s.Auth}
+	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
+	s.Platforms = platforms.NewService(d, s.Signals)
+	s.Incidents = &incidents.Service{DB: d}
+	s.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: s.Platforms, Incidents: s.Incidents}
+	s.Signals.Listeners = []signals.Listener{s.Incidents, s.Automation}
+	return s, nil
+}
+
+// buildIdentity builds the auth service (sessions, API keys, MFA, rate
+// limits) and the plan buckets from the configuration.
+func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) error {
+	box, err := auth.NewBox(cfg.EncryptionKey)
+	if err != nil {
+		return err
+	}
+	argon := auth.Argon2Params{Time: uint32(cfg.Argon2Time), MemoryKiB: uint32(cfg.Argon2MemoryKiB), Threads: uint8(cfg.Argon2Threads)}
+	pts, rate := float64(cfg.RateLimitPoints), float64(cfg.RateLimitRestore)
+	s.Buckets = map[string]auth.Bucket{
+		"":             {Max: pts, Rate: rate},
+		"starter":      {Max: pts, Rate: rate},
+		"professional": {Max: 2 * pts, Rate: 2 * rate},
+		"enterprise":   {Max: 5 * pts, Rate: 5 * rate},
+		"anonymous":    {Max: pts, Rate: rate}, // per client IP
+	}
+	acfg := auth.Config{
+		Secret:    []byte(cfg.JWTSecret),
+		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, ChallengeTTL: cfg.MFAChallengeTTL,
+		Argon2:       argon,
+		LoginAccount: auth.Bucket{Max: float64(cfg.LoginFailuresPerAccount), Rate: 1.0 / 60},
+		LoginIP:      auth.Bucket{Max: float64(cfg.LoginFailuresPerIP), Rate: 1.0 / 15},
+		SignUpIP:     auth.Bucket{Max: float64(cfg.SignUpsPerIP), Rate: 1.0 / 60},
+	}
+	// Shared rows older than every shape's refill time are full: prune them.
+	prune := time.Hour
+	for _, b := range append([]auth.Bucket{acfg.LoginAccount, acfg.LoginIP, acfg.SignUpIP}, slices.Collect(maps.Values(s.Buckets))...) {
+		prune = max(prune, 2*b.RefillTime())
+	}
+	s.Auth = &auth.Service{
+		DB: d, Box: box, Log: log,
+		Revocations: &auth.Revocations{DB: d, Interval: cfg.RevocationInterval},
+		Limiter:     &auth.Limiter{DB: d, PruneAfter: prune},
+		Hasher:      &auth.Hasher{Params: argon, Slots: cfg.PasswordHashConcurrency, Wait: cfg.PasswordHashWait},
+		Audit:       audit.ForAuth,
+		Cfg:         acfg,
+	}
+	return nil
+}
+
+// Jobs are the services the job workers call.
+func (s *Services) Jobs() jobs.Services {
+	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation}
+}
+
+// Resolvers are the services the GraphQL resolvers call.
+func (s *Services) Resolvers() resolvers.Services {
+	return resolvers.Services{Auth: s.Auth, Tenancy: s.Tenancy, Audit: s.Audit,
+		Signals: s.Signals, Platforms: s.Platforms, Incidents: s.Incidents, Automation: s.Automation}
+}
+
+// EnqueueWith makes the services start their jobs on c, inside the
+// transaction that asks for them: measurements enqueue a debounced
+// recompute, an executable action its execution.
+func (s *Services) EnqueueWith(c *jobs.Client) {
+	s.Signals.OnMeasured = jobs.RecomputeHook(c)
+	s.Automation.OnExecutable = jobs.ExecuteHook(c)
+}
