@@ -1,4 +1,4 @@
-import { settingChanges, type Settings } from './format'
+import { settingChanges, type Settings } from '../lib/format'
 
 /** The campaign settings an action changes (or would change), before → after. */
 export function ChangeList({

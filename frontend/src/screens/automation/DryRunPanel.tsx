@@ -1,7 +1,7 @@
 import { Badge, Card, EmptyState } from '../../components/ui'
 import type { ActionSimulationFieldsFragment } from '../../gql/graphql'
 import { ChangeList } from '../../trust/ChangeList'
-import { formatScore } from '../../trust/format'
+import { formatScore } from '../../lib/format'
 import { ACTION_TYPES, DECISIONS, MODES, PLATFORMS } from '../../trust/labels'
 
 export interface DryRunResult {

@@ -1,5 +1,5 @@
 import type { IncidentFieldsFragment } from '../../gql/graphql'
-import { formatDateTime } from '../../lib/format'
+import { formatDateTime, titleCase } from '../../lib/format'
 import { actorLabel } from '../../trust/labels'
 
 type IncidentEvent = IncidentFieldsFragment['timeline'][number]
@@ -14,7 +14,7 @@ const KINDS: Record<string, { label: string; icon: string }> = {
 }
 
 function kindOf(kind: string): { label: string; icon: string } {
-  return KINDS[kind] ?? { label: kind.charAt(0) + kind.slice(1).toLowerCase().replaceAll('_', ' '), icon: '•' }
+  return KINDS[kind] ?? { label: titleCase(kind).replaceAll('_', ' '), icon: '•' }
 }
 
 /** An incident's history, oldest first, as an ordered list. */

@@ -1,7 +1,7 @@
 import { Card, cx, EmptyState } from '../../components/ui'
 import type { SignalHealthFieldsFragment } from '../../gql/graphql'
 import { COMPONENTS, PLATFORMS } from '../../trust/labels'
-import { formatNumber, formatScore } from '../../trust/format'
+import { formatNumber, formatScore } from '../../lib/format'
 import { bandOf } from './gauge'
 
 const bar = { HEALTHY: 'bg-success-500', DEGRADED: 'bg-warning-500', UNHEALTHY: 'bg-error-500' } as const

@@ -1,9 +1,8 @@
 import { lazy, Suspense } from 'react'
 
 import { EmptyState, Loading } from '../../components/ui'
-import { formatDateTime } from '../../lib/format'
+import { formatDateTime, formatScore } from '../../lib/format'
 import { DeferredQueryCard } from '../../trust/DeferredQueryCard'
-import { formatScore } from '../../trust/format'
 import { HEALTH } from '../../trust/labels'
 import { SignalHealthHistoryDocument } from '../../trust/operations'
 import { bandOf } from './gauge'

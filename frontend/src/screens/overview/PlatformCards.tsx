@@ -4,7 +4,7 @@ import type {
   PlatformStatusFieldsFragment,
   SignalHealthFieldsFragment,
 } from '../../gql/graphql'
-import { formatNumber } from '../../trust/format'
+import { formatNumber } from '../../lib/format'
 import { PLATFORMS, type Look } from '../../trust/labels'
 import { HealthGauge } from './HealthGauge'
 

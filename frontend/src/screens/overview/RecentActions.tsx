@@ -1,7 +1,6 @@
 import { Badge, EmptyState, TextLink } from '../../components/ui'
-import { formatDateTime } from '../../lib/format'
+import { formatDateTime, paramsLabel } from '../../lib/format'
 import { DeferredQueryCard } from '../../trust/DeferredQueryCard'
-import { paramsLabel } from '../../trust/format'
 import { ACTION_STATUSES, ACTION_TYPES, DECISIONS } from '../../trust/labels'
 import { RECENT_ACTIONS, RecentActionsDocument } from '../../trust/operations'
 

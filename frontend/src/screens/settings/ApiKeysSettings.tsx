@@ -9,18 +9,14 @@ import {
   Checkbox,
   CheckboxGroup,
   ConfirmDialog,
+  ConnectionTable,
   Dialog,
   EmptyState,
   Field,
   Input,
-  LoadMore,
-  QueryState,
   SecretBox,
   Select,
-  Table,
   Td,
-  Th,
-  ThActions,
 } from '../../components/ui'
 import type { ApiKeyFieldsFragment, ApiKeyScope } from '../../gql/graphql'
 import { formatDate, formatDateTime, titleCase } from '../../lib/format'
@@ -84,71 +80,51 @@ export function ApiKeysSettings() {
       description="Keys let partner systems call the API as this tenant. Send one as Authorization: Bearer <key>."
       actions={createButton}
     >
-      <QueryState
-        data={data}
+      <ConnectionTable
+        connection={data?.apiKeys}
         loading={loading}
         error={error}
         onRetry={() => void refetch()}
         loadingLabel="Loading API keys…"
-      >
-        {({ apiKeys }) =>
-          apiKeys.edges.length === 0 ? (
-            <EmptyState title="No API keys yet" description="Create one for each system that calls Stratum." />
-          ) : (
+        caption="API keys"
+        columns={['Name', 'Key', 'Scopes', 'Last used', 'Expires', 'Status']}
+        actions
+        empty={<EmptyState title="No API keys yet" description="Create one for each system that calls Stratum." />}
+        onLoadMore={(after) => fetchMore({ variables: { after } })}
+        row={(key) => {
+          const status = keyStatus(key)
+          return (
             <>
-              <Table caption="API keys">
-                <thead>
-                  <tr>
-                    <Th>Name</Th>
-                    <Th>Key</Th>
-                    <Th>Scopes</Th>
-                    <Th>Last used</Th>
-                    <Th>Expires</Th>
-                    <Th>Status</Th>
-                    <ThActions />
-                  </tr>
-                </thead>
-                <tbody>
-                  {apiKeys.edges.map(({ node: key }) => {
-                    const status = keyStatus(key)
-                    return (
-                      <tr key={key.id}>
-                        <Td className="font-medium">{key.name}</Td>
-                        <Td className="font-mono text-xs">stratum_{key.prefix}_…</Td>
-                        <Td>
-                          <div className="flex flex-wrap gap-1">
-                            {key.scopes.map((s) => (
-                              <Badge key={s}>{titleCase(s)}</Badge>
-                            ))}
-                          </div>
-                        </Td>
-                        <Td className="text-muted">{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</Td>
-                        <Td className="text-muted">{key.expiresAt ? formatDate(key.expiresAt) : 'Never'}</Td>
-                        <Td>
-                          <Badge tone={status.tone}>{status.label}</Badge>
-                        </Td>
-                        <Td>
-                          {!key.revokedAt && (
-                            <Button
-                              size="sm"
-                              variant="ghost"
-                              onClick={() => setRevokingKey(key)}
-                              aria-label={`Revoke API key ${key.name}`}
-                            >
-                              Revoke
-                            </Button>
-                          )}
-                        </Td>
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </Table>
-              <LoadMore pageInfo={apiKeys.pageInfo} onLoad={(after) => fetchMore({ variables: { after } })} />
+              <Td className="font-medium">{key.name}</Td>
+              <Td className="font-mono text-xs">stratum_{key.prefix}_…</Td>
+              <Td>
+                <div className="flex flex-wrap gap-1">
+                  {key.scopes.map((s) => (
+                    <Badge key={s}>{titleCase(s)}</Badge>
+                  ))}
+                </div>
+              </Td>
+              <Td className="text-muted">{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</Td>
+              <Td className="text-muted">{key.expiresAt ? formatDate(key.expiresAt) : 'Never'}</Td>
+              <Td>
+                <Badge tone={status.tone}>{status.label}</Badge>
+              </Td>
+              <Td>
+                {!key.revokedAt && (
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    onClick={() => setRevokingKey(key)}
+                    aria-label={`Revoke API key ${key.name}`}
+                  >
+                    Revoke
+                  </Button>
+                )}
+              </Td>
             </>
           )
-        }
-      </QueryState>
+        }}
+      />
       {creating && <CreateApiKeyDialog onClose={() => setCreating(false)} onCreated={() => void refetch()} />}
       <ConfirmDialog
         open={revokingKey !== null}

@@ -5,15 +5,12 @@ import {
   Badge,
   Button,
   Card,
+  ConnectionTable,
   EmptyState,
   Field,
   Input,
-  LoadMore,
-  QueryState,
   Select,
-  Table,
   Td,
-  Th,
   type Tone,
 } from '../../components/ui'
 import type { AuditLogFilter, AuditOutcome } from '../../gql/graphql'
@@ -111,64 +108,48 @@ export function AuditLogSettings() {
           </Button>
         </div>
       </form>
-      <QueryState
-        data={data}
+      <ConnectionTable
+        connection={data?.auditLog}
         loading={loading}
         error={error}
         onRetry={() => void refetch()}
         loadingLabel="Loading the audit log…"
-      >
-        {({ auditLog }) =>
-          auditLog.edges.length === 0 ? (
-            <EmptyState
-              title="No entries"
-              description={applied ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
-            />
-          ) : (
-            <>
-              <p className="mb-2 text-sm text-muted" aria-live="polite">
-                Showing {auditLog.edges.length} of {auditLog.totalCount}
-              </p>
-              <Table caption="Audit log entries">
-                <thead>
-                  <tr>
-                    <Th>When</Th>
-                    <Th>Actor</Th>
-                    <Th>Action</Th>
-                    <Th>Target</Th>
-                    <Th>Outcome</Th>
-                    <Th>IP</Th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {auditLog.edges.map(({ node: e }) => (
-                    <tr key={e.id}>
-                      <Td className="whitespace-nowrap text-muted">{formatDateTime(e.createdAt)}</Td>
-                      <Td>{e.actorEmail ?? titleCase(e.actorType)}</Td>
-                      <Td>
-                        <span className="font-mono text-xs">{e.action}</span>
-                        {auditDetails(e.details).map((d) => (
-                          <span key={d} className="block text-xs text-muted">
-                            {d}
-                          </span>
-                        ))}
-                      </Td>
-                      <Td className="text-muted">{e.targetType ?? '—'}</Td>
-                      <Td>
-                        <Badge tone={outcomeTone[e.outcome]} icon={outcomeIcon[e.outcome]}>
-                          {titleCase(e.outcome)}
-                        </Badge>
-                      </Td>
-                      <Td className="font-mono text-xs text-muted">{e.ip ?? '—'}</Td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-              <LoadMore pageInfo={auditLog.pageInfo} onLoad={(after) => fetchMore({ variables: { after } })} />
-            </>
-          )
+        caption="Audit log entries"
+        columns={['When', 'Actor', 'Action', 'Target', 'Outcome', 'IP']}
+        empty={
+          <EmptyState
+            title="No entries"
+            description={applied ? 'Nothing matches these filters.' : 'Nothing has been recorded yet.'}
+          />
         }
-      </QueryState>
+        summary={(auditLog) => (
+          <p className="mb-2 text-sm text-muted" aria-live="polite">
+            Showing {auditLog.edges.length} of {auditLog.totalCount}
+          </p>
+        )}
+        onLoadMore={(after) => fetchMore({ variables: { after } })}
+        row={(e) => (
+          <>
+            <Td className="whitespace-nowrap text-muted">{formatDateTime(e.createdAt)}</Td>
+            <Td>{e.actorEmail ?? titleCase(e.actorType)}</Td>
+            <Td>
+              <span className="font-mono text-xs">{e.action}</span>
+              {auditDetails(e.details).map((d) => (
+                <span key={d} className="block text-xs text-muted">
+                  {d}
+                </span>
+              ))}
+            </Td>
+            <Td className="text-muted">{e.targetType ?? '—'}</Td>
+            <Td>
+              <Badge tone={outcomeTone[e.outcome]} icon={outcomeIcon[e.outcome]}>
+                {titleCase(e.outcome)}
+              </Badge>
+            </Td>
+            <Td className="font-mono text-xs text-muted">{e.ip ?? '—'}</Td>
+          </>
+        )}
+      />
     </Card>
   )
 }

@@ -7,17 +7,13 @@ import {
   Button,
   Card,
   ConfirmDialog,
+  ConnectionTable,
   EmptyState,
   Field,
   Input,
-  LoadMore,
-  QueryState,
   SecretBox,
   Select,
-  Table,
   Td,
-  Th,
-  ThActions,
   type Tone,
 } from '../../components/ui'
 import type { InviteFieldsFragment, Role } from '../../gql/graphql'
@@ -67,61 +63,43 @@ export function InvitationsSettings() {
     <div className="flex flex-col gap-6">
       <InviteForm onInvited={() => void refetch()} />
       <Card title="Invitations" description="Invitations expire after a while; revoke one to withdraw it sooner.">
-        <QueryState
-          data={data}
+        <ConnectionTable
+          connection={data?.invites}
           loading={loading}
           error={error}
           onRetry={() => void refetch()}
           loadingLabel="Loading invitations…"
-        >
-          {({ invites }) =>
-            invites.edges.length === 0 ? (
-              <EmptyState title="No invitations yet" description="Invite a colleague with the form above." />
-            ) : (
+          caption="Invitations"
+          columns={['Email', 'Role', 'Status', 'Expires']}
+          actions
+          empty={<EmptyState title="No invitations yet" description="Invite a colleague with the form above." />}
+          onLoadMore={(after) => fetchMore({ variables: { after } })}
+          row={(inv) => {
+            const status = inviteStatus(inv)
+            return (
               <>
-                <Table caption="Invitations">
-                  <thead>
-                    <tr>
-                      <Th>Email</Th>
-                      <Th>Role</Th>
-                      <Th>Status</Th>
-                      <Th>Expires</Th>
-                      <ThActions />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {invites.edges.map(({ node: inv }) => {
-                      const status = inviteStatus(inv)
-                      return (
-                        <tr key={inv.id}>
-                          <Td className="font-medium">{inv.email}</Td>
-                          <Td>{titleCase(inv.role)}</Td>
-                          <Td>
-                            <Badge tone={statusTone[status]}>{status}</Badge>
-                          </Td>
-                          <Td className="text-muted">{formatDate(inv.expiresAt)}</Td>
-                          <Td>
-                            {status === 'Pending' && (
-                              <Button
-                                size="sm"
-                                variant="ghost"
-                                onClick={() => setRevokingInvite(inv)}
-                                aria-label={`Revoke invitation to ${inv.email}`}
-                              >
-                                Revoke
-                              </Button>
-                            )}
-                          </Td>
-                        </tr>
-                      )
-                    })}
-                  </tbody>
-                </Table>
-                <LoadMore pageInfo={invites.pageInfo} onLoad={(after) => fetchMore({ variables: { after } })} />
+                <Td className="font-medium">{inv.email}</Td>
+                <Td>{titleCase(inv.role)}</Td>
+                <Td>
+                  <Badge tone={statusTone[status]}>{status}</Badge>
+                </Td>
+                <Td className="text-muted">{formatDate(inv.expiresAt)}</Td>
+                <Td>
+                  {status === 'Pending' && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      onClick={() => setRevokingInvite(inv)}
+                      aria-label={`Revoke invitation to ${inv.email}`}
+                    >
+                      Revoke
+                    </Button>
+                  )}
+                </Td>
               </>
             )
-          }
-        </QueryState>
+          }}
+        />
       </Card>
       <ConfirmDialog
         open={revokingInvite !== null}

@@ -1,19 +1,7 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useState } from 'react'
 
-import {
-  Badge,
-  Button,
-  Card,
-  CompactSelect,
-  ConfirmDialog,
-  LoadMore,
-  QueryState,
-  Table,
-  Td,
-  Th,
-  ThActions,
-} from '../../components/ui'
+import { Badge, Button, Card, CompactSelect, ConfirmDialog, ConnectionTable, Td } from '../../components/ui'
 import type { MembersQuery, Role } from '../../gql/graphql'
 import { formatDate, titleCase } from '../../lib/format'
 import { useToastedAction } from '../../lib/useToastedAction'
@@ -62,86 +50,71 @@ export function MembersSettings() {
           : undefined
       }
     >
-      <QueryState
-        data={data}
+      <ConnectionTable
+        connection={conn}
         loading={loading}
         error={error}
         onRetry={() => void refetch()}
         loadingLabel="Loading members…"
-      >
-        {({ members }) => (
-          <>
-            <Table caption="Members">
-              <thead>
-                <tr>
-                  <Th>Email</Th>
-                  <Th>Role</Th>
-                  <Th>Two-factor</Th>
-                  <Th>Joined</Th>
-                  {manage && <ThActions />}
-                </tr>
-              </thead>
-              <tbody>
-                {members.edges.map(({ node: m }) => {
-                  const self = m.user.id === viewer.user?.id
-                  const editable = manage && !self && (m.role !== 'OWNER' || viewer.role === 'OWNER')
-                  return (
-                    <tr key={m.id}>
-                      <Td className="font-medium">
-                        {m.user.email} {self && <Badge>You</Badge>}
-                      </Td>
-                      <Td>
-                        {editable ? (
-                          <CompactSelect
-                            aria-label={`Role of ${m.user.email}`}
-                            value={m.role}
-                            onChange={(e) => void onRole(m, e.target.value as Role)}
-                          >
-                            {roles.map((r) => (
-                              <option key={r} value={r}>
-                                {titleCase(r)}
-                              </option>
-                            ))}
-                          </CompactSelect>
-                        ) : (
-                          <Badge tone={m.role === 'OWNER' ? 'primary' : 'neutral'}>{titleCase(m.role)}</Badge>
-                        )}
-                      </Td>
-                      <Td>
-                        {m.user.mfaEnabled ? (
-                          <Badge tone="success" icon="✓">
-                            On
-                          </Badge>
-                        ) : (
-                          <Badge tone="warning" icon="!">
-                            Off
-                          </Badge>
-                        )}
-                      </Td>
-                      <Td className="text-muted">{formatDate(m.joinedAt)}</Td>
-                      {manage && (
-                        <Td>
-                          {editable && (
-                            <Button
-                              size="sm"
-                              variant="ghost"
-                              onClick={() => setRemovingMember(m)}
-                              aria-label={`Remove ${m.user.email}`}
-                            >
-                              Remove
-                            </Button>
-                          )}
-                        </Td>
-                      )}
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </Table>
-            <LoadMore pageInfo={members.pageInfo} onLoad={(after) => fetchMore({ variables: { after } })} />
-          </>
-        )}
-      </QueryState>
+        caption="Members"
+        columns={['Email', 'Role', 'Two-factor', 'Joined']}
+        actions={manage}
+        onLoadMore={(after) => fetchMore({ variables: { after } })}
+        row={(m) => {
+          const self = m.user.id === viewer.user?.id
+          const editable = manage && !self && (m.role !== 'OWNER' || viewer.role === 'OWNER')
+          return (
+            <>
+              <Td className="font-medium">
+                {m.user.email} {self && <Badge>You</Badge>}
+              </Td>
+              <Td>
+                {editable ? (
+                  <CompactSelect
+                    aria-label={`Role of ${m.user.email}`}
+                    value={m.role}
+                    onChange={(e) => void onRole(m, e.target.value as Role)}
+                  >
+                    {roles.map((r) => (
+                      <option key={r} value={r}>
+                        {titleCase(r)}
+                      </option>
+                    ))}
+                  </CompactSelect>
+                ) : (
+                  <Badge tone={m.role === 'OWNER' ? 'primary' : 'neutral'}>{titleCase(m.role)}</Badge>
+                )}
+              </Td>
+              <Td>
+                {m.user.mfaEnabled ? (
+                  <Badge tone="success" icon="✓">
+                    On
+                  </Badge>
+                ) : (
+                  <Badge tone="warning" icon="!">
+                    Off
+                  </Badge>
+                )}
+              </Td>
+              <Td className="text-muted">{formatDate(m.joinedAt)}</Td>
+              {manage && (
+                <Td>
+                  {editable && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      onClick={() => setRemovingMember(m)}
+                      aria-label={`Remove ${m.user.email}`}
+                    >
+                      Remove
+                    </Button>
+                  )}
+                </Td>
+              )}
+            </>
+          )
+        }}
+      />
       <ConfirmDialog
         open={removingMember !== null}
         title="Remove this member?"
