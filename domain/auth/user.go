@@ -58,8 +58,8 @@ func (s *Service) Memberships(ctx context.Context, uid uuid.UUID) ([]Membership,
 // UserByID loads a user.
 func (s *Service) UserByID(ctx context.Context, id uuid.UUID) (*User, error) {
 	u := new(User)
-	if err := s.DB.Bun.NewSelect().Model(u).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, db.NotFound(err, "user not found")
+	if err := db.ScanByID(ctx, s.DB.Bun, u, id, db.NoLock, "user not found"); err != nil {
+		return nil, err
 	}
 	return u, nil
 }

@@ -83,8 +83,8 @@ func (s *Service) publishAction(ctx context.Context, tx bun.Tx, a *Action) error
 // lockAction loads and locks an action.
 func lockAction(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Action, error) {
 	a := new(Action)
-	if err := tx.NewSelect().Model(a).Where("a.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
-		return nil, db.NotFound(err, "action not found")
+	if err := db.ScanByID(ctx, tx, a, id, db.LockNoKeyUpdate, "action not found"); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

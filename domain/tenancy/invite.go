@@ -82,8 +82,8 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Invite, error) {
 	inv := new(Invite)
 	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(inv).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
-			return db.NotFound(err, "invitation not found")
+		if err := db.ScanByID(ctx, tx, inv, id, db.LockNoKeyUpdate, "invitation not found"); err != nil {
+			return err
 		}
 		if inv.AcceptedAt != nil {
 			return apperr.Conflictf("the invitation was already accepted")
