@@ -173,8 +173,8 @@ func fillEmails(ctx context.Context, tx bun.Tx, es []Entry) error {
 func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Entry, error) {
 	e := new(Entry)
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
-			return db.NotFound(err, "audit entry not found")
+		if err := db.ScanByID(ctx, tx, e, id, db.NoLock, "audit entry not found"); err != nil {
+			return err
 		}
 		es := []Entry{*e}
 		if err := fillEmails(ctx, tx, es); err != nil {

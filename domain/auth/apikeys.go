@@ -81,8 +81,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) (*APIKey, error) {
 	k := new(APIKey)
 	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(k).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
-			return db.NotFound(err, "API key not found")
+		if err := db.ScanByID(ctx, tx, k, id, db.LockNoKeyUpdate, "API key not found"); err != nil {
+			return err
 		}
 		if k.RevokedAt != nil {
 			return nil

@@ -1,7 +1,11 @@
 package automation
 
 import (
+	"context"
 	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/signals"
 )
@@ -132,4 +136,70 @@ func classLabel(c RiskClass, reduces bool) string {
 		s += " (reducing)"
 	}
 	return s
+}
+
+// gateCtx is what the gate reads besides the action.
+type gateCtx struct {
+	settings *Settings
+	rules    map[ViolationType]EnforcementRule
+	health   map[string]*signals.Health
+}
+
+func (s *Service) loadGate(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*gateCtx, error) {
+	st, err := settingsTx(ctx, tx, tenant, false)
+	if err != nil {
+		return nil, err
+	}
+	g := &gateCtx{settings: st, rules: map[ViolationType]EnforcementRule{}, health: map[string]*signals.Health{}}
+	var rules []EnforcementRule
+	if err := tx.NewSelect().Model(&rules).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, r := range rules {
+		g.rules[r.ViolationType] = r
+	}
+	hs, err := signals.ListTx(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hs {
+		g.health[hs[i].Platform] = &hs[i]
+	}
+	return g, nil
+}
+
+// score is the lower of the overall and the platform's score.
+func (g *gateCtx) score(platform string) (*float64, signals.Status) {
+	o := g.health[signals.Overall]
+	if o == nil {
+		return nil, ""
+	}
+	sc, st := o.Score, o.Status
+	if p := g.health[platform]; p != nil && platform != signals.Overall && p.Score < sc {
+		sc, st = p.Score, p.Status
+	}
+	return &sc, st
+}
+
+// evaluation is an action's gate result and what it was based on.
+type evaluation struct {
+	GateResult
+	score  *float64
+	status signals.Status
+}
+
+// gate decides on a (not yet stored or locked) action.
+func (s *Service) gate(ctx context.Context, tx bun.Tx, g *gateCtx, a *Action, human, approved, override bool) (evaluation, error) {
+	score, status := g.score(a.Platform)
+	viol, err := s.violations(ctx, tx, g, a)
+	if err != nil {
+		return evaluation{}, err
+	}
+	modes := map[ViolationType]EnforcementMode{}
+	for vt, r := range g.rules {
+		modes[vt] = r.Mode
+	}
+	res := s.cfg().Decide(GateInput{Action: a.Type, Reduces: reduces(a.Before, a.After), Score: score, Status: status, Mode: g.settings.AutopilotMode,
+		Settings: *g.settings, Violation: viol, Rules: modes, Human: human, Approved: approved, Override: override})
+	return evaluation{GateResult: res, score: score, status: status}, nil
 }

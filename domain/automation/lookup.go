@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // RulesByID returns tenant's rules with the given ids, by id (missing ones
@@ -41,4 +42,36 @@ func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUI
 // GateDecisionByID returns one gate decision or NOT_FOUND.
 func (s *Service) GateDecisionByID(ctx context.Context, tenant, id uuid.UUID) (*GateDecision, error) {
 	return db.ByID[GateDecision](ctx, s.DB, tenant, id, "audit entry not found")
+}
+
+// ActionFilter selects actions; empty means any.
+type ActionFilter struct {
+	Statuses   []ActionStatus
+	RuleID     *uuid.UUID
+	CampaignID *uuid.UUID
+}
+
+// Actions pages tenant's actions, newest first.
+func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter, args relay.Args) (page *relay.Page[Action], err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewSelect().Model((*Action)(nil))
+		if len(f.Statuses) > 0 {
+			q = q.Where("a.status IN (?)", bun.List(f.Statuses))
+		}
+		if f.RuleID != nil {
+			q = q.Where("a.rule_id = ?", *f.RuleID)
+		}
+		if f.CampaignID != nil {
+			q = q.Where("a.campaign_id = ?", *f.CampaignID)
+		}
+		page, err = relay.Paginate(ctx, q, args, "a.created_at", "a.id",
+			func(a *Action) relay.Cursor { return relay.Cursor{At: a.CreatedAt, ID: a.ID} })
+		return err
+	})
+	return page, err
+}
+
+// Action returns one action or NOT_FOUND.
+func (s *Service) Action(ctx context.Context, tenant, id uuid.UUID) (*Action, error) {
+	return db.ByID[Action](ctx, s.DB, tenant, id, "action not found")
 }

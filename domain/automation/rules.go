@@ -292,8 +292,8 @@ func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleI
 			return err
 		}
 		r = new(Rule)
-		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
-			return db.NotFound(err, "rule not found")
+		if err := db.ScanByID(ctx, tx, r, id, db.LockNoKeyUpdate, "rule not found"); err != nil {
+			return err
 		}
 		if err := in.apply(r); err != nil {
 			return err
@@ -322,8 +322,8 @@ func (s *Service) SetRuleEnabled(ctx context.Context, tenant, id uuid.UUID, enab
 func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) error {
 	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		r := new(Rule)
-		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
-			return db.NotFound(err, "rule not found")
+		if err := db.ScanByID(ctx, tx, r, id, db.LockUpdate, "rule not found"); err != nil {
+			return err
 		}
 		if r.Builtin != nil {
 			return apperr.Conflictf("built-in rules cannot be deleted; disable them instead")
@@ -342,7 +342,7 @@ func (s *Service) Rule(ctx context.Context, tenant, id uuid.UUID) (r *Rule, err 
 			return err
 		}
 		r = new(Rule)
-		return db.NotFound(tx.NewSelect().Model(r).Where("r.id = ?", id).Scan(ctx), "rule not found")
+		return db.ScanByID(ctx, tx, r, id, db.NoLock, "rule not found")
 	})
 	return r, err
 }

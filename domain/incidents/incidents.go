@@ -282,8 +282,8 @@ func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note
 func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(ctx context.Context, tx bun.Tx, inc *Incident, now time.Time) error) (*Incident, error) {
 	inc := new(Incident)
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(inc).Where("i.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
-			return db.NotFound(err, "incident not found")
+		if err := db.ScanByID(ctx, tx, inc, id, db.LockNoKeyUpdate, "incident not found"); err != nil {
+			return err
 		}
 		return fn(ctx, tx, inc, s.now())
 	})

@@ -135,15 +135,43 @@ func NotFound(err error, msg string) error {
 // (InTenant: row-level security hides other tenants' rows, so a foreign id
 // is NOT_FOUND too). A missing row is NOT_FOUND with notFound as its
 // message; other errors are returned as they are. It is the one "get by
-// id" of the domain services; reads that lock the row or join more data
-// write their own query.
+// id" of the domain services; inside a transaction the caller already
+// holds (to lock the row, or after other statements) use ScanByID; reads
+// that join more data write their own query.
 func ByID[T any](ctx context.Context, d *DB, tenant, id uuid.UUID, notFound string) (*T, error) {
 	v := new(T)
 	err := d.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(v).Where("?TableAlias.id = ?", id).Scan(ctx)
+		return ScanByID(ctx, tx, v, id, NoLock, notFound)
 	})
 	if err != nil {
-		return nil, NotFound(err, notFound)
+		return nil, err
 	}
 	return v, nil
+}
+
+// Lock is the row lock a read by id takes (SELECT ... FOR <Lock>).
+type Lock string
+
+// Row locks for ScanByID.
+const (
+	// NoLock reads the row without locking it.
+	NoLock Lock = ""
+	// LockNoKeyUpdate locks a row the transaction will update (not its key):
+	// concurrent changes wait, inserts that reference the row do not.
+	LockNoKeyUpdate Lock = "NO KEY UPDATE"
+	// LockUpdate locks a row the transaction will delete.
+	LockUpdate Lock = "UPDATE"
+)
+
+// ScanByID reads the row whose id is id into model (a pointer to a bun
+// model) inside idb, the caller's transaction (or the pool for a global
+// table), taking lock. A missing row is NOT_FOUND with notFound as its
+// message; other errors are returned as they are. model is filled in
+// place, so a caller that returns its pointer on error keeps doing so.
+func ScanByID(ctx context.Context, idb bun.IDB, model any, id uuid.UUID, lock Lock, notFound string) error {
+	q := idb.NewSelect().Model(model).Where("?TableAlias.id = ?", id)
+	if lock != NoLock {
+		q = q.For(string(lock))
+	}
+	return NotFound(q.Scan(ctx), notFound)
 }

@@ -1,3 +1,6 @@
+// Invitations: creating, revoking and listing them, and accepting one
+// (which joins the tenant and starts a session).
+
 package tenancy
 
 import (
@@ -20,29 +23,6 @@ import (
 // InviteTTL is how long an invitation stays valid.
 const InviteTTL = 7 * 24 * time.Hour
 
-// Tenant is a row of tenants.
-type Tenant struct {
-	bun.BaseModel `bun:"table:tenants"`
-	ID            uuid.UUID `bun:"id,pk"`
-	Name          string    `bun:"name"`
-	Slug          string    `bun:"slug"`
-	Plan          string    `bun:"plan"`
-	Simulated     bool      `bun:"simulated"`
-	RequireMFA    bool      `bun:"require_mfa"`
-	CreatedAt     time.Time `bun:"created_at"`
-}
-
-// Member is a membership joined with its user's email.
-type Member struct {
-	TenantID   uuid.UUID `bun:"tenant_id"`
-	ID         uuid.UUID `bun:"id"`
-	UserID     uuid.UUID `bun:"user_id"`
-	Email      string    `bun:"email"`
-	MFAEnabled bool      `bun:"mfa_enabled"`
-	Role       auth.Role `bun:"role"`
-	CreatedAt  time.Time `bun:"created_at"`
-}
-
 // Invite is a row of invites.
 type Invite struct {
 	bun.BaseModel `bun:"table:invites"`
@@ -56,198 +36,6 @@ type Invite struct {
 	ExpiresAt     time.Time  `bun:"expires_at"`
 	AcceptedAt    *time.Time `bun:"accepted_at"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
-}
-
-// Service manages tenants, members and invitations.
-type Service struct {
-	DB   *db.DB
-	Auth *auth.Service
-}
-
-// Tenant returns tenant id (visible only inside its own transaction).
-func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
-	return db.ByID[Tenant](ctx, s.DB, id, id, "tenant not found")
-}
-
-// SimulatedTx reports whether the tenant of the caller's tenant transaction
-// is a simulated (demo) tenant, whose ad platform data the simulator makes
-// (false when the tenant row is not visible).
-func SimulatedTx(ctx context.Context, tx bun.IDB) (bool, error) {
-	var sim []bool
-	if err := tx.NewSelect().Model((*Tenant)(nil)).Column("simulated").Scan(ctx, &sim); err != nil {
-		return false, err
-	}
-	return len(sim) == 1 && sim[0], nil
-}
-
-// UpdateSettings changes the tenant's name and MFA requirement (OWNER).
-func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *string, requireMFA *bool) (*Tenant, error) {
-	t := new(Tenant)
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(t).Where("id = ?", p.TenantID).For("NO KEY UPDATE").Scan(ctx); err != nil {
-			return err
-		}
-		details := map[string]any{}
-		if name != nil {
-			n, err := checkName(*name, []string{"input", "name"}, "name")
-			if err != nil {
-				return err
-			}
-			t.Name, details["name"] = n, n
-		}
-		if requireMFA != nil {
-			t.RequireMFA, details["requireMfa"] = *requireMFA, *requireMFA
-		}
-		if _, err := tx.NewUpdate().Model(t).Column("name", "require_mfa").WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		if requireMFA != nil {
-			// Tokens carry the requirement: make every member refresh.
-			var uids []uuid.UUID
-			if err := tx.NewRaw("SELECT user_id FROM memberships").Scan(ctx, &uids); err != nil {
-				return err
-			}
-			for _, u := range uids {
-				if err := s.Auth.RevokeMemberTokens(ctx, tx, u, p.TenantID, false); err != nil {
-					return err
-				}
-			}
-		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "tenant.update_settings", TargetType: relay.TypeTenant, TargetID: t.ID, Details: details})
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.Auth.RefreshRevocations(ctx)
-	return t, nil
-}
-
-const memberSelect = `SELECT m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at
-	FROM memberships m JOIN users u ON u.id = m.user_id`
-
-// Members pages the tenant's members, newest first.
-func (s *Service) Members(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[Member], err error) {
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		q := tx.NewSelect().TableExpr("memberships AS m").Join("JOIN users AS u ON u.id = m.user_id").
-			ColumnExpr("m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at")
-		page, err = relay.Paginate(ctx, q, args, "m.created_at", "m.id",
-			func(m *Member) relay.Cursor { return relay.Cursor{At: m.CreatedAt, ID: m.ID} })
-		return err
-	})
-	return page, err
-}
-
-// Member returns one member of tenant by membership id.
-func (s *Service) Member(ctx context.Context, tenant, id uuid.UUID) (*Member, error) {
-	m := new(Member)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(memberSelect+" WHERE m.id = ?", id).Scan(ctx, m)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "member not found")
-	}
-	return m, nil
-}
-
-// MemberByUser returns the membership of user uid in tenant.
-func (s *Service) MemberByUser(ctx context.Context, tenant, uid uuid.UUID) (*Member, error) {
-	m := new(Member)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(memberSelect+" WHERE m.user_id = ?", uid).Scan(ctx, m)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "member not found")
-	}
-	return m, nil
-}
-
-func lockMember(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Member, error) {
-	m := new(Member)
-	err := tx.NewRaw(memberSelect+" WHERE m.id = ? FOR UPDATE OF m", id).Scan(ctx, m)
-	return m, db.NotFound(err, "member not found")
-}
-
-func owners(ctx context.Context, tx bun.IDB) (int, error) {
-	var n int
-	err := tx.NewRaw("SELECT count(*) FROM memberships WHERE role = 'OWNER'").Scan(ctx, &n)
-	return n, err
-}
-
-// checkGrant refuses an ADMIN touching the OWNER role.
-func checkGrant(p *auth.Principal, from, to auth.Role) error {
-	if (from == auth.RoleOwner || to == auth.RoleOwner) && p.Role != auth.RoleOwner {
-		return apperr.Forbiddenf("only an OWNER can grant, change or remove the OWNER role")
-	}
-	return nil
-}
-
-// ChangeRole sets a member's role.
-func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUID, role auth.Role) (*Member, error) {
-	if !auth.ValidRole(role) {
-		return nil, apperr.Invalid([]string{"input", "role"}, "unknown role %q", role)
-	}
-	var m *Member
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if m, err = lockMember(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := checkGrant(p, m.Role, role); err != nil {
-			return err
-		}
-		if m.Role == auth.RoleOwner && role != auth.RoleOwner {
-			if n, err := owners(ctx, tx); err != nil || n <= 1 {
-				return firstErr(err, apperr.Conflictf("a tenant needs at least one OWNER"))
-			}
-		}
-		from := m.Role
-		m.Role = role
-		if _, err := tx.ExecContext(ctx, "UPDATE memberships SET role = ? WHERE id = ?", role, id); err != nil {
-			return err
-		}
-		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, false); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.change_role", TargetType: relay.TypeMember, TargetID: id,
-			Details: map[string]any{"from": from, "to": role, "email": m.Email}})
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.Auth.RefreshRevocations(ctx)
-	return m, nil
-}
-
-// Remove removes a member and ends their sessions in the tenant.
-func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Member, error) {
-	var m *Member
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if m, err = lockMember(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := checkGrant(p, m.Role, m.Role); err != nil {
-			return err
-		}
-		if m.Role == auth.RoleOwner {
-			if n, err := owners(ctx, tx); err != nil || n <= 1 {
-				return firstErr(err, apperr.Conflictf("a tenant needs at least one OWNER"))
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM memberships WHERE id = ?", id); err != nil {
-			return err
-		}
-		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, true); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.remove", TargetType: relay.TypeMember, TargetID: id,
-			Details: map[string]any{"email": m.Email, "role": m.Role}})
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.Auth.RefreshRevocations(ctx)
-	return m, nil
 }
 
 // InviteMember creates an invitation and returns it with its token (to be
@@ -294,8 +82,8 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Invite, error) {
 	inv := new(Invite)
 	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewSelect().Model(inv).Where("id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
-			return db.NotFound(err, "invitation not found")
+		if err := db.ScanByID(ctx, tx, inv, id, db.LockNoKeyUpdate, "invitation not found"); err != nil {
+			return err
 		}
 		if inv.AcceptedAt != nil {
 			return apperr.Conflictf("the invitation was already accepted")
@@ -429,13 +217,4 @@ func (s *Service) inviteeCredentials(ctx context.Context, email, password string
 	}
 	hash, err := s.Auth.HashNewPassword(ctx, password)
 	return nil, hash, err
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }

@@ -1,0 +1,122 @@
+// Users: the user record, its memberships, creating one (with its
+// sign-up credentials) and reading it.
+
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// User is a row of users.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+	ID            uuid.UUID `bun:"id,pk"`
+	Email         string    `bun:"email"`
+	PasswordHash  string    `bun:"password_hash"`
+	MFASecret     []byte    `bun:"mfa_secret"`
+	MFAEnabled    bool      `bun:"mfa_enabled"`
+	MFALastStep   int64     `bun:"mfa_last_step"`
+	Operator      bool      `bun:"operator"`
+	CreatedAt     time.Time `bun:"created_at"`
+}
+
+// Membership is one of a user's tenants.
+type Membership struct {
+	TenantID     uuid.UUID `bun:"tenant_id"`
+	TenantName   string    `bun:"tenant_name"`
+	Plan         string    `bun:"plan"`
+	RequireMFA   bool      `bun:"require_mfa"`
+	Role         Role      `bun:"role"`
+	MembershipID uuid.UUID `bun:"membership_id"`
+}
+
+// NormalizeEmail trims and lower-cases an address and checks its shape.
+func NormalizeEmail(email string, field []string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	at := strings.LastIndexByte(e, '@')
+	if len(e) < 3 || len(e) > 254 || at < 1 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n<>") {
+		return "", apperr.Invalid(field, "enter a valid email address")
+	}
+	return e, nil
+}
+
+// Memberships lists uid's tenants across tenants (SECURITY DEFINER read).
+func (s *Service) Memberships(ctx context.Context, uid uuid.UUID) ([]Membership, error) {
+	var ms []Membership
+	err := s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
+	return ms, err
+}
+
+// UserByID loads a user.
+func (s *Service) UserByID(ctx context.Context, id uuid.UUID) (*User, error) {
+	u := new(User)
+	if err := db.ScanByID(ctx, s.DB.Bun, u, id, db.NoLock, "user not found"); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// UserByEmail loads a user by normalized email.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	u := new(User)
+	if err := s.DB.Bun.NewSelect().Model(u).Where("email = ?", email).Scan(ctx); err != nil {
+		return nil, db.NotFound(err, "user not found")
+	}
+	return u, nil
+}
+
+// CreateUser inserts a user in tx with passwordHash (from HashNewPassword,
+// made before the transaction began).
+func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (*User, error) {
+	hash := passwordHash
+	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.now().UTC()}
+	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return nil, &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "an account with this email already exists; log in instead"}
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "SQLSTATE 23505")
+}
+
+// membershipIn reads uid's membership of the transaction's tenant.
+func membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error) {
+	var m Membership
+	err := tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.plan, t.require_mfa, m.role, m.id AS membership_id
+		FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ?`, uid).Scan(ctx, &m)
+	return m, err
+}
+
+// SignUpCredentials is auth's part of a sign-up, done before the caller's
+// transaction (tenancy.Service.SignUp): it checks password against the
+// policy, takes a token from the client IP's sign-up bucket (THROTTLED when
+// empty) and hashes the password, so no connection waits for argon2. email
+// must already be normalised (NormalizeEmail). The caller then creates the
+// user with CreateUser and the first session with IssueSession in its
+// transaction.
+func (s *Service) SignUpCredentials(ctx context.Context, email, password string) (hash string, err error) {
+	if err := CheckPasswordPolicy(password, email, []string{"input", "password"}); err != nil {
+		return "", err
+	}
+	refund, err := s.reserve(ctx, claim{keySignUpIP + ClientFrom(ctx).IP, s.Cfg.SignUpIP})
+	if err != nil {
+		return "", err
+	}
+	if hash, err = s.HashNewPassword(ctx, password); err != nil {
+		refund() // not attempted
+		return "", err
+	}
+	return hash, nil
+}

@@ -1,0 +1,98 @@
+package automation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// TopicActionStatusUpdated is published when an action is queued or its
+// status or gate decision changes (envelope ID: the action id).
+const TopicActionStatusUpdated = "automation.action_status_updated"
+
+// ActionStatus is an action's place in the queue.
+type ActionStatus string
+
+// Action statuses.
+const (
+	Queued    ActionStatus = "QUEUED"    // waiting: for execution (PASS) or review (HOLD)
+	Approved  ActionStatus = "APPROVED"  // a person approved; waiting for execution
+	Applied   ActionStatus = "APPLIED"   // executed on the platform
+	Failed    ActionStatus = "FAILED"    // the platform refused or errored
+	Dismissed ActionStatus = "DISMISSED" // a person dismissed it
+	Blocked   ActionStatus = "BLOCKED"   // the gate refused; manual override only
+)
+
+// ActionParams parameterise an action. Percent applies to increase/reduce
+// actions (default 20), Amount sets an absolute budget or bid, Status is
+// ACTIVE or PAUSED for update_status.
+type ActionParams struct {
+	Percent *float64 `json:"percent,omitempty"`
+	Amount  *float64 `json:"amount,omitempty"`
+	Status  *string  `json:"status,omitempty"`
+	Note    string   `json:"note,omitempty"`
+}
+
+// Action is one entry of the action queue.
+type Action struct {
+	bun.BaseModel  `bun:"table:automation_actions,alias:a"`
+	TenantID       uuid.UUID      `bun:"tenant_id,pk"`
+	ID             uuid.UUID      `bun:"id,pk"`
+	RuleID         *uuid.UUID     `bun:"rule_id"`
+	RuleName       string         `bun:"rule_name"`
+	CampaignID     *uuid.UUID     `bun:"campaign_id"`
+	Platform       string         `bun:"platform"`
+	Type           ActionType     `bun:"action_type"`
+	RiskClass      RiskClass      `bun:"risk_class"`
+	Params         ActionParams   `bun:"params,type:jsonb"`
+	Before         map[string]any `bun:"before_value,type:jsonb"`
+	After          map[string]any `bun:"after_value,type:jsonb"`
+	Status         ActionStatus   `bun:"status"`
+	Decision       Decision       `bun:"decision"`
+	Reasons        []string       `bun:"reasons,type:jsonb"`
+	Warnings       []string       `bun:"warnings,type:jsonb"`
+	Score          *float64       `bun:"score"`
+	DedupeKey      *string        `bun:"dedupe_key"`
+	CreatedBy      string         `bun:"created_by"`
+	ApprovedBy     *string        `bun:"approved_by"`
+	ApprovedAt     *time.Time     `bun:"approved_at"`
+	AppliedBy      *string        `bun:"applied_by"`
+	AppliedAt      *time.Time     `bun:"applied_at"`
+	OverrideReason *string        `bun:"override_reason"`
+	DismissedBy    *string        `bun:"dismissed_by"`
+	Error          *string        `bun:"error"`
+	Attempts       int            `bun:"attempts"`
+	CreatedAt      time.Time      `bun:"created_at"`
+	UpdatedAt      time.Time      `bun:"updated_at"`
+
+	// Execution is set while the action's execution is in flight (see
+	// Execute); it is internal, not part of the API.
+	Execution *Execution `bun:"execution,type:jsonb"`
+}
+
+func (s *Service) publishAction(ctx context.Context, tx bun.Tx, a *Action) error {
+	return realtime.Publish(ctx, tx, realtime.Event{Tenant: a.TenantID, Topic: TopicActionStatusUpdated, ID: a.ID.String()})
+}
+
+// lockAction loads and locks an action.
+func lockAction(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Action, error) {
+	a := new(Action)
+	if err := db.ScanByID(ctx, tx, a, id, db.LockNoKeyUpdate, "action not found"); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) save(ctx context.Context, tx bun.Tx, a *Action) error {
+	a.UpdatedAt = s.now()
+	if _, err := tx.NewUpdate().Model(a).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update action: %w", err)
+	}
+	return s.publishAction(ctx, tx, a)
+}

@@ -1,0 +1,213 @@
+// The action queue: queuing a proposal through the gate, a person's
+// approve and dismiss, and re-gating pending actions when settings change.
+
+package automation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// proposeTx gates and queues a proposal. With a dedupe key already used it
+// returns (nil, nil): the proposal was queued before.
+func (s *Service) proposeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *gateCtx, p proposal) (*Action, error) {
+	a, _, err := s.build(ctx, tx, tenant, p)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.gate(ctx, tx, g, a, p.Human, false, false)
+	if err != nil {
+		return nil, err
+	}
+	s.setDecision(a, ev)
+	if p.Reason != "" {
+		a.Reasons = append([]string{p.Reason}, a.Reasons...)
+	}
+	res, err := tx.NewInsert().Model(a).On("CONFLICT (tenant_id, dedupe_key) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queue action: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, nil
+	}
+	if err := s.audit(ctx, tx, a, ev, false, p.Actor); err != nil {
+		return nil, err
+	}
+	if err := s.publishAction(ctx, tx, a); err != nil {
+		return nil, err
+	}
+	return a, s.executable(ctx, tx, a, ev)
+}
+
+func (s *Service) setDecision(a *Action, ev evaluation) {
+	a.Decision, a.Reasons, a.Warnings, a.Score = ev.Decision, ev.Reasons, ev.Warnings, ev.score
+	switch {
+	case ev.Decision == Block:
+		a.Status = Blocked
+	case a.Status == Approved:
+	default:
+		a.Status = Queued
+	}
+}
+
+func (s *Service) executable(ctx context.Context, tx bun.Tx, a *Action, ev evaluation) error {
+	if !ev.WouldExecute || (a.Status != Queued && a.Status != Approved) || s.OnExecutable == nil {
+		return nil
+	}
+	return s.OnExecutable(ctx, tx, a.TenantID, a.ID)
+}
+
+// ActionInput is a manually queued action.
+type ActionInput struct {
+	Type       ActionType
+	CampaignID *uuid.UUID
+	// Platform scopes pause_all / emergency_stop ("" for all platforms).
+	Platform string
+	Params   ActionParams
+}
+
+// QueueAction queues an action proposed by actor (a person). It passes the
+// gate like any other: PASS executes, HOLD waits for review, BLOCK blocks.
+func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (a *Action, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		p, err := s.proposalFor(ctx, tx, in, actor)
+		if err != nil {
+			return err
+		}
+		g, err := s.loadGate(ctx, tx, tenant)
+		if err != nil {
+			return err
+		}
+		if a, err = s.proposeTx(ctx, tx, tenant, g, p); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "action.queue", relay.TypeAction, a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
+	})
+	return a, err
+}
+
+// Approve approves a queued action as actor. The gate runs again: a HOLD is
+// satisfied by the approval, a BLOCK is not (the action becomes BLOCKED and
+// Approve returns CONFLICT; applyAction with a reason overrides it).
+func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor string) (*Action, error) {
+	var a *Action
+	var blocked error
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
+		if a, err = lockAction(ctx, tx, id); err != nil {
+			return err
+		}
+		if a.Status != Queued {
+			return apperr.Conflictf("only QUEUED actions can be approved (this one is %s)", a.Status)
+		}
+		if a.Execution != nil {
+			return errInFlight
+		}
+		g, err := s.loadGate(ctx, tx, tenant)
+		if err != nil {
+			return err
+		}
+		ev, err := s.gate(ctx, tx, g, a, true, true, false)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
+			return err
+		}
+		now := s.now()
+		s.setDecision(a, ev)
+		if a.Status == Blocked {
+			blocked = apperr.Conflictf("the trust gate blocks this action: %s", strings.Join(ev.Reasons, "; "))
+		} else {
+			a.Status, a.ApprovedBy, a.ApprovedAt = Approved, &actor, &now
+		}
+		if err := s.save(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, tenant, "action.approve", relay.TypeAction, a.ID, map[string]any{"decision": a.Decision, "status": a.Status}); err != nil {
+			return err
+		}
+		return s.executable(ctx, tx, a, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, blocked
+}
+
+// Dismiss dismisses a pending, blocked or failed action as actor.
+func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor string) (a *Action, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if a, err = lockAction(ctx, tx, id); err != nil {
+			return err
+		}
+		switch a.Status {
+		case Queued, Approved, Blocked, Failed:
+		default:
+			return apperr.Conflictf("a %s action cannot be dismissed", a.Status)
+		}
+		if a.Execution != nil {
+			return errInFlight
+		}
+		a.Status, a.DismissedBy = Dismissed, &actor
+		if err := s.save(ctx, tx, a); err != nil {
+			return err
+		}
+		return record(ctx, tx, tenant, "action.dismiss", relay.TypeAction, a.ID, nil)
+	})
+	return a, err
+}
+
+// regate re-runs the gate on pending actions after the mode, level or kill
+// switch changed: QUEUED and APPROVED actions, and actions BLOCKED by the
+// gate in the last 24 h (not those a person dealt with). Actions whose
+// execution is in flight are past the gate and left alone.
+func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *Settings, actor string) error {
+	var pending []Action
+	if err := tx.NewSelect().Model(&pending).
+		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.List([]ActionStatus{Queued, Approved}), Blocked, s.now().Add(-24*time.Hour)).
+		Where("a.execution IS NULL").
+		OrderExpr("a.created_at").For("NO KEY UPDATE").Scan(ctx); err != nil {
+		return fmt.Errorf("load pending actions: %w", err)
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	g, err := s.loadGate(ctx, tx, tenant)
+	if err != nil {
+		return err
+	}
+	g.settings = st
+	for i := range pending {
+		a := &pending[i]
+		ev, err := s.gate(ctx, tx, g, a, a.CreatedBy != System, a.Status == Approved, false)
+		if err != nil {
+			return err
+		}
+		prevStatus, prevDecision := a.Status, a.Decision
+		if a.Status == Blocked && ev.Decision != Block {
+			a.Status = Queued
+		}
+		s.setDecision(a, ev)
+		if a.Status == prevStatus && a.Decision == prevDecision {
+			continue
+		}
+		if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
+			return err
+		}
+		if err := s.save(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := s.executable(ctx, tx, a, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}

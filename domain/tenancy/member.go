@@ -1,0 +1,166 @@
+// Members: listing them, changing a member's role, removing one (the
+// OWNER rules apply to both).
+
+package tenancy
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/audit"
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// Member is a membership joined with its user's email.
+type Member struct {
+	TenantID   uuid.UUID `bun:"tenant_id"`
+	ID         uuid.UUID `bun:"id"`
+	UserID     uuid.UUID `bun:"user_id"`
+	Email      string    `bun:"email"`
+	MFAEnabled bool      `bun:"mfa_enabled"`
+	Role       auth.Role `bun:"role"`
+	CreatedAt  time.Time `bun:"created_at"`
+}
+
+const memberSelect = `SELECT m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at
+	FROM memberships m JOIN users u ON u.id = m.user_id`
+
+// Members pages the tenant's members, newest first.
+func (s *Service) Members(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[Member], err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewSelect().TableExpr("memberships AS m").Join("JOIN users AS u ON u.id = m.user_id").
+			ColumnExpr("m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at")
+		page, err = relay.Paginate(ctx, q, args, "m.created_at", "m.id",
+			func(m *Member) relay.Cursor { return relay.Cursor{At: m.CreatedAt, ID: m.ID} })
+		return err
+	})
+	return page, err
+}
+
+// Member returns one member of tenant by membership id.
+func (s *Service) Member(ctx context.Context, tenant, id uuid.UUID) (*Member, error) {
+	m := new(Member)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(memberSelect+" WHERE m.id = ?", id).Scan(ctx, m)
+	})
+	if err != nil {
+		return nil, db.NotFound(err, "member not found")
+	}
+	return m, nil
+}
+
+// MemberByUser returns the membership of user uid in tenant.
+func (s *Service) MemberByUser(ctx context.Context, tenant, uid uuid.UUID) (*Member, error) {
+	m := new(Member)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(memberSelect+" WHERE m.user_id = ?", uid).Scan(ctx, m)
+	})
+	if err != nil {
+		return nil, db.NotFound(err, "member not found")
+	}
+	return m, nil
+}
+
+func lockMember(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Member, error) {
+	m := new(Member)
+	err := tx.NewRaw(memberSelect+" WHERE m.id = ? FOR UPDATE OF m", id).Scan(ctx, m)
+	return m, db.NotFound(err, "member not found")
+}
+
+func owners(ctx context.Context, tx bun.IDB) (int, error) {
+	var n int
+	err := tx.NewRaw("SELECT count(*) FROM memberships WHERE role = 'OWNER'").Scan(ctx, &n)
+	return n, err
+}
+
+// checkGrant refuses an ADMIN touching the OWNER role.
+func checkGrant(p *auth.Principal, from, to auth.Role) error {
+	if (from == auth.RoleOwner || to == auth.RoleOwner) && p.Role != auth.RoleOwner {
+		return apperr.Forbiddenf("only an OWNER can grant, change or remove the OWNER role")
+	}
+	return nil
+}
+
+// ChangeRole sets a member's role.
+func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUID, role auth.Role) (*Member, error) {
+	if !auth.ValidRole(role) {
+		return nil, apperr.Invalid([]string{"input", "role"}, "unknown role %q", role)
+	}
+	var m *Member
+	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if m, err = lockMember(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := checkGrant(p, m.Role, role); err != nil {
+			return err
+		}
+		if m.Role == auth.RoleOwner && role != auth.RoleOwner {
+			if n, err := owners(ctx, tx); err != nil || n <= 1 {
+				return firstErr(err, apperr.Conflictf("a tenant needs at least one OWNER"))
+			}
+		}
+		from := m.Role
+		m.Role = role
+		if _, err := tx.ExecContext(ctx, "UPDATE memberships SET role = ? WHERE id = ?", role, id); err != nil {
+			return err
+		}
+		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, false); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.change_role", TargetType: relay.TypeMember, TargetID: id,
+			Details: map[string]any{"from": from, "to": role, "email": m.Email}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Auth.RefreshRevocations(ctx)
+	return m, nil
+}
+
+// Remove removes a member and ends their sessions in the tenant.
+func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Member, error) {
+	var m *Member
+	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if m, err = lockMember(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := checkGrant(p, m.Role, m.Role); err != nil {
+			return err
+		}
+		if m.Role == auth.RoleOwner {
+			if n, err := owners(ctx, tx); err != nil || n <= 1 {
+				return firstErr(err, apperr.Conflictf("a tenant needs at least one OWNER"))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM memberships WHERE id = ?", id); err != nil {
+			return err
+		}
+		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, true); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "member.remove", TargetType: relay.TypeMember, TargetID: id,
+			Details: map[string]any{"email": m.Email, "role": m.Role}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Auth.RefreshRevocations(ctx)
+	return m, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
