@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -54,7 +55,8 @@ type Entry struct {
 	CreatedAt     time.Time      `bun:"created_at"`
 }
 
-// Record writes e in tx (a tenant transaction of e.TenantID). Actor, IP and
+// Record writes e in tx (a tenant transaction of e.TenantID, whose fn
+// context ctx is). Its time is the transaction's (db.DB.Now); actor, IP and
 // user agent default to the request's principal and client; Outcome to
 // SUCCESS.
 func Record(ctx context.Context, tx bun.IDB, e Entry) error {
@@ -65,7 +67,7 @@ func Record(ctx context.Context, tx bun.IDB, e Entry) error {
 
 func fill(ctx context.Context, e *Entry) {
 	e.ID = uuid.New()
-	e.CreatedAt = time.Now().UTC()
+	e.CreatedAt = txTime(ctx)
 	if e.Outcome == "" {
 		e.Outcome = Success
 	}
@@ -87,6 +89,15 @@ func fill(ctx context.Context, e *Entry) {
 	if e.UserAgent == "" {
 		e.UserAgent = truncate(c.UserAgent, 500)
 	}
+}
+
+// txTime is the time of ctx's transaction, or the real clock's for a
+// caller that passed a context without one.
+func txTime(ctx context.Context) time.Time {
+	if now, ok := db.TxNow(ctx); ok {
+		return now
+	}
+	return clock.Real{}.Now()
 }
 
 func truncate(s string, n int) string {
