@@ -16,7 +16,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/auth"
-	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -67,7 +66,7 @@ func Record(ctx context.Context, tx bun.IDB, e Entry) error {
 
 func fill(ctx context.Context, e *Entry) {
 	e.ID = uuid.New()
-	e.CreatedAt = txTime(ctx)
+	e.CreatedAt = db.TxNow(ctx)
 	if e.Outcome == "" {
 		e.Outcome = Success
 	}
@@ -89,15 +88,6 @@ func fill(ctx context.Context, e *Entry) {
 	if e.UserAgent == "" {
 		e.UserAgent = truncate(c.UserAgent, 500)
 	}
-}
-
-// txTime is the time of ctx's transaction, or the real clock's for a
-// caller that passed a context without one.
-func txTime(ctx context.Context) time.Time {
-	if now, ok := db.TxNow(ctx); ok {
-		return now
-	}
-	return clock.Real{}.Now()
 }
 
 func truncate(s string, n int) string {

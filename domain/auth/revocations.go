@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/db"
 )
 
@@ -52,12 +51,8 @@ func memberRef(user, tenant uuid.UUID) string { return user.String() + ":" + ten
 // created_at, which Refresh reads by, is the transaction's time, db.TxNow);
 // call Refresh after the commit.
 func Insert(ctx context.Context, tx bun.IDB, kind, ref string, notBefore, expires time.Time) error {
-	created, ok := db.TxNow(ctx)
-	if !ok {
-		created = clock.Real{}.Now()
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO revocations (kind, ref, not_before, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-		kind, ref, notBefore, expires, created)
+		kind, ref, notBefore, expires, db.TxNow(ctx))
 	return err
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -59,11 +58,7 @@ func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (float64, error) {
 // db.TxNow), in the caller's tenant transaction (whose fn context ctx is);
 // the trust gate computes the campaign's ROAS from them.
 func ReturnTx(ctx context.Context, tx bun.IDB, campaign uuid.UUID, days int) (spend, revenue float64, err error) {
-	now, ok := db.TxNow(ctx)
-	if !ok {
-		now = clock.Real{}.Now()
-	}
-	today := now.UTC().Format(time.DateOnly)
+	today := db.TxNow(ctx).Format(time.DateOnly)
 	if err := tx.NewSelect().Model((*DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend), 0) AS spend, COALESCE(sum(revenue), 0) AS revenue").
 		Where("campaign_id = ? AND day > (?::date - ?::int)", campaign, today, days).Scan(ctx, &spend, &revenue); err != nil {
 		return 0, 0, fmt.Errorf("sum campaign return: %w", err)

@@ -46,8 +46,7 @@ func TestATransactionFixesItsTime(t *testing.T) {
 		require.Equal(t, start, tdb.Now(ctx))
 		c.Advance(time.Hour)
 		require.Equal(t, start.Add(time.Hour), tdb.Now(ctx))
-		_, ok := db.TxNow(ctx)
-		require.False(t, ok)
+		require.WithinDuration(t, time.Now(), db.TxNow(ctx), time.Minute, "TxNow without a transaction: the real clock")
 	})
 
 	for name, in := range map[string]func(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error{
@@ -62,9 +61,7 @@ func TestATransactionFixesItsTime(t *testing.T) {
 				require.Equal(t, start, tdb.Now(ctx))
 				c.Advance(time.Minute) // the clock moves on; the transaction's time does not
 				require.Equal(t, start, tdb.Now(ctx))
-				got, ok := db.TxNow(ctx)
-				require.True(t, ok)
-				require.Equal(t, start, got)
+				require.Equal(t, start, db.TxNow(ctx))
 				return nil
 			}))
 			require.NoError(t, in(ctx, func(ctx context.Context, tx bun.Tx) error {

@@ -120,16 +120,16 @@ func (d *DB) Now(ctx context.Context) time.Time {
 	return d.clock().Now()
 }
 
-// TxNow returns the time fixed for the transaction ctx carries (see
-// DB.Now) and true, or false outside a transaction. It is for functions
-// that run in their caller's transaction and hold no *DB (audit.Record,
-// platforms.ReturnTx); code with a *DB calls its Now.
-func TxNow(ctx context.Context) (time.Time, bool) {
-	st, ok := ctx.Value(txKey{}).(*txState)
-	if !ok {
-		return time.Time{}, false
+// TxNow is the time fixed for the transaction ctx carries (see DB.Now). It
+// is for functions that run in their caller's transaction and hold no *DB
+// (audit.Record, auth.Insert, platforms.ReturnTx); code with a *DB calls
+// its Now. Given a context without a transaction (a caller that passed the
+// wrong one), it is the real clock's time.
+func TxNow(ctx context.Context) time.Time {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.now
 	}
-	return st.now, true
+	return clock.Real{}.Now()
 }
 
 // ErrNoTenant is returned by InTenant for the zero tenant id.
