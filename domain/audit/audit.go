@@ -54,7 +54,8 @@ type Entry struct {
 	CreatedAt     time.Time      `bun:"created_at"`
 }
 
-// Record writes e in tx (a tenant transaction of e.TenantID). Actor, IP and
+// Record writes e in tx (a tenant transaction of e.TenantID, whose fn
+// context ctx is). Its time is the transaction's (db.DB.Now); actor, IP and
 // user agent default to the request's principal and client; Outcome to
 // SUCCESS.
 func Record(ctx context.Context, tx bun.IDB, e Entry) error {
@@ -65,7 +66,7 @@ func Record(ctx context.Context, tx bun.IDB, e Entry) error {
 
 func fill(ctx context.Context, e *Entry) {
 	e.ID = uuid.New()
-	e.CreatedAt = time.Now().UTC()
+	e.CreatedAt = db.TxNow(ctx)
 	if e.Outcome == "" {
 		e.Outcome = Success
 	}

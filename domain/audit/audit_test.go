@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -213,4 +215,35 @@ func TestForAuth(t *testing.T) {
 	e := page.Items[0]
 	require.Equal(t, []any{audit.ActorUser, actor, "a@example.test", "auth.log_in", "Session", target, audit.Failure, map[string]any{"reason": "x"}},
 		[]any{e.ActorType, e.ActorID, e.ActorEmail, e.Action, e.TargetType, e.TargetID, e.Outcome, e.Details})
+}
+
+// An entry's time is its transaction's, from the database handle's clock:
+// a test that sets the clock controls it (and what Since and Until select).
+func TestRecordTakesTheClocksTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	b.tdb.Clock = c
+
+	b.record(t, ctx, audit.Entry{Action: "first"})
+	c.Advance(time.Hour)
+	require.NoError(t, b.tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
+		c.Advance(time.Minute) // the transaction's time was fixed when it began
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: b.tenant, Action: "second"}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{TenantID: b.tenant, Action: "third"})
+	}))
+
+	all := b.list(t, b.tenant, relay.Args{}, audit.Filter{})
+	at := map[string]time.Time{}
+	for _, e := range all.Items {
+		at[e.Action] = e.CreatedAt.UTC()
+	}
+	require.Equal(t, map[string]time.Time{"first": start, "second": start.Add(time.Hour), "third": start.Add(time.Hour)}, at)
+	since := start.Add(30 * time.Minute)
+	require.ElementsMatch(t, []string{"second", "third"}, actions(b.list(t, b.tenant, relay.Args{}, audit.Filter{Since: &since})))
+	require.Equal(t, []string{"first"}, actions(b.list(t, b.tenant, relay.Args{}, audit.Filter{Until: &since})))
 }

@@ -54,7 +54,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 			strs = append(strs, string(sc))
 		}
 	}
-	if expiresAt != nil && !expiresAt.After(s.now()) {
+	if expiresAt != nil && !expiresAt.After(s.DB.Now(ctx)) {
 		return nil, "", apperr.Invalid([]string{"input", "expiresAt"}, "expiresAt must be in the future")
 	}
 	full, prefix, hash, err := NewAPIKey()
@@ -62,8 +62,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 		return nil, "", err
 	}
 	k := &APIKey{TenantID: p.TenantID, ID: uuid.New(), Name: name, Prefix: prefix, SecretHash: hash, Scopes: strs,
-		CreatedBy: p.UserID, CreatedAt: s.now().UTC().Truncate(time.Microsecond), ExpiresAt: expiresAt}
+		CreatedBy: p.UserID, ExpiresAt: expiresAt}
 	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+		k.CreatedAt = s.DB.Now(ctx)
 		if _, err := tx.NewInsert().Model(k).Exec(ctx); err != nil {
 			return err
 		}
@@ -87,7 +88,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) 
 		if k.RevokedAt != nil {
 			return nil
 		}
-		now := s.now().UTC()
+		now := s.DB.Now(ctx)
 		k.RevokedAt = &now
 		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, now, id); err != nil {
 			return err
@@ -159,7 +160,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 	if err != nil {
 		return nil, errBadKey
 	}
-	now := time.Now()
+	now := s.DB.Now(ctx)
 	s.keys.mu.Lock()
 	ck, ok := s.keys.m[prefix]
 	s.keys.mu.Unlock()
@@ -177,7 +178,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 	}
 	r := ck.row
 	if subtle.ConstantTimeCompare(HashSecret(secret), r.SecretHash) != 1 || r.RevokedAt != nil ||
-		(r.ExpiresAt != nil && s.now().After(*r.ExpiresAt)) {
+		(r.ExpiresAt != nil && now.After(*r.ExpiresAt)) {
 		return nil, errBadKey
 	}
 	p := &Principal{TenantID: r.TenantID, APIKeyID: r.ID, Scopes: r.Scopes, Plan: r.Plan}

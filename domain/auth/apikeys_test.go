@@ -71,6 +71,7 @@ func TestAPIKeys(t *testing.T) {
 			[]any{p.TenantID, p.APIKeyID, p.Scopes, p.Plan, p.UserID})
 		require.False(t, p.IsUser())
 
+		b.later() // audit entries are ordered by the clock's time
 		revoked, err := b.auth.RevokeAPIKey(ctx, b.user, k.ID)
 		require.NoError(t, err)
 		require.NotNil(t, revoked.RevokedAt)
@@ -98,6 +99,37 @@ func TestAPIKeys(t *testing.T) {
 		b.clock.Advance(2 * time.Hour)
 		_, err = b.authenticate(secret)
 		requireCode(t, err, apperr.Unauthenticated)
+	})
+
+	t.Run("creation, expiry and revocation follow the database clock", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		created := b.clock.Now()
+		expires := created.Add(time.Hour)
+		k, secret, err := b.auth.CreateAPIKey(ctx, b.user, "partner", []auth.Scope{auth.ScopeRead}, &expires)
+		require.NoError(t, err)
+		require.Equal(t, created, k.CreatedAt)
+		b.clock.Advance(59 * time.Minute)
+		_, err = b.authenticate(secret)
+		require.NoError(t, err, "positive control: a minute before expiry by the clock")
+		b.clock.Advance(2 * time.Minute)
+		_, err = b.authenticate(secret)
+		requireCode(t, err, apperr.Unauthenticated)
+
+		k2, secret2, err := b.auth.CreateAPIKey(ctx, b.user, "second", []auth.Scope{auth.ScopeRead}, nil)
+		require.NoError(t, err)
+		_, err = b.authenticate(secret2)
+		require.NoError(t, err, "positive control")
+		b.clock.Advance(time.Minute)
+		revoked, err := b.auth.RevokeAPIKey(ctx, b.user, k2.ID)
+		require.NoError(t, err)
+		require.Equal(t, created.Add(62*time.Minute), *revoked.RevokedAt)
+		_, err = b.authenticate(secret2)
+		requireCode(t, err, apperr.Unauthenticated)
+		got, err := b.auth.GetAPIKey(ctx, b.user.TenantID, k2.ID)
+		require.NoError(t, err)
+		require.Equal(t, []time.Time{created.Add(61 * time.Minute), created.Add(62 * time.Minute)},
+			[]time.Time{got.CreatedAt.UTC(), got.RevokedAt.UTC()}, "stored as the clock told")
 	})
 
 	t.Run("keys page newest first and stay in their tenant", func(t *testing.T) {

@@ -65,7 +65,7 @@ func (s *Service) checkMembership(ctx context.Context, p *Principal) error {
 	c := s.members.cache()
 	rev := s.Revocations.MemberNotBefore(p.UserID, p.TenantID)
 	v, ok := c.Get(p.UserID)
-	stale := !ok || time.Since(v.loaded) > memberCacheTTL || rev.After(v.seen[p.TenantID]) ||
+	stale := !ok || s.DB.Now(ctx).Sub(v.loaded) > memberCacheTTL || rev.After(v.seen[p.TenantID]) ||
 		(!v.matches(p) && v.loaded.Before(p.IssuedAt.Add(memberClockSkew)))
 	if stale {
 		var err error
@@ -87,7 +87,7 @@ func (s *Service) checkMembership(ctx context.Context, p *Principal) error {
 }
 
 func (s *Service) loadMembers(ctx context.Context, uid uuid.UUID) (*memberView, error) {
-	v := &memberView{loaded: time.Now(), roles: map[uuid.UUID]Role{}, seen: map[uuid.UUID]time.Time{}}
+	v := &memberView{loaded: s.DB.Now(ctx), roles: map[uuid.UUID]Role{}, seen: map[uuid.UUID]time.Time{}}
 	ms, err := s.Memberships(ctx, uid)
 	if err != nil {
 		return nil, fmt.Errorf("load memberships: %w", err)

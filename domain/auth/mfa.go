@@ -194,7 +194,7 @@ func (s *Service) withCode(ctx context.Context, p *Principal, code string, backu
 // bucket and of the client IP's bucket before the code is checked
 // (guardCode), so concurrent guesses cannot overshoot the limit.
 func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Session, error) {
-	c, err := ParseToken(s.Cfg.Secret, challenge, KindChallenge, s.now())
+	c, err := ParseToken(s.Cfg.Secret, challenge, KindChallenge, s.DB.Now(ctx))
 	if err != nil {
 		return nil, &apperr.Error{Code: apperr.Unauthenticated, Field: []string{"input", "challengeToken"}, Message: "the challenge has expired; log in again"}
 	}
@@ -220,7 +220,7 @@ func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Sessi
 			if err != nil {
 				return apperr.Forbiddenf("you are no longer a member of this tenant")
 			}
-			if err := Insert(ctx, tx, RevokeJTI, c.ID, s.now(), c.ExpiresAt.Time.Add(time.Minute)); err != nil {
+			if err := Insert(ctx, tx, RevokeJTI, c.ID, s.DB.Now(ctx), c.ExpiresAt.Time.Add(time.Minute)); err != nil {
 				return err
 			}
 			if sess, err = s.IssueSession(ctx, tx, u, m, true); err != nil {
@@ -253,7 +253,7 @@ func (s *Service) useCode(ctx context.Context, tx bun.IDB, u *User, code string,
 		return false, err
 	}
 	code = strings.TrimSpace(code)
-	if step := MatchTOTP(string(secret), code, s.now()); step > 0 {
+	if step := MatchTOTP(string(secret), code, s.DB.Now(ctx)); step > 0 {
 		if step <= u.MFALastStep {
 			return false, nil
 		}
@@ -267,8 +267,8 @@ func (s *Service) useCode(ctx context.Context, tx bun.IDB, u *User, code string,
 	if len(norm) != 10 {
 		return false, nil
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE mfa_backup_codes SET used_at = now() WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
-		u.ID, HashSecret(norm))
+	res, err := tx.ExecContext(ctx, `UPDATE mfa_backup_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
+		s.DB.Now(ctx), u.ID, HashSecret(norm))
 	if err != nil {
 		return false, err
 	}

@@ -49,7 +49,8 @@ type PlatformEntry struct {
 	Outcome    string
 }
 
-// PlatformAudit writes e to platform_audit_log in tx.
+// PlatformAudit writes e to platform_audit_log in tx (ctx being its
+// transaction's: the entry's time is the transaction's, DB.Now).
 func (s *Service) PlatformAudit(ctx context.Context, tx bun.IDB, e PlatformEntry) error {
 	if e.Outcome == "" {
 		e.Outcome = "SUCCESS"
@@ -59,8 +60,8 @@ func (s *Service) PlatformAudit(ctx context.Context, tx bun.IDB, e PlatformEntry
 	if e.ActorID != uuid.Nil {
 		actor = e.ActorID
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO platform_audit_log (id, actor_type, actor_id, actor_email, action, target, ip, user_agent, outcome)
-		VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?)`,
-		uuid.New(), e.ActorType, actor, e.ActorEmail, e.Action, e.Target, c.IP, truncate(c.UserAgent, 500), e.Outcome)
+	_, err := tx.ExecContext(ctx, `INSERT INTO platform_audit_log (id, actor_type, actor_id, actor_email, action, target, ip, user_agent, outcome, created_at)
+		VALUES (?, ?, ?, NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?)`,
+		uuid.New(), e.ActorType, actor, e.ActorEmail, e.Action, e.Target, c.IP, truncate(c.UserAgent, 500), e.Outcome, s.DB.Now(ctx))
 	return err
 }

@@ -23,6 +23,7 @@ func TestSetOperator(t *testing.T) {
 	on, err = b.auth.IsOperator(ctx, b.user.UserID)
 	require.NoError(t, err)
 	require.True(t, on)
+	b.later() // the log is ordered by the clock's time
 	require.NoError(t, b.auth.SetOperator(ctx, email, false, "cli"))
 	on, err = b.auth.IsOperator(ctx, b.user.UserID)
 	require.NoError(t, err)

@@ -138,10 +138,11 @@ func (l *Limiter) bucket(ctx context.Context, key string, b Bucket) (*localBucke
 	if lb, ok := l.buckets[key]; ok {
 		return lb, nil
 	}
+	now := l.DB.Now(ctx)
 	if len(l.buckets) >= l.maxBuckets() {
-		l.evictLocked(time.Now(), true)
+		l.evictLocked(now, true)
 	}
-	lb = &localBucket{shape: b, tokens: level, at: time.Now(), synced: time.Now()}
+	lb = &localBucket{shape: b, tokens: level, at: now, synced: now}
 	l.buckets[key] = lb
 	return lb, nil
 }
@@ -165,9 +166,15 @@ func (l *Limiter) locked(ctx context.Context, key string, b Bucket, fn func(lb *
 	}
 }
 
+// refill adds what the bucket gained since lb.at. A now before lb.at (a
+// caller inside a transaction that began earlier, a clock set back) adds
+// nothing and leaves lb.at, so no time is counted twice.
 func (lb *localBucket) refill(now time.Time) {
-	lb.tokens = math.Min(lb.shape.Max, lb.tokens+now.Sub(lb.at).Seconds()*lb.shape.Rate)
-	lb.at = now
+	elapsed := math.Max(0, now.Sub(lb.at).Seconds())
+	lb.tokens = math.Min(lb.shape.Max, lb.tokens+elapsed*lb.shape.Rate)
+	if now.After(lb.at) {
+		lb.at = now
+	}
 }
 
 // Take removes cost points from bucket key when it holds at least cost and
@@ -180,7 +187,7 @@ func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) 
 	var lb *localBucket
 	err = l.locked(ctx, key, b, func(b2 *localBucket) {
 		lb = b2
-		now := time.Now()
+		now := l.DB.Now(ctx)
 		lb.shape = b
 		lb.refill(now)
 		if cost <= lb.tokens {
@@ -209,7 +216,7 @@ func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) 
 func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) error {
 	return l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
 		lb.shape = b
-		lb.refill(time.Now())
+		lb.refill(l.DB.Now(ctx))
 		lb.tokens = math.Min(b.Max, lb.tokens+cost)
 		lb.pending -= cost
 	})
@@ -218,7 +225,7 @@ func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) 
 // Available returns the points bucket key holds now, without taking any.
 func (l *Limiter) Available(ctx context.Context, key string, b Bucket) (available float64, err error) {
 	err = l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
-		lb.refill(time.Now())
+		lb.refill(l.DB.Now(ctx))
 		available = math.Max(0, lb.tokens)
 	})
 	return available, err
@@ -272,9 +279,10 @@ func (l *Limiter) Run(ctx context.Context, onErr func(error)) {
 			return
 		case <-t.C:
 		}
-		prune := time.Since(pruned) >= l.pruneAfter()/4
+		now := l.DB.Now(ctx)
+		prune := now.Sub(pruned) >= l.pruneAfter()/4
 		if prune {
-			pruned = time.Now()
+			pruned = now
 		}
 		if err := l.Maintain(ctx, prune); err != nil && ctx.Err() == nil {
 			onErr(err)
@@ -285,7 +293,7 @@ func (l *Limiter) Run(ctx context.Context, onErr func(error)) {
 // Maintain runs one round of Run: sync quiet buckets, evict idle copies
 // and, with prune, delete shared rows that are full again.
 func (l *Limiter) Maintain(ctx context.Context, prune bool) error {
-	now := time.Now()
+	now := l.DB.Now(ctx)
 	err := l.syncWhere(ctx, func(lb *localBucket) bool {
 		return lb.pending != 0 && now.Sub(lb.synced) >= l.interval()
 	})
@@ -319,8 +327,8 @@ func (l *Limiter) evictLocked(now time.Time, all bool) {
 // Prune deletes shared rows not updated for PruneAfter (their buckets are
 // full again, which a missing row also means) and returns how many.
 func (l *Limiter) Prune(ctx context.Context) (int64, error) {
-	res, err := l.DB.Bun.ExecContext(ctx, `DELETE FROM rate_limit_buckets WHERE updated_at < clock_timestamp() - ?::interval`,
-		fmt.Sprintf("%d milliseconds", l.pruneAfter().Milliseconds()))
+	res, err := l.DB.Bun.ExecContext(ctx, `DELETE FROM rate_limit_buckets WHERE updated_at < ?::timestamptz - ?::interval`,
+		l.DB.Now(ctx), fmt.Sprintf("%d milliseconds", l.pruneAfter().Milliseconds()))
 	if err != nil {
 		return 0, fmt.Errorf("prune rate_limit_buckets: %w", err)
 	}
@@ -341,30 +349,41 @@ func (l *Limiter) syncCtx(ctx context.Context, key string, lb *localBucket) erro
 	lb.pending = 0
 	l.mu.Unlock()
 	var level float64
+	now := l.DB.Now(ctx)
 	err := l.DB.Bun.NewRaw(`
-		INSERT INTO rate_limit_buckets AS r (key, tokens, updated_at) VALUES (?0, LEAST(?1::float8, ?1::float8 - ?3::float8), clock_timestamp())
+		INSERT INTO rate_limit_buckets AS r (key, tokens, updated_at) VALUES (?0, LEAST(?1::float8, ?1::float8 - ?3::float8), ?4)
 		ON CONFLICT (key) DO UPDATE
-		SET tokens = GREATEST(-?1::float8, LEAST(?1::float8, LEAST(?1::float8, r.tokens + EXTRACT(EPOCH FROM clock_timestamp() - r.updated_at) * ?2::float8) - ?3::float8)),
-		    updated_at = clock_timestamp()
-		RETURNING tokens`, key, shape.Max, shape.Rate, spent).Scan(ctx, &level)
+		SET tokens = GREATEST(-?1::float8, LEAST(?1::float8, LEAST(?1::float8, r.tokens + `+refillSQL("?2", "?4")+`) - ?3::float8)),
+		    updated_at = GREATEST(r.updated_at, ?4)
+		RETURNING tokens`, key, shape.Max, shape.Rate, spent, now).Scan(ctx, &level)
+	done := l.DB.Now(ctx)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lb.syncing = false
-	lb.synced = time.Now()
+	lb.synced = done
 	if err != nil {
 		lb.pending += spent // retry at the next sync
 		return fmt.Errorf("sync rate limit bucket: %w", err)
 	}
 	lb.tokens = math.Min(shape.Max, level-lb.pending)
-	lb.at = time.Now()
+	lb.at = done
 	return nil
+}
+
+// refillSQL is the SQL of what shared row r gained from its updated_at
+// until the placeholder now (the caller's DB.Now) at the placeholder rate
+// points a second. Replicas write updated_at from their own clocks, so a
+// now before it (a clock behind) adds nothing rather than draining the
+// bucket, and syncCtx never moves updated_at back.
+func refillSQL(rate, now string) string {
+	return "GREATEST(0, EXTRACT(EPOCH FROM " + now + "::timestamptz - r.updated_at)) * " + rate + "::float8"
 }
 
 // shared reads the shared level of key (a full bucket when it has no row).
 func (l *Limiter) shared(ctx context.Context, key string, b Bucket) (float64, error) {
 	var level []float64
-	err := l.DB.Bun.NewRaw(`SELECT LEAST(?1::float8, tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at) * ?2::float8)
-		FROM rate_limit_buckets WHERE key = ?0`, key, b.Max, b.Rate).Scan(ctx, &level)
+	err := l.DB.Bun.NewRaw(`SELECT LEAST(?1::float8, tokens + `+refillSQL("?2", "?3")+`)
+		FROM rate_limit_buckets AS r WHERE key = ?0`, key, b.Max, b.Rate, l.DB.Now(ctx)).Scan(ctx, &level)
 	if err != nil {
 		return 0, fmt.Errorf("read rate limit bucket: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -133,4 +134,83 @@ func TestLimiterPrunesRowsThatRefilled(t *testing.T) {
 	require.EqualValues(t, 1, n)
 	require.Equal(t, -1.0, sharedLevel(t, l, "old"))
 	require.Equal(t, -3.0, sharedLevel(t, l, "fresh"))
+}
+
+// setupClockLimiter is setupLimiter with a Manual database clock at start.
+func setupClockLimiter(t *testing.T) (*Limiter, *clock.Manual, context.Context) {
+	t.Helper()
+	l, ctx := setupLimiter(t)
+	c := clock.NewManual(time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC))
+	l.DB.Clock = c
+	return l, c, ctx
+}
+
+// A bucket refills by the database clock, locally and in the shared row,
+// and rows are pruned by it.
+func TestLimiterRefillsByTheClock(t *testing.T) {
+	t.Parallel()
+	b := Bucket{Max: 2, Rate: 1}
+
+	t.Run("locally", func(t *testing.T) {
+		t.Parallel()
+		l, c, ctx := setupClockLimiter(t)
+		take := func() bool {
+			ok, _, err := l.Take(ctx, "k", b, 1)
+			require.NoError(t, err)
+			return ok
+		}
+		require.True(t, take())
+		require.True(t, take())
+		require.False(t, take(), "empty, and the clock stands still")
+		c.Advance(500 * time.Millisecond)
+		avail, err := l.Available(ctx, "k", b)
+		require.NoError(t, err)
+		require.InDelta(t, 0.5, avail, 1e-9)
+		require.False(t, take())
+		c.Advance(500 * time.Millisecond)
+		require.True(t, take(), "positive control: a second of the clock restores a point")
+		require.False(t, take())
+		c.Advance(2 * time.Second)
+		require.True(t, take())
+		c.Advance(-time.Hour)
+		require.True(t, take(), "a clock set back takes no points away")
+	})
+
+	t.Run("in the shared row", func(t *testing.T) {
+		t.Parallel()
+		l, c, ctx := setupClockLimiter(t)
+		for range 2 {
+			ok, _, err := l.Take(ctx, "k", b, 1)
+			require.NoError(t, err)
+			require.True(t, ok)
+		}
+		require.NoError(t, l.Flush(ctx))
+		require.InDelta(t, 0, sharedLevel(t, l, "k"), 1e-9)
+		replica := &Limiter{DB: l.DB, SyncInterval: time.Hour} // another process, same database and clock
+		avail, err := replica.Available(ctx, "k", b)
+		require.NoError(t, err)
+		require.Zero(t, avail, "the clock stands still: the shared row is still empty")
+		c.Advance(1500 * time.Millisecond)
+		replica2 := &Limiter{DB: l.DB, SyncInterval: time.Hour}
+		avail, err = replica2.Available(ctx, "k", b)
+		require.NoError(t, err)
+		require.InDelta(t, 1.5, avail, 1e-9, "positive control: the shared row refilled by the clock")
+	})
+
+	t.Run("pruning", func(t *testing.T) {
+		t.Parallel()
+		l, c, ctx := setupClockLimiter(t)
+		l.PruneAfter = time.Hour
+		_, _, err := l.Take(ctx, "k", b, 1)
+		require.NoError(t, err)
+		require.NoError(t, l.Flush(ctx))
+		c.Advance(59 * time.Minute)
+		n, err := l.Prune(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n, "updated 59 minutes ago by the clock")
+		c.Advance(2 * time.Minute)
+		n, err = l.Prune(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n, "positive control: an hour later by the clock it goes")
+	})
 }

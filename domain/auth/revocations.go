@@ -23,8 +23,8 @@ type Revocations struct {
 
 	refresh  sync.Mutex // one refresh at a time
 	mu       sync.RWMutex
-	loadedAt time.Time // database time of the last refresh
-	checked  time.Time // local time of the last refresh
+	loadedAt time.Time // DB.Now of the last refresh
+	checked  time.Time // monotonic time of the last refresh (Interval)
 	jtis     map[string]time.Time
 	sessions map[uuid.UUID]entry
 	members  map[string]entry
@@ -47,10 +47,12 @@ var Forever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // memberRef names a user's tokens in one tenant.
 func memberRef(user, tenant uuid.UUID) string { return user.String() + ":" + tenant.String() }
 
-// Insert records a revocation in tx; call Refresh after the commit.
+// Insert records a revocation in tx (ctx being its transaction's: the row's
+// created_at, which Refresh reads by, is the transaction's time, db.TxNow);
+// call Refresh after the commit.
 func Insert(ctx context.Context, tx bun.IDB, kind, ref string, notBefore, expires time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO revocations (kind, ref, not_before, expires_at) VALUES (?, ?, ?, ?)`,
-		kind, ref, notBefore, expires)
+	_, err := tx.ExecContext(ctx, `INSERT INTO revocations (kind, ref, not_before, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+		kind, ref, notBefore, expires, db.TxNow(ctx))
 	return err
 }
 
@@ -111,7 +113,9 @@ func (r *Revocations) fresh() bool {
 }
 
 // Refresh reads revocations recorded since the last refresh (with a margin
-// for transactions that committed late) and forgets expired ones.
+// of 30 s for transactions that committed late, and for replicas' clocks
+// disagreeing: created_at is the writer's transaction time) and forgets
+// those expired by DB.Now.
 func (r *Revocations) Refresh(ctx context.Context) error {
 	r.refresh.Lock()
 	defer r.refresh.Unlock()
@@ -128,21 +132,15 @@ func (r *Revocations) refreshLocked(ctx context.Context) error {
 		Ref       string    `bun:"ref"`
 		NotBefore time.Time `bun:"not_before"`
 		ExpiresAt time.Time `bun:"expires_at"`
-		Now       time.Time `bun:"now"`
 	}
-	q := `SELECT kind, ref, not_before, expires_at, now() AS now FROM revocations WHERE expires_at > now()`
-	args := []any{}
+	now := r.DB.Now(ctx)
+	q := `SELECT kind, ref, not_before, expires_at FROM revocations WHERE expires_at > ?`
+	args := []any{now}
 	if !since.IsZero() {
 		q += ` AND created_at > ?`
 		args = append(args, since.Add(-30*time.Second))
 	}
-	var now time.Time
 	if err := r.DB.Bun.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
-		return err
-	}
-	if len(rows) > 0 {
-		now = rows[0].Now
-	} else if err := r.DB.Bun.NewRaw("SELECT now()").Scan(ctx, &now); err != nil {
 		return err
 	}
 	r.mu.Lock()

@@ -10,7 +10,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -59,4 +61,39 @@ func TestStaleRevocationsAreRefreshedOnceForConcurrentRequests(t *testing.T) {
 	queries := tdb.Pool.Stat().AcquireCount() - before
 	require.Positive(t, queries, "the view was refreshed")
 	require.LessOrEqual(t, queries, int64(2), "one refresh (one or two queries), not one per waiting request")
+}
+
+// Revocations are stamped and expire by the database clock: a revoked
+// token stays refused until the clock passes the revocation's expiry.
+func TestRevocationsFollowTheClock(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	start := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	tdb.Clock = c
+	ctx := context.Background()
+	r := &Revocations{DB: tdb.DB, Interval: time.Hour}
+	p := &Principal{TenantID: uuid.New(), UserID: uuid.New(), TokenID: "jti-1", IssuedAt: start}
+	revoked := func() bool {
+		t.Helper()
+		require.NoError(t, r.Refresh(ctx))
+		ok, err := r.Revoked(ctx, p)
+		require.NoError(t, err)
+		return ok
+	}
+
+	require.False(t, revoked())
+	require.NoError(t, tdb.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		c.Advance(time.Minute) // the row takes the transaction's time, fixed when it began
+		return Insert(ctx, tx, RevokeJTI, p.TokenID, start, start.Add(10*time.Minute))
+	}))
+	var created time.Time
+	require.NoError(t, tdb.Bun.NewRaw("SELECT created_at FROM revocations").Scan(ctx, &created))
+	require.Equal(t, start, created.UTC())
+	require.True(t, revoked(), "positive control: the revocation is seen")
+
+	c.Advance(8 * time.Minute)
+	require.True(t, revoked(), "nine minutes after: still in force")
+	c.Advance(2 * time.Minute)
+	require.False(t, revoked(), "eleven minutes after, by the clock, it has expired and is forgotten")
 }

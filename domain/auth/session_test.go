@@ -27,6 +27,7 @@ func TestLogIn(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, b.user.UserID, p.UserID)
 
+	b.later() // audit entries are ordered by the clock's time
 	_, err = b.auth.LogIn(ctx, email, "a wrong but long password")
 	require.ErrorIs(t, err, auth.ErrBadCredentials)
 	_, err = b.auth.LogIn(ctx, "nobody@example.test", authtest.Password)

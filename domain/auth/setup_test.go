@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -21,7 +22,7 @@ import (
 // test clock, and a user who signed up (owner of their tenant).
 type bundle struct {
 	tdb   *testdb.DB
-	clock *authtest.Clock
+	clock *clock.Manual
 	auth  *auth.Service
 	audit *audit.Service
 	sess  *auth.Session

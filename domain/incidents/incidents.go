@@ -118,18 +118,10 @@ const (
 	EventAutoResolved = "AUTO_RESOLVED"
 )
 
-// Service opens, updates and closes incidents.
+// Service opens, updates and closes incidents. Its times are the
+// transaction's (DB.Now): a test sets DB.Clock to control them.
 type Service struct {
 	DB *db.DB
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
 // OpenInput describes an incident to open.
@@ -147,7 +139,7 @@ type OpenInput struct {
 // escalates that one's severity if in.Severity is higher. It returns the
 // incident and whether it was opened now.
 func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in OpenInput) (*Incident, bool, error) {
-	now := s.now()
+	now := s.DB.Now(ctx)
 	if in.Details == nil {
 		in.Details = map[string]any{}
 	}
@@ -188,7 +180,7 @@ func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	now := s.now()
+	now := s.DB.Now(ctx)
 	var closed []Incident
 	if err := tx.NewUpdate().Model(&closed).ModelTableExpr("incidents AS i").
 		Set("state = ?, resolved_at = ?, resolved_by = ?, resolution = ?, updated_at = ?", Resolved, now, actor, message, now).
@@ -211,7 +203,7 @@ func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys
 }
 
 func (s *Service) event(ctx context.Context, tx bun.Tx, inc *Incident, kind, msg, actor string) error {
-	ev := &Event{TenantID: inc.TenantID, ID: uuid.New(), IncidentID: inc.ID, At: s.now(), Kind: kind, Message: msg, Actor: actor}
+	ev := &Event{TenantID: inc.TenantID, ID: uuid.New(), IncidentID: inc.ID, At: s.DB.Now(ctx), Kind: kind, Message: msg, Actor: actor}
 	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
 		return fmt.Errorf("incident event: %w", err)
 	}
@@ -285,7 +277,7 @@ func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(
 		if err := db.ScanByID(ctx, tx, inc, id, db.LockNoKeyUpdate, "incident not found"); err != nil {
 			return err
 		}
-		return fn(ctx, tx, inc, s.now())
+		return fn(ctx, tx, inc, s.DB.Now(ctx))
 	})
 	if err != nil {
 		return nil, err

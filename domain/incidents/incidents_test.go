@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -127,4 +129,50 @@ func kinds(evs []incidents.Event) []string {
 		out[i] = e.Kind
 	}
 	return out
+}
+
+// Every time an incident records is its transaction's, from the database
+// clock: opening, escalating, acknowledging and resolving at four clock
+// times leave those four times on the incident and its timeline.
+func TestTimesFollowTheClock(t *testing.T) {
+	t.Parallel()
+	s, tenant := setup(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	s.DB.Clock = c
+
+	feed(t, s, tenant, health(signals.Overall, 65, signals.Degraded))
+	open := list(t, s, tenant, incidents.Open)
+	require.Len(t, open, 1)
+	id := open[0].ID
+	require.Equal(t, start, open[0].OpenedAt.UTC())
+	require.Equal(t, start, open[0].UpdatedAt.UTC())
+
+	c.Advance(time.Hour)
+	feed(t, s, tenant, health(signals.Overall, 35, signals.Unhealthy))
+	inc, err := s.Get(ctx, tenant, id)
+	require.NoError(t, err)
+	require.Equal(t, start, inc.OpenedAt.UTC(), "escalating keeps the opening time")
+	require.Equal(t, start.Add(time.Hour), inc.UpdatedAt.UTC())
+
+	c.Advance(time.Hour)
+	inc, err = s.Acknowledge(ctx, tenant, id, "user:1")
+	require.NoError(t, err)
+	require.Equal(t, start.Add(2*time.Hour), inc.AcknowledgedAt.UTC())
+
+	c.Advance(time.Hour)
+	inc, err = s.Resolve(ctx, tenant, id, "user:1", "")
+	require.NoError(t, err)
+	require.Equal(t, start.Add(3*time.Hour), inc.ResolvedAt.UTC())
+	require.Equal(t, start.Add(3*time.Hour), inc.UpdatedAt.UTC())
+
+	tl, err := s.Timeline(ctx, tenant, id)
+	require.NoError(t, err)
+	var at []time.Time
+	for _, e := range tl {
+		at = append(at, e.At.UTC())
+	}
+	require.Equal(t, []string{incidents.EventOpened, incidents.EventEscalated, incidents.EventAcknowledged, incidents.EventResolved}, kinds(tl))
+	require.Equal(t, []time.Time{start, start.Add(time.Hour), start.Add(2 * time.Hour), start.Add(3 * time.Hour)}, at)
 }

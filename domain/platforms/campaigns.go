@@ -3,10 +3,12 @@ package platforms
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -52,11 +54,13 @@ func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (float64, error) {
 }
 
 // ReturnTx returns campaign's spend and revenue over the last days days
-// (today included), in the caller's tenant transaction; the trust gate
-// computes the campaign's ROAS from them.
+// (today included; days are UTC dates and today is the transaction's,
+// db.TxNow), in the caller's tenant transaction (whose fn context ctx is);
+// the trust gate computes the campaign's ROAS from them.
 func ReturnTx(ctx context.Context, tx bun.IDB, campaign uuid.UUID, days int) (spend, revenue float64, err error) {
+	today := db.TxNow(ctx).Format(time.DateOnly)
 	if err := tx.NewSelect().Model((*DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend), 0) AS spend, COALESCE(sum(revenue), 0) AS revenue").
-		Where("campaign_id = ? AND day > (current_date - ?::int)", campaign, days).Scan(ctx, &spend, &revenue); err != nil {
+		Where("campaign_id = ? AND day > (?::date - ?::int)", campaign, today, days).Scan(ctx, &spend, &revenue); err != nil {
 		return 0, 0, fmt.Errorf("sum campaign return: %w", err)
 	}
 	return spend, revenue, nil

@@ -164,14 +164,14 @@ type Connector interface {
 	Apply(ctx context.Context, tenant uuid.UUID, ch Change) (Result, error)
 }
 
-// Service holds the connectors and the stored platform state.
+// Service holds the connectors and the stored platform state. Its times
+// (and the simulator's) are the transaction's (DB.Now): a test sets
+// DB.Clock to control them.
 type Service struct {
 	DB      *db.DB
 	Signals *signals.Service
 	// Connectors by platform; NewService registers the simulator.
 	Connectors map[string]Connector
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
 
 	sim *Sim
 }
@@ -182,13 +182,6 @@ func NewService(d *db.DB, sig *signals.Service) *Service {
 	s.sim = &Sim{Platforms: s}
 	s.Connectors[Simulator] = s.sim
 	return s
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 // Simulator returns the simulated platform (its seeding and degradation
@@ -267,7 +260,7 @@ func (s *Service) Statuses(ctx context.Context, tenant uuid.UUID) (out []Platfor
 // A change publishes TopicPlatformStatusChanged; every call records a
 // platform_up measurement so signal health sees outages.
 func (s *Service) SetStatusTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, platform, status, message string) (changed bool, err error) {
-	now := s.now()
+	now := s.DB.Now(ctx)
 	var prev []PlatformStatus
 	if err := tx.NewSelect().Model(&prev).Where("platform = ?", platform).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return false, err

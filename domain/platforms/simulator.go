@@ -145,7 +145,7 @@ func (m *Sim) SeedSimulator(ctx context.Context, tenant uuid.UUID) error {
 		if !ok {
 			return errNotSimulated
 		}
-		now := m.Platforms.now()
+		now := m.Platforms.DB.Now(ctx)
 		st := &simState{TenantID: tenant, Degradations: map[string]string{}, UpdatedAt: now}
 		res, err := tx.NewInsert().Model(st).On("CONFLICT (tenant_id) DO NOTHING").Exec(ctx)
 		if err != nil {
@@ -256,7 +256,7 @@ func (m *Sim) TickTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
 	if err != nil || st == nil {
 		return err
 	}
-	now := m.Platforms.now()
+	now := m.Platforms.DB.Now(ctx)
 	at := now.Truncate(time.Microsecond)
 	day := now.Truncate(24 * time.Hour)
 	var dm []DailyMetrics
@@ -306,7 +306,7 @@ func (m *Sim) Degrade(ctx context.Context, tenant uuid.UUID, component, severity
 			return err
 		}
 		st.Degradations[component] = severity
-		if _, err := tx.NewUpdate().Model(st).Column("degradations").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(st).Column("degradations").Set("updated_at = ?", m.Platforms.DB.Now(ctx)).WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		if component == ComponentFreshness {
@@ -346,7 +346,7 @@ func (m *Sim) seeded(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*simStat
 // stall makes the newest simulated data exactly `age` old: it drops data
 // measurements newer than that and reports one sync at now − age.
 func (m *Sim) stall(ctx context.Context, tx bun.Tx, tenant uuid.UUID, age time.Duration) error {
-	at := m.Platforms.now().Add(-age).Truncate(time.Minute)
+	at := m.Platforms.DB.Now(ctx).Add(-age).Truncate(time.Minute)
 	if err := signals.DeleteAfterTx(ctx, tx, Simulator, simSource, at, []string{signals.MetricEMQ, signals.MetricPlatformUp}); err != nil {
 		return fmt.Errorf("stall simulator: %w", err)
 	}
@@ -372,7 +372,7 @@ func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) error {
 			return err
 		}
 		st.Degradations = map[string]string{}
-		if _, err := tx.NewUpdate().Model(st).Column("degradations").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(st).Column("degradations").Set("updated_at = ?", m.Platforms.DB.Now(ctx)).WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "simulator.recover"}); err != nil {
@@ -444,6 +444,7 @@ type appliedChange struct {
 	IdempotencyKey string    `bun:"idempotency_key,pk"`
 	CampaignID     uuid.UUID `bun:"campaign_id"`
 	Result         Result    `bun:"result,type:jsonb"`
+	AppliedAt      time.Time `bun:"applied_at"`
 }
 
 // Apply implements Connector: it changes the campaign at most once per
@@ -491,10 +492,11 @@ func (m *Sim) Apply(ctx context.Context, tenant uuid.UUID, ch Change) (res Resul
 			c.Bid = &b
 		}
 		res.After = Settings{Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid}
-		if _, err := tx.NewUpdate().Model(c).Column("status", "daily_budget", "bid").Set("updated_at = now()").WherePK().Exec(ctx); err != nil {
+		c.UpdatedAt = m.Platforms.DB.Now(ctx)
+		if _, err := tx.NewUpdate().Model(c).Column("status", "daily_budget", "bid", "updated_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("simulator apply: %w", err)
 		}
-		rec := &appliedChange{TenantID: tenant, IdempotencyKey: ch.IdempotencyKey, CampaignID: c.ID, Result: res}
+		rec := &appliedChange{TenantID: tenant, IdempotencyKey: ch.IdempotencyKey, CampaignID: c.ID, Result: res, AppliedAt: c.UpdatedAt}
 		_, err := tx.NewInsert().Model(rec).Exec(ctx)
 		return err
 	})

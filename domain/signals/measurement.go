@@ -72,7 +72,8 @@ func (m *Measurement) Validate() error {
 }
 
 // Record stores ms for tenant in tx (the caller's tenant transaction),
-// replacing values already recorded under the same key, and asks for a
+// replacing values already recorded under the same key (recorded_at is the
+// transaction's time), and asks for a
 // debounced recompute through OnMeasured. It holds the tenant's
 // signal_recompute_state row lock until tx ends, so writers of one tenant
 // serialise and a concurrent recompute waits for tx to commit.
@@ -87,9 +88,9 @@ func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []
 			return err
 		}
 	}
-	if _, err := tx.NewInsert().Model(&ms).
+	if _, err := tx.NewInsert().Model(&ms).Value("recorded_at", "?", s.DB.Now(ctx)).
 		On("CONFLICT (tenant_id, platform, metric, source, observed_at) DO UPDATE").
-		Set("value = EXCLUDED.value, recorded_at = now()").Exec(ctx); err != nil {
+		Set("value = EXCLUDED.value, recorded_at = EXCLUDED.recorded_at").Exec(ctx); err != nil {
 		return fmt.Errorf("record measurements: %w", err)
 	}
 	// Lock the tenant's recompute row until this transaction ends: a

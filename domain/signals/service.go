@@ -59,7 +59,9 @@ type Listener interface {
 	HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID, changes []Change) error
 }
 
-// Service computes and serves signal health.
+// Service computes and serves signal health. Its time ("now" for windows,
+// freshness and history buckets) is the transaction's (DB.Now): a test sets
+// DB.Clock to control it.
 type Service struct {
 	DB *db.DB
 	// Config holds weights and thresholds (DefaultConfig when zero).
@@ -69,8 +71,6 @@ type Service struct {
 	// OnMeasured, if set, is called by Record in the writer's transaction;
 	// jobs sets it to enqueue a debounced recompute.
 	OnMeasured func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error
-	// Now is the clock (time.Now when nil); tests set it.
-	Now func() time.Time
 }
 
 func (s *Service) cfg() Config {
@@ -78,13 +78,6 @@ func (s *Service) cfg() Config {
 		return DefaultConfig()
 	}
 	return s.Config
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
 }
 
 // Recompute recomputes tenant's health from its measurements, stores it and
@@ -102,7 +95,7 @@ func (s *Service) Recompute(ctx context.Context, tenant uuid.UUID) (changes []Ch
 
 // RecomputeTx is Recompute inside the caller's tenant transaction.
 func (s *Service) RecomputeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) ([]Change, error) {
-	cfg, now := s.cfg(), s.now()
+	cfg, now := s.cfg(), s.DB.Now(ctx)
 	// Serialise with writers and other recomputes of the tenant: hysteresis and
 	// history read the previous state, and a writer holding the row commits
 	// before we read measurements.

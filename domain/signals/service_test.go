@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -25,7 +26,8 @@ func TestRecompute(t *testing.T) {
 	ctx := context.Background()
 	tenant := newTenant(t, tdb)
 	now := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
-	s := &signals.Service{DB: tdb.DB, Config: signals.DefaultConfig(), Now: func() time.Time { return now }}
+	tdb.Clock = clock.NewManual(now)
+	s := &signals.Service{DB: tdb.DB, Config: signals.DefaultConfig()}
 	measured := 0
 	s.OnMeasured = func(context.Context, bun.Tx, uuid.UUID) error { measured++; return nil }
 
@@ -145,4 +147,76 @@ func TestAnomalyFromMeasurements(t *testing.T) {
 	}
 	require.Equal(t, 50.0, anomaly.Score, "2 of 4 metrics anomalous")
 	require.Contains(t, hs[1].Issues[0].Message+hs[1].Issues[1].Message, "TikTok spend, conversions anomalous")
+}
+
+// What is recent is decided by the database clock: the same measurements
+// are fresh, then stale, then out of the window as the clock moves on,
+// and the times a recompute and a measurement store are the clock's.
+func TestWindowsFollowTheClock(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	ctx := context.Background()
+	tenant := newTenant(t, tdb)
+	start := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	tdb.Clock = c
+	s := &signals.Service{DB: tdb.DB, Config: signals.DefaultConfig()}
+	observed := start.Add(-time.Hour)
+	record := func() {
+		t.Helper()
+		require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return s.Record(ctx, tx, tenant, []signals.Measurement{
+				{Platform: "META", Metric: signals.MetricPlatformRevenue, Source: "test", ObservedAt: observed, Value: 103},
+				{Platform: "META", Metric: signals.MetricFirstPartyRevenue, Source: "test", ObservedAt: observed, Value: 100},
+			})
+		}))
+	}
+	recordedAt := func() (at []time.Time) {
+		t.Helper()
+		require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT DISTINCT recorded_at FROM signal_measurements").Scan(ctx, &at)
+		}))
+		for i := range at {
+			at[i] = at[i].UTC()
+		}
+		return at
+	}
+	// freshness recomputes and returns META's freshness component and
+	// when the health was computed.
+	freshness := func() (signals.Component, time.Time) {
+		t.Helper()
+		_, err := s.Recompute(ctx, tenant)
+		require.NoError(t, err)
+		h, err := s.Get(ctx, tenant, "META")
+		require.NoError(t, err)
+		require.NotNil(t, h)
+		for _, comp := range h.Components {
+			if comp.Name == signals.ComponentFreshness {
+				return comp, h.ComputedAt.UTC()
+			}
+		}
+		t.Fatal("no freshness component")
+		return signals.Component{}, time.Time{}
+	}
+
+	record()
+	require.Equal(t, []time.Time{start}, recordedAt())
+	fr, computed := freshness()
+	require.True(t, fr.Known)
+	require.Equal(t, 100.0, fr.Score, "an hour old: fresh")
+	require.Equal(t, start, computed)
+
+	c.Advance(35 * time.Hour)
+	fr, computed = freshness()
+	require.True(t, fr.Known)
+	require.Equal(t, 50.0, fr.Score, "36 h old by the clock: half stale")
+	require.Equal(t, start.Add(35*time.Hour), computed)
+	record() // the same values again: recorded_at follows the clock
+	require.Equal(t, []time.Time{start.Add(35 * time.Hour)}, recordedAt())
+
+	later := observed.Add(signals.DefaultConfig().AnomalyWindow + time.Minute)
+	c.Set(later)
+	fr, computed = freshness()
+	require.False(t, fr.Known, "older than the window by the clock: not read at all")
+	require.Equal(t, later, computed)
 }

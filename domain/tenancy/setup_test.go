@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
 	"github.com/stratumhq/stratum/domain/tenancy"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -20,7 +21,7 @@ import (
 // tenant signed up by its owner.
 type bundle struct {
 	tdb     *testdb.DB
-	clock   *authtest.Clock
+	clock   *clock.Manual
 	auth    *auth.Service
 	tenancy *tenancy.Service
 	audit   *audit.Service

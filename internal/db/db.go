@@ -1,7 +1,10 @@
 // Package db owns Stratum's connection to PostgreSQL: one pgx pool, shared by
 // bun (through database/sql) and River, connected as the application role
 // that row-level security applies to. Tenant data is only touched inside
-// InTenant, which sets app.tenant_id for the transaction.
+// InTenant, which sets app.tenant_id for the transaction. It also holds the
+// clock: every transaction it opens fixes the time once (Now), so the code
+// and the SQL it sends (the time as a parameter, never SQL's now()) agree on
+// one time per transaction, and a test that sets DB.Clock controls it.
 package db
 
 import (
@@ -9,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -18,6 +22,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/clock"
 )
 
 // DB bundles the shared pool and the views of it the rest of the code uses.
@@ -28,6 +33,10 @@ type DB struct {
 	SQL *sql.DB
 	// Bun is the query builder over SQL.
 	Bun *bun.DB
+	// Clock tells the time every transaction fixes at its start (Now):
+	// clock.Real from Open (also when nil); tests set a clock.Manual before
+	// using the handle.
+	Clock clock.Clock
 }
 
 // Open connects to url (the application role) with at most maxConns connections.
@@ -53,7 +62,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
 	sqldb := stdlib.OpenDBFromPool(pool)
-	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
+	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New()), Clock: clock.Real{}}, nil
 }
 
 // Close releases every connection.
@@ -64,21 +73,71 @@ func (d *DB) Close() {
 
 type txKey struct{}
 
+// txState is what a transaction's context carries: the transaction and the
+// time fixed when it began.
+type txState struct {
+	db  *DB
+	tx  bun.Tx
+	now time.Time
+}
+
+// withTx returns ctx carrying tx and its time, for fn of InTenant and InGlobal.
+func (d *DB) withTx(ctx context.Context, tx bun.Tx, now time.Time) context.Context {
+	return context.WithValue(ctx, txKey{}, &txState{db: d, tx: tx, now: now})
+}
+
 // TxFromContext returns the transaction InTenant or InGlobal stored in ctx, if
 // any. It is for checks ("am I inside a transaction?": the shared read
 // transaction's nesting rule, tests asserting that another service is never
 // called inside one), never for joining a caller's transaction implicitly:
 // code that needs the caller's transaction takes it as a parameter.
 func TxFromContext(ctx context.Context) (bun.Tx, bool) {
-	tx, ok := ctx.Value(txKey{}).(bun.Tx)
-	return tx, ok
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		return bun.Tx{}, false
+	}
+	return st.tx, true
+}
+
+// clock returns d.Clock, or the real clock when it is nil.
+func (d *DB) clock() clock.Clock {
+	if d.Clock == nil {
+		return clock.Real{}
+	}
+	return d.Clock
+}
+
+// Now is the time of the transaction ctx carries (one of d's InTenant,
+// InGlobal or shared read transactions): d.Clock's time when it began,
+// the same for every call in it, as PostgreSQL's now() is. Outside a
+// transaction it is d.Clock's current time. Domain code takes every time
+// it stores or compares with stored times from here and passes it to SQL
+// as a parameter.
+func (d *DB) Now(ctx context.Context) time.Time {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && st.db == d {
+		return st.now
+	}
+	return d.clock().Now()
+}
+
+// TxNow is the time fixed for the transaction ctx carries (see DB.Now). It
+// is for functions that run in their caller's transaction and hold no *DB
+// (audit.Record, auth.Insert, platforms.ReturnTx); code with a *DB calls
+// its Now. Given a context without a transaction (a caller that passed the
+// wrong one), it is the real clock's time.
+func TxNow(ctx context.Context) time.Time {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.now
+	}
+	return clock.Real{}.Now()
 }
 
 // ErrNoTenant is returned by InTenant for the zero tenant id.
 var ErrNoTenant = errors.New("db: no tenant")
 
 // InTenant runs fn in a transaction in which app.tenant_id is tenantID, so
-// row-level security limits every statement to that tenant's rows. The
+// row-level security limits every statement to that tenant's rows; fn's ctx
+// carries the transaction's time (Now). The
 // transaction commits when fn returns nil and rolls back otherwise; River jobs
 // inserted with InsertTx(ctx, tx.Tx, …) and realtime events published on tx
 // share its fate. Inside a read request's WithSharedTx, fn runs in that
@@ -93,10 +152,11 @@ func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx conte
 		}
 	}
 	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		now := d.clock().Now()
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
 			return fmt.Errorf("set tenant: %w", err)
 		}
-		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+		return fn(d.withTx(ctx, tx, now), tx)
 	})
 }
 
@@ -118,7 +178,7 @@ func (d *DB) ShareTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx co
 // rows in it. It is for global tables (users, sessions, feature flags).
 func (d *DB) InGlobal(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(context.WithValue(ctx, txKey{}, tx), tx)
+		return fn(d.withTx(ctx, tx, d.clock().Now()), tx)
 	})
 }
 

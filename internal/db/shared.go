@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -24,6 +25,7 @@ type sharedTx struct {
 
 	mu    sync.Mutex
 	tx    *bun.Tx
+	now   time.Time // fixed when tx began (DB.Now)
 	ended bool
 }
 
@@ -36,7 +38,8 @@ type sharedKey struct{}
 // new one. end commits (incidental idempotent writes, such as built-in rows
 // created on first read, are kept) and must be called once the request's
 // reads are done; if the request's ctx ends first, database/sql rolls the
-// transaction back. Use it only for read requests (GraphQL queries): a
+// transaction back. Every call in one transaction sees the time fixed when
+// it began (DB.Now). Use it only for read requests (GraphQL queries): a
 // mutation's writes need their own transaction's all-or-nothing. Calls for
 // another tenant, and nested calls (fn's ctx carries its transaction), take
 // their own transaction as before.
@@ -74,7 +77,7 @@ func (s *sharedTx) run(ctx context.Context, fn func(ctx context.Context, tx bun.
 			tx.Rollback()
 			return true, fmt.Errorf("set tenant: %w", err)
 		}
-		s.tx = &tx
+		s.tx, s.now = &tx, s.db.clock().Now()
 	}
 	ok := false
 	defer func() {
@@ -83,7 +86,7 @@ func (s *sharedTx) run(ctx context.Context, fn func(ctx context.Context, tx bun.
 			s.tx = nil
 		}
 	}()
-	err = fn(context.WithValue(ctx, txKey{}, *s.tx), *s.tx)
+	err = fn(s.db.withTx(ctx, *s.tx, s.now), *s.tx)
 	ok = err == nil
 	return true, err
 }

@@ -1,12 +1,12 @@
 // Package authtest builds a real domain/auth.Service for the tests of auth
 // and of the packages that use it (tenancy, audit, app): cheap argon2
-// parameters, a clock the test moves, and audit entries recorded through
-// domain/audit as in production. Test code only.
+// parameters, a clock the test moves (set as the database's clock), and
+// audit entries recorded through domain/audit as in production. Test code
+// only.
 package authtest
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -23,30 +24,11 @@ import (
 // Password is a password every policy accepts, for accounts tests sign up.
 const Password = "a long test passphrase 42"
 
-// Clock is a test clock. It starts at the real time (the revocations table
-// is pruned by the database's clock, so a clock far from it would make
-// revocations expire at once) and moves only when the test says so.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock at the current time, truncated to the
-// millisecond (the precision of token timestamps).
-func NewClock() *Clock { return &Clock{t: time.Now().UTC().Truncate(time.Millisecond)} }
-
-// Now is the clock's time; pass it as auth.Service.Now.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// NewClock returns a manual clock at the current time, truncated to the
+// millisecond (the precision of token timestamps). It starts at the real
+// time so that rows it does not stamp (column defaults) stay near it.
+func NewClock() *clock.Manual {
+	return clock.NewManual(time.Now().Truncate(time.Millisecond))
 }
 
 // Config is the identity configuration of tests: production lifetimes,
@@ -61,17 +43,19 @@ func Config() auth.Config {
 }
 
 // NewService returns an auth.Service on d with Config, the development
-// encryption key, audit entries written through audit.ForAuth and clock
-// (the real clock when nil).
-func NewService(t testing.TB, d *db.DB, clock *Clock) *auth.Service {
+// encryption key and audit entries written through audit.ForAuth. A
+// non-nil c becomes d's clock (every transaction on d, and so every
+// service on d, reads it) and the service's; nil keeps d's.
+func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 	t.Helper()
 	box, err := auth.NewBox(config.DevEncryptionKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &auth.Service{DB: d, Cfg: Config(), Box: box, Revocations: &auth.Revocations{DB: d}, Audit: audit.ForAuth}
-	if clock != nil {
-		s.Now = clock.Now
+	if c != nil {
+		d.Clock = c
+		s.Now = c.Now
 	}
 	return s
 }
