@@ -77,7 +77,7 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 // made before the transaction began).
 func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (*User, error) {
 	hash := passwordHash
-	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.now().UTC()}
+	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.DB.Now(ctx)}
 	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
 			return nil, &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "an account with this email already exists; log in instead"}

@@ -45,7 +45,7 @@ func Config() auth.Config {
 // NewService returns an auth.Service on d with Config, the development
 // encryption key and audit entries written through audit.ForAuth. A
 // non-nil c becomes d's clock (every transaction on d, and so every
-// service on d, reads it) and the service's; nil keeps d's.
+// service on d, reads it); nil keeps d's.
 func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 	t.Helper()
 	box, err := auth.NewBox(config.DevEncryptionKey)
@@ -55,7 +55,6 @@ func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 	s := &auth.Service{DB: d, Cfg: Config(), Box: box, Revocations: &auth.Revocations{DB: d}, Audit: audit.ForAuth}
 	if c != nil {
 		d.Clock = c
-		s.Now = c.Now
 	}
 	return s
 }
