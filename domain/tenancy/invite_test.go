@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -111,7 +112,7 @@ func TestAcceptInvite(t *testing.T) {
 		expired, etoken, err := b.tenancy.InviteMember(ctx, b.owner, "expired@example.test", auth.RoleViewer)
 		require.NoError(t, err)
 		require.NoError(t, b.tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE invites SET expires_at = ? WHERE id = ?", time.Now().Add(-time.Minute), expired.ID)
+			_, err := tx.ExecContext(ctx, "UPDATE invites SET expires_at = ? WHERE id = ?", b.clock.Now().Add(-time.Minute), expired.ID)
 			return err
 		}))
 		for _, token := range []string{rtoken, etoken, "no-such-token"} {
@@ -120,6 +121,30 @@ func TestAcceptInvite(t *testing.T) {
 		}
 		_, err = b.auth.UserByEmail(ctx, "revoked@example.test")
 		requireCode(t, err, apperr.NotFound)
+	})
+
+	t.Run("an invitation's times and expiry are the database clock's", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		invited := b.clock.Advance(time.Hour)
+		inv, token, err := b.tenancy.InviteMember(ctx, b.owner, "new@example.test", auth.RoleViewer)
+		require.NoError(t, err)
+		require.Equal(t, []time.Time{invited, invited.Add(tenancy.InviteTTL)}, []time.Time{inv.CreatedAt, inv.ExpiresAt})
+
+		b.clock.Set(inv.ExpiresAt.Add(time.Second))
+		_, err = b.tenancy.AcceptInvite(ctx, nil, token, authtest.Password)
+		requireCode(t, err, apperr.NotFound, "input", "token")
+		accepted := b.clock.Advance(-2 * time.Second)
+		sess, err := b.tenancy.AcceptInvite(ctx, nil, token, authtest.Password)
+		require.NoError(t, err, "positive control: a second before expiry by the clock")
+
+		got, err := b.tenancy.GetInvite(ctx, b.tenant, inv.ID)
+		require.NoError(t, err)
+		require.NotNil(t, got.AcceptedAt)
+		require.Equal(t, []time.Time{invited, accepted}, []time.Time{got.CreatedAt.UTC(), got.AcceptedAt.UTC()})
+		m, err := b.tenancy.MemberByUser(ctx, b.tenant, sess.Claims.UserID())
+		require.NoError(t, err)
+		require.Equal(t, accepted, m.CreatedAt.UTC(), "joined at the clock's time")
 	})
 
 	t.Run("an existing account joins with its own password only", func(t *testing.T) {

@@ -139,7 +139,9 @@ func TestMembers(t *testing.T) {
 	t.Run("members page newest first", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
+		b.later() // members are ordered by the clock's time of joining
 		b.join(t, "a@example.test", auth.RoleViewer)
+		b.later()
 		b.join(t, "b@example.test", auth.RoleViewer)
 		page, err := b.tenancy.Members(ctx, b.tenant, relay.Args{First: ptr(2)})
 		require.NoError(t, err)
