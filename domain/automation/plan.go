@@ -155,7 +155,7 @@ type proposal struct {
 
 // build plans p into an unsaved action.
 func (s *Service) build(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p proposal) (*Action, platforms.Change, error) {
-	now := s.now()
+	now := s.DB.Now(ctx)
 	class, ok := RiskOf(p.Type)
 	if !ok {
 		return nil, platforms.Change{}, apperr.Invalid([]string{"input", "type"}, "unknown action type %q", p.Type)

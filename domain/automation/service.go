@@ -28,8 +28,6 @@ type Service struct {
 	// OnExecutable, if set, is called in the transaction that made an action
 	// executable (gate PASS, approval); jobs sets it to enqueue execution.
 	OnExecutable func(ctx context.Context, tx bun.Tx, tenant, actionID uuid.UUID) error
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
 }
 
 func (s *Service) cfg() Config {
@@ -37,13 +35,6 @@ func (s *Service) cfg() Config {
 		return DefaultConfig()
 	}
 	return s.Config
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
 // HealthChanged implements signals.Listener: it moves the autopilot mode
@@ -79,7 +70,7 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 		return nil
 	}
 	score := overall.Score
-	st.AutopilotMode, st.AutopilotModeScore, st.AutopilotModeChangedAt = mode, &score, s.now()
+	st.AutopilotMode, st.AutopilotModeScore, st.AutopilotModeChangedAt = mode, &score, s.DB.Now(ctx)
 	if _, err := tx.NewUpdate().Model(st).Column("autopilot_mode", "autopilot_mode_score", "autopilot_mode_changed_at").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("update autopilot mode: %w", err)
 	}
@@ -134,7 +125,7 @@ func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (*Overview, er
 			N        int
 		}
 		if err := tx.NewSelect().Model((*GateDecision)(nil)).ColumnExpr("decision, count(*) AS n").
-			Where("at > ? AND NOT dry_run", s.now().Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
+			Where("at > ? AND NOT dry_run", s.DB.Now(ctx).Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {

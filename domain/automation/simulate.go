@@ -102,7 +102,7 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 	}
 	out = &RuleSimulation{Actions: []Simulation{}}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		now := s.now()
+		now := s.DB.Now(ctx)
 		data, cs, err := loadCampaignData(ctx, tx, now)
 		if err != nil {
 			return err
