@@ -1,8 +1,8 @@
 // Package pgcluster finds a PostgreSQL server for development and tests, or
 // starts a private one under .data/ from the PostgreSQL binaries installed on
 // the machine. It is what lets `make run` and `make test` work on a fresh
-// machine that has only the PostgreSQL server binaries. Check says, before
-// anything is built or started, where PostgreSQL will be found or started.
+// machine that has only the PostgreSQL server binaries. EnsureDatabase and
+// Check are the checks `make run` does, in seconds, before it builds anything.
 package pgcluster
 
 import (
@@ -305,16 +305,19 @@ func lockFile(path string) (func(), error) {
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-// createDatabase creates dbname if it does not exist, connecting to "postgres".
+// createDatabase creates dbname if it does not exist, connecting to
+// "postgres" — and retrying while a server we just started comes up.
 func createDatabase(ctx context.Context, url, dbname string) error {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return err
 	}
-	cfg.Database = "postgres"
+	cfg.Database = dbname
+	maint := cfg.Copy()
+	maint.Database = "postgres"
 	var conn *pgx.Conn
 	for i := 0; ; i++ {
-		conn, err = pgx.ConnectConfig(ctx, cfg)
+		conn, err = pgx.ConnectConfig(ctx, maint)
 		if err == nil || i >= 30 {
 			break
 		}
@@ -324,17 +327,6 @@ func createDatabase(ctx context.Context, url, dbname string) error {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", dbname).Scan(&exists); err != nil {
-		return err
-	}
-	if exists {
-		return nil
-	}
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{dbname}.Sanitize())
-	var pgErr interface{ SQLState() string }
-	if errors.As(err, &pgErr) && pgErr.SQLState() == "42P04" { // created concurrently
-		return nil
-	}
+	_, err = createIfMissing(ctx, conn, cfg)
 	return err
 }
