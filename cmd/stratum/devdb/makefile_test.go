@@ -22,7 +22,12 @@ func TestMakeRunEnsuresTheDatabaseBeforeBuilding(t *testing.T) {
 	// still run, also with -n); GO and NPM are named so their lines are found.
 	cmd := exec.Command("make", "-n", "--no-print-directory", "run", "GO=go-for-test", "NPM=npm-for-test")
 	cmd.Dir = pgcluster.RepoRoot()
-	cmd.Env = append(os.Environ(), "DATABASE_URL=postgres://nobody@127.0.0.1:1/none")
+	for _, kv := range os.Environ() { // not the flags of a `make test` this runs under
+		if k, _, _ := strings.Cut(kv, "="); k != "MAKEFLAGS" && k != "MFLAGS" && k != "MAKELEVEL" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "DATABASE_URL=postgres://nobody@127.0.0.1:1/none")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	lines := strings.Split(string(out), "\n")
