@@ -1,5 +1,6 @@
 import { MockedProvider } from '@apollo/client/testing/react'
 import { render, screen, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { describe, expect, it } from 'vitest'
 
@@ -46,9 +47,12 @@ describe('App routes', () => {
     expect(screen.getByText(/Acme requires two-factor authentication/)).toBeInTheDocument()
   })
 
-  it('says when a page does not exist', async () => {
+  it('says when a page does not exist, with a heading and a way back', async () => {
     renderAt('/nowhere', testSession())
-    expect(await screen.findByText('Page not found')).toBeInTheDocument()
+    expect(await screen.findByRole('heading', { level: 1, name: 'Page not found' })).toBeInTheDocument()
+    expect(screen.getByText('There is nothing at /nowhere.')).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('link', { name: 'Back to the overview' }))
+    expect(await screen.findByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument()
   })
 
   it("shows the live connection's state in the header, and no clock", async () => {
