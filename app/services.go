@@ -23,13 +23,9 @@ import (
 // once; the resolvers and the job workers get them from here (Resolvers,
 // Jobs), and a new context adds its service here.
 type Services struct {
-	Auth       *auth.Service
-	Tenancy    *tenancy.Service
-	Audit      *audit.Service
-	Signals    *signals.Service
-	Platforms  *platforms.Service
-	Incidents  *incidents.Service
-	Automation *automation.Service
+	// The services themselves (Auth, Tenancy, Audit, Signals, Platforms,
+	// Incidents, Automation): the set the resolvers call is all of them.
+	resolvers.Services
 
 	// Buckets size the cost-based GraphQL rate limits by plan ("" is the
 	// default; "anonymous" applies per client IP to unauthenticated callers).
@@ -41,7 +37,8 @@ type Services struct {
 // River are made by EnqueueWith once the client exists (its workers need
 // these services first).
 func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, error) {
-	s := &Services{Audit: &audit.Service{DB: d}}
+	s := &Services{}
+	s.Audit = &audit.Service{DB: d}
 	if err := s.buildIdentity(d, cfg, log); err != nil {
 		return nil, err
 	}
@@ -100,10 +97,7 @@ func (s *Services) Jobs() jobs.Services {
 }
 
 // Resolvers are the services the GraphQL resolvers call.
-func (s *Services) Resolvers() resolvers.Services {
-	return resolvers.Services{Auth: s.Auth, Tenancy: s.Tenancy, Audit: s.Audit,
-		Signals: s.Signals, Platforms: s.Platforms, Incidents: s.Incidents, Automation: s.Automation}
-}
+func (s *Services) Resolvers() resolvers.Services { return s.Services }
 
 // EnqueueWith makes the services start their jobs on c, inside the
 // transaction that asks for them: measurements enqueue a debounced

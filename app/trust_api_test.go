@@ -117,6 +117,22 @@ func TestAutomationRulesThroughGraphQL(t *testing.T) {
 		require.Equal(t, "CONFLICT", userError(t, d, "deleteAutomationRule")["code"])
 	})
 
+	t.Run("an unknown rule is NOT_FOUND with no rule in the payload", func(t *testing.T) {
+		gone := str(newRule(t)["id"])
+		b.do(t, `mutation($id: ID!) { deleteAutomationRule(input: {id: $id}) { deletedRuleId } }`, map[string]any{"id": gone})
+		d := b.do(t, `mutation($id: ID!) { updateAutomationRule(input: {id: $id, name: "Renamed"}) { `+ruleFields+` } }`,
+			map[string]any{"id": gone})
+		require.Equal(t, "NOT_FOUND", userError(t, d, "updateAutomationRule")["code"])
+		require.Nil(t, field(t, d, "updateAutomationRule", "rule"))
+		d = b.do(t, `mutation($id: ID!) { setRuleEnabled(input: {id: $id, enabled: true}) { `+ruleFields+` } }`, map[string]any{"id": gone})
+		require.Equal(t, "NOT_FOUND", userError(t, d, "setRuleEnabled")["code"])
+		require.Nil(t, field(t, d, "setRuleEnabled", "rule"))
+		// Positive control: an existing rule comes back through the same fields.
+		live := str(newRule(t)["id"])
+		d = b.do(t, `mutation($id: ID!) { setRuleEnabled(input: {id: $id, enabled: false}) { `+ruleFields+` } }`, map[string]any{"id": live})
+		require.Equal(t, live, field(t, d, "setRuleEnabled", "rule", "id"))
+	})
+
 	t.Run("a malformed id is a field error", func(t *testing.T) {
 		d := b.do(t, `mutation { setRuleEnabled(input: {id: "nope", enabled: true}) { `+ruleFields+` } }`, nil)
 		require.Equal(t, []any{"input", "id"}, userError(t, d, "setRuleEnabled")["field"])

@@ -58,7 +58,7 @@ func (r *mutationResolver) CreateAutomationRule(ctx context.Context, input model
 		rule, err = r.Svc.Automation.CreateRule(ctx, tenant, in)
 	}
 	ue, err := userErrors(err)
-	return &model.AutomationRulePayload{Rule: ruleModel(rule), UserErrors: ue}, err
+	return &model.AutomationRulePayload{Rule: ruleModel(okOrNil(rule, ue, err)), UserErrors: ue}, err
 }
 
 // UpdateAutomationRule is the resolver for the updateAutomationRule field.
@@ -91,7 +91,7 @@ func (r *mutationResolver) UpdateAutomationRule(ctx context.Context, input model
 		return r.Svc.Automation.UpdateRule(ctx, tenant, id, in)
 	}()
 	ue, err := userErrors(err)
-	return &model.AutomationRulePayload{Rule: ruleModel(rule), UserErrors: ue}, err
+	return &model.AutomationRulePayload{Rule: ruleModel(okOrNil(rule, ue, err)), UserErrors: ue}, err
 }
 
 // DeleteAutomationRule is the resolver for the deleteAutomationRule field.
@@ -124,7 +124,7 @@ func (r *mutationResolver) SetRuleEnabled(ctx context.Context, input model.SetRu
 		rule, err = r.Svc.Automation.SetRuleEnabled(ctx, tenant, id, input.Enabled)
 	}
 	ue, err := userErrors(err)
-	return &model.AutomationRulePayload{Rule: ruleModel(rule), UserErrors: ue}, err
+	return &model.AutomationRulePayload{Rule: ruleModel(okOrNil(rule, ue, err)), UserErrors: ue}, err
 }
 
 // SimulateRule is the resolver for the simulateRule field.

@@ -106,3 +106,13 @@ func userErrors(err error) ([]*model.UserError, error) {
 	}
 	return []*model.UserError{{Field: e.Field, Message: e.Message, Code: e.Code}}, nil
 }
+
+// okOrNil is v when the mutation succeeded (no userErrors, no error) and nil
+// otherwise: a failed mutation's payload carries no object, even when the
+// domain call handed back a half-filled one beside its error.
+func okOrNil[T any](v *T, ue []*model.UserError, err error) *T {
+	if err != nil || len(ue) > 0 {
+		return nil
+	}
+	return v
+}

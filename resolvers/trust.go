@@ -533,7 +533,7 @@ func actionInputArg(in model.ActionInput) (automation.ActionInput, error) {
 // actionPayload reports an action mutation.
 func actionPayload(a *automation.Action, err error) (*model.ActionPayload, error) {
 	ue, err := userErrors(err)
-	return &model.ActionPayload{Action: actionModel(a), UserErrors: ue}, err
+	return &model.ActionPayload{Action: actionModel(okOrNil(a, ue, err)), UserErrors: ue}, err
 }
 
 // actionOp runs op on the action the input names.
@@ -572,7 +572,7 @@ func (r *mutationResolver) incidentOp(ctx context.Context, gid string, op func(t
 		inc, err = op(tenant, id)
 	}
 	ue, err := userErrors(err)
-	return &model.IncidentPayload{Incident: incidentModel(inc), UserErrors: ue}, err
+	return &model.IncidentPayload{Incident: incidentModel(okOrNil(inc, ue, err)), UserErrors: ue}, err
 }
 
 // simulatorPayload reports the simulator's degradations after a change.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -58,9 +59,10 @@ type Entry struct {
 // context ctx is). Its time is the transaction's (db.DB.Now); actor, IP and
 // user agent default to the request's principal and client; Outcome to
 // SUCCESS.
-func Record(ctx context.Context, tx bun.IDB, e Entry) error {
+func Record(ctx context.Context, tx bun.IDB, e Entry) (err error) {
+	defer derrors.Wrap(&err, "audit.Record(%v, %s)", e.TenantID, e.Action)
 	fill(ctx, &e)
-	_, err := tx.NewInsert().Model(&e).Exec(ctx)
+	_, err = tx.NewInsert().Model(&e).Exec(ctx)
 	return err
 }
 
@@ -111,6 +113,7 @@ type Service struct{ DB *db.DB }
 
 // List pages tenant's entries, newest first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args, f Filter) (page *relay.Page[Entry], err error) {
+	defer derrors.Wrap(&err, "audit.Service.List(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Entry)(nil))
 		if len(f.Actions) > 0 {
@@ -171,9 +174,10 @@ func fillEmails(ctx context.Context, tx bun.Tx, es []Entry) error {
 }
 
 // Get returns one entry, or NOT_FOUND.
-func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Entry, error) {
+func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (_ *Entry, err error) {
+	defer derrors.Wrap(&err, "audit.Service.Get(%v, %v)", tenant, id)
 	e := new(Entry)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.ScanByID(ctx, tx, e, id, db.NoLock, "audit entry not found"); err != nil {
 			return err
 		}

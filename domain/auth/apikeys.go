@@ -14,6 +14,7 @@ import (
 
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -35,7 +36,8 @@ type APIKey struct {
 
 // CreateAPIKey creates a key for p's tenant and returns it with its full
 // secret text (shown once).
-func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scopes []Scope, expiresAt *time.Time) (*APIKey, string, error) {
+func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, scopes []Scope, expiresAt *time.Time) (_ *APIKey, _ string, err error) {
+	defer derrors.Wrap(&err, "auth.Service.CreateAPIKey(%v)", p.TenantID)
 	name = strings.TrimSpace(name)
 	if n := len([]rune(name)); n < 1 || n > 100 {
 		return nil, "", apperr.Invalid([]string{"input", "name"}, "name must be 1–100 characters")
@@ -79,9 +81,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 
 // RevokeAPIKey revokes a key of p's tenant; every replica refuses it within
 // the revocation interval.
-func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) (*APIKey, error) {
+func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) (_ *APIKey, err error) {
+	defer derrors.Wrap(&err, "auth.Service.RevokeAPIKey(%v, %v)", p.TenantID, id)
 	k := new(APIKey)
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.ScanByID(ctx, tx, k, id, db.LockNoKeyUpdate, "API key not found"); err != nil {
 			return err
 		}
@@ -108,6 +111,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id uuid.UUID) 
 
 // ListAPIKeys pages the tenant's keys, newest first.
 func (s *Service) ListAPIKeys(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[APIKey], err error) {
+	defer derrors.Wrap(&err, "auth.Service.ListAPIKeys(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		page, err = relay.Paginate(ctx, tx.NewSelect().Model((*APIKey)(nil)), args, "created_at", "id",
 			func(k *APIKey) relay.Cursor { return relay.Cursor{At: k.CreatedAt, ID: k.ID} })
@@ -117,7 +121,8 @@ func (s *Service) ListAPIKeys(ctx context.Context, tenant uuid.UUID, args relay.
 }
 
 // GetAPIKey returns one key of tenant, or NOT_FOUND.
-func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (*APIKey, error) {
+func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (_ *APIKey, err error) {
+	defer derrors.Wrap(&err, "auth.Service.GetAPIKey(%v, %v)", tenant, id)
 	return db.ByID[APIKey](ctx, s.DB, tenant, id, "API key not found")
 }
 

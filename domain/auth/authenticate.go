@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // ErrRevoked answers a credential that was revoked.
@@ -15,7 +16,8 @@ var ErrRevoked = apperr.Unauthenticatedf("the credential has been revoked; sign 
 // principal, checking the denylist and that the token's tenant, role and
 // operator claims match the account now (checkMembership: a cached view,
 // no database round trip per request).
-func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, raw string) (_ *Principal, err error) {
+	defer derrors.Wrap(&err, "auth.Service.Authenticate")
 	if LooksLikeAPIKey(raw) {
 		return s.authenticateAPIKey(ctx, raw)
 	}
@@ -40,7 +42,8 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 }
 
 // CheckRevoked returns ErrRevoked when p was revoked or has expired.
-func (s *Service) CheckRevoked(ctx context.Context, p *Principal) error {
+func (s *Service) CheckRevoked(ctx context.Context, p *Principal) (err error) {
+	defer derrors.Wrap(&err, "auth.Service.CheckRevoked")
 	if !p.ExpiresAt.IsZero() && s.DB.Now(ctx).After(p.ExpiresAt) {
 		return apperr.Unauthenticatedf("the access token has expired")
 	}

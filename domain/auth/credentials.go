@@ -2,11 +2,13 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // The limiter keys of the attempts auth throttles.
@@ -72,7 +74,7 @@ func (s *Service) reserve(ctx context.Context, claims ...claim) (refund func(), 
 		ok, avail, err := s.Limiter.Take(ctx, c.key, c.bucket, 1)
 		if err != nil {
 			refund()
-			return nil, fmt.Errorf("throttle: %w", err)
+			return nil, err
 		}
 		if !ok {
 			refund()
@@ -101,7 +103,8 @@ func throttledError(avail float64, b Bucket) error {
 // and records a FAILURE audit entry ("auth.log_in", details.via = via) in
 // each of the account's tenants otherwise. An unknown or malformed e-mail
 // and a wrong password get the same ErrBadCredentials after the same work.
-func (s *Service) CheckPassword(ctx context.Context, email, password, via string) (*User, error) {
+func (s *Service) CheckPassword(ctx context.Context, email, password, via string) (_ *User, err error) {
+	defer derrors.Wrap(&err, "auth.Service.CheckPassword(%s)", via)
 	norm, emailErr := NormalizeEmail(email, nil)
 	claims := []claim{{keyLoginIP + ClientFrom(ctx).IP, s.Cfg.LoginIP}}
 	if emailErr == nil {
@@ -152,7 +155,7 @@ func (s *Service) checkPassword(ctx context.Context, email string, valid bool, p
 		valid = false
 	}
 	ok, err := s.hasher().Verify(ctx, password, hash)
-	if err == ErrHashBusy || ctx.Err() != nil {
+	if errors.Is(err, ErrHashBusy) || ctx.Err() != nil {
 		return nil, firstErr(ctx.Err(), err)
 	}
 	if err != nil && u != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Hasher runs argon2id for the whole process with at most Slots hashes at
@@ -97,6 +98,7 @@ func (h *Hasher) do(ctx context.Context, f func()) error {
 
 // Hash hashes a new password with Params.
 func (h *Hasher) Hash(ctx context.Context, password string) (hash string, err error) {
+	defer derrors.Wrap(&err, "auth.Hasher.Hash")
 	if derr := h.do(ctx, func() { hash, err = HashPassword(password, h.Params) }); derr != nil {
 		return "", derr
 	}
@@ -105,6 +107,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (hash string, err er
 
 // Verify reports whether password matches encoded.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok bool, err error) {
+	defer derrors.Wrap(&err, "auth.Hasher.Verify")
 	if derr := h.do(ctx, func() { ok, err = VerifyPassword(password, encoded) }); derr != nil {
 		return false, derr
 	}

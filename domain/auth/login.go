@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // LogInResult is a session, or a challenge when MFA is required.
@@ -24,7 +25,8 @@ var ErrBadCredentials = apperr.Unauthenticatedf("email or password is incorrect"
 // LogIn checks email and password (CheckPassword: throttled, audited, the
 // same answer for an unknown e-mail and a wrong password). With MFA
 // enabled it returns a challenge token for VerifyMfa instead of a session.
-func (s *Service) LogIn(ctx context.Context, email, password string) (*LogInResult, error) {
+func (s *Service) LogIn(ctx context.Context, email, password string) (_ *LogInResult, err error) {
+	defer derrors.Wrap(&err, "auth.Service.LogIn")
 	u, err := s.CheckPassword(ctx, email, password, "logIn")
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -90,14 +89,14 @@ func (s *Service) loadMembers(ctx context.Context, uid uuid.UUID) (*memberView, 
 	v := &memberView{loaded: s.DB.Now(ctx), roles: map[uuid.UUID]Role{}, seen: map[uuid.UUID]time.Time{}}
 	ms, err := s.Memberships(ctx, uid)
 	if err != nil {
-		return nil, fmt.Errorf("load memberships: %w", err)
+		return nil, err
 	}
 	for _, m := range ms {
 		v.roles[m.TenantID] = m.Role
 	}
 	if len(ms) > 0 {
 		if v.operator, err = s.IsOperator(ctx, uid); err != nil {
-			return nil, fmt.Errorf("load operator flag: %w", err)
+			return nil, err
 		}
 	}
 	return v, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -61,12 +62,13 @@ func requireUser(p *Principal) error {
 
 // EnrollMfa starts enrolment: a new pending secret (replacing any earlier
 // pending one) that ConfirmMfa activates.
-func (s *Service) EnrollMfa(ctx context.Context, p *Principal) (*Enrollment, error) {
+func (s *Service) EnrollMfa(ctx context.Context, p *Principal) (_ *Enrollment, err error) {
+	defer derrors.Wrap(&err, "auth.Service.EnrollMfa(%v, %v)", p.TenantID, p.UserID)
 	if err := requireUser(p); err != nil {
 		return nil, err
 	}
 	var out *Enrollment
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		u, err := s.lockUser(ctx, tx, p.UserID)
 		if err != nil {
 			return err
@@ -101,12 +103,13 @@ func (s *Service) EnrollMfa(ctx context.Context, p *Principal) (*Enrollment, err
 
 // ConfirmMfa activates the pending secret with a current code and returns
 // fresh backup codes (shown once; stored hashed).
-func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) ([]string, error) {
+func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) (_ []string, err error) {
+	defer derrors.Wrap(&err, "auth.Service.ConfirmMfa(%v, %v)", p.TenantID, p.UserID)
 	if err := requireUser(p); err != nil {
 		return nil, err
 	}
 	var codes []string
-	err := s.guardCode(ctx, p.UserID, func() error {
+	err = s.guardCode(ctx, p.UserID, func() error {
 		return s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 			u, err := s.lockUser(ctx, tx, p.UserID)
 			if err != nil {
@@ -135,7 +138,8 @@ func (s *Service) ConfirmMfa(ctx context.Context, p *Principal, code string) ([]
 
 // DisableMfa turns MFA off with a current code (or a backup code). A
 // member of a tenant that requires MFA cannot.
-func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) error {
+func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) (err error) {
+	defer derrors.Wrap(&err, "auth.Service.DisableMfa(%v, %v)", p.TenantID, p.UserID)
 	if err := requireUser(p); err != nil {
 		return err
 	}
@@ -154,12 +158,13 @@ func (s *Service) DisableMfa(ctx context.Context, p *Principal, code string) err
 }
 
 // RegenerateBackupCodes replaces the backup codes; it needs a current TOTP code.
-func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code string) ([]string, error) {
+func (s *Service) RegenerateBackupCodes(ctx context.Context, p *Principal, code string) (_ []string, err error) {
+	defer derrors.Wrap(&err, "auth.Service.RegenerateBackupCodes(%v, %v)", p.TenantID, p.UserID)
 	if err := requireUser(p); err != nil {
 		return nil, err
 	}
 	var codes []string
-	err := s.withCode(ctx, p, code, false, func(ctx context.Context, tx bun.Tx, u *User) (err error) {
+	err = s.withCode(ctx, p, code, false, func(ctx context.Context, tx bun.Tx, u *User) (err error) {
 		if codes, err = s.newBackupCodes(ctx, tx, u.ID); err != nil {
 			return err
 		}
@@ -193,7 +198,8 @@ func (s *Service) withCode(ctx context.Context, p *Principal, code string, backu
 // challenge works once; each attempt reserves a point of the user's MFA
 // bucket and of the client IP's bucket before the code is checked
 // (guardCode), so concurrent guesses cannot overshoot the limit.
-func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (*Session, error) {
+func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (_ *Session, err error) {
+	defer derrors.Wrap(&err, "auth.Service.VerifyMfa")
 	c, err := ParseToken(s.Cfg.Secret, challenge, KindChallenge, s.DB.Now(ctx))
 	if err != nil {
 		return nil, &apperr.Error{Code: apperr.Unauthenticated, Field: []string{"input", "challengeToken"}, Message: "the challenge has expired; log in again"}

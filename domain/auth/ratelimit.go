@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Bucket is a token bucket's shape: Max points, restoring Rate per second.
@@ -182,6 +183,7 @@ func (lb *localBucket) refill(now time.Time) {
 // when refused). The check and the removal are one step, so Take is the
 // reservation of a limited attempt: call it before the work.
 func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) (ok bool, available float64, err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.Take")
 	key = boundKey(key)
 	var sync bool
 	var lb *localBucket
@@ -213,7 +215,8 @@ func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) 
 // Give returns cost points to bucket key (never above its Max): the refund
 // of a reservation made with Take whose attempt should not count (a
 // successful log-in, work refused for another reason).
-func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) error {
+func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) (err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.Give")
 	return l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
 		lb.shape = b
 		lb.refill(l.DB.Now(ctx))
@@ -224,6 +227,7 @@ func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) 
 
 // Available returns the points bucket key holds now, without taking any.
 func (l *Limiter) Available(ctx context.Context, key string, b Bucket) (available float64, err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.Available")
 	err = l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
 		lb.refill(l.DB.Now(ctx))
 		available = math.Max(0, lb.tokens)
@@ -240,7 +244,8 @@ func (l *Limiter) Len() int {
 
 // Flush writes every bucket's pending spending to the shared rows now
 // (tests and shutdown: app.Stop calls it so no spending is lost).
-func (l *Limiter) Flush(ctx context.Context) error {
+func (l *Limiter) Flush(ctx context.Context) (err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.Flush")
 	return l.syncWhere(ctx, func(*localBucket) bool { return true })
 }
 
@@ -292,9 +297,10 @@ func (l *Limiter) Run(ctx context.Context, onErr func(error)) {
 
 // Maintain runs one round of Run: sync quiet buckets, evict idle copies
 // and, with prune, delete shared rows that are full again.
-func (l *Limiter) Maintain(ctx context.Context, prune bool) error {
+func (l *Limiter) Maintain(ctx context.Context, prune bool) (err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.Maintain")
 	now := l.DB.Now(ctx)
-	err := l.syncWhere(ctx, func(lb *localBucket) bool {
+	err = l.syncWhere(ctx, func(lb *localBucket) bool {
 		return lb.pending != 0 && now.Sub(lb.synced) >= l.interval()
 	})
 	l.mu.Lock()
@@ -326,11 +332,12 @@ func (l *Limiter) evictLocked(now time.Time, all bool) {
 
 // Prune deletes shared rows not updated for PruneAfter (their buckets are
 // full again, which a missing row also means) and returns how many.
-func (l *Limiter) Prune(ctx context.Context) (int64, error) {
+func (l *Limiter) Prune(ctx context.Context) (_ int64, err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.Prune")
 	res, err := l.DB.Bun.ExecContext(ctx, `DELETE FROM rate_limit_buckets WHERE updated_at < ?::timestamptz - ?::interval`,
 		l.DB.Now(ctx), fmt.Sprintf("%d milliseconds", l.pruneAfter().Milliseconds()))
 	if err != nil {
-		return 0, fmt.Errorf("prune rate_limit_buckets: %w", err)
+		return 0, err
 	}
 	return res.RowsAffected()
 }

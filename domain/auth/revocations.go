@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Revocations is each process's in-memory view of the revocations table:
@@ -50,15 +51,17 @@ func memberRef(user, tenant uuid.UUID) string { return user.String() + ":" + ten
 // Insert records a revocation in tx (ctx being its transaction's: the row's
 // created_at, which Refresh reads by, is the transaction's time, db.TxNow);
 // call Refresh after the commit.
-func Insert(ctx context.Context, tx bun.IDB, kind, ref string, notBefore, expires time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO revocations (kind, ref, not_before, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+func Insert(ctx context.Context, tx bun.IDB, kind, ref string, notBefore, expires time.Time) (err error) {
+	defer derrors.Wrap(&err, "auth.Insert(%s)", kind)
+	_, err = tx.ExecContext(ctx, `INSERT INTO revocations (kind, ref, not_before, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
 		kind, ref, notBefore, expires, db.TxNow(ctx))
 	return err
 }
 
 // Revoked reports whether p's credential has been revoked (or, for users,
 // issued before a revocation of its session or of its membership).
-func (r *Revocations) Revoked(ctx context.Context, p *Principal) (bool, error) {
+func (r *Revocations) Revoked(ctx context.Context, p *Principal) (_ bool, err error) {
+	defer derrors.Wrap(&err, "auth.Revocations.Revoked")
 	if err := r.maybeRefresh(ctx); err != nil {
 		return false, err
 	}
@@ -116,7 +119,8 @@ func (r *Revocations) fresh() bool {
 // of 30 s for transactions that committed late, and for replicas' clocks
 // disagreeing: created_at is the writer's transaction time) and forgets
 // those expired by DB.Now.
-func (r *Revocations) Refresh(ctx context.Context) error {
+func (r *Revocations) Refresh(ctx context.Context) (err error) {
+	defer derrors.Wrap(&err, "auth.Revocations.Refresh")
 	r.refresh.Lock()
 	defer r.refresh.Unlock()
 	return r.refreshLocked(ctx)

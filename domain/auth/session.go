@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -27,7 +28,8 @@ type Session struct {
 
 // IssueSession starts a refresh-token family for user in m's tenant inside
 // tx and returns its first tokens.
-func (s *Service) IssueSession(ctx context.Context, tx bun.IDB, u *User, m Membership, mfa bool) (*Session, error) {
+func (s *Service) IssueSession(ctx context.Context, tx bun.IDB, u *User, m Membership, mfa bool) (_ *Session, err error) {
+	defer derrors.Wrap(&err, "auth.Service.IssueSession(%v, %v)", m.TenantID, u.ID)
 	now := s.DB.Now(ctx)
 	sid := uuid.New()
 	c := Client{}
@@ -74,14 +76,15 @@ var ErrSessionEnded = apperr.Unauthenticatedf("the session has ended; log in aga
 // Refresh rotates a refresh token: the token is spent and a new pair is
 // issued in the same family. Presenting a spent token again revokes the
 // whole family (someone holds a stolen copy) and fails.
-func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
+func (s *Service) Refresh(ctx context.Context, token string) (_ *Session, err error) {
+	defer derrors.Wrap(&err, "auth.Service.Refresh")
 	hash := HashSecret(strings.TrimSpace(token))
 	var ref struct {
 		SessionID uuid.UUID `bun:"session_id"`
 		TenantID  uuid.UUID `bun:"tenant_id"`
 		UserID    uuid.UUID `bun:"user_id"`
 	}
-	err := s.DB.Bun.NewRaw(`SELECT rt.session_id, s.acting_tenant_id AS tenant_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
+	err = s.DB.Bun.NewRaw(`SELECT rt.session_id, s.acting_tenant_id AS tenant_id, s.user_id FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id
 		WHERE rt.token_hash = ?`, hash).Scan(ctx, &ref)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrSessionEnded
@@ -159,7 +162,8 @@ func (s *Service) revokeSession(ctx context.Context, tx bun.IDB, sid uuid.UUID, 
 // RevokeMemberTokens denies uid's access tokens in tenant issued before
 // now (after a role change or removal); with end, it also ends uid's
 // sessions in tenant. Call inside the change's tenant transaction.
-func (s *Service) RevokeMemberTokens(ctx context.Context, tx bun.IDB, uid, tenant uuid.UUID, end bool) error {
+func (s *Service) RevokeMemberTokens(ctx context.Context, tx bun.IDB, uid, tenant uuid.UUID, end bool) (err error) {
+	defer derrors.Wrap(&err, "auth.Service.RevokeMemberTokens(%v, %v)", uid, tenant)
 	if end {
 		var sids []uuid.UUID
 		if err := tx.NewRaw(`SELECT id FROM sessions WHERE user_id = ? AND acting_tenant_id = ? AND revoked_at IS NULL`, uid, tenant).Scan(ctx, &sids); err != nil {
@@ -177,11 +181,12 @@ func (s *Service) RevokeMemberTokens(ctx context.Context, tx bun.IDB, uid, tenan
 
 // LogOut ends p's session: its family is revoked and its access token's
 // jti denylisted until it expires.
-func (s *Service) LogOut(ctx context.Context, p *Principal) error {
+func (s *Service) LogOut(ctx context.Context, p *Principal) (err error) {
+	defer derrors.Wrap(&err, "auth.Service.LogOut(%v, %v)", p.TenantID, p.UserID)
 	if !p.IsUser() {
 		return apperr.Forbiddenf("API keys cannot log out; revoke the key instead")
 	}
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.revokeSession(ctx, tx, p.SessionID, "log_out"); err != nil {
 			return err
 		}
@@ -199,7 +204,8 @@ func (s *Service) LogOut(ctx context.Context, p *Principal) error {
 
 // SwitchTenant issues a session in another of the user's tenants and ends
 // the current one.
-func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UUID) (*Session, error) {
+func (s *Service) SwitchTenant(ctx context.Context, p *Principal, tenant uuid.UUID) (_ *Session, err error) {
+	defer derrors.Wrap(&err, "auth.Service.SwitchTenant(%v, %v)", p.UserID, tenant)
 	if !p.IsUser() {
 		return nil, apperr.Forbiddenf("only users can switch tenants")
 	}

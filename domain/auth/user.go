@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // User is a row of users.
@@ -49,14 +50,16 @@ func NormalizeEmail(email string, field []string) (string, error) {
 }
 
 // Memberships lists uid's tenants across tenants (SECURITY DEFINER read).
-func (s *Service) Memberships(ctx context.Context, uid uuid.UUID) ([]Membership, error) {
+func (s *Service) Memberships(ctx context.Context, uid uuid.UUID) (_ []Membership, err error) {
+	defer derrors.Wrap(&err, "auth.Service.Memberships(%v)", uid)
 	var ms []Membership
-	err := s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
+	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
 	return ms, err
 }
 
 // UserByID loads a user.
-func (s *Service) UserByID(ctx context.Context, id uuid.UUID) (*User, error) {
+func (s *Service) UserByID(ctx context.Context, id uuid.UUID) (_ *User, err error) {
+	defer derrors.Wrap(&err, "auth.Service.UserByID(%v)", id)
 	u := new(User)
 	if err := db.ScanByID(ctx, s.DB.Bun, u, id, db.NoLock, "user not found"); err != nil {
 		return nil, err
@@ -65,7 +68,8 @@ func (s *Service) UserByID(ctx context.Context, id uuid.UUID) (*User, error) {
 }
 
 // UserByEmail loads a user by normalized email.
-func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+func (s *Service) UserByEmail(ctx context.Context, email string) (_ *User, err error) {
+	defer derrors.Wrap(&err, "auth.Service.UserByEmail")
 	u := new(User)
 	if err := s.DB.Bun.NewSelect().Model(u).Where("email = ?", email).Scan(ctx); err != nil {
 		return nil, db.NotFound(err, "user not found")
@@ -75,7 +79,8 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 
 // CreateUser inserts a user in tx with passwordHash (from HashNewPassword,
 // made before the transaction began).
-func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (*User, error) {
+func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (_ *User, err error) {
+	defer derrors.Wrap(&err, "auth.Service.CreateUser")
 	hash := passwordHash
 	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.DB.Now(ctx)}
 	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
@@ -107,6 +112,7 @@ func membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, e
 // user with CreateUser and the first session with IssueSession in its
 // transaction.
 func (s *Service) SignUpCredentials(ctx context.Context, email, password string) (hash string, err error) {
+	defer derrors.Wrap(&err, "auth.Service.SignUpCredentials")
 	if err := CheckPasswordPolicy(password, email, []string{"input", "password"}); err != nil {
 		return "", err
 	}

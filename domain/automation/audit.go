@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -64,6 +65,7 @@ type GateDecisionFilter struct {
 
 // GateDecisions pages tenant's gate decisions, newest first (the trust audit log).
 func (s *Service) GateDecisions(ctx context.Context, tenant uuid.UUID, f GateDecisionFilter, args relay.Args) (page *relay.Page[GateDecision], err error) {
+	defer derrors.Wrap(&err, "automation.Service.GateDecisions(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*GateDecision)(nil))
 		if f.Decision != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Window is a campaign's totals over the last Days days (today included).
@@ -234,6 +235,7 @@ func inScope(f platforms.CampaignFilter, c *platforms.Campaign) bool {
 // proposal has a dedupe key unique per rule, campaign, action type and
 // period, so concurrent or repeated evaluations queue each action once.
 func (s *Service) EvaluateRules(ctx context.Context, tenant uuid.UUID, force bool) (queued []Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.EvaluateRules(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		queued, err = s.evaluateTx(ctx, tx, tenant, force)
 		return err

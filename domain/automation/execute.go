@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -75,17 +76,19 @@ var errNoPlatforms = errors.New("automation: no platform service")
 // lets it: the River job calls it. An action already applied, dismissed,
 // failed or blocked is left alone; one in flight (a crash or a transient
 // error interrupted it) is resumed. A transient connector error
-// (platforms.Transient) is returned as is and leaves the action in flight
-// for the job's retry; GiveUp fails it when no retry is left. A refusal is
-// an outcome: the action is returned FAILED and the error is nil.
-func (s *Service) Execute(ctx context.Context, tenant, id uuid.UUID) (*Action, error) {
+// (platforms.Transient) is returned (wrapped: errors.Is finds it) and leaves
+// the action in flight for the job's retry; GiveUp fails it when no retry is
+// left. A refusal is an outcome: the action is returned FAILED and the error
+// is nil.
+func (s *Service) Execute(ctx context.Context, tenant, id uuid.UUID) (_ *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Execute(%v, %v)", tenant, id)
 	a, ex, err := s.start(ctx, tenant, id, s.startExecute)
 	if err != nil || ex == nil {
 		return a, err
 	}
 	out := s.callConnector(ctx, a, ex)
 	if out.err != nil && platforms.Transient(out.err) {
-		return a, out.err
+		return a, &connectorError{out.err}
 	}
 	return s.finish(ctx, tenant, id, ex.ID, out)
 }
@@ -96,7 +99,8 @@ func (s *Service) Execute(ctx context.Context, tenant, id uuid.UUID) (*Action, e
 // too (they can apply it again). An execution job is queued with the start
 // so that, if this process dies before the outcome is recorded, the job
 // finishes the execution. An action already in flight is resumed.
-func (s *Service) Apply(ctx context.Context, tenant, id uuid.UUID, actor, reason string) (*Action, error) {
+func (s *Service) Apply(ctx context.Context, tenant, id uuid.UUID, actor, reason string) (_ *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Apply(%v, %v)", tenant, id)
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 500 {
 		return nil, apperr.Invalid([]string{"input", "reason"}, "a reason of 1–500 characters is required to override the trust gate")
@@ -114,7 +118,8 @@ func (s *Service) Apply(ctx context.Context, tenant, id uuid.UUID, actor, reason
 // with cause (the platform's error): the execution job calls it when its
 // last attempt ended in a transient error. An action not in flight is
 // returned unchanged.
-func (s *Service) GiveUp(ctx context.Context, tenant, id uuid.UUID, cause error) (*Action, error) {
+func (s *Service) GiveUp(ctx context.Context, tenant, id uuid.UUID, cause error) (_ *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.GiveUp(%v, %v)", tenant, id)
 	return s.finish(ctx, tenant, id, uuid.Nil, outcome{err: cause})
 }
 
@@ -268,6 +273,15 @@ type campaignError struct {
 func (e *campaignError) Error() string { return e.campaign + ": " + e.err.Error() }
 func (e *campaignError) Unwrap() error { return e.err }
 
+// connectorError is the connector's answer that Execute returns for the
+// job to retry. It reads as that answer; platformWords finds it under the
+// operation names wrapped around it on the way (derrors), so GiveUp records
+// the platform's words alone, as it did before they were wrapped.
+type connectorError struct{ err error }
+
+func (e *connectorError) Error() string { return e.err.Error() }
+func (e *connectorError) Unwrap() error { return e.err }
+
 // callConnector is step 2: it sends ex's changes, with no transaction open.
 // pause_all sends every change even when one fails: campaigns the platform
 // paused stay paused, and after counts the campaigns still active.
@@ -372,6 +386,10 @@ func (s *Service) failTx(ctx context.Context, tx bun.Tx, a *Action, out outcome)
 // platformWords is the message a FAILED action shows for err: the
 // platform's own message, one line per campaign for pause_all.
 func platformWords(err error) string {
+	var ce *connectorError
+	if errors.As(err, &ce) {
+		err = ce.err
+	}
 	switch e := err.(type) {
 	case interface{ Unwrap() []error }:
 		var lines []string

@@ -7,22 +7,26 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // RulesByID returns tenant's rules with the given ids, by id (missing ones
 // are absent). Resolvers batch per request through it.
-func (s *Service) RulesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Rule, error) {
+func (s *Service) RulesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Rule, err error) {
+	defer derrors.Wrap(&err, "automation.Service.RulesByID(%v)", tenant)
 	return byID(ctx, s.DB, tenant, ids, "r.id", func(r *Rule) uuid.UUID { return r.ID })
 }
 
 // ActionsByID returns tenant's actions with the given ids, by id.
-func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Action, error) {
+func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.ActionsByID(%v)", tenant)
 	return byID(ctx, s.DB, tenant, ids, "a.id", func(a *Action) uuid.UUID { return a.ID })
 }
 
 // GateDecisionsByID returns tenant's gate decisions with the given ids, by id.
-func (s *Service) GateDecisionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*GateDecision, error) {
+func (s *Service) GateDecisionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*GateDecision, err error) {
+	defer derrors.Wrap(&err, "automation.Service.GateDecisionsByID(%v)", tenant)
 	return byID(ctx, s.DB, tenant, ids, "g.id", func(e *GateDecision) uuid.UUID { return e.ID })
 }
 
@@ -40,7 +44,8 @@ func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUI
 }
 
 // GateDecisionByID returns one gate decision or NOT_FOUND.
-func (s *Service) GateDecisionByID(ctx context.Context, tenant, id uuid.UUID) (*GateDecision, error) {
+func (s *Service) GateDecisionByID(ctx context.Context, tenant, id uuid.UUID) (_ *GateDecision, err error) {
+	defer derrors.Wrap(&err, "automation.Service.GateDecisionByID(%v, %v)", tenant, id)
 	return db.ByID[GateDecision](ctx, s.DB, tenant, id, "audit entry not found")
 }
 
@@ -53,6 +58,7 @@ type ActionFilter struct {
 
 // Actions pages tenant's actions, newest first.
 func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter, args relay.Args) (page *relay.Page[Action], err error) {
+	defer derrors.Wrap(&err, "automation.Service.Actions(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Action)(nil))
 		if len(f.Statuses) > 0 {
@@ -72,6 +78,7 @@ func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter,
 }
 
 // Action returns one action or NOT_FOUND.
-func (s *Service) Action(ctx context.Context, tenant, id uuid.UUID) (*Action, error) {
+func (s *Service) Action(ctx context.Context, tenant, id uuid.UUID) (_ *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Action(%v, %v)", tenant, id)
 	return db.ByID[Action](ctx, s.DB, tenant, id, "action not found")
 }

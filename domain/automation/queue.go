@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -77,6 +78,7 @@ type ActionInput struct {
 // QueueAction queues an action proposed by actor (a person). It passes the
 // gate like any other: PASS executes, HOLD waits for review, BLOCK blocks.
 func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (a *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.QueueAction(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.proposalFor(ctx, tx, in, actor)
 		if err != nil {
@@ -97,10 +99,11 @@ func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionIn
 // Approve approves a queued action as actor. The gate runs again: a HOLD is
 // satisfied by the approval, a BLOCK is not (the action becomes BLOCKED and
 // Approve returns CONFLICT; applyAction with a reason overrides it).
-func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor string) (*Action, error) {
+func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor string) (_ *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Approve(%v, %v)", tenant, id)
 	var a *Action
 	var blocked error
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
 		if a, err = lockAction(ctx, tx, id); err != nil {
 			return err
 		}
@@ -144,6 +147,7 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 
 // Dismiss dismisses a pending, blocked or failed action as actor.
 func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor string) (a *Action, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Dismiss(%v, %v)", tenant, id)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if a, err = lockAction(ctx, tx, id); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -268,7 +269,8 @@ func (s *Service) newRule(tenant uuid.UUID, in RuleInput) (*Rule, error) {
 }
 
 // CreateRule creates a user-defined rule.
-func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput) (*Rule, error) {
+func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput) (_ *Rule, err error) {
+	defer derrors.Wrap(&err, "automation.Service.CreateRule(%v)", tenant)
 	r, err := s.newRule(tenant, in)
 	if err != nil {
 		return nil, err
@@ -289,6 +291,7 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 
 // UpdateRule changes a rule.
 func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleInput) (r *Rule, err error) {
+	defer derrors.Wrap(&err, "automation.Service.UpdateRule(%v, %v)", tenant, id)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err
@@ -321,7 +324,8 @@ func (s *Service) SetRuleEnabled(ctx context.Context, tenant, id uuid.UUID, enab
 
 // DeleteRule deletes a user-defined rule (built-ins can only be disabled).
 // Its actions stay in the queue and the audit log.
-func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) error {
+func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "automation.Service.DeleteRule(%v, %v)", tenant, id)
 	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		r := new(Rule)
 		if err := db.ScanByID(ctx, tx, r, id, db.LockUpdate, "rule not found"); err != nil {
@@ -339,6 +343,7 @@ func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) error {
 
 // Rule returns one rule or NOT_FOUND.
 func (s *Service) Rule(ctx context.Context, tenant, id uuid.UUID) (r *Rule, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Rule(%v, %v)", tenant, id)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err
@@ -357,6 +362,7 @@ type RuleFilter struct {
 
 // Rules pages tenant's rules (built-ins included), newest first.
 func (s *Service) Rules(ctx context.Context, tenant uuid.UUID, f RuleFilter, args relay.Args) (page *relay.Page[Rule], err error) {
+	defer derrors.Wrap(&err, "automation.Service.Rules(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err

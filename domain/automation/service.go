@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // System is the actor of automatic decisions.
@@ -40,7 +41,8 @@ func (s *Service) cfg() Config {
 // HealthChanged implements signals.Listener: it moves the autopilot mode
 // with the overall score (with hysteresis) and, when it changes, publishes
 // TopicAutopilotModeChanged and re-gates pending actions.
-func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID, changes []signals.Change) error {
+func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID, changes []signals.Change) (err error) {
+	defer derrors.Wrap(&err, "automation.Service.HealthChanged(%v)", tenant)
 	var overall *signals.Health
 	for _, c := range changes {
 		if c.Curr.Platform == signals.Overall {
@@ -103,9 +105,10 @@ type Overview struct {
 }
 
 // Overview returns tenant's trust-gate state, read in one transaction.
-func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (*Overview, error) {
+func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (_ *Overview, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Overview(%v)", tenant)
 	o := &Overview{DecisionCounts: map[Decision]int{Pass: 0, Hold: 0, Block: 0}}
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
 		if o.Settings, err = settingsTx(ctx, tx, tenant, false); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Settings are a tenant's enforcement settings, autopilot level and current
@@ -74,6 +75,7 @@ func settingsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, lock bool) (*S
 
 // Settings returns tenant's settings.
 func (s *Service) Settings(ctx context.Context, tenant uuid.UUID) (st *Settings, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Settings(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		st, err = settingsTx(ctx, tx, tenant, false)
 		return err
@@ -120,7 +122,8 @@ func (in SettingsInput) validate() error {
 }
 
 // UpdateSettings changes tenant's enforcement settings as actor.
-func (s *Service) UpdateSettings(ctx context.Context, tenant uuid.UUID, in SettingsInput, actor string) (*Settings, error) {
+func (s *Service) UpdateSettings(ctx context.Context, tenant uuid.UUID, in SettingsInput, actor string) (_ *Settings, err error) {
+	defer derrors.Wrap(&err, "automation.Service.UpdateSettings(%v)", tenant)
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -153,12 +156,14 @@ func (s *Service) UpdateSettings(ctx context.Context, tenant uuid.UUID, in Setti
 
 // SetKillSwitch turns tenant's kill switch on or off as actor. Turning it
 // on blocks every pending action except pause_all and emergency_stop.
-func (s *Service) SetKillSwitch(ctx context.Context, tenant uuid.UUID, on bool, actor string) (*Settings, error) {
+func (s *Service) SetKillSwitch(ctx context.Context, tenant uuid.UUID, on bool, actor string) (_ *Settings, err error) {
+	defer derrors.Wrap(&err, "automation.Service.SetKillSwitch(%v, %t)", tenant, on)
 	return s.changeSettings(ctx, tenant, actor, true, func(st *Settings) { st.KillSwitch = on })
 }
 
 // SetAutopilotLevel sets tenant's autopilot level as actor.
-func (s *Service) SetAutopilotLevel(ctx context.Context, tenant uuid.UUID, level Level, actor string) (*Settings, error) {
+func (s *Service) SetAutopilotLevel(ctx context.Context, tenant uuid.UUID, level Level, actor string) (_ *Settings, err error) {
+	defer derrors.Wrap(&err, "automation.Service.SetAutopilotLevel(%v, %s)", tenant, level)
 	if level != SuggestOnly && level != GuardedAuto && level != ApprovalRequired {
 		return nil, apperr.Invalid([]string{"input", "level"}, "level must be SUGGEST_ONLY, GUARDED_AUTO or APPROVAL_REQUIRED")
 	}
@@ -215,7 +220,8 @@ type EnforcementRuleInput struct {
 }
 
 // PutEnforcementRule creates or replaces tenant's rule for in.ViolationType.
-func (s *Service) PutEnforcementRule(ctx context.Context, tenant uuid.UUID, in EnforcementRuleInput) (*EnforcementRule, error) {
+func (s *Service) PutEnforcementRule(ctx context.Context, tenant uuid.UUID, in EnforcementRuleInput) (_ *EnforcementRule, err error) {
+	defer derrors.Wrap(&err, "automation.Service.PutEnforcementRule(%v, %s)", tenant, in.ViolationType)
 	switch in.ViolationType {
 	case BudgetExceeded, ROASBelowThreshold, DailySpendLimit, CampaignPauseRequired, FrequencyCapExceeded:
 	default:
@@ -228,7 +234,7 @@ func (s *Service) PutEnforcementRule(ctx context.Context, tenant uuid.UUID, in E
 		return nil, apperr.Invalid([]string{"input", "threshold"}, "threshold must not be negative")
 	}
 	r := &EnforcementRule{TenantID: tenant, ID: uuid.New(), ViolationType: in.ViolationType, Mode: in.Mode, Threshold: in.Threshold, Enabled: in.Enabled}
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		r.CreatedAt = s.DB.Now(ctx)
 		r.UpdatedAt = r.CreatedAt
 		_, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, violation_type) DO UPDATE").
@@ -244,7 +250,8 @@ func (s *Service) PutEnforcementRule(ctx context.Context, tenant uuid.UUID, in E
 }
 
 // DeleteEnforcementRule removes tenant's rule for a violation type.
-func (s *Service) DeleteEnforcementRule(ctx context.Context, tenant uuid.UUID, vt ViolationType) error {
+func (s *Service) DeleteEnforcementRule(ctx context.Context, tenant uuid.UUID, vt ViolationType) (err error) {
+	defer derrors.Wrap(&err, "automation.Service.DeleteEnforcementRule(%v, %s)", tenant, vt)
 	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewDelete().Model((*EnforcementRule)(nil)).Where("violation_type = ?", vt).Exec(ctx)
 		if err != nil {

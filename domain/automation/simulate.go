@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -57,6 +58,7 @@ func (s *Service) simulateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g
 // SimulateAction runs in through the gate without executing it (what-if)
 // and records a dry-run audit row. Nothing else is written.
 func (s *Service) SimulateAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (sim *Simulation, err error) {
+	defer derrors.Wrap(&err, "automation.Service.SimulateAction(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.proposalFor(ctx, tx, in, actor)
 		if err != nil {
@@ -87,6 +89,7 @@ type RuleSimulation struct {
 // (ruleID) or a draft (in, validated like CreateRule). Each proposal writes
 // a dry-run audit row.
 func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uuid.UUID, in *RuleInput, actor string) (out *RuleSimulation, err error) {
+	defer derrors.Wrap(&err, "automation.Service.SimulateRule(%v)", tenant)
 	var r *Rule
 	switch {
 	case ruleID != nil:

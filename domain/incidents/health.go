@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // EMQRecoveredAt is the EMQ (0–10) at which an EMQ-drop incident closes.
@@ -23,7 +24,8 @@ func key(c Cause, platform string) string {
 // HealthChanged implements signals.Listener: it opens incidents for health
 // that left HEALTHY, outages and sharp EMQ drops, and closes those whose
 // cause cleared.
-func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID, changes []signals.Change) error {
+func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID, changes []signals.Change) (err error) {
+	defer derrors.Wrap(&err, "incidents.Service.HealthChanged(%v)", tenant)
 	var closeHealthy, closeOutage, closeEMQ []string
 	for _, c := range changes {
 		h := c.Curr
@@ -99,7 +101,7 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 	if _, err := s.CloseTx(ctx, tx, tenant, only(closeOutage), "Platform operational again", System); err != nil {
 		return err
 	}
-	_, err := s.CloseTx(ctx, tx, tenant, only(closeEMQ), fmt.Sprintf("EMQ recovered to ≥ %.1f", EMQRecoveredAt), System)
+	_, err = s.CloseTx(ctx, tx, tenant, only(closeEMQ), fmt.Sprintf("EMQ recovered to ≥ %.1f", EMQRecoveredAt), System)
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -138,7 +139,8 @@ type OpenInput struct {
 // OpenTx opens an incident for in.Key unless one is unresolved; then it
 // escalates that one's severity if in.Severity is higher. It returns the
 // incident and whether it was opened now.
-func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in OpenInput) (*Incident, bool, error) {
+func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in OpenInput) (_ *Incident, _ bool, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.OpenTx(%v, %s)", tenant, in.Key)
 	now := s.DB.Now(ctx)
 	if in.Details == nil {
 		in.Details = map[string]any{}
@@ -176,7 +178,8 @@ func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in Op
 
 // CloseTx resolves the unresolved incidents with the given cause keys as
 // actor with message, and returns them.
-func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys []string, message, actor string) ([]Incident, error) {
+func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys []string, message, actor string) (_ []Incident, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.CloseTx(%v)", tenant)
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -220,7 +223,8 @@ func (s *Service) ActionFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUI
 }
 
 // Acknowledge marks an open incident as acknowledged by actor.
-func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor string) (*Incident, error) {
+func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor string) (_ *Incident, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.Acknowledge(%v, %v)", tenant, id)
 	return s.transition(ctx, tenant, id, func(ctx context.Context, tx bun.Tx, inc *Incident, now time.Time) error {
 		switch inc.State {
 		case Acknowledged:
@@ -244,7 +248,8 @@ func (s *Service) Acknowledge(ctx context.Context, tenant, id uuid.UUID, actor s
 
 // Resolve resolves an incident by hand with an optional note. If its cause
 // persists, the next recompute opens a new incident.
-func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note string) (*Incident, error) {
+func (s *Service) Resolve(ctx context.Context, tenant, id uuid.UUID, actor, note string) (_ *Incident, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.Resolve(%v, %v)", tenant, id)
 	if len(note) > 2000 {
 		return nil, apperr.Invalid([]string{"input", "note"}, "note must be at most 2000 characters")
 	}
@@ -286,15 +291,17 @@ func (s *Service) transition(ctx context.Context, tenant, id uuid.UUID, fn func(
 }
 
 // Get returns one incident or NOT_FOUND.
-func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (*Incident, error) {
+func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (_ *Incident, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.Get(%v, %v)", tenant, id)
 	return db.ByID[Incident](ctx, s.DB, tenant, id, "incident not found")
 }
 
 // ByID returns tenant's incidents with the given ids, by id (missing ids
 // are absent).
-func (s *Service) ByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Incident, error) {
+func (s *Service) ByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Incident, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.ByID(%v)", tenant)
 	var rows []Incident
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model(&rows).Where("i.id IN (?)", bun.List(ids)).Scan(ctx)
 	})
 	out := make(map[uuid.UUID]*Incident, len(rows))
@@ -313,6 +320,7 @@ type Filter struct {
 
 // List pages tenant's incidents, newest first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter, args relay.Args) (page *relay.Page[Incident], err error) {
+	defer derrors.Wrap(&err, "incidents.Service.List(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Incident)(nil))
 		if len(f.States) > 0 {
@@ -333,6 +341,7 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter, args rel
 
 // Timeline returns an incident's events, oldest first.
 func (s *Service) Timeline(ctx context.Context, tenant, id uuid.UUID) (evs []Event, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.Timeline(%v, %v)", tenant, id)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model(&evs).Where("incident_id = ?", id).OrderExpr("at, id").Scan(ctx)
 	})
@@ -341,7 +350,8 @@ func (s *Service) Timeline(ctx context.Context, tenant, id uuid.UUID) (evs []Eve
 
 // TimelinesTx returns the events of several incidents, grouped by incident
 // (for a dataloader).
-func TimelinesTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUID][]Event, error) {
+func TimelinesTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (_ map[uuid.UUID][]Event, err error) {
+	defer derrors.Wrap(&err, "incidents.TimelinesTx")
 	var evs []Event
 	if len(ids) == 0 {
 		return nil, nil
@@ -358,6 +368,7 @@ func TimelinesTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (map[uuid.UUI
 
 // Timelines returns the timelines of tenant's incidents ids, by incident.
 func (s *Service) Timelines(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (out map[uuid.UUID][]Event, err error) {
+	defer derrors.Wrap(&err, "incidents.Service.Timelines(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		out, err = TimelinesTx(ctx, tx, ids)
 		return err

@@ -2,19 +2,20 @@ package platforms
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // CampaignPage pages tenant's stored campaigns (of platform, when not
 // empty), newest first.
 func (s *Service) CampaignPage(ctx context.Context, tenant uuid.UUID, platform string, args relay.Args) (page *relay.Page[Campaign], err error) {
+	defer derrors.Wrap(&err, "platforms.Service.CampaignPage(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Campaign)(nil))
 		if platform != "" {
@@ -44,11 +45,12 @@ func (s *Service) CampaignsByID(ctx context.Context, tenant uuid.UUID, ids []uui
 // ActiveDailyBudgetTx returns the sum of the daily budgets of the tenant's
 // active campaigns, in the caller's tenant transaction (the trust gate reads
 // it with the rest of its inputs in one transaction).
-func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (float64, error) {
+func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (_ float64, err error) {
+	defer derrors.Wrap(&err, "platforms.ActiveDailyBudgetTx")
 	var total float64
 	if err := tx.NewSelect().Model((*Campaign)(nil)).ColumnExpr("COALESCE(sum(daily_budget), 0)").
 		Where("status = ?", CampaignActive).Scan(ctx, &total); err != nil {
-		return 0, fmt.Errorf("sum active daily budgets: %w", err)
+		return 0, err
 	}
 	return total, nil
 }
@@ -58,10 +60,11 @@ func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (float64, error) {
 // db.TxNow), in the caller's tenant transaction (whose fn context ctx is);
 // the trust gate computes the campaign's ROAS from them.
 func ReturnTx(ctx context.Context, tx bun.IDB, campaign uuid.UUID, days int) (spend, revenue float64, err error) {
+	defer derrors.Wrap(&err, "platforms.ReturnTx(%v, %d)", campaign, days)
 	today := db.TxNow(ctx).Format(time.DateOnly)
 	if err := tx.NewSelect().Model((*DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend), 0) AS spend, COALESCE(sum(revenue), 0) AS revenue").
 		Where("campaign_id = ? AND day > (?::date - ?::int)", campaign, today, days).Scan(ctx, &spend, &revenue); err != nil {
-		return 0, 0, fmt.Errorf("sum campaign return: %w", err)
+		return 0, 0, err
 	}
 	return spend, revenue, nil
 }

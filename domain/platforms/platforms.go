@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Platform names (the GraphQL Platform enum).
@@ -205,7 +206,8 @@ type CampaignFilter struct {
 }
 
 // CampaignsTx lists stored campaigns matching f in the caller's tenant transaction.
-func CampaignsTx(ctx context.Context, tx bun.IDB, f CampaignFilter) ([]Campaign, error) {
+func CampaignsTx(ctx context.Context, tx bun.IDB, f CampaignFilter) (_ []Campaign, err error) {
+	defer derrors.Wrap(&err, "platforms.CampaignsTx")
 	var cs []Campaign
 	q := tx.NewSelect().Model(&cs).OrderExpr("c.name, c.id")
 	if len(f.Platforms) > 0 {
@@ -218,13 +220,14 @@ func CampaignsTx(ctx context.Context, tx bun.IDB, f CampaignFilter) ([]Campaign,
 		q = q.Where("c.id IN (?)", bun.List(f.CampaignIDs))
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("list campaigns: %w", err)
+		return nil, err
 	}
 	return cs, nil
 }
 
 // Campaigns lists tenant's stored campaigns matching f.
 func (s *Service) Campaigns(ctx context.Context, tenant uuid.UUID, f CampaignFilter) (cs []Campaign, err error) {
+	defer derrors.Wrap(&err, "platforms.Service.Campaigns(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		cs, err = CampaignsTx(ctx, tx, f)
 		return err
@@ -234,22 +237,24 @@ func (s *Service) Campaigns(ctx context.Context, tenant uuid.UUID, f CampaignFil
 
 // MetricsTx returns the daily metrics of campaigns for days in [from, to],
 // oldest first, in the caller's tenant transaction.
-func MetricsTx(ctx context.Context, tx bun.IDB, campaigns []uuid.UUID, from, to time.Time) ([]DailyMetrics, error) {
+func MetricsTx(ctx context.Context, tx bun.IDB, campaigns []uuid.UUID, from, to time.Time) (_ []DailyMetrics, err error) {
+	defer derrors.Wrap(&err, "platforms.MetricsTx")
 	var ms []DailyMetrics
 	if len(campaigns) == 0 {
 		return nil, nil
 	}
-	err := tx.NewSelect().Model(&ms).Where("m.campaign_id IN (?)", bun.List(campaigns)).
+	err = tx.NewSelect().Model(&ms).Where("m.campaign_id IN (?)", bun.List(campaigns)).
 		Where("m.day BETWEEN ?::date AND ?::date", from.Format(time.DateOnly), to.Format(time.DateOnly)).
 		OrderExpr("m.day, m.campaign_id").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load campaign metrics: %w", err)
+		return nil, err
 	}
 	return ms, nil
 }
 
 // Statuses lists tenant's platform statuses.
 func (s *Service) Statuses(ctx context.Context, tenant uuid.UUID) (out []PlatformStatus, err error) {
+	defer derrors.Wrap(&err, "platforms.Service.Statuses(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model(&out).OrderExpr("platform").Scan(ctx)
 	})
@@ -260,6 +265,7 @@ func (s *Service) Statuses(ctx context.Context, tenant uuid.UUID) (out []Platfor
 // A change publishes TopicPlatformStatusChanged; every call records a
 // platform_up measurement so signal health sees outages.
 func (s *Service) SetStatusTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, platform, status, message string) (changed bool, err error) {
+	defer derrors.Wrap(&err, "platforms.Service.SetStatusTx(%v, %s)", tenant, platform)
 	now := s.DB.Now(ctx)
 	var prev []PlatformStatus
 	if err := tx.NewSelect().Model(&prev).Where("platform = ?", platform).For("NO KEY UPDATE").Scan(ctx); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Simulator degradation components and severities (the GraphQL
@@ -136,7 +137,8 @@ func (m *Sim) state(ctx context.Context, tx bun.Tx) (*simState, error) {
 // tenants.simulated = true): four campaigns, 30 days of metrics and
 // measurements, status OPERATIONAL. It is idempotent: an existing
 // simulator is left as it is apart from a fresh tick.
-func (m *Sim) SeedSimulator(ctx context.Context, tenant uuid.UUID) error {
+func (m *Sim) SeedSimulator(ctx context.Context, tenant uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.SeedSimulator(%v)", tenant)
 	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		ok, err := simulated(ctx, tx)
 		if err != nil {
@@ -246,12 +248,14 @@ func (m *Sim) measurements(tenant uuid.UUID, at time.Time, dm []DailyMetrics, de
 // Tick runs one simulated sync for tenant (a no-op for tenants that are not
 // simulated or not seeded): today's metrics, EMQ, totals, CDP quality and
 // status, under the active degradations.
-func (m *Sim) Tick(ctx context.Context, tenant uuid.UUID) error {
+func (m *Sim) Tick(ctx context.Context, tenant uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Tick(%v)", tenant)
 	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error { return m.TickTx(ctx, tx, tenant) })
 }
 
 // TickTx is Tick in the caller's tenant transaction.
-func (m *Sim) TickTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+func (m *Sim) TickTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.TickTx(%v)", tenant)
 	st, err := m.state(ctx, tx)
 	if err != nil || st == nil {
 		return err
@@ -291,7 +295,8 @@ var staleFor = map[string]time.Duration{Minor: 30 * time.Hour, Major: 40 * time.
 // severity and runs a tick, so measurements (and, through the recompute
 // they trigger, health, incidents and autopilot) reflect it. Degradations
 // of different components stack; Recover clears them all.
-func (m *Sim) Degrade(ctx context.Context, tenant uuid.UUID, component, severity string) error {
+func (m *Sim) Degrade(ctx context.Context, tenant uuid.UUID, component, severity string) (err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Degrade(%v, %s, %s)", tenant, component, severity)
 	switch component {
 	case ComponentEMQ, ComponentFreshness, ComponentVariance, ComponentAnomaly, ComponentCDP:
 	default:
@@ -365,7 +370,8 @@ func (m *Sim) stall(ctx context.Context, tx bun.Tx, tenant uuid.UUID, age time.D
 
 // Recover clears every degradation of tenant's simulated platform and runs
 // a tick (fresh data, operational status).
-func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) error {
+func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Recover(%v)", tenant)
 	return m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		st, err := m.seeded(ctx, tx, tenant)
 		if err != nil {
@@ -383,9 +389,10 @@ func (m *Sim) Recover(ctx context.Context, tenant uuid.UUID) error {
 }
 
 // Degradations returns the active degradations of tenant (component → severity).
-func (m *Sim) Degradations(ctx context.Context, tenant uuid.UUID) (map[string]string, error) {
+func (m *Sim) Degradations(ctx context.Context, tenant uuid.UUID) (_ map[string]string, err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Degradations(%v)", tenant)
 	out := map[string]string{}
-	err := m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		var st []simState
 		if err := tx.NewSelect().Model(&st).Scan(ctx); err != nil || len(st) == 0 {
 			return err
@@ -398,6 +405,7 @@ func (m *Sim) Degradations(ctx context.Context, tenant uuid.UUID) (map[string]st
 
 // Campaigns implements Connector.
 func (m *Sim) Campaigns(ctx context.Context, tenant uuid.UUID) (cs []Campaign, err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Campaigns(%v)", tenant)
 	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		cs, err = CampaignsTx(ctx, tx, CampaignFilter{Platforms: []string{Simulator}})
 		return err
@@ -407,6 +415,7 @@ func (m *Sim) Campaigns(ctx context.Context, tenant uuid.UUID) (cs []Campaign, e
 
 // Metrics implements Connector.
 func (m *Sim) Metrics(ctx context.Context, tenant uuid.UUID, from, to time.Time) (out []DailyMetrics, err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Metrics(%v)", tenant)
 	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		cs, err := CampaignsTx(ctx, tx, CampaignFilter{Platforms: []string{Simulator}})
 		if err != nil {
@@ -424,6 +433,7 @@ func (m *Sim) Metrics(ctx context.Context, tenant uuid.UUID, from, to time.Time)
 
 // Status implements Connector.
 func (m *Sim) Status(ctx context.Context, tenant uuid.UUID) (st PlatformStatus, err error) {
+	defer derrors.Wrap(&err, "platforms.Sim.Status(%v)", tenant)
 	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		var rows []PlatformStatus
 		if err := tx.NewSelect().Model(&rows).Where("platform = ?", Simulator).Scan(ctx); err != nil {

@@ -21,6 +21,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Channel is the PostgreSQL NOTIFY channel.
@@ -49,7 +51,8 @@ type Event struct {
 // Publish sends ev when the transaction that exec belongs to commits.
 // exec must be the transaction (e.g. bun.Tx): NOTIFY inside a transaction is
 // delivered at commit and dropped at rollback.
-func Publish(ctx context.Context, tx bun.IDB, ev Event) error {
+func Publish(ctx context.Context, tx bun.IDB, ev Event) (err error) {
+	defer derrors.Wrap(&err, "realtime.Publish(%v, %s)", ev.Tenant, ev.Topic)
 	b, err := encode(ev)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package signals
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 )
 
 // Overall is the platform value of tenant-wide rows: the overall health and
@@ -77,7 +77,8 @@ func (m *Measurement) Validate() error {
 // debounced recompute through OnMeasured. It holds the tenant's
 // signal_recompute_state row lock until tx ends, so writers of one tenant
 // serialise and a concurrent recompute waits for tx to commit.
-func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []Measurement) error {
+func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []Measurement) (err error) {
+	defer derrors.Wrap(&err, "signals.Service.Record(%v)", tenant)
 	if len(ms) == 0 {
 		return nil
 	}
@@ -91,13 +92,13 @@ func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []
 	if _, err := tx.NewInsert().Model(&ms).Value("recorded_at", "?", s.DB.Now(ctx)).
 		On("CONFLICT (tenant_id, platform, metric, source, observed_at) DO UPDATE").
 		Set("value = EXCLUDED.value, recorded_at = EXCLUDED.recorded_at").Exec(ctx); err != nil {
-		return fmt.Errorf("record measurements: %w", err)
+		return err
 	}
 	// Lock the tenant's recompute row until this transaction ends: a
 	// recompute that starts meanwhile waits and then sees these rows.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO signal_recompute_state (tenant_id, version) VALUES (?, 1)
 		ON CONFLICT (tenant_id) DO UPDATE SET version = signal_recompute_state.version + 1`, tenant); err != nil {
-		return fmt.Errorf("record measurements: %w", err)
+		return err
 	}
 	if s.OnMeasured != nil {
 		return s.OnMeasured(ctx, tx, tenant)
@@ -109,14 +110,15 @@ func (s *Service) Record(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ms []
 // at, except those of the metrics in keep, in the caller's tenant
 // transaction. The simulator uses it to make its data look stale; it asks
 // for no recompute (the caller records fresh measurements next).
-func DeleteAfterTx(ctx context.Context, tx bun.IDB, platform, source string, at time.Time, keep []string) error {
+func DeleteAfterTx(ctx context.Context, tx bun.IDB, platform, source string, at time.Time, keep []string) (err error) {
+	defer derrors.Wrap(&err, "signals.DeleteAfterTx(%s, %s)", platform, source)
 	q := tx.NewDelete().Model((*Measurement)(nil)).
 		Where("platform = ? AND source = ? AND observed_at > ?", platform, source, at)
 	if len(keep) > 0 {
 		q = q.Where("metric NOT IN (?)", bun.List(keep))
 	}
 	if _, err := q.Exec(ctx); err != nil {
-		return fmt.Errorf("delete measurements: %w", err)
+		return err
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -83,18 +84,20 @@ func (s *Service) cfg() Config {
 // Recompute recomputes tenant's health from its measurements, stores it and
 // its history, publishes changes and calls the listeners, in one transaction.
 func (s *Service) Recompute(ctx context.Context, tenant uuid.UUID) (changes []Change, err error) {
+	defer derrors.Wrap(&err, "signals.Service.Recompute(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		changes, err = s.RecomputeTx(ctx, tx, tenant)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("recompute signal health of %s: %w", tenant, err)
+		return nil, err
 	}
 	return changes, nil
 }
 
 // RecomputeTx is Recompute inside the caller's tenant transaction.
-func (s *Service) RecomputeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) ([]Change, error) {
+func (s *Service) RecomputeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (_ []Change, err error) {
+	defer derrors.Wrap(&err, "signals.Service.RecomputeTx(%v)", tenant)
 	cfg, now := s.cfg(), s.DB.Now(ctx)
 	// Serialise with writers and other recomputes of the tenant: hysteresis and
 	// history read the previous state, and a writer holding the row commits
@@ -254,9 +257,10 @@ func recordHistory(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Ti
 
 // Get returns tenant's current health on platform (Overall for the overall
 // score), or nil when it has never been computed (no measurements yet).
-func (s *Service) Get(ctx context.Context, tenant uuid.UUID, platform string) (*Health, error) {
+func (s *Service) Get(ctx context.Context, tenant uuid.UUID, platform string) (_ *Health, err error) {
+	defer derrors.Wrap(&err, "signals.Service.Get(%v, %s)", tenant, platform)
 	var hs []Health
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model(&hs).Where("platform = ?", platform).Scan(ctx)
 	})
 	if err != nil || len(hs) == 0 {
@@ -266,7 +270,8 @@ func (s *Service) Get(ctx context.Context, tenant uuid.UUID, platform string) (*
 }
 
 // GetTx is Get inside the caller's tenant transaction.
-func GetTx(ctx context.Context, tx bun.IDB, platform string) (*Health, error) {
+func GetTx(ctx context.Context, tx bun.IDB, platform string) (_ *Health, err error) {
+	defer derrors.Wrap(&err, "signals.GetTx(%s)", platform)
 	var hs []Health
 	if err := tx.NewSelect().Model(&hs).Where("platform = ?", platform).Scan(ctx); err != nil || len(hs) == 0 {
 		return nil, err
@@ -276,6 +281,7 @@ func GetTx(ctx context.Context, tx bun.IDB, platform string) (*Health, error) {
 
 // List returns every current health of tenant, overall first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID) (hs []Health, err error) {
+	defer derrors.Wrap(&err, "signals.Service.List(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewSelect().Model(&hs).OrderExpr("platform").Scan(ctx)
 	})
@@ -284,10 +290,11 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID) (hs []Health, err 
 
 // ListTx is List inside the caller's tenant transaction (the trust gate
 // reads the scores with the rest of its inputs in one transaction).
-func ListTx(ctx context.Context, tx bun.IDB) ([]Health, error) {
+func ListTx(ctx context.Context, tx bun.IDB) (_ []Health, err error) {
+	defer derrors.Wrap(&err, "signals.ListTx")
 	var hs []Health
 	if err := tx.NewSelect().Model(&hs).OrderExpr("platform").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load health: %w", err)
+		return nil, err
 	}
 	return hs, nil
 }
@@ -301,6 +308,7 @@ type HistoryFilter struct {
 
 // History pages tenant's health history, newest bucket first.
 func (s *Service) History(ctx context.Context, tenant uuid.UUID, f HistoryFilter, args relay.Args) (page *relay.Page[HistoryPoint], err error) {
+	defer derrors.Wrap(&err, "signals.Service.History(%v)", tenant)
 	if f.Granularity == "" {
 		f.Granularity = Hourly
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -40,8 +41,9 @@ type Invite struct {
 
 // InviteMember creates an invitation and returns it with its token (to be
 // sent to the invitee; shown once).
-func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email string, role auth.Role) (*Invite, string, error) {
-	email, err := auth.NormalizeEmail(email, []string{"input", "email"})
+func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email string, role auth.Role) (_ *Invite, _ string, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.InviteMember(%v)", p.TenantID)
+	email, err = auth.NormalizeEmail(email, []string{"input", "email"})
 	if err != nil {
 		return nil, "", err
 	}
@@ -80,9 +82,10 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 }
 
 // RevokeInvite withdraws a pending invitation.
-func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Invite, error) {
+func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.UUID) (_ *Invite, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.RevokeInvite(%v, %v)", p.TenantID, id)
 	inv := new(Invite)
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.ScanByID(ctx, tx, inv, id, db.LockNoKeyUpdate, "invitation not found"); err != nil {
 			return err
 		}
@@ -101,6 +104,7 @@ func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.U
 
 // Invites pages the tenant's invitations, newest first.
 func (s *Service) Invites(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[Invite], err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.Invites(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		page, err = relay.Paginate(ctx, tx.NewSelect().Model((*Invite)(nil)), args, "created_at", "id",
 			func(i *Invite) relay.Cursor { return relay.Cursor{At: i.CreatedAt, ID: i.ID} })
@@ -110,7 +114,8 @@ func (s *Service) Invites(ctx context.Context, tenant uuid.UUID, args relay.Args
 }
 
 // GetInvite returns one invitation of tenant.
-func (s *Service) GetInvite(ctx context.Context, tenant, id uuid.UUID) (*Invite, error) {
+func (s *Service) GetInvite(ctx context.Context, tenant, id uuid.UUID) (_ *Invite, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.GetInvite(%v, %v)", tenant, id)
 	return db.ByID[Invite](ctx, s.DB, tenant, id, "invitation not found")
 }
 
@@ -120,7 +125,8 @@ var errInvite = &apperr.Error{Code: apperr.NotFound, Field: []string{"input", "t
 // signed-in user (p non-nil) joins as themselves when the invite is for
 // their email; otherwise password signs in the existing account of the
 // invited email or creates it.
-func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, password string) (*auth.Session, error) {
+func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, password string) (_ *auth.Session, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.AcceptInvite")
 	var inv struct {
 		TenantID  uuid.UUID `bun:"tenant_id"`
 		ID        uuid.UUID `bun:"id"`
@@ -128,7 +134,7 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 		Role      auth.Role `bun:"role"`
 		ExpiresAt time.Time `bun:"expires_at"`
 	}
-	err := s.DB.Bun.NewRaw("SELECT * FROM stratum_find_invite(?)", auth.HashSecret(strings.TrimSpace(token))).Scan(ctx, &inv)
+	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_find_invite(?)", auth.HashSecret(strings.TrimSpace(token))).Scan(ctx, &inv)
 	// Checked here to spare the password work for an expired invitation,
 	// and again (at the transaction's time) when it is accepted.
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.DB.Now(ctx).After(inv.ExpiresAt)) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -33,6 +34,7 @@ const memberSelect = `SELECT m.tenant_id, m.id, m.user_id, u.email, u.mfa_enable
 
 // Members pages the tenant's members, newest first.
 func (s *Service) Members(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[Member], err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.Members(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().TableExpr("memberships AS m").Join("JOIN users AS u ON u.id = m.user_id").
 			ColumnExpr("m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at")
@@ -44,9 +46,10 @@ func (s *Service) Members(ctx context.Context, tenant uuid.UUID, args relay.Args
 }
 
 // Member returns one member of tenant by membership id.
-func (s *Service) Member(ctx context.Context, tenant, id uuid.UUID) (*Member, error) {
+func (s *Service) Member(ctx context.Context, tenant, id uuid.UUID) (_ *Member, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.Member(%v, %v)", tenant, id)
 	m := new(Member)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(memberSelect+" WHERE m.id = ?", id).Scan(ctx, m)
 	})
 	if err != nil {
@@ -56,9 +59,10 @@ func (s *Service) Member(ctx context.Context, tenant, id uuid.UUID) (*Member, er
 }
 
 // MemberByUser returns the membership of user uid in tenant.
-func (s *Service) MemberByUser(ctx context.Context, tenant, uid uuid.UUID) (*Member, error) {
+func (s *Service) MemberByUser(ctx context.Context, tenant, uid uuid.UUID) (_ *Member, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.MemberByUser(%v, %v)", tenant, uid)
 	m := new(Member)
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(memberSelect+" WHERE m.user_id = ?", uid).Scan(ctx, m)
 	})
 	if err != nil {
@@ -88,12 +92,13 @@ func checkGrant(p *auth.Principal, from, to auth.Role) error {
 }
 
 // ChangeRole sets a member's role.
-func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUID, role auth.Role) (*Member, error) {
+func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUID, role auth.Role) (_ *Member, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.ChangeRole(%v, %v)", p.TenantID, id)
 	if !auth.ValidRole(role) {
 		return nil, apperr.Invalid([]string{"input", "role"}, "unknown role %q", role)
 	}
 	var m *Member
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if m, err = lockMember(ctx, tx, id); err != nil {
 			return err
@@ -125,9 +130,10 @@ func (s *Service) ChangeRole(ctx context.Context, p *auth.Principal, id uuid.UUI
 }
 
 // Remove removes a member and ends their sessions in the tenant.
-func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (*Member, error) {
+func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (_ *Member, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.Remove(%v, %v)", p.TenantID, id)
 	var m *Member
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if m, err = lockMember(ctx, tx, id); err != nil {
 			return err

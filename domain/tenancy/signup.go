@@ -10,6 +10,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -19,8 +20,9 @@ import (
 // sign-up bucket, the password hash made before the transaction), then
 // creates the user and the session inside it; the tenant and the OWNER
 // membership are tenancy's. The tenant gets the tenants table's default plan.
-func (s *Service) SignUp(ctx context.Context, email, password, tenantName string) (*auth.Session, error) {
-	email, err := auth.NormalizeEmail(email, []string{"input", "email"})
+func (s *Service) SignUp(ctx context.Context, email, password, tenantName string) (_ *auth.Session, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.SignUp")
+	email, err = auth.NormalizeEmail(email, []string{"input", "email"})
 	if err != nil {
 		return nil, err
 	}

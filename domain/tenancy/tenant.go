@@ -10,6 +10,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -32,14 +33,16 @@ type Service struct {
 }
 
 // Tenant returns tenant id (visible only inside its own transaction).
-func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
+func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (_ *Tenant, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.Tenant(%v)", id)
 	return db.ByID[Tenant](ctx, s.DB, id, id, "tenant not found")
 }
 
 // SimulatedTx reports whether the tenant of the caller's tenant transaction
 // is a simulated (demo) tenant, whose ad platform data the simulator makes
 // (false when the tenant row is not visible).
-func SimulatedTx(ctx context.Context, tx bun.IDB) (bool, error) {
+func SimulatedTx(ctx context.Context, tx bun.IDB) (_ bool, err error) {
+	defer derrors.Wrap(&err, "tenancy.SimulatedTx")
 	var sim []bool
 	if err := tx.NewSelect().Model((*Tenant)(nil)).Column("simulated").Scan(ctx, &sim); err != nil {
 		return false, err
@@ -48,9 +51,10 @@ func SimulatedTx(ctx context.Context, tx bun.IDB) (bool, error) {
 }
 
 // UpdateSettings changes the tenant's name and MFA requirement (OWNER).
-func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *string, requireMFA *bool) (*Tenant, error) {
+func (s *Service) UpdateSettings(ctx context.Context, p *auth.Principal, name *string, requireMFA *bool) (_ *Tenant, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.UpdateSettings(%v)", p.TenantID)
 	t := new(Tenant)
-	err := s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewSelect().Model(t).Where("id = ?", p.TenantID).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return err
 		}

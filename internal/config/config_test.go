@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -116,4 +117,26 @@ func TestJobRescueDefaultsAboveTheTimeout(t *testing.T) {
 		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "k",
 		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d", "STRATUM_TEST_HOLD_APPLY_DIR": "/tmp/x"})
 	require.ErrorContains(t, err, "STRATUM_TEST_HOLD_APPLY_DIR")
+}
+
+// TestREADMELinksStayInTheRepository: the README links only to files of this
+// repository that exist (a newcomer's clone has nothing outside it), and
+// names nothing outside it either. Positive control: it does link docs/.
+func TestREADMELinksStayInTheRepository(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	links := regexp.MustCompile(`\]\(([^)]+)\)`).FindAllStringSubmatch(string(readme), -1)
+	require.NotEmpty(t, links)
+	inRepo := 0
+	for _, l := range links {
+		target := strings.SplitN(l[1], "#", 2)[0]
+		require.NotRegexp(t, `^[a-z]+:`, target, "README.md links outside the repository: %s", l[1])
+		require.False(t, strings.HasPrefix(target, ".."), "README.md links outside the repository: %s", l[1])
+		_, err := os.Stat(filepath.Join("../..", target))
+		require.NoError(t, err, "README.md links to a missing file: %s", l[1])
+		inRepo++
+	}
+	require.Positive(t, inRepo)
+	require.False(t, strings.Contains(string(readme), "../shared"), "README.md names a file outside the repository (../shared)")
 }
