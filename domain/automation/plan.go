@@ -194,6 +194,17 @@ func (s *Service) build(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p prop
 	return a, ch, nil
 }
 
+// personProposal turns a person's input into a proposal and loads the
+// tenant's gate for it (queueing and the what-if dry run share it).
+func (s *Service) personProposal(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in ActionInput, actor string) (proposal, *gateCtx, error) {
+	p, err := s.proposalFor(ctx, tx, in, actor)
+	if err != nil {
+		return p, nil, err
+	}
+	g, err := s.loadGate(ctx, tx, tenant)
+	return p, g, err
+}
+
 func (s *Service) proposalFor(ctx context.Context, tx bun.Tx, in ActionInput, actor string) (proposal, error) {
 	p := proposal{Type: in.Type, Params: in.Params, Platform: in.Platform, Actor: actor, Human: true}
 	if err := in.Params.validate([]string{"input", "params"}); err != nil {

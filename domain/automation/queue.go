@@ -80,11 +80,7 @@ type ActionInput struct {
 func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (a *Action, err error) {
 	defer derrors.Wrap(&err, "automation.Service.QueueAction(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		p, err := s.proposalFor(ctx, tx, in, actor)
-		if err != nil {
-			return err
-		}
-		g, err := s.loadGate(ctx, tx, tenant)
+		p, g, err := s.personProposal(ctx, tx, tenant, in, actor)
 		if err != nil {
 			return err
 		}
