@@ -77,6 +77,47 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (_ *User, err e
 	return u, nil
 }
 
+// UserFacts are what other contexts show of a user: the e-mail address and
+// whether MFA is on.
+type UserFacts struct {
+	Email      string
+	MFAEnabled bool
+}
+
+// UserFactsTx reads the facts of the users ids in tx, by id (an unknown id
+// is absent). users is a global table: callers pass only ids read from
+// their own tenant's rows (its members, its audit actors), so a tenant
+// sees the e-mails of its members and actors only.
+func UserFactsTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (_ map[uuid.UUID]UserFacts, err error) {
+	defer derrors.Wrap(&err, "auth.UserFactsTx")
+	facts := make(map[uuid.UUID]UserFacts, len(ids))
+	if len(ids) == 0 {
+		return facts, nil
+	}
+	var us []User
+	if err := tx.NewSelect().Model(&us).Column("id", "email", "mfa_enabled").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		facts[u.ID] = UserFacts{Email: u.Email, MFAEnabled: u.MFAEnabled}
+	}
+	return facts, nil
+}
+
+// UserIDByEmailTx returns the id of the account with the normalised email
+// in tx, or uuid.Nil when there is none.
+func UserIDByEmailTx(ctx context.Context, tx bun.IDB, email string) (_ uuid.UUID, err error) {
+	defer derrors.Wrap(&err, "auth.UserIDByEmailTx")
+	var ids []uuid.UUID
+	if err := tx.NewSelect().Model((*User)(nil)).Column("id").Where("email = ?", email).Scan(ctx, &ids); err != nil {
+		return uuid.Nil, err
+	}
+	if len(ids) == 0 {
+		return uuid.Nil, nil
+	}
+	return ids[0], nil
+}
+
 // CreateUser inserts a user in tx with passwordHash (from HashNewPassword,
 // made before the transaction began).
 func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (_ *User, err error) {
