@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -49,12 +50,27 @@ func NormalizeEmail(email string, field []string) (string, error) {
 	return e, nil
 }
 
-// Memberships lists uid's tenants across tenants (SECURITY DEFINER read).
+// MembershipSource reads a user's memberships, which are tenancy's rows
+// (tenants, memberships). tenancy builds on auth, so auth cannot call it:
+// tenancy.Service implements this and app.NewServices sets it as
+// Service.MembershipSource (the dependency inverted).
+type MembershipSource interface {
+	// UserMemberships lists uid's memberships across tenants, oldest first.
+	UserMemberships(ctx context.Context, uid uuid.UUID) ([]Membership, error)
+	// MembershipTx reads uid's membership of the tenant of tx (a tenant
+	// transaction); sql.ErrNoRows (wrapped) when uid is not a member.
+	MembershipTx(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error)
+}
+
+var errNoMembershipSource = errors.New("auth.Service.MembershipSource is not set")
+
+// Memberships lists uid's tenants across tenants (MembershipSource).
 func (s *Service) Memberships(ctx context.Context, uid uuid.UUID) (_ []Membership, err error) {
 	defer derrors.Wrap(&err, "auth.Service.Memberships(%v)", uid)
-	var ms []Membership
-	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
-	return ms, err
+	if s.MembershipSource == nil {
+		return nil, errNoMembershipSource
+	}
+	return s.MembershipSource.UserMemberships(ctx, uid)
 }
 
 // UserByID loads a user.
@@ -137,12 +153,13 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "SQLSTATE 23505")
 }
 
-// membershipIn reads uid's membership of the transaction's tenant.
-func membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error) {
-	var m Membership
-	err := tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.plan, t.require_mfa, m.role, m.id AS membership_id
-		FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ?`, uid).Scan(ctx, &m)
-	return m, err
+// membershipIn reads uid's membership of the transaction's tenant
+// (MembershipSource).
+func (s *Service) membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error) {
+	if s.MembershipSource == nil {
+		return Membership{}, errNoMembershipSource
+	}
+	return s.MembershipSource.MembershipTx(ctx, tx, uid)
 }
 
 // SignUpCredentials is auth's part of a sign-up, done before the caller's

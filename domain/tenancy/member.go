@@ -1,5 +1,6 @@
 // Members: listing them, changing a member's role, removing one (the
-// OWNER rules apply to both).
+// OWNER rules apply to both), and a user's memberships as domain/auth reads
+// them (auth.MembershipSource).
 
 package tenancy
 
@@ -106,6 +107,27 @@ func withUsers(ctx context.Context, tx bun.IDB, ms ...*Member) error {
 		m.Email, m.MFAEnabled = u.Email, u.MFAEnabled
 	}
 	return nil
+}
+
+// UserMemberships lists uid's memberships across tenants, oldest first
+// (auth.MembershipSource; a SECURITY DEFINER read, since a user's tenants
+// are not one tenant's rows).
+func (s *Service) UserMemberships(ctx context.Context, uid uuid.UUID) (_ []auth.Membership, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.UserMemberships(%v)", uid)
+	var ms []auth.Membership
+	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
+	return ms, err
+}
+
+// MembershipTx reads uid's membership of the tenant of tx, a tenant
+// transaction (auth.MembershipSource); sql.ErrNoRows when uid is not a
+// member.
+func (s *Service) MembershipTx(ctx context.Context, tx bun.IDB, uid uuid.UUID) (_ auth.Membership, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.MembershipTx(%v)", uid)
+	var m auth.Membership
+	err = tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.plan, t.require_mfa, m.role, m.id AS membership_id
+		FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ?`, uid).Scan(ctx, &m)
+	return m, err
 }
 
 func owners(ctx context.Context, tx bun.IDB) (int, error) {
