@@ -43,6 +43,9 @@ type Service struct {
 	// Audit records an entry in a tenant transaction (domain/audit.Record;
 	// injected to keep auth free of an import cycle).
 	Audit func(ctx context.Context, tx bun.IDB, e AuditRecord) error
+	// MembershipSource reads users' memberships (domain/tenancy's rows;
+	// tenancy.Service in production, set by app.NewServices).
+	MembershipSource MembershipSource
 	// Hasher bounds concurrent argon2 work (a default one when nil).
 	Hasher *Hasher
 	// Log receives errors that must not fail the request (slog.Default when nil).

@@ -122,7 +122,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (_ *Session, err er
 		if err := tx.NewSelect().Model(u).Where("id = ?", ref.UserID).Scan(ctx); err != nil {
 			return err
 		}
-		m, err := membershipIn(ctx, tx, ref.UserID)
+		m, err := s.membershipIn(ctx, tx, ref.UserID)
 		if errors.Is(err, sql.ErrNoRows) {
 			if err := s.revokeSession(ctx, tx, ref.SessionID, "membership_removed"); err != nil {
 				return err

@@ -62,9 +62,15 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		now := s.DB.Now(ctx)
 		inv.CreatedAt, inv.ExpiresAt = now, now.Add(InviteTTL)
-		var exists bool
-		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ?)", email).Scan(ctx, &exists); err != nil {
+		uid, err := auth.UserIDByEmailTx(ctx, tx, email)
+		if err != nil {
 			return err
+		}
+		exists := false
+		if uid != uuid.Nil {
+			if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)", uid).Scan(ctx, &exists); err != nil {
+				return err
+			}
 		}
 		if exists {
 			return &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "this person is already a member"}

@@ -22,6 +22,7 @@ func TestInviteMemberRules(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	_, admin, _ := b.join(t, "admin@example.test", auth.RoleAdmin)
+	authtest.SignUp(t, b.auth, "elsewhere@example.test") // an account, member of another tenant only
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name      string
@@ -38,6 +39,7 @@ func TestInviteMemberRules(t *testing.T) {
 		{"bad e-mail", b.owner, "not-an-email", auth.RoleViewer, apperr.BadUserInput, []string{"input", "email"}},
 		{"unknown role", b.owner, "x@example.test", auth.Role("ROOT"), apperr.BadUserInput, []string{"input", "role"}},
 		{"already a member", b.owner, "ADMIN@example.test", auth.RoleViewer, apperr.Conflict, []string{"input", "email"}},
+		{"a member of another tenant", b.owner, "elsewhere@example.test", auth.RoleViewer, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inv, token, err := b.tenancy.InviteMember(ctx, tc.by, tc.email, tc.role)
@@ -63,8 +65,9 @@ func TestInviteMemberRules(t *testing.T) {
 		emails = append(emails, i.Email)
 	}
 	// admin@ was invited by join; the refused ones left nothing.
-	require.ElementsMatch(t, []string{"admin@example.test", "new.person@example.test", "co-owner@example.test", "admin2@example.test"}, emails)
-	require.Len(t, b.auditActions(t, b.tenant, "invite.create"), 4)
+	require.ElementsMatch(t, []string{"admin@example.test", "new.person@example.test", "co-owner@example.test", "admin2@example.test",
+		"elsewhere@example.test"}, emails)
+	require.Len(t, b.auditActions(t, b.tenant, "invite.create"), 5)
 }
 
 func TestAcceptInvite(t *testing.T) {
