@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -134,11 +135,25 @@ func TestTrustEngineEndToEnd(t *testing.T) {
 
 	page, err := tr.Incidents.List(ctx, b.tenant, incidents.Filter{States: []incidents.State{incidents.Open}}, relay.Args{})
 	require.NoError(t, err)
-	causes := map[incidents.Cause]int{}
-	for _, i := range page.Items {
-		causes[i.Cause]++
+	// One EMQ drop, one incident: the platform's and the overall health
+	// leaving HEALTHY are entries of its timeline, and its severity reads as
+	// the gauge does (DEGRADED at 60 or more is MEDIUM).
+	require.Len(t, page.Items, 1, "one incident for one EMQ drop")
+	require.Equal(t, incidents.CauseEMQDrop, page.Items[0].Cause)
+	require.Equal(t, inc.ID, page.Items[0].ID)
+	require.Equal(t, incidents.SeverityFor(overall.Score, overall.Status), inc.Severity)
+	tl, err := tr.Incidents.Timeline(ctx, b.tenant, inc.ID)
+	require.NoError(t, err)
+	var symptoms []string
+	for _, e := range tl {
+		if e.Kind == incidents.EventSymptom {
+			symptoms = append(symptoms, e.Message)
+		}
 	}
-	require.Equal(t, map[incidents.Cause]int{incidents.CauseHealth: 2, incidents.CauseEMQDrop: 1}, causes, "overall + platform health, EMQ drop")
+	require.Equal(t, []string{
+		fmt.Sprintf("Simulator platform health degraded (score %.0f)", platformScore(t, tr, b)),
+		fmt.Sprintf("Overall health degraded (score %.0f)", overall.Score),
+	}, symptoms)
 
 	// The queued high-risk action is now BLOCKED by the LIMITED mode.
 	a, err := tr.Automation.Action(ctx, b.tenant, highRisk.ID)
@@ -154,7 +169,7 @@ func TestTrustEngineEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	page, err = tr.Incidents.List(ctx, b.tenant, incidents.Filter{}, relay.Args{})
 	require.NoError(t, err)
-	require.Equal(t, 3, page.TotalCount)
+	require.Equal(t, 1, page.TotalCount)
 
 	// Recover: incidents close, autopilot returns to NORMAL, the action is queued again.
 	require.NoError(t, tr.Platforms.Simulator().Recover(ctx, b.tenant))
@@ -222,4 +237,11 @@ func TestRuleEvaluationJobRunTwiceConcurrently(t *testing.T) {
 	for k, n := range seen {
 		require.Equal(t, 1, n, "action %s queued %d times", k, n)
 	}
+}
+
+func platformScore(t *testing.T, tr *app.Services, b *bundle) float64 {
+	t.Helper()
+	h, err := tr.Signals.Get(context.Background(), b.tenant, "SIMULATOR")
+	require.NoError(t, err)
+	return h.Score
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -59,19 +60,28 @@ func (s Severity) rank() int {
 	return map[Severity]int{Low: 0, Medium: 1, High: 2, Critical: 3}[s]
 }
 
-// SeverityForScore maps a health score to a severity: < 40 CRITICAL,
-// < 55 HIGH, < 70 MEDIUM, else LOW.
-func SeverityForScore(score float64) Severity {
-	switch {
-	case score < 40:
-		return Critical
-	case score < 55:
+// SeverityFor is the one mapping from a health (its score and its status,
+// with the hysteresis of domain/signals) to an incident's severity, so that
+// an incident never reads worse or better than the gauge of the same
+// health: HEALTHY → LOW; DEGRADED → MEDIUM at a score of 60 or more (where
+// autopilot is LIMITED), HIGH below (CUTS_ONLY); UNHEALTHY → CRITICAL
+// (FROZEN). 60 is automation.DefaultConfig's LimitedAt.
+func SeverityFor(score float64, status signals.Status) Severity {
+	switch status {
+	case signals.Healthy:
+		return Low
+	case signals.Degraded:
+		if score >= DegradedHighBelow {
+			return Medium
+		}
 		return High
-	case score < 70:
-		return Medium
 	}
-	return Low
+	return Critical
 }
+
+// DegradedHighBelow is the score below which a DEGRADED health is a HIGH
+// rather than a MEDIUM incident.
+const DegradedHighBelow = 60.0
 
 // System is the actor of automatic changes.
 const System = "system"
@@ -117,6 +127,9 @@ const (
 	EventAcknowledged = "ACKNOWLEDGED"
 	EventResolved     = "RESOLVED"
 	EventAutoResolved = "AUTO_RESOLVED"
+	// EventSymptom records a health that left (or returned to) HEALTHY
+	// because of the incident's cause, e.g. "Overall health degraded (score 66)".
+	EventSymptom = "SYMPTOM"
 )
 
 // Service opens, updates and closes incidents. Its times are the
@@ -206,7 +219,9 @@ func (s *Service) CloseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, keys
 }
 
 func (s *Service) event(ctx context.Context, tx bun.Tx, inc *Incident, kind, msg, actor string) error {
-	ev := &Event{TenantID: inc.TenantID, ID: uuid.New(), IncidentID: inc.ID, At: s.DB.Now(ctx), Kind: kind, Message: msg, Actor: actor}
+	// A time-ordered id: events of one transaction share its time, and the
+	// timeline orders by (at, id).
+	ev := &Event{TenantID: inc.TenantID, ID: uuid.Must(uuid.NewV7()), IncidentID: inc.ID, At: s.DB.Now(ctx), Kind: kind, Message: msg, Actor: actor}
 	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
 		return fmt.Errorf("incident event: %w", err)
 	}

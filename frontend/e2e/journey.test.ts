@@ -207,7 +207,7 @@ describe.sequential('identity journey', () => {
     await dp.getByRole('heading', { name: /Signal simulator/ }).waitFor()
     const history = dp.getByRole('region', { name: 'Signal health, last 24 hours' })
     await history.scrollIntoViewIfNeeded()
-    await history.getByText(/Latest hour/).waitFor()
+    await history.getByText(/Latest score/).waitFor()
     // Marks this page: a reload would drop the mark.
     await dp.evaluate(() => Object.assign(window, { e2eNoReload: true }))
     await screenshot(dp, 'trust-overview')

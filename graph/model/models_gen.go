@@ -576,7 +576,7 @@ type IncidentEdge struct {
 type IncidentEvent struct {
 	// When it happened.
 	At time.Time `json:"at"`
-	// OPENED, ESCALATED, ACKNOWLEDGED, RESOLVED or AUTO_RESOLVED.
+	// OPENED, ESCALATED, SYMPTOM (a health the cause pulled out of, or back into, HEALTHY), ACKNOWLEDGED, RESOLVED or AUTO_RESOLVED.
 	Kind string `json:"kind"`
 	// What happened.
 	Message string `json:"message"`

@@ -108,14 +108,25 @@ export function LiveUpdates() {
       if (action && !isListed(client, action.id)) refetch(['PendingActions', 'ActionHistory', 'RecentActions'])
     },
   })
+  // One toast per incident and event: the server opens one incident per
+  // root cause (its symptoms are timeline entries), and an event heard
+  // twice (a resubscription, two tabs' worth of retries) is announced once.
+  const announced = useRef(new Set<string>())
+  const firstTime = (what: string, id: string) => {
+    const k = `${what}:${id}`
+    if (announced.current.has(k)) return false
+    announced.current.add(k)
+    return true
+  }
   useSubscription(IncidentOpenedDocument, {
     ...quiet,
     onData: ({ data }) => {
       const incident = data.data?.incidentOpened
       if (!incident) return
+      refetch(['Incidents'])
+      if (!firstTime('opened', incident.id)) return
       const serious = incident.severity === 'HIGH' || incident.severity === 'CRITICAL'
       toast.show({ tone: serious ? 'error' : 'primary', message: incidentMessage('New', incident) })
-      refetch(['Incidents'])
     },
   })
   // The open incident's detail (its timeline) and the filtered lists follow.
@@ -125,8 +136,9 @@ export function LiveUpdates() {
     onData: ({ data }) => {
       const incident = data.data?.incidentClosed
       if (!incident) return
-      toast.show({ tone: 'success', message: incidentMessage('Resolved', incident) })
       refetch(['Incidents', 'Incident'])
+      if (firstTime('closed', incident.id))
+        toast.show({ tone: 'success', message: incidentMessage('Resolved', incident) })
     },
   })
   return null

@@ -128,11 +128,21 @@ export const OPERATORS: Record<ComparisonOperator, { symbol: string; label: stri
   NEQ: { symbol: '≠', label: 'not equal to' },
 }
 
-export const SEVERITIES: Record<IncidentSeverity, Look> = {
-  LOW: { label: 'Low', tone: 'neutral', icon: '·' },
-  MEDIUM: { label: 'Medium', tone: 'warning', icon: '!' },
-  HIGH: { label: 'High', tone: 'error', icon: '!!' },
-  CRITICAL: { label: 'Critical', tone: 'error', icon: '⚠' },
+/**
+ * Incident severities. For a health-related incident the server derives the
+ * severity from the same band the gauge shows (IncidentSeverity in
+ * graph/incidents.graphqls), so `health` says it in the gauge's words.
+ */
+export const SEVERITIES: Record<IncidentSeverity, Look & { health: string }> = {
+  LOW: { label: 'Low', tone: 'neutral', icon: '·', health: 'the signal health it concerns is healthy' },
+  MEDIUM: {
+    label: 'Medium',
+    tone: 'warning',
+    icon: '!',
+    health: 'the signal health it concerns is degraded (60 or more)',
+  },
+  HIGH: { label: 'High', tone: 'error', icon: '!!', health: 'the signal health it concerns is degraded (below 60)' },
+  CRITICAL: { label: 'Critical', tone: 'error', icon: '⚠', health: 'the signal health it concerns is unhealthy' },
 }
 
 export const INCIDENT_STATES: Record<IncidentState, Look> = {

@@ -187,6 +187,8 @@ export const SignalHealthHistoryDocument = graphql(`
           bucket
           average
           min
+          last
+          status
         }
       }
     }

@@ -82,6 +82,11 @@ function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
             {state.label}
           </Badge>
         </div>
+        {i.cause !== 'ACTION_FAILED' && (
+          <p className="text-sm text-muted">
+            {severity.label} severity: {severity.health}.
+          </p>
+        )}
         <dl className="grid gap-3 text-sm sm:grid-cols-2">
           <Item term="Cause" value={CAUSES[i.cause]} />
           <Item term="Platform" value={i.platform ? PLATFORMS[i.platform] : 'All platforms (overall score)'} />

@@ -8,6 +8,7 @@ type IncidentEvent = IncidentFieldsFragment['timeline'][number]
 const KINDS: Record<string, { label: string; icon: string }> = {
   OPENED: { label: 'Opened', icon: '●' },
   ESCALATED: { label: 'Escalated', icon: '▲' },
+  SYMPTOM: { label: 'Effect of the cause', icon: '↳' },
   ACKNOWLEDGED: { label: 'Acknowledged', icon: '◐' },
   RESOLVED: { label: 'Resolved', icon: '✓' },
   AUTO_RESOLVED: { label: 'Resolved on recovery', icon: '✓' },

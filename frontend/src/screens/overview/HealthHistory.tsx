@@ -5,7 +5,6 @@ import { formatDateTime, formatScore } from '../../lib/format'
 import { DeferredQueryCard } from '../../trust/DeferredQueryCard'
 import { HEALTH } from '../../trust/labels'
 import { SignalHealthHistoryDocument } from '../../trust/operations'
-import { bandOf } from './gauge'
 import type { HistoryPoint } from './HealthHistoryChart'
 
 // recharts is big and only this card needs it: it loads after the page.
@@ -32,8 +31,9 @@ export function HealthHistory() {
         return (
           <>
             <p className="mb-3 text-sm text-muted">
-              Latest hour: {formatScore(latest.average)} ({HEALTH[bandOf(latest.average)].label.toLowerCase()}); lowest
-              in range {formatScore(Math.min(...points.map((p) => p.min)))}.
+              Latest score: {formatScore(latest.last)} ({HEALTH[latest.status].label.toLowerCase()}); this hour&apos;s
+              average {formatScore(latest.average)}; lowest in range{' '}
+              {formatScore(Math.min(...points.map((p) => p.min)))}.
             </p>
             <Suspense fallback={<Loading label="Loading chart…" />}>
               <HealthHistoryChart points={points} />
@@ -43,8 +43,8 @@ export function HealthHistory() {
               <ul className="mt-2 flex max-h-60 flex-col gap-1 overflow-y-auto">
                 {points.map((p) => (
                   <li key={p.bucket}>
-                    {formatDateTime(p.bucket)}: average {formatScore(p.average)} (
-                    {HEALTH[bandOf(p.average)].label.toLowerCase()}), lowest {formatScore(p.min)}
+                    {formatDateTime(p.bucket)}: average {formatScore(p.average)}, lowest {formatScore(p.min)}, last{' '}
+                    {formatScore(p.last)} ({HEALTH[p.status].label.toLowerCase()})
                   </li>
                 ))}
               </ul>
