@@ -121,9 +121,11 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 	d := q(a, `mutation { simulateSignalDegradation(input: {platform: SIMULATOR, component: EMQ, severity: CRITICAL}) { degradations { component severity } userErrors { message } } }`, nil)
 	require.Empty(t, field(t, d, "simulateSignalDegradation", "userErrors"))
 	for _, l := range []*listener{subA, subB} {
+		// The action's BLOCKED event is awaited by its content: a re-gate
+		// event of the same action (still held) may arrive before it.
 		got := l.await(t, start, eventWithin, map[string]string{"opened": `"state":"OPEN"`, "autopilot": `"autopilotMode":"LIMITED"`,
-			"actions": actionID})
-		require.Contains(t, got["actions"], `"status":"BLOCKED"`, "%s: the held high-risk action is blocked once the score falls", l.name)
+			"actions": `"status":"BLOCKED"`})
+		require.Contains(t, got["actions"], actionID, "%s: the held high-risk action is blocked once the score falls", l.name)
 		t.Logf("%s: incidentOpened and autopilotModeChanged within %s", l.name, time.Since(start).Round(time.Millisecond))
 	}
 	act := q(b, `query($id: ID!) { node(id: $id) { ... on Action { status decision reasons } } }`, map[string]any{"id": actionID})
