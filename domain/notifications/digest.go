@@ -11,7 +11,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // DigestFacts are a day's figures, gathered from the other contexts by
@@ -36,14 +39,15 @@ func Day(t time.Time) time.Time {
 
 // SendDigest queues the digest of the UTC day starting at day (see Day) to
 // tenant's channels subscribed to it, once per channel and day however
-// often it runs. It does nothing without Facts.
+// often it runs.
 func (s *Service) SendDigest(ctx context.Context, tenant uuid.UUID, day time.Time) (err error) {
 	defer derrors.Wrap(&err, "notifications.Service.SendDigest(%v, %s)", tenant, day.Format(time.DateOnly))
-	if s.Facts == nil {
-		return nil
-	}
 	day = Day(day)
-	f, err := s.Facts(ctx, tenant, day, day.AddDate(0, 0, 1))
+	facts := s.Facts
+	if facts == nil {
+		facts = s.gather
+	}
+	f, err := facts(ctx, tenant, day, day.AddDate(0, 0, 1))
 	if err != nil {
 		return err
 	}
@@ -79,4 +83,82 @@ func digestMessage(day time.Time, f *DigestFacts, now time.Time, link string) Me
 		data["score"] = *f.Score
 	}
 	return Message{Event: DailyDigest, Title: "Stratum daily digest: " + day.Format("2 January 2006"), Text: b.String(), URL: link, At: now, Data: data}
+}
+
+// digestScan bounds how many recent incidents and actions of each kind the
+// digest reads to count a day's (a tenant with more in one day sees "at
+// least" figures: the counts stop there).
+const digestScan = 500
+
+// gather reads the digest's figures through the incidents and automation
+// services.
+func (s *Service) gather(ctx context.Context, tenant uuid.UUID, from, to time.Time) (*DigestFacts, error) {
+	f := &DigestFacts{}
+	if s.Incidents == nil || s.Automation == nil {
+		return f, nil
+	}
+	open, err := s.Incidents.List(ctx, tenant, incidents.Filter{States: []incidents.State{incidents.Open, incidents.Acknowledged}}, first(1))
+	if err != nil {
+		return nil, err
+	}
+	f.IncidentsOpen = open.TotalCount
+	err = scan(ctx, func(args relay.Args) (*relay.Page[incidents.Incident], error) {
+		return s.Incidents.List(ctx, tenant, incidents.Filter{}, args)
+	}, func(i *incidents.Incident) bool {
+		if !i.OpenedAt.Before(from) && i.OpenedAt.Before(to) {
+			f.IncidentsOpened++
+		}
+		return i.OpenedAt.Before(from) // newest first: older ones follow
+	})
+	if err != nil {
+		return nil, err
+	}
+	in := func(t *time.Time) bool { return t != nil && !t.Before(from) && t.Before(to) }
+	err = scan(ctx, func(args relay.Args) (*relay.Page[automation.Action], error) {
+		return s.Automation.Actions(ctx, tenant, automation.ActionFilter{Statuses: []automation.ActionStatus{automation.Applied, automation.Failed, automation.Queued}}, args)
+	}, func(a *automation.Action) bool {
+		switch {
+		case a.Status == automation.Applied && in(a.AppliedAt):
+			f.ActionsApplied++
+		case a.Status == automation.Failed && in(&a.UpdatedAt):
+			f.ActionsFailed++
+		case a.Status == automation.Queued && a.Decision == automation.Hold:
+			f.ActionsWaiting++
+		}
+		return false
+	})
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.Automation.Overview(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	f.Score, f.Mode = o.Score, string(o.Mode)
+	return f, nil
+}
+
+func first(n int) relay.Args { return relay.Args{First: &n} }
+
+// scan pages through list (newest first) until stop says so or digestScan
+// items were read.
+func scan[T any](ctx context.Context, list func(relay.Args) (*relay.Page[T], error), stop func(*T) bool) error {
+	args := first(100)
+	for read := 0; read < digestScan; {
+		p, err := list(args)
+		if err != nil {
+			return err
+		}
+		for i := range p.Items {
+			if stop(&p.Items[i]) {
+				return nil
+			}
+		}
+		read += len(p.Items)
+		if !p.Info.HasNextPage || p.Info.EndCursor == nil || ctx.Err() != nil {
+			return ctx.Err()
+		}
+		args = relay.Args{First: args.First, After: p.Info.EndCursor}
+	}
+	return nil
 }

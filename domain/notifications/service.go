@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/mail"
 	"github.com/stratumhq/stratum/internal/webhook"
@@ -29,8 +31,11 @@ type Service struct {
 	// that created it; jobs.DeliverHook sets it. Without it deliveries stay
 	// PENDING.
 	Enqueue func(ctx context.Context, tx bun.Tx, tenant, delivery uuid.UUID) error
-	// Facts gather the daily digest's figures from the other contexts
-	// (set in app); without it the digest is not sent.
+	// Incidents and Automation are read for the daily digest's figures
+	// (through their exported services).
+	Incidents  *incidents.Service
+	Automation *automation.Service
+	// Facts, if set, replaces the digest's figures (tests).
 	Facts func(ctx context.Context, tenant uuid.UUID, from, to time.Time) (*DigestFacts, error)
 }
 
