@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // notifyFixture is tenant A's notification data: a webhook channel that
@@ -50,4 +52,24 @@ func init() {
 		"Mutation.testNotificationChannel": {Query: `mutation($id: ID!) { testNotificationChannel(input: {id: $id}) { delivery { id channel { id name } } userErrors { code } } }`,
 			Vars: vars("id", "channel"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("channel"), Changes: true},
 	})
+}
+
+// TestNotificationNodesAreHiddenFromViewers: node(id:) answers null for a
+// channel or a delivery to A's VIEWER (who may not read them) and to
+// tenant B, exactly as for an id that does not exist; A's owner gets both.
+func TestNotificationNodesAreHiddenFromViewers(t *testing.T) {
+	t.Parallel()
+	f := newIsoFixture(t, setupIdentity(t, isoEnv))
+	q := `query($c: ID!, $d: ID!) { c: node(id: $c) { id ... on NotificationChannel { name target } }
+		d: node(id: $d) { id ... on NotificationDelivery { title channel { target } } } }`
+	v := map[string]any{"c": f.notify.channel, "d": f.notify.delivery}
+	for name, s := range map[string]session{"viewer": f.viewerA, "other tenant": f.ownerB} {
+		res := f.b.srv.Query(t, q, v, s.H())
+		require.Empty(t, res.Errors, name)
+		require.Equal(t, map[string]any{"c": nil, "d": nil}, res.Data, name)
+	}
+	res := f.b.srv.Query(t, q, v, f.ownerA.H())
+	require.Empty(t, res.Errors)
+	require.Equal(t, "alpha-hook-secret", field(t, res.Data, "c", "name"))
+	require.Contains(t, field(t, res.Data, "d", "channel", "target"), "/alpha-receiver")
 }
