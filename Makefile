@@ -8,8 +8,13 @@ FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/graphiql.
 
 .PHONY: run build test fmt-check test-go test-frontend generate check-generated bench lint frontend devdb-up devdb-down clean
 
-## run: build everything and start Stratum on :8080 (finds or starts PostgreSQL)
-run: build
+## run: check the database (seconds), then build everything and start Stratum on :8080
+#   `devdb ensure` creates DATABASE_URL's database when missing (or prints the
+#   command that does and stops); without DATABASE_URL it says where PostgreSQL
+#   will be found or started, or why it cannot be, before the build.
+run:
+	@$(GO) run ./cmd/stratum/devdb ensure
+	@$(MAKE) --no-print-directory build
 	$(BIN) serve
 
 ## build: the frontend assets (when missing or stale) and the Go binary
@@ -32,7 +37,7 @@ frontend: $(FRONTEND_STAMP)
 test: frontend fmt-check
 	@set -euo pipefail; \
 	url="$${DATABASE_URL:-}"; \
-	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum devdb up); fi; \
+	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum/devdb up); fi; \
 	export DATABASE_URL="$$url"; \
 	echo "== go vet"; $(GO) vet ./...; \
 	echo "== go test (race) against $$DATABASE_URL"; \
@@ -58,7 +63,7 @@ check-generated: generate
 bench:
 	@set -euo pipefail; \
 	url="$${DATABASE_URL:-}"; \
-	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum devdb up); fi; \
+	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum/devdb up); fi; \
 	export DATABASE_URL="$$url"; \
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
 
@@ -72,9 +77,9 @@ lint: fmt-check
 	$(GO) vet ./...
 
 devdb-up:
-	@$(GO) run ./cmd/stratum devdb up
+	@$(GO) run ./cmd/stratum/devdb up
 devdb-down:
-	@$(GO) run ./cmd/stratum devdb down
+	@$(GO) run ./cmd/stratum/devdb down
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/*.html

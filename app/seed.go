@@ -63,16 +63,16 @@ func seedOwner(ctx context.Context, a *App, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, 'OWNER')
-			ON CONFLICT (tenant_id, user_id) DO NOTHING`, DemoTenantID, u.ID, uuid.New())
+		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, 'OWNER', ?)
+			ON CONFLICT (tenant_id, user_id) DO NOTHING`, DemoTenantID, u.ID, uuid.New(), a.DB.Now(ctx))
 		return err
 	})
 }
 
 func seedTenant(ctx context.Context, a *App, log *slog.Logger) error {
 	return a.DB.InTenant(ctx, DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, plan, simulated)
-			VALUES (?, ?, 'demo', 'professional', true) ON CONFLICT (id) DO NOTHING`, DemoTenantID, DemoTenantName)
+		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, plan, simulated, created_at)
+			VALUES (?, ?, 'demo', 'professional', true, ?) ON CONFLICT (id) DO NOTHING`, DemoTenantID, DemoTenantName, a.DB.Now(ctx))
 		if err != nil {
 			return err
 		}

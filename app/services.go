@@ -54,6 +54,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 		return nil, err
 	}
 	s.Tenancy = &tenancy.Service{DB: d, Auth: s.Auth}
+	s.Auth.MembershipSource = s.Tenancy // auth reads memberships through tenancy, which builds on it
 	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
 	s.Platforms = platforms.NewService(d, s.Signals)
 	s.Incidents = &incidents.Service{DB: d}

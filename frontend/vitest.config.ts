@@ -32,11 +32,14 @@ export default defineConfig((env) =>
         },
         {
           // The dashboard in headless Chromium against a real server that
-          // embeds a fresh build (e2e/server.ts). One journey, in order.
+          // embeds a fresh build (e2e/server.ts). One journey, in order;
+          // specs run one after the other (connection.test.ts stops its own
+          // server: a busy machine must not blur its bounds).
           test: {
             name: 'e2e',
             environment: 'node',
             include: ['e2e/**/*.test.ts'],
+            fileParallelism: false,
             globalSetup: ['e2e/server.ts'],
             testTimeout: 90_000,
             hookTimeout: 60_000,

@@ -34,10 +34,11 @@ const RecomputeDebounce = time.Second
 
 // RecomputeHook is signals.Service.OnMeasured for client c: measurement
 // writes enqueue a debounced recompute of their tenant in the writing
-// transaction.
+// transaction. The bucket is the writing transaction's time (db.TxNow, the
+// database clock's) truncated to RecomputeDebounce.
 func RecomputeHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
 	return func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
-		bucket := time.Now().Truncate(RecomputeDebounce).UnixMilli()
+		bucket := db.TxNow(ctx).Truncate(RecomputeDebounce).UnixMilli()
 		res, err := c.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: bucket}, nil)
 		if err != nil || !res.UniqueSkippedAsDuplicate || res.Job == nil || res.Job.State != rivertype.JobStateRunning {
 			return err
@@ -45,6 +46,9 @@ func RecomputeHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant uuid.U
 		// A recompute of this bucket is already running and may have read the
 		// measurements before ours: queue a follow-up. (A job that has not started
 		// yet needs none: Recompute waits for this transaction, see signals.Record.)
+		// Its bucket is only a unique key, not a time: it reads the system
+		// clock's nanoseconds, which differ between follow-ups where a test's
+		// stopped database clock would not.
 		_, err = c.InsertTx(ctx, tx.Tx, SignalsRecomputeArgs{TenantID: tenant, Bucket: -time.Now().UnixNano()}, nil)
 		return err
 	}
@@ -138,7 +142,7 @@ func (w *TrustFanOutWorker) Work(ctx context.Context, job *river.Job[TrustFanOut
 		if len(ids) == 0 {
 			return nil
 		}
-		now := time.Now()
+		now := w.DB.Now(ctx)
 		params := make([]river.InsertManyParams, len(ids))
 		for i, id := range ids {
 			switch job.Args.Target {

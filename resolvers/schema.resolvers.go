@@ -26,7 +26,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 
 // ServerInfo is the resolver for the serverInfo field.
 func (r *queryResolver) ServerInfo(ctx context.Context) (*model.ServerInfo, error) {
-	return &model.ServerInfo{Version: r.Version, Time: time.Now().UTC()}, nil
+	return &model.ServerInfo{Version: r.Version, Time: r.DB.Now(ctx)}, nil
 }
 
 // ServerTime is the resolver for the serverTime field.
@@ -44,7 +44,7 @@ func (r *subscriptionResolver) ServerTime(ctx context.Context, intervalSeconds *
 		t := time.NewTicker(time.Duration(every) * time.Second)
 		defer t.Stop()
 		for {
-			now := time.Now().UTC()
+			now := r.DB.Now(ctx) // the database clock's time; the ticker keeps real time
 			select {
 			case ch <- &now:
 			case <-ctx.Done():

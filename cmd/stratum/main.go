@@ -6,6 +6,7 @@
 //	stratum migrate up|down|status
 //	stratum seed             create the demo tenant (idempotent)
 //	stratum devdb up|down    find or start (stop) the local PostgreSQL used when DATABASE_URL is unset
+//	stratum devdb ensure     create DATABASE_URL's database if missing (what make run checks first)
 //	stratum admin grant-operator|revoke-operator EMAIL
 //	stratum version
 package main
@@ -40,6 +41,8 @@ commands:
   admin grant-operator EMAIL | revoke-operator EMAIL
                         make a user a platform operator (River UI, operator fields), or stop
   devdb up [DB]|down    find or start PostgreSQL and print DATABASE_URL (creating DB), or stop the private cluster under .data/
+  devdb ensure          create DATABASE_URL's database if missing, or print the command that does; without
+                        DATABASE_URL, say where PostgreSQL will be found or started (make run runs this first)
   healthcheck           exit 0 when /healthz on STRATUM_HTTP_ADDR answers (for container HEALTHCHECK)
   version               print the version
 `
@@ -77,7 +80,7 @@ func run(args []string) error {
 
 	switch cmd {
 	case "devdb":
-		return devdb(ctx, args)
+		return devdb(ctx, args, cfg.DatabaseURL)
 	case "serve", "api":
 		if cfg.JWTSecretGenerated { // once per process, not once per app.New (serve also builds one to seed)
 			log.Warn("STRATUM_JWT_SECRET is not set: signing with a random secret for this process only; sessions end when it stops")
@@ -220,26 +223,6 @@ func migrate(ctx context.Context, m *db.Migrator, args []string) error {
 	return fmt.Errorf("migrate: unknown subcommand %q (up, down, status)", sub)
 }
 
-func devdb(ctx context.Context, args []string) error {
-	sub := "up"
-	if len(args) > 0 {
-		sub = args[0]
-	}
-	switch sub {
-	case "up":
-		// An optional second argument names a database to create (if missing) and print the URL of.
-		opts := pgcluster.Options{Log: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }}
-		if len(args) > 1 {
-			opts.Database = args[1]
-		}
-		c, err := pgcluster.Ensure(ctx, opts)
-		if err != nil {
-			return err
-		}
-		fmt.Println(c.URL)
-		return nil
-	case "down":
-		return pgcluster.StopDataDir(ctx, "")
-	}
-	return fmt.Errorf("devdb: unknown subcommand %q (up, down)", sub)
+func devdb(ctx context.Context, args []string, databaseURL string) error {
+	return pgcluster.DevDB(ctx, args, databaseURL, os.Stdout, os.Stderr)
 }

@@ -17,10 +17,12 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return app.Seed(ctx, a, log)
 }
 
+// demoLogin is the start-up banner's lines about the demo tenant, printed
+// when serve seeds it (its name already says that its data is simulated).
 func demoLogin(cfg config.Config) string {
-	s := "    Demo tenant: " + app.DemoTenantName + " (simulated data)\n"
-	if cfg.SeedDemo {
-		s += "    Demo log-in: " + cfg.DemoEmail + " / " + cfg.DemoPassword + "\n"
+	if !cfg.SeedDemo {
+		return ""
 	}
-	return s
+	return "    Demo tenant: " + app.DemoTenantName + "\n" +
+		"    Demo log-in: " + cfg.DemoEmail + " / " + cfg.DemoPassword + "\n"
 }

@@ -142,8 +142,8 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args, f
 }
 
 // fillEmails sets the actor email of user entries recorded without one
-// (most mutations know only the user's id) from the users table, in one
-// query per page.
+// (most mutations know only the user's id) from domain/auth, in one query
+// per page.
 func fillEmails(ctx context.Context, tx bun.Tx, es []Entry) error {
 	var ids []uuid.UUID
 	for _, e := range es {
@@ -154,20 +154,13 @@ func fillEmails(ctx context.Context, tx bun.Tx, es []Entry) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var users []struct {
-		ID    uuid.UUID
-		Email string
-	}
-	if err := tx.NewRaw("SELECT id, email FROM users WHERE id IN (?)", bun.List(ids)).Scan(ctx, &users); err != nil {
+	users, err := auth.UserFactsTx(ctx, tx, ids)
+	if err != nil {
 		return fmt.Errorf("actor emails: %w", err)
-	}
-	byID := make(map[uuid.UUID]string, len(users))
-	for _, u := range users {
-		byID[u.ID] = u.Email
 	}
 	for i := range es {
 		if es[i].ActorType == ActorUser && es[i].ActorEmail == "" {
-			es[i].ActorEmail = byID[es[i].ActorID]
+			es[i].ActorEmail = users[es[i].ActorID].Email
 		}
 	}
 	return nil

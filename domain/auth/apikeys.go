@@ -194,7 +194,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 		return nil, firstErr(err, errBadKey)
 	}
 	if now.Sub(ck.touched) > time.Minute {
-		if _, err := s.DB.Bun.ExecContext(ctx, "SELECT stratum_touch_api_key(?)", r.ID); err != nil {
+		if _, err := s.DB.Bun.ExecContext(ctx, "SELECT stratum_touch_api_key(?::uuid, ?::timestamptz)", r.ID, now); err != nil {
 			return nil, err
 		}
 		ck.touched = now

@@ -132,6 +132,32 @@ func TestAPIKeys(t *testing.T) {
 			[]time.Time{got.CreatedAt.UTC(), got.RevokedAt.UTC()}, "stored as the clock told")
 	})
 
+	t.Run("use is recorded at the database clock's time, at most once a minute", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		k, secret, err := b.auth.CreateAPIKey(ctx, b.user, "partner", []auth.Scope{auth.ScopeRead}, nil)
+		require.NoError(t, err)
+		lastUsed := func() *time.Time {
+			t.Helper()
+			got, err := b.auth.GetAPIKey(ctx, b.user.TenantID, k.ID)
+			require.NoError(t, err)
+			return got.LastUsedAt
+		}
+		require.Nil(t, lastUsed())
+		first := b.clock.Advance(time.Hour)
+		_, err = b.authenticate(secret)
+		require.NoError(t, err)
+		require.Equal(t, first, lastUsed().UTC(), "the clock's time, not the database server's")
+		b.clock.Advance(30 * time.Second)
+		_, err = b.authenticate(secret)
+		require.NoError(t, err)
+		require.Equal(t, first, lastUsed().UTC(), "not again within a minute")
+		second := b.clock.Advance(31 * time.Second)
+		_, err = b.authenticate(secret)
+		require.NoError(t, err)
+		require.Equal(t, second, lastUsed().UTC(), "positive control: a minute later by the clock it moves")
+	})
+
 	t.Run("keys page newest first and stay in their tenant", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

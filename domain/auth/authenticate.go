@@ -22,7 +22,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (_ *Principal, e
 		return s.authenticateAPIKey(ctx, raw)
 	}
 	s.tokenOnce.Do(func() { s.tokens = newTokenCache() })
-	now := s.now()
+	now := s.DB.Now(ctx)
 	c, ok := s.tokens.get(raw, now)
 	if !ok {
 		var err error
@@ -44,7 +44,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (_ *Principal, e
 // CheckRevoked returns ErrRevoked when p was revoked or has expired.
 func (s *Service) CheckRevoked(ctx context.Context, p *Principal) (err error) {
 	defer derrors.Wrap(&err, "auth.Service.CheckRevoked")
-	if !p.ExpiresAt.IsZero() && s.now().After(p.ExpiresAt) {
+	if !p.ExpiresAt.IsZero() && s.DB.Now(ctx).After(p.ExpiresAt) {
 		return apperr.Unauthenticatedf("the access token has expired")
 	}
 	revoked, err := s.Revocations.Revoked(ctx, p)

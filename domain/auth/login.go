@@ -40,7 +40,7 @@ func (s *Service) LogIn(ctx context.Context, email, password string) (_ *LogInRe
 	}
 	m := ms[0]
 	if u.MFAEnabled {
-		c := newClaims(KindChallenge, u.ID, m.TenantID, s.now(), s.Cfg.ChallengeTTL)
+		c := newClaims(KindChallenge, u.ID, m.TenantID, s.DB.Now(ctx), s.Cfg.ChallengeTTL)
 		tok, err := SignToken(s.Cfg.Secret, c)
 		if err != nil {
 			return nil, err

@@ -222,7 +222,7 @@ func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (_ *Ses
 				}
 				return err
 			}
-			m, err := membershipIn(ctx, tx, u.ID)
+			m, err := s.membershipIn(ctx, tx, u.ID)
 			if err != nil {
 				return apperr.Forbiddenf("you are no longer a member of this tenant")
 			}

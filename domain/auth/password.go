@@ -77,22 +77,25 @@ func VerifyPassword(password, encoded string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// CheckPasswordPolicy refuses passwords that are too short, too long, or on
-// the built-in list of common passwords. field names the input for userErrors.
+// CheckPasswordPolicy refuses passwords that are too short, too long, on
+// the built-in list of common passwords, or containing the name part of the
+// user's email address (before the @, when it has 4 characters or more).
+// field names the input for userErrors. The messages are shown to the user
+// as they are, on the password field: sentence case, saying what to do.
 func CheckPasswordPolicy(password, email string, field []string) error {
 	n := utf8.RuneCountInString(password)
 	if n < MinPasswordLength {
-		return apperr.Invalid(field, "password must be at least %d characters", MinPasswordLength)
+		return apperr.Invalid(field, "Use at least %d characters", MinPasswordLength)
 	}
 	if n > MaxPasswordLength {
-		return apperr.Invalid(field, "password must be at most %d characters", MaxPasswordLength)
+		return apperr.Invalid(field, "Use at most %d characters", MaxPasswordLength)
 	}
 	lower := strings.ToLower(password)
 	if commonPasswords[lower] {
-		return apperr.Invalid(field, "this password is too common; choose another")
+		return apperr.Invalid(field, "This password is on a list of commonly used passwords; choose another")
 	}
 	if local, _, ok := strings.Cut(strings.ToLower(email), "@"); ok && len(local) >= 4 && strings.Contains(lower, local) {
-		return apperr.Invalid(field, "the password must not contain your email address")
+		return apperr.Invalid(field, "The password must not contain %q, the part of your email address before the @", local)
 	}
 	return nil
 }

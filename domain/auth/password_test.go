@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/internal/apperr"
 )
 
 func TestPasswordHashing(t *testing.T) {
@@ -32,6 +33,24 @@ func TestPasswordPolicy(t *testing.T) {
 		"alice-in-wonderland-7": false, "correct horse battery": true, strings.Repeat("x", 257): false} {
 		err := auth.CheckPasswordPolicy(pw, "alice@example.test", []string{"password"})
 		require.Equal(t, ok, err == nil, "%q: %v", pw, err)
+	}
+}
+
+// The messages are shown on the password field as they are: they read as
+// sentences and name the rule that was broken.
+func TestPasswordPolicyMessages(t *testing.T) {
+	t.Parallel()
+	for pw, want := range map[string]string{
+		"short":                  "Use at least 10 characters",
+		strings.Repeat("x", 257): "Use at most 256 characters",
+		"Password123":            "This password is on a list of commonly used passwords; choose another",
+		"alice-in-wonderland-7":  `The password must not contain "alice", the part of your email address before the @`,
+	} {
+		err := auth.CheckPasswordPolicy(pw, "Alice@example.test", []string{"input", "password"})
+		var e *apperr.Error
+		require.ErrorAs(t, err, &e, pw)
+		require.Equal(t, want, e.Message, pw)
+		require.Equal(t, []string{"input", "password"}, e.Field, pw)
 	}
 }
 

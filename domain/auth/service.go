@@ -43,8 +43,9 @@ type Service struct {
 	// Audit records an entry in a tenant transaction (domain/audit.Record;
 	// injected to keep auth free of an import cycle).
 	Audit func(ctx context.Context, tx bun.IDB, e AuditRecord) error
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	// MembershipSource reads users' memberships (domain/tenancy's rows;
+	// tenancy.Service in production, set by app.NewServices).
+	MembershipSource MembershipSource
 	// Hasher bounds concurrent argon2 work (a default one when nil).
 	Hasher *Hasher
 	// Log receives errors that must not fail the request (slog.Default when nil).
@@ -71,13 +72,6 @@ type AuditRecord struct {
 	TargetID   uuid.UUID
 	Outcome    string // "" means SUCCESS
 	Details    map[string]any
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 func (s *Service) audit(ctx context.Context, tx bun.IDB, e AuditRecord) error {

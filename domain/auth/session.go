@@ -30,14 +30,14 @@ type Session struct {
 // tx and returns its first tokens.
 func (s *Service) IssueSession(ctx context.Context, tx bun.IDB, u *User, m Membership, mfa bool) (_ *Session, err error) {
 	defer derrors.Wrap(&err, "auth.Service.IssueSession(%v, %v)", m.TenantID, u.ID)
-	now := s.now()
+	now := s.DB.Now(ctx)
 	sid := uuid.New()
 	c := Client{}
 	if cl := ClientFrom(ctx); cl != (Client{}) {
 		c = cl
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, acting_tenant_id, expires_at, mfa, ip, user_agent)
-		VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))`, sid, u.ID, m.TenantID, now.Add(s.Cfg.RefreshTTL), mfa, c.IP, truncate(c.UserAgent, 500)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, user_id, acting_tenant_id, created_at, expires_at, mfa, ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))`, sid, u.ID, m.TenantID, now, now.Add(s.Cfg.RefreshTTL), mfa, c.IP, truncate(c.UserAgent, 500)); err != nil {
 		return nil, err
 	}
 	return s.rotate(ctx, tx, sid, u, m, mfa, now)
@@ -105,7 +105,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (_ *Session, err er
 			WHERE rt.token_hash = ? FOR UPDATE`, hash).Scan(ctx, &st); err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.DB.Now(ctx)
 		switch {
 		case st.RevokedAt != nil || now.After(st.ExpiresAt):
 			return ErrSessionEnded
@@ -122,7 +122,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (_ *Session, err er
 		if err := tx.NewSelect().Model(u).Where("id = ?", ref.UserID).Scan(ctx); err != nil {
 			return err
 		}
-		m, err := membershipIn(ctx, tx, ref.UserID)
+		m, err := s.membershipIn(ctx, tx, ref.UserID)
 		if errors.Is(err, sql.ErrNoRows) {
 			if err := s.revokeSession(ctx, tx, ref.SessionID, "membership_removed"); err != nil {
 				return err
@@ -152,10 +152,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (_ *Session, err er
 // revokeSession ends family sid: no refresh token of it works any more and
 // every access token issued from it is denied.
 func (s *Service) revokeSession(ctx context.Context, tx bun.IDB, sid uuid.UUID, reason string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = now(), revoked_reason = ? WHERE id = ? AND revoked_at IS NULL`, reason, sid); err != nil {
+	now := s.DB.Now(ctx)
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL`, now, reason, sid); err != nil {
 		return err
 	}
-	return Insert(ctx, tx, RevokeSession, sid.String(), Forever, s.now().Add(s.Cfg.AccessTTL+time.Minute))
+	return Insert(ctx, tx, RevokeSession, sid.String(), Forever, now.Add(s.Cfg.AccessTTL+time.Minute))
 }
 
 // RevokeMemberTokens denies uid's access tokens in tenant issued before
@@ -174,7 +175,8 @@ func (s *Service) RevokeMemberTokens(ctx context.Context, tx bun.IDB, uid, tenan
 			}
 		}
 	}
-	return Insert(ctx, tx, RevokeMember, memberRef(uid, tenant), s.now(), s.now().Add(s.Cfg.AccessTTL+time.Minute))
+	now := s.DB.Now(ctx)
+	return Insert(ctx, tx, RevokeMember, memberRef(uid, tenant), now, now.Add(s.Cfg.AccessTTL+time.Minute))
 }
 
 // LogOut ends p's session: its family is revoked and its access token's
@@ -188,7 +190,7 @@ func (s *Service) LogOut(ctx context.Context, p *Principal) (err error) {
 		if err := s.revokeSession(ctx, tx, p.SessionID, "log_out"); err != nil {
 			return err
 		}
-		if err := Insert(ctx, tx, RevokeJTI, p.TokenID, s.now(), p.ExpiresAt.Add(time.Minute)); err != nil {
+		if err := Insert(ctx, tx, RevokeJTI, p.TokenID, s.DB.Now(ctx), p.ExpiresAt.Add(time.Minute)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, AuditRecord{TenantID: p.TenantID, Action: "auth.log_out", TargetType: relay.TypeSession, TargetID: p.SessionID})

@@ -165,3 +165,43 @@ func TestSwitchTenant(t *testing.T) {
 	_, err = b.auth.SwitchTenant(ctx, &auth.Principal{APIKeyID: uuid.New(), TenantID: second}, b.user.TenantID)
 	requireCode(t, err, apperr.Forbidden)
 }
+
+// A session's times are the database clock's: its rows and tokens are
+// stamped with it and its access token expires by it.
+func TestSessionFollowsTheClock(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	b.later()
+	signedIn := b.clock.Now()
+	res, err := b.auth.LogIn(ctx, email, authtest.Password)
+	require.NoError(t, err)
+	sess := res.Session
+	require.Equal(t, signedIn, sess.Claims.IssuedAt.Time.UTC(), "issued at the clock's time")
+	require.Equal(t, signedIn.Add(authtest.Config().AccessTTL), sess.ExpiresAt.UTC())
+
+	var row struct {
+		CreatedAt time.Time  `bun:"created_at"`
+		ExpiresAt time.Time  `bun:"expires_at"`
+		RevokedAt *time.Time `bun:"revoked_at"`
+	}
+	read := func() {
+		t.Helper()
+		require.NoError(t, b.tdb.Bun.NewRaw("SELECT created_at, expires_at, revoked_at FROM sessions WHERE id = ?", sess.Claims.SessionID).Scan(ctx, &row))
+	}
+	read()
+	require.Equal(t, []time.Time{signedIn, signedIn.Add(authtest.Config().RefreshTTL)}, []time.Time{row.CreatedAt.UTC(), row.ExpiresAt.UTC()})
+
+	b.clock.Set(sess.ExpiresAt.Add(-time.Second))
+	_, err = b.authenticate(sess.AccessToken)
+	require.NoError(t, err, "positive control: a second before expiry by the clock")
+	b.clock.Set(sess.ExpiresAt.Add(time.Second))
+	_, err = b.authenticate(sess.AccessToken)
+	requireCode(t, err, apperr.Unauthenticated)
+
+	p := auth.PrincipalOf(sess.Claims)
+	require.NoError(t, b.auth.LogOut(ctx, p))
+	read()
+	require.NotNil(t, row.RevokedAt)
+	require.Equal(t, b.clock.Now(), row.RevokedAt.UTC(), "revoked at the clock's time")
+}

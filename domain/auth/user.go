@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -49,12 +50,27 @@ func NormalizeEmail(email string, field []string) (string, error) {
 	return e, nil
 }
 
-// Memberships lists uid's tenants across tenants (SECURITY DEFINER read).
+// MembershipSource reads a user's memberships, which are tenancy's rows
+// (tenants, memberships). tenancy builds on auth, so auth cannot call it:
+// tenancy.Service implements this and app.NewServices sets it as
+// Service.MembershipSource (the dependency inverted).
+type MembershipSource interface {
+	// UserMemberships lists uid's memberships across tenants, oldest first.
+	UserMemberships(ctx context.Context, uid uuid.UUID) ([]Membership, error)
+	// MembershipTx reads uid's membership of the tenant of tx (a tenant
+	// transaction); sql.ErrNoRows (wrapped) when uid is not a member.
+	MembershipTx(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error)
+}
+
+var errNoMembershipSource = errors.New("auth.Service.MembershipSource is not set")
+
+// Memberships lists uid's tenants across tenants (MembershipSource).
 func (s *Service) Memberships(ctx context.Context, uid uuid.UUID) (_ []Membership, err error) {
 	defer derrors.Wrap(&err, "auth.Service.Memberships(%v)", uid)
-	var ms []Membership
-	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
-	return ms, err
+	if s.MembershipSource == nil {
+		return nil, errNoMembershipSource
+	}
+	return s.MembershipSource.UserMemberships(ctx, uid)
 }
 
 // UserByID loads a user.
@@ -77,12 +93,53 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (_ *User, err e
 	return u, nil
 }
 
+// UserFacts are what other contexts show of a user: the e-mail address and
+// whether MFA is on.
+type UserFacts struct {
+	Email      string
+	MFAEnabled bool
+}
+
+// UserFactsTx reads the facts of the users ids in tx, by id (an unknown id
+// is absent). users is a global table: callers pass only ids read from
+// their own tenant's rows (its members, its audit actors), so a tenant
+// sees the e-mails of its members and actors only.
+func UserFactsTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (_ map[uuid.UUID]UserFacts, err error) {
+	defer derrors.Wrap(&err, "auth.UserFactsTx")
+	facts := make(map[uuid.UUID]UserFacts, len(ids))
+	if len(ids) == 0 {
+		return facts, nil
+	}
+	var us []User
+	if err := tx.NewSelect().Model(&us).Column("id", "email", "mfa_enabled").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		facts[u.ID] = UserFacts{Email: u.Email, MFAEnabled: u.MFAEnabled}
+	}
+	return facts, nil
+}
+
+// UserIDByEmailTx returns the id of the account with the normalised email
+// in tx, or uuid.Nil when there is none.
+func UserIDByEmailTx(ctx context.Context, tx bun.IDB, email string) (_ uuid.UUID, err error) {
+	defer derrors.Wrap(&err, "auth.UserIDByEmailTx")
+	var ids []uuid.UUID
+	if err := tx.NewSelect().Model((*User)(nil)).Column("id").Where("email = ?", email).Scan(ctx, &ids); err != nil {
+		return uuid.Nil, err
+	}
+	if len(ids) == 0 {
+		return uuid.Nil, nil
+	}
+	return ids[0], nil
+}
+
 // CreateUser inserts a user in tx with passwordHash (from HashNewPassword,
 // made before the transaction began).
 func (s *Service) CreateUser(ctx context.Context, tx bun.IDB, email, passwordHash string) (_ *User, err error) {
 	defer derrors.Wrap(&err, "auth.Service.CreateUser")
 	hash := passwordHash
-	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.now().UTC()}
+	u := &User{ID: uuid.New(), Email: email, PasswordHash: hash, CreatedAt: s.DB.Now(ctx)}
 	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
 			return nil, &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "an account with this email already exists; log in instead"}
@@ -96,12 +153,13 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "SQLSTATE 23505")
 }
 
-// membershipIn reads uid's membership of the transaction's tenant.
-func membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error) {
-	var m Membership
-	err := tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.plan, t.require_mfa, m.role, m.id AS membership_id
-		FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ?`, uid).Scan(ctx, &m)
-	return m, err
+// membershipIn reads uid's membership of the transaction's tenant
+// (MembershipSource).
+func (s *Service) membershipIn(ctx context.Context, tx bun.IDB, uid uuid.UUID) (Membership, error) {
+	if s.MembershipSource == nil {
+		return Membership{}, errNoMembershipSource
+	}
+	return s.MembershipSource.MembershipTx(ctx, tx, uid)
 }
 
 // SignUpCredentials is auth's part of a sign-up, done before the caller's

@@ -90,7 +90,7 @@ func lockAction(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Action, error) {
 }
 
 func (s *Service) save(ctx context.Context, tx bun.Tx, a *Action) error {
-	a.UpdatedAt = s.now()
+	a.UpdatedAt = s.DB.Now(ctx)
 	if _, err := tx.NewUpdate().Model(a).WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("update action: %w", err)
 	}

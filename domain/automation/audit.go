@@ -38,7 +38,7 @@ type GateDecision struct {
 }
 
 func (s *Service) audit(ctx context.Context, tx bun.Tx, a *Action, ev evaluation, dryRun bool, actor string) error {
-	e := &GateDecision{TenantID: a.TenantID, ID: uuid.New(), At: s.now(), Decision: ev.Decision, ActionType: a.Type, RiskClass: ev.RiskClass,
+	e := &GateDecision{TenantID: a.TenantID, ID: uuid.New(), At: s.DB.Now(ctx), Decision: ev.Decision, ActionType: a.Type, RiskClass: ev.RiskClass,
 		Platform: a.Platform, Score: ev.score, Status: string(ev.status), Mode: ev.Mode, Reasons: ev.Reasons, Warnings: ev.Warnings,
 		DryRun: dryRun, Actor: actor, Thresholds: map[string]float64{"required": ev.Threshold}}
 	if !dryRun {

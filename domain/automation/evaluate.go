@@ -244,7 +244,7 @@ func (s *Service) EvaluateRules(ctx context.Context, tenant uuid.UUID, force boo
 }
 
 func (s *Service) evaluateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, force bool) ([]Action, error) {
-	now := s.now()
+	now := s.DB.Now(ctx)
 	if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 		return nil, err
 	}

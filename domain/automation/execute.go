@@ -201,7 +201,7 @@ func (s *Service) startOverride(ctx context.Context, tx bun.Tx, a *Action, actor
 // the action cannot be planned (its campaign is gone, its parameters no
 // longer fit) the failure is recorded at once and begin returns nil.
 func (s *Service) begin(ctx context.Context, tx bun.Tx, a *Action, ex *Execution) (*Execution, error) {
-	ex.ID, ex.StartedAt = uuid.New(), s.now()
+	ex.ID, ex.StartedAt = uuid.New(), s.DB.Now(ctx)
 	changes, err := s.plannedChanges(ctx, tx, a)
 	if _, refused := apperr.As(err); refused || errors.Is(err, errNoPlatforms) {
 		return nil, s.recordTx(ctx, tx, a, ex, outcome{err: err})
@@ -353,7 +353,7 @@ func (s *Service) recordTx(ctx context.Context, tx bun.Tx, a *Action, ex *Execut
 			return err
 		}
 	} else {
-		now, actor := s.now(), ex.Actor
+		now, actor := s.DB.Now(ctx), ex.Actor
 		a.Status, a.AppliedAt, a.AppliedBy, a.Error, a.After = Applied, &now, &actor, nil, out.after
 		if out.before != nil {
 			a.Before = out.before

@@ -85,11 +85,12 @@ func (s *Service) violations(ctx context.Context, tx bun.Tx, g *gateCtx, a *Acti
 	if budgetChange {
 		max, ok := g.threshold(FrequencyCapExceeded, float64(st.MaxBudgetChangesPerDay))
 		if ok {
+			now := s.DB.Now(ctx)
 			var rows []struct {
 				N    int
 				Last *time.Time
 			}
-			if err := tx.NewSelect().Model((*Action)(nil)).ColumnExpr("count(*) FILTER (WHERE a.applied_at > ?) AS n, max(a.applied_at) AS last", s.now().Add(-24*time.Hour)).
+			if err := tx.NewSelect().Model((*Action)(nil)).ColumnExpr("count(*) FILTER (WHERE a.applied_at > ?) AS n, max(a.applied_at) AS last", now.Add(-24*time.Hour)).
 				Where("a.campaign_id = ? AND a.status = ? AND a.action_type IN (?)", *a.CampaignID, Applied,
 					bun.List([]ActionType{IncreaseBudget, ReduceBudget, UpdateBudget, IncreaseBid, ReduceBid, UpdateBid})).
 				Scan(ctx, &rows); err != nil {
@@ -99,8 +100,8 @@ func (s *Service) violations(ctx context.Context, tx bun.Tx, g *gateCtx, a *Acti
 				if float64(rows[0].N) >= max {
 					out = append(out, Violation{FrequencyCapExceeded, fmt.Sprintf("%d budget or bid changes in the last 24 h (max %.0f)", rows[0].N, max)})
 				}
-				if l := rows[0].Last; l != nil && s.now().Sub(*l) < time.Duration(st.MinHoursBetween*float64(time.Hour)) {
-					out = append(out, Violation{FrequencyCapExceeded, fmt.Sprintf("last change %.1f h ago (min %.1f h between changes)", s.now().Sub(*l).Hours(), st.MinHoursBetween)})
+				if l := rows[0].Last; l != nil && now.Sub(*l) < time.Duration(st.MinHoursBetween*float64(time.Hour)) {
+					out = append(out, Violation{FrequencyCapExceeded, fmt.Sprintf("last change %.1f h ago (min %.1f h between changes)", now.Sub(*l).Hours(), st.MinHoursBetween)})
 				}
 			}
 		}

@@ -155,7 +155,7 @@ type proposal struct {
 
 // build plans p into an unsaved action.
 func (s *Service) build(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p proposal) (*Action, platforms.Change, error) {
-	now := s.now()
+	now := s.DB.Now(ctx)
 	class, ok := RiskOf(p.Type)
 	if !ok {
 		return nil, platforms.Change{}, apperr.Invalid([]string{"input", "type"}, "unknown action type %q", p.Type)
@@ -192,6 +192,17 @@ func (s *Service) build(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p prop
 		return nil, ch, apperr.Invalid([]string{"input", "campaignId"}, "%s needs a campaign", p.Type)
 	}
 	return a, ch, nil
+}
+
+// personProposal turns a person's input into a proposal and loads the
+// tenant's gate for it (queueing and the what-if dry run share it).
+func (s *Service) personProposal(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in ActionInput, actor string) (proposal, *gateCtx, error) {
+	p, err := s.proposalFor(ctx, tx, in, actor)
+	if err != nil {
+		return p, nil, err
+	}
+	g, err := s.loadGate(ctx, tx, tenant)
+	return p, g, err
 }
 
 func (s *Service) proposalFor(ctx context.Context, tx bun.Tx, in ActionInput, actor string) (proposal, error) {

@@ -85,11 +85,7 @@ type ActionInput struct {
 func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (a *Action, err error) {
 	defer derrors.Wrap(&err, "automation.Service.QueueAction(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		p, err := s.proposalFor(ctx, tx, in, actor)
-		if err != nil {
-			return err
-		}
-		g, err := s.loadGate(ctx, tx, tenant)
+		p, g, err := s.personProposal(ctx, tx, tenant, in, actor)
 		if err != nil {
 			return err
 		}
@@ -129,7 +125,7 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.DB.Now(ctx)
 		s.setDecision(a, ev)
 		if a.Status == Blocked {
 			blocked = apperr.Conflictf("the trust gate blocks this action: %s", strings.Join(ev.Reasons, "; "))
@@ -181,9 +177,9 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *Settings, actor string) error {
 	var pending []Action
 	if err := tx.NewSelect().Model(&pending).
-		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.List([]ActionStatus{Queued, Approved}), Blocked, s.now().Add(-24*time.Hour)).
+		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.List([]ActionStatus{Queued, Approved}), Blocked, s.DB.Now(ctx).Add(-24*time.Hour)).
 		Where("a.execution IS NULL").
-		OrderExpr("a.created_at").For("NO KEY UPDATE").Scan(ctx); err != nil {
+		OrderExpr("a.created_at, a.id").For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return fmt.Errorf("load pending actions: %w", err)
 	}
 	if len(pending) == 0 {

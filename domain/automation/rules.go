@@ -105,7 +105,7 @@ func ptr[T any](v T) *T { return &v }
 // ensureBuiltins creates the tenant's built-in rules if missing (enabled,
 // hourly, one-day cooldown).
 func (s *Service) ensureBuiltins(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
-	now := s.now()
+	now := s.DB.Now(ctx)
 	rows := make([]Rule, len(builtinRules))
 	for i, b := range builtinRules {
 		rows[i] = b
@@ -249,10 +249,10 @@ func (in RuleInput) apply(r *Rule) error {
 	return nil
 }
 
-// newRule validates in as a new user-defined rule.
+// newRule validates in as a new user-defined rule (CreateRule stamps its
+// times in its transaction).
 func (s *Service) newRule(tenant uuid.UUID, in RuleInput) (*Rule, error) {
-	now := s.now()
-	r := &Rule{TenantID: tenant, ID: uuid.New(), Enabled: true, ScheduleMinutes: 60, CooldownSeconds: 86400, Params: map[string]float64{}, CreatedAt: now, UpdatedAt: now}
+	r := &Rule{TenantID: tenant, ID: uuid.New(), Enabled: true, ScheduleMinutes: 60, CooldownSeconds: 86400, Params: map[string]float64{}}
 	if in.Name == nil {
 		return nil, apperr.Invalid([]string{"input", "name"}, "name is required")
 	}
@@ -279,6 +279,8 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 		if err := checkScopeCampaigns(ctx, tx, []string{"input", "scope"}, r.Scope.CampaignIDs); err != nil {
 			return err
 		}
+		r.CreatedAt = s.DB.Now(ctx)
+		r.UpdatedAt = r.CreatedAt
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			return err
 		}
@@ -306,7 +308,7 @@ func (s *Service) UpdateRule(ctx context.Context, tenant, id uuid.UUID, in RuleI
 				return err
 			}
 		}
-		r.UpdatedAt = s.now()
+		r.UpdatedAt = s.DB.Now(ctx)
 		if _, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
 			return err
 		}

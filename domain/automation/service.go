@@ -35,8 +35,6 @@ type Service struct {
 	// to notifications.Service's hooks.
 	OnAwaitingApproval func(ctx context.Context, tx bun.Tx, a *Action) error
 	OnModeChanged      func(ctx context.Context, tx bun.Tx, tenant uuid.UUID, from, to Mode, score float64) error
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
 }
 
 func (s *Service) cfg() Config {
@@ -44,13 +42,6 @@ func (s *Service) cfg() Config {
 		return DefaultConfig()
 	}
 	return s.Config
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
 // HealthChanged implements signals.Listener: it moves the autopilot mode
@@ -87,7 +78,7 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 		return nil
 	}
 	score := overall.Score
-	st.AutopilotMode, st.AutopilotModeScore, st.AutopilotModeChangedAt = mode, &score, s.now()
+	st.AutopilotMode, st.AutopilotModeScore, st.AutopilotModeChangedAt = mode, &score, s.DB.Now(ctx)
 	if _, err := tx.NewUpdate().Model(st).Column("autopilot_mode", "autopilot_mode_score", "autopilot_mode_changed_at").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("update autopilot mode: %w", err)
 	}
@@ -148,7 +139,7 @@ func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (_ *Overview, 
 			N        int
 		}
 		if err := tx.NewSelect().Model((*GateDecision)(nil)).ColumnExpr("decision, count(*) AS n").
-			Where("at > ? AND NOT dry_run", s.now().Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
+			Where("at > ? AND NOT dry_run", s.DB.Now(ctx).Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
 			return err
 		}
 		for _, r := range rows {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 )
 
@@ -51,8 +52,10 @@ const TopicAutopilotModeChanged = "automation.autopilot_mode_changed"
 func settingsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, lock bool) (*Settings, error) {
 	def := DefaultSettings(tenant)
 	if lock {
-		if _, err := tx.NewInsert().Model(&def).On("CONFLICT (tenant_id) DO NOTHING").
-			ExcludeColumn("autopilot_mode_score", "autopilot_mode_changed_at", "updated_at").Exec(ctx); err != nil {
+		row := def
+		row.AutopilotModeChangedAt, row.UpdatedAt = db.TxNow(ctx), db.TxNow(ctx)
+		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (tenant_id) DO NOTHING").
+			ExcludeColumn("autopilot_mode_score").Exec(ctx); err != nil {
 			return nil, fmt.Errorf("create settings: %w", err)
 		}
 	}
@@ -174,7 +177,7 @@ func (s *Service) changeSettings(ctx context.Context, tenant uuid.UUID, actor st
 		}
 		before := *st
 		fn(st)
-		st.UpdatedAt, st.UpdatedBy = s.now(), actor
+		st.UpdatedAt, st.UpdatedBy = s.DB.Now(ctx), actor
 		if _, err := tx.NewUpdate().Model(st).ExcludeColumn("autopilot_mode", "autopilot_mode_score", "autopilot_mode_changed_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("update settings: %w", err)
 		}
@@ -230,9 +233,10 @@ func (s *Service) PutEnforcementRule(ctx context.Context, tenant uuid.UUID, in E
 	if in.Threshold != nil && *in.Threshold < 0 {
 		return nil, apperr.Invalid([]string{"input", "threshold"}, "threshold must not be negative")
 	}
-	now := s.now()
-	r := &EnforcementRule{TenantID: tenant, ID: uuid.New(), ViolationType: in.ViolationType, Mode: in.Mode, Threshold: in.Threshold, Enabled: in.Enabled, CreatedAt: now, UpdatedAt: now}
+	r := &EnforcementRule{TenantID: tenant, ID: uuid.New(), ViolationType: in.ViolationType, Mode: in.Mode, Threshold: in.Threshold, Enabled: in.Enabled}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		r.CreatedAt = s.DB.Now(ctx)
+		r.UpdatedAt = r.CreatedAt
 		_, err := tx.NewInsert().Model(r).On("CONFLICT (tenant_id, violation_type) DO UPDATE").
 			Set("mode = EXCLUDED.mode, threshold = EXCLUDED.threshold, enabled = EXCLUDED.enabled, updated_at = EXCLUDED.updated_at").
 			Returning("*").Exec(ctx)

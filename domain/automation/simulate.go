@@ -60,11 +60,7 @@ func (s *Service) simulateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g
 func (s *Service) SimulateAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (sim *Simulation, err error) {
 	defer derrors.Wrap(&err, "automation.Service.SimulateAction(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		p, err := s.proposalFor(ctx, tx, in, actor)
-		if err != nil {
-			return err
-		}
-		g, err := s.loadGate(ctx, tx, tenant)
+		p, g, err := s.personProposal(ctx, tx, tenant, in, actor)
 		if err != nil {
 			return err
 		}
@@ -105,7 +101,7 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 	}
 	out = &RuleSimulation{Actions: []Simulation{}}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		now := s.now()
+		now := s.DB.Now(ctx)
 		data, cs, err := loadCampaignData(ctx, tx, now)
 		if err != nil {
 			return err

@@ -8,5 +8,7 @@
 // effect on the member's next request (their earlier access tokens are
 // revoked through domain/auth, and a removal ends their sessions). Every
 // change writes its audit entry in the same transaction. Resolvers call
-// Service; membership reads across tenants go through domain/auth.
+// Service. domain/auth reads a user's memberships through Service too (it
+// is auth's MembershipSource, set by app.NewServices); users' e-mails come
+// from domain/auth (auth.UserFactsTx).
 package tenancy

@@ -57,13 +57,20 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 	if err != nil {
 		return nil, "", err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	inv := &Invite{TenantID: p.TenantID, ID: uuid.New(), Email: email, Role: role, TokenHash: auth.HashSecret(token),
-		InvitedBy: p.UserID, CreatedAt: now, ExpiresAt: now.Add(InviteTTL)}
+		InvitedBy: p.UserID}
 	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		var exists bool
-		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ?)", email).Scan(ctx, &exists); err != nil {
+		now := s.DB.Now(ctx)
+		inv.CreatedAt, inv.ExpiresAt = now, now.Add(InviteTTL)
+		uid, err := auth.UserIDByEmailTx(ctx, tx, email)
+		if err != nil {
 			return err
+		}
+		exists := false
+		if uid != uuid.Nil {
+			if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)", uid).Scan(ctx, &exists); err != nil {
+				return err
+			}
 		}
 		if exists {
 			return &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "this person is already a member"}
@@ -91,7 +98,7 @@ func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.U
 		if inv.AcceptedAt != nil {
 			return apperr.Conflictf("the invitation was already accepted")
 		}
-		now := time.Now().UTC()
+		now := s.DB.Now(ctx)
 		inv.RevokedAt = &now
 		if _, err := tx.ExecContext(ctx, "UPDATE invites SET revoked_at = ? WHERE id = ?", now, id); err != nil {
 			return err
@@ -134,7 +141,9 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 		ExpiresAt time.Time `bun:"expires_at"`
 	}
 	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_find_invite(?)", auth.HashSecret(strings.TrimSpace(token))).Scan(ctx, &inv)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && time.Now().After(inv.ExpiresAt)) {
+	// Checked here to spare the password work for an expired invitation,
+	// and again (at the transaction's time) when it is accepted.
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && s.DB.Now(ctx).After(inv.ExpiresAt)) {
 		return nil, errInvite
 	}
 	if err != nil {
@@ -157,7 +166,9 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 	}
 	var sess *auth.Session
 	err = s.DB.InTenant(ctx, inv.TenantID, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE invites SET accepted_at = now() WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL", inv.ID)
+		now := s.DB.Now(ctx)
+		res, err := tx.ExecContext(ctx, "UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at >= ?",
+			now, inv.ID, now)
 		if err != nil {
 			return err
 		}
@@ -170,8 +181,8 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			}
 		}
 		mid := uuid.New()
-		if _, err := tx.ExecContext(ctx, "INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING",
-			inv.TenantID, u.ID, mid, inv.Role); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING",
+			inv.TenantID, u.ID, mid, inv.Role, now); err != nil {
 			return err
 		}
 		var t Tenant

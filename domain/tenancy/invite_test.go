@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -21,6 +22,7 @@ func TestInviteMemberRules(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	_, admin, _ := b.join(t, "admin@example.test", auth.RoleAdmin)
+	authtest.SignUp(t, b.auth, "elsewhere@example.test") // an account, member of another tenant only
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name      string
@@ -37,6 +39,7 @@ func TestInviteMemberRules(t *testing.T) {
 		{"bad e-mail", b.owner, "not-an-email", auth.RoleViewer, apperr.BadUserInput, []string{"input", "email"}},
 		{"unknown role", b.owner, "x@example.test", auth.Role("ROOT"), apperr.BadUserInput, []string{"input", "role"}},
 		{"already a member", b.owner, "ADMIN@example.test", auth.RoleViewer, apperr.Conflict, []string{"input", "email"}},
+		{"a member of another tenant", b.owner, "elsewhere@example.test", auth.RoleViewer, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			inv, token, err := b.tenancy.InviteMember(ctx, tc.by, tc.email, tc.role)
@@ -62,8 +65,9 @@ func TestInviteMemberRules(t *testing.T) {
 		emails = append(emails, i.Email)
 	}
 	// admin@ was invited by join; the refused ones left nothing.
-	require.ElementsMatch(t, []string{"admin@example.test", "new.person@example.test", "co-owner@example.test", "admin2@example.test"}, emails)
-	require.Len(t, b.auditActions(t, b.tenant, "invite.create"), 4)
+	require.ElementsMatch(t, []string{"admin@example.test", "new.person@example.test", "co-owner@example.test", "admin2@example.test",
+		"elsewhere@example.test"}, emails)
+	require.Len(t, b.auditActions(t, b.tenant, "invite.create"), 5)
 }
 
 func TestAcceptInvite(t *testing.T) {
@@ -111,7 +115,7 @@ func TestAcceptInvite(t *testing.T) {
 		expired, etoken, err := b.tenancy.InviteMember(ctx, b.owner, "expired@example.test", auth.RoleViewer)
 		require.NoError(t, err)
 		require.NoError(t, b.tdb.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE invites SET expires_at = ? WHERE id = ?", time.Now().Add(-time.Minute), expired.ID)
+			_, err := tx.ExecContext(ctx, "UPDATE invites SET expires_at = ? WHERE id = ?", b.clock.Now().Add(-time.Minute), expired.ID)
 			return err
 		}))
 		for _, token := range []string{rtoken, etoken, "no-such-token"} {
@@ -120,6 +124,30 @@ func TestAcceptInvite(t *testing.T) {
 		}
 		_, err = b.auth.UserByEmail(ctx, "revoked@example.test")
 		requireCode(t, err, apperr.NotFound)
+	})
+
+	t.Run("an invitation's times and expiry are the database clock's", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		invited := b.clock.Advance(time.Hour)
+		inv, token, err := b.tenancy.InviteMember(ctx, b.owner, "new@example.test", auth.RoleViewer)
+		require.NoError(t, err)
+		require.Equal(t, []time.Time{invited, invited.Add(tenancy.InviteTTL)}, []time.Time{inv.CreatedAt, inv.ExpiresAt})
+
+		b.clock.Set(inv.ExpiresAt.Add(time.Second))
+		_, err = b.tenancy.AcceptInvite(ctx, nil, token, authtest.Password)
+		requireCode(t, err, apperr.NotFound, "input", "token")
+		accepted := b.clock.Advance(-2 * time.Second)
+		sess, err := b.tenancy.AcceptInvite(ctx, nil, token, authtest.Password)
+		require.NoError(t, err, "positive control: a second before expiry by the clock")
+
+		got, err := b.tenancy.GetInvite(ctx, b.tenant, inv.ID)
+		require.NoError(t, err)
+		require.NotNil(t, got.AcceptedAt)
+		require.Equal(t, []time.Time{invited, accepted}, []time.Time{got.CreatedAt.UTC(), got.AcceptedAt.UTC()})
+		m, err := b.tenancy.MemberByUser(ctx, b.tenant, sess.Claims.UserID())
+		require.NoError(t, err)
+		require.Equal(t, accepted, m.CreatedAt.UTC(), "joined at the clock's time")
 	})
 
 	t.Run("an existing account joins with its own password only", func(t *testing.T) {

@@ -1,5 +1,6 @@
 // Members: listing them, changing a member's role, removing one (the
-// OWNER rules apply to both).
+// OWNER rules apply to both), and a user's memberships as domain/auth reads
+// them (auth.MembershipSource).
 
 package tenancy
 
@@ -18,29 +19,35 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// Member is a membership joined with its user's email.
+// Member is a membership with its user's e-mail and MFA flag (domain/auth's,
+// filled in after the membership rows are read).
 type Member struct {
 	TenantID   uuid.UUID `bun:"tenant_id"`
 	ID         uuid.UUID `bun:"id"`
 	UserID     uuid.UUID `bun:"user_id"`
-	Email      string    `bun:"email"`
-	MFAEnabled bool      `bun:"mfa_enabled"`
+	Email      string    `bun:"-"`
+	MFAEnabled bool      `bun:"-"`
 	Role       auth.Role `bun:"role"`
 	CreatedAt  time.Time `bun:"created_at"`
 }
 
-const memberSelect = `SELECT m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at
-	FROM memberships m JOIN users u ON u.id = m.user_id`
+const memberSelect = `SELECT m.tenant_id, m.id, m.user_id, m.role, m.created_at FROM memberships m`
 
 // Members pages the tenant's members, newest first.
 func (s *Service) Members(ctx context.Context, tenant uuid.UUID, args relay.Args) (page *relay.Page[Member], err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.Members(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		q := tx.NewSelect().TableExpr("memberships AS m").Join("JOIN users AS u ON u.id = m.user_id").
-			ColumnExpr("m.tenant_id, m.id, m.user_id, u.email, u.mfa_enabled, m.role, m.created_at")
+		q := tx.NewSelect().TableExpr("memberships AS m").ColumnExpr("m.tenant_id, m.id, m.user_id, m.role, m.created_at")
 		page, err = relay.Paginate(ctx, q, args, "m.created_at", "m.id",
 			func(m *Member) relay.Cursor { return relay.Cursor{At: m.CreatedAt, ID: m.ID} })
-		return err
+		if err != nil {
+			return err
+		}
+		ms := make([]*Member, len(page.Items))
+		for i := range page.Items {
+			ms[i] = &page.Items[i]
+		}
+		return withUsers(ctx, tx, ms...)
 	})
 	return page, err
 }
@@ -48,22 +55,23 @@ func (s *Service) Members(ctx context.Context, tenant uuid.UUID, args relay.Args
 // Member returns one member of tenant by membership id.
 func (s *Service) Member(ctx context.Context, tenant, id uuid.UUID) (_ *Member, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.Member(%v, %v)", tenant, id)
-	m := new(Member)
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(memberSelect+" WHERE m.id = ?", id).Scan(ctx, m)
-	})
-	if err != nil {
-		return nil, db.NotFound(err, "member not found")
-	}
-	return m, nil
+	return s.member(ctx, tenant, "m.id = ?", id)
 }
 
 // MemberByUser returns the membership of user uid in tenant.
 func (s *Service) MemberByUser(ctx context.Context, tenant, uid uuid.UUID) (_ *Member, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.MemberByUser(%v, %v)", tenant, uid)
+	return s.member(ctx, tenant, "m.user_id = ?", uid)
+}
+
+// member reads the member of tenant matching where (on memberships m).
+func (s *Service) member(ctx context.Context, tenant uuid.UUID, where string, arg uuid.UUID) (*Member, error) {
 	m := new(Member)
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(memberSelect+" WHERE m.user_id = ?", uid).Scan(ctx, m)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw(memberSelect+" WHERE "+where, arg).Scan(ctx, m); err != nil {
+			return err
+		}
+		return withUsers(ctx, tx, m)
 	})
 	if err != nil {
 		return nil, db.NotFound(err, "member not found")
@@ -71,10 +79,55 @@ func (s *Service) MemberByUser(ctx context.Context, tenant, uid uuid.UUID) (_ *M
 	return m, nil
 }
 
+// lockMember reads and locks (FOR UPDATE) membership id; the user's row
+// is read, not locked.
 func lockMember(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Member, error) {
 	m := new(Member)
-	err := tx.NewRaw(memberSelect+" WHERE m.id = ? FOR UPDATE OF m", id).Scan(ctx, m)
-	return m, db.NotFound(err, "member not found")
+	if err := tx.NewRaw(memberSelect+" WHERE m.id = ? FOR UPDATE OF m", id).Scan(ctx, m); err != nil {
+		return nil, db.NotFound(err, "member not found")
+	}
+	if err := withUsers(ctx, tx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// withUsers fills ms' e-mails and MFA flags from domain/auth, in one query.
+func withUsers(ctx context.Context, tx bun.IDB, ms ...*Member) error {
+	ids := make([]uuid.UUID, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	users, err := auth.UserFactsTx(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		u := users[m.UserID]
+		m.Email, m.MFAEnabled = u.Email, u.MFAEnabled
+	}
+	return nil
+}
+
+// UserMemberships lists uid's memberships across tenants, oldest first
+// (auth.MembershipSource; a SECURITY DEFINER read, since a user's tenants
+// are not one tenant's rows).
+func (s *Service) UserMemberships(ctx context.Context, uid uuid.UUID) (_ []auth.Membership, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.UserMemberships(%v)", uid)
+	var ms []auth.Membership
+	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
+	return ms, err
+}
+
+// MembershipTx reads uid's membership of the tenant of tx, a tenant
+// transaction (auth.MembershipSource); sql.ErrNoRows when uid is not a
+// member.
+func (s *Service) MembershipTx(ctx context.Context, tx bun.IDB, uid uuid.UUID) (_ auth.Membership, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.MembershipTx(%v)", uid)
+	var m auth.Membership
+	err = tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.plan, t.require_mfa, m.role, m.id AS membership_id
+		FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ?`, uid).Scan(ctx, &m)
+	return m, err
 }
 
 func owners(ctx context.Context, tx bun.IDB) (int, error) {

@@ -139,7 +139,9 @@ func TestMembers(t *testing.T) {
 	t.Run("members page newest first", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
+		b.later() // members are ordered by the clock's time of joining
 		b.join(t, "a@example.test", auth.RoleViewer)
+		b.later()
 		b.join(t, "b@example.test", auth.RoleViewer)
 		page, err := b.tenancy.Members(ctx, b.tenant, relay.Args{First: ptr(2)})
 		require.NoError(t, err)
@@ -170,5 +172,29 @@ func TestMembers(t *testing.T) {
 		require.Equal(t, auth.RoleViewer, m.Role, "unchanged")
 		_, err = b.tenancy.Member(ctx, b.tenant, uuid.New())
 		requireCode(t, err, apperr.NotFound)
+	})
+
+	t.Run("a member's e-mail and MFA flag are their account's", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, p, mid := b.join(t, "secure@example.test", auth.RoleViewer)
+		_, err := b.tdb.DB.Bun.ExecContext(ctx, "UPDATE users SET mfa_enabled = true WHERE id = ?", p.UserID)
+		require.NoError(t, err)
+		page, err := b.tenancy.Members(ctx, b.tenant, relay.Args{})
+		require.NoError(t, err)
+		got := map[string]bool{}
+		for _, m := range page.Items {
+			got[m.Email] = m.MFAEnabled
+		}
+		require.Equal(t, map[string]bool{"secure@example.test": true, "owner@example.test": false}, got)
+		m, err := b.tenancy.Member(ctx, b.tenant, mid)
+		require.NoError(t, err)
+		require.Equal(t, []any{"secure@example.test", true}, []any{m.Email, m.MFAEnabled})
+		m, err = b.tenancy.MemberByUser(ctx, b.tenant, b.owner.UserID)
+		require.NoError(t, err)
+		require.Equal(t, []any{"owner@example.test", false}, []any{m.Email, m.MFAEnabled})
+		m, err = b.tenancy.ChangeRole(ctx, b.owner, mid, auth.RoleAnalyst)
+		require.NoError(t, err)
+		require.Equal(t, []any{"secure@example.test", true}, []any{m.Email, m.MFAEnabled}, "the locked member too")
 	})
 }

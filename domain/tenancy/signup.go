@@ -40,12 +40,13 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 		if err != nil {
 			return err
 		}
-		t := &Tenant{ID: tid, Name: tenantName, Slug: Slug(tenantName, tid)}
-		if _, err := tx.NewInsert().Model(t).Column("id", "name", "slug").Returning("*").Exec(ctx); err != nil {
+		now := s.DB.Now(ctx)
+		t := &Tenant{ID: tid, Name: tenantName, Slug: Slug(tenantName, tid), CreatedAt: now}
+		if _, err := tx.NewInsert().Model(t).Column("id", "name", "slug", "created_at").Returning("*").Exec(ctx); err != nil {
 			return err
 		}
 		mid := uuid.New()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, ?)`, tid, u.ID, mid, auth.RoleOwner); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, ?, ?)`, tid, u.ID, mid, auth.RoleOwner, now); err != nil {
 			return err
 		}
 		m := auth.Membership{TenantID: tid, TenantName: t.Name, Plan: t.Plan, RequireMFA: t.RequireMFA, Role: auth.RoleOwner, MembershipID: mid}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -46,6 +47,10 @@ func TestSignUpRules(t *testing.T) {
 			u, err := b.auth.UserByEmail(ctx, "new@example.test")
 			require.NoError(t, err, "the e-mail is stored normalized")
 			require.Equal(t, u.ID, sess.Claims.UserID())
+			m, err := b.tenancy.MemberByUser(ctx, ten.ID, u.ID)
+			require.NoError(t, err)
+			require.Equal(t, []time.Time{b.clock.Now(), b.clock.Now(), b.clock.Now()},
+				[]time.Time{ten.CreatedAt.UTC(), u.CreatedAt.UTC(), m.CreatedAt.UTC()}, "created at the database clock's time")
 			require.Equal(t, []string{"auth.sign_up"}, b.auditActions(t, sess.Claims.TenantID, "auth.sign_up"))
 		})
 	}

@@ -80,6 +80,8 @@ describe.sequential('identity journey', () => {
     await page.getByRole('button', { name: 'Create account' }).click()
     await page.getByRole('heading', { name: 'Overview' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/')
+    // Nothing is connected to a new workspace: it is led to its next step.
+    await page.getByRole('region', { name: 'Next step: nothing is connected yet' }).waitFor()
     await screenshot(page, 'overview')
   })
 

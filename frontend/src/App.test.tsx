@@ -1,29 +1,28 @@
 import { MockedProvider } from '@apollo/client/testing/react'
-import { render, screen } from '@testing-library/react'
+import { render, screen, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { describe, expect, it } from 'vitest'
 
 import { App } from './App'
-import { ServerTimeDocument } from './components/serverTime'
 import { ToastProvider } from './components/ui'
+import { createConnection } from './connection/connection'
+import { ConnectionProvider } from './connection/ConnectionProvider'
 import type { SessionApi } from './session/SessionProvider'
 import { TestSession, testSession, testViewer } from './test/session'
 
-const tick = {
-  request: { query: ServerTimeDocument, variables: { intervalSeconds: 1 } },
-  result: { data: { serverTime: '2026-01-01T00:00:00Z' } },
-}
-
 function renderAt(path: string, session: SessionApi) {
   render(
-    <MockedProvider mocks={[tick]}>
-      <TestSession value={session}>
-        <ToastProvider>
-          <MemoryRouter initialEntries={[path]}>
-            <App />
-          </MemoryRouter>
-        </ToastProvider>
-      </TestSession>
+    <MockedProvider>
+      <ConnectionProvider connection={createConnection()}>
+        <TestSession value={session}>
+          <ToastProvider>
+            <MemoryRouter initialEntries={[path]}>
+              <App />
+            </MemoryRouter>
+          </ToastProvider>
+        </TestSession>
+      </ConnectionProvider>
     </MockedProvider>,
   )
 }
@@ -48,8 +47,18 @@ describe('App routes', () => {
     expect(screen.getByText(/Acme requires two-factor authentication/)).toBeInTheDocument()
   })
 
-  it('says when a page does not exist', async () => {
+  it('says when a page does not exist, with a heading and a way back', async () => {
     renderAt('/nowhere', testSession())
-    expect(await screen.findByText('Page not found')).toBeInTheDocument()
+    expect(await screen.findByRole('heading', { level: 1, name: 'Page not found' })).toBeInTheDocument()
+    expect(screen.getByText('There is nothing at /nowhere.')).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('link', { name: 'Back to the overview' }))
+    expect(await screen.findByRole('heading', { level: 1, name: 'Overview' })).toBeInTheDocument()
+  })
+
+  it("shows the live connection's state in the header, and no clock", async () => {
+    renderAt('/', testSession())
+    const banner = await screen.findByRole('banner')
+    expect(within(banner).getByTestId('connection-status')).toHaveTextContent('Connecting…')
+    expect(banner.querySelector('time')).toBeNull()
   })
 })

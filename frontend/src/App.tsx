@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react'
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom'
 
 import { AppLayout } from './components/layout/AppLayout'
-import { EmptyState, Loading } from './components/ui'
+import { Loading, PageHeader, TextLink } from './components/ui'
 import OverviewScreen from './screens/overview'
 import { useSession } from './session/SessionProvider'
 
@@ -79,6 +79,15 @@ function RequireSession() {
   return <Outlet />
 }
 
+/** An address the dashboard does not know: says so, and offers the way back. */
 function NotFound() {
-  return <EmptyState title="Page not found" description="There is nothing at this address." />
+  const location = useLocation()
+  return (
+    <>
+      <PageHeader title="Page not found" description={`There is nothing at ${location.pathname}.`} />
+      <p className="text-sm">
+        It may have moved, or the link may be mistyped. <TextLink to="/">Back to the overview</TextLink>
+      </p>
+    </>
+  )
 }

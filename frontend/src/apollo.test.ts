@@ -119,3 +119,102 @@ describe('createApolloClient', () => {
     c.dispose()
   })
 })
+
+/**
+ * A server end of graphql-transport-ws, in memory: acknowledges
+ * connection_init, or refuses the connection while `down`.
+ */
+class FakeSocket {
+  static readonly CONNECTING = 0
+  static readonly OPEN = 1
+  static readonly CLOSING = 2
+  static readonly CLOSED = 3
+  static opened: FakeSocket[] = []
+  static down = false
+
+  readyState = FakeSocket.CONNECTING
+  protocol: string
+  onopen: (() => void) | null = null
+  onmessage: ((e: { data: string }) => void) | null = null
+  onclose: ((e: { code: number; reason: string }) => void) | null = null
+  onerror: ((e: unknown) => void) | null = null
+
+  constructor(_url: string, protocol: string) {
+    this.protocol = protocol
+    setTimeout(() => {
+      if (FakeSocket.down) {
+        this.readyState = FakeSocket.CLOSED
+        this.onerror?.(new Event('error'))
+        this.onclose?.({ code: 1006, reason: '' })
+        return
+      }
+      FakeSocket.opened.push(this)
+      this.readyState = FakeSocket.OPEN
+      this.onopen?.()
+    })
+  }
+
+  send(data: string) {
+    const message = JSON.parse(data) as { type: string }
+    if (message.type === 'connection_init') {
+      setTimeout(() => this.onmessage?.({ data: JSON.stringify({ type: 'connection_ack' }) }))
+    }
+  }
+
+  close(code = 1000, reason = '') {
+    if (this.readyState === FakeSocket.CLOSED) return
+    this.readyState = FakeSocket.CLOSED
+    this.onclose?.({ code, reason })
+  }
+}
+
+describe('the live connection', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+    FakeSocket.opened = []
+    FakeSocket.down = false
+  })
+
+  it('reports live, reconnecting, offline and live again from the websocket, and refetches what is on screen', async () => {
+    vi.useFakeTimers()
+    const { fetch, requests } = fakeFetch(ok, ok)
+    const { client, wsClient, connection } = createApolloClient({
+      httpUri: 'http://test/graphql',
+      wsUrl: 'ws://test/graphql',
+      fetch,
+      refresh: async () => true,
+      webSocketImpl: FakeSocket,
+    })
+    const statuses: string[] = []
+    connection.subscribe(() => {
+      const s = connection.getState().status
+      if (statuses.at(-1) !== s) statuses.push(s)
+    })
+
+    const watched = client.watchQuery({ query: QUERY }).subscribe(() => {})
+    const events = client.subscribe({ query: gql('subscription Ticks { tick }') }).subscribe(() => {})
+    await vi.advanceTimersByTimeAsync(10)
+    expect(connection.getState().status).toBe('live')
+    expect(requests).toHaveLength(1)
+
+    // The server goes away and stays away for the first try.
+    FakeSocket.down = true
+    FakeSocket.opened[0]!.close(1001, 'going away')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(connection.getState()).toMatchObject({ status: 'reconnecting', nextTryAt: expect.any(Number) })
+    await vi.advanceTimersByTimeAsync(2_100)
+    expect(connection.getState()).toMatchObject({ status: 'offline', nextTryAt: expect.any(Number) })
+    expect(requests).toHaveLength(1)
+
+    // It is back: the next try connects and the active query is fetched again.
+    FakeSocket.down = false
+    await vi.advanceTimersByTimeAsync(3_100)
+    expect(connection.getState().status).toBe('live')
+    expect(statuses).toEqual(['live', 'reconnecting', 'offline', 'live'])
+    expect(requests.map((r) => r.body.operationName)).toEqual(['Things', 'Things'])
+
+    events.unsubscribe()
+    watched.unsubscribe()
+    await wsClient.dispose()
+  })
+})

@@ -14,6 +14,7 @@ import { createClient, type Client } from 'graphql-ws'
 import { OperationTypeNode } from 'graphql'
 import { from, mergeMap, timer } from 'rxjs'
 
+import { createConnection, KEEP_ALIVE_MS, type Connection } from './connection/connection'
 import { graphqlEndpoints } from './endpoints'
 import { csrfHeaders } from './session/cookies'
 import { createRefresher, type Refresher } from './session/refresh'
@@ -39,12 +40,16 @@ export interface ApolloOptions {
    * mfaEnrollmentRequired then sends the user to enrolment.
    */
   onMfaEnrollmentRequired?: () => void
+  /** The live connection's state store (default: a new one on the real clock). */
+  connection?: Connection
 }
 
 /** The dashboard's connection to the API. */
 export interface Stratum {
   client: ApolloClient
   wsClient: Client
+  /** The websocket's real state (live, reconnecting, offline…), for the header. */
+  connection: Connection
   /** Renews the session with the refresh cookie (shared by concurrent callers). */
   refresh: Refresher
   /**
@@ -90,7 +95,9 @@ function isUnauthenticated(error: ErrorLike): boolean {
  * closed with 4401/4403, renews the session once and retries; when that
  * fails, onSessionExpired is called. A query refused by the rate limit
  * (THROTTLED) is retried after the wait the server names; one refused until
- * the user enrols in MFA calls onMfaEnrollmentRequired.
+ * the user enrols in MFA calls onMfaEnrollmentRequired. The websocket's
+ * state is tracked in `connection`; when it is live again after a loss,
+ * the queries on screen are refetched (events of the gap were missed).
  */
 export function createApolloClient(opts: ApolloOptions = {}): Stratum {
   const endpoints = () => graphqlEndpoints()
@@ -131,7 +138,8 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
     return timer(wait * 1000).pipe(mergeMap(() => forward(operation)))
   })
 
-  const renewal = createSocketRenewal(refresh, expired)
+  const connection = opts.connection ?? createConnection()
+  const renewal = createSocketRenewal(refresh, expired, connection.retryWait)
   const wsClient = createClient({
     url: opts.wsUrl ?? endpoints().ws,
     ...(opts.webSocketImpl ? { webSocketImpl: opts.webSocketImpl } : {}),
@@ -139,8 +147,18 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
     retryAttempts: Infinity,
     shouldRetry: () => true,
     retryWait: renewal.retryWait,
-    on: { closed: renewal.closed },
+    // Pings reveal a socket that died without a close (a network that
+    // dropped); the connection terminates it when no pong comes back.
+    keepAlive: KEEP_ALIVE_MS,
+    on: {
+      ...connection.events,
+      closed: (event) => {
+        renewal.closed(event)
+        connection.events.closed(event)
+      },
+    },
   })
+  connection.attach(wsClient)
 
   const link = ApolloLink.split(
     ({ query }) => isSubscriptionOperation(query),
@@ -149,7 +167,12 @@ export function createApolloClient(opts: ApolloOptions = {}): Stratum {
   )
 
   const client = new ApolloClient({ link, cache: createCache() })
-  return { client, wsClient, refresh, reconnect: () => wsClient.terminate() }
+  connection.onReconnected(() => {
+    void client.refetchQueries({ include: 'active' }).catch(() => {
+      // a failed refetch leaves the data on screen; the next event or visit reloads it
+    })
+  })
+  return { client, wsClient, connection, refresh, reconnect: connection.restart }
 }
 
 /** The cache: connections merge their pages, so "Load more" appends. */

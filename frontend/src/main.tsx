@@ -6,6 +6,7 @@ import { BrowserRouter } from 'react-router-dom'
 import { createApolloClient } from './apollo'
 import { App } from './App'
 import { ToastProvider } from './components/ui'
+import { ConnectionProvider } from './connection/ConnectionProvider'
 import { createSignal } from './session/signal'
 import { SessionProvider } from './session/SessionProvider'
 import { applyTheme, storedTheme } from './theme'
@@ -23,17 +24,19 @@ const stratum = createApolloClient({
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ApolloProvider client={stratum.client}>
-      <BrowserRouter>
-        <ToastProvider>
-          <SessionProvider
-            connection={stratum}
-            onExpired={expired.subscribe}
-            onMfaEnrollmentRequired={enrollmentRequired.subscribe}
-          >
-            <App />
-          </SessionProvider>
-        </ToastProvider>
-      </BrowserRouter>
+      <ConnectionProvider connection={stratum.connection}>
+        <BrowserRouter>
+          <ToastProvider>
+            <SessionProvider
+              connection={stratum}
+              onExpired={expired.subscribe}
+              onMfaEnrollmentRequired={enrollmentRequired.subscribe}
+            >
+              <App />
+            </SessionProvider>
+          </ToastProvider>
+        </BrowserRouter>
+      </ConnectionProvider>
     </ApolloProvider>
   </StrictMode>,
 )

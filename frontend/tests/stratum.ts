@@ -1,6 +1,8 @@
 // A real Stratum for the API and browser tests: builds the Go binary,
 // creates a fresh database, starts `stratum serve` on a free port and waits
-// for /readyz. stop() ends the server (SIGTERM) and drops the database.
+// for /readyz. stop() ends the server (SIGTERM) and drops the database;
+// halt() and resume() stop and start the server process alone, on the same
+// port and database (the browser tests take the server away under a page).
 //
 // Environment:
 //   DATABASE_URL       a server to create the test database on (its host and
@@ -19,7 +21,18 @@ const frontend = fileURLToPath(new URL('..', import.meta.url))
 /** A running server. */
 export interface Stratum {
   baseUrl: string
+  /** The binary it runs; null for a server named by STRATUM_TEST_URL. */
+  bin: string | null
+  /** Ends the server and drops its database. */
   stop: () => Promise<void>
+  /**
+   * Ends the server process (SIGTERM, as an operator stopping it would) and
+   * resolves once it has exited; the database and the port stay. Absent for
+   * a server named by STRATUM_TEST_URL, which the tests do not control.
+   */
+  halt?: () => Promise<void>
+  /** Starts the halted server again on the same port and database; resolves once it is ready. */
+  resume?: () => Promise<void>
 }
 
 export interface StartOptions {
@@ -44,6 +57,8 @@ export interface StartOptions {
    * covered by the server's tests.
    */
   rateLimitPoints?: number
+  /** An already built binary to run (e.g. the one the browser tests' global setup built): no build. */
+  bin?: string
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd = repo): string {
@@ -126,13 +141,13 @@ export async function startStratum({
   buildFrontend = false,
   seedDemo = false,
   rateLimitPoints,
+  bin = process.env.STRATUM_TEST_BIN,
 }: StartOptions): Promise<Stratum> {
   const log = (msg: string) => process.stderr.write(`[${label}] ${msg}\n`)
   if (process.env.STRATUM_TEST_URL) {
-    return { baseUrl: process.env.STRATUM_TEST_URL.replace(/\/$/, ''), stop: async () => {} }
+    return { baseUrl: process.env.STRATUM_TEST_URL.replace(/\/$/, ''), bin: null, stop: async () => {} }
   }
 
-  let bin = process.env.STRATUM_TEST_BIN
   if (!bin) {
     if (buildFrontend) {
       log('npm run build:assets')
@@ -152,31 +167,37 @@ export async function startStratum({
 
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
-  let output = ''
-  const child = spawn(bin, ['serve'], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      STRATUM_HTTP_ADDR: `127.0.0.1:${port}`,
-      STRATUM_PUBLIC_URL: baseUrl,
-      STRATUM_ENV: 'development',
-      STRATUM_SEED_DEMO: String(seedDemo),
-      ...(rateLimitPoints ? { STRATUM_RATE_LIMIT_POINTS: String(rateLimitPoints) } : {}),
-      STRATUM_LOG_LEVEL: process.env.STRATUM_LOG_LEVEL ?? 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const collect = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000)
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    STRATUM_HTTP_ADDR: `127.0.0.1:${port}`,
+    STRATUM_PUBLIC_URL: baseUrl,
+    STRATUM_ENV: 'development',
+    STRATUM_SEED_DEMO: String(seedDemo),
+    ...(rateLimitPoints ? { STRATUM_RATE_LIMIT_POINTS: String(rateLimitPoints) } : {}),
+    STRATUM_LOG_LEVEL: process.env.STRATUM_LOG_LEVEL ?? 'warn',
   }
-  child.stdout!.on('data', collect)
-  child.stderr!.on('data', collect)
+  let output = ''
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(bin, ['serve'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const collect = (b: Buffer) => {
+      output = (output + b.toString()).slice(-20_000)
+    }
+    child.stdout!.on('data', collect)
+    child.stderr!.on('data', collect)
+    try {
+      await waitReady(baseUrl, child, () => output)
+    } catch (err) {
+      await stop(child)
+      throw err
+    }
+    return child
+  }
 
+  let child: ChildProcess
   try {
-    await waitReady(baseUrl, child, () => output)
+    child = await launch()
   } catch (err) {
-    await stop(child)
     dropDatabase(databaseUrl, dbName, log)
     throw err
   }
@@ -184,11 +205,21 @@ export async function startStratum({
 
   return {
     baseUrl,
+    bin,
     stop: async () => {
       await stop(child)
       if (child.exitCode !== 0 && child.exitCode !== null)
         log(`stratum serve exited with ${child.exitCode}:\n${output}`)
       dropDatabase(databaseUrl, dbName, log)
+    },
+    halt: async () => {
+      await stop(child)
+      log(`stratum serve halted (${child.exitCode ?? child.signalCode})`)
+    },
+    resume: async () => {
+      if (child.exitCode === null && child.signalCode === null) throw new Error('stratum serve is still running')
+      child = await launch()
+      log(`stratum serve resumed at ${baseUrl}`)
     },
   }
 }

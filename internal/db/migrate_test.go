@@ -128,12 +128,16 @@ func stratumTables(t *testing.T, conn *pgx.Conn) []string {
 }
 
 // schemaShape lists table.column of Stratum's tables (not the bookkeeping
-// ones): it changes with every migration that changes the schema,
-// whichever migration is the newest.
+// ones) and the signatures of its functions: it changes with every
+// migration that changes the schema, whichever migration is the newest.
 func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `SELECT table_name || '.' || column_name FROM information_schema.columns
-		WHERE table_schema = 'public' AND table_name NOT LIKE 'river%' AND table_name NOT IN ($1, 'schema_migrations') ORDER BY 1`, db.VersionTable)
+		WHERE table_schema = 'public' AND table_name NOT LIKE 'river%' AND table_name NOT IN ($1, 'schema_migrations')
+		UNION ALL
+		SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' FROM pg_proc p
+		JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname NOT LIKE 'river%'
+		ORDER BY 1`, db.VersionTable)
 	require.NoError(t, err)
 	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)

@@ -1,7 +1,8 @@
 // Package pgcluster finds a PostgreSQL server for development and tests, or
 // starts a private one under .data/ from the PostgreSQL binaries installed on
 // the machine. It is what lets `make run` and `make test` work on a fresh
-// machine that has only the PostgreSQL server binaries.
+// machine that has only the PostgreSQL server binaries. EnsureDatabase and
+// Check are the checks `make run` does, in seconds, before it builds anything.
 package pgcluster
 
 import (
@@ -26,7 +27,11 @@ type Options struct {
 	// ProbeAddr is the address of a PostgreSQL that may already answer
 	// (STRATUM_PG_PROBE_ADDR, default 127.0.0.1:5432). Trust auth as postgres is assumed.
 	ProbeAddr string
-	// DataDir holds the private cluster (default <repo>/.data/pg).
+	// DataDir holds the private cluster (default <repo>/.data/pg). When Ensure
+	// runs as root, PostgreSQL runs as the postgres system user; if that user
+	// cannot enter DataDir's parent (a checkout in root's 0700 home), the
+	// cluster lives in a directory of its own under os.TempDir() instead
+	// (Cluster.DataDir says which).
 	DataDir string
 	// Database is created if missing and named in the returned URL (default "stratum").
 	Database string
@@ -40,6 +45,7 @@ type Cluster struct {
 	URL string
 	// Started is true when Ensure started a private cluster (and Stop will stop it).
 	Started bool
+	// dataDir is where the private cluster lives ("" when none is used).
 	dataDir string
 	bindir  string
 }
@@ -53,6 +59,9 @@ func (o *Options) defaults() {
 	}
 	if o.DataDir == "" {
 		o.DataDir = filepath.Join(RepoRoot(), ".data", "pg")
+	}
+	if abs, err := filepath.Abs(o.DataDir); err == nil {
+		o.DataDir = abs
 	}
 	if o.Database == "" {
 		o.Database = "stratum"
@@ -85,8 +94,32 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 		o.Log("using PostgreSQL at %s", o.ProbeAddr)
 		return &Cluster{URL: url}, createDatabase(ctx, url, o.Database)
 	}
-	o.Log("no PostgreSQL answers at %s; using a private cluster in %s", o.ProbeAddr, o.DataDir)
+	o.Log("no PostgreSQL answers at %s; using a private cluster", o.ProbeAddr)
 	return startPrivate(ctx, o)
+}
+
+// DataDir is the private cluster's data directory, or "" when Ensure found
+// a server at the probe address.
+func (c *Cluster) DataDir() string { return c.dataDir }
+
+// Check reports, without starting anything, where Ensure would find or start
+// PostgreSQL with these options, or why it could not: no server binaries, or
+// no directory the postgres user can enter. `make run` calls it (through
+// `devdb ensure`) before building, when DATABASE_URL is unset.
+func Check(ctx context.Context, o Options) (string, error) {
+	o.defaults()
+	if answers(ctx, o.ProbeAddr) {
+		return fmt.Sprintf("PostgreSQL answers at %s (database %q is created when missing)", o.ProbeAddr, o.Database), nil
+	}
+	bindir, err := findBinDir()
+	if err != nil {
+		return "", err
+	}
+	dir, err := placeDataDir(o.DataDir, o.Log)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("no PostgreSQL answers at %s: a private cluster in %s (binaries in %s) will be used", o.ProbeAddr, dir, bindir), nil
 }
 
 func answers(ctx context.Context, addr string) bool {
@@ -104,10 +137,10 @@ func startPrivate(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dataDir: o.DataDir, bindir: bindir}
-	if err := os.MkdirAll(filepath.Dir(o.DataDir), 0o755); err != nil {
+	if o.DataDir, err = placeDataDir(o.DataDir, o.Log); err != nil {
 		return nil, err
 	}
+	c := &Cluster{dataDir: o.DataDir, bindir: bindir}
 	unlock, err := lockFile(o.DataDir + ".lock")
 	if err != nil {
 		return nil, err
@@ -116,7 +149,7 @@ func startPrivate(ctx context.Context, o Options) (*Cluster, error) {
 
 	if port, ok := runningPort(o.DataDir); ok {
 		c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", port, o.Database)
-		o.Log("private cluster already running on port %d", port)
+		o.Log("private cluster in %s already running on port %d", o.DataDir, port)
 		return c, createDatabase(ctx, c.URL, o.Database)
 	}
 	if _, err := os.Stat(filepath.Join(o.DataDir, "PG_VERSION")); err != nil {
@@ -142,7 +175,7 @@ func startPrivate(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	c.Started = true
 	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", port, o.Database)
-	o.Log("private cluster started on port %d", port)
+	o.Log("private cluster in %s started on port %d", o.DataDir, port)
 	return c, createDatabase(ctx, c.URL, o.Database)
 }
 
@@ -158,18 +191,25 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	return nil
 }
 
-// StopDataDir stops a private cluster running in dataDir (default .data/pg), if any.
+// StopDataDir stops a private cluster that Ensure started for dataDir
+// (default .data/pg), if one runs there or in the directory Ensure uses
+// when the postgres user cannot reach dataDir.
 func StopDataDir(ctx context.Context, dataDir string) error {
 	o := Options{DataDir: dataDir}
 	o.defaults()
-	if _, ok := runningPort(o.DataDir); !ok {
-		return nil
+	for _, dir := range []string{o.DataDir, relocated(o.DataDir)} {
+		if _, ok := runningPort(dir); !ok {
+			continue
+		}
+		bindir, err := findBinDir()
+		if err != nil {
+			return err
+		}
+		if err := (&Cluster{Started: true, dataDir: dir, bindir: bindir}).Stop(ctx); err != nil {
+			return err
+		}
 	}
-	bindir, err := findBinDir()
-	if err != nil {
-		return err
-	}
-	return (&Cluster{Started: true, dataDir: o.DataDir, bindir: bindir}).Stop(ctx)
+	return nil
 }
 
 // run executes a PostgreSQL binary, through runuser as postgres when we are
@@ -265,16 +305,19 @@ func lockFile(path string) (func(), error) {
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-// createDatabase creates dbname if it does not exist, connecting to "postgres".
+// createDatabase creates dbname if it does not exist, connecting to
+// "postgres" — and retrying while a server we just started comes up.
 func createDatabase(ctx context.Context, url, dbname string) error {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return err
 	}
-	cfg.Database = "postgres"
+	cfg.Database = dbname
+	maint := cfg.Copy()
+	maint.Database = "postgres"
 	var conn *pgx.Conn
 	for i := 0; ; i++ {
-		conn, err = pgx.ConnectConfig(ctx, cfg)
+		conn, err = pgx.ConnectConfig(ctx, maint)
 		if err == nil || i >= 30 {
 			break
 		}
@@ -284,17 +327,6 @@ func createDatabase(ctx context.Context, url, dbname string) error {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", dbname).Scan(&exists); err != nil {
-		return err
-	}
-	if exists {
-		return nil
-	}
-	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{dbname}.Sanitize())
-	var pgErr interface{ SQLState() string }
-	if errors.As(err, &pgErr) && pgErr.SQLState() == "42P04" { // created concurrently
-		return nil
-	}
+	_, err = createIfMissing(ctx, conn, cfg)
 	return err
 }

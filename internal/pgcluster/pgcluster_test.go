@@ -29,6 +29,7 @@ func TestPrivateClusterWhenNothingAnswers(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, c.Started)
 	t.Cleanup(func() { c.Stop(context.Background()) })
+	require.Equal(t, opts.DataDir, c.DataDir(), "the postgres user can reach it: the cluster stays where it was asked for")
 
 	conn, err := pgx.Connect(ctx, c.URL)
 	require.NoError(t, err)

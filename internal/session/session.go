@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -164,7 +163,10 @@ func SetCookies(ctx context.Context, secure bool, s *auth.Session) error {
 	if err != nil {
 		return fmt.Errorf("generate a CSRF token: %w", err)
 	}
-	maxAge := int(time.Until(s.ExpiresAt).Seconds())
+	// The access token's lifetime, counted by the browser from now: it does
+	// not read the server's clock, whose time (the database clock's) the
+	// token's times come from.
+	maxAge := int(s.ExpiresAt.Sub(s.Claims.IssuedAt.Time).Seconds())
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.AccessToken, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: RefreshCookie, Value: s.RefreshToken, Path: "/graphql", MaxAge: 7 * 24 * 3600, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: csrf, Path: "/", MaxAge: 7 * 24 * 3600, Secure: secure, SameSite: http.SameSiteLaxMode})

@@ -43,9 +43,10 @@ func Config() auth.Config {
 }
 
 // NewService returns an auth.Service on d with Config, the development
-// encryption key and audit entries written through audit.ForAuth. A
+// encryption key, audit entries written through audit.ForAuth and
+// memberships read through a tenancy.Service (as app.NewServices wires it). A
 // non-nil c becomes d's clock (every transaction on d, and so every
-// service on d, reads it) and the service's; nil keeps d's.
+// service on d, reads it); nil keeps d's.
 func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 	t.Helper()
 	box, err := auth.NewBox(config.DevEncryptionKey)
@@ -53,9 +54,9 @@ func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 		t.Fatal(err)
 	}
 	s := &auth.Service{DB: d, Cfg: Config(), Box: box, Revocations: &auth.Revocations{DB: d}, Audit: audit.ForAuth}
+	s.MembershipSource = &tenancy.Service{DB: d, Auth: s}
 	if c != nil {
 		d.Clock = c
-		s.Now = c.Now
 	}
 	return s
 }

@@ -14,7 +14,6 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  subscription ServerTime($intervalSeconds: Int!) {\n    serverTime(intervalSeconds: $intervalSeconds)\n  }\n": typeof types.ServerTimeDocument,
     "\n  fragment ConditionFields on RuleCondition {\n    op\n    metric\n    windowDays\n    operator\n    value\n  }\n": typeof types.ConditionFieldsFragmentDoc,
     "\n  fragment RuleFields on AutomationRule {\n    id\n    name\n    description\n    builtin\n    enabled\n    conditions {\n      ...ConditionFields\n      conditions {\n        ...ConditionFields\n        conditions {\n          ...ConditionFields\n          conditions {\n            ...ConditionFields\n            conditions {\n              ...ConditionFields\n            }\n          }\n        }\n      }\n    }\n    actions {\n      type\n      params {\n        percent\n        amount\n        status\n      }\n    }\n    params {\n      name\n      value\n    }\n    scheduleMinutes\n    cooldownSeconds\n    scope {\n      platforms\n      campaignIds\n    }\n    lastEvaluatedAt\n  }\n": typeof types.RuleFieldsFragmentDoc,
     "\n  fragment ActionSimulationFields on ActionSimulation {\n    type\n    campaign {\n      id\n      name\n    }\n    platform\n    wouldExecute\n    decision\n    riskClass\n    threshold\n    score\n    autopilotMode\n    before {\n      status\n      dailyBudget\n      bid\n    }\n    after {\n      status\n      dailyBudget\n      bid\n    }\n    reasons\n    warnings\n  }\n": typeof types.ActionSimulationFieldsFragmentDoc,
@@ -101,7 +100,6 @@ type Documents = {
     "\n  subscription IncidentClosed {\n    incidentClosed {\n      ...IncidentSummaryFields\n    }\n  }\n": typeof types.IncidentClosedDocument,
 };
 const documents: Documents = {
-    "\n  subscription ServerTime($intervalSeconds: Int!) {\n    serverTime(intervalSeconds: $intervalSeconds)\n  }\n": types.ServerTimeDocument,
     "\n  fragment ConditionFields on RuleCondition {\n    op\n    metric\n    windowDays\n    operator\n    value\n  }\n": types.ConditionFieldsFragmentDoc,
     "\n  fragment RuleFields on AutomationRule {\n    id\n    name\n    description\n    builtin\n    enabled\n    conditions {\n      ...ConditionFields\n      conditions {\n        ...ConditionFields\n        conditions {\n          ...ConditionFields\n          conditions {\n            ...ConditionFields\n            conditions {\n              ...ConditionFields\n            }\n          }\n        }\n      }\n    }\n    actions {\n      type\n      params {\n        percent\n        amount\n        status\n      }\n    }\n    params {\n      name\n      value\n    }\n    scheduleMinutes\n    cooldownSeconds\n    scope {\n      platforms\n      campaignIds\n    }\n    lastEvaluatedAt\n  }\n": types.RuleFieldsFragmentDoc,
     "\n  fragment ActionSimulationFields on ActionSimulation {\n    type\n    campaign {\n      id\n      name\n    }\n    platform\n    wouldExecute\n    decision\n    riskClass\n    threshold\n    score\n    autopilotMode\n    before {\n      status\n      dailyBudget\n      bid\n    }\n    after {\n      status\n      dailyBudget\n      bid\n    }\n    reasons\n    warnings\n  }\n": types.ActionSimulationFieldsFragmentDoc,
@@ -202,10 +200,6 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  subscription ServerTime($intervalSeconds: Int!) {\n    serverTime(intervalSeconds: $intervalSeconds)\n  }\n"): (typeof documents)["\n  subscription ServerTime($intervalSeconds: Int!) {\n    serverTime(intervalSeconds: $intervalSeconds)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,14 +1,20 @@
 // serverTime subscription round trips over every subscription transport a
 // client uses: graphql-transport-ws (graphql-ws), Server-Sent Events
 // (graphql-sse, distinct connections mode) and Apollo Client's split link.
-import { gql } from '@apollo/client'
+import { gql, type TypedDocumentNode } from '@apollo/client'
 import { createClient as createSSEClient } from 'graphql-sse'
 import { createClient as createWSClient } from 'graphql-ws'
 import { describe, expect, inject, it } from 'vitest'
 import WebSocket from 'ws'
 
 import { createApolloClient } from '../../src/apollo.ts'
-import { ServerTimeDocument } from '../../src/components/serverTime.ts'
+
+/** The server's clock, pushed every intervalSeconds (public: it proves the live link works). */
+const ServerTimeDocument: TypedDocumentNode<{ serverTime: string }, { intervalSeconds: number }> = gql`
+  subscription ServerTime($intervalSeconds: Int!) {
+    serverTime(intervalSeconds: $intervalSeconds)
+  }
+`
 
 const baseUrl = inject('baseUrl')
 const httpUrl = `${baseUrl}/graphql`

@@ -1,9 +1,10 @@
 import { useEffect, useId, useState } from 'react'
-import { NavLink, Outlet, useLocation } from 'react-router-dom'
+import { matchPath, NavLink, Outlet, useLocation } from 'react-router-dom'
 
+import { ConnectionStatus } from '../../connection/ConnectionStatus'
+import { StaleDataNotice } from '../../connection/StaleDataNotice'
 import { useViewer } from '../../session/SessionProvider'
 import { LiveUpdates } from '../../trust/LiveUpdates'
-import { ServerTime } from '../ServerTime'
 import { Brand } from './Brand'
 import { Alert, Badge, cx } from '../ui'
 import { TenantSwitcher } from './TenantSwitcher'
@@ -18,6 +19,9 @@ const NAV = [
   { to: '/settings', label: 'Settings' },
 ] as const
 
+/** The trust screens, which show live data: they say so when it may be stale. */
+const LIVE_SCREENS = ['/', '/automation', '/actions', '/incidents'] as const
+
 const navLink = ({ isActive }: { isActive: boolean }) =>
   cx(
     'block rounded-md px-3 py-2 text-sm font-medium',
@@ -26,8 +30,9 @@ const navLink = ({ isActive }: { isActive: boolean }) =>
 
 /**
  * The signed-in frame: a sidebar on wide screens that becomes a menu
- * behind a button on phones, a top bar with the tenant switcher, live
- * status, theme toggle and user menu.
+ * behind a button on phones, a top bar with the tenant switcher, the live
+ * connection's state, theme toggle and user menu. While that connection is
+ * down, the trust screens say that what they show may be out of date.
  */
 export function AppLayout() {
   const viewer = useViewer()
@@ -35,6 +40,7 @@ export function AppLayout() {
   const navId = useId()
   const location = useLocation()
   useEffect(() => setMenuOpen(false), [location.pathname])
+  const live = LIVE_SCREENS.some((path) => matchPath(path, location.pathname))
 
   return (
     <div className="min-h-screen md:grid md:grid-cols-[15rem_1fr]">
@@ -82,9 +88,7 @@ export function AppLayout() {
             {viewer.tenant.simulated && <Badge tone="primary">Simulated data</Badge>}
           </div>
           <div className="flex items-center gap-2 sm:gap-4">
-            <div className="hidden sm:block">
-              <ServerTime />
-            </div>
+            <ConnectionStatus />
             <ThemeToggle />
             <UserMenu />
           </div>
@@ -97,6 +101,7 @@ export function AppLayout() {
               </Alert>
             </div>
           )}
+          {live && <StaleDataNotice />}
           <Outlet />
         </main>
       </div>

@@ -6,6 +6,7 @@ import { Alert, Button, Field, Input, TextLink } from '../../components/ui'
 import { AcceptInviteDocument } from '../../session/operations'
 import { useSession } from '../../session/SessionProvider'
 import { AuthLayout, FormStack } from './AuthLayout'
+import { PASSWORD_RULE } from './passwordRule'
 import { useAuthForm } from './useAuthForm'
 
 /** The invite link's path; the token rides in the fragment, which never reaches a server log. */
@@ -60,7 +61,7 @@ export default function AcceptInviteScreen() {
       <FormStack onSubmit={submit} label="Accept invitation">
         {(errors.form || errors.fields.token) && <Alert>{errors.form ?? errors.fields.token}</Alert>}
         {!viewer && (
-          <Field label="Password" error={errors.fields.password} hint="At least 10 characters for a new account.">
+          <Field label="Password" error={errors.fields.password} hint={`For a new account: ${PASSWORD_RULE}.`}>
             <Input
               type="password"
               autoComplete="current-password"

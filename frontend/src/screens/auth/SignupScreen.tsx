@@ -4,6 +4,7 @@ import { useState } from 'react'
 import { Alert, Button, Field, Input, TextLink } from '../../components/ui'
 import { SignUpDocument } from '../../session/operations'
 import { AuthLayout, FormStack } from './AuthLayout'
+import { PASSWORD_HINT, passwordProblem } from './passwordRule'
 import { useAuthForm } from './useAuthForm'
 
 const FIELDS = ['email', 'password', 'tenantName'] as const
@@ -14,7 +15,8 @@ function validate(v: Record<FieldName, string>): Partial<Record<FieldName, strin
   const errors: Partial<Record<FieldName, string>> = {}
   if (!v.tenantName.trim()) errors.tenantName = 'Enter your organisation’s name'
   if (!/^[^@\s]+@[^@\s]+$/.test(v.email.trim())) errors.email = 'Enter a valid email address'
-  if (v.password.length < 10) errors.password = 'Use at least 10 characters'
+  const password = passwordProblem(v.password, v.email)
+  if (password) errors.password = password
   return errors
 }
 
@@ -51,7 +53,7 @@ export default function SignupScreen() {
         <Field label="Work email" error={errors.fields.email}>
           <Input type="email" autoComplete="email" value={values.email} onChange={set('email')} />
         </Field>
-        <Field label="Password" error={errors.fields.password} hint="At least 10 characters, not a common password.">
+        <Field label="Password" error={errors.fields.password} hint={PASSWORD_HINT}>
           <Input type="password" autoComplete="new-password" value={values.password} onChange={set('password')} />
         </Field>
         <Button type="submit" variant="primary" loading={loading}>

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { AutomationRuleInput, SimulateRuleInput } from '../../gql/graphql'
 import { renderWithApi } from '../../trust/testProviders'
 import { CampaignOptionsDocument, CreateRuleDocument, SimulateRuleDocument } from './operations'
-import { emptyDraft, errorKey, placeErrors, toRuleInput, validateDraft } from './ruleDraft'
+import { currentErrors, emptyDraft, errorKey, placeErrors, toRuleInput, validateDraft } from './ruleDraft'
 import { RuleEditor } from './RuleEditor'
 
 const campaigns = {
@@ -92,7 +92,49 @@ describe('rule draft', () => {
   })
 })
 
+describe('messages after an edit', () => {
+  it("drops a check's message once its field is valid, follows it while not, and keeps the server's until its field changes", () => {
+    const checked = emptyDraft()
+    checked.scheduleMinutes = '1'
+    const found = {
+      name: 'Give the rule a name (at most 200 characters)',
+      scheduleMinutes: 'Evaluate every 5–10080 minutes (a whole number)',
+      'conditions.conditions.0.value': 'value must not be negative for CPA',
+    }
+    expect(currentErrors(found, checked, checked)).toBe(found)
+
+    const named = { ...checked, name: 'Cap CPA', scheduleMinutes: '2.5' }
+    expect(currentErrors(found, checked, named)).toEqual({
+      scheduleMinutes: 'Evaluate every 5–10080 minutes (a whole number)',
+      'conditions.conditions.0.value': 'value must not be negative for CPA',
+    })
+
+    const fixed = structuredClone(named)
+    fixed.scheduleMinutes = '60'
+    fixed.conditions.conditions[0] = {
+      ...fixed.conditions.conditions[0]!,
+      value: '3',
+    } as (typeof fixed.conditions.conditions)[0]
+    expect(currentErrors(found, checked, fixed)).toEqual({})
+  })
+})
+
 describe('RuleEditor', () => {
+  it("clears the name's message as soon as a name is typed", async () => {
+    const { user } = renderEditor()
+    await user.click(screen.getByRole('button', { name: 'Create rule' }))
+    const name = screen.getByLabelText('Name')
+    expect(name).toHaveAttribute('aria-invalid', 'true')
+    expect(name).toHaveAccessibleDescription('Give the rule a name (at most 200 characters)')
+
+    await user.type(name, 'C')
+    expect(name).not.toHaveAttribute('aria-invalid')
+    expect(screen.queryByText('Give the rule a name (at most 200 characters)')).toBeNull()
+    // Emptied again, the field it was about shows the message again.
+    await user.clear(name)
+    expect(name).toHaveAccessibleDescription('Give the rule a name (at most 200 characters)')
+  })
+
   it('checks the draft before sending it and shows each message on its own field', async () => {
     const { user } = renderEditor()
     await user.click(screen.getByRole('button', { name: 'Add nested group' }))

@@ -15,6 +15,7 @@ import {
   UpdateRuleDocument,
 } from './operations'
 import {
+  currentErrors,
   MAX_ACTIONS,
   newAction,
   placeErrors,
@@ -42,7 +43,9 @@ export interface RuleEditorProps {
 export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
   const toast = useToast()
   const [draft, setDraft] = useState(initial)
-  const [errors, setErrors] = useState<DraftErrors>({})
+  // Messages as found for the draft then; what is shown follows the edits since.
+  const [found, setFound] = useState<{ errors: DraftErrors; draft: RuleDraft }>({ errors: {}, draft: initial })
+  const errors = currentErrors(found.errors, found.draft, draft)
   const [formErrors, setFormErrors] = useState<string[]>([])
   const [dryRun, setDryRun] = useState<DryRunResult | null>(null)
   const [create, creating] = useMutation(CreateRuleDocument, { refetchQueries: [AutomationRulesDocument] })
@@ -58,7 +61,7 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
 
   const set = (patch: Partial<RuleDraft>) => setDraft((d) => ({ ...d, ...patch }))
   const fail = (fields: DraftErrors, messages: string[]) => {
-    setErrors(fields)
+    setFound({ errors: fields, draft })
     setFormErrors(messages)
     setFocusError((n) => n + 1)
   }
@@ -75,7 +78,7 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
     return true
   }
   const clear = () => {
-    setErrors({})
+    setFound({ errors: {}, draft })
     setFormErrors([])
   }
 

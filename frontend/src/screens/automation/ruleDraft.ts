@@ -281,6 +281,38 @@ export function validateDraft(d: RuleDraft): DraftErrors {
   return errors
 }
 
+/** The draft's value at a path key (numbers as typed), to tell whether a field changed. */
+function valueAt(d: RuleDraft, key: string): unknown {
+  if (key === 'cooldownSeconds') return d.cooldownHours
+  const param = /^params\.(.+)$/.exec(key)
+  if (param) return d.params.find((p) => p.name === param[1])?.value
+  const actionParam = /^actions\.(\d+)\.params\.(percent|amount|status)$/.exec(key)
+  if (actionParam) return d.actions[Number(actionParam[1])]?.[actionParam[2] as 'percent' | 'amount' | 'status']
+  let v: unknown = d
+  for (const part of key.split('.'))
+    v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined
+  return v
+}
+
+/**
+ * The messages that still hold for the draft as it is now, given those
+ * `found` for the draft as it was when checked or sent: a message on a
+ * field the form checks itself goes as soon as the field is valid (and
+ * follows it while it is not); a message from the server stays until the
+ * field it names changes. No new message appears before the next check.
+ */
+export function currentErrors(found: DraftErrors, checked: RuleDraft, now: RuleDraft): DraftErrors {
+  if (checked === now) return found
+  const local = validateDraft(now)
+  const still: DraftErrors = {}
+  for (const [key, message] of Object.entries(found)) {
+    const recheck = local[key]
+    if (recheck) still[key] = recheck
+    else if (JSON.stringify(valueAt(checked, key)) === JSON.stringify(valueAt(now, key))) still[key] = message
+  }
+  return still
+}
+
 /** The path key of a userError's field: its path without "input" (and a simulateRule draft's "rule"). */
 export function errorKey(field: readonly string[] | null | undefined): string | null {
   if (!field || field.length === 0) return null

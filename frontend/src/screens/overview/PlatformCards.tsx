@@ -25,7 +25,10 @@ export function PlatformCards({
   if (health.length === 0 && statuses.length === 0) {
     return (
       <Card title="Platforms">
-        <EmptyState title="No platform data yet" description="Connect an ad platform to see its signal health here." />
+        <EmptyState
+          title="No platform data yet"
+          description="Each platform's signal health appears here once it reports data."
+        />
       </Card>
     )
   }

@@ -1,0 +1,73 @@
+package domain_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// systemClock lists the reads of the system clock that are neither stored
+// nor compared with a stored time (docs/architecture.md, "Time"), as
+// "file: call". The test fails when one disappears too, so the list only
+// shrinks.
+var systemClock = []string{
+	"auth/authtest/authtest.go: time.Now", // NewClock starts the tests' Manual clock at the real time
+	"auth/revocations.go: time.Now",       // the refresh cadence (Interval), on the monotonic clock
+	"auth/revocations.go: time.Since",     // the same
+	"../jobs/trust.go: time.Now",          // a follow-up recompute's unique key, not a time
+}
+
+// TestOneClock fails when domain code, the jobs or the resolvers read the
+// system clock (time.Now, time.Since, time.Until) or send SQL that reads
+// the database server's (now(), current_date, …) instead of the database
+// clock (db.DB.Now, db.TxNow).
+func TestOneClock(t *testing.T) {
+	t.Parallel()
+	sqlClock := regexp.MustCompile(`(?i)\bnow\(\)|\bcurrent_date\b|\bcurrent_timestamp\b|\bclock_timestamp\b|\blocaltimestamp\b|\btransaction_timestamp\b|\bstatement_timestamp\b`)
+	var found []string
+	for _, root := range []string{".", "../jobs", "../resolvers"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+			if err != nil {
+				return err
+			}
+			name := filepath.ToSlash(path)
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.ImportSpec:
+					return false
+				case *ast.SelectorExpr:
+					if x, ok := n.X.(*ast.Ident); ok && x.Name == "time" && slices.Contains([]string{"Now", "Since", "Until"}, n.Sel.Name) {
+						found = append(found, name+": time."+n.Sel.Name)
+					}
+				case *ast.BasicLit:
+					if s, err := strconv.Unquote(n.Value); n.Kind == token.STRING && err == nil && sqlClock.MatchString(s) {
+						found = append(found, name+": SQL "+sqlClock.FindString(s))
+					}
+				}
+				return true
+			})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(found)
+	found = slices.Compact(found)
+	want := slices.Clone(systemClock)
+	slices.Sort(want)
+	if !slices.Equal(want, found) {
+		t.Errorf("reads of a clock other than the database clock:\n got %q\nwant %q\n(take the time from db.DB.Now or db.TxNow and pass it to SQL as a parameter; see docs/architecture.md, \"Time\")", found, want)
+	}
+}
