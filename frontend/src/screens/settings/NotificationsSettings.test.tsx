@@ -124,7 +124,8 @@ describe('CreateChannelDialog', () => {
     ])
     await fill(user, 'Webhook', 'http://hooks.example.com/x')
     const dialog = screen.getByRole('dialog', { name: 'Add notification channel' })
-    expect(await within(dialog).findByRole('textbox', { name: 'URL' })).toHaveAccessibleDescription(/must use https/)
+    await within(dialog).findByText('target must use https')
+    expect(within(dialog).getByRole('textbox', { name: 'URL' })).toHaveAccessibleDescription(/must use https/)
     expect(onCreated).not.toHaveBeenCalled()
   })
 
