@@ -138,6 +138,10 @@ func (a *App) buildHTTP() error {
 		return fmt.Errorf("river ui: %w", err)
 	}
 	a.riverUI = ui
+	var devMail http.Handler
+	if a.Services.MailSink != nil && !a.Cfg.Production() {
+		devMail = a.Services.MailSink
+	}
 	a.Handler = httpserver.New(httpserver.Deps{
 		Log: a.Log, Metrics: a.Metrics,
 		GraphQL:      a.Sockets.Middleware(a.Resolver.HTTPMiddleware(gql)),
@@ -150,6 +154,7 @@ func (a *App) buildHTTP() error {
 		MaxBodyBytes: a.Cfg.MaxBodyBytes,
 		ReadTimeout:  a.Cfg.HTTPReadTimeout,
 		CORSOrigins:  a.Cfg.CORSOrigins,
+		DevMail:      devMail,
 	})
 	return nil
 }

@@ -232,6 +232,7 @@ type isoFixture struct {
 	auditA   string // global ID of an audit entry
 	markers  []string
 	trust    *trustFixture
+	notify   *notifyFixture
 }
 
 var isoSeq atomic.Int64
@@ -270,6 +271,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.markers = []string{"alpha", "Alpha", f.ownerA.TenantID, f.ownerA.UserID, f.viewerA.UserID, f.keyA, f.keyPrefA, f.inviteA,
 		f.memberA, f.auditA, tenant.String()}
 	f.addTrust(t)
+	f.addNotifications(t)
 	return f
 }
 
@@ -467,6 +469,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'rules', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled) ORDER BY id) FROM automation_rules WHERE tenant_id = $1),
 		'actions', (SELECT jsonb_agg(jsonb_build_array(id, status) ORDER BY id) FROM automation_actions WHERE tenant_id = $1),
 		'incidents', (SELECT jsonb_agg(jsonb_build_array(id, state) ORDER BY id) FROM incidents WHERE tenant_id = $1),
+		'channels', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, incidents_opened, approvals) ORDER BY id) FROM notification_channels WHERE tenant_id = $1),
+		'deliveries', (SELECT jsonb_agg(jsonb_build_array(id, channel_id, event) ORDER BY id) FROM notification_deliveries WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
@@ -509,6 +513,10 @@ func (f *isoFixture) value(name string) string {
 		return f.trust.campaign
 	case "trustAudit":
 		return f.trust.trustAudit
+	case "channel":
+		return f.notify.channel
+	case "delivery":
+		return f.notify.delivery
 	}
 	panic("no fixture value " + name)
 }

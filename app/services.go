@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -10,11 +11,14 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/mail"
+	"github.com/stratumhq/stratum/internal/webhook"
 	"github.com/stratumhq/stratum/jobs"
 	"github.com/stratumhq/stratum/resolvers"
 )
@@ -24,12 +28,19 @@ import (
 // Jobs), and a new context adds its service here.
 type Services struct {
 	// The services themselves (Auth, Tenancy, Audit, Signals, Platforms,
-	// Incidents, Automation): the set the resolvers call is all of them.
+	// Incidents, Automation, Notifications): the set the resolvers call is
+	// all of them.
 	resolvers.Services
 
 	// Buckets size the cost-based GraphQL rate limits by plan ("" is the
 	// default; "anonymous" applies per client IP to unauthenticated callers).
 	Buckets map[string]auth.Bucket
+
+	// Mail sends e-mail: SMTP when STRATUM_SMTP_URL is set, else (outside
+	// production) MailSink, the development mail sink; nil in production
+	// without SMTP.
+	Mail     mail.Sender
+	MailSink *mail.Sink
 }
 
 // NewServices builds every domain service over d from cfg and links the
@@ -49,7 +60,39 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Incidents = &incidents.Service{DB: d}
 	s.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: s.Platforms, Incidents: s.Incidents}
 	s.Signals.Listeners = []signals.Listener{s.Incidents, s.Automation}
+	if err := s.buildNotifications(d, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// buildNotifications builds the mailer and the notifications service and
+// hooks it into the events it reports: incidents' timeline, actions held
+// for approval, autopilot mode changes (each inside its writing
+// transaction).
+func (s *Services) buildNotifications(d *db.DB, cfg config.Config) error {
+	switch {
+	case cfg.SMTPURL != "":
+		smtp, err := mail.ParseURL(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return fmt.Errorf("STRATUM_SMTP_URL: %w", err)
+		}
+		s.Mail = smtp
+	case cfg.MailSink():
+		s.MailSink = &mail.Sink{From: cfg.MailFrom}
+		s.Mail = s.MailSink
+	}
+	// Outside production, webhooks may point at http:// and local receivers.
+	policy := webhook.Production
+	if !cfg.Production() {
+		policy = webhook.Policy{AllowHTTP: true, AllowPrivate: true}
+	}
+	s.Notifications = &notifications.Service{DB: d, Box: s.Auth.Box, Mailer: s.Mail, Poster: webhook.NewClient(policy),
+		Config: notifications.Config{PublicURL: cfg.PublicURL, Policy: policy}, Incidents: s.Incidents, Automation: s.Automation}
+	s.Incidents.Notify = s.Notifications.IncidentEventTx
+	s.Automation.OnAwaitingApproval = s.Notifications.ActionAwaitingApprovalTx
+	s.Automation.OnModeChanged = s.Notifications.AutopilotModeChangedTx
+	return nil
 }
 
 // buildIdentity builds the auth service (sessions, API keys, MFA, rate
@@ -94,7 +137,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 
 // Jobs are the services the job workers call.
 func (s *Services) Jobs() jobs.Services {
-	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation}
+	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -102,8 +145,10 @@ func (s *Services) Resolvers() resolvers.Services { return s.Services }
 
 // EnqueueWith makes the services start their jobs on c, inside the
 // transaction that asks for them: measurements enqueue a debounced
-// recompute, an executable action its execution.
+// recompute, an executable action its execution, a notification delivery
+// its sending.
 func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Signals.OnMeasured = jobs.RecomputeHook(c)
 	s.Automation.OnExecutable = jobs.ExecuteHook(c)
+	s.Notifications.Enqueue = jobs.DeliverHook(c)
 }

@@ -82,7 +82,7 @@ func TestServicesAreBuiltOnlyInApp(t *testing.T) {
 	for _, p := range builds["../app/services.go"] {
 		got[p] = true
 	}
-	for _, want := range []string{"auth", "tenancy", "audit", "signals", "platforms", "incidents", "automation"} {
+	for _, want := range []string{"auth", "tenancy", "audit", "signals", "platforms", "incidents", "automation", "notifications"} {
 		if !got[want] {
 			t.Errorf("app/services.go does not build the %s service (the scan would miss a copy elsewhere)", want)
 		}

@@ -83,6 +83,7 @@ export default defineConfig(({ command }): UserConfig => ({
       '/graphql': { ...proxy, ws: true },
       '/healthz': proxy,
       '/readyz': proxy,
+      '/dev/mail/messages': proxy,
     },
   },
 }))

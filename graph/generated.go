@@ -18,6 +18,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -262,9 +263,20 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateNotificationChannelPayload struct {
+		Channel       func(childComplexity int) int
+		SigningSecret func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	DeleteAutomationRulePayload struct {
 		DeletedRuleID func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	DeleteNotificationChannelPayload struct {
+		DeletedChannelID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	DisableMfaPayload struct {
@@ -427,8 +439,10 @@ type ComplexityRoot struct {
 		ConfirmMfa                func(childComplexity int, input model.MfaCodeInput) int
 		CreateAPIKey              func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateAutomationRule      func(childComplexity int, input model.AutomationRuleInput) int
+		CreateNotificationChannel func(childComplexity int, input model.CreateNotificationChannelInput) int
 		DeleteAutomationRule      func(childComplexity int, input model.DeleteAutomationRuleInput) int
 		DeleteEnforcementRule     func(childComplexity int, input model.DeleteEnforcementRuleInput) int
+		DeleteNotificationChannel func(childComplexity int, input model.IDInput) int
 		DisableMfa                func(childComplexity int, input model.MfaCodeInput) int
 		DismissAction             func(childComplexity int, input model.ActionIDInput) int
 		EnrollMfa                 func(childComplexity int) int
@@ -452,10 +466,75 @@ type ComplexityRoot struct {
 		SimulateSignalDegradation func(childComplexity int, input model.SimulateSignalDegradationInput) int
 		SimulateSignalRecovery    func(childComplexity int, input model.SimulateSignalRecoveryInput) int
 		SwitchTenant              func(childComplexity int, input model.SwitchTenantInput) int
+		TestNotificationChannel   func(childComplexity int, input model.IDInput) int
 		UpdateAutomationRule      func(childComplexity int, input model.UpdateAutomationRuleInput) int
 		UpdateEnforcementSettings func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
+		UpdateNotificationChannel func(childComplexity int, input model.UpdateNotificationChannelInput) int
 		UpdateTenantSettings      func(childComplexity int, input model.UpdateTenantSettingsInput) int
 		VerifyMfa                 func(childComplexity int, input model.VerifyMfaInput) int
+	}
+
+	NotificationChannel struct {
+		CreatedAt     func(childComplexity int) int
+		Enabled       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Subscriptions func(childComplexity int) int
+		Target        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	NotificationChannelConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NotificationChannelEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	NotificationChannelPayload struct {
+		Channel    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	NotificationDelivery struct {
+		Attempts      func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Event         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastAttemptAt func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		ResponseCode  func(childComplexity int) int
+		SentAt        func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Text          func(childComplexity int) int
+		Title         func(childComplexity int) int
+		URL           func(childComplexity int) int
+	}
+
+	NotificationDeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NotificationDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	NotificationSubscriptions struct {
+		ActionsAwaitingApproval func(childComplexity int) int
+		AutopilotModeChanges    func(childComplexity int) int
+		DailyDigest             func(childComplexity int) int
+		IncidentsClosed         func(childComplexity int) int
+		IncidentsOpened         func(childComplexity int) int
+		MinIncidentSeverity     func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -474,25 +553,27 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys               func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Actions               func(childComplexity int, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
-		AuditLog              func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
-		AutomationRules       func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
-		Campaigns             func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
-		Incidents             func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
-		Invites               func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Members               func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Node                  func(childComplexity int, id string) int
-		Nodes                 func(childComplexity int, ids []string) int
-		PlatformHealth        func(childComplexity int) int
-		PlatformStatuses      func(childComplexity int) int
-		ServerInfo            func(childComplexity int) int
-		SignalHealth          func(childComplexity int, platform *model.Platform) int
-		SignalHealthHistory   func(childComplexity int, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) int
-		SimulatedDegradations func(childComplexity int) int
-		TrustAuditLog         func(childComplexity int, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
-		TrustGate             func(childComplexity int) int
-		Viewer                func(childComplexity int) int
+		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Actions                func(childComplexity int, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
+		AuditLog               func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
+		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
+		Campaigns              func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
+		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
+		Invites                func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Members                func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Node                   func(childComplexity int, id string) int
+		Nodes                  func(childComplexity int, ids []string) int
+		NotificationChannels   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		NotificationDeliveries func(childComplexity int, channelID *string, status []notifications.Status, first *int, after *string, last *int, before *string) int
+		PlatformHealth         func(childComplexity int) int
+		PlatformStatuses       func(childComplexity int) int
+		ServerInfo             func(childComplexity int) int
+		SignalHealth           func(childComplexity int, platform *model.Platform) int
+		SignalHealthHistory    func(childComplexity int, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) int
+		SimulatedDegradations  func(childComplexity int) int
+		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
+		TrustGate              func(childComplexity int) int
+		Viewer                 func(childComplexity int) int
 	}
 
 	RegenerateBackupCodesPayload struct {
@@ -622,6 +703,11 @@ type ComplexityRoot struct {
 		Plan       func(childComplexity int) int
 		RequireMfa func(childComplexity int) int
 		Simulated  func(childComplexity int) int
+	}
+
+	TestNotificationChannelPayload struct {
+		Delivery   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	TrustAuditEntry struct {
@@ -754,6 +840,10 @@ type MutationResolver interface {
 	UpdateTenantSettings(ctx context.Context, input model.UpdateTenantSettingsInput) (*model.UpdateTenantSettingsPayload, error)
 	AcknowledgeIncident(ctx context.Context, input model.AcknowledgeIncidentInput) (*model.IncidentPayload, error)
 	ResolveIncident(ctx context.Context, input model.ResolveIncidentInput) (*model.IncidentPayload, error)
+	CreateNotificationChannel(ctx context.Context, input model.CreateNotificationChannelInput) (*model.CreateNotificationChannelPayload, error)
+	UpdateNotificationChannel(ctx context.Context, input model.UpdateNotificationChannelInput) (*model.NotificationChannelPayload, error)
+	DeleteNotificationChannel(ctx context.Context, input model.IDInput) (*model.DeleteNotificationChannelPayload, error)
+	TestNotificationChannel(ctx context.Context, input model.IDInput) (*model.TestNotificationChannelPayload, error)
 	SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error)
 	SimulateSignalRecovery(ctx context.Context, input model.SimulateSignalRecoveryInput) (*model.SimulatorPayload, error)
 }
@@ -771,6 +861,8 @@ type QueryResolver interface {
 	APIKeys(ctx context.Context, first *int, after *string, last *int, before *string) (*model.APIKeyConnection, error)
 	AuditLog(ctx context.Context, first *int, after *string, filter *model.AuditLogFilter) (*model.AuditEntryConnection, error)
 	Incidents(ctx context.Context, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.IncidentConnection, error)
+	NotificationChannels(ctx context.Context, first *int, after *string, last *int, before *string) (*model.NotificationChannelConnection, error)
+	NotificationDeliveries(ctx context.Context, channelID *string, status []notifications.Status, first *int, after *string, last *int, before *string) (*model.NotificationDeliveryConnection, error)
 	Campaigns(ctx context.Context, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error)
 	PlatformStatuses(ctx context.Context) ([]*model.PlatformStatus, error)
 	SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error)
@@ -1656,6 +1748,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
 
+	case "CreateNotificationChannelPayload.channel":
+		if e.ComplexityRoot.CreateNotificationChannelPayload.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateNotificationChannelPayload.Channel(childComplexity), true
+	case "CreateNotificationChannelPayload.signingSecret":
+		if e.ComplexityRoot.CreateNotificationChannelPayload.SigningSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateNotificationChannelPayload.SigningSecret(childComplexity), true
+	case "CreateNotificationChannelPayload.userErrors":
+		if e.ComplexityRoot.CreateNotificationChannelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateNotificationChannelPayload.UserErrors(childComplexity), true
+
 	case "DeleteAutomationRulePayload.deletedRuleId":
 		if e.ComplexityRoot.DeleteAutomationRulePayload.DeletedRuleID == nil {
 			break
@@ -1668,6 +1779,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteAutomationRulePayload.UserErrors(childComplexity), true
+
+	case "DeleteNotificationChannelPayload.deletedChannelId":
+		if e.ComplexityRoot.DeleteNotificationChannelPayload.DeletedChannelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteNotificationChannelPayload.DeletedChannelID(childComplexity), true
+	case "DeleteNotificationChannelPayload.userErrors":
+		if e.ComplexityRoot.DeleteNotificationChannelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteNotificationChannelPayload.UserErrors(childComplexity), true
 
 	case "DisableMfaPayload.user":
 		if e.ComplexityRoot.DisableMfaPayload.User == nil {
@@ -2289,6 +2413,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAutomationRule(childComplexity, args["input"].(model.AutomationRuleInput)), true
+	case "Mutation.createNotificationChannel":
+		if e.ComplexityRoot.Mutation.CreateNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateNotificationChannel(childComplexity, args["input"].(model.CreateNotificationChannelInput)), true
 	case "Mutation.deleteAutomationRule":
 		if e.ComplexityRoot.Mutation.DeleteAutomationRule == nil {
 			break
@@ -2311,6 +2446,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteEnforcementRule(childComplexity, args["input"].(model.DeleteEnforcementRuleInput)), true
+	case "Mutation.deleteNotificationChannel":
+		if e.ComplexityRoot.Mutation.DeleteNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNotificationChannel(childComplexity, args["input"].(model.IDInput)), true
 	case "Mutation.disableMfa":
 		if e.ComplexityRoot.Mutation.DisableMfa == nil {
 			break
@@ -2554,6 +2700,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SwitchTenant(childComplexity, args["input"].(model.SwitchTenantInput)), true
+	case "Mutation.testNotificationChannel":
+		if e.ComplexityRoot.Mutation.TestNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestNotificationChannel(childComplexity, args["input"].(model.IDInput)), true
 	case "Mutation.updateAutomationRule":
 		if e.ComplexityRoot.Mutation.UpdateAutomationRule == nil {
 			break
@@ -2576,6 +2733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEnforcementSettings(childComplexity, args["input"].(model.UpdateEnforcementSettingsInput)), true
+	case "Mutation.updateNotificationChannel":
+		if e.ComplexityRoot.Mutation.UpdateNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationChannel(childComplexity, args["input"].(model.UpdateNotificationChannelInput)), true
 	case "Mutation.updateTenantSettings":
 		if e.ComplexityRoot.Mutation.UpdateTenantSettings == nil {
 			break
@@ -2598,6 +2766,248 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VerifyMfa(childComplexity, args["input"].(model.VerifyMfaInput)), true
+
+	case "NotificationChannel.createdAt":
+		if e.ComplexityRoot.NotificationChannel.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.CreatedAt(childComplexity), true
+	case "NotificationChannel.enabled":
+		if e.ComplexityRoot.NotificationChannel.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Enabled(childComplexity), true
+	case "NotificationChannel.id":
+		if e.ComplexityRoot.NotificationChannel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.ID(childComplexity), true
+	case "NotificationChannel.kind":
+		if e.ComplexityRoot.NotificationChannel.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Kind(childComplexity), true
+	case "NotificationChannel.name":
+		if e.ComplexityRoot.NotificationChannel.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Name(childComplexity), true
+	case "NotificationChannel.subscriptions":
+		if e.ComplexityRoot.NotificationChannel.Subscriptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Subscriptions(childComplexity), true
+	case "NotificationChannel.target":
+		if e.ComplexityRoot.NotificationChannel.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Target(childComplexity), true
+	case "NotificationChannel.updatedAt":
+		if e.ComplexityRoot.NotificationChannel.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.UpdatedAt(childComplexity), true
+
+	case "NotificationChannelConnection.edges":
+		if e.ComplexityRoot.NotificationChannelConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelConnection.Edges(childComplexity), true
+	case "NotificationChannelConnection.pageInfo":
+		if e.ComplexityRoot.NotificationChannelConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelConnection.PageInfo(childComplexity), true
+	case "NotificationChannelConnection.totalCount":
+		if e.ComplexityRoot.NotificationChannelConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelConnection.TotalCount(childComplexity), true
+
+	case "NotificationChannelEdge.cursor":
+		if e.ComplexityRoot.NotificationChannelEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelEdge.Cursor(childComplexity), true
+	case "NotificationChannelEdge.node":
+		if e.ComplexityRoot.NotificationChannelEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelEdge.Node(childComplexity), true
+
+	case "NotificationChannelPayload.channel":
+		if e.ComplexityRoot.NotificationChannelPayload.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelPayload.Channel(childComplexity), true
+	case "NotificationChannelPayload.userErrors":
+		if e.ComplexityRoot.NotificationChannelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelPayload.UserErrors(childComplexity), true
+
+	case "NotificationDelivery.attempts":
+		if e.ComplexityRoot.NotificationDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Attempts(childComplexity), true
+	case "NotificationDelivery.channel":
+		if e.ComplexityRoot.NotificationDelivery.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Channel(childComplexity), true
+	case "NotificationDelivery.createdAt":
+		if e.ComplexityRoot.NotificationDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.CreatedAt(childComplexity), true
+	case "NotificationDelivery.event":
+		if e.ComplexityRoot.NotificationDelivery.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Event(childComplexity), true
+	case "NotificationDelivery.id":
+		if e.ComplexityRoot.NotificationDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.ID(childComplexity), true
+	case "NotificationDelivery.lastAttemptAt":
+		if e.ComplexityRoot.NotificationDelivery.LastAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.LastAttemptAt(childComplexity), true
+	case "NotificationDelivery.lastError":
+		if e.ComplexityRoot.NotificationDelivery.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.LastError(childComplexity), true
+	case "NotificationDelivery.responseCode":
+		if e.ComplexityRoot.NotificationDelivery.ResponseCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.ResponseCode(childComplexity), true
+	case "NotificationDelivery.sentAt":
+		if e.ComplexityRoot.NotificationDelivery.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.SentAt(childComplexity), true
+	case "NotificationDelivery.status":
+		if e.ComplexityRoot.NotificationDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Status(childComplexity), true
+	case "NotificationDelivery.text":
+		if e.ComplexityRoot.NotificationDelivery.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Text(childComplexity), true
+	case "NotificationDelivery.title":
+		if e.ComplexityRoot.NotificationDelivery.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.Title(childComplexity), true
+	case "NotificationDelivery.url":
+		if e.ComplexityRoot.NotificationDelivery.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDelivery.URL(childComplexity), true
+
+	case "NotificationDeliveryConnection.edges":
+		if e.ComplexityRoot.NotificationDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.Edges(childComplexity), true
+	case "NotificationDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.NotificationDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.PageInfo(childComplexity), true
+	case "NotificationDeliveryConnection.totalCount":
+		if e.ComplexityRoot.NotificationDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryConnection.TotalCount(childComplexity), true
+
+	case "NotificationDeliveryEdge.cursor":
+		if e.ComplexityRoot.NotificationDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryEdge.Cursor(childComplexity), true
+	case "NotificationDeliveryEdge.node":
+		if e.ComplexityRoot.NotificationDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationDeliveryEdge.Node(childComplexity), true
+
+	case "NotificationSubscriptions.actionsAwaitingApproval":
+		if e.ComplexityRoot.NotificationSubscriptions.ActionsAwaitingApproval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSubscriptions.ActionsAwaitingApproval(childComplexity), true
+	case "NotificationSubscriptions.autopilotModeChanges":
+		if e.ComplexityRoot.NotificationSubscriptions.AutopilotModeChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSubscriptions.AutopilotModeChanges(childComplexity), true
+	case "NotificationSubscriptions.dailyDigest":
+		if e.ComplexityRoot.NotificationSubscriptions.DailyDigest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSubscriptions.DailyDigest(childComplexity), true
+	case "NotificationSubscriptions.incidentsClosed":
+		if e.ComplexityRoot.NotificationSubscriptions.IncidentsClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSubscriptions.IncidentsClosed(childComplexity), true
+	case "NotificationSubscriptions.incidentsOpened":
+		if e.ComplexityRoot.NotificationSubscriptions.IncidentsOpened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSubscriptions.IncidentsOpened(childComplexity), true
+	case "NotificationSubscriptions.minIncidentSeverity":
+		if e.ComplexityRoot.NotificationSubscriptions.MinIncidentSeverity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSubscriptions.MinIncidentSeverity(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2766,6 +3176,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.notificationChannels":
+		if e.ComplexityRoot.Query.NotificationChannels == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notificationChannels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationChannels(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.notificationDeliveries":
+		if e.ComplexityRoot.Query.NotificationDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notificationDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationDeliveries(childComplexity, args["channelId"].(*string), args["status"].([]notifications.Status), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.platformHealth":
 		if e.ComplexityRoot.Query.PlatformHealth == nil {
 			break
@@ -3312,6 +3744,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tenant.Simulated(childComplexity), true
 
+	case "TestNotificationChannelPayload.delivery":
+		if e.ComplexityRoot.TestNotificationChannelPayload.Delivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestNotificationChannelPayload.Delivery(childComplexity), true
+	case "TestNotificationChannelPayload.userErrors":
+		if e.ComplexityRoot.TestNotificationChannelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestNotificationChannelPayload.UserErrors(childComplexity), true
+
 	case "TrustAuditEntry.action":
 		if e.ComplexityRoot.TrustAuditEntry.Action == nil {
 			break
@@ -3653,12 +4098,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CampaignScopeInput", ec.unmarshalInputCampaignScopeInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("DeleteAutomationRuleInput", ec.unmarshalInputDeleteAutomationRuleInput),
 			graphql.NewInputUnmarshaler("DeleteEnforcementRuleInput", ec.unmarshalInputDeleteEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("IdInput", ec.unmarshalInputIdInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("MfaCodeInput", ec.unmarshalInputMfaCodeInput),
+			graphql.NewInputUnmarshaler("NotificationSubscriptionsInput", ec.unmarshalInputNotificationSubscriptionsInput),
 			graphql.NewInputUnmarshaler("PutEnforcementRuleInput", ec.unmarshalInputPutEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
@@ -3676,6 +4123,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SwitchTenantInput", ec.unmarshalInputSwitchTenantInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("UpdateTenantSettingsInput", ec.unmarshalInputUpdateTenantSettingsInput),
 			graphql.NewInputUnmarshaler("VerifyMfaInput", ec.unmarshalInputVerifyMfaInput),
 		)
@@ -3770,7 +4218,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "identity.graphqls" "incidents.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls"
+//go:embed "automation.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3785,6 +4233,7 @@ var sources = []*ast.Source{
 	{Name: "automation.graphqls", Input: sourceData("automation.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
+	{Name: "notifications.graphqls", Input: sourceData("notifications.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
@@ -4209,6 +4658,18 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_CreateNotificationChannelPayload_channel(ctx, field)
+	case "signingSecret":
+		return ec.fieldContext_CreateNotificationChannelPayload_signingSecret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateNotificationChannelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateNotificationChannelPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedRuleId":
@@ -4217,6 +4678,16 @@ func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.
 		return ec.fieldContext_DeleteAutomationRulePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteAutomationRulePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedChannelId":
+		return ec.fieldContext_DeleteNotificationChannelPayload_deletedChannelId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteNotificationChannelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteNotificationChannelPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DisableMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4521,6 +4992,132 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationChannel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NotificationChannel_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_NotificationChannel_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_NotificationChannel_name(ctx, field)
+	case "target":
+		return ec.fieldContext_NotificationChannel_target(ctx, field)
+	case "enabled":
+		return ec.fieldContext_NotificationChannel_enabled(ctx, field)
+	case "subscriptions":
+		return ec.fieldContext_NotificationChannel_subscriptions(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationChannel_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_NotificationChannel_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannel", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannelConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationChannelConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationChannelConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationChannelConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannelEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationChannelEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationChannelEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_NotificationChannelPayload_channel(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_NotificationChannelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NotificationDelivery_id(ctx, field)
+	case "channel":
+		return ec.fieldContext_NotificationDelivery_channel(ctx, field)
+	case "event":
+		return ec.fieldContext_NotificationDelivery_event(ctx, field)
+	case "status":
+		return ec.fieldContext_NotificationDelivery_status(ctx, field)
+	case "title":
+		return ec.fieldContext_NotificationDelivery_title(ctx, field)
+	case "text":
+		return ec.fieldContext_NotificationDelivery_text(ctx, field)
+	case "url":
+		return ec.fieldContext_NotificationDelivery_url(ctx, field)
+	case "attempts":
+		return ec.fieldContext_NotificationDelivery_attempts(ctx, field)
+	case "responseCode":
+		return ec.fieldContext_NotificationDelivery_responseCode(ctx, field)
+	case "lastError":
+		return ec.fieldContext_NotificationDelivery_lastError(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationDelivery_createdAt(ctx, field)
+	case "lastAttemptAt":
+		return ec.fieldContext_NotificationDelivery_lastAttemptAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_NotificationDelivery_sentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_NotificationDeliveryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_NotificationDeliveryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationDeliveryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationSubscriptions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incidentsOpened":
+		return ec.fieldContext_NotificationSubscriptions_incidentsOpened(ctx, field)
+	case "incidentsClosed":
+		return ec.fieldContext_NotificationSubscriptions_incidentsClosed(ctx, field)
+	case "minIncidentSeverity":
+		return ec.fieldContext_NotificationSubscriptions_minIncidentSeverity(ctx, field)
+	case "actionsAwaitingApproval":
+		return ec.fieldContext_NotificationSubscriptions_actionsAwaitingApproval(ctx, field)
+	case "autopilotModeChanges":
+		return ec.fieldContext_NotificationSubscriptions_autopilotModeChanges(ctx, field)
+	case "dailyDigest":
+		return ec.fieldContext_NotificationSubscriptions_dailyDigest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationSubscriptions", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4783,6 +5380,16 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
+}
+
+func (ec *executionContext) childFields_TestNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delivery":
+		return ec.fieldContext_TestNotificationChannelPayload_delivery(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TestNotificationChannelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestNotificationChannelPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TrustAuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5199,6 +5806,20 @@ func (ec *executionContext) field_Mutation_createAutomationRule_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateNotificationChannelInput, error) {
+			return ec.unmarshalNCreateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateNotificationChannelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteAutomationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5219,6 +5840,20 @@ func (ec *executionContext) field_Mutation_deleteEnforcementRule_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeleteEnforcementRuleInput, error) {
 			return ec.unmarshalNDeleteEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteEnforcementRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IDInput, error) {
+			return ec.unmarshalNIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIDInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5521,6 +6156,20 @@ func (ec *executionContext) field_Mutation_switchTenant_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_testNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IDInput, error) {
+			return ec.unmarshalNIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateAutomationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5541,6 +6190,20 @@ func (ec *executionContext) field_Mutation_updateEnforcementSettings_args(ctx co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateEnforcementSettingsInput, error) {
 			return ec.unmarshalNUpdateEnforcementSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateEnforcementSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateNotificationChannelInput, error) {
+			return ec.unmarshalNUpdateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateNotificationChannelInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5984,6 +6647,98 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notificationChannels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "channelId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channelId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]notifications.Status, error) {
+			return ec.unmarshalONotificationDeliveryStatus2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -9714,6 +10469,93 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateNotificationChannelPayload_channel(ctx context.Context, field graphql.CollectedField, obj *model.CreateNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateNotificationChannelPayload_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationChannel) graphql.Marshaler {
+			return ec.marshalONotificationChannel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateNotificationChannelPayload_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateNotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateNotificationChannelPayload_signingSecret(ctx context.Context, field graphql.CollectedField, obj *model.CreateNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateNotificationChannelPayload_signingSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SigningSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateNotificationChannelPayload_signingSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateNotificationChannelPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateNotificationChannelPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateNotificationChannelPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateNotificationChannelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateNotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteAutomationRulePayload_deletedRuleId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAutomationRulePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9759,6 +10601,61 @@ func (ec *executionContext) _DeleteAutomationRulePayload_userErrors(ctx context.
 func (ec *executionContext) fieldContext_DeleteAutomationRulePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DeleteAutomationRulePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteNotificationChannelPayload_deletedChannelId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteNotificationChannelPayload_deletedChannelId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedChannelID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteNotificationChannelPayload_deletedChannelId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteNotificationChannelPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteNotificationChannelPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteNotificationChannelPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteNotificationChannelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteNotificationChannelPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -14179,6 +15076,254 @@ func (ec *executionContext) fieldContext_Mutation_resolveIncident(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createNotificationChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createNotificationChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateNotificationChannel(ctx, fc.Args["input"].(model.CreateNotificationChannelInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.CreateNotificationChannelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CreateNotificationChannelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateNotificationChannelPayload) graphql.Marshaler {
+			return ec.marshalNCreateNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateNotificationChannelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createNotificationChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateNotificationChannelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createNotificationChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateNotificationChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNotificationChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNotificationChannel(ctx, fc.Args["input"].(model.UpdateNotificationChannelInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.NotificationChannelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.NotificationChannelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationChannelPayload) graphql.Marshaler {
+			return ec.marshalNNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNotificationChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNotificationChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteNotificationChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteNotificationChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteNotificationChannel(ctx, fc.Args["input"].(model.IDInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DeleteNotificationChannelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteNotificationChannelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteNotificationChannelPayload) graphql.Marshaler {
+			return ec.marshalNDeleteNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteNotificationChannelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteNotificationChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteNotificationChannelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteNotificationChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testNotificationChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testNotificationChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestNotificationChannel(ctx, fc.Args["input"].(model.IDInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.TestNotificationChannelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TestNotificationChannelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TestNotificationChannelPayload) graphql.Marshaler {
+			return ec.marshalNTestNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTestNotificationChannelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testNotificationChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestNotificationChannelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testNotificationChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_simulateSignalDegradation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14325,6 +15470,993 @@ func (ec *executionContext) fieldContext_Mutation_simulateSignalRecovery(ctx con
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _NotificationChannel_id(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "ID")
+}
+
+func (ec *executionContext) _NotificationChannel_kind(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v notifications.Kind) graphql.Marshaler {
+			return ec.marshalNNotificationChannelKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "NotificationChannelKind")
+}
+
+func (ec *executionContext) _NotificationChannel_name(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationChannel_target(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationChannel_enabled(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationChannel_subscriptions(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_subscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscriptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationSubscriptions) graphql.Marshaler {
+			return ec.marshalNNotificationSubscriptions2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationSubscriptions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_subscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationChannel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationSubscriptions(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationChannel_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _NotificationChannel_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannel_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannel_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _NotificationChannelConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationChannelEdge) graphql.Marshaler {
+			return ec.marshalNNotificationChannelEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationChannelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannelEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationChannelConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationChannelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationChannelConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannelConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationChannelEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationChannelEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationChannelEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationChannel) graphql.Marshaler {
+			return ec.marshalNNotificationChannel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationChannelEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationChannelPayload_channel(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelPayload_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationChannel) graphql.Marshaler {
+			return ec.marshalONotificationChannel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelPayload_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationChannelPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationChannelPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationChannelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDelivery_id(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "ID")
+}
+
+func (ec *executionContext) _NotificationDelivery_channel(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationChannel) graphql.Marshaler {
+			return ec.marshalNNotificationChannel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDelivery",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDelivery_event(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v notifications.Event) graphql.Marshaler {
+			return ec.marshalNNotificationEvent2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "NotificationEvent")
+}
+
+func (ec *executionContext) _NotificationDelivery_status(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v notifications.Status) graphql.Marshaler {
+			return ec.marshalNNotificationDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "NotificationDeliveryStatus")
+}
+
+func (ec *executionContext) _NotificationDelivery_title(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationDelivery_text(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationDelivery_url(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationDelivery_responseCode(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_responseCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_responseCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _NotificationDelivery_lastAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_lastAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_lastAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _NotificationDelivery_sentAt(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDelivery_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDelivery_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _NotificationDeliveryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationDeliveryEdge) graphql.Marshaler {
+			return ec.marshalNNotificationDeliveryEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDeliveryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDeliveryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationDeliveryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.NotificationDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationDeliveryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationDelivery) graphql.Marshaler {
+			return ec.marshalNNotificationDelivery2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDelivery(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationDeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationDeliveryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationSubscriptions_incidentsOpened(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSubscriptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSubscriptions_incidentsOpened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentsOpened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSubscriptions_incidentsOpened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationSubscriptions_incidentsClosed(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSubscriptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSubscriptions_incidentsClosed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentsClosed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSubscriptions_incidentsClosed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationSubscriptions_minIncidentSeverity(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSubscriptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSubscriptions_minIncidentSeverity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinIncidentSeverity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v incidents.Severity) graphql.Marshaler {
+			return ec.marshalNIncidentSeverity2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSubscriptions_minIncidentSeverity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "IncidentSeverity")
+}
+
+func (ec *executionContext) _NotificationSubscriptions_actionsAwaitingApproval(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSubscriptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSubscriptions_actionsAwaitingApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActionsAwaitingApproval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSubscriptions_actionsAwaitingApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationSubscriptions_autopilotModeChanges(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSubscriptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSubscriptions_autopilotModeChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutopilotModeChanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSubscriptions_autopilotModeChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationSubscriptions_dailyDigest(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSubscriptions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSubscriptions_dailyDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DailyDigest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSubscriptions_dailyDigest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo) (ret graphql.Marshaler) {
@@ -15322,6 +17454,154 @@ func (ec *executionContext) fieldContext_Query_incidents(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_incidents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notificationChannels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationChannels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NotificationChannels(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.NotificationChannelConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.NotificationChannelConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.NotificationChannelConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.NotificationChannelConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationChannelConnection) graphql.Marshaler {
+			return ec.marshalNNotificationChannelConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationChannels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationChannelConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notificationChannels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notificationDeliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NotificationDeliveries(ctx, fc.Args["channelId"].(*string), fc.Args["status"].([]notifications.Status), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.NotificationDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.NotificationDeliveryConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.NotificationDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.NotificationDeliveryConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationDeliveryConnection) graphql.Marshaler {
+			return ec.marshalNNotificationDeliveryConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDeliveryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationDeliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDeliveryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notificationDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18009,6 +20289,70 @@ func (ec *executionContext) _Tenant_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TestNotificationChannelPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestNotificationChannelPayload_delivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivery, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationDelivery) graphql.Marshaler {
+			return ec.marshalONotificationDelivery2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDelivery(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TestNotificationChannelPayload_delivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestNotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TestNotificationChannelPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestNotificationChannelPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestNotificationChannelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestNotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrustAuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.TrustAuditEntry) (ret graphql.Marshaler) {
@@ -21045,6 +23389,69 @@ func UnmarshalCreateApiKeyInput(ctx context.Context, raw any) (model.CreateAPIKe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateNotificationChannelInput(ctx context.Context, obj any) (model.CreateNotificationChannelInput, error) {
+	var it model.CreateNotificationChannelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "name", "target", "subscriptions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNNotificationChannelKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "target":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("target"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Target = data
+		case "subscriptions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptions"))
+			data, err := ec.unmarshalONotificationSubscriptionsInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationSubscriptionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subscriptions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateNotificationChannelInput unmarshals raw into the CreateNotificationChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateNotificationChannelInput(ctx context.Context, raw any) (model.CreateNotificationChannelInput, error) {
+	var out model.CreateNotificationChannelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateNotificationChannelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteAutomationRuleInput(ctx context.Context, obj any) (model.DeleteAutomationRuleInput, error) {
 	var it model.DeleteAutomationRuleInput
 	if obj == nil {
@@ -21308,6 +23715,83 @@ func (ec *executionContext) unmarshalInputMfaCodeInput(ctx context.Context, obj 
 func UnmarshalMfaCodeInput(ctx context.Context, raw any) (model.MfaCodeInput, error) {
 	var out model.MfaCodeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MfaCodeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNotificationSubscriptionsInput(ctx context.Context, obj any) (model.NotificationSubscriptionsInput, error) {
+	var it model.NotificationSubscriptionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"incidentsOpened", "incidentsClosed", "minIncidentSeverity", "actionsAwaitingApproval", "autopilotModeChanges", "dailyDigest"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "incidentsOpened":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentsOpened"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentsOpened = data
+		case "incidentsClosed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentsClosed"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentsClosed = data
+		case "minIncidentSeverity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minIncidentSeverity"))
+			data, err := ec.unmarshalNIncidentSeverity2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋincidentsᚐSeverity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinIncidentSeverity = data
+		case "actionsAwaitingApproval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionsAwaitingApproval"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionsAwaitingApproval = data
+		case "autopilotModeChanges":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autopilotModeChanges"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutopilotModeChanges = data
+		case "dailyDigest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dailyDigest"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DailyDigest = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationSubscriptionsInput unmarshals raw into the NotificationSubscriptionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationSubscriptionsInput(ctx context.Context, raw any) (model.NotificationSubscriptionsInput, error) {
+	var out model.NotificationSubscriptionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationSubscriptionsInput", raw, &out)
 	return out, err
 }
 
@@ -22270,6 +24754,69 @@ func UnmarshalUpdateEnforcementSettingsInput(ctx context.Context, raw any) (mode
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateNotificationChannelInput(ctx context.Context, obj any) (model.UpdateNotificationChannelInput, error) {
+	var it model.UpdateNotificationChannelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "enabled", "subscriptions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "subscriptions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subscriptions"))
+			data, err := ec.unmarshalONotificationSubscriptionsInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationSubscriptionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subscriptions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateNotificationChannelInput unmarshals raw into the UpdateNotificationChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateNotificationChannelInput(ctx context.Context, raw any) (model.UpdateNotificationChannelInput, error) {
+	var out model.UpdateNotificationChannelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateNotificationChannelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateTenantSettingsInput(ctx context.Context, obj any) (model.UpdateTenantSettingsInput, error) {
 	var it model.UpdateTenantSettingsInput
 	if obj == nil {
@@ -22397,6 +24944,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Tenant(ctx, sel, obj)
+	case model.NotificationDelivery:
+		return ec._NotificationDelivery(ctx, sel, &obj)
+	case *model.NotificationDelivery:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._NotificationDelivery(ctx, sel, obj)
+	case model.NotificationChannel:
+		return ec._NotificationChannel(ctx, sel, &obj)
+	case *model.NotificationChannel:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._NotificationChannel(ctx, sel, obj)
 	case model.Member:
 		return ec._Member(ctx, sel, &obj)
 	case *model.Member:
@@ -23816,6 +26377,49 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var createNotificationChannelPayloadImplementors = []string{"CreateNotificationChannelPayload"}
+
+func (ec *executionContext) _CreateNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateNotificationChannelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createNotificationChannelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateNotificationChannelPayload")
+		case "channel":
+			out.Values[i] = ec._CreateNotificationChannelPayload_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signingSecret":
+			out.Values[i] = ec._CreateNotificationChannelPayload_signingSecret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateNotificationChannelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteAutomationRulePayloadImplementors = []string{"DeleteAutomationRulePayload"}
 
 func (ec *executionContext) _DeleteAutomationRulePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAutomationRulePayload) graphql.Marshaler {
@@ -23834,6 +26438,44 @@ func (ec *executionContext) _DeleteAutomationRulePayload(ctx context.Context, se
 			}
 		case "userErrors":
 			out.Values[i] = ec._DeleteAutomationRulePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteNotificationChannelPayloadImplementors = []string{"DeleteNotificationChannelPayload"}
+
+func (ec *executionContext) _DeleteNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteNotificationChannelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteNotificationChannelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteNotificationChannelPayload")
+		case "deletedChannelId":
+			out.Values[i] = ec._DeleteNotificationChannelPayload_deletedChannelId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteNotificationChannelPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25160,6 +27802,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createNotificationChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createNotificationChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateNotificationChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNotificationChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteNotificationChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteNotificationChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testNotificationChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testNotificationChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "simulateSignalDegradation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_simulateSignalDegradation(ctx, field)
@@ -25171,6 +27841,425 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_simulateSignalRecovery(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationChannelImplementors = []string{"NotificationChannel", "Node"}
+
+func (ec *executionContext) _NotificationChannel(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationChannel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationChannelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationChannel")
+		case "id":
+			out.Values[i] = ec._NotificationChannel_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._NotificationChannel_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._NotificationChannel_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._NotificationChannel_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._NotificationChannel_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subscriptions":
+			out.Values[i] = ec._NotificationChannel_subscriptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._NotificationChannel_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._NotificationChannel_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationChannelConnectionImplementors = []string{"NotificationChannelConnection"}
+
+func (ec *executionContext) _NotificationChannelConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationChannelConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationChannelConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationChannelConnection")
+		case "edges":
+			out.Values[i] = ec._NotificationChannelConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NotificationChannelConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._NotificationChannelConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationChannelEdgeImplementors = []string{"NotificationChannelEdge"}
+
+func (ec *executionContext) _NotificationChannelEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationChannelEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationChannelEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationChannelEdge")
+		case "cursor":
+			out.Values[i] = ec._NotificationChannelEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NotificationChannelEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationChannelPayloadImplementors = []string{"NotificationChannelPayload"}
+
+func (ec *executionContext) _NotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationChannelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationChannelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationChannelPayload")
+		case "channel":
+			out.Values[i] = ec._NotificationChannelPayload_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._NotificationChannelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationDeliveryImplementors = []string{"NotificationDelivery", "Node"}
+
+func (ec *executionContext) _NotificationDelivery(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationDelivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationDelivery")
+		case "id":
+			out.Values[i] = ec._NotificationDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._NotificationDelivery_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._NotificationDelivery_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._NotificationDelivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._NotificationDelivery_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._NotificationDelivery_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._NotificationDelivery_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._NotificationDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responseCode":
+			out.Values[i] = ec._NotificationDelivery_responseCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._NotificationDelivery_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._NotificationDelivery_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastAttemptAt":
+			out.Values[i] = ec._NotificationDelivery_lastAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._NotificationDelivery_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationDeliveryConnectionImplementors = []string{"NotificationDeliveryConnection"}
+
+func (ec *executionContext) _NotificationDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationDeliveryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationDeliveryConnection")
+		case "edges":
+			out.Values[i] = ec._NotificationDeliveryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NotificationDeliveryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._NotificationDeliveryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationDeliveryEdgeImplementors = []string{"NotificationDeliveryEdge"}
+
+func (ec *executionContext) _NotificationDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationDeliveryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationDeliveryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationDeliveryEdge")
+		case "cursor":
+			out.Values[i] = ec._NotificationDeliveryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._NotificationDeliveryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationSubscriptionsImplementors = []string{"NotificationSubscriptions"}
+
+func (ec *executionContext) _NotificationSubscriptions(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationSubscriptions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationSubscriptionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationSubscriptions")
+		case "incidentsOpened":
+			out.Values[i] = ec._NotificationSubscriptions_incidentsOpened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidentsClosed":
+			out.Values[i] = ec._NotificationSubscriptions_incidentsClosed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minIncidentSeverity":
+			out.Values[i] = ec._NotificationSubscriptions_minIncidentSeverity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actionsAwaitingApproval":
+			out.Values[i] = ec._NotificationSubscriptions_actionsAwaitingApproval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autopilotModeChanges":
+			out.Values[i] = ec._NotificationSubscriptions_autopilotModeChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dailyDigest":
+			out.Values[i] = ec._NotificationSubscriptions_dailyDigest(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25388,6 +28477,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_incidents(ctx, field)
+				})
+		case "notificationChannels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notificationChannels(ctx, field)
+				})
+		case "notificationDeliveries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notificationDeliveries(ctx, field)
 				})
 		case "campaigns":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -26291,6 +29392,44 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "createdAt":
 			out.Values[i] = ec._Tenant_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var testNotificationChannelPayloadImplementors = []string{"TestNotificationChannelPayload"}
+
+func (ec *executionContext) _TestNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TestNotificationChannelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, testNotificationChannelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TestNotificationChannelPayload")
+		case "delivery":
+			out.Values[i] = ec._TestNotificationChannelPayload_delivery(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TestNotificationChannelPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27639,6 +30778,19 @@ func (ec *executionContext) marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋstratu
 	return ec._CreateApiKeyPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateNotificationChannelInput(ctx context.Context, v any) (model.CreateNotificationChannelInput, error) {
+	res, err := ec.unmarshalInputCreateNotificationChannelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateNotificationChannelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateNotificationChannelPayload!")
+		return graphql.Null
+	}
+	return ec._CreateNotificationChannelPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDegradationSeverity2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDegradationSeverity(ctx context.Context, v any) (model.DegradationSeverity, error) {
 	var res model.DegradationSeverity
 	err := res.UnmarshalGQL(v)
@@ -27665,6 +30817,14 @@ func (ec *executionContext) marshalNDeleteAutomationRulePayload2ᚖgithubᚗcom�
 func (ec *executionContext) unmarshalNDeleteEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteEnforcementRuleInput(ctx context.Context, v any) (model.DeleteEnforcementRuleInput, error) {
 	res, err := ec.unmarshalInputDeleteEnforcementRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteNotificationChannelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteNotificationChannelPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteNotificationChannelPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDisableMfaPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDisableMfaPayload(ctx context.Context, sel ast.SelectionSet, v *model.DisableMfaPayload) graphql.Marshaler {
@@ -28128,6 +31288,147 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋstratumhqᚋstratum�
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNotificationChannel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannel(ctx context.Context, sel ast.SelectionSet, v *model.NotificationChannel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationChannel!")
+		return graphql.Null
+	}
+	return ec._NotificationChannel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationChannelConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelConnection(ctx context.Context, sel ast.SelectionSet, v *model.NotificationChannelConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationChannelConnection!")
+		return graphql.Null
+	}
+	return ec._NotificationChannelConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationChannelEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationChannelEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationChannelEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationChannelEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelEdge(ctx context.Context, sel ast.SelectionSet, v *model.NotificationChannelEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationChannelEdge!")
+		return graphql.Null
+	}
+	return ec._NotificationChannelEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationChannelKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐKind(ctx context.Context, v any) (notifications.Kind, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := notifications.Kind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationChannelKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐKind(ctx context.Context, sel ast.SelectionSet, v notifications.Kind) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationChannelKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationChannelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationChannelPayload!")
+		return graphql.Null
+	}
+	return ec._NotificationChannelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationDelivery2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDelivery(ctx context.Context, sel ast.SelectionSet, v *model.NotificationDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationDelivery!")
+		return graphql.Null
+	}
+	return ec._NotificationDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *model.NotificationDeliveryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationDeliveryConnection!")
+		return graphql.Null
+	}
+	return ec._NotificationDeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationDeliveryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationDeliveryEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDeliveryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *model.NotificationDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationDeliveryEdge!")
+		return graphql.Null
+	}
+	return ec._NotificationDeliveryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatus(ctx context.Context, v any) (notifications.Status, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := notifications.Status(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatus(ctx context.Context, sel ast.SelectionSet, v notifications.Status) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationDeliveryStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNNotificationEvent2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐEvent(ctx context.Context, v any) (notifications.Event, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := notifications.Event(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationEvent2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐEvent(ctx context.Context, sel ast.SelectionSet, v notifications.Event) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NotificationEvent!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNNotificationSubscriptions2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationSubscriptions(ctx context.Context, sel ast.SelectionSet, v *model.NotificationSubscriptions) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationSubscriptions!")
+		return graphql.Null
+	}
+	return ec._NotificationSubscriptions(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
@@ -28671,6 +31972,14 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋstratumhqᚋstratum
 	return ec._Tenant(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTestNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTestNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.TestNotificationChannelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TestNotificationChannelPayload!")
+		return graphql.Null
+	}
+	return ec._TestNotificationChannelPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := gqlserver.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28766,6 +32075,11 @@ func (ec *executionContext) unmarshalNUpdateAutomationRuleInput2githubᚗcomᚋs
 
 func (ec *executionContext) unmarshalNUpdateEnforcementSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateEnforcementSettingsInput(ctx context.Context, v any) (model.UpdateEnforcementSettingsInput, error) {
 	res, err := ec.unmarshalInputUpdateEnforcementSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateNotificationChannelInput(ctx context.Context, v any) (model.UpdateNotificationChannelInput, error) {
+	res, err := ec.unmarshalInputUpdateNotificationChannelInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29436,6 +32750,64 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋstratumhqᚋstratumᚋgr
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotificationChannel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationChannel(ctx context.Context, sel ast.SelectionSet, v *model.NotificationChannel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationChannel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotificationDelivery2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationDelivery(ctx context.Context, sel ast.SelectionSet, v *model.NotificationDelivery) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalONotificationDeliveryStatus2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatusᚄ(ctx context.Context, v any) ([]notifications.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]notifications.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalONotificationDeliveryStatus2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []notifications.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋnotificationsᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalONotificationSubscriptionsInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNotificationSubscriptionsInput(ctx context.Context, v any) (*model.NotificationSubscriptionsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNotificationSubscriptionsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOPlatform2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformᚄ(ctx context.Context, v any) ([]model.Platform, error) {

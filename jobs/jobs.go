@@ -106,7 +106,7 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 		MaxAttempts:          10,
 	}
 	if o.Work {
-		if o.Services.Signals == nil || o.Services.Platforms == nil || o.Services.Automation == nil {
+		if o.Services.Signals == nil || o.Services.Platforms == nil || o.Services.Automation == nil || o.Services.Notifications == nil {
 			return nil, errors.New("river client: workers need the domain services (Options.Services)")
 		}
 		n := o.Concurrency
@@ -134,11 +134,12 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 // timeout, capped by lim.
 func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerTrust(w, d, s, lim)
+	registerNotifications(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
 func periodic(runOnStart bool) []*river.PeriodicJob {
-	return trustPeriodic(runOnStart)
+	return append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...)
 }
 
 // ObserveOutcomes counts finished jobs in m until ctx ends.

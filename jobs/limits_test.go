@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/testdb"
@@ -19,11 +20,14 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 	t.Parallel()
 	timeouts := func(lim Limits) map[string]time.Duration {
 		return map[string]time.Duration{
-			"signals.recompute":  (&SignalsRecomputeWorker{Limits: lim}).Timeout(nil),
-			"trust.fanout":       (&TrustFanOutWorker{Limits: lim}).Timeout(nil),
-			"automation.eval":    (&AutomationEvaluateWorker{Limits: lim}).Timeout(nil),
-			"automation.execute": (&AutomationExecuteWorker{Limits: lim}).Timeout(nil),
-			"simulator.tick":     (&SimulatorTickWorker{Limits: lim}).Timeout(nil),
+			"signals.recompute":           (&SignalsRecomputeWorker{Limits: lim}).Timeout(nil),
+			"trust.fanout":                (&TrustFanOutWorker{Limits: lim}).Timeout(nil),
+			"automation.eval":             (&AutomationEvaluateWorker{Limits: lim}).Timeout(nil),
+			"automation.execute":          (&AutomationExecuteWorker{Limits: lim}).Timeout(nil),
+			"simulator.tick":              (&SimulatorTickWorker{Limits: lim}).Timeout(nil),
+			"notifications.deliver":       (&NotificationDeliverWorker{Limits: lim}).Timeout(nil),
+			"notifications.digest_fanout": (&NotificationDigestFanOutWorker{Limits: lim}).Timeout(nil),
+			"notifications.digest":        (&NotificationDigestWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()
@@ -43,6 +47,7 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 	_, err := NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: time.Minute, RescueAfter: 30 * time.Second}})
 	require.ErrorContains(t, err, "must exceed")
 	_, err = NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: 2 * time.Second, RescueAfter: 3 * time.Second},
-		Services: Services{Signals: &signals.Service{}, Platforms: &platforms.Service{}, Automation: &automation.Service{}}}) // never started
+		Services: Services{Signals: &signals.Service{}, Platforms: &platforms.Service{}, Automation: &automation.Service{},
+			Notifications: &notifications.Service{}}}) // never started
 	require.NoError(t, err)
 }

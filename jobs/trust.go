@@ -13,17 +13,19 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/db"
 )
 
-// Services are the domain services the trust engine's workers call. They are
-// built once, in app, and handed to NewClient.
+// Services are the domain services the workers call. They are built once,
+// in app, and handed to NewClient.
 type Services struct {
-	Signals    *signals.Service
-	Platforms  *platforms.Service
-	Automation *automation.Service
+	Signals       *signals.Service
+	Platforms     *platforms.Service
+	Automation    *automation.Service
+	Notifications *notifications.Service
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

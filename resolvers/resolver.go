@@ -17,6 +17,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -57,6 +58,8 @@ type Services struct {
 	Platforms  *platforms.Service
 	Incidents  *incidents.Service
 	Automation *automation.Service
+	// Notifications: channels and their delivery log.
+	Notifications *notifications.Service
 }
 
 // Config is what the resolvers are built from.

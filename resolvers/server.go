@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
@@ -133,6 +134,10 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.Members = conn
 	c.Query.Invites = conn
 	c.Query.APIKeys = conn
+	c.Query.NotificationChannels = conn
+	c.Query.NotificationDeliveries = func(child int, _ *string, _ []notifications.Status, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
 	c.Query.AuditLog = func(child int, first *int, _ *string, _ *model.AuditLogFilter) int {
 		return relay.Complexity(child, first, nil)
 	}

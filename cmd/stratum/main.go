@@ -189,6 +189,9 @@ func printWelcome(cfg config.Config) {
     River UI    %s/admin/jobs/   (platform operators: stratum admin grant-operator EMAIL)
 %s
 `, cfg.Env, u, u, u, u, u, u, u, demoLogin(cfg))
+	if cfg.MailSink() {
+		fmt.Fprintf(os.Stderr, "    Mail        %s/dev/mail   (Development mail sink: no STRATUM_SMTP_URL, so e-mail is kept here, not sent)\n\n", u)
+	}
 }
 
 func migrate(ctx context.Context, m *db.Migrator, args []string) error {

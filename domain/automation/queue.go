@@ -60,6 +60,11 @@ func (s *Service) setDecision(a *Action, ev evaluation) {
 }
 
 func (s *Service) executable(ctx context.Context, tx bun.Tx, a *Action, ev evaluation) error {
+	if a.Status == Queued && a.Decision == Hold && s.OnAwaitingApproval != nil {
+		if err := s.OnAwaitingApproval(ctx, tx, a); err != nil {
+			return err
+		}
+	}
 	if !ev.WouldExecute || (a.Status != Queued && a.Status != Approved) || s.OnExecutable == nil {
 		return nil
 	}

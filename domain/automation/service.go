@@ -29,6 +29,12 @@ type Service struct {
 	// OnExecutable, if set, is called in the transaction that made an action
 	// executable (gate PASS, approval); jobs sets it to enqueue execution.
 	OnExecutable func(ctx context.Context, tx bun.Tx, tenant, actionID uuid.UUID) error
+	// OnAwaitingApproval, if set, is called in the transaction that leaves
+	// an action QUEUED with a HOLD decision (waiting for a person);
+	// OnModeChanged in the one that moves the autopilot mode. app sets them
+	// to notifications.Service's hooks.
+	OnAwaitingApproval func(ctx context.Context, tx bun.Tx, a *Action) error
+	OnModeChanged      func(ctx context.Context, tx bun.Tx, tenant uuid.UUID, from, to Mode, score float64) error
 }
 
 func (s *Service) cfg() Config {
@@ -79,6 +85,11 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 	if mode != prev || prev == "" && mode != Normal {
 		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicAutopilotModeChanged, ID: string(mode)}); err != nil {
 			return err
+		}
+		if s.OnModeChanged != nil {
+			if err := s.OnModeChanged(ctx, tx, tenant, prev, mode, score); err != nil {
+				return err
+			}
 		}
 	}
 	return s.regate(ctx, tx, tenant, st, System)

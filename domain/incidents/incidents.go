@@ -136,6 +136,10 @@ const (
 // transaction's (DB.Now): a test sets DB.Clock to control them.
 type Service struct {
 	DB *db.DB
+	// Notify, if set, is called in the writing transaction with each
+	// timeline event's kind (EventOpened, EventEscalated, …) and the
+	// incident as written; app sets it to notifications.Service.IncidentEventTx.
+	Notify func(ctx context.Context, tx bun.Tx, inc *Incident, kind string) error
 }
 
 // OpenInput describes an incident to open.
@@ -224,6 +228,9 @@ func (s *Service) event(ctx context.Context, tx bun.Tx, inc *Incident, kind, msg
 	ev := &Event{TenantID: inc.TenantID, ID: uuid.Must(uuid.NewV7()), IncidentID: inc.ID, At: s.DB.Now(ctx), Kind: kind, Message: msg, Actor: actor}
 	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
 		return fmt.Errorf("incident event: %w", err)
+	}
+	if s.Notify != nil {
+		return s.Notify(ctx, tx, inc, kind)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ const AutomationScreen = lazy(() => import('./screens/automation'))
 const ActionsScreen = lazy(() => import('./screens/actions'))
 const IncidentsScreen = lazy(() => import('./screens/incidents'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
+const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
 /** Where a signed-out visitor was going, so log-in can return there. */
 export interface FromState {
@@ -44,6 +45,7 @@ export function App() {
             <Route path="actions" element={<ActionsScreen />} />
             <Route path="incidents" element={<IncidentsScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
+            <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Route>

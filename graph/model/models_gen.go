@@ -11,6 +11,8 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/incidents"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -440,6 +442,32 @@ type CreateAPIKeyPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `createNotificationChannel`.
+type CreateNotificationChannelInput struct {
+	// How it delivers.
+	Kind notifications.Kind `json:"kind"`
+	// Its name: 1–100 characters, unique in the workspace (ignoring case).
+	Name string `json:"name"`
+	// EMAIL: one address (at most 254 characters). SLACK: the incoming-webhook URL,
+	// `https://hooks.slack.com/services/…`. WEBHOOK: an https URL (at most 2048 characters) that does not
+	// point at a private, loopback or link-local address (development and test servers also accept http and
+	// local addresses).
+	Target string `json:"target"`
+	// The events it hears; default: incidents of HIGH or worse opened and closed, approvals and autopilot mode changes, no digest.
+	Subscriptions *NotificationSubscriptionsInput `json:"subscriptions,omitempty"`
+}
+
+// Result of `createNotificationChannel`.
+type CreateNotificationChannelPayload struct {
+	// The new channel.
+	Channel *NotificationChannel `json:"channel,omitempty"`
+	// WEBHOOK channels only: the signing secret (`whsec_…`), shown only now. Key HMAC-SHA256 with the whole
+	// string to verify `Stratum-Signature` (see `NotificationChannelKind.WEBHOOK`).
+	SigningSecret *string `json:"signingSecret,omitempty"`
+	// Why the channel was not created.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `deleteAutomationRule`.
 type DeleteAutomationRuleInput struct {
 	// The rule's global ID (built-in rules cannot be deleted; disable them).
@@ -458,6 +486,14 @@ type DeleteAutomationRulePayload struct {
 type DeleteEnforcementRuleInput struct {
 	// The guardrail whose custom rule to remove.
 	ViolationType automation.ViolationType `json:"violationType"`
+}
+
+// Result of `deleteNotificationChannel`.
+type DeleteNotificationChannelPayload struct {
+	// The deleted channel's global ID.
+	DeletedChannelID *string `json:"deletedChannelId,omitempty"`
+	// Why it was not deleted.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Result of `disableMfa`.
@@ -725,6 +761,107 @@ type MfaCodeInput struct {
 }
 
 type Mutation struct {
+}
+
+// A way to reach the workspace's people.
+type NotificationChannel struct {
+	// Global ID.
+	ID string `json:"id"`
+	// How it delivers.
+	Kind notifications.Kind `json:"kind"`
+	// Its name (unique in the workspace).
+	Name string `json:"name"`
+	// The e-mail address, the webhook URL, or the Slack URL without its secret last part.
+	Target string `json:"target"`
+	// Whether events are delivered (tests are sent either way).
+	Enabled bool `json:"enabled"`
+	// The events it hears.
+	Subscriptions *NotificationSubscriptions `json:"subscriptions"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func (NotificationChannel) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this NotificationChannel) GetID() string { return this.ID }
+
+// A page of notification channels, newest first.
+type NotificationChannelConnection struct {
+	// The channels of this page.
+	Edges []*NotificationChannelEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of channels.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a notification channel connection.
+type NotificationChannelEdge struct {
+	// Cursor of this channel.
+	Cursor string `json:"cursor"`
+	// The channel.
+	Node *NotificationChannel `json:"node"`
+}
+
+// Result of a notification channel mutation.
+type NotificationChannelPayload struct {
+	// The channel after the change.
+	Channel *NotificationChannel `json:"channel,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A page of the delivery log, newest first.
+type NotificationDeliveryConnection struct {
+	// The deliveries of this page.
+	Edges []*NotificationDeliveryEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of deliveries matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a notification delivery connection.
+type NotificationDeliveryEdge struct {
+	// Cursor of this delivery.
+	Cursor string `json:"cursor"`
+	// The delivery.
+	Node *NotificationDelivery `json:"node"`
+}
+
+// The events a channel hears.
+type NotificationSubscriptions struct {
+	// Incidents opening (or escalating) at `minIncidentSeverity` or worse.
+	IncidentsOpened bool `json:"incidentsOpened"`
+	// Incidents of `minIncidentSeverity` or worse being resolved.
+	IncidentsClosed bool `json:"incidentsClosed"`
+	// The least severe incident the channel hears of.
+	MinIncidentSeverity incidents.Severity `json:"minIncidentSeverity"`
+	// Actions the trust gate holds for approval.
+	ActionsAwaitingApproval bool `json:"actionsAwaitingApproval"`
+	// Autopilot mode changes.
+	AutopilotModeChanges bool `json:"autopilotModeChanges"`
+	// A summary of each UTC day, sent the next morning (UTC).
+	DailyDigest bool `json:"dailyDigest"`
+}
+
+// The events a channel hears (all fields required: say what you want).
+type NotificationSubscriptionsInput struct {
+	// Incidents opening (or escalating) at `minIncidentSeverity` or worse.
+	IncidentsOpened bool `json:"incidentsOpened"`
+	// Incidents of `minIncidentSeverity` or worse being resolved.
+	IncidentsClosed bool `json:"incidentsClosed"`
+	// The least severe incident the channel hears of.
+	MinIncidentSeverity incidents.Severity `json:"minIncidentSeverity"`
+	// Actions the trust gate holds for approval.
+	ActionsAwaitingApproval bool `json:"actionsAwaitingApproval"`
+	// Autopilot mode changes.
+	AutopilotModeChanges bool `json:"autopilotModeChanges"`
+	// A summary of each UTC day.
+	DailyDigest bool `json:"dailyDigest"`
 }
 
 // A platform's operational status.
@@ -1074,6 +1211,14 @@ func (Tenant) IsNode() {}
 // The object's global ID; pass it to `node(id:)` to fetch the object again.
 func (this Tenant) GetID() string { return this.ID }
 
+// Result of `testNotificationChannel`.
+type TestNotificationChannelPayload struct {
+	// The test's delivery (PENDING): follow it with `node(id:)` or `notificationDeliveries`.
+	Delivery *NotificationDelivery `json:"delivery,omitempty"`
+	// Why no test was sent.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A page of trust-gate decisions, newest first.
 type TrustAuditEntryConnection struct {
 	// The entries of this page.
@@ -1170,6 +1315,18 @@ type UpdateEnforcementSettingsInput struct {
 	MaxBudgetChangesPerDay *int `json:"maxBudgetChangesPerDay,omitempty"`
 	// Fewest hours between changes (≥ 0).
 	MinHoursBetweenChanges *float64 `json:"minHoursBetweenChanges,omitempty"`
+}
+
+// Input of `updateNotificationChannel`; omitted fields are left alone.
+type UpdateNotificationChannelInput struct {
+	// The channel's global ID.
+	ID string `json:"id"`
+	// A new name (1–100 characters).
+	Name *string `json:"name,omitempty"`
+	// Deliver events (true) or hold them (false).
+	Enabled *bool `json:"enabled,omitempty"`
+	// New subscriptions.
+	Subscriptions *NotificationSubscriptionsInput `json:"subscriptions,omitempty"`
 }
 
 // Input of `updateTenantSettings`; omitted fields stay as they are.

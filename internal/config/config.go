@@ -9,11 +9,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	stdmail "net/mail"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stratumhq/stratum/internal/mail"
 )
 
 // Development defaults for secrets. They are public (they are in this file), so
@@ -160,6 +163,15 @@ type Config struct {
 	// THROTTLED (STRATUM_PASSWORD_HASH_WAIT, default 2s).
 	PasswordHashConcurrency int
 	PasswordHashWait        time.Duration
+	// SMTPURL is the SMTP server e-mail goes through (STRATUM_SMTP_URL:
+	// smtp://user:password@host:587 with STARTTLS required, smtps://… with
+	// implicit TLS, or smtp://127.0.0.1:port?tls=none for a loopback relay).
+	// Unset, development and tests keep e-mail in the development mail sink
+	// (shown at /dev/mail) and production sends none.
+	SMTPURL string
+	// MailFrom is the sender of Stratum's e-mail (STRATUM_MAIL_FROM, default
+	// "Stratum <stratum@localhost>").
+	MailFrom string
 	// DemoEmail and DemoPassword sign in the seeded demo owner
 	// (STRATUM_DEMO_EMAIL default demo@stratum.local, STRATUM_DEMO_PASSWORD).
 	DemoEmail    string
@@ -168,6 +180,10 @@ type Config struct {
 
 // Production reports whether the server runs in production mode.
 func (c Config) Production() bool { return c.Env == "production" }
+
+// MailSink reports whether e-mail goes to the development mail sink: no
+// SMTP server is configured outside production.
+func (c Config) MailSink() bool { return c.SMTPURL == "" && !c.Production() }
 
 // SecureCookies reports whether cookies get the Secure attribute (outside development and test).
 func (c Config) SecureCookies() bool { return c.Env != "development" && c.Env != "test" }
@@ -222,6 +238,8 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		SignUpsPerIP:            p.int("STRATUM_SIGNUPS_PER_IP", 10),
 		PasswordHashConcurrency: p.int("STRATUM_PASSWORD_HASH_CONCURRENCY", 0),
 		PasswordHashWait:        p.dur("STRATUM_PASSWORD_HASH_WAIT", 2*time.Second),
+		SMTPURL:                 p.str("STRATUM_SMTP_URL", ""),
+		MailFrom:                p.str("STRATUM_MAIL_FROM", "Stratum <stratum@localhost>"),
 		DemoEmail:               p.str("STRATUM_DEMO_EMAIL", "demo@stratum.local"),
 		DemoPassword:            p.str("STRATUM_DEMO_PASSWORD", DevDemoPassword),
 	}
@@ -300,6 +318,13 @@ func (c Config) Validate() error {
 	}
 	if c.PasswordHashConcurrency < 0 || c.PasswordHashWait < 0 || c.SignUpsPerIP < 0 {
 		errs = append(errs, fmt.Errorf("STRATUM_PASSWORD_HASH_CONCURRENCY, STRATUM_PASSWORD_HASH_WAIT and STRATUM_SIGNUPS_PER_IP must not be negative"))
+	}
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseURL(c.SMTPURL, c.MailFrom); err != nil {
+			errs = append(errs, fmt.Errorf("STRATUM_SMTP_URL or STRATUM_MAIL_FROM: %w", err))
+		}
+	} else if _, err := stdmail.ParseAddress(c.MailFrom); err != nil {
+		errs = append(errs, fmt.Errorf("STRATUM_MAIL_FROM: %q is not an e-mail address", c.MailFrom))
 	}
 	if c.Production() {
 		for name, isDev := range map[string]bool{

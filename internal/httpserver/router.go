@@ -1,6 +1,7 @@
 // Package httpserver is Stratum's HTTP surface on the stdlib ServeMux:
 // /graphql (every GraphQL transport), /healthz, /readyz, /metrics, River UI
-// at /admin/jobs, and the embedded dashboard and GraphiQL at /.
+// at /admin/jobs, the development mail sink at /dev/mail/messages (outside
+// production), and the embedded dashboard and GraphiQL at /.
 package httpserver
 
 import (
@@ -57,6 +58,10 @@ type Deps struct {
 	ReadTimeout time.Duration
 	// CORSOrigins are allowed cross-origin callers.
 	CORSOrigins []string
+	// DevMail, if set, answers GET /dev/mail/messages: the development mail
+	// sink's messages (development and tests only; app leaves it nil in
+	// production).
+	DevMail http.Handler
 }
 
 // New returns the root handler.
@@ -86,6 +91,9 @@ func New(d Deps) http.Handler {
 	if d.Jobs != nil {
 		mux.Handle("/admin/jobs/", operatorOnly(d.Operator, d.Jobs))
 		mux.Handle("GET /admin/jobs", http.RedirectHandler("/admin/jobs/", http.StatusMovedPermanently))
+	}
+	if d.DevMail != nil {
+		mux.Handle("GET /dev/mail/messages", d.DevMail)
 	}
 	mux.Handle("/", spa(d.Frontend))
 	return observe(d.Log, d.Metrics, bodyDeadline(d.ReadTimeout, cors(d.CORSOrigins, mux)))

@@ -6,17 +6,19 @@ package relay
 // the same string). Use these constants, never the literal, wherever an ID
 // is built or parsed or an audit target is named.
 const (
-	TypeTenant          = "Tenant"
-	TypeUser            = "User"
-	TypeMember          = "Member"
-	TypeInvite          = "Invite"
-	TypeAPIKey          = "ApiKey"
-	TypeAuditEntry      = "AuditEntry"
-	TypeCampaign        = "Campaign"
-	TypeAutomationRule  = "AutomationRule"
-	TypeAction          = "Action"
-	TypeIncident        = "Incident"
-	TypeTrustAuditEntry = "TrustAuditEntry"
+	TypeTenant               = "Tenant"
+	TypeUser                 = "User"
+	TypeMember               = "Member"
+	TypeInvite               = "Invite"
+	TypeAPIKey               = "ApiKey"
+	TypeAuditEntry           = "AuditEntry"
+	TypeCampaign             = "Campaign"
+	TypeAutomationRule       = "AutomationRule"
+	TypeAction               = "Action"
+	TypeIncident             = "Incident"
+	TypeTrustAuditEntry      = "TrustAuditEntry"
+	TypeNotificationChannel  = "NotificationChannel"
+	TypeNotificationDelivery = "NotificationDelivery"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

@@ -29,7 +29,15 @@ const tabs = () =>
 describe('SettingsScreen', () => {
   it('shows owners every section', () => {
     renderSettings('OWNER', '/settings/security')
-    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'API keys', 'Audit log', 'Workspace'])
+    expect(tabs()).toEqual([
+      'Security',
+      'Members',
+      'Invitations',
+      'Notifications',
+      'API keys',
+      'Audit log',
+      'Workspace',
+    ])
   })
 
   it('links every tab to its absolute path, whichever section is open', () => {
@@ -41,7 +49,7 @@ describe('SettingsScreen', () => {
 
   it('shows admins all but the workspace', () => {
     renderSettings('ADMIN', '/settings/workspace')
-    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'API keys', 'Audit log'])
+    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'Notifications', 'API keys', 'Audit log'])
     expect(screen.getByText('Workspace needs the Owner role.')).toBeInTheDocument()
   })
 

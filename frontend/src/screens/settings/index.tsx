@@ -9,6 +9,7 @@ import { ApiKeysSettings } from './ApiKeysSettings'
 import { AuditLogSettings } from './AuditLogSettings'
 import { InvitationsSettings } from './InvitationsSettings'
 import { MembersSettings } from './MembersSettings'
+import { NotificationsSettings } from './NotificationsSettings'
 import { SecuritySettings } from './SecuritySettings'
 import { WorkspaceSettings } from './WorkspaceSettings'
 
@@ -16,6 +17,7 @@ const SECTIONS: { path: string; label: string; role: Role; element: ReactNode }[
   { path: 'security', label: 'Security', role: 'VIEWER', element: <SecuritySettings /> },
   { path: 'members', label: 'Members', role: 'VIEWER', element: <MembersSettings /> },
   { path: 'invitations', label: 'Invitations', role: 'ADMIN', element: <InvitationsSettings /> },
+  { path: 'notifications', label: 'Notifications', role: 'ADMIN', element: <NotificationsSettings /> },
   { path: 'api-keys', label: 'API keys', role: 'ADMIN', element: <ApiKeysSettings /> },
   { path: 'audit-log', label: 'Audit log', role: 'ADMIN', element: <AuditLogSettings /> },
   { path: 'workspace', label: 'Workspace', role: 'OWNER', element: <WorkspaceSettings /> },
