@@ -467,7 +467,7 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 			FROM automation_settings WHERE tenant_id = $1),
 		'enforcementRules', (SELECT jsonb_agg(jsonb_build_array(violation_type, mode, threshold, enabled) ORDER BY violation_type) FROM enforcement_rules WHERE tenant_id = $1),
 		'rules', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled) ORDER BY id) FROM automation_rules WHERE tenant_id = $1),
-		'actions', (SELECT jsonb_agg(jsonb_build_array(id, status) ORDER BY id) FROM automation_actions WHERE tenant_id = $1),
+		'actions', (SELECT jsonb_agg(jsonb_build_array(id, status, jsonb_array_length(sources)) ORDER BY id) FROM automation_actions WHERE tenant_id = $1),
 		'incidents', (SELECT jsonb_agg(jsonb_build_array(id, state) ORDER BY id) FROM incidents WHERE tenant_id = $1),
 		'channels', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, incidents_opened, approvals) ORDER BY id) FROM notification_channels WHERE tenant_id = $1),
 		'deliveries', (SELECT jsonb_agg(jsonb_build_array(id, channel_id, event) ORDER BY id) FROM notification_deliveries WHERE tenant_id = $1),

@@ -131,7 +131,7 @@ func init() {
 			Vars: vars("id", "rule"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: lit(`"campaignsEvaluated":4`)},
 		"Mutation.simulateAction": {Query: `mutation($c: ID!) { simulateAction(input: {type: REDUCE_BUDGET, campaignId: $c}) { simulation { campaign { id name } } userErrors { code } } }`,
 			Vars: vars("c", "campaign"), Viewer: Refused, B: []string{"BAD_USER_INPUT"}, Sees: strs("campaign")},
-		"Mutation.queueAction": {Query: `mutation($c: ID!) { queueAction(input: {type: REDUCE_BUDGET, campaignId: $c}) { action { id campaign { id } } userErrors { code } } }`,
+		"Mutation.queueAction": {Query: `mutation($c: ID!) { queueAction(input: {type: REDUCE_BUDGET, campaignId: $c, params: {percent: 7}}) { action { id campaign { id } } userErrors { code } } }`,
 			Vars: vars("c", "campaign"), Viewer: Refused, B: []string{"BAD_USER_INPUT"}, Sees: strs("campaign"), Changes: true},
 		"Mutation.approveAction": {Query: `mutation($id: ID!) { approveAction(input: {id: $id}) { action { id status } userErrors { code } } }`,
 			Vars: vars("id", "action"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("action"), Changes: true},

@@ -40,6 +40,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Action() ActionResolver
 	ActionSimulation() ActionSimulationResolver
+	ActionSource() ActionSourceResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -75,10 +76,12 @@ type ComplexityRoot struct {
 		Params         func(childComplexity int) int
 		Platform       func(childComplexity int) int
 		Reasons        func(childComplexity int) int
+		Resolution     func(childComplexity int) int
 		RiskClass      func(childComplexity int) int
 		Rule           func(childComplexity int) int
 		RuleName       func(childComplexity int) int
 		Score          func(childComplexity int) int
+		Sources        func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Type           func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -123,6 +126,14 @@ type ComplexityRoot struct {
 		Type          func(childComplexity int) int
 		Warnings      func(childComplexity int) int
 		WouldExecute  func(childComplexity int) int
+	}
+
+	ActionSource struct {
+		At         func(childComplexity int) int
+		ProposedBy func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Rule       func(childComplexity int) int
+		RuleName   func(childComplexity int) int
 	}
 
 	ApiKey struct {
@@ -801,6 +812,9 @@ type ActionResolver interface {
 type ActionSimulationResolver interface {
 	Campaign(ctx context.Context, obj *model.ActionSimulation) (*model.Campaign, error)
 }
+type ActionSourceResolver interface {
+	Rule(ctx context.Context, obj *model.ActionSource) (*model.AutomationRule, error)
+}
 type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
 }
@@ -1022,6 +1036,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Action.Reasons(childComplexity), true
+	case "Action.resolution":
+		if e.ComplexityRoot.Action.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Resolution(childComplexity), true
 	case "Action.riskClass":
 		if e.ComplexityRoot.Action.RiskClass == nil {
 			break
@@ -1046,6 +1066,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Action.Score(childComplexity), true
+	case "Action.sources":
+		if e.ComplexityRoot.Action.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Sources(childComplexity), true
 	case "Action.status":
 		if e.ComplexityRoot.Action.Status == nil {
 			break
@@ -1225,6 +1251,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActionSimulation.WouldExecute(childComplexity), true
+
+	case "ActionSource.at":
+		if e.ComplexityRoot.ActionSource.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSource.At(childComplexity), true
+	case "ActionSource.proposedBy":
+		if e.ComplexityRoot.ActionSource.ProposedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSource.ProposedBy(childComplexity), true
+	case "ActionSource.reason":
+		if e.ComplexityRoot.ActionSource.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSource.Reason(childComplexity), true
+	case "ActionSource.rule":
+		if e.ComplexityRoot.ActionSource.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSource.Rule(childComplexity), true
+	case "ActionSource.ruleName":
+		if e.ComplexityRoot.ActionSource.RuleName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActionSource.RuleName(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -4270,6 +4327,10 @@ func (ec *executionContext) childFields_Action(ctx context.Context, field graphq
 		return ec.fieldContext_Action_rule(ctx, field)
 	case "ruleName":
 		return ec.fieldContext_Action_ruleName(ctx, field)
+	case "sources":
+		return ec.fieldContext_Action_sources(ctx, field)
+	case "resolution":
+		return ec.fieldContext_Action_resolution(ctx, field)
 	case "params":
 		return ec.fieldContext_Action_params(ctx, field)
 	case "before":
@@ -4380,6 +4441,22 @@ func (ec *executionContext) childFields_ActionSimulation(ctx context.Context, fi
 		return ec.fieldContext_ActionSimulation_warnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActionSimulation", field.Name)
+}
+
+func (ec *executionContext) childFields_ActionSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_ActionSource_rule(ctx, field)
+	case "ruleName":
+		return ec.fieldContext_ActionSource_ruleName(ctx, field)
+	case "proposedBy":
+		return ec.fieldContext_ActionSource_proposedBy(ctx, field)
+	case "reason":
+		return ec.fieldContext_ActionSource_reason(ctx, field)
+	case "at":
+		return ec.fieldContext_ActionSource_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActionSource", field.Name)
 }
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7334,6 +7411,61 @@ func (ec *executionContext) fieldContext_Action_ruleName(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Action", field, false, false, "String")
 }
 
+func (ec *executionContext) _Action_sources(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActionSource) graphql.Marshaler {
+			return ec.marshalNActionSource2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Action",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Action_resolution(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Action_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, false, false, "String")
+}
+
 func (ec *executionContext) _Action_params(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8328,6 +8460,130 @@ func (ec *executionContext) _ActionSimulation_warnings(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ActionSimulation_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActionSimulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionSource_rule(ctx context.Context, field graphql.CollectedField, obj *model.ActionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSource_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ActionSource().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AutomationRule) graphql.Marshaler {
+			return ec.marshalOAutomationRule2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAutomationRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSource_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActionSource",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AutomationRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActionSource_ruleName(ctx context.Context, field graphql.CollectedField, obj *model.ActionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSource_ruleName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSource_ruleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionSource_proposedBy(ctx context.Context, field graphql.CollectedField, obj *model.ActionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSource_proposedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProposedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSource_proposedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionSource_reason(ctx context.Context, field graphql.CollectedField, obj *model.ActionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSource_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSource_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActionSource_at(ctx context.Context, field graphql.CollectedField, obj *model.ActionSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActionSource_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActionSource_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActionSource", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -25100,6 +25356,16 @@ func (ec *executionContext) _Action(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sources":
+			out.Values[i] = ec._Action_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolution":
+			out.Values[i] = ec._Action_resolution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "params":
 			out.Values[i] = ec._Action_params(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25433,6 +25699,60 @@ func (ec *executionContext) _ActionSimulation(ctx context.Context, sel ast.Selec
 			}
 		case "warnings":
 			out.Values[i] = ec._ActionSimulation_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var actionSourceImplementors = []string{"ActionSource"}
+
+func (ec *executionContext) _ActionSource(ctx context.Context, sel ast.SelectionSet, obj *model.ActionSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actionSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActionSource")
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActionSource_rule(ctx, field, obj)
+				})
+		case "ruleName":
+			out.Values[i] = ec._ActionSource_ruleName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proposedBy":
+			out.Values[i] = ec._ActionSource_proposedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._ActionSource_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ActionSource_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -30432,6 +30752,30 @@ func (ec *executionContext) marshalNActionSimulation2ᚖgithubᚗcomᚋstratumhq
 		return graphql.Null
 	}
 	return ec._ActionSimulation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActionSource2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActionSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActionSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActionSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSource(ctx context.Context, sel ast.SelectionSet, v *model.ActionSource) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActionSource!")
+		return graphql.Null
+	}
+	return ec._ActionSource(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNActionStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatus(ctx context.Context, v any) (automation.ActionStatus, error) {

@@ -46,6 +46,15 @@ func (r *actionSimulationResolver) Campaign(ctx context.Context, obj *model.Acti
 	return campaignModel(c), err
 }
 
+// Rule is the resolver for the rule field.
+func (r *actionSourceResolver) Rule(ctx context.Context, obj *model.ActionSource) (*model.AutomationRule, error) {
+	if obj.RuleID == nil {
+		return nil, nil
+	}
+	rule, err := r.rule(ctx, *obj.RuleID)
+	return ruleModel(rule), err
+}
+
 // CreateAutomationRule is the resolver for the createAutomationRule field.
 func (r *mutationResolver) CreateAutomationRule(ctx context.Context, input model.AutomationRuleInput) (*model.AutomationRulePayload, error) {
 	tenant, err := tenantOf(ctx)
@@ -388,6 +397,9 @@ func (r *Resolver) ActionSimulation() graph.ActionSimulationResolver {
 	return &actionSimulationResolver{r}
 }
 
+// ActionSource returns graph.ActionSourceResolver implementation.
+func (r *Resolver) ActionSource() graph.ActionSourceResolver { return &actionSourceResolver{r} }
+
 // TrustAuditEntry returns graph.TrustAuditEntryResolver implementation.
 func (r *Resolver) TrustAuditEntry() graph.TrustAuditEntryResolver {
 	return &trustAuditEntryResolver{r}
@@ -396,5 +408,6 @@ func (r *Resolver) TrustAuditEntry() graph.TrustAuditEntryResolver {
 type (
 	actionResolver           struct{ *Resolver }
 	actionSimulationResolver struct{ *Resolver }
+	actionSourceResolver     struct{ *Resolver }
 	trustAuditEntryResolver  struct{ *Resolver }
 )

@@ -389,7 +389,21 @@ func actionModel(a *automation.Action) *model.Action {
 	if a.RuleName != "" {
 		m.RuleName = &a.RuleName
 	}
+	m.Resolution = a.Resolution
+	m.Sources = make([]*model.ActionSource, len(a.Sources))
+	for i, src := range a.Sources {
+		m.Sources[i] = &model.ActionSource{ProposedBy: src.Actor, At: src.At, RuleID: src.RuleID,
+			RuleName: nonEmpty(src.RuleName), Reason: nonEmpty(src.Reason)}
+	}
 	return m
+}
+
+// nonEmpty is s, or nil when s is empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func simulationModel(s *automation.Simulation) *model.ActionSimulation {

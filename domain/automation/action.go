@@ -27,7 +27,73 @@ const (
 	Failed    ActionStatus = "FAILED"    // the platform refused or errored
 	Dismissed ActionStatus = "DISMISSED" // a person dismissed it
 	Blocked   ActionStatus = "BLOCKED"   // the gate refused; manual override only
+	// Superseded: a newer proposal of the same change kind for the same
+	// campaign replaced it before it ran (Resolution says which).
+	Superseded ActionStatus = "SUPERSEDED"
+	// NotNeeded: re-validated against the campaign before execution, the
+	// change had nothing left to do — the campaign was paused or is gone
+	// since, or already has the setting — or the platform reported no
+	// change (Resolution says why).
+	NotNeeded ActionStatus = "NOT_NEEDED"
 )
+
+// ChangeKind is the campaign setting an action changes. A campaign has at
+// most one open action (QUEUED or APPROVED, not in flight) per kind: a
+// second proposal of the same change joins it as another source, a
+// different one replaces it (the older becomes SUPERSEDED). A unique index
+// enforces it (migration 0028), so concurrent evaluations cannot queue two.
+type ChangeKind string
+
+// Change kinds.
+const (
+	BudgetChange    ChangeKind = "budget"
+	BidChange       ChangeKind = "bid"
+	StatusChange    ChangeKind = "status"
+	TargetingChange ChangeKind = "targeting"
+)
+
+// kindOf is t's change kind; "" for account-wide actions (pause_all,
+// emergency_stop), which have no campaign.
+func kindOf(t ActionType) ChangeKind {
+	switch t {
+	case IncreaseBudget, ReduceBudget, UpdateBudget:
+		return BudgetChange
+	case IncreaseBid, ReduceBid, UpdateBid:
+		return BidChange
+	case PauseUnderperforming, LaunchCampaign, UpdateStatus:
+		return StatusChange
+	case ExpandTargeting:
+		return TargetingChange
+	}
+	return ""
+}
+
+// field is the settings key (in Before/After) a kind changes; "" for
+// targeting, which changes no stored setting.
+func (k ChangeKind) field() string {
+	switch k {
+	case BudgetChange:
+		return "dailyBudget"
+	case BidChange:
+		return "bid"
+	case StatusChange:
+		return "status"
+	}
+	return ""
+}
+
+// ActionSource is one proposal of an action's change: the first, and each
+// later one (another rule, a person) that proposed the same change while the
+// action was open and joined it instead of queueing a second action.
+type ActionSource struct {
+	RuleID   *uuid.UUID `json:"ruleId,omitempty"`
+	RuleName string     `json:"ruleName,omitempty"`
+	// Actor is system for a rule, user:<id> for a person.
+	Actor string `json:"actor"`
+	// Reason is the rule's business reason ("" for a person).
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
 
 // ActionParams parameterise an action. Percent applies to increase/reduce
 // actions (default 20), Amount sets an absolute budget or bid, Status is
@@ -70,6 +136,12 @@ type Action struct {
 	Attempts       int            `bun:"attempts"`
 	CreatedAt      time.Time      `bun:"created_at"`
 	UpdatedAt      time.Time      `bun:"updated_at"`
+	// ChangeKind is nil for account-wide actions.
+	ChangeKind *ChangeKind `bun:"change_kind"`
+	// Sources are the proposals of this change, first one first.
+	Sources []ActionSource `bun:"sources,type:jsonb"`
+	// Resolution says why a SUPERSEDED or NOT_NEEDED action ended without a change.
+	Resolution *string `bun:"resolution"`
 
 	// Execution is set while the action's execution is in flight (see
 	// Execute); it is internal, not part of the API.

@@ -195,10 +195,13 @@ func TestRules(t *testing.T) {
 	})
 }
 
-// TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice covers a worker that
-// died after the platform applied the change but before the action's outcome
-// was committed: the retried job gets the connector's recorded result for
-// the action's idempotency key, and the campaign changes once.
+// TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice: the platform has
+// the change already (here under the action's own key, without an
+// execution in flight — since ADR 0012 only a change made elsewhere looks
+// like this; the crash between the call and the outcome is
+// TestCrashBetweenConnectorAndOutcome). Re-validation finds the budget at
+// the action's target, so the action ends NOT_NEEDED without calling the
+// platform, and the campaign changes once.
 func TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -214,12 +217,13 @@ func TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice(t *testing.T) {
 
 	a, err = b.auto.Execute(ctx, b.tenant, a.ID)
 	require.NoError(t, err)
-	require.Equal(t, automation.Applied, a.Status)
-	require.Equal(t, 165.0, a.After["dailyBudget"])
+	require.Equal(t, automation.NotNeeded, a.Status)
+	require.Equal(t, "the daily budget is already 165.00", *a.Resolution)
 	cs, err := b.ps.Campaigns(ctx, b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{brand.ID}})
 	require.NoError(t, err)
 	require.Equal(t, 165.0, cs[0].DailyBudget, "150 + 10% once (twice would be 181.5)")
 	a, err = b.auto.Execute(ctx, b.tenant, a.ID)
 	require.NoError(t, err)
-	require.Equal(t, 1, a.Attempts, "an applied action is left alone")
+	require.Equal(t, automation.NotNeeded, a.Status, "an action that ended is left alone")
+	require.Zero(t, a.Attempts, "the platform was not called")
 }

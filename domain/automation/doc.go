@@ -14,9 +14,16 @@
 // Rules are evaluated per tenant by River jobs; each proposal becomes an
 // action in automation_actions with a dedupe key unique per rule, campaign,
 // action type and evaluation period, so concurrent or retried evaluations
-// queue it once. Actions move QUEUED → APPROVED → APPLIED (or FAILED,
-// DISMISSED, BLOCKED). Execution (execute.go, ADR 0012) re-checks the gate and
-// stores the planned connector changes with their idempotency keys on the
+// queue it once. A campaign has at most one open action (QUEUED, or
+// APPROVED and not started) per change kind — budget, bid, status,
+// targeting — enforced by a unique index (proposals.go): a proposal of the
+// same change joins it as another source with its reason, a different one
+// supersedes it. Actions move QUEUED → APPROVED → APPLIED (or FAILED,
+// DISMISSED, BLOCKED, SUPERSEDED, NOT_NEEDED). Execution (execute.go, ADR
+// 0012) first re-validates the action against the campaign as it is now
+// (revalidate.go: paused or gone since, already at the target, replaced →
+// NOT_NEEDED or SUPERSEDED, never APPLIED without a change), re-checks the
+// gate and stores the planned connector changes with their idempotency keys on the
 // action in one transaction, calls the connector with no transaction open,
 // and records the outcome in a second transaction; a crash in between is
 // resumed with the same keys, so an action is applied at most once however

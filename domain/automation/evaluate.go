@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -286,12 +287,12 @@ func (s *Service) evaluateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f
 				}
 				period := int64(max(r.CooldownSeconds, r.ScheduleMinutes*60, 60))
 				key := fmt.Sprintf("rule:%s:%s:%s:%d", r.ID, cs[j].ID, cand.Type, now.Unix()/period)
-				a, err := s.proposeTx(ctx, tx, tenant, g, proposal{RuleID: &r.ID, RuleName: r.Name, Campaign: &cs[j], Type: cand.Type,
+				a, isNew, err := s.proposeTx(ctx, tx, tenant, g, proposal{RuleID: &r.ID, RuleName: r.Name, Campaign: &cs[j], Type: cand.Type,
 					Params: cand.Params, DedupeKey: &key, Actor: System, Reason: cand.Reason})
 				if err != nil {
 					return nil, fmt.Errorf("rule %s on campaign %s: %w", r.Name, cs[j].Name, err)
 				}
-				if a != nil {
+				if isNew {
 					queued = append(queued, *a)
 				}
 			}
@@ -304,12 +305,18 @@ func (s *Service) evaluateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f
 }
 
 // cooling reports whether rule r proposed the same action for the campaign
-// within its cooldown (dismissed proposals included: a dismissal is an answer).
+// within its cooldown (dismissed proposals included: a dismissal is an
+// answer), as the action's rule or as a source that joined it.
 func (s *Service) cooling(ctx context.Context, tx bun.Tx, r *Rule, campaign uuid.UUID, t ActionType, now time.Time) (bool, error) {
 	if r.CooldownSeconds == 0 {
 		return false, nil
 	}
+	joined, err := json.Marshal([]map[string]string{{"ruleId": r.ID.String()}})
+	if err != nil {
+		return false, err
+	}
 	return tx.NewSelect().Model((*Action)(nil)).
-		Where("a.rule_id = ? AND a.campaign_id = ? AND a.action_type = ? AND a.created_at > ?", r.ID, campaign, t, now.Add(-time.Duration(r.CooldownSeconds)*time.Second)).
+		Where("a.rule_id = ? OR a.sources @> ?::jsonb", r.ID, string(joined)).
+		Where("a.campaign_id = ? AND a.action_type = ? AND a.created_at > ?", campaign, t, now.Add(-time.Duration(r.CooldownSeconds)*time.Second)).
 		Exists(ctx)
 }

@@ -147,6 +147,9 @@ func (s *Service) startExecute(ctx context.Context, tx bun.Tx, a *Action) (*Exec
 	if a.Status != Queued && a.Status != Approved {
 		return nil, nil
 	}
+	if done, err := s.overtaken(ctx, tx, a); err != nil || done {
+		return nil, err
+	}
 	g, err := s.loadGate(ctx, tx, a.TenantID)
 	if err != nil {
 		return nil, err
@@ -169,6 +172,17 @@ func (s *Service) startExecute(ctx context.Context, tx bun.Tx, a *Action) (*Exec
 	return s.begin(ctx, tx, a, &Execution{Actor: actor, Decision: ev.Decision, Reasons: ev.Reasons, Warnings: ev.Warnings, Score: ev.score})
 }
 
+// overtaken re-validates a against its campaign as it is now (see
+// revalidate) and, when the change has nothing left to do, ends it
+// NOT_NEEDED or SUPERSEDED with the reason: no gate decision, no call.
+func (s *Service) overtaken(ctx context.Context, tx bun.Tx, a *Action) (bool, error) {
+	status, why, err := s.revalidate(ctx, tx, a)
+	if err != nil || status == "" {
+		return false, err
+	}
+	return true, s.resolve(ctx, tx, a, status, why)
+}
+
 // startOverride begins a manual override's execution and queues the job
 // that backs it up.
 func (s *Service) startOverride(ctx context.Context, tx bun.Tx, a *Action, actor, reason string) (*Execution, error) {
@@ -176,6 +190,9 @@ func (s *Service) startOverride(ctx context.Context, tx bun.Tx, a *Action, actor
 	case Queued, Approved, Blocked, Failed:
 	default:
 		return nil, apperr.Conflictf("a %s action cannot be applied", a.Status)
+	}
+	if done, err := s.overtaken(ctx, tx, a); err != nil || done {
+		return nil, err
 	}
 	g, err := s.loadGate(ctx, tx, a.TenantID)
 	if err != nil {
@@ -261,7 +278,10 @@ func (s *Service) plannedChanges(ctx context.Context, tx bun.Tx, a *Action) ([]P
 // outcome is what the connector answered for an execution.
 type outcome struct {
 	before, after map[string]any
-	err           error
+	// unchanged: the platform applied the change and reported the same
+	// settings before and after (the action ends NOT_NEEDED, not APPLIED).
+	unchanged bool
+	err       error
 }
 
 // campaignError is one campaign's failure within pause_all.
@@ -294,7 +314,7 @@ func (s *Service) callConnector(ctx context.Context, a *Action, ex *Execution) o
 		if err != nil {
 			return outcome{err: err}
 		}
-		out := outcome{after: settingsMap(res.After)}
+		out := outcome{after: settingsMap(res.After), unchanged: a.Type != ExpandTargeting && unchanged(res)}
 		if !res.Replayed {
 			out.before = settingsMap(res.Before)
 		}
@@ -338,7 +358,8 @@ func (s *Service) finish(ctx context.Context, tenant, id, exID uuid.UUID, out ou
 }
 
 // recordTx records ex's outcome on the action: APPLIED with the settings
-// after, or FAILED with the platform's words and an ACTION_FAILED incident;
+// after, NOT_NEEDED when the platform reported that nothing changed, or
+// FAILED with the platform's words and an ACTION_FAILED incident;
 // for an override also the override_apply audit record.
 func (s *Service) recordTx(ctx context.Context, tx bun.Tx, a *Action, ex *Execution, out outcome) error {
 	a.Execution = nil
@@ -348,11 +369,21 @@ func (s *Service) recordTx(ctx context.Context, tx bun.Tx, a *Action, ex *Execut
 		reason := ex.OverrideReason
 		a.OverrideReason = &reason
 	}
-	if out.err != nil {
+	switch {
+	case out.err != nil:
 		if err := s.failTx(ctx, tx, a, out); err != nil {
 			return err
 		}
-	} else {
+	case out.unchanged:
+		why := "the platform reported no change"
+		if f := kindOf(a.Type).field(); f != "" {
+			why += fmt.Sprintf(": %s was already %s", settingName(f), settingValue(out.after[f]))
+		}
+		a.Status, a.Resolution, a.Error = NotNeeded, &why, nil
+		if err := s.save(ctx, tx, a); err != nil {
+			return err
+		}
+	default:
 		now, actor := s.DB.Now(ctx), ex.Actor
 		a.Status, a.AppliedAt, a.AppliedBy, a.Error, a.After = Applied, &now, &actor, nil, out.after
 		if out.before != nil {

@@ -416,9 +416,10 @@ func TestOverrideAndItsBackupJobRecordTheOutcomeOnce(t *testing.T) {
 	api.checked(t, 2)
 }
 
-// TestActionWhoseCampaignIsGoneFails: an execution that cannot be planned
-// fails at its start, without calling the platform.
-func TestActionWhoseCampaignIsGoneFails(t *testing.T) {
+// TestActionWhoseCampaignIsGoneIsNotNeeded: an action whose campaign was
+// deleted since the proposal ends NOT_NEEDED at its start (re-validation),
+// without calling the platform and without an incident: nothing failed.
+func TestActionWhoseCampaignIsGoneIsNotNeeded(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
@@ -431,8 +432,9 @@ func TestActionWhoseCampaignIsGoneFails(t *testing.T) {
 	}))
 	a, err := b.auto.Execute(ctx, b.tenant, a.ID)
 	require.NoError(t, err)
-	require.Equal(t, automation.Failed, a.Status)
-	require.Equal(t, "campaign no longer exists", *a.Error)
-	require.Len(t, b.failureIncidents(t), 1)
+	require.Equal(t, automation.NotNeeded, a.Status)
+	require.Equal(t, "the campaign no longer exists", *a.Resolution)
+	require.Nil(t, a.Error)
+	require.Empty(t, b.failureIncidents(t))
 	api.checked(t, 0)
 }

@@ -6,6 +6,7 @@ package automation
 import (
 	"context"
 	"math"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -153,6 +154,11 @@ type proposal struct {
 	Reason string
 }
 
+// source is p as one of an action's sources.
+func (p proposal) source(at time.Time) ActionSource {
+	return ActionSource{RuleID: p.RuleID, RuleName: p.RuleName, Actor: p.Actor, Reason: p.Reason, At: at}
+}
+
 // build plans p into an unsaved action.
 func (s *Service) build(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p proposal) (*Action, platforms.Change, error) {
 	now := s.DB.Now(ctx)
@@ -161,11 +167,13 @@ func (s *Service) build(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p prop
 		return nil, platforms.Change{}, apperr.Invalid([]string{"input", "type"}, "unknown action type %q", p.Type)
 	}
 	a := &Action{TenantID: tenant, ID: uuid.New(), RuleID: p.RuleID, RuleName: p.RuleName, Platform: p.Platform, Type: p.Type, RiskClass: class,
-		Params: p.Params, DedupeKey: p.DedupeKey, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now, Reasons: []string{}, Warnings: []string{}}
+		Params: p.Params, DedupeKey: p.DedupeKey, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now, Reasons: []string{}, Warnings: []string{},
+		Sources: []ActionSource{p.source(now)}}
 	var ch platforms.Change
 	switch {
 	case p.Campaign != nil:
-		a.CampaignID, a.Platform = &p.Campaign.ID, p.Campaign.Platform
+		kind := kindOf(p.Type)
+		a.CampaignID, a.Platform, a.ChangeKind = &p.Campaign.ID, p.Campaign.Platform, &kind
 		var before, after platforms.Settings
 		var err error
 		if ch, before, after, err = plan(p.Type, p.Params, p.Campaign); err != nil {

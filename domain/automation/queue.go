@@ -17,37 +17,6 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// proposeTx gates and queues a proposal. With a dedupe key already used it
-// returns (nil, nil): the proposal was queued before.
-func (s *Service) proposeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *gateCtx, p proposal) (*Action, error) {
-	a, _, err := s.build(ctx, tx, tenant, p)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := s.gate(ctx, tx, g, a, p.Human, false, false)
-	if err != nil {
-		return nil, err
-	}
-	s.setDecision(a, ev)
-	if p.Reason != "" {
-		a.Reasons = append([]string{p.Reason}, a.Reasons...)
-	}
-	res, err := tx.NewInsert().Model(a).On("CONFLICT (tenant_id, dedupe_key) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("queue action: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, nil
-	}
-	if err := s.audit(ctx, tx, a, ev, false, p.Actor); err != nil {
-		return nil, err
-	}
-	if err := s.publishAction(ctx, tx, a); err != nil {
-		return nil, err
-	}
-	return a, s.executable(ctx, tx, a, ev)
-}
-
 func (s *Service) setDecision(a *Action, ev evaluation) {
 	a.Decision, a.Reasons, a.Warnings, a.Score = ev.Decision, ev.Reasons, ev.Warnings, ev.score
 	switch {
@@ -82,6 +51,9 @@ type ActionInput struct {
 
 // QueueAction queues an action proposed by actor (a person). It passes the
 // gate like any other: PASS executes, HOLD waits for review, BLOCK blocks.
+// When the campaign already has an open action making the same change, the
+// person joins it as another source and that action is returned; an open
+// action making a different change of the same kind is SUPERSEDED.
 func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionInput, actor string) (a *Action, err error) {
 	defer derrors.Wrap(&err, "automation.Service.QueueAction(%v)", tenant)
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
@@ -89,8 +61,9 @@ func (s *Service) QueueAction(ctx context.Context, tenant uuid.UUID, in ActionIn
 		if err != nil {
 			return err
 		}
-		if a, err = s.proposeTx(ctx, tx, tenant, g, p); err != nil {
-			return err
+		var queued bool
+		if a, queued, err = s.proposeTx(ctx, tx, tenant, g, p); err != nil || !queued {
+			return err // joined: proposeTx recorded action.join
 		}
 		return record(ctx, tx, tenant, "action.queue", relay.TypeAction, a.ID, map[string]any{"type": a.Type, "decision": a.Decision})
 	})
@@ -190,14 +163,27 @@ func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *S
 		return err
 	}
 	g.settings = st
+	superseded := map[uuid.UUID]bool{}
 	for i := range pending {
 		a := &pending[i]
+		if superseded[a.ID] {
+			continue
+		}
 		ev, err := s.gate(ctx, tx, g, a, a.CreatedBy != System, a.Status == Approved, false)
 		if err != nil {
 			return err
 		}
 		prevStatus, prevDecision := a.Status, a.Decision
 		if a.Status == Blocked && ev.Decision != Block {
+			// Back in the queue: one open action per campaign and kind.
+			id, err := s.makeRoom(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			superseded[id] = true
+			if id == a.ID {
+				continue
+			}
 			a.Status = Queued
 		}
 		s.setDecision(a, ev)

@@ -34,12 +34,24 @@ type Action struct {
 	OverrideReason *string                 `json:"overrideReason,omitempty"`
 	DismissedBy    *string                 `json:"dismissedBy,omitempty"`
 	Error          *string                 `json:"error,omitempty"`
+	Sources        []*ActionSource         `json:"sources"`
+	Resolution     *string                 `json:"resolution,omitempty"`
 	Attempts       int                     `json:"attempts"`
 	CreatedAt      time.Time               `json:"createdAt"`
 	UpdatedAt      time.Time               `json:"updatedAt"`
 
 	CampaignID *uuid.UUID `json:"-"`
 	RuleID     *uuid.UUID `json:"-"`
+}
+
+// ActionSource is one proposal of an action's change; Rule is resolved on demand.
+type ActionSource struct {
+	RuleName   *string   `json:"ruleName,omitempty"`
+	ProposedBy string    `json:"proposedBy"`
+	Reason     *string   `json:"reason,omitempty"`
+	At         time.Time `json:"at"`
+
+	RuleID *uuid.UUID `json:"-"`
 }
 
 func (Action) IsNode()                  {}

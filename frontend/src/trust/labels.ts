@@ -82,6 +82,14 @@ export const ACTION_STATUSES: Record<ActionStatus, Look> = {
   FAILED: { label: 'Failed', tone: 'error', icon: '✕' },
   DISMISSED: { label: 'Dismissed', tone: 'neutral', icon: '–' },
   BLOCKED: { label: 'Blocked', tone: 'error', icon: '⊘' },
+  SUPERSEDED: { label: 'Replaced', tone: 'neutral', icon: '↷' },
+  NOT_NEEDED: { label: 'Not needed', tone: 'neutral', icon: '=' },
+}
+
+/** What the statuses that end without a change mean, beside their reason. */
+export const ACTION_STATUS_MEANING: Partial<Record<ActionStatus, string>> = {
+  SUPERSEDED: 'A newer proposal for this campaign replaced it; nothing was changed.',
+  NOT_NEEDED: 'Checked against the campaign before it ran, there was nothing left to do; nothing was changed.',
 }
 
 export const RISK: Record<RiskClass, string> = {

@@ -81,6 +81,13 @@ export const ActionFieldsFragment = graphql(`
       name
     }
     ruleName
+    sources {
+      ruleName
+      proposedBy
+      reason
+      at
+    }
+    resolution
     params {
       percent
       amount

@@ -20,6 +20,16 @@ const base = {
   platform: 'SIMULATOR' as const,
   campaign: null,
   ruleName: null,
+  sources: [
+    {
+      __typename: 'ActionSource' as const,
+      ruleName: null,
+      proposedBy: 'user:1',
+      reason: null,
+      at: '2026-12-01T10:00:00Z',
+    },
+  ],
+  resolution: null,
   params: { __typename: 'ActionParams' as const, percent: 20, amount: null, status: null },
   before: null,
   after: null,

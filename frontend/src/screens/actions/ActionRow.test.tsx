@@ -33,6 +33,15 @@ const held: ActionFieldsFragment & { __typename: 'Action' } = {
   platform: 'SIMULATOR',
   campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners' },
   ruleName: 'Performance scaling',
+  sources: [
+    {
+      ruleName: 'Performance scaling',
+      proposedBy: 'system',
+      reason: 'performance scaling: ROAS 5.83 ≥ 120% of target 4.00',
+      at: '2026-12-01T10:00:00Z',
+    },
+  ],
+  resolution: null,
   params: { percent: 20, amount: null, status: null },
   before: { status: 'ACTIVE', dailyBudget: 200, bid: null },
   after: { status: 'ACTIVE', dailyBudget: 240, bid: null },
@@ -65,6 +74,44 @@ describe('ActionRow', () => {
     expect(r).toHaveTextContent(/Daily budget\s*200\s*→?\s*changes to\s*240/)
     expect(r).toHaveTextContent('Proposed by rule “Performance scaling”')
     expect(within(r).getByText('Queued')).toBeInTheDocument()
+  })
+
+  it('shows every proposal of a change that several rules proposed, each with its reason', () => {
+    const joined = {
+      ...held,
+      sources: [
+        ...held.sources,
+        {
+          ruleName: 'Scale winners',
+          proposedBy: 'system',
+          reason: 'rule “Scale winners”: ROAS over 7 d = 5.10 GT 4',
+          at: '2026-12-01T10:30:00Z',
+        },
+      ],
+    }
+    const { unmount } = renderWithApi(<ActionRow action={held} canReview canOverride={false} />)
+    expect(row()).not.toHaveTextContent('Proposed 2 times') // positive control below
+    unmount()
+    renderWithApi(<ActionRow action={joined} canReview canOverride={false} />)
+    const r = row()
+    expect(r).toHaveTextContent('Proposed 2 times for the same change')
+    expect(r).toHaveTextContent('rule “Performance scaling” — performance scaling: ROAS 5.83 ≥ 120% of target 4.00')
+    expect(r).toHaveTextContent('rule “Scale winners” — rule “Scale winners”: ROAS over 7 d = 5.10 GT 4')
+  })
+
+  it('says why an action ended without a change and offers no buttons', () => {
+    const notNeeded = {
+      ...held,
+      status: 'NOT_NEEDED' as const,
+      resolution: 'campaign “Retargeting – Cart Abandoners” was paused since the proposal',
+    }
+    renderWithApi(<ActionRow action={notNeeded} canReview canOverride />)
+    const r = row()
+    expect(r).toHaveTextContent('Status: Not needed')
+    expect(r).toHaveTextContent('Not needed: campaign “Retargeting – Cart Abandoners” was paused since the proposal.')
+    expect(r).toHaveTextContent('nothing was changed')
+    expect(r).not.toHaveTextContent('Applied')
+    expect(within(r).queryByRole('button')).toBeNull()
   })
 
   it('approves through approveAction and shows the returned status', async () => {

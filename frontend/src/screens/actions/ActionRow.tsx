@@ -5,7 +5,15 @@ import { Alert, Badge, Button, useToast } from '../../components/ui'
 import type { ActionFieldsFragment } from '../../gql/graphql'
 import { formatDateTime, formatScore, paramsLabel } from '../../lib/format'
 import { ChangeList } from '../../trust/ChangeList'
-import { ACTION_STATUSES, ACTION_TYPES, actorLabel, DECISIONS, PLATFORMS, RISK } from '../../trust/labels'
+import {
+  ACTION_STATUS_MEANING,
+  ACTION_STATUSES,
+  ACTION_TYPES,
+  actorLabel,
+  DECISIONS,
+  PLATFORMS,
+  RISK,
+} from '../../trust/labels'
 import { ApproveActionDocument, DismissActionDocument } from '../../trust/operations'
 import { writeActionIfNewer } from '../../trust/writeIfNewer'
 import { OverrideDialog } from './OverrideDialog'
@@ -24,9 +32,32 @@ function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params'>): string {
   return params ? `${ACTION_TYPES[a.type].label} ${params}` : ACTION_TYPES[a.type].label
 }
 
-function proposer(a: ActionFieldsFragment): string {
+function proposer(a: Pick<ActionFieldsFragment, 'ruleName' | 'createdBy'>): string {
   if (a.ruleName) return `rule “${a.ruleName}”`
   return actorLabel(a.createdBy)
+}
+
+type Source = ActionFieldsFragment['sources'][number]
+
+/**
+ * The proposals of one change when there were several (rules, people):
+ * each with its reason, so the action shows every reason it was wanted.
+ */
+function Sources({ sources }: { sources: Source[] }) {
+  if (sources.length < 2) return null
+  return (
+    <div className="text-sm">
+      <p>Proposed {sources.length} times for the same change:</p>
+      <ul className="ml-5 list-disc text-muted">
+        {sources.map((s) => (
+          <li key={`${s.proposedBy}:${s.ruleName ?? ''}:${s.at}`}>
+            {proposer({ ruleName: s.ruleName, createdBy: s.proposedBy })}
+            {s.reason && ` — ${s.reason}`} · {formatDateTime(s.at)}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
 }
 
 /**
@@ -111,7 +142,16 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
         )}
       </div>
 
+      <Sources sources={a.sources} />
+
       <ChangeList before={a.before} after={a.after} />
+
+      {a.resolution && (
+        <p className="text-sm">
+          <span className="font-medium">{status.label}:</span> {a.resolution}.{' '}
+          <span className="text-muted">{ACTION_STATUS_MEANING[a.status]}</span>
+        </p>
+      )}
 
       <p className="text-xs text-muted">
         Proposed by {proposer(a)} on {formatDateTime(a.createdAt)}
