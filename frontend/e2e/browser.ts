@@ -64,8 +64,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * What does not fit the viewport's width: every element wider than the
  * viewport, and every element that reaches past its left or right edge
  * without a sideways-scrolling container around it (such a container shows
- * its own scrollbar). Visually hidden elements (1 px) are skipped. Returns
- * a line per element, empty when everything fits.
+ * its own scrollbar). What nobody sees is skipped: visually hidden elements
+ * (1 px), and those hidden by visibility or opacity (a chart's idle tooltip
+ * box, say). Returns a line per element, empty when everything fits.
  */
 export async function wideElements(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -79,12 +80,14 @@ export async function wideElements(page: Page): Promise<string[]> {
     }
     const describe = (el: Element, r: DOMRect) => {
       const name = el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 40) ?? ''
-      return `<${el.tagName.toLowerCase()}> "${name}" spans ${Math.round(r.left)}–${Math.round(r.right)} px of ${width}`
+      const classes = el.getAttribute('class')?.slice(0, 60) ?? ''
+      return `<${el.tagName.toLowerCase()} class="${classes}"> "${name}" spans ${Math.round(r.left)}–${Math.round(r.right)} px of ${width}`
     }
     const found: string[] = []
     for (const el of document.body.querySelectorAll('*')) {
       const r = el.getBoundingClientRect()
       if (r.width <= 1 || r.height <= 1) continue
+      if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue
       const past = r.left < -0.5 || r.right > width + 0.5
       if (r.width > width + 0.5 || (past && !inScroller(el))) found.push(describe(el, r))
     }
