@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 
-import { DESKTOP, launchChromium, PHONE, screenshot, screenshotFailure, SCREENSHOTS } from './browser'
+import {
+  assertReachable,
+  DESKTOP,
+  launchChromium,
+  PHONE,
+  screenshot,
+  screenshotFailure,
+  SCREENSHOTS,
+  wideElements,
+} from './browser'
 import { totp } from './totp'
 
 const baseUrl = inject('baseUrl')
@@ -250,6 +259,59 @@ describe.sequential('identity journey', () => {
     await screenshot(dp, 'automation')
   })
 
+  it('splits automation into tabs under a summary, keeps the open tab in the URL, and lists rules as cards on a phone', async () => {
+    const summary = dp.getByRole('region', { name: 'Current state' })
+    await summary.getByText(/^\d+ of \d+ enabled$/).waitFor()
+    await summary.getByText('Autopilot mode').waitFor()
+    const tabs = dp.getByRole('tablist', { name: 'Automation' })
+    expect(await tabs.getByRole('tab').allTextContents()).toEqual(['Rules', 'Autopilot & kill switch', 'Guardrails'])
+
+    await tabs.getByRole('tab', { name: 'Guardrails' }).click()
+    await dp
+      .getByRole('tabpanel', { name: 'Guardrails' })
+      .getByRole('region', { name: 'Enforcement settings' })
+      .waitFor()
+    expect(new URL(dp.url()).search).toBe('?tab=guardrails')
+    await screenshot(dp, 'automation-guardrails')
+    // The arrow keys move to the next tab, and the URL follows.
+    await tabs.getByRole('tab', { name: 'Guardrails' }).focus()
+    await dp.keyboard.press('ArrowLeft')
+    const autopilot = dp.getByRole('tabpanel', { name: 'Autopilot & kill switch' })
+    await autopilot.getByRole('region', { name: 'Kill switch' }).waitFor()
+    expect(new URL(dp.url()).search).toBe('?tab=autopilot')
+    await screenshot(dp, 'automation-autopilot')
+
+    // A link (or a reload) opens the tab it names.
+    const linked = await demo.newPage()
+    await linked.goto('/automation?tab=guardrails')
+    await linked.getByRole('tab', { name: 'Guardrails', selected: true }).waitFor()
+    await linked.getByRole('region', { name: 'Enforcement settings' }).waitFor()
+    await linked.close()
+
+    // On a phone: the header is one row, the rules are cards, nothing is
+    // wider than the screen, and each card's switch and buttons are in reach.
+    await tabs.getByRole('tab', { name: 'Rules' }).click()
+    expect(new URL(dp.url()).search).toBe('')
+    await onPhone(dp, async () => {
+      const card = dp
+        .getByRole('list', { name: 'Automation rules' })
+        .getByRole('listitem')
+        .filter({ hasText: 'Scale winners (e2e)' })
+      await card.waitFor()
+      expect(await dp.getByRole('table', { name: 'Automation rules' }).count()).toBe(0)
+      expect(await wideElements(dp)).toEqual([])
+      await oneRowHeader(dp)
+      await assertReachable(dp, card.getByRole('checkbox', { name: 'Enable Scale winners (e2e)' }), 'rule switch')
+      await assertReachable(dp, card.getByRole('button', { name: 'Delete Scale winners (e2e)' }), 'Delete rule')
+      const edit = card.getByRole('button', { name: 'Edit Scale winners (e2e)' })
+      await assertReachable(dp, edit, 'Edit rule')
+      await edit.click()
+      await dp.getByRole('heading', { name: 'Edit rule “Scale winners (e2e)”' }).waitFor()
+      expect(await wideElements(dp)).toEqual([])
+      await dp.getByRole('button', { name: 'Cancel' }).click()
+    })
+  })
+
   it('degrades a simulated signal: an incident opens and appears without reload', async () => {
     await nav(dp, 'Overview')
     await dp.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
@@ -288,9 +350,18 @@ describe.sequential('identity journey', () => {
     const row = pending.getByRole('article', { name: /^Reduce budget/ }).first()
     await row.waitFor()
     await screenshot(dp, 'actions')
-    await row.getByRole('button', { name: /^Approve/ }).click()
-    // The status badge reads "Status: …" to assistive technology.
-    await row.getByText(/Status: (Approved|Applied)$/).waitFor()
+    // On a phone nothing in the queue is wider than the screen, and the
+    // review buttons are within reach: the approval is made there.
+    await onPhone(dp, async () => {
+      expect(await wideElements(dp)).toEqual([])
+      await oneRowHeader(dp)
+      await assertReachable(dp, row.getByRole('button', { name: /^Dismiss/ }), 'Dismiss')
+      await assertReachable(dp, row.getByRole('button', { name: /^Override and apply/ }), 'Override and apply')
+      await assertReachable(dp, row.getByRole('button', { name: /^Approve/ }), 'Approve')
+      await row.getByRole('button', { name: /^Approve/ }).click()
+      // The status badge reads "Status: …" to assistive technology.
+      await row.getByText(/Status: (Approved|Applied)$/).waitFor()
+    })
     // A worker executes it (a River job, slower when the machine is busy);
     // the subscription brings the new status.
     await row.getByText(/Status: Applied$/).waitFor({ timeout: 60_000 })
@@ -336,6 +407,22 @@ describe.sequential('identity journey', () => {
     const csrf = (await context.cookies()).find((c) => c.name === 'stratum_csrf')!
     await page.getByText(`"X-CSRF-Token"`).waitFor()
     await page.getByText(csrf.value).waitFor()
+
+    // On a phone the response pane sits under the editors: run the query
+    // and read its answer there.
+    await onPhone(page, async () => {
+      await page.getByRole('button', { name: /^Execute query/ }).click()
+      await page.getByRole('menuitem', { name: 'Me', exact: true }).click()
+      const response = page.locator('.graphiql-response')
+      // (Monaco draws one token per element; a long e-mail address wraps.)
+      await response.getByText('"OWNER"').waitFor()
+      const box = (await response.boundingBox())!
+      expect(box.x).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width)
+      expect(box.width).toBeGreaterThan(PHONE.width / 2)
+      expect(box.height).toBeGreaterThan(PHONE.height / 4)
+      await page.screenshot({ path: `${SCREENSHOTS}graphiql-phone.png` })
+    })
     await page.goBack()
   })
 
@@ -441,6 +528,40 @@ async function viewerByKey(secret: string): Promise<unknown> {
   if (res.status === 401) return null
   const body = (await res.json()) as { data?: { viewer: unknown } }
   return body.data?.viewer ?? null
+}
+
+/** Runs `steps` at phone width, then restores the desktop viewport the journey runs at (also when a step fails). */
+async function onPhone(p: Page, steps: () => Promise<void>) {
+  await p.setViewportSize(PHONE)
+  try {
+    await steps()
+  } finally {
+    await p.setViewportSize(DESKTOP)
+  }
+}
+
+/**
+ * Fails unless the signed-in header is one row: on a phone its menu
+ * button, the connection's state and the account menu share a line.
+ */
+async function oneRowHeader(p: Page) {
+  const banner = p.getByRole('banner')
+  const middle = async (name: string, l: ReturnType<Page['getByRole']>) => {
+    const box = await l.boundingBox()
+    if (!box) throw new Error(`header: no ${name}`)
+    return box.y + box.height / 2
+  }
+  const row = [
+    await middle('menu button', banner.getByRole('button', { name: 'Menu', exact: true })),
+    await middle('connection state', banner.getByTestId('connection-status')),
+    await middle('account menu', banner.getByRole('button', { name: /^Account menu for/ })),
+  ]
+  const bannerBox = (await banner.boundingBox())!
+  if (Math.max(...row) - Math.min(...row) > 4 || bannerBox.height > 64) {
+    throw new Error(
+      `header: not one row (centres at ${row.map(Math.round).join(', ')} px, ${bannerBox.height} px high)`,
+    )
+  }
 }
 
 /** Signs in with the journey's account from the log-in screen, passing the MFA challenge with `secondFactor`. */

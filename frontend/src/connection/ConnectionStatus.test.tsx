@@ -82,4 +82,17 @@ describe('ConnectionStatus', () => {
     expect(headline()).toHaveTextContent(/^Live$/)
     expect(screen.queryByTestId('stale-data')).toBeNull()
   })
+
+  it('keeps to a dot and a word on a phone, the whole headline still read out', () => {
+    const c = renderStatus()
+    act(() => c.events.connected())
+    act(() => c.events.closed({ code: 1001, reason: 'going away' }))
+    expect(headline()).toHaveTextContent(/^Reconnecting$/)
+    act(() => c.events.closed({ code: 1006, reason: '' }))
+    expect(headline()).toHaveTextContent(new RegExp(`^Offline since ${hhmm}$`))
+    // Below `sm` only "Offline" shows; the time stays for screen readers
+    // (and the trust screens' stale-data notice says it).
+    expect(within(headline()).getByText(`since ${hhmm}`)).toHaveClass('max-sm:sr-only')
+    expect(within(status()).getByText(/trying now/)).toHaveClass('hidden', 'sm:inline')
+  })
 })

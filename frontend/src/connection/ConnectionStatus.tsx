@@ -14,11 +14,15 @@ export function nextTry(nextTryAt: number | null, now: number): string {
   return `next try in ${Math.max(0, Math.ceil((nextTryAt - now) / 1000))}s`
 }
 
-/** The state in words: a headline for the status region and a detail that may tick. */
+/**
+ * The state in words: a headline for the status region and a detail that
+ * may tick. `short`, a prefix of the headline, is all a phone shows of it
+ * (the rest stays for screen readers; trust screens say since when).
+ */
 export function describeConnection(
   state: ConnectionState,
   now: number,
-): { tone: Tone; label: string; detail?: string } {
+): { tone: Tone; label: string; short?: string; detail?: string } {
   switch (state.status) {
     case 'connecting':
       return { tone: 'warning', label: 'Connecting…' }
@@ -34,6 +38,7 @@ export function describeConnection(
       return {
         tone: 'error',
         label: `Offline since ${clockTime(state.since)}`,
+        short: 'Offline',
         detail: ` · ${nextTry(state.nextTryAt, now)}`,
       }
   }
@@ -43,17 +48,26 @@ export function describeConnection(
  * The header's live indicator: whether events from the server reach this
  * page right now. The headline is a polite live region (announced when the
  * state changes); the countdown beside it is not, so it does not chatter.
+ * On a phone it is a dot and a word ("Live", "Offline"), so that the header
+ * keeps to one row.
  */
 export function ConnectionStatus() {
   const state = useConnectionState()
   const ticking = (state.status === 'reconnecting' || state.status === 'offline') && state.nextTryAt !== null
   const now = useNow(ticking)
-  const { tone, label, detail } = describeConnection(state, now)
+  const { tone, label, short, detail } = describeConnection(state, now)
   return (
     <div className="flex min-w-0 items-center gap-2 text-sm" data-testid="connection-status" data-state={state.status}>
       <StatusDot tone={tone} />
       <span role="status" className="truncate text-muted">
-        {label}
+        {short === undefined ? (
+          label
+        ) : (
+          <>
+            {short}
+            <span className="max-sm:sr-only">{label.slice(short.length)}</span>
+          </>
+        )}
       </span>
       {detail && (
         <span aria-hidden className="hidden truncate text-muted sm:inline">

@@ -30,8 +30,8 @@ const navLink = ({ isActive }: { isActive: boolean }) =>
 
 /**
  * The signed-in frame: a sidebar on wide screens that becomes a menu
- * behind a button on phones, a top bar with the tenant switcher, the live
- * connection's state, theme toggle and user menu. While that connection is
+ * behind a button on phones, a top bar of one row with the tenant switcher,
+ * the live connection's state, theme toggle and user menu. While that connection is
  * down, the trust screens say that what they show may be out of date.
  */
 export function AppLayout() {
@@ -43,7 +43,7 @@ export function AppLayout() {
   const live = LIVE_SCREENS.some((path) => matchPath(path, location.pathname))
 
   return (
-    <div className="min-h-screen md:grid md:grid-cols-[15rem_1fr]">
+    <div className="min-h-screen md:grid md:grid-cols-[15rem_minmax(0,1fr)] md:grid-rows-[auto_1fr]">
       <LiveUpdates />
       <a
         href="#main"
@@ -51,20 +51,43 @@ export function AppLayout() {
       >
         Skip to content
       </a>
-      <aside className="border-b border-line bg-surface md:sticky md:top-0 md:h-screen md:border-r md:border-b-0">
-        <div className="flex h-14 items-center justify-between px-4">
-          <Brand className="text-lg font-semibold tracking-tight" />
-          <button
-            type="button"
-            className="rounded-md px-3 py-1.5 text-sm font-medium hover:bg-raised md:hidden"
-            aria-expanded={menuOpen}
-            aria-controls={navId}
-            onClick={() => setMenuOpen((o) => !o)}
-          >
-            <span aria-hidden>{menuOpen ? '✕ ' : '☰ '}</span>Menu
-          </button>
+      {/* One row at every width: on a phone the menu button, the tenant, the
+          connection's state, theme and user menu share it. */}
+      <header className="flex h-14 min-w-0 items-center gap-2 border-b border-line bg-surface px-4 md:col-start-2 md:row-start-1 md:gap-3 md:px-8">
+        <button
+          type="button"
+          className="-ml-2 inline-flex size-9 shrink-0 items-center justify-center rounded-md text-lg hover:bg-raised md:hidden"
+          aria-expanded={menuOpen}
+          aria-controls={navId}
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          <span aria-hidden>{menuOpen ? '✕' : '☰'}</span>
+          <span className="sr-only">Menu</span>
+        </button>
+        <div className="flex min-w-0 flex-1 items-center gap-2">
+          <TenantSwitcher />
+          {viewer.tenant.simulated && (
+            <Badge tone="primary">
+              Simulated<span className="max-sm:hidden"> data</span>
+            </Badge>
+          )}
         </div>
-        <nav id={navId} aria-label="Main" className={cx('px-3 pb-4 md:block', menuOpen ? 'block' : 'hidden')}>
+        <div className="flex shrink-0 items-center gap-1 sm:gap-3">
+          <ConnectionStatus />
+          <ThemeToggle />
+          <UserMenu />
+        </div>
+      </header>
+      <aside
+        className={cx(
+          'border-b border-line bg-surface md:sticky md:top-0 md:col-start-1 md:row-span-2 md:row-start-1 md:block md:h-screen md:border-r md:border-b-0',
+          !menuOpen && 'hidden',
+        )}
+      >
+        <div className="hidden h-14 items-center px-4 md:flex">
+          <Brand className="text-lg font-semibold tracking-tight" />
+        </div>
+        <nav id={navId} aria-label="Main" className="px-3 py-3 md:pt-0 md:pb-4">
           <ul className="flex flex-col gap-1">
             {NAV.map((item) => (
               <li key={item.to}>
@@ -81,18 +104,7 @@ export function AppLayout() {
           </ul>
         </nav>
       </aside>
-      <div className="min-w-0">
-        <header className="flex flex-wrap items-center justify-between gap-3 border-b border-line bg-surface px-4 py-2.5 md:px-8">
-          <div className="flex items-center gap-2">
-            <TenantSwitcher />
-            {viewer.tenant.simulated && <Badge tone="primary">Simulated data</Badge>}
-          </div>
-          <div className="flex items-center gap-2 sm:gap-4">
-            <ConnectionStatus />
-            <ThemeToggle />
-            <UserMenu />
-          </div>
-        </header>
+      <div className="min-w-0 md:col-start-2 md:row-start-2">
         <main id="main" className="mx-auto max-w-6xl px-4 py-6 md:px-8 md:py-8">
           {viewer.mfaEnrollmentRequired && (
             <div className="mb-6">

@@ -1,7 +1,9 @@
-import { render, screen, within } from '@testing-library/react'
+import { act, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 
+import { PHONE_WIDTH, setViewportWidth } from '../../test/viewport'
+import { Button } from './Button'
 import { ConnectionTable, type ConnectionTableProps } from './ConnectionTable'
 import { Td } from './Table'
 
@@ -124,5 +126,65 @@ describe('ConnectionTable', () => {
     renderTable({ connection: people(['b@example.com']), caption: 'Last page' })
     expect(screen.getByRole('table', { name: 'Last page' })).toBeInTheDocument()
     expect(screen.getAllByRole('button', { name: 'Load more' })).toHaveLength(1)
+  })
+})
+
+describe('ConnectionTable below the table breakpoint', () => {
+  const withActions: Partial<ConnectionTableProps<People>> = {
+    actions: true,
+    row: (p) => (
+      <>
+        <Td className="font-medium">{p.email}</Td>
+        <Td>{p.id}</Td>
+        <Td>
+          {p.id !== 'p1' && (
+            <Button size="sm" aria-label={`Remove ${p.email}`}>
+              Remove
+            </Button>
+          )}
+        </Td>
+      </>
+    ),
+  }
+
+  it('shows each row as a card of lines labelled with the column headings, with its buttons', () => {
+    setViewportWidth(PHONE_WIDTH)
+    renderTable({ connection: people(['a@example.com', 'b@example.com']), ...withActions })
+    expect(screen.queryByRole('table')).toBeNull()
+    const cards = within(screen.getByRole('list', { name: 'People' })).getAllByRole('listitem')
+    expect(cards).toHaveLength(2)
+    const lines = (card: HTMLElement) =>
+      within(card)
+        .getAllByRole('term')
+        .map((term) => [term.textContent, term.nextElementSibling?.textContent])
+    expect(lines(cards[0]!)).toEqual([
+      ['Email', 'a@example.com'],
+      ['Id', 'p0'],
+    ])
+    expect(lines(cards[1]!)).toEqual([
+      ['Email', 'b@example.com'],
+      ['Id', 'p1'],
+    ])
+    // The value keeps the cell's classes.
+    expect(within(cards[0]!).getByText('a@example.com')).toHaveClass('font-medium')
+    // Each card holds its own row's buttons; a row without any shows none.
+    expect(within(cards[0]!).getByRole('button', { name: 'Remove a@example.com' })).toBeInTheDocument()
+    expect(within(cards[1]!).queryByRole('button')).toBeNull()
+  })
+
+  it('switches between cards and the table as the viewport crosses the breakpoint', () => {
+    setViewportWidth(PHONE_WIDTH)
+    renderTable({ connection: people(['a@example.com']), ...withActions })
+    expect(screen.getByRole('list', { name: 'People' })).toBeInTheDocument()
+
+    act(() => setViewportWidth(1280))
+    expect(screen.queryByRole('list', { name: 'People' })).toBeNull()
+    const table = screen.getByRole('table', { name: 'People' })
+    expect(within(table).getByRole('button', { name: 'Remove a@example.com' })).toBeInTheDocument()
+
+    // A tablet: beside the sidebar, the content column is narrower than a table.
+    act(() => setViewportWidth(800))
+    expect(screen.queryByRole('table')).toBeNull()
+    expect(screen.getByRole('list', { name: 'People' })).toBeInTheDocument()
   })
 })

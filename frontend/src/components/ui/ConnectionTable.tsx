@@ -2,7 +2,7 @@ import type { ReactNode } from 'react'
 
 import { LoadMore, type PageCursor } from './LoadMore'
 import { QueryState } from './QueryState'
-import { Table, Th, ThActions } from './Table'
+import { DataTable } from './Table'
 
 /** A page of a Relay connection, as much of it as a table reads. */
 export interface TableConnection {
@@ -32,14 +32,19 @@ export interface ConnectionTableProps<C extends TableConnection> {
   summary?: (connection: C) => ReactNode
   /** Loads the page after the cursor `after`; "Load more" shows while there is a next page. */
   onLoadMore: (after: string) => Promise<unknown>
-  /** One row's cells (`Td`), in the order of `columns` (then the actions cell). */
+  /**
+   * One row's cells: a fragment of `Td`s in the order of `columns`, then the
+   * actions cell. Below TABLE_VIEWPORT each row shows as a stacked card whose
+   * lines are labelled with the column headings (see DataTable).
+   */
   row: (node: NodeOf<C>) => ReactNode
 }
 
 /**
  * A table of a Relay connection with the states every list shares: loading,
  * an error with a retry, an empty state, the header row and "Load more".
- * A screen gives the query's parts, the headings and how a row reads.
+ * A screen gives the query's parts, the headings and how a row reads; on
+ * a phone the rows become stacked cards (DataTable).
  */
 export function ConnectionTable<C extends TableConnection>({
   connection,
@@ -63,22 +68,14 @@ export function ConnectionTable<C extends TableConnection>({
         ) : (
           <>
             {summary?.(conn)}
-            <Table caption={caption}>
-              <thead>
-                <tr>
-                  {columns.map((c) => (
-                    <Th key={c}>{c}</Th>
-                  ))}
-                  {actions && <ThActions />}
-                </tr>
-              </thead>
-              <tbody>
-                {conn.edges.map(({ node }) => (
-                  // The edges are C's: a node here is NodeOf<C>, which TypeScript cannot see through the constraint.
-                  <tr key={node.id}>{row(node as NodeOf<C>)}</tr>
-                ))}
-              </tbody>
-            </Table>
+            <DataTable
+              caption={caption}
+              columns={columns}
+              actions={actions}
+              // The edges are C's: a node here is NodeOf<C>, which TypeScript cannot see through the constraint.
+              items={conn.edges.map(({ node }) => node as NodeOf<C>)}
+              row={row}
+            />
             <LoadMore pageInfo={conn.pageInfo} onLoad={onLoadMore} />
           </>
         )

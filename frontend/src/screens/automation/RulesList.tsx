@@ -7,11 +7,10 @@ import {
   Card,
   Checkbox,
   ConfirmDialog,
+  DataTable,
   EmptyState,
   QueryState,
-  Table,
   Td,
-  Th,
 } from '../../components/ui'
 import type { RuleSummaryFieldsFragment } from '../../gql/graphql'
 import { formatDateTime } from '../../lib/format'
@@ -34,7 +33,8 @@ function every(minutes: number): string {
 /** Built-in and user rules with their switch, edit and (user rules) delete. */
 export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
   const { data, loading, error, refetch } = useQuery(AutomationRulesDocument)
-  const [setEnabled] = useMutation(SetRuleEnabledDocument)
+  // The list's query also counts the enabled rules (the page's summary).
+  const [setEnabled] = useMutation(SetRuleEnabledDocument, { refetchQueries: [AutomationRulesDocument] })
   const [remove, removing] = useMutation(DeleteRuleDocument, { refetchQueries: [AutomationRulesDocument] })
   const [deleting, setDeleting] = useState<RuleSummaryFieldsFragment | null>(null)
 
@@ -78,71 +78,62 @@ export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
             <EmptyState title="No rules" description="Create a rule to let automation propose changes." />
           ) : (
             <>
-              <Table caption="Automation rules">
-                <thead>
-                  <tr>
-                    <Th>Rule</Th>
-                    <Th>Schedule</Th>
-                    <Th>Last evaluated</Th>
-                    <Th>Enabled</Th>
-                    <Th>
-                      <span className="sr-only">Actions</span>
-                    </Th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {automationRules.edges.map(({ node: rule }) => (
-                    <tr key={rule.id}>
-                      <Td>
-                        <div className="flex flex-wrap items-center gap-2 font-medium">
-                          {rule.name}
-                          {rule.builtin && <Badge>Built-in</Badge>}
-                        </div>
-                        {rule.description && <p className="mt-0.5 max-w-md text-xs text-muted">{rule.description}</p>}
-                      </Td>
-                      <Td className="whitespace-nowrap text-muted">{every(rule.scheduleMinutes)}</Td>
-                      <Td className="whitespace-nowrap text-muted">
-                        {rule.lastEvaluatedAt ? formatDateTime(rule.lastEvaluatedAt) : 'Not yet'}
-                      </Td>
-                      <Td>
-                        <Checkbox
-                          label={<span className="sr-only">Enable {rule.name}</span>}
-                          checked={rule.enabled}
-                          disabled={!canEdit}
-                          onChange={(e) => void toggle(rule, e.target.checked)}
-                        />
-                        <span aria-hidden className="ml-1 text-xs text-muted">
-                          {rule.enabled ? 'On' : 'Off'}
-                        </span>
-                      </Td>
-                      <Td>
-                        {canEdit && (
-                          <div className="flex justify-end gap-1">
+              <DataTable
+                caption="Automation rules"
+                columns={['Rule', 'Schedule', 'Last evaluated', 'Enabled']}
+                actions
+                items={automationRules.edges.map((e) => e.node)}
+                row={(rule) => (
+                  <>
+                    <Td>
+                      <div className="flex flex-wrap items-center gap-2 font-medium">
+                        {rule.name}
+                        {rule.builtin && <Badge>Built-in</Badge>}
+                      </div>
+                      {rule.description && <p className="mt-0.5 max-w-md text-xs text-muted">{rule.description}</p>}
+                    </Td>
+                    <Td className="whitespace-nowrap text-muted">{every(rule.scheduleMinutes)}</Td>
+                    <Td className="whitespace-nowrap text-muted">
+                      {rule.lastEvaluatedAt ? formatDateTime(rule.lastEvaluatedAt) : 'Not yet'}
+                    </Td>
+                    <Td>
+                      <Checkbox
+                        label={<span className="sr-only">Enable {rule.name}</span>}
+                        checked={rule.enabled}
+                        disabled={!canEdit}
+                        onChange={(e) => void toggle(rule, e.target.checked)}
+                      />
+                      <span aria-hidden className="ml-1 text-xs text-muted">
+                        {rule.enabled ? 'On' : 'Off'}
+                      </span>
+                    </Td>
+                    <Td>
+                      {canEdit && (
+                        <div className="flex justify-end gap-1">
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            onClick={() => onEdit(rule)}
+                            aria-label={`Edit ${rule.name}`}
+                          >
+                            Edit
+                          </Button>
+                          {!rule.builtin && (
                             <Button
                               size="sm"
                               variant="ghost"
-                              onClick={() => onEdit(rule)}
-                              aria-label={`Edit ${rule.name}`}
+                              onClick={() => setDeleting(rule)}
+                              aria-label={`Delete ${rule.name}`}
                             >
-                              Edit
+                              Delete
                             </Button>
-                            {!rule.builtin && (
-                              <Button
-                                size="sm"
-                                variant="ghost"
-                                onClick={() => setDeleting(rule)}
-                                aria-label={`Delete ${rule.name}`}
-                              >
-                                Delete
-                              </Button>
-                            )}
-                          </div>
-                        )}
-                      </Td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
+                          )}
+                        </div>
+                      )}
+                    </Td>
+                  </>
+                )}
+              />
               {automationRules.totalCount > automationRules.edges.length && (
                 <p className="mt-3 text-sm text-muted">
                   Showing the {automationRules.edges.length} newest of {automationRules.totalCount} rules.

@@ -123,6 +123,7 @@ export const RuleSummaryFieldsFragment = graphql(`
   }
 `)
 
+/** The rules list, and how many rules are enabled in all (the page's summary). */
 export const AutomationRulesDocument = graphql(`
   query AutomationRules {
     automationRules(first: 15) {
@@ -132,6 +133,9 @@ export const AutomationRulesDocument = graphql(`
           ...RuleSummaryFields
         }
       }
+    }
+    enabledRules: automationRules(enabled: true, first: 0) {
+      totalCount
     }
   }
 `)
