@@ -222,7 +222,15 @@ func TestActionQueueAndEnforcementThroughGraphQL(t *testing.T) {
 		d = b.do(t, `mutation($id: ID!) { resolveIncident(input: {id: $id, note: "fixed the pixel"}) { incident { state resolution timeline { kind message } } userErrors { code } } }`, map[string]any{"id": inc})
 		require.Equal(t, "RESOLVED", field(t, d, "resolveIncident", "incident", "state"))
 		tl := field(t, d, "resolveIncident", "incident", "timeline").([]any)
-		require.Equal(t, []string{"OPENED", "ACKNOWLEDGED", "RESOLVED"}, kinds(tl))
+		// The health changes the EMQ drop caused are SYMPTOM entries of this
+		// one incident (how many depends on how many recomputes ran so far).
+		var states []string
+		for _, k := range kinds(tl) {
+			if k != "SYMPTOM" {
+				states = append(states, k)
+			}
+		}
+		require.Equal(t, []string{"OPENED", "ACKNOWLEDGED", "RESOLVED"}, states)
 	})
 
 	t.Run("only the simulated platform can be degraded", func(t *testing.T) {
