@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/observability"
@@ -184,4 +186,31 @@ func QueueDepth(d *db.DB) func(ctx context.Context) (map[[2]string]float64, erro
 		}
 		return out, rows.Err()
 	}
+}
+
+// fanOut lists tenant ids with the global SQL function fn (e.g.
+// "stratum_tenant_ids()") and inserts one job per tenant, made by argsFor
+// from the transaction's time and the id, in that one transaction; an error
+// from argsFor ends the fan-out with nothing inserted.
+func fanOut(ctx context.Context, d *db.DB, fn string, argsFor func(now time.Time, tenant uuid.UUID) (river.JobArgs, error)) error {
+	return d.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var ids []uuid.UUID
+		if err := tx.NewRaw("SELECT "+fn).Scan(ctx, &ids); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		now := d.Now(ctx)
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			args, err := argsFor(now, id)
+			if err != nil {
+				return err
+			}
+			params[i] = river.InsertManyParams{Args: args}
+		}
+		_, err := river.ClientFromContext[*sql.Tx](ctx).InsertManyTx(ctx, tx.Tx, params)
+		return err
+	})
 }

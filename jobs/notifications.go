@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
@@ -96,21 +95,8 @@ func (w *NotificationDigestFanOutWorker) Timeout(*river.Job[NotificationDigestFa
 // a day is queued once (the job is unique by tenant and day, and so is each
 // channel's delivery), so the first run after midnight UTC sends it.
 func (w *NotificationDigestFanOutWorker) Work(ctx context.Context, _ *river.Job[NotificationDigestFanOutArgs]) error {
-	return w.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-		day := notifications.Day(w.DB.Now(ctx)).AddDate(0, 0, -1).Format(time.DateOnly)
-		var ids []uuid.UUID
-		if err := tx.NewRaw("SELECT stratum_digest_tenant_ids()").Scan(ctx, &ids); err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		params := make([]river.InsertManyParams, len(ids))
-		for i, id := range ids {
-			params[i] = river.InsertManyParams{Args: NotificationDigestArgs{TenantID: id, Day: day}}
-		}
-		_, err := river.ClientFromContext[*sql.Tx](ctx).InsertManyTx(ctx, tx.Tx, params)
-		return err
+	return fanOut(ctx, w.DB, "stratum_digest_tenant_ids()", func(now time.Time, id uuid.UUID) (river.JobArgs, error) {
+		return NotificationDigestArgs{TenantID: id, Day: notifications.Day(now).AddDate(0, 0, -1).Format(time.DateOnly)}, nil
 	})
 }
 

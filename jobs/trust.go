@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -134,30 +133,16 @@ func (w *TrustFanOutWorker) Work(ctx context.Context, job *river.Job[TrustFanOut
 	if job.Args.Target == "simulator" {
 		fn = "stratum_simulated_tenant_ids()"
 	}
-	return w.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var ids []uuid.UUID
-		if err := tx.NewRaw("SELECT "+fn).Scan(ctx, &ids); err != nil {
-			return err
+	return fanOut(ctx, w.DB, fn, func(now time.Time, id uuid.UUID) (river.JobArgs, error) {
+		switch job.Args.Target {
+		case "recompute":
+			return SignalsRecomputeArgs{TenantID: id, Bucket: now.Truncate(RecomputeDebounce).UnixMilli()}, nil
+		case "evaluate":
+			return AutomationEvaluateArgs{TenantID: id}, nil
+		case "simulator":
+			return SimulatorTickArgs{TenantID: id}, nil
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		now := w.DB.Now(ctx)
-		params := make([]river.InsertManyParams, len(ids))
-		for i, id := range ids {
-			switch job.Args.Target {
-			case "recompute":
-				params[i] = river.InsertManyParams{Args: SignalsRecomputeArgs{TenantID: id, Bucket: now.Truncate(RecomputeDebounce).UnixMilli()}}
-			case "evaluate":
-				params[i] = river.InsertManyParams{Args: AutomationEvaluateArgs{TenantID: id}}
-			case "simulator":
-				params[i] = river.InsertManyParams{Args: SimulatorTickArgs{TenantID: id}}
-			default:
-				return river.JobCancel(fmt.Errorf("unknown fan-out target %q", job.Args.Target))
-			}
-		}
-		_, err := river.ClientFromContext[*sql.Tx](ctx).InsertManyTx(ctx, tx.Tx, params)
-		return err
+		return nil, river.JobCancel(fmt.Errorf("unknown fan-out target %q", job.Args.Target))
 	})
 }
 

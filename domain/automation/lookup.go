@@ -15,32 +15,19 @@ import (
 // are absent). Resolvers batch per request through it.
 func (s *Service) RulesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Rule, err error) {
 	defer derrors.Wrap(&err, "automation.Service.RulesByID(%v)", tenant)
-	return byID(ctx, s.DB, tenant, ids, "r.id", func(r *Rule) uuid.UUID { return r.ID })
+	return db.ByIDs(ctx, s.DB, tenant, ids, func(r *Rule) uuid.UUID { return r.ID })
 }
 
 // ActionsByID returns tenant's actions with the given ids, by id.
 func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Action, err error) {
 	defer derrors.Wrap(&err, "automation.Service.ActionsByID(%v)", tenant)
-	return byID(ctx, s.DB, tenant, ids, "a.id", func(a *Action) uuid.UUID { return a.ID })
+	return db.ByIDs(ctx, s.DB, tenant, ids, func(a *Action) uuid.UUID { return a.ID })
 }
 
 // GateDecisionsByID returns tenant's gate decisions with the given ids, by id.
 func (s *Service) GateDecisionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*GateDecision, err error) {
 	defer derrors.Wrap(&err, "automation.Service.GateDecisionsByID(%v)", tenant)
-	return byID(ctx, s.DB, tenant, ids, "g.id", func(e *GateDecision) uuid.UUID { return e.ID })
-}
-
-// byID loads the rows of T whose idCol is in ids.
-func byID[T any](ctx context.Context, d *db.DB, tenant uuid.UUID, ids []uuid.UUID, idCol string, id func(*T) uuid.UUID) (map[uuid.UUID]*T, error) {
-	var rows []T
-	err := d.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rows).Where(idCol+" IN (?)", bun.List(ids)).Scan(ctx)
-	})
-	out := make(map[uuid.UUID]*T, len(rows))
-	for i := range rows {
-		out[id(&rows[i])] = &rows[i]
-	}
-	return out, err
+	return db.ByIDs(ctx, s.DB, tenant, ids, func(e *GateDecision) uuid.UUID { return e.ID })
 }
 
 // GateDecisionByID returns one gate decision or NOT_FOUND.

@@ -322,15 +322,7 @@ func (s *Service) Get(ctx context.Context, tenant, id uuid.UUID) (_ *Incident, e
 // are absent).
 func (s *Service) ByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Incident, err error) {
 	defer derrors.Wrap(&err, "incidents.Service.ByID(%v)", tenant)
-	var rows []Incident
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rows).Where("i.id IN (?)", bun.List(ids)).Scan(ctx)
-	})
-	out := make(map[uuid.UUID]*Incident, len(rows))
-	for i := range rows {
-		out[rows[i].ID] = &rows[i]
-	}
-	return out, err
+	return db.ByIDs(ctx, s.DB, tenant, ids, func(x *Incident) uuid.UUID { return x.ID })
 }
 
 // Filter selects incidents; empty slices mean any.

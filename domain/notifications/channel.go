@@ -256,15 +256,7 @@ func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args) (
 // are absent).
 func (s *Service) ChannelsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Channel, err error) {
 	defer derrors.Wrap(&err, "notifications.Service.ChannelsByID(%v)", tenant)
-	var rows []Channel
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rows).Where("nc.id IN (?)", bun.List(ids)).Scan(ctx)
-	})
-	out := make(map[uuid.UUID]*Channel, len(rows))
-	for i := range rows {
-		out[rows[i].ID] = &rows[i]
-	}
-	return out, err
+	return db.ByIDs(ctx, s.DB, tenant, ids, func(x *Channel) uuid.UUID { return x.ID })
 }
 
 func checkName(name string) (string, error) {

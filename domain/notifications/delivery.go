@@ -168,15 +168,7 @@ func (s *Service) Deliveries(ctx context.Context, tenant uuid.UUID, f DeliveryFi
 // ids are absent).
 func (s *Service) DeliveriesByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*Delivery, err error) {
 	defer derrors.Wrap(&err, "notifications.Service.DeliveriesByID(%v)", tenant)
-	var rows []Delivery
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&rows).Where("nd.id IN (?)", bun.List(ids)).Scan(ctx)
-	})
-	out := make(map[uuid.UUID]*Delivery, len(rows))
-	for i := range rows {
-		out[rows[i].ID] = &rows[i]
-	}
-	return out, err
+	return db.ByIDs(ctx, s.DB, tenant, ids, func(x *Delivery) uuid.UUID { return x.ID })
 }
 
 // link is an absolute link to path on the dashboard.

@@ -223,6 +223,21 @@ const (
 	LockUpdate Lock = "UPDATE"
 )
 
+// ByIDs loads tenant's rows of T whose id is in ids, keyed by key(row)
+// (missing ids are absent): the batch read behind the resolvers' per-request
+// loaders and nodes(ids:).
+func ByIDs[T any](ctx context.Context, d *DB, tenant uuid.UUID, ids []uuid.UUID, key func(*T) uuid.UUID) (map[uuid.UUID]*T, error) {
+	var rows []T
+	err := d.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&rows).Where("?TableAlias.id IN (?)", bun.List(ids)).Scan(ctx)
+	})
+	out := make(map[uuid.UUID]*T, len(rows))
+	for i := range rows {
+		out[key(&rows[i])] = &rows[i]
+	}
+	return out, err
+}
+
 // ScanByID reads the row whose id is id into model (a pointer to a bun
 // model) inside idb, the caller's transaction (or the pool for a global
 // table), taking lock. A missing row is NOT_FOUND with notFound as its
