@@ -458,6 +458,14 @@ describe.sequential('identity journey', () => {
     await page.getByRole('combobox', { name: `Role of ${colleague}` }).selectOption('ADMIN')
     await page.getByText(`${colleague} is now Admin`).waitFor()
 
+    // On a phone the settings sections are one select, not a row of tabs
+    // scrolled out of sight.
+    await onPhone(page, async () => {
+      expect(await page.getByRole('navigation', { name: 'Settings' }).isVisible()).toBe(false)
+      await page.getByLabel('Settings section').selectOption({ label: 'Audit log' })
+      await page.waitForURL('**/settings/audit-log')
+    })
+
     await page.goto('/settings/audit-log')
     await page.getByRole('table', { name: 'Audit log entries' }).waitFor()
     await page.getByLabel('Actions').fill('api_key.revoke')
