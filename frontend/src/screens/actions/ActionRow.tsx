@@ -135,7 +135,12 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
   }
 
   return (
-    <article aria-labelledby={titleId} className="flex flex-col gap-3 py-4" data-testid="action-row">
+    <article
+      aria-labelledby={titleId}
+      className="flex flex-col gap-3 py-4"
+      data-testid="action-row"
+      data-action-id={a.id}
+    >
       <header className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
           <h3 id={titleId} className="font-semibold">
