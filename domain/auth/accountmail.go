@@ -120,6 +120,11 @@ func (s *Service) issueToken(ctx context.Context, u *User, kind MailKind, ttl ti
 	}
 	err = s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now = s.DB.Now(ctx)
+		// The account's expired tokens are of no use any more: the table
+		// keeps only what may still be presented.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM account_tokens WHERE user_id = ? AND expires_at <= ?`, u.ID, now); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, HashSecret(token), u.ID, string(kind), u.Email, now, now.Add(ttl))
 		return err
