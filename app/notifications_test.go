@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -139,10 +140,11 @@ func TestEmailChannelsUseTheDevelopmentMailSink(t *testing.T) {
 		defer res.Body.Close()
 		assert.Equal(c, http.StatusOK, res.StatusCode)
 		assert.NoError(c, json.NewDecoder(res.Body).Decode(&sink))
+		// (The sink also holds the sign-up's verification e-mail.)
+		sink.Messages = slices.DeleteFunc(sink.Messages, func(m mail.Stored) bool { return !slices.Equal(m.To, []string{"oncall@example.com"}) })
 		assert.Len(c, sink.Messages, 1)
 	}, 20*time.Second, 50*time.Millisecond)
 	require.Equal(t, "Development mail sink", sink.Name)
-	require.Equal(t, []string{"oncall@example.com"}, sink.Messages[0].To)
 	require.Equal(t, "Test notification from Stratum", sink.Messages[0].Subject)
 	require.Contains(t, sink.Messages[0].Text, "/settings/notifications")
 }

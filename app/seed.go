@@ -65,6 +65,13 @@ func seedOwner(ctx context.Context, a *App, log *slog.Logger) error {
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, 'OWNER', ?)
 			ON CONFLICT (tenant_id, user_id) DO NOTHING`, DemoTenantID, u.ID, uuid.New(), a.DB.Now(ctx))
+		if err != nil {
+			return err
+		}
+		// The demo owner's address is the operator's setting
+		// (STRATUM_DEMO_EMAIL), not a sign-up's claim: no verification
+		// e-mail is sent, and the dashboard does not ask for one.
+		_, err = tx.ExecContext(ctx, `UPDATE users SET email_verified_at = ? WHERE id = ? AND email_verified_at IS NULL`, a.DB.Now(ctx), u.ID)
 		return err
 	})
 }

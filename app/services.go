@@ -63,6 +63,9 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	if err := s.buildNotifications(d, cfg); err != nil {
 		return nil, err
 	}
+	// Account e-mail (password reset, verification) and invitations go
+	// through the same mailer as e-mail notifications.
+	s.Auth.Mailer, s.Tenancy.Mailer, s.Tenancy.PublicURL = s.Mail, s.Mail, cfg.PublicURL
 	return s, nil
 }
 
@@ -118,10 +121,17 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 		LoginAccount: auth.Bucket{Max: float64(cfg.LoginFailuresPerAccount), Rate: 1.0 / 60},
 		LoginIP:      auth.Bucket{Max: float64(cfg.LoginFailuresPerIP), Rate: 1.0 / 15},
 		SignUpIP:     auth.Bucket{Max: float64(cfg.SignUpsPerIP), Rate: 1.0 / 60},
+		// Reset requests: 20 per client IP (one more a minute) and 5 per
+		// address (one more every 10 minutes), known or not; verification
+		// mails asked for again: 5 per user (one more every 5 minutes).
+		ResetIP:    auth.Bucket{Max: 20, Rate: 1.0 / 60},
+		ResetEmail: auth.Bucket{Max: 5, Rate: 1.0 / 600},
+		VerifyUser: auth.Bucket{Max: 5, Rate: 1.0 / 300},
+		PublicURL:  cfg.PublicURL,
 	}
 	// Shared rows older than every shape's refill time are full: prune them.
 	prune := time.Hour
-	for _, b := range append([]auth.Bucket{acfg.LoginAccount, acfg.LoginIP, acfg.SignUpIP}, slices.Collect(maps.Values(s.Buckets))...) {
+	for _, b := range append([]auth.Bucket{acfg.LoginAccount, acfg.LoginIP, acfg.SignUpIP, acfg.ResetIP, acfg.ResetEmail, acfg.VerifyUser}, slices.Collect(maps.Values(s.Buckets))...) {
 		prune = max(prune, 2*b.RefillTime())
 	}
 	s.Auth = &auth.Service{
@@ -137,7 +147,8 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 
 // Jobs are the services the job workers call.
 func (s *Services) Jobs() jobs.Services {
-	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications}
+	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
+		Auth: s.Auth, Tenancy: s.Tenancy}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -146,9 +157,11 @@ func (s *Services) Resolvers() resolvers.Services { return s.Services }
 // EnqueueWith makes the services start their jobs on c, inside the
 // transaction that asks for them: measurements enqueue a debounced
 // recompute, an executable action its execution, a notification delivery
-// its sending.
+// its sending, an account e-mail or an invitation its sending.
 func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Signals.OnMeasured = jobs.RecomputeHook(c)
 	s.Automation.OnExecutable = jobs.ExecuteHook(c)
 	s.Notifications.Enqueue = jobs.DeliverHook(c)
+	s.Auth.EnqueueMail = jobs.AccountMailHook(c)
+	s.Tenancy.EnqueueInviteMail = jobs.InviteMailHook(c)
 }

@@ -24,7 +24,7 @@ var owners = map[string][]string{
 	"automation":    {"automation_actions", "automation_rules", "automation_settings", "enforcement_rules", "trust_gate_audit"},
 	"incidents":     {"incidents", "incident_events"},
 	"tenancy":       {"tenants", "memberships", "invites"},
-	"auth":          {"users", "sessions", "refresh_tokens", "api_keys", "mfa_backup_codes", "revocations", "rate_limit_buckets", "platform_audit_log"},
+	"auth":          {"users", "sessions", "refresh_tokens", "api_keys", "mfa_backup_codes", "revocations", "rate_limit_buckets", "platform_audit_log", "account_tokens"},
 	"audit":         {"audit_log"},
 	"notifications": {"notification_channels", "notification_deliveries"},
 }

@@ -108,7 +108,8 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 		MaxAttempts:          10,
 	}
 	if o.Work {
-		if o.Services.Signals == nil || o.Services.Platforms == nil || o.Services.Automation == nil || o.Services.Notifications == nil {
+		if o.Services.Signals == nil || o.Services.Platforms == nil || o.Services.Automation == nil || o.Services.Notifications == nil ||
+			o.Services.Auth == nil || o.Services.Tenancy == nil {
 			return nil, errors.New("river client: workers need the domain services (Options.Services)")
 		}
 		n := o.Concurrency
@@ -137,6 +138,7 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerTrust(w, d, s, lim)
 	registerNotifications(w, d, s, lim)
+	registerAccountMail(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

@@ -6,10 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -28,6 +30,8 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"notifications.deliver":       (&NotificationDeliverWorker{Limits: lim}).Timeout(nil),
 			"notifications.digest_fanout": (&NotificationDigestFanOutWorker{Limits: lim}).Timeout(nil),
 			"notifications.digest":        (&NotificationDigestWorker{Limits: lim}).Timeout(nil),
+			"auth.account_mail":           (&AccountMailWorker{Limits: lim}).Timeout(nil),
+			"tenancy.invite_mail":         (&InviteMailWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()
@@ -48,6 +52,6 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 	require.ErrorContains(t, err, "must exceed")
 	_, err = NewClient(tdb.DB, Options{Work: true, Limits: Limits{MaxTimeout: 2 * time.Second, RescueAfter: 3 * time.Second},
 		Services: Services{Signals: &signals.Service{}, Platforms: &platforms.Service{}, Automation: &automation.Service{},
-			Notifications: &notifications.Service{}}}) // never started
+			Notifications: &notifications.Service{}, Auth: &auth.Service{}, Tenancy: &tenancy.Service{}}}) // never started
 	require.NoError(t, err)
 }

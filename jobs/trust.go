@@ -11,10 +11,12 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/db"
 )
 
@@ -25,6 +27,9 @@ type Services struct {
 	Platforms     *platforms.Service
 	Automation    *automation.Service
 	Notifications *notifications.Service
+	// Auth and Tenancy send account e-mail and invitations.
+	Auth    *auth.Service
+	Tenancy *tenancy.Service
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

@@ -50,7 +50,8 @@ func (r *Resolver) authPayload(ctx context.Context, sess *auth.Session, err erro
 }
 
 func userModel(u *auth.User) *model.User {
-	return &model.User{ID: relay.GlobalID(relay.TypeUser, u.ID), Email: u.Email, MfaEnabled: u.MFAEnabled, CreatedAt: u.CreatedAt}
+	return &model.User{ID: relay.GlobalID(relay.TypeUser, u.ID), Email: u.Email, MfaEnabled: u.MFAEnabled,
+		EmailVerified: u.EmailVerifiedAt != nil, CreatedAt: u.CreatedAt}
 }
 
 func tenantModel(t *tenancy.Tenant) *model.Tenant {
@@ -60,7 +61,8 @@ func tenantModel(t *tenancy.Tenant) *model.Tenant {
 
 func memberModel(m *tenancy.Member) *model.Member {
 	return &model.Member{ID: relay.GlobalID(relay.TypeMember, m.ID), Role: m.Role, JoinedAt: m.CreatedAt,
-		User: &model.User{ID: relay.GlobalID(relay.TypeUser, m.UserID), Email: m.Email, MfaEnabled: m.MFAEnabled, CreatedAt: m.CreatedAt}}
+		User: &model.User{ID: relay.GlobalID(relay.TypeUser, m.UserID), Email: m.Email, MfaEnabled: m.MFAEnabled,
+			EmailVerified: m.EmailVerified, CreatedAt: m.CreatedAt}}
 }
 
 func inviteModel(i *tenancy.Invite) *model.Invite {

@@ -162,7 +162,7 @@ func (r *mutationResolver) InviteMember(ctx context.Context, input model.InviteM
 	if err != nil || len(ue) > 0 {
 		return &model.InviteMemberPayload{UserErrors: ue}, err
 	}
-	return &model.InviteMemberPayload{Invite: inviteModel(inv), InviteToken: &token, UserErrors: ue}, nil
+	return &model.InviteMemberPayload{Invite: inviteModel(inv), InviteToken: &token, EmailQueued: r.Svc.Tenancy.MailsInvites(), UserErrors: ue}, nil
 }
 
 // RevokeInvite is the resolver for the revokeInvite field.
@@ -181,6 +181,46 @@ func (r *mutationResolver) RevokeInvite(ctx context.Context, input model.IDInput
 		return &model.RevokeInvitePayload{UserErrors: ue}, err
 	}
 	return &model.RevokeInvitePayload{Invite: inviteModel(inv), UserErrors: ue}, nil
+}
+
+// RequestPasswordReset is the resolver for the requestPasswordReset field.
+func (r *mutationResolver) RequestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error) {
+	ue, err := userErrors(r.Svc.Auth.RequestPasswordReset(ctx, input.Email))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RequestPasswordResetPayload{Success: len(ue) == 0, UserErrors: ue}, nil
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error) {
+	ue, err := userErrors(r.Svc.Auth.ResetPassword(ctx, input.Token, input.NewPassword))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ResetPasswordPayload{Success: len(ue) == 0, UserErrors: ue}, nil
+}
+
+// VerifyEmail is the resolver for the verifyEmail field.
+func (r *mutationResolver) VerifyEmail(ctx context.Context, input model.VerifyEmailInput) (*model.EmailVerificationPayload, error) {
+	ue, err := userErrors(r.Svc.Auth.VerifyEmail(ctx, input.Token))
+	if err != nil {
+		return nil, err
+	}
+	return &model.EmailVerificationPayload{Success: len(ue) == 0, UserErrors: ue}, nil
+}
+
+// ResendVerificationEmail is the resolver for the resendVerificationEmail field.
+func (r *mutationResolver) ResendVerificationEmail(ctx context.Context) (*model.EmailVerificationPayload, error) {
+	p, err := principalOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ue, err := userErrors(r.Svc.Auth.ResendVerification(ctx, p))
+	if err != nil {
+		return nil, err
+	}
+	return &model.EmailVerificationPayload{Success: len(ue) == 0, UserErrors: ue}, nil
 }
 
 // AcceptInvite is the resolver for the acceptInvite field.

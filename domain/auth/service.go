@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/mail"
 )
 
 // Config are the identity settings (internal/config has their variables).
@@ -30,6 +31,14 @@ type Config struct {
 	LoginIP, LoginAccount Bucket
 	// SignUpIP throttles sign-ups per client IP (each costs an argon2 hash).
 	SignUpIP Bucket
+	// ResetIP and ResetEmail throttle password-reset requests per client IP
+	// and per e-mail address (known or not: the answer must not differ);
+	// VerifyUser throttles a user's requests for another verification mail.
+	// A zero bucket does not throttle.
+	ResetIP, ResetEmail, VerifyUser Bucket
+	// PublicURL is how people reach the dashboard: the links in account
+	// e-mail start with it.
+	PublicURL string
 }
 
 // Service signs users up and in, rotates sessions, manages MFA and API
@@ -50,6 +59,14 @@ type Service struct {
 	Hasher *Hasher
 	// Log receives errors that must not fail the request (slog.Default when nil).
 	Log *slog.Logger
+	// Mailer sends account e-mail (password reset, e-mail verification):
+	// SMTP or the development mail sink; nil when the server has no e-mail.
+	Mailer mail.Sender
+	// EnqueueMail starts the job that sends an account e-mail, in tx, so the
+	// mail goes out only after tx commits and never while a transaction is
+	// open (jobs.AccountMailHook; set by app.Services.EnqueueWith). Without
+	// it no account e-mail is sent.
+	EnqueueMail func(ctx context.Context, tx bun.Tx, m AccountMail) error
 
 	hasherOnce sync.Once
 	dummyMu    sync.Mutex

@@ -27,7 +27,10 @@ type User struct {
 	MFAEnabled    bool      `bun:"mfa_enabled"`
 	MFALastStep   int64     `bun:"mfa_last_step"`
 	Operator      bool      `bun:"operator"`
-	CreatedAt     time.Time `bun:"created_at"`
+	// EmailVerifiedAt is when the owner of Email followed a verification
+	// link sent to it (or reset the password through one); nil until then.
+	EmailVerifiedAt *time.Time `bun:"email_verified_at"`
+	CreatedAt       time.Time  `bun:"created_at"`
 }
 
 // Membership is one of a user's tenants.
@@ -93,11 +96,12 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (_ *User, err e
 	return u, nil
 }
 
-// UserFacts are what other contexts show of a user: the e-mail address and
-// whether MFA is on.
+// UserFacts are what other contexts show of a user: the e-mail address,
+// whether MFA is on and whether the address is verified.
 type UserFacts struct {
-	Email      string
-	MFAEnabled bool
+	Email         string
+	MFAEnabled    bool
+	EmailVerified bool
 }
 
 // UserFactsTx reads the facts of the users ids in tx, by id (an unknown id
@@ -111,11 +115,11 @@ func UserFactsTx(ctx context.Context, tx bun.IDB, ids []uuid.UUID) (_ map[uuid.U
 		return facts, nil
 	}
 	var us []User
-	if err := tx.NewSelect().Model(&us).Column("id", "email", "mfa_enabled").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&us).Column("id", "email", "mfa_enabled", "email_verified_at").Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return nil, err
 	}
 	for _, u := range us {
-		facts[u.ID] = UserFacts{Email: u.Email, MFAEnabled: u.MFAEnabled}
+		facts[u.ID] = UserFacts{Email: u.Email, MFAEnabled: u.MFAEnabled, EmailVerified: u.EmailVerifiedAt != nil}
 	}
 	return facts, nil
 }

@@ -39,8 +39,10 @@ type Invite struct {
 	RevokedAt     *time.Time `bun:"revoked_at"`
 }
 
-// InviteMember creates an invitation and returns it with its token (to be
-// sent to the invitee; shown once).
+// InviteMember creates an invitation and returns it with its token (shown
+// once, for the inviter to pass on). When the server mails invitations
+// (MailsInvites), the e-mail to the invitee is queued in the same
+// transaction and sent after it commits (SendInviteMail).
 func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email string, role auth.Role) (_ *Invite, _ string, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.InviteMember(%v)", p.TenantID)
 	email, err = auth.NormalizeEmail(email, []string{"input", "email"})
@@ -77,6 +79,11 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 		}
 		if _, err := tx.NewInsert().Model(inv).Exec(ctx); err != nil {
 			return err
+		}
+		if s.MailsInvites() {
+			if err := s.queueInviteMail(ctx, tx, inv, token); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.create", TargetType: relay.TypeInvite, TargetID: inv.ID,
 			Details: map[string]any{"email": email, "role": role}})
@@ -177,6 +184,11 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 		}
 		if u == nil {
 			if u, err = s.Auth.CreateUser(ctx, tx, inv.Email, hash); err != nil {
+				return err
+			}
+			// The invitation may have been passed on by hand: the new
+			// account confirms its address as a sign-up does.
+			if err := s.Auth.RequestVerificationTx(ctx, tx, u); err != nil {
 				return err
 			}
 		}

@@ -27,8 +27,10 @@ type Member struct {
 	UserID     uuid.UUID `bun:"user_id"`
 	Email      string    `bun:"-"`
 	MFAEnabled bool      `bun:"-"`
-	Role       auth.Role `bun:"role"`
-	CreatedAt  time.Time `bun:"created_at"`
+	// EmailVerified is whether the user's address is verified (domain/auth).
+	EmailVerified bool      `bun:"-"`
+	Role          auth.Role `bun:"role"`
+	CreatedAt     time.Time `bun:"created_at"`
 }
 
 const memberSelect = `SELECT m.tenant_id, m.id, m.user_id, m.role, m.created_at FROM memberships m`
@@ -92,7 +94,8 @@ func lockMember(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Member, error) 
 	return m, nil
 }
 
-// withUsers fills ms' e-mails and MFA flags from domain/auth, in one query.
+// withUsers fills ms' e-mails, MFA and verification flags from domain/auth,
+// in one query.
 func withUsers(ctx context.Context, tx bun.IDB, ms ...*Member) error {
 	ids := make([]uuid.UUID, len(ms))
 	for i, m := range ms {
@@ -104,7 +107,7 @@ func withUsers(ctx context.Context, tx bun.IDB, ms ...*Member) error {
 	}
 	for _, m := range ms {
 		u := users[m.UserID]
-		m.Email, m.MFAEnabled = u.Email, u.MFAEnabled
+		m.Email, m.MFAEnabled, m.EmailVerified = u.Email, u.MFAEnabled, u.EmailVerified
 	}
 	return nil
 }

@@ -18,8 +18,8 @@ import (
 // session, in one transaction. Auth does its part first
 // (auth.Service.SignUpCredentials: the password policy, the client IP's
 // sign-up bucket, the password hash made before the transaction), then
-// creates the user and the session inside it; the tenant and the OWNER
-// membership are tenancy's. The tenant gets the tenants table's default plan.
+// creates the user, the session and the job of the verification e-mail
+// inside it; the tenant and the OWNER membership are tenancy's. The tenant gets the tenants table's default plan.
 func (s *Service) SignUp(ctx context.Context, email, password, tenantName string) (_ *auth.Session, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.SignUp")
 	email, err = auth.NormalizeEmail(email, []string{"input", "email"})
@@ -38,6 +38,9 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 	err = s.DB.InTenant(ctx, tid, func(ctx context.Context, tx bun.Tx) error {
 		u, err := s.Auth.CreateUser(ctx, tx, email, hash)
 		if err != nil {
+			return err
+		}
+		if err := s.Auth.RequestVerificationTx(ctx, tx, u); err != nil {
 			return err
 		}
 		now := s.DB.Now(ctx)

@@ -11,6 +11,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/mail"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -30,6 +31,15 @@ type Tenant struct {
 type Service struct {
 	DB   *db.DB
 	Auth *auth.Service
+	// Mailer sends invitations (SMTP or the development mail sink); nil
+	// when the server has no e-mail: the inviter then passes the link on.
+	Mailer mail.Sender
+	// PublicURL is how people reach the dashboard (the invitation link).
+	PublicURL string
+	// EnqueueInviteMail starts the job that mails an invitation, in tx, the
+	// transaction that creates it (jobs.InviteMailHook; set by
+	// app.Services.EnqueueWith). Without it invitations are not mailed.
+	EnqueueInviteMail func(ctx context.Context, tx bun.Tx, m InviteMail) error
 }
 
 // Tenant returns tenant id (visible only inside its own transaction).

@@ -14,6 +14,9 @@ const LoginScreen = lazy(() => import('./screens/auth/LoginScreen'))
 const SignupScreen = lazy(() => import('./screens/auth/SignupScreen'))
 const MfaChallengeScreen = lazy(() => import('./screens/auth/MfaChallengeScreen'))
 const AcceptInviteScreen = lazy(() => import('./screens/auth/AcceptInviteScreen'))
+const ForgotPasswordScreen = lazy(() => import('./screens/auth/ForgotPasswordScreen'))
+const ResetPasswordScreen = lazy(() => import('./screens/auth/ResetPasswordScreen'))
+const VerifyEmailScreen = lazy(() => import('./screens/auth/VerifyEmailScreen'))
 const AutomationScreen = lazy(() => import('./screens/automation'))
 const ActionsScreen = lazy(() => import('./screens/actions'))
 const IncidentsScreen = lazy(() => import('./screens/incidents'))
@@ -36,8 +39,12 @@ export function App() {
           <Route path="/login" element={<LoginScreen />} />
           <Route path="/signup" element={<SignupScreen />} />
           <Route path="/mfa" element={<MfaChallengeScreen />} />
+          <Route path="/forgot-password" element={<ForgotPasswordScreen />} />
         </Route>
+        {/* E-mailed links open signed in or out. */}
         <Route path="/invite" element={<AcceptInviteScreen />} />
+        <Route path="/reset-password" element={<ResetPasswordScreen />} />
+        <Route path="/verify-email" element={<VerifyEmailScreen />} />
         <Route element={<RequireSession />}>
           <Route element={<AppLayout />}>
             <Route index element={<OverviewScreen />} />

@@ -504,6 +504,14 @@ type DisableMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Result of `verifyEmail` and `resendVerificationEmail`.
+type EmailVerificationPayload struct {
+	// True when the address was verified (`verifyEmail`) or another link was queued (`resendVerificationEmail`).
+	Success bool `json:"success"`
+	// Problems (`input.token` for a link that is invalid, expired or already used; CONFLICT when already verified).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // The EMQ of a platform changed.
 type EmqUpdate struct {
 	// The platform; null for the average across platforms.
@@ -681,8 +689,10 @@ type InviteMemberInput struct {
 type InviteMemberPayload struct {
 	// The invitation; null on failure.
 	Invite *Invite `json:"invite,omitempty"`
-	// The secret token for `acceptInvite`, shown only now (send it to the invitee).
+	// The secret token for `acceptInvite`, shown only now (the link is also e-mailed to the invitee when `emailQueued`).
 	InviteToken *string `json:"inviteToken,omitempty"`
+	// True when an e-mail with the invitation link was queued for the invitee (the server has e-mail); false when the inviter must pass the link on.
+	EmailQueued bool `json:"emailQueued"`
 	// Problems (e.g. CONFLICT when already a member).
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -911,6 +921,37 @@ type RegenerateBackupCodesPayload struct {
 type RemoveMemberInput struct {
 	// Global ID of the Member.
 	MemberID string `json:"memberId"`
+}
+
+// Input of `requestPasswordReset`.
+type RequestPasswordResetInput struct {
+	// The account's e-mail address.
+	Email string `json:"email"`
+}
+
+// Result of `requestPasswordReset`: the same for every well-formed address,
+// whether or not it has an account.
+type RequestPasswordResetPayload struct {
+	// True when the request was accepted: if an account has this address, a link is on its way to it.
+	Success bool `json:"success"`
+	// Problems (a malformed address on `input.email`).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `resetPassword`.
+type ResetPasswordInput struct {
+	// The token from the password-reset link.
+	Token string `json:"token"`
+	// The new password: at least 10 characters, not a common password, without the part of the e-mail address before the @.
+	NewPassword string `json:"newPassword"`
+}
+
+// Result of `resetPassword`.
+type ResetPasswordPayload struct {
+	// True when the password was changed and every session of the account ended; log in with the new password.
+	Success bool `json:"success"`
+	// Problems: `input.token` for a link that is invalid, expired or already used; `input.newPassword` for the password rule.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Input of `resolveIncident`.
@@ -1353,6 +1394,8 @@ type User struct {
 	Email string `json:"email"`
 	// True when TOTP multi-factor authentication is active.
 	MfaEnabled bool `json:"mfaEnabled"`
+	// True once the owner of `email` has followed a verification link sent to it (or reset the password through one). Nothing is refused to an unverified account; the dashboard asks for it.
+	EmailVerified bool `json:"emailVerified"`
 	// When the account was created.
 	CreatedAt time.Time `json:"createdAt"`
 }
@@ -1370,6 +1413,12 @@ type UserError struct {
 	Message string `json:"message"`
 	// Machine-readable class of the problem.
 	Code apperr.Code `json:"code"`
+}
+
+// Input of `verifyEmail`.
+type VerifyEmailInput struct {
+	// The token from the verification link.
+	Token string `json:"token"`
 }
 
 // Input of `verifyMfa`.

@@ -46,7 +46,7 @@ type Documents = {
     "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      member {\n        id\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.RemoveMemberDocument,
     "\n  fragment InviteFields on Invite {\n    id\n    email\n    role\n    createdAt\n    expiresAt\n    acceptedAt\n    revokedAt\n  }\n": typeof types.InviteFieldsFragmentDoc,
     "\n  query Invites($first: Int!, $after: String) {\n    invites(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...InviteFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.InvitesDocument,
-    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.InviteMemberDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      emailQueued\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.InviteMemberDocument,
     "\n  mutation RevokeInvite($input: IdInput!) {\n    revokeInvite(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.RevokeInviteDocument,
     "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    lastUsedAt\n    expiresAt\n    revokedAt\n    createdAt\n  }\n": typeof types.ApiKeyFieldsFragmentDoc,
     "\n  query ApiKeys($first: Int!, $after: String) {\n    apiKeys(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...ApiKeyFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ApiKeysDocument,
@@ -58,7 +58,7 @@ type Documents = {
     "\n  mutation RegenerateBackupCodes($input: MfaCodeInput!) {\n    regenerateBackupCodes(input: $input) {\n      backupCodes\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.RegenerateBackupCodesDocument,
     "\n  query AuditLog($first: Int!, $after: String, $filter: AuditLogFilter) {\n    auditLog(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          actorType\n          actorEmail\n          action\n          targetType\n          targetId\n          ip\n          outcome\n          details\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.AuditLogDocument,
     "\n  mutation UpdateTenantSettings($input: UpdateTenantSettingsInput!) {\n    updateTenantSettings(input: $input) {\n      tenant {\n        id\n        name\n        requireMfa\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.UpdateTenantSettingsDocument,
-    "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n": typeof types.ViewerFieldsFragmentDoc,
+    "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n      emailVerified\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  fragment AuthResult on AuthPayload {\n    mfaRequired\n    challengeToken\n    viewer {\n      ...ViewerFields\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n": typeof types.AuthResultFragmentDoc,
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.LogInDocument,
@@ -68,6 +68,10 @@ type Documents = {
     "\n  mutation LogOut {\n    logOut {\n      success\n    }\n  }\n": typeof types.LogOutDocument,
     "\n  mutation RefreshSession {\n    refreshSession(input: {}) {\n      accessToken\n      userErrors {\n        code\n        message\n      }\n    }\n  }\n": typeof types.RefreshSessionDocument,
     "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n": typeof types.AcceptInviteDocument,
+    "\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation VerifyEmail($input: VerifyEmailInput!) {\n    verifyEmail(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.VerifyEmailDocument,
+    "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": typeof types.ResendVerificationEmailDocument,
     "\n  fragment SignalHealthFields on SignalHealth {\n    platform\n    score\n    status\n    emq\n    outage\n    updatedAt\n    statusChangedAt\n    issues\n    components {\n      name\n      score\n      weight\n      known\n    }\n    issueDetails {\n      component\n      platform\n      message\n      impact\n    }\n  }\n": typeof types.SignalHealthFieldsFragmentDoc,
     "\n  fragment TrustGateFields on TrustGate {\n    autopilotMode\n    autopilotLevel\n    enforcementMode\n    killSwitch\n    score\n    status\n    verdict\n    decisionCounts {\n      pass\n      hold\n      block\n    }\n  }\n": typeof types.TrustGateFieldsFragmentDoc,
     "\n  fragment PlatformStatusFields on PlatformStatus {\n    platform\n    status\n    message\n    changedAt\n    checkedAt\n  }\n": typeof types.PlatformStatusFieldsFragmentDoc,
@@ -133,7 +137,7 @@ const documents: Documents = {
     "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      member {\n        id\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.RemoveMemberDocument,
     "\n  fragment InviteFields on Invite {\n    id\n    email\n    role\n    createdAt\n    expiresAt\n    acceptedAt\n    revokedAt\n  }\n": types.InviteFieldsFragmentDoc,
     "\n  query Invites($first: Int!, $after: String) {\n    invites(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...InviteFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.InvitesDocument,
-    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.InviteMemberDocument,
+    "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      emailQueued\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.InviteMemberDocument,
     "\n  mutation RevokeInvite($input: IdInput!) {\n    revokeInvite(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.RevokeInviteDocument,
     "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    lastUsedAt\n    expiresAt\n    revokedAt\n    createdAt\n  }\n": types.ApiKeyFieldsFragmentDoc,
     "\n  query ApiKeys($first: Int!, $after: String) {\n    apiKeys(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...ApiKeyFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ApiKeysDocument,
@@ -145,7 +149,7 @@ const documents: Documents = {
     "\n  mutation RegenerateBackupCodes($input: MfaCodeInput!) {\n    regenerateBackupCodes(input: $input) {\n      backupCodes\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.RegenerateBackupCodesDocument,
     "\n  query AuditLog($first: Int!, $after: String, $filter: AuditLogFilter) {\n    auditLog(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          actorType\n          actorEmail\n          action\n          targetType\n          targetId\n          ip\n          outcome\n          details\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.AuditLogDocument,
     "\n  mutation UpdateTenantSettings($input: UpdateTenantSettingsInput!) {\n    updateTenantSettings(input: $input) {\n      tenant {\n        id\n        name\n        requireMfa\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.UpdateTenantSettingsDocument,
-    "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n": types.ViewerFieldsFragmentDoc,
+    "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n      emailVerified\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      ...ViewerFields\n    }\n  }\n": types.ViewerDocument,
     "\n  fragment AuthResult on AuthPayload {\n    mfaRequired\n    challengeToken\n    viewer {\n      ...ViewerFields\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n": types.AuthResultFragmentDoc,
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.LogInDocument,
@@ -155,6 +159,10 @@ const documents: Documents = {
     "\n  mutation LogOut {\n    logOut {\n      success\n    }\n  }\n": types.LogOutDocument,
     "\n  mutation RefreshSession {\n    refreshSession(input: {}) {\n      accessToken\n      userErrors {\n        code\n        message\n      }\n    }\n  }\n": types.RefreshSessionDocument,
     "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n": types.AcceptInviteDocument,
+    "\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation VerifyEmail($input: VerifyEmailInput!) {\n    verifyEmail(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.VerifyEmailDocument,
+    "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n": types.ResendVerificationEmailDocument,
     "\n  fragment SignalHealthFields on SignalHealth {\n    platform\n    score\n    status\n    emq\n    outage\n    updatedAt\n    statusChangedAt\n    issues\n    components {\n      name\n      score\n      weight\n      known\n    }\n    issueDetails {\n      component\n      platform\n      message\n      impact\n    }\n  }\n": types.SignalHealthFieldsFragmentDoc,
     "\n  fragment TrustGateFields on TrustGate {\n    autopilotMode\n    autopilotLevel\n    enforcementMode\n    killSwitch\n    score\n    status\n    verdict\n    decisionCounts {\n      pass\n      hold\n      block\n    }\n  }\n": types.TrustGateFieldsFragmentDoc,
     "\n  fragment PlatformStatusFields on PlatformStatus {\n    platform\n    status\n    message\n    changedAt\n    checkedAt\n  }\n": types.PlatformStatusFieldsFragmentDoc,
@@ -333,7 +341,7 @@ export function graphql(source: "\n  query Invites($first: Int!, $after: String)
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      emailQueued\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      emailQueued\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -381,7 +389,7 @@ export function graphql(source: "\n  mutation UpdateTenantSettings($input: Updat
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n"): (typeof documents)["\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n"];
+export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n      emailVerified\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n"): (typeof documents)["\n  fragment ViewerFields on Viewer {\n    user {\n      id\n      email\n      mfaEnabled\n      emailVerified\n    }\n    tenant {\n      id\n      name\n      requireMfa\n      simulated\n    }\n    role\n    memberships {\n      role\n      tenant {\n        id\n        name\n      }\n    }\n    mfaVerified\n    mfaEnrollmentRequired\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -418,6 +426,22 @@ export function graphql(source: "\n  mutation RefreshSession {\n    refreshSessi
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvite($input: AcceptInviteInput!) {\n    acceptInvite(input: $input) {\n      ...AuthResult\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {\n    requestPasswordReset(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyEmail($input: VerifyEmailInput!) {\n    verifyEmail(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyEmail($input: VerifyEmailInput!) {\n    verifyEmail(input: $input) {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResendVerificationEmail {\n    resendVerificationEmail {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation ResendVerificationEmail {\n    resendVerificationEmail {\n      success\n      userErrors {\n        field\n        message\n        code\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

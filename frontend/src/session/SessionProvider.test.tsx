@@ -11,7 +11,7 @@ import { SESSION_EXPIRED, SessionProvider, useSession } from './SessionProvider'
 const viewer = {
   __typename: 'Viewer',
   ...testViewer('ADMIN'),
-  user: { __typename: 'User', id: 'VXNlcjox', email: 'owner@example.com', mfaEnabled: false },
+  user: { __typename: 'User', id: 'VXNlcjox', email: 'owner@example.com', mfaEnabled: false, emailVerified: true },
   tenant: { __typename: 'Tenant', id: 'VGVuYW50OjE', name: 'Acme', requireMfa: false, simulated: false },
   memberships: [
     { __typename: 'Membership', role: 'ADMIN', tenant: { __typename: 'Tenant', id: 'VGVuYW50OjE', name: 'Acme' } },

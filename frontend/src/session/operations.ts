@@ -7,6 +7,7 @@ export const ViewerFieldsFragment = graphql(`
       id
       email
       mfaEnabled
+      emailVerified
     }
     tenant {
       id
@@ -112,6 +113,62 @@ export const AcceptInviteDocument = graphql(`
   mutation AcceptInvite($input: AcceptInviteInput!) {
     acceptInvite(input: $input) {
       ...AuthResult
+    }
+  }
+`)
+
+/** Asks for a password-reset link; the answer is the same for every well-formed address. */
+export const RequestPasswordResetDocument = graphql(`
+  mutation RequestPasswordReset($input: RequestPasswordResetInput!) {
+    requestPasswordReset(input: $input) {
+      success
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
+/** Sets a new password with a reset link's token; every session of the account ends. */
+export const ResetPasswordDocument = graphql(`
+  mutation ResetPassword($input: ResetPasswordInput!) {
+    resetPassword(input: $input) {
+      success
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
+/** Verifies the address a verification link was sent to. */
+export const VerifyEmailDocument = graphql(`
+  mutation VerifyEmail($input: VerifyEmailInput!) {
+    verifyEmail(input: $input) {
+      success
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
+/** Sends the signed-in user another verification link. */
+export const ResendVerificationEmailDocument = graphql(`
+  mutation ResendVerificationEmail {
+    resendVerificationEmail {
+      success
+      userErrors {
+        field
+        message
+        code
+      }
     }
   }
 `)

@@ -8,7 +8,7 @@ import { SessionContext, type SessionApi, type Viewer } from '../session/Session
 /** A signed-in viewer for component tests. */
 export function testViewer(role: Role = 'OWNER', overrides: Partial<Viewer> = {}): Viewer {
   return {
-    user: { id: 'VXNlcjox', email: 'owner@example.com', mfaEnabled: false },
+    user: { id: 'VXNlcjox', email: 'owner@example.com', mfaEnabled: false, emailVerified: true },
     tenant: { id: 'VGVuYW50OjE', name: 'Acme', requireMfa: false, simulated: false },
     role,
     memberships: [{ role, tenant: { id: 'VGVuYW50OjE', name: 'Acme' } }],

@@ -10,6 +10,7 @@ import { Alert, Badge, cx } from '../ui'
 import { TenantSwitcher } from './TenantSwitcher'
 import { ThemeToggle } from './ThemeToggle'
 import { UserMenu } from './UserMenu'
+import { VerifyEmailBanner } from './VerifyEmailBanner'
 
 const NAV = [
   { to: '/', label: 'Overview', end: true },
@@ -113,6 +114,7 @@ export function AppLayout() {
               </Alert>
             </div>
           )}
+          {viewer.user && !viewer.user.emailVerified && <VerifyEmailBanner email={viewer.user.email} />}
           {live && <StaleDataNotice />}
           <Outlet />
         </main>

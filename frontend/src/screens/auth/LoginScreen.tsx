@@ -12,11 +12,17 @@ import type { MfaChallengeState } from './MfaChallengeScreen'
 
 const FIELDS = ['email', 'password'] as const
 
+/** What may lead to log-in: where the visitor was going, and what to tell them (e.g. that their password was changed). */
+export interface LoginState extends FromState {
+  message?: string
+}
+
 /** Email and password; hands over to the MFA challenge when the account has MFA. */
 export default function LoginScreen() {
   const { notice } = useSession()
   const navigate = useNavigate()
-  const from = (useLocation().state as FromState | null)?.from
+  const state = useLocation().state as LoginState | null
+  const from = state?.from
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
   const { errors, invalid, submit: send } = useAuthForm(FIELDS)
@@ -48,6 +54,7 @@ export default function LoginScreen() {
       }
     >
       <FormStack onSubmit={submit} label="Sign in">
+        {state?.message && <Alert tone="success">{state.message}</Alert>}
         {notice && <Alert tone="warning">{notice}</Alert>}
         {errors.form && <Alert>{errors.form}</Alert>}
         <Field label="Email" error={errors.fields.email}>
@@ -61,6 +68,9 @@ export default function LoginScreen() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </Field>
+        <p className="-mt-2 text-sm">
+          <TextLink to="/forgot-password">Forgot password?</TextLink>
+        </p>
         <Button type="submit" variant="primary" loading={loading}>
           Sign in
         </Button>

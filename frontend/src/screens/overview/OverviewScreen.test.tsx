@@ -73,7 +73,9 @@ describe('OverviewScreen', () => {
   })
 
   it('offers only the steps the viewer can take', async () => {
-    const viewer = testViewer('ANALYST', { user: { id: 'VXNlcjox', email: 'a@example.com', mfaEnabled: true } })
+    const viewer = testViewer('ANALYST', {
+      user: { id: 'VXNlcjox', email: 'a@example.com', mfaEnabled: true, emailVerified: true },
+    })
     renderOverview(nothing, viewer)
     await screen.findByRole('region', { name: 'Next step: nothing is connected yet' })
     expect(screen.getByRole('link', { name: 'Draft automation rules and guardrails' })).toBeInTheDocument()

@@ -122,7 +122,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<Role>('ANALYST')
   const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>(noErrors)
-  const [sent, setSent] = useState<{ email: string; link: string } | null>(null)
+  const [sent, setSent] = useState<{ email: string; link: string; mailed: boolean } | null>(null)
   const [invite, { loading }] = useMutation(InviteMemberDocument)
 
   const submit = async () => {
@@ -132,7 +132,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
       const { data } = await invite({ variables: { input: { email: email.trim(), role } } })
       const payload = data!.inviteMember
       if (!payload.inviteToken) return setErrors(formErrors(payload.userErrors, FIELDS))
-      setSent({ email: email.trim(), link: inviteLink(payload.inviteToken) })
+      setSent({ email: email.trim(), link: inviteLink(payload.inviteToken), mailed: payload.emailQueued })
       setEmail('')
       setErrors(noErrors)
       onInvited()
@@ -173,7 +173,11 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
       </form>
       {sent && (
         <div className="mt-5 flex flex-col gap-3 border-t border-line pt-5">
-          <Alert tone="success">Invitation created for {sent.email}. Send them this link: it is shown only now.</Alert>
+          <Alert tone="success">
+            {sent.mailed
+              ? `Invitation created: an email with this link is on its way to ${sent.email}. You can also send it yourself; it is shown only now.`
+              : `Invitation created for ${sent.email}. This server sends no email: send them this link yourself. It is shown only now.`}
+          </Alert>
           <SecretBox label="Invitation link" value={sent.link} />
           <div>
             <Button size="sm" variant="ghost" onClick={() => setSent(null)}>

@@ -95,6 +95,7 @@ export const InviteMemberDocument = graphql(`
         ...InviteFields
       }
       inviteToken
+      emailQueued
       userErrors {
         ...UserErrorFields
       }
