@@ -61,6 +61,13 @@ type RuleActivity struct {
 	Detail             string        `bun:"detail"`
 }
 
+// activityID is a new entry's id. Version 7 ids grow with time within a
+// process, so entries written in one transaction (which share its time)
+// list in the order they were written.
+func activityID() uuid.UUID {
+	return uuid.Must(uuid.NewV7())
+}
+
 func bounded(s string) string {
 	if utf8.RuneCountInString(s) <= maxActivityDetail {
 		return s
@@ -72,7 +79,7 @@ func bounded(s string) string {
 // campaigns, making proposals proposals (new or joined); cooling proposals
 // were skipped in the rule's cooldown.
 func (s *Service) noteEvaluation(ctx context.Context, tx bun.Tx, r *Rule, campaigns, proposals, cooling int) error {
-	e := &RuleActivity{TenantID: r.TenantID, ID: uuid.New(), RuleID: r.ID, At: s.DB.Now(ctx), Kind: ActivityEvaluated,
+	e := &RuleActivity{TenantID: r.TenantID, ID: activityID(), RuleID: r.ID, At: s.DB.Now(ctx), Kind: ActivityEvaluated,
 		CampaignsEvaluated: &campaigns, Proposals: &proposals}
 	if cooling > 0 {
 		e.Detail = fmt.Sprintf("%d more skipped: proposed within the rule's cooldown", cooling)
@@ -85,7 +92,7 @@ func (s *Service) noteEvaluation(ctx context.Context, tx bun.Tx, r *Rule, campai
 
 // noteProposal records that rule proposed action a (kind PROPOSED or JOINED).
 func (s *Service) noteProposal(ctx context.Context, tx bun.Tx, kind ActivityKind, rule uuid.UUID, a *Action, reason string) error {
-	e := &RuleActivity{TenantID: a.TenantID, ID: uuid.New(), RuleID: rule, At: s.DB.Now(ctx), Kind: kind, ActionID: &a.ID,
+	e := &RuleActivity{TenantID: a.TenantID, ID: activityID(), RuleID: rule, At: s.DB.Now(ctx), Kind: kind, ActionID: &a.ID,
 		CampaignID: a.CampaignID, ActionType: &a.Type, Status: &a.Status, Detail: bounded(reason)}
 	if _, err := tx.NewInsert().Model(e).Exec(ctx); err != nil {
 		return fmt.Errorf("record rule proposal: %w", err)
@@ -122,7 +129,7 @@ func (s *Service) noteOutcome(ctx context.Context, tx bun.Tx, a *Action) error {
 	detail := bounded(outcomeDetail(a))
 	entries := make([]RuleActivity, len(existing))
 	for i, rule := range existing {
-		entries[i] = RuleActivity{TenantID: a.TenantID, ID: uuid.New(), RuleID: rule, At: now, Kind: ActivityOutcome, ActionID: &a.ID,
+		entries[i] = RuleActivity{TenantID: a.TenantID, ID: activityID(), RuleID: rule, At: now, Kind: ActivityOutcome, ActionID: &a.ID,
 			CampaignID: a.CampaignID, ActionType: &a.Type, Status: &a.Status, Detail: detail}
 	}
 	if _, err := tx.NewInsert().Model(&entries).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {

@@ -41,11 +41,11 @@ func (t RuleTemplate) Logic() string {
 	return r.Logic()
 }
 
-func cmp(m Metric, days int, op Operator, v float64) Condition {
+func comparison(m Metric, days int, op Operator, v float64) Condition {
 	return Condition{Metric: m, WindowDays: days, Operator: op, Value: v}
 }
 
-func all(cs ...Condition) Condition { return Condition{Op: "AND", Conditions: cs} }
+func allOf(cs ...Condition) Condition { return Condition{Op: "AND", Conditions: cs} }
 
 // RuleTemplates returns the template catalogue, in the order to offer it.
 func RuleTemplates() []RuleTemplate {
@@ -55,7 +55,7 @@ func RuleTemplates() []RuleTemplate {
 			Name: "CPA stop-loss",
 			Description: "Pauses a campaign whose cost per acquisition ran above your limit for 3 days, once it has spent enough to judge. " +
 				"Set the CPA limit (here 50) and the minimum spend (here 100) in your account's currency.",
-			Conditions:      all(cmp(MetricCPA, 3, GT, 50), cmp(MetricSpend, 3, GTE, 100)),
+			Conditions:      allOf(comparison(MetricCPA, 3, GT, 50), comparison(MetricSpend, 3, GTE, 100)),
 			Actions:         []RuleAction{{Type: PauseUnderperforming}},
 			ScheduleMinutes: 60, CooldownSeconds: 86400,
 		},
@@ -64,7 +64,7 @@ func RuleTemplates() []RuleTemplate {
 			Name: "Scale ROAS winners",
 			Description: "Raises the daily budget by 20 % of campaigns whose ROAS over 7 days is at least 3 with at least 10 conversions, " +
 				"at most once every 3 days. Set the ROAS (revenue ÷ spend) your margins need.",
-			Conditions:      all(cmp(MetricROAS, 7, GTE, 3), cmp(MetricConversions, 7, GTE, 10)),
+			Conditions:      allOf(comparison(MetricROAS, 7, GTE, 3), comparison(MetricConversions, 7, GTE, 10)),
 			Actions:         []RuleAction{{Type: IncreaseBudget, Params: ActionParams{Percent: ptrTo(20)}}},
 			ScheduleMinutes: 240, CooldownSeconds: 3 * 86400,
 		},
@@ -73,7 +73,7 @@ func RuleTemplates() []RuleTemplate {
 			Name: "Pause on zero conversions",
 			Description: "Pauses a campaign that spent 100 or more over 7 days without a single conversion (its CPA is undefined, " +
 				"so a CPA rule never catches it). Set the spend in your account's currency.",
-			Conditions:      all(cmp(MetricSpend, 7, GTE, 100), cmp(MetricConversions, 7, EQ, 0)),
+			Conditions:      allOf(comparison(MetricSpend, 7, GTE, 100), comparison(MetricConversions, 7, EQ, 0)),
 			Actions:         []RuleAction{{Type: PauseUnderperforming}},
 			ScheduleMinutes: 60, CooldownSeconds: 86400,
 		},
