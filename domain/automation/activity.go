@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -37,6 +38,8 @@ const (
 	// APPLIED, FAILED, DISMISSED, BLOCKED, SUPERSEDED or NOT_NEEDED.
 	ActivityOutcome ActivityKind = "OUTCOME"
 )
+
+var activityKinds = []ActivityKind{ActivityEvaluated, ActivityProposed, ActivityJoined, ActivityOutcome}
 
 // outcomes are the statuses recorded as a rule's outcomes.
 var outcomes = []ActionStatus{Applied, Failed, Dismissed, Blocked, Superseded, NotNeeded}
@@ -166,6 +169,14 @@ type RuleActivityFilter struct {
 // tenant has no such rule.
 func (s *Service) RuleActivity(ctx context.Context, tenant, rule uuid.UUID, f RuleActivityFilter, args relay.Args) (page *relay.Page[RuleActivity], err error) {
 	defer derrors.Wrap(&err, "automation.Service.RuleActivity(%v, %v)", tenant, rule)
+	if len(f.Kinds) > len(activityKinds) {
+		return nil, apperr.Invalid([]string{"kinds"}, "at most %d kinds", len(activityKinds))
+	}
+	for i, k := range f.Kinds {
+		if !slices.Contains(activityKinds, k) {
+			return nil, apperr.Invalid([]string{"kinds", fmt.Sprint(i)}, "unknown kind %q", k)
+		}
+	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err

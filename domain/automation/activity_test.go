@@ -131,6 +131,18 @@ func TestRuleActivity(t *testing.T) {
 		require.NotContains(t, kinds(b.activity(t, b.tenant, first.ID)), "OUTCOME DISMISSED", "another rule's action is not Trim's")
 	})
 
+	t.Run("the kinds filter selects entries and is bounded", func(t *testing.T) {
+		page, err := b.auto.RuleActivity(ctx, b.tenant, first.ID, automation.RuleActivityFilter{Kinds: []automation.ActivityKind{automation.ActivityOutcome}}, relay.Args{})
+		require.NoError(t, err)
+		require.Equal(t, 1, page.TotalCount)
+		many := make([]automation.ActivityKind, 5)
+		for i := range many {
+			many[i] = automation.ActivityOutcome
+		}
+		_, err = b.auto.RuleActivity(ctx, b.tenant, first.ID, automation.RuleActivityFilter{Kinds: many}, relay.Args{})
+		require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err))
+	})
+
 	t.Run("deleting a rule deletes its log", func(t *testing.T) {
 		require.NoError(t, b.auto.DeleteRule(ctx, b.tenant, second.ID))
 		_, err := b.auto.RuleActivity(ctx, b.tenant, second.ID, automation.RuleActivityFilter{}, relay.Args{})
