@@ -70,12 +70,15 @@ type ComplexityRoot struct {
 		Campaign       func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		CreatedBy      func(childComplexity int) int
+		DecidingGate   func(childComplexity int) int
 		Decision       func(childComplexity int) int
 		DismissedBy    func(childComplexity int) int
 		Error          func(childComplexity int) int
+		GateDecisions  func(childComplexity int) int
 		ID             func(childComplexity int) int
 		OverrideReason func(childComplexity int) int
 		Params         func(childComplexity int) int
+		Phase          func(childComplexity int) int
 		Platform       func(childComplexity int) int
 		Reasons        func(childComplexity int) int
 		Resolution     func(childComplexity int) int
@@ -569,7 +572,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Actions                func(childComplexity int, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
+		Actions                func(childComplexity int, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
 		AuditLog               func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
 		Campaigns              func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
@@ -789,8 +792,11 @@ type ComplexityRoot struct {
 		Action        func(childComplexity int) int
 		ActionType    func(childComplexity int) int
 		Actor         func(childComplexity int) int
+		ActorEmail    func(childComplexity int) int
+		AllowedRun    func(childComplexity int) int
 		At            func(childComplexity int) int
 		AutopilotMode func(childComplexity int) int
+		Cause         func(childComplexity int) int
 		Decision      func(childComplexity int) int
 		DryRun        func(childComplexity int) int
 		EntityID      func(childComplexity int) int
@@ -870,6 +876,9 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ActionResolver interface {
+	GateDecisions(ctx context.Context, obj *model.Action) ([]*model.TrustAuditEntry, error)
+	DecidingGate(ctx context.Context, obj *model.Action) (*model.TrustAuditEntry, error)
+
 	Campaign(ctx context.Context, obj *model.Action) (*model.Campaign, error)
 	Rule(ctx context.Context, obj *model.Action) (*model.AutomationRule, error)
 }
@@ -935,7 +944,7 @@ type QueryResolver interface {
 	TrustGate(ctx context.Context) (*model.TrustGate, error)
 	AutomationRules(ctx context.Context, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) (*model.AutomationRuleConnection, error)
 	RuleTemplates(ctx context.Context) ([]*model.RuleTemplate, error)
-	Actions(ctx context.Context, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
+	Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
 	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error)
@@ -1060,6 +1069,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Action.CreatedBy(childComplexity), true
+	case "Action.decidingGate":
+		if e.ComplexityRoot.Action.DecidingGate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.DecidingGate(childComplexity), true
 	case "Action.decision":
 		if e.ComplexityRoot.Action.Decision == nil {
 			break
@@ -1078,6 +1093,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Action.Error(childComplexity), true
+	case "Action.gateDecisions":
+		if e.ComplexityRoot.Action.GateDecisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.GateDecisions(childComplexity), true
 	case "Action.id":
 		if e.ComplexityRoot.Action.ID == nil {
 			break
@@ -1096,6 +1117,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Action.Params(childComplexity), true
+	case "Action.phase":
+		if e.ComplexityRoot.Action.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Action.Phase(childComplexity), true
 	case "Action.platform":
 		if e.ComplexityRoot.Action.Platform == nil {
 			break
@@ -3232,7 +3259,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Actions(childComplexity, args["status"].([]automation.ActionStatus), args["ruleId"].(*string), args["campaignId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Actions(childComplexity, args["phase"].(*automation.Phase), args["status"].([]automation.ActionStatus), args["ruleId"].(*string), args["campaignId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -4179,6 +4206,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrustAuditEntry.Actor(childComplexity), true
+	case "TrustAuditEntry.actorEmail":
+		if e.ComplexityRoot.TrustAuditEntry.ActorEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustAuditEntry.ActorEmail(childComplexity), true
+	case "TrustAuditEntry.allowedRun":
+		if e.ComplexityRoot.TrustAuditEntry.AllowedRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustAuditEntry.AllowedRun(childComplexity), true
 	case "TrustAuditEntry.at":
 		if e.ComplexityRoot.TrustAuditEntry.At == nil {
 			break
@@ -4191,6 +4230,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrustAuditEntry.AutopilotMode(childComplexity), true
+	case "TrustAuditEntry.cause":
+		if e.ComplexityRoot.TrustAuditEntry.Cause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrustAuditEntry.Cause(childComplexity), true
 	case "TrustAuditEntry.decision":
 		if e.ComplexityRoot.TrustAuditEntry.Decision == nil {
 			break
@@ -4658,6 +4703,8 @@ func (ec *executionContext) childFields_Action(ctx context.Context, field graphq
 		return ec.fieldContext_Action_riskClass(ctx, field)
 	case "status":
 		return ec.fieldContext_Action_status(ctx, field)
+	case "phase":
+		return ec.fieldContext_Action_phase(ctx, field)
 	case "decision":
 		return ec.fieldContext_Action_decision(ctx, field)
 	case "reasons":
@@ -4666,6 +4713,10 @@ func (ec *executionContext) childFields_Action(ctx context.Context, field graphq
 		return ec.fieldContext_Action_warnings(ctx, field)
 	case "score":
 		return ec.fieldContext_Action_score(ctx, field)
+	case "gateDecisions":
+		return ec.fieldContext_Action_gateDecisions(ctx, field)
+	case "decidingGate":
+		return ec.fieldContext_Action_decidingGate(ctx, field)
 	case "platform":
 		return ec.fieldContext_Action_platform(ctx, field)
 	case "campaign":
@@ -5974,6 +6025,12 @@ func (ec *executionContext) childFields_TrustAuditEntry(ctx context.Context, fie
 		return ec.fieldContext_TrustAuditEntry_dryRun(ctx, field)
 	case "actor":
 		return ec.fieldContext_TrustAuditEntry_actor(ctx, field)
+	case "actorEmail":
+		return ec.fieldContext_TrustAuditEntry_actorEmail(ctx, field)
+	case "cause":
+		return ec.fieldContext_TrustAuditEntry_cause(ctx, field)
+	case "allowedRun":
+		return ec.fieldContext_TrustAuditEntry_allowedRun(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrustAuditEntry", field.Name)
 }
@@ -6849,62 +6906,70 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Query_actions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "phase",
+		func(ctx context.Context, v any) (*automation.Phase, error) {
+			return ec.unmarshalOActionPhase2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐPhase(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phase"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
 		func(ctx context.Context, v any) ([]automation.ActionStatus, error) {
 			return ec.unmarshalOActionStatus2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatusᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["status"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ruleId",
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "ruleId",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["ruleId"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "campaignId",
+	args["ruleId"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "campaignId",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["campaignId"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["campaignId"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg6
+	args["before"] = arg7
 	return args, nil
 }
 
@@ -7724,6 +7789,29 @@ func (ec *executionContext) fieldContext_Action_status(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Action", field, false, false, "ActionStatus")
 }
 
+func (ec *executionContext) _Action_phase(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v automation.Phase) graphql.Marshaler {
+			return ec.marshalNActionPhase2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐPhase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Action", field, false, false, "ActionPhase")
+}
+
 func (ec *executionContext) _Action_decision(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7814,6 +7902,70 @@ func (ec *executionContext) _Action_score(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Action_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Action", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Action_gateDecisions(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_gateDecisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Action().GateDecisions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrustAuditEntry) graphql.Marshaler {
+			return ec.marshalNTrustAuditEntry2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Action_gateDecisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Action",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrustAuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Action_decidingGate(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Action_decidingGate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Action().DecidingGate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrustAuditEntry) graphql.Marshaler {
+			return ec.marshalOTrustAuditEntry2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Action_decidingGate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Action",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrustAuditEntry(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Action_platform(ctx context.Context, field graphql.CollectedField, obj *model.Action) (ret graphql.Marshaler) {
@@ -17832,7 +17984,7 @@ func (ec *executionContext) _Query_actions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Actions(ctx, fc.Args["status"].([]automation.ActionStatus), fc.Args["ruleId"].(*string), fc.Args["campaignId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Actions(ctx, fc.Args["phase"].(*automation.Phase), fc.Args["status"].([]automation.ActionStatus), fc.Args["ruleId"].(*string), fc.Args["campaignId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -22706,6 +22858,75 @@ func (ec *executionContext) fieldContext_TrustAuditEntry_actor(_ context.Context
 	return graphql.NewScalarFieldContext("TrustAuditEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _TrustAuditEntry_actorEmail(ctx context.Context, field graphql.CollectedField, obj *model.TrustAuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustAuditEntry_actorEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorEmail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrustAuditEntry_actorEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustAuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrustAuditEntry_cause(ctx context.Context, field graphql.CollectedField, obj *model.TrustAuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustAuditEntry_cause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *automation.GateCause) graphql.Marshaler {
+			return ec.marshalOGateDecisionCause2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐGateCause(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrustAuditEntry_cause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustAuditEntry", field, false, false, "GateDecisionCause")
+}
+
+func (ec *executionContext) _TrustAuditEntry_allowedRun(ctx context.Context, field graphql.CollectedField, obj *model.TrustAuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrustAuditEntry_allowedRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowedRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrustAuditEntry_allowedRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrustAuditEntry", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _TrustAuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TrustAuditEntryConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27009,6 +27230,11 @@ func (ec *executionContext) _Action(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "phase":
+			out.Values[i] = ec._Action_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "decision":
 			out.Values[i] = ec._Action_decision(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27029,6 +27255,18 @@ func (ec *executionContext) _Action(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "gateDecisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Action_gateDecisions(ctx, field, obj)
+				})
+		case "decidingGate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Action_decidingGate(ctx, field, obj)
+				})
 		case "platform":
 			out.Values[i] = ec._Action_platform(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31954,6 +32192,21 @@ func (ec *executionContext) _TrustAuditEntry(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actorEmail":
+			out.Values[i] = ec._TrustAuditEntry_actorEmail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cause":
+			out.Values[i] = ec._TrustAuditEntry_cause(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowedRun":
+			out.Values[i] = ec._TrustAuditEntry_allowedRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32815,6 +33068,21 @@ func (ec *executionContext) marshalNActionPayload2ᚖgithubᚗcomᚋstratumhqᚋ
 		return graphql.Null
 	}
 	return ec._ActionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNActionPhase2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐPhase(ctx context.Context, v any) (automation.Phase, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.Phase(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActionPhase2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐPhase(ctx context.Context, sel ast.SelectionSet, v automation.Phase) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ActionPhase!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNActionSimulation2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSimulationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActionSimulation) graphql.Marshaler {
@@ -34600,6 +34868,22 @@ func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalNTrustAuditEntry2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TrustAuditEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrustAuditEntry2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTrustAuditEntry2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntry(ctx context.Context, sel ast.SelectionSet, v *model.TrustAuditEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TrustAuditEntry!")
@@ -34893,6 +35177,25 @@ func (ec *executionContext) unmarshalOActionParamsInput2ᚖgithubᚗcomᚋstratu
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOActionPhase2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐPhase(ctx context.Context, v any) (*automation.Phase, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.Phase(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActionPhase2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐPhase(ctx context.Context, sel ast.SelectionSet, v *automation.Phase) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlserver.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) marshalOActionSimulation2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSimulation(ctx context.Context, sel ast.SelectionSet, v *model.ActionSimulation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -35176,6 +35479,25 @@ func (ec *executionContext) unmarshalOGateDecision2ᚖgithubᚗcomᚋstratumhq�
 }
 
 func (ec *executionContext) marshalOGateDecision2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐDecision(ctx context.Context, sel ast.SelectionSet, v *automation.Decision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlserver.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOGateDecisionCause2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐGateCause(ctx context.Context, v any) (*automation.GateCause, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.GateCause(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGateDecisionCause2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐGateCause(ctx context.Context, sel ast.SelectionSet, v *automation.GateCause) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35734,6 +36056,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := gqlserver.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTrustAuditEntry2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntry(ctx context.Context, sel ast.SelectionSet, v *model.TrustAuditEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TrustAuditEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTrustGate2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustGate(ctx context.Context, sel ast.SelectionSet, v *model.TrustGate) graphql.Marshaler {

@@ -19,6 +19,25 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
+// GateDecisions is the resolver for the gateDecisions field.
+func (r *actionResolver) GateDecisions(ctx context.Context, obj *model.Action) ([]*model.TrustAuditEntry, error) {
+	tl, err := r.gateTimeline(ctx, obj.UUID)
+	out := make([]*model.TrustAuditEntry, len(tl))
+	for i := range tl {
+		out[i] = trustAuditModel(&tl[i])
+	}
+	return out, err
+}
+
+// DecidingGate is the resolver for the decidingGate field.
+func (r *actionResolver) DecidingGate(ctx context.Context, obj *model.Action) (*model.TrustAuditEntry, error) {
+	e, err := r.decidingGate(ctx, obj)
+	if e == nil || err != nil {
+		return nil, err
+	}
+	return trustAuditModel(e), nil
+}
+
 // Campaign is the resolver for the campaign field.
 func (r *actionResolver) Campaign(ctx context.Context, obj *model.Action) (*model.Campaign, error) {
 	if obj.CampaignID == nil {
@@ -340,9 +359,12 @@ func (r *queryResolver) RuleTemplates(ctx context.Context) ([]*model.RuleTemplat
 }
 
 // Actions is the resolver for the actions field.
-func (r *queryResolver) Actions(ctx context.Context, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error) {
+func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error) {
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.Action], err error) {
 		f := automation.ActionFilter{Statuses: status}
+		if phase != nil {
+			f.Phase = *phase
+		}
 		if f.RuleID, err = optionalID(ruleID, relay.TypeAutomationRule, "ruleId"); err != nil {
 			return nil, err
 		}

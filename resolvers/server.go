@@ -147,8 +147,13 @@ func Complexity() graph.ComplexityRoot {
 	c.AutomationRule.Activity = func(child int, _ []automation.ActivityKind, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
-	c.Query.Actions = func(child int, _ []automation.ActionStatus, _, _ *string, first *int, _ *string, last *int, _ *string) int {
+	c.Query.Actions = func(child int, _ *automation.Phase, _ []automation.ActionStatus, _, _ *string, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
+	}
+	// An action's gate timeline is a list of up to TimelineLimit entries.
+	c.Action.GateDecisions = func(child int) int {
+		limit := automation.TimelineLimit
+		return relay.Complexity(child, &limit, nil)
 	}
 	c.Query.Incidents = func(child int, _ []incidents.State, _ []incidents.Severity, _ *model.Platform, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)

@@ -45,6 +45,8 @@ type trustLoaders struct {
 	rules     *dataloadgen.Loader[uuid.UUID, *automation.Rule]
 	actions   *dataloadgen.Loader[uuid.UUID, *automation.Action]
 	timelines *dataloadgen.Loader[uuid.UUID, []incidents.Event]
+	// gateTimelines are actions' gate decisions, by action id.
+	gateTimelines *dataloadgen.Loader[uuid.UUID, []automation.GateDecision]
 }
 
 type loadersKey struct{}
@@ -72,10 +74,11 @@ func mapped[V any](fetch func(ctx context.Context, tenant uuid.UUID, ids []uuid.
 
 func (r *Resolver) newTrustLoaders() *trustLoaders {
 	return &trustLoaders{
-		campaigns: dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID)),
-		rules:     dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID)),
-		actions:   dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID)),
-		timelines: dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines)),
+		campaigns:     dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID)),
+		rules:         dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID)),
+		actions:       dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID)),
+		timelines:     dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines)),
+		gateTimelines: dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.GateTimelines)),
 	}
 }
 
@@ -116,6 +119,39 @@ func (r *Resolver) action(ctx context.Context, id uuid.UUID) (*automation.Action
 
 func (r *Resolver) timeline(ctx context.Context, id uuid.UUID) ([]incidents.Event, error) {
 	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []incidents.Event] { return l.timelines }, r.Svc.Incidents.Timelines, id)
+}
+
+func (r *Resolver) gateTimeline(ctx context.Context, action uuid.UUID) ([]automation.GateDecision, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []automation.GateDecision] {
+		return l.gateTimelines
+	}, r.Svc.Automation.GateTimelines, action)
+}
+
+// decidingGate is the decision that let a run (found in its timeline, which
+// ends with it, or read by id when newer decisions pushed it out), or,
+// for an action that never ran, its latest decision.
+func (r *Resolver) decidingGate(ctx context.Context, a *model.Action) (*automation.GateDecision, error) {
+	tl, err := r.gateTimeline(ctx, a.UUID)
+	if err != nil {
+		return nil, err
+	}
+	if a.DecidingGateID == nil {
+		if len(tl) == 0 {
+			return nil, nil
+		}
+		return &tl[len(tl)-1], nil
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		if tl[i].ID == *a.DecidingGateID {
+			return &tl[i], nil
+		}
+	}
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.Svc.Automation.GateDecisionsByID(ctx, tenant, []uuid.UUID{*a.DecidingGateID})
+	return m[*a.DecidingGateID], err
 }
 
 // load fetches one object by id through the request's loader when there is
@@ -432,7 +468,8 @@ func actionModel(a *automation.Action) *model.Action {
 		Params: paramsModel(a.Params), Before: campaignSettingsModel(a.Before), After: campaignSettingsModel(a.After),
 		CreatedBy: a.CreatedBy, ApprovedBy: a.ApprovedBy, ApprovedAt: a.ApprovedAt, AppliedBy: a.AppliedBy, AppliedAt: a.AppliedAt,
 		OverrideReason: a.OverrideReason, DismissedBy: a.DismissedBy, Error: a.Error, Attempts: a.Attempts, CreatedAt: a.CreatedAt,
-		UpdatedAt: a.UpdatedAt, CampaignID: a.CampaignID, RuleID: a.RuleID}
+		UpdatedAt: a.UpdatedAt, CampaignID: a.CampaignID, RuleID: a.RuleID, Phase: automation.PhaseOf(a.Status), UUID: a.ID,
+		DecidingGateID: a.DecidingGateID}
 	if a.RuleName != "" {
 		m.RuleName = &a.RuleName
 	}
@@ -469,7 +506,11 @@ func trustAuditModel(e *automation.GateDecision) *model.TrustAuditEntry {
 	m := &model.TrustAuditEntry{ID: relay.GlobalID(relay.TypeTrustAuditEntry, e.ID), At: e.At, Decision: e.Decision, ActionType: actionTypeModel(e.ActionType),
 		RiskClass: e.RiskClass, EntityType: e.EntityType, EntityID: e.EntityID, Platform: platformModel(e.Platform), Score: e.Score,
 		AutopilotMode: e.Mode, RequiredScore: e.Thresholds["required"], Reasons: nonNil(e.Reasons), Warnings: nonNil(e.Warnings),
-		DryRun: e.DryRun, Actor: e.Actor, ActionID: e.ActionID}
+		DryRun: e.DryRun, Actor: e.Actor, ActionID: e.ActionID, ActorEmail: nonEmpty(e.ActorEmail), AllowedRun: e.WouldExecute}
+	if e.Cause != "" {
+		c := e.Cause
+		m.Cause = &c
+	}
 	if e.EntityType == "campaign" {
 		if id, err := uuid.Parse(e.EntityID); err == nil {
 			m.EntityID = relay.GlobalID(relay.TypeCampaign, id)

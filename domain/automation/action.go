@@ -37,6 +37,40 @@ const (
 	NotNeeded ActionStatus = "NOT_NEEDED"
 )
 
+// Phase is one of the two parts of the action queue. Every status belongs
+// to exactly one, so the queue's two lists never show the same action.
+type Phase string
+
+// Phases.
+const (
+	// Waiting: not run and not ended — QUEUED (for execution or a person's
+	// review), APPROVED (waiting for execution) and BLOCKED (waiting for an
+	// override or a dismissal).
+	Waiting Phase = "WAITING"
+	// Handled: ended — APPLIED, FAILED, DISMISSED, SUPERSEDED, NOT_NEEDED.
+	Handled Phase = "HANDLED"
+)
+
+// Statuses are the statuses of phase p (nil for an unknown phase).
+func (p Phase) Statuses() []ActionStatus {
+	switch p {
+	case Waiting:
+		return []ActionStatus{Queued, Approved, Blocked}
+	case Handled:
+		return []ActionStatus{Applied, Failed, Dismissed, Superseded, NotNeeded}
+	}
+	return nil
+}
+
+// PhaseOf is the phase of status st.
+func PhaseOf(st ActionStatus) Phase {
+	switch st {
+	case Queued, Approved, Blocked:
+		return Waiting
+	}
+	return Handled
+}
+
 // ChangeKind is the campaign setting an action changes. A campaign has at
 // most one open action (QUEUED or APPROVED, not in flight) per kind: a
 // second proposal of the same change joins it as another source, a
@@ -142,6 +176,11 @@ type Action struct {
 	Sources []ActionSource `bun:"sources,type:jsonb"`
 	// Resolution says why a SUPERSEDED or NOT_NEEDED action ended without a change.
 	Resolution *string `bun:"resolution"`
+	// DecidingGateID is the gate decision that let the action run (set
+	// when its execution's outcome is recorded); nil for an action that
+	// never ran. Decision, Reasons, Warnings and Score copy that decision,
+	// or, for an action that never ran, its latest.
+	DecidingGateID *uuid.UUID `bun:"deciding_gate_id"`
 
 	// Execution is set while the action's execution is in flight (see
 	// Execute); it is internal, not part of the API.

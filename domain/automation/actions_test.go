@@ -181,7 +181,7 @@ func TestRules(t *testing.T) {
 		for _, a := range queued {
 			if a.RuleID != nil && *a.RuleID == r.ID {
 				mine++
-				require.Contains(t, a.Reasons[0], `rule "Cut losers": ROAS over 7 d`)
+				require.Contains(t, a.Sources[0].Reason, `rule "Cut losers": ROAS over 7 d`)
 			}
 		}
 		require.Equal(t, 1, mine)

@@ -9,7 +9,14 @@
 // CUTS_ONLY, FROZEN, with hysteresis), the kill switch, the guardrails of
 // the enforcement settings and the tenant's autopilot level (SUGGEST_ONLY,
 // GUARDED_AUTO, APPROVAL_REQUIRED). Each decision, dry runs included, writes
-// one trust_gate_audit row.
+// one trust_gate_audit row, never changed afterwards: an action's rows,
+// oldest first, are its gate timeline (GateTimelines), each with its cause
+// (proposal, re-gate after a score or settings change, approval, execution
+// check, override) and the score of its moment. The action keeps a copy of
+// the decision that let it run (DecidingGateID) or, until it runs, of its
+// latest; the proposal's business reasons are its Sources, which re-gating
+// never touches. The queue has two phases — Waiting and Handled — that
+// partition the statuses.
 //
 // Rules are evaluated per tenant by River jobs; each proposal becomes an
 // action in automation_actions with a dedupe key unique per rule, campaign,

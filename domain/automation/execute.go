@@ -47,11 +47,13 @@ type Execution struct {
 	Actor string `json:"actor"`
 	// OverrideReason is set for a manual override (Apply).
 	OverrideReason string `json:"overrideReason,omitempty"`
-	// The gate's decision that let it run, recorded on the action at finish.
-	Decision Decision `json:"decision"`
-	Reasons  []string `json:"reasons"`
-	Warnings []string `json:"warnings"`
-	Score    *float64 `json:"score,omitempty"`
+	// The gate's decision that let it run (GateID in trust_gate_audit),
+	// recorded on the action at finish.
+	GateID   uuid.UUID `json:"gateId"`
+	Decision Decision  `json:"decision"`
+	Reasons  []string  `json:"reasons"`
+	Warnings []string  `json:"warnings"`
+	Score    *float64  `json:"score,omitempty"`
 	// Changes are the connector calls: one for a campaign action, one per
 	// active campaign for pause_all and emergency_stop.
 	Changes []PlannedChange `json:"changes"`
@@ -154,22 +156,25 @@ func (s *Service) startExecute(ctx context.Context, tx bun.Tx, a *Action) (*Exec
 	if err != nil {
 		return nil, err
 	}
-	ev, err := s.gate(ctx, tx, g, a, a.CreatedBy != System, a.Status == Approved, false)
+	ev, err := s.gate(ctx, tx, g, a, humanFor(a), a.Status == Approved, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, tx, a, ev, false, System); err != nil {
+	// An approved action runs on its approver's behalf: the check that lets
+	// it run names them.
+	actor := System
+	if a.ApprovedBy != nil {
+		actor = *a.ApprovedBy
+	}
+	gateID, err := s.audit(ctx, tx, a, ev, CauseExecution, actor)
+	if err != nil {
 		return nil, err
 	}
 	if !ev.WouldExecute {
 		s.setDecision(a, ev)
 		return nil, s.save(ctx, tx, a)
 	}
-	actor := System
-	if a.ApprovedBy != nil {
-		actor = *a.ApprovedBy
-	}
-	return s.begin(ctx, tx, a, &Execution{Actor: actor, Decision: ev.Decision, Reasons: ev.Reasons, Warnings: ev.Warnings, Score: ev.score})
+	return s.begin(ctx, tx, a, &Execution{Actor: actor, GateID: gateID, Decision: ev.Decision, Reasons: ev.Reasons, Warnings: ev.Warnings, Score: ev.score})
 }
 
 // overtaken re-validates a against its campaign as it is now (see
@@ -202,10 +207,11 @@ func (s *Service) startOverride(ctx context.Context, tx bun.Tx, a *Action, actor
 	if err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
+	gateID, err := s.audit(ctx, tx, a, ev, CauseOverride, actor)
+	if err != nil {
 		return nil, err
 	}
-	ex, err := s.begin(ctx, tx, a, &Execution{Actor: actor, OverrideReason: reason, Decision: ev.Decision,
+	ex, err := s.begin(ctx, tx, a, &Execution{Actor: actor, OverrideReason: reason, GateID: gateID, Decision: ev.Decision,
 		Reasons: append(ev.Reasons, "override reason: "+reason), Warnings: ev.Warnings, Score: ev.score})
 	if err != nil || ex == nil || s.OnExecutable == nil {
 		return ex, err
@@ -365,6 +371,10 @@ func (s *Service) recordTx(ctx context.Context, tx bun.Tx, a *Action, ex *Execut
 	a.Execution = nil
 	a.Attempts++
 	a.Decision, a.Reasons, a.Warnings, a.Score = ex.Decision, ex.Reasons, ex.Warnings, ex.Score
+	if ex.GateID != uuid.Nil { // nil for an execution started before migration 0029
+		id := ex.GateID
+		a.DecidingGateID = &id
+	}
 	if ex.OverrideReason != "" {
 		reason := ex.OverrideReason
 		a.OverrideReason = &reason

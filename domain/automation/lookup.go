@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -27,17 +28,40 @@ func (s *Service) ActionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.
 // GateDecisionsByID returns tenant's gate decisions with the given ids, by id.
 func (s *Service) GateDecisionsByID(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*GateDecision, err error) {
 	defer derrors.Wrap(&err, "automation.Service.GateDecisionsByID(%v)", tenant)
-	return db.ByIDs(ctx, s.DB, tenant, ids, func(e *GateDecision) uuid.UUID { return e.ID })
+	out := make(map[uuid.UUID]*GateDecision, len(ids))
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		var es []GateDecision
+		if err := tx.NewSelect().Model(&es).Where("g.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+			return err
+		}
+		if err := withActorEmails(ctx, tx, es); err != nil {
+			return err
+		}
+		for i := range es {
+			out[es[i].ID] = &es[i]
+		}
+		return nil
+	})
+	return out, err
 }
 
 // GateDecisionByID returns one gate decision or NOT_FOUND.
 func (s *Service) GateDecisionByID(ctx context.Context, tenant, id uuid.UUID) (_ *GateDecision, err error) {
 	defer derrors.Wrap(&err, "automation.Service.GateDecisionByID(%v, %v)", tenant, id)
-	return db.ByID[GateDecision](ctx, s.DB, tenant, id, "audit entry not found")
+	m, err := s.GateDecisionsByID(ctx, tenant, []uuid.UUID{id})
+	if err != nil {
+		return nil, err
+	}
+	if m[id] == nil {
+		return nil, apperr.NotFoundf("audit entry not found")
+	}
+	return m[id], nil
 }
 
 // ActionFilter selects actions; empty means any.
 type ActionFilter struct {
+	// Phase selects one part of the queue (with Statuses: their intersection).
+	Phase      Phase
 	Statuses   []ActionStatus
 	RuleID     *uuid.UUID
 	CampaignID *uuid.UUID
@@ -46,8 +70,14 @@ type ActionFilter struct {
 // Actions pages tenant's actions, newest first.
 func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter, args relay.Args) (page *relay.Page[Action], err error) {
 	defer derrors.Wrap(&err, "automation.Service.Actions(%v)", tenant)
+	if f.Phase != "" && f.Phase.Statuses() == nil {
+		return nil, apperr.Invalid([]string{"phase"}, "unknown phase %q", f.Phase)
+	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Action)(nil))
+		if f.Phase != "" {
+			q = q.Where("a.status IN (?)", bun.List(f.Phase.Statuses()))
+		}
 		if len(f.Statuses) > 0 {
 			q = q.Where("a.status IN (?)", bun.List(f.Statuses))
 		}

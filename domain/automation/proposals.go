@@ -38,10 +38,9 @@ func (s *Service) proposeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g 
 	if err != nil {
 		return nil, false, err
 	}
+	// The rule's business reason stays in a.Sources; a.Reasons are the
+	// gate's, replaced by each later decision.
 	s.setDecision(a, ev)
-	if p.Reason != "" {
-		a.Reasons = append([]string{p.Reason}, a.Reasons...)
-	}
 	for range proposeAttempts {
 		if used, err := s.dedupeUsed(ctx, tx, p.DedupeKey); err != nil || used {
 			return nil, false, err
@@ -67,7 +66,7 @@ func (s *Service) proposeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g 
 			return nil, false, fmt.Errorf("queue action: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			if err := s.audit(ctx, tx, a, ev, false, p.Actor); err != nil {
+			if _, err := s.audit(ctx, tx, a, ev, CauseProposed, p.Actor); err != nil {
 				return nil, false, err
 			}
 			if err := s.publishAction(ctx, tx, a); err != nil {

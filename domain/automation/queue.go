@@ -6,6 +6,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -95,7 +96,7 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 		if err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
+		if _, err := s.audit(ctx, tx, a, ev, CauseApproval, actor); err != nil {
 			return err
 		}
 		now := s.DB.Now(ctx)
@@ -143,11 +144,20 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 	return a, err
 }
 
+// humanFor is the gate's Human input for a stored action: a person
+// proposed it, or a person approved it (the autopilot level's holds are
+// about what runs without a person, so an approval satisfies them, as it
+// did when Approve gated it).
+func humanFor(a *Action) bool { return a.CreatedBy != System || a.Status == Approved }
+
 // regate re-runs the gate on pending actions after the mode, level or kill
-// switch changed: QUEUED and APPROVED actions, and actions BLOCKED by the
-// gate in the last 24 h (not those a person dealt with). Actions whose
-// execution is in flight are past the gate and left alone.
-func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *Settings, actor string) error {
+// switch changed (cause says which): QUEUED and APPROVED actions, and
+// actions BLOCKED by the gate in the last 24 h (not those a person dealt
+// with). Actions whose execution is in flight are past the gate and left
+// alone. A decision that differs from the action's last one — in decision,
+// status or score — is appended to its timeline; the proposal's reasons
+// (Sources) are never touched.
+func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *Settings, cause GateCause, actor string) error {
 	var pending []Action
 	if err := tx.NewSelect().Model(&pending).
 		Where("a.status IN (?) OR (a.status = ? AND a.created_at > ? AND a.override_reason IS NULL)", bun.List([]ActionStatus{Queued, Approved}), Blocked, s.DB.Now(ctx).Add(-24*time.Hour)).
@@ -169,11 +179,11 @@ func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *S
 		if superseded[a.ID] {
 			continue
 		}
-		ev, err := s.gate(ctx, tx, g, a, a.CreatedBy != System, a.Status == Approved, false)
+		ev, err := s.gate(ctx, tx, g, a, humanFor(a), a.Status == Approved, false)
 		if err != nil {
 			return err
 		}
-		prevStatus, prevDecision := a.Status, a.Decision
+		prevStatus, prevDecision, prevScore := a.Status, a.Decision, a.Score
 		if a.Status == Blocked && ev.Decision != Block {
 			// Back in the queue: one open action per campaign and kind.
 			id, err := s.makeRoom(ctx, tx, a)
@@ -187,10 +197,10 @@ func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *S
 			a.Status = Queued
 		}
 		s.setDecision(a, ev)
-		if a.Status == prevStatus && a.Decision == prevDecision {
+		if a.Status == prevStatus && a.Decision == prevDecision && sameScore(a.Score, prevScore) {
 			continue
 		}
-		if err := s.audit(ctx, tx, a, ev, false, actor); err != nil {
+		if _, err := s.audit(ctx, tx, a, ev, cause, actor); err != nil {
 			return err
 		}
 		if err := s.save(ctx, tx, a); err != nil {
@@ -201,4 +211,13 @@ func (s *Service) regate(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st *S
 		}
 	}
 	return nil
+}
+
+// sameScore reports whether two gate scores read the same (to 0.1, as the
+// gate's reasons print them).
+func sameScore(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return math.Abs(*a-*b) < 0.05
 }

@@ -92,7 +92,7 @@ func (s *Service) HealthChanged(ctx context.Context, tx bun.Tx, tenant uuid.UUID
 			}
 		}
 	}
-	return s.regate(ctx, tx, tenant, st, System)
+	return s.regate(ctx, tx, tenant, st, CauseScoreChanged, System)
 }
 
 var _ signals.Listener = (*Service)(nil)

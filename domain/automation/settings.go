@@ -189,7 +189,7 @@ func (s *Service) changeSettings(ctx context.Context, tenant uuid.UUID, actor st
 		if err := record(ctx, tx, tenant, "automation.update_settings", "", uuid.Nil, settingsDiff(before, *st)); err != nil {
 			return err
 		}
-		return s.regate(ctx, tx, tenant, st, actor)
+		return s.regate(ctx, tx, tenant, st, CauseSettingsChanged, actor)
 	})
 	return st, err
 }

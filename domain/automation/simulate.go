@@ -44,7 +44,7 @@ func (s *Service) simulateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g
 	if p.Reason != "" {
 		ev.Reasons = append([]string{p.Reason}, ev.Reasons...)
 	}
-	if err := s.audit(ctx, tx, a, ev, true, p.Actor); err != nil {
+	if _, err := s.audit(ctx, tx, a, ev, CauseDryRun, p.Actor); err != nil {
 		return nil, err
 	}
 	sim := &Simulation{Type: a.Type, CampaignID: a.CampaignID, Platform: a.Platform, WouldExecute: ev.WouldExecute, Decision: ev.Decision,

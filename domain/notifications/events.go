@@ -92,6 +92,15 @@ func (s *Service) ActionAwaitingApprovalTx(ctx context.Context, tx bun.Tx, a *au
 	if a.CampaignID != nil {
 		msg.Data["campaignId"] = relay.GlobalID(relay.TypeCampaign, *a.CampaignID)
 	}
+	var why []string
+	for _, src := range a.Sources {
+		if src.Reason != "" {
+			why = append(why, strings.TrimSuffix(src.Reason, "."))
+		}
+	}
+	if len(why) > 0 {
+		fmt.Fprintf(&b, "\nWhy it was proposed: %s.", strings.Join(why, "; "))
+	}
 	if len(a.Reasons) > 0 {
 		fmt.Fprintf(&b, "\nWhy it waits: %s.", strings.TrimSuffix(strings.Join(a.Reasons, "; "), "."))
 	}

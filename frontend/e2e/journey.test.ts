@@ -347,8 +347,11 @@ describe.sequential('identity journey', () => {
     await dp.getByRole('heading', { level: 1, name: 'Action queue' }).waitFor()
     const pending = dp.getByRole('list', { name: 'Actions waiting for review' })
     // A conservative action: the gate lets it through at the degraded score.
-    const row = pending.getByRole('article', { name: /^Reduce budget/ }).first()
-    await row.waitFor()
+    const first = pending.getByRole('article', { name: /^Reduce budget/ }).first()
+    await first.waitFor()
+    // The same action wherever it is listed: waiting, then in the history.
+    const id = await first.getAttribute('data-action-id')
+    const row = pending.locator(`[data-action-id="${id}"]`)
     await screenshot(dp, 'actions')
     // On a phone nothing in the queue is wider than the screen, and the
     // review buttons are within reach: the approval is made there.
@@ -359,13 +362,18 @@ describe.sequential('identity journey', () => {
       await assertReachable(dp, row.getByRole('button', { name: /^Override and apply/ }), 'Override and apply')
       await assertReachable(dp, row.getByRole('button', { name: /^Approve/ }), 'Approve')
       await row.getByRole('button', { name: /^Approve/ }).click()
-      // The status badge reads "Status: …" to assistive technology.
-      await row.getByText(/Status: (Approved|Applied)$/).waitFor()
+      // The approval is confirmed; the action waits to run or has run.
+      await dp.getByText(/^Approved: Reduce budget/).waitFor()
     })
     // A worker executes it (a River job, slower when the machine is busy);
-    // the subscription brings the new status.
-    await row.getByText(/Status: Applied$/).waitFor({ timeout: 60_000 })
-    expect(await row.getByRole('button', { name: /^Approve/ }).count()).toBe(0)
+    // the subscription brings the new status: the action leaves the waiting
+    // list for the history, with the decision that let it run.
+    const done = dp.getByRole('list', { name: 'Action history' }).locator(`[data-action-id="${id}"]`)
+    // The status badge reads "Status: …" to assistive technology.
+    await done.getByText(/Status: Applied$/).waitFor({ timeout: 60_000 })
+    await done.getByText(/^by demo@stratum\.local at score \d+/).waitFor()
+    expect(await row.count()).toBe(0)
+    expect(await done.getByRole('button').count()).toBe(0)
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
     await screenshot(dp, 'actions-approved')
     await demo.close()
@@ -457,6 +465,14 @@ describe.sequential('identity journey', () => {
     await screenshot(page, 'members')
     await page.getByRole('combobox', { name: `Role of ${colleague}` }).selectOption('ADMIN')
     await page.getByText(`${colleague} is now Admin`).waitFor()
+
+    // On a phone the settings sections are one select, not a row of tabs
+    // scrolled out of sight.
+    await onPhone(page, async () => {
+      expect(await page.getByRole('navigation', { name: 'Settings' }).isVisible()).toBe(false)
+      await page.getByLabel('Settings section').selectOption({ label: 'Audit log' })
+      await page.waitForURL('**/settings/audit-log')
+    })
 
     await page.goto('/settings/audit-log')
     await page.getByRole('table', { name: 'Audit log entries' }).waitFor()

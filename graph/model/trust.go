@@ -40,8 +40,13 @@ type Action struct {
 	CreatedAt      time.Time               `json:"createdAt"`
 	UpdatedAt      time.Time               `json:"updatedAt"`
 
+	Phase automation.Phase `json:"phase"`
+
 	CampaignID *uuid.UUID `json:"-"`
 	RuleID     *uuid.UUID `json:"-"`
+	// UUID and DecidingGateID resolve gateDecisions and decidingGate.
+	UUID           uuid.UUID  `json:"-"`
+	DecidingGateID *uuid.UUID `json:"-"`
 }
 
 // ActionSource is one proposal of an action's change; Rule is resolved on demand.
@@ -82,22 +87,25 @@ type ActionSimulation struct {
 
 // TrustAuditEntry is a gate decision; Action is resolved on demand.
 type TrustAuditEntry struct {
-	ID            string               `json:"id"`
-	At            time.Time            `json:"at"`
-	Decision      automation.Decision  `json:"decision"`
-	ActionType    ActionType           `json:"actionType"`
-	RiskClass     automation.RiskClass `json:"riskClass"`
-	EntityType    string               `json:"entityType"`
-	EntityID      string               `json:"entityId"`
-	Platform      *Platform            `json:"platform,omitempty"`
-	Score         *float64             `json:"score,omitempty"`
-	Status        *signals.Status      `json:"status,omitempty"`
-	AutopilotMode automation.Mode      `json:"autopilotMode"`
-	RequiredScore float64              `json:"requiredScore"`
-	Reasons       []string             `json:"reasons"`
-	Warnings      []string             `json:"warnings"`
-	DryRun        bool                 `json:"dryRun"`
-	Actor         string               `json:"actor"`
+	ID            string                `json:"id"`
+	At            time.Time             `json:"at"`
+	Decision      automation.Decision   `json:"decision"`
+	ActionType    ActionType            `json:"actionType"`
+	RiskClass     automation.RiskClass  `json:"riskClass"`
+	EntityType    string                `json:"entityType"`
+	EntityID      string                `json:"entityId"`
+	Platform      *Platform             `json:"platform,omitempty"`
+	Score         *float64              `json:"score,omitempty"`
+	Status        *signals.Status       `json:"status,omitempty"`
+	AutopilotMode automation.Mode       `json:"autopilotMode"`
+	RequiredScore float64               `json:"requiredScore"`
+	Reasons       []string              `json:"reasons"`
+	Warnings      []string              `json:"warnings"`
+	DryRun        bool                  `json:"dryRun"`
+	Actor         string                `json:"actor"`
+	ActorEmail    *string               `json:"actorEmail,omitempty"`
+	Cause         *automation.GateCause `json:"cause,omitempty"`
+	AllowedRun    bool                  `json:"allowedRun"`
 
 	ActionID *uuid.UUID `json:"-"`
 }

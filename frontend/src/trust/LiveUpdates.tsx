@@ -100,12 +100,13 @@ export function LiveUpdates() {
   useSubscription(AutopilotModeChangedDocument, quiet)
   useSubscription(ActionStatusUpdatedDocument, {
     ...quiet,
-    // An action on screen changes in place (the cache holds it), so an
-    // action someone just approved stays in view with its new status. Only
-    // an action no list has yet (a new or re-proposed one) reloads them.
+    // An action on screen changes in place (the cache holds it). An action
+    // no list has yet (a new or re-proposed one) reloads them, and so does
+    // one that was handled: it leaves the waiting list for the history.
     onData: ({ client, data }) => {
       const action = data.data?.actionStatusUpdated
-      if (action && !isListed(client, action.id)) refetch(['PendingActions', 'ActionHistory', 'RecentActions'])
+      if (action && (!isListed(client, action.id) || action.phase === 'HANDLED'))
+        refetch(['PendingActions', 'ActionHistory', 'RecentActions'])
     },
   })
   // One toast per incident and event: the server opens one incident per

@@ -22,6 +22,6 @@ export const trustTypePolicies: TypePolicies = {
  * for the incident screen's first page.
  */
 export const trustQueryFields = {
-  actions: relayStylePagination(['status', 'ruleId', 'campaignId', 'first']),
+  actions: relayStylePagination(['phase', 'status', 'ruleId', 'campaignId', 'first']),
   incidents: relayStylePagination(['state', 'severity', 'platform', 'first']),
 }

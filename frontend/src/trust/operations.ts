@@ -65,12 +65,27 @@ export const PlatformStatusFieldsFragment = graphql(`
   }
 `)
 
+/** One gate decision on an action, as its timeline shows it. */
+export const GateDecisionFieldsFragment = graphql(`
+  fragment GateDecisionFields on TrustAuditEntry {
+    id
+    at
+    decision
+    score
+    cause
+    allowedRun
+    actor
+    actorEmail
+  }
+`)
+
 export const ActionFieldsFragment = graphql(`
   fragment ActionFields on Action {
     id
     type
     riskClass
     status
+    phase
     decision
     reasons
     warnings
@@ -113,6 +128,12 @@ export const ActionFieldsFragment = graphql(`
     error
     createdAt
     updatedAt
+    gateDecisions {
+      ...GateDecisionFields
+    }
+    decidingGate {
+      ...GateDecisionFields
+    }
   }
 `)
 
@@ -233,7 +254,7 @@ export const IncidentDocument = graphql(`
 /** Actions waiting for a person: queued (held) and blocked. */
 export const PendingActionsDocument = graphql(`
   query PendingActions($first: Int!, $after: String) {
-    actions(status: [QUEUED, BLOCKED], first: $first, after: $after) {
+    actions(phase: WAITING, first: $first, after: $after) {
       totalCount
       pageInfo {
         hasNextPage
@@ -250,7 +271,7 @@ export const PendingActionsDocument = graphql(`
 
 export const ActionHistoryDocument = graphql(`
   query ActionHistory($status: [ActionStatus!], $first: Int!, $after: String) {
-    actions(status: $status, first: $first, after: $after) {
+    actions(phase: HANDLED, status: $status, first: $first, after: $after) {
       totalCount
       pageInfo {
         hasNextPage
@@ -274,7 +295,12 @@ export const RecentActionsDocument = graphql(`
           id
           type
           status
+          phase
           decision
+          createdBy
+          decidingGate {
+            ...GateDecisionFields
+          }
           params {
             percent
             amount
@@ -447,6 +473,7 @@ export const ActionStatusUpdatedDocument = graphql(`
     actionStatusUpdated {
       id
       status
+      phase
       decision
       reasons
       warnings
@@ -464,6 +491,12 @@ export const ActionStatusUpdatedDocument = graphql(`
       overrideReason
       error
       updatedAt
+      gateDecisions {
+        ...GateDecisionFields
+      }
+      decidingGate {
+        ...GateDecisionFields
+      }
     }
   }
 `)

@@ -13,6 +13,7 @@ const base = {
   type: 'REDUCE_BUDGET' as const,
   riskClass: 'CONSERVATIVE' as const,
   status: 'APPROVED' as ActionFieldsFragment['status'],
+  phase: 'WAITING' as ActionFieldsFragment['phase'],
   decision: 'PASS' as const,
   reasons: [],
   warnings: [],
@@ -43,6 +44,8 @@ const base = {
   error: null,
   createdAt: '2026-12-01T10:00:00Z',
   updatedAt: '2026-12-01T10:00:01Z',
+  gateDecisions: [],
+  decidingGate: null,
 }
 
 function setup() {
@@ -68,6 +71,7 @@ describe('writeActionIfNewer', () => {
     writeActionIfNewer(client, {
       ...base,
       status: 'APPLIED',
+      phase: 'HANDLED',
       appliedAt: '2026-12-01T10:00:02Z',
       updatedAt: '2026-12-01T10:00:02Z',
     })

@@ -16,6 +16,26 @@ import {
 import { renderWithApi } from '../../trust/testProviders'
 import { ActionRow } from './ActionRow'
 
+type Decision = NonNullable<ActionFieldsFragment['decidingGate']> & { __typename: 'TrustAuditEntry' }
+
+/** A gate decision as the server reports it. */
+function gateDecision(id: string, d: Partial<Decision>): Decision {
+  return {
+    __typename: 'TrustAuditEntry',
+    id,
+    at: '2026-12-01T10:00:00Z',
+    decision: 'HOLD',
+    score: 93.2,
+    cause: 'PROPOSED',
+    allowedRun: false,
+    actor: 'system',
+    actorEmail: null,
+    ...d,
+  }
+}
+
+const proposed = gateDecision('VHJ1c3RBdWRpdEVudHJ5OjE', {})
+
 // Actions are normalised by __typename and id, as the server's answers are.
 const held: ActionFieldsFragment & { __typename: 'Action' } = {
   __typename: 'Action',
@@ -23,9 +43,10 @@ const held: ActionFieldsFragment & { __typename: 'Action' } = {
   type: 'INCREASE_BUDGET',
   riskClass: 'HIGH_RISK',
   status: 'QUEUED',
+  phase: 'WAITING',
   decision: 'HOLD',
   reasons: [
-    'performance scaling: ROAS 5.83 ≥ 120% of target 4.00',
+    'signal health 93.2 meets the 80 required for high-risk actions',
     'autopilot level APPROVAL_REQUIRED: waiting for approval',
   ],
   warnings: ['cooldown: changed 2 h ago'],
@@ -55,10 +76,45 @@ const held: ActionFieldsFragment & { __typename: 'Action' } = {
   error: null,
   createdAt: '2026-12-01T10:00:00Z',
   updatedAt: '2026-12-01T10:00:00Z',
+  gateDecisions: [proposed],
+  decidingGate: proposed,
 }
 
-const approved = { ...held, status: 'APPROVED', approvedBy: 'user:1', approvedAt: '2026-12-01T10:05:00Z' }
-const applied = { ...approved, status: 'APPLIED', appliedBy: 'system', appliedAt: '2026-12-01T10:06:00Z' }
+// A person approves at a lower score; the check as it runs passes on their behalf.
+const approval = gateDecision('VHJ1c3RBdWRpdEVudHJ5OjI', {
+  at: '2026-12-01T10:05:00Z',
+  decision: 'PASS',
+  score: 66.4,
+  cause: 'APPROVAL',
+  allowedRun: true,
+  actor: 'user:1',
+  actorEmail: 'ana@example.com',
+})
+const execution = {
+  ...approval,
+  id: 'VHJ1c3RBdWRpdEVudHJ5OjM',
+  at: '2026-12-01T10:06:00Z',
+  cause: 'EXECUTION' as const,
+}
+const approved = {
+  ...held,
+  status: 'APPROVED' as const,
+  decision: 'PASS' as const,
+  approvedBy: 'user:1',
+  approvedAt: '2026-12-01T10:05:00Z',
+  gateDecisions: [proposed, approval],
+  decidingGate: approval,
+}
+const applied = {
+  ...approved,
+  status: 'APPLIED' as const,
+  phase: 'HANDLED' as const,
+  appliedBy: 'system',
+  appliedAt: '2026-12-01T10:06:00Z',
+  updatedAt: '2026-12-01T10:06:00Z',
+  gateDecisions: [proposed, approval, execution],
+  decidingGate: execution,
+}
 
 const row = () => screen.getByRole('article', { name: 'Increase budget by 20%' })
 
@@ -67,9 +123,9 @@ describe('ActionRow', () => {
     renderWithApi(<ActionRow action={held} canReview canOverride={false} />)
     const r = row()
     expect(r).toHaveTextContent('Retargeting – Cart Abandoners')
-    expect(r).toHaveTextContent('Gate: Hold')
-    expect(r).toHaveTextContent('waits for a person')
-    expect(r).toHaveTextContent('ROAS 5.83 ≥ 120% of target 4.00')
+    expect(r).toHaveTextContent('Gate: Hold at score 93 — waits for a person')
+    expect(r).toHaveTextContent('Why it was proposed: performance scaling: ROAS 5.83 ≥ 120% of target 4.00')
+    expect(r).toHaveTextContent('autopilot level APPROVAL_REQUIRED: waiting for approval')
     expect(r).toHaveTextContent('cooldown: changed 2 h ago')
     expect(r).toHaveTextContent(/Daily budget\s*200\s*→?\s*changes to\s*240/)
     expect(r).toHaveTextContent('Proposed by rule “Performance scaling”')
@@ -99,10 +155,69 @@ describe('ActionRow', () => {
     expect(r).toHaveTextContent('rule “Scale winners” — rule “Scale winners”: ROAS over 7 d = 5.10 GT 4')
   })
 
+  it('shows the decision that let an applied action run, never "waits for a person"', () => {
+    const { unmount } = renderWithApi(<ActionRow action={held} canReview canOverride />)
+    expect(within(row()).getByTestId('deciding-gate')).toHaveTextContent('waits for a person') // positive control
+    unmount()
+    renderWithApi(<ActionRow action={applied} canReview canOverride />)
+    const r = row()
+    expect(within(r).getByTestId('deciding-gate')).toHaveTextContent('Approved by ana@example.com at score 66')
+    expect(r).not.toHaveTextContent('waits for a person')
+    expect(r).not.toHaveTextContent('Gate: Hold')
+    expect(within(r).queryByRole('button')).toBeNull()
+  })
+
+  it('shows an autopilot run as passed by autopilot', () => {
+    const ran = gateDecision('VHJ1c3RBdWRpdEVudHJ5OjQ', {
+      decision: 'PASS',
+      score: 82,
+      cause: 'EXECUTION',
+      allowedRun: true,
+    })
+    renderWithApi(
+      <ActionRow
+        action={{ ...applied, approvedBy: null, approvedAt: null, gateDecisions: [ran], decidingGate: ran }}
+        canReview
+        canOverride
+      />,
+    )
+    expect(within(row()).getByTestId('deciding-gate')).toHaveTextContent('Passed at score 82 — autopilot')
+  })
+
+  it('keeps the business reason after a re-gate and lists each decision with its score', () => {
+    const regated = gateDecision('VHJ1c3RBdWRpdEVudHJ5OjU', {
+      at: '2026-12-01T11:00:00Z',
+      decision: 'BLOCK',
+      score: 66.4,
+      cause: 'SCORE_CHANGED',
+    })
+    const blocked = {
+      ...held,
+      status: 'BLOCKED' as const,
+      decision: 'BLOCK' as const,
+      reasons: ['autopilot mode LIMITED (score 66.4) does not allow high-risk actions'],
+      score: 66.4,
+      gateDecisions: [proposed, regated],
+      decidingGate: regated,
+    }
+    renderWithApi(<ActionRow action={blocked} canReview canOverride />)
+    const r = row()
+    expect(r).toHaveTextContent('Why it was proposed: performance scaling: ROAS 5.83 ≥ 120% of target 4.00')
+    expect(within(r).getByTestId('deciding-gate')).toHaveTextContent('Gate: Block at score 66')
+    expect(within(r).getByTestId('deciding-gate')).not.toHaveTextContent('93')
+    const entries = within(within(r).getByRole('list', { name: 'Gate decisions' }))
+      .getAllByRole('listitem')
+      .map((li) => li.textContent)
+    expect(entries).toHaveLength(2)
+    expect(entries[0]).toMatch(/^Proposed: Hold at score 93 · Stratum/)
+    expect(entries[1]).toMatch(/^Re-gated after the score changed: Block at score 66 · Stratum/)
+  })
+
   it('says why an action ended without a change and offers no buttons', () => {
     const notNeeded = {
       ...held,
       status: 'NOT_NEEDED' as const,
+      phase: 'HANDLED' as const,
       resolution: 'campaign “Retargeting – Cart Abandoners” was paused since the proposal',
     }
     renderWithApi(<ActionRow action={notNeeded} canReview canOverride />)
@@ -111,6 +226,8 @@ describe('ActionRow', () => {
     expect(r).toHaveTextContent('Not needed: campaign “Retargeting – Cart Abandoners” was paused since the proposal.')
     expect(r).toHaveTextContent('nothing was changed')
     expect(r).not.toHaveTextContent('Applied')
+    expect(r).toHaveTextContent('Last gate decision: Hold')
+    expect(r).not.toHaveTextContent('waits for a person')
     expect(within(r).queryByRole('button')).toBeNull()
   })
 
@@ -202,6 +319,7 @@ describe('ActionRow', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Go live' }))
     await waitFor(() => expect(within(row()).getByText('Applied')).toBeInTheDocument(), { timeout: 3000 })
     expect(row()).toHaveTextContent('applied by Stratum')
+    expect(within(row()).getByTestId('deciding-gate')).toHaveTextContent('Approved by ana@example.com at score 66')
     // the review buttons go once the action is no longer open
     expect(within(row()).queryByRole('button', { name: /Approve/ })).toBeNull()
   })

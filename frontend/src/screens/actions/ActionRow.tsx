@@ -3,8 +3,9 @@ import { useId, useState } from 'react'
 
 import { Alert, Badge, Button, useToast } from '../../components/ui'
 import type { ActionFieldsFragment } from '../../gql/graphql'
-import { formatDateTime, formatScore, paramsLabel } from '../../lib/format'
+import { formatDateTime, paramsLabel } from '../../lib/format'
 import { ChangeList } from '../../trust/ChangeList'
+import { gateSummary, timelineEntry } from '../../trust/gateDecision'
 import {
   ACTION_STATUS_MEANING,
   ACTION_STATUSES,
@@ -40,14 +41,25 @@ function proposer(a: Pick<ActionFieldsFragment, 'ruleName' | 'createdBy'>): stri
 type Source = ActionFieldsFragment['sources'][number]
 
 /**
- * The proposals of one change when there were several (rules, people):
- * each with its reason, so the action shows every reason it was wanted.
+ * Why the change was proposed: the business reason of each proposal (a
+ * rule's metric comparison; a person gives none). Re-gating never changes
+ * these; when several rules or people proposed the same change, each is
+ * listed with its reason.
  */
 function Sources({ sources }: { sources: Source[] }) {
-  if (sources.length < 2) return null
+  if (sources.length === 0) return null
+  const [s] = sources
+  if (sources.length === 1 && s) {
+    if (!s.reason) return null
+    return (
+      <p className="text-sm">
+        <span className="font-medium">Why it was proposed:</span> {s.reason}
+      </p>
+    )
+  }
   return (
     <div className="text-sm">
-      <p>Proposed {sources.length} times for the same change:</p>
+      <p className="font-medium">Proposed {sources.length} times for the same change:</p>
       <ul className="ml-5 list-disc text-muted">
         {sources.map((s) => (
           <li key={`${s.proposedBy}:${s.ruleName ?? ''}:${s.at}`}>
@@ -57,6 +69,29 @@ function Sources({ sources }: { sources: Source[] }) {
         ))}
       </ul>
     </div>
+  )
+}
+
+type Decision = NonNullable<ActionFieldsFragment['decidingGate']>
+
+/**
+ * The gate's decisions on the action, oldest first, each with the score of
+ * its moment and who or what made it. Folded: the deciding decision is
+ * shown above it.
+ */
+function GateTimeline({ decisions }: { decisions: readonly Decision[] }) {
+  if (decisions.length === 0) return null
+  return (
+    <details className="text-sm">
+      <summary className="cursor-pointer text-muted">Gate decisions ({decisions.length})</summary>
+      <ol aria-label="Gate decisions" className="mt-1 ml-5 list-decimal">
+        {decisions.map((d) => (
+          <li key={d.id}>
+            {timelineEntry(d)} <span className="text-muted">· {formatDateTime(d.at)}</span>
+          </li>
+        ))}
+      </ol>
+    </details>
   )
 }
 
@@ -75,8 +110,11 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
   const [approve, approving] = useMutation(ApproveActionDocument, { fetchPolicy: 'no-cache' })
   const [dismiss, dismissing] = useMutation(DismissActionDocument, { fetchPolicy: 'no-cache' })
   const status = ACTION_STATUSES[a.status]
-  const decision = DECISIONS[a.decision]
-  const open = a.status === 'QUEUED' || a.status === 'BLOCKED'
+  const gate = a.decidingGate
+    ? gateSummary(a.decidingGate, a)
+    : { ...DECISIONS[a.decision], label: `Gate: ${DECISIONS[a.decision].label}`, detail: '' }
+  // Review is for what still waits; handled actions are history.
+  const open = a.phase === 'WAITING'
   const title = actionTitle(a)
 
   const review = async (kind: 'approve' | 'dismiss') => {
@@ -97,7 +135,12 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
   }
 
   return (
-    <article aria-labelledby={titleId} className="flex flex-col gap-3 py-4" data-testid="action-row">
+    <article
+      aria-labelledby={titleId}
+      className="flex flex-col gap-3 py-4"
+      data-testid="action-row"
+      data-action-id={a.id}
+    >
       <header className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
           <h3 id={titleId} className="font-semibold">
@@ -116,16 +159,16 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
       </header>
 
       <div className="flex flex-col gap-1 text-sm">
-        <p className="flex flex-wrap items-center gap-2">
-          <Badge tone={decision.tone} icon={decision.icon}>
-            Gate: {decision.label}
-          </Badge>
+        <p className="flex flex-wrap items-center gap-2" data-testid="deciding-gate">
+          <Badge tone={gate.tone} icon={gate.icon}>
+            {gate.label}
+          </Badge>{' '}
           <span className="text-muted">
-            {decision.meaning}
-            {a.score != null && ` · at score ${formatScore(a.score)}`}
+            {gate.detail}
+            {a.decidingGate && ` · ${formatDateTime(a.decidingGate.at)}`}
           </span>
         </p>
-        <ul className="ml-5 list-disc text-muted">
+        <ul aria-label="Why the gate decided so" className="ml-5 list-disc text-muted">
           {a.reasons.map((r) => (
             <li key={r}>{r}</li>
           ))}
@@ -143,6 +186,8 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
       </div>
 
       <Sources sources={a.sources} />
+
+      <GateTimeline decisions={a.gateDecisions} />
 
       <ChangeList before={a.before} after={a.after} />
 

@@ -1,10 +1,15 @@
 import { useFragment, useQuery } from '@apollo/client/react'
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import { useState, type ReactNode } from 'react'
 
 import { Button, Card, EmptyState, Field, PageHeader, QueryState, Select } from '../../components/ui'
-import { ActionFieldsFragmentDoc, type ActionFieldsFragment, type ActionStatus } from '../../gql/graphql'
+import {
+  ActionFieldsFragmentDoc,
+  type ActionFieldsFragment,
+  type ActionPhase,
+  type ActionStatus,
+} from '../../gql/graphql'
 import { useSession } from '../../session/SessionProvider'
-import { ACTION_STATUSES, keysOf } from '../../trust/labels'
+import { ACTION_STATUSES } from '../../trust/labels'
 import { ActionHistoryDocument, PENDING_PAGE, PendingActionsDocument } from '../../trust/operations'
 import { ActionRow } from './ActionRow'
 
@@ -12,13 +17,21 @@ import { ActionRow } from './ActionRow'
 // screen within the API's query-cost budget.
 const HISTORY_PAGE = 5
 
-/** `/actions`: what waits for a person, and everything the queue has seen. */
+/** Statuses the history can be filtered by: the handled ones. */
+const HANDLED_STATUSES: readonly ActionStatus[] = ['APPLIED', 'FAILED', 'DISMISSED', 'SUPERSEDED', 'NOT_NEEDED']
+
+/**
+ * `/actions`: what still waits (for a person, or to run once approved), and
+ * the history of what was handled. The two lists are the server's two
+ * phases of the queue and never show the same action: one that gets
+ * handled while the page is open leaves the first list for the second.
+ */
 export default function ActionsScreen() {
   return (
     <>
       <PageHeader
         title="Action queue"
-        description="Every change automation proposes passes the trust gate. Held and blocked actions wait here for a person."
+        description="Every change automation proposes passes the trust gate. Held and blocked actions wait here for a person; handled ones move to the history."
       />
       <div className="flex flex-col gap-6">
         <PendingActions />
@@ -39,17 +52,17 @@ interface ActionPage {
 
 interface ActionListProps {
   label: string
+  /** The queue's part this list shows: a row whose action leaves it is hidden. */
+  phase: ActionPhase
   page: ActionPage
-  /** Actions shown before the page's own (see useKeptIds). */
-  kept?: readonly string[]
   empty: ReactNode
   onMore: (after: string) => Promise<unknown>
 }
 
 /** Action rows with the review buttons the viewer's role allows, and "Load more". */
-function ActionList({ label, page: { actions }, kept = [], empty, onMore }: ActionListProps) {
+function ActionList({ label, phase, page: { actions }, empty, onMore }: ActionListProps) {
   const [loadingMore, setLoadingMore] = useState(false)
-  if (actions.edges.length + kept.length === 0) return <>{empty}</>
+  if (actions.edges.length === 0) return <>{empty}</>
   const { hasNextPage, endCursor } = actions.pageInfo
   const more = async (after: string) => {
     setLoadingMore(true)
@@ -62,10 +75,8 @@ function ActionList({ label, page: { actions }, kept = [], empty, onMore }: Acti
   return (
     <>
       <ul aria-label={label} className="-my-4 divide-y divide-line">
-        {[...kept, ...actions.edges.map((e) => e.node.id)].map((id) => (
-          <li key={id}>
-            <LiveActionRow id={id} />
-          </li>
+        {actions.edges.map(({ node: { id } }) => (
+          <LiveActionRow key={id} id={id} phase={phase} />
         ))}
       </ul>
       <div className="mt-6 flex flex-wrap items-center justify-between gap-2 text-sm text-muted">
@@ -82,45 +93,35 @@ function ActionList({ label, page: { actions }, kept = [], empty, onMore }: Acti
   )
 }
 
-/** An action as the cache holds it now: its status changes as the server reports them. */
-function LiveActionRow({ id }: { id: string }) {
+/**
+ * An action as the cache holds it now: its status changes as the server
+ * reports them. Once it belongs to the other part of the queue (approved
+ * and applied, say) it is not shown here; the lists reload (LiveUpdates).
+ */
+function LiveActionRow({ id, phase }: { id: string; phase: ActionPhase }) {
   const { can } = useSession()
   const { data, complete } = useFragment({
     fragment: ActionFieldsFragmentDoc,
     fragmentName: 'ActionFields',
     from: { __typename: 'Action', id },
   })
-  return complete ? <ActionRow action={data} canReview={can('ANALYST')} canOverride={can('ADMIN')} /> : null
+  if (!complete || data.phase !== phase) return null
+  return (
+    <li>
+      <ActionRow action={data} canReview={can('ANALYST')} canOverride={can('ADMIN')} />
+    </li>
+  )
 }
 
-/**
- * Ids that have left a list while the page is open: an action someone just
- * approved or dismissed leaves the pending list on its next reload, but
- * stays in view (with its live status) until the user leaves the page.
- */
-function useKeptIds(ids: readonly string[] | undefined): string[] {
-  const [kept, setKept] = useState<string[]>([])
-  const previous = useRef<readonly string[]>([])
-  useEffect(() => {
-    if (!ids) return
-    const gone = previous.current.filter((id) => !ids.includes(id))
-    previous.current = ids
-    if (gone.length > 0) setKept((k) => [...gone, ...k.filter((id) => !gone.includes(id))])
-  }, [ids])
-  return ids ? kept.filter((id) => !ids.includes(id)) : kept
-}
-
-/** Queued (held) and blocked actions, and those handled since the page opened. */
+/** Queued (held), approved and blocked actions: what still waits. */
 function PendingActions() {
   const { data, loading, error, refetch, fetchMore } = useQuery(PendingActionsDocument, {
     variables: { first: PENDING_PAGE },
   })
-  const ids = useMemo(() => data?.actions.edges.map((e) => e.node.id), [data])
-  const kept = useKeptIds(ids)
   return (
     <Card
       title="Waiting for review"
-      description="Approve or dismiss held actions; blocked ones run only by an admin's override."
+      description="Approve or dismiss held actions; blocked ones run only by an admin's override. Approved actions wait here until they run."
     >
       <QueryState
         data={data}
@@ -132,8 +133,8 @@ function PendingActions() {
         {(page) => (
           <ActionList
             label="Actions waiting for review"
+            phase="WAITING"
             page={page}
-            kept={kept}
             empty={
               <EmptyState
                 title="Nothing waits for review"
@@ -156,7 +157,7 @@ function ActionHistory() {
     <Field label="Status" className="w-44">
       <Select value={status} onChange={(e) => setStatus(e.target.value as ActionStatus | '')}>
         <option value="">All statuses</option>
-        {keysOf(ACTION_STATUSES).map((s) => (
+        {HANDLED_STATUSES.map((s) => (
           <option key={s} value={s}>
             {ACTION_STATUSES[s].label}
           </option>
@@ -165,7 +166,11 @@ function ActionHistory() {
     </Field>
   )
   return (
-    <Card title="History" description="Newest first." actions={filter}>
+    <Card
+      title="History"
+      description="Handled actions — applied, failed, dismissed, replaced, not needed — newest first."
+      actions={filter}
+    >
       <QueryState
         data={data}
         loading={loading}
@@ -176,11 +181,12 @@ function ActionHistory() {
         {(page) => (
           <ActionList
             label="Action history"
+            phase="HANDLED"
             page={page}
             empty={
               <EmptyState
                 title="No actions"
-                description={status ? 'No action has this status.' : 'The queue has no actions yet.'}
+                description={status ? 'No action has this status.' : 'No action has been handled yet.'}
               />
             }
             onMore={(after) => fetchMore({ variables: { ...variables, after } })}

@@ -1,6 +1,7 @@
 import { Badge, EmptyState, TextLink } from '../../components/ui'
 import { formatDateTime, paramsLabel } from '../../lib/format'
 import { DeferredQueryCard } from '../../trust/DeferredQueryCard'
+import { gateSummary } from '../../trust/gateDecision'
 import { ACTION_STATUSES, ACTION_TYPES, DECISIONS } from '../../trust/labels'
 import { RECENT_ACTIONS, RecentActionsDocument } from '../../trust/operations'
 
@@ -25,7 +26,10 @@ export function RecentActions() {
           <ul className="-my-2 divide-y divide-line">
             {actions.edges.map(({ node: a }) => {
               const status = ACTION_STATUSES[a.status]
-              const decision = DECISIONS[a.decision]
+              // The decision that let it run, or what the gate says of it now.
+              const gate = a.decidingGate
+                ? gateSummary(a.decidingGate, a)
+                : { ...DECISIONS[a.decision], label: `Gate: ${DECISIONS[a.decision].label}`, detail: '' }
               return (
                 <li key={a.id} className="flex flex-col gap-1 py-2">
                   <p className="font-medium">
@@ -36,9 +40,10 @@ export function RecentActions() {
                     <Badge tone={status.tone} icon={status.icon}>
                       {status.label}
                     </Badge>
-                    <Badge tone={decision.tone} icon={decision.icon}>
-                      Gate: {decision.label}
+                    <Badge tone={gate.tone} icon={gate.icon}>
+                      {gate.label}
                     </Badge>
+                    {gate.detail && <span>{gate.detail}</span>}
                     <span>{formatDateTime(a.updatedAt)}</span>
                   </div>
                 </li>

@@ -14,7 +14,7 @@ import {
   EmptyState,
   Field,
   Input,
-  SecretBox,
+  SecretOnceDialog,
   Select,
   Td,
 } from '../../components/ui'
@@ -172,24 +172,13 @@ export function CreateApiKeyDialog({ onClose, onCreated }: { onClose: () => void
 
   if (secret) {
     return (
-      <Dialog
-        key="secret"
-        open
-        onClose={onClose}
+      <SecretOnceDialog
         title="API key created"
-        footer={
-          <Button variant="primary" onClick={onClose}>
-            Done
-          </Button>
-        }
-      >
-        <div className="flex flex-col gap-4">
-          <Alert tone="warning">
-            Copy the key now: this is the only time it is shown. Stratum keeps only a hash of it.
-          </Alert>
-          <SecretBox label="API key" value={secret} />
-        </div>
-      </Dialog>
+        label="API key"
+        value={secret}
+        warning="Copy the key now: this is the only time it is shown. Stratum keeps only a hash of it."
+        onClose={onClose}
+      />
     )
   }
   return (

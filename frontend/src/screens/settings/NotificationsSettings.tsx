@@ -14,7 +14,7 @@ import {
   EmptyState,
   Field,
   Input,
-  SecretBox,
+  SecretOnceDialog,
   Select,
   Td,
   TextLink,
@@ -303,27 +303,19 @@ export function CreateChannelDialog({ onClose, onCreated }: { onClose: () => voi
 
   if (secret) {
     return (
-      <Dialog
-        key="secret"
-        open
-        onClose={onClose}
+      <SecretOnceDialog
         title="Webhook channel created"
-        footer={
-          <Button variant="primary" onClick={onClose}>
-            Done
-          </Button>
-        }
+        label="Signing secret"
+        value={secret}
+        warning="Copy the signing secret now: this is the only time it is shown."
+        onClose={onClose}
       >
-        <div className="flex flex-col gap-4">
-          <Alert tone="warning">Copy the signing secret now: this is the only time it is shown.</Alert>
-          <SecretBox label="Signing secret" value={secret} />
-          <p className="text-sm text-muted">
-            Each request carries <code>Stratum-Signature: t=…,v1=…</code>. Compute HMAC-SHA256 with this secret over the
-            timestamp, a dot and the raw body; accept the request only if it equals v1 and the timestamp is within 5
-            minutes of your clock.
-          </p>
-        </div>
-      </Dialog>
+        <p className="text-sm text-muted">
+          Each request carries <code>Stratum-Signature: t=…,v1=…</code>. Compute HMAC-SHA256 with this secret over the
+          timestamp, a dot and the raw body; accept the request only if it equals v1 and the timestamp is within 5
+          minutes of your clock.
+        </p>
+      </SecretOnceDialog>
     )
   }
   const severity = (

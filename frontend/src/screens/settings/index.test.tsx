@@ -1,8 +1,9 @@
 import { MockedProvider } from '@apollo/client/testing/react'
-import { render, screen, within } from '@testing-library/react'
+import { fireEvent, render, screen, within } from '@testing-library/react'
 import { MemoryRouter, Route, Routes } from 'react-router-dom'
 import { describe, expect, it } from 'vitest'
 
+import { ToastProvider } from '../../components/ui'
 import type { Role } from '../../gql/graphql'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import SettingsScreen from '.'
@@ -11,11 +12,13 @@ function renderSettings(role: Role, path: string) {
   render(
     <MockedProvider mocks={[]}>
       <TestSession value={testSession(testViewer(role))}>
-        <MemoryRouter initialEntries={[path]}>
-          <Routes>
-            <Route path="/settings/*" element={<SettingsScreen />} />
-          </Routes>
-        </MemoryRouter>
+        <ToastProvider>
+          <MemoryRouter initialEntries={[path]}>
+            <Routes>
+              <Route path="/settings/*" element={<SettingsScreen />} />
+            </Routes>
+          </MemoryRouter>
+        </ToastProvider>
       </TestSession>
     </MockedProvider>,
   )
@@ -57,5 +60,21 @@ describe('SettingsScreen', () => {
     renderSettings('VIEWER', '/settings/api-keys')
     expect(tabs()).toEqual(['Security', 'Members'])
     expect(screen.getByText('Not available to your role')).toBeInTheDocument()
+  })
+
+  it('offers the same sections as one select for phones, opening the chosen one', () => {
+    renderSettings('ADMIN', '/settings/members')
+    const select = screen.getByLabelText('Settings section')
+    expect(select).toHaveValue('members')
+    expect(
+      within(select)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(tabs())
+    fireEvent.change(select, { target: { value: 'audit-log' } })
+    expect(screen.getByLabelText('Settings section')).toHaveValue('audit-log')
+    expect(
+      within(screen.getByRole('navigation', { name: 'Settings' })).getByRole('link', { name: 'Audit log' }),
+    ).toHaveAttribute('aria-current', 'page')
   })
 })

@@ -1,7 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react'
-import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router-dom'
+import { NavLink, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom'
 
-import { cx, EmptyState, PageHeader } from '../../components/ui'
+import { cx, EmptyState, Field, PageHeader, Select } from '../../components/ui'
 import type { Role } from '../../gql/graphql'
 import { titleCase } from '../../lib/format'
 import { useSession } from '../../session/SessionProvider'
@@ -33,20 +33,31 @@ const tab = ({ isActive }: { isActive: boolean }) =>
 export default function SettingsScreen() {
   const { can } = useSession()
   const visible = SECTIONS.filter((s) => can(s.role))
-  // On a phone the tabs scroll sideways: keep the open one in view.
+  // From md up the sections are tabs (kept in view when they scroll); on a
+  // phone, where seven tabs would scroll out of sight, they are one select.
   const nav = useRef<HTMLElement>(null)
   const { pathname } = useLocation()
+  const navigate = useNavigate()
+  const current = visible.find((s) => pathname.startsWith(`/settings/${s.path}`))?.path ?? ''
   useEffect(() => {
     nav.current?.querySelector('[aria-current="page"]')?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' })
   }, [pathname])
   return (
     <>
       <PageHeader title="Settings" />
-      <nav
-        ref={nav}
-        aria-label="Settings"
-        className="-mx-4 mb-6 overflow-x-auto border-b border-line px-4 md:mx-0 md:px-0"
-      >
+      <div className="mb-6 md:hidden">
+        <Field label="Settings section">
+          <Select value={current} onChange={(e) => navigate(`/settings/${e.target.value}`)}>
+            {current === '' && <option value="">Choose a section</option>}
+            {visible.map((s) => (
+              <option key={s.path} value={s.path}>
+                {s.label}
+              </option>
+            ))}
+          </Select>
+        </Field>
+      </div>
+      <nav ref={nav} aria-label="Settings" className="mb-6 hidden overflow-x-auto border-b border-line md:block">
         <ul className="flex gap-1">
           {visible.map((s) => (
             <li key={s.path}>

@@ -1,0 +1,92 @@
+package billing
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
+)
+
+// Defaults of Config.
+const (
+	DefaultTrial = 14 * 24 * time.Hour
+	DefaultGrace = 7 * 24 * time.Hour
+)
+
+// Config are the billing settings (internal/config fills them).
+type Config struct {
+	// Force is STRATUM_FEATURES_FORCE parsed (ParseForce).
+	Force map[Flag]bool
+	// Trial is how long a sign-up's trial of TrialPlan lasts (default
+	// DefaultTrial); Grace how long paid flags stay on after a failed
+	// payment (default DefaultGrace).
+	Trial, Grace time.Duration
+	// TrialPlan is the plan a sign-up tries (default Professional).
+	TrialPlan Plan
+}
+
+func (c Config) trial() time.Duration { return cmp(c.Trial, DefaultTrial) }
+func (c Config) grace() time.Duration { return cmp(c.Grace, DefaultGrace) }
+func (c Config) trialPlan() Plan {
+	if _, ok := ParsePlan(string(c.TrialPlan)); ok {
+		return c.TrialPlan
+	}
+	return Professional
+}
+
+func cmp(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Service reads and changes tenants' plans, billing state and overrides.
+type Service struct {
+	DB     *db.DB
+	Config Config
+}
+
+// Entitlements resolves what tenant may use now.
+func (s *Service) Entitlements(ctx context.Context, tenant uuid.UUID) (e Entitlements, err error) {
+	defer derrors.Wrap(&err, "billing.Service.Entitlements(%s)", tenant)
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		e, err = s.EntitlementsTx(ctx, tx, tenant)
+		return err
+	})
+	return e, err
+}
+
+// EntitlementsTx is Entitlements inside the caller's tenant transaction (a
+// limit check before creating the counted thing).
+func (s *Service) EntitlementsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (e Entitlements, err error) {
+	defer derrors.Wrap(&err, "billing.Service.EntitlementsTx(%s)", tenant)
+	var st State
+	if err := tx.NewSelect().Model(&st).Where("tenant_id = ?", tenant).Scan(ctx); err != nil {
+		return Entitlements{}, err
+	}
+	var ovs []Override
+	if err := tx.NewSelect().Model(&ovs).Where("tenant_id = ?", tenant).Scan(ctx); err != nil {
+		return Entitlements{}, err
+	}
+	return Resolve(st, ovs, s.Config.Force, db.TxNow(ctx)), nil
+}
+
+// StartTrialTx puts a new tenant on a trial of the trial plan, in the
+// sign-up's transaction.
+func (s *Service) StartTrialTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "billing.Service.StartTrialTx(%s)", tenant)
+	now := db.TxNow(ctx)
+	_, err = tx.NewUpdate().Table("tenant_billing").
+		Set("plan = ?", s.Config.trialPlan()).Set("status = ?", Trialing).
+		Set("trial_ends_at = ?", now.Add(s.Config.trial())).Set("updated_at = ?", now).
+		Where("tenant_id = ?", tenant).Exec(ctx)
+	return err
+}
+
+// GraceEnd is when paid flags lapse after a payment failing at failedAt.
+func (s *Service) GraceEnd(failedAt time.Time) time.Time { return failedAt.Add(s.Config.grace()) }
