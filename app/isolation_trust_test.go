@@ -110,6 +110,8 @@ func init() {
 			Sees: lit(`"average":`)},
 		"Query.trustGate": {Query: `{ trustGate { autopilotMode verdict killSwitch decisionCounts { pass hold block } enforcementRules { violationType mode } } }`,
 			Viewer: Allowed, Sees: lit(`{"mode":"HARD_BLOCK","violationType":"BUDGET_EXCEEDED"}`)},
+		"Query.ruleTemplates": {Query: `{ ruleTemplates { key name logic conditions { op } actions { type } } }`, Viewer: Allowed,
+			ControlHas: []string{`"key":"cpa-stop-loss"`}},
 		"Query.automationRules": {Query: `{ automationRules { totalCount edges { node { id name } } } }`, Viewer: Allowed, Sees: strs("rule")},
 		"Query.actions": {Query: `query($c: ID) { actions(campaignId: $c) { totalCount edges { node { id campaign { id name } rule { id name } } } } }`,
 			Vars: vars("c", "campaign"), Viewer: Allowed, Sees: strs("campaign")},

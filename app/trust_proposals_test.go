@@ -54,7 +54,7 @@ func TestActionSourcesAndResolutionThroughGraphQL(t *testing.T) {
 	sources := field(t, d, "node", "sources").([]any)
 	require.Len(t, sources, 2, "one action, two sources")
 	require.Equal(t, "Trim spend", dig(sources[0].(map[string]any), "rule", "name"))
-	require.Contains(t, sources[0].(map[string]any)["reason"], `rule "Trim spend": SPEND over 30 d`)
+	require.Contains(t, sources[0].(map[string]any)["reason"], `rule "Trim spend": Spend over 30 days = `)
 	require.Nil(t, sources[1].(map[string]any)["rule"], "then a person")
 	require.Contains(t, sources[1].(map[string]any)["proposedBy"], "user:")
 	d = b.do(t, `query($c: ID!) { actions(campaignId: $c, status: [QUEUED, APPROVED, BLOCKED]) { totalCount } }`, map[string]any{"c": campaign})

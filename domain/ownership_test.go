@@ -21,7 +21,7 @@ import (
 var owners = map[string][]string{
 	"signals":       {"signal_measurements", "signal_health", "signal_health_history", "signal_recompute_state"},
 	"platforms":     {"ad_campaigns", "ad_campaign_metrics", "platform_status", "simulator_state", "simulator_applied_changes"},
-	"automation":    {"automation_actions", "automation_rules", "automation_settings", "enforcement_rules", "trust_gate_audit"},
+	"automation":    {"automation_actions", "automation_rule_activity", "automation_rules", "automation_settings", "enforcement_rules", "trust_gate_audit"},
 	"incidents":     {"incidents", "incident_events"},
 	"tenancy":       {"tenants", "memberships", "invites"},
 	"auth":          {"users", "sessions", "refresh_tokens", "api_keys", "mfa_backup_codes", "revocations", "rate_limit_buckets", "platform_audit_log", "account_tokens"},

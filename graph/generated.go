@@ -41,9 +41,11 @@ type ResolverRoot interface {
 	Action() ActionResolver
 	ActionSimulation() ActionSimulationResolver
 	ActionSource() ActionSourceResolver
+	AutomationRule() AutomationRuleResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
 	TrustAuditEntry() TrustAuditEntryResolver
 	Viewer() ViewerResolver
@@ -199,6 +201,7 @@ type ComplexityRoot struct {
 
 	AutomationRule struct {
 		Actions         func(childComplexity int) int
+		Activity        func(childComplexity int, kinds []automation.ActivityKind, first *int, after *string, last *int, before *string) int
 		Builtin         func(childComplexity int) int
 		Conditions      func(childComplexity int) int
 		CooldownSeconds func(childComplexity int) int
@@ -207,6 +210,7 @@ type ComplexityRoot struct {
 		Enabled         func(childComplexity int) int
 		ID              func(childComplexity int) int
 		LastEvaluatedAt func(childComplexity int) int
+		Logic           func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Params          func(childComplexity int) int
 		ScheduleMinutes func(childComplexity int) int
@@ -591,6 +595,7 @@ type ComplexityRoot struct {
 		NotificationDeliveries func(childComplexity int, channelID *string, status []notifications.Status, first *int, after *string, last *int, before *string) int
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
+		RuleTemplates          func(childComplexity int) int
 		ServerInfo             func(childComplexity int) int
 		SignalHealth           func(childComplexity int, platform *model.Platform) int
 		SignalHealthHistory    func(childComplexity int, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) int
@@ -630,6 +635,52 @@ type ComplexityRoot struct {
 		Type   func(childComplexity int) int
 	}
 
+	RuleActivity struct {
+		Action             func(childComplexity int) int
+		ActionType         func(childComplexity int) int
+		At                 func(childComplexity int) int
+		Campaign           func(childComplexity int) int
+		CampaignsEvaluated func(childComplexity int) int
+		Detail             func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		Proposals          func(childComplexity int) int
+		Status             func(childComplexity int) int
+	}
+
+	RuleActivityConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RuleActivityEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RuleCampaignEvaluation struct {
+		Campaign     func(childComplexity int) int
+		Checks       func(childComplexity int) int
+		Evaluated    func(childComplexity int) int
+		FailedCheck  func(childComplexity int) int
+		Outcome      func(childComplexity int) int
+		Proposals    func(childComplexity int) int
+		WouldPropose func(childComplexity int) int
+	}
+
+	RuleCheck struct {
+		Label      func(childComplexity int) int
+		Metric     func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Operator   func(childComplexity int) int
+		Passed     func(childComplexity int) int
+		Path       func(childComplexity int) int
+		Threshold  func(childComplexity int) int
+		Unit       func(childComplexity int) int
+		Value      func(childComplexity int) int
+		WindowDays func(childComplexity int) int
+	}
+
 	RuleCondition struct {
 		Conditions func(childComplexity int) int
 		Metric     func(childComplexity int) int
@@ -642,6 +693,17 @@ type ComplexityRoot struct {
 	RuleParam struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	RuleTemplate struct {
+		Actions         func(childComplexity int) int
+		Conditions      func(childComplexity int) int
+		CooldownSeconds func(childComplexity int) int
+		Description     func(childComplexity int) int
+		Key             func(childComplexity int) int
+		Logic           func(childComplexity int) int
+		Name            func(childComplexity int) int
+		ScheduleMinutes func(childComplexity int) int
 	}
 
 	ServerInfo struct {
@@ -704,7 +766,9 @@ type ComplexityRoot struct {
 
 	SimulateRulePayload struct {
 		Actions            func(childComplexity int) int
+		Campaigns          func(childComplexity int) int
 		CampaignsEvaluated func(childComplexity int) int
+		CampaignsNotShown  func(childComplexity int) int
 		UserErrors         func(childComplexity int) int
 	}
 
@@ -845,6 +909,9 @@ type ActionSimulationResolver interface {
 type ActionSourceResolver interface {
 	Rule(ctx context.Context, obj *model.ActionSource) (*model.AutomationRule, error)
 }
+type AutomationRuleResolver interface {
+	Activity(ctx context.Context, obj *model.AutomationRule, kinds []automation.ActivityKind, first *int, after *string, last *int, before *string) (*model.RuleActivityConnection, error)
+}
 type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
 }
@@ -901,6 +968,7 @@ type QueryResolver interface {
 	ServerInfo(ctx context.Context) (*model.ServerInfo, error)
 	TrustGate(ctx context.Context) (*model.TrustGate, error)
 	AutomationRules(ctx context.Context, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) (*model.AutomationRuleConnection, error)
+	RuleTemplates(ctx context.Context) ([]*model.RuleTemplate, error)
 	Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
 	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
@@ -917,6 +985,10 @@ type QueryResolver interface {
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
+}
+type RuleActivityResolver interface {
+	Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error)
+	Campaign(ctx context.Context, obj *model.RuleActivity) (*model.Campaign, error)
 }
 type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, intervalSeconds *int) (<-chan *time.Time, error)
@@ -1570,6 +1642,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AutomationRule.Actions(childComplexity), true
+	case "AutomationRule.activity":
+		if e.ComplexityRoot.AutomationRule.Activity == nil {
+			break
+		}
+
+		args, err := ec.field_AutomationRule_activity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AutomationRule.Activity(childComplexity, args["kinds"].([]automation.ActivityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "AutomationRule.builtin":
 		if e.ComplexityRoot.AutomationRule.Builtin == nil {
 			break
@@ -1618,6 +1701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AutomationRule.LastEvaluatedAt(childComplexity), true
+	case "AutomationRule.logic":
+		if e.ComplexityRoot.AutomationRule.Logic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutomationRule.Logic(childComplexity), true
 	case "AutomationRule.name":
 		if e.ComplexityRoot.AutomationRule.Name == nil {
 			break
@@ -3377,6 +3466,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PlatformStatuses(childComplexity), true
+	case "Query.ruleTemplates":
+		if e.ComplexityRoot.Query.RuleTemplates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RuleTemplates(childComplexity), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
@@ -3513,6 +3608,197 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RuleAction.Type(childComplexity), true
 
+	case "RuleActivity.action":
+		if e.ComplexityRoot.RuleActivity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.Action(childComplexity), true
+	case "RuleActivity.actionType":
+		if e.ComplexityRoot.RuleActivity.ActionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.ActionType(childComplexity), true
+	case "RuleActivity.at":
+		if e.ComplexityRoot.RuleActivity.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.At(childComplexity), true
+	case "RuleActivity.campaign":
+		if e.ComplexityRoot.RuleActivity.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.Campaign(childComplexity), true
+	case "RuleActivity.campaignsEvaluated":
+		if e.ComplexityRoot.RuleActivity.CampaignsEvaluated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.CampaignsEvaluated(childComplexity), true
+	case "RuleActivity.detail":
+		if e.ComplexityRoot.RuleActivity.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.Detail(childComplexity), true
+	case "RuleActivity.kind":
+		if e.ComplexityRoot.RuleActivity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.Kind(childComplexity), true
+	case "RuleActivity.proposals":
+		if e.ComplexityRoot.RuleActivity.Proposals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.Proposals(childComplexity), true
+	case "RuleActivity.status":
+		if e.ComplexityRoot.RuleActivity.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivity.Status(childComplexity), true
+
+	case "RuleActivityConnection.edges":
+		if e.ComplexityRoot.RuleActivityConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivityConnection.Edges(childComplexity), true
+	case "RuleActivityConnection.pageInfo":
+		if e.ComplexityRoot.RuleActivityConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivityConnection.PageInfo(childComplexity), true
+	case "RuleActivityConnection.totalCount":
+		if e.ComplexityRoot.RuleActivityConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivityConnection.TotalCount(childComplexity), true
+
+	case "RuleActivityEdge.cursor":
+		if e.ComplexityRoot.RuleActivityEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivityEdge.Cursor(childComplexity), true
+	case "RuleActivityEdge.node":
+		if e.ComplexityRoot.RuleActivityEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleActivityEdge.Node(childComplexity), true
+
+	case "RuleCampaignEvaluation.campaign":
+		if e.ComplexityRoot.RuleCampaignEvaluation.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.Campaign(childComplexity), true
+	case "RuleCampaignEvaluation.checks":
+		if e.ComplexityRoot.RuleCampaignEvaluation.Checks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.Checks(childComplexity), true
+	case "RuleCampaignEvaluation.evaluated":
+		if e.ComplexityRoot.RuleCampaignEvaluation.Evaluated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.Evaluated(childComplexity), true
+	case "RuleCampaignEvaluation.failedCheck":
+		if e.ComplexityRoot.RuleCampaignEvaluation.FailedCheck == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.FailedCheck(childComplexity), true
+	case "RuleCampaignEvaluation.outcome":
+		if e.ComplexityRoot.RuleCampaignEvaluation.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.Outcome(childComplexity), true
+	case "RuleCampaignEvaluation.proposals":
+		if e.ComplexityRoot.RuleCampaignEvaluation.Proposals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.Proposals(childComplexity), true
+	case "RuleCampaignEvaluation.wouldPropose":
+		if e.ComplexityRoot.RuleCampaignEvaluation.WouldPropose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCampaignEvaluation.WouldPropose(childComplexity), true
+
+	case "RuleCheck.label":
+		if e.ComplexityRoot.RuleCheck.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Label(childComplexity), true
+	case "RuleCheck.metric":
+		if e.ComplexityRoot.RuleCheck.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Metric(childComplexity), true
+	case "RuleCheck.note":
+		if e.ComplexityRoot.RuleCheck.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Note(childComplexity), true
+	case "RuleCheck.operator":
+		if e.ComplexityRoot.RuleCheck.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Operator(childComplexity), true
+	case "RuleCheck.passed":
+		if e.ComplexityRoot.RuleCheck.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Passed(childComplexity), true
+	case "RuleCheck.path":
+		if e.ComplexityRoot.RuleCheck.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Path(childComplexity), true
+	case "RuleCheck.threshold":
+		if e.ComplexityRoot.RuleCheck.Threshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Threshold(childComplexity), true
+	case "RuleCheck.unit":
+		if e.ComplexityRoot.RuleCheck.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Unit(childComplexity), true
+	case "RuleCheck.value":
+		if e.ComplexityRoot.RuleCheck.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.Value(childComplexity), true
+	case "RuleCheck.windowDays":
+		if e.ComplexityRoot.RuleCheck.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCheck.WindowDays(childComplexity), true
+
 	case "RuleCondition.conditions":
 		if e.ComplexityRoot.RuleCondition.Conditions == nil {
 			break
@@ -3562,6 +3848,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleParam.Value(childComplexity), true
+
+	case "RuleTemplate.actions":
+		if e.ComplexityRoot.RuleTemplate.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.Actions(childComplexity), true
+	case "RuleTemplate.conditions":
+		if e.ComplexityRoot.RuleTemplate.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.Conditions(childComplexity), true
+	case "RuleTemplate.cooldownSeconds":
+		if e.ComplexityRoot.RuleTemplate.CooldownSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.CooldownSeconds(childComplexity), true
+	case "RuleTemplate.description":
+		if e.ComplexityRoot.RuleTemplate.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.Description(childComplexity), true
+	case "RuleTemplate.key":
+		if e.ComplexityRoot.RuleTemplate.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.Key(childComplexity), true
+	case "RuleTemplate.logic":
+		if e.ComplexityRoot.RuleTemplate.Logic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.Logic(childComplexity), true
+	case "RuleTemplate.name":
+		if e.ComplexityRoot.RuleTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.Name(childComplexity), true
+	case "RuleTemplate.scheduleMinutes":
+		if e.ComplexityRoot.RuleTemplate.ScheduleMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.ScheduleMinutes(childComplexity), true
 
 	case "ServerInfo.time":
 		if e.ComplexityRoot.ServerInfo.Time == nil {
@@ -3781,12 +4116,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimulateRulePayload.Actions(childComplexity), true
+	case "SimulateRulePayload.campaigns":
+		if e.ComplexityRoot.SimulateRulePayload.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulateRulePayload.Campaigns(childComplexity), true
 	case "SimulateRulePayload.campaignsEvaluated":
 		if e.ComplexityRoot.SimulateRulePayload.CampaignsEvaluated == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SimulateRulePayload.CampaignsEvaluated(childComplexity), true
+	case "SimulateRulePayload.campaignsNotShown":
+		if e.ComplexityRoot.SimulateRulePayload.CampaignsNotShown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulateRulePayload.CampaignsNotShown(childComplexity), true
 	case "SimulateRulePayload.userErrors":
 		if e.ComplexityRoot.SimulateRulePayload.UserErrors == nil {
 			break
@@ -4774,6 +5121,10 @@ func (ec *executionContext) childFields_AutomationRule(ctx context.Context, fiel
 		return ec.fieldContext_AutomationRule_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_AutomationRule_updatedAt(ctx, field)
+	case "logic":
+		return ec.fieldContext_AutomationRule_logic(ctx, field)
+	case "activity":
+		return ec.fieldContext_AutomationRule_activity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AutomationRule", field.Name)
 }
@@ -5466,6 +5817,98 @@ func (ec *executionContext) childFields_RuleAction(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RuleAction", field.Name)
 }
 
+func (ec *executionContext) childFields_RuleActivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_RuleActivity_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_RuleActivity_kind(ctx, field)
+	case "campaignsEvaluated":
+		return ec.fieldContext_RuleActivity_campaignsEvaluated(ctx, field)
+	case "proposals":
+		return ec.fieldContext_RuleActivity_proposals(ctx, field)
+	case "action":
+		return ec.fieldContext_RuleActivity_action(ctx, field)
+	case "campaign":
+		return ec.fieldContext_RuleActivity_campaign(ctx, field)
+	case "actionType":
+		return ec.fieldContext_RuleActivity_actionType(ctx, field)
+	case "status":
+		return ec.fieldContext_RuleActivity_status(ctx, field)
+	case "detail":
+		return ec.fieldContext_RuleActivity_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleActivity", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleActivityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RuleActivityConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RuleActivityConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RuleActivityConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleActivityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleActivityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RuleActivityEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RuleActivityEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleActivityEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleCampaignEvaluation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "campaign":
+		return ec.fieldContext_RuleCampaignEvaluation_campaign(ctx, field)
+	case "evaluated":
+		return ec.fieldContext_RuleCampaignEvaluation_evaluated(ctx, field)
+	case "checks":
+		return ec.fieldContext_RuleCampaignEvaluation_checks(ctx, field)
+	case "failedCheck":
+		return ec.fieldContext_RuleCampaignEvaluation_failedCheck(ctx, field)
+	case "wouldPropose":
+		return ec.fieldContext_RuleCampaignEvaluation_wouldPropose(ctx, field)
+	case "outcome":
+		return ec.fieldContext_RuleCampaignEvaluation_outcome(ctx, field)
+	case "proposals":
+		return ec.fieldContext_RuleCampaignEvaluation_proposals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleCampaignEvaluation", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_RuleCheck_path(ctx, field)
+	case "label":
+		return ec.fieldContext_RuleCheck_label(ctx, field)
+	case "metric":
+		return ec.fieldContext_RuleCheck_metric(ctx, field)
+	case "windowDays":
+		return ec.fieldContext_RuleCheck_windowDays(ctx, field)
+	case "value":
+		return ec.fieldContext_RuleCheck_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_RuleCheck_unit(ctx, field)
+	case "operator":
+		return ec.fieldContext_RuleCheck_operator(ctx, field)
+	case "threshold":
+		return ec.fieldContext_RuleCheck_threshold(ctx, field)
+	case "passed":
+		return ec.fieldContext_RuleCheck_passed(ctx, field)
+	case "note":
+		return ec.fieldContext_RuleCheck_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleCheck", field.Name)
+}
+
 func (ec *executionContext) childFields_RuleCondition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "op":
@@ -5492,6 +5935,28 @@ func (ec *executionContext) childFields_RuleParam(ctx context.Context, field gra
 		return ec.fieldContext_RuleParam_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleParam", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_RuleTemplate_key(ctx, field)
+	case "name":
+		return ec.fieldContext_RuleTemplate_name(ctx, field)
+	case "description":
+		return ec.fieldContext_RuleTemplate_description(ctx, field)
+	case "logic":
+		return ec.fieldContext_RuleTemplate_logic(ctx, field)
+	case "conditions":
+		return ec.fieldContext_RuleTemplate_conditions(ctx, field)
+	case "actions":
+		return ec.fieldContext_RuleTemplate_actions(ctx, field)
+	case "scheduleMinutes":
+		return ec.fieldContext_RuleTemplate_scheduleMinutes(ctx, field)
+	case "cooldownSeconds":
+		return ec.fieldContext_RuleTemplate_cooldownSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleTemplate", field.Name)
 }
 
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5616,6 +6081,10 @@ func (ec *executionContext) childFields_SimulateRulePayload(ctx context.Context,
 		return ec.fieldContext_SimulateRulePayload_campaignsEvaluated(ctx, field)
 	case "actions":
 		return ec.fieldContext_SimulateRulePayload_actions(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_SimulateRulePayload_campaigns(ctx, field)
+	case "campaignsNotShown":
+		return ec.fieldContext_SimulateRulePayload_campaignsNotShown(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_SimulateRulePayload_userErrors(ctx, field)
 	}
@@ -5977,6 +6446,52 @@ func (ec *executionContext) dir_hasScope_args(ctx context.Context, rawArgs map[s
 		return nil, err
 	}
 	args["scope"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_AutomationRule_activity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]automation.ActivityKind, error) {
+			return ec.unmarshalORuleActivityKind2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -10211,6 +10726,73 @@ func (ec *executionContext) _AutomationRule_updatedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_AutomationRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AutomationRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AutomationRule_logic(ctx context.Context, field graphql.CollectedField, obj *model.AutomationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutomationRule_logic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Logic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutomationRule_logic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutomationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _AutomationRule_activity(ctx context.Context, field graphql.CollectedField, obj *model.AutomationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutomationRule_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AutomationRule().Activity(ctx, obj, fc.Args["kinds"].([]automation.ActivityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RuleActivityConnection) graphql.Marshaler {
+			return ec.marshalNRuleActivityConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivityConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutomationRule_activity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AutomationRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleActivityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AutomationRule_activity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AutomationRuleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AutomationRuleConnection) (ret graphql.Marshaler) {
@@ -17779,6 +18361,68 @@ func (ec *executionContext) fieldContext_Query_automationRules(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ruleTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ruleTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RuleTemplates(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.RuleTemplate
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.RuleTemplate
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.RuleTemplate
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.RuleTemplate
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RuleTemplate) graphql.Marshaler {
+			return ec.marshalNRuleTemplate2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ruleTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_actions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19297,6 +19941,800 @@ func (ec *executionContext) fieldContext_RuleAction_params(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _RuleActivity_at(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RuleActivity_kind(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v automation.ActivityKind) graphql.Marshaler {
+			return ec.marshalNRuleActivityKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "RuleActivityKind")
+}
+
+func (ec *executionContext) _RuleActivity_campaignsEvaluated(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_campaignsEvaluated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CampaignsEvaluated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_campaignsEvaluated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleActivity_proposals(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_proposals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Proposals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_proposals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleActivity_action(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RuleActivity().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Action) graphql.Marshaler {
+			return ec.marshalOAction2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Action(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleActivity_campaign(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RuleActivity().Campaign(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleActivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleActivity_actionType(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_actionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActionType) graphql.Marshaler {
+			return ec.marshalOActionType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_actionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "ActionType")
+}
+
+func (ec *executionContext) _RuleActivity_status(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *automation.ActionStatus) graphql.Marshaler {
+			return ec.marshalOActionStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "ActionStatus")
+}
+
+func (ec *executionContext) _RuleActivity_detail(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivity_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivity_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleActivityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivityConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivityConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RuleActivityEdge) graphql.Marshaler {
+			return ec.marshalNRuleActivityEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivityEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivityConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleActivityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleActivityEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleActivityConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivityConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivityConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivityConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleActivityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleActivityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivityConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivityConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivityConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivityConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleActivityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivityEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleActivityEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleActivityEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RuleActivityEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleActivityEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RuleActivity) graphql.Marshaler {
+			return ec.marshalNRuleActivity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleActivityEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleActivityEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleActivity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_campaign(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Campaign) graphql.Marshaler {
+			return ec.marshalNCampaign2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaign(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleCampaignEvaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_evaluated(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_evaluated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evaluated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_evaluated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCampaignEvaluation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_checks(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_checks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RuleCheck) graphql.Marshaler {
+			return ec.marshalNRuleCheck2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_checks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleCampaignEvaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_failedCheck(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_failedCheck(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedCheck, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RuleCheck) graphql.Marshaler {
+			return ec.marshalORuleCheck2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCheck(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_failedCheck(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleCampaignEvaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_wouldPropose(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_wouldPropose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WouldPropose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_wouldPropose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCampaignEvaluation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_outcome(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCampaignEvaluation", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleCampaignEvaluation_proposals(ctx context.Context, field graphql.CollectedField, obj *model.RuleCampaignEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCampaignEvaluation_proposals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Proposals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActionSimulation) graphql.Marshaler {
+			return ec.marshalNActionSimulation2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionSimulationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCampaignEvaluation_proposals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleCampaignEvaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActionSimulation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleCheck_path(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleCheck_label(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleCheck_metric(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *automation.Metric) graphql.Marshaler {
+			return ec.marshalORuleMetric2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐMetric(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "RuleMetric")
+}
+
+func (ec *executionContext) _RuleCheck_windowDays(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_windowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_windowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleCheck_value(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RuleCheck_unit(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v automation.Unit) graphql.Marshaler {
+			return ec.marshalNMetricUnit2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "MetricUnit")
+}
+
+func (ec *executionContext) _RuleCheck_operator(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v automation.Operator) graphql.Marshaler {
+			return ec.marshalNComparisonOperator2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐOperator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "ComparisonOperator")
+}
+
+func (ec *executionContext) _RuleCheck_threshold(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_threshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RuleCheck_passed(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RuleCheck_note(ctx context.Context, field graphql.CollectedField, obj *model.RuleCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCheck_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCheck_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleCheck", field, false, false, "String")
+}
+
 func (ec *executionContext) _RuleCondition_op(ctx context.Context, field graphql.CollectedField, obj *model.RuleCondition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19488,6 +20926,208 @@ func (ec *executionContext) _RuleParam_value(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_RuleParam_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RuleParam", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RuleTemplate_key(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleTemplate_name(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleTemplate_description(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleTemplate_logic(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_logic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Logic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_logic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _RuleTemplate_conditions(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_conditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conditions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RuleCondition) graphql.Marshaler {
+			return ec.marshalNRuleCondition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCondition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleCondition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleTemplate_actions(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RuleAction) graphql.Marshaler {
+			return ec.marshalNRuleAction2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RuleTemplate_scheduleMinutes(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_scheduleMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduleMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_scheduleMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RuleTemplate_cooldownSeconds(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_cooldownSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CooldownSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_cooldownSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ServerInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
@@ -20388,6 +22028,61 @@ func (ec *executionContext) fieldContext_SimulateRulePayload_actions(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SimulateRulePayload_campaigns(ctx context.Context, field graphql.CollectedField, obj *model.SimulateRulePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulateRulePayload_campaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaigns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RuleCampaignEvaluation) graphql.Marshaler {
+			return ec.marshalNRuleCampaignEvaluation2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCampaignEvaluationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulateRulePayload_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulateRulePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RuleCampaignEvaluation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulateRulePayload_campaignsNotShown(ctx context.Context, field graphql.CollectedField, obj *model.SimulateRulePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulateRulePayload_campaignsNotShown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CampaignsNotShown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulateRulePayload_campaignsNotShown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulateRulePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SimulateRulePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SimulateRulePayload) (ret graphql.Marshaler) {
@@ -27121,73 +28816,84 @@ func (ec *executionContext) _AutomationRule(ctx context.Context, sel ast.Selecti
 		case "id":
 			out.Values[i] = ec._AutomationRule_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._AutomationRule_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._AutomationRule_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "builtin":
 			out.Values[i] = ec._AutomationRule_builtin(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "enabled":
 			out.Values[i] = ec._AutomationRule_enabled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "conditions":
 			out.Values[i] = ec._AutomationRule_conditions(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actions":
 			out.Values[i] = ec._AutomationRule_actions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "params":
 			out.Values[i] = ec._AutomationRule_params(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "scheduleMinutes":
 			out.Values[i] = ec._AutomationRule_scheduleMinutes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cooldownSeconds":
 			out.Values[i] = ec._AutomationRule_cooldownSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "scope":
 			out.Values[i] = ec._AutomationRule_scope(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastEvaluatedAt":
 			out.Values[i] = ec._AutomationRule_lastEvaluatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._AutomationRule_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._AutomationRule_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "logic":
+			out.Values[i] = ec._AutomationRule_logic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AutomationRule_activity(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29774,6 +31480,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_automationRules(ctx, field)
 				})
+		case "ruleTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ruleTemplates(ctx, field)
+				})
 		case "actions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -30129,6 +31841,303 @@ func (ec *executionContext) _RuleAction(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var ruleActivityImplementors = []string{"RuleActivity"}
+
+func (ec *executionContext) _RuleActivity(ctx context.Context, sel ast.SelectionSet, obj *model.RuleActivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleActivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleActivity")
+		case "at":
+			out.Values[i] = ec._RuleActivity_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._RuleActivity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "campaignsEvaluated":
+			out.Values[i] = ec._RuleActivity_campaignsEvaluated(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proposals":
+			out.Values[i] = ec._RuleActivity_proposals(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RuleActivity_action(ctx, field, obj)
+				})
+		case "campaign":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RuleActivity_campaign(ctx, field, obj)
+				})
+		case "actionType":
+			out.Values[i] = ec._RuleActivity_actionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._RuleActivity_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detail":
+			out.Values[i] = ec._RuleActivity_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ruleActivityConnectionImplementors = []string{"RuleActivityConnection"}
+
+func (ec *executionContext) _RuleActivityConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RuleActivityConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleActivityConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleActivityConnection")
+		case "edges":
+			out.Values[i] = ec._RuleActivityConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RuleActivityConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RuleActivityConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ruleActivityEdgeImplementors = []string{"RuleActivityEdge"}
+
+func (ec *executionContext) _RuleActivityEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RuleActivityEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleActivityEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleActivityEdge")
+		case "cursor":
+			out.Values[i] = ec._RuleActivityEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RuleActivityEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ruleCampaignEvaluationImplementors = []string{"RuleCampaignEvaluation"}
+
+func (ec *executionContext) _RuleCampaignEvaluation(ctx context.Context, sel ast.SelectionSet, obj *model.RuleCampaignEvaluation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleCampaignEvaluationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleCampaignEvaluation")
+		case "campaign":
+			out.Values[i] = ec._RuleCampaignEvaluation_campaign(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evaluated":
+			out.Values[i] = ec._RuleCampaignEvaluation_evaluated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checks":
+			out.Values[i] = ec._RuleCampaignEvaluation_checks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failedCheck":
+			out.Values[i] = ec._RuleCampaignEvaluation_failedCheck(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "wouldPropose":
+			out.Values[i] = ec._RuleCampaignEvaluation_wouldPropose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._RuleCampaignEvaluation_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proposals":
+			out.Values[i] = ec._RuleCampaignEvaluation_proposals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ruleCheckImplementors = []string{"RuleCheck"}
+
+func (ec *executionContext) _RuleCheck(ctx context.Context, sel ast.SelectionSet, obj *model.RuleCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleCheck")
+		case "path":
+			out.Values[i] = ec._RuleCheck_path(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._RuleCheck_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metric":
+			out.Values[i] = ec._RuleCheck_metric(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "windowDays":
+			out.Values[i] = ec._RuleCheck_windowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RuleCheck_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._RuleCheck_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operator":
+			out.Values[i] = ec._RuleCheck_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "threshold":
+			out.Values[i] = ec._RuleCheck_threshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passed":
+			out.Values[i] = ec._RuleCheck_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._RuleCheck_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ruleConditionImplementors = []string{"RuleCondition"}
 
 func (ec *executionContext) _RuleCondition(ctx context.Context, sel ast.SelectionSet, obj *model.RuleCondition) graphql.Marshaler {
@@ -30205,6 +32214,74 @@ func (ec *executionContext) _RuleParam(ctx context.Context, sel ast.SelectionSet
 			}
 		case "value":
 			out.Values[i] = ec._RuleParam_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ruleTemplateImplementors = []string{"RuleTemplate"}
+
+func (ec *executionContext) _RuleTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.RuleTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ruleTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RuleTemplate")
+		case "key":
+			out.Values[i] = ec._RuleTemplate_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RuleTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._RuleTemplate_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logic":
+			out.Values[i] = ec._RuleTemplate_logic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conditions":
+			out.Values[i] = ec._RuleTemplate_conditions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actions":
+			out.Values[i] = ec._RuleTemplate_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduleMinutes":
+			out.Values[i] = ec._RuleTemplate_scheduleMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cooldownSeconds":
+			out.Values[i] = ec._RuleTemplate_cooldownSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30637,6 +32714,16 @@ func (ec *executionContext) _SimulateRulePayload(ctx context.Context, sel ast.Se
 			}
 		case "actions":
 			out.Values[i] = ec._SimulateRulePayload_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaigns":
+			out.Values[i] = ec._SimulateRulePayload_campaigns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaignsNotShown":
+			out.Values[i] = ec._SimulateRulePayload_campaignsNotShown(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32236,6 +34323,21 @@ func (ec *executionContext) unmarshalNChangeMemberRoleInput2githubᚗcomᚋstrat
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNComparisonOperator2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐOperator(ctx context.Context, v any) (automation.Operator, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.Operator(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNComparisonOperator2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐOperator(ctx context.Context, sel ast.SelectionSet, v automation.Operator) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ComparisonOperator!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNConfirmMfaPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConfirmMfaPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConfirmMfaPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ConfirmMfaPayload!")
@@ -32762,6 +34864,21 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋstratumhqᚋstr
 	return ec._Membership(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMetricUnit2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐUnit(ctx context.Context, v any) (automation.Unit, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.Unit(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMetricUnit2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐUnit(ctx context.Context, sel ast.SelectionSet, v automation.Unit) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MetricUnit!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNMfaCodeInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMfaCodeInput(ctx context.Context, v any) (model.MfaCodeInput, error) {
 	res, err := ec.unmarshalInputMfaCodeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33143,6 +35260,109 @@ func (ec *executionContext) unmarshalNRuleActionInput2ᚖgithubᚗcomᚋstratumh
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRuleActivity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivity(ctx context.Context, sel ast.SelectionSet, v *model.RuleActivity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RuleActivity!")
+		return graphql.Null
+	}
+	return ec._RuleActivity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRuleActivityConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivityConnection(ctx context.Context, sel ast.SelectionSet, v *model.RuleActivityConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RuleActivityConnection!")
+		return graphql.Null
+	}
+	return ec._RuleActivityConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRuleActivityEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleActivityEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleActivityEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivityEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleActivityEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleActivityEdge(ctx context.Context, sel ast.SelectionSet, v *model.RuleActivityEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RuleActivityEdge!")
+		return graphql.Null
+	}
+	return ec._RuleActivityEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRuleActivityKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKind(ctx context.Context, v any) (automation.ActivityKind, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.ActivityKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRuleActivityKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKind(ctx context.Context, sel ast.SelectionSet, v automation.ActivityKind) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RuleActivityKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNRuleCampaignEvaluation2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCampaignEvaluationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleCampaignEvaluation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleCampaignEvaluation2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCampaignEvaluation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleCampaignEvaluation2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCampaignEvaluation(ctx context.Context, sel ast.SelectionSet, v *model.RuleCampaignEvaluation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RuleCampaignEvaluation!")
+		return graphql.Null
+	}
+	return ec._RuleCampaignEvaluation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRuleCheck2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleCheck) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleCheck2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCheck(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleCheck2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCheck(ctx context.Context, sel ast.SelectionSet, v *model.RuleCheck) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RuleCheck!")
+		return graphql.Null
+	}
+	return ec._RuleCheck(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRuleCondition2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleConditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleCondition) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33199,6 +35419,30 @@ func (ec *executionContext) marshalNRuleParam2ᚖgithubᚗcomᚋstratumhqᚋstra
 func (ec *executionContext) unmarshalNRuleParamInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleParamInput(ctx context.Context, v any) (*model.RuleParamInput, error) {
 	res, err := ec.unmarshalInputRuleParamInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRuleTemplate2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RuleTemplate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleTemplate2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRuleTemplate2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleTemplate(ctx context.Context, sel ast.SelectionSet, v *model.RuleTemplate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RuleTemplate!")
+		return graphql.Null
+	}
+	return ec._RuleTemplate(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNServerInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐServerInfo(ctx context.Context, sel ast.SelectionSet, v *model.ServerInfo) graphql.Marshaler {
@@ -33901,6 +36145,41 @@ func (ec *executionContext) marshalOActionStatus2ᚕgithubᚗcomᚋstratumhqᚋs
 	return ret
 }
 
+func (ec *executionContext) unmarshalOActionStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatus(ctx context.Context, v any) (*automation.ActionStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := automation.ActionStatus(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActionStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActionStatus(ctx context.Context, sel ast.SelectionSet, v *automation.ActionStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlserver.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOActionType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionType(ctx context.Context, v any) (*model.ActionType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ActionType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActionType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionType(ctx context.Context, sel ast.SelectionSet, v *model.ActionType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34468,6 +36747,49 @@ func (ec *executionContext) unmarshalORuleActionInput2ᚕᚖgithubᚗcomᚋstrat
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalORuleActivityKind2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKindᚄ(ctx context.Context, v any) ([]automation.ActivityKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]automation.ActivityKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRuleActivityKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORuleActivityKind2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKindᚄ(ctx context.Context, sel ast.SelectionSet, v []automation.ActivityKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRuleActivityKind2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐActivityKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalORuleCheck2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCheck(ctx context.Context, sel ast.SelectionSet, v *model.RuleCheck) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RuleCheck(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORuleCondition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRuleCondition(ctx context.Context, sel ast.SelectionSet, v *model.RuleCondition) graphql.Marshaler {

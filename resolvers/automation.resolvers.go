@@ -74,6 +74,24 @@ func (r *actionSourceResolver) Rule(ctx context.Context, obj *model.ActionSource
 	return ruleModel(rule), err
 }
 
+// Activity is the resolver for the activity field.
+func (r *automationRuleResolver) Activity(ctx context.Context, obj *model.AutomationRule, kinds []automation.ActivityKind, first *int, after *string, last *int, before *string) (*model.RuleActivityConnection, error) {
+	rule, err := relay.ParseTypedID(obj.ID, relay.TypeAutomationRule, "id")
+	if err != nil {
+		return nil, err
+	}
+	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[automation.RuleActivity], error) {
+		return r.Svc.Automation.RuleActivity(ctx, tenant, rule, automation.RuleActivityFilter{Kinds: kinds}, args)
+	}
+	return connection(ctx, pageArgs(first, after, last, before), list,
+		func(x *automation.RuleActivity, c string) *model.RuleActivityEdge {
+			return &model.RuleActivityEdge{Cursor: c, Node: ruleActivityModel(x)}
+		},
+		func(e []*model.RuleActivityEdge, info *relay.PageInfo, n int) *model.RuleActivityConnection {
+			return &model.RuleActivityConnection{Edges: e, PageInfo: info, TotalCount: n}
+		})
+}
+
 // CreateAutomationRule is the resolver for the createAutomationRule field.
 func (r *mutationResolver) CreateAutomationRule(ctx context.Context, input model.AutomationRuleInput) (*model.AutomationRulePayload, error) {
 	tenant, err := tenantOf(ctx)
@@ -179,11 +197,14 @@ func (r *mutationResolver) SimulateRule(ctx context.Context, input model.Simulat
 		return r.Svc.Automation.SimulateRule(ctx, tenant, nil, &in, actorOf(ctx))
 	}()
 	ue, err := userErrors(err)
-	out := &model.SimulateRulePayload{Actions: []*model.ActionSimulation{}, UserErrors: ue}
+	out := &model.SimulateRulePayload{Actions: []*model.ActionSimulation{}, Campaigns: []*model.RuleCampaignEvaluation{}, UserErrors: ue}
 	if sim != nil {
-		out.CampaignsEvaluated = sim.CampaignsEvaluated
+		out.CampaignsEvaluated, out.CampaignsNotShown = sim.CampaignsEvaluated, sim.CampaignsNotShown
 		for i := range sim.Actions {
 			out.Actions = append(out.Actions, simulationModel(&sim.Actions[i]))
+		}
+		for i := range sim.Campaigns {
+			out.Campaigns = append(out.Campaigns, campaignEvaluationModel(&sim.Campaigns[i]))
 		}
 	}
 	return out, err
@@ -327,6 +348,16 @@ func (r *queryResolver) AutomationRules(ctx context.Context, enabled *bool, buil
 		})
 }
 
+// RuleTemplates is the resolver for the ruleTemplates field.
+func (r *queryResolver) RuleTemplates(ctx context.Context) ([]*model.RuleTemplate, error) {
+	ts := automation.RuleTemplates()
+	out := make([]*model.RuleTemplate, len(ts))
+	for i := range ts {
+		out[i] = ruleTemplateModel(&ts[i])
+	}
+	return out, nil
+}
+
 // Actions is the resolver for the actions field.
 func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error) {
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.Action], err error) {
@@ -367,6 +398,24 @@ func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.
 		func(e []*model.TrustAuditEntryEdge, info *relay.PageInfo, n int) *model.TrustAuditEntryConnection {
 			return &model.TrustAuditEntryConnection{Edges: e, PageInfo: info, TotalCount: n}
 		})
+}
+
+// Action is the resolver for the action field.
+func (r *ruleActivityResolver) Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error) {
+	if obj.ActionID == nil {
+		return nil, nil
+	}
+	a, err := r.action(ctx, *obj.ActionID)
+	return actionModel(a), err
+}
+
+// Campaign is the resolver for the campaign field.
+func (r *ruleActivityResolver) Campaign(ctx context.Context, obj *model.RuleActivity) (*model.Campaign, error) {
+	if obj.CampaignID == nil {
+		return nil, nil
+	}
+	c, err := r.campaign(ctx, *obj.CampaignID)
+	return campaignModel(c), err
 }
 
 // AutopilotModeChanged is the resolver for the autopilotModeChanged field.
@@ -422,6 +471,12 @@ func (r *Resolver) ActionSimulation() graph.ActionSimulationResolver {
 // ActionSource returns graph.ActionSourceResolver implementation.
 func (r *Resolver) ActionSource() graph.ActionSourceResolver { return &actionSourceResolver{r} }
 
+// AutomationRule returns graph.AutomationRuleResolver implementation.
+func (r *Resolver) AutomationRule() graph.AutomationRuleResolver { return &automationRuleResolver{r} }
+
+// RuleActivity returns graph.RuleActivityResolver implementation.
+func (r *Resolver) RuleActivity() graph.RuleActivityResolver { return &ruleActivityResolver{r} }
+
 // TrustAuditEntry returns graph.TrustAuditEntryResolver implementation.
 func (r *Resolver) TrustAuditEntry() graph.TrustAuditEntryResolver {
 	return &trustAuditEntryResolver{r}
@@ -431,5 +486,7 @@ type (
 	actionResolver           struct{ *Resolver }
 	actionSimulationResolver struct{ *Resolver }
 	actionSourceResolver     struct{ *Resolver }
+	automationRuleResolver   struct{ *Resolver }
+	ruleActivityResolver     struct{ *Resolver }
 	trustAuditEntryResolver  struct{ *Resolver }
 )

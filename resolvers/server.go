@@ -144,6 +144,9 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.AutomationRules = func(child int, _, _ *bool, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
+	c.AutomationRule.Activity = func(child int, _ []automation.ActivityKind, first *int, _ *string, last *int, _ *string) int {
+		return relay.Complexity(child, first, last)
+	}
 	c.Query.Actions = func(child int, _ *automation.Phase, _ []automation.ActionStatus, _, _ *string, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}

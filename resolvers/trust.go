@@ -297,11 +297,58 @@ func ruleModel(r *automation.Rule) *model.AutomationRule {
 	if r.Builtin == nil {
 		m.Conditions = conditionModel(r.Conditions)
 	}
-	for _, a := range r.Actions {
-		m.Actions = append(m.Actions, &model.RuleAction{Type: actionTypeModel(a.Type), Params: paramsModel(a.Params)})
-	}
+	m.Actions = ruleActionsModel(r.Actions)
+	m.Logic = r.Logic()
 	for _, k := range sortedKeys(r.Params) {
 		m.Params = append(m.Params, &model.RuleParam{Name: k, Value: r.Params[k]})
+	}
+	return m
+}
+
+func ruleActionsModel(as []automation.RuleAction) []*model.RuleAction {
+	out := make([]*model.RuleAction, 0, len(as))
+	for _, a := range as {
+		out = append(out, &model.RuleAction{Type: actionTypeModel(a.Type), Params: paramsModel(a.Params)})
+	}
+	return out
+}
+
+func ruleTemplateModel(t *automation.RuleTemplate) *model.RuleTemplate {
+	return &model.RuleTemplate{Key: t.Key, Name: t.Name, Description: t.Description, Logic: t.Logic(), Conditions: conditionModel(t.Conditions),
+		Actions: ruleActionsModel(t.Actions), ScheduleMinutes: t.ScheduleMinutes, CooldownSeconds: t.CooldownSeconds}
+}
+
+func ruleActivityModel(e *automation.RuleActivity) *model.RuleActivity {
+	m := &model.RuleActivity{At: e.At, Kind: e.Kind, CampaignsEvaluated: e.CampaignsEvaluated, Proposals: e.Proposals, Status: e.Status,
+		Detail: e.Detail, ActionID: e.ActionID, CampaignID: e.CampaignID}
+	if e.ActionType != nil {
+		t := actionTypeModel(*e.ActionType)
+		m.ActionType = &t
+	}
+	return m
+}
+
+func ruleCheckModel(c *automation.Check) *model.RuleCheck {
+	m := &model.RuleCheck{Path: nonEmpty(c.Path), Label: c.Label, WindowDays: c.WindowDays, Value: c.Value, Unit: c.Unit,
+		Operator: c.Operator, Threshold: c.Threshold, Passed: c.Passed, Note: nonEmpty(c.Note)}
+	if c.Metric != "" {
+		metric := c.Metric
+		m.Metric = &metric
+	}
+	return m
+}
+
+func campaignEvaluationModel(c *automation.CampaignSimulation) *model.RuleCampaignEvaluation {
+	m := &model.RuleCampaignEvaluation{Campaign: campaignModel(c.Campaign), Evaluated: c.Evaluated, WouldPropose: c.Proposes(),
+		Outcome: c.Outcome, Checks: make([]*model.RuleCheck, len(c.Checks)), Proposals: make([]*model.ActionSimulation, len(c.Proposals))}
+	for i := range c.Checks {
+		m.Checks[i] = ruleCheckModel(&c.Checks[i])
+	}
+	if c.FailedCheck >= 0 {
+		m.FailedCheck = m.Checks[c.FailedCheck]
+	}
+	for i := range c.Proposals {
+		m.Proposals[i] = simulationModel(&c.Proposals[i])
 	}
 	return m
 }

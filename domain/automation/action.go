@@ -205,5 +205,8 @@ func (s *Service) save(ctx context.Context, tx bun.Tx, a *Action) error {
 	if _, err := tx.NewUpdate().Model(a).WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("update action: %w", err)
 	}
+	if err := s.noteOutcome(ctx, tx, a); err != nil {
+		return err
+	}
 	return s.publishAction(ctx, tx, a)
 }

@@ -36,6 +36,16 @@
 // resumed with the same keys, so an action is applied at most once however
 // often its job runs.
 //
+// Evaluation explains itself (explain.go): for each campaign a rule reads,
+// the comparisons made with the values read, the first one that kept the
+// rule from proposing and the outcome in words; the queue's proposals and
+// a dry run's (SimulateRule) come from that one code path. Rule.Logic
+// writes every rule, built-ins from their current params, in words
+// (logic.go); RuleTemplates are ready-made rules to start from
+// (templates.go). Each evaluation, proposal and outcome of an action a
+// rule proposed is written to the rule's activity log
+// (automation_rule_activity, activity.go) in the transaction doing it.
+//
 // Service is a signals.Listener: when the overall score moves the autopilot
 // mode, it publishes TopicAutopilotModeChanged and re-gates pending actions
 // in the same transaction.

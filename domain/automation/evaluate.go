@@ -52,9 +52,10 @@ type campaignData struct {
 
 func (d campaignData) window(days int) Window {
 	w := Window{Days: days, DailyBudget: d.c.DailyBudget}
-	from := d.now.Truncate(24*time.Hour).AddDate(0, 0, -(days - 1))
+	to := d.now.Truncate(24 * time.Hour)
+	from := to.AddDate(0, 0, -(days - 1))
 	for _, m := range d.days {
-		if m.Day.Before(from) {
+		if m.Day.Before(from) || m.Day.After(to) {
 			continue
 		}
 		w.Spend += m.Spend
@@ -84,111 +85,6 @@ func compare(v float64, op Operator, t float64) bool {
 		return math.Abs(v-t) > eps
 	}
 	return false
-}
-
-// Eval evaluates c on d, returning whether it holds and an explanation of
-// the comparisons that decided it.
-func (c Condition) eval(d campaignData) (bool, string) {
-	if c.Op == "" {
-		v, ok := d.window(c.WindowDays).Value(c.Metric)
-		if !ok {
-			return false, fmt.Sprintf("%s over %d d is undefined", c.Metric, c.WindowDays)
-		}
-		return compare(v, c.Operator, c.Value), fmt.Sprintf("%s over %d d = %.2f %s %g", c.Metric, c.WindowDays, v, c.Operator, c.Value)
-	}
-	var why string
-	for _, cc := range c.Conditions {
-		ok, w := cc.eval(d)
-		if c.Op == "OR" && ok {
-			return true, w
-		}
-		if c.Op == "AND" && !ok {
-			return false, w
-		}
-		if why != "" {
-			why += " AND "
-		}
-		why += w
-	}
-	return c.Op == "AND", why
-}
-
-// candidate is an action a rule proposes for a campaign.
-type candidate struct {
-	Type   ActionType
-	Params ActionParams
-	Reason string
-}
-
-// propose returns what rule r proposes for campaign data d.
-func (r *Rule) propose(d campaignData) []candidate {
-	if d.c.Status != platforms.CampaignActive {
-		return nil
-	}
-	if r.Builtin == nil {
-		ok, why := r.Conditions.eval(d)
-		if !ok {
-			return nil
-		}
-		out := make([]candidate, len(r.Actions))
-		for i, a := range r.Actions {
-			out[i] = candidate{a.Type, a.Params, fmt.Sprintf("rule %q: %s", r.Name, why)}
-		}
-		return out
-	}
-	p := r.Params
-	switch *r.Builtin {
-	case BudgetPacing:
-		days := int(p["windowDays"])
-		w := d.window(days)
-		pace, ok := w.Value(MetricPacing)
-		if !ok || w.DaysWithData < days {
-			return nil
-		}
-		pct := p["adjustPct"]
-		switch {
-		case pace < p["under"]:
-			return []candidate{{IncreaseBudget, ActionParams{Percent: &pct}, fmt.Sprintf("budget pacing: spend is %.0f%% of expected over %d d (< %.0f%%)", pace*100, days, p["under"]*100)}}
-		case pace > p["over"]:
-			return []candidate{{ReduceBudget, ActionParams{Percent: &pct}, fmt.Sprintf("budget pacing: spend is %.0f%% of expected over %d d (> %.0f%%)", pace*100, days, p["over"]*100)}}
-		}
-	case PerformanceScaling:
-		if d.c.TargetROAS == nil || *d.c.TargetROAS <= 0 {
-			return nil
-		}
-		w := d.window(int(p["windowDays"]))
-		roas, ok := w.Value(MetricROAS)
-		if !ok || w.Conversions < p["minConversions"] {
-			return nil
-		}
-		target := *d.c.TargetROAS
-		switch {
-		case roas >= p["scaleUpAt"]*target:
-			up := p["upPct"]
-			return []candidate{{IncreaseBudget, ActionParams{Percent: &up}, fmt.Sprintf("performance scaling: ROAS %.2f ≥ %.0f%% of target %.2f", roas, p["scaleUpAt"]*100, target)}}
-		case roas <= p["scaleDownAt"]*target:
-			down := p["downPct"]
-			return []candidate{{ReduceBudget, ActionParams{Percent: &down}, fmt.Sprintf("performance scaling: ROAS %.2f ≤ %.0f%% of target %.2f", roas, p["scaleDownAt"]*100, target)}}
-		}
-	case StatusManagement:
-		days := int(p["days"])
-		bad := 0
-		for i := 0; i < days; i++ {
-			w := campaignData{c: d.c, days: d.days, now: d.now.AddDate(0, 0, -i)}.window(1)
-			if w.DaysWithData == 0 {
-				return nil
-			}
-			cpa, cpaOK := w.Value(MetricCPA)
-			roas, roasOK := w.Value(MetricROAS)
-			if (d.c.TargetCPA != nil && cpaOK && cpa >= p["cpaFactor"]**d.c.TargetCPA) || (d.c.TargetROAS != nil && roasOK && roas <= p["roasFactor"]**d.c.TargetROAS) {
-				bad++
-			}
-		}
-		if bad == days {
-			return []candidate{{PauseUnderperforming, ActionParams{}, fmt.Sprintf("status management: %d days at CPA ≥ %g× or ROAS ≤ %g× target", days, p["cpaFactor"], p["roasFactor"])}}
-		}
-	}
-	return nil
 }
 
 // loadCampaignData loads every campaign in scope with 30 days of metrics.
@@ -273,16 +169,19 @@ func (s *Service) evaluateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f
 	var queued []Action
 	for i := range due {
 		r := &due[i]
+		campaigns, proposals, cooled := 0, 0, 0
 		for j := range cs {
 			if !inScope(r.Scope, &cs[j]) {
 				continue
 			}
+			campaigns++
 			for _, cand := range r.propose(*data[cs[j].ID]) {
 				cooling, err := s.cooling(ctx, tx, r, cs[j].ID, cand.Type, now)
 				if err != nil {
 					return nil, err
 				}
 				if cooling {
+					cooled++
 					continue
 				}
 				period := int64(max(r.CooldownSeconds, r.ScheduleMinutes*60, 60))
@@ -292,12 +191,18 @@ func (s *Service) evaluateTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f
 				if err != nil {
 					return nil, fmt.Errorf("rule %s on campaign %s: %w", r.Name, cs[j].Name, err)
 				}
+				if a != nil {
+					proposals++
+				}
 				if isNew {
 					queued = append(queued, *a)
 				}
 			}
 		}
 		if _, err := tx.NewUpdate().Model(r).Set("last_evaluated_at = ?", now).WherePK().Exec(ctx); err != nil {
+			return nil, err
+		}
+		if err := s.noteEvaluation(ctx, tx, r, campaigns, proposals, cooled); err != nil {
 			return nil, err
 		}
 	}

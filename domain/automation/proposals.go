@@ -50,7 +50,11 @@ func (s *Service) proposeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g 
 			return nil, false, err
 		}
 		if open != nil && sameChange(open, a) {
-			return open, false, s.join(ctx, tx, open, p)
+			joined, err := s.join(ctx, tx, open, p)
+			if err == nil && joined && p.RuleID != nil {
+				err = s.noteProposal(ctx, tx, ActivityJoined, *p.RuleID, open, p.Reason)
+			}
+			return open, false, err
 		}
 		if open != nil {
 			if err := s.supersede(ctx, tx, open, describe(a)); err != nil {
@@ -67,6 +71,14 @@ func (s *Service) proposeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g 
 			}
 			if err := s.publishAction(ctx, tx, a); err != nil {
 				return nil, false, err
+			}
+			if p.RuleID != nil {
+				if err := s.noteProposal(ctx, tx, ActivityProposed, *p.RuleID, a, p.Reason); err != nil {
+					return nil, false, err
+				}
+				if err := s.noteOutcome(ctx, tx, a); err != nil { // BLOCKED at once
+					return nil, false, err
+				}
 			}
 			return a, true, s.executable(ctx, tx, a, ev)
 		}
@@ -126,22 +138,23 @@ func sameChange(a, b *Action) bool {
 }
 
 // join adds p as another source of the open action a (once per rule or
-// person) and audits it.
-func (s *Service) join(ctx context.Context, tx bun.Tx, a *Action, p proposal) error {
+// person) and audits it; joined is false when p's rule or person is a
+// source already.
+func (s *Service) join(ctx context.Context, tx bun.Tx, a *Action, p proposal) (joined bool, err error) {
 	for _, src := range a.Sources {
 		if (p.RuleID != nil && src.RuleID != nil && *src.RuleID == *p.RuleID) || (p.RuleID == nil && src.RuleID == nil && src.Actor == p.Actor) {
-			return nil
+			return false, nil
 		}
 	}
 	a.Sources = append(a.Sources, p.source(s.DB.Now(ctx)))
 	if err := s.save(ctx, tx, a); err != nil {
-		return err
+		return false, err
 	}
 	details := map[string]any{"actor": p.Actor, "reason": p.Reason}
 	if p.RuleID != nil {
 		details["ruleId"], details["ruleName"] = p.RuleID.String(), p.RuleName
 	}
-	return record(ctx, tx, a.TenantID, "action.join", relay.TypeAction, a.ID, details)
+	return true, record(ctx, tx, a.TenantID, "action.join", relay.TypeAction, a.ID, details)
 }
 
 // supersede ends the open action a: a newer proposal of the same kind,

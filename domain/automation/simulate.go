@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -72,6 +73,10 @@ func (s *Service) SimulateAction(ctx context.Context, tenant uuid.UUID, in Actio
 	return sim, err
 }
 
+// MaxDryRunCampaigns bounds the campaigns a rule's dry run explains; the
+// others are counted (RuleSimulation.CampaignsNotShown).
+const MaxDryRunCampaigns = 50
+
 // RuleSimulation is a dry run of a rule over the tenant's campaigns.
 type RuleSimulation struct {
 	// CampaignsEvaluated counts campaigns in the rule's scope.
@@ -79,6 +84,19 @@ type RuleSimulation struct {
 	// Actions are the proposals the rule would make now, each through the gate
 	// as an automatic action. Cooldown is reported as a warning, not applied.
 	Actions []Simulation
+	// Campaigns explain the rule's result per campaign in scope: those with a
+	// proposal first, then those evaluated, then those not looked at (paused),
+	// at most MaxDryRunCampaigns.
+	Campaigns []CampaignSimulation
+	// CampaignsNotShown counts campaigns in scope beyond Campaigns.
+	CampaignsNotShown int
+}
+
+// CampaignSimulation is what a rule read and would do for one campaign.
+type CampaignSimulation struct {
+	CampaignEvaluation
+	// Proposals are the campaign's entries of RuleSimulation.Actions.
+	Proposals []Simulation
 }
 
 // SimulateRule evaluates a rule without queueing anything: an existing rule
@@ -99,7 +117,7 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 	default:
 		return nil, apperr.Invalid([]string{"input"}, "give a rule id or a rule")
 	}
-	out = &RuleSimulation{Actions: []Simulation{}}
+	out = &RuleSimulation{Actions: []Simulation{}, Campaigns: []CampaignSimulation{}}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		now := s.DB.Now(ctx)
 		data, cs, err := loadCampaignData(ctx, tx, now)
@@ -115,7 +133,9 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 				continue
 			}
 			out.CampaignsEvaluated++
-			for _, cand := range r.propose(*data[cs[j].ID]) {
+			ev := r.evaluate(*data[cs[j].ID])
+			report := CampaignSimulation{CampaignEvaluation: *ev, Proposals: []Simulation{}}
+			for _, cand := range ev.candidates {
 				sim, err := s.simulateTx(ctx, tx, tenant, g, proposal{RuleID: &r.ID, RuleName: r.Name, Campaign: &cs[j], Type: cand.Type,
 					Params: cand.Params, Actor: actor, Reason: cand.Reason})
 				if err != nil {
@@ -128,8 +148,11 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 					sim.Warnings = append(sim.Warnings, fmt.Sprintf("in cooldown: the rule proposed this within the last %d s", r.CooldownSeconds))
 				}
 				out.Actions = append(out.Actions, *sim)
+				report.Proposals = append(report.Proposals, *sim)
 			}
+			out.Campaigns = append(out.Campaigns, report)
 		}
+		out.Campaigns, out.CampaignsNotShown = firstCampaigns(out.Campaigns, MaxDryRunCampaigns)
 		typ, target := "", uuid.Nil // a draft has no row to point at
 		if ruleID != nil {
 			typ, target = relay.TypeAutomationRule, r.ID
@@ -137,4 +160,23 @@ func (s *Service) SimulateRule(ctx context.Context, tenant uuid.UUID, ruleID *uu
 		return record(ctx, tx, tenant, "automation_rule.simulate", typ, target, map[string]any{"name": r.Name, "proposals": len(out.Actions)})
 	})
 	return out, err
+}
+
+// firstCampaigns orders a dry run's campaigns (proposals first, then
+// evaluated, then not looked at; otherwise as listed) and keeps the first n.
+func firstCampaigns(cs []CampaignSimulation, n int) ([]CampaignSimulation, int) {
+	rank := func(c *CampaignSimulation) int {
+		switch {
+		case c.Proposes():
+			return 0
+		case c.Evaluated:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(cs, func(a, b CampaignSimulation) int { return rank(&a) - rank(&b) })
+	if len(cs) <= n {
+		return cs, 0
+	}
+	return cs[:n], len(cs) - n
 }

@@ -276,6 +276,10 @@ type AutomationRule struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// When the rule last changed.
 	UpdatedAt time.Time `json:"updatedAt"`
+	// What the rule does in one line, in the same words for built-in and user-defined rules, e.g. "CPA over 3 days > 50 and Spend over 3 days ≥ 100 → pause underperforming campaign". A built-in's line is written from its current `params`. Amounts are in the ad account's currency; CTR and pacing read as percentages.
+	Logic string `json:"logic"`
+	// The rule's activity log, newest first: its evaluations (campaigns looked at, proposals made), its proposals (new actions, or open actions it joined) and the outcomes of the actions it proposed. Dry runs are not listed (see `trustAuditLog(dryRun: true)`).
+	Activity *RuleActivityConnection `json:"activity"`
 }
 
 func (AutomationRule) IsNode() {}
@@ -994,6 +998,66 @@ type RuleActionInput struct {
 	Params *ActionParamsInput `json:"params,omitempty"`
 }
 
+// A page of a rule's activity, newest first.
+type RuleActivityConnection struct {
+	// The entries of this page.
+	Edges []*RuleActivityEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of entries matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a rule activity connection.
+type RuleActivityEdge struct {
+	// Cursor of this entry.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node *RuleActivity `json:"node"`
+}
+
+// What a rule read and would do for one campaign in a dry run.
+type RuleCampaignEvaluation struct {
+	// The campaign.
+	Campaign *Campaign `json:"campaign"`
+	// False when the rule did not look at the campaign: rules evaluate active campaigns only (`outcome` says so).
+	Evaluated bool `json:"evaluated"`
+	// Every comparison made, in the order of the rule's conditions (all are read, also after the outcome is known).
+	Checks []*RuleCheck `json:"checks"`
+	// The first check that kept the rule from proposing; null when it proposes (or made no check).
+	FailedCheck *RuleCheck `json:"failedCheck,omitempty"`
+	// True when the rule would propose something for the campaign now.
+	WouldPropose bool `json:"wouldPropose"`
+	// In a sentence what the rule would do and why, e.g. "No proposal: CPA over 3 days is 8.2, not > 50."
+	Outcome string `json:"outcome"`
+	// The proposals for this campaign, each through the gate (also listed in `SimulateRulePayload.actions`).
+	Proposals []*ActionSimulation `json:"proposals"`
+}
+
+// One comparison a rule made for a campaign in a dry run.
+type RuleCheck struct {
+	// The comparison's place in a user-defined rule's conditions, as userErrors' field paths write it without `input` (e.g. `conditions.conditions.1`); null for a built-in rule's checks.
+	Path *string `json:"path,omitempty"`
+	// What was read, e.g. "CPA over 3 days" or "ROAS on Mon 2 Mar".
+	Label string `json:"label"`
+	// The metric read; null for a built-in's count of days with data.
+	Metric *automation.Metric `json:"metric,omitempty"`
+	// Days the metric was read over.
+	WindowDays int `json:"windowDays"`
+	// The value read; null when the metric is undefined over the window (`note` says why, e.g. CPA without conversions).
+	Value *float64 `json:"value,omitempty"`
+	// The unit of `value` and `threshold`.
+	Unit automation.Unit `json:"unit"`
+	// The comparison `value` had to satisfy.
+	Operator automation.Operator `json:"operator"`
+	// The threshold compared with (for built-ins derived from the campaign's target, see `note`).
+	Threshold float64 `json:"threshold"`
+	// True when the comparison held (false when the value is undefined).
+	Passed bool `json:"passed"`
+	// Why the value is undefined, or how the threshold was derived (e.g. "120 % of target ROAS 4"); null when there is nothing to add.
+	Note *string `json:"note,omitempty"`
+}
+
 // A rule condition: either a comparison (`metric`, `windowDays`, `operator`, `value`) or a group (`op` over `conditions`). Groups nest up to 4 levels; a rule has at most 20 comparisons.
 type RuleCondition struct {
 	// AND/OR for a group; null for a comparison.
@@ -1040,6 +1104,26 @@ type RuleParamInput struct {
 	Name string `json:"name"`
 	// Its new value (≥ 0).
 	Value float64 `json:"value"`
+}
+
+// A ready-made user-defined rule to start from (`ruleTemplates`): the editor copies it into a draft, to be adjusted to the account before it is created.
+type RuleTemplate struct {
+	// Identifies the template, e.g. `cpa-stop-loss`.
+	Key string `json:"key"`
+	// The name a rule made from it gets.
+	Name string `json:"name"`
+	// What it is for and which numbers to adjust.
+	Description string `json:"description"`
+	// Its logic in words, as `AutomationRule.logic`.
+	Logic string `json:"logic"`
+	// Its conditions.
+	Conditions *RuleCondition `json:"conditions"`
+	// The actions it proposes.
+	Actions []*RuleAction `json:"actions"`
+	// Minutes between evaluations.
+	ScheduleMinutes int `json:"scheduleMinutes"`
+	// Seconds before it proposes the same action for the same campaign again.
+	CooldownSeconds int `json:"cooldownSeconds"`
 }
 
 // Facts about the server, useful to check connectivity.
@@ -1186,6 +1270,10 @@ type SimulateRulePayload struct {
 	CampaignsEvaluated int `json:"campaignsEvaluated"`
 	// What the rule would propose now, each through the gate.
 	Actions []*ActionSimulation `json:"actions"`
+	// Each campaign in the rule's scope with the values the rule read, the first failing condition and what it would propose: campaigns with a proposal first, then those evaluated, then those not looked at (paused); at most 50.
+	Campaigns []*RuleCampaignEvaluation `json:"campaigns"`
+	// Campaigns in scope beyond the 50 listed in `campaigns`.
+	CampaignsNotShown int `json:"campaignsNotShown"`
 	// Why the simulation could not run.
 	UserErrors []*UserError `json:"userErrors"`
 }

@@ -128,3 +128,18 @@ type Incident struct {
 
 	UUID uuid.UUID `json:"-"`
 }
+
+// RuleActivity is an entry of a rule's activity log; Action and Campaign
+// are resolved on demand.
+type RuleActivity struct {
+	At                 time.Time                `json:"at"`
+	Kind               automation.ActivityKind  `json:"kind"`
+	CampaignsEvaluated *int                     `json:"campaignsEvaluated,omitempty"`
+	Proposals          *int                     `json:"proposals,omitempty"`
+	ActionType         *ActionType              `json:"actionType,omitempty"`
+	Status             *automation.ActionStatus `json:"status,omitempty"`
+	Detail             string                   `json:"detail"`
+
+	ActionID   *uuid.UUID `json:"-"`
+	CampaignID *uuid.UUID `json:"-"`
+}

@@ -45,6 +45,9 @@ function rule(id: string, name: string, enabled: boolean, builtin: boolean) {
     id,
     name,
     description: builtin ? 'Pause after 7 days at CPA ≥ 2× target.' : null,
+    logic: builtin
+      ? 'CPA ≥ 2× target CPA or ROAS ≤ 0.5× target ROAS on each of the last 7 days → pause underperforming campaign'
+      : 'ROAS over 7 days < 1 → reduce budget by 20 %',
     builtin,
     enabled,
     scheduleMinutes: 60,

@@ -1,12 +1,26 @@
 import { Badge, Card, EmptyState } from '../../components/ui'
-import type { ActionSimulationFieldsFragment } from '../../gql/graphql'
+import type { ActionSimulationFieldsFragment, ActionType, RuleCheckFieldsFragment } from '../../gql/graphql'
 import { ChangeList } from '../../trust/ChangeList'
 import { formatScore } from '../../lib/format'
 import { ACTION_TYPES, DECISIONS, MODES, PLATFORMS } from '../../trust/labels'
+import { formatComparison, formatMetric, UNIT_NOTES } from './metricFormat'
+
+/** What the rule read and would do for one campaign. */
+export interface CampaignResult {
+  campaign: { id: string; name: string }
+  evaluated: boolean
+  wouldPropose: boolean
+  outcome: string
+  checks: readonly RuleCheckFieldsFragment[]
+  failedCheck?: RuleCheckFieldsFragment | null
+  proposals: readonly { type: ActionType }[]
+}
 
 export interface DryRunResult {
   campaignsEvaluated: number
+  campaignsNotShown: number
   actions: readonly ActionSimulationFieldsFragment[]
+  campaigns: readonly CampaignResult[]
 }
 
 /**
@@ -14,7 +28,7 @@ export interface DryRunResult {
  * about each proposal; nothing is queued or executed.
  */
 export function DryRunPanel({ result }: { result: DryRunResult }) {
-  const { campaignsEvaluated, actions } = result
+  const { campaignsEvaluated, actions, campaigns, campaignsNotShown } = result
   return (
     <Card
       title="Dry run result"
@@ -68,7 +82,84 @@ export function DryRunPanel({ result }: { result: DryRunResult }) {
             })}
           </ul>
         )}
+        {campaigns.length > 0 && <CampaignResults campaigns={campaigns} notShown={campaignsNotShown} />}
       </div>
     </Card>
+  )
+}
+
+/** Each campaign in the rule's scope: the values read, how each condition came out, the first that failed. */
+function CampaignResults({ campaigns, notShown }: { campaigns: readonly CampaignResult[]; notShown: number }) {
+  return (
+    <section aria-labelledby="dry-run-campaigns" className="mt-6 border-t border-line pt-4">
+      <h3 id="dry-run-campaigns" className="text-sm font-semibold">
+        Campaigns: what the rule read
+      </h3>
+      <ul aria-label="Campaigns evaluated" className="mt-2 flex flex-col gap-3">
+        {campaigns.map((c) => (
+          <li key={c.campaign.id} aria-label={c.campaign.name} className="rounded-md border border-line p-3">
+            <div className="flex flex-wrap items-center justify-between gap-2">
+              <p className="font-medium">{c.campaign.name}</p>
+              {c.wouldPropose ? (
+                <Badge tone="primary" icon="→">
+                  Would propose {c.proposals.map((p) => ACTION_TYPES[p.type].label.toLowerCase()).join(', ')}
+                </Badge>
+              ) : c.evaluated ? (
+                <Badge icon="–">No proposal</Badge>
+              ) : (
+                <Badge icon="‖">Not evaluated</Badge>
+              )}
+            </div>
+            <p className="mt-1 text-sm text-muted">{c.outcome}</p>
+            {c.checks.length > 0 && (
+              <ul aria-label={`Conditions for ${c.campaign.name}`} className="mt-2 flex flex-col gap-1 text-sm">
+                {c.checks.map((check, i) => (
+                  <CheckLine key={`${check.path ?? ''}-${check.label}-${i}`} check={check} first={isFailed(check, c)} />
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
+      {notShown > 0 && (
+        <p className="mt-3 text-sm text-muted">
+          {notShown} more campaign{notShown === 1 ? '' : 's'} evaluated, not shown here.
+        </p>
+      )}
+    </section>
+  )
+}
+
+/** Whether check is the campaign's first failing condition (the same comparison). */
+function isFailed(check: RuleCheckFieldsFragment, c: CampaignResult): boolean {
+  const f = c.failedCheck
+  return (
+    f != null &&
+    f.label === check.label &&
+    f.path === check.path &&
+    f.operator === check.operator &&
+    f.threshold === check.threshold
+  )
+}
+
+/** "CPA over 3 days: 8.2 — needs > 50 (account currency) ✕ Fails · first failing condition". */
+function CheckLine({ check, first }: { check: RuleCheckFieldsFragment; first: boolean }) {
+  const unit = UNIT_NOTES[check.unit]
+  return (
+    <li className={`flex flex-wrap items-baseline gap-x-2 ${first ? 'font-medium' : ''}`}>
+      <span aria-hidden className={check.passed ? 'text-success-ink' : 'text-error-ink'}>
+        {check.passed ? '✓' : '✕'}
+      </span>
+      <span>
+        {check.label}: {formatMetric(check.value, check.unit)}
+      </span>
+      <span className="text-muted">
+        needs {formatComparison(check.operator, check.threshold, check.unit)}
+        {unit && ` (${unit})`}
+        {check.note && ` — ${check.note}`}
+      </span>
+      <span className="sr-only">{check.passed ? 'holds' : 'fails'}</span>
+      {first && <Badge tone="warning">First failing condition</Badge>}
+    </li>
   )
 }

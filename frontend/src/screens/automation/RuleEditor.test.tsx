@@ -209,6 +209,8 @@ describe('RuleEditor', () => {
             simulateRule: {
               __typename: 'SimulateRulePayload',
               campaignsEvaluated: 4,
+              campaignsNotShown: 0,
+              campaigns: [],
               userErrors: [],
               actions: [
                 {

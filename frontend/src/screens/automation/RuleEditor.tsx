@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@apollo/client/react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 
 import { Alert, Button, Card, Checkbox, CheckboxGroup, Field, Input, Select, useToast } from '../../components/ui'
-import type { ActionType, Platform, RuleSummaryFieldsFragment } from '../../gql/graphql'
+import type { ActionType, Platform, RuleSummaryFieldsFragment, RuleTemplatesQuery } from '../../gql/graphql'
 import type { UserErrorLike } from '../../lib/userErrors'
 import { ACTION_TYPES, keysOf, PLATFORMS, RISK } from '../../trust/labels'
 import { GroupEditor } from './ConditionEditor'
@@ -11,11 +11,13 @@ import {
   AutomationRulesDocument,
   CampaignOptionsDocument,
   CreateRuleDocument,
+  RuleTemplatesDocument,
   SimulateRuleDocument,
   UpdateRuleDocument,
 } from './operations'
 import {
   currentErrors,
+  draftFromTemplate,
   MAX_ACTIONS,
   newAction,
   placeErrors,
@@ -128,6 +130,7 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
             </p>
           ) : (
             <>
+              {draft.id === null && <TemplatePicker onPick={(t) => setDraft((d) => draftFromTemplate(t, d))} />}
               <Field label="Name" error={errors['name']}>
                 <Input value={draft.name} onChange={(e) => set({ name: e.target.value })} maxLength={200} />
               </Field>
@@ -211,6 +214,47 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
       </Card>
       {dryRun && <DryRunPanel result={dryRun} />}
     </div>
+  )
+}
+
+type Template = RuleTemplatesQuery['ruleTemplates'][number]
+
+/**
+ * "Start from a template": a ready-made rule (CPA stop-loss, scale ROAS
+ * winners, pause on zero conversions) replaces the draft's name,
+ * conditions, actions, schedule and cooldown, to be adjusted before saving.
+ */
+function TemplatePicker({ onPick }: { onPick: (t: Template) => void }) {
+  const { data, error } = useQuery(RuleTemplatesDocument)
+  const [key, setKey] = useState('')
+  const templates = data?.ruleTemplates ?? []
+  const picked = templates.find((t) => t.key === key)
+  if (error || templates.length === 0) return null
+  return (
+    <Field
+      label="Start from a template"
+      hint={
+        picked
+          ? `${picked.logic}. ${picked.description}`
+          : 'Optional: fills in the conditions and actions below; adjust the numbers to your account.'
+      }
+    >
+      <Select
+        value={key}
+        onChange={(e) => {
+          const t = templates.find((x) => x.key === e.target.value)
+          setKey(e.target.value)
+          if (t) onPick(t)
+        }}
+      >
+        <option value="">Blank rule</option>
+        {templates.map((t) => (
+          <option key={t.key} value={t.key}>
+            {t.name}
+          </option>
+        ))}
+      </Select>
+    </Field>
   )
 }
 

@@ -22,6 +22,8 @@ export interface RulesListProps {
   canEdit: boolean
   onEdit: (rule: RuleSummaryFieldsFragment) => void
   onCreate: () => void
+  /** Opens the rule's activity log (anyone who can read rules). */
+  onActivity: (rule: RuleSummaryFieldsFragment) => void
 }
 
 function every(minutes: number): string {
@@ -31,7 +33,7 @@ function every(minutes: number): string {
 }
 
 /** Built-in and user rules with their switch, edit and (user rules) delete. */
-export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
+export function RulesList({ canEdit, onEdit, onCreate, onActivity }: RulesListProps) {
   const { data, loading, error, refetch } = useQuery(AutomationRulesDocument)
   // The list's query also counts the enabled rules (the page's summary).
   const [setEnabled] = useMutation(SetRuleEnabledDocument, { refetchQueries: [AutomationRulesDocument] })
@@ -90,7 +92,10 @@ export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
                         {rule.name}
                         {rule.builtin && <Badge>Built-in</Badge>}
                       </div>
-                      {rule.description && <p className="mt-0.5 max-w-md text-xs text-muted">{rule.description}</p>}
+                      <p className="mt-0.5 max-w-md text-sm">{rule.logic}</p>
+                      {!rule.builtin && rule.description && (
+                        <p className="mt-0.5 max-w-md text-xs text-muted">{rule.description}</p>
+                      )}
                     </Td>
                     <Td className="whitespace-nowrap text-muted">{every(rule.scheduleMinutes)}</Td>
                     <Td className="whitespace-nowrap text-muted">
@@ -108,8 +113,16 @@ export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
                       </span>
                     </Td>
                     <Td>
-                      {canEdit && (
-                        <div className="flex justify-end gap-1">
+                      <div className="flex justify-end gap-1">
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          onClick={() => onActivity(rule)}
+                          aria-label={`Activity of ${rule.name}`}
+                        >
+                          Activity
+                        </Button>
+                        {canEdit && (
                           <Button
                             size="sm"
                             variant="ghost"
@@ -118,18 +131,18 @@ export function RulesList({ canEdit, onEdit, onCreate }: RulesListProps) {
                           >
                             Edit
                           </Button>
-                          {!rule.builtin && (
-                            <Button
-                              size="sm"
-                              variant="ghost"
-                              onClick={() => setDeleting(rule)}
-                              aria-label={`Delete ${rule.name}`}
-                            >
-                              Delete
-                            </Button>
-                          )}
-                        </div>
-                      )}
+                        )}
+                        {canEdit && !rule.builtin && (
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            onClick={() => setDeleting(rule)}
+                            aria-label={`Delete ${rule.name}`}
+                          >
+                            Delete
+                          </Button>
+                        )}
+                      </div>
                     </Td>
                   </>
                 )}

@@ -10,6 +10,7 @@ import { EnforcementSettingsForm } from './EnforcementSettingsForm'
 import { AutopilotLevelCard, KillSwitchCard } from './GateControls'
 import { RuleDocument, TrustSettingsDocument } from './operations'
 import { draftFromRule, emptyDraft } from './ruleDraft'
+import { RuleActivityPanel } from './RuleActivityPanel'
 import { RuleEditor } from './RuleEditor'
 import { RulesList } from './RulesList'
 
@@ -67,15 +68,20 @@ type Editing = { kind: 'new' } | { kind: 'rule'; id: string } | null
 /** The rules list, with the editor above it while a rule is written or changed. */
 function RulesTab({ canEdit }: { canEdit: boolean }) {
   const [editing, setEditing] = useState<Editing>(null)
+  const [activity, setActivity] = useState<{ id: string; name: string } | null>(null)
   const close = () => setEditing(null)
   return (
     <div className="flex flex-col gap-6">
       {editing?.kind === 'new' && <RuleEditor initial={emptyDraft()} onSaved={close} onCancel={close} />}
       {editing?.kind === 'rule' && <SavedRuleEditor key={editing.id} id={editing.id} onDone={close} />}
+      {activity && (
+        <RuleActivityPanel key={activity.id} id={activity.id} name={activity.name} onClose={() => setActivity(null)} />
+      )}
       <RulesList
         canEdit={canEdit}
         onCreate={() => setEditing({ kind: 'new' })}
         onEdit={(rule) => setEditing({ kind: 'rule', id: rule.id })}
+        onActivity={(rule) => setActivity({ id: rule.id, name: rule.name })}
       />
     </div>
   )

@@ -17,6 +17,7 @@ export const RuleFieldsFragment = graphql(`
     id
     name
     description
+    logic
     builtin
     enabled
     conditions {
@@ -116,6 +117,7 @@ export const RuleSummaryFieldsFragment = graphql(`
     id
     name
     description
+    logic
     builtin
     enabled
     scheduleMinutes
@@ -225,12 +227,47 @@ export const SetRuleEnabledDocument = graphql(`
   }
 `)
 
+/** One comparison of a dry run, as the dry-run panel lists it. */
+export const RuleCheckFieldsFragment = graphql(`
+  fragment RuleCheckFields on RuleCheck {
+    path
+    label
+    metric
+    windowDays
+    value
+    unit
+    operator
+    threshold
+    passed
+    note
+  }
+`)
+
 export const SimulateRuleDocument = graphql(`
   mutation SimulateRule($input: SimulateRuleInput!) {
     simulateRule(input: $input) {
       campaignsEvaluated
+      campaignsNotShown
       actions {
         ...ActionSimulationFields
+      }
+      campaigns {
+        campaign {
+          id
+          name
+        }
+        evaluated
+        wouldPropose
+        outcome
+        checks {
+          ...RuleCheckFields
+        }
+        failedCheck {
+          ...RuleCheckFields
+        }
+        proposals {
+          type
+        }
       }
       userErrors {
         ...UserErrorFields
@@ -303,6 +340,75 @@ export const DeleteEnforcementRuleDocument = graphql(`
     deleteEnforcementRule(input: $input) {
       userErrors {
         ...UserErrorFields
+      }
+    }
+  }
+`)
+
+/** Ready-made rules the editor can start a new rule from. */
+export const RuleTemplatesDocument = graphql(`
+  query RuleTemplates {
+    ruleTemplates {
+      key
+      name
+      description
+      logic
+      conditions {
+        ...ConditionFields
+        conditions {
+          ...ConditionFields
+          conditions {
+            ...ConditionFields
+            conditions {
+              ...ConditionFields
+              conditions {
+                ...ConditionFields
+              }
+            }
+          }
+        }
+      }
+      actions {
+        type
+        params {
+          percent
+          amount
+          status
+        }
+      }
+      scheduleMinutes
+      cooldownSeconds
+    }
+  }
+`)
+
+/** A rule's activity log, newest first. */
+export const RuleActivityDocument = graphql(`
+  query RuleActivity($id: ID!, $first: Int!) {
+    node(id: $id) {
+      __typename
+      ... on AutomationRule {
+        id
+        name
+        activity(first: $first) {
+          totalCount
+          edges {
+            cursor
+            node {
+              at
+              kind
+              campaignsEvaluated
+              proposals
+              actionType
+              status
+              detail
+              campaign {
+                id
+                name
+              }
+            }
+          }
+        }
       }
     }
   }

@@ -159,20 +159,62 @@ export function draftFromRule(rule: RuleFieldsFragment): RuleDraft {
     description: rule.description,
     enabled: rule.enabled,
     conditions: root.kind === 'group' ? root : newGroup('AND', [root]),
-    actions: rule.actions.map((a) => ({
-      key: newKey(),
-      type: a.type,
-      percent: text(a.params.percent),
-      amount: text(a.params.amount),
-      status: a.params.status === 'ACTIVE' ? 'ACTIVE' : 'PAUSED',
-    })),
+    actions: rule.actions.map(actionFrom),
     params: rule.params.map((p) => ({ name: p.name, value: String(p.value) })),
     scheduleMinutes: String(rule.scheduleMinutes),
-    cooldownHours: String(Math.round((rule.cooldownSeconds / 3600) * 100) / 100),
+    cooldownHours: hours(rule.cooldownSeconds),
     platforms: [...rule.scope.platforms],
     campaignIds: [...rule.scope.campaignIds],
   }
 }
+
+/** A rule template as the API returns it (RuleTemplates). */
+export interface TemplateShape {
+  name: string
+  description: string
+  conditions: ConditionShape
+  actions: readonly ActionShape[]
+  scheduleMinutes: number
+  cooldownSeconds: number
+}
+
+/**
+ * A new rule's draft started from a template: its name, description,
+ * conditions, actions, schedule and cooldown; the scope and the enabled
+ * switch stay as the person set them.
+ */
+export function draftFromTemplate(t: TemplateShape, current: RuleDraft): RuleDraft {
+  const root = conditionFrom(t.conditions)
+  return {
+    ...current,
+    id: null,
+    builtin: false,
+    name: t.name,
+    description: t.description,
+    conditions: root.kind === 'group' ? root : newGroup('AND', [root]),
+    actions: t.actions.map(actionFrom),
+    params: [],
+    scheduleMinutes: String(t.scheduleMinutes),
+    cooldownHours: hours(t.cooldownSeconds),
+  }
+}
+
+interface ActionShape {
+  type: ActionType
+  params: { percent?: number | null; amount?: number | null; status?: string | null }
+}
+
+function actionFrom(a: ActionShape): ActionDraft {
+  return {
+    key: newKey(),
+    type: a.type,
+    percent: text(a.params.percent),
+    amount: text(a.params.amount),
+    status: a.params.status === 'ACTIVE' ? 'ACTIVE' : 'PAUSED',
+  }
+}
+
+const hours = (seconds: number): string => String(Math.round((seconds / 3600) * 100) / 100)
 
 function conditionInput(c: ConditionDraft): RuleConditionInput {
   if (c.kind === 'group') return { op: c.op, conditions: c.conditions.map(conditionInput) }

@@ -1,0 +1,35 @@
+// Metric values of rule checks with their unit, as the dry run shows them.
+// Amounts are in the ad account's currency (the API does not name it yet),
+// ROAS is a plain ratio, CTR and pacing are fractions shown as percentages.
+import type { ComparisonOperator, MetricUnit } from '../../gql/graphql'
+import { formatNumber } from '../../lib/format'
+import { OPERATORS } from '../../trust/labels'
+
+const percent = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 })
+
+/** A value in its unit: "62.5", "1.2 %", "3 days"; "no value" when undefined. */
+export function formatMetric(value: number | null | undefined, unit: MetricUnit): string {
+  if (value == null) return 'no value'
+  switch (unit) {
+    case 'FRACTION':
+      return `${percent.format(value * 100)} %`
+    case 'DAYS':
+      return `${formatNumber(value)} ${value === 1 ? 'day' : 'days'}`
+    default:
+      return formatNumber(value)
+  }
+}
+
+/** The unit as a short note after a value, where it is not in the value itself. */
+export const UNIT_NOTES: Record<MetricUnit, string | null> = {
+  CURRENCY: 'account currency',
+  RATIO: null,
+  FRACTION: null,
+  COUNT: null,
+  DAYS: null,
+}
+
+/** "> 50" with the threshold in its unit. */
+export function formatComparison(operator: ComparisonOperator, threshold: number, unit: MetricUnit): string {
+  return `${OPERATORS[operator].symbol} ${formatMetric(threshold, unit)}`
+}
