@@ -574,13 +574,13 @@ type EnrollMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// Counts of gate decisions of the last 24 hours (dry runs excluded).
+// Actions the trust gate decided on in the last 24 hours, each counted once by its latest decision (an action re-gated when the score moved, or approved and executed, is still one action; dry runs excluded).
 type GateDecisionCounts struct {
-	// Decisions that let an action execute.
+	// Actions whose latest decision let them execute.
 	Pass int `json:"pass"`
-	// Decisions that held an action for review.
+	// Actions whose latest decision held them for a person.
 	Hold int `json:"hold"`
-	// Decisions that blocked an action.
+	// Actions whose latest decision blocked them.
 	Block int `json:"block"`
 }
 
@@ -1251,7 +1251,7 @@ type TrustGate struct {
 	Score *float64 `json:"score,omitempty"`
 	// Its band; null before the first computation.
 	Status *signals.Status `json:"status,omitempty"`
-	// Gate decisions of the last 24 hours.
+	// Actions decided on in the last 24 hours, each counted once by its latest decision.
 	DecisionCounts *GateDecisionCounts `json:"decisionCounts"`
 	// Human-readable verdict, e.g. "Autopilot is running" or "Alert only: Meta EMQ fell to 5.1".
 	Verdict string `json:"verdict"`
