@@ -108,8 +108,6 @@ func init() {
 		"Query.platformHealth": {Query: `{ platformHealth { platform score issues } }`, Viewer: Allowed, Sees: lit("Simulator EMQ fell")},
 		"Query.signalHealthHistory": {Query: `{ signalHealthHistory(granularity: DAY) { totalCount edges { node { bucket average } } } }`, Viewer: Allowed,
 			Sees: lit(`"average":`)},
-		"Query.signalHealthTrend": {Query: `{ signalHealthTrend(range: LAST_7_DAYS) { bucketMinutes points { bucket average } } }`, Viewer: Allowed,
-			Sees: lit(`"average":`)},
 		"Query.trustGate": {Query: `{ trustGate { autopilotMode verdict killSwitch decisionCounts { pass hold block } enforcementRules { violationType mode } } }`,
 			Viewer: Allowed, Sees: lit(`{"mode":"HARD_BLOCK","violationType":"BUDGET_EXCEEDED"}`)},
 		"Query.automationRules": {Query: `{ automationRules { totalCount edges { node { id name } } } }`, Viewer: Allowed, Sees: strs("rule")},

@@ -2,13 +2,17 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/app"
 	"github.com/stratumhq/stratum/app/apptest"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 const trendQuery = `query($r: HistoryRange!) { signalHealthTrend(range: $r) {
@@ -82,5 +86,39 @@ func TestSeededHistoryThroughGraphQL(t *testing.T) {
 	t.Run("an unknown range is refused by the schema", func(t *testing.T) {
 		res := b.srv.Query(t, trendQuery, map[string]any{"r": "LAST_YEAR"}, owner.H())
 		require.NotEmpty(t, res.Errors)
+	})
+}
+
+// actorNames names a member by e-mail, the system as Stratum and anyone
+// else without revealing who they are; its input is bounded.
+func TestActorNamesThroughGraphQL(t *testing.T) {
+	t.Parallel()
+	b := setupTrustAPI(t)
+	_, owner, err := relay.ParseGlobalID(b.owner.UserID)
+	require.NoError(t, err)
+	const q = `query($a: [String!]!) { actorNames(actors: $a) { actor name member } }`
+	stranger := "user:" + uuid.NewString()
+	d := b.do(t, q, map[string]any{"a": []string{"user:" + owner.String(), "system", stranger, "api_key:" + uuid.NewString(), "user:nope"}})
+	got := d["actorNames"].([]any)
+	names := make([]string, len(got))
+	for i, n := range got {
+		names[i] = n.(map[string]any)["name"].(string)
+	}
+	require.Equal(t, []string{b.owner.Email, "Stratum", "a former member", "an API key", "unknown"}, names)
+	require.Equal(t, true, got[0].(map[string]any)["member"])
+	require.Equal(t, false, got[2].(map[string]any)["member"])
+
+	t.Run("bounded", func(t *testing.T) {
+		long := make([]string, 101)
+		for i := range long {
+			long[i] = "system"
+		}
+		res := b.srv.Query(t, q, map[string]any{"a": long}, b.owner.H())
+		require.NotEmpty(t, res.Errors)
+		require.Equal(t, "BAD_USER_INPUT", res.Errors[0].Extensions["code"])
+		res = b.srv.Query(t, q, map[string]any{"a": []string{"system", strings.Repeat("x", 101)}}, b.owner.H())
+		require.NotEmpty(t, res.Errors)
+		require.Equal(t, "BAD_USER_INPUT", res.Errors[0].Extensions["code"])
+		require.Equal(t, []any{"actors", "1"}, res.Errors[0].Extensions["field"])
 	})
 }

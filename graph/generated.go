@@ -136,6 +136,12 @@ type ComplexityRoot struct {
 		RuleName   func(childComplexity int) int
 	}
 
+	ActorName struct {
+		Actor  func(childComplexity int) int
+		Member func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ExpiresAt  func(childComplexity int) int
@@ -567,6 +573,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Actions                func(childComplexity int, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
+		ActorNames             func(childComplexity int, actors []string) int
 		AuditLog               func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
 		Campaigns              func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
@@ -882,6 +889,7 @@ type QueryResolver interface {
 	AutomationRules(ctx context.Context, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) (*model.AutomationRuleConnection, error)
 	Actions(ctx context.Context, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
 	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
+	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error)
 	Invites(ctx context.Context, first *int, after *string, last *int, before *string) (*model.InviteConnection, error)
@@ -1296,6 +1304,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActionSource.RuleName(childComplexity), true
+
+	case "ActorName.actor":
+		if e.ComplexityRoot.ActorName.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorName.Actor(childComplexity), true
+	case "ActorName.member":
+		if e.ComplexityRoot.ActorName.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorName.Member(childComplexity), true
+	case "ActorName.name":
+		if e.ComplexityRoot.ActorName.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorName.Name(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -3164,6 +3191,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Actions(childComplexity, args["status"].([]automation.ActionStatus), args["ruleId"].(*string), args["campaignId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.actorNames":
+		if e.ComplexityRoot.Query.ActorNames == nil {
+			break
+		}
+
+		args, err := ec.field_Query_actorNames_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActorNames(childComplexity, args["actors"].([]string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -4537,6 +4575,18 @@ func (ec *executionContext) childFields_ActionSource(ctx context.Context, field 
 		return ec.fieldContext_ActionSource_at(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActionSource", field.Name)
+}
+
+func (ec *executionContext) childFields_ActorName(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "actor":
+		return ec.fieldContext_ActorName_actor(ctx, field)
+	case "name":
+		return ec.fieldContext_ActorName_name(ctx, field)
+	case "member":
+		return ec.fieldContext_ActorName_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActorName", field.Name)
 }
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6494,6 +6544,20 @@ func (ec *executionContext) field_Query_actions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_actorNames_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "actors",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actors"] = arg0
 	return args, nil
 }
 
@@ -8710,6 +8774,75 @@ func (ec *executionContext) _ActionSource_at(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_ActionSource_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActionSource", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActorName_actor(ctx context.Context, field graphql.CollectedField, obj *model.ActorName) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorName_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorName_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorName", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActorName_name(ctx context.Context, field graphql.CollectedField, obj *model.ActorName) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorName_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorName_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorName", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActorName_member(ctx context.Context, field graphql.CollectedField, obj *model.ActorName) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorName_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorName_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorName", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
@@ -17475,6 +17608,80 @@ func (ec *executionContext) fieldContext_Query_trustAuditLog(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_actorNames(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_actorNames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActorNames(ctx, fc.Args["actors"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActorName) graphql.Marshaler {
+			return ec.marshalNActorName2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_actorNames(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActorName(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_actorNames_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26189,6 +26396,49 @@ func (ec *executionContext) _ActionSource(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var actorNameImplementors = []string{"ActorName"}
+
+func (ec *executionContext) _ActorName(ctx context.Context, sel ast.SelectionSet, obj *model.ActorName) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorNameImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActorName")
+		case "actor":
+			out.Values[i] = ec._ActorName_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ActorName_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "member":
+			out.Values[i] = ec._ActorName_member(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *model.APIKey) graphql.Marshaler {
@@ -29183,6 +29433,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_trustAuditLog(ctx, field)
 				})
+		case "actorNames":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_actorNames(ctx, field)
+				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -31296,6 +31552,30 @@ func (ec *executionContext) unmarshalNActionType2githubᚗcomᚋstratumhqᚋstra
 
 func (ec *executionContext) marshalNActionType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionType(ctx context.Context, sel ast.SelectionSet, v model.ActionType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNActorName2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActorName) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActorName2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorName(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActorName2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorName(ctx context.Context, sel ast.SelectionSet, v *model.ActorName) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActorName!")
+		return graphql.Null
+	}
+	return ec._ActorName(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNApiKey2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {

@@ -107,6 +107,16 @@ type ActionPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// How the dashboard names who did something recorded as an actor (`approvedBy`, `appliedBy`, `acknowledgedBy`, …).
+type ActorName struct {
+	// The actor as recorded: `system`, `user:<uuid>` or `api_key:<uuid>`.
+	Actor string `json:"actor"`
+	// Its name for people: a member's e-mail, "Stratum" for the system, "an API key", or "a former member" for a user who is no longer a member of this tenant.
+	Name string `json:"name"`
+	// True when `name` is a current member's e-mail.
+	Member bool `json:"member"`
+}
+
 // A partner API key of the current tenant (its secret is never shown again).
 type APIKey struct {
 	// Global ID.
