@@ -81,7 +81,10 @@ func TestActionQueue(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, automation.Hold, a.Decision)
 		require.NotEmpty(t, a.Warnings)
-		require.Contains(t, a.Reasons[len(a.Reasons)-1], "FREQUENCY_CAP_EXCEEDED", "the last change was moments ago")
+		require.Contains(t, a.Reasons[len(a.Reasons)-1], "Too many changes", "the last change was moments ago")
+		for _, r := range append(a.Reasons, a.Warnings...) {
+			require.NotRegexp(t, `[A-Z]{3,}_[A-Z]+`, r, "reasons name guardrails in words, not codes")
+		}
 
 		t.Run("dismiss", func(t *testing.T) {
 			d, err := b.auto.Dismiss(ctx, b.tenant, a.ID, "user:2")

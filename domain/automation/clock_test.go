@@ -30,7 +30,7 @@ func frequencyCapped(t *testing.T, b *bundle, in automation.ActionInput) bool {
 	sim, err := b.auto.SimulateAction(context.Background(), b.tenant, in, "user:1")
 	require.NoError(t, err)
 	for _, r := range sim.Reasons {
-		if strings.Contains(r, "FREQUENCY_CAP_EXCEEDED") {
+		if strings.Contains(r, "Too many changes") {
 			return true
 		}
 	}
