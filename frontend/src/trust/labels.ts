@@ -13,6 +13,7 @@ import type {
   IncidentSeverity,
   IncidentState,
   Platform,
+  PlatformOperationalStatus,
   RiskClass,
   RuleMetric,
   SignalComponent,
@@ -46,6 +47,12 @@ export const PLATFORMS: Record<Platform, string> = {
   TIKTOK: 'TikTok',
   SNAPCHAT: 'Snapchat',
   SIMULATOR: 'Simulator',
+}
+
+export const OPERATIONAL: Record<PlatformOperationalStatus, Look> = {
+  OPERATIONAL: { label: 'Operational', tone: 'success', icon: '✓' },
+  DEGRADED: { label: 'Degraded', tone: 'warning', icon: '!' },
+  OUTAGE: { label: 'Outage', tone: 'error', icon: '✕' },
 }
 
 export const COMPONENTS: Record<SignalComponent, string> = {

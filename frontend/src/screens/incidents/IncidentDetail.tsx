@@ -9,7 +9,7 @@ import { actorLabel, INCIDENT_STATES, PLATFORMS, SEVERITIES } from '../../trust/
 import { AcknowledgeIncidentDocument, IncidentDocument, ResolveIncidentDocument } from '../../trust/operations'
 import { IncidentTimeline } from './IncidentTimeline'
 
-const CAUSES: Record<IncidentCause, string> = {
+export const CAUSES: Record<IncidentCause, string> = {
   HEALTH: 'Signal health left the healthy band',
   OUTAGE: 'A platform reported an outage',
   EMQ_DROP: 'Event match quality dropped sharply',
