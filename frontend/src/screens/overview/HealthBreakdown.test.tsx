@@ -42,7 +42,6 @@ const health = (components = withCdp): SignalHealthFieldsFragment => ({
   components,
   issueDetails: [
     {
-      __typename: 'SignalIssue',
       component: 'EMQ',
       platform: 'SIMULATOR',
       message: 'Simulator EMQ fell from 8.6 to 1.0 in 5 minutes',
