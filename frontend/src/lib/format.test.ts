@@ -77,10 +77,10 @@ describe('units', () => {
   })
 
   it('percentages carry the sign and at most one decimal', () => {
-    expect(formatPercent(0.225)).toBe('22.5 %')
-    expect(formatPercent(0.135)).toBe('13.5 %')
-    expect(formatPercent(0.4)).toBe('40 %')
-    expect(formatPercentValue(20)).toBe('20 %')
+    expect(formatPercent(0.225)).toBe('22.5%')
+    expect(formatPercent(0.135)).toBe('13.5%')
+    expect(formatPercent(0.4)).toBe('40%')
+    expect(formatPercentValue(20)).toBe('20%')
   })
 
   it('money carries its currency, and says so when the currency is unknown', () => {
@@ -107,10 +107,10 @@ describe('units', () => {
 
 describe('paramsLabel', () => {
   it.each([
-    [{ percent: 20 }, 'by 20 %'],
+    [{ percent: 20 }, 'by 20%'],
     [{ amount: 150 }, `to ${usd(150)}`],
     [{ status: 'PAUSED' }, 'to paused'],
-    [{ percent: 20, amount: 150 }, 'by 20 %'],
+    [{ percent: 20, amount: 150 }, 'by 20%'],
     [{}, null],
     [{ percent: null, amount: null, status: null }, null],
   ])('%j reads %j', (params, want) => {

@@ -5,7 +5,7 @@
 //   score         whole number of 100            "66 / 100" (formatScoreOf) or "66"
 //   points        signed, one decimal            "−29.2 points"
 //   EMQ           Meta's 0–10 scale, one decimal "8.5 / 10" (the score counts it ×10)
-//   percent       up to one decimal              "22.5 %"
+//   percent       up to one decimal              "22.5%"
 //   money         the campaign's ISO 4217 currency "$150.00"
 //   counts        whole numbers with their noun  "5 actions"
 //
@@ -81,14 +81,14 @@ export function emqFromComponent(componentScore: number): number {
   return componentScore / 10
 }
 
-/** A share 0–1 as a percentage with up to one decimal: 0.225 → "22.5 %"; "—" when unknown. */
+/** A share 0–1 as a percentage with up to one decimal: 0.225 → "22.5%"; "—" when unknown. */
 export function formatPercent(share: number | null | undefined): string {
-  return share == null ? '—' : `${upToOneDecimal.format(Math.round(share * 1000) / 10)} %`
+  return share == null ? '—' : `${upToOneDecimal.format(Math.round(share * 1000) / 10)}%`
 }
 
-/** A percentage already in percent (a rule's "by 20 %"), up to one decimal: "20 %". */
+/** A percentage already in percent (a rule's "by 20%"), up to one decimal: "20%". */
 export function formatPercentValue(pct: number | null | undefined): string {
-  return pct == null ? '—' : `${upToOneDecimal.format(pct)} %`
+  return pct == null ? '—' : `${upToOneDecimal.format(pct)}%`
 }
 
 /**
@@ -167,7 +167,7 @@ interface Params {
   status?: string | null
 }
 
-/** An action's parameters in words, e.g. "by 20 %", "to $150.00", "to paused" (amounts in the campaign's currency). */
+/** An action's parameters in words, e.g. "by 20%", "to $150.00", "to paused" (amounts in the campaign's currency). */
 export function paramsLabel(params: Params, currency?: string | null): string | null {
   if (params.percent != null) return `by ${formatPercentValue(params.percent)}`
   if (params.amount != null) return `to ${formatMoney(params.amount, currency)}`

@@ -191,12 +191,15 @@ export function keysOf<K extends string>(table: Record<K, unknown>): K[] {
   return Object.keys(table) as K[]
 }
 
-/** "system", "rule:…", "user:…" as a person reads it. */
+/**
+ * "system", "rule:…", "user:…" as a person reads it without a lookup (the
+ * fallback of useActorName, which names users by e-mail).
+ */
 export function actorLabel(actor: string | null | undefined): string {
   if (!actor) return 'unknown'
   if (actor === 'system') return 'Stratum'
   if (actor.startsWith('rule:')) return 'a rule'
-  if (actor.startsWith('user:')) return 'a team member'
+  if (actor.startsWith('user:')) return 'a member'
   if (actor.startsWith('api_key:')) return 'an API key'
   return actor
 }

@@ -80,6 +80,7 @@ export const ActionFieldsFragment = graphql(`
     campaign {
       id
       name
+      currency
     }
     ruleName
     sources {
@@ -293,6 +294,7 @@ export const RecentActionsDocument = graphql(`
           campaign {
             id
             name
+            currency
           }
           updatedAt
         }

@@ -31,7 +31,7 @@ const held: ActionFieldsFragment & { __typename: 'Action' } = {
   warnings: ['cooldown: changed 2 h ago'],
   score: 93.2,
   platform: 'SIMULATOR',
-  campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners' },
+  campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners', currency: 'USD' },
   ruleName: 'Performance scaling',
   sources: [
     {
@@ -71,7 +71,7 @@ describe('ActionRow', () => {
     expect(r).toHaveTextContent('waits for a person')
     expect(r).toHaveTextContent('ROAS 5.83 ≥ 120% of target 4.00')
     expect(r).toHaveTextContent('cooldown: changed 2 h ago')
-    expect(r).toHaveTextContent(/Daily budget\s*200\s*→?\s*changes to\s*240/)
+    expect(r).toHaveTextContent(/Daily budget\s*\$200\.00\s*→?\s*changes to\s*\$240\.00/)
     expect(r).toHaveTextContent('Proposed by rule “Performance scaling”')
     expect(within(r).getByText('Queued')).toBeInTheDocument()
   })

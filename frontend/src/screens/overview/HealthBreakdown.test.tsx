@@ -20,7 +20,7 @@ const comp = (
 })
 
 // What the API sends for the demo tenant: CDP data is there, so it takes its
-// 10 % and the others are scaled by 0.9 (freshness 25 % → 22.5 %).
+// 10% and the others are scaled by 0.9 (freshness 25% → 22.5%).
 const withCdp = [
   comp('EMQ', 84.8, 0.36, 0.4),
   comp('FRESHNESS', 100, 0.225, 0.25),
@@ -30,7 +30,6 @@ const withCdp = [
 ]
 
 const health = (components = withCdp): SignalHealthFieldsFragment => ({
-  __typename: 'SignalHealth',
   platform: null,
   score: 66.2,
   status: 'DEGRADED',
@@ -53,9 +52,9 @@ const health = (components = withCdp): SignalHealthFieldsFragment => ({
 describe('weightsExplanation', () => {
   it("explains the CDP renormalisation with the API's own numbers", () => {
     expect(weightsExplanation(withCdp)).toBe(
-      'First-party (CDP) data is connected: it takes its 10 % and the other weights are scaled to the remaining 90 % ' +
-        'in proportion (event match quality 40 % → 36 %, data freshness 25 % → 22.5 %, revenue variance 20 % → 18 %, ' +
-        'anomalies 15 % → 13.5 %).',
+      'First-party (CDP) data is connected: it takes its 10% and the other weights are scaled to the remaining 90% ' +
+        'in proportion (event match quality 40% → 36%, data freshness 25% → 22.5%, revenue variance 20% → 18%, ' +
+        'anomalies 15% → 13.5%).',
     )
   })
 
@@ -68,7 +67,7 @@ describe('weightsExplanation', () => {
     ]
     expect(weightsExplanation(core)).toBe(
       'No first-party (CDP) data is connected, so the platform components keep their configured weights: ' +
-        'event match quality 40 %, data freshness 25 %, revenue variance 20 %, anomalies 15 %.',
+        'event match quality 40%, data freshness 25%, revenue variance 20%, anomalies 15%.',
     )
   })
 })
@@ -81,12 +80,12 @@ describe('HealthBreakdown', () => {
     expect(emq).toHaveAttribute('title', expect.stringContaining('counts it ×10'))
     expect(screen.queryByText(/85 \/ 100/)).toBeNull()
     // effective weights, with the derivation in a tooltip and a line
-    const weight = screen.getByText('weight 22.5 %')
+    const weight = screen.getByText('weight 22.5%')
     expect(weight).toHaveAttribute(
       'title',
-      "Weight 22.5 %: configured 25 % × 90 % left after first-party (CDP) data's 10 %.",
+      "Weight 22.5%: configured 25% × 90% left after first-party (CDP) data's 10%.",
     )
-    expect(screen.getByTestId('weights-explanation')).toHaveTextContent('data freshness 25 % → 22.5 %')
+    expect(screen.getByTestId('weights-explanation')).toHaveTextContent('data freshness 25% → 22.5%')
     // lost points signed, one decimal, with how they are derived
     const points = screen.getByText('−29.2 points')
     expect(points).toHaveAttribute('title', expect.stringContaining("the component's weight ×"))

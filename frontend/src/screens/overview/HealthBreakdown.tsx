@@ -20,7 +20,7 @@ export function HealthBreakdown({ health }: { health: SignalHealthFieldsFragment
   return (
     <Card
       title="What makes the score"
-      description="Each component's value and its weight in the total; the weights add up to 100 %."
+      description="Each component's value and its weight in the total; the weights add up to 100%."
     >
       <ul className="flex flex-col gap-3">
         {components.map((c) => (
