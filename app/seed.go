@@ -31,11 +31,16 @@ func Seed(ctx context.Context, a *App, log *slog.Logger) error {
 }
 
 // seedTrust gives the demo tenant the simulated ad platform (campaigns and
-// 30 days of history; idempotent) and a first signal-health score, so the
-// trust engine shows its state from the first start.
+// 30 days of metrics; idempotent), 30 days of simulated signal-health
+// history (marked simulated; later seeds only fill hours the server was
+// not running) and a first signal-health score, so the trust engine and its
+// history charts show their state from the first start.
 func seedTrust(ctx context.Context, a *App) error {
 	if err := a.Services.Platforms.SeedSimulator(ctx, DemoTenantID); err != nil {
 		return fmt.Errorf("seed simulator: %w", err)
+	}
+	if err := a.Services.Platforms.SeedSimulatedHistory(ctx, DemoTenantID); err != nil {
+		return fmt.Errorf("seed simulated history: %w", err)
 	}
 	if _, err := a.Services.Signals.Recompute(ctx, DemoTenantID); err != nil {
 		return fmt.Errorf("seed signal health: %w", err)

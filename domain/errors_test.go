@@ -16,14 +16,15 @@ import (
 // or "pkg.Func", each with the reason. The test fails when an entry no
 // longer matches an operation without the line, so the list only shrinks.
 var unwrapped = map[string]string{
-	"audit.ForAuth":                     "auth's Audit hook; delegates to audit.Record, which names itself",
-	"auth.Service.HashNewPassword":      "delegates to Hasher.Hash, which names itself",
-	"automation.Service.SetRuleEnabled": "delegates to UpdateRule, which names itself",
-	"incidents.Service.ActionFailedTx":  "delegates to OpenTx, which names itself",
-	"platforms.Service.CampaignsByID":   "delegates to Service.Campaigns, which names itself",
-	"platforms.Service.SeedSimulator":   "delegates to Sim.SeedSimulator, which names itself",
-	"platforms.Service.Degrade":         "checks the platform, then delegates to Sim.Degrade, which names itself",
-	"platforms.Service.Recover":         "checks the platform, then delegates to Sim.Recover, which names itself",
+	"audit.ForAuth":                          "auth's Audit hook; delegates to audit.Record, which names itself",
+	"auth.Service.HashNewPassword":           "delegates to Hasher.Hash, which names itself",
+	"automation.Service.SetRuleEnabled":      "delegates to UpdateRule, which names itself",
+	"incidents.Service.ActionFailedTx":       "delegates to OpenTx, which names itself",
+	"platforms.Service.CampaignsByID":        "delegates to Service.Campaigns, which names itself",
+	"platforms.Service.SeedSimulator":        "delegates to Sim.SeedSimulator, which names itself",
+	"platforms.Service.SeedSimulatedHistory": "delegates to Sim.SeedHistory, which names itself",
+	"platforms.Service.Degrade":              "checks the platform, then delegates to Sim.Degrade, which names itself",
+	"platforms.Service.Recover":              "checks the platform, then delegates to Sim.Recover, which names itself",
 	"platforms.Sim.Apply": "a Connector's Apply: its error text is the platform's words, which automation " +
 		"records verbatim on a FAILED action (platformWords)",
 	"realtime.Hub.Run": "always returns nil: a lost connection is logged and retried",

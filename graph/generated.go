@@ -141,6 +141,12 @@ type ComplexityRoot struct {
 		RuleName   func(childComplexity int) int
 	}
 
+	ActorName struct {
+		Actor  func(childComplexity int) int
+		Member func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ExpiresAt  func(childComplexity int) int
@@ -237,6 +243,7 @@ type ComplexityRoot struct {
 	Campaign struct {
 		AccountID   func(childComplexity int) int
 		Bid         func(childComplexity int) int
+		Currency    func(childComplexity int) int
 		DailyBudget func(childComplexity int) int
 		ExternalID  func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -583,6 +590,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Actions                func(childComplexity int, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
+		ActorNames             func(childComplexity int, actors []string) int
 		AuditLog               func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
 		Campaigns              func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
@@ -599,6 +607,7 @@ type ComplexityRoot struct {
 		ServerInfo             func(childComplexity int) int
 		SignalHealth           func(childComplexity int, platform *model.Platform) int
 		SignalHealthHistory    func(childComplexity int, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) int
+		SignalHealthTrend      func(childComplexity int, platform *model.Platform, rangeArg signals.Range) int
 		SimulatedDegradations  func(childComplexity int) int
 		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
 		TrustGate              func(childComplexity int) int
@@ -712,10 +721,11 @@ type ComplexityRoot struct {
 	}
 
 	SignalComponentScore struct {
-		Known  func(childComplexity int) int
-		Name   func(childComplexity int) int
-		Score  func(childComplexity int) int
-		Weight func(childComplexity int) int
+		BaseWeight func(childComplexity int) int
+		Known      func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Score      func(childComplexity int) int
+		Weight     func(childComplexity int) int
 	}
 
 	SignalHealth struct {
@@ -732,13 +742,14 @@ type ComplexityRoot struct {
 	}
 
 	SignalHealthPoint struct {
-		Average func(childComplexity int) int
-		Bucket  func(childComplexity int) int
-		Last    func(childComplexity int) int
-		Max     func(childComplexity int) int
-		Min     func(childComplexity int) int
-		Samples func(childComplexity int) int
-		Status  func(childComplexity int) int
+		Average   func(childComplexity int) int
+		Bucket    func(childComplexity int) int
+		Last      func(childComplexity int) int
+		Max       func(childComplexity int) int
+		Min       func(childComplexity int) int
+		Samples   func(childComplexity int) int
+		Simulated func(childComplexity int) int
+		Status    func(childComplexity int) int
 	}
 
 	SignalHealthPointConnection struct {
@@ -750,6 +761,15 @@ type ComplexityRoot struct {
 	SignalHealthPointEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SignalHealthTrend struct {
+		BucketMinutes func(childComplexity int) int
+		From          func(childComplexity int) int
+		Points        func(childComplexity int) int
+		Range         func(childComplexity int) int
+		Simulated     func(childComplexity int) int
+		To            func(childComplexity int) int
 	}
 
 	SignalIssue struct {
@@ -971,6 +991,7 @@ type QueryResolver interface {
 	RuleTemplates(ctx context.Context) ([]*model.RuleTemplate, error)
 	Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
 	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
+	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error)
 	Invites(ctx context.Context, first *int, after *string, last *int, before *string) (*model.InviteConnection, error)
@@ -985,6 +1006,7 @@ type QueryResolver interface {
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
+	SignalHealthTrend(ctx context.Context, platform *model.Platform, rangeArg signals.Range) (*model.SignalHealthTrend, error)
 }
 type RuleActivityResolver interface {
 	Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error)
@@ -1407,6 +1429,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ActionSource.RuleName(childComplexity), true
 
+	case "ActorName.actor":
+		if e.ComplexityRoot.ActorName.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorName.Actor(childComplexity), true
+	case "ActorName.member":
+		if e.ComplexityRoot.ActorName.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorName.Member(childComplexity), true
+	case "ActorName.name":
+		if e.ComplexityRoot.ActorName.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorName.Name(childComplexity), true
+
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
 			break
@@ -1795,6 +1836,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Campaign.Bid(childComplexity), true
+	case "Campaign.currency":
+		if e.ComplexityRoot.Campaign.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Currency(childComplexity), true
 	case "Campaign.dailyBudget":
 		if e.ComplexityRoot.Campaign.DailyBudget == nil {
 			break
@@ -3343,6 +3390,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Actions(childComplexity, args["phase"].(*automation.Phase), args["status"].([]automation.ActionStatus), args["ruleId"].(*string), args["campaignId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.actorNames":
+		if e.ComplexityRoot.Query.ActorNames == nil {
+			break
+		}
+
+		args, err := ec.field_Query_actorNames_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActorNames(childComplexity, args["actors"].([]string)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -3500,6 +3558,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SignalHealthHistory(childComplexity, args["platform"].(*model.Platform), args["from"].(*time.Time), args["to"].(*time.Time), args["granularity"].(*signals.Granularity), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.signalHealthTrend":
+		if e.ComplexityRoot.Query.SignalHealthTrend == nil {
+			break
+		}
+
+		args, err := ec.field_Query_signalHealthTrend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SignalHealthTrend(childComplexity, args["platform"].(*model.Platform), args["range"].(signals.Range)), true
 	case "Query.simulatedDegradations":
 		if e.ComplexityRoot.Query.SimulatedDegradations == nil {
 			break
@@ -3911,6 +3980,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "SignalComponentScore.baseWeight":
+		if e.ComplexityRoot.SignalComponentScore.BaseWeight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalComponentScore.BaseWeight(childComplexity), true
 	case "SignalComponentScore.known":
 		if e.ComplexityRoot.SignalComponentScore.Known == nil {
 			break
@@ -4033,6 +4108,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignalHealthPoint.Samples(childComplexity), true
+	case "SignalHealthPoint.simulated":
+		if e.ComplexityRoot.SignalHealthPoint.Simulated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthPoint.Simulated(childComplexity), true
 	case "SignalHealthPoint.status":
 		if e.ComplexityRoot.SignalHealthPoint.Status == nil {
 			break
@@ -4071,6 +4152,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignalHealthPointEdge.Node(childComplexity), true
+
+	case "SignalHealthTrend.bucketMinutes":
+		if e.ComplexityRoot.SignalHealthTrend.BucketMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthTrend.BucketMinutes(childComplexity), true
+	case "SignalHealthTrend.from":
+		if e.ComplexityRoot.SignalHealthTrend.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthTrend.From(childComplexity), true
+	case "SignalHealthTrend.points":
+		if e.ComplexityRoot.SignalHealthTrend.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthTrend.Points(childComplexity), true
+	case "SignalHealthTrend.range":
+		if e.ComplexityRoot.SignalHealthTrend.Range == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthTrend.Range(childComplexity), true
+	case "SignalHealthTrend.simulated":
+		if e.ComplexityRoot.SignalHealthTrend.Simulated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthTrend.Simulated(childComplexity), true
+	case "SignalHealthTrend.to":
+		if e.ComplexityRoot.SignalHealthTrend.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalHealthTrend.To(childComplexity), true
 
 	case "SignalIssue.component":
 		if e.ComplexityRoot.SignalIssue.Component == nil {
@@ -4975,6 +5093,18 @@ func (ec *executionContext) childFields_ActionSource(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ActionSource", field.Name)
 }
 
+func (ec *executionContext) childFields_ActorName(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "actor":
+		return ec.fieldContext_ActorName_actor(ctx, field)
+	case "name":
+		return ec.fieldContext_ActorName_name(ctx, field)
+	case "member":
+		return ec.fieldContext_ActorName_member(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActorName", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5177,6 +5307,8 @@ func (ec *executionContext) childFields_Campaign(ctx context.Context, field grap
 		return ec.fieldContext_Campaign_status(ctx, field)
 	case "dailyBudget":
 		return ec.fieldContext_Campaign_dailyBudget(ctx, field)
+	case "currency":
+		return ec.fieldContext_Campaign_currency(ctx, field)
 	case "bid":
 		return ec.fieldContext_Campaign_bid(ctx, field)
 	case "targetRoas":
@@ -5977,6 +6109,8 @@ func (ec *executionContext) childFields_SignalComponentScore(ctx context.Context
 		return ec.fieldContext_SignalComponentScore_score(ctx, field)
 	case "weight":
 		return ec.fieldContext_SignalComponentScore_weight(ctx, field)
+	case "baseWeight":
+		return ec.fieldContext_SignalComponentScore_baseWeight(ctx, field)
 	case "known":
 		return ec.fieldContext_SignalComponentScore_known(ctx, field)
 	}
@@ -6025,6 +6159,8 @@ func (ec *executionContext) childFields_SignalHealthPoint(ctx context.Context, f
 		return ec.fieldContext_SignalHealthPoint_status(ctx, field)
 	case "samples":
 		return ec.fieldContext_SignalHealthPoint_samples(ctx, field)
+	case "simulated":
+		return ec.fieldContext_SignalHealthPoint_simulated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignalHealthPoint", field.Name)
 }
@@ -6049,6 +6185,24 @@ func (ec *executionContext) childFields_SignalHealthPointEdge(ctx context.Contex
 		return ec.fieldContext_SignalHealthPointEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignalHealthPointEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SignalHealthTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "range":
+		return ec.fieldContext_SignalHealthTrend_range(ctx, field)
+	case "from":
+		return ec.fieldContext_SignalHealthTrend_from(ctx, field)
+	case "to":
+		return ec.fieldContext_SignalHealthTrend_to(ctx, field)
+	case "bucketMinutes":
+		return ec.fieldContext_SignalHealthTrend_bucketMinutes(ctx, field)
+	case "points":
+		return ec.fieldContext_SignalHealthTrend_points(ctx, field)
+	case "simulated":
+		return ec.fieldContext_SignalHealthTrend_simulated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignalHealthTrend", field.Name)
 }
 
 func (ec *executionContext) childFields_SignalIssue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7167,6 +7321,20 @@ func (ec *executionContext) field_Query_actions_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_actorNames_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "actors",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actors"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_apiKeys_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7660,6 +7828,28 @@ func (ec *executionContext) field_Query_signalHealthHistory_args(ctx context.Con
 		return nil, err
 	}
 	args["before"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_signalHealthTrend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (*model.Platform, error) {
+			return ec.unmarshalOPlatform2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "range",
+		func(ctx context.Context, v any) (signals.Range, error) {
+			return ec.unmarshalNHistoryRange2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋsignalsᚐRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["range"] = arg1
 	return args, nil
 }
 
@@ -9447,6 +9637,75 @@ func (ec *executionContext) fieldContext_ActionSource_at(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ActionSource", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ActorName_actor(ctx context.Context, field graphql.CollectedField, obj *model.ActorName) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorName_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorName_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorName", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActorName_name(ctx context.Context, field graphql.CollectedField, obj *model.ActorName) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorName_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorName_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorName", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActorName_member(ctx context.Context, field graphql.CollectedField, obj *model.ActorName) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorName_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorName_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorName", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11160,6 +11419,29 @@ func (ec *executionContext) _Campaign_dailyBudget(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Campaign_dailyBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Campaign", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Campaign_currency(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, false, false, "String")
 }
 
 func (ec *executionContext) _Campaign_bid(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
@@ -18571,6 +18853,80 @@ func (ec *executionContext) fieldContext_Query_trustAuditLog(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_actorNames(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_actorNames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActorNames(ctx, fc.Args["actors"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.ActorName
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActorName) graphql.Marshaler {
+			return ec.marshalNActorName2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorNameᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_actorNames(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActorName(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_actorNames_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19511,6 +19867,80 @@ func (ec *executionContext) fieldContext_Query_signalHealthHistory(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_signalHealthHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_signalHealthTrend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_signalHealthTrend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SignalHealthTrend(ctx, fc.Args["platform"].(*model.Platform), fc.Args["range"].(signals.Range))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.SignalHealthTrend
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SignalHealthTrend
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.SignalHealthTrend
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SignalHealthTrend
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SignalHealthTrend) graphql.Marshaler {
+			return ec.marshalNSignalHealthTrend2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealthTrend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_signalHealthTrend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignalHealthTrend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_signalHealthTrend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21245,6 +21675,29 @@ func (ec *executionContext) fieldContext_SignalComponentScore_weight(_ context.C
 	return graphql.NewScalarFieldContext("SignalComponentScore", field, false, false, "Float")
 }
 
+func (ec *executionContext) _SignalComponentScore_baseWeight(ctx context.Context, field graphql.CollectedField, obj *model.SignalComponentScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalComponentScore_baseWeight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseWeight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalComponentScore_baseWeight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalComponentScore", field, false, false, "Float")
+}
+
 func (ec *executionContext) _SignalComponentScore_known(ctx context.Context, field graphql.CollectedField, obj *model.SignalComponentScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21677,6 +22130,29 @@ func (ec *executionContext) fieldContext_SignalHealthPoint_samples(_ context.Con
 	return graphql.NewScalarFieldContext("SignalHealthPoint", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SignalHealthPoint_simulated(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthPoint_simulated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthPoint_simulated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalHealthPoint", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SignalHealthPointConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthPointConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21817,6 +22293,153 @@ func (ec *executionContext) fieldContext_SignalHealthPointEdge_node(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SignalHealthTrend_range(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthTrend_range(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Range, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v signals.Range) graphql.Marshaler {
+			return ec.marshalNHistoryRange2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋsignalsᚐRange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthTrend_range(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalHealthTrend", field, false, false, "HistoryRange")
+}
+
+func (ec *executionContext) _SignalHealthTrend_from(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthTrend_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthTrend_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalHealthTrend", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignalHealthTrend_to(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthTrend_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthTrend_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalHealthTrend", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignalHealthTrend_bucketMinutes(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthTrend_bucketMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BucketMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthTrend_bucketMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalHealthTrend", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SignalHealthTrend_points(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthTrend_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SignalHealthPoint) graphql.Marshaler {
+			return ec.marshalNSignalHealthPoint2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealthPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthTrend_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignalHealthTrend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignalHealthPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignalHealthTrend_simulated(ctx context.Context, field graphql.CollectedField, obj *model.SignalHealthTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalHealthTrend_simulated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalHealthTrend_simulated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalHealthTrend", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SignalIssue_component(ctx context.Context, field graphql.CollectedField, obj *model.SignalIssue) (ret graphql.Marshaler) {
@@ -28421,6 +29044,49 @@ func (ec *executionContext) _ActionSource(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var actorNameImplementors = []string{"ActorName"}
+
+func (ec *executionContext) _ActorName(ctx context.Context, sel ast.SelectionSet, obj *model.ActorName) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorNameImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActorName")
+		case "actor":
+			out.Values[i] = ec._ActorName_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ActorName_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "member":
+			out.Values[i] = ec._ActorName_member(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *model.APIKey) graphql.Marshaler {
@@ -29073,6 +29739,11 @@ func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "dailyBudget":
 			out.Values[i] = ec._Campaign_dailyBudget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Campaign_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31498,6 +32169,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_trustAuditLog(ctx, field)
 				})
+		case "actorNames":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_actorNames(ctx, field)
+				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -31581,6 +32258,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_signalHealthHistory(ctx, field)
+				})
+		case "signalHealthTrend":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_signalHealthTrend(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -32366,6 +33049,11 @@ func (ec *executionContext) _SignalComponentScore(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "baseWeight":
+			out.Values[i] = ec._SignalComponentScore_baseWeight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "known":
 			out.Values[i] = ec._SignalComponentScore_known(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32512,6 +33200,11 @@ func (ec *executionContext) _SignalHealthPoint(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "simulated":
+			out.Values[i] = ec._SignalHealthPoint_simulated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32590,6 +33283,64 @@ func (ec *executionContext) _SignalHealthPointEdge(ctx context.Context, sel ast.
 			}
 		case "node":
 			out.Values[i] = ec._SignalHealthPointEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signalHealthTrendImplementors = []string{"SignalHealthTrend"}
+
+func (ec *executionContext) _SignalHealthTrend(ctx context.Context, sel ast.SelectionSet, obj *model.SignalHealthTrend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signalHealthTrendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignalHealthTrend")
+		case "range":
+			out.Values[i] = ec._SignalHealthTrend_range(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._SignalHealthTrend_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._SignalHealthTrend_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bucketMinutes":
+			out.Values[i] = ec._SignalHealthTrend_bucketMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._SignalHealthTrend_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulated":
+			out.Values[i] = ec._SignalHealthTrend_simulated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34025,6 +34776,30 @@ func (ec *executionContext) marshalNActionType2githubᚗcomᚋstratumhqᚋstratu
 	return v
 }
 
+func (ec *executionContext) marshalNActorName2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorNameᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActorName) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActorName2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorName(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActorName2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActorName(ctx context.Context, sel ast.SelectionSet, v *model.ActorName) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActorName!")
+		return graphql.Null
+	}
+	return ec._ActorName(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiKey2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
@@ -34545,6 +35320,21 @@ func (ec *executionContext) marshalNGateDecisionCounts2ᚖgithubᚗcomᚋstratum
 		return graphql.Null
 	}
 	return ec._GateDecisionCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHistoryRange2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋsignalsᚐRange(ctx context.Context, v any) (signals.Range, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := signals.Range(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHistoryRange2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋsignalsᚐRange(ctx context.Context, sel ast.SelectionSet, v signals.Range) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "HistoryRange!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -35531,6 +36321,22 @@ func (ec *executionContext) marshalNSignalHealth2ᚖgithubᚗcomᚋstratumhqᚋs
 	return ec._SignalHealth(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSignalHealthPoint2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealthPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SignalHealthPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignalHealthPoint2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealthPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSignalHealthPoint2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealthPoint(ctx context.Context, sel ast.SelectionSet, v *model.SignalHealthPoint) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SignalHealthPoint!")
@@ -35584,6 +36390,14 @@ func (ec *executionContext) marshalNSignalHealthStatus2githubᚗcomᚋstratumhq�
 		graphql.AddInvalidNullFromMarshaler(ctx, "SignalHealthStatus!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNSignalHealthTrend2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealthTrend(ctx context.Context, sel ast.SelectionSet, v *model.SignalHealthTrend) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignalHealthTrend!")
+		return graphql.Null
+	}
+	return ec._SignalHealthTrend(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSignalIssue2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalIssueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SignalIssue) graphql.Marshaler {

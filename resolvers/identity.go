@@ -3,11 +3,14 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -109,4 +112,53 @@ func strPtr(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// maxActorLen bounds one actor of actorNames (`api_key:` and a UUID is 44).
+const maxActorLen = 100
+
+// actorNames names recorded actors (see ActorName in graph/identity.graphqls):
+// users through tenancy, which names members of tenant only.
+func (r *Resolver) actorNames(ctx context.Context, tenant uuid.UUID, actors []string) ([]*model.ActorName, error) {
+	if len(actors) > relay.MaxPageSize {
+		return nil, apperr.Invalid([]string{"actors"}, "at most %d actors", relay.MaxPageSize)
+	}
+	var users []uuid.UUID
+	for i, a := range actors {
+		if len(a) > maxActorLen {
+			return nil, apperr.Invalid([]string{"actors", strconv.Itoa(i)}, "an actor has at most %d characters", maxActorLen)
+		}
+		if id, ok := actorUser(a); ok {
+			users = append(users, id)
+		}
+	}
+	emails, err := r.Svc.Tenancy.MemberEmails(ctx, tenant, users)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ActorName, len(actors))
+	for i, a := range actors {
+		out[i] = &model.ActorName{Actor: a, Name: "unknown"}
+		switch id, isUser := actorUser(a); {
+		case isUser && emails[id] != "":
+			out[i].Name, out[i].Member = emails[id], true
+		case isUser:
+			out[i].Name = "a former member"
+		case a == automation.System:
+			out[i].Name = "Stratum"
+		case strings.HasPrefix(a, "api_key:"):
+			out[i].Name = "an API key"
+		}
+	}
+	return out, nil
+}
+
+// actorUser is the user id of a `user:<uuid>` actor.
+func actorUser(actor string) (uuid.UUID, bool) {
+	rest, ok := strings.CutPrefix(actor, "user:")
+	if !ok {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(rest)
+	return id, err == nil
 }

@@ -316,6 +316,15 @@ func (r *mutationResolver) UpdateTenantSettings(ctx context.Context, input model
 	return &model.UpdateTenantSettingsPayload{Tenant: tenantModel(t), UserErrors: ue}, nil
 }
 
+// ActorNames is the resolver for the actorNames field.
+func (r *queryResolver) ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.actorNames(ctx, tenant, actors)
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	p, ok := auth.FromContext(ctx)

@@ -66,6 +66,19 @@ func (r *queryResolver) SignalHealthHistory(ctx context.Context, platform *model
 		})
 }
 
+// SignalHealthTrend is the resolver for the signalHealthTrend field.
+func (r *queryResolver) SignalHealthTrend(ctx context.Context, platform *model.Platform, rangeArg signals.Range) (*model.SignalHealthTrend, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := r.Svc.Signals.Trend(ctx, tenant, platformArg(platform), rangeArg)
+	if err != nil {
+		return nil, err
+	}
+	return trendModel(t), nil
+}
+
 // EmqUpdated is the resolver for the emqUpdated field.
 func (r *subscriptionResolver) EmqUpdated(ctx context.Context, platform *model.Platform) (<-chan *model.EmqUpdate, error) {
 	tenant, err := tenantOf(ctx)

@@ -198,7 +198,7 @@ func healthModel(h *signals.Health) *model.SignalHealth {
 	m := &model.SignalHealth{Platform: platformModel(h.Platform), Score: h.Score, Status: h.Status, Emq: h.EMQ, Outage: h.Outage,
 		UpdatedAt: h.ComputedAt, StatusChangedAt: h.StatusChangedAt, Issues: []string{}, IssueDetails: []*model.SignalIssue{}}
 	for _, c := range h.Components {
-		m.Components = append(m.Components, &model.SignalComponentScore{Name: model.SignalComponent(c.Name), Score: c.Score, Weight: c.Weight, Known: c.Known})
+		m.Components = append(m.Components, &model.SignalComponentScore{Name: model.SignalComponent(c.Name), Score: c.Score, Weight: c.Weight, BaseWeight: c.BaseWeight, Known: c.Known})
 	}
 	for _, is := range h.Issues {
 		m.Issues = append(m.Issues, is.Message)
@@ -210,7 +210,17 @@ func healthModel(h *signals.Health) *model.SignalHealth {
 
 func historyModel(p *signals.HistoryPoint) *model.SignalHealthPoint {
 	return &model.SignalHealthPoint{Bucket: p.Bucket, Average: p.ScoreAvg, Min: p.ScoreMin, Max: p.ScoreMax, Last: p.LastScore,
-		Status: p.LastStatus, Samples: p.Samples}
+		Status: p.LastStatus, Samples: p.Samples, Simulated: p.Simulated}
+}
+
+func trendModel(t *signals.Trend) *model.SignalHealthTrend {
+	m := &model.SignalHealthTrend{Range: t.Range, From: t.From, To: t.To, BucketMinutes: int(t.Step.Minutes()),
+		Points: make([]*model.SignalHealthPoint, len(t.Points)), Simulated: t.Simulated()}
+	for i, p := range t.Points {
+		m.Points[i] = &model.SignalHealthPoint{Bucket: p.Bucket, Average: p.Average, Min: p.Min, Max: p.Max, Last: p.Last,
+			Status: p.Status, Samples: p.Samples, Simulated: p.Simulated}
+	}
+	return m
 }
 
 // --- trust gate -------------------------------------------------------------------
@@ -438,7 +448,7 @@ func campaignModel(c *platforms.Campaign) *model.Campaign {
 		return nil
 	}
 	return &model.Campaign{ID: relay.GlobalID(relay.TypeCampaign, c.ID), Platform: model.Platform(c.Platform), AccountID: c.AccountID,
-		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid, TargetRoas: c.TargetROAS,
+		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget, Currency: c.Currency, Bid: c.Bid, TargetRoas: c.TargetROAS,
 		TargetCpa: c.TargetCPA}
 }
 

@@ -81,7 +81,10 @@ func TestActionQueue(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, automation.Hold, a.Decision)
 		require.NotEmpty(t, a.Warnings)
-		require.Contains(t, a.Reasons[len(a.Reasons)-1], "FREQUENCY_CAP_EXCEEDED", "the last change was moments ago")
+		require.Contains(t, a.Reasons[len(a.Reasons)-1], "Too many changes", "the last change was moments ago")
+		for _, r := range append(a.Reasons, a.Warnings...) {
+			require.NotRegexp(t, `[A-Z]{3,}_[A-Z]+`, r, "reasons name guardrails in words, not codes")
+		}
 
 		t.Run("dismiss", func(t *testing.T) {
 			d, err := b.auto.Dismiss(ctx, b.tenant, a.ID, "user:2")
@@ -226,4 +229,37 @@ func TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, automation.NotNeeded, a.Status, "an action that ended is left alone")
 	require.Zero(t, a.Attempts, "the platform was not called")
+}
+
+// The gate's tiles count actions, not decisions: an action decided on when
+// queued, again when executed and again whenever the score or the kill
+// switch re-gates it is one action, counted by its latest decision.
+func TestDecisionCountsCountEachActionOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	brand, retarget := b.campaign("Brand Search"), b.campaign("Retargeting – Cart Abandoners")
+
+	applied, err := b.auto.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &brand.ID, Params: automation.ActionParams{Percent: pct(10)}}, "user:1")
+	require.NoError(t, err)
+	_, err = b.auto.Execute(ctx, b.tenant, applied.ID)
+	require.NoError(t, err)
+	regated, err := b.auto.QueueAction(ctx, b.tenant, automation.ActionInput{Type: automation.UpdateBudget, CampaignID: &retarget.ID, Params: automation.ActionParams{Amount: pct(220)}}, "user:1")
+	require.NoError(t, err)
+	for _, on := range []bool{true, false, true} {
+		_, err = b.auto.SetKillSwitch(ctx, b.tenant, on, "user:1")
+		require.NoError(t, err)
+	}
+	regated, err = b.auto.Action(ctx, b.tenant, regated.ID)
+	require.NoError(t, err)
+	require.Equal(t, automation.Block, regated.Decision, "the kill switch is on again")
+
+	all, err := b.auto.GateDecisions(ctx, b.tenant, automation.GateDecisionFilter{}, relay.Args{})
+	require.NoError(t, err)
+	require.Greater(t, all.TotalCount, 3, "positive control: more decisions than actions were recorded")
+
+	o, err := b.auto.Overview(ctx, b.tenant)
+	require.NoError(t, err)
+	require.Equal(t, map[automation.Decision]int{automation.Pass: 1, automation.Hold: 0, automation.Block: 1}, o.DecisionCounts,
+		"two actions: the applied one by its passing decision, the re-gated one by its latest (block)")
 }

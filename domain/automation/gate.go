@@ -74,7 +74,7 @@ func (c Config) Decide(in GateInput) GateResult {
 		r.Reasons = append(r.Reasons, fmt.Sprintf(format, args...))
 	}
 	if class == AlwaysAllowed {
-		add(Pass, "%s is always allowed", in.Action)
+		add(Pass, "%s is always allowed", in.Action.Word())
 		r.WouldExecute = true
 		return r
 	}
@@ -85,7 +85,7 @@ func (c Config) Decide(in GateInput) GateResult {
 	case in.Score == nil:
 		add(Hold, "no signal health has been computed yet")
 	case !in.Mode.Allows(class, in.Reduces):
-		add(Block, "autopilot mode %s (score %.1f) does not allow %s actions", in.Mode, *in.Score, classLabel(class, in.Reduces))
+		add(Block, "autopilot mode %q (score %.1f) does not allow %s actions", in.Mode.Word(), *in.Score, classLabel(class, in.Reduces))
 	case *in.Score < r.Threshold:
 		add(Hold, "signal health %.1f is below the %.0f required for %s actions", *in.Score, r.Threshold, classLabel(class, false))
 	default:
@@ -98,20 +98,20 @@ func (c Config) Decide(in GateInput) GateResult {
 		}
 		switch mode {
 		case Advisory:
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", v.Type, v.Message))
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", v.Type.Word(), v.Message))
 		case SoftBlock:
-			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", v.Type, v.Message))
-			add(Hold, "%s needs confirmation: %s", v.Type, v.Message)
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", v.Type.Word(), v.Message))
+			add(Hold, "%s needs confirmation: %s", v.Type.Word(), v.Message)
 		default:
-			add(Block, "%s: %s", v.Type, v.Message)
+			add(Block, "%s: %s", v.Type.Word(), v.Message)
 		}
 	}
 	if r.Decision == Pass && !in.Human {
 		switch in.Settings.AutopilotLevel {
 		case SuggestOnly:
-			add(Hold, "autopilot level SUGGEST_ONLY: suggestions are never executed automatically")
+			add(Hold, "autopilot level %q: suggestions are never executed automatically", SuggestOnly.Word())
 		case ApprovalRequired:
-			add(Hold, "autopilot level APPROVAL_REQUIRED: waiting for approval")
+			add(Hold, "autopilot level %q: waiting for approval", ApprovalRequired.Word())
 		}
 	}
 	switch r.Decision {

@@ -105,7 +105,8 @@ type Overview struct {
 	KillSwitch      bool
 	Score           *float64
 	Status          signals.Status
-	// DecisionCounts counts gate decisions of the last 24 hours (dry runs excluded).
+	// DecisionCounts counts the actions the gate decided on in the last 24
+	// hours, each once by its latest decision (dry runs excluded).
 	DecisionCounts map[Decision]int
 	// Settings are the tenant's enforcement settings, Rules its custom
 	// enforcement rules by violation type.
@@ -134,18 +135,29 @@ func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (_ *Overview, 
 		if o.Health != nil {
 			o.Score, o.Status = &o.Health.Score, o.Health.Status
 		}
-		var rows []struct {
-			Decision Decision
-			N        int
-		}
-		if err := tx.NewSelect().Model((*GateDecision)(nil)).ColumnExpr("decision, count(*) AS n").
-			Where("at > ? AND NOT dry_run", s.DB.Now(ctx).Add(-24*time.Hour)).Group("decision").Scan(ctx, &rows); err != nil {
-			return err
-		}
-		for _, r := range rows {
-			o.DecisionCounts[r.Decision] = r.N
-		}
-		return nil
+		return s.countDecisions(ctx, tx, o.DecisionCounts)
 	})
 	return o, err
+}
+
+// countDecisions counts the actions the gate decided on in the last 24
+// hours, each once, by its latest decision: an action re-gated when the
+// score moves, then approved and executed, has several decisions but is one
+// action (dry runs have no action and are left out).
+func (s *Service) countDecisions(ctx context.Context, tx bun.Tx, into map[Decision]int) error {
+	latest := tx.NewSelect().Model((*GateDecision)(nil)).DistinctOn("g.action_id").ColumnExpr("g.action_id, g.decision").
+		Where("g.at > ? AND NOT g.dry_run AND g.action_id IS NOT NULL", s.DB.Now(ctx).Add(-24*time.Hour)).
+		OrderExpr("g.action_id, g.at DESC, g.id DESC")
+	var rows []struct {
+		Decision Decision
+		N        int
+	}
+	if err := tx.NewSelect().TableExpr("(?) AS latest", latest).ColumnExpr("decision, count(*) AS n").
+		Group("decision").Scan(ctx, &rows); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		into[r.Decision] = r.N
+	}
+	return nil
 }

@@ -80,11 +80,14 @@ type Campaign struct {
 	Name          string    `bun:"name"`
 	Status        string    `bun:"status"`
 	DailyBudget   float64   `bun:"daily_budget"`
-	Bid           *float64  `bun:"bid"`
-	TargetROAS    *float64  `bun:"target_roas"`
-	TargetCPA     *float64  `bun:"target_cpa"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
+	// Currency is the ISO 4217 code of the ad account's currency, which
+	// budgets, bids and spend are in.
+	Currency   string    `bun:"currency,nullzero,default:'USD'"`
+	Bid        *float64  `bun:"bid"`
+	TargetROAS *float64  `bun:"target_roas"`
+	TargetCPA  *float64  `bun:"target_cpa"`
+	CreatedAt  time.Time `bun:"created_at"`
+	UpdatedAt  time.Time `bun:"updated_at"`
 }
 
 // DailyMetrics are one campaign's delivery on one day.
@@ -300,6 +303,13 @@ func (s *Service) SetStatusTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, 
 // Sim.SeedSimulator); seeding calls it for the demo tenant.
 func (s *Service) SeedSimulator(ctx context.Context, tenant uuid.UUID) error {
 	return s.Simulator().SeedSimulator(ctx, tenant)
+}
+
+// SeedSimulatedHistory gives a simulated tenant 30 days of made-up signal
+// health history, marked simulated (see Sim.SeedHistory); seeding calls it
+// for the demo tenant.
+func (s *Service) SeedSimulatedHistory(ctx context.Context, tenant uuid.UUID) error {
+	return s.Simulator().SeedHistory(ctx, tenant)
 }
 
 // Degrade degrades one signal component of platform (only SIMULATOR can be

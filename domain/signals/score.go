@@ -19,6 +19,9 @@ type Component struct {
 	Name   string  `json:"name"`
 	Score  float64 `json:"score"`
 	Weight float64 `json:"weight"`
+	// BaseWeight is the configured weight before renormalisation: with CDP
+	// data, CDP takes its base weight and the others are scaled by 1 − CDP's.
+	BaseWeight float64 `json:"baseWeight"`
 	// Known is false when the score is the "no data yet" default.
 	Known bool `json:"known"`
 }
@@ -147,6 +150,7 @@ func (cfg Config) Combine(emq, freshness, variance, anomaly Component, cdp *Comp
 	}
 	total, weights := 0.0, 0.0
 	for i := range comps {
+		comps[i].BaseWeight = comps[i].Weight
 		if comps[i].Name != ComponentCDP {
 			comps[i].Weight *= scale
 		}

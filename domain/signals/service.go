@@ -231,6 +231,9 @@ type HistoryPoint struct {
 	LastScore     float64     `bun:"last_score"`
 	LastStatus    Status      `bun:"last_status"`
 	UpdatedAt     time.Time   `bun:"updated_at"`
+	// Simulated marks buckets the demo seed made up (SeedSimulatedHistoryTx);
+	// computations folded in later keep the mark.
+	Simulated bool `bun:"simulated"`
 }
 
 func recordHistory(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Time, hs []Health) error {

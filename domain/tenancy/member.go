@@ -94,6 +94,33 @@ func lockMember(ctx context.Context, tx bun.IDB, id uuid.UUID) (*Member, error) 
 	return m, nil
 }
 
+// MemberEmails returns the e-mails of those of users who are members of
+// tenant, by user id: how the dashboard names the person who approved,
+// applied or dismissed something. Users who are not (or no longer) members
+// are absent, so a tenant never learns the e-mail of anyone outside it.
+func (s *Service) MemberEmails(ctx context.Context, tenant uuid.UUID, users []uuid.UUID) (_ map[uuid.UUID]string, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.MemberEmails(%v)", tenant)
+	out := make(map[uuid.UUID]string, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		var members []uuid.UUID
+		if err := tx.NewRaw(`SELECT user_id FROM memberships WHERE user_id IN (?)`, bun.List(users)).Scan(ctx, &members); err != nil {
+			return err
+		}
+		facts, err := auth.UserFactsTx(ctx, tx, members)
+		if err != nil {
+			return err
+		}
+		for id, f := range facts {
+			out[id] = f.Email
+		}
+		return nil
+	})
+	return out, err
+}
+
 // withUsers fills ms' e-mails, MFA and verification flags from domain/auth,
 // in one query.
 func withUsers(ctx context.Context, tx bun.IDB, ms ...*Member) error {

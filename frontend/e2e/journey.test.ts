@@ -217,6 +217,12 @@ describe.sequential('identity journey', () => {
     const history = dp.getByRole('region', { name: 'Signal health, last 24 hours' })
     await history.scrollIntoViewIfNeeded()
     await history.getByText(/Latest score/).waitFor()
+    // The demo seed's 30 days of simulated history, labelled as such.
+    await history.getByRole('button', { name: 'last 30 days' }).click()
+    const month = dp.getByRole('region', { name: 'Signal health, last 30 days' })
+    await month.getByText('Simulated history').waitFor()
+    await month.getByRole('button', { name: 'last 24 hours' }).click()
+    await history.getByText(/Latest score/).waitFor()
     // Marks this page: a reload would drop the mark.
     await dp.evaluate(() => Object.assign(window, { e2eNoReload: true }))
     await screenshot(dp, 'trust-overview')

@@ -107,6 +107,16 @@ type ActionPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// How the dashboard names who did something recorded as an actor (`approvedBy`, `appliedBy`, `acknowledgedBy`, …).
+type ActorName struct {
+	// The actor as recorded: `system`, `user:<uuid>` or `api_key:<uuid>`.
+	Actor string `json:"actor"`
+	// Its name for people: a member's e-mail, "Stratum" for the system, "an API key", or "a former member" for a user who is no longer a member of this tenant.
+	Name string `json:"name"`
+	// True when `name` is a current member's e-mail.
+	Member bool `json:"member"`
+}
+
 // A partner API key of the current tenant (its secret is never shown again).
 type APIKey struct {
 	// Global ID.
@@ -347,9 +357,11 @@ type Campaign struct {
 	Name string `json:"name"`
 	// ACTIVE or PAUSED.
 	Status string `json:"status"`
-	// Daily budget in the account currency.
+	// Daily budget, in `currency`.
 	DailyBudget float64 `json:"dailyBudget"`
-	// Bid, when the campaign has a manual bid.
+	// ISO 4217 code of the ad account's currency (e.g. USD): budgets, bids and spend of the campaign are in it.
+	Currency string `json:"currency"`
+	// Bid in `currency`, when the campaign has a manual bid.
 	Bid *float64 `json:"bid,omitempty"`
 	// Target ROAS, when set.
 	TargetRoas *float64 `json:"targetRoas,omitempty"`
@@ -586,13 +598,13 @@ type EnrollMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
-// Counts of gate decisions of the last 24 hours (dry runs excluded).
+// Actions the trust gate decided on in the last 24 hours, each counted once by its latest decision (an action re-gated when the score moved, or approved and executed, is still one action; dry runs excluded).
 type GateDecisionCounts struct {
-	// Decisions that let an action execute.
+	// Actions whose latest decision let them execute.
 	Pass int `json:"pass"`
-	// Decisions that held an action for review.
+	// Actions whose latest decision held them for a person.
 	Hold int `json:"hold"`
-	// Decisions that blocked an action.
+	// Actions whose latest decision blocked them.
 	Block int `json:"block"`
 }
 
@@ -1170,8 +1182,10 @@ type SignalComponentScore struct {
 	Name SignalComponent `json:"name"`
 	// The component's score, 0–100.
 	Score float64 `json:"score"`
-	// Its weight in the total (0–1); the weights of a score add up to 1.
+	// Its effective weight in the total (0–1); the weights of a score add up to 1. Equals `baseWeight` without first-party (CDP) data; with it, CDP keeps its base weight and every other base weight is scaled by (1 − CDP's base weight).
 	Weight float64 `json:"weight"`
+	// Its configured weight (0–1) before that scaling: EMQ 0.40, freshness 0.25, variance 0.20, anomaly 0.15 (adding up to 1), CDP 0.10.
+	BaseWeight float64 `json:"baseWeight"`
 	// False while the component has no data yet and shows its default.
 	Known bool `json:"known"`
 }
@@ -1216,6 +1230,8 @@ type SignalHealthPoint struct {
 	Status signals.Status `json:"status"`
 	// Number of computations folded into the bucket.
 	Samples int `json:"samples"`
+	// True when the bucket holds simulated history (the demo tenant's seeded 30 days) rather than, or besides, computed scores.
+	Simulated bool `json:"simulated"`
 }
 
 // A page of signal-health history, newest bucket first.
@@ -1234,6 +1250,22 @@ type SignalHealthPointEdge struct {
 	Cursor string `json:"cursor"`
 	// The point.
 	Node *SignalHealthPoint `json:"node"`
+}
+
+// A score over a range, bucketed for a chart: at most 60 points, oldest first.
+type SignalHealthTrend struct {
+	// The range.
+	Range signals.Range `json:"range"`
+	// Start of the first bucket (inclusive).
+	From time.Time `json:"from"`
+	// End of the last bucket (exclusive); the last bucket holds the current hour.
+	To time.Time `json:"to"`
+	// Size of each bucket, in minutes.
+	BucketMinutes int `json:"bucketMinutes"`
+	// Buckets with at least one score, oldest first; a bucket with none is absent (a gap, never a made-up value).
+	Points []*SignalHealthPoint `json:"points"`
+	// True when any point holds simulated history (see `SignalHealthPoint.simulated`).
+	Simulated bool `json:"simulated"`
 }
 
 // An explanation of points a score lost.
@@ -1380,7 +1412,7 @@ type TrustGate struct {
 	Score *float64 `json:"score,omitempty"`
 	// Its band; null before the first computation.
 	Status *signals.Status `json:"status,omitempty"`
-	// Gate decisions of the last 24 hours.
+	// Actions decided on in the last 24 hours, each counted once by its latest decision.
 	DecisionCounts *GateDecisionCounts `json:"decisionCounts"`
 	// Human-readable verdict, e.g. "Autopilot is running" or "Alert only: Meta EMQ fell to 5.1".
 	Verdict string `json:"verdict"`

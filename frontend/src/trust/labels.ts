@@ -13,6 +13,7 @@ import type {
   IncidentSeverity,
   IncidentState,
   Platform,
+  PlatformOperationalStatus,
   RiskClass,
   RuleMetric,
   SignalComponent,
@@ -46,6 +47,12 @@ export const PLATFORMS: Record<Platform, string> = {
   TIKTOK: 'TikTok',
   SNAPCHAT: 'Snapchat',
   SIMULATOR: 'Simulator',
+}
+
+export const OPERATIONAL: Record<PlatformOperationalStatus, Look> = {
+  OPERATIONAL: { label: 'Operational', tone: 'success', icon: '✓' },
+  DEGRADED: { label: 'Degraded', tone: 'warning', icon: '!' },
+  OUTAGE: { label: 'Outage', tone: 'error', icon: '✕' },
 }
 
 export const COMPONENTS: Record<SignalComponent, string> = {
@@ -184,12 +191,15 @@ export function keysOf<K extends string>(table: Record<K, unknown>): K[] {
   return Object.keys(table) as K[]
 }
 
-/** "system", "rule:…", "user:…" as a person reads it. */
+/**
+ * "system", "rule:…", "user:…" as a person reads it without a lookup (the
+ * fallback of useActorName, which names users by e-mail).
+ */
 export function actorLabel(actor: string | null | undefined): string {
   if (!actor) return 'unknown'
   if (actor === 'system') return 'Stratum'
   if (actor.startsWith('rule:')) return 'a rule'
-  if (actor.startsWith('user:')) return 'a team member'
+  if (actor.startsWith('user:')) return 'a member'
   if (actor.startsWith('api_key:')) return 'an API key'
   return actor
 }

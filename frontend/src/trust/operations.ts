@@ -27,6 +27,7 @@ export const SignalHealthFieldsFragment = graphql(`
       name
       score
       weight
+      baseWeight
       known
     }
     issueDetails {
@@ -94,6 +95,7 @@ export const ActionFieldsFragment = graphql(`
     campaign {
       id
       name
+      currency
     }
     ruleName
     sources {
@@ -207,17 +209,26 @@ export const TrustGateDocument = graphql(`
   }
 `)
 
+/**
+ * The overall score over a range, bucketed by the server (at most 60
+ * points). Named SignalHealthHistory: LiveUpdates refetches it by name.
+ */
 export const SignalHealthHistoryDocument = graphql(`
-  query SignalHealthHistory($from: Time!, $first: Int!) {
-    signalHealthHistory(from: $from, granularity: HOUR, first: $first) {
-      edges {
-        node {
-          bucket
-          average
-          min
-          last
-          status
-        }
+  query SignalHealthHistory($range: HistoryRange!) {
+    signalHealthTrend(range: $range) {
+      range
+      from
+      to
+      bucketMinutes
+      simulated
+      points {
+        bucket
+        average
+        min
+        max
+        last
+        status
+        simulated
       }
     }
   }
@@ -309,6 +320,7 @@ export const RecentActionsDocument = graphql(`
           campaign {
             id
             name
+            currency
           }
           updatedAt
         }

@@ -52,7 +52,7 @@ const held: ActionFieldsFragment & { __typename: 'Action' } = {
   warnings: ['cooldown: changed 2 h ago'],
   score: 93.2,
   platform: 'SIMULATOR',
-  campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners' },
+  campaign: { id: 'Q2FtcGFpZ246MQ', name: 'Retargeting – Cart Abandoners', currency: 'USD' },
   ruleName: 'Performance scaling',
   sources: [
     {
@@ -127,7 +127,7 @@ describe('ActionRow', () => {
     expect(r).toHaveTextContent('Why it was proposed: performance scaling: ROAS 5.83 ≥ 120% of target 4.00')
     expect(r).toHaveTextContent('autopilot level APPROVAL_REQUIRED: waiting for approval')
     expect(r).toHaveTextContent('cooldown: changed 2 h ago')
-    expect(r).toHaveTextContent(/Daily budget\s*200\s*→?\s*changes to\s*240/)
+    expect(r).toHaveTextContent(/Daily budget\s*\$200\.00\s*→?\s*changes to\s*\$240\.00/)
     expect(r).toHaveTextContent('Proposed by rule “Performance scaling”')
     expect(within(r).getByText('Queued')).toBeInTheDocument()
   })

@@ -4,6 +4,7 @@ import { useId, useState } from 'react'
 import { Alert, Badge, Button, useToast } from '../../components/ui'
 import type { ActionFieldsFragment } from '../../gql/graphql'
 import { formatDateTime, paramsLabel } from '../../lib/format'
+import { ActorName } from '../../trust/ActorName'
 import { ChangeList } from '../../trust/ChangeList'
 import { gateSummary, timelineEntry } from '../../trust/gateDecision'
 import {
@@ -28,8 +29,8 @@ export interface ActionRowProps {
 }
 
 /** What an action does, in words: "Increase budget by 20%". */
-function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params'>): string {
-  const params = paramsLabel(a.params)
+function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params' | 'campaign'>): string {
+  const params = paramsLabel(a.params, a.campaign?.currency)
   return params ? `${ACTION_TYPES[a.type].label} ${params}` : ACTION_TYPES[a.type].label
 }
 
@@ -189,7 +190,7 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
 
       <GateTimeline decisions={a.gateDecisions} />
 
-      <ChangeList before={a.before} after={a.after} />
+      <ChangeList before={a.before} after={a.after} currency={a.campaign?.currency} />
 
       {a.resolution && (
         <p className="text-sm">
@@ -200,9 +201,24 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
 
       <p className="text-xs text-muted">
         Proposed by {proposer(a)} on {formatDateTime(a.createdAt)}
-        {a.approvedAt && ` · approved by ${actorLabel(a.approvedBy)} on ${formatDateTime(a.approvedAt)}`}
-        {a.appliedAt && ` · applied by ${actorLabel(a.appliedBy)} on ${formatDateTime(a.appliedAt)}`}
-        {a.dismissedBy && ` · dismissed by ${actorLabel(a.dismissedBy)}`}
+        {a.approvedAt && (
+          <>
+            {' · approved by '}
+            <ActorName actor={a.approvedBy} /> on {formatDateTime(a.approvedAt)}
+          </>
+        )}
+        {a.appliedAt && (
+          <>
+            {' · applied by '}
+            <ActorName actor={a.appliedBy} /> on {formatDateTime(a.appliedAt)}
+          </>
+        )}
+        {a.dismissedBy && (
+          <>
+            {' · dismissed by '}
+            <ActorName actor={a.dismissedBy} />
+          </>
+        )}
       </p>
       {a.overrideReason && <p className="text-sm">Override reason: “{a.overrideReason}”</p>}
       {a.error && <Alert>Platform error: {a.error}</Alert>}

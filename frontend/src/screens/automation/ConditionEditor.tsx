@@ -12,7 +12,7 @@ import {
   type GroupDraft,
 } from './ruleDraft'
 
-const GROUP_OPS: Record<ConditionGroupOperator, string> = {
+export const GROUP_OPS: Record<ConditionGroupOperator, string> = {
   AND: 'All of these hold (AND)',
   OR: 'Any of these holds (OR)',
 }

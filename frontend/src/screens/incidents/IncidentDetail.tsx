@@ -1,15 +1,16 @@
 import { useMutation, useQuery } from '@apollo/client/react'
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 
 import { Alert, Badge, Button, Card, Dialog, Field, Input, QueryState, useToast } from '../../components/ui'
 import type { IncidentCause, IncidentFieldsFragment } from '../../gql/graphql'
 import { formatDateTime, formatScore } from '../../lib/format'
 import { useSession } from '../../session/SessionProvider'
-import { actorLabel, INCIDENT_STATES, PLATFORMS, SEVERITIES } from '../../trust/labels'
+import { ActorName } from '../../trust/ActorName'
+import { INCIDENT_STATES, PLATFORMS, SEVERITIES } from '../../trust/labels'
 import { AcknowledgeIncidentDocument, IncidentDocument, ResolveIncidentDocument } from '../../trust/operations'
 import { IncidentTimeline } from './IncidentTimeline'
 
-const CAUSES: Record<IncidentCause, string> = {
+export const CAUSES: Record<IncidentCause, string> = {
   HEALTH: 'Signal health left the healthy band',
   OUTAGE: 'A platform reported an outage',
   EMQ_DROP: 'Event match quality dropped sharply',
@@ -95,11 +96,22 @@ function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
           {i.acknowledgedAt && (
             <Item
               term="Acknowledged"
-              value={`${formatDateTime(i.acknowledgedAt)} by ${actorLabel(i.acknowledgedBy)}`}
+              value={
+                <>
+                  {formatDateTime(i.acknowledgedAt)} by <ActorName actor={i.acknowledgedBy} />
+                </>
+              }
             />
           )}
           {i.resolvedAt && (
-            <Item term="Resolved" value={`${formatDateTime(i.resolvedAt)} by ${actorLabel(i.resolvedBy)}`} />
+            <Item
+              term="Resolved"
+              value={
+                <>
+                  {formatDateTime(i.resolvedAt)} by <ActorName actor={i.resolvedBy} />
+                </>
+              }
+            />
           )}
           {i.resolution && <Item term="Resolution" value={i.resolution} />}
         </dl>
@@ -114,7 +126,7 @@ function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
   )
 }
 
-function Item({ term, value }: { term: string; value: string }) {
+function Item({ term, value }: { term: string; value: ReactNode }) {
   return (
     <div>
       <dt className="text-xs text-muted">{term}</dt>

@@ -42,7 +42,7 @@ describe('IncidentTimeline', () => {
     expect(items[0]).toHaveTextContent('Opened by Stratum')
     expect(items[0]).toHaveTextContent('Simulator EMQ fell from 8.6 to 1.0')
     expect(items[1]).toHaveTextContent('Escalated by Stratum')
-    expect(items[2]).toHaveTextContent('Acknowledged by a team member')
+    expect(items[2]).toHaveTextContent('Acknowledged by a member')
     expect(items[3]).toHaveTextContent('Resolved on recovery by Stratum')
   })
 

@@ -1,23 +1,25 @@
 import { Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 
 import type { SignalHealthHistoryQuery } from '../../gql/graphql'
-import { formatTimeOfDay } from '../../lib/format'
+import { formatDayHour, formatTimeOfDay } from '../../lib/format'
 
-export type HistoryPoint = SignalHealthHistoryQuery['signalHealthHistory']['edges'][number]['node']
+export type HistoryPoint = SignalHealthHistoryQuery['signalHealthTrend']['points'][number]
 
 /** The chart of HealthHistory (its own chunk: it carries recharts). */
-export default function HealthHistoryChart({ points }: { points: readonly HistoryPoint[] }) {
+export default function HealthHistoryChart({
+  points,
+  bucketMinutes,
+}: {
+  points: readonly HistoryPoint[]
+  bucketMinutes: number
+}) {
+  // Over a day the axis reads times; over days, the day and hour.
+  const tick = bucketMinutes <= 60 ? formatTimeOfDay : formatDayHour
   return (
     <div aria-hidden className="h-56 w-full overflow-hidden">
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={[...points]} margin={{ top: 8, right: 8, bottom: 0, left: -20 }} accessibilityLayer={false}>
-          <XAxis
-            dataKey="bucket"
-            tickFormatter={formatTimeOfDay}
-            minTickGap={32}
-            stroke="var(--color-muted)"
-            fontSize={12}
-          />
+          <XAxis dataKey="bucket" tickFormatter={tick} minTickGap={32} stroke="var(--color-muted)" fontSize={12} />
           <YAxis domain={[0, 100]} ticks={[0, 40, 70, 100]} stroke="var(--color-muted)" fontSize={12} />
           <ReferenceLine y={70} stroke="var(--color-success-500)" strokeDasharray="4 4" />
           <ReferenceLine y={40} stroke="var(--color-error-500)" strokeDasharray="4 4" />
@@ -38,7 +40,7 @@ export default function HealthHistoryChart({ points }: { points: readonly Histor
             isAnimationActive={false}
           />
           <Tooltip
-            labelFormatter={(label) => formatTimeOfDay(String(label))}
+            labelFormatter={(label) => tick(String(label))}
             formatter={(value) => Math.round(Number(value))}
             contentStyle={{
               background: 'var(--color-surface)',

@@ -1,18 +1,12 @@
 import { Badge, Card, EmptyState, StatusDot } from '../../components/ui'
-import type {
-  PlatformOperationalStatus,
-  PlatformStatusFieldsFragment,
-  SignalHealthFieldsFragment,
-} from '../../gql/graphql'
-import { formatNumber } from '../../lib/format'
-import { PLATFORMS, type Look } from '../../trust/labels'
+import type { PlatformStatusFieldsFragment, SignalHealthFieldsFragment } from '../../gql/graphql'
+import { formatEmq } from '../../lib/format'
+import { OPERATIONAL, PLATFORMS } from '../../trust/labels'
 import { HealthGauge } from './HealthGauge'
 
-const OPERATIONAL: Record<PlatformOperationalStatus, Look> = {
-  OPERATIONAL: { label: 'Operational', tone: 'success', icon: '✓' },
-  DEGRADED: { label: 'Degraded', tone: 'warning', icon: '!' },
-  OUTAGE: { label: 'Outage', tone: 'error', icon: '✕' },
-}
+/** How the card's EMQ is derived: the one scale EMQ is shown in everywhere. */
+export const EMQ_HOW =
+  'Event match quality as the platform reports it, 0–10 (latest sync). The score counts it ×10: EMQ 8.5 is 85 of 100.'
 
 /** One card per platform: its health, EMQ and operational status. */
 export function PlatformCards({
@@ -48,7 +42,9 @@ export function PlatformCards({
               <dl className="flex flex-col gap-2 text-sm">
                 <div>
                   <dt className="text-xs text-muted">Event match quality</dt>
-                  <dd className="text-lg font-semibold">{h?.emq == null ? '—' : `${formatNumber(h.emq)} / 10`}</dd>
+                  <dd className="text-lg font-semibold" title={EMQ_HOW}>
+                    {formatEmq(h?.emq)}
+                  </dd>
                 </div>
                 {op && s && (
                   <div>

@@ -33,7 +33,7 @@ export function RecentActions() {
               return (
                 <li key={a.id} className="flex flex-col gap-1 py-2">
                   <p className="font-medium">
-                    {ACTION_TYPES[a.type].label} {paramsLabel(a.params)}
+                    {ACTION_TYPES[a.type].label} {paramsLabel(a.params, a.campaign?.currency)}
                     {a.campaign && <span className="font-normal text-muted"> · {a.campaign.name}</span>}
                   </p>
                   <div className="flex flex-wrap items-center gap-2 text-xs text-muted">

@@ -1,12 +1,13 @@
 import { Badge, Card } from '../../components/ui'
 import type { SignalHealthFieldsFragment, TrustGateFieldsFragment } from '../../gql/graphql'
+import { formatCount } from '../../lib/format'
 import { DECISIONS, keysOf, LEVELS, MODES } from '../../trust/labels'
 import { HealthGauge } from './HealthGauge'
 
 /**
  * The headline: the overall score, the gate's verdict in words, what
- * autopilot may do (mode) and is allowed to do (level), and the gate's
- * decisions of the last day.
+ * autopilot may do (mode) and is allowed to do (level), and the actions the
+ * gate decided on in the last day, each counted once by its latest decision.
  */
 export function TrustGateCard({
   health,
@@ -43,7 +44,7 @@ export function TrustGateCard({
           <p className="text-sm text-muted">
             {mode.label} mode: {mode.meaning}. {LEVELS[gate.autopilotLevel].meaning}
           </p>
-          <dl className="grid grid-cols-3 gap-2 text-center" aria-label="Gate decisions in the last 24 hours">
+          <dl className="grid grid-cols-3 gap-2 text-center" aria-label="Actions by gate decision, last 24 hours">
             {keysOf(DECISIONS).map((d) => {
               const n = d === 'PASS' ? counts.pass : d === 'HOLD' ? counts.hold : counts.block
               return (
@@ -52,12 +53,17 @@ export function TrustGateCard({
                     <span aria-hidden>{DECISIONS[d].icon} </span>
                     {DECISIONS[d].label}
                   </dt>
-                  <dd className="text-xl font-semibold">{n}</dd>
+                  <dd className="text-xl font-semibold" aria-label={formatCount(n, 'action')}>
+                    {n}
+                  </dd>
                 </div>
               )
             })}
           </dl>
-          <p className="text-xs text-muted">Gate decisions in the last 24 hours.</p>
+          <p className="text-xs text-muted">
+            Actions the gate decided on in the last 24 hours, each counted once by its latest decision (an action
+            re-checked when the score moved is still one action).
+          </p>
         </div>
       </div>
     </Card>

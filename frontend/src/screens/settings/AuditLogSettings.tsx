@@ -15,7 +15,8 @@ import {
 } from '../../components/ui'
 import type { AuditLogFilter, AuditOutcome } from '../../gql/graphql'
 import { auditDetails } from '../../lib/auditDetails'
-import { formatDateTime, titleCase } from '../../lib/format'
+import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, AUDIT_TARGET_TYPES, codeWords } from '../../lib/enumLabels'
+import { formatDateTime } from '../../lib/format'
 import { AuditLogDocument } from './operations'
 import { PAGE_SIZE } from './paging'
 
@@ -83,7 +84,7 @@ export function AuditLogSettings() {
             <option value="">Any</option>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
-                {titleCase(o)}
+                {AUDIT_OUTCOMES[o]}
               </option>
             ))}
           </Select>
@@ -131,7 +132,7 @@ export function AuditLogSettings() {
         row={(e) => (
           <>
             <Td className="whitespace-nowrap text-muted">{formatDateTime(e.createdAt)}</Td>
-            <Td>{e.actorEmail ?? titleCase(e.actorType)}</Td>
+            <Td>{e.actorEmail ?? AUDIT_ACTOR_TYPES[e.actorType] ?? codeWords(e.actorType)}</Td>
             <Td>
               <span className="font-mono text-xs">{e.action}</span>
               {auditDetails(e.details).map((d) => (
@@ -140,10 +141,12 @@ export function AuditLogSettings() {
                 </span>
               ))}
             </Td>
-            <Td className="text-muted">{e.targetType ?? '—'}</Td>
+            <Td className="text-muted">
+              {e.targetType ? (AUDIT_TARGET_TYPES[e.targetType] ?? codeWords(e.targetType)) : '—'}
+            </Td>
             <Td>
               <Badge tone={outcomeTone[e.outcome]} icon={outcomeIcon[e.outcome]}>
-                {titleCase(e.outcome)}
+                {AUDIT_OUTCOMES[e.outcome]}
               </Badge>
             </Td>
             <Td className="font-mono text-xs text-muted">{e.ip ?? '—'}</Td>

@@ -68,7 +68,7 @@ export const EVENTS: Record<NotificationEvent, string> = {
   TEST: 'Test',
 }
 
-const STATUSES: Record<NotificationDeliveryStatus, { label: string; tone: Tone }> = {
+export const STATUSES: Record<NotificationDeliveryStatus, { label: string; tone: Tone }> = {
   PENDING: { label: 'Pending', tone: 'warning' },
   SENT: { label: 'Sent', tone: 'success' },
   FAILED: { label: 'Failed', tone: 'error' },

@@ -1,0 +1,146 @@
+// Every enum of the API in words: the one table a screen reads a code's
+// label from, and the list enumLabels.test.ts checks against the schema
+// (graph/*.graphqls), so a new enum or value without a label fails the
+// tests instead of reaching the screen as its code.
+import type { ApiKeyScope, AuditOutcome, BuiltinRule, ErrorCode, HistoryRange, Role } from '../gql/graphql'
+import { GROUP_OPS } from '../screens/automation/ConditionEditor'
+import { CAUSES } from '../screens/incidents/IncidentDetail'
+import { EVENTS, KINDS, STATUSES } from '../screens/settings/NotificationsSettings'
+import {
+  ACTION_STATUSES,
+  ACTION_TYPES,
+  COMPONENTS,
+  DECISIONS,
+  DEGRADATION_SEVERITIES,
+  ENFORCEMENT_MODES,
+  HEALTH,
+  INCIDENT_STATES,
+  LEVELS,
+  METRICS,
+  MODES,
+  OPERATIONAL,
+  OPERATORS,
+  PLATFORMS,
+  RISK,
+  SEVERITIES,
+  VIOLATIONS,
+} from '../trust/labels'
+
+export const ROLES: Record<Role, string> = { OWNER: 'Owner', ADMIN: 'Admin', ANALYST: 'Analyst', VIEWER: 'Viewer' }
+
+export const API_KEY_SCOPES: Record<ApiKeyScope, string> = {
+  READ: 'Read',
+  WRITE: 'Write',
+  ADMIN: 'Admin',
+  INGEST: 'Ingest events',
+}
+
+export const AUDIT_OUTCOMES: Record<AuditOutcome, string> = { SUCCESS: 'Success', FAILURE: 'Failure', DENIED: 'Denied' }
+
+export const BUILTIN_RULES: Record<BuiltinRule, string> = {
+  BUDGET_PACING: 'Budget pacing',
+  PERFORMANCE_SCALING: 'Performance scaling',
+  STATUS_MANAGEMENT: 'Status management',
+}
+
+export const ERROR_CODES: Record<ErrorCode, string> = {
+  BAD_USER_INPUT: 'Invalid input',
+  CONFLICT: 'Conflicts with the current state',
+  FEATURE_DISABLED: 'Feature switched off',
+  FORBIDDEN: 'Not allowed',
+  INTERNAL: 'Server error',
+  NOT_FOUND: 'Not found',
+  THROTTLED: 'Too many requests',
+  UNAUTHENTICATED: 'Not signed in',
+}
+
+/** HistoryGranularity (no operation of the dashboard uses it, so codegen emits no type). */
+export const HISTORY_GRANULARITIES: Record<'HOUR' | 'DAY', string> = { HOUR: 'Hourly', DAY: 'Daily' }
+
+/** The chart's ranges: the short label of the selector and the long one of its caption. */
+export const HISTORY_RANGES: Record<HistoryRange, { short: string; long: string }> = {
+  LAST_24_HOURS: { short: '24 h', long: 'last 24 hours' },
+  LAST_7_DAYS: { short: '7 d', long: 'last 7 days' },
+  LAST_30_DAYS: { short: '30 d', long: 'last 30 days' },
+}
+
+/** Who an audit entry's actor is (AuditEntry.actorType, a string in the API). */
+export const AUDIT_ACTOR_TYPES: Record<string, string> = {
+  USER: 'A user',
+  API_KEY: 'An API key',
+  OPERATOR: 'A platform operator',
+  SYSTEM: 'Stratum',
+  ANONYMOUS: 'Someone not signed in',
+}
+
+/** What an audit entry's target is (AuditEntry.targetType: the node type names of internal/relay/types.go). */
+export const AUDIT_TARGET_TYPES: Record<string, string> = {
+  Tenant: 'Workspace',
+  User: 'User',
+  Member: 'Member',
+  Invite: 'Invitation',
+  ApiKey: 'API key',
+  AuditEntry: 'Audit entry',
+  Campaign: 'Campaign',
+  AutomationRule: 'Automation rule',
+  Action: 'Action',
+  Incident: 'Incident',
+  TrustAuditEntry: 'Gate decision',
+  NotificationChannel: 'Notification channel',
+  NotificationDelivery: 'Notification',
+  Session: 'Sign-in session',
+}
+
+const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
+  Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
+
+/** Every enum of the schema, by its GraphQL name: value → label. */
+export const ENUM_LABELS = {
+  GateDecision: labelOf(DECISIONS),
+  AutopilotMode: labelOf(MODES),
+  AutopilotLevel: labelOf(LEVELS),
+  EnforcementMode: labelOf(ENFORCEMENT_MODES),
+  ViolationType: labelOf(VIOLATIONS),
+  ActionType: labelOf(ACTION_TYPES),
+  RiskClass: RISK,
+  ActionStatus: labelOf(ACTION_STATUSES),
+  RuleMetric: METRICS,
+  ComparisonOperator: labelOf(OPERATORS),
+  ConditionGroupOperator: GROUP_OPS,
+  BuiltinRule: BUILTIN_RULES,
+  Role: ROLES,
+  ApiKeyScope: API_KEY_SCOPES,
+  AuditOutcome: AUDIT_OUTCOMES,
+  IncidentState: labelOf(INCIDENT_STATES),
+  IncidentSeverity: labelOf(SEVERITIES),
+  IncidentCause: CAUSES,
+  NotificationChannelKind: labelOf(KINDS),
+  NotificationEvent: EVENTS,
+  NotificationDeliveryStatus: labelOf(STATUSES),
+  Platform: PLATFORMS,
+  PlatformOperationalStatus: labelOf(OPERATIONAL),
+  DegradationSeverity: DEGRADATION_SEVERITIES,
+  ErrorCode: ERROR_CODES,
+  SignalHealthStatus: labelOf(HEALTH),
+  SignalComponent: COMPONENTS,
+  HistoryGranularity: HISTORY_GRANULARITIES,
+  HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
+    HistoryRange,
+    string
+  >,
+} as const satisfies Record<string, Record<string, string>>
+
+/** A code of an enum in words; an unknown code (a newer server) reads as words too, never as SHOUTING_CODE. */
+export function enumLabel(enumName: keyof typeof ENUM_LABELS, value: string): string {
+  const table: Record<string, string> = ENUM_LABELS[enumName]
+  return table[value] ?? codeWords(value)
+}
+
+/** CUTS_ONLY → "Cuts only"; ApiKey → "Api key". */
+export function codeWords(code: string): string {
+  const words = code
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replaceAll('_', ' ')
+    .toLowerCase()
+  return words.charAt(0).toUpperCase() + words.slice(1)
+}
