@@ -137,6 +137,7 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerTrust(w, d, s, lim)
 	registerNotifications(w, d, s, lim)
+	registerBilling(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -25,6 +26,9 @@ type Services struct {
 	Platforms     *platforms.Service
 	Automation    *automation.Service
 	Notifications *notifications.Service
+	// Stripe applies Stripe's webhook events (billing.apply_stripe_event);
+	// without it that kind has no worker.
+	Stripe *billing.Stripe
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into
