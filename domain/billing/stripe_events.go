@@ -246,7 +246,7 @@ func (s *Stripe) applyTx(ctx context.Context, tx bun.Tx, st *State, ev eventCtx,
 // TopicChanged, all in tx.
 func (s *Stripe) saveTx(ctx context.Context, tx bun.Tx, before State, st *State, details map[string]any) error {
 	st.UpdatedAt = s.DB.Now(ctx)
-	if _, err := tx.NewUpdate().Model(st).ExcludeColumn("created_at", "stripe_customer_key").WherePK().Exec(ctx); err != nil {
+	if _, err := tx.NewUpdate().Model(st).ExcludeColumn("created_at").WherePK().Exec(ctx); err != nil {
 		return err
 	}
 	if before.Plan != st.Plan || before.Status != st.Status {
