@@ -74,7 +74,6 @@ func (roleAuth) AuthenticateInit(ctx context.Context, payload map[string]any) (c
 	return apptest.HeaderAuth{}.AuthenticateInit(ctx, payload)
 }
 
-
 // stripeEvent is a Stripe event of the pinned API version.
 func stripeEvent(id, typ string, created time.Time, obj map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{"id": id, "object": "event", "api_version": billing.APIVersion,

@@ -27,7 +27,6 @@ var owners = map[string][]string{
 	"auth":          {"users", "sessions", "refresh_tokens", "api_keys", "mfa_backup_codes", "revocations", "rate_limit_buckets", "platform_audit_log"},
 	"audit":         {"audit_log"},
 	"notifications": {"notification_channels", "notification_deliveries"},
-	"billing":       {"tenant_billing", "tenant_feature_overrides", "stripe_events"},
 }
 
 // TestContextsTouchOnlyTheirOwnTables fails when a domain package names
