@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -178,6 +179,8 @@ func TestStripeWebhookRefusesUnverifiedDeliveries(t *testing.T) {
 	} {
 		require.Equal(t, http.StatusBadRequest, b.deliver(t, c.body, c.sig), name)
 	}
+	huge := stripeEvent("evt_huge", "customer.updated", billingT0, map[string]any{"id": "cus_huge", "description": strings.Repeat("x", billing.MaxEventBytes)})
+	require.Equal(t, http.StatusRequestEntityTooLarge, b.deliver(t, huge, sign(huge, stripeSecret, time.Now())), "an oversized body")
 	require.Zero(t, b.count(t, `SELECT count(*) FROM stripe_events`), "a refused delivery stored an event")
 	require.Zero(t, b.count(t, applyJobs, "evt_sig"), "a refused delivery enqueued a job")
 	require.Equal(t, billing.Professional, b.entitlements(t, tenant).State.Plan)
@@ -233,6 +236,66 @@ func TestStripeEventAppliesOnce(t *testing.T) {
 	require.Equal(t, 1, b.count(t, applyJobs, "evt_concurrent"))
 	require.Equal(t, 1, b.audits(t, tenant, "billing.payment_failed"))
 	require.Equal(t, 2, b.audits(t, tenant, "billing.plan_changed"), "ACTIVE → PAST_DUE once")
+
+	// Appliers racing the worker (a rescued job beside a live one): once.
+	paid := stripeEvent("evt_race", "invoice.paid", billingT0.Add(2*time.Hour), invoice("in_1", "cus_once"))
+	b.send(t, paid)
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = b.srv.App.Services.Stripe.ApplyEvent(ctx, "evt_race")
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	b.applied(t, "evt_race")
+	require.Equal(t, 3, b.audits(t, tenant, "billing.plan_changed"), "PAST_DUE → ACTIVE once")
+	require.Equal(t, billing.Active, b.entitlements(t, tenant).State.Status)
+}
+
+// The webhook's log lines never carry the payload (a billing e-mail in
+// it), whether the delivery is refused or stored.
+func TestStripeWebhookLogsNoPayload(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	tdb := testdb.New(t)
+	srv := apptest.Start(t, apptest.Config(t, tdb, map[string]string{"STRIPE_WEBHOOK_SECRET": stripeSecret}), func(a *app.App) {
+		a.Log = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	b := &stripeAPI{srv: srv, tdb: tdb}
+	const canary = "pii-canary@example.test"
+	body := stripeEvent("evt_log", "customer.updated", billingT0, map[string]any{"id": "cus_log", "object": "customer", "email": canary})
+	require.Equal(t, http.StatusBadRequest, b.deliver(t, body, sign(body, "whsec_wrong", time.Now())))
+	require.Equal(t, http.StatusBadRequest, b.deliver(t, body, sign(body, stripeSecret, time.Now().Add(-time.Hour))))
+	other := bytes.Replace(body, []byte(billing.APIVersion), []byte("2020-08-27"), 1)
+	require.Equal(t, http.StatusBadRequest, b.deliver(t, other, sign(other, stripeSecret, time.Now())))
+	b.send(t, body)
+	ev := b.applied(t, "evt_log")
+	require.Equal(t, "ignored: event type not handled", *ev.Outcome, "an unknown type is stored and acknowledged")
+	require.Contains(t, logs.String(), "stripe webhook refused", "the refusals were logged (control)")
+	require.NotContains(t, logs.String(), canary)
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
 
 // A subscription update older than the applied one is recorded as stale

@@ -28,6 +28,7 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"notifications.deliver":       (&NotificationDeliverWorker{Limits: lim}).Timeout(nil),
 			"notifications.digest_fanout": (&NotificationDigestFanOutWorker{Limits: lim}).Timeout(nil),
 			"notifications.digest":        (&NotificationDigestWorker{Limits: lim}).Timeout(nil),
+			"billing.apply_stripe_event":  (&ApplyStripeEventWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()
