@@ -45,7 +45,9 @@ type stripeAPI struct {
 func setupStripe(t *testing.T, env map[string]string) *stripeAPI {
 	t.Helper()
 	tdb := testdb.New(t)
-	m := map[string]string{"STRIPE_WEBHOOK_SECRET": stripeSecret,
+	// The key enables billing; nothing here calls the API (the checkout
+	// test points STRIPE_API_BASE at stripe-mock).
+	m := map[string]string{"STRIPE_API_KEY": stripemock.APIKey, "STRIPE_API_BASE": "http://127.0.0.1:9", "STRIPE_WEBHOOK_SECRET": stripeSecret,
 		"STRIPE_PRICE_PROFESSIONAL": "price_professional", "STRIPE_PRICE_ENTERPRISE": "price_enterprise"}
 	for k, v := range env {
 		m[k] = v
@@ -263,7 +265,7 @@ func TestStripeWebhookLogsNoPayload(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
 	tdb := testdb.New(t)
-	srv := apptest.Start(t, apptest.Config(t, tdb, map[string]string{"STRIPE_WEBHOOK_SECRET": stripeSecret}), func(a *app.App) {
+	srv := apptest.Start(t, apptest.Config(t, tdb, map[string]string{"STRIPE_API_KEY": stripemock.APIKey, "STRIPE_WEBHOOK_SECRET": stripeSecret}), func(a *app.App) {
 		a.Log = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	b := &stripeAPI{srv: srv, tdb: tdb}
@@ -468,7 +470,7 @@ func TestCheckoutAndPortalAgainstStripeMock(t *testing.T) {
 // demo tenant is on Enterprise, ACTIVE.
 func TestBillingDisabled(t *testing.T) {
 	t.Parallel()
-	b := setupStripe(t, nil)
+	b := setupStripe(t, map[string]string{"STRIPE_API_KEY": ""})
 	require.False(t, b.srv.App.Services.Stripe.Enabled())
 	require.NoError(t, app.Seed(context.Background(), b.srv.App, apptest.Logger()))
 	e := b.entitlements(t, app.DemoTenantID)
@@ -485,6 +487,29 @@ func TestBillingDisabled(t *testing.T) {
 		require.Equal(t, "FEATURE_DISABLED", res.Code(), q)
 		require.Contains(t, res.Errors[0].Message, "Stripe is not configured on this server")
 	}
+	// Nor does a Stripe event change a plan (even with a webhook secret set).
+	body := stripeEvent("evt_off", "customer.subscription.updated", billingT0, subscription(app.DemoTenantID, "cus_off", "canceled", "price_enterprise"))
+	require.Equal(t, http.StatusNotFound, b.deliver(t, body, sign(body, stripeSecret, time.Now())))
+	require.Zero(t, b.count(t, `SELECT count(*) FROM stripe_events`))
+}
+
+// An event whose metadata names tenant A but whose customer is B's is
+// recorded and ignored: A does not take B's customer or subscription.
+func TestStripeEventCannotMoveACustomer(t *testing.T) {
+	t.Parallel()
+	b := setupStripe(t, nil)
+	a := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+	other := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+	b.send(t, stripeEvent("evt_b", "customer.subscription.created", billingT0, subscription(other, "cus_b", "active", "price_professional")))
+	b.applied(t, "evt_b")
+	require.Equal(t, billing.Professional, b.entitlements(t, other).State.Plan, "B's own event applied (control)")
+
+	b.send(t, stripeEvent("evt_steal", "customer.subscription.updated", billingT0.Add(time.Minute), subscription(a, "cus_b", "active", "price_enterprise")))
+	ev := b.applied(t, "evt_steal")
+	require.Equal(t, "ignored: the event's customer belongs to another tenant", *ev.Outcome)
+	require.Equal(t, billing.Starter, b.entitlements(t, a).State.Plan)
+	require.Nil(t, b.entitlements(t, a).State.StripeCustomerID)
+	require.Equal(t, billing.Professional, b.entitlements(t, other).State.Plan)
 }
 
 func toStrings(v any) []string {

@@ -29,7 +29,7 @@ func (a *App) stripeWebhook() http.Handler {
 		fresh, err := a.Services.Stripe.Receive(r.Context(), body, r.Header.Get("Stripe-Signature"))
 		switch {
 		case errors.Is(err, billing.ErrWebhookNotConfigured):
-			a.Log.WarnContext(r.Context(), "stripe webhook refused: STRIPE_WEBHOOK_SECRET is not configured")
+			a.Log.WarnContext(r.Context(), "stripe webhook refused: STRIPE_API_KEY or STRIPE_WEBHOOK_SECRET is not configured")
 			http.Error(w, "Stripe webhooks are not configured on this server", http.StatusNotFound)
 		case errors.Is(err, billing.ErrBadSignature):
 			a.Log.WarnContext(r.Context(), "stripe webhook refused", "reason", err.Error())

@@ -33,8 +33,9 @@ const MaxEventBytes = 512 << 10
 // Errors of Receive. Neither carries the payload or its parts.
 var (
 	// ErrWebhookNotConfigured: STRIPE_WEBHOOK_SECRET is unset, so no event
-	// can be verified.
-	ErrWebhookNotConfigured = errors.New("stripe webhook: STRIPE_WEBHOOK_SECRET is not configured")
+	// can be verified, or billing is disabled (no STRIPE_API_KEY), so no
+	// event may change a plan.
+	ErrWebhookNotConfigured = errors.New("stripe webhook: Stripe is not configured (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET)")
 	// ErrBadSignature: the Stripe-Signature header is missing, malformed,
 	// does not match the body, or is older than SignatureTolerance.
 	ErrBadSignature = errors.New("stripe webhook: missing, invalid or stale signature")
@@ -62,7 +63,7 @@ type StoredEvent struct {
 // It reports whether the event was new.
 func (s *Stripe) Receive(ctx context.Context, payload []byte, signature string) (fresh bool, err error) {
 	defer derrors.Wrap(&err, "billing.Stripe.Receive")
-	if s.Config.WebhookSecret == "" {
+	if s.Config.WebhookSecret == "" || !s.Enabled() {
 		return false, ErrWebhookNotConfigured
 	}
 	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.Config.WebhookSecret,
@@ -143,6 +144,16 @@ func (s *Stripe) ApplyEvent(ctx context.Context, id string) (outcome string, err
 	}
 	if tenant == uuid.Nil {
 		return s.finishGlobal(ctx, id, nil, "ignored: no tenant has this customer")
+	}
+	if c := obj.ref().customer; c != "" {
+		// The tenant the metadata names must not take another's customer.
+		owner, err := s.tenantOf(ctx, objectRef{customer: c})
+		if err != nil {
+			return "", err
+		}
+		if owner != uuid.Nil && owner != tenant {
+			return s.finishGlobal(ctx, id, &tenant, "ignored: the event's customer belongs to another tenant")
+		}
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		var applied sql.NullTime
