@@ -19,6 +19,7 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // APIVersion is the Stripe API version stripe-go v76 pins (2023-10-16).
@@ -281,7 +282,7 @@ func (s *Stripe) customer(ctx context.Context, tenant uuid.UUID) (string, error)
 // audit records a billing action in tenant's audit log, in its own transaction.
 func (s *Stripe) audit(ctx context.Context, tenant uuid.UUID, action string, details map[string]any) error {
 	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: action, TargetType: "Billing", TargetID: tenant, Details: details})
+		return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: action, TargetType: relay.TypeTenant, TargetID: tenant, Details: details})
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // TopicChanged is published (ID: the tenant id) in the transaction that
@@ -236,7 +237,7 @@ func (s *Stripe) applyTx(ctx context.Context, tx bun.Tx, st *State, ev eventCtx,
 	outcome, notice := h.apply(s, st, ev, obj)
 	if notice != "" {
 		if err := audit.Record(ctx, tx, audit.Entry{TenantID: st.TenantID, Action: notice, ActorType: audit.ActorSystem,
-			TargetType: "Billing", TargetID: st.TenantID, Details: noticeDetails(st, ev, obj)}); err != nil {
+			TargetType: relay.TypeTenant, TargetID: st.TenantID, Details: noticeDetails(st, ev, obj)}); err != nil {
 			return "", err
 		}
 	}
@@ -267,7 +268,7 @@ func (s *Stripe) saveTx(ctx context.Context, tx bun.Tx, before State, st *State,
 			d[k] = v
 		}
 		if err := audit.Record(ctx, tx, audit.Entry{TenantID: st.TenantID, Action: "billing.plan_changed", ActorType: audit.ActorSystem,
-			TargetType: "Billing", TargetID: st.TenantID, Details: d}); err != nil {
+			TargetType: relay.TypeTenant, TargetID: st.TenantID, Details: d}); err != nil {
 			return err
 		}
 	}
