@@ -103,7 +103,7 @@ func (s *Stripe) Receive(ctx context.Context, payload []byte, signature string) 
 	return fresh, err
 }
 
-// Event returns the stored event id (tests and operators).
+// Event returns the stored Stripe event id (the apply job, tests, operators).
 func (s *Stripe) Event(ctx context.Context, id string) (e *StoredEvent, err error) {
 	defer derrors.Wrap(&err, "billing.Stripe.Event(%s)", id)
 	e = new(StoredEvent)

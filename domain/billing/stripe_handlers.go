@@ -3,6 +3,7 @@ package billing
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -41,6 +42,7 @@ func HandledEventTypes() []string {
 	for k := range handlers {
 		out = append(out, k)
 	}
+	slices.Sort(out)
 	return out
 }
 
