@@ -2,6 +2,7 @@ package billing
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -78,4 +79,15 @@ func TestGraceRunsFromTheFirstFailure(t *testing.T) {
 	st2 := State{Plan: Professional, Status: Active, StripeSubscriptionID: &other}
 	outcome, _ := applyPaymentFailed(s, &st2, eventCtx{at: hT0}, inv)
 	require.Equal(t, Active, st2.Status, outcome)
+}
+
+// The README's webhook set-up lists every event type Stratum applies.
+func TestREADMEListsTheHandledEvents(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	require.NotEmpty(t, HandledEventTypes())
+	for _, typ := range HandledEventTypes() {
+		require.Contains(t, string(readme), "`"+typ+"`", "README.md's Billing section lacks %s", typ)
+	}
 }
