@@ -6,7 +6,7 @@ NPM   ?= npm
 FRONTEND_STAMP := frontend/dist/index.html
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/graphiql.html frontend/package.json frontend/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run build test fmt-check test-go test-frontend generate check-generated bench lint frontend devdb-up devdb-down clean
+.PHONY: run build test tools fmt-check test-go test-frontend generate check-generated bench lint frontend devdb-up devdb-down clean
 
 ## run: check the database (seconds), then build everything and start Stratum on :8080
 #   `devdb ensure` creates DATABASE_URL's database when missing (or prints the
@@ -43,6 +43,13 @@ test: frontend fmt-check
 	echo "== go test (race) against $$DATABASE_URL"; \
 	$(GO) test -race -count=1 -timeout 10m ./...; \
 	$(MAKE) --no-print-directory test-frontend
+
+## tools: install stripe-mock (Stripe's API mock the billing tests run
+#   against). Optional: the tests' harness (internal/stripemock) runs the same
+#   `go install` itself when the binary is missing; run this ahead of an
+#   offline test run.
+tools:
+	GOFLAGS=-buildvcs=false $(GO) install github.com/stripe/stripe-mock@v0.203.0
 
 ## test-frontend: type checks, unit tests and end-to-end tests of the frontend
 #   (the API tests build bin/stratum, create a fresh database on DATABASE_URL's

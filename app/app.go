@@ -144,17 +144,18 @@ func (a *App) buildHTTP() error {
 	}
 	a.Handler = httpserver.New(httpserver.Deps{
 		Log: a.Log, Metrics: a.Metrics,
-		GraphQL:      a.Sockets.Middleware(a.Resolver.HTTPMiddleware(gql)),
-		Auth:         a.Resolver.Authenticator(),
-		Streams:      a.streams,
-		Ready:        a.Ready,
-		Jobs:         ui,
-		Operator:     a.operatorCheck,
-		Frontend:     frontend.Dist(),
-		MaxBodyBytes: a.Cfg.MaxBodyBytes,
-		ReadTimeout:  a.Cfg.HTTPReadTimeout,
-		CORSOrigins:  a.Cfg.CORSOrigins,
-		DevMail:      devMail,
+		GraphQL:       a.Sockets.Middleware(a.Resolver.HTTPMiddleware(gql)),
+		Auth:          a.Resolver.Authenticator(),
+		Streams:       a.streams,
+		Ready:         a.Ready,
+		Jobs:          ui,
+		Operator:      a.operatorCheck,
+		Frontend:      frontend.Dist(),
+		MaxBodyBytes:  a.Cfg.MaxBodyBytes,
+		ReadTimeout:   a.Cfg.HTTPReadTimeout,
+		CORSOrigins:   a.Cfg.CORSOrigins,
+		DevMail:       devMail,
+		StripeWebhook: a.stripeWebhook(),
 	})
 	return nil
 }

@@ -27,6 +27,12 @@ func Seed(ctx context.Context, a *App, log *slog.Logger) error {
 	if err := seedOwner(ctx, a, log); err != nil {
 		return err
 	}
+	if !a.Services.Stripe.Enabled() {
+		// Billing disabled: nothing is sold, so the demo shows every feature.
+		if err := a.Services.Stripe.PutDemoOnEnterprise(ctx, DemoTenantID); err != nil {
+			return fmt.Errorf("seed demo plan: %w", err)
+		}
+	}
 	return seedTrust(ctx, a)
 }
 

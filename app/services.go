@@ -10,6 +10,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -66,7 +67,28 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	// Account e-mail (password reset, verification) and invitations go
 	// through the same mailer as e-mail notifications.
 	s.Auth.Mailer, s.Tenancy.Mailer, s.Tenancy.PublicURL = s.Mail, s.Mail, cfg.PublicURL
+	s.buildBilling(d, cfg, log)
 	return s, nil
+}
+
+// buildBilling builds the billing service and its Stripe side: with
+// STRIPE_API_KEY a Stripe client of its own (STRIPE_API_BASE, the price
+// ids per plan); without it billing is disabled (Stripe.Enabled is false).
+func (s *Services) buildBilling(d *db.DB, cfg config.Config, log *slog.Logger) {
+	if s.Billing == nil {
+		s.Billing = &billing.Service{DB: d}
+	}
+	prices := map[billing.Plan]string{}
+	for name, id := range cfg.StripePrices {
+		if p, ok := billing.ParsePlan(name); ok && id != "" {
+			prices[p] = id
+		}
+	}
+	s.Stripe = &billing.Stripe{DB: d, Billing: s.Billing, Log: log, Config: billing.StripeConfig{
+		APIKey: cfg.StripeAPIKey, WebhookSecret: cfg.StripeWebhookSecret, Prices: prices, PublicURL: cfg.PublicURL}}
+	if cfg.Billing() {
+		s.Stripe.API = billing.NewStripeClient(cfg.StripeAPIKey, cfg.StripeAPIBase)
+	}
 }
 
 // buildNotifications builds the mailer and the notifications service and
@@ -148,7 +170,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 // Jobs are the services the job workers call.
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
-		Auth: s.Auth, Tenancy: s.Tenancy}
+		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -164,4 +186,5 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Notifications.Enqueue = jobs.DeliverHook(c)
 	s.Auth.EnqueueMail = jobs.AccountMailHook(c)
 	s.Tenancy.EnqueueInviteMail = jobs.InviteMailHook(c)
+	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
 }

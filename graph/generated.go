@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -288,6 +289,16 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreateBillingPortalSessionPayload struct {
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreateCheckoutSessionPayload struct {
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateNotificationChannelPayload struct {
 		Channel       func(childComplexity int) int
 		SigningSecret func(childComplexity int) int
@@ -462,51 +473,53 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptInvite              func(childComplexity int, input model.AcceptInviteInput) int
-		AcknowledgeIncident       func(childComplexity int, input model.AcknowledgeIncidentInput) int
-		ApplyAction               func(childComplexity int, input model.ApplyActionInput) int
-		ApproveAction             func(childComplexity int, input model.ActionIDInput) int
-		ChangeMemberRole          func(childComplexity int, input model.ChangeMemberRoleInput) int
-		ConfirmMfa                func(childComplexity int, input model.MfaCodeInput) int
-		CreateAPIKey              func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateAutomationRule      func(childComplexity int, input model.AutomationRuleInput) int
-		CreateNotificationChannel func(childComplexity int, input model.CreateNotificationChannelInput) int
-		DeleteAutomationRule      func(childComplexity int, input model.DeleteAutomationRuleInput) int
-		DeleteEnforcementRule     func(childComplexity int, input model.DeleteEnforcementRuleInput) int
-		DeleteNotificationChannel func(childComplexity int, input model.IDInput) int
-		DisableMfa                func(childComplexity int, input model.MfaCodeInput) int
-		DismissAction             func(childComplexity int, input model.ActionIDInput) int
-		EnrollMfa                 func(childComplexity int) int
-		InviteMember              func(childComplexity int, input model.InviteMemberInput) int
-		LogIn                     func(childComplexity int, input model.LogInInput) int
-		LogOut                    func(childComplexity int) int
-		PutEnforcementRule        func(childComplexity int, input model.PutEnforcementRuleInput) int
-		QueueAction               func(childComplexity int, input model.ActionInput) int
-		RefreshSession            func(childComplexity int, input model.RefreshSessionInput) int
-		RegenerateBackupCodes     func(childComplexity int, input model.MfaCodeInput) int
-		RemoveMember              func(childComplexity int, input model.RemoveMemberInput) int
-		RequestPasswordReset      func(childComplexity int, input model.RequestPasswordResetInput) int
-		ResendVerificationEmail   func(childComplexity int) int
-		ResetPassword             func(childComplexity int, input model.ResetPasswordInput) int
-		ResolveIncident           func(childComplexity int, input model.ResolveIncidentInput) int
-		RevokeAPIKey              func(childComplexity int, input model.IDInput) int
-		RevokeInvite              func(childComplexity int, input model.IDInput) int
-		SetAutopilotLevel         func(childComplexity int, input model.SetAutopilotLevelInput) int
-		SetKillSwitch             func(childComplexity int, input model.SetKillSwitchInput) int
-		SetRuleEnabled            func(childComplexity int, input model.SetRuleEnabledInput) int
-		SignUp                    func(childComplexity int, input model.SignUpInput) int
-		SimulateAction            func(childComplexity int, input model.ActionInput) int
-		SimulateRule              func(childComplexity int, input model.SimulateRuleInput) int
-		SimulateSignalDegradation func(childComplexity int, input model.SimulateSignalDegradationInput) int
-		SimulateSignalRecovery    func(childComplexity int, input model.SimulateSignalRecoveryInput) int
-		SwitchTenant              func(childComplexity int, input model.SwitchTenantInput) int
-		TestNotificationChannel   func(childComplexity int, input model.IDInput) int
-		UpdateAutomationRule      func(childComplexity int, input model.UpdateAutomationRuleInput) int
-		UpdateEnforcementSettings func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
-		UpdateNotificationChannel func(childComplexity int, input model.UpdateNotificationChannelInput) int
-		UpdateTenantSettings      func(childComplexity int, input model.UpdateTenantSettingsInput) int
-		VerifyEmail               func(childComplexity int, input model.VerifyEmailInput) int
-		VerifyMfa                 func(childComplexity int, input model.VerifyMfaInput) int
+		AcceptInvite               func(childComplexity int, input model.AcceptInviteInput) int
+		AcknowledgeIncident        func(childComplexity int, input model.AcknowledgeIncidentInput) int
+		ApplyAction                func(childComplexity int, input model.ApplyActionInput) int
+		ApproveAction              func(childComplexity int, input model.ActionIDInput) int
+		ChangeMemberRole           func(childComplexity int, input model.ChangeMemberRoleInput) int
+		ConfirmMfa                 func(childComplexity int, input model.MfaCodeInput) int
+		CreateAPIKey               func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateAutomationRule       func(childComplexity int, input model.AutomationRuleInput) int
+		CreateBillingPortalSession func(childComplexity int, input model.CreateBillingPortalSessionInput) int
+		CreateCheckoutSession      func(childComplexity int, input model.CreateCheckoutSessionInput) int
+		CreateNotificationChannel  func(childComplexity int, input model.CreateNotificationChannelInput) int
+		DeleteAutomationRule       func(childComplexity int, input model.DeleteAutomationRuleInput) int
+		DeleteEnforcementRule      func(childComplexity int, input model.DeleteEnforcementRuleInput) int
+		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
+		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
+		DismissAction              func(childComplexity int, input model.ActionIDInput) int
+		EnrollMfa                  func(childComplexity int) int
+		InviteMember               func(childComplexity int, input model.InviteMemberInput) int
+		LogIn                      func(childComplexity int, input model.LogInInput) int
+		LogOut                     func(childComplexity int) int
+		PutEnforcementRule         func(childComplexity int, input model.PutEnforcementRuleInput) int
+		QueueAction                func(childComplexity int, input model.ActionInput) int
+		RefreshSession             func(childComplexity int, input model.RefreshSessionInput) int
+		RegenerateBackupCodes      func(childComplexity int, input model.MfaCodeInput) int
+		RemoveMember               func(childComplexity int, input model.RemoveMemberInput) int
+		RequestPasswordReset       func(childComplexity int, input model.RequestPasswordResetInput) int
+		ResendVerificationEmail    func(childComplexity int) int
+		ResetPassword              func(childComplexity int, input model.ResetPasswordInput) int
+		ResolveIncident            func(childComplexity int, input model.ResolveIncidentInput) int
+		RevokeAPIKey               func(childComplexity int, input model.IDInput) int
+		RevokeInvite               func(childComplexity int, input model.IDInput) int
+		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
+		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
+		SetRuleEnabled             func(childComplexity int, input model.SetRuleEnabledInput) int
+		SignUp                     func(childComplexity int, input model.SignUpInput) int
+		SimulateAction             func(childComplexity int, input model.ActionInput) int
+		SimulateRule               func(childComplexity int, input model.SimulateRuleInput) int
+		SimulateSignalDegradation  func(childComplexity int, input model.SimulateSignalDegradationInput) int
+		SimulateSignalRecovery     func(childComplexity int, input model.SimulateSignalRecoveryInput) int
+		SwitchTenant               func(childComplexity int, input model.SwitchTenantInput) int
+		TestNotificationChannel    func(childComplexity int, input model.IDInput) int
+		UpdateAutomationRule       func(childComplexity int, input model.UpdateAutomationRuleInput) int
+		UpdateEnforcementSettings  func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
+		UpdateNotificationChannel  func(childComplexity int, input model.UpdateNotificationChannelInput) int
+		UpdateTenantSettings       func(childComplexity int, input model.UpdateTenantSettingsInput) int
+		VerifyEmail                func(childComplexity int, input model.VerifyEmailInput) int
+		VerifyMfa                  func(childComplexity int, input model.VerifyMfaInput) int
 	}
 
 	NotificationChannel struct {
@@ -805,6 +818,7 @@ type ComplexityRoot struct {
 	Subscription struct {
 		ActionStatusUpdated   func(childComplexity int, status []automation.ActionStatus) int
 		AutopilotModeChanged  func(childComplexity int) int
+		BillingChanged        func(childComplexity int) int
 		EmqUpdated            func(childComplexity int, platform *model.Platform) int
 		IncidentClosed        func(childComplexity int) int
 		IncidentOpened        func(childComplexity int) int
@@ -821,6 +835,15 @@ type ComplexityRoot struct {
 		Plan       func(childComplexity int) int
 		RequireMfa func(childComplexity int) int
 		Simulated  func(childComplexity int) int
+	}
+
+	TenantBilling struct {
+		CancelAtPeriodEnd func(childComplexity int) int
+		CurrentPeriodEnd  func(childComplexity int) int
+		GraceEndsAt       func(childComplexity int) int
+		Plan              func(childComplexity int) int
+		Status            func(childComplexity int) int
+		TrialEndsAt       func(childComplexity int) int
 	}
 
 	TestNotificationChannelPayload struct {
@@ -981,6 +1004,8 @@ type MutationResolver interface {
 	TestNotificationChannel(ctx context.Context, input model.IDInput) (*model.TestNotificationChannelPayload, error)
 	SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error)
 	SimulateSignalRecovery(ctx context.Context, input model.SimulateSignalRecoveryInput) (*model.SimulatorPayload, error)
+	CreateCheckoutSession(ctx context.Context, input model.CreateCheckoutSessionInput) (*model.CreateCheckoutSessionPayload, error)
+	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -1022,6 +1047,7 @@ type SubscriptionResolver interface {
 	PlatformStatusChanged(ctx context.Context, platform *model.Platform) (<-chan *model.PlatformStatus, error)
 	EmqUpdated(ctx context.Context, platform *model.Platform) (<-chan *model.EmqUpdate, error)
 	SignalHealthChanged(ctx context.Context, platform *model.Platform) (<-chan *model.SignalHealth, error)
+	BillingChanged(ctx context.Context) (<-chan *model.TenantBilling, error)
 }
 type TrustAuditEntryResolver interface {
 	Action(ctx context.Context, obj *model.TrustAuditEntry) (*model.Action, error)
@@ -1993,6 +2019,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
 
+	case "CreateBillingPortalSessionPayload.url":
+		if e.ComplexityRoot.CreateBillingPortalSessionPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBillingPortalSessionPayload.URL(childComplexity), true
+	case "CreateBillingPortalSessionPayload.userErrors":
+		if e.ComplexityRoot.CreateBillingPortalSessionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBillingPortalSessionPayload.UserErrors(childComplexity), true
+
+	case "CreateCheckoutSessionPayload.url":
+		if e.ComplexityRoot.CreateCheckoutSessionPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCheckoutSessionPayload.URL(childComplexity), true
+	case "CreateCheckoutSessionPayload.userErrors":
+		if e.ComplexityRoot.CreateCheckoutSessionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCheckoutSessionPayload.UserErrors(childComplexity), true
+
 	case "CreateNotificationChannelPayload.channel":
 		if e.ComplexityRoot.CreateNotificationChannelPayload.Channel == nil {
 			break
@@ -2677,6 +2729,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAutomationRule(childComplexity, args["input"].(model.AutomationRuleInput)), true
+	case "Mutation.createBillingPortalSession":
+		if e.ComplexityRoot.Mutation.CreateBillingPortalSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBillingPortalSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBillingPortalSession(childComplexity, args["input"].(model.CreateBillingPortalSessionInput)), true
+	case "Mutation.createCheckoutSession":
+		if e.ComplexityRoot.Mutation.CreateCheckoutSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCheckoutSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCheckoutSession(childComplexity, args["input"].(model.CreateCheckoutSessionInput)), true
 	case "Mutation.createNotificationChannel":
 		if e.ComplexityRoot.Mutation.CreateNotificationChannel == nil {
 			break
@@ -4302,6 +4376,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.AutopilotModeChanged(childComplexity), true
+	case "Subscription.billingChanged":
+		if e.ComplexityRoot.Subscription.BillingChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.BillingChanged(childComplexity), true
 	case "Subscription.emqUpdated":
 		if e.ComplexityRoot.Subscription.EmqUpdated == nil {
 			break
@@ -4401,6 +4481,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Simulated(childComplexity), true
+
+	case "TenantBilling.cancelAtPeriodEnd":
+		if e.ComplexityRoot.TenantBilling.CancelAtPeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.CancelAtPeriodEnd(childComplexity), true
+	case "TenantBilling.currentPeriodEnd":
+		if e.ComplexityRoot.TenantBilling.CurrentPeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.CurrentPeriodEnd(childComplexity), true
+	case "TenantBilling.graceEndsAt":
+		if e.ComplexityRoot.TenantBilling.GraceEndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.GraceEndsAt(childComplexity), true
+	case "TenantBilling.plan":
+		if e.ComplexityRoot.TenantBilling.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.Plan(childComplexity), true
+	case "TenantBilling.status":
+		if e.ComplexityRoot.TenantBilling.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.Status(childComplexity), true
+	case "TenantBilling.trialEndsAt":
+		if e.ComplexityRoot.TenantBilling.TrialEndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.TrialEndsAt(childComplexity), true
 
 	case "TestNotificationChannelPayload.delivery":
 		if e.ComplexityRoot.TestNotificationChannelPayload.Delivery == nil {
@@ -4780,6 +4897,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CampaignScopeInput", ec.unmarshalInputCampaignScopeInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("CreateBillingPortalSessionInput", ec.unmarshalInputCreateBillingPortalSessionInput),
+			graphql.NewInputUnmarshaler("CreateCheckoutSessionInput", ec.unmarshalInputCreateCheckoutSessionInput),
 			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("DeleteAutomationRuleInput", ec.unmarshalInputDeleteAutomationRuleInput),
 			graphql.NewInputUnmarshaler("DeleteEnforcementRuleInput", ec.unmarshalInputDeleteEnforcementRuleInput),
@@ -4903,7 +5022,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls"
+//go:embed "automation.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4922,6 +5041,7 @@ var sources = []*ast.Source{
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
+	{Name: "stripe.graphqls", Input: sourceData("stripe.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5385,6 +5505,26 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateApiKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateBillingPortalSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_CreateBillingPortalSessionPayload_url(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateBillingPortalSessionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateBillingPortalSessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateCheckoutSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_CreateCheckoutSessionPayload_url(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCheckoutSessionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCheckoutSessionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6283,6 +6423,24 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
 
+func (ec *executionContext) childFields_TenantBilling(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_TenantBilling_plan(ctx, field)
+	case "status":
+		return ec.fieldContext_TenantBilling_status(ctx, field)
+	case "trialEndsAt":
+		return ec.fieldContext_TenantBilling_trialEndsAt(ctx, field)
+	case "currentPeriodEnd":
+		return ec.fieldContext_TenantBilling_currentPeriodEnd(ctx, field)
+	case "cancelAtPeriodEnd":
+		return ec.fieldContext_TenantBilling_cancelAtPeriodEnd(ctx, field)
+	case "graceEndsAt":
+		return ec.fieldContext_TenantBilling_graceEndsAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantBilling", field.Name)
+}
+
 func (ec *executionContext) childFields_TestNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "delivery":
@@ -6753,6 +6911,34 @@ func (ec *executionContext) field_Mutation_createAutomationRule_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.AutomationRuleInput, error) {
 			return ec.unmarshalNAutomationRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAutomationRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createBillingPortalSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateBillingPortalSessionInput, error) {
+			return ec.unmarshalNCreateBillingPortalSessionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateBillingPortalSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCheckoutSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateCheckoutSessionInput, error) {
+			return ec.unmarshalNCreateCheckoutSessionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateCheckoutSessionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11925,6 +12111,116 @@ func (ec *executionContext) _CreateApiKeyPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_CreateApiKeyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CreateApiKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateBillingPortalSessionPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.CreateBillingPortalSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateBillingPortalSessionPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateBillingPortalSessionPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateBillingPortalSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateBillingPortalSessionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateBillingPortalSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateBillingPortalSessionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateBillingPortalSessionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateBillingPortalSessionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateCheckoutSessionPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.CreateCheckoutSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCheckoutSessionPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCheckoutSessionPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateCheckoutSessionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateCheckoutSessionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreateCheckoutSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCheckoutSessionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCheckoutSessionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateCheckoutSessionPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -17187,6 +17483,130 @@ func (ec *executionContext) fieldContext_Mutation_simulateSignalRecovery(ctx con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_simulateSignalRecovery_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCheckoutSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCheckoutSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCheckoutSession(ctx, fc.Args["input"].(model.CreateCheckoutSessionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "OWNER")
+				if err != nil {
+					var zeroVal *model.CreateCheckoutSessionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CreateCheckoutSessionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateCheckoutSessionPayload) graphql.Marshaler {
+			return ec.marshalNCreateCheckoutSessionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateCheckoutSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCheckoutSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateCheckoutSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCheckoutSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createBillingPortalSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBillingPortalSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBillingPortalSession(ctx, fc.Args["input"].(model.CreateBillingPortalSessionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "OWNER")
+				if err != nil {
+					var zeroVal *model.CreateBillingPortalSessionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CreateBillingPortalSessionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateBillingPortalSessionPayload) graphql.Marshaler {
+			return ec.marshalNCreateBillingPortalSessionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateBillingPortalSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBillingPortalSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateBillingPortalSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBillingPortalSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23438,6 +23858,68 @@ func (ec *executionContext) fieldContext_Subscription_signalHealthChanged(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_billingChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_billingChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().BillingChanged(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.TenantBilling
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TenantBilling
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.TenantBilling
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.TenantBilling
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantBilling) graphql.Marshaler {
+			return ec.marshalNTenantBilling2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTenantBilling(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_billingChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantBilling(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tenant_id(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23574,6 +24056,144 @@ func (ec *executionContext) _Tenant_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantBilling_plan(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Plan")
+}
+
+func (ec *executionContext) _TenantBilling_status(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Status) graphql.Marshaler {
+			return ec.marshalNBillingStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "BillingStatus")
+}
+
+func (ec *executionContext) _TenantBilling_trialEndsAt(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_trialEndsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialEndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_trialEndsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantBilling_currentPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_currentPeriodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentPeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_currentPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantBilling_cancelAtPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_cancelAtPeriodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelAtPeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_cancelAtPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TenantBilling_graceEndsAt(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_graceEndsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraceEndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_graceEndsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TestNotificationChannelPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
@@ -26763,6 +27383,104 @@ func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context,
 func UnmarshalCreateApiKeyInput(ctx context.Context, raw any) (model.CreateAPIKeyInput, error) {
 	var out model.CreateAPIKeyInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateApiKeyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateBillingPortalSessionInput(ctx context.Context, obj any) (model.CreateBillingPortalSessionInput, error) {
+	var it model.CreateBillingPortalSessionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"returnUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "returnUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnURL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBillingPortalSessionInput unmarshals raw into the CreateBillingPortalSessionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBillingPortalSessionInput(ctx context.Context, raw any) (model.CreateBillingPortalSessionInput, error) {
+	var out model.CreateBillingPortalSessionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBillingPortalSessionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCheckoutSessionInput(ctx context.Context, obj any) (model.CreateCheckoutSessionInput, error) {
+	var it model.CreateCheckoutSessionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"plan", "successUrl", "cancelUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		case "successUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("successUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuccessURL = data
+		case "cancelUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelURL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCheckoutSessionInput unmarshals raw into the CreateCheckoutSessionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCheckoutSessionInput(ctx context.Context, raw any) (model.CreateCheckoutSessionInput, error) {
+	var out model.CreateCheckoutSessionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCheckoutSessionInput", raw, &out)
 	return out, err
 }
 
@@ -30027,6 +30745,82 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var createBillingPortalSessionPayloadImplementors = []string{"CreateBillingPortalSessionPayload"}
+
+func (ec *executionContext) _CreateBillingPortalSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateBillingPortalSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createBillingPortalSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateBillingPortalSessionPayload")
+		case "url":
+			out.Values[i] = ec._CreateBillingPortalSessionPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateBillingPortalSessionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createCheckoutSessionPayloadImplementors = []string{"CreateCheckoutSessionPayload"}
+
+func (ec *executionContext) _CreateCheckoutSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateCheckoutSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createCheckoutSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateCheckoutSessionPayload")
+		case "url":
+			out.Values[i] = ec._CreateCheckoutSessionPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateCheckoutSessionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createNotificationChannelPayloadImplementors = []string{"CreateNotificationChannelPayload"}
 
 func (ec *executionContext) _CreateNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateNotificationChannelPayload) graphql.Marshaler {
@@ -31561,6 +32355,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "simulateSignalRecovery":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_simulateSignalRecovery(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCheckoutSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCheckoutSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createBillingPortalSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBillingPortalSession(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -33607,6 +34415,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_emqUpdated(ctx, fields[0])
 	case "signalHealthChanged":
 		return ec._Subscription_signalHealthChanged(ctx, fields[0])
+	case "billingChanged":
+		return ec._Subscription_billingChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -33651,6 +34461,64 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 		case "createdAt":
 			out.Values[i] = ec._Tenant_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantBillingImplementors = []string{"TenantBilling"}
+
+func (ec *executionContext) _TenantBilling(ctx context.Context, sel ast.SelectionSet, obj *model.TenantBilling) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantBillingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantBilling")
+		case "plan":
+			out.Values[i] = ec._TenantBilling_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TenantBilling_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trialEndsAt":
+			out.Values[i] = ec._TenantBilling_trialEndsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currentPeriodEnd":
+			out.Values[i] = ec._TenantBilling_currentPeriodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cancelAtPeriodEnd":
+			out.Values[i] = ec._TenantBilling_cancelAtPeriodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graceEndsAt":
+			out.Values[i] = ec._TenantBilling_graceEndsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -35031,6 +35899,21 @@ func (ec *executionContext) marshalNAutopilotMode2githubᚗcomᚋstratumhqᚋstr
 	return res
 }
 
+func (ec *executionContext) unmarshalNBillingStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐStatus(ctx context.Context, v any) (billing.Status, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := billing.Status(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBillingStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐStatus(ctx context.Context, sel ast.SelectionSet, v billing.Status) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "BillingStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35132,6 +36015,32 @@ func (ec *executionContext) marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋstratu
 		return graphql.Null
 	}
 	return ec._CreateApiKeyPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateBillingPortalSessionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateBillingPortalSessionInput(ctx context.Context, v any) (model.CreateBillingPortalSessionInput, error) {
+	res, err := ec.unmarshalInputCreateBillingPortalSessionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateBillingPortalSessionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateBillingPortalSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateBillingPortalSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateBillingPortalSessionPayload!")
+		return graphql.Null
+	}
+	return ec._CreateBillingPortalSessionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateCheckoutSessionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateCheckoutSessionInput(ctx context.Context, v any) (model.CreateCheckoutSessionInput, error) {
+	res, err := ec.unmarshalInputCreateCheckoutSessionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateCheckoutSessionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateCheckoutSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateCheckoutSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateCheckoutSessionPayload!")
+		return graphql.Null
+	}
+	return ec._CreateCheckoutSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateNotificationChannelInput(ctx context.Context, v any) (model.CreateNotificationChannelInput, error) {
@@ -35831,6 +36740,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstrat
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx context.Context, v any) (model.Plan, error) {
+	var res model.Plan
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx context.Context, sel ast.SelectionSet, v model.Plan) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx context.Context, v any) (model.Platform, error) {
@@ -36541,6 +37460,14 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋstratumhqᚋstratum
 		return graphql.Null
 	}
 	return ec._Tenant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTenantBilling2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTenantBilling(ctx context.Context, sel ast.SelectionSet, v *model.TenantBilling) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TenantBilling!")
+		return graphql.Null
+	}
+	return ec._TenantBilling(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTestNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTestNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.TestNotificationChannelPayload) graphql.Marshaler {

@@ -139,6 +139,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerTrust(w, d, s, lim)
 	registerNotifications(w, d, s, lim)
 	registerAccountMail(w, s, lim)
+	registerBilling(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

@@ -32,6 +32,7 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"notifications.digest":        (&NotificationDigestWorker{Limits: lim}).Timeout(nil),
 			"auth.account_mail":           (&AccountMailWorker{Limits: lim}).Timeout(nil),
 			"tenancy.invite_mail":         (&InviteMailWorker{Limits: lim}).Timeout(nil),
+			"billing.apply_stripe_event":  (&ApplyStripeEventWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

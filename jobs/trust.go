@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -30,6 +31,9 @@ type Services struct {
 	// Auth and Tenancy send account e-mail and invitations.
 	Auth    *auth.Service
 	Tenancy *tenancy.Service
+	// Stripe applies Stripe's webhook events (billing.apply_stripe_event);
+	// without it that kind has no worker.
+	Stripe *billing.Stripe
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

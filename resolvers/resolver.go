@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -60,6 +61,10 @@ type Services struct {
 	Automation *automation.Service
 	// Notifications: channels and their delivery log.
 	Notifications *notifications.Service
+	// Billing: plans, flags and billing state; Stripe: checkout, the
+	// billing portal and Stripe's webhook events.
+	Billing *billing.Service
+	Stripe  *billing.Stripe
 }
 
 // Config is what the resolvers are built from.

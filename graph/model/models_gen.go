@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -455,6 +456,38 @@ type CreateAPIKeyPayload struct {
 	// The full key `stratum_<prefix>_<secret>`, shown only now. Send it as `Authorization: Bearer …`.
 	Secret *string `json:"secret,omitempty"`
 	// Problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `createBillingPortalSession`.
+type CreateBillingPortalSessionInput struct {
+	// Where Stripe's billing portal sends the owner back to; an http(s) URL on this server's address, at most 2,048 characters.
+	ReturnURL string `json:"returnUrl"`
+}
+
+// Result of `createBillingPortalSession`.
+type CreateBillingPortalSessionPayload struct {
+	// The Stripe billing portal page (invoices, payment method, plan changes, cancellation); null when the input was refused.
+	URL *string `json:"url,omitempty"`
+	// Why the input was refused (a URL off this server's address).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `createCheckoutSession`.
+type CreateCheckoutSessionInput struct {
+	// The plan to buy: `starter`, `professional` or `enterprise` (any case). It must have a Stripe price configured on the server.
+	Plan string `json:"plan"`
+	// Where Stripe sends the owner after paying; an http(s) URL on this server's address (STRATUM_PUBLIC_URL), at most 2,048 characters.
+	SuccessURL string `json:"successUrl"`
+	// Where Stripe sends the owner who leaves checkout; an http(s) URL on this server's address, at most 2,048 characters.
+	CancelURL string `json:"cancelUrl"`
+}
+
+// Result of `createCheckoutSession`.
+type CreateCheckoutSessionPayload struct {
+	// The Stripe Checkout page to send the owner to; null when the input was refused.
+	URL *string `json:"url,omitempty"`
+	// Why the input was refused: an unknown plan or one without a price (`input.plan`), the plan the workspace is already active on (CONFLICT, `input.plan`), a URL off this server's address.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -1372,6 +1405,22 @@ func (Tenant) IsNode() {}
 // The object's global ID; pass it to `node(id:)` to fetch the object again.
 func (this Tenant) GetID() string { return this.ID }
 
+// A workspace's plan and billing state.
+type TenantBilling struct {
+	// The plan the workspace is on (its features apply while the status allows: see `status`).
+	Plan Plan `json:"plan"`
+	// The billing status.
+	Status billing.Status `json:"status"`
+	// When the trial ends (TRIALING only).
+	TrialEndsAt *time.Time `json:"trialEndsAt,omitempty"`
+	// When the current paid period ends (the renewal date).
+	CurrentPeriodEnd *time.Time `json:"currentPeriodEnd,omitempty"`
+	// True when the subscription ends at `currentPeriodEnd` instead of renewing.
+	CancelAtPeriodEnd bool `json:"cancelAtPeriodEnd"`
+	// When a past-due workspace's paid features fall back to Starter's (PAST_DUE only).
+	GraceEndsAt *time.Time `json:"graceEndsAt,omitempty"`
+}
+
 // Result of `testNotificationChannel`.
 type TestNotificationChannelPayload struct {
 	// The test's delivery (PENDING): follow it with `node(id:)` or `notificationDeliveries`.
@@ -1812,6 +1861,67 @@ func (e *DegradationSeverity) UnmarshalJSON(b []byte) error {
 }
 
 func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A plan Stratum is sold in, cheapest first.
+type Plan string
+
+const (
+	// The entry plan; what a lapsed trial, a canceled subscription or a payment failed beyond its grace period falls back to.
+	PlanStarter Plan = "STARTER"
+	// Adds autopilot, the what-if simulator, the CDP, conversion forwarding, audience sync and GDPR tools.
+	PlanProfessional Plan = "PROFESSIONAL"
+	// Everything, with the highest limits and competitor intelligence.
+	PlanEnterprise Plan = "ENTERPRISE"
+)
+
+var AllPlan = []Plan{
+	PlanStarter,
+	PlanProfessional,
+	PlanEnterprise,
+}
+
+func (e Plan) IsValid() bool {
+	switch e {
+	case PlanStarter, PlanProfessional, PlanEnterprise:
+		return true
+	}
+	return false
+}
+
+func (e Plan) String() string {
+	return string(e)
+}
+
+func (e *Plan) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Plan(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Plan", str)
+	}
+	return nil
+}
+
+func (e Plan) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Plan) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Plan) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

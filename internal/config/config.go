@@ -176,7 +176,25 @@ type Config struct {
 	// (STRATUM_DEMO_EMAIL default demo@stratum.local, STRATUM_DEMO_PASSWORD).
 	DemoEmail    string
 	DemoPassword string
+
+	// StripeAPIKey is the Stripe secret key (STRIPE_API_KEY). Unset (the
+	// default), billing runs disabled: checkout and the billing portal answer
+	// that Stripe is not configured, and the demo tenant is on Enterprise.
+	StripeAPIKey string
+	// StripeWebhookSecret verifies POST /webhooks/stripe (STRIPE_WEBHOOK_SECRET,
+	// whsec_…); required with STRIPE_API_KEY in production.
+	StripeWebhookSecret string
+	// StripeAPIBase is the Stripe API's base URL (STRIPE_API_BASE, default
+	// Stripe's own); tests point it at stripe-mock.
+	StripeAPIBase string
+	// StripePrices are the Stripe price ids per plan (STRIPE_PRICE_STARTER,
+	// STRIPE_PRICE_PROFESSIONAL, STRIPE_PRICE_ENTERPRISE): checkout sells a
+	// plan with its price, and a subscription's price names its plan.
+	StripePrices map[string]string
 }
+
+// Billing reports whether Stripe billing is configured (STRIPE_API_KEY set).
+func (c Config) Billing() bool { return c.StripeAPIKey != "" }
 
 // Production reports whether the server runs in production mode.
 func (c Config) Production() bool { return c.Env == "production" }
@@ -242,6 +260,15 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		MailFrom:                p.str("STRATUM_MAIL_FROM", "Stratum <stratum@localhost>"),
 		DemoEmail:               p.str("STRATUM_DEMO_EMAIL", "demo@stratum.local"),
 		DemoPassword:            p.str("STRATUM_DEMO_PASSWORD", DevDemoPassword),
+
+		StripeAPIKey:        p.str("STRIPE_API_KEY", ""),
+		StripeWebhookSecret: p.str("STRIPE_WEBHOOK_SECRET", ""),
+		StripeAPIBase:       p.str("STRIPE_API_BASE", ""),
+		StripePrices: map[string]string{
+			"starter":      p.str("STRIPE_PRICE_STARTER", ""),
+			"professional": p.str("STRIPE_PRICE_PROFESSIONAL", ""),
+			"enterprise":   p.str("STRIPE_PRICE_ENTERPRISE", ""),
+		},
 	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = ":8080"
@@ -326,6 +353,7 @@ func (c Config) Validate() error {
 	} else if _, err := stdmail.ParseAddress(c.MailFrom); err != nil {
 		errs = append(errs, fmt.Errorf("STRATUM_MAIL_FROM: %q is not an e-mail address", c.MailFrom))
 	}
+	errs = append(errs, c.validateStripe()...)
 	if c.Production() {
 		for name, isDev := range map[string]bool{
 			"STRATUM_ENCRYPTION_KEY":  c.EncryptionKey == DevEncryptionKey,
@@ -344,6 +372,33 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateStripe checks the Stripe settings: a base URL that is one, price
+// ids that are distinct, and (in production) a webhook secret beside the
+// API key, without which Stripe's events could not be verified.
+func (c Config) validateStripe() []error {
+	var errs []error
+	if c.StripeAPIBase != "" {
+		u, err := url.Parse(c.StripeAPIBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("STRIPE_API_BASE: %q is not an http(s) URL", c.StripeAPIBase))
+		}
+	}
+	seen := map[string]string{}
+	for plan, price := range c.StripePrices {
+		if price == "" {
+			continue
+		}
+		if other, dup := seen[price]; dup {
+			errs = append(errs, fmt.Errorf("STRIPE_PRICE_*: %s and %s have the same price id %q", other, plan, price))
+		}
+		seen[price] = plan
+	}
+	if c.Production() && c.StripeAPIKey != "" && c.StripeWebhookSecret == "" {
+		errs = append(errs, fmt.Errorf("STRIPE_WEBHOOK_SECRET: required with STRIPE_API_KEY in production (Stripe's events are verified with it)"))
+	}
+	return errs
 }
 
 // checkOrigin accepts an exact origin, scheme://host[:port]. Cross-origin

@@ -140,3 +140,31 @@ func TestREADMELinksStayInTheRepository(t *testing.T) {
 	require.Positive(t, inRepo)
 	require.False(t, strings.Contains(string(readme), "../shared"), "README.md names a file outside the repository (../shared)")
 }
+
+// Stripe's settings: billing is disabled without a key; a base URL must be
+// one; two plans cannot share a price; production needs the webhook secret
+// beside the key.
+func TestStripeSettings(t *testing.T) {
+	t.Parallel()
+	c, err := FromMap(nil)
+	require.NoError(t, err)
+	require.False(t, c.Billing(), "billing is disabled by default")
+	c, err = FromMap(map[string]string{"STRIPE_API_KEY": "sk_test_x", "STRIPE_API_BASE": "http://127.0.0.1:12111",
+		"STRIPE_PRICE_PROFESSIONAL": "price_p", "STRIPE_PRICE_ENTERPRISE": "price_e"})
+	require.NoError(t, err)
+	require.True(t, c.Billing())
+	require.Equal(t, "price_e", c.StripePrices["enterprise"])
+
+	_, err = FromMap(map[string]string{"STRIPE_API_BASE": "stripe-mock:12111"})
+	require.ErrorContains(t, err, "STRIPE_API_BASE")
+	_, err = FromMap(map[string]string{"STRIPE_PRICE_PROFESSIONAL": "price_x", "STRIPE_PRICE_ENTERPRISE": "price_x"})
+	require.ErrorContains(t, err, "same price id")
+	prod := map[string]string{"STRATUM_ENV": "production", "DATABASE_URL": "postgres://x/y",
+		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "k",
+		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d", "STRIPE_API_KEY": "sk_live_x"}
+	_, err = FromMap(prod)
+	require.ErrorContains(t, err, "STRIPE_WEBHOOK_SECRET")
+	prod["STRIPE_WEBHOOK_SECRET"] = "whsec_x"
+	_, err = FromMap(prod)
+	require.NoError(t, err)
+}

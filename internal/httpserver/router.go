@@ -62,6 +62,9 @@ type Deps struct {
 	// sink's messages (development and tests only; app leaves it nil in
 	// production).
 	DevMail http.Handler
+	// StripeWebhook, if set, answers POST /webhooks/stripe (unauthenticated:
+	// it verifies Stripe's signature itself and bounds its own body).
+	StripeWebhook http.Handler
 }
 
 // New returns the root handler.
@@ -91,6 +94,9 @@ func New(d Deps) http.Handler {
 	if d.Jobs != nil {
 		mux.Handle("/admin/jobs/", operatorOnly(d.Operator, d.Jobs))
 		mux.Handle("GET /admin/jobs", http.RedirectHandler("/admin/jobs/", http.StatusMovedPermanently))
+	}
+	if d.StripeWebhook != nil {
+		mux.Handle("POST /webhooks/stripe", d.StripeWebhook)
 	}
 	if d.DevMail != nil {
 		mux.Handle("GET /dev/mail/messages", d.DevMail)
