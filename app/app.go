@@ -127,6 +127,7 @@ func (a *App) buildHTTP() error {
 		Sockets:          a.Sockets,
 	})
 	gql.Use(session.CSRFGuard{})
+	gql.Use(resolvers.RequestEntitlements{Billing: a.Services.Billing})
 	gql.Use(gqlserver.CostLimit{Limiter: a.Services.Auth.Limiter, Buckets: a.Services.Buckets})
 	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{

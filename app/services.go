@@ -10,6 +10,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -53,7 +54,10 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	if err := s.buildIdentity(d, cfg, log); err != nil {
 		return nil, err
 	}
-	s.Tenancy = &tenancy.Service{DB: d, Auth: s.Auth}
+	if err := s.buildBilling(d, cfg); err != nil {
+		return nil, err
+	}
+	s.Tenancy = &tenancy.Service{DB: d, Auth: s.Auth, Billing: s.Billing}
 	s.Auth.MembershipSource = s.Tenancy // auth reads memberships through tenancy, which builds on it
 	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
 	s.Platforms = platforms.NewService(d, s.Signals)
@@ -64,6 +68,20 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 		return nil, err
 	}
 	return s, nil
+}
+
+// buildBilling builds the billing service (plans, flags, trials) from
+// STRATUM_FEATURES_FORCE, STRATUM_TRIAL_DAYS and STRATUM_BILLING_GRACE_DAYS;
+// an unknown flag in the force list stops start-up.
+func (s *Services) buildBilling(d *db.DB, cfg config.Config) error {
+	force, err := billing.ParseForce(cfg.FeaturesForce)
+	if err != nil {
+		return err
+	}
+	day := 24 * time.Hour
+	s.Billing = &billing.Service{DB: d, Config: billing.Config{Force: force,
+		Trial: time.Duration(cfg.TrialDays) * day, Grace: time.Duration(cfg.BillingGraceDays) * day}}
+	return nil
 }
 
 // buildNotifications builds the mailer and the notifications service and
@@ -137,7 +155,8 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 
 // Jobs are the services the job workers call.
 func (s *Services) Jobs() jobs.Services {
-	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications}
+	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
+		Billing: s.Billing}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

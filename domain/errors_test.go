@@ -19,6 +19,7 @@ var unwrapped = map[string]string{
 	"audit.ForAuth":                     "auth's Audit hook; delegates to audit.Record, which names itself",
 	"auth.Service.HashNewPassword":      "delegates to Hasher.Hash, which names itself",
 	"automation.Service.SetRuleEnabled": "delegates to UpdateRule, which names itself",
+	"billing.Service.For":               "a per-request cache over Service.Entitlements, which names itself",
 	"incidents.Service.ActionFailedTx":  "delegates to OpenTx, which names itself",
 	"platforms.Service.CampaignsByID":   "delegates to Service.Campaigns, which names itself",
 	"platforms.Service.SeedSimulator":   "delegates to Sim.SeedSimulator, which names itself",

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -25,6 +26,8 @@ type Services struct {
 	Platforms     *platforms.Service
 	Automation    *automation.Service
 	Notifications *notifications.Service
+	// Billing answers whether a tenant has a gated job's feature.
+	Billing *billing.Service
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -60,6 +61,8 @@ type Services struct {
 	Automation *automation.Service
 	// Notifications: channels and their delivery log.
 	Notifications *notifications.Service
+	// Billing: plans, feature flags and their resolution (ADR 0014).
+	Billing *billing.Service
 }
 
 // Config is what the resolvers are built from.
