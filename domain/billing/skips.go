@@ -48,7 +48,7 @@ func (s *Service) Gate(ctx context.Context, tenant uuid.UUID, jobKind string, fl
 			FirstSkippedAt: now, LastSkippedAt: now, Skips: 1}
 		_, err = tx.NewInsert().Model(sk).On("CONFLICT (tenant_id, job_kind) DO UPDATE").
 			Set("flag = EXCLUDED.flag, reason = EXCLUDED.reason, last_skipped_at = EXCLUDED.last_skipped_at").
-			Set("skips = feature_skips.skips + 1").Exec(ctx)
+			Set("skips = ?TableAlias.skips + 1").Exec(ctx)
 		return err
 	})
 	return on, err
