@@ -46,12 +46,12 @@ func (r *mutationResolver) SetTenantPlan(ctx context.Context, input model.SetTen
 
 // Billing is the resolver for the billing field.
 func (r *tenantResolver) Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error) {
-	tenant, err := tenantOf(ctx)
+	if obj.Plan != "" { // the tenant switcher's list (memberships): no billing
+		return nil, nil
+	}
+	tenant, err := relay.ParseTypedID(obj.ID, relay.TypeTenant)
 	if err != nil {
 		return nil, err
-	}
-	if obj.ID != relay.GlobalID(relay.TypeTenant, tenant) {
-		return nil, nil
 	}
 	e, err := r.entitlements(ctx, tenant)
 	if err != nil {

@@ -352,7 +352,7 @@ func (r *tenantResolver) Plan(ctx context.Context, obj *model.Tenant) (model.Pla
 	if obj.Plan != "" { // a membership's tenant: the plan came with it
 		return obj.Plan, nil
 	}
-	tenant, err := tenantOf(ctx)
+	tenant, err := relay.ParseTypedID(obj.ID, relay.TypeTenant)
 	if err != nil {
 		return "", err
 	}
