@@ -8,7 +8,7 @@ func init() {
 		"Mutation.setFeatureFlag": {Query: `mutation($t: ID!) { setFeatureFlag(input: {tenantId: $t, flag: "competitor_intel", enabled: true, reason: "iso"}) {
 			features { key enabled source } userErrors { code } } }`,
 			Vars: vars("t", "tenant"), Viewer: Refused, B: []string{"FORBIDDEN"}, ControlOperator: true, Changes: true,
-			ControlHas: []string{`"key":"competitor_intel","enabled":true,"source":"OVERRIDE"`}},
+			ControlHas: []string{`"enabled":true,"key":"competitor_intel","source":"OVERRIDE"`}},
 		"Mutation.setTenantPlan": {Query: `mutation($t: ID!) { setTenantPlan(input: {tenantId: $t, plan: "ENTERPRISE"}) { billing { plan status } userErrors { code } } }`,
 			Vars: vars("t", "tenant"), Viewer: Refused, B: []string{"FORBIDDEN"}, ControlOperator: true, Changes: true,
 			ControlHas: []string{`"plan":"ENTERPRISE","status":"ACTIVE"`}},
