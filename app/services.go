@@ -63,6 +63,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Platforms = platforms.NewService(d, s.Signals)
 	s.Incidents = &incidents.Service{DB: d}
 	s.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: s.Platforms, Incidents: s.Incidents}
+	s.Automation.Autopilot = s.Billing.FlagTx(billing.Autopilot) // autopilot runs only with the flag
 	s.Signals.Listeners = []signals.Listener{s.Incidents, s.Automation}
 	if err := s.buildNotifications(d, cfg); err != nil {
 		return nil, err

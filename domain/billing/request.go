@@ -69,3 +69,12 @@ func (s *Service) PlanTx(ctx context.Context, tx bun.IDB, tenant uuid.UUID) (_ P
 	}
 	return st.EffectivePlan(s.DB.Now(ctx)), nil
 }
+
+// FlagTx returns a check of flag for the tenant of a transaction (a hook
+// for contexts that billing builds on: automation.Service.Autopilot).
+func (s *Service) FlagTx(flag Flag) func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (bool, error) {
+	return func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (bool, error) {
+		e, err := s.EntitlementsTx(ctx, tx, tenant)
+		return e.Enabled(flag), err
+	}
+}
