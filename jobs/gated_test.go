@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -68,4 +69,41 @@ func TestGatedWorkerNeedsBilling(t *testing.T) {
 	err := worker.Work(context.Background(), &river.Job[jobs.AutomationEvaluateArgs]{JobRow: &rivertype.JobRow{ID: 1, Attempt: 1},
 		Args: jobs.AutomationEvaluateArgs{TenantID: b.tenant}})
 	require.Error(t, err)
+}
+
+// Autopilot needs its flag: on GUARDED_AUTO, a Starter tenant's rule
+// proposals that the gate would pass are held for a person with the
+// reason; a Professional tenant (the control) has none held for it.
+func TestAutopilotNeedsItsFlag(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	held := func(plan string) (autopilotOff, total int) {
+		b := setup(t)
+		if plan != "" {
+			_, err := b.svc.Billing.SetPlan(ctx, billing.Operator{Email: "ops@example.test"}, b.tenant, plan)
+			require.NoError(t, err)
+		}
+		_, err := b.svc.Automation.SetAutopilotLevel(ctx, b.tenant, automation.GuardedAuto, "test")
+		require.NoError(t, err)
+		_, err = b.svc.Signals.Recompute(ctx, b.tenant)
+		require.NoError(t, err)
+		_, err = b.svc.Automation.EvaluateRules(ctx, b.tenant, true)
+		require.NoError(t, err)
+		page, err := b.svc.Automation.Actions(ctx, b.tenant, automation.ActionFilter{}, relay.Args{})
+		require.NoError(t, err)
+		for _, a := range page.Items {
+			for _, r := range a.Reasons {
+				if strings.Contains(r, "autopilot is off") {
+					autopilotOff++
+				}
+			}
+		}
+		return autopilotOff, page.TotalCount
+	}
+	off, total := held("")
+	require.NotZero(t, total)
+	require.NotZero(t, off, "Starter has no autopilot: passes are held with the reason")
+	off, total = held("professional")
+	require.NotZero(t, total)
+	require.Zero(t, off, "Professional's autopilot runs them")
 }
