@@ -1269,7 +1269,7 @@ type Tenant struct {
 	Simulated bool `json:"simulated"`
 	// When the tenant was created.
 	CreatedAt time.Time `json:"createdAt"`
-	// The plan and billing state; null for a tenant other than the one the credential acts in (the tenant switcher's list).
+	// The plan and billing state; null in `viewer.memberships` (the tenant switcher's list).
 	Billing *TenantBilling `json:"billing,omitempty"`
 }
 
