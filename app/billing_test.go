@@ -14,9 +14,13 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/graph"
+	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
 	"github.com/stratumhq/stratum/resolvers"
 )
 
@@ -278,4 +282,25 @@ func TestFeatureKeysAreInTheCatalogue(t *testing.T) {
 	err = resolvers.CheckFeatureKeys(bad)
 	require.ErrorContains(t, err, `Query.teleport: @feature(key: "teleport")`)
 	require.NotContains(t, err.Error(), "Query.ok")
+}
+
+// STRATUM_FEATURES_FORCE with an unknown flag or value stops start-up with
+// its name; a good one, STRATUM_TRIAL_DAYS and STRATUM_BILLING_GRACE_DAYS
+// reach the billing service (the control).
+func TestBillingConfigurationAtStartUp(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	for force, want := range map[string]string{"teleport=on": `unknown flag "teleport"`, "cdp=maybe": "the value must be on or off"} {
+		_, err := app.NewServices(tdb.DB, apptest.Config(t, tdb, map[string]string{"STRATUM_FEATURES_FORCE": force}), apptest.Logger())
+		require.ErrorContains(t, err, want)
+		require.ErrorContains(t, err, "STRATUM_FEATURES_FORCE")
+	}
+	s, err := app.NewServices(tdb.DB, apptest.Config(t, tdb, map[string]string{"STRATUM_FEATURES_FORCE": "cdp=on,autopilot=off",
+		"STRATUM_TRIAL_DAYS": "3", "STRATUM_BILLING_GRACE_DAYS": "2"}), apptest.Logger())
+	require.NoError(t, err)
+	require.Equal(t, map[billing.Flag]bool{billing.CDP: true, billing.Autopilot: false}, s.Billing.Config.Force)
+	require.Equal(t, 3*24*time.Hour, s.Billing.Config.Trial)
+	require.Equal(t, 2*24*time.Hour, s.Billing.GraceEnd(time.Time{}).Sub(time.Time{}))
+	_, err = config.FromMap(map[string]string{"STRATUM_TRIAL_DAYS": "0"})
+	require.ErrorContains(t, err, "STRATUM_TRIAL_DAYS")
 }
