@@ -127,9 +127,11 @@ func (a *App) buildHTTP() error {
 		Sockets:          a.Sockets,
 	})
 	gql.Use(session.CSRFGuard{})
+	// SharedReads first: a query's entitlements read (which sizes the cost
+	// limit's bucket by the effective plan) joins its one tenant transaction.
+	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	gql.Use(resolvers.RequestEntitlements{Billing: a.Services.Billing})
 	gql.Use(gqlserver.CostLimit{Limiter: a.Services.Auth.Limiter, Buckets: a.Services.Buckets})
-	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",
