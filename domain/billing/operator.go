@@ -47,7 +47,7 @@ func (s *Service) SetFlag(ctx context.Context, op Operator, c FlagChange) (_ Ent
 	defer derrors.Wrap(&err, "billing.Service.SetFlag(%s, %s)", c.Tenant, c.Flag)
 	spec, ok := FlagByKey(c.Flag)
 	if !ok {
-		return Entitlements{}, apperr.Invalid([]string{"input", "flag"}, "unknown feature flag %q; the catalogue has: %s", c.Flag, flagKeys())
+		return Entitlements{}, apperr.Invalid([]string{"input", "flag"}, "unknown feature flag %q; the catalogue has: %s", clip(c.Flag), flagKeys())
 	}
 	c.Reason = strings.TrimSpace(c.Reason)
 	if utf8.RuneCountInString(c.Reason) > MaxReason {
@@ -95,7 +95,7 @@ func (s *Service) SetPlan(ctx context.Context, op Operator, tenant uuid.UUID, pl
 	defer derrors.Wrap(&err, "billing.Service.SetPlan(%s, %s)", tenant, plan)
 	p, ok := ParsePlan(plan)
 	if !ok {
-		return Entitlements{}, apperr.Invalid([]string{"input", "plan"}, "unknown plan %q; plans are STARTER, PROFESSIONAL and ENTERPRISE", plan)
+		return Entitlements{}, apperr.Invalid([]string{"input", "plan"}, "unknown plan %q; plans are STARTER, PROFESSIONAL and ENTERPRISE", clip(plan))
 	}
 	var e Entitlements
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
@@ -160,4 +160,13 @@ func flagKeys() string {
 		keys[i] = string(f.Key)
 	}
 	return strings.Join(keys, ", ")
+}
+
+// clip shortens an unknown name echoed in an error (inputs are bounded by
+// the body size only).
+func clip(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64]) + "…"
+	}
+	return s
 }
