@@ -115,6 +115,11 @@ func (a *App) buildHTTP() error {
 		Directives: a.Resolver.Directives(),
 		Complexity: resolvers.Complexity(),
 	})
+	// A @feature key outside the catalogue stops start-up (and the
+	// extension's Validate would panic on it).
+	if err := resolvers.CheckFeatureKeys(es.Schema()); err != nil {
+		return err
+	}
 	gql := gqlserver.New(es, gqlserver.Options{
 		Log: a.Log, Metrics: a.Metrics,
 		Introspection: a.Cfg.Introspection,
