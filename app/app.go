@@ -115,6 +115,11 @@ func (a *App) buildHTTP() error {
 		Directives: a.Resolver.Directives(),
 		Complexity: resolvers.Complexity(),
 	})
+	// A @feature key outside the catalogue stops start-up (and the
+	// extension's Validate would panic on it).
+	if err := resolvers.CheckFeatureKeys(es.Schema()); err != nil {
+		return err
+	}
 	gql := gqlserver.New(es, gqlserver.Options{
 		Log: a.Log, Metrics: a.Metrics,
 		Introspection: a.Cfg.Introspection,
@@ -127,8 +132,11 @@ func (a *App) buildHTTP() error {
 		Sockets:          a.Sockets,
 	})
 	gql.Use(session.CSRFGuard{})
-	gql.Use(gqlserver.CostLimit{Limiter: a.Services.Auth.Limiter, Buckets: a.Services.Buckets})
+	// SharedReads first: a query's entitlements read (which sizes the cost
+	// limit's bucket by the effective plan) joins its one tenant transaction.
 	gql.Use(gqlserver.SharedReads{DB: a.DB})
+	gql.Use(resolvers.RequestEntitlements{Billing: a.Services.Billing})
+	gql.Use(gqlserver.CostLimit{Limiter: a.Services.Auth.Limiter, Buckets: a.Services.Buckets})
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",

@@ -11,6 +11,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/wstest"
 )
 
@@ -308,7 +310,16 @@ func TestCostIsReportedAndLimited(t *testing.T) {
 	b := setupIdentity(t, map[string]string{"STRATUM_RATE_LIMIT_POINTS": "1000", "STRATUM_RATE_LIMIT_RESTORE": "1"})
 	s := b.signUp(t, "cost@acme.test", "Acme")
 	const q = `{ automationRules(first: 100) { edges { node { id name createdAt } } } }`
-	res := b.srv.Query(t, q, nil, s.H())
+	// The bucket follows the effective plan, not the token's: the sign-up's
+	// Professional trial has twice Starter's; moved to Starter, the same
+	// token gets Starter's.
+	res := b.srv.Query(t, `{ viewer { role } }`, nil, s.H())
+	require.EqualValues(t, 2000, dig(res.Extensions, "cost", "throttleStatus", "maximumAvailable"))
+	tid, err := relay.ParseTypedID(s.TenantID, relay.TypeTenant)
+	require.NoError(t, err)
+	_, err = b.srv.App.Services.Billing.SetPlan(context.Background(), billing.Operator{Email: "ops@test"}, tid, "starter")
+	require.NoError(t, err)
+	res = b.srv.Query(t, q, nil, s.H())
 	require.Empty(t, res.Errors)
 	cost := res.Extensions["cost"].(map[string]any)
 	c := cost["requestedQueryCost"].(float64)

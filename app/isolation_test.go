@@ -105,6 +105,10 @@ type isolationCase struct {
 	// Trigger makes tenant A emit the event a subscription case listens
 	// for (see isolation_stream_test.go).
 	Trigger func(t *testing.T, f *isoFixture)
+	// ControlOperator runs the control as a platform operator of another
+	// tenant (the operator tools act on any tenant by its id) instead of
+	// A's owner.
+	ControlOperator bool
 	// Ticks marks a subscription that emits on its own (no tenant data,
 	// no hub registration): its first event shows it is running.
 	Ticks bool
@@ -439,6 +443,9 @@ func (f *isoFixture) runCase(t *testing.T, name string, c isolationCase) verdict
 	if c.ControlAnonymous {
 		control = session{}
 	}
+	if c.ControlOperator {
+		control = f.b.operator(t, fmt.Sprintf("ops-%d@ops.test", f.n))
+	}
 	oc := f.query(t, c.Query, cvars, control)
 	if os.Getenv("ISO_DUMP") != "" {
 		t.Logf("control: %s", oc.raw)
@@ -459,7 +466,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 	defer conn.Close(ctx)
 	var s string
 	require.NoError(t, conn.QueryRow(ctx, `SELECT jsonb_build_object(
-		'tenant', (SELECT jsonb_build_array(name, plan, require_mfa) FROM tenants WHERE id = $1),
+		'tenant', (SELECT jsonb_build_array(t.name, b.plan, b.status, t.require_mfa) FROM tenants t JOIN tenant_billing b ON b.tenant_id = t.id WHERE t.id = $1),
+		'overrides', (SELECT jsonb_agg(jsonb_build_array(flag, enabled, expires_at) ORDER BY flag) FROM tenant_feature_overrides WHERE tenant_id = $1),
 		'members', (SELECT jsonb_agg(jsonb_build_array(user_id, role) ORDER BY user_id) FROM memberships WHERE tenant_id = $1),
 		'invites', (SELECT jsonb_agg(jsonb_build_array(id, email, role, accepted_at IS NULL, revoked_at IS NULL) ORDER BY id) FROM invites WHERE tenant_id = $1),
 		'apiKeys', (SELECT jsonb_agg(jsonb_build_array(id, name, revoked_at IS NULL) ORDER BY id) FROM api_keys WHERE tenant_id = $1),

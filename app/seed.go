@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/internal/apperr"
 )
 
@@ -89,13 +90,16 @@ func seedOwner(ctx context.Context, a *App, log *slog.Logger) error {
 
 func seedTenant(ctx context.Context, a *App, log *slog.Logger) error {
 	return a.DB.InTenant(ctx, DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, plan, simulated, created_at)
-			VALUES (?, ?, 'demo', 'professional', true, ?) ON CONFLICT (id) DO NOTHING`, DemoTenantID, DemoTenantName, a.DB.Now(ctx))
+		res, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, simulated, created_at)
+			VALUES (?, ?, 'demo', true, ?) ON CONFLICT (id) DO NOTHING`, DemoTenantID, DemoTenantName, a.DB.Now(ctx))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			log.Info("seeded demo tenant", "tenant", DemoTenantID)
+			// A new demo tenant is on Professional; a re-seed keeps whatever
+			// plan an operator or Stripe gave it since.
+			return billing.SetPlanTx(ctx, tx, DemoTenantID, billing.Professional)
 		}
 		return nil
 	})

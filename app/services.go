@@ -54,12 +54,16 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	if err := s.buildIdentity(d, cfg, log); err != nil {
 		return nil, err
 	}
-	s.Tenancy = &tenancy.Service{DB: d, Auth: s.Auth}
+	if err := s.buildBilling(d, cfg); err != nil {
+		return nil, err
+	}
+	s.Tenancy = &tenancy.Service{DB: d, Auth: s.Auth, Billing: s.Billing}
 	s.Auth.MembershipSource = s.Tenancy // auth reads memberships through tenancy, which builds on it
 	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
 	s.Platforms = platforms.NewService(d, s.Signals)
 	s.Incidents = &incidents.Service{DB: d}
 	s.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: s.Platforms, Incidents: s.Incidents}
+	s.Automation.Autopilot = s.Billing.FlagTx(billing.Autopilot) // autopilot runs only with the flag
 	s.Signals.Listeners = []signals.Listener{s.Incidents, s.Automation}
 	if err := s.buildNotifications(d, cfg); err != nil {
 		return nil, err
@@ -67,17 +71,14 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	// Account e-mail (password reset, verification) and invitations go
 	// through the same mailer as e-mail notifications.
 	s.Auth.Mailer, s.Tenancy.Mailer, s.Tenancy.PublicURL = s.Mail, s.Mail, cfg.PublicURL
-	s.buildBilling(d, cfg, log)
+	s.buildStripe(d, cfg, log)
 	return s, nil
 }
 
-// buildBilling builds the billing service and its Stripe side: with
+// buildStripe builds billing's Stripe side: with
 // STRIPE_API_KEY a Stripe client of its own (STRIPE_API_BASE, the price
 // ids per plan); without it billing is disabled (Stripe.Enabled is false).
-func (s *Services) buildBilling(d *db.DB, cfg config.Config, log *slog.Logger) {
-	if s.Billing == nil {
-		s.Billing = &billing.Service{DB: d}
-	}
+func (s *Services) buildStripe(d *db.DB, cfg config.Config, log *slog.Logger) {
 	prices := map[billing.Plan]string{}
 	for name, id := range cfg.StripePrices {
 		if p, ok := billing.ParsePlan(name); ok && id != "" {
@@ -89,6 +90,20 @@ func (s *Services) buildBilling(d *db.DB, cfg config.Config, log *slog.Logger) {
 	if cfg.Billing() {
 		s.Stripe.API = billing.NewStripeClient(cfg.StripeAPIKey, cfg.StripeAPIBase)
 	}
+}
+
+// buildBilling builds the billing service (plans, flags, trials) from
+// STRATUM_FEATURES_FORCE, STRATUM_TRIAL_DAYS and STRATUM_BILLING_GRACE_DAYS;
+// an unknown flag in the force list stops start-up.
+func (s *Services) buildBilling(d *db.DB, cfg config.Config) error {
+	force, err := billing.ParseForce(cfg.FeaturesForce)
+	if err != nil {
+		return err
+	}
+	day := 24 * time.Hour
+	s.Billing = &billing.Service{DB: d, Config: billing.Config{Force: force,
+		Trial: time.Duration(cfg.TrialDays) * day, Grace: time.Duration(cfg.BillingGraceDays) * day}}
+	return nil
 }
 
 // buildNotifications builds the mailer and the notifications service and
@@ -170,7 +185,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 // Jobs are the services the job workers call.
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
-		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe}
+		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

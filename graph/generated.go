@@ -48,12 +48,14 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
+	Tenant() TenantResolver
 	TrustAuditEntry() TrustAuditEntryResolver
 	Viewer() ViewerResolver
 }
 
 type DirectiveRoot struct {
 	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	Feature       func(ctx context.Context, obj any, next graphql.Resolver, key string) (res any, err error)
 	HasRole       func(ctx context.Context, obj any, next graphql.Resolver, role auth.Role) (res any, err error)
 	HasScope      func(ctx context.Context, obj any, next graphql.Resolver, scope auth.Scope) (res any, err error)
 	Operator      func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
@@ -365,6 +367,24 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Feature struct {
+		Description func(childComplexity int) int
+		Enabled     func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		Key         func(childComplexity int) int
+		SkippedJobs func(childComplexity int) int
+		Source      func(childComplexity int) int
+		UnlockedBy  func(childComplexity int) int
+	}
+
+	FeatureSkip struct {
+		Count          func(childComplexity int) int
+		FirstSkippedAt func(childComplexity int) int
+		JobKind        func(childComplexity int) int
+		LastSkippedAt  func(childComplexity int) int
+		Reason         func(childComplexity int) int
+	}
+
 	GateDecisionCounts struct {
 		Block func(childComplexity int) int
 		Hold  func(childComplexity int) int
@@ -505,8 +525,10 @@ type ComplexityRoot struct {
 		RevokeAPIKey               func(childComplexity int, input model.IDInput) int
 		RevokeInvite               func(childComplexity int, input model.IDInput) int
 		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
+		SetFeatureFlag             func(childComplexity int, input model.SetFeatureFlagInput) int
 		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
 		SetRuleEnabled             func(childComplexity int, input model.SetRuleEnabledInput) int
+		SetTenantPlan              func(childComplexity int, input model.SetTenantPlanInput) int
 		SignUp                     func(childComplexity int, input model.SignUpInput) int
 		SimulateAction             func(childComplexity int, input model.ActionInput) int
 		SimulateRule               func(childComplexity int, input model.SimulateRuleInput) int
@@ -583,6 +605,12 @@ type ComplexityRoot struct {
 		IncidentsClosed         func(childComplexity int) int
 		IncidentsOpened         func(childComplexity int) int
 		MinIncidentSeverity     func(childComplexity int) int
+	}
+
+	OperatorBillingPayload struct {
+		Billing    func(childComplexity int) int
+		Features   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -829,6 +857,7 @@ type ComplexityRoot struct {
 	}
 
 	Tenant struct {
+		Billing    func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
@@ -840,6 +869,7 @@ type ComplexityRoot struct {
 	TenantBilling struct {
 		CancelAtPeriodEnd func(childComplexity int) int
 		CurrentPeriodEnd  func(childComplexity int) int
+		EffectivePlan     func(childComplexity int) int
 		GraceEndsAt       func(childComplexity int) int
 		Plan              func(childComplexity int) int
 		Status            func(childComplexity int) int
@@ -924,6 +954,7 @@ type ComplexityRoot struct {
 
 	Viewer struct {
 		APIKey                func(childComplexity int) int
+		Features              func(childComplexity int) int
 		Memberships           func(childComplexity int) int
 		MfaEnrollmentRequired func(childComplexity int) int
 		MfaVerified           func(childComplexity int) int
@@ -974,6 +1005,8 @@ type MutationResolver interface {
 	SetAutopilotLevel(ctx context.Context, input model.SetAutopilotLevelInput) (*model.TrustGatePayload, error)
 	PutEnforcementRule(ctx context.Context, input model.PutEnforcementRuleInput) (*model.EnforcementRulePayload, error)
 	DeleteEnforcementRule(ctx context.Context, input model.DeleteEnforcementRuleInput) (*model.EnforcementRulePayload, error)
+	SetFeatureFlag(ctx context.Context, input model.SetFeatureFlagInput) (*model.OperatorBillingPayload, error)
+	SetTenantPlan(ctx context.Context, input model.SetTenantPlanInput) (*model.OperatorBillingPayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error)
 	VerifyMfa(ctx context.Context, input model.VerifyMfaInput) (*model.AuthPayload, error)
@@ -1049,6 +1082,11 @@ type SubscriptionResolver interface {
 	SignalHealthChanged(ctx context.Context, platform *model.Platform) (<-chan *model.SignalHealth, error)
 	BillingChanged(ctx context.Context) (<-chan *model.TenantBilling, error)
 }
+type TenantResolver interface {
+	Plan(ctx context.Context, obj *model.Tenant) (model.Plan, error)
+
+	Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error)
+}
 type TrustAuditEntryResolver interface {
 	Action(ctx context.Context, obj *model.TrustAuditEntry) (*model.Action, error)
 }
@@ -1062,6 +1100,7 @@ type ViewerResolver interface {
 	Operator(ctx context.Context, obj *model.Viewer) (bool, error)
 	MfaVerified(ctx context.Context, obj *model.Viewer) (bool, error)
 	MfaEnrollmentRequired(ctx context.Context, obj *model.Viewer) (bool, error)
+	Features(ctx context.Context, obj *model.Viewer) ([]*model.Feature, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2271,6 +2310,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrollMfaPayload.UserErrors(childComplexity), true
 
+	case "Feature.description":
+		if e.ComplexityRoot.Feature.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.Description(childComplexity), true
+	case "Feature.enabled":
+		if e.ComplexityRoot.Feature.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.Enabled(childComplexity), true
+	case "Feature.expiresAt":
+		if e.ComplexityRoot.Feature.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.ExpiresAt(childComplexity), true
+	case "Feature.key":
+		if e.ComplexityRoot.Feature.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.Key(childComplexity), true
+	case "Feature.skippedJobs":
+		if e.ComplexityRoot.Feature.SkippedJobs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.SkippedJobs(childComplexity), true
+	case "Feature.source":
+		if e.ComplexityRoot.Feature.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.Source(childComplexity), true
+	case "Feature.unlockedBy":
+		if e.ComplexityRoot.Feature.UnlockedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Feature.UnlockedBy(childComplexity), true
+
+	case "FeatureSkip.count":
+		if e.ComplexityRoot.FeatureSkip.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeatureSkip.Count(childComplexity), true
+	case "FeatureSkip.firstSkippedAt":
+		if e.ComplexityRoot.FeatureSkip.FirstSkippedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeatureSkip.FirstSkippedAt(childComplexity), true
+	case "FeatureSkip.jobKind":
+		if e.ComplexityRoot.FeatureSkip.JobKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeatureSkip.JobKind(childComplexity), true
+	case "FeatureSkip.lastSkippedAt":
+		if e.ComplexityRoot.FeatureSkip.LastSkippedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeatureSkip.LastSkippedAt(childComplexity), true
+	case "FeatureSkip.reason":
+		if e.ComplexityRoot.FeatureSkip.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeatureSkip.Reason(childComplexity), true
+
 	case "GateDecisionCounts.block":
 		if e.ComplexityRoot.GateDecisionCounts.Block == nil {
 			break
@@ -2978,6 +3091,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetAutopilotLevel(childComplexity, args["input"].(model.SetAutopilotLevelInput)), true
+	case "Mutation.setFeatureFlag":
+		if e.ComplexityRoot.Mutation.SetFeatureFlag == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setFeatureFlag_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetFeatureFlag(childComplexity, args["input"].(model.SetFeatureFlagInput)), true
 	case "Mutation.setKillSwitch":
 		if e.ComplexityRoot.Mutation.SetKillSwitch == nil {
 			break
@@ -3000,6 +3124,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRuleEnabled(childComplexity, args["input"].(model.SetRuleEnabledInput)), true
+	case "Mutation.setTenantPlan":
+		if e.ComplexityRoot.Mutation.SetTenantPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTenantPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTenantPlan(childComplexity, args["input"].(model.SetTenantPlanInput)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -3385,6 +3520,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationSubscriptions.MinIncidentSeverity(childComplexity), true
+
+	case "OperatorBillingPayload.billing":
+		if e.ComplexityRoot.OperatorBillingPayload.Billing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorBillingPayload.Billing(childComplexity), true
+	case "OperatorBillingPayload.features":
+		if e.ComplexityRoot.OperatorBillingPayload.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorBillingPayload.Features(childComplexity), true
+	case "OperatorBillingPayload.userErrors":
+		if e.ComplexityRoot.OperatorBillingPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorBillingPayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -4445,6 +4599,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.SignalHealthChanged(childComplexity, args["platform"].(*model.Platform)), true
 
+	case "Tenant.billing":
+		if e.ComplexityRoot.Tenant.Billing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Billing(childComplexity), true
 	case "Tenant.createdAt":
 		if e.ComplexityRoot.Tenant.CreatedAt == nil {
 			break
@@ -4494,6 +4654,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantBilling.CurrentPeriodEnd(childComplexity), true
+	case "TenantBilling.effectivePlan":
+		if e.ComplexityRoot.TenantBilling.EffectivePlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.EffectivePlan(childComplexity), true
 	case "TenantBilling.graceEndsAt":
 		if e.ComplexityRoot.TenantBilling.GraceEndsAt == nil {
 			break
@@ -4828,6 +4994,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.features":
+		if e.ComplexityRoot.Viewer.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Features(childComplexity), true
 	case "Viewer.memberships":
 		if e.ComplexityRoot.Viewer.Memberships == nil {
 			break
@@ -4917,8 +5089,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RuleConditionInput", ec.unmarshalInputRuleConditionInput),
 			graphql.NewInputUnmarshaler("RuleParamInput", ec.unmarshalInputRuleParamInput),
 			graphql.NewInputUnmarshaler("SetAutopilotLevelInput", ec.unmarshalInputSetAutopilotLevelInput),
+			graphql.NewInputUnmarshaler("SetFeatureFlagInput", ec.unmarshalInputSetFeatureFlagInput),
 			graphql.NewInputUnmarshaler("SetKillSwitchInput", ec.unmarshalInputSetKillSwitchInput),
 			graphql.NewInputUnmarshaler("SetRuleEnabledInput", ec.unmarshalInputSetRuleEnabledInput),
+			graphql.NewInputUnmarshaler("SetTenantPlanInput", ec.unmarshalInputSetTenantPlanInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SimulateRuleInput", ec.unmarshalInputSimulateRuleInput),
 			graphql.NewInputUnmarshaler("SimulateSignalDegradationInput", ec.unmarshalInputSimulateSignalDegradationInput),
@@ -5022,7 +5196,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5035,6 +5209,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "automation.graphqls", Input: sourceData("automation.graphqls"), BuiltIn: false},
+	{Name: "billing.graphqls", Input: sourceData("billing.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
 	{Name: "notifications.graphqls", Input: sourceData("notifications.graphqls"), BuiltIn: false},
@@ -5659,6 +5834,42 @@ func (ec *executionContext) childFields_EnrollMfaPayload(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type EnrollMfaPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Feature(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_Feature_key(ctx, field)
+	case "enabled":
+		return ec.fieldContext_Feature_enabled(ctx, field)
+	case "source":
+		return ec.fieldContext_Feature_source(ctx, field)
+	case "description":
+		return ec.fieldContext_Feature_description(ctx, field)
+	case "unlockedBy":
+		return ec.fieldContext_Feature_unlockedBy(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Feature_expiresAt(ctx, field)
+	case "skippedJobs":
+		return ec.fieldContext_Feature_skippedJobs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Feature", field.Name)
+}
+
+func (ec *executionContext) childFields_FeatureSkip(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "jobKind":
+		return ec.fieldContext_FeatureSkip_jobKind(ctx, field)
+	case "reason":
+		return ec.fieldContext_FeatureSkip_reason(ctx, field)
+	case "firstSkippedAt":
+		return ec.fieldContext_FeatureSkip_firstSkippedAt(ctx, field)
+	case "lastSkippedAt":
+		return ec.fieldContext_FeatureSkip_lastSkippedAt(ctx, field)
+	case "count":
+		return ec.fieldContext_FeatureSkip_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeatureSkip", field.Name)
+}
+
 func (ec *executionContext) childFields_GateDecisionCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "pass":
@@ -5997,6 +6208,18 @@ func (ec *executionContext) childFields_NotificationSubscriptions(ctx context.Co
 		return ec.fieldContext_NotificationSubscriptions_dailyDigest(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationSubscriptions", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorBillingPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "billing":
+		return ec.fieldContext_OperatorBillingPayload_billing(ctx, field)
+	case "features":
+		return ec.fieldContext_OperatorBillingPayload_features(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OperatorBillingPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorBillingPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6419,6 +6642,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_simulated(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
+	case "billing":
+		return ec.fieldContext_Tenant_billing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -6437,6 +6662,8 @@ func (ec *executionContext) childFields_TenantBilling(ctx context.Context, field
 		return ec.fieldContext_TenantBilling_cancelAtPeriodEnd(ctx, field)
 	case "graceEndsAt":
 		return ec.fieldContext_TenantBilling_graceEndsAt(ctx, field)
+	case "effectivePlan":
+		return ec.fieldContext_TenantBilling_effectivePlan(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantBilling", field.Name)
 }
@@ -6613,6 +6840,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_mfaVerified(ctx, field)
 	case "mfaEnrollmentRequired":
 		return ec.fieldContext_Viewer_mfaEnrollmentRequired(ctx, field)
+	case "features":
+		return ec.fieldContext_Viewer_features(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -6732,6 +6961,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) dir_feature_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -7213,6 +7456,20 @@ func (ec *executionContext) field_Mutation_setAutopilotLevel_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setFeatureFlag_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetFeatureFlagInput, error) {
+			return ec.unmarshalNSetFeatureFlagInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetFeatureFlagInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setKillSwitch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7233,6 +7490,20 @@ func (ec *executionContext) field_Mutation_setRuleEnabled_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetRuleEnabledInput, error) {
 			return ec.unmarshalNSetRuleEnabledInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetRuleEnabledInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTenantPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetTenantPlanInput, error) {
+			return ec.unmarshalNSetTenantPlanInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetTenantPlanInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13158,6 +13429,291 @@ func (ec *executionContext) fieldContext_EnrollMfaPayload_userErrors(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Feature_key(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Feature", field, false, false, "String")
+}
+
+func (ec *executionContext) _Feature_enabled(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Feature", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Feature_source(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Source) graphql.Marshaler {
+			return ec.marshalNFeatureSource2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Feature", field, false, false, "FeatureSource")
+}
+
+func (ec *executionContext) _Feature_description(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Feature", field, false, false, "String")
+}
+
+func (ec *executionContext) _Feature_unlockedBy(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_unlockedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnlockedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_unlockedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Feature", field, false, false, "Plan")
+}
+
+func (ec *executionContext) _Feature_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Feature", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Feature_skippedJobs(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Feature_skippedJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SkippedJobs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FeatureSkip) graphql.Marshaler {
+			return ec.marshalNFeatureSkip2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureSkipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Feature_skippedJobs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Feature",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeatureSkip(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FeatureSkip_jobKind(ctx context.Context, field graphql.CollectedField, obj *model.FeatureSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeatureSkip_jobKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JobKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeatureSkip_jobKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeatureSkip", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeatureSkip_reason(ctx context.Context, field graphql.CollectedField, obj *model.FeatureSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeatureSkip_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeatureSkip_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeatureSkip", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeatureSkip_firstSkippedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeatureSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeatureSkip_firstSkippedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSkippedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeatureSkip_firstSkippedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeatureSkip", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FeatureSkip_lastSkippedAt(ctx context.Context, field graphql.CollectedField, obj *model.FeatureSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeatureSkip_lastSkippedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSkippedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeatureSkip_lastSkippedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeatureSkip", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FeatureSkip_count(ctx context.Context, field graphql.CollectedField, obj *model.FeatureSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeatureSkip_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeatureSkip_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeatureSkip", field, false, false, "Int")
+}
+
 func (ec *executionContext) _GateDecisionCounts_pass(ctx context.Context, field graphql.CollectedField, obj *model.GateDecisionCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14725,8 +15281,20 @@ func (ec *executionContext) _Mutation_createAutomationRule(ctx context.Context, 
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "automation_rules")
+				if err != nil {
+					var zeroVal *model.AutomationRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.AutomationRulePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AutomationRulePayload) graphql.Marshaler {
@@ -14799,8 +15367,20 @@ func (ec *executionContext) _Mutation_updateAutomationRule(ctx context.Context, 
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "automation_rules")
+				if err != nil {
+					var zeroVal *model.AutomationRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.AutomationRulePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AutomationRulePayload) graphql.Marshaler {
@@ -14873,8 +15453,20 @@ func (ec *executionContext) _Mutation_deleteAutomationRule(ctx context.Context, 
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "automation_rules")
+				if err != nil {
+					var zeroVal *model.DeleteAutomationRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.DeleteAutomationRulePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAutomationRulePayload) graphql.Marshaler {
@@ -14947,8 +15539,20 @@ func (ec *executionContext) _Mutation_setRuleEnabled(ctx context.Context, field 
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "automation_rules")
+				if err != nil {
+					var zeroVal *model.AutomationRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.AutomationRulePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AutomationRulePayload) graphql.Marshaler {
@@ -15021,8 +15625,20 @@ func (ec *executionContext) _Mutation_simulateRule(ctx context.Context, field gr
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "what_if_simulator")
+				if err != nil {
+					var zeroVal *model.SimulateRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SimulateRulePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SimulateRulePayload) graphql.Marshaler {
@@ -15095,8 +15711,20 @@ func (ec *executionContext) _Mutation_simulateAction(ctx context.Context, field 
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "what_if_simulator")
+				if err != nil {
+					var zeroVal *model.SimulateActionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SimulateActionPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SimulateActionPayload) graphql.Marshaler {
@@ -15613,8 +16241,20 @@ func (ec *executionContext) _Mutation_setAutopilotLevel(ctx context.Context, fie
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "autopilot")
+				if err != nil {
+					var zeroVal *model.TrustGatePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.TrustGatePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TrustGatePayload) graphql.Marshaler {
@@ -15790,6 +16430,120 @@ func (ec *executionContext) fieldContext_Mutation_deleteEnforcementRule(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteEnforcementRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setFeatureFlag(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setFeatureFlag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetFeatureFlag(ctx, fc.Args["input"].(model.SetFeatureFlagInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *model.OperatorBillingPayload
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OperatorBillingPayload) graphql.Marshaler {
+			return ec.marshalNOperatorBillingPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐOperatorBillingPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setFeatureFlag(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorBillingPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setFeatureFlag_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTenantPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTenantPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTenantPlan(ctx, fc.Args["input"].(model.SetTenantPlanInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *model.OperatorBillingPayload
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OperatorBillingPayload) graphql.Marshaler {
+			return ec.marshalNOperatorBillingPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐOperatorBillingPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTenantPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorBillingPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTenantPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18600,6 +19354,102 @@ func (ec *executionContext) fieldContext_NotificationSubscriptions_dailyDigest(_
 	return graphql.NewScalarFieldContext("NotificationSubscriptions", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _OperatorBillingPayload_billing(ctx context.Context, field graphql.CollectedField, obj *model.OperatorBillingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorBillingPayload_billing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Billing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantBilling) graphql.Marshaler {
+			return ec.marshalOTenantBilling2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTenantBilling(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorBillingPayload_billing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorBillingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantBilling(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorBillingPayload_features(ctx context.Context, field graphql.CollectedField, obj *model.OperatorBillingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorBillingPayload_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Features, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Feature) graphql.Marshaler {
+			return ec.marshalOFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorBillingPayload_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorBillingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Feature(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorBillingPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OperatorBillingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorBillingPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorBillingPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorBillingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *relay.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19028,8 +19878,20 @@ func (ec *executionContext) _Query_automationRules(ctx context.Context, field gr
 				}
 				return ec.Directives.HasScope(ctx, nil, directive1, scope)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "automation_rules")
+				if err != nil {
+					var zeroVal *model.AutomationRuleConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.AutomationRuleConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AutomationRuleConnection) graphql.Marshaler {
@@ -23975,18 +24837,18 @@ func (ec *executionContext) _Tenant_plan(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Tenant_plan(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Plan, nil
+			return ec.Resolvers.Tenant().Plan(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Tenant_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Tenant", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Tenant", field, true, true, "Plan")
 }
 
 func (ec *executionContext) _Tenant_requireMfa(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
@@ -24056,6 +24918,38 @@ func (ec *executionContext) _Tenant_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Tenant_billing(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_billing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Billing(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantBilling) graphql.Marshaler {
+			return ec.marshalOTenantBilling2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTenantBilling(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_billing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantBilling(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TenantBilling_plan(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
@@ -24194,6 +25088,29 @@ func (ec *executionContext) _TenantBilling_graceEndsAt(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_TenantBilling_graceEndsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantBilling_effectivePlan(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_effectivePlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectivePlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_effectivePlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Plan")
 }
 
 func (ec *executionContext) _TestNotificationChannelPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
@@ -25681,6 +26598,38 @@ func (ec *executionContext) _Viewer_mfaEnrollmentRequired(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_Viewer_mfaEnrollmentRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Viewer_features(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Features(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Feature) graphql.Marshaler {
+			return ec.marshalNFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Feature(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -28394,6 +29343,76 @@ func UnmarshalSetAutopilotLevelInput(ctx context.Context, raw any) (model.SetAut
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetFeatureFlagInput(ctx context.Context, obj any) (model.SetFeatureFlagInput, error) {
+	var it model.SetFeatureFlagInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenantId", "flag", "enabled", "expiresAt", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
+		case "flag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flag"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Flag = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetFeatureFlagInput unmarshals raw into the SetFeatureFlagInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetFeatureFlagInput(ctx context.Context, raw any) (model.SetFeatureFlagInput, error) {
+	var out model.SetFeatureFlagInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetFeatureFlagInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetKillSwitchInput(ctx context.Context, obj any) (model.SetKillSwitchInput, error) {
 	var it model.SetKillSwitchInput
 	if obj == nil {
@@ -28482,6 +29501,55 @@ func (ec *executionContext) unmarshalInputSetRuleEnabledInput(ctx context.Contex
 func UnmarshalSetRuleEnabledInput(ctx context.Context, raw any) (model.SetRuleEnabledInput, error) {
 	var out model.SetRuleEnabledInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetRuleEnabledInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetTenantPlanInput(ctx context.Context, obj any) (model.SetTenantPlanInput, error) {
+	var it model.SetTenantPlanInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenantId", "plan"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetTenantPlanInput unmarshals raw into the SetTenantPlanInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetTenantPlanInput(ctx context.Context, raw any) (model.SetTenantPlanInput, error) {
+	var out model.SetTenantPlanInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetTenantPlanInput", raw, &out)
 	return out, err
 }
 
@@ -31281,6 +32349,122 @@ func (ec *executionContext) _EnrollMfaPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var featureImplementors = []string{"Feature"}
+
+func (ec *executionContext) _Feature(ctx context.Context, sel ast.SelectionSet, obj *model.Feature) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, featureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Feature")
+		case "key":
+			out.Values[i] = ec._Feature_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._Feature_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Feature_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Feature_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlockedBy":
+			out.Values[i] = ec._Feature_unlockedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._Feature_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "skippedJobs":
+			out.Values[i] = ec._Feature_skippedJobs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var featureSkipImplementors = []string{"FeatureSkip"}
+
+func (ec *executionContext) _FeatureSkip(ctx context.Context, sel ast.SelectionSet, obj *model.FeatureSkip) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, featureSkipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeatureSkip")
+		case "jobKind":
+			out.Values[i] = ec._FeatureSkip_jobKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._FeatureSkip_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSkippedAt":
+			out.Values[i] = ec._FeatureSkip_firstSkippedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSkippedAt":
+			out.Values[i] = ec._FeatureSkip_lastSkippedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._FeatureSkip_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var gateDecisionCountsImplementors = []string{"GateDecisionCounts"}
 
 func (ec *executionContext) _GateDecisionCounts(ctx context.Context, sel ast.SelectionSet, obj *model.GateDecisionCounts) graphql.Marshaler {
@@ -32149,6 +33333,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setFeatureFlag":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setFeatureFlag(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTenantPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTenantPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -32789,6 +33987,49 @@ func (ec *executionContext) _NotificationSubscriptions(ctx context.Context, sel 
 			}
 		case "dailyDigest":
 			out.Values[i] = ec._NotificationSubscriptions_dailyDigest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorBillingPayloadImplementors = []string{"OperatorBillingPayload"}
+
+func (ec *executionContext) _OperatorBillingPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorBillingPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorBillingPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorBillingPayload")
+		case "billing":
+			out.Values[i] = ec._OperatorBillingPayload_billing(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "features":
+			out.Values[i] = ec._OperatorBillingPayload_features(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OperatorBillingPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34436,33 +35677,40 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Tenant_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Tenant_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "plan":
-			out.Values[i] = ec._Tenant_plan(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_plan(ctx, field, obj)
+				})
 		case "requireMfa":
 			out.Values[i] = ec._Tenant_requireMfa(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "simulated":
 			out.Values[i] = ec._Tenant_simulated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Tenant_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "billing":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_billing(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34519,6 +35767,11 @@ func (ec *executionContext) _TenantBilling(ctx context.Context, sel ast.Selectio
 		case "graceEndsAt":
 			out.Values[i] = ec._TenantBilling_graceEndsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "effectivePlan":
+			out.Values[i] = ec._TenantBilling_effectivePlan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -35100,6 +36353,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_mfaEnrollmentRequired(ctx, field, obj)
+				})
+		case "features":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_features(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -36194,6 +37453,69 @@ func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋstratumhqᚋstratum
 	return res
 }
 
+func (ec *executionContext) marshalNFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Feature) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFeature2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeature(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFeature2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeature(ctx context.Context, sel ast.SelectionSet, v *model.Feature) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Feature!")
+		return graphql.Null
+	}
+	return ec._Feature(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFeatureSkip2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureSkipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FeatureSkip) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFeatureSkip2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureSkip(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFeatureSkip2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureSkip(ctx context.Context, sel ast.SelectionSet, v *model.FeatureSkip) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeatureSkip!")
+		return graphql.Null
+	}
+	return ec._FeatureSkip(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeatureSource2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐSource(ctx context.Context, v any) (billing.Source, error) {
+	tmp, err := gqlserver.UnmarshalString(v)
+	res := billing.Source(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeatureSource2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐSource(ctx context.Context, sel ast.SelectionSet, v billing.Source) graphql.Marshaler {
+	_ = sel
+	res := gqlserver.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FeatureSource!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36734,6 +38056,14 @@ func (ec *executionContext) marshalNNotificationSubscriptions2ᚖgithubᚗcomᚋ
 	return ec._NotificationSubscriptions(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOperatorBillingPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐOperatorBillingPayload(ctx context.Context, sel ast.SelectionSet, v *model.OperatorBillingPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorBillingPayload!")
+		return graphql.Null
+	}
+	return ec._OperatorBillingPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -37167,6 +38497,11 @@ func (ec *executionContext) unmarshalNSetAutopilotLevelInput2githubᚗcomᚋstra
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSetFeatureFlagInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetFeatureFlagInput(ctx context.Context, v any) (model.SetFeatureFlagInput, error) {
+	res, err := ec.unmarshalInputSetFeatureFlagInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSetKillSwitchInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetKillSwitchInput(ctx context.Context, v any) (model.SetKillSwitchInput, error) {
 	res, err := ec.unmarshalInputSetKillSwitchInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -37174,6 +38509,11 @@ func (ec *executionContext) unmarshalNSetKillSwitchInput2githubᚗcomᚋstratumh
 
 func (ec *executionContext) unmarshalNSetRuleEnabledInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetRuleEnabledInput(ctx context.Context, v any) (model.SetRuleEnabledInput, error) {
 	res, err := ec.unmarshalInputSetRuleEnabledInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetTenantPlanInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetTenantPlanInput(ctx context.Context, v any) (model.SetTenantPlanInput, error) {
+	res, err := ec.unmarshalInputSetTenantPlanInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -38099,6 +39439,25 @@ func (ec *executionContext) marshalOEnforcementRule2ᚖgithubᚗcomᚋstratumhq�
 	return ec._EnforcementRule(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Feature) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFeature2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeature(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -38685,6 +40044,13 @@ func (ec *executionContext) marshalOTenant2ᚖgithubᚗcomᚋstratumhqᚋstratum
 		return graphql.Null
 	}
 	return ec._Tenant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTenantBilling2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTenantBilling(ctx context.Context, sel ast.SelectionSet, v *model.TenantBilling) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TenantBilling(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -34,6 +34,8 @@ type Services struct {
 	// Stripe applies Stripe's webhook events (billing.apply_stripe_event);
 	// without it that kind has no worker.
 	Stripe *billing.Stripe
+	// Billing answers whether a tenant has a gated job's feature.
+	Billing *billing.Service
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into
@@ -172,7 +174,9 @@ func (AutomationEvaluateArgs) InsertOpts() river.InsertOpts {
 type AutomationEvaluateWorker struct {
 	river.WorkerDefaults[AutomationEvaluateArgs]
 	Automation *automation.Service
-	Limits     Limits
+	// Billing gates the job on the automation_rules flag (required).
+	Billing *billing.Service
+	Limits  Limits
 }
 
 // Timeout implements river.Worker.
@@ -181,10 +185,35 @@ func (w *AutomationEvaluateWorker) Timeout(*river.Job[AutomationEvaluateArgs]) t
 }
 
 // Work implements river.Worker. Running it twice, even concurrently, queues
-// each proposal once (see automation.Service.EvaluateRules).
+// each proposal once (see automation.Service.EvaluateRules). A tenant
+// without the automation_rules flag is not evaluated: the job completes and
+// the skip is recorded with its reason (billing.Service.Gate), which the
+// tenant sees on the flag (viewer.features[].skippedJobs).
 func (w *AutomationEvaluateWorker) Work(ctx context.Context, job *river.Job[AutomationEvaluateArgs]) error {
-	_, err := w.Automation.EvaluateRules(ctx, job.Args.TenantID, false)
+	on, err := gated(ctx, w.Billing, job.Args.TenantID, job.Args.Kind(), billing.AutomationRules)
+	if err != nil || !on {
+		return err
+	}
+	_, err = w.Automation.EvaluateRules(ctx, job.Args.TenantID, false)
 	return err
+}
+
+// errNoBilling fails a gated job whose worker was built without the billing
+// service, rather than letting it run ungated or skip unrecorded.
+var errNoBilling = errors.New("jobs: a gated worker needs Services.Billing")
+
+// gated is a gated job's check at start (billing.Service.Gate): false, with
+// the skip recorded, when the tenant lacks flag. A tenant that no longer
+// exists cancels the job.
+func gated(ctx context.Context, b *billing.Service, tenant uuid.UUID, kind string, flag billing.Flag) (bool, error) {
+	if b == nil {
+		return false, errNoBilling
+	}
+	on, err := b.Gate(ctx, tenant, kind, flag)
+	if errors.Is(err, db.ErrNoTenant) {
+		return false, river.JobCancel(err)
+	}
+	return on, err
 }
 
 // AutomationExecuteArgs executes one action through its platform connector.
@@ -272,7 +301,7 @@ func (w *SimulatorTickWorker) Work(ctx context.Context, job *river.Job[Simulator
 func registerTrust(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	river.AddWorker(w, &SignalsRecomputeWorker{Signals: s.Signals, Limits: lim})
 	river.AddWorker(w, &TrustFanOutWorker{DB: d, Limits: lim})
-	river.AddWorker(w, &AutomationEvaluateWorker{Automation: s.Automation, Limits: lim})
+	river.AddWorker(w, &AutomationEvaluateWorker{Automation: s.Automation, Billing: s.Billing, Limits: lim})
 	river.AddWorker(w, &AutomationExecuteWorker{Automation: s.Automation, Limits: lim})
 	river.AddWorker(w, &SimulatorTickWorker{Platforms: s.Platforms, Limits: lim})
 }

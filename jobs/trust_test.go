@@ -206,7 +206,7 @@ func TestRuleEvaluationJobRunTwiceConcurrently(t *testing.T) {
 	_, err := b.svc.Signals.Recompute(ctx, b.tenant)
 	require.NoError(t, err)
 
-	worker := &jobs.AutomationEvaluateWorker{Automation: b.svc.Automation}
+	worker := &jobs.AutomationEvaluateWorker{Automation: b.svc.Automation, Billing: b.svc.Billing}
 
 	// Run the worker twice at the same time (as two River workers would).
 	var wg sync.WaitGroup

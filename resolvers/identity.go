@@ -58,7 +58,7 @@ func userModel(u *auth.User) *model.User {
 }
 
 func tenantModel(t *tenancy.Tenant) *model.Tenant {
-	return &model.Tenant{ID: relay.GlobalID(relay.TypeTenant, t.ID), Name: t.Name, Plan: t.Plan, RequireMfa: t.RequireMFA,
+	return &model.Tenant{ID: relay.GlobalID(relay.TypeTenant, t.ID), Name: t.Name, RequireMfa: t.RequireMFA,
 		Simulated: t.Simulated, CreatedAt: t.CreatedAt}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
@@ -395,6 +396,22 @@ func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *string,
 		})
 }
 
+// Plan is the resolver for the plan field.
+func (r *tenantResolver) Plan(ctx context.Context, obj *model.Tenant) (model.Plan, error) {
+	if obj.Plan != "" { // a membership's tenant: the plan came with it
+		return obj.Plan, nil
+	}
+	tenant, err := relay.ParseTypedID(obj.ID, relay.TypeTenant)
+	if err != nil {
+		return "", err
+	}
+	e, err := r.entitlements(ctx, tenant)
+	if err != nil {
+		return "", err
+	}
+	return planModel(e.Plan), nil
+}
+
 // User is the resolver for the user field.
 func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.User, error) {
 	if !obj.Principal.IsUser() {
@@ -459,7 +476,7 @@ func (r *viewerResolver) Memberships(ctx context.Context, obj *model.Viewer) ([]
 	out := make([]*model.Membership, len(ms))
 	for i, m := range ms {
 		out[i] = &model.Membership{Role: m.Role, Tenant: &model.Tenant{ID: relay.GlobalID(relay.TypeTenant, m.TenantID), Name: m.TenantName,
-			Plan: m.Plan, RequireMfa: m.RequireMFA}}
+			Plan: planModel(billing.Plan(m.Plan)), RequireMfa: m.RequireMFA}}
 	}
 	return out, nil
 }
@@ -479,7 +496,13 @@ func (r *viewerResolver) MfaEnrollmentRequired(ctx context.Context, obj *model.V
 	return obj.Principal.IsUser() && obj.Principal.MFARequired && !obj.Principal.MFA, nil
 }
 
+// Tenant returns graph.TenantResolver implementation.
+func (r *Resolver) Tenant() graph.TenantResolver { return &tenantResolver{r} }
+
 // Viewer returns graph.ViewerResolver implementation.
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
-type viewerResolver struct{ *Resolver }
+type (
+	tenantResolver struct{ *Resolver }
+	viewerResolver struct{ *Resolver }
+)

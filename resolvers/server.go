@@ -75,6 +75,9 @@ func (r *Resolver) Directives() graph.DirectiveRoot {
 		HasScope: func(ctx context.Context, obj any, next graphql.Resolver, scope auth.Scope) (any, error) {
 			return authorized(ctx, next, auth.Role(directiveArg(ctx, "hasRole", "role")), scope)
 		},
+		Feature: func(ctx context.Context, obj any, next graphql.Resolver, key string) (any, error) {
+			return r.featureGate(ctx, next, key)
+		},
 		Operator: func(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
 			p, err := principalOf(ctx)
 			if err != nil {

@@ -52,6 +52,6 @@ func (r *subscriptionResolver) BillingChanged(ctx context.Context) (<-chan *mode
 		if err != nil {
 			return nil, err
 		}
-		return tenantBillingModel(e.State), nil
+		return billingModel(e), nil
 	})
 }

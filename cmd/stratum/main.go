@@ -43,6 +43,8 @@ commands:
   devdb up [DB]|down    find or start PostgreSQL and print DATABASE_URL (creating DB), or stop the private cluster under .data/
   devdb ensure          create DATABASE_URL's database if missing, or print the command that does; without
                         DATABASE_URL, say where PostgreSQL will be found or started (make run runs this first)
+  catalogue-md [-w FILE] print the plans' flag and limit matrix (domain/billing/catalog.go) as Markdown, or
+                        rewrite it between the catalogue markers of FILE (README.md)
   healthcheck           exit 0 when /healthz on STRATUM_HTTP_ADDR answers (for container HEALTHCHECK)
   version               print the version
 `
@@ -68,6 +70,8 @@ func run(args []string) error {
 		return nil
 	case "healthcheck":
 		return healthcheck()
+	case "catalogue-md":
+		return catalogueMarkdown(args)
 	}
 	cfg, err := config.Load()
 	if err != nil {

@@ -171,7 +171,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 	s.keys.mu.Unlock()
 	if !ok || now.Sub(ck.loaded) > s.keys.ttl() {
 		var row keyRow
-		err := s.DB.Bun.NewRaw("SELECT * FROM stratum_find_api_key(?)", prefix).Scan(ctx, &row)
+		err := s.DB.Bun.NewRaw("SELECT * FROM stratum_find_api_key(?, ?::timestamptz)", prefix, now).Scan(ctx, &row)
 		if errors.Is(err, sql.ErrNoRows) {
 			HashSecret(secret) // same work as a known prefix
 			return nil, errBadKey

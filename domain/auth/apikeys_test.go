@@ -67,7 +67,7 @@ func TestAPIKeys(t *testing.T) {
 		require.NoError(t, err)
 		p, err := b.authenticate(secret)
 		require.NoError(t, err)
-		require.Equal(t, []any{b.user.TenantID, k.ID, []string{"WRITE"}, "starter", uuid.Nil},
+		require.Equal(t, []any{b.user.TenantID, k.ID, []string{"WRITE"}, "professional", uuid.Nil}, // the sign-up's trial
 			[]any{p.TenantID, p.APIKeyID, p.Scopes, p.Plan, p.UserID})
 		require.False(t, p.IsUser())
 

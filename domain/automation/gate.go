@@ -52,6 +52,10 @@ type GateInput struct {
 	Approved bool
 	// Override is true for a manual apply with a reason (satisfies BLOCK).
 	Override bool
+	// AutopilotOff is true when the tenant's autopilot feature flag is off
+	// (plan, override or global setting): nothing runs without a person,
+	// whatever the autopilot level says.
+	AutopilotOff bool
 }
 
 // GateResult is a decision with its explanation.
@@ -106,6 +110,9 @@ func (c Config) Decide(in GateInput) GateResult {
 			add(Block, "%s: %s", v.Type.Word(), v.Message)
 		}
 	}
+	if r.Decision == Pass && !in.Human && in.AutopilotOff && in.Settings.AutopilotLevel == GuardedAuto {
+		add(Hold, "autopilot is off for this workspace (feature flag autopilot; its plan or an operator): waiting for approval")
+	}
 	if r.Decision == Pass && !in.Human {
 		switch in.Settings.AutopilotLevel {
 		case SuggestOnly:
@@ -140,9 +147,11 @@ func classLabel(c RiskClass, reduces bool) string {
 
 // gateCtx is what the gate reads besides the action.
 type gateCtx struct {
-	settings *Settings
-	rules    map[ViolationType]EnforcementRule
-	health   map[string]*signals.Health
+	// autopilotOff: the tenant's autopilot flag is off (Service.Autopilot).
+	autopilotOff bool
+	settings     *Settings
+	rules        map[ViolationType]EnforcementRule
+	health       map[string]*signals.Health
 }
 
 func (s *Service) loadGate(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*gateCtx, error) {
@@ -151,6 +160,13 @@ func (s *Service) loadGate(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*g
 		return nil, err
 	}
 	g := &gateCtx{settings: st, rules: map[ViolationType]EnforcementRule{}, health: map[string]*signals.Health{}}
+	if s.Autopilot != nil && st.AutopilotLevel == GuardedAuto {
+		on, err := s.Autopilot(ctx, tx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		g.autopilotOff = !on
+	}
 	var rules []EnforcementRule
 	if err := tx.NewSelect().Model(&rules).Scan(ctx); err != nil {
 		return nil, err
@@ -200,6 +216,7 @@ func (s *Service) gate(ctx context.Context, tx bun.Tx, g *gateCtx, a *Action, hu
 		modes[vt] = r.Mode
 	}
 	res := s.cfg().Decide(GateInput{Action: a.Type, Reduces: reduces(a.Before, a.After), Score: score, Status: status, Mode: g.settings.AutopilotMode,
-		Settings: *g.settings, Violation: viol, Rules: modes, Human: human, Approved: approved, Override: override})
+		Settings: *g.settings, Violation: viol, Rules: modes, Human: human, Approved: approved, Override: override,
+		AutopilotOff: g.autopilotOff})
 	return evaluation{GateResult: res, score: score, status: status}, nil
 }

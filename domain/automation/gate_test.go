@@ -79,6 +79,12 @@ func TestDecideLevelsKillSwitchAndEnforcement(t *testing.T) {
 		warnings int
 	}{
 		{"GUARDED_AUTO executes a pass", automation.GateInput{Settings: with(func(s *automation.Settings) { s.AutopilotLevel = automation.GuardedAuto })}, automation.Pass, true, 0},
+		{"GUARDED_AUTO without the autopilot flag holds a pass", automation.GateInput{AutopilotOff: true,
+			Settings: with(func(s *automation.Settings) { s.AutopilotLevel = automation.GuardedAuto })}, automation.Hold, false, 0},
+		{"without the autopilot flag an approval still executes", automation.GateInput{AutopilotOff: true, Approved: true,
+			Settings: with(func(s *automation.Settings) { s.AutopilotLevel = automation.GuardedAuto })}, automation.Hold, true, 0},
+		{"without the autopilot flag a person's own action runs", automation.GateInput{AutopilotOff: true, Human: true,
+			Settings: with(func(s *automation.Settings) { s.AutopilotLevel = automation.GuardedAuto })}, automation.Pass, true, 0},
 		{"APPROVAL_REQUIRED holds a pass", automation.GateInput{Settings: base}, automation.Hold, false, 0},
 		{"APPROVAL_REQUIRED executes once approved", automation.GateInput{Settings: base, Approved: true}, automation.Hold, true, 0},
 		{"SUGGEST_ONLY holds a pass", automation.GateInput{Settings: with(func(s *automation.Settings) { s.AutopilotLevel = automation.SuggestOnly })}, automation.Hold, false, 0},

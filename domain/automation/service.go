@@ -35,6 +35,12 @@ type Service struct {
 	// to notifications.Service's hooks.
 	OnAwaitingApproval func(ctx context.Context, tx bun.Tx, a *Action) error
 	OnModeChanged      func(ctx context.Context, tx bun.Tx, tenant uuid.UUID, from, to Mode, score float64) error
+	// Autopilot, if set, reports whether the tenant of tx has the autopilot
+	// feature (app sets it to billing's flag). When it has not, the gate
+	// holds for approval what GUARDED_AUTO would run without a person — at
+	// proposal and again when the execution job starts — and says why in
+	// the gate decision (trustAuditLog).
+	Autopilot func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (bool, error)
 }
 
 func (s *Service) cfg() Config {

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Plan is a tier Stratum is sold in. The stored value (tenants.plan) is the
-// lower-case name; plans are ordered by price, cheapest first.
+// Plan is a tier Stratum is sold in. The stored value (tenant_billing.plan)
+// is the lower-case name; plans are ordered by price, cheapest first.
 type Plan string
 
 const (

@@ -115,3 +115,27 @@ func TestPastDueWithinGrace(t *testing.T) {
 	st.Status = billing.Active
 	require.Equal(t, billing.Professional, st.EffectivePlan(end))
 }
+
+// The SQL rule that log-in, refresh and API keys read the plan through
+// (stratum_effective_plan, migration 0034) is State.EffectivePlan.
+func TestSQLEffectivePlanIsGo(t *testing.T) {
+	t.Parallel()
+	_, _, tdb := setup(t)
+	ctx := context.Background()
+	before, after := t0.Add(-time.Hour), t0.Add(time.Hour)
+	for _, st := range []billing.State{
+		{Plan: billing.Enterprise, Status: billing.Active},
+		{Plan: billing.Professional, Status: billing.Trialing, TrialEndsAt: &after},
+		{Plan: billing.Professional, Status: billing.Trialing, TrialEndsAt: &before},
+		{Plan: billing.Professional, Status: billing.Trialing},
+		{Plan: billing.Professional, Status: billing.PastDue, GraceEndsAt: &after},
+		{Plan: billing.Professional, Status: billing.PastDue, GraceEndsAt: &before},
+		{Plan: billing.Professional, Status: billing.PastDue},
+		{Plan: billing.Enterprise, Status: billing.Canceled},
+	} {
+		var got string
+		require.NoError(t, tdb.DB.Bun.NewRaw("SELECT stratum_effective_plan(?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz)",
+			st.Plan, st.Status, st.TrialEndsAt, st.GraceEndsAt, t0).Scan(ctx, &got))
+		require.Equal(t, string(st.EffectivePlan(t0)), got, "%+v", st)
+	}
+}

@@ -205,7 +205,11 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 		if err := tx.NewRaw("SELECT role, id FROM memberships WHERE user_id = ?", u.ID).Scan(ctx, &role, &mid); err != nil {
 			return err
 		}
-		m := auth.Membership{TenantID: t.ID, TenantName: t.Name, Plan: t.Plan, RequireMFA: t.RequireMFA, Role: role, MembershipID: mid}
+		plan, err := s.planTx(ctx, tx, t.ID)
+		if err != nil {
+			return err
+		}
+		m := auth.Membership{TenantID: t.ID, TenantName: t.Name, Plan: plan, RequireMFA: t.RequireMFA, Role: role, MembershipID: mid}
 		mfa := p != nil && p.MFA
 		if u.MFAEnabled && !mfa {
 			return apperr.Forbiddenf("your account has MFA: log in first, then accept the invitation")

@@ -145,7 +145,7 @@ func withUsers(ctx context.Context, tx bun.IDB, ms ...*Member) error {
 func (s *Service) UserMemberships(ctx context.Context, uid uuid.UUID) (_ []auth.Membership, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.UserMemberships(%v)", uid)
 	var ms []auth.Membership
-	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?)", uid).Scan(ctx, &ms)
+	err = s.DB.Bun.NewRaw("SELECT * FROM stratum_user_memberships(?, ?::timestamptz)", uid, s.DB.Now(ctx)).Scan(ctx, &ms)
 	return ms, err
 }
 
@@ -155,8 +155,12 @@ func (s *Service) UserMemberships(ctx context.Context, uid uuid.UUID) (_ []auth.
 func (s *Service) MembershipTx(ctx context.Context, tx bun.IDB, uid uuid.UUID) (_ auth.Membership, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.MembershipTx(%v)", uid)
 	var m auth.Membership
-	err = tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.plan, t.require_mfa, m.role, m.id AS membership_id
+	err = tx.NewRaw(`SELECT t.id AS tenant_id, t.name AS tenant_name, t.require_mfa, m.role, m.id AS membership_id
 		FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ?`, uid).Scan(ctx, &m)
+	if err != nil {
+		return m, err
+	}
+	m.Plan, err = s.planTx(ctx, tx, m.TenantID)
 	return m, err
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -36,7 +37,7 @@ func setup(t *testing.T) *bundle {
 	clock := authtest.NewClock()
 	a := authtest.NewService(t, tdb.DB, clock)
 	sess, owner := authtest.SignUp(t, a, "owner@example.test")
-	return &bundle{tdb: tdb, clock: clock, auth: a, tenancy: &tenancy.Service{DB: tdb.DB, Auth: a},
+	return &bundle{tdb: tdb, clock: clock, auth: a, tenancy: &tenancy.Service{DB: tdb.DB, Auth: a, Billing: &billing.Service{DB: tdb.DB}},
 		audit: &audit.Service{DB: tdb.DB}, tenant: owner.TenantID, owner: owner, ownerS: sess}
 }
 

@@ -19,7 +19,9 @@ import (
 // (auth.Service.SignUpCredentials: the password policy, the client IP's
 // sign-up bucket, the password hash made before the transaction), then
 // creates the user, the session and the job of the verification e-mail
-// inside it; the tenant and the OWNER membership are tenancy's. The tenant gets the tenants table's default plan.
+// inside it; the tenant and the OWNER membership are tenancy's. The tenant
+// starts its trial (billing's StartTrialTx) in the same transaction: a
+// sign-up that fails leaves no trial, and no tenant exists without one.
 func (s *Service) SignUp(ctx context.Context, email, password, tenantName string) (_ *auth.Session, err error) {
 	defer derrors.Wrap(&err, "tenancy.Service.SignUp")
 	email, err = auth.NormalizeEmail(email, []string{"input", "email"})
@@ -48,11 +50,21 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 		if _, err := tx.NewInsert().Model(t).Column("id", "name", "slug", "created_at").Returning("*").Exec(ctx); err != nil {
 			return err
 		}
+		if s.Billing == nil {
+			return errNoBilling
+		}
+		if err := s.Billing.StartTrialTx(ctx, tx, tid); err != nil {
+			return err
+		}
+		plan, err := s.planTx(ctx, tx, tid)
+		if err != nil {
+			return err
+		}
 		mid := uuid.New()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, ?, ?)`, tid, u.ID, mid, auth.RoleOwner, now); err != nil {
 			return err
 		}
-		m := auth.Membership{TenantID: tid, TenantName: t.Name, Plan: t.Plan, RequireMFA: t.RequireMFA, Role: auth.RoleOwner, MembershipID: mid}
+		m := auth.Membership{TenantID: tid, TenantName: t.Name, Plan: plan, RequireMFA: t.RequireMFA, Role: auth.RoleOwner, MembershipID: mid}
 		if sess, err = s.Auth.IssueSession(ctx, tx, u, m, false); err != nil {
 			return err
 		}

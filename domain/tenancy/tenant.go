@@ -2,6 +2,7 @@ package tenancy
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/mail"
@@ -21,7 +23,6 @@ type Tenant struct {
 	ID            uuid.UUID `bun:"id,pk"`
 	Name          string    `bun:"name"`
 	Slug          string    `bun:"slug"`
-	Plan          string    `bun:"plan"`
 	Simulated     bool      `bun:"simulated"`
 	RequireMFA    bool      `bun:"require_mfa"`
 	CreatedAt     time.Time `bun:"created_at"`
@@ -40,6 +41,29 @@ type Service struct {
 	// transaction that creates it (jobs.InviteMailHook; set by
 	// app.Services.EnqueueWith). Without it invitations are not mailed.
 	EnqueueInviteMail func(ctx context.Context, tx bun.Tx, m InviteMail) error
+	// Billing starts a sign-up's trial and answers a tenant's effective
+	// plan (billing builds on tenancy's tenants, so app.NewServices links
+	// it, as auth.MembershipSource links tenancy to auth).
+	Billing Billing
+}
+
+// Billing is what tenancy asks of the billing context (billing.Service).
+type Billing interface {
+	// StartTrialTx puts the new tenant of tx on its trial (sign-up).
+	StartTrialTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error
+	// PlanTx is the tenant's effective plan now.
+	PlanTx(ctx context.Context, tx bun.IDB, tenant uuid.UUID) (billing.Plan, error)
+}
+
+var errNoBilling = errors.New("tenancy.Service.Billing is not set")
+
+// planTx is the tenant's effective plan for a membership.
+func (s *Service) planTx(ctx context.Context, tx bun.IDB, tenant uuid.UUID) (string, error) {
+	if s.Billing == nil {
+		return "", errNoBilling
+	}
+	p, err := s.Billing.PlanTx(ctx, tx, tenant)
+	return string(p), err
 }
 
 // Tenant returns tenant id (visible only inside its own transaction).

@@ -631,6 +631,38 @@ type EnrollMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A feature flag as it resolves for the viewer's tenant.
+type Feature struct {
+	// The flag's key in the catalogue (e.g. `autopilot`).
+	Key string `json:"key"`
+	// Whether the tenant may use the feature now.
+	Enabled bool `json:"enabled"`
+	// Which setting decided `enabled`.
+	Source billing.Source `json:"source"`
+	// What the feature unlocks.
+	Description string `json:"description"`
+	// The cheapest plan that has the feature by default.
+	UnlockedBy Plan `json:"unlockedBy"`
+	// When the deciding override lapses (source OVERRIDE with an expiry); null otherwise.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Jobs of this feature that did not run because it is off (empty once it runs again).
+	SkippedJobs []*FeatureSkip `json:"skippedJobs"`
+}
+
+// A job of a feature that did not run for this tenant because the feature was off.
+type FeatureSkip struct {
+	// The job's kind (e.g. `automation.evaluate`: the periodic rule evaluation).
+	JobKind string `json:"jobKind"`
+	// Why it did not run.
+	Reason string `json:"reason"`
+	// The first skip since the job last ran.
+	FirstSkippedAt time.Time `json:"firstSkippedAt"`
+	// The latest skip.
+	LastSkippedAt time.Time `json:"lastSkippedAt"`
+	// Skips since the job last ran.
+	Count int `json:"count"`
+}
+
 // Actions the trust gate decided on in the last 24 hours, each counted once by its latest decision (an action re-gated when the score moved, or approved and executed, is still one action; dry runs excluded).
 type GateDecisionCounts struct {
 	// Actions whose latest decision let them execute.
@@ -923,6 +955,16 @@ type NotificationSubscriptionsInput struct {
 	DailyDigest bool `json:"dailyDigest"`
 }
 
+// Result of `setFeatureFlag` and `setTenantPlan`.
+type OperatorBillingPayload struct {
+	// The tenant's billing state after the change (null when refused).
+	Billing *TenantBilling `json:"billing,omitempty"`
+	// The tenant's flags after the change (null when refused).
+	Features []*Feature `json:"features,omitempty"`
+	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A platform's operational status.
 type PlatformStatus struct {
 	// The platform.
@@ -1185,6 +1227,20 @@ type SetAutopilotLevelInput struct {
 	Level automation.Level `json:"level"`
 }
 
+// Input of `setFeatureFlag`.
+type SetFeatureFlagInput struct {
+	// The tenant (global ID).
+	TenantID string `json:"tenantId"`
+	// The catalogue flag's key (e.g. `cdp`).
+	Flag string `json:"flag"`
+	// On or off for this tenant; null removes the override (the plan and global setting decide again).
+	Enabled *bool `json:"enabled,omitempty"`
+	// When the override lapses (in the future); null keeps it until removed.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why (up to 500 characters), kept with the override and in the tenant's audit log.
+	Reason *string `json:"reason,omitempty"`
+}
+
 // Input of `setKillSwitch`.
 type SetKillSwitchInput struct {
 	// True stops all automatic execution.
@@ -1197,6 +1253,14 @@ type SetRuleEnabledInput struct {
 	ID string `json:"id"`
 	// True to evaluate it.
 	Enabled bool `json:"enabled"`
+}
+
+// Input of `setTenantPlan`.
+type SetTenantPlanInput struct {
+	// The tenant (global ID).
+	TenantID string `json:"tenantId"`
+	// `STARTER`, `PROFESSIONAL` or `ENTERPRISE` (any case); an unknown name is a userError.
+	Plan string `json:"plan"`
 }
 
 // Input of `signUp`.
@@ -1390,14 +1454,16 @@ type Tenant struct {
 	ID string `json:"id"`
 	// Display name.
 	Name string `json:"name"`
-	// Billing plan (starter, professional, enterprise); sizes the rate-limit bucket.
-	Plan string `json:"plan"`
+	// The effective plan: the one whose flags and limits apply now (see `billing` for the subscribed plan and its state).
+	Plan Plan `json:"plan"`
 	// True when every member must use MFA.
 	RequireMfa bool `json:"requireMfa"`
 	// True for the demo tenant whose platform data is simulated.
 	Simulated bool `json:"simulated"`
 	// When the tenant was created.
 	CreatedAt time.Time `json:"createdAt"`
+	// The plan and billing state; null in `viewer.memberships` (the tenant switcher's list).
+	Billing *TenantBilling `json:"billing,omitempty"`
 }
 
 func (Tenant) IsNode() {}
@@ -1405,20 +1471,22 @@ func (Tenant) IsNode() {}
 // The object's global ID; pass it to `node(id:)` to fetch the object again.
 func (this Tenant) GetID() string { return this.ID }
 
-// A workspace's plan and billing state.
+// A tenant's plan and billing state.
 type TenantBilling struct {
-	// The plan the workspace is on (its features apply while the status allows: see `status`).
+	// The plan subscribed to, trialed or set by an operator.
 	Plan Plan `json:"plan"`
-	// The billing status.
+	// Where billing stands.
 	Status billing.Status `json:"status"`
-	// When the trial ends (TRIALING only).
+	// When the trial ends (TRIALING).
 	TrialEndsAt *time.Time `json:"trialEndsAt,omitempty"`
-	// When the current paid period ends (the renewal date).
+	// When the current paid period ends.
 	CurrentPeriodEnd *time.Time `json:"currentPeriodEnd,omitempty"`
 	// True when the subscription ends at `currentPeriodEnd` instead of renewing.
 	CancelAtPeriodEnd bool `json:"cancelAtPeriodEnd"`
-	// When a past-due workspace's paid features fall back to Starter's (PAST_DUE only).
+	// When a past-due tenant falls back to Starter's flags and limits (PAST_DUE).
 	GraceEndsAt *time.Time `json:"graceEndsAt,omitempty"`
+	// The plan whose flags and limits apply now: `plan` while active, trialing before `trialEndsAt` or past due before `graceEndsAt`; STARTER otherwise.
+	EffectivePlan Plan `json:"effectivePlan"`
 }
 
 // Result of `testNotificationChannel`.
@@ -1866,15 +1934,15 @@ func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// A plan Stratum is sold in, cheapest first.
+// A plan Stratum is sold in, cheapest first; each includes every flag of the cheaper ones and raises their limits.
 type Plan string
 
 const (
-	// The entry plan; what a lapsed trial, a canceled subscription or a payment failed beyond its grace period falls back to.
+	// The entry plan: connectors and automation rules.
 	PlanStarter Plan = "STARTER"
-	// Adds autopilot, the what-if simulator, the CDP, conversion forwarding, audience sync and GDPR tools.
+	// Autopilot, dry runs, the CDP, conversions and audience sync.
 	PlanProfessional Plan = "PROFESSIONAL"
-	// Everything, with the highest limits and competitor intelligence.
+	// Everything, competitor intelligence included, with the highest limits.
 	PlanEnterprise Plan = "ENTERPRISE"
 )
 

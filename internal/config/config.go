@@ -191,6 +191,18 @@ type Config struct {
 	// STRIPE_PRICE_PROFESSIONAL, STRIPE_PRICE_ENTERPRISE): checkout sells a
 	// plan with its price, and a subscription's price names its plan.
 	StripePrices map[string]string
+	// FeaturesForce switches catalogue flags on or off for every tenant,
+	// above the plans' defaults and below per-tenant overrides
+	// (STRATUM_FEATURES_FORCE, "cdp=on,autopilot=off"; default none).
+	// app.NewServices parses it with billing.ParseForce: an unknown flag or
+	// a value other than on/off stops start-up with the message.
+	FeaturesForce string
+	// TrialDays is how long a sign-up's Professional trial lasts
+	// (STRATUM_TRIAL_DAYS, default 14); BillingGraceDays how long paid
+	// features stay on after a failed payment (STRATUM_BILLING_GRACE_DAYS,
+	// default 7). Both at least 1.
+	TrialDays        int
+	BillingGraceDays int
 }
 
 // Billing reports whether Stripe billing is configured (STRIPE_API_KEY set).
@@ -269,6 +281,9 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 			"professional": p.str("STRIPE_PRICE_PROFESSIONAL", ""),
 			"enterprise":   p.str("STRIPE_PRICE_ENTERPRISE", ""),
 		},
+		FeaturesForce:    p.str("STRATUM_FEATURES_FORCE", ""),
+		TrialDays:        p.int("STRATUM_TRIAL_DAYS", 14),
+		BillingGraceDays: p.int("STRATUM_BILLING_GRACE_DAYS", 7),
 	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = ":8080"
@@ -336,6 +351,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimitPoints < 1 || c.RateLimitRestore < 1 {
 		errs = append(errs, fmt.Errorf("STRATUM_RATE_LIMIT_POINTS and STRATUM_RATE_LIMIT_RESTORE must be positive"))
+	}
+	if c.TrialDays < 1 || c.BillingGraceDays < 1 {
+		errs = append(errs, fmt.Errorf("STRATUM_TRIAL_DAYS and STRATUM_BILLING_GRACE_DAYS must be at least 1"))
 	}
 	if c.JobTimeout < time.Second || c.JobRescueAfter <= c.JobTimeout {
 		errs = append(errs, fmt.Errorf("STRATUM_JOB_TIMEOUT must be ≥ 1s and STRATUM_JOB_RESCUE_AFTER greater than it (a job still running must not be rescued)"))

@@ -26,7 +26,7 @@ type Tenant struct {
 	// Slug defaults to "t-" and the first 8 characters of the id, which is
 	// unique enough for one test database.
 	Slug string
-	// Plan defaults to the column default ("starter").
+	// Plan is the tenant's plan (tenant_billing, ACTIVE); default starter.
 	Plan string
 	// Simulated marks a tenant whose platform data comes from the simulator.
 	Simulated bool
@@ -48,8 +48,13 @@ func InsertTenant(ctx context.Context, tx bun.IDB, tn Tenant) (uuid.UUID, error)
 	if tn.Slug == "" {
 		tn.Slug = "t-" + tn.ID.String()[:8]
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, plan, simulated, require_mfa)
-		VALUES (?, ?, ?, coalesce(NULLIF(?, ''), 'starter'), ?, ?)`, tn.ID, tn.Name, tn.Slug, tn.Plan, tn.Simulated, tn.RequireMFA)
+	_, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, simulated, require_mfa)
+		VALUES (?, ?, ?, ?, ?)`, tn.ID, tn.Name, tn.Slug, tn.Simulated, tn.RequireMFA)
+	if err != nil || tn.Plan == "" {
+		return tn.ID, err
+	}
+	// The tenants trigger made the billing row (Starter, ACTIVE).
+	_, err = tx.ExecContext(ctx, `UPDATE tenant_billing SET plan = ? WHERE tenant_id = ?`, tn.Plan, tn.ID)
 	return tn.ID, err
 }
 

@@ -18,7 +18,7 @@ func TestFixtures(t *testing.T) {
 
 	tenant := func(id uuid.UUID) (name, plan string, simulated bool, err error) {
 		err = tdb.InTenant(ctx, id, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw("SELECT name, plan, simulated FROM tenants").Scan(ctx, &name, &plan, &simulated)
+			return tx.NewRaw("SELECT t.name, b.plan, t.simulated FROM tenants t JOIN tenant_billing b ON b.tenant_id = t.id").Scan(ctx, &name, &plan, &simulated)
 		})
 		return
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/clock"
@@ -54,7 +55,7 @@ func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 		t.Fatal(err)
 	}
 	s := &auth.Service{DB: d, Cfg: Config(), Box: box, Revocations: &auth.Revocations{DB: d}, Audit: audit.ForAuth}
-	s.MembershipSource = &tenancy.Service{DB: d, Auth: s}
+	s.MembershipSource = &tenancy.Service{DB: d, Auth: s, Billing: &billing.Service{DB: d}}
 	if c != nil {
 		d.Clock = c
 	}
@@ -65,7 +66,7 @@ func NewService(t testing.TB, d *db.DB, c *clock.Manual) *auth.Service {
 // returns the session and its principal.
 func SignUp(t testing.TB, s *auth.Service, email string) (*auth.Session, *auth.Principal) {
 	t.Helper()
-	ten := &tenancy.Service{DB: s.DB, Auth: s}
+	ten := &tenancy.Service{DB: s.DB, Auth: s, Billing: &billing.Service{DB: s.DB}}
 	sess, err := ten.SignUp(context.Background(), email, Password, "Tenant of "+email)
 	if err != nil {
 		t.Fatalf("authtest: sign up %s: %v", email, err)

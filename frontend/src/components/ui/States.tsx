@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 
+import { planTitle } from '../../lib/features'
 import { Button } from './Button'
 
 /** Shown where a list has nothing in it yet: what it is and how to fill it. */
@@ -43,6 +44,25 @@ export function ErrorState({
           Try again
         </Button>
       )}
+    </div>
+  )
+}
+
+/**
+ * Shown instead of an error where the workspace's plan (or an operator)
+ * has switched the feature off: which plan unlocks it, not a failure.
+ */
+export function LockedState({ feature, requiredPlan }: { feature: string; requiredPlan: string }) {
+  return (
+    <div role="status" className="flex flex-col items-center gap-2 py-10 text-center">
+      <p className="font-medium">
+        <span aria-hidden>🔒 </span>
+        Unlocks with {planTitle(requiredPlan)}
+      </p>
+      <p className="max-w-md text-sm text-muted">
+        This workspace does not have <code>{feature.replaceAll('_', ' ')}</code> on its current plan. Its data is kept
+        and shows again once the feature is on.
+      </p>
     </div>
   )
 }

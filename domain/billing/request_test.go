@@ -1,0 +1,42 @@
+package billing_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// Within one request (a context with the request cache) a tenant's
+// entitlements are read once: a change made meanwhile shows in the next
+// request, and at once without the cache (the control).
+func TestEntitlementsAreReadOncePerRequest(t *testing.T) {
+	t.Parallel()
+	s, _, tdb := setup(t)
+	ctx := context.Background()
+	a := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+	b := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "enterprise"})
+	req := billing.WithRequestCache(ctx)
+	e, err := s.For(req, a)
+	require.NoError(t, err)
+	require.False(t, e.Enabled(billing.CDP))
+	eb, err := s.For(req, b)
+	require.NoError(t, err)
+	require.True(t, eb.Enabled(billing.CompetitorIntel), "each tenant has its own entry")
+
+	on := true
+	_, err = s.SetFlag(ctx, billing.Operator{Email: "ops@example.test"}, billing.FlagChange{Tenant: a, Flag: "cdp", Enabled: &on})
+	require.NoError(t, err)
+	e, err = s.For(req, a)
+	require.NoError(t, err)
+	require.False(t, e.Enabled(billing.CDP), "the same request keeps its first read")
+	e, err = s.For(billing.WithRequestCache(ctx), a)
+	require.NoError(t, err)
+	require.True(t, e.Enabled(billing.CDP), "the next request reads again")
+	e, err = s.For(ctx, a)
+	require.NoError(t, err)
+	require.True(t, e.Enabled(billing.CDP), "without a cache every call reads")
+}
