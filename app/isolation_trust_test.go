@@ -91,6 +91,22 @@ func (f *isoFixture) mutate(t *testing.T, query string, vars map[string]any) {
 	require.NotContains(t, mustJSON(res.Data), `"userErrors":[{`, query)
 }
 
+// onOpenIncident returns a Trigger running mutation on one of tenant A's
+// incidents that is open at that moment, and makes it the fixture's
+// incident (what the control must see): a recompute may have auto-resolved
+// the one picked when the fixture was built (acknowledging or resolving it
+// would then answer CONFLICT).
+func onOpenIncident(mutation string) func(t *testing.T, f *isoFixture) {
+	return func(t *testing.T, f *isoFixture) {
+		res := f.b.srv.Query(t, `{ incidents(state: [OPEN]) { edges { node { id } } } }`, nil, f.ownerA.H())
+		require.Empty(t, res.Errors)
+		edges := field(t, res.Data, "incidents", "edges").([]any)
+		require.NotEmpty(t, edges, "tenant A has no open incident")
+		f.trust.incident = str(edges[0].(map[string]any)["node"].(map[string]any)["id"])
+		f.mutate(t, mutation, map[string]any{"id": f.trust.incident})
+	}
+}
+
 // trigger returns a Trigger running mutation (with the named fixture values) as A's owner.
 func trigger(mutation string, kv ...string) func(t *testing.T, f *isoFixture) {
 	return func(t *testing.T, f *isoFixture) {
@@ -165,9 +181,9 @@ func init() {
 		"Subscription.incidentOpened": {Query: `subscription { incidentOpened { id title } }`, Viewer: Allowed,
 			Trigger: trigger(`mutation { simulateSignalDegradation(input: {platform: SIMULATOR, component: FRESHNESS, severity: CRITICAL}) { userErrors { code } } }`)},
 		"Subscription.incidentUpdated": {Query: `subscription { incidentUpdated { id title } }`, Viewer: Allowed, Sees: strs("incident"),
-			Trigger: trigger(`mutation($id: ID!) { acknowledgeIncident(input: {id: $id}) { userErrors { code } } }`, "id", "incident")},
+			Trigger: onOpenIncident(`mutation($id: ID!) { acknowledgeIncident(input: {id: $id}) { userErrors { code } } }`)},
 		"Subscription.incidentClosed": {Query: `subscription { incidentClosed { id title } }`, Viewer: Allowed, Sees: strs("incident"),
-			Trigger: trigger(`mutation($id: ID!) { resolveIncident(input: {id: $id}) { userErrors { code } } }`, "id", "incident")},
+			Trigger: onOpenIncident(`mutation($id: ID!) { resolveIncident(input: {id: $id}) { userErrors { code } } }`)},
 		"Subscription.autopilotModeChanged": {Query: `subscription { autopilotModeChanged { autopilotMode killSwitch verdict score } }`, Viewer: Allowed,
 			Trigger: trigger(`mutation { setKillSwitch(input: {enabled: true}) { userErrors { code } } }`)},
 		"Subscription.actionStatusUpdated": {Query: `subscription { actionStatusUpdated { id status campaign { id name } } }`, Viewer: Allowed, Sees: strs("action"),

