@@ -9,6 +9,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/mail"
@@ -31,6 +32,9 @@ type Tenant struct {
 type Service struct {
 	DB   *db.DB
 	Auth *auth.Service
+	// Billing counts members against the plan's members limit (see
+	// seats.go); nil counts through a billing.Service on DB.
+	Billing *billing.Service
 	// Mailer sends invitations (SMTP or the development mail sink); nil
 	// when the server has no e-mail: the inviter then passes the link on.
 	Mailer mail.Sender
