@@ -470,7 +470,13 @@ func (r *viewerResolver) MfaEnrollmentRequired(ctx context.Context, obj *model.V
 	return obj.Principal.IsUser() && obj.Principal.MFARequired && !obj.Principal.MFA, nil
 }
 
+// Tenant returns graph.TenantResolver implementation.
+func (r *Resolver) Tenant() graph.TenantResolver { return &tenantResolver{r} }
+
 // Viewer returns graph.ViewerResolver implementation.
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
-type viewerResolver struct{ *Resolver }
+type (
+	tenantResolver struct{ *Resolver }
+	viewerResolver struct{ *Resolver }
+)
