@@ -1,10 +1,28 @@
 package app_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/internal/relay"
 )
+
+// onPlan puts s's tenant on plan (its billing row, ACTIVE), as the
+// database owner.
+func (b *idBundle) onPlan(t *testing.T, s session, plan string) {
+	t.Helper()
+	_, tenant, err := relay.ParseGlobalID(s.TenantID)
+	require.NoError(t, err)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, b.tdb.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `UPDATE tenant_billing SET plan = $2, status = 'ACTIVE' WHERE tenant_id = $1`, tenant, plan)
+	require.NoError(t, err)
+}
 
 const usageQuery = `{ viewer { tenant { usage { limit description unit used max warning plan raisedBy periodStart } } } }`
 
@@ -31,6 +49,7 @@ func TestTenantUsageAndTheMemberLimit(t *testing.T) {
 	b := setupIdentity(t, nil)
 	owner := b.signUp(t, "boss@acme.test", "Acme")
 	other := b.signUp(t, "boss@beta.test", "Beta")
+	b.onPlan(t, owner, "starter") // whatever plan a sign-up starts on
 
 	members := b.usageOf(t, owner, "members")
 	require.Equal(t, map[string]any{"limit": "members", "description": "Members of the workspace, pending invitations included.",

@@ -54,6 +54,7 @@ func (b *bundle) pendingInvites(t *testing.T) int {
 func TestInvitesStopAtTheMemberLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.onPlan(t, "starter")
 	ctx := context.Background()
 	require.EqualValues(t, 1, b.seats(t).Used, "the owner's seat")
 	_, _, err := b.tenancy.InviteMember(ctx, b.owner, "one@example.test", auth.RoleViewer)
@@ -88,7 +89,8 @@ func TestInvitesStopAtTheMemberLimit(t *testing.T) {
 // made as there were seats, however many race.
 func TestConcurrentInvitesNeverOvershoot(t *testing.T) {
 	t.Parallel()
-	b := setup(t) // Starter: the owner and 2 free seats
+	b := setup(t)
+	b.onPlan(t, "starter") // the owner and 2 free seats
 	ctx := context.Background()
 	const n = 10
 	start := make(chan struct{})
@@ -151,6 +153,7 @@ func TestSeatsComeBack(t *testing.T) {
 	t.Run("expire", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
+		b.onPlan(t, "starter")
 		for _, email := range []string{"one@example.test", "two@example.test"} {
 			_, _, err := b.tenancy.InviteMember(ctx, b.owner, email, auth.RoleViewer)
 			require.NoError(t, err)
