@@ -251,6 +251,15 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	_, tenant, err := relay.ParseGlobalID(f.ownerA.TenantID)
 	require.NoError(t, err)
 	f.tenantA = tenant
+	// Professional's members limit leaves room for the cases that invite
+	// (Starter's 3 seats are taken by the owner, the viewer and the invitation).
+	func() {
+		conn, err := pgx.Connect(context.Background(), b.tdb.OwnerURL)
+		require.NoError(t, err)
+		defer conn.Close(context.Background())
+		_, err = conn.Exec(context.Background(), `UPDATE tenant_billing SET plan = 'professional' WHERE tenant_id = $1`, tenant)
+		require.NoError(t, err)
+	}()
 	q := func(query string, vars map[string]any) map[string]any {
 		res := b.srv.Query(t, query, vars, f.ownerA.H())
 		require.Empty(t, res.Errors, query)
@@ -470,6 +479,7 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'overrides', (SELECT jsonb_agg(jsonb_build_array(flag, enabled, expires_at) ORDER BY flag) FROM tenant_feature_overrides WHERE tenant_id = $1),
 		'members', (SELECT jsonb_agg(jsonb_build_array(user_id, role) ORDER BY user_id) FROM memberships WHERE tenant_id = $1),
 		'invites', (SELECT jsonb_agg(jsonb_build_array(id, email, role, accepted_at IS NULL, revoked_at IS NULL) ORDER BY id) FROM invites WHERE tenant_id = $1),
+		'usage', (SELECT jsonb_agg(jsonb_build_array(limit_key, period_start, used) ORDER BY limit_key, period_start) FROM tenant_usage WHERE tenant_id = $1),
 		'apiKeys', (SELECT jsonb_agg(jsonb_build_array(id, name, revoked_at IS NULL) ORDER BY id) FROM api_keys WHERE tenant_id = $1),
 		'settings', (SELECT jsonb_build_array(kill_switch, enforcement_mode, autopilot_level, max_budget_increase_pct, max_daily_budget, min_roas)
 			FROM automation_settings WHERE tenant_id = $1),

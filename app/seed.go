@@ -75,10 +75,15 @@ func seedOwner(ctx context.Context, a *App, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, 'OWNER', ?)
+		res, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, 'OWNER', ?)
 			ON CONFLICT (tenant_id, user_id) DO NOTHING`, DemoTenantID, u.ID, uuid.New(), a.DB.Now(ctx))
 		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 { // the members limit counts the new owner
+			if err := a.Services.Billing.ReserveTx(ctx, tx, DemoTenantID, billing.Members, 1); err != nil {
+				return err
+			}
 		}
 		// The demo owner's address is the operator's setting
 		// (STRATUM_DEMO_EMAIL), not a sign-up's claim: no verification

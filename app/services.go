@@ -143,14 +143,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 		return err
 	}
 	argon := auth.Argon2Params{Time: uint32(cfg.Argon2Time), MemoryKiB: uint32(cfg.Argon2MemoryKiB), Threads: uint8(cfg.Argon2Threads)}
-	pts, rate := float64(cfg.RateLimitPoints), float64(cfg.RateLimitRestore)
-	s.Buckets = map[string]auth.Bucket{
-		"":             {Max: pts, Rate: rate},
-		"starter":      {Max: pts, Rate: rate},
-		"professional": {Max: 2 * pts, Rate: 2 * rate},
-		"enterprise":   {Max: 5 * pts, Rate: 5 * rate},
-		"anonymous":    {Max: pts, Rate: rate}, // per client IP
-	}
+	s.Buckets = costBuckets(cfg)
 	acfg := auth.Config{
 		Secret:    []byte(cfg.JWTSecret),
 		AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL, ChallengeTTL: cfg.MFAChallengeTTL,
@@ -202,4 +195,22 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Auth.EnqueueMail = jobs.AccountMailHook(c)
 	s.Tenancy.EnqueueInviteMail = jobs.InviteMailHook(c)
 	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
+}
+
+// costBuckets sizes the GraphQL cost buckets per plan from the catalogue's
+// api_cost_per_minute (billing.CostBudget). STRATUM_RATE_LIMIT_POINTS and
+// STRATUM_RATE_LIMIT_RESTORE are Starter's burst and refill rate and scale
+// the dearer plans alike (their defaults are the catalogue's: 1,000 points,
+// 50 a second). Unknown plans and anonymous callers (per client IP) get
+// Starter's bucket.
+func costBuckets(cfg config.Config) map[string]auth.Bucket {
+	burst, perSecond := billing.CostBudget(billing.Starter)
+	scaleMax, scaleRate := float64(cfg.RateLimitPoints)/burst, float64(cfg.RateLimitRestore)/perSecond
+	out := map[string]auth.Bucket{}
+	for _, p := range billing.Plans() {
+		b, r := billing.CostBudget(p)
+		out[string(p)] = auth.Bucket{Max: b * scaleMax, Rate: r * scaleRate}
+	}
+	out[""], out["anonymous"] = out[string(billing.Starter)], out[string(billing.Starter)]
+	return out
 }

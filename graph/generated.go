@@ -864,6 +864,7 @@ type ComplexityRoot struct {
 		Plan       func(childComplexity int) int
 		RequireMfa func(childComplexity int) int
 		Simulated  func(childComplexity int) int
+		Usage      func(childComplexity int) int
 	}
 
 	TenantBilling struct {
@@ -936,6 +937,18 @@ type ComplexityRoot struct {
 	UpdateTenantSettingsPayload struct {
 		Tenant     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	UsageLimit struct {
+		Description func(childComplexity int) int
+		Limit       func(childComplexity int) int
+		Max         func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Plan        func(childComplexity int) int
+		RaisedBy    func(childComplexity int) int
+		Unit        func(childComplexity int) int
+		Used        func(childComplexity int) int
+		Warning     func(childComplexity int) int
 	}
 
 	User struct {
@@ -1086,6 +1099,7 @@ type TenantResolver interface {
 	Plan(ctx context.Context, obj *model.Tenant) (model.Plan, error)
 
 	Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error)
+	Usage(ctx context.Context, obj *model.Tenant) ([]*model.UsageLimit, error)
 }
 type TrustAuditEntryResolver interface {
 	Action(ctx context.Context, obj *model.TrustAuditEntry) (*model.Action, error)
@@ -4641,6 +4655,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Simulated(childComplexity), true
+	case "Tenant.usage":
+		if e.ComplexityRoot.Tenant.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Usage(childComplexity), true
 
 	case "TenantBilling.cancelAtPeriodEnd":
 		if e.ComplexityRoot.TenantBilling.CancelAtPeriodEnd == nil {
@@ -4938,6 +4958,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateTenantSettingsPayload.UserErrors(childComplexity), true
 
+	case "UsageLimit.description":
+		if e.ComplexityRoot.UsageLimit.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Description(childComplexity), true
+	case "UsageLimit.limit":
+		if e.ComplexityRoot.UsageLimit.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Limit(childComplexity), true
+	case "UsageLimit.max":
+		if e.ComplexityRoot.UsageLimit.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Max(childComplexity), true
+	case "UsageLimit.periodStart":
+		if e.ComplexityRoot.UsageLimit.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.PeriodStart(childComplexity), true
+	case "UsageLimit.plan":
+		if e.ComplexityRoot.UsageLimit.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Plan(childComplexity), true
+	case "UsageLimit.raisedBy":
+		if e.ComplexityRoot.UsageLimit.RaisedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.RaisedBy(childComplexity), true
+	case "UsageLimit.unit":
+		if e.ComplexityRoot.UsageLimit.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Unit(childComplexity), true
+	case "UsageLimit.used":
+		if e.ComplexityRoot.UsageLimit.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Used(childComplexity), true
+	case "UsageLimit.warning":
+		if e.ComplexityRoot.UsageLimit.Warning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageLimit.Warning(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -5196,7 +5271,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5217,6 +5292,7 @@ var sources = []*ast.Source{
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
 	{Name: "stripe.graphqls", Input: sourceData("stripe.graphqls"), BuiltIn: false},
+	{Name: "usage.graphqls", Input: sourceData("usage.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -6644,6 +6720,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
 	case "billing":
 		return ec.fieldContext_Tenant_billing(ctx, field)
+	case "usage":
+		return ec.fieldContext_Tenant_usage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
@@ -6790,6 +6868,30 @@ func (ec *executionContext) childFields_UpdateTenantSettingsPayload(ctx context.
 		return ec.fieldContext_UpdateTenantSettingsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateTenantSettingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UsageLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "limit":
+		return ec.fieldContext_UsageLimit_limit(ctx, field)
+	case "description":
+		return ec.fieldContext_UsageLimit_description(ctx, field)
+	case "unit":
+		return ec.fieldContext_UsageLimit_unit(ctx, field)
+	case "used":
+		return ec.fieldContext_UsageLimit_used(ctx, field)
+	case "max":
+		return ec.fieldContext_UsageLimit_max(ctx, field)
+	case "warning":
+		return ec.fieldContext_UsageLimit_warning(ctx, field)
+	case "plan":
+		return ec.fieldContext_UsageLimit_plan(ctx, field)
+	case "raisedBy":
+		return ec.fieldContext_UsageLimit_raisedBy(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_UsageLimit_periodStart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UsageLimit", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -24952,6 +25054,38 @@ func (ec *executionContext) fieldContext_Tenant_billing(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Tenant_usage(ctx context.Context, field graphql.CollectedField, obj *model.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Usage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UsageLimit) graphql.Marshaler {
+			return ec.marshalNUsageLimit2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUsageLimitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_usage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageLimit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TenantBilling_plan(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26171,6 +26305,213 @@ func (ec *executionContext) fieldContext_UpdateTenantSettingsPayload_userErrors(
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UsageLimit_limit(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _UsageLimit_description(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _UsageLimit_unit(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _UsageLimit_used(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_used(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Used, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_used(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageLimit_max(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageLimit_warning(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_warning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warning, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_warning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UsageLimit_plan(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _UsageLimit_raisedBy(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_raisedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RaisedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_raisedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _UsageLimit_periodStart(ctx context.Context, field graphql.CollectedField, obj *model.UsageLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageLimit_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UsageLimit_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageLimit", field, false, false, "Time")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -35711,6 +36052,12 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tenant_billing(ctx, field, obj)
 				})
+		case "usage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tenant_usage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36174,6 +36521,79 @@ func (ec *executionContext) _UpdateTenantSettingsPayload(ctx context.Context, se
 		case "userErrors":
 			out.Values[i] = ec._UpdateTenantSettingsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var usageLimitImplementors = []string{"UsageLimit"}
+
+func (ec *executionContext) _UsageLimit(ctx context.Context, sel ast.SelectionSet, obj *model.UsageLimit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, usageLimitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UsageLimit")
+		case "limit":
+			out.Values[i] = ec._UsageLimit_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._UsageLimit_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._UsageLimit_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "used":
+			out.Values[i] = ec._UsageLimit_used(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._UsageLimit_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warning":
+			out.Values[i] = ec._UsageLimit_warning(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "plan":
+			out.Values[i] = ec._UsageLimit_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raisedBy":
+			out.Values[i] = ec._UsageLimit_raisedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "periodStart":
+			out.Values[i] = ec._UsageLimit_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -38948,6 +39368,30 @@ func (ec *executionContext) marshalNUpdateTenantSettingsPayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._UpdateTenantSettingsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUsageLimit2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUsageLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UsageLimit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUsageLimit2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUsageLimit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUsageLimit2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUsageLimit(ctx context.Context, sel ast.SelectionSet, v *model.UsageLimit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UsageLimit!")
+		return graphql.Null
+	}
+	return ec._UsageLimit(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

@@ -184,3 +184,12 @@ func ParseForce(s string) (map[Flag]bool, error) {
 	}
 	return out, nil
 }
+
+// CostBudget is plan p's GraphQL cost bucket, from its APICostPerMinute:
+// it refills a sixtieth of the minute's points each second and holds a
+// third of them, so a burst never spends more than 20 seconds' refill
+// (Starter: 1,000 points, 50 a second).
+func CostBudget(p Plan) (burst, perSecond float64) {
+	perMinute := float64(APICostPerMinute.spec().Of(p))
+	return perMinute / 3, perMinute / 60
+}

@@ -82,3 +82,18 @@ func TestParseForce(t *testing.T) {
 		t.Errorf("empty: %v %v", m, err)
 	}
 }
+
+// The cost buckets come from api_cost_per_minute: a third of a minute's
+// points to burst, a sixtieth a second (the sizes the limiter had before
+// the catalogue: Starter 1,000 and 50/s, Professional 2×, Enterprise 5×).
+func TestCostBudget(t *testing.T) {
+	for _, tc := range []struct {
+		plan        billing.Plan
+		burst, rate float64
+	}{{billing.Starter, 1000, 50}, {billing.Professional, 2000, 100}, {billing.Enterprise, 5000, 250}} {
+		burst, rate := billing.CostBudget(tc.plan)
+		if burst != tc.burst || rate != tc.rate {
+			t.Errorf("%s: %v points, %v/s; want %v, %v/s", tc.plan, burst, rate, tc.burst, tc.rate)
+		}
+	}
+}

@@ -11,4 +11,9 @@
 // Service. domain/auth reads a user's memberships through Service too (it
 // is auth's MembershipSource, set by app.NewServices); users' e-mails come
 // from domain/auth (auth.UserFactsTx).
+//
+// Members and pending invitations count against the plan's members limit
+// (domain/billing; seats.go): an invitation takes a seat when it is made,
+// passes it to the membership when accepted, and gives it back when
+// revoked or found expired; removing a member gives its seat back.
 package tenancy

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -37,6 +38,9 @@ type Invite struct {
 	ExpiresAt     time.Time  `bun:"expires_at"`
 	AcceptedAt    *time.Time `bun:"accepted_at"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
+	// HoldsSeat is whether the invitation holds one of the members limit's
+	// seats (pending, not yet found expired; see seats.go).
+	HoldsSeat bool `bun:"holds_seat"`
 }
 
 // InviteMember creates an invitation and returns it with its token (shown
@@ -77,6 +81,13 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 		if exists {
 			return &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "this person is already a member"}
 		}
+		if err := s.releaseExpiredSeatsTx(ctx, tx, p.TenantID); err != nil {
+			return err
+		}
+		if err := s.takeSeatTx(ctx, tx, p.TenantID, []string{"input", "email"}); err != nil {
+			return err
+		}
+		inv.HoldsSeat = true
 		if _, err := tx.NewInsert().Model(inv).Exec(ctx); err != nil {
 			return err
 		}
@@ -107,8 +118,14 @@ func (s *Service) RevokeInvite(ctx context.Context, p *auth.Principal, id uuid.U
 		}
 		now := s.DB.Now(ctx)
 		inv.RevokedAt = &now
-		if _, err := tx.ExecContext(ctx, "UPDATE invites SET revoked_at = ? WHERE id = ?", now, id); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE invites SET revoked_at = ?, holds_seat = false WHERE id = ?", now, id); err != nil {
 			return err
+		}
+		if inv.HoldsSeat {
+			if err := s.limits().ReleaseTx(ctx, tx, p.TenantID, billing.Members, 1); err != nil {
+				return err
+			}
+			inv.HoldsSeat = false
 		}
 		return audit.Record(ctx, tx, audit.Entry{TenantID: p.TenantID, Action: "invite.revoke", TargetType: relay.TypeInvite, TargetID: id})
 	})
@@ -174,12 +191,16 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 	var sess *auth.Session
 	err = s.DB.InTenant(ctx, inv.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		now := s.DB.Now(ctx)
-		res, err := tx.ExecContext(ctx, "UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at >= ?",
-			now, inv.ID, now)
-		if err != nil {
+		// held: whether the invitation held a seat, which passes to the
+		// membership made below.
+		var held []bool
+		if err := tx.NewRaw(`WITH old AS (SELECT id, holds_seat FROM invites WHERE id = ? FOR UPDATE)
+			UPDATE invites i SET accepted_at = ?, holds_seat = false FROM old
+			WHERE i.id = old.id AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at >= ?
+			RETURNING old.holds_seat`, inv.ID, now, now).Scan(ctx, &held); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if len(held) != 1 {
 			return errInvite
 		}
 		if u == nil {
@@ -193,8 +214,12 @@ func (s *Service) AcceptInvite(ctx context.Context, p *auth.Principal, token, pa
 			}
 		}
 		mid := uuid.New()
-		if _, err := tx.ExecContext(ctx, "INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING",
-			inv.TenantID, u.ID, mid, inv.Role, now); err != nil {
+		res, err := tx.ExecContext(ctx, "INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING",
+			inv.TenantID, u.ID, mid, inv.Role, now)
+		if err != nil {
+			return err
+		}
+		if err := s.passSeatTx(ctx, tx, inv.TenantID, held[0], res); err != nil {
 			return err
 		}
 		var t Tenant

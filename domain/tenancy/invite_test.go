@@ -21,6 +21,7 @@ import (
 func TestInviteMemberRules(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.onPlan(t, "professional") // room for the six members and invitations (seats_test.go tests the limit)
 	_, admin, _ := b.join(t, "admin@example.test", auth.RoleAdmin)
 	authtest.SignUp(t, b.auth, "elsewhere@example.test") // an account, member of another tenant only
 	ctx := context.Background()

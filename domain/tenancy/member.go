@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -234,6 +235,9 @@ func (s *Service) Remove(ctx context.Context, p *auth.Principal, id uuid.UUID) (
 			}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM memberships WHERE id = ?", id); err != nil {
+			return err
+		}
+		if err := s.limits().ReleaseTx(ctx, tx, p.TenantID, billing.Members, 1); err != nil {
 			return err
 		}
 		if err := s.Auth.RevokeMemberTokens(ctx, tx, m.UserID, p.TenantID, true); err != nil {

@@ -64,6 +64,9 @@ func (s *Service) SignUp(ctx context.Context, email, password, tenantName string
 		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role, created_at) VALUES (?, ?, ?, ?, ?)`, tid, u.ID, mid, auth.RoleOwner, now); err != nil {
 			return err
 		}
+		if err := s.takeSeatTx(ctx, tx, tid, nil); err != nil {
+			return err
+		}
 		m := auth.Membership{TenantID: tid, TenantName: t.Name, Plan: plan, RequireMFA: t.RequireMFA, Role: auth.RoleOwner, MembershipID: mid}
 		if sess, err = s.Auth.IssueSession(ctx, tx, u, m, false); err != nil {
 			return err

@@ -41,9 +41,10 @@ type Service struct {
 	// transaction that creates it (jobs.InviteMailHook; set by
 	// app.Services.EnqueueWith). Without it invitations are not mailed.
 	EnqueueInviteMail func(ctx context.Context, tx bun.Tx, m InviteMail) error
-	// Billing starts a sign-up's trial and answers a tenant's effective
-	// plan (billing builds on tenancy's tenants, so app.NewServices links
-	// it, as auth.MembershipSource links tenancy to auth).
+	// Billing starts a sign-up's trial, answers a tenant's effective plan
+	// and counts members against the plan's members limit (seats.go);
+	// billing builds on tenancy's tenants, so app.NewServices links it, as
+	// auth.MembershipSource links tenancy to auth.
 	Billing Billing
 }
 
@@ -53,6 +54,10 @@ type Billing interface {
 	StartTrialTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error
 	// PlanTx is the tenant's effective plan now.
 	PlanTx(ctx context.Context, tx bun.IDB, tenant uuid.UUID) (billing.Plan, error)
+	// ReserveTx, ReleaseTx and UsageTx count members (billing/usage.go).
+	ReserveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, l billing.Limit, n int64) error
+	ReleaseTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, l billing.Limit, n int64) error
+	UsageTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) ([]billing.Usage, error)
 }
 
 var errNoBilling = errors.New("tenancy.Service.Billing is not set")

@@ -1464,6 +1464,11 @@ type Tenant struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// The plan and billing state; null in `viewer.memberships` (the tenant switcher's list).
 	Billing *TenantBilling `json:"billing,omitempty"`
+	// The tenant's use of each counted plan limit, in catalogue order. Only the
+	// tenant the caller is signed in to answers (FORBIDDEN for another of the
+	// user's tenants). The API cost budget (`api_cost_per_minute`) is a rate that
+	// sizes the GraphQL rate limit, not a counter, and is not listed.
+	Usage []*UsageLimit `json:"usage"`
 }
 
 func (Tenant) IsNode() {}
@@ -1621,6 +1626,31 @@ type UpdateTenantSettingsPayload struct {
 	Tenant *Tenant `json:"tenant,omitempty"`
 	// Problems.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// One plan limit and the tenant's use of it (ADR 0014). An action that would
+// take `used` past `max` is refused with a BAD_USER_INPUT userError naming the
+// limit, its value and the plan that raises it; from 80 % of `max` (the soft
+// limit) `warning` is true.
+type UsageLimit struct {
+	// The limit's key in the catalogue: `members`, `segments`, `connected_ad_accounts`, `conversion_destinations` or `monthly_ingested_events`.
+	Limit string `json:"limit"`
+	// What the limit caps.
+	Description string `json:"description"`
+	// What is counted (members, segments, events, …).
+	Unit string `json:"unit"`
+	// How much is in use in the current period (counted when things are created and removed, not recounted).
+	Used int `json:"used"`
+	// The limit on the tenant's effective plan (a trial's, or Starter's once a trial or grace period ended).
+	Max int `json:"max"`
+	// True from 80 % of `max`: the soft limit.
+	Warning bool `json:"warning"`
+	// The effective plan `max` comes from (starter, professional, enterprise).
+	Plan string `json:"plan"`
+	// The cheapest plan with a higher limit; null when no plan raises it.
+	RaisedBy *string `json:"raisedBy,omitempty"`
+	// Start of the counting period of a monthly limit (the first of the month, UTC); null for a limit that is not periodic.
+	PeriodStart *time.Time `json:"periodStart,omitempty"`
 }
 
 // A person who can sign in. Users are global; their roles live in memberships.

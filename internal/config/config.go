@@ -142,10 +142,12 @@ type Config struct {
 	// apply here, and how often open subscriptions re-check their token
 	// (STRATUM_REVOCATION_INTERVAL, default 1s).
 	RevocationInterval time.Duration
-	// RateLimitPoints and RateLimitRestore size the default (starter plan)
-	// query-cost bucket (STRATUM_RATE_LIMIT_POINTS default 1000,
-	// STRATUM_RATE_LIMIT_RESTORE default 50 points/s); professional gets 2×,
-	// enterprise 5×; anonymous callers get the starter bucket per client IP.
+	// RateLimitPoints and RateLimitRestore size Starter's query-cost bucket
+	// (STRATUM_RATE_LIMIT_POINTS default 1000, STRATUM_RATE_LIMIT_RESTORE
+	// default 50 points/s, the catalogue's api_cost_per_minute of 3,000);
+	// dearer plans are scaled alike from their api_cost_per_minute
+	// (domain/billing: professional 2×, enterprise 5×); anonymous callers
+	// get the starter bucket per client IP.
 	RateLimitPoints  int
 	RateLimitRestore int
 	// LoginFailuresPerAccount and LoginFailuresPerIP are how many failed log-ins

@@ -116,12 +116,20 @@ func MustInsertUser(t testing.TB, d *db.DB, u User) uuid.UUID {
 }
 
 // MustInsertMember makes user a member of tenant with role (OWNER, ADMIN,
-// ANALYST or VIEWER) and returns the membership's id.
+// ANALYST or VIEWER), counts the member in the tenant's members usage, and
+// returns the membership's id.
 func MustInsertMember(t testing.TB, d *db.DB, tenant, user uuid.UUID, role string) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	err := d.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, ?)`, tenant, user, id, role)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (tenant_id, user_id, id, role) VALUES (?, ?, ?, ?)`, tenant, user, id, role); err != nil {
+			return err
+		}
+		// The members counter (domain/billing's tenant_usage) counts the
+		// fixture as tenancy counts a joining member, unchecked.
+		_, err := tx.ExecContext(ctx, `INSERT INTO tenant_usage AS u (tenant_id, limit_key, period_start, used, updated_at)
+			VALUES (?, 'members', '1970-01-01', 1, ?) ON CONFLICT (tenant_id, limit_key, period_start) DO UPDATE SET used = u.used + 1`,
+			tenant, db.TxNow(ctx))
 		return err
 	})
 	if err != nil {

@@ -49,6 +49,7 @@ type Documents = {
     "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      member {\n        id\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.RemoveMemberDocument,
     "\n  fragment InviteFields on Invite {\n    id\n    email\n    role\n    createdAt\n    expiresAt\n    acceptedAt\n    revokedAt\n  }\n": typeof types.InviteFieldsFragmentDoc,
     "\n  query Invites($first: Int!, $after: String) {\n    invites(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...InviteFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.InvitesDocument,
+    "\n  query Usage {\n    viewer {\n      tenant {\n        id\n        usage {\n          limit\n          unit\n          used\n          max\n          warning\n          plan\n          raisedBy\n        }\n      }\n    }\n  }\n": typeof types.UsageDocument,
     "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      emailQueued\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.InviteMemberDocument,
     "\n  mutation RevokeInvite($input: IdInput!) {\n    revokeInvite(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.RevokeInviteDocument,
     "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    lastUsedAt\n    expiresAt\n    revokedAt\n    createdAt\n  }\n": typeof types.ApiKeyFieldsFragmentDoc,
@@ -144,6 +145,7 @@ const documents: Documents = {
     "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      member {\n        id\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.RemoveMemberDocument,
     "\n  fragment InviteFields on Invite {\n    id\n    email\n    role\n    createdAt\n    expiresAt\n    acceptedAt\n    revokedAt\n  }\n": types.InviteFieldsFragmentDoc,
     "\n  query Invites($first: Int!, $after: String) {\n    invites(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...InviteFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.InvitesDocument,
+    "\n  query Usage {\n    viewer {\n      tenant {\n        id\n        usage {\n          limit\n          unit\n          used\n          max\n          warning\n          plan\n          raisedBy\n        }\n      }\n    }\n  }\n": types.UsageDocument,
     "\n  mutation InviteMember($input: InviteMemberInput!) {\n    inviteMember(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      inviteToken\n      emailQueued\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.InviteMemberDocument,
     "\n  mutation RevokeInvite($input: IdInput!) {\n    revokeInvite(input: $input) {\n      invite {\n        ...InviteFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.RevokeInviteDocument,
     "\n  fragment ApiKeyFields on ApiKey {\n    id\n    name\n    prefix\n    scopes\n    lastUsedAt\n    expiresAt\n    revokedAt\n    createdAt\n  }\n": types.ApiKeyFieldsFragmentDoc,
@@ -358,6 +360,10 @@ export function graphql(source: "\n  fragment InviteFields on Invite {\n    id\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Invites($first: Int!, $after: String) {\n    invites(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...InviteFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Invites($first: Int!, $after: String) {\n    invites(first: $first, after: $after) {\n      totalCount\n      edges {\n        node {\n          ...InviteFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Usage {\n    viewer {\n      tenant {\n        id\n        usage {\n          limit\n          unit\n          used\n          max\n          warning\n          plan\n          raisedBy\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Usage {\n    viewer {\n      tenant {\n        id\n        usage {\n          limit\n          unit\n          used\n          max\n          warning\n          plan\n          raisedBy\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -23,8 +23,9 @@ import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { grantableRoles } from '../../session/roles'
 import { useViewer } from '../../session/SessionProvider'
 import { inviteLink } from '../auth/AcceptInviteScreen'
-import { InviteMemberDocument, InvitesDocument, RevokeInviteDocument } from './operations'
+import { InviteMemberDocument, InvitesDocument, RevokeInviteDocument, UsageDocument } from './operations'
 import { PAGE_SIZE } from './paging'
+import { SeatUsage } from './SeatUsage'
 
 type Invite = InviteFieldsFragment
 type InviteStatus = 'Pending' | 'Accepted' | 'Revoked' | 'Expired'
@@ -47,7 +48,7 @@ const statusTone: Record<InviteStatus, Tone> = {
 /** Invite people by email; the invitation link is shown once. */
 export function InvitationsSettings() {
   const { data, loading, error, refetch, fetchMore } = useQuery(InvitesDocument, { variables: { first: PAGE_SIZE } })
-  const [revoke, revoking] = useMutation(RevokeInviteDocument)
+  const [revoke, revoking] = useMutation(RevokeInviteDocument, { refetchQueries: [UsageDocument] })
   const [revokingInvite, setRevokingInvite] = useState<Invite | null>(null)
   const act = useToastedAction()
 
@@ -123,7 +124,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
   const [role, setRole] = useState<Role>('ANALYST')
   const [errors, setErrors] = useState<FormErrors<(typeof FIELDS)[number]>>(noErrors)
   const [sent, setSent] = useState<{ email: string; link: string; mailed: boolean } | null>(null)
-  const [invite, { loading }] = useMutation(InviteMemberDocument)
+  const [invite, { loading }] = useMutation(InviteMemberDocument, { refetchQueries: [UsageDocument] })
 
   const submit = async () => {
     if (!/^[^@\s]+@[^@\s]+$/.test(email.trim()))
@@ -152,6 +153,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
         }}
         className="flex flex-col gap-4"
       >
+        <SeatUsage />
         {errors.form && <Alert>{errors.form}</Alert>}
         <div className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start">
           <Field label="Email" error={errors.fields.email}>

@@ -88,6 +88,25 @@ export const InvitesDocument = graphql(`
   }
 `)
 
+export const UsageDocument = graphql(`
+  query Usage {
+    viewer {
+      tenant {
+        id
+        usage {
+          limit
+          unit
+          used
+          max
+          warning
+          plan
+          raisedBy
+        }
+      }
+    }
+  }
+`)
+
 export const InviteMemberDocument = graphql(`
   mutation InviteMember($input: InviteMemberInput!) {
     inviteMember(input: $input) {

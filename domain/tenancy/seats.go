@@ -1,0 +1,85 @@
+// Seats: the members limit (domain/billing) counts members and the
+// invitations that hold a seat. Inviting takes a seat (refused at the
+// limit); accepting passes the invitation's seat to the new membership;
+// revoking, expiring or removing gives it back. Every move happens in the
+// transaction of the change it counts, so the counter never drifts and
+// concurrent invitations never overshoot the limit.
+
+package tenancy
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
+)
+
+// limits is the billing service seats are counted with. Limits need no
+// billing configuration (the global flag force only changes flags), so
+// without Service.Billing one on the same database counts the same way.
+func (s *Service) limits() Billing {
+	if s.Billing != nil {
+		return s.Billing
+	}
+	return &billing.Service{DB: s.DB}
+}
+
+// takeSeatTx reserves one member seat in tx; at the limit it answers the
+// limit's BAD_USER_INPUT on field.
+func (s *Service) takeSeatTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, field []string) error {
+	err := s.limits().ReserveTx(ctx, tx, tenant, billing.Members, 1)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.BadUserInput {
+		e.Field = field
+	}
+	return err
+}
+
+// releaseExpiredSeatsTx gives back the seats of invitations that expired
+// (expiry is a time, not an event: it is noticed here, before a seat is
+// taken and when usage is read).
+func (s *Service) releaseExpiredSeatsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+	var ids []uuid.UUID
+	if err := tx.NewRaw("UPDATE invites SET holds_seat = false WHERE holds_seat AND expires_at < ? RETURNING id",
+		s.DB.Now(ctx)).Scan(ctx, &ids); err != nil {
+		return err
+	}
+	return s.limits().ReleaseTx(ctx, tx, tenant, billing.Members, int64(len(ids)))
+}
+
+// Usage lists the tenant's use of every counted plan limit
+// (billing.Service.UsageTx), once the seats of expired invitations are
+// given back.
+func (s *Service) Usage(ctx context.Context, tenant uuid.UUID) (us []billing.Usage, err error) {
+	defer derrors.Wrap(&err, "tenancy.Service.Usage(%v)", tenant)
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.releaseExpiredSeatsTx(ctx, tx, tenant); err != nil {
+			return err
+		}
+		us, err = s.limits().UsageTx(ctx, tx, tenant)
+		return err
+	})
+	return us, err
+}
+
+// passSeatTx settles the seat when an invitation is accepted: the
+// invitation's seat (held) passes to the membership inserted (res: one row,
+// or none when the user was already a member). An invitation that held no
+// seat takes one now; a seat with no new membership is given back.
+func (s *Service) passSeatTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, held bool, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	switch {
+	case n == 1 && !held:
+		return s.takeSeatTx(ctx, tx, tenant, nil)
+	case n == 0 && held:
+		return s.limits().ReleaseTx(ctx, tx, tenant, billing.Members, 1)
+	}
+	return nil
+}
