@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -17,7 +18,7 @@ import (
 func signUpWithMail(t *testing.T, b *bundle, address string) (*authtest.Mail, *auth.Principal, string) {
 	t.Helper()
 	m := authtest.WithMail(b.auth, nil)
-	sess, err := (&tenancy.Service{DB: b.tdb.DB, Auth: b.auth}).SignUp(context.Background(), address, authtest.Password, "Verified Co")
+	sess, err := (&tenancy.Service{DB: b.tdb.DB, Auth: b.auth, Billing: &billing.Service{DB: b.tdb.DB}}).SignUp(context.Background(), address, authtest.Password, "Verified Co")
 	require.NoError(t, err)
 	require.Equal(t, 1, m.Queued(), "sign-up queues the verification e-mail")
 	m.Deliver(t)

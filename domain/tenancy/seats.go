@@ -19,14 +19,31 @@ import (
 	"github.com/stratumhq/stratum/internal/derrors"
 )
 
-// limits is the billing service seats are counted with. Limits need no
-// billing configuration (the global flag force only changes flags), so
-// without Service.Billing one on the same database counts the same way.
+// limits is the billing service seats are counted with; without
+// Service.Billing every count fails with errNoBilling (app.NewServices
+// always sets it).
 func (s *Service) limits() Billing {
 	if s.Billing != nil {
 		return s.Billing
 	}
-	return &billing.Service{DB: s.DB}
+	return noBilling{}
+}
+
+// noBilling answers errNoBilling to everything.
+type noBilling struct{}
+
+func (noBilling) StartTrialTx(context.Context, bun.Tx, uuid.UUID) error { return errNoBilling }
+func (noBilling) PlanTx(context.Context, bun.IDB, uuid.UUID) (billing.Plan, error) {
+	return "", errNoBilling
+}
+func (noBilling) ReserveTx(context.Context, bun.Tx, uuid.UUID, billing.Limit, int64) error {
+	return errNoBilling
+}
+func (noBilling) ReleaseTx(context.Context, bun.Tx, uuid.UUID, billing.Limit, int64) error {
+	return errNoBilling
+}
+func (noBilling) UsageTx(context.Context, bun.Tx, uuid.UUID) ([]billing.Usage, error) {
+	return nil, errNoBilling
 }
 
 // takeSeatTx reserves one member seat in tx; at the limit it answers the
