@@ -39,6 +39,15 @@ func (s *Service) revalidate(ctx context.Context, tx bun.Tx, a *Action) (ActionS
 		}
 		return Superseded, fmt.Sprintf("replaced by a newer proposal of the same change (%s, %s)", newer.Type, newer.Status), nil
 	}
+	if a.Type == ResumePaused && a.CreatedBy == System && c.Status == platforms.CampaignPaused {
+		paused, err := daypartPaused(ctx, tx, cs[:1])
+		if err != nil {
+			return "", "", err
+		}
+		if !paused[c.ID] {
+			return NotNeeded, fmt.Sprintf("campaign %q is no longer paused by a dayparting rule (paused since by a person or another rule)", c.Name), nil
+		}
+	}
 	kind := kindOf(a.Type)
 	if kind != StatusChange && a.Before["status"] == platforms.CampaignActive && c.Status != platforms.CampaignActive {
 		return NotNeeded, fmt.Sprintf("campaign %q was %s since the proposal", c.Name, strings.ToLower(c.Status)), nil
