@@ -153,11 +153,15 @@ function CheckLine({ check, first }: { check: RuleCheckFieldsFragment; first: bo
       <span>
         {check.label}: {formatMetric(check.value, check.unit)}
       </span>
-      <span className="text-muted">
-        needs {formatComparison(check.operator, check.threshold, check.unit)}
-        {unit && ` (${unit})`}
-        {check.note && ` — ${check.note}`}
-      </span>
+      {check.unit === 'HOUR' ? (
+        <span className="text-muted">needs a time {check.note}</span>
+      ) : (
+        <span className="text-muted">
+          needs {formatComparison(check.operator, check.threshold, check.unit)}
+          {unit && ` (${unit})`}
+          {check.note && ` — ${check.note}`}
+        </span>
+      )}
       <span className="sr-only">{check.passed ? 'holds' : 'fails'}</span>
       {first && <Badge tone="warning">First failing condition</Badge>}
     </li>

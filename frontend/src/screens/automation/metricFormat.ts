@@ -13,6 +13,8 @@ export function formatMetric(value: number | null | undefined, unit: MetricUnit)
   switch (unit) {
     case 'FRACTION':
       return `${percent.format(value * 100)} %`
+    case 'HOUR':
+      return formatHour(value)
     case 'DAYS':
       return `${formatNumber(value)} ${value === 1 ? 'day' : 'days'}`
     default:
@@ -27,6 +29,14 @@ export const UNIT_NOTES: Record<MetricUnit, string | null> = {
   FRACTION: null,
   COUNT: null,
   DAYS: null,
+  HOUR: null,
+}
+
+/** A time of day given in hours: 23.5 → "23:30". */
+export function formatHour(hours: number): string {
+  const minutes = Math.round(hours * 60)
+  const h = Math.floor(minutes / 60) % 24
+  return `${String(h).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
 }
 
 /** "> 50" with the threshold in its unit. */

@@ -9,6 +9,11 @@ export const ConditionFieldsFragment = graphql(`
     windowDays
     operator
     value
+    timeWindow {
+      fromHour
+      toHour
+      weekdays
+    }
   }
 `)
 
@@ -49,6 +54,7 @@ export const RuleFieldsFragment = graphql(`
     }
     scheduleMinutes
     cooldownSeconds
+    timeZone
     scope {
       platforms
       campaignIds
@@ -378,6 +384,7 @@ export const RuleTemplatesDocument = graphql(`
       }
       scheduleMinutes
       cooldownSeconds
+      timeZone
     }
   }
 `)
