@@ -69,6 +69,7 @@ export const ActionSimulationFieldsFragment = graphql(`
     campaign {
       id
       name
+      currency
     }
     platform
     wouldExecute
@@ -261,6 +262,7 @@ export const SimulateRuleDocument = graphql(`
         campaign {
           id
           name
+          currency
         }
         evaluated
         wouldPropose
