@@ -22,6 +22,7 @@ type Documents = {
     "\n  query AutomationRules {\n    automationRules(first: 15) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n    enabledRules: automationRules(enabled: true, first: 0) {\n      totalCount\n    }\n  }\n": typeof types.AutomationRulesDocument,
     "\n  query Rule($id: ID!) {\n    node(id: $id) {\n      __typename\n      ... on AutomationRule {\n        ...RuleFields\n      }\n    }\n  }\n": typeof types.RuleDocument,
     "\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n": typeof types.CampaignOptionsDocument,
+    "\n  query CampaignCurrencies {\n    campaigns(first: 100) {\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          currency\n        }\n      }\n    }\n  }\n": typeof types.CampaignCurrenciesDocument,
     "\n  query TrustSettings {\n    trustGate {\n      ...TrustGateFields\n      ...EnforcementSettingsFields\n    }\n  }\n": typeof types.TrustSettingsDocument,
     "\n  mutation CreateRule($input: AutomationRuleInput!) {\n    createAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.CreateRuleDocument,
     "\n  mutation UpdateRule($input: UpdateAutomationRuleInput!) {\n    updateAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": typeof types.UpdateRuleDocument,
@@ -117,6 +118,7 @@ const documents: Documents = {
     "\n  query AutomationRules {\n    automationRules(first: 15) {\n      totalCount\n      edges {\n        node {\n          ...RuleSummaryFields\n        }\n      }\n    }\n    enabledRules: automationRules(enabled: true, first: 0) {\n      totalCount\n    }\n  }\n": types.AutomationRulesDocument,
     "\n  query Rule($id: ID!) {\n    node(id: $id) {\n      __typename\n      ... on AutomationRule {\n        ...RuleFields\n      }\n    }\n  }\n": types.RuleDocument,
     "\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n": types.CampaignOptionsDocument,
+    "\n  query CampaignCurrencies {\n    campaigns(first: 100) {\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          currency\n        }\n      }\n    }\n  }\n": types.CampaignCurrenciesDocument,
     "\n  query TrustSettings {\n    trustGate {\n      ...TrustGateFields\n      ...EnforcementSettingsFields\n    }\n  }\n": types.TrustSettingsDocument,
     "\n  mutation CreateRule($input: AutomationRuleInput!) {\n    createAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.CreateRuleDocument,
     "\n  mutation UpdateRule($input: UpdateAutomationRuleInput!) {\n    updateAutomationRule(input: $input) {\n      rule {\n        ...RuleFields\n      }\n      userErrors {\n        ...UserErrorFields\n      }\n    }\n  }\n": types.UpdateRuleDocument,
@@ -250,6 +252,10 @@ export function graphql(source: "\n  query Rule($id: ID!) {\n    node(id: $id) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query CampaignOptions {\n    campaigns(first: 25) {\n      edges {\n        node {\n          id\n          name\n          platform\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CampaignCurrencies {\n    campaigns(first: 100) {\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          currency\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query CampaignCurrencies {\n    campaigns(first: 100) {\n      pageInfo {\n        hasNextPage\n      }\n      edges {\n        node {\n          id\n          currency\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

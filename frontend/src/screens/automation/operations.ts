@@ -175,6 +175,23 @@ export const CampaignOptionsDocument = graphql(`
   }
 `)
 
+/** The campaigns' currencies, to say which currency the guardrails' budget caps are in. */
+export const CampaignCurrenciesDocument = graphql(`
+  query CampaignCurrencies {
+    campaigns(first: 100) {
+      pageInfo {
+        hasNextPage
+      }
+      edges {
+        node {
+          id
+          currency
+        }
+      }
+    }
+  }
+`)
+
 export const TrustSettingsDocument = graphql(`
   query TrustSettings {
     trustGate {
