@@ -416,7 +416,7 @@ func (s *Service) failTx(ctx context.Context, tx bun.Tx, a *Action, out outcome)
 		a.After = out.after // pause_all: the campaigns that did pause stay paused
 	}
 	if s.Incidents != nil {
-		title := fmt.Sprintf("Action %s failed on %s", a.Type, signals.PlatformName(a.Platform))
+		title := fmt.Sprintf("%s failed on %s", a.Type.Word(), signals.PlatformName(a.Platform))
 		if _, err := s.Incidents.ActionFailedTx(ctx, tx, a.TenantID, a.ID, a.Platform, title, msg); err != nil {
 			return err
 		}

@@ -19,6 +19,14 @@ var actionNames = map[ActionType]string{
 	ResumePaused: "resume campaign paused by dayparting",
 }
 
+// actionName is t as the dashboard names it ("reduce budget").
+func actionName(t ActionType) string {
+	if name, ok := actionNames[t]; ok {
+		return name
+	}
+	return codeWord(string(t))
+}
+
 // actionWords writes an action with its parameters: "reduce budget by 20 %".
 func actionWords(t ActionType, p ActionParams) string {
 	name, ok := actionNames[t]

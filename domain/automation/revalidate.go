@@ -37,7 +37,7 @@ func (s *Service) revalidate(ctx context.Context, tx bun.Tx, a *Action) (ActionS
 		if err != nil {
 			return "", "", err
 		}
-		return Superseded, fmt.Sprintf("replaced by a newer proposal of the same change (%s, %s)", newer.Type, newer.Status), nil
+		return Superseded, fmt.Sprintf("replaced by a newer proposal of the same change (%s, %s)", actionName(newer.Type), codeWord(string(newer.Status))), nil
 	}
 	if a.Type == ResumePaused && a.CreatedBy == System && c.Status == platforms.CampaignPaused {
 		paused, err := daypartPaused(ctx, tx, cs[:1])
@@ -141,7 +141,7 @@ func settingValue(v any) string {
 	case float64:
 		return fmt.Sprintf("%.2f", v)
 	case string:
-		return v
+		return strings.ToLower(v) // a status: "paused", not the code
 	case nil:
 		return "unset"
 	}
