@@ -194,7 +194,7 @@ func (s *Service) startOverride(ctx context.Context, tx bun.Tx, a *Action, actor
 	switch a.Status {
 	case Queued, Approved, Blocked, Failed:
 	default:
-		return nil, apperr.Conflictf("a %s action cannot be applied", a.Status)
+		return nil, apperr.Conflictf("a %s action cannot be applied", codeWord(string(a.Status)))
 	}
 	if done, err := s.overtaken(ctx, tx, a); err != nil || done {
 		return nil, err
