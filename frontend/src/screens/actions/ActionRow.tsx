@@ -7,15 +7,7 @@ import { formatDateTime, paramsLabel } from '../../lib/format'
 import { ActorName } from '../../trust/ActorName'
 import { ChangeList } from '../../trust/ChangeList'
 import { gateSummary, timelineEntry } from '../../trust/gateDecision'
-import {
-  ACTION_STATUS_MEANING,
-  ACTION_STATUSES,
-  ACTION_TYPES,
-  actorLabel,
-  DECISIONS,
-  PLATFORMS,
-  RISK,
-} from '../../trust/labels'
+import { ACTION_STATUS_MEANING, ACTION_STATUSES, ACTION_TYPES, DECISIONS, PLATFORMS, RISK } from '../../trust/labels'
 import { ApproveActionDocument, DismissActionDocument } from '../../trust/operations'
 import { writeActionIfNewer } from '../../trust/writeIfNewer'
 import { OverrideDialog } from './OverrideDialog'
@@ -34,9 +26,10 @@ function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params' | 'campaign
   return params ? `${ACTION_TYPES[a.type].label} ${params}` : ACTION_TYPES[a.type].label
 }
 
-function proposer(a: Pick<ActionFieldsFragment, 'ruleName' | 'createdBy'>): string {
-  if (a.ruleName) return `rule “${a.ruleName}”`
-  return actorLabel(a.createdBy)
+/** Who proposed: the rule by name, or the person by e-mail (actorNames). */
+function Proposer({ ruleName, createdBy }: { ruleName: string | null | undefined; createdBy: string }) {
+  if (ruleName) return <>rule “{ruleName}”</>
+  return <ActorName actor={createdBy} />
 }
 
 type Source = ActionFieldsFragment['sources'][number]
@@ -64,7 +57,7 @@ function Sources({ sources }: { sources: Source[] }) {
       <ul className="ml-5 list-disc text-muted">
         {sources.map((s) => (
           <li key={`${s.proposedBy}:${s.ruleName ?? ''}:${s.at}`}>
-            {proposer({ ruleName: s.ruleName, createdBy: s.proposedBy })}
+            <Proposer ruleName={s.ruleName} createdBy={s.proposedBy} />
             {s.reason && ` — ${s.reason}`} · {formatDateTime(s.at)}
           </li>
         ))}
@@ -200,7 +193,7 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
       )}
 
       <p className="text-xs text-muted">
-        Proposed by {proposer(a)} on {formatDateTime(a.createdAt)}
+        Proposed by <Proposer ruleName={a.ruleName} createdBy={a.createdBy} /> on {formatDateTime(a.createdAt)}
         {a.approvedAt && (
           <>
             {' · approved by '}
