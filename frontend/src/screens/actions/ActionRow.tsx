@@ -4,7 +4,7 @@ import { useId, useState } from 'react'
 import { Alert, Badge, Button, useToast } from '../../components/ui'
 import type { ActionFieldsFragment } from '../../gql/graphql'
 import { formatDateTime, paramsLabel } from '../../lib/format'
-import { ActorName } from '../../trust/ActorName'
+import { ActorName, useActorName } from '../../trust/ActorName'
 import { ChangeList } from '../../trust/ChangeList'
 import { gateSummary, timelineEntry } from '../../trust/gateDecision'
 import { ACTION_STATUS_MEANING, ACTION_STATUSES, ACTION_TYPES, DECISIONS, PLATFORMS, RISK } from '../../trust/labels'
@@ -104,8 +104,9 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
   const [approve, approving] = useMutation(ApproveActionDocument, { fetchPolicy: 'no-cache' })
   const [dismiss, dismissing] = useMutation(DismissActionDocument, { fetchPolicy: 'no-cache' })
   const status = ACTION_STATUSES[a.status]
+  const proposerName = useActorName(a.createdBy)
   const gate = a.decidingGate
-    ? gateSummary(a.decidingGate, a)
+    ? gateSummary(a.decidingGate, a, proposerName)
     : { ...DECISIONS[a.decision], label: `Gate: ${DECISIONS[a.decision].label}`, detail: '' }
   // Review is for what still waits; handled actions are history.
   const open = a.phase === 'WAITING'

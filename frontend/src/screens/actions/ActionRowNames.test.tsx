@@ -63,7 +63,23 @@ describe('ActionRow names and units', () => {
   })
 
   it('says which person proposed a change by e-mail, not "a member"', async () => {
-    const proposed = { ...applied, createdBy: 'user:9a1b', approvedBy: null, approvedAt: null }
+    const proposed = {
+      ...applied,
+      createdBy: 'user:9a1b',
+      approvedBy: null,
+      approvedAt: null,
+      decidingGate: {
+        __typename: 'TrustAuditEntry' as const,
+        id: 'g1',
+        at: '2026-12-01T10:06:00Z',
+        decision: 'PASS' as const,
+        score: 82,
+        cause: 'EXECUTION' as const,
+        allowedRun: true,
+        actor: 'system',
+        actorEmail: null,
+      },
+    }
     renderWithApi(<ActionRow action={proposed} canReview={false} canOverride={false} />, [
       {
         request: { query: ActorNamesDocument, variables: { actors: ['user:9a1b'] } },
@@ -77,6 +93,7 @@ describe('ActionRow names and units', () => {
     ])
     const row = screen.getByRole('article', { name: `Set budget to ${eur(180)}` })
     expect(await within(row).findByText(/Proposed by ada@example\.com/)).toBeInTheDocument()
+    expect(row).toHaveTextContent('proposed by ada@example.com, no review needed')
     expect(row).not.toHaveTextContent('a member')
   })
 })
