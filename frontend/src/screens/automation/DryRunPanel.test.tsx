@@ -151,4 +151,33 @@ describe('DryRunPanel', () => {
     expect(proposed).toHaveTextContent(formatMoney(180, 'EUR'))
     expect(proposed).not.toHaveTextContent('account currency')
   })
+
+  it('explains a time-window check with the local time it read and the window', () => {
+    const night = check({
+      path: 'conditions.conditions.0',
+      label: 'Time of day in Europe/Berlin',
+      metric: null,
+      windowDays: 0,
+      value: 6.5,
+      unit: 'HOUR',
+      operator: 'GTE',
+      threshold: 7,
+      passed: false,
+      note: 'between 07:00 and 22:00 Europe/Berlin, Mon–Fri',
+    })
+    render(
+      <DryRunPanel
+        result={{
+          ...result,
+          campaignsNotShown: 0,
+          campaigns: [{ ...result.campaigns[1]!, checks: [night], failedCheck: night }],
+        }}
+      />,
+    )
+    const line = within(screen.getByRole('list', { name: 'Conditions for Brand Search' })).getByRole('listitem')
+    expect(line).toHaveTextContent('Time of day in Europe/Berlin: 06:30')
+    expect(line).toHaveTextContent('needs a time between 07:00 and 22:00 Europe/Berlin, Mon–Fri')
+    expect(line).not.toHaveTextContent('≥')
+    expect(line).toHaveTextContent('First failing condition')
+  })
 })
