@@ -27,7 +27,7 @@ func TestRuleDryRunTemplatesAndActivityThroughGraphQL(t *testing.T) {
 
 	d = b.do(t, `{ ruleTemplates { key logic } }`, nil)
 	templates := field(t, d, "ruleTemplates").([]any)
-	require.Len(t, templates, 3)
+	require.Len(t, templates, 5)
 	require.Equal(t, "CPA over 3 days > 50 and Spend over 3 days ≥ 100 → pause underperforming campaign", dig(templates[0].(map[string]any), "logic"))
 
 	d = b.do(t, `mutation($in: AutomationRuleInput!) { createAutomationRule(input: $in) { rule { id logic } userErrors { code } } }`, map[string]any{"in": map[string]any{

@@ -224,6 +224,7 @@ type ComplexityRoot struct {
 		Params          func(childComplexity int) int
 		ScheduleMinutes func(childComplexity int) int
 		Scope           func(childComplexity int) int
+		TimeZone        func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
 
@@ -736,6 +737,7 @@ type ComplexityRoot struct {
 		Metric     func(childComplexity int) int
 		Op         func(childComplexity int) int
 		Operator   func(childComplexity int) int
+		TimeWindow func(childComplexity int) int
 		Value      func(childComplexity int) int
 		WindowDays func(childComplexity int) int
 	}
@@ -754,6 +756,7 @@ type ComplexityRoot struct {
 		Logic           func(childComplexity int) int
 		Name            func(childComplexity int) int
 		ScheduleMinutes func(childComplexity int) int
+		TimeZone        func(childComplexity int) int
 	}
 
 	ServerInfo struct {
@@ -880,6 +883,12 @@ type ComplexityRoot struct {
 	TestNotificationChannelPayload struct {
 		Delivery   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	TimeWindow struct {
+		FromHour func(childComplexity int) int
+		ToHour   func(childComplexity int) int
+		Weekdays func(childComplexity int) int
 	}
 
 	TrustAuditEntry struct {
@@ -1851,6 +1860,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AutomationRule.Scope(childComplexity), true
+	case "AutomationRule.timeZone":
+		if e.ComplexityRoot.AutomationRule.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutomationRule.TimeZone(childComplexity), true
 	case "AutomationRule.updatedAt":
 		if e.ComplexityRoot.AutomationRule.UpdatedAt == nil {
 			break
@@ -4134,6 +4149,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleCondition.Operator(childComplexity), true
+	case "RuleCondition.timeWindow":
+		if e.ComplexityRoot.RuleCondition.TimeWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleCondition.TimeWindow(childComplexity), true
 	case "RuleCondition.value":
 		if e.ComplexityRoot.RuleCondition.Value == nil {
 			break
@@ -4208,6 +4229,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleTemplate.ScheduleMinutes(childComplexity), true
+	case "RuleTemplate.timeZone":
+		if e.ComplexityRoot.RuleTemplate.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTemplate.TimeZone(childComplexity), true
 
 	case "ServerInfo.time":
 		if e.ComplexityRoot.ServerInfo.Time == nil {
@@ -4718,6 +4745,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TestNotificationChannelPayload.UserErrors(childComplexity), true
 
+	case "TimeWindow.fromHour":
+		if e.ComplexityRoot.TimeWindow.FromHour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeWindow.FromHour(childComplexity), true
+	case "TimeWindow.toHour":
+		if e.ComplexityRoot.TimeWindow.ToHour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeWindow.ToHour(childComplexity), true
+	case "TimeWindow.weekdays":
+		if e.ComplexityRoot.TimeWindow.Weekdays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeWindow.Weekdays(childComplexity), true
+
 	case "TrustAuditEntry.action":
 		if e.ComplexityRoot.TrustAuditEntry.Action == nil {
 			break
@@ -5173,6 +5219,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SimulateSignalDegradationInput", ec.unmarshalInputSimulateSignalDegradationInput),
 			graphql.NewInputUnmarshaler("SimulateSignalRecoveryInput", ec.unmarshalInputSimulateSignalRecoveryInput),
 			graphql.NewInputUnmarshaler("SwitchTenantInput", ec.unmarshalInputSwitchTenantInput),
+			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
@@ -5610,6 +5657,8 @@ func (ec *executionContext) childFields_AutomationRule(ctx context.Context, fiel
 		return ec.fieldContext_AutomationRule_actions(ctx, field)
 	case "params":
 		return ec.fieldContext_AutomationRule_params(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_AutomationRule_timeZone(ctx, field)
 	case "scheduleMinutes":
 		return ec.fieldContext_AutomationRule_scheduleMinutes(ctx, field)
 	case "cooldownSeconds":
@@ -6494,6 +6543,8 @@ func (ec *executionContext) childFields_RuleCondition(ctx context.Context, field
 		return ec.fieldContext_RuleCondition_operator(ctx, field)
 	case "value":
 		return ec.fieldContext_RuleCondition_value(ctx, field)
+	case "timeWindow":
+		return ec.fieldContext_RuleCondition_timeWindow(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleCondition", field.Name)
 }
@@ -6522,6 +6573,8 @@ func (ec *executionContext) childFields_RuleTemplate(ctx context.Context, field 
 		return ec.fieldContext_RuleTemplate_conditions(ctx, field)
 	case "actions":
 		return ec.fieldContext_RuleTemplate_actions(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_RuleTemplate_timeZone(ctx, field)
 	case "scheduleMinutes":
 		return ec.fieldContext_RuleTemplate_scheduleMinutes(ctx, field)
 	case "cooldownSeconds":
@@ -6754,6 +6807,18 @@ func (ec *executionContext) childFields_TestNotificationChannelPayload(ctx conte
 		return ec.fieldContext_TestNotificationChannelPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TestNotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromHour":
+		return ec.fieldContext_TimeWindow_fromHour(ctx, field)
+	case "toHour":
+		return ec.fieldContext_TimeWindow_toHour(ctx, field)
+	case "weekdays":
+		return ec.fieldContext_TimeWindow_weekdays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeWindow", field.Name)
 }
 
 func (ec *executionContext) childFields_TrustAuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11397,6 +11462,29 @@ func (ec *executionContext) fieldContext_AutomationRule_params(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AutomationRule_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.AutomationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutomationRule_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutomationRule_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutomationRule", field, false, false, "String")
 }
 
 func (ec *executionContext) _AutomationRule_scheduleMinutes(ctx context.Context, field graphql.CollectedField, obj *model.AutomationRule) (ret graphql.Marshaler) {
@@ -22696,6 +22784,38 @@ func (ec *executionContext) fieldContext_RuleCondition_value(_ context.Context, 
 	return graphql.NewScalarFieldContext("RuleCondition", field, false, false, "Float")
 }
 
+func (ec *executionContext) _RuleCondition_timeWindow(ctx context.Context, field graphql.CollectedField, obj *model.RuleCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleCondition_timeWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeWindow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimeWindow) graphql.Marshaler {
+			return ec.marshalOTimeWindow2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTimeWindow(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RuleCondition_timeWindow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RuleCondition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RuleParam_name(ctx context.Context, field graphql.CollectedField, obj *model.RuleParam) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22896,6 +23016,29 @@ func (ec *executionContext) fieldContext_RuleTemplate_actions(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RuleTemplate_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RuleTemplate_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RuleTemplate_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "String")
 }
 
 func (ec *executionContext) _RuleTemplate_scheduleMinutes(ctx context.Context, field graphql.CollectedField, obj *model.RuleTemplate) (ret graphql.Marshaler) {
@@ -25309,6 +25452,75 @@ func (ec *executionContext) fieldContext_TestNotificationChannelPayload_userErro
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TimeWindow_fromHour(ctx context.Context, field graphql.CollectedField, obj *model.TimeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeWindow_fromHour(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromHour, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeWindow_fromHour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeWindow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TimeWindow_toHour(ctx context.Context, field graphql.CollectedField, obj *model.TimeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeWindow_toHour(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToHour, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeWindow_toHour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeWindow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TimeWindow_weekdays(ctx context.Context, field graphql.CollectedField, obj *model.TimeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeWindow_weekdays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weekdays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeWindow_weekdays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeWindow", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TrustAuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.TrustAuditEntry) (ret graphql.Marshaler) {
@@ -28435,7 +28647,7 @@ func (ec *executionContext) unmarshalInputAutomationRuleInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "enabled", "conditions", "actions", "scheduleMinutes", "cooldownSeconds", "scope"}
+	fieldsInOrder := [...]string{"name", "description", "enabled", "conditions", "actions", "scheduleMinutes", "cooldownSeconds", "timeZone", "scope"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28491,6 +28703,13 @@ func (ec *executionContext) unmarshalInputAutomationRuleInput(ctx context.Contex
 				return it, err
 			}
 			it.CooldownSeconds = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
 		case "scope":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
 			data, err := ec.unmarshalOCampaignScopeInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignScopeInput(ctx, v)
@@ -29527,7 +29746,7 @@ func (ec *executionContext) unmarshalInputRuleConditionInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"op", "conditions", "metric", "windowDays", "operator", "value"}
+	fieldsInOrder := [...]string{"op", "conditions", "metric", "windowDays", "operator", "value", "timeWindow"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29576,6 +29795,13 @@ func (ec *executionContext) unmarshalInputRuleConditionInput(ctx context.Context
 				return it, err
 			}
 			it.Value = data
+		case "timeWindow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeWindow"))
+			data, err := ec.unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTimeWindowInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeWindow = data
 		}
 	}
 	return it, nil
@@ -30139,6 +30365,62 @@ func UnmarshalSwitchTenantInput(ctx context.Context, raw any) (model.SwitchTenan
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTimeWindowInput(ctx context.Context, obj any) (model.TimeWindowInput, error) {
+	var it model.TimeWindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fromHour", "toHour", "weekdays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fromHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromHour"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromHour = data
+		case "toHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toHour"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToHour = data
+		case "weekdays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekdays"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weekdays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeWindowInput unmarshals raw into the TimeWindowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeWindowInput(ctx context.Context, raw any) (model.TimeWindowInput, error) {
+	var out model.TimeWindowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeWindowInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateAutomationRuleInput(ctx context.Context, obj any) (model.UpdateAutomationRuleInput, error) {
 	var it model.UpdateAutomationRuleInput
 	if obj == nil {
@@ -30150,7 +30432,7 @@ func (ec *executionContext) unmarshalInputUpdateAutomationRuleInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "description", "enabled", "conditions", "actions", "params", "scheduleMinutes", "cooldownSeconds", "scope"}
+	fieldsInOrder := [...]string{"id", "name", "description", "enabled", "conditions", "actions", "params", "scheduleMinutes", "cooldownSeconds", "timeZone", "scope"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30220,6 +30502,13 @@ func (ec *executionContext) unmarshalInputUpdateAutomationRuleInput(ctx context.
 				return it, err
 			}
 			it.CooldownSeconds = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
 		case "scope":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
 			data, err := ec.unmarshalOCampaignScopeInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignScopeInput(ctx, v)
@@ -31643,6 +31932,11 @@ func (ec *executionContext) _AutomationRule(ctx context.Context, sel ast.Selecti
 			}
 		case "params":
 			out.Values[i] = ec._AutomationRule_params(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "timeZone":
+			out.Values[i] = ec._AutomationRule_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -35252,6 +35546,11 @@ func (ec *executionContext) _RuleCondition(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "timeWindow":
+			out.Values[i] = ec._RuleCondition_timeWindow(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35345,6 +35644,11 @@ func (ec *executionContext) _RuleTemplate(ctx context.Context, sel ast.Selection
 			}
 		case "actions":
 			out.Values[i] = ec._RuleTemplate_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._RuleTemplate_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36156,6 +36460,49 @@ func (ec *executionContext) _TestNotificationChannelPayload(ctx context.Context,
 			}
 		case "userErrors":
 			out.Values[i] = ec._TestNotificationChannelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timeWindowImplementors = []string{"TimeWindow"}
+
+func (ec *executionContext) _TimeWindow(ctx context.Context, sel ast.SelectionSet, obj *model.TimeWindow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeWindowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeWindow")
+		case "fromHour":
+			out.Values[i] = ec._TimeWindow_fromHour(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toHour":
+			out.Values[i] = ec._TimeWindow_toHour(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weekdays":
+			out.Values[i] = ec._TimeWindow_weekdays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38167,6 +38514,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNInvite2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐInvite(ctx context.Context, sel ast.SelectionSet, v *model.Invite) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Invite!")
@@ -40108,6 +40484,41 @@ func (ec *executionContext) marshalOIncidentState2ᚕgithubᚗcomᚋstratumhqᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -40513,6 +40924,21 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := gqlserver.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTimeWindow2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTimeWindow(ctx context.Context, sel ast.SelectionSet, v *model.TimeWindow) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimeWindow(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTimeWindowInput(ctx context.Context, v any) (*model.TimeWindowInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeWindowInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOTrustAuditEntry2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrustAuditEntry(ctx context.Context, sel ast.SelectionSet, v *model.TrustAuditEntry) graphql.Marshaler {

@@ -123,7 +123,8 @@ func (r *mutationResolver) UpdateAutomationRule(ctx context.Context, input model
 			return nil, err
 		}
 		in := automation.RuleInput{Name: input.Name, Description: input.Description, Enabled: input.Enabled,
-			Actions: ruleActionsArg(input.Actions), ScheduleMinutes: input.ScheduleMinutes, CooldownSeconds: input.CooldownSeconds, Scope: scope}
+			Actions: ruleActionsArg(input.Actions), ScheduleMinutes: input.ScheduleMinutes, CooldownSeconds: input.CooldownSeconds, Scope: scope,
+			TimeZone: input.TimeZone}
 		if input.Conditions != nil {
 			c := conditionArg(input.Conditions)
 			in.Conditions = &c

@@ -263,6 +263,10 @@ func (r *Resolver) trustGate(ctx context.Context, tenant uuid.UUID) (*model.Trus
 
 func conditionModel(c automation.Condition) *model.RuleCondition {
 	m := &model.RuleCondition{Value: c.Value, Conditions: []*model.RuleCondition{}}
+	if w := c.TimeWindow; w != nil {
+		m.TimeWindow = &model.TimeWindow{FromHour: w.FromHour, ToHour: w.ToHour, Weekdays: append([]int{}, w.Weekdays...)}
+		return m
+	}
 	if c.Op != "" {
 		op := model.ConditionGroupOperator(c.Op)
 		m.Op = &op
@@ -301,7 +305,7 @@ func ruleModel(r *automation.Rule) *model.AutomationRule {
 		return nil
 	}
 	m := &model.AutomationRule{ID: relay.GlobalID(relay.TypeAutomationRule, r.ID), Name: r.Name, Description: r.Description, Builtin: r.Builtin,
-		Enabled: r.Enabled, ScheduleMinutes: r.ScheduleMinutes, CooldownSeconds: r.CooldownSeconds, Scope: scopeModel(r.Scope),
+		Enabled: r.Enabled, TimeZone: r.TimeZone, ScheduleMinutes: r.ScheduleMinutes, CooldownSeconds: r.CooldownSeconds, Scope: scopeModel(r.Scope),
 		LastEvaluatedAt: r.LastEvaluatedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Actions: []*model.RuleAction{}, Params: []*model.RuleParam{}}
 	if r.Builtin == nil {
@@ -324,8 +328,12 @@ func ruleActionsModel(as []automation.RuleAction) []*model.RuleAction {
 }
 
 func ruleTemplateModel(t *automation.RuleTemplate) *model.RuleTemplate {
-	return &model.RuleTemplate{Key: t.Key, Name: t.Name, Description: t.Description, Logic: t.Logic(), Conditions: conditionModel(t.Conditions),
-		Actions: ruleActionsModel(t.Actions), ScheduleMinutes: t.ScheduleMinutes, CooldownSeconds: t.CooldownSeconds}
+	m := &model.RuleTemplate{Key: t.Key, Name: t.Name, Description: t.Description, Logic: t.Logic(), Conditions: conditionModel(t.Conditions),
+		Actions: ruleActionsModel(t.Actions), ScheduleMinutes: t.ScheduleMinutes, CooldownSeconds: t.CooldownSeconds, TimeZone: t.TimeZone}
+	if m.TimeZone == "" {
+		m.TimeZone = automation.DefaultTimeZone
+	}
+	return m
 }
 
 func ruleActivityModel(e *automation.RuleActivity) *model.RuleActivity {
@@ -383,6 +391,9 @@ func conditionArg(c *model.RuleConditionInput) automation.Condition {
 	if c.Value != nil {
 		out.Value = *c.Value
 	}
+	if w := c.TimeWindow; w != nil {
+		out.TimeWindow = &automation.TimeWindow{FromHour: w.FromHour, ToHour: w.ToHour, Weekdays: w.Weekdays}
+	}
 	return out
 }
 
@@ -438,7 +449,7 @@ func ruleInputArg(in *model.AutomationRuleInput) (automation.RuleInput, error) {
 		actions = []automation.RuleAction{}
 	}
 	return automation.RuleInput{Name: &in.Name, Description: in.Description, Enabled: in.Enabled, Conditions: &cond, Actions: actions,
-		ScheduleMinutes: in.ScheduleMinutes, CooldownSeconds: in.CooldownSeconds, Scope: scope}, nil
+		ScheduleMinutes: in.ScheduleMinutes, CooldownSeconds: in.CooldownSeconds, Scope: scope, TimeZone: in.TimeZone}, nil
 }
 
 // --- actions, campaigns, audit -------------------------------------------------------

@@ -94,7 +94,7 @@ func kindOf(t ActionType) ChangeKind {
 		return BudgetChange
 	case IncreaseBid, ReduceBid, UpdateBid:
 		return BidChange
-	case PauseUnderperforming, LaunchCampaign, UpdateStatus:
+	case PauseUnderperforming, LaunchCampaign, UpdateStatus, ResumePaused:
 		return StatusChange
 	case ExpandTargeting:
 		return TargetingChange

@@ -21,6 +21,9 @@ const (
 	ReduceBid            ActionType = "reduce_bid"
 	PauseAll             ActionType = "pause_all"
 	EmergencyStop        ActionType = "emergency_stop"
+	// ResumePaused re-activates a campaign a dayparting rule paused (and
+	// only such a campaign; see daypart.go).
+	ResumePaused ActionType = "resume_paused"
 )
 
 // RiskClass groups actions by how much harm a wrong one does.
@@ -36,7 +39,7 @@ const (
 
 var riskOf = map[ActionType]RiskClass{
 	IncreaseBudget: HighRisk, IncreaseBid: HighRisk, LaunchCampaign: HighRisk, ExpandTargeting: HighRisk,
-	UpdateBudget: Standard, UpdateBid: Standard, UpdateStatus: Standard,
+	UpdateBudget: Standard, UpdateBid: Standard, UpdateStatus: Standard, ResumePaused: Standard,
 	PauseUnderperforming: Conservative, ReduceBudget: Conservative, ReduceBid: Conservative,
 	PauseAll: AlwaysAllowed, EmergencyStop: AlwaysAllowed,
 }

@@ -48,6 +48,12 @@ type campaignData struct {
 	c    *platforms.Campaign
 	days []platforms.DailyMetrics
 	now  time.Time
+	// daypartPaused: the campaign is paused by a dayparting rule (the
+	// only campaigns resume_paused looks at).
+	daypartPaused bool
+	// tz and loc are the evaluating rule's time zone (set by Rule.evaluate).
+	tz  string
+	loc *time.Location
 }
 
 func (d campaignData) window(days int) Window {
@@ -105,6 +111,13 @@ func loadCampaignData(ctx context.Context, tx bun.Tx, now time.Time) (map[uuid.U
 	}
 	for _, m := range ms {
 		data[m.CampaignID].days = append(data[m.CampaignID].days, m)
+	}
+	paused, err := daypartPaused(ctx, tx, cs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for id := range paused {
+		data[id].daypartPaused = true
 	}
 	return data, cs, nil
 }

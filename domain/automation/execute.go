@@ -194,7 +194,7 @@ func (s *Service) startOverride(ctx context.Context, tx bun.Tx, a *Action, actor
 	switch a.Status {
 	case Queued, Approved, Blocked, Failed:
 	default:
-		return nil, apperr.Conflictf("a %s action cannot be applied", a.Status)
+		return nil, apperr.Conflictf("a %s action cannot be applied", codeWord(string(a.Status)))
 	}
 	if done, err := s.overtaken(ctx, tx, a); err != nil || done {
 		return nil, err
@@ -416,7 +416,7 @@ func (s *Service) failTx(ctx context.Context, tx bun.Tx, a *Action, out outcome)
 		a.After = out.after // pause_all: the campaigns that did pause stay paused
 	}
 	if s.Incidents != nil {
-		title := fmt.Sprintf("Action %s failed on %s", a.Type, signals.PlatformName(a.Platform))
+		title := fmt.Sprintf("%s failed on %s", a.Type.Word(), signals.PlatformName(a.Platform))
 		if _, err := s.Incidents.ActionFailedTx(ctx, tx, a.TenantID, a.ID, a.Platform, title, msg); err != nil {
 			return err
 		}

@@ -255,6 +255,7 @@ func TestPermanentConnectorErrorFailsTheAction(t *testing.T) {
 	require.Equal(t, 1, a.Attempts)
 	inc := b.failureIncidents(t)
 	require.Len(t, inc, 1)
+	require.Equal(t, "Increase budget failed on Simulator", inc[0].Title, "words, not the action's code")
 	require.Equal(t, words, inc[0].Details["error"])
 	require.Equal(t, a.ID.String(), inc[0].Details["actionId"])
 	require.Equal(t, 150.0, b.budget(t, brand.ID))

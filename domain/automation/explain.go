@@ -8,6 +8,7 @@ package automation
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stratumhq/stratum/domain/platforms"
 )
@@ -27,6 +28,9 @@ const (
 	UnitCount Unit = "COUNT"
 	// UnitDays is a number of days.
 	UnitDays Unit = "DAYS"
+	// UnitHour is a time of day in hours in the rule's time zone: 23.5 is
+	// 23:30 (a time-window check; Threshold is the window's start hour).
+	UnitHour Unit = "HOUR"
 )
 
 // Unit returns the unit of m's values.
@@ -82,6 +86,10 @@ func (o Operator) Symbol() string {
 // FormatValue writes v in unit u as the explanations do: amounts and ratios
 // with at most two decimals, fractions as percentages ("1.2 %").
 func FormatValue(v float64, u Unit) string {
+	if u == UnitHour {
+		m := int(v*60 + 0.5)
+		return fmt.Sprintf("%02d:%02d", (m/60)%24, m%60)
+	}
 	if u == UnitFraction {
 		return trimNumber(v*100, 1) + " %"
 	}
@@ -131,10 +139,20 @@ type Check struct {
 	// Note says why the value is undefined, or how a derived threshold was
 	// found ("120 % of target ROAS 4").
 	Note string
+	// Window is the time window of a time-window check (Value is then the
+	// local time of day, Unit UnitHour); nil for a metric comparison.
+	Window *TimeWindow
+	// Local is the evaluation's time in the rule's zone (time-window checks).
+	Local time.Time
+	// TimeZone is the rule's zone (time-window checks).
+	TimeZone string
 }
 
 // Sentence writes the check as a reason: "CPA over 3 days = 62.5 > 50".
 func (c Check) Sentence() string {
+	if c.Window != nil {
+		return fmt.Sprintf("%s is %s", c.localWords(), c.Window.Words(c.TimeZone))
+	}
 	if c.Value == nil {
 		return fmt.Sprintf("%s is undefined (%s)", c.Label, c.Note)
 	}
@@ -147,6 +165,9 @@ func (c Check) Sentence() string {
 
 // failure writes a failed check as the reason nothing was proposed.
 func (c Check) failure() string {
+	if c.Window != nil {
+		return fmt.Sprintf("%s is not %s", c.localWords(), c.Window.Words(c.TimeZone))
+	}
 	if c.Value == nil {
 		return c.Sentence()
 	}
@@ -155,6 +176,11 @@ func (c Check) failure() string {
 		s += " (" + c.Note + ")"
 	}
 	return s
+}
+
+// localWords writes a time-window check's time: "the time (Fri 23:00 Europe/Berlin)".
+func (c Check) localWords() string {
+	return fmt.Sprintf("the time (%s %s)", c.Local.Format("Mon 15:04"), tzOrDefault(c.TimeZone))
 }
 
 // candidate is an action a rule proposes for a campaign.
@@ -210,7 +236,15 @@ func (e *CampaignEvaluation) propose(cs ...candidate) {
 // evaluate evaluates rule r on campaign data d and explains the result.
 func (r *Rule) evaluate(d campaignData) *CampaignEvaluation {
 	e := &CampaignEvaluation{Campaign: d.c, FailedCheck: -1, Checks: []Check{}}
-	if d.c.Status != platforms.CampaignActive {
+	d.tz, d.loc = tzOrDefault(r.TimeZone), r.location()
+	switch {
+	case r.resumes() && d.c.Status != platforms.CampaignPaused:
+		e.Outcome = fmt.Sprintf("Not evaluated: the campaign is %s; a rule that resumes looks at paused campaigns only.", strings.ToLower(d.c.Status))
+		return e
+	case r.resumes() && !d.daypartPaused:
+		e.Outcome = "Not evaluated: the campaign was not paused by a dayparting rule (a person's pause, a performance pause or a pause outside Stratum is never resumed by a rule)."
+		return e
+	case !r.resumes() && d.c.Status != platforms.CampaignActive:
 		e.Outcome = fmt.Sprintf("Not evaluated: the campaign is %s; rules look at active campaigns only.", strings.ToLower(d.c.Status))
 		return e
 	}
@@ -258,6 +292,18 @@ func (r *Rule) evaluateConditions(d campaignData, e *CampaignEvaluation) {
 // an AND group the first failing member's, in a failing OR group its first
 // member's.
 func (c Condition) explain(d campaignData, path string, e *CampaignEvaluation) (bool, string, int) {
+	if c.TimeWindow != nil {
+		local := d.now.In(d.loc)
+		hour := float64(local.Hour()) + float64(local.Minute())/60
+		ck := Check{Path: path, Label: "Time of day in " + d.tz, Value: &hour, Unit: UnitHour, Operator: GTE,
+			Threshold: float64(c.TimeWindow.FromHour), Passed: c.TimeWindow.Holds(local), Window: c.TimeWindow, Local: local, TimeZone: d.tz,
+			Note: c.TimeWindow.Words(d.tz)}
+		i := e.add(ck)
+		if ck.Passed {
+			return true, ck.Sentence(), -1
+		}
+		return false, ck.Sentence(), i
+	}
 	if c.Op == "" {
 		ck := Check{Path: path, Label: c.Metric.Name() + " " + windowWords(c.WindowDays), Metric: c.Metric, WindowDays: c.WindowDays,
 			Unit: c.Metric.Unit(), Operator: c.Operator, Threshold: c.Value}

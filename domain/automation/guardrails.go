@@ -64,7 +64,7 @@ func (s *Service) violations(ctx context.Context, tx bun.Tx, g *gateCtx, a *Acti
 			}
 		}
 	}
-	if n > b || a.Type == IncreaseBid || a.Type == LaunchCampaign || a.Type == ExpandTargeting {
+	if n > b || a.Type == IncreaseBid || a.Type == LaunchCampaign || a.Type == ResumePaused || a.Type == ExpandTargeting {
 		days := st.MinROASWindowDays
 		spend, revenue, err := platforms.ReturnTx(ctx, tx, *a.CampaignID, days)
 		if err != nil {

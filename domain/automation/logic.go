@@ -16,6 +16,15 @@ var actionNames = map[ActionType]string{
 	IncreaseBid: "increase bid", ReduceBid: "reduce bid", UpdateBid: "set bid", UpdateStatus: "set status",
 	PauseUnderperforming: "pause underperforming campaign", LaunchCampaign: "launch campaign",
 	ExpandTargeting: "expand targeting", PauseAll: "pause all campaigns", EmergencyStop: "emergency stop",
+	ResumePaused: "resume campaign paused by dayparting",
+}
+
+// actionName is t as the dashboard names it ("reduce budget").
+func actionName(t ActionType) string {
+	if name, ok := actionNames[t]; ok {
+		return name
+	}
+	return codeWord(string(t))
 }
 
 // actionWords writes an action with its parameters: "reduce budget by 20 %".
@@ -39,13 +48,16 @@ func actionWords(t ActionType, p ActionParams) string {
 
 // words writes c: a comparison as "ROAS over 7 days < 1", a group as its
 // members joined by "and"/"or", nested groups in parentheses.
-func (c Condition) words(nested bool) string {
+func (c Condition) words(nested bool, tz string) string {
+	if c.TimeWindow != nil {
+		return "time " + c.TimeWindow.Words(tz)
+	}
 	if c.Op == "" {
 		return fmt.Sprintf("%s %s %s %s", c.Metric.Name(), windowWords(c.WindowDays), c.Operator.Symbol(), FormatValue(c.Value, c.Metric.Unit()))
 	}
 	parts := make([]string, len(c.Conditions))
 	for i, cc := range c.Conditions {
-		parts[i] = cc.words(true)
+		parts[i] = cc.words(true, tz)
 	}
 	s := strings.Join(parts, " "+strings.ToLower(c.Op)+" ")
 	if nested && len(parts) > 1 {
@@ -61,7 +73,7 @@ func (r *Rule) Logic() string {
 		for i, a := range r.Actions {
 			acts[i] = actionWords(a.Type, a.Params)
 		}
-		return r.Conditions.words(false) + " → " + strings.Join(acts, "; ")
+		return r.Conditions.words(false, r.TimeZone) + " → " + strings.Join(acts, "; ")
 	}
 	p := r.Params
 	pct := func(k string) string { return trimNumber(p[k]*100, 1) + " %" }

@@ -122,7 +122,7 @@ func plan(t ActionType, p ActionParams, c *platforms.Campaign) (platforms.Change
 		err = bid(false, true)
 	case PauseUnderperforming:
 		status(platforms.CampaignPaused)
-	case LaunchCampaign:
+	case LaunchCampaign, ResumePaused:
 		status(platforms.CampaignActive)
 	case UpdateStatus:
 		if p.Status == nil || (*p.Status != platforms.CampaignActive && *p.Status != platforms.CampaignPaused) {

@@ -175,19 +175,17 @@ func (s *Service) resolve(ctx context.Context, tx bun.Tx, a *Action, status Acti
 // describe says what a changes and who proposed it, for a replaced
 // action's resolution: `reduce_budget to 225.00 (rule "Cut losers")`.
 func describe(a *Action) string {
-	out := string(a.Type)
+	out := actionName(a.Type)
 	if f := a.ChangeKind.field(); f != "" {
 		switch v := a.After[f].(type) {
-		case float64:
-			out += fmt.Sprintf(" to %.2f", v)
-		case string:
-			out += " to " + v
+		case float64, string:
+			out += " to " + settingValue(v)
 		}
 	}
 	if a.RuleName != "" {
 		return out + fmt.Sprintf(" (rule %q)", a.RuleName)
 	}
-	return out + " (by " + a.CreatedBy + ")"
+	return out + " (a person's proposal)"
 }
 
 // makeRoom is called before a BLOCKED action returns to the queue: when

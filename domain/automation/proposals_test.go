@@ -142,7 +142,7 @@ func TestTwoRulesProposingTheSameChangeMakeOneAction(t *testing.T) {
 		old, err := b.auto.Action(ctx, b.tenant, first.ID)
 		require.NoError(t, err)
 		require.Equal(t, automation.Superseded, old.Status)
-		require.Equal(t, "replaced by a newer proposal: reduce_budget to 270.00 (by user:1)", *old.Resolution)
+		require.Equal(t, "replaced by a newer proposal: reduce budget to 270.00 (a person's proposal)", *old.Resolution)
 		require.Equal(t, 1, b.auditCount(t, "action.resolve", old.ID))
 	})
 }
@@ -256,7 +256,7 @@ func TestProposalForACampaignPausedMeanwhileIsNotNeeded(t *testing.T) {
 			a, err = b.auto.Apply(ctx, b.tenant, a.ID, "user:1", "make sure")
 			require.NoError(t, err)
 			require.Equal(t, automation.NotNeeded, a.Status)
-			require.Equal(t, "nothing to change: the status is already PAUSED", *a.Resolution)
+			require.Equal(t, "nothing to change: the status is already paused", *a.Resolution)
 			api.checked(t, 1)
 		})
 	})
@@ -358,5 +358,5 @@ func TestUnblockingKeepsOneOpenActionPerChange(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, automation.Queued, newer.Status, "the newer proposal is back in the queue")
 	require.Equal(t, automation.Superseded, older.Status)
-	require.Equal(t, "replaced by a newer proposal: reduce_budget to 120.00 (by user:1)", *older.Resolution)
+	require.Equal(t, "replaced by a newer proposal: reduce budget to 120.00 (a person's proposal)", *older.Resolution)
 }

@@ -83,7 +83,7 @@ func (s *Service) Approve(ctx context.Context, tenant, id uuid.UUID, actor strin
 			return err
 		}
 		if a.Status != Queued {
-			return apperr.Conflictf("only QUEUED actions can be approved (this one is %s)", a.Status)
+			return apperr.Conflictf("only queued actions can be approved (this one is %s)", codeWord(string(a.Status)))
 		}
 		if a.Execution != nil {
 			return errInFlight
@@ -130,7 +130,7 @@ func (s *Service) Dismiss(ctx context.Context, tenant, id uuid.UUID, actor strin
 		switch a.Status {
 		case Queued, Approved, Blocked, Failed:
 		default:
-			return apperr.Conflictf("a %s action cannot be dismissed", a.Status)
+			return apperr.Conflictf("a %s action cannot be dismissed", codeWord(string(a.Status)))
 		}
 		if a.Execution != nil {
 			return errInFlight

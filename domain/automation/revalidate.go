@@ -37,7 +37,16 @@ func (s *Service) revalidate(ctx context.Context, tx bun.Tx, a *Action) (ActionS
 		if err != nil {
 			return "", "", err
 		}
-		return Superseded, fmt.Sprintf("replaced by a newer proposal of the same change (%s, %s)", newer.Type, newer.Status), nil
+		return Superseded, fmt.Sprintf("replaced by a newer proposal of the same change (%s, %s)", actionName(newer.Type), codeWord(string(newer.Status))), nil
+	}
+	if a.Type == ResumePaused && a.CreatedBy == System && c.Status == platforms.CampaignPaused {
+		paused, err := daypartPaused(ctx, tx, cs[:1])
+		if err != nil {
+			return "", "", err
+		}
+		if !paused[c.ID] {
+			return NotNeeded, fmt.Sprintf("campaign %q is no longer paused by a dayparting rule (paused since by a person or another rule)", c.Name), nil
+		}
 	}
 	kind := kindOf(a.Type)
 	if kind != StatusChange && a.Before["status"] == platforms.CampaignActive && c.Status != platforms.CampaignActive {
@@ -132,7 +141,7 @@ func settingValue(v any) string {
 	case float64:
 		return fmt.Sprintf("%.2f", v)
 	case string:
-		return v
+		return strings.ToLower(v) // a status: "paused", not the code
 	case nil:
 		return "unset"
 	}

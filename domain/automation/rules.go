@@ -43,7 +43,8 @@ const (
 	NEQ Operator = "NEQ"
 )
 
-// Condition is a comparison (Metric, WindowDays, Operator, Value) or a group
+// Condition is a comparison (Metric, WindowDays, Operator, Value), a time
+// window (TimeWindow: the hour of day in the rule's time zone) or a group
 // (Op AND/OR over Conditions).
 type Condition struct {
 	Op         string      `json:"op,omitempty"`
@@ -52,6 +53,7 @@ type Condition struct {
 	WindowDays int         `json:"windowDays,omitempty"`
 	Operator   Operator    `json:"operator,omitempty"`
 	Value      float64     `json:"value"`
+	TimeWindow *TimeWindow `json:"timeWindow,omitempty"`
 }
 
 // RuleAction is what a rule proposes when its conditions hold.
@@ -85,9 +87,11 @@ type Rule struct {
 	ScheduleMinutes int                      `bun:"schedule_minutes"`
 	CooldownSeconds int                      `bun:"cooldown_seconds"`
 	Scope           platforms.CampaignFilter `bun:"scope,type:jsonb"`
-	LastEvaluatedAt *time.Time               `bun:"last_evaluated_at"`
-	CreatedAt       time.Time                `bun:"created_at"`
-	UpdatedAt       time.Time                `bun:"updated_at"`
+	// TimeZone is the IANA zone time-window conditions read the clock in.
+	TimeZone        string     `bun:"time_zone,nullzero,default:'UTC'"`
+	LastEvaluatedAt *time.Time `bun:"last_evaluated_at"`
+	CreatedAt       time.Time  `bun:"created_at"`
+	UpdatedAt       time.Time  `bun:"updated_at"`
 }
 
 // builtinRules are the three built-ins with their default parameters.
@@ -141,9 +145,16 @@ func (c Condition) validate(path []string, depth int, leaves *int) error {
 		return nil
 	}
 	*leaves++
-	switch {
-	case *leaves > 20:
+	if *leaves > 20 {
 		return apperr.Invalid(path, "a rule has at most 20 conditions")
+	}
+	if c.TimeWindow != nil {
+		if c.Metric != "" {
+			return apperr.Invalid(append(path, "metric"), "a time-window condition has no metric")
+		}
+		return c.TimeWindow.validate(append(append([]string{}, path...), "timeWindow"))
+	}
+	switch {
 	case !metrics[c.Metric]:
 		return apperr.Invalid(append(path, "metric"), "metric must be SPEND, ROAS, CPA, CTR, CONVERSIONS or PACING")
 	case !operators[c.Operator]:
@@ -167,6 +178,8 @@ type RuleInput struct {
 	ScheduleMinutes *int
 	CooldownSeconds *int
 	Scope           *platforms.CampaignFilter
+	// TimeZone is an IANA zone name (default UTC).
+	TimeZone *string
 }
 
 func (in RuleInput) apply(r *Rule) error {
@@ -205,6 +218,9 @@ func (in RuleInput) apply(r *Rule) error {
 			if _, ok := RiskOf(a.Type); !ok {
 				return apperr.Invalid(f("actions", fmt.Sprint(i), "type"), "unknown action type %q", a.Type)
 			}
+			if a.Type == ResumePaused && len(in.Actions) > 1 {
+				return apperr.Invalid(f("actions", fmt.Sprint(i), "type"), "a rule that resumes paused campaigns proposes nothing else (it looks at paused campaigns, the others at active ones)")
+			}
 			if a.Params.Percent != nil && (*a.Params.Percent <= 0 || *a.Params.Percent > 1000) {
 				return apperr.Invalid(f("actions", fmt.Sprint(i), "params", "percent"), "percent must be in (0, 1000]")
 			}
@@ -240,6 +256,15 @@ func (in RuleInput) apply(r *Rule) error {
 		}
 		r.CooldownSeconds = *in.CooldownSeconds
 	}
+	if in.TimeZone != nil {
+		if r.Builtin != nil {
+			return apperr.Invalid(f("timeZone"), "the time zone applies to user-defined rules only")
+		}
+		if err := validateTimeZone(f("timeZone"), *in.TimeZone); err != nil {
+			return err
+		}
+		r.TimeZone = *in.TimeZone
+	}
 	if in.Scope != nil {
 		if err := validateScope(f("scope"), in.Scope); err != nil {
 			return err
@@ -252,7 +277,8 @@ func (in RuleInput) apply(r *Rule) error {
 // newRule validates in as a new user-defined rule (CreateRule stamps its
 // times in its transaction).
 func (s *Service) newRule(tenant uuid.UUID, in RuleInput) (*Rule, error) {
-	r := &Rule{TenantID: tenant, ID: uuid.New(), Enabled: true, ScheduleMinutes: 60, CooldownSeconds: 86400, Params: map[string]float64{}}
+	r := &Rule{TenantID: tenant, ID: uuid.New(), Enabled: true, ScheduleMinutes: 60, CooldownSeconds: 86400, Params: map[string]float64{},
+		TimeZone: DefaultTimeZone}
 	if in.Name == nil {
 		return nil, apperr.Invalid([]string{"input", "name"}, "name is required")
 	}

@@ -3,14 +3,18 @@
 // the person adjusts the thresholds to the account, and CreateRule
 // validates it like any rule.
 //
-// Dayparting (pausing campaigns off-hours and resuming them in the morning)
-// is deliberately not offered: conditions read campaign metrics only (no
-// time of day), and rules look at active campaigns only, so the resuming
-// half could never fire. A template that cannot work is not shown.
+// Dayparting is a pair: "Dayparting: pause off-hours" pauses active
+// campaigns inside a time window, "Dayparting: resume in business hours"
+// re-opens the campaigns a dayparting rule paused (never a person's pause
+// nor a performance pause; see daypart.go) once the window is over.
 
 package automation
 
-import "github.com/google/uuid"
+import (
+	"github.com/google/uuid"
+
+	"github.com/stratumhq/stratum/domain/platforms"
+)
 
 // RuleTemplate is a ready-made user-defined rule to start from.
 type RuleTemplate struct {
@@ -24,6 +28,8 @@ type RuleTemplate struct {
 	Actions         []RuleAction
 	ScheduleMinutes int
 	CooldownSeconds int
+	// TimeZone is the zone of its time-window conditions ("" for none).
+	TimeZone string
 }
 
 // Input is the template as a new rule's input.
@@ -31,18 +37,27 @@ func (t RuleTemplate) Input() RuleInput {
 	name, desc := t.Name, t.Description
 	cond := t.Conditions
 	sched, cool := t.ScheduleMinutes, t.CooldownSeconds
-	return RuleInput{Name: &name, Description: &desc, Conditions: &cond, Actions: append([]RuleAction{}, t.Actions...),
+	in := RuleInput{Name: &name, Description: &desc, Conditions: &cond, Actions: append([]RuleAction{}, t.Actions...),
 		ScheduleMinutes: &sched, CooldownSeconds: &cool}
+	if t.TimeZone != "" {
+		tz := t.TimeZone
+		in.TimeZone = &tz
+	}
+	return in
 }
 
 // Logic writes the template's rule in words, as Rule.Logic does.
 func (t RuleTemplate) Logic() string {
-	r := Rule{ID: uuid.Nil, Name: t.Name, Conditions: t.Conditions, Actions: t.Actions}
+	r := Rule{ID: uuid.Nil, Name: t.Name, Conditions: t.Conditions, Actions: t.Actions, TimeZone: t.TimeZone}
 	return r.Logic()
 }
 
 func comparison(m Metric, days int, op Operator, v float64) Condition {
 	return Condition{Metric: m, WindowDays: days, Operator: op, Value: v}
+}
+
+func hours(from, to int, weekdays ...int) Condition {
+	return Condition{TimeWindow: &TimeWindow{FromHour: from, ToHour: to, Weekdays: weekdays}}
 }
 
 func allOf(cs ...Condition) Condition { return Condition{Op: "AND", Conditions: cs} }
@@ -76,6 +91,26 @@ func RuleTemplates() []RuleTemplate {
 			Conditions:      allOf(comparison(MetricSpend, 7, GTE, 100), comparison(MetricConversions, 7, EQ, 0)),
 			Actions:         []RuleAction{{Type: PauseUnderperforming}},
 			ScheduleMinutes: 60, CooldownSeconds: 86400,
+		},
+		{
+			Key:  "dayparting-pause-off-hours",
+			Name: "Dayparting: pause off-hours",
+			Description: "Pauses active campaigns between 22:00 and 07:00 (UTC here; set your time zone), e.g. when nobody buys at night. " +
+				"Use it with \"Dayparting: resume in business hours\": that rule re-opens only the campaigns a dayparting rule paused — " +
+				"a campaign a person paused, or one paused for poor performance, stays paused. Each pause passes the trust gate.",
+			Conditions:      hours(22, 7),
+			Actions:         []RuleAction{{Type: UpdateStatus, Params: ActionParams{Status: ptr(platforms.CampaignPaused)}}},
+			ScheduleMinutes: 30, CooldownSeconds: 12 * 3600, TimeZone: DefaultTimeZone,
+		},
+		{
+			Key:  "dayparting-resume-business-hours",
+			Name: "Dayparting: resume in business hours",
+			Description: "Re-activates, between 07:00 and 22:00 (UTC here; use the same time zone as the pause rule), the campaigns a dayparting rule " +
+				"paused. It never resumes a campaign a person paused, one paused for poor performance or one paused outside Stratum, and " +
+				"not after a pause-all or emergency stop. Resuming raises spend, so it passes the trust gate as a standard-risk action.",
+			Conditions:      hours(7, 22),
+			Actions:         []RuleAction{{Type: ResumePaused}},
+			ScheduleMinutes: 30, CooldownSeconds: 12 * 3600, TimeZone: DefaultTimeZone,
 		},
 	}
 }

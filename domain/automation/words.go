@@ -43,6 +43,7 @@ func (t ActionType) Word() string {
 		IncreaseBid: "Increase bid", ReduceBid: "Reduce bid", UpdateBid: "Set bid", UpdateStatus: "Set status",
 		PauseUnderperforming: "Pause underperforming campaign", LaunchCampaign: "Launch campaign",
 		ExpandTargeting: "Expand targeting", PauseAll: "Pause all campaigns", EmergencyStop: "Emergency stop",
+		ResumePaused: "Resume campaign paused by dayparting",
 	}[t]; ok {
 		return w
 	}

@@ -71,7 +71,7 @@ func TestOneIncidentPerRootCause(t *testing.T) {
 			"OPENED Simulator EMQ fell from 9.0 to 2.0",
 			"SYMPTOM Simulator platform health degraded (score 66)",
 			"SYMPTOM Overall health degraded (score 66)",
-			"ESCALATED Escalated to HIGH: Simulator EMQ fell from 9.0 to 2.0",
+			"ESCALATED Escalated to high severity: Simulator EMQ fell from 9.0 to 2.0",
 		}, messages(t, s, open[0]), "the status words did not change, so no new symptom entry")
 	})
 	t.Run("positive control: a second cause on another platform opens a second incident", func(t *testing.T) {

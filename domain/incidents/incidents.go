@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -183,7 +184,7 @@ func (s *Service) OpenTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, in Op
 		if _, err := tx.NewUpdate().Model(cur).Column("severity", "score", "title", "updated_at").WherePK().Exec(ctx); err != nil {
 			return nil, false, err
 		}
-		if err := s.event(ctx, tx, cur, EventEscalated, fmt.Sprintf("Escalated to %s: %s", in.Severity, in.Title), System); err != nil {
+		if err := s.event(ctx, tx, cur, EventEscalated, fmt.Sprintf("Escalated to %s severity: %s", strings.ToLower(string(in.Severity)), in.Title), System); err != nil {
 			return nil, false, err
 		}
 		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicIncidentUpdated, ID: cur.ID.String()}); err != nil {

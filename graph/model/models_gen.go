@@ -275,6 +275,8 @@ type AutomationRule struct {
 	Actions []*RuleAction `json:"actions"`
 	// Parameters of a built-in rule; empty for user-defined rules.
 	Params []*RuleParam `json:"params"`
+	// IANA time zone its time-window conditions read the clock in (default UTC).
+	TimeZone string `json:"timeZone"`
 	// Minutes between evaluations (5–10080).
 	ScheduleMinutes int `json:"scheduleMinutes"`
 	// Seconds before the rule proposes the same action for the same campaign again.
@@ -332,6 +334,8 @@ type AutomationRuleInput struct {
 	ScheduleMinutes *int `json:"scheduleMinutes,omitempty"`
 	// Seconds before the same action is proposed again for a campaign, 0–2592000 (default 86400).
 	CooldownSeconds *int `json:"cooldownSeconds,omitempty"`
+	// IANA time zone its time-window conditions read the clock in, e.g. Europe/Berlin (default UTC; at most 64 characters).
+	TimeZone *string `json:"timeZone,omitempty"`
 	// Which campaigns (default all).
 	Scope *CampaignScopeInput `json:"scope,omitempty"`
 }
@@ -1107,7 +1111,7 @@ type RuleActivityEdge struct {
 type RuleCampaignEvaluation struct {
 	// The campaign.
 	Campaign *Campaign `json:"campaign"`
-	// False when the rule did not look at the campaign: rules evaluate active campaigns only (`outcome` says so).
+	// False when the rule did not look at the campaign: rules evaluate active campaigns only, a rule that resumes (RESUME_PAUSED) only campaigns a dayparting rule paused (`outcome` says so).
 	Evaluated bool `json:"evaluated"`
 	// Every comparison made, in the order of the rule's conditions (all are read, also after the outcome is known).
 	Checks []*RuleCheck `json:"checks"`
@@ -1145,7 +1149,7 @@ type RuleCheck struct {
 	Note *string `json:"note,omitempty"`
 }
 
-// A rule condition: either a comparison (`metric`, `windowDays`, `operator`, `value`) or a group (`op` over `conditions`). Groups nest up to 4 levels; a rule has at most 20 comparisons.
+// A rule condition: either a comparison (`metric`, `windowDays`, `operator`, `value`), a time window (`timeWindow`) or a group (`op` over `conditions`). Groups nest up to 4 levels; a rule has at most 20 comparisons and time windows.
 type RuleCondition struct {
 	// AND/OR for a group; null for a comparison.
 	Op *ConditionGroupOperator `json:"op,omitempty"`
@@ -1157,11 +1161,13 @@ type RuleCondition struct {
 	WindowDays *int `json:"windowDays,omitempty"`
 	// The comparison; null for a group.
 	Operator *automation.Operator `json:"operator,omitempty"`
-	// The threshold compared with.
+	// The threshold compared with (0 for a time window).
 	Value float64 `json:"value"`
+	// The time window; null for a comparison or a group.
+	TimeWindow *TimeWindow `json:"timeWindow,omitempty"`
 }
 
-// A condition: give `op` and `conditions` for a group, or `metric`, `windowDays`, `operator` and `value` for a comparison.
+// A condition: give `op` and `conditions` for a group, `timeWindow` for a time of day, or `metric`, `windowDays`, `operator` and `value` for a comparison.
 type RuleConditionInput struct {
 	// AND/OR for a group.
 	Op *ConditionGroupOperator `json:"op,omitempty"`
@@ -1175,6 +1181,8 @@ type RuleConditionInput struct {
 	Operator *automation.Operator `json:"operator,omitempty"`
 	// The threshold.
 	Value *float64 `json:"value,omitempty"`
+	// A time window instead of a comparison (in the rule's `timeZone`).
+	TimeWindow *TimeWindowInput `json:"timeWindow,omitempty"`
 }
 
 // A named numeric parameter of a built-in rule.
@@ -1207,6 +1215,8 @@ type RuleTemplate struct {
 	Conditions *RuleCondition `json:"conditions"`
 	// The actions it proposes.
 	Actions []*RuleAction `json:"actions"`
+	// IANA time zone of its time-window conditions (UTC; set your own).
+	TimeZone string `json:"timeZone"`
 	// Minutes between evaluations.
 	ScheduleMinutes int `json:"scheduleMinutes"`
 	// Seconds before it proposes the same action for the same campaign again.
@@ -1502,6 +1512,26 @@ type TestNotificationChannelPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// An hour-of-day window in the rule's `timeZone`: from `fromHour`:00 up to (not including) `toHour`:00; a window whose start is after its end runs across midnight (22 → 7).
+type TimeWindow struct {
+	// First hour inside the window (0–23).
+	FromHour int `json:"fromHour"`
+	// First hour after the window (0–23, not equal to `fromHour`).
+	ToHour int `json:"toHour"`
+	// ISO weekdays the window starts on (1 Monday … 7 Sunday); empty means every day. A 22 → 7 window on Friday includes Saturday 02:00.
+	Weekdays []int `json:"weekdays"`
+}
+
+// An hour-of-day window (see `TimeWindow`).
+type TimeWindowInput struct {
+	// First hour inside the window (0–23).
+	FromHour int `json:"fromHour"`
+	// First hour after the window (0–23, not equal to `fromHour`).
+	ToHour int `json:"toHour"`
+	// ISO weekdays the window starts on (1 Monday … 7 Sunday, at most 7, no repeats); omitted or empty means every day.
+	Weekdays []int `json:"weekdays,omitempty"`
+}
+
 // A page of trust-gate decisions, newest first.
 type TrustAuditEntryConnection struct {
 	// The entries of this page.
@@ -1572,6 +1602,8 @@ type UpdateAutomationRuleInput struct {
 	ScheduleMinutes *int `json:"scheduleMinutes,omitempty"`
 	// New cooldown.
 	CooldownSeconds *int `json:"cooldownSeconds,omitempty"`
+	// New time zone (IANA name, e.g. Europe/Berlin).
+	TimeZone *string `json:"timeZone,omitempty"`
 	// New scope.
 	Scope *CampaignScopeInput `json:"scope,omitempty"`
 }
@@ -1724,6 +1756,8 @@ const (
 	ActionTypePauseAll ActionType = "PAUSE_ALL"
 	// Pause everything at once (ALWAYS_ALLOWED).
 	ActionTypeEmergencyStop ActionType = "EMERGENCY_STOP"
+	// Re-activate a campaign a dayparting rule paused (STANDARD): a rule with this action looks only at campaigns whose latest applied status change in Stratum was a pause by a rule with a time-window condition, never at a campaign a person paused, one paused for performance or one paused outside Stratum.
+	ActionTypeResumePaused ActionType = "RESUME_PAUSED"
 )
 
 var AllActionType = []ActionType{
@@ -1739,11 +1773,12 @@ var AllActionType = []ActionType{
 	ActionTypeReduceBid,
 	ActionTypePauseAll,
 	ActionTypeEmergencyStop,
+	ActionTypeResumePaused,
 }
 
 func (e ActionType) IsValid() bool {
 	switch e {
-	case ActionTypeIncreaseBudget, ActionTypeIncreaseBid, ActionTypeLaunchCampaign, ActionTypeExpandTargeting, ActionTypeUpdateBudget, ActionTypeUpdateBid, ActionTypeUpdateStatus, ActionTypePauseUnderperforming, ActionTypeReduceBudget, ActionTypeReduceBid, ActionTypePauseAll, ActionTypeEmergencyStop:
+	case ActionTypeIncreaseBudget, ActionTypeIncreaseBid, ActionTypeLaunchCampaign, ActionTypeExpandTargeting, ActionTypeUpdateBudget, ActionTypeUpdateBid, ActionTypeUpdateStatus, ActionTypePauseUnderperforming, ActionTypeReduceBudget, ActionTypeReduceBid, ActionTypePauseAll, ActionTypeEmergencyStop, ActionTypeResumePaused:
 		return true
 	}
 	return false

@@ -44,6 +44,8 @@ export interface GateSummary {
 export function gateSummary(
   d: GateDecisionFieldsFragment,
   action: { phase: ActionPhase; createdBy: string },
+  /** The proposer's name (useActorName), when known; else the generic word. */
+  proposerName?: string,
 ): GateSummary {
   const score = atScore(d).trim()
   if (d.allowedRun) {
@@ -53,7 +55,9 @@ export function gateSummary(
     if (d.cause === 'APPROVAL' || (d.cause === 'EXECUTION' && person))
       return { tone: 'success', icon: '✓', label: 'Approved', detail: `by ${deciderLabel(d)} ${score}`.trim() }
     const how =
-      action.createdBy === 'system' ? 'autopilot' : `proposed by ${actorLabel(action.createdBy)}, no review needed`
+      action.createdBy === 'system'
+        ? 'autopilot'
+        : `proposed by ${proposerName ?? actorLabel(action.createdBy)}, no review needed`
     return { tone: 'success', icon: '✓', label: 'Passed', detail: score ? `${score} — ${how}` : how }
   }
   const look = DECISIONS[d.decision]

@@ -123,6 +123,7 @@ export const ACTION_TYPES: Record<ActionType, { label: string; risk: RiskClass; 
   EXPAND_TARGETING: { label: 'Expand targeting', risk: 'HIGH_RISK', param: 'none' },
   PAUSE_ALL: { label: 'Pause all campaigns', risk: 'ALWAYS_ALLOWED', param: 'none' },
   EMERGENCY_STOP: { label: 'Emergency stop', risk: 'ALWAYS_ALLOWED', param: 'none' },
+  RESUME_PAUSED: { label: 'Resume campaign paused by dayparting', risk: 'STANDARD', param: 'none' },
 }
 
 export const METRICS: Record<RuleMetric, string> = {

@@ -4,18 +4,10 @@ import { useId, useState } from 'react'
 import { Alert, Badge, Button, useToast } from '../../components/ui'
 import type { ActionFieldsFragment } from '../../gql/graphql'
 import { formatDateTime, paramsLabel } from '../../lib/format'
-import { ActorName } from '../../trust/ActorName'
+import { ActorName, useActorName } from '../../trust/ActorName'
 import { ChangeList } from '../../trust/ChangeList'
 import { gateSummary, timelineEntry } from '../../trust/gateDecision'
-import {
-  ACTION_STATUS_MEANING,
-  ACTION_STATUSES,
-  ACTION_TYPES,
-  actorLabel,
-  DECISIONS,
-  PLATFORMS,
-  RISK,
-} from '../../trust/labels'
+import { ACTION_STATUS_MEANING, ACTION_STATUSES, ACTION_TYPES, DECISIONS, PLATFORMS, RISK } from '../../trust/labels'
 import { ApproveActionDocument, DismissActionDocument } from '../../trust/operations'
 import { writeActionIfNewer } from '../../trust/writeIfNewer'
 import { OverrideDialog } from './OverrideDialog'
@@ -34,9 +26,10 @@ function actionTitle(a: Pick<ActionFieldsFragment, 'type' | 'params' | 'campaign
   return params ? `${ACTION_TYPES[a.type].label} ${params}` : ACTION_TYPES[a.type].label
 }
 
-function proposer(a: Pick<ActionFieldsFragment, 'ruleName' | 'createdBy'>): string {
-  if (a.ruleName) return `rule “${a.ruleName}”`
-  return actorLabel(a.createdBy)
+/** Who proposed: the rule by name, or the person by e-mail (actorNames). */
+function Proposer({ ruleName, createdBy }: { ruleName: string | null | undefined; createdBy: string }) {
+  if (ruleName) return <>rule “{ruleName}”</>
+  return <ActorName actor={createdBy} />
 }
 
 type Source = ActionFieldsFragment['sources'][number]
@@ -64,7 +57,7 @@ function Sources({ sources }: { sources: Source[] }) {
       <ul className="ml-5 list-disc text-muted">
         {sources.map((s) => (
           <li key={`${s.proposedBy}:${s.ruleName ?? ''}:${s.at}`}>
-            {proposer({ ruleName: s.ruleName, createdBy: s.proposedBy })}
+            <Proposer ruleName={s.ruleName} createdBy={s.proposedBy} />
             {s.reason && ` — ${s.reason}`} · {formatDateTime(s.at)}
           </li>
         ))}
@@ -111,8 +104,9 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
   const [approve, approving] = useMutation(ApproveActionDocument, { fetchPolicy: 'no-cache' })
   const [dismiss, dismissing] = useMutation(DismissActionDocument, { fetchPolicy: 'no-cache' })
   const status = ACTION_STATUSES[a.status]
+  const proposerName = useActorName(a.createdBy)
   const gate = a.decidingGate
-    ? gateSummary(a.decidingGate, a)
+    ? gateSummary(a.decidingGate, a, proposerName)
     : { ...DECISIONS[a.decision], label: `Gate: ${DECISIONS[a.decision].label}`, detail: '' }
   // Review is for what still waits; handled actions are history.
   const open = a.phase === 'WAITING'
@@ -200,7 +194,7 @@ export function ActionRow({ action: a, canReview, canOverride }: ActionRowProps)
       )}
 
       <p className="text-xs text-muted">
-        Proposed by {proposer(a)} on {formatDateTime(a.createdAt)}
+        Proposed by <Proposer ruleName={a.ruleName} createdBy={a.createdBy} /> on {formatDateTime(a.createdAt)}
         {a.approvedAt && (
           <>
             {' · approved by '}

@@ -61,4 +61,39 @@ describe('ActionRow names and units', () => {
     expect(row).toHaveTextContent(`${eur(150)}`)
     expect(row).toHaveTextContent(`${eur(180)}`)
   })
+
+  it('says which person proposed a change by e-mail, not "a member"', async () => {
+    const proposed = {
+      ...applied,
+      createdBy: 'user:9a1b',
+      approvedBy: null,
+      approvedAt: null,
+      decidingGate: {
+        __typename: 'TrustAuditEntry' as const,
+        id: 'g1',
+        at: '2026-12-01T10:06:00Z',
+        decision: 'PASS' as const,
+        score: 82,
+        cause: 'EXECUTION' as const,
+        allowedRun: true,
+        actor: 'system',
+        actorEmail: null,
+      },
+    }
+    renderWithApi(<ActionRow action={proposed} canReview={false} canOverride={false} />, [
+      {
+        request: { query: ActorNamesDocument, variables: { actors: ['user:9a1b'] } },
+        result: {
+          data: {
+            actorNames: [{ __typename: 'ActorName', actor: 'user:9a1b', name: 'ada@example.com', member: true }],
+          },
+        },
+        maxUsageCount: Infinity,
+      },
+    ])
+    const row = screen.getByRole('article', { name: `Set budget to ${eur(180)}` })
+    expect(await within(row).findByText(/Proposed by ada@example\.com/)).toBeInTheDocument()
+    expect(row).toHaveTextContent('proposed by ada@example.com, no review needed')
+    expect(row).not.toHaveTextContent('a member')
+  })
 })

@@ -6,10 +6,12 @@ import {
   MAX_DEPTH,
   newComparison,
   newGroup,
+  newTimeWindow,
   type ComparisonDraft,
   type ConditionDraft,
   type DraftErrors,
   type GroupDraft,
+  type TimeWindowDraft,
 } from './ruleDraft'
 
 export const GROUP_OPS: Record<ConditionGroupOperator, string> = {
@@ -75,6 +77,15 @@ export function GroupEditor({ group, path, depth, errors, onChange, onRemove }: 
                 onChange={(g) => setChild(i, g)}
                 onRemove={() => removeChild(i)}
               />
+            ) : c.kind === 'timeWindow' ? (
+              <TimeWindowEditor
+                window={c}
+                path={childPath(path, i)}
+                number={i + 1}
+                errors={errors}
+                onChange={(x) => setChild(i, x)}
+                onRemove={group.conditions.length > 1 ? () => removeChild(i) : undefined}
+              />
             ) : (
               <ComparisonEditor
                 comparison={c}
@@ -97,6 +108,9 @@ export function GroupEditor({ group, path, depth, errors, onChange, onRemove }: 
       <div className="flex flex-wrap gap-2">
         <Button size="sm" onClick={() => add(newComparison())}>
           Add condition
+        </Button>
+        <Button size="sm" onClick={() => add(newTimeWindow())}>
+          Add time window
         </Button>
         {depth < MAX_DEPTH && (
           <Button size="sm" onClick={() => add(newGroup(group.op === 'AND' ? 'OR' : 'AND'))}>
@@ -164,6 +178,106 @@ function ComparisonEditor({ comparison: c, path, number, errors, onChange, onRem
         <p role="alert" className="text-sm text-error-ink">
           <span aria-hidden>⚠ </span>
           {errors[path]}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** ISO weekdays, Monday first, as the API numbers them. */
+export const WEEKDAYS: readonly { day: number; short: string; name: string }[] = [
+  { day: 1, short: 'Mon', name: 'Monday' },
+  { day: 2, short: 'Tue', name: 'Tuesday' },
+  { day: 3, short: 'Wed', name: 'Wednesday' },
+  { day: 4, short: 'Thu', name: 'Thursday' },
+  { day: 5, short: 'Fri', name: 'Friday' },
+  { day: 6, short: 'Sat', name: 'Saturday' },
+  { day: 7, short: 'Sun', name: 'Sunday' },
+]
+
+const HOURS = Array.from({ length: 24 }, (_, h) => h)
+const hourText = (h: number) => `${String(h).padStart(2, '0')}:00`
+
+interface TimeWindowEditorProps {
+  window: TimeWindowDraft
+  path: string
+  number: number
+  errors: DraftErrors
+  onChange: (w: TimeWindowDraft) => void
+  onRemove: (() => void) | undefined
+}
+
+/**
+ * "Time between 22:00 and 07:00, Mon–Fri" in the rule's time zone. A
+ * window whose start is after its end runs across midnight; the weekdays
+ * are the days it starts on (none ticked: every day).
+ */
+export function TimeWindowEditor({ window: c, path, number, errors, onChange, onRemove }: TimeWindowEditorProps) {
+  const w = c.timeWindow
+  const set = (patch: Partial<TimeWindowDraft['timeWindow']>) => onChange({ ...c, timeWindow: { ...w, ...patch } })
+  const at = (f: string) => errors[`${path}.timeWindow.${f}`]
+  const toggle = (day: number) =>
+    set({
+      weekdays: w.weekdays.includes(day)
+        ? w.weekdays.filter((d) => d !== day)
+        : [...w.weekdays, day].sort((a, b) => a - b),
+    })
+  const across = Number(w.fromHour) > Number(w.toHour)
+  return (
+    <div role="group" aria-label={`Condition ${number}: time window`} data-path={path} className="flex flex-col gap-2">
+      <div className="grid grid-cols-2 items-start gap-2 sm:grid-cols-[10rem_10rem_auto]">
+        <Field label="Time from" error={at('fromHour')}>
+          <Select value={w.fromHour} onChange={(e) => set({ fromHour: e.target.value })}>
+            {HOURS.map((h) => (
+              <option key={h} value={String(h)}>
+                {hourText(h)}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Until (not including)" error={at('toHour')}>
+          <Select value={w.toHour} onChange={(e) => set({ toHour: e.target.value })}>
+            {HOURS.map((h) => (
+              <option key={h} value={String(h)}>
+                {hourText(h)}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        {onRemove && (
+          <Button
+            size="sm"
+            variant="ghost"
+            className="sm:mt-7"
+            onClick={onRemove}
+            aria-label={`Remove condition ${number}`}
+          >
+            Remove
+          </Button>
+        )}
+      </div>
+      <fieldset className="flex flex-wrap items-center gap-3 text-sm">
+        <legend className="mb-1 text-sm">Starting on (none ticked: every day)</legend>
+        {WEEKDAYS.map((d) => (
+          <label key={d.day} className="flex items-center gap-1">
+            <input
+              type="checkbox"
+              checked={w.weekdays.includes(d.day)}
+              onChange={() => toggle(d.day)}
+              aria-label={d.name}
+            />
+            {d.short}
+          </label>
+        ))}
+      </fieldset>
+      <p className="text-xs text-muted">
+        In the rule&apos;s time zone (below).
+        {across && ' Runs across midnight: a window that starts on Friday includes Saturday morning.'}
+      </p>
+      {(errors[path] ?? at('weekdays')) && (
+        <p role="alert" className="text-sm text-error-ink">
+          <span aria-hidden>⚠ </span>
+          {errors[path] ?? at('weekdays')}
         </p>
       )}
     </div>

@@ -1,7 +1,8 @@
 import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 
-import type { RuleCheckFieldsFragment } from '../../gql/graphql'
+import type { ActionSimulationFieldsFragment, RuleCheckFieldsFragment } from '../../gql/graphql'
+import { formatMoney } from '../../lib/format'
 import { DryRunPanel, type DryRunResult } from './DryRunPanel'
 
 const check = (over: Partial<RuleCheckFieldsFragment>): RuleCheckFieldsFragment => ({
@@ -113,5 +114,70 @@ describe('DryRunPanel', () => {
     expect(line).toHaveTextContent('CPA over 3 days: no value')
     expect(line).toHaveTextContent('no conversions in the window')
     expect(screen.queryByText(/more campaigns? evaluated/)).toBeNull()
+  })
+
+  it("names the campaign's currency in the values read and in the budget change", () => {
+    const cut: ActionSimulationFieldsFragment = {
+      type: 'REDUCE_BUDGET',
+      campaign: { id: 'c2', name: 'Brand Search', currency: 'EUR' },
+      platform: 'META',
+      wouldExecute: false,
+      decision: 'HOLD',
+      riskClass: 'CONSERVATIVE',
+      threshold: 60,
+      score: 80,
+      autopilotMode: 'NORMAL',
+      before: { status: 'ACTIVE', dailyBudget: 240, bid: null },
+      after: { status: 'ACTIVE', dailyBudget: 180, bid: null },
+      reasons: [],
+      warnings: [],
+    }
+    render(
+      <DryRunPanel
+        result={{
+          ...result,
+          actions: [cut],
+          campaignsNotShown: 0,
+          campaigns: [{ ...result.campaigns[1]!, campaign: { id: 'c2', name: 'Brand Search', currency: 'EUR' } }],
+        }}
+      />,
+    )
+    const line = within(screen.getByRole('list', { name: 'Conditions for Brand Search' })).getAllByRole('listitem')[0]!
+    expect(line).toHaveTextContent(`CPA over 3 days: ${formatMoney(8.2, 'EUR')}`)
+    expect(line).toHaveTextContent(`needs > ${formatMoney(50, 'EUR')}`)
+    expect(line).not.toHaveTextContent('account currency')
+    const proposed = screen.getByRole('list', { name: 'Proposed actions' })
+    expect(proposed).toHaveTextContent(formatMoney(240, 'EUR'))
+    expect(proposed).toHaveTextContent(formatMoney(180, 'EUR'))
+    expect(proposed).not.toHaveTextContent('account currency')
+  })
+
+  it('explains a time-window check with the local time it read and the window', () => {
+    const night = check({
+      path: 'conditions.conditions.0',
+      label: 'Time of day in Europe/Berlin',
+      metric: null,
+      windowDays: 0,
+      value: 6.5,
+      unit: 'HOUR',
+      operator: 'GTE',
+      threshold: 7,
+      passed: false,
+      note: 'between 07:00 and 22:00 Europe/Berlin, Mon–Fri',
+    })
+    render(
+      <DryRunPanel
+        result={{
+          ...result,
+          campaignsNotShown: 0,
+          campaigns: [{ ...result.campaigns[1]!, checks: [night], failedCheck: night }],
+        }}
+      />,
+    )
+    const line = within(screen.getByRole('list', { name: 'Conditions for Brand Search' })).getByRole('listitem')
+    expect(line).toHaveTextContent('Time of day in Europe/Berlin: 06:30')
+    expect(line).toHaveTextContent('needs a time between 07:00 and 22:00 Europe/Berlin, Mon–Fri')
+    expect(line).not.toHaveTextContent('≥')
+    expect(line).toHaveTextContent('First failing condition')
   })
 })

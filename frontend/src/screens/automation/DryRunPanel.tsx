@@ -7,7 +7,7 @@ import { formatComparison, formatMetric, UNIT_NOTES } from './metricFormat'
 
 /** What the rule read and would do for one campaign. */
 export interface CampaignResult {
-  campaign: { id: string; name: string }
+  campaign: { id: string; name: string; currency?: string | null }
   evaluated: boolean
   wouldPropose: boolean
   outcome: string
@@ -65,7 +65,7 @@ export function DryRunPanel({ result }: { result: DryRunResult }) {
                       </Badge>
                     </div>
                   </div>
-                  <ChangeList before={a.before} after={a.after} />
+                  <ChangeList before={a.before} after={a.after} currency={a.campaign?.currency} />
                   <ul className="ml-5 list-disc text-sm text-muted">
                     {a.reasons.map((r) => (
                       <li key={r}>{r}</li>
@@ -114,7 +114,12 @@ function CampaignResults({ campaigns, notShown }: { campaigns: readonly Campaign
             {c.checks.length > 0 && (
               <ul aria-label={`Conditions for ${c.campaign.name}`} className="mt-2 flex flex-col gap-1 text-sm">
                 {c.checks.map((check, i) => (
-                  <CheckLine key={`${check.path ?? ''}-${check.label}-${i}`} check={check} first={isFailed(check, c)} />
+                  <CheckLine
+                    key={`${check.path ?? ''}-${check.label}-${i}`}
+                    check={check}
+                    first={isFailed(check, c)}
+                    currency={c.campaign.currency}
+                  />
                 ))}
               </ul>
             )}
@@ -142,22 +147,35 @@ function isFailed(check: RuleCheckFieldsFragment, c: CampaignResult): boolean {
   )
 }
 
-/** "CPA over 3 days: 8.2 — needs > 50 (account currency) ✕ Fails · first failing condition". */
-function CheckLine({ check, first }: { check: RuleCheckFieldsFragment; first: boolean }) {
-  const unit = UNIT_NOTES[check.unit]
+/** "CPA over 3 days: €8.20 — needs > €50.00 ✕ Fails · first failing condition" (the campaign's currency). */
+function CheckLine({
+  check,
+  first,
+  currency,
+}: {
+  check: RuleCheckFieldsFragment
+  first: boolean
+  /** The campaign's currency; amounts name it, or say "account currency" when it is unknown. */
+  currency?: string | null | undefined
+}) {
+  const unit = check.unit === 'CURRENCY' && currency ? null : UNIT_NOTES[check.unit]
   return (
     <li className={`flex flex-wrap items-baseline gap-x-2 ${first ? 'font-medium' : ''}`}>
       <span aria-hidden className={check.passed ? 'text-success-ink' : 'text-error-ink'}>
         {check.passed ? '✓' : '✕'}
       </span>
       <span>
-        {check.label}: {formatMetric(check.value, check.unit)}
+        {check.label}: {formatMetric(check.value, check.unit, currency)}
       </span>
-      <span className="text-muted">
-        needs {formatComparison(check.operator, check.threshold, check.unit)}
-        {unit && ` (${unit})`}
-        {check.note && ` — ${check.note}`}
-      </span>
+      {check.unit === 'HOUR' ? (
+        <span className="text-muted">needs a time {check.note}</span>
+      ) : (
+        <span className="text-muted">
+          needs {formatComparison(check.operator, check.threshold, check.unit, currency)}
+          {unit && ` (${unit})`}
+          {check.note && ` — ${check.note}`}
+        </span>
+      )}
       <span className="sr-only">{check.passed ? 'holds' : 'fails'}</span>
       {first && <Badge tone="warning">First failing condition</Badge>}
     </li>

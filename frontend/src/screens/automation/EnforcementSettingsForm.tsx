@@ -98,8 +98,41 @@ const LABELS: Record<NumberField, { label: string; hint: string }> = {
   minHoursBetweenChanges: { label: 'Hours between changes of a campaign', hint: 'Default 4.' },
 }
 
+/**
+ * The one currency of all the tenant's campaigns (budgets and caps are in
+ * it), or null when they differ, are not all loaded, or are unknown.
+ */
+export function sharedCurrency(
+  campaigns:
+    { pageInfo: { hasNextPage: boolean }; edges: readonly { node: { currency: string } }[] } | null | undefined,
+): string | null {
+  if (!campaigns || campaigns.pageInfo.hasNextPage) return null
+  const codes = new Set(campaigns.edges.map((e) => e.node.currency))
+  return codes.size === 1 ? [...codes][0]! : null
+}
+
+const BUDGET_CAPS: readonly NumberField[] = ['maxDailyBudget', 'maxCampaignBudget']
+
+/** A budget cap's label and hint with the currency its amount is in. */
+function capLabel(field: NumberField, currency: string | null): { label: string; hint: string } {
+  const l = LABELS[field]
+  if (!BUDGET_CAPS.includes(field)) return l
+  return currency
+    ? { label: `${l.label} (${currency})`, hint: `${l.hint} In ${currency}, the currency of all your campaigns.` }
+    : { label: l.label, hint: `${l.hint} In each campaign’s currency.` }
+}
+
 /** Guardrails every action is checked against; admins change them, after confirming. */
-export function EnforcementSettingsForm({ settings, canChange }: { settings: Settings; canChange: boolean }) {
+export function EnforcementSettingsForm({
+  settings,
+  canChange,
+  currency = null,
+}: {
+  settings: Settings
+  canChange: boolean
+  /** The currency all campaigns share (see sharedCurrency); null: each campaign's own. */
+  currency?: string | null
+}) {
   const toast = useToast()
   const [draft, setDraft] = useState(() => draftFromSettings(settings))
   const [errors, setErrors] = useState<FormErrors<FieldName>>(noErrors)
@@ -148,7 +181,12 @@ export function EnforcementSettingsForm({ settings, canChange }: { settings: Set
             </Select>
           </Field>
           {keysOf(LABELS).map((field) => (
-            <Field key={field} label={LABELS[field].label} hint={LABELS[field].hint} error={errors.fields[field]}>
+            <Field
+              key={field}
+              label={capLabel(field, currency).label}
+              hint={capLabel(field, currency).hint}
+              error={errors.fields[field]}
+            >
               <Input
                 inputMode="decimal"
                 value={draft[field]}

@@ -144,6 +144,13 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
                 errors={errors}
                 onChange={(conditions) => set({ conditions })}
               />
+              <Field
+                label="Time zone"
+                error={errors['timeZone']}
+                hint="IANA name, e.g. Europe/Berlin or America/New_York; time windows read the clock here (default UTC)."
+              >
+                <Input value={draft.timeZone} onChange={(e) => set({ timeZone: e.target.value })} maxLength={64} />
+              </Field>
               <ActionsEditor actions={draft.actions} errors={errors} onChange={(actions) => set({ actions })} />
             </>
           )}
@@ -221,7 +228,7 @@ type Template = RuleTemplatesQuery['ruleTemplates'][number]
 
 /**
  * "Start from a template": a ready-made rule (CPA stop-loss, scale ROAS
- * winners, pause on zero conversions) replaces the draft's name,
+ * winners, pause on zero conversions, the dayparting pair) replaces the draft's name,
  * conditions, actions, schedule and cooldown, to be adjusted before saving.
  */
 function TemplatePicker({ onPick }: { onPick: (t: Template) => void }) {

@@ -17,7 +17,36 @@ const comparison = (metric: string, windowDays: number, operator: string, value:
   operator,
   value,
   conditions: [],
+  timeWindow: null,
 })
+
+const daypartPause = {
+  __typename: 'RuleTemplate',
+  key: 'dayparting-pause-off-hours',
+  name: 'Dayparting: pause off-hours',
+  description: 'Pauses active campaigns between 22:00 and 07:00.',
+  logic: 'time between 22:00 and 07:00 UTC → set status to paused',
+  conditions: {
+    __typename: 'RuleCondition',
+    op: null,
+    metric: null,
+    windowDays: null,
+    operator: null,
+    value: 0,
+    conditions: [],
+    timeWindow: { __typename: 'TimeWindow', fromHour: 22, toHour: 7, weekdays: [] },
+  },
+  actions: [
+    {
+      __typename: 'RuleAction',
+      type: 'UPDATE_STATUS',
+      params: { __typename: 'ActionParams', percent: null, amount: null, status: 'PAUSED' },
+    },
+  ],
+  scheduleMinutes: 30,
+  cooldownSeconds: 43200,
+  timeZone: 'UTC',
+}
 
 const templates = {
   request: { query: RuleTemplatesDocument },
@@ -38,6 +67,7 @@ const templates = {
             operator: null,
             value: 0,
             conditions: [comparison('CPA', 3, 'GT', 50), comparison('SPEND', 3, 'GTE', 100)],
+            timeWindow: null,
           },
           actions: [
             {
@@ -48,7 +78,9 @@ const templates = {
           ],
           scheduleMinutes: 60,
           cooldownSeconds: 86400,
+          timeZone: 'UTC',
         },
+        daypartPause,
       ],
     },
   },
@@ -104,6 +136,62 @@ describe('Start from a template', () => {
       },
       actions: [{ type: 'PAUSE_UNDERPERFORMING' }],
     })
+  })
+
+  it('dayparting: the time window and time zone are edited and sent as the API takes them', async () => {
+    const sent = vi.fn((_: { input: AutomationRuleInput }) => true)
+    const created = {
+      request: { query: CreateRuleDocument, variables: sent },
+      result: { data: { createAutomationRule: { __typename: 'AutomationRulePayload', rule: null, userErrors: [] } } },
+    }
+    renderWithApi(<RuleEditor initial={emptyDraft()} onSaved={() => {}} onCancel={() => {}} />, [
+      templates,
+      campaigns,
+      created,
+    ])
+    const user = userEvent.setup()
+    await user.selectOptions(await screen.findByLabelText('Start from a template'), 'Dayparting: pause off-hours')
+
+    const window = screen.getByRole('group', { name: 'Condition 1: time window' })
+    expect(within(window).getByLabelText('Time from')).toHaveValue('22')
+    expect(within(window).getByLabelText('Until (not including)')).toHaveValue('7')
+    expect(window).toHaveTextContent('Runs across midnight')
+    await user.selectOptions(within(window).getByLabelText('Until (not including)'), '06:00')
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'])
+      await user.click(within(window).getByLabelText(day))
+    const tz = screen.getByLabelText('Time zone')
+    expect(tz).toHaveValue('UTC')
+    await user.clear(tz)
+    await user.type(tz, 'Europe/Berlin')
+
+    await user.click(screen.getByRole('button', { name: 'Create rule' }))
+    await waitFor(() => expect(sent).toHaveBeenCalled())
+    expect(sent.mock.calls[0]![0].input).toMatchObject({
+      name: 'Dayparting: pause off-hours',
+      timeZone: 'Europe/Berlin',
+      conditions: { op: 'AND', conditions: [{ timeWindow: { fromHour: 22, toHour: 6, weekdays: [1, 2, 3, 4, 5] } }] },
+      actions: [{ type: 'UPDATE_STATUS', params: { status: 'PAUSED' } }],
+    })
+  })
+
+  it('a time window from and until the same hour is refused before sending', async () => {
+    const sent = vi.fn((_: { input: AutomationRuleInput }) => true)
+    const created = {
+      request: { query: CreateRuleDocument, variables: sent },
+      result: { data: { createAutomationRule: { __typename: 'AutomationRulePayload', rule: null, userErrors: [] } } },
+    }
+    renderWithApi(<RuleEditor initial={emptyDraft()} onSaved={() => {}} onCancel={() => {}} />, [
+      templates,
+      campaigns,
+      created,
+    ])
+    const user = userEvent.setup()
+    await user.selectOptions(await screen.findByLabelText('Start from a template'), 'Dayparting: pause off-hours')
+    const window = screen.getByRole('group', { name: 'Condition 1: time window' })
+    await user.selectOptions(within(window).getByLabelText('Until (not including)'), '22:00')
+    await user.click(screen.getByRole('button', { name: 'Create rule' }))
+    expect(await within(window).findByText('Until must differ from From')).toBeInTheDocument()
+    expect(sent).not.toHaveBeenCalled()
   })
 
   it('is not offered when editing a saved rule', async () => {

@@ -6,9 +6,9 @@ import { Card, PageHeader, QueryState, Tabs } from '../../components/ui'
 import { useSession } from '../../session/SessionProvider'
 import { AutomationSummary } from './AutomationSummary'
 import { EnforcementRules } from './EnforcementRules'
-import { EnforcementSettingsForm } from './EnforcementSettingsForm'
+import { EnforcementSettingsForm, sharedCurrency } from './EnforcementSettingsForm'
 import { AutopilotLevelCard, KillSwitchCard } from './GateControls'
-import { RuleDocument, TrustSettingsDocument } from './operations'
+import { CampaignCurrenciesDocument, RuleDocument, TrustSettingsDocument } from './operations'
 import { draftFromRule, emptyDraft } from './ruleDraft'
 import { RuleActivityPanel } from './RuleActivityPanel'
 import { RuleEditor } from './RuleEditor'
@@ -133,6 +133,8 @@ function AutopilotTab({ canChange }: { canChange: boolean }) {
 /** The enforcement settings every action is checked against, and custom rules per guardrail. */
 function GuardrailsTab({ canChange }: { canChange: boolean }) {
   const { data, loading, error, refetch } = useQuery(TrustSettingsDocument)
+  const currencies = useQuery(CampaignCurrenciesDocument)
+  const currency = sharedCurrency(currencies.data?.campaigns)
   return (
     <QueryState
       data={data}
@@ -147,6 +149,7 @@ function GuardrailsTab({ canChange }: { canChange: boolean }) {
             key={trustGate.settings.updatedAt ?? 'defaults'}
             settings={trustGate.settings}
             canChange={canChange}
+            currency={currency}
           />
           <EnforcementRules gate={trustGate} canChange={canChange} />
         </div>

@@ -9,6 +9,11 @@ export const ConditionFieldsFragment = graphql(`
     windowDays
     operator
     value
+    timeWindow {
+      fromHour
+      toHour
+      weekdays
+    }
   }
 `)
 
@@ -49,6 +54,7 @@ export const RuleFieldsFragment = graphql(`
     }
     scheduleMinutes
     cooldownSeconds
+    timeZone
     scope {
       platforms
       campaignIds
@@ -63,6 +69,7 @@ export const ActionSimulationFieldsFragment = graphql(`
     campaign {
       id
       name
+      currency
     }
     platform
     wouldExecute
@@ -168,6 +175,23 @@ export const CampaignOptionsDocument = graphql(`
   }
 `)
 
+/** The campaigns' currencies, to say which currency the guardrails' budget caps are in. */
+export const CampaignCurrenciesDocument = graphql(`
+  query CampaignCurrencies {
+    campaigns(first: 100) {
+      pageInfo {
+        hasNextPage
+      }
+      edges {
+        node {
+          id
+          currency
+        }
+      }
+    }
+  }
+`)
+
 export const TrustSettingsDocument = graphql(`
   query TrustSettings {
     trustGate {
@@ -255,6 +279,7 @@ export const SimulateRuleDocument = graphql(`
         campaign {
           id
           name
+          currency
         }
         evaluated
         wouldPropose
@@ -378,6 +403,7 @@ export const RuleTemplatesDocument = graphql(`
       }
       scheduleMinutes
       cooldownSeconds
+      timeZone
     }
   }
 `)

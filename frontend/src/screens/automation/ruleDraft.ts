@@ -34,6 +34,13 @@ export interface ComparisonDraft {
   value: string
 }
 
+/** An hour-of-day window in the rule's time zone (hours as typed). */
+export interface TimeWindowDraft {
+  kind: 'timeWindow'
+  key: string
+  timeWindow: { fromHour: string; toHour: string; weekdays: number[] }
+}
+
 export interface GroupDraft {
   kind: 'group'
   key: string
@@ -41,7 +48,7 @@ export interface GroupDraft {
   conditions: ConditionDraft[]
 }
 
-export type ConditionDraft = ComparisonDraft | GroupDraft
+export type ConditionDraft = ComparisonDraft | TimeWindowDraft | GroupDraft
 
 export type CampaignStatus = 'ACTIVE' | 'PAUSED'
 
@@ -67,6 +74,8 @@ export interface RuleDraft {
   description: string
   enabled: boolean
   conditions: GroupDraft
+  /** IANA zone the time windows read the clock in. */
+  timeZone: string
   actions: ActionDraft[]
   params: ParamDraft[]
   scheduleMinutes: string
@@ -90,6 +99,11 @@ export function newComparison(): ComparisonDraft {
   return { kind: 'comparison', key: newKey(), metric: 'ROAS', windowDays: '7', operator: 'LT', value: '1' }
 }
 
+/** A window from 22:00 to 07:00 every day. */
+export function newTimeWindow(): TimeWindowDraft {
+  return { kind: 'timeWindow', key: newKey(), timeWindow: { fromHour: '22', toHour: '7', weekdays: [] } }
+}
+
 export function newGroup(
   op: ConditionGroupOperator = 'AND',
   conditions: ConditionDraft[] = [newComparison()],
@@ -109,6 +123,7 @@ export function emptyDraft(): RuleDraft {
     description: '',
     enabled: true,
     conditions: newGroup(),
+    timeZone: 'UTC',
     actions: [newAction()],
     params: [],
     scheduleMinutes: '60',
@@ -133,10 +148,19 @@ interface ConditionShape {
   operator?: ComparisonOperator | null
   value: number
   conditions?: readonly ConditionShape[] | null
+  timeWindow?: { fromHour: number; toHour: number; weekdays: readonly number[] } | null
 }
 
 function conditionFrom(c: ConditionShape): ConditionDraft {
   if (c.op) return newGroup(c.op, (c.conditions ?? []).map(conditionFrom))
+  if (c.timeWindow) {
+    const w = c.timeWindow
+    return {
+      kind: 'timeWindow',
+      key: newKey(),
+      timeWindow: { fromHour: String(w.fromHour), toHour: String(w.toHour), weekdays: [...w.weekdays] },
+    }
+  }
   return {
     kind: 'comparison',
     key: newKey(),
@@ -159,6 +183,7 @@ export function draftFromRule(rule: RuleFieldsFragment): RuleDraft {
     description: rule.description,
     enabled: rule.enabled,
     conditions: root.kind === 'group' ? root : newGroup('AND', [root]),
+    timeZone: rule.timeZone,
     actions: rule.actions.map(actionFrom),
     params: rule.params.map((p) => ({ name: p.name, value: String(p.value) })),
     scheduleMinutes: String(rule.scheduleMinutes),
@@ -176,6 +201,7 @@ export interface TemplateShape {
   actions: readonly ActionShape[]
   scheduleMinutes: number
   cooldownSeconds: number
+  timeZone: string
 }
 
 /**
@@ -192,6 +218,7 @@ export function draftFromTemplate(t: TemplateShape, current: RuleDraft): RuleDra
     name: t.name,
     description: t.description,
     conditions: root.kind === 'group' ? root : newGroup('AND', [root]),
+    timeZone: t.timeZone,
     actions: t.actions.map(actionFrom),
     params: [],
     scheduleMinutes: String(t.scheduleMinutes),
@@ -218,6 +245,10 @@ const hours = (seconds: number): string => String(Math.round((seconds / 3600) * 
 
 function conditionInput(c: ConditionDraft): RuleConditionInput {
   if (c.kind === 'group') return { op: c.op, conditions: c.conditions.map(conditionInput) }
+  if (c.kind === 'timeWindow') {
+    const w = c.timeWindow
+    return { timeWindow: { fromHour: Number(w.fromHour), toHour: Number(w.toHour), weekdays: w.weekdays } }
+  }
   return { metric: c.metric, windowDays: Number(c.windowDays), operator: c.operator, value: Number(c.value) }
 }
 
@@ -249,6 +280,7 @@ export function toRuleInput(d: RuleDraft): AutomationRuleInput {
     description: d.description.trim(),
     enabled: d.enabled,
     conditions: conditionInput(d.conditions),
+    timeZone: d.timeZone.trim(),
     actions: d.actions.map(actionInput),
     ...common(d),
   }
@@ -274,10 +306,18 @@ const isIntIn = (s: string, min: number, max: number) =>
   isNumber(s) && Number.isInteger(Number(s)) && Number(s) >= min && Number(s) <= max
 
 function countComparisons(c: ConditionDraft): number {
-  return c.kind === 'comparison' ? 1 : c.conditions.reduce((n, x) => n + countComparisons(x), 0)
+  return c.kind === 'group' ? c.conditions.reduce((n, x) => n + countComparisons(x), 0) : 1
 }
 
 function validateCondition(c: ConditionDraft, path: string, depth: number, errors: DraftErrors): void {
+  if (c.kind === 'timeWindow') {
+    const w = c.timeWindow
+    if (!isIntIn(w.fromHour, 0, 23)) errors[`${path}.timeWindow.fromHour`] = 'From must be an hour, 0–23'
+    if (!isIntIn(w.toHour, 0, 23)) errors[`${path}.timeWindow.toHour`] = 'Until must be an hour, 0–23'
+    else if (isIntIn(w.fromHour, 0, 23) && Number(w.fromHour) === Number(w.toHour))
+      errors[`${path}.timeWindow.toHour`] = 'Until must differ from From'
+    return
+  }
   if (c.kind === 'comparison') {
     if (!isIntIn(c.windowDays, 1, 30)) errors[`${path}.windowDays`] = 'Window must be a whole number of days, 1–30'
     if (!isNumber(c.value)) errors[`${path}.value`] = 'Enter a number'
@@ -306,6 +346,8 @@ export function validateDraft(d: RuleDraft): DraftErrors {
     if (name.length < 1 || name.length > 200) errors['name'] = 'Give the rule a name (at most 200 characters)'
     if (d.description.trim().length > 2000) errors['description'] = 'Keep the description under 2000 characters'
     validateCondition(d.conditions, 'conditions', 1, errors)
+    const tz = d.timeZone.trim()
+    if (tz.length < 1 || tz.length > 64) errors['timeZone'] = 'Enter a time zone such as Europe/Berlin or UTC'
     if (countComparisons(d.conditions) > MAX_COMPARISONS)
       errors['conditions'] = `A rule has at most ${MAX_COMPARISONS} conditions`
     if (d.actions.length < 1 || d.actions.length > MAX_ACTIONS)
@@ -365,11 +407,23 @@ export function errorKey(field: readonly string[] | null | undefined): string | 
 
 /** Every path key the editor shows a message at, for this draft. */
 function fieldKeys(d: RuleDraft): Set<string> {
-  const keys = new Set(['name', 'description', 'conditions', 'actions', 'scheduleMinutes', 'cooldownSeconds'])
+  const keys = new Set([
+    'name',
+    'description',
+    'conditions',
+    'actions',
+    'scheduleMinutes',
+    'cooldownSeconds',
+    'timeZone',
+  ])
   const walk = (c: ConditionDraft, path: string) => {
     keys.add(path)
     if (c.kind === 'comparison') {
       for (const f of ['metric', 'windowDays', 'operator', 'value']) keys.add(`${path}.${f}`)
+      return
+    }
+    if (c.kind === 'timeWindow') {
+      for (const f of ['fromHour', 'toHour', 'weekdays']) keys.add(`${path}.timeWindow.${f}`)
       return
     }
     keys.add(`${path}.op`).add(`${path}.conditions`)

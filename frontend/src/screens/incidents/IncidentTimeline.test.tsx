@@ -1,7 +1,20 @@
-import { render, screen, within } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 
+import { ActorNamesDocument } from '../../trust/ActorName'
+import { renderWithApi } from '../../trust/testProviders'
 import { IncidentTimeline } from './IncidentTimeline'
+
+const render = (ui: React.ReactElement) => renderWithApi(ui, [ada])
+
+const ada = {
+  request: { query: ActorNamesDocument, variables: { actors: ['user:7f3c'] } },
+  result: {
+    data: {
+      actorNames: [{ __typename: 'ActorName' as const, actor: 'user:7f3c', name: 'ada@example.com', member: true }],
+    },
+  },
+}
 
 const events = [
   {
@@ -35,14 +48,15 @@ const events = [
 ]
 
 describe('IncidentTimeline', () => {
-  it('lists the events oldest first, each with what happened, who and when', () => {
+  it('lists the events oldest first, each with what happened, who (a person by name) and when', async () => {
     render(<IncidentTimeline events={events} />)
     const items = within(screen.getByRole('list', { name: 'Timeline' })).getAllByRole('listitem')
     expect(items).toHaveLength(4)
     expect(items[0]).toHaveTextContent('Opened by Stratum')
     expect(items[0]).toHaveTextContent('Simulator EMQ fell from 8.6 to 1.0')
     expect(items[1]).toHaveTextContent('Escalated by Stratum')
-    expect(items[2]).toHaveTextContent('Acknowledged by a member')
+    await waitFor(() => expect(items[2]).toHaveTextContent('Acknowledged by ada@example.com'))
+    expect(items[2]).not.toHaveTextContent('a member')
     expect(items[3]).toHaveTextContent('Resolved on recovery by Stratum')
   })
 

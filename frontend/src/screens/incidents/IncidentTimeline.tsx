@@ -1,6 +1,6 @@
 import type { IncidentFieldsFragment } from '../../gql/graphql'
 import { formatDateTime, titleCase } from '../../lib/format'
-import { actorLabel } from '../../trust/labels'
+import { ActorName } from '../../trust/ActorName'
 
 type IncidentEvent = IncidentFieldsFragment['timeline'][number]
 
@@ -34,7 +34,10 @@ export function IncidentTimeline({ events }: { events: readonly IncidentEvent[] 
               {kind.icon}
             </span>
             <p className="text-sm font-medium">
-              {kind.label} <span className="font-normal text-muted">by {actorLabel(e.actor)}</span>
+              {kind.label}{' '}
+              <span className="font-normal text-muted">
+                by <ActorName actor={e.actor} />
+              </span>
             </p>
             {e.message.toLowerCase() !== kind.label.toLowerCase() && <p className="text-sm">{e.message}</p>}
             <time dateTime={e.at} className="text-xs text-muted">
