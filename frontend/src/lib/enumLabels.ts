@@ -2,7 +2,18 @@
 // label from, and the list enumLabels.test.ts checks against the schema
 // (graph/*.graphqls), so a new enum or value without a label fails the
 // tests instead of reaching the screen as its code.
-import type { ApiKeyScope, AuditOutcome, BuiltinRule, ErrorCode, HistoryRange, Role } from '../gql/graphql'
+import type {
+  ActionPhase,
+  ApiKeyScope,
+  AuditOutcome,
+  BuiltinRule,
+  ErrorCode,
+  HistoryRange,
+  MetricUnit,
+  Role,
+} from '../gql/graphql'
+import { RULE_ACTIVITY_KINDS } from '../screens/automation/RuleActivityPanel'
+import { GATE_CAUSES } from '../trust/gateDecision'
 import { GROUP_OPS } from '../screens/automation/ConditionEditor'
 import { CAUSES } from '../screens/incidents/IncidentDetail'
 import { EVENTS, KINDS, STATUSES } from '../screens/settings/NotificationsSettings'
@@ -62,6 +73,41 @@ export const HISTORY_RANGES: Record<HistoryRange, { short: string; long: string 
   LAST_24_HOURS: { short: '24 h', long: 'last 24 hours' },
   LAST_7_DAYS: { short: '7 d', long: 'last 7 days' },
   LAST_30_DAYS: { short: '30 d', long: 'last 30 days' },
+}
+
+/** The two parts of the action queue. */
+export const ACTION_PHASES: Record<ActionPhase, string> = { WAITING: 'Waiting for review', HANDLED: 'History' }
+
+/** What a rule's check reads, by its unit. */
+export const METRIC_UNITS: Record<MetricUnit, string> = {
+  CURRENCY: 'Amount in the campaign currency',
+  RATIO: 'Ratio',
+  FRACTION: 'Percentage',
+  HOUR: 'Hour of the day',
+  COUNT: 'Count',
+  DAYS: 'Days',
+}
+
+/** Plans (no operation of the dashboard selects the enum yet, so codegen emits no type). */
+export const PLANS: Record<'STARTER' | 'PROFESSIONAL' | 'ENTERPRISE', string> = {
+  STARTER: 'Starter',
+  PROFESSIONAL: 'Professional',
+  ENTERPRISE: 'Enterprise',
+}
+
+/** A workspace's billing status. */
+export const BILLING_STATUSES: Record<'TRIALING' | 'ACTIVE' | 'PAST_DUE' | 'CANCELED', string> = {
+  TRIALING: 'Trial',
+  ACTIVE: 'Active',
+  PAST_DUE: 'Payment past due',
+  CANCELED: 'Canceled',
+}
+
+/** What decided a feature flag. */
+export const FEATURE_SOURCES: Record<'PLAN' | 'OVERRIDE' | 'GLOBAL', string> = {
+  PLAN: 'Your plan',
+  OVERRIDE: 'Set for this workspace by Stratum',
+  GLOBAL: 'Set for every workspace on this server',
 }
 
 /** Who an audit entry's actor is (AuditEntry.actorType, a string in the API). */
@@ -124,6 +170,13 @@ export const ENUM_LABELS = {
   SignalHealthStatus: labelOf(HEALTH),
   SignalComponent: COMPONENTS,
   HistoryGranularity: HISTORY_GRANULARITIES,
+  ActionPhase: ACTION_PHASES,
+  GateDecisionCause: GATE_CAUSES,
+  RuleActivityKind: RULE_ACTIVITY_KINDS,
+  MetricUnit: METRIC_UNITS,
+  Plan: PLANS,
+  BillingStatus: BILLING_STATUSES,
+  FeatureSource: FEATURE_SOURCES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

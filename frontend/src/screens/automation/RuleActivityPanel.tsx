@@ -17,7 +17,7 @@ type Entry = Extract<
   { __typename: 'AutomationRule' }
 >['activity']['edges'][number]['node']
 
-const KINDS: Record<RuleActivityKind, string> = {
+export const RULE_ACTIVITY_KINDS: Record<RuleActivityKind, string> = {
   EVALUATED: 'Evaluated',
   PROPOSED: 'Proposed',
   JOINED: 'Joined',
@@ -81,7 +81,7 @@ export function RuleActivityPanel({ id, name, onClose }: { id: string; name: str
                   <li key={cursor} className="flex flex-col gap-1 py-2 text-sm">
                     <div className="flex flex-wrap items-center gap-2">
                       <Badge tone={e.kind === 'OUTCOME' && e.status ? ACTION_STATUSES[e.status].tone : 'neutral'}>
-                        {KINDS[e.kind]}
+                        {RULE_ACTIVITY_KINDS[e.kind]}
                       </Badge>
                       <span>{summary(e)}</span>
                       <time dateTime={e.at} className="ml-auto text-xs text-muted">

@@ -87,18 +87,18 @@ describe('HealthHistory', () => {
     const user = userEvent.setup()
     expect(await screen.findByText(/^Latest score: 93/)).toBeInTheDocument()
     const range = screen.getByRole('group', { name: 'Range' })
-    expect(within(range).getByRole('button', { name: 'last 24 hours' })).toHaveAttribute('aria-pressed', 'true')
+    expect(within(range).getByRole('button', { name: /last 24 hours/ })).toHaveAttribute('aria-pressed', 'true')
     expect(screen.getByText('Signal health, last 24 hours')).toBeInTheDocument()
 
-    await user.click(within(range).getByRole('button', { name: 'last 30 days' }))
+    await user.click(within(range).getByRole('button', { name: /last 30 days/ }))
     // Only the LAST_30_DAYS mock answers with two points and "the latest 12 hours'".
     expect(await screen.findByText(/the latest 12 hours' average 90/)).toBeInTheDocument()
     expect(screen.getByText('Signal health, last 30 days')).toBeInTheDocument()
-    expect(within(range).getByRole('button', { name: 'last 30 days' })).toHaveAttribute('aria-pressed', 'true')
+    expect(within(range).getByRole('button', { name: /last 30 days/ })).toHaveAttribute('aria-pressed', 'true')
     expect(screen.getByText('Simulated history')).toBeInTheDocument()
     expect(screen.getByText(/lowest in range 60/)).toBeInTheDocument()
 
-    await user.click(within(range).getByRole('button', { name: 'last 7 days' }))
+    await user.click(within(range).getByRole('button', { name: /last 7 days/ }))
     expect(await screen.findByText(/the latest 4 hours' average 94/)).toBeInTheDocument()
   })
 })

@@ -80,7 +80,6 @@ export function RangeSelector({ value, onChange }: { value: HistoryRange; onChan
           key={r}
           type="button"
           aria-pressed={r === value}
-          aria-label={HISTORY_RANGES[r].long}
           onClick={() => onChange(r)}
           className={cx(
             'px-2.5 py-1 text-sm',
@@ -88,6 +87,7 @@ export function RangeSelector({ value, onChange }: { value: HistoryRange; onChan
           )}
         >
           {HISTORY_RANGES[r].short}
+          <span className="sr-only">{` (${HISTORY_RANGES[r].long})`}</span>
         </button>
       ))}
     </div>
