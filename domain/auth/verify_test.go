@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/auth"
-	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/auth/authtest"
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/apperr"
 )
