@@ -205,6 +205,31 @@ type Config struct {
 	// default 7). Both at least 1.
 	TrialDays        int
 	BillingGraceDays int
+
+	// Platforms configure the ad-platform connectors, keyed by the
+	// environment prefix: META, GOOGLE_ADS, TIKTOK, SNAPCHAT
+	// (STRATUM_<P>_API_BASE, STRATUM_<P>_OAUTH_BASE, STRATUM_<P>_CLIENT_ID,
+	// STRATUM_<P>_CLIENT_SECRET, and STRATUM_GOOGLE_ADS_DEVELOPER_TOKEN).
+	// Bases default to the platforms' own hosts; a platform without a
+	// client id and secret is "not configured" (never faked).
+	Platforms map[string]PlatformConfig
+}
+
+// PlatformConfig is one ad platform's connector configuration.
+type PlatformConfig struct {
+	APIBase, OAuthBase     string
+	ClientID, ClientSecret string
+	// DeveloperToken is Google Ads' developer token (Google only).
+	DeveloperToken string
+}
+
+// PlatformEnv lists the environment prefixes of the ad platforms with their
+// default API and OAuth bases.
+var PlatformEnv = map[string][2]string{
+	"META":       {"https://graph.facebook.com", "https://www.facebook.com"},
+	"GOOGLE_ADS": {"https://googleads.googleapis.com", "https://accounts.google.com"},
+	"TIKTOK":     {"https://business-api.tiktok.com", "https://business-api.tiktok.com"},
+	"SNAPCHAT":   {"https://adsapi.snapchat.com", "https://accounts.snapchat.com"},
 }
 
 // Billing reports whether Stripe billing is configured (STRIPE_API_KEY set).
@@ -286,6 +311,17 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		FeaturesForce:    p.str("STRATUM_FEATURES_FORCE", ""),
 		TrialDays:        p.int("STRATUM_TRIAL_DAYS", 14),
 		BillingGraceDays: p.int("STRATUM_BILLING_GRACE_DAYS", 7),
+		Platforms:        map[string]PlatformConfig{},
+	}
+	for name, bases := range PlatformEnv {
+		pre := fmt.Sprintf("STRATUM_%s_", name)
+		c.Platforms[name] = PlatformConfig{
+			APIBase:        p.str(pre+"API_BASE", bases[0]),
+			OAuthBase:      p.str(pre+"OAUTH_BASE", bases[1]),
+			ClientID:       p.str(pre+"CLIENT_ID", ""),
+			ClientSecret:   p.str(pre+"CLIENT_SECRET", ""),
+			DeveloperToken: p.str(pre+"DEVELOPER_TOKEN", ""),
+		}
 	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = ":8080"
@@ -374,6 +410,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("STRATUM_MAIL_FROM: %q is not an e-mail address", c.MailFrom))
 	}
 	errs = append(errs, c.validateStripe()...)
+	errs = append(errs, c.validatePlatforms()...)
 	if c.Production() {
 		for name, isDev := range map[string]bool{
 			"STRATUM_ENCRYPTION_KEY":  c.EncryptionKey == DevEncryptionKey,
@@ -397,6 +434,23 @@ func (c Config) Validate() error {
 // validateStripe checks the Stripe settings: a base URL that is one, price
 // ids that are distinct, and (in production) a webhook secret beside the
 // API key, without which Stripe's events could not be verified.
+// validatePlatforms checks the ad platforms' base URLs.
+func (c Config) validatePlatforms() []error {
+	var errs []error
+	for name, pc := range c.Platforms {
+		for key, v := range map[string]string{"API_BASE": pc.APIBase, "OAUTH_BASE": pc.OAuthBase} {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("STRATUM_%s_%s: %q is not an http(s) URL", name, key, v))
+			}
+		}
+		if (pc.ClientID == "") != (pc.ClientSecret == "") {
+			errs = append(errs, fmt.Errorf("STRATUM_%s_CLIENT_ID and STRATUM_%s_CLIENT_SECRET: set both or neither", name, name))
+		}
+	}
+	return errs
+}
+
 func (c Config) validateStripe() []error {
 	var errs []error
 	if c.StripeAPIBase != "" {

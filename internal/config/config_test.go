@@ -56,6 +56,24 @@ func TestEveryVariableIsInTheREADME(t *testing.T) {
 	for _, v := range vars {
 		require.True(t, strings.Contains(string(readme), "`"+v[1]+"`"), "README.md's configuration table lacks %s", v[1])
 	}
+	for name := range PlatformEnv {
+		for _, key := range []string{"API_BASE", "OAUTH_BASE", "CLIENT_ID", "CLIENT_SECRET"} {
+			v := "STRATUM_" + name + "_" + key
+			require.True(t, strings.Contains(string(readme), "`"+v+"`"), "README.md's configuration table lacks %s", v)
+		}
+	}
+}
+
+func TestPlatformSettings(t *testing.T) {
+	t.Parallel()
+	c, err := FromMap(map[string]string{"STRATUM_TIKTOK_CLIENT_ID": "app", "STRATUM_TIKTOK_CLIENT_SECRET": "s", "STRATUM_META_API_BASE": "http://127.0.0.1:9"})
+	require.NoError(t, err)
+	require.Equal(t, PlatformConfig{APIBase: "https://business-api.tiktok.com", OAuthBase: "https://business-api.tiktok.com", ClientID: "app", ClientSecret: "s"}, c.Platforms["TIKTOK"])
+	require.Equal(t, "http://127.0.0.1:9", c.Platforms["META"].APIBase)
+	require.Empty(t, c.Platforms["SNAPCHAT"].ClientID)
+	_, err = FromMap(map[string]string{"STRATUM_SNAPCHAT_CLIENT_ID": "only-id", "STRATUM_GOOGLE_ADS_API_BASE": "ftp://x"})
+	require.ErrorContains(t, err, "STRATUM_SNAPCHAT_CLIENT_ID and STRATUM_SNAPCHAT_CLIENT_SECRET")
+	require.ErrorContains(t, err, "STRATUM_GOOGLE_ADS_API_BASE")
 }
 
 // TestDevelopmentHasNoPublicJWTSecret: without STRATUM_JWT_SECRET each
