@@ -111,7 +111,7 @@ func TestOneClockControlsExpiryWindowsAndAuditTimes(t *testing.T) {
 		require.NoError(t, b.srv.App.DB.InTenant(context.Background(), app.DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
 			ms, err := platforms.MetricsTx(ctx, tx, []uuid.UUID{campaign.ID}, first, last)
 			for _, m := range ms {
-				spend, revenue = spend+m.Spend, revenue+m.Revenue
+				spend, revenue = spend+m.Spend(), revenue+m.Revenue()
 			}
 			return err
 		}))

@@ -74,5 +74,5 @@ func TestActionSourcesAndResolutionThroughGraphQL(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond)
 	after, err := svc.Platforms.Campaigns(ctx, app.DemoTenantID, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{c.ID}})
 	require.NoError(t, err)
-	require.Equal(t, c.DailyBudget, after[0].DailyBudget, "the paused campaign's budget is left alone")
+	require.Equal(t, c.DailyBudget(), after[0].DailyBudget(), "the paused campaign's budget is left alone")
 }

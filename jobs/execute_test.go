@@ -75,7 +75,7 @@ func TestExecuteJobRetriesAnUnavailablePlatformThenGivesUp(t *testing.T) {
 	require.Equal(t, "meta: platforms: platform unavailable (scheduled maintenance until 02:00 UTC)", *got.Error)
 	require.Equal(t, 1, got.Attempts)
 	require.Equal(t, 1, failures())
-	require.Equal(t, cs[0].DailyBudget, mustBudget(t, b, cs[0].ID), "nothing applied")
+	require.Equal(t, cs[0].DailyBudget(), mustBudget(t, b, cs[0].ID), "nothing applied")
 	require.NoError(t, attempt(5), "a later run leaves the failed action alone")
 }
 
@@ -83,5 +83,5 @@ func mustBudget(t *testing.T, b *bundle, id uuid.UUID) float64 {
 	t.Helper()
 	cs, err := b.svc.Platforms.Campaigns(context.Background(), b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{id}})
 	require.NoError(t, err)
-	return cs[0].DailyBudget
+	return cs[0].DailyBudget()
 }

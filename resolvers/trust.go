@@ -459,8 +459,8 @@ func campaignModel(c *platforms.Campaign) *model.Campaign {
 		return nil
 	}
 	return &model.Campaign{ID: relay.GlobalID(relay.TypeCampaign, c.ID), Platform: model.Platform(c.Platform), AccountID: c.AccountID,
-		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget, Currency: c.Currency, Bid: c.Bid, TargetRoas: c.TargetROAS,
-		TargetCpa: c.TargetCPA}
+		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget(), Currency: c.Currency, Bid: c.Bid(), TargetRoas: c.TargetROAS,
+		TargetCpa: c.TargetCPA()}
 }
 
 func campaignSettingsModel(m map[string]any) *model.CampaignSettings {

@@ -68,7 +68,7 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, automation.Approved, a.Status)
 		ids = append(ids, a.ID)
-		orig[a.ID] = c.DailyBudget
+		orig[a.ID] = c.DailyBudget()
 	}
 	require.Eventually(t, func() bool { return heldCount(hold, ids) == len(ids) }, time.Minute, 50*time.Millisecond,
 		"the platform applied every action's change in the first worker, whose outcome is not recorded yet")
@@ -108,7 +108,7 @@ func TestKilledWorkerFinishesApprovedActionsExactlyOnce(t *testing.T) {
 	require.NoError(t, err)
 	budget := map[uuid.UUID]float64{}
 	for _, c := range after {
-		budget[c.ID] = c.DailyBudget
+		budget[c.ID] = c.DailyBudget()
 	}
 	// A change carries absolute values, so applying it twice would leave the
 	// same budget: that the platform did not write the campaigns again is

@@ -224,7 +224,7 @@ func TestExecuteAfterTheConnectorAppliedIsNotAppliedTwice(t *testing.T) {
 	require.Equal(t, "the daily budget is already 165.00", *a.Resolution)
 	cs, err := b.ps.Campaigns(ctx, b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{brand.ID}})
 	require.NoError(t, err)
-	require.Equal(t, 165.0, cs[0].DailyBudget, "150 + 10% once (twice would be 181.5)")
+	require.Equal(t, 165.0, cs[0].DailyBudget(), "150 + 10% once (twice would be 181.5)")
 	a, err = b.auto.Execute(ctx, b.tenant, a.ID)
 	require.NoError(t, err)
 	require.Equal(t, automation.NotNeeded, a.Status, "an action that ended is left alone")

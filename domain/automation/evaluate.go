@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/stratumhq/stratum/internal/money"
 	"math"
 	"time"
 
@@ -57,20 +58,22 @@ type campaignData struct {
 }
 
 func (d campaignData) window(days int) Window {
-	w := Window{Days: days, DailyBudget: d.c.DailyBudget}
+	w := Window{Days: days, DailyBudget: d.c.DailyBudget()}
+	var spend, revenue int64 // micros: summed exactly, converted once
 	to := d.now.Truncate(24 * time.Hour)
 	from := to.AddDate(0, 0, -(days - 1))
 	for _, m := range d.days {
 		if m.Day.Before(from) || m.Day.After(to) {
 			continue
 		}
-		w.Spend += m.Spend
-		w.Revenue += m.Revenue
+		spend += m.SpendMicros
+		revenue += m.RevenueMicros
 		w.Conversions += m.Conversions
 		w.Impressions += m.Impressions
 		w.Clicks += m.Clicks
 		w.DaysWithData++
 	}
+	w.Spend, w.Revenue = money.Float(spend), money.Float(revenue)
 	return w
 }
 

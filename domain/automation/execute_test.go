@@ -112,7 +112,7 @@ func (b *bundle) budget(t *testing.T, campaign uuid.UUID) float64 {
 	t.Helper()
 	cs, err := b.ps.Campaigns(context.Background(), b.tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{campaign}})
 	require.NoError(t, err)
-	return cs[0].DailyBudget
+	return cs[0].DailyBudget()
 }
 
 func (b *bundle) statuses(t *testing.T) map[string]string {

@@ -441,9 +441,9 @@ func (r *Rule) evaluateStatus(d campaignData, e *CampaignEvaluation) {
 		day := campaignData{c: d.c, days: d.days, now: at}.window(1)
 		label := at.Format("Mon 2 Jan")
 		bad, first := false, -1
-		if d.c.TargetCPA != nil {
+		if target := d.c.TargetCPA(); target != nil {
 			ck := Check{Label: "CPA on " + label, Metric: MetricCPA, WindowDays: 1, Unit: UnitCurrency, Operator: GTE,
-				Threshold: p["cpaFactor"] * *d.c.TargetCPA, Note: fmt.Sprintf("%s× target CPA %s", trimNumber(p["cpaFactor"], 2), trimNumber(*d.c.TargetCPA, 2))}
+				Threshold: p["cpaFactor"] * *target, Note: fmt.Sprintf("%s× target CPA %s", trimNumber(p["cpaFactor"], 2), trimNumber(*target, 2))}
 			if v, ok := day.Value(MetricCPA); ok {
 				ck.Value, ck.Passed = &v, compare(v, GTE, ck.Threshold)
 			} else {

@@ -54,7 +54,7 @@ func reduces(before, after map[string]any) bool {
 // plan turns an action on campaign c into a connector change and the
 // settings before and after.
 func plan(t ActionType, p ActionParams, c *platforms.Campaign) (platforms.Change, platforms.Settings, platforms.Settings, error) {
-	before := platforms.Settings{Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid}
+	before := c.Settings()
 	after := before
 	ch := platforms.Change{CampaignID: c.ID, Note: p.Note}
 	field := func(name string) []string { return []string{"input", "params", name} }

@@ -56,7 +56,7 @@ func (s *Service) revalidate(ctx context.Context, tx bun.Tx, a *Action) (ActionS
 	if f == "" {
 		return "", "", nil // expand_targeting changes no stored setting
 	}
-	now := settingsMap(platforms.Settings{Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid})
+	now := settingsMap(c.Settings())
 	if target, ok := a.After[f]; ok && !sameValue(a.Before[f], target) && sameValue(now[f], target) {
 		return NotNeeded, fmt.Sprintf("%s is already %s", settingName(f), settingValue(target)), nil
 	}

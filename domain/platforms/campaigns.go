@@ -9,6 +9,7 @@ import (
 
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/money"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -47,12 +48,12 @@ func (s *Service) CampaignsByID(ctx context.Context, tenant uuid.UUID, ids []uui
 // it with the rest of its inputs in one transaction).
 func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (_ float64, err error) {
 	defer derrors.Wrap(&err, "platforms.ActiveDailyBudgetTx")
-	var total float64
-	if err := tx.NewSelect().Model((*Campaign)(nil)).ColumnExpr("COALESCE(sum(daily_budget), 0)").
+	var total int64
+	if err := tx.NewSelect().Model((*Campaign)(nil)).ColumnExpr("COALESCE(sum(daily_budget_micros), 0)").
 		Where("status = ?", CampaignActive).Scan(ctx, &total); err != nil {
 		return 0, err
 	}
-	return total, nil
+	return money.Float(total), nil
 }
 
 // ReturnTx returns campaign's spend and revenue over the last days days
@@ -62,9 +63,10 @@ func ActiveDailyBudgetTx(ctx context.Context, tx bun.IDB) (_ float64, err error)
 func ReturnTx(ctx context.Context, tx bun.IDB, campaign uuid.UUID, days int) (spend, revenue float64, err error) {
 	defer derrors.Wrap(&err, "platforms.ReturnTx(%v, %d)", campaign, days)
 	today := db.TxNow(ctx).Format(time.DateOnly)
-	if err := tx.NewSelect().Model((*DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend), 0) AS spend, COALESCE(sum(revenue), 0) AS revenue").
-		Where("campaign_id = ? AND day > (?::date - ?::int)", campaign, today, days).Scan(ctx, &spend, &revenue); err != nil {
+	var spendMicros, revenueMicros int64
+	if err := tx.NewSelect().Model((*DailyMetrics)(nil)).ColumnExpr("COALESCE(sum(spend_micros), 0) AS spend, COALESCE(sum(revenue_micros), 0) AS revenue").
+		Where("campaign_id = ? AND day > (?::date - ?::int)", campaign, today, days).Scan(ctx, &spendMicros, &revenueMicros); err != nil {
 		return 0, 0, err
 	}
-	return spend, revenue, nil
+	return money.Float(spendMicros), money.Float(revenueMicros), nil
 }

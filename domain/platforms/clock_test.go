@@ -52,8 +52,8 @@ func TestROASWindowFollowsTheClock(t *testing.T) {
 			return err
 		}))
 		for _, m := range ms {
-			spend += m.Spend
-			revenue += m.Revenue
+			spend += m.Spend()
+			revenue += m.Revenue()
 		}
 		return spend, revenue
 	}
@@ -101,7 +101,7 @@ func TestTimesFollowTheClock(t *testing.T) {
 	require.Equal(t, start.Add(time.Hour), st.CheckedAt.UTC(), "and is checked at the clock's time")
 
 	c.Advance(time.Hour)
-	budget := campaign.DailyBudget + 1
+	budget := campaign.DailyBudget() + 1
 	_, err := ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "clock", CampaignID: campaign.ID, DailyBudget: &budget})
 	require.NoError(t, err)
 	cs, err := ps.Campaigns(ctx, tenant, platforms.CampaignFilter{CampaignIDs: []uuid.UUID{campaign.ID}})

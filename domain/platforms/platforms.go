@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +15,7 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/money"
 )
 
 // Platform names (the GraphQL Platform enum).
@@ -79,16 +81,52 @@ type Campaign struct {
 	ExternalID    string    `bun:"external_id"`
 	Name          string    `bun:"name"`
 	Status        string    `bun:"status"`
-	DailyBudget   float64   `bun:"daily_budget"`
+	// AdAccountID is the synced ad account (nil for the demo tenant's
+	// legacy simulator campaigns).
+	AdAccountID *uuid.UUID `bun:"ad_account_id"`
+	Objective   string     `bun:"objective,nullzero,default:''"`
+	// BudgetID is the platform's separate budget resource (Google).
+	BudgetID string `bun:"budget_id,nullzero,default:''"`
+	// DailyBudgetMicros is the daily budget in micros of Currency.
+	DailyBudgetMicros int64 `bun:"daily_budget_micros"`
 	// Currency is the ISO 4217 code of the ad account's currency, which
 	// budgets, bids and spend are in.
-	Currency   string    `bun:"currency,nullzero,default:'USD'"`
-	Bid        *float64  `bun:"bid"`
-	TargetROAS *float64  `bun:"target_roas"`
-	TargetCPA  *float64  `bun:"target_cpa"`
-	CreatedAt  time.Time `bun:"created_at"`
-	UpdatedAt  time.Time `bun:"updated_at"`
+	Currency string `bun:"currency,nullzero,default:'USD'"`
+	// BidMicros is the manual bid, when the campaign has one.
+	BidMicros       *int64    `bun:"bid_micros"`
+	TargetROAS      *float64  `bun:"target_roas"`
+	TargetCPAMicros *int64    `bun:"target_cpa_micros"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
 }
+
+// DailyBudget is the daily budget in units of Currency (for display and
+// ratios; sums use DailyBudgetMicros).
+func (c *Campaign) DailyBudget() float64 { return money.Float(c.DailyBudgetMicros) }
+
+// Bid is the manual bid in units of Currency, or nil.
+func (c *Campaign) Bid() *float64 { return unitsPtr(c.BidMicros) }
+
+// TargetCPA is the target CPA in units of Currency, or nil.
+func (c *Campaign) TargetCPA() *float64 { return unitsPtr(c.TargetCPAMicros) }
+
+// Settings are the campaign's changeable settings, in units of Currency.
+func (c *Campaign) Settings() Settings {
+	return Settings{Status: c.Status, DailyBudget: c.DailyBudget(), Bid: c.Bid()}
+}
+
+func unitsPtr(m *int64) *float64 {
+	if m == nil {
+		return nil
+	}
+	v := money.Float(*m)
+	return &v
+}
+
+// Micros converts an amount in currency units to micros, rounding to the
+// nearest micro (automation computes changes in units; the platforms take
+// whole minor units, which each client rounds to).
+func Micros(units float64) int64 { return int64(math.Round(units * money.Micro)) }
 
 // DailyMetrics are one campaign's delivery on one day.
 type DailyMetrics struct {
@@ -96,12 +134,19 @@ type DailyMetrics struct {
 	TenantID      uuid.UUID `bun:"tenant_id,pk"`
 	CampaignID    uuid.UUID `bun:"campaign_id,pk"`
 	Day           time.Time `bun:"day,pk,type:date"`
-	Spend         float64   `bun:"spend"`
+	SpendMicros   int64     `bun:"spend_micros"`
 	Impressions   int64     `bun:"impressions"`
 	Clicks        int64     `bun:"clicks"`
 	Conversions   float64   `bun:"conversions"`
-	Revenue       float64   `bun:"revenue"`
+	// RevenueMicros is the platform-reported conversion value.
+	RevenueMicros int64 `bun:"revenue_micros"`
 }
+
+// Spend is the day's spend in currency units.
+func (m *DailyMetrics) Spend() float64 { return money.Float(m.SpendMicros) }
+
+// Revenue is the day's conversion value in currency units.
+func (m *DailyMetrics) Revenue() float64 { return money.Float(m.RevenueMicros) }
 
 // PlatformStatus is a platform's last reported status.
 type PlatformStatus struct {
@@ -168,6 +213,14 @@ type Connector interface {
 	Apply(ctx context.Context, tenant uuid.UUID, ch Change) (Result, error)
 }
 
+// TokenSource gives the jobs a connection's current grant: it opens the
+// sealed token and refreshes it first when it is about to expire (calling
+// the platform with no transaction open). A grant the platform refused
+// marks the connection NEEDS_REAUTH and returns an ErrorAuth *APIError.
+type TokenSource interface {
+	Token(ctx context.Context, c *Connection) (Token, error)
+}
+
 // Service holds the connectors and the stored platform state. Its times
 // (and the simulator's) are the transaction's (DB.Now): a test sets
 // DB.Clock to control them.
@@ -176,13 +229,20 @@ type Service struct {
 	Signals *signals.Service
 	// Connectors by platform; NewService registers the simulator.
 	Connectors map[string]Connector
+	// APIs are the real platforms' clients by platform (META, GOOGLE,
+	// TIKTOK, SNAPCHAT), built from configuration in app.NewServices; a
+	// platform without credentials is present and not Configured.
+	APIs map[string]API
+	// Tokens opens (and refreshes) a connection's stored grant for the
+	// sync and action jobs.
+	Tokens TokenSource
 
 	sim *Sim
 }
 
 // NewService returns a service with the simulator registered.
 func NewService(d *db.DB, sig *signals.Service) *Service {
-	s := &Service{DB: d, Signals: sig, Connectors: map[string]Connector{}}
+	s := &Service{DB: d, Signals: sig, Connectors: map[string]Connector{}, APIs: map[string]API{}}
 	s.sim = &Sim{Platforms: s}
 	s.Connectors[Simulator] = s.sim
 	return s

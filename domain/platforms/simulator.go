@@ -93,7 +93,7 @@ func (m *Sim) day(tenant uuid.UUID, i int, day time.Time) DailyMetrics {
 	imps := spend / c.cpm * 1000
 	return DailyMetrics{
 		TenantID: tenant, CampaignID: simCampaignID(tenant, i), Day: day,
-		Spend: round2(spend), Conversions: round2(conv), Revenue: round2(conv * c.aov),
+		SpendMicros: Micros(round2(spend)), Conversions: round2(conv), RevenueMicros: Micros(round2(conv * c.aov)),
 		Impressions: int64(imps), Clicks: int64(imps * c.ctr),
 	}
 }
@@ -165,10 +165,10 @@ func (m *Sim) SeedSimulator(ctx context.Context, tenant uuid.UUID) (err error) {
 func (m *Sim) backfill(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Time) error {
 	cs := make([]Campaign, len(simCampaigns))
 	for i, c := range simCampaigns {
-		roas, cpa := c.targetROAS, c.targetCPA
+		roas, cpa := c.targetROAS, Micros(c.targetCPA)
 		cs[i] = Campaign{TenantID: tenant, ID: simCampaignID(tenant, i), Platform: Simulator, AccountID: "sim-account-1",
-			ExternalID: fmt.Sprintf("sim-%d", i+1), Name: c.name, Status: CampaignActive, DailyBudget: c.budget,
-			TargetROAS: &roas, TargetCPA: &cpa, CreatedAt: now.Add(-30 * 24 * time.Hour), UpdatedAt: now}
+			ExternalID: fmt.Sprintf("sim-%d", i+1), Name: c.name, Status: CampaignActive, DailyBudgetMicros: Micros(c.budget),
+			TargetROAS: &roas, TargetCPAMicros: &cpa, CreatedAt: now.Add(-30 * 24 * time.Hour), UpdatedAt: now}
 	}
 	if _, err := tx.NewInsert().Model(&cs).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
 		return fmt.Errorf("seed simulator campaigns: %w", err)
@@ -196,9 +196,9 @@ func (m *Sim) backfill(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now tim
 func (m *Sim) measurements(tenant uuid.UUID, at time.Time, dm []DailyMetrics, deg map[string]string) []signals.Measurement {
 	var spend, conv, rev float64
 	for _, d := range dm {
-		spend += d.Spend
+		spend += d.Spend()
 		conv += d.Conversions
-		rev += d.Revenue
+		rev += d.Revenue()
 	}
 	hour := at.Unix() / 3600
 	emq := 8.6 + 0.2*noise(tenant, hour, "emq")
@@ -269,7 +269,7 @@ func (m *Sim) TickTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (err erro
 	}
 	if st.Degradations[ComponentFreshness] == "" {
 		if _, err := tx.NewInsert().Model(&dm).On("CONFLICT (tenant_id, campaign_id, day) DO UPDATE").
-			Set("spend = EXCLUDED.spend, impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue = EXCLUDED.revenue").
+			Set("spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros").
 			Exec(ctx); err != nil {
 			return fmt.Errorf("simulator metrics: %w", err)
 		}
@@ -490,20 +490,20 @@ func (m *Sim) Apply(ctx context.Context, tenant uuid.UUID, ch Change) (res Resul
 		if err := tx.NewSelect().Model(c).Where("c.id = ? AND c.platform = ?", ch.CampaignID, Simulator).For("NO KEY UPDATE").Scan(ctx); err != nil {
 			return db.NotFound(err, "campaign not found on the simulator")
 		}
-		res.Before = Settings{Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid}
+		res.Before = c.Settings()
 		if ch.Status != nil {
 			c.Status = *ch.Status
 		}
 		if ch.DailyBudget != nil {
-			c.DailyBudget = round2(*ch.DailyBudget)
+			c.DailyBudgetMicros = Micros(round2(*ch.DailyBudget))
 		}
 		if ch.Bid != nil {
-			b := round2(*ch.Bid)
-			c.Bid = &b
+			b := Micros(round2(*ch.Bid))
+			c.BidMicros = &b
 		}
-		res.After = Settings{Status: c.Status, DailyBudget: c.DailyBudget, Bid: c.Bid}
+		res.After = c.Settings()
 		c.UpdatedAt = m.Platforms.DB.Now(ctx)
-		if _, err := tx.NewUpdate().Model(c).Column("status", "daily_budget", "bid", "updated_at").WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(c).Column("status", "daily_budget_micros", "bid_micros", "updated_at").WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("simulator apply: %w", err)
 		}
 		rec := &appliedChange{TenantID: tenant, IdempotencyKey: ch.IdempotencyKey, CampaignID: c.ID, Result: res, AppliedAt: c.UpdatedAt}

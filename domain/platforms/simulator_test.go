@@ -74,7 +74,7 @@ func TestSimulator(t *testing.T) {
 		budget := 123.456
 		res, err := ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "k1", CampaignID: cs[0].ID, DailyBudget: &budget})
 		require.NoError(t, err)
-		require.Equal(t, cs[0].DailyBudget, res.Before.DailyBudget)
+		require.Equal(t, cs[0].DailyBudget(), res.Before.DailyBudget)
 		require.Equal(t, 123.46, res.After.DailyBudget)
 		other := 1.0
 		again, err := ps.Simulator().Apply(ctx, tenant, platforms.Change{IdempotencyKey: "k1", CampaignID: cs[0].ID, DailyBudget: &other})
@@ -130,7 +130,7 @@ func TestApplyDoesNotWaitForASyncInFlight(t *testing.T) {
 	<-syncing
 	applyCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	budget := cs[0].DailyBudget + 1
+	budget := cs[0].DailyBudget() + 1
 	_, err = ps.Simulator().Apply(applyCtx, tenant, platforms.Change{IdempotencyKey: "no-wait", CampaignID: cs[0].ID, DailyBudget: &budget})
 	close(release)
 	require.NoError(t, err, "Apply waited for the open sync")
@@ -162,7 +162,7 @@ func TestApplyWithOneKeyConcurrentlyAppliesOnce(t *testing.T) {
 		})
 	}()
 	<-locked
-	budget := cs[0].DailyBudget + 10
+	budget := cs[0].DailyBudget() + 10
 	type answer struct {
 		res platforms.Result
 		err error
