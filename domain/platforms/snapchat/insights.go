@@ -123,6 +123,7 @@ func (c *Client) statsWindow(ctx context.Context, tok platforms.Token, accountID
 // entry by its start in the account's time zone.
 func (c *Client) rows(p *statsPage, loc *time.Location, first, last time.Time) ([]platforms.Insight, error) {
 	lo, hi := first.Format(time.DateOnly), last.Format(time.DateOnly)
+	days := map[string]string{} // start_time → day; every campaign repeats the same few
 	var out []platforms.Insight
 	for _, ts := range p.TimeseriesStats {
 		if ts.SubRequestStatus != "" && ts.SubRequestStatus != "SUCCESS" && ts.SubRequestStatus != "success" {
@@ -133,11 +134,15 @@ func (c *Client) rows(p *statsPage, loc *time.Location, first, last time.Time) (
 				out = make([]platforms.Insight, 0, len(ts.TimeseriesStat.BreakdownStats.Campaign)*len(cs.Timeseries))
 			}
 			for _, pt := range cs.Timeseries {
-				t, err := time.Parse(time.RFC3339Nano, pt.StartTime)
-				if err != nil {
-					return nil, c.permanent(http.StatusOK, "", "stats entry with a malformed start_time")
+				day, ok := days[pt.StartTime]
+				if !ok {
+					t, err := time.Parse(time.RFC3339Nano, pt.StartTime)
+					if err != nil {
+						return nil, c.permanent(http.StatusOK, "", "stats entry with a malformed start_time")
+					}
+					day = t.In(loc).Format(time.DateOnly)
+					days[pt.StartTime] = day
 				}
-				day := t.In(loc).Format(time.DateOnly)
 				if day < lo || day > hi {
 					continue
 				}
