@@ -632,9 +632,10 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request, accountID string)
 	_, _ = w.Write(buf)
 }
 
-// statsWindow checks start_time/end_time: ISO 8601 with an offset, each the
-// start of a day (00:00:00) in the account's time zone, end after start,
-// at most 32 days apart.
+// statsWindow checks start_time/end_time: ISO 8601 with the account's own
+// UTC offset for that day (practitioners report Snap refuses the same
+// instant written in another zone), each the start of a day (00:00:00) in
+// the account's time zone, end after start, at most 32 days apart.
 func (s *Server) statsWindow(w http.ResponseWriter, q url.Values, loc *time.Location) (start, end time.Time, ok bool) {
 	parse := func(name string) (time.Time, bool) {
 		raw := q.Get(name)
@@ -644,6 +645,13 @@ func (s *Server) statsWindow(w http.ResponseWriter, q url.Values, loc *time.Loca
 			return t, false
 		}
 		l := t.In(loc)
+		_, off := t.Zone()
+		if _, want := l.Zone(); off != want {
+			// Snap wants the account's own offset on that day (DST
+			// included), not the same instant in another zone.
+			s.reject(w, "E1001", "GET stats: %s %q must carry the account's UTC offset for that day (%s, %s)", name, raw, loc, l.Format("-07:00"))
+			return t, false
+		}
 		if l.Hour() != 0 || l.Minute() != 0 || l.Second() != 0 || l.Nanosecond() != 0 {
 			s.reject(w, "E1001", "Unsupported Stats Query: Timeseries queries with DAY granularity must have a %s that is the start of day (00:00:00) for the account's timezone. This account's timezone is: %s (got %s)", name, loc, raw)
 			return t, false
