@@ -51,7 +51,7 @@ func TestFakeRejectsMalformedRequests(t *testing.T) {
 		{"stats start at UTC midnight", "GET", stats(func(q url.Values) { q.Set("start_time", "2026-11-01T00:00:00.000Z") }), bearer, "", "UTC offset", 400},
 		{"stats start at local midnight written in UTC", "GET", stats(func(q url.Values) { q.Set("start_time", "2026-11-01T07:00:00.000Z") }), bearer, "", "UTC offset", 400},
 		{"stats end ignoring the DST change", "GET", stats(func(q url.Values) { q.Set("end_time", "2026-11-03T00:00:00.000-07:00") }), bearer, "", "UTC offset", 400},
-		{"stats start not at midnight", "GET", stats(func(q url.Values) { q.Set("start_time", "2026-11-01T05:00:00.000-07:00") }), bearer, "", "start of day", 400},
+		{"stats start not at midnight", "GET", stats(func(q url.Values) { q.Set("start_time", "2026-10-31T05:00:00.000-07:00") }), bearer, "", "start of day", 400},
 		{"stats date without time", "GET", stats(func(q url.Values) { q.Set("start_time", "2026-11-01") }), bearer, "", "ISO 8601", 400},
 		{"stats window over 32 days", "GET", stats(func(q url.Values) { q.Set("end_time", "2026-12-10T00:00:00.000-08:00") }), bearer, "", "32 days", 400},
 		{"stats misspelled field", "GET", stats(func(q url.Values) { q.Set("fields", "impressions,swipe,spend") }), bearer, "", `unknown stats field "swipe"`, 400},
