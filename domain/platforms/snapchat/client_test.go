@@ -3,9 +3,12 @@ package snapchat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -507,5 +510,79 @@ func TestTokenStringHidesSecrets(t *testing.T) {
 	b := setup(t)
 	if s := b.tok.String(); strings.Contains(s, b.tok.AccessToken) {
 		t.Fatal(s)
+	}
+}
+
+func TestStandaloneFake(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	var logged []string
+	var mu sync.Mutex
+	f := snapchatfake.NewStandalone(ts.URL, func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(format, args...))
+	})
+	ts.Config.Handler = f.Handler()
+	c := New(platforms.Endpoints{APIBase: f.APIBase(), OAuthBase: f.OAuthBase(), ClientID: snapchatfake.ClientID, ClientSecret: snapchatfake.ClientSecret})
+	c.pageSize = 50
+	a := account(f.Seed(1, 60, 2)[0])
+	access, refresh := f.IssueToken()
+	tok := platforms.Token{AccessToken: access, RefreshToken: refresh}
+	n := 0
+	if err := c.Structure(context.Background(), tok, a, func(p platforms.StructurePage) error { n += len(p.Campaigns); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 60 {
+		t.Fatalf("%d campaigns through the standalone fake", n)
+	}
+	resp, err := http.Get(ts.URL + "/v1/me/organizations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logged) != 1 || !strings.Contains(logged[0], "Authorization header") {
+		t.Fatalf("standalone fake logged %q", logged)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t, snapchatfake.WithStatsPageSize(20))
+	a := account(b.fake.Seed(1, 40, 10)[0])
+	var camps []platforms.RemoteCampaign
+	if err := b.c.Structure(context.Background(), b.tok, a, func(p platforms.StructurePage) error {
+		camps = append(camps, p.Campaigns...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 8 {
+		wg.Go(func() {
+			rows := 0
+			errs <- b.c.Insights(context.Background(), b.tok, a, "2026-11-21", "2026-11-30", func(p []platforms.Insight) error { rows += len(p); return nil })
+			if rows != 400 {
+				errs <- fmt.Errorf("%d rows", rows)
+			}
+		})
+		wg.Go(func() {
+			errs <- b.c.Mutate(context.Background(), b.tok, a, platforms.Mutation{Kind: platforms.MutateUpdateBid, Campaign: camps[i], BidMicros: 4_000_000})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(b.fake.Mutations()); n != 8 {
+		t.Fatalf("%d bid updates; want 8", n)
 	}
 }

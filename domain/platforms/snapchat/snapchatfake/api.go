@@ -109,7 +109,7 @@ func decodeCursor(c string) (int, error) {
 func (s *Server) nextLink(r *http.Request, next int) string {
 	q := r.URL.Query()
 	q.Set("cursor", encodeCursor(next))
-	return s.srv.URL + r.URL.Path + "?" + q.Encode()
+	return s.base + r.URL.Path + "?" + q.Encode()
 }
 
 // writeList answers one page of a listing envelope.

@@ -44,7 +44,9 @@ const (
 
 // Server is a running fake. It is safe for concurrent use.
 type Server struct {
-	t          testing.TB
+	errorf     func(format string, args ...any) // fails the test (or logs, standalone)
+	fatalf     func(format string, args ...any) // misuse of the fake's own setup API
+	base       string
 	recordOnly bool
 	now        func() time.Time
 	srv        *httptest.Server
@@ -92,30 +94,54 @@ func WithLastDay(day string) Option {
 	}
 }
 
-// New starts a fake; it is closed when the test ends.
+// New starts a fake; it is closed when the test ends. Malformed requests
+// fail t (unless RecordOnly).
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s := newServer(t.Errorf, t.Fatalf, opts)
+	s.srv = httptest.NewServer(s.Handler())
+	s.base = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// NewStandalone builds a fake that no test owns, for running it as a
+// local server (e.g. a browser journey): serve Handler() at baseURL's
+// root. Malformed requests are reported through logf.
+func NewStandalone(baseURL string, logf func(format string, args ...any), opts ...Option) *Server {
+	s := newServer(logf, func(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }, opts)
+	s.base = strings.TrimRight(baseURL, "/")
+	return s
+}
+
+func newServer(errorf, fatalf func(string, ...any), opts []Option) *Server {
 	s := &Server{
-		t: t, now: time.Now, grants: map[string]*grant{}, codes: map[string]string{},
+		errorf: errorf, fatalf: fatalf, now: time.Now, grants: map[string]*grant{}, codes: map[string]string{},
 		statsPageSize: 100, lastDay: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC),
 	}
 	s.st.init()
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
 	return s
 }
 
+// Handler serves the fake's API and OAuth endpoints.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
 // APIBase is the API root to configure a client with (no /v1).
-func (s *Server) APIBase() string { return s.srv.URL }
+func (s *Server) APIBase() string { return s.base }
 
 // OAuthBase is the root of the fake's /login/oauth2/… endpoints.
-func (s *Server) OAuthBase() string { return s.srv.URL }
+func (s *Server) OAuthBase() string { return s.base }
 
 // Client returns an HTTP client for the fake.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
+func (s *Server) Client() *http.Client {
+	if s.srv == nil {
+		return http.DefaultClient
+	}
+	return s.srv.Client()
+}
 
 // Errors lists the malformed requests the fake saw, in order.
 func (s *Server) Errors() []string {
@@ -176,7 +202,7 @@ func (s *Server) malformed(format string, args ...any) {
 	s.errs = append(s.errs, msg)
 	s.mu.Unlock()
 	if !s.recordOnly {
-		s.t.Errorf("snapchatfake: malformed request: %s", msg)
+		s.errorf("snapchatfake: malformed request: %s", msg)
 	}
 }
 

@@ -78,7 +78,7 @@ const (
 func (s *Server) AddAccount(a Account) Account {
 	loc, err := time.LoadLocation(a.TimeZone)
 	if err != nil {
-		s.t.Fatalf("snapchatfake: time zone %q: %v", a.TimeZone, err)
+		s.fatalf("snapchatfake: time zone %q: %v", a.TimeZone, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,7 +121,7 @@ func (s *Server) AddAdSquad(campaignID string, bidMicro, budgetMicro int64) stri
 
 func (s *Server) addCampaignLocked(accountID string, c Campaign) string {
 	if s.st.accountBy[accountID] == nil {
-		s.t.Fatalf("snapchatfake: no ad account %s", accountID)
+		s.fatalf("snapchatfake: no ad account %s", accountID)
 	}
 	c.ID = s.newID(kindCampaign)
 	c.AdAccountID = accountID
@@ -146,7 +146,7 @@ func (s *Server) addCampaignLocked(accountID string, c Campaign) string {
 func (s *Server) addSquadLocked(campaignID string, bid, budget int64) string {
 	c := s.st.campaign[campaignID]
 	if c == nil {
-		s.t.Fatalf("snapchatfake: no campaign %s", campaignID)
+		s.fatalf("snapchatfake: no campaign %s", campaignID)
 	}
 	sq := &AdSquad{
 		ID: s.newID(kindSquad), CampaignID: campaignID, Status: "ACTIVE", Type: "SNAP_ADS",
