@@ -586,3 +586,41 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d bid updates; want 8", n)
 	}
 }
+
+func TestCallbackErrorStopsPaging(t *testing.T) {
+	t.Parallel()
+	b := setup(t, snapchatfake.WithStatsPageSize(10))
+	b.c.pageSize = 50
+	a := account(b.fake.Seed(1, 200, 90)[0])
+	stop := errors.New("stop")
+	calls := 0
+	err := b.c.Insights(context.Background(), b.tok, a, "2026-09-02", "2026-11-30", func([]platforms.Insight) error {
+		calls++
+		return stop
+	})
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("Insights: %v after %d calls", err, calls)
+	}
+	// At most the page handed over and the one fetched ahead.
+	if n := b.fake.Requests(); n > 3 {
+		t.Fatalf("%d stats requests after the callback stopped", n)
+	}
+	calls = 0
+	err = b.c.Structure(context.Background(), b.tok, a, func(platforms.StructurePage) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("Structure: %v after %d calls", err, calls)
+	}
+	// A failure mid-way surfaces as the platform's error, after the pages before it.
+	calls = 0
+	b.fake.FailNext(0, 0)
+	err = b.c.Insights(context.Background(), b.tok, a, "2026-09-02", "2026-11-30", func([]platforms.Insight) error {
+		calls++
+		if calls == 2 {
+			b.fake.FailNext(1, http.StatusBadGateway)
+		}
+		return nil
+	})
+	if platforms.ErrorKindOf(err) != platforms.ErrorTransient || calls < 2 {
+		t.Fatalf("mid-way failure: %v after %d pages", err, calls)
+	}
+}

@@ -62,7 +62,9 @@ type campaignSeries struct {
 
 // Insights pages through acct's daily campaign stats for [from, to]
 // (YYYY-MM-DD in the account's time zone), one stats query per window of
-// up to 31 days, calling fn once per response page.
+// up to 31 days, calling fn once per response page, in order, on the
+// caller's goroutine. The next page is fetched while fn handles the
+// current one (one page ahead, so a slow fn never piles pages up).
 func (c *Client) Insights(ctx context.Context, tok platforms.Token, acct platforms.Account, from, to string, fn func([]platforms.Insight) error) error {
 	first, err1 := time.Parse(time.DateOnly, from)
 	last, err2 := time.Parse(time.DateOnly, to)
@@ -73,12 +75,42 @@ func (c *Client) Insights(ctx context.Context, tok platforms.Token, acct platfor
 	if err != nil || acct.TimeZone == "" {
 		return c.permanent(0, "", fmt.Sprintf("ad account time zone %q is unknown", acct.TimeZone))
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []platforms.Insight)
+	fetched := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		fetched <- c.fetchStats(ctx, tok, acct.ExternalID, loc, first, last, func(rows []platforms.Insight) error {
+			select {
+			case pages <- rows:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	for rows := range pages {
+		if err := fn(rows); err != nil {
+			cancel()
+			for range pages {
+			}
+			<-fetched
+			return err
+		}
+	}
+	return <-fetched
+}
+
+// fetchStats runs the windows' queries in order, handing each page's rows
+// to emit.
+func (c *Client) fetchStats(ctx context.Context, tok platforms.Token, accountID string, loc *time.Location, first, last time.Time, emit func([]platforms.Insight) error) error {
 	for ws := first; !ws.After(last); ws = ws.AddDate(0, 0, windowDays) {
 		we := ws.AddDate(0, 0, windowDays-1)
 		if we.After(last) {
 			we = last
 		}
-		if err := c.statsWindow(ctx, tok, acct.ExternalID, loc, ws, we, first, last, fn); err != nil {
+		if err := c.statsWindow(ctx, tok, accountID, loc, ws, we, first, last, emit); err != nil {
 			return err
 		}
 	}
