@@ -138,6 +138,9 @@ func (c *Client) call(ctx context.Context, tok platforms.Token, method, rawURL s
 		return c.permanent(resp.StatusCode, "", "malformed response: not a JSON envelope")
 	}
 	if !strings.EqualFold(env.RequestStatus, "SUCCESS") {
+		if env.DebugMessage == "" && env.DisplayMessage == "" {
+			env.DebugMessage = firstSubError(data)
+		}
 		return c.envelopeError(resp.StatusCode, env)
 	}
 	if _, ok := out.(enveloped); !ok && out != nil {
@@ -204,6 +207,30 @@ func (c *Client) envelopeError(status int, env envelope) error {
 		e.Message = "request_status " + env.RequestStatus
 	}
 	return e
+}
+
+// firstSubError finds the first sub_request_error_reason of a partly
+// failed batch ({"<plural>":[{"sub_request_status":"ERROR",…}]}).
+func firstSubError(data []byte) string {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(data, &body) != nil {
+		return ""
+	}
+	for _, v := range body {
+		var items []struct {
+			Status string `json:"sub_request_status"`
+			Reason string `json:"sub_request_error_reason"`
+		}
+		if json.Unmarshal(v, &items) != nil {
+			continue
+		}
+		for _, it := range items {
+			if it.Reason != "" {
+				return it.Reason
+			}
+		}
+	}
+	return ""
 }
 
 // message is the display_message people see, with the debug_message that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -622,5 +623,19 @@ func TestCallbackErrorStopsPaging(t *testing.T) {
 	})
 	if platforms.ErrorKindOf(err) != platforms.ErrorTransient || calls < 2 {
 		t.Fatalf("mid-way failure: %v after %d pages", err, calls)
+	}
+}
+
+func TestPartialBatchFailureCarriesTheReason(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"request_status":"PARTIAL","request_id":"r","campaigns":[{"sub_request_status":"ERROR","sub_request_error_reason":"Budget too low"}]}`)
+	}))
+	t.Cleanup(ts.Close)
+	c := New(platforms.Endpoints{APIBase: ts.URL, HTTP: ts.Client()})
+	err := c.call(context.Background(), platforms.Token{AccessToken: "t"}, http.MethodPut, ts.URL+"/v1/adaccounts/a/campaigns", map[string]any{"campaigns": []any{}}, nil)
+	if ae := apiErr(t, err); ae.Kind != platforms.ErrorPermanent || ae.Message != "Budget too low" {
+		t.Fatalf("%+v", ae)
 	}
 }
