@@ -34,9 +34,9 @@ import (
 
 // Bounds on what one call reads.
 const (
-	// maxBody bounds one response body (a stats page of 100 campaigns × 32
-	// days is well under 2 MiB).
-	maxBody = 32 << 20
+	// maxBody bounds one response body: a stats response of 1,000
+	// campaigns × 31 days unpaged is about 10 MiB.
+	maxBody = 64 << 20
 	// maxPages bounds one listing (1,000 entities per page).
 	maxPages = 1000
 	// defaultPageSize is the limit sent on listings (Snap: 50–1000).
