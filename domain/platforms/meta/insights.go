@@ -144,4 +144,3 @@ func (c *Client) Insights(ctx context.Context, tok platforms.Token, acct platfor
 		return page.Paging, len(rows), fn(rows)
 	})
 }
-

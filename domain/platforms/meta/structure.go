@@ -185,7 +185,7 @@ func (c *Client) Structure(ctx context.Context, tok platforms.Token, acct platfo
 			}
 			sp.Campaigns = append(sp.Campaigns, rc)
 		}
-		return page.Paging, len(page.Data), fn(sp)
+		return page.Paging, len(page.Data), emit(fn, sp)
 	})
 	if err != nil {
 		return err
@@ -206,7 +206,7 @@ func (c *Client) Structure(ctx context.Context, tok platforms.Token, acct platfo
 			}
 			sp.AdGroups = append(sp.AdGroups, rg)
 		}
-		return page.Paging, len(page.Data), fn(sp)
+		return page.Paging, len(page.Data), emit(fn, sp)
 	})
 	if err != nil {
 		return err
@@ -228,8 +228,16 @@ func (c *Client) Structure(ctx context.Context, tok platforms.Token, acct platfo
 		for _, j := range page.Data {
 			sp.Ads = append(sp.Ads, platforms.RemoteAd{ExternalID: j.ID, AdGroupExternalID: j.AdSetID, Name: j.Name, Status: Status(j.Status)})
 		}
-		return page.Paging, len(page.Data), fn(sp)
+		return page.Paging, len(page.Data), emit(fn, sp)
 	})
+}
+
+// emit calls fn with a non-empty page.
+func emit(fn func(platforms.StructurePage) error, sp platforms.StructurePage) error {
+	if len(sp.Campaigns)+len(sp.AdGroups)+len(sp.Ads) == 0 {
+		return nil
+	}
+	return fn(sp)
 }
 
 // campaignAdSets lists GET /<campaign_id>/adsets.
