@@ -7,6 +7,7 @@ package meta
 // https://developers.facebook.com/docs/graph-api/securing-requests
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -100,6 +101,16 @@ func (c *Client) post(ctx context.Context, token, path string, form url.Values, 
 }
 
 func (c *Client) call(ctx context.Context, method, token, path string, params url.Values, out any) error {
+	raw, err := c.fetch(ctx, method, token, path, params)
+	if err != nil {
+		return err
+	}
+	return decode(raw, path, out)
+}
+
+// fetch sends one Graph API request and returns the body of a successful
+// response (an error response becomes an *APIError).
+func (c *Client) fetch(ctx context.Context, method, token, path string, params url.Values) ([]byte, error) {
 	if params == nil {
 		params = url.Values{}
 	}
@@ -115,7 +126,7 @@ func (c *Client) call(ctx context.Context, method, token, path string, params ur
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
-		return fmt.Errorf("meta: build request %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("meta: build request %s %s: %w", method, path, err)
 	}
 	if method != http.MethodGet {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -124,12 +135,32 @@ func (c *Client) call(ctx context.Context, method, token, path string, params ur
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Accept", "application/json")
-	return c.do(req, path, out)
+	return c.send(req, path)
 }
 
-// do sends req and decodes the response; path names the call in errors
-// (never the URL, whose query can hold secrets on the token endpoint).
+// do sends req and decodes the response into out.
 func (c *Client) do(req *http.Request, path string, out any) error {
+	raw, err := c.send(req, path)
+	if err != nil {
+		return err
+	}
+	return decode(raw, path, out)
+}
+
+func decode(raw []byte, path string, out any) error {
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorPermanent, Code: "malformed_response", Message: fmt.Sprintf("%s: %v", path, err)}
+	}
+	return nil
+}
+
+// send sends req and returns the bounded body of a successful response;
+// path names the call in errors (never the URL, whose query can hold
+// secrets on the token endpoint).
+func (c *Client) send(req *http.Request, path string) ([]byte, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -137,28 +168,22 @@ func (c *Client) do(req *http.Request, path string, out any) error {
 			err = ue.Err // drop the URL: it may carry client_secret or a code
 		}
 		if ctxErr := req.Context().Err(); ctxErr != nil {
-			return fmt.Errorf("meta: %s %s: %w", req.Method, path, ctxErr)
+			return nil, fmt.Errorf("meta: %s %s: %w", req.Method, path, ctxErr)
 		}
-		return &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorTransient, Code: "network", Message: fmt.Sprintf("%s %s: %v", req.Method, path, err)}
+		return nil, &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorTransient, Code: "network", Message: fmt.Sprintf("%s %s: %v", req.Method, path, err)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorTransient, HTTPStatus: resp.StatusCode, Code: "network", Message: fmt.Sprintf("read %s: %v", path, err)}
+		return nil, &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorTransient, HTTPStatus: resp.StatusCode, Code: "network", Message: fmt.Sprintf("read %s: %v", path, err)}
 	}
 	if len(raw) > maxBody {
-		return &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorPermanent, HTTPStatus: resp.StatusCode, Code: "response_too_large", Message: fmt.Sprintf("%s returned more than %d bytes", path, maxBody)}
+		return nil, &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorPermanent, HTTPStatus: resp.StatusCode, Code: "response_too_large", Message: fmt.Sprintf("%s returned more than %d bytes", path, maxBody)}
 	}
 	if apiErr := classify(resp, raw); apiErr != nil {
-		return apiErr
+		return nil, apiErr
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorPermanent, HTTPStatus: resp.StatusCode, Code: "malformed_response", Message: fmt.Sprintf("%s: %v", path, err)}
-	}
-	return nil
+	return raw, nil
 }
 
 // classify turns an error response into an *APIError (nil for success).
@@ -167,7 +192,11 @@ func (c *Client) do(req *http.Request, path string, out any) error {
 // the HTTP status.
 func classify(resp *http.Response, raw []byte) *platforms.APIError {
 	var env graphError
-	_ = json.Unmarshal(raw, &env)
+	// A success body is only scanned for the envelope when it starts with
+	// it (re-parsing every page of insights would double the decode cost).
+	if resp.StatusCode >= 300 || bytes.HasPrefix(bytes.TrimLeft(raw, " \t\r\n"), []byte(`{"error"`)) {
+		_ = json.Unmarshal(raw, &env)
+	}
 	if env.Error == nil {
 		if resp.StatusCode < 300 {
 			return nil

@@ -201,3 +201,34 @@ func splitFields(f string) []string {
 	}
 	return out
 }
+
+// InsightPageURLs returns the URLs of every page of GET
+// /act_<id>/insights for [since, until] at level=campaign, daily, with the
+// given fields and page size, exactly as a client following the cursors
+// requests them (appsecret_proof for tok included; send tok as the bearer
+// header). It is for measuring the fake's own serving rate.
+func (s *Server) InsightPageURLs(act, fields, since, until string, limit int, tok string) []string {
+	s.mu.Lock()
+	st := s.byAccount[act]
+	lo := sort.SearchStrings(s.days, since)
+	hi := sort.SearchStrings(s.days, until)
+	if hi < len(s.days) && s.days[hi] == until {
+		hi++
+	}
+	total := 0
+	if st != nil {
+		total = len(st.campaigns) * (hi - lo)
+	}
+	s.mu.Unlock()
+	tr, _ := json.Marshal(map[string]string{"since": since, "until": until})
+	q := url.Values{"fields": {fields}, "level": {"campaign"}, "time_increment": {"1"}, "time_range": {string(tr)}, "limit": {strconv.Itoa(limit)}, "appsecret_proof": {proofOf(tok)}}
+	edge := act + "/insights/" + since + "/" + until
+	var out []string
+	for off := 0; off == 0 || off < total; off += limit {
+		if off > 0 {
+			q.Set("after", cursor(edge, off))
+		}
+		out = append(out, s.srv.URL+"/"+Version+"/"+act+"/insights?"+q.Encode())
+	}
+	return out
+}

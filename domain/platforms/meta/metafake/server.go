@@ -431,9 +431,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, q url.Valu
 		badParam(w, "API calls from the server require an appsecret_proof argument")
 		return false
 	}
-	m := hmac.New(sha256.New, []byte(ClientSecret))
-	m.Write([]byte(tok))
-	if !hmac.Equal([]byte(proof), []byte(hex.EncodeToString(m.Sum(nil)))) {
+	if !hmac.Equal([]byte(proof), []byte(proofOf(tok))) {
 		s.violation(r, "appsecret_proof is not HMAC-SHA256(access token, app secret) in hex")
 		badParam(w, "Invalid appsecret_proof provided in the API argument")
 		return false
@@ -453,6 +451,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, q url.Valu
 		return true
 	}
 	return false
+}
+
+// proofOf is appsecret_proof for tok: HMAC-SHA256 keyed by the app secret, hex.
+func proofOf(tok string) string {
+	m := hmac.New(sha256.New, []byte(ClientSecret))
+	m.Write([]byte(tok))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // allowOnly flags parameters outside allowed (plus the auth ones).
