@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -118,29 +120,81 @@ func (c *Client) Insights(ctx context.Context, tok platforms.Token, acct platfor
 		return &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorPermanent, Code: "bad_range", Message: fmt.Sprintf("insights range %q..%q is not two YYYY-MM-DD days in order", from, to)}
 	}
 	tr, _ := json.Marshal(map[string]string{"since": from, "until": to})
-	return list(ctx, act+"/insights", func(after string) (paging, int, error) {
+	query := func(after string) url.Values {
 		q := listQuery(insightFields, after)
 		q.Set("level", "campaign")
 		q.Set("time_increment", "1")
 		q.Set("time_range", string(tr))
-		var page struct {
-			Data   []insightRow `json:"data"`
-			Paging paging       `json:"paging"`
+		return q
+	}
+	edge := act + "/insights"
+	pages, stop := c.prefetch(ctx, tok.AccessToken, edge, query)
+	defer stop()
+	for f := range pages {
+		if f.err != nil {
+			return f.err
 		}
-		if err := c.get(ctx, tok.AccessToken, act+"/insights", q, &page); err != nil {
-			return paging{}, 0, err
-		}
-		rows := make([]platforms.Insight, 0, len(page.Data))
-		for _, r := range page.Data {
+		rows := make([]platforms.Insight, 0, len(f.page.Data))
+		for _, r := range f.page.Data {
 			in, err := r.insight()
 			if err != nil {
-				return paging{}, 0, err
+				return err
 			}
 			rows = append(rows, in)
 		}
-		if len(rows) == 0 {
-			return page.Paging, 0, nil
+		if len(rows) > 0 {
+			if err := fn(rows); err != nil {
+				return err
+			}
 		}
-		return page.Paging, len(rows), fn(rows)
-	})
+	}
+	return nil
+}
+
+// fetchedPage is one prefetched page of insights (or the error that ended
+// the listing).
+type fetchedPage struct {
+	page insightsPage
+	err  error
+}
+
+// prefetch lists the insights edge in a goroutine one page ahead of the
+// consumer, so fetching page n+1 overlaps converting and storing page n.
+// The channel closes after the last page or the first error; stop cancels
+// the goroutine and waits for it (call it before returning).
+func (c *Client) prefetch(ctx context.Context, token, edge string, query func(after string) url.Values) (<-chan fetchedPage, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	out := make(chan fetchedPage, 1)
+	done := make(chan struct{})
+	send := func(f fetchedPage) bool {
+		select {
+		case out <- f:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	go func() {
+		defer close(done)
+		defer close(out)
+		after := ""
+		for range maxPages {
+			raw, err := c.fetch(ctx, http.MethodGet, token, edge, query(after))
+			var p insightsPage
+			if err == nil {
+				if p, err = decodeInsightsPage(raw); err != nil {
+					err = malformed("%s: %v", edge, err)
+				}
+			}
+			if !send(fetchedPage{page: p, err: err}) || err != nil {
+				return
+			}
+			if p.Paging.Next == "" || p.Paging.Cursors.After == "" || len(p.Data) == 0 {
+				return
+			}
+			after = p.Paging.Cursors.After
+		}
+		send(fetchedPage{err: &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorPermanent, Code: "too_many_pages", Message: fmt.Sprintf("%s has more than %d pages of %d", edge, maxPages, pageLimit)}})
+	}()
+	return out, func() { cancel(); <-done }
 }

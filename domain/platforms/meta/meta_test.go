@@ -400,3 +400,31 @@ func TestNotConfiguredAndSecretsStayOutOfErrors(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotContains(t, err.Error(), "tok-secret")
 }
+
+func TestInsightsStopsOnCallbackErrorAndMidListingRateLimit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ids := b.fake.Seed(1, 50, 40) // 2,000 rows = 4 pages
+	days := b.fake.Days()
+	acct := platforms.Account{ExternalID: ids[0], Currency: "USD"}
+
+	stop := errors.New("stop")
+	calls := b.fake.Calls()
+	pages := 0
+	err := b.client.Insights(b.ctx, b.tok, acct, days[0], days[39], func([]platforms.Insight) error { pages++; return stop })
+	require.ErrorIs(t, err, stop)
+	require.Equal(t, 1, pages)
+	require.LessOrEqual(t, b.fake.Calls()-calls, 3, "the prefetcher runs at most a page or two ahead and stops")
+
+	pages = 0
+	err = b.client.Insights(b.ctx, b.tok, acct, days[0], days[39], func([]platforms.Insight) error {
+		pages++
+		if pages == 1 {
+			b.fake.RateLimitNext(10)
+		}
+		return nil
+	})
+	require.Equal(t, platforms.ErrorRateLimited, apiErr(t, err).Kind)
+	require.Less(t, pages, 4, "the listing ends at the rate limit")
+	require.Empty(t, b.fake.Errors())
+}
