@@ -16,7 +16,7 @@ func TestFastInsightsDecoderAgreesWithEncodingJSON(t *testing.T) {
 			"paging":{"cursors":{"before":"QVFI","after":"QVFJ"},"next":"https://graph.facebook.com/v25.0/act_1/insights?after=QVFJ"}}`,
 		"unknown keys of every kind": `{"data":[{"campaign_id":"7","extra":{"a":[1,2.5e3,true,null,{"b":"c\"d"}]},"reach":"9","spend":"1",
 			"date_start":"2026-11-02","date_stop":"2026-11-02"}],"summary":{"x":1},"paging":{"cursors":{"after":"Z"}}}`,
-		"empty":                `{"data":[],"paging":{}}`,
+		"empty":                 `{"data":[],"paging":{}}`,
 		"escaped string (slow)": `{"data":[{"campaign_id":"1\u0032","spend":"1","date_start":"2026-11-02","date_stop":"2026-11-02"}]}`,
 		"repeated key":          `{"data":[{"actions":[{"action_type":"a","value":"1"}],"actions":[{"action_type":"b","value":"2"}]}]}`,
 	}
