@@ -1,15 +1,19 @@
 package meta_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -139,4 +143,24 @@ func TestFakeRejectsMalformedRequests(t *testing.T) {
 	require.Equal(t, int64(7500), c.DailyBudget, "no malformed update was applied")
 	a, _ := b.fake.AdSet(set)
 	require.Equal(t, int64(175), a.BidAmount)
+}
+
+func TestStandaloneFake(t *testing.T) {
+	t.Parallel()
+	var logged []string
+	var mu sync.Mutex
+	fake, err := metafake.NewStandalone("127.0.0.1:0", func(f string, a ...any) { mu.Lock(); logged = append(logged, fmt.Sprintf(f, a...)); mu.Unlock() })
+	require.NoError(t, err)
+	defer fake.Close()
+	fake.Seed(1, 2, 3)
+	c := meta.New(fake.Endpoints())
+	accts, err := c.Accounts(context.Background(), platforms.Token{AccessToken: fake.IssueToken(time.Hour)})
+	require.NoError(t, err)
+	require.Len(t, accts, 1)
+	resp, err := http.Get(fake.APIBase() + "/v1.0/me")
+	require.NoError(t, err)
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, logged, 1, "a violation is logged, not fatal")
 }

@@ -29,6 +29,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -59,7 +60,8 @@ const (
 
 // Server is the fake. Safe for concurrent use.
 type Server struct {
-	t       testing.TB
+	errorf  func(format string, args ...any) // t.Errorf, or a log when standalone
+	fatalf  func(format string, args ...any)
 	lenient bool
 	now     func() time.Time
 	srv     *httptest.Server
@@ -152,8 +154,34 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // New starts a fake on a loopback port; it closes with the test.
 func New(t testing.TB, opts ...Option) *Server {
+	s := newServer(t.Errorf, t.Fatalf, opts)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// NewStandalone serves the fake on addr (e.g. "127.0.0.1:8091") outside a
+// test, for local development and the browser journey: violations go to
+// logf (they are also in Errors). Close it with Close.
+func NewStandalone(addr string, logf func(format string, args ...any), opts ...Option) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newServer(logf, func(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }, opts)
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	_ = s.srv.Listener.Close()
+	s.srv.Listener = l
+	s.srv.Start()
+	return s, nil
+}
+
+// Close stops the server (New closes it with the test).
+func (s *Server) Close() { s.srv.Close() }
+
+func newServer(errorf, fatalf func(string, ...any), opts []Option) *Server {
 	s := &Server{
-		t: t, now: time.Now, retryMins: 5,
+		errorf: errorf, fatalf: fatalf, now: time.Now, retryMins: 5,
 		tokens: map[string]*token{}, codes: map[string]*authCode{},
 		byAccount: map[string]*accountState{}, campaigns: map[string]*Campaign{},
 		adSets: map[string]*AdSet{}, ads: map[string]*Ad{},
@@ -161,8 +189,6 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
 	return s
 }
 
@@ -264,7 +290,7 @@ func (s *Server) violation(r *http.Request, format string, args ...any) {
 	s.errs = append(s.errs, msg)
 	s.mu.Unlock()
 	if !s.lenient {
-		s.t.Errorf("%s", msg)
+		s.errorf("%s", msg)
 	}
 }
 

@@ -33,7 +33,7 @@ func (s *Server) AddCampaign(c Campaign) string {
 	defer s.mu.Unlock()
 	st := s.byAccount[c.AccountID]
 	if st == nil {
-		s.t.Fatalf("metafake: AddCampaign: no account %q", c.AccountID)
+		s.fatalf("metafake: AddCampaign: no account %q", c.AccountID)
 	}
 	if c.ID == "" {
 		c.ID = s.nextID("1202")
@@ -56,7 +56,7 @@ func (s *Server) AddAdSet(a AdSet) string {
 	defer s.mu.Unlock()
 	c := s.campaigns[a.CampaignID]
 	if c == nil {
-		s.t.Fatalf("metafake: AddAdSet: no campaign %q", a.CampaignID)
+		s.fatalf("metafake: AddAdSet: no campaign %q", a.CampaignID)
 	}
 	a.AccountID = c.AccountID
 	if a.ID == "" {
@@ -78,7 +78,7 @@ func (s *Server) AddAd(a Ad) string {
 	defer s.mu.Unlock()
 	set := s.adSets[a.AdSetID]
 	if set == nil {
-		s.t.Fatalf("metafake: AddAd: no ad set %q", a.AdSetID)
+		s.fatalf("metafake: AddAd: no ad set %q", a.AdSetID)
 	}
 	a.AccountID = set.AccountID
 	if a.ID == "" {
@@ -99,7 +99,7 @@ func (s *Server) AddAd(a Ad) string {
 func (s *Server) SetInsightDays(last string, n int) {
 	end, err := time.Parse(time.DateOnly, last)
 	if err != nil {
-		s.t.Fatalf("metafake: SetInsightDays: %v", err)
+		s.fatalf("metafake: SetInsightDays: %v", err)
 	}
 	days := make([]string, n)
 	for i := range n {
