@@ -428,3 +428,44 @@ func TestInsightsStopsOnCallbackErrorAndMidListingRateLimit(t *testing.T) {
 	require.Less(t, pages, 4, "the listing ends at the rate limit")
 	require.Empty(t, b.fake.Errors())
 }
+
+// TestConcurrentUse runs syncs and mutations at once against one client
+// and one fake (meaningful under -race).
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ids := b.fake.Seed(2, 20, 10)
+	days := b.fake.Days()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i, id := range ids {
+		acct := platforms.Account{ExternalID: id, Currency: []string{"USD", "JPY"}[i]}
+		camps := b.fake.CampaignIDs(id)
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			errs <- b.client.Insights(b.ctx, b.tok, acct, days[0], days[9], func([]platforms.Insight) error { return nil })
+		}()
+		go func() {
+			defer wg.Done()
+			errs <- b.client.Structure(b.ctx, b.tok, acct, func(platforms.StructurePage) error { return nil })
+		}()
+		go func() {
+			defer wg.Done()
+			for _, c := range camps[:5] {
+				if err := b.client.Mutate(b.ctx, b.tok, acct, platforms.Mutation{Kind: platforms.MutatePause, Campaign: platforms.RemoteCampaign{ExternalID: c}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, b.fake.Mutations(), 10)
+	require.Empty(t, b.fake.Errors())
+}

@@ -89,6 +89,12 @@ func (s *Server) pageParams(w http.ResponseWriter, r *http.Request, q url.Values
 
 // page writes one page of data (total rows; item(i) renders row i).
 func page(w http.ResponseWriter, r *http.Request, edge string, off, limit, total int, item func(i int) any) {
+	writeJSON(w, http.StatusOK, pageBody(r, edge, off, limit, total, item))
+}
+
+// pageBody renders one page: {"data":[…],"paging":{"cursors":{…},"next":…}},
+// next only when more rows follow, as Meta does.
+func pageBody(r *http.Request, edge string, off, limit, total int, item func(i int) any) map[string]any {
 	end := min(off+limit, total)
 	data := make([]any, 0, max(end-off, 0))
 	for i := off; i < end; i++ {
@@ -105,7 +111,7 @@ func page(w http.ResponseWriter, r *http.Request, edge string, off, limit, total
 			p["next"] = "http://" + r.Host + r.URL.Path + "?" + nq.Encode()
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data, "paging": p})
+	return map[string]any{"data": data, "paging": p}
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, q url.Values) {
@@ -157,8 +163,9 @@ func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, act strin
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	page(w, r, act+"/campaigns", off, limit, len(st.campaigns), func(i int) any { return campaignJSON(s.campaigns[st.campaigns[i]]) })
+	body := pageBody(r, act+"/campaigns", off, limit, len(st.campaigns), func(i int) any { return campaignJSON(s.campaigns[st.campaigns[i]]) })
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
 }
 
 func campaignJSON(c *Campaign) map[string]any {
@@ -189,8 +196,9 @@ func (s *Server) listAdSets(w http.ResponseWriter, r *http.Request, edge string,
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	page(w, r, edge, off, limit, len(ids), func(i int) any { return adSetJSON(s.adSets[ids[i]]) })
+	body := pageBody(r, edge, off, limit, len(ids), func(i int) any { return adSetJSON(s.adSets[ids[i]]) })
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) listAds(w http.ResponseWriter, r *http.Request, act string, st *accountState, q url.Values) {
@@ -202,11 +210,12 @@ func (s *Server) listAds(w http.ResponseWriter, r *http.Request, act string, st 
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	page(w, r, act+"/ads", off, limit, len(st.ads), func(i int) any {
+	body := pageBody(r, act+"/ads", off, limit, len(st.ads), func(i int) any {
 		a := s.ads[st.ads[i]]
 		return map[string]any{"id": a.ID, "adset_id": a.AdSetID, "name": a.Name, "status": a.Status, "effective_status": a.Status}
 	})
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
 }
 
 // campaignAdSets serves GET /<campaign_id>/adsets.
