@@ -7,12 +7,18 @@
 // Wire format (Graph API v25.0, the version the documentation names as
 // latest at the time of writing):
 //
-//   - Auth: every API call carries the user access token in the
-//     "Authorization: Bearer" header (never in the URL, so tokens cannot
-//     leak through logged URLs or transport errors) plus appsecret_proof,
-//     HMAC-SHA256(token, app secret) in hex, which Meta accepts on every
-//     call and requires when the app enables "Require App Secret".
+//   - Auth: every API call carries the user access token in the OAuth 2.0
+//     "Authorization: Bearer" header, which graph.facebook.com accepts in
+//     place of the access_token parameter the Marketing API examples show
+//     (Meta documents the header for other APIs on the same host, e.g. the
+//     WhatsApp Cloud API). We choose the header so tokens never sit in
+//     URLs, where logs, proxies and Go's transport errors would show them.
+//     Every call also carries appsecret_proof, HMAC-SHA256(token, app
+//     secret) in hex, which Meta requires when the app enables "Require
+//     App Secret". The token endpoint itself takes client_secret as a query
+//     parameter, as documented; its transport errors are stripped of the URL.
 //     https://developers.facebook.com/docs/graph-api/securing-requests
+//     https://developers.facebook.com/docs/whatsapp/cloud-api/get-started
 //   - Accounts: GET /me/adaccounts?fields=id,name,currency,timezone_name,account_status.
 //     https://developers.facebook.com/docs/marketing-api/reference/ad-account/
 //   - Structure: GET /act_<id>/campaigns, /act_<id>/adsets, /act_<id>/ads.
