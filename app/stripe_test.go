@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -518,4 +520,131 @@ func toStrings(v any) []string {
 		out = append(out, s.(string))
 	}
 	return out
+}
+
+// fakeStripe is a local Stripe API for checkout: it answers customer and
+// checkout-session creation as Stripe does, fails the test on any other or
+// malformed request, and counts the requests it got.
+type fakeStripe struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (f *fakeStripe) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
+}
+
+func startFakeStripe(t *testing.T) (*fakeStripe, string) {
+	t.Helper()
+	f := &fakeStripe{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		fail := func(format string, args ...any) {
+			t.Errorf("fake Stripe: "+format, args...)
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":{"type":"invalid_request_error","message":"malformed request"}}`))
+		}
+		if r.Method != http.MethodPost || r.Header.Get("Authorization") != "Bearer "+stripemock.APIKey ||
+			!strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			fail("%s %s: want a form POST with the secret key as bearer", r.Method, r.URL.Path)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			fail("%s: form: %v", r.URL.Path, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/customers":
+			if r.Header.Get("Idempotency-Key") == "" || r.PostForm.Get("metadata[tenant_id]") == "" {
+				fail("customer creation without an idempotency key or tenant metadata: %v", r.PostForm)
+				return
+			}
+			_, _ = fmt.Fprintf(w, `{"id":"cus_%s","object":"customer"}`, strings.ReplaceAll(r.PostForm.Get("metadata[tenant_id]"), "-", ""))
+		case "/v1/checkout/sessions":
+			f := r.PostForm
+			if f.Get("mode") != "subscription" || !strings.HasPrefix(f.Get("customer"), "cus_") || f.Get("line_items[0][price]") == "" ||
+				f.Get("line_items[0][quantity]") != "1" || f.Get("success_url") == "" || f.Get("cancel_url") == "" {
+				fail("malformed checkout session: %v", f)
+				return
+			}
+			_, _ = w.Write([]byte(`{"id":"cs_fake","object":"checkout.session","url":"https://checkout.stripe.com/c/pay/cs_fake"}`))
+		default:
+			fail("unexpected request %s", r.URL.Path)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+// A tenant with a live Stripe subscription (ACTIVE, PAST_DUE or TRIALING
+// with a subscription id, whatever its plan) cannot start a second one
+// through checkout: CONFLICT on input.plan, nothing written, no request to
+// Stripe. A sign-up's trial (no subscription) checks out (the control).
+func TestCheckoutRefusedWhileSubscribed(t *testing.T) {
+	t.Parallel()
+	fake, base := startFakeStripe(t)
+	b := setupStripe(t, map[string]string{"STRIPE_API_BASE": base, "STRATUM_PUBLIC_URL": "https://stratum.example.test"})
+	ctx := context.Background()
+	const checkout = `mutation($in: CreateCheckoutSessionInput!) { createCheckoutSession(input: $in) { url userErrors { field message code } } }`
+	vars := func(plan string) map[string]any {
+		return map[string]any{"in": map[string]any{"plan": plan, "successUrl": "https://stratum.example.test/settings/billing?done=1",
+			"cancelUrl": "https://stratum.example.test/settings/billing"}}
+	}
+	setState := func(tenant uuid.UUID, plan, status string, sub any) {
+		require.NoError(t, b.srv.App.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewRaw(`UPDATE tenant_billing SET plan = ?, status = ?, stripe_subscription_id = ?, trial_ends_at = ?`,
+				plan, status, sub, billingT0.Add(24*time.Hour)).Exec(ctx)
+			return err
+		}))
+	}
+	customerKey := func(tenant uuid.UUID) (key *string) {
+		require.NoError(t, b.srv.App.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT stripe_customer_key FROM tenant_billing`).Scan(ctx, &key)
+		}))
+		return key
+	}
+	for _, c := range []struct{ name, plan, status, ask string }{
+		{"active on another plan", "professional", "ACTIVE", "enterprise"},
+		{"past due", "professional", "PAST_DUE", "enterprise"},
+		{"trialing a subscription", "enterprise", "TRIALING", "professional"},
+	} {
+		tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+		setState(tenant, c.plan, c.status, "sub_live")
+		res := b.srv.Query(t, checkout, vars(c.ask), tenantHeader(tenant))
+		require.Empty(t, res.Errors, c.name)
+		p := res.Data["createCheckoutSession"].(map[string]any)
+		require.Nil(t, p["url"], c.name)
+		ue := p["userErrors"].([]any)
+		require.Len(t, ue, 1, c.name)
+		e := ue[0].(map[string]any)
+		require.Equal(t, "CONFLICT", e["code"], c.name)
+		require.Equal(t, []string{"input", "plan"}, toStrings(e["field"]), c.name)
+		require.Equal(t, "the workspace has a subscription; change its plan in the billing portal", e["message"], c.name)
+		require.Nil(t, customerKey(tenant), "%s: a customer creation was recorded", c.name)
+		require.Zero(t, b.audits(t, tenant, "billing.checkout_session_created"), c.name)
+		require.Zero(t, fake.count(), "%s: Stripe was called", c.name)
+	}
+
+	// The control: a sign-up's trial (TRIALING, no subscription) and a
+	// canceled subscription check out through the same path.
+	for _, c := range []struct {
+		name, status string
+		sub          any
+	}{{"sign-up trial", "TRIALING", nil}, {"canceled", "CANCELED", "sub_old"}} {
+		tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+		setState(tenant, "professional", c.status, c.sub)
+		before := fake.count()
+		res := b.srv.Query(t, checkout, vars("enterprise"), tenantHeader(tenant))
+		require.Empty(t, res.Errors, c.name)
+		p := res.Data["createCheckoutSession"].(map[string]any)
+		require.Empty(t, p["userErrors"], c.name)
+		require.Equal(t, "https://checkout.stripe.com/c/pay/cs_fake", p["url"], c.name)
+		require.Equal(t, before+2, fake.count(), "%s: a customer and a checkout session", c.name)
+		require.Equal(t, 1, b.audits(t, tenant, "billing.checkout_session_created"), c.name)
+	}
 }
