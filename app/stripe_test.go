@@ -648,3 +648,64 @@ func TestCheckoutRefusedWhileSubscribed(t *testing.T) {
 		require.Equal(t, 1, b.audits(t, tenant, "billing.checkout_session_created"), c.name)
 	}
 }
+
+// paymentIncidents lists tenant's PAYMENT_FAILED incidents through GraphQL.
+func (b *stripeAPI) paymentIncidents(t *testing.T, tenant uuid.UUID) []map[string]any {
+	t.Helper()
+	res := b.srv.Query(t, `{ incidents(first: 20) { edges { node { cause title state severity platform } } } }`, nil, tenantHeader(tenant))
+	require.Empty(t, res.Errors)
+	var out []map[string]any
+	edges := res.Data["incidents"].(map[string]any)["edges"].([]any)
+	for _, e := range edges {
+		n := e.(map[string]any)["node"].(map[string]any)
+		if n["cause"] == "PAYMENT_FAILED" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// A failed payment opens one incident naming when the paid features end,
+// however often it is delivered or retried; a paid invoice resolves it; a
+// later failure opens a new one.
+func TestStripePaymentFailureOpensIncident(t *testing.T) {
+	t.Parallel()
+	b := setupStripe(t, nil)
+	ctx := context.Background()
+	tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+	b.send(t, stripeEvent("evt_sub", "customer.subscription.created", billingT0.Add(-time.Hour), subscription(tenant, "cus_inc", "active", "price_professional")))
+	b.applied(t, "evt_sub")
+	require.Empty(t, b.paymentIncidents(t, tenant), "an active subscription has no incident")
+
+	fail := stripeEvent("evt_fail", "invoice.payment_failed", billingT0, invoice("in_1", "cus_inc"))
+	b.send(t, fail)
+	b.applied(t, "evt_fail")
+	b.send(t, fail) // Stripe's redelivery
+	_, err := b.srv.App.Services.Stripe.ApplyEvent(ctx, "evt_fail")
+	require.NoError(t, err)
+	retry := stripeEvent("evt_fail_again", "invoice.payment_failed", billingT0.Add(24*time.Hour), invoice("in_1", "cus_inc"))
+	b.send(t, retry)
+	b.applied(t, "evt_fail_again")
+	incs := b.paymentIncidents(t, tenant)
+	require.Len(t, incs, 1, "one incident for the failures")
+	require.Equal(t, "Payment failed — paid features end 8 Dec 2026 09:00 UTC", incs[0]["title"])
+	require.Equal(t, "OPEN", incs[0]["state"])
+	require.Equal(t, "HIGH", incs[0]["severity"])
+	require.Nil(t, incs[0]["platform"])
+	require.Equal(t, billing.PastDue, b.entitlements(t, tenant).State.Status)
+
+	b.send(t, stripeEvent("evt_paid", "invoice.paid", billingT0.Add(48*time.Hour), invoice("in_1", "cus_inc")))
+	b.applied(t, "evt_paid")
+	incs = b.paymentIncidents(t, tenant)
+	require.Len(t, incs, 1)
+	require.Equal(t, "RESOLVED", incs[0]["state"], "the paid invoice resolved the incident")
+	require.Equal(t, billing.Active, b.entitlements(t, tenant).State.Status)
+
+	b.send(t, stripeEvent("evt_fail_later", "invoice.payment_failed", billingT0.Add(30*24*time.Hour), invoice("in_2", "cus_inc")))
+	b.applied(t, "evt_fail_later")
+	incs = b.paymentIncidents(t, tenant)
+	require.Len(t, incs, 2, "a later failure opens a new incident")
+	byState := map[any]any{incs[0]["state"]: incs[0]["title"], incs[1]["state"]: incs[1]["title"]}
+	require.Equal(t, map[any]any{"RESOLVED": "Payment failed — paid features end 8 Dec 2026 09:00 UTC",
+		"OPEN": "Payment failed — paid features end 7 Jan 2027 09:00 UTC"}, byState)
+}

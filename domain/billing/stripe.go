@@ -81,6 +81,17 @@ type Stripe struct {
 	// Enqueue inserts the job that applies stored event eventID, in tx (the
 	// transaction storing it); app sets it (jobs.ApplyStripeEventHook).
 	Enqueue func(ctx context.Context, tx bun.Tx, eventID string) error
+	// Incidents opens the incident of a failed payment and resolves it when
+	// the workspace leaves PAST_DUE, in the applying transaction; app sets
+	// it to the incidents service (nil: no incident).
+	Incidents PaymentIncidents
+}
+
+// PaymentIncidents is the incident of a failed payment (domain/incidents'
+// Service): opened with the grace period's end, at most one unresolved.
+type PaymentIncidents interface {
+	PaymentFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, graceEnd time.Time, details map[string]any) error
+	PaymentSettledTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, message string) error
 }
 
 // Enabled reports whether Stripe is configured (STRIPE_API_KEY set).

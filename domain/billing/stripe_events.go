@@ -241,6 +241,9 @@ func (s *Stripe) applyTx(ctx context.Context, tx bun.Tx, st *State, ev eventCtx,
 			return "", err
 		}
 	}
+	if err := s.paymentIncidentTx(ctx, tx, before, st, notice, ev, obj); err != nil {
+		return "", err
+	}
 	if sameState(*st, before) {
 		if notice != "" {
 			return outcome, realtime.Publish(ctx, tx, realtime.Event{Tenant: st.TenantID, Topic: TopicChanged, ID: st.TenantID.String()})
@@ -273,6 +276,30 @@ func (s *Stripe) saveTx(ctx context.Context, tx bun.Tx, before State, st *State,
 		}
 	}
 	return realtime.Publish(ctx, tx, realtime.Event{Tenant: st.TenantID, Topic: TopicChanged, ID: st.TenantID.String()})
+}
+
+// paymentIncidentTx keeps the failed-payment incident in step with the
+// state, in the applying transaction: a failed payment that leaves the
+// tenant PAST_DUE opens it (once: the incidents service keeps one
+// unresolved), and leaving PAST_DUE resolves it.
+func (s *Stripe) paymentIncidentTx(ctx context.Context, tx bun.Tx, before State, st *State, notice string, ev eventCtx, obj stripeObject) error {
+	if s.Incidents == nil {
+		return nil
+	}
+	switch {
+	case notice == "billing.payment_failed" && st.Status == PastDue && st.GraceEndsAt != nil:
+		return s.Incidents.PaymentFailedTx(ctx, tx, st.TenantID, *st.GraceEndsAt, noticeDetails(st, ev, obj))
+	case before.Status == PastDue && st.Status != PastDue:
+		msg := "The subscription is no longer past due"
+		switch st.Status {
+		case Active:
+			msg = "Payment received: the subscription is active again"
+		case Canceled:
+			msg = "The subscription ended"
+		}
+		return s.Incidents.PaymentSettledTx(ctx, tx, st.TenantID, msg)
+	}
+	return nil
 }
 
 func noticeDetails(st *State, ev eventCtx, obj stripeObject) map[string]any {
