@@ -325,3 +325,45 @@ func deref(s *string) string {
 
 // IsNotFound reports whether err is ApplyEvent's NOT_FOUND (the job ends).
 func IsNotFound(err error) bool { return apperr.CodeOf(err) == apperr.NotFound }
+
+// Pruning: stripe_events is global and would only grow. Applied events are
+// deleted once they are older than StripeEventRetention (Stripe redelivers
+// for 3 days at most, so a late redelivery still finds its event and is a
+// no-op); unapplied ones are kept whatever their age, for the apply job.
+const (
+	StripeEventRetention = 30 * 24 * time.Hour
+	// PruneBatch bounds one delete (one short transaction).
+	PruneBatch = 1000
+)
+
+// PruneEvents deletes the events applied more than maxAge before now (the
+// database clock), at most batch rows per transaction, until none is left or
+// maxBatches transactions ran (the rest wait for the next run). Rows an
+// applier holds are skipped. It returns how many it deleted.
+func (s *Stripe) PruneEvents(ctx context.Context, maxAge time.Duration, batch, maxBatches int) (deleted int, err error) {
+	defer derrors.Wrap(&err, "billing.Stripe.PruneEvents")
+	if batch <= 0 || maxBatches <= 0 || maxAge <= 0 {
+		return 0, fmt.Errorf("prune: batch %d, batches %d, age %s", batch, maxBatches, maxAge)
+	}
+	for range maxBatches {
+		var n int64
+		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewRaw(`DELETE FROM stripe_events WHERE id IN (
+				SELECT id FROM stripe_events WHERE applied_at IS NOT NULL AND applied_at < ?
+				ORDER BY applied_at LIMIT ? FOR UPDATE SKIP LOCKED)`, s.DB.Now(ctx).Add(-maxAge), batch).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return deleted, err
+		}
+		deleted += int(n)
+		if n < int64(batch) {
+			break
+		}
+	}
+	return deleted, nil
+}
