@@ -87,6 +87,7 @@ func (s *Services) buildStripe(d *db.DB, cfg config.Config, log *slog.Logger) {
 	}
 	s.Stripe = &billing.Stripe{DB: d, Billing: s.Billing, Log: log, Config: billing.StripeConfig{
 		APIKey: cfg.StripeAPIKey, WebhookSecret: cfg.StripeWebhookSecret, Prices: prices, PublicURL: cfg.PublicURL}}
+	s.Stripe.Incidents = s.Incidents // a failed payment opens an incident
 	if cfg.Billing() {
 		s.Stripe.API = billing.NewStripeClient(cfg.StripeAPIKey, cfg.StripeAPIBase)
 	}
