@@ -84,10 +84,11 @@ func (c *Client) Configured() bool { return c.e.Configured() }
 
 // envelope is every response's outer object.
 type envelope struct {
-	Code      int             `json:"code"`
-	Message   string          `json:"message"`
-	RequestID string          `json:"request_id"`
-	Data      json.RawMessage `json:"data"`
+	Code      int    `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+	// Data is decoded into the caller's value (a pointer), or kept raw.
+	Data any `json:"data"`
 }
 
 // pageInfo is the documented page_info object of list responses.
@@ -105,11 +106,20 @@ func (c *Client) endpoint(name string) string {
 
 // get calls a GET endpoint with q and decodes the envelope's data into out.
 func (c *Client) get(ctx context.Context, token, name string, q url.Values, out any) error {
+	a, err := c.fetchGet(ctx, token, name, q)
+	if err != nil {
+		return err
+	}
+	return a.decode(name, out)
+}
+
+// fetchGet calls a GET endpoint and returns the answer undecoded.
+func (c *Client) fetchGet(ctx context.Context, token, name string, q url.Values) (*answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(name)+"?"+q.Encode(), nil)
 	if err != nil {
-		return fmt.Errorf("tiktok: build %s request: %w", name, err)
+		return nil, fmt.Errorf("tiktok: build %s request: %w", name, err)
 	}
-	return c.do(req, token, name, out)
+	return c.fetch(req, token, name)
 }
 
 // post calls a POST endpoint with body as JSON and decodes data into out.
@@ -123,12 +133,22 @@ func (c *Client) post(ctx context.Context, token, name string, body, out any) er
 		return fmt.Errorf("tiktok: build %s request: %w", name, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return c.do(req, token, name, out)
+	a, err := c.fetch(req, token, name)
+	if err != nil {
+		return err
+	}
+	return a.decode(name, out)
 }
 
-// do sends req with the Access-Token header (when token is set), reads at
-// most maxBody bytes and turns a non-zero code into an *APIError.
-func (c *Client) do(req *http.Request, token, name string, out any) error {
+// answer is a response read in full (its body closed).
+type answer struct {
+	resp *http.Response
+	body []byte
+}
+
+// fetch sends req with the Access-Token header (when token is set) and
+// reads at most maxBody bytes of the answer.
+func (c *Client) fetch(req *http.Request, token, name string) (*answer, error) {
 	if token != "" {
 		req.Header.Set("Access-Token", token)
 	}
@@ -136,20 +156,41 @@ func (c *Client) do(req *http.Request, token, name string, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
-			return ctxErr
+			return nil, ctxErr
 		}
 		// The request never got an answer: a network failure or timeout.
-		return &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorTransient, Code: "NETWORK", Message: "TikTok did not answer " + name + ": " + redactURL(err)}
+		return nil, &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorTransient, Code: "NETWORK", Message: "TikTok did not answer " + name + ": " + redactURL(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorTransient, HTTPStatus: resp.StatusCode, Code: "NETWORK", Message: "reading TikTok's answer to " + name + " failed"}
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		return nil, &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorTransient, HTTPStatus: resp.StatusCode, Code: "NETWORK", Message: "reading TikTok's answer to " + name + " failed"}
 	}
 	if len(body) > maxBody {
-		return &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorPermanent, HTTPStatus: resp.StatusCode, Code: "TOO_LARGE", Message: fmt.Sprintf("TikTok's answer to %s exceeds %d bytes", name, maxBody)}
+		return nil, &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorPermanent, HTTPStatus: resp.StatusCode, Code: "TOO_LARGE", Message: fmt.Sprintf("TikTok's answer to %s exceeds %d bytes", name, maxBody)}
 	}
-	var env envelope
+	return &answer{resp: resp, body: body}, nil
+}
+
+// decode turns a non-zero code (or a non-envelope answer) into an
+// *APIError and otherwise decodes the envelope's data into out.
+func (a *answer) decode(name string, out any) error {
+	resp, body := a.resp, a.body
+	if resp.StatusCode == http.StatusOK && out != nil {
+		// One pass: data straight into out. A shape error may be an error
+		// envelope whose data differs, so the envelope alone decides.
+		env := envelope{Data: out}
+		if err := json.Unmarshal(body, &env); err == nil && env.Code == 0 {
+			return nil
+		} else if err == nil {
+			return codeError(resp, env)
+		}
+	}
+	var raw json.RawMessage
+	env := envelope{Data: &raw}
 	if jerr := json.Unmarshal(body, &env); jerr != nil || resp.StatusCode != http.StatusOK {
 		return httpError(resp, env, jerr == nil)
 	}
@@ -159,7 +200,7 @@ func (c *Client) do(req *http.Request, token, name string, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
+	if err := json.Unmarshal(raw, out); err != nil {
 		return &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorPermanent, HTTPStatus: resp.StatusCode, Code: "BAD_RESPONSE", Message: fmt.Sprintf("TikTok's answer to %s is not the documented shape: %v", name, err)}
 	}
 	return nil

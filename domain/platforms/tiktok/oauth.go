@@ -17,7 +17,6 @@ package tiktok
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -52,22 +51,14 @@ type tokenData struct {
 type flexID string
 
 func (f *flexID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexID(s)
-		return nil
+	s, err := literal(b)
+	if err != nil {
+		return err
 	}
-	var n json.Number
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&n); err != nil {
-		return fmt.Errorf("tiktok: id %s is neither a string nor a number", b)
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] != '"' && (s == "" || strings.Trim(s, "0123456789") != "") {
+		return fmt.Errorf("tiktok: id %s is neither a string nor an integer", b)
 	}
-	*f = flexID(n.String())
+	*f = flexID(s)
 	return nil
 }
 

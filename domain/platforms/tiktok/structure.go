@@ -14,6 +14,7 @@ package tiktok
 // BUDGET_MODE_DYNAMIC_DAILY_BUDGET) makes budget a daily budget.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -36,18 +37,28 @@ var (
 type decimal string
 
 func (d *decimal) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if s == "null" {
-		*d = ""
-		return nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	}
+	s, err := literal(b)
 	*d = decimal(s)
-	return nil
+	return err
+}
+
+// literal is the text of a JSON string or number literal (null: ""),
+// unquoted without a second decoding pass when the string has no escapes
+// (report pages hold five of these per row).
+func literal(b []byte) (string, error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		return "", nil
+	case len(b) >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0:
+		return string(b[1 : len(b)-1]), nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		err := json.Unmarshal(b, &s)
+		return s, err
+	default:
+		return string(b), nil
+	}
 }
 
 // micros converts d exactly; "" and "-" (TikTok's "no data") are 0.
@@ -151,25 +162,60 @@ type listPage[T any] struct {
 }
 
 // pages calls the list endpoint name page by page (page_size PageSize) and
-// hands each page's rows to fn.
+// hands each page's rows to fn, in order. Once page_info has told how
+// many pages there are, the next page is requested while the current one
+// is decoded and handed to fn, so at most two requests are in flight.
 func pages[T any](ctx context.Context, c *Client, token, name string, q url.Values, fn func([]T) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends a prefetch nobody waits for
 	q.Set("page_size", strconv.Itoa(PageSize))
+	type fetched struct {
+		a   *answer
+		err error
+	}
+	start := func(page int) <-chan fetched {
+		pq := url.Values{}
+		for k, v := range q {
+			pq[k] = v
+		}
+		pq.Set("page", strconv.Itoa(page))
+		ch := make(chan fetched, 1)
+		go func() {
+			a, err := c.fetchGet(ctx, token, name, pq)
+			ch <- fetched{a, err}
+		}()
+		return ch
+	}
+	total := 0 // unknown until the first page is decoded
+	next := start(1)
 	for page := 1; ; page++ {
 		if page > maxPages {
 			return &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorPermanent, Code: "TOO_MANY_PAGES", Message: fmt.Sprintf("%s has more than %d pages", name, maxPages)}
 		}
-		q.Set("page", strconv.Itoa(page))
+		f := <-next
+		if f.err != nil {
+			return f.err
+		}
+		next = nil
+		if page < total {
+			next = start(page + 1)
+		}
 		var p listPage[T]
-		if err := c.get(ctx, token, name, q, &p); err != nil {
+		if err := f.a.decode(name, &p); err != nil {
 			return err
 		}
-		if len(p.List) > 0 {
-			if err := fn(p.List); err != nil {
-				return err
+		total = p.PageInfo.TotalPage
+		if len(p.List) == 0 || page >= total {
+			if len(p.List) > 0 {
+				return fn(p.List)
 			}
-		}
-		if len(p.List) == 0 || page >= p.PageInfo.TotalPage {
 			return nil
+		}
+		if next == nil {
+			next = start(page + 1)
+		}
+		if err := fn(p.List); err != nil {
+			return err
 		}
 	}
 }

@@ -21,9 +21,24 @@ type reportDims struct {
 	StatTimeDay string `json:"stat_time_day"`
 }
 
+// reportMetricValues holds the requested metrics (unrequested ones are
+// empty and left out).
+type reportMetricValues struct {
+	Spend           string `json:"spend,omitempty"`
+	Impressions     string `json:"impressions,omitempty"`
+	Clicks          string `json:"clicks,omitempty"`
+	Conversion      string `json:"conversion,omitempty"`
+	Value           string `json:"total_complete_payment_rate,omitempty"`
+	CompletePayment string `json:"complete_payment,omitempty"`
+	CTR             string `json:"ctr,omitempty"`
+	CPC             string `json:"cpc,omitempty"`
+	CPM             string `json:"cpm,omitempty"`
+	Reach           string `json:"reach,omitempty"`
+}
+
 type reportRow struct {
-	Dimensions reportDims        `json:"dimensions"`
-	Metrics    map[string]string `json:"metrics"`
+	Dimensions reportDims         `json:"dimensions"`
+	Metrics    reportMetricValues `json:"metrics"`
 }
 
 // reportGet is report/integrated/get: BASIC, AUCTION_CAMPAIGN, daily rows.
@@ -106,9 +121,9 @@ func (s *Server) reportPage(adv string, start, end time.Time, page, size int, me
 		camp := camps[i/days]
 		day := start.AddDate(0, 0, i%days).Format(time.DateOnly)
 		m := s.metricsLocked(camp.ID, day)
-		vals := make(map[string]string, len(metrics))
+		var vals reportMetricValues
 		for _, name := range metrics {
-			vals[name] = metricValue(cur, name, m)
+			*vals.field(name) = metricValue(cur, name, m)
 		}
 		rows = append(rows, reportRow{Dimensions: reportDims{CampaignID: camp.ID, StatTimeDay: day + " 00:00:00"}, Metrics: vals})
 	}
@@ -131,5 +146,30 @@ func metricValue(cur, name string, m Metrics) string {
 		return strconv.FormatInt(m.Conversions, 10)
 	default:
 		return "0"
+	}
+}
+
+func (v *reportMetricValues) field(name string) *string {
+	switch name {
+	case "spend":
+		return &v.Spend
+	case "impressions":
+		return &v.Impressions
+	case "clicks":
+		return &v.Clicks
+	case "conversion":
+		return &v.Conversion
+	case "total_complete_payment_rate":
+		return &v.Value
+	case "complete_payment":
+		return &v.CompletePayment
+	case "ctr":
+		return &v.CTR
+	case "cpc":
+		return &v.CPC
+	case "cpm":
+		return &v.CPM
+	default:
+		return &v.Reach
 	}
 }
