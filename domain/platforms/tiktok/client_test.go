@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -486,4 +487,38 @@ func TestFakeRejectsMalformedRequests(t *testing.T) {
 func jsonDecode(resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// TestConcurrentUse runs syncs and changes at once through one client and
+// one fake (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 2, 20, 10)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := 0; i < 4; i++ {
+		acct := b.accts[i%2]
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			errs <- b.c.Insights(ctx, b.tok, acct, "2026-11-21", tiktokfake.SeedEnd, func([]platforms.Insight) error { return nil })
+		}()
+		go func() {
+			defer wg.Done()
+			errs <- b.c.Structure(ctx, b.tok, acct, func(platforms.StructurePage) error { return nil })
+		}()
+		go func() {
+			defer wg.Done()
+			camp := platforms.RemoteCampaign{ExternalID: fmt.Sprintf("17%04d%011d", i%2+1, i+1)}
+			errs <- b.c.Mutate(ctx, b.tok, acct, platforms.Mutation{Kind: platforms.MutatePause, Campaign: camp})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, b.fake.Mutations(), 4)
+	require.Empty(t, b.fake.Errors())
 }

@@ -2,7 +2,9 @@ package tiktok
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -87,4 +89,24 @@ func TestClassify(t *testing.T) {
 	require.Equal(t, platforms.ErrorTransient, Classify(50002))
 	require.Equal(t, platforms.ErrorPermanent, Classify(40002))
 	require.Equal(t, platforms.ErrorPermanent, Classify(1))
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+	require.Equal(t, time.Minute, retryAfter(resp), "TikTok sends no wait hint: one minute window")
+	resp.Header.Set("Retry-After", "7")
+	require.Equal(t, 7*time.Second, retryAfter(resp))
+	e := codeError(resp, envelope{Code: 40100, Message: "Requests made too frequently."})
+	require.Equal(t, platforms.ErrorRateLimited, e.Kind)
+	require.Equal(t, 7*time.Second, e.RetryAfter)
+	e = httpError(&http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}, envelope{}, false)
+	require.Equal(t, platforms.ErrorRateLimited, e.Kind)
+	require.Equal(t, time.Minute, e.RetryAfter)
+	e = httpError(&http.Response{StatusCode: http.StatusOK, Header: http.Header{}}, envelope{}, false)
+	require.Equal(t, platforms.ErrorTransient, e.Kind, "an HTML page from a proxy")
+	e = httpError(&http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{}}, envelope{}, false)
+	require.Equal(t, platforms.ErrorAuth, e.Kind)
+	e = httpError(&http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{}}, envelope{}, false)
+	require.Equal(t, platforms.ErrorPermanent, e.Kind)
 }
