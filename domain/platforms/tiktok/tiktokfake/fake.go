@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"net"
 	"net/http/httptest"
 	"sort"
 	"sync"
@@ -96,9 +97,18 @@ type grant struct {
 
 type dayKey struct{ campaign, day string }
 
-// Server is the fake. Create it with New.
+// TB is what the fake needs from the test it serves; testing.TB has it.
+type TB interface {
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+var _ TB = testing.TB(nil)
+
+// Server is the fake. Create it with New (tests) or Standalone.
 type Server struct {
-	t          testing.TB
+	t          TB
 	srv        *httptest.Server
 	recordOnly bool
 	appID      string
@@ -139,7 +149,40 @@ func RecordOnly() Option { return func(s *Server) { s.recordOnly = true } }
 func WithApp(id, secret string) Option { return func(s *Server) { s.appID, s.secret = id, secret } }
 
 // New starts a fake closed when t ends.
-func New(t testing.TB, opts ...Option) *Server {
+func New(t TB, opts ...Option) *Server {
+	s := newServer(t, opts)
+	s.srv = httptest.NewServer(s.routes())
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Standalone serves the fake on addr outside a test (e.g. for a browser
+// journey against STRATUM_TIKTOK_API_BASE/OAUTH_BASE): malformed requests
+// are logged through logf and answered with TikTok's error. Close stops it.
+func Standalone(addr string, logf func(format string, args ...any), opts ...Option) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newServer(logTB{logf}, opts)
+	s.srv = httptest.NewUnstartedServer(s.routes())
+	s.srv.Listener.Close()
+	s.srv.Listener = l
+	s.srv.Start()
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// logTB reports through a log function.
+type logTB struct{ logf func(string, ...any) }
+
+func (l logTB) Errorf(format string, args ...any) { l.logf(format, args...) }
+func (l logTB) Fatalf(format string, args ...any) { l.logf(format, args...) }
+func (l logTB) Cleanup(func())                    {}
+
+func newServer(t TB, opts []Option) *Server {
 	s := &Server{
 		t: t, appID: DefaultAppID, secret: DefaultSecret,
 		advByID: map[string]*Advertiser{}, campaigns: map[string][]*Campaign{}, campByID: map[string]*Campaign{},
@@ -149,8 +192,6 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(s.routes())
-	t.Cleanup(s.srv.Close)
 	return s
 }
 

@@ -122,3 +122,24 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+func TestStandalone(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var logged []string
+	s, err := Standalone("127.0.0.1:0", func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, fmt.Sprintf(format, args...))
+	})
+	require.NoError(t, err)
+	defer s.Close()
+	adv := s.Seed(1, 1, 1)[0]
+	_, env := get(t, s, "/open_api/v1.3/campaign/get/?advertiser_id="+adv.ID, s.IssueToken(adv.ID))
+	require.Zero(t, env.Code)
+	_, env = get(t, s, "/open_api/v1.3/campaign/get/?advertiser_id="+adv.ID, "")
+	require.Equal(t, codeTokenEmpty, env.Code)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, logged, 1)
+}
