@@ -41,17 +41,17 @@ var ReportDimensions = []string{"campaign_id", "stat_time_day"}
 
 type reportRow struct {
 	Dimensions struct {
-		CampaignID  string `json:"campaign_id"`
+		CampaignID  flexID `json:"campaign_id"`
 		StatTimeDay string `json:"stat_time_day"`
 	} `json:"dimensions"`
-	// Metrics are strings in reports (documented), decoded as plain
-	// strings: the fast path of a 1,000-row page.
+	// Metrics are strings in reports (documented); numbers are accepted
+	// too. Pages are read by fastReport, encoding/json being the fallback.
 	Metrics struct {
-		Spend       string `json:"spend"`
-		Impressions string `json:"impressions"`
-		Clicks      string `json:"clicks"`
-		Conversion  string `json:"conversion"`
-		Value       string `json:"total_complete_payment_rate"`
+		Spend       decimal `json:"spend"`
+		Impressions decimal `json:"impressions"`
+		Clicks      decimal `json:"clicks"`
+		Conversion  decimal `json:"conversion"`
+		Value       decimal `json:"total_complete_payment_rate"`
 	} `json:"metrics"`
 }
 
@@ -122,17 +122,17 @@ func (c *Client) Insights(ctx context.Context, tok platforms.Token, acct platfor
 }
 
 func (r reportRow) insight() (platforms.Insight, error) {
-	in := platforms.Insight{CampaignExternalID: r.Dimensions.CampaignID}
+	in := platforms.Insight{CampaignExternalID: string(r.Dimensions.CampaignID)}
 	day, _, _ := strings.Cut(r.Dimensions.StatTimeDay, " ")
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return in, badMetric("stat_time_day", r.Dimensions.StatTimeDay)
 	}
 	in.Day = day
 	var err error
-	if in.SpendMicros, err = decimal(r.Metrics.Spend).micros(); err != nil {
+	if in.SpendMicros, err = r.Metrics.Spend.micros(); err != nil {
 		return in, err
 	}
-	if in.ConversionValueMicros, err = decimal(r.Metrics.Value).micros(); err != nil {
+	if in.ConversionValueMicros, err = r.Metrics.Value.micros(); err != nil {
 		return in, err
 	}
 	if in.Impressions, err = count(r.Metrics.Impressions, "impressions"); err != nil {
@@ -142,20 +142,20 @@ func (r reportRow) insight() (platforms.Insight, error) {
 		return in, err
 	}
 	if r.Metrics.Conversion != "" && r.Metrics.Conversion != "-" {
-		if in.Conversions, err = strconv.ParseFloat(r.Metrics.Conversion, 64); err != nil {
-			return in, badMetric("conversion", r.Metrics.Conversion)
+		if in.Conversions, err = strconv.ParseFloat(string(r.Metrics.Conversion), 64); err != nil {
+			return in, badMetric("conversion", string(r.Metrics.Conversion))
 		}
 	}
 	return in, nil
 }
 
-func count(d, name string) (int64, error) {
+func count(d decimal, name string) (int64, error) {
 	if d == "" || d == "-" {
 		return 0, nil
 	}
-	n, err := strconv.ParseInt(d, 10, 64)
+	n, err := strconv.ParseInt(string(d), 10, 64)
 	if err != nil {
-		return 0, badMetric(name, d)
+		return 0, badMetric(name, string(d))
 	}
 	return n, nil
 }

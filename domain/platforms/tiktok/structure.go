@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -201,7 +202,7 @@ func pages[T any](ctx context.Context, c *Client, token, name string, q url.Valu
 			next = start(page + 1)
 		}
 		var p listPage[T]
-		if err := f.a.decode(name, &p); err != nil {
+		if err := decodePage(f.a, name, &p); err != nil {
 			return err
 		}
 		total = p.PageInfo.TotalPage
@@ -218,6 +219,17 @@ func pages[T any](ctx context.Context, c *Client, token, name string, q url.Valu
 			return err
 		}
 	}
+}
+
+// decodePage decodes a list page, report pages through fastReport first.
+func decodePage[T any](a *answer, name string, p *listPage[T]) error {
+	if rp, ok := any(p).(*listPage[reportRow]); ok && a.resp.StatusCode == http.StatusOK {
+		if fastReport(a.body, rp) {
+			return nil
+		}
+		*rp = listPage[reportRow]{}
+	}
+	return a.decode(name, p)
 }
 
 // Structure pages through acct's campaigns, then ad groups, then ads.
