@@ -18,10 +18,9 @@
 //     in the advertiser's currency, a JSON number in objects and a string in
 //     reports; it is converted to micros exactly (internal/money).
 //
-// A listing keeps at most two requests in flight: once page_info tells how
-// many pages there are, the next page is fetched while the current one is
-// decoded and handed over. Report pages are read by a small scanner
-// (fastjson.go) with encoding/json as its fallback.
+// Listings fetch one page at a time (TikTok's limits are per second and
+// per minute). Report pages are read by a small scanner (fastjson.go) with
+// encoding/json as its fallback.
 //
 // References:
 //   - Authentication (Access-Token header): https://business-api.tiktok.com/portal/docs?id=1738373164380162

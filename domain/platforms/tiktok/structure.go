@@ -163,60 +163,29 @@ type listPage[T any] struct {
 }
 
 // pages calls the list endpoint name page by page (page_size PageSize) and
-// hands each page's rows to fn, in order. Once page_info has told how
-// many pages there are, the next page is requested while the current one
-// is decoded and handed to fn, so at most two requests are in flight.
+// hands each page's rows to fn, in order, one request at a time.
 func pages[T any](ctx context.Context, c *Client, token, name string, q url.Values, fn func([]T) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // ends a prefetch nobody waits for
 	q.Set("page_size", strconv.Itoa(PageSize))
-	type fetched struct {
-		a   *answer
-		err error
-	}
-	start := func(page int) <-chan fetched {
-		pq := url.Values{}
-		for k, v := range q {
-			pq[k] = v
-		}
-		pq.Set("page", strconv.Itoa(page))
-		ch := make(chan fetched, 1)
-		go func() {
-			a, err := c.fetchGet(ctx, token, name, pq)
-			ch <- fetched{a, err}
-		}()
-		return ch
-	}
-	total := 0 // unknown until the first page is decoded
-	next := start(1)
 	for page := 1; ; page++ {
 		if page > maxPages {
 			return &platforms.APIError{Platform: platforms.TikTok, Kind: platforms.ErrorPermanent, Code: "TOO_MANY_PAGES", Message: fmt.Sprintf("%s has more than %d pages", name, maxPages)}
 		}
-		f := <-next
-		if f.err != nil {
-			return f.err
-		}
-		next = nil
-		if page < total {
-			next = start(page + 1)
+		q.Set("page", strconv.Itoa(page))
+		a, err := c.fetchGet(ctx, token, name, q)
+		if err != nil {
+			return err
 		}
 		var p listPage[T]
-		if err := decodePage(f.a, name, &p); err != nil {
+		if err := decodePage(a, name, &p); err != nil {
 			return err
 		}
-		total = p.PageInfo.TotalPage
-		if len(p.List) == 0 || page >= total {
-			if len(p.List) > 0 {
-				return fn(p.List)
+		if len(p.List) > 0 {
+			if err := fn(p.List); err != nil {
+				return err
 			}
+		}
+		if len(p.List) == 0 || page >= p.PageInfo.TotalPage {
 			return nil
-		}
-		if next == nil {
-			next = start(page + 1)
-		}
-		if err := fn(p.List); err != nil {
-			return err
 		}
 	}
 }
