@@ -257,17 +257,19 @@ const paymentFailedKey = "PAYMENT_FAILED"
 // whose paid features end at graceEnd, in the transaction that makes the
 // workspace PAST_DUE (domain/billing). While one is unresolved a later
 // failure opens none (the grace period runs from the first failure).
-func (s *Service) PaymentFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, graceEnd time.Time, details map[string]any) error {
+func (s *Service) PaymentFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, graceEnd time.Time, details map[string]any) (err error) {
+	defer derrors.Wrap(&err, "incidents.Service.PaymentFailedTx(%v)", tenant)
 	title := fmt.Sprintf("Payment failed — paid features end %s", graceEnd.UTC().Format("2 Jan 2006 15:04 UTC"))
-	_, _, err := s.OpenTx(ctx, tx, tenant, OpenInput{Cause: CausePaymentFailed, Key: paymentFailedKey, Title: title, Severity: High, Details: details})
+	_, _, err = s.OpenTx(ctx, tx, tenant, OpenInput{Cause: CausePaymentFailed, Key: paymentFailedKey, Title: title, Severity: High, Details: details})
 	return err
 }
 
 // PaymentSettledTx resolves the failed-payment incident, if one is
 // unresolved, with message (a paid invoice, the subscription's end), in the
 // transaction that takes the workspace out of PAST_DUE.
-func (s *Service) PaymentSettledTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, message string) error {
-	_, err := s.CloseTx(ctx, tx, tenant, []string{paymentFailedKey}, message, System)
+func (s *Service) PaymentSettledTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, message string) (err error) {
+	defer derrors.Wrap(&err, "incidents.Service.PaymentSettledTx(%v)", tenant)
+	_, err = s.CloseTx(ctx, tx, tenant, []string{paymentFailedKey}, message, System)
 	return err
 }
 
