@@ -12,7 +12,6 @@ package googleads
 //   https://protobuf.dev/programming-guides/json/ (int64 as JSON strings)
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -108,16 +107,34 @@ type metricsRow struct {
 type i64 int64
 
 func (v *i64) UnmarshalJSON(b []byte) error {
-	b = bytes.Trim(b, `"`)
-	if string(b) == "null" || len(b) == 0 {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		b = b[1 : len(b)-1]
+	}
+	if len(b) == 0 || string(b) == "null" {
 		*v = 0
 		return nil
 	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil {
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
 		return fmt.Errorf("googleads: %q is not an int64", string(b))
 	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return fmt.Errorf("googleads: %q is not an int64", string(b))
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if n > 1<<63-1 {
+		return fmt.Errorf("googleads: %q overflows int64", string(b))
+	}
 	*v = i64(n)
+	if neg {
+		*v = -*v
+	}
 	return nil
 }
 
@@ -138,6 +155,12 @@ var microsPerUnit = big.NewRat(money.Micro, 1)
 func decimalMicros(n json.Number) (int64, error) {
 	if n == "" {
 		return 0, nil
+	}
+	if !strings.ContainsAny(string(n), "eE") {
+		if whole, frac, _ := strings.Cut(string(n), "."); len(frac) <= 6 && len(whole) <= 14 {
+			// The common case: at most six decimals, parsed exactly.
+			return money.ParseMicros(string(n))
+		}
 	}
 	r, ok := new(big.Rat).SetString(string(n))
 	if !ok {
