@@ -235,4 +235,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
