@@ -101,12 +101,13 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*grant, b
 	}
 	s.mu.RLock()
 	at, ok := s.access[strings.TrimPrefix(h, "Bearer ")]
+	revoked := ok && at.g.revoked
 	s.mu.RUnlock()
 	switch {
 	case !ok:
 		unauth("OAUTH_TOKEN_INVALID", "OAuth token in the header is not valid.")
 		return nil, false
-	case at.g.revoked:
+	case revoked:
 		unauth("OAUTH_TOKEN_REVOKED", "OAuth token in the header has been revoked.")
 		return nil, false
 	case !s.now().Before(at.expires):

@@ -279,8 +279,10 @@ func (s *Server) searchStream(w http.ResponseWriter, r *http.Request, cs *custom
 	bw := bufio.NewWriterSize(w, 64<<10)
 	st := &stream{w: bw, mask: mask, batch: s.batch, limit: q.Limit}
 	st.buf = append(st.buf, '[')
-	s.mu.RLock()
-	err = s.rows(q, cs, func(c *rowCtx) error {
+	// Stream from a copy, so a slow reader never holds the lock (a client
+	// may mutate from inside its callback).
+	snap, all := s.snapshot(cs, q.Resource == "customer_client")
+	err = rows(q, snap, all, func(c *rowCtx) error {
 		for i, cd := range where {
 			v, _ := whereGet[i](c)
 			if !cd.match(v) {
@@ -289,7 +291,6 @@ func (s *Server) searchStream(w http.ResponseWriter, r *http.Request, cs *custom
 		}
 		return st.add(cols, c)
 	})
-	s.mu.RUnlock()
 	if err == nil || errors.Is(err, errLimit) {
 		st.finish()
 	}
@@ -357,14 +358,51 @@ func (st *stream) finish() {
 	_, _ = st.w.Write(st.buf)
 }
 
-// rows enumerates q's resource rows for customer cs (mu read-locked).
-func (s *Server) rows(q *query, cs *customerState, fn func(*rowCtx) error) error {
+// snapshot copies cs's entities (and, for customer_client, every
+// customer) under the read lock.
+func (s *Server) snapshot(cs *customerState, customers bool) (*customerState, []*customerState) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &customerState{Customer: cs.Customer, campByID: make(map[string]*Campaign, len(cs.campaigns)),
+		groupByID: make(map[string]*AdGroup, len(cs.adGroups)), override: make(map[string]Metrics, len(cs.override))}
+	camps := make([]Campaign, len(cs.campaigns))
+	for i, c := range cs.campaigns {
+		camps[i] = *c
+		out.campaigns = append(out.campaigns, &camps[i])
+		out.campByID[c.ID] = &camps[i]
+	}
+	groups := make([]AdGroup, len(cs.adGroups))
+	for i, g := range cs.adGroups {
+		groups[i] = *g
+		out.adGroups = append(out.adGroups, &groups[i])
+		out.groupByID[g.ID] = &groups[i]
+	}
+	ads := make([]Ad, len(cs.ads))
+	for i, a := range cs.ads {
+		ads[i] = *a
+		out.ads = append(out.ads, &ads[i])
+	}
+	for k, v := range cs.override {
+		out.override[k] = v
+	}
+	var all []*customerState
+	if customers {
+		for _, id := range s.order {
+			all = append(all, &customerState{Customer: s.customers[id].Customer})
+		}
+	}
+	return out, all
+}
+
+// rows enumerates q's resource rows for customer cs (a snapshot; all is
+// every customer, for customer_client).
+func rows(q *query, cs *customerState, all []*customerState, fn func(*rowCtx) error) error {
 	c := &rowCtx{cust: cs}
 	switch q.Resource {
 	case "customer":
 		return fn(c)
 	case "customer_client":
-		return s.clients(cs, 0, c, fn)
+		return clients(all, cs.Customer, 0, c, fn)
 	case "campaign":
 		if q.From == "" {
 			for _, camp := range cs.campaigns {
@@ -375,7 +413,7 @@ func (s *Server) rows(q *query, cs *customerState, fn func(*rowCtx) error) error
 			}
 			return nil
 		}
-		return s.metricRows(q, cs, c, fn)
+		return metricRows(q, cs, c, fn)
 	case "ad_group":
 		for _, g := range cs.adGroups {
 			c.group, c.camp = g, cs.campByID[g.CampaignID]
@@ -396,17 +434,17 @@ func (s *Server) rows(q *query, cs *customerState, fn func(*rowCtx) error) error
 }
 
 // clients walks the customer hierarchy below cs (level 0: cs itself).
-func (s *Server) clients(cs *customerState, level int, c *rowCtx, fn func(*rowCtx) error) error {
-	c.client, c.level = cs, level
+func clients(all []*customerState, cust Customer, level int, c *rowCtx, fn func(*rowCtx) error) error {
+	c.client, c.level = &customerState{Customer: cust}, level
 	if err := fn(c); err != nil {
 		return err
 	}
 	if level >= 10 {
 		return nil
 	}
-	for _, id := range s.order {
-		if child := s.customers[id]; child.ManagerID == cs.ID {
-			if err := s.clients(child, level+1, c, fn); err != nil {
+	for _, child := range all {
+		if child.ManagerID == cust.ID {
+			if err := clients(all, child.Customer, level+1, c, fn); err != nil {
 				return err
 			}
 		}
@@ -415,7 +453,7 @@ func (s *Server) clients(cs *customerState, level int, c *rowCtx, fn func(*rowCt
 }
 
 // metricRows yields campaign × day rows with metrics, omitting all-zero days.
-func (s *Server) metricRows(q *query, cs *customerState, c *rowCtx, fn func(*rowCtx) error) error {
+func metricRows(q *query, cs *customerState, c *rowCtx, fn func(*rowCtx) error) error {
 	from, _ := time.Parse(time.DateOnly, q.From)
 	to, _ := time.Parse(time.DateOnly, q.To)
 	var days []string
