@@ -570,3 +570,40 @@ func pkce(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+// TestConcurrentUse runs reads, mutations and refreshes at once on one
+// client and one fake (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	f, c, tok := fixture(t, googleadsfake.WithBatchSize(3))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			switch i % 4 {
+			case 0:
+				errs <- c.Insights(ctx, tok, usd, "2026-01-01", "2026-01-10", func([]platforms.Insight) error { return nil })
+			case 1:
+				errs <- c.Structure(ctx, tok, usd, func(platforms.StructurePage) error { return nil })
+			case 2:
+				errs <- c.Mutate(ctx, tok, usd, platforms.Mutation{Kind: platforms.MutateUpdateBid, Campaign: platforms.RemoteCampaign{ExternalID: "101"}, BidMicros: int64(1+i) * 1_000_000})
+			case 3:
+				_, err := c.Refresh(ctx, tok)
+				errs <- err
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(f.Mutations()); n != 4 {
+		t.Fatalf("mutations = %d; want 4 (2 update_bid × 2 ad groups)", n)
+	}
+}
