@@ -3,6 +3,8 @@ package googleads
 // Google Ads API REST reference used in this file:
 //   https://developers.google.com/google-ads/api/rest/overview
 //   https://developers.google.com/google-ads/api/rest/auth (Authorization, developer-token, login-customer-id headers)
+//   https://developers.google.com/google-ads/api/docs/api-policy/developer-token (developer tokens sunset on
+//     2026-09-09: the header is optional and ignored; access levels belong to the OAuth client's Cloud project)
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/GoogleAdsService/SearchStream
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/SearchGoogleAdsStreamResponse
 //   https://developers.google.com/google-ads/api/docs/concepts/call-structure (customer ids without hyphens)
@@ -78,9 +80,10 @@ func New(e platforms.Endpoints) *Client {
 // Platform is platforms.Google.
 func (c *Client) Platform() string { return platforms.Google }
 
-// Configured reports whether the OAuth client id and secret are set (the
-// developer token is needed too for API calls; without it Google answers
-// every call with an authentication error).
+// Configured reports whether the OAuth client id and secret are set. The
+// developer token is optional: Google sunset developer tokens on
+// 2026-09-09 (access levels now belong to the OAuth client's Cloud
+// project), so it is sent only when configured.
 func (c *Client) Configured() bool { return c.e.Configured() }
 
 // SupportsPKCE is true: Google's web-server flow accepts code_challenge
@@ -124,7 +127,12 @@ func (c *Client) call(ctx context.Context, tok platforms.Token, method, path, lo
 		return nil, fmt.Errorf("googleads: build request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("developer-token", c.e.DeveloperToken)
+	if c.e.DeveloperToken != "" {
+		// Optional since Google sunset developer tokens (2026-09-09): API
+		// access now belongs to the OAuth client's Cloud project and the
+		// servers ignore the header. Sent only when one is configured.
+		req.Header.Set("developer-token", c.e.DeveloperToken)
+	}
 	req.Header.Set("Accept", "application/json")
 	if login != "" {
 		req.Header.Set("login-customer-id", login)

@@ -520,7 +520,7 @@ func TestFakeRejectsMalformed(t *testing.T) {
 	}{
 		{"no Authorization", "POST", search, with("Authorization", ""), `{"query":"SELECT campaign.id FROM campaign"}`, 401, "Authorization header"},
 		{"Authorization without Bearer", "POST", search, with("Authorization", tok.AccessToken), `{"query":"SELECT campaign.id FROM campaign"}`, 401, "Authorization header"},
-		{"no developer-token", "POST", search, with("developer-token", ""), `{"query":"SELECT campaign.id FROM campaign"}`, 401, "developer-token"},
+		{"wrong developer-token", "POST", search, with("developer-token", "someone-elses-token"), `{"query":"SELECT campaign.id FROM campaign"}`, 401, "developer-token"},
 		{"old API version", "POST", f.APIBase() + "/v18/customers/1111111111/googleAds:searchStream", good, `{"query":"SELECT campaign.id FROM campaign"}`, 404, "API version"},
 		{"non-stream search", "POST", api + "/customers/1111111111/googleAds:search", good, `{"query":"SELECT campaign.id FROM campaign"}`, 404, "does not serve"},
 		{"hyphenated customer id", "POST", api + "/customers/111-111-1111/googleAds:searchStream", good, `{"query":"SELECT campaign.id FROM campaign"}`, 400, "digits without hyphens"},
@@ -605,5 +605,33 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if n := len(f.Mutations()); n != 4 {
 		t.Fatalf("mutations = %d; want 4 (2 update_bid × 2 ad groups)", n)
+	}
+}
+
+// Developer tokens were sunset on 2026-09-09: without one configured the
+// client omits the header and works; with one it sends it, which the
+// fake's pre-sunset mode requires.
+func TestDeveloperTokenOptional(t *testing.T) {
+	t.Parallel()
+	f, _, tok := fixture(t)
+	c := googleads.New(platforms.Endpoints{APIBase: f.APIBase(), OAuthBase: f.OAuthBase(), ClientID: googleadsfake.ClientID, ClientSecret: googleadsfake.ClientSecret})
+	if _, err := c.Accounts(context.Background(), tok); err != nil {
+		t.Fatalf("without a developer token: %v", err)
+	}
+
+	rec := &recorder{TB: t}
+	strict := googleadsfake.New(rec, googleadsfake.WithDeveloperTokenRequired())
+	strict.AddCustomer(googleadsfake.Customer{ID: "1111111111", Name: "US", Currency: "USD", TimeZone: "UTC"})
+	stok := strict.Grant("1111111111")
+	if _, err := newClient(strict).Accounts(context.Background(), stok); err != nil || len(strict.Errors()) != 0 {
+		t.Fatalf("positive control with the token: %v %v", err, strict.Errors())
+	}
+	noDT := googleads.New(platforms.Endpoints{APIBase: strict.APIBase(), OAuthBase: strict.OAuthBase(), ClientID: googleadsfake.ClientID, ClientSecret: googleadsfake.ClientSecret})
+	_, err := noDT.Accounts(context.Background(), stok)
+	if ae := kindOf(t, err); ae.Kind != platforms.ErrorAuth || ae.Code != "authenticationError.DEVELOPER_TOKEN_INVALID" {
+		t.Fatalf("missing token in pre-sunset mode: %+v", ae)
+	}
+	if errs := strict.Errors(); len(errs) != 1 || !strings.Contains(errs[0], "developer-token") {
+		t.Fatalf("fake reports %v; want the missing developer-token", errs)
 	}
 }

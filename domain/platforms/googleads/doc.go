@@ -7,9 +7,12 @@
 // Wire format, as documented by Google (cited per file):
 //
 //   - Every call goes to APIBase + "/" + APIVersion, with the headers
-//     "Authorization: Bearer <access token>", "developer-token" and, when the
-//     customer is reached through a manager account, "login-customer-id"
-//     (the manager's id, Account.ParentID).
+//     "Authorization: Bearer <access token>", "developer-token" when one is
+//     configured (optional and ignored by Google since developer tokens were
+//     sunset on 2026-09-09; a future API version will reject it, so leave
+//     STRATUM_GOOGLE_ADS_DEVELOPER_TOKEN empty for new set-ups) and, when
+//     the customer is reached through a manager account,
+//     "login-customer-id" (the manager's id, Account.ParentID).
 //   - Reads are GAQL queries POSTed to customers/{id}/googleAds:searchStream;
 //     the response is one JSON array of batches, each with "results" (up to
 //     10,000 rows). Structure and insight callbacks run once per batch.

@@ -3,6 +3,7 @@ package googleadsfake
 // The API surface and its request checks:
 //   https://developers.google.com/google-ads/api/rest/overview (paths /vNN/customers/{customerId}/…)
 //   https://developers.google.com/google-ads/api/rest/auth (Authorization: Bearer, developer-token, login-customer-id)
+//   https://developers.google.com/google-ads/api/docs/api-policy/developer-token (developer-token optional and ignored since 2026-09-09)
 //   https://developers.google.com/google-ads/api/docs/concepts/call-structure#cid (ids without hyphens; login-customer-id for manager access)
 //   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers/listAccessibleCustomers
 //   https://developers.google.com/google-ads/api/docs/best-practices/error-types
@@ -94,7 +95,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*grant, b
 		unauth("OAUTH_TOKEN_HEADER_INVALID", "OAuth token HTTP header is malformed.")
 		return nil, false
 	}
-	if dt := r.Header.Get("developer-token"); dt != DeveloperToken {
+	// Developer tokens were sunset on 2026-09-09: Google ignores the header.
+	// The fake still refuses a token other than the configured one (a
+	// misconfiguration) and, with WithDeveloperTokenRequired, a missing one
+	// (the behaviour before the sunset).
+	dt, hasDT := r.Header.Get("developer-token"), len(r.Header.Values("developer-token")) > 0
+	if hasDT && dt != DeveloperToken || !hasDT && s.requireDT {
 		s.report("developer-token header is %q, want the configured developer token", redact(dt))
 		unauth("DEVELOPER_TOKEN_INVALID", "The developer token is not valid.")
 		return nil, false

@@ -95,15 +95,21 @@ type Option func(*Server)
 // WithBatchSize sets the rows per searchStream batch.
 func WithBatchSize(n int) Option { return func(s *Server) { s.batch = n } }
 
+// WithDeveloperTokenRequired makes a missing developer-token header a
+// malformed request (Google's behaviour before developer tokens were
+// sunset on 2026-09-09; by default the header is optional).
+func WithDeveloperTokenRequired() Option { return func(s *Server) { s.requireDT = true } }
+
 // WithClock sets the clock for token expiry.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // Server is the fake. It is safe for concurrent use.
 type Server struct {
-	t     testing.TB
-	srv   *httptest.Server
-	batch int
-	now   func() time.Time
+	t         testing.TB
+	srv       *httptest.Server
+	batch     int
+	now       func() time.Time
+	requireDT bool
 
 	errMu sync.Mutex
 	errs  []string
