@@ -1,7 +1,9 @@
 package googleadsfake
 
 import (
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -88,5 +90,29 @@ func TestDecimal(t *testing.T) {
 		if got := decimal(micros); got != want {
 			t.Errorf("decimal(%d) = %s; want %s", micros, got, want)
 		}
+	}
+}
+
+func TestStandalone(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var logged []string
+	s, err := Standalone("127.0.0.1:0", func(f string, a ...any) { mu.Lock(); defer mu.Unlock(); logged = append(logged, f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !strings.HasPrefix(s.APIBase(), "http://127.0.0.1:") || s.OAuthBase() != s.APIBase()+"/oauth" {
+		t.Fatalf("bases %s %s", s.APIBase(), s.OAuthBase())
+	}
+	resp, err := http.Get(s.APIBase() + "/v18/customers:listAccessibleCustomers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if resp.StatusCode != 404 || len(logged) != 1 || len(s.Errors()) != 1 {
+		t.Fatalf("status %d, logged %v; want 404 and one logged report", resp.StatusCode, logged)
 	}
 }

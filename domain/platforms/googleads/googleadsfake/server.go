@@ -20,6 +20,7 @@ package googleadsfake
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -105,7 +106,7 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // Server is the fake. It is safe for concurrent use.
 type Server struct {
-	t         testing.TB
+	errorf    func(format string, args ...any)
 	srv       *httptest.Server
 	batch     int
 	now       func() time.Time
@@ -142,16 +143,40 @@ type customerState struct {
 // New starts a fake on a loopback port, closed when the test ends. It
 // reports malformed requests with t.Errorf.
 func New(t testing.TB, opts ...Option) *Server {
+	s := newServer(t.Errorf, opts)
+	s.srv = httptest.NewServer(s)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Standalone starts a fake outside a test (a development server for the
+// browser journey) listening on addr, e.g. "127.0.0.1:9402"; malformed
+// requests are logged with logf. Close stops it.
+func Standalone(addr string, logf func(format string, args ...any), opts ...Option) (*Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newServer(logf, opts)
+	s.srv = httptest.NewUnstartedServer(s)
+	_ = s.srv.Listener.Close()
+	s.srv.Listener = l
+	s.srv.Start()
+	return s, nil
+}
+
+// Close stops the server (New's servers close by themselves).
+func (s *Server) Close() { s.srv.Close() }
+
+func newServer(errorf func(string, ...any), opts []Option) *Server {
 	s := &Server{
-		t: t, batch: DefaultBatchSize, now: time.Now,
+		errorf: errorf, batch: DefaultBatchSize, now: time.Now,
 		customers: map[string]*customerState{}, grants: map[string]*grant{},
 		access: map[string]*accessToken{}, codes: map[string]*authCode{},
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(s)
-	t.Cleanup(s.srv.Close)
 	return s
 }
 
@@ -346,7 +371,7 @@ func (s *Server) report(format string, args ...any) {
 	s.errMu.Lock()
 	s.errs = append(s.errs, msg)
 	s.errMu.Unlock()
-	s.t.Errorf("googleadsfake: malformed request: %s", msg)
+	s.errorf("googleadsfake: malformed request: %s", msg)
 }
 
 // adsErr is one GoogleAdsError of a failure.
