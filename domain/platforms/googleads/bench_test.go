@@ -6,22 +6,29 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/platforms/googleads/googleadsfake"
 )
 
-// benchInsights is the benchmark's window: 90 days.
-const benchFrom, benchTo = "2026-01-01", "2026-03-31"
-
+// benchRows is 1,000 campaigns × 90 days.
 const benchRows = 1000 * 90
+
+// benchRange covers the seeded 90 days in any time zone (the fake has no
+// metrics outside them).
+func benchRange() (string, string) {
+	now := time.Now().UTC()
+	return now.AddDate(0, 0, -100).Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
+}
 
 // BenchmarkInsights1000x90 fetches 1,000 campaigns × 90 days of daily
 // metrics through the client (HTTP, JSON decoding, exact money
 // conversion) from the fake; compare with BenchmarkFakeServe.
 func BenchmarkInsights1000x90(b *testing.B) {
 	f := googleadsfake.New(b)
-	ids := f.Seed(1, 1000)
+	ids := f.Seed(1, 1000, 90)
+	benchFrom, benchTo := benchRange()
 	c := newClient(f)
 	tok := f.Grant(ids...)
 	acct := platforms.Account{ExternalID: ids[0], Currency: "USD", TimeZone: "America/New_York"}
@@ -47,7 +54,8 @@ func BenchmarkInsights1000x90(b *testing.B) {
 // plain HTTP requests, the body read and discarded, no parsing.
 func BenchmarkFakeServe(b *testing.B) {
 	f := googleadsfake.New(b)
-	ids := f.Seed(1, 1000)
+	ids := f.Seed(1, 1000, 90)
+	benchFrom, benchTo := benchRange()
 	tok := f.Grant(ids...)
 	body := []byte(`{"query":"SELECT campaign.id, segments.date, metrics.cost_micros, metrics.impressions, metrics.clicks, metrics.conversions, metrics.conversions_value FROM campaign WHERE segments.date BETWEEN '` + benchFrom + `' AND '` + benchTo + `'"}`)
 	url := f.APIBase() + "/" + googleadsfake.Version + "/customers/" + ids[0] + "/googleAds:searchStream"

@@ -419,7 +419,7 @@ func TestErrorKinds(t *testing.T) {
 	ctx := context.Background()
 	noop := func([]platforms.Insight) error { return nil }
 
-	f.RateLimitNext(1, 30*time.Second)
+	f.RateLimitNextFor(1, 30*time.Second)
 	err := c.Insights(ctx, tok, usd, "2026-01-01", "2026-01-02", noop)
 	ae := kindOf(t, err)
 	if ae.Kind != platforms.ErrorRateLimited || ae.RetryAfter != 30*time.Second || ae.Code != "quotaError.RESOURCE_EXHAUSTED" || ae.HTTPStatus != 429 {
@@ -427,6 +427,10 @@ func TestErrorKinds(t *testing.T) {
 	}
 	if !errors.Is(err, platforms.ErrUnavailable) {
 		t.Error("a rate limit must match ErrUnavailable")
+	}
+	f.RateLimitNext(1)
+	if _, err := c.Accounts(ctx, tok); kindOf(t, err).RetryAfter != googleadsfake.DefaultRetryDelay {
+		t.Fatalf("default retry delay: %v", err)
 	}
 	if err := c.Insights(ctx, tok, usd, "2026-01-01", "2026-01-02", noop); err != nil {
 		t.Fatalf("after the rate limit: %v", err)

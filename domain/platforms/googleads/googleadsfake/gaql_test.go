@@ -97,7 +97,7 @@ func TestStandalone(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	var logged []string
-	s, err := Standalone("127.0.0.1:0", func(f string, a ...any) { mu.Lock(); defer mu.Unlock(); logged = append(logged, f) })
+	s, err := NewStandalone("127.0.0.1:0", func(f string, a ...any) { mu.Lock(); defer mu.Unlock(); logged = append(logged, f) })
 	if err != nil {
 		t.Fatal(err)
 	}

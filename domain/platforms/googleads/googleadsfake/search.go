@@ -469,6 +469,9 @@ func metricRows(q *query, cs *customerState, c *rowCtx, fn func(*rowCtx) error) 
 		for _, day := range days {
 			m, ok := cs.override[camp.ID+"|"+day]
 			if !ok {
+				if camp.Start != "" && day < camp.Start || camp.End != "" && day > camp.End {
+					continue
+				}
 				m = generate(cs.ID, camp.ID, day, unit)
 			}
 			if m == (Metrics{}) {

@@ -55,8 +55,11 @@ type Customer struct {
 }
 
 // Campaign is a campaign with its budget (one budget per campaign here).
+// Generated metrics exist only on days in [Start, End] (YYYY-MM-DD in the
+// customer's time zone; empty: unbounded); SetMetrics overrides any day.
 type Campaign struct {
 	CustomerID, ID, Name string
+	Start, End           string
 	Status               string // ENABLED, PAUSED, REMOVED
 	Channel              string // SEARCH, DISPLAY, …
 	BudgetID             string
@@ -149,10 +152,10 @@ func New(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-// Standalone starts a fake outside a test (a development server for the
+// NewStandalone starts a fake outside a test (a development server for the
 // browser journey) listening on addr, e.g. "127.0.0.1:9402"; malformed
 // requests are logged with logf. Close stops it.
-func Standalone(addr string, logf func(format string, args ...any), opts ...Option) (*Server, error) {
+func NewStandalone(addr string, logf func(format string, args ...any), opts ...Option) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -204,9 +207,16 @@ func (s *Server) Mutations() []Mutation {
 	return append([]Mutation(nil), s.mutations...)
 }
 
+// DefaultRetryDelay is the quotaErrorDetails.retryDelay RateLimitNext sends.
+const DefaultRetryDelay = 10 * time.Second
+
 // RateLimitNext makes the next n API calls fail with Google's quota error
-// (HTTP 429, RESOURCE_EXHAUSTED, quotaError with quotaErrorDetails.retryDelay).
-func (s *Server) RateLimitNext(n int, retryDelay time.Duration) {
+// (HTTP 429, RESOURCE_EXHAUSTED, quotaError with quotaErrorDetails.retryDelay
+// of DefaultRetryDelay).
+func (s *Server) RateLimitNext(n int) { s.RateLimitNextFor(n, DefaultRetryDelay) }
+
+// RateLimitNextFor is RateLimitNext with the given retry delay.
+func (s *Server) RateLimitNextFor(n int, retryDelay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rateLimit, s.retry = n, retryDelay
@@ -321,10 +331,11 @@ func (s *Server) mustCustomer(id string) *customerState {
 
 // Seed adds accounts customers (alternating USD/America/New_York and
 // JPY/Asia/Tokyo), each with campaignsPerAccount enabled SEARCH campaigns,
-// two ad groups per campaign and one ad per ad group, and returns their
-// ids. Daily metrics are generated on the fly for any date, so seeding is
-// cheap at any scale.
-func (s *Server) Seed(accounts, campaignsPerAccount int) []string {
+// two ad groups per campaign and one ad per ad group, with generated daily
+// metrics on the last days days up to today in the customer's time zone
+// (days <= 0: every day), and returns their ids. Metrics are computed on
+// the fly, so seeding is cheap at any scale.
+func (s *Server) Seed(accounts, campaignsPerAccount, days int) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids := make([]string, 0, accounts)
@@ -334,9 +345,18 @@ func (s *Server) Seed(accounts, campaignsPerAccount int) []string {
 		if a%2 == 1 {
 			cur, tz, unit = "JPY", "Asia/Tokyo", 1_000_000
 		}
+		start, end := "", ""
+		if days > 0 {
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				loc = time.UTC
+			}
+			today := s.now().In(loc)
+			start, end = today.AddDate(0, 0, 1-days).Format(time.DateOnly), today.Format(time.DateOnly)
+		}
 		cs := s.addCustomer(Customer{ID: cid, Name: fmt.Sprintf("Seeded account %d", a+1), Currency: cur, TimeZone: tz})
 		for c := 0; c < campaignsPerAccount; c++ {
-			camp := &Campaign{CustomerID: cid, ID: strconv.Itoa(20_000_000 + c + 1), Name: fmt.Sprintf("Campaign %d", c+1), Status: "ENABLED", Channel: "SEARCH", BudgetMicros: 5_000 * unit}
+			camp := &Campaign{CustomerID: cid, ID: strconv.Itoa(20_000_000 + c + 1), Name: fmt.Sprintf("Campaign %d", c+1), Status: "ENABLED", Channel: "SEARCH", BudgetMicros: 5_000 * unit, Start: start, End: end}
 			camp.BudgetID = camp.ID + "0"
 			cs.campaigns = append(cs.campaigns, camp)
 			cs.campByID[camp.ID] = camp
