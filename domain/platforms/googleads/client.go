@@ -191,17 +191,21 @@ func (c *Client) searchStream(ctx context.Context, tok platforms.Token, cid, log
 		if n >= maxBatches {
 			return permanent("TOO_MANY_BATCHES", fmt.Sprintf("searchStream returned more than %d batches", maxBatches))
 		}
-		var b batch
-		if err := dec.Decode(&b); err != nil {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return malformed("searchStream batch", err)
 		}
-		if b.Error != nil {
-			return b.Error.apiError(0, nil)
+		rows, rpc, err := decodeBatch(raw)
+		if err != nil {
+			return malformed("searchStream batch", err)
 		}
-		if err := fn(b.Results); err != nil {
+		if rpc != nil {
+			return rpc.apiError(0, nil)
+		}
+		if err := fn(rows); err != nil {
 			return err
 		}
 	}
@@ -219,12 +223,4 @@ func malformed(what string, err error) error {
 		msg += ": " + err.Error()
 	}
 	return &platforms.APIError{Platform: platforms.Google, Kind: platforms.ErrorTransient, Code: "MALFORMED_RESPONSE", Message: msg}
-}
-
-// batch is one element of the searchStream array.
-type batch struct {
-	Results   []row     `json:"results"`
-	FieldMask string    `json:"fieldMask"`
-	RequestID string    `json:"requestId"`
-	Error     *rpcError `json:"error"`
 }
