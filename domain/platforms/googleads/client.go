@@ -10,6 +10,7 @@ package googleads
 //   https://developers.google.com/google-ads/api/docs/concepts/call-structure (customer ids without hyphens)
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -38,6 +39,8 @@ const (
 	maxStreamBytes = 512 << 20
 	// maxBatches bounds the batches of one searchStream (10,000 rows each).
 	maxBatches = 1000
+	// maxBatchBytes bounds one batch (10,000 rows of a few hundred bytes).
+	maxBatchBytes = 64 << 20
 	// maxBodyBytes bounds every other response and error body.
 	maxBodyBytes = 4 << 20
 	// maxCustomers bounds listAccessibleCustomers and a manager's clients.
@@ -183,22 +186,43 @@ func (c *Client) searchStream(ctx context.Context, tok platforms.Token, cid, log
 		return err
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(io.LimitReader(resp.Body, maxStreamBytes))
-	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+	br := bufio.NewReaderSize(io.LimitReader(resp.Body, maxStreamBytes), 64<<10)
+	if c, err := nextNonSpace(br); err != nil || c != '[' {
 		return malformed("searchStream response is not a JSON array", err)
 	}
-	for n := 0; dec.More(); n++ {
+	var buf []byte
+	for n := 0; ; n++ {
+		c, err := nextNonSpace(br)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return malformed("searchStream response ends early", err)
+		}
+		if c == ']' {
+			if _, err := nextNonSpace(br); err != io.EOF {
+				return malformed("searchStream response has data after the array", nil)
+			}
+			return nil
+		}
+		if n > 0 {
+			if c != ',' {
+				return malformed("searchStream batches are not separated by commas", nil)
+			}
+			if c, err = nextNonSpace(br); err != nil {
+				return malformed("searchStream response ends early", err)
+			}
+		}
 		if n >= maxBatches {
 			return permanent("TOO_MANY_BATCHES", fmt.Sprintf("searchStream returned more than %d batches", maxBatches))
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		if buf, err = element(br, c, buf[:0]); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return malformed("searchStream batch", err)
 		}
-		rows, rpc, err := decodeBatch(raw)
+		rows, rpc, err := decodeBatch(buf)
 		if err != nil {
 			return malformed("searchStream batch", err)
 		}
@@ -209,10 +233,67 @@ func (c *Client) searchStream(ctx context.Context, tok platforms.Token, cid, log
 			return err
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return malformed("searchStream response ends early", err)
+}
+
+// nextNonSpace returns the next byte that is not JSON whitespace.
+func nextNonSpace(br *bufio.Reader) (byte, error) {
+	for {
+		c, err := br.ReadByte()
+		if err != nil || (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+			return c, err
+		}
 	}
-	return nil
+}
+
+// element reads one JSON object whose first byte was already read, up to
+// its matching '}', into buf (decodeBatch then checks its syntax).
+func element(br *bufio.Reader, first byte, buf []byte) ([]byte, error) {
+	if first != '{' {
+		return nil, errSyntax
+	}
+	buf = append(buf, first)
+	depth, inStr, esc := 1, false, false
+	for {
+		if br.Buffered() == 0 {
+			if _, err := br.Peek(1); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return nil, err
+			}
+		}
+		data, _ := br.Peek(br.Buffered())
+		for k, c := range data {
+			switch {
+			case esc:
+				esc = false
+			case inStr:
+				if c == '\\' {
+					esc = true
+				} else if c == '"' {
+					inStr = false
+				}
+			case c == '"':
+				inStr = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				if depth == 0 {
+					buf = append(buf, data[:k+1]...)
+					_, err := br.Discard(k + 1)
+					return buf, err
+				}
+			}
+		}
+		buf = append(buf, data...)
+		if len(buf) > maxBatchBytes {
+			return nil, fmt.Errorf("a batch is larger than %d bytes", maxBatchBytes)
+		}
+		if _, err := br.Discard(len(data)); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // malformed is a response we could not read: a truncated stream is worth a
