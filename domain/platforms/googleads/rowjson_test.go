@@ -2,14 +2,17 @@ package googleads
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/platforms/googleads/googleadsfake"
 )
 
@@ -105,6 +108,42 @@ func TestDecodeBatchOnFakeStreams(t *testing.T) {
 			if n == 0 {
 				t.Errorf("%s: no rows", q)
 			}
+		}
+	}
+}
+
+// Batches are split by a byte scanner: braces and escaped quotes inside
+// strings, whitespace between batches and batches larger than the read
+// buffer must not confuse it.
+func TestSearchStreamSplitsBatches(t *testing.T) {
+	t.Parallel()
+	tricky := `na}me {with} \"quotes\" \\ and ] [`
+	long := strings.Repeat("x", 200<<10)
+	stream := " [\n" +
+		`{"results":[{"campaign":{"id":"1","name":"` + tricky + `"}}]}` + " ,\n " +
+		`{"results":[{"campaign":{"id":"2","name":"` + long + `"}},{"campaign":{"id":"3","name":"\\"}}]}` +
+		",{}" + " ]\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, stream) }))
+	defer srv.Close()
+	c := New(platforms.Endpoints{APIBase: srv.URL, OAuthBase: srv.URL})
+	var names []string
+	err := c.searchStream(context.Background(), platforms.Token{AccessToken: "t"}, "1", "", "q", func(rows []row) error {
+		for _, r := range rows {
+			names = append(names, r.Campaign.ID.String()+":"+r.Campaign.Name)
+		}
+		return nil
+	})
+	want := []string{`1:na}me {with} "quotes" \ and ] [`, "2:" + long, `3:\`}
+	if err != nil || !reflect.DeepEqual(names, want) {
+		t.Fatalf("names %q, err %v", names, err)
+	}
+	for _, bad := range []string{`[{"results":[]}`, `[{"results":[]} {"results":[]}]`, `[{"results":[]}] x`, `["x"]`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, bad) }))
+		c := New(platforms.Endpoints{APIBase: srv.URL, OAuthBase: srv.URL})
+		err := c.searchStream(context.Background(), platforms.Token{AccessToken: "t"}, "1", "", "q", func([]row) error { return nil })
+		srv.Close()
+		if platforms.ErrorKindOf(err) != platforms.ErrorTransient || err == nil {
+			t.Errorf("stream %q: %v; want a TRANSIENT malformed-response error", bad, err)
 		}
 	}
 }
