@@ -225,7 +225,10 @@ func (p *parser) cond(allowed map[string]bool, res string) (cond, error) {
 		return cond{}, fmt.Errorf("unrecognized field in WHERE for resource %s: %q", res, f.text)
 	}
 	c := cond{Field: f.text}
+	not := p.keyword("NOT")
 	switch {
+	case not && !p.keyword("IN"):
+		return cond{}, fmt.Errorf("NOT after %s must be followed by IN", f.text)
 	case p.keyword("BETWEEN"):
 		a := p.next()
 		if !p.keyword("AND") {
@@ -236,9 +239,9 @@ func (p *parser) cond(allowed map[string]bool, res string) (cond, error) {
 		if !literal(a) || !literal(b) {
 			return cond{}, fmt.Errorf("BETWEEN on %s takes two literals", f.text)
 		}
-	case p.keyword("IN"), p.keyword("NOT") && p.keyword("IN"):
+	case not || p.keyword("IN"):
 		c.Op = "IN"
-		if p.toks[p.i-2].text != "" && strings.EqualFold(p.toks[p.i-2].text, "NOT") {
+		if not {
 			c.Op = "NOT IN"
 		}
 		if !p.punct("(") {

@@ -38,6 +38,7 @@ func TestParseQuery(t *testing.T) {
 		"SELECT campaign.id, metrics.clicks FROM campaign":                                           "segmented by segments.date",
 		"SELECT campaign.id FROM campaign WHERE segments.date > '2026-01-01'":                        "BETWEEN or =",
 		"SELECT campaign.id FROM campaign WHERE segments.date BETWEEN '2026-02-01' AND '2026-01-01'": "ends before",
+		"SELECT campaign.id FROM campaign WHERE campaign.id NOT = 1":                                 "followed by IN",
 		"SELECT campaign.id; DROP TABLE x FROM campaign":                                             "unexpected character",
 	}
 	for q, want := range bad {
