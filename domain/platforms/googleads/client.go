@@ -5,6 +5,8 @@ package googleads
 //   https://developers.google.com/google-ads/api/rest/auth (Authorization, developer-token, login-customer-id headers)
 //   https://developers.google.com/google-ads/api/docs/api-policy/developer-token (developer tokens sunset on
 //     2026-09-09: the header is optional and ignored; access levels belong to the OAuth client's Cloud project)
+//   https://developers.google.com/google-ads/api/rest/common/search (SearchStream: one JSON array of batches, fieldMask in lowerCamelCase)
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.googleAds/searchStream
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/GoogleAdsService/SearchStream
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/SearchGoogleAdsStreamResponse
 //   https://developers.google.com/google-ads/api/docs/concepts/call-structure (customer ids without hyphens)

@@ -1,9 +1,10 @@
 package googleads
 
 // Mutations:
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.campaigns/mutate
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.campaignBudgets/mutate
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.adGroups/mutate
+//   https://developers.google.com/google-ads/api/rest/common/mutate
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.campaigns/mutate
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.campaignBudgets/mutate
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.adGroups/mutate
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/CampaignOperation (update + update_mask)
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/CampaignBudget (amount_micros)
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/CampaignBudgetErrorEnum.CampaignBudgetError

@@ -1,7 +1,7 @@
 package googleads
 
 // Reads, all GAQL through googleAds:searchStream:
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers/listAccessibleCustomers
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers/listAccessibleCustomers
 //   https://developers.google.com/google-ads/api/docs/account-management/listing-accounts (customer_client under a manager)
 //   https://developers.google.com/google-ads/api/docs/query/overview (GAQL grammar)
 //   https://developers.google.com/google-ads/api/docs/reporting/segmentation (segments.date needs a finite date range)

@@ -5,7 +5,7 @@ package googleadsfake
 //   https://developers.google.com/google-ads/api/rest/auth (Authorization: Bearer, developer-token, login-customer-id)
 //   https://developers.google.com/google-ads/api/docs/api-policy/developer-token (developer-token optional and ignored since 2026-09-09)
 //   https://developers.google.com/google-ads/api/docs/concepts/call-structure#cid (ids without hyphens; login-customer-id for manager access)
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers/listAccessibleCustomers
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers/listAccessibleCustomers
 //   https://developers.google.com/google-ads/api/docs/best-practices/error-types
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/AuthenticationErrorEnum.AuthenticationError
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/AuthorizationErrorEnum.AuthorizationError

@@ -1,9 +1,9 @@
 package googleadsfake
 
 // The *:mutate methods as documented:
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.campaigns/mutate
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.campaignBudgets/mutate
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.adGroups/mutate
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.campaigns/mutate
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.campaignBudgets/mutate
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.adGroups/mutate
 //     (body: operations[], partialFailure, validateOnly, responseContentType;
 //      an operation has create | update | remove and updateMask)
 //   https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask (JSON: comma-separated lowerCamelCase paths)

@@ -1,7 +1,7 @@
 package googleadsfake
 
 // googleAds:searchStream as documented:
-//   https://developers.google.com/google-ads/api/rest/reference/rest/latest/customers.googleAds/searchStream
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.googleAds/searchStream
 //     (body {"query", "summaryRowSetting"}; the response is a JSON array of
 //      SearchGoogleAdsStreamResponse batches with results, fieldMask, requestId)
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/GoogleAdsRow
