@@ -408,6 +408,11 @@ func TestMutateAndReadBack(t *testing.T) {
 	if ae := kindOf(t, err); ae.Kind != platforms.ErrorPermanent || ae.Code != "mutateError.RESOURCE_NOT_FOUND" || ae.HTTPStatus != 400 {
 		t.Fatalf("pause of a missing campaign: %+v", ae)
 	}
+	// A removed campaign cannot be resumed: the platform's reason, permanent.
+	err = c.Mutate(ctx, tok, usd, platforms.Mutation{Kind: platforms.MutateResume, Campaign: platforms.RemoteCampaign{ExternalID: "103"}})
+	if ae := kindOf(t, err); ae.Kind != platforms.ErrorPermanent || ae.Code != "operationAccessDeniedError.OPERATION_NOT_PERMITTED_FOR_REMOVED_RESOURCE" || ae.Message == "" {
+		t.Fatalf("resume of a removed campaign: %+v", ae)
+	}
 	if _, err := c.Campaign(ctx, tok, usd, platforms.RemoteCampaign{ExternalID: "999"}); platforms.ErrorKindOf(err) != platforms.ErrorPermanent {
 		t.Fatalf("read of a missing campaign: %v; want PERMANENT", err)
 	}

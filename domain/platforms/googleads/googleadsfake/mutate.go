@@ -9,6 +9,8 @@ package googleadsfake
 //   https://protobuf.dev/reference/protobuf/google.protobuf/#field-mask (JSON: comma-separated lowerCamelCase paths)
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/CampaignBudgetErrorEnum.CampaignBudgetError
 //     (NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT)
+//   https://developers.google.com/google-ads/api/reference/rpc/latest/OperationAccessDeniedErrorEnum.OperationAccessDeniedError
+//     (OPERATION_NOT_PERMITTED_FOR_REMOVED_RESOURCE)
 //   https://developers.google.com/google-ads/api/reference/rpc/latest/BiddingErrorEnum.BiddingError
 //     (BID_TOO_MANY_FRACTIONAL_DIGITS)
 
@@ -161,8 +163,13 @@ func (s *Server) checkValue(w http.ResponseWriter, cs *customerState, service st
 			s.invalid(w, "requestError", "INVALID_ENUM_VALUE", "operations[%d].update.status must be ENABLED or PAUSED (remove with a remove operation), got %s", i, raw)
 			return pending{}, false
 		}
-		if cs.campByID[p.id] == nil {
+		switch c := cs.campByID[p.id]; {
+		case c == nil:
 			return notFound()
+		case c.Status == "REMOVED":
+			writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Request contains an invalid argument.",
+				adsErr{"operationAccessDeniedError", "OPERATION_NOT_PERMITTED_FOR_REMOVED_RESOURCE", "This operation is not allowed because the resource is removed.", 0})
+			return pending{}, false
 		}
 		return p, true
 	}
