@@ -27,6 +27,8 @@ var systemClock = []string{
 	// stored through SQL as "now"); Meta's client takes Now, the fakes
 	// WithClock.
 	"platforms/meta/client.go: time.Now",
+	"platforms/googleads/client.go: time.Now",
+	"platforms/googleads/googleadsfake/server.go: time.Now",
 	"platforms/snapchat/client.go: time.Now",
 	"platforms/snapchat/oauth.go: time.Now",
 	"platforms/meta/metafake/server.go: time.Now",         // the fake platform's own clock (WithClock)
