@@ -326,6 +326,12 @@ func (r *RemoteConnector) apply(ctx context.Context, tenant uuid.UUID, ch Change
 		Objective: tg.campaign.Objective, DailyBudgetMicros: tg.campaign.DailyBudgetMicros, BudgetID: tg.campaign.BudgetID}
 	tok, err := r.s.Tokens.Token(ctx, &tg.conn)
 	if err != nil {
+		var api *APIError
+		if !errors.As(err, &api) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			// Not the platform's answer: say what failed, keep the detail
+			// (for logs) out of the message shown on the action.
+			err = &ApplyError{Platform: r.platform, Message: fmt.Sprintf("the %s connection's grant could not be opened", signals.PlatformName(r.platform)), Err: err}
+		}
 		return Result{}, r.fail(ctx, tenant, ch.IdempotencyKey, attempt, err, false)
 	}
 	cur, err := tg.api.Campaign(ctx, tok, acct, rc)

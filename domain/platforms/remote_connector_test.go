@@ -17,6 +17,10 @@ import (
 	"github.com/stratumhq/stratum/domain/platforms/googleads/googleadsfake"
 	"github.com/stratumhq/stratum/domain/platforms/meta"
 	"github.com/stratumhq/stratum/domain/platforms/meta/metafake"
+	"github.com/stratumhq/stratum/domain/platforms/snapchat"
+	"github.com/stratumhq/stratum/domain/platforms/snapchat/snapchatfake"
+	"github.com/stratumhq/stratum/domain/platforms/tiktok"
+	"github.com/stratumhq/stratum/domain/platforms/tiktok/tiktokfake"
 	"github.com/stratumhq/stratum/internal/clock"
 )
 
@@ -368,4 +372,121 @@ func TestRemoteConnectorWithoutCredentialsRefuses(t *testing.T) {
 	require.EqualError(t, err, "Meta is not configured on this Stratum installation (no app credentials)")
 	require.False(t, platforms.Transient(err))
 	require.Empty(t, r.reservation(t, "x"))
+}
+
+// The same connector drives TikTok and Snapchat: a pause and a budget,
+// each sent once and read back, a repeat replayed.
+func TestRemoteTikTokAndSnapchat(t *testing.T) {
+	t.Parallel()
+	acct := platforms.Account{Name: "Shop", Currency: "USD", TimeZone: "America/Los_Angeles"}
+	// Each setup returns the remote and the number of mutations its fake applied.
+	cases := []struct {
+		name  string
+		setup func(t *testing.T) (*remote, func() int)
+	}{
+		{platforms.TikTok, func(t *testing.T) (*remote, func() int) {
+			f := tiktokfake.New(t)
+			f.AddAdvertiser(tiktokfake.Advertiser{ID: "7000000000000000001", Name: "Shop", Currency: "USD", TimeZone: "America/Los_Angeles"})
+			f.AddCampaign(tiktokfake.Campaign{ID: "1800000000000000001", AdvertiserID: "7000000000000000001", Name: "Spark", Objective: "CONVERSIONS",
+				BudgetMode: "BUDGET_MODE_DAY", Budget: "50.00", Enabled: true})
+			f.AddAdGroup(tiktokfake.AdGroup{ID: "1810000000000000001", CampaignID: "1800000000000000001", Name: "g", BudgetMode: "BUDGET_MODE_INFINITE",
+				BidType: "BID_TYPE_CUSTOM", BidPrice: "1.50", Enabled: true})
+			a := acct
+			a.ExternalID = "7000000000000000001"
+			return setupRemote(t, platforms.TikTok, tiktok.New(f.Endpoints()), platforms.Token{AccessToken: f.IssueToken("7000000000000000001")}, a,
+					platforms.Campaign{ExternalID: "1800000000000000001", Name: "Spark", Status: platforms.CampaignActive, DailyBudgetMicros: 50_000_000}),
+				func() int { require.Empty(t, f.Errors()); return len(f.Mutations()) }
+		}},
+		{platforms.Snapchat, func(t *testing.T) (*remote, func() int) {
+			f := snapchatfake.New(t)
+			sa := f.AddAccount(snapchatfake.Account{Name: "Shop", Currency: "USD", TimeZone: "America/Los_Angeles"})
+			budget := int64(50_000_000)
+			cid, _ := f.AddCampaign(sa.ID, snapchatfake.Campaign{Name: "Stories", DailyBudgetMicro: &budget}, 1_500_000, 0)
+			access, refresh := f.IssueToken()
+			a := acct
+			a.ExternalID, a.ParentID = sa.ID, sa.OrganizationID
+			api := snapchat.New(platforms.Endpoints{APIBase: f.APIBase(), OAuthBase: f.OAuthBase(),
+				ClientID: snapchatfake.ClientID, ClientSecret: snapchatfake.ClientSecret, HTTP: f.Client()})
+			return setupRemote(t, platforms.Snapchat, api, platforms.Token{AccessToken: access, RefreshToken: refresh}, a,
+					platforms.Campaign{ExternalID: cid, Name: "Stories", Status: platforms.CampaignActive, DailyBudgetMicros: 50_000_000}),
+				func() int { require.Empty(t, f.Errors()); return len(f.Mutations()) }
+		}},
+	}
+	for _, p := range cases {
+		t.Run(p.name, func(t *testing.T) {
+			r, mutations := p.setup(t)
+			ctx := context.Background()
+			res, err := r.conn.Apply(ctx, r.tenant, platforms.Change{IdempotencyKey: "p", CampaignID: r.campaign.ID, Status: pause()})
+			require.NoError(t, err)
+			require.Equal(t, platforms.CampaignActive, res.Before.Status)
+			require.Equal(t, platforms.CampaignPaused, res.After.Status)
+			require.Equal(t, 1, mutations())
+			budget := 80.0
+			res, err = r.conn.Apply(ctx, r.tenant, platforms.Change{IdempotencyKey: "b", CampaignID: r.campaign.ID, DailyBudget: &budget})
+			require.NoError(t, err)
+			require.Equal(t, 50.0, res.Before.DailyBudget)
+			require.Equal(t, 80.0, res.After.DailyBudget)
+			require.Equal(t, 2, mutations())
+			again, err := r.conn.Apply(ctx, r.tenant, platforms.Change{IdempotencyKey: "b", CampaignID: r.campaign.ID, DailyBudget: &budget})
+			require.NoError(t, err)
+			require.True(t, again.Replayed)
+			require.Equal(t, 2, mutations())
+			st := r.stored(t)
+			require.Equal(t, platforms.CampaignPaused, st.Status)
+			require.Equal(t, int64(80_000_000), st.DailyBudgetMicros)
+		})
+	}
+}
+
+// Campaigns, Metrics and Status answer from the stored tables, for the
+// connector's platform only.
+func TestRemoteConnectorReadsTheStoredTables(t *testing.T) {
+	t.Parallel()
+	r, _, _, _ := metaFixture(t)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, r.ps.DB.InTenant(ctx, r.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(&platforms.DailyMetrics{TenantID: r.tenant, CampaignID: r.campaign.ID, Day: day, SpendMicros: 12_340_000, Clicks: 7}).Exec(ctx)
+		return err
+	}))
+	cs, err := r.conn.Campaigns(ctx, r.tenant)
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	require.Equal(t, r.campaign.ID, cs[0].ID)
+	ms, err := r.conn.Metrics(ctx, r.tenant, day.AddDate(0, 0, -1), day)
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	require.Equal(t, int64(12_340_000), ms[0].SpendMicros)
+	ms, err = r.conn.Metrics(ctx, r.tenant, day.AddDate(0, 0, 1), day.AddDate(0, 0, 2))
+	require.NoError(t, err)
+	require.Empty(t, ms)
+	st, err := r.conn.Status(ctx, r.tenant)
+	require.NoError(t, err)
+	require.Equal(t, platforms.Operational, st.Status)
+	require.Equal(t, platforms.Meta, st.Platform)
+
+	google, err := r.ps.Connector(platforms.Google)
+	require.NoError(t, err)
+	cs, err = google.Campaigns(ctx, r.tenant)
+	require.NoError(t, err)
+	require.Empty(t, cs, "another platform's connector sees none of Meta's")
+}
+
+// A token source failing for its own reasons (not the platform's answer)
+// fails the change with a message naming the connection, not the detail.
+func TestRemoteTokenSourceFailure(t *testing.T) {
+	t.Parallel()
+	r, f, _, _ := metaFixture(t)
+	r.ps.Tokens = failingTokens{}
+	_, err := r.conn.Apply(context.Background(), r.tenant, platforms.Change{IdempotencyKey: "t", CampaignID: r.campaign.ID, Status: pause()})
+	require.EqualError(t, err, "the Meta connection's grant could not be opened")
+	require.False(t, platforms.Transient(err))
+	require.Empty(t, r.reservation(t, "t"))
+	require.Empty(t, f.Mutations())
+}
+
+type failingTokens struct{}
+
+func (failingTokens) Token(context.Context, *platforms.Connection) (platforms.Token, error) {
+	return platforms.Token{}, errors.New("cipher: message authentication failed")
 }
