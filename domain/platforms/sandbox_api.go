@@ -104,7 +104,9 @@ func (a *SandboxAPI) Accounts(ctx context.Context, tok Token) ([]Account, error)
 	return []Account{{ExternalID: SandboxAccountID, Name: "Sandbox account (simulated)", Currency: "USD", TimeZone: "America/New_York", Status: StatusActive}}, nil
 }
 
-func sandboxCampaignExt(acct Account, i int) string { return fmt.Sprintf("%s-c%d", acct.ExternalID, i+1) }
+func sandboxCampaignExt(acct Account, i int) string {
+	return fmt.Sprintf("%s-c%d", acct.ExternalID, i+1)
+}
 
 // sandboxStored is a campaign's state as the sandbox last stored it.
 type sandboxStored struct {

@@ -63,9 +63,9 @@ type SyncOptions struct {
 	ReSyncDays, FirstSyncDays, ChunkDays int
 }
 
-func (o SyncOptions) reSync() int   { return orDefault(o.ReSyncDays, DefaultReSyncDays) }
+func (o SyncOptions) reSync() int    { return orDefault(o.ReSyncDays, DefaultReSyncDays) }
 func (o SyncOptions) firstSync() int { return orDefault(o.FirstSyncDays, DefaultFirstSyncDays) }
-func (o SyncOptions) chunk() int    { return orDefault(o.ChunkDays, DefaultChunkDays) }
+func (o SyncOptions) chunk() int     { return orDefault(o.ChunkDays, DefaultChunkDays) }
 
 func orDefault(v, d int) int {
 	if v > 0 {

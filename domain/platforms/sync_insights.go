@@ -108,10 +108,10 @@ func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, r
 	}
 	idx := make(map[key]int, len(rows))
 	var (
-		ids, days                         []string
-		spend, imps, clicks, rev          []int64
-		conv                              []float64
-		written                           = map[string]bool{}
+		ids, days                []string
+		spend, imps, clicks, rev []int64
+		conv                     []float64
+		written                  = map[string]bool{}
 	)
 	for _, r := range rows {
 		cid, ok := sc.campaigns[r.CampaignExternalID]

@@ -111,12 +111,12 @@ func TestSyncRequestValidation(t *testing.T) {
 	conn, _ := connect(t, ps, tenant, platforms.Simulator, "UTC")
 	day := func(s string) *time.Time { d, _ := time.Parse(time.DateOnly, s); return &d }
 	for name, req := range map[string]platforms.SyncRequest{
-		"from after to":  {ConnectionID: conn.ID, Kind: platforms.SyncBackfill, From: day("2026-03-05"), To: day("2026-03-01")},
-		"over 90 days":   {ConnectionID: conn.ID, Kind: platforms.SyncBackfill, From: day("2025-12-01"), To: day("2026-03-01")},
-		"future":         {ConnectionID: conn.ID, Kind: platforms.SyncInsights, From: day("2026-03-01"), To: day("2026-03-11")},
-		"unknown kind":   {ConnectionID: conn.ID, Kind: "EVERYTHING"},
-		"foreign conn":   {ConnectionID: uuid.New(), Kind: platforms.SyncStructure},
-		"only from":      {ConnectionID: conn.ID, Kind: platforms.SyncInsights, From: day("2026-03-01")},
+		"from after to":   {ConnectionID: conn.ID, Kind: platforms.SyncBackfill, From: day("2026-03-05"), To: day("2026-03-01")},
+		"over 90 days":    {ConnectionID: conn.ID, Kind: platforms.SyncBackfill, From: day("2025-12-01"), To: day("2026-03-01")},
+		"future":          {ConnectionID: conn.ID, Kind: platforms.SyncInsights, From: day("2026-03-01"), To: day("2026-03-11")},
+		"unknown kind":    {ConnectionID: conn.ID, Kind: "EVERYTHING"},
+		"foreign conn":    {ConnectionID: uuid.New(), Kind: platforms.SyncStructure},
+		"only from":       {ConnectionID: conn.ID, Kind: platforms.SyncInsights, From: day("2026-03-01")},
 		"unknown account": {ConnectionID: conn.ID, Kind: platforms.SyncStructure, AccountID: ptr(uuid.New())},
 	} {
 		_, err := ps.RequestSync(context.Background(), tenant, req)
