@@ -187,7 +187,8 @@ func (s *Services) Resolvers() resolvers.Services { return s.Services }
 // EnqueueWith makes the services start their jobs on c, inside the
 // transaction that asks for them: measurements enqueue a debounced
 // recompute, an executable action its execution, a notification delivery
-// its sending, an account e-mail or an invitation its sending.
+// its sending, an account e-mail or an invitation its sending, a sync run
+// its job.
 func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Signals.OnMeasured = jobs.RecomputeHook(c)
 	s.Automation.OnExecutable = jobs.ExecuteHook(c)
@@ -195,6 +196,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Auth.EnqueueMail = jobs.AccountMailHook(c)
 	s.Tenancy.EnqueueInviteMail = jobs.InviteMailHook(c)
 	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
+	s.Platforms.Sync.Enqueue = jobs.SyncHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

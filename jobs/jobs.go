@@ -140,11 +140,12 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerNotifications(w, d, s, lim)
 	registerAccountMail(w, s, lim)
 	registerBilling(w, s, lim)
+	registerSync(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
 func periodic(runOnStart bool) []*river.PeriodicJob {
-	return append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...)
+	return append(append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...), syncPeriodic(runOnStart)...)
 }
 
 // ObserveOutcomes counts finished jobs in m until ctx ends.

@@ -437,3 +437,56 @@ func (u unconfigured) Campaign(context.Context, Token, Account, RemoteCampaign) 
 	return CampaignState{}, u.err()
 }
 func (u unconfigured) Mutate(context.Context, Token, Account, Mutation) error { return u.err() }
+
+// Schedule is how often scheduled syncs run per account.
+type Schedule struct {
+	// Structure is the interval of structure syncs.
+	Structure time.Duration
+	// Insights is the interval of incremental insights syncs (by plan).
+	Insights time.Duration
+}
+
+// ScheduleSyncs queues the scheduled runs that are due for tenant's
+// selected accounts: a structure sync when none was queued within
+// sch.Structure, an incremental insights sync when none was queued within
+// sch.Insights. Runs are unique per account, kind and window, so two
+// schedulers racing (two workers, overlapping schedules) queue each run
+// once; it returns the runs it queued.
+func (s *Service) ScheduleSyncs(ctx context.Context, tenant uuid.UUID, sch Schedule) (queued int, err error) {
+	defer derrors.Wrap(&err, "platforms.Service.ScheduleSyncs(%v)", tenant)
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		now := s.DB.Now(ctx)
+		var accts []AdAccount
+		if err := tx.NewSelect().Model(&accts).
+			Where("aa.selected AND EXISTS (SELECT 1 FROM platform_connections c WHERE c.tenant_id = aa.tenant_id AND c.id = aa.connection_id AND c.status <> ?)", ConnectionNeedsReauth).
+			OrderExpr("aa.id").For("NO KEY UPDATE").Scan(ctx); err != nil {
+			return err
+		}
+		for i := range accts {
+			a := &accts[i]
+			for _, k := range []struct {
+				kind  string
+				every time.Duration
+			}{{SyncStructure, sch.Structure}, {SyncInsights, sch.Insights}} {
+				var recent int
+				if err := tx.NewSelect().Table("sync_runs").ColumnExpr("count(*)").
+					Where("ad_account_id = ? AND kind = ? AND queued_at > ?", a.ID, k.kind, now.Add(-k.every)).Scan(ctx, &recent); err != nil {
+					return err
+				}
+				if recent > 0 {
+					continue
+				}
+				conn := &Connection{ID: a.ConnectionID}
+				run, err := s.queueRunTx(ctx, tx, tenant, conn, a, SyncRequest{Kind: k.kind, Trigger: TriggerSchedule})
+				if err != nil {
+					return err
+				}
+				if run.QueuedAt.Equal(now) && run.Trigger == TriggerSchedule {
+					queued++
+				}
+			}
+		}
+		return nil
+	})
+	return queued, err
+}
