@@ -281,3 +281,46 @@ func TestInsightsLearnNewCampaigns(t *testing.T) {
 	require.Equal(t, 3*7, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
 	require.Equal(t, 2, fake.calls["Structure"])
 }
+
+// The simulate-degradation controls work on a sandbox account of a
+// workspace that is not the demo: FRESHNESS MAJOR stops its insights two
+// days before today, FRESHNESS CRITICAL is an outage (a transient error,
+// the connection DEGRADED), and Recover brings full data back.
+func TestSandboxFollowsDegradations(t *testing.T) {
+	t.Parallel()
+	ps, tenant := syncSetup(t, false)
+	ctx := context.Background()
+	require.Error(t, ps.Degrade(ctx, tenant, platforms.Simulator, platforms.ComponentFreshness, platforms.Major),
+		"a workspace without a sandbox connection has no simulator")
+	conn, _ := connect(t, ps, tenant, platforms.Simulator, "UTC")
+	insights := func() (platforms.SyncRun, error) {
+		run := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncInsights})
+		err := ps.RunSync(ctx, tenant, run.ID, time.Time{})
+		return runOf(t, ps, tenant, run.ID), err
+	}
+	require.NoError(t, ps.Degrade(ctx, tenant, platforms.Simulator, platforms.ComponentFreshness, platforms.Major))
+	run, err := insights()
+	require.NoError(t, err)
+	require.Equal(t, platforms.RunSucceeded, run.Status)
+	require.Equal(t, "2026-03-08", maxDay(t, ps, tenant), "no data for the last two days")
+
+	require.NoError(t, ps.Degrade(ctx, tenant, platforms.Simulator, platforms.ComponentFreshness, platforms.Critical))
+	run, err = insights()
+	require.Equal(t, platforms.ErrorTransient, platforms.ErrorKindOf(err))
+	require.Equal(t, platforms.RunRunning, run.Status)
+	require.Equal(t, platforms.ConnectionDegraded, connOf(t, ps, tenant, conn.ID).Status)
+
+	require.NoError(t, ps.Recover(ctx, tenant, platforms.Simulator))
+	require.NoError(t, ps.RunSync(ctx, tenant, run.ID, time.Time{}))
+	require.Equal(t, "2026-03-10", maxDay(t, ps, tenant), "positive control: recovered, today's data arrives")
+	require.Equal(t, platforms.ConnectionOK, connOf(t, ps, tenant, conn.ID).Status)
+}
+
+func maxDay(t *testing.T, ps *platforms.Service, tenant uuid.UUID) string {
+	t.Helper()
+	var d time.Time
+	require.NoError(t, ps.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT max(day) FROM ad_campaign_metrics").Scan(ctx, &d)
+	}))
+	return d.Format(time.DateOnly)
+}
