@@ -98,7 +98,8 @@ func (s *Service) unknownCampaigns(sc *syncCtx, rows []Insight) bool {
 }
 
 // writeInsightsTx upserts rows (one multi-row INSERT … ON CONFLICT DO
-// UPDATE over unnest'ed arrays) and records the platform's daily totals
+// UPDATE over unnest'ed arrays; a row whose values did not change is left
+// alone, so re-syncing settled days writes nothing) and records the platform's daily totals
 // for the days written as signal measurements. Rows of campaigns the
 // account does not have are skipped and counted (sc.skipped).
 func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, rows []Insight) (int64, error) {
@@ -141,7 +142,9 @@ func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, r
 		SELECT ?, u.c, u.d, u.s, u.i, u.k, u.v, u.r
 		FROM unnest(?::uuid[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[]) AS u(c, d, s, i, k, v, r)
 		ON CONFLICT (tenant_id, campaign_id, day) DO UPDATE SET spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions,
-		  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros`,
+		  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros
+		WHERE (ad_campaign_metrics.spend_micros, ad_campaign_metrics.impressions, ad_campaign_metrics.clicks, ad_campaign_metrics.conversions, ad_campaign_metrics.revenue_micros)
+		  IS DISTINCT FROM (EXCLUDED.spend_micros, EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.revenue_micros)`,
 		sc.tenant, pgdialect.Array(ids), pgdialect.Array(days), pgdialect.Array(spend), pgdialect.Array(imps), pgdialect.Array(clicks),
 		pgdialect.Array(conv), pgdialect.Array(rev)); err != nil {
 		return 0, fmt.Errorf("upsert insights: %w", err)
