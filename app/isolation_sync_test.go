@@ -15,8 +15,9 @@ import (
 )
 
 // Isolation cases of issue 12's sync fields. Tenant A gets a sandbox
-// connection with one (unselected, so the schedule leaves it alone)
-// account named with the fixture's number; syncRuns also gets a run.
+// connection with one selected account named with the fixture's number;
+// syncRuns also gets a run. (A's snapshot lists its user-triggered runs: a
+// scheduled run may appear at any time.)
 
 type syncFixture struct {
 	conn, acct uuid.UUID
@@ -43,7 +44,7 @@ func (f *isoFixture) syncOf(withRun bool) *syncFixture {
 				return err
 			}
 			a := &platforms.AdAccount{TenantID: f.tenantA, ID: sf.acct, ConnectionID: sf.conn, Platform: platforms.Simulator,
-				ExternalID: platforms.SandboxAccountID, Name: sf.name, Currency: "USD", TimeZone: "UTC", Sandbox: true, CreatedAt: now, UpdatedAt: now}
+				ExternalID: platforms.SandboxAccountID, Name: sf.name, Currency: "USD", TimeZone: "UTC", Sandbox: true, Selected: true, CreatedAt: now, UpdatedAt: now}
 			_, err := tx.NewInsert().Model(a).Exec(ctx)
 			return err
 		})
@@ -52,7 +53,7 @@ func (f *isoFixture) syncOf(withRun bool) *syncFixture {
 		}
 	}
 	if withRun && sf.run == "" {
-		runs, err := svc.RequestSync(ctx, f.tenantA, platforms.SyncRequest{ConnectionID: sf.conn, AccountID: &sf.acct, Kind: platforms.SyncStructure})
+		runs, err := svc.RequestSync(ctx, f.tenantA, platforms.SyncRequest{ConnectionID: sf.conn, AccountID: &sf.acct, Kind: platforms.SyncStructure, Trigger: platforms.TriggerUser})
 		if err != nil {
 			panic(err)
 		}

@@ -77,8 +77,8 @@ func orDefault(v, d int) int {
 // SyncRequest asks for syncs of one connection's accounts.
 type SyncRequest struct {
 	ConnectionID uuid.UUID
-	// AccountID limits the request to one account (nil: every selected
-	// account of the connection).
+	// AccountID limits the request to one selected account (nil: every
+	// selected account of the connection).
 	AccountID *uuid.UUID
 	Kind      string // SyncStructure, SyncInsights or SyncBackfill
 	// From and To are days in each account's time zone (date only). Nil
@@ -122,18 +122,18 @@ func (s *Service) RequestSync(ctx context.Context, tenant uuid.UUID, req SyncReq
 			return apperr.Conflictf("the connection needs to be authorized again before it can sync")
 		}
 		var accts []AdAccount
-		q := tx.NewSelect().Model(&accts).Where("aa.connection_id = ?", conn.ID).OrderExpr("aa.name, aa.id")
+		// Only selected accounts sync (they are the ones the plan's account
+		// limit counts).
+		q := tx.NewSelect().Model(&accts).Where("aa.connection_id = ? AND aa.selected", conn.ID).OrderExpr("aa.name, aa.id")
 		if req.AccountID != nil {
 			q = q.Where("aa.id = ?", *req.AccountID)
-		} else {
-			q = q.Where("aa.selected")
 		}
 		if err := q.Scan(ctx); err != nil {
 			return err
 		}
 		if len(accts) == 0 {
 			if req.AccountID != nil {
-				return apperr.Invalid([]string{"input", "accountId"}, "no such account on this connection")
+				return apperr.Invalid([]string{"input", "accountId"}, "no such selected account on this connection")
 			}
 			return apperr.Invalid([]string{"input", "connectionId"}, "the connection has no selected accounts")
 		}
