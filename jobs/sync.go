@@ -11,17 +11,21 @@ import (
 
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/platforms"
-	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 )
 
 // Platform sync jobs (issue 12, docs/adr/0015 "Sync").
 //
 //   - platforms.sync runs one SyncRun. Queue by trigger: high for a user's
-//     "sync now", default for scheduled syncs, low for every backfill. Unique
-//     by (tenant, account, kind, window) while waiting or running, beside the
-//     sync_runs_one_active index; the run and its job are inserted in one
-//     transaction.
+//     "sync now", default for scheduled syncs, low for every backfill. One
+//     active run per (tenant, account, kind, window) is the
+//     sync_runs_one_active index's guarantee (a second request gets the
+//     active run, so no second job is inserted); the run and its job are
+//     inserted in one transaction. The job is River-unique by (tenant, run,
+//     account, kind, window) while waiting or running: one job per run. (The
+//     run id is part of the key because a finished run's job stays
+//     "running" for a moment after the run row ended; without it a new run of
+//     the same window would be refused as that job's duplicate.)
 //   - platforms.schedule_syncs (periodic, every ScheduleEvery) fans out one
 //     platforms.schedule_tenant_syncs per tenant with a selected account,
 //     which queues the runs that are due by the tenant's plan (SyncSchedules).
@@ -55,7 +59,7 @@ const RateLimitBackoff = time.Minute
 // PlatformsSyncArgs runs one sync run.
 type PlatformsSyncArgs struct {
 	TenantID  uuid.UUID `json:"tenant_id" river:"unique"`
-	RunID     uuid.UUID `json:"run_id"`
+	RunID     uuid.UUID `json:"run_id" river:"unique"`
 	AccountID uuid.UUID `json:"account_id" river:"unique"`
 	SyncKind  string    `json:"kind" river:"unique"`
 	From      string    `json:"from,omitempty" river:"unique"`
@@ -91,16 +95,8 @@ func SyncArgs(run *platforms.SyncRun) PlatformsSyncArgs {
 // inserted in the transaction that inserted the run.
 func SyncHook(c *Client) func(ctx context.Context, tx bun.Tx, run *platforms.SyncRun) error {
 	return func(ctx context.Context, tx bun.Tx, run *platforms.SyncRun) error {
-		res, err := c.InsertTx(ctx, tx.Tx, SyncArgs(run), nil)
-		if err != nil {
-			return err
-		}
-		if res.UniqueSkippedAsDuplicate {
-			// The run row is new but a job for its window is still active
-			// (its run just ended): ask again in a moment.
-			return apperr.Conflictf("a sync of this account and window is finishing; try again in a moment")
-		}
-		return nil
+		_, err := c.InsertTx(ctx, tx.Tx, SyncArgs(run), nil)
+		return err
 	}
 }
 
