@@ -324,3 +324,41 @@ func maxDay(t *testing.T, ps *platforms.Service, tenant uuid.UUID) string {
 	}))
 	return d.Format(time.DateOnly)
 }
+
+// Signal health reacts to a real connector's syncs: after an insights sync
+// Meta's data is fresh; two days later with no sync it is stale, and a sync
+// that brings today's data makes it fresh again.
+func TestSyncFeedsSignalHealth(t *testing.T) {
+	t.Parallel()
+	ps, sig, tenant := setup(t, false)
+	c := clock.NewManual(syncStart)
+	ps.DB.Clock = c
+	ps.Tokens = stubTokens{}
+	ctx := context.Background()
+	ps.APIs[platforms.Meta] = newFake(platforms.Meta, 2)
+	conn, _ := connect(t, ps, tenant, platforms.Meta, "UTC")
+	sync := func() {
+		run := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncInsights})
+		require.NoError(t, ps.RunSync(ctx, tenant, run.ID, time.Time{}))
+	}
+	freshness := func() float64 {
+		_, err := sig.Recompute(ctx, tenant)
+		require.NoError(t, err)
+		h, err := sig.Get(ctx, tenant, platforms.Meta)
+		require.NoError(t, err)
+		for _, comp := range h.Components {
+			if comp.Name == signals.ComponentFreshness {
+				require.True(t, comp.Known)
+				return comp.Score
+			}
+		}
+		t.Fatal("no freshness component")
+		return 0
+	}
+	sync()
+	require.Equal(t, 100.0, freshness())
+	c.Advance(60 * time.Hour)
+	require.Less(t, freshness(), 50.0, "no sync for 60 hours: stale")
+	sync()
+	require.Equal(t, 100.0, freshness(), "positive control: a sync brings fresh data")
+}
