@@ -18,7 +18,8 @@ const syncSource = "sync"
 
 // insightsSync reads the run's window in chunks of ChunkDays, oldest
 // first, from resume_from on. Each chunk is fetched completely (no
-// transaction open), then written in one transaction together with the
+// transaction open; the next chunk's fetch overlaps this chunk's write),
+// then written in one transaction together with the
 // run's resume_from, progress and rows, the account's insights_through and
 // the platform's signal measurements for those days. A crash between
 // chunks therefore resumes at the first unwritten chunk, and a crash in
@@ -42,19 +43,49 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 		from = dateOnly(*sc.run.ResumeFrom)
 	}
 	size := s.Sync.chunk()
-	for start := from; !start.After(to); start = start.AddDate(0, 0, size) {
-		end := start.AddDate(0, 0, size-1)
-		if end.After(to) {
-			end = to
+	// The next chunk is fetched while this one is written (the platform
+	// and the database work at once); the fetch runs in its own goroutine,
+	// never inside the writing transaction.
+	type fetched struct {
+		end  time.Time
+		rows []Insight
+		err  error
+	}
+	remote := sc.acct.Remote()
+	fctx, cancel := context.WithCancel(ctx)
+	ch := make(chan fetched, 1)
+	go func() {
+		defer close(ch)
+		for start := from; !start.After(to); start = start.AddDate(0, 0, size) {
+			end := start.AddDate(0, 0, size-1)
+			if end.After(to) {
+				end = to
+			}
+			var rows []Insight
+			err := sc.api.Insights(fctx, sc.tok, remote, start.Format(time.DateOnly), end.Format(time.DateOnly), func(page []Insight) error {
+				rows = append(rows, page...)
+				return nil
+			})
+			select {
+			case ch <- fetched{end: end, rows: rows, err: err}:
+			case <-fctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		var rows []Insight
-		err := sc.api.Insights(ctx, sc.tok, sc.acct.Remote(), start.Format(time.DateOnly), end.Format(time.DateOnly), func(page []Insight) error {
-			rows = append(rows, page...)
-			return nil
-		})
-		if err != nil {
-			return err
+	}()
+	defer func() {
+		cancel()
+		for range ch { // wait for the fetcher to stop
 		}
+	}()
+	for f := range ch {
+		if f.err != nil {
+			return f.err
+		}
+		end, rows := f.end, f.rows
 		if s.unknownCampaigns(sc, rows) && !sc.structureDone {
 			// New campaigns since the last structure sync: sync it once.
 			if err := s.structureSync(ctx, sc); err != nil {
@@ -85,7 +116,7 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 			return ErrSyncPaused
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 func (s *Service) unknownCampaigns(sc *syncCtx, rows []Insight) bool {
