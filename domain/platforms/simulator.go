@@ -118,8 +118,8 @@ func (m *Sim) inTenant(ctx context.Context, tenant uuid.UUID, fn func(ctx contex
 // errNotSimulated refuses simulator operations on real tenants.
 var errNotSimulated = apperr.Invalid([]string{"input", "platform"}, "the simulator runs only for simulated (demo) tenants and workspaces with a sandbox connection")
 
-// hasSandbox reports whether the tenant of tx has a sandbox connection.
-func hasSandbox(ctx context.Context, tx bun.Tx) (bool, error) {
+// tenantHasSandbox reports whether the tenant of tx has a sandbox connection.
+func tenantHasSandbox(ctx context.Context, tx bun.Tx) (bool, error) {
 	return tx.NewSelect().Table("platform_connections").Where("sandbox").Exists(ctx)
 }
 
@@ -348,7 +348,7 @@ func (m *Sim) seeded(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*simStat
 	}
 	sandbox := false
 	if !ok {
-		if sandbox, err = hasSandbox(ctx, tx); err != nil {
+		if sandbox, err = tenantHasSandbox(ctx, tx); err != nil {
 			return nil, err
 		}
 		if !sandbox {

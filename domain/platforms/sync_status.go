@@ -15,7 +15,10 @@ import (
 //
 //   - a run that succeeds sets the connection OK (and last_sync_at);
 //   - an AUTH error sets NEEDS_REAUTH (until the connection is authorized
-//     again: the connections flow resets it);
+//     again: the connections flow resets it). This is a minimal local
+//     update of platform_connections.status and last_error; the incident
+//     that goes with it is the connections flow's (TokenSource reports
+//     refused grants the same way);
 //   - a failed run, or a transient error on an attempt, sets DEGRADED with
 //     the platform's message in last_error; DOWN once the connection's
 //     last DownAfter finished runs all failed;
@@ -122,15 +125,6 @@ func (s *Service) failRun(ctx context.Context, tenant, runID uuid.UUID, msg, sta
 			}
 		}
 		return s.setConnectionStatusTx(ctx, tx, tenant, conn, status, msg, msg)
-	})
-}
-
-// MarkNeedsReauth sets the connection NEEDS_REAUTH with the platform's
-// message (a minimal local implementation: the connections flow, which
-// also opens the incident, may replace it).
-func (s *Service) MarkNeedsReauth(ctx context.Context, tenant, connection uuid.UUID, message string) error {
-	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return s.setConnectionStatusTx(ctx, tx, tenant, connection, ConnectionNeedsReauth, message, message)
 	})
 }
 
