@@ -28,6 +28,9 @@ type scriptedAPI struct {
 	mu            sync.Mutex
 	limited       bool
 	structure     int
+	// failInsights makes the n-th Insights call fail as a transient error.
+	failInsights int
+	insights     int
 }
 
 func (f *scriptedAPI) Platform() string { return platforms.Meta }
@@ -52,6 +55,13 @@ func (f *scriptedAPI) Structure(_ context.Context, tok platforms.Token, _ platfo
 }
 
 func (f *scriptedAPI) Insights(_ context.Context, _ platforms.Token, _ platforms.Account, from, to string, fn func([]platforms.Insight) error) error {
+	f.mu.Lock()
+	f.insights++
+	fail := f.insights == f.failInsights
+	f.mu.Unlock()
+	if fail {
+		return &platforms.APIError{Platform: "Meta", Kind: platforms.ErrorTransient, HTTPStatus: 500, Message: "An unexpected error has occurred."}
+	}
 	fd, _ := time.Parse(time.DateOnly, from)
 	td, _ := time.Parse(time.DateOnly, to)
 	var page []platforms.Insight
@@ -265,4 +275,39 @@ func TestSyncQueues(t *testing.T) {
 	} {
 		require.Equal(t, c.queue, jobs.PlatformsSyncArgs{SyncKind: c.kind, Trigger: c.trigger}.InsertOpts().Queue)
 	}
+}
+
+// A backfill whose attempt dies after chunk 3 (a transient platform error)
+// is retried by River, resumes from chunk 4 and ends with every
+// (campaign, day) row once, on the low queue.
+func TestBackfillRetryResumesThroughRiver(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	api := &scriptedAPI{n: 4, failInsights: 4}
+	b.svc.Platforms.APIs[platforms.Meta] = api
+	b.svc.Platforms.Tokens = stubTokens{}
+	tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Name: "Meta"})
+	conn, _ := connectAccount(t, b, tenant, platforms.Meta)
+	// Structure first, so the backfill's chunks are the only Insights calls.
+	runs, err := b.svc.Platforms.RequestSync(ctx, tenant, platforms.SyncRequest{ConnectionID: conn, Kind: platforms.SyncStructure})
+	require.NoError(t, err)
+	require.NoError(t, b.svc.Platforms.RunSync(ctx, tenant, runs[0].ID, time.Time{}))
+
+	client := startClient(t, b)
+	b.svc.EnqueueWith(client)
+	runs, err = b.svc.Platforms.RequestSync(ctx, tenant, platforms.SyncRequest{ConnectionID: conn, Kind: platforms.SyncBackfill, Trigger: platforms.TriggerUser})
+	require.NoError(t, err)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, []runRow{{platforms.SyncBackfill, platforms.RunSucceeded}, {platforms.SyncStructure, platforms.RunSucceeded}}, runsOf(c, b, tenant))
+	}, 30*time.Second, 50*time.Millisecond)
+	require.Equal(t, 4*90, countIn(t, b, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
+	require.Equal(t, 4*90, countIn(t, b, tenant, "SELECT count(DISTINCT (campaign_id, day)) FROM ad_campaign_metrics"))
+	require.Equal(t, 14, api.insights, "13 chunks and one failed call: the retry did not start over")
+	res, err := client.JobList(ctx, river.NewJobListParams().Kinds(jobs.PlatformsSyncArgs{}.Kind()).First(10))
+	require.NoError(t, err)
+	require.Len(t, res.Jobs, 1)
+	require.Equal(t, jobs.QueueLow, res.Jobs[0].Queue)
+	require.Equal(t, 2, res.Jobs[0].Attempt)
+	require.Len(t, res.Jobs[0].Errors, 1)
 }
