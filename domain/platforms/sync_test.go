@@ -362,3 +362,34 @@ func TestSyncFeedsSignalHealth(t *testing.T) {
 	sync()
 	require.Equal(t, 100.0, freshness(), "positive control: a sync brings fresh data")
 }
+
+// The sandbox applies mutations to its synced rows, reads them back, and a
+// later structure sync keeps them (its remote state is those rows).
+func TestSandboxMutations(t *testing.T) {
+	t.Parallel()
+	ps, tenant := syncSetup(t, false)
+	ctx := context.Background()
+	conn, acct := connect(t, ps, tenant, platforms.Simulator, "UTC")
+	structure := func() {
+		run := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncStructure})
+		require.NoError(t, ps.RunSync(ctx, tenant, run.ID, time.Time{}))
+	}
+	structure()
+	api := ps.APIs[platforms.Simulator]
+	tok := platforms.SandboxToken(tenant)
+	c := platforms.RemoteCampaign{ExternalID: platforms.SandboxAccountID + "-c1"}
+	before, err := api.Campaign(ctx, tok, acct.Remote(), c)
+	require.NoError(t, err)
+	require.Equal(t, platforms.StatusActive, before.Status)
+	require.NoError(t, api.Mutate(ctx, tok, acct.Remote(), platforms.Mutation{Kind: platforms.MutatePause, Campaign: c}))
+	require.NoError(t, api.Mutate(ctx, tok, acct.Remote(), platforms.Mutation{Kind: platforms.MutateUpdateBudget, Campaign: c, BudgetMicros: 123_000_000}))
+	require.NoError(t, api.Mutate(ctx, tok, acct.Remote(), platforms.Mutation{Kind: platforms.MutateUpdateBid, Campaign: c, BidMicros: 2_500_000}))
+	structure()
+	after, err := api.Campaign(ctx, tok, acct.Remote(), c)
+	require.NoError(t, err)
+	require.Equal(t, platforms.CampaignState{Status: platforms.StatusPaused, DailyBudgetMicros: 123_000_000, BidMicros: 2_500_000}, after)
+	require.Equal(t, 2, count(t, ps, tenant, "SELECT count(*) FROM ad_groups WHERE bid_micros = 2500000"), "the bid is on the campaign's ad groups")
+	require.Equal(t, 1, count(t, ps, tenant, "SELECT count(*) FROM ad_campaigns WHERE status = 'PAUSED'"), "only the mutated campaign")
+	err = api.Mutate(ctx, tok, acct.Remote(), platforms.Mutation{Kind: platforms.MutateUpdateBudget, Campaign: c, BudgetMicros: -1})
+	require.Equal(t, platforms.ErrorPermanent, platforms.ErrorKindOf(err))
+}
