@@ -489,7 +489,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'incidents', (SELECT jsonb_agg(jsonb_build_array(id, state) ORDER BY id) FROM incidents WHERE tenant_id = $1),
 		'channels', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, incidents_opened, approvals) ORDER BY id) FROM notification_channels WHERE tenant_id = $1),
 		'deliveries', (SELECT jsonb_agg(jsonb_build_array(id, channel_id, event) ORDER BY id) FROM notification_deliveries WHERE tenant_id = $1),
-		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
+		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1),
+		'syncRuns', (SELECT jsonb_agg(id ORDER BY id) FROM sync_runs WHERE tenant_id = $1 AND trigger = 'USER'))::text`, f.tenantA).Scan(&s))
 	return s
 }
 

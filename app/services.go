@@ -65,7 +65,9 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Auth.MembershipSource = s.Tenancy // auth reads memberships through tenancy, which builds on it
 	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
 	s.Platforms = platforms.NewService(d, s.Signals)
-	s.Platforms.APIs = platformAPIs(cfg)
+	for name, api := range platformAPIs(cfg) {
+		s.Platforms.APIs[name] = api // beside the sandbox's SIMULATOR API
+	}
 	// Actions reach the real platforms through their connections (Tokens is
 	// set where connections are built; without it changes are refused).
 	s.Platforms.RegisterRemoteConnectors()
@@ -196,7 +198,8 @@ func (s *Services) Resolvers() resolvers.Services { return s.Services }
 // EnqueueWith makes the services start their jobs on c, inside the
 // transaction that asks for them: measurements enqueue a debounced
 // recompute, an executable action its execution, a notification delivery
-// its sending, an account e-mail or an invitation its sending.
+// its sending, an account e-mail or an invitation its sending, a sync run
+// its job.
 func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Signals.OnMeasured = jobs.RecomputeHook(c)
 	s.Automation.OnExecutable = jobs.ExecuteHook(c)
@@ -204,6 +207,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Auth.EnqueueMail = jobs.AccountMailHook(c)
 	s.Tenancy.EnqueueInviteMail = jobs.InviteMailHook(c)
 	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
+	s.Platforms.Sync.Enqueue = jobs.SyncHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -30,8 +30,15 @@ var unwrapped = map[string]string{
 		"records verbatim on a FAILED action (platformWords)",
 	"platforms.RemoteConnector.Apply": "a Connector's Apply: its error text is the platform's words, which automation " +
 		"records verbatim on a FAILED action (platformWords)",
-	"realtime.Hub.Run": "always returns nil: a lost connection is logged and retried",
+	"platforms.SandboxAPI.Accounts": sandboxAPI,
+	"platforms.SandboxAPI.Campaign": sandboxAPI,
+	"platforms.SandboxAPI.Exchange": sandboxAPI,
+	"platforms.SandboxAPI.Refresh":  sandboxAPI,
+	"realtime.Hub.Run":              "always returns nil: a lost connection is logged and retried",
 }
+
+const sandboxAPI = "a platforms.API: its errors are *APIError values classified for the sync and action " +
+	"jobs, exactly as the real platform clients' are"
 
 // TestOperationsNameThemselvesInErrors fails when an exported function or
 // method of a domain package (domain/*/, tests excluded) that takes a

@@ -20,6 +20,14 @@
 // TopicPlatformStatusChanged and a platform_up measurement in the same
 // transaction.
 //
+// Sync (sync*.go, issue 12): sync runs of the selected ad accounts —
+// structure, incremental insights and chunked, resumable backfills — through
+// each connection's platforms.API (the sandbox's is SandboxAPI, backed by the
+// simulator), one active run per account, kind and window; outcomes set the
+// connection's and the platform's status and insights write signal
+// measurements. The platform is never called inside a transaction.
+//
 // Callers: domain/automation (campaigns, metrics, Apply), jobs (simulator
-// ticks), seeding (SeedSimulator), resolvers (statuses, simulator mutations).
+// ticks, sync runs and their schedule), seeding (SeedSimulator), resolvers
+// (statuses, simulator mutations, triggerSync, syncRuns).
 package platforms

@@ -236,6 +236,9 @@ type Service struct {
 	// Tokens opens (and refreshes) a connection's stored grant for the
 	// sync and action jobs.
 	Tokens TokenSource
+	// Sync configures the sync runs (sync.go): the hook that enqueues a
+	// run's job, windows and chunk size.
+	Sync SyncOptions
 
 	sim *Sim
 }
@@ -245,6 +248,9 @@ func NewService(d *db.DB, sig *signals.Service) *Service {
 	s := &Service{DB: d, Signals: sig, Connectors: map[string]Connector{}, APIs: map[string]API{}}
 	s.sim = &Sim{Platforms: s}
 	s.Connectors[Simulator] = s.sim
+	// Sandbox connections (platform SIMULATOR) sync through the same code
+	// path as real platforms, against the simulator-backed SandboxAPI.
+	s.APIs[Simulator] = &SandboxAPI{Platforms: s}
 	return s
 }
 

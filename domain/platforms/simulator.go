@@ -116,7 +116,12 @@ func (m *Sim) inTenant(ctx context.Context, tenant uuid.UUID, fn func(ctx contex
 }
 
 // errNotSimulated refuses simulator operations on real tenants.
-var errNotSimulated = apperr.Invalid([]string{"input", "platform"}, "the simulator runs only for simulated (demo) tenants")
+var errNotSimulated = apperr.Invalid([]string{"input", "platform"}, "the simulator runs only for simulated (demo) tenants and workspaces with a sandbox connection")
+
+// tenantHasSandbox reports whether the tenant of tx has a sandbox connection.
+func tenantHasSandbox(ctx context.Context, tx bun.Tx) (bool, error) {
+	return tx.NewSelect().Table("platform_connections").Where("sandbox").Exists(ctx)
+}
 
 func simulated(ctx context.Context, tx bun.Tx) (bool, error) {
 	return tenancy.SimulatedTx(ctx, tx)
@@ -267,7 +272,13 @@ func (m *Sim) TickTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (err erro
 	for i := range simCampaigns {
 		dm = append(dm, m.day(tenant, i, day))
 	}
-	if st.Degradations[ComponentFreshness] == "" {
+	sim, err := simulated(ctx, tx)
+	if err != nil {
+		return err
+	}
+	// A sandbox-only tenant has no legacy simulator campaigns: its metrics
+	// come from syncing the sandbox account (SandboxAPI).
+	if st.Degradations[ComponentFreshness] == "" && sim {
 		if _, err := tx.NewInsert().Model(&dm).On("CONFLICT (tenant_id, campaign_id, day) DO UPDATE").
 			Set("spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros").
 			Exec(ctx); err != nil {
@@ -327,17 +338,32 @@ func (m *Sim) Degrade(ctx context.Context, tenant uuid.UUID, component, severity
 	})
 }
 
+// seeded is the simulator state of a simulated tenant, or of a tenant with
+// a sandbox connection (whose state row it creates on first use: the
+// simulate-degradation controls work on sandbox accounts, see SandboxAPI).
 func (m *Sim) seeded(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (*simState, error) {
 	ok, err := simulated(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
+	sandbox := false
 	if !ok {
-		return nil, errNotSimulated
+		if sandbox, err = tenantHasSandbox(ctx, tx); err != nil {
+			return nil, err
+		}
+		if !sandbox {
+			return nil, errNotSimulated
+		}
 	}
 	st, err := m.state(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	if st == nil && sandbox {
+		st = &simState{TenantID: tenant, Degradations: map[string]string{}, UpdatedAt: m.Platforms.DB.Now(ctx)}
+		if _, err := tx.NewInsert().Model(st).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("sandbox simulator state: %w", err)
+		}
 	}
 	if st == nil {
 		return nil, apperr.Conflictf("the simulator is not set up for this tenant yet")

@@ -1458,6 +1458,86 @@ type SwitchTenantInput struct {
 	TenantID string `json:"tenantId"`
 }
 
+// The ad account a sync run belongs to (its connection's accounts are listed with the connection).
+type SyncAccount struct {
+	// Global ID of the ad account.
+	ID string `json:"id"`
+	// The account's name on its platform.
+	Name string `json:"name"`
+	// Its platform (SIMULATOR for the simulated sandbox).
+	Platform Platform `json:"platform"`
+	// True for the simulator-backed sandbox account: simulated data.
+	Sandbox bool `json:"sandbox"`
+	// ISO 4217 code of the account's currency.
+	Currency string `json:"currency"`
+	// IANA time zone of the account: its days are days in this zone.
+	TimeZone string `json:"timeZone"`
+}
+
+// How far a run is: chunks (insights, backfill) or pages (structure) done of the total.
+type SyncProgress struct {
+	// Chunks or pages done.
+	Done int `json:"done"`
+	// Chunks in the window (structure: pages, known when the run ends; 0 until then).
+	Total int `json:"total"`
+}
+
+// One sync of one ad account.
+type SyncRun struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Global ID of the run's platform connection.
+	ConnectionID string `json:"connectionId"`
+	// What it reads.
+	Kind SyncKind `json:"kind"`
+	// Who asked for it.
+	Trigger SyncTrigger `json:"trigger"`
+	// Where it is.
+	Status SyncRunStatus `json:"status"`
+	// How far it is.
+	Progress *SyncProgress `json:"progress"`
+	// The days it reads (null for STRUCTURE).
+	Window *SyncWindow `json:"window,omitempty"`
+	// Rows written so far (campaigns, ad groups and ads, or daily campaign metrics).
+	RowsWritten int `json:"rowsWritten"`
+	// When it was queued.
+	QueuedAt time.Time `json:"queuedAt"`
+	// When a worker started it.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// When it finished.
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Why it failed or was canceled, in the platform's words where the platform refused; null otherwise.
+	Error *string `json:"error,omitempty"`
+	// Its ad account.
+	Account *SyncAccount `json:"account"`
+}
+
+// A page of sync runs, newest first.
+type SyncRunConnection struct {
+	// The runs of this page.
+	Edges []*SyncRunEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of runs matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a sync run connection.
+type SyncRunEdge struct {
+	// Cursor of this run.
+	Cursor string `json:"cursor"`
+	// The run.
+	Node *SyncRun `json:"node"`
+}
+
+// The days a run reads, in the account's time zone.
+type SyncWindow struct {
+	// First day, YYYY-MM-DD.
+	From string `json:"from"`
+	// Last day, YYYY-MM-DD.
+	To string `json:"to"`
+}
+
 // An organisation using Stratum. All marketing data belongs to exactly one tenant.
 type Tenant struct {
 	// Global ID.
@@ -1530,6 +1610,28 @@ type TimeWindowInput struct {
 	ToHour int `json:"toHour"`
 	// ISO weekdays the window starts on (1 Monday … 7 Sunday, at most 7, no repeats); omitted or empty means every day.
 	Weekdays []int `json:"weekdays,omitempty"`
+}
+
+// Input of `triggerSync`.
+type TriggerSyncInput struct {
+	// Global ID of the platform connection.
+	ConnectionID string `json:"connectionId"`
+	// Global ID of one of its ad accounts; omitted: every selected account of the connection.
+	AccountID *string `json:"accountId,omitempty"`
+	// What to sync.
+	Kind SyncKind `json:"kind"`
+	// First day (YYYY-MM-DD, the account's time zone) for INSIGHTS and BACKFILL; give both from and to or neither (INSIGHTS: the incremental window; BACKFILL: the last 90 days).
+	From *string `json:"from,omitempty"`
+	// Last day (YYYY-MM-DD), not after today in the account's time zone; at most 90 days after from.
+	To *string `json:"to,omitempty"`
+}
+
+// Result of `triggerSync`.
+type TriggerSyncPayload struct {
+	// One run per account: a new one, or the one already queued or running for the same kind and window.
+	Runs []*SyncRun `json:"runs"`
+	// Why the request was refused.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A page of trust-gate decisions, newest first.
@@ -2250,6 +2352,192 @@ func (e *SignalComponent) UnmarshalJSON(b []byte) error {
 }
 
 func (e SignalComponent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a sync run reads from the platform.
+type SyncKind string
+
+const (
+	// Campaigns, ad groups (ad sets, ad squads) and ads; what the platform no longer reports is archived.
+	SyncKindStructure SyncKind = "STRUCTURE"
+	// Daily campaign insights for a window (by default the incremental one: from 3 days before the last synced day to today, in the account's time zone).
+	SyncKindInsights SyncKind = "INSIGHTS"
+	// Daily campaign insights for up to 90 days, in 7-day chunks that resume after a crash; runs on the low-priority queue.
+	SyncKindBackfill SyncKind = "BACKFILL"
+)
+
+var AllSyncKind = []SyncKind{
+	SyncKindStructure,
+	SyncKindInsights,
+	SyncKindBackfill,
+}
+
+func (e SyncKind) IsValid() bool {
+	switch e {
+	case SyncKindStructure, SyncKindInsights, SyncKindBackfill:
+		return true
+	}
+	return false
+}
+
+func (e SyncKind) String() string {
+	return string(e)
+}
+
+func (e *SyncKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncKind", str)
+	}
+	return nil
+}
+
+func (e SyncKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a sync run is.
+type SyncRunStatus string
+
+const (
+	// Waiting for a worker.
+	SyncRunStatusQueued SyncRunStatus = "QUEUED"
+	// Running (also while the platform asks us to slow down, or between backfill chunks).
+	SyncRunStatusRunning SyncRunStatus = "RUNNING"
+	// Finished: everything in its window was written.
+	SyncRunStatusSucceeded SyncRunStatus = "SUCCEEDED"
+	// Failed; `error` has the platform's message.
+	SyncRunStatusFailed SyncRunStatus = "FAILED"
+	// Canceled (e.g. platform connectors were switched off for the workspace).
+	SyncRunStatusCanceled SyncRunStatus = "CANCELED"
+)
+
+var AllSyncRunStatus = []SyncRunStatus{
+	SyncRunStatusQueued,
+	SyncRunStatusRunning,
+	SyncRunStatusSucceeded,
+	SyncRunStatusFailed,
+	SyncRunStatusCanceled,
+}
+
+func (e SyncRunStatus) IsValid() bool {
+	switch e {
+	case SyncRunStatusQueued, SyncRunStatusRunning, SyncRunStatusSucceeded, SyncRunStatusFailed, SyncRunStatusCanceled:
+		return true
+	}
+	return false
+}
+
+func (e SyncRunStatus) String() string {
+	return string(e)
+}
+
+func (e *SyncRunStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncRunStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncRunStatus", str)
+	}
+	return nil
+}
+
+func (e SyncRunStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncRunStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncRunStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who asked for a sync run.
+type SyncTrigger string
+
+const (
+	// The schedule (structure every 6 hours; insights every 6 hours on Starter, hourly on Professional, every 15 minutes on Enterprise).
+	SyncTriggerSchedule SyncTrigger = "SCHEDULE"
+	// A person (triggerSync).
+	SyncTriggerUser SyncTrigger = "USER"
+)
+
+var AllSyncTrigger = []SyncTrigger{
+	SyncTriggerSchedule,
+	SyncTriggerUser,
+}
+
+func (e SyncTrigger) IsValid() bool {
+	switch e {
+	case SyncTriggerSchedule, SyncTriggerUser:
+		return true
+	}
+	return false
+}
+
+func (e SyncTrigger) String() string {
+	return string(e)
+}
+
+func (e *SyncTrigger) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SyncTrigger(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SyncTrigger", str)
+	}
+	return nil
+}
+
+func (e SyncTrigger) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SyncTrigger) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SyncTrigger) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -103,6 +103,28 @@ export const BILLING_STATUSES: Record<'TRIALING' | 'ACTIVE' | 'PAST_DUE' | 'CANC
   CANCELED: 'Canceled',
 }
 
+/** What a platform sync run reads (no operation of the dashboard selects the enum yet, so codegen emits no type). */
+export const SYNC_KINDS: Record<'STRUCTURE' | 'INSIGHTS' | 'BACKFILL', string> = {
+  STRUCTURE: 'Campaign structure',
+  INSIGHTS: 'Daily insights',
+  BACKFILL: 'Backfill (up to 90 days)',
+}
+
+/** Who asked for a sync run. */
+export const SYNC_TRIGGERS: Record<'SCHEDULE' | 'USER', string> = {
+  SCHEDULE: 'Schedule',
+  USER: 'Requested by a person',
+}
+
+/** Where a sync run is. */
+export const SYNC_RUN_STATUSES: Record<'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELED', string> = {
+  QUEUED: 'Queued',
+  RUNNING: 'Running',
+  SUCCEEDED: 'Succeeded',
+  FAILED: 'Failed',
+  CANCELED: 'Canceled',
+}
+
 /** What decided a feature flag. */
 export const FEATURE_SOURCES: Record<'PLAN' | 'OVERRIDE' | 'GLOBAL', string> = {
   PLAN: 'Your plan',
@@ -177,6 +199,9 @@ export const ENUM_LABELS = {
   Plan: PLANS,
   BillingStatus: BILLING_STATUSES,
   FeatureSource: FEATURE_SOURCES,
+  SyncKind: SYNC_KINDS,
+  SyncTrigger: SYNC_TRIGGERS,
+  SyncRunStatus: SYNC_RUN_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

@@ -1,0 +1,239 @@
+package platforms
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/money"
+)
+
+// syncSource is the measurement source of connector syncs.
+const syncSource = "sync"
+
+// insightsSync reads the run's window in chunks of ChunkDays, oldest
+// first, from resume_from on. Each chunk is fetched completely (no
+// transaction open; the next chunk's fetch overlaps this chunk's write),
+// then written in one transaction together with the
+// run's resume_from, progress and rows, the account's insights_through and
+// the platform's signal measurements for those days. A crash between
+// chunks therefore resumes at the first unwritten chunk, and a crash in
+// one rewrites that chunk over the same (campaign, day) keys: no duplicate
+// rows.
+func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
+	if sc.acct.StructureSyncedAt == nil {
+		// Insights name campaigns by external id: know them first.
+		if err := s.structureSync(ctx, sc); err != nil {
+			return err
+		}
+	}
+	if sc.run.WindowFrom == nil || sc.run.WindowTo == nil {
+		return fmt.Errorf("insights run %v has no window", sc.run.ID)
+	}
+	if err := s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error { return s.loadCampaignIDsTx(ctx, tx, sc) }); err != nil {
+		return err
+	}
+	from, to := dateOnly(*sc.run.WindowFrom), dateOnly(*sc.run.WindowTo)
+	if sc.run.ResumeFrom != nil {
+		from = dateOnly(*sc.run.ResumeFrom)
+	}
+	size := s.Sync.chunk()
+	// The next chunk is fetched while this one is written (the platform
+	// and the database work at once); the fetch runs in its own goroutine,
+	// never inside the writing transaction.
+	type fetched struct {
+		end  time.Time
+		rows []Insight
+		err  error
+	}
+	remote := sc.acct.Remote()
+	fctx, cancel := context.WithCancel(ctx)
+	ch := make(chan fetched, 1)
+	go func() {
+		defer close(ch)
+		for start := from; !start.After(to); start = start.AddDate(0, 0, size) {
+			end := start.AddDate(0, 0, size-1)
+			if end.After(to) {
+				end = to
+			}
+			var rows []Insight
+			err := sc.api.Insights(fctx, sc.tok, remote, start.Format(time.DateOnly), end.Format(time.DateOnly), func(page []Insight) error {
+				rows = append(rows, page...)
+				return nil
+			})
+			select {
+			case ch <- fetched{end: end, rows: rows, err: err}:
+			case <-fctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		for range ch { // wait for the fetcher to stop
+		}
+	}()
+	for f := range ch {
+		if f.err != nil {
+			return f.err
+		}
+		end, rows := f.end, f.rows
+		if s.unknownCampaigns(sc, rows) && !sc.structureDone {
+			// New campaigns since the last structure sync: sync it once.
+			if err := s.structureSync(ctx, sc); err != nil {
+				return err
+			}
+		}
+		next := end.AddDate(0, 0, 1)
+		if err := s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error {
+			n, err := s.writeInsightsTx(ctx, tx, sc, rows)
+			if err != nil {
+				return err
+			}
+			now := s.DB.Now(ctx)
+			sc.run.ResumeFrom, sc.run.RowsWritten, sc.run.UpdatedAt = &next, sc.run.RowsWritten+n, now
+			sc.run.ProgressDone = min(sc.run.ProgressDone+1, max(sc.run.ProgressTotal, sc.run.ProgressDone+1))
+			if _, err := tx.NewUpdate().Model(sc.run).Column("resume_from", "rows_written", "progress_done", "updated_at").WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			if _, err := tx.NewUpdate().Model(sc.acct).
+				Set("insights_through = GREATEST(insights_through, ?::date), updated_at = ?", end.Format(time.DateOnly), now).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+			return publishRun(ctx, tx, sc.run)
+		}); err != nil {
+			return err
+		}
+		if !sc.deadline.IsZero() && !next.After(to) && !time.Now().Before(sc.deadline) {
+			return ErrSyncPaused
+		}
+	}
+	return ctx.Err()
+}
+
+func (s *Service) unknownCampaigns(sc *syncCtx, rows []Insight) bool {
+	for _, r := range rows {
+		if _, ok := sc.campaigns[r.CampaignExternalID]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// writeInsightsTx upserts rows (one multi-row INSERT … ON CONFLICT DO
+// UPDATE over unnest'ed arrays; a row whose values did not change is left
+// alone, so re-syncing settled days writes nothing) and records the platform's daily totals
+// for the days written as signal measurements. Rows of campaigns the
+// account does not have are skipped and counted (sc.skipped).
+func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, rows []Insight) (int64, error) {
+	type key struct {
+		c uuid.UUID
+		d string
+	}
+	idx := make(map[key]int, len(rows))
+	var (
+		ids, days                []string
+		spend, imps, clicks, rev []int64
+		conv                     []float64
+		written                  = map[string]bool{}
+	)
+	for _, r := range rows {
+		cid, ok := sc.campaigns[r.CampaignExternalID]
+		if !ok {
+			sc.skipped++
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, r.Day); err != nil {
+			sc.skipped++
+			continue
+		}
+		k := key{cid, r.Day}
+		if i, ok := idx[k]; ok { // a platform repeating a row: the last wins
+			spend[i], imps[i], clicks[i], conv[i], rev[i] = r.SpendMicros, r.Impressions, r.Clicks, r.Conversions, r.ConversionValueMicros
+			continue
+		}
+		idx[k] = len(ids)
+		ids, days = append(ids, cid.String()), append(days, r.Day)
+		spend, imps, clicks = append(spend, max(r.SpendMicros, 0)), append(imps, max(r.Impressions, 0)), append(clicks, max(r.Clicks, 0))
+		conv, rev = append(conv, max(r.Conversions, 0)), append(rev, max(r.ConversionValueMicros, 0))
+		written[r.Day] = true
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
+		SELECT ?, u.c, u.d, u.s, u.i, u.k, u.v, u.r
+		FROM unnest(?::uuid[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[]) AS u(c, d, s, i, k, v, r)
+		ON CONFLICT (tenant_id, campaign_id, day) DO UPDATE SET spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions,
+		  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros
+		WHERE (ad_campaign_metrics.spend_micros, ad_campaign_metrics.impressions, ad_campaign_metrics.clicks, ad_campaign_metrics.conversions, ad_campaign_metrics.revenue_micros)
+		  IS DISTINCT FROM (EXCLUDED.spend_micros, EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.revenue_micros)`,
+		sc.tenant, pgdialect.Array(ids), pgdialect.Array(days), pgdialect.Array(spend), pgdialect.Array(imps), pgdialect.Array(clicks),
+		pgdialect.Array(conv), pgdialect.Array(rev)); err != nil {
+		return 0, fmt.Errorf("upsert insights: %w", err)
+	}
+	if err := s.recordSyncSignalsTx(ctx, tx, sc, keys(written)); err != nil {
+		return 0, err
+	}
+	return int64(len(ids)), nil
+}
+
+// recordSyncSignalsTx writes the platform's daily totals (every synced
+// account of the platform, in their own currencies' micros added up) for
+// days as signal measurements, so signal health's freshness and anomaly
+// components react to real connectors as they do to the simulator: each
+// day's values are observed at its noon (UTC), today's at the sync time.
+// A simulated (demo) tenant's SIMULATOR sandbox is left to the simulator,
+// which already reports that platform.
+func (s *Service) recordSyncSignalsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, days []string) error {
+	if s.Signals == nil || len(days) == 0 {
+		return nil
+	}
+	if sc.conn.Platform == Simulator {
+		if sim, err := simulated(ctx, tx); err != nil || sim {
+			return err
+		}
+	}
+	var totals []struct {
+		Day     time.Time `bun:"day"`
+		Spend   int64     `bun:"spend"`
+		Revenue int64     `bun:"revenue"`
+		Conv    float64   `bun:"conv"`
+	}
+	if err := tx.NewSelect().TableExpr("ad_campaign_metrics AS m").
+		ColumnExpr("m.day, sum(m.spend_micros)::bigint AS spend, sum(m.revenue_micros)::bigint AS revenue, sum(m.conversions) AS conv").
+		Join("JOIN ad_campaigns AS c ON c.tenant_id = m.tenant_id AND c.id = m.campaign_id").
+		Where("c.platform = ? AND c.ad_account_id IS NOT NULL AND m.day = ANY(?::date[])", sc.conn.Platform, pgdialect.Array(days)).
+		GroupExpr("m.day").OrderExpr("m.day").Scan(ctx, &totals); err != nil {
+		return fmt.Errorf("platform totals: %w", err)
+	}
+	now := s.DB.Now(ctx).Truncate(time.Minute)
+	var ms []signals.Measurement
+	for _, t := range totals {
+		at := t.Day.Add(12 * time.Hour)
+		if at.After(now) {
+			at = now
+		}
+		spend, rev := money.Float(t.Spend), money.Float(t.Revenue)
+		mk := func(metric string, v float64) signals.Measurement {
+			return signals.Measurement{Platform: sc.conn.Platform, Metric: metric, Source: syncSource, ObservedAt: at, Value: v}
+		}
+		ms = append(ms, mk(signals.MetricSpend, spend), mk(signals.MetricConversions, t.Conv),
+			mk(signals.MetricPlatformRevenue, rev), mk(signals.MetricPlatformConversions, t.Conv))
+		if t.Conv > 0 {
+			ms = append(ms, mk(signals.MetricCPA, spend/t.Conv))
+		}
+		if spend > 0 {
+			ms = append(ms, mk(signals.MetricROAS, rev/spend))
+		}
+	}
+	return s.Signals.Record(ctx, tx, sc.tenant, ms)
+}
