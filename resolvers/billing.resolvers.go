@@ -44,6 +44,11 @@ func (r *mutationResolver) SetTenantPlan(ctx context.Context, input model.SetTen
 	return operatorPayload(r.Svc.Billing.SetPlan(ctx, op, tenant, input.Plan))
 }
 
+// BillingCatalogue is the resolver for the billingCatalogue field.
+func (r *queryResolver) BillingCatalogue(ctx context.Context) (*model.BillingCatalogue, error) {
+	return catalogueModel(r.Svc.Stripe), nil
+}
+
 // Billing is the resolver for the billing field.
 func (r *tenantResolver) Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error) {
 	if obj.Plan != "" { // the tenant switcher's list (memberships): no billing
