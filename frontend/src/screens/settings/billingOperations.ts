@@ -1,0 +1,114 @@
+import { graphql } from '../../gql'
+
+export const BillingStateFieldsFragment = graphql(`
+  fragment BillingStateFields on TenantBilling {
+    plan
+    effectivePlan
+    status
+    trialEndsAt
+    currentPeriodEnd
+    cancelAtPeriodEnd
+    graceEndsAt
+  }
+`)
+
+/** The billing tab: the workspace's plan and state, its usage, its flags and the catalogue. */
+export const BillingDocument = graphql(`
+  query Billing {
+    viewer {
+      tenant {
+        id
+        billing {
+          ...BillingStateFields
+        }
+        usage {
+          limit
+          description
+          unit
+          used
+          max
+          warning
+          plan
+          raisedBy
+          periodStart
+        }
+      }
+      features {
+        key
+        enabled
+        source
+        description
+        unlockedBy
+      }
+    }
+    billingCatalogue {
+      stripeEnabled
+      plans {
+        plan
+        checkoutAvailable
+      }
+      features {
+        key
+        description
+        unlockedBy
+      }
+      limits {
+        limit
+        description
+        unit
+        values {
+          plan
+          max
+        }
+      }
+    }
+  }
+`)
+
+/** The banners' read of the billing state (the app layout). */
+export const BillingBannerDocument = graphql(`
+  query BillingBanner {
+    viewer {
+      tenant {
+        id
+        billing {
+          ...BillingStateFields
+        }
+      }
+    }
+  }
+`)
+
+export const BillingChangedDocument = graphql(`
+  subscription BillingChanged {
+    billingChanged {
+      ...BillingStateFields
+    }
+  }
+`)
+
+export const CreateCheckoutSessionDocument = graphql(`
+  mutation CreateCheckoutSession($input: CreateCheckoutSessionInput!) {
+    createCheckoutSession(input: $input) {
+      url
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
+export const CreateBillingPortalSessionDocument = graphql(`
+  mutation CreateBillingPortalSession($input: CreateBillingPortalSessionInput!) {
+    createBillingPortalSession(input: $input) {
+      url
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
