@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event'
 import { MemoryRouter, useLocation } from 'react-router-dom'
 import { describe, expect, it } from 'vitest'
 
+import { featuresMock } from '../../test/features'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import { PHONE_WIDTH, setViewportWidth } from '../../test/viewport'
 import { renderWithApi } from '../../trust/testProviders'
@@ -71,6 +72,7 @@ const rules = {
 const mocks: MockLink.MockedResponse[] = [
   { request: { query: TrustSettingsDocument }, result: { data: gate }, maxUsageCount: Infinity },
   { request: { query: AutomationRulesDocument }, result: { data: rules }, maxUsageCount: Infinity },
+  featuresMock(),
 ]
 
 /** Where the router is: the tab lives in the URL. */

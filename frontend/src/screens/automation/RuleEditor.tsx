@@ -1,7 +1,18 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 
-import { Alert, Button, Card, GatedButton, Checkbox, CheckboxGroup, Field, Input, Select, useToast } from '../../components/ui'
+import {
+  Alert,
+  Button,
+  Card,
+  GatedButton,
+  Checkbox,
+  CheckboxGroup,
+  Field,
+  Input,
+  Select,
+  useToast,
+} from '../../components/ui'
 import type { ActionType, Platform, RuleSummaryFieldsFragment, RuleTemplatesQuery } from '../../gql/graphql'
 import type { UserErrorLike } from '../../lib/userErrors'
 import { ACTION_TYPES, keysOf, PLATFORMS, RISK } from '../../trust/labels'

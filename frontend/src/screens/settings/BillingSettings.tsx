@@ -6,6 +6,7 @@ import { useSearchParams } from 'react-router-dom'
 import { Alert, Badge, Button, Card, QueryState, Table, Td, Th } from '../../components/ui'
 import type { BillingQuery, BillingStateFieldsFragment, Plan } from '../../gql/graphql'
 import { BILLING_STATUSES, FEATURE_SOURCES, PLANS } from '../../lib/enumLabels'
+import { planTitle } from '../../lib/features'
 import { formatDate, formatNumber, titleCase } from '../../lib/format'
 import { formErrors, type UserErrorLike } from '../../lib/userErrors'
 import { useSession } from '../../session/SessionProvider'
@@ -91,11 +92,7 @@ export function BillingSettings() {
     >
       {({ viewer, billingCatalogue }) =>
         viewer?.tenant.billing ? (
-          <BillingView
-            viewer={viewer}
-            billing={viewer.tenant.billing}
-            catalogue={billingCatalogue}
-          />
+          <BillingView viewer={viewer} billing={viewer.tenant.billing} catalogue={billingCatalogue} />
         ) : (
           <Alert>This workspace's billing state could not be read.</Alert>
         )
@@ -137,8 +134,8 @@ export function BillingDisabled() {
       <Alert tone="primary">
         <p className="font-medium">Billing is disabled on this server.</p>
         <p className="mt-1">
-          Stripe is not configured (<code>STRIPE_API_KEY</code> is unset), so nothing is sold or charged here: there
-          is no checkout and no billing portal, and plans are set by a Stratum operator. The demo workspace runs on
+          Stripe is not configured (<code>STRIPE_API_KEY</code> is unset), so nothing is sold or charged here: there is
+          no checkout and no billing portal, and plans are set by a Stratum operator. The demo workspace runs on
           Enterprise so every feature can be tried.
         </p>
         <p className="mt-1">
@@ -236,8 +233,8 @@ function PlanCard({ billing, catalogue }: { billing: BillingStateFieldsFragment;
           <>
             <dt className="text-muted">Grace period ends</dt>
             <dd>
-              {formatDate(billing.graceEndsAt)} — paid features stay on until then; afterwards Starter's apply and
-              your data is kept
+              {formatDate(billing.graceEndsAt)} — paid features stay on until then; afterwards Starter's apply and your
+              data is kept
             </dd>
           </>
         )}
@@ -291,7 +288,10 @@ export function usageText(u: Pick<Usage, 'used' | 'max' | 'unit'>): string {
 
 function UsageCard({ usage }: { usage: Data['tenant']['usage'] }) {
   return (
-    <Card title="Usage" description="Each limit of the current plan and how much of it is in use; from 80 % you are warned.">
+    <Card
+      title="Usage"
+      description="Each limit of the current plan and how much of it is in use; from 80 % you are warned."
+    >
       <ul aria-label="Usage" className="flex flex-col gap-4">
         {usage.map((u) => {
           const share = u.max > 0 ? Math.min(1, u.used / u.max) : 1
@@ -322,7 +322,7 @@ function UsageCard({ usage }: { usage: Data['tenant']['usage'] }) {
                 <p className="mt-1 text-sm text-warning-ink">
                   <span aria-hidden>! </span>
                   {u.used >= u.max ? 'Limit reached' : '80 % or more used'}
-                  {u.raisedBy ? ` — ${titleCase(u.raisedBy)} raises this limit.` : '.'}
+                  {u.raisedBy ? ` — ${planTitle(u.raisedBy)} raises this limit.` : '.'}
                 </p>
               )}
             </li>
@@ -368,7 +368,7 @@ function PlansCompared({
             return (
               <tr key={f.key}>
                 <Td>
-                  <span className="font-medium">{titleCase(f.key.replaceAll('_', ' '))}</span>
+                  <span className="font-medium">{planTitle(f.key.replaceAll('_', ' '))}</span>
                   <span className="block text-xs text-muted">{f.description}</span>
                 </Td>
                 {catalogue.plans.map((p) => (

@@ -76,6 +76,9 @@ export const BillingBannerDocument = graphql(`
         }
       }
     }
+    billingCatalogue {
+      stripeEnabled
+    }
   }
 `)
 
