@@ -5,6 +5,7 @@ import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { afterEach, describe, expect, it } from 'vitest'
 
+import type { BillingStatus, Plan } from '../../gql/graphql'
 import { BillingBannerDocument } from '../../screens/settings/billingOperations'
 import { renderWithApi } from '../../trust/testProviders'
 import { BillingBanner, billingNotice } from './BillingBanner'
@@ -19,9 +20,9 @@ function state(s: Partial<ReturnType<typeof base>>) {
 function base() {
   return {
     __typename: 'TenantBilling' as const,
-    plan: 'PROFESSIONAL' as const,
-    effectivePlan: 'PROFESSIONAL' as const,
-    status: 'TRIALING' as 'TRIALING' | 'ACTIVE' | 'PAST_DUE' | 'CANCELED',
+    plan: 'PROFESSIONAL' as Plan,
+    effectivePlan: 'PROFESSIONAL' as Plan,
+    status: 'TRIALING' as BillingStatus,
     trialEndsAt: null as string | null,
     currentPeriodEnd: null as string | null,
     cancelAtPeriodEnd: false,
@@ -70,7 +71,7 @@ describe('billingNotice', () => {
   })
 
   it('names a trial and a grace period that ended, and a failed payment within grace', () => {
-    expect(billingNotice(state({ trialEndsAt: inDays(-1), effectivePlan: 'STARTER' as never }), NOW)).toMatchObject({
+    expect(billingNotice(state({ trialEndsAt: inDays(-1), effectivePlan: 'STARTER' }), NOW)).toMatchObject({
       kind: 'trial-ended',
       plan: 'Professional',
     })
@@ -78,10 +79,10 @@ describe('billingNotice', () => {
       kind: 'past-due',
     })
     expect(
-      billingNotice(state({ status: 'PAST_DUE', graceEndsAt: inDays(-1), effectivePlan: 'STARTER' as never }), NOW),
+      billingNotice(state({ status: 'PAST_DUE', graceEndsAt: inDays(-1), effectivePlan: 'STARTER' }), NOW),
     ).toMatchObject({ kind: 'grace-ended' })
     expect(billingNotice(state({ status: 'ACTIVE', currentPeriodEnd: inDays(20) }), NOW)).toBeNull()
-    expect(billingNotice(state({ status: 'CANCELED', effectivePlan: 'STARTER' as never }), NOW)).toBeNull()
+    expect(billingNotice(state({ status: 'CANCELED', effectivePlan: 'STARTER' }), NOW)).toBeNull()
   })
 })
 
@@ -110,7 +111,7 @@ describe('BillingBanner', () => {
   })
 
   it('says paid features are off and data is kept once the grace period ended', async () => {
-    renderBanner(bannerMock(state({ status: 'PAST_DUE', graceEndsAt: inDays(-2), effectivePlan: 'STARTER' as never })))
+    renderBanner(bannerMock(state({ status: 'PAST_DUE', graceEndsAt: inDays(-2), effectivePlan: 'STARTER' })))
     const banner = await screen.findByRole('region', { name: 'Billing' })
     expect(banner).toHaveTextContent(
       "Professional's paid features are off and Starter's limits apply. Your data is kept.",

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import type { Role } from '../../gql/graphql'
+import type { BillingStatus, Plan, Role } from '../../gql/graphql'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import { renderWithApi } from '../../trust/testProviders'
 import {
@@ -16,9 +16,9 @@ import {
 import { BillingSettings, checkoutOffers, lapseReason } from './BillingSettings'
 
 type State = {
-  plan: string
-  effectivePlan: string
-  status: string
+  plan: Plan
+  effectivePlan: Plan
+  status: BillingStatus
   trialEndsAt?: string | null
   currentPeriodEnd?: string | null
   cancelAtPeriodEnd?: boolean
