@@ -527,12 +527,15 @@ func toStrings(v any) []string {
 func TestBillingCatalogue(t *testing.T) {
 	t.Parallel()
 	const q = `{ billingCatalogue { stripeEnabled plans { plan checkoutAvailable } features { key description unlockedBy }
-		limits { limit unit values { plan max } } } }`
+		limits { limit unit values { plan max } } } viewer { tenant { billing { stripeEnabled } } } }`
 	read := func(b *stripeAPI) map[string]any {
 		res := b.srv.Query(t, q, nil, http.Header{"X-Test-Tenant": {testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"}).String()},
 			"X-Test-Role": {"VIEWER"}})
 		require.Empty(t, res.Errors)
-		return res.Data["billingCatalogue"].(map[string]any)
+		c := res.Data["billingCatalogue"].(map[string]any)
+		// The tenant's billing state says the same.
+		c["tenantStripeEnabled"] = res.Data["viewer"].(map[string]any)["tenant"].(map[string]any)["billing"].(map[string]any)["stripeEnabled"]
+		return c
 	}
 	sells := func(c map[string]any) map[string]bool {
 		out := map[string]bool{}
@@ -544,6 +547,7 @@ func TestBillingCatalogue(t *testing.T) {
 
 	on := read(setupStripe(t, nil))
 	require.Equal(t, true, on["stripeEnabled"])
+	require.Equal(t, true, on["tenantStripeEnabled"])
 	require.Equal(t, map[string]bool{"STARTER": false, "PROFESSIONAL": true, "ENTERPRISE": true}, sells(on))
 	// The catalogue itself, as domain/billing has it.
 	require.Len(t, on["features"], len(billing.Flags()))
@@ -566,6 +570,7 @@ func TestBillingCatalogue(t *testing.T) {
 
 	off := read(setupStripe(t, map[string]string{"STRIPE_API_KEY": ""}))
 	require.Equal(t, false, off["stripeEnabled"])
+	require.Equal(t, false, off["tenantStripeEnabled"])
 	require.Equal(t, map[string]bool{"STARTER": false, "PROFESSIONAL": false, "ENTERPRISE": false}, sells(off))
 	require.Equal(t, on["features"], off["features"])
 }

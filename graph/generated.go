@@ -49,6 +49,7 @@ type ResolverRoot interface {
 	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
+	TenantBilling() TenantBillingResolver
 	TrustAuditEntry() TrustAuditEntryResolver
 	Viewer() ViewerResolver
 }
@@ -908,6 +909,7 @@ type ComplexityRoot struct {
 		GraceEndsAt       func(childComplexity int) int
 		Plan              func(childComplexity int) int
 		Status            func(childComplexity int) int
+		StripeEnabled     func(childComplexity int) int
 		TrialEndsAt       func(childComplexity int) int
 	}
 
@@ -1141,6 +1143,9 @@ type TenantResolver interface {
 
 	Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error)
 	Usage(ctx context.Context, obj *model.Tenant) ([]*model.UsageLimit, error)
+}
+type TenantBillingResolver interface {
+	StripeEnabled(ctx context.Context, obj *model.TenantBilling) (bool, error)
 }
 type TrustAuditEntryResolver interface {
 	Action(ctx context.Context, obj *model.TrustAuditEntry) (*model.Action, error)
@@ -4858,6 +4863,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantBilling.Status(childComplexity), true
+	case "TenantBilling.stripeEnabled":
+		if e.ComplexityRoot.TenantBilling.StripeEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.StripeEnabled(childComplexity), true
 	case "TenantBilling.trialEndsAt":
 		if e.ComplexityRoot.TenantBilling.TrialEndsAt == nil {
 			break
@@ -6988,6 +6999,8 @@ func (ec *executionContext) childFields_TenantBilling(ctx context.Context, field
 		return ec.fieldContext_TenantBilling_graceEndsAt(ctx, field)
 	case "effectivePlan":
 		return ec.fieldContext_TenantBilling_effectivePlan(ctx, field)
+	case "stripeEnabled":
+		return ec.fieldContext_TenantBilling_stripeEnabled(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantBilling", field.Name)
 }
@@ -26026,6 +26039,29 @@ func (ec *executionContext) fieldContext_TenantBilling_effectivePlan(_ context.C
 	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Plan")
 }
 
+func (ec *executionContext) _TenantBilling_stripeEnabled(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_stripeEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TenantBilling().StripeEnabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_stripeEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _TestNotificationChannelPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37250,38 +37286,44 @@ func (ec *executionContext) _TenantBilling(ctx context.Context, sel ast.Selectio
 		case "plan":
 			out.Values[i] = ec._TenantBilling_plan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._TenantBilling_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "trialEndsAt":
 			out.Values[i] = ec._TenantBilling_trialEndsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currentPeriodEnd":
 			out.Values[i] = ec._TenantBilling_currentPeriodEnd(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cancelAtPeriodEnd":
 			out.Values[i] = ec._TenantBilling_cancelAtPeriodEnd(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "graceEndsAt":
 			out.Values[i] = ec._TenantBilling_graceEndsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "effectivePlan":
 			out.Values[i] = ec._TenantBilling_effectivePlan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "stripeEnabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TenantBilling_stripeEnabled(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -1554,6 +1554,8 @@ type TenantBilling struct {
 	GraceEndsAt *time.Time `json:"graceEndsAt,omitempty"`
 	// The plan whose flags and limits apply now: `plan` while active, trialing before `trialEndsAt` or past due before `graceEndsAt`; STARTER otherwise.
 	EffectivePlan Plan `json:"effectivePlan"`
+	// True when this server is configured for Stripe (STRIPE_API_KEY), as `billingCatalogue.stripeEnabled`. False: billing is disabled, nothing is sold or charged, and platform operators set plans.
+	StripeEnabled bool `json:"stripeEnabled"`
 }
 
 // Result of `testNotificationChannel`.

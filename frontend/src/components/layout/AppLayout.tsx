@@ -116,7 +116,7 @@ export function AppLayout() {
             </div>
           )}
           {viewer.user && !viewer.user.emailVerified && <VerifyEmailBanner email={viewer.user.email} />}
-          <BillingBanner />
+          {!viewer.mfaEnrollmentRequired && <BillingBanner />}
           {live && <StaleDataNotice />}
           <Outlet />
         </main>

@@ -35,8 +35,10 @@ function bannerMock(billing: ReturnType<typeof state>, stripeEnabled = true): Mo
     request: { query: BillingBannerDocument },
     result: {
       data: {
-        viewer: { __typename: 'Viewer', tenant: { __typename: 'Tenant', id: 'VGVuYW50OjE', billing } },
-        billingCatalogue: { __typename: 'BillingCatalogue', stripeEnabled },
+        viewer: {
+          __typename: 'Viewer',
+          tenant: { __typename: 'Tenant', id: 'VGVuYW50OjE', billing: { ...billing, stripeEnabled } },
+        },
       },
     },
     maxUsageCount: Infinity,

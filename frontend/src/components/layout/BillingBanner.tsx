@@ -77,7 +77,7 @@ export function BillingBanner({ now }: { now?: Date }) {
   if (!tenant || !billing) return null
   const notice = billingNotice(billing, now ?? new Date())
   // Where billing is disabled nothing can be bought: the link says Billing, not Upgrade.
-  const action = data.billingCatalogue.stripeEnabled ? 'Upgrade' : 'Billing'
+  const action = billing.stripeEnabled ? 'Upgrade' : 'Billing'
 
   if (!notice) return null
   const key = dismissKey(tenant.id, notice)

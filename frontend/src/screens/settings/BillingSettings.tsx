@@ -3,7 +3,18 @@ import { useMutation, useQuery, useSubscription } from '@apollo/client/react'
 import { useState } from 'react'
 import { useSearchParams } from 'react-router-dom'
 
-import { Alert, Badge, Button, Card, QueryState, Table, Td, Th } from '../../components/ui'
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  QueryState,
+  Table,
+  TABLE_VIEWPORT,
+  Td,
+  Th,
+  useMediaQuery,
+} from '../../components/ui'
 import type { BillingQuery, BillingStateFieldsFragment, Plan } from '../../gql/graphql'
 import { BILLING_STATUSES, FEATURE_SOURCES, PLANS } from '../../lib/enumLabels'
 import { planTitle } from '../../lib/features'
@@ -343,6 +354,8 @@ function PlansCompared({
   features: Data['features']
 }) {
   const mine = new Map(features.map((f) => [f.key, f]))
+  const wide = useMediaQuery(TABLE_VIEWPORT)
+  if (!wide) return <PlansComparedList catalogue={catalogue} effective={effective} mine={mine} />
   const head = (p: Plan) => (
     <Th key={p} className="text-center">
       {PLANS[p]}
@@ -428,6 +441,58 @@ function PlansCompared({
           </tbody>
         </Table>
       </div>
+    </Card>
+  )
+}
+
+/** The plans compared where a table would not fit (phones): a list per feature and per limit. */
+function PlansComparedList({
+  catalogue,
+  effective,
+  mine,
+}: {
+  catalogue: Catalogue
+  effective: Plan
+  mine: Map<string, Data['features'][number]>
+}) {
+  const plans = catalogue.plans.map((p) => p.plan)
+  return (
+    <Card
+      title="Plans compared"
+      description={`What each plan includes and its limits; this workspace is on ${PLANS[effective]}.`}
+    >
+      <h3 className="text-sm font-semibold">Features</h3>
+      <ul aria-label="Features by plan" className="mt-2 flex flex-col gap-3 text-sm">
+        {catalogue.features.map((f) => {
+          const here = mine.get(f.key)
+          return (
+            <li key={f.key} className="rounded-md border border-line p-3">
+              <p className="font-medium">{planTitle(f.key.replaceAll('_', ' '))}</p>
+              <p className="text-xs text-muted">{f.description}</p>
+              <p className="mt-1">
+                In{' '}
+                {plans
+                  .filter((p) => rank(p) >= rank(f.unlockedBy))
+                  .map((p) => PLANS[p])
+                  .join(', ')}
+                {here && ` · here: ${here.enabled ? 'on' : 'off'}`}
+                {here && here.source !== 'PLAN' && ` (${FEATURE_SOURCES[here.source]})`}
+              </p>
+            </li>
+          )
+        })}
+      </ul>
+      <h3 className="mt-6 text-sm font-semibold">Limits</h3>
+      <ul aria-label="Limits by plan" className="mt-2 flex flex-col gap-3 text-sm">
+        {catalogue.limits.map((l) => (
+          <li key={l.limit} className="rounded-md border border-line p-3">
+            <p className="font-medium">{l.description}</p>
+            <p className="mt-1">
+              {l.values.map((v) => `${PLANS[v.plan]} ${formatNumber(v.max)}`).join(' · ')} {l.unit}
+            </p>
+          </li>
+        ))}
+      </ul>
     </Card>
   )
 }

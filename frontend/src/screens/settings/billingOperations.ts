@@ -65,7 +65,11 @@ export const BillingDocument = graphql(`
   }
 `)
 
-/** The banners' read of the billing state (the app layout). */
+/**
+ * The banners' read of the billing state (the app layout). Only fields of
+ * the viewer: signed out, it answers a null viewer instead of an error, so
+ * the cache reset at log-out does not fail on it.
+ */
 export const BillingBannerDocument = graphql(`
   query BillingBanner {
     viewer {
@@ -73,11 +77,9 @@ export const BillingBannerDocument = graphql(`
         id
         billing {
           ...BillingStateFields
+          stripeEnabled
         }
       }
-    }
-    billingCatalogue {
-      stripeEnabled
     }
   }
 `)
