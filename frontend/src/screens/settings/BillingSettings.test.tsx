@@ -431,7 +431,8 @@ describe('BillingSettings', () => {
     const card = await planCard()
     // The first answer (positive control): the trial, before the event.
     expect(within(card).getByText('Trial', { selector: 'dd' })).toBeInTheDocument()
-    await screen.findByText('Renews on', undefined, { timeout: 5000 })
+    // A bound for a busy machine, not a timing check: the refetch follows the event.
+    await screen.findByText('Renews on', undefined, { timeout: 15_000 })
     expect(within(await planCard()).getByText('Active', { selector: 'dd' })).toBeInTheDocument()
   })
 })
