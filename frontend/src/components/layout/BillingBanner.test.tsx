@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 
 import type { BillingStatus, Plan } from '../../gql/graphql'
 import { BillingBannerDocument } from '../../screens/settings/billingOperations'
+import { TestSession, testSession, testViewer } from '../../test/session'
 import { renderWithApi } from '../../trust/testProviders'
 import { BillingBanner, billingNotice } from './BillingBanner'
 
@@ -47,10 +48,12 @@ function bannerMock(billing: ReturnType<typeof state>, stripeEnabled = true): Mo
 
 function renderBanner(mock: MockLink.MockedResponse) {
   renderWithApi(
-    <MemoryRouter>
-      <Probe />
-      <BillingBanner now={NOW} />
-    </MemoryRouter>,
+    <TestSession value={testSession(testViewer('VIEWER'))}>
+      <MemoryRouter>
+        <Probe />
+        <BillingBanner now={NOW} />
+      </MemoryRouter>
+    </TestSession>,
     [mock],
   )
   return userEvent.setup()

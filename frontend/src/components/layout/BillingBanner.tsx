@@ -1,7 +1,7 @@
-import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react'
-import { useState } from 'react'
+import { useApolloClient, useSubscription } from '@apollo/client/react'
+import { useEffect, useState } from 'react'
 
-import type { BillingStateFieldsFragment } from '../../gql/graphql'
+import type { BillingBannerQuery, BillingStateFieldsFragment } from '../../gql/graphql'
 import { FeaturesDocument } from '../../lib/featureOperations'
 import { PLANS } from '../../lib/enumLabels'
 import { formatDate } from '../../lib/format'
@@ -10,6 +10,7 @@ import {
   BillingChangedDocument,
   BillingDocument,
 } from '../../screens/settings/billingOperations'
+import { useViewer } from '../../session/SessionProvider'
 import { Alert, BILLING_PATH, Button, TextLink } from '../ui'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -64,10 +65,29 @@ function dismissed(key: string): boolean {
  */
 export function BillingBanner({ now }: { now?: Date }) {
   const client = useApolloClient()
-  const { data, refetch } = useQuery(BillingBannerDocument, { fetchPolicy: 'cache-and-network' })
+  const tenantId = useViewer().tenant.id
+  // A one-off read, not a watched query: the cache reset at log-out or a
+  // tenant switch neither refetches it nor fails on it (an unmounting
+  // layout would abort that refetch and with it the reset).
+  const [data, setData] = useState<BillingBannerQuery | null>(null)
+  const [reads, setReads] = useState(0)
+  useEffect(() => {
+    let live = true
+    client
+      .query({ query: BillingBannerDocument, fetchPolicy: 'network-only' })
+      .then((r) => {
+        if (live && r.data) setData(r.data)
+      })
+      .catch(() => {
+        // no banner when the state cannot be read; the billing tab says why
+      })
+    return () => {
+      live = false
+    }
+  }, [client, tenantId, reads])
   useSubscription(BillingChangedDocument, {
     onData: () => {
-      void refetch()
+      setReads((n) => n + 1)
       void client.refetchQueries({ include: [FeaturesDocument, BillingDocument] }).catch(() => {})
     },
   })
