@@ -1,18 +1,16 @@
+import { ApolloClient, ApolloLink } from '@apollo/client'
+import { ApolloProvider } from '@apollo/client/react'
 import type { MockLink } from '@apollo/client/testing'
-import { screen, within } from '@testing-library/react'
+import { act, render, screen, waitFor, within } from '@testing-library/react'
+import { Observable, type Observer } from 'rxjs'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import type { BillingStatus, Plan, Role } from '../../gql/graphql'
 import { TestSession, testSession, testViewer } from '../../test/session'
-import { renderWithApi } from '../../trust/testProviders'
-import {
-  BillingChangedDocument,
-  BillingDocument,
-  CreateBillingPortalSessionDocument,
-  CreateCheckoutSessionDocument,
-} from './billingOperations'
+import { renderWithApi, trustCache } from '../../trust/testProviders'
+import { BillingDocument, CreateBillingPortalSessionDocument, CreateCheckoutSessionDocument } from './billingOperations'
 import { BillingSettings, checkoutOffers, lapseReason } from './BillingSettings'
 
 type State = {
@@ -412,27 +410,69 @@ describe('BillingSettings', () => {
   })
 
   it('updates live when billingChanged reports a change', async () => {
-    const trial = state({ plan: 'PROFESSIONAL', effectivePlan: 'PROFESSIONAL', status: 'TRIALING' })
-    const paid = state({
-      plan: 'PROFESSIONAL',
-      effectivePlan: 'PROFESSIONAL',
-      status: 'ACTIVE',
-      currentPeriodEnd: '2027-01-01T00:00:00Z',
-    })
-    renderTab([
-      { ...billingMock(trial), maxUsageCount: 1 },
-      {
-        request: { query: BillingChangedDocument },
-        result: { data: { billingChanged: paid } },
-        delay: 20,
-      },
-      { ...billingMock(paid), maxUsageCount: 1 },
+    const data = (b: ReturnType<typeof state>) => (billingMock(b).result as { data: Record<string, unknown> }).data
+    const link = new BillingLink([
+      data(state({ plan: 'PROFESSIONAL', effectivePlan: 'PROFESSIONAL', status: 'TRIALING' })),
+      data(paid),
     ])
-    const card = await planCard()
-    // The first answer (positive control): the trial, before the event.
-    expect(within(card).getByText('Trial', { selector: 'dd' })).toBeInTheDocument()
-    // A bound for a busy machine, not a timing check: the refetch follows the event.
-    await screen.findByText('Renews on', undefined, { timeout: 15_000 })
+    render(
+      <ApolloProvider client={new ApolloClient({ link, cache: trustCache() })}>
+        <TestSession value={testSession(testViewer('OWNER'))}>
+          <MemoryRouter>
+            <BillingSettings />
+          </MemoryRouter>
+        </TestSession>
+      </ApolloProvider>,
+    )
+    // Before the event (the positive control): the trial, read once.
+    expect(await within(await planCard()).findByText('Trial', { selector: 'dd' })).toBeInTheDocument()
+    await waitFor(() => expect(link.subscribed()).toBe(true))
+    expect(link.reads).toBe(1)
+    act(() => link.emit({ billingChanged: paid }))
+    await screen.findByText('Renews on')
     expect(within(await planCard()).getByText('Active', { selector: 'dd' })).toBeInTheDocument()
+    expect(link.reads).toBe(2)
   })
 })
+
+const paid = state({
+  plan: 'PROFESSIONAL',
+  effectivePlan: 'PROFESSIONAL',
+  status: 'ACTIVE',
+  currentPeriodEnd: '2027-01-01T00:00:00Z',
+})
+
+/** Answers the Billing query from `answers` in turn; BillingChanged receives what the test emits. */
+class BillingLink extends ApolloLink {
+  reads = 0
+  private subs: Observer<ApolloLink.Result>[] = []
+  constructor(private answers: Record<string, unknown>[]) {
+    super()
+  }
+  override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
+    if (op.operationName === 'BillingChanged') {
+      return new Observable((o) => {
+        this.subs.push(o)
+        return () => {
+          this.subs = this.subs.filter((x) => x !== o)
+        }
+      })
+    }
+    return new Observable((o) => {
+      if (op.operationName !== 'Billing') {
+        o.error(new Error(`unexpected operation ${op.operationName}`))
+        return
+      }
+      const answer = this.answers[Math.min(this.reads, this.answers.length - 1)]
+      this.reads++
+      o.next({ data: answer })
+      o.complete()
+    })
+  }
+  subscribed(): boolean {
+    return this.subs.length > 0
+  }
+  emit(data: Record<string, unknown>) {
+    for (const o of this.subs) o.next({ data })
+  }
+}

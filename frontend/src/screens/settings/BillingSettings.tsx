@@ -33,6 +33,24 @@ type Catalogue = BillingQuery['billingCatalogue']
 type Usage = Data['tenant']['usage'][number]
 
 const PLAN_ORDER: readonly Plan[] = ['STARTER', 'PROFESSIONAL', 'ENTERPRISE']
+
+/** The catalogue's flags by name; a flag added later reads as its key in words. */
+const FEATURE_NAMES: Record<string, string> = {
+  platform_connectors: 'Platform connectors',
+  automation_rules: 'Automation rules',
+  autopilot: 'Autopilot',
+  what_if_simulator: 'What-if simulator (dry runs)',
+  cdp: 'Customer data platform (CDP)',
+  capi: 'Conversions API (CAPI)',
+  audience_sync: 'Audience sync',
+  gdpr_compliance: 'GDPR compliance',
+  competitor_intel: 'Competitor intelligence',
+}
+
+/** A flag's name as the product says it. */
+export function featureName(key: string): string {
+  return FEATURE_NAMES[key] ?? planTitle(key.replaceAll('_', ' '))
+}
 const rank = (p: Plan) => PLAN_ORDER.indexOf(p)
 
 /** Where Stripe sends the owner back to: this tab, on this server's origin. */
@@ -381,7 +399,7 @@ function PlansCompared({
             return (
               <tr key={f.key}>
                 <Td>
-                  <span className="font-medium">{planTitle(f.key.replaceAll('_', ' '))}</span>
+                  <span className="font-medium">{featureName(f.key)}</span>
                   <span className="block text-xs text-muted">{f.description}</span>
                 </Td>
                 {catalogue.plans.map((p) => (
@@ -467,7 +485,7 @@ function PlansComparedList({
           const here = mine.get(f.key)
           return (
             <li key={f.key} className="rounded-md border border-line p-3">
-              <p className="font-medium">{planTitle(f.key.replaceAll('_', ' '))}</p>
+              <p className="font-medium">{featureName(f.key)}</p>
               <p className="text-xs text-muted">{f.description}</p>
               <p className="mt-1">
                 In{' '}
