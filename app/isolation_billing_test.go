@@ -17,6 +17,9 @@ func init() {
 		"Mutation.setTenantPlan": {Query: `mutation($t: ID!) { setTenantPlan(input: {tenantId: $t, plan: "ENTERPRISE"}) { billing { plan status } userErrors { code } } }`,
 			Vars: vars("t", "tenant"), Viewer: Refused, B: []string{"FORBIDDEN"}, ControlOperator: true, Changes: true,
 			ControlHas: []string{`"plan":"ENTERPRISE","status":"ACTIVE"`}},
+		// The catalogue is the same for everyone and holds no tenant data.
+		"Query.billingCatalogue": {Query: `{ billingCatalogue { stripeEnabled plans { plan checkoutAvailable } features { key unlockedBy } limits { limit values { plan max } } } }`,
+			Viewer: Allowed, ControlHas: []string{`"key":"competitor_intel"`, `"stripeEnabled":false`}},
 	})
 }
 

@@ -709,3 +709,58 @@ func TestStripePaymentFailureOpensIncident(t *testing.T) {
 	require.Equal(t, map[any]any{"RESOLVED": "Payment failed — paid features end 8 Dec 2026 09:00 UTC",
 		"OPEN": "Payment failed — paid features end 7 Jan 2027 09:00 UTC"}, byState)
 }
+
+// billingCatalogue answers the catalogue in code and what this server
+// sells: with Stripe and prices for Professional and Enterprise those two
+// can be bought; without STRIPE_API_KEY (the positive control's negative)
+// nothing can, and stripeEnabled says billing is disabled.
+func TestBillingCatalogue(t *testing.T) {
+	t.Parallel()
+	const q = `{ billingCatalogue { stripeEnabled plans { plan checkoutAvailable } features { key description unlockedBy }
+		limits { limit unit values { plan max } } } viewer { tenant { billing { stripeEnabled } } } }`
+	read := func(b *stripeAPI) map[string]any {
+		res := b.srv.Query(t, q, nil, http.Header{"X-Test-Tenant": {testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"}).String()},
+			"X-Test-Role": {"VIEWER"}})
+		require.Empty(t, res.Errors)
+		c := res.Data["billingCatalogue"].(map[string]any)
+		// The tenant's billing state says the same.
+		c["tenantStripeEnabled"] = res.Data["viewer"].(map[string]any)["tenant"].(map[string]any)["billing"].(map[string]any)["stripeEnabled"]
+		return c
+	}
+	sells := func(c map[string]any) map[string]bool {
+		out := map[string]bool{}
+		for _, p := range c["plans"].([]any) {
+			out[p.(map[string]any)["plan"].(string)] = p.(map[string]any)["checkoutAvailable"].(bool)
+		}
+		return out
+	}
+
+	on := read(setupStripe(t, nil))
+	require.Equal(t, true, on["stripeEnabled"])
+	require.Equal(t, true, on["tenantStripeEnabled"])
+	require.Equal(t, map[string]bool{"STARTER": false, "PROFESSIONAL": true, "ENTERPRISE": true}, sells(on))
+	// The catalogue itself, as domain/billing has it.
+	require.Len(t, on["features"], len(billing.Flags()))
+	for i, f := range billing.Flags() {
+		got := on["features"].([]any)[i].(map[string]any)
+		require.Equal(t, string(f.Key), got["key"])
+		require.Equal(t, f.Description, got["description"])
+		require.Equal(t, strings.ToUpper(string(f.From)), got["unlockedBy"])
+	}
+	require.Len(t, on["limits"], len(billing.Limits()))
+	for i, l := range billing.Limits() {
+		got := on["limits"].([]any)[i].(map[string]any)
+		require.Equal(t, string(l.Key), got["limit"])
+		for j, p := range billing.Plans() {
+			v := got["values"].([]any)[j].(map[string]any)
+			require.Equal(t, strings.ToUpper(string(p)), v["plan"])
+			require.EqualValues(t, l.Of(p), v["max"])
+		}
+	}
+
+	off := read(setupStripe(t, map[string]string{"STRIPE_API_KEY": ""}))
+	require.Equal(t, false, off["stripeEnabled"])
+	require.Equal(t, false, off["tenantStripeEnabled"])
+	require.Equal(t, map[string]bool{"STARTER": false, "PROFESSIONAL": false, "ENTERPRISE": false}, sells(off))
+	require.Equal(t, on["features"], off["features"])
+}

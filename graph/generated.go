@@ -49,6 +49,7 @@ type ResolverRoot interface {
 	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
+	TenantBilling() TenantBillingResolver
 	TrustAuditEntry() TrustAuditEntryResolver
 	Viewer() ViewerResolver
 }
@@ -244,6 +245,13 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	BillingCatalogue struct {
+		Features      func(childComplexity int) int
+		Limits        func(childComplexity int) int
+		Plans         func(childComplexity int) int
+		StripeEnabled func(childComplexity int) int
+	}
+
 	Campaign struct {
 		AccountID   func(childComplexity int) int
 		Bid         func(childComplexity int) int
@@ -279,6 +287,24 @@ type ComplexityRoot struct {
 		Bid         func(childComplexity int) int
 		DailyBudget func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	CatalogueFeature struct {
+		Description func(childComplexity int) int
+		Key         func(childComplexity int) int
+		UnlockedBy  func(childComplexity int) int
+	}
+
+	CatalogueLimit struct {
+		Description func(childComplexity int) int
+		Limit       func(childComplexity int) int
+		Unit        func(childComplexity int) int
+		Values      func(childComplexity int) int
+	}
+
+	CataloguePlan struct {
+		CheckoutAvailable func(childComplexity int) int
+		Plan              func(childComplexity int) int
 	}
 
 	ConfirmMfaPayload struct {
@@ -622,6 +648,11 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PlanLimitValue struct {
+		Max  func(childComplexity int) int
+		Plan func(childComplexity int) int
+	}
+
 	PlatformStatus struct {
 		ChangedAt func(childComplexity int) int
 		CheckedAt func(childComplexity int) int
@@ -636,6 +667,7 @@ type ComplexityRoot struct {
 		ActorNames             func(childComplexity int, actors []string) int
 		AuditLog               func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
+		BillingCatalogue       func(childComplexity int) int
 		Campaigns              func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
 		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
 		Invites                func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -926,6 +958,7 @@ type ComplexityRoot struct {
 		GraceEndsAt       func(childComplexity int) int
 		Plan              func(childComplexity int) int
 		Status            func(childComplexity int) int
+		StripeEnabled     func(childComplexity int) int
 		TrialEndsAt       func(childComplexity int) int
 	}
 
@@ -1126,6 +1159,7 @@ type QueryResolver interface {
 	RuleTemplates(ctx context.Context) ([]*model.RuleTemplate, error)
 	Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
 	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
+	BillingCatalogue(ctx context.Context) (*model.BillingCatalogue, error)
 	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error)
@@ -1166,6 +1200,9 @@ type TenantResolver interface {
 
 	Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error)
 	Usage(ctx context.Context, obj *model.Tenant) ([]*model.UsageLimit, error)
+}
+type TenantBillingResolver interface {
+	StripeEnabled(ctx context.Context, obj *model.TenantBilling) (bool, error)
 }
 type TrustAuditEntryResolver interface {
 	Action(ctx context.Context, obj *model.TrustAuditEntry) (*model.Action, error)
@@ -1975,6 +2012,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AutomationRulePayload.UserErrors(childComplexity), true
 
+	case "BillingCatalogue.features":
+		if e.ComplexityRoot.BillingCatalogue.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCatalogue.Features(childComplexity), true
+	case "BillingCatalogue.limits":
+		if e.ComplexityRoot.BillingCatalogue.Limits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCatalogue.Limits(childComplexity), true
+	case "BillingCatalogue.plans":
+		if e.ComplexityRoot.BillingCatalogue.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCatalogue.Plans(childComplexity), true
+	case "BillingCatalogue.stripeEnabled":
+		if e.ComplexityRoot.BillingCatalogue.StripeEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCatalogue.StripeEnabled(childComplexity), true
+
 	case "Campaign.accountId":
 		if e.ComplexityRoot.Campaign.AccountID == nil {
 			break
@@ -2111,6 +2173,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CampaignSettings.Status(childComplexity), true
+
+	case "CatalogueFeature.description":
+		if e.ComplexityRoot.CatalogueFeature.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueFeature.Description(childComplexity), true
+	case "CatalogueFeature.key":
+		if e.ComplexityRoot.CatalogueFeature.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueFeature.Key(childComplexity), true
+	case "CatalogueFeature.unlockedBy":
+		if e.ComplexityRoot.CatalogueFeature.UnlockedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueFeature.UnlockedBy(childComplexity), true
+
+	case "CatalogueLimit.description":
+		if e.ComplexityRoot.CatalogueLimit.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueLimit.Description(childComplexity), true
+	case "CatalogueLimit.limit":
+		if e.ComplexityRoot.CatalogueLimit.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueLimit.Limit(childComplexity), true
+	case "CatalogueLimit.unit":
+		if e.ComplexityRoot.CatalogueLimit.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueLimit.Unit(childComplexity), true
+	case "CatalogueLimit.values":
+		if e.ComplexityRoot.CatalogueLimit.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueLimit.Values(childComplexity), true
+
+	case "CataloguePlan.checkoutAvailable":
+		if e.ComplexityRoot.CataloguePlan.CheckoutAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CataloguePlan.CheckoutAvailable(childComplexity), true
+	case "CataloguePlan.plan":
+		if e.ComplexityRoot.CataloguePlan.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CataloguePlan.Plan(childComplexity), true
 
 	case "ConfirmMfaPayload.backupCodes":
 		if e.ComplexityRoot.ConfirmMfaPayload.BackupCodes == nil {
@@ -3662,6 +3781,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PlanLimitValue.max":
+		if e.ComplexityRoot.PlanLimitValue.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanLimitValue.Max(childComplexity), true
+	case "PlanLimitValue.plan":
+		if e.ComplexityRoot.PlanLimitValue.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanLimitValue.Plan(childComplexity), true
+
 	case "PlatformStatus.changedAt":
 		if e.ComplexityRoot.PlatformStatus.ChangedAt == nil {
 			break
@@ -3748,6 +3880,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AutomationRules(childComplexity, args["enabled"].(*bool), args["builtin"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.billingCatalogue":
+		if e.ComplexityRoot.Query.BillingCatalogue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.BillingCatalogue(childComplexity), true
 	case "Query.campaigns":
 		if e.ComplexityRoot.Query.Campaigns == nil {
 			break
@@ -4989,6 +5127,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantBilling.Status(childComplexity), true
+	case "TenantBilling.stripeEnabled":
+		if e.ComplexityRoot.TenantBilling.StripeEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantBilling.StripeEnabled(childComplexity), true
 	case "TenantBilling.trialEndsAt":
 		if e.ComplexityRoot.TenantBilling.TrialEndsAt == nil {
 			break
@@ -5990,6 +6134,20 @@ func (ec *executionContext) childFields_AutomationRulePayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type AutomationRulePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_BillingCatalogue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stripeEnabled":
+		return ec.fieldContext_BillingCatalogue_stripeEnabled(ctx, field)
+	case "plans":
+		return ec.fieldContext_BillingCatalogue_plans(ctx, field)
+	case "features":
+		return ec.fieldContext_BillingCatalogue_features(ctx, field)
+	case "limits":
+		return ec.fieldContext_BillingCatalogue_limits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BillingCatalogue", field.Name)
+}
+
 func (ec *executionContext) childFields_Campaign(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6062,6 +6220,42 @@ func (ec *executionContext) childFields_CampaignSettings(ctx context.Context, fi
 		return ec.fieldContext_CampaignSettings_bid(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CampaignSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogueFeature(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CatalogueFeature_key(ctx, field)
+	case "description":
+		return ec.fieldContext_CatalogueFeature_description(ctx, field)
+	case "unlockedBy":
+		return ec.fieldContext_CatalogueFeature_unlockedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogueFeature", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogueLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "limit":
+		return ec.fieldContext_CatalogueLimit_limit(ctx, field)
+	case "description":
+		return ec.fieldContext_CatalogueLimit_description(ctx, field)
+	case "unit":
+		return ec.fieldContext_CatalogueLimit_unit(ctx, field)
+	case "values":
+		return ec.fieldContext_CatalogueLimit_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogueLimit", field.Name)
+}
+
+func (ec *executionContext) childFields_CataloguePlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_CataloguePlan_plan(ctx, field)
+	case "checkoutAvailable":
+		return ec.fieldContext_CataloguePlan_checkoutAvailable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CataloguePlan", field.Name)
 }
 
 func (ec *executionContext) childFields_ConfirmMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6640,6 +6834,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PlanLimitValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_PlanLimitValue_plan(ctx, field)
+	case "max":
+		return ec.fieldContext_PlanLimitValue_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanLimitValue", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "platform":
@@ -7166,6 +7370,8 @@ func (ec *executionContext) childFields_TenantBilling(ctx context.Context, field
 		return ec.fieldContext_TenantBilling_graceEndsAt(ctx, field)
 	case "effectivePlan":
 		return ec.fieldContext_TenantBilling_effectivePlan(ctx, field)
+	case "stripeEnabled":
+		return ec.fieldContext_TenantBilling_stripeEnabled(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantBilling", field.Name)
 }
@@ -12370,6 +12576,125 @@ func (ec *executionContext) fieldContext_AutomationRulePayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _BillingCatalogue_stripeEnabled(ctx context.Context, field graphql.CollectedField, obj *model.BillingCatalogue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCatalogue_stripeEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StripeEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCatalogue_stripeEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCatalogue", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BillingCatalogue_plans(ctx context.Context, field graphql.CollectedField, obj *model.BillingCatalogue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCatalogue_plans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plans, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CataloguePlan) graphql.Marshaler {
+			return ec.marshalNCataloguePlan2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCataloguePlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCatalogue_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingCatalogue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CataloguePlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingCatalogue_features(ctx context.Context, field graphql.CollectedField, obj *model.BillingCatalogue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCatalogue_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Features, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CatalogueFeature) graphql.Marshaler {
+			return ec.marshalNCatalogueFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueFeatureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCatalogue_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingCatalogue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueFeature(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingCatalogue_limits(ctx context.Context, field graphql.CollectedField, obj *model.BillingCatalogue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCatalogue_limits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CatalogueLimit) graphql.Marshaler {
+			return ec.marshalNCatalogueLimit2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueLimitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCatalogue_limits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingCatalogue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueLimit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Campaign_id(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12901,6 +13226,222 @@ func (ec *executionContext) _CampaignSettings_bid(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_CampaignSettings_bid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CampaignSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CatalogueFeature_key(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueFeature_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueFeature_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueFeature", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueFeature_description(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueFeature_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueFeature_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueFeature", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueFeature_unlockedBy(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueFeature_unlockedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnlockedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueFeature_unlockedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueFeature", field, false, false, "Plan")
+}
+
+func (ec *executionContext) _CatalogueLimit_limit(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueLimit_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueLimit_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueLimit_description(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueLimit_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueLimit_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueLimit_unit(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueLimit_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueLimit_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueLimit", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueLimit_values(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueLimit_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlanLimitValue) graphql.Marshaler {
+			return ec.marshalNPlanLimitValue2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlanLimitValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueLimit_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueLimit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanLimitValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CataloguePlan_plan(ctx context.Context, field graphql.CollectedField, obj *model.CataloguePlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CataloguePlan_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CataloguePlan_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CataloguePlan", field, false, false, "Plan")
+}
+
+func (ec *executionContext) _CataloguePlan_checkoutAvailable(ctx context.Context, field graphql.CollectedField, obj *model.CataloguePlan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CataloguePlan_checkoutAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckoutAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CataloguePlan_checkoutAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CataloguePlan", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ConfirmMfaPayload_backupCodes(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmMfaPayload) (ret graphql.Marshaler) {
@@ -20269,6 +20810,52 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PlanLimitValue_plan(ctx context.Context, field graphql.CollectedField, obj *model.PlanLimitValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanLimitValue_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanLimitValue_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanLimitValue", field, false, false, "Plan")
+}
+
+func (ec *executionContext) _PlanLimitValue_max(ctx context.Context, field graphql.CollectedField, obj *model.PlanLimitValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanLimitValue_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanLimitValue_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanLimitValue", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PlatformStatus_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20858,6 +21445,68 @@ func (ec *executionContext) fieldContext_Query_trustAuditLog(ctx context.Context
 	if fc.Args, err = ec.field_Query_trustAuditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_billingCatalogue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_billingCatalogue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().BillingCatalogue(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.BillingCatalogue
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.BillingCatalogue
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.BillingCatalogue
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.BillingCatalogue
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BillingCatalogue) graphql.Marshaler {
+			return ec.marshalNBillingCatalogue2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐBillingCatalogue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_billingCatalogue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BillingCatalogue(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -26771,6 +27420,29 @@ func (ec *executionContext) _TenantBilling_effectivePlan(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_TenantBilling_effectivePlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TenantBilling", field, false, false, "Plan")
+}
+
+func (ec *executionContext) _TenantBilling_stripeEnabled(ctx context.Context, field graphql.CollectedField, obj *model.TenantBilling) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantBilling_stripeEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TenantBilling().StripeEnabled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantBilling_stripeEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantBilling", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _TestNotificationChannelPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
@@ -33634,6 +34306,54 @@ func (ec *executionContext) _AutomationRulePayload(ctx context.Context, sel ast.
 	return out
 }
 
+var billingCatalogueImplementors = []string{"BillingCatalogue"}
+
+func (ec *executionContext) _BillingCatalogue(ctx context.Context, sel ast.SelectionSet, obj *model.BillingCatalogue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, billingCatalogueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BillingCatalogue")
+		case "stripeEnabled":
+			out.Values[i] = ec._BillingCatalogue_stripeEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "plans":
+			out.Values[i] = ec._BillingCatalogue_plans(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "features":
+			out.Values[i] = ec._BillingCatalogue_features(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limits":
+			out.Values[i] = ec._BillingCatalogue_limits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var campaignImplementors = []string{"Campaign", "Node"}
 
 func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet, obj *model.Campaign) graphql.Marshaler {
@@ -33865,6 +34585,135 @@ func (ec *executionContext) _CampaignSettings(ctx context.Context, sel ast.Selec
 		case "bid":
 			out.Values[i] = ec._CampaignSettings_bid(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogueFeatureImplementors = []string{"CatalogueFeature"}
+
+func (ec *executionContext) _CatalogueFeature(ctx context.Context, sel ast.SelectionSet, obj *model.CatalogueFeature) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogueFeatureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogueFeature")
+		case "key":
+			out.Values[i] = ec._CatalogueFeature_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._CatalogueFeature_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlockedBy":
+			out.Values[i] = ec._CatalogueFeature_unlockedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogueLimitImplementors = []string{"CatalogueLimit"}
+
+func (ec *executionContext) _CatalogueLimit(ctx context.Context, sel ast.SelectionSet, obj *model.CatalogueLimit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogueLimitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogueLimit")
+		case "limit":
+			out.Values[i] = ec._CatalogueLimit_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._CatalogueLimit_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._CatalogueLimit_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._CatalogueLimit_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cataloguePlanImplementors = []string{"CataloguePlan"}
+
+func (ec *executionContext) _CataloguePlan(ctx context.Context, sel ast.SelectionSet, obj *model.CataloguePlan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cataloguePlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CataloguePlan")
+		case "plan":
+			out.Values[i] = ec._CataloguePlan_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkoutAvailable":
+			out.Values[i] = ec._CataloguePlan_checkoutAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -36257,6 +37106,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var planLimitValueImplementors = []string{"PlanLimitValue"}
+
+func (ec *executionContext) _PlanLimitValue(ctx context.Context, sel ast.SelectionSet, obj *model.PlanLimitValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planLimitValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanLimitValue")
+		case "plan":
+			out.Values[i] = ec._PlanLimitValue_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._PlanLimitValue_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var platformStatusImplementors = []string{"PlatformStatus"}
 
 func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformStatus) graphql.Marshaler {
@@ -36376,6 +37263,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_trustAuditLog(ctx, field)
+				})
+		case "billingCatalogue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_billingCatalogue(ctx, field)
 				})
 		case "actorNames":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -38233,38 +39126,44 @@ func (ec *executionContext) _TenantBilling(ctx context.Context, sel ast.Selectio
 		case "plan":
 			out.Values[i] = ec._TenantBilling_plan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._TenantBilling_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "trialEndsAt":
 			out.Values[i] = ec._TenantBilling_trialEndsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currentPeriodEnd":
 			out.Values[i] = ec._TenantBilling_currentPeriodEnd(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cancelAtPeriodEnd":
 			out.Values[i] = ec._TenantBilling_cancelAtPeriodEnd(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "graceEndsAt":
 			out.Values[i] = ec._TenantBilling_graceEndsAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "effectivePlan":
 			out.Values[i] = ec._TenantBilling_effectivePlan(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "stripeEnabled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TenantBilling_stripeEnabled(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -39803,6 +40702,14 @@ func (ec *executionContext) marshalNAutopilotMode2githubᚗcomᚋstratumhqᚋstr
 	return res
 }
 
+func (ec *executionContext) marshalNBillingCatalogue2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐBillingCatalogue(ctx context.Context, sel ast.SelectionSet, v *model.BillingCatalogue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BillingCatalogue!")
+		return graphql.Null
+	}
+	return ec._BillingCatalogue(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBillingStatus2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋbillingᚐStatus(ctx context.Context, v any) (billing.Status, error) {
 	tmp, err := gqlserver.UnmarshalString(v)
 	res := billing.Status(tmp)
@@ -39878,6 +40785,78 @@ func (ec *executionContext) marshalNCampaignScope2ᚖgithubᚗcomᚋstratumhqᚋ
 		return graphql.Null
 	}
 	return ec._CampaignScope(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCatalogueFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CatalogueFeature) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCatalogueFeature2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueFeature(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCatalogueFeature2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueFeature(ctx context.Context, sel ast.SelectionSet, v *model.CatalogueFeature) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CatalogueFeature!")
+		return graphql.Null
+	}
+	return ec._CatalogueFeature(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCatalogueLimit2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CatalogueLimit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCatalogueLimit2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueLimit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCatalogueLimit2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueLimit(ctx context.Context, sel ast.SelectionSet, v *model.CatalogueLimit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CatalogueLimit!")
+		return graphql.Null
+	}
+	return ec._CatalogueLimit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCataloguePlan2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCataloguePlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CataloguePlan) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCataloguePlan2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCataloguePlan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCataloguePlan2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCataloguePlan(ctx context.Context, sel ast.SelectionSet, v *model.CataloguePlan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CataloguePlan!")
+		return graphql.Null
+	}
+	return ec._CataloguePlan(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNChangeMemberRoleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐChangeMemberRoleInput(ctx context.Context, v any) (model.ChangeMemberRoleInput, error) {
@@ -40754,6 +41733,30 @@ func (ec *executionContext) unmarshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋ
 
 func (ec *executionContext) marshalNPlan2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlan(ctx context.Context, sel ast.SelectionSet, v model.Plan) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNPlanLimitValue2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlanLimitValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlanLimitValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanLimitValue2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlanLimitValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanLimitValue2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlanLimitValue(ctx context.Context, sel ast.SelectionSet, v *model.PlanLimitValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanLimitValue!")
+		return graphql.Null
+	}
+	return ec._PlanLimitValue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx context.Context, v any) (model.Platform, error) {

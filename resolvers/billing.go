@@ -169,3 +169,24 @@ func operatorPayload(e billing.Entitlements, err error) (*model.OperatorBillingP
 	}
 	return &model.OperatorBillingPayload{Billing: billingModel(e), Features: featuresModel(e, nil), UserErrors: ue}, nil
 }
+
+// catalogueModel is the catalogue of plans, flags and limits, and what
+// stripe sells (nil or disabled: nothing).
+func catalogueModel(stripe *billing.Stripe) *model.BillingCatalogue {
+	enabled := stripe != nil && stripe.Enabled()
+	out := &model.BillingCatalogue{StripeEnabled: enabled}
+	for _, p := range billing.Plans() {
+		out.Plans = append(out.Plans, &model.CataloguePlan{Plan: planModel(p), CheckoutAvailable: enabled && stripe.Sells(p)})
+	}
+	for _, f := range billing.Flags() {
+		out.Features = append(out.Features, &model.CatalogueFeature{Key: string(f.Key), Description: f.Description, UnlockedBy: planModel(f.From)})
+	}
+	for _, l := range billing.Limits() {
+		cl := &model.CatalogueLimit{Limit: string(l.Key), Description: l.Description, Unit: l.Unit}
+		for _, p := range billing.Plans() {
+			cl.Values = append(cl.Values, &model.PlanLimitValue{Plan: planModel(p), Max: int(l.Of(p))})
+		}
+		out.Limits = append(out.Limits, cl)
+	}
+	return out
+}

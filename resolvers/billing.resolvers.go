@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -44,6 +45,11 @@ func (r *mutationResolver) SetTenantPlan(ctx context.Context, input model.SetTen
 	return operatorPayload(r.Svc.Billing.SetPlan(ctx, op, tenant, input.Plan))
 }
 
+// BillingCatalogue is the resolver for the billingCatalogue field.
+func (r *queryResolver) BillingCatalogue(ctx context.Context) (*model.BillingCatalogue, error) {
+	return catalogueModel(r.Svc.Stripe), nil
+}
+
 // Billing is the resolver for the billing field.
 func (r *tenantResolver) Billing(ctx context.Context, obj *model.Tenant) (*model.TenantBilling, error) {
 	if obj.Plan != "" { // the tenant switcher's list (memberships): no billing
@@ -60,6 +66,11 @@ func (r *tenantResolver) Billing(ctx context.Context, obj *model.Tenant) (*model
 	return billingModel(e), nil
 }
 
+// StripeEnabled is the resolver for the stripeEnabled field.
+func (r *tenantBillingResolver) StripeEnabled(ctx context.Context, obj *model.TenantBilling) (bool, error) {
+	return r.Svc.Stripe != nil && r.Svc.Stripe.Enabled(), nil
+}
+
 // Features is the resolver for the features field.
 func (r *viewerResolver) Features(ctx context.Context, obj *model.Viewer) ([]*model.Feature, error) {
 	e, err := r.entitlements(ctx, obj.Principal.TenantID)
@@ -72,3 +83,8 @@ func (r *viewerResolver) Features(ctx context.Context, obj *model.Viewer) ([]*mo
 	}
 	return featuresModel(e, skips), nil
 }
+
+// TenantBilling returns graph.TenantBillingResolver implementation.
+func (r *Resolver) TenantBilling() graph.TenantBillingResolver { return &tenantBillingResolver{r} }
+
+type tenantBillingResolver struct{ *Resolver }

@@ -97,6 +97,10 @@ type PaymentIncidents interface {
 // Enabled reports whether Stripe is configured (STRIPE_API_KEY set).
 func (s *Stripe) Enabled() bool { return s.API != nil && s.Config.APIKey != "" }
 
+// Sells reports whether checkout can sell plan p: Stripe is configured and
+// p has a price.
+func (s *Stripe) Sells(p Plan) bool { return s.Enabled() && s.Config.Prices[p] != "" }
+
 // ErrDisabled answers checkout and portal requests while billing is disabled.
 func ErrDisabled() error {
 	return &apperr.Error{Code: apperr.FeatureDisabled,

@@ -1,5 +1,6 @@
 // The dashboard's main journey, in order, in a real browser against a real
 // server: each step starts where the previous one left the page.
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -538,7 +539,137 @@ describe.sequential('identity journey', () => {
     expect(await theirs.getByText(/requires two-factor authentication/).count()).toBe(0)
     await invitee.close()
   })
+
+  it('shows the billing tab: the new workspace’s Professional trial, its usage and billing disabled', async () => {
+    await page.goto('/settings/billing')
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
+    // The e2e server runs without STRIPE_API_KEY: the tab says so, truthfully.
+    const disabled = page.getByRole('region', { name: 'Billing disabled' })
+    await disabled.getByText('Billing is disabled on this server.').waitFor()
+    const plan = page.getByRole('region', { name: 'Plan' })
+    await plan.getByText('Trial ends').waitFor()
+    expect(await plan.getByText('Professional', { exact: true }).count()).toBe(1)
+    expect(await plan.getByRole('button', { name: 'Upgrade to Enterprise' }).isDisabled()).toBe(true)
+    await plan
+      .getByText('Checkout and the billing portal are off because billing is disabled on this server.')
+      .waitFor()
+    const members = page.getByRole('progressbar', { name: /^Members of the workspace/ })
+    await members.waitFor()
+    expect(Number(await members.getAttribute('aria-valuenow'))).toBeGreaterThanOrEqual(1)
+    await page
+      .getByRole('table', { name: 'Features by plan' })
+      .getByRole('row', { name: /Competitor intel/ })
+      .waitFor()
+    await screenshot(page, 'billing')
+  })
 })
+
+// A workspace without a flag: an operator puts a fresh workspace on Starter
+// (setTenantPlan, the tool for sales-led deals) — the operator flag granted
+// with the binary's `stratum admin grant-operator` on the e2e server's
+// database, as a platform operator would. Its gated buttons then say which
+// plan unlocks them. The positive control is the journey above: the demo
+// workspace (Enterprise) and the new one (on its trial) dry-run and edit rules.
+describe.sequential('a workspace on Starter', () => {
+  const bin = inject('stratumBin')
+  const databaseUrl = inject('databaseUrl')
+  const opsEmail = `ops-${randomBytes(4).toString('hex')}@example.com`
+  let ops: BrowserContext
+  let op: Page
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && op && !op.isClosed()) await screenshotFailure(op, task.name, 'operator')
+  })
+
+  it.skipIf(!bin || !databaseUrl)(
+    'shows “Unlocks with Professional” on the dry run and the autopilot level instead of failing',
+    async () => {
+      ops = await browser.newContext({ baseURL: baseUrl, viewport: DESKTOP })
+      ops.setDefaultTimeout(15_000)
+      op = await ops.newPage()
+      watch(op, 'operator')
+      await op.goto('/login')
+      await op.getByRole('link', { name: 'Create an account' }).click()
+      await op.getByLabel('Organisation name').fill('Starter Shop')
+      await op.getByLabel('Work email').fill(opsEmail)
+      await op.getByLabel('Password').fill(password)
+      await op.getByRole('button', { name: 'Create account' }).click()
+      await op.getByRole('heading', { name: 'Overview' }).waitFor()
+
+      const granted = spawnSync(bin!, ['admin', 'grant-operator', opsEmail], {
+        env: { ...process.env, DATABASE_URL: databaseUrl!, STRATUM_ENV: 'development', STRATUM_LOG_LEVEL: 'warn' },
+        encoding: 'utf8',
+      })
+      expect(granted.status, granted.stderr).toBe(0)
+      // Operator fields need a session issued after the grant.
+      await ops.clearCookies()
+      await op.goto('/login')
+      await op.getByLabel('Email').fill(opsEmail)
+      await op.getByLabel('Password').fill(password)
+      await op.getByRole('button', { name: 'Sign in' }).click()
+      await op.getByRole('heading', { name: 'Overview' }).waitFor()
+
+      const tenantId = ((await gql(op, '{ viewer { tenant { id } } }')) as { viewer: { tenant: { id: string } } })
+        .viewer.tenant.id
+      const set = await gql(
+        op,
+        'mutation($t: ID!) { setTenantPlan(input: {tenantId: $t, plan: "STARTER"}) { billing { plan status effectivePlan } userErrors { message } } }',
+        { t: tenantId },
+      )
+      expect(set).toEqual({
+        setTenantPlan: { billing: { plan: 'STARTER', status: 'ACTIVE', effectivePlan: 'STARTER' }, userErrors: [] },
+      })
+
+      // Rules are on Starter; their dry run is not.
+      await op.goto('/automation')
+      await op.getByRole('heading', { level: 1, name: 'Automation' }).waitFor()
+      await op.getByRole('button', { name: 'New rule' }).click()
+      const dryRun = op.getByRole('button', { name: 'Dry run' })
+      await op.getByText('Unlocks with Professional').first().waitFor()
+      expect(await dryRun.isDisabled()).toBe(true)
+      expect(await dryRun.getAttribute('aria-describedby')).toBeTruthy()
+      expect(await op.getByRole('button', { name: 'Create rule' }).isEnabled()).toBe(true)
+      await screenshot(op, 'automation-locked')
+
+      await op.goto('/automation?tab=autopilot')
+      const change = op.getByRole('button', { name: 'Change level' })
+      await change.waitFor()
+      await op
+        .getByRole('tabpanel', { name: 'Autopilot & kill switch' })
+        .getByText('Unlocks with Professional')
+        .waitFor()
+      expect(await change.isDisabled()).toBe(true)
+      await op.getByRole('link', { name: 'See plans' }).click()
+      await op.waitForURL('**/settings/billing')
+      const plan = op.getByRole('region', { name: 'Plan' })
+      await plan.getByRole('button', { name: 'Upgrade to Professional' }).waitFor()
+      expect(await plan.getByText('Starter', { exact: true }).count()).toBeGreaterThan(0)
+      await screenshot(op, 'billing-starter')
+      await ops.close()
+    },
+  )
+})
+
+/** Runs a GraphQL operation as the page's session (its cookies and CSRF token); fails on any error. */
+async function gql(p: Page, query: string, variables: Record<string, unknown> = {}): Promise<unknown> {
+  const body = await p.evaluate(
+    async ({ query, variables }) => {
+      const csrf = document.cookie
+        .split('; ')
+        .find((c) => c.startsWith('stratum_csrf='))
+        ?.slice('stratum_csrf='.length)
+      const res = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf ?? '') },
+        body: JSON.stringify({ query, variables }),
+      })
+      return (await res.json()) as { data?: unknown; errors?: unknown[] }
+    },
+    { query, variables },
+  )
+  if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`)
+  return body.data
+}
 
 /** What an API key sees of itself; null when the server refuses it. */
 async function viewerByKey(secret: string): Promise<unknown> {

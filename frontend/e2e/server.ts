@@ -13,5 +13,6 @@ export default async function setup(project: TestProject) {
   const server = await startStratum({ label: 'e2e', buildFrontend: true, seedDemo: true, rateLimitPoints: 20_000 })
   project.provide('baseUrl', server.baseUrl)
   project.provide('stratumBin', server.bin)
+  project.provide('databaseUrl', server.databaseUrl)
   return server.stop
 }

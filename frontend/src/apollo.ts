@@ -180,6 +180,9 @@ function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
       ...trustTypePolicies,
+      // The signed-in viewer has no id: queries that read different parts
+      // of it (the session, features, usage) merge into one object.
+      Viewer: { merge: true },
       Query: {
         fields: {
           members: relayStylePagination(),

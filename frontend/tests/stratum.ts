@@ -23,6 +23,11 @@ export interface Stratum {
   baseUrl: string
   /** The binary it runs; null for a server named by STRATUM_TEST_URL. */
   bin: string | null
+  /**
+   * Its database (for the binary's command-line tools, e.g. `stratum admin
+   * grant-operator`); null for a server named by STRATUM_TEST_URL.
+   */
+  databaseUrl: string | null
   /** Ends the server and drops its database. */
   stop: () => Promise<void>
   /**
@@ -145,7 +150,12 @@ export async function startStratum({
 }: StartOptions): Promise<Stratum> {
   const log = (msg: string) => process.stderr.write(`[${label}] ${msg}\n`)
   if (process.env.STRATUM_TEST_URL) {
-    return { baseUrl: process.env.STRATUM_TEST_URL.replace(/\/$/, ''), bin: null, stop: async () => {} }
+    return {
+      baseUrl: process.env.STRATUM_TEST_URL.replace(/\/$/, ''),
+      bin: null,
+      databaseUrl: null,
+      stop: async () => {},
+    }
   }
 
   if (!bin) {
@@ -206,6 +216,7 @@ export async function startStratum({
   return {
     baseUrl,
     bin,
+    databaseUrl,
     stop: async () => {
       await stop(child)
       if (child.exitCode !== 0 && child.exitCode !== null)

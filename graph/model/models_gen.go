@@ -348,6 +348,20 @@ type AutomationRulePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The plans with their feature flags and limits: the catalogue in code
+// (`domain/billing`) that the README's matrix is generated from, and whether
+// this server sells plans through Stripe. No tenant data.
+type BillingCatalogue struct {
+	// True when Stripe is configured on this server (STRIPE_API_KEY). False means billing is disabled: nothing is sold or charged, checkout and the billing portal answer FEATURE_DISABLED, and platform operators set plans.
+	StripeEnabled bool `json:"stripeEnabled"`
+	// Every plan, cheapest first.
+	Plans []*CataloguePlan `json:"plans"`
+	// Every feature flag, in the order the product lists them.
+	Features []*CatalogueFeature `json:"features"`
+	// Every limit with its value on each plan, the API cost budget included.
+	Limits []*CatalogueLimit `json:"limits"`
+}
+
 // A campaign as last synced from its platform.
 type Campaign struct {
 	// Global ID.
@@ -425,6 +439,36 @@ type CampaignSettings struct {
 	DailyBudget *float64 `json:"dailyBudget,omitempty"`
 	// Bid.
 	Bid *float64 `json:"bid,omitempty"`
+}
+
+// A feature flag in the catalogue.
+type CatalogueFeature struct {
+	// The flag's key (e.g. `autopilot`).
+	Key string `json:"key"`
+	// What the feature unlocks.
+	Description string `json:"description"`
+	// The cheapest plan that has it by default; every dearer plan has it too.
+	UnlockedBy Plan `json:"unlockedBy"`
+}
+
+// A limit in the catalogue.
+type CatalogueLimit struct {
+	// The limit's key (e.g. `members`).
+	Limit string `json:"limit"`
+	// What the limit caps.
+	Description string `json:"description"`
+	// What is counted (members, segments, events, points, …).
+	Unit string `json:"unit"`
+	// The limit's value on each plan, cheapest plan first.
+	Values []*PlanLimitValue `json:"values"`
+}
+
+// A plan in the catalogue.
+type CataloguePlan struct {
+	// The plan.
+	Plan Plan `json:"plan"`
+	// True when `createCheckoutSession` can sell it here: Stripe is configured and the plan has a price (STRIPE_PRICE_<PLAN>).
+	CheckoutAvailable bool `json:"checkoutAvailable"`
 }
 
 // Input of `changeMemberRole`.
@@ -967,6 +1011,14 @@ type OperatorBillingPayload struct {
 	Features []*Feature `json:"features,omitempty"`
 	// Why the change was refused.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A limit's value on one plan.
+type PlanLimitValue struct {
+	// The plan.
+	Plan Plan `json:"plan"`
+	// The limit's value on it.
+	Max int `json:"max"`
 }
 
 // A platform's operational status.
@@ -1582,6 +1634,8 @@ type TenantBilling struct {
 	GraceEndsAt *time.Time `json:"graceEndsAt,omitempty"`
 	// The plan whose flags and limits apply now: `plan` while active, trialing before `trialEndsAt` or past due before `graceEndsAt`; STARTER otherwise.
 	EffectivePlan Plan `json:"effectivePlan"`
+	// True when this server is configured for Stripe (STRIPE_API_KEY), as `billingCatalogue.stripeEnabled`. False: billing is disabled, nothing is sold or charged, and platform operators set plans.
+	StripeEnabled bool `json:"stripeEnabled"`
 }
 
 // Result of `testNotificationChannel`.

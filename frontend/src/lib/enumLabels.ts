@@ -6,10 +6,13 @@ import type {
   ActionPhase,
   ApiKeyScope,
   AuditOutcome,
+  BillingStatus,
   BuiltinRule,
   ErrorCode,
+  FeatureSource,
   HistoryRange,
   MetricUnit,
+  Plan,
   Role,
 } from '../gql/graphql'
 import { RULE_ACTIVITY_KINDS } from '../screens/automation/RuleActivityPanel'
@@ -88,15 +91,15 @@ export const METRIC_UNITS: Record<MetricUnit, string> = {
   DAYS: 'Days',
 }
 
-/** Plans (no operation of the dashboard selects the enum yet, so codegen emits no type). */
-export const PLANS: Record<'STARTER' | 'PROFESSIONAL' | 'ENTERPRISE', string> = {
+/** Plans, cheapest first. */
+export const PLANS: Record<Plan, string> = {
   STARTER: 'Starter',
   PROFESSIONAL: 'Professional',
   ENTERPRISE: 'Enterprise',
 }
 
 /** A workspace's billing status. */
-export const BILLING_STATUSES: Record<'TRIALING' | 'ACTIVE' | 'PAST_DUE' | 'CANCELED', string> = {
+export const BILLING_STATUSES: Record<BillingStatus, string> = {
   TRIALING: 'Trial',
   ACTIVE: 'Active',
   PAST_DUE: 'Payment past due',
@@ -126,7 +129,7 @@ export const SYNC_RUN_STATUSES: Record<'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAI
 }
 
 /** What decided a feature flag. */
-export const FEATURE_SOURCES: Record<'PLAN' | 'OVERRIDE' | 'GLOBAL', string> = {
+export const FEATURE_SOURCES: Record<FeatureSource, string> = {
   PLAN: 'Your plan',
   OVERRIDE: 'Set for this workspace by Stratum',
   GLOBAL: 'Set for every workspace on this server',

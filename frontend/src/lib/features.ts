@@ -21,7 +21,7 @@ export function lockedFeature(error: unknown): LockedFeature | null {
   return null
 }
 
-/** A Plan enum value as the product names it: `PROFESSIONAL` → `Professional`. */
+/** A plan as the product names it, from the Plan enum or a lower-case name: `PROFESSIONAL`, `professional` → `Professional`. */
 export function planTitle(plan: string): string {
-  return plan.charAt(0) + plan.slice(1).toLowerCase()
+  return plan.charAt(0).toUpperCase() + plan.slice(1).toLowerCase()
 }

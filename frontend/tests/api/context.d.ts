@@ -10,5 +10,11 @@ declare module 'vitest' {
      * one of their own; null when STRATUM_TEST_URL names a running server.
      */
     stratumBin: string | null
+    /**
+     * That server's database (e2e only), for the binary's command-line
+     * tools such as `stratum admin grant-operator`; null when
+     * STRATUM_TEST_URL names a running server.
+     */
+    databaseUrl: string | null
   }
 }

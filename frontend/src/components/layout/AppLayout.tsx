@@ -5,6 +5,7 @@ import { ConnectionStatus } from '../../connection/ConnectionStatus'
 import { StaleDataNotice } from '../../connection/StaleDataNotice'
 import { useViewer } from '../../session/SessionProvider'
 import { LiveUpdates } from '../../trust/LiveUpdates'
+import { BillingBanner } from './BillingBanner'
 import { Brand } from './Brand'
 import { Alert, Badge, cx } from '../ui'
 import { TenantSwitcher } from './TenantSwitcher'
@@ -115,6 +116,7 @@ export function AppLayout() {
             </div>
           )}
           {viewer.user && !viewer.user.emailVerified && <VerifyEmailBanner email={viewer.user.email} />}
+          {!viewer.mfaEnrollmentRequired && <BillingBanner />}
           {live && <StaleDataNotice />}
           <Outlet />
         </main>

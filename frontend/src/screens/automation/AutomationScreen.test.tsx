@@ -2,11 +2,12 @@ import type { MockLink } from '@apollo/client/testing'
 import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter, useLocation } from 'react-router-dom'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
+import { featuresMock } from '../../test/features'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import { PHONE_WIDTH, setViewportWidth } from '../../test/viewport'
-import { renderWithApi } from '../../trust/testProviders'
+import { renderWithApi, trustCache } from '../../trust/testProviders'
 import AutomationScreen, { automationTab } from '.'
 import { AutomationRulesDocument, TrustSettingsDocument } from './operations'
 
@@ -71,6 +72,7 @@ const rules = {
 const mocks: MockLink.MockedResponse[] = [
   { request: { query: TrustSettingsDocument }, result: { data: gate }, maxUsageCount: Infinity },
   { request: { query: AutomationRulesDocument }, result: { data: rules }, maxUsageCount: Infinity },
+  featuresMock(),
 ]
 
 /** Where the router is: the tab lives in the URL. */
@@ -79,7 +81,7 @@ function Location() {
   return <output data-testid="location">{pathname + search}</output>
 }
 
-function renderScreen(url = '/automation') {
+function renderScreen(url = '/automation', apiMocks = mocks, cache = trustCache()) {
   renderWithApi(
     <TestSession value={testSession(testViewer('ADMIN'))}>
       <MemoryRouter initialEntries={[url]}>
@@ -87,7 +89,8 @@ function renderScreen(url = '/automation') {
         <Location />
       </MemoryRouter>
     </TestSession>,
-    mocks,
+    apiMocks,
+    cache,
   )
   return userEvent.setup()
 }
@@ -169,5 +172,26 @@ describe('AutomationScreen', () => {
     // Built-in rules can be edited, not deleted.
     expect(within(cards[0]!).getByRole('button', { name: 'Edit Status management' })).toBeInTheDocument()
     expect(within(cards[0]!).queryByRole('button', { name: /^Delete/ })).toBeNull()
+  })
+
+  it('shows which plan unlocks the autopilot level instead of offering a change that would fail', async () => {
+    renderScreen('/automation?tab=autopilot', [...mocks.slice(0, 2), featuresMock({ autopilot: 'PLAN' })])
+    await screen.findByText('Unlocks with Professional', { exact: false })
+    expect(screen.getByRole('button', { name: 'Change level' })).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Change level' })).toHaveAccessibleDescription(
+      /Unlocks with Professional/,
+    )
+    // The kill switch is not gated: it stays usable.
+    expect(screen.getByRole('button', { name: 'Turn the kill switch off' })).toBeEnabled()
+  })
+
+  it('offers the level change when the plan has autopilot (the positive control)', async () => {
+    const cache = trustCache()
+    renderScreen('/automation?tab=autopilot', mocks, cache)
+    await screen.findByRole('button', { name: 'Change level' })
+    // The flags have arrived (all on) before looking for the absence of a lock.
+    await vi.waitFor(() => expect(JSON.stringify(cache.extract())).toContain('"key":"autopilot","enabled":true'))
+    expect(screen.getByRole('button', { name: 'Change level' })).not.toHaveAccessibleDescription()
+    expect(screen.queryByText(/Unlocks with/)).toBeNull()
   })
 })

@@ -1,7 +1,7 @@
 import { useMutation } from '@apollo/client/react'
 import { useState } from 'react'
 
-import { Alert, Badge, Button, Card } from '../../components/ui'
+import { Alert, Badge, Button, Card, GatedButton } from '../../components/ui'
 import type { AutopilotLevel, TrustSettingsQuery } from '../../gql/graphql'
 import { useToastedAction } from '../../lib/useToastedAction'
 import { keysOf, LEVELS } from '../../trust/labels'
@@ -107,14 +107,16 @@ export function AutopilotLevelCard({ gate, canChange }: { gate: Gate; canChange:
         ))}
       </fieldset>
       {canChange ? (
-        <Button
-          className="mt-4"
-          variant="primary"
-          disabled={choice === gate.autopilotLevel}
-          onClick={() => setConfirming(true)}
-        >
-          Change level
-        </Button>
+        <div className="mt-4">
+          <GatedButton
+            feature="autopilot"
+            variant="primary"
+            disabled={choice === gate.autopilotLevel}
+            onClick={() => setConfirming(true)}
+          >
+            Change level
+          </GatedButton>
+        </div>
       ) : (
         <div className="mt-4">
           <Alert tone="primary">Admins can change the autopilot level.</Alert>

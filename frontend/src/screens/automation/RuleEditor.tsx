@@ -1,7 +1,18 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 
-import { Alert, Button, Card, Checkbox, CheckboxGroup, Field, Input, Select, useToast } from '../../components/ui'
+import {
+  Alert,
+  Button,
+  Card,
+  GatedButton,
+  Checkbox,
+  CheckboxGroup,
+  Field,
+  Input,
+  Select,
+  useToast,
+} from '../../components/ui'
 import type { ActionType, Platform, RuleSummaryFieldsFragment, RuleTemplatesQuery } from '../../gql/graphql'
 import type { UserErrorLike } from '../../lib/userErrors'
 import { ACTION_TYPES, keysOf, PLATFORMS, RISK } from '../../trust/labels'
@@ -204,12 +215,17 @@ export function RuleEditor({ initial, onSaved, onCancel }: RuleEditorProps) {
           />
           {formErrors.length > 0 && <Alert>{formErrors.join(' ')}</Alert>}
           <div className="flex flex-wrap gap-2">
-            <Button type="submit" variant="primary" loading={creating.loading || updating.loading}>
+            <GatedButton
+              feature="automation_rules"
+              type="submit"
+              variant="primary"
+              loading={creating.loading || updating.loading}
+            >
               {draft.id ? 'Save rule' : 'Create rule'}
-            </Button>
-            <Button onClick={() => void runDryRun()} loading={simulating.loading}>
+            </GatedButton>
+            <GatedButton feature="what_if_simulator" onClick={() => void runDryRun()} loading={simulating.loading}>
               Dry run
-            </Button>
+            </GatedButton>
             <Button variant="ghost" onClick={onCancel}>
               Cancel
             </Button>

@@ -9,6 +9,7 @@ import {
   ConfirmDialog,
   DataTable,
   EmptyState,
+  GatedButton,
   QueryState,
   Td,
 } from '../../components/ui'
@@ -62,9 +63,9 @@ export function RulesList({ canEdit, onEdit, onCreate, onActivity }: RulesListPr
       description="Rules watch campaign metrics and propose actions; the trust gate decides whether they run."
       actions={
         canEdit && (
-          <Button variant="primary" onClick={onCreate}>
+          <GatedButton feature="automation_rules" variant="primary" onClick={onCreate}>
             New rule
-          </Button>
+          </GatedButton>
         )
       }
     >

@@ -40,6 +40,7 @@ describe('SettingsScreen', () => {
       'API keys',
       'Audit log',
       'Workspace',
+      'Billing',
     ])
   })
 
@@ -52,13 +53,13 @@ describe('SettingsScreen', () => {
 
   it('shows admins all but the workspace', () => {
     renderSettings('ADMIN', '/settings/workspace')
-    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'Notifications', 'API keys', 'Audit log'])
+    expect(tabs()).toEqual(['Security', 'Members', 'Invitations', 'Notifications', 'API keys', 'Audit log', 'Billing'])
     expect(screen.getByText('Workspace needs the Owner role.')).toBeInTheDocument()
   })
 
   it('hides admin sections from analysts and viewers, and explains a direct link', () => {
     renderSettings('VIEWER', '/settings/api-keys')
-    expect(tabs()).toEqual(['Security', 'Members'])
+    expect(tabs()).toEqual(['Security', 'Members', 'Billing'])
     expect(screen.getByText('Not available to your role')).toBeInTheDocument()
   })
 

@@ -7,6 +7,7 @@ import { titleCase } from '../../lib/format'
 import { useSession } from '../../session/SessionProvider'
 import { ApiKeysSettings } from './ApiKeysSettings'
 import { AuditLogSettings } from './AuditLogSettings'
+import { BillingSettings } from './BillingSettings'
 import { InvitationsSettings } from './InvitationsSettings'
 import { MembersSettings } from './MembersSettings'
 import { NotificationsSettings } from './NotificationsSettings'
@@ -21,6 +22,7 @@ const SECTIONS: { path: string; label: string; role: Role; element: ReactNode }[
   { path: 'api-keys', label: 'API keys', role: 'ADMIN', element: <ApiKeysSettings /> },
   { path: 'audit-log', label: 'Audit log', role: 'ADMIN', element: <AuditLogSettings /> },
   { path: 'workspace', label: 'Workspace', role: 'OWNER', element: <WorkspaceSettings /> },
+  { path: 'billing', label: 'Billing', role: 'VIEWER', element: <BillingSettings /> },
 ]
 
 const tab = ({ isActive }: { isActive: boolean }) =>
