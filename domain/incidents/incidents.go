@@ -34,6 +34,9 @@ const (
 	CauseOutage       Cause = "OUTAGE"
 	CauseEMQDrop      Cause = "EMQ_DROP"
 	CauseActionFailed Cause = "ACTION_FAILED"
+	// CauseConnection: a platform connection needs re-authorization (its
+	// grant was revoked or expired).
+	CauseConnection Cause = "CONNECTION"
 )
 
 // State is an incident's lifecycle state.
