@@ -125,6 +125,9 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 			QueueLow:     {MaxWorkers: max(1, n/4)},
 		}
 		cfg.PeriodicJobs = periodic(!o.NoRunOnStart)
+		if o.Services.Connections != nil {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, connectionsPeriodic(!o.NoRunOnStart)...)
+		}
 	}
 	client, err := river.NewClient(riverdatabasesql.NewWithPgxListener(d.SQL, d.Pool), cfg)
 	if err != nil {
@@ -140,6 +143,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerNotifications(w, d, s, lim)
 	registerAccountMail(w, s, lim)
 	registerBilling(w, s, lim)
+	registerConnections(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

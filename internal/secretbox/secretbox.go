@@ -42,9 +42,11 @@ const maxKeys = 16
 var ErrOpen = errors.New("secretbox: the value cannot be opened with any configured key")
 
 type key struct {
-	id   string
-	aead cipher.AEAD
-	raw  []byte
+	id string
+	// derived is DeriveID of the key: values sealed while it was the one
+	// unnamed key carry it, and still open after it is given a name.
+	derived string
+	aead    cipher.AEAD
 }
 
 // Keyring seals with its first key and opens with any of its keys.
@@ -95,7 +97,7 @@ func Parse(spec string) (*Keyring, error) {
 		if err != nil {
 			return nil, err
 		}
-		kr.keys = append(kr.keys, key{id: id, aead: aead, raw: raw})
+		kr.keys = append(kr.keys, key{id: id, derived: DeriveID(raw), aead: aead})
 	}
 	return kr, nil
 }
@@ -184,9 +186,16 @@ func parse(sealed []byte) (h []byte, id string, body []byte, ok bool) {
 	return sealed[:end], id, sealed[end:], true
 }
 
+// byID finds the key named id, or the key whose derived id is id (a value
+// sealed while its key was the single unnamed one).
 func (k *Keyring) byID(id string) (key, bool) {
 	for _, x := range k.keys {
 		if x.id == id {
+			return x, true
+		}
+	}
+	for _, x := range k.keys {
+		if x.derived == id {
 			return x, true
 		}
 	}
@@ -221,12 +230,16 @@ func (k *Keyring) Open(sealed []byte) ([]byte, error) {
 	return nil, ErrOpen
 }
 
-// KeyID is the id of the key sealed names in its header (LegacyKeyID for a
-// value sealed without one). It does not check the value opens.
+// KeyID is the id of the ring's key that sealed names in its header
+// (LegacyKeyID for a value sealed without one, or naming no key of the
+// ring). It does not check the value opens.
 func (k *Keyring) KeyID(sealed []byte) string {
 	if _, id, _, ok := parse(sealed); ok {
-		if _, found := k.byID(id); found {
-			return id
+		if x, found := k.byID(id); found {
+			if x.id == id {
+				return id
+			}
+			return x.derived
 		}
 	}
 	return LegacyKeyID

@@ -169,3 +169,23 @@ func TestParseErrors(t *testing.T) {
 	require.True(t, secretbox.Uses(k, k))
 	require.False(t, secretbox.Uses("a:x", k))
 }
+
+// Values sealed while the key was the single unnamed one carry its derived
+// id; naming the key in a rotation list keeps them opening.
+func TestNamingTheSingleKeyKeepsItsValues(t *testing.T) {
+	k1, k2 := newKey(t), newKey(t)
+	single, err := secretbox.Parse(k1)
+	require.NoError(t, err)
+	sealed, err := single.Seal([]byte("v"))
+	require.NoError(t, err)
+	ring, err := secretbox.Parse("new:" + k2 + ",old:" + k1)
+	require.NoError(t, err)
+	plain, err := ring.Open(sealed)
+	require.NoError(t, err)
+	require.Equal(t, "v", string(plain))
+	require.False(t, ring.Current(sealed))
+	out, changed, err := ring.Reseal(sealed)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, "new", ring.KeyID(out))
+}
