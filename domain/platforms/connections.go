@@ -19,6 +19,7 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/secretbox"
 )
 
@@ -278,7 +279,7 @@ func (c *Connections) SelectAdAccounts(ctx context.Context, tenant, connectionID
 			}
 		}
 		if len(on)+len(off) > 0 {
-			if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.select_accounts",
+			if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.select_accounts", TargetType: relay.TypePlatformConnection, TargetID: connectionID,
 				Details: map[string]any{"connectionId": connectionID.String(), "platform": cn.Platform, "selected": len(on), "deselected": len(off)}}); err != nil {
 				return err
 			}
@@ -322,7 +323,7 @@ func (c *Connections) DisconnectPlatform(ctx context.Context, tenant, connection
 				return err
 			}
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.disconnected",
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.disconnected", TargetType: relay.TypePlatformConnection, TargetID: connectionID,
 			Details: map[string]any{"connectionId": connectionID.String(), "platform": cn.Platform, "sandbox": cn.Sandbox}}); err != nil {
 			return err
 		}
@@ -359,7 +360,7 @@ func (c *Connections) ConnectSandbox(ctx context.Context, tenant uuid.UUID, user
 		if _, err := tx.NewInsert().Model(acct).Exec(ctx); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.sandbox_connected",
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.sandbox_connected", TargetType: relay.TypePlatformConnection, TargetID: cn.ID,
 			Details: map[string]any{"connectionId": cn.ID.String()}}); err != nil {
 			return err
 		}

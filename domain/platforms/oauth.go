@@ -19,6 +19,7 @@ import (
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // The OAuth 2.0 authorization-code flow (RFC 6749 §4.1, PKCE RFC 7636):
@@ -335,7 +336,7 @@ func (c *Connections) storeGrant(ctx context.Context, tenant, user uuid.UUID, pl
 				return err
 			}
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.connected",
+		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.connected", TargetType: relay.TypePlatformConnection, TargetID: cn.ID,
 			Details: map[string]any{"connectionId": cn.ID.String(), "platform": platform, "accounts": len(accts)}}); err != nil {
 			return err
 		}

@@ -103,6 +103,14 @@ export const BILLING_STATUSES: Record<'TRIALING' | 'ACTIVE' | 'PAST_DUE' | 'CANC
   CANCELED: 'Canceled',
 }
 
+/** A platform connection's health (ConnectionStatus). */
+export const CONNECTION_STATUSES: Record<'OK' | 'DEGRADED' | 'DOWN' | 'NEEDS_REAUTH', string> = {
+  OK: 'Connected',
+  DEGRADED: 'Degraded',
+  DOWN: 'Down',
+  NEEDS_REAUTH: 'Needs to be reconnected',
+}
+
 /** What decided a feature flag. */
 export const FEATURE_SOURCES: Record<'PLAN' | 'OVERRIDE' | 'GLOBAL', string> = {
   PLAN: 'Your plan',
@@ -128,6 +136,8 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   ApiKey: 'API key',
   AuditEntry: 'Audit entry',
   Campaign: 'Campaign',
+  PlatformConnection: 'Platform connection',
+  AdAccount: 'Ad account',
   AutomationRule: 'Automation rule',
   Action: 'Action',
   Incident: 'Incident',
@@ -177,6 +187,7 @@ export const ENUM_LABELS = {
   Plan: PLANS,
   BillingStatus: BILLING_STATUSES,
   FeatureSource: FEATURE_SOURCES,
+  ConnectionStatus: CONNECTION_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

@@ -15,6 +15,7 @@ export const CAUSES: Record<IncidentCause, string> = {
   OUTAGE: 'A platform reported an outage',
   EMQ_DROP: 'Event match quality dropped sharply',
   ACTION_FAILED: 'An action failed on its platform',
+  CONNECTION: 'A platform connection must be reconnected',
 }
 
 /** Loads one incident in full (lists carry only its summary) and shows it. */
