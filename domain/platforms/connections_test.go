@@ -331,6 +331,25 @@ func TestTokenRefreshBeforeExpiry(t *testing.T) {
 	n, err = k.c.RefreshExpiring(ctx, k.tenant, 30*time.Minute, 100)
 	require.NoError(t, err)
 	require.Zero(t, n, "nothing expires within 30 minutes any more")
+
+	// Another change to the row (a sync finishing) does not make a fresh
+	// token lose the compare-and-set: it is stored and returned.
+	cur, err := k.c.Get(ctx, k.tenant, v.ID)
+	require.NoError(t, err)
+	k.clock.Advance(58 * time.Minute)
+	require.NoError(t, k.c.DB.InTenant(ctx, k.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw(`UPDATE platform_connections SET last_sync_at = ?, updated_at = ? WHERE id = ?`, k.clock.Now(), k.clock.Now(), v.ID).Exec(ctx)
+		return err
+	}))
+	before, err := k.c.Token(ctx, &platforms.Connection{TenantID: k.tenant, ID: v.ID, Platform: platforms.Meta, Status: platforms.ConnectionOK,
+		TokenSealed: cur.TokenSealed, UpdatedAt: cur.UpdatedAt})
+	require.NoError(t, err)
+	after, err := k.c.Get(ctx, k.tenant, v.ID)
+	require.NoError(t, err)
+	stored, err := k.c.Token(ctx, &after.Connection)
+	require.NoError(t, err)
+	require.Equal(t, before.AccessToken, stored.AccessToken)
+	require.Equal(t, k.clock.Now().Add(time.Hour), after.TokenExpiresAt.UTC())
 }
 
 func TestRevokedGrantNeedsReauthOnce(t *testing.T) {

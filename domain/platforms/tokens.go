@@ -1,6 +1,7 @@
 package platforms
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,9 +60,11 @@ func reauthMessage(cn *Connection) string {
 }
 
 // refresh renews tok at the platform, then stores it with a compare-and-set
-// on the row's updated_at: when another worker refreshed the same grant in
-// the meantime, its stored token wins and is returned (both are valid; the
-// stored one is the one every later reader sees).
+// on the stored grant: when another worker replaced the grant in the
+// meantime (its own refresh, a reconnect) and the stored one is not about
+// to expire, the stored one wins and is returned (both are valid; the
+// stored one is what every later reader sees). Other changes to the row
+// (status, last sync) do not make a fresh token lose.
 func (c *Connections) refresh(ctx context.Context, cn *Connection, old Token) (Token, error) {
 	if _, inTx := db.TxFromContext(ctx); inTx {
 		return Token{}, errors.New("a grant is refreshed with no transaction open")
@@ -103,11 +106,15 @@ func (c *Connections) refresh(ctx context.Context, cn *Connection, old Token) (T
 		if err := db.NotFound(tx.NewSelect().Model(cur).Where("pc.id = ?", cn.ID).For("NO KEY UPDATE").Scan(ctx), "no such connection"); err != nil {
 			return err
 		}
-		if !cur.UpdatedAt.Equal(cn.UpdatedAt) {
-			stored = cur // refreshed (or reconnected) meanwhile
-			return nil
-		}
 		now := c.DB.Now(ctx)
+		if !bytes.Equal(cur.TokenSealed, cn.TokenSealed) {
+			// Replaced meanwhile: keep the stored grant unless it is the
+			// one about to expire (e.g. only re-sealed under a new key).
+			if st, err := c.openToken(cur); err == nil && (st.ExpiresAt.IsZero() || st.ExpiresAt.After(now.Add(c.refreshBefore()))) {
+				stored = cur
+				return nil
+			}
+		}
 		cur.TokenSealed, cur.TokenKeyID, cur.TokenExpiresAt, cur.RefreshExpiresAt, cur.UpdatedAt =
 			sealed, &kid, timePtr(fresh.ExpiresAt), timePtr(fresh.RefreshExpiresAt), now
 		if _, err := tx.NewUpdate().Model(cur).Column("token_sealed", "token_key_id", "token_expires_at", "refresh_expires_at", "updated_at").
