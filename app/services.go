@@ -189,7 +189,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, Box: s.Auth.Box}
+		Connections: s.Connections}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

@@ -2,16 +2,15 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/db"
-	"github.com/stratumhq/stratum/internal/secretbox"
 )
 
 // Platform grants and secrets at rest (issue 12): grants expiring within
@@ -25,8 +24,9 @@ const (
 	// refreshPerJob bounds the platform calls of one tenant's job (each is
 	// an HTTP call of at most 30 s; the rest wait for the next run).
 	refreshPerJob = 10
-	// resealBatch is the rows one transaction re-seals; resealPerRun bounds
-	// the rows one job reads per table (the next run continues).
+	// resealBatch is the rows one transaction reads and re-seals;
+	// resealPerRun bounds the rows one job reads per table (the next run
+	// continues).
 	resealBatch  = 100
 	resealPerRun = 2000
 )
@@ -90,10 +90,11 @@ func (ReencryptSecretsArgs) InsertOpts() river.InsertOpts {
 // ReencryptSecretsWorker runs ReencryptSecretsArgs.
 type ReencryptSecretsWorker struct {
 	river.WorkerDefaults[ReencryptSecretsArgs]
-	DB          *db.DB
-	Box         *secretbox.Keyring
-	Connections *platforms.Connections
-	Limits      Limits
+	DB            *db.DB
+	Auth          *auth.Service
+	Notifications *notifications.Service
+	Connections   *platforms.Connections
+	Limits        Limits
 }
 
 // Timeout implements river.Worker: bounded batches of short transactions.
@@ -106,7 +107,9 @@ func (w *ReencryptSecretsWorker) Timeout(*river.Job[ReencryptSecretsArgs]) time.
 // versioned format is everywhere before a second key is added.
 func (w *ReencryptSecretsWorker) Work(ctx context.Context, job *river.Job[ReencryptSecretsArgs]) error {
 	if job.Args.TenantID == nil {
-		if _, err := ResealColumn(ctx, w.DB, w.Box, uuid.Nil, "users", "mfa_secret"); err != nil {
+		if _, err := resealPages(func(after uuid.UUID) (uuid.UUID, int, error) {
+			return w.Auth.ResealMFASecrets(ctx, after, resealBatch)
+		}); err != nil {
 			return err
 		}
 		return fanOut(ctx, w.DB, "stratum_tenant_ids()", func(_ time.Time, id uuid.UUID) (river.JobArgs, error) {
@@ -123,64 +126,29 @@ func (w *ReencryptSecretsWorker) Work(ctx context.Context, job *river.Job[Reencr
 			break
 		}
 	}
-	_, err := ResealColumn(ctx, w.DB, w.Box, tenant, "notification_channels", "secret")
+	if w.Notifications == nil {
+		return nil
+	}
+	_, err := resealPages(func(after uuid.UUID) (uuid.UUID, int, error) {
+		return w.Notifications.ResealSecrets(ctx, tenant, after, resealBatch)
+	})
 	return err
 }
 
-// ResealColumn re-seals the non-current values of a sealed bytea column
-// (keyed by id) under box's primary key: the global table's rows when
-// tenant is zero, else that tenant's. It reads at most resealPerRun rows in
-// id order, resealBatch per transaction, and returns how many it re-sealed;
-// a value no configured key opens is left alone.
-func ResealColumn(ctx context.Context, d *db.DB, box *secretbox.Keyring, tenant uuid.UUID, table, column string) (n int, err error) {
-	type row struct {
-		ID     uuid.UUID `bun:"id"`
-		Sealed []byte    `bun:"sealed"`
-	}
-	switch table + "." + column {
-	case "users.mfa_secret", "notification_channels.secret":
-	default:
-		return 0, fmt.Errorf("reseal: %s.%s is not a sealed column", table, column)
-	}
-	in := func(fn func(ctx context.Context, tx bun.Tx) error) error {
-		if tenant == uuid.Nil {
-			return d.InGlobal(ctx, fn)
-		}
-		return d.InTenant(ctx, tenant, fn)
-	}
+// resealPages calls page (one bounded transaction each) from the first id
+// until it reports no more rows or resealPerRun rows were read; the next
+// run continues.
+func resealPages(page func(after uuid.UUID) (next uuid.UUID, n int, err error)) (total int, err error) {
 	after := uuid.Nil
-	for read := 0; read < resealPerRun; {
-		var rows []row
-		err := in(func(ctx context.Context, tx bun.Tx) error {
-			if err := tx.NewRaw(fmt.Sprintf(`SELECT id, %[2]s AS sealed FROM %[1]s WHERE %[2]s IS NOT NULL AND id > ? ORDER BY id LIMIT ? FOR NO KEY UPDATE SKIP LOCKED`, table, column),
-				after, resealBatch).Scan(ctx, &rows); err != nil {
-				return err
-			}
-			for _, r := range rows {
-				if box.Current(r.Sealed) {
-					continue
-				}
-				out, changed, err := box.Reseal(r.Sealed)
-				if err != nil || !changed {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %s SET %s = ? WHERE id = ?`, table, column), out, r.ID); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		if err != nil {
-			return n, err
+	for read := 0; read < resealPerRun; read += resealBatch {
+		next, n, err := page(after)
+		total += n
+		if err != nil || next == uuid.Nil {
+			return total, err
 		}
-		if len(rows) == 0 {
-			break
-		}
-		read += len(rows)
-		after = rows[len(rows)-1].ID
+		after = next
 	}
-	return n, nil
+	return total, nil
 }
 
 // registerConnections adds the grant refresh and re-encryption workers
@@ -190,8 +158,8 @@ func registerConnections(w *river.Workers, d *db.DB, s Services, lim Limits) {
 		return
 	}
 	river.AddWorker(w, &RefreshTokensWorker{DB: d, Connections: s.Connections, Limits: lim})
-	if s.Box != nil {
-		river.AddWorker(w, &ReencryptSecretsWorker{DB: d, Box: s.Box, Connections: s.Connections, Limits: lim})
+	if s.Auth != nil {
+		river.AddWorker(w, &ReencryptSecretsWorker{DB: d, Auth: s.Auth, Notifications: s.Notifications, Connections: s.Connections, Limits: lim})
 	}
 }
 

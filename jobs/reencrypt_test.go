@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/secretbox"
 	"github.com/stratumhq/stratum/internal/testdb"
@@ -64,10 +66,11 @@ func TestReencryptSecretsAfterRotation(t *testing.T) {
 	require.NoError(t, err)
 	ps := platforms.NewService(tdb.DB, nil)
 	conns := &platforms.Connections{DB: tdb.DB, Platforms: ps, Box: ring}
-	w := &jobs.ReencryptSecretsWorker{DB: tdb.DB, Box: ring, Connections: conns}
+	w := &jobs.ReencryptSecretsWorker{DB: tdb.DB, Auth: &auth.Service{DB: tdb.DB, Box: ring},
+		Notifications: &notifications.Service{DB: tdb.DB, Box: ring}, Connections: conns}
 	job := &river.Job[jobs.ReencryptSecretsArgs]{JobRow: &rivertype.JobRow{}, Args: jobs.ReencryptSecretsArgs{TenantID: &tenant}}
 	require.NoError(t, w.Work(ctx, job))
-	n, err := jobs.ResealColumn(ctx, tdb.DB, ring, uuid.Nil, "users", "mfa_secret")
+	_, n, err := w.Auth.ResealMFASecrets(ctx, uuid.Nil, 100)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 
@@ -96,7 +99,7 @@ func TestReencryptSecretsAfterRotation(t *testing.T) {
 	}
 	// A second run has nothing left to do.
 	require.NoError(t, w.Work(ctx, job))
-	n, err = jobs.ResealColumn(ctx, tdb.DB, ring, uuid.Nil, "users", "mfa_secret")
+	_, n, err = w.Auth.ResealMFASecrets(ctx, uuid.Nil, 100)
 	require.NoError(t, err)
 	require.Zero(t, n)
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/db"
-	"github.com/stratumhq/stratum/internal/secretbox"
 )
 
 // Services are the domain services the workers call. They are built once,
@@ -37,10 +36,9 @@ type Services struct {
 	Stripe *billing.Stripe
 	// Billing answers whether a tenant has a gated job's feature.
 	Billing *billing.Service
-	// Connections refresh platform grants; Box re-seals secrets under the
-	// primary key after a rotation (secrets.reencrypt).
+	// Connections refresh platform grants and, with Auth and
+	// Notifications, re-seal secrets after a key rotation (secrets.reencrypt).
 	Connections *platforms.Connections
-	Box         *secretbox.Keyring
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

@@ -420,8 +420,8 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-// clip shortens s to at most n bytes on a rune boundary.
-func clip(s string, n int) string {
+// clipBytes shortens s to at most n bytes on a rune boundary.
+func clipBytes(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

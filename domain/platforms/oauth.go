@@ -244,7 +244,7 @@ func (c *Connections) Callback(ctx context.Context, tenant, user uuid.UUID, in C
 		}
 		msg := fmt.Sprintf("%s did not grant access (%s).", Name(in.Platform), word)
 		if d := strings.TrimSpace(in.ErrorDescription); d != "" {
-			msg = fmt.Sprintf("%s did not grant access: %s", Name(in.Platform), clip(d, 300))
+			msg = fmt.Sprintf("%s did not grant access: %s", Name(in.Platform), clipBytes(d, 300))
 		}
 		if word == ReasonDenied {
 			return fail(ReasonDenied, msg, nil)
@@ -280,7 +280,7 @@ func (c *Connections) Callback(ctx context.Context, tenant, user uuid.UUID, in C
 func platformWords(platform, what string, err error) string {
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Message != "" {
-		return fmt.Sprintf("%s %s: %s", Name(platform), what, clip(ae.Message, 300))
+		return fmt.Sprintf("%s %s: %s", Name(platform), what, clipBytes(ae.Message, 300))
 	}
 	return fmt.Sprintf("%s %s (try again in a moment).", Name(platform), what)
 }
@@ -303,7 +303,7 @@ func (c *Connections) storeGrant(ctx context.Context, tenant, user uuid.UUID, pl
 	err = c.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		now := c.DB.Now(ctx)
 		cn := &Connection{TenantID: tenant, ID: uuid.New(), Platform: platform, Status: ConnectionOK,
-			ExternalUserID: clip(tok.Subject, 200), TokenSealed: sealed, TokenKeyID: &kid,
+			ExternalUserID: clipBytes(tok.Subject, 200), TokenSealed: sealed, TokenKeyID: &kid,
 			TokenExpiresAt: timePtr(tok.ExpiresAt), RefreshExpiresAt: timePtr(tok.RefreshExpiresAt), Scopes: scopes,
 			CreatedBy: &user, CreatedAt: now, UpdatedAt: now}
 		if err := tx.NewInsert().Model(cn).On("CONFLICT (tenant_id, platform, external_user_id) DO UPDATE").
@@ -323,7 +323,7 @@ func (c *Connections) storeGrant(ctx context.Context, tenant, user uuid.UUID, pl
 				tz = "UTC"
 			}
 			row := &AdAccount{TenantID: tenant, ID: uuid.New(), ConnectionID: cn.ID, Platform: platform, ExternalID: a.ExternalID,
-				Name: clip(a.Name, 500), Currency: cur, TimeZone: tz, ParentID: clip(a.ParentID, 200), PlatformStatus: clip(a.Status, 100),
+				Name: clipBytes(a.Name, 500), Currency: cur, TimeZone: tz, ParentID: clipBytes(a.ParentID, 200), PlatformStatus: clipBytes(a.Status, 100),
 				CreatedAt: now, UpdatedAt: now}
 			if _, err := tx.NewInsert().Model(row).On("CONFLICT (tenant_id, connection_id, external_id) DO UPDATE").
 				Set("name = EXCLUDED.name, currency = EXCLUDED.currency, time_zone = EXCLUDED.time_zone, parent_id = EXCLUDED.parent_id").

@@ -140,7 +140,7 @@ func (c *Connections) refresh(ctx context.Context, cn *Connection, old Token) (T
 // action jobs call it too when a platform refuses a grant.
 func (c *Connections) MarkNeedsReauth(ctx context.Context, tenant, id uuid.UUID, message string) (err error) {
 	defer derrors.Wrap(&err, "platforms.Connections.MarkNeedsReauth(%v, %v)", tenant, id)
-	message = clip(message, maxMessage)
+	message = clipBytes(message, maxMessage)
 	return c.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		cn := new(Connection)
 		if err := db.NotFound(tx.NewSelect().Model(cn).Where("pc.id = ?", id).For("NO KEY UPDATE").Scan(ctx), "no such connection"); err != nil {

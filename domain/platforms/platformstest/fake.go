@@ -29,7 +29,7 @@ type Fake struct {
 	// AccountList is what Accounts returns.
 	AccountList []platforms.Account
 	// Lifetime is the access tokens' lifetime (default 1 hour); Now is the
-	// clock tokens are issued by (default time.Now).
+	// clock tokens are issued by: the test's database clock (required).
 	Lifetime time.Duration
 	Now      func() time.Time
 	// Subject is the granting user's id on the platform.
@@ -128,10 +128,11 @@ func (f *Fake) noTx(ctx context.Context, call string) {
 }
 
 func (f *Fake) now() time.Time {
-	if f.Now != nil {
-		return f.Now()
+	if f.Now == nil {
+		f.violations = append(f.violations, "Fake.Now is not set")
+		return time.Time{}
 	}
-	return time.Now()
+	return f.Now()
 }
 
 func (f *Fake) token() platforms.Token {
