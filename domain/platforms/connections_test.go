@@ -390,6 +390,17 @@ func TestRevokedGrantNeedsReauthOnce(t *testing.T) {
 	require.Equal(t, platforms.Meta, incs[0].Platform)
 	_, refreshes := k.meta.Calls()
 	require.Equal(t, 1, refreshes, "the platform was asked once")
+	status := func() string {
+		sts, err := k.c.Platforms.Statuses(ctx, k.tenant)
+		require.NoError(t, err)
+		for _, st := range sts {
+			if st.Platform == platforms.Meta {
+				return st.Status
+			}
+		}
+		return ""
+	}
+	require.Equal(t, platforms.Outage, status())
 
 	// Connecting again (same platform user) restores the connection and
 	// resolves the incident.
@@ -397,6 +408,7 @@ func TestRevokedGrantNeedsReauthOnce(t *testing.T) {
 	require.Equal(t, v.ID, again.ID)
 	require.Equal(t, platforms.ConnectionOK, again.Status)
 	require.Empty(t, openIncidents())
+	require.Equal(t, platforms.Operational, status())
 }
 
 func selectedUsage(t *testing.T, k *conns) int64 {

@@ -332,8 +332,15 @@ func (c *Connections) storeGrant(ctx context.Context, tenant, user uuid.UUID, pl
 			}
 		}
 		if c.Incidents != nil {
-			if _, err := c.Incidents.CloseTx(ctx, tx, tenant, []string{reauthKey(cn.ID)}, Name(platform)+" was connected again.", incidents.System); err != nil {
+			closed, err := c.Incidents.CloseTx(ctx, tx, tenant, []string{reauthKey(cn.ID)}, Name(platform)+" was connected again.", incidents.System)
+			if err != nil {
 				return err
+			}
+			if len(closed) > 0 {
+				// The outage a refused grant reported is over.
+				if _, err := c.Platforms.SetStatusTx(ctx, tx, tenant, platform, Operational, Name(platform)+" connected again"); err != nil {
+					return err
+				}
 			}
 		}
 		if err := audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "platform.connected", TargetType: relay.TypePlatformConnection, TargetID: cn.ID,

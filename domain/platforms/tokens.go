@@ -136,7 +136,8 @@ func (c *Connections) refresh(ctx context.Context, cn *Connection, old Token) (T
 
 // MarkNeedsReauth sets the connection NEEDS_REAUTH with message (the
 // platform's words), opens its re-authorization incident (once per
-// connection until resolved) and publishes the change. The sync and
+// connection until resolved), sets the platform's status OUTAGE and
+// publishes the change. The sync and
 // action jobs call it too when a platform refuses a grant.
 func (c *Connections) MarkNeedsReauth(ctx context.Context, tenant, id uuid.UUID, message string) (err error) {
 	defer derrors.Wrap(&err, "platforms.Connections.MarkNeedsReauth(%v, %v)", tenant, id)
@@ -161,6 +162,12 @@ func (c *Connections) MarkNeedsReauth(ctx context.Context, tenant, id uuid.UUID,
 		}
 		if !changed {
 			return nil
+		}
+		// The platform's status follows (as a sync's outcome does): signal
+		// health's platform_up sees it and platformStatusChanged tells the
+		// dashboard.
+		if _, err := c.Platforms.SetStatusTx(ctx, tx, tenant, cn.Platform, Outage, message); err != nil {
+			return err
 		}
 		return publishConnection(ctx, tx, tenant, id)
 	})
