@@ -128,8 +128,9 @@ func stratumTables(t *testing.T, conn *pgx.Conn) []string {
 }
 
 // schemaShape lists table.column of Stratum's tables (not the bookkeeping
-// ones) and the signatures of its functions: it changes with every
-// migration that changes the schema, whichever migration is the newest.
+// ones), the signatures of its functions and its CHECK constraints: it
+// changes with every migration that changes the schema (also one that
+// only widens a CHECK), whichever migration is the newest.
 func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `SELECT table_name || '.' || column_name FROM information_schema.columns
@@ -137,6 +138,9 @@ func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 		UNION ALL
 		SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' FROM pg_proc p
 		JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname NOT LIKE 'river%'
+		UNION ALL
+		SELECT c.conrelid::regclass::text || ' CHECK ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
+		JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype = 'c' AND c.conrelid::regclass::text NOT LIKE 'river%'
 		ORDER BY 1`, db.VersionTable)
 	require.NoError(t, err)
 	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
