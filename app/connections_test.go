@@ -39,6 +39,7 @@ func TestOAuthCallbackRoundTrip(t *testing.T) {
 	b := &idBundle{srv: srv, tdb: tdb}
 	owner := b.signUp(t, "owner@oauth.test", "OAuth Co")
 	admin := b.invite(t, owner, "admin@oauth.test", "ADMIN")
+	viewer := b.invite(t, owner, "viewer@oauth.test", "VIEWER")
 	tenant := tenantUUID(t, owner)
 	redirect := cfg.PublicURL + "/oauth/meta/callback"
 
@@ -91,8 +92,9 @@ func TestOAuthCallbackRoundTrip(t *testing.T) {
 	// A state that was never issued.
 	forged := url.Values{"code": {q.Get("code")}, "state": {"forged-" + q.Get("state")}}
 	require.Equal(t, "invalid_state", callback(owner, forged).Query().Get("error"))
-	// Without a session.
+	// Without a session, or as a member who may not connect platforms.
 	require.Equal(t, "session", callback(session{}, q).Query().Get("error"))
+	require.Equal(t, "forbidden", callback(viewer, q).Query().Get("error"))
 	require.Zero(t, connections())
 	exchanges, _ := meta.Calls()
 	require.Zero(t, exchanges, "no refused callback reached the platform")
