@@ -14,6 +14,10 @@ import (
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/domain/platforms/googleads"
+	"github.com/stratumhq/stratum/domain/platforms/meta"
+	"github.com/stratumhq/stratum/domain/platforms/snapchat"
+	"github.com/stratumhq/stratum/domain/platforms/tiktok"
 	"github.com/stratumhq/stratum/domain/signals"
 	"github.com/stratumhq/stratum/domain/tenancy"
 	"github.com/stratumhq/stratum/internal/config"
@@ -61,6 +65,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Auth.MembershipSource = s.Tenancy // auth reads memberships through tenancy, which builds on it
 	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
 	s.Platforms = platforms.NewService(d, s.Signals)
+	s.Platforms.APIs = platformAPIs(cfg)
 	s.Incidents = &incidents.Service{DB: d}
 	s.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: s.Platforms, Incidents: s.Incidents}
 	s.Automation.Autopilot = s.Billing.FlagTx(billing.Autopilot) // autopilot runs only with the flag
@@ -97,6 +102,7 @@ func (s *Services) buildStripe(d *db.DB, cfg config.Config, log *slog.Logger) {
 	}
 	s.Stripe = &billing.Stripe{DB: d, Billing: s.Billing, Log: log, Config: billing.StripeConfig{
 		APIKey: cfg.StripeAPIKey, WebhookSecret: cfg.StripeWebhookSecret, Prices: prices, PublicURL: cfg.PublicURL}}
+	s.Stripe.Incidents = s.Incidents // a failed payment opens an incident
 	if cfg.Billing() {
 		s.Stripe.API = billing.NewStripeClient(cfg.StripeAPIKey, cfg.StripeAPIBase)
 	}
@@ -224,4 +230,21 @@ func costBuckets(cfg config.Config) map[string]auth.Bucket {
 	}
 	out[""], out["anonymous"] = out[string(billing.Starter)], out[string(billing.Starter)]
 	return out
+}
+
+// platformAPIs builds the real ad platforms' clients from configuration
+// (STRATUM_<P>_*); a platform without credentials is present and reports
+// Configured() == false.
+func platformAPIs(cfg config.Config) map[string]platforms.API {
+	ep := func(key string) platforms.Endpoints {
+		pc := cfg.Platforms[key]
+		return platforms.Endpoints{APIBase: pc.APIBase, OAuthBase: pc.OAuthBase, ClientID: pc.ClientID,
+			ClientSecret: pc.ClientSecret, DeveloperToken: pc.DeveloperToken}
+	}
+	return map[string]platforms.API{
+		platforms.Meta:     meta.New(ep("META")),
+		platforms.Google:   googleads.New(ep("GOOGLE_ADS")),
+		platforms.TikTok:   tiktok.New(ep("TIKTOK")),
+		platforms.Snapchat: snapchat.New(ep("SNAPCHAT")),
+	}
 }

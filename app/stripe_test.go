@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -518,4 +520,192 @@ func toStrings(v any) []string {
 		out = append(out, s.(string))
 	}
 	return out
+}
+
+// fakeStripe is a local Stripe API for checkout: it answers customer and
+// checkout-session creation as Stripe does, fails the test on any other or
+// malformed request, and counts the requests it got.
+type fakeStripe struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (f *fakeStripe) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
+}
+
+func startFakeStripe(t *testing.T) (*fakeStripe, string) {
+	t.Helper()
+	f := &fakeStripe{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		fail := func(format string, args ...any) {
+			t.Errorf("fake Stripe: "+format, args...)
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":{"type":"invalid_request_error","message":"malformed request"}}`))
+		}
+		if r.Method != http.MethodPost || r.Header.Get("Authorization") != "Bearer "+stripemock.APIKey ||
+			!strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			fail("%s %s: want a form POST with the secret key as bearer", r.Method, r.URL.Path)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			fail("%s: form: %v", r.URL.Path, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/customers":
+			if r.Header.Get("Idempotency-Key") == "" || r.PostForm.Get("metadata[tenant_id]") == "" {
+				fail("customer creation without an idempotency key or tenant metadata: %v", r.PostForm)
+				return
+			}
+			_, _ = fmt.Fprintf(w, `{"id":"cus_%s","object":"customer"}`, strings.ReplaceAll(r.PostForm.Get("metadata[tenant_id]"), "-", ""))
+		case "/v1/checkout/sessions":
+			f := r.PostForm
+			if f.Get("mode") != "subscription" || !strings.HasPrefix(f.Get("customer"), "cus_") || f.Get("line_items[0][price]") == "" ||
+				f.Get("line_items[0][quantity]") != "1" || f.Get("success_url") == "" || f.Get("cancel_url") == "" {
+				fail("malformed checkout session: %v", f)
+				return
+			}
+			_, _ = w.Write([]byte(`{"id":"cs_fake","object":"checkout.session","url":"https://checkout.stripe.com/c/pay/cs_fake"}`))
+		default:
+			fail("unexpected request %s", r.URL.Path)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+// A tenant with a live Stripe subscription (ACTIVE, PAST_DUE or TRIALING
+// with a subscription id, whatever its plan) cannot start a second one
+// through checkout: CONFLICT on input.plan, nothing written, no request to
+// Stripe. A sign-up's trial (no subscription) checks out (the control).
+func TestCheckoutRefusedWhileSubscribed(t *testing.T) {
+	t.Parallel()
+	fake, base := startFakeStripe(t)
+	b := setupStripe(t, map[string]string{"STRIPE_API_BASE": base, "STRATUM_PUBLIC_URL": "https://stratum.example.test"})
+	ctx := context.Background()
+	const checkout = `mutation($in: CreateCheckoutSessionInput!) { createCheckoutSession(input: $in) { url userErrors { field message code } } }`
+	vars := func(plan string) map[string]any {
+		return map[string]any{"in": map[string]any{"plan": plan, "successUrl": "https://stratum.example.test/settings/billing?done=1",
+			"cancelUrl": "https://stratum.example.test/settings/billing"}}
+	}
+	setState := func(tenant uuid.UUID, plan, status string, sub any) {
+		require.NoError(t, b.srv.App.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewRaw(`UPDATE tenant_billing SET plan = ?, status = ?, stripe_subscription_id = ?, trial_ends_at = ?`,
+				plan, status, sub, billingT0.Add(24*time.Hour)).Exec(ctx)
+			return err
+		}))
+	}
+	customerKey := func(tenant uuid.UUID) (key *string) {
+		require.NoError(t, b.srv.App.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT stripe_customer_key FROM tenant_billing`).Scan(ctx, &key)
+		}))
+		return key
+	}
+	for _, c := range []struct{ name, plan, status, ask string }{
+		{"active on another plan", "professional", "ACTIVE", "enterprise"},
+		{"past due", "professional", "PAST_DUE", "enterprise"},
+		{"trialing a subscription", "enterprise", "TRIALING", "professional"},
+	} {
+		tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+		setState(tenant, c.plan, c.status, "sub_live")
+		res := b.srv.Query(t, checkout, vars(c.ask), tenantHeader(tenant))
+		require.Empty(t, res.Errors, c.name)
+		p := res.Data["createCheckoutSession"].(map[string]any)
+		require.Nil(t, p["url"], c.name)
+		ue := p["userErrors"].([]any)
+		require.Len(t, ue, 1, c.name)
+		e := ue[0].(map[string]any)
+		require.Equal(t, "CONFLICT", e["code"], c.name)
+		require.Equal(t, []string{"input", "plan"}, toStrings(e["field"]), c.name)
+		require.Equal(t, "the workspace has a subscription; change its plan in the billing portal", e["message"], c.name)
+		require.Nil(t, customerKey(tenant), "%s: a customer creation was recorded", c.name)
+		require.Zero(t, b.audits(t, tenant, "billing.checkout_session_created"), c.name)
+		require.Zero(t, fake.count(), "%s: Stripe was called", c.name)
+	}
+
+	// The control: a sign-up's trial (TRIALING, no subscription) and a
+	// canceled subscription check out through the same path.
+	for _, c := range []struct {
+		name, status string
+		sub          any
+	}{{"sign-up trial", "TRIALING", nil}, {"canceled", "CANCELED", "sub_old"}} {
+		tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+		setState(tenant, "professional", c.status, c.sub)
+		before := fake.count()
+		res := b.srv.Query(t, checkout, vars("enterprise"), tenantHeader(tenant))
+		require.Empty(t, res.Errors, c.name)
+		p := res.Data["createCheckoutSession"].(map[string]any)
+		require.Empty(t, p["userErrors"], c.name)
+		require.Equal(t, "https://checkout.stripe.com/c/pay/cs_fake", p["url"], c.name)
+		require.Equal(t, before+2, fake.count(), "%s: a customer and a checkout session", c.name)
+		require.Equal(t, 1, b.audits(t, tenant, "billing.checkout_session_created"), c.name)
+	}
+}
+
+// paymentIncidents lists tenant's PAYMENT_FAILED incidents through GraphQL.
+func (b *stripeAPI) paymentIncidents(t *testing.T, tenant uuid.UUID) []map[string]any {
+	t.Helper()
+	res := b.srv.Query(t, `{ incidents(first: 20) { edges { node { cause title state severity platform } } } }`, nil, tenantHeader(tenant))
+	require.Empty(t, res.Errors)
+	var out []map[string]any
+	edges := res.Data["incidents"].(map[string]any)["edges"].([]any)
+	for _, e := range edges {
+		n := e.(map[string]any)["node"].(map[string]any)
+		if n["cause"] == "PAYMENT_FAILED" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// A failed payment opens one incident naming when the paid features end,
+// however often it is delivered or retried; a paid invoice resolves it; a
+// later failure opens a new one.
+func TestStripePaymentFailureOpensIncident(t *testing.T) {
+	t.Parallel()
+	b := setupStripe(t, nil)
+	ctx := context.Background()
+	tenant := testdb.MustInsertTenant(t, b.tdb.DB, testdb.Tenant{Plan: "starter"})
+	b.send(t, stripeEvent("evt_sub", "customer.subscription.created", billingT0.Add(-time.Hour), subscription(tenant, "cus_inc", "active", "price_professional")))
+	b.applied(t, "evt_sub")
+	require.Empty(t, b.paymentIncidents(t, tenant), "an active subscription has no incident")
+
+	fail := stripeEvent("evt_fail", "invoice.payment_failed", billingT0, invoice("in_1", "cus_inc"))
+	b.send(t, fail)
+	b.applied(t, "evt_fail")
+	b.send(t, fail) // Stripe's redelivery
+	_, err := b.srv.App.Services.Stripe.ApplyEvent(ctx, "evt_fail")
+	require.NoError(t, err)
+	retry := stripeEvent("evt_fail_again", "invoice.payment_failed", billingT0.Add(24*time.Hour), invoice("in_1", "cus_inc"))
+	b.send(t, retry)
+	b.applied(t, "evt_fail_again")
+	incs := b.paymentIncidents(t, tenant)
+	require.Len(t, incs, 1, "one incident for the failures")
+	require.Equal(t, "Payment failed — paid features end 8 Dec 2026 09:00 UTC", incs[0]["title"])
+	require.Equal(t, "OPEN", incs[0]["state"])
+	require.Equal(t, "HIGH", incs[0]["severity"])
+	require.Nil(t, incs[0]["platform"])
+	require.Equal(t, billing.PastDue, b.entitlements(t, tenant).State.Status)
+
+	b.send(t, stripeEvent("evt_paid", "invoice.paid", billingT0.Add(48*time.Hour), invoice("in_1", "cus_inc")))
+	b.applied(t, "evt_paid")
+	incs = b.paymentIncidents(t, tenant)
+	require.Len(t, incs, 1)
+	require.Equal(t, "RESOLVED", incs[0]["state"], "the paid invoice resolved the incident")
+	require.Equal(t, billing.Active, b.entitlements(t, tenant).State.Status)
+
+	b.send(t, stripeEvent("evt_fail_later", "invoice.payment_failed", billingT0.Add(30*24*time.Hour), invoice("in_2", "cus_inc")))
+	b.applied(t, "evt_fail_later")
+	incs = b.paymentIncidents(t, tenant)
+	require.Len(t, incs, 2, "a later failure opens a new incident")
+	byState := map[any]any{incs[0]["state"]: incs[0]["title"], incs[1]["state"]: incs[1]["title"]}
+	require.Equal(t, map[any]any{"RESOLVED": "Payment failed — paid features end 8 Dec 2026 09:00 UTC",
+		"OPEN": "Payment failed — paid features end 7 Jan 2027 09:00 UTC"}, byState)
 }

@@ -22,6 +22,17 @@ var systemClock = []string{
 	"auth/revocations.go: time.Now",       // the refresh cadence (Interval), on the monotonic clock
 	"auth/revocations.go: time.Since",     // the same
 	"../jobs/trust.go: time.Now",          // a follow-up recompute's unique key, not a time
+	// The platform clients turn a token's expires_in and a Retry-After date
+	// into times on the wall clock the platform itself counts in (never
+	// stored through SQL as "now"); Meta's client takes Now, the fakes
+	// WithClock.
+	"platforms/meta/client.go: time.Now",
+	"platforms/googleads/client.go: time.Now",
+	"platforms/googleads/googleadsfake/server.go: time.Now",
+	"platforms/snapchat/client.go: time.Now",
+	"platforms/snapchat/oauth.go: time.Now",
+	"platforms/meta/metafake/server.go: time.Now",         // the fake platform's own clock (WithClock)
+	"platforms/snapchat/snapchatfake/server.go: time.Now", // the same
 }
 
 // TestOneClock fails when domain code, the jobs or the resolvers read the

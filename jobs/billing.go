@@ -58,9 +58,64 @@ func (w *ApplyStripeEventWorker) Work(ctx context.Context, job *river.Job[ApplyS
 	return err
 }
 
+// PruneStripeEventsArgs deletes applied Stripe events older than
+// billing.StripeEventRetention (periodic, global: stripe_events has no tenant).
+type PruneStripeEventsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (PruneStripeEventsArgs) Kind() string { return "billing.prune_stripe_events" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: maintenance, once an
+// hour at most.
+func (PruneStripeEventsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+// PruneStripeEventsWorker runs PruneStripeEventsArgs.
+type PruneStripeEventsWorker struct {
+	river.WorkerDefaults[PruneStripeEventsArgs]
+	Stripe *billing.Stripe
+	Limits Limits
+	// Batch and MaxBatches bound one run (billing.PruneBatch and 50 when
+	// zero): what is left waits for the next run.
+	Batch, MaxBatches int
+}
+
+// Timeout implements river.Worker: at most MaxBatches short deletes.
+func (w *PruneStripeEventsWorker) Timeout(*river.Job[PruneStripeEventsArgs]) time.Duration {
+	return w.Limits.timeout(time.Minute)
+}
+
+// Work implements river.Worker. Each batch commits on its own, so an
+// attempt cut short by its timeout (or rescued after a crash) keeps what it
+// deleted and the next run goes on.
+func (w *PruneStripeEventsWorker) Work(ctx context.Context, _ *river.Job[PruneStripeEventsArgs]) error {
+	batch, batches := w.Batch, w.MaxBatches
+	if batch <= 0 {
+		batch = billing.PruneBatch
+	}
+	if batches <= 0 {
+		batches = 50
+	}
+	_, err := w.Stripe.PruneEvents(ctx, billing.StripeEventRetention, batch, batches)
+	return err
+}
+
 // registerBilling adds the billing workers (when the services have Stripe).
 func registerBilling(w *river.Workers, s Services, lim Limits) {
 	if s.Stripe != nil {
 		river.AddWorker(w, &ApplyStripeEventWorker{Stripe: s.Stripe, Limits: lim})
+		river.AddWorker(w, &PruneStripeEventsWorker{Stripe: s.Stripe, Limits: lim})
 	}
+}
+
+// billingPeriodic prunes Stripe's events every six hours (when the
+// services have Stripe, which registers the worker).
+func billingPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
+	if s.Stripe == nil {
+		return nil
+	}
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+		return PruneStripeEventsArgs{}, nil
+	}, &river.PeriodicJobOpts{RunOnStart: runOnStart})}
 }

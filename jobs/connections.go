@@ -164,8 +164,12 @@ func registerConnections(w *river.Workers, d *db.DB, s Services, lim Limits) {
 }
 
 // connectionsPeriodic refreshes grants every 20 minutes (each run looks an
-// hour ahead) and re-seals secrets every 6 hours.
-func connectionsPeriodic(runOnStart bool) []*river.PeriodicJob {
+// hour ahead) and re-seals secrets every 6 hours (when the services have
+// connections: the workers exist only then).
+func connectionsPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
+	if s.Connections == nil {
+		return nil
+	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(20*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return RefreshTokensArgs{}, nil

@@ -124,10 +124,7 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 			QueueDefault: {MaxWorkers: n},
 			QueueLow:     {MaxWorkers: max(1, n/4)},
 		}
-		cfg.PeriodicJobs = periodic(!o.NoRunOnStart)
-		if o.Services.Connections != nil {
-			cfg.PeriodicJobs = append(cfg.PeriodicJobs, connectionsPeriodic(!o.NoRunOnStart)...)
-		}
+		cfg.PeriodicJobs = periodic(!o.NoRunOnStart, o.Services)
 	}
 	client, err := river.NewClient(riverdatabasesql.NewWithPgxListener(d.SQL, d.Pool), cfg)
 	if err != nil {
@@ -147,8 +144,10 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 }
 
 // periodic is the schedule River's elected leader runs.
-func periodic(runOnStart bool) []*river.PeriodicJob {
-	return append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...)
+func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
+	out := append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...)
+	out = append(out, connectionsPeriodic(runOnStart, s)...)
+	return append(out, billingPeriodic(runOnStart, s)...)
 }
 
 // ObserveOutcomes counts finished jobs in m until ctx ends.

@@ -123,12 +123,16 @@ func (r *Resolver) actorNames(ctx context.Context, tenant uuid.UUID, actors []st
 	if len(actors) > relay.MaxPageSize {
 		return nil, apperr.Invalid([]string{"actors"}, "at most %d actors", relay.MaxPageSize)
 	}
+	// Every user is looked up at once (tenancy reads the memberships and
+	// the e-mails in one query each, bounded by the page size), once.
 	var users []uuid.UUID
+	seen := make(map[uuid.UUID]bool, len(actors))
 	for i, a := range actors {
 		if len(a) > maxActorLen {
 			return nil, apperr.Invalid([]string{"actors", strconv.Itoa(i)}, "an actor has at most %d characters", maxActorLen)
 		}
-		if id, ok := actorUser(a); ok {
+		if id, ok := actorUser(a); ok && !seen[id] {
+			seen[id] = true
 			users = append(users, id)
 		}
 	}

@@ -44,8 +44,9 @@
 //   - A thing that stops counting without a request (an invitation that
 //     expires) keeps a flag on its row saying whether it still holds its
 //     unit, so the unit is given back exactly once (domain/tenancy's
-//     invites.holds_seat, released before a seat is taken and when usage
-//     is read).
+//     invites.holds_seat, released by the next seat reservation, in its
+//     transaction, before the limit is checked). Reads never write: the
+//     usage tenancy shows subtracts the expired holds from the counter.
 //   - A batch reserves its size at once (ingesting 500 events reserves 500
 //     of monthly_ingested_events before writing them); a refused batch
 //     writes nothing.

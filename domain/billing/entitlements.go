@@ -36,6 +36,14 @@ type State struct {
 	UpdatedAt            time.Time  `bun:"updated_at"`
 }
 
+// HasSubscription reports whether the tenant has a live Stripe
+// subscription: one it is ACTIVE, PAST_DUE or TRIALING on. A sign-up's
+// trial has no subscription id, nor has a plan an operator set.
+func (s State) HasSubscription() bool {
+	return s.StripeSubscriptionID != nil && *s.StripeSubscriptionID != "" &&
+		(s.Status == Active || s.Status == PastDue || s.Status == Trialing)
+}
+
 // EffectivePlan is the plan whose flags and limits apply at now: the
 // tenant's plan while it is active, trialing before the trial's end, or
 // past due within the grace period; Starter otherwise (a lapsed trial, a

@@ -81,6 +81,17 @@ type Stripe struct {
 	// Enqueue inserts the job that applies stored event eventID, in tx (the
 	// transaction storing it); app sets it (jobs.ApplyStripeEventHook).
 	Enqueue func(ctx context.Context, tx bun.Tx, eventID string) error
+	// Incidents opens the incident of a failed payment and resolves it when
+	// the workspace leaves PAST_DUE, in the applying transaction; app sets
+	// it to the incidents service (nil: no incident).
+	Incidents PaymentIncidents
+}
+
+// PaymentIncidents is the incident of a failed payment (domain/incidents'
+// Service): opened with the grace period's end, at most one unresolved.
+type PaymentIncidents interface {
+	PaymentFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, graceEnd time.Time, details map[string]any) error
+	PaymentSettledTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, message string) error
 }
 
 // Enabled reports whether Stripe is configured (STRIPE_API_KEY set).
@@ -105,9 +116,10 @@ const maxURL = 2048
 // CreateCheckoutSession starts a Stripe Checkout for tenant's subscription
 // to in.Plan and returns the URL to send its owner to. The tenant's Stripe
 // customer is created on first use. Bad input (an unknown plan, a plan
-// without a price, the plan the tenant is already active on, a return URL
-// off the server's origin) is BAD_USER_INPUT or CONFLICT with its field,
-// and nothing is written.
+// without a price, the plan the tenant is already active on, any plan while
+// the tenant has a live Stripe subscription, a return URL off the server's
+// origin) is BAD_USER_INPUT or CONFLICT with its field, and nothing is
+// written or asked of Stripe.
 func (s *Stripe) CreateCheckoutSession(ctx context.Context, tenant uuid.UUID, in CheckoutInput) (_ string, err error) {
 	defer derrors.Wrap(&err, "billing.Stripe.CreateCheckoutSession(%s)", tenant)
 	if !s.Enabled() {
@@ -126,6 +138,12 @@ func (s *Stripe) CreateCheckoutSession(ctx context.Context, tenant uuid.UUID, in
 	st, err := s.state(ctx, tenant)
 	if err != nil {
 		return "", err
+	}
+	if st.HasSubscription() {
+		// A second checkout would start a second subscription beside the
+		// live one (and charge twice): plan changes go through the portal.
+		return "", &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "plan"},
+			Message: "the workspace has a subscription; change its plan in the billing portal"}
 	}
 	if st.Status == Active && st.Plan == plan {
 		return "", &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "plan"},

@@ -241,6 +241,9 @@ func (s *Stripe) applyTx(ctx context.Context, tx bun.Tx, st *State, ev eventCtx,
 			return "", err
 		}
 	}
+	if err := s.paymentIncidentTx(ctx, tx, before, st, notice, ev, obj); err != nil {
+		return "", err
+	}
 	if sameState(*st, before) {
 		if notice != "" {
 			return outcome, realtime.Publish(ctx, tx, realtime.Event{Tenant: st.TenantID, Topic: TopicChanged, ID: st.TenantID.String()})
@@ -275,6 +278,30 @@ func (s *Stripe) saveTx(ctx context.Context, tx bun.Tx, before State, st *State,
 	return realtime.Publish(ctx, tx, realtime.Event{Tenant: st.TenantID, Topic: TopicChanged, ID: st.TenantID.String()})
 }
 
+// paymentIncidentTx keeps the failed-payment incident in step with the
+// state, in the applying transaction: a failed payment that leaves the
+// tenant PAST_DUE opens it (once: the incidents service keeps one
+// unresolved), and leaving PAST_DUE resolves it.
+func (s *Stripe) paymentIncidentTx(ctx context.Context, tx bun.Tx, before State, st *State, notice string, ev eventCtx, obj stripeObject) error {
+	if s.Incidents == nil {
+		return nil
+	}
+	switch {
+	case notice == "billing.payment_failed" && st.Status == PastDue && st.GraceEndsAt != nil:
+		return s.Incidents.PaymentFailedTx(ctx, tx, st.TenantID, *st.GraceEndsAt, noticeDetails(st, ev, obj))
+	case before.Status == PastDue && st.Status != PastDue:
+		msg := "The subscription is no longer past due"
+		switch st.Status {
+		case Active:
+			msg = "Payment received: the subscription is active again"
+		case Canceled:
+			msg = "The subscription ended"
+		}
+		return s.Incidents.PaymentSettledTx(ctx, tx, st.TenantID, msg)
+	}
+	return nil
+}
+
 func noticeDetails(st *State, ev eventCtx, obj stripeObject) map[string]any {
 	d := map[string]any{"event": ev.id, "event_type": ev.typ, "at": ev.at.Format(time.RFC3339)}
 	if st.GraceEndsAt != nil {
@@ -298,3 +325,45 @@ func deref(s *string) string {
 
 // IsNotFound reports whether err is ApplyEvent's NOT_FOUND (the job ends).
 func IsNotFound(err error) bool { return apperr.CodeOf(err) == apperr.NotFound }
+
+// Pruning: stripe_events is global and would only grow. Applied events are
+// deleted once they are older than StripeEventRetention (Stripe redelivers
+// for 3 days at most, so a late redelivery still finds its event and is a
+// no-op); unapplied ones are kept whatever their age, for the apply job.
+const (
+	StripeEventRetention = 30 * 24 * time.Hour
+	// PruneBatch bounds one delete (one short transaction).
+	PruneBatch = 1000
+)
+
+// PruneEvents deletes the events applied more than maxAge before now (the
+// database clock), at most batch rows per transaction, until none is left or
+// maxBatches transactions ran (the rest wait for the next run). Rows an
+// applier holds are skipped. It returns how many it deleted.
+func (s *Stripe) PruneEvents(ctx context.Context, maxAge time.Duration, batch, maxBatches int) (deleted int, err error) {
+	defer derrors.Wrap(&err, "billing.Stripe.PruneEvents")
+	if batch <= 0 || maxBatches <= 0 || maxAge <= 0 {
+		return 0, fmt.Errorf("prune: batch %d, batches %d, age %s", batch, maxBatches, maxAge)
+	}
+	for range maxBatches {
+		var n int64
+		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+			res, err := tx.NewRaw(`DELETE FROM stripe_events WHERE id IN (
+				SELECT id FROM stripe_events WHERE applied_at IS NOT NULL AND applied_at < ?
+				ORDER BY applied_at LIMIT ? FOR UPDATE SKIP LOCKED)`, s.DB.Now(ctx).Add(-maxAge), batch).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return deleted, err
+		}
+		deleted += int(n)
+		if n < int64(batch) {
+			break
+		}
+	}
+	return deleted, nil
+}

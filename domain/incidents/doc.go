@@ -9,7 +9,9 @@
 // their own. A health that leaves HEALTHY without such a cause is the
 // cause; the overall health is one only when no platform accounts for it.
 // An action failure is a cause too (domain/automation calls
-// ActionFailedTx). Incidents close automatically when the cause clears
+// ActionFailedTx), and so is a failed subscription payment (domain/billing
+// calls PaymentFailedTx, and PaymentSettledTx once the workspace leaves
+// PAST_DUE). Incidents close automatically when the cause clears
 // (health back to HEALTHY after the hysteresis of domain/signals, outage
 // over, EMQ back to ≥ 7) or when people resolve them; people may
 // acknowledge them first.

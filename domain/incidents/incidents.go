@@ -34,6 +34,10 @@ const (
 	CauseOutage       Cause = "OUTAGE"
 	CauseEMQDrop      Cause = "EMQ_DROP"
 	CauseActionFailed Cause = "ACTION_FAILED"
+	// CausePaymentFailed: Stripe could not charge the workspace's
+	// subscription (domain/billing); it is not a platform's and carries no
+	// health score.
+	CausePaymentFailed Cause = "PAYMENT_FAILED"
 	// CauseConnection: a platform connection needs re-authorization (its
 	// grant was revoked or expired).
 	CauseConnection Cause = "CONNECTION"
@@ -246,6 +250,30 @@ func (s *Service) ActionFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUI
 		Details: map[string]any{"actionId": actionID.String(), "error": errMsg},
 	})
 	return inc, err
+}
+
+// paymentFailedKey is the cause key of a workspace's failed payment: one
+// unresolved at a time, however many attempts fail.
+const paymentFailedKey = "PAYMENT_FAILED"
+
+// PaymentFailedTx opens the incident of a failed subscription payment
+// whose paid features end at graceEnd, in the transaction that makes the
+// workspace PAST_DUE (domain/billing). While one is unresolved a later
+// failure opens none (the grace period runs from the first failure).
+func (s *Service) PaymentFailedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, graceEnd time.Time, details map[string]any) (err error) {
+	defer derrors.Wrap(&err, "incidents.Service.PaymentFailedTx(%v)", tenant)
+	title := fmt.Sprintf("Payment failed — paid features end %s", graceEnd.UTC().Format("2 Jan 2006 15:04 UTC"))
+	_, _, err = s.OpenTx(ctx, tx, tenant, OpenInput{Cause: CausePaymentFailed, Key: paymentFailedKey, Title: title, Severity: High, Details: details})
+	return err
+}
+
+// PaymentSettledTx resolves the failed-payment incident, if one is
+// unresolved, with message (a paid invoice, the subscription's end), in the
+// transaction that takes the workspace out of PAST_DUE.
+func (s *Service) PaymentSettledTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, message string) (err error) {
+	defer derrors.Wrap(&err, "incidents.Service.PaymentSettledTx(%v)", tenant)
+	_, err = s.CloseTx(ctx, tx, tenant, []string{paymentFailedKey}, message, System)
+	return err
 }
 
 // Acknowledge marks an open incident as acknowledged by actor.

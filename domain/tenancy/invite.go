@@ -81,9 +81,6 @@ func (s *Service) InviteMember(ctx context.Context, p *auth.Principal, email str
 		if exists {
 			return &apperr.Error{Code: apperr.Conflict, Field: []string{"input", "email"}, Message: "this person is already a member"}
 		}
-		if err := s.releaseExpiredSeatsTx(ctx, tx, p.TenantID); err != nil {
-			return err
-		}
 		if err := s.takeSeatTx(ctx, tx, p.TenantID, []string{"input", "email"}); err != nil {
 			return err
 		}

@@ -53,8 +53,8 @@ func TestMigrationBackfillsSeats(t *testing.T) {
 	}
 	require.NoError(t, m.Up(ctx))
 
-	// The owner, the member and the two pending invitations (read raw:
-	// reading usage would also release expired seats).
+	// The owner, the member and the two pending invitations (read raw: the
+	// counter as stored; Usage would discount expired holds).
 	var used int64
 	var holding []string
 	require.NoError(t, b.tdb.DB.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {

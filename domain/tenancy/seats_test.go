@@ -207,3 +207,47 @@ func TestSeatsArePerTenant(t *testing.T) {
 		}
 	}
 }
+
+// storedSeats is the members counter as stored and how many invitations
+// hold a seat (read raw, beside Usage).
+func (b *bundle) storedSeats(t *testing.T) (used int64, holding int) {
+	t.Helper()
+	require.NoError(t, b.tdb.DB.InTenant(context.Background(), b.tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw("SELECT used FROM tenant_usage WHERE limit_key = 'members'").Scan(ctx, &used); err != nil {
+			return err
+		}
+		return tx.NewRaw("SELECT count(*) FROM invites WHERE holds_seat").Scan(ctx, &holding)
+	}))
+	return used, holding
+}
+
+// Reading usage writes nothing: once invitations expire, Usage shows their
+// seats free while the stored counter and the invitations stay as they
+// were; the next invitation gives the seats back and takes one, in its own
+// transaction, at a full limit.
+func TestUsageReadDoesNotReleaseSeats(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.onPlan(t, "starter")
+	ctx := context.Background()
+	for _, email := range []string{"one@example.test", "two@example.test"} {
+		_, _, err := b.tenancy.InviteMember(ctx, b.owner, email, auth.RoleViewer)
+		require.NoError(t, err)
+	}
+	used, holding := b.storedSeats(t)
+	require.Equal(t, [2]int64{3, 2}, [2]int64{used, int64(holding)}, "the full limit as stored (control)")
+
+	b.clock.Advance(tenancy.InviteTTL)
+	b.later()
+	for range 3 {
+		require.EqualValues(t, 1, b.seats(t).Used, "the expired invitations' seats show as free")
+	}
+	used, holding = b.storedSeats(t)
+	require.Equal(t, [2]int64{3, 2}, [2]int64{used, int64(holding)}, "reading usage wrote to the counter or the invitations")
+
+	_, _, err := b.tenancy.InviteMember(ctx, b.owner, "three@example.test", auth.RoleViewer)
+	require.NoError(t, err, "the expired invitations' seats are free for a new one")
+	used, holding = b.storedSeats(t)
+	require.Equal(t, [2]int64{2, 1}, [2]int64{used, int64(holding)}, "the reservation gave two seats back and took one")
+	require.EqualValues(t, 2, b.seats(t).Used)
+}

@@ -535,7 +535,7 @@ type CreateCheckoutSessionInput struct {
 type CreateCheckoutSessionPayload struct {
 	// The Stripe Checkout page to send the owner to; null when the input was refused.
 	URL *string `json:"url,omitempty"`
-	// Why the input was refused: an unknown plan or one without a price (`input.plan`), the plan the workspace is already active on (CONFLICT, `input.plan`), a URL off this server's address.
+	// Why the input was refused: an unknown plan or one without a price (`input.plan`), the plan the workspace is already active on or any plan while it has a live Stripe subscription — whose plan changes go through the billing portal (CONFLICT, `input.plan`) — a URL off this server's address.
 	UserErrors []*UserError `json:"userErrors"`
 }
 

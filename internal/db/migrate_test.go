@@ -128,9 +128,9 @@ func stratumTables(t *testing.T, conn *pgx.Conn) []string {
 }
 
 // schemaShape lists table.column of Stratum's tables (not the bookkeeping
-// ones), the signatures of its functions and its CHECK constraints: it
-// changes with every migration that changes the schema (also one that
-// only widens a CHECK), whichever migration is the newest.
+// ones), the signatures of its functions, and its tables' constraints and
+// indexes: it changes with every migration that changes the schema (0038
+// changes only a check constraint and an index), whichever is the newest.
 func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `SELECT table_name || '.' || column_name FROM information_schema.columns
@@ -139,8 +139,12 @@ func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 		SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' FROM pg_proc p
 		JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname NOT LIKE 'river%'
 		UNION ALL
-		SELECT c.conrelid::regclass::text || ' CHECK ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
-		JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype = 'c' AND c.conrelid::regclass::text NOT LIKE 'river%'
+		SELECT c.conrelid::regclass::text || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
+		JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.conrelid <> 0
+		AND c.conrelid::regclass::text NOT LIKE 'river%' AND c.conrelid::regclass::text NOT IN ($1, 'schema_migrations')
+		UNION ALL
+		SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'river%'
+		AND tablename NOT IN ($1, 'schema_migrations')
 		ORDER BY 1`, db.VersionTable)
 	require.NoError(t, err)
 	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])

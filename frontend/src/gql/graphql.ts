@@ -356,7 +356,9 @@ export type IncidentCause =
   /** Overall or platform signal health left HEALTHY with no outage or EMQ drop to account for it. */
   | 'HEALTH'
   /** A platform reported an outage. */
-  | 'OUTAGE';
+  | 'OUTAGE'
+  /** Stripe could not charge the workspace's subscription; resolved when an invoice is paid (or the subscription ends). */
+  | 'PAYMENT_FAILED';
 
 /**
  * How bad an incident is. For a health-related cause (HEALTH, OUTAGE, EMQ_DROP) it is the band of the worst

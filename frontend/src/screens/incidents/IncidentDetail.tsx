@@ -15,6 +15,7 @@ export const CAUSES: Record<IncidentCause, string> = {
   OUTAGE: 'A platform reported an outage',
   EMQ_DROP: 'Event match quality dropped sharply',
   ACTION_FAILED: 'An action failed on its platform',
+  PAYMENT_FAILED: 'A subscription payment failed',
   CONNECTION: 'A platform connection must be reconnected',
 }
 
@@ -84,14 +85,23 @@ function IncidentDetail({ incident: i }: { incident: IncidentFieldsFragment }) {
             {state.label}
           </Badge>
         </div>
-        {i.cause !== 'ACTION_FAILED' && (
+        {i.cause !== 'ACTION_FAILED' && i.cause !== 'PAYMENT_FAILED' && (
           <p className="text-sm text-muted">
             {severity.label} severity: {severity.health}.
           </p>
         )}
         <dl className="grid gap-3 text-sm sm:grid-cols-2">
           <Item term="Cause" value={CAUSES[i.cause]} />
-          <Item term="Platform" value={i.platform ? PLATFORMS[i.platform] : 'All platforms (overall score)'} />
+          <Item
+            term="Platform"
+            value={
+              i.platform
+                ? PLATFORMS[i.platform]
+                : i.cause === 'PAYMENT_FAILED'
+                  ? 'None (billing)'
+                  : 'All platforms (overall score)'
+            }
+          />
           <Item term="Score" value={formatScore(i.score)} />
           <Item term="Opened" value={formatDateTime(i.openedAt)} />
           {i.acknowledgedAt && (
