@@ -354,7 +354,9 @@ func (c *Connections) ConnectSandbox(ctx context.Context, tenant uuid.UUID, user
 			v, err = viewTx(ctx, tx, id)
 			return err
 		}
-		acct := &AdAccount{TenantID: tenant, ID: uuid.New(), ConnectionID: cn.ID, Platform: Simulator, ExternalID: "sandbox",
+		// "sandbox-1" is the sync slice's SandboxAccountID: the simulator-backed
+		// API serves the account by it.
+		acct := &AdAccount{TenantID: tenant, ID: uuid.New(), ConnectionID: cn.ID, Platform: Simulator, ExternalID: "sandbox-1",
 			Name: SandboxAccountName, Currency: "USD", TimeZone: "UTC", PlatformStatus: StatusActive, Sandbox: true, Selected: true,
 			CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(acct).Exec(ctx); err != nil {
