@@ -66,6 +66,9 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Signals = &signals.Service{DB: d, Config: signals.DefaultConfig()}
 	s.Platforms = platforms.NewService(d, s.Signals)
 	s.Platforms.APIs = platformAPIs(cfg)
+	// Actions reach the real platforms through their connections (Tokens is
+	// set where connections are built; without it changes are refused).
+	s.Platforms.RegisterRemoteConnectors()
 	s.Incidents = &incidents.Service{DB: d}
 	s.Automation = &automation.Service{DB: d, Config: automation.DefaultConfig(), Platforms: s.Platforms, Incidents: s.Incidents}
 	s.Automation.Autopilot = s.Billing.FlagTx(billing.Autopilot) // autopilot runs only with the flag

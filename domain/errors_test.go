@@ -28,6 +28,8 @@ var unwrapped = map[string]string{
 	"platforms.Service.SeedSimulator":        "delegates to Sim.SeedSimulator, which names itself",
 	"platforms.Sim.Apply": "a Connector's Apply: its error text is the platform's words, which automation " +
 		"records verbatim on a FAILED action (platformWords)",
+	"platforms.RemoteConnector.Apply": "a Connector's Apply: its error text is the platform's words, which automation " +
+		"records verbatim on a FAILED action (platformWords)",
 	"realtime.Hub.Run": "always returns nil: a lost connection is logged and retried",
 }
 

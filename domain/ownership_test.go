@@ -20,7 +20,7 @@ import (
 // exported service).
 var owners = map[string][]string{
 	"signals":       {"signal_measurements", "signal_health", "signal_health_history", "signal_recompute_state"},
-	"platforms":     {"ad_campaigns", "ad_campaign_metrics", "platform_status", "simulator_state", "simulator_applied_changes", "platform_connections", "platform_oauth_states", "ad_accounts", "ad_groups", "ads", "sync_runs"},
+	"platforms":     {"ad_campaigns", "ad_campaign_metrics", "platform_status", "simulator_state", "simulator_applied_changes", "platform_connections", "platform_oauth_states", "ad_accounts", "ad_groups", "ads", "sync_runs", "platform_applied_changes"},
 	"automation":    {"automation_actions", "automation_rule_activity", "automation_rules", "automation_settings", "enforcement_rules", "trust_gate_audit"},
 	"incidents":     {"incidents", "incident_events"},
 	"tenancy":       {"tenants", "memberships", "invites"},

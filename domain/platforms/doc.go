@@ -14,7 +14,8 @@
 // Invariants: a connector is called with no transaction open and never joins
 // one (the simulator runs its own); a change applied through a connector
 // carries an idempotency key and is applied at most once per key, also under
-// concurrent calls (the simulator stores keys in simulator_applied_changes);
+// concurrent calls (the simulator stores keys in simulator_applied_changes,
+// the real platforms' RemoteConnector in platform_applied_changes);
 // a platform status change publishes
 // TopicPlatformStatusChanged and a platform_up measurement in the same
 // transaction.
