@@ -164,6 +164,7 @@ func (a *App) buildHTTP() error {
 		CORSOrigins:   a.Cfg.CORSOrigins,
 		DevMail:       devMail,
 		StripeWebhook: a.stripeWebhook(),
+		OAuthCallback: a.oauthCallback(),
 	})
 	return nil
 }

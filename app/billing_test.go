@@ -76,6 +76,9 @@ var gatedOps = map[string]struct {
 	"Mutation.simulateAction": {query: `mutation($c: ID!) { simulateAction(input: {type: REDUCE_BUDGET, campaignId: $c}) { simulation { decision } userErrors { code } } }`,
 		vars: map[string]any{"c": relay.GlobalID(relay.TypeCampaign, uuid.New())}},
 	"Mutation.setAutopilotLevel": {query: `mutation { setAutopilotLevel(input: {level: GUARDED_AUTO}) { trustGate { autopilotLevel } userErrors { code } } }`},
+	"Mutation.connectPlatform":   {query: `mutation { connectPlatform(input: {platform: META, redirectUri: "http://localhost/oauth/meta/callback"}) { authorizeUrl userErrors { code } } }`},
+	"Mutation.selectAdAccounts": {query: `mutation($c: ID!) { selectAdAccounts(input: {connectionId: $c, accountIds: []}) { connection { id } userErrors { code } } }`,
+		vars: map[string]any{"c": relay.GlobalID(relay.TypePlatformConnection, uuid.New())}},
 }
 
 // TestFeatureDirectiveOnEveryGatedField calls every field carrying

@@ -237,6 +237,7 @@ type isoFixture struct {
 	markers  []string
 	trust    *trustFixture
 	notify   *notifyFixture
+	conns    *connFixture
 }
 
 var isoSeq atomic.Int64
@@ -285,6 +286,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 		f.memberA, f.auditA, tenant.String()}
 	f.addTrust(t)
 	f.addNotifications(t)
+	f.addConnections(t)
 	return f
 }
 
@@ -489,8 +491,11 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'incidents', (SELECT jsonb_agg(jsonb_build_array(id, state) ORDER BY id) FROM incidents WHERE tenant_id = $1),
 		'channels', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, incidents_opened, approvals) ORDER BY id) FROM notification_channels WHERE tenant_id = $1),
 		'deliveries', (SELECT jsonb_agg(jsonb_build_array(id, channel_id, event) ORDER BY id) FROM notification_deliveries WHERE tenant_id = $1),
-		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1),
-		'syncRuns', (SELECT jsonb_agg(id ORDER BY id) FROM sync_runs WHERE tenant_id = $1 AND trigger = 'USER'))::text`, f.tenantA).Scan(&s))
+		'syncRuns', (SELECT jsonb_agg(id ORDER BY id) FROM sync_runs WHERE tenant_id = $1 AND trigger = 'USER'),
+		'connections', (SELECT jsonb_agg(jsonb_build_array(id, platform, status, token_key_id) ORDER BY id) FROM platform_connections WHERE tenant_id = $1),
+		'adAccounts', (SELECT jsonb_agg(jsonb_build_array(id, connection_id, selected) ORDER BY id) FROM ad_accounts WHERE tenant_id = $1),
+		'oauthStates', (SELECT count(*) FROM platform_oauth_states WHERE tenant_id = $1),
+		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
 
@@ -536,6 +541,10 @@ func (f *isoFixture) value(name string) string {
 		return f.notify.channel
 	case "delivery":
 		return f.notify.delivery
+	case "connection":
+		return f.conns.connection
+	case "adAccount":
+		return f.conns.account
 	}
 	panic("no fixture value " + name)
 }

@@ -82,7 +82,17 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	// through the same mailer as e-mail notifications.
 	s.Auth.Mailer, s.Tenancy.Mailer, s.Tenancy.PublicURL = s.Mail, s.Mail, cfg.PublicURL
 	s.buildStripe(d, cfg, log)
+	s.buildConnections(d, cfg)
 	return s, nil
+}
+
+// buildConnections builds the platform connections (OAuth, grants, the
+// sandbox) over the platforms' clients in Platforms.APIs, and makes them
+// the token source of the sync and action jobs.
+func (s *Services) buildConnections(d *db.DB, cfg config.Config) {
+	s.Connections = &platforms.Connections{DB: d, Platforms: s.Platforms, Box: s.Auth.Box, Limits: s.Billing,
+		Incidents: s.Incidents, PublicURL: cfg.PublicURL}
+	s.Platforms.Tokens = s.Connections
 }
 
 // buildStripe builds billing's Stripe side: with
@@ -189,7 +199,8 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 // Jobs are the services the job workers call.
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
-		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing}
+		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
+		Connections: s.Connections}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

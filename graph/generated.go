@@ -151,6 +151,16 @@ type ComplexityRoot struct {
 		Name   func(childComplexity int) int
 	}
 
+	AdAccount struct {
+		Currency   func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Sandbox    func(childComplexity int) int
+		Selected   func(childComplexity int) int
+		TimeZone   func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ExpiresAt  func(childComplexity int) int
@@ -312,6 +322,16 @@ type ComplexityRoot struct {
 		UserErrors  func(childComplexity int) int
 	}
 
+	ConnectPlatformPayload struct {
+		AuthorizeURL func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	ConnectSandboxPayload struct {
+		Connection func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -347,6 +367,11 @@ type ComplexityRoot struct {
 	DisableMfaPayload struct {
 		User       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	DisconnectPlatformPayload struct {
+		DisconnectedConnectionID func(childComplexity int) int
+		UserErrors               func(childComplexity int) int
 	}
 
 	EmailVerificationPayload struct {
@@ -526,6 +551,8 @@ type ComplexityRoot struct {
 		ApproveAction              func(childComplexity int, input model.ActionIDInput) int
 		ChangeMemberRole           func(childComplexity int, input model.ChangeMemberRoleInput) int
 		ConfirmMfa                 func(childComplexity int, input model.MfaCodeInput) int
+		ConnectPlatform            func(childComplexity int, input model.ConnectPlatformInput) int
+		ConnectSandbox             func(childComplexity int) int
 		CreateAPIKey               func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateAutomationRule       func(childComplexity int, input model.AutomationRuleInput) int
 		CreateBillingPortalSession func(childComplexity int, input model.CreateBillingPortalSessionInput) int
@@ -535,6 +562,7 @@ type ComplexityRoot struct {
 		DeleteEnforcementRule      func(childComplexity int, input model.DeleteEnforcementRuleInput) int
 		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
 		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
+		DisconnectPlatform         func(childComplexity int, input model.DisconnectPlatformInput) int
 		DismissAction              func(childComplexity int, input model.ActionIDInput) int
 		EnrollMfa                  func(childComplexity int) int
 		InviteMember               func(childComplexity int, input model.InviteMemberInput) int
@@ -551,6 +579,7 @@ type ComplexityRoot struct {
 		ResolveIncident            func(childComplexity int, input model.ResolveIncidentInput) int
 		RevokeAPIKey               func(childComplexity int, input model.IDInput) int
 		RevokeInvite               func(childComplexity int, input model.IDInput) int
+		SelectAdAccounts           func(childComplexity int, input model.SelectAdAccountsInput) int
 		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
 		SetFeatureFlag             func(childComplexity int, input model.SetFeatureFlagInput) int
 		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
@@ -653,6 +682,29 @@ type ComplexityRoot struct {
 		Plan func(childComplexity int) int
 	}
 
+	PlatformAvailability struct {
+		Configured   func(childComplexity int) int
+		Platform     func(childComplexity int) int
+		SupportsPkce func(childComplexity int) int
+	}
+
+	PlatformConnection struct {
+		Accounts      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		LastSyncAt    func(childComplexity int) int
+		Platform      func(childComplexity int) int
+		Sandbox       func(childComplexity int) int
+		Status        func(childComplexity int) int
+		StatusMessage func(childComplexity int) int
+	}
+
+	PlatformConnectionEvent struct {
+		Connection   func(childComplexity int) int
+		ConnectionID func(childComplexity int) int
+	}
+
 	PlatformStatus struct {
 		ChangedAt func(childComplexity int) int
 		CheckedAt func(childComplexity int) int
@@ -676,6 +728,8 @@ type ComplexityRoot struct {
 		Nodes                  func(childComplexity int, ids []string) int
 		NotificationChannels   func(childComplexity int, first *int, after *string, last *int, before *string) int
 		NotificationDeliveries func(childComplexity int, channelID *string, status []notifications.Status, first *int, after *string, last *int, before *string) int
+		PlatformAvailability   func(childComplexity int) int
+		PlatformConnections    func(childComplexity int) int
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
 		RuleTemplates          func(childComplexity int) int
@@ -793,6 +847,11 @@ type ComplexityRoot struct {
 		TimeZone        func(childComplexity int) int
 	}
 
+	SelectAdAccountsPayload struct {
+		Connection func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		Time    func(childComplexity int) int
 		Version func(childComplexity int) int
@@ -881,17 +940,18 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ActionStatusUpdated   func(childComplexity int, status []automation.ActionStatus) int
-		AutopilotModeChanged  func(childComplexity int) int
-		BillingChanged        func(childComplexity int) int
-		EmqUpdated            func(childComplexity int, platform *model.Platform) int
-		IncidentClosed        func(childComplexity int) int
-		IncidentOpened        func(childComplexity int) int
-		IncidentUpdated       func(childComplexity int) int
-		PlatformStatusChanged func(childComplexity int, platform *model.Platform) int
-		ServerTime            func(childComplexity int, intervalSeconds *int) int
-		SignalHealthChanged   func(childComplexity int, platform *model.Platform) int
-		SyncRunUpdated        func(childComplexity int, connectionID *string) int
+		ActionStatusUpdated       func(childComplexity int, status []automation.ActionStatus) int
+		AutopilotModeChanged      func(childComplexity int) int
+		BillingChanged            func(childComplexity int) int
+		EmqUpdated                func(childComplexity int, platform *model.Platform) int
+		IncidentClosed            func(childComplexity int) int
+		IncidentOpened            func(childComplexity int) int
+		IncidentUpdated           func(childComplexity int) int
+		PlatformConnectionChanged func(childComplexity int) int
+		PlatformStatusChanged     func(childComplexity int, platform *model.Platform) int
+		ServerTime                func(childComplexity int, intervalSeconds *int) int
+		SignalHealthChanged       func(childComplexity int, platform *model.Platform) int
+		SyncRunUpdated            func(childComplexity int, connectionID *string) int
 	}
 
 	SyncAccount struct {
@@ -1116,6 +1176,10 @@ type MutationResolver interface {
 	DeleteEnforcementRule(ctx context.Context, input model.DeleteEnforcementRuleInput) (*model.EnforcementRulePayload, error)
 	SetFeatureFlag(ctx context.Context, input model.SetFeatureFlagInput) (*model.OperatorBillingPayload, error)
 	SetTenantPlan(ctx context.Context, input model.SetTenantPlanInput) (*model.OperatorBillingPayload, error)
+	ConnectPlatform(ctx context.Context, input model.ConnectPlatformInput) (*model.ConnectPlatformPayload, error)
+	ConnectSandbox(ctx context.Context) (*model.ConnectSandboxPayload, error)
+	DisconnectPlatform(ctx context.Context, input model.DisconnectPlatformInput) (*model.DisconnectPlatformPayload, error)
+	SelectAdAccounts(ctx context.Context, input model.SelectAdAccountsInput) (*model.SelectAdAccountsPayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error)
 	VerifyMfa(ctx context.Context, input model.VerifyMfaInput) (*model.AuthPayload, error)
@@ -1160,6 +1224,8 @@ type QueryResolver interface {
 	Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
 	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
 	BillingCatalogue(ctx context.Context) (*model.BillingCatalogue, error)
+	PlatformConnections(ctx context.Context) ([]*model.PlatformConnection, error)
+	PlatformAvailability(ctx context.Context) ([]*model.PlatformAvailability, error)
 	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error)
@@ -1186,6 +1252,7 @@ type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, intervalSeconds *int) (<-chan *time.Time, error)
 	AutopilotModeChanged(ctx context.Context) (<-chan *model.TrustGate, error)
 	ActionStatusUpdated(ctx context.Context, status []automation.ActionStatus) (<-chan *model.Action, error)
+	PlatformConnectionChanged(ctx context.Context) (<-chan *model.PlatformConnectionEvent, error)
 	IncidentOpened(ctx context.Context) (<-chan *model.Incident, error)
 	IncidentUpdated(ctx context.Context) (<-chan *model.Incident, error)
 	IncidentClosed(ctx context.Context) (<-chan *model.Incident, error)
@@ -1629,6 +1696,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActorName.Name(childComplexity), true
+
+	case "AdAccount.currency":
+		if e.ComplexityRoot.AdAccount.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.Currency(childComplexity), true
+	case "AdAccount.externalId":
+		if e.ComplexityRoot.AdAccount.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.ExternalID(childComplexity), true
+	case "AdAccount.id":
+		if e.ComplexityRoot.AdAccount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.ID(childComplexity), true
+	case "AdAccount.name":
+		if e.ComplexityRoot.AdAccount.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.Name(childComplexity), true
+	case "AdAccount.sandbox":
+		if e.ComplexityRoot.AdAccount.Sandbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.Sandbox(childComplexity), true
+	case "AdAccount.selected":
+		if e.ComplexityRoot.AdAccount.Selected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.Selected(childComplexity), true
+	case "AdAccount.timeZone":
+		if e.ComplexityRoot.AdAccount.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccount.TimeZone(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -2244,6 +2354,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConfirmMfaPayload.UserErrors(childComplexity), true
 
+	case "ConnectPlatformPayload.authorizeUrl":
+		if e.ComplexityRoot.ConnectPlatformPayload.AuthorizeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectPlatformPayload.AuthorizeURL(childComplexity), true
+	case "ConnectPlatformPayload.userErrors":
+		if e.ComplexityRoot.ConnectPlatformPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectPlatformPayload.UserErrors(childComplexity), true
+
+	case "ConnectSandboxPayload.connection":
+		if e.ComplexityRoot.ConnectSandboxPayload.Connection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectSandboxPayload.Connection(childComplexity), true
+	case "ConnectSandboxPayload.userErrors":
+		if e.ComplexityRoot.ConnectSandboxPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConnectSandboxPayload.UserErrors(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -2346,6 +2482,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DisableMfaPayload.UserErrors(childComplexity), true
+
+	case "DisconnectPlatformPayload.disconnectedConnectionId":
+		if e.ComplexityRoot.DisconnectPlatformPayload.DisconnectedConnectionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisconnectPlatformPayload.DisconnectedConnectionID(childComplexity), true
+	case "DisconnectPlatformPayload.userErrors":
+		if e.ComplexityRoot.DisconnectPlatformPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisconnectPlatformPayload.UserErrors(childComplexity), true
 
 	case "EmailVerificationPayload.success":
 		if e.ComplexityRoot.EmailVerificationPayload.Success == nil {
@@ -3025,6 +3174,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmMfa(childComplexity, args["input"].(model.MfaCodeInput)), true
+	case "Mutation.connectPlatform":
+		if e.ComplexityRoot.Mutation.ConnectPlatform == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectPlatform_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectPlatform(childComplexity, args["input"].(model.ConnectPlatformInput)), true
+	case "Mutation.connectSandbox":
+		if e.ComplexityRoot.Mutation.ConnectSandbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectSandbox(childComplexity), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -3124,6 +3290,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DisableMfa(childComplexity, args["input"].(model.MfaCodeInput)), true
+	case "Mutation.disconnectPlatform":
+		if e.ComplexityRoot.Mutation.DisconnectPlatform == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disconnectPlatform_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisconnectPlatform(childComplexity, args["input"].(model.DisconnectPlatformInput)), true
 	case "Mutation.dismissAction":
 		if e.ComplexityRoot.Mutation.DismissAction == nil {
 			break
@@ -3285,6 +3462,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeInvite(childComplexity, args["input"].(model.IDInput)), true
+	case "Mutation.selectAdAccounts":
+		if e.ComplexityRoot.Mutation.SelectAdAccounts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selectAdAccounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelectAdAccounts(childComplexity, args["input"].(model.SelectAdAccountsInput)), true
 	case "Mutation.setAutopilotLevel":
 		if e.ComplexityRoot.Mutation.SetAutopilotLevel == nil {
 			break
@@ -3794,6 +3982,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlanLimitValue.Plan(childComplexity), true
 
+	case "PlatformAvailability.configured":
+		if e.ComplexityRoot.PlatformAvailability.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformAvailability.Configured(childComplexity), true
+	case "PlatformAvailability.platform":
+		if e.ComplexityRoot.PlatformAvailability.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformAvailability.Platform(childComplexity), true
+	case "PlatformAvailability.supportsPkce":
+		if e.ComplexityRoot.PlatformAvailability.SupportsPkce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformAvailability.SupportsPkce(childComplexity), true
+
+	case "PlatformConnection.accounts":
+		if e.ComplexityRoot.PlatformConnection.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.Accounts(childComplexity), true
+	case "PlatformConnection.createdAt":
+		if e.ComplexityRoot.PlatformConnection.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.CreatedAt(childComplexity), true
+	case "PlatformConnection.id":
+		if e.ComplexityRoot.PlatformConnection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.ID(childComplexity), true
+	case "PlatformConnection.lastError":
+		if e.ComplexityRoot.PlatformConnection.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.LastError(childComplexity), true
+	case "PlatformConnection.lastSyncAt":
+		if e.ComplexityRoot.PlatformConnection.LastSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.LastSyncAt(childComplexity), true
+	case "PlatformConnection.platform":
+		if e.ComplexityRoot.PlatformConnection.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.Platform(childComplexity), true
+	case "PlatformConnection.sandbox":
+		if e.ComplexityRoot.PlatformConnection.Sandbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.Sandbox(childComplexity), true
+	case "PlatformConnection.status":
+		if e.ComplexityRoot.PlatformConnection.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.Status(childComplexity), true
+	case "PlatformConnection.statusMessage":
+		if e.ComplexityRoot.PlatformConnection.StatusMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnection.StatusMessage(childComplexity), true
+
+	case "PlatformConnectionEvent.connection":
+		if e.ComplexityRoot.PlatformConnectionEvent.Connection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnectionEvent.Connection(childComplexity), true
+	case "PlatformConnectionEvent.connectionId":
+		if e.ComplexityRoot.PlatformConnectionEvent.ConnectionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformConnectionEvent.ConnectionID(childComplexity), true
+
 	case "PlatformStatus.changedAt":
 		if e.ComplexityRoot.PlatformStatus.ChangedAt == nil {
 			break
@@ -3975,6 +4250,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.NotificationDeliveries(childComplexity, args["channelId"].(*string), args["status"].([]notifications.Status), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.platformAvailability":
+		if e.ComplexityRoot.Query.PlatformAvailability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PlatformAvailability(childComplexity), true
+	case "Query.platformConnections":
+		if e.ComplexityRoot.Query.PlatformConnections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PlatformConnections(childComplexity), true
 	case "Query.platformHealth":
 		if e.ComplexityRoot.Query.PlatformHealth == nil {
 			break
@@ -4453,6 +4740,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RuleTemplate.TimeZone(childComplexity), true
 
+	case "SelectAdAccountsPayload.connection":
+		if e.ComplexityRoot.SelectAdAccountsPayload.Connection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectAdAccountsPayload.Connection(childComplexity), true
+	case "SelectAdAccountsPayload.userErrors":
+		if e.ComplexityRoot.SelectAdAccountsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectAdAccountsPayload.UserErrors(childComplexity), true
+
 	case "ServerInfo.time":
 		if e.ComplexityRoot.ServerInfo.Time == nil {
 			break
@@ -4823,6 +5123,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentUpdated(childComplexity), true
+	case "Subscription.platformConnectionChanged":
+		if e.ComplexityRoot.Subscription.PlatformConnectionChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.PlatformConnectionChanged(childComplexity), true
 	case "Subscription.platformStatusChanged":
 		if e.ComplexityRoot.Subscription.PlatformStatusChanged == nil {
 			break
@@ -5610,12 +5916,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AutomationRuleInput", ec.unmarshalInputAutomationRuleInput),
 			graphql.NewInputUnmarshaler("CampaignScopeInput", ec.unmarshalInputCampaignScopeInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
+			graphql.NewInputUnmarshaler("ConnectPlatformInput", ec.unmarshalInputConnectPlatformInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateBillingPortalSessionInput", ec.unmarshalInputCreateBillingPortalSessionInput),
 			graphql.NewInputUnmarshaler("CreateCheckoutSessionInput", ec.unmarshalInputCreateCheckoutSessionInput),
 			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("DeleteAutomationRuleInput", ec.unmarshalInputDeleteAutomationRuleInput),
 			graphql.NewInputUnmarshaler("DeleteEnforcementRuleInput", ec.unmarshalInputDeleteEnforcementRuleInput),
+			graphql.NewInputUnmarshaler("DisconnectPlatformInput", ec.unmarshalInputDisconnectPlatformInput),
 			graphql.NewInputUnmarshaler("IdInput", ec.unmarshalInputIdInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
@@ -5630,6 +5938,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RuleActionInput", ec.unmarshalInputRuleActionInput),
 			graphql.NewInputUnmarshaler("RuleConditionInput", ec.unmarshalInputRuleConditionInput),
 			graphql.NewInputUnmarshaler("RuleParamInput", ec.unmarshalInputRuleParamInput),
+			graphql.NewInputUnmarshaler("SelectAdAccountsInput", ec.unmarshalInputSelectAdAccountsInput),
 			graphql.NewInputUnmarshaler("SetAutopilotLevelInput", ec.unmarshalInputSetAutopilotLevelInput),
 			graphql.NewInputUnmarshaler("SetFeatureFlagInput", ec.unmarshalInputSetFeatureFlagInput),
 			graphql.NewInputUnmarshaler("SetKillSwitchInput", ec.unmarshalInputSetKillSwitchInput),
@@ -5740,7 +6049,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "connections.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5754,6 +6063,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "automation.graphqls", Input: sourceData("automation.graphqls"), BuiltIn: false},
 	{Name: "billing.graphqls", Input: sourceData("billing.graphqls"), BuiltIn: false},
+	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
 	{Name: "notifications.graphqls", Input: sourceData("notifications.graphqls"), BuiltIn: false},
@@ -5944,6 +6254,26 @@ func (ec *executionContext) childFields_ActorName(ctx context.Context, field gra
 		return ec.fieldContext_ActorName_member(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActorName", field.Name)
+}
+
+func (ec *executionContext) childFields_AdAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AdAccount_id(ctx, field)
+	case "externalId":
+		return ec.fieldContext_AdAccount_externalId(ctx, field)
+	case "name":
+		return ec.fieldContext_AdAccount_name(ctx, field)
+	case "currency":
+		return ec.fieldContext_AdAccount_currency(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_AdAccount_timeZone(ctx, field)
+	case "selected":
+		return ec.fieldContext_AdAccount_selected(ctx, field)
+	case "sandbox":
+		return ec.fieldContext_AdAccount_sandbox(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdAccount", field.Name)
 }
 
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6268,6 +6598,26 @@ func (ec *executionContext) childFields_ConfirmMfaPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ConfirmMfaPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ConnectPlatformPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authorizeUrl":
+		return ec.fieldContext_ConnectPlatformPayload_authorizeUrl(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ConnectPlatformPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectPlatformPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ConnectSandboxPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "connection":
+		return ec.fieldContext_ConnectSandboxPayload_connection(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ConnectSandboxPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConnectSandboxPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -6340,6 +6690,16 @@ func (ec *executionContext) childFields_DisableMfaPayload(ctx context.Context, f
 		return ec.fieldContext_DisableMfaPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DisableMfaPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DisconnectPlatformPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "disconnectedConnectionId":
+		return ec.fieldContext_DisconnectPlatformPayload_disconnectedConnectionId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DisconnectPlatformPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisconnectPlatformPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EmailVerificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6844,6 +7204,52 @@ func (ec *executionContext) childFields_PlanLimitValue(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PlanLimitValue", field.Name)
 }
 
+func (ec *executionContext) childFields_PlatformAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_PlatformAvailability_platform(ctx, field)
+	case "configured":
+		return ec.fieldContext_PlatformAvailability_configured(ctx, field)
+	case "supportsPkce":
+		return ec.fieldContext_PlatformAvailability_supportsPkce(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformAvailability", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlatformConnection_id(ctx, field)
+	case "platform":
+		return ec.fieldContext_PlatformConnection_platform(ctx, field)
+	case "sandbox":
+		return ec.fieldContext_PlatformConnection_sandbox(ctx, field)
+	case "status":
+		return ec.fieldContext_PlatformConnection_status(ctx, field)
+	case "statusMessage":
+		return ec.fieldContext_PlatformConnection_statusMessage(ctx, field)
+	case "accounts":
+		return ec.fieldContext_PlatformConnection_accounts(ctx, field)
+	case "lastSyncAt":
+		return ec.fieldContext_PlatformConnection_lastSyncAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_PlatformConnection_lastError(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PlatformConnection_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformConnectionEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "connectionId":
+		return ec.fieldContext_PlatformConnectionEvent_connectionId(ctx, field)
+	case "connection":
+		return ec.fieldContext_PlatformConnectionEvent_connection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformConnectionEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "platform":
@@ -7064,6 +7470,16 @@ func (ec *executionContext) childFields_RuleTemplate(ctx context.Context, field 
 		return ec.fieldContext_RuleTemplate_cooldownSeconds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_SelectAdAccountsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "connection":
+		return ec.fieldContext_SelectAdAccountsPayload_connection(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SelectAdAccountsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelectAdAccountsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7888,6 +8304,20 @@ func (ec *executionContext) field_Mutation_confirmMfa_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_connectPlatform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConnectPlatformInput, error) {
+			return ec.unmarshalNConnectPlatformInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectPlatformInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8006,6 +8436,20 @@ func (ec *executionContext) field_Mutation_disableMfa_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.MfaCodeInput, error) {
 			return ec.unmarshalNMfaCodeInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMfaCodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disconnectPlatform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DisconnectPlatformInput, error) {
+			return ec.unmarshalNDisconnectPlatformInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDisconnectPlatformInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8188,6 +8632,20 @@ func (ec *executionContext) field_Mutation_revokeInvite_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.IDInput, error) {
 			return ec.unmarshalNIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_selectAdAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SelectAdAccountsInput, error) {
+			return ec.unmarshalNSelectAdAccountsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSelectAdAccountsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10999,6 +11457,167 @@ func (ec *executionContext) fieldContext_ActorName_member(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ActorName", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _AdAccount_id(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AdAccount_externalId(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccount_name(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccount_currency(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccount_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccount_selected(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_selected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Selected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_selected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AdAccount_sandbox(ctx context.Context, field graphql.CollectedField, obj *model.AdAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccount_sandbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sandbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccount_sandbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13499,6 +14118,125 @@ func (ec *executionContext) fieldContext_ConfirmMfaPayload_userErrors(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _ConnectPlatformPayload_authorizeUrl(ctx context.Context, field graphql.CollectedField, obj *model.ConnectPlatformPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectPlatformPayload_authorizeUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorizeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectPlatformPayload_authorizeUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConnectPlatformPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConnectPlatformPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ConnectPlatformPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectPlatformPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectPlatformPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectPlatformPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectSandboxPayload_connection(ctx context.Context, field graphql.CollectedField, obj *model.ConnectSandboxPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectSandboxPayload_connection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Connection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
+			return ec.marshalOPlatformConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectSandboxPayload_connection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectSandboxPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConnectSandboxPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ConnectSandboxPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConnectSandboxPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConnectSandboxPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConnectSandboxPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13947,6 +14685,61 @@ func (ec *executionContext) _DisableMfaPayload_userErrors(ctx context.Context, f
 func (ec *executionContext) fieldContext_DisableMfaPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DisableMfaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisconnectPlatformPayload_disconnectedConnectionId(ctx context.Context, field graphql.CollectedField, obj *model.DisconnectPlatformPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisconnectPlatformPayload_disconnectedConnectionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisconnectedConnectionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DisconnectPlatformPayload_disconnectedConnectionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisconnectPlatformPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DisconnectPlatformPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DisconnectPlatformPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisconnectPlatformPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisconnectPlatformPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisconnectPlatformPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -17744,6 +18537,314 @@ func (ec *executionContext) fieldContext_Mutation_setTenantPlan(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_connectPlatform(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectPlatform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConnectPlatform(ctx, fc.Args["input"].(model.ConnectPlatformInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConnectPlatformPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConnectPlatformPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConnectPlatformPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConnectPlatformPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "platform_connectors")
+				if err != nil {
+					var zeroVal *model.ConnectPlatformPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConnectPlatformPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectPlatformPayload) graphql.Marshaler {
+			return ec.marshalNConnectPlatformPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectPlatformPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectPlatform(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectPlatformPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_connectPlatform_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_connectSandbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectSandbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ConnectSandbox(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConnectSandboxPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConnectSandboxPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConnectSandboxPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConnectSandboxPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConnectSandboxPayload) graphql.Marshaler {
+			return ec.marshalNConnectSandboxPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectSandboxPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectSandbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConnectSandboxPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disconnectPlatform(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disconnectPlatform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisconnectPlatform(ctx, fc.Args["input"].(model.DisconnectPlatformInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DisconnectPlatformPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DisconnectPlatformPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DisconnectPlatformPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.DisconnectPlatformPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DisconnectPlatformPayload) graphql.Marshaler {
+			return ec.marshalNDisconnectPlatformPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDisconnectPlatformPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disconnectPlatform(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisconnectPlatformPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disconnectPlatform_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_selectAdAccounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selectAdAccounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelectAdAccounts(ctx, fc.Args["input"].(model.SelectAdAccountsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.SelectAdAccountsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SelectAdAccountsPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.SelectAdAccountsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SelectAdAccountsPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "platform_connectors")
+				if err != nil {
+					var zeroVal *model.SelectAdAccountsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SelectAdAccountsPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SelectAdAccountsPayload) graphql.Marshaler {
+			return ec.marshalNSelectAdAccountsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSelectAdAccountsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selectAdAccounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelectAdAccountsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selectAdAccounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20856,6 +21957,346 @@ func (ec *executionContext) fieldContext_PlanLimitValue_max(_ context.Context, f
 	return graphql.NewScalarFieldContext("PlanLimitValue", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PlatformAvailability_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformAvailability_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformAvailability_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformAvailability", field, false, false, "Platform")
+}
+
+func (ec *executionContext) _PlatformAvailability_configured(ctx context.Context, field graphql.CollectedField, obj *model.PlatformAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformAvailability_configured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformAvailability_configured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformAvailability", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PlatformAvailability_supportsPkce(ctx context.Context, field graphql.CollectedField, obj *model.PlatformAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformAvailability_supportsPkce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupportsPkce, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformAvailability_supportsPkce(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformAvailability", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PlatformConnection_id(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlatformConnection_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "Platform")
+}
+
+func (ec *executionContext) _PlatformConnection_sandbox(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_sandbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sandbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_sandbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PlatformConnection_status(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConnectionStatus) graphql.Marshaler {
+			return ec.marshalNConnectionStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "ConnectionStatus")
+}
+
+func (ec *executionContext) _PlatformConnection_statusMessage(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_statusMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_statusMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformConnection_accounts(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AdAccount) graphql.Marshaler {
+			return ec.marshalNAdAccount2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAdAccountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_accounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlatformConnection_lastSyncAt(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_lastSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_lastSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlatformConnection_lastError(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformConnection_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnection_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnection_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlatformConnectionEvent_connectionId(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnectionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnectionEvent_connectionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConnectionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnectionEvent_connectionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformConnectionEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlatformConnectionEvent_connection(ctx context.Context, field graphql.CollectedField, obj *model.PlatformConnectionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformConnectionEvent_connection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Connection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
+			return ec.marshalOPlatformConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformConnectionEvent_connection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformConnectionEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PlatformStatus_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21506,6 +22947,130 @@ func (ec *executionContext) fieldContext_Query_billingCatalogue(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BillingCatalogue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_platformConnections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platformConnections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PlatformConnections(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.PlatformConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.PlatformConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.PlatformConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.PlatformConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlatformConnection) graphql.Marshaler {
+			return ec.marshalNPlatformConnection2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platformConnections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_platformAvailability(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platformAvailability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PlatformAvailability(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.PlatformAvailability
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.PlatformAvailability
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.PlatformAvailability
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.PlatformAvailability
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlatformAvailability) graphql.Marshaler {
+			return ec.marshalNPlatformAvailability2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platformAvailability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformAvailability(ctx, field)
 		},
 	}
 	return fc, nil
@@ -24347,6 +25912,70 @@ func (ec *executionContext) fieldContext_RuleTemplate_cooldownSeconds(_ context.
 	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SelectAdAccountsPayload_connection(ctx context.Context, field graphql.CollectedField, obj *model.SelectAdAccountsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectAdAccountsPayload_connection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Connection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
+			return ec.marshalOPlatformConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelectAdAccountsPayload_connection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelectAdAccountsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelectAdAccountsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SelectAdAccountsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectAdAccountsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectAdAccountsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelectAdAccountsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServerInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25813,6 +27442,68 @@ func (ec *executionContext) fieldContext_Subscription_actionStatusUpdated(ctx co
 	if fc.Args, err = ec.field_Subscription_actionStatusUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_platformConnectionChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_platformConnectionChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().PlatformConnectionChanged(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.PlatformConnectionEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PlatformConnectionEvent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.PlatformConnectionEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.PlatformConnectionEvent
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnectionEvent) graphql.Marshaler {
+			return ec.marshalNPlatformConnectionEvent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnectionEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_platformConnectionChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformConnectionEvent(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -30958,6 +32649,62 @@ func UnmarshalChangeMemberRoleInput(ctx context.Context, raw any) (model.ChangeM
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConnectPlatformInput(ctx context.Context, obj any) (model.ConnectPlatformInput, error) {
+	var it model.ConnectPlatformInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "redirectUri", "returnTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "redirectUri":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redirectUri"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RedirectURI = data
+		case "returnTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnTo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnTo = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConnectPlatformInput unmarshals raw into the ConnectPlatformInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConnectPlatformInput(ctx context.Context, raw any) (model.ConnectPlatformInput, error) {
+	var out model.ConnectPlatformInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConnectPlatformInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context, obj any) (model.CreateAPIKeyInput, error) {
 	var it model.CreateAPIKeyInput
 	if obj == nil {
@@ -31256,6 +33003,48 @@ func (ec *executionContext) unmarshalInputDeleteEnforcementRuleInput(ctx context
 func UnmarshalDeleteEnforcementRuleInput(ctx context.Context, raw any) (model.DeleteEnforcementRuleInput, error) {
 	var out model.DeleteEnforcementRuleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteEnforcementRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDisconnectPlatformInput(ctx context.Context, obj any) (model.DisconnectPlatformInput, error) {
+	var it model.DisconnectPlatformInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"connectionId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "connectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("connectionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConnectionID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDisconnectPlatformInput unmarshals raw into the DisconnectPlatformInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDisconnectPlatformInput(ctx context.Context, raw any) (model.DisconnectPlatformInput, error) {
+	var out model.DisconnectPlatformInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisconnectPlatformInput", raw, &out)
 	return out, err
 }
 
@@ -31984,6 +33773,55 @@ func (ec *executionContext) unmarshalInputRuleParamInput(ctx context.Context, ob
 func UnmarshalRuleParamInput(ctx context.Context, raw any) (model.RuleParamInput, error) {
 	var out model.RuleParamInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RuleParamInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSelectAdAccountsInput(ctx context.Context, obj any) (model.SelectAdAccountsInput, error) {
+	var it model.SelectAdAccountsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"connectionId", "accountIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "connectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("connectionId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConnectionID = data
+		case "accountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSelectAdAccountsInput unmarshals raw into the SelectAdAccountsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSelectAdAccountsInput(ctx context.Context, raw any) (model.SelectAdAccountsInput, error) {
+	var out model.SelectAdAccountsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelectAdAccountsInput", raw, &out)
 	return out, err
 }
 
@@ -33692,6 +35530,69 @@ func (ec *executionContext) _ActorName(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var adAccountImplementors = []string{"AdAccount"}
+
+func (ec *executionContext) _AdAccount(ctx context.Context, sel ast.SelectionSet, obj *model.AdAccount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, adAccountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdAccount")
+		case "id":
+			out.Values[i] = ec._AdAccount_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._AdAccount_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AdAccount_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._AdAccount_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._AdAccount_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selected":
+			out.Values[i] = ec._AdAccount_selected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sandbox":
+			out.Values[i] = ec._AdAccount_sandbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *model.APIKey) graphql.Marshaler {
@@ -34771,6 +36672,82 @@ func (ec *executionContext) _ConfirmMfaPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var connectPlatformPayloadImplementors = []string{"ConnectPlatformPayload"}
+
+func (ec *executionContext) _ConnectPlatformPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectPlatformPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectPlatformPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectPlatformPayload")
+		case "authorizeUrl":
+			out.Values[i] = ec._ConnectPlatformPayload_authorizeUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ConnectPlatformPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var connectSandboxPayloadImplementors = []string{"ConnectSandboxPayload"}
+
+func (ec *executionContext) _ConnectSandboxPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConnectSandboxPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, connectSandboxPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConnectSandboxPayload")
+		case "connection":
+			out.Values[i] = ec._ConnectSandboxPayload_connection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ConnectSandboxPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -35027,6 +37004,44 @@ func (ec *executionContext) _DisableMfaPayload(ctx context.Context, sel ast.Sele
 			}
 		case "userErrors":
 			out.Values[i] = ec._DisableMfaPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disconnectPlatformPayloadImplementors = []string{"DisconnectPlatformPayload"}
+
+func (ec *executionContext) _DisconnectPlatformPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DisconnectPlatformPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disconnectPlatformPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisconnectPlatformPayload")
+		case "disconnectedConnectionId":
+			out.Values[i] = ec._DisconnectPlatformPayload_disconnectedConnectionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DisconnectPlatformPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36348,6 +38363,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "connectPlatform":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectPlatform(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectSandbox":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectSandbox(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disconnectPlatform":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disconnectPlatform(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selectAdAccounts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selectAdAccounts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -37144,6 +39187,160 @@ func (ec *executionContext) _PlanLimitValue(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var platformAvailabilityImplementors = []string{"PlatformAvailability"}
+
+func (ec *executionContext) _PlatformAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformAvailability")
+		case "platform":
+			out.Values[i] = ec._PlatformAvailability_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configured":
+			out.Values[i] = ec._PlatformAvailability_configured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "supportsPkce":
+			out.Values[i] = ec._PlatformAvailability_supportsPkce(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var platformConnectionImplementors = []string{"PlatformConnection"}
+
+func (ec *executionContext) _PlatformConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformConnection")
+		case "id":
+			out.Values[i] = ec._PlatformConnection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platform":
+			out.Values[i] = ec._PlatformConnection_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sandbox":
+			out.Values[i] = ec._PlatformConnection_sandbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PlatformConnection_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusMessage":
+			out.Values[i] = ec._PlatformConnection_statusMessage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accounts":
+			out.Values[i] = ec._PlatformConnection_accounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSyncAt":
+			out.Values[i] = ec._PlatformConnection_lastSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._PlatformConnection_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PlatformConnection_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var platformConnectionEventImplementors = []string{"PlatformConnectionEvent"}
+
+func (ec *executionContext) _PlatformConnectionEvent(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformConnectionEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformConnectionEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformConnectionEvent")
+		case "connectionId":
+			out.Values[i] = ec._PlatformConnectionEvent_connectionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connection":
+			out.Values[i] = ec._PlatformConnectionEvent_connection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var platformStatusImplementors = []string{"PlatformStatus"}
 
 func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformStatus) graphql.Marshaler {
@@ -37269,6 +39466,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_billingCatalogue(ctx, field)
+				})
+		case "platformConnections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_platformConnections(ctx, field)
+				})
+		case "platformAvailability":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_platformAvailability(ctx, field)
 				})
 		case "actorNames":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -38102,6 +40311,44 @@ func (ec *executionContext) _RuleTemplate(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var selectAdAccountsPayloadImplementors = []string{"SelectAdAccountsPayload"}
+
+func (ec *executionContext) _SelectAdAccountsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SelectAdAccountsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, selectAdAccountsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelectAdAccountsPayload")
+		case "connection":
+			out.Values[i] = ec._SelectAdAccountsPayload_connection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SelectAdAccountsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serverInfoImplementors = []string{"ServerInfo"}
 
 func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ServerInfo) graphql.Marshaler {
@@ -38712,6 +40959,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_autopilotModeChanged(ctx, fields[0])
 	case "actionStatusUpdated":
 		return ec._Subscription_actionStatusUpdated(ctx, fields[0])
+	case "platformConnectionChanged":
+		return ec._Subscription_platformConnectionChanged(ctx, fields[0])
 	case "incidentOpened":
 		return ec._Subscription_incidentOpened(ctx, fields[0])
 	case "incidentUpdated":
@@ -40471,6 +42720,30 @@ func (ec *executionContext) marshalNActorName2ᚖgithubᚗcomᚋstratumhqᚋstra
 	return ec._ActorName(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAdAccount2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAdAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AdAccount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdAccount2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAdAccount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAdAccount2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAdAccount(ctx context.Context, sel ast.SelectionSet, v *model.AdAccount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AdAccount!")
+		return graphql.Null
+	}
+	return ec._AdAccount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiKey2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
@@ -40887,6 +43160,37 @@ func (ec *executionContext) marshalNConfirmMfaPayload2ᚖgithubᚗcomᚋstratumh
 	return ec._ConfirmMfaPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNConnectPlatformInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectPlatformInput(ctx context.Context, v any) (model.ConnectPlatformInput, error) {
+	res, err := ec.unmarshalInputConnectPlatformInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConnectPlatformPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectPlatformPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConnectPlatformPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectPlatformPayload!")
+		return graphql.Null
+	}
+	return ec._ConnectPlatformPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConnectSandboxPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectSandboxPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConnectSandboxPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConnectSandboxPayload!")
+		return graphql.Null
+	}
+	return ec._ConnectSandboxPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConnectionStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectionStatus(ctx context.Context, v any) (model.ConnectionStatus, error) {
+	var res model.ConnectionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConnectionStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConnectionStatus(ctx context.Context, sel ast.SelectionSet, v model.ConnectionStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40981,6 +43285,19 @@ func (ec *executionContext) marshalNDisableMfaPayload2ᚖgithubᚗcomᚋstratumh
 		return graphql.Null
 	}
 	return ec._DisableMfaPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDisconnectPlatformInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDisconnectPlatformInput(ctx context.Context, v any) (model.DisconnectPlatformInput, error) {
+	res, err := ec.unmarshalInputDisconnectPlatformInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisconnectPlatformPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDisconnectPlatformPayload(ctx context.Context, sel ast.SelectionSet, v *model.DisconnectPlatformPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisconnectPlatformPayload!")
+		return graphql.Null
+	}
+	return ec._DisconnectPlatformPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmailVerificationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmailVerificationPayload(ctx context.Context, sel ast.SelectionSet, v *model.EmailVerificationPayload) graphql.Marshaler {
@@ -41799,6 +44116,62 @@ func (ec *executionContext) marshalNPlatform2ᚕgithubᚗcomᚋstratumhqᚋstrat
 	return ret
 }
 
+func (ec *executionContext) marshalNPlatformAvailability2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlatformAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformAvailability2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformAvailability2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformAvailability(ctx context.Context, sel ast.SelectionSet, v *model.PlatformAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformAvailability!")
+		return graphql.Null
+	}
+	return ec._PlatformAvailability(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlatformConnection2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlatformConnection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnection(ctx context.Context, sel ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformConnection!")
+		return graphql.Null
+	}
+	return ec._PlatformConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlatformConnectionEvent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnectionEvent(ctx context.Context, sel ast.SelectionSet, v *model.PlatformConnectionEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformConnectionEvent!")
+		return graphql.Null
+	}
+	return ec._PlatformConnectionEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPlatformOperationalStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformOperationalStatus(ctx context.Context, v any) (model.PlatformOperationalStatus, error) {
 	var res model.PlatformOperationalStatus
 	err := res.UnmarshalGQL(v)
@@ -42159,6 +44532,19 @@ func (ec *executionContext) marshalNRuleTemplate2ᚖgithubᚗcomᚋstratumhqᚋs
 		return graphql.Null
 	}
 	return ec._RuleTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSelectAdAccountsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSelectAdAccountsInput(ctx context.Context, v any) (model.SelectAdAccountsInput, error) {
+	res, err := ec.unmarshalInputSelectAdAccountsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSelectAdAccountsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSelectAdAccountsPayload(ctx context.Context, sel ast.SelectionSet, v *model.SelectAdAccountsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SelectAdAccountsPayload!")
+		return graphql.Null
+	}
+	return ec._SelectAdAccountsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNServerInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐServerInfo(ctx context.Context, sel ast.SelectionSet, v *model.ServerInfo) graphql.Marshaler {
@@ -43662,6 +46048,13 @@ func (ec *executionContext) marshalOPlatform2ᚖgithubᚗcomᚋstratumhqᚋstrat
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOPlatformConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformConnection(ctx context.Context, sel ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlatformConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, v any) (*auth.Role, error) {

@@ -141,12 +141,14 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerAccountMail(w, s, lim)
 	registerBilling(w, s, lim)
 	registerSync(w, d, s, lim)
+	registerConnections(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
 func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out := append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...)
 	out = append(out, syncPeriodic(runOnStart)...)
+	out = append(out, connectionsPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

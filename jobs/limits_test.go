@@ -33,6 +33,8 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"auth.account_mail":           (&AccountMailWorker{Limits: lim}).Timeout(nil),
 			"tenancy.invite_mail":         (&InviteMailWorker{Limits: lim}).Timeout(nil),
 			"billing.apply_stripe_event":  (&ApplyStripeEventWorker{Limits: lim}).Timeout(nil),
+			"platforms.refresh_tokens":    (&RefreshTokensWorker{Limits: lim}).Timeout(nil),
+			"secrets.reencrypt":           (&ReencryptSecretsWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

@@ -36,6 +36,9 @@ type Services struct {
 	Stripe *billing.Stripe
 	// Billing answers whether a tenant has a gated job's feature.
 	Billing *billing.Service
+	// Connections refresh platform grants and, with Auth and
+	// Notifications, re-seal secrets after a key rotation (secrets.reencrypt).
+	Connections *platforms.Connections
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

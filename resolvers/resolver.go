@@ -65,6 +65,9 @@ type Services struct {
 	// billing portal and Stripe's webhook events.
 	Billing *billing.Service
 	Stripe  *billing.Stripe
+	// Connections: OAuth connections to the ad platforms, their accounts
+	// and the sandbox.
+	Connections *platforms.Connections
 }
 
 // Config is what the resolvers are built from.

@@ -1,18 +1,14 @@
 package auth
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/stratumhq/stratum/internal/secretbox"
 )
 
 // TOTP follows RFC 6238 with the parameters every authenticator app
@@ -51,40 +47,12 @@ func NewTOTPKey(account string) (*otp.Key, error) {
 		Digits: totpDigits, Algorithm: otp.AlgorithmSHA1, SecretSize: 20})
 }
 
-// Box seals small secrets at rest (TOTP secrets) with AES-256-GCM.
-type Box struct{ aead cipher.AEAD }
+// Box seals small secrets at rest (TOTP secrets, notification channel
+// secrets, invitation tokens, ad-platform grants) with AES-256-GCM under
+// the keyring of STRATUM_ENCRYPTION_KEY (internal/secretbox: the first key
+// seals, every key opens, values sealed before key ids existed still open).
+type Box = secretbox.Keyring
 
-// NewBox takes a base64 32-byte key (STRATUM_ENCRYPTION_KEY).
-func NewBox(b64key string) (*Box, error) {
-	key, err := base64.StdEncoding.DecodeString(b64key)
-	if err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("encryption key must be base64 of 32 bytes")
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	return &Box{aead: aead}, nil
-}
-
-// Seal encrypts plain with a random nonce (prepended).
-func (b *Box) Seal(plain []byte) ([]byte, error) {
-	nonce := make([]byte, b.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return b.aead.Seal(nonce, nonce, plain, nil), nil
-}
-
-// Open decrypts what Seal returned.
-func (b *Box) Open(sealed []byte) ([]byte, error) {
-	n := b.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, errors.New("sealed value too short")
-	}
-	return b.aead.Open(nil, sealed[:n], sealed[n:], nil)
-}
+// NewBox parses STRATUM_ENCRYPTION_KEY: a base64 32-byte key, or a
+// comma-separated kid:base64key list with the sealing key first.
+func NewBox(spec string) (*Box, error) { return secretbox.Parse(spec) }

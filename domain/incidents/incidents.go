@@ -38,6 +38,9 @@ const (
 	// subscription (domain/billing); it is not a platform's and carries no
 	// health score.
 	CausePaymentFailed Cause = "PAYMENT_FAILED"
+	// CauseConnection: a platform connection needs re-authorization (its
+	// grant was revoked or expired).
+	CauseConnection Cause = "CONNECTION"
 )
 
 // State is an incident's lifecycle state.

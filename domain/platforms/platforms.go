@@ -221,6 +221,13 @@ type TokenSource interface {
 	Token(ctx context.Context, c *Connection) (Token, error)
 }
 
+// ReauthMarker is implemented by the TokenSource that owns connections
+// (Connections): a grant the platform refused during a sync marks its
+// connection NEEDS_REAUTH there, with its one incident.
+type ReauthMarker interface {
+	MarkNeedsReauth(ctx context.Context, tenant, id uuid.UUID, message string) error
+}
+
 // Service holds the connectors and the stored platform state. Its times
 // (and the simulator's) are the transaction's (DB.Now): a test sets
 // DB.Clock to control them.

@@ -77,7 +77,13 @@ func (s *Service) recordError(ctx context.Context, sc *syncCtx, err error) error
 		}
 		return err
 	case ErrorAuth:
-		return s.failRun(ctx, sc.tenant, sc.run.ID, ae.Message, ConnectionNeedsReauth)
+		ferr := s.failRun(ctx, sc.tenant, sc.run.ID, ae.Message, ConnectionNeedsReauth)
+		if m, ok := s.Tokens.(ReauthMarker); ok && ferr == nil {
+			// The connections service opens the connection's one
+			// re-authorization incident and publishes the change.
+			ferr = m.MarkNeedsReauth(ctx, sc.tenant, sc.conn.ID, ae.Message)
+		}
+		return ferr
 	default:
 		return s.failRun(ctx, sc.tenant, sc.run.ID, ae.Message, "")
 	}

@@ -217,6 +217,8 @@ func TestSyncErrorsByKind(t *testing.T) {
 	fake := newFake(platforms.Meta, 1)
 	ps.APIs[platforms.Meta] = fake
 	conn, _ := connect(t, ps, tenant, platforms.Meta, "UTC")
+	marker := &reauthMarker{stubTokens: stubTokens{platforms.Token{AccessToken: "tok"}}}
+	ps.Tokens = marker
 	structure := func() (platforms.SyncRun, error) {
 		run := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncStructure})
 		err := ps.RunSync(ctx, tenant, run.ID, time.Time{})
@@ -249,10 +251,13 @@ func TestSyncErrorsByKind(t *testing.T) {
 	require.Equal(t, platforms.RunSucceeded, runOf(t, ps, tenant, run.ID).Status)
 	require.Equal(t, platforms.ConnectionOK, connOf(t, ps, tenant, conn.ID).Status)
 
+	require.Empty(t, marker.marked, "no grant was refused yet")
 	fake.failOn("Structure", 6, &platforms.APIError{Platform: "Meta", Kind: platforms.ErrorAuth, Code: "190", Message: "Error validating access token"})
 	run, err = structure()
 	require.NoError(t, err)
 	require.Equal(t, platforms.RunFailed, run.Status)
+	require.Equal(t, []string{conn.ID.String() + ": Error validating access token"}, marker.marked,
+		"the refused grant is handed to the connections service (its incident)")
 	c := connOf(t, ps, tenant, conn.ID)
 	require.Equal(t, platforms.ConnectionNeedsReauth, c.Status)
 	require.Equal(t, "Error validating access token", c.LastError)
@@ -392,4 +397,16 @@ func TestSandboxMutations(t *testing.T) {
 	require.Equal(t, 1, count(t, ps, tenant, "SELECT count(*) FROM ad_campaigns WHERE status = 'PAUSED'"), "only the mutated campaign")
 	err = api.Mutate(ctx, tok, acct.Remote(), platforms.Mutation{Kind: platforms.MutateUpdateBudget, Campaign: c, BudgetMicros: -1})
 	require.Equal(t, platforms.ErrorPermanent, platforms.ErrorKindOf(err))
+}
+
+// reauthMarker is a token source that also records MarkNeedsReauth calls
+// (as platforms.Connections implements it).
+type reauthMarker struct {
+	stubTokens
+	marked []string
+}
+
+func (m *reauthMarker) MarkNeedsReauth(_ context.Context, _, id uuid.UUID, message string) error {
+	m.marked = append(m.marked, id.String()+": "+message)
+	return nil
 }

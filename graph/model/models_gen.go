@@ -118,6 +118,24 @@ type ActorName struct {
 	Member bool `json:"member"`
 }
 
+// An ad account a connection reaches.
+type AdAccount struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The platform's id of the account (e.g. Meta `act_123`, a Google customer id).
+	ExternalID string `json:"externalId"`
+	// The account's name on the platform.
+	Name string `json:"name"`
+	// ISO 4217 code of the account's currency: its budgets and spend are in it.
+	Currency string `json:"currency"`
+	// IANA time zone of the account: its "daily" figures are days in this zone.
+	TimeZone string `json:"timeZone"`
+	// Whether the account is synced (selected accounts of real platforms count against the plan's `connected_ad_accounts` limit).
+	Selected bool `json:"selected"`
+	// Whether the account is the simulated sandbox account (generated data, outside billing limits).
+	Sandbox bool `json:"sandbox"`
+}
+
 // A partner API key of the current tenant (its secret is never shown again).
 type APIKey struct {
 	// Global ID.
@@ -487,6 +505,32 @@ type ConfirmMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Input of `connectPlatform`.
+type ConnectPlatformInput struct {
+	// The platform to connect (META, GOOGLE, TIKTOK or SNAPCHAT).
+	Platform Platform `json:"platform"`
+	// This server's callback for the platform: `<public URL>/oauth/<platform in lower case>/callback`, e.g. `https://stratum.example.com/oauth/meta/callback`.
+	RedirectURI string `json:"redirectUri"`
+	// Dashboard path the browser returns to afterwards (default `/platforms?connected=<platform>`); a path on this server, at most 512 characters.
+	ReturnTo *string `json:"returnTo,omitempty"`
+}
+
+// Result of `connectPlatform`.
+type ConnectPlatformPayload struct {
+	// The platform's consent page: send the browser there. It returns to `redirectUri` within 10 minutes, signed in as the same user, or the authorization is refused.
+	AuthorizeURL *string `json:"authorizeUrl,omitempty"`
+	// Why no authorization was started.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Result of `connectSandbox`.
+type ConnectSandboxPayload struct {
+	// The sandbox connection (the existing one if the workspace has it already).
+	Connection *PlatformConnection `json:"connection,omitempty"`
+	// Why it was not connected.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `createApiKey`.
 type CreateAPIKeyInput struct {
 	// A name to recognise the key by.
@@ -598,6 +642,20 @@ type DisableMfaPayload struct {
 	// The user, with `mfaEnabled` false; null on failure.
 	User *User `json:"user,omitempty"`
 	// Problems (e.g. a wrong code).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Input of `disconnectPlatform`.
+type DisconnectPlatformInput struct {
+	// The connection's global ID.
+	ConnectionID string `json:"connectionId"`
+}
+
+// Result of `disconnectPlatform`.
+type DisconnectPlatformPayload struct {
+	// The removed connection's global ID.
+	DisconnectedConnectionID *string `json:"disconnectedConnectionId,omitempty"`
+	// Why it was not removed.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -1021,6 +1079,46 @@ type PlanLimitValue struct {
 	Max int `json:"max"`
 }
 
+// Whether a real platform can be connected on this server.
+type PlatformAvailability struct {
+	// The platform.
+	Platform Platform `json:"platform"`
+	// Whether the server has the platform's app credentials (STRATUM_<PLATFORM>_CLIENT_ID and _CLIENT_SECRET). A platform that is not configured cannot be connected.
+	Configured bool `json:"configured"`
+	// Whether its OAuth flow uses PKCE (false when not configured).
+	SupportsPkce bool `json:"supportsPkce"`
+}
+
+// A workspace's grant of access to one ad platform, or its simulated sandbox.
+type PlatformConnection struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The platform (SIMULATOR for the sandbox).
+	Platform Platform `json:"platform"`
+	// Whether this is the sandbox: **simulated** data from Stratum's simulator, no real account, outside billing limits.
+	Sandbox bool `json:"sandbox"`
+	// Its health.
+	Status ConnectionStatus `json:"status"`
+	// What the status is about, in the platform's words where it gave any (empty when OK).
+	StatusMessage string `json:"statusMessage"`
+	// The ad accounts the grant reaches, by name.
+	Accounts []*AdAccount `json:"accounts"`
+	// When a sync last finished (null before the first).
+	LastSyncAt *time.Time `json:"lastSyncAt,omitempty"`
+	// The last error a sync or refresh met, in the platform's words (empty when none).
+	LastError string `json:"lastError"`
+	// When the platform was first connected.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// A change to one of the workspace's connections.
+type PlatformConnectionEvent struct {
+	// The connection's global ID.
+	ConnectionID string `json:"connectionId"`
+	// The connection now; null when it was removed.
+	Connection *PlatformConnection `json:"connection,omitempty"`
+}
+
 // A platform's operational status.
 type PlatformStatus struct {
 	// The platform.
@@ -1273,6 +1371,22 @@ type RuleTemplate struct {
 	ScheduleMinutes int `json:"scheduleMinutes"`
 	// Seconds before it proposes the same action for the same campaign again.
 	CooldownSeconds int `json:"cooldownSeconds"`
+}
+
+// Input of `selectAdAccounts`.
+type SelectAdAccountsInput struct {
+	// The connection's global ID.
+	ConnectionID string `json:"connectionId"`
+	// The global IDs of the connection's accounts to sync (at most 200); every other account of the connection is deselected.
+	AccountIds []string `json:"accountIds"`
+}
+
+// Result of `selectAdAccounts`.
+type SelectAdAccountsPayload struct {
+	// The connection with its accounts after the change.
+	Connection *PlatformConnection `json:"connection,omitempty"`
+	// Why nothing changed (e.g. the plan's `connected_ad_accounts` limit).
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Facts about the server, useful to check connectivity.
@@ -2089,6 +2203,70 @@ func (e *ConditionGroupOperator) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConditionGroupOperator) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A connection's health as the connectors last saw it.
+type ConnectionStatus string
+
+const (
+	// Working normally.
+	ConnectionStatusOk ConnectionStatus = "OK"
+	// Working with problems (some calls fail or data is late).
+	ConnectionStatusDegraded ConnectionStatus = "DEGRADED"
+	// The platform cannot be reached or refuses every call.
+	ConnectionStatusDown ConnectionStatus = "DOWN"
+	// The grant was revoked or expired: an admin must connect the platform again.
+	ConnectionStatusNeedsReauth ConnectionStatus = "NEEDS_REAUTH"
+)
+
+var AllConnectionStatus = []ConnectionStatus{
+	ConnectionStatusOk,
+	ConnectionStatusDegraded,
+	ConnectionStatusDown,
+	ConnectionStatusNeedsReauth,
+}
+
+func (e ConnectionStatus) IsValid() bool {
+	switch e {
+	case ConnectionStatusOk, ConnectionStatusDegraded, ConnectionStatusDown, ConnectionStatusNeedsReauth:
+		return true
+	}
+	return false
+}
+
+func (e ConnectionStatus) String() string {
+	return string(e)
+}
+
+func (e *ConnectionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConnectionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConnectionStatus", str)
+	}
+	return nil
+}
+
+func (e ConnectionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConnectionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConnectionStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stratumhq/stratum/internal/mail"
+	"github.com/stratumhq/stratum/internal/secretbox"
 )
 
 // Development defaults for secrets. They are public (they are in this file), so
@@ -61,7 +62,9 @@ type Config struct {
 	JWTSecret string
 	// JWTSecretGenerated is true when JWTSecret was generated at start.
 	JWTSecretGenerated bool
-	// EncryptionKey is a base64 32-byte AES-GCM key for secrets at rest (STRATUM_ENCRYPTION_KEY).
+	// EncryptionKey is the keyring for secrets at rest (STRATUM_ENCRYPTION_KEY):
+	// a base64 32-byte AES-GCM key, or kid:base64key,... with the sealing key
+	// first and older keys after it (internal/secretbox).
 	EncryptionKey string
 	// Introspection enables GraphQL introspection (STRATUM_GRAPHQL_INTROSPECTION, default true).
 	Introspection bool
@@ -413,7 +416,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validatePlatforms()...)
 	if c.Production() {
 		for name, isDev := range map[string]bool{
-			"STRATUM_ENCRYPTION_KEY":  c.EncryptionKey == DevEncryptionKey,
+			"STRATUM_ENCRYPTION_KEY":  secretbox.Uses(c.EncryptionKey, DevEncryptionKey),
 			"STRATUM_APP_DB_PASSWORD": c.AppDBPassword == DevAppDBPassword && c.AppDatabaseURL == "",
 			"STRATUM_DEMO_PASSWORD":   c.DemoPassword == DevDemoPassword && c.SeedDemo,
 		} {

@@ -34,6 +34,11 @@ func TestProductionRefusesDevSecrets(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, c.SecureCookies())
 	require.False(t, c.AutoMigrate)
+	// The development key is refused as an older key of a rotation too.
+	_, err = FromMap(map[string]string{"STRATUM_ENV": "production", "DATABASE_URL": "postgres://x/y",
+		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "new:k,old:" + DevEncryptionKey,
+		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d"})
+	require.ErrorContains(t, err, "STRATUM_ENCRYPTION_KEY")
 }
 
 func TestMalformedValuesAreNamed(t *testing.T) {

@@ -65,6 +65,10 @@ type Deps struct {
 	// StripeWebhook, if set, answers POST /webhooks/stripe (unauthenticated:
 	// it verifies Stripe's signature itself and bounds its own body).
 	StripeWebhook http.Handler
+	// OAuthCallback, if set, answers GET /oauth/{platform}/callback: an ad
+	// platform returning the browser after its consent page (it reads the
+	// session cookie itself).
+	OAuthCallback http.Handler
 }
 
 // New returns the root handler.
@@ -97,6 +101,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.StripeWebhook != nil {
 		mux.Handle("POST /webhooks/stripe", d.StripeWebhook)
+	}
+	if d.OAuthCallback != nil {
+		mux.Handle("GET /oauth/{platform}/callback", d.OAuthCallback)
 	}
 	if d.DevMail != nil {
 		mux.Handle("GET /dev/mail/messages", d.DevMail)

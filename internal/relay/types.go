@@ -19,6 +19,11 @@ const (
 	TypeTrustAuditEntry      = "TrustAuditEntry"
 	TypeNotificationChannel  = "NotificationChannel"
 	TypeNotificationDelivery = "NotificationDelivery"
+	// TypePlatformConnection and TypeAdAccount name platform connections
+	// and their ad accounts (IDs of platformConnections; not nodes: node(id:)
+	// answers null for them).
+	TypePlatformConnection = "PlatformConnection"
+	TypeAdAccount          = "AdAccount"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

@@ -385,6 +385,8 @@ export type IdInput = {
 export type IncidentCause =
   /** An action failed on its platform. */
   | 'ACTION_FAILED'
+  /** A platform connection's grant was revoked or expired: it must be connected again. */
+  | 'CONNECTION'
   /** A platform's EMQ dropped sharply. */
   | 'EMQ_DROP'
   /** Overall or platform signal health left HEALTHY with no outage or EMQ drop to account for it. */

@@ -128,6 +128,14 @@ export const SYNC_RUN_STATUSES: Record<'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAI
   CANCELED: 'Canceled',
 }
 
+/** A platform connection's health (ConnectionStatus). */
+export const CONNECTION_STATUSES: Record<'OK' | 'DEGRADED' | 'DOWN' | 'NEEDS_REAUTH', string> = {
+  OK: 'Connected',
+  DEGRADED: 'Degraded',
+  DOWN: 'Down',
+  NEEDS_REAUTH: 'Needs to be reconnected',
+}
+
 /** What decided a feature flag. */
 export const FEATURE_SOURCES: Record<FeatureSource, string> = {
   PLAN: 'Your plan',
@@ -153,6 +161,8 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   ApiKey: 'API key',
   AuditEntry: 'Audit entry',
   Campaign: 'Campaign',
+  PlatformConnection: 'Platform connection',
+  AdAccount: 'Ad account',
   AutomationRule: 'Automation rule',
   Action: 'Action',
   Incident: 'Incident',
@@ -205,6 +215,7 @@ export const ENUM_LABELS = {
   SyncKind: SYNC_KINDS,
   SyncTrigger: SYNC_TRIGGERS,
   SyncRunStatus: SYNC_RUN_STATUSES,
+  ConnectionStatus: CONNECTION_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

@@ -16,6 +16,7 @@ export const CAUSES: Record<IncidentCause, string> = {
   EMQ_DROP: 'Event match quality dropped sharply',
   ACTION_FAILED: 'An action failed on its platform',
   PAYMENT_FAILED: 'A subscription payment failed',
+  CONNECTION: 'A platform connection must be reconnected',
 }
 
 /** Loads one incident in full (lists carry only its summary) and shows it. */
