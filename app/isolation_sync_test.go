@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -35,17 +34,16 @@ func (f *isoFixture) syncOf(withRun bool) *syncFixture {
 	svc := f.b.srv.App.Services.Platforms
 	ctx := context.Background()
 	if sf.conn == uuid.Nil {
-		sf.conn, sf.acct, sf.name = uuid.New(), uuid.New(), fmt.Sprintf("Alpha sandbox %d secret", f.n)
+		// A's sandbox exists (the connections fixture made it through
+		// connectSandbox): its account gets a name only A may see.
+		sf.name = fmt.Sprintf("Alpha sandbox %d secret", f.n)
 		err := svc.DB.InTenant(ctx, f.tenantA, func(ctx context.Context, tx bun.Tx) error {
-			now := time.Now()
-			c := &platforms.Connection{TenantID: f.tenantA, ID: sf.conn, Platform: platforms.Simulator, Sandbox: true, Status: platforms.ConnectionOK,
-				Scopes: []string{}, CreatedAt: now, UpdatedAt: now}
-			if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
+			var a platforms.AdAccount
+			if err := tx.NewSelect().Model(&a).Where("aa.sandbox").Scan(ctx); err != nil {
 				return err
 			}
-			a := &platforms.AdAccount{TenantID: f.tenantA, ID: sf.acct, ConnectionID: sf.conn, Platform: platforms.Simulator,
-				ExternalID: platforms.SandboxAccountID, Name: sf.name, Currency: "USD", TimeZone: "UTC", Sandbox: true, Selected: true, CreatedAt: now, UpdatedAt: now}
-			_, err := tx.NewInsert().Model(a).Exec(ctx)
+			sf.conn, sf.acct = a.ConnectionID, a.ID
+			_, err := tx.NewUpdate().Model(&a).Set("name = ?", sf.name).WherePK().Exec(ctx)
 			return err
 		})
 		if err != nil {
