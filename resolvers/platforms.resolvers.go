@@ -11,9 +11,33 @@ import (
 	"github.com/google/uuid"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/relay"
 )
+
+// Account is the resolver for the account field.
+func (r *campaignResolver) Account(ctx context.Context, obj *model.Campaign) (*model.AdAccountRef, error) {
+	a, err := r.campaignAccount(ctx, obj)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	return &model.AdAccountRef{ID: relay.GlobalID(typeAdAccount, a.ID), Name: a.Name, Currency: a.Currency, TimeZone: a.TimeZone, Sandbox: a.Sandbox}, nil
+}
+
+// Simulated is the resolver for the simulated field.
+func (r *campaignResolver) Simulated(ctx context.Context, obj *model.Campaign) (bool, error) {
+	if obj.Platform == model.PlatformSimulator {
+		return true, nil
+	}
+	a, err := r.campaignAccount(ctx, obj)
+	return a != nil && (a.Sandbox || a.Platform == platforms.Simulator), err
+}
+
+// Metrics is the resolver for the metrics field.
+func (r *campaignResolver) Metrics(ctx context.Context, obj *model.Campaign, from string, to string, granularity *model.MetricGranularity) (*model.CampaignMetrics, error) {
+	return r.campaignMetrics(ctx, obj, from, to, granularity)
+}
 
 // SimulateSignalDegradation is the resolver for the simulateSignalDegradation field.
 func (r *mutationResolver) SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error) {
@@ -36,9 +60,13 @@ func (r *mutationResolver) SimulateSignalRecovery(ctx context.Context, input mod
 }
 
 // Campaigns is the resolver for the campaigns field.
-func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
+func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[platforms.Campaign], error) {
-		return r.Svc.Platforms.CampaignPage(ctx, tenant, platformArg(platform), args)
+		q, err := campaignQuery(platform, status, search, orderBy)
+		if err != nil {
+			return nil, err
+		}
+		return r.Svc.Platforms.CampaignPage(ctx, tenant, q, args)
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
 		func(x *platforms.Campaign, c string) *model.CampaignEdge {
@@ -101,3 +129,8 @@ func (r *subscriptionResolver) PlatformStatusChanged(ctx context.Context, platfo
 		return nil, errSkip
 	})
 }
+
+// Campaign returns graph.CampaignResolver implementation.
+func (r *Resolver) Campaign() graph.CampaignResolver { return &campaignResolver{r} }
+
+type campaignResolver struct{ *Resolver }
