@@ -131,7 +131,7 @@ func init() {
 		"Query.automationRules": {Query: `{ automationRules { totalCount edges { node { id name } } } }`, Viewer: Allowed, Sees: strs("rule")},
 		"Query.actions": {Query: `query($c: ID) { actions(campaignId: $c) { totalCount edges { node { id campaign { id name } rule { id name } } } } }`,
 			Vars: vars("c", "campaign"), Viewer: Allowed, Sees: strs("campaign")},
-		"Query.incidents":             {Query: `{ incidents { totalCount edges { node { id title timeline { message } } } } }`, Viewer: Allowed, Sees: strs("incident")},
+		"Query.incidents": {Query: `{ incidents { totalCount edges { node { id title timeline { message } } } } }`, Viewer: Allowed, Sees: strs("incident")},
 		// campaignId: the decisions on the queued action's campaign name it.
 		"Query.trustAuditLog": {Query: `query($c: ID) { trustAuditLog(campaignId: $c) { totalCount edges { node { id entityId action { id } } } } }`,
 			Vars: vars("c", "campaign"), Viewer: Allowed, Sees: strs("campaign")},
