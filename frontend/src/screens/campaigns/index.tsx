@@ -1,0 +1,317 @@
+import { useQuery } from '@apollo/client/react'
+import { useEffect, useMemo, useState } from 'react'
+import { useSearchParams } from 'react-router-dom'
+
+import {
+  Badge,
+  Card,
+  cx,
+  EmptyState,
+  Field,
+  Input,
+  LoadMore,
+  PageHeader,
+  QueryState,
+  Select,
+  Table,
+  Td,
+  Th,
+} from '../../components/ui'
+import type { CampaignOrderField, CampaignsQuery, CampaignStatus, OrderDirection, Platform } from '../../gql/graphql'
+import { formatMoney, formatNumber, formatPercent } from '../../lib/format'
+import { keysOf, PLATFORMS } from '../../trust/labels'
+import { CampaignPanel } from './CampaignDetail'
+import { lastDays, RANGE_PRESETS, type RangeDays } from './dates'
+import { CAMPAIGN_STATES } from './labels'
+import { CampaignsDocument } from './operations'
+import { microsToAmount, spendByCurrency } from './totals'
+
+const PAGE = 25
+
+type CampaignNode = CampaignsQuery['campaigns']['edges'][number]['node']
+
+export interface Sort {
+  field: CampaignOrderField
+  direction: OrderDirection
+}
+
+/** Sortable columns: the first click sorts names A→Z and metrics largest first. */
+const FIRST_DIRECTION: Partial<Record<CampaignOrderField, OrderDirection>> = {
+  NAME: 'ASC',
+  SPEND: 'DESC',
+  ROAS: 'DESC',
+  CPA: 'ASC',
+}
+
+/** The next sort after clicking field's heading: its first direction, then the other. */
+export function nextSort(current: Sort | null, field: CampaignOrderField): Sort {
+  if (current?.field === field) return { field, direction: current.direction === 'ASC' ? 'DESC' : 'ASC' }
+  return { field, direction: FIRST_DIRECTION[field] ?? 'DESC' }
+}
+
+/** The search box's text, once the reader stopped typing for `delay` ms. */
+function useDebounced(value: string, delay: number): string {
+  const [settled, setSettled] = useState(value)
+  useEffect(() => {
+    if (delay <= 0) {
+      setSettled(value)
+      return
+    }
+    const t = setTimeout(() => setSettled(value), delay)
+    return () => clearTimeout(t)
+  }, [value, delay])
+  return settled
+}
+
+export interface CampaignsScreenProps {
+  /** Today (tests fix it). */
+  today?: Date
+  /** How long the search waits for typing to stop (tests use 0). */
+  searchDelayMs?: number
+}
+
+/** `/campaigns`: every platform's campaigns in one table; the selected one (`?id=`) in detail. */
+export default function CampaignsScreen({ today, searchDelayMs = 300 }: CampaignsScreenProps) {
+  const [params, setParams] = useSearchParams()
+  const [now] = useState(() => today ?? new Date())
+  const [days, setDays] = useState<RangeDays>(30)
+  const [platform, setPlatform] = useState<Platform | ''>('')
+  const [status, setStatus] = useState<CampaignStatus | ''>('')
+  const [searchText, setSearchText] = useState('')
+  const [sort, setSort] = useState<Sort | null>(null)
+  const search = useDebounced(searchText.trim().slice(0, 100), searchDelayMs)
+  const range = useMemo(() => lastDays(now, days), [now, days])
+
+  const variables = {
+    first: PAGE,
+    ...range,
+    platform: platform || null,
+    status: status || null,
+    search: search || null,
+    // Metric orderings compare the same days the columns show.
+    orderBy: sort ? { field: sort.field, direction: sort.direction, ...range } : null,
+  }
+  const { data, loading, error, refetch, fetchMore } = useQuery(CampaignsDocument, { variables })
+  const selectedId = params.get('id')
+
+  return (
+    <>
+      <PageHeader
+        title="Campaigns"
+        description="Every connected platform's campaigns in one table: spend, ROAS, CPA, CTR and conversions over the chosen days, in each campaign's own currency."
+      />
+      <div className="mb-4 flex flex-wrap items-end gap-3">
+        <Field label="Search by name" className="w-64">
+          <Input
+            type="search"
+            value={searchText}
+            maxLength={100}
+            placeholder="Campaign name"
+            onChange={(e) => setSearchText(e.target.value)}
+          />
+        </Field>
+        <Field label="Platform" className="w-44">
+          <Select value={platform} onChange={(e) => setPlatform(e.target.value as Platform | '')}>
+            <option value="">All platforms</option>
+            {keysOf(PLATFORMS).map((p) => (
+              <option key={p} value={p}>
+                {PLATFORMS[p]}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Status" className="w-40">
+          <Select value={status} onChange={(e) => setStatus(e.target.value as CampaignStatus | '')}>
+            <option value="">All statuses</option>
+            {keysOf(CAMPAIGN_STATES).map((s) => (
+              <option key={s} value={s}>
+                {CAMPAIGN_STATES[s].label}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <Field label="Date range" className="w-40">
+          <Select value={days} onChange={(e) => setDays(Number(e.target.value) as RangeDays)}>
+            {RANGE_PRESETS.map((d) => (
+              <option key={d} value={d}>
+                Last {d} days
+              </option>
+            ))}
+          </Select>
+        </Field>
+      </div>
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading campaigns…"
+      >
+        {({ campaigns }) => {
+          const list = campaigns.edges.map((e) => e.node)
+          if (list.length === 0) {
+            return (
+              <Card>
+                <EmptyState
+                  title="No campaigns"
+                  description={
+                    search || platform || status
+                      ? 'None match this search and these filters.'
+                      : 'Connect an ad platform (or a sandbox) and its campaigns appear here after the first sync.'
+                  }
+                />
+              </Card>
+            )
+          }
+          const selected = list.find((c) => c.id === selectedId)
+          return (
+            <div className="flex flex-col gap-6">
+              <Card
+                title={`${campaigns.totalCount} campaign${campaigns.totalCount === 1 ? '' : 's'}`}
+                description={`${range.from} to ${range.to}`}
+              >
+                <CampaignTable
+                  campaigns={list}
+                  sort={sort}
+                  onSort={(f) => setSort(nextSort(sort, f))}
+                  selectedId={selected?.id}
+                  onSelect={(id) => setParams({ id })}
+                />
+                <SpendTotals campaigns={list} more={campaigns.pageInfo.hasNextPage} />
+                <LoadMore
+                  pageInfo={campaigns.pageInfo}
+                  onLoad={(after) => fetchMore({ variables: { ...variables, after } })}
+                />
+              </Card>
+              {selected && <CampaignPanel key={selected.id} id={selected.id} from={range.from} to={range.to} />}
+            </div>
+          )
+        }}
+      </QueryState>
+    </>
+  )
+}
+
+const SORTABLE: { field: CampaignOrderField; label: string }[] = [
+  { field: 'NAME', label: 'Name' },
+  { field: 'SPEND', label: 'Spend' },
+  { field: 'ROAS', label: 'ROAS' },
+  { field: 'CPA', label: 'CPA' },
+]
+
+function SortHeader({
+  field,
+  label,
+  sort,
+  onSort,
+  className,
+}: {
+  field: CampaignOrderField
+  label: string
+  sort: Sort | null
+  onSort: (f: CampaignOrderField) => void
+  className?: string
+}) {
+  const active = sort?.field === field
+  const ariaSort = active ? (sort.direction === 'ASC' ? 'ascending' : 'descending') : 'none'
+  return (
+    <Th aria-sort={ariaSort} className={className}>
+      <button type="button" className="uppercase hover:text-fg" onClick={() => onSort(field)}>
+        {label}
+        <span aria-hidden className="ml-1">
+          {active ? (sort.direction === 'ASC' ? '▲' : '▼') : ''}
+        </span>
+      </button>
+    </Th>
+  )
+}
+
+function CampaignTable({
+  campaigns,
+  sort,
+  onSort,
+  selectedId,
+  onSelect,
+}: {
+  campaigns: CampaignNode[]
+  sort: Sort | null
+  onSort: (f: CampaignOrderField) => void
+  selectedId?: string
+  onSelect: (id: string) => void
+}) {
+  const header = (f: CampaignOrderField, className?: string) => (
+    <SortHeader
+      field={f}
+      label={SORTABLE.find((s) => s.field === f)!.label}
+      sort={sort}
+      onSort={onSort}
+      className={className}
+    />
+  )
+  return (
+    <Table caption="Campaigns">
+      <thead>
+        <tr>
+          {header('NAME')}
+          <Th>Platform</Th>
+          <Th>Account</Th>
+          <Th>Status</Th>
+          {header('SPEND', 'text-right')}
+          {header('ROAS', 'text-right')}
+          {header('CPA', 'text-right')}
+          <Th className="text-right">CTR</Th>
+          <Th className="text-right">Conversions</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {campaigns.map((c) => {
+          const t = c.metrics.totals
+          return (
+            <tr key={c.id} className={cx(c.id === selectedId && 'bg-primary-soft')}>
+              <Td>
+                <button
+                  type="button"
+                  className="text-left font-medium hover:underline"
+                  aria-current={c.id === selectedId || undefined}
+                  onClick={() => onSelect(c.id)}
+                >
+                  {c.name}
+                </button>
+                {c.simulated && (
+                  <span className="ml-2">
+                    <Badge tone="warning">Simulated</Badge>
+                  </span>
+                )}
+              </Td>
+              <Td>{PLATFORMS[c.platform]}</Td>
+              <Td>{c.account ? c.account.name : '—'}</Td>
+              <Td>
+                <Badge tone={CAMPAIGN_STATES[c.state].tone}>{CAMPAIGN_STATES[c.state].label}</Badge>
+              </Td>
+              <Td className="text-right tabular-nums">{formatMoney(t.spend.amount, c.currency)}</Td>
+              <Td className="text-right tabular-nums">{t.roas == null ? '—' : `${formatNumber(t.roas)}×`}</Td>
+              <Td className="text-right tabular-nums">{t.cpa ? formatMoney(t.cpa.amount, c.currency) : '—'}</Td>
+              <Td className="text-right tabular-nums">{formatPercent(t.ctr)}</Td>
+              <Td className="text-right tabular-nums">{formatNumber(t.conversions)}</Td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </Table>
+  )
+}
+
+/**
+ * Spend of the loaded rows, one total per currency: amounts in different
+ * currencies are never added up.
+ */
+function SpendTotals({ campaigns, more }: { campaigns: CampaignNode[]; more: boolean }) {
+  const sums = spendByCurrency(campaigns.map((c) => c.metrics.totals.spend))
+  return (
+    <p className="mt-4 text-sm text-muted" data-testid="spend-totals">
+      {more ? 'Spend of the campaigns loaded so far' : 'Spend'}
+      {sums.length > 1 ? ', by currency (not added across currencies): ' : ': '}
+      {sums.map((s) => formatMoney(microsToAmount(s.micros), s.currency)).join(' · ')}
+    </p>
+  )
+}
