@@ -7,6 +7,7 @@ import { Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 
 import { ToastProvider } from '../../components/ui'
+import { setViewportWidth } from '../../test/viewport'
 import { trustCache } from '../../trust/testProviders'
 import CampaignsScreen, { nextSort } from '.'
 import { lastDays } from './dates'
@@ -318,6 +319,23 @@ describe('CampaignsScreen', () => {
       'waiting for approval',
     )
     expect(screen.getByText('Spend over 1 days: $10.00.')).toBeInTheDocument()
+  })
+})
+
+describe('CampaignsScreen on a phone', () => {
+  it('stacks the campaigns as cards and sorts from a menu', async () => {
+    setViewportWidth(390)
+    const api = setup()
+    const list = await screen.findByRole('list', { name: 'Campaigns' })
+    expect(within(list).getAllByRole('listitem')).toHaveLength(3)
+    expect(screen.queryByRole('table')).toBeNull()
+    await userEvent.selectOptions(screen.getByLabelText('Sort by'), 'ROAS:DESC')
+    await waitFor(() => expect(api.requests.at(-1)!.vars.orderBy).toMatchObject({ field: 'ROAS', direction: 'DESC' }))
+    const names = async () =>
+      within(await screen.findByRole('list', { name: 'Campaigns' }))
+        .getAllByRole('listitem')
+        .map((li) => within(li).getAllByRole('button')[0]!.textContent)
+    await waitFor(async () => expect(await names()).toEqual(['Demo retargeting', 'Brand search', 'Prospecting']))
   })
 })
 

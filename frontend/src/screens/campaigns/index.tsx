@@ -6,6 +6,7 @@ import {
   Badge,
   Card,
   cx,
+  DataTable,
   EmptyState,
   Field,
   Input,
@@ -14,8 +15,10 @@ import {
   QueryState,
   Select,
   Table,
+  TABLE_VIEWPORT,
   Td,
   Th,
+  useMediaQuery,
 } from '../../components/ui'
 import type { CampaignOrderField, CampaignsQuery, CampaignStatus, OrderDirection, Platform } from '../../gql/graphql'
 import { formatMoney, formatNumber, formatPercent } from '../../lib/format'
@@ -174,6 +177,7 @@ export default function CampaignsScreen({ today, searchDelayMs = 300 }: Campaign
                   campaigns={list}
                   sort={sort}
                   onSort={(f) => setSort(nextSort(sort, f))}
+                  onSortChange={setSort}
                   selectedId={selected?.id}
                   onSelect={(id) => setParams({ id })}
                 />
@@ -226,19 +230,50 @@ function SortHeader({
   )
 }
 
-function CampaignTable({
-  campaigns,
-  sort,
-  onSort,
-  selectedId,
-  onSelect,
-}: {
+const COLUMNS = ['Name', 'Platform', 'Account', 'Status', 'Spend', 'ROAS', 'CPA', 'CTR', 'Conversions']
+
+/** The phone's sort choices (no headings to click there). */
+const SORT_CHOICES: { label: string; sort: Sort | null }[] = [
+  { label: 'Newest first', sort: null },
+  { label: 'Name, A to Z', sort: { field: 'NAME', direction: 'ASC' } },
+  { label: 'Spend, largest first', sort: { field: 'SPEND', direction: 'DESC' } },
+  { label: 'ROAS, highest first', sort: { field: 'ROAS', direction: 'DESC' } },
+  { label: 'CPA, lowest first', sort: { field: 'CPA', direction: 'ASC' } },
+]
+const sortKey = (s: Sort | null) => (s ? `${s.field}:${s.direction}` : '')
+
+interface CampaignTableProps {
   campaigns: CampaignNode[]
   sort: Sort | null
   onSort: (f: CampaignOrderField) => void
+  onSortChange: (s: Sort | null) => void
   selectedId?: string
   onSelect: (id: string) => void
-}) {
+}
+
+/** The table where it fits (headings sort); on a phone, stacked cards under a sort menu. */
+function CampaignTable({ campaigns, sort, onSort, onSortChange, selectedId, onSelect }: CampaignTableProps) {
+  const wide = useMediaQuery(TABLE_VIEWPORT)
+  const row = (c: CampaignNode) => <CampaignCells c={c} selected={c.id === selectedId} onSelect={onSelect} />
+  if (!wide) {
+    return (
+      <>
+        <Field label="Sort by" className="mb-3 w-56">
+          <Select
+            value={sortKey(sort)}
+            onChange={(e) => onSortChange(SORT_CHOICES.find((c) => sortKey(c.sort) === e.target.value)?.sort ?? null)}
+          >
+            {SORT_CHOICES.map((c) => (
+              <option key={sortKey(c.sort)} value={sortKey(c.sort)}>
+                {c.label}
+              </option>
+            ))}
+          </Select>
+        </Field>
+        <DataTable caption="Campaigns" columns={COLUMNS} items={campaigns} row={row} />
+      </>
+    )
+  }
   const header = (f: CampaignOrderField, className?: string) => (
     <SortHeader
       field={f}
@@ -264,40 +299,55 @@ function CampaignTable({
         </tr>
       </thead>
       <tbody>
-        {campaigns.map((c) => {
-          const t = c.metrics.totals
-          return (
-            <tr key={c.id} className={cx(c.id === selectedId && 'bg-primary-soft')}>
-              <Td>
-                <button
-                  type="button"
-                  className="text-left font-medium hover:underline"
-                  aria-current={c.id === selectedId || undefined}
-                  onClick={() => onSelect(c.id)}
-                >
-                  {c.name}
-                </button>
-                {c.simulated && (
-                  <span className="ml-2">
-                    <Badge tone="warning">Simulated</Badge>
-                  </span>
-                )}
-              </Td>
-              <Td>{PLATFORMS[c.platform]}</Td>
-              <Td>{c.account ? c.account.name : '—'}</Td>
-              <Td>
-                <Badge tone={CAMPAIGN_STATES[c.state].tone}>{CAMPAIGN_STATES[c.state].label}</Badge>
-              </Td>
-              <Td className="text-right tabular-nums">{formatMoney(t.spend.amount, c.currency)}</Td>
-              <Td className="text-right tabular-nums">{t.roas == null ? '—' : `${formatNumber(t.roas)}×`}</Td>
-              <Td className="text-right tabular-nums">{t.cpa ? formatMoney(t.cpa.amount, c.currency) : '—'}</Td>
-              <Td className="text-right tabular-nums">{formatPercent(t.ctr)}</Td>
-              <Td className="text-right tabular-nums">{formatNumber(t.conversions)}</Td>
-            </tr>
-          )
-        })}
+        {campaigns.map((c) => (
+          <tr key={c.id} className={cx(c.id === selectedId && 'bg-primary-soft')}>
+            {row(c)}
+          </tr>
+        ))}
       </tbody>
     </Table>
+  )
+}
+
+/** A campaign's cells, in COLUMNS order; money in the campaign's currency. */
+function CampaignCells({
+  c,
+  selected,
+  onSelect,
+}: {
+  c: CampaignNode
+  selected: boolean
+  onSelect: (id: string) => void
+}) {
+  const t = c.metrics.totals
+  return (
+    <>
+      <Td>
+        <button
+          type="button"
+          className="text-left font-medium hover:underline"
+          aria-current={selected || undefined}
+          onClick={() => onSelect(c.id)}
+        >
+          {c.name}
+        </button>
+        {c.simulated && (
+          <span className="ml-2">
+            <Badge tone="warning">Simulated</Badge>
+          </span>
+        )}
+      </Td>
+      <Td>{PLATFORMS[c.platform]}</Td>
+      <Td>{c.account ? c.account.name : '—'}</Td>
+      <Td>
+        <Badge tone={CAMPAIGN_STATES[c.state].tone}>{CAMPAIGN_STATES[c.state].label}</Badge>
+      </Td>
+      <Td className="text-right tabular-nums">{formatMoney(t.spend.amount, c.currency)}</Td>
+      <Td className="text-right tabular-nums">{t.roas == null ? '—' : `${formatNumber(t.roas)}×`}</Td>
+      <Td className="text-right tabular-nums">{t.cpa ? formatMoney(t.cpa.amount, c.currency) : '—'}</Td>
+      <Td className="text-right tabular-nums">{formatPercent(t.ctr)}</Td>
+      <Td className="text-right tabular-nums">{formatNumber(t.conversions)}</Td>
+    </>
   )
 }
 
