@@ -398,6 +398,7 @@ describe.sequential('identity journey', () => {
     await rows.nth(1).getByRole('button').first().click()
     await dp.getByRole('heading', { name: 'What touched it' }).waitFor()
     await dp.getByRole('heading', { name: /^Trust-gate decisions/ }).waitFor()
+    await dp.locator('.recharts-surface').first().waitFor()
     await screenshot(dp, 'campaigns')
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
     await demo.close()
