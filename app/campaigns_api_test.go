@@ -18,6 +18,7 @@ import (
 const campaignsPage = `query($first: Int, $from: String!, $to: String!, $search: String, $order: CampaignOrder, $after: String) {
   campaigns(first: $first, search: $search, orderBy: $order, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
+    totals(from: $from, to: $to) { currency campaigns totals { spend { micros } conversions } }
     edges { node { id name platform state status simulated currency account { id name }
       metrics(from: $from, to: $to) {
         points { date spend { micros } conversionValue { micros } impressions clicks conversions }
@@ -103,6 +104,15 @@ func TestCampaignsThroughGraphQL(t *testing.T) {
 		}
 	}
 	require.Positive(t, spent, "the simulator spent on some campaign in the last 30 days")
+	totals := field(t, d, "campaigns", "totals").([]any)
+	require.Len(t, totals, 1, "the demo's campaigns are all in USD")
+	var pageSpend int64
+	for _, e := range edges {
+		pageSpend += micros(t, field(t, e.(map[string]any), "node", "metrics", "totals", "spend"))
+	}
+	require.Equal(t, "USD", totals[0].(map[string]any)["currency"])
+	require.EqualValues(t, 4, totals[0].(map[string]any)["campaigns"])
+	require.Equal(t, pageSpend, micros(t, field(t, totals[0].(map[string]any), "totals", "spend")), "totals sum every campaign's spend")
 
 	t.Run("a page's metrics and accounts cost what one campaign's cost", func(t *testing.T) {
 		run(t, "campaigns-one", vars("first", 1))

@@ -67,7 +67,8 @@ func init() {
 		// metric ordering: A's control sees its campaign, account and spend.
 		"Query.campaigns": {Query: `query($from: String!, $to: String!) {
 			campaigns(search: "alpha campaign", status: ARCHIVED, orderBy: {field: ROAS, direction: DESC, from: $from, to: $to}) {
-			  totalCount edges { node { id name state simulated account { id name currency timeZone sandbox }
+			  totalCount totals(from: $from, to: $to) { currency campaigns totals { spend { micros } } }
+			  edges { node { id name state simulated account { id name currency timeZone sandbox }
 			    metrics(from: $from, to: $to, granularity: WEEK) { points { date spend { micros } } totals { spend { micros formatted } roas cpa { micros } ctr } } } } } }`,
 			Vars: func(f *isoFixture) map[string]any {
 				f.campaignsOf()
@@ -76,7 +77,8 @@ func init() {
 			Sees: func(f *isoFixture) []string {
 				cf := f.campaignsOf()
 				return []string{cf.name, cf.accountName, relay.GlobalID(relay.TypeCampaign, cf.campaign), relay.GlobalID("AdAccount", cf.account),
-					`"micros":"12345678"`, `"formatted":"12.345678"`, `"roas":2`, `"micros":"6172839"`, `"state":"ARCHIVED"`, `"simulated":false`}
+					`"micros":"12345678"`, `"formatted":"12.345678"`, `"roas":2`, `"micros":"6172839"`, `"state":"ARCHIVED"`, `"simulated":false`,
+					`{"campaigns":1,"currency":"EUR","totals":{"spend":{"micros":"12345678"}}}`}
 			}},
 	})
 }

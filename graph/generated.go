@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	ActionSource() ActionSourceResolver
 	AutomationRule() AutomationRuleResolver
 	Campaign() CampaignResolver
+	CampaignConnection() CampaignConnectionResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -275,6 +276,7 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+		Totals     func(childComplexity int, from string, to string) int
 	}
 
 	CampaignEdge struct {
@@ -347,6 +349,12 @@ type ComplexityRoot struct {
 		Channel       func(childComplexity int) int
 		SigningSecret func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	CurrencyMetricTotals struct {
+		Campaigns func(childComplexity int) int
+		Currency  func(childComplexity int) int
+		Totals    func(childComplexity int) int
 	}
 
 	DeleteAutomationRulePayload struct {
@@ -1060,6 +1068,9 @@ type CampaignResolver interface {
 	Account(ctx context.Context, obj *model.Campaign) (*model.AdAccountRef, error)
 	Simulated(ctx context.Context, obj *model.Campaign) (bool, error)
 	Metrics(ctx context.Context, obj *model.Campaign, from string, to string, granularity *model.MetricGranularity) (*model.CampaignMetrics, error)
+}
+type CampaignConnectionResolver interface {
+	Totals(ctx context.Context, obj *model.CampaignConnection, from string, to string) ([]*model.CurrencyMetricTotals, error)
 }
 type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
@@ -2116,6 +2127,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CampaignConnection.TotalCount(childComplexity), true
+	case "CampaignConnection.totals":
+		if e.ComplexityRoot.CampaignConnection.Totals == nil {
+			break
+		}
+
+		args, err := ec.field_CampaignConnection_totals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CampaignConnection.Totals(childComplexity, args["from"].(string), args["to"].(string)), true
 
 	case "CampaignEdge.cursor":
 		if e.ComplexityRoot.CampaignEdge.Cursor == nil {
@@ -2361,6 +2383,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateNotificationChannelPayload.UserErrors(childComplexity), true
+
+	case "CurrencyMetricTotals.campaigns":
+		if e.ComplexityRoot.CurrencyMetricTotals.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyMetricTotals.Campaigns(childComplexity), true
+	case "CurrencyMetricTotals.currency":
+		if e.ComplexityRoot.CurrencyMetricTotals.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyMetricTotals.Currency(childComplexity), true
+	case "CurrencyMetricTotals.totals":
+		if e.ComplexityRoot.CurrencyMetricTotals.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyMetricTotals.Totals(childComplexity), true
 
 	case "DeleteAutomationRulePayload.deletedRuleId":
 		if e.ComplexityRoot.DeleteAutomationRulePayload.DeletedRuleID == nil {
@@ -6027,6 +6068,8 @@ func (ec *executionContext) childFields_CampaignConnection(ctx context.Context, 
 		return ec.fieldContext_CampaignConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CampaignConnection_totalCount(ctx, field)
+	case "totals":
+		return ec.fieldContext_CampaignConnection_totals(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CampaignConnection", field.Name)
 }
@@ -6173,6 +6216,18 @@ func (ec *executionContext) childFields_CreateNotificationChannelPayload(ctx con
 		return ec.fieldContext_CreateNotificationChannelPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateNotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CurrencyMetricTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_CurrencyMetricTotals_currency(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_CurrencyMetricTotals_campaigns(ctx, field)
+	case "totals":
+		return ec.fieldContext_CurrencyMetricTotals_totals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CurrencyMetricTotals", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7564,6 +7619,28 @@ func (ec *executionContext) field_AutomationRule_activity_args(ctx context.Conte
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_CampaignConnection_totals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -12926,6 +13003,80 @@ func (ec *executionContext) fieldContext_CampaignConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("CampaignConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CampaignConnection_totals(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignConnection_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CampaignConnection().Totals(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, obj, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CurrencyMetricTotals) graphql.Marshaler {
+			return ec.marshalNCurrencyMetricTotals2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotalsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignConnection_totals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CurrencyMetricTotals(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CampaignConnection_totals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CampaignEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13962,6 +14113,84 @@ func (ec *executionContext) fieldContext_CreateNotificationChannelPayload_userEr
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CurrencyMetricTotals_currency(ctx context.Context, field graphql.CollectedField, obj *model.CurrencyMetricTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyMetricTotals_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyMetricTotals_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrencyMetricTotals", field, false, false, "String")
+}
+
+func (ec *executionContext) _CurrencyMetricTotals_campaigns(ctx context.Context, field graphql.CollectedField, obj *model.CurrencyMetricTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyMetricTotals_campaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaigns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyMetricTotals_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrencyMetricTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CurrencyMetricTotals_totals(ctx context.Context, field graphql.CollectedField, obj *model.CurrencyMetricTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyMetricTotals_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignMetricValues) graphql.Marshaler {
+			return ec.marshalNCampaignMetricValues2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricValues(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyMetricTotals_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CurrencyMetricTotals",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignMetricValues(ctx, field)
 		},
 	}
 	return fc, nil
@@ -33637,18 +33866,24 @@ func (ec *executionContext) _CampaignConnection(ctx context.Context, sel ast.Sel
 		case "edges":
 			out.Values[i] = ec._CampaignConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._CampaignConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._CampaignConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CampaignConnection_totals(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34149,6 +34384,49 @@ func (ec *executionContext) _CreateNotificationChannelPayload(ctx context.Contex
 			}
 		case "userErrors":
 			out.Values[i] = ec._CreateNotificationChannelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var currencyMetricTotalsImplementors = []string{"CurrencyMetricTotals"}
+
+func (ec *executionContext) _CurrencyMetricTotals(ctx context.Context, sel ast.SelectionSet, obj *model.CurrencyMetricTotals) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, currencyMetricTotalsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CurrencyMetricTotals")
+		case "currency":
+			out.Values[i] = ec._CurrencyMetricTotals_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaigns":
+			out.Values[i] = ec._CurrencyMetricTotals_campaigns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._CurrencyMetricTotals_totals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39790,6 +40068,30 @@ func (ec *executionContext) marshalNCreateNotificationChannelPayload2ᚖgithub�
 		return graphql.Null
 	}
 	return ec._CreateNotificationChannelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCurrencyMetricTotals2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotalsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CurrencyMetricTotals) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCurrencyMetricTotals2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotals(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCurrencyMetricTotals2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotals(ctx context.Context, sel ast.SelectionSet, v *model.CurrencyMetricTotals) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CurrencyMetricTotals!")
+		return graphql.Null
+	}
+	return ec._CurrencyMetricTotals(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDegradationSeverity2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDegradationSeverity(ctx context.Context, v any) (model.DegradationSeverity, error) {

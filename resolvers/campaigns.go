@@ -192,3 +192,28 @@ func (r *Resolver) campaignMetrics(ctx context.Context, obj *model.Campaign, fro
 	}
 	return campaignMetricsModel(obj.Currency, m), nil
 }
+
+// campaignTotals answers CampaignConnection.totals: the page's filter summed per currency.
+func (r *Resolver) campaignTotals(ctx context.Context, obj *model.CampaignConnection, from, to string) ([]*model.CurrencyMetricTotals, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parseDay(from, "from")
+	if err != nil {
+		return nil, err
+	}
+	t, err := parseDay(to, "to")
+	if err != nil {
+		return nil, err
+	}
+	sums, err := r.Svc.Platforms.CampaignTotals(ctx, tenant, obj.Query, f, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CurrencyMetricTotals, len(sums))
+	for i, s := range sums {
+		out[i] = &model.CurrencyMetricTotals{Currency: s.Currency, Campaigns: s.Campaigns, Totals: metricValuesModel(s.Currency, s.MetricSums)}
+	}
+	return out, nil
+}

@@ -39,6 +39,11 @@ func (r *campaignResolver) Metrics(ctx context.Context, obj *model.Campaign, fro
 	return r.campaignMetrics(ctx, obj, from, to, granularity)
 }
 
+// Totals is the resolver for the totals field.
+func (r *campaignConnectionResolver) Totals(ctx context.Context, obj *model.CampaignConnection, from string, to string) ([]*model.CurrencyMetricTotals, error) {
+	return r.campaignTotals(ctx, obj, from, to)
+}
+
 // SimulateSignalDegradation is the resolver for the simulateSignalDegradation field.
 func (r *mutationResolver) SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error) {
 	tenant, err := tenantOf(ctx)
@@ -61,19 +66,19 @@ func (r *mutationResolver) SimulateSignalRecovery(ctx context.Context, input mod
 
 // Campaigns is the resolver for the campaigns field.
 func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
+	query, err := campaignQuery(platform, status, search, orderBy)
+	if err != nil {
+		return nil, err
+	}
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[platforms.Campaign], error) {
-		q, err := campaignQuery(platform, status, search, orderBy)
-		if err != nil {
-			return nil, err
-		}
-		return r.Svc.Platforms.CampaignPage(ctx, tenant, q, args)
+		return r.Svc.Platforms.CampaignPage(ctx, tenant, query, args)
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
 		func(x *platforms.Campaign, c string) *model.CampaignEdge {
 			return &model.CampaignEdge{Cursor: c, Node: campaignModel(x)}
 		},
 		func(e []*model.CampaignEdge, info *relay.PageInfo, n int) *model.CampaignConnection {
-			return &model.CampaignConnection{Edges: e, PageInfo: info, TotalCount: n}
+			return &model.CampaignConnection{Edges: e, PageInfo: info, TotalCount: n, Query: query}
 		})
 }
 
@@ -133,4 +138,12 @@ func (r *subscriptionResolver) PlatformStatusChanged(ctx context.Context, platfo
 // Campaign returns graph.CampaignResolver implementation.
 func (r *Resolver) Campaign() graph.CampaignResolver { return &campaignResolver{r} }
 
-type campaignResolver struct{ *Resolver }
+// CampaignConnection returns graph.CampaignConnectionResolver implementation.
+func (r *Resolver) CampaignConnection() graph.CampaignConnectionResolver {
+	return &campaignConnectionResolver{r}
+}
+
+type (
+	campaignResolver           struct{ *Resolver }
+	campaignConnectionResolver struct{ *Resolver }
+)

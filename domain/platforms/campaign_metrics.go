@@ -185,3 +185,49 @@ func (s *Service) CampaignMetricsByID(ctx context.Context, tenant uuid.UUID, ids
 	}
 	return out, nil
 }
+
+// CurrencyTotals are the summed metrics of the campaigns of one currency.
+type CurrencyTotals struct {
+	Currency  string
+	Campaigns int
+	MetricSums
+}
+
+// CampaignTotals sums the metrics over [from, to] of every campaign of
+// tenant matching q (its filters; its order is ignored), one total per
+// currency (amounts in different currencies are never added), by currency
+// code. Campaigns count whether or not they delivered.
+func (s *Service) CampaignTotals(ctx context.Context, tenant uuid.UUID, q CampaignQuery, from, to time.Time) (out []CurrencyTotals, err error) {
+	defer derrors.Wrap(&err, "platforms.Service.CampaignTotals(%v)", tenant)
+	q.Order = CampaignOrder{}
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	from, to = day(from), day(to)
+	if err := ValidateRange(nil, from, to); err != nil {
+		return nil, err
+	}
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		sel := q.filter(tx.NewSelect().TableExpr("ad_campaigns AS c")).
+			Join(`LEFT JOIN ad_campaign_metrics AS m ON m.tenant_id = c.tenant_id AND m.campaign_id = c.id
+				AND m.day BETWEEN ?::date AND ?::date`, from.Format(time.DateOnly), to.Format(time.DateOnly)).
+			ColumnExpr("c.currency, count(DISTINCT c.id) AS campaigns").
+			ColumnExpr("COALESCE(sum(m.spend_micros), 0) AS spend_micros, COALESCE(sum(m.revenue_micros), 0) AS revenue_micros").
+			ColumnExpr("COALESCE(sum(m.impressions), 0) AS impressions, COALESCE(sum(m.clicks), 0) AS clicks, COALESCE(sum(m.conversions), 0) AS conversions").
+			GroupExpr("c.currency").OrderExpr("c.currency")
+		rows, err := sel.Rows(ctx)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t CurrencyTotals
+			if err := rows.Scan(&t.Currency, &t.Campaigns, &t.SpendMicros, &t.RevenueMicros, &t.Impressions, &t.Clicks, &t.Conversions); err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -101,6 +101,20 @@ func (q *CampaignQuery) validate() error {
 	return nil
 }
 
+// filter adds q's filters to sel (a select from ad_campaigns AS c).
+func (q *CampaignQuery) filter(sel *bun.SelectQuery) *bun.SelectQuery {
+	if q.Platform != "" {
+		sel = sel.Where("c.platform = ?", q.Platform)
+	}
+	if q.Status != "" {
+		sel = sel.Where("c.status = ?", q.Status)
+	}
+	if q.Search != "" {
+		sel = sel.Where(`lower(c.name) LIKE ? ESCAPE '\'`, likeContains(q.Search))
+	}
+	return sel
+}
+
 // likeContains returns the LIKE pattern matching s anywhere, its
 // wildcards and escape character taken literally (ESCAPE '\').
 func likeContains(s string) string {
@@ -193,16 +207,7 @@ func (s *Service) CampaignPage(ctx context.Context, tenant uuid.UUID, q Campaign
 		before = &c
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		sel := tx.NewSelect().Model((*campaignRow)(nil))
-		if q.Platform != "" {
-			sel = sel.Where("c.platform = ?", q.Platform)
-		}
-		if q.Status != "" {
-			sel = sel.Where("c.status = ?", q.Status)
-		}
-		if q.Search != "" {
-			sel = sel.Where(`lower(c.name) LIKE ? ESCAPE '\'`, likeContains(q.Search))
-		}
+		sel := q.filter(tx.NewSelect().Model((*campaignRow)(nil)))
 		total, err := sel.Clone().Count(ctx)
 		if err != nil {
 			return err

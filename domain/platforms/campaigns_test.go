@@ -276,3 +276,42 @@ func TestCampaignMetrics(t *testing.T) {
 		require.NoError(t, err, "positive control: 366 days")
 	})
 }
+
+func TestCampaignTotals(t *testing.T) {
+	t.Parallel()
+	ps, _, tenant := setup(t, false)
+	ctx := context.Background()
+	ids := insertCampaigns(t, ps, tenant, []campaignSpec{
+		{name: "us one", platform: platforms.Meta, status: platforms.CampaignActive, spend: 10_000_001, revenue: 20_000_000, conversions: 2},
+		{name: "us two", platform: platforms.Google, status: platforms.CampaignPaused, spend: 5_000_000, revenue: 0, conversions: 0.5},
+		{name: "eu one", platform: platforms.Meta, status: platforms.CampaignActive, spend: 7_000_000, revenue: 7_000_000, conversions: 1},
+		{name: "eu idle", platform: platforms.Meta, status: platforms.CampaignActive},
+	})
+	require.NoError(t, ps.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*platforms.Campaign)(nil)).Set("currency = 'EUR'").
+			Where("id IN (?)", bun.List([]uuid.UUID{ids["eu one"], ids["eu idle"]})).Exec(ctx)
+		return err
+	}))
+	from, to := day0.AddDate(0, 0, -1), day0
+
+	got, err := ps.CampaignTotals(ctx, tenant, platforms.CampaignQuery{}, from, to)
+	require.NoError(t, err)
+	require.Equal(t, []platforms.CurrencyTotals{
+		{Currency: "EUR", Campaigns: 2, MetricSums: platforms.MetricSums{SpendMicros: 7_000_000, RevenueMicros: 7_000_000, Impressions: 1000, Clicks: 10, Conversions: 1}},
+		{Currency: "USD", Campaigns: 2, MetricSums: platforms.MetricSums{SpendMicros: 15_000_001, RevenueMicros: 20_000_000, Impressions: 2000, Clicks: 20, Conversions: 2.5}},
+	}, got, "one total per currency, never added across currencies")
+
+	got, err = ps.CampaignTotals(ctx, tenant, platforms.CampaignQuery{Platform: platforms.Meta, Search: "US"}, from, to)
+	require.NoError(t, err)
+	require.Equal(t, []platforms.CurrencyTotals{{Currency: "USD", Campaigns: 1,
+		MetricSums: platforms.MetricSums{SpendMicros: 10_000_001, RevenueMicros: 20_000_000, Impressions: 1000, Clicks: 10, Conversions: 2}}}, got,
+		"the filters apply")
+
+	got, err = ps.CampaignTotals(ctx, tenant, platforms.CampaignQuery{}, from.AddDate(0, 0, -10), from.AddDate(0, 0, -5))
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Zero(t, got[0].SpendMicros, "days without delivery sum to zero")
+
+	_, err = ps.CampaignTotals(ctx, tenant, platforms.CampaignQuery{}, to, from)
+	requireInvalid(t, err, "to")
+}

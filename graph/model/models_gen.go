@@ -401,16 +401,6 @@ func (Campaign) IsNode() {}
 // The object's global ID; pass it to `node(id:)` to fetch the object again.
 func (this Campaign) GetID() string { return this.ID }
 
-// A page of campaigns in the requested order.
-type CampaignConnection struct {
-	// The campaigns of this page.
-	Edges []*CampaignEdge `json:"edges"`
-	// Paging information.
-	PageInfo *relay.PageInfo `json:"pageInfo"`
-	// Number of campaigns matching the filter.
-	TotalCount int `json:"totalCount"`
-}
-
 // An edge of a campaign connection.
 type CampaignEdge struct {
 	// Cursor of this campaign.
@@ -603,6 +593,16 @@ type CreateNotificationChannelPayload struct {
 	SigningSecret *string `json:"signingSecret,omitempty"`
 	// Why the channel was not created.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The summed metrics of the campaigns in one currency.
+type CurrencyMetricTotals struct {
+	// ISO 4217 code of the currency.
+	Currency string `json:"currency"`
+	// Number of campaigns in this currency (those without delivery included).
+	Campaigns int `json:"campaigns"`
+	// Their summed metrics.
+	Totals *CampaignMetricValues `json:"totals"`
 }
 
 // Input of `deleteAutomationRule`.
