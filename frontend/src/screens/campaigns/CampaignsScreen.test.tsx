@@ -93,10 +93,24 @@ class FakeApi extends ApolloLink {
       list = [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
       if (o.direction === 'DESC') list.reverse()
     }
+    const sums = new Map<string, { spend: number; n: number }>()
+    for (const r of list) {
+      const t = sums.get(r.currency) ?? { spend: 0, n: 0 }
+      sums.set(r.currency, { spend: t.spend + r.spend, n: t.n + 1 })
+    }
     return {
       campaigns: {
         __typename: 'CampaignConnection',
         totalCount: list.length,
+        totals: [...sums].sort().map(([currency, t]) => ({
+          __typename: 'CurrencyMetricTotals',
+          currency,
+          campaigns: t.n,
+          totals: {
+            __typename: 'CampaignMetricValues',
+            spend: { __typename: 'Money', micros: String(t.spend), amount: t.spend / 1e6 },
+          },
+        })),
         pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null },
         edges: list.map((r) => ({ __typename: 'CampaignEdge', node: node(r) })),
       },
@@ -287,7 +301,7 @@ describe('CampaignsScreen', () => {
     expect(screen.getByText('None match this search and these filters.')).toBeInTheDocument()
   })
 
-  it('totals spend per currency, never across currencies', async () => {
+  it('shows the server’s spend totals per currency, never one across currencies', async () => {
     setup([
       ...USD_ROWS,
       { ...USD_ROWS[0]!, id: 'c4', name: 'Marque', currency: 'EUR', account: 'Acme FR', spend: 80_000_000 },
@@ -295,8 +309,7 @@ describe('CampaignsScreen', () => {
     await names()
     const totals = screen.getByTestId('spend-totals')
     expect(totals).toHaveTextContent('by currency (not added across currencies)')
-    expect(totals).toHaveTextContent('$470.50')
-    expect(totals).toHaveTextContent('€80.00')
+    expect(totals).toHaveTextContent('€80.00 (1 campaign) · $470.50 (3 campaigns)')
     expect(screen.getByRole('button', { name: 'Marque' }).closest('tr')).toHaveTextContent('€80.00')
   })
 
@@ -304,7 +317,7 @@ describe('CampaignsScreen', () => {
     setup()
     await names()
     const totals = screen.getByTestId('spend-totals')
-    expect(totals).toHaveTextContent('Spend: $470.50')
+    expect(totals).toHaveTextContent('Spend of all matching campaigns: $470.50')
     expect(totals).not.toHaveTextContent('by currency')
   })
 

@@ -27,7 +27,6 @@ import { CampaignPanel } from './CampaignDetail'
 import { lastDays, RANGE_PRESETS, type RangeDays } from './dates'
 import { CAMPAIGN_STATES } from './labels'
 import { CampaignsDocument } from './operations'
-import { microsToAmount, spendByCurrency } from './totals'
 
 const PAGE = 25
 
@@ -181,7 +180,7 @@ export default function CampaignsScreen({ today, searchDelayMs = 300 }: Campaign
                   selectedId={selected?.id}
                   onSelect={(id) => setParams({ id })}
                 />
-                <SpendTotals campaigns={list} more={campaigns.pageInfo.hasNextPage} />
+                <SpendTotals totals={campaigns.totals} />
                 <LoadMore
                   pageInfo={campaigns.pageInfo}
                   onLoad={(after) => fetchMore({ variables: { ...variables, after } })}
@@ -351,17 +350,22 @@ function CampaignCells({
   )
 }
 
+type Totals = CampaignsQuery['campaigns']['totals']
+
 /**
- * Spend of the loaded rows, one total per currency: amounts in different
- * currencies are never added up.
+ * Spend of every campaign matching the filters (all pages), as the server
+ * sums it: one total per currency, never added across currencies.
  */
-function SpendTotals({ campaigns, more }: { campaigns: CampaignNode[]; more: boolean }) {
-  const sums = spendByCurrency(campaigns.map((c) => c.metrics.totals.spend))
+function SpendTotals({ totals }: { totals: Totals }) {
+  if (totals.length === 0) return null
+  const one = (t: Totals[number]) => formatMoney(t.totals.spend.amount, t.currency)
   return (
     <p className="mt-4 text-sm text-muted" data-testid="spend-totals">
-      {more ? 'Spend of the campaigns loaded so far' : 'Spend'}
-      {sums.length > 1 ? ', by currency (not added across currencies): ' : ': '}
-      {sums.map((s) => formatMoney(microsToAmount(s.micros), s.currency)).join(' · ')}
+      {totals.length === 1
+        ? `Spend of all matching campaigns: ${one(totals[0]!)}`
+        : `Spend of all matching campaigns, by currency (not added across currencies): ${totals
+            .map((t) => `${one(t)} (${t.campaigns} campaign${t.campaigns === 1 ? '' : 's'})`)
+            .join(' · ')}`}
     </p>
   )
 }

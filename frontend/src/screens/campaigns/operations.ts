@@ -42,6 +42,16 @@ export const CampaignsDocument = graphql(`
         hasNextPage
         endCursor
       }
+      totals(from: $from, to: $to) {
+        currency
+        campaigns
+        totals {
+          spend {
+            micros
+            amount
+          }
+        }
+      }
       edges {
         node {
           id
