@@ -341,6 +341,11 @@ describe('CampaignsScreen on a phone', () => {
     const api = setup()
     const list = await screen.findByRole('list', { name: 'Campaigns' })
     expect(within(list).getAllByRole('listitem')).toHaveLength(3)
+    // Each line is labelled with its column (positive control: the name line says Name).
+    const first = within(list).getAllByRole('listitem')[0]!
+    expect(within(first).getByText('Spend')).toBeInTheDocument()
+    expect(within(first).getByText('Account')).toBeInTheDocument()
+    expect(within(first).getAllByText('Name')).toHaveLength(1)
     expect(screen.queryByRole('table')).toBeNull()
     await userEvent.selectOptions(screen.getByLabelText('Sort by'), 'ROAS:DESC')
     await waitFor(() => expect(api.requests.at(-1)!.vars.orderBy).toMatchObject({ field: 'ROAS', direction: 'DESC' }))
