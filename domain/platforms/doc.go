@@ -19,6 +19,14 @@
 // TopicPlatformStatusChanged and a platform_up measurement in the same
 // transaction.
 //
+// Reading campaigns for people (campaigns.go, campaign_metrics.go):
+// CampaignPage filters, searches and sorts with keyset cursors that carry
+// the ordering; metrics are summed from micros and ratios (ROAS, CPA, CTR)
+// derived from the sums, undefined rather than zero or infinite when their
+// denominator is zero; money of different currencies is never added
+// (CampaignTotals answers one total per currency).
+//
 // Callers: domain/automation (campaigns, metrics, Apply), jobs (simulator
-// ticks), seeding (SeedSimulator), resolvers (statuses, simulator mutations).
+// ticks), seeding (SeedSimulator), resolvers (statuses, simulator mutations,
+// the campaigns screen's queries).
 package platforms
