@@ -98,6 +98,10 @@ class FakeApi extends ApolloLink {
       const t = sums.get(r.currency) ?? { spend: 0, n: 0 }
       sums.set(r.currency, { spend: t.spend + r.spend, n: t.n + 1 })
     }
+    // Cursors are positions ("at:N"), as opaque to the screen as the server's.
+    const start = typeof v.after === 'string' ? Number(v.after.slice(3)) : 0
+    const first = Number(v.first)
+    const page = list.slice(start, start + first)
     return {
       campaigns: {
         __typename: 'CampaignConnection',
@@ -111,8 +115,12 @@ class FakeApi extends ApolloLink {
             spend: { __typename: 'Money', micros: String(t.spend), amount: t.spend / 1e6 },
           },
         })),
-        pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null },
-        edges: list.map((r) => ({ __typename: 'CampaignEdge', node: node(r) })),
+        pageInfo: {
+          __typename: 'PageInfo',
+          hasNextPage: start + first < list.length,
+          endCursor: `at:${start + page.length}`,
+        },
+        edges: page.map((r) => ({ __typename: 'CampaignEdge', node: node(r) })),
       },
     }
   }
@@ -291,6 +299,21 @@ describe('CampaignsScreen', () => {
     await userEvent.selectOptions(screen.getByLabelText('Status'), 'PAUSED')
     await waitFor(async () => expect(await names()).toEqual(['Prospecting']))
     expect(api.requests.at(-1)!.vars).toMatchObject({ status: 'PAUSED', platform: null })
+  })
+
+  it('loads the next page with the same filters after the last cursor, and appends it', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      ...USD_ROWS[0]!,
+      id: `m${i}`,
+      name: `Campaign ${String(i).padStart(2, '0')}`,
+    }))
+    const api = setup(many)
+    expect(await names()).toHaveLength(25)
+    await userEvent.click(screen.getByRole('button', { name: 'Load more' }))
+    await waitFor(async () => expect(await names()).toHaveLength(30))
+    expect((await names()).at(-1)).toBe('Campaign 29')
+    expect(api.requests.at(-1)!.vars).toMatchObject({ after: 'at:25', first: 25, orderBy: null })
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull()
   })
 
   it('says so when nothing matches', async () => {
