@@ -158,6 +158,23 @@ func TestCampaignPage(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a page after a cursor neither repeats nor skips when campaigns are added before it", func(t *testing.T) {
+		ps, _, tenant := setup(t, false)
+		insertCampaigns(t, ps, tenant, []campaignSpec{
+			{name: "b", platform: platforms.Meta, status: platforms.CampaignActive},
+			{name: "d", platform: platforms.Meta, status: platforms.CampaignActive},
+			{name: "f", platform: platforms.Meta, status: platforms.CampaignActive},
+		})
+		q := platforms.CampaignQuery{Order: platforms.CampaignOrder{Field: platforms.OrderName}}
+		p1, err := ps.CampaignPage(ctx, tenant, q, relay.Args{First: ptr(2)})
+		require.NoError(t, err)
+		require.Equal(t, []string{"b", "d"}, names(p1))
+		insertCampaigns(t, ps, tenant, []campaignSpec{{name: "a", platform: platforms.Meta, status: platforms.CampaignActive},
+			{name: "e", platform: platforms.Meta, status: platforms.CampaignActive}})
+		p2, err := ps.CampaignPage(ctx, tenant, q, relay.Args{First: ptr(2), After: p1.Info.EndCursor})
+		require.NoError(t, err)
+		require.Equal(t, []string{"e", "f"}, names(p2), "a (before the cursor) is not on it; e (after it) is")
+	})
 	t.Run("a cursor of another ordering is refused", func(t *testing.T) {
 		p, err := ps.CampaignPage(ctx, tenant, platforms.CampaignQuery{Order: platforms.CampaignOrder{Field: platforms.OrderName}}, relay.Args{First: ptr(1)})
 		require.NoError(t, err)
