@@ -131,9 +131,10 @@ func init() {
 		"Query.automationRules": {Query: `{ automationRules { totalCount edges { node { id name } } } }`, Viewer: Allowed, Sees: strs("rule")},
 		"Query.actions": {Query: `query($c: ID) { actions(campaignId: $c) { totalCount edges { node { id campaign { id name } rule { id name } } } } }`,
 			Vars: vars("c", "campaign"), Viewer: Allowed, Sees: strs("campaign")},
-		"Query.incidents":             {Query: `{ incidents { totalCount edges { node { id title timeline { message } } } } }`, Viewer: Allowed, Sees: strs("incident")},
-		"Query.trustAuditLog":         {Query: `{ trustAuditLog { totalCount edges { node { id entityId action { id } } } } }`, Viewer: Allowed, Sees: strs("trustAudit")},
-		"Query.campaigns":             {Query: `{ campaigns { totalCount edges { node { id name } } } }`, Viewer: Allowed, Sees: strs("campaign")},
+		"Query.incidents": {Query: `{ incidents { totalCount edges { node { id title timeline { message } } } } }`, Viewer: Allowed, Sees: strs("incident")},
+		// campaignId: the decisions on the queued action's campaign name it.
+		"Query.trustAuditLog": {Query: `query($c: ID) { trustAuditLog(campaignId: $c) { totalCount edges { node { id entityId action { id } } } } }`,
+			Vars: vars("c", "campaign"), Viewer: Allowed, Sees: strs("campaign")},
 		"Query.platformStatuses":      {Query: `{ platformStatuses { platform status message } }`, Viewer: Allowed, Sees: lit("Simulated platform")},
 		"Query.simulatedDegradations": {Query: `{ simulatedDegradations { component severity } }`, Viewer: Allowed, Sees: lit(`"component":"EMQ"`)},
 

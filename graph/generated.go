@@ -43,6 +43,8 @@ type ResolverRoot interface {
 	ActionSimulation() ActionSimulationResolver
 	ActionSource() ActionSourceResolver
 	AutomationRule() AutomationRuleResolver
+	Campaign() CampaignResolver
+	CampaignConnection() CampaignConnectionResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -161,6 +163,14 @@ type ComplexityRoot struct {
 		TimeZone   func(childComplexity int) int
 	}
 
+	AdAccountRef struct {
+		Currency func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Sandbox  func(childComplexity int) int
+		TimeZone func(childComplexity int) int
+	}
+
 	ApiKey struct {
 		CreatedAt  func(childComplexity int) int
 		ExpiresAt  func(childComplexity int) int
@@ -263,14 +273,18 @@ type ComplexityRoot struct {
 	}
 
 	Campaign struct {
+		Account     func(childComplexity int) int
 		AccountID   func(childComplexity int) int
 		Bid         func(childComplexity int) int
 		Currency    func(childComplexity int) int
 		DailyBudget func(childComplexity int) int
 		ExternalID  func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Metrics     func(childComplexity int, from string, to string, granularity *model.MetricGranularity) int
 		Name        func(childComplexity int) int
 		Platform    func(childComplexity int) int
+		Simulated   func(childComplexity int) int
+		State       func(childComplexity int) int
 		Status      func(childComplexity int) int
 		TargetCpa   func(childComplexity int) int
 		TargetRoas  func(childComplexity int) int
@@ -280,11 +294,40 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+		Totals     func(childComplexity int, from string, to string) int
 	}
 
 	CampaignEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CampaignMetricPoint struct {
+		Clicks          func(childComplexity int) int
+		ConversionValue func(childComplexity int) int
+		Conversions     func(childComplexity int) int
+		Cpa             func(childComplexity int) int
+		Ctr             func(childComplexity int) int
+		Date            func(childComplexity int) int
+		Impressions     func(childComplexity int) int
+		Roas            func(childComplexity int) int
+		Spend           func(childComplexity int) int
+	}
+
+	CampaignMetricValues struct {
+		Clicks          func(childComplexity int) int
+		ConversionValue func(childComplexity int) int
+		Conversions     func(childComplexity int) int
+		Cpa             func(childComplexity int) int
+		Ctr             func(childComplexity int) int
+		Impressions     func(childComplexity int) int
+		Roas            func(childComplexity int) int
+		Spend           func(childComplexity int) int
+	}
+
+	CampaignMetrics struct {
+		Points func(childComplexity int) int
+		Totals func(childComplexity int) int
 	}
 
 	CampaignScope struct {
@@ -352,6 +395,12 @@ type ComplexityRoot struct {
 		Channel       func(childComplexity int) int
 		SigningSecret func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	CurrencyMetricTotals struct {
+		Campaigns func(childComplexity int) int
+		Currency  func(childComplexity int) int
+		Totals    func(childComplexity int) int
 	}
 
 	DeleteAutomationRulePayload struct {
@@ -544,6 +593,13 @@ type ComplexityRoot struct {
 		Tenant func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount    func(childComplexity int) int
+		Currency  func(childComplexity int) int
+		Formatted func(childComplexity int) int
+		Micros    func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvite               func(childComplexity int, input model.AcceptInviteInput) int
 		AcknowledgeIncident        func(childComplexity int, input model.AcknowledgeIncidentInput) int
@@ -720,7 +776,7 @@ type ComplexityRoot struct {
 		AuditLog               func(childComplexity int, first *int, after *string, filter *model.AuditLogFilter) int
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
 		BillingCatalogue       func(childComplexity int) int
-		Campaigns              func(childComplexity int, platform *model.Platform, first *int, after *string, last *int, before *string) int
+		Campaigns              func(childComplexity int, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) int
 		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
 		Invites                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Members                func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -739,7 +795,7 @@ type ComplexityRoot struct {
 		SignalHealthTrend      func(childComplexity int, platform *model.Platform, rangeArg signals.Range) int
 		SimulatedDegradations  func(childComplexity int) int
 		SyncRuns               func(childComplexity int, connectionID *string, accountID *string, first *int, after *string, last *int, before *string) int
-		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
+		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, campaignID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
 		TrustGate              func(childComplexity int) int
 		Viewer                 func(childComplexity int) int
 	}
@@ -1155,6 +1211,14 @@ type ActionSourceResolver interface {
 type AutomationRuleResolver interface {
 	Activity(ctx context.Context, obj *model.AutomationRule, kinds []automation.ActivityKind, first *int, after *string, last *int, before *string) (*model.RuleActivityConnection, error)
 }
+type CampaignResolver interface {
+	Account(ctx context.Context, obj *model.Campaign) (*model.AdAccountRef, error)
+	Simulated(ctx context.Context, obj *model.Campaign) (bool, error)
+	Metrics(ctx context.Context, obj *model.Campaign, from string, to string, granularity *model.MetricGranularity) (*model.CampaignMetrics, error)
+}
+type CampaignConnectionResolver interface {
+	Totals(ctx context.Context, obj *model.CampaignConnection, from string, to string) ([]*model.CurrencyMetricTotals, error)
+}
 type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
 }
@@ -1222,7 +1286,7 @@ type QueryResolver interface {
 	AutomationRules(ctx context.Context, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) (*model.AutomationRuleConnection, error)
 	RuleTemplates(ctx context.Context) ([]*model.RuleTemplate, error)
 	Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error)
-	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
+	TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, campaignID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error)
 	BillingCatalogue(ctx context.Context) (*model.BillingCatalogue, error)
 	PlatformConnections(ctx context.Context) ([]*model.PlatformConnection, error)
 	PlatformAvailability(ctx context.Context) ([]*model.PlatformAvailability, error)
@@ -1235,7 +1299,7 @@ type QueryResolver interface {
 	Incidents(ctx context.Context, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.IncidentConnection, error)
 	NotificationChannels(ctx context.Context, first *int, after *string, last *int, before *string) (*model.NotificationChannelConnection, error)
 	NotificationDeliveries(ctx context.Context, channelID *string, status []notifications.Status, first *int, after *string, last *int, before *string) (*model.NotificationDeliveryConnection, error)
-	Campaigns(ctx context.Context, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error)
+	Campaigns(ctx context.Context, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error)
 	PlatformStatuses(ctx context.Context) ([]*model.PlatformStatus, error)
 	SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
@@ -1740,6 +1804,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AdAccount.TimeZone(childComplexity), true
 
+	case "AdAccountRef.currency":
+		if e.ComplexityRoot.AdAccountRef.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccountRef.Currency(childComplexity), true
+	case "AdAccountRef.id":
+		if e.ComplexityRoot.AdAccountRef.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccountRef.ID(childComplexity), true
+	case "AdAccountRef.name":
+		if e.ComplexityRoot.AdAccountRef.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccountRef.Name(childComplexity), true
+	case "AdAccountRef.sandbox":
+		if e.ComplexityRoot.AdAccountRef.Sandbox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccountRef.Sandbox(childComplexity), true
+	case "AdAccountRef.timeZone":
+		if e.ComplexityRoot.AdAccountRef.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdAccountRef.TimeZone(childComplexity), true
+
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
 			break
@@ -2147,6 +2242,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BillingCatalogue.StripeEnabled(childComplexity), true
 
+	case "Campaign.account":
+		if e.ComplexityRoot.Campaign.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Account(childComplexity), true
 	case "Campaign.accountId":
 		if e.ComplexityRoot.Campaign.AccountID == nil {
 			break
@@ -2183,6 +2284,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Campaign.ID(childComplexity), true
+	case "Campaign.metrics":
+		if e.ComplexityRoot.Campaign.Metrics == nil {
+			break
+		}
+
+		args, err := ec.field_Campaign_metrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Campaign.Metrics(childComplexity, args["from"].(string), args["to"].(string), args["granularity"].(*model.MetricGranularity)), true
 	case "Campaign.name":
 		if e.ComplexityRoot.Campaign.Name == nil {
 			break
@@ -2195,6 +2307,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Campaign.Platform(childComplexity), true
+	case "Campaign.simulated":
+		if e.ComplexityRoot.Campaign.Simulated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Simulated(childComplexity), true
+	case "Campaign.state":
+		if e.ComplexityRoot.Campaign.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.State(childComplexity), true
 	case "Campaign.status":
 		if e.ComplexityRoot.Campaign.Status == nil {
 			break
@@ -2232,6 +2356,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CampaignConnection.TotalCount(childComplexity), true
+	case "CampaignConnection.totals":
+		if e.ComplexityRoot.CampaignConnection.Totals == nil {
+			break
+		}
+
+		args, err := ec.field_CampaignConnection_totals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CampaignConnection.Totals(childComplexity, args["from"].(string), args["to"].(string)), true
 
 	case "CampaignEdge.cursor":
 		if e.ComplexityRoot.CampaignEdge.Cursor == nil {
@@ -2245,6 +2380,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CampaignEdge.Node(childComplexity), true
+
+	case "CampaignMetricPoint.clicks":
+		if e.ComplexityRoot.CampaignMetricPoint.Clicks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Clicks(childComplexity), true
+	case "CampaignMetricPoint.conversionValue":
+		if e.ComplexityRoot.CampaignMetricPoint.ConversionValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.ConversionValue(childComplexity), true
+	case "CampaignMetricPoint.conversions":
+		if e.ComplexityRoot.CampaignMetricPoint.Conversions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Conversions(childComplexity), true
+	case "CampaignMetricPoint.cpa":
+		if e.ComplexityRoot.CampaignMetricPoint.Cpa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Cpa(childComplexity), true
+	case "CampaignMetricPoint.ctr":
+		if e.ComplexityRoot.CampaignMetricPoint.Ctr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Ctr(childComplexity), true
+	case "CampaignMetricPoint.date":
+		if e.ComplexityRoot.CampaignMetricPoint.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Date(childComplexity), true
+	case "CampaignMetricPoint.impressions":
+		if e.ComplexityRoot.CampaignMetricPoint.Impressions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Impressions(childComplexity), true
+	case "CampaignMetricPoint.roas":
+		if e.ComplexityRoot.CampaignMetricPoint.Roas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Roas(childComplexity), true
+	case "CampaignMetricPoint.spend":
+		if e.ComplexityRoot.CampaignMetricPoint.Spend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricPoint.Spend(childComplexity), true
+
+	case "CampaignMetricValues.clicks":
+		if e.ComplexityRoot.CampaignMetricValues.Clicks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Clicks(childComplexity), true
+	case "CampaignMetricValues.conversionValue":
+		if e.ComplexityRoot.CampaignMetricValues.ConversionValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.ConversionValue(childComplexity), true
+	case "CampaignMetricValues.conversions":
+		if e.ComplexityRoot.CampaignMetricValues.Conversions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Conversions(childComplexity), true
+	case "CampaignMetricValues.cpa":
+		if e.ComplexityRoot.CampaignMetricValues.Cpa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Cpa(childComplexity), true
+	case "CampaignMetricValues.ctr":
+		if e.ComplexityRoot.CampaignMetricValues.Ctr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Ctr(childComplexity), true
+	case "CampaignMetricValues.impressions":
+		if e.ComplexityRoot.CampaignMetricValues.Impressions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Impressions(childComplexity), true
+	case "CampaignMetricValues.roas":
+		if e.ComplexityRoot.CampaignMetricValues.Roas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Roas(childComplexity), true
+	case "CampaignMetricValues.spend":
+		if e.ComplexityRoot.CampaignMetricValues.Spend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetricValues.Spend(childComplexity), true
+
+	case "CampaignMetrics.points":
+		if e.ComplexityRoot.CampaignMetrics.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetrics.Points(childComplexity), true
+	case "CampaignMetrics.totals":
+		if e.ComplexityRoot.CampaignMetrics.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMetrics.Totals(childComplexity), true
 
 	case "CampaignScope.accountIds":
 		if e.ComplexityRoot.CampaignScope.AccountIds == nil {
@@ -2443,6 +2695,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateNotificationChannelPayload.UserErrors(childComplexity), true
+
+	case "CurrencyMetricTotals.campaigns":
+		if e.ComplexityRoot.CurrencyMetricTotals.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyMetricTotals.Campaigns(childComplexity), true
+	case "CurrencyMetricTotals.currency":
+		if e.ComplexityRoot.CurrencyMetricTotals.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyMetricTotals.Currency(childComplexity), true
+	case "CurrencyMetricTotals.totals":
+		if e.ComplexityRoot.CurrencyMetricTotals.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CurrencyMetricTotals.Totals(childComplexity), true
 
 	case "DeleteAutomationRulePayload.deletedRuleId":
 		if e.ComplexityRoot.DeleteAutomationRulePayload.DeletedRuleID == nil {
@@ -3107,6 +3378,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Tenant(childComplexity), true
+
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
+	case "Money.formatted":
+		if e.ComplexityRoot.Money.Formatted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Formatted(childComplexity), true
+	case "Money.micros":
+		if e.ComplexityRoot.Money.Micros == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Micros(childComplexity), true
 
 	case "Mutation.acceptInvite":
 		if e.ComplexityRoot.Mutation.AcceptInvite == nil {
@@ -4171,7 +4467,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Campaigns(childComplexity, args["platform"].(*model.Platform), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Campaigns(childComplexity, args["platform"].(*model.Platform), args["status"].(*model.CampaignStatus), args["search"].(*string), args["orderBy"].(*model.CampaignOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -4346,7 +4642,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TrustAuditLog(childComplexity, args["decision"].(*automation.Decision), args["actionId"].(*string), args["dryRun"].(*bool), args["since"].(*time.Time), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.TrustAuditLog(childComplexity, args["decision"].(*automation.Decision), args["actionId"].(*string), args["campaignId"].(*string), args["dryRun"].(*bool), args["since"].(*time.Time), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.trustGate":
 		if e.ComplexityRoot.Query.TrustGate == nil {
 			break
@@ -5914,6 +6210,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ApplyActionInput", ec.unmarshalInputApplyActionInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("AutomationRuleInput", ec.unmarshalInputAutomationRuleInput),
+			graphql.NewInputUnmarshaler("CampaignOrder", ec.unmarshalInputCampaignOrder),
 			graphql.NewInputUnmarshaler("CampaignScopeInput", ec.unmarshalInputCampaignScopeInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("ConnectPlatformInput", ec.unmarshalInputConnectPlatformInput),
@@ -6276,6 +6573,22 @@ func (ec *executionContext) childFields_AdAccount(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type AdAccount", field.Name)
 }
 
+func (ec *executionContext) childFields_AdAccountRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AdAccountRef_id(ctx, field)
+	case "name":
+		return ec.fieldContext_AdAccountRef_name(ctx, field)
+	case "currency":
+		return ec.fieldContext_AdAccountRef_currency(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_AdAccountRef_timeZone(ctx, field)
+	case "sandbox":
+		return ec.fieldContext_AdAccountRef_sandbox(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdAccountRef", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6492,6 +6805,8 @@ func (ec *executionContext) childFields_Campaign(ctx context.Context, field grap
 		return ec.fieldContext_Campaign_name(ctx, field)
 	case "status":
 		return ec.fieldContext_Campaign_status(ctx, field)
+	case "state":
+		return ec.fieldContext_Campaign_state(ctx, field)
 	case "dailyBudget":
 		return ec.fieldContext_Campaign_dailyBudget(ctx, field)
 	case "currency":
@@ -6502,6 +6817,12 @@ func (ec *executionContext) childFields_Campaign(ctx context.Context, field grap
 		return ec.fieldContext_Campaign_targetRoas(ctx, field)
 	case "targetCpa":
 		return ec.fieldContext_Campaign_targetCpa(ctx, field)
+	case "account":
+		return ec.fieldContext_Campaign_account(ctx, field)
+	case "simulated":
+		return ec.fieldContext_Campaign_simulated(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Campaign_metrics(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Campaign", field.Name)
 }
@@ -6514,6 +6835,8 @@ func (ec *executionContext) childFields_CampaignConnection(ctx context.Context, 
 		return ec.fieldContext_CampaignConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_CampaignConnection_totalCount(ctx, field)
+	case "totals":
+		return ec.fieldContext_CampaignConnection_totals(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CampaignConnection", field.Name)
 }
@@ -6526,6 +6849,62 @@ func (ec *executionContext) childFields_CampaignEdge(ctx context.Context, field 
 		return ec.fieldContext_CampaignEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CampaignEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignMetricPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_CampaignMetricPoint_date(ctx, field)
+	case "spend":
+		return ec.fieldContext_CampaignMetricPoint_spend(ctx, field)
+	case "impressions":
+		return ec.fieldContext_CampaignMetricPoint_impressions(ctx, field)
+	case "clicks":
+		return ec.fieldContext_CampaignMetricPoint_clicks(ctx, field)
+	case "conversions":
+		return ec.fieldContext_CampaignMetricPoint_conversions(ctx, field)
+	case "conversionValue":
+		return ec.fieldContext_CampaignMetricPoint_conversionValue(ctx, field)
+	case "roas":
+		return ec.fieldContext_CampaignMetricPoint_roas(ctx, field)
+	case "cpa":
+		return ec.fieldContext_CampaignMetricPoint_cpa(ctx, field)
+	case "ctr":
+		return ec.fieldContext_CampaignMetricPoint_ctr(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignMetricPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignMetricValues(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "spend":
+		return ec.fieldContext_CampaignMetricValues_spend(ctx, field)
+	case "impressions":
+		return ec.fieldContext_CampaignMetricValues_impressions(ctx, field)
+	case "clicks":
+		return ec.fieldContext_CampaignMetricValues_clicks(ctx, field)
+	case "conversions":
+		return ec.fieldContext_CampaignMetricValues_conversions(ctx, field)
+	case "conversionValue":
+		return ec.fieldContext_CampaignMetricValues_conversionValue(ctx, field)
+	case "roas":
+		return ec.fieldContext_CampaignMetricValues_roas(ctx, field)
+	case "cpa":
+		return ec.fieldContext_CampaignMetricValues_cpa(ctx, field)
+	case "ctr":
+		return ec.fieldContext_CampaignMetricValues_ctr(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignMetricValues", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "points":
+		return ec.fieldContext_CampaignMetrics_points(ctx, field)
+	case "totals":
+		return ec.fieldContext_CampaignMetrics_totals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignMetrics", field.Name)
 }
 
 func (ec *executionContext) childFields_CampaignScope(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6660,6 +7039,18 @@ func (ec *executionContext) childFields_CreateNotificationChannelPayload(ctx con
 		return ec.fieldContext_CreateNotificationChannelPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateNotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CurrencyMetricTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_CurrencyMetricTotals_currency(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_CurrencyMetricTotals_campaigns(ctx, field)
+	case "totals":
+		return ec.fieldContext_CurrencyMetricTotals_totals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CurrencyMetricTotals", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7040,6 +7431,20 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
+}
+
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "micros":
+		return ec.fieldContext_Money_micros(ctx, field)
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	case "formatted":
+		return ec.fieldContext_Money_formatted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
 }
 
 func (ec *executionContext) childFields_NotificationChannel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8220,6 +8625,58 @@ func (ec *executionContext) field_AutomationRule_activity_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_CampaignConnection_totals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Campaign_metrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "granularity",
+		func(ctx context.Context, v any) (*model.MetricGranularity, error) {
+			return ec.unmarshalOMetricGranularity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMetricGranularity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["granularity"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptInvite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9151,38 +9608,62 @@ func (ec *executionContext) field_Query_campaigns_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["platform"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.CampaignStatus, error) {
+			return ec.unmarshalOCampaignStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignStatus(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["search"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.CampaignOrder, error) {
+			return ec.unmarshalOCampaignOrder2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg4
+	args["after"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg7
 	return args, nil
 }
 
@@ -9623,54 +10104,62 @@ func (ec *executionContext) field_Query_trustAuditLog_args(ctx context.Context, 
 		return nil, err
 	}
 	args["actionId"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "campaignId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["campaignId"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["dryRun"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+	args["dryRun"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "since",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["since"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["since"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["after"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["last"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg7
+	args["before"] = arg8
 	return args, nil
 }
 
@@ -11618,6 +12107,121 @@ func (ec *executionContext) fieldContext_AdAccount_sandbox(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AdAccount", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _AdAccountRef_id(ctx context.Context, field graphql.CollectedField, obj *model.AdAccountRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccountRef_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccountRef_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccountRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AdAccountRef_name(ctx context.Context, field graphql.CollectedField, obj *model.AdAccountRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccountRef_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccountRef_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccountRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccountRef_currency(ctx context.Context, field graphql.CollectedField, obj *model.AdAccountRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccountRef_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccountRef_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccountRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccountRef_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.AdAccountRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccountRef_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccountRef_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccountRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _AdAccountRef_sandbox(ctx context.Context, field graphql.CollectedField, obj *model.AdAccountRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AdAccountRef_sandbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sandbox, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AdAccountRef_sandbox(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AdAccountRef", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *model.APIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13452,6 +14056,29 @@ func (ec *executionContext) fieldContext_Campaign_status(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Campaign", field, false, false, "String")
 }
 
+func (ec *executionContext) _Campaign_state(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CampaignStatus) graphql.Marshaler {
+			return ec.marshalNCampaignStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, false, false, "CampaignStatus")
+}
+
 func (ec *executionContext) _Campaign_dailyBudget(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13567,6 +14194,135 @@ func (ec *executionContext) fieldContext_Campaign_targetCpa(_ context.Context, f
 	return graphql.NewScalarFieldContext("Campaign", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Campaign_account(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Campaign().Account(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AdAccountRef) graphql.Marshaler {
+			return ec.marshalOAdAccountRef2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAdAccountRef(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AdAccountRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Campaign_simulated(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_simulated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Campaign().Simulated(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_simulated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Campaign_metrics(ctx context.Context, field graphql.CollectedField, obj *model.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Campaign().Metrics(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["granularity"].(*model.MetricGranularity))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.CampaignMetrics
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.CampaignMetrics
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.CampaignMetrics
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.CampaignMetrics
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, obj, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignMetrics) graphql.Marshaler {
+			return ec.marshalNCampaignMetrics2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_metrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignMetrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Campaign_metrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CampaignConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13654,6 +14410,80 @@ func (ec *executionContext) fieldContext_CampaignConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("CampaignConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CampaignConnection_totals(ctx context.Context, field graphql.CollectedField, obj *model.CampaignConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignConnection_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CampaignConnection().Totals(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.CurrencyMetricTotals
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, obj, directive1, scope)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CurrencyMetricTotals) graphql.Marshaler {
+			return ec.marshalNCurrencyMetricTotals2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotalsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignConnection_totals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CurrencyMetricTotals(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CampaignConnection_totals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CampaignEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CampaignEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13704,6 +14534,515 @@ func (ec *executionContext) fieldContext_CampaignEdge_node(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricPoint_date(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _CampaignMetricPoint_spend(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_spend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Spend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_spend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetricPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricPoint_impressions(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_impressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impressions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_impressions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricPoint_clicks(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_clicks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clicks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_clicks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricPoint_conversions(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_conversions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_conversions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricPoint_conversionValue(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_conversionValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_conversionValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetricPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricPoint_roas(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_roas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_roas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricPoint_cpa(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_cpa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cpa, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_cpa(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetricPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricPoint_ctr(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricPoint_ctr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ctr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricPoint_ctr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricValues_spend(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_spend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Spend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_spend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetricValues",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricValues_impressions(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_impressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impressions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_impressions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricValues_clicks(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_clicks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clicks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_clicks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricValues_conversions(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_conversions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_conversions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricValues_conversionValue(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_conversionValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_conversionValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetricValues",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricValues_roas(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_roas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_roas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetricValues_cpa(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_cpa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cpa, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_cpa(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetricValues",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetricValues_ctr(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetricValues) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetricValues_ctr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ctr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetricValues_ctr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMetricValues", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CampaignMetrics_points(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetrics_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CampaignMetricPoint) graphql.Marshaler {
+			return ec.marshalNCampaignMetricPoint2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetrics_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignMetricPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMetrics_totals(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMetrics_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignMetricValues) graphql.Marshaler {
+			return ec.marshalNCampaignMetricValues2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricValues(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMetrics_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignMetricValues(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14516,6 +15855,84 @@ func (ec *executionContext) fieldContext_CreateNotificationChannelPayload_userEr
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CurrencyMetricTotals_currency(ctx context.Context, field graphql.CollectedField, obj *model.CurrencyMetricTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyMetricTotals_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyMetricTotals_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrencyMetricTotals", field, false, false, "String")
+}
+
+func (ec *executionContext) _CurrencyMetricTotals_campaigns(ctx context.Context, field graphql.CollectedField, obj *model.CurrencyMetricTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyMetricTotals_campaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaigns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyMetricTotals_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CurrencyMetricTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CurrencyMetricTotals_totals(ctx context.Context, field graphql.CollectedField, obj *model.CurrencyMetricTotals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CurrencyMetricTotals_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignMetricValues) graphql.Marshaler {
+			return ec.marshalNCampaignMetricValues2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricValues(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CurrencyMetricTotals_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CurrencyMetricTotals",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignMetricValues(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17227,6 +18644,98 @@ func (ec *executionContext) _Membership_role(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Membership_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Role")
+}
+
+func (ec *executionContext) _Money_micros(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_micros(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Micros, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_micros(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_formatted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formatted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_formatted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_createAutomationRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -22826,7 +24335,7 @@ func (ec *executionContext) _Query_trustAuditLog(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TrustAuditLog(ctx, fc.Args["decision"].(*automation.Decision), fc.Args["actionId"].(*string), fc.Args["dryRun"].(*bool), fc.Args["since"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().TrustAuditLog(ctx, fc.Args["decision"].(*automation.Decision), fc.Args["actionId"].(*string), fc.Args["campaignId"].(*string), fc.Args["dryRun"].(*bool), fc.Args["since"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -23698,7 +25207,7 @@ func (ec *executionContext) _Query_campaigns(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Campaigns(ctx, fc.Args["platform"].(*model.Platform), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Campaigns(ctx, fc.Args["platform"].(*model.Platform), fc.Args["status"].(*model.CampaignStatus), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.CampaignOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -32544,6 +34053,73 @@ func UnmarshalAutomationRuleInput(ctx context.Context, raw any) (model.Automatio
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCampaignOrder(ctx context.Context, obj any) (model.CampaignOrder, error) {
+	var it model.CampaignOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCampaignOrderField2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCampaignOrder unmarshals raw into the CampaignOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCampaignOrder(ctx context.Context, raw any) (model.CampaignOrder, error) {
+	var out model.CampaignOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CampaignOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCampaignScopeInput(ctx context.Context, obj any) (model.CampaignScopeInput, error) {
 	var it model.CampaignScopeInput
 	if obj == nil {
@@ -35593,6 +37169,59 @@ func (ec *executionContext) _AdAccount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var adAccountRefImplementors = []string{"AdAccountRef"}
+
+func (ec *executionContext) _AdAccountRef(ctx context.Context, sel ast.SelectionSet, obj *model.AdAccountRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, adAccountRefImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AdAccountRef")
+		case "id":
+			out.Values[i] = ec._AdAccountRef_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AdAccountRef_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._AdAccountRef_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._AdAccountRef_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sandbox":
+			out.Values[i] = ec._AdAccountRef_sandbox(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *model.APIKey) graphql.Marshaler {
@@ -36269,58 +37898,81 @@ func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet,
 		case "id":
 			out.Values[i] = ec._Campaign_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "platform":
 			out.Values[i] = ec._Campaign_platform(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accountId":
 			out.Values[i] = ec._Campaign_accountId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "externalId":
 			out.Values[i] = ec._Campaign_externalId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Campaign_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Campaign_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._Campaign_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dailyBudget":
 			out.Values[i] = ec._Campaign_dailyBudget(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._Campaign_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bid":
 			out.Values[i] = ec._Campaign_bid(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "targetRoas":
 			out.Values[i] = ec._Campaign_targetRoas(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "targetCpa":
 			out.Values[i] = ec._Campaign_targetCpa(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "account":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_account(ctx, field, obj)
+				})
+		case "simulated":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_simulated(ctx, field, obj)
+				})
+		case "metrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_metrics(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36352,18 +38004,24 @@ func (ec *executionContext) _CampaignConnection(ctx context.Context, sel ast.Sel
 		case "edges":
 			out.Values[i] = ec._CampaignConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._CampaignConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._CampaignConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "totals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CampaignConnection_totals(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36399,6 +38057,185 @@ func (ec *executionContext) _CampaignEdge(ctx context.Context, sel ast.Selection
 			}
 		case "node":
 			out.Values[i] = ec._CampaignEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignMetricPointImplementors = []string{"CampaignMetricPoint"}
+
+func (ec *executionContext) _CampaignMetricPoint(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignMetricPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignMetricPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignMetricPoint")
+		case "date":
+			out.Values[i] = ec._CampaignMetricPoint_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "spend":
+			out.Values[i] = ec._CampaignMetricPoint_spend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impressions":
+			out.Values[i] = ec._CampaignMetricPoint_impressions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clicks":
+			out.Values[i] = ec._CampaignMetricPoint_clicks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversions":
+			out.Values[i] = ec._CampaignMetricPoint_conversions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionValue":
+			out.Values[i] = ec._CampaignMetricPoint_conversionValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roas":
+			out.Values[i] = ec._CampaignMetricPoint_roas(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cpa":
+			out.Values[i] = ec._CampaignMetricPoint_cpa(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ctr":
+			out.Values[i] = ec._CampaignMetricPoint_ctr(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignMetricValuesImplementors = []string{"CampaignMetricValues"}
+
+func (ec *executionContext) _CampaignMetricValues(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignMetricValues) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignMetricValuesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignMetricValues")
+		case "spend":
+			out.Values[i] = ec._CampaignMetricValues_spend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impressions":
+			out.Values[i] = ec._CampaignMetricValues_impressions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clicks":
+			out.Values[i] = ec._CampaignMetricValues_clicks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversions":
+			out.Values[i] = ec._CampaignMetricValues_conversions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionValue":
+			out.Values[i] = ec._CampaignMetricValues_conversionValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roas":
+			out.Values[i] = ec._CampaignMetricValues_roas(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cpa":
+			out.Values[i] = ec._CampaignMetricValues_cpa(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ctr":
+			out.Values[i] = ec._CampaignMetricValues_ctr(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignMetricsImplementors = []string{"CampaignMetrics"}
+
+func (ec *executionContext) _CampaignMetrics(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignMetrics")
+		case "points":
+			out.Values[i] = ec._CampaignMetrics_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._CampaignMetrics_totals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36890,6 +38727,49 @@ func (ec *executionContext) _CreateNotificationChannelPayload(ctx context.Contex
 			}
 		case "userErrors":
 			out.Values[i] = ec._CreateNotificationChannelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var currencyMetricTotalsImplementors = []string{"CurrencyMetricTotals"}
+
+func (ec *executionContext) _CurrencyMetricTotals(ctx context.Context, sel ast.SelectionSet, obj *model.CurrencyMetricTotals) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, currencyMetricTotalsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CurrencyMetricTotals")
+		case "currency":
+			out.Values[i] = ec._CurrencyMetricTotals_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaigns":
+			out.Values[i] = ec._CurrencyMetricTotals_campaigns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._CurrencyMetricTotals_totals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38205,6 +40085,54 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			}
 		case "role":
 			out.Values[i] = ec._Membership_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "micros":
+			out.Values[i] = ec._Money_micros(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "formatted":
+			out.Values[i] = ec._Money_formatted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -43052,12 +44980,72 @@ func (ec *executionContext) marshalNCampaignEdge2ᚖgithubᚗcomᚋstratumhqᚋs
 	return ec._CampaignEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCampaignMetricPoint2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CampaignMetricPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCampaignMetricPoint2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCampaignMetricPoint2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricPoint(ctx context.Context, sel ast.SelectionSet, v *model.CampaignMetricPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignMetricPoint!")
+		return graphql.Null
+	}
+	return ec._CampaignMetricPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCampaignMetricValues2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetricValues(ctx context.Context, sel ast.SelectionSet, v *model.CampaignMetricValues) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignMetricValues!")
+		return graphql.Null
+	}
+	return ec._CampaignMetricValues(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCampaignMetrics2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignMetrics(ctx context.Context, sel ast.SelectionSet, v *model.CampaignMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignMetrics!")
+		return graphql.Null
+	}
+	return ec._CampaignMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCampaignOrderField2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignOrderField(ctx context.Context, v any) (model.CampaignOrderField, error) {
+	var res model.CampaignOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCampaignOrderField2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignOrderField(ctx context.Context, sel ast.SelectionSet, v model.CampaignOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNCampaignScope2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignScope(ctx context.Context, sel ast.SelectionSet, v *model.CampaignScope) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CampaignScope!")
 		return graphql.Null
 	}
 	return ec._CampaignScope(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCampaignStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignStatus(ctx context.Context, v any) (model.CampaignStatus, error) {
+	var res model.CampaignStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCampaignStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignStatus(ctx context.Context, sel ast.SelectionSet, v model.CampaignStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNCatalogueFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCatalogueFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CatalogueFeature) graphql.Marshaler {
@@ -43241,6 +45229,30 @@ func (ec *executionContext) marshalNCreateNotificationChannelPayload2ᚖgithub�
 		return graphql.Null
 	}
 	return ec._CreateNotificationChannelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCurrencyMetricTotals2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotalsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CurrencyMetricTotals) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCurrencyMetricTotals2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotals(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCurrencyMetricTotals2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotals(ctx context.Context, sel ast.SelectionSet, v *model.CurrencyMetricTotals) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CurrencyMetricTotals!")
+		return graphql.Null
+	}
+	return ec._CurrencyMetricTotals(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDegradationSeverity2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDegradationSeverity(ctx context.Context, v any) (model.DegradationSeverity, error) {
@@ -43873,6 +45885,14 @@ func (ec *executionContext) marshalNMetricUnit2githubᚗcomᚋstratumhqᚋstratu
 func (ec *executionContext) unmarshalNMfaCodeInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMfaCodeInput(ctx context.Context, v any) (model.MfaCodeInput, error) {
 	res, err := ec.unmarshalInputMfaCodeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Money!")
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -45463,6 +47483,13 @@ func (ec *executionContext) marshalOActionType2ᚖgithubᚗcomᚋstratumhqᚋstr
 	return v
 }
 
+func (ec *executionContext) marshalOAdAccountRef2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAdAccountRef(ctx context.Context, sel ast.SelectionSet, v *model.AdAccountRef) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AdAccountRef(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *model.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45565,6 +47592,14 @@ func (ec *executionContext) marshalOCampaign2ᚖgithubᚗcomᚋstratumhqᚋstrat
 	return ec._Campaign(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCampaignOrder2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignOrder(ctx context.Context, v any) (*model.CampaignOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCampaignOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOCampaignScopeInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignScopeInput(ctx context.Context, v any) (*model.CampaignScopeInput, error) {
 	if v == nil {
 		return nil, nil
@@ -45578,6 +47613,22 @@ func (ec *executionContext) marshalOCampaignSettings2ᚖgithubᚗcomᚋstratumhq
 		return graphql.Null
 	}
 	return ec._CampaignSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCampaignStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignStatus(ctx context.Context, v any) (*model.CampaignStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CampaignStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCampaignStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCampaignStatus(ctx context.Context, sel ast.SelectionSet, v *model.CampaignStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOComparisonOperator2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐOperator(ctx context.Context, v any) (*automation.Operator, error) {
@@ -45933,6 +47984,29 @@ func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋstratumhqᚋstratum
 	return ec._Member(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOMetricGranularity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMetricGranularity(ctx context.Context, v any) (*model.MetricGranularity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MetricGranularity)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMetricGranularity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMetricGranularity(ctx context.Context, sel ast.SelectionSet, v *model.MetricGranularity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45996,6 +48070,22 @@ func (ec *executionContext) unmarshalONotificationSubscriptionsInput2ᚖgithub�
 	}
 	res, err := ec.unmarshalInputNotificationSubscriptionsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOrderDirection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.OrderDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v *model.OrderDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOPlatform2ᚕgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatformᚄ(ctx context.Context, v any) ([]model.Platform, error) {

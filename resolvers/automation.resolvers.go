@@ -384,10 +384,13 @@ func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, st
 }
 
 // TrustAuditLog is the resolver for the trustAuditLog field.
-func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error) {
+func (r *queryResolver) TrustAuditLog(ctx context.Context, decision *automation.Decision, actionID *string, campaignID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) (*model.TrustAuditEntryConnection, error) {
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.GateDecision], err error) {
 		f := automation.GateDecisionFilter{Decision: decision, DryRun: dryRun, Since: since}
 		if f.ActionID, err = optionalID(actionID, relay.TypeAction, "actionId"); err != nil {
+			return nil, err
+		}
+		if f.CampaignID, err = optionalID(campaignID, relay.TypeCampaign, "campaignId"); err != nil {
 			return nil, err
 		}
 		return r.Svc.Automation.GateDecisions(ctx, tenant, f, args)

@@ -11,9 +11,38 @@ import (
 	"github.com/google/uuid"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/relay"
 )
+
+// Account is the resolver for the account field.
+func (r *campaignResolver) Account(ctx context.Context, obj *model.Campaign) (*model.AdAccountRef, error) {
+	a, err := r.campaignAccount(ctx, obj)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	return &model.AdAccountRef{ID: relay.GlobalID(typeAdAccount, a.ID), Name: a.Name, Currency: a.Currency, TimeZone: a.TimeZone, Sandbox: a.Sandbox}, nil
+}
+
+// Simulated is the resolver for the simulated field.
+func (r *campaignResolver) Simulated(ctx context.Context, obj *model.Campaign) (bool, error) {
+	if obj.Platform == model.PlatformSimulator {
+		return true, nil
+	}
+	a, err := r.campaignAccount(ctx, obj)
+	return a != nil && (a.Sandbox || a.Platform == platforms.Simulator), err
+}
+
+// Metrics is the resolver for the metrics field.
+func (r *campaignResolver) Metrics(ctx context.Context, obj *model.Campaign, from string, to string, granularity *model.MetricGranularity) (*model.CampaignMetrics, error) {
+	return r.campaignMetrics(ctx, obj, from, to, granularity)
+}
+
+// Totals is the resolver for the totals field.
+func (r *campaignConnectionResolver) Totals(ctx context.Context, obj *model.CampaignConnection, from string, to string) ([]*model.CurrencyMetricTotals, error) {
+	return r.campaignTotals(ctx, obj, from, to)
+}
 
 // SimulateSignalDegradation is the resolver for the simulateSignalDegradation field.
 func (r *mutationResolver) SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error) {
@@ -36,16 +65,20 @@ func (r *mutationResolver) SimulateSignalRecovery(ctx context.Context, input mod
 }
 
 // Campaigns is the resolver for the campaigns field.
-func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
+func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error) {
+	query, err := campaignQuery(platform, status, search, orderBy)
+	if err != nil {
+		return nil, err
+	}
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[platforms.Campaign], error) {
-		return r.Svc.Platforms.CampaignPage(ctx, tenant, platformArg(platform), args)
+		return r.Svc.Platforms.CampaignPage(ctx, tenant, query, args)
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
 		func(x *platforms.Campaign, c string) *model.CampaignEdge {
 			return &model.CampaignEdge{Cursor: c, Node: campaignModel(x)}
 		},
 		func(e []*model.CampaignEdge, info *relay.PageInfo, n int) *model.CampaignConnection {
-			return &model.CampaignConnection{Edges: e, PageInfo: info, TotalCount: n}
+			return &model.CampaignConnection{Edges: e, PageInfo: info, TotalCount: n, Query: query}
 		})
 }
 
@@ -101,3 +134,16 @@ func (r *subscriptionResolver) PlatformStatusChanged(ctx context.Context, platfo
 		return nil, errSkip
 	})
 }
+
+// Campaign returns graph.CampaignResolver implementation.
+func (r *Resolver) Campaign() graph.CampaignResolver { return &campaignResolver{r} }
+
+// CampaignConnection returns graph.CampaignConnectionResolver implementation.
+func (r *Resolver) CampaignConnection() graph.CampaignConnectionResolver {
+	return &campaignConnectionResolver{r}
+}
+
+type (
+	campaignResolver           struct{ *Resolver }
+	campaignConnectionResolver struct{ *Resolver }
+)

@@ -161,10 +161,10 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.Incidents = func(child int, _ []incidents.State, _ []incidents.Severity, _ *model.Platform, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
-	c.Query.TrustAuditLog = func(child int, _ *automation.Decision, _ *string, _ *bool, _ *time.Time, first *int, _ *string, last *int, _ *string) int {
+	c.Query.TrustAuditLog = func(child int, _ *automation.Decision, _, _ *string, _ *bool, _ *time.Time, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
-	c.Query.Campaigns = func(child int, _ *model.Platform, first *int, _ *string, last *int, _ *string) int {
+	c.Query.Campaigns = func(child int, _ *model.Platform, _ *model.CampaignStatus, _ *string, _ *model.CampaignOrder, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
 	c.Query.SignalHealthHistory = func(child int, _ *model.Platform, _, _ *time.Time, _ *signals.Granularity, first *int, _ *string, last *int, _ *string) int {

@@ -15,12 +15,11 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// Global ID types of the sync fields. PlatformConnection and AdAccount are
-// the connections' types (described with them); the sync fields take and
-// return their ids under these names.
+// Global ID types of the sync fields: connections and ad accounts are
+// the connections API's (relay.TypePlatformConnection, relay.TypeAdAccount).
 const (
-	typePlatformConnection = "PlatformConnection"
-	typeAdAccount          = "AdAccount"
+	typePlatformConnection = relay.TypePlatformConnection
+	typeAdAccount          = relay.TypeAdAccount
 	typeSyncRun            = "SyncRun"
 )
 

@@ -88,6 +88,9 @@ type lazyLoaders struct {
 	once sync.Once
 	r    *Resolver
 	l    *trustLoaders
+	// campaignOnce builds campaignLoaders (campaigns.go) on first use.
+	campaignOnce    sync.Once
+	campaignLoaders *campaignLoaders
 }
 
 func (z *lazyLoaders) get() *trustLoaders {
@@ -459,7 +462,7 @@ func campaignModel(c *platforms.Campaign) *model.Campaign {
 		return nil
 	}
 	return &model.Campaign{ID: relay.GlobalID(relay.TypeCampaign, c.ID), Platform: model.Platform(c.Platform), AccountID: c.AccountID,
-		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, DailyBudget: c.DailyBudget(), Currency: c.Currency, Bid: c.Bid(), TargetRoas: c.TargetROAS,
+		ExternalID: c.ExternalID, Name: c.Name, Status: c.Status, State: model.CampaignStatus(c.Status), DailyBudget: c.DailyBudget(), Currency: c.Currency, Bid: c.Bid(), TargetRoas: c.TargetROAS,
 		TargetCpa: c.TargetCPA()}
 }
 

@@ -128,6 +128,15 @@ func TestActionQueue(t *testing.T) {
 		all, err := b.auto.GateDecisions(ctx, b.tenant, automation.GateDecisionFilter{}, relay.Args{})
 		require.NoError(t, err)
 		require.Equal(t, 7, all.TotalCount, "queue, execute, queue, queue, re-gate, override, dry run")
+		retarget := b.campaign("Retargeting – Cart Abandoners")
+		onRetarget, err := b.auto.GateDecisions(ctx, b.tenant, automation.GateDecisionFilter{CampaignID: &retarget.ID}, relay.Args{})
+		require.NoError(t, err)
+		require.Positive(t, onRetarget.TotalCount)
+		require.Less(t, onRetarget.TotalCount, all.TotalCount, "decisions on other campaigns and account-wide ones are left out")
+		for _, e := range onRetarget.Items {
+			require.Equal(t, "campaign", e.EntityType)
+			require.Equal(t, retarget.ID.String(), e.EntityID)
+		}
 		o, err := b.auto.Overview(ctx, b.tenant)
 		require.NoError(t, err)
 		require.Equal(t, automation.Normal, o.Mode)

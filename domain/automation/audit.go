@@ -104,8 +104,10 @@ func (s *Service) audit(ctx context.Context, tx bun.Tx, a *Action, ev evaluation
 type GateDecisionFilter struct {
 	Decision *Decision
 	ActionID *uuid.UUID
-	DryRun   *bool
-	Since    *time.Time
+	// CampaignID keeps decisions on that campaign (entity type campaign).
+	CampaignID *uuid.UUID
+	DryRun     *bool
+	Since      *time.Time
 }
 
 // GateDecisions pages tenant's gate decisions, newest first (the trust audit log).
@@ -118,6 +120,9 @@ func (s *Service) GateDecisions(ctx context.Context, tenant uuid.UUID, f GateDec
 		}
 		if f.ActionID != nil {
 			q = q.Where("g.action_id = ?", *f.ActionID)
+		}
+		if f.CampaignID != nil {
+			q = q.Where("g.entity_type = 'campaign' AND g.entity_id = ?", f.CampaignID.String())
 		}
 		if f.DryRun != nil {
 			q = q.Where("g.dry_run = ?", *f.DryRun)

@@ -27,7 +27,15 @@
 // connection's and the platform's status and insights write signal
 // measurements. The platform is never called inside a transaction.
 //
+// Reading campaigns for people (campaigns.go, campaign_metrics.go):
+// CampaignPage filters, searches and sorts with keyset cursors that carry
+// the ordering; metrics are summed from micros and ratios (ROAS, CPA, CTR)
+// derived from the sums, undefined rather than zero or infinite when their
+// denominator is zero; money of different currencies is never added
+// (CampaignTotals answers one total per currency).
+//
 // Callers: domain/automation (campaigns, metrics, Apply), jobs (simulator
 // ticks, sync runs and their schedule), seeding (SeedSimulator), resolvers
-// (statuses, simulator mutations, triggerSync, syncRuns).
+// (statuses, simulator mutations, triggerSync, syncRuns, the campaigns
+// screen's queries).
 package platforms

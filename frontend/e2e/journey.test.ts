@@ -383,8 +383,27 @@ describe.sequential('identity journey', () => {
     expect(await done.getByRole('button').count()).toBe(0)
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
     await screenshot(dp, 'actions-approved')
-    await demo.close()
   }, 90_000)
+
+  it('opens the campaigns screen: the simulated campaigns with their numbers, sorted, and one in detail', async () => {
+    await nav(dp, 'Campaigns')
+    await dp.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor()
+    const table = dp.getByRole('table', { name: 'Campaigns' })
+    const rows = table.getByRole('row')
+    await rows.nth(1).waitFor()
+    // The heading row and the demo's four simulated campaigns, each labelled so.
+    expect(await rows.count()).toBe(5)
+    expect(await table.getByText('Simulated', { exact: true }).count()).toBe(4)
+    await table.getByRole('button', { name: 'Spend' }).click()
+    await table.locator('th[aria-sort="descending"]', { hasText: 'Spend' }).waitFor()
+    await rows.nth(1).getByRole('button').first().click()
+    await dp.getByRole('heading', { name: 'What touched it' }).waitFor()
+    await dp.getByRole('heading', { name: /^Trust-gate decisions/ }).waitFor()
+    await dp.locator('.recharts-surface').first().waitFor()
+    await screenshot(dp, 'campaigns')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+    await demo.close()
+  })
 
   it('creates an API key whose secret is shown once, uses it, and revokes it', async () => {
     await page.goto('/settings/api-keys')

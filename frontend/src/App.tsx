@@ -20,6 +20,7 @@ const VerifyEmailScreen = lazy(() => import('./screens/auth/VerifyEmailScreen'))
 const AutomationScreen = lazy(() => import('./screens/automation'))
 const ActionsScreen = lazy(() => import('./screens/actions'))
 const IncidentsScreen = lazy(() => import('./screens/incidents'))
+const CampaignsScreen = lazy(() => import('./screens/campaigns'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -51,6 +52,7 @@ export function App() {
             <Route path="automation" element={<AutomationScreen />} />
             <Route path="actions" element={<ActionsScreen />} />
             <Route path="incidents" element={<IncidentsScreen />} />
+            <Route path="campaigns" element={<CampaignsScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

@@ -136,6 +136,20 @@ type AdAccount struct {
 	Sandbox bool `json:"sandbox"`
 }
 
+// The ad account a campaign belongs to.
+type AdAccountRef struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The account's name on its platform.
+	Name string `json:"name"`
+	// ISO 4217 code of the account's currency.
+	Currency string `json:"currency"`
+	// IANA time zone of the account: the platform's days are days in it.
+	TimeZone string `json:"timeZone"`
+	// True for a simulator-backed sandbox account.
+	Sandbox bool `json:"sandbox"`
+}
+
 // A partner API key of the current tenant (its secret is never shown again).
 type APIKey struct {
 	// Global ID.
@@ -392,8 +406,10 @@ type Campaign struct {
 	ExternalID string `json:"externalId"`
 	// Campaign name.
 	Name string `json:"name"`
-	// ACTIVE or PAUSED.
+	// ACTIVE, PAUSED or ARCHIVED (as a string; `state` is the same value as an enum).
 	Status string `json:"status"`
+	// Whether the campaign delivers, is paused, or was archived or removed on its platform.
+	State CampaignStatus `json:"state"`
 	// Daily budget, in `currency`.
 	DailyBudget float64 `json:"dailyBudget"`
 	// ISO 4217 code of the ad account's currency (e.g. USD): budgets, bids and spend of the campaign are in it.
@@ -404,6 +420,12 @@ type Campaign struct {
 	TargetRoas *float64 `json:"targetRoas,omitempty"`
 	// Target CPA, when set.
 	TargetCpa *float64 `json:"targetCpa,omitempty"`
+	// The synced ad account the campaign belongs to; null for the demo tenant's legacy simulator campaigns, which belong to no stored account.
+	Account *AdAccountRef `json:"account,omitempty"`
+	// True when the campaign's data is **simulated** (the SIMULATOR platform or a sandbox account): generated, not real delivery.
+	Simulated bool `json:"simulated"`
+	// Delivery metrics over the days `from`..`to` (inclusive, YYYY-MM-DD, at most 366 days; days as the platform reports them, in the account's time zone), in buckets of `granularity`. Money is in the campaign's `currency`.
+	Metrics *CampaignMetrics `json:"metrics"`
 }
 
 func (Campaign) IsNode() {}
@@ -411,22 +433,74 @@ func (Campaign) IsNode() {}
 // The object's global ID; pass it to `node(id:)` to fetch the object again.
 func (this Campaign) GetID() string { return this.ID }
 
-// A page of campaigns, newest first.
-type CampaignConnection struct {
-	// The campaigns of this page.
-	Edges []*CampaignEdge `json:"edges"`
-	// Paging information.
-	PageInfo *relay.PageInfo `json:"pageInfo"`
-	// Number of campaigns matching the filter.
-	TotalCount int `json:"totalCount"`
-}
-
 // An edge of a campaign connection.
 type CampaignEdge struct {
 	// Cursor of this campaign.
 	Cursor string `json:"cursor"`
 	// The campaign.
 	Node *Campaign `json:"node"`
+}
+
+// One bucket of a campaign's metrics.
+type CampaignMetricPoint struct {
+	// First day of the bucket (YYYY-MM-DD); the range's first day for a partial first bucket.
+	Date string `json:"date"`
+	// Spend.
+	Spend *Money `json:"spend"`
+	// Impressions.
+	Impressions float64 `json:"impressions"`
+	// Clicks.
+	Clicks float64 `json:"clicks"`
+	// Conversions (may be fractional).
+	Conversions float64 `json:"conversions"`
+	// The platform-reported value of the conversions.
+	ConversionValue *Money `json:"conversionValue"`
+	// conversionValue / spend; null without spend.
+	Roas *float64 `json:"roas,omitempty"`
+	// spend / conversions; null without conversions.
+	Cpa *Money `json:"cpa,omitempty"`
+	// clicks / impressions; null without impressions.
+	Ctr *float64 `json:"ctr,omitempty"`
+}
+
+// Summed delivery metrics. Ratios are computed from the sums (never averaged) and are null when undefined.
+type CampaignMetricValues struct {
+	// Spend.
+	Spend *Money `json:"spend"`
+	// Impressions.
+	Impressions float64 `json:"impressions"`
+	// Clicks.
+	Clicks float64 `json:"clicks"`
+	// Conversions as the platform counts them (may be fractional).
+	Conversions float64 `json:"conversions"`
+	// The platform-reported value of the conversions.
+	ConversionValue *Money `json:"conversionValue"`
+	// Return on ad spend: conversionValue / spend; null without spend.
+	Roas *float64 `json:"roas,omitempty"`
+	// Cost per acquisition: spend / conversions, rounded to a micro; null without conversions.
+	Cpa *Money `json:"cpa,omitempty"`
+	// Click-through rate as a fraction: clicks / impressions; null without impressions.
+	Ctr *float64 `json:"ctr,omitempty"`
+}
+
+// A campaign's metrics over a range.
+type CampaignMetrics struct {
+	// Every bucket of the range, oldest first; days without delivery are zero.
+	Points []*CampaignMetricPoint `json:"points"`
+	// The sums over the whole range.
+	Totals *CampaignMetricValues `json:"totals"`
+}
+
+// How `campaigns` sorts. Metric orderings (SPEND, ROAS, CPA) compare the sums over `from`..`to` (both required for them, at most 366 days) as numbers in each campaign's own currency: across currencies they order by number, not by value.
+type CampaignOrder struct {
+	// The sort key.
+	Field CampaignOrderField `json:"field"`
+	// The direction (default DESC).
+	Direction *OrderDirection `json:"direction,omitempty"`
+	// First day (YYYY-MM-DD) of the metric range.
+	From *string `json:"from,omitempty"`
+	// Last day (YYYY-MM-DD) of the metric range.
+	To *string `json:"to,omitempty"`
 }
 
 // Which campaigns a rule looks at; empty lists mean all.
@@ -607,6 +681,16 @@ type CreateNotificationChannelPayload struct {
 	SigningSecret *string `json:"signingSecret,omitempty"`
 	// Why the channel was not created.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The summed metrics of the campaigns in one currency.
+type CurrencyMetricTotals struct {
+	// ISO 4217 code of the currency.
+	Currency string `json:"currency"`
+	// Number of campaigns in this currency (those without delivery included).
+	Campaigns int `json:"campaigns"`
+	// Their summed metrics.
+	Totals *CampaignMetricValues `json:"totals"`
 }
 
 // Input of `deleteAutomationRule`.
@@ -955,6 +1039,18 @@ type Membership struct {
 type MfaCodeInput struct {
 	// A current 6-digit TOTP code (`disableMfa` also accepts a backup code).
 	Code string `json:"code"`
+}
+
+// An exact amount of money.
+type Money struct {
+	// The amount in micros (millionths of the currency unit) as a decimal integer string, exact (an int64 does not fit a GraphQL Int or a JavaScript number).
+	Micros string `json:"micros"`
+	// The amount in currency units, for display and charts (a float: not exact).
+	Amount float64 `json:"amount"`
+	// ISO 4217 code of the currency.
+	Currency string `json:"currency"`
+	// The amount as a plain decimal with the currency's decimals (e.g. `12.30`, `1200` for JPY), without a symbol.
+	Formatted string `json:"formatted"`
 }
 
 type Mutation struct {
@@ -2150,6 +2246,134 @@ func (e AuditOutcome) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What `campaigns` sorts by.
+type CampaignOrderField string
+
+const (
+	// Creation in Stratum (when first synced).
+	CampaignOrderFieldCreatedAt CampaignOrderField = "CREATED_AT"
+	// Name, ignoring case.
+	CampaignOrderFieldName CampaignOrderField = "NAME"
+	// Spend over the order's `from`..`to`.
+	CampaignOrderFieldSpend CampaignOrderField = "SPEND"
+	// ROAS over the order's `from`..`to`; campaigns without spend last.
+	CampaignOrderFieldRoas CampaignOrderField = "ROAS"
+	// CPA over the order's `from`..`to`; campaigns without conversions last.
+	CampaignOrderFieldCpa CampaignOrderField = "CPA"
+)
+
+var AllCampaignOrderField = []CampaignOrderField{
+	CampaignOrderFieldCreatedAt,
+	CampaignOrderFieldName,
+	CampaignOrderFieldSpend,
+	CampaignOrderFieldRoas,
+	CampaignOrderFieldCpa,
+}
+
+func (e CampaignOrderField) IsValid() bool {
+	switch e {
+	case CampaignOrderFieldCreatedAt, CampaignOrderFieldName, CampaignOrderFieldSpend, CampaignOrderFieldRoas, CampaignOrderFieldCpa:
+		return true
+	}
+	return false
+}
+
+func (e CampaignOrderField) String() string {
+	return string(e)
+}
+
+func (e *CampaignOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CampaignOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CampaignOrderField", str)
+	}
+	return nil
+}
+
+func (e CampaignOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CampaignOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CampaignOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A campaign's status.
+type CampaignStatus string
+
+const (
+	// Delivering (or allowed to).
+	CampaignStatusActive CampaignStatus = "ACTIVE"
+	// Paused.
+	CampaignStatusPaused CampaignStatus = "PAUSED"
+	// Archived or removed on its platform; kept for its history.
+	CampaignStatusArchived CampaignStatus = "ARCHIVED"
+)
+
+var AllCampaignStatus = []CampaignStatus{
+	CampaignStatusActive,
+	CampaignStatusPaused,
+	CampaignStatusArchived,
+}
+
+func (e CampaignStatus) IsValid() bool {
+	switch e {
+	case CampaignStatusActive, CampaignStatusPaused, CampaignStatusArchived:
+		return true
+	}
+	return false
+}
+
+func (e CampaignStatus) String() string {
+	return string(e)
+}
+
+func (e *CampaignStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CampaignStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CampaignStatus", str)
+	}
+	return nil
+}
+
+func (e CampaignStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CampaignStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CampaignStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a condition group combines its conditions.
 type ConditionGroupOperator string
 
@@ -2328,6 +2552,125 @@ func (e *DegradationSeverity) UnmarshalJSON(b []byte) error {
 }
 
 func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Bucket size of campaign metrics.
+type MetricGranularity string
+
+const (
+	// One point per day.
+	MetricGranularityDay MetricGranularity = "DAY"
+	// One point per week (weeks start on Monday).
+	MetricGranularityWeek MetricGranularity = "WEEK"
+	// One point per calendar month.
+	MetricGranularityMonth MetricGranularity = "MONTH"
+)
+
+var AllMetricGranularity = []MetricGranularity{
+	MetricGranularityDay,
+	MetricGranularityWeek,
+	MetricGranularityMonth,
+}
+
+func (e MetricGranularity) IsValid() bool {
+	switch e {
+	case MetricGranularityDay, MetricGranularityWeek, MetricGranularityMonth:
+		return true
+	}
+	return false
+}
+
+func (e MetricGranularity) String() string {
+	return string(e)
+}
+
+func (e *MetricGranularity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MetricGranularity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MetricGranularity", str)
+	}
+	return nil
+}
+
+func (e MetricGranularity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MetricGranularity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MetricGranularity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Sort direction.
+type OrderDirection string
+
+const (
+	// Smallest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Largest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -16,6 +16,7 @@ import type {
   Role,
 } from '../gql/graphql'
 import { RULE_ACTIVITY_KINDS } from '../screens/automation/RuleActivityPanel'
+import { CAMPAIGN_STATES, METRIC_GRANULARITIES, ORDER_DIRECTIONS, ORDER_FIELDS } from '../screens/campaigns/labels'
 import { GATE_CAUSES } from '../trust/gateDecision'
 import { GROUP_OPS } from '../screens/automation/ConditionEditor'
 import { CAUSES } from '../screens/incidents/IncidentDetail'
@@ -199,6 +200,10 @@ export const ENUM_LABELS = {
   NotificationEvent: EVENTS,
   NotificationDeliveryStatus: labelOf(STATUSES),
   Platform: PLATFORMS,
+  CampaignStatus: labelOf(CAMPAIGN_STATES),
+  CampaignOrderField: ORDER_FIELDS,
+  OrderDirection: ORDER_DIRECTIONS,
+  MetricGranularity: METRIC_GRANULARITIES,
   PlatformOperationalStatus: labelOf(OPERATIONAL),
   DegradationSeverity: DEGRADATION_SEVERITIES,
   ErrorCode: ERROR_CODES,

@@ -131,13 +131,13 @@ export interface SettingChange {
   after: string
 }
 
-/** A campaign's status in words (the API sends ACTIVE or PAUSED). */
+/** A campaign's status in words (the API sends ACTIVE, PAUSED or ARCHIVED). */
 export function campaignStatusLabel(status: string | null | undefined): string {
   if (!status) return '—'
   return CAMPAIGN_STATUSES[status] ?? titleCase(status).replaceAll('_', ' ')
 }
 
-const CAMPAIGN_STATUSES: Record<string, string> = { ACTIVE: 'Active', PAUSED: 'Paused' }
+const CAMPAIGN_STATUSES: Record<string, string> = { ACTIVE: 'Active', PAUSED: 'Paused', ARCHIVED: 'Archived' }
 
 /**
  * The settings an action changes: budget, bid and status where before and

@@ -24,4 +24,5 @@ export const trustTypePolicies: TypePolicies = {
 export const trustQueryFields = {
   actions: relayStylePagination(['phase', 'status', 'ruleId', 'campaignId', 'first']),
   incidents: relayStylePagination(['state', 'severity', 'platform', 'first']),
+  campaigns: relayStylePagination(['platform', 'status', 'search', 'orderBy', 'first']),
 }

@@ -15,6 +15,7 @@ import { VerifyEmailBanner } from './VerifyEmailBanner'
 
 const NAV = [
   { to: '/', label: 'Overview', end: true },
+  { to: '/campaigns', label: 'Campaigns' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },

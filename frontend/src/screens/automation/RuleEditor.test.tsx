@@ -9,11 +9,12 @@ import { currentErrors, emptyDraft, errorKey, placeErrors, toRuleInput, validate
 import { RuleEditor } from './RuleEditor'
 
 const campaigns = {
-  request: { query: CampaignOptionsDocument },
+  request: { query: CampaignOptionsDocument, variables: { search: null, first: 25 } },
   result: {
     data: {
       campaigns: {
         __typename: 'CampaignConnection',
+        totalCount: 1,
         edges: [
           {
             __typename: 'CampaignEdge',

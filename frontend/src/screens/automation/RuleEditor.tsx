@@ -17,10 +17,10 @@ import type { ActionType, Platform, RuleSummaryFieldsFragment, RuleTemplatesQuer
 import type { UserErrorLike } from '../../lib/userErrors'
 import { ACTION_TYPES, keysOf, PLATFORMS, RISK } from '../../trust/labels'
 import { GroupEditor } from './ConditionEditor'
+import { CampaignScopePicker } from './CampaignScopePicker'
 import { DryRunPanel, type DryRunResult } from './DryRunPanel'
 import {
   AutomationRulesDocument,
-  CampaignOptionsDocument,
   CreateRuleDocument,
   RuleTemplatesDocument,
   SimulateRuleDocument,
@@ -386,8 +386,6 @@ interface ScopeEditorProps {
 
 /** Which platforms and campaigns the rule looks at; nothing ticked means all. */
 function ScopeEditor({ platforms, campaignIds, onChange }: ScopeEditorProps) {
-  const { data } = useQuery(CampaignOptionsDocument)
-  const campaigns = data?.campaigns.edges.map((e) => e.node) ?? []
   const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item))
   return (
     <div className="flex flex-col gap-4">
@@ -401,18 +399,7 @@ function ScopeEditor({ platforms, campaignIds, onChange }: ScopeEditorProps) {
           />
         ))}
       </CheckboxGroup>
-      {campaigns.length > 0 && (
-        <CheckboxGroup legend="Campaigns (none ticked: all in the platforms above)">
-          {campaigns.map((c) => (
-            <Checkbox
-              key={c.id}
-              label={`${c.name} (${PLATFORMS[c.platform]})`}
-              checked={campaignIds.includes(c.id)}
-              onChange={(e) => onChange({ campaignIds: toggle(campaignIds, c.id, e.target.checked) })}
-            />
-          ))}
-        </CheckboxGroup>
-      )}
+      <CampaignScopePicker campaignIds={campaignIds} onChange={(ids) => onChange({ campaignIds: ids })} />
     </div>
   )
 }

@@ -160,16 +160,31 @@ export const RuleDocument = graphql(`
   }
 `)
 
-/** Campaigns a rule can be scoped to. */
+/** Campaigns a rule can be scoped to, found by name (a search-as-you-type picker). */
 export const CampaignOptionsDocument = graphql(`
-  query CampaignOptions {
-    campaigns(first: 25) {
+  query CampaignOptions($search: String, $first: Int!) {
+    campaigns(search: $search, first: $first, orderBy: { field: NAME, direction: ASC }) {
+      totalCount
       edges {
         node {
           id
           name
           platform
         }
+      }
+    }
+  }
+`)
+
+/** The names of the campaigns a rule is scoped to (shown ticked whatever the search finds). */
+export const ScopedCampaignsDocument = graphql(`
+  query ScopedCampaigns($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      __typename
+      id
+      ... on Campaign {
+        name
+        platform
       }
     }
   }
