@@ -1,5 +1,5 @@
 import type { MockLink } from '@apollo/client/testing'
-import { screen, within } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter, useLocation } from 'react-router-dom'
 import { describe, expect, it, vi } from 'vitest'
@@ -102,8 +102,11 @@ describe('AutomationScreen', () => {
   it('sums up the current state above the tabs', async () => {
     renderScreen()
     const summary = screen.getByRole('region', { name: 'Current state' })
+    // A line reads "Loading…" until its query answers (a busy machine
+    // renders the term first): wait for the answer, then compare.
     const line = async (term: string) => {
       const dt = await within(summary).findByText(term)
+      await waitFor(() => expect(dt.nextElementSibling?.textContent).not.toBe('Loading…'))
       return dt.nextElementSibling?.textContent
     }
     expect(await line('Rules')).toBe('2 of 3 enabled')
