@@ -13,10 +13,9 @@ import {
   EmptyState,
   GatedButton,
   PageHeader,
+  DataTable,
   QueryState,
-  Table,
   Td,
-  Th,
   type Tone,
 } from '../../components/ui'
 import type {
@@ -565,42 +564,31 @@ function RunProgress({ run: r }: { run: SyncRunFieldsFragment }) {
   )
 }
 
+const RUN_COLUMNS = ['Queued', 'Kind', 'Account', 'Status', 'Window', 'Rows', 'Error']
+
 function RunList({ runs, total }: { runs: SyncRunFieldsFragment[]; total: number }) {
   if (runs.length === 0) return <p className="text-sm text-muted">No sync runs yet.</p>
+  // A function, not a component: DataTable's stacked cards (on a phone) label each cell with its column.
+  const row = (r: SyncRunFieldsFragment) => (
+    <>
+      <Td>{formatDateTime(r.queuedAt)}</Td>
+      <Td>{enumLabel('SyncKind', r.kind)}</Td>
+      <Td>{r.account.name}</Td>
+      <Td>
+        <Badge tone={RUN_TONE[r.status]}>{enumLabel('SyncRunStatus', r.status)}</Badge>
+      </Td>
+      <Td>{r.window ? `${r.window.from} to ${r.window.to}` : '—'}</Td>
+      <Td>{formatNumber(r.rowsWritten)}</Td>
+      <Td>{r.error ?? ''}</Td>
+    </>
+  )
   return (
     <div>
       <h3 className="mb-1 text-sm font-medium">
         Recent sync runs{' '}
         <span className="text-muted">({runs.length === total ? total : `${runs.length} of ${total}`})</span>
       </h3>
-      <Table caption="Recent sync runs">
-        <thead>
-          <tr>
-            <Th>Queued</Th>
-            <Th>Kind</Th>
-            <Th>Account</Th>
-            <Th>Status</Th>
-            <Th>Window</Th>
-            <Th className="text-right">Rows</Th>
-            <Th>Error</Th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r) => (
-            <tr key={r.id}>
-              <Td>{formatDateTime(r.queuedAt)}</Td>
-              <Td>{enumLabel('SyncKind', r.kind)}</Td>
-              <Td>{r.account.name}</Td>
-              <Td>
-                <Badge tone={RUN_TONE[r.status]}>{enumLabel('SyncRunStatus', r.status)}</Badge>
-              </Td>
-              <Td>{r.window ? `${r.window.from} to ${r.window.to}` : '—'}</Td>
-              <Td className="text-right">{formatNumber(r.rowsWritten)}</Td>
-              <Td>{r.error ?? ''}</Td>
-            </tr>
-          ))}
-        </tbody>
-      </Table>
+      <DataTable caption="Recent sync runs" columns={RUN_COLUMNS} items={runs} row={row} />
     </div>
   )
 }
