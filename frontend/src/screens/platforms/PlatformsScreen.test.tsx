@@ -459,12 +459,37 @@ describe('PlatformsScreen', () => {
   it('locks connecting without platform_connectors but keeps the sandbox open', async () => {
     const api = new FakeApi()
     api.featuresOff = true
+    api.conns = [
+      SANDBOX,
+      { id: 'conn-g', platform: 'GOOGLE', sandbox: false, accounts: [{ id: 'a1', name: 'Acme US', selected: true }] },
+    ]
     setup({ api })
     await waitFor(() => expect(screen.getByRole('button', { name: 'Connect Google Ads' })).toBeDisabled())
+    // A real connection's syncs are locked; the sandbox's stay open (every plan has it).
+    const google = await card(/^Google Ads\s*Connected/)
+    expect(within(google).getByRole('button', { name: 'Sync now' })).toBeDisabled()
+    expect(within(google).getByRole('button', { name: 'Sync now' })).toHaveAccessibleDescription(/Unlocks with Starter/)
+    const sandbox = await card(/^Sandbox \(simulated\).*Connected/)
+    expect(within(sandbox).getByRole('button', { name: 'Sync now' })).toBeEnabled()
     expect(screen.getByRole('button', { name: 'Connect Google Ads' })).toHaveAccessibleDescription(
       /Unlocks with Starter/,
     )
-    expect(screen.getByRole('button', { name: 'Add sandbox account' })).toBeEnabled()
+    // The sandbox offer is closed only because the workspace has it, not by the lock.
+    expect(screen.getByRole('button', { name: 'Add sandbox account' })).toHaveAccessibleDescription(
+      'This workspace has its sandbox (below).',
+    )
+  })
+
+  it('lets a workspace without platform_connectors add the sandbox', async () => {
+    const api = new FakeApi()
+    api.featuresOff = true
+    const { user } = setup({ api })
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Connect Google Ads' })).toBeDisabled())
+    const add = screen.getByRole('button', { name: 'Add sandbox account' })
+    expect(add).toBeEnabled()
+    await user.click(add)
+    await waitFor(() => expect(api.called('ConnectSandbox')).toHaveLength(1))
+    expect(await card(/^Sandbox \(simulated\).*Connected/)).toHaveTextContent('Simulated')
   })
 
   it('disconnects after a confirmation that says the accounts’ campaigns are removed', async () => {
