@@ -581,6 +581,33 @@ describe.sequential('identity journey', () => {
       .waitFor()
     await screenshot(page, 'billing')
   })
+
+  it('adds the sandbox on the Platforms screen, syncs it, and sees its campaigns labelled Simulated', async () => {
+    await nav(page, 'Platforms')
+    await heading('Platforms')
+    // The e2e server has no platform app credentials: real platforms say so instead of a fake connect.
+    await page.getByRole('region', { name: 'Meta' }).getByText('Not configured on this server').waitFor()
+    expect(await page.getByRole('button', { name: 'Connect Meta' }).count()).toBe(0)
+    await page.getByRole('button', { name: 'Add sandbox account' }).click()
+    const conn = page.getByRole('region', { name: /^Sandbox \(simulated\) Simulated Connected/ })
+    await conn.getByRole('checkbox', { name: /Sandbox/ }).waitFor()
+    expect(await conn.getByRole('checkbox', { name: /Sandbox/ }).isChecked()).toBe(true)
+    await conn.getByRole('button', { name: 'Sync now' }).click()
+    // The server's River workers run it: queued, then succeeded, live on syncRunUpdated.
+    const runs = conn.getByRole('table', { name: 'Recent sync runs' })
+    const row = runs.getByRole('row', { name: /Daily insights/ })
+    await row.getByText('Succeeded').waitFor({ timeout: 60_000 })
+    expect(Number((await row.getByRole('cell').nth(5).textContent())!.replace(/\D/g, ''))).toBeGreaterThan(0)
+    await screenshot(page, 'platforms')
+
+    await nav(page, 'Campaigns')
+    await heading('Campaigns')
+    const table = page.getByRole('table', { name: 'Campaigns' })
+    await table.getByRole('row').nth(1).waitFor()
+    // The sandbox's four simulated campaigns, each labelled so.
+    expect(await table.getByRole('row').count()).toBe(5)
+    expect(await table.getByText('Simulated', { exact: true }).count()).toBe(4)
+  }, 90_000)
 })
 
 // A workspace without a flag: an operator puts a fresh workspace on Starter

@@ -21,6 +21,7 @@ const AutomationScreen = lazy(() => import('./screens/automation'))
 const ActionsScreen = lazy(() => import('./screens/actions'))
 const IncidentsScreen = lazy(() => import('./screens/incidents'))
 const CampaignsScreen = lazy(() => import('./screens/campaigns'))
+const PlatformsScreen = lazy(() => import('./screens/platforms'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -53,6 +54,7 @@ export function App() {
             <Route path="actions" element={<ActionsScreen />} />
             <Route path="incidents" element={<IncidentsScreen />} />
             <Route path="campaigns" element={<CampaignsScreen />} />
+            <Route path="platforms" element={<PlatformsScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

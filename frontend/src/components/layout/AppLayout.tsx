@@ -16,6 +16,7 @@ import { VerifyEmailBanner } from './VerifyEmailBanner'
 const NAV = [
   { to: '/', label: 'Overview', end: true },
   { to: '/campaigns', label: 'Campaigns' },
+  { to: '/platforms', label: 'Platforms' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },
