@@ -207,7 +207,33 @@ func (r *RemoteConnector) Apply(ctx context.Context, tenant uuid.UUID, ch Change
 	if err != nil || tg == nil {
 		return replay, err
 	}
-	return r.apply(ctx, tenant, ch, attempt, tg)
+	res, err := r.apply(ctx, tenant, ch, attempt, tg)
+	if ErrorKindOf(err) == ErrorAuth {
+		err = r.needsReauth(ctx, tenant, tg.conn.ID, err)
+	}
+	return res, err
+}
+
+// needsReauth hands a grant the platform refused during a change to the
+// connections service (NEEDS_REAUTH and its one incident), as a sync's
+// refusal is. The change's error stays the platform's words; a failure to
+// record the status is joined to it.
+func (r *RemoteConnector) needsReauth(ctx context.Context, tenant, conn uuid.UUID, err error) error {
+	m, ok := r.s.Tokens.(ReauthMarker)
+	if !ok {
+		return err
+	}
+	msg := err.Error()
+	var ae *APIError
+	if errors.As(err, &ae) {
+		msg = ae.Message
+	}
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if merr := m.MarkNeedsReauth(bg, tenant, conn, msg); merr != nil {
+		return errors.Join(err, merr)
+	}
+	return err
 }
 
 // claim is step 1: it returns the stored result of an APPLIED key (tg nil)

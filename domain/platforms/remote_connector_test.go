@@ -490,3 +490,38 @@ type failingTokens struct{}
 func (failingTokens) Token(context.Context, *platforms.Connection) (platforms.Token, error) {
 	return platforms.Token{}, errors.New("cipher: message authentication failed")
 }
+
+// Meta refusing the grant during a change (a revoked token) fails the
+// change with Meta's words and hands the connection to the connections
+// service (NEEDS_REAUTH and its incident); a refusal of another kind does
+// not (the control).
+func TestRemoteRevokedGrantMarksTheConnection(t *testing.T) {
+	t.Parallel()
+	r, f, _, _ := metaFixture(t)
+	marker := &reauthMarker{stubTokens: r.ps.Tokens.(stubTokens)}
+	r.ps.Tokens = marker
+	ctx := context.Background()
+
+	budget := -1.0 // refused by Meta as an invalid parameter, not an auth error
+	_, err := r.conn.Apply(ctx, r.tenant, platforms.Change{IdempotencyKey: "bad-budget", CampaignID: r.campaign.ID, DailyBudget: &budget})
+	require.Error(t, err)
+	require.NotEqual(t, platforms.ErrorAuth, platforms.ErrorKindOf(err))
+	require.Empty(t, marker.marked, "only a refused grant marks the connection")
+
+	f.Revoke(marker.tok.AccessToken)
+	_, err = r.conn.Apply(ctx, r.tenant, platforms.Change{IdempotencyKey: "revoked", CampaignID: r.campaign.ID, Status: pause()})
+	require.Error(t, err)
+	require.Equal(t, platforms.ErrorAuth, platforms.ErrorKindOf(err))
+	require.Len(t, marker.marked, 1)
+	require.Contains(t, marker.marked[0], r.connID(t).String()+": ")
+	require.Empty(t, f.Mutations())
+}
+
+func (r *remote) connID(t *testing.T) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	require.NoError(t, r.ps.DB.InTenant(context.Background(), r.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT id FROM platform_connections").Scan(ctx, &id)
+	}))
+	return id
+}
