@@ -41,7 +41,14 @@ function node(r: Row) {
     state: r.state,
     currency: r.currency,
     simulated: r.simulated,
-    account: r.account ? { __typename: 'AdAccountRef', id: `acct-${r.id}`, name: r.account, timeZone: 'UTC' } : null,
+    account: r.account
+      ? {
+          __typename: 'AdAccountRef',
+          id: `acct-${r.id}`,
+          name: r.account,
+          timeZone: r.platform === 'META' ? 'Europe/Berlin' : 'America/New_York',
+        }
+      : null,
     metrics: {
       __typename: 'CampaignMetrics',
       totals: {
@@ -259,6 +266,10 @@ describe('CampaignsScreen', () => {
     expect(row('Brand search')).toHaveTextContent('$120.50')
     expect(row('Brand search')).toHaveTextContent('3×')
     expect(row('Brand search')).toHaveTextContent('Acme US')
+    // Days are the account's: its time zone is shown beside its name.
+    expect(row('Brand search')).toHaveTextContent('America/New_York')
+    expect(row('Prospecting')).toHaveTextContent('Europe/Berlin')
+    expect(row('Prospecting')).not.toHaveTextContent('America/New_York')
     expect(row('Prospecting')).toHaveTextContent('Paused')
     // Simulated: the simulator's row says so; a real one does not (positive control).
     expect(within(row('Demo retargeting')).getByText('Simulated')).toBeInTheDocument()

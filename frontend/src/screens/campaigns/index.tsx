@@ -331,7 +331,18 @@ function campaignCells(c: CampaignNode, selected: boolean, onSelect: (id: string
         )}
       </Td>
       <Td>{PLATFORMS[c.platform]}</Td>
-      <Td>{c.account ? c.account.name : '—'}</Td>
+      <Td>
+        {c.account ? (
+          <>
+            {c.account.name}
+            <span className="block text-xs text-slate-500" title="The platform reports days in this time zone">
+              {c.account.timeZone}
+            </span>
+          </>
+        ) : (
+          '—'
+        )}
+      </Td>
       <Td>
         <Badge tone={CAMPAIGN_STATES[c.state].tone}>{CAMPAIGN_STATES[c.state].label}</Badge>
       </Td>
