@@ -473,9 +473,18 @@ function SyncPanel({
     onData: ({ data: d }) => {
       const run = d.data?.syncRunUpdated
       if (!run) return
+      if (!ACTIVE.has(run.status)) {
+        // The run ended. A list read still in flight may predate the end and
+        // overwrite it in Apollo's cache when it answers: read the list again
+        // once that read is answered (this one starts after the end).
+        void refetch()
+          .then(() => refetch())
+          .catch(() => {})
+        onFinished()
+        return
+      }
       // A known run updates in Apollo's cache by itself; a new one needs the list again.
       if (!runs.some((r) => r.id === run.id)) void refetch().catch(() => {})
-      if (!ACTIVE.has(run.status)) onFinished()
     },
   })
   const [trigger, { loading }] = useMutation(TriggerSyncDocument)
