@@ -71,7 +71,11 @@ func (r *queryResolver) Campaigns(ctx context.Context, platform *model.Platform,
 		return nil, err
 	}
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[platforms.Campaign], error) {
-		return r.Svc.Platforms.CampaignPage(ctx, tenant, query, args)
+		p, err := r.Svc.Platforms.CampaignPage(ctx, tenant, query, args)
+		if l := r.campaignLoadersOf(ctx); l != nil && err == nil {
+			l.notePage(p.Items)
+		}
+		return p, err
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
 		func(x *platforms.Campaign, c string) *model.CampaignEdge {
