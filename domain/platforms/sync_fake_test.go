@@ -30,6 +30,8 @@ type fakeAPI struct {
 	ranges [][2]string
 	// pageSize is how many insights rows one page carries (0: one page).
 	pageSize int
+	// bump is added to every row's spend (a platform restating numbers).
+	bump int64
 }
 
 func newFake(platform string, campaigns int) *fakeAPI {
@@ -101,7 +103,7 @@ func (f *fakeAPI) Insights(_ context.Context, _ platforms.Token, _ platforms.Acc
 	for d := fd; !d.After(td); d = d.AddDate(0, 0, 1) {
 		for i := 0; i < f.campaigns; i++ {
 			page = append(page, platforms.Insight{CampaignExternalID: fakeCampaign(i), Day: d.Format(time.DateOnly),
-				SpendMicros: int64(10_000_000 + i), Impressions: 1000, Clicks: 10, Conversions: 2, ConversionValueMicros: 50_000_000})
+				SpendMicros: int64(10_000_000+i) + f.bump, Impressions: 1000, Clicks: 10, Conversions: 2, ConversionValueMicros: 50_000_000})
 			if f.pageSize > 0 && len(page) == f.pageSize {
 				if err := fn(page); err != nil {
 					return err

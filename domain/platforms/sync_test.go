@@ -3,6 +3,8 @@ package platforms_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -409,4 +411,84 @@ type reauthMarker struct {
 func (m *reauthMarker) MarkNeedsReauth(_ context.Context, _, id uuid.UUID, message string) error {
 	m.marked = append(m.marked, id.String()+": "+message)
 	return nil
+}
+
+// raceHook inserts a row through another transaction right before the
+// sync's insert of new rows, as a concurrent run writing the same day would.
+type raceHook struct {
+	fired atomic.Int32
+	do    func(context.Context)
+}
+
+func (h *raceHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if strings.TrimSpace(e.Query) == "SAVEPOINT insights_fresh" && h.fired.Add(1) == 1 {
+		h.do(ctx)
+	}
+	return ctx
+}
+
+func (h *raceHook) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// An insights sync inserts new rows, updates restated ones, leaves
+// unchanged ones alone, and survives another writer inserting one of its
+// new rows between its read of what is stored and its insert: the row is
+// written with the platform's value all the same.
+func TestInsightsWriteNewRestatedAndRacingRows(t *testing.T) {
+	t.Parallel()
+	ps, tenant := syncSetup(t, false)
+	ctx := context.Background()
+	fake := newFake(platforms.Meta, 3)
+	ps.APIs[platforms.Meta] = fake
+	conn, _ := connect(t, ps, tenant, platforms.Meta, "UTC")
+	sync := func() platforms.SyncRun {
+		t.Helper()
+		run := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncInsights})
+		require.NoError(t, ps.RunSync(ctx, tenant, run.ID, time.Time{}))
+		got := runOf(t, ps, tenant, run.ID)
+		require.Equal(t, platforms.RunSucceeded, got.Status, got.Error)
+		return got
+	}
+	first := sync() // 2026-03-04 … 2026-03-10
+	require.EqualValues(t, 3*7, first.RowsWritten)
+	require.Equal(t, 3*7, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics WHERE spend_micros BETWEEN 10000000 AND 10000002"))
+
+	// Two days later the platform restates everything by 5 micros; the
+	// re-sync window is 2026-03-07 … 2026-03-12.
+	ps.DB.Clock.(*clock.Manual).Advance(48 * time.Hour)
+	fake.bump = 5
+	hook := &raceHook{do: func(context.Context) {
+		require.NoError(t, ps.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros)
+				SELECT tenant_id, id, '2026-03-12', 1 FROM ad_campaigns WHERE external_id = 'c0000'`)
+			return err
+		}))
+	}}
+	ps.DB.Bun.AddQueryHook(hook)
+	second := sync()
+	require.EqualValues(t, 1, hook.fired.Load(), "the race was run")
+	require.EqualValues(t, 3*6, second.RowsWritten)
+	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
+	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(DISTINCT (campaign_id, day)) FROM ad_campaign_metrics"))
+	require.Equal(t, 3*6, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics WHERE day >= '2026-03-07' AND spend_micros BETWEEN 10000005 AND 10000007"),
+		"restated days updated, new days inserted, the raced row holds the platform's value")
+	require.Equal(t, 3*3, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics WHERE day < '2026-03-07' AND spend_micros BETWEEN 10000000 AND 10000002"),
+		"days outside the window keep their values")
+
+	// The same numbers again: nothing is rewritten (row versions stay).
+	versions := func() string {
+		var v string
+		require.NoError(t, ps.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT string_agg(xmin::text, ',' ORDER BY campaign_id, day) FROM ad_campaign_metrics").Scan(&v)
+		}))
+		return v
+	}
+	before := versions()
+	ps.DB.Clock.(*clock.Manual).Advance(time.Hour)
+	third := sync()
+	require.EqualValues(t, 3*4, third.RowsWritten, "2026-03-09 … 2026-03-12 synced")
+	require.Equal(t, before, versions(), "unchanged rows are left alone")
+	fake.bump = 6
+	ps.DB.Clock.(*clock.Manual).Advance(time.Hour)
+	sync()
+	require.NotEqual(t, before, versions(), "positive control: restated rows get new versions")
 }
