@@ -65,7 +65,7 @@ func (sf *syncFixture) acctID() string { return relay.GlobalID("AdAccount", sf.a
 
 func init() {
 	addIsolationCases(map[string]isolationCase{
-		"Query.syncRuns": {Query: `query($c: ID) { syncRuns(connectionId: $c) { totalCount edges { node { id kind status account { id name } } } } }`,
+		"Query.syncRuns": {Query: `query($c: ID) { syncRuns(connectionId: $c) { totalCount edges { node { id kind status apiCalls apiErrors account { id name } } } } }`,
 			Vars: func(f *isoFixture) map[string]any {
 				return map[string]any{"c": f.syncOf(true).connID()}
 			}, Viewer: Allowed,

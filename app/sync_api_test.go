@@ -107,3 +107,41 @@ func TestTriggerSyncAPI(t *testing.T) {
 	require.NotEmpty(t, edges)
 	require.Equal(t, run["id"], edges[0].(map[string]any)["node"].(map[string]any)["id"], "newest first")
 }
+
+// A run's calls to the platform and its failed calls reach syncRuns
+// (apiCalls, apiErrors). The run is of a Meta connection whose
+// platform_connectors flag is off, so the worker cancels it without calling
+// anything; the counts are added as an attempt would add them.
+func TestSyncRunAPICounts(t *testing.T) {
+	t.Parallel()
+	b := setupIdentity(t, nil)
+	ctx := context.Background()
+	owner := b.signUp(t, "synccounts@acme.test", "Sync counts")
+	tenant := tenantUUID(t, owner)
+	off := false
+	_, err := b.srv.App.Services.Billing.SetFlag(ctx, billing.Operator{Email: "ops@example.test"},
+		billing.FlagChange{Tenant: tenant, Flag: "platform_connectors", Enabled: &off, Reason: "test"})
+	require.NoError(t, err)
+	meta, _ := storeConnection(t, b, tenant, platforms.Meta)
+	_, connID, err := relay.ParseGlobalID(meta)
+	require.NoError(t, err)
+	svc := b.srv.App.Services.Platforms
+	counted, err := svc.RequestSync(ctx, tenant, platforms.SyncRequest{ConnectionID: connID, Kind: platforms.SyncStructure})
+	require.NoError(t, err)
+	clean, err := svc.RequestSync(ctx, tenant, platforms.SyncRequest{ConnectionID: connID, Kind: platforms.SyncInsights})
+	require.NoError(t, err)
+	require.NoError(t, svc.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Table("sync_runs").Set("api_calls = api_calls + 12, api_errors = api_errors + 3").Where("id = ?", counted[0].ID).Exec(ctx)
+		return err
+	}))
+	res := b.srv.Query(t, `query($c: ID) { syncRuns(connectionId: $c, first: 5) { edges { node { id apiCalls apiErrors } } } }`,
+		map[string]any{"c": meta}, owner.H())
+	require.Empty(t, res.Errors)
+	got := map[string][2]float64{}
+	for _, e := range res.Data["syncRuns"].(map[string]any)["edges"].([]any) {
+		n := e.(map[string]any)["node"].(map[string]any)
+		got[n["id"].(string)] = [2]float64{n["apiCalls"].(float64), n["apiErrors"].(float64)}
+	}
+	require.Equal(t, [2]float64{12, 3}, got[relay.GlobalID("SyncRun", counted[0].ID)])
+	require.Equal(t, [2]float64{0, 0}, got[relay.GlobalID("SyncRun", clean[0].ID)], "positive control: a run without calls shows none")
+}

@@ -1025,6 +1025,8 @@ type ComplexityRoot struct {
 	}
 
 	SyncRun struct {
+		APICalls     func(childComplexity int) int
+		APIErrors    func(childComplexity int) int
 		Account      func(childComplexity int) int
 		ConnectionID func(childComplexity int) int
 		Error        func(childComplexity int) int
@@ -5520,6 +5522,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SyncProgress.Total(childComplexity), true
 
+	case "SyncRun.apiCalls":
+		if e.ComplexityRoot.SyncRun.APICalls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRun.APICalls(childComplexity), true
+	case "SyncRun.apiErrors":
+		if e.ComplexityRoot.SyncRun.APIErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncRun.APIErrors(childComplexity), true
 	case "SyncRun.account":
 		if e.ComplexityRoot.SyncRun.Account == nil {
 			break
@@ -8107,6 +8121,10 @@ func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graph
 		return ec.fieldContext_SyncRun_window(ctx, field)
 	case "rowsWritten":
 		return ec.fieldContext_SyncRun_rowsWritten(ctx, field)
+	case "apiCalls":
+		return ec.fieldContext_SyncRun_apiCalls(ctx, field)
+	case "apiErrors":
+		return ec.fieldContext_SyncRun_apiErrors(ctx, field)
 	case "queuedAt":
 		return ec.fieldContext_SyncRun_queuedAt(ctx, field)
 	case "startedAt":
@@ -29947,6 +29965,52 @@ func (ec *executionContext) fieldContext_SyncRun_rowsWritten(_ context.Context, 
 	return graphql.NewScalarFieldContext("SyncRun", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SyncRun_apiCalls(ctx context.Context, field graphql.CollectedField, obj *model.SyncRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRun_apiCalls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APICalls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRun_apiCalls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRun", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncRun_apiErrors(ctx context.Context, field graphql.CollectedField, obj *model.SyncRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncRun_apiErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncRun_apiErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncRun", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SyncRun_queuedAt(ctx context.Context, field graphql.CollectedField, obj *model.SyncRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43054,6 +43118,16 @@ func (ec *executionContext) _SyncRun(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "rowsWritten":
 			out.Values[i] = ec._SyncRun_rowsWritten(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apiCalls":
+			out.Values[i] = ec._SyncRun_apiCalls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apiErrors":
+			out.Values[i] = ec._SyncRun_apiErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -200,7 +200,7 @@ func (r *Resolver) syncRunModels(ctx context.Context, tenant uuid.UUID, runs []p
 		m := &model.SyncRun{ID: relay.GlobalID(typeSyncRun, x.ID), ConnectionID: relay.GlobalID(typePlatformConnection, x.ConnectionID),
 			Kind: model.SyncKind(x.Kind), Trigger: model.SyncTrigger(x.Trigger), Status: model.SyncRunStatus(x.Status),
 			Progress:    &model.SyncProgress{Done: x.ProgressDone, Total: x.ProgressTotal},
-			RowsWritten: int(x.RowsWritten), QueuedAt: x.QueuedAt, StartedAt: x.StartedAt, FinishedAt: x.FinishedAt,
+			RowsWritten: int(x.RowsWritten), APICalls: x.APICalls, APIErrors: x.APIErrors, QueuedAt: x.QueuedAt, StartedAt: x.StartedAt, FinishedAt: x.FinishedAt,
 			Account: &model.SyncAccount{ID: relay.GlobalID(typeAdAccount, x.AdAccountID)}}
 		if x.WindowFrom != nil && x.WindowTo != nil {
 			m.Window = &model.SyncWindow{From: x.WindowFrom.Format(time.DateOnly), To: x.WindowTo.Format(time.DateOnly)}

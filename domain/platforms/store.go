@@ -152,10 +152,16 @@ type SyncRun struct {
 	ProgressDone  int        `bun:"progress_done"`
 	ProgressTotal int        `bun:"progress_total"`
 	RowsWritten   int64      `bun:"rows_written"`
-	Error         string     `bun:"error"`
-	RequestedBy   *uuid.UUID `bun:"requested_by"`
-	QueuedAt      time.Time  `bun:"queued_at"`
-	StartedAt     *time.Time `bun:"started_at"`
-	FinishedAt    *time.Time `bun:"finished_at"`
-	UpdatedAt     time.Time  `bun:"updated_at"`
+	// APICalls and APIErrors count the run's calls to the platform and
+	// those that failed (TRANSIENT or PERMANENT), over all its attempts;
+	// APILastError is the platform's message of the last failed one.
+	APICalls     int        `bun:"api_calls"`
+	APIErrors    int        `bun:"api_errors"`
+	APILastError string     `bun:"api_last_error"`
+	Error        string     `bun:"error"`
+	RequestedBy  *uuid.UUID `bun:"requested_by"`
+	QueuedAt     time.Time  `bun:"queued_at"`
+	StartedAt    *time.Time `bun:"started_at"`
+	FinishedAt   *time.Time `bun:"finished_at"`
+	UpdatedAt    time.Time  `bun:"updated_at"`
 }

@@ -265,6 +265,7 @@ type syncCtx struct {
 	acct     *AdAccount
 	conn     *Connection
 	api      API
+	calls    *countingAPI // api, counting the attempt's calls
 	tok      Token
 	deadline time.Time
 	// campaigns maps the account's campaign external ids to ids.
@@ -286,6 +287,10 @@ type syncCtx struct {
 //   - TRANSIENT (and any other error): the connection DEGRADED with the
 //     message; returns the error so the worker retries with backoff, and
 //     calls FailSync after the last attempt.
+//
+// Every attempt adds its calls to the platform and the failed ones to the
+// run (sync_apicalls.go); a run that succeeds with DegradedErrorPercent or
+// more of its calls failed leaves the connection DEGRADED, not OK.
 func (s *Service) RunSync(ctx context.Context, tenant, runID uuid.UUID, deadline time.Time) (err error) {
 	defer derrors.Wrap(&err, "platforms.Service.RunSync(%v, %v)", tenant, runID)
 	sc, err := s.startRun(ctx, tenant, runID)
@@ -311,10 +316,16 @@ func (s *Service) RunSync(ctx context.Context, tenant, runID uuid.UUID, deadline
 	if err == nil {
 		return s.finishRun(ctx, sc)
 	}
-	if errors.Is(err, ErrSyncPaused) {
-		return err
+	// The attempt's calls are added to the run whatever its end (a crash
+	// loses those of the attempt it cut short).
+	cerr := s.addAPICounts(ctx, sc)
+	if !errors.Is(err, ErrSyncPaused) {
+		err = s.recordError(ctx, sc, err)
 	}
-	return s.recordError(ctx, sc, err)
+	if cerr != nil {
+		return errors.Join(err, cerr)
+	}
+	return err
 }
 
 // startRun loads the run, its account and connection and marks it RUNNING.
@@ -353,7 +364,8 @@ func (s *Service) startRun(ctx context.Context, tenant, runID uuid.UUID) (*syncC
 	if !ok || !api.Configured() {
 		api = unconfigured{sc.conn.Platform}
 	}
-	sc.api = api
+	sc.calls = &countingAPI{API: api}
+	sc.api = sc.calls
 	return sc, nil
 }
 

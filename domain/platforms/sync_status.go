@@ -13,7 +13,10 @@ import (
 
 // Connection status from sync outcomes (docs/adr/0015, "Sync"):
 //
-//   - a run that succeeds sets the connection OK (and last_sync_at);
+//   - a run that succeeds sets the connection OK (and last_sync_at), or
+//     DEGRADED when DegradedErrorPercent or more of its calls to the
+//     platform failed (at least MinRateCalls calls, over all its attempts;
+//     sync_apicalls.go), saying how many and the platform's last words;
 //   - an AUTH error sets NEEDS_REAUTH (until the connection is authorized
 //     again: the connections flow resets it). This is a minimal local
 //     update of platform_connections.status and last_error; the incident
@@ -32,9 +35,13 @@ import (
 // DownAfter is how many finished runs in a row must fail for DOWN.
 const DownAfter = 3
 
-// finishRun marks the run SUCCEEDED and the connection OK.
+// finishRun marks the run SUCCEEDED, adds the attempt's calls to it, and
+// sets the connection OK, or DEGRADED by the run's API error rate.
 func (s *Service) finishRun(ctx context.Context, sc *syncCtx) error {
 	return s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.addAPICountsTx(ctx, tx, sc); err != nil {
+			return err
+		}
 		now := s.DB.Now(ctx)
 		sc.run.Status, sc.run.FinishedAt, sc.run.UpdatedAt, sc.run.Error = RunSucceeded, &now, now, ""
 		if sc.run.Kind == SyncStructure {
@@ -50,6 +57,11 @@ func (s *Service) finishRun(ctx context.Context, sc *syncCtx) error {
 		}
 		if _, err := tx.NewUpdate().Model((*Connection)(nil)).Set("last_sync_at = ?, updated_at = ?", now, now).Where("id = ?", sc.conn.ID).Exec(ctx); err != nil {
 			return err
+		}
+		if apiErrorsDegrade(sc.run.APICalls, sc.run.APIErrors) {
+			// The failures' own words are already the connection's
+			// last_error (recordError): only the status changes.
+			return s.setConnectionStatusTx(ctx, tx, sc.tenant, sc.conn.ID, ConnectionDegraded, apiErrorsMessage(sc.conn.Platform, sc.run), "")
 		}
 		return s.setConnectionStatusTx(ctx, tx, sc.tenant, sc.conn.ID, ConnectionOK, "", "")
 	})

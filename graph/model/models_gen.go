@@ -1762,6 +1762,10 @@ type SyncRun struct {
 	Window *SyncWindow `json:"window,omitempty"`
 	// Rows written so far (campaigns, ad groups and ads, or daily campaign metrics).
 	RowsWritten int `json:"rowsWritten"`
+	// Calls made to the platform's API so far, over all the run's attempts (one structure listing or one insights chunk is one call, however many pages it took).
+	APICalls int `json:"apiCalls"`
+	// How many of apiCalls failed (the platform's transient or permanent errors; a rate limit is not a failure). When 20 % or more of at least 5 calls failed, a run that succeeds leaves its connection DEGRADED instead of OK.
+	APIErrors int `json:"apiErrors"`
 	// When it was queued.
 	QueuedAt time.Time `json:"queuedAt"`
 	// When a worker started it.
