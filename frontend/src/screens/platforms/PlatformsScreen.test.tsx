@@ -39,6 +39,8 @@ interface Run {
   total: number
   rows: number
   error?: string | null
+  apiCalls?: number
+  apiErrors?: number
 }
 
 function account(a: Account) {
@@ -80,6 +82,8 @@ function run(r: Run) {
     progress: { __typename: 'SyncProgress', done: r.done, total: r.total },
     window: r.kind === 'STRUCTURE' ? null : { __typename: 'SyncWindow', from: '2026-09-03', to: '2026-12-01' },
     rowsWritten: r.rows,
+    apiCalls: r.apiCalls ?? 0,
+    apiErrors: r.apiErrors ?? 0,
     queuedAt: '2026-12-01T10:00:00Z',
     finishedAt: null,
     error: r.error ?? null,
@@ -375,6 +379,42 @@ describe('PlatformsScreen', () => {
     await waitFor(() => expect(api.called('TriggerSync')).toHaveLength(2))
     expect(api.called('TriggerSync')[1]!.vars.input).toEqual({ connectionId: 'conn-sandbox', kind: 'BACKFILL' })
     expect(await within(conn).findByText('Backfill (up to 90 days)')).toBeInTheDocument()
+  })
+
+  it('shows how many of a run’s calls to the platform failed, and nothing failed when none did', async () => {
+    const api = new FakeApi()
+    api.conns = [SANDBOX]
+    api.runs = [
+      {
+        id: 'run-a',
+        connectionId: 'conn-sandbox',
+        kind: 'INSIGHTS',
+        status: 'SUCCEEDED',
+        done: 1,
+        total: 1,
+        rows: 28,
+        apiCalls: 12,
+        apiErrors: 3,
+      },
+      {
+        id: 'run-b',
+        connectionId: 'conn-sandbox',
+        kind: 'STRUCTURE',
+        status: 'SUCCEEDED',
+        done: 1,
+        total: 1,
+        rows: 0,
+        apiCalls: 4,
+        apiErrors: 0,
+      },
+    ]
+    setup({ api })
+    const conn = await card(/^Sandbox \(simulated\).*Connected/)
+    const table = await within(conn).findByRole('table', { name: 'Recent sync runs' })
+    expect(within(table).getByText('Daily insights').closest('tr')!).toHaveTextContent('12 (3 failed)')
+    const structure = within(table).getByText('Campaign structure').closest('tr')!
+    expect(structure).toHaveTextContent('4')
+    expect(structure).not.toHaveTextContent('failed')
   })
 
   it('moves a backfill’s progress bar from syncRunUpdated events and drops it when the run ends', async () => {

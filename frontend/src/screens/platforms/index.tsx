@@ -573,7 +573,7 @@ function RunProgress({ run: r }: { run: SyncRunFieldsFragment }) {
   )
 }
 
-const RUN_COLUMNS = ['Queued', 'Kind', 'Account', 'Status', 'Window', 'Rows', 'Error']
+const RUN_COLUMNS = ['Queued', 'Kind', 'Account', 'Status', 'Window', 'Rows', 'API calls', 'Error']
 
 function RunList({ runs, total }: { runs: SyncRunFieldsFragment[]; total: number }) {
   if (runs.length === 0) return <p className="text-sm text-muted">No sync runs yet.</p>
@@ -588,6 +588,10 @@ function RunList({ runs, total }: { runs: SyncRunFieldsFragment[]; total: number
       </Td>
       <Td>{r.window ? `${r.window.from} to ${r.window.to}` : '—'}</Td>
       <Td>{formatNumber(r.rowsWritten)}</Td>
+      <Td>
+        {formatNumber(r.apiCalls)}
+        {r.apiErrors > 0 ? <span className="text-warning-ink"> ({formatNumber(r.apiErrors)} failed)</span> : null}
+      </Td>
       <Td>{r.error ?? ''}</Td>
     </>
   )

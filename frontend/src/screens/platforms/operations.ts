@@ -40,6 +40,8 @@ export const SyncRunFieldsFragment = graphql(`
       to
     }
     rowsWritten
+    apiCalls
+    apiErrors
     queuedAt
     finishedAt
     error
