@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/billing"
@@ -295,7 +296,7 @@ func (c *Connections) SelectAdAccounts(ctx context.Context, tenant, connectionID
 
 // DisconnectPlatform removes a connection: its ad accounts, and the
 // campaigns, ad groups, ads, metrics and sync runs synced from them, go with
-// it (cascade); its selected real accounts give back their
+// it (cascade; metrics deleted first, see writeInsights); its selected real accounts give back their
 // connected_ad_accounts units; an open re-authorization incident is
 // resolved. The grant is not revoked at the platform (the person can
 // remove the app in the platform's settings).
@@ -309,6 +310,20 @@ func (c *Connections) DisconnectPlatform(ctx context.Context, tenant, connection
 		n, err := tx.NewSelect().Model((*AdAccount)(nil)).Where("connection_id = ? AND selected AND NOT sandbox", connectionID).Count(ctx)
 		if err != nil {
 			return err
+		}
+		// Metrics have no per-row foreign key (migration 0048): lock the
+		// accounts (waiting for syncs writing their metrics, and making
+		// later writers find no account), delete their campaigns' metrics,
+		// then let the connection's cascade take the rest.
+		var accounts []uuid.UUID
+		if err := tx.NewSelect().Table("ad_accounts").Column("id").Where("connection_id = ?", connectionID).For("UPDATE").Scan(ctx, &accounts); err != nil {
+			return err
+		}
+		if len(accounts) > 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM ad_campaign_metrics WHERE campaign_id IN
+				(SELECT id FROM ad_campaigns WHERE ad_account_id = ANY(?::uuid[]))`, pgdialect.Array(accounts)); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.NewDelete().Model((*Connection)(nil)).Where("id = ?", connectionID).Exec(ctx); err != nil {
 			return err

@@ -52,6 +52,9 @@ const (
 	DefaultChunkDays = 7
 	// MaxBackfillDays bounds a backfill (and any explicit insights window).
 	MaxBackfillDays = 90
+	// DefaultWriters is how many transactions write a chunk's rows at
+	// once (docs/benchmarks.md, "Sync from the fake Meta server").
+	DefaultWriters = 2
 )
 
 // SyncOptions configure the sync (zero values take the defaults).
@@ -61,11 +64,15 @@ type SyncOptions struct {
 	Enqueue func(ctx context.Context, tx bun.Tx, run *SyncRun) error
 	// ReSyncDays, FirstSyncDays and ChunkDays override the defaults above.
 	ReSyncDays, FirstSyncDays, ChunkDays int
+	// Writers is how many transactions write one chunk's rows at once,
+	// each a share of its campaigns (default DefaultWriters).
+	Writers int
 }
 
 func (o SyncOptions) reSync() int    { return orDefault(o.ReSyncDays, DefaultReSyncDays) }
 func (o SyncOptions) firstSync() int { return orDefault(o.FirstSyncDays, DefaultFirstSyncDays) }
 func (o SyncOptions) chunk() int     { return orDefault(o.ChunkDays, DefaultChunkDays) }
+func (o SyncOptions) writers() int   { return orDefault(o.Writers, DefaultWriters) }
 
 func orDefault(v, d int) int {
 	if v > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,12 +23,14 @@ const syncSource = "sync"
 // insightsSync reads the run's window in chunks of ChunkDays, oldest
 // first, from resume_from on. Each chunk is fetched completely (no
 // transaction open; the next chunk's fetch overlaps this chunk's write),
-// then written in one transaction together with the
-// run's resume_from, progress and rows, the account's insights_through and
-// the platform's signal measurements for those days. A crash between
-// chunks therefore resumes at the first unwritten chunk, and a crash in
-// one rewrites that chunk over the same (campaign, day) keys: no duplicate
-// rows.
+// then written: its rows by Sync.Writers transactions at once (each a
+// share of the campaigns, see writeInsights), and after them, in one
+// transaction, the run's resume_from, progress and rows, the account's
+// insights_through and the platform's signal measurements for those days.
+// A crash between chunks therefore resumes at the first unrecorded chunk,
+// and a crash within one rewrites that chunk over the same (campaign, day)
+// keys (rows already committed compare equal and are left alone): no
+// duplicate rows.
 func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 	if sc.acct.StructureSyncedAt == nil {
 		// Insights name campaigns by external id: know them first.
@@ -96,13 +99,16 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 			}
 		}
 		next := end.AddDate(0, 0, 1)
+		batch := prepareInsights(sc, rows, s.Sync.writers())
+		if err := s.writeInsights(ctx, sc.tenant, sc.acct.ID, batch); err != nil {
+			return err
+		}
 		if err := s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error {
-			n, err := s.writeInsightsTx(ctx, tx, sc, rows)
-			if err != nil {
+			if err := s.recordSyncSignalsTx(ctx, tx, sc, keys(batch.days)); err != nil {
 				return err
 			}
 			now := s.DB.Now(ctx)
-			sc.run.ResumeFrom, sc.run.RowsWritten, sc.run.UpdatedAt = &next, sc.run.RowsWritten+n, now
+			sc.run.ResumeFrom, sc.run.RowsWritten, sc.run.UpdatedAt = &next, sc.run.RowsWritten+int64(batch.rows), now
 			sc.run.ProgressDone = min(sc.run.ProgressDone+1, max(sc.run.ProgressTotal, sc.run.ProgressDone+1))
 			if _, err := tx.NewUpdate().Model(sc.run).Column("resume_from", "rows_written", "progress_done", "updated_at").WherePK().Exec(ctx); err != nil {
 				return err
@@ -137,34 +143,37 @@ type insightValues struct {
 	conv                     float64
 }
 
-// writeInsightsTx stores rows and records the platform's daily totals for
-// the days written as signal measurements. Rows of campaigns the account
-// does not have are skipped and counted (sc.skipped); a platform repeating
-// a (campaign, day) row: the last wins.
-//
-// The rows already stored for the chunk's campaigns and days are read
-// first (one index range read): rows whose values did not change are left
-// alone, so re-syncing settled days writes nothing; new rows are inserted
-// with a plain INSERT, which costs PostgreSQL about a third less per row
-// than INSERT … ON CONFLICT (docs/benchmarks.md); changed rows are
-// upserted. A concurrent writer inserting one of the "new" rows between
-// the read and the insert (an incremental run and a backfill of the same
-// days) makes the insert fail with a unique violation: it is rolled back to
-// a savepoint and the rows go through the upsert instead.
-func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, rows []Insight) (int64, error) {
-	type key struct {
-		c uuid.UUID
-		d string
-	}
-	idx := make(map[key]int, len(rows))
-	var (
-		order   []key
-		vals    []insightValues
-		written = map[string]bool{}
-		minDay  = ""
-		maxDay  = ""
-		camps   = map[uuid.UUID]bool{}
-	)
+// insightBatch is one chunk's rows, keyed, split by campaign into groups.
+type insightBatch struct {
+	groups []insightGroup
+	// days written, and how many (campaign, day) rows.
+	days map[string]bool
+	rows int
+}
+
+// insightGroup is the rows of some campaigns.
+type insightGroup struct {
+	campaigns      []string
+	minDay, maxDay string
+	keys           []insightKey
+	vals           []insightValues
+}
+
+type insightKey struct {
+	c uuid.UUID
+	d string
+}
+
+// prepareInsights keys rows by (campaign, day) and splits them into
+// Sync.Writers groups by campaign. Rows of campaigns the account does not
+// have are skipped and counted (sc.skipped); a platform repeating a
+// (campaign, day) row: the last wins.
+func prepareInsights(sc *syncCtx, rows []Insight, writers int) insightBatch {
+	n := max(writers, 1)
+	b := insightBatch{groups: make([]insightGroup, n), days: map[string]bool{}}
+	type pos struct{ g, i int }
+	idx := make(map[insightKey]pos, len(rows))
+	groupOf := map[uuid.UUID]int{}
 	for _, r := range rows {
 		cid, ok := sc.campaigns[r.CampaignExternalID]
 		if !ok {
@@ -177,81 +186,130 @@ func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, r
 		}
 		v := insightValues{spend: max(r.SpendMicros, 0), imps: max(r.Impressions, 0), clicks: max(r.Clicks, 0),
 			conv: max(r.Conversions, 0), rev: max(r.ConversionValueMicros, 0)}
-		k := key{cid, r.Day}
-		if i, ok := idx[k]; ok {
-			vals[i] = v
+		k := insightKey{cid, r.Day}
+		if p, ok := idx[k]; ok {
+			b.groups[p.g].vals[p.i] = v
 			continue
 		}
-		idx[k] = len(order)
-		order, vals = append(order, k), append(vals, v)
-		written[r.Day] = true
-		camps[cid] = true
-		if minDay == "" || r.Day < minDay {
-			minDay = r.Day
+		gi, ok := groupOf[cid]
+		if !ok {
+			gi = len(groupOf) % n
+			groupOf[cid] = gi
+			b.groups[gi].campaigns = append(b.groups[gi].campaigns, cid.String())
 		}
-		if r.Day > maxDay {
-			maxDay = r.Day
+		g := &b.groups[gi]
+		idx[k] = pos{gi, len(g.keys)}
+		g.keys, g.vals = append(g.keys, k), append(g.vals, v)
+		if g.minDay == "" || r.Day < g.minDay {
+			g.minDay = r.Day
 		}
+		if r.Day > g.maxDay {
+			g.maxDay = r.Day
+		}
+		b.days[r.Day] = true
+		b.rows++
 	}
-	if len(order) == 0 {
-		return 0, nil
-	}
+	return b
+}
 
-	// What is stored already.
-	campIDs := make([]string, 0, len(camps))
-	for c := range camps {
-		campIDs = append(campIDs, c.String())
+// writeInsights stores a batch of account's rows, each group in its own
+// transaction, the groups at once. Groups hold distinct campaigns, so their
+// transactions never wait for each other.
+//
+// ad_campaign_metrics has no per-row foreign key to ad_campaigns (migration
+// 0048: it cost as much as the insert). Each transaction instead locks the
+// account FOR KEY SHARE before writing: the rows are of that account's
+// campaigns (sc.campaigns), and DisconnectPlatform, which locks the
+// accounts FOR UPDATE and deletes their metrics before the campaigns go,
+// waits for these writes and is waited for by later ones, which then find
+// no account and stop (ErrSyncDone). No metrics outlive their campaign.
+func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, b insightBatch) error {
+	errs := make([]error, len(b.groups))
+	var wg sync.WaitGroup
+	for i := range b.groups {
+		if len(b.groups[i].keys) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+				var held []uuid.UUID
+				if err := tx.NewSelect().Table("ad_accounts").Column("id").Where("id = ?", account).For("KEY SHARE").Scan(ctx, &held); err != nil {
+					return err
+				}
+				if len(held) == 0 {
+					return ErrSyncDone // disconnected meanwhile
+				}
+				return writeInsightGroupTx(ctx, tx, tenant, &b.groups[i])
+			})
+		}()
 	}
-	stored := make(map[key]insightValues, len(order))
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// writeInsightGroupTx stores a group's rows. The rows already stored for
+// its campaigns and days are read first (one index range read): rows whose
+// values did not change are left alone, so re-syncing settled days writes
+// nothing; new rows are inserted with a plain INSERT, which costs
+// PostgreSQL about a third less per row than INSERT … ON CONFLICT
+// (docs/benchmarks.md); changed rows are upserted. A concurrent writer
+// inserting one of the "new" rows between the read and the insert (an
+// incremental run and a backfill of the same days) makes the insert fail
+// with a unique violation: it is rolled back to a savepoint and the rows go
+// through the upsert instead.
+func writeInsightGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *insightGroup) error {
+	stored := make(map[insightKey]insightValues, len(g.keys))
 	rs, err := tx.QueryContext(ctx, `SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions, revenue_micros
 		FROM ad_campaign_metrics WHERE tenant_id = ? AND campaign_id = ANY(?::uuid[]) AND day BETWEEN ? AND ?`,
-		sc.tenant, pgdialect.Array(campIDs), minDay, maxDay)
+		tenant, pgdialect.Array(g.campaigns), g.minDay, g.maxDay)
 	if err != nil {
-		return 0, fmt.Errorf("read stored insights: %w", err)
+		return fmt.Errorf("read stored insights: %w", err)
 	}
 	for rs.Next() {
-		var k key
+		var k insightKey
 		var v insightValues
 		if err := rs.Scan(&k.c, &k.d, &v.spend, &v.imps, &v.clicks, &v.conv, &v.rev); err != nil {
 			rs.Close()
-			return 0, fmt.Errorf("read stored insights: %w", err)
+			return fmt.Errorf("read stored insights: %w", err)
 		}
 		stored[k] = v
 	}
 	if err := rs.Close(); err != nil {
-		return 0, err
+		return err
 	}
 	if err := rs.Err(); err != nil {
-		return 0, fmt.Errorf("read stored insights: %w", err)
+		return fmt.Errorf("read stored insights: %w", err)
 	}
 
 	var fresh, changed insightColumns
-	for i, k := range order {
+	for i, k := range g.keys {
 		old, ok := stored[k]
 		switch {
 		case !ok:
-			fresh.add(k.c, k.d, vals[i])
-		case old != vals[i]:
-			changed.add(k.c, k.d, vals[i])
+			fresh.add(k.c, k.d, g.vals[i])
+		case old != g.vals[i]:
+			changed.add(k.c, k.d, g.vals[i])
 		}
 	}
 	if len(fresh.ids) > 0 {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT insights_fresh"); err != nil {
-			return 0, err
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
 			SELECT ?, u.c, u.d, u.s, u.i, u.k, u.v, u.r
 			FROM unnest(?::uuid[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[]) AS u(c, d, s, i, k, v, r)`,
-			append([]any{sc.tenant}, fresh.args()...)...); err != nil {
+			append([]any{tenant}, fresh.args()...)...); err != nil {
 			if !isUniqueViolation(err) {
-				return 0, fmt.Errorf("insert insights: %w", err)
+				return fmt.Errorf("insert insights: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT insights_fresh"); err != nil {
-				return 0, err
+				return err
 			}
 			changed.merge(&fresh)
 		} else if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT insights_fresh"); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if len(changed.ids) > 0 {
@@ -262,14 +320,11 @@ func (s *Service) writeInsightsTx(ctx context.Context, tx bun.Tx, sc *syncCtx, r
 			  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros
 			WHERE (ad_campaign_metrics.spend_micros, ad_campaign_metrics.impressions, ad_campaign_metrics.clicks, ad_campaign_metrics.conversions, ad_campaign_metrics.revenue_micros)
 			  IS DISTINCT FROM (EXCLUDED.spend_micros, EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.revenue_micros)`,
-			append([]any{sc.tenant}, changed.args()...)...); err != nil {
-			return 0, fmt.Errorf("upsert insights: %w", err)
+			append([]any{tenant}, changed.args()...)...); err != nil {
+			return fmt.Errorf("upsert insights: %w", err)
 		}
 	}
-	if err := s.recordSyncSignalsTx(ctx, tx, sc, keys(written)); err != nil {
-		return 0, err
-	}
-	return int64(len(order)), nil
+	return nil
 }
 
 // insightColumns are rows to write, column by column (unnest's arrays).

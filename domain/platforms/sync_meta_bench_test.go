@@ -2,6 +2,7 @@ package platforms_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -69,8 +70,9 @@ func BenchmarkMetaInsightsSync(b *testing.B) {
 		require.Empty(b, fake.Errors(), "the fake saw malformed requests")
 	}
 	// fresh: every iteration writes the 90,000 rows into an empty table
-	// (the figure: rows written).
-	b.Run("fresh", func(b *testing.B) {
+	// (the figure: rows written), by one writer and by the
+	// default number (DefaultWriters).
+	fresh := func(b *testing.B) {
 		var rows int64
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
@@ -83,7 +85,14 @@ func BenchmarkMetaInsightsSync(b *testing.B) {
 		}
 		b.StopTimer()
 		report(b, rows)
-	})
+	}
+	for _, w := range []int{1, platforms.DefaultWriters} {
+		b.Run(fmt.Sprintf("fresh/writers=%d", w), func(b *testing.B) {
+			ps.Sync.Writers = w
+			defer func() { ps.Sync.Writers = 0 }()
+			fresh(b)
+		})
+	}
 	// resync: the same 90 days again, unchanged on the platform (what the
 	// 3-day re-sync window does every schedule): read and compared, not
 	// rewritten.

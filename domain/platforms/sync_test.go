@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -416,13 +418,18 @@ func (m *reauthMarker) MarkNeedsReauth(_ context.Context, _, id uuid.UUID, messa
 // raceHook inserts a row through another transaction right before the
 // sync's insert of new rows, as a concurrent run writing the same day would.
 type raceHook struct {
-	fired atomic.Int32
-	do    func(context.Context)
+	fired, fellBack atomic.Int32
+	do              func(context.Context)
 }
 
 func (h *raceHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
-	if strings.TrimSpace(e.Query) == "SAVEPOINT insights_fresh" && h.fired.Add(1) == 1 {
-		h.do(ctx)
+	switch strings.TrimSpace(e.Query) {
+	case "SAVEPOINT insights_fresh":
+		if h.fired.Add(1) == 1 {
+			h.do(ctx)
+		}
+	case "ROLLBACK TO SAVEPOINT insights_fresh":
+		h.fellBack.Add(1)
 	}
 	return ctx
 }
@@ -456,16 +463,20 @@ func TestInsightsWriteNewRestatedAndRacingRows(t *testing.T) {
 	// re-sync window is 2026-03-07 … 2026-03-12.
 	ps.DB.Clock.(*clock.Manual).Advance(48 * time.Hour)
 	fake.bump = 5
+	// On the first writer's savepoint, another transaction inserts the
+	// new day's rows of every campaign (those another writer has already
+	// inserted are left to it): the first writer's insert meets them.
 	hook := &raceHook{do: func(context.Context) {
-		require.NoError(t, ps.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		assert.NoError(t, ps.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros)
-				SELECT tenant_id, id, '2026-03-12', 1 FROM ad_campaigns WHERE external_id = 'c0000'`)
+				SELECT tenant_id, id, '2026-03-12', 1 FROM ad_campaigns ON CONFLICT DO NOTHING`)
 			return err
 		}))
 	}}
 	ps.DB.Bun.AddQueryHook(hook)
 	second := sync()
-	require.EqualValues(t, 1, hook.fired.Load(), "the race was run")
+	require.GreaterOrEqual(t, hook.fired.Load(), int32(1), "the race was run")
+	require.EqualValues(t, 1, hook.fellBack.Load(), "the raced writer fell back to the upsert")
 	require.EqualValues(t, 3*6, second.RowsWritten)
 	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
 	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(DISTINCT (campaign_id, day)) FROM ad_campaign_metrics"))
@@ -491,4 +502,53 @@ func TestInsightsWriteNewRestatedAndRacingRows(t *testing.T) {
 	ps.DB.Clock.(*clock.Manual).Advance(time.Hour)
 	sync()
 	require.NotEqual(t, before, versions(), "positive control: restated rows get new versions")
+}
+
+// onceHook runs do before the first statement containing match.
+type onceHook struct {
+	match string
+	once  sync.Once
+	do    func()
+}
+
+func (h *onceHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if strings.Contains(e.Query, h.match) {
+		h.once.Do(h.do)
+	}
+	return ctx
+}
+
+func (h *onceHook) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// Metrics have no per-row foreign key to their campaign (migration 0048):
+// disconnecting deletes them, and a sync writing when the connection goes
+// stops without leaving rows of campaigns that no longer exist.
+func TestDisconnectLeavesNoMetrics(t *testing.T) {
+	t.Parallel()
+	ps, tenant := syncSetup(t, false)
+	ctx := context.Background()
+	ps.APIs[platforms.Meta] = newFake(platforms.Meta, 3)
+	conns := &platforms.Connections{DB: ps.DB, Platforms: ps}
+	all := "SELECT count(*) FROM ad_campaign_metrics"
+
+	conn, _ := connect(t, ps, tenant, platforms.Meta, "UTC")
+	run := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncInsights})
+	require.NoError(t, ps.RunSync(ctx, tenant, run.ID, time.Time{}))
+	require.Equal(t, 3*7, count(t, ps, tenant, all), "positive control: the sync wrote its rows")
+	require.NoError(t, conns.DisconnectPlatform(ctx, tenant, conn.ID))
+	require.Zero(t, count(t, ps, tenant, all), "disconnecting deletes the metrics with the campaigns")
+	require.Zero(t, count(t, ps, tenant, "SELECT count(*) FROM ad_campaigns"))
+
+	// Disconnected while a backfill is about to write its first chunk.
+	conn, _ = connect(t, ps, tenant, platforms.Meta, "UTC")
+	st := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncStructure})
+	require.NoError(t, ps.RunSync(ctx, tenant, st.ID, time.Time{}))
+	back := request(t, ps, tenant, platforms.SyncRequest{ConnectionID: conn.ID, Kind: platforms.SyncBackfill})
+	hook := &onceHook{match: "FOR KEY SHARE", do: func() {
+		assert.NoError(t, conns.DisconnectPlatform(context.Background(), tenant, conn.ID))
+	}}
+	ps.DB.Bun.AddQueryHook(hook)
+	err := ps.RunSync(ctx, tenant, back.ID, time.Time{})
+	require.ErrorIs(t, err, platforms.ErrSyncDone, "the writer finds no account and stops")
+	require.Zero(t, count(t, ps, tenant, all), "no metrics outlive their campaigns")
 }
