@@ -282,7 +282,7 @@ func containerName(closer byte) string {
 // Key reads a member's name and the ':' after it. The name is decoded as
 // String decodes values.
 func (s *Scanner) Key() []byte {
-	// The common case, small enough to inline: a name right here.
+	// The common case first: the name right here, ':' right after it.
 	if s.closer == '}' && s.err == nil && s.i < len(s.b) && s.b[s.i] == '"' {
 		k, _ := s.str()
 		if s.i < len(s.b) && s.b[s.i] == ':' && s.err == nil {
