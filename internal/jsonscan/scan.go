@@ -367,21 +367,23 @@ func (s *Scanner) str() ([]byte, bool) {
 		// Eight bytes at a time to the first that is '"', '\\', a control
 		// character or non-ASCII: each term flags such bytes, and the lowest
 		// flag is exact (a borrow only runs upwards from a flagged byte).
-		for j+8 <= len(b) {
+		if j+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[j : j+8])
 			q := x ^ (lsb * '"')
 			e := x ^ (lsb * '\\')
-			if m := ((q-lsb)&^q | (e-lsb)&^e | (x-lsb*0x20)&^x | x) & msb; m != 0 {
-				j += bits.TrailingZeros64(m) >> 3
+			m := ((q-lsb)&^q | (e-lsb)&^e | (x-lsb*0x20)&^x | x) & msb
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		} else {
+			for j < len(b) && plainByte[b[j]] {
+				j++
+			}
+			if j >= len(b) {
 				break
 			}
-			j += 8
-		}
-		for j < len(b) && plainByte[b[j]] {
-			j++
-		}
-		if j >= len(b) {
-			break
 		}
 		switch c := b[j]; {
 		case c == '"':
