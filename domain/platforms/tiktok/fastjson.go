@@ -3,6 +3,7 @@ package tiktok
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/stratumhq/stratum/internal/jsonscan"
 )
@@ -38,8 +39,13 @@ func lit(s *jsonscan.Scanner) string {
 	return ""
 }
 
+// integer reads an int field: a JSON integer, as encoding/json requires.
 func integer(s *jsonscan.Scanner) int {
-	n, err := strconv.Atoi(lit(s))
+	if s.Peek() != jsonscan.Number {
+		s.Fail(errDecline)
+		return 0
+	}
+	n, err := strconv.Atoi(string(s.Number()))
 	if err != nil {
 		s.Fail(errDecline)
 	}
@@ -110,8 +116,19 @@ func (r *reportRow) field(s *jsonscan.Scanner, key []byte) {
 		for s.More() {
 			switch string(s.Key()) {
 			case "campaign_id":
-				r.Dimensions.CampaignID = flexID(lit(s))
+				// flexID takes a string, or a number only if it is all
+				// digits.
+				number := s.Peek() == jsonscan.Number
+				v := lit(s)
+				if number && strings.Trim(v, "0123456789") != "" {
+					s.Fail(errDecline)
+				}
+				r.Dimensions.CampaignID = flexID(v)
 			case "stat_time_day":
+				// A plain string field: a string or null.
+				if s.Peek() == jsonscan.Number {
+					s.Fail(errDecline)
+				}
 				r.Dimensions.StatTimeDay = lit(s)
 			default:
 				s.Skip()

@@ -38,3 +38,27 @@ func TestFastReportIsNoMoreLenientThanEncodingJSON(t *testing.T) {
 	// Positive control: escapes in skipped parts keep the fast path.
 	require.True(t, fastReport([]byte(`{"code":0,"message":"a\"b\u00e9","data":{"list":[],"x":["]","\\"]}}`), &got))
 }
+
+// A value of a kind encoding/json refuses for its field (a quoted int, a
+// number for a plain string, a non-integer number for an id) is not taken
+// by the fast path either: the page goes to encoding/json, which refuses it.
+func TestFastReportRefusesWhatTheFieldTypesRefuse(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		`{"code":"0","data":{"list":[]}}`,
+		`{"code":0,"data":{"list":[],"page_info":{"page":"1"}}}`,
+		`{"code":0,"data":{"list":[{"dimensions":{"stat_time_day":20261130}}]}}`,
+		`{"code":0,"data":{"list":[{"dimensions":{"campaign_id":1.5}}]}}`,
+		`{"code":0,"data":{"list":[{"dimensions":{"campaign_id":-1}}]}}`,
+	} {
+		require.Error(t, json.Unmarshal([]byte(body), &envelope{Data: new(listPage[reportRow])}), "encoding/json refuses %s", body)
+		var got listPage[reportRow]
+		require.False(t, fastReport([]byte(body), &got), body)
+	}
+	// Positive control: the accepted kinds of the same fields.
+	body := `{"code":0,"data":{"list":[{"dimensions":{"stat_time_day":null,"campaign_id":17}}],"page_info":{"page":1}}}`
+	want, _ := standard(t, body)
+	var got listPage[reportRow]
+	require.True(t, fastReport([]byte(body), &got))
+	require.Equal(t, want, got)
+}
