@@ -5,13 +5,19 @@ package meta
 // reflection-based encoding/json spends most of the client's time on them.
 // This decoder reads only the page shape Meta documents — {"data":[rows],
 // "paging":{…}} with string-valued metrics and action lists of
-// {"action_type","value"} strings — and gives up on anything else (an
-// escape sequence, a number where a string is expected, malformed JSON), in
-// which case the caller decodes the page with encoding/json instead. So it
-// is never the only judge of a body's meaning.
+// {"action_type","value"} strings — and gives up on anything else (a
+// string it keeps that needs decoding, a number where a string is
+// expected, malformed JSON), in which case the caller decodes the page
+// with encoding/json instead. So it is never the only judge of a body's
+// meaning. The reading itself is internal/jsonscan's.
 // https://developers.facebook.com/docs/marketing-api/reference/ad-account/insights/
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/stratumhq/stratum/internal/jsonscan"
+)
 
 // insightsPage is one decoded page.
 type insightsPage struct {
@@ -29,235 +35,87 @@ func decodeInsightsPage(raw []byte) (insightsPage, error) {
 	return p, err
 }
 
-type scanner struct {
-	b []byte
-	i int
+// errDecline stops the fast decoder on a page it leaves to encoding/json.
+var errDecline = errors.New("meta: insights page left to encoding/json")
+
+// into reads a string value into dst; one that needs decoding (escapes,
+// invalid UTF-8) is left to encoding/json.
+func into(s *jsonscan.Scanner, dst *string) {
+	v, plain := s.String()
+	if !plain {
+		s.Fail(errDecline)
+	}
+	*dst = string(v)
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// is consumes c (after white space) if it is next.
-func (s *scanner) is(c byte) bool {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// str reads a string without escapes (ok false otherwise).
-func (s *scanner) str() (string, bool) {
-	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return "", false
-	}
-	start := s.i + 1
-	for j := start; j < len(s.b); j++ {
-		switch c := s.b[j]; {
-		case c == '"':
-			s.i = j + 1
-			return string(s.b[start:j]), true
-		case c == '\\' || c < 0x20:
-			return "", false
-		}
-	}
-	return "", false
-}
-
-// skip passes over any JSON value (strings with escapes included).
-func (s *scanner) skip() bool {
-	s.ws()
-	if s.i >= len(s.b) {
-		return false
-	}
-	switch s.b[s.i] {
-	case '"':
-		for j := s.i + 1; j < len(s.b); j++ {
-			switch s.b[j] {
-			case '\\':
-				j++
-			case '"':
-				s.i = j + 1
-				return true
-			}
-		}
-		return false
-	case '{':
-		s.i++
-		if s.is('}') {
-			return true
-		}
-		for {
-			if _, ok := s.str(); !ok || !s.is(':') || !s.skip() {
-				return false
-			}
-			if s.is('}') {
-				return true
-			}
-			if !s.is(',') {
-				return false
-			}
-		}
-	case '[':
-		s.i++
-		if s.is(']') {
-			return true
-		}
-		for {
-			if !s.skip() {
-				return false
-			}
-			if s.is(']') {
-				return true
-			}
-			if !s.is(',') {
-				return false
-			}
-		}
-	default: // number, true, false, null
-		j := s.i
-		for j < len(s.b) {
-			c := s.b[j]
-			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t' {
-				break
-			}
-			j++
-		}
-		if j == s.i {
-			return false
-		}
-		lit := s.b[s.i:j]
-		s.i = j
-		return json.Valid(lit)
-	}
-}
-
-// object reads {"k": v, …}, calling field for each key; field consumes the
-// value and reports whether it could.
-func (s *scanner) object(field func(key string) bool) bool {
-	if !s.is('{') {
-		return false
-	}
-	if s.is('}') {
-		return true
-	}
-	for {
-		k, ok := s.str()
-		if !ok || !s.is(':') || !field(k) {
-			return false
-		}
-		if s.is('}') {
-			return true
-		}
-		if !s.is(',') {
-			return false
-		}
-	}
-}
-
-// array reads [v, …], calling elem for each element.
-func (s *scanner) array(elem func() bool) bool {
-	if !s.is('[') {
-		return false
-	}
-	if s.is(']') {
-		return true
-	}
-	for {
-		if !elem() {
-			return false
-		}
-		if s.is(']') {
-			return true
-		}
-		if !s.is(',') {
-			return false
-		}
-	}
-}
-
-// into reads a string value into dst.
-func (s *scanner) into(dst *string) bool {
-	v, ok := s.str()
-	*dst = v
-	return ok
-}
-
-func (s *scanner) actions(dst *[]actionStat) bool {
+func actions(s *jsonscan.Scanner, dst *[]actionStat) {
 	*dst = nil // a repeated key replaces, as in encoding/json
-	return s.array(func() bool {
+	s.EnterArray()
+	for s.More() {
 		var a actionStat
-		ok := s.object(func(k string) bool {
-			switch k {
+		s.EnterObject()
+		for s.More() {
+			switch string(s.Key()) {
 			case "action_type":
-				return s.into(&a.ActionType)
+				into(s, &a.ActionType)
 			case "value":
-				return s.into(&a.Value)
+				into(s, &a.Value)
 			default:
-				return s.skip()
+				s.Skip()
 			}
-		})
+		}
 		*dst = append(*dst, a)
-		return ok
-	})
+	}
 }
 
-func (s *scanner) row(r *insightRow) bool {
-	return s.object(func(k string) bool {
-		switch k {
+func row(s *jsonscan.Scanner, r *insightRow) {
+	s.EnterObject()
+	for s.More() {
+		switch string(s.Key()) {
 		case "campaign_id":
-			return s.into(&r.CampaignID)
+			into(s, &r.CampaignID)
 		case "date_start":
-			return s.into(&r.DateStart)
+			into(s, &r.DateStart)
 		case "date_stop":
-			return s.into(&r.DateStop)
+			into(s, &r.DateStop)
 		case "spend":
-			return s.into(&r.Spend)
+			into(s, &r.Spend)
 		case "impressions":
-			return s.into(&r.Impressions)
+			into(s, &r.Impressions)
 		case "clicks":
-			return s.into(&r.Clicks)
+			into(s, &r.Clicks)
 		case "actions":
-			return s.actions(&r.Actions)
+			actions(s, &r.Actions)
 		case "action_values":
-			return s.actions(&r.ActionValues)
+			actions(s, &r.ActionValues)
 		default:
-			return s.skip()
+			s.Skip()
 		}
-	})
+	}
 }
 
 // fastInsightsPage decodes the documented page shape; ok false means "use
 // encoding/json".
 func fastInsightsPage(raw []byte) (insightsPage, bool) {
-	s := &scanner{b: raw}
+	s := jsonscan.New(raw)
 	var p insightsPage
-	ok := s.object(func(k string) bool {
-		switch k {
+	s.EnterObject()
+	for s.More() {
+		switch string(s.Key()) {
 		case "data":
 			p.Data = make([]insightRow, 0, pageLimit)
-			return s.array(func() bool {
+			s.EnterArray()
+			for s.More() {
 				p.Data = append(p.Data, insightRow{})
-				return s.row(&p.Data[len(p.Data)-1])
-			})
+				row(&s, &p.Data[len(p.Data)-1])
+			}
 		case "paging":
-			s.ws()
-			start := s.i
-			return s.skip() && json.Unmarshal(raw[start:s.i], &p.Paging) == nil
+			if v := s.Raw(); v != nil && json.Unmarshal(v, &p.Paging) != nil {
+				s.Fail(errDecline)
+			}
 		default:
-			return s.skip()
+			s.Skip()
 		}
-	})
-	s.ws()
-	return p, ok && s.i == len(raw)
+	}
+	return p, s.End() == nil
 }
