@@ -129,6 +129,10 @@ func invalid(index int, batch bool, field, format string, args ...any) *apperr.E
 // (authentication comes before validation); a body that is not JSON is
 // refused.
 func envelope(req Request) (key string, b *wireBatch, single *wireEvent, err error) {
+	if !utf8.Valid(req.Body) {
+		// jsonb and text columns refuse invalid UTF-8.
+		return "", nil, nil, invalid(0, false, "body", "the body is not valid UTF-8")
+	}
 	if IsBatch(req.Endpoint) {
 		if len(req.Body) > MaxBatchBytes {
 			return "", nil, nil, invalid(0, false, "body", "a batch is at most %d bytes (500 KB)", MaxBatchBytes)
@@ -189,6 +193,11 @@ func validate(req Request, b *wireBatch, single *wireEvent, source uuid.UUID) ([
 	}
 	if err := checkObject(b.Context); err != nil {
 		return nil, 0, invalid(0, false, "context", "%v", err)
+	}
+	if !isNull(b.Context) {
+		if b.Context, err = storable(b.Context); err != nil {
+			return nil, 0, invalid(0, false, "context", "%v", err)
+		}
 	}
 	out := make([]Event, 0, len(b.Batch))
 	total := 0
@@ -271,14 +280,20 @@ func toEvent(w *wireEvent, size int, receivedAt time.Time, sentAt *time.Time, co
 			return e, invalid(i, batch, f.name, "%v", err)
 		}
 		if !isNull(f.raw) {
-			*f.dst = f.raw
+			v, err := storable(f.raw)
+			if err != nil {
+				return e, invalid(i, batch, f.name, "%v", err)
+			}
+			*f.dst = v
 		}
 	}
 	if e.Context == nil && !isNull(context) {
 		e.Context = context
 	}
 	if e.Integrations == nil && !isNull(integrations) && checkObject(integrations) == nil {
-		e.Integrations = integrations
+		if v, err := storable(integrations); err == nil {
+			e.Integrations = v
+		}
 	}
 	// Times: originalTimestamp is the client's time of the event (the
 	// timestamp it sent); timestamp removes the client's clock skew,
@@ -353,11 +368,35 @@ func checkObject(raw json.RawMessage) error {
 	if t := bytes.TrimSpace(raw); t[0] != '{' {
 		return fmt.Errorf("must be an object")
 	}
-	// PostgreSQL's jsonb refuses \u0000, which JSON allows.
-	if bytes.Contains(raw, []byte(`\u0000`)) {
-		return fmt.Errorf("must not contain \\u0000")
-	}
 	return nil
+}
+
+// storable is an object as PostgreSQL's jsonb accepts it. JSON allows what
+// jsonb refuses: a lone UTF-16 surrogate escape ("\ud800") and \u0000.
+// Only a value with an escape can hold either (the SDKs write non-ASCII
+// text as UTF-8, so this is rare): it is decoded and re-encoded, which
+// turns lone surrogates into U+FFFD, and then refused if it holds U+0000.
+func storable(raw json.RawMessage) ([]byte, error) {
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return raw, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("invalid JSON")
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("invalid JSON")
+	}
+	out := bytes.TrimRight(b.Bytes(), "\n")
+	if bytes.Contains(out, []byte(`\u0000`)) {
+		return nil, fmt.Errorf("must not contain \\u0000")
+	}
+	return out, nil
 }
 
 // parseTime reads an ISO-8601 time (RFC 3339, as the SDKs send it); nil

@@ -160,6 +160,23 @@ func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 		}
 		cancel()
 	}
+	if err != nil && dataError(err) && len(items) > 1 {
+		// Something in one request that validation let through and
+		// PostgreSQL refuses must not fail the requests it was grouped
+		// with: each is written on its own.
+		for i := range items {
+			errs[i] = s.commitTenant(tenant, items[i:i+1])[0]
+		}
+		return errs
+	}
+	if err != nil && dataError(err) {
+		// This request alone holds a value PostgreSQL refuses: retrying
+		// cannot help, so it is the client's error.
+		errs[0] = &apperr.Error{Code: apperr.BadUserInput, Field: []string{"body"}, Err: err,
+			Message:    "body: an event holds a value that cannot be stored (invalid text or JSON for its field)",
+			Extensions: map[string]any{"field": "body"}}
+		return errs
+	}
 	if err != nil {
 		err = fmt.Errorf("cdp group commit (%s, %d requests): %w", tenant, len(items), err)
 		for i := range errs {
@@ -169,6 +186,13 @@ func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 		}
 	}
 	return errs
+}
+
+// dataError reports an error of PostgreSQL's class 22 (data exception:
+// invalid JSON or text for its type, a value out of range).
+func dataError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
 func missingPartition(err error) bool {
