@@ -60,7 +60,9 @@ func (r *queryResolver) Sources(ctx context.Context, first *int, after *string) 
 		return r.Svc.CDP.Sources(ctx, tenant, args)
 	}
 	return connection(ctx, pageArgs(first, after, nil, nil), list,
-		func(x *cdp.Source, c string) *model.SourceEdge { return &model.SourceEdge{Cursor: c, Node: sourceModel(x)} },
+		func(x *cdp.Source, c string) *model.SourceEdge {
+			return &model.SourceEdge{Cursor: c, Node: sourceModel(x)}
+		},
 		func(e []*model.SourceEdge, info *relay.PageInfo, n int) *model.SourceConnection {
 			return &model.SourceConnection{Edges: e, PageInfo: info, TotalCount: n}
 		})

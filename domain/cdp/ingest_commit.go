@@ -216,11 +216,11 @@ const createStage = `CREATE TEMP TABLE IF NOT EXISTS cdp_stage (
 	sent_at timestamptz, "timestamp" timestamptz, properties jsonb, traits jsonb, context jsonb,
 	integrations jsonb, payload_size integer) ON COMMIT DELETE ROWS`
 
-// moveStaged dedups the staged rows (first occurrence of a messageId per
-// source within the group, then against cdp_message_ids) and inserts the
-// fresh ones, returning per source how many and the newest received_at.
+// moveStaged dedups the staged rows (unique within the group already)
+// against cdp_message_ids and inserts the fresh ones, returning per source
+// how many and the newest received_at.
 const moveStaged = `WITH s AS (
-	SELECT DISTINCT ON (source_id, message_id) * FROM cdp_stage ORDER BY source_id, message_id, seq
+	SELECT * FROM cdp_stage
 ), fresh AS (
 	INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, received_at)
 	SELECT ?0, source_id, message_id, received_at FROM s
@@ -267,12 +267,24 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		if _, err := tx.ExecContext(ctx, createStage); err != nil {
 			return err
 		}
+		// Duplicates within the group are dropped here (the first copy
+		// wins); the dedup table drops those of earlier commits.
+		type key struct {
+			source uuid.UUID
+			id     string
+		}
+		seen := map[key]struct{}{}
 		var rows [][]any
 		for i, p := range items {
 			if errs[i] != nil {
 				continue
 			}
 			for _, e := range p.events {
+				k := key{e.SourceID, e.MessageID}
+				if _, dup := seen[k]; dup {
+					continue
+				}
+				seen[k] = struct{}{}
 				rows = append(rows, stageRow(len(rows), e))
 			}
 		}
