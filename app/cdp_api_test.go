@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -15,6 +16,7 @@ import (
 func TestSourcesAPI(t *testing.T) {
 	e := setupIngest(t)
 	h := http.Header{"X-Test-Tenant": {e.tenant.String()}}
+	e.clock.Advance(time.Minute) // newer than the fixture's source
 	res := e.srv.Query(t, `mutation { createSource(input: {name: "  Shop  ", rateLimitPerSecond: 500}) { source { id name enabled writeKeyPrefix rateLimitPerSecond received rejected lastEventAt } writeKey userErrors { field code } } }`, nil, h)
 	require.Empty(t, res.Errors)
 	p := field(t, res.Data, "createSource").(map[string]any)
@@ -34,7 +36,7 @@ func TestSourcesAPI(t *testing.T) {
 		for _, edge := range field(t, r.Data, "sources", "edges").([]any) {
 			n := edge.(map[string]any)["node"].(map[string]any)
 			if n["id"] == id {
-				return n["received"] == float64(2) && n["lastEventAt"] == "2026-12-02T10:00:00Z"
+				return n["received"] == float64(2) && n["lastEventAt"] == "2026-12-02T10:01:00Z"
 			}
 		}
 		return false

@@ -457,8 +457,9 @@ func TestTrackingAPIConcurrentRequestsShareCommits(t *testing.T) {
 	for _, ev := range got {
 		batches[ev.BatchID]++
 	}
-	// "first" had its own batch; the eight waiting requests at most two.
-	require.LessOrEqual(t, len(batches), 3)
+	// "first" had its own batch; the eight waiting requests at most three:
+	// the group each of the two writers took before the lock, and the rest.
+	require.LessOrEqual(t, len(batches), 4)
 
 	// One cdp.process_batch job per batch, and each ran once: the source's
 	// received counter is exactly the events stored.

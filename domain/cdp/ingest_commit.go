@@ -20,11 +20,13 @@ import (
 )
 
 // The group committer (ADR 0016). Requests enqueue their validated events
-// and wait; one writer goroutine per process takes everything queued, writes
-// it — one transaction per tenant in the group, each with one COPY, the
-// dedup rows, the batch row and its River job — and answers every waiting
-// request once its tenant's transaction has committed. While it writes, the
-// next group queues up, so under load each commit carries many requests.
+// and wait; a writer goroutine (Config.Writers of them, default 2) takes
+// everything queued and writes it — one transaction per tenant in the
+// group, each with one COPY, the dedup rows, the reservation of the plan's
+// monthly events, the batch row and its River job — and answers every
+// waiting request once its tenant's transaction has committed. While one writer
+// waits for its commit, another takes the next group; the rest queue up,
+// so under load each commit carries many requests.
 
 // pending is one request waiting for its commit.
 type pending struct {
@@ -40,6 +42,7 @@ type committer struct {
 	bytes  int
 	closed bool
 	wake   chan struct{}
+	stop   chan struct{}
 	idle   chan struct{}
 }
 
@@ -48,8 +51,20 @@ var ErrClosed = apperr.New(apperr.Throttled, "the server is shutting down; retry
 
 func (s *Service) committer() *committer {
 	s.startOnce.Do(func() {
-		s.commit = &committer{wake: make(chan struct{}, 1), idle: make(chan struct{})}
-		go s.writeLoop(s.commit)
+		c := &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), idle: make(chan struct{})}
+		s.commit = c
+		var wg sync.WaitGroup
+		for range s.Config.writers() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.writeLoop(c)
+			}()
+		}
+		go func() {
+			wg.Wait()
+			close(c.idle)
+		}()
 	})
 	return s.commit
 }
@@ -96,21 +111,25 @@ func (s *Service) Waiting() int { return int(s.waiting.Load()) }
 func (s *Service) Close(ctx context.Context) {
 	c := s.committer()
 	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if !c.closed {
+		c.closed = true
+		close(c.stop)
 	}
+	c.mu.Unlock()
 	select {
 	case <-c.idle:
 	case <-ctx.Done():
 	}
 }
 
+// writeLoop is one writer: it takes everything queued when woken and
+// writes it, until the committer is closed and the queue is empty.
 func (s *Service) writeLoop(c *committer) {
-	defer close(c.idle)
-	for range c.wake {
+	for {
+		select {
+		case <-c.wake:
+		case <-c.stop:
+		}
 		for {
 			c.mu.Lock()
 			group, closed := c.queue, c.closed
@@ -150,7 +169,11 @@ func (s *Service) writeGroup(group []*pending) {
 
 // commitTenant writes items of tenant in one transaction and returns each
 // item's outcome. A missing monthly partition (the periodic job has not
-// run) is created and the write retried once.
+// run) is created and the write retried once; so is a deadlock with
+// another writer. When the group as a whole cannot be written — it would
+// pass the monthly events limit, or PostgreSQL refuses a value in it —
+// each request is written on its own, so that only the ones at fault are
+// refused.
 func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 	errs, err := s.commitTenantOnce(tenant, items)
 	if err != nil && missingPartition(err) {
@@ -160,16 +183,23 @@ func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 		}
 		cancel()
 	}
-	if err != nil && dataError(err) && len(items) > 1 {
-		// Something in one request that validation let through and
-		// PostgreSQL refuses must not fail the requests it was grouped
-		// with: each is written on its own.
+	if err != nil && pgCode(err, "40P01") {
+		errs, err = s.commitTenantOnce(tenant, items)
+	}
+	var over *overLimit
+	isOver := errors.As(err, &over)
+	switch {
+	case err == nil:
+		return errs
+	case (isOver || dataError(err)) && len(items) > 1:
 		for i := range items {
 			errs[i] = s.commitTenant(tenant, items[i:i+1])[0]
 		}
 		return errs
-	}
-	if err != nil && dataError(err) {
+	case isOver:
+		errs[0] = limitError(over.err)
+		return errs
+	case dataError(err):
 		// This request alone holds a value PostgreSQL refuses: retrying
 		// cannot help, so it is the client's error.
 		errs[0] = &apperr.Error{Code: apperr.BadUserInput, Field: []string{"body"}, Err: err,
@@ -177,15 +207,24 @@ func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 			Extensions: map[string]any{"field": "body"}}
 		return errs
 	}
-	if err != nil {
-		err = fmt.Errorf("cdp group commit (%s, %d requests): %w", tenant, len(items), err)
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = err
-			}
+	err = fmt.Errorf("cdp group commit (%s, %d requests): %w", tenant, len(items), err)
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
 		}
 	}
 	return errs
+}
+
+// overLimit rolls back a group that would pass the plan's monthly events
+// limit (err is billing's refusal).
+type overLimit struct{ err error }
+
+func (o *overLimit) Error() string { return o.err.Error() }
+
+func pgCode(err error, code string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == code
 }
 
 // dataError reports an error of PostgreSQL's class 22 (data exception:
@@ -260,10 +299,6 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 			}
 			return nil
 		}
-		reserved, err := s.reserve(ctx, tx, tenant, items, errs)
-		if err != nil || reserved == 0 {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, createStage); err != nil {
 			return err
 		}
@@ -303,14 +338,18 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		for _, x := range sources {
 			written += x.Events
 		}
-		if dup := reserved - written; dup > 0 {
-			// Duplicates are acknowledged but neither stored nor counted.
-			if err := s.Billing.ReleaseTx(ctx, tx, tenant, billing.MonthlyEvents, dup); err != nil {
-				return err
-			}
-		}
 		if written == 0 {
-			return nil
+			return nil // all duplicates: acknowledged, nothing stored or counted
+		}
+		// The reservation is taken last, in the same transaction, so the
+		// tenant's usage row is locked only until the commit (a concurrent
+		// writer of the tenant does its COPY meanwhile); over the limit the
+		// whole transaction rolls back.
+		if err := s.Billing.ReserveTx(ctx, tx, tenant, billing.MonthlyEvents, written); err != nil {
+			if isLimit(err) {
+				return &overLimit{err}
+			}
+			return err
 		}
 		js, err := json.Marshal(sources)
 		if err != nil {
@@ -326,38 +365,6 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		return nil
 	})
 	return errs, err
-}
-
-// reserve takes the plan's monthly events for the items in one statement,
-// or, when that would pass the limit, item by item so that the requests
-// that still fit go through; an item over the limit gets the limit's
-// refusal in errs. It returns the events reserved.
-func (s *Service) reserve(ctx context.Context, tx bun.Tx, tenant uuid.UUID, items []*pending, errs []error) (int64, error) {
-	var total int64
-	for _, p := range items {
-		total += int64(len(p.events))
-	}
-	err := s.Billing.ReserveTx(ctx, tx, tenant, billing.MonthlyEvents, total)
-	if err == nil {
-		return total, nil
-	}
-	if !isLimit(err) {
-		return 0, err
-	}
-	total = 0
-	for i, p := range items {
-		n := int64(len(p.events))
-		err := s.Billing.ReserveTx(ctx, tx, tenant, billing.MonthlyEvents, n)
-		switch {
-		case err == nil:
-			total += n
-		case isLimit(err):
-			errs[i] = limitError(err)
-		default:
-			return 0, err
-		}
-	}
-	return total, nil
 }
 
 func isLimit(err error) bool {

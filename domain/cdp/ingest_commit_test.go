@@ -42,3 +42,47 @@ func TestGroupCommitIsolatesARequestPostgreSQLRefuses(t *testing.T) {
 	}))
 	require.Equal(t, []string{"good"}, ids)
 }
+
+// A group that would pass the monthly events limit is written request by
+// request: the ones that fit commit, the one over the limit is refused
+// naming it, and the usage counts exactly what was stored.
+func TestGroupCommitOverTheLimitRefusesOnlyWhatDoesNotFit(t *testing.T) {
+	tdb := testdb.New(t)
+	b := &billing.Service{DB: tdb.DB}
+	s := &Service{DB: tdb.DB, Billing: b}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
+	src, _, err := s.CreateSource(context.Background(), tenant, CreateSourceInput{Name: "S"})
+	require.NoError(t, err)
+	max := billing.Limits()[1].Of(billing.Professional)
+	require.NoError(t, tdb.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return b.ReserveTx(ctx, tx, tenant, billing.MonthlyEvents, max-3)
+	}))
+	now := tdb.DB.Now(context.Background())
+	req := func(ids ...string) *pending {
+		p := &pending{tenant: tenant, done: make(chan error, 1)}
+		for _, id := range ids {
+			p.events = append(p.events, Event{SourceID: src.ID, MessageID: id, Type: "track", Name: "E", UserID: "u", ReceivedAt: now, Timestamp: now, Size: 10})
+		}
+		return p
+	}
+	a, big, c := req("a1", "a2"), req("b1", "b2"), req("c1")
+	s.writeGroup([]*pending{a, big, c})
+	require.NoError(t, <-a.done)
+	err = <-big.done
+	e, ok := apperr.As(err)
+	require.True(t, ok, "%v", err)
+	require.Equal(t, apperr.Throttled, e.Code)
+	require.Equal(t, string(billing.MonthlyEvents), e.Extensions["limit"])
+	require.NoError(t, <-c.done)
+
+	var ids []string
+	require.NoError(t, tdb.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT message_id FROM cdp_events ORDER BY 1").Scan(ctx, &ids)
+	}))
+	require.Equal(t, []string{"a1", "a2", "c1"}, ids)
+	u, err := b.Usage(context.Background(), tenant)
+	require.NoError(t, err)
+	require.Equal(t, billing.MonthlyEvents, u[1].Key)
+	require.Equal(t, max, u[1].Used)
+}

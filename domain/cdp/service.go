@@ -23,6 +23,10 @@ type Config struct {
 	CommitTimeout time.Duration
 	// DefaultRateLimit is a new source's events per second.
 	DefaultRateLimit int
+	// Writers is how many group commits run at once in this process
+	// (default DefaultWriters): while one waits for its commit to reach
+	// disk, the next is being written.
+	Writers int
 }
 
 // Defaults of Config.
@@ -30,7 +34,15 @@ const (
 	DefaultMaxQueueBytes = 64 << 20
 	DefaultCommitTimeout = 30 * time.Second
 	DefaultRateLimit     = 1000
+	DefaultWriters       = 2
 )
+
+func (c Config) writers() int {
+	if c.Writers <= 0 {
+		return DefaultWriters
+	}
+	return c.Writers
+}
 
 func (c Config) maxQueueBytes() int {
 	if c.MaxQueueBytes <= 0 {
