@@ -24,6 +24,19 @@ import (
 // logged here contains the payload or the key.
 func (a *App) trackingAPI() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Browser SDKs call from any site: the write key is no ambient
+		// credential, so any origin may send and read the answer.
+		h := w.Header()
+		if h.Get("Access-Control-Allow-Origin") == "" {
+			h.Set("Access-Control-Allow-Origin", "*")
+		}
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Encoding")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		call := r.PathValue("call")
 		if !slices.Contains(cdp.Endpoints, call) {
 			writeTracking(w, http.StatusNotFound, map[string]any{"success": false, "code": "NOT_FOUND",

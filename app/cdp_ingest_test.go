@@ -486,3 +486,22 @@ func TestTrackingAPIConcurrentRequestsShareCommits(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 1+clients*perBatch, src.Received)
 }
+
+// Browser SDKs post from any site: the preflight is answered and the
+// answer is readable cross-origin.
+func TestTrackingAPIAllowsBrowsers(t *testing.T) {
+	e := setupIngest(t)
+	req, _ := http.NewRequest(http.MethodOptions, e.srv.URL+"/v1/batch", nil)
+	req.Header.Set("Origin", "https://shop.example.test")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusNoContent, res.StatusCode)
+	require.Equal(t, "*", res.Header.Get("Access-Control-Allow-Origin"))
+	require.Contains(t, res.Header.Get("Access-Control-Allow-Headers"), "Authorization")
+	r := e.send(t, "track", e.key, track("cors-1", nil), "Origin", "https://shop.example.test")
+	ok200(t, r)
+	require.Equal(t, "*", r.Header.Get("Access-Control-Allow-Origin"))
+}

@@ -111,6 +111,7 @@ func New(d Deps) http.Handler {
 	}
 	if d.Tracking != nil {
 		mux.Handle("POST /v1/{call}", d.Tracking)
+		mux.Handle("OPTIONS /v1/{call}", d.Tracking) // CORS preflight of browser SDKs
 	}
 	if d.DevMail != nil {
 		mux.Handle("GET /dev/mail/messages", d.DevMail)
