@@ -53,7 +53,7 @@ func BenchmarkTrackingBatch(b *testing.B) {
 		return raw
 	}
 
-	for _, conc := range []int{8, 64} {
+	for _, conc := range []int{8, 32, 64} {
 		b.Run(fmt.Sprintf("server_c%d", conc), func(b *testing.B) {
 			bodies := make([][]byte, b.N)
 			for i := range bodies {

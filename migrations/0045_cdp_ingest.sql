@@ -33,6 +33,9 @@ CREATE TABLE cdp_message_ids (
   tenant_id   uuid NOT NULL,
   source_id   uuid NOT NULL,
   message_id  text NOT NULL,
+  -- Where the event is: cdp_events' key is (tenant_id, batch_id, source_id,
+  -- message_id, received_at).
+  batch_id    uuid NOT NULL,
   received_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, source_id, message_id)
 );
@@ -53,7 +56,8 @@ CREATE TABLE cdp_batches (
 SELECT stratum_tenant_table('cdp_batches');
 
 -- Append-only. No foreign keys (each costs a lookup per row on the hot
--- path); the dedup row in cdp_message_ids is written in the same statement.
+-- path) and one index; the dedup row in cdp_message_ids is written in the
+-- same statement.
 CREATE TABLE cdp_events (
   tenant_id          uuid NOT NULL,
   source_id          uuid NOT NULL,
@@ -76,9 +80,10 @@ CREATE TABLE cdp_events (
   context            jsonb,
   integrations       jsonb,
   payload_size       integer NOT NULL,
-  PRIMARY KEY (tenant_id, source_id, message_id, received_at)
+  -- One index serves both reads: a batch's events (the downstream job) by
+  -- its prefix, one event by its messageId through cdp_message_ids.batch_id.
+  PRIMARY KEY (tenant_id, batch_id, source_id, message_id, received_at)
 ) PARTITION BY RANGE (received_at);
-CREATE INDEX cdp_events_batch ON cdp_events (tenant_id, batch_id);
 SELECT stratum_tenant_table('cdp_events');
 
 -- Finds a source by its write key's hash before the tenant is known (the

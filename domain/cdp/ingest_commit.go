@@ -261,8 +261,8 @@ const createStage = `CREATE TEMP TABLE IF NOT EXISTS cdp_stage (
 const moveStaged = `WITH s AS (
 	SELECT * FROM cdp_stage
 ), fresh AS (
-	INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, received_at)
-	SELECT ?0, source_id, message_id, received_at FROM s
+	INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, batch_id, received_at)
+	SELECT ?0, source_id, message_id, ?1, received_at FROM s
 	ON CONFLICT DO NOTHING RETURNING source_id, message_id
 ), ins AS (
 	INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event, anonymous_id, user_id,
