@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/billing"
@@ -388,7 +389,7 @@ func flagError(e billing.Entitlements) error {
 }
 
 func stageRow(seq int, e Event) []any {
-	return []any{int32(seq), e.SourceID, e.MessageID, e.ReceivedAt, e.Type, nullText(e.Name), nullText(e.AnonymousID),
+	return []any{int32(seq), pgtype.UUID{Bytes: e.SourceID, Valid: true}, e.MessageID, e.ReceivedAt, e.Type, nullText(e.Name), nullText(e.AnonymousID),
 		nullText(e.UserID), nullText(e.GroupID), nullText(e.PreviousID), e.OriginalTimestamp, e.SentAt, e.Timestamp,
 		nullJSON(e.Properties), nullJSON(e.Traits), nullJSON(e.Context), nullJSON(e.Integrations), int32(e.Size)}
 }
