@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -158,9 +159,9 @@ func jsonProblem(err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
-	case errorsAs(err, &se):
+	case errors.As(err, &se):
 		return fmt.Sprintf("invalid JSON at byte %d", se.Offset)
-	case errorsAs(err, &te):
+	case errors.As(err, &te):
 		if te.Field != "" {
 			return fmt.Sprintf("%s has the wrong type (%s)", te.Field, te.Value)
 		}
@@ -437,9 +438,9 @@ func largestField(raw []byte) string {
 }
 
 // Ingest takes one call of the tracking API: it authenticates the write
-// key (HTTP Basic username, else the body's writeKey), applies the
-// source's rate limit, validates every event (all or nothing) and hands
-// them to the group committer, returning once they are committed (or
+// key (HTTP Basic username, else the body's writeKey), validates every
+// event (all or nothing), applies the source's rate limit and hands them
+// to the group committer, returning once they are committed (or
 // known to be duplicates). Errors are typed for the HTTP layer:
 // UNAUTHENTICATED (no or unknown key), FORBIDDEN (disabled source),
 // FEATURE_DISABLED (no cdp flag), THROTTLED (rate limit, with
@@ -503,7 +504,7 @@ func (s *Service) rejected(ctx context.Context, src keyedSource, n int) {
 	_ = s.countRejected(context.WithoutCancel(ctx), src.TenantID, src.SourceID, n)
 }
 
-// retryAfter is a THROTTLED error's retryAfterSeconds (0 without one).
+// RetryAfter is a THROTTLED error's retryAfterSeconds (0 without one).
 func RetryAfter(err error) int {
 	e, ok := apperr.As(err)
 	if !ok {

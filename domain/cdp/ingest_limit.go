@@ -1,14 +1,11 @@
 package cdp
 
 import (
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 )
-
-var errorsAs = errors.As
 
 // limiter is the per-source rate limit, a token bucket per source in this
 // process holding one second of events. A request is admitted when the
