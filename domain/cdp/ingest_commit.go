@@ -242,7 +242,7 @@ func missingPartition(err error) bool {
 
 // stageColumns are the columns of the session's temporary staging table,
 // in COPY order.
-var stageColumns = []string{"seq", "source_id", "message_id", "received_at", "type", "event", "anonymous_id", "user_id",
+var stageColumns = []string{"source_id", "message_id", "received_at", "type", "event", "anonymous_id", "user_id",
 	"group_id", "previous_id", "original_timestamp", "sent_at", "timestamp", "properties", "traits", "context",
 	"integrations", "payload_size"}
 
@@ -251,7 +251,7 @@ var stageColumns = []string{"seq", "source_id", "message_id", "received_at", "ty
 // copied into this session-local table, emptied at every commit, and moved
 // into cdp_events by one INSERT … SELECT, to which the RLS policy applies.
 const createStage = `CREATE TEMP TABLE IF NOT EXISTS cdp_stage (
-	seq integer, source_id uuid, message_id text, received_at timestamptz, type text, event text,
+	source_id uuid, message_id text, received_at timestamptz, type text, event text,
 	anonymous_id text, user_id text, group_id text, previous_id text, original_timestamp timestamptz,
 	sent_at timestamptz, "timestamp" timestamptz, properties jsonb, traits jsonb, context jsonb,
 	integrations jsonb, payload_size integer) ON COMMIT DELETE ROWS`
@@ -311,17 +311,14 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		}
 		seen := map[key]struct{}{}
 		var rows [][]any
-		for i, p := range items {
-			if errs[i] != nil {
-				continue
-			}
+		for _, p := range items {
 			for _, e := range p.events {
 				k := key{e.SourceID, e.MessageID}
 				if _, dup := seen[k]; dup {
 					continue
 				}
 				seen[k] = struct{}{}
-				rows = append(rows, stageRow(len(rows), e))
+				rows = append(rows, stageRow(e))
 			}
 		}
 		if err := raw(ctx, func(c *pgx.Conn) error {
@@ -388,8 +385,8 @@ func flagError(e billing.Entitlements) error {
 		Extensions: map[string]any{"feature": string(billing.CDP)}}
 }
 
-func stageRow(seq int, e Event) []any {
-	return []any{int32(seq), pgtype.UUID{Bytes: e.SourceID, Valid: true}, e.MessageID, e.ReceivedAt, e.Type, nullText(e.Name), nullText(e.AnonymousID),
+func stageRow(e Event) []any {
+	return []any{pgtype.UUID{Bytes: e.SourceID, Valid: true}, e.MessageID, e.ReceivedAt, e.Type, nullText(e.Name), nullText(e.AnonymousID),
 		nullText(e.UserID), nullText(e.GroupID), nullText(e.PreviousID), e.OriginalTimestamp, e.SentAt, e.Timestamp,
 		nullJSON(e.Properties), nullJSON(e.Traits), nullJSON(e.Context), nullJSON(e.Integrations), int32(e.Size)}
 }
