@@ -165,6 +165,7 @@ func (a *App) buildHTTP() error {
 		DevMail:       devMail,
 		StripeWebhook: a.stripeWebhook(),
 		OAuthCallback: a.oauthCallback(),
+		Tracking:      a.trackingAPI(),
 	})
 	return nil
 }
@@ -268,6 +269,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 // cancelling them), the listener, writes the rate limiter's unsynced
 // spending, and closes the pool.
 func (a *App) Stop(ctx context.Context) {
+	// The CDP's group committer writes what is queued (the HTTP server has
+	// shut down: no request waits any more) and refuses new work.
+	a.Services.CDP.Close(ctx)
 	if a.mode.Worker {
 		if err := a.River.Stop(ctx); err != nil {
 			a.Log.Warn("jobs did not finish in time; cancelling", "err", err)

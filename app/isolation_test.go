@@ -238,6 +238,7 @@ type isoFixture struct {
 	trust    *trustFixture
 	notify   *notifyFixture
 	conns    *connFixture
+	sources  *sourceFixture
 }
 
 var isoSeq atomic.Int64
@@ -287,6 +288,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addTrust(t)
 	f.addNotifications(t)
 	f.addConnections(t)
+	f.addSources(t)
 	return f
 }
 
@@ -495,6 +497,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'connections', (SELECT jsonb_agg(jsonb_build_array(id, platform, status, token_key_id) ORDER BY id) FROM platform_connections WHERE tenant_id = $1),
 		'adAccounts', (SELECT jsonb_agg(jsonb_build_array(id, connection_id, selected) ORDER BY id) FROM ad_accounts WHERE tenant_id = $1),
 		'oauthStates', (SELECT count(*) FROM platform_oauth_states WHERE tenant_id = $1),
+		'sources', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, write_key_prefix, received, rejected) ORDER BY id) FROM cdp_sources WHERE tenant_id = $1),
+		'events', (SELECT count(*) FROM cdp_events WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
@@ -545,6 +549,8 @@ func (f *isoFixture) value(name string) string {
 		return f.conns.connection
 	case "adAccount":
 		return f.conns.account
+	case "source":
+		return f.sources.source
 	}
 	panic("no fixture value " + name)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -83,6 +84,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Auth.Mailer, s.Tenancy.Mailer, s.Tenancy.PublicURL = s.Mail, s.Mail, cfg.PublicURL
 	s.buildStripe(d, cfg, log)
 	s.buildConnections(d, cfg)
+	s.CDP = &cdp.Service{DB: d, Billing: s.Billing}
 	return s, nil
 }
 
@@ -200,7 +202,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections}
+		Connections: s.Connections, CDP: s.CDP}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -219,6 +221,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Tenancy.EnqueueInviteMail = jobs.InviteMailHook(c)
 	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
 	s.Platforms.Sync.Enqueue = jobs.SyncHook(c)
+	s.CDP.Enqueue = jobs.CDPBatchHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -28,6 +28,7 @@ var owners = map[string][]string{
 	"audit":         {"audit_log"},
 	"notifications": {"notification_channels", "notification_deliveries"},
 	"billing":       {"tenant_billing", "tenant_feature_overrides", "feature_skips"},
+	"cdp":           {"cdp_sources", "cdp_message_ids", "cdp_batches", "cdp_events"},
 }
 
 // TestContextsTouchOnlyTheirOwnTables fails when a domain package names

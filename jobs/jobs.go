@@ -142,6 +142,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerBilling(w, s, lim)
 	registerSync(w, d, s, lim)
 	registerConnections(w, d, s, lim)
+	registerCDP(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -149,6 +150,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out := append(trustPeriodic(runOnStart), notificationsPeriodic(runOnStart)...)
 	out = append(out, syncPeriodic(runOnStart)...)
 	out = append(out, connectionsPeriodic(runOnStart, s)...)
+	out = append(out, cdpPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

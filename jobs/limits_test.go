@@ -35,6 +35,8 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"billing.apply_stripe_event":  (&ApplyStripeEventWorker{Limits: lim}).Timeout(nil),
 			"platforms.refresh_tokens":    (&RefreshTokensWorker{Limits: lim}).Timeout(nil),
 			"secrets.reencrypt":           (&ReencryptSecretsWorker{Limits: lim}).Timeout(nil),
+			"cdp.process_batch":           (&CDPProcessBatchWorker{Limits: lim}).Timeout(nil),
+			"cdp.ensure_partitions":       (&CDPEnsurePartitionsWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

@@ -14,6 +14,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -39,6 +40,9 @@ type Services struct {
 	// Connections refresh platform grants and, with Auth and
 	// Notifications, re-seal secrets after a key rotation (secrets.reencrypt).
 	Connections *platforms.Connections
+	// CDP processes committed event batches and keeps the events table's
+	// partitions ahead; without it those kinds have no worker.
+	CDP *cdp.Service
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

@@ -17,6 +17,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -68,6 +69,8 @@ type Services struct {
 	// Connections: OAuth connections to the ad platforms, their accounts
 	// and the sandbox.
 	Connections *platforms.Connections
+	// CDP: sources and the tracking API's ingestion.
+	CDP *cdp.Service
 }
 
 // Config is what the resolvers are built from.

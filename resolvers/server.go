@@ -138,6 +138,7 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.Invites = conn
 	c.Query.APIKeys = conn
 	c.Query.NotificationChannels = conn
+	c.Query.Sources = func(child int, first *int, _ *string) int { return relay.Complexity(child, first, nil) }
 	c.Query.NotificationDeliveries = func(child int, _ *string, _ []notifications.Status, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}

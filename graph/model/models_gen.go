@@ -683,6 +683,14 @@ type CreateNotificationChannelPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A new source.
+type CreateSourceInput struct {
+	// Its name (1–100 characters).
+	Name string `json:"name"`
+	// Events a second it may send (1–1,000,000; default 1,000).
+	RateLimitPerSecond *int `json:"rateLimitPerSecond,omitempty"`
+}
+
 // The summed metrics of the campaigns in one currency.
 type CurrencyMetricTotals struct {
 	// ISO 4217 code of the currency.
@@ -1319,6 +1327,12 @@ type RevokeInvitePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Replaces a source's write key.
+type RotateSourceWriteKeyInput struct {
+	// The source's global ID.
+	ID string `json:"id"`
+}
+
 // What a rule proposes when its conditions hold.
 type RuleAction struct {
 	// The action.
@@ -1527,6 +1541,14 @@ type SetRuleEnabledInput struct {
 	Enabled bool `json:"enabled"`
 }
 
+// Switches a source on or off.
+type SetSourceEnabledInput struct {
+	// The source's global ID.
+	ID string `json:"id"`
+	// True to accept its events, false to refuse them (403).
+	Enabled bool `json:"enabled"`
+}
+
 // Input of `setTenantPlan`.
 type SetTenantPlanInput struct {
 	// The tenant (global ID).
@@ -1708,6 +1730,64 @@ type SimulatorPayload struct {
 	// The simulated platform's degradations after the change.
 	Degradations []*SimulatedDegradation `json:"degradations"`
 	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A place events come from (a website, an app, a server), with its write key, rate limit and counters.
+type Source struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Name given at creation.
+	Name string `json:"name"`
+	// A disabled source's write key is answered 403 and nothing it sends is stored.
+	Enabled bool `json:"enabled"`
+	// The write key's first characters, to tell keys apart (the key itself is shown only when created or rotated).
+	WriteKeyPrefix string `json:"writeKeyPrefix"`
+	// Events a second the tracking API accepts from this source (more is answered 429 with Retry-After).
+	RateLimitPerSecond int `json:"rateLimitPerSecond"`
+	// Events stored (counted by the job that processes each committed batch; duplicates are not counted).
+	Received float64 `json:"received"`
+	// Events refused as invalid (each event of a refused batch counts).
+	Rejected float64 `json:"rejected"`
+	// When the newest stored event was received; null before the first.
+	LastEventAt *time.Time `json:"lastEventAt,omitempty"`
+	// When the source was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// A page of sources, newest first.
+type SourceConnection struct {
+	// The sources of this page.
+	Edges []*SourceEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of sources.
+	TotalCount int `json:"totalCount"`
+}
+
+// A source and its cursor.
+type SourceEdge struct {
+	// Cursor of this source.
+	Cursor string `json:"cursor"`
+	// The source.
+	Node *Source `json:"node"`
+}
+
+// A changed source.
+type SourcePayload struct {
+	// The source; null when the mutation failed.
+	Source *Source `json:"source,omitempty"`
+	// Expected failures (an unknown source).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A source with its write key, shown only in this payload.
+type SourceWriteKeyPayload struct {
+	// The source; null when the mutation failed.
+	Source *Source `json:"source,omitempty"`
+	// The write key (HTTP Basic username of the tracking API). It is stored only as a hash and never shown again; null when the mutation failed.
+	WriteKey *string `json:"writeKey,omitempty"`
+	// Expected failures (a bad name, an unknown source).
 	UserErrors []*UserError `json:"userErrors"`
 }
 

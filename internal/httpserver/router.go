@@ -69,6 +69,10 @@ type Deps struct {
 	// platform returning the browser after its consent page (it reads the
 	// session cookie itself).
 	OAuthCallback http.Handler
+	// Tracking, if set, answers POST /v1/{call}: the CDP's
+	// Segment-compatible tracking API (unauthenticated here: it checks the
+	// write key and bounds its own body).
+	Tracking http.Handler
 }
 
 // New returns the root handler.
@@ -104,6 +108,10 @@ func New(d Deps) http.Handler {
 	}
 	if d.OAuthCallback != nil {
 		mux.Handle("GET /oauth/{platform}/callback", d.OAuthCallback)
+	}
+	if d.Tracking != nil {
+		mux.Handle("POST /v1/{call}", d.Tracking)
+		mux.Handle("OPTIONS /v1/{call}", d.Tracking) // CORS preflight of browser SDKs
 	}
 	if d.DevMail != nil {
 		mux.Handle("GET /dev/mail/messages", d.DevMail)

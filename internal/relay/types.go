@@ -24,6 +24,8 @@ const (
 	// answers null for them).
 	TypePlatformConnection = "PlatformConnection"
 	TypeAdAccount          = "AdAccount"
+	// TypeSource names a CDP event source (IDs of sources; not a node).
+	TypeSource = "Source"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

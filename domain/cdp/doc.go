@@ -1,0 +1,13 @@
+// Package cdp is Stratum's customer data platform (issue 13, docs/adr/0016).
+//
+// This package's Service owns ingestion: sources and their write keys
+// (source.go), the Segment/RudderStack-compatible tracking API's parsing and
+// validation (ingest.go), the per-source rate limit (ingest_limit.go), the
+// group committer that writes accepted events with COPY in shared
+// transactions (ingest_commit.go), and the per-batch downstream work and the
+// monthly partitions of the events table (events.go). Identity resolution
+// and profiles are a separate type of this package (identity*.go) that plugs
+// into the batch job through Service.OnBatch.
+//
+// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events.
+package cdp

@@ -1,0 +1,63 @@
+package cdp
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/derrors"
+)
+
+// PartitionMonthsAhead is how many monthly partitions of cdp_events exist
+// from the current month on (this month and the next two).
+const PartitionMonthsAhead = 3
+
+// EnsurePartitions creates the missing monthly partitions of cdp_events
+// for the current month and the next two (the periodic
+// cdp.ensure_partitions job; the group committer calls it too when a
+// write finds no partition). It returns how many it created.
+func (s *Service) EnsurePartitions(ctx context.Context) (n int, err error) {
+	defer derrors.Wrap(&err, "cdp.Service.EnsurePartitions")
+	err = s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT stratum_cdp_ensure_partitions(?, ?)", s.DB.Now(ctx), PartitionMonthsAhead).Scan(ctx, &n)
+	})
+	return n, err
+}
+
+// ProcessBatch is the cdp.process_batch job's work for one committed
+// batch: it adds the batch's events to its sources' received counters and
+// last_event_at and runs OnBatch, in one transaction that also marks the
+// batch processed, so a retried or rescued job does nothing twice. It
+// reports whether this call did the work (false: already processed or
+// no such batch).
+func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (done bool, err error) {
+	defer derrors.Wrap(&err, "cdp.Service.ProcessBatch(%s, %s)", tenant, batch)
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		var sources string
+		err := tx.NewRaw(`UPDATE cdp_batches SET processed_at = ? WHERE tenant_id = ? AND id = ? AND processed_at IS NULL RETURNING sources::text`,
+			s.DB.Now(ctx), tenant, batch).Scan(ctx, &sources)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cdp_sources AS s
+			SET received = s.received + x.events, last_event_at = greatest(s.last_event_at, x.last)
+			FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, events bigint, last timestamptz)
+			WHERE s.tenant_id = ? AND s.id = x.id`, sources, tenant); err != nil {
+			return err
+		}
+		if s.OnBatch != nil {
+			if err := s.OnBatch(ctx, tx, tenant, batch); err != nil {
+				return err
+			}
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}

@@ -1,0 +1,49 @@
+package cdp
+
+import (
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// limiter is the per-source rate limit, a token bucket per source in this
+// process holding one second of events. A request is admitted when the
+// bucket holds its events, or when the bucket is full (so a batch larger
+// than a second's worth can pass, leaving the bucket in debt until it
+// refills); otherwise it is told how long to wait.
+type limiter struct {
+	mu      sync.Mutex
+	buckets map[uuid.UUID]*bucket
+}
+
+type bucket struct {
+	level float64
+	at    time.Time
+}
+
+// take spends n events of source's bucket (rate a second) at now.
+func (l *limiter) take(source uuid.UUID, rate, n int, now time.Time) (wait time.Duration, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[uuid.UUID]*bucket{}
+	}
+	r := float64(rate)
+	b := l.buckets[source]
+	if b == nil {
+		b = &bucket{level: r, at: now}
+		l.buckets[source] = b
+	}
+	if dt := now.Sub(b.at).Seconds(); dt > 0 {
+		b.level = min(r, b.level+dt*r)
+		b.at = now
+	}
+	need := float64(n)
+	if b.level >= need || b.level >= r {
+		b.level -= need
+		return 0, true
+	}
+	missing := min(need, r) - b.level
+	return time.Duration(missing / r * float64(time.Second)), false
+}
