@@ -79,6 +79,12 @@ var gatedOps = map[string]struct {
 	"Mutation.connectPlatform":   {query: `mutation { connectPlatform(input: {platform: META, redirectUri: "http://localhost/oauth/meta/callback"}) { authorizeUrl userErrors { code } } }`},
 	"Mutation.selectAdAccounts": {query: `mutation($c: ID!) { selectAdAccounts(input: {connectionId: $c, accountIds: []}) { connection { id } userErrors { code } } }`,
 		vars: map[string]any{"c": relay.GlobalID(relay.TypePlatformConnection, uuid.New())}},
+	"Query.sources":         {query: `{ sources(first: 1) { totalCount } }`},
+	"Mutation.createSource": {query: `mutation { createSource(input: {name: "gated"}) { writeKey userErrors { code } } }`},
+	"Mutation.setSourceEnabled": {query: `mutation($id: ID!) { setSourceEnabled(input: {id: $id, enabled: false}) { source { id } userErrors { code } } }`,
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
+	"Mutation.rotateSourceWriteKey": {query: `mutation($id: ID!) { rotateSourceWriteKey(input: {id: $id}) { writeKey userErrors { code } } }`,
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 }
 
 // TestFeatureDirectiveOnEveryGatedField calls every field carrying
@@ -133,13 +139,13 @@ func TestFeatureDirectiveOnEveryGatedField(t *testing.T) {
 	}
 }
 
-// snapshotRules is what a refused trust-engine call could have written.
+// snapshotRules is what a refused gated call could have written.
 func snapshotRules(t testing.TB, b *idBundle, tenant uuid.UUID) string {
 	t.Helper()
 	var s string
 	require.NoError(t, b.tdb.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT concat_ws('/', (SELECT count(*) FROM automation_rules), (SELECT count(*) FROM automation_actions),
-			(SELECT count(*) FROM trust_gate_audit), (SELECT autopilot_level FROM automation_settings))`).Scan(ctx, &s)
+			(SELECT count(*) FROM trust_gate_audit), (SELECT autopilot_level FROM automation_settings), (SELECT count(*) FROM cdp_sources))`).Scan(ctx, &s)
 	}))
 	return s
 }
