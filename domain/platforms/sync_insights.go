@@ -9,11 +9,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/money"
 )
 
@@ -233,7 +235,7 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			errs[i] = s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 				var held []uuid.UUID
 				if err := tx.NewSelect().Table("ad_accounts").Column("id").Where("id = ?", account).For("KEY SHARE").Scan(ctx, &held); err != nil {
 					return err
@@ -241,7 +243,7 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 				if len(held) == 0 {
 					return ErrSyncDone // disconnected meanwhile
 				}
-				return writeInsightGroupTx(ctx, tx, tenant, &b.groups[i])
+				return writeInsightGroupTx(ctx, tx, raw, tenant, &b.groups[i])
 			})
 		}()
 	}
@@ -259,7 +261,7 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 // incremental run and a backfill of the same days) makes the insert fail
 // with a unique violation: it is rolled back to a savepoint and the rows go
 // through the upsert instead.
-func writeInsightGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *insightGroup) error {
+func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant uuid.UUID, g *insightGroup) error {
 	stored := make(map[insightKey]insightValues, len(g.keys))
 	rs, err := tx.QueryContext(ctx, `SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions, revenue_micros
 		FROM ad_campaign_metrics WHERE tenant_id = ? AND campaign_id = ANY(?::uuid[]) AND day BETWEEN ? AND ?`,
@@ -297,10 +299,15 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *in
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT insights_fresh"); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
-			SELECT ?, u.c, u.d, u.s, u.i, u.k, u.v, u.r
-			FROM unnest(?::uuid[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[]) AS u(c, d, s, i, k, v, r)`,
-			append([]any{tenant}, fresh.args()...)...); err != nil {
+		// Through pgx with binary parameters: PostgreSQL parses no text
+		// arrays (about a fifth of its work per row here).
+		if err := raw(ctx, func(c *pgx.Conn) error {
+			_, err := c.Exec(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
+				SELECT $1::uuid, u.c, u.d, u.s, u.i, u.k, u.v, u.r
+				FROM unnest($2::uuid[], $3::date[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[], $8::bigint[]) AS u(c, d, s, i, k, v, r)`,
+				append([]any{pgx.QueryExecModeCacheDescribe, [16]byte(tenant)}, fresh.binary()...)...)
+			return err
+		}); err != nil {
 			if !isUniqueViolation(err) {
 				return fmt.Errorf("insert insights: %w", err)
 			}
@@ -344,6 +351,18 @@ func (c *insightColumns) merge(o *insightColumns) {
 	c.ids, c.days = append(c.ids, o.ids...), append(c.days, o.days...)
 	c.spend, c.imps, c.clicks = append(c.spend, o.spend...), append(c.imps, o.imps...), append(c.clicks, o.clicks...)
 	c.conv, c.rev = append(c.conv, o.conv...), append(c.rev, o.rev...)
+}
+
+// binary is the columns as pgx encodes them in binary.
+func (c *insightColumns) binary() []any {
+	ids := make([][16]byte, len(c.ids))
+	days := make([]time.Time, len(c.days))
+	for i := range c.ids {
+		ids[i] = uuid.MustParse(c.ids[i])
+		d, _ := time.Parse(time.DateOnly, c.days[i])
+		days[i] = d
+	}
+	return []any{ids, days, c.spend, c.imps, c.clicks, c.conv, c.rev}
 }
 
 func (c *insightColumns) args() []any {
