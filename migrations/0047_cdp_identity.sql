@@ -20,9 +20,9 @@ CREATE TABLE cdp_profiles (
   lifecycle_stage text NOT NULL DEFAULT 'ANONYMOUS'
                   CHECK (lifecycle_stage IN ('ANONYMOUS', 'KNOWN', 'CUSTOMER', 'CHURNED')),
   traits          jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(traits) = 'object'),
-  events          bigint NOT NULL DEFAULT 0 CHECK (events >= 0),
-  sessions        bigint NOT NULL DEFAULT 0 CHECK (sessions >= 0),
-  purchases       bigint NOT NULL DEFAULT 0 CHECK (purchases >= 0),
+  event_count     bigint NOT NULL DEFAULT 0 CHECK (event_count >= 0),
+  session_count   bigint NOT NULL DEFAULT 0 CHECK (session_count >= 0),
+  purchase_count  bigint NOT NULL DEFAULT 0 CHECK (purchase_count >= 0),
   revenue_micros  bigint NOT NULL DEFAULT 0,
   -- how many profiles were merged into this one (the 100-merge cap)
   merge_count     integer NOT NULL DEFAULT 0 CHECK (merge_count >= 0),

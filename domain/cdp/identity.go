@@ -83,9 +83,9 @@ type Profile struct {
 	LastSeenAt     time.Time                  `bun:"last_seen_at"`
 	LifecycleStage string                     `bun:"lifecycle_stage"`
 	Traits         map[string]json.RawMessage `bun:"traits,type:jsonb"`
-	Events         int64                      `bun:"events"`
-	Sessions       int64                      `bun:"sessions"`
-	Purchases      int64                      `bun:"purchases"`
+	Events         int64                      `bun:"event_count"`
+	Sessions       int64                      `bun:"session_count"`
+	Purchases      int64                      `bun:"purchase_count"`
 	RevenueMicros  int64                      `bun:"revenue_micros"`
 	MergeCount     int                        `bun:"merge_count"`
 
@@ -539,7 +539,7 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup
 	surv.UpdatedAt = now
 	_, err := tx.NewUpdate().Model(surv).
 		Column("updated_at", "first_seen_at", "last_seen_at", "lifecycle_stage", "traits",
-			"events", "sessions", "purchases", "revenue_micros", "merge_count").
+			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count").
 		WherePK().Exec(ctx)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("update profile: %w", err)

@@ -190,8 +190,8 @@ func TestUnmergeRestoresTheAbsorbedProfile(t *testing.T) {
 	p2, _ := f.resolve(t, f.tenant, email("shared@example.com"), anon("a2"))
 	p3, _ := f.resolve(t, f.tenant, device("d3"))
 	f.resolve(t, f.tenant, device("d3"), anon("a2")) // p3 into p2
-	execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET events = 5, purchases = 1 WHERE id = ?", p2)
-	execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET events = 2 WHERE id = ?", p1)
+	execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET event_count = 5, purchase_count = 1 WHERE id = ?", p2)
+	execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET event_count = 2 WHERE id = ?", p1)
 	got, _ := f.resolve(t, f.tenant, anon("a1"), email("shared@example.com")) // p2 into p1: the wrong merge
 	require.Equal(t, p1, got)
 	f.resolve(t, f.tenant, anon("a1"), anon("later")) // added after the merge

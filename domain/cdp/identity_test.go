@@ -184,9 +184,9 @@ func TestResolveMergesIntoTheOldest(t *testing.T) {
 	old, _ := f.resolve(t, f.tenant, anon("a-old"))
 	young, _ := f.resolve(t, f.tenant, anon("a-young"), email("jane@example.com"))
 	require.NotEqual(t, old, young)
-	execInTenant(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, events = 3, purchases = 1, revenue_micros = 5000000 WHERE id = ?`,
+	execInTenant(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, event_count = 3, purchase_count = 1, revenue_micros = 5000000 WHERE id = ?`,
 		`{"plan": "pro", "name": "Jane"}`, old)
-	execInTenant(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, events = 4, sessions = 2 WHERE id = ?`,
+	execInTenant(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, event_count = 4, session_count = 2 WHERE id = ?`,
 		`{"plan": "free", "city": "Lyon"}`, young)
 
 	// The young profile's identifier is listed first: order in the call

@@ -208,8 +208,8 @@ func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uu
 		return fmt.Errorf("revive profile: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET updated_at = ?,
-			events = greatest(events - ?, 0), sessions = greatest(sessions - ?, 0),
-			purchases = greatest(purchases - ?, 0), revenue_micros = revenue_micros - ?,
+			event_count = greatest(event_count - ?, 0), session_count = greatest(session_count - ?, 0),
+			purchase_count = greatest(purchase_count - ?, 0), revenue_micros = revenue_micros - ?,
 			merge_count = greatest(merge_count - ?, 0)
 		WHERE tenant_id = ? AND id = ?`, now, a.Events, a.Sessions, a.Purchases, a.RevenueMicros, a.MergeCount+1,
 		tenant, cur.ID); err != nil {
@@ -238,7 +238,7 @@ func refreshStageTx(ctx context.Context, tx bun.Tx, tenant, id uuid.UUID) error 
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE cdp_profiles p SET lifecycle_stage = CASE
 			WHEN p.lifecycle_stage = ? THEN p.lifecycle_stage
-			WHEN p.purchases > 0 THEN ?
+			WHEN p.purchase_count > 0 THEN ?
 			WHEN EXISTS (SELECT 1 FROM cdp_identifiers i WHERE i.tenant_id = p.tenant_id AND i.profile_id = p.id
 				AND i.type = ANY(?::text[])) THEN ?
 			ELSE ? END

@@ -1,0 +1,134 @@
+package cdp_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// TestConcurrentMergesOfOverlappingProfiles resolves the links of a few
+// connected components from many goroutines at once (real concurrent
+// transactions, no sleeps): every component ends as exactly one live
+// profile, the oldest of all the profiles that held its identifiers, with
+// every identifier on it; every other profile points straight at it.
+func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	idt := cdp.NewIdentity(tdb.DB)
+	idt.Limits = generousLimits
+	ctx := context.Background()
+	const comps, size, workers = 4, 12, 8
+
+	for seed := uint64(1); seed <= 3; seed++ {
+		tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+		rng := rand.New(rand.NewPCG(seed, 5))
+		var calls [][]cdp.Identifier
+		members := make([][]cdp.Identifier, comps)
+		for c := range comps {
+			for i := range size {
+				id := anon(fmt.Sprintf("c%d-a%d", c, i))
+				if i%3 == 0 {
+					id = device(fmt.Sprintf("c%d-d%d", c, i))
+				}
+				members[c] = append(members[c], id)
+			}
+			// Singletons first in the shuffle's reach make profiles that
+			// the links then merge from many sides at once.
+			for _, id := range members[c] {
+				calls = append(calls, []cdp.Identifier{id})
+			}
+			for i := 1; i < size; i++ { // a chain connects the component
+				calls = append(calls, []cdp.Identifier{members[c][i-1], members[c][i]})
+			}
+			for range size { // and random chords and triples overlap it
+				call := []cdp.Identifier{members[c][rng.IntN(size)], members[c][rng.IntN(size)]}
+				if rng.IntN(2) == 0 {
+					call = append(call, members[c][rng.IntN(size)])
+				}
+				calls = append(calls, call)
+			}
+		}
+		rng.Shuffle(len(calls), func(i, j int) { calls[i], calls[j] = calls[j], calls[i] })
+
+		work := make(chan []cdp.Identifier)
+		start := make(chan struct{})
+		errs := make(chan error, len(calls))
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for call := range work {
+					_, _, err := idt.Resolve(ctx, tenant, call, identityStart)
+					errs <- err
+				}
+			}()
+		}
+		close(start)
+		for _, c := range calls {
+			work <- c
+		}
+		close(work)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+
+		want := components(calls)
+		require.Len(t, want, comps)
+		require.Equal(t, want, partitionOf(t, tdb, tenant), "seed %d: one profile per component, no identifier lost", seed)
+		requireOneSurvivorPerComponent(t, tdb, tenant, comps)
+	}
+}
+
+// requireOneSurvivorPerComponent checks that tenant has n live profiles,
+// each the oldest (created_at, id) of the profiles pointing at it, and
+// that every absorbed profile points straight at a live one.
+func requireOneSurvivorPerComponent(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, n int) {
+	t.Helper()
+	var rows []struct {
+		ID         uuid.UUID  `bun:"id"`
+		CreatedAt  time.Time  `bun:"created_at"`
+		MergedInto *uuid.UUID `bun:"merged_into"`
+		MergeCount int        `bun:"merge_count"`
+	}
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT id, created_at, merged_into, merge_count FROM cdp_profiles").Scan(ctx, &rows)
+	}))
+	live := map[uuid.UUID]time.Time{}
+	for _, r := range rows {
+		if r.MergedInto == nil {
+			live[r.ID] = r.CreatedAt
+		}
+	}
+	require.Len(t, live, n, "one survivor per component")
+	absorbed := map[uuid.UUID]int{}
+	for _, r := range rows {
+		if r.MergedInto == nil {
+			continue
+		}
+		at, ok := live[*r.MergedInto]
+		require.True(t, ok, "%v points at %v, which is not live", r.ID, *r.MergedInto)
+		absorbed[*r.MergedInto]++
+		older := at.Before(r.CreatedAt) || (at.Equal(r.CreatedAt) && bytes.Compare(r.MergedInto[:], r.ID[:]) < 0)
+		require.True(t, older, "survivor %v is not older than %v", *r.MergedInto, r.ID)
+	}
+	for _, r := range rows {
+		if r.MergedInto == nil {
+			require.Equal(t, absorbed[r.ID], r.MergeCount, "merge_count of %v counts what it absorbed", r.ID)
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package cdp_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// identityUniverse is the small set of identifiers the property tests
+// draw from (normalised already, so stored values equal them), plus junk.
+var identityUniverse = []cdp.Identifier{
+	uid("u1"), uid("u2"), uid("u3"),
+	{Type: cdp.IdentifierExternalID, Value: "crm-1"},
+	email("a@example.com"), email("b@example.com"), email("c@example.com"),
+	phone("+14155552671"), phone("+14155552672"),
+	device("d1"), device("d2"), device("d3"),
+	anon("n1"), anon("n2"), anon("n3"), anon("n4"), anon("n5"),
+	uid("null"), email("test@test.com"), // junk: refused, never stored
+}
+
+func identityKey(id cdp.Identifier) string { return string(id.Type) + ":" + id.Value }
+
+// randomCalls draws 3–12 calls of 1–4 identifiers each.
+func randomCalls(rng *rand.Rand) [][]cdp.Identifier {
+	calls := make([][]cdp.Identifier, 3+rng.IntN(10))
+	for i := range calls {
+		n := 1 + rng.IntN(4)
+		for range n {
+			calls[i] = append(calls[i], identityUniverse[rng.IntN(len(identityUniverse))])
+		}
+	}
+	return calls
+}
+
+// components is the union-find model: the valid identifiers of calls
+// grouped by the calls linking them, in partitionOf's form.
+func components(calls [][]cdp.Identifier) [][]string {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		if parent[x] != x {
+			parent[x] = find(parent[x])
+		}
+		return parent[x]
+	}
+	for _, c := range calls {
+		var first string
+		for _, id := range c {
+			if cdp.IsJunkIdentifier(id.Value, cdp.DefaultJunkValues) {
+				continue
+			}
+			k := identityKey(id)
+			if _, ok := parent[k]; !ok {
+				parent[k] = k
+			}
+			if first == "" {
+				first = k
+			} else {
+				parent[find(k)] = find(first)
+			}
+		}
+	}
+	groups := map[string][]string{}
+	for k := range parent {
+		groups[find(k)] = append(groups[find(k)], k)
+	}
+	out := make([][]string, 0, len(groups))
+	for _, g := range groups {
+		slices.Sort(g)
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], ",") < strings.Join(out[j], ",") })
+	return out
+}
+
+// applyCalls resolves calls in order in a new tenant and returns it with
+// the number of limit refusals.
+func applyCalls(t *testing.T, tdb *testdb.DB, idt *cdp.Identity, calls [][]cdp.Identifier, order []int) (uuid.UUID, int) {
+	t.Helper()
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+	refusals := 0
+	at := identityStart
+	for _, i := range order {
+		_, refused, err := idt.Resolve(context.Background(), tenant, calls[i], at)
+		require.NoError(t, err)
+		for _, r := range refused {
+			if r.Reason != cdp.RefusedJunk {
+				require.NotEqual(t, cdp.RefusedInvalid, r.Reason, "the universe is valid")
+				refusals++
+			}
+		}
+		at = at.Add(time.Minute)
+	}
+	return tenant, refusals
+}
+
+var generousLimits = cdp.IdentityLimits{
+	PerType: map[cdp.IdentifierType]int{
+		cdp.IdentifierUserID: 100, cdp.IdentifierExternalID: 100, cdp.IdentifierEmail: 100,
+		cdp.IdentifierPhone: 100, cdp.IdentifierDeviceID: 100, cdp.IdentifierAnonymousID: 100,
+	},
+}
+
+// TestResolutionIsOrderIndependent is the union-find property: without a
+// limit in the way, the same calls in any order give the same partition
+// of identifiers into profiles — the connected components of the links.
+func TestResolutionIsOrderIndependent(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	idt := cdp.NewIdentity(tdb.DB)
+	idt.Limits = generousLimits
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 17))
+		calls := randomCalls(rng)
+		want := components(calls)
+		for range 3 {
+			order := rng.Perm(len(calls))
+			tenant, refusals := applyCalls(t, tdb, idt, calls, order)
+			require.Zero(t, refusals)
+			require.Equal(t, want, partitionOf(t, tdb, tenant), "seed %d, order %v, calls %v", seed, order, calls)
+		}
+	}
+}
+
+// TestResolutionNeverExceedsLimits applies random calls in random orders
+// under tight limits: no profile ever exceeds one, no identifier is lost,
+// every profile stays within one component of the links (nothing is
+// merged that was not linked), every refusal is recorded, and the same
+// order gives the same partition again. When an order hits no limit, its
+// partition is the components' (order-independence where no limit bites).
+func TestResolutionNeverExceedsLimits(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	idt := cdp.NewIdentity(tdb.DB)
+	idt.Limits = cdp.IdentityLimits{
+		PerType:        map[cdp.IdentifierType]int{cdp.IdentifierEmail: 2, cdp.IdentifierDeviceID: 2, cdp.IdentifierAnonymousID: 2},
+		MaxMerges:      3,
+		MaxIdentifiers: 5,
+	}
+	totalRefusals, limitFree := 0, 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 29))
+		calls := randomCalls(rng)
+		comps := components(calls)
+		compOf := map[string]int{}
+		var all []string
+		for i, c := range comps {
+			for _, k := range c {
+				compOf[k] = i
+				all = append(all, k)
+			}
+		}
+		slices.Sort(all)
+		for range 3 {
+			order := rng.Perm(len(calls))
+			tenant, refusals := applyCalls(t, tdb, idt, calls, order)
+			totalRefusals += refusals
+			got := partitionOf(t, tdb, tenant)
+			msg := fmt.Sprintf("seed %d, order %v, calls %v", seed, order, calls)
+
+			var stored []string
+			for _, p := range got {
+				stored = append(stored, p...)
+				for _, k := range p {
+					require.Equal(t, compOf[p[0]], compOf[k], "a profile spans two components: %s", msg)
+				}
+			}
+			slices.Sort(stored)
+			require.Equal(t, all, stored, "every valid identifier is stored once: %s", msg)
+			requireWithinLimits(t, tdb, tenant, idt.Limits, msg)
+			require.Equal(t, refusals > 0, countRefusedRows(t, tdb, tenant) > 0, "refusals are recorded: %s", msg)
+			if refusals == 0 {
+				limitFree++
+				require.Equal(t, comps, got, "no limit hit: the components: %s", msg)
+			}
+
+			replay, _ := applyCalls(t, tdb, idt, calls, order)
+			require.Equal(t, got, partitionOf(t, tdb, replay), "the same order gives the same partition: %s", msg)
+		}
+	}
+	require.Positive(t, totalRefusals, "positive control: the limits were hit")
+	require.Positive(t, limitFree, "positive control: some orders hit no limit")
+}
+
+// requireWithinLimits checks every live profile of tenant against lim.
+func requireWithinLimits(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, lim cdp.IdentityLimits, msg string) {
+	t.Helper()
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		var rows []struct {
+			ProfileID uuid.UUID          `bun:"profile_id"`
+			Type      cdp.IdentifierType `bun:"type"`
+			N         int                `bun:"n"`
+		}
+		if err := tx.NewRaw(`SELECT i.profile_id, i.type, count(*) AS n FROM cdp_identifiers i
+			JOIN cdp_profiles p ON p.id = i.profile_id GROUP BY 1, 2`).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		total := map[uuid.UUID]int{}
+		for _, r := range rows {
+			require.LessOrEqual(t, r.N, lim.TypeLimit(r.Type), "%s of %v: %s", r.Type, r.ProfileID, msg)
+			total[r.ProfileID] += r.N
+		}
+		for p, n := range total {
+			require.LessOrEqual(t, n, lim.MaxIdentifiers, "identifiers of %v: %s", p, msg)
+		}
+		var dead int
+		if err := tx.NewRaw(`SELECT count(*) FROM cdp_identifiers i JOIN cdp_profiles p ON p.id = i.profile_id
+			WHERE p.merged_into IS NOT NULL`).Scan(ctx, &dead); err != nil {
+			return err
+		}
+		require.Zero(t, dead, "identifiers on absorbed profiles: %s", msg)
+		var maxMerges int
+		if err := tx.NewRaw(`SELECT coalesce(max(merge_count), 0) FROM cdp_profiles`).Scan(ctx, &maxMerges); err != nil {
+			return err
+		}
+		require.LessOrEqual(t, maxMerges, lim.MaxMerges, msg)
+		return nil
+	}))
+}
+
+func countRefusedRows(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) int {
+	t.Helper()
+	var n int
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT count(*) FROM cdp_refused_links").Scan(ctx, &n)
+	}))
+	return n
+}
