@@ -129,11 +129,85 @@ func (s *Identity) Resolve(ctx context.Context, tenant uuid.UUID, ids []Identifi
 		return uuid.Nil, nil, apperr.Invalid([]string{"seenAt"}, "the time the identifiers were seen is required")
 	}
 	err = s.retry(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		var e error
-		profileID, refused, e = s.resolveTx(ctx, tx, tenant, ids, seenAt.UTC())
-		return e
+		st, err := s.settingsTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, ids, seenAt.UTC(), false)
+		return err
 	})
 	return profileID, refused, err
+}
+
+// ResolveCall is one call of ResolveBatch: the identifiers of one event
+// and the event's time.
+type ResolveCall struct {
+	Identifiers []Identifier
+	SeenAt      time.Time
+}
+
+// ResolveResult is the outcome of one ResolveCall (Resolve's results).
+type ResolveResult struct {
+	ProfileID uuid.UUID
+	Refused   []RefusedLink
+}
+
+// MaxResolveBatch bounds the calls of one ResolveBatch.
+const MaxResolveBatch = 1000
+
+// ResolveBatch resolves calls in order, as Resolve would one after the
+// other, in one transaction: one commit for the batch (ingestion's
+// per-batch job), with every identifier of the batch and the profiles
+// they are on locked up front, in a consistent order. The batch is all
+// or nothing; a deadlock with a concurrent batch retries it whole.
+func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []ResolveCall) (_ []ResolveResult, err error) {
+	defer derrors.Wrap(&err, "cdp.Identity.ResolveBatch(%v, %d calls)", tenant, len(calls))
+	if len(calls) > MaxResolveBatch {
+		return nil, apperr.Invalid([]string{"calls"}, "at most %d calls per batch", MaxResolveBatch)
+	}
+	for i, c := range calls {
+		if len(c.Identifiers) > MaxIdentifiersPerCall {
+			return nil, apperr.Invalid([]string{"calls", fmt.Sprint(i), "identifiers"}, "at most %d identifiers per call", MaxIdentifiersPerCall)
+		}
+		if c.SeenAt.IsZero() {
+			return nil, apperr.Invalid([]string{"calls", fmt.Sprint(i), "seenAt"}, "the time the identifiers were seen is required")
+		}
+	}
+	var out []ResolveResult
+	err = s.retry(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		st, err := s.settingsTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var all []Identifier
+		for _, c := range calls {
+			ids, _ := cleanIdentifiers(c.Identifiers, st)
+			all = append(all, ids...)
+		}
+		slices.SortFunc(all, compareIdentifiers)
+		all = slices.Compact(all)
+		if len(all) > 0 {
+			if err := lockIdentifiersTx(ctx, tx, tenant, all); err != nil {
+				return err
+			}
+			if _, _, err := lockOwnersTx(ctx, tx, tenant, all); err != nil {
+				return err
+			}
+		}
+		out = make([]ResolveResult, len(calls))
+		for i, c := range calls {
+			p, refused, err := s.resolveTx(ctx, tx, tenant, st, c.Identifiers, c.SeenAt.UTC(), len(all) > 0)
+			if err != nil {
+				return err
+			}
+			out[i] = ResolveResult{ProfileID: p, Refused: refused}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // retry runs fn in a tenant transaction, again while it fails with a
@@ -326,8 +400,41 @@ func readOwnersTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []Identi
 // lockProfilesTx locks the profiles ids (FOR UPDATE, in id order) and
 // returns them by id.
 func lockProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]*Profile, error) {
+	return readProfilesTx(ctx, tx, tenant, ids, " FOR UPDATE")
+}
+
+// readOwnedProfilesTx reads the owners of ids and their profiles, which
+// tx has locked already.
+func readOwnedProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []Identifier) (map[Identifier]uuid.UUID, map[uuid.UUID]*Profile, error) {
+	rows, err := readOwnersTx(ctx, tx, tenant, ids)
+	if err != nil || len(rows) == 0 {
+		return map[Identifier]uuid.UUID{}, map[uuid.UUID]*Profile{}, err
+	}
+	owner := make(map[Identifier]uuid.UUID, len(rows))
+	var pids []uuid.UUID
+	for _, r := range rows {
+		owner[Identifier{Type: r.Type, Value: r.Value}] = r.ProfileID
+		if !slices.Contains(pids, r.ProfileID) {
+			pids = append(pids, r.ProfileID)
+		}
+	}
+	profiles, err := readProfilesTx(ctx, tx, tenant, pids, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, pid := range pids {
+		if p := profiles[pid]; p == nil || p.MergedInto != nil {
+			return nil, nil, fmt.Errorf("identifier on missing or absorbed profile %v", pid)
+		}
+	}
+	return owner, profiles, nil
+}
+
+// readProfilesTx reads the profiles ids (in id order, with lock appended
+// to the query) and returns them by id.
+func readProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, lock string) (map[uuid.UUID]*Profile, error) {
 	var rows []*Profile
-	err := tx.NewRaw(`SELECT * FROM cdp_profiles WHERE tenant_id = ? AND id IN (?) ORDER BY id FOR UPDATE`,
+	err := tx.NewRaw(`SELECT * FROM cdp_profiles WHERE tenant_id = ? AND id IN (?) ORDER BY id`+lock,
 		tenant, bun.In(ids)).Scan(ctx, &rows)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("lock profiles: %w", err)
@@ -409,19 +516,27 @@ func countIdentifiersTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profil
 	return out, nil
 }
 
-func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, raw []Identifier, seenAt time.Time) (uuid.UUID, []RefusedLink, error) {
-	st, err := s.settingsTx(ctx, tx)
-	if err != nil {
-		return uuid.Nil, nil, err
-	}
+// resolveTx is one Resolve call in tx. With prelocked, tx already holds
+// the locks of the call's identifiers and of the profiles they are on
+// (ResolveBatch took them for the whole batch, and every profile an
+// identifier moved to since is one tx locked or created), so the profiles
+// are only read.
+func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, raw []Identifier, seenAt time.Time, prelocked bool) (uuid.UUID, []RefusedLink, error) {
 	ids, refused := cleanIdentifiers(raw, st)
 	if len(ids) == 0 {
 		return uuid.Nil, refused, nil
 	}
-	if err := lockIdentifiersTx(ctx, tx, tenant, ids); err != nil {
-		return uuid.Nil, nil, err
+	var owner map[Identifier]uuid.UUID
+	var profiles map[uuid.UUID]*Profile
+	var err error
+	if prelocked {
+		owner, profiles, err = readOwnedProfilesTx(ctx, tx, tenant, ids)
+	} else {
+		if err := lockIdentifiersTx(ctx, tx, tenant, ids); err != nil {
+			return uuid.Nil, nil, err
+		}
+		owner, profiles, err = lockOwnersTx(ctx, tx, tenant, ids)
 	}
-	owner, profiles, err := lockOwnersTx(ctx, tx, tenant, ids)
 	if err != nil {
 		return uuid.Nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,10 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 	ctx := context.Background()
 	const comps, size, workers = 4, 12, 8
 
-	for seed := uint64(1); seed <= 3; seed++ {
+	for seed := uint64(1); seed <= 4; seed++ {
+		// Odd seeds resolve call by call, even ones in concurrent batches
+		// of 7 calls (ResolveBatch).
+		batch := 1 + 6*int(1-seed%2)
 		tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 		rng := rand.New(rand.NewPCG(seed, 5))
 		var calls [][]cdp.Identifier
@@ -61,7 +65,7 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 		}
 		rng.Shuffle(len(calls), func(i, j int) { calls[i], calls[j] = calls[j], calls[i] })
 
-		work := make(chan []cdp.Identifier)
+		work := make(chan [][]cdp.Identifier)
 		start := make(chan struct{})
 		errs := make(chan error, len(calls))
 		var wg sync.WaitGroup
@@ -70,14 +74,23 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				for call := range work {
-					_, _, err := idt.Resolve(ctx, tenant, call, identityStart)
+				for chunk := range work {
+					if len(chunk) == 1 {
+						_, _, err := idt.Resolve(ctx, tenant, chunk[0], identityStart)
+						errs <- err
+						continue
+					}
+					in := make([]cdp.ResolveCall, len(chunk))
+					for i, c := range chunk {
+						in[i] = cdp.ResolveCall{Identifiers: c, SeenAt: identityStart}
+					}
+					_, err := idt.ResolveBatch(ctx, tenant, in)
 					errs <- err
 				}
 			}()
 		}
 		close(start)
-		for _, c := range calls {
+		for c := range slices.Chunk(calls, batch) {
 			work <- c
 		}
 		close(work)
@@ -89,7 +102,7 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 
 		want := components(calls)
 		require.Len(t, want, comps)
-		require.Equal(t, want, partitionOf(t, tdb, tenant), "seed %d: one profile per component, no identifier lost", seed)
+		require.Equal(t, want, partitionOf(t, tdb, tenant), "seed %d (batches of %d): one profile per component, no identifier lost", seed, batch)
 		requireOneSurvivorPerComponent(t, tdb, tenant, comps)
 	}
 }

@@ -238,3 +238,68 @@ func countRefusedRows(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) int {
 	}))
 	return n
 }
+
+// TestResolveBatchIsResolveInOrder: a batch gives what the same calls
+// resolved one by one in the same order give (partition and refusals).
+func TestResolveBatchIsResolveInOrder(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	idt := cdp.NewIdentity(tdb.DB)
+	idt.Limits = cdp.IdentityLimits{PerType: map[cdp.IdentifierType]int{cdp.IdentifierAnonymousID: 2}, MaxIdentifiers: 5}
+	ctx := context.Background()
+	refusedSomewhere := false
+	for seed := uint64(1); seed <= 10; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 41))
+		calls := randomCalls(rng)
+		order := rng.Perm(len(calls))
+		one, _ := applyCalls(t, tdb, idt, calls, order)
+
+		batch := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+		var in []cdp.ResolveCall
+		at := identityStart
+		for _, i := range order {
+			in = append(in, cdp.ResolveCall{Identifiers: calls[i], SeenAt: at})
+			at = at.Add(time.Minute)
+		}
+		out, err := idt.ResolveBatch(ctx, batch, in)
+		require.NoError(t, err)
+		require.Len(t, out, len(in))
+		require.Equal(t, partitionOf(t, tdb, one), partitionOf(t, tdb, batch), "seed %d", seed)
+		require.Equal(t, countRefusedRows(t, tdb, one), countRefusedRows(t, tdb, batch), "seed %d", seed)
+		for i, r := range out {
+			if len(r.Refused) > 0 && r.Refused[0].Reason != cdp.RefusedJunk {
+				refusedSomewhere = true
+			}
+			x, ok := strongestValid(in[i].Identifiers)
+			require.Equal(t, ok, r.ProfileID != uuid.Nil)
+			if ok { // the call's profile holds its strongest identifier, wherever merges took it since
+				holder, err := idt.Lookup(ctx, batch, x)
+				require.NoError(t, err)
+				live, err := idt.Canonical(ctx, batch, r.ProfileID)
+				require.NoError(t, err)
+				require.Equal(t, holder, live)
+			}
+		}
+	}
+	require.True(t, refusedSomewhere, "positive control: the limits bit in some batch")
+
+	_, err := idt.ResolveBatch(ctx, uuid.New(), []cdp.ResolveCall{{Identifiers: []cdp.Identifier{anon("x")}}})
+	require.Error(t, err, "a call without a time is refused")
+}
+
+// strongestValid is the strongest non-junk identifier of ids.
+func strongestValid(ids []cdp.Identifier) (cdp.Identifier, bool) {
+	var best cdp.Identifier
+	found := false
+	for _, id := range ids {
+		if cdp.IsJunkIdentifier(id.Value, cdp.DefaultJunkValues) {
+			continue
+		}
+		if !found || id.Type.Priority() > best.Type.Priority() ||
+			(id.Type.Priority() == best.Type.Priority() && (slices.Index(cdp.IdentifierTypes, id.Type) < slices.Index(cdp.IdentifierTypes, best.Type) ||
+				(id.Type == best.Type && id.Value < best.Value))) {
+			best, found = id, true
+		}
+	}
+	return best, found
+}
