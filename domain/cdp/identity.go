@@ -94,6 +94,15 @@ type Profile struct {
 	Identifiers []Identifier `bun:"-"`
 }
 
+// CanonicalIdentifier is the profile's strongest identifier (its
+// canonical identity), false when Identifiers is empty (not read).
+func (p *Profile) CanonicalIdentifier() (Identifier, bool) {
+	if len(p.Identifiers) == 0 {
+		return Identifier{}, false
+	}
+	return slices.MinFunc(p.Identifiers, compareIdentifiers), true
+}
+
 // RefusedLink is an identifier of a Resolve call that was not linked.
 type RefusedLink struct {
 	// Identifier gave way (normalised, except for JUNK and INVALID, whose
@@ -129,7 +138,7 @@ func (s *Identity) Resolve(ctx context.Context, tenant uuid.UUID, ids []Identifi
 		return uuid.Nil, nil, apperr.Invalid([]string{"seenAt"}, "the time the identifiers were seen is required")
 	}
 	err = s.retry(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		st, err := s.settingsTx(ctx, tx)
+		st, err := s.settingsTx(ctx, tx, tenant)
 		if err != nil {
 			return err
 		}
@@ -175,7 +184,7 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 	}
 	var out []ResolveResult
 	err = s.retry(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		st, err := s.settingsTx(ctx, tx)
+		st, err := s.settingsTx(ctx, tx, tenant)
 		if err != nil {
 			return err
 		}
@@ -289,7 +298,7 @@ func (s *Identity) SetSettings(ctx context.Context, tenant uuid.UUID, in Identit
 }
 
 // settingsTx reads the tenant's effective settings.
-func (s *Identity) settingsTx(ctx context.Context, tx bun.Tx) (identitySettings, error) {
+func (s *Identity) settingsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (identitySettings, error) {
 	st := identitySettings{region: s.DefaultRegion, junk: s.JunkValues}
 	if st.region == "" {
 		st.region = "US"
@@ -302,7 +311,8 @@ func (s *Identity) settingsTx(ctx context.Context, tx bun.Tx) (identitySettings,
 		Junk   []string `bun:"junk_values,array"`
 		IsSet  bool     `bun:"junk_set"`
 	}
-	err := tx.NewRaw("SELECT default_region, junk_values, junk_values IS NOT NULL AS junk_set FROM cdp_identity_settings").Scan(ctx, &row)
+	err := tx.NewRaw(`SELECT default_region, junk_values, junk_values IS NOT NULL AS junk_set
+		FROM cdp_identity_settings WHERE tenant_id = ?`, tenant).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}

@@ -85,7 +85,7 @@ func (s *Identity) Lookup(ctx context.Context, tenant uuid.UUID, id Identifier) 
 	defer derrors.Wrap(&err, "cdp.Identity.Lookup(%v, %v)", tenant, id.Type)
 	var out uuid.UUID
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		st, err := s.settingsTx(ctx, tx)
+		st, err := s.settingsTx(ctx, tx, tenant)
 		if err != nil {
 			return err
 		}
