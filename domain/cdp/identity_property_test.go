@@ -98,6 +98,7 @@ func applyCalls(t *testing.T, tdb *testdb.DB, idt *cdp.Identity, calls [][]cdp.I
 		for _, r := range refused {
 			if r.Reason != cdp.RefusedJunk {
 				require.NotEqual(t, cdp.RefusedInvalid, r.Reason, "the universe is valid")
+				require.GreaterOrEqual(t, r.LinkedTo.Type.Priority(), r.Identifier.Type.Priority(), "the weaker side gives way: %+v", r)
 				refusals++
 			}
 		}
