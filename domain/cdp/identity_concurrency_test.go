@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -143,5 +145,95 @@ func requireOneSurvivorPerComponent(t *testing.T, tdb *testdb.DB, tenant uuid.UU
 		if r.MergedInto == nil {
 			require.Equal(t, absorbed[r.ID], r.MergeCount, "merge_count of %v counts what it absorbed", r.ID)
 		}
+	}
+}
+
+// TestConcurrentUnmergesAndMerges runs operators' unmerges while merges
+// of the same profiles go on: nothing fails but "not merged" races, no
+// identifier is lost or left on an absorbed profile, and every absorbed
+// profile points at a live one.
+func TestConcurrentUnmergesAndMerges(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	idt := cdp.NewIdentity(tdb.DB)
+	idt.Limits = generousLimits
+	ctx := context.Background()
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n = 30
+	ids := make([]cdp.Identifier, n)
+	profiles := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = anon(fmt.Sprint("u-", i))
+		p, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{ids[i]}, identityStart)
+		require.NoError(t, err)
+		profiles[i] = p
+	}
+	var calls [][]cdp.Identifier
+	for range 3 * n {
+		calls = append(calls, []cdp.Identifier{ids[rng.IntN(n)], ids[rng.IntN(n)]})
+	}
+	work := make(chan func() error)
+	start := make(chan struct{})
+	errs := make(chan error, 2*len(calls))
+	var unmerged atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for f := range work {
+				errs <- f()
+			}
+		}()
+	}
+	close(start)
+	for i, c := range calls {
+		work <- func() error {
+			_, _, err := idt.Resolve(ctx, tenant, c, identityStart)
+			return err
+		}
+		if i%3 == 2 {
+			p := profiles[rng.IntN(n)]
+			work <- func() error {
+				err := idt.Unmerge(ctx, tenant, p)
+				if err == nil {
+					unmerged.Add(1)
+				}
+				if apperr.CodeOf(err) == apperr.BadUserInput {
+					return nil // not merged (yet, or any more): a race an operator can lose
+				}
+				return err
+			}
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+
+	var stored int
+	var onAbsorbed, danglingPointers int
+	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw("SELECT count(*) FROM cdp_identifiers").Scan(ctx, &stored); err != nil {
+			return err
+		}
+		if err := tx.NewRaw(`SELECT count(*) FROM cdp_identifiers i JOIN cdp_profiles p ON p.id = i.profile_id
+			WHERE p.merged_into IS NOT NULL`).Scan(ctx, &onAbsorbed); err != nil {
+			return err
+		}
+		return tx.NewRaw(`SELECT count(*) FROM cdp_profiles a JOIN cdp_profiles s ON s.id = a.merged_into
+			WHERE s.merged_into IS NOT NULL`).Scan(ctx, &danglingPointers)
+	}))
+	require.Positive(t, unmerged.Load(), "positive control: some unmerges ran")
+	require.Equal(t, n, stored, "no identifier lost")
+	require.Zero(t, onAbsorbed, "no identifier on an absorbed profile")
+	require.Zero(t, danglingPointers, "every absorbed profile points at a live one")
+	for _, p := range profiles {
+		_, err := idt.Canonical(ctx, tenant, p)
+		require.NoError(t, err)
 	}
 }
