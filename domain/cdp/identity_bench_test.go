@@ -27,7 +27,7 @@ func BenchmarkIdentity(b *testing.B) {
 	tenant := testdb.MustInsertTenant(b, tdb.DB, testdb.Tenant{})
 	ctx := context.Background()
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	seed, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{email("seed@example.com")}, at)
+	seed, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{idtEmail("seed@example.com")}, at)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,32 +69,32 @@ func BenchmarkIdentity(b *testing.B) {
 	})
 	b.Run("lookup-by-identifier", func(b *testing.B) {
 		timed(b, "lookups", nil, func(int) error {
-			_, err := idt.Lookup(ctx, tenant, email("Seed@example.com"))
+			_, err := idt.Lookup(ctx, tenant, idtEmail("Seed@example.com"))
 			return err
 		})
 	})
 	b.Run("resolve-known", func(b *testing.B) {
 		timed(b, "resolves", nil, func(int) error {
-			_, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{email("seed@example.com")}, at)
+			_, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{idtEmail("seed@example.com")}, at)
 			return err
 		})
 	})
 	b.Run("resolve-new-profile", func(b *testing.B) {
 		timed(b, "resolves", nil, func(i int) error {
-			_, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{anon(fmt.Sprint("new-", i)), device(fmt.Sprint("dev-", i))}, at)
+			_, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{idtAnon(fmt.Sprint("new-", i)), idtDevice(fmt.Sprint("dev-", i))}, at)
 			return err
 		})
 	})
 	b.Run("merge-two-profiles", func(b *testing.B) {
 		setup := func(i int) {
-			for _, id := range []cdp.Identifier{anon(fmt.Sprint("x-", i)), email(fmt.Sprintf("y-%d@example.com", i))} {
+			for _, id := range []cdp.Identifier{idtAnon(fmt.Sprint("x-", i)), idtEmail(fmt.Sprintf("y-%d@example.com", i))} {
 				if _, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{id}, at); err != nil {
 					b.Fatal(err)
 				}
 			}
 		}
 		timed(b, "merges", setup, func(i int) error {
-			_, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{anon(fmt.Sprint("x-", i)), email(fmt.Sprintf("y-%d@example.com", i))}, at)
+			_, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{idtAnon(fmt.Sprint("x-", i)), idtEmail(fmt.Sprintf("y-%d@example.com", i))}, at)
 			return err
 		})
 	})
@@ -102,7 +102,7 @@ func BenchmarkIdentity(b *testing.B) {
 		in := make([]cdp.ResolveCall, 100)
 		for j := range in {
 			in[j] = cdp.ResolveCall{SeenAt: at, Identifiers: []cdp.Identifier{
-				anon(fmt.Sprintf("bx-%d-%d", i, j)), email(fmt.Sprintf("by-%d-%d@example.com", i, j)),
+				idtAnon(fmt.Sprintf("bx-%d-%d", i, j)), idtEmail(fmt.Sprintf("by-%d-%d@example.com", i, j)),
 			}}
 		}
 		return in
@@ -143,7 +143,7 @@ func BenchmarkIdentityParallelMerges(b *testing.B) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < b.N; i++ {
-		for _, id := range []cdp.Identifier{anon(fmt.Sprint("x-", i)), email(fmt.Sprintf("y-%d@example.com", i))} {
+		for _, id := range []cdp.Identifier{idtAnon(fmt.Sprint("x-", i)), idtEmail(fmt.Sprintf("y-%d@example.com", i))} {
 			if _, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{id}, at); err != nil {
 				b.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func BenchmarkIdentityParallelMerges(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := next.Add(1) - 1
-			if _, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{anon(fmt.Sprint("x-", i)), email(fmt.Sprintf("y-%d@example.com", i))}, at); err != nil {
+			if _, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{idtAnon(fmt.Sprint("x-", i)), idtEmail(fmt.Sprintf("y-%d@example.com", i))}, at); err != nil {
 				b.Error(err)
 				return
 			}

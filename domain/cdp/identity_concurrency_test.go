@@ -29,7 +29,7 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 	t.Parallel()
 	tdb := testdb.New(t)
 	idt := cdp.NewIdentity(tdb.DB)
-	idt.Limits = generousLimits
+	idt.Limits = idtGenerousLimits
 	ctx := context.Background()
 	const comps, size, workers = 4, 12, 8
 
@@ -43,9 +43,9 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 		members := make([][]cdp.Identifier, comps)
 		for c := range comps {
 			for i := range size {
-				id := anon(fmt.Sprintf("c%d-a%d", c, i))
+				id := idtAnon(fmt.Sprintf("c%d-a%d", c, i))
 				if i%3 == 0 {
-					id = device(fmt.Sprintf("c%d-d%d", c, i))
+					id = idtDevice(fmt.Sprintf("c%d-d%d", c, i))
 				}
 				members[c] = append(members[c], id)
 			}
@@ -102,9 +102,9 @@ func TestConcurrentMergesOfOverlappingProfiles(t *testing.T) {
 			require.NoError(t, err)
 		}
 
-		want := components(calls)
+		want := idtComponents(calls)
 		require.Len(t, want, comps)
-		require.Equal(t, want, partitionOf(t, tdb, tenant), "seed %d (batches of %d): one profile per component, no identifier lost", seed, batch)
+		require.Equal(t, want, idtPartition(t, tdb, tenant), "seed %d (batches of %d): one profile per component, no identifier lost", seed, batch)
 		requireOneSurvivorPerComponent(t, tdb, tenant, comps)
 	}
 }
@@ -156,7 +156,7 @@ func TestConcurrentUnmergesAndMerges(t *testing.T) {
 	t.Parallel()
 	tdb := testdb.New(t)
 	idt := cdp.NewIdentity(tdb.DB)
-	idt.Limits = generousLimits
+	idt.Limits = idtGenerousLimits
 	ctx := context.Background()
 	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -164,7 +164,7 @@ func TestConcurrentUnmergesAndMerges(t *testing.T) {
 	ids := make([]cdp.Identifier, n)
 	profiles := make([]uuid.UUID, n)
 	for i := range ids {
-		ids[i] = anon(fmt.Sprint("u-", i))
+		ids[i] = idtAnon(fmt.Sprint("u-", i))
 		p, _, err := idt.Resolve(ctx, tenant, []cdp.Identifier{ids[i]}, identityStart)
 		require.NoError(t, err)
 		profiles[i] = p

@@ -13,8 +13,8 @@ import (
 	"github.com/stratumhq/stratum/internal/apperr"
 )
 
-// refusedRow is a cdp_refused_links row.
-type refusedRow struct {
+// idtRefusedRow is a cdp_refused_links row.
+type idtRefusedRow struct {
 	ProfileID           uuid.UUID `bun:"profile_id"`
 	IdentifierType      string    `bun:"identifier_type"`
 	IdentifierValue     string    `bun:"identifier_value"`
@@ -25,9 +25,9 @@ type refusedRow struct {
 	Detail              string    `bun:"detail"`
 }
 
-func (f *identityFixture) refusedRows(t *testing.T, tenant uuid.UUID) []refusedRow {
+func (f *identityFixture) refusedRows(t *testing.T, tenant uuid.UUID) []idtRefusedRow {
 	t.Helper()
-	var rows []refusedRow
+	var rows []idtRefusedRow
 	require.NoError(t, f.tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT profile_id, identifier_type, identifier_value, identifier_profile_id, linked_type,
 			linked_value, reason, detail FROM cdp_refused_links ORDER BY identifier_type, identifier_value`).Scan(ctx, &rows)
@@ -40,52 +40,52 @@ func TestLimitsRefuseAndRecordLinks(t *testing.T) {
 
 	t.Run("a second USER_ID is refused; the weaker identifier gives way and stays", func(t *testing.T) {
 		f := newIdentityFixture(t)
-		p1, _ := f.resolve(t, f.tenant, uid("u1"), anon("a"))
-		p2, _ := f.resolve(t, f.tenant, uid("u2"))
-		got, refused := f.resolve(t, f.tenant, anon("a"), uid("u2"))
+		p1, _ := f.resolve(t, f.tenant, idtUser("u1"), idtAnon("a"))
+		p2, _ := f.resolve(t, f.tenant, idtUser("u2"))
+		got, refused := f.resolve(t, f.tenant, idtAnon("a"), idtUser("u2"))
 		require.Equal(t, p2, got, "the call's profile is its strongest identifier's")
 		require.Len(t, refused, 1)
 		require.Equal(t, cdp.RefusedLink{
-			Identifier: anon("a"), Reason: cdp.RefusedTypeLimit,
+			Identifier: idtAnon("a"), Reason: cdp.RefusedTypeLimit,
 			Detail:   "the profile would have 2 USER_ID identifiers (limit 1)",
-			LinkedTo: uid("u2"), ProfileID: p2, KeptOn: p1,
+			LinkedTo: idtUser("u2"), ProfileID: p2, KeptOn: p1,
 		}, refused[0])
 		require.Equal(t, []string{"ANONYMOUS_ID:a", "USER_ID:u1"}, f.identifiersOf(t, p1), "a stays where it was")
 		require.Equal(t, []string{"USER_ID:u2"}, f.identifiersOf(t, p2))
 		rows := f.refusedRows(t, f.tenant)
-		require.Equal(t, []refusedRow{{
+		require.Equal(t, []idtRefusedRow{{
 			ProfileID: p2, IdentifierType: "ANONYMOUS_ID", IdentifierValue: "a", IdentifierProfileID: p1,
 			LinkedType: "USER_ID", LinkedValue: "u2", Reason: "TYPE_LIMIT", Detail: "the profile would have 2 USER_ID identifiers (limit 1)",
 		}}, rows)
 
-		f.resolve(t, f.tenant, anon("a"), uid("u2"))
+		f.resolve(t, f.tenant, idtAnon("a"), idtUser("u2"))
 		require.Len(t, f.refusedRows(t, f.tenant), 1, "the same refusal again is recorded once")
 
-		got, refused = f.resolve(t, f.tenant, email("x@example.com"), uid("u2"))
+		got, refused = f.resolve(t, f.tenant, idtEmail("x@example.com"), idtUser("u2"))
 		require.Equal(t, p2, got)
 		require.Empty(t, refused, "positive control: under the limit the link is made")
 	})
 
 	t.Run("a new USER_ID beside a known one: the stored profile keeps its identifiers, the new one gets its own", func(t *testing.T) {
 		f := newIdentityFixture(t)
-		p1, _ := f.resolve(t, f.tenant, uid("u1"), email("jane@example.com"))
-		got, refused := f.resolve(t, f.tenant, uid("u9"), email("jane@example.com"))
+		p1, _ := f.resolve(t, f.tenant, idtUser("u1"), idtEmail("jane@example.com"))
+		got, refused := f.resolve(t, f.tenant, idtUser("u9"), idtEmail("jane@example.com"))
 		require.NotEqual(t, p1, got)
 		require.Len(t, refused, 1)
-		require.Equal(t, email("jane@example.com"), refused[0].Identifier, "the email (80) gives way to the USER_ID (100)")
+		require.Equal(t, idtEmail("jane@example.com"), refused[0].Identifier, "the email (80) gives way to the USER_ID (100)")
 		require.Equal(t, []string{"USER_ID:u9"}, f.identifiersOf(t, got))
 		require.Equal(t, []string{"EMAIL:jane@example.com", "USER_ID:u1"}, f.identifiersOf(t, p1))
 	})
 
 	t.Run("the sixth email of a profile is refused, the fifth is not", func(t *testing.T) {
 		f := newIdentityFixture(t)
-		p, _ := f.resolve(t, f.tenant, uid("u1"))
+		p, _ := f.resolve(t, f.tenant, idtUser("u1"))
 		for i := 1; i <= 5; i++ {
-			got, refused := f.resolve(t, f.tenant, uid("u1"), email(fmt.Sprintf("e%d@example.com", i)))
+			got, refused := f.resolve(t, f.tenant, idtUser("u1"), idtEmail(fmt.Sprintf("e%d@example.com", i)))
 			require.Equal(t, p, got)
 			require.Empty(t, refused, "email %d is under the limit", i)
 		}
-		got, refused := f.resolve(t, f.tenant, uid("u1"), email("e6@example.com"))
+		got, refused := f.resolve(t, f.tenant, idtUser("u1"), idtEmail("e6@example.com"))
 		require.Equal(t, p, got)
 		require.Len(t, refused, 1)
 		require.Equal(t, cdp.RefusedTypeLimit, refused[0].Reason)
@@ -96,12 +96,12 @@ func TestLimitsRefuseAndRecordLinks(t *testing.T) {
 
 	t.Run("refused identifiers of one call are still linked among themselves", func(t *testing.T) {
 		f := newIdentityFixture(t)
-		p1, _ := f.resolve(t, f.tenant, uid("u1"))
-		p2, _ := f.resolve(t, f.tenant, uid("u2"), anon("b"))
-		got, refused := f.resolve(t, f.tenant, uid("u1"), anon("b"), device("d"))
+		p1, _ := f.resolve(t, f.tenant, idtUser("u1"))
+		p2, _ := f.resolve(t, f.tenant, idtUser("u2"), idtAnon("b"))
+		got, refused := f.resolve(t, f.tenant, idtUser("u1"), idtAnon("b"), idtDevice("d"))
 		require.Equal(t, p1, got)
 		require.Len(t, refused, 1)
-		require.Equal(t, anon("b"), refused[0].Identifier)
+		require.Equal(t, idtAnon("b"), refused[0].Identifier)
 		require.Equal(t, []string{"DEVICE_ID:d", "USER_ID:u1"}, f.identifiersOf(t, p1))
 		require.Equal(t, []string{"ANONYMOUS_ID:b", "USER_ID:u2"}, f.identifiersOf(t, p2))
 	})
@@ -109,22 +109,22 @@ func TestLimitsRefuseAndRecordLinks(t *testing.T) {
 	t.Run("the merge cap and the identifier cap", func(t *testing.T) {
 		f := newIdentityFixture(t)
 		f.id.Limits = cdp.IdentityLimits{MaxMerges: 2, MaxIdentifiers: 4}
-		p, _ := f.resolve(t, f.tenant, anon("a0"))
+		p, _ := f.resolve(t, f.tenant, idtAnon("a0"))
 		for i := 1; i <= 2; i++ {
-			f.resolve(t, f.tenant, device(fmt.Sprint("d", i)))
-			got, refused := f.resolve(t, f.tenant, anon("a0"), device(fmt.Sprint("d", i)))
+			f.resolve(t, f.tenant, idtDevice(fmt.Sprint("d", i)))
+			got, refused := f.resolve(t, f.tenant, idtAnon("a0"), idtDevice(fmt.Sprint("d", i)))
 			require.Equal(t, p, got)
 			require.Empty(t, refused, "merge %d is under the cap", i)
 		}
-		f.resolve(t, f.tenant, device("d3"))
-		_, refused := f.resolve(t, f.tenant, anon("a0"), device("d3"))
+		f.resolve(t, f.tenant, idtDevice("d3"))
+		_, refused := f.resolve(t, f.tenant, idtAnon("a0"), idtDevice("d3"))
 		require.Len(t, refused, 1)
 		require.Equal(t, cdp.RefusedMergeLimit, refused[0].Reason)
 		require.Equal(t, "the profile would have 3 merges (limit 2)", refused[0].Detail)
 
-		_, refused = f.resolve(t, f.tenant, anon("a0"), anon("a1"))
+		_, refused = f.resolve(t, f.tenant, idtAnon("a0"), idtAnon("a1"))
 		require.Empty(t, refused, "the fourth identifier is under the cap")
-		_, refused = f.resolve(t, f.tenant, anon("a0"), anon("a2"))
+		_, refused = f.resolve(t, f.tenant, idtAnon("a0"), idtAnon("a2"))
 		require.Len(t, refused, 1)
 		require.Equal(t, cdp.RefusedIdentifierLimit, refused[0].Reason)
 		reasons := map[string]bool{}
@@ -140,19 +140,19 @@ func TestJunkValuesAreRefused(t *testing.T) {
 	f := newIdentityFixture(t)
 	ctx := context.Background()
 	for _, v := range []string{"-1", "0", "null", "NULL", "undefined", "anonymous", "Unknown", "", "   "} {
-		p, refused := f.resolve(t, f.tenant, uid(v))
+		p, refused := f.resolve(t, f.tenant, idtUser(v))
 		require.Equal(t, uuid.Nil, p, "%q", v)
 		require.Len(t, refused, 1)
 		require.Equal(t, cdp.RefusedJunk, refused[0].Reason, "%q", v)
 	}
-	p, refused := f.resolve(t, f.tenant, email(" TEST@test.com "))
+	p, refused := f.resolve(t, f.tenant, idtEmail(" TEST@test.com "))
 	require.Equal(t, uuid.Nil, p)
 	require.Equal(t, cdp.RefusedJunk, refused[0].Reason, "junk after normalisation too")
-	p, refused = f.resolve(t, f.tenant, email("not-an-email"))
+	p, refused = f.resolve(t, f.tenant, idtEmail("not-an-email"))
 	require.Equal(t, uuid.Nil, p)
 	require.Equal(t, cdp.RefusedInvalid, refused[0].Reason)
 
-	p, refused = f.resolve(t, f.tenant, uid("null"), anon("a-1"))
+	p, refused = f.resolve(t, f.tenant, idtUser("null"), idtAnon("a-1"))
 	require.NotEqual(t, uuid.Nil, p, "positive control: the real identifier makes a profile")
 	require.Len(t, refused, 1)
 	require.Equal(t, []string{"ANONYMOUS_ID:a-1"}, f.identifiersOf(t, p))
@@ -160,25 +160,25 @@ func TestJunkValuesAreRefused(t *testing.T) {
 
 	t.Run("a tenant's own list replaces the default one", func(t *testing.T) {
 		require.NoError(t, f.id.SetSettings(ctx, f.tenant, cdp.IdentitySettings{JunkValues: []string{"guest"}}))
-		_, refused := f.resolve(t, f.tenant, uid("Guest"))
+		_, refused := f.resolve(t, f.tenant, idtUser("Guest"))
 		require.Len(t, refused, 1)
-		p, refused := f.resolve(t, f.tenant, uid("unknown"))
+		p, refused := f.resolve(t, f.tenant, idtUser("unknown"))
 		require.Empty(t, refused)
 		require.NotEqual(t, uuid.Nil, p)
-		p, refused = f.resolve(t, f.tenant, uid(""))
+		p, refused = f.resolve(t, f.tenant, idtUser(""))
 		require.Equal(t, uuid.Nil, p)
 		require.Len(t, refused, 1, "empty is always junk")
 	})
 
 	t.Run("a tenant's region reads national phone numbers", func(t *testing.T) {
-		_, refused := f.resolve(t, f.tenant, phone("030 901820"))
+		_, refused := f.resolve(t, f.tenant, idtPhone("030 901820"))
 		require.Len(t, refused, 1, "not a valid US number")
 		require.NoError(t, f.id.SetSettings(ctx, f.tenant, cdp.IdentitySettings{DefaultRegion: "DE"}))
-		p, refused := f.resolve(t, f.tenant, phone("030 901820"))
+		p, refused := f.resolve(t, f.tenant, idtPhone("030 901820"))
 		require.Empty(t, refused)
 		require.Equal(t, []string{"PHONE:+4930901820"}, f.identifiersOf(t, p))
 		err := f.id.SetSettings(ctx, f.tenant, cdp.IdentitySettings{DefaultRegion: "XX"})
-		requireCode(t, err, apperr.BadUserInput)
+		idtRequireCode(t, err, apperr.BadUserInput)
 	})
 }
 
@@ -186,15 +186,15 @@ func TestUnmergeRestoresTheAbsorbedProfile(t *testing.T) {
 	t.Parallel()
 	f := newIdentityFixture(t)
 	ctx := context.Background()
-	p1, _ := f.resolve(t, f.tenant, uid("u1"), anon("a1"))
-	p2, _ := f.resolve(t, f.tenant, email("shared@example.com"), anon("a2"))
-	p3, _ := f.resolve(t, f.tenant, device("d3"))
-	f.resolve(t, f.tenant, device("d3"), anon("a2")) // p3 into p2
-	execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET event_count = 5, purchase_count = 1 WHERE id = ?", p2)
-	execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET event_count = 2 WHERE id = ?", p1)
-	got, _ := f.resolve(t, f.tenant, anon("a1"), email("shared@example.com")) // p2 into p1: the wrong merge
+	p1, _ := f.resolve(t, f.tenant, idtUser("u1"), idtAnon("a1"))
+	p2, _ := f.resolve(t, f.tenant, idtEmail("shared@example.com"), idtAnon("a2"))
+	p3, _ := f.resolve(t, f.tenant, idtDevice("d3"))
+	f.resolve(t, f.tenant, idtDevice("d3"), idtAnon("a2")) // p3 into p2
+	idtExec(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET event_count = 5, purchase_count = 1 WHERE id = ?", p2)
+	idtExec(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET event_count = 2 WHERE id = ?", p1)
+	got, _ := f.resolve(t, f.tenant, idtAnon("a1"), idtEmail("shared@example.com")) // p2 into p1: the wrong merge
 	require.Equal(t, p1, got)
-	f.resolve(t, f.tenant, anon("a1"), anon("later")) // added after the merge
+	f.resolve(t, f.tenant, idtAnon("a1"), idtAnon("later")) // added after the merge
 	surv, err := f.id.Profile(ctx, f.tenant, p1)
 	require.NoError(t, err)
 	require.Equal(t, int64(7), surv.Events)
@@ -227,18 +227,18 @@ func TestUnmergeRestoresTheAbsorbedProfile(t *testing.T) {
 	require.Nil(t, merges[1].UndoneAt, "p3 into p2 stands")
 
 	err = f.id.Unmerge(ctx, f.tenant, p2)
-	requireCode(t, err, apperr.BadUserInput)
+	idtRequireCode(t, err, apperr.BadUserInput)
 	err = f.id.Unmerge(ctx, f.tenant, p1)
-	requireCode(t, err, apperr.BadUserInput)
+	idtRequireCode(t, err, apperr.BadUserInput)
 	err = f.id.Unmerge(ctx, f.tenant, uuid.New())
-	requireCode(t, err, apperr.NotFound)
+	idtRequireCode(t, err, apperr.NotFound)
 
 	t.Run("the survivor having been absorbed since: the identifiers come back from its survivor", func(t *testing.T) {
-		p0, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{anon("z0")}, identityStart)
+		p0, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{idtAnon("z0")}, identityStart)
 		require.NoError(t, err)
-		execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET created_at = ? WHERE id = ?", identityStart.AddDate(-1, 0, 0), p0)
-		f.resolve(t, f.tenant, anon("a1"), email("shared@example.com")) // p2 into p1 again
-		f.resolve(t, f.tenant, anon("z0"), anon("a1"))                  // p1 into p0
+		idtExec(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET created_at = ? WHERE id = ?", identityStart.AddDate(-1, 0, 0), p0)
+		f.resolve(t, f.tenant, idtAnon("a1"), idtEmail("shared@example.com")) // p2 into p1 again
+		f.resolve(t, f.tenant, idtAnon("z0"), idtAnon("a1"))                  // p1 into p0
 		require.NoError(t, f.id.Unmerge(ctx, f.tenant, p2))
 		require.Equal(t, []string{"ANONYMOUS_ID:a2", "DEVICE_ID:d3", "EMAIL:shared@example.com"}, f.identifiersOf(t, p2))
 		require.Equal(t, []string{"ANONYMOUS_ID:a1", "ANONYMOUS_ID:later", "ANONYMOUS_ID:z0", "USER_ID:u1"}, f.identifiersOf(t, p0))

@@ -21,19 +21,19 @@ import (
 // identityUniverse is the small set of identifiers the property tests
 // draw from (normalised already, so stored values equal them), plus junk.
 var identityUniverse = []cdp.Identifier{
-	uid("u1"), uid("u2"), uid("u3"),
+	idtUser("u1"), idtUser("u2"), idtUser("u3"),
 	{Type: cdp.IdentifierExternalID, Value: "crm-1"},
-	email("a@example.com"), email("b@example.com"), email("c@example.com"),
-	phone("+14155552671"), phone("+14155552672"),
-	device("d1"), device("d2"), device("d3"),
-	anon("n1"), anon("n2"), anon("n3"), anon("n4"), anon("n5"),
-	uid("null"), email("test@test.com"), // junk: refused, never stored
+	idtEmail("a@example.com"), idtEmail("b@example.com"), idtEmail("c@example.com"),
+	idtPhone("+14155552671"), idtPhone("+14155552672"),
+	idtDevice("d1"), idtDevice("d2"), idtDevice("d3"),
+	idtAnon("n1"), idtAnon("n2"), idtAnon("n3"), idtAnon("n4"), idtAnon("n5"),
+	idtUser("null"), idtEmail("test@test.com"), // junk: refused, never stored
 }
 
-func identityKey(id cdp.Identifier) string { return string(id.Type) + ":" + id.Value }
+func idtKey(id cdp.Identifier) string { return string(id.Type) + ":" + id.Value }
 
 // randomCalls draws 3–12 calls of 1–4 identifiers each.
-func randomCalls(rng *rand.Rand) [][]cdp.Identifier {
+func idtRandomCalls(rng *rand.Rand) [][]cdp.Identifier {
 	calls := make([][]cdp.Identifier, 3+rng.IntN(10))
 	for i := range calls {
 		n := 1 + rng.IntN(4)
@@ -46,7 +46,7 @@ func randomCalls(rng *rand.Rand) [][]cdp.Identifier {
 
 // components is the union-find model: the valid identifiers of calls
 // grouped by the calls linking them, in partitionOf's form.
-func components(calls [][]cdp.Identifier) [][]string {
+func idtComponents(calls [][]cdp.Identifier) [][]string {
 	parent := map[string]string{}
 	var find func(string) string
 	find = func(x string) string {
@@ -61,7 +61,7 @@ func components(calls [][]cdp.Identifier) [][]string {
 			if cdp.IsJunkIdentifier(id.Value, cdp.DefaultJunkValues) {
 				continue
 			}
-			k := identityKey(id)
+			k := idtKey(id)
 			if _, ok := parent[k]; !ok {
 				parent[k] = k
 			}
@@ -87,7 +87,7 @@ func components(calls [][]cdp.Identifier) [][]string {
 
 // applyCalls resolves calls in order in a new tenant and returns it with
 // the number of limit refusals.
-func applyCalls(t *testing.T, tdb *testdb.DB, idt *cdp.Identity, calls [][]cdp.Identifier, order []int) (uuid.UUID, int) {
+func idtApplyCalls(t *testing.T, tdb *testdb.DB, idt *cdp.Identity, calls [][]cdp.Identifier, order []int) (uuid.UUID, int) {
 	t.Helper()
 	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 	refusals := 0
@@ -107,7 +107,7 @@ func applyCalls(t *testing.T, tdb *testdb.DB, idt *cdp.Identity, calls [][]cdp.I
 	return tenant, refusals
 }
 
-var generousLimits = cdp.IdentityLimits{
+var idtGenerousLimits = cdp.IdentityLimits{
 	PerType: map[cdp.IdentifierType]int{
 		cdp.IdentifierUserID: 100, cdp.IdentifierExternalID: 100, cdp.IdentifierEmail: 100,
 		cdp.IdentifierPhone: 100, cdp.IdentifierDeviceID: 100, cdp.IdentifierAnonymousID: 100,
@@ -121,16 +121,16 @@ func TestResolutionIsOrderIndependent(t *testing.T) {
 	t.Parallel()
 	tdb := testdb.New(t)
 	idt := cdp.NewIdentity(tdb.DB)
-	idt.Limits = generousLimits
+	idt.Limits = idtGenerousLimits
 	for seed := uint64(1); seed <= 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 17))
-		calls := randomCalls(rng)
-		want := components(calls)
+		calls := idtRandomCalls(rng)
+		want := idtComponents(calls)
 		for range 3 {
 			order := rng.Perm(len(calls))
-			tenant, refusals := applyCalls(t, tdb, idt, calls, order)
+			tenant, refusals := idtApplyCalls(t, tdb, idt, calls, order)
 			require.Zero(t, refusals)
-			require.Equal(t, want, partitionOf(t, tdb, tenant), "seed %d, order %v, calls %v", seed, order, calls)
+			require.Equal(t, want, idtPartition(t, tdb, tenant), "seed %d, order %v, calls %v", seed, order, calls)
 		}
 	}
 }
@@ -153,8 +153,8 @@ func TestResolutionNeverExceedsLimits(t *testing.T) {
 	totalRefusals, limitFree := 0, 0
 	for seed := uint64(1); seed <= 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 29))
-		calls := randomCalls(rng)
-		comps := components(calls)
+		calls := idtRandomCalls(rng)
+		comps := idtComponents(calls)
 		compOf := map[string]int{}
 		var all []string
 		for i, c := range comps {
@@ -166,9 +166,9 @@ func TestResolutionNeverExceedsLimits(t *testing.T) {
 		slices.Sort(all)
 		for range 3 {
 			order := rng.Perm(len(calls))
-			tenant, refusals := applyCalls(t, tdb, idt, calls, order)
+			tenant, refusals := idtApplyCalls(t, tdb, idt, calls, order)
 			totalRefusals += refusals
-			got := partitionOf(t, tdb, tenant)
+			got := idtPartition(t, tdb, tenant)
 			msg := fmt.Sprintf("seed %d, order %v, calls %v", seed, order, calls)
 
 			var stored []string
@@ -180,15 +180,15 @@ func TestResolutionNeverExceedsLimits(t *testing.T) {
 			}
 			slices.Sort(stored)
 			require.Equal(t, all, stored, "every valid identifier is stored once: %s", msg)
-			requireWithinLimits(t, tdb, tenant, idt.Limits, msg)
-			require.Equal(t, refusals > 0, countRefusedRows(t, tdb, tenant) > 0, "refusals are recorded: %s", msg)
+			idtRequireWithinLimits(t, tdb, tenant, idt.Limits, msg)
+			require.Equal(t, refusals > 0, idtCountRefused(t, tdb, tenant) > 0, "refusals are recorded: %s", msg)
 			if refusals == 0 {
 				limitFree++
 				require.Equal(t, comps, got, "no limit hit: the components: %s", msg)
 			}
 
-			replay, _ := applyCalls(t, tdb, idt, calls, order)
-			require.Equal(t, got, partitionOf(t, tdb, replay), "the same order gives the same partition: %s", msg)
+			replay, _ := idtApplyCalls(t, tdb, idt, calls, order)
+			require.Equal(t, got, idtPartition(t, tdb, replay), "the same order gives the same partition: %s", msg)
 		}
 	}
 	require.Positive(t, totalRefusals, "positive control: the limits were hit")
@@ -196,7 +196,7 @@ func TestResolutionNeverExceedsLimits(t *testing.T) {
 }
 
 // requireWithinLimits checks every live profile of tenant against lim.
-func requireWithinLimits(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, lim cdp.IdentityLimits, msg string) {
+func idtRequireWithinLimits(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, lim cdp.IdentityLimits, msg string) {
 	t.Helper()
 	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
 		var rows []struct {
@@ -231,7 +231,7 @@ func requireWithinLimits(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, lim cdp
 	}))
 }
 
-func countRefusedRows(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) int {
+func idtCountRefused(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) int {
 	t.Helper()
 	var n int
 	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
@@ -251,9 +251,9 @@ func TestResolveBatchIsResolveInOrder(t *testing.T) {
 	refusedSomewhere := false
 	for seed := uint64(1); seed <= 10; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 41))
-		calls := randomCalls(rng)
+		calls := idtRandomCalls(rng)
 		order := rng.Perm(len(calls))
-		one, _ := applyCalls(t, tdb, idt, calls, order)
+		one, _ := idtApplyCalls(t, tdb, idt, calls, order)
 
 		batch := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
 		var in []cdp.ResolveCall
@@ -265,13 +265,13 @@ func TestResolveBatchIsResolveInOrder(t *testing.T) {
 		out, err := idt.ResolveBatch(ctx, batch, in)
 		require.NoError(t, err)
 		require.Len(t, out, len(in))
-		require.Equal(t, partitionOf(t, tdb, one), partitionOf(t, tdb, batch), "seed %d", seed)
-		require.Equal(t, countRefusedRows(t, tdb, one), countRefusedRows(t, tdb, batch), "seed %d", seed)
+		require.Equal(t, idtPartition(t, tdb, one), idtPartition(t, tdb, batch), "seed %d", seed)
+		require.Equal(t, idtCountRefused(t, tdb, one), idtCountRefused(t, tdb, batch), "seed %d", seed)
 		for i, r := range out {
 			if len(r.Refused) > 0 && r.Refused[0].Reason != cdp.RefusedJunk {
 				refusedSomewhere = true
 			}
-			x, ok := strongestValid(in[i].Identifiers)
+			x, ok := idtStrongestValid(in[i].Identifiers)
 			require.Equal(t, ok, r.ProfileID != uuid.Nil)
 			if ok { // the call's profile holds its strongest identifier, wherever merges took it since
 				holder, err := idt.Lookup(ctx, batch, x)
@@ -284,12 +284,12 @@ func TestResolveBatchIsResolveInOrder(t *testing.T) {
 	}
 	require.True(t, refusedSomewhere, "positive control: the limits bit in some batch")
 
-	_, err := idt.ResolveBatch(ctx, uuid.New(), []cdp.ResolveCall{{Identifiers: []cdp.Identifier{anon("x")}}})
+	_, err := idt.ResolveBatch(ctx, uuid.New(), []cdp.ResolveCall{{Identifiers: []cdp.Identifier{idtAnon("x")}}})
 	require.Error(t, err, "a call without a time is refused")
 }
 
 // strongestValid is the strongest non-junk identifier of ids.
-func strongestValid(ids []cdp.Identifier) (cdp.Identifier, bool) {
+func idtStrongestValid(ids []cdp.Identifier) (cdp.Identifier, bool) {
 	var best cdp.Identifier
 	found := false
 	for _, id := range ids {

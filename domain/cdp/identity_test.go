@@ -38,11 +38,13 @@ func newIdentityFixture(t *testing.T) *identityFixture {
 	return &identityFixture{tdb: tdb, clock: c, id: cdp.NewIdentity(tdb.DB), tenant: testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})}
 }
 
-func uid(v string) cdp.Identifier   { return cdp.Identifier{Type: cdp.IdentifierUserID, Value: v} }
-func email(v string) cdp.Identifier { return cdp.Identifier{Type: cdp.IdentifierEmail, Value: v} }
-func phone(v string) cdp.Identifier { return cdp.Identifier{Type: cdp.IdentifierPhone, Value: v} }
-func anon(v string) cdp.Identifier  { return cdp.Identifier{Type: cdp.IdentifierAnonymousID, Value: v} }
-func device(v string) cdp.Identifier {
+func idtUser(v string) cdp.Identifier  { return cdp.Identifier{Type: cdp.IdentifierUserID, Value: v} }
+func idtEmail(v string) cdp.Identifier { return cdp.Identifier{Type: cdp.IdentifierEmail, Value: v} }
+func idtPhone(v string) cdp.Identifier { return cdp.Identifier{Type: cdp.IdentifierPhone, Value: v} }
+func idtAnon(v string) cdp.Identifier {
+	return cdp.Identifier{Type: cdp.IdentifierAnonymousID, Value: v}
+}
+func idtDevice(v string) cdp.Identifier {
 	return cdp.Identifier{Type: cdp.IdentifierDeviceID, Value: v}
 }
 
@@ -59,7 +61,7 @@ func (f *identityFixture) resolve(t *testing.T, tenant uuid.UUID, ids ...cdp.Ide
 // partitionOf lists tenant's stored identifiers grouped by profile, as
 // sorted "TYPE:value" lists sorted among themselves: equal partitions
 // compare equal whatever the profile ids.
-func partitionOf(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) [][]string {
+func idtPartition(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) [][]string {
 	t.Helper()
 	byProfile := map[uuid.UUID][]string{}
 	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
@@ -100,7 +102,7 @@ func (f *identityFixture) identifiersOf(t *testing.T, profile uuid.UUID) []strin
 }
 
 // exec runs SQL as the application role in tenant's transaction.
-func execInTenant(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, query string, args ...any) {
+func idtExec(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, query string, args ...any) {
 	t.Helper()
 	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.ExecContext(ctx, query, args...)
@@ -108,7 +110,7 @@ func execInTenant(t *testing.T, tdb *testdb.DB, tenant uuid.UUID, query string, 
 	}))
 }
 
-func requireCode(t *testing.T, err error, code apperr.Code) {
+func idtRequireCode(t *testing.T, err error, code apperr.Code) {
 	t.Helper()
 	require.Error(t, err)
 	require.Equal(t, code, apperr.CodeOf(err), "%v", err)
@@ -119,18 +121,18 @@ func TestResolveCreatesAndFindsProfiles(t *testing.T) {
 	f := newIdentityFixture(t)
 	ctx := context.Background()
 
-	p1, refused := f.resolve(t, f.tenant, anon("a-1"), email(" Jane.Doe@Example.COM "))
+	p1, refused := f.resolve(t, f.tenant, idtAnon("a-1"), idtEmail(" Jane.Doe@Example.COM "))
 	require.Empty(t, refused)
 	require.NotEqual(t, uuid.Nil, p1)
 	require.Equal(t, []string{"ANONYMOUS_ID:a-1", "EMAIL:jane.doe@example.com"}, f.identifiersOf(t, p1))
 
-	again, _ := f.resolve(t, f.tenant, email("jane.doe@example.com"))
+	again, _ := f.resolve(t, f.tenant, idtEmail("jane.doe@example.com"))
 	require.Equal(t, p1, again, "the same normalised identifier names the same profile")
-	got, err := f.id.Lookup(ctx, f.tenant, email("JANE.DOE@example.com"))
+	got, err := f.id.Lookup(ctx, f.tenant, idtEmail("JANE.DOE@example.com"))
 	require.NoError(t, err)
 	require.Equal(t, p1, got)
 
-	other, _ := f.resolve(t, f.tenant, anon("a-2"))
+	other, _ := f.resolve(t, f.tenant, idtAnon("a-2"))
 	require.NotEqual(t, p1, other, "positive control: an unlinked identifier gets its own profile")
 
 	p, err := f.id.Profile(ctx, f.tenant, p1)
@@ -140,7 +142,7 @@ func TestResolveCreatesAndFindsProfiles(t *testing.T) {
 	require.Equal(t, identityStart.Add(time.Second), p.LastSeenAt.UTC(), "seen again by the second call")
 	canon, ok := p.CanonicalIdentifier()
 	require.True(t, ok)
-	require.Equal(t, email("jane.doe@example.com"), canon, "the strongest identifier")
+	require.Equal(t, idtEmail("jane.doe@example.com"), canon, "the strongest identifier")
 	po, err := f.id.Profile(ctx, f.tenant, other)
 	require.NoError(t, err)
 	require.Equal(t, cdp.StageAnonymous, po.LifecycleStage)
@@ -154,26 +156,26 @@ func TestResolveCreatesAndFindsProfiles(t *testing.T) {
 
 	t.Run("another tenant's identical identifier is another profile, and its profiles are invisible", func(t *testing.T) {
 		b := testdb.MustInsertTenant(t, f.tdb.DB, testdb.Tenant{})
-		pb, _ := f.resolve(t, b, email("jane.doe@example.com"))
+		pb, _ := f.resolve(t, b, idtEmail("jane.doe@example.com"))
 		require.NotEqual(t, p1, pb)
 		_, err := f.id.Canonical(ctx, b, p1)
-		requireCode(t, err, apperr.NotFound)
+		idtRequireCode(t, err, apperr.NotFound)
 		_, err = f.id.Profile(ctx, b, p1)
-		requireCode(t, err, apperr.NotFound)
+		idtRequireCode(t, err, apperr.NotFound)
 		got, err := f.id.Canonical(ctx, f.tenant, p1)
 		require.NoError(t, err, "positive control")
 		require.Equal(t, p1, got)
 	})
 
 	t.Run("bad calls are BAD_USER_INPUT", func(t *testing.T) {
-		_, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{anon("x")}, time.Time{})
-		requireCode(t, err, apperr.BadUserInput)
+		_, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{idtAnon("x")}, time.Time{})
+		idtRequireCode(t, err, apperr.BadUserInput)
 		many := make([]cdp.Identifier, cdp.MaxIdentifiersPerCall+1)
 		for i := range many {
-			many[i] = anon(fmt.Sprint("x", i))
+			many[i] = idtAnon(fmt.Sprint("x", i))
 		}
 		_, _, err = f.id.Resolve(ctx, f.tenant, many, identityStart)
-		requireCode(t, err, apperr.BadUserInput)
+		idtRequireCode(t, err, apperr.BadUserInput)
 		_, _, err = f.id.Resolve(ctx, f.tenant, many[:cdp.MaxIdentifiersPerCall], identityStart)
 		require.NoError(t, err, "positive control: the maximum is fine")
 	})
@@ -184,17 +186,17 @@ func TestResolveMergesIntoTheOldest(t *testing.T) {
 	f := newIdentityFixture(t)
 	ctx := context.Background()
 
-	old, _ := f.resolve(t, f.tenant, anon("a-old"))
-	young, _ := f.resolve(t, f.tenant, anon("a-young"), email("jane@example.com"))
+	old, _ := f.resolve(t, f.tenant, idtAnon("a-old"))
+	young, _ := f.resolve(t, f.tenant, idtAnon("a-young"), idtEmail("jane@example.com"))
 	require.NotEqual(t, old, young)
-	execInTenant(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, event_count = 3, purchase_count = 1, revenue_micros = 5000000 WHERE id = ?`,
+	idtExec(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, event_count = 3, purchase_count = 1, revenue_micros = 5000000 WHERE id = ?`,
 		`{"plan": "pro", "name": "Jane"}`, old)
-	execInTenant(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, event_count = 4, session_count = 2 WHERE id = ?`,
+	idtExec(t, f.tdb, f.tenant, `UPDATE cdp_profiles SET traits = ?, event_count = 4, session_count = 2 WHERE id = ?`,
 		`{"plan": "free", "city": "Lyon"}`, young)
 
 	// The young profile's identifier is listed first: order in the call
 	// does not choose the survivor, age does.
-	p, refused := f.resolve(t, f.tenant, email("jane@example.com"), anon("a-old"))
+	p, refused := f.resolve(t, f.tenant, idtEmail("jane@example.com"), idtAnon("a-old"))
 	require.Empty(t, refused)
 	require.Equal(t, old, p, "the oldest profile survives")
 	require.Equal(t, []string{"ANONYMOUS_ID:a-old", "ANONYMOUS_ID:a-young", "EMAIL:jane@example.com"}, f.identifiersOf(t, old))
@@ -226,10 +228,10 @@ func TestResolveMergesIntoTheOldest(t *testing.T) {
 	require.Equal(t, young, merges[0].AbsorbedID)
 	require.Equal(t, old, merges[0].SurvivorID)
 	require.Equal(t, "LINK", merges[0].Reason)
-	require.Equal(t, []cdp.Identifier{email("jane@example.com"), anon("a-old")}, merges[0].Link, "the call's identifiers, strongest first")
-	require.Equal(t, []cdp.Identifier{email("jane@example.com"), anon("a-young")}, merges[0].Identifiers)
+	require.Equal(t, []cdp.Identifier{idtEmail("jane@example.com"), idtAnon("a-old")}, merges[0].Link, "the call's identifiers, strongest first")
+	require.Equal(t, []cdp.Identifier{idtEmail("jane@example.com"), idtAnon("a-young")}, merges[0].Identifiers)
 
-	again, _ := f.resolve(t, f.tenant, anon("a-young"), anon("a-old"))
+	again, _ := f.resolve(t, f.tenant, idtAnon("a-young"), idtAnon("a-old"))
 	require.Equal(t, old, again)
 	merges, err = f.id.Merges(ctx, f.tenant, old)
 	require.NoError(t, err)
@@ -237,15 +239,15 @@ func TestResolveMergesIntoTheOldest(t *testing.T) {
 
 	t.Run("at the same created_at the smaller id survives", func(t *testing.T) {
 		f := newIdentityFixture(t)
-		a, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{anon("x")}, identityStart)
+		a, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{idtAnon("x")}, identityStart)
 		require.NoError(t, err)
-		b, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{anon("y")}, identityStart)
+		b, _, err := f.id.Resolve(ctx, f.tenant, []cdp.Identifier{idtAnon("y")}, identityStart)
 		require.NoError(t, err)
 		want := a
 		if b.String() < a.String() {
 			want = b
 		}
-		p, _ := f.resolve(t, f.tenant, anon("y"), anon("x"))
+		p, _ := f.resolve(t, f.tenant, idtAnon("y"), idtAnon("x"))
 		require.Equal(t, want, p)
 	})
 }
@@ -254,12 +256,12 @@ func TestCanonicalFollowsChainsOfMerges(t *testing.T) {
 	t.Parallel()
 	f := newIdentityFixture(t)
 	ctx := context.Background()
-	p1, _ := f.resolve(t, f.tenant, anon("a1"))
-	p2, _ := f.resolve(t, f.tenant, anon("a2"))
-	p3, _ := f.resolve(t, f.tenant, anon("a3"))
-	got, _ := f.resolve(t, f.tenant, anon("a2"), anon("a3"))
+	p1, _ := f.resolve(t, f.tenant, idtAnon("a1"))
+	p2, _ := f.resolve(t, f.tenant, idtAnon("a2"))
+	p3, _ := f.resolve(t, f.tenant, idtAnon("a3"))
+	got, _ := f.resolve(t, f.tenant, idtAnon("a2"), idtAnon("a3"))
 	require.Equal(t, p2, got)
-	got, _ = f.resolve(t, f.tenant, anon("a1"), anon("a3"))
+	got, _ = f.resolve(t, f.tenant, idtAnon("a1"), idtAnon("a3"))
 	require.Equal(t, p1, got)
 
 	for _, id := range []uuid.UUID{p1, p2, p3} {
@@ -274,11 +276,11 @@ func TestCanonicalFollowsChainsOfMerges(t *testing.T) {
 	require.Equal(t, p1, into, "the profile absorbed first points straight at the final survivor")
 
 	t.Run("a chain left by hand is followed too", func(t *testing.T) {
-		execInTenant(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET merged_into = ? WHERE id = ?", p2, p3)
+		idtExec(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET merged_into = ? WHERE id = ?", p2, p3)
 		c, err := f.id.Canonical(ctx, f.tenant, p3)
 		require.NoError(t, err)
 		require.Equal(t, p1, c)
 	})
 	_, err := f.id.Canonical(ctx, f.tenant, uuid.New())
-	requireCode(t, err, apperr.NotFound)
+	idtRequireCode(t, err, apperr.NotFound)
 }
