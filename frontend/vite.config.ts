@@ -50,7 +50,11 @@ export default defineConfig(({ command }): UserConfig => ({
     // in builds but breaks the dev server's dependency optimizer.
     alias:
       command === 'serve'
-        ? { 'graphiql/setup-workers/vite': fileURLToPath(new URL('./src/graphiql/setup-workers.dev.ts', import.meta.url)) }
+        ? {
+            'graphiql/setup-workers/vite': fileURLToPath(
+              new URL('./src/graphiql/setup-workers.dev.ts', import.meta.url),
+            ),
+          }
         : {},
   },
   build: {
@@ -84,6 +88,8 @@ export default defineConfig(({ command }): UserConfig => ({
       '/healthz': proxy,
       '/readyz': proxy,
       '/dev/mail/messages': proxy,
+      // The CDP's tracking API, where the Sources screen's snippets send.
+      '/v1': proxy,
     },
   },
 }))
