@@ -345,7 +345,10 @@ function InstallCard({ origin }: { origin: string }) {
               <h3 className="text-sm font-medium">{s.title}</h3>
               <CopyButton text={s.code} label={`Copy ${s.title.split(':')[0]} snippet`} />
             </div>
+            {/* A named region that takes focus, so a keyboard can scroll a long line. */}
             <pre
+              role="region"
+              tabIndex={0}
               aria-label={`${s.title} snippet`}
               className="overflow-x-auto rounded-md border border-line bg-raised px-3 py-2 font-mono text-xs"
             >
