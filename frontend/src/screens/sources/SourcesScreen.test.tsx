@@ -350,13 +350,13 @@ describe('SourcesScreen', () => {
   it('rotates a key after a confirmation that the old key stops at once, and shows the new key once', async () => {
     const { api, user } = setup()
     const t = await table()
-    await user.click(within(t).getByRole('button', { name: 'Rotate the write key of Website' }))
+    await user.click(within(t).getByRole('button', { name: 'Rotate key of Website' }))
     let dialog = await screen.findByRole('dialog')
     expect(dialog).toHaveTextContent('The old key stops working at once')
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }))
     expect(api.called('RotateSourceWriteKey')).toHaveLength(0)
 
-    await user.click(within(t).getByRole('button', { name: 'Rotate the write key of Website' }))
+    await user.click(within(t).getByRole('button', { name: 'Rotate key of Website' }))
     dialog = await screen.findByRole('dialog')
     await user.click(within(dialog).getByRole('button', { name: 'Rotate key' }))
     const panel = await screen.findByRole('region', { name: 'New write key of “Website”' })
@@ -404,7 +404,7 @@ describe('SourcesScreen', () => {
     expect(screen.getByRole('button', { name: 'Create source' })).toBeEnabled()
     expect(within(form()).getByLabelText('Name')).toBeEnabled()
     expect(within(t).getByRole('button', { name: 'Disable source Website' })).toBeEnabled()
-    expect(within(t).getByRole('button', { name: 'Rotate the write key of Website' })).toBeEnabled()
+    expect(within(t).getByRole('button', { name: 'Rotate key of Website' })).toBeEnabled()
     expect(screen.queryByText('Only admins can create, switch or rotate sources.')).toBeNull()
   })
 
@@ -416,7 +416,7 @@ describe('SourcesScreen', () => {
     expect(create).toBeDisabled()
     expect(create).toHaveAccessibleDescription('Only admins can create, switch or rotate sources.')
     expect(within(form()).getByLabelText('Name')).toBeDisabled()
-    for (const name of ['Disable source Website', 'Rotate the write key of Website', 'Enable source iOS app']) {
+    for (const name of ['Disable source Website', 'Rotate key of Website', 'Enable source iOS app']) {
       const b = within(t).getByRole('button', { name })
       expect(b).toBeDisabled()
       expect(b).toHaveAccessibleDescription('Only admins can create, switch or rotate sources.')

@@ -178,7 +178,7 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
                   <Badge tone={s.enabled ? 'success' : 'neutral'}>{s.enabled ? 'Enabled' : 'Disabled'}</Badge>
                 </Td>
                 <Td className="font-mono text-xs">{s.writeKeyPrefix}…</Td>
-                <Td>{formatNumber(s.rateLimitPerSecond)} events/s</Td>
+                <Td className="whitespace-nowrap">{formatNumber(s.rateLimitPerSecond)} events/s</Td>
                 <Td>{formatNumber(s.received)}</Td>
                 <Td>{formatNumber(s.rejected)}</Td>
                 <Td className="text-muted">{s.lastEventAt ? formatDateTime(s.lastEventAt) : 'No events yet'}</Td>
@@ -198,7 +198,7 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
                       variant="ghost"
                       disabled={controlsOff}
                       aria-describedby={admin ? undefined : reasonId}
-                      aria-label={`Rotate the write key of ${s.name}`}
+                      aria-label={`Rotate key of ${s.name}`}
                       onClick={() => setRotating(s)}
                     >
                       Rotate key
@@ -345,12 +345,11 @@ function InstallCard({ origin }: { origin: string }) {
               <h3 className="text-sm font-medium">{s.title}</h3>
               <CopyButton text={s.code} label={`Copy ${s.title.split(':')[0]} snippet`} />
             </div>
-            {/* A named region that takes focus, so a keyboard can scroll a long line. */}
+            {/* Long lines wrap: on a phone nothing is wider than the screen. */}
             <pre
               role="region"
-              tabIndex={0}
               aria-label={`${s.title} snippet`}
-              className="overflow-x-auto rounded-md border border-line bg-raised px-3 py-2 font-mono text-xs"
+              className="rounded-md border border-line bg-raised px-3 py-2 font-mono text-xs break-words whitespace-pre-wrap"
             >
               <code>{s.code}</code>
             </pre>
