@@ -50,11 +50,7 @@ export default defineConfig(({ command }): UserConfig => ({
     // in builds but breaks the dev server's dependency optimizer.
     alias:
       command === 'serve'
-        ? {
-            'graphiql/setup-workers/vite': fileURLToPath(
-              new URL('./src/graphiql/setup-workers.dev.ts', import.meta.url),
-            ),
-          }
+        ? { 'graphiql/setup-workers/vite': fileURLToPath(new URL('./src/graphiql/setup-workers.dev.ts', import.meta.url)) }
         : {},
   },
   build: {
