@@ -84,6 +84,8 @@ export default defineConfig(({ command }): UserConfig => ({
       '/healthz': proxy,
       '/readyz': proxy,
       '/dev/mail/messages': proxy,
+      // The CDP's tracking API, where the Sources screen's snippets send.
+      '/v1': proxy,
     },
   },
 }))

@@ -385,6 +385,42 @@ describe.sequential('identity journey', () => {
     await screenshot(dp, 'actions-approved')
   }, 90_000)
 
+  it('creates a CDP source on the Sources screen: its write key is shown once and the tracking API accepts it', async () => {
+    await nav(dp, 'Sources')
+    await dp.getByRole('heading', { level: 1, name: 'Sources' }).waitFor()
+    const form = dp.getByRole('form', { name: 'New source' })
+    await form.getByLabel('Name').fill('Website')
+    await form.getByRole('button', { name: 'Create source' }).click()
+    const panel = dp.getByRole('region', { name: 'Write key of “Website”' })
+    const shown = panel.getByLabel('Write key')
+    await shown.waitFor()
+    const key = (await shown.textContent())!.trim()
+    expect(key).toMatch(/^stw_/)
+    await dp
+      .getByRole('table', { name: 'Sources' })
+      .getByRole('row', { name: /Website/ })
+      .waitFor()
+    await screenshot(dp, 'sources-key')
+
+    // What the screen's curl snippet sends: the key as the Basic username, no password.
+    const res = await fetch(`${baseUrl}/v1/track`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}`,
+      },
+      body: JSON.stringify({ userId: 'u1', event: 'Signed Up' }),
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ success: true })
+
+    await panel.getByRole('button', { name: 'Dismiss' }).click()
+    await panel.waitFor({ state: 'detached' })
+    expect(await dp.getByText(key).count()).toBe(0)
+    await screenshot(dp, 'sources')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
   it('opens the campaigns screen: the simulated campaigns with their numbers, sorted, and one in detail', async () => {
     await nav(dp, 'Campaigns')
     await dp.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor()

@@ -22,6 +22,7 @@ const ActionsScreen = lazy(() => import('./screens/actions'))
 const IncidentsScreen = lazy(() => import('./screens/incidents'))
 const CampaignsScreen = lazy(() => import('./screens/campaigns'))
 const PlatformsScreen = lazy(() => import('./screens/platforms'))
+const SourcesScreen = lazy(() => import('./screens/sources'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -55,6 +56,7 @@ export function App() {
             <Route path="incidents" element={<IncidentsScreen />} />
             <Route path="campaigns" element={<CampaignsScreen />} />
             <Route path="platforms" element={<PlatformsScreen />} />
+            <Route path="sources" element={<SourcesScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

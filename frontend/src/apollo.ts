@@ -188,6 +188,7 @@ function createCache(): InMemoryCache {
           members: relayStylePagination(),
           invites: relayStylePagination(),
           apiKeys: relayStylePagination(),
+          sources: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
           ...trustQueryFields,
         },

@@ -17,6 +17,7 @@ const NAV = [
   { to: '/', label: 'Overview', end: true },
   { to: '/campaigns', label: 'Campaigns' },
   { to: '/platforms', label: 'Platforms' },
+  { to: '/sources', label: 'Sources' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },
