@@ -236,6 +236,15 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 		go func() {
 			defer wg.Done()
 			errs[i] = s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
+				// The rows need not be on disk before the chunk's progress
+				// is: that transaction commits after this one, and its
+				// synchronous commit flushes the log through this one's
+				// records. A crash before it loses at most rows the retried
+				// chunk writes again, so this commit does not wait for the
+				// flush (one fsync per chunk instead of three).
+				if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+					return err
+				}
 				var held []uuid.UUID
 				if err := tx.NewSelect().Table("ad_accounts").Column("id").Where("id = ?", account).For("KEY SHARE").Scan(ctx, &held); err != nil {
 					return err
@@ -263,25 +272,31 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 // through the upsert instead.
 func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant uuid.UUID, g *insightGroup) error {
 	stored := make(map[insightKey]insightValues, len(g.keys))
-	rs, err := tx.QueryContext(ctx, `SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions, revenue_micros
-		FROM ad_campaign_metrics WHERE tenant_id = ? AND campaign_id = ANY(?::uuid[]) AND day BETWEEN ? AND ?`,
-		tenant, pgdialect.Array(g.campaigns), g.minDay, g.maxDay)
-	if err != nil {
-		return fmt.Errorf("read stored insights: %w", err)
+	// Read through pgx in binary (no text to parse on either side).
+	campIDs := make([][16]byte, len(g.campaigns))
+	for i, c := range g.campaigns {
+		campIDs[i] = uuid.MustParse(c)
 	}
-	for rs.Next() {
-		var k insightKey
-		var v insightValues
-		if err := rs.Scan(&k.c, &k.d, &v.spend, &v.imps, &v.clicks, &v.conv, &v.rev); err != nil {
-			rs.Close()
-			return fmt.Errorf("read stored insights: %w", err)
+	if err := raw(ctx, func(c *pgx.Conn) error {
+		rs, err := c.Query(ctx, `SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions, revenue_micros
+			FROM ad_campaign_metrics WHERE tenant_id = $1::uuid AND campaign_id = ANY($2::uuid[]) AND day BETWEEN $3::date AND $4::date`,
+			pgx.QueryExecModeCacheDescribe, [16]byte(tenant), campIDs, g.minDay, g.maxDay)
+		if err != nil {
+			return err
 		}
-		stored[k] = v
-	}
-	if err := rs.Close(); err != nil {
-		return err
-	}
-	if err := rs.Err(); err != nil {
+		defer rs.Close()
+		var id [16]byte
+		for rs.Next() {
+			var k insightKey
+			var v insightValues
+			if err := rs.Scan(&id, &k.d, &v.spend, &v.imps, &v.clicks, &v.conv, &v.rev); err != nil {
+				return err
+			}
+			k.c = id
+			stored[k] = v
+		}
+		return rs.Err()
+	}); err != nil {
 		return fmt.Errorf("read stored insights: %w", err)
 	}
 
