@@ -171,6 +171,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   NotificationChannel: 'Notification channel',
   NotificationDelivery: 'Notification',
   Session: 'Sign-in session',
+  Source: 'Event source',
 }
 
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
