@@ -98,7 +98,7 @@ func TestCDPBatchJobResolvesEventsIntoProfiles(t *testing.T) {
 	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": []any{
 		map[string]any{"type": "identify", "messageId": "m1", "userId": "u1", "anonymousId": "a1",
 			"timestamp": "2026-12-02T09:00:00Z",
-			"traits": map[string]any{"email": " Ann@Example.COM ", "plan": "pro", "bio": strings.Repeat("x", 2000)},
+			"traits":    map[string]any{"email": " Ann@Example.COM ", "plan": "pro", "bio": strings.Repeat("x", 2000)},
 			"context": map[string]any{"device": map[string]any{"id": "dev-1"},
 				"externalIds": []any{map[string]any{"id": "H-9", "type": "hubspot_id", "collection": "users", "encoding": "none"}}}},
 		map[string]any{"type": "track", "messageId": "m2", "anonymousId": "a1", "event": "Order Completed",
