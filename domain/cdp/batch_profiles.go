@@ -329,22 +329,37 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 	if len(deltas) == 0 {
 		return nil
 	}
+	ids := make([]uuid.UUID, 0, len(deltas))
+	for id := range deltas {
+		ids = append(ids, id)
+	}
 	var locked map[uuid.UUID]*Profile
 	live := map[uuid.UUID]uuid.UUID{}
 	for round := 0; ; round++ {
 		if round == maxLockRounds {
 			return fmt.Errorf("profiles of the batch kept moving")
 		}
+		// merged_into is kept one hop from the live profile (mergeTx), so
+		// one read finds every live profile; the lock below checks it.
+		var rows []struct {
+			ID   uuid.UUID `bun:"id"`
+			Live uuid.UUID `bun:"live"`
+		}
+		if err := tx.NewRaw(`SELECT id, coalesce(merged_into, id) AS live FROM cdp_profiles WHERE tenant_id = ? AND id IN (?)`,
+			tenant, bun.In(ids)).Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read live profiles: %w", err)
+		}
 		var want []uuid.UUID
-		for id := range deltas {
-			l, err := canonicalTx(ctx, tx, tenant, id)
-			if err != nil {
-				return err
+		seen := map[uuid.UUID]bool{}
+		for _, r := range rows {
+			live[r.ID] = r.Live
+			if !seen[r.Live] {
+				seen[r.Live] = true
+				want = append(want, r.Live)
 			}
-			live[id] = l
-			if !slices.Contains(want, l) {
-				want = append(want, l)
-			}
+		}
+		if len(rows) != len(ids) {
+			return fmt.Errorf("profiles of the batch missing")
 		}
 		var err error
 		if locked, err = lockProfilesTx(ctx, tx, tenant, want); err != nil {
@@ -368,12 +383,12 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 		}
 		sum[l].add(d)
 	}
-	ids := make([]uuid.UUID, 0, len(sum))
+	targets := make([]uuid.UUID, 0, len(sum))
 	for id := range sum {
-		ids = append(ids, id)
+		targets = append(targets, id)
 	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	for _, id := range ids {
+	slices.SortFunc(targets, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	for _, id := range targets {
 		p, d := locked[id], sum[id]
 		if p.Traits == nil {
 			p.Traits = map[string]json.RawMessage{}

@@ -85,3 +85,40 @@ func TestBatchProfilesFollowAMergeBeforeTheirTransaction(t *testing.T) {
 	}))
 	require.Zero(t, absorbedEvents)
 }
+
+// BenchmarkProcessBatchWithIdentity measures the batch job on batches of
+// 500 events of 250 people (identify + Order Completed each, new profiles).
+func BenchmarkProcessBatchWithIdentity(b *testing.B) {
+	ctx := context.Background()
+	tdb := testdb.New(b)
+	tenant := testdb.MustInsertTenant(b, tdb.DB, testdb.Tenant{})
+	s := &Service{DB: tdb.DB, Identity: NewIdentity(tdb.DB)}
+	_, err := s.EnsurePartitions(ctx)
+	require.NoError(b, err)
+	const people = 250
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		batch, source, now := uuid.New(), uuid.New(), tdb.DB.Now(ctx)
+		require.NoError(b, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at) VALUES (?, ?, ?, '[]', ?)`,
+				tenant, batch, 2*people, now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event,
+					user_id, anonymous_id, "timestamp", traits, properties, payload_size)
+				SELECT ?, ?, 'm' || g || k, ?, ?, CASE k WHEN 0 THEN 'identify' ELSE 'track' END,
+					CASE k WHEN 1 THEN 'Order Completed' END, CASE k WHEN 0 THEN 'u-' || ? || '-' || g END,
+					'a-' || ? || '-' || g, ?, CASE k WHEN 0 THEN '{"plan":"pro"}'::jsonb END,
+					CASE k WHEN 1 THEN '{"revenue":9.99}'::jsonb END, 100
+				FROM generate_series(1, ?) g, generate_series(0, 1) k`,
+				tenant, source, now, batch, i, i, now, people)
+			return err
+		}))
+		b.StartTimer()
+		done, err := s.ProcessBatch(ctx, tenant, batch)
+		require.NoError(b, err)
+		require.True(b, done)
+	}
+	b.ReportMetric(float64(2*people*b.N)/b.Elapsed().Seconds(), "events/s")
+}
