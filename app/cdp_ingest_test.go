@@ -485,6 +485,12 @@ func TestTrackingAPIConcurrentRequestsShareCommits(t *testing.T) {
 	src, err = e.cdp().Source(ctx, e.tenant, e.source.ID)
 	require.NoError(t, err)
 	require.EqualValues(t, 1+clients*perBatch, src.Received)
+	// The batches' jobs, run concurrently, resolved every event to u-1's
+	// one profile and counted each once (every event is an Order Completed).
+	require.Equal(t, 1, e.liveProfiles(t, e.tenant))
+	p := e.profileOf(t, e.tenant, cdp.Identifier{Type: cdp.IdentifierUserID, Value: "u-1"})
+	require.EqualValues(t, 1+clients*perBatch, p.Events)
+	require.EqualValues(t, 1+clients*perBatch, p.Purchases)
 }
 
 // Browser SDKs post from any site: the preflight is answered and the

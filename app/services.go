@@ -84,7 +84,8 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Auth.Mailer, s.Tenancy.Mailer, s.Tenancy.PublicURL = s.Mail, s.Mail, cfg.PublicURL
 	s.buildStripe(d, cfg, log)
 	s.buildConnections(d, cfg)
-	s.CDP = &cdp.Service{DB: d, Billing: s.Billing}
+	// The batch job resolves its events to profiles (ADR 0016).
+	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d)}
 	return s, nil
 }
 

@@ -21,8 +21,8 @@ func CDPBatchHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant, batch 
 }
 
 // CDPProcessBatchArgs drives the downstream work of one committed batch of
-// events (source counters now; identity resolution through
-// cdp.Service.OnBatch).
+// events: identity resolution, then source counters and profile data
+// (cdp.Service.ProcessBatch).
 type CDPProcessBatchArgs struct {
 	TenantID uuid.UUID `json:"tenant_id"`
 	BatchID  uuid.UUID `json:"batch_id"`

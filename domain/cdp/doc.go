@@ -6,8 +6,9 @@
 // group committer that writes accepted events with COPY in shared
 // transactions (ingest_commit.go), and the per-batch downstream work and the
 // monthly partitions of the events table (events.go). Identity resolution
-// and profiles are a separate type of this package (identity*.go) that plugs
-// into the batch job through Service.OnBatch.
+// and profiles are a separate type of this package (identity*.go, profile.go);
+// the batch job resolves its events through it and applies them to the
+// profiles (batch_profiles.go, Service.Identity).
 //
 // Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events.
 package cdp

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -28,17 +29,50 @@ func (s *Service) EnsurePartitions(ctx context.Context) (n int, err error) {
 }
 
 // ProcessBatch is the cdp.process_batch job's work for one committed
-// batch: it adds the batch's events to its sources' received counters and
-// last_event_at and runs OnBatch, in one transaction that also marks the
-// batch processed, so a retried or rescued job does nothing twice. It
-// reports whether this call did the work (false: already processed or
-// no such batch).
+// batch. With Identity set, the batch's events are first resolved to
+// profiles (Identity.ResolveBatch, in transactions of its own: resolving
+// the same identifiers again changes nothing, so a retry re-resolves
+// harmlessly). Then, in one transaction that also marks the batch
+// processed, it adds the batch's events to its sources' received counters
+// and last_event_at, applies the events to their profiles (identify
+// traits, seen times, event, purchase and revenue counters) and runs
+// OnBatch, so a retried or rescued job counts nothing twice. It reports
+// whether this call did the work (false: already processed or no such
+// batch).
 func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (done bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.ProcessBatch(%s, %s)", tenant, batch)
+	var deltas map[uuid.UUID]*profileDelta
+	if s.Identity != nil {
+		pending, evs, err := s.readBatchEvents(ctx, tenant, batch)
+		if err != nil {
+			return false, fmt.Errorf("read events: %w", err)
+		}
+		if !pending {
+			return false, nil
+		}
+		profiles, err := s.resolveBatchEvents(ctx, tenant, evs)
+		if err != nil {
+			return false, err
+		}
+		deltas = batchDeltas(evs, profiles)
+	}
+	for attempt := 1; ; attempt++ {
+		done, err = s.processBatchTx(ctx, tenant, batch, deltas)
+		if err == nil || attempt >= maxResolveAttempts || !retryableIdentity(err) {
+			return done, err
+		}
+	}
+}
+
+// processBatchTx is ProcessBatch's transaction (retried whole when it
+// loses a deadlock to a concurrent merge of the same profiles).
+func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, deltas map[uuid.UUID]*profileDelta) (done bool, err error) {
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		done = false
 		var sources string
+		now := s.DB.Now(ctx)
 		err := tx.NewRaw(`UPDATE cdp_batches SET processed_at = ? WHERE tenant_id = ? AND id = ? AND processed_at IS NULL RETURNING sources::text`,
-			s.DB.Now(ctx), tenant, batch).Scan(ctx, &sources)
+			now, tenant, batch).Scan(ctx, &sources)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -49,6 +83,9 @@ func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (do
 			SET received = s.received + x.events, last_event_at = greatest(s.last_event_at, x.last)
 			FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, events bigint, last timestamptz)
 			WHERE s.tenant_id = ? AND s.id = x.id`, sources, tenant); err != nil {
+			return err
+		}
+		if err := applyDeltasTx(ctx, tx, tenant, deltas, now); err != nil {
 			return err
 		}
 		if s.OnBatch != nil {

@@ -81,7 +81,10 @@ type Service struct {
 	// source counters are updated, once per batch: identity resolution
 	// plugs in here.
 	OnBatch func(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID) error
-	Config  Config
+	// Identity, if set, resolves each batch's events to profiles in the
+	// batch job and applies them to the profiles (ProcessBatch).
+	Identity *Identity
+	Config   Config
 
 	startOnce sync.Once
 	commit    *committer
