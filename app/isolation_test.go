@@ -239,6 +239,7 @@ type isoFixture struct {
 	notify   *notifyFixture
 	conns    *connFixture
 	sources  *sourceFixture
+	profiles *profileFixture
 }
 
 var isoSeq atomic.Int64
@@ -289,6 +290,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addNotifications(t)
 	f.addConnections(t)
 	f.addSources(t)
+	f.addProfiles(t)
 	return f
 }
 
@@ -551,6 +553,12 @@ func (f *isoFixture) value(name string) string {
 		return f.conns.account
 	case "source":
 		return f.sources.source
+	case "profile":
+		return f.profiles.profile
+	case "absorbed", "absorbedProfile":
+		return f.profiles.absorbed
+	case "profileEvent":
+		return f.profiles.event
 	}
 	panic("no fixture value " + name)
 }
