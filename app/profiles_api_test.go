@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -243,4 +246,40 @@ func TestProfileEventsTimeline(t *testing.T) {
 		require.Equal(t, "BAD_USER_INPUT", res.Code(), "%v", c.vars)
 		require.Equal(t, []any{c.field}, res.Errors[0].Extensions["field"], "%v", c.vars)
 	}
+}
+
+// A page of 20 profiles with their identities, canonical identity, traits
+// and counters costs the statements of a page of one.
+func TestProfilesPageCostsWhatOneProfileCosts(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	counter := &txCounter{begins: map[string]int{}, stmt: map[string]int{}}
+	srv := apptest.Start(t, apptest.Config(t, tdb, nil), withHeaderAuth, func(a *app.App) { a.DB.Bun.AddQueryHook(counter) })
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
+	ctx := context.Background()
+	for i := range 20 {
+		_, _, err := cdp.NewIdentity(srv.App.DB).Resolve(ctx, tenant, []cdp.Identifier{
+			{Type: cdp.IdentifierEmail, Value: fmt.Sprintf("p%d@example.com", i)}, {Type: cdp.IdentifierAnonymousID, Value: fmt.Sprintf("a-%d", i)}},
+			srv.App.DB.Now(ctx))
+		require.NoError(t, err)
+	}
+	run := func(reqID string, n int) {
+		h := tenantHeader(tenant)
+		h.Set("X-Request-Id", reqID)
+		res := srv.Query(t, `query($n: Int) { profiles(first: $n) { totalCount edges { node { id identities { type value }
+			canonicalIdentity { value } traits { key } lifecycleStage counters { eventCount } } } } }`, map[string]any{"n": n}, h)
+		require.Empty(t, res.Errors)
+		edges := field(t, res.Data, "profiles", "edges").([]any)
+		require.Len(t, edges, n)
+		for _, e := range edges {
+			require.Len(t, field(t, e.(map[string]any), "node", "identities"), 2)
+		}
+	}
+	run("profiles-warm", 1) // the first request also fills caches (entitlements)
+	run("profiles-one", 1)
+	run("profiles-twenty", 20)
+	_, one := counter.counts("profiles-one")
+	_, twenty := counter.counts("profiles-twenty")
+	require.Positive(t, one)
+	require.Equal(t, one, twenty, "statements do not grow with the page")
 }
