@@ -581,10 +581,10 @@ func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Query.node": {Query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }`,
 			Vars: vars("id", "key"), Viewer: Hidden, Hides: strs("key"), B: []string{"NOT_FOUND"}, Sees: strs("key")},
-		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
+		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } ... on Profile { identities { value } } } }`,
 			Vars: func(f *isoFixture) map[string]any {
-				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA}}
-			}, Viewer: Hidden, Hides: strs("audit"), B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit")},
+				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA, f.profiles.absorbed}}
+			}, Viewer: Hidden, Hides: strs("audit"), B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit", "profile")},
 		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public, ControlHas: []string{`"version":"`}},
 		"Query.viewer": {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed,
 			Sees: strs("tenant", "ownerEmail")},
