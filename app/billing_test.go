@@ -61,6 +61,9 @@ func gatedFields(t testing.TB) map[string]string {
 var gatedOps = map[string]struct {
 	query string
 	vars  map[string]any
+	// null: the field answers null for the ids given (nothing exists),
+	// without an error, when it runs.
+	null bool
 }{
 	"Query.automationRules": {query: `{ automationRules(first: 1) { totalCount } }`},
 	"Mutation.createAutomationRule": {query: `mutation { createAutomationRule(input: {name: "gated", conditions: {metric: SPEND, windowDays: 1, operator: GT, value: 1},
@@ -83,6 +86,9 @@ var gatedOps = map[string]struct {
 	"Mutation.createSource": {query: `mutation { createSource(input: {name: "gated"}) { writeKey userErrors { code } } }`},
 	"Mutation.setSourceEnabled": {query: `mutation($id: ID!) { setSourceEnabled(input: {id: $id, enabled: false}) { source { id } userErrors { code } } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
+	"Query.profiles": {query: `{ profiles(first: 1) { totalCount } }`},
+	"Query.profile": {query: `query($id: ID!) { profile(id: $id) { id } }`,
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}, null: true},
 	"Mutation.rotateSourceWriteKey": {query: `mutation($id: ID!) { rotateSourceWriteKey(input: {id: $id}) { writeKey userErrors { code } } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 }
@@ -134,6 +140,11 @@ func TestFeatureDirectiveOnEveryGatedField(t *testing.T) {
 		res = b.srv.Query(t, op.query, op.vars, owner.H())
 		for _, e := range res.Errors {
 			require.NotEqual(t, "FEATURE_DISABLED", e.Extensions["code"], "%s with %s on: %+v", name, key, res.Errors)
+		}
+		if op.null {
+			_, ran := res.Data[field]
+			require.True(t, ran && len(res.Errors) == 0, "%s with %s on runs: %+v", name, key, res.Errors)
+			continue
 		}
 		require.NotNil(t, res.Data[field], "%s with %s on runs: %+v", name, key, res.Errors)
 	}

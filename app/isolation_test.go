@@ -239,6 +239,7 @@ type isoFixture struct {
 	notify   *notifyFixture
 	conns    *connFixture
 	sources  *sourceFixture
+	profiles *profileFixture
 }
 
 var isoSeq atomic.Int64
@@ -289,6 +290,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addNotifications(t)
 	f.addConnections(t)
 	f.addSources(t)
+	f.addProfiles(t)
 	return f
 }
 
@@ -551,6 +553,12 @@ func (f *isoFixture) value(name string) string {
 		return f.conns.account
 	case "source":
 		return f.sources.source
+	case "profile":
+		return f.profiles.profile
+	case "absorbed", "absorbedProfile":
+		return f.profiles.absorbed
+	case "profileEvent":
+		return f.profiles.event
 	}
 	panic("no fixture value " + name)
 }
@@ -573,10 +581,10 @@ func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Query.node": {Query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }`,
 			Vars: vars("id", "key"), Viewer: Hidden, Hides: strs("key"), B: []string{"NOT_FOUND"}, Sees: strs("key")},
-		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } } }`,
+		"Query.nodes": {Query: `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on AutomationRule { name } ... on Member { user { email } } ... on Tenant { name } ... on AuditEntry { action } ... on Profile { identities { value } } } }`,
 			Vars: func(f *isoFixture) map[string]any {
-				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA}}
-			}, Viewer: Hidden, Hides: strs("audit"), B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit")},
+				return map[string]any{"ids": []string{f.trust.rule, f.memberA, f.ownerA.TenantID, f.auditA, f.profiles.absorbed}}
+			}, Viewer: Hidden, Hides: strs("audit"), B: []string{"NOT_FOUND"}, Sees: strs("rule", "member", "tenant", "audit", "profile")},
 		"Query.serverInfo": {Query: `{ serverInfo { version } }`, Viewer: Public, ControlHas: []string{`"version":"`}},
 		"Query.viewer": {Query: `{ viewer { user { id email } tenant { id name } role memberships { tenant { id name } role } } }`, Viewer: Allowed,
 			Sees: strs("tenant", "ownerEmail")},

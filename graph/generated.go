@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	CampaignConnection() CampaignConnectionResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
+	Profile() ProfileResolver
 	Query() QueryResolver
 	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
@@ -468,6 +469,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	EventSource struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
 	Feature struct {
 		Description func(childComplexity int) int
 		Enabled     func(childComplexity int) int
@@ -490,6 +496,11 @@ type ComplexityRoot struct {
 		Block func(childComplexity int) int
 		Hold  func(childComplexity int) int
 		Pass  func(childComplexity int) int
+	}
+
+	Identity struct {
+		Type  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Incident struct {
@@ -558,6 +569,11 @@ type ComplexityRoot struct {
 		Invite      func(childComplexity int) int
 		InviteToken func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	JsonField struct {
+		Key   func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	LogOutPayload struct {
@@ -772,6 +788,67 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
+	Profile struct {
+		CanonicalIdentity func(childComplexity int) int
+		Counters          func(childComplexity int) int
+		Events            func(childComplexity int, first *int, after *string, typeArg *model.EventType, name *string) int
+		FirstSeenAt       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Identities        func(childComplexity int) int
+		LastSeenAt        func(childComplexity int) int
+		LifecycleStage    func(childComplexity int) int
+		MergeHistory      func(childComplexity int) int
+		RefusedLinks      func(childComplexity int) int
+		Traits            func(childComplexity int) int
+	}
+
+	ProfileConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProfileCounters struct {
+		EventCount    func(childComplexity int) int
+		PurchaseCount func(childComplexity int) int
+		Revenue       func(childComplexity int) int
+		RevenueMicros func(childComplexity int) int
+		SessionCount  func(childComplexity int) int
+	}
+
+	ProfileEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProfileEvent struct {
+		MessageID  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Properties func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Timestamp  func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
+	ProfileEventConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ProfileEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProfileMerge struct {
+		AbsorbedID func(childComplexity int) int
+		At         func(childComplexity int) int
+		SurvivorID func(childComplexity int) int
+		Undone     func(childComplexity int) int
+		UndoneAt   func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Actions                func(childComplexity int, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
@@ -791,6 +868,8 @@ type ComplexityRoot struct {
 		PlatformConnections    func(childComplexity int) int
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
+		Profile                func(childComplexity int, id string) int
+		Profiles               func(childComplexity int, filter *model.ProfileFilter, first *int, after *string) int
 		RuleTemplates          func(childComplexity int) int
 		ServerInfo             func(childComplexity int) int
 		SignalHealth           func(childComplexity int, platform *model.Platform) int
@@ -802,6 +881,14 @@ type ComplexityRoot struct {
 		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, campaignID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
 		TrustGate              func(childComplexity int) int
 		Viewer                 func(childComplexity int) int
+	}
+
+	RefusedLink struct {
+		At       func(childComplexity int) int
+		Detail   func(childComplexity int) int
+		Identity func(childComplexity int) int
+		LinkedTo func(childComplexity int) int
+		Reason   func(childComplexity int) int
 	}
 
 	RegenerateBackupCodesPayload struct {
@@ -1321,6 +1408,11 @@ type MutationResolver interface {
 	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 	TriggerSync(ctx context.Context, input model.TriggerSyncInput) (*model.TriggerSyncPayload, error)
 }
+type ProfileResolver interface {
+	MergeHistory(ctx context.Context, obj *model.Profile) ([]*model.ProfileMerge, error)
+	RefusedLinks(ctx context.Context, obj *model.Profile) ([]*model.RefusedLink, error)
+	Events(ctx context.Context, obj *model.Profile, first *int, after *string, typeArg *model.EventType, name *string) (*model.ProfileEventConnection, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
@@ -1346,6 +1438,8 @@ type QueryResolver interface {
 	Campaigns(ctx context.Context, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error)
 	PlatformStatuses(ctx context.Context) ([]*model.PlatformStatus, error)
 	SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error)
+	Profiles(ctx context.Context, filter *model.ProfileFilter, first *int, after *string) (*model.ProfileConnection, error)
+	Profile(ctx context.Context, id string) (*model.Profile, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
@@ -2979,6 +3073,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrollMfaPayload.UserErrors(childComplexity), true
 
+	case "EventSource.id":
+		if e.ComplexityRoot.EventSource.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSource.ID(childComplexity), true
+	case "EventSource.name":
+		if e.ComplexityRoot.EventSource.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSource.Name(childComplexity), true
+
 	case "Feature.description":
 		if e.ComplexityRoot.Feature.Description == nil {
 			break
@@ -3071,6 +3178,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GateDecisionCounts.Pass(childComplexity), true
+
+	case "Identity.type":
+		if e.ComplexityRoot.Identity.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identity.Type(childComplexity), true
+	case "Identity.value":
+		if e.ComplexityRoot.Identity.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identity.Value(childComplexity), true
 
 	case "Incident.acknowledgedAt":
 		if e.ComplexityRoot.Incident.AcknowledgedAt == nil {
@@ -3326,6 +3446,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InviteMemberPayload.UserErrors(childComplexity), true
+
+	case "JsonField.key":
+		if e.ComplexityRoot.JsonField.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JsonField.Key(childComplexity), true
+	case "JsonField.value":
+		if e.ComplexityRoot.JsonField.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JsonField.Value(childComplexity), true
 
 	case "LogOutPayload.success":
 		if e.ComplexityRoot.LogOutPayload.Success == nil {
@@ -4473,6 +4606,241 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlatformStatus.Status(childComplexity), true
 
+	case "Profile.canonicalIdentity":
+		if e.ComplexityRoot.Profile.CanonicalIdentity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.CanonicalIdentity(childComplexity), true
+	case "Profile.counters":
+		if e.ComplexityRoot.Profile.Counters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.Counters(childComplexity), true
+	case "Profile.events":
+		if e.ComplexityRoot.Profile.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Profile_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Profile.Events(childComplexity, args["first"].(*int), args["after"].(*string), args["type"].(*model.EventType), args["name"].(*string)), true
+	case "Profile.firstSeenAt":
+		if e.ComplexityRoot.Profile.FirstSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.FirstSeenAt(childComplexity), true
+	case "Profile.id":
+		if e.ComplexityRoot.Profile.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.ID(childComplexity), true
+	case "Profile.identities":
+		if e.ComplexityRoot.Profile.Identities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.Identities(childComplexity), true
+	case "Profile.lastSeenAt":
+		if e.ComplexityRoot.Profile.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.LastSeenAt(childComplexity), true
+	case "Profile.lifecycleStage":
+		if e.ComplexityRoot.Profile.LifecycleStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.LifecycleStage(childComplexity), true
+	case "Profile.mergeHistory":
+		if e.ComplexityRoot.Profile.MergeHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.MergeHistory(childComplexity), true
+	case "Profile.refusedLinks":
+		if e.ComplexityRoot.Profile.RefusedLinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.RefusedLinks(childComplexity), true
+	case "Profile.traits":
+		if e.ComplexityRoot.Profile.Traits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.Traits(childComplexity), true
+
+	case "ProfileConnection.edges":
+		if e.ComplexityRoot.ProfileConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileConnection.Edges(childComplexity), true
+	case "ProfileConnection.pageInfo":
+		if e.ComplexityRoot.ProfileConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileConnection.PageInfo(childComplexity), true
+	case "ProfileConnection.totalCount":
+		if e.ComplexityRoot.ProfileConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileConnection.TotalCount(childComplexity), true
+
+	case "ProfileCounters.eventCount":
+		if e.ComplexityRoot.ProfileCounters.EventCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileCounters.EventCount(childComplexity), true
+	case "ProfileCounters.purchaseCount":
+		if e.ComplexityRoot.ProfileCounters.PurchaseCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileCounters.PurchaseCount(childComplexity), true
+	case "ProfileCounters.revenue":
+		if e.ComplexityRoot.ProfileCounters.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileCounters.Revenue(childComplexity), true
+	case "ProfileCounters.revenueMicros":
+		if e.ComplexityRoot.ProfileCounters.RevenueMicros == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileCounters.RevenueMicros(childComplexity), true
+	case "ProfileCounters.sessionCount":
+		if e.ComplexityRoot.ProfileCounters.SessionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileCounters.SessionCount(childComplexity), true
+
+	case "ProfileEdge.cursor":
+		if e.ComplexityRoot.ProfileEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEdge.Cursor(childComplexity), true
+	case "ProfileEdge.node":
+		if e.ComplexityRoot.ProfileEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEdge.Node(childComplexity), true
+
+	case "ProfileEvent.messageId":
+		if e.ComplexityRoot.ProfileEvent.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.MessageID(childComplexity), true
+	case "ProfileEvent.name":
+		if e.ComplexityRoot.ProfileEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.Name(childComplexity), true
+	case "ProfileEvent.properties":
+		if e.ComplexityRoot.ProfileEvent.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.Properties(childComplexity), true
+	case "ProfileEvent.receivedAt":
+		if e.ComplexityRoot.ProfileEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.ReceivedAt(childComplexity), true
+	case "ProfileEvent.source":
+		if e.ComplexityRoot.ProfileEvent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.Source(childComplexity), true
+	case "ProfileEvent.timestamp":
+		if e.ComplexityRoot.ProfileEvent.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.Timestamp(childComplexity), true
+	case "ProfileEvent.type":
+		if e.ComplexityRoot.ProfileEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEvent.Type(childComplexity), true
+
+	case "ProfileEventConnection.edges":
+		if e.ComplexityRoot.ProfileEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEventConnection.Edges(childComplexity), true
+	case "ProfileEventConnection.pageInfo":
+		if e.ComplexityRoot.ProfileEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEventConnection.PageInfo(childComplexity), true
+
+	case "ProfileEventEdge.cursor":
+		if e.ComplexityRoot.ProfileEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEventEdge.Cursor(childComplexity), true
+	case "ProfileEventEdge.node":
+		if e.ComplexityRoot.ProfileEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileEventEdge.Node(childComplexity), true
+
+	case "ProfileMerge.absorbedId":
+		if e.ComplexityRoot.ProfileMerge.AbsorbedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileMerge.AbsorbedID(childComplexity), true
+	case "ProfileMerge.at":
+		if e.ComplexityRoot.ProfileMerge.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileMerge.At(childComplexity), true
+	case "ProfileMerge.survivorId":
+		if e.ComplexityRoot.ProfileMerge.SurvivorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileMerge.SurvivorID(childComplexity), true
+	case "ProfileMerge.undone":
+		if e.ComplexityRoot.ProfileMerge.Undone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileMerge.Undone(childComplexity), true
+	case "ProfileMerge.undoneAt":
+		if e.ComplexityRoot.ProfileMerge.UndoneAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileMerge.UndoneAt(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -4647,6 +5015,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PlatformStatuses(childComplexity), true
+	case "Query.profile":
+		if e.ComplexityRoot.Query.Profile == nil {
+			break
+		}
+
+		args, err := ec.field_Query_profile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Profile(childComplexity, args["id"].(string)), true
+	case "Query.profiles":
+		if e.ComplexityRoot.Query.Profiles == nil {
+			break
+		}
+
+		args, err := ec.field_Query_profiles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Profiles(childComplexity, args["filter"].(*model.ProfileFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.ruleTemplates":
 		if e.ComplexityRoot.Query.RuleTemplates == nil {
 			break
@@ -4743,6 +5133,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RefusedLink.at":
+		if e.ComplexityRoot.RefusedLink.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefusedLink.At(childComplexity), true
+	case "RefusedLink.detail":
+		if e.ComplexityRoot.RefusedLink.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefusedLink.Detail(childComplexity), true
+	case "RefusedLink.identity":
+		if e.ComplexityRoot.RefusedLink.Identity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefusedLink.Identity(childComplexity), true
+	case "RefusedLink.linkedTo":
+		if e.ComplexityRoot.RefusedLink.LinkedTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefusedLink.LinkedTo(childComplexity), true
+	case "RefusedLink.reason":
+		if e.ComplexityRoot.RefusedLink.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefusedLink.Reason(childComplexity), true
 
 	case "RegenerateBackupCodesPayload.backupCodes":
 		if e.ComplexityRoot.RegenerateBackupCodesPayload.BackupCodes == nil {
@@ -6446,6 +6867,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("MfaCodeInput", ec.unmarshalInputMfaCodeInput),
 			graphql.NewInputUnmarshaler("NotificationSubscriptionsInput", ec.unmarshalInputNotificationSubscriptionsInput),
+			graphql.NewInputUnmarshaler("ProfileFilter", ec.unmarshalInputProfileFilter),
 			graphql.NewInputUnmarshaler("PutEnforcementRuleInput", ec.unmarshalInputPutEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
@@ -6568,7 +6990,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "profiles.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -6588,6 +7010,7 @@ var sources = []*ast.Source{
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
 	{Name: "notifications.graphqls", Input: sourceData("notifications.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
+	{Name: "profiles.graphqls", Input: sourceData("profiles.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
 	{Name: "stripe.graphqls", Input: sourceData("stripe.graphqls"), BuiltIn: false},
@@ -7406,6 +7829,16 @@ func (ec *executionContext) childFields_EnrollMfaPayload(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type EnrollMfaPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_EventSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventSource_id(ctx, field)
+	case "name":
+		return ec.fieldContext_EventSource_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventSource", field.Name)
+}
+
 func (ec *executionContext) childFields_Feature(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -7452,6 +7885,16 @@ func (ec *executionContext) childFields_GateDecisionCounts(ctx context.Context, 
 		return ec.fieldContext_GateDecisionCounts_block(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GateDecisionCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_Identity_type(ctx, field)
+	case "value":
+		return ec.fieldContext_Identity_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
 }
 
 func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7588,6 +8031,16 @@ func (ec *executionContext) childFields_InviteMemberPayload(ctx context.Context,
 		return ec.fieldContext_InviteMemberPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InviteMemberPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_JsonField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_JsonField_key(ctx, field)
+	case "value":
+		return ec.fieldContext_JsonField_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JsonField", field.Name)
 }
 
 func (ec *executionContext) childFields_LogOutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7892,6 +8345,144 @@ func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, fiel
 		return ec.fieldContext_PlatformStatus_checkedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_Profile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Profile_id(ctx, field)
+	case "identities":
+		return ec.fieldContext_Profile_identities(ctx, field)
+	case "canonicalIdentity":
+		return ec.fieldContext_Profile_canonicalIdentity(ctx, field)
+	case "traits":
+		return ec.fieldContext_Profile_traits(ctx, field)
+	case "lifecycleStage":
+		return ec.fieldContext_Profile_lifecycleStage(ctx, field)
+	case "firstSeenAt":
+		return ec.fieldContext_Profile_firstSeenAt(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_Profile_lastSeenAt(ctx, field)
+	case "counters":
+		return ec.fieldContext_Profile_counters(ctx, field)
+	case "mergeHistory":
+		return ec.fieldContext_Profile_mergeHistory(ctx, field)
+	case "refusedLinks":
+		return ec.fieldContext_Profile_refusedLinks(ctx, field)
+	case "events":
+		return ec.fieldContext_Profile_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Profile", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProfileConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProfileConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProfileConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileCounters(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eventCount":
+		return ec.fieldContext_ProfileCounters_eventCount(ctx, field)
+	case "sessionCount":
+		return ec.fieldContext_ProfileCounters_sessionCount(ctx, field)
+	case "purchaseCount":
+		return ec.fieldContext_ProfileCounters_purchaseCount(ctx, field)
+	case "revenue":
+		return ec.fieldContext_ProfileCounters_revenue(ctx, field)
+	case "revenueMicros":
+		return ec.fieldContext_ProfileCounters_revenueMicros(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileCounters", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProfileEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProfileEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "messageId":
+		return ec.fieldContext_ProfileEvent_messageId(ctx, field)
+	case "type":
+		return ec.fieldContext_ProfileEvent_type(ctx, field)
+	case "name":
+		return ec.fieldContext_ProfileEvent_name(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_ProfileEvent_timestamp(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ProfileEvent_receivedAt(ctx, field)
+	case "properties":
+		return ec.fieldContext_ProfileEvent_properties(ctx, field)
+	case "source":
+		return ec.fieldContext_ProfileEvent_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProfileEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProfileEventConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProfileEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProfileEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileMerge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "survivorId":
+		return ec.fieldContext_ProfileMerge_survivorId(ctx, field)
+	case "absorbedId":
+		return ec.fieldContext_ProfileMerge_absorbedId(ctx, field)
+	case "at":
+		return ec.fieldContext_ProfileMerge_at(ctx, field)
+	case "undoneAt":
+		return ec.fieldContext_ProfileMerge_undoneAt(ctx, field)
+	case "undone":
+		return ec.fieldContext_ProfileMerge_undone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileMerge", field.Name)
+}
+
+func (ec *executionContext) childFields_RefusedLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "identity":
+		return ec.fieldContext_RefusedLink_identity(ctx, field)
+	case "linkedTo":
+		return ec.fieldContext_RefusedLink_linkedTo(ctx, field)
+	case "reason":
+		return ec.fieldContext_RefusedLink_reason(ctx, field)
+	case "detail":
+		return ec.fieldContext_RefusedLink_detail(ctx, field)
+	case "at":
+		return ec.fieldContext_RefusedLink_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefusedLink", field.Name)
 }
 
 func (ec *executionContext) childFields_RegenerateBackupCodesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9714,6 +10305,44 @@ func (ec *executionContext) field_Mutation_verifyMfa_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Profile_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "type",
+		func(ctx context.Context, v any) (*model.EventType, error) {
+			return ec.unmarshalOEventType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["type"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10259,6 +10888,50 @@ func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_profile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_profiles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ProfileFilter, error) {
+			return ec.unmarshalOProfileFilter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -17192,6 +17865,52 @@ func (ec *executionContext) fieldContext_EnrollMfaPayload_userErrors(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _EventSource_id(ctx context.Context, field graphql.CollectedField, obj *model.EventSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSource_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventSource_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSource", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EventSource_name(ctx context.Context, field graphql.CollectedField, obj *model.EventSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSource_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventSource_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSource", field, false, false, "String")
+}
+
 func (ec *executionContext) _Feature_key(ctx context.Context, field graphql.CollectedField, obj *model.Feature) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17544,6 +18263,52 @@ func (ec *executionContext) _GateDecisionCounts_block(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_GateDecisionCounts_block(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GateDecisionCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Identity_type(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identity_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IdentifierType) graphql.Marshaler {
+			return ec.marshalNIdentifierType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Identity_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identity", field, false, false, "IdentifierType")
+}
+
+func (ec *executionContext) _Identity_value(ctx context.Context, field graphql.CollectedField, obj *model.Identity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identity_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Identity_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identity", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -18586,6 +19351,52 @@ func (ec *executionContext) fieldContext_InviteMemberPayload_userErrors(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _JsonField_key(ctx context.Context, field graphql.CollectedField, obj *model.JSONField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JsonField_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JsonField_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JsonField", field, false, false, "String")
+}
+
+func (ec *executionContext) _JsonField_value(ctx context.Context, field graphql.CollectedField, obj *model.JSONField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JsonField_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JsonField_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JsonField", field, false, false, "String")
 }
 
 func (ec *executionContext) _LogOutPayload_success(ctx context.Context, field graphql.CollectedField, obj *model.LogOutPayload) (ret graphql.Marshaler) {
@@ -24538,6 +25349,1004 @@ func (ec *executionContext) fieldContext_PlatformStatus_checkedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("PlatformStatus", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Profile_id(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Profile", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Profile_identities(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_identities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
+			return ec.marshalNIdentity2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_identities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_canonicalIdentity(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_canonicalIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanonicalIdentity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Identity) graphql.Marshaler {
+			return ec.marshalOIdentity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_canonicalIdentity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_traits(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_traits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Traits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JSONField) graphql.Marshaler {
+			return ec.marshalNJsonField2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐJSONFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_traits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JsonField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_lifecycleStage(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_lifecycleStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LifecycleStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LifecycleStage) graphql.Marshaler {
+			return ec.marshalNLifecycleStage2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_lifecycleStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Profile", field, false, false, "LifecycleStage")
+}
+
+func (ec *executionContext) _Profile_firstSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_firstSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_firstSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Profile", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Profile_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Profile", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Profile_counters(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_counters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileCounters) graphql.Marshaler {
+			return ec.marshalNProfileCounters2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileCounters(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_counters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileCounters(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_mergeHistory(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_mergeHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Profile().MergeHistory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProfileMerge) graphql.Marshaler {
+			return ec.marshalNProfileMerge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileMergeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_mergeHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileMerge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_refusedLinks(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_refusedLinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Profile().RefusedLinks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RefusedLink) graphql.Marshaler {
+			return ec.marshalNRefusedLink2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusedLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_refusedLinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefusedLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_events(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Profile().Events(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["type"].(*model.EventType), fc.Args["name"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileEventConnection) graphql.Marshaler {
+			return ec.marshalNProfileEventConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Profile_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProfileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProfileEdge) graphql.Marshaler {
+			return ec.marshalNProfileEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProfileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProfileConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProfileCounters_eventCount(ctx context.Context, field graphql.CollectedField, obj *model.ProfileCounters) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileCounters_eventCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileCounters_eventCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileCounters", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProfileCounters_sessionCount(ctx context.Context, field graphql.CollectedField, obj *model.ProfileCounters) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileCounters_sessionCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileCounters_sessionCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileCounters", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProfileCounters_purchaseCount(ctx context.Context, field graphql.CollectedField, obj *model.ProfileCounters) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileCounters_purchaseCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurchaseCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileCounters_purchaseCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileCounters", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProfileCounters_revenue(ctx context.Context, field graphql.CollectedField, obj *model.ProfileCounters) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileCounters_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileCounters_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileCounters", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProfileCounters_revenueMicros(ctx context.Context, field graphql.CollectedField, obj *model.ProfileCounters) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileCounters_revenueMicros(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenueMicros, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileCounters_revenueMicros(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileCounters", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalNProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileEvent_messageId(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventType) graphql.Marshaler {
+			return ec.marshalNEventType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEvent", field, false, false, "EventType")
+}
+
+func (ec *executionContext) _ProfileEvent_name(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileEvent_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProfileEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProfileEvent_properties(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Properties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JSONField) graphql.Marshaler {
+			return ec.marshalNJsonField2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐJSONFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JsonField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileEvent_source(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEvent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventSource) graphql.Marshaler {
+			return ec.marshalNEventSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEvent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProfileEventEdge) graphql.Marshaler {
+			return ec.marshalNProfileEventEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProfileEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProfileEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileEvent) graphql.Marshaler {
+			return ec.marshalNProfileEvent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileMerge_survivorId(ctx context.Context, field graphql.CollectedField, obj *model.ProfileMerge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileMerge_survivorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SurvivorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileMerge_survivorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProfileMerge_absorbedId(ctx context.Context, field graphql.CollectedField, obj *model.ProfileMerge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileMerge_absorbedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AbsorbedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileMerge_absorbedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProfileMerge_at(ctx context.Context, field graphql.CollectedField, obj *model.ProfileMerge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileMerge_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileMerge_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProfileMerge_undoneAt(ctx context.Context, field graphql.CollectedField, obj *model.ProfileMerge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileMerge_undoneAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UndoneAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileMerge_undoneAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProfileMerge_undone(ctx context.Context, field graphql.CollectedField, obj *model.ProfileMerge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileMerge_undone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Undone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileMerge_undone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26098,6 +27907,178 @@ func (ec *executionContext) fieldContext_Query_simulatedDegradations(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_profiles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_profiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Profiles(ctx, fc.Args["filter"].(*model.ProfileFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ProfileConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProfileConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ProfileConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ProfileConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.ProfileConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ProfileConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileConnection) graphql.Marshaler {
+			return ec.marshalNProfileConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_profiles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_profiles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_profile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Profile(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.Profile
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Profile
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.Profile
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.Profile
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.Profile
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.Profile
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_profile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_profile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_signalHealth(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26530,6 +28511,139 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RefusedLink_identity(ctx context.Context, field graphql.CollectedField, obj *model.RefusedLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefusedLink_identity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Identity) graphql.Marshaler {
+			return ec.marshalNIdentity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefusedLink_identity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefusedLink",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefusedLink_linkedTo(ctx context.Context, field graphql.CollectedField, obj *model.RefusedLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefusedLink_linkedTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LinkedTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Identity) graphql.Marshaler {
+			return ec.marshalNIdentity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefusedLink_linkedTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefusedLink",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Identity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefusedLink_reason(ctx context.Context, field graphql.CollectedField, obj *model.RefusedLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefusedLink_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RefusalReason) graphql.Marshaler {
+			return ec.marshalNRefusalReason2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusalReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefusedLink_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefusedLink", field, false, false, "RefusalReason")
+}
+
+func (ec *executionContext) _RefusedLink_detail(ctx context.Context, field graphql.CollectedField, obj *model.RefusedLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefusedLink_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefusedLink_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefusedLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _RefusedLink_at(ctx context.Context, field graphql.CollectedField, obj *model.RefusedLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefusedLink_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefusedLink_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefusedLink", field, false, false, "Time")
 }
 
 func (ec *executionContext) _RegenerateBackupCodesPayload_backupCodes(ctx context.Context, field graphql.CollectedField, obj *model.RegenerateBackupCodesPayload) (ret graphql.Marshaler) {
@@ -36181,6 +38295,62 @@ func UnmarshalNotificationSubscriptionsInput(ctx context.Context, raw any) (mode
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputProfileFilter(ctx context.Context, obj any) (model.ProfileFilter, error) {
+	var it model.ProfileFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"search", "lifecycleStage", "hasIdentifier"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		case "lifecycleStage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lifecycleStage"))
+			data, err := ec.unmarshalOLifecycleStage2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LifecycleStage = data
+		case "hasIdentifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIdentifier"))
+			data, err := ec.unmarshalOIdentifierType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasIdentifier = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProfileFilter unmarshals raw into the ProfileFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProfileFilter(ctx context.Context, raw any) (model.ProfileFilter, error) {
+	var out model.ProfileFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProfileFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPutEnforcementRuleInput(ctx context.Context, obj any) (model.PutEnforcementRuleInput, error) {
 	var it model.PutEnforcementRuleInput
 	if obj == nil {
@@ -37862,6 +40032,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Tenant(ctx, sel, obj)
+	case model.Profile:
+		return ec._Profile(ctx, sel, &obj)
+	case *model.Profile:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Profile(ctx, sel, obj)
 	case model.NotificationDelivery:
 		return ec._NotificationDelivery(ctx, sel, &obj)
 	case *model.NotificationDelivery:
@@ -40634,6 +42811,44 @@ func (ec *executionContext) _EnrollMfaPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var eventSourceImplementors = []string{"EventSource"}
+
+func (ec *executionContext) _EventSource(ctx context.Context, sel ast.SelectionSet, obj *model.EventSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventSource")
+		case "id":
+			out.Values[i] = ec._EventSource_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EventSource_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var featureImplementors = []string{"Feature"}
 
 func (ec *executionContext) _Feature(ctx context.Context, sel ast.SelectionSet, obj *model.Feature) graphql.Marshaler {
@@ -40773,6 +42988,44 @@ func (ec *executionContext) _GateDecisionCounts(ctx context.Context, sel ast.Sel
 			}
 		case "block":
 			out.Values[i] = ec._GateDecisionCounts_block(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityImplementors = []string{"Identity"}
+
+func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet, obj *model.Identity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Identity")
+		case "type":
+			out.Values[i] = ec._Identity_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Identity_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41231,6 +43484,44 @@ func (ec *executionContext) _InviteMemberPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._InviteMemberPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jsonFieldImplementors = []string{"JsonField"}
+
+func (ec *executionContext) _JsonField(ctx context.Context, sel ast.SelectionSet, obj *model.JSONField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jsonFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JsonField")
+		case "key":
+			out.Values[i] = ec._JsonField_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._JsonField_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -42732,6 +45023,418 @@ func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var profileImplementors = []string{"Profile", "Node"}
+
+func (ec *executionContext) _Profile(ctx context.Context, sel ast.SelectionSet, obj *model.Profile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Profile")
+		case "id":
+			out.Values[i] = ec._Profile_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "identities":
+			out.Values[i] = ec._Profile_identities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "canonicalIdentity":
+			out.Values[i] = ec._Profile_canonicalIdentity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "traits":
+			out.Values[i] = ec._Profile_traits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lifecycleStage":
+			out.Values[i] = ec._Profile_lifecycleStage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstSeenAt":
+			out.Values[i] = ec._Profile_firstSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._Profile_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "counters":
+			out.Values[i] = ec._Profile_counters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mergeHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Profile_mergeHistory(ctx, field, obj)
+				})
+		case "refusedLinks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Profile_refusedLinks(ctx, field, obj)
+				})
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Profile_events(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileConnectionImplementors = []string{"ProfileConnection"}
+
+func (ec *executionContext) _ProfileConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileConnection")
+		case "edges":
+			out.Values[i] = ec._ProfileConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProfileConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProfileConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileCountersImplementors = []string{"ProfileCounters"}
+
+func (ec *executionContext) _ProfileCounters(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileCounters) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileCountersImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileCounters")
+		case "eventCount":
+			out.Values[i] = ec._ProfileCounters_eventCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionCount":
+			out.Values[i] = ec._ProfileCounters_sessionCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purchaseCount":
+			out.Values[i] = ec._ProfileCounters_purchaseCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._ProfileCounters_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenueMicros":
+			out.Values[i] = ec._ProfileCounters_revenueMicros(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileEdgeImplementors = []string{"ProfileEdge"}
+
+func (ec *executionContext) _ProfileEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileEdge")
+		case "cursor":
+			out.Values[i] = ec._ProfileEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProfileEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileEventImplementors = []string{"ProfileEvent"}
+
+func (ec *executionContext) _ProfileEvent(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileEvent")
+		case "messageId":
+			out.Values[i] = ec._ProfileEvent_messageId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._ProfileEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ProfileEvent_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._ProfileEvent_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ProfileEvent_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "properties":
+			out.Values[i] = ec._ProfileEvent_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ProfileEvent_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileEventConnectionImplementors = []string{"ProfileEventConnection"}
+
+func (ec *executionContext) _ProfileEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileEventConnection")
+		case "edges":
+			out.Values[i] = ec._ProfileEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProfileEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileEventEdgeImplementors = []string{"ProfileEventEdge"}
+
+func (ec *executionContext) _ProfileEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileEventEdge")
+		case "cursor":
+			out.Values[i] = ec._ProfileEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProfileEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileMergeImplementors = []string{"ProfileMerge"}
+
+func (ec *executionContext) _ProfileMerge(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileMerge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileMergeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileMerge")
+		case "survivorId":
+			out.Values[i] = ec._ProfileMerge_survivorId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "absorbedId":
+			out.Values[i] = ec._ProfileMerge_absorbedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ProfileMerge_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "undoneAt":
+			out.Values[i] = ec._ProfileMerge_undoneAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "undone":
+			out.Values[i] = ec._ProfileMerge_undone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -42895,6 +45598,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_simulatedDegradations(ctx, field)
 				})
+		case "profiles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_profiles(ctx, field)
+				})
+		case "profile":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_profile(ctx, field)
+				})
 		case "signalHealth":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -42938,6 +45653,59 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refusedLinkImplementors = []string{"RefusedLink"}
+
+func (ec *executionContext) _RefusedLink(ctx context.Context, sel ast.SelectionSet, obj *model.RefusedLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refusedLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefusedLink")
+		case "identity":
+			out.Values[i] = ec._RefusedLink_identity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkedTo":
+			out.Values[i] = ec._RefusedLink_linkedTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._RefusedLink_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._RefusedLink_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RefusedLink_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47072,6 +49840,24 @@ func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋstratumhqᚋstratum
 	return res
 }
 
+func (ec *executionContext) marshalNEventSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventSource(ctx context.Context, sel ast.SelectionSet, v *model.EventSource) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventSource!")
+		return graphql.Null
+	}
+	return ec._EventSource(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEventType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx context.Context, v any) (model.EventType, error) {
+	var res model.EventType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx context.Context, sel ast.SelectionSet, v model.EventType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Feature) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -47233,6 +50019,40 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 func (ec *executionContext) unmarshalNIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIDInput(ctx context.Context, v any) (model.IDInput, error) {
 	res, err := ec.unmarshalInputIdInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNIdentifierType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx context.Context, v any) (model.IdentifierType, error) {
+	var res model.IdentifierType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIdentifierType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx context.Context, sel ast.SelectionSet, v model.IdentifierType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Identity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentity(ctx context.Context, sel ast.SelectionSet, v *model.Identity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Identity!")
+		return graphql.Null
+	}
+	return ec._Identity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v *model.Incident) graphql.Marshaler {
@@ -47446,6 +50266,40 @@ func (ec *executionContext) marshalNInviteMemberPayload2ᚖgithubᚗcomᚋstratu
 		return graphql.Null
 	}
 	return ec._InviteMemberPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJsonField2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐJSONFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JSONField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJsonField2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐJSONField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJsonField2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐJSONField(ctx context.Context, sel ast.SelectionSet, v *model.JSONField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JsonField!")
+		return graphql.Null
+	}
+	return ec._JsonField(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLifecycleStage2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx context.Context, v any) (model.LifecycleStage, error) {
+	var res model.LifecycleStage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLifecycleStage2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx context.Context, sel ast.SelectionSet, v model.LifecycleStage) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNLogInInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLogInInput(ctx context.Context, v any) (model.LogInInput, error) {
@@ -47892,6 +50746,118 @@ func (ec *executionContext) marshalNPlatformStatus2ᚖgithubᚗcomᚋstratumhq�
 	return ec._PlatformStatus(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx context.Context, sel ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Profile!")
+		return graphql.Null
+	}
+	return ec._Profile(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProfileConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileConnection!")
+		return graphql.Null
+	}
+	return ec._ProfileConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileCounters2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileCounters(ctx context.Context, sel ast.SelectionSet, v *model.ProfileCounters) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileCounters!")
+		return graphql.Null
+	}
+	return ec._ProfileCounters(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProfileEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfileEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProfileEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProfileEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileEdge!")
+		return graphql.Null
+	}
+	return ec._ProfileEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileEvent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEvent(ctx context.Context, sel ast.SelectionSet, v *model.ProfileEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileEvent!")
+		return graphql.Null
+	}
+	return ec._ProfileEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileEventConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProfileEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileEventConnection!")
+		return graphql.Null
+	}
+	return ec._ProfileEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileEventEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProfileEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfileEventEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProfileEventEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProfileEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileEventEdge!")
+		return graphql.Null
+	}
+	return ec._ProfileEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileMerge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileMergeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProfileMerge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfileMerge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileMerge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProfileMerge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileMerge(ctx context.Context, sel ast.SelectionSet, v *model.ProfileMerge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileMerge!")
+		return graphql.Null
+	}
+	return ec._ProfileMerge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPutEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPutEnforcementRuleInput(ctx context.Context, v any) (model.PutEnforcementRuleInput, error) {
 	res, err := ec.unmarshalInputPutEnforcementRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47900,6 +50866,40 @@ func (ec *executionContext) unmarshalNPutEnforcementRuleInput2githubᚗcomᚋstr
 func (ec *executionContext) unmarshalNRefreshSessionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefreshSessionInput(ctx context.Context, v any) (model.RefreshSessionInput, error) {
 	res, err := ec.unmarshalInputRefreshSessionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRefusalReason2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusalReason(ctx context.Context, v any) (model.RefusalReason, error) {
+	var res model.RefusalReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRefusalReason2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusalReason(ctx context.Context, sel ast.SelectionSet, v model.RefusalReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRefusedLink2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusedLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RefusedLink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRefusedLink2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusedLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRefusedLink2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefusedLink(ctx context.Context, sel ast.SelectionSet, v *model.RefusedLink) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RefusedLink!")
+		return graphql.Null
+	}
+	return ec._RefusedLink(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRegenerateBackupCodesPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRegenerateBackupCodesPayload(ctx context.Context, sel ast.SelectionSet, v *model.RegenerateBackupCodesPayload) graphql.Marshaler {
@@ -49424,6 +52424,22 @@ func (ec *executionContext) marshalOEnforcementRule2ᚖgithubᚗcomᚋstratumhq�
 	return ec._EnforcementRule(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOEventType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx context.Context, v any) (*model.EventType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.EventType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEventType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx context.Context, sel ast.SelectionSet, v *model.EventType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOFeature2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Feature) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -49570,6 +52586,29 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOIdentifierType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx context.Context, v any) (*model.IdentifierType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.IdentifierType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOIdentifierType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx context.Context, sel ast.SelectionSet, v *model.IdentifierType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOIdentity2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentity(ctx context.Context, sel ast.SelectionSet, v *model.Identity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Identity(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v *model.Incident) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -49707,6 +52746,22 @@ func (ec *executionContext) marshalOInvite2ᚖgithubᚗcomᚋstratumhqᚋstratum
 		return graphql.Null
 	}
 	return ec._Invite(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLifecycleStage2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx context.Context, v any) (*model.LifecycleStage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.LifecycleStage)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLifecycleStage2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx context.Context, sel ast.SelectionSet, v *model.LifecycleStage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐMember(ctx context.Context, sel ast.SelectionSet, v *model.Member) graphql.Marshaler {
@@ -49877,6 +52932,21 @@ func (ec *executionContext) marshalOPlatformConnection2ᚖgithubᚗcomᚋstratum
 		return graphql.Null
 	}
 	return ec._PlatformConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx context.Context, sel ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Profile(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProfileFilter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileFilter(ctx context.Context, v any) (*model.ProfileFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProfileFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, v any) (*auth.Role, error) {

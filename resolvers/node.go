@@ -31,6 +31,9 @@ func (r *Resolver) loadNode(ctx context.Context, typ string, id uuid.UUID) (mode
 	if n, ok, err := r.loadNotificationNode(ctx, tenant, typ, id); ok || err != nil {
 		return n, err
 	}
+	if n, ok, err := r.loadCDPNode(ctx, tenant, typ, id); ok || err != nil {
+		return n, err
+	}
 	return nil, apperr.NotFoundf("no object with this id")
 }
 

@@ -171,5 +171,13 @@ func Complexity() graph.ComplexityRoot {
 	c.Query.SignalHealthHistory = func(child int, _ *model.Platform, _, _ *time.Time, _ *signals.Granularity, first *int, _ *string, last *int, _ *string) int {
 		return relay.Complexity(child, first, last)
 	}
+	// CDP profiles: a page of profiles and a profile's timeline page (its
+	// merge history and refused links, one query each, cost their selection).
+	c.Query.Profiles = func(child int, _ *model.ProfileFilter, first *int, _ *string) int {
+		return relay.Complexity(child, first, nil)
+	}
+	c.Profile.Events = func(child int, first *int, _ *string, _ *model.EventType, _ *string) int {
+		return relay.Complexity(child, first, nil)
+	}
 	return c
 }

@@ -829,6 +829,14 @@ type EnrollMfaPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The source an event came from.
+type EventSource struct {
+	// Global ID of the source.
+	ID string `json:"id"`
+	// Its name.
+	Name string `json:"name"`
+}
+
 // A feature flag as it resolves for the viewer's tenant.
 type Feature struct {
 	// The flag's key in the catalogue (e.g. `autopilot`).
@@ -875,6 +883,14 @@ type GateDecisionCounts struct {
 type IDInput struct {
 	// Global ID.
 	ID string `json:"id"`
+}
+
+// One identifier of a profile.
+type Identity struct {
+	// Its kind.
+	Type IdentifierType `json:"type"`
+	// Its value as stored (e-mails and phones normalised). Personal data.
+	Value string `json:"value"`
 }
 
 // A page of incidents, newest first.
@@ -974,6 +990,14 @@ type InviteMemberPayload struct {
 	EmailQueued bool `json:"emailQueued"`
 	// Problems (e.g. CONFLICT when already a member).
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A key of a JSON object and its value.
+type JSONField struct {
+	// The key.
+	Key string `json:"key"`
+	// The value as JSON text (a string value is quoted).
+	Value string `json:"value"`
 }
 
 // Input of `logIn`.
@@ -1237,6 +1261,127 @@ type PlatformStatus struct {
 	CheckedAt time.Time `json:"checkedAt"`
 }
 
+// A person (or a browser, until it is identified) the events describe.
+type Profile struct {
+	// Global ID (an absorbed profile's ID resolves to its survivor).
+	ID string `json:"id"`
+	// Its identifiers, strongest first.
+	Identities []*Identity `json:"identities"`
+	// Its strongest identifier; null when it has none left.
+	CanonicalIdentity *Identity `json:"canonicalIdentity,omitempty"`
+	// Custom traits from identify calls, by key.
+	Traits []*JSONField `json:"traits"`
+	// Its lifecycle stage.
+	LifecycleStage LifecycleStage `json:"lifecycleStage"`
+	// When its first event happened.
+	FirstSeenAt time.Time `json:"firstSeenAt"`
+	// When its latest event happened.
+	LastSeenAt time.Time `json:"lastSeenAt"`
+	// Its counters.
+	Counters *ProfileCounters `json:"counters"`
+	// Merges into or of this profile, newest first (the latest 100).
+	MergeHistory []*ProfileMerge `json:"mergeHistory"`
+	// Links refused to or from this profile, latest first (the latest 100).
+	RefusedLinks []*RefusedLink `json:"refusedLinks"`
+	// Its events (those carrying one of its user ids or anonymous ids), newest first.
+	Events *ProfileEventConnection `json:"events"`
+}
+
+func (Profile) IsNode() {}
+
+// The object's global ID; pass it to `node(id:)` to fetch the object again.
+func (this Profile) GetID() string { return this.ID }
+
+// A page of profiles, most recently seen first.
+type ProfileConnection struct {
+	// The profiles of this page.
+	Edges []*ProfileEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of profiles the filter matches.
+	TotalCount int `json:"totalCount"`
+}
+
+// A profile's counters, kept up to date as events are processed.
+type ProfileCounters struct {
+	// Events attributed to the profile.
+	EventCount float64 `json:"eventCount"`
+	// Sessions.
+	SessionCount float64 `json:"sessionCount"`
+	// Purchases (Order Completed events).
+	PurchaseCount float64 `json:"purchaseCount"`
+	// Revenue of the purchases in currency units, as the events reported it (not converted; a float: not exact).
+	Revenue float64 `json:"revenue"`
+	// The same revenue in micros (millionths of a unit) as a decimal integer string, exact.
+	RevenueMicros string `json:"revenueMicros"`
+}
+
+// A profile and its cursor.
+type ProfileEdge struct {
+	// Cursor of this profile.
+	Cursor string `json:"cursor"`
+	// The profile.
+	Node *Profile `json:"node"`
+}
+
+// A tracked event.
+type ProfileEvent struct {
+	// The event's messageId (unique within its source).
+	MessageID string `json:"messageId"`
+	// Its kind.
+	Type EventType `json:"type"`
+	// track: the event's name; page and screen: the page's or screen's name; null otherwise.
+	Name *string `json:"name,omitempty"`
+	// When it happened (the client's clock skew removed).
+	Timestamp time.Time `json:"timestamp"`
+	// When the server received it.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// Its properties (empty when it has none).
+	Properties []*JSONField `json:"properties"`
+	// The source it came from.
+	Source *EventSource `json:"source"`
+}
+
+// A page of a profile's events, newest first (its total is counters.eventCount).
+type ProfileEventConnection struct {
+	// The events of this page.
+	Edges []*ProfileEventEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+}
+
+// An event and its cursor.
+type ProfileEventEdge struct {
+	// Cursor of this event.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *ProfileEvent `json:"node"`
+}
+
+// Narrows profiles (all conditions hold).
+type ProfileFilter struct {
+	// An identifier of any type (1–200 characters): an e-mail or a phone number is normalised first; other values match exactly.
+	Search *string `json:"search,omitempty"`
+	// Only profiles at this stage.
+	LifecycleStage *LifecycleStage `json:"lifecycleStage,omitempty"`
+	// Only profiles with an identifier of this type.
+	HasIdentifier *IdentifierType `json:"hasIdentifier,omitempty"`
+}
+
+// One merge of two profiles.
+type ProfileMerge struct {
+	// Global ID of the profile that survived.
+	SurvivorID string `json:"survivorId"`
+	// Global ID of the profile merged into it (it resolves to the survivor).
+	AbsorbedID string `json:"absorbedId"`
+	// When the merge happened.
+	At time.Time `json:"at"`
+	// When an operator undid it; null while it holds.
+	UndoneAt *time.Time `json:"undoneAt,omitempty"`
+	// True when an operator undid it.
+	Undone bool `json:"undone"`
+}
+
 // Input of `putEnforcementRule`.
 type PutEnforcementRuleInput struct {
 	// The guardrail.
@@ -1256,6 +1401,20 @@ type Query struct {
 type RefreshSessionInput struct {
 	// The refresh token. Web clients may omit it: the `stratum_refresh` cookie is used (with the `X-CSRF-Token` header).
 	RefreshToken *string `json:"refreshToken,omitempty"`
+}
+
+// A link refused by the over-merge limits, recorded instead of merged.
+type RefusedLink struct {
+	// The identifier that gave way.
+	Identity *Identity `json:"identity"`
+	// The strongest identifier of the link it was refused from.
+	LinkedTo *Identity `json:"linkedTo"`
+	// Which limit refused it.
+	Reason RefusalReason `json:"reason"`
+	// What the limit was.
+	Detail string `json:"detail"`
+	// When it was last refused.
+	At time.Time `json:"at"`
 }
 
 // Result of `regenerateBackupCodes`.
@@ -2641,6 +2800,210 @@ func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Kind of a tracked event.
+type EventType string
+
+const (
+	// track
+	EventTypeTrack EventType = "TRACK"
+	// identify
+	EventTypeIdentify EventType = "IDENTIFY"
+	// page
+	EventTypePage EventType = "PAGE"
+	// screen
+	EventTypeScreen EventType = "SCREEN"
+	// group
+	EventTypeGroup EventType = "GROUP"
+	// alias
+	EventTypeAlias EventType = "ALIAS"
+)
+
+var AllEventType = []EventType{
+	EventTypeTrack,
+	EventTypeIdentify,
+	EventTypePage,
+	EventTypeScreen,
+	EventTypeGroup,
+	EventTypeAlias,
+}
+
+func (e EventType) IsValid() bool {
+	switch e {
+	case EventTypeTrack, EventTypeIdentify, EventTypePage, EventTypeScreen, EventTypeGroup, EventTypeAlias:
+		return true
+	}
+	return false
+}
+
+func (e EventType) String() string {
+	return string(e)
+}
+
+func (e *EventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventType", str)
+	}
+	return nil
+}
+
+func (e EventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Kind of an identifier, strongest first: USER_ID and EXTERNAL_ID, then EMAIL, PHONE, DEVICE_ID, ANONYMOUS_ID.
+type IdentifierType string
+
+const (
+	// The user id the tracked product sends (userId).
+	IdentifierTypeUserID IdentifierType = "USER_ID"
+	// An id from another system (a CRM, a shop).
+	IdentifierTypeExternalID IdentifierType = "EXTERNAL_ID"
+	// An e-mail address, trimmed and lower-cased.
+	IdentifierTypeEmail IdentifierType = "EMAIL"
+	// A phone number in E.164.
+	IdentifierTypePhone IdentifierType = "PHONE"
+	// A device's id.
+	IdentifierTypeDeviceID IdentifierType = "DEVICE_ID"
+	// A browser's or app install's anonymousId.
+	IdentifierTypeAnonymousID IdentifierType = "ANONYMOUS_ID"
+)
+
+var AllIdentifierType = []IdentifierType{
+	IdentifierTypeUserID,
+	IdentifierTypeExternalID,
+	IdentifierTypeEmail,
+	IdentifierTypePhone,
+	IdentifierTypeDeviceID,
+	IdentifierTypeAnonymousID,
+}
+
+func (e IdentifierType) IsValid() bool {
+	switch e {
+	case IdentifierTypeUserID, IdentifierTypeExternalID, IdentifierTypeEmail, IdentifierTypePhone, IdentifierTypeDeviceID, IdentifierTypeAnonymousID:
+		return true
+	}
+	return false
+}
+
+func (e IdentifierType) String() string {
+	return string(e)
+}
+
+func (e *IdentifierType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IdentifierType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IdentifierType", str)
+	}
+	return nil
+}
+
+func (e IdentifierType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IdentifierType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IdentifierType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a profile is in its life.
+type LifecycleStage string
+
+const (
+	// Only anonymous or device ids.
+	LifecycleStageAnonymous LifecycleStage = "ANONYMOUS"
+	// A person's identifier (user id, external id, e-mail or phone).
+	LifecycleStageKnown LifecycleStage = "KNOWN"
+	// At least one purchase.
+	LifecycleStageCustomer LifecycleStage = "CUSTOMER"
+	// Inactive for the churn period (90 days by default).
+	LifecycleStageChurned LifecycleStage = "CHURNED"
+)
+
+var AllLifecycleStage = []LifecycleStage{
+	LifecycleStageAnonymous,
+	LifecycleStageKnown,
+	LifecycleStageCustomer,
+	LifecycleStageChurned,
+}
+
+func (e LifecycleStage) IsValid() bool {
+	switch e {
+	case LifecycleStageAnonymous, LifecycleStageKnown, LifecycleStageCustomer, LifecycleStageChurned:
+		return true
+	}
+	return false
+}
+
+func (e LifecycleStage) String() string {
+	return string(e)
+}
+
+func (e *LifecycleStage) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LifecycleStage(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LifecycleStage", str)
+	}
+	return nil
+}
+
+func (e LifecycleStage) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LifecycleStage) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LifecycleStage) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Bucket size of campaign metrics.
 type MetricGranularity string
 
@@ -2944,6 +3307,67 @@ func (e *PlatformOperationalStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e PlatformOperationalStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a link between two identifiers was refused (over-merge protection).
+type RefusalReason string
+
+const (
+	// The profile already has the most identifiers of this type.
+	RefusalReasonTypeLimit RefusalReason = "TYPE_LIMIT"
+	// The profile reached the cap of merges.
+	RefusalReasonMergeLimit RefusalReason = "MERGE_LIMIT"
+	// The profile reached the cap of identifiers.
+	RefusalReasonIdentifierLimit RefusalReason = "IDENTIFIER_LIMIT"
+)
+
+var AllRefusalReason = []RefusalReason{
+	RefusalReasonTypeLimit,
+	RefusalReasonMergeLimit,
+	RefusalReasonIdentifierLimit,
+}
+
+func (e RefusalReason) IsValid() bool {
+	switch e {
+	case RefusalReasonTypeLimit, RefusalReasonMergeLimit, RefusalReasonIdentifierLimit:
+		return true
+	}
+	return false
+}
+
+func (e RefusalReason) String() string {
+	return string(e)
+}
+
+func (e *RefusalReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RefusalReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RefusalReason", str)
+	}
+	return nil
+}
+
+func (e RefusalReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RefusalReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RefusalReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

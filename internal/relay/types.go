@@ -26,6 +26,9 @@ const (
 	TypeAdAccount          = "AdAccount"
 	// TypeSource names a CDP event source (IDs of sources; not a node).
 	TypeSource = "Source"
+	// TypeProfile names a CDP profile (a node; an absorbed profile's ID
+	// resolves to its survivor).
+	TypeProfile = "Profile"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

@@ -1043,6 +1043,7 @@ export type RuleQuery = { node:
     | { __typename: 'Member' }
     | { __typename: 'NotificationChannel' }
     | { __typename: 'NotificationDelivery' }
+    | { __typename: 'Profile' }
     | { __typename: 'Tenant' }
     | { __typename: 'TrustAuditEntry' }
     | { __typename: 'User' }
@@ -1072,6 +1073,7 @@ export type ScopedCampaignsQuery = { nodes: Array<
     | { __typename: 'Member', id: string }
     | { __typename: 'NotificationChannel', id: string }
     | { __typename: 'NotificationDelivery', id: string }
+    | { __typename: 'Profile', id: string }
     | { __typename: 'Tenant', id: string }
     | { __typename: 'TrustAuditEntry', id: string }
     | { __typename: 'User', id: string }
@@ -1181,6 +1183,7 @@ export type RuleActivityQuery = { node:
     | { __typename: 'Member' }
     | { __typename: 'NotificationChannel' }
     | { __typename: 'NotificationDelivery' }
+    | { __typename: 'Profile' }
     | { __typename: 'Tenant' }
     | { __typename: 'TrustAuditEntry' }
     | { __typename: 'User' }
@@ -1220,6 +1223,7 @@ export type CampaignDetailQuery = { node:
     | { __typename: 'Member', id: string }
     | { __typename: 'NotificationChannel', id: string }
     | { __typename: 'NotificationDelivery', id: string }
+    | { __typename: 'Profile', id: string }
     | { __typename: 'Tenant', id: string }
     | { __typename: 'TrustAuditEntry', id: string }
     | { __typename: 'User', id: string }
@@ -1657,6 +1661,7 @@ export type IncidentQuery = { node:
     | { __typename: 'Member' }
     | { __typename: 'NotificationChannel' }
     | { __typename: 'NotificationDelivery' }
+    | { __typename: 'Profile' }
     | { __typename: 'Tenant' }
     | { __typename: 'TrustAuditEntry' }
     | { __typename: 'User' }

@@ -1,0 +1,67 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/relay"
+)
+
+// profileFixture is tenant A's CDP profiles: absorbed was merged into
+// profile, which has an event.
+type profileFixture struct {
+	profile, absorbed, event string // global IDs, messageId
+}
+
+// addProfiles seeds A's profiles through identity resolution and one event
+// of the survivor straight into cdp_events (after addSources).
+func (f *isoFixture) addProfiles(t *testing.T) {
+	ctx := context.Background()
+	id := cdp.NewIdentity(f.b.srv.App.DB)
+	now := f.b.srv.App.DB.Now(ctx)
+	user := fmt.Sprintf("alpha-user-%d", f.n)
+	p, _, err := id.Resolve(ctx, f.tenantA, []cdp.Identifier{{Type: cdp.IdentifierUserID, Value: user},
+		{Type: cdp.IdentifierEmail, Value: fmt.Sprintf("Alpha-Profile-%d@Alpha.test", f.n)}}, now)
+	require.NoError(t, err)
+	a, _, err := id.Resolve(ctx, f.tenantA, []cdp.Identifier{{Type: cdp.IdentifierAnonymousID, Value: fmt.Sprintf("alpha-anon-%d", f.n)}}, now)
+	require.NoError(t, err)
+	got, _, err := id.Resolve(ctx, f.tenantA, []cdp.Identifier{{Type: cdp.IdentifierUserID, Value: user},
+		{Type: cdp.IdentifierAnonymousID, Value: fmt.Sprintf("alpha-anon-%d", f.n)}}, now)
+	require.NoError(t, err)
+	require.Equal(t, p, got, "the older profile survives")
+	_, source, err := relay.ParseGlobalID(f.sources.source)
+	require.NoError(t, err)
+	f.profiles = &profileFixture{profile: relay.GlobalID(relay.TypeProfile, p), absorbed: relay.GlobalID(relay.TypeProfile, a),
+		event: fmt.Sprintf("alpha-event-%d", f.n)}
+	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT stratum_cdp_ensure_partitions($1, 1)`, now)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event,
+			user_id, "timestamp", properties, payload_size)
+		VALUES ($1, $2, $3, $4, gen_random_uuid(), 'track', 'Alpha Ordered', $5, $4, '{"alphaProp": "alpha-value"}', 100)`,
+		f.tenantA, source, f.profiles.event, now, user)
+	require.NoError(t, err)
+	f.markers = append(f.markers, f.profiles.profile, f.profiles.absorbed, f.profiles.event)
+}
+
+const profileFields = `id identities { type value } canonicalIdentity { type value } traits { key value } lifecycleStage firstSeenAt lastSeenAt
+	counters { eventCount sessionCount purchaseCount revenue revenueMicros } mergeHistory { survivorId absorbedId at undone undoneAt }
+	refusedLinks { identity { type value } linkedTo { value } reason detail at }
+	events(first: 5) { pageInfo { hasNextPage endCursor } edges { cursor node { messageId type name timestamp receivedAt properties { key value } source { id name } } } }`
+
+func init() {
+	addIsolationCases(map[string]isolationCase{
+		"Query.profiles": {Query: `{ profiles(first: 10) { totalCount pageInfo { hasNextPage } edges { cursor node { ` + profileFields + ` } } } }`,
+			Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent")},
+		// An absorbed profile's id answers its survivor; B gets null.
+		"Query.profile": {Query: `query($p: ID!) { profile(id: $p) { ` + profileFields + ` } }`,
+			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent")},
+	})
+}
