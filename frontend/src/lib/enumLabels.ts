@@ -172,6 +172,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   NotificationDelivery: 'Notification',
   Session: 'Sign-in session',
   Source: 'Event source',
+  Profile: 'Customer profile',
 }
 
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
