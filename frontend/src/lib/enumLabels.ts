@@ -175,6 +175,44 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Profile: 'Customer profile',
 }
 
+/** CDP: kinds of tracked calls (Segment's spec names). */
+export const EVENT_TYPES: Record<'TRACK' | 'IDENTIFY' | 'PAGE' | 'SCREEN' | 'GROUP' | 'ALIAS', string> = {
+  TRACK: 'Track',
+  IDENTIFY: 'Identify',
+  PAGE: 'Page view',
+  SCREEN: 'Screen view',
+  GROUP: 'Group',
+  ALIAS: 'Alias',
+}
+
+/** CDP: kinds of identifiers on a profile. */
+export const IDENTIFIER_TYPES: Record<
+  'USER_ID' | 'EXTERNAL_ID' | 'EMAIL' | 'PHONE' | 'DEVICE_ID' | 'ANONYMOUS_ID',
+  string
+> = {
+  USER_ID: 'User ID',
+  EXTERNAL_ID: 'External ID',
+  EMAIL: 'E-mail',
+  PHONE: 'Phone',
+  DEVICE_ID: 'Device ID',
+  ANONYMOUS_ID: 'Anonymous ID',
+}
+
+/** CDP: where a profile is in its lifecycle. */
+export const LIFECYCLE_STAGES: Record<'ANONYMOUS' | 'KNOWN' | 'CUSTOMER' | 'CHURNED', string> = {
+  ANONYMOUS: 'Anonymous',
+  KNOWN: 'Known',
+  CUSTOMER: 'Customer',
+  CHURNED: 'Churned',
+}
+
+/** CDP: why a link between identifiers was refused. */
+export const REFUSAL_REASONS: Record<'TYPE_LIMIT' | 'MERGE_LIMIT' | 'IDENTIFIER_LIMIT', string> = {
+  TYPE_LIMIT: 'Too many identifiers of this type',
+  MERGE_LIMIT: 'Too many merges',
+  IDENTIFIER_LIMIT: 'Too many identifiers',
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -223,6 +261,10 @@ export const ENUM_LABELS = {
   SyncTrigger: SYNC_TRIGGERS,
   SyncRunStatus: SYNC_RUN_STATUSES,
   ConnectionStatus: CONNECTION_STATUSES,
+  EventType: EVENT_TYPES,
+  IdentifierType: IDENTIFIER_TYPES,
+  LifecycleStage: LIFECYCLE_STAGES,
+  RefusalReason: REFUSAL_REASONS,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string
