@@ -1306,7 +1306,7 @@ type ProfileConnection struct {
 type ProfileCounters struct {
 	// Events attributed to the profile.
 	EventCount float64 `json:"eventCount"`
-	// Sessions.
+	// Sessions. Not counted yet: always 0 until session tracking is built.
 	SessionCount float64 `json:"sessionCount"`
 	// Purchases (Order Completed events).
 	PurchaseCount float64 `json:"purchaseCount"`
