@@ -23,6 +23,8 @@ const IncidentsScreen = lazy(() => import('./screens/incidents'))
 const CampaignsScreen = lazy(() => import('./screens/campaigns'))
 const PlatformsScreen = lazy(() => import('./screens/platforms'))
 const SourcesScreen = lazy(() => import('./screens/sources'))
+const ProfilesScreen = lazy(() => import('./screens/profiles'))
+const ProfileDetail = lazy(() => import('./screens/profiles/ProfileDetail'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -57,6 +59,8 @@ export function App() {
             <Route path="campaigns" element={<CampaignsScreen />} />
             <Route path="platforms" element={<PlatformsScreen />} />
             <Route path="sources" element={<SourcesScreen />} />
+            <Route path="profiles" element={<ProfilesScreen />} />
+            <Route path="profiles/:id" element={<ProfileDetail />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

@@ -183,12 +183,15 @@ function createCache(): InMemoryCache {
       // The signed-in viewer has no id: queries that read different parts
       // of it (the session, features, usage) merge into one object.
       Viewer: { merge: true },
+      // A profile's timeline: "Load more" appends its next page of events.
+      Profile: { fields: { events: relayStylePagination(['type', 'name']) } },
       Query: {
         fields: {
           members: relayStylePagination(),
           invites: relayStylePagination(),
           apiKeys: relayStylePagination(),
           sources: relayStylePagination(),
+          profiles: relayStylePagination(['filter']),
           auditLog: relayStylePagination(['filter']),
           ...trustQueryFields,
         },

@@ -18,6 +18,7 @@ const NAV = [
   { to: '/campaigns', label: 'Campaigns' },
   { to: '/platforms', label: 'Platforms' },
   { to: '/sources', label: 'Sources' },
+  { to: '/profiles', label: 'Profiles' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },
