@@ -57,7 +57,7 @@ export default function ProfilesScreen() {
         <form
           role="search"
           aria-label="Profiles"
-          className="mb-4 grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] md:items-end"
+          className="mb-4 grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] md:items-start"
           onSubmit={(e) => {
             e.preventDefault()
             setSearch(text.trim())
@@ -86,7 +86,7 @@ export default function ProfilesScreen() {
               ))}
             </Select>
           </Field>
-          <div className="flex gap-2 md:mb-6">
+          <div className="flex gap-2 md:mt-6.5">
             <Button type="submit" variant="primary">
               Search
             </Button>
@@ -108,8 +108,8 @@ export default function ProfilesScreen() {
                 title="No profiles yet"
                 description={
                   <>
-                    No profiles yet: <TextLink to="/sources">send events to a source</TextLink> and the people they
-                    describe show here.
+                    To see some, <TextLink to="/sources">send events to a source</TextLink>: the people they describe
+                    show here.
                   </>
                 }
               />
