@@ -317,6 +317,21 @@ describe('ProfilesScreen', () => {
     expect(within(t).queryByText('u-ann')).toBeNull()
   })
 
+  it('filters by a kind of identifier, and says when nothing matches', async () => {
+    const { api, user } = setup('/profiles')
+    await table()
+    await user.selectOptions(screen.getByLabelText('Has identifier'), 'E-mail')
+    expect(await screen.findByText('1 profile')).toBeInTheDocument()
+    expect(api.called('Profiles').at(-1)!.vars.filter).toEqual({ hasIdentifier: 'EMAIL' })
+    expect(within(await table()).queryByText('anon-2')).toBeNull()
+    expect(screen.queryByText('No profiles match')).toBeNull()
+
+    await user.selectOptions(screen.getByLabelText('Lifecycle stage'), 'Churned')
+    expect(await screen.findByText('No profiles match')).toBeInTheDocument()
+    expect(api.called('Profiles').at(-1)!.vars.filter).toEqual({ hasIdentifier: 'EMAIL', lifecycleStage: 'CHURNED' })
+    expect(screen.queryByText('No profiles yet')).toBeNull() // a filter's empty result is not an empty workspace
+  })
+
   it('loads more pages and says how many it shows', async () => {
     const api = new FakeApi()
     api.profiles = [
