@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/stratumhq/stratum/internal/config"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
+	"github.com/stratumhq/stratum/internal/wstest"
 	"github.com/stratumhq/stratum/resolvers"
 )
 
@@ -89,6 +92,8 @@ var gatedOps = map[string]struct {
 	"Query.profiles": {query: `{ profiles(first: 1) { totalCount } }`},
 	"Query.profile": {query: `query($id: ID!) { profile(id: $id) { id } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}, null: true},
+	"Subscription.eventReceived": {query: `subscription($id: ID!) { eventReceived(sourceId: $id) { status } }`,
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 	"Mutation.rotateSourceWriteKey": {query: `mutation($id: ID!) { rotateSourceWriteKey(input: {id: $id}) { writeKey userErrors { code } } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 }
@@ -129,7 +134,7 @@ func TestFeatureDirectiveOnEveryGatedField(t *testing.T) {
 
 		set(key, false)
 		before := snapshotRules(t, b, tenant)
-		res := b.srv.Query(t, op.query, op.vars, owner.H())
+		res := gatedCall(t, b, field, op.query, op.vars, owner.H())
 		require.Equal(t, "FEATURE_DISABLED", res.Code(), "%s with %s off: %+v", name, key, res.Errors)
 		require.Equal(t, key, res.Errors[0].Extensions["feature"], name)
 		require.Equal(t, strings.ToUpper(string(spec.From)), res.Errors[0].Extensions["requiredPlan"], name)
@@ -137,7 +142,7 @@ func TestFeatureDirectiveOnEveryGatedField(t *testing.T) {
 		require.Equal(t, before, snapshotRules(t, b, tenant), "%s wrote while refused", name)
 
 		set(key, true)
-		res = b.srv.Query(t, op.query, op.vars, owner.H())
+		res = gatedCall(t, b, field, op.query, op.vars, owner.H())
 		for _, e := range res.Errors {
 			require.NotEqual(t, "FEATURE_DISABLED", e.Extensions["code"], "%s with %s on: %+v", name, key, res.Errors)
 		}
@@ -148,6 +153,34 @@ func TestFeatureDirectiveOnEveryGatedField(t *testing.T) {
 		}
 		require.NotNil(t, res.Data[field], "%s with %s on runs: %+v", name, key, res.Errors)
 	}
+}
+
+// gatedCall runs a gated call: a query or mutation by POST, a
+// subscription over SSE, answering its first message, or data naming the
+// field once the server's hub holds the subscription (it runs).
+func gatedCall(t *testing.T, b *idBundle, field, query string, vars map[string]any, h http.Header) *apptest.Response {
+	t.Helper()
+	if !strings.HasPrefix(query, "subscription") {
+		return b.srv.Query(t, query, vars, h)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hub := b.srv.App.Hub
+	before := hub.Subscribers()
+	s := wstest.DialSSE(t, ctx, b.srv.URL+"/graphql", query, vars, h)
+	defer s.Close()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if m, err := s.Read(10 * time.Millisecond); err == nil {
+			var res apptest.Response
+			require.NoError(t, json.Unmarshal(m.Payload, &res), "%s %s", m.Type, m.Payload)
+			return &res
+		}
+		if hub.Subscribers() > before {
+			return &apptest.Response{Data: map[string]any{field: "subscribed"}}
+		}
+	}
+	t.Fatalf("%s: neither an answer nor a subscription within 10 s", field)
+	return nil
 }
 
 // snapshotRules is what a refused gated call could have written.

@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 // sourceFixture is tenant A's CDP source.
 type sourceFixture struct {
 	source, prefix string // global ID, write key prefix
+	key            string // the write key (a secret of A: a marker)
 }
 
 func (f *isoFixture) addSources(t *testing.T) {
@@ -20,8 +23,9 @@ func (f *isoFixture) addSources(t *testing.T) {
 	require.Empty(t, res.Errors)
 	require.Empty(t, field(t, res.Data, "createSource", "userErrors"))
 	f.sources = &sourceFixture{source: str(field(t, res.Data, "createSource", "source", "id")),
-		prefix: str(field(t, res.Data, "createSource", "source", "writeKeyPrefix"))}
-	f.markers = append(f.markers, f.sources.source, f.sources.prefix)
+		prefix: str(field(t, res.Data, "createSource", "source", "writeKeyPrefix")),
+		key:    str(field(t, res.Data, "createSource", "writeKey"))}
+	f.markers = append(f.markers, f.sources.source, f.sources.prefix, f.sources.key)
 }
 
 func init() {
@@ -38,6 +42,21 @@ func init() {
 		"Mutation.rotateSourceWriteKey": {Query: `mutation($s: ID!) { rotateSourceWriteKey(input: {id: $s}) { source { id writeKeyPrefix } writeKey userErrors { code } } }`,
 			Vars: vars("s", "source"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("source"), Changes: true,
 			ControlHas: []string{`"writeKey":"stw_`}},
+		// A's event sent to A's source with A's write key: A's subscribers
+		// of A's source receive it; B, subscribed with A's source id,
+		// nothing.
+		"Subscription.eventReceived": {Query: `subscription($s: ID!) { eventReceived(sourceId: $s) { receivedAt status messageId type name payload truncated error { field message } } }`,
+			Vars: vars("s", "source"), Viewer: Allowed,
+			Trigger: func(t *testing.T, f *isoFixture) {
+				body, _ := json.Marshal(map[string]any{"type": "track", "userId": "alpha-user", "event": "alpha-debugger-event"})
+				req, _ := http.NewRequest(http.MethodPost, f.b.srv.URL+"/v1/track", bytes.NewReader(body))
+				req.SetBasicAuth(f.sources.key, "")
+				res, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				res.Body.Close()
+				require.Equal(t, http.StatusOK, res.StatusCode)
+			},
+			Sees: func(*isoFixture) []string { return []string{"alpha-debugger-event"} }},
 	})
 }
 

@@ -85,7 +85,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.buildStripe(d, cfg, log)
 	s.buildConnections(d, cfg)
 	// The batch job resolves its events to profiles (ADR 0016).
-	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d)}
+	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
 	return s, nil
 }
 

@@ -404,6 +404,22 @@ type ComplexityRoot struct {
 		Totals    func(childComplexity int) int
 	}
 
+	DebuggerError struct {
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	DebuggerEvent struct {
+		Error      func(childComplexity int) int
+		MessageID  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Payload    func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Truncated  func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
 	DeleteAutomationRulePayload struct {
 		DeletedRuleID func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
@@ -1125,6 +1141,7 @@ type ComplexityRoot struct {
 		AutopilotModeChanged      func(childComplexity int) int
 		BillingChanged            func(childComplexity int) int
 		EmqUpdated                func(childComplexity int, platform *model.Platform) int
+		EventReceived             func(childComplexity int, sourceID string) int
 		IncidentClosed            func(childComplexity int) int
 		IncidentOpened            func(childComplexity int) int
 		IncidentUpdated           func(childComplexity int) int
@@ -1454,6 +1471,7 @@ type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, intervalSeconds *int) (<-chan *time.Time, error)
 	AutopilotModeChanged(ctx context.Context) (<-chan *model.TrustGate, error)
 	ActionStatusUpdated(ctx context.Context, status []automation.ActionStatus) (<-chan *model.Action, error)
+	EventReceived(ctx context.Context, sourceID string) (<-chan *model.DebuggerEvent, error)
 	PlatformConnectionChanged(ctx context.Context) (<-chan *model.PlatformConnectionEvent, error)
 	IncidentOpened(ctx context.Context) (<-chan *model.Incident, error)
 	IncidentUpdated(ctx context.Context) (<-chan *model.Incident, error)
@@ -2852,6 +2870,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CurrencyMetricTotals.Totals(childComplexity), true
+
+	case "DebuggerError.field":
+		if e.ComplexityRoot.DebuggerError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerError.Field(childComplexity), true
+	case "DebuggerError.message":
+		if e.ComplexityRoot.DebuggerError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerError.Message(childComplexity), true
+
+	case "DebuggerEvent.error":
+		if e.ComplexityRoot.DebuggerEvent.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.Error(childComplexity), true
+	case "DebuggerEvent.messageId":
+		if e.ComplexityRoot.DebuggerEvent.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.MessageID(childComplexity), true
+	case "DebuggerEvent.name":
+		if e.ComplexityRoot.DebuggerEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.Name(childComplexity), true
+	case "DebuggerEvent.payload":
+		if e.ComplexityRoot.DebuggerEvent.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.Payload(childComplexity), true
+	case "DebuggerEvent.receivedAt":
+		if e.ComplexityRoot.DebuggerEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.ReceivedAt(childComplexity), true
+	case "DebuggerEvent.status":
+		if e.ComplexityRoot.DebuggerEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.Status(childComplexity), true
+	case "DebuggerEvent.truncated":
+		if e.ComplexityRoot.DebuggerEvent.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.Truncated(childComplexity), true
+	case "DebuggerEvent.type":
+		if e.ComplexityRoot.DebuggerEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerEvent.Type(childComplexity), true
 
 	case "DeleteAutomationRulePayload.deletedRuleId":
 		if e.ComplexityRoot.DeleteAutomationRulePayload.DeletedRuleID == nil {
@@ -6029,6 +6109,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.EmqUpdated(childComplexity, args["platform"].(*model.Platform)), true
+	case "Subscription.eventReceived":
+		if e.ComplexityRoot.Subscription.EventReceived == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_eventReceived_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EventReceived(childComplexity, args["sourceId"].(string)), true
 	case "Subscription.incidentClosed":
 		if e.ComplexityRoot.Subscription.IncidentClosed == nil {
 			break
@@ -7697,6 +7788,38 @@ func (ec *executionContext) childFields_CurrencyMetricTotals(ctx context.Context
 		return ec.fieldContext_CurrencyMetricTotals_totals(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CurrencyMetricTotals", field.Name)
+}
+
+func (ec *executionContext) childFields_DebuggerError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_DebuggerError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_DebuggerError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DebuggerError", field.Name)
+}
+
+func (ec *executionContext) childFields_DebuggerEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "receivedAt":
+		return ec.fieldContext_DebuggerEvent_receivedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_DebuggerEvent_status(ctx, field)
+	case "messageId":
+		return ec.fieldContext_DebuggerEvent_messageId(ctx, field)
+	case "type":
+		return ec.fieldContext_DebuggerEvent_type(ctx, field)
+	case "name":
+		return ec.fieldContext_DebuggerEvent_name(ctx, field)
+	case "payload":
+		return ec.fieldContext_DebuggerEvent_payload(ctx, field)
+	case "truncated":
+		return ec.fieldContext_DebuggerEvent_truncated(ctx, field)
+	case "error":
+		return ec.fieldContext_DebuggerEvent_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DebuggerEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11220,6 +11343,20 @@ func (ec *executionContext) field_Subscription_emqUpdated_args(ctx context.Conte
 		return nil, err
 	}
 	args["platform"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_eventReceived_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sourceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sourceId"] = arg0
 	return args, nil
 }
 
@@ -16965,6 +17102,245 @@ func (ec *executionContext) fieldContext_CurrencyMetricTotals_totals(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CampaignMetricValues(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DebuggerError_field(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerError_message(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerEvent_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DebuggerEvent_status(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DebuggerEventStatus) graphql.Marshaler {
+			return ec.marshalNDebuggerEventStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerEventStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "DebuggerEventStatus")
+}
+
+func (ec *executionContext) _DebuggerEvent_messageId(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerEvent_name(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerEvent_payload(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerEvent_truncated(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerEvent", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DebuggerEvent_error(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerEvent_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DebuggerError) graphql.Marshaler {
+			return ec.marshalODebuggerError2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerEvent_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DebuggerEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DebuggerError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -32272,6 +32648,92 @@ func (ec *executionContext) fieldContext_Subscription_actionStatusUpdated(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_eventReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_eventReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EventReceived(ctx, fc.Args["sourceId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.DebuggerEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DebuggerEvent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.DebuggerEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.DebuggerEvent
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.DebuggerEvent
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.DebuggerEvent
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DebuggerEvent) graphql.Marshaler {
+			return ec.marshalNDebuggerEvent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_eventReceived(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DebuggerEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_eventReceived_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_platformConnectionChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -42356,6 +42818,112 @@ func (ec *executionContext) _CurrencyMetricTotals(ctx context.Context, sel ast.S
 	return out
 }
 
+var debuggerErrorImplementors = []string{"DebuggerError"}
+
+func (ec *executionContext) _DebuggerError(ctx context.Context, sel ast.SelectionSet, obj *model.DebuggerError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, debuggerErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DebuggerError")
+		case "field":
+			out.Values[i] = ec._DebuggerError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._DebuggerError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var debuggerEventImplementors = []string{"DebuggerEvent"}
+
+func (ec *executionContext) _DebuggerEvent(ctx context.Context, sel ast.SelectionSet, obj *model.DebuggerEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, debuggerEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DebuggerEvent")
+		case "receivedAt":
+			out.Values[i] = ec._DebuggerEvent_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DebuggerEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messageId":
+			out.Values[i] = ec._DebuggerEvent_messageId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._DebuggerEvent_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DebuggerEvent_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._DebuggerEvent_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._DebuggerEvent_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._DebuggerEvent_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteAutomationRulePayloadImplementors = []string{"DeleteAutomationRulePayload"}
 
 func (ec *executionContext) _DeleteAutomationRulePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAutomationRulePayload) graphql.Marshaler {
@@ -47306,6 +47874,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_autopilotModeChanged(ctx, fields[0])
 	case "actionStatusUpdated":
 		return ec._Subscription_actionStatusUpdated(ctx, fields[0])
+	case "eventReceived":
+		return ec._Subscription_eventReceived(ctx, fields[0])
 	case "platformConnectionChanged":
 		return ec._Subscription_platformConnectionChanged(ctx, fields[0])
 	case "incidentOpened":
@@ -49687,6 +50257,24 @@ func (ec *executionContext) marshalNCurrencyMetricTotals2ᚖgithubᚗcomᚋstrat
 		return graphql.Null
 	}
 	return ec._CurrencyMetricTotals(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDebuggerEvent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerEvent(ctx context.Context, sel ast.SelectionSet, v *model.DebuggerEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DebuggerEvent!")
+		return graphql.Null
+	}
+	return ec._DebuggerEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDebuggerEventStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerEventStatus(ctx context.Context, v any) (model.DebuggerEventStatus, error) {
+	var res model.DebuggerEventStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDebuggerEventStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerEventStatus(ctx context.Context, sel ast.SelectionSet, v model.DebuggerEventStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNDegradationSeverity2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDegradationSeverity(ctx context.Context, v any) (model.DegradationSeverity, error) {
@@ -52396,6 +52984,13 @@ func (ec *executionContext) marshalOConditionGroupOperator2ᚖgithubᚗcomᚋstr
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODebuggerError2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerError(ctx context.Context, sel ast.SelectionSet, v *model.DebuggerError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DebuggerError(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOEnforcementMode2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐEnforcementMode(ctx context.Context, v any) (*automation.EnforcementMode, error) {

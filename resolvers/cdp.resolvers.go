@@ -66,3 +66,8 @@ func (r *queryResolver) Sources(ctx context.Context, first *int, after *string) 
 			return &model.SourceConnection{Edges: e, PageInfo: info, TotalCount: n}
 		})
 }
+
+// EventReceived is the resolver for the eventReceived field.
+func (r *subscriptionResolver) EventReceived(ctx context.Context, sourceID string) (<-chan *model.DebuggerEvent, error) {
+	return r.eventReceived(ctx, sourceID)
+}

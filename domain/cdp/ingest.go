@@ -70,6 +70,8 @@ type Event struct {
 	Context           []byte
 	Integrations      []byte
 	Size              int
+	// Raw is the event's JSON as sent (the live debugger shows a sample).
+	Raw []byte
 }
 
 // wireEvent is an event as the Segment and RudderStack SDKs send it. Ids
@@ -182,7 +184,7 @@ func validate(req Request, b *wireBatch, single *wireEvent, source uuid.UUID) ([
 		if err != nil {
 			return nil, 0, err
 		}
-		e.SourceID = source
+		e.SourceID, e.Raw = source, req.Body
 		return []Event{e}, e.Size, nil
 	}
 	if len(b.Batch) == 0 {
@@ -214,7 +216,7 @@ func validate(req Request, b *wireBatch, single *wireEvent, source uuid.UUID) ([
 		if err != nil {
 			return nil, 0, err
 		}
-		e.SourceID = source
+		e.SourceID, e.Raw = source, raw
 		total += e.Size
 		out = append(out, e)
 	}
@@ -470,11 +472,13 @@ func (s *Service) Ingest(ctx context.Context, req Request) (n int, err error) {
 	}
 	if perr != nil {
 		s.rejected(ctx, src, 1)
+		s.publishRejected(ctx, src, key, req, nil, perr)
 		return 0, perr
 	}
 	events, size, err := validate(req, b, single, src.SourceID)
 	if err != nil {
 		s.rejected(ctx, src, max(1, len(b.batchOrNil())))
+		s.publishRejected(ctx, src, key, req, b, err)
 		return 0, err
 	}
 	if wait, ok := s.limits.take(src.SourceID, src.RateLimit, len(events), s.DB.Now(ctx)); !ok {
@@ -485,7 +489,7 @@ func (s *Service) Ingest(ctx context.Context, req Request) (n int, err error) {
 		return 0, &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("this source accepts %d events a second; retry in %d s", src.RateLimit, secs),
 			Extensions: map[string]any{"retryAfterSeconds": secs}}
 	}
-	if err := s.submit(ctx, src.TenantID, events, size); err != nil {
+	if err := s.submit(ctx, src.TenantID, key, events, size); err != nil {
 		return 0, err
 	}
 	return len(events), nil

@@ -32,6 +32,7 @@ import (
 // pending is one request waiting for its commit.
 type pending struct {
 	tenant uuid.UUID
+	key    string // the write key, redacted from the debugger's payloads
 	events []Event
 	bytes  int
 	done   chan error
@@ -71,11 +72,11 @@ func (s *Service) committer() *committer {
 }
 
 // submit queues a request's events and waits for their commit.
-func (s *Service) submit(ctx context.Context, tenant uuid.UUID, events []Event, size int) error {
+func (s *Service) submit(ctx context.Context, tenant uuid.UUID, key string, events []Event, size int) error {
 	c := s.committer()
 	s.waiting.Add(1)
 	defer s.waiting.Add(-1)
-	p := &pending{tenant: tenant, events: events, bytes: size, done: make(chan error, 1)}
+	p := &pending{tenant: tenant, key: key, events: events, bytes: size, done: make(chan error, 1)}
 	c.mu.Lock()
 	switch {
 	case c.closed:
@@ -330,6 +331,10 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		batch := uuid.New()
 		var sources []batchSource
 		if err := tx.NewRaw(moveStaged, tenant, batch).Scan(ctx, &sources); err != nil {
+			return err
+		}
+		// The live debugger's sample, published at commit (ADR 0016).
+		if err := publishAccepted(ctx, tx, tenant, items); err != nil {
 			return err
 		}
 		var written int64

@@ -2,6 +2,7 @@ package cdp
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,7 +86,10 @@ type Service struct {
 	// batch job and applies them to the profiles (ProcessBatch).
 	Identity *Identity
 	Config   Config
+	// Log receives the debugger's publishing errors (none when nil).
+	Log *slog.Logger
 
+	debug     debugger
 	startOnce sync.Once
 	commit    *committer
 	limits    limiter

@@ -701,6 +701,34 @@ type CurrencyMetricTotals struct {
 	Totals *CampaignMetricValues `json:"totals"`
 }
 
+// Why the tracking API refused an event.
+type DebuggerError struct {
+	// The offending field, e.g. batch[3].properties.
+	Field *string `json:"field,omitempty"`
+	// The validation message.
+	Message string `json:"message"`
+}
+
+// An event as the tracking API received it, for the live debugger (sampled: at most 10 accepted events per source and commit, 10 rejected requests per source and second).
+type DebuggerEvent struct {
+	// When the request arrived.
+	ReceivedAt time.Time `json:"receivedAt"`
+	// Accepted or rejected.
+	Status DebuggerEventStatus `json:"status"`
+	// The event's messageId (null when it could not be read).
+	MessageID *string `json:"messageId,omitempty"`
+	// The call type (track, identify, …; null when it could not be read).
+	Type *string `json:"type,omitempty"`
+	// The event name (track: event; page, screen: name), null without one.
+	Name *string `json:"name,omitempty"`
+	// The event's JSON as sent (write key removed), cut at 4 KB.
+	Payload string `json:"payload"`
+	// Whether payload was cut.
+	Truncated bool `json:"truncated"`
+	// The validation error of a rejected event.
+	Error *DebuggerError `json:"error,omitempty"`
+}
+
 // Input of `deleteAutomationRule`.
 type DeleteAutomationRuleInput struct {
 	// The rule's global ID (built-in rules cannot be deleted; disable them).
@@ -2734,6 +2762,64 @@ func (e *ConnectionStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConnectionStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What became of an event the tracking API received.
+type DebuggerEventStatus string
+
+const (
+	// Answered 200 and committed (a repeated messageId is acknowledged and dropped).
+	DebuggerEventStatusAccepted DebuggerEventStatus = "ACCEPTED"
+	// Refused with 400: the request failed validation.
+	DebuggerEventStatusRejected DebuggerEventStatus = "REJECTED"
+)
+
+var AllDebuggerEventStatus = []DebuggerEventStatus{
+	DebuggerEventStatusAccepted,
+	DebuggerEventStatusRejected,
+}
+
+func (e DebuggerEventStatus) IsValid() bool {
+	switch e {
+	case DebuggerEventStatusAccepted, DebuggerEventStatusRejected:
+		return true
+	}
+	return false
+}
+
+func (e DebuggerEventStatus) String() string {
+	return string(e)
+}
+
+func (e *DebuggerEventStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DebuggerEventStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DebuggerEventStatus", str)
+	}
+	return nil
+}
+
+func (e DebuggerEventStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DebuggerEventStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DebuggerEventStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

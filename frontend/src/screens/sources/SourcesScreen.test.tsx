@@ -1,16 +1,19 @@
 import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client'
 import { ApolloProvider } from '@apollo/client/react'
 import { relayStylePagination } from '@apollo/client/utilities'
-import { render, screen, waitFor, within } from '@testing-library/react'
+import { act, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 
 import { ToastProvider } from '../../components/ui'
+import { createConnection, type Connection } from '../../connection/connection'
+import { ConnectionProvider } from '../../connection/ConnectionProvider'
 import type { Role } from '../../gql/graphql'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import SourcesScreen, { installSnippets } from '.'
+import { DEBUGGER_ENTRIES } from './Debugger'
 
 type Vars = Record<string, unknown> & { input?: Record<string, unknown>; first?: number; after?: string | null }
 
@@ -76,11 +79,27 @@ class FakeApi extends ApolloLink {
   featureOff = false
   sources: Src[] = [WEB, APP]
   keys = 0
+  /** The open debugger subscriptions, to emit entries into. */
+  debuggers: { sourceId: string; emit: (e: Record<string, unknown>) => void; closed: boolean }[] = []
 
   override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
     const name = op.operationName ?? ''
     const vars = op.variables as Vars
     this.requests.push({ name, vars })
+    if (name === 'EventReceived') {
+      return new Observable((o) => {
+        const sub = {
+          sourceId: vars.sourceId as string,
+          emit: (e: Record<string, unknown>) =>
+            o.next({ data: { eventReceived: { __typename: 'DebuggerEvent', ...e } } }),
+          closed: false,
+        }
+        this.debuggers.push(sub)
+        return () => {
+          sub.closed = true
+        }
+      })
+    }
     return new Observable((o) => {
       if (name === 'Sources' && this.featureOff) {
         // What the server answers for a @feature field the workspace lacks.
@@ -200,23 +219,29 @@ class FakeApi extends ApolloLink {
   }
 }
 
-function setup({ role = 'ADMIN', api = new FakeApi() }: { role?: Role; api?: FakeApi } = {}) {
+function setup({
+  role = 'ADMIN',
+  api = new FakeApi(),
+  connection = createConnection(),
+}: { role?: Role; api?: FakeApi; connection?: Connection } = {}) {
   // The app's cache merges the pages of `sources` (apollo.ts).
   const cache = new InMemoryCache({ typePolicies: { Query: { fields: { sources: relayStylePagination() } } } })
   const client = new ApolloClient({ link: api, cache })
   const user = userEvent.setup()
   render(
     <ApolloProvider client={client}>
-      <TestSession value={testSession(testViewer(role))}>
-        <MemoryRouter initialEntries={['/sources']}>
-          <ToastProvider>
-            <SourcesScreen origin="https://stratum.test" />
-          </ToastProvider>
-        </MemoryRouter>
-      </TestSession>
+      <ConnectionProvider connection={connection}>
+        <TestSession value={testSession(testViewer(role))}>
+          <MemoryRouter initialEntries={['/sources']}>
+            <ToastProvider>
+              <SourcesScreen origin="https://stratum.test" />
+            </ToastProvider>
+          </MemoryRouter>
+        </TestSession>
+      </ConnectionProvider>
     </ApolloProvider>,
   )
-  return { api, user }
+  return { api, user, connection }
 }
 
 async function table() {
@@ -423,5 +448,94 @@ describe('SourcesScreen', () => {
     }
     // Viewers still read the list.
     expect(rowOf(t, 'Website')).toHaveTextContent('12,345')
+  })
+
+  describe('live debugger', () => {
+    const accepted = (id: string) => ({
+      receivedAt: '2026-12-02T10:00:00Z',
+      status: 'ACCEPTED',
+      messageId: id,
+      type: 'track',
+      name: 'Order Completed',
+      payload: `{"messageId":"${id}","properties":{"total":42}}`,
+      truncated: false,
+      error: null,
+    })
+    const rejected = {
+      receivedAt: '2026-12-02T10:00:01Z',
+      status: 'REJECTED',
+      messageId: 'big-1',
+      type: 'track',
+      name: null,
+      payload: '{"messageId":"big-1","properties":{"blob":"xxxx',
+      truncated: true,
+      error: {
+        __typename: 'DebuggerError',
+        field: 'properties',
+        message: 'properties: an event is at most 32768 bytes (32 KB)',
+      },
+    }
+    const state = () =>
+      within(screen.getByRole('status', { name: 'Debugger state' })).getByText(/Live|Paused|Disconnected/)
+
+    it('subscribes to the chosen source and shows its events newest first, with payload and error', async () => {
+      const { api, user, connection } = setup({ role: 'VIEWER' })
+      const t = await table()
+      expect(screen.queryByText(/sampled: at most 10 events per commit/i)).toBeNull()
+      await user.click(within(rowOf(t, 'Website')).getByRole('button', { name: 'Live events of Website' }))
+      await waitFor(() => expect(api.debuggers).toHaveLength(1))
+      expect(api.debuggers[0]!.sourceId).toBe('src-web')
+      screen.getByText(/sampled: at most 10 events per commit are shown/i)
+      // Not connected yet: not "Live".
+      expect(state().textContent).toBe('Disconnected')
+      act(() => connection.events.connected())
+      await waitFor(() => expect(state().textContent).toBe('Live'))
+
+      act(() => api.debuggers[0]!.emit(accepted('m-1')))
+      act(() => api.debuggers[0]!.emit(rejected))
+      const list = await screen.findByRole('list', { name: 'Received events' })
+      const items = within(list).getAllByRole('listitem')
+      expect(items).toHaveLength(2)
+      // Newest first: the rejected one.
+      within(items[0]!).getByText('Rejected')
+      within(items[0]!).getByText(/Refused: properties: an event is at most 32768 bytes \(32 KB\) \(field properties\)/)
+      within(items[0]!).getByText(/cut at 4 KB/)
+      within(items[1]!).getByText('Accepted')
+      within(items[1]!).getByText('m-1')
+      within(items[1]!).getByText('Order Completed')
+      expect(within(items[1]!).queryByText(/Refused/)).toBeNull()
+      await user.click(within(items[1]!).getByText('Raw payload'))
+      expect(items[1]!.querySelector('pre')!.textContent).toContain('"total": 42')
+    })
+
+    it('keeps the latest 50, pauses (unsubscribing) and tells a lost connection', async () => {
+      const { api, user, connection } = setup()
+      const t = await table()
+      await user.click(within(rowOf(t, 'Website')).getByRole('button', { name: 'Live events of Website' }))
+      await waitFor(() => expect(api.debuggers).toHaveLength(1))
+      act(() => connection.events.connected())
+      await waitFor(() => expect(state().textContent).toBe('Live'))
+      act(() => {
+        for (let i = 0; i < DEBUGGER_ENTRIES + 5; i++) api.debuggers[0]!.emit(accepted(`m-${i}`))
+      })
+      const list = await screen.findByRole('list', { name: 'Received events' })
+      await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(DEBUGGER_ENTRIES))
+      within(within(list).getAllByRole('listitem')[0]!).getByText(`m-${DEBUGGER_ENTRIES + 4}`)
+      expect(within(list).queryByText('m-4')).toBeNull()
+      within(list).getByText('m-5')
+
+      act(() => connection.events.closed(new Event('close')))
+      await waitFor(() => expect(state().textContent).toBe('Disconnected'))
+      act(() => connection.events.connected())
+      await waitFor(() => expect(state().textContent).toBe('Live'))
+
+      expect(api.debuggers[0]!.closed).toBe(false)
+      await user.click(screen.getByRole('button', { name: 'Pause' }))
+      expect(state().textContent).toBe('Paused')
+      await waitFor(() => expect(api.debuggers[0]!.closed).toBe(true))
+      await user.click(screen.getByRole('button', { name: 'Resume' }))
+      await waitFor(() => expect(api.debuggers).toHaveLength(2))
+      expect(state().textContent).toBe('Live')
+    })
   })
 })

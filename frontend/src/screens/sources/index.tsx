@@ -23,6 +23,7 @@ import { useFeature } from '../../lib/useFeature'
 import { useToastedAction } from '../../lib/useToastedAction'
 import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
 import { useSession } from '../../session/SessionProvider'
+import { DebuggerPanel } from './Debugger'
 import {
   CreateSourceDocument,
   RotateSourceWriteKeyDocument,
@@ -97,6 +98,7 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
   const { data, loading, error, refetch, fetchMore } = useQuery(SourcesDocument, { variables: { first: PAGE_SIZE } })
   const [revealed, setRevealed] = useState<RevealedKey | null>(null)
   const [rotating, setRotating] = useState<Source | null>(null)
+  const [debugging, setDebugging] = useState<Source | null>(null)
   const [setEnabled, { loading: switching }] = useMutation(SetSourceEnabledDocument)
   const [rotate, { loading: rotatingNow }] = useMutation(RotateSourceWriteKeyDocument)
   const act = useToastedAction()
@@ -203,12 +205,29 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
                     >
                       Rotate key
                     </Button>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Live events of ${s.name}`}
+                      aria-pressed={debugging?.id === s.id}
+                      onClick={() => setDebugging(s)}
+                    >
+                      Live events
+                    </Button>
                   </div>
                 </Td>
               </>
             )}
           />
         </Card>
+        {gate.enabled && debugging && (
+          <DebuggerPanel
+            key={debugging.id}
+            sourceId={debugging.id}
+            sourceName={debugging.name}
+            onClose={() => setDebugging(null)}
+          />
+        )}
         {gate.enabled && <InstallCard origin={origin} />}
       </div>
       <ConfirmDialog

@@ -80,3 +80,22 @@ export const RotateSourceWriteKeyDocument = graphql(`
     }
   }
 `)
+
+/** The live debugger: events arriving at one source (sampled by the server). */
+export const EventReceivedDocument = graphql(`
+  subscription EventReceived($sourceId: ID!) {
+    eventReceived(sourceId: $sourceId) {
+      receivedAt
+      status
+      messageId
+      type
+      name
+      payload
+      truncated
+      error {
+        field
+        message
+      }
+    }
+  }
+`)
