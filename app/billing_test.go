@@ -96,6 +96,8 @@ var gatedOps = map[string]struct {
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 	"Mutation.rotateSourceWriteKey": {query: `mutation($id: ID!) { rotateSourceWriteKey(input: {id: $id}) { writeKey userErrors { code } } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
+	"Mutation.trackEvents": {query: `mutation($id: ID!) { trackEvents(input: {sourceId: $id, events: [{type: TRACK, userId: "u", event: "E"}]}) { accepted userErrors { code } } }`,
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 }
 
 // TestFeatureDirectiveOnEveryGatedField calls every field carrying

@@ -42,6 +42,11 @@ func init() {
 		"Mutation.rotateSourceWriteKey": {Query: `mutation($s: ID!) { rotateSourceWriteKey(input: {id: $s}) { source { id writeKeyPrefix } writeKey userErrors { code } } }`,
 			Vars: vars("s", "source"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("source"), Changes: true,
 			ControlHas: []string{`"writeKey":"stw_`}},
+		// B's owner sending to A's source gets NOT_FOUND and writes nothing
+		// (the snapshot counts A's events); the control stores A's event.
+		"Mutation.trackEvents": {Query: `mutation($s: ID!) { trackEvents(input: {sourceId: $s, events: [{type: TRACK, userId: "alpha-user", event: "alpha-graphql-event"}]}) { accepted userErrors { field code } } }`,
+			Vars: vars("s", "source"), Viewer: Refused, B: []string{"NOT_FOUND"}, Changes: true,
+			ControlHas: []string{`"accepted":1`}},
 		// A's event sent to A's source with A's write key: A's subscribers
 		// of A's source receive it; B, subscribed with A's source id,
 		// nothing.

@@ -683,6 +683,7 @@ type ComplexityRoot struct {
 		SimulateSignalRecovery     func(childComplexity int, input model.SimulateSignalRecoveryInput) int
 		SwitchTenant               func(childComplexity int, input model.SwitchTenantInput) int
 		TestNotificationChannel    func(childComplexity int, input model.IDInput) int
+		TrackEvents                func(childComplexity int, input model.TrackEventsInput) int
 		TriggerSync                func(childComplexity int, input model.TriggerSyncInput) int
 		UpdateAutomationRule       func(childComplexity int, input model.UpdateAutomationRuleInput) int
 		UpdateEnforcementSettings  func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
@@ -1233,6 +1234,11 @@ type ComplexityRoot struct {
 		Weekdays func(childComplexity int) int
 	}
 
+	TrackEventsPayload struct {
+		Accepted   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	TriggerSyncPayload struct {
 		Runs       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1387,6 +1393,7 @@ type MutationResolver interface {
 	CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.SourceWriteKeyPayload, error)
 	SetSourceEnabled(ctx context.Context, input model.SetSourceEnabledInput) (*model.SourcePayload, error)
 	RotateSourceWriteKey(ctx context.Context, input model.RotateSourceWriteKeyInput) (*model.SourceWriteKeyPayload, error)
+	TrackEvents(ctx context.Context, input model.TrackEventsInput) (*model.TrackEventsPayload, error)
 	ConnectPlatform(ctx context.Context, input model.ConnectPlatformInput) (*model.ConnectPlatformPayload, error)
 	ConnectSandbox(ctx context.Context) (*model.ConnectSandboxPayload, error)
 	DisconnectPlatform(ctx context.Context, input model.DisconnectPlatformInput) (*model.DisconnectPlatformPayload, error)
@@ -4191,6 +4198,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TestNotificationChannel(childComplexity, args["input"].(model.IDInput)), true
+	case "Mutation.trackEvents":
+		if e.ComplexityRoot.Mutation.TrackEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_trackEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TrackEvents(childComplexity, args["input"].(model.TrackEventsInput)), true
 	case "Mutation.triggerSync":
 		if e.ComplexityRoot.Mutation.TriggerSync == nil {
 			break
@@ -6505,6 +6523,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimeWindow.Weekdays(childComplexity), true
 
+	case "TrackEventsPayload.accepted":
+		if e.ComplexityRoot.TrackEventsPayload.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackEventsPayload.Accepted(childComplexity), true
+	case "TrackEventsPayload.userErrors":
+		if e.ComplexityRoot.TrackEventsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackEventsPayload.UserErrors(childComplexity), true
+
 	case "TriggerSyncPayload.runs":
 		if e.ComplexityRoot.TriggerSyncPayload.Runs == nil {
 			break
@@ -6982,6 +7013,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SimulateSignalRecoveryInput", ec.unmarshalInputSimulateSignalRecoveryInput),
 			graphql.NewInputUnmarshaler("SwitchTenantInput", ec.unmarshalInputSwitchTenantInput),
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
+			graphql.NewInputUnmarshaler("TrackEventInput", ec.unmarshalInputTrackEventInput),
+			graphql.NewInputUnmarshaler("TrackEventsInput", ec.unmarshalInputTrackEventsInput),
 			graphql.NewInputUnmarshaler("TriggerSyncInput", ec.unmarshalInputTriggerSyncInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
@@ -9228,6 +9261,16 @@ func (ec *executionContext) childFields_TimeWindow(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TimeWindow", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_TrackEventsPayload_accepted(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TrackEventsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackEventsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_TriggerSyncPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "runs":
@@ -10322,6 +10365,20 @@ func (ec *executionContext) field_Mutation_testNotificationChannel_args(ctx cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.IDInput, error) {
 			return ec.unmarshalNIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_trackEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TrackEventsInput, error) {
+			return ec.unmarshalNTrackEventsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -21844,6 +21901,92 @@ func (ec *executionContext) fieldContext_Mutation_rotateSourceWriteKey(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_rotateSourceWriteKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_trackEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_trackEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TrackEvents(ctx, fc.Args["input"].(model.TrackEventsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.TrackEventsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TrackEventsPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "INGEST")
+				if err != nil {
+					var zeroVal *model.TrackEventsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.TrackEventsPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.TrackEventsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.TrackEventsPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackEventsPayload) graphql.Marshaler {
+			return ec.marshalNTrackEventsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_trackEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackEventsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_trackEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34603,6 +34746,61 @@ func (ec *executionContext) fieldContext_TimeWindow_weekdays(_ context.Context, 
 	return graphql.NewScalarFieldContext("TimeWindow", field, false, false, "Int")
 }
 
+func (ec *executionContext) _TrackEventsPayload_accepted(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackEventsPayload_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackEventsPayload_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackEventsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackEventsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TrackEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackEventsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackEventsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TriggerSyncPayload_runs(ctx context.Context, field graphql.CollectedField, obj *model.TriggerSyncPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39975,6 +40173,181 @@ func UnmarshalTimeWindowInput(ctx context.Context, raw any) (model.TimeWindowInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTrackEventInput(ctx context.Context, obj any) (model.TrackEventInput, error) {
+	var it model.TrackEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "messageId", "userId", "anonymousId", "event", "name", "previousId", "groupId", "properties", "traits", "context", "timestamp", "sentAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNEventType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "messageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "anonymousId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("anonymousId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnonymousID = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "previousId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("previousId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreviousID = data
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "properties":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("properties"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Properties = data
+		case "traits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traits"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Traits = data
+		case "context":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("context"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Context = data
+		case "timestamp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timestamp"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timestamp = data
+		case "sentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTrackEventInput unmarshals raw into the TrackEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTrackEventInput(ctx context.Context, raw any) (model.TrackEventInput, error) {
+	var out model.TrackEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TrackEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTrackEventsInput(ctx context.Context, obj any) (model.TrackEventsInput, error) {
+	var it model.TrackEventsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sourceId", "events"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "events":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("events"))
+			data, err := ec.unmarshalNTrackEventInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Events = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTrackEventsInput unmarshals raw into the TrackEventsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTrackEventsInput(ctx context.Context, raw any) (model.TrackEventsInput, error) {
+	var out model.TrackEventsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TrackEventsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTriggerSyncInput(ctx context.Context, obj any) (model.TriggerSyncInput, error) {
 	var it model.TriggerSyncInput
 	if obj == nil {
@@ -44560,6 +44933,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "trackEvents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_trackEvents(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "connectPlatform":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_connectPlatform(ctx, field)
@@ -48418,6 +48798,44 @@ func (ec *executionContext) _TimeWindow(ctx context.Context, sel ast.SelectionSe
 			}
 		case "weekdays":
 			out.Values[i] = ec._TimeWindow_weekdays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackEventsPayloadImplementors = []string{"TrackEventsPayload"}
+
+func (ec *executionContext) _TrackEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TrackEventsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackEventsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackEventsPayload")
+		case "accepted":
+			out.Values[i] = ec._TrackEventsPayload_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TrackEventsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -52353,6 +52771,38 @@ func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNTrackEventInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventInputᚄ(ctx context.Context, v any) ([]*model.TrackEventInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TrackEventInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTrackEventInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNTrackEventInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventInput(ctx context.Context, v any) (*model.TrackEventInput, error) {
+	res, err := ec.unmarshalInputTrackEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTrackEventsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventsInput(ctx context.Context, v any) (model.TrackEventsInput, error) {
+	res, err := ec.unmarshalInputTrackEventsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTrackEventsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTrackEventsPayload(ctx context.Context, sel ast.SelectionSet, v *model.TrackEventsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackEventsPayload!")
+		return graphql.Null
+	}
+	return ec._TrackEventsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTriggerSyncInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTriggerSyncInput(ctx context.Context, v any) (model.TriggerSyncInput, error) {

@@ -53,6 +53,11 @@ func (r *mutationResolver) RotateSourceWriteKey(ctx context.Context, input model
 	return sourceKeyPayload(src, key, err)
 }
 
+// TrackEvents is the resolver for the trackEvents field.
+func (r *mutationResolver) TrackEvents(ctx context.Context, input model.TrackEventsInput) (*model.TrackEventsPayload, error) {
+	return r.trackEvents(ctx, input)
+}
+
 // Sources is the resolver for the sources field.
 func (r *queryResolver) Sources(ctx context.Context, first *int, after *string) (*model.SourceConnection, error) {
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[cdp.Source], error) {

@@ -2147,6 +2147,52 @@ type TimeWindowInput struct {
 	Weekdays []int `json:"weekdays,omitempty"`
 }
 
+// One event of trackEvents, as the tracking API takes it (the Segment spec's fields).
+type TrackEventInput struct {
+	// The call type.
+	Type EventType `json:"type"`
+	// Deduplicates retries (a repeated messageId is acknowledged and dropped); one is made when omitted.
+	MessageID *string `json:"messageId,omitempty"`
+	// The known user's id (every event needs userId or anonymousId).
+	UserID *string `json:"userId,omitempty"`
+	// The anonymous visitor's id.
+	AnonymousID *string `json:"anonymousId,omitempty"`
+	// Track: the event name (required).
+	Event *string `json:"event,omitempty"`
+	// Page, screen: the page or screen name.
+	Name *string `json:"name,omitempty"`
+	// Alias: the previous id (required).
+	PreviousID *string `json:"previousId,omitempty"`
+	// Group: the group's id (required).
+	GroupID *string `json:"groupId,omitempty"`
+	// Track, page, screen: properties, as the text of a JSON object.
+	Properties *string `json:"properties,omitempty"`
+	// Identify, group: traits, as the text of a JSON object.
+	Traits *string `json:"traits,omitempty"`
+	// Context, as the text of a JSON object.
+	Context *string `json:"context,omitempty"`
+	// When the event happened on the client (without it, when it was received).
+	Timestamp *time.Time `json:"timestamp,omitempty"`
+	// When the client sent it (corrects the client's clock skew).
+	SentAt *time.Time `json:"sentAt,omitempty"`
+}
+
+// Events for one of the workspace's sources: at most 500 events and 500 KB, at most 32 KB each.
+type TrackEventsInput struct {
+	// The source's global ID.
+	SourceID string `json:"sourceId"`
+	// The events, all stored or none.
+	Events []*TrackEventInput `json:"events"`
+}
+
+// The outcome of trackEvents.
+type TrackEventsPayload struct {
+	// Events accepted and committed (duplicates of stored messageIds included, as the tracking API acknowledges them); 0 when the mutation failed.
+	Accepted int `json:"accepted"`
+	// Expected failures (an invalid event, named by its path such as input.events.3.properties; an unknown or disabled source); nothing is stored then.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `triggerSync`.
 type TriggerSyncInput struct {
 	// Global ID of the platform connection.
