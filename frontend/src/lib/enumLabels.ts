@@ -206,6 +206,12 @@ export const LIFECYCLE_STAGES: Record<'ANONYMOUS' | 'KNOWN' | 'CUSTOMER' | 'CHUR
   CHURNED: 'Churned',
 }
 
+/** CDP: what became of a request the live event debugger shows. */
+export const DEBUGGER_EVENT_STATUSES: Record<'ACCEPTED' | 'REJECTED', string> = {
+  ACCEPTED: 'Accepted',
+  REJECTED: 'Rejected',
+}
+
 /** CDP: why a link between identifiers was refused. */
 export const REFUSAL_REASONS: Record<'TYPE_LIMIT' | 'MERGE_LIMIT' | 'IDENTIFIER_LIMIT', string> = {
   TYPE_LIMIT: 'Too many identifiers of this type',
@@ -262,6 +268,7 @@ export const ENUM_LABELS = {
   SyncRunStatus: SYNC_RUN_STATUSES,
   ConnectionStatus: CONNECTION_STATUSES,
   EventType: EVENT_TYPES,
+  DebuggerEventStatus: DEBUGGER_EVENT_STATUSES,
   IdentifierType: IDENTIFIER_TYPES,
   LifecycleStage: LIFECYCLE_STAGES,
   RefusalReason: REFUSAL_REASONS,

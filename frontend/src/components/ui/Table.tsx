@@ -19,8 +19,10 @@ import { TABLE_VIEWPORT, useMediaQuery } from './useMediaQuery'
  * would not fit.
  */
 export function Table({ caption, children }: { caption: string; children: ReactNode }) {
+  // Focusable and named, so that a keyboard can scroll it when it is wider
+  // than its place and holds nothing focusable (axe: scrollable-region-focusable).
   return (
-    <div className="relative -mx-5 overflow-x-auto">
+    <div className="relative -mx-5 overflow-x-auto" tabIndex={0} role="group" aria-label={caption}>
       <table className="w-full min-w-[36rem] border-collapse text-left text-sm">
         <caption className="sr-only">{caption}</caption>
         {children}
