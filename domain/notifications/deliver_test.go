@@ -23,7 +23,7 @@ import (
 func (b *bundle) webhookChannel(t *testing.T, statuses ...int) (*notifications.Channel, *receiver) {
 	t.Helper()
 	r := newReceiver(t, b.clock.Now, statuses...)
-	ch, secret := b.create(t, notifications.CreateInput{Kind: notifications.Webhook, Name: "hook " + uuid.NewString()[:6], Target: r.URL + "/stratum"})
+	ch, secret := b.create(t, notifications.CreateInput{Kind: notifications.Webhook, Name: "hook " + uuid.NewString()[:6], Target: r.URL + r.Path})
 	r.secret = secret
 	return ch, r
 }

@@ -97,6 +97,11 @@ func (b *bundle) inTx(t *testing.T, fn func(ctx context.Context, tx bun.Tx) erro
 // and otherwise the next of its scripted statuses (200 when none is left).
 type receiver struct {
 	*httptest.Server
+	// Path is the receiver's own path: requests elsewhere are answered 404
+	// and not recorded. Another test process's server may have had this
+	// port before and its deliveries may still arrive (seen in CI: an app
+	// test's webhook test message reached a receiver here).
+	Path   string
 	secret string
 	now    func() time.Time
 
@@ -112,13 +117,17 @@ type received struct {
 }
 
 func newReceiver(t *testing.T, now func() time.Time, statuses ...int) *receiver {
-	r := &receiver{now: now, statuses: statuses}
+	r := &receiver{now: now, statuses: statuses, Path: "/stratum/" + uuid.NewString()}
 	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.Close)
 	return r
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Path != r.Path {
+		http.NotFound(w, req)
+		return
+	}
 	raw, _ := io.ReadAll(req.Body)
 	rec := received{header: req.Header.Clone(), verified: r.verify(req.Header.Get("Stratum-Signature"), raw)}
 	_ = json.Unmarshal(raw, &rec.body)

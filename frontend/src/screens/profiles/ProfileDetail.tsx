@@ -137,7 +137,7 @@ function ProfileView({
                     <Td>
                       <IdentityBadge identity={i} />
                     </Td>
-                    <Td className="break-all">{i.value}</Td>
+                    <Td className="break-all last:text-left">{i.value}</Td>
                   </>
                 )}
               />
@@ -154,7 +154,7 @@ function ProfileView({
                 row={(t) => (
                   <>
                     <Td className="font-medium">{t.key}</Td>
-                    <Td className="font-mono text-xs break-all">{jsonValueText(t.value)}</Td>
+                    <Td className="font-mono text-xs break-all last:text-left">{jsonValueText(t.value)}</Td>
                   </>
                 )}
               />
