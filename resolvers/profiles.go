@@ -20,7 +20,12 @@ import (
 
 // identity is the CDP identity service the profile reads go through (its
 // reads need only the database).
-func (r *Resolver) identity() *cdp.Identity { return cdp.NewIdentity(r.DB) }
+func (r *Resolver) identity() *cdp.Identity {
+	if r.Svc.CDP != nil && r.Svc.CDP.Identity != nil {
+		return r.Svc.CDP.Identity // the one the batch job resolves with
+	}
+	return cdp.NewIdentity(r.DB)
+}
 
 // profileModel maps a profile with its identifiers (nil stays nil).
 func profileModel(p *cdp.Profile) *model.Profile {

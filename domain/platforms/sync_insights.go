@@ -155,7 +155,7 @@ type insightBatch struct {
 
 // insightGroup is the rows of some campaigns.
 type insightGroup struct {
-	campaigns      []string
+	campaigns      [][16]byte
 	minDay, maxDay string
 	keys           []insightKey
 	vals           []insightValues
@@ -197,7 +197,7 @@ func prepareInsights(sc *syncCtx, rows []Insight, writers int) insightBatch {
 		if !ok {
 			gi = len(groupOf) % n
 			groupOf[cid] = gi
-			b.groups[gi].campaigns = append(b.groups[gi].campaigns, cid.String())
+			b.groups[gi].campaigns = append(b.groups[gi].campaigns, cid)
 		}
 		g := &b.groups[gi]
 		idx[k] = pos{gi, len(g.keys)}
@@ -273,14 +273,10 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant uuid.UUID, g *insightGroup) error {
 	stored := make(map[insightKey]insightValues, len(g.keys))
 	// Read through pgx in binary (no text to parse on either side).
-	campIDs := make([][16]byte, len(g.campaigns))
-	for i, c := range g.campaigns {
-		campIDs[i] = uuid.MustParse(c)
-	}
 	if err := raw(ctx, func(c *pgx.Conn) error {
 		rs, err := c.Query(ctx, `SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions, revenue_micros
 			FROM ad_campaign_metrics WHERE tenant_id = $1::uuid AND campaign_id = ANY($2::uuid[]) AND day BETWEEN $3::date AND $4::date`,
-			pgx.QueryExecModeCacheDescribe, [16]byte(tenant), campIDs, g.minDay, g.maxDay)
+			pgx.QueryExecModeCacheDescribe, [16]byte(tenant), g.campaigns, g.minDay, g.maxDay)
 		if err != nil {
 			return err
 		}
@@ -335,14 +331,17 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 		}
 	}
 	if len(changed.ids) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
-			SELECT ?, u.c, u.d, u.s, u.i, u.k, u.v, u.r
-			FROM unnest(?::uuid[], ?::date[], ?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[]) AS u(c, d, s, i, k, v, r)
-			ON CONFLICT (tenant_id, campaign_id, day) DO UPDATE SET spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions,
-			  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros
-			WHERE (ad_campaign_metrics.spend_micros, ad_campaign_metrics.impressions, ad_campaign_metrics.clicks, ad_campaign_metrics.conversions, ad_campaign_metrics.revenue_micros)
-			  IS DISTINCT FROM (EXCLUDED.spend_micros, EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.revenue_micros)`,
-			append([]any{tenant}, changed.args()...)...); err != nil {
+		if err := raw(ctx, func(c *pgx.Conn) error {
+			_, err := c.Exec(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
+				SELECT $1::uuid, u.c, u.d, u.s, u.i, u.k, u.v, u.r
+				FROM unnest($2::uuid[], $3::date[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[], $8::bigint[]) AS u(c, d, s, i, k, v, r)
+				ON CONFLICT (tenant_id, campaign_id, day) DO UPDATE SET spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions,
+				  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros
+				WHERE (ad_campaign_metrics.spend_micros, ad_campaign_metrics.impressions, ad_campaign_metrics.clicks, ad_campaign_metrics.conversions, ad_campaign_metrics.revenue_micros)
+				  IS DISTINCT FROM (EXCLUDED.spend_micros, EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.revenue_micros)`,
+				append([]any{pgx.QueryExecModeCacheDescribe, [16]byte(tenant)}, changed.binary()...)...)
+			return err
+		}); err != nil {
 			return fmt.Errorf("upsert insights: %w", err)
 		}
 	}
@@ -351,13 +350,15 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 
 // insightColumns are rows to write, column by column (unnest's arrays).
 type insightColumns struct {
-	ids, days                []string
+	ids                      [][16]byte
+	days                     []time.Time
 	spend, imps, clicks, rev []int64
 	conv                     []float64
 }
 
 func (c *insightColumns) add(id uuid.UUID, day string, v insightValues) {
-	c.ids, c.days = append(c.ids, id.String()), append(c.days, day)
+	d, _ := time.Parse(time.DateOnly, day) // prepareInsights kept only valid days
+	c.ids, c.days = append(c.ids, id), append(c.days, d)
 	c.spend, c.imps, c.clicks = append(c.spend, v.spend), append(c.imps, v.imps), append(c.clicks, v.clicks)
 	c.conv, c.rev = append(c.conv, v.conv), append(c.rev, v.rev)
 }
@@ -368,21 +369,9 @@ func (c *insightColumns) merge(o *insightColumns) {
 	c.conv, c.rev = append(c.conv, o.conv...), append(c.rev, o.rev...)
 }
 
-// binary is the columns as pgx encodes them in binary.
+// binary is the columns as unnest's parameters (pgx encodes them in binary).
 func (c *insightColumns) binary() []any {
-	ids := make([][16]byte, len(c.ids))
-	days := make([]time.Time, len(c.days))
-	for i := range c.ids {
-		ids[i] = uuid.MustParse(c.ids[i])
-		d, _ := time.Parse(time.DateOnly, c.days[i])
-		days[i] = d
-	}
-	return []any{ids, days, c.spend, c.imps, c.clicks, c.conv, c.rev}
-}
-
-func (c *insightColumns) args() []any {
-	return []any{pgdialect.Array(c.ids), pgdialect.Array(c.days), pgdialect.Array(c.spend), pgdialect.Array(c.imps),
-		pgdialect.Array(c.clicks), pgdialect.Array(c.conv), pgdialect.Array(c.rev)}
+	return []any{c.ids, c.days, c.spend, c.imps, c.clicks, c.conv, c.rev}
 }
 
 // recordSyncSignalsTx writes the platform's daily totals (every synced
