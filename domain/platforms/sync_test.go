@@ -476,7 +476,12 @@ func TestInsightsWriteNewRestatedAndRacingRows(t *testing.T) {
 	ps.DB.Bun.AddQueryHook(hook)
 	second := sync()
 	require.GreaterOrEqual(t, hook.fired.Load(), int32(1), "the race was run")
-	require.EqualValues(t, 1, hook.fellBack.Load(), "the raced writer fell back to the upsert")
+	// Each of the chunk's writers whose new rows the other transaction
+	// got to first falls back: the first writer always (the rows are
+	// inserted at its savepoint), the second too when it had not yet
+	// inserted its own when the other transaction ran.
+	fell := hook.fellBack.Load()
+	require.True(t, fell >= 1 && fell <= platforms.DefaultWriters, "the raced writer fell back to the upsert (%d fallbacks)", fell)
 	require.EqualValues(t, 3*6, second.RowsWritten)
 	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
 	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(DISTINCT (campaign_id, day)) FROM ad_campaign_metrics"))
