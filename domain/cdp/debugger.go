@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -20,8 +19,8 @@ import (
 // that it never slows ingestion:
 //
 //   - accepted events: at most DebuggerPerCommit per source and commit,
-//     published by pg_notify inside the commit's transaction (seen only if
-//     it commits);
+//     published after the commit by a publisher goroutine (seen only if it
+//     committed; see queueSample in ingest_commit.go);
 //   - rejected requests: at most DebuggerRejectedPerSecond per source, handed
 //     to a publisher goroutine through a bounded channel (full: dropped) that
 //     runs a short pg_notify on the pool; errors are only logged.
@@ -94,29 +93,6 @@ func cutUTF8(b []byte, n int) ([]byte, bool) {
 		b = b[:len(b)-1]
 	}
 	return b, true
-}
-
-// publishAccepted publishes a sample of the committed items' events, at
-// most DebuggerPerCommit per source, in tx.
-func publishAccepted(ctx context.Context, tx bun.Tx, tenant uuid.UUID, items []*pending) error {
-	per := map[uuid.UUID]int{}
-	for _, p := range items {
-		for _, e := range p.events {
-			if per[e.SourceID] >= DebuggerPerCommit {
-				continue
-			}
-			ev, ok := debuggerEnvelope(tenant, DebuggerEvent{SourceID: e.SourceID, ReceivedAt: e.ReceivedAt, Status: DebuggerAccepted,
-				MessageID: e.MessageID, Type: e.Type, Name: e.Name}, e.Raw, p.key)
-			if !ok {
-				continue
-			}
-			per[e.SourceID]++
-			if err := realtime.Publish(ctx, tx, ev); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // debugger publishes rejected requests outside any transaction.

@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/billing"
+	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -46,6 +47,9 @@ type committer struct {
 	wake   chan struct{}
 	stop   chan struct{}
 	idle   chan struct{}
+	// sample carries each commit's debugger sample to the publisher
+	// goroutine (full: the sample is dropped; ingestion never waits).
+	sample chan []realtime.Event
 }
 
 // ErrClosed refuses requests after Close.
@@ -53,8 +57,10 @@ var ErrClosed = apperr.New(apperr.Throttled, "the server is shutting down; retry
 
 func (s *Service) committer() *committer {
 	s.startOnce.Do(func() {
-		c := &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), idle: make(chan struct{})}
+		c := &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), idle: make(chan struct{}),
+			sample: make(chan []realtime.Event, sampleQueue)}
 		s.commit = c
+		go s.sampleLoop(c)
 		var wg sync.WaitGroup
 		for range s.Config.writers() {
 			wg.Add(1)
@@ -286,6 +292,7 @@ type batchSource struct {
 
 func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error, error) {
 	errs := make([]error, len(items))
+	accepted := false
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config.commitTimeout())
 	defer cancel()
 	err := s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
@@ -301,6 +308,7 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 			}
 			return nil
 		}
+		accepted = true
 		if _, err := tx.ExecContext(ctx, createStage); err != nil {
 			return err
 		}
@@ -333,10 +341,6 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		if err := tx.NewRaw(moveStaged, tenant, batch).Scan(ctx, &sources); err != nil {
 			return err
 		}
-		// The live debugger's sample, published at commit (ADR 0016).
-		if err := publishAccepted(ctx, tx, tenant, items); err != nil {
-			return err
-		}
 		var written int64
 		for _, x := range sources {
 			written += x.Events
@@ -367,7 +371,85 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		}
 		return nil
 	})
+	if err == nil && accepted {
+		// The live debugger's sample of what was just committed, handed to
+		// the publisher before any request of the group is answered (so a
+		// later request's entries follow this one's).
+		s.queueSample(tenant, items)
+	}
 	return errs, err
+}
+
+// sampleQueue is how many commits' debugger samples may wait for the
+// publisher; past it a commit's sample is dropped.
+const sampleQueue = 8
+
+// queueSample hands the live debugger's sample of a committed group of
+// tenant — at most DebuggerPerCommit events per source, duplicates
+// included (they were acknowledged) — to the publisher without waiting.
+// The sample is published after the commit, not by NOTIFY inside it:
+// PostgreSQL serialises the commits of all transactions that NOTIFY
+// (a cluster-wide lock held until the commit record is flushed), which
+// would keep the writers' fsyncs from overlapping, and each NOTIFY is one
+// more statement in the transaction. So an entry is still seen only if its
+// events committed; a crash between the commit and the publish loses the
+// entry, never an event.
+func (s *Service) queueSample(tenant uuid.UUID, items []*pending) {
+	c := s.commit
+	if len(c.sample) == cap(c.sample) {
+		return // the publisher is behind: skip the work of building it
+	}
+	per := map[uuid.UUID]int{}
+	var evs []realtime.Event
+	for _, p := range items {
+		for _, e := range p.events {
+			if per[e.SourceID] >= DebuggerPerCommit {
+				continue
+			}
+			ev, ok := debuggerEnvelope(tenant, DebuggerEvent{SourceID: e.SourceID, ReceivedAt: e.ReceivedAt, Status: DebuggerAccepted,
+				MessageID: e.MessageID, Type: e.Type, Name: e.Name}, e.Raw, p.key)
+			if !ok {
+				continue
+			}
+			per[e.SourceID]++
+			evs = append(evs, ev)
+		}
+	}
+	if len(evs) == 0 {
+		return
+	}
+	select {
+	case c.sample <- evs:
+	default:
+	}
+}
+
+// sampleLoop publishes the queued samples, one short transaction on the
+// pool for each (a NOTIFY per entry), in the order the commits queued
+// them; a failure is logged and the sample dropped. It ends when the
+// service is closed.
+func (s *Service) sampleLoop(c *committer) {
+	for {
+		var evs []realtime.Event
+		select {
+		case evs = <-c.sample:
+		case <-c.stop:
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := s.DB.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for _, ev := range evs {
+				if err := realtime.Publish(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		cancel()
+		if err != nil && s.Log != nil {
+			s.Log.Warn("cdp debugger: publishing accepted events failed", "err", err)
+		}
+	}
 }
 
 func isLimit(err error) bool {
