@@ -103,6 +103,9 @@ type wireBatch struct {
 	SentAt       json.RawMessage   `json:"sentAt"`
 	Context      json.RawMessage   `json:"context"`
 	Integrations json.RawMessage   `json:"integrations"`
+	// events are Batch's events as fastBatch read them (nil when
+	// encoding/json read the body: validate decodes each event then).
+	events []wireEvent
 }
 
 // parsed is a request's events with the write key it names.
@@ -140,6 +143,9 @@ func envelope(req Request) (key string, b *wireBatch, single *wireEvent, err err
 		if len(req.Body) > MaxBatchBytes {
 			return "", nil, nil, invalid(0, false, "body", "a batch is at most %d bytes (500 KB)", MaxBatchBytes)
 		}
+		if fb, ok := fastBatch(req.Body); ok {
+			return fb.WriteKey, fb, nil, nil
+		}
 		b = new(wireBatch)
 		if err := json.Unmarshal(req.Body, b); err != nil {
 			return "", nil, nil, invalid(0, false, "body", "not a JSON object with a batch array: %s", jsonProblem(err))
@@ -148,6 +154,11 @@ func envelope(req Request) (key string, b *wireBatch, single *wireEvent, err err
 	}
 	if !slices.Contains(Types, req.Endpoint) {
 		return "", nil, nil, invalid(0, false, "type", "unknown call %q", req.Endpoint)
+	}
+	if len(req.Body) <= MaxEventBytes {
+		if w, ok := fastEvent(req.Body); ok {
+			return w.WriteKey, nil, &w, nil
+		}
 	}
 	single = new(wireEvent)
 	if err := json.Unmarshal(req.Body, single); err != nil {
@@ -209,7 +220,9 @@ func validate(req Request, b *wireBatch, single *wireEvent, source uuid.UUID) ([
 			return nil, 0, invalid(i, true, largestField(raw), "an event is at most %d bytes (32 KB); this one is %d", MaxEventBytes, len(raw))
 		}
 		var w wireEvent
-		if err := json.Unmarshal(raw, &w); err != nil {
+		if b.events != nil {
+			w = b.events[i]
+		} else if err := json.Unmarshal(raw, &w); err != nil {
 			return nil, 0, invalid(i, true, "", "not a JSON object: %s", jsonProblem(err))
 		}
 		e, err := toEvent(&w, len(raw), req.ReceivedAt, sentAt, b.Context, b.Integrations, i, true)
@@ -340,7 +353,9 @@ func idString(raw json.RawMessage) (string, error) {
 	var s string
 	switch raw[0] {
 	case '"':
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if v, ok := plainString(raw); ok {
+			s = v
+		} else if err := json.Unmarshal(raw, &s); err != nil {
 			return "", fmt.Errorf("not a string")
 		}
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
@@ -408,9 +423,11 @@ func parseTime(raw json.RawMessage) (*time.Time, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("must be an ISO-8601 time string")
+	s, ok := plainString(raw)
+	if !ok {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("must be an ISO-8601 time string")
+		}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
