@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/billing"
@@ -247,41 +246,92 @@ func missingPartition(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23514" && strings.Contains(pe.Message, "no partition")
 }
 
-// stageColumns are the columns of the session's temporary staging table,
-// in COPY order.
-var stageColumns = []string{"source_id", "message_id", "received_at", "type", "event", "anonymous_id", "user_id",
-	"group_id", "previous_id", "original_timestamp", "sent_at", "timestamp", "properties", "traits", "context",
-	"integrations", "payload_size"}
-
-// The staging table: COPY cannot write into a table with row-level
-// security (PostgreSQL refuses COPY FROM when RLS applies), so rows are
-// copied into this session-local table, emptied at every commit, and moved
-// into cdp_events by one INSERT … SELECT, to which the RLS policy applies.
-const createStage = `CREATE TEMP TABLE IF NOT EXISTS cdp_stage (
-	source_id uuid, message_id text, received_at timestamptz, type text, event text,
-	anonymous_id text, user_id text, group_id text, previous_id text, original_timestamp timestamptz,
-	sent_at timestamptz, "timestamp" timestamptz, properties jsonb, traits jsonb, context jsonb,
-	integrations jsonb, payload_size integer) ON COMMIT DELETE ROWS`
-
-// moveStaged dedups the staged rows (unique within the group already)
-// against cdp_message_ids and inserts the fresh ones, returning per source
-// how many and the newest received_at.
-const moveStaged = `WITH s AS (
-	SELECT * FROM cdp_stage
+// insertEvents writes a group's rows (unique within the group already)
+// in one statement: the rows arrive as one array per column ($1…$17,
+// pgx's binary encoding), the dedup insert into cdp_message_ids feeds the
+// events insert only the first copies, and it returns per source how many
+// were stored and the newest received_at. $18 is the tenant, $19 the
+// batch. (PostgreSQL refuses COPY FROM into a table with row-level
+// security, so rows cannot be copied into cdp_events; an earlier version
+// copied them into a temporary table and moved them with INSERT … SELECT —
+// three statements a commit and a table to write and empty where one
+// statement now reads the arrays. The RLS policy's WITH CHECK applies to
+// both inserts.)
+const insertEvents = `WITH s AS (
+	SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[],
+		$15::jsonb[], $16::jsonb[], $17::integer[])
+	AS s(source_id, message_id, received_at, type, event, anonymous_id, user_id, group_id, previous_id,
+		original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
 ), fresh AS (
 	INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, batch_id, received_at)
-	SELECT ?0, source_id, message_id, ?1, received_at FROM s
+	SELECT $18, source_id, message_id, $19, received_at FROM s
 	ON CONFLICT DO NOTHING RETURNING source_id, message_id
 ), ins AS (
 	INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event, anonymous_id, user_id,
 		group_id, previous_id, original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
-	SELECT ?0, s.source_id, s.message_id, s.received_at, ?1, s.type, s.event, s.anonymous_id, s.user_id,
+	SELECT $18, s.source_id, s.message_id, s.received_at, $19, s.type, s.event, s.anonymous_id, s.user_id,
 		s.group_id, s.previous_id, s.original_timestamp, s.sent_at, s."timestamp", s.properties, s.traits, s.context,
 		s.integrations, s.payload_size
 	FROM s JOIN fresh USING (source_id, message_id)
 	RETURNING source_id, received_at
 )
-SELECT source_id AS id, count(*) AS events, max(received_at) AS last FROM ins GROUP BY source_id ORDER BY source_id`
+SELECT source_id, count(*), max(received_at) FROM ins GROUP BY source_id ORDER BY source_id`
+
+// columns are a group's rows as insertEvents' arrays (nil is NULL).
+type columns struct {
+	source                                [][16]byte
+	messageID, typ                        []string
+	name, anonymousID, userID, groupID    []*string
+	previousID                            []*string
+	receivedAt, timestamp                 []time.Time
+	originalTimestamp, sentAt             []*time.Time
+	properties, traits, context, integrat [][]byte
+	size                                  []int32
+}
+
+func newColumns(n int) *columns {
+	return &columns{source: make([][16]byte, 0, n), messageID: make([]string, 0, n), typ: make([]string, 0, n),
+		name: make([]*string, 0, n), anonymousID: make([]*string, 0, n), userID: make([]*string, 0, n),
+		groupID: make([]*string, 0, n), previousID: make([]*string, 0, n), receivedAt: make([]time.Time, 0, n),
+		timestamp: make([]time.Time, 0, n), originalTimestamp: make([]*time.Time, 0, n), sentAt: make([]*time.Time, 0, n),
+		properties: make([][]byte, 0, n), traits: make([][]byte, 0, n), context: make([][]byte, 0, n),
+		integrat: make([][]byte, 0, n), size: make([]int32, 0, n)}
+}
+
+func (c *columns) add(e *Event) {
+	c.source = append(c.source, e.SourceID)
+	c.messageID = append(c.messageID, e.MessageID)
+	c.typ = append(c.typ, e.Type)
+	c.name = append(c.name, nullText(&e.Name))
+	c.anonymousID = append(c.anonymousID, nullText(&e.AnonymousID))
+	c.userID = append(c.userID, nullText(&e.UserID))
+	c.groupID = append(c.groupID, nullText(&e.GroupID))
+	c.previousID = append(c.previousID, nullText(&e.PreviousID))
+	c.receivedAt = append(c.receivedAt, e.ReceivedAt)
+	c.timestamp = append(c.timestamp, e.Timestamp)
+	c.originalTimestamp = append(c.originalTimestamp, e.OriginalTimestamp)
+	c.sentAt = append(c.sentAt, e.SentAt)
+	c.properties = append(c.properties, e.Properties)
+	c.traits = append(c.traits, e.Traits)
+	c.context = append(c.context, e.Context)
+	c.integrat = append(c.integrat, e.Integrations)
+	c.size = append(c.size, int32(e.Size))
+}
+
+func (c *columns) args(tenant, batch uuid.UUID) []any {
+	return []any{c.source, c.messageID, c.receivedAt, c.typ, c.name, c.anonymousID, c.userID, c.groupID, c.previousID,
+		c.originalTimestamp, c.sentAt, c.timestamp, c.properties, c.traits, c.context, c.integrat, c.size,
+		[16]byte(tenant), [16]byte(batch)}
+}
+
+// nullText is s, or nil (NULL) when empty.
+func nullText(s *string) *string {
+	if *s == "" {
+		return nil
+	}
+	return s
+}
 
 // batchSource is one source's share of a batch (cdp_batches.sources).
 type batchSource struct {
@@ -309,36 +359,47 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 			return nil
 		}
 		accepted = true
-		if _, err := tx.ExecContext(ctx, createStage); err != nil {
-			return err
-		}
 		// Duplicates within the group are dropped here (the first copy
 		// wins); the dedup table drops those of earlier commits.
 		type key struct {
 			source uuid.UUID
 			id     string
 		}
-		seen := map[key]struct{}{}
-		var rows [][]any
+		n := 0
 		for _, p := range items {
-			for _, e := range p.events {
+			n += len(p.events)
+		}
+		seen := make(map[key]struct{}, n)
+		cols := newColumns(n)
+		for _, p := range items {
+			for i := range p.events {
+				e := &p.events[i]
 				k := key{e.SourceID, e.MessageID}
 				if _, dup := seen[k]; dup {
 					continue
 				}
 				seen[k] = struct{}{}
-				rows = append(rows, stageRow(e))
+				cols.add(e)
 			}
-		}
-		if err := raw(ctx, func(c *pgx.Conn) error {
-			_, err := c.CopyFrom(ctx, pgx.Identifier{"cdp_stage"}, stageColumns, pgx.CopyFromRows(rows))
-			return err
-		}); err != nil {
-			return err
 		}
 		batch := uuid.New()
 		var sources []batchSource
-		if err := tx.NewRaw(moveStaged, tenant, batch).Scan(ctx, &sources); err != nil {
+		if err := raw(ctx, func(c *pgx.Conn) error {
+			// CacheDescribe: the parameters' types are learnt once per
+			// connection, so the arrays go in binary (the pool's default,
+			// QueryExecModeExec, would send them as text).
+			args := append([]any{pgx.QueryExecModeCacheDescribe}, cols.args(tenant, batch)...)
+			rows, err := c.Query(ctx, insertEvents, args...)
+			if err != nil {
+				return err
+			}
+			var x batchSource
+			_, err = pgx.ForEachRow(rows, []any{&x.ID, &x.Events, &x.Last}, func() error {
+				sources = append(sources, x)
+				return nil
+			})
+			return err
+		}); err != nil {
 			return err
 		}
 		var written int64
@@ -350,7 +411,7 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		}
 		// The reservation is taken last, in the same transaction, so the
 		// tenant's usage row is locked only until the commit (a concurrent
-		// writer of the tenant does its COPY meanwhile); over the limit the
+		// writer of the tenant does its insert meanwhile); over the limit the
 		// whole transaction rolls back.
 		if err := s.Billing.ReserveTx(ctx, tx, tenant, billing.MonthlyEvents, written); err != nil {
 			if isLimit(err) {
@@ -395,7 +456,7 @@ const sampleQueue = 8
 // events committed; a crash between the commit and the publish loses the
 // entry, never an event.
 func (s *Service) queueSample(tenant uuid.UUID, items []*pending) {
-	c := s.commit
+	c := s.committer()
 	if len(c.sample) == cap(c.sample) {
 		return // the publisher is behind: skip the work of building it
 	}
@@ -470,24 +531,4 @@ func flagError(e billing.Entitlements) error {
 	return &apperr.Error{Code: apperr.FeatureDisabled,
 		Message:    "the cdp feature is not enabled for this workspace (it unlocks with the " + f.From.Title() + " plan)",
 		Extensions: map[string]any{"feature": string(billing.CDP)}}
-}
-
-func stageRow(e Event) []any {
-	return []any{pgtype.UUID{Bytes: e.SourceID, Valid: true}, e.MessageID, e.ReceivedAt, e.Type, nullText(e.Name), nullText(e.AnonymousID),
-		nullText(e.UserID), nullText(e.GroupID), nullText(e.PreviousID), e.OriginalTimestamp, e.SentAt, e.Timestamp,
-		nullJSON(e.Properties), nullJSON(e.Traits), nullJSON(e.Context), nullJSON(e.Integrations), int32(e.Size)}
-}
-
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullJSON(b []byte) any {
-	if b == nil {
-		return nil
-	}
-	return string(b)
 }
