@@ -84,7 +84,7 @@ func BenchmarkTrackingBatch(b *testing.B) {
 			lat := make([]time.Duration, b.N)
 			var next atomic.Int64
 			var wg sync.WaitGroup
-			cpu0, pg0 := processCPU(), backendCPU(b, tdb.OwnerURL, dbName)
+			cpu0, pg0, commits0 := processCPU(), backendCPU(b, tdb.OwnerURL, dbName), countBatches(b, tdb.OwnerURL)
 			b.ResetTimer()
 			start := time.Now()
 			for range conc {
@@ -125,6 +125,9 @@ func BenchmarkTrackingBatch(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
 			b.ReportMetric(float64((cpu1-cpu0).Microseconds())/events, "go_cpu_us/event")
 			b.ReportMetric(float64((pg1-pg0).Microseconds())/events, "pg_cpu_us/event")
+			if commits := countBatches(b, tdb.OwnerURL) - commits0; commits > 0 {
+				b.ReportMetric(events/float64(commits), "events/commit")
+			}
 		})
 	}
 
@@ -192,6 +195,22 @@ func startTrackingServer(b *testing.B, cfg config.Config, workers bool) string {
 	})
 	benchCDP = a.Services.CDP
 	return "http://" + l.Addr().String()
+}
+
+// countBatches is how many batches (group commits that stored events) the
+// test database holds.
+func countBatches(b *testing.B, url string) int64 {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM cdp_batches").Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // processCPU is the CPU time (user and system) this process has used.

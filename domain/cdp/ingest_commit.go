@@ -251,7 +251,9 @@ func missingPartition(err error) bool {
 // pgx's binary encoding), the dedup insert into cdp_message_ids feeds the
 // events insert only the first copies, and it returns per source how many
 // were stored and the newest received_at. $18 is the tenant, $19 the
-// batch. (PostgreSQL refuses COPY FROM into a table with row-level
+// batch. The IN lets PostgreSQL hash the fresh ids (two narrow columns)
+// and probe them with the rows; a JOIN … USING made it sort the wide rows
+// for a merge join. (PostgreSQL refuses COPY FROM into a table with row-level
 // security, so rows cannot be copied into cdp_events; an earlier version
 // copied them into a temporary table and moved them with INSERT … SELECT —
 // three statements a commit and a table to write and empty where one
@@ -273,7 +275,7 @@ const insertEvents = `WITH s AS (
 	SELECT $18, s.source_id, s.message_id, s.received_at, $19, s.type, s.event, s.anonymous_id, s.user_id,
 		s.group_id, s.previous_id, s.original_timestamp, s.sent_at, s."timestamp", s.properties, s.traits, s.context,
 		s.integrations, s.payload_size
-	FROM s JOIN fresh USING (source_id, message_id)
+	FROM s WHERE (s.source_id, s.message_id) IN (SELECT source_id, message_id FROM fresh)
 	RETURNING source_id, received_at
 )
 SELECT source_id, count(*), max(received_at) FROM ins GROUP BY source_id ORDER BY source_id`
@@ -387,7 +389,10 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		if err := raw(ctx, func(c *pgx.Conn) error {
 			// CacheDescribe: the parameters' types are learnt once per
 			// connection, so the arrays go in binary (the pool's default,
-			// QueryExecModeExec, would send them as text).
+			// QueryExecModeExec, would send them as text). The statement
+			// stays unnamed, planned at each commit with the arrays in
+			// hand: a prepared statement's generic plan does not know how
+			// many rows unnest yields and joins them by nested loop.
 			args := append([]any{pgx.QueryExecModeCacheDescribe}, cols.args(tenant, batch)...)
 			rows, err := c.Query(ctx, insertEvents, args...)
 			if err != nil {
