@@ -3,8 +3,8 @@
 // This package's Service owns ingestion: sources and their write keys
 // (source.go), the Segment/RudderStack-compatible tracking API's parsing and
 // validation (ingest.go), the per-source rate limit (ingest_limit.go), the
-// group committer that writes accepted events with COPY in shared
-// transactions (ingest_commit.go), and the per-batch downstream work and the
+// group committer that writes accepted events in shared transactions
+// (ingest_commit.go; the fast batch parser is ingest_fast.go), and the per-batch downstream work and the
 // monthly partitions of the events table (events.go). Identity resolution
 // and profiles are a separate type of this package (identity*.go, profile.go);
 // the batch job resolves its events through it and applies them to the

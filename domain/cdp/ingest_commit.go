@@ -23,11 +23,12 @@ import (
 // The group committer (ADR 0016). Requests enqueue their validated events
 // and wait; a writer goroutine (Config.Writers of them, default 2) takes
 // everything queued and writes it — one transaction per tenant in the
-// group, each with one COPY, the dedup rows, the reservation of the plan's
-// monthly events, the batch row and its River job — and answers every
-// waiting request once its tenant's transaction has committed. While one writer
-// waits for its commit, another takes the next group; the rest queue up,
-// so under load each commit carries many requests.
+// group, each with one statement writing the dedup rows and the events,
+// the reservation of the plan's monthly events, the batch row and its
+// River job — and answers every waiting request once its tenant's
+// transaction has committed. While one writer waits for its commit,
+// another takes the next group; the rest queue up, so under load each
+// commit carries many requests, and a lone request is written at once.
 
 // pending is one request waiting for its commit.
 type pending struct {
