@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/billing"
@@ -273,30 +274,32 @@ const insertEvents = `WITH s AS (
 ), ins AS (
 	INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event, anonymous_id, user_id,
 		group_id, previous_id, original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
-	SELECT $18, s.source_id, s.message_id, s.received_at, $19, s.type, s.event, s.anonymous_id, s.user_id,
-		s.group_id, s.previous_id, s.original_timestamp, s.sent_at, s."timestamp", s.properties, s.traits, s.context,
+	SELECT $18, s.source_id, s.message_id, s.received_at, $19, s.type, NULLIF(s.event, ''), NULLIF(s.anonymous_id, ''),
+		NULLIF(s.user_id, ''), NULLIF(s.group_id, ''), NULLIF(s.previous_id, ''), s.original_timestamp, s.sent_at, s."timestamp", s.properties, s.traits, s.context,
 		s.integrations, s.payload_size
 	FROM s WHERE (s.source_id, s.message_id) IN (SELECT source_id, message_id FROM fresh)
 	RETURNING source_id, received_at
 )
 SELECT source_id, count(*), max(received_at) FROM ins GROUP BY source_id ORDER BY source_id`
 
-// columns are a group's rows as insertEvents' arrays (nil is NULL).
+// columns are a group's rows as insertEvents' arrays: nil is NULL, and
+// so is an empty id or name (NULLIF in the statement), which keeps those
+// columns []string, which pgx encodes without reflection (as it does
+// pgtype.FlatArray).
 type columns struct {
-	source                                [][16]byte
-	messageID, typ                        []string
-	name, anonymousID, userID, groupID    []*string
-	previousID                            []*string
-	receivedAt, timestamp                 []time.Time
-	originalTimestamp, sentAt             []*time.Time
-	properties, traits, context, integrat [][]byte
-	size                                  []int32
+	source                                    [][16]byte
+	messageID, typ, name, anonymousID, userID []string
+	groupID, previousID                       []string
+	receivedAt, timestamp                     []time.Time
+	originalTimestamp, sentAt                 pgtype.FlatArray[*time.Time]
+	properties, traits, context, integrat     pgtype.FlatArray[[]byte]
+	size                                      []int32
 }
 
 func newColumns(n int) *columns {
 	return &columns{source: make([][16]byte, 0, n), messageID: make([]string, 0, n), typ: make([]string, 0, n),
-		name: make([]*string, 0, n), anonymousID: make([]*string, 0, n), userID: make([]*string, 0, n),
-		groupID: make([]*string, 0, n), previousID: make([]*string, 0, n), receivedAt: make([]time.Time, 0, n),
+		name: make([]string, 0, n), anonymousID: make([]string, 0, n), userID: make([]string, 0, n),
+		groupID: make([]string, 0, n), previousID: make([]string, 0, n), receivedAt: make([]time.Time, 0, n),
 		timestamp: make([]time.Time, 0, n), originalTimestamp: make([]*time.Time, 0, n), sentAt: make([]*time.Time, 0, n),
 		properties: make([][]byte, 0, n), traits: make([][]byte, 0, n), context: make([][]byte, 0, n),
 		integrat: make([][]byte, 0, n), size: make([]int32, 0, n)}
@@ -306,11 +309,11 @@ func (c *columns) add(e *Event) {
 	c.source = append(c.source, e.SourceID)
 	c.messageID = append(c.messageID, e.MessageID)
 	c.typ = append(c.typ, e.Type)
-	c.name = append(c.name, nullText(&e.Name))
-	c.anonymousID = append(c.anonymousID, nullText(&e.AnonymousID))
-	c.userID = append(c.userID, nullText(&e.UserID))
-	c.groupID = append(c.groupID, nullText(&e.GroupID))
-	c.previousID = append(c.previousID, nullText(&e.PreviousID))
+	c.name = append(c.name, e.Name)
+	c.anonymousID = append(c.anonymousID, e.AnonymousID)
+	c.userID = append(c.userID, e.UserID)
+	c.groupID = append(c.groupID, e.GroupID)
+	c.previousID = append(c.previousID, e.PreviousID)
 	c.receivedAt = append(c.receivedAt, e.ReceivedAt)
 	c.timestamp = append(c.timestamp, e.Timestamp)
 	c.originalTimestamp = append(c.originalTimestamp, e.OriginalTimestamp)
@@ -326,14 +329,6 @@ func (c *columns) args(tenant, batch uuid.UUID) []any {
 	return []any{c.source, c.messageID, c.receivedAt, c.typ, c.name, c.anonymousID, c.userID, c.groupID, c.previousID,
 		c.originalTimestamp, c.sentAt, c.timestamp, c.properties, c.traits, c.context, c.integrat, c.size,
 		[16]byte(tenant), [16]byte(batch)}
-}
-
-// nullText is s, or nil (NULL) when empty.
-func nullText(s *string) *string {
-	if *s == "" {
-		return nil
-	}
-	return s
 }
 
 // batchSource is one source's share of a batch (cdp_batches.sources).
