@@ -253,31 +253,34 @@ func missingPartition(err error) bool {
 // pgx's binary encoding), the dedup insert into cdp_message_ids feeds the
 // events insert only the first copies, and it returns per source how many
 // were stored and the newest received_at. $18 is the tenant, $19 the
-// batch. The IN lets PostgreSQL hash the fresh ids (two narrow columns)
-// and probe them with the rows; a JOIN … USING made it sort the wide rows
-// for a merge join. (PostgreSQL refuses COPY FROM into a table with row-level
+// batch. The dedup insert reads only the three arrays it needs (the same
+// parameters: nothing is sent twice), so the wide rows are unnested once
+// for the events insert and not materialised for a second reader; the IN
+// lets PostgreSQL hash the fresh ids (two narrow columns) and probe them
+// with the rows (a JOIN … USING made it sort the wide rows for a merge
+// join). (PostgreSQL refuses COPY FROM into a table with row-level
 // security, so rows cannot be copied into cdp_events; an earlier version
 // copied them into a temporary table and moved them with INSERT … SELECT —
 // three statements a commit and a table to write and empty where one
 // statement now reads the arrays. The RLS policy's WITH CHECK applies to
 // both inserts.)
-const insertEvents = `WITH s AS (
-	SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[],
-		$15::jsonb[], $16::jsonb[], $17::integer[])
-	AS s(source_id, message_id, received_at, type, event, anonymous_id, user_id, group_id, previous_id,
-		original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
-), fresh AS (
+const insertEvents = `WITH fresh AS (
 	INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, batch_id, received_at)
-	SELECT $18, source_id, message_id, $19, received_at FROM s
+	SELECT $18, source_id, message_id, $19, received_at
+	FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS m(source_id, message_id, received_at)
 	ON CONFLICT DO NOTHING RETURNING source_id, message_id
 ), ins AS (
 	INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event, anonymous_id, user_id,
 		group_id, previous_id, original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
 	SELECT $18, s.source_id, s.message_id, s.received_at, $19, s.type, NULLIF(s.event, ''), NULLIF(s.anonymous_id, ''),
-		NULLIF(s.user_id, ''), NULLIF(s.group_id, ''), NULLIF(s.previous_id, ''), s.original_timestamp, s.sent_at, s."timestamp", s.properties, s.traits, s.context,
-		s.integrations, s.payload_size
-	FROM s WHERE (s.source_id, s.message_id) IN (SELECT source_id, message_id FROM fresh)
+		NULLIF(s.user_id, ''), NULLIF(s.group_id, ''), NULLIF(s.previous_id, ''), s.original_timestamp,
+		s.sent_at, s."timestamp", s.properties, s.traits, s.context, s.integrations, s.payload_size
+	FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[],
+		$15::jsonb[], $16::jsonb[], $17::integer[])
+	AS s(source_id, message_id, received_at, type, event, anonymous_id, user_id, group_id, previous_id,
+		original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
+	WHERE (s.source_id, s.message_id) IN (SELECT source_id, message_id FROM fresh)
 	RETURNING source_id, received_at
 )
 SELECT source_id, count(*), max(received_at) FROM ins GROUP BY source_id ORDER BY source_id`
