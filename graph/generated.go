@@ -1112,6 +1112,7 @@ type ComplexityRoot struct {
 		RateLimitPerSecond func(childComplexity int) int
 		Received           func(childComplexity int) int
 		Rejected           func(childComplexity int) int
+		Simulated          func(childComplexity int) int
 		WriteKeyPrefix     func(childComplexity int) int
 	}
 
@@ -6022,6 +6023,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Rejected(childComplexity), true
+	case "Source.simulated":
+		if e.ComplexityRoot.Source.Simulated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Simulated(childComplexity), true
 	case "Source.writeKeyPrefix":
 		if e.ComplexityRoot.Source.WriteKeyPrefix == nil {
 			break
@@ -9051,6 +9058,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_lastEventAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Source_createdAt(ctx, field)
+	case "simulated":
+		return ec.fieldContext_Source_simulated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
@@ -32318,6 +32327,29 @@ func (ec *executionContext) fieldContext_Source_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Source", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Source_simulated(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_simulated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_simulated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SourceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -48053,6 +48085,11 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "createdAt":
 			out.Values[i] = ec._Source_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulated":
+			out.Values[i] = ec._Source_simulated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -22,7 +22,7 @@ func sourceModel(s *cdp.Source) *model.Source {
 	}
 	return &model.Source{ID: relay.GlobalID(relay.TypeSource, s.ID), Name: s.Name, Enabled: s.Enabled,
 		WriteKeyPrefix: s.WriteKeyPrefix, RateLimitPerSecond: s.RateLimit, Received: float64(s.Received),
-		Rejected: float64(s.Rejected), LastEventAt: s.LastEventAt, CreatedAt: s.CreatedAt}
+		Rejected: float64(s.Rejected), LastEventAt: s.LastEventAt, CreatedAt: s.CreatedAt, Simulated: s.Simulated}
 }
 
 // sourceKeyPayload is the payload of a mutation that shows a write key:

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -35,8 +36,11 @@ type Source struct {
 	Received       int64      `bun:"received"`
 	Rejected       int64      `bun:"rejected"`
 	LastEventAt    *time.Time `bun:"last_event_at"`
-	CreatedAt      time.Time  `bun:"created_at"`
-	UpdatedAt      time.Time  `bun:"updated_at"`
+	// Simulated marks a simulated tenant's generated source
+	// (SeedSimulatedSource); sources made with CreateSource are never.
+	Simulated bool      `bun:"simulated"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
 }
 
 // Write keys: "stw_" and 32 characters of base64url (24 random bytes); the
@@ -191,4 +195,16 @@ func (s *Service) countRejected(ctx context.Context, tenant, source uuid.UUID, n
 		_, err := tx.ExecContext(ctx, "UPDATE cdp_sources SET rejected = rejected + ? WHERE tenant_id = ? AND id = ?", n, tenant, source)
 		return err
 	})
+}
+
+// sourceAudit is the audit entry of a change of src (never the write key,
+// only its display prefix). The actor is the request's principal unless
+// the caller sets one.
+func sourceAudit(action string, src *Source, details map[string]any) audit.Entry {
+	if details == nil {
+		details = map[string]any{}
+	}
+	details["name"] = src.Name
+	details["writeKeyPrefix"] = src.WriteKeyPrefix
+	return audit.Entry{TenantID: src.TenantID, Action: action, TargetType: relay.TypeSource, TargetID: src.ID, Details: details}
 }

@@ -26,6 +26,7 @@ interface Src {
   received: number
   rejected: number
   lastEventAt: string | null
+  simulated?: boolean
 }
 
 function source(s: Src) {
@@ -40,6 +41,7 @@ function source(s: Src) {
     rejected: s.rejected,
     lastEventAt: s.lastEventAt,
     createdAt: '2026-12-01T10:00:00Z',
+    simulated: s.simulated ?? false,
   }
 }
 
@@ -279,6 +281,16 @@ describe('SourcesScreen', () => {
     expect(within(t).getByText('Website')).toBeInTheDocument() // appended, not replaced
     expect(screen.getByText('22 sources')).toBeInTheDocument()
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull()
+  })
+
+  it('labels the demo workspace’s simulated source “Simulated”, and no other source', async () => {
+    const api = new FakeApi()
+    const SIM: Src = { ...WEB, id: 'src-sim', name: 'Website (simulated)', simulated: true }
+    api.sources = [SIM, WEB]
+    setup({ api })
+    const t = await table()
+    expect(within(rowOf(t, 'Website (simulated)')).getByText('Simulated')).toBeInTheDocument()
+    expect(within(rowOf(t, 'Website')).queryByText('Simulated')).toBeNull()
   })
 
   it('says so when there are no sources', async () => {

@@ -12,6 +12,7 @@ export const SourceFieldsFragment = graphql(`
     rejected
     lastEventAt
     createdAt
+    simulated
   }
 `)
 
