@@ -169,19 +169,65 @@ func (w *CDPSimulateEventsWorker) Work(ctx context.Context, job *river.Job[CDPSi
 	return err
 }
 
+// CDPPruneMessageIDsArgs deletes the messageId dedup rows older than
+// cdp.DedupWindow (global, periodic).
+type CDPPruneMessageIDsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CDPPruneMessageIDsArgs) Kind() string { return "cdp.prune_message_ids" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: maintenance, at most
+// one per interval.
+func (CDPPruneMessageIDsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: CDPPruneInterval}}
+}
+
+// CDPPruneInterval is how often the dedup table is pruned. One run deletes
+// up to cdp.MaxPruneBatches × the batch size (500,000 rows by default), so
+// it keeps up with about 48 million stored events a day; a larger backlog
+// shrinks over several runs.
+const CDPPruneInterval = 15 * time.Minute
+
+// CDPPruneMessageIDsWorker runs CDPPruneMessageIDsArgs.
+type CDPPruneMessageIDsWorker struct {
+	river.WorkerDefaults[CDPPruneMessageIDsArgs]
+	CDP    *cdp.Service
+	Limits Limits
+}
+
+// Timeout implements river.Worker: bounded batches of deletes.
+func (w *CDPPruneMessageIDsWorker) Timeout(*river.Job[CDPPruneMessageIDsArgs]) time.Duration {
+	return w.Limits.timeout(time.Minute)
+}
+
+// Work implements river.Worker. It stops after three quarters of its
+// timeout with what it deleted committed (each batch is its own
+// transaction); the next run goes on, so running out of time is no failure.
+func (w *CDPPruneMessageIDsWorker) Work(ctx context.Context, job *river.Job[CDPPruneMessageIDsArgs]) error {
+	budget, cancel := context.WithTimeout(ctx, w.Timeout(job)*3/4)
+	defer cancel()
+	_, _, err := w.CDP.PruneMessageIDs(budget)
+	if err != nil && ctx.Err() == nil && budget.Err() != nil {
+		return nil
+	}
+	return err
+}
+
 // registerCDP adds the CDP workers (when the services have the CDP).
 func registerCDP(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	if s.CDP != nil {
 		river.AddWorker(w, &CDPProcessBatchWorker{CDP: s.CDP, Limits: lim})
 		river.AddWorker(w, &CDPEnsurePartitionsWorker{CDP: s.CDP, Limits: lim})
+		river.AddWorker(w, &CDPPruneMessageIDsWorker{CDP: s.CDP, Limits: lim})
 		river.AddWorker(w, &CDPSimulateFanOutWorker{DB: d, Limits: lim})
 		river.AddWorker(w, &CDPSimulateEventsWorker{CDP: s.CDP, Billing: s.Billing, Limits: lim})
 	}
 }
 
 // cdpPeriodic creates the events table's partitions ahead every six hours
-// (and on start): two months of margin make a missed run harmless; and
-// sends the simulated tenants' simulated events every minute.
+// (and on start): two months of margin make a missed run harmless; prunes
+// the dedup table every CDPPruneInterval; and sends the simulated tenants'
+// simulated events every minute.
 func cdpPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	if s.CDP == nil {
 		return nil
@@ -189,6 +235,9 @@ func cdpPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return CDPEnsurePartitionsArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: runOnStart}),
+		river.NewPeriodicJob(river.PeriodicInterval(CDPPruneInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return CDPPruneMessageIDsArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: runOnStart}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 			return CDPSimulateFanOutArgs{}, nil
