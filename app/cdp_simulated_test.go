@@ -76,6 +76,11 @@ func TestSeedGivesTheDemoTenantASimulatedEventStream(t *testing.T) {
 	c.Advance(time.Hour)
 	require.NoError(t, app.Seed(ctx, srv.App, apptest.Logger()))
 	require.Equal(t, first, read())
+	var audited int
+	require.NoError(t, tdb.DB.InTenant(ctx, app.DemoTenantID, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT count(*) FROM audit_log WHERE action = 'source.create' AND actor_type = 'SYSTEM' AND details->>'simulated' = 'true'`).Scan(ctx, &audited)
+	}))
+	require.Equal(t, 1, audited, "the simulated source's creation is audited once")
 
 	// The API labels it: simulated for the seeded source, not for one an admin creates.
 	h := http.Header{"X-Test-Tenant": {app.DemoTenantID.String()}}
