@@ -406,6 +406,7 @@ type ComplexityRoot struct {
 
 	DebuggerError struct {
 		Field   func(childComplexity int) int
+		Limit   func(childComplexity int) int
 		Message func(childComplexity int) int
 	}
 
@@ -2885,6 +2886,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DebuggerError.Field(childComplexity), true
+	case "DebuggerError.limit":
+		if e.ComplexityRoot.DebuggerError.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerError.Limit(childComplexity), true
 	case "DebuggerError.message":
 		if e.ComplexityRoot.DebuggerError.Message == nil {
 			break
@@ -7836,6 +7843,8 @@ func (ec *executionContext) childFields_DebuggerError(ctx context.Context, field
 		return ec.fieldContext_DebuggerError_field(ctx, field)
 	case "message":
 		return ec.fieldContext_DebuggerError_message(ctx, field)
+	case "limit":
+		return ec.fieldContext_DebuggerError_limit(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DebuggerError", field.Name)
 }
@@ -17216,6 +17225,29 @@ func (ec *executionContext) _DebuggerError_message(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_DebuggerError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerError_limit(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerError_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerError_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DebuggerError", field, false, false, "String")
 }
 
@@ -43242,6 +43274,11 @@ func (ec *executionContext) _DebuggerError(ctx context.Context, sel ast.Selectio
 		case "message":
 			out.Values[i] = ec._DebuggerError_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limit":
+			out.Values[i] = ec._DebuggerError_limit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -54,8 +54,8 @@ func (r *Resolver) eventReceived(ctx context.Context, sourceID string) (<-chan *
 		}
 		m := &model.DebuggerEvent{ReceivedAt: d.ReceivedAt, Status: model.DebuggerEventStatus(d.Status),
 			MessageID: strPtr(d.MessageID), Type: strPtr(d.Type), Name: strPtr(d.Name), Payload: d.Payload, Truncated: d.Truncated}
-		if d.Status == cdp.DebuggerRejected {
-			m.Error = &model.DebuggerError{Field: strPtr(d.ErrorField), Message: d.ErrorText}
+		if d.Status == cdp.DebuggerRejected || d.Status == cdp.DebuggerThrottled {
+			m.Error = &model.DebuggerError{Field: strPtr(d.ErrorField), Message: d.ErrorText, Limit: strPtr(d.Limit)}
 		}
 		return m, nil
 	})

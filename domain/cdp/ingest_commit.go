@@ -333,13 +333,14 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		if err := tx.NewRaw(moveStaged, tenant, batch).Scan(ctx, &sources); err != nil {
 			return err
 		}
-		// The live debugger's sample, published at commit (ADR 0016).
-		if err := publishAccepted(ctx, tx, tenant, items); err != nil {
-			return err
-		}
 		var written int64
 		for _, x := range sources {
 			written += x.Events
+		}
+		// The live debugger's sample, published at commit (ADR 0016);
+		// fewer written than staged means some were stored before.
+		if err := publishAccepted(ctx, tx, tenant, batch, items, written < int64(len(rows))); err != nil {
+			return err
 		}
 		if written == 0 {
 			return nil // all duplicates: acknowledged, nothing stored or counted

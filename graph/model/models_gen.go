@@ -703,17 +703,19 @@ type CurrencyMetricTotals struct {
 
 // Why the tracking API refused an event.
 type DebuggerError struct {
-	// The offending field, e.g. batch[3].properties.
+	// The offending field, e.g. batch[3].properties (REJECTED).
 	Field *string `json:"field,omitempty"`
-	// The validation message.
+	// The validation or limit message.
 	Message string `json:"message"`
+	// THROTTLED: the limit passed — source_rate_limit (the source's events a second), monthly_ingested_events (the plan's monthly events) or ingest_queue (this server's events waiting for commit); null otherwise.
+	Limit *string `json:"limit,omitempty"`
 }
 
-// An event as the tracking API received it, for the live debugger (sampled: at most 10 accepted events per source and commit, 10 rejected requests per source and second).
+// An event as the tracking API received it, for the live debugger (sampled: at most 10 accepted or duplicate events per source and commit, 10 rejected or throttled requests per source and second; a throttled batch shows its first event).
 type DebuggerEvent struct {
 	// When the request arrived.
 	ReceivedAt time.Time `json:"receivedAt"`
-	// Accepted or rejected.
+	// Accepted, duplicate, rejected or throttled.
 	Status DebuggerEventStatus `json:"status"`
 	// The event's messageId (null when it could not be read).
 	MessageID *string `json:"messageId,omitempty"`
@@ -725,7 +727,7 @@ type DebuggerEvent struct {
 	Payload string `json:"payload"`
 	// Whether payload was cut.
 	Truncated bool `json:"truncated"`
-	// The validation error of a rejected event.
+	// Why a rejected or throttled request was refused; null for accepted and duplicate events.
 	Error *DebuggerError `json:"error,omitempty"`
 }
 
@@ -2815,24 +2817,30 @@ func (e ConnectionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// What became of an event the tracking API received.
+// What became of an event the tracking API received. A request refused with 401 (no or an unknown write key) names no source, so it cannot be shown per source and never appears; nor does one refused with 403 (a disabled source, no cdp flag).
 type DebuggerEventStatus string
 
 const (
-	// Answered 200 and committed (a repeated messageId is acknowledged and dropped).
+	// Answered 200 and stored.
 	DebuggerEventStatusAccepted DebuggerEventStatus = "ACCEPTED"
-	// Refused with 400: the request failed validation.
+	// Answered 200 but not stored again: its messageId was already stored for this source (an SDK retry), within the 35-day dedup window.
+	DebuggerEventStatusDuplicate DebuggerEventStatus = "DUPLICATE"
+	// Refused with 400: the request failed validation (error.field names the event and field).
 	DebuggerEventStatusRejected DebuggerEventStatus = "REJECTED"
+	// Refused with 429: the request passed a limit, named by error.limit (the source's events a second, the plan's monthly events, or this server's ingest queue); the SDK retries later.
+	DebuggerEventStatusThrottled DebuggerEventStatus = "THROTTLED"
 )
 
 var AllDebuggerEventStatus = []DebuggerEventStatus{
 	DebuggerEventStatusAccepted,
+	DebuggerEventStatusDuplicate,
 	DebuggerEventStatusRejected,
+	DebuggerEventStatusThrottled,
 }
 
 func (e DebuggerEventStatus) IsValid() bool {
 	switch e {
-	case DebuggerEventStatusAccepted, DebuggerEventStatusRejected:
+	case DebuggerEventStatusAccepted, DebuggerEventStatusDuplicate, DebuggerEventStatusRejected, DebuggerEventStatusThrottled:
 		return true
 	}
 	return false

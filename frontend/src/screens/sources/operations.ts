@@ -96,6 +96,7 @@ export const EventReceivedDocument = graphql(`
       error {
         field
         message
+        limit
       }
     }
   }
