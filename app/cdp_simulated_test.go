@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/app"
 	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -111,6 +112,11 @@ func TestSimulatedStreamSendsEachMinuteOnce(t *testing.T) {
 	plain := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
 	_, _, err := svc.SeedSimulatedSource(ctx, plain)
 	require.Error(t, err, "only simulated tenants get a simulated source")
+	// Without the cdp flag nothing is stored (the seed logs it and goes on).
+	starter := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "starter", Simulated: true})
+	_, _, err = svc.SeedSimulatedSource(ctx, starter)
+	require.Equal(t, apperr.FeatureDisabled, apperr.CodeOf(err), "%v", err)
+
 	n, err := svc.SimulateEvents(ctx, sim, cdpT0)
 	require.NoError(t, err)
 	require.Zero(t, n, "not seeded yet: nothing sent")

@@ -48,7 +48,15 @@ func Seed(ctx context.Context, a *App, log *slog.Logger) error {
 // periodic cdp.simulate_events job keeps a slow stream going.
 func seedCDP(ctx context.Context, a *App, log *slog.Logger) error {
 	src, sent, err := a.Services.CDP.SeedSimulatedSource(ctx, DemoTenantID)
-	if err != nil {
+	switch code := apperr.CodeOf(err); {
+	case err == nil:
+	case code == apperr.FeatureDisabled || code == apperr.Throttled || code == apperr.Forbidden:
+		// An operator moved the demo to a plan without the cdp flag, its
+		// monthly events are used up, or its simulated source is disabled:
+		// the demo starts without the backfill (a later seed sends it).
+		log.Warn("simulated events not seeded", "reason", err)
+		return nil
+	default:
 		return fmt.Errorf("seed simulated events: %w", err)
 	}
 	if sent > 0 {
