@@ -11,14 +11,16 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 	"github.com/stratumhq/stratum/internal/wstest"
 )
 
-const debuggerQuery = `subscription($s: ID!) { eventReceived(sourceId: $s) { receivedAt status messageId type name payload truncated error { field message } } }`
+const debuggerQuery = `subscription($s: ID!) { eventReceived(sourceId: $s) { receivedAt status messageId type name payload truncated error { field message limit } } }`
 
 // debuggerEntry is one eventReceived message.
 type debuggerEntry struct {
@@ -31,6 +33,7 @@ type debuggerEntry struct {
 	Error     *struct {
 		Field   *string `json:"field"`
 		Message string  `json:"message"`
+		Limit   *string `json:"limit"`
 	} `json:"error"`
 }
 
@@ -165,4 +168,122 @@ func TestDebuggerIsolatesTenants(t *testing.T) {
 	got := b.until(messageIs("b-own"))
 	require.Empty(t, got["1"], "tenant B received A's events through A's source id")
 	require.Len(t, got["2"], 1)
+}
+
+// A repeated messageId shows as DUPLICATE (sent again later, or twice in
+// one request), never more than DebuggerPerCommit per commit; a request
+// over the source's rate limit or the plan's monthly events limit shows as
+// THROTTLED naming the limit; one with an unknown write key (401) names no
+// source and shows nowhere.
+func TestDebuggerShowsDuplicatesAndThrottledRequests(t *testing.T) {
+	t.Parallel()
+	e := setupIngest(t)
+	ctx := context.Background()
+	five := 5
+	slow, slowKey, err := e.cdp().CreateSource(ctx, e.tenant, cdp.CreateSourceInput{Name: "Slow", RateLimit: &five})
+	require.NoError(t, err)
+	d := e.openDebugger(t, e.tenant, e.source.ID, slow.ID)
+
+	ok200(t, e.send(t, "track", e.key, track("dup-1", nil)))
+	require.Equal(t, "ACCEPTED", d.until(messageIs("dup-1"))["1"][0].Status)
+	ok200(t, e.send(t, "track", e.key, track("dup-1", nil))) // an SDK retry
+	got := d.until(messageIs("dup-1"))["1"]
+	require.Equal(t, "DUPLICATE", got[len(got)-1].Status)
+	require.Nil(t, got[len(got)-1].Error)
+	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": []any{track("dup-2", nil), track("dup-2", nil), track("after-dup-2", nil)}}))
+	got = d.until(messageIs("after-dup-2"))["1"]
+	statuses := []string{}
+	for _, ev := range got {
+		statuses = append(statuses, ev.Status+" "+*ev.MessageID)
+	}
+	require.Equal(t, []string{"ACCEPTED dup-2", "DUPLICATE dup-2", "ACCEPTED after-dup-2"}, statuses, "first copy stored, second dropped")
+
+	// A whole batch sent again: every entry DUPLICATE, at most DebuggerPerCommit.
+	batch := make([]any, 50)
+	for i := range batch {
+		batch[i] = track(fmt.Sprintf("again-%02d", i), nil)
+	}
+	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": batch}))
+	ok200(t, e.send(t, "track", e.key, track("marker-1", nil)))
+	d.until(messageIs("marker-1"))
+	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": batch}))
+	ok200(t, e.send(t, "track", e.key, track("marker-2", nil)))
+	got = d.until(messageIs("marker-2"))["1"]
+	require.GreaterOrEqual(t, len(got)-1, 1)
+	require.LessOrEqual(t, len(got)-1, cdp.DebuggerPerCommit)
+	for _, ev := range got[:len(got)-1] {
+		require.Equal(t, "DUPLICATE", ev.Status, *ev.MessageID)
+	}
+
+	// The rate limit: the bucket (5) is spent, the clock stands still.
+	ok200(t, e.send(t, "batch", slowKey, map[string]any{"batch": []any{track("s-1", nil), track("s-2", nil), track("s-3", nil), track("s-4", nil), track("s-5", nil)}}))
+	r := e.send(t, "batch", slowKey, map[string]any{"batch": []any{track("s-6", nil), track("s-7", nil)}})
+	require.Equal(t, http.StatusTooManyRequests, r.Status)
+	got = d.until(messageIs("s-6"))["2"]
+	ev := got[len(got)-1]
+	require.Equal(t, "THROTTLED", ev.Status)
+	require.Equal(t, cdp.LimitSourceRate, *ev.Error.Limit)
+	require.Contains(t, ev.Error.Message, "this source accepts 5 events a second")
+	require.Contains(t, ev.Error.Message, "a request of 2 events")
+	require.Contains(t, ev.Payload, `"s-6"`)
+
+	// The plan's monthly events: one left, a batch of two is refused.
+	max := billing.Limits()[1].Of(billing.Professional)
+	require.NoError(t, e.tdb.DB.InTenant(ctx, e.tenant, func(ctx context.Context, tx bun.Tx) error {
+		us, err := e.srv.App.Services.Billing.UsageTx(ctx, tx, e.tenant)
+		if err != nil {
+			return err
+		}
+		var used int64
+		for _, u := range us {
+			if u.Key == billing.MonthlyEvents {
+				used = u.Used
+			}
+		}
+		return e.srv.App.Services.Billing.ReserveTx(ctx, tx, e.tenant, billing.MonthlyEvents, max-1-used)
+	}))
+	r = e.send(t, "batch", e.key, map[string]any{"batch": []any{track("m-1", nil), track("m-2", nil)}})
+	require.Equal(t, http.StatusTooManyRequests, r.Status, "%v", r.Body)
+	got = d.until(messageIs("m-1"))["1"]
+	ev = got[len(got)-1]
+	require.Equal(t, "THROTTLED", ev.Status)
+	require.Equal(t, "monthly_ingested_events", *ev.Error.Limit)
+
+	// 401: no source to show it for. The marker after it arrives; the 401 never does.
+	require.Equal(t, http.StatusUnauthorized, e.send(t, "track", "stw_unknownkeyunknownkeyunknownkey00", track("x-401", nil)).Status)
+	ok200(t, e.send(t, "track", e.key, track("m-3", nil)))
+	for _, ev := range d.until(messageIs("m-3"))["1"] {
+		require.NotEqual(t, "x-401", *ev.MessageID)
+	}
+}
+
+// Refused requests (400 and 429 alike) show at most
+// DebuggerRejectedPerSecond per source and second; the next second shows
+// again.
+func TestDebuggerBoundsRefusedEntries(t *testing.T) {
+	t.Parallel()
+	e := setupIngest(t)
+	ctx := context.Background()
+	one := 1
+	slow, slowKey, err := e.cdp().CreateSource(ctx, e.tenant, cdp.CreateSourceInput{Name: "Slow", RateLimit: &one})
+	require.NoError(t, err)
+	d := e.openDebugger(t, e.tenant, slow.ID)
+	ok200(t, e.send(t, "track", slowKey, track("first", nil)))
+	for i := range 2 * cdp.DebuggerRejectedPerSecond {
+		if i%2 == 0 {
+			require.Equal(t, http.StatusTooManyRequests, e.send(t, "track", slowKey, track(fmt.Sprintf("t-%02d", i), nil)).Status)
+		} else {
+			require.Equal(t, http.StatusBadRequest, e.send(t, "track", slowKey, map[string]any{"type": "track", "messageId": fmt.Sprintf("r-%02d", i)}).Status)
+		}
+	}
+	e.clock.Advance(1100 * time.Millisecond) // the next second (and a token)
+	require.Equal(t, http.StatusBadRequest, e.send(t, "track", slowKey, map[string]any{"type": "track", "messageId": "next-second"}).Status)
+	got := d.until(messageIs("next-second"))["1"]
+	refused := 0
+	for _, ev := range got[:len(got)-1] {
+		if ev.Status == "THROTTLED" || ev.Status == "REJECTED" {
+			refused++
+		}
+	}
+	require.Equal(t, cdp.DebuggerRejectedPerSecond, refused, "the first second's ten, no more")
 }

@@ -30,7 +30,7 @@ func (f *isoFixture) addSources(t *testing.T) {
 
 func init() {
 	addIsolationCases(map[string]isolationCase{
-		"Query.sources": {Query: `{ sources(first: 10) { totalCount edges { cursor node { id name enabled writeKeyPrefix rateLimitPerSecond received rejected lastEventAt createdAt } } pageInfo { hasNextPage } } }`,
+		"Query.sources": {Query: `{ sources(first: 10) { totalCount edges { cursor node { id name enabled writeKeyPrefix rateLimitPerSecond received rejected lastEventAt createdAt simulated } } pageInfo { hasNextPage } } }`,
 			Viewer: Allowed, Sees: strs("source")},
 		// B's owner creates B's own source (none of A's shows, A is unchanged);
 		// the control adds one to A and gets its key.

@@ -34,7 +34,35 @@ func Seed(ctx context.Context, a *App, log *slog.Logger) error {
 			return fmt.Errorf("seed demo plan: %w", err)
 		}
 	}
-	return seedTrust(ctx, a)
+	if err := seedTrust(ctx, a); err != nil {
+		return err
+	}
+	return seedCDP(ctx, a, log)
+}
+
+// seedCDP gives the demo tenant its simulated event source, "Website
+// (simulated)", and — the first time — a backfill of simulated visitors'
+// events over the last two weeks, sent through the real ingestion path, so
+// the Sources and Profiles screens have data from the first start (the
+// batch jobs build the profiles as soon as a worker runs). Afterwards the
+// periodic cdp.simulate_events job keeps a slow stream going.
+func seedCDP(ctx context.Context, a *App, log *slog.Logger) error {
+	src, sent, err := a.Services.CDP.SeedSimulatedSource(ctx, DemoTenantID)
+	switch code := apperr.CodeOf(err); {
+	case err == nil:
+	case code == apperr.FeatureDisabled || code == apperr.Throttled || code == apperr.Forbidden:
+		// An operator moved the demo to a plan without the cdp flag, its
+		// monthly events are used up, or its simulated source is disabled:
+		// the demo starts without the backfill (a later seed sends it).
+		log.Warn("simulated events not seeded", "reason", err)
+		return nil
+	default:
+		return fmt.Errorf("seed simulated events: %w", err)
+	}
+	if sent > 0 {
+		log.Info("seeded simulated events", "source", src.Name, "events", sent)
+	}
+	return nil
 }
 
 // seedTrust gives the demo tenant the simulated ad platform (campaigns and

@@ -406,6 +406,7 @@ type ComplexityRoot struct {
 
 	DebuggerError struct {
 		Field   func(childComplexity int) int
+		Limit   func(childComplexity int) int
 		Message func(childComplexity int) int
 	}
 
@@ -1112,6 +1113,7 @@ type ComplexityRoot struct {
 		RateLimitPerSecond func(childComplexity int) int
 		Received           func(childComplexity int) int
 		Rejected           func(childComplexity int) int
+		Simulated          func(childComplexity int) int
 		WriteKeyPrefix     func(childComplexity int) int
 	}
 
@@ -2884,6 +2886,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DebuggerError.Field(childComplexity), true
+	case "DebuggerError.limit":
+		if e.ComplexityRoot.DebuggerError.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DebuggerError.Limit(childComplexity), true
 	case "DebuggerError.message":
 		if e.ComplexityRoot.DebuggerError.Message == nil {
 			break
@@ -6022,6 +6030,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Rejected(childComplexity), true
+	case "Source.simulated":
+		if e.ComplexityRoot.Source.Simulated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Source.Simulated(childComplexity), true
 	case "Source.writeKeyPrefix":
 		if e.ComplexityRoot.Source.WriteKeyPrefix == nil {
 			break
@@ -7829,6 +7843,8 @@ func (ec *executionContext) childFields_DebuggerError(ctx context.Context, field
 		return ec.fieldContext_DebuggerError_field(ctx, field)
 	case "message":
 		return ec.fieldContext_DebuggerError_message(ctx, field)
+	case "limit":
+		return ec.fieldContext_DebuggerError_limit(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DebuggerError", field.Name)
 }
@@ -9051,6 +9067,8 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_lastEventAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Source_createdAt(ctx, field)
+	case "simulated":
+		return ec.fieldContext_Source_simulated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
@@ -17207,6 +17225,29 @@ func (ec *executionContext) _DebuggerError_message(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_DebuggerError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DebuggerError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DebuggerError_limit(ctx context.Context, field graphql.CollectedField, obj *model.DebuggerError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DebuggerError_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DebuggerError_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DebuggerError", field, false, false, "String")
 }
 
@@ -32318,6 +32359,29 @@ func (ec *executionContext) fieldContext_Source_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Source", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Source_simulated(ctx context.Context, field graphql.CollectedField, obj *model.Source) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Source_simulated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Source_simulated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Source", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SourceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SourceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43212,6 +43276,11 @@ func (ec *executionContext) _DebuggerError(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "limit":
+			out.Values[i] = ec._DebuggerError_limit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48053,6 +48122,11 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "createdAt":
 			out.Values[i] = ec._Source_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulated":
+			out.Values[i] = ec._Source_simulated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

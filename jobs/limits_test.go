@@ -37,6 +37,9 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"secrets.reencrypt":           (&ReencryptSecretsWorker{Limits: lim}).Timeout(nil),
 			"cdp.process_batch":           (&CDPProcessBatchWorker{Limits: lim}).Timeout(nil),
 			"cdp.ensure_partitions":       (&CDPEnsurePartitionsWorker{Limits: lim}).Timeout(nil),
+			"cdp.prune_message_ids":       (&CDPPruneMessageIDsWorker{Limits: lim}).Timeout(nil),
+			"cdp.simulate_fanout":         (&CDPSimulateFanOutWorker{Limits: lim}).Timeout(nil),
+			"cdp.simulate_events":         (&CDPSimulateEventsWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

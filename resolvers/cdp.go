@@ -22,7 +22,7 @@ func sourceModel(s *cdp.Source) *model.Source {
 	}
 	return &model.Source{ID: relay.GlobalID(relay.TypeSource, s.ID), Name: s.Name, Enabled: s.Enabled,
 		WriteKeyPrefix: s.WriteKeyPrefix, RateLimitPerSecond: s.RateLimit, Received: float64(s.Received),
-		Rejected: float64(s.Rejected), LastEventAt: s.LastEventAt, CreatedAt: s.CreatedAt}
+		Rejected: float64(s.Rejected), LastEventAt: s.LastEventAt, CreatedAt: s.CreatedAt, Simulated: s.Simulated}
 }
 
 // sourceKeyPayload is the payload of a mutation that shows a write key:
@@ -54,8 +54,8 @@ func (r *Resolver) eventReceived(ctx context.Context, sourceID string) (<-chan *
 		}
 		m := &model.DebuggerEvent{ReceivedAt: d.ReceivedAt, Status: model.DebuggerEventStatus(d.Status),
 			MessageID: strPtr(d.MessageID), Type: strPtr(d.Type), Name: strPtr(d.Name), Payload: d.Payload, Truncated: d.Truncated}
-		if d.Status == cdp.DebuggerRejected {
-			m.Error = &model.DebuggerError{Field: strPtr(d.ErrorField), Message: d.ErrorText}
+		if d.Status == cdp.DebuggerRejected || d.Status == cdp.DebuggerThrottled {
+			m.Error = &model.DebuggerError{Field: strPtr(d.ErrorField), Message: d.ErrorText, Limit: strPtr(d.Limit)}
 		}
 		return m, nil
 	})

@@ -14,6 +14,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.DB.Close()
+	defer a.Services.CDP.Close(ctx) // the simulated events' group committer
 	return app.Seed(ctx, a, log)
 }
 

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -18,14 +22,18 @@ import (
 // tracking API receives is published on TopicEventReceived, sampled so
 // that it never slows ingestion:
 //
-//   - accepted events: at most DebuggerPerCommit per source and commit,
-//     published after the commit by a publisher goroutine (seen only if it
-//     committed; see queueSample in ingest_commit.go);
-//   - rejected requests: at most DebuggerRejectedPerSecond per source, handed
-//     to a publisher goroutine through a bounded channel (full: dropped) that
+//   - committed requests' events: at most DebuggerPerCommit per source and
+//     commit, published after the commit by a publisher goroutine (seen
+//     only if it committed; see queueSample in ingest_commit.go), each
+//     ACCEPTED (stored) or DUPLICATE (its messageId was stored before:
+//     acknowledged and dropped);
+//   - refused requests, REJECTED (400) and THROTTLED (429, naming the
+//     limit): at most DebuggerRejectedPerSecond per source, handed to a
+//     publisher goroutine through a bounded channel (full: dropped) that
 //     runs a short pg_notify on the pool; errors are only logged.
 //
-// The envelope carries the debugger entry itself (no row holds a rejected
+// A request refused with 401 names no source it could be shown for.
+// The envelope carries the debugger entry itself (no row holds a refused
 // request's payload): the payload is cut so that the envelope stays under
 // realtime.MaxEnvelope.
 
@@ -34,7 +42,9 @@ const TopicEventReceived = "cdp.event_received"
 
 // Sampling bounds of the debugger.
 const (
-	DebuggerPerCommit         = 10
+	DebuggerPerCommit = 10
+	// DebuggerRejectedPerSecond bounds the refused (REJECTED and
+	// THROTTLED) entries per source and second.
 	DebuggerRejectedPerSecond = 10
 	// DebuggerPayloadBytes is the most of an event's JSON an entry holds.
 	DebuggerPayloadBytes = 4096
@@ -43,8 +53,18 @@ const (
 
 // Debugger statuses.
 const (
-	DebuggerAccepted = "ACCEPTED"
-	DebuggerRejected = "REJECTED"
+	DebuggerAccepted  = "ACCEPTED"
+	DebuggerDuplicate = "DUPLICATE"
+	DebuggerRejected  = "REJECTED"
+	DebuggerThrottled = "THROTTLED"
+)
+
+// Limits a THROTTLED entry names (DebuggerEvent.Limit).
+const (
+	// LimitSourceRate is the source's events a second.
+	LimitSourceRate = "source_rate_limit"
+	// LimitIngestQueue is this server's bound of events waiting for commit.
+	LimitIngestQueue = "ingest_queue"
 )
 
 // DebuggerEvent is one entry of the live debugger.
@@ -59,6 +79,9 @@ type DebuggerEvent struct {
 	Truncated  bool      `json:"tr,omitempty"`
 	ErrorField string    `json:"ef,omitempty"`
 	ErrorText  string    `json:"em,omitempty"`
+	// Limit names the limit of a THROTTLED entry: LimitSourceRate,
+	// LimitIngestQueue or the plan's billing limit (monthly_ingested_events).
+	Limit string `json:"l,omitempty"`
 }
 
 // debuggerEnvelope is ev's realtime event, its payload cut (at a UTF-8
@@ -95,6 +118,55 @@ func cutUTF8(b []byte, n int) ([]byte, bool) {
 	return b, true
 }
 
+// publishSample publishes a committed group's sample in tx (in the
+// sample's tenant): an entry is DUPLICATE when its messageId came earlier
+// in the sample (decided when it was taken) or was stored by another
+// batch. Only when the commit dropped events as stored before are the
+// sample's ids looked up, so a commit without duplicates costs no query.
+func publishSample(ctx context.Context, tx bun.Tx, smp debuggerSample) error {
+	type key struct {
+		source uuid.UUID
+		id     string
+	}
+	stored := map[key]bool{} // stored by an earlier batch
+	if smp.lookup {
+		var srcs, ids []string
+		for _, x := range smp.entries {
+			if x.ev.Status == DebuggerAccepted {
+				srcs, ids = append(srcs, x.ev.SourceID.String()), append(ids, x.ev.MessageID)
+			}
+		}
+		var rows []struct {
+			Source uuid.UUID `bun:"source_id"`
+			ID     string    `bun:"message_id"`
+		}
+		if len(ids) > 0 {
+			if err := tx.NewRaw(`SELECT m.source_id, m.message_id FROM cdp_message_ids m
+				JOIN unnest(?::uuid[], ?::text[]) AS k(source_id, message_id) ON m.source_id = k.source_id AND m.message_id = k.message_id
+				WHERE m.tenant_id = ? AND m.batch_id <> ?`, pgdialect.Array(srcs), pgdialect.Array(ids), smp.tenant, smp.batch).Scan(ctx, &rows); err != nil {
+				return err
+			}
+		}
+		for _, r := range rows {
+			stored[key{r.Source, r.ID}] = true
+		}
+	}
+	for _, x := range smp.entries {
+		ev := x.ev
+		if stored[key{ev.SourceID, ev.MessageID}] {
+			ev.Status = DebuggerDuplicate
+		}
+		env, ok := debuggerEnvelope(smp.tenant, ev, x.raw, "")
+		if !ok {
+			continue
+		}
+		if err := realtime.Publish(ctx, tx, env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // debugger publishes rejected requests outside any transaction.
 type debugger struct {
 	once   sync.Once
@@ -104,25 +176,26 @@ type debugger struct {
 	counts map[uuid.UUID]int
 }
 
+// admit counts an entry of source for this second and reports whether it
+// is within DebuggerRejectedPerSecond.
+func (d *debugger) admit(source uuid.UUID, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if sec := now.Unix(); sec != d.second || d.counts == nil {
+		d.second, d.counts = sec, map[uuid.UUID]int{}
+	}
+	if d.counts[source] >= DebuggerRejectedPerSecond {
+		return false
+	}
+	d.counts[source]++
+	return true
+}
+
 // publishRejected hands a refused request of src to the publisher, unless
 // src passed its rate this second or the queue is full. It never blocks.
 func (s *Service) publishRejected(ctx context.Context, src keyedSource, key string, req Request, b *wireBatch, err error) {
 	e, ok := apperr.As(err)
-	if !ok {
-		return
-	}
-	d := &s.debug
-	now := s.DB.Now(ctx)
-	d.mu.Lock()
-	if sec := now.Unix(); sec != d.second || d.counts == nil {
-		d.second, d.counts = sec, map[uuid.UUID]int{}
-	}
-	over := d.counts[src.SourceID] >= DebuggerRejectedPerSecond
-	if !over {
-		d.counts[src.SourceID]++
-	}
-	d.mu.Unlock()
-	if over {
+	if !ok || !s.debug.admit(src.SourceID, s.DB.Now(ctx)) {
 		return
 	}
 	ev := DebuggerEvent{SourceID: src.SourceID, ReceivedAt: req.ReceivedAt, Status: DebuggerRejected, ErrorText: e.Message}
@@ -149,10 +222,42 @@ func (s *Service) publishRejected(ctx context.Context, src keyedSource, key stri
 			ev.Name, _ = idString(w.Name)
 		}
 	}
-	env, ok := debuggerEnvelope(src.TenantID, ev, raw, key)
+	s.enqueueDebug(src.TenantID, ev, raw, key)
+}
+
+// publishThrottled hands a request of src refused with THROTTLED (429) to
+// the publisher, like publishRejected: its first event, the message and
+// the limit it passed — limit, or when "" the plan's limit the error
+// names (extensions.limit), else LimitIngestQueue. Shutting down
+// (ErrClosed) is no limit and is not shown.
+func (s *Service) publishThrottled(ctx context.Context, src keyedSource, key string, events []Event, err error, limit string) {
+	e, ok := apperr.As(err)
+	if !ok || e.Code != apperr.Throttled || errors.Is(err, ErrClosed) || len(events) == 0 || !s.debug.admit(src.SourceID, s.DB.Now(ctx)) {
+		return
+	}
+	if limit == "" {
+		limit, _ = e.Extensions["limit"].(string)
+	}
+	if limit == "" {
+		limit = LimitIngestQueue
+	}
+	first := events[0]
+	ev := DebuggerEvent{SourceID: src.SourceID, ReceivedAt: first.ReceivedAt, Status: DebuggerThrottled, ErrorText: e.Message,
+		MessageID: first.MessageID, Type: first.Type, Name: first.Name, Limit: limit}
+	if len(events) > 1 {
+		ev.ErrorText += fmt.Sprintf(" (a request of %d events; the first is shown)", len(events))
+	}
+	s.enqueueDebug(src.TenantID, ev, first.Raw, key)
+}
+
+// enqueueDebug hands an entry to the publisher goroutine (started on first
+// use), dropping it when the queue is full.
+func (s *Service) enqueueDebug(tenant uuid.UUID, ev DebuggerEvent, raw []byte, key string) {
+	env, ok := debuggerEnvelope(tenant, ev, raw, key)
 	if !ok {
 		return
 	}
+	d := &s.debug
 	d.once.Do(func() {
 		d.ch = make(chan realtime.Event, debuggerQueue)
 		go s.publishLoop(d.ch, s.committer().stop)

@@ -8,7 +8,9 @@
 // monthly partitions of the events table (events.go). Identity resolution
 // and profiles are a separate type of this package (identity*.go, profile.go);
 // the batch job resolves its events through it and applies them to the
-// profiles (batch_profiles.go, Service.Identity).
+// profiles (batch_profiles.go, Service.Identity). The dedup table's
+// retention is retention.go; the simulated tenants' generated event stream
+// (sent through the same ingestion path) is simulator.go.
 //
 // Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events.
 package cdp

@@ -503,10 +503,13 @@ func (s *Service) Ingest(ctx context.Context, req Request) (n int, err error) {
 		if time.Duration(secs)*time.Second < wait {
 			secs++
 		}
-		return 0, &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("this source accepts %d events a second; retry in %d s", src.RateLimit, secs),
+		err := &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("this source accepts %d events a second; retry in %d s", src.RateLimit, secs),
 			Extensions: map[string]any{"retryAfterSeconds": secs}}
+		s.publishThrottled(ctx, src, key, events, err, LimitSourceRate)
+		return 0, err
 	}
 	if err := s.submit(ctx, src.TenantID, key, events, size); err != nil {
+		s.publishThrottled(ctx, src, key, events, err, "")
 		return 0, err
 	}
 	return len(events), nil

@@ -1,6 +1,7 @@
 package cdp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/billing"
-	"github.com/stratumhq/stratum/domain/realtime"
+
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -50,7 +51,7 @@ type committer struct {
 	idle   chan struct{}
 	// sample carries each commit's debugger sample to the publisher
 	// goroutine (full: the sample is dropped; ingestion never waits).
-	sample chan []realtime.Event
+	sample chan debuggerSample
 }
 
 // ErrClosed refuses requests after Close.
@@ -59,7 +60,7 @@ var ErrClosed = apperr.New(apperr.Throttled, "the server is shutting down; retry
 func (s *Service) committer() *committer {
 	s.startOnce.Do(func() {
 		c := &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), idle: make(chan struct{}),
-			sample: make(chan []realtime.Event, sampleQueue)}
+			sample: make(chan debuggerSample, sampleQueue)}
 		s.commit = c
 		go s.sampleLoop(c)
 		var wg sync.WaitGroup
@@ -343,11 +344,13 @@ type batchSource struct {
 
 func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error, error) {
 	errs := make([]error, len(items))
-	accepted := false
+	accepted, dups := false, false
+	var batch uuid.UUID
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config.commitTimeout())
 	defer cancel()
 	err := s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 		clear(errs)
+		accepted, dups = false, false
 		e, err := s.Billing.EntitlementsTx(ctx, tx, tenant)
 		if err != nil {
 			return err
@@ -383,7 +386,8 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 				cols.add(e)
 			}
 		}
-		batch := uuid.New()
+		batch = uuid.New()
+		staged := int64(len(cols.messageID))
 		var sources []batchSource
 		if err := raw(ctx, func(c *pgx.Conn) error {
 			// CacheDescribe: the parameters' types are learnt once per
@@ -410,6 +414,9 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		for _, x := range sources {
 			written += x.Events
 		}
+		// Fewer written than staged means some were stored before: the
+		// debugger's sample then looks up which (ADR 0016).
+		dups = written < staged
 		if written == 0 {
 			return nil // all duplicates: acknowledged, nothing stored or counted
 		}
@@ -440,7 +447,7 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		// The live debugger's sample of what was just committed, handed to
 		// the publisher before any request of the group is answered (so a
 		// later request's entries follow this one's).
-		s.queueSample(tenant, items)
+		s.queueSample(tenant, batch, items, dups)
 	}
 	return errs, err
 }
@@ -458,57 +465,83 @@ const sampleQueue = 8
 // would keep the writers' fsyncs from overlapping, and each NOTIFY is one
 // more statement in the transaction. So an entry is still seen only if its
 // events committed; a crash between the commit and the publish loses the
-// entry, never an event.
-func (s *Service) queueSample(tenant uuid.UUID, items []*pending) {
+// entry, never an event. An event whose messageId came earlier in the
+// sample is DUPLICATE here; dups (the commit stored fewer events than it
+// staged) makes the publisher look up which of the others a batch before
+// this one had stored.
+func (s *Service) queueSample(tenant, batch uuid.UUID, items []*pending, dups bool) {
 	c := s.committer()
 	if len(c.sample) == cap(c.sample) {
 		return // the publisher is behind: skip the work of building it
 	}
+	type key struct {
+		source uuid.UUID
+		id     string
+	}
 	per := map[uuid.UUID]int{}
-	var evs []realtime.Event
+	seen := map[key]bool{}
+	smp := debuggerSample{tenant: tenant, batch: batch, lookup: dups}
 	for _, p := range items {
 		for _, e := range p.events {
 			if per[e.SourceID] >= DebuggerPerCommit {
 				continue
 			}
-			ev, ok := debuggerEnvelope(tenant, DebuggerEvent{SourceID: e.SourceID, ReceivedAt: e.ReceivedAt, Status: DebuggerAccepted,
-				MessageID: e.MessageID, Type: e.Type, Name: e.Name}, e.Raw, p.key)
-			if !ok {
-				continue
-			}
 			per[e.SourceID]++
-			evs = append(evs, ev)
+			st := DebuggerAccepted
+			if k := (key{e.SourceID, e.MessageID}); seen[k] {
+				st = DebuggerDuplicate
+			} else {
+				seen[k] = true
+			}
+			// The payload is copied (the request's buffer is not ours
+			// once it is answered), the write key already redacted.
+			raw := e.Raw
+			if p.key != "" {
+				raw = bytes.ReplaceAll(raw, []byte(p.key), []byte("[redacted]"))
+			} else {
+				raw = bytes.Clone(raw)
+			}
+			smp.entries = append(smp.entries, sampleEntry{ev: DebuggerEvent{SourceID: e.SourceID, ReceivedAt: e.ReceivedAt, Status: st,
+				MessageID: e.MessageID, Type: e.Type, Name: e.Name}, raw: raw})
 		}
 	}
-	if len(evs) == 0 {
+	if len(smp.entries) == 0 {
 		return
 	}
 	select {
-	case c.sample <- evs:
+	case c.sample <- smp:
 	default:
 	}
 }
 
-// sampleLoop publishes the queued samples, one short transaction on the
-// pool for each (a NOTIFY per entry), in the order the commits queued
+// debuggerSample is one commit's sample, waiting for the publisher.
+type debuggerSample struct {
+	tenant, batch uuid.UUID
+	lookup        bool // some events were stored by earlier batches
+	entries       []sampleEntry
+}
+
+type sampleEntry struct {
+	ev  DebuggerEvent
+	raw []byte // redacted
+}
+
+// sampleLoop publishes the queued samples, one short transaction in the
+// sample's tenant for each (a NOTIFY per entry, and the DUPLICATE lookup
+// when the commit dropped stored events), in the order the commits queued
 // them; a failure is logged and the sample dropped. It ends when the
 // service is closed.
 func (s *Service) sampleLoop(c *committer) {
 	for {
-		var evs []realtime.Event
+		var smp debuggerSample
 		select {
-		case evs = <-c.sample:
+		case smp = <-c.sample:
 		case <-c.stop:
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := s.DB.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for _, ev := range evs {
-				if err := realtime.Publish(ctx, tx, ev); err != nil {
-					return err
-				}
-			}
-			return nil
+		err := s.DB.InTenant(ctx, smp.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return publishSample(ctx, tx, smp)
 		})
 		cancel()
 		if err != nil && s.Log != nil {

@@ -63,10 +63,13 @@ func (s *Service) IngestEvents(ctx context.Context, tenant, sourceID uuid.UUID, 
 	}
 	if wait, ok := s.limits.take(src.ID, src.RateLimit, len(valid), s.DB.Now(ctx)); !ok {
 		secs := int((wait + time.Second - 1) / time.Second)
-		return 0, &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("this source accepts %d events a second; retry in %d s", src.RateLimit, secs),
+		err := &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("this source accepts %d events a second; retry in %d s", src.RateLimit, secs),
 			Extensions: map[string]any{"retryAfterSeconds": secs}}
+		s.publishThrottled(ctx, ks, "", valid, err, LimitSourceRate)
+		return 0, err
 	}
 	if err := s.submit(ctx, tenant, "", valid, size); err != nil {
+		s.publishThrottled(ctx, ks, "", valid, err, "")
 		return 0, err
 	}
 	return len(valid), nil

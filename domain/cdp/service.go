@@ -28,6 +28,9 @@ type Config struct {
 	// (default DefaultWriters): while one waits for its commit to reach
 	// disk, the next is being written.
 	Writers int
+	// PruneBatch is how many dedup rows one transaction of
+	// PruneMessageIDs deletes (default DefaultPruneBatch, at most 100,000).
+	PruneBatch int
 }
 
 // Defaults of Config.

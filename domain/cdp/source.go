@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -35,8 +36,11 @@ type Source struct {
 	Received       int64      `bun:"received"`
 	Rejected       int64      `bun:"rejected"`
 	LastEventAt    *time.Time `bun:"last_event_at"`
-	CreatedAt      time.Time  `bun:"created_at"`
-	UpdatedAt      time.Time  `bun:"updated_at"`
+	// Simulated marks a simulated tenant's generated source
+	// (SeedSimulatedSource); sources made with CreateSource are never.
+	Simulated bool      `bun:"simulated"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
 }
 
 // Write keys: "stw_" and 32 characters of base64url (24 random bytes); the
@@ -89,8 +93,10 @@ func (s *Service) CreateSource(ctx context.Context, tenant uuid.UUID, in CreateS
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		src.CreatedAt = s.DB.Now(ctx)
 		src.UpdatedAt = src.CreatedAt
-		_, err := tx.NewInsert().Model(src).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(src).Exec(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, sourceAudit("source.create", src, map[string]any{"rateLimitPerSecond": rate}))
 	})
 	if err != nil {
 		return nil, "", err
@@ -122,7 +128,7 @@ func (s *Service) Sources(ctx context.Context, tenant uuid.UUID, args relay.Args
 // key is answered 403 and nothing it sends is stored.
 func (s *Service) SetSourceEnabled(ctx context.Context, tenant, id uuid.UUID, enabled bool) (_ *Source, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.SetSourceEnabled(%s, %s)", tenant, id)
-	return s.update(ctx, tenant, id, func(q *bun.UpdateQuery) { q.Set("enabled = ?", enabled) })
+	return s.update(ctx, tenant, id, "source.set_enabled", map[string]any{"enabled": enabled}, func(q *bun.UpdateQuery) { q.Set("enabled = ?", enabled) })
 }
 
 // SetSourceRateLimit sets a source's events per second.
@@ -131,7 +137,8 @@ func (s *Service) SetSourceRateLimit(ctx context.Context, tenant, id uuid.UUID, 
 	if perSecond < 1 || perSecond > MaxRateLimit {
 		return nil, apperr.Invalid([]string{"input", "rateLimitPerSecond"}, "the rate limit is 1 to %d events a second", MaxRateLimit)
 	}
-	return s.update(ctx, tenant, id, func(q *bun.UpdateQuery) { q.Set("rate_limit_per_sec = ?", perSecond) })
+	return s.update(ctx, tenant, id, "source.set_rate_limit", map[string]any{"rateLimitPerSecond": perSecond},
+		func(q *bun.UpdateQuery) { q.Set("rate_limit_per_sec = ?", perSecond) })
 }
 
 // RotateSourceWriteKey replaces a source's write key at once (the old key
@@ -139,7 +146,7 @@ func (s *Service) SetSourceRateLimit(ctx context.Context, tenant, id uuid.UUID, 
 func (s *Service) RotateSourceWriteKey(ctx context.Context, tenant, id uuid.UUID) (_ *Source, writeKey string, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.RotateSourceWriteKey(%s, %s)", tenant, id)
 	key, hash, prefix := newWriteKey()
-	src, err := s.update(ctx, tenant, id, func(q *bun.UpdateQuery) {
+	src, err := s.update(ctx, tenant, id, "source.rotate_write_key", nil, func(q *bun.UpdateQuery) {
 		q.Set("write_key_hash = ?", hash).Set("write_key_prefix = ?", prefix)
 	})
 	if err != nil {
@@ -148,7 +155,10 @@ func (s *Service) RotateSourceWriteKey(ctx context.Context, tenant, id uuid.UUID
 	return src, key, nil
 }
 
-func (s *Service) update(ctx context.Context, tenant, id uuid.UUID, set func(q *bun.UpdateQuery)) (*Source, error) {
+// update changes one of tenant's sources with set and records action (with
+// details, the source's name and key prefix added) in the audit log, in
+// one transaction.
+func (s *Service) update(ctx context.Context, tenant, id uuid.UUID, action string, details map[string]any, set func(q *bun.UpdateQuery)) (*Source, error) {
 	src := new(Source)
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewUpdate().Model(src).Set("updated_at = ?", s.DB.Now(ctx)).
@@ -158,7 +168,10 @@ func (s *Service) update(ctx context.Context, tenant, id uuid.UUID, set func(q *
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.NotFoundf("no such source")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, sourceAudit(action, src, details))
 	})
 	if err != nil {
 		return nil, err
@@ -191,4 +204,16 @@ func (s *Service) countRejected(ctx context.Context, tenant, source uuid.UUID, n
 		_, err := tx.ExecContext(ctx, "UPDATE cdp_sources SET rejected = rejected + ? WHERE tenant_id = ? AND id = ?", n, tenant, source)
 		return err
 	})
+}
+
+// sourceAudit is the audit entry of a change of src (never the write key,
+// only its display prefix). The actor is the request's principal unless
+// the caller sets one.
+func sourceAudit(action string, src *Source, details map[string]any) audit.Entry {
+	if details == nil {
+		details = map[string]any{}
+	}
+	details["name"] = src.Name
+	details["writeKeyPrefix"] = src.WriteKeyPrefix
+	return audit.Entry{TenantID: src.TenantID, Action: action, TargetType: relay.TypeSource, TargetID: src.ID, Details: details}
 }

@@ -396,9 +396,11 @@ describe.sequential('identity journey', () => {
     await shown.waitFor()
     const key = (await shown.textContent())!.trim()
     expect(key).toMatch(/^stw_/)
+    // The new row, not the demo's seeded "Website (simulated)" source.
     await dp
       .getByRole('table', { name: 'Sources' })
-      .getByRole('row', { name: /Website/ })
+      .getByRole('row')
+      .filter({ has: dp.getByRole('cell', { name: 'Website', exact: true }) })
       .waitFor()
     await screenshot(dp, 'sources-key')
 

@@ -207,9 +207,11 @@ export const LIFECYCLE_STAGES: Record<'ANONYMOUS' | 'KNOWN' | 'CUSTOMER' | 'CHUR
 }
 
 /** CDP: what became of a request the live event debugger shows. */
-export const DEBUGGER_EVENT_STATUSES: Record<'ACCEPTED' | 'REJECTED', string> = {
+export const DEBUGGER_EVENT_STATUSES: Record<'ACCEPTED' | 'DUPLICATE' | 'REJECTED' | 'THROTTLED', string> = {
   ACCEPTED: 'Accepted',
+  DUPLICATE: 'Duplicate (dropped)',
   REJECTED: 'Rejected',
+  THROTTLED: 'Throttled (429)',
 }
 
 /** CDP: why a link between identifiers was refused. */

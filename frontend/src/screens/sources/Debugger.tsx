@@ -4,14 +4,30 @@ import { useRef, useState } from 'react'
 import { Badge, Button, Card } from '../../components/ui'
 import { useConnectionState } from '../../connection/ConnectionProvider'
 import type { EventReceivedSubscription } from '../../gql/graphql'
+import { enumLabel } from '../../lib/enumLabels'
 import { formatDateTime } from '../../lib/format'
 import { EventReceivedDocument } from './operations'
 
 /** How many entries the debugger keeps (newest first). */
 export const DEBUGGER_ENTRIES = 50
 
-/** What the server samples (domain/cdp: DebuggerPerCommit). */
-export const SAMPLING_NOTE = 'Sampled: at most 10 events per commit are shown.'
+/** What the server samples (domain/cdp: DebuggerPerCommit, DebuggerRejectedPerSecond). */
+export const SAMPLING_NOTE =
+  'Sampled: at most 10 events per commit and 10 refused requests a second are shown. Requests with no or an unknown write key (401) name no source and are not shown.'
+
+const STATUS_TONES: Record<string, 'success' | 'neutral' | 'error' | 'warning'> = {
+  ACCEPTED: 'success',
+  DUPLICATE: 'neutral',
+  REJECTED: 'error',
+  THROTTLED: 'warning',
+}
+
+/** The limits a throttled (429) entry names (DebuggerError.limit). */
+const LIMIT_NAMES: Record<string, string> = {
+  source_rate_limit: 'the source’s events per second',
+  monthly_ingested_events: 'the plan’s events per month',
+  ingest_queue: 'the server’s ingest queue',
+}
 
 type Entry = EventReceivedSubscription['eventReceived'] & { key: number }
 
@@ -84,9 +100,7 @@ export function DebuggerPanel({
             <li key={e.key} className="py-2 text-sm">
               <div className="flex flex-wrap items-center gap-2">
                 <span className="text-muted">{formatDateTime(e.receivedAt)}</span>
-                <Badge tone={e.status === 'ACCEPTED' ? 'success' : 'error'}>
-                  {e.status === 'ACCEPTED' ? 'Accepted' : 'Rejected'}
-                </Badge>
+                <Badge tone={STATUS_TONES[e.status] ?? 'neutral'}>{enumLabel('DebuggerEventStatus', e.status)}</Badge>
                 <span className="font-medium">{e.type ?? 'unknown type'}</span>
                 {e.name && <span>{e.name}</span>}
                 {e.messageId && <span className="font-mono text-xs text-muted">{e.messageId}</span>}
@@ -95,6 +109,7 @@ export function DebuggerPanel({
                 <p className="mt-1 text-error-ink">
                   Refused: {e.error.message}
                   {e.error.field ? ` (field ${e.error.field})` : ''}
+                  {e.error.limit ? ` (limit: ${LIMIT_NAMES[e.error.limit] ?? e.error.limit})` : ''}
                 </p>
               )}
               <details className="mt-1">

@@ -26,6 +26,7 @@ interface Src {
   received: number
   rejected: number
   lastEventAt: string | null
+  simulated?: boolean
 }
 
 function source(s: Src) {
@@ -40,6 +41,7 @@ function source(s: Src) {
     rejected: s.rejected,
     lastEventAt: s.lastEventAt,
     createdAt: '2026-12-01T10:00:00Z',
+    simulated: s.simulated ?? false,
   }
 }
 
@@ -281,6 +283,16 @@ describe('SourcesScreen', () => {
     expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull()
   })
 
+  it('labels the demo workspace’s simulated source “Simulated”, and no other source', async () => {
+    const api = new FakeApi()
+    const SIM: Src = { ...WEB, id: 'src-sim', name: 'Website (simulated)', simulated: true }
+    api.sources = [SIM, WEB]
+    setup({ api })
+    const t = await table()
+    expect(within(rowOf(t, 'Website (simulated)')).getByText('Simulated')).toBeInTheDocument()
+    expect(within(rowOf(t, 'Website')).queryByText('Simulated')).toBeNull()
+  })
+
   it('says so when there are no sources', async () => {
     const api = new FakeApi()
     api.sources = []
@@ -473,6 +485,7 @@ describe('SourcesScreen', () => {
         __typename: 'DebuggerError',
         field: 'properties',
         message: 'properties: an event is at most 32768 bytes (32 KB)',
+        limit: null,
       },
     }
     const state = () =>
@@ -485,7 +498,8 @@ describe('SourcesScreen', () => {
       await user.click(within(rowOf(t, 'Website')).getByRole('button', { name: 'Live events of Website' }))
       await waitFor(() => expect(api.debuggers).toHaveLength(1))
       expect(api.debuggers[0]!.sourceId).toBe('src-web')
-      screen.getByText(/sampled: at most 10 events per commit are shown/i)
+      screen.getByText(/sampled: at most 10 events per commit and 10 refused requests a second are shown/i)
+      screen.getByText(/\(401\) name no source and are not shown/)
       // Not connected yet: not "Live".
       expect(state().textContent).toBe('Disconnected')
       act(() => connection.events.connected())
@@ -506,6 +520,36 @@ describe('SourcesScreen', () => {
       expect(within(items[1]!).queryByText(/Refused/)).toBeNull()
       await user.click(within(items[1]!).getByText('Raw payload'))
       expect(items[1]!.querySelector('pre')!.textContent).toContain('"total": 42')
+    })
+
+    it('labels duplicates and throttled requests, naming the limit', async () => {
+      const { api, user, connection } = setup()
+      const t = await table()
+      await user.click(within(rowOf(t, 'Website')).getByRole('button', { name: 'Live events of Website' }))
+      await waitFor(() => expect(api.debuggers).toHaveLength(1))
+      act(() => connection.events.connected())
+      act(() => api.debuggers[0]!.emit({ ...accepted('m-1'), status: 'DUPLICATE' }))
+      act(() =>
+        api.debuggers[0]!.emit({
+          ...accepted('m-2'),
+          status: 'THROTTLED',
+          error: {
+            __typename: 'DebuggerError',
+            field: null,
+            message: 'this source accepts 5 events a second; retry in 1 s',
+            limit: 'source_rate_limit',
+          },
+        }),
+      )
+      const list = await screen.findByRole('list', { name: 'Received events' })
+      const items = within(list).getAllByRole('listitem')
+      expect(items).toHaveLength(2)
+      within(items[0]!).getByText('Throttled (429)')
+      within(items[0]!).getByText(
+        /Refused: this source accepts 5 events a second; retry in 1 s \(limit: the source’s events per second\)/,
+      )
+      within(items[1]!).getByText('Duplicate (dropped)')
+      expect(within(items[1]!).queryByText(/Refused/)).toBeNull()
     })
 
     it('keeps the latest 50, pauses (unsubscribing) and tells a lost connection', async () => {

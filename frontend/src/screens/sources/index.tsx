@@ -175,7 +175,16 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
             onLoadMore={(after) => fetchMore({ variables: { after } })}
             row={(s) => (
               <>
-                <Td className="font-medium">{s.name}</Td>
+                <Td className="font-medium">
+                  <span className="inline-flex flex-wrap items-center gap-2">
+                    <span>{s.name}</span>
+                    {s.simulated && (
+                      <span title="Stratum generates this source's events (invented visitors) for the demo workspace">
+                        <Badge tone="warning">Simulated</Badge>
+                      </span>
+                    )}
+                  </span>
+                </Td>
                 <Td>
                   <Badge tone={s.enabled ? 'success' : 'neutral'}>{s.enabled ? 'Enabled' : 'Disabled'}</Badge>
                 </Td>

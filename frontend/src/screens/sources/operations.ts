@@ -12,6 +12,7 @@ export const SourceFieldsFragment = graphql(`
     rejected
     lastEventAt
     createdAt
+    simulated
   }
 `)
 
@@ -95,6 +96,7 @@ export const EventReceivedDocument = graphql(`
       error {
         field
         message
+        limit
       }
     }
   }

@@ -1,0 +1,66 @@
+package cdp
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/internal/derrors"
+)
+
+// DedupWindow is how long a stored event's messageId is remembered
+// (cdp_message_ids): a retry received within it is acknowledged and
+// dropped; one arriving later would be stored again. SDK retries come
+// within minutes to hours (the server SDKs retry a few times with
+// backoff; Segment itself deduplicates within about a day), and mobile
+// SDKs that queue events offline send them days later at worst, so 35
+// days covers every retry horizon we know of with a wide margin while
+// bounding the table to about a month of events (ADR 0016, "Dedup
+// retention").
+const DedupWindow = 35 * 24 * time.Hour
+
+// Defaults of the dedup table's pruning (the periodic
+// cdp.prune_message_ids job).
+const (
+	// DefaultPruneBatch is how many ids one transaction deletes.
+	DefaultPruneBatch = 10_000
+	// MaxPruneBatches bounds one call of PruneMessageIDs, so that a run
+	// ends well within its job's timeout; the next run goes on.
+	MaxPruneBatches = 50
+)
+
+func (c Config) pruneBatch() int {
+	if c.PruneBatch <= 0 || c.PruneBatch > 100_000 {
+		return DefaultPruneBatch
+	}
+	return c.PruneBatch
+}
+
+// PruneMessageIDs deletes the dedup rows of every tenant received longer
+// ago than DedupWindow (before the database clock's now − DedupWindow),
+// oldest first, in transactions of Config.PruneBatch rows (default
+// DefaultPruneBatch), until none is left or MaxPruneBatches were deleted
+// or ctx ends. It returns how many it deleted and whether it stopped with
+// rows possibly left (more = true: the next run goes on).
+func (s *Service) PruneMessageIDs(ctx context.Context) (deleted int, more bool, err error) {
+	defer derrors.Wrap(&err, "cdp.Service.PruneMessageIDs")
+	batch := s.Config.pruneBatch()
+	for range MaxPruneBatches {
+		if err := ctx.Err(); err != nil {
+			return deleted, true, err
+		}
+		var n int
+		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT stratum_cdp_prune_message_ids(?, ?)", s.DB.Now(ctx).Add(-DedupWindow), batch).Scan(ctx, &n)
+		})
+		if err != nil {
+			return deleted, true, err
+		}
+		deleted += n
+		if n < batch {
+			return deleted, false, nil
+		}
+	}
+	return deleted, true, nil
+}
