@@ -63,5 +63,26 @@ func init() {
 		// An absorbed profile's id answers its survivor; B gets null.
 		"Query.profile": {Query: `query($p: ID!) { profile(id: $p) { ` + profileFields + ` } }`,
 			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent")},
+		// B's owner naming A's absorbed profile gets NOT_FOUND and changes
+		// nothing (the snapshot holds A's profiles and identifiers); the
+		// control revives it.
+		"Mutation.unmergeProfile": {Query: `mutation($p: ID!) { unmergeProfile(input: {profileId: $p}) { profile { id identities { type value } } survivor { id } userErrors { field code } } }`,
+			Vars: vars("p", "absorbedProfile"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("profile", "absorbed", "profileAnon"),
+			Changes: true},
+		// The same for a split of A's profile's anonymous id.
+		"Mutation.splitProfile": {Query: `mutation($p: ID!, $v: String!) { splitProfile(input: {profileId: $p, identifiers: [{type: ANONYMOUS_ID, value: $v}]}) {
+				profile { id } newProfile { id identities { type value } } userErrors { field code } } }`,
+			Vars: vars("p", "profile", "v", "profileAnon"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("profile", "profileAnon"),
+			Changes: true},
+		// A's profile changes (A's unmerge): A's subscribers of the absorbed
+		// profile hear it; B, subscribed with A's id, nothing.
+		"Subscription.profileUpdated": {Query: `subscription($p: ID!) { profileUpdated(profileId: $p) { ` + profileFields + ` } }`,
+			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("absorbed", "profileAnon"),
+			Trigger: func(t *testing.T, f *isoFixture) {
+				_, p, err := relay.ParseGlobalID(f.profiles.absorbed)
+				require.NoError(t, err)
+				_, err = cdp.NewIdentity(f.b.srv.App.DB).Unmerge(context.Background(), f.tenantA, p)
+				require.NoError(t, err)
+			}},
 	})
 }

@@ -18,6 +18,16 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
+// UnmergeProfile is the resolver for the unmergeProfile field.
+func (r *mutationResolver) UnmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error) {
+	return r.unmergeProfile(ctx, input)
+}
+
+// SplitProfile is the resolver for the splitProfile field.
+func (r *mutationResolver) SplitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error) {
+	return r.splitProfile(ctx, input)
+}
+
 // MergeHistory is the resolver for the mergeHistory field.
 func (r *profileResolver) MergeHistory(ctx context.Context, obj *model.Profile) ([]*model.ProfileMerge, error) {
 	tenant, err := tenantOf(ctx)
@@ -126,6 +136,11 @@ func (r *queryResolver) Profile(ctx context.Context, id string) (*model.Profile,
 		return nil, nil
 	}
 	return profileModel(p), err
+}
+
+// ProfileUpdated is the resolver for the profileUpdated field.
+func (r *subscriptionResolver) ProfileUpdated(ctx context.Context, profileID string) (<-chan *model.Profile, error) {
+	return r.profileUpdated(ctx, profileID)
 }
 
 // Profile returns graph.ProfileResolver implementation.

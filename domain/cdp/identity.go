@@ -735,9 +735,14 @@ func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, ab
 		return fmt.Errorf("move identifiers: %w", err)
 	}
 	// Keep every absorbed profile one hop from its final survivor.
-	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = ?, updated_at = ? WHERE tenant_id = ? AND merged_into IN (?)`,
-		surv.ID, now, tenant, bun.In(ids)); err != nil {
+	var repointed []uuid.UUID
+	if err := tx.NewRaw(`UPDATE cdp_profiles SET merged_into = ?, updated_at = ? WHERE tenant_id = ? AND merged_into IN (?) RETURNING id`,
+		surv.ID, now, tenant, bun.In(ids)).Scan(ctx, &repointed); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("repoint absorbed profiles: %w", err)
+	}
+	// Subscribers of every profile that now resolves to surv hear it.
+	if err := publishProfileChange(ctx, tx, tenant, surv.ID, append(repointed, ids...)...); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = ?, merged_at = ?, updated_at = ? WHERE tenant_id = ? AND id IN (?)`,
 		surv.ID, now, now, tenant, bun.In(ids)); err != nil {

@@ -921,6 +921,14 @@ type Identity struct {
 	Value string `json:"value"`
 }
 
+// An identifier as the caller types it (normalised like the events' ones).
+type IdentityInput struct {
+	// Its kind.
+	Type IdentifierType `json:"type"`
+	// Its value (1–512 bytes); an e-mail or phone number is normalised first.
+	Value string `json:"value"`
+}
+
 // A page of incidents, newest first.
 type IncidentConnection struct {
 	// The incidents of this page.
@@ -1978,6 +1986,24 @@ type SourceWriteKeyPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Identifiers to move off a profile into a new one.
+type SplitProfileInput struct {
+	// Global ID of the profile (an absorbed profile's ID names its survivor).
+	ProfileID string `json:"profileId"`
+	// The identifiers to move (1–50), each on the profile; at least one of its identifiers must stay.
+	Identifiers []*IdentityInput `json:"identifiers"`
+}
+
+// The result of splitProfile.
+type SplitProfilePayload struct {
+	// The profile the identifiers left (it keeps its counters and traits); null on failure.
+	Profile *Profile `json:"profile,omitempty"`
+	// The new profile holding the moved identifiers; null on failure.
+	NewProfile *Profile `json:"newProfile,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type Subscription struct {
 }
 
@@ -2262,6 +2288,22 @@ type TrustGatePayload struct {
 	// The trust gate after the change.
 	TrustGate *TrustGate `json:"trustGate,omitempty"`
 	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Names a profile to take out of the profile it was merged into.
+type UnmergeProfileInput struct {
+	// Global ID of a merged profile: an absorbedId of the survivor's mergeHistory (its latest merge is undone).
+	ProfileID string `json:"profileId"`
+}
+
+// The result of unmergeProfile.
+type UnmergeProfilePayload struct {
+	// The profile brought back, with the identifiers it brought to the merge; null on failure.
+	Profile *Profile `json:"profile,omitempty"`
+	// The profile it was taken out of; null on failure.
+	Survivor *Profile `json:"survivor,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
