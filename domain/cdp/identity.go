@@ -88,6 +88,9 @@ type Profile struct {
 	Purchases      int64                      `bun:"purchase_count"`
 	RevenueMicros  int64                      `bun:"revenue_micros"`
 	MergeCount     int                        `bun:"merge_count"`
+	// LastEventAt is the time of the latest event the batch job counted
+	// (sessions are judged against it); nil before the first.
+	LastEventAt *time.Time `bun:"last_event_at"`
 
 	// Identifiers are the profile's identifiers, strongest first (filled
 	// by Identity.Profile).
@@ -664,7 +667,7 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup
 	surv.UpdatedAt = now
 	_, err := tx.NewUpdate().Model(surv).
 		Column("updated_at", "first_seen_at", "last_seen_at", "lifecycle_stage", "traits",
-			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count").
+			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count", "last_event_at").
 		WherePK().Exec(ctx)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("update profile: %w", err)
@@ -788,6 +791,10 @@ func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, ab
 		}
 		if a.LastSeenAt.After(surv.LastSeenAt) {
 			surv.LastSeenAt = a.LastSeenAt
+		}
+		if a.LastEventAt != nil && (surv.LastEventAt == nil || a.LastEventAt.After(*surv.LastEventAt)) {
+			at := *a.LastEventAt
+			surv.LastEventAt = &at
 		}
 		merged := surv.ID
 		a.MergedInto, a.MergedAt = &merged, &now

@@ -1342,7 +1342,7 @@ type ProfileConnection struct {
 type ProfileCounters struct {
 	// Events attributed to the profile.
 	EventCount float64 `json:"eventCount"`
-	// Sessions. Not counted yet: always 0 until session tracking is built.
+	// Sessions: an event more than 30 minutes (by event time) after the profile's previous event starts one; an event arriving later than newer ones joins a session already counted. Counted from migration 0051 on.
 	SessionCount float64 `json:"sessionCount"`
 	// Purchases (Order Completed events).
 	PurchaseCount float64 `json:"purchaseCount"`

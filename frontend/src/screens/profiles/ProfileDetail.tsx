@@ -174,7 +174,7 @@ function Counters({ profile: p }: { profile: Profile }) {
     { label: 'Events', value: formatNumber(p.counters.eventCount) },
     { label: 'Purchases', value: formatNumber(p.counters.purchaseCount) },
     { label: 'Revenue', value: formatNumber(p.counters.revenue), note: 'As the events reported it, not converted' },
-    { label: 'Sessions', value: 'Not counted yet' },
+    { label: 'Sessions', value: formatNumber(p.counters.sessionCount), note: 'A new one after 30 minutes without events' },
   ]
   return (
     <Card title="Counters">

@@ -124,6 +124,7 @@ function profileNode(p: Prof, v: Vars) {
     counters: {
       __typename: 'ProfileCounters',
       eventCount: p.events.length,
+      sessionCount: p.events.length > 0 ? 1 : 0,
       purchaseCount: p.purchases,
       revenue: p.revenue,
     },
@@ -400,7 +401,8 @@ describe('ProfileDetail', () => {
     expect(within(counters).getByText('Events').nextSibling).toHaveTextContent('2')
     expect(within(counters).getByText('Purchases').nextSibling).toHaveTextContent('1')
     expect(within(counters).getByText('Revenue').nextSibling).toHaveTextContent('42.5')
-    expect(within(counters).getByText('Sessions').nextSibling).toHaveTextContent('Not counted yet')
+    expect(within(counters).getByText('Sessions').nextSibling).toHaveTextContent(/^1$/)
+    expect(counters).not.toHaveTextContent('Not counted yet')
     const events = screen.getByRole('list', { name: 'Events' })
     const items = within(events).getAllByRole('listitem')
     expect(items[0]).toHaveTextContent('Track')

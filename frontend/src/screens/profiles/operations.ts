@@ -70,6 +70,7 @@ export const ProfileDocument = graphql(`
       lastSeenAt
       counters {
         eventCount
+        sessionCount
         purchaseCount
         revenue
       }
