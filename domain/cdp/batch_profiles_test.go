@@ -104,7 +104,9 @@ func TestBatchDeltasLaterEventWinsAndBounds(t *testing.T) {
 
 func TestCountSessions(t *testing.T) {
 	t.Parallel()
-	at := func(min int) time.Time { return time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(min) * time.Minute) }
+	at := func(min int) time.Time {
+		return time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(min) * time.Minute)
+	}
 	ptr := func(min int) *time.Time { x := at(min); return &x }
 	cases := []struct {
 		name  string
