@@ -98,6 +98,8 @@ var gatedOps = map[string]struct {
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}},
 	"Subscription.profileUpdated": {query: `subscription($id: ID!) { profileUpdated(profileId: $id) { id } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}},
+	"Query.profileSettings":          {query: `{ profileSettings { churnDays } }`},
+	"Mutation.setProfileChurnPeriod": {query: `mutation { setProfileChurnPeriod(input: {days: 30}) { settings { churnDays } userErrors { code } } }`},
 	"Subscription.eventReceived": {query: `subscription($id: ID!) { eventReceived(sourceId: $id) { status } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 	"Mutation.rotateSourceWriteKey": {query: `mutation($id: ID!) { rotateSourceWriteKey(input: {id: $id}) { writeKey userErrors { code } } }`,

@@ -79,3 +79,25 @@ func TestProfileUnmergeAndSplitOverGraphQL(t *testing.T) {
 	require.Contains(t, actions, "profile.unmerge")
 	require.Contains(t, actions, "profile.split")
 }
+
+func TestProfileChurnPeriodSetting(t *testing.T) {
+	t.Parallel()
+	e := setupProfiles(t)
+	res := e.srv.Query(t, `{ profileSettings { churnDays } }`, nil, e.h)
+	require.Empty(t, res.Errors)
+	require.EqualValues(t, 90, field(t, res.Data, "profileSettings", "churnDays"))
+	set := `mutation($d: Int) { setProfileChurnPeriod(input: {days: $d}) { settings { churnDays } userErrors { field code } } }`
+	for _, bad := range []int{0, 3651} {
+		res = e.srv.Query(t, set, map[string]any{"d": bad}, e.h)
+		require.Empty(t, res.Errors)
+		require.Nil(t, field(t, res.Data, "setProfileChurnPeriod", "settings"))
+		require.Equal(t, []any{map[string]any{"field": []any{"input", "days"}, "code": "BAD_USER_INPUT"}}, field(t, res.Data, "setProfileChurnPeriod", "userErrors"))
+	}
+	res = e.srv.Query(t, set, map[string]any{"d": 30}, e.h)
+	require.Empty(t, res.Errors)
+	require.EqualValues(t, 30, field(t, res.Data, "setProfileChurnPeriod", "settings", "churnDays"))
+	res = e.srv.Query(t, `{ profileSettings { churnDays } }`, nil, e.h)
+	require.EqualValues(t, 30, field(t, res.Data, "profileSettings", "churnDays"))
+	res = e.srv.Query(t, set, map[string]any{"d": nil}, e.h)
+	require.EqualValues(t, 90, field(t, res.Data, "setProfileChurnPeriod", "settings", "churnDays"), "null restores the default")
+}

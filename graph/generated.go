@@ -673,6 +673,7 @@ type ComplexityRoot struct {
 		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
 		SetFeatureFlag             func(childComplexity int, input model.SetFeatureFlagInput) int
 		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
+		SetProfileChurnPeriod      func(childComplexity int, input model.SetProfileChurnPeriodInput) int
 		SetRuleEnabled             func(childComplexity int, input model.SetRuleEnabledInput) int
 		SetSourceEnabled           func(childComplexity int, input model.SetSourceEnabledInput) int
 		SetTenantPlan              func(childComplexity int, input model.SetTenantPlanInput) int
@@ -868,6 +869,15 @@ type ComplexityRoot struct {
 		UndoneAt   func(childComplexity int) int
 	}
 
+	ProfileSettings struct {
+		ChurnDays func(childComplexity int) int
+	}
+
+	ProfileSettingsPayload struct {
+		Settings   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Actions                func(childComplexity int, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
@@ -888,6 +898,7 @@ type ComplexityRoot struct {
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
 		Profile                func(childComplexity int, id string) int
+		ProfileSettings        func(childComplexity int) int
 		Profiles               func(childComplexity int, filter *model.ProfileFilter, first *int, after *string) int
 		RuleTemplates          func(childComplexity int) int
 		ServerInfo             func(childComplexity int) int
@@ -1445,6 +1456,7 @@ type MutationResolver interface {
 	SimulateSignalRecovery(ctx context.Context, input model.SimulateSignalRecoveryInput) (*model.SimulatorPayload, error)
 	UnmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error)
 	SplitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error)
+	SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error)
 	CreateCheckoutSession(ctx context.Context, input model.CreateCheckoutSessionInput) (*model.CreateCheckoutSessionPayload, error)
 	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 	TriggerSync(ctx context.Context, input model.TriggerSyncInput) (*model.TriggerSyncPayload, error)
@@ -1481,6 +1493,7 @@ type QueryResolver interface {
 	SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error)
 	Profiles(ctx context.Context, filter *model.ProfileFilter, first *int, after *string) (*model.ProfileConnection, error)
 	Profile(ctx context.Context, id string) (*model.Profile, error)
+	ProfileSettings(ctx context.Context) (*model.ProfileSettings, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
@@ -4106,6 +4119,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetKillSwitch(childComplexity, args["input"].(model.SetKillSwitchInput)), true
+	case "Mutation.setProfileChurnPeriod":
+		if e.ComplexityRoot.Mutation.SetProfileChurnPeriod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProfileChurnPeriod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProfileChurnPeriod(childComplexity, args["input"].(model.SetProfileChurnPeriodInput)), true
 	case "Mutation.setRuleEnabled":
 		if e.ComplexityRoot.Mutation.SetRuleEnabled == nil {
 			break
@@ -4979,6 +5003,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfileMerge.UndoneAt(childComplexity), true
 
+	case "ProfileSettings.churnDays":
+		if e.ComplexityRoot.ProfileSettings.ChurnDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileSettings.ChurnDays(childComplexity), true
+
+	case "ProfileSettingsPayload.settings":
+		if e.ComplexityRoot.ProfileSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileSettingsPayload.Settings(childComplexity), true
+	case "ProfileSettingsPayload.userErrors":
+		if e.ComplexityRoot.ProfileSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileSettingsPayload.UserErrors(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -5164,6 +5208,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Profile(childComplexity, args["id"].(string)), true
+	case "Query.profileSettings":
+		if e.ComplexityRoot.Query.ProfileSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ProfileSettings(childComplexity), true
 	case "Query.profiles":
 		if e.ComplexityRoot.Query.Profiles == nil {
 			break
@@ -7094,6 +7144,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetAutopilotLevelInput", ec.unmarshalInputSetAutopilotLevelInput),
 			graphql.NewInputUnmarshaler("SetFeatureFlagInput", ec.unmarshalInputSetFeatureFlagInput),
 			graphql.NewInputUnmarshaler("SetKillSwitchInput", ec.unmarshalInputSetKillSwitchInput),
+			graphql.NewInputUnmarshaler("SetProfileChurnPeriodInput", ec.unmarshalInputSetProfileChurnPeriodInput),
 			graphql.NewInputUnmarshaler("SetRuleEnabledInput", ec.unmarshalInputSetRuleEnabledInput),
 			graphql.NewInputUnmarshaler("SetSourceEnabledInput", ec.unmarshalInputSetSourceEnabledInput),
 			graphql.NewInputUnmarshaler("SetTenantPlanInput", ec.unmarshalInputSetTenantPlanInput),
@@ -8715,6 +8766,24 @@ func (ec *executionContext) childFields_ProfileMerge(ctx context.Context, field 
 		return ec.fieldContext_ProfileMerge_undone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProfileMerge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "churnDays":
+		return ec.fieldContext_ProfileSettings_churnDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_ProfileSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProfileSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RefusedLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10341,6 +10410,20 @@ func (ec *executionContext) field_Mutation_setKillSwitch_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetKillSwitchInput, error) {
 			return ec.unmarshalNSetKillSwitchInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetKillSwitchInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setProfileChurnPeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetProfileChurnPeriodInput, error) {
+			return ec.unmarshalNSetProfileChurnPeriodInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetProfileChurnPeriodInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -24324,6 +24407,92 @@ func (ec *executionContext) fieldContext_Mutation_splitProfile(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setProfileChurnPeriod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setProfileChurnPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetProfileChurnPeriod(ctx, fc.Args["input"].(model.SetProfileChurnPeriodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileSettingsPayload) graphql.Marshaler {
+			return ec.marshalNProfileSettingsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setProfileChurnPeriod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setProfileChurnPeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCheckoutSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27196,6 +27365,93 @@ func (ec *executionContext) fieldContext_ProfileMerge_undone(_ context.Context, 
 	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ProfileSettings_churnDays(ctx context.Context, field graphql.CollectedField, obj *model.ProfileSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileSettings_churnDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChurnDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileSettings_churnDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProfileSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.ProfileSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+			return ec.marshalOProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProfileSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28924,6 +29180,80 @@ func (ec *executionContext) fieldContext_Query_profile(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Query_profile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_profileSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_profileSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ProfileSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+			return ec.marshalNProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_profileSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileSettings(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -40382,6 +40712,48 @@ func UnmarshalSetKillSwitchInput(ctx context.Context, raw any) (model.SetKillSwi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetProfileChurnPeriodInput(ctx context.Context, obj any) (model.SetProfileChurnPeriodInput, error) {
+	var it model.SetProfileChurnPeriodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"days"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "days":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("days"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Days = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetProfileChurnPeriodInput unmarshals raw into the SetProfileChurnPeriodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetProfileChurnPeriodInput(ctx context.Context, raw any) (model.SetProfileChurnPeriodInput, error) {
+	var out model.SetProfileChurnPeriodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetProfileChurnPeriodInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetRuleEnabledInput(ctx context.Context, obj any) (model.SetRuleEnabledInput, error) {
 	var it model.SetRuleEnabledInput
 	if obj == nil {
@@ -45940,6 +46312,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setProfileChurnPeriod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setProfileChurnPeriod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCheckoutSession":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCheckoutSession(ctx, field)
@@ -47145,6 +47524,77 @@ func (ec *executionContext) _ProfileMerge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var profileSettingsImplementors = []string{"ProfileSettings"}
+
+func (ec *executionContext) _ProfileSettings(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileSettings")
+		case "churnDays":
+			out.Values[i] = ec._ProfileSettings_churnDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileSettingsPayloadImplementors = []string{"ProfileSettingsPayload"}
+
+func (ec *executionContext) _ProfileSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._ProfileSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProfileSettingsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -47319,6 +47769,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_profile(ctx, field)
+				})
+		case "profileSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_profileSettings(ctx, field)
 				})
 		case "signalHealth":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -52733,6 +53189,22 @@ func (ec *executionContext) marshalNProfileMerge2ᚖgithubᚗcomᚋstratumhqᚋs
 	return ec._ProfileMerge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx context.Context, sel ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileSettings!")
+		return graphql.Null
+	}
+	return ec._ProfileSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileSettingsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProfileSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._ProfileSettingsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPutEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPutEnforcementRuleInput(ctx context.Context, v any) (model.PutEnforcementRuleInput, error) {
 	res, err := ec.unmarshalInputPutEnforcementRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -53133,6 +53605,11 @@ func (ec *executionContext) unmarshalNSetFeatureFlagInput2githubᚗcomᚋstratum
 
 func (ec *executionContext) unmarshalNSetKillSwitchInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetKillSwitchInput(ctx context.Context, v any) (model.SetKillSwitchInput, error) {
 	res, err := ec.unmarshalInputSetKillSwitchInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetProfileChurnPeriodInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetProfileChurnPeriodInput(ctx context.Context, v any) (model.SetProfileChurnPeriodInput, error) {
+	res, err := ec.unmarshalInputSetProfileChurnPeriodInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -54887,6 +55364,13 @@ func (ec *executionContext) unmarshalOProfileFilter2ᚖgithubᚗcomᚋstratumhq�
 	}
 	res, err := ec.unmarshalInputProfileFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx context.Context, sel ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProfileSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, v any) (*auth.Role, error) {

@@ -142,7 +142,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerBilling(w, s, lim)
 	registerSync(w, d, s, lim)
 	registerConnections(w, d, s, lim)
-	registerCDP(w, s, lim)
+	registerCDP(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

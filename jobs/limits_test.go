@@ -37,6 +37,8 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"secrets.reencrypt":           (&ReencryptSecretsWorker{Limits: lim}).Timeout(nil),
 			"cdp.process_batch":           (&CDPProcessBatchWorker{Limits: lim}).Timeout(nil),
 			"cdp.ensure_partitions":       (&CDPEnsurePartitionsWorker{Limits: lim}).Timeout(nil),
+			"cdp.churn_fanout":            (&CDPChurnFanOutWorker{Limits: lim}).Timeout(nil),
+			"cdp.mark_churned":            (&CDPMarkChurnedWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

@@ -28,6 +28,20 @@ func (r *mutationResolver) SplitProfile(ctx context.Context, input model.SplitPr
 	return r.splitProfile(ctx, input)
 }
 
+// SetProfileChurnPeriod is the resolver for the setProfileChurnPeriod field.
+func (r *mutationResolver) SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	got, err := r.identity().SetChurnDays(ctx, tenant, input.Days)
+	if err != nil {
+		ue, err := userErrors(err)
+		return &model.ProfileSettingsPayload{UserErrors: ue}, err
+	}
+	return &model.ProfileSettingsPayload{Settings: &model.ProfileSettings{ChurnDays: got}, UserErrors: []*model.UserError{}}, nil
+}
+
 // MergeHistory is the resolver for the mergeHistory field.
 func (r *profileResolver) MergeHistory(ctx context.Context, obj *model.Profile) ([]*model.ProfileMerge, error) {
 	tenant, err := tenantOf(ctx)
@@ -136,6 +150,19 @@ func (r *queryResolver) Profile(ctx context.Context, id string) (*model.Profile,
 		return nil, nil
 	}
 	return profileModel(p), err
+}
+
+// ProfileSettings is the resolver for the profileSettings field.
+func (r *queryResolver) ProfileSettings(ctx context.Context) (*model.ProfileSettings, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days, err := r.identity().ChurnDays(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProfileSettings{ChurnDays: days}, nil
 }
 
 // ProfileUpdated is the resolver for the profileUpdated field.

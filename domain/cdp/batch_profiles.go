@@ -411,6 +411,10 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 			break
 		}
 	}
+	cutoff, err := churnCutoffTx(ctx, tx, tenant, now)
+	if err != nil {
+		return err
+	}
 	sum := map[uuid.UUID]*profileDelta{}
 	for id, d := range deltas {
 		l := live[id]
@@ -451,6 +455,12 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 		p.LastEventAt = lastEvent
 		p.Purchases += d.purchases
 		p.RevenueMicros += d.revenue
+		// An event within the churn period revives a churned profile: its
+		// stage is computed afresh below.
+		revive := p.LifecycleStage == StageChurned && !d.last.Before(cutoff)
+		if revive {
+			p.LifecycleStage = StageAnonymous
+		}
 		if p.Purchases > 0 && p.LifecycleStage != StageChurned {
 			p.LifecycleStage = StageCustomer
 		}
@@ -461,6 +471,11 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 			WherePK().Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("apply batch to profile: %w", err)
+		}
+		if revive {
+			if err := refreshStageTx(ctx, tx, tenant, id); err != nil {
+				return err
+			}
 		}
 	}
 	var c profileChanges

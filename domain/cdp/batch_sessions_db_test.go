@@ -44,13 +44,23 @@ func newSessionEnv(t *testing.T) *sessionEnv {
 // (in that order) and returns its id.
 func (e *sessionEnv) batch(t *testing.T, user string, minutes ...int) uuid.UUID {
 	t.Helper()
+	times := make([]time.Time, len(minutes))
+	for i, m := range minutes {
+		times[i] = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute)
+	}
+	return e.batchAt(t, user, times...)
+}
+
+// batchAt is batch with the events' times.
+func (e *sessionEnv) batchAt(t *testing.T, user string, times ...time.Time) uuid.UUID {
+	t.Helper()
 	batch, source, now := uuid.New(), uuid.New(), e.clock.Now()
 	require.NoError(t, e.tdb.DB.InTenant(context.Background(), e.tenant, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at) VALUES (?, ?, ?, '[]', ?)`,
-			e.tenant, batch, len(minutes), now); err != nil {
+			e.tenant, batch, len(times), now); err != nil {
 			return err
 		}
-		for _, m := range minutes {
+		for _, at := range times {
 			e.n++
 			col := "user_id"
 			if strings.HasPrefix(user, "anon-") {
@@ -58,7 +68,7 @@ func (e *sessionEnv) batch(t *testing.T, user string, minutes ...int) uuid.UUID 
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event,
 					`+col+`, "timestamp", payload_size) VALUES (?, ?, ?, ?, ?, 'track', 'Viewed', ?, ?, 10)`,
-				e.tenant, source, fmt.Sprint("m", e.n), now, batch, user, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m)*time.Minute)); err != nil {
+				e.tenant, source, fmt.Sprint("m", e.n), now, batch, user, at); err != nil {
 				return err
 			}
 		}
@@ -138,4 +148,32 @@ func TestBatchCountsSessions(t *testing.T) {
 	require.Equal(t, e.profileOf(t, "ann").ID, p.ID, "merged")
 	require.EqualValues(t, 5, p.Sessions)
 	require.Equal(t, time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC), p.LastEventAt.UTC())
+}
+
+// A churned profile stays churned for an event older than the churn
+// period and is revived by a newer one.
+func TestBatchRevivesAChurnedProfile(t *testing.T) {
+	t.Parallel()
+	e := newSessionEnv(t)
+	ctx := context.Background()
+	start := e.clock.Now()
+	require.True(t, e.process(t, e.batchAt(t, "ann", start)))
+	require.Equal(t, StageKnown, e.profileOf(t, "ann").LifecycleStage)
+	e.clock.Advance(91 * 24 * time.Hour)
+	_, err := e.s.EnsurePartitions(ctx) // the months now ahead
+	require.NoError(t, err)
+	n, _, err := e.s.Identity.MarkChurned(ctx, e.tenant)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, StageChurned, e.profileOf(t, "ann").LifecycleStage)
+
+	// A late event from before the period: still churned.
+	require.True(t, e.process(t, e.batchAt(t, "ann", start.Add(time.Hour))))
+	p := e.profileOf(t, "ann")
+	require.Equal(t, StageChurned, p.LifecycleStage)
+	require.EqualValues(t, 2, p.Events)
+
+	// A new event revives it, at the stage its identifiers give.
+	require.True(t, e.process(t, e.batchAt(t, "ann", e.clock.Now())))
+	require.Equal(t, StageKnown, e.profileOf(t, "ann").LifecycleStage)
 }

@@ -39,6 +39,9 @@ type Identity struct {
 	// JunkValues are the values refused as identifiers when the tenant set
 	// no list of its own (default DefaultJunkValues).
 	JunkValues []string
+	// ChurnBatch is the profiles MarkChurned marks per transaction
+	// (default ChurnBatch).
+	ChurnBatch int
 }
 
 // NewIdentity returns an Identity on d with the default limits and lists.

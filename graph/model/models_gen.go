@@ -1418,6 +1418,20 @@ type ProfileMerge struct {
 	Undone bool `json:"undone"`
 }
 
+// The workspace's profile settings.
+type ProfileSettings struct {
+	// Days without events after which a profile becomes CHURNED (an hourly job marks them; a new event revives it). 90 unless set.
+	ChurnDays int `json:"churnDays"`
+}
+
+// The result of setProfileChurnPeriod.
+type ProfileSettingsPayload struct {
+	// The settings as saved; null on failure.
+	Settings *ProfileSettings `json:"settings,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `putEnforcementRule`.
 type PutEnforcementRuleInput struct {
 	// The guardrail.
@@ -1726,6 +1740,12 @@ type SetFeatureFlagInput struct {
 type SetKillSwitchInput struct {
 	// True stops all automatic execution.
 	Enabled bool `json:"enabled"`
+}
+
+// Sets the churn period.
+type SetProfileChurnPeriodInput struct {
+	// Days (1–3650); null restores the default of 90.
+	Days *int `json:"days,omitempty"`
 }
 
 // Input of `setRuleEnabled`.
