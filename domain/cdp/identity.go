@@ -148,8 +148,12 @@ func (s *Identity) Resolve(ctx context.Context, tenant uuid.UUID, ids []Identifi
 		if err != nil {
 			return err
 		}
-		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, ids, seenAt.UTC(), false)
-		return err
+		var ch profileChanges
+		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, &ch, ids, seenAt.UTC(), false)
+		if err != nil {
+			return err
+		}
+		return ch.publish(ctx, tx, tenant)
 	})
 	return profileID, refused, err
 }
@@ -210,14 +214,15 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 			}
 		}
 		out = make([]ResolveResult, len(calls))
+		var ch profileChanges // the batch's merges, announced together
 		for i, c := range calls {
-			p, refused, err := s.resolveTx(ctx, tx, tenant, st, c.Identifiers, c.SeenAt.UTC(), len(all) > 0)
+			p, refused, err := s.resolveTx(ctx, tx, tenant, st, &ch, c.Identifiers, c.SeenAt.UTC(), len(all) > 0)
 			if err != nil {
 				return err
 			}
 			out[i] = ResolveResult{ProfileID: p, Refused: refused}
 		}
-		return nil
+		return ch.publish(ctx, tx, tenant)
 	})
 	if err != nil {
 		return nil, err
@@ -537,7 +542,7 @@ func countIdentifiersTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profil
 // (ResolveBatch took them for the whole batch, and every profile an
 // identifier moved to since is one tx locked or created), so the profiles
 // are only read.
-func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, raw []Identifier, seenAt time.Time, prelocked bool) (uuid.UUID, []RefusedLink, error) {
+func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, ch *profileChanges, raw []Identifier, seenAt time.Time, prelocked bool) (uuid.UUID, []RefusedLink, error) {
 	ids, refused := cleanIdentifiers(raw, st)
 	if len(ids) == 0 {
 		return uuid.Nil, refused, nil
@@ -581,7 +586,7 @@ func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, s
 	survivors := make([]uuid.UUID, len(groups))
 	landed := map[Identifier]uuid.UUID{}
 	for gi, g := range groups {
-		sid, err := applyGroupTx(ctx, tx, tenant, g, profiles, seenAt, now)
+		sid, err := applyGroupTx(ctx, tx, tenant, ch, g, profiles, seenAt, now)
 		if err != nil {
 			return uuid.Nil, nil, err
 		}
@@ -625,7 +630,7 @@ func recordRefusedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, l Refused
 // stored profile is in it, else the oldest, with the others merged into
 // it; the group's new identifiers are stored on it and its seen times
 // moved to cover seenAt.
-func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup, profiles map[uuid.UUID]*Profile, seenAt, now time.Time) (uuid.UUID, error) {
+func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileChanges, g *planGroup, profiles map[uuid.UUID]*Profile, seenAt, now time.Time) (uuid.UUID, error) {
 	var surv *Profile
 	changed := len(g.fresh) > 0
 	if len(g.profiles) == 0 {
@@ -644,7 +649,7 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup
 			for _, pp := range g.profiles[1:] {
 				absorbed = append(absorbed, profiles[pp.id])
 			}
-			if err := mergeTx(ctx, tx, tenant, surv, absorbed, g.accepted, now); err != nil {
+			if err := mergeTx(ctx, tx, tenant, ch, surv, absorbed, g.accepted, now); err != nil {
 				return uuid.Nil, err
 			}
 			changed = true
@@ -721,7 +726,7 @@ func insertIdentifiersTx(ctx context.Context, tx bun.Tx, tenant, profile uuid.UU
 // call's identifiers (link) and the identifiers it moved. An absorbed
 // profile keeps its own row (traits, counters) as it was, with
 // merged_into set; profiles merged into it earlier now point at surv.
-func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, absorbed []*Profile, link []Identifier, now time.Time) error {
+func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileChanges, surv *Profile, absorbed []*Profile, link []Identifier, now time.Time) error {
 	ids := make([]uuid.UUID, len(absorbed))
 	for i, a := range absorbed {
 		ids[i] = a.ID
@@ -746,9 +751,10 @@ func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, ab
 		surv.ID, now, tenant, bun.In(ids)).Scan(ctx, &repointed); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("repoint absorbed profiles: %w", err)
 	}
-	// Subscribers of every profile that now resolves to surv hear it.
-	if err := publishProfileChange(ctx, tx, tenant, surv.ID, append(repointed, ids...)...); err != nil {
-		return err
+	// Subscribers of every profile that now resolves to surv hear it (the
+	// call's transaction announces its changes once, before it commits).
+	for _, id := range append(repointed, ids...) {
+		ch.changed(id, surv.ID)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = ?, merged_at = ?, updated_at = ? WHERE tenant_id = ? AND id IN (?)`,
 		surv.ID, now, now, tenant, bun.In(ids)); err != nil {

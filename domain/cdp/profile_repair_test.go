@@ -155,3 +155,29 @@ func TestSplitMovesIdentifiersToANewProfile(t *testing.T) {
 	_, err = f.id.Split(ctx, testdb.MustInsertTenant(t, f.tdb.DB, testdb.Tenant{}), p1, []cdp.Identifier{idtAnon("a1")})
 	idtRequireCode(t, err, apperr.NotFound)
 }
+
+// A batch's merges are announced together, once it commits, each
+// absorbed id naming the final survivor.
+func TestResolveBatchAnnouncesItsMergesOnce(t *testing.T) {
+	t.Parallel()
+	f := newIdentityFixture(t)
+	ctx := context.Background()
+	p1, _ := f.resolve(t, f.tenant, idtUser("u1"))
+	p2, _ := f.resolve(t, f.tenant, idtAnon("a2"))
+	p3, _ := f.resolve(t, f.tenant, idtAnon("a3"))
+	sub := f.subscribeUpdates(t)
+	_, err := f.id.ResolveBatch(ctx, f.tenant, []cdp.ResolveCall{
+		{Identifiers: []cdp.Identifier{idtAnon("a2"), idtAnon("a3")}, SeenAt: f.clock.Now()}, // p3 into p2
+		{Identifiers: []cdp.Identifier{idtUser("u1"), idtAnon("a2")}, SeenAt: f.clock.Now()}, // p2 (with p3) into p1
+	})
+	require.NoError(t, err)
+	u := nextUpdate(t, sub)
+	requireLive(t, u, p1, p1)
+	requireLive(t, u, p2, p1)
+	requireLive(t, u, p3, p1)
+	// The next envelope is the next transaction's (notifications arrive in
+	// commit order): the batch sent no second one.
+	_, err = f.id.Unmerge(ctx, f.tenant, p2)
+	require.NoError(t, err)
+	requireLive(t, nextUpdate(t, sub), p2, p2)
+}

@@ -82,13 +82,3 @@ func (c *profileChanges) publish(ctx context.Context, tx bun.Tx, tenant uuid.UUI
 	c.pairs = nil
 	return nil
 }
-
-// publishProfileChange announces that each of named now resolves to live.
-func publishProfileChange(ctx context.Context, tx bun.Tx, tenant, live uuid.UUID, named ...uuid.UUID) error {
-	var c profileChanges
-	c.changed(live, live)
-	for _, n := range named {
-		c.changed(n, live)
-	}
-	return c.publish(ctx, tx, tenant)
-}
