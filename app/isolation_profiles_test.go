@@ -48,8 +48,13 @@ func (f *isoFixture) addProfiles(t *testing.T) {
 		VALUES ($1, $2, $3, $4, gen_random_uuid(), 'track', 'Alpha Ordered', $5, $4, '{"alphaProp": "alpha-value"}', 100)`,
 		f.tenantA, source, f.profiles.event, now, user)
 	require.NoError(t, err)
+	_, err = id.SetChurnDays(ctx, f.tenantA, &alphaChurnDays)
+	require.NoError(t, err)
 	f.markers = append(f.markers, f.profiles.profile, f.profiles.absorbed, f.profiles.event)
 }
+
+// alphaChurnDays is tenant A's churn period (B has the default).
+var alphaChurnDays = 47
 
 const profileFields = `id identities { type value } canonicalIdentity { type value } traits { key value } lifecycleStage firstSeenAt lastSeenAt
 	counters { eventCount sessionCount purchaseCount revenue revenueMicros } mergeHistory { survivorId absorbedId at undone undoneAt }
@@ -63,5 +68,31 @@ func init() {
 		// An absorbed profile's id answers its survivor; B gets null.
 		"Query.profile": {Query: `query($p: ID!) { profile(id: $p) { ` + profileFields + ` } }`,
 			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent")},
+		"Query.profileSettings": {Query: `{ profileSettings { churnDays } }`, Viewer: Allowed, Sees: lit(`"churnDays":47`)},
+		// B's owner sets B's own period (A's is unchanged: the snapshot has
+		// it); the control sets A's.
+		"Mutation.setProfileChurnPeriod": {Query: `mutation { setProfileChurnPeriod(input: {days: 12}) { settings { churnDays } userErrors { field code } } }`,
+			Viewer: Refused, Changes: true, ControlHas: []string{`"churnDays":12`}},
+		// B's owner naming A's absorbed profile gets NOT_FOUND and changes
+		// nothing (the snapshot holds A's profiles and identifiers); the
+		// control revives it.
+		"Mutation.unmergeProfile": {Query: `mutation($p: ID!) { unmergeProfile(input: {profileId: $p}) { profile { id identities { type value } } survivor { id } userErrors { field code } } }`,
+			Vars: vars("p", "absorbedProfile"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("profile", "absorbed", "profileAnon"),
+			Changes: true},
+		// The same for a split of A's profile's anonymous id.
+		"Mutation.splitProfile": {Query: `mutation($p: ID!, $v: String!) { splitProfile(input: {profileId: $p, identifiers: [{type: ANONYMOUS_ID, value: $v}]}) {
+				profile { id } newProfile { id identities { type value } } userErrors { field code } } }`,
+			Vars: vars("p", "profile", "v", "profileAnon"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("profile", "profileAnon"),
+			Changes: true},
+		// A's profile changes (A's unmerge): A's subscribers of the absorbed
+		// profile hear it; B, subscribed with A's id, nothing.
+		"Subscription.profileUpdated": {Query: `subscription($p: ID!) { profileUpdated(profileId: $p) { ` + profileFields + ` } }`,
+			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("absorbed", "profileAnon"),
+			Trigger: func(t *testing.T, f *isoFixture) {
+				_, p, err := relay.ParseGlobalID(f.profiles.absorbed)
+				require.NoError(t, err)
+				_, err = cdp.NewIdentity(f.b.srv.App.DB).Unmerge(context.Background(), f.tenantA, p)
+				require.NoError(t, err)
+			}},
 	})
 }

@@ -501,6 +501,9 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'oauthStates', (SELECT count(*) FROM platform_oauth_states WHERE tenant_id = $1),
 		'sources', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, write_key_prefix, received, rejected) ORDER BY id) FROM cdp_sources WHERE tenant_id = $1),
 		'events', (SELECT count(*) FROM cdp_events WHERE tenant_id = $1),
+		'profiles', (SELECT jsonb_agg(jsonb_build_array(id, merged_into, lifecycle_stage, session_count) ORDER BY id) FROM cdp_profiles WHERE tenant_id = $1),
+		'churnDays', (SELECT churn_days FROM cdp_identity_settings WHERE tenant_id = $1),
+		'identifiers', (SELECT jsonb_agg(jsonb_build_array(type, value, profile_id) ORDER BY type, value) FROM cdp_identifiers WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
@@ -559,6 +562,8 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.absorbed
 	case "profileEvent":
 		return f.profiles.event
+	case "profileAnon":
+		return fmt.Sprintf("alpha-anon-%d", f.n)
 	}
 	panic("no fixture value " + name)
 }

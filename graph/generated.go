@@ -674,6 +674,7 @@ type ComplexityRoot struct {
 		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
 		SetFeatureFlag             func(childComplexity int, input model.SetFeatureFlagInput) int
 		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
+		SetProfileChurnPeriod      func(childComplexity int, input model.SetProfileChurnPeriodInput) int
 		SetRuleEnabled             func(childComplexity int, input model.SetRuleEnabledInput) int
 		SetSourceEnabled           func(childComplexity int, input model.SetSourceEnabledInput) int
 		SetTenantPlan              func(childComplexity int, input model.SetTenantPlanInput) int
@@ -682,10 +683,12 @@ type ComplexityRoot struct {
 		SimulateRule               func(childComplexity int, input model.SimulateRuleInput) int
 		SimulateSignalDegradation  func(childComplexity int, input model.SimulateSignalDegradationInput) int
 		SimulateSignalRecovery     func(childComplexity int, input model.SimulateSignalRecoveryInput) int
+		SplitProfile               func(childComplexity int, input model.SplitProfileInput) int
 		SwitchTenant               func(childComplexity int, input model.SwitchTenantInput) int
 		TestNotificationChannel    func(childComplexity int, input model.IDInput) int
 		TrackEvents                func(childComplexity int, input model.TrackEventsInput) int
 		TriggerSync                func(childComplexity int, input model.TriggerSyncInput) int
+		UnmergeProfile             func(childComplexity int, input model.UnmergeProfileInput) int
 		UpdateAutomationRule       func(childComplexity int, input model.UpdateAutomationRuleInput) int
 		UpdateEnforcementSettings  func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
 		UpdateNotificationChannel  func(childComplexity int, input model.UpdateNotificationChannelInput) int
@@ -867,6 +870,15 @@ type ComplexityRoot struct {
 		UndoneAt   func(childComplexity int) int
 	}
 
+	ProfileSettings struct {
+		ChurnDays func(childComplexity int) int
+	}
+
+	ProfileSettingsPayload struct {
+		Settings   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Actions                func(childComplexity int, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) int
@@ -887,6 +899,7 @@ type ComplexityRoot struct {
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
 		Profile                func(childComplexity int, id string) int
+		ProfileSettings        func(childComplexity int) int
 		Profiles               func(childComplexity int, filter *model.ProfileFilter, first *int, after *string) int
 		RuleTemplates          func(childComplexity int) int
 		ServerInfo             func(childComplexity int) int
@@ -1139,6 +1152,12 @@ type ComplexityRoot struct {
 		WriteKey   func(childComplexity int) int
 	}
 
+	SplitProfilePayload struct {
+		NewProfile func(childComplexity int) int
+		Profile    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ActionStatusUpdated       func(childComplexity int, status []automation.ActionStatus) int
 		AutopilotModeChanged      func(childComplexity int) int
@@ -1150,6 +1169,7 @@ type ComplexityRoot struct {
 		IncidentUpdated           func(childComplexity int) int
 		PlatformConnectionChanged func(childComplexity int) int
 		PlatformStatusChanged     func(childComplexity int, platform *model.Platform) int
+		ProfileUpdated            func(childComplexity int, profileID string) int
 		ServerTime                func(childComplexity int, intervalSeconds *int) int
 		SignalHealthChanged       func(childComplexity int, platform *model.Platform) int
 		SyncRunUpdated            func(childComplexity int, connectionID *string) int
@@ -1298,6 +1318,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	UnmergeProfilePayload struct {
+		Profile    func(childComplexity int) int
+		Survivor   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpdateTenantSettingsPayload struct {
 		Tenant     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1430,6 +1456,9 @@ type MutationResolver interface {
 	TestNotificationChannel(ctx context.Context, input model.IDInput) (*model.TestNotificationChannelPayload, error)
 	SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error)
 	SimulateSignalRecovery(ctx context.Context, input model.SimulateSignalRecoveryInput) (*model.SimulatorPayload, error)
+	UnmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error)
+	SplitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error)
+	SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error)
 	CreateCheckoutSession(ctx context.Context, input model.CreateCheckoutSessionInput) (*model.CreateCheckoutSessionPayload, error)
 	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 	TriggerSync(ctx context.Context, input model.TriggerSyncInput) (*model.TriggerSyncPayload, error)
@@ -1466,6 +1495,7 @@ type QueryResolver interface {
 	SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error)
 	Profiles(ctx context.Context, filter *model.ProfileFilter, first *int, after *string) (*model.ProfileConnection, error)
 	Profile(ctx context.Context, id string) (*model.Profile, error)
+	ProfileSettings(ctx context.Context) (*model.ProfileSettings, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
@@ -1486,6 +1516,7 @@ type SubscriptionResolver interface {
 	IncidentUpdated(ctx context.Context) (<-chan *model.Incident, error)
 	IncidentClosed(ctx context.Context) (<-chan *model.Incident, error)
 	PlatformStatusChanged(ctx context.Context, platform *model.Platform) (<-chan *model.PlatformStatus, error)
+	ProfileUpdated(ctx context.Context, profileID string) (<-chan *model.Profile, error)
 	EmqUpdated(ctx context.Context, platform *model.Platform) (<-chan *model.EmqUpdate, error)
 	SignalHealthChanged(ctx context.Context, platform *model.Platform) (<-chan *model.SignalHealth, error)
 	BillingChanged(ctx context.Context) (<-chan *model.TenantBilling, error)
@@ -4096,6 +4127,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetKillSwitch(childComplexity, args["input"].(model.SetKillSwitchInput)), true
+	case "Mutation.setProfileChurnPeriod":
+		if e.ComplexityRoot.Mutation.SetProfileChurnPeriod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProfileChurnPeriod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProfileChurnPeriod(childComplexity, args["input"].(model.SetProfileChurnPeriodInput)), true
 	case "Mutation.setRuleEnabled":
 		if e.ComplexityRoot.Mutation.SetRuleEnabled == nil {
 			break
@@ -4184,6 +4226,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SimulateSignalRecovery(childComplexity, args["input"].(model.SimulateSignalRecoveryInput)), true
+	case "Mutation.splitProfile":
+		if e.ComplexityRoot.Mutation.SplitProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_splitProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SplitProfile(childComplexity, args["input"].(model.SplitProfileInput)), true
 	case "Mutation.switchTenant":
 		if e.ComplexityRoot.Mutation.SwitchTenant == nil {
 			break
@@ -4228,6 +4281,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TriggerSync(childComplexity, args["input"].(model.TriggerSyncInput)), true
+	case "Mutation.unmergeProfile":
+		if e.ComplexityRoot.Mutation.UnmergeProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unmergeProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnmergeProfile(childComplexity, args["input"].(model.UnmergeProfileInput)), true
 	case "Mutation.updateAutomationRule":
 		if e.ComplexityRoot.Mutation.UpdateAutomationRule == nil {
 			break
@@ -4947,6 +5011,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfileMerge.UndoneAt(childComplexity), true
 
+	case "ProfileSettings.churnDays":
+		if e.ComplexityRoot.ProfileSettings.ChurnDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileSettings.ChurnDays(childComplexity), true
+
+	case "ProfileSettingsPayload.settings":
+		if e.ComplexityRoot.ProfileSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileSettingsPayload.Settings(childComplexity), true
+	case "ProfileSettingsPayload.userErrors":
+		if e.ComplexityRoot.ProfileSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProfileSettingsPayload.UserErrors(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -5132,6 +5216,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Profile(childComplexity, args["id"].(string)), true
+	case "Query.profileSettings":
+		if e.ComplexityRoot.Query.ProfileSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ProfileSettings(childComplexity), true
 	case "Query.profiles":
 		if e.ComplexityRoot.Query.Profiles == nil {
 			break
@@ -6107,6 +6197,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceWriteKeyPayload.WriteKey(childComplexity), true
 
+	case "SplitProfilePayload.newProfile":
+		if e.ComplexityRoot.SplitProfilePayload.NewProfile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitProfilePayload.NewProfile(childComplexity), true
+	case "SplitProfilePayload.profile":
+		if e.ComplexityRoot.SplitProfilePayload.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitProfilePayload.Profile(childComplexity), true
+	case "SplitProfilePayload.userErrors":
+		if e.ComplexityRoot.SplitProfilePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SplitProfilePayload.UserErrors(childComplexity), true
+
 	case "Subscription.actionStatusUpdated":
 		if e.ComplexityRoot.Subscription.ActionStatusUpdated == nil {
 			break
@@ -6187,6 +6296,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.PlatformStatusChanged(childComplexity, args["platform"].(*model.Platform)), true
+	case "Subscription.profileUpdated":
+		if e.ComplexityRoot.Subscription.ProfileUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_profileUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProfileUpdated(childComplexity, args["profileId"].(string)), true
 	case "Subscription.serverTime":
 		if e.ComplexityRoot.Subscription.ServerTime == nil {
 			break
@@ -6790,6 +6910,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrustGatePayload.UserErrors(childComplexity), true
 
+	case "UnmergeProfilePayload.profile":
+		if e.ComplexityRoot.UnmergeProfilePayload.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmergeProfilePayload.Profile(childComplexity), true
+	case "UnmergeProfilePayload.survivor":
+		if e.ComplexityRoot.UnmergeProfilePayload.Survivor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmergeProfilePayload.Survivor(childComplexity), true
+	case "UnmergeProfilePayload.userErrors":
+		if e.ComplexityRoot.UnmergeProfilePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmergeProfilePayload.UserErrors(childComplexity), true
+
 	case "UpdateTenantSettingsPayload.tenant":
 		if e.ComplexityRoot.UpdateTenantSettingsPayload.Tenant == nil {
 			break
@@ -6999,6 +7138,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeleteEnforcementRuleInput", ec.unmarshalInputDeleteEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("DisconnectPlatformInput", ec.unmarshalInputDisconnectPlatformInput),
 			graphql.NewInputUnmarshaler("IdInput", ec.unmarshalInputIdInput),
+			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("MfaCodeInput", ec.unmarshalInputMfaCodeInput),
@@ -7018,6 +7158,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetAutopilotLevelInput", ec.unmarshalInputSetAutopilotLevelInput),
 			graphql.NewInputUnmarshaler("SetFeatureFlagInput", ec.unmarshalInputSetFeatureFlagInput),
 			graphql.NewInputUnmarshaler("SetKillSwitchInput", ec.unmarshalInputSetKillSwitchInput),
+			graphql.NewInputUnmarshaler("SetProfileChurnPeriodInput", ec.unmarshalInputSetProfileChurnPeriodInput),
 			graphql.NewInputUnmarshaler("SetRuleEnabledInput", ec.unmarshalInputSetRuleEnabledInput),
 			graphql.NewInputUnmarshaler("SetSourceEnabledInput", ec.unmarshalInputSetSourceEnabledInput),
 			graphql.NewInputUnmarshaler("SetTenantPlanInput", ec.unmarshalInputSetTenantPlanInput),
@@ -7025,11 +7166,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SimulateRuleInput", ec.unmarshalInputSimulateRuleInput),
 			graphql.NewInputUnmarshaler("SimulateSignalDegradationInput", ec.unmarshalInputSimulateSignalDegradationInput),
 			graphql.NewInputUnmarshaler("SimulateSignalRecoveryInput", ec.unmarshalInputSimulateSignalRecoveryInput),
+			graphql.NewInputUnmarshaler("SplitProfileInput", ec.unmarshalInputSplitProfileInput),
 			graphql.NewInputUnmarshaler("SwitchTenantInput", ec.unmarshalInputSwitchTenantInput),
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TrackEventInput", ec.unmarshalInputTrackEventInput),
 			graphql.NewInputUnmarshaler("TrackEventsInput", ec.unmarshalInputTrackEventsInput),
 			graphql.NewInputUnmarshaler("TriggerSyncInput", ec.unmarshalInputTriggerSyncInput),
+			graphql.NewInputUnmarshaler("UnmergeProfileInput", ec.unmarshalInputUnmergeProfileInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
@@ -8641,6 +8784,24 @@ func (ec *executionContext) childFields_ProfileMerge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ProfileMerge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProfileSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "churnDays":
+		return ec.fieldContext_ProfileSettings_churnDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_ProfileSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_ProfileSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProfileSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProfileSettingsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RefusedLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "identity":
@@ -9117,6 +9278,18 @@ func (ec *executionContext) childFields_SourceWriteKeyPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type SourceWriteKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SplitProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profile":
+		return ec.fieldContext_SplitProfilePayload_profile(ctx, field)
+	case "newProfile":
+		return ec.fieldContext_SplitProfilePayload_newProfile(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SplitProfilePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SplitProfilePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SyncAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9401,6 +9574,18 @@ func (ec *executionContext) childFields_TrustGatePayload(ctx context.Context, fi
 		return ec.fieldContext_TrustGatePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrustGatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UnmergeProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profile":
+		return ec.fieldContext_UnmergeProfilePayload_profile(ctx, field)
+	case "survivor":
+		return ec.fieldContext_UnmergeProfilePayload_survivor(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UnmergeProfilePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnmergeProfilePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateTenantSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10251,6 +10436,20 @@ func (ec *executionContext) field_Mutation_setKillSwitch_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setProfileChurnPeriod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetProfileChurnPeriodInput, error) {
+			return ec.unmarshalNSetProfileChurnPeriodInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetProfileChurnPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setRuleEnabled_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10363,6 +10562,20 @@ func (ec *executionContext) field_Mutation_simulateSignalRecovery_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_splitProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SplitProfileInput, error) {
+			return ec.unmarshalNSplitProfileInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSplitProfileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_switchTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10411,6 +10624,20 @@ func (ec *executionContext) field_Mutation_triggerSync_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TriggerSyncInput, error) {
 			return ec.unmarshalNTriggerSyncInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTriggerSyncInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unmergeProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnmergeProfileInput, error) {
+			return ec.unmarshalNUnmergeProfileInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUnmergeProfileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11446,6 +11673,20 @@ func (ec *executionContext) field_Subscription_platformStatusChanged_args(ctx co
 		return nil, err
 	}
 	args["platform"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_profileUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "profileId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profileId"] = arg0
 	return args, nil
 }
 
@@ -24035,6 +24276,264 @@ func (ec *executionContext) fieldContext_Mutation_simulateSignalRecovery(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_unmergeProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unmergeProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnmergeProfile(ctx, fc.Args["input"].(model.UnmergeProfileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.UnmergeProfilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.UnmergeProfilePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.UnmergeProfilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.UnmergeProfilePayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.UnmergeProfilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.UnmergeProfilePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnmergeProfilePayload) graphql.Marshaler {
+			return ec.marshalNUnmergeProfilePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUnmergeProfilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unmergeProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnmergeProfilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unmergeProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_splitProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_splitProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SplitProfile(ctx, fc.Args["input"].(model.SplitProfileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SplitProfilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SplitProfilePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SplitProfilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SplitProfilePayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SplitProfilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SplitProfilePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SplitProfilePayload) graphql.Marshaler {
+			return ec.marshalNSplitProfilePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSplitProfilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_splitProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SplitProfilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_splitProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setProfileChurnPeriod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setProfileChurnPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetProfileChurnPeriod(ctx, fc.Args["input"].(model.SetProfileChurnPeriodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ProfileSettingsPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileSettingsPayload) graphql.Marshaler {
+			return ec.marshalNProfileSettingsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setProfileChurnPeriod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setProfileChurnPeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCheckoutSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26907,6 +27406,93 @@ func (ec *executionContext) fieldContext_ProfileMerge_undone(_ context.Context, 
 	return graphql.NewScalarFieldContext("ProfileMerge", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ProfileSettings_churnDays(ctx context.Context, field graphql.CollectedField, obj *model.ProfileSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileSettings_churnDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChurnDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileSettings_churnDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProfileSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProfileSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.ProfileSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+			return ec.marshalOProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProfileSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProfileSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProfileSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProfileSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProfileSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28635,6 +29221,80 @@ func (ec *executionContext) fieldContext_Query_profile(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Query_profile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_profileSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_profileSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ProfileSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ProfileSettings
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+			return ec.marshalNProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_profileSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileSettings(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -32675,6 +33335,102 @@ func (ec *executionContext) fieldContext_SourceWriteKeyPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _SplitProfilePayload_profile(ctx context.Context, field graphql.CollectedField, obj *model.SplitProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitProfilePayload_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SplitProfilePayload_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SplitProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SplitProfilePayload_newProfile(ctx context.Context, field graphql.CollectedField, obj *model.SplitProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitProfilePayload_newProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewProfile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SplitProfilePayload_newProfile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SplitProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SplitProfilePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SplitProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SplitProfilePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SplitProfilePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SplitProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_serverTime(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -33257,6 +34013,92 @@ func (ec *executionContext) fieldContext_Subscription_platformStatusChanged(ctx 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_platformStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_profileUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_profileUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProfileUpdated(ctx, fc.Args["profileId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.Profile
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Profile
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.Profile
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.Profile
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.Profile
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.Profile
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalNProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_profileUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_profileUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35851,6 +36693,102 @@ func (ec *executionContext) _TrustGatePayload_userErrors(ctx context.Context, fi
 func (ec *executionContext) fieldContext_TrustGatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "TrustGatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnmergeProfilePayload_profile(ctx context.Context, field graphql.CollectedField, obj *model.UnmergeProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnmergeProfilePayload_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnmergeProfilePayload_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnmergeProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnmergeProfilePayload_survivor(ctx context.Context, field graphql.CollectedField, obj *model.UnmergeProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnmergeProfilePayload_survivor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Survivor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnmergeProfilePayload_survivor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnmergeProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnmergeProfilePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UnmergeProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnmergeProfilePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnmergeProfilePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnmergeProfilePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -38802,6 +39740,55 @@ func UnmarshalIdInput(ctx context.Context, raw any) (model.IDInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIdentityInput(ctx context.Context, obj any) (model.IdentityInput, error) {
+	var it model.IdentityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNIdentifierType2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIdentityInput unmarshals raw into the IdentityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIdentityInput(ctx context.Context, raw any) (model.IdentityInput, error) {
+	var out model.IdentityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IdentityInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInviteMemberInput(ctx context.Context, obj any) (model.InviteMemberInput, error) {
 	var it model.InviteMemberInput
 	if obj == nil {
@@ -39789,6 +40776,48 @@ func UnmarshalSetKillSwitchInput(ctx context.Context, raw any) (model.SetKillSwi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetProfileChurnPeriodInput(ctx context.Context, obj any) (model.SetProfileChurnPeriodInput, error) {
+	var it model.SetProfileChurnPeriodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"days"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "days":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("days"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Days = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetProfileChurnPeriodInput unmarshals raw into the SetProfileChurnPeriodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetProfileChurnPeriodInput(ctx context.Context, raw any) (model.SetProfileChurnPeriodInput, error) {
+	var out model.SetProfileChurnPeriodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetProfileChurnPeriodInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetRuleEnabledInput(ctx context.Context, obj any) (model.SetRuleEnabledInput, error) {
 	var it model.SetRuleEnabledInput
 	if obj == nil {
@@ -40139,6 +41168,55 @@ func UnmarshalSimulateSignalRecoveryInput(ctx context.Context, raw any) (model.S
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSplitProfileInput(ctx context.Context, obj any) (model.SplitProfileInput, error) {
+	var it model.SplitProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"profileId", "identifiers"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "profileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileID = data
+		case "identifiers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifiers"))
+			data, err := ec.unmarshalNIdentityInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentityInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identifiers = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSplitProfileInput unmarshals raw into the SplitProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSplitProfileInput(ctx context.Context, raw any) (model.SplitProfileInput, error) {
+	var out model.SplitProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SplitProfileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSwitchTenantInput(ctx context.Context, obj any) (model.SwitchTenantInput, error) {
 	var it model.SwitchTenantInput
 	if obj == nil {
@@ -40479,6 +41557,48 @@ func (ec *executionContext) unmarshalInputTriggerSyncInput(ctx context.Context, 
 func UnmarshalTriggerSyncInput(ctx context.Context, raw any) (model.TriggerSyncInput, error) {
 	var out model.TriggerSyncInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TriggerSyncInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnmergeProfileInput(ctx context.Context, obj any) (model.UnmergeProfileInput, error) {
+	var it model.UnmergeProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"profileId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "profileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnmergeProfileInput unmarshals raw into the UnmergeProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnmergeProfileInput(ctx context.Context, raw any) (model.UnmergeProfileInput, error) {
+	var out model.UnmergeProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnmergeProfileInput", raw, &out)
 	return out, err
 }
 
@@ -45247,6 +46367,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "unmergeProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unmergeProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "splitProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_splitProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setProfileChurnPeriod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setProfileChurnPeriod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCheckoutSession":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCheckoutSession(ctx, field)
@@ -46452,6 +47593,77 @@ func (ec *executionContext) _ProfileMerge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var profileSettingsImplementors = []string{"ProfileSettings"}
+
+func (ec *executionContext) _ProfileSettings(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileSettings")
+		case "churnDays":
+			out.Values[i] = ec._ProfileSettings_churnDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var profileSettingsPayloadImplementors = []string{"ProfileSettingsPayload"}
+
+func (ec *executionContext) _ProfileSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfileSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, profileSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProfileSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._ProfileSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProfileSettingsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -46626,6 +47838,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_profile(ctx, field)
+				})
+		case "profileSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_profileSettings(ctx, field)
 				})
 		case "signalHealth":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -48309,6 +49527,49 @@ func (ec *executionContext) _SourceWriteKeyPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var splitProfilePayloadImplementors = []string{"SplitProfilePayload"}
+
+func (ec *executionContext) _SplitProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SplitProfilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, splitProfilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SplitProfilePayload")
+		case "profile":
+			out.Values[i] = ec._SplitProfilePayload_profile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "newProfile":
+			out.Values[i] = ec._SplitProfilePayload_newProfile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SplitProfilePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -48340,6 +49601,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_incidentClosed(ctx, fields[0])
 	case "platformStatusChanged":
 		return ec._Subscription_platformStatusChanged(ctx, fields[0])
+	case "profileUpdated":
+		return ec._Subscription_profileUpdated(ctx, fields[0])
 	case "emqUpdated":
 		return ec._Subscription_emqUpdated(ctx, fields[0])
 	case "signalHealthChanged":
@@ -49274,6 +50537,49 @@ func (ec *executionContext) _TrustGatePayload(ctx context.Context, sel ast.Selec
 			}
 		case "userErrors":
 			out.Values[i] = ec._TrustGatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unmergeProfilePayloadImplementors = []string{"UnmergeProfilePayload"}
+
+func (ec *executionContext) _UnmergeProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.UnmergeProfilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unmergeProfilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnmergeProfilePayload")
+		case "profile":
+			out.Values[i] = ec._UnmergeProfilePayload_profile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "survivor":
+			out.Values[i] = ec._UnmergeProfilePayload_survivor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UnmergeProfilePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51135,6 +52441,25 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋstratumhqᚋstrat
 	return ec._Identity(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNIdentityInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentityInputᚄ(ctx context.Context, v any) ([]*model.IdentityInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.IdentityInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIdentityInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentityInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNIdentityInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentityInput(ctx context.Context, v any) (*model.IdentityInput, error) {
+	res, err := ec.unmarshalInputIdentityInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v *model.Incident) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Incident!")
@@ -51938,6 +53263,22 @@ func (ec *executionContext) marshalNProfileMerge2ᚖgithubᚗcomᚋstratumhqᚋs
 	return ec._ProfileMerge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx context.Context, sel ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileSettings!")
+		return graphql.Null
+	}
+	return ec._ProfileSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProfileSettingsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProfileSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProfileSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._ProfileSettingsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPutEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPutEnforcementRuleInput(ctx context.Context, v any) (model.PutEnforcementRuleInput, error) {
 	res, err := ec.unmarshalInputPutEnforcementRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -52341,6 +53682,11 @@ func (ec *executionContext) unmarshalNSetKillSwitchInput2githubᚗcomᚋstratumh
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSetProfileChurnPeriodInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetProfileChurnPeriodInput(ctx context.Context, v any) (model.SetProfileChurnPeriodInput, error) {
+	res, err := ec.unmarshalInputSetProfileChurnPeriodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSetRuleEnabledInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetRuleEnabledInput(ctx context.Context, v any) (model.SetRuleEnabledInput, error) {
 	res, err := ec.unmarshalInputSetRuleEnabledInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -52639,6 +53985,19 @@ func (ec *executionContext) marshalNSourceWriteKeyPayload2ᚖgithubᚗcomᚋstra
 		return graphql.Null
 	}
 	return ec._SourceWriteKeyPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSplitProfileInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSplitProfileInput(ctx context.Context, v any) (model.SplitProfileInput, error) {
+	res, err := ec.unmarshalInputSplitProfileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSplitProfilePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSplitProfilePayload(ctx context.Context, sel ast.SelectionSet, v *model.SplitProfilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SplitProfilePayload!")
+		return graphql.Null
+	}
+	return ec._SplitProfilePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -52962,6 +54321,19 @@ func (ec *executionContext) marshalNTrustGatePayload2ᚖgithubᚗcomᚋstratumhq
 		return graphql.Null
 	}
 	return ec._TrustGatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUnmergeProfileInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUnmergeProfileInput(ctx context.Context, v any) (model.UnmergeProfileInput, error) {
+	res, err := ec.unmarshalInputUnmergeProfileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnmergeProfilePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUnmergeProfilePayload(ctx context.Context, sel ast.SelectionSet, v *model.UnmergeProfilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnmergeProfilePayload!")
+		return graphql.Null
+	}
+	return ec._UnmergeProfilePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateAutomationRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateAutomationRuleInput(ctx context.Context, v any) (model.UpdateAutomationRuleInput, error) {
@@ -54066,6 +55438,13 @@ func (ec *executionContext) unmarshalOProfileFilter2ᚖgithubᚗcomᚋstratumhq�
 	}
 	res, err := ec.unmarshalInputProfileFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProfileSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileSettings(ctx context.Context, sel ast.SelectionSet, v *model.ProfileSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProfileSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, v any) (*auth.Role, error) {

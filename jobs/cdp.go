@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -213,6 +214,76 @@ func (w *CDPPruneMessageIDsWorker) Work(ctx context.Context, job *river.Job[CDPP
 	return err
 }
 
+// CDPChurnFanOutArgs starts the churn run (CDPMarkChurnedArgs) of every
+// tenant with CDP sources (global, periodic).
+type CDPChurnFanOutArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CDPChurnFanOutArgs) Kind() string { return "cdp.churn_fanout" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: at most one an hour.
+func (CDPChurnFanOutArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+// CDPChurnFanOutWorker lists the tenants and enqueues their churn runs.
+type CDPChurnFanOutWorker struct {
+	river.WorkerDefaults[CDPChurnFanOutArgs]
+	DB     *db.DB
+	Limits Limits
+}
+
+// Timeout implements river.Worker: one INSERT of a job per tenant.
+func (w *CDPChurnFanOutWorker) Timeout(*river.Job[CDPChurnFanOutArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
+}
+
+// Work implements river.Worker.
+func (w *CDPChurnFanOutWorker) Work(ctx context.Context, _ *river.Job[CDPChurnFanOutArgs]) error {
+	return fanOut(ctx, w.DB, "stratum_cdp_tenant_ids()", func(_ time.Time, id uuid.UUID) (river.JobArgs, error) {
+		return CDPMarkChurnedArgs{TenantID: id}, nil
+	})
+}
+
+// CDPMarkChurnedArgs marks one tenant's profiles inactive for its churn
+// period as CHURNED (cdp.Identity.MarkChurned).
+type CDPMarkChurnedArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+// Kind implements river.JobArgs.
+func (CDPMarkChurnedArgs) Kind() string { return "cdp.mark_churned" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: one per tenant and
+// hour (the fan-out's period).
+func (CDPMarkChurnedArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
+// CDPMarkChurnedWorker runs CDPMarkChurnedArgs.
+type CDPMarkChurnedWorker struct {
+	river.WorkerDefaults[CDPMarkChurnedArgs]
+	CDP    *cdp.Service
+	Limits Limits
+}
+
+// Timeout implements river.Worker: at most cdp.ChurnBatchesPerRun
+// transactions of an indexed UPDATE of cdp.ChurnBatch rows.
+func (w *CDPMarkChurnedWorker) Timeout(*river.Job[CDPMarkChurnedArgs]) time.Duration {
+	return w.Limits.timeout(time.Minute)
+}
+
+// Work implements river.Worker. Each batch commits on its own and the
+// next run skips what is done, so a retry or a rescued attempt is safe;
+// what one run leaves (more than its bound) the next hour's run takes.
+func (w *CDPMarkChurnedWorker) Work(ctx context.Context, job *river.Job[CDPMarkChurnedArgs]) error {
+	_, _, err := w.CDP.Identity.MarkChurned(ctx, job.Args.TenantID)
+	if errors.Is(err, db.ErrNoTenant) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
 // registerCDP adds the CDP workers (when the services have the CDP).
 func registerCDP(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	if s.CDP != nil {
@@ -221,18 +292,23 @@ func registerCDP(w *river.Workers, d *db.DB, s Services, lim Limits) {
 		river.AddWorker(w, &CDPPruneMessageIDsWorker{CDP: s.CDP, Limits: lim})
 		river.AddWorker(w, &CDPSimulateFanOutWorker{DB: d, Limits: lim})
 		river.AddWorker(w, &CDPSimulateEventsWorker{CDP: s.CDP, Billing: s.Billing, Limits: lim})
+		river.AddWorker(w, &CDPChurnFanOutWorker{DB: d, Limits: lim})
+		if s.CDP.Identity != nil {
+			river.AddWorker(w, &CDPMarkChurnedWorker{CDP: s.CDP, Limits: lim})
+		}
 	}
 }
 
 // cdpPeriodic creates the events table's partitions ahead every six hours
 // (and on start): two months of margin make a missed run harmless; prunes
-// the dedup table every CDPPruneInterval; and sends the simulated tenants'
-// simulated events every minute.
+// the dedup table every CDPPruneInterval; sends the simulated tenants'
+// simulated events every minute; and marks inactive profiles CHURNED every
+// hour.
 func cdpPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	if s.CDP == nil {
 		return nil
 	}
-	return []*river.PeriodicJob{
+	out := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return CDPEnsurePartitionsArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: runOnStart}),
@@ -243,4 +319,10 @@ func cdpPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
 			return CDPSimulateFanOutArgs{}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: runOnStart}),
 	}
+	if s.CDP.Identity != nil {
+		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return CDPChurnFanOutArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: runOnStart}))
+	}
+	return out
 }

@@ -40,6 +40,8 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"cdp.prune_message_ids":       (&CDPPruneMessageIDsWorker{Limits: lim}).Timeout(nil),
 			"cdp.simulate_fanout":         (&CDPSimulateFanOutWorker{Limits: lim}).Timeout(nil),
 			"cdp.simulate_events":         (&CDPSimulateEventsWorker{Limits: lim}).Timeout(nil),
+			"cdp.churn_fanout":            (&CDPChurnFanOutWorker{Limits: lim}).Timeout(nil),
+			"cdp.mark_churned":            (&CDPMarkChurnedWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/money"
@@ -103,4 +104,101 @@ func (r *Resolver) loadCDPNode(ctx context.Context, tenant uuid.UUID, typ string
 		return nil, true, err
 	}
 	return profileModel(p), true, nil
+}
+
+// unmergeProfile answers unmergeProfile: the revived profile and its
+// former survivor, read after the unmerge commits.
+func (r *Resolver) unmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	failed := func(err error) (*model.UnmergeProfilePayload, error) {
+		ue, err := userErrors(err)
+		return &model.UnmergeProfilePayload{UserErrors: ue}, err
+	}
+	id, err := relay.ParseTypedID(input.ProfileID, relay.TypeProfile, "input", "profileId")
+	if err != nil {
+		return failed(err)
+	}
+	un, err := r.identity().Unmerge(ctx, tenant, id)
+	if err != nil {
+		return failed(err)
+	}
+	revived, err := r.identity().Profile(ctx, tenant, un.Revived)
+	if err != nil {
+		return nil, err
+	}
+	surv, err := r.identity().Profile(ctx, tenant, un.Survivor)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UnmergeProfilePayload{Profile: profileModel(revived), Survivor: profileModel(surv), UserErrors: []*model.UserError{}}, nil
+}
+
+// splitProfile answers splitProfile: the original and the new profile,
+// read after the split commits.
+func (r *Resolver) splitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	failed := func(err error) (*model.SplitProfilePayload, error) {
+		ue, err := userErrors(err)
+		return &model.SplitProfilePayload{UserErrors: ue}, err
+	}
+	id, err := relay.ParseTypedID(input.ProfileID, relay.TypeProfile, "input", "profileId")
+	if err != nil {
+		return failed(err)
+	}
+	if len(input.Identifiers) > cdp.MaxSplitIdentifiers {
+		return failed(apperr.Invalid([]string{"input", "identifiers"}, "list 1 to %d identifiers to split off", cdp.MaxSplitIdentifiers))
+	}
+	ids := make([]cdp.Identifier, len(input.Identifiers))
+	for i, x := range input.Identifiers {
+		ids[i] = cdp.Identifier{Type: cdp.IdentifierType(x.Type), Value: x.Value}
+	}
+	res, err := r.identity().Split(ctx, tenant, id, ids)
+	if err != nil {
+		return failed(err)
+	}
+	orig, err := r.identity().Profile(ctx, tenant, res.Original)
+	if err != nil {
+		return nil, err
+	}
+	np, err := r.identity().Profile(ctx, tenant, res.New)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SplitProfilePayload{Profile: profileModel(orig), NewProfile: profileModel(np), UserErrors: []*model.UserError{}}, nil
+}
+
+// profileUpdated answers the profileUpdated subscription: each committed
+// change naming the profile (or, once it was merged, its survivor) gives
+// the live profile, read fresh. The hub filters by tenant, so another
+// tenant's profile id matches nothing.
+func (r *Resolver) profileUpdated(ctx context.Context, profileID string) (<-chan *model.Profile, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := relay.ParseTypedID(profileID, relay.TypeProfile, "profileId")
+	if err != nil {
+		return nil, err
+	}
+	return subscribe(ctx, r, tenant, []string{cdp.TopicProfileUpdated}, func(ctx context.Context, ev realtime.Event) (*model.Profile, error) {
+		var u cdp.ProfileUpdate
+		if err := json.Unmarshal(ev.Data, &u); err != nil {
+			return nil, errSkip
+		}
+		live, ok := u.Live(id)
+		if !ok {
+			return nil, errSkip
+		}
+		p, err := r.identity().Profile(ctx, tenant, live)
+		if err != nil {
+			return nil, err
+		}
+		return profileModel(p), nil
+	})
 }

@@ -18,6 +18,30 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
+// UnmergeProfile is the resolver for the unmergeProfile field.
+func (r *mutationResolver) UnmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error) {
+	return r.unmergeProfile(ctx, input)
+}
+
+// SplitProfile is the resolver for the splitProfile field.
+func (r *mutationResolver) SplitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error) {
+	return r.splitProfile(ctx, input)
+}
+
+// SetProfileChurnPeriod is the resolver for the setProfileChurnPeriod field.
+func (r *mutationResolver) SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	got, err := r.identity().SetChurnDays(ctx, tenant, input.Days)
+	if err != nil {
+		ue, err := userErrors(err)
+		return &model.ProfileSettingsPayload{UserErrors: ue}, err
+	}
+	return &model.ProfileSettingsPayload{Settings: &model.ProfileSettings{ChurnDays: got}, UserErrors: []*model.UserError{}}, nil
+}
+
 // MergeHistory is the resolver for the mergeHistory field.
 func (r *profileResolver) MergeHistory(ctx context.Context, obj *model.Profile) ([]*model.ProfileMerge, error) {
 	tenant, err := tenantOf(ctx)
@@ -126,6 +150,24 @@ func (r *queryResolver) Profile(ctx context.Context, id string) (*model.Profile,
 		return nil, nil
 	}
 	return profileModel(p), err
+}
+
+// ProfileSettings is the resolver for the profileSettings field.
+func (r *queryResolver) ProfileSettings(ctx context.Context) (*model.ProfileSettings, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days, err := r.identity().ChurnDays(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProfileSettings{ChurnDays: days}, nil
+}
+
+// ProfileUpdated is the resolver for the profileUpdated field.
+func (r *subscriptionResolver) ProfileUpdated(ctx context.Context, profileID string) (<-chan *model.Profile, error) {
+	return r.profileUpdated(ctx, profileID)
 }
 
 // Profile returns graph.ProfileResolver implementation.

@@ -241,6 +241,10 @@ func (a traitValue) later(b traitValue) bool {
 	return a.at.After(b.at) || (a.at.Equal(b.at) && a.seq > b.seq)
 }
 
+// SessionGap is the inactivity after which a profile's next event starts
+// a new session (Segment's and Amplitude's 30 minutes).
+const SessionGap = 30 * time.Minute
+
 // profileDelta is what a batch adds to one profile.
 type profileDelta struct {
 	first, last time.Time
@@ -248,6 +252,37 @@ type profileDelta struct {
 	purchases   int64
 	revenue     int64
 	traits      map[string]traitValue
+	// times are the events' times (sessions are counted from them once
+	// the deltas are summed by live profile).
+	times []time.Time
+}
+
+// countSessions counts the sessions that events at times start after the
+// profile's latest counted event last (nil: none): in time order, an
+// event more than SessionGap after the latest event before it starts one.
+// An event older than last (arriving late) joins a session already
+// counted. It returns the count and the new latest event time.
+func countSessions(last *time.Time, times []time.Time) (int64, *time.Time) {
+	sorted := slices.Clone(times)
+	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
+	var n int64
+	var prev time.Time
+	have := last != nil
+	if have {
+		prev = *last
+	}
+	for _, t := range sorted {
+		if !have || t.Sub(prev) > SessionGap {
+			n++
+		}
+		if !have || t.After(prev) {
+			prev, have = t, true
+		}
+	}
+	if !have {
+		return n, last
+	}
+	return n, &prev
 }
 
 func (d *profileDelta) add(o *profileDelta) {
@@ -260,6 +295,7 @@ func (d *profileDelta) add(o *profileDelta) {
 	d.events += o.events
 	d.purchases += o.purchases
 	d.revenue += o.revenue
+	d.times = append(d.times, o.times...)
 	for k, v := range o.traits {
 		if cur, ok := d.traits[k]; !ok || v.later(cur) {
 			d.traits[k] = v
@@ -286,7 +322,7 @@ func batchDeltas(evs []batchEvent, profiles []uuid.UUID) map[uuid.UUID]*profileD
 			d = &profileDelta{first: e.Timestamp, last: e.Timestamp, traits: map[string]traitValue{}}
 			out[p] = d
 		}
-		one := profileDelta{first: e.Timestamp, last: e.Timestamp, events: 1, traits: map[string]traitValue{}}
+		one := profileDelta{first: e.Timestamp, last: e.Timestamp, events: 1, traits: map[string]traitValue{}, times: []time.Time{e.Timestamp}}
 		if ok, micros := e.purchase(); ok {
 			one.purchases, one.revenue = 1, micros
 		}
@@ -375,6 +411,10 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 			break
 		}
 	}
+	cutoff, err := churnCutoffTx(ctx, tx, tenant, now)
+	if err != nil {
+		return err
+	}
 	sum := map[uuid.UUID]*profileDelta{}
 	for id, d := range deltas {
 		l := live[id]
@@ -410,19 +450,37 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 			p.LastSeenAt = d.last
 		}
 		p.Events += d.events
+		sessions, lastEvent := countSessions(p.LastEventAt, d.times)
+		p.Sessions += sessions
+		p.LastEventAt = lastEvent
 		p.Purchases += d.purchases
 		p.RevenueMicros += d.revenue
+		// An event within the churn period revives a churned profile: its
+		// stage is computed afresh below.
+		revive := p.LifecycleStage == StageChurned && !d.last.Before(cutoff)
+		if revive {
+			p.LifecycleStage = StageAnonymous
+		}
 		if p.Purchases > 0 && p.LifecycleStage != StageChurned {
 			p.LifecycleStage = StageCustomer
 		}
 		p.UpdatedAt = now
 		_, err := tx.NewUpdate().Model(p).
 			Column("updated_at", "first_seen_at", "last_seen_at", "lifecycle_stage", "traits",
-				"event_count", "purchase_count", "revenue_micros").
+				"event_count", "session_count", "last_event_at", "purchase_count", "revenue_micros").
 			WherePK().Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("apply batch to profile: %w", err)
 		}
+		if revive {
+			if err := refreshStageTx(ctx, tx, tenant, id); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	var c profileChanges
+	for id := range deltas {
+		c.changed(id, live[id])
+	}
+	return c.publish(ctx, tx, tenant)
 }

@@ -101,3 +101,38 @@ func TestBatchDeltasLaterEventWinsAndBounds(t *testing.T) {
 	a.add(b)
 	require.Equal(t, `"late"`, string(a.traits["k"].v))
 }
+
+func TestCountSessions(t *testing.T) {
+	t.Parallel()
+	at := func(min int) time.Time {
+		return time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(min) * time.Minute)
+	}
+	ptr := func(min int) *time.Time { x := at(min); return &x }
+	cases := []struct {
+		name  string
+		last  *time.Time
+		times []int // minutes
+		want  int64
+		lastW *time.Time
+	}{
+		{"no events, none counted", nil, nil, 0, nil},
+		{"no events keep the last", ptr(5), nil, 0, ptr(5)},
+		{"first event starts a session", nil, []int{0}, 1, ptr(0)},
+		{"30 minutes exactly is the same session", nil, []int{0, 30}, 1, ptr(30)},
+		{"more than 30 minutes starts another", nil, []int{0, 31}, 2, ptr(31)},
+		{"out of order in the batch: sorted first", nil, []int{100, 0, 50, 10, 125}, 3, ptr(125)},
+		{"continues the last counted event", ptr(0), []int{20, 45}, 0, ptr(45)},
+		{"gap from the last counted event", ptr(0), []int{31}, 1, ptr(31)},
+		{"a late event joins a counted session", ptr(100), []int{10, 20}, 0, ptr(100)},
+		{"late and new ones", ptr(100), []int{10, 120, 200}, 1, ptr(200)},
+	}
+	for _, c := range cases {
+		times := make([]time.Time, len(c.times))
+		for i, m := range c.times {
+			times[i] = at(m)
+		}
+		n, last := countSessions(c.last, times)
+		require.Equal(t, c.want, n, c.name)
+		require.Equal(t, c.lastW, last, c.name)
+	}
+}

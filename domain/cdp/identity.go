@@ -39,6 +39,9 @@ type Identity struct {
 	// JunkValues are the values refused as identifiers when the tenant set
 	// no list of its own (default DefaultJunkValues).
 	JunkValues []string
+	// ChurnBatch is the profiles MarkChurned marks per transaction
+	// (default ChurnBatch).
+	ChurnBatch int
 }
 
 // NewIdentity returns an Identity on d with the default limits and lists.
@@ -88,6 +91,9 @@ type Profile struct {
 	Purchases      int64                      `bun:"purchase_count"`
 	RevenueMicros  int64                      `bun:"revenue_micros"`
 	MergeCount     int                        `bun:"merge_count"`
+	// LastEventAt is the time of the latest event the batch job counted
+	// (sessions are judged against it); nil before the first.
+	LastEventAt *time.Time `bun:"last_event_at"`
 
 	// Identifiers are the profile's identifiers, strongest first (filled
 	// by Identity.Profile).
@@ -142,8 +148,12 @@ func (s *Identity) Resolve(ctx context.Context, tenant uuid.UUID, ids []Identifi
 		if err != nil {
 			return err
 		}
-		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, ids, seenAt.UTC(), false)
-		return err
+		var ch profileChanges
+		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, &ch, ids, seenAt.UTC(), false)
+		if err != nil {
+			return err
+		}
+		return ch.publish(ctx, tx, tenant)
 	})
 	return profileID, refused, err
 }
@@ -204,14 +214,15 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 			}
 		}
 		out = make([]ResolveResult, len(calls))
+		var ch profileChanges // the batch's merges, announced together
 		for i, c := range calls {
-			p, refused, err := s.resolveTx(ctx, tx, tenant, st, c.Identifiers, c.SeenAt.UTC(), len(all) > 0)
+			p, refused, err := s.resolveTx(ctx, tx, tenant, st, &ch, c.Identifiers, c.SeenAt.UTC(), len(all) > 0)
 			if err != nil {
 				return err
 			}
 			out[i] = ResolveResult{ProfileID: p, Refused: refused}
 		}
-		return nil
+		return ch.publish(ctx, tx, tenant)
 	})
 	if err != nil {
 		return nil, err
@@ -531,7 +542,7 @@ func countIdentifiersTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profil
 // (ResolveBatch took them for the whole batch, and every profile an
 // identifier moved to since is one tx locked or created), so the profiles
 // are only read.
-func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, raw []Identifier, seenAt time.Time, prelocked bool) (uuid.UUID, []RefusedLink, error) {
+func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, ch *profileChanges, raw []Identifier, seenAt time.Time, prelocked bool) (uuid.UUID, []RefusedLink, error) {
 	ids, refused := cleanIdentifiers(raw, st)
 	if len(ids) == 0 {
 		return uuid.Nil, refused, nil
@@ -575,7 +586,7 @@ func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, s
 	survivors := make([]uuid.UUID, len(groups))
 	landed := map[Identifier]uuid.UUID{}
 	for gi, g := range groups {
-		sid, err := applyGroupTx(ctx, tx, tenant, g, profiles, seenAt, now)
+		sid, err := applyGroupTx(ctx, tx, tenant, ch, g, profiles, seenAt, now)
 		if err != nil {
 			return uuid.Nil, nil, err
 		}
@@ -619,7 +630,7 @@ func recordRefusedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, l Refused
 // stored profile is in it, else the oldest, with the others merged into
 // it; the group's new identifiers are stored on it and its seen times
 // moved to cover seenAt.
-func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup, profiles map[uuid.UUID]*Profile, seenAt, now time.Time) (uuid.UUID, error) {
+func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileChanges, g *planGroup, profiles map[uuid.UUID]*Profile, seenAt, now time.Time) (uuid.UUID, error) {
 	var surv *Profile
 	changed := len(g.fresh) > 0
 	if len(g.profiles) == 0 {
@@ -638,7 +649,7 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup
 			for _, pp := range g.profiles[1:] {
 				absorbed = append(absorbed, profiles[pp.id])
 			}
-			if err := mergeTx(ctx, tx, tenant, surv, absorbed, g.accepted, now); err != nil {
+			if err := mergeTx(ctx, tx, tenant, ch, surv, absorbed, g.accepted, now); err != nil {
 				return uuid.Nil, err
 			}
 			changed = true
@@ -664,7 +675,7 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, g *planGroup
 	surv.UpdatedAt = now
 	_, err := tx.NewUpdate().Model(surv).
 		Column("updated_at", "first_seen_at", "last_seen_at", "lifecycle_stage", "traits",
-			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count").
+			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count", "last_event_at").
 		WherePK().Exec(ctx)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("update profile: %w", err)
@@ -715,7 +726,7 @@ func insertIdentifiersTx(ctx context.Context, tx bun.Tx, tenant, profile uuid.UU
 // call's identifiers (link) and the identifiers it moved. An absorbed
 // profile keeps its own row (traits, counters) as it was, with
 // merged_into set; profiles merged into it earlier now point at surv.
-func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, absorbed []*Profile, link []Identifier, now time.Time) error {
+func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileChanges, surv *Profile, absorbed []*Profile, link []Identifier, now time.Time) error {
 	ids := make([]uuid.UUID, len(absorbed))
 	for i, a := range absorbed {
 		ids[i] = a.ID
@@ -735,9 +746,15 @@ func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, ab
 		return fmt.Errorf("move identifiers: %w", err)
 	}
 	// Keep every absorbed profile one hop from its final survivor.
-	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = ?, updated_at = ? WHERE tenant_id = ? AND merged_into IN (?)`,
-		surv.ID, now, tenant, bun.In(ids)); err != nil {
+	var repointed []uuid.UUID
+	if err := tx.NewRaw(`UPDATE cdp_profiles SET merged_into = ?, updated_at = ? WHERE tenant_id = ? AND merged_into IN (?) RETURNING id`,
+		surv.ID, now, tenant, bun.In(ids)).Scan(ctx, &repointed); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("repoint absorbed profiles: %w", err)
+	}
+	// Subscribers of every profile that now resolves to surv hear it (the
+	// call's transaction announces its changes once, before it commits).
+	for _, id := range append(repointed, ids...) {
+		ch.changed(id, surv.ID)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = ?, merged_at = ?, updated_at = ? WHERE tenant_id = ? AND id IN (?)`,
 		surv.ID, now, now, tenant, bun.In(ids)); err != nil {
@@ -783,6 +800,10 @@ func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, surv *Profile, ab
 		}
 		if a.LastSeenAt.After(surv.LastSeenAt) {
 			surv.LastSeenAt = a.LastSeenAt
+		}
+		if a.LastEventAt != nil && (surv.LastEventAt == nil || a.LastEventAt.After(*surv.LastEventAt)) {
+			at := *a.LastEventAt
+			surv.LastEventAt = &at
 		}
 		merged := surv.ID
 		a.MergedInto, a.MergedAt = &merged, &now

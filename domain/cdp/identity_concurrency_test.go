@@ -197,7 +197,7 @@ func TestConcurrentUnmergesAndMerges(t *testing.T) {
 		if i%3 == 2 {
 			p := profiles[rng.IntN(n)]
 			work <- func() error {
-				err := idt.Unmerge(ctx, tenant, p)
+				_, err := idt.Unmerge(ctx, tenant, p)
 				if err == nil {
 					unmerged.Add(1)
 				}

@@ -200,7 +200,9 @@ func TestUnmergeRestoresTheAbsorbedProfile(t *testing.T) {
 	require.Equal(t, int64(7), surv.Events)
 	require.Equal(t, cdp.StageCustomer, surv.LifecycleStage)
 
-	require.NoError(t, f.id.Unmerge(ctx, f.tenant, p2))
+	un, err := f.id.Unmerge(ctx, f.tenant, p2)
+	require.NoError(t, err)
+	require.Equal(t, cdp.Unmerged{Revived: p2, Survivor: p1}, un)
 
 	require.Equal(t, []string{"ANONYMOUS_ID:a2", "DEVICE_ID:d3", "EMAIL:shared@example.com"}, f.identifiersOf(t, p2),
 		"the absorbed profile has the identifiers it brought back")
@@ -226,11 +228,11 @@ func TestUnmergeRestoresTheAbsorbedProfile(t *testing.T) {
 	require.NotNil(t, merges[0].UndoneAt, "the newest merge, p2 into p1, is undone")
 	require.Nil(t, merges[1].UndoneAt, "p3 into p2 stands")
 
-	err = f.id.Unmerge(ctx, f.tenant, p2)
+	_, err = f.id.Unmerge(ctx, f.tenant, p2)
 	idtRequireCode(t, err, apperr.BadUserInput)
-	err = f.id.Unmerge(ctx, f.tenant, p1)
+	_, err = f.id.Unmerge(ctx, f.tenant, p1)
 	idtRequireCode(t, err, apperr.BadUserInput)
-	err = f.id.Unmerge(ctx, f.tenant, uuid.New())
+	_, err = f.id.Unmerge(ctx, f.tenant, uuid.New())
 	idtRequireCode(t, err, apperr.NotFound)
 
 	t.Run("the survivor having been absorbed since: the identifiers come back from its survivor", func(t *testing.T) {
@@ -239,7 +241,9 @@ func TestUnmergeRestoresTheAbsorbedProfile(t *testing.T) {
 		idtExec(t, f.tdb, f.tenant, "UPDATE cdp_profiles SET created_at = ? WHERE id = ?", identityStart.AddDate(-1, 0, 0), p0)
 		f.resolve(t, f.tenant, idtAnon("a1"), idtEmail("shared@example.com")) // p2 into p1 again
 		f.resolve(t, f.tenant, idtAnon("z0"), idtAnon("a1"))                  // p1 into p0
-		require.NoError(t, f.id.Unmerge(ctx, f.tenant, p2))
+		un, err := f.id.Unmerge(ctx, f.tenant, p2)
+		require.NoError(t, err)
+		require.Equal(t, cdp.Unmerged{Revived: p2, Survivor: p0}, un)
 		require.Equal(t, []string{"ANONYMOUS_ID:a2", "DEVICE_ID:d3", "EMAIL:shared@example.com"}, f.identifiersOf(t, p2))
 		require.Equal(t, []string{"ANONYMOUS_ID:a1", "ANONYMOUS_ID:later", "ANONYMOUS_ID:z0", "USER_ID:u1"}, f.identifiersOf(t, p0))
 	})

@@ -13,9 +13,11 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // This file reads profiles (following merges) and repairs a wrong merge
@@ -139,14 +141,34 @@ func (s *Identity) Merges(ctx context.Context, tenant, id uuid.UUID) (_ []Merge,
 // again. The merge is marked undone in the history. Links refused meanwhile
 // are not replayed, and the next event linking both identifiers again
 // merges them again (add a junk value or fix the source first).
-func (s *Identity) Unmerge(ctx context.Context, tenant, absorbed uuid.UUID) (err error) {
+//
+// The unmerge is written to the audit log and announced on
+// TopicProfileUpdated (both profiles, and the profiles that resolve to
+// them), in its transaction.
+func (s *Identity) Unmerge(ctx context.Context, tenant, absorbed uuid.UUID) (_ Unmerged, err error) {
 	defer derrors.Wrap(&err, "cdp.Identity.Unmerge(%v, %v)", tenant, absorbed)
-	return s.retry(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return s.unmergeTx(ctx, tx, tenant, absorbed)
+	var out Unmerged
+	err = s.retry(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		var e error
+		out, e = s.unmergeTx(ctx, tx, tenant, absorbed)
+		return e
 	})
+	return out, err
 }
 
-func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uuid.UUID) error {
+// Unmerged is the outcome of an Unmerge: the profile brought back to life
+// and the live profile it was taken out of.
+type Unmerged struct {
+	Revived, Survivor uuid.UUID
+}
+
+func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uuid.UUID) (Unmerged, error) {
+	var out Unmerged
+	err := s.unmergeStepsTx(ctx, tx, tenant, absorbed, &out)
+	return out, err
+}
+
+func (s *Identity) unmergeStepsTx(ctx context.Context, tx bun.Tx, tenant, absorbed uuid.UUID, out *Unmerged) error {
 	var m Merge
 	err := tx.NewRaw(`SELECT id, survivor_id, absorbed_id, reason, link, identifiers, merged_at, undone_at
 		FROM cdp_profile_merges WHERE tenant_id = ? AND absorbed_id = ? AND undone_at IS NULL
@@ -155,7 +177,7 @@ func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uu
 		if _, err := canonicalTx(ctx, tx, tenant, absorbed); err != nil {
 			return err
 		}
-		return apperr.Invalid([]string{"profileId"}, "the profile is not merged into another")
+		return apperr.Invalid([]string{"input", "profileId"}, "the profile is not merged into another")
 	}
 	if err != nil {
 		return fmt.Errorf("read merge: %w", err)
@@ -182,7 +204,7 @@ func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uu
 		}
 	}
 	if a.MergedInto == nil {
-		return apperr.Invalid([]string{"profileId"}, "the profile is not merged into another")
+		return apperr.Invalid([]string{"input", "profileId"}, "the profile is not merged into another")
 	}
 	now := s.DB.Now(ctx)
 	if len(m.Identifiers) > 0 {
@@ -198,9 +220,11 @@ func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uu
 			return fmt.Errorf("move identifiers back: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = ?, updated_at = ?
+	var repointed []uuid.UUID
+	if err := tx.NewRaw(`UPDATE cdp_profiles SET merged_into = ?, updated_at = ?
 		WHERE tenant_id = ? AND id IN (SELECT absorbed_id FROM cdp_profile_merges
-			WHERE tenant_id = ? AND survivor_id = ? AND undone_at IS NULL)`, a.ID, now, tenant, tenant, a.ID); err != nil {
+			WHERE tenant_id = ? AND survivor_id = ? AND undone_at IS NULL) RETURNING id`, a.ID, now, tenant, tenant, a.ID).
+		Scan(ctx, &repointed); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("repoint profiles absorbed by the unmerged one: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET merged_into = NULL, merged_at = NULL, updated_at = ?
@@ -224,7 +248,18 @@ func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uu
 	if err != nil {
 		return fmt.Errorf("mark merge undone: %w", err)
 	}
-	return nil
+	*out = Unmerged{Revived: a.ID, Survivor: cur.ID}
+	var c profileChanges
+	c.changed(cur.ID, cur.ID)
+	c.changed(a.ID, a.ID)
+	for _, id := range repointed {
+		c.changed(id, a.ID)
+	}
+	if err := c.publish(ctx, tx, tenant); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "profile.unmerge", TargetType: relay.TypeProfile, TargetID: a.ID,
+		Details: map[string]any{"survivorId": relay.GlobalID(relay.TypeProfile, cur.ID), "identifiers": len(m.Identifiers)}})
 }
 
 // refreshStageTx recomputes a profile's lifecycle stage from its

@@ -923,6 +923,14 @@ type Identity struct {
 	Value string `json:"value"`
 }
 
+// An identifier as the caller types it (normalised like the events' ones).
+type IdentityInput struct {
+	// Its kind.
+	Type IdentifierType `json:"type"`
+	// Its value (1–512 bytes); an e-mail or phone number is normalised first.
+	Value string `json:"value"`
+}
+
 // A page of incidents, newest first.
 type IncidentConnection struct {
 	// The incidents of this page.
@@ -1336,7 +1344,7 @@ type ProfileConnection struct {
 type ProfileCounters struct {
 	// Events attributed to the profile.
 	EventCount float64 `json:"eventCount"`
-	// Sessions. Not counted yet: always 0 until session tracking is built.
+	// Sessions: an event more than 30 minutes (by event time) after the profile's previous event starts one; an event arriving later than newer ones joins a session already counted. Counted from migration 0051 on.
 	SessionCount float64 `json:"sessionCount"`
 	// Purchases (Order Completed events).
 	PurchaseCount float64 `json:"purchaseCount"`
@@ -1410,6 +1418,20 @@ type ProfileMerge struct {
 	UndoneAt *time.Time `json:"undoneAt,omitempty"`
 	// True when an operator undid it.
 	Undone bool `json:"undone"`
+}
+
+// The workspace's profile settings.
+type ProfileSettings struct {
+	// Days without events after which a profile becomes CHURNED (an hourly job marks them; a new event revives it). 90 unless set.
+	ChurnDays int `json:"churnDays"`
+}
+
+// The result of setProfileChurnPeriod.
+type ProfileSettingsPayload struct {
+	// The settings as saved; null on failure.
+	Settings *ProfileSettings `json:"settings,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Input of `putEnforcementRule`.
@@ -1722,6 +1744,12 @@ type SetKillSwitchInput struct {
 	Enabled bool `json:"enabled"`
 }
 
+// Sets the churn period.
+type SetProfileChurnPeriodInput struct {
+	// Days (1–3650); null restores the default of 90.
+	Days *int `json:"days,omitempty"`
+}
+
 // Input of `setRuleEnabled`.
 type SetRuleEnabledInput struct {
 	// The rule's global ID.
@@ -1979,6 +2007,24 @@ type SourceWriteKeyPayload struct {
 	// The write key (HTTP Basic username of the tracking API). It is stored only as a hash and never shown again; null when the mutation failed.
 	WriteKey *string `json:"writeKey,omitempty"`
 	// Expected failures (a bad name, an unknown source).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Identifiers to move off a profile into a new one.
+type SplitProfileInput struct {
+	// Global ID of the profile (an absorbed profile's ID names its survivor).
+	ProfileID string `json:"profileId"`
+	// The identifiers to move (1–50), each on the profile; at least one of its identifiers must stay.
+	Identifiers []*IdentityInput `json:"identifiers"`
+}
+
+// The result of splitProfile.
+type SplitProfilePayload struct {
+	// The profile the identifiers left (it keeps its counters and traits); null on failure.
+	Profile *Profile `json:"profile,omitempty"`
+	// The new profile holding the moved identifiers; null on failure.
+	NewProfile *Profile `json:"newProfile,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -2266,6 +2312,22 @@ type TrustGatePayload struct {
 	// The trust gate after the change.
 	TrustGate *TrustGate `json:"trustGate,omitempty"`
 	// Why the change was refused.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Names a profile to take out of the profile it was merged into.
+type UnmergeProfileInput struct {
+	// Global ID of a merged profile: an absorbedId of the survivor's mergeHistory (its latest merge is undone).
+	ProfileID string `json:"profileId"`
+}
+
+// The result of unmergeProfile.
+type UnmergeProfilePayload struct {
+	// The profile brought back, with the identifiers it brought to the merge; null on failure.
+	Profile *Profile `json:"profile,omitempty"`
+	// The profile it was taken out of; null on failure.
+	Survivor *Profile `json:"survivor,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*UserError `json:"userErrors"`
 }
 

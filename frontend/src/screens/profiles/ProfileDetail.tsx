@@ -1,4 +1,4 @@
-import { useQuery } from '@apollo/client/react'
+import { useQuery, useSubscription } from '@apollo/client/react'
 import { useEffect, useId, useState, type ReactNode } from 'react'
 import { useLocation, useNavigate, useParams } from 'react-router-dom'
 
@@ -15,11 +15,14 @@ import {
   Td,
   TextLink,
 } from '../../components/ui'
+import { useConnectionState } from '../../connection/ConnectionProvider'
 import type { ProfileEventFieldsFragment, ProfileQuery } from '../../gql/graphql'
 import { enumLabel } from '../../lib/enumLabels'
 import { formatDateTime, formatNumber } from '../../lib/format'
+import { useSession } from '../../session/SessionProvider'
 import { jsonValueText, LIFECYCLE_TONE, prettyFields, profilePath } from './labels'
-import { ProfileDocument } from './operations'
+import { ProfileDocument, ProfileUpdatedDocument } from './operations'
+import { SplitDialog, UnmergeDialog, type RepairDone } from './ProfileRepair'
 
 /** Events per page of the timeline. */
 export const EVENTS_PAGE_SIZE = 20
@@ -42,6 +45,14 @@ export default function ProfileDetail() {
     variables: { id, first: EVENTS_PAGE_SIZE },
   })
   const answered = data?.profile?.id
+  // Each committed change of the profile (events, merges, repairs, churn) refetches it.
+  const connection = useConnectionState()
+  const { error: liveError } = useSubscription(ProfileUpdatedDocument, {
+    variables: { profileId: answered ?? id },
+    skip: !answered,
+    onData: () => void refetch(),
+  })
+  const live = Boolean(answered) && connection.status === 'live' && !liveError
 
   // An absorbed profile's id answers its survivor: the address becomes the survivor's.
   useEffect(() => {
@@ -67,7 +78,9 @@ export default function ProfileDetail() {
             <ProfileView
               profile={profile}
               merged={mergedFrom !== undefined || profile.id !== id}
+              live={live}
               onMoreEvents={(after) => fetchMore({ variables: { after } })}
+              onChanged={() => void refetch()}
             />
           ) : (
             <>
@@ -95,13 +108,28 @@ function IdentityBadge({ identity }: { identity: Identity }) {
 function ProfileView({
   profile: p,
   merged,
+  live,
   onMoreEvents,
+  onChanged,
 }: {
   profile: Profile
   merged: boolean
+  live: boolean
   onMoreEvents: (after: string) => Promise<unknown>
+  onChanged: () => void
 }) {
   const title = identityText(p.canonicalIdentity)
+  const { can } = useSession()
+  const repair = can('ANALYST')
+  const [unmerging, setUnmerging] = useState<string | null>(null)
+  const [splitting, setSplitting] = useState(false)
+  const [done, setDone] = useState<RepairDone | null>(null)
+  const finished = (d: RepairDone) => {
+    setUnmerging(null)
+    setSplitting(false)
+    setDone(d)
+    onChanged()
+  }
   return (
     <>
       <PageHeader
@@ -113,6 +141,9 @@ function ProfileView({
             <span>
               First seen {formatDateTime(p.firstSeenAt)} · last seen {formatDateTime(p.lastSeenAt)}
             </span>
+            <span role="status" aria-label="Live updates">
+              <Badge tone={live ? 'success' : 'warning'}>{live ? 'Live' : 'Not live'}</Badge>
+            </span>
           </span>
         }
       />
@@ -122,9 +153,24 @@ function ProfileView({
             This profile was merged into {title}: the address now shows the profile it is part of.
           </Alert>
         )}
+        {done && (
+          <Alert tone="success">
+            {done.message} <TextLink to={profilePath(done.profileId)}>Open it</TextLink>
+          </Alert>
+        )}
         <Counters profile={p} />
         <div className="grid gap-6 lg:grid-cols-2">
-          <Card title="Identities" description="Strongest first.">
+          <Card
+            title="Identities"
+            description="Strongest first."
+            actions={
+              repair && p.identities.length > 1 ? (
+                <Button size="sm" variant="ghost" onClick={() => setSplitting(true)}>
+                  Split off…
+                </Button>
+              ) : undefined
+            }
+          >
             {p.identities.length === 0 ? (
               <EmptyState title="No identifiers left" />
             ) : (
@@ -162,9 +208,13 @@ function ProfileView({
           </Card>
         </div>
         <Events profile={p} onMore={onMoreEvents} />
-        <MergeHistory profile={p} />
+        <MergeHistory profile={p} onUnmerge={repair ? setUnmerging : undefined} />
         <RefusedLinks profile={p} />
       </div>
+      {unmerging && <UnmergeDialog absorbedId={unmerging} onClose={() => setUnmerging(null)} onDone={finished} />}
+      {splitting && (
+        <SplitDialog profileId={p.id} identities={p.identities} onClose={() => setSplitting(false)} onDone={finished} />
+      )}
     </>
   )
 }
@@ -174,7 +224,11 @@ function Counters({ profile: p }: { profile: Profile }) {
     { label: 'Events', value: formatNumber(p.counters.eventCount) },
     { label: 'Purchases', value: formatNumber(p.counters.purchaseCount) },
     { label: 'Revenue', value: formatNumber(p.counters.revenue), note: 'As the events reported it, not converted' },
-    { label: 'Sessions', value: 'Not counted yet' },
+    {
+      label: 'Sessions',
+      value: formatNumber(p.counters.sessionCount),
+      note: 'A new one after 30 minutes without events',
+    },
   ]
   return (
     <Card title="Counters">
@@ -265,7 +319,16 @@ function ProfileRef({ id, current }: { id: string; current: string }): ReactNode
   )
 }
 
-function MergeHistory({ profile: p }: { profile: Profile }) {
+function MergeHistory({
+  profile: p,
+  onUnmerge,
+}: {
+  profile: Profile
+  onUnmerge?: ((absorbedId: string) => void) | undefined
+}) {
+  // A merge into this profile that holds can be undone (the latest merge of its absorbed profile).
+  const undoable = (m: Profile['mergeHistory'][number]) =>
+    onUnmerge !== undefined && !m.undone && m.survivorId === p.id && m.absorbedId !== p.id
   return (
     <Card title="Merge history" description="Merges into or of this profile, newest first (the latest 100).">
       {p.mergeHistory.length === 0 ? (
@@ -273,7 +336,11 @@ function MergeHistory({ profile: p }: { profile: Profile }) {
       ) : (
         <DataTable
           caption="Merge history"
-          columns={['Survivor', 'Absorbed', 'Merged', 'Undone']}
+          columns={
+            onUnmerge
+              ? ['Survivor', 'Absorbed', 'Merged', 'Undone', 'Actions']
+              : ['Survivor', 'Absorbed', 'Merged', 'Undone']
+          }
           items={p.mergeHistory.map((m) => ({ ...m, id: `${m.absorbedId}@${m.at}` }))}
           row={(m) => (
             <>
@@ -287,6 +354,20 @@ function MergeHistory({ profile: p }: { profile: Profile }) {
               <Td className="whitespace-nowrap">
                 {m.undone ? `Undone ${m.undoneAt ? formatDateTime(m.undoneAt) : ''}`.trim() : 'Holds'}
               </Td>
+              {onUnmerge && (
+                <Td>
+                  {undoable(m) && (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Unmerge ${m.absorbedId}`}
+                      onClick={() => onUnmerge(m.absorbedId)}
+                    >
+                      Unmerge
+                    </Button>
+                  )}
+                </Td>
+              )}
             </>
           )}
         />

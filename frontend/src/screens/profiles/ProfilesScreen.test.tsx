@@ -1,12 +1,15 @@
 import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client'
 import { ApolloProvider } from '@apollo/client/react'
 import { relayStylePagination } from '@apollo/client/utilities'
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react'
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom'
 import { Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 
+import { createConnection, type Connection } from '../../connection/connection'
+import { ConnectionProvider } from '../../connection/ConnectionProvider'
+import type { Role } from '../../gql/graphql'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import ProfilesScreen from '.'
 import ProfileDetail from './ProfileDetail'
@@ -16,6 +19,8 @@ type Vars = Record<string, unknown> & {
   first?: number
   after?: string | null
   id?: string
+  profileId?: string
+  input?: { profileId: string; identifiers?: Ident[] }
 }
 
 interface Ident {
@@ -124,6 +129,7 @@ function profileNode(p: Prof, v: Vars) {
     counters: {
       __typename: 'ProfileCounters',
       eventCount: p.events.length,
+      sessionCount: p.events.length > 0 ? 1 : 0,
       purchaseCount: p.purchases,
       revenue: p.revenue,
     },
@@ -161,12 +167,28 @@ const SEARCH_MESSAGE = 'filter.search: at most 200 characters'
 class FakeApi extends ApolloLink {
   requests: { name: string; vars: Vars }[] = []
   featureOff = false
-  profiles: Prof[] = [ANN, ANON]
+  profiles: Prof[] = [structuredClone(ANN), structuredClone(ANON)]
+  /** The open profileUpdated subscriptions, to emit updates into. */
+  updates: { profileId: string; emit: () => void }[] = []
+  /** userErrors the next SplitProfile answers (none: it splits). */
+  splitErrors: { field: string[]; message: string }[] = []
 
   override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
     const name = op.operationName ?? ''
     const vars = op.variables as Vars
     this.requests.push({ name, vars })
+    if (name === 'ProfileUpdated') {
+      return new Observable((o) => {
+        const sub = {
+          profileId: vars.profileId!,
+          emit: () => o.next({ data: { profileUpdated: { __typename: 'Profile', id: vars.profileId } } }),
+        }
+        this.updates.push(sub)
+        return () => {
+          this.updates = this.updates.filter((s) => s !== sub)
+        }
+      })
+    }
     return new Observable((o) => {
       if (this.featureOff) {
         o.next({
@@ -225,6 +247,45 @@ class FakeApi extends ApolloLink {
         const p = this.profiles.find((q) => q.id === id)
         return { profile: p ? profileNode(p, v) : null }
       }
+      case 'UnmergeProfile': {
+        const ann = this.profiles.find((q) => q.id === ANN.id)!
+        ann.merges = ann.merges.map((m) =>
+          m.absorbedId === v.input!.profileId ? { ...m, undoneAt: '2026-12-02T10:00:00Z' } : m,
+        )
+        return {
+          unmergeProfile: {
+            __typename: 'UnmergeProfilePayload',
+            profile: { __typename: 'Profile', id: v.input!.profileId },
+            survivor: { __typename: 'Profile', id: ANN.id },
+            userErrors: [],
+          },
+        }
+      }
+      case 'SplitProfile': {
+        if (this.splitErrors.length > 0) {
+          const errors = this.splitErrors
+          this.splitErrors = []
+          return {
+            splitProfile: {
+              __typename: 'SplitProfilePayload',
+              profile: null,
+              newProfile: null,
+              userErrors: errors.map((e) => ({ __typename: 'UserError', ...e, code: 'BAD_USER_INPUT' })),
+            },
+          }
+        }
+        const moved = v.input!.identifiers!
+        const ann = this.profiles.find((q) => q.id === ANN.id)!
+        ann.identities = ann.identities.filter((i) => !moved.some((m) => m.type === i.type && m.value === i.value))
+        return {
+          splitProfile: {
+            __typename: 'SplitProfilePayload',
+            profile: { __typename: 'Profile', id: ANN.id },
+            newProfile: { __typename: 'Profile', id: 'UHJvZmlsZTo3' },
+            userErrors: [],
+          },
+        }
+      }
     }
     throw new Error(`unexpected operation ${name}`)
   }
@@ -245,24 +306,26 @@ function Where() {
   return <output aria-label="Address">{location.pathname}</output>
 }
 
-function setup(path: string, api = new FakeApi()) {
+function setup(path: string, api = new FakeApi(), role: Role = 'VIEWER', connection: Connection = createConnection()) {
   const client = new ApolloClient({ link: api, cache: cache() })
   const user = userEvent.setup()
   render(
     <ApolloProvider client={client}>
-      <TestSession value={testSession(testViewer('VIEWER'))}>
-        <MemoryRouter initialEntries={[path]}>
-          <Routes>
-            <Route path="/profiles" element={<ProfilesScreen />} />
-            <Route path="/profiles/:id" element={<ProfileDetail />} />
-            <Route path="/sources" element={<p>Sources screen</p>} />
-          </Routes>
-          <Where />
-        </MemoryRouter>
-      </TestSession>
+      <ConnectionProvider connection={connection}>
+        <TestSession value={testSession(testViewer(role))}>
+          <MemoryRouter initialEntries={[path]}>
+            <Routes>
+              <Route path="/profiles" element={<ProfilesScreen />} />
+              <Route path="/profiles/:id" element={<ProfileDetail />} />
+              <Route path="/sources" element={<p>Sources screen</p>} />
+            </Routes>
+            <Where />
+          </MemoryRouter>
+        </TestSession>
+      </ConnectionProvider>
     </ApolloProvider>,
   )
-  return { api, user }
+  return { api, user, connection }
 }
 
 const table = () => screen.findByRole('table', { name: 'Profiles' })
@@ -400,7 +463,8 @@ describe('ProfileDetail', () => {
     expect(within(counters).getByText('Events').nextSibling).toHaveTextContent('2')
     expect(within(counters).getByText('Purchases').nextSibling).toHaveTextContent('1')
     expect(within(counters).getByText('Revenue').nextSibling).toHaveTextContent('42.5')
-    expect(within(counters).getByText('Sessions').nextSibling).toHaveTextContent('Not counted yet')
+    expect(within(counters).getByText('Sessions').nextSibling).toHaveTextContent(/^1$/)
+    expect(counters).not.toHaveTextContent('Not counted yet')
     const events = screen.getByRole('list', { name: 'Events' })
     const items = within(events).getAllByRole('listitem')
     expect(items[0]).toHaveTextContent('Track')
@@ -486,5 +550,89 @@ describe('ProfileDetail', () => {
   it('says there is no such profile', async () => {
     setup('/profiles/bm9wZQ')
     expect(await screen.findByText('There is no such profile')).toBeInTheDocument()
+  })
+
+  describe('repairs and live updates', () => {
+    const openAs = async (role: Role) => {
+      const ctx = setup(`/profiles/${ANN.id}`, new FakeApi(), role)
+      await screen.findByRole('heading', { level: 1, name: 'u-ann' })
+      return ctx
+    }
+    const liveState = () => screen.getByRole('status', { name: 'Live updates' })
+
+    it('says Live only while the socket is connected, and refetches on each update', async () => {
+      const { api, connection } = await openAs('VIEWER')
+      await waitFor(() => expect(api.updates).toHaveLength(1))
+      expect(api.updates[0]!.profileId).toBe(ANN.id)
+      expect(liveState()).toHaveTextContent('Not live') // not connected yet
+      act(() => connection.events.connected())
+      await waitFor(() => expect(liveState()).toHaveTextContent(/^Live$/))
+      const before = api.called('Profile').length
+      act(() => api.updates[0]!.emit())
+      await waitFor(() => expect(api.called('Profile').length).toBe(before + 1))
+      act(() => connection.events.closed(new Event('close')))
+      await waitFor(() => expect(liveState()).toHaveTextContent('Not live'))
+    })
+
+    it('offers no repairs to a viewer', async () => {
+      await openAs('VIEWER')
+      expect(screen.getByRole('table', { name: 'Merge history' })).toBeInTheDocument()
+      expect(screen.queryByRole('button', { name: /Unmerge/ })).toBeNull()
+      expect(screen.queryByRole('button', { name: 'Split off…' })).toBeNull()
+    })
+
+    it('unmerges a merge-history entry after confirmation', async () => {
+      const { api, user } = await openAs('ANALYST')
+      const history = screen.getByRole('table', { name: 'Merge history' })
+      await user.click(within(history).getByRole('button', { name: `Unmerge ${ABSORBED_ID}` }))
+      const dialog = screen.getByRole('dialog', { name: 'Unmerge this profile?' })
+      await user.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+      expect(screen.queryByRole('dialog')).toBeNull()
+      expect(api.called('UnmergeProfile')).toHaveLength(0) // cancelled: nothing sent
+
+      await user.click(within(history).getByRole('button', { name: `Unmerge ${ABSORBED_ID}` }))
+      await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Unmerge' }))
+      expect(await screen.findByText(/Unmerged: the profile is separate again/)).toBeInTheDocument()
+      expect(api.called('UnmergeProfile')[0]!.vars.input).toEqual({ profileId: ABSORBED_ID })
+      expect(screen.queryByRole('dialog')).toBeNull()
+      expect(screen.getByRole('link', { name: 'Open it' })).toHaveAttribute('href', `/profiles/${ABSORBED_ID}`)
+      // Refetched: the entry is undone and offers no second unmerge.
+      await waitFor(() => expect(api.called('Profile').length).toBeGreaterThan(1))
+      const after = screen.getByRole('table', { name: 'Merge history' })
+      await waitFor(() => expect(within(after).getByText(/^Undone .+/)).toBeInTheDocument())
+      expect(within(after).queryByRole('button', { name: /Unmerge/ })).toBeNull()
+    })
+
+    it('splits off chosen identities, showing the server’s refusal beside the identifier', async () => {
+      const { api, user } = await openAs('ANALYST')
+      await user.click(screen.getByRole('button', { name: 'Split off…' }))
+      const dialog = screen.getByRole('dialog', { name: 'Split off identifiers?' })
+      const confirm = within(dialog).getByRole('button', { name: 'Split off' })
+      expect(confirm).toBeDisabled() // nothing chosen
+      for (const v of ['u-ann', 'ann@example.com', 'anon-1'])
+        await user.click(within(dialog).getByRole('checkbox', { name: new RegExp(v) }))
+      expect(within(dialog).getByText('Keep at least one identifier on this profile.')).toBeInTheDocument()
+      expect(confirm).toBeDisabled()
+      await user.click(within(dialog).getByRole('checkbox', { name: /u-ann/ }))
+      await user.click(within(dialog).getByRole('checkbox', { name: /ann@example.com/ }))
+
+      // The server refuses anon-1 (the only one sent: index 0).
+      api.splitErrors = [{ field: ['input', 'identifiers', '0'], message: 'not an identifier of this profile' }]
+      await user.click(confirm)
+      const refusal = await within(dialog).findByRole('alert')
+      expect(refusal).toHaveTextContent('not an identifier of this profile')
+      expect(refusal.closest('li')).toHaveTextContent('anon-1')
+      expect(api.called('SplitProfile')[0]!.vars.input).toEqual({
+        profileId: ANN.id,
+        identifiers: [{ type: 'ANONYMOUS_ID', value: 'anon-1' }],
+      })
+
+      await user.click(confirm)
+      expect(await screen.findByText(/Split off: the identifier is on a new profile/)).toBeInTheDocument()
+      expect(screen.getByRole('link', { name: 'Open it' })).toHaveAttribute('href', '/profiles/UHJvZmlsZTo3')
+      const ids = screen.getByRole('table', { name: 'Identities' })
+      await waitFor(() => expect(within(ids).queryByText('anon-1')).toBeNull())
+      expect(within(ids).getByText('u-ann')).toBeInTheDocument()
+    })
   })
 })

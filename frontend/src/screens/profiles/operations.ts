@@ -70,6 +70,7 @@ export const ProfileDocument = graphql(`
       lastSeenAt
       counters {
         eventCount
+        sessionCount
         purchaseCount
         revenue
       }
@@ -105,6 +106,53 @@ export const ProfileDocument = graphql(`
           endCursor
         }
       }
+    }
+  }
+`)
+
+/** Takes a merged profile back out of its survivor. */
+export const UnmergeProfileDocument = graphql(`
+  mutation UnmergeProfile($input: UnmergeProfileInput!) {
+    unmergeProfile(input: $input) {
+      profile {
+        id
+      }
+      survivor {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
+/** Moves identifiers off a profile into a new one. */
+export const SplitProfileDocument = graphql(`
+  mutation SplitProfile($input: SplitProfileInput!) {
+    splitProfile(input: $input) {
+      profile {
+        id
+      }
+      newProfile {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
+/** A profile's committed changes (the screen refetches on each). */
+export const ProfileUpdatedDocument = graphql(`
+  subscription ProfileUpdated($profileId: ID!) {
+    profileUpdated(profileId: $profileId) {
+      id
     }
   }
 `)
