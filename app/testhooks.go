@@ -39,9 +39,32 @@ func (h holdConnector) Apply(ctx context.Context, tenant uuid.UUID, ch platforms
 	return res, ctx.Err()
 }
 
+// holdAck is a TEST-ONLY hook, active only when STRATUM_TEST_HOLD_ACK_DIR
+// is set (config refuses it in production): a tracking API request whose
+// events have committed, and which is the first to remove the file "arm"
+// from that directory, creates "held" there and is never answered — it
+// waits until its request ends. The CDP kill test arms it before a SIGKILL,
+// so that one request is committed but unacknowledged when the server
+// dies: its sender's resend must be deduplicated. holdAck reports whether
+// it held the request (the handler then writes nothing).
+func (a *App) holdAck(ctx context.Context) bool {
+	dir := a.Cfg.TestHoldAckDir
+	if dir == "" || os.Remove(filepath.Join(dir, "arm")) != nil {
+		return false
+	}
+	if err := os.WriteFile(filepath.Join(dir, "held"), nil, 0o600); err != nil {
+		a.Log.Error("test hold hook", "err", err)
+	}
+	<-ctx.Done()
+	return true
+}
+
 // installTestHooks wraps every connector in holdConnector when the test-only
-// STRATUM_TEST_HOLD_APPLY_DIR is set.
+// STRATUM_TEST_HOLD_APPLY_DIR is set (and announces holdAck's hook).
 func (a *App) installTestHooks() {
+	if a.Cfg.TestHoldAckDir != "" {
+		a.Log.Warn("TEST HOOK: an armed tracking API request is held unanswered after its commit", "dir", a.Cfg.TestHoldAckDir)
+	}
 	if a.Cfg.TestHoldApplyDir == "" {
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -117,9 +119,10 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	require.NoError(t, err)
 
 	addr := freeAddr(t)
+	hold := t.TempDir()
 	base := map[string]string{"STRATUM_ENV": "test", "DATABASE_URL": tdb.OwnerURL, "STRATUM_APP_DATABASE_URL": tdb.AppURL,
 		"STRATUM_AUTO_MIGRATE": "false", "STRATUM_SEED_DEMO": "false", "STRATUM_PERIODIC_RUN_ON_START": "false",
-		"STRATUM_LOG_LEVEL": "warn", "STRATUM_SHUTDOWN_TIMEOUT": "5s", "STRATUM_HTTP_ADDR": addr,
+		"STRATUM_LOG_LEVEL": "warn", "STRATUM_SHUTDOWN_TIMEOUT": "5s", "STRATUM_HTTP_ADDR": addr, "STRATUM_TEST_HOLD_ACK_DIR": hold,
 		// A job left running by a killed server is rescued 11 s after its
 		// attempt began instead of 90 s. River's rescuer runs on the elected
 		// leader when it is elected, then every 30 s; the killed leader's
@@ -194,7 +197,6 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			failedBodies := 0
 			for b, body := range bodies[s] {
 				o := &outcomes[s][b]
 				for attempt := 0; ; attempt++ {
@@ -222,16 +224,17 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 						continue // 429/503: retryable, as the SDKs do
 					}
 					// The connection failed (the server was killed): an SDK
-					// resends the same body later; this one gives up on
-					// every third body it could not send.
+					// resends the same body once the server is back, or
+					// gives up (a full queue, the app closed). The senders
+					// give up the bodies that fail at kills 0 and 2 and
+					// resend those that fail at kills 1 and 3.
 					o.failures++
 					if o.failures == 1 {
 						o.failedAt = time.Now()
-						failedBodies++
-						if failedBodies%3 == 1 {
-							o.abandoned = true
-							break
-						}
+					}
+					if gen%2 == 0 {
+						o.abandoned = true
+						break
 					}
 				}
 			}
@@ -252,6 +255,11 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatalf("generation %d: %d acknowledged requests within a minute", g, killAfter[g])
 		}
+		// One request commits and is held unanswered (the test hook):
+		// the kill lands between a commit and its acknowledgement.
+		require.NoError(t, os.WriteFile(filepath.Join(hold, "arm"), nil, 0o600))
+		waitFile(t, filepath.Join(hold, "held"), 30*time.Second)
+		require.NoError(t, os.Remove(filepath.Join(hold, "held")))
 		if waitRunningBatchJob(t, tdb, 10*time.Second) {
 			interrupted++
 		}
@@ -311,6 +319,7 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	require.Positive(t, failedRequests, "some requests failed because the server was killed")
 	require.Positive(t, retriedAcked, "some bodies were acknowledged only after a resend")
 	require.Positive(t, abandoned, "some bodies were never acknowledged")
+	require.Len(t, st.acks, len(killAfter)+1)
 	for g, n := range st.acks {
 		require.Positive(t, n, "generation %d acknowledged requests (before its kill / after its start)", g)
 	}
@@ -412,6 +421,10 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 			}
 		}
 	}
+	// Positive controls of the held requests (kills 0 and 2: given up;
+	// kills 1 and 3: resent).
+	require.Positive(t, abandonedStored, "a request committed by a killed server was never acknowledged: its events are stored")
+	require.Positive(t, resentDeduped, "a resent body had been committed by the killed server: the resend was deduplicated")
 	unackedStored := len(copies) - len(acked)
 	require.EqualValues(t, len(stored), dedupRows, "one dedup row per stored event")
 	require.EqualValues(t, len(stored), batchEvents, "the batches count their events")
@@ -567,6 +580,17 @@ func waitReady(t *testing.T, p *process, url string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("stratum serve not ready within a minute: %s", p.out.String())
+}
+
+// waitFile polls until path exists (bounded by d).
+func waitFile(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+	t.Fatalf("%s not created within %s", path, d)
 }
 
 // waitRunningBatchJob polls until some cdp.process_batch job is running
