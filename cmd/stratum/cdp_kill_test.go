@@ -144,6 +144,7 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	t.Parallel()
 	started := time.Now()
 	bin := buildStratum(t)
+	builtIn := time.Since(started)
 	tdb := testdb.New(t)
 	ctx := context.Background()
 	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "Kill", Plan: "professional"}) // cdp flag
@@ -153,16 +154,15 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	require.NoError(t, err)
 
 	addr := freeAddr(t)
+	const rescueAfter = 11 * time.Second
 	hold := t.TempDir()
 	base := map[string]string{"STRATUM_ENV": "test", "DATABASE_URL": tdb.OwnerURL, "STRATUM_APP_DATABASE_URL": tdb.AppURL,
 		"STRATUM_AUTO_MIGRATE": "false", "STRATUM_SEED_DEMO": "false", "STRATUM_PERIODIC_RUN_ON_START": "false",
 		"STRATUM_LOG_LEVEL": "warn", "STRATUM_SHUTDOWN_TIMEOUT": "5s", "STRATUM_HTTP_ADDR": addr, "STRATUM_TEST_HOLD_CDP_DIR": hold,
 		// A job left running by a killed server is rescued 11 s after its
-		// attempt began instead of 90 s. River's rescuer runs on the elected
-		// leader when it is elected, then every 30 s; the killed leader's
-		// lease keeps the next server from leading for 10–20 s, by which
-		// time all the jobs the kills interrupted are due.
-		"STRATUM_JOB_TIMEOUT": "10s", "STRATUM_JOB_RESCUE_AFTER": "11s"}
+		// attempt began instead of 90 s; a batch job's attempt (≈ 0.1–3 s
+		// here) is cut at 10 s.
+		"STRATUM_JOB_TIMEOUT": "10s", "STRATUM_JOB_RESCUE_AFTER": rescueAfter.String()}
 	url := "http://" + addr
 	start := func(gen int) *process {
 		p := startCommand(t, bin, "serve", base, map[string]string{"STRATUM_KILL_TEST_GENERATION": fmt.Sprint(gen)})
@@ -214,6 +214,7 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	st := newKillState()
 	defer st.abort() // releases the senders if the test fails before they are done
 	srv := start(0)
+	firstStart := time.Now()
 	st.setOpen(true)
 
 	transport := &http.Transport{MaxIdleConnsPerHost: killSenders}
@@ -278,6 +279,7 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	// and start the next one on the same database.
 	interrupted := 0
 	var heldBatches []string
+	var lastStart time.Time
 	for g := range killAfter {
 		select {
 		case <-st.reached[g]:
@@ -302,6 +304,14 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 		st.next()
 		srv.kill(t)
 		transport.CloseIdleConnections()
+		if g == len(killAfter)-1 {
+			// River's rescuer runs when a server becomes the leader, then
+			// every 30 s: the last server starts once every job the kills
+			// left running is due for rescue, so that its first run takes
+			// them all (the killed leader's lease runs out meanwhile).
+			waitOverdueJobs(t, tdb, rescueAfter+time.Second, time.Minute)
+			lastStart = time.Now()
+		}
 		srv = start(g + 1)
 		st.setOpen(true)
 	}
@@ -547,10 +557,11 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	t.Logf("%d kills; requests acknowledged per server generation %v; %d bodies (%d events) sent, %d acknowledged (%d after a resend, "+
 		"%d of them committed before the kill and deduplicated), %d abandoned (%d of them committed though never acknowledged); "+
 		"%d failed requests; %d events stored (%d acknowledged, %d of abandoned bodies), %d batches, %d batch jobs rescued (%d kills with another batch job running besides the held one); "+
-		"%d of %d people merged; processed %s after the last send; total %s",
+		"%d of %d people merged; binary built in %s, last server started %s after the first, every batch processed %s after the last send; total %s",
 		len(killAfter), st.acks, killSenders*killBodiesEach, len(sent), ackedBodies, retriedAcked, resentDeduped, abandoned, abandonedStored,
 		failedRequests, len(stored), len(acked), unackedStored, batches, rescuedJobs, interrupted,
-		merged, len(want), processedIn.Round(100*time.Millisecond), time.Since(started).Round(100*time.Millisecond))
+		merged, len(want), builtIn.Round(100*time.Millisecond), lastStart.Sub(firstStart).Round(100*time.Millisecond),
+		processedIn.Round(100*time.Millisecond), time.Since(started).Round(100*time.Millisecond))
 }
 
 func killUser(u int) string { return fmt.Sprintf("user-%d", u) }
@@ -638,6 +649,24 @@ func waitFile(t *testing.T, path string, d time.Duration) {
 		}
 	}
 	t.Fatalf("%s not created within %s", path, d)
+}
+
+// waitOverdueJobs polls until no cdp.process_batch job is running that
+// began its attempt less than age ago (bounded by d).
+func waitOverdueJobs(t *testing.T, tdb *testdb.DB, age, d time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(100 * time.Millisecond) {
+		var n int
+		require.NoError(t, tdb.Pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
+			WHERE kind = $1 AND state = 'running' AND attempted_at > now() - make_interval(secs => $2)`,
+			jobs.CDPProcessBatchArgs{}.Kind(), age.Seconds()).Scan(&n))
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d batch jobs still running less than %s after their attempt began", n, age)
+		}
+	}
 }
 
 // runningBatchJobs counts the cdp.process_batch jobs running.
