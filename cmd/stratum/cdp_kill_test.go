@@ -213,6 +213,7 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 
 	st := newKillState()
 	defer st.abort() // releases the senders if the test fails before they are done
+	require.NoError(t, os.WriteFile(filepath.Join(hold, "arm-job"), nil, 0o600))
 	srv := start(0)
 	firstStart := time.Now()
 	st.setOpen(true)
@@ -271,12 +272,13 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 	sendersDone := make(chan struct{})
 	go func() { wg.Wait(); close(sendersDone) }()
 
-	// The controller, for each generation g but the last: once
-	// killAfter[g] requests are acknowledged (the gate closes), the test
-	// hooks hold one batch job whose work committed before River recorded
-	// it, and then one request that committed unanswered; SIGKILL the
-	// server there — between a commit and its acknowledgement, in both —
-	// and start the next one on the same database.
+	// The controller, for each generation g but the last: the test hooks
+	// hold the first batch job of g whose work committed (before River
+	// records it); once killAfter[g] requests are acknowledged (the gate
+	// closes), they hold one more request that committed unanswered;
+	// SIGKILL the server there — between a commit and its
+	// acknowledgement, in both — and start the next one on the same
+	// database.
 	interrupted := 0
 	var heldBatches []string
 	var lastStart time.Time
@@ -288,7 +290,6 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 		case <-time.After(time.Minute):
 			t.Fatalf("generation %d: %d acknowledged requests within a minute", g, killAfter[g])
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(hold, "arm-job"), nil, 0o600))
 		waitFile(t, filepath.Join(hold, "held-job"), time.Minute)
 		raw, err := os.ReadFile(filepath.Join(hold, "held-job"))
 		require.NoError(t, err)
@@ -311,6 +312,9 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 			// them all (the killed leader's lease runs out meanwhile).
 			waitOverdueJobs(t, tdb, rescueAfter+time.Second, time.Minute)
 			lastStart = time.Now()
+		}
+		if g+1 < len(killAfter) {
+			require.NoError(t, os.WriteFile(filepath.Join(hold, "arm-job"), nil, 0o600))
 		}
 		srv = start(g + 1)
 		st.setOpen(true)
