@@ -45,8 +45,9 @@ const (
 )
 
 // killAfter is how many acknowledged requests each server generation
-// answers before it is killed (count-based); the last generation is not
-// killed and takes the rest.
+// answers before the senders' gate closes and its kill is prepared
+// (count-based; a few more in flight are answered too); the last
+// generation is not killed and takes the rest.
 var killAfter = []int{5, 6, 4, 5}
 
 // killEvent is what the test knows of an event it sent.
@@ -365,7 +366,7 @@ func TestKilledServerKeepsEveryAcknowledgedEvent(t *testing.T) {
 		}
 	}
 	// Positive controls: the kills happened mid-stream.
-	require.Positive(t, failedRequests, "some requests failed because the server was killed")
+	require.GreaterOrEqual(t, failedRequests, len(killAfter), "requests failed at every kill (at least the held one)")
 	require.Positive(t, retriedAcked, "some bodies were acknowledged only after a resend")
 	require.Positive(t, abandoned, "some bodies were never acknowledged")
 	require.Len(t, st.acks, len(killAfter)+1)
