@@ -53,6 +53,9 @@ func (a *App) trackingAPI() http.Handler {
 		user, _, _ := r.BasicAuth()
 		_, err = a.Services.CDP.Ingest(r.Context(), cdp.Request{Endpoint: call, Body: body, BasicUser: user, ReceivedAt: receivedAt})
 		if err == nil {
+			if a.holdAck(r.Context()) {
+				return // test-only: committed, never acknowledged
+			}
 			writeTracking(w, http.StatusOK, map[string]any{"success": true})
 			return
 		}

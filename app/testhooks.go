@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -39,9 +40,51 @@ func (h holdConnector) Apply(ctx context.Context, tenant uuid.UUID, ch platforms
 	return res, ctx.Err()
 }
 
+// holdAck is a TEST-ONLY hook, active only when STRATUM_TEST_HOLD_CDP_DIR
+// is set (config refuses it in production): a tracking API request whose
+// events have committed, and which is the first to remove the file
+// "arm-ack" from that directory, creates "held-ack" there and is never
+// answered — it waits until its request ends. The CDP kill test arms it
+// before a SIGKILL, so that one request is committed but unacknowledged
+// when the server dies: its sender's resend must be deduplicated. holdAck
+// reports whether it held the request (the handler then writes nothing).
+func (a *App) holdAck(ctx context.Context) bool {
+	dir := a.Cfg.TestHoldCDPDir
+	if dir == "" || os.Remove(filepath.Join(dir, "arm-ack")) != nil {
+		return false
+	}
+	if err := os.WriteFile(filepath.Join(dir, "held-ack"), nil, 0o600); err != nil {
+		a.Log.Error("test hold hook", "err", err)
+	}
+	<-ctx.Done()
+	return true
+}
+
+// holdBatchJob is the batch job's side of the same TEST-ONLY hook
+// (cdp.Service.TestAfterBatch): the first cdp.process_batch job to remove
+// "arm-job" after its batch's transaction committed writes the batch id to
+// "held-job" and waits until its context ends (the kill, or the job's
+// timeout) — so River never hears that the work was done, and the rescued
+// job must find the batch processed and count nothing twice.
+func holdBatchJob(dir string, log *slog.Logger) func(ctx context.Context, tenant, batch uuid.UUID) {
+	return func(ctx context.Context, tenant, batch uuid.UUID) {
+		if os.Remove(filepath.Join(dir, "arm-job")) != nil {
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, "held-job"), []byte(batch.String()), 0o600); err != nil {
+			log.Error("test hold hook", "err", err)
+		}
+		<-ctx.Done()
+	}
+}
+
 // installTestHooks wraps every connector in holdConnector when the test-only
-// STRATUM_TEST_HOLD_APPLY_DIR is set.
+// STRATUM_TEST_HOLD_APPLY_DIR is set (and announces holdAck's hook).
 func (a *App) installTestHooks() {
+	if a.Cfg.TestHoldCDPDir != "" {
+		a.Log.Warn("TEST HOOK: an armed tracking API request or batch job is held after its commit", "dir", a.Cfg.TestHoldCDPDir)
+		a.Services.CDP.TestAfterBatch = holdBatchJob(a.Cfg.TestHoldCDPDir, a.Log)
+	}
 	if a.Cfg.TestHoldApplyDir == "" {
 		return
 	}

@@ -241,14 +241,23 @@ func runningExecuteJobs(t *testing.T, tdb *testdb.DB) int {
 	return n
 }
 
-// process is a stratum worker running as a child process.
+// process is a stratum command (worker, serve) running as a child process.
 type process struct {
 	cmd  *exec.Cmd
 	out  *lockedBuffer
 	done chan struct{}
 }
 
+// startProcess runs `stratum worker` with env (later maps win).
 func startProcess(t *testing.T, bin string, env ...map[string]string) *process {
+	t.Helper()
+	return startCommand(t, bin, "worker", env...)
+}
+
+// startCommand runs `stratum command` with env (later maps win); at the
+// end of the test it is stopped with SIGTERM (then SIGKILL), and its
+// output is logged if the test failed.
+func startCommand(t *testing.T, bin, command string, env ...map[string]string) *process {
 	t.Helper()
 	var vars []string
 	for _, kv := range os.Environ() {
@@ -261,13 +270,13 @@ func startProcess(t *testing.T, bin string, env ...map[string]string) *process {
 			vars = append(vars, k+"="+v)
 		}
 	}
-	p := &process{cmd: exec.Command(bin, "worker"), out: &lockedBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: exec.Command(bin, command), out: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = vars, p.out, p.out
 	require.NoError(t, p.cmd.Start())
 	go func() { p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("stratum worker %v output:\n%s", env[len(env)-1], p.out.String())
+			t.Logf("stratum %s %v output:\n%s", command, env[len(env)-1], p.out.String())
 		}
 	})
 	t.Cleanup(func() {

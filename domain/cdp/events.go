@@ -59,9 +59,13 @@ func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (do
 	for attempt := 1; ; attempt++ {
 		done, err = s.processBatchTx(ctx, tenant, batch, deltas)
 		if err == nil || attempt >= maxResolveAttempts || !retryableIdentity(err) {
-			return done, err
+			break
 		}
 	}
+	if done && s.TestAfterBatch != nil {
+		s.TestAfterBatch(ctx, tenant, batch)
+	}
+	return done, err
 }
 
 // processBatchTx is ProcessBatch's transaction (retried whole when it

@@ -91,6 +91,12 @@ type Service struct {
 	Config   Config
 	// Log receives the debugger's publishing errors (none when nil).
 	Log *slog.Logger
+	// TestAfterBatch is a TEST-ONLY hook (app installs it only when
+	// STRATUM_TEST_HOLD_CDP_DIR is set): ProcessBatch calls it after the
+	// transaction that processed a batch has committed, before returning to
+	// the job. The kill test holds one job there, so that a server dies
+	// between a batch's work and River recording its job complete.
+	TestAfterBatch func(ctx context.Context, tenant, batch uuid.UUID)
 
 	debug     debugger
 	startOnce sync.Once

@@ -128,6 +128,16 @@ type Config struct {
 	// created in this directory, until the job's context ends. The crash test
 	// uses it to kill -9 a worker in the middle of executing actions.
 	TestHoldApplyDir string
+	// TestHoldCDPDir is a TEST-ONLY hook (STRATUM_TEST_HOLD_CDP_DIR, empty by
+	// default, refused in production): when set, the tracking API request
+	// that first finds a file named "arm-ack" in this directory after its
+	// events committed removes it, creates "held-ack" and never answers (it
+	// waits until its request ends); the cdp.process_batch job that first
+	// finds "arm-job" after its batch's transaction committed removes it,
+	// writes the batch id to "held-job" and waits until its context ends.
+	// The CDP kill test uses them to SIGKILL the server between a commit and
+	// its acknowledgement, and between a batch's work and its job's completion.
+	TestHoldCDPDir string
 
 	// AccessTokenTTL is an access token's lifetime (STRATUM_ACCESS_TOKEN_TTL, default 30m).
 	AccessTokenTTL time.Duration
@@ -283,6 +293,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		JobTimeout:         p.dur("STRATUM_JOB_TIMEOUT", time.Minute),
 		PeriodicRunOnStart: p.bool("STRATUM_PERIODIC_RUN_ON_START", true),
 		TestHoldApplyDir:   p.str("STRATUM_TEST_HOLD_APPLY_DIR", ""),
+		TestHoldCDPDir:     p.str("STRATUM_TEST_HOLD_CDP_DIR", ""),
 
 		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
 		RefreshTokenTTL:         p.dur("STRATUM_REFRESH_TOKEN_TTL", 7*24*time.Hour),
@@ -429,6 +440,9 @@ func (c Config) Validate() error {
 		}
 		if c.TestHoldApplyDir != "" {
 			errs = append(errs, fmt.Errorf("STRATUM_TEST_HOLD_APPLY_DIR: a test-only hook; never set it in production"))
+		}
+		if c.TestHoldCDPDir != "" {
+			errs = append(errs, fmt.Errorf("STRATUM_TEST_HOLD_CDP_DIR: a test-only hook; never set it in production"))
 		}
 	}
 	return errors.Join(errs...)

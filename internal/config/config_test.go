@@ -140,6 +140,13 @@ func TestJobRescueDefaultsAboveTheTimeout(t *testing.T) {
 		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "k",
 		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d", "STRATUM_TEST_HOLD_APPLY_DIR": "/tmp/x"})
 	require.ErrorContains(t, err, "STRATUM_TEST_HOLD_APPLY_DIR")
+	_, err = FromMap(map[string]string{"STRATUM_ENV": "production", "DATABASE_URL": "postgres://x/y",
+		"STRATUM_JWT_SECRET": "a-real-secret-of-at-least-32-characters!", "STRATUM_ENCRYPTION_KEY": "k",
+		"STRATUM_APP_DB_PASSWORD": "q", "STRATUM_DEMO_PASSWORD": "d", "STRATUM_TEST_HOLD_CDP_DIR": "/tmp/x"})
+	require.ErrorContains(t, err, "STRATUM_TEST_HOLD_CDP_DIR")
+	c, err = FromMap(map[string]string{"STRATUM_TEST_HOLD_CDP_DIR": "/tmp/x"})
+	require.NoError(t, err, "allowed outside production")
+	require.Equal(t, "/tmp/x", c.TestHoldCDPDir)
 }
 
 // TestREADMELinksStayInTheRepository: the README links only to files of this
