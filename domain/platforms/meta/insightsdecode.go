@@ -5,7 +5,8 @@ package meta
 // reflection-based encoding/json spends most of the client's time on them.
 // This decoder reads only the page shape Meta documents — {"data":[rows],
 // "paging":{…}} with string-valued metrics and action lists of
-// {"action_type","value"} strings — and gives up on anything else (a
+// {"action_type","value"} strings (of which it keeps the conversion types
+// only, the rest being unused) — and gives up on anything else (a
 // string it keeps that needs decoding, a number where a string is
 // expected, malformed JSON), in which case the caller decodes the page
 // with encoding/json instead. So it is never the only judge of a body's
@@ -41,43 +42,95 @@ var errDecline = errors.New("meta: insights page left to encoding/json")
 // into reads a string value into dst; one that needs decoding (escapes,
 // invalid UTF-8) is left to encoding/json.
 func into(s *jsonscan.Scanner, dst *string) {
-	v, plain := s.String()
-	if !plain {
-		s.Fail(errDecline)
-	}
-	*dst = string(v)
+	*dst = string(plain(s))
 }
 
+// plain reads a string value's bytes (a view into the page); one that
+// needs decoding is left to encoding/json.
+func plain(s *jsonscan.Scanner) []byte {
+	v, ok := s.String()
+	if !ok {
+		s.Fail(errDecline)
+	}
+	return v
+}
+
+// interner shares the strings a page repeats (its days, its campaign ids
+// — a page lists a campaign's days one after another), so each row does
+// not allocate them again. Bounded: past maxInterned distinct values it
+// allocates as usual.
+type interner struct {
+	days     map[string]string
+	campaign string
+}
+
+const maxInterned = 64
+
+func (in *interner) day(s *jsonscan.Scanner, dst *string) {
+	v := plain(s)
+	if d, ok := in.days[string(v)]; ok {
+		*dst = d
+		return
+	}
+	*dst = string(v)
+	if len(in.days) < maxInterned {
+		in.days[*dst] = *dst
+	}
+}
+
+func (in *interner) campaignID(s *jsonscan.Scanner, dst *string) {
+	v := plain(s)
+	if string(v) != in.campaign {
+		in.campaign = string(v)
+	}
+	*dst = in.campaign
+}
+
+// actions reads an AdsActionStats list, keeping only the entry a row's
+// insight uses (conversionStat: the most preferred of
+// ConversionActionTypes present), with the type as the constant string:
+// the other entries cost no allocation.
 func actions(s *jsonscan.Scanner, dst *[]actionStat) {
 	*dst = nil // a repeated key replaces, as in encoding/json
+	// Only the most preferred entry is kept (its first occurrence):
+	// conversionStat would pick that one from the whole list.
+	best, kept := len(ConversionActionTypes), actionStat{}
 	s.EnterArray()
 	for s.More() {
-		var a actionStat
+		var typ, val []byte
 		s.EnterObject()
 		for s.More() {
 			switch string(s.Key()) {
 			case "action_type":
-				into(s, &a.ActionType)
+				typ = plain(s)
 			case "value":
-				into(s, &a.Value)
+				val = plain(s)
 			default:
 				s.Skip()
 			}
 		}
-		*dst = append(*dst, a)
+		for i, t := range ConversionActionTypes[:best] {
+			if string(typ) == t {
+				best, kept = i, actionStat{ActionType: t, Value: string(val)}
+				break
+			}
+		}
+	}
+	if best < len(ConversionActionTypes) {
+		*dst = []actionStat{kept}
 	}
 }
 
-func row(s *jsonscan.Scanner, r *insightRow) {
+func row(s *jsonscan.Scanner, in *interner, r *insightRow) {
 	s.EnterObject()
 	for s.More() {
 		switch string(s.Key()) {
 		case "campaign_id":
-			into(s, &r.CampaignID)
+			in.campaignID(s, &r.CampaignID)
 		case "date_start":
-			into(s, &r.DateStart)
+			in.day(s, &r.DateStart)
 		case "date_stop":
-			into(s, &r.DateStop)
+			in.day(s, &r.DateStop)
 		case "spend":
 			into(s, &r.Spend)
 		case "impressions":
@@ -99,6 +152,7 @@ func row(s *jsonscan.Scanner, r *insightRow) {
 func fastInsightsPage(raw []byte) (insightsPage, bool) {
 	s := jsonscan.New(raw)
 	var p insightsPage
+	in := interner{days: map[string]string{}}
 	s.EnterObject()
 	for s.More() {
 		switch string(s.Key()) {
@@ -107,7 +161,7 @@ func fastInsightsPage(raw []byte) (insightsPage, bool) {
 			s.EnterArray()
 			for s.More() {
 				p.Data = append(p.Data, insightRow{})
-				row(&s, &p.Data[len(p.Data)-1])
+				row(&s, &in, &p.Data[len(p.Data)-1])
 			}
 		case "paging":
 			if v := s.Raw(); v != nil && json.Unmarshal(v, &p.Paging) != nil {

@@ -31,7 +31,7 @@ func TestFastInsightsDecoderIsNoMoreLenientThanEncodingJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(page), &want))
 		got, err := decodeInsightsPage([]byte(page))
 		require.NoError(t, err)
-		require.Equal(t, want, got, page)
+		require.Equal(t, meaning(want), meaning(got), page)
 	}
 	// Positive control: escapes and odd values in skipped parts keep the
 	// fast path.
