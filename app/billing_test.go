@@ -89,6 +89,8 @@ var gatedOps = map[string]struct {
 	"Mutation.createSource": {query: `mutation { createSource(input: {name: "gated"}) { writeKey userErrors { code } } }`},
 	"Mutation.setSourceEnabled": {query: `mutation($id: ID!) { setSourceEnabled(input: {id: $id, enabled: false}) { source { id } userErrors { code } } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
+	"Mutation.setSourceRateLimit": {query: `mutation($id: ID!) { setSourceRateLimit(input: {id: $id, rateLimitPerSecond: 5}) { source { id } userErrors { code } } }`,
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeSource, uuid.New())}},
 	"Query.profiles": {query: `{ profiles(first: 1) { totalCount } }`},
 	"Query.profile": {query: `query($id: ID!) { profile(id: $id) { id } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}, null: true},

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -51,6 +52,29 @@ func TestSourcesAPI(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, e.send(t, "track", key, track("api-3", nil)).Status)
 	e.srv.Query(t, `mutation($id: ID!) { setSourceEnabled(input: {id: $id, enabled: true}) { source { enabled } } }`, map[string]any{"id": id}, h)
 	ok200(t, e.send(t, "track", key, track("api-3", nil)))
+
+	// The rate limit changes from the next request: at 3 events a second a
+	// batch of 5 passes on a full bucket (leaving it in debt) and the next
+	// is refused (429); under the old limit of 500 both passed.
+	r = e.srv.Query(t, `mutation($id: ID!) { setSourceRateLimit(input: {id: $id, rateLimitPerSecond: 0}) { source { id } userErrors { field code } } }`, map[string]any{"id": id}, h)
+	require.Equal(t, []any{map[string]any{"field": []any{"input", "rateLimitPerSecond"}, "code": "BAD_USER_INPUT"}}, field(t, r.Data, "setSourceRateLimit", "userErrors"))
+	five := func(prefix string) map[string]any {
+		var b []any
+		for i := range 5 {
+			b = append(b, track(fmt.Sprintf("%s-%d", prefix, i), nil))
+		}
+		return map[string]any{"batch": b}
+	}
+	ok200(t, e.send(t, "batch", key, five("rl-a")))
+	ok200(t, e.send(t, "batch", key, five("rl-d")))
+	r = e.srv.Query(t, `mutation($id: ID!) { setSourceRateLimit(input: {id: $id, rateLimitPerSecond: 3}) { source { rateLimitPerSecond } userErrors { field code } } }`, map[string]any{"id": id}, h)
+	require.Empty(t, field(t, r.Data, "setSourceRateLimit", "userErrors"))
+	require.EqualValues(t, 3, field(t, r.Data, "setSourceRateLimit", "source", "rateLimitPerSecond"))
+	ok200(t, e.send(t, "batch", key, five("rl-c")))
+	require.Equal(t, http.StatusTooManyRequests, e.send(t, "batch", key, five("rl-b")).Status)
+	e.srv.Query(t, `mutation($id: ID!) { setSourceRateLimit(input: {id: $id, rateLimitPerSecond: 500}) { source { rateLimitPerSecond } } }`, map[string]any{"id": id}, h)
+	e.clock.Advance(time.Second) // the debt is repaid
+	ok200(t, e.send(t, "batch", key, five("rl-b")))
 
 	r = e.srv.Query(t, `mutation($id: ID!) { rotateSourceWriteKey(input: {id: $id}) { source { writeKeyPrefix } writeKey userErrors { code } } }`, map[string]any{"id": id}, h)
 	newKey := str(field(t, r.Data, "rotateSourceWriteKey", "writeKey"))

@@ -499,7 +499,7 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'connections', (SELECT jsonb_agg(jsonb_build_array(id, platform, status, token_key_id) ORDER BY id) FROM platform_connections WHERE tenant_id = $1),
 		'adAccounts', (SELECT jsonb_agg(jsonb_build_array(id, connection_id, selected) ORDER BY id) FROM ad_accounts WHERE tenant_id = $1),
 		'oauthStates', (SELECT count(*) FROM platform_oauth_states WHERE tenant_id = $1),
-		'sources', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, write_key_prefix, received, rejected) ORDER BY id) FROM cdp_sources WHERE tenant_id = $1),
+		'sources', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, write_key_prefix, received, rejected, rate_limit_per_sec) ORDER BY id) FROM cdp_sources WHERE tenant_id = $1),
 		'events', (SELECT count(*) FROM cdp_events WHERE tenant_id = $1),
 		'profiles', (SELECT jsonb_agg(jsonb_build_array(id, merged_into, lifecycle_stage, session_count) ORDER BY id) FROM cdp_profiles WHERE tenant_id = $1),
 		'churnDays', (SELECT churn_days FROM cdp_identity_settings WHERE tenant_id = $1),

@@ -677,6 +677,7 @@ type ComplexityRoot struct {
 		SetProfileChurnPeriod      func(childComplexity int, input model.SetProfileChurnPeriodInput) int
 		SetRuleEnabled             func(childComplexity int, input model.SetRuleEnabledInput) int
 		SetSourceEnabled           func(childComplexity int, input model.SetSourceEnabledInput) int
+		SetSourceRateLimit         func(childComplexity int, input model.SetSourceRateLimitInput) int
 		SetTenantPlan              func(childComplexity int, input model.SetTenantPlanInput) int
 		SignUp                     func(childComplexity int, input model.SignUpInput) int
 		SimulateAction             func(childComplexity int, input model.ActionInput) int
@@ -1420,6 +1421,7 @@ type MutationResolver interface {
 	SetTenantPlan(ctx context.Context, input model.SetTenantPlanInput) (*model.OperatorBillingPayload, error)
 	CreateSource(ctx context.Context, input model.CreateSourceInput) (*model.SourceWriteKeyPayload, error)
 	SetSourceEnabled(ctx context.Context, input model.SetSourceEnabledInput) (*model.SourcePayload, error)
+	SetSourceRateLimit(ctx context.Context, input model.SetSourceRateLimitInput) (*model.SourcePayload, error)
 	RotateSourceWriteKey(ctx context.Context, input model.RotateSourceWriteKeyInput) (*model.SourceWriteKeyPayload, error)
 	TrackEvents(ctx context.Context, input model.TrackEventsInput) (*model.TrackEventsPayload, error)
 	ConnectPlatform(ctx context.Context, input model.ConnectPlatformInput) (*model.ConnectPlatformPayload, error)
@@ -4160,6 +4162,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetSourceEnabled(childComplexity, args["input"].(model.SetSourceEnabledInput)), true
+	case "Mutation.setSourceRateLimit":
+		if e.ComplexityRoot.Mutation.SetSourceRateLimit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSourceRateLimit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSourceRateLimit(childComplexity, args["input"].(model.SetSourceRateLimitInput)), true
 	case "Mutation.setTenantPlan":
 		if e.ComplexityRoot.Mutation.SetTenantPlan == nil {
 			break
@@ -7161,6 +7174,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetProfileChurnPeriodInput", ec.unmarshalInputSetProfileChurnPeriodInput),
 			graphql.NewInputUnmarshaler("SetRuleEnabledInput", ec.unmarshalInputSetRuleEnabledInput),
 			graphql.NewInputUnmarshaler("SetSourceEnabledInput", ec.unmarshalInputSetSourceEnabledInput),
+			graphql.NewInputUnmarshaler("SetSourceRateLimitInput", ec.unmarshalInputSetSourceRateLimitInput),
 			graphql.NewInputUnmarshaler("SetTenantPlanInput", ec.unmarshalInputSetTenantPlanInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("SimulateRuleInput", ec.unmarshalInputSimulateRuleInput),
@@ -10470,6 +10484,20 @@ func (ec *executionContext) field_Mutation_setSourceEnabled_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetSourceEnabledInput, error) {
 			return ec.unmarshalNSetSourceEnabledInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetSourceEnabledInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setSourceRateLimit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetSourceRateLimitInput, error) {
+			return ec.unmarshalNSetSourceRateLimitInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetSourceRateLimitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -22097,6 +22125,92 @@ func (ec *executionContext) fieldContext_Mutation_setSourceEnabled(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setSourceEnabled_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setSourceRateLimit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSourceRateLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSourceRateLimit(ctx, fc.Args["input"].(model.SetSourceRateLimitInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SourcePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SourcePayload) graphql.Marshaler {
+			return ec.marshalNSourcePayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSourcePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSourceRateLimit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourcePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSourceRateLimit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -40916,6 +41030,55 @@ func UnmarshalSetSourceEnabledInput(ctx context.Context, raw any) (model.SetSour
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetSourceRateLimitInput(ctx context.Context, obj any) (model.SetSourceRateLimitInput, error) {
+	var it model.SetSourceRateLimitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "rateLimitPerSecond"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "rateLimitPerSecond":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateLimitPerSecond"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateLimitPerSecond = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetSourceRateLimitInput unmarshals raw into the SetSourceRateLimitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetSourceRateLimitInput(ctx context.Context, raw any) (model.SetSourceRateLimitInput, error) {
+	var out model.SetSourceRateLimitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetSourceRateLimitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetTenantPlanInput(ctx context.Context, obj any) (model.SetTenantPlanInput, error) {
 	var it model.SetTenantPlanInput
 	if obj == nil {
@@ -46111,6 +46274,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setSourceEnabled":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setSourceEnabled(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setSourceRateLimit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSourceRateLimit(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -53694,6 +53864,11 @@ func (ec *executionContext) unmarshalNSetRuleEnabledInput2githubᚗcomᚋstratum
 
 func (ec *executionContext) unmarshalNSetSourceEnabledInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetSourceEnabledInput(ctx context.Context, v any) (model.SetSourceEnabledInput, error) {
 	res, err := ec.unmarshalInputSetSourceEnabledInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetSourceRateLimitInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetSourceRateLimitInput(ctx context.Context, v any) (model.SetSourceRateLimitInput, error) {
+	res, err := ec.unmarshalInputSetSourceRateLimitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -39,6 +39,21 @@ func (r *mutationResolver) SetSourceEnabled(ctx context.Context, input model.Set
 	return &model.SourcePayload{Source: sourceModel(okOrNil(src, ue, err)), UserErrors: ue}, err
 }
 
+// SetSourceRateLimit is the resolver for the setSourceRateLimit field.
+func (r *mutationResolver) SetSourceRateLimit(ctx context.Context, input model.SetSourceRateLimitInput) (*model.SourcePayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var src *cdp.Source
+	id, err := relay.ParseTypedID(input.ID, relay.TypeSource, "input", "id")
+	if err == nil {
+		src, err = r.Svc.CDP.SetSourceRateLimit(ctx, tenant, id, input.RateLimitPerSecond)
+	}
+	ue, err := userErrors(err)
+	return &model.SourcePayload{Source: sourceModel(okOrNil(src, ue, err)), UserErrors: ue}, err
+}
+
 // RotateSourceWriteKey is the resolver for the rotateSourceWriteKey field.
 func (r *mutationResolver) RotateSourceWriteKey(ctx context.Context, input model.RotateSourceWriteKeyInput) (*model.SourceWriteKeyPayload, error) {
 	tenant, err := tenantOf(ctx)

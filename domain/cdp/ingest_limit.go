@@ -36,9 +36,11 @@ func (l *limiter) take(source uuid.UUID, rate, n int, now time.Time) (wait time.
 		l.buckets[source] = b
 	}
 	if dt := now.Sub(b.at).Seconds(); dt > 0 {
-		b.level = min(r, b.level+dt*r)
+		b.level += dt * r
 		b.at = now
 	}
+	b.level = min(r, b.level) // also when the source's limit was lowered
+
 	need := float64(n)
 	if b.level >= need || b.level >= r {
 		b.level -= need

@@ -108,6 +108,16 @@ func TestRateLimiterBucket(t *testing.T) {
 	require.True(t, ok)
 	_, ok = l.take(uuid.New(), 10, 1, fuzzT0) // another source has its own bucket
 	require.True(t, ok)
+
+	// A lowered limit holds at once: the bucket filled under 1,000 a second
+	// keeps no more than the new second's worth.
+	low := uuid.New()
+	_, ok = l.take(low, 1000, 10, fuzzT0)
+	require.True(t, ok) // 990 left under the old limit
+	_, ok = l.take(low, 3, 5, fuzzT0)
+	require.True(t, ok, "a full bucket of the new limit lets the batch through, into debt")
+	_, ok = l.take(low, 3, 5, fuzzT0)
+	require.False(t, ok, "the next batch waits (the old limit's 985 events are gone)")
 }
 
 func TestIngestParserMakesObjectsStorable(t *testing.T) {

@@ -1766,6 +1766,14 @@ type SetSourceEnabledInput struct {
 	Enabled bool `json:"enabled"`
 }
 
+// Changes how many events a second a source may send.
+type SetSourceRateLimitInput struct {
+	// The source's global ID.
+	ID string `json:"id"`
+	// Events a second (1–1,000,000). Requests over it are answered 429 with Retry-After; the new value applies from the next request.
+	RateLimitPerSecond int `json:"rateLimitPerSecond"`
+}
+
 // Input of `setTenantPlan`.
 type SetTenantPlanInput struct {
 	// The tenant (global ID).
