@@ -81,6 +81,8 @@ class FakeApi extends ApolloLink {
   featureOff = false
   sources: Src[] = [WEB, APP]
   keys = 0
+  /** When set, setSourceRateLimit refuses every value with this message at the field. */
+  refuseLimit: string | null = null
   /** The open debugger subscriptions, to emit entries into. */
   debuggers: { sourceId: string; emit: (e: Record<string, unknown>) => void; closed: boolean }[] = []
 
@@ -202,6 +204,23 @@ class FakeApi extends ApolloLink {
         this.sources[i] = { ...this.sources[i]!, enabled: input.enabled as boolean }
         return {
           setSourceEnabled: { __typename: 'SourcePayload', source: source(this.sources[i]), userErrors: [] },
+        }
+      }
+      case 'SetSourceRateLimit': {
+        const rate = input.rateLimitPerSecond as number
+        if (this.refuseLimit || rate < 1 || rate > 1_000_000) {
+          return {
+            setSourceRateLimit: {
+              __typename: 'SourcePayload',
+              source: null,
+              userErrors: [userError(this.refuseLimit ?? RATE_MESSAGE, ['input', 'rateLimitPerSecond'])],
+            },
+          }
+        }
+        const i = this.sources.findIndex((s) => s.id === input.id)
+        this.sources[i] = { ...this.sources[i]!, rate }
+        return {
+          setSourceRateLimit: { __typename: 'SourcePayload', source: source(this.sources[i]), userErrors: [] },
         }
       }
       case 'RotateSourceWriteKey': {
@@ -404,6 +423,90 @@ describe('SourcesScreen', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
   })
 
+  describe('rate limit', () => {
+    const limitInput = (dialog: HTMLElement) => within(dialog).getByLabelText('Rate limit (events a second)')
+
+    it('changes a source’s limit with setSourceRateLimit; the row shows it and the dialog closes', async () => {
+      const { api, user } = setup()
+      const t = await table()
+      await user.click(within(t).getByRole('button', { name: 'Change rate limit of Website' }))
+      const dialog = await screen.findByRole('dialog', { name: 'Change the rate limit of “Website”' })
+      // Prefilled with the current limit.
+      expect(limitInput(dialog)).toHaveValue('1000')
+      await user.clear(limitInput(dialog))
+      await user.type(limitInput(dialog), '250{Enter}')
+
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+      expect(api.called('SetSourceRateLimit')).toHaveLength(1)
+      expect(api.called('SetSourceRateLimit')[0]!.vars.input).toEqual({ id: 'src-web', rateLimitPerSecond: 250 })
+      await waitFor(() => expect(rowOf(t, 'Website')).toHaveTextContent('250 events/s'))
+      expect(rowOf(t, 'iOS app')).toHaveTextContent('50 events/s') // the other row is untouched
+      expect(await screen.findByText('“Website” now accepts 250 events a second.')).toBeInTheDocument()
+      expect(api.called('Sources')).toHaveLength(1) // through the cache, not a refetch
+    })
+
+    it('cancels without calling the server', async () => {
+      const { api, user } = setup()
+      const t = await table()
+      await user.click(within(t).getByRole('button', { name: 'Change rate limit of iOS app' }))
+      const dialog = await screen.findByRole('dialog')
+      expect(limitInput(dialog)).toHaveValue('50')
+      await user.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+      expect(screen.queryByRole('dialog')).toBeNull()
+      expect(api.called('SetSourceRateLimit')).toHaveLength(0)
+      expect(rowOf(t, 'iOS app')).toHaveTextContent('50 events/s')
+    })
+
+    it('asks for a whole number from 1 to 1,000,000 before calling the server', async () => {
+      const { api, user } = setup()
+      const t = await table()
+      await user.click(within(t).getByRole('button', { name: 'Change rate limit of Website' }))
+      const dialog = await screen.findByRole('dialog')
+      for (const bad of ['', '1.5', '0', '1000001', 'ten']) {
+        await user.clear(limitInput(dialog))
+        if (bad) await user.type(limitInput(dialog), bad)
+        await user.click(within(dialog).getByRole('button', { name: 'Save limit' }))
+        expect(limitInput(dialog)).toHaveAccessibleDescription(/A whole number from 1 to 1,000,000/)
+        expect(limitInput(dialog)).toHaveAttribute('aria-invalid', 'true')
+      }
+      expect(api.called('SetSourceRateLimit')).toHaveLength(0)
+
+      // Positive control: the bound itself goes through.
+      await user.clear(limitInput(dialog))
+      await user.type(limitInput(dialog), '1000000')
+      await user.click(within(dialog).getByRole('button', { name: 'Save limit' }))
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+      expect(api.called('SetSourceRateLimit')[0]!.vars.input).toEqual({ id: 'src-web', rateLimitPerSecond: 1_000_000 })
+      await waitFor(() => expect(rowOf(t, 'Website')).toHaveTextContent('1,000,000 events/s'))
+    })
+
+    it('shows the server’s refusal at the field and keeps the dialog and the row as they were', async () => {
+      const api = new FakeApi()
+      api.refuseLimit = 'this workspace’s plan allows at most 100 events a second per source'
+      const { user } = setup({ api })
+      const t = await table()
+      await user.click(within(t).getByRole('button', { name: 'Change rate limit of Website' }))
+      const dialog = await screen.findByRole('dialog')
+      await user.clear(limitInput(dialog))
+      await user.type(limitInput(dialog), '500')
+      await user.click(within(dialog).getByRole('button', { name: 'Save limit' }))
+      await waitFor(() =>
+        expect(limitInput(dialog)).toHaveAccessibleDescription(/at most 100 events a second per source/),
+      )
+      expect(limitInput(dialog)).toHaveAttribute('aria-invalid', 'true')
+      expect(api.called('SetSourceRateLimit')[0]!.vars.input).toEqual({ id: 'src-web', rateLimitPerSecond: 500 })
+      expect(screen.getByRole('dialog')).toBe(dialog)
+      expect(limitInput(dialog)).toHaveValue('500')
+      expect(rowOf(t, 'Website')).toHaveTextContent('1,000 events/s')
+
+      // Positive control: once the server accepts, the error goes and the row changes.
+      api.refuseLimit = null
+      await user.click(within(dialog).getByRole('button', { name: 'Save limit' }))
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+      await waitFor(() => expect(rowOf(t, 'Website')).toHaveTextContent('500 events/s'))
+    })
+  })
+
   it('shows snippets for the unmodified SDKs and curl pointed at this server', async () => {
     setup()
     await table()
@@ -442,7 +545,8 @@ describe('SourcesScreen', () => {
     expect(within(form()).getByLabelText('Name')).toBeEnabled()
     expect(within(t).getByRole('button', { name: 'Disable source Website' })).toBeEnabled()
     expect(within(t).getByRole('button', { name: 'Rotate key of Website' })).toBeEnabled()
-    expect(screen.queryByText('Only admins can create, switch or rotate sources.')).toBeNull()
+    expect(within(t).getByRole('button', { name: 'Change rate limit of Website' })).toBeEnabled()
+    expect(screen.queryByText('Only admins can create, switch, rotate or change the limit of sources.')).toBeNull()
   })
 
   it('disables every control for a viewer, saying only admins may', async () => {
@@ -451,12 +555,18 @@ describe('SourcesScreen', () => {
     await waitFor(() => expect(api.called('Features')).toHaveLength(1))
     const create = screen.getByRole('button', { name: 'Create source' })
     expect(create).toBeDisabled()
-    expect(create).toHaveAccessibleDescription('Only admins can create, switch or rotate sources.')
+    expect(create).toHaveAccessibleDescription('Only admins can create, switch, rotate or change the limit of sources.')
     expect(within(form()).getByLabelText('Name')).toBeDisabled()
-    for (const name of ['Disable source Website', 'Rotate key of Website', 'Enable source iOS app']) {
+    for (const name of [
+      'Disable source Website',
+      'Rotate key of Website',
+      'Change rate limit of Website',
+      'Enable source iOS app',
+      'Change rate limit of iOS app',
+    ]) {
       const b = within(t).getByRole('button', { name })
       expect(b).toBeDisabled()
-      expect(b).toHaveAccessibleDescription('Only admins can create, switch or rotate sources.')
+      expect(b).toHaveAccessibleDescription('Only admins can create, switch, rotate or change the limit of sources.')
     }
     // Viewers still read the list.
     expect(rowOf(t, 'Website')).toHaveTextContent('12,345')

@@ -9,6 +9,7 @@ import {
   ConfirmDialog,
   ConnectionTable,
   CopyButton,
+  Dialog,
   EmptyState,
   Field,
   GatedButton,
@@ -16,6 +17,7 @@ import {
   PageHeader,
   SecretBox,
   Td,
+  useToast,
 } from '../../components/ui'
 import type { SourceFieldsFragment } from '../../gql/graphql'
 import { formatCount, formatDateTime, formatNumber } from '../../lib/format'
@@ -28,6 +30,7 @@ import {
   CreateSourceDocument,
   RotateSourceWriteKeyDocument,
   SetSourceEnabledDocument,
+  SetSourceRateLimitDocument,
   SourcesDocument,
 } from './operations'
 
@@ -40,7 +43,11 @@ export const PAGE_SIZE = 20
 /** What the snippets say where the write key goes. */
 export const KEY_PLACEHOLDER = 'WRITE_KEY'
 
-const ADMIN_ONLY = 'Only admins can create, switch or rotate sources.'
+const ADMIN_ONLY = 'Only admins can create, switch, rotate or change the limit of sources.'
+
+/** The bounds of a source's rate limit (the server's SetSourceRateLimitInput). */
+export const MIN_RATE_LIMIT = 1
+export const MAX_RATE_LIMIT = 1_000_000
 
 type Source = SourceFieldsFragment
 
@@ -99,6 +106,7 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
   const [revealed, setRevealed] = useState<RevealedKey | null>(null)
   const [rotating, setRotating] = useState<Source | null>(null)
   const [debugging, setDebugging] = useState<Source | null>(null)
+  const [limiting, setLimiting] = useState<Source | null>(null)
   const [setEnabled, { loading: switching }] = useMutation(SetSourceEnabledDocument)
   const [rotate, { loading: rotatingNow }] = useMutation(RotateSourceWriteKeyDocument)
   const act = useToastedAction()
@@ -217,6 +225,16 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
                     <Button
                       size="sm"
                       variant="ghost"
+                      disabled={controlsOff}
+                      aria-describedby={admin ? undefined : reasonId}
+                      aria-label={`Change rate limit of ${s.name}`}
+                      onClick={() => setLimiting(s)}
+                    >
+                      Change limit
+                    </Button>
+                    <Button
+                      size="sm"
+                      variant="ghost"
                       aria-label={`Live events of ${s.name}`}
                       aria-pressed={debugging?.id === s.id}
                       onClick={() => setDebugging(s)}
@@ -248,6 +266,9 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
         onCancel={() => setRotating(null)}
         onConfirm={() => rotating && void onRotate(rotating)}
       />
+      {limiting && !controlsOff && (
+        <RateLimitDialog key={limiting.id} source={limiting} onClose={() => setLimiting(null)} />
+      )}
     </>
   )
 }
@@ -271,6 +292,77 @@ function WriteKeyPanel({ revealed, onDismiss }: { revealed: RevealedKey; onDismi
         <SecretBox label="Write key" value={revealed.writeKey} />
       </div>
     </Card>
+  )
+}
+
+const LIMIT_FIELDS = ['rateLimitPerSecond'] as const
+
+/**
+ * Changes one source's rate limit: a whole number 1–1,000,000, checked here
+ * and by the server (its userErrors show at the field). The returned source
+ * updates the row through the cache (same id).
+ */
+function RateLimitDialog({ source, onClose }: { source: Source; onClose: () => void }) {
+  const toast = useToast()
+  const [value, setValue] = useState(String(source.rateLimitPerSecond))
+  const [errors, setErrors] = useState<FormErrors<'rateLimitPerSecond'>>(noErrors)
+  const [setLimit, { loading }] = useMutation(SetSourceRateLimitDocument)
+
+  const submit = async () => {
+    const text = value.trim()
+    const limit = Number(text)
+    if (text === '' || !Number.isInteger(limit) || limit < MIN_RATE_LIMIT || limit > MAX_RATE_LIMIT) {
+      return setErrors({ fields: { rateLimitPerSecond: 'A whole number from 1 to 1,000,000' }, form: null })
+    }
+    setErrors(noErrors)
+    try {
+      const p = (await setLimit({ variables: { input: { id: source.id, rateLimitPerSecond: limit } } })).data
+        ?.setSourceRateLimit
+      if (!p?.source || p.userErrors.length > 0) return setErrors(formErrors(p?.userErrors ?? [], LIMIT_FIELDS))
+      toast.show({
+        message: `“${source.name}” now accepts ${formatNumber(p.source.rateLimitPerSecond)} events a second.`,
+      })
+      onClose()
+    } catch (e) {
+      setErrors({ fields: {}, form: (e as Error).message })
+    }
+  }
+
+  return (
+    <Dialog
+      open
+      onClose={onClose}
+      title={`Change the rate limit of “${source.name}”`}
+      description="Requests over the limit are answered 429 with Retry-After. The new limit applies from the next request."
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button variant="primary" type="submit" form={`rate-limit-${source.id}`} loading={loading}>
+            Save limit
+          </Button>
+        </>
+      }
+    >
+      <form
+        id={`rate-limit-${source.id}`}
+        aria-label="Rate limit"
+        noValidate
+        className="flex flex-col gap-3"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void submit()
+        }}
+      >
+        {errors.form && <Alert>{errors.form}</Alert>}
+        <Field
+          label="Rate limit (events a second)"
+          error={errors.fields.rateLimitPerSecond}
+          hint="A whole number from 1 to 1,000,000."
+        >
+          <Input inputMode="numeric" value={value} onChange={(e) => setValue(e.target.value)} data-autofocus />
+        </Field>
+      </form>
+    </Dialog>
   )
 }
 

@@ -66,6 +66,22 @@ export const SetSourceEnabledDocument = graphql(`
   }
 `)
 
+/** Changes a source's events-a-second limit (1–1,000,000); it applies from the next request. */
+export const SetSourceRateLimitDocument = graphql(`
+  mutation SetSourceRateLimit($input: SetSourceRateLimitInput!) {
+    setSourceRateLimit(input: $input) {
+      source {
+        ...SourceFields
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
+
 export const RotateSourceWriteKeyDocument = graphql(`
   mutation RotateSourceWriteKey($input: RotateSourceWriteKeyInput!) {
     rotateSourceWriteKey(input: $input) {
