@@ -41,7 +41,7 @@ test: frontend fmt-check
 	export DATABASE_URL="$$url"; \
 	echo "== go vet"; $(GO) vet ./...; \
 	echo "== go test (race) against $$DATABASE_URL"; \
-	$(GO) test -race -count=1 -timeout 10m ./...; \
+	$(GO) test -race -count=1 -timeout 14m ./...; \
 	$(MAKE) --no-print-directory test-frontend
 
 ## tools: install stripe-mock (Stripe's API mock the billing tests run

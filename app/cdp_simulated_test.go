@@ -28,6 +28,7 @@ func TestSeedGivesTheDemoTenantASimulatedEventStream(t *testing.T) {
 	srv := apptest.Start(t, apptest.Config(t, tdb, nil), func(a *app.App) {
 		a.Resolver.Auth = roleAuth{}
 		a.DB.Clock = c
+		a.Services.CDP.Config.SimulatedPeople = 0 // the demo's own size, not apptest's
 	})
 	e := &ingestEnv{srv: srv, tdb: tdb, clock: c, tenant: app.DemoTenantID}
 	ctx := context.Background()

@@ -63,6 +63,10 @@ func Logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
+// TestSimulatedPeople is how many people the demo tenant's simulated event
+// stream invents in servers started by Start.
+const TestSimulatedPeople = 12
+
 // Start runs a server with API and workers on cfg until the test ends.
 func Start(t testing.TB, cfg config.Config, configure ...func(*app.App)) *Server {
 	t.Helper()
@@ -71,6 +75,12 @@ func Start(t testing.TB, cfg config.Config, configure ...func(*app.App)) *Server
 	if err != nil {
 		cancel()
 		t.Fatal(err)
+	}
+	if a.Services.CDP != nil {
+		// The demo's simulated event stream invents a few people, not
+		// cdp.SimulatedPeople: every seeded test would otherwise resolve
+		// thousands of events' identities in the background.
+		a.Services.CDP.Config.SimulatedPeople = TestSimulatedPeople
 	}
 	for _, f := range configure {
 		f(a)

@@ -31,6 +31,16 @@ type Config struct {
 	// PruneBatch is how many dedup rows one transaction of
 	// PruneMessageIDs deletes (default DefaultPruneBatch, at most 100,000).
 	PruneBatch int
+	// SimulatedPeople is how many people a simulated tenant's simulated
+	// event stream invents (default SimulatedPeople; tests use fewer).
+	SimulatedPeople int
+}
+
+func (c Config) simulatedPeople() int {
+	if c.SimulatedPeople > 0 {
+		return min(c.SimulatedPeople, SimulatedPeople)
+	}
+	return SimulatedPeople
 }
 
 // Defaults of Config.

@@ -74,7 +74,7 @@ func (s *Service) SeedSimulatedSource(ctx context.Context, tenant uuid.UUID) (_ 
 	if err != nil || !empty {
 		return src, 0, err
 	}
-	sent, err = s.sendSimulated(ctx, tenant, src.ID, simBackfill(tenant, s.DB.Now(ctx)))
+	sent, err = s.sendSimulated(ctx, tenant, src.ID, simBackfill(tenant, s.DB.Now(ctx), s.Config.simulatedPeople()))
 	return src, sent, err
 }
 
@@ -148,7 +148,7 @@ func (s *Service) SimulateEvents(ctx context.Context, tenant uuid.UUID, minute t
 		return 0, err
 	}
 	minute = minute.UTC().Truncate(time.Minute)
-	good, bad := simMinute(tenant, minute)
+	good, bad := simMinute(tenant, minute, s.Config.simulatedPeople())
 	if n, err = s.IngestEvents(ctx, tenant, src.ID, good); err != nil {
 		return n, err
 	}
@@ -356,9 +356,9 @@ func (b *simEvents) session(p simPerson, start time.Time, r *rand.Rand, signUp, 
 // all, the known ones signing up on their first or second visit (a few
 // more on a second device, aliased), a few identify calls with a junk
 // test@test.com address. Sorted by time; at most MaxSimulatedBackfill.
-func simBackfill(tenant uuid.UUID, now time.Time) []json.RawMessage {
+func simBackfill(tenant uuid.UUID, now time.Time, people int) []json.RawMessage {
 	b := &simEvents{tenant: tenant, prefix: "sim-backfill-" + tenant.String()[:6]}
-	for i := range SimulatedPeople {
+	for i := range people {
 		p := simPersonOf(tenant, i)
 		r := simRand(tenant, "backfill", i)
 		visits := 1 + r.IntN(3)
@@ -387,14 +387,14 @@ func simBackfill(tenant uuid.UUID, now time.Time) []json.RawMessage {
 
 // simMinute is the live stream's minute: its valid events and, every
 // tenth minute, one invalid call (a track without its event name).
-func simMinute(tenant uuid.UUID, minute time.Time) (good []json.RawMessage, bad json.RawMessage) {
+func simMinute(tenant uuid.UUID, minute time.Time, people int) (good []json.RawMessage, bad json.RawMessage) {
 	m := minute.Unix() / 60
 	r := simRand(tenant, "minute", m)
 	b := &simEvents{tenant: tenant, prefix: fmt.Sprintf("sim-live-%s-%d", tenant.String()[:6], m)}
 	for v := range 1 + r.IntN(2) {
 		start := minute.Add(time.Duration(r.IntN(20)) * time.Second)
 		if r.Float64() < 0.6 { // a returning shopper of the backfill
-			p := simPersonOf(tenant, r.IntN(SimulatedPeople))
+			p := simPersonOf(tenant, r.IntN(people))
 			b.session(p, start, r, false, p.known, false)
 			continue
 		}

@@ -17,9 +17,9 @@ func TestSimulatedEventsAreDeterministicValidAndBounded(t *testing.T) {
 	t.Parallel()
 	tenant, other := uuid.MustParse("00000000-0000-4000-8000-00000000de70"), uuid.New()
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	bf := simBackfill(tenant, now)
-	require.Equal(t, bf, simBackfill(tenant, now), "the same tenant gets the same backfill")
-	require.NotEqual(t, bf, simBackfill(other, now), "another tenant gets other people")
+	bf := simBackfill(tenant, now, SimulatedPeople)
+	require.Equal(t, bf, simBackfill(tenant, now, SimulatedPeople), "the same tenant gets the same backfill")
+	require.NotEqual(t, bf, simBackfill(other, now, SimulatedPeople), "another tenant gets other people")
 	require.LessOrEqual(t, len(bf), MaxSimulatedBackfill)
 	require.Greater(t, len(bf), 1000)
 
@@ -57,8 +57,8 @@ func TestSimulatedEventsAreDeterministicValidAndBounded(t *testing.T) {
 	// The live stream: the same minute makes the same events; every tenth
 	// minute one invalid call, every seventh a resent event.
 	m := time.Date(2026, 12, 2, 10, 5, 0, 0, time.UTC) // minute ≡ 5 (mod 10)
-	good, bad := simMinute(tenant, m)
-	good2, bad2 := simMinute(tenant, m)
+	good, bad := simMinute(tenant, m, SimulatedPeople)
+	good2, bad2 := simMinute(tenant, m, SimulatedPeople)
 	require.Equal(t, good, good2)
 	require.Equal(t, bad, bad2)
 	require.NotEmpty(t, good)
@@ -67,12 +67,12 @@ func TestSimulatedEventsAreDeterministicValidAndBounded(t *testing.T) {
 	require.NotNil(t, bad)
 	_, _, err = validate(Request{Endpoint: "batch", ReceivedAt: m}, &wireBatch{Batch: []json.RawMessage{bad}}, nil, uuid.Nil)
 	require.ErrorContains(t, err, "event")
-	_, bad = simMinute(tenant, m.Add(time.Minute))
+	_, bad = simMinute(tenant, m.Add(time.Minute), SimulatedPeople)
 	require.Nil(t, bad, "positive control: other minutes send no invalid call")
 
 	for k := range 14 {
 		minute := m.Add(time.Duration(k) * time.Minute)
-		good, _ := simMinute(tenant, minute)
+		good, _ := simMinute(tenant, minute, SimulatedPeople)
 		msgs := map[string]int{}
 		for _, raw := range good {
 			var w struct{ MessageID string }
