@@ -429,7 +429,7 @@ describe('SourcesScreen', () => {
     it('changes a source’s limit with setSourceRateLimit; the row shows it and the dialog closes', async () => {
       const { api, user } = setup()
       const t = await table()
-      await user.click(within(t).getByRole('button', { name: 'Change rate limit of Website' }))
+      await user.click(within(t).getByRole('button', { name: 'Change limit of Website' }))
       const dialog = await screen.findByRole('dialog', { name: 'Change the rate limit of “Website”' })
       // Prefilled with the current limit.
       expect(limitInput(dialog)).toHaveValue('1000')
@@ -448,7 +448,7 @@ describe('SourcesScreen', () => {
     it('cancels without calling the server', async () => {
       const { api, user } = setup()
       const t = await table()
-      await user.click(within(t).getByRole('button', { name: 'Change rate limit of iOS app' }))
+      await user.click(within(t).getByRole('button', { name: 'Change limit of iOS app' }))
       const dialog = await screen.findByRole('dialog')
       expect(limitInput(dialog)).toHaveValue('50')
       await user.click(within(dialog).getByRole('button', { name: 'Cancel' }))
@@ -460,7 +460,7 @@ describe('SourcesScreen', () => {
     it('asks for a whole number from 1 to 1,000,000 before calling the server', async () => {
       const { api, user } = setup()
       const t = await table()
-      await user.click(within(t).getByRole('button', { name: 'Change rate limit of Website' }))
+      await user.click(within(t).getByRole('button', { name: 'Change limit of Website' }))
       const dialog = await screen.findByRole('dialog')
       for (const bad of ['', '1.5', '0', '1000001', 'ten']) {
         await user.clear(limitInput(dialog))
@@ -485,7 +485,7 @@ describe('SourcesScreen', () => {
       api.refuseLimit = 'this workspace’s plan allows at most 100 events a second per source'
       const { user } = setup({ api })
       const t = await table()
-      await user.click(within(t).getByRole('button', { name: 'Change rate limit of Website' }))
+      await user.click(within(t).getByRole('button', { name: 'Change limit of Website' }))
       const dialog = await screen.findByRole('dialog')
       await user.clear(limitInput(dialog))
       await user.type(limitInput(dialog), '500')
@@ -545,7 +545,7 @@ describe('SourcesScreen', () => {
     expect(within(form()).getByLabelText('Name')).toBeEnabled()
     expect(within(t).getByRole('button', { name: 'Disable source Website' })).toBeEnabled()
     expect(within(t).getByRole('button', { name: 'Rotate key of Website' })).toBeEnabled()
-    expect(within(t).getByRole('button', { name: 'Change rate limit of Website' })).toBeEnabled()
+    expect(within(t).getByRole('button', { name: 'Change limit of Website' })).toBeEnabled()
     expect(screen.queryByText('Only admins can create, switch, rotate or change the limit of sources.')).toBeNull()
   })
 
@@ -560,9 +560,9 @@ describe('SourcesScreen', () => {
     for (const name of [
       'Disable source Website',
       'Rotate key of Website',
-      'Change rate limit of Website',
+      'Change limit of Website',
       'Enable source iOS app',
-      'Change rate limit of iOS app',
+      'Change limit of iOS app',
     ]) {
       const b = within(t).getByRole('button', { name })
       expect(b).toBeDisabled()

@@ -227,7 +227,7 @@ export default function SourcesScreen({ origin = window.location.origin }: Sourc
                       variant="ghost"
                       disabled={controlsOff}
                       aria-describedby={admin ? undefined : reasonId}
-                      aria-label={`Change rate limit of ${s.name}`}
+                      aria-label={`Change limit of ${s.name}`}
                       onClick={() => setLimiting(s)}
                     >
                       Change limit
