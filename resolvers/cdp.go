@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/graph/model"
@@ -127,4 +129,21 @@ func wireEvent(ev *model.TrackEventInput, i int) (json.RawMessage, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// changeSource runs a change of the source with global id gid in the
+// caller's tenant and answers it as a SourcePayload (a bad id or an
+// expected refusal as userErrors at input.id / the refused field).
+func changeSource(ctx context.Context, gid string, change func(tenant, id uuid.UUID) (*cdp.Source, error)) (*model.SourcePayload, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var src *cdp.Source
+	id, err := relay.ParseTypedID(gid, relay.TypeSource, "input", "id")
+	if err == nil {
+		src, err = change(tenant, id)
+	}
+	ue, err := userErrors(err)
+	return &model.SourcePayload{Source: sourceModel(okOrNil(src, ue, err)), UserErrors: ue}, err
 }

@@ -26,32 +26,16 @@ func (r *mutationResolver) CreateSource(ctx context.Context, input model.CreateS
 
 // SetSourceEnabled is the resolver for the setSourceEnabled field.
 func (r *mutationResolver) SetSourceEnabled(ctx context.Context, input model.SetSourceEnabledInput) (*model.SourcePayload, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var src *cdp.Source
-	id, err := relay.ParseTypedID(input.ID, relay.TypeSource, "input", "id")
-	if err == nil {
-		src, err = r.Svc.CDP.SetSourceEnabled(ctx, tenant, id, input.Enabled)
-	}
-	ue, err := userErrors(err)
-	return &model.SourcePayload{Source: sourceModel(okOrNil(src, ue, err)), UserErrors: ue}, err
+	return changeSource(ctx, input.ID, func(tenant, id uuid.UUID) (*cdp.Source, error) {
+		return r.Svc.CDP.SetSourceEnabled(ctx, tenant, id, input.Enabled)
+	})
 }
 
 // SetSourceRateLimit is the resolver for the setSourceRateLimit field.
 func (r *mutationResolver) SetSourceRateLimit(ctx context.Context, input model.SetSourceRateLimitInput) (*model.SourcePayload, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var src *cdp.Source
-	id, err := relay.ParseTypedID(input.ID, relay.TypeSource, "input", "id")
-	if err == nil {
-		src, err = r.Svc.CDP.SetSourceRateLimit(ctx, tenant, id, input.RateLimitPerSecond)
-	}
-	ue, err := userErrors(err)
-	return &model.SourcePayload{Source: sourceModel(okOrNil(src, ue, err)), UserErrors: ue}, err
+	return changeSource(ctx, input.ID, func(tenant, id uuid.UUID) (*cdp.Source, error) {
+		return r.Svc.CDP.SetSourceRateLimit(ctx, tenant, id, input.RateLimitPerSecond)
+	})
 }
 
 // RotateSourceWriteKey is the resolver for the rotateSourceWriteKey field.
