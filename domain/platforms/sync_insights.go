@@ -1,9 +1,12 @@
 package platforms
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -296,8 +299,25 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 		return fmt.Errorf("read stored insights: %w", err)
 	}
 
-	var fresh, changed insightColumns
-	for i, k := range g.keys {
+	// Rows go in in primary-key order (campaign, day): consecutive inserts
+	// then land on the same index leaf, which costs PostgreSQL about a
+	// third less per row than the platform's day-by-day order
+	// (docs/benchmarks.md).
+	order := make([]int32, len(g.keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ka, kb := &g.keys[a], &g.keys[b]
+		if c := bytes.Compare(ka.c[:], kb.c[:]); c != 0 {
+			return c
+		}
+		return strings.Compare(ka.d, kb.d)
+	})
+	fresh := newInsightColumns(len(g.keys) - len(stored))
+	var changed insightColumns
+	for _, i := range order {
+		k := g.keys[i]
 		old, ok := stored[k]
 		switch {
 		case !ok:
@@ -354,6 +374,12 @@ type insightColumns struct {
 	days                     []time.Time
 	spend, imps, clicks, rev []int64
 	conv                     []float64
+}
+
+func newInsightColumns(n int) insightColumns {
+	n = max(n, 0)
+	return insightColumns{ids: make([][16]byte, 0, n), days: make([]time.Time, 0, n),
+		spend: make([]int64, 0, n), imps: make([]int64, 0, n), clicks: make([]int64, 0, n), rev: make([]int64, 0, n), conv: make([]float64, 0, n)}
 }
 
 func (c *insightColumns) add(id uuid.UUID, day string, v insightValues) {
