@@ -77,13 +77,26 @@ type usageRow struct {
 // and changes nothing. The reservation commits or rolls back with tx.
 func (s *Service) ReserveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, l Limit, n int64) (err error) {
 	defer derrors.Wrap(&err, "billing.Service.ReserveTx(%s, %s, %d)", tenant, l, n)
-	spec, ok := LimitByKey(string(l))
-	if !ok || !spec.Counted() || n <= 0 {
-		return fmt.Errorf("cannot reserve %d of %q", n, l)
-	}
 	e, err := s.EntitlementsTx(ctx, tx, tenant)
 	if err != nil {
 		return err
+	}
+	return reserveTx(ctx, tx, tenant, e, l, n)
+}
+
+// ReserveWithTx is ReserveTx for a caller that read the tenant's
+// entitlements (EntitlementsTx) earlier in the same transaction: the hot
+// path of event ingestion, which checks the cdp flag first and so saves
+// reading them twice in every commit.
+func (s *Service) ReserveWithTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, e Entitlements, l Limit, n int64) (err error) {
+	defer derrors.Wrap(&err, "billing.Service.ReserveWithTx(%s, %s, %d)", tenant, l, n)
+	return reserveTx(ctx, tx, tenant, e, l, n)
+}
+
+func reserveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, e Entitlements, l Limit, n int64) (err error) {
+	spec, ok := LimitByKey(string(l))
+	if !ok || !spec.Counted() || n <= 0 {
+		return fmt.Errorf("cannot reserve %d of %q", n, l)
 	}
 	max, now := spec.Of(e.Plan), db.TxNow(ctx)
 	var used int64

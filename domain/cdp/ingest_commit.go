@@ -424,7 +424,7 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 		// tenant's usage row is locked only until the commit (a concurrent
 		// writer of the tenant does its insert meanwhile); over the limit the
 		// whole transaction rolls back.
-		if err := s.Billing.ReserveTx(ctx, tx, tenant, billing.MonthlyEvents, written); err != nil {
+		if err := s.Billing.ReserveWithTx(ctx, tx, tenant, e, billing.MonthlyEvents, written); err != nil {
 			if isLimit(err) {
 				return &overLimit{err}
 			}
