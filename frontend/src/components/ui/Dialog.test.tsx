@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { Button } from './Button'
 import { Dialog } from './Dialog'
 
-function Harness({ onClose = () => {} }: { onClose?: () => void }) {
+function Harness({ onClose = () => {}, autofocus = false }: { onClose?: () => void; autofocus?: boolean }) {
   const [open, setOpen] = useState(false)
   return (
     <>
@@ -22,7 +22,7 @@ function Harness({ onClose = () => {} }: { onClose?: () => void }) {
         footer={<Button onClick={() => setOpen(false)}>Save</Button>}
       >
         <label>
-          Name <input />
+          Name <input data-autofocus={autofocus || undefined} />
         </label>
       </Dialog>
     </>
@@ -38,6 +38,13 @@ describe('Dialog', () => {
     expect(dialog).toHaveAttribute('aria-modal', 'true')
     expect(dialog).toHaveAccessibleDescription('Give it a new name.')
     expect(screen.getByRole('button', { name: 'Close' })).toHaveFocus()
+  })
+
+  it('takes focus to the control marked data-autofocus, though Close comes first', async () => {
+    const user = userEvent.setup()
+    render(<Harness autofocus />)
+    await user.click(screen.getByRole('button', { name: 'Open' }))
+    expect(screen.getByRole('textbox', { name: 'Name' })).toHaveFocus()
   })
 
   it('keeps Tab and Shift+Tab inside', async () => {

@@ -34,7 +34,7 @@ export function Dialog({ open, onClose, title, description, children, footer }: 
     if (!open) return
     const before = document.activeElement as HTMLElement | null
     const el = panel.current!
-    const first = el.querySelector<HTMLElement>(`[data-autofocus], ${FOCUSABLE}`)
+    const first = el.querySelector<HTMLElement>('[data-autofocus]') ?? el.querySelector<HTMLElement>(FOCUSABLE)
     ;(first ?? el).focus()
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
