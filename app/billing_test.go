@@ -67,6 +67,9 @@ var gatedOps = map[string]struct {
 	// null: the field answers null for the ids given (nothing exists),
 	// without an error, when it runs.
 	null bool
+	// notFound: the field answers NOT_FOUND for the ids given when it
+	// runs (the resolver looked them up).
+	notFound bool
 }{
 	"Query.automationRules": {query: `{ automationRules(first: 1) { totalCount } }`},
 	"Mutation.createAutomationRule": {query: `mutation { createAutomationRule(input: {name: "gated", conditions: {metric: SPEND, windowDays: 1, operator: GT, value: 1},
@@ -99,7 +102,7 @@ var gatedOps = map[string]struct {
 	"Mutation.splitProfile": {query: `mutation($id: ID!) { splitProfile(input: {profileId: $id, identifiers: [{type: USER_ID, value: "u"}]}) { profile { id } userErrors { code } } }`,
 		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}},
 	"Subscription.profileUpdated": {query: `subscription($id: ID!) { profileUpdated(profileId: $id) { id } }`,
-		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}},
+		vars: map[string]any{"id": relay.GlobalID(relay.TypeProfile, uuid.New())}, notFound: true},
 	"Query.profileSettings":          {query: `{ profileSettings { churnDays } }`},
 	"Mutation.setProfileChurnPeriod": {query: `mutation { setProfileChurnPeriod(input: {days: 30}) { settings { churnDays } userErrors { code } } }`},
 	"Subscription.eventReceived": {query: `subscription($id: ID!) { eventReceived(sourceId: $id) { status } }`,
@@ -157,6 +160,10 @@ func TestFeatureDirectiveOnEveryGatedField(t *testing.T) {
 		res = gatedCall(t, b, field, op.query, op.vars, owner.H())
 		for _, e := range res.Errors {
 			require.NotEqual(t, "FEATURE_DISABLED", e.Extensions["code"], "%s with %s on: %+v", name, key, res.Errors)
+		}
+		if op.notFound {
+			require.Equal(t, "NOT_FOUND", res.Code(), "%s with %s on runs: %+v", name, key, res.Errors)
+			continue
 		}
 		if op.null {
 			_, ran := res.Data[field]

@@ -85,9 +85,10 @@ func init() {
 			Vars: vars("p", "profile", "v", "profileAnon"), Viewer: Refused, B: []string{"NOT_FOUND"}, Sees: strs("profile", "profileAnon"),
 			Changes: true},
 		// A's profile changes (A's unmerge): A's subscribers of the absorbed
-		// profile hear it; B, subscribed with A's id, nothing.
+		// profile hear it; B, subscribing with A's id, gets NOT_FOUND (an id
+		// it has no profile under) and nothing else.
 		"Subscription.profileUpdated": {Query: `subscription($p: ID!) { profileUpdated(profileId: $p) { ` + profileFields + ` } }`,
-			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("absorbed", "profileAnon"),
+			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, B: []string{"NOT_FOUND"}, Sees: strs("absorbed", "profileAnon"),
 			Trigger: func(t *testing.T, f *isoFixture) {
 				_, p, err := relay.ParseGlobalID(f.profiles.absorbed)
 				require.NoError(t, err)

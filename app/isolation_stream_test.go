@@ -117,13 +117,23 @@ func (st *stream) drain(d time.Duration) {
 	st.until(d, func() bool { return false })
 }
 
-// events returns the stream's "next" messages.
+// events returns the stream's "next" messages that carry data: a
+// subscription refused by its resolver (NOT_FOUND) arrives over SSE as one
+// "next" with errors and null data, which is no event (its codes and text
+// are still checked: outcome holds every message).
 func (st *stream) events() []wstest.Message {
 	var out []wstest.Message
 	for _, m := range st.got {
-		if m.Type == "next" {
-			out = append(out, m)
+		if m.Type != "next" {
+			continue
 		}
+		var doc struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if json.Unmarshal(m.Payload, &doc) == nil && (len(doc.Data) == 0 || string(doc.Data) == "null") {
+			continue
+		}
+		out = append(out, m)
 	}
 	return out
 }

@@ -186,6 +186,12 @@ func (r *Resolver) profileUpdated(ctx context.Context, profileID string) (<-chan
 	if err != nil {
 		return nil, err
 	}
+	// An id the tenant has no profile under (never, or another tenant's) is
+	// NOT_FOUND now, not a subscription that silently never fires. An
+	// absorbed profile's id is found (it resolves to its survivor).
+	if _, err := r.identity().Profile(ctx, tenant, id); err != nil {
+		return nil, err
+	}
 	return subscribe(ctx, r, tenant, []string{cdp.TopicProfileUpdated}, func(ctx context.Context, ev realtime.Event) (*model.Profile, error) {
 		var u cdp.ProfileUpdate
 		if err := json.Unmarshal(ev.Data, &u); err != nil {
