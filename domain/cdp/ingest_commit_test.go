@@ -2,8 +2,11 @@ package cdp
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -85,4 +88,69 @@ func TestGroupCommitOverTheLimitRefusesOnlyWhatDoesNotFit(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, billing.MonthlyEvents, u[1].Key)
 	require.Equal(t, max, u[1].Used)
+}
+
+// A group is first written as if all its messageIds were new; one stored
+// before sends it through the deduplicating statement instead, and either
+// way the batch row counts per source exactly the events stored, with the
+// newest received_at.
+func TestGroupCommitCountsPerSourceOnBothPaths(t *testing.T) {
+	tdb := testdb.New(t)
+	s := &Service{DB: tdb.DB, Billing: &billing.Service{DB: tdb.DB}}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
+	ctx := context.Background()
+	srcA, _, err := s.CreateSource(ctx, tenant, CreateSourceInput{Name: "A"})
+	require.NoError(t, err)
+	srcB, _, err := s.CreateSource(ctx, tenant, CreateSourceInput{Name: "B"})
+	require.NoError(t, err)
+	t0 := tdb.DB.Now(ctx)
+	ev := func(src uuid.UUID, id string, sec int) Event {
+		at := t0.Add(time.Duration(sec) * time.Second)
+		return Event{SourceID: src, MessageID: id, Type: "track", Name: "E", UserID: "u", ReceivedAt: at, Timestamp: at, Size: 10}
+	}
+	write := func(evs ...Event) {
+		p := &pending{tenant: tenant, events: evs, done: make(chan error, 1)}
+		s.writeGroup([]*pending{p})
+		require.NoError(t, <-p.done)
+	}
+	type row struct {
+		Events  int64           `bun:"events"`
+		Sources json.RawMessage `bun:"sources"`
+	}
+	latest := func() (batchRow row, perSource []batchSource) {
+		require.NoError(t, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT events, sources FROM cdp_batches ORDER BY created_at DESC, events LIMIT 1").Scan(ctx, &batchRow)
+		}))
+		require.NoError(t, json.Unmarshal(batchRow.Sources, &perSource))
+		return batchRow, perSource
+	}
+	// All new: two sources, counted apart, the newest time of each.
+	write(ev(srcA.ID, "a1", 1), ev(srcB.ID, "b1", 5), ev(srcA.ID, "a2", 3))
+	b, per := latest()
+	require.EqualValues(t, 3, b.Events)
+	got := map[uuid.UUID]batchSource{}
+	for _, x := range per {
+		got[x.ID] = x
+	}
+	require.EqualValues(t, 2, got[srcA.ID].Events)
+	require.True(t, got[srcA.ID].Last.Equal(t0.Add(3*time.Second)), "%v", got[srcA.ID].Last)
+	require.EqualValues(t, 1, got[srcB.ID].Events)
+	// a1 again (stored before) beside two new ones: only the new are
+	// written and counted.
+	write(ev(srcA.ID, "a1", 9), ev(srcA.ID, "a3", 7), ev(srcB.ID, "b2", 8))
+	b, per = latest()
+	require.EqualValues(t, 2, b.Events)
+	got = map[uuid.UUID]batchSource{}
+	for _, x := range per {
+		got[x.ID] = x
+	}
+	require.EqualValues(t, 1, got[srcA.ID].Events)
+	require.True(t, got[srcA.ID].Last.Equal(t0.Add(7*time.Second)), "%v", got[srcA.ID].Last)
+	require.EqualValues(t, 1, got[srcB.ID].Events)
+	var n int
+	require.NoError(t, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT count(*) FROM cdp_events").Scan(ctx, &n)
+	}))
+	require.Equal(t, 5, n)
 }
