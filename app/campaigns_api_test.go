@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -115,10 +116,20 @@ func TestCampaignsThroughGraphQL(t *testing.T) {
 	require.Equal(t, pageSpend, micros(t, field(t, totals[0].(map[string]any), "totals", "spend")), "totals sum every campaign's spend")
 
 	t.Run("a page's metrics and accounts cost what one campaign's cost", func(t *testing.T) {
-		run(t, "campaigns-one", vars("first", 1))
-		run(t, "campaigns-four", vars("first", 4))
-		_, one := counter.counts("campaigns-one")
-		_, four := counter.counts("campaigns-four")
+		// The fewest of three runs each: a request may also pay a periodic
+		// check of its own (the session revocation poll) when it falls due.
+		fewest := func(id string, first int) int {
+			n := 0
+			for i := range 3 {
+				rid := fmt.Sprintf("%s-%d", id, i)
+				run(t, rid, vars("first", first))
+				if _, c := counter.counts(rid); i == 0 || c < n {
+					n = c
+				}
+			}
+			return n
+		}
+		one, four := fewest("campaigns-one", 1), fewest("campaigns-four", 4)
 		require.Positive(t, one)
 		require.Equal(t, one, four, "statements do not grow with the page")
 	})

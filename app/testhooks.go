@@ -71,7 +71,12 @@ func holdBatchJob(dir string, log *slog.Logger) func(ctx context.Context, tenant
 		if os.Remove(filepath.Join(dir, "arm-job")) != nil {
 			return
 		}
-		if err := os.WriteFile(filepath.Join(dir, "held-job"), []byte(batch.String()), 0o600); err != nil {
+		// Written aside and renamed, so the test, which waits for the
+		// name to appear, never reads a file not yet written.
+		tmp := filepath.Join(dir, "held-job.tmp")
+		if err := os.WriteFile(tmp, []byte(batch.String()), 0o600); err != nil {
+			log.Error("test hold hook", "err", err)
+		} else if err := os.Rename(tmp, filepath.Join(dir, "held-job")); err != nil {
 			log.Error("test hold hook", "err", err)
 		}
 		<-ctx.Done()
