@@ -67,16 +67,18 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 	ch := make(chan fetched, 1)
 	go func() {
 		defer close(ch)
+		last := 0 // the previous chunk's rows: this one's are as many
 		for start := from; !start.After(to); start = start.AddDate(0, 0, size) {
 			end := start.AddDate(0, 0, size-1)
 			if end.After(to) {
 				end = to
 			}
-			var rows []Insight
+			rows := make([]Insight, 0, last)
 			err := sc.api.Insights(fctx, sc.tok, remote, start.Format(time.DateOnly), end.Format(time.DateOnly), func(page []Insight) error {
 				rows = append(rows, page...)
 				return nil
 			})
+			last = len(rows)
 			select {
 			case ch <- fetched{end: end, rows: rows, err: err}:
 			case <-fctx.Done():
@@ -161,6 +163,7 @@ type insightGroup struct {
 	campaigns      [][16]byte
 	minDay, maxDay string
 	keys           []insightKey
+	days           []time.Time // keys' days, parsed
 	vals           []insightValues
 }
 
@@ -179,15 +182,21 @@ func prepareInsights(sc *syncCtx, rows []Insight, writers int) insightBatch {
 	type pos struct{ g, i int }
 	idx := make(map[insightKey]pos, len(rows))
 	groupOf := map[uuid.UUID]int{}
+	parsed := map[string]time.Time{} // a chunk has a few days, each on many rows
 	for _, r := range rows {
 		cid, ok := sc.campaigns[r.CampaignExternalID]
 		if !ok {
 			sc.skipped++
 			continue
 		}
-		if _, err := time.Parse(time.DateOnly, r.Day); err != nil {
-			sc.skipped++
-			continue
+		day, ok := parsed[r.Day]
+		if !ok {
+			d, err := time.Parse(time.DateOnly, r.Day)
+			if err != nil {
+				sc.skipped++
+				continue
+			}
+			day, parsed[r.Day] = d, d
 		}
 		v := insightValues{spend: max(r.SpendMicros, 0), imps: max(r.Impressions, 0), clicks: max(r.Clicks, 0),
 			conv: max(r.Conversions, 0), rev: max(r.ConversionValueMicros, 0)}
@@ -203,8 +212,11 @@ func prepareInsights(sc *syncCtx, rows []Insight, writers int) insightBatch {
 			b.groups[gi].campaigns = append(b.groups[gi].campaigns, cid)
 		}
 		g := &b.groups[gi]
+		if g.keys == nil {
+			g.keys, g.days, g.vals = make([]insightKey, 0, len(rows)/n+1), make([]time.Time, 0, len(rows)/n+1), make([]insightValues, 0, len(rows)/n+1)
+		}
 		idx[k] = pos{gi, len(g.keys)}
-		g.keys, g.vals = append(g.keys, k), append(g.vals, v)
+		g.keys, g.days, g.vals = append(g.keys, k), append(g.days, day), append(g.vals, v)
 		if g.minDay == "" || r.Day < g.minDay {
 			g.minDay = r.Day
 		}
@@ -321,9 +333,9 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 		old, ok := stored[k]
 		switch {
 		case !ok:
-			fresh.add(k.c, k.d, g.vals[i])
+			fresh.add(k.c, g.days[i], g.vals[i])
 		case old != g.vals[i]:
-			changed.add(k.c, k.d, g.vals[i])
+			changed.add(k.c, g.days[i], g.vals[i])
 		}
 	}
 	if len(fresh.ids) > 0 {
@@ -382,9 +394,8 @@ func newInsightColumns(n int) insightColumns {
 		spend: make([]int64, 0, n), imps: make([]int64, 0, n), clicks: make([]int64, 0, n), rev: make([]int64, 0, n), conv: make([]float64, 0, n)}
 }
 
-func (c *insightColumns) add(id uuid.UUID, day string, v insightValues) {
-	d, _ := time.Parse(time.DateOnly, day) // prepareInsights kept only valid days
-	c.ids, c.days = append(c.ids, id), append(c.days, d)
+func (c *insightColumns) add(id uuid.UUID, day time.Time, v insightValues) {
+	c.ids, c.days = append(c.ids, id), append(c.days, day)
 	c.spend, c.imps, c.clicks = append(c.spend, v.spend), append(c.imps, v.imps), append(c.clicks, v.clicks)
 	c.conv, c.rev = append(c.conv, v.conv), append(c.rev, v.rev)
 }
