@@ -24,15 +24,18 @@ import (
 //
 //   - fresh: insertFreshEvents, the path of a group whose messageIds are
 //     all new;
+//
 //   - dedup: insertEvents, the deduplicating path (ON CONFLICT, semi-join,
 //     RETURNING);
+//
 //   - parts: the arrays' unnest alone (receiving them, JSON parsing
 //     included), and the dedup table's plain insert alone;
+//
 //   - copy: the baseline in the same run, the same rows COPYed into
 //     cdp_events by the table owner (COPY FROM is refused under row-level
 //     security, so it writes neither the dedup table nor through the policy).
 //
-//	go test -run '^$' -bench GroupCommitStatement -benchtime 100x ./domain/cdp/
+//     go test -run '^$' -bench GroupCommitStatement -benchtime 100x ./domain/cdp/
 func BenchmarkGroupCommitStatement(b *testing.B) {
 	tdb := testdb.New(b)
 	tenant := testdb.MustInsertTenant(b, tdb.DB, testdb.Tenant{Plan: "enterprise"})
@@ -100,7 +103,7 @@ func BenchmarkGroupCommitStatement(b *testing.B) {
 		}
 		b.StopTimer()
 		events := float64(b.N * per)
-		b.ReportMetric(float64((cpu(conn) - c0).Microseconds())/events, "pg_cpu_us/event")
+		b.ReportMetric(float64((cpu(conn)-c0).Microseconds())/events, "pg_cpu_us/event")
 		b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
 	}
 	inTx := func(stmt string, pick func(all []any) []any) func(evs []Event) error {
