@@ -20,22 +20,15 @@ import (
 // event (/proc, so the figure holds on a busy machine too), for groups of
 // 1,000 benchmark events (~300 bytes of properties, like issue 13's
 // tracking benchmark), each in its own transaction as the application
-// role:
+// role. fresh is insertFreshEvents (a group whose messageIds are all new);
+// dedup is insertEvents (ON CONFLICT, semi-join, RETURNING); parts/unnest
+// receives the arrays alone (JSON parsing included) and parts/dedup_table
+// is the dedup table's plain insert alone; copy, the baseline in the same
+// run, COPYs the same rows into cdp_events as the table owner (COPY FROM is
+// refused under row-level security, so it writes neither the dedup table
+// nor through the policy). Command:
 //
-//   - fresh: insertFreshEvents, the path of a group whose messageIds are
-//     all new;
-//
-//   - dedup: insertEvents, the deduplicating path (ON CONFLICT, semi-join,
-//     RETURNING);
-//
-//   - parts: the arrays' unnest alone (receiving them, JSON parsing
-//     included), and the dedup table's plain insert alone;
-//
-//   - copy: the baseline in the same run, the same rows COPYed into
-//     cdp_events by the table owner (COPY FROM is refused under row-level
-//     security, so it writes neither the dedup table nor through the policy).
-//
-//     go test -run '^$' -bench GroupCommitStatement -benchtime 100x ./domain/cdp/
+//	go test -run '^$' -bench GroupCommitStatement -benchtime 100x ./domain/cdp/
 func BenchmarkGroupCommitStatement(b *testing.B) {
 	tdb := testdb.New(b)
 	tenant := testdb.MustInsertTenant(b, tdb.DB, testdb.Tenant{Plan: "enterprise"})
