@@ -151,20 +151,18 @@ func publishSample(ctx context.Context, tx bun.Tx, smp debuggerSample) error {
 			stored[key{r.Source, r.ID}] = true
 		}
 	}
+	envs := make([]realtime.Event, 0, len(smp.entries))
 	for _, x := range smp.entries {
 		ev := x.ev
 		if stored[key{ev.SourceID, ev.MessageID}] {
 			ev.Status = DebuggerDuplicate
 		}
-		env, ok := debuggerEnvelope(smp.tenant, ev, x.raw, "")
-		if !ok {
-			continue
-		}
-		if err := realtime.Publish(ctx, tx, env); err != nil {
-			return err
+		if env, ok := debuggerEnvelope(smp.tenant, ev, x.raw, ""); ok {
+			envs = append(envs, env)
 		}
 	}
-	return nil
+	// One statement for the sample (not one NOTIFY round trip an entry).
+	return realtime.PublishAll(ctx, tx, envs)
 }
 
 // debugger publishes rejected requests outside any transaction.

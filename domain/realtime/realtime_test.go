@@ -89,6 +89,49 @@ func TestPublishReachesOtherHubsOnCommitOnly(t *testing.T) {
 	}
 }
 
+// PublishAll sends a burst in one statement: in order, at commit only,
+// and nothing of a burst holding an event that cannot be encoded.
+func TestPublishAllDeliversInOrderOnCommitOnly(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	hub := startHub(t, tdb.AppURL)
+	tenant := uuid.New()
+	sub := hub.Subscribe(tenant, "burst")
+	defer sub.Close()
+	burst := func(ids ...string) []realtime.Event {
+		var evs []realtime.Event
+		for _, id := range ids {
+			evs = append(evs, realtime.Event{Tenant: tenant, Topic: "burst", ID: id})
+		}
+		return evs
+	}
+	send := func(evs []realtime.Event, commit bool) error {
+		errRollback := errors.New("rollback")
+		err := tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+			if err := realtime.PublishAll(ctx, tx, evs); err != nil {
+				return err
+			}
+			if !commit {
+				return errRollback
+			}
+			return nil
+		})
+		if errors.Is(err, errRollback) {
+			return nil
+		}
+		return err
+	}
+	require.NoError(t, send(burst("r1", "r2"), false))
+	bad := append(burst("b1"), realtime.Event{Topic: "burst"}) // no tenant
+	require.ErrorContains(t, send(bad, true), "needs a tenant")
+	require.NoError(t, send(burst("c1", "c2", "c3"), true))
+	var got []string
+	for range 3 {
+		got = append(got, receive(t, sub).ID)
+	}
+	require.Equal(t, []string{"c1", "c2", "c3"}, got, "the rolled-back and refused bursts sent nothing")
+}
+
 func TestSlowSubscriberIsDroppedWithoutBlockingOthers(t *testing.T) {
 	t.Parallel()
 	hub := realtime.NewHub(nil)
