@@ -411,7 +411,7 @@ func (s *Traits) Definition(ctx context.Context, tenant, id uuid.UUID) (_ *Trait
 	return d, err
 }
 
-// Definitions pages tenant's definitions, oldest first.
+// Definitions pages tenant's definitions, newest first.
 func (s *Traits) Definitions(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[TraitDefinition], err error) {
 	defer derrors.Wrap(&err, "cdp.Traits.Definitions(%s)", tenant)
 	var p *relay.Page[TraitDefinition]

@@ -19,6 +19,8 @@ type ComputedTrait struct {
 	// Value is JSON text: a number, a string or a boolean.
 	Value      string    `bun:"value"`
 	ComputedAt time.Time `bun:"computed_at"`
+	// Definition is the trait's definition.
+	Definition *TraitDefinition `bun:"-"`
 }
 
 // ComputedTraits reads a profile's computed traits (the live profile's,
@@ -36,10 +38,21 @@ func (s *Traits) ComputedTraits(ctx context.Context, tenant, profile uuid.UUID) 
 			FROM cdp_computed_traits c JOIN cdp_trait_definitions d ON d.tenant_id = c.tenant_id AND d.id = c.definition_id
 			WHERE c.tenant_id = ? AND c.profile_id = ? AND c.value IS NOT NULL ORDER BY d.name LIMIT ?`,
 			tenant, live, MaxTraitDefinitions).Scan(ctx, &out)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		return err
+		defs, err := definitionsTx(ctx, tx, tenant)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			for _, d := range defs {
+				if d.ID == out[i].DefinitionID {
+					out[i].Definition = d
+				}
+			}
+		}
+		return nil
 	})
 	return out, err
 }
