@@ -247,10 +247,12 @@ type Traits struct {
 }
 
 // lockTraitTenantTx takes the tenant's trait row for a change of its
-// definitions (creating it), waiting for the batch jobs applying events.
-func lockTraitTenantTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO cdp_trait_tenants (tenant_id) VALUES (?)
-		ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id`, tenant)
+// definitions (creating it), waiting for the batch jobs applying events. A
+// new row counts as reconciled now: the first definition's backfill
+// computes every profile from its current identifiers.
+func lockTraitTenantTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO cdp_trait_tenants (tenant_id, reconciled_at) VALUES (?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id`, tenant, now)
 	return err
 }
 
@@ -273,7 +275,7 @@ func (s *Traits) CreateDefinition(ctx context.Context, tenant uuid.UUID, in Trai
 	}
 	d.TenantID, d.ID, d.Version, d.BackfillStatus = tenant, uuid.New(), 1, BackfillPending
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockTraitTenantTx(ctx, tx, tenant); err != nil {
+		if err := lockTraitTenantTx(ctx, tx, tenant, s.DB.Now(ctx)); err != nil {
 			return err
 		}
 		n, err := tx.NewSelect().Model((*TraitDefinition)(nil)).Where("tenant_id = ?", tenant).Count(ctx)
@@ -324,7 +326,7 @@ func (s *Traits) UpdateDefinition(ctx context.Context, tenant, id uuid.UUID, in 
 		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockTraitTenantTx(ctx, tx, tenant); err != nil {
+		if err := lockTraitTenantTx(ctx, tx, tenant, s.DB.Now(ctx)); err != nil {
 			return err
 		}
 		old, err := definitionTx(ctx, tx, tenant, id)
@@ -372,7 +374,7 @@ func sameComputation(a, b *TraitDefinition) bool {
 func (s *Traits) DeleteDefinition(ctx context.Context, tenant, id uuid.UUID) (err error) {
 	defer derrors.Wrap(&err, "cdp.Traits.DeleteDefinition(%s, %s)", tenant, id)
 	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockTraitTenantTx(ctx, tx, tenant); err != nil {
+		if err := lockTraitTenantTx(ctx, tx, tenant, s.DB.Now(ctx)); err != nil {
 			return err
 		}
 		d, err := definitionTx(ctx, tx, tenant, id)

@@ -445,9 +445,25 @@ func TestComputedTraitsIncrementalEqualsRecompute(t *testing.T) {
 			require.NoError(t, err)
 			f.check("after the stream")
 
+			// An operator undoes a merge: the profiles' events part again, and
+			// the maintenance recomputes both.
+			var absorbed []uuid.UUID
+			require.NoError(t, f.tdb.DB.InTenant(f.ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+				return tx.NewRaw(`SELECT absorbed_id FROM cdp_profile_merges WHERE tenant_id = ? AND undone_at IS NULL ORDER BY merged_at DESC`,
+					f.tenant).Scan(ctx, &absorbed)
+			}))
+			require.NotEmpty(t, absorbed, "the stream merged no profiles (the test would prove nothing)")
+			_, err = f.s.Identity.Unmerge(f.ctx, f.tenant, absorbed[0])
+			require.NoError(t, err)
+			f.clock.Advance(time.Minute)
+			res, err := f.traits.Maintain(f.ctx, f.tenant)
+			require.NoError(t, err)
+			require.Positive(t, res.Reconciled)
+			f.check("after an unmerge")
+
 			// Days pass with no event: the windows lose their old days.
 			f.clock.Advance(3*24*time.Hour + time.Duration(r.IntN(24))*time.Hour)
-			res, err := f.traits.Maintain(f.ctx, f.tenant)
+			res, err = f.traits.Maintain(f.ctx, f.tenant)
 			require.NoError(t, err)
 			require.Positive(t, res.Expired)
 			f.check("after expiry")
