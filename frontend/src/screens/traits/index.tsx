@@ -200,7 +200,7 @@ export default function TraitsScreen() {
       <ConfirmDialog
         open={deleting !== null}
         title={`Delete the computed trait “${deleting?.name ?? ''}”?`}
-        description="Every profile's value of it is deleted too. Segments that use it no longer match on it."
+        description="Every profile’s value of it is deleted too."
         confirmLabel="Delete trait"
         loading={removing}
         onCancel={() => setDeleting(null)}
