@@ -21,7 +21,6 @@ func traitDef(t *testing.T, in TraitDefinitionInput) *TraitDefinition {
 	return d
 }
 
-
 // The filter operators, table-driven: what each takes and leaves.
 func TestTraitFilterOperators(t *testing.T) {
 	t.Parallel()
