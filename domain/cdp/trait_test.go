@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/clock"
@@ -68,4 +69,40 @@ func TestTraitPropertyPathsAreInert(t *testing.T) {
 	st := newTraitState()
 	require.False(t, st.add(d, &traitEvent{Event: "A", At: now, Properties: `{"plan":"pro"}`}, now))
 	require.True(t, st.add(d, &traitEvent{Event: "A", At: now, Properties: `{"plan":"x' OR '1'='1"}`}, now))
+}
+
+// A backfill commits its progress chunk by chunk: after one chunk it is
+// RUNNING with its done of total, and a later run (a retried or snoozed
+// job) goes on from its cursor to DONE with every value right.
+func TestTraitBackfillResumesFromItsCursor(t *testing.T) {
+	t.Parallel()
+	f := newTraitFixture(t)
+	const people = TraitChunk + 50
+	evs := make([]refEvent, people)
+	for i := range evs {
+		evs[i] = refEvent{Name: "A", User: fmt.Sprintf("u%d", i), At: f.clock.Now().Add(-time.Hour), Props: map[string]any{"v": i % 7}}
+	}
+	f.send(evs)
+	d, err := f.traits.CreateDefinition(f.ctx, f.tenant, TraitDefinitionInput{Name: "sum", Aggregation: AggSum, Event: "A", ValueProperty: strp("v")})
+	require.NoError(t, err)
+	require.NoError(t, f.tdb.DB.InTenant(f.ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		more, err := backfillChunkTx(ctx, tx, f.tenant, d.ID, d.Version, f.clock.Now())
+		require.True(t, more)
+		return err
+	}))
+	got, err := f.traits.Definition(f.ctx, f.tenant, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, BackfillRunning, got.BackfillStatus)
+	require.EqualValues(t, TraitChunk, got.BackfillDone)
+	require.EqualValues(t, people, got.BackfillTotal)
+
+	require.NoError(t, f.traits.Backfill(f.ctx, f.tenant, d.ID, d.Version))
+	got, err = f.traits.Definition(f.ctx, f.tenant, d.ID)
+	require.NoError(t, err)
+	require.Equal(t, BackfillDone, got.BackfillStatus)
+	require.EqualValues(t, people, got.BackfillDone)
+	f.check("after the backfill")
+
+	// A backfill of an older version does nothing.
+	require.NoError(t, f.traits.Backfill(f.ctx, f.tenant, d.ID, d.Version-1))
 }
