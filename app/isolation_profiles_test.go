@@ -59,6 +59,7 @@ var alphaChurnDays = 47
 const profileFields = `id identities { type value } canonicalIdentity { type value } traits { key value } lifecycleStage firstSeenAt lastSeenAt
 	counters { eventCount sessionCount purchaseCount revenue revenueMicros } mergeHistory { survivorId absorbedId at undone undoneAt }
 	refusedLinks { identity { type value } linkedTo { value } reason detail at }
+	computedTraits { name value computedAt definition { id name } }
 	events(first: 5) { pageInfo { hasNextPage endCursor } edges { cursor node { messageId type name timestamp receivedAt properties { key value } source { id name } } } }`
 
 func init() {
@@ -67,7 +68,7 @@ func init() {
 			Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent")},
 		// An absorbed profile's id answers its survivor; B gets null.
 		"Query.profile": {Query: `query($p: ID!) { profile(id: $p) { ` + profileFields + ` } }`,
-			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent")},
+			Vars: vars("p", "absorbedProfile"), Viewer: Allowed, Sees: strs("profile", "absorbed", "profileEvent", "traitValue", "traitDefinition")},
 		"Query.profileSettings": {Query: `{ profileSettings { churnDays } }`, Viewer: Allowed, Sees: lit(`"churnDays":47`)},
 		// B's owner sets B's own period (A's is unchanged: the snapshot has
 		// it); the control sets A's.

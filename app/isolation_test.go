@@ -240,6 +240,7 @@ type isoFixture struct {
 	conns    *connFixture
 	sources  *sourceFixture
 	profiles *profileFixture
+	traits   *traitsFixture
 }
 
 var isoSeq atomic.Int64
@@ -291,6 +292,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addConnections(t)
 	f.addSources(t)
 	f.addProfiles(t)
+	f.addTraits(t)
 	return f
 }
 
@@ -503,6 +505,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'events', (SELECT count(*) FROM cdp_events WHERE tenant_id = $1),
 		'profiles', (SELECT jsonb_agg(jsonb_build_array(id, merged_into, lifecycle_stage, session_count) ORDER BY id) FROM cdp_profiles WHERE tenant_id = $1),
 		'churnDays', (SELECT churn_days FROM cdp_identity_settings WHERE tenant_id = $1),
+		'traitDefinitions', (SELECT jsonb_agg(jsonb_build_array(id, name, version) ORDER BY id) FROM cdp_trait_definitions WHERE tenant_id = $1),
+		'computedTraits', (SELECT jsonb_agg(jsonb_build_array(profile_id, definition_id, value) ORDER BY profile_id, definition_id) FROM cdp_computed_traits WHERE tenant_id = $1),
 		'identifiers', (SELECT jsonb_agg(jsonb_build_array(type, value, profile_id) ORDER BY type, value) FROM cdp_identifiers WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
@@ -564,6 +568,12 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.event
 	case "profileAnon":
 		return fmt.Sprintf("alpha-anon-%d", f.n)
+	case "traitDefinition":
+		return f.traits.definition
+	case "traitName":
+		return f.traits.name
+	case "traitValue":
+		return f.traits.value
 	}
 	panic("no fixture value " + name)
 }

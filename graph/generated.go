@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	AutomationRule() AutomationRuleResolver
 	Campaign() CampaignResolver
 	CampaignConnection() CampaignConnectionResolver
+	ComputedTrait() ComputedTraitResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
 	Profile() ProfileResolver
@@ -361,6 +362,13 @@ type ComplexityRoot struct {
 		Plan              func(childComplexity int) int
 	}
 
+	ComputedTrait struct {
+		ComputedAt func(childComplexity int) int
+		Definition func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
 	ConfirmMfaPayload struct {
 		BackupCodes func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
@@ -429,6 +437,11 @@ type ComplexityRoot struct {
 	DeleteNotificationChannelPayload struct {
 		DeletedChannelID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteTraitDefinitionPayload struct {
+		DeletedDefinitionID func(childComplexity int) int
+		UserErrors          func(childComplexity int) int
 	}
 
 	DisableMfaPayload struct {
@@ -648,9 +661,11 @@ type ComplexityRoot struct {
 		CreateCheckoutSession      func(childComplexity int, input model.CreateCheckoutSessionInput) int
 		CreateNotificationChannel  func(childComplexity int, input model.CreateNotificationChannelInput) int
 		CreateSource               func(childComplexity int, input model.CreateSourceInput) int
+		CreateTraitDefinition      func(childComplexity int, input model.CreateTraitDefinitionInput) int
 		DeleteAutomationRule       func(childComplexity int, input model.DeleteAutomationRuleInput) int
 		DeleteEnforcementRule      func(childComplexity int, input model.DeleteEnforcementRuleInput) int
 		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
+		DeleteTraitDefinition      func(childComplexity int, input model.DeleteTraitDefinitionInput) int
 		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
 		DisconnectPlatform         func(childComplexity int, input model.DisconnectPlatformInput) int
 		DismissAction              func(childComplexity int, input model.ActionIDInput) int
@@ -694,6 +709,7 @@ type ComplexityRoot struct {
 		UpdateEnforcementSettings  func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
 		UpdateNotificationChannel  func(childComplexity int, input model.UpdateNotificationChannelInput) int
 		UpdateTenantSettings       func(childComplexity int, input model.UpdateTenantSettingsInput) int
+		UpdateTraitDefinition      func(childComplexity int, input model.UpdateTraitDefinitionInput) int
 		VerifyEmail                func(childComplexity int, input model.VerifyEmailInput) int
 		VerifyMfa                  func(childComplexity int, input model.VerifyMfaInput) int
 	}
@@ -812,6 +828,7 @@ type ComplexityRoot struct {
 
 	Profile struct {
 		CanonicalIdentity func(childComplexity int) int
+		ComputedTraits    func(childComplexity int) int
 		Counters          func(childComplexity int) int
 		Events            func(childComplexity int, first *int, after *string, typeArg *model.EventType, name *string) int
 		FirstSeenAt       func(childComplexity int) int
@@ -910,6 +927,7 @@ type ComplexityRoot struct {
 		SimulatedDegradations  func(childComplexity int) int
 		Sources                func(childComplexity int, first *int, after *string) int
 		SyncRuns               func(childComplexity int, connectionID *string, accountID *string, first *int, after *string, last *int, before *string) int
+		TraitDefinitions       func(childComplexity int, first *int, after *string) int
 		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, campaignID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
 		TrustGate              func(childComplexity int) int
 		Viewer                 func(childComplexity int) int
@@ -1262,6 +1280,51 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	TraitBackfill struct {
+		Progress func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
+	TraitBackfillProgress struct {
+		Done  func(childComplexity int) int
+		Total func(childComplexity int) int
+	}
+
+	TraitDefinition struct {
+		Aggregation   func(childComplexity int) int
+		Backfill      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Event         func(childComplexity int) int
+		Filter        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		ValueProperty func(childComplexity int) int
+		WindowDays    func(childComplexity int) int
+	}
+
+	TraitDefinitionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TraitDefinitionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TraitDefinitionPayload struct {
+		Definition func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	TraitFilter struct {
+		Operator func(childComplexity int) int
+		Property func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
 	TriggerSyncPayload struct {
 		Runs       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1398,6 +1461,9 @@ type CampaignResolver interface {
 type CampaignConnectionResolver interface {
 	Totals(ctx context.Context, obj *model.CampaignConnection, from string, to string) ([]*model.CurrencyMetricTotals, error)
 }
+type ComputedTraitResolver interface {
+	Definition(ctx context.Context, obj *model.ComputedTrait) (*model.TraitDefinition, error)
+}
 type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
 }
@@ -1464,11 +1530,15 @@ type MutationResolver interface {
 	CreateCheckoutSession(ctx context.Context, input model.CreateCheckoutSessionInput) (*model.CreateCheckoutSessionPayload, error)
 	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 	TriggerSync(ctx context.Context, input model.TriggerSyncInput) (*model.TriggerSyncPayload, error)
+	CreateTraitDefinition(ctx context.Context, input model.CreateTraitDefinitionInput) (*model.TraitDefinitionPayload, error)
+	UpdateTraitDefinition(ctx context.Context, input model.UpdateTraitDefinitionInput) (*model.TraitDefinitionPayload, error)
+	DeleteTraitDefinition(ctx context.Context, input model.DeleteTraitDefinitionInput) (*model.DeleteTraitDefinitionPayload, error)
 }
 type ProfileResolver interface {
 	MergeHistory(ctx context.Context, obj *model.Profile) ([]*model.ProfileMerge, error)
 	RefusedLinks(ctx context.Context, obj *model.Profile) ([]*model.RefusedLink, error)
 	Events(ctx context.Context, obj *model.Profile, first *int, after *string, typeArg *model.EventType, name *string) (*model.ProfileEventConnection, error)
+	ComputedTraits(ctx context.Context, obj *model.Profile) ([]*model.ComputedTrait, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -1503,6 +1573,7 @@ type QueryResolver interface {
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
 	SignalHealthTrend(ctx context.Context, platform *model.Platform, rangeArg signals.Range) (*model.SignalHealthTrend, error)
 	SyncRuns(ctx context.Context, connectionID *string, accountID *string, first *int, after *string, last *int, before *string) (*model.SyncRunConnection, error)
+	TraitDefinitions(ctx context.Context, first *int, after *string) (*model.TraitDefinitionConnection, error)
 }
 type RuleActivityResolver interface {
 	Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error)
@@ -2791,6 +2862,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CataloguePlan.Plan(childComplexity), true
 
+	case "ComputedTrait.computedAt":
+		if e.ComplexityRoot.ComputedTrait.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComputedTrait.ComputedAt(childComplexity), true
+	case "ComputedTrait.definition":
+		if e.ComplexityRoot.ComputedTrait.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComputedTrait.Definition(childComplexity), true
+	case "ComputedTrait.name":
+		if e.ComplexityRoot.ComputedTrait.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComputedTrait.Name(childComplexity), true
+	case "ComputedTrait.value":
+		if e.ComplexityRoot.ComputedTrait.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComputedTrait.Value(childComplexity), true
+
 	case "ConfirmMfaPayload.backupCodes":
 		if e.ComplexityRoot.ConfirmMfaPayload.BackupCodes == nil {
 			break
@@ -3006,6 +3102,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteNotificationChannelPayload.UserErrors(childComplexity), true
+
+	case "DeleteTraitDefinitionPayload.deletedDefinitionId":
+		if e.ComplexityRoot.DeleteTraitDefinitionPayload.DeletedDefinitionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTraitDefinitionPayload.DeletedDefinitionID(childComplexity), true
+	case "DeleteTraitDefinitionPayload.userErrors":
+		if e.ComplexityRoot.DeleteTraitDefinitionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTraitDefinitionPayload.UserErrors(childComplexity), true
 
 	case "DisableMfaPayload.user":
 		if e.ComplexityRoot.DisableMfaPayload.User == nil {
@@ -3858,6 +3967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateSource(childComplexity, args["input"].(model.CreateSourceInput)), true
+	case "Mutation.createTraitDefinition":
+		if e.ComplexityRoot.Mutation.CreateTraitDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTraitDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTraitDefinition(childComplexity, args["input"].(model.CreateTraitDefinitionInput)), true
 	case "Mutation.deleteAutomationRule":
 		if e.ComplexityRoot.Mutation.DeleteAutomationRule == nil {
 			break
@@ -3891,6 +4011,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteNotificationChannel(childComplexity, args["input"].(model.IDInput)), true
+	case "Mutation.deleteTraitDefinition":
+		if e.ComplexityRoot.Mutation.DeleteTraitDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTraitDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTraitDefinition(childComplexity, args["input"].(model.DeleteTraitDefinitionInput)), true
 	case "Mutation.disableMfa":
 		if e.ComplexityRoot.Mutation.DisableMfa == nil {
 			break
@@ -4349,6 +4480,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTenantSettings(childComplexity, args["input"].(model.UpdateTenantSettingsInput)), true
+	case "Mutation.updateTraitDefinition":
+		if e.ComplexityRoot.Mutation.UpdateTraitDefinition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTraitDefinition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTraitDefinition(childComplexity, args["input"].(model.UpdateTraitDefinitionInput)), true
 	case "Mutation.verifyEmail":
 		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
 			break
@@ -4795,6 +4937,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Profile.CanonicalIdentity(childComplexity), true
+	case "Profile.computedTraits":
+		if e.ComplexityRoot.Profile.ComputedTraits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.ComputedTraits(childComplexity), true
 	case "Profile.counters":
 		if e.ComplexityRoot.Profile.Counters == nil {
 			break
@@ -5319,6 +5467,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SyncRuns(childComplexity, args["connectionId"].(*string), args["accountId"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.traitDefinitions":
+		if e.ComplexityRoot.Query.TraitDefinitions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_traitDefinitions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TraitDefinitions(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.trustAuditLog":
 		if e.ComplexityRoot.Query.TrustAuditLog == nil {
 			break
@@ -6683,6 +6842,157 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackEventsPayload.UserErrors(childComplexity), true
 
+	case "TraitBackfill.progress":
+		if e.ComplexityRoot.TraitBackfill.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitBackfill.Progress(childComplexity), true
+	case "TraitBackfill.status":
+		if e.ComplexityRoot.TraitBackfill.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitBackfill.Status(childComplexity), true
+
+	case "TraitBackfillProgress.done":
+		if e.ComplexityRoot.TraitBackfillProgress.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitBackfillProgress.Done(childComplexity), true
+	case "TraitBackfillProgress.total":
+		if e.ComplexityRoot.TraitBackfillProgress.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitBackfillProgress.Total(childComplexity), true
+
+	case "TraitDefinition.aggregation":
+		if e.ComplexityRoot.TraitDefinition.Aggregation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.Aggregation(childComplexity), true
+	case "TraitDefinition.backfill":
+		if e.ComplexityRoot.TraitDefinition.Backfill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.Backfill(childComplexity), true
+	case "TraitDefinition.createdAt":
+		if e.ComplexityRoot.TraitDefinition.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.CreatedAt(childComplexity), true
+	case "TraitDefinition.event":
+		if e.ComplexityRoot.TraitDefinition.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.Event(childComplexity), true
+	case "TraitDefinition.filter":
+		if e.ComplexityRoot.TraitDefinition.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.Filter(childComplexity), true
+	case "TraitDefinition.id":
+		if e.ComplexityRoot.TraitDefinition.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.ID(childComplexity), true
+	case "TraitDefinition.name":
+		if e.ComplexityRoot.TraitDefinition.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.Name(childComplexity), true
+	case "TraitDefinition.updatedAt":
+		if e.ComplexityRoot.TraitDefinition.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.UpdatedAt(childComplexity), true
+	case "TraitDefinition.valueProperty":
+		if e.ComplexityRoot.TraitDefinition.ValueProperty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.ValueProperty(childComplexity), true
+	case "TraitDefinition.windowDays":
+		if e.ComplexityRoot.TraitDefinition.WindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinition.WindowDays(childComplexity), true
+
+	case "TraitDefinitionConnection.edges":
+		if e.ComplexityRoot.TraitDefinitionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionConnection.Edges(childComplexity), true
+	case "TraitDefinitionConnection.pageInfo":
+		if e.ComplexityRoot.TraitDefinitionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionConnection.PageInfo(childComplexity), true
+	case "TraitDefinitionConnection.totalCount":
+		if e.ComplexityRoot.TraitDefinitionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionConnection.TotalCount(childComplexity), true
+
+	case "TraitDefinitionEdge.cursor":
+		if e.ComplexityRoot.TraitDefinitionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionEdge.Cursor(childComplexity), true
+	case "TraitDefinitionEdge.node":
+		if e.ComplexityRoot.TraitDefinitionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionEdge.Node(childComplexity), true
+
+	case "TraitDefinitionPayload.definition":
+		if e.ComplexityRoot.TraitDefinitionPayload.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionPayload.Definition(childComplexity), true
+	case "TraitDefinitionPayload.userErrors":
+		if e.ComplexityRoot.TraitDefinitionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitDefinitionPayload.UserErrors(childComplexity), true
+
+	case "TraitFilter.operator":
+		if e.ComplexityRoot.TraitFilter.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitFilter.Operator(childComplexity), true
+	case "TraitFilter.property":
+		if e.ComplexityRoot.TraitFilter.Property == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitFilter.Property(childComplexity), true
+	case "TraitFilter.value":
+		if e.ComplexityRoot.TraitFilter.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraitFilter.Value(childComplexity), true
+
 	case "TriggerSyncPayload.runs":
 		if e.ComplexityRoot.TriggerSyncPayload.Runs == nil {
 			break
@@ -7147,8 +7457,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCheckoutSessionInput", ec.unmarshalInputCreateCheckoutSessionInput),
 			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("CreateSourceInput", ec.unmarshalInputCreateSourceInput),
+			graphql.NewInputUnmarshaler("CreateTraitDefinitionInput", ec.unmarshalInputCreateTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("DeleteAutomationRuleInput", ec.unmarshalInputDeleteAutomationRuleInput),
 			graphql.NewInputUnmarshaler("DeleteEnforcementRuleInput", ec.unmarshalInputDeleteEnforcementRuleInput),
+			graphql.NewInputUnmarshaler("DeleteTraitDefinitionInput", ec.unmarshalInputDeleteTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("DisconnectPlatformInput", ec.unmarshalInputDisconnectPlatformInput),
 			graphql.NewInputUnmarshaler("IdInput", ec.unmarshalInputIdInput),
 			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
@@ -7185,12 +7497,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TrackEventInput", ec.unmarshalInputTrackEventInput),
 			graphql.NewInputUnmarshaler("TrackEventsInput", ec.unmarshalInputTrackEventsInput),
+			graphql.NewInputUnmarshaler("TraitFilterInput", ec.unmarshalInputTraitFilterInput),
 			graphql.NewInputUnmarshaler("TriggerSyncInput", ec.unmarshalInputTriggerSyncInput),
 			graphql.NewInputUnmarshaler("UnmergeProfileInput", ec.unmarshalInputUnmergeProfileInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("UpdateTenantSettingsInput", ec.unmarshalInputUpdateTenantSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateTraitDefinitionInput", ec.unmarshalInputUpdateTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("VerifyEmailInput", ec.unmarshalInputVerifyEmailInput),
 			graphql.NewInputUnmarshaler("VerifyMfaInput", ec.unmarshalInputVerifyMfaInput),
 		)
@@ -7285,7 +7599,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "profiles.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "profiles.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -7310,6 +7624,7 @@ var sources = []*ast.Source{
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
 	{Name: "stripe.graphqls", Input: sourceData("stripe.graphqls"), BuiltIn: false},
 	{Name: "sync.graphqls", Input: sourceData("sync.graphqls"), BuiltIn: false},
+	{Name: "traits.graphqls", Input: sourceData("traits.graphqls"), BuiltIn: false},
 	{Name: "usage.graphqls", Input: sourceData("usage.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7908,6 +8223,20 @@ func (ec *executionContext) childFields_CataloguePlan(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type CataloguePlan", field.Name)
 }
 
+func (ec *executionContext) childFields_ComputedTrait(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ComputedTrait_name(ctx, field)
+	case "value":
+		return ec.fieldContext_ComputedTrait_value(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_ComputedTrait_computedAt(ctx, field)
+	case "definition":
+		return ec.fieldContext_ComputedTrait_definition(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComputedTrait", field.Name)
+}
+
 func (ec *executionContext) childFields_ConfirmMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "backupCodes":
@@ -8046,6 +8375,16 @@ func (ec *executionContext) childFields_DeleteNotificationChannelPayload(ctx con
 		return ec.fieldContext_DeleteNotificationChannelPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteNotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteTraitDefinitionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedDefinitionId":
+		return ec.fieldContext_DeleteTraitDefinitionPayload_deletedDefinitionId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteTraitDefinitionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteTraitDefinitionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DisableMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8700,6 +9039,8 @@ func (ec *executionContext) childFields_Profile(ctx context.Context, field graph
 		return ec.fieldContext_Profile_refusedLinks(ctx, field)
 	case "events":
 		return ec.fieldContext_Profile_events(ctx, field)
+	case "computedTraits":
+		return ec.fieldContext_Profile_computedTraits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Profile", field.Name)
 }
@@ -9476,6 +9817,96 @@ func (ec *executionContext) childFields_TrackEventsPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type TrackEventsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TraitBackfill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_TraitBackfill_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_TraitBackfill_progress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitBackfill", field.Name)
+}
+
+func (ec *executionContext) childFields_TraitBackfillProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "done":
+		return ec.fieldContext_TraitBackfillProgress_done(ctx, field)
+	case "total":
+		return ec.fieldContext_TraitBackfillProgress_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitBackfillProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_TraitDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TraitDefinition_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TraitDefinition_name(ctx, field)
+	case "aggregation":
+		return ec.fieldContext_TraitDefinition_aggregation(ctx, field)
+	case "event":
+		return ec.fieldContext_TraitDefinition_event(ctx, field)
+	case "filter":
+		return ec.fieldContext_TraitDefinition_filter(ctx, field)
+	case "valueProperty":
+		return ec.fieldContext_TraitDefinition_valueProperty(ctx, field)
+	case "windowDays":
+		return ec.fieldContext_TraitDefinition_windowDays(ctx, field)
+	case "backfill":
+		return ec.fieldContext_TraitDefinition_backfill(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TraitDefinition_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TraitDefinition_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_TraitDefinitionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TraitDefinitionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TraitDefinitionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TraitDefinitionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitDefinitionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TraitDefinitionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TraitDefinitionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TraitDefinitionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitDefinitionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TraitDefinitionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "definition":
+		return ec.fieldContext_TraitDefinitionPayload_definition(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TraitDefinitionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitDefinitionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TraitFilter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "property":
+		return ec.fieldContext_TraitFilter_property(ctx, field)
+	case "operator":
+		return ec.fieldContext_TraitFilter_operator(ctx, field)
+	case "value":
+		return ec.fieldContext_TraitFilter_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraitFilter", field.Name)
+}
+
 func (ec *executionContext) childFields_TriggerSyncPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "runs":
@@ -10128,6 +10559,20 @@ func (ec *executionContext) field_Mutation_createSource_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createTraitDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateTraitDefinitionInput, error) {
+			return ec.unmarshalNCreateTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateTraitDefinitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteAutomationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10162,6 +10607,20 @@ func (ec *executionContext) field_Mutation_deleteNotificationChannel_args(ctx co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.IDInput, error) {
 			return ec.unmarshalNIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTraitDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteTraitDefinitionInput, error) {
+			return ec.unmarshalNDeleteTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteTraitDefinitionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10722,6 +11181,20 @@ func (ec *executionContext) field_Mutation_updateTenantSettings_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateTenantSettingsInput, error) {
 			return ec.unmarshalNUpdateTenantSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateTenantSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTraitDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateTraitDefinitionInput, error) {
+			return ec.unmarshalNUpdateTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateTraitDefinitionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11567,6 +12040,28 @@ func (ec *executionContext) field_Query_syncRuns_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_traitDefinitions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -16915,6 +17410,107 @@ func (ec *executionContext) fieldContext_CataloguePlan_checkoutAvailable(_ conte
 	return graphql.NewScalarFieldContext("CataloguePlan", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _ComputedTrait_name(ctx context.Context, field graphql.CollectedField, obj *model.ComputedTrait) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComputedTrait_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComputedTrait_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComputedTrait", field, false, false, "String")
+}
+
+func (ec *executionContext) _ComputedTrait_value(ctx context.Context, field graphql.CollectedField, obj *model.ComputedTrait) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComputedTrait_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComputedTrait_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComputedTrait", field, false, false, "String")
+}
+
+func (ec *executionContext) _ComputedTrait_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.ComputedTrait) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComputedTrait_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComputedTrait_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComputedTrait", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ComputedTrait_definition(ctx context.Context, field graphql.CollectedField, obj *model.ComputedTrait) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComputedTrait_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ComputedTrait().Definition(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitDefinition) graphql.Marshaler {
+			return ec.marshalNTraitDefinition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComputedTrait_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComputedTrait",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConfirmMfaPayload_backupCodes(ctx context.Context, field graphql.CollectedField, obj *model.ConfirmMfaPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17813,6 +18409,61 @@ func (ec *executionContext) _DeleteNotificationChannelPayload_userErrors(ctx con
 func (ec *executionContext) fieldContext_DeleteNotificationChannelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DeleteNotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteTraitDefinitionPayload_deletedDefinitionId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTraitDefinitionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTraitDefinitionPayload_deletedDefinitionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedDefinitionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTraitDefinitionPayload_deletedDefinitionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteTraitDefinitionPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteTraitDefinitionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTraitDefinitionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTraitDefinitionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTraitDefinitionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteTraitDefinitionPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -24846,6 +25497,264 @@ func (ec *executionContext) fieldContext_Mutation_triggerSync(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createTraitDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTraitDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTraitDefinition(ctx, fc.Args["input"].(model.CreateTraitDefinitionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitDefinitionPayload) graphql.Marshaler {
+			return ec.marshalNTraitDefinitionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTraitDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinitionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTraitDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTraitDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTraitDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTraitDefinition(ctx, fc.Args["input"].(model.UpdateTraitDefinitionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.TraitDefinitionPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitDefinitionPayload) graphql.Marshaler {
+			return ec.marshalNTraitDefinitionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTraitDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinitionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTraitDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTraitDefinition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTraitDefinition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTraitDefinition(ctx, fc.Args["input"].(model.DeleteTraitDefinitionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.DeleteTraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteTraitDefinitionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.DeleteTraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.DeleteTraitDefinitionPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.DeleteTraitDefinitionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.DeleteTraitDefinitionPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteTraitDefinitionPayload) graphql.Marshaler {
+			return ec.marshalNDeleteTraitDefinitionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteTraitDefinitionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTraitDefinition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteTraitDefinitionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTraitDefinition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NotificationChannel_id(ctx context.Context, field graphql.CollectedField, obj *model.NotificationChannel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26846,6 +27755,38 @@ func (ec *executionContext) fieldContext_Profile_events(ctx context.Context, fie
 	if fc.Args, err = ec.field_Profile_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Profile_computedTraits(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_computedTraits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Profile().ComputedTraits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ComputedTrait) graphql.Marshaler {
+			return ec.marshalNComputedTrait2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐComputedTraitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_computedTraits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComputedTrait(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -29765,6 +30706,92 @@ func (ec *executionContext) fieldContext_Query_syncRuns(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_syncRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_traitDefinitions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_traitDefinitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TraitDefinitions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TraitDefinitionConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.TraitDefinitionConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.TraitDefinitionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.TraitDefinitionConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitDefinitionConnection) graphql.Marshaler {
+			return ec.marshalNTraitDefinitionConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_traitDefinitions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinitionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_traitDefinitions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35821,6 +36848,630 @@ func (ec *executionContext) fieldContext_TrackEventsPayload_userErrors(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _TraitBackfill_status(ctx context.Context, field graphql.CollectedField, obj *model.TraitBackfill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitBackfill_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TraitBackfillStatus) graphql.Marshaler {
+			return ec.marshalNTraitBackfillStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfillStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitBackfill_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitBackfill", field, false, false, "TraitBackfillStatus")
+}
+
+func (ec *executionContext) _TraitBackfill_progress(ctx context.Context, field graphql.CollectedField, obj *model.TraitBackfill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitBackfill_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitBackfillProgress) graphql.Marshaler {
+			return ec.marshalNTraitBackfillProgress2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfillProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitBackfill_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitBackfill",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitBackfillProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitBackfillProgress_done(ctx context.Context, field graphql.CollectedField, obj *model.TraitBackfillProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitBackfillProgress_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitBackfillProgress_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitBackfillProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraitBackfillProgress_total(ctx context.Context, field graphql.CollectedField, obj *model.TraitBackfillProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitBackfillProgress_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitBackfillProgress_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitBackfillProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraitDefinition_id(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TraitDefinition_name(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraitDefinition_aggregation(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_aggregation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aggregation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TraitAggregation) graphql.Marshaler {
+			return ec.marshalNTraitAggregation2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitAggregation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_aggregation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "TraitAggregation")
+}
+
+func (ec *executionContext) _TraitDefinition_event(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraitDefinition_filter(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_filter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitFilter) graphql.Marshaler {
+			return ec.marshalOTraitFilter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_filter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitFilter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitDefinition_valueProperty(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_valueProperty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueProperty, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_valueProperty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraitDefinition_windowDays(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_windowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_windowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TraitDefinition_backfill(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_backfill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Backfill, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitBackfill) graphql.Marshaler {
+			return ec.marshalNTraitBackfill2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_backfill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitBackfill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitDefinition_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TraitDefinition_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinition_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinition_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TraitDefinitionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TraitDefinitionEdge) graphql.Marshaler {
+			return ec.marshalNTraitDefinitionEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinitionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinitionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitDefinitionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinitionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitDefinitionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinitionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TraitDefinitionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitDefinitionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraitDefinitionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitDefinition) graphql.Marshaler {
+			return ec.marshalNTraitDefinition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinitionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitDefinitionPayload_definition(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionPayload_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Definition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TraitDefinition) graphql.Marshaler {
+			return ec.marshalOTraitDefinition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinition(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionPayload_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinitionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraitDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitDefinitionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TraitDefinitionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitDefinitionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitDefinitionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraitDefinitionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraitFilter_property(ctx context.Context, field graphql.CollectedField, obj *model.TraitFilter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitFilter_property(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Property, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitFilter_property(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitFilter", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraitFilter_operator(ctx context.Context, field graphql.CollectedField, obj *model.TraitFilter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitFilter_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TraitFilterOperator) graphql.Marshaler {
+			return ec.marshalNTraitFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterOperator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitFilter_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitFilter", field, false, false, "TraitFilterOperator")
+}
+
+func (ec *executionContext) _TraitFilter_value(ctx context.Context, field graphql.CollectedField, obj *model.TraitFilter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraitFilter_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraitFilter_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraitFilter", field, false, false, "String")
+}
+
 func (ec *executionContext) _TriggerSyncPayload_runs(ctx context.Context, field graphql.CollectedField, obj *model.TriggerSyncPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39686,6 +41337,83 @@ func UnmarshalCreateSourceInput(ctx context.Context, raw any) (model.CreateSourc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateTraitDefinitionInput(ctx context.Context, obj any) (model.CreateTraitDefinitionInput, error) {
+	var it model.CreateTraitDefinitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "aggregation", "event", "filter", "valueProperty", "windowDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "aggregation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aggregation"))
+			data, err := ec.unmarshalNTraitAggregation2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitAggregation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aggregation = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOTraitFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		case "valueProperty":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueProperty"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueProperty = data
+		case "windowDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("windowDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WindowDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTraitDefinitionInput unmarshals raw into the CreateTraitDefinitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTraitDefinitionInput(ctx context.Context, raw any) (model.CreateTraitDefinitionInput, error) {
+	var out model.CreateTraitDefinitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTraitDefinitionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteAutomationRuleInput(ctx context.Context, obj any) (model.DeleteAutomationRuleInput, error) {
 	var it model.DeleteAutomationRuleInput
 	if obj == nil {
@@ -39767,6 +41495,48 @@ func (ec *executionContext) unmarshalInputDeleteEnforcementRuleInput(ctx context
 func UnmarshalDeleteEnforcementRuleInput(ctx context.Context, raw any) (model.DeleteEnforcementRuleInput, error) {
 	var out model.DeleteEnforcementRuleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteEnforcementRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteTraitDefinitionInput(ctx context.Context, obj any) (model.DeleteTraitDefinitionInput, error) {
+	var it model.DeleteTraitDefinitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteTraitDefinitionInput unmarshals raw into the DeleteTraitDefinitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteTraitDefinitionInput(ctx context.Context, raw any) (model.DeleteTraitDefinitionInput, error) {
+	var out model.DeleteTraitDefinitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteTraitDefinitionInput", raw, &out)
 	return out, err
 }
 
@@ -41653,6 +43423,62 @@ func UnmarshalTrackEventsInput(ctx context.Context, raw any) (model.TrackEventsI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTraitFilterInput(ctx context.Context, obj any) (model.TraitFilterInput, error) {
+	var it model.TraitFilterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"property", "operator", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "property":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("property"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Property = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNTraitFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTraitFilterInput unmarshals raw into the TraitFilterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTraitFilterInput(ctx context.Context, raw any) (model.TraitFilterInput, error) {
+	var out model.TraitFilterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TraitFilterInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTriggerSyncInput(ctx context.Context, obj any) (model.TriggerSyncInput, error) {
 	var it model.TriggerSyncInput
 	if obj == nil {
@@ -42091,6 +43917,90 @@ func (ec *executionContext) unmarshalInputUpdateTenantSettingsInput(ctx context.
 func UnmarshalUpdateTenantSettingsInput(ctx context.Context, raw any) (model.UpdateTenantSettingsInput, error) {
 	var out model.UpdateTenantSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTenantSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTraitDefinitionInput(ctx context.Context, obj any) (model.UpdateTraitDefinitionInput, error) {
+	var it model.UpdateTraitDefinitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "aggregation", "event", "filter", "valueProperty", "windowDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "aggregation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aggregation"))
+			data, err := ec.unmarshalNTraitAggregation2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitAggregation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aggregation = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOTraitFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		case "valueProperty":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueProperty"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueProperty = data
+		case "windowDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("windowDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WindowDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTraitDefinitionInput unmarshals raw into the UpdateTraitDefinitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTraitDefinitionInput(ctx context.Context, raw any) (model.UpdateTraitDefinitionInput, error) {
+	var out model.UpdateTraitDefinitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTraitDefinitionInput", raw, &out)
 	return out, err
 }
 
@@ -44219,6 +46129,55 @@ func (ec *executionContext) _CataloguePlan(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var computedTraitImplementors = []string{"ComputedTrait"}
+
+func (ec *executionContext) _ComputedTrait(ctx context.Context, sel ast.SelectionSet, obj *model.ComputedTrait) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, computedTraitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComputedTrait")
+		case "name":
+			out.Values[i] = ec._ComputedTrait_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "value":
+			out.Values[i] = ec._ComputedTrait_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "computedAt":
+			out.Values[i] = ec._ComputedTrait_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "definition":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComputedTrait_definition(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var confirmMfaPayloadImplementors = []string{"ConfirmMfaPayload"}
 
 func (ec *executionContext) _ConfirmMfaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConfirmMfaPayload) graphql.Marshaler {
@@ -44705,6 +46664,44 @@ func (ec *executionContext) _DeleteNotificationChannelPayload(ctx context.Contex
 			}
 		case "userErrors":
 			out.Values[i] = ec._DeleteNotificationChannelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteTraitDefinitionPayloadImplementors = []string{"DeleteTraitDefinitionPayload"}
+
+func (ec *executionContext) _DeleteTraitDefinitionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteTraitDefinitionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteTraitDefinitionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteTraitDefinitionPayload")
+		case "deletedDefinitionId":
+			out.Values[i] = ec._DeleteTraitDefinitionPayload_deletedDefinitionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteTraitDefinitionPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46579,6 +48576,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createTraitDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTraitDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTraitDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTraitDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTraitDefinition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTraitDefinition(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47420,6 +49438,12 @@ func (ec *executionContext) _Profile(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Profile_events(ctx, field, obj)
 				})
+		case "computedTraits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Profile_computedTraits(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48044,6 +50068,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_syncRuns(ctx, field)
+				})
+		case "traitDefinitions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_traitDefinitions(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -50363,6 +52393,322 @@ func (ec *executionContext) _TrackEventsPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var traitBackfillImplementors = []string{"TraitBackfill"}
+
+func (ec *executionContext) _TraitBackfill(ctx context.Context, sel ast.SelectionSet, obj *model.TraitBackfill) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitBackfillImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitBackfill")
+		case "status":
+			out.Values[i] = ec._TraitBackfill_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "progress":
+			out.Values[i] = ec._TraitBackfill_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traitBackfillProgressImplementors = []string{"TraitBackfillProgress"}
+
+func (ec *executionContext) _TraitBackfillProgress(ctx context.Context, sel ast.SelectionSet, obj *model.TraitBackfillProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitBackfillProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitBackfillProgress")
+		case "done":
+			out.Values[i] = ec._TraitBackfillProgress_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._TraitBackfillProgress_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traitDefinitionImplementors = []string{"TraitDefinition"}
+
+func (ec *executionContext) _TraitDefinition(ctx context.Context, sel ast.SelectionSet, obj *model.TraitDefinition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitDefinitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitDefinition")
+		case "id":
+			out.Values[i] = ec._TraitDefinition_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TraitDefinition_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "aggregation":
+			out.Values[i] = ec._TraitDefinition_aggregation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._TraitDefinition_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filter":
+			out.Values[i] = ec._TraitDefinition_filter(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "valueProperty":
+			out.Values[i] = ec._TraitDefinition_valueProperty(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "windowDays":
+			out.Values[i] = ec._TraitDefinition_windowDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "backfill":
+			out.Values[i] = ec._TraitDefinition_backfill(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._TraitDefinition_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TraitDefinition_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traitDefinitionConnectionImplementors = []string{"TraitDefinitionConnection"}
+
+func (ec *executionContext) _TraitDefinitionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TraitDefinitionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitDefinitionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitDefinitionConnection")
+		case "edges":
+			out.Values[i] = ec._TraitDefinitionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TraitDefinitionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TraitDefinitionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traitDefinitionEdgeImplementors = []string{"TraitDefinitionEdge"}
+
+func (ec *executionContext) _TraitDefinitionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TraitDefinitionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitDefinitionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitDefinitionEdge")
+		case "cursor":
+			out.Values[i] = ec._TraitDefinitionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TraitDefinitionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traitDefinitionPayloadImplementors = []string{"TraitDefinitionPayload"}
+
+func (ec *executionContext) _TraitDefinitionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TraitDefinitionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitDefinitionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitDefinitionPayload")
+		case "definition":
+			out.Values[i] = ec._TraitDefinitionPayload_definition(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TraitDefinitionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traitFilterImplementors = []string{"TraitFilter"}
+
+func (ec *executionContext) _TraitFilter(ctx context.Context, sel ast.SelectionSet, obj *model.TraitFilter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traitFilterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraitFilter")
+		case "property":
+			out.Values[i] = ec._TraitFilter_property(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operator":
+			out.Values[i] = ec._TraitFilter_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._TraitFilter_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var triggerSyncPayloadImplementors = []string{"TriggerSyncPayload"}
 
 func (ec *executionContext) _TriggerSyncPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TriggerSyncPayload) graphql.Marshaler {
@@ -52107,6 +54453,30 @@ func (ec *executionContext) marshalNComparisonOperator2githubᚗcomᚋstratumhq�
 	return res
 }
 
+func (ec *executionContext) marshalNComputedTrait2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐComputedTraitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ComputedTrait) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComputedTrait2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐComputedTrait(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComputedTrait2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐComputedTrait(ctx context.Context, sel ast.SelectionSet, v *model.ComputedTrait) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComputedTrait!")
+		return graphql.Null
+	}
+	return ec._ComputedTrait(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConfirmMfaPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConfirmMfaPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConfirmMfaPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ConfirmMfaPayload!")
@@ -52203,6 +54573,11 @@ func (ec *executionContext) unmarshalNCreateSourceInput2githubᚗcomᚋstratumhq
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateTraitDefinitionInput(ctx context.Context, v any) (model.CreateTraitDefinitionInput, error) {
+	res, err := ec.unmarshalInputCreateTraitDefinitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCurrencyMetricTotals2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCurrencyMetricTotalsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CurrencyMetricTotals) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -52279,6 +54654,19 @@ func (ec *executionContext) marshalNDeleteNotificationChannelPayload2ᚖgithub�
 		return graphql.Null
 	}
 	return ec._DeleteNotificationChannelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteTraitDefinitionInput(ctx context.Context, v any) (model.DeleteTraitDefinitionInput, error) {
+	res, err := ec.unmarshalInputDeleteTraitDefinitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteTraitDefinitionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteTraitDefinitionPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteTraitDefinitionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteTraitDefinitionPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteTraitDefinitionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDisableMfaPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDisableMfaPayload(ctx context.Context, sel ast.SelectionSet, v *model.DisableMfaPayload) graphql.Marshaler {
@@ -54413,6 +56801,100 @@ func (ec *executionContext) marshalNTrackEventsPayload2ᚖgithubᚗcomᚋstratum
 	return ec._TrackEventsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTraitAggregation2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitAggregation(ctx context.Context, v any) (model.TraitAggregation, error) {
+	var res model.TraitAggregation
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTraitAggregation2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitAggregation(ctx context.Context, sel ast.SelectionSet, v model.TraitAggregation) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTraitBackfill2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfill(ctx context.Context, sel ast.SelectionSet, v *model.TraitBackfill) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraitBackfill!")
+		return graphql.Null
+	}
+	return ec._TraitBackfill(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTraitBackfillProgress2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfillProgress(ctx context.Context, sel ast.SelectionSet, v *model.TraitBackfillProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraitBackfillProgress!")
+		return graphql.Null
+	}
+	return ec._TraitBackfillProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTraitBackfillStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfillStatus(ctx context.Context, v any) (model.TraitBackfillStatus, error) {
+	var res model.TraitBackfillStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTraitBackfillStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitBackfillStatus(ctx context.Context, sel ast.SelectionSet, v model.TraitBackfillStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTraitDefinition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinition(ctx context.Context, sel ast.SelectionSet, v *model.TraitDefinition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraitDefinition!")
+		return graphql.Null
+	}
+	return ec._TraitDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTraitDefinitionConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionConnection(ctx context.Context, sel ast.SelectionSet, v *model.TraitDefinitionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraitDefinitionConnection!")
+		return graphql.Null
+	}
+	return ec._TraitDefinitionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTraitDefinitionEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TraitDefinitionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTraitDefinitionEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTraitDefinitionEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionEdge(ctx context.Context, sel ast.SelectionSet, v *model.TraitDefinitionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraitDefinitionEdge!")
+		return graphql.Null
+	}
+	return ec._TraitDefinitionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTraitDefinitionPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinitionPayload(ctx context.Context, sel ast.SelectionSet, v *model.TraitDefinitionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraitDefinitionPayload!")
+		return graphql.Null
+	}
+	return ec._TraitDefinitionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTraitFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterOperator(ctx context.Context, v any) (model.TraitFilterOperator, error) {
+	var res model.TraitFilterOperator
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTraitFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterOperator(ctx context.Context, sel ast.SelectionSet, v model.TraitFilterOperator) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTriggerSyncInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTriggerSyncInput(ctx context.Context, v any) (model.TriggerSyncInput, error) {
 	res, err := ec.unmarshalInputTriggerSyncInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54537,6 +57019,11 @@ func (ec *executionContext) marshalNUpdateTenantSettingsPayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._UpdateTenantSettingsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateTraitDefinitionInput(ctx context.Context, v any) (model.UpdateTraitDefinitionInput, error) {
+	res, err := ec.unmarshalInputUpdateTraitDefinitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUsageLimit2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUsageLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UsageLimit) graphql.Marshaler {
@@ -55906,6 +58393,28 @@ func (ec *executionContext) unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋstratumh
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputTimeWindowInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTraitDefinition2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitDefinition(ctx context.Context, sel ast.SelectionSet, v *model.TraitDefinition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TraitDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTraitFilter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilter(ctx context.Context, sel ast.SelectionSet, v *model.TraitFilter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TraitFilter(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTraitFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTraitFilterInput(ctx context.Context, v any) (*model.TraitFilterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTraitFilterInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

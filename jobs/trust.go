@@ -43,6 +43,9 @@ type Services struct {
 	// CDP processes committed event batches and keeps the events table's
 	// partitions ahead; without it those kinds have no worker.
 	CDP *cdp.Service
+	// Traits backfills and maintains computed traits; without it those
+	// kinds have no worker.
+	Traits *cdp.Traits
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

@@ -71,6 +71,8 @@ type Services struct {
 	Connections *platforms.Connections
 	// CDP: sources and the tracking API's ingestion.
 	CDP *cdp.Service
+	// Traits: computed trait definitions and values.
+	Traits *cdp.Traits
 }
 
 // Config is what the resolvers are built from.

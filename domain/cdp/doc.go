@@ -10,7 +10,11 @@
 // the batch job resolves its events through it and applies them to the
 // profiles (batch_profiles.go, Service.Identity). The dedup table's
 // retention is retention.go; the simulated tenants' generated event stream
-// (sent through the same ingestion path) is simulator.go.
+// (sent through the same ingestion path) is simulator.go. Computed traits
+// (docs/adr/0019) are the Traits type (trait*.go): definitions, the batch
+// job's incremental step (applyTraitsTx), backfill and maintenance.
 //
-// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events.
+// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events; computed
+// traits: cdp_trait_tenants, cdp_trait_definitions, cdp_trait_profiles,
+// cdp_computed_traits.
 package cdp

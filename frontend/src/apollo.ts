@@ -191,6 +191,7 @@ function createCache(): InMemoryCache {
           invites: relayStylePagination(),
           apiKeys: relayStylePagination(),
           sources: relayStylePagination(),
+          traitDefinitions: relayStylePagination(),
           profiles: relayStylePagination(['filter']),
           auditLog: relayStylePagination(['filter']),
           ...trustQueryFields,

@@ -571,6 +571,18 @@ type ChangeMemberRoleInput struct {
 	Role auth.Role `json:"role"`
 }
 
+// A profile's value of a computed trait.
+type ComputedTrait struct {
+	// The trait's name.
+	Name string `json:"name"`
+	// The value as JSON text (a number, a quoted string or a boolean).
+	Value string `json:"value"`
+	// When the value was last computed.
+	ComputedAt time.Time `json:"computedAt"`
+	// The trait's definition.
+	Definition *TraitDefinition `json:"definition"`
+}
+
 // Result of `confirmMfa`.
 type ConfirmMfaPayload struct {
 	// Ten single-use backup codes, shown only now; null on failure.
@@ -691,6 +703,22 @@ type CreateSourceInput struct {
 	RateLimitPerSecond *int `json:"rateLimitPerSecond,omitempty"`
 }
 
+// A new computed trait.
+type CreateTraitDefinitionInput struct {
+	// Its name (1–100 characters, unique in the workspace).
+	Name string `json:"name"`
+	// How it folds the matching events.
+	Aggregation TraitAggregation `json:"aggregation"`
+	// The event name it reads (1–200 characters).
+	Event string `json:"event"`
+	// Only events whose properties pass this filter.
+	Filter *TraitFilterInput `json:"filter,omitempty"`
+	// Dotted path of the aggregated property: required except for COUNT and EXISTS, which take none.
+	ValueProperty *string `json:"valueProperty,omitempty"`
+	// The last N UTC days (1–730), today included; leave out for all time.
+	WindowDays *int `json:"windowDays,omitempty"`
+}
+
 // The summed metrics of the campaigns in one currency.
 type CurrencyMetricTotals struct {
 	// ISO 4217 code of the currency.
@@ -755,6 +783,20 @@ type DeleteEnforcementRuleInput struct {
 type DeleteNotificationChannelPayload struct {
 	// The deleted channel's global ID.
 	DeletedChannelID *string `json:"deletedChannelId,omitempty"`
+	// Why it was not deleted.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A trait definition to delete.
+type DeleteTraitDefinitionInput struct {
+	// The definition's global ID.
+	ID string `json:"id"`
+}
+
+// Result of deleteTraitDefinition.
+type DeleteTraitDefinitionPayload struct {
+	// Global ID of the deleted definition.
+	DeletedDefinitionID *string `json:"deletedDefinitionId,omitempty"`
 	// Why it was not deleted.
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -1323,6 +1365,8 @@ type Profile struct {
 	RefusedLinks []*RefusedLink `json:"refusedLinks"`
 	// Its events (those carrying one of its user ids or anonymous ids), newest first.
 	Events *ProfileEventConnection `json:"events"`
+	// Its computed traits, by name: only those with at least one matching event in their window.
+	ComputedTraits []*ComputedTrait `json:"computedTraits"`
 }
 
 func (Profile) IsNode() {}
@@ -2251,6 +2295,92 @@ type TrackEventsPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A definition's backfill: the computation of every profile's value from the events already stored.
+type TraitBackfill struct {
+	// Where it is.
+	Status TraitBackfillStatus `json:"status"`
+	// How far it got.
+	Progress *TraitBackfillProgress `json:"progress"`
+}
+
+// How far a backfill got.
+type TraitBackfillProgress struct {
+	// Profiles done.
+	Done float64 `json:"done"`
+	// Profiles to do (the live profiles when it started, and those made since).
+	Total float64 `json:"total"`
+}
+
+// A computed trait of the workspace's profiles.
+type TraitDefinition struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Its name, unique in the workspace.
+	Name string `json:"name"`
+	// How it folds the matching events.
+	Aggregation TraitAggregation `json:"aggregation"`
+	// The event name it reads (of track, page and screen events).
+	Event string `json:"event"`
+	// Only events whose properties pass this filter; null for all.
+	Filter *TraitFilter `json:"filter,omitempty"`
+	// Dotted path of the aggregated property; null for COUNT and EXISTS.
+	ValueProperty *string `json:"valueProperty,omitempty"`
+	// The last N UTC days, today included; null for all time.
+	WindowDays *int `json:"windowDays,omitempty"`
+	// Its backfill (a change of what it computes starts a new one).
+	Backfill *TraitBackfill `json:"backfill"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// A page of trait definitions.
+type TraitDefinitionConnection struct {
+	// The definitions of this page.
+	Edges []*TraitDefinitionEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of definitions.
+	TotalCount int `json:"totalCount"`
+}
+
+// A definition and its cursor.
+type TraitDefinitionEdge struct {
+	// Cursor of this definition.
+	Cursor string `json:"cursor"`
+	// The definition.
+	Node *TraitDefinition `json:"node"`
+}
+
+// A created or changed trait definition.
+type TraitDefinitionPayload struct {
+	// The definition; null when the mutation failed.
+	Definition *TraitDefinition `json:"definition,omitempty"`
+	// Expected failures (a bad field, the limit of 100 definitions, an unknown definition).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A property filter of a trait definition.
+type TraitFilter struct {
+	// Dotted path into the event's properties (plan, order.currency).
+	Property string `json:"property"`
+	// How the property is compared.
+	Operator TraitFilterOperator `json:"operator"`
+	// What it is compared with.
+	Value string `json:"value"`
+}
+
+// A property filter of a definition.
+type TraitFilterInput struct {
+	// Dotted path into the event's properties: 1 to 5 keys of letters, digits, _, - or $.
+	Property string `json:"property"`
+	// How the property is compared.
+	Operator TraitFilterOperator `json:"operator"`
+	// What it is compared with (at most 200 characters; a number for GREATER_THAN and LESS_THAN).
+	Value string `json:"value"`
+}
+
 // Input of `triggerSync`.
 type TriggerSyncInput struct {
 	// Global ID of the platform connection.
@@ -2415,6 +2545,24 @@ type UpdateTenantSettingsPayload struct {
 	Tenant *Tenant `json:"tenant,omitempty"`
 	// Problems.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A computed trait's new definition (all of it).
+type UpdateTraitDefinitionInput struct {
+	// The definition's global ID.
+	ID string `json:"id"`
+	// Its name (1–100 characters, unique in the workspace).
+	Name string `json:"name"`
+	// How it folds the matching events.
+	Aggregation TraitAggregation `json:"aggregation"`
+	// The event name it reads (1–200 characters).
+	Event string `json:"event"`
+	// Only events whose properties pass this filter.
+	Filter *TraitFilterInput `json:"filter,omitempty"`
+	// Dotted path of the aggregated property: required except for COUNT and EXISTS, which take none.
+	ValueProperty *string `json:"valueProperty,omitempty"`
+	// The last N UTC days (1–730), today included; leave out for all time.
+	WindowDays *int `json:"windowDays,omitempty"`
 }
 
 // One plan limit and the tenant's use of it (ADR 0014). An action that would
@@ -3833,6 +3981,216 @@ func (e *SyncTrigger) UnmarshalJSON(b []byte) error {
 }
 
 func (e SyncTrigger) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a computed trait folds the matching events.
+type TraitAggregation string
+
+const (
+	// Number of matching events.
+	TraitAggregationCount TraitAggregation = "COUNT"
+	// Sum of the value property (numbers only).
+	TraitAggregationSum TraitAggregation = "SUM"
+	// Average of the value property (numbers only).
+	TraitAggregationAverage TraitAggregation = "AVERAGE"
+	// Smallest value of the value property (numbers only).
+	TraitAggregationMin TraitAggregation = "MIN"
+	// Largest value of the value property (numbers only).
+	TraitAggregationMax TraitAggregation = "MAX"
+	// Value of the value property on the earliest matching event.
+	TraitAggregationFirst TraitAggregation = "FIRST"
+	// Value of the value property on the latest matching event.
+	TraitAggregationLast TraitAggregation = "LAST"
+	// Number of distinct values of the value property.
+	TraitAggregationUniqueCount TraitAggregation = "UNIQUE_COUNT"
+	// True when at least one event matches (the trait is absent otherwise).
+	TraitAggregationExists TraitAggregation = "EXISTS"
+	// The value of the value property seen most often (a tie goes to the smallest JSON text).
+	TraitAggregationMostFrequent TraitAggregation = "MOST_FREQUENT"
+)
+
+var AllTraitAggregation = []TraitAggregation{
+	TraitAggregationCount,
+	TraitAggregationSum,
+	TraitAggregationAverage,
+	TraitAggregationMin,
+	TraitAggregationMax,
+	TraitAggregationFirst,
+	TraitAggregationLast,
+	TraitAggregationUniqueCount,
+	TraitAggregationExists,
+	TraitAggregationMostFrequent,
+}
+
+func (e TraitAggregation) IsValid() bool {
+	switch e {
+	case TraitAggregationCount, TraitAggregationSum, TraitAggregationAverage, TraitAggregationMin, TraitAggregationMax, TraitAggregationFirst, TraitAggregationLast, TraitAggregationUniqueCount, TraitAggregationExists, TraitAggregationMostFrequent:
+		return true
+	}
+	return false
+}
+
+func (e TraitAggregation) String() string {
+	return string(e)
+}
+
+func (e *TraitAggregation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TraitAggregation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TraitAggregation", str)
+	}
+	return nil
+}
+
+func (e TraitAggregation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TraitAggregation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TraitAggregation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a definition's backfill is.
+type TraitBackfillStatus string
+
+const (
+	// Waiting for its job.
+	TraitBackfillStatusPending TraitBackfillStatus = "PENDING"
+	// Computing the profiles' values from their events.
+	TraitBackfillStatusRunning TraitBackfillStatus = "RUNNING"
+	// Every profile's value is computed; new events keep them up to date.
+	TraitBackfillStatusDone TraitBackfillStatus = "DONE"
+)
+
+var AllTraitBackfillStatus = []TraitBackfillStatus{
+	TraitBackfillStatusPending,
+	TraitBackfillStatusRunning,
+	TraitBackfillStatusDone,
+}
+
+func (e TraitBackfillStatus) IsValid() bool {
+	switch e {
+	case TraitBackfillStatusPending, TraitBackfillStatusRunning, TraitBackfillStatusDone:
+		return true
+	}
+	return false
+}
+
+func (e TraitBackfillStatus) String() string {
+	return string(e)
+}
+
+func (e *TraitBackfillStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TraitBackfillStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TraitBackfillStatus", str)
+	}
+	return nil
+}
+
+func (e TraitBackfillStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TraitBackfillStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TraitBackfillStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a property filter compares an event property with its value.
+type TraitFilterOperator string
+
+const (
+	// The property's text (a number as its decimal, a boolean as true or false) equals the value.
+	TraitFilterOperatorEquals TraitFilterOperator = "EQUALS"
+	// The property is absent or its text differs from the value.
+	TraitFilterOperatorNotEquals TraitFilterOperator = "NOT_EQUALS"
+	// The property is a number greater than the value (a number).
+	TraitFilterOperatorGreaterThan TraitFilterOperator = "GREATER_THAN"
+	// The property is a number less than the value (a number).
+	TraitFilterOperatorLessThan TraitFilterOperator = "LESS_THAN"
+	// The property is a string containing the value (case-sensitive).
+	TraitFilterOperatorContains TraitFilterOperator = "CONTAINS"
+)
+
+var AllTraitFilterOperator = []TraitFilterOperator{
+	TraitFilterOperatorEquals,
+	TraitFilterOperatorNotEquals,
+	TraitFilterOperatorGreaterThan,
+	TraitFilterOperatorLessThan,
+	TraitFilterOperatorContains,
+}
+
+func (e TraitFilterOperator) IsValid() bool {
+	switch e {
+	case TraitFilterOperatorEquals, TraitFilterOperatorNotEquals, TraitFilterOperatorGreaterThan, TraitFilterOperatorLessThan, TraitFilterOperatorContains:
+		return true
+	}
+	return false
+}
+
+func (e TraitFilterOperator) String() string {
+	return string(e)
+}
+
+func (e *TraitFilterOperator) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TraitFilterOperator(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TraitFilterOperator", str)
+	}
+	return nil
+}
+
+func (e TraitFilterOperator) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TraitFilterOperator) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TraitFilterOperator) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -221,6 +221,42 @@ export const REFUSAL_REASONS: Record<'TYPE_LIMIT' | 'MERGE_LIMIT' | 'IDENTIFIER_
   IDENTIFIER_LIMIT: 'Too many identifiers',
 }
 
+/** CDP: how a computed trait folds its events. */
+export const TRAIT_AGGREGATIONS: Record<
+  'COUNT' | 'SUM' | 'AVERAGE' | 'MIN' | 'MAX' | 'FIRST' | 'LAST' | 'UNIQUE_COUNT' | 'EXISTS' | 'MOST_FREQUENT',
+  string
+> = {
+  COUNT: 'Count of events',
+  SUM: 'Sum',
+  AVERAGE: 'Average',
+  MIN: 'Minimum',
+  MAX: 'Maximum',
+  FIRST: 'First value',
+  LAST: 'Last value',
+  UNIQUE_COUNT: 'Number of distinct values',
+  EXISTS: 'Has done it',
+  MOST_FREQUENT: 'Most frequent value',
+}
+
+/** CDP: how a computed trait's property filter compares. */
+export const TRAIT_FILTER_OPERATORS: Record<
+  'EQUALS' | 'NOT_EQUALS' | 'GREATER_THAN' | 'LESS_THAN' | 'CONTAINS',
+  string
+> = {
+  EQUALS: 'equals',
+  NOT_EQUALS: 'does not equal',
+  GREATER_THAN: 'is greater than',
+  LESS_THAN: 'is less than',
+  CONTAINS: 'contains',
+}
+
+/** CDP: where a computed trait's backfill is. */
+export const TRAIT_BACKFILL_STATUSES: Record<'PENDING' | 'RUNNING' | 'DONE', string> = {
+  PENDING: 'Waiting to start',
+  RUNNING: 'Computing',
+  DONE: 'Up to date',
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -274,6 +310,9 @@ export const ENUM_LABELS = {
   IdentifierType: IDENTIFIER_TYPES,
   LifecycleStage: LIFECYCLE_STAGES,
   RefusalReason: REFUSAL_REASONS,
+  TraitAggregation: TRAIT_AGGREGATIONS,
+  TraitFilterOperator: TRAIT_FILTER_OPERATORS,
+  TraitBackfillStatus: TRAIT_BACKFILL_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

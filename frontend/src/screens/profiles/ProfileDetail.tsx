@@ -23,6 +23,7 @@ import { useSession } from '../../session/SessionProvider'
 import { jsonValueText, LIFECYCLE_TONE, prettyFields, profilePath } from './labels'
 import { ProfileDocument, ProfileUpdatedDocument } from './operations'
 import { SplitDialog, UnmergeDialog, type RepairDone } from './ProfileRepair'
+import { ComputedTraitsCard } from '../traits/ComputedTraitsCard'
 
 /** Events per page of the timeline. */
 export const EVENTS_PAGE_SIZE = 20
@@ -207,6 +208,7 @@ function ProfileView({
             )}
           </Card>
         </div>
+        <ComputedTraitsCard traits={p.computedTraits} />
         <Events profile={p} onMore={onMoreEvents} />
         <MergeHistory profile={p} onUnmerge={repair ? setUnmerging : undefined} />
         <RefusedLinks profile={p} />

@@ -123,6 +123,7 @@ function profileNode(p: Prof, v: Vars) {
     identities: p.identities.map(identity),
     canonicalIdentity: p.identities[0] ? identity(p.identities[0]) : null,
     traits: jsonFields(p.traits),
+    computedTraits: [],
     lifecycleStage: p.stage,
     firstSeenAt: '2026-11-01T09:00:00Z',
     lastSeenAt: p.events[0]?.timestamp ?? '2026-11-01T09:00:00Z',

@@ -65,6 +65,7 @@ export const ProfileDocument = graphql(`
         key
         value
       }
+      ...ProfileComputedTraits
       lifecycleStage
       firstSeenAt
       lastSeenAt
