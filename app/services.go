@@ -85,7 +85,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.buildStripe(d, cfg, log)
 	s.buildConnections(d, cfg)
 	// The batch job resolves its events to profiles (ADR 0016).
-	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
+	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log}
 	return s, nil
 }
 
@@ -223,6 +223,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
 	s.Platforms.Sync.Enqueue = jobs.SyncHook(c)
 	s.CDP.Enqueue = jobs.CDPBatchHook(c)
+	s.CDP.RFM.Enqueue = jobs.RFMRefreshHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's
