@@ -30963,10 +30963,10 @@ func (ec *executionContext) _Query_funnelReport(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FunnelReport) graphql.Marshaler {
-			return ec.marshalNFunnelReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelReport(ctx, selections, v)
+			return ec.marshalOFunnelReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelReport(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_funnelReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -52172,7 +52172,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "funnelReport":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_funnelReport(ctx, field)
 				})
@@ -57127,14 +57127,6 @@ func (ec *executionContext) marshalNFunnelPayload2ᚖgithubᚗcomᚋstratumhqᚋ
 	return ec._FunnelPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNFunnelReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelReport(ctx context.Context, sel ast.SelectionSet, v *model.FunnelReport) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "FunnelReport!")
-		return graphql.Null
-	}
-	return ec._FunnelReport(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNFunnelStep2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelStep) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -59976,6 +59968,13 @@ func (ec *executionContext) unmarshalOFunnelPropertyFilterInput2ᚖgithubᚗcom�
 	}
 	res, err := ec.unmarshalInputFunnelPropertyFilterInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFunnelReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelReport(ctx context.Context, sel ast.SelectionSet, v *model.FunnelReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FunnelReport(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOGateDecision2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐDecision(ctx context.Context, v any) (*automation.Decision, error) {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stratumhq/stratum/domain/cdp"
-	"github.com/stratumhq/stratum/internal/relay"
-
 	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // CreateFunnel is the resolver for the createFunnel field.
@@ -100,6 +100,9 @@ func (r *queryResolver) FunnelReport(ctx context.Context, id string, from time.T
 		b = &cdp.Breakdown{Source: cdp.BreakdownSource(breakdownBy.Source), Path: breakdownBy.Path}
 	}
 	rep, err := r.funnels().Report(ctx, tenant, fid, from, to, b)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

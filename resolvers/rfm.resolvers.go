@@ -10,10 +10,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stratumhq/stratum/domain/cdp"
-	"github.com/stratumhq/stratum/internal/relay"
-
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // UpdateRfmSettings is the resolver for the updateRfmSettings field.
