@@ -50,6 +50,7 @@ type ResolverRoot interface {
 	Profile() ProfileResolver
 	Query() QueryResolver
 	RfmCell() RfmCellResolver
+	RfmReport() RfmReportResolver
 	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
@@ -1044,7 +1045,7 @@ type ComplexityRoot struct {
 	}
 
 	RfmReport struct {
-		Cells        func(childComplexity int) int
+		Cells        func(childComplexity int, segment *model.RfmSegment) int
 		ComputedAt   func(childComplexity int) int
 		LookbackDays func(childComplexity int) int
 		Profiles     func(childComplexity int) int
@@ -1637,6 +1638,9 @@ type QueryResolver interface {
 }
 type RfmCellResolver interface {
 	Members(ctx context.Context, obj *model.RfmCell, first *int, after *string) (*model.ProfileConnection, error)
+}
+type RfmReportResolver interface {
+	Cells(ctx context.Context, obj *model.RfmReport, segment *model.RfmSegment) ([]*model.RfmCell, error)
 }
 type RuleActivityResolver interface {
 	Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error)
@@ -5973,7 +5977,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.RfmReport.Cells(childComplexity), true
+		args, err := ec.field_RfmReport_cells_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RfmReport.Cells(childComplexity, args["segment"].(*model.RfmSegment)), true
 	case "RfmReport.computedAt":
 		if e.ComplexityRoot.RfmReport.ComputedAt == nil {
 			break
@@ -12631,6 +12640,20 @@ func (ec *executionContext) field_RfmCell_members_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_RfmReport_cells_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "segment",
+		func(ctx context.Context, v any) (*model.RfmSegment, error) {
+			return ec.unmarshalORfmSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg0
 	return args, nil
 }
 
@@ -33280,7 +33303,8 @@ func (ec *executionContext) _RfmReport_cells(ctx context.Context, field graphql.
 			return ec.fieldContext_RfmReport_cells(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cells, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RfmReport().Cells(ctx, obj, fc.Args["segment"].(*model.RfmSegment))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.RfmCell) graphql.Marshaler {
@@ -33290,15 +33314,26 @@ func (ec *executionContext) _RfmReport_cells(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RfmReport_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_RfmReport_cells(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RfmReport",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RfmCell(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RfmReport_cells_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -52691,24 +52726,25 @@ func (ec *executionContext) _RfmReport(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RfmReport")
 		case "cells":
-			out.Values[i] = ec._RfmReport_cells(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RfmReport_cells(ctx, field, obj)
+				})
 		case "computedAt":
 			out.Values[i] = ec._RfmReport_computedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lookbackDays":
 			out.Values[i] = ec._RfmReport_lookbackDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "profiles":
 			out.Values[i] = ec._RfmReport_profiles(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -60462,6 +60498,22 @@ func (ec *executionContext) marshalORfmScore2ᚖgithubᚗcomᚋstratumhqᚋstrat
 		return graphql.Null
 	}
 	return ec._RfmScore(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORfmSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx context.Context, v any) (*model.RfmSegment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RfmSegment)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORfmSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx context.Context, sel ast.SelectionSet, v *model.RfmSegment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalORfmSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettings(ctx context.Context, sel ast.SelectionSet, v *model.RfmSettings) graphql.Marshaler {

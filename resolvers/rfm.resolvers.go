@@ -103,7 +103,27 @@ func (r *rfmCellResolver) Members(ctx context.Context, obj *model.RfmCell, first
 		})
 }
 
+// Cells is the resolver for the cells field.
+func (r *rfmReportResolver) Cells(ctx context.Context, obj *model.RfmReport, segment *model.RfmSegment) ([]*model.RfmCell, error) {
+	if segment == nil {
+		return obj.Cells, nil
+	}
+	out := []*model.RfmCell{}
+	for _, c := range obj.Cells {
+		if c.Segment == *segment {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // RfmCell returns graph.RfmCellResolver implementation.
 func (r *Resolver) RfmCell() graph.RfmCellResolver { return &rfmCellResolver{r} }
 
-type rfmCellResolver struct{ *Resolver }
+// RfmReport returns graph.RfmReportResolver implementation.
+func (r *Resolver) RfmReport() graph.RfmReportResolver { return &rfmReportResolver{r} }
+
+type (
+	rfmCellResolver   struct{ *Resolver }
+	rfmReportResolver struct{ *Resolver }
+)

@@ -1728,7 +1728,7 @@ type RfmCell struct {
 
 // The latest RFM computation.
 type RfmReport struct {
-	// The ten cells, best first (empty before the first computation).
+	// The ten cells, best first (each empty before the first computation); only the given one with segment.
 	Cells []*RfmCell `json:"cells"`
 	// When it was computed; null before the first computation (every 6 hours, or refreshRfm).
 	ComputedAt *time.Time `json:"computedAt,omitempty"`
