@@ -192,6 +192,7 @@ function createCache(): InMemoryCache {
           apiKeys: relayStylePagination(),
           sources: relayStylePagination(),
           profiles: relayStylePagination(['filter']),
+          funnels: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
           ...trustQueryFields,
         },

@@ -19,6 +19,8 @@ const NAV = [
   { to: '/platforms', label: 'Platforms' },
   { to: '/sources', label: 'Sources' },
   { to: '/profiles', label: 'Profiles' },
+  { to: '/funnels', label: 'Funnels' },
+  { to: '/rfm', label: 'RFM' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },

@@ -23,6 +23,7 @@ import { useSession } from '../../session/SessionProvider'
 import { jsonValueText, LIFECYCLE_TONE, prettyFields, profilePath } from './labels'
 import { ProfileDocument, ProfileUpdatedDocument } from './operations'
 import { SplitDialog, UnmergeDialog, type RepairDone } from './ProfileRepair'
+import { ProfileRfm } from '../rfm/ProfileRfm'
 
 /** Events per page of the timeline. */
 export const EVENTS_PAGE_SIZE = 20
@@ -159,6 +160,7 @@ function ProfileView({
           </Alert>
         )}
         <Counters profile={p} />
+        <ProfileRfm profileId={p.id} />
         <div className="grid gap-6 lg:grid-cols-2">
           <Card
             title="Identities"
