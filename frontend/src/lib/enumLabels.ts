@@ -249,7 +249,10 @@ export const RFM_SEGMENTS: Record<
 }
 
 /** CDP: how a funnel step's filter compares a property. */
-export const FUNNEL_FILTER_OPERATORS: Record<'EQUALS' | 'NOT_EQUALS' | 'GREATER_THAN' | 'LESS_THAN' | 'CONTAINS', string> = {
+export const FUNNEL_FILTER_OPERATORS: Record<
+  'EQUALS' | 'NOT_EQUALS' | 'GREATER_THAN' | 'LESS_THAN' | 'CONTAINS',
+  string
+> = {
   EQUALS: 'equals',
   NOT_EQUALS: 'does not equal',
   GREATER_THAN: 'is greater than',

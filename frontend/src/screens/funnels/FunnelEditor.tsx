@@ -50,7 +50,8 @@ export function placeErrors(errors: readonly UserErrorLike[]): Record<string, st
     if (f[1] === 'name') key = 'name'
     else if (f[1] === 'windowSeconds') key = 'window'
     else if (f[1] === 'steps' && f.length === 2) key = 'steps'
-    else if (f[1] === 'steps' && f[2] !== undefined) key = `${f[2]}.${f[3] === 'filter' ? (f[4] ?? 'value') : (f[3] ?? 'event')}`
+    else if (f[1] === 'steps' && f[2] !== undefined)
+      key = `${f[2]}.${f[3] === 'filter' ? (f[4] ?? 'value') : (f[3] ?? 'event')}`
     out[key] = out[key] ? `${out[key]} ${e.message}` : e.message
   }
   return out
@@ -102,7 +103,10 @@ export function FunnelEditor({
   }
 
   return (
-    <Card title={funnel ? `Edit “${funnel.name}”` : 'New funnel'} description="Steps in order: a profile counts at a step when it performed the step's event after the previous step's, within the window of its first step.">
+    <Card
+      title={funnel ? `Edit “${funnel.name}”` : 'New funnel'}
+      description="Steps in order: a profile counts at a step when it performed the step's event after the previous step's, within the window of its first step."
+    >
       <form
         aria-label={funnel ? 'Edit funnel' : 'New funnel'}
         className="flex flex-col gap-4"
@@ -127,7 +131,9 @@ export function FunnelEditor({
           </Field>
         </div>
         <fieldset className="flex flex-col gap-3">
-          <legend className="mb-2 text-sm font-medium">Steps ({MIN_STEPS} to {MAX_STEPS})</legend>
+          <legend className="mb-2 text-sm font-medium">
+            Steps ({MIN_STEPS} to {MAX_STEPS})
+          </legend>
           {errors.steps && (
             <p role="alert" className="text-sm text-error-ink">
               {errors.steps}
@@ -157,16 +163,27 @@ export function FunnelEditor({
                 </div>
               </div>
               <label className="mt-2 flex items-center gap-2 text-sm">
-                <input type="checkbox" checked={s.filtered} onChange={(e) => setStep(i, { filtered: e.target.checked })} />
+                <input
+                  type="checkbox"
+                  checked={s.filtered}
+                  onChange={(e) => setStep(i, { filtered: e.target.checked })}
+                />
                 Only events whose property matches
               </label>
               {s.filtered && (
                 <div className="mt-2 grid gap-3 md:grid-cols-3">
-                  <Field label={`Step ${i + 1} property`} error={errors[`${i}.path`]} hint="Nested keys separated by dots (product.sku).">
+                  <Field
+                    label={`Step ${i + 1} property`}
+                    error={errors[`${i}.path`]}
+                    hint="Nested keys separated by dots (product.sku)."
+                  >
                     <Input value={s.path} onChange={(e) => setStep(i, { path: e.target.value })} />
                   </Field>
                   <Field label={`Step ${i + 1} comparison`} error={errors[`${i}.operator`]}>
-                    <Select value={s.operator} onChange={(e) => setStep(i, { operator: e.target.value as FunnelFilterOperator })}>
+                    <Select
+                      value={s.operator}
+                      onChange={(e) => setStep(i, { operator: e.target.value as FunnelFilterOperator })}
+                    >
                       {OPERATORS.map((o) => (
                         <option key={o} value={o}>
                           {enumLabel('FunnelFilterOperator', o)}
@@ -182,7 +199,11 @@ export function FunnelEditor({
             </div>
           ))}
           <div>
-            <Button size="sm" disabled={steps.length >= MAX_STEPS} onClick={() => setSteps((ss) => [...ss, emptyStep()])}>
+            <Button
+              size="sm"
+              disabled={steps.length >= MAX_STEPS}
+              onClick={() => setSteps((ss) => [...ss, emptyStep()])}
+            >
               Add a step
             </Button>
           </div>

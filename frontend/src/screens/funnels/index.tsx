@@ -87,7 +87,13 @@ export default function FunnelsScreen({ now = new Date() }: FunnelsScreenProps) 
           />
         )}
         <Card title="Funnels" description="Newest first. Select one to see its report.">
-          <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading funnels…">
+          <QueryState
+            data={data}
+            loading={loading}
+            error={error}
+            onRetry={() => void refetch()}
+            loadingLabel="Loading funnels…"
+          >
             {(d) =>
               d.funnels.edges.length === 0 ? (
                 <EmptyState
@@ -151,16 +157,21 @@ function FunnelReportCard({ funnel, now }: { funnel: FunnelFieldsFragment; now: 
   const [to, setTo] = useState(dayBefore(now, 0))
   const [source, setSource] = useState<FunnelBreakdownSource | ''>('')
   const [path, setPath] = useState('')
-  const [applied, setApplied] = useState<{ from: string; to: string; breakdownBy: FunnelBreakdownInput | null }>(() => ({
-    ...rangeOf(dayBefore(now, 29), dayBefore(now, 0)),
-    breakdownBy: null,
-  }))
+  const [applied, setApplied] = useState<{ from: string; to: string; breakdownBy: FunnelBreakdownInput | null }>(
+    () => ({
+      ...rangeOf(dayBefore(now, 29), dayBefore(now, 0)),
+      breakdownBy: null,
+    }),
+  )
   const { data, loading, error, refetch } = useQuery(FunnelReportDocument, {
     variables: { id: funnel.id, ...applied },
   })
 
   return (
-    <Card title={`Report: ${funnel.name}`} description="A profile enters with a first-step event in the range; later steps may fall after it, within the window.">
+    <Card
+      title={`Report: ${funnel.name}`}
+      description="A profile enters with a first-step event in the range; later steps may fall after it, within the window."
+    >
       <form
         aria-label="Report options"
         className="mb-4 grid gap-4 md:grid-cols-[repeat(4,minmax(0,1fr))_auto] md:items-start"
@@ -214,7 +225,11 @@ function FunnelReportCard({ funnel, now }: { funnel: FunnelFieldsFragment; now: 
                   <h3 className="text-sm font-semibold">Breakdown</h3>
                   {r.breakdown.length === 0 && <p className="text-sm text-muted">Nobody entered: no groups.</p>}
                   {r.breakdown.map((g, i) => {
-                    const name = g.other ? 'Other values' : g.value === null || g.value === undefined ? '(none)' : g.value
+                    const name = g.other
+                      ? 'Other values'
+                      : g.value === null || g.value === undefined
+                        ? '(none)'
+                        : g.value
                     return (
                       <div key={i} className="rounded-md border border-line p-3">
                         <p className="mb-2 text-sm font-medium">{name}</p>

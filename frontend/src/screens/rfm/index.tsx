@@ -66,7 +66,13 @@ export default function RfmScreen() {
         title="RFM"
         description="Your customers by how recently (R), how often (F) and how much (M) they bought, each scored 1 to 5 against the other customers, and named by their R and F scores."
       />
-      <QueryState data={data} loading={loading} error={error} onRetry={() => void refetch()} loadingLabel="Loading RFM…">
+      <QueryState
+        data={data}
+        loading={loading}
+        error={error}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading RFM…"
+      >
         {(d) => (
           <div className="flex flex-col gap-6">
             <Card
@@ -161,7 +167,9 @@ function CellMembers({ segment }: { segment: RfmSegment }) {
                     <tr key={p.id}>
                       <Td>
                         <div className="flex flex-wrap items-center gap-2">
-                          {p.canonicalIdentity && <Badge>{enumLabel('IdentifierType', p.canonicalIdentity.type)}</Badge>}
+                          {p.canonicalIdentity && (
+                            <Badge>{enumLabel('IdentifierType', p.canonicalIdentity.type)}</Badge>
+                          )}
                           <TextLink to={profilePath(p.id)} className="break-all">
                             {p.canonicalIdentity?.value ?? 'No identifier left'}
                           </TextLink>
@@ -243,10 +251,7 @@ function RfmSettingsCard({
   }
 
   return (
-    <Card
-      title="Settings"
-      description="What the scores are computed from; changes apply from the next computation on."
-    >
+    <Card title="Settings" description="What the scores are computed from; changes apply from the next computation on.">
       <form
         aria-label="RFM settings"
         className="grid gap-4 md:grid-cols-3"
@@ -280,7 +285,11 @@ function RfmSettingsCard({
           ) : (
             <p className="text-sm text-muted">Only admins change the RFM settings.</p>
           )}
-          {saved && <p role="status" className="text-sm text-success-ink">Saved.</p>}
+          {saved && (
+            <p role="status" className="text-sm text-success-ink">
+              Saved.
+            </p>
+          )}
           {errors.form && (
             <p role="alert" className="text-sm text-error-ink">
               {errors.form}
