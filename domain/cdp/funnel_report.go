@@ -290,7 +290,7 @@ func funnelSQL(tenant uuid.UUID, f *Funnel, from, to time.Time, b *Breakdown) (s
 	} else {
 		add(`, grouped AS (SELECT best.*, best.g AS gv FROM best)`)
 	}
-	add(`, top AS (SELECT gv FROM grouped GROUP BY gv ORDER BY count(*) DESC, gv COLLATE "C" NULLS FIRST LIMIT ?)
+	add(`, top AS MATERIALIZED (SELECT gv FROM grouped GROUP BY gv ORDER BY count(*) DESC, gv COLLATE "C" NULLS FIRST LIMIT ?)
 		, lab AS (SELECT grouped.*, EXISTS (SELECT 1 FROM top WHERE top.gv IS NOT DISTINCT FROM grouped.gv) AS intop FROM grouped)
 		, lab2 AS (SELECT lab.*, CASE WHEN intop THEN gv END AS gk, NOT intop AS other FROM lab)
 		SELECT GROUPING(gk, other) AS gset, gk, coalesce(other, false) AS other`, MaxBreakdownGroups)
