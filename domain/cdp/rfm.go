@@ -450,19 +450,15 @@ func (s *RFM) Report(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err e
 	return rep, nil
 }
 
-// Score returns the stored score of the live profile id names (nil when
-// it has none).
+// Score returns the stored score of live profile id (nil when it has
+// none, and for an absorbed profile: scores are the survivors').
 func (s *RFM) Score(ctx context.Context, tenant, id uuid.UUID) (_ *RFMScore, err error) {
 	defer derrors.Wrap(&err, "cdp.RFM.Score(%v, %v)", tenant, id)
 	var out *RFMScore
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		live, err := canonicalTx(ctx, tx, tenant, id)
-		if err != nil {
-			return err
-		}
 		sc := new(RFMScore)
-		err = tx.NewRaw("SELECT profile_id, r, f, m, segment, computed_at FROM cdp_profile_rfm WHERE tenant_id = ? AND profile_id = ?",
-			tenant, live).Scan(ctx, sc)
+		err := tx.NewRaw("SELECT profile_id, r, f, m, segment, computed_at FROM cdp_profile_rfm WHERE tenant_id = ? AND profile_id = ?",
+			tenant, id).Scan(ctx, sc)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
