@@ -168,7 +168,7 @@ export function FunnelEditor({
                   checked={s.filtered}
                   onChange={(e) => setStep(i, { filtered: e.target.checked })}
                 />
-                Only events whose property matches
+                Filter step {i + 1} by a property
               </label>
               {s.filtered && (
                 <div className="mt-2 grid gap-3 md:grid-cols-3">
