@@ -97,4 +97,22 @@ func TestRFMAndFunnelsThroughTheAPI(t *testing.T) {
 	require.Equal(t, "BAD_USER_INPUT", res.Code())
 	d = q(`{ funnels(first: 5) { totalCount } }`, nil)
 	require.EqualValues(t, 1, field(t, d, "funnels", "totalCount"), "the refused funnel was not stored")
+
+	// Injection attempts in a path, a value and a breakdown path are data:
+	// stored and compared as given, nothing else happens.
+	evil := map[string]any{"input": map[string]any{"name": "x'); DROP TABLE cdp_funnels; --", "windowSeconds": 3600, "steps": []any{
+		map[string]any{"event": "Signed Up"},
+		map[string]any{"event": "Order Completed", "filter": map[string]any{"path": []any{"a'); DROP TABLE cdp_events; --", `"}`},
+			"operator": "CONTAINS", "value": "' OR 1=1 --"}}}}}
+	d = q(`mutation($input: CreateFunnelInput!) { createFunnel(input: $input) { funnel { id name steps { filter { path value } } } userErrors { code } } }`, evil)
+	require.Empty(t, field(t, d, "createFunnel", "userErrors"))
+	require.Equal(t, "x'); DROP TABLE cdp_funnels; --", field(t, d, "createFunnel", "funnel", "name"))
+	evilID := str(field(t, d, "createFunnel", "funnel", "id"))
+	d = q(`query($id: ID!, $from: Time!, $to: Time!) { funnelReport(id: $id, from: $from, to: $to, breakdownBy: {source: PROFILE_TRAIT, path: ["'; SELECT pg_sleep(10); --"]}) {
+		entered converted breakdown { value other } } }`, map[string]any{"id": evilID, "from": ts(3 * day), "to": ts(0)})
+	require.EqualValues(t, 2, field(t, d, "funnelReport", "entered"))
+	require.EqualValues(t, 0, field(t, d, "funnelReport", "converted"), "no order has that property")
+	require.Equal(t, []any{map[string]any{"value": nil, "other": false}}, field(t, d, "funnelReport", "breakdown"))
+	d = q(`{ funnels(first: 5) { totalCount } }`, nil)
+	require.EqualValues(t, 2, field(t, d, "funnels", "totalCount"), "cdp_funnels is still there")
 }
