@@ -134,6 +134,12 @@ func (s *Funnels) Report(ctx context.Context, tenant, id uuid.UUID, from, to tim
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", s.reportTimeout().Milliseconds())); err != nil {
 			return err
 		}
+		// The CTEs' row estimates are guesses; a nested loop over two of
+		// them is quadratic when the guess is low. Every join of the
+		// report is an equality (hash or merge join).
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = off"); err != nil {
+			return err
+		}
 		q, args := funnelSQL(tenant, rep.Funnel, from, to, b)
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -270,13 +276,21 @@ func funnelSQL(tenant uuid.UUID, f *Funnel, from, to time.Time, b *Breakdown) (s
 		WHERE e.tenant_id = ? AND e.type = 'track' AND e.event = ANY(?::text[])
 			AND e."timestamp" >= ? AND e."timestamp" <= ? AND e.received_at >= ?)`,
 		tenant, pgdialect.Array(names), from, to.Add(f.Window()), from.Add(-EventClockSlack))
-	add(`, c1 AS (SELECT row_number() OVER () AS eid, pid, g, at AS t1 FROM m WHERE s1 AND pid IS NOT NULL AND at >= ? AND at < ?)`, from, to)
-	cols := "c.eid, c.pid, c.g, c.t1"
+	// nx: for each (profile, time) with events, the earliest event of each
+	// later step strictly after that time (a RANGE frame starting 1 µs on:
+	// timestamps have microsecond precision). A step's time is then one
+	// equality join away from the previous step's, however many events a
+	// profile has.
+	nx := ""
 	for k := 2; k <= n; k++ {
-		add(fmt.Sprintf(`, c%d AS (SELECT %s, min(m.at) AS t%d FROM c%d c
-			LEFT JOIN m ON m.pid = c.pid AND m.s%d AND m.at > c.t%d AND m.at <= c.t1 + make_interval(secs => ?)
-			GROUP BY %s)`, k, cols, k, k-1, k, k-1, cols), window)
-		cols += fmt.Sprintf(", c.t%d", k)
+		nx += fmt.Sprintf(", min(at) FILTER (WHERE s%d) OVER w AS n%d", k, k)
+	}
+	add(`, nx AS MATERIALIZED (SELECT DISTINCT ON (pid, at) pid, at` + nx + ` FROM m WHERE pid IS NOT NULL
+		WINDOW w AS (PARTITION BY pid ORDER BY at RANGE BETWEEN '1 microsecond'::interval FOLLOWING AND UNBOUNDED FOLLOWING))`)
+	add(`, c1 AS (SELECT pid, g, at AS t1 FROM m WHERE s1 AND pid IS NOT NULL AND at >= ? AND at < ?)`, from, to)
+	for k := 2; k <= n; k++ {
+		add(fmt.Sprintf(`, c%d AS (SELECT c.*, CASE WHEN x.n%d <= c.t1 + make_interval(secs => ?) THEN x.n%d END AS t%d FROM c%d c
+			LEFT JOIN nx x ON x.pid = c.pid AND x.at = c.t%d)`, k, k, k, k, k-1, k-1), window)
 	}
 	depth := "CASE"
 	for k := n; k >= 2; k-- {

@@ -327,6 +327,11 @@ func (s *RFM) Refresh(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err 
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", RFMRefreshTimeout.Milliseconds())); err != nil {
 			return err
 		}
+		// As in the funnel report: the CTEs' estimates are guesses, and a
+		// nested loop on a low one is quadratic; every join is an equality.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = off"); err != nil {
+			return err
+		}
 		st, err := rfmSettingsTx(ctx, tx, tenant)
 		if err != nil {
 			return err
