@@ -64,12 +64,15 @@ CREATE TABLE cdp_funnels (
 CREATE INDEX cdp_funnels_created ON cdp_funnels (tenant_id, created_at, id);
 SELECT stratum_tenant_table('cdp_funnels');
 
--- The reports find a track event's profile through its user id or
--- anonymous id and read events by name and time.
-CREATE INDEX cdp_events_track_name ON cdp_events (tenant_id, event, "timestamp") WHERE type = 'track';
+-- The reports read track events by name and time (and find their profile
+-- through the identifiers' primary key). Building it blocks writes to
+-- cdp_events while it runs; on a large table an operator may build it
+-- first (CREATE INDEX ... ON ONLY cdp_events, then CONCURRENTLY on each
+-- partition and ATTACH), which IF NOT EXISTS then keeps.
+CREATE INDEX IF NOT EXISTS cdp_events_track_name ON cdp_events (tenant_id, event, "timestamp") WHERE type = 'track';
 
 -- +goose Down
-DROP INDEX cdp_events_track_name;
+DROP INDEX IF EXISTS cdp_events_track_name;
 DROP TABLE cdp_funnels;
 DROP TABLE cdp_rfm_reports;
 DROP TABLE cdp_profile_rfm;
