@@ -57,7 +57,7 @@ func (f *isoFixture) addProfiles(t *testing.T) {
 var alphaChurnDays = 47
 
 const profileFields = `id identities { type value } canonicalIdentity { type value } traits { key value } lifecycleStage firstSeenAt lastSeenAt
-	counters { eventCount sessionCount purchaseCount revenue revenueMicros } mergeHistory { survivorId absorbedId at undone undoneAt }
+	counters { eventCount sessionCount purchaseCount revenue revenueMicros } rfm { r f m segment computedAt } mergeHistory { survivorId absorbedId at undone undoneAt }
 	refusedLinks { identity { type value } linkedTo { value } reason detail at }
 	computedTraits { name value computedAt definition { id name } }
 	events(first: 5) { pageInfo { hasNextPage endCursor } edges { cursor node { messageId type name timestamp receivedAt properties { key value } source { id name } } } }`

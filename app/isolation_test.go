@@ -241,6 +241,8 @@ type isoFixture struct {
 	sources  *sourceFixture
 	profiles *profileFixture
 	traits   *traitsFixture
+	// analytics: RFM and funnels (isolation_analytics_test.go)
+	analytics *analyticsIsoFixture
 }
 
 var isoSeq atomic.Int64
@@ -293,6 +295,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addSources(t)
 	f.addProfiles(t)
 	f.addTraits(t)
+	f.addAnalytics(t)
 	return f
 }
 
@@ -508,7 +511,11 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'traitDefinitions', (SELECT jsonb_agg(jsonb_build_array(id, name, version) ORDER BY id) FROM cdp_trait_definitions WHERE tenant_id = $1),
 		'computedTraits', (SELECT jsonb_agg(jsonb_build_array(profile_id, definition_id, value) ORDER BY profile_id, definition_id) FROM cdp_computed_traits WHERE tenant_id = $1),
 		'identifiers', (SELECT jsonb_agg(jsonb_build_array(type, value, profile_id) ORDER BY type, value) FROM cdp_identifiers WHERE tenant_id = $1),
-		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
+		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1),
+		'rfmSettings', (SELECT jsonb_build_array(lookback_days, event_names, value_property) FROM cdp_rfm_settings WHERE tenant_id = $1),
+		'rfm', (SELECT jsonb_agg(jsonb_build_array(profile_id, r, f, m, segment, computed_at) ORDER BY profile_id) FROM cdp_profile_rfm WHERE tenant_id = $1),
+		'rfmReport', (SELECT jsonb_build_array(computed_at, profiles, cells) FROM cdp_rfm_reports WHERE tenant_id = $1),
+		'funnels', (SELECT jsonb_agg(jsonb_build_array(id, name, steps, window_seconds) ORDER BY id) FROM cdp_funnels WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
 

@@ -87,6 +87,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	// The batch job resolves its events to profiles (ADR 0016).
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
 	s.Traits = &cdp.Traits{DB: d}
+	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log}
 	return s, nil
 }
 
@@ -225,6 +226,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Platforms.Sync.Enqueue = jobs.SyncHook(c)
 	s.CDP.Enqueue = jobs.CDPBatchHook(c)
 	s.Traits.EnqueueBackfill = jobs.TraitBackfillHook(c)
+	s.CDP.RFM.Enqueue = jobs.RFMRefreshHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -50,6 +50,8 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Profile() ProfileResolver
 	Query() QueryResolver
+	RfmCell() RfmCellResolver
+	RfmReport() RfmReportResolver
 	RuleActivity() RuleActivityResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
@@ -434,6 +436,11 @@ type ComplexityRoot struct {
 		UserErrors    func(childComplexity int) int
 	}
 
+	DeleteFunnelPayload struct {
+		DeletedFunnelID func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
+	}
+
 	DeleteNotificationChannelPayload struct {
 		DeletedChannelID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
@@ -520,6 +527,71 @@ type ComplexityRoot struct {
 		JobKind        func(childComplexity int) int
 		LastSkippedAt  func(childComplexity int) int
 		Reason         func(childComplexity int) int
+	}
+
+	Funnel struct {
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Steps         func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		WindowSeconds func(childComplexity int) int
+	}
+
+	FunnelBreakdownGroup struct {
+		Other func(childComplexity int) int
+		Steps func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	FunnelConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	FunnelEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	FunnelPayload struct {
+		Funnel     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	FunnelPropertyFilter struct {
+		Operator func(childComplexity int) int
+		Path     func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
+	FunnelReport struct {
+		Breakdown      func(childComplexity int) int
+		ConversionRate func(childComplexity int) int
+		Converted      func(childComplexity int) int
+		Entered        func(childComplexity int) int
+		From           func(childComplexity int) int
+		Funnel         func(childComplexity int) int
+		Steps          func(childComplexity int) int
+		To             func(childComplexity int) int
+	}
+
+	FunnelStep struct {
+		Event  func(childComplexity int) int
+		Filter func(childComplexity int) int
+	}
+
+	FunnelStepResult struct {
+		ConversionFromPrevious    func(childComplexity int) int
+		ConversionFromStart       func(childComplexity int) int
+		Converted                 func(childComplexity int) int
+		DropOff                   func(childComplexity int) int
+		Entered                   func(childComplexity int) int
+		Event                     func(childComplexity int) int
+		Index                     func(childComplexity int) int
+		MedianSecondsFromPrevious func(childComplexity int) int
+		MedianSecondsFromStart    func(childComplexity int) int
 	}
 
 	GateDecisionCounts struct {
@@ -659,11 +731,13 @@ type ComplexityRoot struct {
 		CreateAutomationRule       func(childComplexity int, input model.AutomationRuleInput) int
 		CreateBillingPortalSession func(childComplexity int, input model.CreateBillingPortalSessionInput) int
 		CreateCheckoutSession      func(childComplexity int, input model.CreateCheckoutSessionInput) int
+		CreateFunnel               func(childComplexity int, input model.CreateFunnelInput) int
 		CreateNotificationChannel  func(childComplexity int, input model.CreateNotificationChannelInput) int
 		CreateSource               func(childComplexity int, input model.CreateSourceInput) int
 		CreateTraitDefinition      func(childComplexity int, input model.CreateTraitDefinitionInput) int
 		DeleteAutomationRule       func(childComplexity int, input model.DeleteAutomationRuleInput) int
 		DeleteEnforcementRule      func(childComplexity int, input model.DeleteEnforcementRuleInput) int
+		DeleteFunnel               func(childComplexity int, input model.DeleteFunnelInput) int
 		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
 		DeleteTraitDefinition      func(childComplexity int, input model.DeleteTraitDefinitionInput) int
 		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
@@ -675,6 +749,7 @@ type ComplexityRoot struct {
 		LogOut                     func(childComplexity int) int
 		PutEnforcementRule         func(childComplexity int, input model.PutEnforcementRuleInput) int
 		QueueAction                func(childComplexity int, input model.ActionInput) int
+		RefreshRfm                 func(childComplexity int) int
 		RefreshSession             func(childComplexity int, input model.RefreshSessionInput) int
 		RegenerateBackupCodes      func(childComplexity int, input model.MfaCodeInput) int
 		RemoveMember               func(childComplexity int, input model.RemoveMemberInput) int
@@ -707,7 +782,9 @@ type ComplexityRoot struct {
 		UnmergeProfile             func(childComplexity int, input model.UnmergeProfileInput) int
 		UpdateAutomationRule       func(childComplexity int, input model.UpdateAutomationRuleInput) int
 		UpdateEnforcementSettings  func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
+		UpdateFunnel               func(childComplexity int, input model.UpdateFunnelInput) int
 		UpdateNotificationChannel  func(childComplexity int, input model.UpdateNotificationChannelInput) int
+		UpdateRfmSettings          func(childComplexity int, input model.UpdateRfmSettingsInput) int
 		UpdateTenantSettings       func(childComplexity int, input model.UpdateTenantSettingsInput) int
 		UpdateTraitDefinition      func(childComplexity int, input model.UpdateTraitDefinitionInput) int
 		VerifyEmail                func(childComplexity int, input model.VerifyEmailInput) int
@@ -838,6 +915,7 @@ type ComplexityRoot struct {
 		LifecycleStage    func(childComplexity int) int
 		MergeHistory      func(childComplexity int) int
 		RefusedLinks      func(childComplexity int) int
+		Rfm               func(childComplexity int) int
 		Traits            func(childComplexity int) int
 	}
 
@@ -905,6 +983,8 @@ type ComplexityRoot struct {
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
 		BillingCatalogue       func(childComplexity int) int
 		Campaigns              func(childComplexity int, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) int
+		FunnelReport           func(childComplexity int, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) int
+		Funnels                func(childComplexity int, first *int, after *string) int
 		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
 		Invites                func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Members                func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -919,6 +999,8 @@ type ComplexityRoot struct {
 		Profile                func(childComplexity int, id string) int
 		ProfileSettings        func(childComplexity int) int
 		Profiles               func(childComplexity int, filter *model.ProfileFilter, first *int, after *string) int
+		RfmReport              func(childComplexity int) int
+		RfmSettings            func(childComplexity int) int
 		RuleTemplates          func(childComplexity int) int
 		ServerInfo             func(childComplexity int) int
 		SignalHealth           func(childComplexity int, platform *model.Platform) int
@@ -931,6 +1013,11 @@ type ComplexityRoot struct {
 		TrustAuditLog          func(childComplexity int, decision *automation.Decision, actionID *string, campaignID *string, dryRun *bool, since *time.Time, first *int, after *string, last *int, before *string) int
 		TrustGate              func(childComplexity int) int
 		Viewer                 func(childComplexity int) int
+	}
+
+	RefreshRfmPayload struct {
+		Queued     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	RefusedLink struct {
@@ -963,6 +1050,41 @@ type ComplexityRoot struct {
 
 	RevokeInvitePayload struct {
 		Invite     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	RfmCell struct {
+		Count         func(childComplexity int) int
+		Members       func(childComplexity int, first *int, after *string) int
+		Name          func(childComplexity int) int
+		Revenue       func(childComplexity int) int
+		RevenueMicros func(childComplexity int) int
+		Segment       func(childComplexity int) int
+	}
+
+	RfmReport struct {
+		Cells        func(childComplexity int, segment *model.RfmSegment) int
+		ComputedAt   func(childComplexity int) int
+		LookbackDays func(childComplexity int) int
+		Profiles     func(childComplexity int) int
+	}
+
+	RfmScore struct {
+		ComputedAt func(childComplexity int) int
+		F          func(childComplexity int) int
+		M          func(childComplexity int) int
+		R          func(childComplexity int) int
+		Segment    func(childComplexity int) int
+	}
+
+	RfmSettings struct {
+		EventNames    func(childComplexity int) int
+		LookbackDays  func(childComplexity int) int
+		ValueProperty func(childComplexity int) int
+	}
+
+	RfmSettingsPayload struct {
+		Settings   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -1494,6 +1616,9 @@ type MutationResolver interface {
 	ConnectSandbox(ctx context.Context) (*model.ConnectSandboxPayload, error)
 	DisconnectPlatform(ctx context.Context, input model.DisconnectPlatformInput) (*model.DisconnectPlatformPayload, error)
 	SelectAdAccounts(ctx context.Context, input model.SelectAdAccountsInput) (*model.SelectAdAccountsPayload, error)
+	CreateFunnel(ctx context.Context, input model.CreateFunnelInput) (*model.FunnelPayload, error)
+	UpdateFunnel(ctx context.Context, input model.UpdateFunnelInput) (*model.FunnelPayload, error)
+	DeleteFunnel(ctx context.Context, input model.DeleteFunnelInput) (*model.DeleteFunnelPayload, error)
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
 	LogIn(ctx context.Context, input model.LogInInput) (*model.AuthPayload, error)
 	VerifyMfa(ctx context.Context, input model.VerifyMfaInput) (*model.AuthPayload, error)
@@ -1527,6 +1652,8 @@ type MutationResolver interface {
 	UnmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error)
 	SplitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error)
 	SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error)
+	UpdateRfmSettings(ctx context.Context, input model.UpdateRfmSettingsInput) (*model.RfmSettingsPayload, error)
+	RefreshRfm(ctx context.Context) (*model.RefreshRfmPayload, error)
 	CreateCheckoutSession(ctx context.Context, input model.CreateCheckoutSessionInput) (*model.CreateCheckoutSessionPayload, error)
 	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 	TriggerSync(ctx context.Context, input model.TriggerSyncInput) (*model.TriggerSyncPayload, error)
@@ -1538,6 +1665,7 @@ type ProfileResolver interface {
 	MergeHistory(ctx context.Context, obj *model.Profile) ([]*model.ProfileMerge, error)
 	RefusedLinks(ctx context.Context, obj *model.Profile) ([]*model.RefusedLink, error)
 	Events(ctx context.Context, obj *model.Profile, first *int, after *string, typeArg *model.EventType, name *string) (*model.ProfileEventConnection, error)
+	Rfm(ctx context.Context, obj *model.Profile) (*model.RfmScore, error)
 	ComputedTraits(ctx context.Context, obj *model.Profile) ([]*model.ComputedTrait, error)
 }
 type QueryResolver interface {
@@ -1553,6 +1681,8 @@ type QueryResolver interface {
 	Sources(ctx context.Context, first *int, after *string) (*model.SourceConnection, error)
 	PlatformConnections(ctx context.Context) ([]*model.PlatformConnection, error)
 	PlatformAvailability(ctx context.Context) ([]*model.PlatformAvailability, error)
+	Funnels(ctx context.Context, first *int, after *string) (*model.FunnelConnection, error)
+	FunnelReport(ctx context.Context, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) (*model.FunnelReport, error)
 	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Members(ctx context.Context, first *int, after *string, last *int, before *string) (*model.MemberConnection, error)
@@ -1568,12 +1698,20 @@ type QueryResolver interface {
 	Profiles(ctx context.Context, filter *model.ProfileFilter, first *int, after *string) (*model.ProfileConnection, error)
 	Profile(ctx context.Context, id string) (*model.Profile, error)
 	ProfileSettings(ctx context.Context) (*model.ProfileSettings, error)
+	RfmReport(ctx context.Context) (*model.RfmReport, error)
+	RfmSettings(ctx context.Context) (*model.RfmSettings, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
 	SignalHealthTrend(ctx context.Context, platform *model.Platform, rangeArg signals.Range) (*model.SignalHealthTrend, error)
 	SyncRuns(ctx context.Context, connectionID *string, accountID *string, first *int, after *string, last *int, before *string) (*model.SyncRunConnection, error)
 	TraitDefinitions(ctx context.Context, first *int, after *string) (*model.TraitDefinitionConnection, error)
+}
+type RfmCellResolver interface {
+	Members(ctx context.Context, obj *model.RfmCell, first *int, after *string) (*model.ProfileConnection, error)
+}
+type RfmReportResolver interface {
+	Cells(ctx context.Context, obj *model.RfmReport, segment *model.RfmSegment) ([]*model.RfmCell, error)
 }
 type RuleActivityResolver interface {
 	Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error)
@@ -3090,6 +3228,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteAutomationRulePayload.UserErrors(childComplexity), true
 
+	case "DeleteFunnelPayload.deletedFunnelId":
+		if e.ComplexityRoot.DeleteFunnelPayload.DeletedFunnelID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteFunnelPayload.DeletedFunnelID(childComplexity), true
+	case "DeleteFunnelPayload.userErrors":
+		if e.ComplexityRoot.DeleteFunnelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteFunnelPayload.UserErrors(childComplexity), true
+
 	case "DeleteNotificationChannelPayload.deletedChannelId":
 		if e.ComplexityRoot.DeleteNotificationChannelPayload.DeletedChannelID == nil {
 			break
@@ -3396,6 +3547,243 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FeatureSkip.Reason(childComplexity), true
+
+	case "Funnel.createdAt":
+		if e.ComplexityRoot.Funnel.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Funnel.CreatedAt(childComplexity), true
+	case "Funnel.id":
+		if e.ComplexityRoot.Funnel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Funnel.ID(childComplexity), true
+	case "Funnel.name":
+		if e.ComplexityRoot.Funnel.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Funnel.Name(childComplexity), true
+	case "Funnel.steps":
+		if e.ComplexityRoot.Funnel.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Funnel.Steps(childComplexity), true
+	case "Funnel.updatedAt":
+		if e.ComplexityRoot.Funnel.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Funnel.UpdatedAt(childComplexity), true
+	case "Funnel.windowSeconds":
+		if e.ComplexityRoot.Funnel.WindowSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Funnel.WindowSeconds(childComplexity), true
+
+	case "FunnelBreakdownGroup.other":
+		if e.ComplexityRoot.FunnelBreakdownGroup.Other == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelBreakdownGroup.Other(childComplexity), true
+	case "FunnelBreakdownGroup.steps":
+		if e.ComplexityRoot.FunnelBreakdownGroup.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelBreakdownGroup.Steps(childComplexity), true
+	case "FunnelBreakdownGroup.value":
+		if e.ComplexityRoot.FunnelBreakdownGroup.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelBreakdownGroup.Value(childComplexity), true
+
+	case "FunnelConnection.edges":
+		if e.ComplexityRoot.FunnelConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelConnection.Edges(childComplexity), true
+	case "FunnelConnection.pageInfo":
+		if e.ComplexityRoot.FunnelConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelConnection.PageInfo(childComplexity), true
+	case "FunnelConnection.totalCount":
+		if e.ComplexityRoot.FunnelConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelConnection.TotalCount(childComplexity), true
+
+	case "FunnelEdge.cursor":
+		if e.ComplexityRoot.FunnelEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelEdge.Cursor(childComplexity), true
+	case "FunnelEdge.node":
+		if e.ComplexityRoot.FunnelEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelEdge.Node(childComplexity), true
+
+	case "FunnelPayload.funnel":
+		if e.ComplexityRoot.FunnelPayload.Funnel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelPayload.Funnel(childComplexity), true
+	case "FunnelPayload.userErrors":
+		if e.ComplexityRoot.FunnelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelPayload.UserErrors(childComplexity), true
+
+	case "FunnelPropertyFilter.operator":
+		if e.ComplexityRoot.FunnelPropertyFilter.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelPropertyFilter.Operator(childComplexity), true
+	case "FunnelPropertyFilter.path":
+		if e.ComplexityRoot.FunnelPropertyFilter.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelPropertyFilter.Path(childComplexity), true
+	case "FunnelPropertyFilter.value":
+		if e.ComplexityRoot.FunnelPropertyFilter.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelPropertyFilter.Value(childComplexity), true
+
+	case "FunnelReport.breakdown":
+		if e.ComplexityRoot.FunnelReport.Breakdown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.Breakdown(childComplexity), true
+	case "FunnelReport.conversionRate":
+		if e.ComplexityRoot.FunnelReport.ConversionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.ConversionRate(childComplexity), true
+	case "FunnelReport.converted":
+		if e.ComplexityRoot.FunnelReport.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.Converted(childComplexity), true
+	case "FunnelReport.entered":
+		if e.ComplexityRoot.FunnelReport.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.Entered(childComplexity), true
+	case "FunnelReport.from":
+		if e.ComplexityRoot.FunnelReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.From(childComplexity), true
+	case "FunnelReport.funnel":
+		if e.ComplexityRoot.FunnelReport.Funnel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.Funnel(childComplexity), true
+	case "FunnelReport.steps":
+		if e.ComplexityRoot.FunnelReport.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.Steps(childComplexity), true
+	case "FunnelReport.to":
+		if e.ComplexityRoot.FunnelReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelReport.To(childComplexity), true
+
+	case "FunnelStep.event":
+		if e.ComplexityRoot.FunnelStep.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStep.Event(childComplexity), true
+	case "FunnelStep.filter":
+		if e.ComplexityRoot.FunnelStep.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStep.Filter(childComplexity), true
+
+	case "FunnelStepResult.conversionFromPrevious":
+		if e.ComplexityRoot.FunnelStepResult.ConversionFromPrevious == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.ConversionFromPrevious(childComplexity), true
+	case "FunnelStepResult.conversionFromStart":
+		if e.ComplexityRoot.FunnelStepResult.ConversionFromStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.ConversionFromStart(childComplexity), true
+	case "FunnelStepResult.converted":
+		if e.ComplexityRoot.FunnelStepResult.Converted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.Converted(childComplexity), true
+	case "FunnelStepResult.dropOff":
+		if e.ComplexityRoot.FunnelStepResult.DropOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.DropOff(childComplexity), true
+	case "FunnelStepResult.entered":
+		if e.ComplexityRoot.FunnelStepResult.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.Entered(childComplexity), true
+	case "FunnelStepResult.event":
+		if e.ComplexityRoot.FunnelStepResult.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.Event(childComplexity), true
+	case "FunnelStepResult.index":
+		if e.ComplexityRoot.FunnelStepResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.Index(childComplexity), true
+	case "FunnelStepResult.medianSecondsFromPrevious":
+		if e.ComplexityRoot.FunnelStepResult.MedianSecondsFromPrevious == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.MedianSecondsFromPrevious(childComplexity), true
+	case "FunnelStepResult.medianSecondsFromStart":
+		if e.ComplexityRoot.FunnelStepResult.MedianSecondsFromStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunnelStepResult.MedianSecondsFromStart(childComplexity), true
 
 	case "GateDecisionCounts.block":
 		if e.ComplexityRoot.GateDecisionCounts.Block == nil {
@@ -3945,6 +4333,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCheckoutSession(childComplexity, args["input"].(model.CreateCheckoutSessionInput)), true
+	case "Mutation.createFunnel":
+		if e.ComplexityRoot.Mutation.CreateFunnel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createFunnel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateFunnel(childComplexity, args["input"].(model.CreateFunnelInput)), true
 	case "Mutation.createNotificationChannel":
 		if e.ComplexityRoot.Mutation.CreateNotificationChannel == nil {
 			break
@@ -4000,6 +4399,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteEnforcementRule(childComplexity, args["input"].(model.DeleteEnforcementRuleInput)), true
+	case "Mutation.deleteFunnel":
+		if e.ComplexityRoot.Mutation.DeleteFunnel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteFunnel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteFunnel(childComplexity, args["input"].(model.DeleteFunnelInput)), true
 	case "Mutation.deleteNotificationChannel":
 		if e.ComplexityRoot.Mutation.DeleteNotificationChannel == nil {
 			break
@@ -4111,6 +4521,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.QueueAction(childComplexity, args["input"].(model.ActionInput)), true
+	case "Mutation.refreshRfm":
+		if e.ComplexityRoot.Mutation.RefreshRfm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshRfm(childComplexity), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -4458,6 +4874,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEnforcementSettings(childComplexity, args["input"].(model.UpdateEnforcementSettingsInput)), true
+	case "Mutation.updateFunnel":
+		if e.ComplexityRoot.Mutation.UpdateFunnel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateFunnel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateFunnel(childComplexity, args["input"].(model.UpdateFunnelInput)), true
 	case "Mutation.updateNotificationChannel":
 		if e.ComplexityRoot.Mutation.UpdateNotificationChannel == nil {
 			break
@@ -4469,6 +4896,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateNotificationChannel(childComplexity, args["input"].(model.UpdateNotificationChannelInput)), true
+	case "Mutation.updateRfmSettings":
+		if e.ComplexityRoot.Mutation.UpdateRfmSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRfmSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRfmSettings(childComplexity, args["input"].(model.UpdateRfmSettingsInput)), true
 	case "Mutation.updateTenantSettings":
 		if e.ComplexityRoot.Mutation.UpdateTenantSettings == nil {
 			break
@@ -5002,6 +5440,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Profile.RefusedLinks(childComplexity), true
+	case "Profile.rfm":
+		if e.ComplexityRoot.Profile.Rfm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Profile.Rfm(childComplexity), true
 	case "Profile.traits":
 		if e.ComplexityRoot.Profile.Traits == nil {
 			break
@@ -5264,6 +5708,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Campaigns(childComplexity, args["platform"].(*model.Platform), args["status"].(*model.CampaignStatus), args["search"].(*string), args["orderBy"].(*model.CampaignOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.funnelReport":
+		if e.ComplexityRoot.Query.FunnelReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_funnelReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FunnelReport(childComplexity, args["id"].(string), args["from"].(time.Time), args["to"].(time.Time), args["breakdownBy"].(*model.FunnelBreakdownInput)), true
+	case "Query.funnels":
+		if e.ComplexityRoot.Query.Funnels == nil {
+			break
+		}
+
+		args, err := ec.field_Query_funnels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Funnels(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -5394,6 +5860,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Profiles(childComplexity, args["filter"].(*model.ProfileFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.rfmReport":
+		if e.ComplexityRoot.Query.RfmReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RfmReport(childComplexity), true
+	case "Query.rfmSettings":
+		if e.ComplexityRoot.Query.RfmSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RfmSettings(childComplexity), true
 	case "Query.ruleTemplates":
 		if e.ComplexityRoot.Query.RuleTemplates == nil {
 			break
@@ -5502,6 +5980,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RefreshRfmPayload.queued":
+		if e.ComplexityRoot.RefreshRfmPayload.Queued == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRfmPayload.Queued(childComplexity), true
+	case "RefreshRfmPayload.userErrors":
+		if e.ComplexityRoot.RefreshRfmPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefreshRfmPayload.UserErrors(childComplexity), true
+
 	case "RefusedLink.at":
 		if e.ComplexityRoot.RefusedLink.At == nil {
 			break
@@ -5597,6 +6088,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeInvitePayload.UserErrors(childComplexity), true
+
+	case "RfmCell.count":
+		if e.ComplexityRoot.RfmCell.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmCell.Count(childComplexity), true
+	case "RfmCell.members":
+		if e.ComplexityRoot.RfmCell.Members == nil {
+			break
+		}
+
+		args, err := ec.field_RfmCell_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RfmCell.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "RfmCell.name":
+		if e.ComplexityRoot.RfmCell.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmCell.Name(childComplexity), true
+	case "RfmCell.revenue":
+		if e.ComplexityRoot.RfmCell.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmCell.Revenue(childComplexity), true
+	case "RfmCell.revenueMicros":
+		if e.ComplexityRoot.RfmCell.RevenueMicros == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmCell.RevenueMicros(childComplexity), true
+	case "RfmCell.segment":
+		if e.ComplexityRoot.RfmCell.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmCell.Segment(childComplexity), true
+
+	case "RfmReport.cells":
+		if e.ComplexityRoot.RfmReport.Cells == nil {
+			break
+		}
+
+		args, err := ec.field_RfmReport_cells_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RfmReport.Cells(childComplexity, args["segment"].(*model.RfmSegment)), true
+	case "RfmReport.computedAt":
+		if e.ComplexityRoot.RfmReport.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.ComputedAt(childComplexity), true
+	case "RfmReport.lookbackDays":
+		if e.ComplexityRoot.RfmReport.LookbackDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.LookbackDays(childComplexity), true
+	case "RfmReport.profiles":
+		if e.ComplexityRoot.RfmReport.Profiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmReport.Profiles(childComplexity), true
+
+	case "RfmScore.computedAt":
+		if e.ComplexityRoot.RfmScore.ComputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmScore.ComputedAt(childComplexity), true
+	case "RfmScore.f":
+		if e.ComplexityRoot.RfmScore.F == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmScore.F(childComplexity), true
+	case "RfmScore.m":
+		if e.ComplexityRoot.RfmScore.M == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmScore.M(childComplexity), true
+	case "RfmScore.r":
+		if e.ComplexityRoot.RfmScore.R == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmScore.R(childComplexity), true
+	case "RfmScore.segment":
+		if e.ComplexityRoot.RfmScore.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmScore.Segment(childComplexity), true
+
+	case "RfmSettings.eventNames":
+		if e.ComplexityRoot.RfmSettings.EventNames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmSettings.EventNames(childComplexity), true
+	case "RfmSettings.lookbackDays":
+		if e.ComplexityRoot.RfmSettings.LookbackDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmSettings.LookbackDays(childComplexity), true
+	case "RfmSettings.valueProperty":
+		if e.ComplexityRoot.RfmSettings.ValueProperty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmSettings.ValueProperty(childComplexity), true
+
+	case "RfmSettingsPayload.settings":
+		if e.ComplexityRoot.RfmSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmSettingsPayload.Settings(childComplexity), true
+	case "RfmSettingsPayload.userErrors":
+		if e.ComplexityRoot.RfmSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RfmSettingsPayload.UserErrors(childComplexity), true
 
 	case "RuleAction.params":
 		if e.ComplexityRoot.RuleAction.Params == nil {
@@ -7455,13 +8081,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateBillingPortalSessionInput", ec.unmarshalInputCreateBillingPortalSessionInput),
 			graphql.NewInputUnmarshaler("CreateCheckoutSessionInput", ec.unmarshalInputCreateCheckoutSessionInput),
+			graphql.NewInputUnmarshaler("CreateFunnelInput", ec.unmarshalInputCreateFunnelInput),
 			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("CreateSourceInput", ec.unmarshalInputCreateSourceInput),
 			graphql.NewInputUnmarshaler("CreateTraitDefinitionInput", ec.unmarshalInputCreateTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("DeleteAutomationRuleInput", ec.unmarshalInputDeleteAutomationRuleInput),
 			graphql.NewInputUnmarshaler("DeleteEnforcementRuleInput", ec.unmarshalInputDeleteEnforcementRuleInput),
+			graphql.NewInputUnmarshaler("DeleteFunnelInput", ec.unmarshalInputDeleteFunnelInput),
 			graphql.NewInputUnmarshaler("DeleteTraitDefinitionInput", ec.unmarshalInputDeleteTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("DisconnectPlatformInput", ec.unmarshalInputDisconnectPlatformInput),
+			graphql.NewInputUnmarshaler("FunnelBreakdownInput", ec.unmarshalInputFunnelBreakdownInput),
+			graphql.NewInputUnmarshaler("FunnelPropertyFilterInput", ec.unmarshalInputFunnelPropertyFilterInput),
+			graphql.NewInputUnmarshaler("FunnelStepInput", ec.unmarshalInputFunnelStepInput),
 			graphql.NewInputUnmarshaler("IdInput", ec.unmarshalInputIdInput),
 			graphql.NewInputUnmarshaler("IdentityInput", ec.unmarshalInputIdentityInput),
 			graphql.NewInputUnmarshaler("InviteMemberInput", ec.unmarshalInputInviteMemberInput),
@@ -7502,7 +8133,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UnmergeProfileInput", ec.unmarshalInputUnmergeProfileInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateFunnelInput", ec.unmarshalInputUpdateFunnelInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
+			graphql.NewInputUnmarshaler("UpdateRfmSettingsInput", ec.unmarshalInputUpdateRfmSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateTenantSettingsInput", ec.unmarshalInputUpdateTenantSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateTraitDefinitionInput", ec.unmarshalInputUpdateTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("VerifyEmailInput", ec.unmarshalInputVerifyEmailInput),
@@ -7599,7 +8232,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "profiles.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -7615,11 +8248,13 @@ var sources = []*ast.Source{
 	{Name: "billing.graphqls", Input: sourceData("billing.graphqls"), BuiltIn: false},
 	{Name: "cdp.graphqls", Input: sourceData("cdp.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
+	{Name: "funnels.graphqls", Input: sourceData("funnels.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
 	{Name: "notifications.graphqls", Input: sourceData("notifications.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
 	{Name: "profiles.graphqls", Input: sourceData("profiles.graphqls"), BuiltIn: false},
+	{Name: "rfm.graphqls", Input: sourceData("rfm.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
 	{Name: "stripe.graphqls", Input: sourceData("stripe.graphqls"), BuiltIn: false},
@@ -8367,6 +9002,16 @@ func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type DeleteAutomationRulePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteFunnelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedFunnelId":
+		return ec.fieldContext_DeleteFunnelPayload_deletedFunnelId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteFunnelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteFunnelPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedChannelId":
@@ -8541,6 +9186,136 @@ func (ec *executionContext) childFields_FeatureSkip(ctx context.Context, field g
 		return ec.fieldContext_FeatureSkip_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FeatureSkip", field.Name)
+}
+
+func (ec *executionContext) childFields_Funnel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Funnel_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Funnel_name(ctx, field)
+	case "steps":
+		return ec.fieldContext_Funnel_steps(ctx, field)
+	case "windowSeconds":
+		return ec.fieldContext_Funnel_windowSeconds(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Funnel_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Funnel_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Funnel", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelBreakdownGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_FunnelBreakdownGroup_value(ctx, field)
+	case "other":
+		return ec.fieldContext_FunnelBreakdownGroup_other(ctx, field)
+	case "steps":
+		return ec.fieldContext_FunnelBreakdownGroup_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelBreakdownGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_FunnelConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_FunnelConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_FunnelConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FunnelEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_FunnelEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "funnel":
+		return ec.fieldContext_FunnelPayload_funnel(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_FunnelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelPropertyFilter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "path":
+		return ec.fieldContext_FunnelPropertyFilter_path(ctx, field)
+	case "operator":
+		return ec.fieldContext_FunnelPropertyFilter_operator(ctx, field)
+	case "value":
+		return ec.fieldContext_FunnelPropertyFilter_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelPropertyFilter", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "funnel":
+		return ec.fieldContext_FunnelReport_funnel(ctx, field)
+	case "from":
+		return ec.fieldContext_FunnelReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_FunnelReport_to(ctx, field)
+	case "entered":
+		return ec.fieldContext_FunnelReport_entered(ctx, field)
+	case "converted":
+		return ec.fieldContext_FunnelReport_converted(ctx, field)
+	case "conversionRate":
+		return ec.fieldContext_FunnelReport_conversionRate(ctx, field)
+	case "steps":
+		return ec.fieldContext_FunnelReport_steps(ctx, field)
+	case "breakdown":
+		return ec.fieldContext_FunnelReport_breakdown(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelReport", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_FunnelStep_event(ctx, field)
+	case "filter":
+		return ec.fieldContext_FunnelStep_filter(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelStep", field.Name)
+}
+
+func (ec *executionContext) childFields_FunnelStepResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_FunnelStepResult_index(ctx, field)
+	case "event":
+		return ec.fieldContext_FunnelStepResult_event(ctx, field)
+	case "entered":
+		return ec.fieldContext_FunnelStepResult_entered(ctx, field)
+	case "converted":
+		return ec.fieldContext_FunnelStepResult_converted(ctx, field)
+	case "dropOff":
+		return ec.fieldContext_FunnelStepResult_dropOff(ctx, field)
+	case "conversionFromPrevious":
+		return ec.fieldContext_FunnelStepResult_conversionFromPrevious(ctx, field)
+	case "conversionFromStart":
+		return ec.fieldContext_FunnelStepResult_conversionFromStart(ctx, field)
+	case "medianSecondsFromPrevious":
+		return ec.fieldContext_FunnelStepResult_medianSecondsFromPrevious(ctx, field)
+	case "medianSecondsFromStart":
+		return ec.fieldContext_FunnelStepResult_medianSecondsFromStart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunnelStepResult", field.Name)
 }
 
 func (ec *executionContext) childFields_GateDecisionCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9039,6 +9814,8 @@ func (ec *executionContext) childFields_Profile(ctx context.Context, field graph
 		return ec.fieldContext_Profile_refusedLinks(ctx, field)
 	case "events":
 		return ec.fieldContext_Profile_events(ctx, field)
+	case "rfm":
+		return ec.fieldContext_Profile_rfm(ctx, field)
 	case "computedTraits":
 		return ec.fieldContext_Profile_computedTraits(ctx, field)
 	}
@@ -9157,6 +9934,16 @@ func (ec *executionContext) childFields_ProfileSettingsPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type ProfileSettingsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RefreshRfmPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "queued":
+		return ec.fieldContext_RefreshRfmPayload_queued(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RefreshRfmPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefreshRfmPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RefusedLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "identity":
@@ -9221,6 +10008,76 @@ func (ec *executionContext) childFields_RevokeInvitePayload(ctx context.Context,
 		return ec.fieldContext_RevokeInvitePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeInvitePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RfmCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_RfmCell_segment(ctx, field)
+	case "name":
+		return ec.fieldContext_RfmCell_name(ctx, field)
+	case "count":
+		return ec.fieldContext_RfmCell_count(ctx, field)
+	case "revenue":
+		return ec.fieldContext_RfmCell_revenue(ctx, field)
+	case "revenueMicros":
+		return ec.fieldContext_RfmCell_revenueMicros(ctx, field)
+	case "members":
+		return ec.fieldContext_RfmCell_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RfmCell", field.Name)
+}
+
+func (ec *executionContext) childFields_RfmReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cells":
+		return ec.fieldContext_RfmReport_cells(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_RfmReport_computedAt(ctx, field)
+	case "lookbackDays":
+		return ec.fieldContext_RfmReport_lookbackDays(ctx, field)
+	case "profiles":
+		return ec.fieldContext_RfmReport_profiles(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RfmReport", field.Name)
+}
+
+func (ec *executionContext) childFields_RfmScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "r":
+		return ec.fieldContext_RfmScore_r(ctx, field)
+	case "f":
+		return ec.fieldContext_RfmScore_f(ctx, field)
+	case "m":
+		return ec.fieldContext_RfmScore_m(ctx, field)
+	case "segment":
+		return ec.fieldContext_RfmScore_segment(ctx, field)
+	case "computedAt":
+		return ec.fieldContext_RfmScore_computedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RfmScore", field.Name)
+}
+
+func (ec *executionContext) childFields_RfmSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lookbackDays":
+		return ec.fieldContext_RfmSettings_lookbackDays(ctx, field)
+	case "eventNames":
+		return ec.fieldContext_RfmSettings_eventNames(ctx, field)
+	case "valueProperty":
+		return ec.fieldContext_RfmSettings_valueProperty(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RfmSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_RfmSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_RfmSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RfmSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RfmSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RuleAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10531,6 +11388,20 @@ func (ec *executionContext) field_Mutation_createCheckoutSession_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createFunnel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateFunnelInput, error) {
+			return ec.unmarshalNCreateFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateFunnelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10593,6 +11464,20 @@ func (ec *executionContext) field_Mutation_deleteEnforcementRule_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeleteEnforcementRuleInput, error) {
 			return ec.unmarshalNDeleteEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteEnforcementRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteFunnel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteFunnelInput, error) {
+			return ec.unmarshalNDeleteFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteFunnelInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11161,12 +12046,40 @@ func (ec *executionContext) field_Mutation_updateEnforcementSettings_args(ctx co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateFunnel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateFunnelInput, error) {
+			return ec.unmarshalNUpdateFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateFunnelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateNotificationChannelInput, error) {
 			return ec.unmarshalNUpdateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateNotificationChannelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRfmSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateRfmSettingsInput, error) {
+			return ec.unmarshalNUpdateRfmSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateRfmSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11556,6 +12469,66 @@ func (ec *executionContext) field_Query_campaigns_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_funnelReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "breakdownBy",
+		func(ctx context.Context, v any) (*model.FunnelBreakdownInput, error) {
+			return ec.unmarshalOFunnelBreakdownInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["breakdownBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_funnels_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -12140,6 +13113,42 @@ func (ec *executionContext) field_Query_trustAuditLog_args(ctx context.Context, 
 		return nil, err
 	}
 	args["before"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_RfmCell_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_RfmReport_cells_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "segment",
+		func(ctx context.Context, v any) (*model.RfmSegment, error) {
+			return ec.unmarshalORfmSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segment"] = arg0
 	return args, nil
 }
 
@@ -18364,6 +19373,61 @@ func (ec *executionContext) fieldContext_DeleteAutomationRulePayload_userErrors(
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteFunnelPayload_deletedFunnelId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteFunnelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteFunnelPayload_deletedFunnelId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedFunnelID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteFunnelPayload_deletedFunnelId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteFunnelPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteFunnelPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteFunnelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteFunnelPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteFunnelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteFunnelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteNotificationChannelPayload_deletedChannelId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteNotificationChannelPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19588,6 +20652,979 @@ func (ec *executionContext) _FeatureSkip_count(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FeatureSkip_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FeatureSkip", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Funnel_id(ctx context.Context, field graphql.CollectedField, obj *model.Funnel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Funnel_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Funnel_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Funnel", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Funnel_name(ctx context.Context, field graphql.CollectedField, obj *model.Funnel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Funnel_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Funnel_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Funnel", field, false, false, "String")
+}
+
+func (ec *executionContext) _Funnel_steps(ctx context.Context, field graphql.CollectedField, obj *model.Funnel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Funnel_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelStep) graphql.Marshaler {
+			return ec.marshalNFunnelStep2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Funnel_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Funnel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Funnel_windowSeconds(ctx context.Context, field graphql.CollectedField, obj *model.Funnel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Funnel_windowSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Funnel_windowSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Funnel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Funnel_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Funnel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Funnel_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Funnel_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Funnel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Funnel_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Funnel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Funnel_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Funnel_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Funnel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FunnelBreakdownGroup_value(ctx context.Context, field graphql.CollectedField, obj *model.FunnelBreakdownGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelBreakdownGroup_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelBreakdownGroup_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelBreakdownGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelBreakdownGroup_other(ctx context.Context, field graphql.CollectedField, obj *model.FunnelBreakdownGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelBreakdownGroup_other(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Other, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelBreakdownGroup_other(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelBreakdownGroup", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FunnelBreakdownGroup_steps(ctx context.Context, field graphql.CollectedField, obj *model.FunnelBreakdownGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelBreakdownGroup_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelStepResult) graphql.Marshaler {
+			return ec.marshalNFunnelStepResult2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelBreakdownGroup_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelBreakdownGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelStepResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.FunnelConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelEdge) graphql.Marshaler {
+			return ec.marshalNFunnelEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.FunnelConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.FunnelConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.FunnelEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.FunnelEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
+			return ec.marshalNFunnel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Funnel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelPayload_funnel(ctx context.Context, field graphql.CollectedField, obj *model.FunnelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelPayload_funnel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funnel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
+			return ec.marshalOFunnel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelPayload_funnel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Funnel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.FunnelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelPropertyFilter_path(ctx context.Context, field graphql.CollectedField, obj *model.FunnelPropertyFilter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelPropertyFilter_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelPropertyFilter_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelPropertyFilter", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelPropertyFilter_operator(ctx context.Context, field graphql.CollectedField, obj *model.FunnelPropertyFilter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelPropertyFilter_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FunnelFilterOperator) graphql.Marshaler {
+			return ec.marshalNFunnelFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelFilterOperator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelPropertyFilter_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelPropertyFilter", field, false, false, "FunnelFilterOperator")
+}
+
+func (ec *executionContext) _FunnelPropertyFilter_value(ctx context.Context, field graphql.CollectedField, obj *model.FunnelPropertyFilter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelPropertyFilter_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelPropertyFilter_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelPropertyFilter", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelReport_funnel(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_funnel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funnel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
+			return ec.marshalNFunnel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_funnel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Funnel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelReport_from(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FunnelReport_to(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FunnelReport_entered(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelReport_converted(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_converted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Converted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_converted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelReport_conversionRate(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_conversionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_conversionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FunnelReport_steps(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelStepResult) graphql.Marshaler {
+			return ec.marshalNFunnelStepResult2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelStepResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelReport_breakdown(ctx context.Context, field graphql.CollectedField, obj *model.FunnelReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelReport_breakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breakdown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FunnelBreakdownGroup) graphql.Marshaler {
+			return ec.marshalOFunnelBreakdownGroup2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownGroupᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelReport_breakdown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelBreakdownGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelStep_event(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStep_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStep_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelStep_filter(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStep_filter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FunnelPropertyFilter) graphql.Marshaler {
+			return ec.marshalOFunnelPropertyFilter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPropertyFilter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStep_filter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FunnelStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelPropertyFilter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FunnelStepResult_index(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelStepResult_event(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunnelStepResult_entered(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelStepResult_converted(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_converted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Converted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_converted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelStepResult_dropOff(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_dropOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DropOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_dropOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunnelStepResult_conversionFromPrevious(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_conversionFromPrevious(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionFromPrevious, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_conversionFromPrevious(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FunnelStepResult_conversionFromStart(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_conversionFromStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionFromStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_conversionFromStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FunnelStepResult_medianSecondsFromPrevious(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_medianSecondsFromPrevious(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSecondsFromPrevious, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_medianSecondsFromPrevious(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FunnelStepResult_medianSecondsFromStart(ctx context.Context, field graphql.CollectedField, obj *model.FunnelStepResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunnelStepResult_medianSecondsFromStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSecondsFromStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FunnelStepResult_medianSecondsFromStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunnelStepResult", field, false, false, "Float")
 }
 
 func (ec *executionContext) _GateDecisionCounts_pass(ctx context.Context, field graphql.CollectedField, obj *model.GateDecisionCounts) (ret graphql.Marshaler) {
@@ -23348,6 +25385,264 @@ func (ec *executionContext) fieldContext_Mutation_selectAdAccounts(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createFunnel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createFunnel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateFunnel(ctx, fc.Args["input"].(model.CreateFunnelInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FunnelPayload) graphql.Marshaler {
+			return ec.marshalNFunnelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createFunnel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createFunnel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateFunnel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateFunnel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateFunnel(ctx, fc.Args["input"].(model.UpdateFunnelInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.FunnelPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FunnelPayload) graphql.Marshaler {
+			return ec.marshalNFunnelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateFunnel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateFunnel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteFunnel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteFunnel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteFunnel(ctx, fc.Args["input"].(model.DeleteFunnelInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.DeleteFunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteFunnelPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.DeleteFunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.DeleteFunnelPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.DeleteFunnelPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.DeleteFunnelPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteFunnelPayload) graphql.Marshaler {
+			return ec.marshalNDeleteFunnelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteFunnelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteFunnel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteFunnelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteFunnel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25295,6 +27590,166 @@ func (ec *executionContext) fieldContext_Mutation_setProfileChurnPeriod(ctx cont
 	if fc.Args, err = ec.field_Mutation_setProfileChurnPeriod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRfmSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRfmSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRfmSettings(ctx, fc.Args["input"].(model.UpdateRfmSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.RfmSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RfmSettingsPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.RfmSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.RfmSettingsPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.RfmSettingsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.RfmSettingsPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmSettingsPayload) graphql.Marshaler {
+			return ec.marshalNRfmSettingsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRfmSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRfmSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshRfm(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshRfm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RefreshRfm(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.RefreshRfmPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RefreshRfmPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.RefreshRfmPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.RefreshRfmPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.RefreshRfmPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.RefreshRfmPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefreshRfmPayload) graphql.Marshaler {
+			return ec.marshalNRefreshRfmPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefreshRfmPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshRfm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefreshRfmPayload(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -27759,6 +30214,38 @@ func (ec *executionContext) fieldContext_Profile_events(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Profile_rfm(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Profile_rfm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Profile().Rfm(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmScore) graphql.Marshaler {
+			return ec.marshalORfmScore2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmScore(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Profile_rfm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Profile",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Profile_computedTraits(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29298,6 +31785,178 @@ func (ec *executionContext) fieldContext_Query_platformAvailability(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_funnels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_funnels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Funnels(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.FunnelConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.FunnelConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.FunnelConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.FunnelConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.FunnelConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.FunnelConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FunnelConnection) graphql.Marshaler {
+			return ec.marshalNFunnelConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_funnels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_funnels_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_funnelReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_funnelReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FunnelReport(ctx, fc.Args["id"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["breakdownBy"].(*model.FunnelBreakdownInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.FunnelReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.FunnelReport
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.FunnelReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.FunnelReport
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.FunnelReport
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.FunnelReport
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FunnelReport) graphql.Marshaler {
+			return ec.marshalOFunnelReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_funnelReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunnelReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_funnelReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_actorNames(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30354,6 +33013,154 @@ func (ec *executionContext) fieldContext_Query_profileSettings(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_rfmReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rfmReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RfmReport(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.RfmReport
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmReport) graphql.Marshaler {
+			return ec.marshalNRfmReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rfmReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_rfmSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rfmSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RfmSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.RfmSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.RfmSettings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.RfmSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.RfmSettings
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.RfmSettings
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.RfmSettings
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmSettings) graphql.Marshaler {
+			return ec.marshalNRfmSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rfmSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_signalHealth(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30874,6 +33681,61 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RefreshRfmPayload_queued(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRfmPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefreshRfmPayload_queued(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queued, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefreshRfmPayload_queued(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RefreshRfmPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RefreshRfmPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RefreshRfmPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefreshRfmPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefreshRfmPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefreshRfmPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RefusedLink_identity(ctx context.Context, field graphql.CollectedField, obj *model.RefusedLink) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31290,6 +34152,526 @@ func (ec *executionContext) _RevokeInvitePayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_RevokeInvitePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RevokeInvitePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RfmCell_segment(ctx context.Context, field graphql.CollectedField, obj *model.RfmCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmCell_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RfmSegment) graphql.Marshaler {
+			return ec.marshalNRfmSegment2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmCell_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmCell", field, false, false, "RfmSegment")
+}
+
+func (ec *executionContext) _RfmCell_name(ctx context.Context, field graphql.CollectedField, obj *model.RfmCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmCell_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmCell_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RfmCell_count(ctx context.Context, field graphql.CollectedField, obj *model.RfmCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmCell_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmCell_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmCell_revenue(ctx context.Context, field graphql.CollectedField, obj *model.RfmCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmCell_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmCell_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RfmCell_revenueMicros(ctx context.Context, field graphql.CollectedField, obj *model.RfmCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmCell_revenueMicros(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevenueMicros, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmCell_revenueMicros(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _RfmCell_members(ctx context.Context, field graphql.CollectedField, obj *model.RfmCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmCell_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RfmCell().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProfileConnection) graphql.Marshaler {
+			return ec.marshalNProfileConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmCell_members(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RfmCell",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProfileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RfmCell_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RfmReport_cells(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RfmReport().Cells(ctx, obj, fc.Args["segment"].(*model.RfmSegment))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RfmCell) graphql.Marshaler {
+			return ec.marshalNRfmCell2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_cells(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RfmReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmCell(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RfmReport_cells_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RfmReport_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RfmReport_lookbackDays(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_lookbackDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LookbackDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_lookbackDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmReport_profiles(ctx context.Context, field graphql.CollectedField, obj *model.RfmReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmReport_profiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmReport_profiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmScore_r(ctx context.Context, field graphql.CollectedField, obj *model.RfmScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmScore_r(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.R, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmScore_r(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmScore_f(ctx context.Context, field graphql.CollectedField, obj *model.RfmScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmScore_f(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.F, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmScore_f(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmScore_m(ctx context.Context, field graphql.CollectedField, obj *model.RfmScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmScore_m(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.M, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmScore_m(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmScore_segment(ctx context.Context, field graphql.CollectedField, obj *model.RfmScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmScore_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RfmSegment) graphql.Marshaler {
+			return ec.marshalNRfmSegment2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmScore_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmScore", field, false, false, "RfmSegment")
+}
+
+func (ec *executionContext) _RfmScore_computedAt(ctx context.Context, field graphql.CollectedField, obj *model.RfmScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmScore_computedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmScore_computedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmScore", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RfmSettings_lookbackDays(ctx context.Context, field graphql.CollectedField, obj *model.RfmSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmSettings_lookbackDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LookbackDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmSettings_lookbackDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RfmSettings_eventNames(ctx context.Context, field graphql.CollectedField, obj *model.RfmSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmSettings_eventNames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventNames, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmSettings_eventNames(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _RfmSettings_valueProperty(ctx context.Context, field graphql.CollectedField, obj *model.RfmSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmSettings_valueProperty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueProperty, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RfmSettings_valueProperty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RfmSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _RfmSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.RfmSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RfmSettings) graphql.Marshaler {
+			return ec.marshalORfmSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RfmSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RfmSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RfmSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RfmSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RfmSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RfmSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RfmSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RfmSettingsPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -41225,6 +44607,62 @@ func UnmarshalCreateCheckoutSessionInput(ctx context.Context, raw any) (model.Cr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateFunnelInput(ctx context.Context, obj any) (model.CreateFunnelInput, error) {
+	var it model.CreateFunnelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "steps", "windowSeconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "steps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("steps"))
+			data, err := ec.unmarshalNFunnelStepInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Steps = data
+		case "windowSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("windowSeconds"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WindowSeconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateFunnelInput unmarshals raw into the CreateFunnelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateFunnelInput(ctx context.Context, raw any) (model.CreateFunnelInput, error) {
+	var out model.CreateFunnelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateFunnelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateNotificationChannelInput(ctx context.Context, obj any) (model.CreateNotificationChannelInput, error) {
 	var it model.CreateNotificationChannelInput
 	if obj == nil {
@@ -41498,6 +44936,48 @@ func UnmarshalDeleteEnforcementRuleInput(ctx context.Context, raw any) (model.De
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeleteFunnelInput(ctx context.Context, obj any) (model.DeleteFunnelInput, error) {
+	var it model.DeleteFunnelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteFunnelInput unmarshals raw into the DeleteFunnelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteFunnelInput(ctx context.Context, raw any) (model.DeleteFunnelInput, error) {
+	var out model.DeleteFunnelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFunnelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteTraitDefinitionInput(ctx context.Context, obj any) (model.DeleteTraitDefinitionInput, error) {
 	var it model.DeleteTraitDefinitionInput
 	if obj == nil {
@@ -41579,6 +45059,160 @@ func (ec *executionContext) unmarshalInputDisconnectPlatformInput(ctx context.Co
 func UnmarshalDisconnectPlatformInput(ctx context.Context, raw any) (model.DisconnectPlatformInput, error) {
 	var out model.DisconnectPlatformInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DisconnectPlatformInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFunnelBreakdownInput(ctx context.Context, obj any) (model.FunnelBreakdownInput, error) {
+	var it model.FunnelBreakdownInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "path"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNFunnelBreakdownSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownSource(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "path":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Path = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFunnelBreakdownInput unmarshals raw into the FunnelBreakdownInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFunnelBreakdownInput(ctx context.Context, raw any) (model.FunnelBreakdownInput, error) {
+	var out model.FunnelBreakdownInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FunnelBreakdownInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFunnelPropertyFilterInput(ctx context.Context, obj any) (model.FunnelPropertyFilterInput, error) {
+	var it model.FunnelPropertyFilterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"path", "operator", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "path":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Path = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNFunnelFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelFilterOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFunnelPropertyFilterInput unmarshals raw into the FunnelPropertyFilterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFunnelPropertyFilterInput(ctx context.Context, raw any) (model.FunnelPropertyFilterInput, error) {
+	var out model.FunnelPropertyFilterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FunnelPropertyFilterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFunnelStepInput(ctx context.Context, obj any) (model.FunnelStepInput, error) {
+	var it model.FunnelStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"event", "filter"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOFunnelPropertyFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPropertyFilterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFunnelStepInput unmarshals raw into the FunnelStepInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFunnelStepInput(ctx context.Context, raw any) (model.FunnelStepInput, error) {
+	var out model.FunnelStepInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FunnelStepInput", raw, &out)
 	return out, err
 }
 
@@ -43808,6 +47442,69 @@ func UnmarshalUpdateEnforcementSettingsInput(ctx context.Context, raw any) (mode
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateFunnelInput(ctx context.Context, obj any) (model.UpdateFunnelInput, error) {
+	var it model.UpdateFunnelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "steps", "windowSeconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "steps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("steps"))
+			data, err := ec.unmarshalNFunnelStepInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Steps = data
+		case "windowSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("windowSeconds"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WindowSeconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateFunnelInput unmarshals raw into the UpdateFunnelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateFunnelInput(ctx context.Context, raw any) (model.UpdateFunnelInput, error) {
+	var out model.UpdateFunnelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateFunnelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateNotificationChannelInput(ctx context.Context, obj any) (model.UpdateNotificationChannelInput, error) {
 	var it model.UpdateNotificationChannelInput
 	if obj == nil {
@@ -43868,6 +47565,62 @@ func (ec *executionContext) unmarshalInputUpdateNotificationChannelInput(ctx con
 func UnmarshalUpdateNotificationChannelInput(ctx context.Context, raw any) (model.UpdateNotificationChannelInput, error) {
 	var out model.UpdateNotificationChannelInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateNotificationChannelInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateRfmSettingsInput(ctx context.Context, obj any) (model.UpdateRfmSettingsInput, error) {
+	var it model.UpdateRfmSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lookbackDays", "eventNames", "valueProperty"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lookbackDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lookbackDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LookbackDays = data
+		case "eventNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventNames"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventNames = data
+		case "valueProperty":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueProperty"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueProperty = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRfmSettingsInput unmarshals raw into the UpdateRfmSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRfmSettingsInput(ctx context.Context, raw any) (model.UpdateRfmSettingsInput, error) {
+	var out model.UpdateRfmSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRfmSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -46646,6 +50399,44 @@ func (ec *executionContext) _DeleteAutomationRulePayload(ctx context.Context, se
 	return out
 }
 
+var deleteFunnelPayloadImplementors = []string{"DeleteFunnelPayload"}
+
+func (ec *executionContext) _DeleteFunnelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteFunnelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteFunnelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteFunnelPayload")
+		case "deletedFunnelId":
+			out.Values[i] = ec._DeleteFunnelPayload_deletedFunnelId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteFunnelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteNotificationChannelPayloadImplementors = []string{"DeleteNotificationChannelPayload"}
 
 func (ec *executionContext) _DeleteNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteNotificationChannelPayload) graphql.Marshaler {
@@ -47236,6 +51027,448 @@ func (ec *executionContext) _FeatureSkip(ctx context.Context, sel ast.SelectionS
 		case "count":
 			out.Values[i] = ec._FeatureSkip_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelImplementors = []string{"Funnel"}
+
+func (ec *executionContext) _Funnel(ctx context.Context, sel ast.SelectionSet, obj *model.Funnel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Funnel")
+		case "id":
+			out.Values[i] = ec._Funnel_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Funnel_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._Funnel_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowSeconds":
+			out.Values[i] = ec._Funnel_windowSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Funnel_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Funnel_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelBreakdownGroupImplementors = []string{"FunnelBreakdownGroup"}
+
+func (ec *executionContext) _FunnelBreakdownGroup(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelBreakdownGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelBreakdownGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelBreakdownGroup")
+		case "value":
+			out.Values[i] = ec._FunnelBreakdownGroup_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "other":
+			out.Values[i] = ec._FunnelBreakdownGroup_other(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._FunnelBreakdownGroup_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelConnectionImplementors = []string{"FunnelConnection"}
+
+func (ec *executionContext) _FunnelConnection(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelConnection")
+		case "edges":
+			out.Values[i] = ec._FunnelConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._FunnelConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._FunnelConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelEdgeImplementors = []string{"FunnelEdge"}
+
+func (ec *executionContext) _FunnelEdge(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelEdge")
+		case "cursor":
+			out.Values[i] = ec._FunnelEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._FunnelEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelPayloadImplementors = []string{"FunnelPayload"}
+
+func (ec *executionContext) _FunnelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelPayload")
+		case "funnel":
+			out.Values[i] = ec._FunnelPayload_funnel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._FunnelPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelPropertyFilterImplementors = []string{"FunnelPropertyFilter"}
+
+func (ec *executionContext) _FunnelPropertyFilter(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelPropertyFilter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelPropertyFilterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelPropertyFilter")
+		case "path":
+			out.Values[i] = ec._FunnelPropertyFilter_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operator":
+			out.Values[i] = ec._FunnelPropertyFilter_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FunnelPropertyFilter_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelReportImplementors = []string{"FunnelReport"}
+
+func (ec *executionContext) _FunnelReport(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelReport")
+		case "funnel":
+			out.Values[i] = ec._FunnelReport_funnel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._FunnelReport_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._FunnelReport_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._FunnelReport_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "converted":
+			out.Values[i] = ec._FunnelReport_converted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionRate":
+			out.Values[i] = ec._FunnelReport_conversionRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._FunnelReport_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breakdown":
+			out.Values[i] = ec._FunnelReport_breakdown(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelStepImplementors = []string{"FunnelStep"}
+
+func (ec *executionContext) _FunnelStep(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelStep")
+		case "event":
+			out.Values[i] = ec._FunnelStep_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filter":
+			out.Values[i] = ec._FunnelStep_filter(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var funnelStepResultImplementors = []string{"FunnelStepResult"}
+
+func (ec *executionContext) _FunnelStepResult(ctx context.Context, sel ast.SelectionSet, obj *model.FunnelStepResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, funnelStepResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunnelStepResult")
+		case "index":
+			out.Values[i] = ec._FunnelStepResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._FunnelStepResult_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._FunnelStepResult_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "converted":
+			out.Values[i] = ec._FunnelStepResult_converted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dropOff":
+			out.Values[i] = ec._FunnelStepResult_dropOff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionFromPrevious":
+			out.Values[i] = ec._FunnelStepResult_conversionFromPrevious(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionFromStart":
+			out.Values[i] = ec._FunnelStepResult_conversionFromStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianSecondsFromPrevious":
+			out.Values[i] = ec._FunnelStepResult_medianSecondsFromPrevious(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianSecondsFromStart":
+			out.Values[i] = ec._FunnelStepResult_medianSecondsFromStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -48324,6 +52557,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createFunnel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createFunnel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateFunnel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateFunnel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteFunnel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteFunnel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -48551,6 +52805,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setProfileChurnPeriod":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setProfileChurnPeriod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRfmSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRfmSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshRfm":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshRfm(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -49438,6 +53706,12 @@ func (ec *executionContext) _Profile(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Profile_events(ctx, field, obj)
 				})
+		case "rfm":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Profile_rfm(ctx, field, obj)
+				})
 		case "computedTraits":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -49949,6 +54223,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_platformAvailability(ctx, field)
 				})
+		case "funnels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_funnels(ctx, field)
+				})
+		case "funnelReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_funnelReport(ctx, field)
+				})
 		case "actorNames":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -50039,6 +54325,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_profileSettings(ctx, field)
 				})
+		case "rfmReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rfmReport(ctx, field)
+				})
+		case "rfmSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rfmSettings(ctx, field)
+				})
 		case "signalHealth":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -50088,6 +54386,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refreshRfmPayloadImplementors = []string{"RefreshRfmPayload"}
+
+func (ec *executionContext) _RefreshRfmPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefreshRfmPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refreshRfmPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefreshRfmPayload")
+		case "queued":
+			out.Values[i] = ec._RefreshRfmPayload_queued(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RefreshRfmPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -50329,6 +54665,248 @@ func (ec *executionContext) _RevokeInvitePayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._RevokeInvitePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmCellImplementors = []string{"RfmCell"}
+
+func (ec *executionContext) _RfmCell(ctx context.Context, sel ast.SelectionSet, obj *model.RfmCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RfmCell")
+		case "segment":
+			out.Values[i] = ec._RfmCell_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._RfmCell_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "count":
+			out.Values[i] = ec._RfmCell_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revenue":
+			out.Values[i] = ec._RfmCell_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revenueMicros":
+			out.Values[i] = ec._RfmCell_revenueMicros(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RfmCell_members(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmReportImplementors = []string{"RfmReport"}
+
+func (ec *executionContext) _RfmReport(ctx context.Context, sel ast.SelectionSet, obj *model.RfmReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RfmReport")
+		case "cells":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RfmReport_cells(ctx, field, obj)
+				})
+		case "computedAt":
+			out.Values[i] = ec._RfmReport_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lookbackDays":
+			out.Values[i] = ec._RfmReport_lookbackDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "profiles":
+			out.Values[i] = ec._RfmReport_profiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmScoreImplementors = []string{"RfmScore"}
+
+func (ec *executionContext) _RfmScore(ctx context.Context, sel ast.SelectionSet, obj *model.RfmScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RfmScore")
+		case "r":
+			out.Values[i] = ec._RfmScore_r(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "f":
+			out.Values[i] = ec._RfmScore_f(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "m":
+			out.Values[i] = ec._RfmScore_m(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "segment":
+			out.Values[i] = ec._RfmScore_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "computedAt":
+			out.Values[i] = ec._RfmScore_computedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmSettingsImplementors = []string{"RfmSettings"}
+
+func (ec *executionContext) _RfmSettings(ctx context.Context, sel ast.SelectionSet, obj *model.RfmSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RfmSettings")
+		case "lookbackDays":
+			out.Values[i] = ec._RfmSettings_lookbackDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventNames":
+			out.Values[i] = ec._RfmSettings_eventNames(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valueProperty":
+			out.Values[i] = ec._RfmSettings_valueProperty(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rfmSettingsPayloadImplementors = []string{"RfmSettingsPayload"}
+
+func (ec *executionContext) _RfmSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RfmSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rfmSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RfmSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._RfmSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RfmSettingsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -54555,6 +59133,11 @@ func (ec *executionContext) marshalNCreateCheckoutSessionPayload2ᚖgithubᚗcom
 	return ec._CreateCheckoutSessionPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateFunnelInput(ctx context.Context, v any) (model.CreateFunnelInput, error) {
+	res, err := ec.unmarshalInputCreateFunnelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateNotificationChannelInput(ctx context.Context, v any) (model.CreateNotificationChannelInput, error) {
 	res, err := ec.unmarshalInputCreateNotificationChannelInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54646,6 +59229,19 @@ func (ec *executionContext) marshalNDeleteAutomationRulePayload2ᚖgithubᚗcom�
 func (ec *executionContext) unmarshalNDeleteEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteEnforcementRuleInput(ctx context.Context, v any) (model.DeleteEnforcementRuleInput, error) {
 	res, err := ec.unmarshalInputDeleteEnforcementRuleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDeleteFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteFunnelInput(ctx context.Context, v any) (model.DeleteFunnelInput, error) {
+	res, err := ec.unmarshalInputDeleteFunnelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteFunnelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteFunnelPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteFunnelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteFunnelPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteFunnelPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDeleteNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteNotificationChannelPayload) graphql.Marshaler {
@@ -54877,6 +59473,149 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFunnel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnel(ctx context.Context, sel ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Funnel!")
+		return graphql.Null
+	}
+	return ec._Funnel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFunnelBreakdownGroup2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownGroup(ctx context.Context, sel ast.SelectionSet, v *model.FunnelBreakdownGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelBreakdownGroup!")
+		return graphql.Null
+	}
+	return ec._FunnelBreakdownGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFunnelBreakdownSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownSource(ctx context.Context, v any) (model.FunnelBreakdownSource, error) {
+	var res model.FunnelBreakdownSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFunnelBreakdownSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownSource(ctx context.Context, sel ast.SelectionSet, v model.FunnelBreakdownSource) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNFunnelConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelConnection(ctx context.Context, sel ast.SelectionSet, v *model.FunnelConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelConnection!")
+		return graphql.Null
+	}
+	return ec._FunnelConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFunnelEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunnelEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelEdge(ctx context.Context, sel ast.SelectionSet, v *model.FunnelEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelEdge!")
+		return graphql.Null
+	}
+	return ec._FunnelEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFunnelFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelFilterOperator(ctx context.Context, v any) (model.FunnelFilterOperator, error) {
+	var res model.FunnelFilterOperator
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFunnelFilterOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelFilterOperator(ctx context.Context, sel ast.SelectionSet, v model.FunnelFilterOperator) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNFunnelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPayload(ctx context.Context, sel ast.SelectionSet, v *model.FunnelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelPayload!")
+		return graphql.Null
+	}
+	return ec._FunnelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFunnelStep2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelStep2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunnelStep2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStep(ctx context.Context, sel ast.SelectionSet, v *model.FunnelStep) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelStep!")
+		return graphql.Null
+	}
+	return ec._FunnelStep(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFunnelStepInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepInputᚄ(ctx context.Context, v any) ([]*model.FunnelStepInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.FunnelStepInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFunnelStepInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNFunnelStepInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepInput(ctx context.Context, v any) (*model.FunnelStepInput, error) {
+	res, err := ec.unmarshalInputFunnelStepInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFunnelStepResult2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelStepResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelStepResult2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunnelStepResult2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelStepResult(ctx context.Context, sel ast.SelectionSet, v *model.FunnelStepResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunnelStepResult!")
+		return graphql.Null
+	}
+	return ec._FunnelStepResult(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNGateDecision2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐDecision(ctx context.Context, v any) (automation.Decision, error) {
@@ -55842,6 +60581,14 @@ func (ec *executionContext) unmarshalNPutEnforcementRuleInput2githubᚗcomᚋstr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRefreshRfmPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefreshRfmPayload(ctx context.Context, sel ast.SelectionSet, v *model.RefreshRfmPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RefreshRfmPayload!")
+		return graphql.Null
+	}
+	return ec._RefreshRfmPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRefreshSessionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRefreshSessionInput(ctx context.Context, v any) (model.RefreshSessionInput, error) {
 	res, err := ec.unmarshalInputRefreshSessionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55939,6 +60686,64 @@ func (ec *executionContext) marshalNRevokeInvitePayload2ᚖgithubᚗcomᚋstratu
 		return graphql.Null
 	}
 	return ec._RevokeInvitePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRfmCell2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RfmCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRfmCell2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRfmCell2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmCell(ctx context.Context, sel ast.SelectionSet, v *model.RfmCell) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RfmCell!")
+		return graphql.Null
+	}
+	return ec._RfmCell(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRfmReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmReport(ctx context.Context, sel ast.SelectionSet, v *model.RfmReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RfmReport!")
+		return graphql.Null
+	}
+	return ec._RfmReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRfmSegment2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx context.Context, v any) (model.RfmSegment, error) {
+	var res model.RfmSegment
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRfmSegment2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx context.Context, sel ast.SelectionSet, v model.RfmSegment) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRfmSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettings(ctx context.Context, sel ast.SelectionSet, v *model.RfmSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RfmSettings!")
+		return graphql.Null
+	}
+	return ec._RfmSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRfmSettingsPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RfmSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RfmSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._RfmSettingsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRiskClass2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐRiskClass(ctx context.Context, v any) (automation.RiskClass, error) {
@@ -57003,8 +61808,18 @@ func (ec *executionContext) unmarshalNUpdateEnforcementSettingsInput2githubᚗco
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateFunnelInput(ctx context.Context, v any) (model.UpdateFunnelInput, error) {
+	res, err := ec.unmarshalInputUpdateFunnelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateNotificationChannelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateNotificationChannelInput(ctx context.Context, v any) (model.UpdateNotificationChannelInput, error) {
 	res, err := ec.unmarshalInputUpdateNotificationChannelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRfmSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateRfmSettingsInput(ctx context.Context, v any) (model.UpdateRfmSettingsInput, error) {
+	res, err := ec.unmarshalInputUpdateRfmSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -57629,6 +62444,62 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalOFunnel2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnel(ctx context.Context, sel ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Funnel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOFunnelBreakdownGroup2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FunnelBreakdownGroup) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunnelBreakdownGroup2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFunnelBreakdownInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelBreakdownInput(ctx context.Context, v any) (*model.FunnelBreakdownInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFunnelBreakdownInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFunnelPropertyFilter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPropertyFilter(ctx context.Context, sel ast.SelectionSet, v *model.FunnelPropertyFilter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FunnelPropertyFilter(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFunnelPropertyFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelPropertyFilterInput(ctx context.Context, v any) (*model.FunnelPropertyFilterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFunnelPropertyFilterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFunnelReport2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐFunnelReport(ctx context.Context, sel ast.SelectionSet, v *model.FunnelReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FunnelReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOGateDecision2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋautomationᚐDecision(ctx context.Context, v any) (*automation.Decision, error) {
 	if v == nil {
 		return nil, nil
@@ -58107,6 +62978,36 @@ func (ec *executionContext) marshalOProfileSettings2ᚖgithubᚗcomᚋstratumhq�
 		return graphql.Null
 	}
 	return ec._ProfileSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORfmScore2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmScore(ctx context.Context, sel ast.SelectionSet, v *model.RfmScore) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RfmScore(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORfmSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx context.Context, v any) (*model.RfmSegment, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RfmSegment)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORfmSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSegment(ctx context.Context, sel ast.SelectionSet, v *model.RfmSegment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalORfmSettings2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRfmSettings(ctx context.Context, sel ast.SelectionSet, v *model.RfmSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RfmSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx context.Context, v any) (*auth.Role, error) {

@@ -144,6 +144,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerConnections(w, d, s, lim)
 	registerCDP(w, d, s, lim)
 	registerTraits(w, d, s, lim)
+	registerRFM(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -153,6 +154,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, connectionsPeriodic(runOnStart, s)...)
 	out = append(out, cdpPeriodic(runOnStart, s)...)
 	out = append(out, traitsPeriodic(runOnStart, s)...)
+	out = append(out, rfmPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

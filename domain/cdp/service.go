@@ -98,7 +98,10 @@ type Service struct {
 	// Identity, if set, resolves each batch's events to profiles in the
 	// batch job and applies them to the profiles (ProcessBatch).
 	Identity *Identity
-	Config   Config
+	// RFM, if set, computes the profiles' RFM scores (its refresh job is
+	// registered with it).
+	RFM    *RFM
+	Config Config
 	// Log receives the debugger's publishing errors (none when nil).
 	Log *slog.Logger
 	// TestAfterBatch is a TEST-ONLY hook (app installs it only when

@@ -58,21 +58,13 @@ func (a TraitAggregation) numeric() bool {
 	return a == AggSum || a == AggAverage || a == AggMin || a == AggMax
 }
 
-// FilterOperator compares an event property with a filter's value.
-type FilterOperator string
-
-// The operators. EQUALS and NOT_EQUALS compare the property's text (a
-// number as its decimal, a boolean as true/false); NOT_EQUALS also takes
-// events without the property. GREATER_THAN and LESS_THAN compare numbers
-// (a property that is no number never matches); CONTAINS looks for the
-// value in a string property (case-sensitive).
-const (
-	FilterEquals      FilterOperator = "EQUALS"
-	FilterNotEquals   FilterOperator = "NOT_EQUALS"
-	FilterGreaterThan FilterOperator = "GREATER_THAN"
-	FilterLessThan    FilterOperator = "LESS_THAN"
-	FilterContains    FilterOperator = "CONTAINS"
-)
+// Trait filters name their operator with the funnels' FilterOperator
+// (funnel.go: the same five values). A trait's matcher (TraitDefinition.matchFilter,
+// trait_state.go) decides: EQUALS and NOT_EQUALS compare the property's
+// text (a number as its decimal, a boolean as true/false; NOT_EQUALS also
+// takes events without the property), GREATER_THAN and LESS_THAN compare
+// numbers (a property that is no number never matches), CONTAINS looks
+// for the value in a string property (case-sensitive).
 
 // Bounds of a definition.
 const (

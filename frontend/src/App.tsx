@@ -26,6 +26,8 @@ const SourcesScreen = lazy(() => import('./screens/sources'))
 const ProfilesScreen = lazy(() => import('./screens/profiles'))
 const ProfileDetail = lazy(() => import('./screens/profiles/ProfileDetail'))
 const TraitsScreen = lazy(() => import('./screens/traits'))
+const FunnelsScreen = lazy(() => import('./screens/funnels'))
+const RfmScreen = lazy(() => import('./screens/rfm'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -63,6 +65,8 @@ export function App() {
             <Route path="profiles" element={<ProfilesScreen />} />
             <Route path="profiles/:id" element={<ProfileDetail />} />
             <Route path="traits" element={<TraitsScreen />} />
+            <Route path="funnels" element={<FunnelsScreen />} />
+            <Route path="rfm" element={<RfmScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

@@ -183,6 +183,9 @@ function createCache(): InMemoryCache {
       // The signed-in viewer has no id: queries that read different parts
       // of it (the session, features, usage) merge into one object.
       Viewer: { merge: true },
+      // The RFM report has no id either: the grid and a cell's members
+      // (cells(segment:)) read different parts of it.
+      RfmReport: { merge: true },
       // A profile's timeline: "Load more" appends its next page of events.
       Profile: { fields: { events: relayStylePagination(['type', 'name']) } },
       Query: {
@@ -193,6 +196,7 @@ function createCache(): InMemoryCache {
           sources: relayStylePagination(),
           traitDefinitions: relayStylePagination(),
           profiles: relayStylePagination(['filter']),
+          funnels: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
           ...trustQueryFields,
         },

@@ -669,6 +669,16 @@ type CreateCheckoutSessionPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A new funnel.
+type CreateFunnelInput struct {
+	// Its name (1–100 characters).
+	Name string `json:"name"`
+	// Its steps, in order (2–10).
+	Steps []*FunnelStepInput `json:"steps"`
+	// The conversion window in seconds (60 to 7,776,000: 90 days).
+	WindowSeconds int `json:"windowSeconds"`
+}
+
 // Input of `createNotificationChannel`.
 type CreateNotificationChannelInput struct {
 	// How it delivers.
@@ -777,6 +787,20 @@ type DeleteAutomationRulePayload struct {
 type DeleteEnforcementRuleInput struct {
 	// The guardrail whose custom rule to remove.
 	ViolationType automation.ViolationType `json:"violationType"`
+}
+
+// Names a funnel to delete.
+type DeleteFunnelInput struct {
+	// Global ID of the funnel.
+	ID string `json:"id"`
+}
+
+// The result of deleteFunnel.
+type DeleteFunnelPayload struct {
+	// Global ID of the deleted funnel; null on failure.
+	DeletedFunnelID *string `json:"deletedFunnelId,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Result of `deleteNotificationChannel`.
@@ -939,6 +963,144 @@ type FeatureSkip struct {
 	LastSkippedAt time.Time `json:"lastSkippedAt"`
 	// Skips since the job last ran.
 	Count int `json:"count"`
+}
+
+// A funnel: ordered steps a profile takes within a conversion window.
+type Funnel struct {
+	// Global ID.
+	ID string `json:"id"`
+	// Its name.
+	Name string `json:"name"`
+	// Its steps, in order (2–10).
+	Steps []*FunnelStep `json:"steps"`
+	// Every later step happens at most this many seconds after the first.
+	WindowSeconds int `json:"windowSeconds"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// A breakdown group of a funnel report.
+type FunnelBreakdownGroup struct {
+	// The value (null: the property or trait is absent); null also for the "other" group.
+	Value *string `json:"value,omitempty"`
+	// True for the group summing every value past the 10 with the most profiles.
+	Other bool `json:"other"`
+	// Its steps.
+	Steps []*FunnelStepResult `json:"steps"`
+}
+
+// Splits a funnel report by a value.
+type FunnelBreakdownInput struct {
+	// Where the value comes from.
+	Source FunnelBreakdownSource `json:"source"`
+	// Its path in the event's properties or the profile's traits (1–5 parts of 1–100 characters).
+	Path []string `json:"path"`
+}
+
+// A page of funnels, newest first.
+type FunnelConnection struct {
+	// The funnels of this page.
+	Edges []*FunnelEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of funnels.
+	TotalCount int `json:"totalCount"`
+}
+
+// A funnel and its cursor.
+type FunnelEdge struct {
+	// Cursor of this funnel.
+	Cursor string `json:"cursor"`
+	// The funnel.
+	Node *Funnel `json:"node"`
+}
+
+// The result of createFunnel and updateFunnel.
+type FunnelPayload struct {
+	// The funnel as saved; null on failure.
+	Funnel *Funnel `json:"funnel,omitempty"`
+	// Why nothing changed, if so (the field path names the bad step, e.g. input.steps.1.filter.value).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A condition on a step event's properties.
+type FunnelPropertyFilter struct {
+	// The property's path in the event's properties (e.g. ["product", "sku"]).
+	Path []string `json:"path"`
+	// The comparison.
+	Operator FunnelFilterOperator `json:"operator"`
+	// The value compared with.
+	Value string `json:"value"`
+}
+
+// A condition on a step event's properties.
+type FunnelPropertyFilterInput struct {
+	// The property's path (1–5 parts of 1–100 characters).
+	Path []string `json:"path"`
+	// The comparison.
+	Operator FunnelFilterOperator `json:"operator"`
+	// The value (at most 500 characters; a decimal number for GREATER_THAN and LESS_THAN, not empty for CONTAINS).
+	Value string `json:"value"`
+}
+
+// A funnel's figures over a date range. A profile enters with a first-step event in [from, to); each later step is its earliest matching event after the previous step and within the window of the entry (events after `to` count, within the window). A profile counts once, with the entry that got furthest.
+type FunnelReport struct {
+	// The funnel.
+	Funnel *Funnel `json:"funnel"`
+	// Start of the range (inclusive).
+	From time.Time `json:"from"`
+	// End of the range (exclusive).
+	To time.Time `json:"to"`
+	// Profiles that entered.
+	Entered int `json:"entered"`
+	// Profiles that reached the last step.
+	Converted int `json:"converted"`
+	// converted over entered (0 when nobody entered).
+	ConversionRate float64 `json:"conversionRate"`
+	// Each step's figures.
+	Steps []*FunnelStepResult `json:"steps"`
+	// The breakdown's groups, most profiles first, "other" last; null without breakdownBy.
+	Breakdown []*FunnelBreakdownGroup `json:"breakdown,omitempty"`
+}
+
+// One step of a funnel.
+type FunnelStep struct {
+	// The track event's name.
+	Event string `json:"event"`
+	// A condition its properties meet; null: any.
+	Filter *FunnelPropertyFilter `json:"filter,omitempty"`
+}
+
+// One step of a funnel.
+type FunnelStepInput struct {
+	// The track event's name (1–200 characters).
+	Event string `json:"event"`
+	// A condition its properties meet.
+	Filter *FunnelPropertyFilterInput `json:"filter,omitempty"`
+}
+
+// One step's figures in a funnel report.
+type FunnelStepResult struct {
+	// Its position (0 for the first step).
+	Index int `json:"index"`
+	// Its event's name.
+	Event string `json:"event"`
+	// Profiles that reached it.
+	Entered int `json:"entered"`
+	// Of those, the ones that reached the next step (for the last step: all of them — they completed the funnel).
+	Converted int `json:"converted"`
+	// Profiles that reached the previous step but not this one (0 for the first step).
+	DropOff int `json:"dropOff"`
+	// entered over the previous step's entered (1 for the first step; 0 when nobody reached the previous one).
+	ConversionFromPrevious float64 `json:"conversionFromPrevious"`
+	// entered over the first step's entered (0 when nobody entered).
+	ConversionFromStart float64 `json:"conversionFromStart"`
+	// Median seconds from the previous step to this one; null for the first step and when nobody reached it.
+	MedianSecondsFromPrevious *float64 `json:"medianSecondsFromPrevious,omitempty"`
+	// Median seconds from the first step to this one; null for the first step and when nobody reached it.
+	MedianSecondsFromStart *float64 `json:"medianSecondsFromStart,omitempty"`
 }
 
 // Actions the trust gate decided on in the last 24 hours, each counted once by its latest decision (an action re-gated when the score moved, or approved and executed, is still one action; dry runs excluded).
@@ -1365,6 +1527,8 @@ type Profile struct {
 	RefusedLinks []*RefusedLink `json:"refusedLinks"`
 	// Its events (those carrying one of its user ids or anonymous ids), newest first.
 	Events *ProfileEventConnection `json:"events"`
+	// Its RFM scores from the latest computation; null when it had no purchase in the lookback then.
+	Rfm *RfmScore `json:"rfm,omitempty"`
 	// Its computed traits, by name: only those with at least one matching event in their window.
 	ComputedTraits []*ComputedTrait `json:"computedTraits"`
 }
@@ -1493,6 +1657,14 @@ type PutEnforcementRuleInput struct {
 type Query struct {
 }
 
+// The result of refreshRfm.
+type RefreshRfmPayload struct {
+	// True when a computation is queued (or one already waiting or running will serve).
+	Queued bool `json:"queued"`
+	// Why nothing was queued, if so.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Input of `refreshSession`.
 type RefreshSessionInput struct {
 	// The refresh token. Web clients may omit it: the `stratum_refresh` cookie is used (with the `X-CSRF-Token` header).
@@ -1579,6 +1751,66 @@ type RevokeInvitePayload struct {
 	// The revoked invitation; null on failure.
 	Invite *Invite `json:"invite,omitempty"`
 	// Problems.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// One cell of the RFM report.
+type RfmCell struct {
+	// The cell.
+	Segment RfmSegment `json:"segment"`
+	// Its name (Champions, Loyal, Potential Loyal, New, Promising, Need Attention, At Risk, Can't Lose, Hibernating, Lost).
+	Name string `json:"name"`
+	// Profiles in it.
+	Count int `json:"count"`
+	// Their purchases' value in the lookback, in currency units as the events reported it (not converted; a float: not exact).
+	Revenue float64 `json:"revenue"`
+	// The same value in micros, as a decimal integer string, exact.
+	RevenueMicros string `json:"revenueMicros"`
+	// Its profiles, most recently seen first.
+	Members *ProfileConnection `json:"members"`
+}
+
+// The latest RFM computation.
+type RfmReport struct {
+	// The ten cells, best first (each empty before the first computation); only the given one with segment.
+	Cells []*RfmCell `json:"cells"`
+	// When it was computed; null before the first computation (every 6 hours, or refreshRfm).
+	ComputedAt *time.Time `json:"computedAt,omitempty"`
+	// The lookback it used, in days.
+	LookbackDays int `json:"lookbackDays"`
+	// Profiles scored (those with a purchase in the lookback).
+	Profiles int `json:"profiles"`
+}
+
+// A profile's RFM scores (1 worst – 5 best: the quintile among the workspace's profiles with purchases in the lookback; equal values score alike).
+type RfmScore struct {
+	// Recency: how recent its latest purchase is.
+	R int `json:"r"`
+	// Frequency: how many purchases it made.
+	F int `json:"f"`
+	// Monetary: how much its purchases were worth.
+	M int `json:"m"`
+	// Its cell.
+	Segment RfmSegment `json:"segment"`
+	// When the scores were computed.
+	ComputedAt time.Time `json:"computedAt"`
+}
+
+// What the RFM scores are computed from.
+type RfmSettings struct {
+	// Days back from the computation that purchases count (365 unless set).
+	LookbackDays int `json:"lookbackDays"`
+	// Names of the track events that are purchases (Order Completed unless set).
+	EventNames []string `json:"eventNames"`
+	// The purchase's value property; null: properties.revenue, else properties.total. A JSON number or a decimal string; anything else counts 0.
+	ValueProperty *string `json:"valueProperty,omitempty"`
+}
+
+// The result of updateRfmSettings.
+type RfmSettingsPayload struct {
+	// The settings as saved; null on failure.
+	Settings *RfmSettings `json:"settings,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -2519,6 +2751,18 @@ type UpdateEnforcementSettingsInput struct {
 	MinHoursBetweenChanges *float64 `json:"minHoursBetweenChanges,omitempty"`
 }
 
+// A funnel's new definition (replaces the old one whole).
+type UpdateFunnelInput struct {
+	// Global ID of the funnel.
+	ID string `json:"id"`
+	// Its name (1–100 characters).
+	Name string `json:"name"`
+	// Its steps, in order (2–10).
+	Steps []*FunnelStepInput `json:"steps"`
+	// The conversion window in seconds (60 to 7,776,000).
+	WindowSeconds int `json:"windowSeconds"`
+}
+
 // Input of `updateNotificationChannel`; omitted fields are left alone.
 type UpdateNotificationChannelInput struct {
 	// The channel's global ID.
@@ -2529,6 +2773,16 @@ type UpdateNotificationChannelInput struct {
 	Enabled *bool `json:"enabled,omitempty"`
 	// New subscriptions.
 	Subscriptions *NotificationSubscriptionsInput `json:"subscriptions,omitempty"`
+}
+
+// Replaces the RFM settings; a null or absent field restores its default.
+type UpdateRfmSettingsInput struct {
+	// Days (1–3650).
+	LookbackDays *int `json:"lookbackDays,omitempty"`
+	// Purchase event names (1–20, each 1–200 characters).
+	EventNames []string `json:"eventNames,omitempty"`
+	// The value property's name (1–100 characters).
+	ValueProperty *string `json:"valueProperty,omitempty"`
 }
 
 // Input of `updateTenantSettings`; omitted fields stay as they are.
@@ -3230,6 +3484,131 @@ func (e EventType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Where a funnel report's breakdown value comes from.
+type FunnelBreakdownSource string
+
+const (
+	// A property of the profile's first-step event.
+	FunnelBreakdownSourceEventProperty FunnelBreakdownSource = "EVENT_PROPERTY"
+	// A trait of the profile.
+	FunnelBreakdownSourceProfileTrait FunnelBreakdownSource = "PROFILE_TRAIT"
+)
+
+var AllFunnelBreakdownSource = []FunnelBreakdownSource{
+	FunnelBreakdownSourceEventProperty,
+	FunnelBreakdownSourceProfileTrait,
+}
+
+func (e FunnelBreakdownSource) IsValid() bool {
+	switch e {
+	case FunnelBreakdownSourceEventProperty, FunnelBreakdownSourceProfileTrait:
+		return true
+	}
+	return false
+}
+
+func (e FunnelBreakdownSource) String() string {
+	return string(e)
+}
+
+func (e *FunnelBreakdownSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FunnelBreakdownSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FunnelBreakdownSource", str)
+	}
+	return nil
+}
+
+func (e FunnelBreakdownSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FunnelBreakdownSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FunnelBreakdownSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a funnel step's filter compares an event's property with its value.
+type FunnelFilterOperator string
+
+const (
+	// The property's text equals the value (a number's JSON text: 12.50 is not 12.5).
+	FunnelFilterOperatorEquals FunnelFilterOperator = "EQUALS"
+	// The property is absent or its text differs.
+	FunnelFilterOperatorNotEquals FunnelFilterOperator = "NOT_EQUALS"
+	// The property reads as a decimal number greater than the value.
+	FunnelFilterOperatorGreaterThan FunnelFilterOperator = "GREATER_THAN"
+	// The property reads as a decimal number less than the value.
+	FunnelFilterOperatorLessThan FunnelFilterOperator = "LESS_THAN"
+	// The property's text contains the value (case-sensitive).
+	FunnelFilterOperatorContains FunnelFilterOperator = "CONTAINS"
+)
+
+var AllFunnelFilterOperator = []FunnelFilterOperator{
+	FunnelFilterOperatorEquals,
+	FunnelFilterOperatorNotEquals,
+	FunnelFilterOperatorGreaterThan,
+	FunnelFilterOperatorLessThan,
+	FunnelFilterOperatorContains,
+}
+
+func (e FunnelFilterOperator) IsValid() bool {
+	switch e {
+	case FunnelFilterOperatorEquals, FunnelFilterOperatorNotEquals, FunnelFilterOperatorGreaterThan, FunnelFilterOperatorLessThan, FunnelFilterOperatorContains:
+		return true
+	}
+	return false
+}
+
+func (e FunnelFilterOperator) String() string {
+	return string(e)
+}
+
+func (e *FunnelFilterOperator) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FunnelFilterOperator(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FunnelFilterOperator", str)
+	}
+	return nil
+}
+
+func (e FunnelFilterOperator) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FunnelFilterOperator) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FunnelFilterOperator) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Kind of an identifier, strongest first: USER_ID and EXTERNAL_ID, then EMAIL, PHONE, DEVICE_ID, ANONYMOUS_ID.
 type IdentifierType string
 
@@ -3728,6 +4107,88 @@ func (e *RefusalReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e RefusalReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A named cell of the RFM grid, by a profile's recency (R) and frequency (F) scores.
+type RfmSegment string
+
+const (
+	// R 5, F 4–5: bought recently and often.
+	RfmSegmentChampions RfmSegment = "CHAMPIONS"
+	// R 3–4, F 4–5: buy often.
+	RfmSegmentLoyal RfmSegment = "LOYAL"
+	// R 4–5, F 2–3: recent, more than once.
+	RfmSegmentPotentialLoyal RfmSegment = "POTENTIAL_LOYAL"
+	// R 5, F 1: first purchase just now.
+	RfmSegmentNew RfmSegment = "NEW"
+	// R 4, F 1: a recent first purchase.
+	RfmSegmentPromising RfmSegment = "PROMISING"
+	// R 3, F 1–3: middling recency and frequency.
+	RfmSegmentNeedAttention RfmSegment = "NEED_ATTENTION"
+	// R 1–2, F 3–4: bought several times, not lately.
+	RfmSegmentAtRisk RfmSegment = "AT_RISK"
+	// R 1–2, F 5: bought the most, not lately.
+	RfmSegmentCantLose RfmSegment = "CANT_LOSE"
+	// R 2, F 1–2: few purchases, a while ago.
+	RfmSegmentHibernating RfmSegment = "HIBERNATING"
+	// R 1, F 1–2: few purchases, long ago.
+	RfmSegmentLost RfmSegment = "LOST"
+)
+
+var AllRfmSegment = []RfmSegment{
+	RfmSegmentChampions,
+	RfmSegmentLoyal,
+	RfmSegmentPotentialLoyal,
+	RfmSegmentNew,
+	RfmSegmentPromising,
+	RfmSegmentNeedAttention,
+	RfmSegmentAtRisk,
+	RfmSegmentCantLose,
+	RfmSegmentHibernating,
+	RfmSegmentLost,
+}
+
+func (e RfmSegment) IsValid() bool {
+	switch e {
+	case RfmSegmentChampions, RfmSegmentLoyal, RfmSegmentPotentialLoyal, RfmSegmentNew, RfmSegmentPromising, RfmSegmentNeedAttention, RfmSegmentAtRisk, RfmSegmentCantLose, RfmSegmentHibernating, RfmSegmentLost:
+		return true
+	}
+	return false
+}
+
+func (e RfmSegment) String() string {
+	return string(e)
+}
+
+func (e *RfmSegment) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RfmSegment(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RfmSegment", str)
+	}
+	return nil
+}
+
+func (e RfmSegment) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RfmSegment) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RfmSegment) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -29,6 +29,8 @@ const (
 	// TypeProfile names a CDP profile (a node; an absorbed profile's ID
 	// resolves to its survivor).
 	TypeProfile = "Profile"
+	// TypeFunnel names a CDP funnel (IDs of funnels; not a node).
+	TypeFunnel = "Funnel"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

@@ -173,6 +173,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Session: 'Sign-in session',
   Source: 'Event source',
   Profile: 'Customer profile',
+  Funnel: 'Funnel',
 }
 
 /** CDP: kinds of tracked calls (Segment's spec names). */
@@ -250,11 +251,55 @@ export const TRAIT_FILTER_OPERATORS: Record<
   CONTAINS: 'contains',
 }
 
+/** CDP: the named cells of the RFM grid. */
+export const RFM_SEGMENTS: Record<
+  | 'CHAMPIONS'
+  | 'LOYAL'
+  | 'POTENTIAL_LOYAL'
+  | 'NEW'
+  | 'PROMISING'
+  | 'NEED_ATTENTION'
+  | 'AT_RISK'
+  | 'CANT_LOSE'
+  | 'HIBERNATING'
+  | 'LOST',
+  string
+> = {
+  CHAMPIONS: 'Champions',
+  LOYAL: 'Loyal',
+  POTENTIAL_LOYAL: 'Potential loyal',
+  NEW: 'New',
+  PROMISING: 'Promising',
+  NEED_ATTENTION: 'Need attention',
+  AT_RISK: 'At risk',
+  CANT_LOSE: "Can't lose",
+  HIBERNATING: 'Hibernating',
+  LOST: 'Lost',
+}
+
+/** CDP: how a funnel step's filter compares a property. */
+export const FUNNEL_FILTER_OPERATORS: Record<
+  'EQUALS' | 'NOT_EQUALS' | 'GREATER_THAN' | 'LESS_THAN' | 'CONTAINS',
+  string
+> = {
+  EQUALS: 'equals',
+  NOT_EQUALS: 'does not equal',
+  GREATER_THAN: 'is greater than',
+  LESS_THAN: 'is less than',
+  CONTAINS: 'contains',
+}
+
 /** CDP: where a computed trait's backfill is. */
 export const TRAIT_BACKFILL_STATUSES: Record<'PENDING' | 'RUNNING' | 'DONE', string> = {
   PENDING: 'Waiting to start',
   RUNNING: 'Computing',
   DONE: 'Up to date',
+}
+
+/** CDP: where a funnel breakdown's value comes from. */
+export const FUNNEL_BREAKDOWN_SOURCES: Record<'EVENT_PROPERTY' | 'PROFILE_TRAIT', string> = {
+  EVENT_PROPERTY: 'First step’s event property',
+  PROFILE_TRAIT: 'Profile trait',
 }
 
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
@@ -313,6 +358,9 @@ export const ENUM_LABELS = {
   TraitAggregation: TRAIT_AGGREGATIONS,
   TraitFilterOperator: TRAIT_FILTER_OPERATORS,
   TraitBackfillStatus: TRAIT_BACKFILL_STATUSES,
+  RfmSegment: RFM_SEGMENTS,
+  FunnelFilterOperator: FUNNEL_FILTER_OPERATORS,
+  FunnelBreakdownSource: FUNNEL_BREAKDOWN_SOURCES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

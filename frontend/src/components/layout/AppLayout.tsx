@@ -20,6 +20,8 @@ const NAV = [
   { to: '/sources', label: 'Sources' },
   { to: '/profiles', label: 'Profiles' },
   { to: '/traits', label: 'Traits' },
+  { to: '/funnels', label: 'Funnels' },
+  { to: '/rfm', label: 'RFM' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },

@@ -24,6 +24,7 @@ import { jsonValueText, LIFECYCLE_TONE, prettyFields, profilePath } from './labe
 import { ProfileDocument, ProfileUpdatedDocument } from './operations'
 import { SplitDialog, UnmergeDialog, type RepairDone } from './ProfileRepair'
 import { ComputedTraitsCard } from '../traits/ComputedTraitsCard'
+import { ProfileRfm } from '../rfm/ProfileRfm'
 
 /** Events per page of the timeline. */
 export const EVENTS_PAGE_SIZE = 20
@@ -160,6 +161,7 @@ function ProfileView({
           </Alert>
         )}
         <Counters profile={p} />
+        <ProfileRfm profileId={p.id} />
         <div className="grid gap-6 lg:grid-cols-2">
           <Card
             title="Identities"
