@@ -86,6 +86,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.buildConnections(d, cfg)
 	// The batch job resolves its events to profiles (ADR 0016).
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
+	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	return s, nil
 }
 
@@ -203,7 +204,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP}
+		Connections: s.Connections, CDP: s.CDP, Privacy: s.Privacy}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -223,6 +224,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Stripe.Enqueue = jobs.ApplyStripeEventHook(c)
 	s.Platforms.Sync.Enqueue = jobs.SyncHook(c)
 	s.CDP.Enqueue = jobs.CDPBatchHook(c)
+	s.Privacy.Enqueue = jobs.PrivacyHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -143,6 +143,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerSync(w, d, s, lim)
 	registerConnections(w, d, s, lim)
 	registerCDP(w, d, s, lim)
+	registerPrivacy(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.

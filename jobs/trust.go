@@ -43,6 +43,8 @@ type Services struct {
 	// CDP processes committed event batches and keeps the events table's
 	// partitions ahead; without it those kinds have no worker.
 	CDP *cdp.Service
+	// Privacy runs the CDP's data-subject requests (export, deletion).
+	Privacy *cdp.Privacy
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

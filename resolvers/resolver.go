@@ -71,6 +71,9 @@ type Services struct {
 	Connections *platforms.Connections
 	// CDP: sources and the tracking API's ingestion.
 	CDP *cdp.Service
+	// Privacy: the CDP's consent-adjacent data-subject requests (export,
+	// deletion) and the suppression list.
+	Privacy *cdp.Privacy
 }
 
 // Config is what the resolvers are built from.

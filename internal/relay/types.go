@@ -29,6 +29,9 @@ const (
 	// TypeProfile names a CDP profile (a node; an absorbed profile's ID
 	// resolves to its survivor).
 	TypeProfile = "Profile"
+	// TypePrivacyRequest names a CDP data-subject request (export or
+	// deletion; IDs of privacyRequests, not a node).
+	TypePrivacyRequest = "PrivacyRequest"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

@@ -1,0 +1,117 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// PrivacyHook is cdp.Privacy.Enqueue for client c: a new data-subject
+// request gets its job (privacy.export or privacy.delete) in the
+// transaction that records it.
+func PrivacyHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant, request uuid.UUID, kind string) error {
+	return func(ctx context.Context, tx bun.Tx, tenant, request uuid.UUID, kind string) error {
+		var args river.JobArgs = PrivacyExportArgs{TenantID: tenant, RequestID: request}
+		if kind == cdp.PrivacyDelete {
+			args = PrivacyDeleteArgs{TenantID: tenant, RequestID: request}
+		}
+		_, err := c.InsertTx(ctx, tx.Tx, args, nil)
+		return err
+	}
+}
+
+// privacyTimeout bounds one run of a privacy job: a scan of every event of
+// the tenant, a chunk per transaction. A retry of the deletion goes on
+// where it stopped (deleted events are gone); an export starts over.
+const privacyTimeout = 30 * time.Minute
+
+// PrivacyExportArgs builds the JSON export of one request
+// (cdp.Privacy.RunExport).
+type PrivacyExportArgs struct {
+	TenantID  uuid.UUID `json:"tenant_id"`
+	RequestID uuid.UUID `json:"request_id"`
+}
+
+// Kind implements river.JobArgs.
+func (PrivacyExportArgs) Kind() string { return "privacy.export" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: inserted once, by the
+// request's transaction.
+func (PrivacyExportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 5}
+}
+
+// PrivacyExportWorker runs PrivacyExportArgs.
+type PrivacyExportWorker struct {
+	river.WorkerDefaults[PrivacyExportArgs]
+	Privacy *cdp.Privacy
+	Limits  Limits
+}
+
+// Timeout implements river.Worker.
+func (w *PrivacyExportWorker) Timeout(*river.Job[PrivacyExportArgs]) time.Duration {
+	return w.Limits.timeout(privacyTimeout)
+}
+
+// Work implements river.Worker.
+func (w *PrivacyExportWorker) Work(ctx context.Context, job *river.Job[PrivacyExportArgs]) error {
+	_, err := w.Privacy.RunExport(ctx, job.Args.TenantID, job.Args.RequestID)
+	return privacyOutcome(err)
+}
+
+// PrivacyDeleteArgs erases the person of one request
+// (cdp.Privacy.RunDeletion).
+type PrivacyDeleteArgs struct {
+	TenantID  uuid.UUID `json:"tenant_id"`
+	RequestID uuid.UUID `json:"request_id"`
+}
+
+// Kind implements river.JobArgs.
+func (PrivacyDeleteArgs) Kind() string { return "privacy.delete" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts. Many attempts: an
+// erasure must finish.
+func (PrivacyDeleteArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 25}
+}
+
+// PrivacyDeleteWorker runs PrivacyDeleteArgs.
+type PrivacyDeleteWorker struct {
+	river.WorkerDefaults[PrivacyDeleteArgs]
+	Privacy *cdp.Privacy
+	Limits  Limits
+}
+
+// Timeout implements river.Worker.
+func (w *PrivacyDeleteWorker) Timeout(*river.Job[PrivacyDeleteArgs]) time.Duration {
+	return w.Limits.timeout(privacyTimeout)
+}
+
+// Work implements river.Worker.
+func (w *PrivacyDeleteWorker) Work(ctx context.Context, job *river.Job[PrivacyDeleteArgs]) error {
+	_, err := w.Privacy.RunDeletion(ctx, job.Args.TenantID, job.Args.RequestID)
+	return privacyOutcome(err)
+}
+
+// privacyOutcome cancels a job whose tenant is gone.
+func privacyOutcome(err error) error {
+	if errors.Is(err, db.ErrNoTenant) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// registerPrivacy adds the privacy workers (when the services have them).
+func registerPrivacy(w *river.Workers, s Services, lim Limits) {
+	if s.Privacy != nil {
+		river.AddWorker(w, &PrivacyExportWorker{Privacy: s.Privacy, Limits: lim})
+		river.AddWorker(w, &PrivacyDeleteWorker{Privacy: s.Privacy, Limits: lim})
+	}
+}
