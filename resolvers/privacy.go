@@ -104,9 +104,6 @@ func (r *Resolver) setConsent(ctx context.Context, input model.SetConsentInput) 
 		return failed(err)
 	}
 	c, err := r.identity().SetConsent(ctx, tenant, id, cdp.Purpose(input.Purpose), input.Granted)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		err = apperr.Invalid([]string{"input", "profileId"}, "profile not found")
-	}
 	if err != nil {
 		return failed(err)
 	}

@@ -178,7 +178,7 @@ func (s *Privacy) request(ctx context.Context, tenant, profile uuid.UUID, kind s
 	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		live, err := canonicalTx(ctx, tx, tenant, profile)
 		if err != nil {
-			return apperr.Invalid([]string{"input", "profileId"}, profileNotFound)
+			return err
 		}
 		var busy bool
 		if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM cdp_privacy_requests WHERE tenant_id = ? AND profile_id = ?
