@@ -240,6 +240,7 @@ type isoFixture struct {
 	conns    *connFixture
 	sources  *sourceFixture
 	profiles *profileFixture
+	privacy  *privacyFixture
 }
 
 var isoSeq atomic.Int64
@@ -291,6 +292,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addConnections(t)
 	f.addSources(t)
 	f.addProfiles(t)
+	f.addPrivacy(t)
 	return f
 }
 
@@ -504,6 +506,9 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'profiles', (SELECT jsonb_agg(jsonb_build_array(id, merged_into, lifecycle_stage, session_count) ORDER BY id) FROM cdp_profiles WHERE tenant_id = $1),
 		'churnDays', (SELECT churn_days FROM cdp_identity_settings WHERE tenant_id = $1),
 		'identifiers', (SELECT jsonb_agg(jsonb_build_array(type, value, profile_id) ORDER BY type, value) FROM cdp_identifiers WHERE tenant_id = $1),
+		'consents', (SELECT jsonb_agg(jsonb_build_array(profile_id, purpose, granted, source) ORDER BY profile_id, purpose) FROM cdp_consents WHERE tenant_id = $1),
+		'privacyRequests', (SELECT jsonb_agg(jsonb_build_array(id, kind, status) ORDER BY id) FROM cdp_privacy_requests WHERE tenant_id = $1),
+		'suppressions', (SELECT count(*) FROM cdp_suppressions WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
@@ -564,6 +569,10 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.event
 	case "profileAnon":
 		return fmt.Sprintf("alpha-anon-%d", f.n)
+	case "consentChange":
+		return f.privacy.change
+	case "privacyRequest":
+		return f.privacy.request
 	}
 	panic("no fixture value " + name)
 }

@@ -31188,10 +31188,10 @@ func (ec *executionContext) _Query_profileConsents(ctx context.Context, field gr
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Consent) graphql.Marshaler {
-			return ec.marshalNConsent2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentᚄ(ctx, selections, v)
+			return ec.marshalOConsent2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_profileConsents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -50936,7 +50936,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "profileConsents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_profileConsents(ctx, field)
 				})
@@ -55145,22 +55145,6 @@ func (ec *executionContext) marshalNConnectionStatus2githubᚗcomᚋstratumhqᚋ
 	return v
 }
 
-func (ec *executionContext) marshalNConsent2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Consent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx context.Context, sel ast.SelectionSet, v *model.Consent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Consent!")
@@ -58242,6 +58226,25 @@ func (ec *executionContext) marshalOConditionGroupOperator2ᚖgithubᚗcomᚋstr
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOConsent2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Consent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx context.Context, sel ast.SelectionSet, v *model.Consent) graphql.Marshaler {

@@ -177,7 +177,11 @@ func (r *Resolver) consentHistory(ctx context.Context, profileID string, first *
 		return nil, err
 	}
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[cdp.ConsentChange], error) {
-		return r.identity().ConsentHistory(ctx, tenant, id, args)
+		p, err := r.identity().ConsentHistory(ctx, tenant, id, args)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return &relay.Page[cdp.ConsentChange]{}, nil // no such profile: no history
+		}
+		return p, err
 	}
 	return connection(ctx, pageArgs(first, after, nil, nil), list,
 		func(x *cdp.ConsentChange, c string) *model.ConsentChangeEdge {

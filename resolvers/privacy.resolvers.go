@@ -10,6 +10,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -39,6 +40,9 @@ func (r *queryResolver) ProfileConsents(ctx context.Context, profileID string) (
 		return nil, err
 	}
 	m, err := r.identity().Consents(ctx, tenant, id)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil // as profile(id:) answers for a profile that does not exist
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -239,7 +239,7 @@ func (s *Identity) AdsConsent(ctx context.Context, tenant uuid.UUID, profileIDs 
 var consentCategories = map[string]Purpose{
 	"analytics": PurposeAnalytics, "performance": PurposeAnalytics, "statistics": PurposeAnalytics,
 	"measurement": PurposeAnalytics, "c0002": PurposeAnalytics,
-	"advertising": PurposeAds, "ads": PurposeAds, "targeting": PurposeAds, "c0004": PurposeAds,
+	"advertising": PurposeAds, "advertisement": PurposeAds, "targeting": PurposeAds, "c0004": PurposeAds,
 	"email": PurposeEmail, "emailmarketing": PurposeEmail,
 	"sms": PurposeSMS, "smsmarketing": PurposeSMS, "textmessages": PurposeSMS,
 }
