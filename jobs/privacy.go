@@ -28,9 +28,10 @@ func PrivacyHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant, request
 }
 
 // privacyTimeout bounds one run of a privacy job: a scan of every event of
-// the tenant, a chunk per transaction. A retry of the deletion goes on
-// where it stopped (deleted events are gone); an export starts over.
-const privacyTimeout = 30 * time.Minute
+// the tenant, a chunk per transaction (capped by Limits.MaxTimeout like
+// every kind). A retry of the deletion keeps what it deleted (those events
+// are gone); an export starts over.
+const privacyTimeout = time.Minute
 
 // PrivacyExportArgs builds the JSON export of one request
 // (cdp.Privacy.RunExport).
