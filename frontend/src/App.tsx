@@ -25,6 +25,7 @@ const PlatformsScreen = lazy(() => import('./screens/platforms'))
 const SourcesScreen = lazy(() => import('./screens/sources'))
 const ProfilesScreen = lazy(() => import('./screens/profiles'))
 const ProfileDetail = lazy(() => import('./screens/profiles/ProfileDetail'))
+const PrivacyScreen = lazy(() => import('./screens/privacy'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -61,6 +62,7 @@ export function App() {
             <Route path="sources" element={<SourcesScreen />} />
             <Route path="profiles" element={<ProfilesScreen />} />
             <Route path="profiles/:id" element={<ProfileDetail />} />
+            <Route path="privacy" element={<PrivacyScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

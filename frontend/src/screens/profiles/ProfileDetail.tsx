@@ -23,6 +23,8 @@ import { useSession } from '../../session/SessionProvider'
 import { jsonValueText, LIFECYCLE_TONE, prettyFields, profilePath } from './labels'
 import { ProfileDocument, ProfileUpdatedDocument } from './operations'
 import { SplitDialog, UnmergeDialog, type RepairDone } from './ProfileRepair'
+import { ProfileConsent } from '../privacy/ProfileConsent'
+import { ProfilePrivacy } from '../privacy/ProfilePrivacy'
 
 /** Events per page of the timeline. */
 export const EVENTS_PAGE_SIZE = 20
@@ -206,6 +208,10 @@ function ProfileView({
               />
             )}
           </Card>
+        </div>
+        <div className="grid gap-6 lg:grid-cols-2">
+          <ProfileConsent profileId={p.id} />
+          <ProfilePrivacy profileId={p.id} />
         </div>
         <Events profile={p} onMore={onMoreEvents} />
         <MergeHistory profile={p} onUnmerge={repair ? setUnmerging : undefined} />
