@@ -12,5 +12,12 @@
 // retention is retention.go; the simulated tenants' generated event stream
 // (sent through the same ingestion path) is simulator.go.
 //
-// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events.
+// Consent per profile and purpose is consent*.go; data-subject requests
+// (export, deletion) and the suppression list they leave are privacy*.go
+// (docs/adr/0018).
+//
+// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events (and, of
+// the identity side, cdp_profiles, cdp_identifiers, cdp_profile_merges,
+// cdp_refused_links, cdp_identity_settings, cdp_consents,
+// cdp_consent_history, cdp_privacy_requests, cdp_suppressions).
 package cdp
