@@ -193,6 +193,7 @@ function createCache(): InMemoryCache {
           sources: relayStylePagination(),
           profiles: relayStylePagination(['filter']),
           auditLog: relayStylePagination(['filter']),
+          privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,
         },
       },
