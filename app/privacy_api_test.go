@@ -231,10 +231,6 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, status)
 	status, _ = get(link[:len(link)-2]+"xx", e.user)
 	require.Equal(t, http.StatusNotFound, status)
-	e.clock.Advance(25 * time.Hour)
-	status, _ = get(link, e.user)
-	require.Equal(t, http.StatusNotFound, status)
-	e.clock.Advance(-25 * time.Hour)
 
 	// Before the deletion the scan finds Ann everywhere (the positive
 	// control of the scan after it).
@@ -246,6 +242,20 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 		"audit_log: " + ann.ID.String(), "cdp_privacy_requests: ann-msg-1"} {
 		require.Contains(t, before, want)
 	}
+
+	// 24 hours after it finished the link has expired, and the periodic
+	// purge removes the stored export (the same link, were the clock set
+	// back, finds nothing).
+	e.clock.Advance(25 * time.Hour)
+	status, _ = get(link, e.user)
+	require.Equal(t, http.StatusNotFound, status)
+	n, err := e.srv.App.Services.Privacy.PurgeExports(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	e.clock.Advance(-25 * time.Hour)
+	status, _ = get(link, e.user)
+	require.Equal(t, http.StatusNotFound, status)
+	require.NotContains(t, scanTenant(t, e, []string{"ann-msg-1"}), "cdp_privacy_requests: ann-msg-1")
 
 	d = e.q(t, `mutation($p: ID!) { deleteProfile(input: {profileId: $p}) { request { id kind status } userErrors { code } } }`,
 		map[string]any{"p": annID})

@@ -152,6 +152,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, syncPeriodic(runOnStart)...)
 	out = append(out, connectionsPeriodic(runOnStart, s)...)
 	out = append(out, cdpPeriodic(runOnStart, s)...)
+	out = append(out, privacyPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

@@ -44,6 +44,7 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"cdp.mark_churned":            (&CDPMarkChurnedWorker{Limits: lim}).Timeout(nil),
 			"privacy.export":              (&PrivacyExportWorker{Limits: lim}).Timeout(nil),
 			"privacy.delete":              (&PrivacyDeleteWorker{Limits: lim}).Timeout(nil),
+			"privacy.purge_exports":       (&PrivacyPurgeExportsWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

@@ -109,10 +109,56 @@ func privacyOutcome(err error) error {
 	return err
 }
 
+// PrivacyPurgeExportsArgs removes the stored JSON of expired exports
+// (global, periodic).
+type PrivacyPurgeExportsArgs struct{}
+
+// Kind implements river.JobArgs.
+func (PrivacyPurgeExportsArgs) Kind() string { return "privacy.purge_exports" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: maintenance, at most
+// one per interval.
+func (PrivacyPurgeExportsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLow, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: PrivacyPurgeInterval}}
+}
+
+// PrivacyPurgeInterval is how often expired exports are purged: an export
+// outlives its 24 hours by at most this.
+const PrivacyPurgeInterval = 15 * time.Minute
+
+// PrivacyPurgeExportsWorker runs PrivacyPurgeExportsArgs.
+type PrivacyPurgeExportsWorker struct {
+	river.WorkerDefaults[PrivacyPurgeExportsArgs]
+	Privacy *cdp.Privacy
+	Limits  Limits
+}
+
+// Timeout implements river.Worker: one UPDATE.
+func (w *PrivacyPurgeExportsWorker) Timeout(*river.Job[PrivacyPurgeExportsArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
+}
+
+// Work implements river.Worker.
+func (w *PrivacyPurgeExportsWorker) Work(ctx context.Context, _ *river.Job[PrivacyPurgeExportsArgs]) error {
+	_, err := w.Privacy.PurgeExports(ctx)
+	return err
+}
+
+// privacyPeriodic purges expired exports every PrivacyPurgeInterval.
+func privacyPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
+	if s.Privacy == nil {
+		return nil
+	}
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(PrivacyPurgeInterval), func() (river.JobArgs, *river.InsertOpts) {
+		return PrivacyPurgeExportsArgs{}, nil
+	}, &river.PeriodicJobOpts{RunOnStart: runOnStart})}
+}
+
 // registerPrivacy adds the privacy workers (when the services have them).
 func registerPrivacy(w *river.Workers, s Services, lim Limits) {
 	if s.Privacy != nil {
 		river.AddWorker(w, &PrivacyExportWorker{Privacy: s.Privacy, Limits: lim})
 		river.AddWorker(w, &PrivacyDeleteWorker{Privacy: s.Privacy, Limits: lim})
+		river.AddWorker(w, &PrivacyPurgeExportsWorker{Privacy: s.Privacy, Limits: lim})
 	}
 }

@@ -82,7 +82,28 @@ CREATE TABLE cdp_suppressions (
 );
 SELECT stratum_tenant_table('cdp_suppressions');
 
+-- stratum_cdp_purge_exports removes the JSON of exports that expired before
+-- `before` (of every tenant: the periodic privacy.purge_exports job) and
+-- returns how many. SECURITY DEFINER because the purge is global while the
+-- table's policy shows a transaction only its own tenant's rows; it returns
+-- a count, never data.
+-- +goose StatementBegin
+CREATE FUNCTION stratum_cdp_purge_exports(before timestamptz)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  n integer;
+BEGIN
+  UPDATE cdp_privacy_requests SET export = NULL WHERE export IS NOT NULL AND expires_at <= before;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION stratum_cdp_purge_exports(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stratum_cdp_purge_exports(timestamptz) TO stratum_rw;
+
 -- +goose Down
+DROP FUNCTION stratum_cdp_purge_exports(timestamptz);
 DROP TABLE cdp_suppressions;
 DROP TABLE cdp_privacy_requests;
 DROP TABLE cdp_consent_history;

@@ -401,6 +401,16 @@ func (s *Privacy) Download(ctx context.Context, token string, user uuid.UUID) (_
 	return out, err
 }
 
+// PurgeExports removes the stored JSON of every tenant's exports that have
+// expired (the periodic privacy.purge_exports job) and returns how many.
+func (s *Privacy) PurgeExports(ctx context.Context) (n int, err error) {
+	defer derrors.Wrap(&err, "cdp.Privacy.PurgeExports")
+	err = s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT stratum_cdp_purge_exports(?)", s.DB.Now(ctx)).Scan(ctx, &n)
+	})
+	return n, err
+}
+
 // setProgressTx records a running request's progress.
 func setProgressTx(ctx context.Context, tx bun.Tx, tenant, id uuid.UUID, done, total int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET progress_done = ?, progress_total = greatest(progress_total, ?)
