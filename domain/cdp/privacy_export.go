@@ -102,15 +102,21 @@ func (s *Privacy) RunExport(ctx context.Context, tenant, request uuid.UUID) (don
 		if err != nil {
 			return err
 		}
+		// A deletion of the person that finished meanwhile cleared the
+		// request's profile: the export is not stored.
 		res, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, export = ?, export_bytes = ?, expires_at = ?,
-			finished_at = ?, progress_done = progress_total WHERE tenant_id = ? AND id = ? AND status = ?`,
+			finished_at = ?, progress_done = progress_total WHERE tenant_id = ? AND id = ? AND status = ? AND profile_id IS NOT NULL`,
 			RequestDone, b, len(b), now.Add(s.exportTTL()), now, tenant, request, RequestRunning)
 		if err != nil {
 			return fmt.Errorf("store export: %w", err)
 		}
-		n, _ := res.RowsAffected()
-		done = n == 1
-		return nil
+		if n, _ := res.RowsAffected(); n == 1 {
+			done = true
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?
+			WHERE tenant_id = ? AND id = ? AND status = ?`, RequestFailed, "the person was deleted meanwhile", now, tenant, request, RequestRunning)
+		return err
 	})
 	return done, err
 }
