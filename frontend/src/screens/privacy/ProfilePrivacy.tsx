@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@apollo/client/react'
 import { useEffect, useState } from 'react'
 
-import { Alert, Button, Card, Dialog, Field, Input, TextLink } from '../../components/ui'
+import { Alert, Button, Card, Dialog, Field, Input, LockedState, TextLink } from '../../components/ui'
 import type { PrivacyRequestFieldsFragment } from '../../gql/graphql'
 import { enumLabel } from '../../lib/enumLabels'
+import { lockedFeature } from '../../lib/features'
 import { formatDateTime } from '../../lib/format'
 import { useSession } from '../../session/SessionProvider'
 import { POLL_MS, RequestResult, RequestStatus, unfinished } from './labels'
@@ -72,6 +73,14 @@ function PrivacyActions({ profileId }: { profileId: string }) {
     }
   }
   const erased = requests.find((r) => r.kind === 'DELETE' && r.status === 'DONE')
+  const locked = error ? lockedFeature(error) : null
+  if (locked) {
+    return (
+      <Card title="Privacy">
+        <LockedState {...locked} />
+      </Card>
+    )
+  }
   return (
     <Card
       title="Privacy"

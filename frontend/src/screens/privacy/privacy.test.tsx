@@ -294,3 +294,36 @@ describe('PrivacyScreen', () => {
     expect(api.requests).toHaveLength(0)
   })
 })
+
+describe('without the gdpr_compliance feature', () => {
+  class LockedApi extends FakeApi {
+    override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
+      this.requests.push({ name: op.operationName ?? '', vars: op.variables as Vars })
+      return new Observable((o) => {
+        o.next({
+          data: null,
+          errors: [
+            {
+              message: 'the gdpr_compliance feature is not on this workspace’s plan',
+              extensions: { code: 'FEATURE_DISABLED', feature: 'gdpr_compliance', requiredPlan: 'PROFESSIONAL' },
+            },
+          ],
+        })
+        o.complete()
+      })
+    }
+  }
+
+  it('says which plan unlocks consent and privacy, with no buttons to press', async () => {
+    setup(
+      <>
+        <ProfileConsent profileId={PROFILE} />
+        <ProfilePrivacy profileId={PROFILE} />
+      </>,
+      new LockedApi(),
+    )
+    await waitFor(() => expect(screen.getAllByText('Unlocks with Professional')).toHaveLength(2))
+    expect(screen.queryByRole('button', { name: 'Export data' })).toBeNull()
+    expect(screen.queryByRole('button', { name: /Grant|Deny/ })).toBeNull()
+  })
+})
