@@ -226,9 +226,19 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	for _, other := range []string{bob.ID.String(), "bob-user-7q", "bob-msg-1", "bob-7q@example.com"} {
 		require.NotContains(t, body, other)
 	}
-	// Another member of the tenant, a forged token, an expired link: 404.
+	// Another member of the tenant, the requester acting in another tenant
+	// or as an analyst, a forged token: 404.
 	status, _ = get(link, uuid.New())
 	require.Equal(t, http.StatusNotFound, status)
+	for _, h := range []http.Header{{"X-Test-Tenant": {uuid.NewString()}, "X-Test-User": {e.user.String()}},
+		{"X-Test-Tenant": {e.tenant.String()}, "X-Test-User": {e.user.String()}, "X-Test-Role": {"ANALYST"}}} {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+link, nil)
+		req.Header = h
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	}
 	status, _ = get(link[:len(link)-2]+"xx", e.user)
 	require.Equal(t, http.StatusNotFound, status)
 

@@ -20,8 +20,9 @@ func privacySecret(jwtSecret string) []byte {
 
 // privacyExport answers GET /privacy/exports/{token}: the JSON export of a
 // data-subject request (docs/adr/0018), for the user who requested it
-// only (signed in: the session cookie or a bearer token), while the signed
-// link and the export have not expired. Every refusal is the same 404.
+// only (signed in: the session cookie or a bearer token), still an admin of
+// the request's workspace and acting in it, while the signed link and the
+// export have not expired. Every refusal is the same 404.
 func (a *App) privacyExport() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -33,11 +34,11 @@ func (a *App) privacyExport() http.Handler {
 			return
 		}
 		p, ok := auth.FromContext(ctx)
-		if !ok || !p.IsUser() {
+		if !ok || !p.IsUser() || !p.Role.AtLeast(auth.RoleAdmin) {
 			notFound()
 			return
 		}
-		b, err := a.Services.Privacy.Download(ctx, r.PathValue("token"), p.UserID)
+		b, err := a.Services.Privacy.Download(ctx, r.PathValue("token"), p.TenantID, p.UserID)
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.NotFound {
 				a.Log.ErrorContext(r.Context(), "privacy export download failed", "err", err)

@@ -366,15 +366,15 @@ func (s *Privacy) ParseDownloadToken(token string, now time.Time) (DownloadClaim
 }
 
 // Download returns the export a valid download token names to user, the
-// request's requester, while it has not expired; anyone else gets
-// NOT_FOUND. The download is audited.
-func (s *Privacy) Download(ctx context.Context, token string, user uuid.UUID) (_ []byte, err error) {
+// request's requester, acting in the request's tenant, while it has not
+// expired; anyone else gets NOT_FOUND. The download is audited.
+func (s *Privacy) Download(ctx context.Context, token string, tenant, user uuid.UUID) (_ []byte, err error) {
 	defer derrors.Wrap(&err, "cdp.Privacy.Download")
 	c, err := s.ParseDownloadToken(token, s.DB.Now(ctx))
 	if err != nil {
 		return nil, err
 	}
-	if c.User != user || user == uuid.Nil {
+	if c.User != user || user == uuid.Nil || c.Tenant != tenant {
 		return nil, errBadToken
 	}
 	var out []byte
