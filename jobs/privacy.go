@@ -27,11 +27,27 @@ func PrivacyHook(c *Client) func(ctx context.Context, tx bun.Tx, tenant, request
 	}
 }
 
-// privacyTimeout bounds one run of a privacy job: a scan of every event of
-// the tenant, a chunk per transaction (capped by Limits.MaxTimeout like
-// every kind). A retry of the deletion keeps what it deleted (those events
-// are gone); an export starts over.
+// privacyTimeout bounds one run of a privacy job (capped by
+// Limits.MaxTimeout like every kind). A run stops starting chunks of its
+// scan after three quarters of it and snoozes; the next run goes on where
+// it stopped (the scan's cursor is saved with each chunk), so a tenant of
+// any size is scanned over as many runs as it takes.
 const privacyTimeout = time.Minute
+
+// runPrivacy runs one privacy request with a budget of three quarters of
+// timeout, snoozing (not failing) when the budget ends first.
+func runPrivacy(ctx context.Context, timeout time.Duration, run func(stop <-chan struct{}) (bool, error)) error {
+	budget, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout*3/4)
+	defer cancel()
+	_, err := run(budget.Done())
+	switch {
+	case errors.Is(err, cdp.ErrPrivacyContinue):
+		return river.JobSnooze(time.Second)
+	case errors.Is(err, db.ErrNoTenant):
+		return river.JobCancel(err)
+	}
+	return err
+}
 
 // PrivacyExportArgs builds the JSON export of one request
 // (cdp.Privacy.RunExport).
@@ -63,8 +79,9 @@ func (w *PrivacyExportWorker) Timeout(*river.Job[PrivacyExportArgs]) time.Durati
 
 // Work implements river.Worker.
 func (w *PrivacyExportWorker) Work(ctx context.Context, job *river.Job[PrivacyExportArgs]) error {
-	_, err := w.Privacy.RunExport(ctx, job.Args.TenantID, job.Args.RequestID)
-	return privacyOutcome(err)
+	return runPrivacy(ctx, w.Timeout(job), func(stop <-chan struct{}) (bool, error) {
+		return w.Privacy.RunExport(ctx, job.Args.TenantID, job.Args.RequestID, stop)
+	})
 }
 
 // PrivacyDeleteArgs erases the person of one request
@@ -97,16 +114,9 @@ func (w *PrivacyDeleteWorker) Timeout(*river.Job[PrivacyDeleteArgs]) time.Durati
 
 // Work implements river.Worker.
 func (w *PrivacyDeleteWorker) Work(ctx context.Context, job *river.Job[PrivacyDeleteArgs]) error {
-	_, err := w.Privacy.RunDeletion(ctx, job.Args.TenantID, job.Args.RequestID)
-	return privacyOutcome(err)
-}
-
-// privacyOutcome cancels a job whose tenant is gone.
-func privacyOutcome(err error) error {
-	if errors.Is(err, db.ErrNoTenant) {
-		return river.JobCancel(err)
-	}
-	return err
+	return runPrivacy(ctx, w.Timeout(job), func(stop <-chan struct{}) (bool, error) {
+		return w.Privacy.RunDeletion(ctx, job.Args.TenantID, job.Args.RequestID, stop)
+	})
 }
 
 // PrivacyPurgeExportsArgs removes the stored JSON of expired exports

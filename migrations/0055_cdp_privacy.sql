@@ -62,6 +62,10 @@ CREATE TABLE cdp_privacy_requests (
   created_at         timestamptz NOT NULL,
   started_at         timestamptz,
   finished_at        timestamptz,
+  -- where a running request's scan of the events is (the primary key of
+  -- the last event scanned, JSON): a job stopped by its time budget goes
+  -- on from there; a running export keeps its events so far in export
+  scan_cursor        jsonb,
   PRIMARY KEY (tenant_id, id),
   CHECK (kind = 'EXPORT' OR export IS NULL)
 );

@@ -119,6 +119,9 @@ type PrivacyRequest struct {
 	CreatedAt         time.Time  `bun:"created_at"`
 	StartedAt         *time.Time `bun:"started_at"`
 	FinishedAt        *time.Time `bun:"finished_at"`
+	// ScanCursor is where a running request's scan of the events is (JSON;
+	// privacy_scan.go).
+	ScanCursor *string `bun:"scan_cursor"`
 
 	// RequestedByEmail is the requesting user's e-mail (filled on read).
 	RequestedByEmail string `bun:"-"`
@@ -411,17 +414,10 @@ func (s *Privacy) PurgeExports(ctx context.Context) (n int, err error) {
 	return n, err
 }
 
-// setProgressTx records a running request's progress.
-func setProgressTx(ctx context.Context, tx bun.Tx, tenant, id uuid.UUID, done, total int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET progress_done = ?, progress_total = greatest(progress_total, ?)
-		WHERE tenant_id = ? AND id = ?`, done, total, tenant, id)
-	return err
-}
-
 // failRequest marks a request FAILED with a message safe to show.
 func (s *Privacy) failRequest(ctx context.Context, tenant, id uuid.UUID, msg string) error {
 	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?
+		_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?, export = NULL
 			WHERE tenant_id = ? AND id = ? AND status <> ?`, RequestFailed, msg, s.DB.Now(ctx), tenant, id, RequestDone)
 		return err
 	})

@@ -19,15 +19,16 @@ import (
 // links, merge history, identifiers and profiles, the exports made of
 // them, and the link of audit entries to their profiles; the request is
 // DONE and names no profile any more. Their identifiers stay suppressed
-// (RequestDeletion). A retry goes on where the deletes left off. It
-// reports whether it did the work (false: already done, failed or gone).
-func (s *Privacy) RunDeletion(ctx context.Context, tenant, request uuid.UUID) (done bool, err error) {
+// (RequestDeletion). Once stop is closed it stops after the chunk at hand
+// with ErrPrivacyContinue; the next run goes on from there. It reports
+// whether it finished the work (false: already done, failed or gone).
+func (s *Privacy) RunDeletion(ctx context.Context, tenant, request uuid.UUID, stop <-chan struct{}) (done bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Privacy.RunDeletion(%v, %v)", tenant, request)
-	_, p, st, ok, err := s.startRequest(ctx, tenant, request, PrivacyDelete)
+	_, p, st, sc, ok, err := s.startRequest(ctx, tenant, request, PrivacyDelete)
 	if err != nil || !ok {
 		return false, err
 	}
-	erased, err := s.scanEvents(ctx, tenant, request, p, st, false, func(ctx context.Context, tx bun.Tx, hit []scannedEvent) error {
+	err = s.scanEvents(ctx, tenant, request, p, st, false, sc, stop, func(ctx context.Context, tx bun.Tx, hit []scannedEvent) error {
 		evs := make([]keyedEvent, len(hit))
 		for i := range hit {
 			evs[i] = hit[i].keyedEvent
@@ -43,13 +44,13 @@ func (s *Privacy) RunDeletion(ctx context.Context, tenant, request uuid.UUID) (d
 		return false, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return s.eraseTx(ctx, tx, tenant, request, p, erased)
+		return s.eraseTx(ctx, tx, tenant, request, p)
 	})
 	return err == nil, err
 }
 
 // eraseTx deletes what is left of p once its events are gone.
-func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.UUID, p *person, events int64) error {
+func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.UUID, p *person) error {
 	if _, err := lockProfilesTx(ctx, tx, tenant, p.profiles); err != nil {
 		return err
 	}
@@ -84,9 +85,10 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 		return fmt.Errorf("forget other requests: %w", err)
 	}
 	now := s.DB.Now(ctx)
-	if _, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, profile_id = NULL, finished_at = ?,
-		erased_identifiers = ?, progress_done = progress_total WHERE tenant_id = ? AND id = ?`,
-		RequestDone, now, nIDs, tenant, request); err != nil {
+	var events int64
+	if err := tx.NewRaw(`UPDATE cdp_privacy_requests SET status = ?, profile_id = NULL, finished_at = ?, scan_cursor = NULL,
+		erased_identifiers = ?, progress_done = progress_total WHERE tenant_id = ? AND id = ? RETURNING erased_events`,
+		RequestDone, now, nIDs, tenant, request).Scan(ctx, &events); err != nil {
 		return fmt.Errorf("finish request: %w", err)
 	}
 	if err := audit.Forget(ctx, tx, tenant, relay.TypeProfile, p.profiles); err != nil {

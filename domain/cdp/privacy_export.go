@@ -1,6 +1,7 @@
 package cdp
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -55,37 +56,35 @@ type exportMerge struct {
 	UndoneAt    *time.Time      `bun:"undone_at" json:"undoneAt"`
 }
 
-// RunExport is the privacy.export job's work for request: it reads the
-// person's profile, identifiers, consents and merge history, scans the
-// tenant's events for theirs, and stores the JSON document on the request
-// (DONE, downloadable until ExportTTL from now). An export larger than
-// MaxExportBytes fails. A retry starts over. It reports whether it did the
-// work.
-func (s *Privacy) RunExport(ctx context.Context, tenant, request uuid.UUID) (done bool, err error) {
+// RunExport is the privacy.export job's work for request: it scans the
+// tenant's events for the person's, appending them to the request's stored
+// export chunk by chunk, then reads their profile, identifiers, consents
+// and merge history and stores the whole JSON document (DONE, downloadable
+// until ExportTTL from now). An export larger than MaxExportBytes fails.
+// Once stop is closed it stops after the chunk at hand with
+// ErrPrivacyContinue; the next run goes on from there. It reports whether
+// it finished the work.
+func (s *Privacy) RunExport(ctx context.Context, tenant, request uuid.UUID, stop <-chan struct{}) (done bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Privacy.RunExport(%v, %v)", tenant, request)
-	_, p, st, ok, err := s.startRequest(ctx, tenant, request, PrivacyExport)
+	_, p, st, sc, ok, err := s.startRequest(ctx, tenant, request, PrivacyExport)
 	if err != nil || !ok {
 		return false, err
 	}
-	doc := &ProfileExport{Format: ExportFormat, Events: []json.RawMessage{}}
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return readExportTx(ctx, tx, tenant, p, doc)
-	})
-	if err != nil {
-		return false, err
-	}
-	size := 0
 	tooBig := errors.New("export too large")
-	_, err = s.scanEvents(ctx, tenant, request, p, st, true, func(_ context.Context, _ bun.Tx, hit []scannedEvent) error {
+	err = s.scanEvents(ctx, tenant, request, p, st, true, sc, stop, func(ctx context.Context, tx bun.Tx, hit []scannedEvent) error {
+		var b []byte
 		for _, e := range hit {
-			if e.Doc == nil {
-				continue
+			if e.Doc != nil {
+				b = append(append(b, ','), *e.Doc...)
 			}
-			size += len(*e.Doc)
-			if size > s.maxExportBytes() {
-				return tooBig
-			}
-			doc.Events = append(doc.Events, json.RawMessage(*e.Doc))
+		}
+		var size int
+		if err := tx.NewRaw(`UPDATE cdp_privacy_requests SET export = coalesce(export, ''::bytea) || ?
+			WHERE tenant_id = ? AND id = ? RETURNING length(export)`, b, tenant, request).Scan(ctx, &size); err != nil {
+			return fmt.Errorf("store events: %w", err)
+		}
+		if size > s.maxExportBytes() {
+			return tooBig
 		}
 		return nil
 	})
@@ -96,29 +95,59 @@ func (s *Privacy) RunExport(ctx context.Context, tenant, request uuid.UUID) (don
 		return false, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		now := s.DB.Now(ctx)
-		doc.ExportedAt = now
-		b, err := json.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		// A deletion of the person that finished meanwhile cleared the
-		// request's profile: the export is not stored.
-		res, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, export = ?, export_bytes = ?, expires_at = ?,
-			finished_at = ?, progress_done = progress_total WHERE tenant_id = ? AND id = ? AND status = ? AND profile_id IS NOT NULL`,
-			RequestDone, b, len(b), now.Add(s.exportTTL()), now, tenant, request, RequestRunning)
-		if err != nil {
-			return fmt.Errorf("store export: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			done = true
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?
-			WHERE tenant_id = ? AND id = ? AND status = ?`, RequestFailed, "the person was deleted meanwhile", now, tenant, request, RequestRunning)
+		var err error
+		done, err = s.finishExportTx(ctx, tx, tenant, request, p)
 		return err
 	})
 	return done, err
+}
+
+// finishExportTx builds the export document around the events stored so
+// far and stores it; false when the person was deleted meanwhile (FAILED).
+func (s *Privacy) finishExportTx(ctx context.Context, tx bun.Tx, tenant, request uuid.UUID, p *person) (bool, error) {
+	now := s.DB.Now(ctx)
+	var row struct {
+		Export    []byte     `bun:"export"`
+		ProfileID *uuid.UUID `bun:"profile_id"`
+	}
+	if err := tx.NewRaw(`SELECT export, profile_id FROM cdp_privacy_requests WHERE tenant_id = ? AND id = ? AND status = ? FOR UPDATE`,
+		tenant, request, RequestRunning).Scan(ctx, &row); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return false, err
+	}
+	if row.ProfileID == nil {
+		// A deletion of the person finished meanwhile: nothing is stored.
+		_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?, export = NULL
+			WHERE tenant_id = ? AND id = ?`, RequestFailed, "the person was deleted meanwhile", now, tenant, request)
+		return false, err
+	}
+	doc := &ProfileExport{Format: ExportFormat, ExportedAt: now, Events: []json.RawMessage{}}
+	if err := readExportTx(ctx, tx, tenant, p, doc); err != nil {
+		return false, err
+	}
+	head, err := json.Marshal(doc)
+	if err != nil {
+		return false, err
+	}
+	// The document ends with its empty events array: the stored events
+	// (each after a comma) go in there.
+	const tail = `"events":[]}`
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return false, errors.New("export document does not end with its events")
+	}
+	events := bytes.TrimPrefix(row.Export, []byte(","))
+	b := make([]byte, 0, len(head)+len(events))
+	b = append(b, head[:len(head)-2]...)
+	b = append(append(b, events...), "]}"...)
+	_, err = tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, export = ?, export_bytes = ?, expires_at = ?,
+		finished_at = ?, scan_cursor = NULL, progress_done = progress_total WHERE tenant_id = ? AND id = ?`,
+		RequestDone, b, len(b), now.Add(s.exportTTL()), now, tenant, request)
+	if err != nil {
+		return false, fmt.Errorf("store export: %w", err)
+	}
+	return true, nil
 }
 
 // readExportTx fills doc with p's profile, identifiers, consents and

@@ -3,6 +3,7 @@ package cdp
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -56,10 +57,32 @@ func personTx(ctx context.Context, tx bun.Tx, tenant, live uuid.UUID) (*person, 
 	return p, nil
 }
 
-// startRequest marks request RUNNING (again, on a retry) and returns it
-// with its person and the tenant's identity settings; ok is false when
-// there is nothing to do (done, failed, gone, or its profile is gone).
-func (s *Privacy) startRequest(ctx context.Context, tenant, id uuid.UUID, kind string) (r *PrivacyRequest, p *person, st identitySettings, ok bool, err error) {
+// ErrPrivacyContinue is returned by RunExport and RunDeletion when they
+// stopped between two chunks because their caller asked (its time budget
+// ran out): what they did is kept and the next run goes on from there.
+var ErrPrivacyContinue = errors.New("privacy request not finished: run it again to continue")
+
+// scanCursor is the primary key of the last event scanned.
+type scanCursor struct {
+	Batch    uuid.UUID `json:"b"`
+	Source   uuid.UUID `json:"s"`
+	Message  string    `json:"m"`
+	Received time.Time `json:"r"`
+}
+
+// scanState is where a request's scan is: after cur (nil: at the start),
+// scanned events so far.
+type scanState struct {
+	cur     *scanCursor
+	scanned int64
+}
+
+// startRequest marks request RUNNING and returns it with its person, the
+// tenant's identity settings and where its scan is: a request already
+// RUNNING with a saved cursor resumes there, any other starts over (an
+// export's partial events are dropped). ok is false when there is nothing
+// to do (done, failed, gone, or its profile is gone: then FAILED).
+func (s *Privacy) startRequest(ctx context.Context, tenant, id uuid.UUID, kind string) (r *PrivacyRequest, p *person, st identitySettings, sc scanState, ok bool, err error) {
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		r = new(PrivacyRequest)
 		err := tx.NewSelect().Model(r).Where("r.tenant_id = ? AND r.id = ?", tenant, id).For("UPDATE").Scan(ctx)
@@ -79,26 +102,32 @@ func (s *Privacy) startRequest(ctx context.Context, tenant, id uuid.UUID, kind s
 			}
 		}
 		if p == nil || len(p.profiles) == 0 {
-			_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?
+			_, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, error = ?, finished_at = ?, export = NULL
 				WHERE tenant_id = ? AND id = ?`, RequestFailed, "the profile no longer exists", now, tenant, id)
-			return err
-		}
-		var total int64
-		if err := tx.NewRaw(`SELECT count(*) FROM cdp_events WHERE tenant_id = ?`, tenant).Scan(ctx, &total); err != nil {
-			return err
-		}
-		// The events, then one step for the rest.
-		if _, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, started_at = coalesce(started_at, ?),
-			progress_done = 0, progress_total = ? WHERE tenant_id = ? AND id = ?`, RequestRunning, now, total+1, tenant, id); err != nil {
 			return err
 		}
 		if st, err = s.Identity.settingsTx(ctx, tx, tenant); err != nil {
 			return err
 		}
 		ok = true
-		return nil
+		if r.Status == RequestRunning && r.ScanCursor != nil {
+			var c scanCursor
+			if json.Unmarshal([]byte(*r.ScanCursor), &c) == nil {
+				sc = scanState{cur: &c, scanned: r.ProgressDone}
+				return nil
+			}
+		}
+		var total int64
+		if err := tx.NewRaw(`SELECT count(*) FROM cdp_events WHERE tenant_id = ?`, tenant).Scan(ctx, &total); err != nil {
+			return err
+		}
+		// The events, then one step for the rest.
+		_, err = tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET status = ?, started_at = coalesce(started_at, ?),
+			progress_done = 0, progress_total = ?, scan_cursor = NULL, export = NULL WHERE tenant_id = ? AND id = ?`,
+			RequestRunning, now, total+1, tenant, id)
+		return err
 	})
-	return r, p, st, ok, err
+	return r, p, st, sc, ok, err
 }
 
 // scannedEvent is an event of a scan, with its row as JSON when asked.
@@ -107,22 +136,15 @@ type scannedEvent struct {
 	Doc *string `bun:"doc"`
 }
 
-// scanCursor is the primary key of the last event scanned.
-type scanCursor struct {
-	batch, source uuid.UUID
-	message       string
-	received      time.Time
-}
-
-// scanEvents walks tenant's events in primary-key order, s.ScanChunk per
-// transaction, and calls fn in each chunk's transaction with the events
-// that carry one of p's identifiers (with their rows as JSON when withDoc
-// is set), then records the progress of request. It returns how many
-// events matched.
+// scanEvents walks tenant's events in primary-key order from sc,
+// s.ScanChunk per transaction, and calls fn in each chunk's transaction
+// with the events that carry one of p's identifiers (with their rows as
+// JSON when withDoc is set); the same transaction saves the scan's cursor
+// and progress on request, so a later run resumes after the last chunk
+// committed. After each chunk it stops with ErrPrivacyContinue once stop
+// is closed (nil: never).
 func (s *Privacy) scanEvents(ctx context.Context, tenant, request uuid.UUID, p *person, st identitySettings, withDoc bool,
-	fn func(ctx context.Context, tx bun.Tx, matched []scannedEvent) error) (int64, error) {
-	var cur *scanCursor
-	var scanned, matched int64
+	sc scanState, stop <-chan struct{}, fn func(ctx context.Context, tx bun.Tx, matched []scannedEvent) error) error {
 	doc := "NULL::text"
 	if withDoc {
 		doc = "(to_jsonb(e) - 'tenant_id')::text"
@@ -134,8 +156,8 @@ func (s *Privacy) scanEvents(ctx context.Context, tenant, request uuid.UUID, p *
 				ColumnExpr("e.batch_id, e.source_id, e.message_id, e.received_at, "+eventIdentifierColumns+", "+doc+" AS doc").
 				Where("e.tenant_id = ?", tenant).
 				OrderExpr("e.batch_id, e.source_id, e.message_id, e.received_at").Limit(int64(s.scanChunk()))
-			if cur != nil {
-				q = q.Where("(e.batch_id, e.source_id, e.message_id, e.received_at) > (?, ?, ?, ?)", cur.batch, cur.source, cur.message, cur.received)
+			if c := sc.cur; c != nil {
+				q = q.Where("(e.batch_id, e.source_id, e.message_id, e.received_at) > (?, ?, ?, ?)", c.Batch, c.Source, c.Message, c.Received)
 			}
 			if err := q.Scan(ctx, &evs); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("read events: %w", err)
@@ -155,20 +177,34 @@ func (s *Privacy) scanEvents(ctx context.Context, tenant, request uuid.UUID, p *
 					return err
 				}
 			}
-			matched += int64(len(hit))
-			scanned += int64(len(evs))
-			return setProgressTx(ctx, tx, tenant, request, scanned, 0)
+			if len(evs) == 0 {
+				return nil
+			}
+			last := evs[len(evs)-1]
+			next := scanState{cur: &scanCursor{Batch: last.BatchID, Source: last.SourceID, Message: last.MessageID, Received: last.ReceivedAt},
+				scanned: sc.scanned + int64(len(evs))}
+			cur, err := json.Marshal(next.cur)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE cdp_privacy_requests SET scan_cursor = ?, progress_done = ?,
+				progress_total = greatest(progress_total, ? + 1) WHERE tenant_id = ? AND id = ?`,
+				string(cur), next.scanned, next.scanned, tenant, request); err != nil {
+				return fmt.Errorf("record progress: %w", err)
+			}
+			sc = next
+			return nil
 		})
 		if err != nil {
-			return matched, err
+			return err
 		}
 		if len(evs) < s.scanChunk() {
-			return matched, nil
+			return nil
 		}
-		last := evs[len(evs)-1]
-		cur = &scanCursor{batch: last.BatchID, source: last.SourceID, message: last.MessageID, received: last.ReceivedAt}
-		if ctx.Err() != nil {
-			return matched, ctx.Err()
+		select {
+		case <-stop:
+			return ErrPrivacyContinue
+		default:
 		}
 	}
 }
