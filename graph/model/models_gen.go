@@ -1377,7 +1377,7 @@ type PrivacyRequest struct {
 	ExportBytes *int `json:"exportBytes,omitempty"`
 	// Export: until when it can be downloaded (24 hours after it finished).
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// Export: a link to download it, for its requester only, while it has not expired; null otherwise.
+	// Export: a link to download it, for the member who requested it only (still an admin), while it has not expired; null otherwise (an export requested with an API key has no link).
 	DownloadURL *string `json:"downloadUrl,omitempty"`
 }
 
