@@ -157,8 +157,12 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	t.Parallel()
 	e := setupPrivacy(t)
 	ctx := context.Background()
-	// Ann (three events, consent in the context), Bob (one event).
+	// Ann (five events, consent in the context; her phone's anonymous id
+	// is a profile of its own until the last one merges it with hers), Bob
+	// (one event).
 	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": []any{
+		map[string]any{"type": "track", "messageId": "ann-msg-0", "anonymousId": "ann-phone-7q", "event": "App Opened",
+			"timestamp": "2026-12-02T08:50:00Z", "context": map[string]any{"consent": map[string]any{"categoryPreferences": map[string]any{"SMS Marketing": true}}}},
 		map[string]any{"type": "identify", "messageId": "ann-msg-1", "userId": "ann-user-7q", "anonymousId": "ann-anon-7q",
 			"timestamp": "2026-12-02T09:00:00Z", "traits": map[string]any{"email": " Ann-7q@Example.COM ", "plan": "ann-plan-7q"},
 			"context": map[string]any{"consent": map[string]any{"categoryPreferences": map[string]any{"Advertising": true, "Analytics": false, "Functional": true}}}},
@@ -166,6 +170,8 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 			"timestamp": "2026-12-02T09:05:00Z", "properties": map[string]any{"revenue": 12.5}},
 		map[string]any{"type": "page", "messageId": "ann-msg-3", "userId": "ann-user-7q", "name": "Pricing",
 			"timestamp": "2026-12-02T09:06:00Z", "context": map[string]any{"traits": map[string]any{"email": "ann-7q@example.com"}}},
+		map[string]any{"type": "alias", "messageId": "ann-msg-4", "previousId": "ann-phone-7q", "userId": "ann-user-7q",
+			"timestamp": "2026-12-02T09:06:30Z"},
 		map[string]any{"type": "identify", "messageId": "bob-msg-1", "userId": "bob-user-7q", "timestamp": "2026-12-02T09:07:00Z",
 			"traits": map[string]any{"email": "bob-7q@example.com"}},
 	}}))
@@ -173,11 +179,16 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	ann := e.profileOf(t, e.tenant, cdp.Identifier{Type: cdp.IdentifierUserID, Value: "ann-user-7q"})
 	bob := e.profileOf(t, e.tenant, cdp.Identifier{Type: cdp.IdentifierUserID, Value: "bob-user-7q"})
 	annID, bobID := relay.GlobalID(relay.TypeProfile, ann.ID), relay.GlobalID(relay.TypeProfile, bob.ID)
+	merges := field(t, e.q(t, `query($p: ID!) { profile(id: $p) { mergeHistory { absorbedId } } }`, map[string]any{"p": annID}),
+		"profile", "mergeHistory").([]any)
+	require.Len(t, merges, 1, "the phone's profile merged with Ann's")
+	_, absorbed, err := relay.ParseGlobalID(str(merges[0].(map[string]any)["absorbedId"]))
+	require.NoError(t, err)
 
 	// Consent from the event's context: Advertising → ADS, Analytics →
 	// ANALYTICS; Functional maps to no purpose.
 	cq := `query($p: ID!) { profileConsents(profileId: $p) { purpose state source decidedAt } }`
-	require.Equal(t, map[string]string{"ANALYTICS": "DENIED/EVENT", "ADS": "GRANTED/EVENT", "EMAIL": "UNKNOWN/", "SMS": "UNKNOWN/"},
+	require.Equal(t, map[string]string{"ANALYTICS": "DENIED/EVENT", "ADS": "GRANTED/EVENT", "EMAIL": "UNKNOWN/", "SMS": "GRANTED/EVENT"},
 		consentStates(t, e.q(t, cq, map[string]any{"p": annID})))
 	require.Equal(t, map[string]string{"ANALYTICS": "UNKNOWN/", "ADS": "UNKNOWN/", "EMAIL": "UNKNOWN/", "SMS": "UNKNOWN/"},
 		consentStates(t, e.q(t, cq, map[string]any{"p": bobID})))
@@ -186,9 +197,12 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 		map[string]any{"p": annID})
 	require.Equal(t, map[string]any{"purpose": "EMAIL", "state": "GRANTED", "source": "OPERATOR"}, field(t, d, "setConsent", "consent"))
 	d = e.q(t, `query($p: ID!) { consentHistory(profileId: $p, first: 10) { totalCount edges { node { purpose state source } } } }`, map[string]any{"p": annID})
-	require.EqualValues(t, 3, field(t, d, "consentHistory", "totalCount"))
+	require.EqualValues(t, 4, field(t, d, "consentHistory", "totalCount"))
 	// ADS gates forwarding: granted for Ann, denied by default for Bob.
 	ads, err := e.cdp().Identity.AdsConsent(ctx, e.tenant, []uuid.UUID{ann.ID, bob.ID, uuid.New()})
+	require.NoError(t, err)
+	absorbedAds, err := e.cdp().Identity.AdsConsent(ctx, e.tenant, []uuid.UUID{absorbed})
+	require.True(t, absorbedAds[absorbed], "an absorbed id answers for the person")
 	require.NoError(t, err)
 	require.Equal(t, map[uuid.UUID]bool{ann.ID: true, bob.ID: false}, map[uuid.UUID]bool{ann.ID: ads[ann.ID], bob.ID: ads[bob.ID]})
 	require.Len(t, ads, 3)
@@ -218,11 +232,14 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &doc))
-	for _, want := range []string{ann.ID.String(), "ann-user-7q", "ann-anon-7q", "ann-7q@example.com", "ann-msg-1", "ann-msg-2", "ann-msg-3",
+	for _, want := range []string{ann.ID.String(), absorbed.String(), "ann-user-7q", "ann-anon-7q", "ann-phone-7q", "ann-7q@example.com",
+		"ann-msg-0", "ann-msg-1", "ann-msg-2", "ann-msg-3", "ann-msg-4",
 		"ann-plan-7q", `"purpose":"ADS"`, `"purpose":"EMAIL"`} {
 		require.Contains(t, body, want)
 	}
-	require.Len(t, doc["events"], 3)
+	require.Len(t, doc["events"], 5)
+	require.Len(t, doc["mergeHistory"], 1)
+	require.Len(t, doc["consentHistory"], 4)
 	for _, other := range []string{bob.ID.String(), "bob-user-7q", "bob-msg-1", "bob-7q@example.com"} {
 		require.NotContains(t, body, other)
 	}
@@ -244,12 +261,14 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 
 	// Before the deletion the scan finds Ann everywhere (the positive
 	// control of the scan after it).
-	annNeedles := []string{ann.ID.String(), "ann-user-7q", "ann-anon-7q", "ann-7q@example.com", "Ann-7q@Example.COM", "ann-msg-1", "ann-msg-2", "ann-msg-3"}
+	annNeedles := []string{ann.ID.String(), absorbed.String(), "ann-user-7q", "ann-anon-7q", "ann-phone-7q", "ann-7q@example.com",
+		"Ann-7q@Example.COM", "ann-msg-0", "ann-msg-1", "ann-msg-2", "ann-msg-3", "ann-msg-4"}
 	bobNeedles := []string{bob.ID.String(), "bob-user-7q", "bob-msg-1"}
 	before := scanTenant(t, e, annNeedles)
 	for _, want := range []string{"cdp_profiles: " + ann.ID.String(), "cdp_identifiers: ann-user-7q", "cdp_identifiers: ann-7q@example.com",
 		"cdp_events: ann-msg-2", "cdp_message_ids: ann-msg-3", "cdp_events: Ann-7q@Example.COM", "cdp_consents: " + ann.ID.String(),
-		"audit_log: " + ann.ID.String(), "cdp_privacy_requests: ann-msg-1"} {
+		"audit_log: " + ann.ID.String(), "cdp_privacy_requests: ann-msg-1", "cdp_profile_merges: " + absorbed.String(),
+		"cdp_profile_merges: ann-phone-7q", "cdp_profiles: " + absorbed.String(), "cdp_consent_history: " + ann.ID.String()} {
 		require.Contains(t, before, want)
 	}
 
@@ -272,8 +291,8 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	del := field(t, d, "deleteProfile", "request").(map[string]any)
 	done = e.waitRequest(t, str(del["id"]))
 	require.Nil(t, done["profileId"])
-	require.EqualValues(t, 3, done["erasedEvents"])
-	require.EqualValues(t, 3, done["erasedIdentifiers"]) // user id, anonymous id, e-mail
+	require.EqualValues(t, 5, done["erasedEvents"])
+	require.EqualValues(t, 4, done["erasedIdentifiers"]) // user id, two anonymous ids, e-mail
 
 	// No row of any tenant table holds Ann's id, identifiers or events;
 	// Bob's are all still found.
@@ -309,7 +328,7 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	_, err = e.cdp().Identity.Lookup(ctx, e.tenant, cdp.Identifier{Type: cdp.IdentifierAnonymousID, Value: "fresh-anon-7q"})
 	require.Error(t, err, "the dropped event made no profile")
 	d = e.q(t, `{ privacySuppressions { identifiers droppedEvents lastDroppedAt } }`, nil)
-	require.EqualValues(t, 3, field(t, d, "privacySuppressions", "identifiers"))
+	require.EqualValues(t, 4, field(t, d, "privacySuppressions", "identifiers"))
 	require.EqualValues(t, 1, field(t, d, "privacySuppressions", "droppedEvents"))
 	require.Empty(t, scanTenant(t, e, annNeedles))
 }
