@@ -166,6 +166,7 @@ func (a *App) buildHTTP() error {
 		StripeWebhook: a.stripeWebhook(),
 		OAuthCallback: a.oauthCallback(),
 		Tracking:      a.trackingAPI(),
+		PrivacyExport: a.privacyExport(),
 	})
 	return nil
 }

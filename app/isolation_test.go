@@ -243,6 +243,7 @@ type isoFixture struct {
 	traits   *traitsFixture
 	// analytics: RFM and funnels (isolation_analytics_test.go)
 	analytics *analyticsIsoFixture
+	privacy   *privacyFixture
 }
 
 var isoSeq atomic.Int64
@@ -296,6 +297,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addProfiles(t)
 	f.addTraits(t)
 	f.addAnalytics(t)
+	f.addPrivacy(t)
 	return f
 }
 
@@ -511,6 +513,9 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'traitDefinitions', (SELECT jsonb_agg(jsonb_build_array(id, name, version) ORDER BY id) FROM cdp_trait_definitions WHERE tenant_id = $1),
 		'computedTraits', (SELECT jsonb_agg(jsonb_build_array(profile_id, definition_id, value) ORDER BY profile_id, definition_id) FROM cdp_computed_traits WHERE tenant_id = $1),
 		'identifiers', (SELECT jsonb_agg(jsonb_build_array(type, value, profile_id) ORDER BY type, value) FROM cdp_identifiers WHERE tenant_id = $1),
+		'consents', (SELECT jsonb_agg(jsonb_build_array(profile_id, purpose, granted, source) ORDER BY profile_id, purpose) FROM cdp_consents WHERE tenant_id = $1),
+		'privacyRequests', (SELECT jsonb_agg(jsonb_build_array(id, kind, status) ORDER BY id) FROM cdp_privacy_requests WHERE tenant_id = $1),
+		'suppressions', (SELECT count(*) FROM cdp_suppressions WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1),
 		'rfmSettings', (SELECT jsonb_build_array(lookback_days, event_names, value_property) FROM cdp_rfm_settings WHERE tenant_id = $1),
 		'rfm', (SELECT jsonb_agg(jsonb_build_array(profile_id, r, f, m, segment, computed_at) ORDER BY profile_id) FROM cdp_profile_rfm WHERE tenant_id = $1),
@@ -581,6 +586,10 @@ func (f *isoFixture) value(name string) string {
 		return f.traits.name
 	case "traitValue":
 		return f.traits.value
+	case "consentChange":
+		return f.privacy.change
+	case "privacyRequest":
+		return f.privacy.request
 	}
 	panic("no fixture value " + name)
 }

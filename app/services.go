@@ -88,6 +88,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
 	s.Traits = &cdp.Traits{DB: d}
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log}
+	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	return s, nil
 }
 
@@ -205,7 +206,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits}
+		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -227,6 +228,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.CDP.Enqueue = jobs.CDPBatchHook(c)
 	s.Traits.EnqueueBackfill = jobs.TraitBackfillHook(c)
 	s.CDP.RFM.Enqueue = jobs.RFMRefreshHook(c)
+	s.Privacy.Enqueue = jobs.PrivacyHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -386,6 +386,33 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Consent struct {
+		DecidedAt func(childComplexity int) int
+		Purpose   func(childComplexity int) int
+		Source    func(childComplexity int) int
+		State     func(childComplexity int) int
+	}
+
+	ConsentChange struct {
+		DecidedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Purpose    func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	ConsentChangeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConsentChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -739,11 +766,13 @@ type ComplexityRoot struct {
 		DeleteEnforcementRule      func(childComplexity int, input model.DeleteEnforcementRuleInput) int
 		DeleteFunnel               func(childComplexity int, input model.DeleteFunnelInput) int
 		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
+		DeleteProfile              func(childComplexity int, input model.PrivacyRequestInput) int
 		DeleteTraitDefinition      func(childComplexity int, input model.DeleteTraitDefinitionInput) int
 		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
 		DisconnectPlatform         func(childComplexity int, input model.DisconnectPlatformInput) int
 		DismissAction              func(childComplexity int, input model.ActionIDInput) int
 		EnrollMfa                  func(childComplexity int) int
+		ExportProfileData          func(childComplexity int, input model.PrivacyRequestInput) int
 		InviteMember               func(childComplexity int, input model.InviteMemberInput) int
 		LogIn                      func(childComplexity int, input model.LogInInput) int
 		LogOut                     func(childComplexity int) int
@@ -762,6 +791,7 @@ type ComplexityRoot struct {
 		RotateSourceWriteKey       func(childComplexity int, input model.RotateSourceWriteKeyInput) int
 		SelectAdAccounts           func(childComplexity int, input model.SelectAdAccountsInput) int
 		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
+		SetConsent                 func(childComplexity int, input model.SetConsentInput) int
 		SetFeatureFlag             func(childComplexity int, input model.SetFeatureFlagInput) int
 		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
 		SetProfileChurnPeriod      func(childComplexity int, input model.SetProfileChurnPeriodInput) int
@@ -903,6 +933,47 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
+	PrivacyRequest struct {
+		CreatedAt         func(childComplexity int) int
+		DownloadURL       func(childComplexity int) int
+		ErasedEvents      func(childComplexity int) int
+		ErasedIdentifiers func(childComplexity int) int
+		Error             func(childComplexity int) int
+		ExpiresAt         func(childComplexity int) int
+		ExportBytes       func(childComplexity int) int
+		FinishedAt        func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		ProfileID         func(childComplexity int) int
+		Progress          func(childComplexity int) int
+		RequestedBy       func(childComplexity int) int
+		RequestedByMe     func(childComplexity int) int
+		StartedAt         func(childComplexity int) int
+		Status            func(childComplexity int) int
+	}
+
+	PrivacyRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PrivacyRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PrivacyRequestPayload struct {
+		Request    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PrivacySuppressions struct {
+		DroppedEvents func(childComplexity int) int
+		Identifiers   func(childComplexity int) int
+		LastDroppedAt func(childComplexity int) int
+	}
+
 	Profile struct {
 		CanonicalIdentity func(childComplexity int) int
 		ComputedTraits    func(childComplexity int) int
@@ -983,6 +1054,7 @@ type ComplexityRoot struct {
 		AutomationRules        func(childComplexity int, enabled *bool, builtin *bool, first *int, after *string, last *int, before *string) int
 		BillingCatalogue       func(childComplexity int) int
 		Campaigns              func(childComplexity int, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) int
+		ConsentHistory         func(childComplexity int, profileID string, first *int, after *string) int
 		FunnelReport           func(childComplexity int, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) int
 		Funnels                func(childComplexity int, first *int, after *string) int
 		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
@@ -996,7 +1068,10 @@ type ComplexityRoot struct {
 		PlatformConnections    func(childComplexity int) int
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
+		PrivacyRequests        func(childComplexity int, profileID *string, first *int, after *string) int
+		PrivacySuppressions    func(childComplexity int) int
 		Profile                func(childComplexity int, id string) int
+		ProfileConsents        func(childComplexity int, profileID string) int
 		ProfileSettings        func(childComplexity int) int
 		Profiles               func(childComplexity int, filter *model.ProfileFilter, first *int, after *string) int
 		RfmReport              func(childComplexity int) int
@@ -1174,6 +1249,11 @@ type ComplexityRoot struct {
 	ServerInfo struct {
 		Time    func(childComplexity int) int
 		Version func(childComplexity int) int
+	}
+
+	SetConsentPayload struct {
+		Consent    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	SignalComponentScore struct {
@@ -1649,6 +1729,9 @@ type MutationResolver interface {
 	TestNotificationChannel(ctx context.Context, input model.IDInput) (*model.TestNotificationChannelPayload, error)
 	SimulateSignalDegradation(ctx context.Context, input model.SimulateSignalDegradationInput) (*model.SimulatorPayload, error)
 	SimulateSignalRecovery(ctx context.Context, input model.SimulateSignalRecoveryInput) (*model.SimulatorPayload, error)
+	SetConsent(ctx context.Context, input model.SetConsentInput) (*model.SetConsentPayload, error)
+	ExportProfileData(ctx context.Context, input model.PrivacyRequestInput) (*model.PrivacyRequestPayload, error)
+	DeleteProfile(ctx context.Context, input model.PrivacyRequestInput) (*model.PrivacyRequestPayload, error)
 	UnmergeProfile(ctx context.Context, input model.UnmergeProfileInput) (*model.UnmergeProfilePayload, error)
 	SplitProfile(ctx context.Context, input model.SplitProfileInput) (*model.SplitProfilePayload, error)
 	SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error)
@@ -1695,6 +1778,10 @@ type QueryResolver interface {
 	Campaigns(ctx context.Context, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) (*model.CampaignConnection, error)
 	PlatformStatuses(ctx context.Context) ([]*model.PlatformStatus, error)
 	SimulatedDegradations(ctx context.Context) ([]*model.SimulatedDegradation, error)
+	ProfileConsents(ctx context.Context, profileID string) ([]*model.Consent, error)
+	ConsentHistory(ctx context.Context, profileID string, first *int, after *string) (*model.ConsentChangeConnection, error)
+	PrivacyRequests(ctx context.Context, profileID *string, first *int, after *string) (*model.PrivacyRequestConnection, error)
+	PrivacySuppressions(ctx context.Context) (*model.PrivacySuppressions, error)
 	Profiles(ctx context.Context, filter *model.ProfileFilter, first *int, after *string) (*model.ProfileConnection, error)
 	Profile(ctx context.Context, id string) (*model.Profile, error)
 	ProfileSettings(ctx context.Context) (*model.ProfileSettings, error)
@@ -3064,6 +3151,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConnectSandboxPayload.UserErrors(childComplexity), true
 
+	case "Consent.decidedAt":
+		if e.ComplexityRoot.Consent.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.DecidedAt(childComplexity), true
+	case "Consent.purpose":
+		if e.ComplexityRoot.Consent.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Purpose(childComplexity), true
+	case "Consent.source":
+		if e.ComplexityRoot.Consent.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.Source(childComplexity), true
+	case "Consent.state":
+		if e.ComplexityRoot.Consent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consent.State(childComplexity), true
+
+	case "ConsentChange.decidedAt":
+		if e.ComplexityRoot.ConsentChange.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChange.DecidedAt(childComplexity), true
+	case "ConsentChange.id":
+		if e.ComplexityRoot.ConsentChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChange.ID(childComplexity), true
+	case "ConsentChange.purpose":
+		if e.ComplexityRoot.ConsentChange.Purpose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChange.Purpose(childComplexity), true
+	case "ConsentChange.recordedAt":
+		if e.ComplexityRoot.ConsentChange.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChange.RecordedAt(childComplexity), true
+	case "ConsentChange.source":
+		if e.ComplexityRoot.ConsentChange.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChange.Source(childComplexity), true
+	case "ConsentChange.state":
+		if e.ComplexityRoot.ConsentChange.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChange.State(childComplexity), true
+
+	case "ConsentChangeConnection.edges":
+		if e.ComplexityRoot.ConsentChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChangeConnection.Edges(childComplexity), true
+	case "ConsentChangeConnection.pageInfo":
+		if e.ComplexityRoot.ConsentChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChangeConnection.PageInfo(childComplexity), true
+	case "ConsentChangeConnection.totalCount":
+		if e.ComplexityRoot.ConsentChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChangeConnection.TotalCount(childComplexity), true
+
+	case "ConsentChangeEdge.cursor":
+		if e.ComplexityRoot.ConsentChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChangeEdge.Cursor(childComplexity), true
+	case "ConsentChangeEdge.node":
+		if e.ComplexityRoot.ConsentChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentChangeEdge.Node(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -4421,6 +4602,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteNotificationChannel(childComplexity, args["input"].(model.IDInput)), true
+	case "Mutation.deleteProfile":
+		if e.ComplexityRoot.Mutation.DeleteProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProfile(childComplexity, args["input"].(model.PrivacyRequestInput)), true
 	case "Mutation.deleteTraitDefinition":
 		if e.ComplexityRoot.Mutation.DeleteTraitDefinition == nil {
 			break
@@ -4471,6 +4663,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrollMfa(childComplexity), true
+	case "Mutation.exportProfileData":
+		if e.ComplexityRoot.Mutation.ExportProfileData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportProfileData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportProfileData(childComplexity, args["input"].(model.PrivacyRequestInput)), true
 	case "Mutation.inviteMember":
 		if e.ComplexityRoot.Mutation.InviteMember == nil {
 			break
@@ -4654,6 +4857,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetAutopilotLevel(childComplexity, args["input"].(model.SetAutopilotLevelInput)), true
+	case "Mutation.setConsent":
+		if e.ComplexityRoot.Mutation.SetConsent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setConsent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetConsent(childComplexity, args["input"].(model.SetConsentInput)), true
 	case "Mutation.setFeatureFlag":
 		if e.ComplexityRoot.Mutation.SetFeatureFlag == nil {
 			break
@@ -5369,6 +5583,167 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlatformStatus.Status(childComplexity), true
 
+	case "PrivacyRequest.createdAt":
+		if e.ComplexityRoot.PrivacyRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.CreatedAt(childComplexity), true
+	case "PrivacyRequest.downloadUrl":
+		if e.ComplexityRoot.PrivacyRequest.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.DownloadURL(childComplexity), true
+	case "PrivacyRequest.erasedEvents":
+		if e.ComplexityRoot.PrivacyRequest.ErasedEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ErasedEvents(childComplexity), true
+	case "PrivacyRequest.erasedIdentifiers":
+		if e.ComplexityRoot.PrivacyRequest.ErasedIdentifiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ErasedIdentifiers(childComplexity), true
+	case "PrivacyRequest.error":
+		if e.ComplexityRoot.PrivacyRequest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Error(childComplexity), true
+	case "PrivacyRequest.expiresAt":
+		if e.ComplexityRoot.PrivacyRequest.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ExpiresAt(childComplexity), true
+	case "PrivacyRequest.exportBytes":
+		if e.ComplexityRoot.PrivacyRequest.ExportBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ExportBytes(childComplexity), true
+	case "PrivacyRequest.finishedAt":
+		if e.ComplexityRoot.PrivacyRequest.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.FinishedAt(childComplexity), true
+	case "PrivacyRequest.id":
+		if e.ComplexityRoot.PrivacyRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ID(childComplexity), true
+	case "PrivacyRequest.kind":
+		if e.ComplexityRoot.PrivacyRequest.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Kind(childComplexity), true
+	case "PrivacyRequest.profileId":
+		if e.ComplexityRoot.PrivacyRequest.ProfileID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.ProfileID(childComplexity), true
+	case "PrivacyRequest.progress":
+		if e.ComplexityRoot.PrivacyRequest.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Progress(childComplexity), true
+	case "PrivacyRequest.requestedBy":
+		if e.ComplexityRoot.PrivacyRequest.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.RequestedBy(childComplexity), true
+	case "PrivacyRequest.requestedByMe":
+		if e.ComplexityRoot.PrivacyRequest.RequestedByMe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.RequestedByMe(childComplexity), true
+	case "PrivacyRequest.startedAt":
+		if e.ComplexityRoot.PrivacyRequest.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.StartedAt(childComplexity), true
+	case "PrivacyRequest.status":
+		if e.ComplexityRoot.PrivacyRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequest.Status(childComplexity), true
+
+	case "PrivacyRequestConnection.edges":
+		if e.ComplexityRoot.PrivacyRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestConnection.Edges(childComplexity), true
+	case "PrivacyRequestConnection.pageInfo":
+		if e.ComplexityRoot.PrivacyRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestConnection.PageInfo(childComplexity), true
+	case "PrivacyRequestConnection.totalCount":
+		if e.ComplexityRoot.PrivacyRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestConnection.TotalCount(childComplexity), true
+
+	case "PrivacyRequestEdge.cursor":
+		if e.ComplexityRoot.PrivacyRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestEdge.Cursor(childComplexity), true
+	case "PrivacyRequestEdge.node":
+		if e.ComplexityRoot.PrivacyRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestEdge.Node(childComplexity), true
+
+	case "PrivacyRequestPayload.request":
+		if e.ComplexityRoot.PrivacyRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestPayload.Request(childComplexity), true
+	case "PrivacyRequestPayload.userErrors":
+		if e.ComplexityRoot.PrivacyRequestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacyRequestPayload.UserErrors(childComplexity), true
+
+	case "PrivacySuppressions.droppedEvents":
+		if e.ComplexityRoot.PrivacySuppressions.DroppedEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySuppressions.DroppedEvents(childComplexity), true
+	case "PrivacySuppressions.identifiers":
+		if e.ComplexityRoot.PrivacySuppressions.Identifiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySuppressions.Identifiers(childComplexity), true
+	case "PrivacySuppressions.lastDroppedAt":
+		if e.ComplexityRoot.PrivacySuppressions.LastDroppedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivacySuppressions.LastDroppedAt(childComplexity), true
+
 	case "Profile.canonicalIdentity":
 		if e.ComplexityRoot.Profile.CanonicalIdentity == nil {
 			break
@@ -5708,6 +6083,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Campaigns(childComplexity, args["platform"].(*model.Platform), args["status"].(*model.CampaignStatus), args["search"].(*string), args["orderBy"].(*model.CampaignOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.consentHistory":
+		if e.ComplexityRoot.Query.ConsentHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_consentHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConsentHistory(childComplexity, args["profileId"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.funnelReport":
 		if e.ComplexityRoot.Query.FunnelReport == nil {
 			break
@@ -5832,6 +6218,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PlatformStatuses(childComplexity), true
+	case "Query.privacyRequests":
+		if e.ComplexityRoot.Query.PrivacyRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_privacyRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PrivacyRequests(childComplexity, args["profileId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.privacySuppressions":
+		if e.ComplexityRoot.Query.PrivacySuppressions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PrivacySuppressions(childComplexity), true
 	case "Query.profile":
 		if e.ComplexityRoot.Query.Profile == nil {
 			break
@@ -5843,6 +6246,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Profile(childComplexity, args["id"].(string)), true
+	case "Query.profileConsents":
+		if e.ComplexityRoot.Query.ProfileConsents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_profileConsents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProfileConsents(childComplexity, args["profileId"].(string)), true
 	case "Query.profileSettings":
 		if e.ComplexityRoot.Query.ProfileSettings == nil {
 			break
@@ -6564,6 +6978,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
+
+	case "SetConsentPayload.consent":
+		if e.ComplexityRoot.SetConsentPayload.Consent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetConsentPayload.Consent(childComplexity), true
+	case "SetConsentPayload.userErrors":
+		if e.ComplexityRoot.SetConsentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetConsentPayload.UserErrors(childComplexity), true
 
 	case "SignalComponentScore.baseWeight":
 		if e.ComplexityRoot.SignalComponentScore.BaseWeight == nil {
@@ -8099,6 +8526,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("MfaCodeInput", ec.unmarshalInputMfaCodeInput),
 			graphql.NewInputUnmarshaler("NotificationSubscriptionsInput", ec.unmarshalInputNotificationSubscriptionsInput),
+			graphql.NewInputUnmarshaler("PrivacyRequestInput", ec.unmarshalInputPrivacyRequestInput),
 			graphql.NewInputUnmarshaler("ProfileFilter", ec.unmarshalInputProfileFilter),
 			graphql.NewInputUnmarshaler("PutEnforcementRuleInput", ec.unmarshalInputPutEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
@@ -8112,6 +8540,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RuleParamInput", ec.unmarshalInputRuleParamInput),
 			graphql.NewInputUnmarshaler("SelectAdAccountsInput", ec.unmarshalInputSelectAdAccountsInput),
 			graphql.NewInputUnmarshaler("SetAutopilotLevelInput", ec.unmarshalInputSetAutopilotLevelInput),
+			graphql.NewInputUnmarshaler("SetConsentInput", ec.unmarshalInputSetConsentInput),
 			graphql.NewInputUnmarshaler("SetFeatureFlagInput", ec.unmarshalInputSetFeatureFlagInput),
 			graphql.NewInputUnmarshaler("SetKillSwitchInput", ec.unmarshalInputSetKillSwitchInput),
 			graphql.NewInputUnmarshaler("SetProfileChurnPeriodInput", ec.unmarshalInputSetProfileChurnPeriodInput),
@@ -8232,7 +8661,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -8253,6 +8682,7 @@ var sources = []*ast.Source{
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
 	{Name: "notifications.graphqls", Input: sourceData("notifications.graphqls"), BuiltIn: false},
 	{Name: "platforms.graphqls", Input: sourceData("platforms.graphqls"), BuiltIn: false},
+	{Name: "privacy.graphqls", Input: sourceData("privacy.graphqls"), BuiltIn: false},
 	{Name: "profiles.graphqls", Input: sourceData("profiles.graphqls"), BuiltIn: false},
 	{Name: "rfm.graphqls", Input: sourceData("rfm.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
@@ -8900,6 +9330,60 @@ func (ec *executionContext) childFields_ConnectSandboxPayload(ctx context.Contex
 		return ec.fieldContext_ConnectSandboxPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConnectSandboxPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Consent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "purpose":
+		return ec.fieldContext_Consent_purpose(ctx, field)
+	case "state":
+		return ec.fieldContext_Consent_state(ctx, field)
+	case "source":
+		return ec.fieldContext_Consent_source(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_Consent_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Consent", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConsentChange_id(ctx, field)
+	case "purpose":
+		return ec.fieldContext_ConsentChange_purpose(ctx, field)
+	case "state":
+		return ec.fieldContext_ConsentChange_state(ctx, field)
+	case "source":
+		return ec.fieldContext_ConsentChange_source(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_ConsentChange_decidedAt(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_ConsentChange_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentChange", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConsentChangeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConsentChangeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConsentChangeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConsentChangeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConsentChangeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentChangeEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9790,6 +10274,88 @@ func (ec *executionContext) childFields_PlatformStatus(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PlatformStatus", field.Name)
 }
 
+func (ec *executionContext) childFields_PrivacyRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PrivacyRequest_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_PrivacyRequest_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_PrivacyRequest_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_PrivacyRequest_progress(ctx, field)
+	case "profileId":
+		return ec.fieldContext_PrivacyRequest_profileId(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_PrivacyRequest_requestedBy(ctx, field)
+	case "requestedByMe":
+		return ec.fieldContext_PrivacyRequest_requestedByMe(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PrivacyRequest_createdAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PrivacyRequest_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_PrivacyRequest_finishedAt(ctx, field)
+	case "error":
+		return ec.fieldContext_PrivacyRequest_error(ctx, field)
+	case "erasedEvents":
+		return ec.fieldContext_PrivacyRequest_erasedEvents(ctx, field)
+	case "erasedIdentifiers":
+		return ec.fieldContext_PrivacyRequest_erasedIdentifiers(ctx, field)
+	case "exportBytes":
+		return ec.fieldContext_PrivacyRequest_exportBytes(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PrivacyRequest_expiresAt(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_PrivacyRequest_downloadUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacyRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivacyRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PrivacyRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PrivacyRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PrivacyRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacyRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivacyRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PrivacyRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PrivacyRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacyRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivacyRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_PrivacyRequestPayload_request(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PrivacyRequestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacyRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivacySuppressions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "identifiers":
+		return ec.fieldContext_PrivacySuppressions_identifiers(ctx, field)
+	case "droppedEvents":
+		return ec.fieldContext_PrivacySuppressions_droppedEvents(ctx, field)
+	case "lastDroppedAt":
+		return ec.fieldContext_PrivacySuppressions_lastDroppedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivacySuppressions", field.Name)
+}
+
 func (ec *executionContext) childFields_Profile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10254,6 +10820,16 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_time(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SetConsentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consent":
+		return ec.fieldContext_SetConsentPayload_consent(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetConsentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetConsentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SignalComponentScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11500,6 +12076,20 @@ func (ec *executionContext) field_Mutation_deleteNotificationChannel_args(ctx co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PrivacyRequestInput, error) {
+			return ec.unmarshalNPrivacyRequestInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteTraitDefinition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11548,6 +12138,20 @@ func (ec *executionContext) field_Mutation_dismissAction_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ActionIDInput, error) {
 			return ec.unmarshalNActionIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportProfileData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PrivacyRequestInput, error) {
+			return ec.unmarshalNPrivacyRequestInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11758,6 +12362,20 @@ func (ec *executionContext) field_Mutation_setAutopilotLevel_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetAutopilotLevelInput, error) {
 			return ec.unmarshalNSetAutopilotLevelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetAutopilotLevelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setConsent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetConsentInput, error) {
+			return ec.unmarshalNSetConsentInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetConsentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12472,6 +13090,36 @@ func (ec *executionContext) field_Query_campaigns_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_consentHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "profileId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profileId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_funnelReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12787,6 +13435,50 @@ func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.
 		return nil, err
 	}
 	args["before"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_privacyRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "profileId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profileId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_profileConsents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "profileId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profileId"] = arg0
 	return args, nil
 }
 
@@ -18689,6 +19381,378 @@ func (ec *executionContext) fieldContext_ConnectSandboxPayload_userErrors(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Consent_purpose(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentPurpose) graphql.Marshaler {
+			return ec.marshalNConsentPurpose2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentPurpose(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "ConsentPurpose")
+}
+
+func (ec *executionContext) _Consent_state(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentState) graphql.Marshaler {
+			return ec.marshalNConsentState2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "ConsentState")
+}
+
+func (ec *executionContext) _Consent_source(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentSource) graphql.Marshaler {
+			return ec.marshalOConsentSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "ConsentSource")
+}
+
+func (ec *executionContext) _Consent_decidedAt(ctx context.Context, field graphql.CollectedField, obj *model.Consent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Consent_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Consent_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Consent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConsentChange_id(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConsentChange_purpose(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChange_purpose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Purpose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentPurpose) graphql.Marshaler {
+			return ec.marshalNConsentPurpose2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentPurpose(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChange_purpose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChange", field, false, false, "ConsentPurpose")
+}
+
+func (ec *executionContext) _ConsentChange_state(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChange_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentState) graphql.Marshaler {
+			return ec.marshalNConsentState2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChange_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChange", field, false, false, "ConsentState")
+}
+
+func (ec *executionContext) _ConsentChange_source(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChange_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConsentSource) graphql.Marshaler {
+			return ec.marshalNConsentSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChange_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChange", field, false, false, "ConsentSource")
+}
+
+func (ec *executionContext) _ConsentChange_decidedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChange_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChange_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConsentChange_recordedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChange_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChange_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChange", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConsentChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConsentChangeEdge) graphql.Marshaler {
+			return ec.marshalNConsentChangeEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChangeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsentChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsentChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChangeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConsentChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentChangeEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConsentChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ConsentChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentChange) graphql.Marshaler {
+			return ec.marshalNConsentChange2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentChange(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27336,6 +28400,264 @@ func (ec *executionContext) fieldContext_Mutation_simulateSignalRecovery(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setConsent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setConsent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetConsent(ctx, fc.Args["input"].(model.SetConsentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SetConsentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SetConsentPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SetConsentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SetConsentPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal *model.SetConsentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SetConsentPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetConsentPayload) graphql.Marshaler {
+			return ec.marshalNSetConsentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetConsentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setConsent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetConsentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setConsent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportProfileData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportProfileData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportProfileData(ctx, fc.Args["input"].(model.PrivacyRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivacyRequestPayload) graphql.Marshaler {
+			return ec.marshalNPrivacyRequestPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportProfileData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacyRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportProfileData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteProfile(ctx, fc.Args["input"].(model.PrivacyRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.PrivacyRequestPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivacyRequestPayload) graphql.Marshaler {
+			return ec.marshalNPrivacyRequestPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacyRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_unmergeProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29884,6 +31206,649 @@ func (ec *executionContext) _PlatformStatus_checkedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PlatformStatus_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlatformStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PrivacyRequest_id(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PrivacyRequest_kind(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PrivacyRequestKind) graphql.Marshaler {
+			return ec.marshalNPrivacyRequestKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "PrivacyRequestKind")
+}
+
+func (ec *executionContext) _PrivacyRequest_status(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PrivacyRequestStatus) graphql.Marshaler {
+			return ec.marshalNPrivacyRequestStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "PrivacyRequestStatus")
+}
+
+func (ec *executionContext) _PrivacyRequest_progress(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PrivacyRequest_profileId(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_profileId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProfileID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_profileId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PrivacyRequest_requestedBy(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivacyRequest_requestedByMe(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_requestedByMe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedByMe, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_requestedByMe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PrivacyRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PrivacyRequest_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PrivacyRequest_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PrivacyRequest_error(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivacyRequest_erasedEvents(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_erasedEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErasedEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_erasedEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PrivacyRequest_erasedIdentifiers(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_erasedIdentifiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErasedIdentifiers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_erasedIdentifiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PrivacyRequest_exportBytes(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_exportBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExportBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_exportBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PrivacyRequest_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PrivacyRequest_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequest_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequest_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivacyRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PrivacyRequestEdge) graphql.Marshaler {
+			return ec.marshalNPrivacyRequestEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivacyRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacyRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivacyRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivacyRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivacyRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequestConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PrivacyRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacyRequestEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivacyRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivacyRequest) graphql.Marshaler {
+			return ec.marshalNPrivacyRequest2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivacyRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacyRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivacyRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivacyRequest) graphql.Marshaler {
+			return ec.marshalOPrivacyRequest2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivacyRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacyRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivacyRequestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PrivacyRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacyRequestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacyRequestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivacyRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivacySuppressions_identifiers(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySuppressions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacySuppressions_identifiers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identifiers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacySuppressions_identifiers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacySuppressions", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PrivacySuppressions_droppedEvents(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySuppressions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacySuppressions_droppedEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DroppedEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacySuppressions_droppedEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacySuppressions", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PrivacySuppressions_lastDroppedAt(ctx context.Context, field graphql.CollectedField, obj *model.PrivacySuppressions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivacySuppressions_lastDroppedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastDroppedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PrivacySuppressions_lastDroppedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivacySuppressions", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Profile_id(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
@@ -32762,6 +34727,338 @@ func (ec *executionContext) fieldContext_Query_simulatedDegradations(_ context.C
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SimulatedDegradation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_profileConsents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_profileConsents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProfileConsents(ctx, fc.Args["profileId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.Consent
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.Consent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.Consent
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.Consent
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal []*model.Consent
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal []*model.Consent
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Consent) graphql.Marshaler {
+			return ec.marshalOConsent2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_profileConsents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Consent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_profileConsents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_consentHistory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_consentHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConsentHistory(ctx, fc.Args["profileId"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ConsentChangeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConsentChangeConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ConsentChangeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConsentChangeConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal *model.ConsentChangeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConsentChangeConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConsentChangeConnection) graphql.Marshaler {
+			return ec.marshalNConsentChangeConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_consentHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_consentHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_privacyRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_privacyRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PrivacyRequests(ctx, fc.Args["profileId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PrivacyRequestConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.PrivacyRequestConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal *model.PrivacyRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.PrivacyRequestConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivacyRequestConnection) graphql.Marshaler {
+			return ec.marshalNPrivacyRequestConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_privacyRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacyRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_privacyRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_privacySuppressions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_privacySuppressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PrivacySuppressions(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacySuppressions
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PrivacySuppressions
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.PrivacySuppressions
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.PrivacySuppressions
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "gdpr_compliance")
+				if err != nil {
+					var zeroVal *model.PrivacySuppressions
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.PrivacySuppressions
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivacySuppressions) graphql.Marshaler {
+			return ec.marshalNPrivacySuppressions2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacySuppressions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_privacySuppressions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivacySuppressions(ctx, field)
 		},
 	}
 	return fc, nil
@@ -36089,6 +38386,70 @@ func (ec *executionContext) _ServerInfo_time(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_ServerInfo_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServerInfo", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SetConsentPayload_consent(ctx context.Context, field graphql.CollectedField, obj *model.SetConsentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetConsentPayload_consent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Consent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Consent) graphql.Marshaler {
+			return ec.marshalOConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetConsentPayload_consent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetConsentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Consent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetConsentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SetConsentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetConsentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetConsentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetConsentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SignalComponentScore_name(ctx context.Context, field graphql.CollectedField, obj *model.SignalComponentScore) (ret graphql.Marshaler) {
@@ -45524,6 +47885,48 @@ func UnmarshalNotificationSubscriptionsInput(ctx context.Context, raw any) (mode
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPrivacyRequestInput(ctx context.Context, obj any) (model.PrivacyRequestInput, error) {
+	var it model.PrivacyRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"profileId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "profileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPrivacyRequestInput unmarshals raw into the PrivacyRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPrivacyRequestInput(ctx context.Context, raw any) (model.PrivacyRequestInput, error) {
+	var out model.PrivacyRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PrivacyRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProfileFilter(ctx context.Context, obj any) (model.ProfileFilter, error) {
 	var it model.ProfileFilter
 	if obj == nil {
@@ -46179,6 +48582,62 @@ func (ec *executionContext) unmarshalInputSetAutopilotLevelInput(ctx context.Con
 func UnmarshalSetAutopilotLevelInput(ctx context.Context, raw any) (model.SetAutopilotLevelInput, error) {
 	var out model.SetAutopilotLevelInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetAutopilotLevelInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetConsentInput(ctx context.Context, obj any) (model.SetConsentInput, error) {
+	var it model.SetConsentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"profileId", "purpose", "granted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "profileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileID = data
+		case "purpose":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purpose"))
+			data, err := ec.unmarshalNConsentPurpose2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentPurpose(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Purpose = data
+		case "granted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("granted"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Granted = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetConsentInput unmarshals raw into the SetConsentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetConsentInput(ctx context.Context, raw any) (model.SetConsentInput, error) {
+	var out model.SetConsentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetConsentInput", raw, &out)
 	return out, err
 }
 
@@ -50045,6 +52504,193 @@ func (ec *executionContext) _ConnectSandboxPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var consentImplementors = []string{"Consent"}
+
+func (ec *executionContext) _Consent(ctx context.Context, sel ast.SelectionSet, obj *model.Consent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Consent")
+		case "purpose":
+			out.Values[i] = ec._Consent_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._Consent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Consent_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "decidedAt":
+			out.Values[i] = ec._Consent_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consentChangeImplementors = []string{"ConsentChange"}
+
+func (ec *executionContext) _ConsentChange(ctx context.Context, sel ast.SelectionSet, obj *model.ConsentChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsentChange")
+		case "id":
+			out.Values[i] = ec._ConsentChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purpose":
+			out.Values[i] = ec._ConsentChange_purpose(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ConsentChange_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ConsentChange_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decidedAt":
+			out.Values[i] = ec._ConsentChange_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordedAt":
+			out.Values[i] = ec._ConsentChange_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consentChangeConnectionImplementors = []string{"ConsentChangeConnection"}
+
+func (ec *executionContext) _ConsentChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ConsentChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentChangeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsentChangeConnection")
+		case "edges":
+			out.Values[i] = ec._ConsentChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ConsentChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ConsentChangeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consentChangeEdgeImplementors = []string{"ConsentChangeEdge"}
+
+func (ec *executionContext) _ConsentChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ConsentChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentChangeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsentChangeEdge")
+		case "cursor":
+			out.Values[i] = ec._ConsentChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ConsentChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -52788,6 +55434,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setConsent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setConsent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportProfileData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportProfileData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "unmergeProfile":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unmergeProfile(ctx, field)
@@ -53637,6 +56304,276 @@ func (ec *executionContext) _PlatformStatus(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var privacyRequestImplementors = []string{"PrivacyRequest"}
+
+func (ec *executionContext) _PrivacyRequest(ctx context.Context, sel ast.SelectionSet, obj *model.PrivacyRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privacyRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivacyRequest")
+		case "id":
+			out.Values[i] = ec._PrivacyRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._PrivacyRequest_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PrivacyRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "progress":
+			out.Values[i] = ec._PrivacyRequest_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profileId":
+			out.Values[i] = ec._PrivacyRequest_profileId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requestedBy":
+			out.Values[i] = ec._PrivacyRequest_requestedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestedByMe":
+			out.Values[i] = ec._PrivacyRequest_requestedByMe(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PrivacyRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._PrivacyRequest_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._PrivacyRequest_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._PrivacyRequest_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "erasedEvents":
+			out.Values[i] = ec._PrivacyRequest_erasedEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erasedIdentifiers":
+			out.Values[i] = ec._PrivacyRequest_erasedIdentifiers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportBytes":
+			out.Values[i] = ec._PrivacyRequest_exportBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PrivacyRequest_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "downloadUrl":
+			out.Values[i] = ec._PrivacyRequest_downloadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var privacyRequestConnectionImplementors = []string{"PrivacyRequestConnection"}
+
+func (ec *executionContext) _PrivacyRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PrivacyRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privacyRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivacyRequestConnection")
+		case "edges":
+			out.Values[i] = ec._PrivacyRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PrivacyRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PrivacyRequestConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var privacyRequestEdgeImplementors = []string{"PrivacyRequestEdge"}
+
+func (ec *executionContext) _PrivacyRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PrivacyRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privacyRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivacyRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._PrivacyRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PrivacyRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var privacyRequestPayloadImplementors = []string{"PrivacyRequestPayload"}
+
+func (ec *executionContext) _PrivacyRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PrivacyRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privacyRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivacyRequestPayload")
+		case "request":
+			out.Values[i] = ec._PrivacyRequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PrivacyRequestPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var privacySuppressionsImplementors = []string{"PrivacySuppressions"}
+
+func (ec *executionContext) _PrivacySuppressions(ctx context.Context, sel ast.SelectionSet, obj *model.PrivacySuppressions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privacySuppressionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivacySuppressions")
+		case "identifiers":
+			out.Values[i] = ec._PrivacySuppressions_identifiers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "droppedEvents":
+			out.Values[i] = ec._PrivacySuppressions_droppedEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastDroppedAt":
+			out.Values[i] = ec._PrivacySuppressions_lastDroppedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var profileImplementors = []string{"Profile", "Node"}
 
 func (ec *executionContext) _Profile(ctx context.Context, sel ast.SelectionSet, obj *model.Profile) graphql.Marshaler {
@@ -54306,6 +57243,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_simulatedDegradations(ctx, field)
+				})
+		case "profileConsents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_profileConsents(ctx, field)
+				})
+		case "consentHistory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_consentHistory(ctx, field)
+				})
+		case "privacyRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_privacyRequests(ctx, field)
+				})
+		case "privacySuppressions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_privacySuppressions(ctx, field)
 				})
 		case "profiles":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -55492,6 +58453,44 @@ func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSe
 			}
 		case "time":
 			out.Values[i] = ec._ServerInfo_time(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setConsentPayloadImplementors = []string{"SetConsentPayload"}
+
+func (ec *executionContext) _SetConsentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetConsentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setConsentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetConsentPayload")
+		case "consent":
+			out.Values[i] = ec._SetConsentPayload_consent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SetConsentPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -59094,6 +62093,84 @@ func (ec *executionContext) marshalNConnectionStatus2githubᚗcomᚋstratumhqᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx context.Context, sel ast.SelectionSet, v *model.Consent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Consent!")
+		return graphql.Null
+	}
+	return ec._Consent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConsentChange2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChange(ctx context.Context, sel ast.SelectionSet, v *model.ConsentChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsentChange!")
+		return graphql.Null
+	}
+	return ec._ConsentChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConsentChangeConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.ConsentChangeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsentChangeConnection!")
+		return graphql.Null
+	}
+	return ec._ConsentChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConsentChangeEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConsentChangeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsentChangeEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChangeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConsentChangeEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentChangeEdge(ctx context.Context, sel ast.SelectionSet, v *model.ConsentChangeEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsentChangeEdge!")
+		return graphql.Null
+	}
+	return ec._ConsentChangeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConsentPurpose2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentPurpose(ctx context.Context, v any) (model.ConsentPurpose, error) {
+	var res model.ConsentPurpose
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConsentPurpose2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentPurpose(ctx context.Context, sel ast.SelectionSet, v model.ConsentPurpose) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNConsentSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx context.Context, v any) (model.ConsentSource, error) {
+	var res model.ConsentSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConsentSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx context.Context, sel ast.SelectionSet, v model.ConsentSource) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNConsentState2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentState(ctx context.Context, v any) (model.ConsentState, error) {
+	var res model.ConsentState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConsentState2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentState(ctx context.Context, sel ast.SelectionSet, v model.ConsentState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -60448,6 +63525,87 @@ func (ec *executionContext) marshalNPlatformStatus2ᚖgithubᚗcomᚋstratumhq�
 	return ec._PlatformStatus(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPrivacyRequest2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequest(ctx context.Context, sel ast.SelectionSet, v *model.PrivacyRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivacyRequest!")
+		return graphql.Null
+	}
+	return ec._PrivacyRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPrivacyRequestConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestConnection(ctx context.Context, sel ast.SelectionSet, v *model.PrivacyRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivacyRequestConnection!")
+		return graphql.Null
+	}
+	return ec._PrivacyRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPrivacyRequestEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PrivacyRequestEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPrivacyRequestEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPrivacyRequestEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestEdge(ctx context.Context, sel ast.SelectionSet, v *model.PrivacyRequestEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivacyRequestEdge!")
+		return graphql.Null
+	}
+	return ec._PrivacyRequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPrivacyRequestInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestInput(ctx context.Context, v any) (model.PrivacyRequestInput, error) {
+	res, err := ec.unmarshalInputPrivacyRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPrivacyRequestKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestKind(ctx context.Context, v any) (model.PrivacyRequestKind, error) {
+	var res model.PrivacyRequestKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPrivacyRequestKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestKind(ctx context.Context, sel ast.SelectionSet, v model.PrivacyRequestKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPrivacyRequestPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestPayload(ctx context.Context, sel ast.SelectionSet, v *model.PrivacyRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivacyRequestPayload!")
+		return graphql.Null
+	}
+	return ec._PrivacyRequestPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPrivacyRequestStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestStatus(ctx context.Context, v any) (model.PrivacyRequestStatus, error) {
+	var res model.PrivacyRequestStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPrivacyRequestStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestStatus(ctx context.Context, sel ast.SelectionSet, v model.PrivacyRequestStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPrivacySuppressions2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacySuppressions(ctx context.Context, sel ast.SelectionSet, v *model.PrivacySuppressions) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivacySuppressions!")
+		return graphql.Null
+	}
+	return ec._PrivacySuppressions(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx context.Context, sel ast.SelectionSet, v *model.Profile) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Profile!")
@@ -61033,6 +64191,19 @@ func (ec *executionContext) marshalNServerInfo2ᚖgithubᚗcomᚋstratumhqᚋstr
 func (ec *executionContext) unmarshalNSetAutopilotLevelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetAutopilotLevelInput(ctx context.Context, v any) (model.SetAutopilotLevelInput, error) {
 	res, err := ec.unmarshalInputSetAutopilotLevelInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetConsentInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetConsentInput(ctx context.Context, v any) (model.SetConsentInput, error) {
+	res, err := ec.unmarshalInputSetConsentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetConsentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetConsentPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetConsentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetConsentPayload!")
+		return graphql.Null
+	}
+	return ec._SetConsentPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetFeatureFlagInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSetFeatureFlagInput(ctx context.Context, v any) (model.SetFeatureFlagInput, error) {
@@ -62359,6 +65530,48 @@ func (ec *executionContext) marshalOConditionGroupOperator2ᚖgithubᚗcomᚋstr
 	return v
 }
 
+func (ec *executionContext) marshalOConsent2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Consent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOConsent2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsent(ctx context.Context, sel ast.SelectionSet, v *model.Consent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Consent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOConsentSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx context.Context, v any) (*model.ConsentSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ConsentSource)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConsentSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx context.Context, sel ast.SelectionSet, v *model.ConsentSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalODebuggerError2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerError(ctx context.Context, sel ast.SelectionSet, v *model.DebuggerError) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -62956,6 +66169,13 @@ func (ec *executionContext) marshalOPlatformConnection2ᚖgithubᚗcomᚋstratum
 		return graphql.Null
 	}
 	return ec._PlatformConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPrivacyRequest2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequest(ctx context.Context, sel ast.SelectionSet, v *model.PrivacyRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PrivacyRequest(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx context.Context, sel ast.SelectionSet, v *model.Profile) graphql.Marshaler {

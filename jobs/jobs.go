@@ -145,6 +145,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerCDP(w, d, s, lim)
 	registerTraits(w, d, s, lim)
 	registerRFM(w, d, s, lim)
+	registerPrivacy(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -155,6 +156,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, cdpPeriodic(runOnStart, s)...)
 	out = append(out, traitsPeriodic(runOnStart, s)...)
 	out = append(out, rfmPeriodic(runOnStart, s)...)
+	out = append(out, privacyPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

@@ -42,6 +42,9 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"cdp.simulate_events":         (&CDPSimulateEventsWorker{Limits: lim}).Timeout(nil),
 			"cdp.churn_fanout":            (&CDPChurnFanOutWorker{Limits: lim}).Timeout(nil),
 			"cdp.mark_churned":            (&CDPMarkChurnedWorker{Limits: lim}).Timeout(nil),
+			"privacy.export":              (&PrivacyExportWorker{Limits: lim}).Timeout(nil),
+			"privacy.delete":              (&PrivacyDeleteWorker{Limits: lim}).Timeout(nil),
+			"privacy.purge_exports":       (&PrivacyPurgeExportsWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

@@ -46,6 +46,8 @@ type Services struct {
 	// Traits backfills and maintains computed traits; without it those
 	// kinds have no worker.
 	Traits *cdp.Traits
+	// Privacy runs the CDP's data-subject requests (export, deletion).
+	Privacy *cdp.Privacy
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

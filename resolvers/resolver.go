@@ -73,6 +73,9 @@ type Services struct {
 	CDP *cdp.Service
 	// Traits: computed trait definitions and values.
 	Traits *cdp.Traits
+	// Privacy: the CDP's consent-adjacent data-subject requests (export,
+	// deletion) and the suppression list.
+	Privacy *cdp.Privacy
 }
 
 // Config is what the resolvers are built from.

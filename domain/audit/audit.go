@@ -192,3 +192,19 @@ func ForAuth(ctx context.Context, tx bun.IDB, e auth.AuditRecord) error {
 	return Record(ctx, tx, Entry{TenantID: e.TenantID, ActorType: e.ActorType, ActorID: e.ActorID, ActorEmail: e.ActorEmail,
 		Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Outcome: e.Outcome, Details: e.Details})
 }
+
+// Forget unlinks the entries about targets whose data was erased (a
+// person deleted on a GDPR/CCPA request, docs/adr/0018): the entries stay
+// (who did what, when) while their target id and details, which may name
+// the person, are cleared. It runs in the erasing transaction tx.
+func Forget(ctx context.Context, tx bun.IDB, tenant uuid.UUID, targetType string, ids []uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "audit.Forget(%v, %s, %d ids)", tenant, targetType, len(ids))
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err = tx.NewUpdate().Model((*Entry)(nil)).
+		Set("target_id = NULL").Set("details = jsonb_build_object('erased', true)").
+		Where("tenant_id = ?", tenant).Where("target_type = ?", targetType).Where("target_id IN (?)", bun.In(ids)).
+		Exec(ctx)
+	return err
+}

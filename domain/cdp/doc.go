@@ -14,7 +14,14 @@
 // (docs/adr/0019) are the Traits type (trait*.go): definitions, the batch
 // job's incremental step (applyTraitsTx), backfill and maintenance.
 //
-// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events; computed
+// Consent per profile and purpose is consent*.go; data-subject requests
+// (export, deletion) and the suppression list they leave are privacy*.go
+// (docs/adr/0018).
+//
+// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events (and, of
+// the identity side, cdp_profiles, cdp_identifiers, cdp_profile_merges,
+// cdp_refused_links, cdp_identity_settings, cdp_consents,
+// cdp_consent_history, cdp_privacy_requests, cdp_suppressions); computed
 // traits: cdp_trait_tenants, cdp_trait_definitions, cdp_trait_profiles,
 // cdp_computed_traits.
 package cdp

@@ -43,6 +43,9 @@ func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (do
 	defer derrors.Wrap(&err, "cdp.Service.ProcessBatch(%s, %s)", tenant, batch)
 	var deltas map[uuid.UUID]*profileDelta
 	if s.Identity != nil {
+		if err := s.dropSuppressedEvents(ctx, tenant, batch); err != nil {
+			return false, fmt.Errorf("drop suppressed events: %w", err)
+		}
 		pending, evs, err := s.readBatchEvents(ctx, tenant, batch)
 		if err != nil {
 			return false, fmt.Errorf("read events: %w", err)
@@ -93,6 +96,9 @@ func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, d
 			return err
 		}
 		if err := applyTraitsTx(ctx, tx, tenant, batch, now); err != nil {
+			return err
+		}
+		if err := s.applyBatchConsentsTx(ctx, tx, tenant, batch, now); err != nil {
 			return err
 		}
 		if s.OnBatch != nil {

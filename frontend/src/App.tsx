@@ -28,6 +28,7 @@ const ProfileDetail = lazy(() => import('./screens/profiles/ProfileDetail'))
 const TraitsScreen = lazy(() => import('./screens/traits'))
 const FunnelsScreen = lazy(() => import('./screens/funnels'))
 const RfmScreen = lazy(() => import('./screens/rfm'))
+const PrivacyScreen = lazy(() => import('./screens/privacy'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -67,6 +68,7 @@ export function App() {
             <Route path="traits" element={<TraitsScreen />} />
             <Route path="funnels" element={<FunnelsScreen />} />
             <Route path="rfm" element={<RfmScreen />} />
+            <Route path="privacy" element={<PrivacyScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

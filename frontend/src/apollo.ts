@@ -198,6 +198,7 @@ function createCache(): InMemoryCache {
           profiles: relayStylePagination(['filter']),
           funnels: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
+          privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,
         },
       },

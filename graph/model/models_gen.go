@@ -617,6 +617,52 @@ type ConnectSandboxPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A person's consent for one purpose.
+type Consent struct {
+	// The purpose.
+	Purpose ConsentPurpose `json:"purpose"`
+	// The current decision.
+	State ConsentState `json:"state"`
+	// Where the decision came from; null while UNKNOWN.
+	Source *ConsentSource `json:"source,omitempty"`
+	// When it was decided (the event's time, or when an operator set it); null while UNKNOWN.
+	DecidedAt *time.Time `json:"decidedAt,omitempty"`
+}
+
+// One change of a person's consent.
+type ConsentChange struct {
+	// Global ID of the change.
+	ID string `json:"id"`
+	// The purpose.
+	Purpose ConsentPurpose `json:"purpose"`
+	// The decision (GRANTED or DENIED).
+	State ConsentState `json:"state"`
+	// Where it came from.
+	Source ConsentSource `json:"source"`
+	// When it was decided.
+	DecidedAt time.Time `json:"decidedAt"`
+	// When Stratum recorded it.
+	RecordedAt time.Time `json:"recordedAt"`
+}
+
+// A page of consent changes, newest decision first.
+type ConsentChangeConnection struct {
+	// The changes of this page.
+	Edges []*ConsentChangeEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of changes.
+	TotalCount int `json:"totalCount"`
+}
+
+// A change and its cursor.
+type ConsentChangeEdge struct {
+	// Cursor of this change.
+	Cursor string `json:"cursor"`
+	// The change.
+	Node *ConsentChange `json:"node"`
+}
+
 // Input of `createApiKey`.
 type CreateAPIKeyInput struct {
 	// A name to recognise the key by.
@@ -1503,6 +1549,84 @@ type PlatformStatus struct {
 	CheckedAt time.Time `json:"checkedAt"`
 }
 
+// A data-subject request (GDPR/CCPA).
+type PrivacyRequest struct {
+	// Global ID of the request.
+	ID string `json:"id"`
+	// Export or deletion.
+	Kind PrivacyRequestKind `json:"kind"`
+	// Where it is.
+	Status PrivacyRequestStatus `json:"status"`
+	// Share of the work done, 0 to 1 (the tenant's events scanned, then the rest).
+	Progress float64 `json:"progress"`
+	// Global ID of the person's profile; null once a deletion is done (nothing of the person is kept) or when the person was deleted since.
+	ProfileID *string `json:"profileId,omitempty"`
+	// Who asked: a member's e-mail, "API key" or "system".
+	RequestedBy string `json:"requestedBy"`
+	// True when the signed-in user made the request (only they can download an export).
+	RequestedByMe bool `json:"requestedByMe"`
+	// When it was made.
+	CreatedAt time.Time `json:"createdAt"`
+	// When its job started.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// When it finished.
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Why it failed.
+	Error *string `json:"error,omitempty"`
+	// Deletion: events erased.
+	ErasedEvents float64 `json:"erasedEvents"`
+	// Deletion: identifiers erased (and suppressed).
+	ErasedIdentifiers int `json:"erasedIdentifiers"`
+	// Export: its size in bytes once done.
+	ExportBytes *int `json:"exportBytes,omitempty"`
+	// Export: until when it can be downloaded (24 hours after it finished).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Export: a link to download it, for the member who requested it only (still an admin), while it has not expired; null otherwise (an export requested with an API key has no link).
+	DownloadURL *string `json:"downloadUrl,omitempty"`
+}
+
+// A page of data-subject requests, newest first.
+type PrivacyRequestConnection struct {
+	// The requests of this page.
+	Edges []*PrivacyRequestEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of requests.
+	TotalCount int `json:"totalCount"`
+}
+
+// A request and its cursor.
+type PrivacyRequestEdge struct {
+	// Cursor of this request.
+	Cursor string `json:"cursor"`
+	// The request.
+	Node *PrivacyRequest `json:"node"`
+}
+
+// Names the profile of a data-subject request.
+type PrivacyRequestInput struct {
+	// Global ID of the profile (an absorbed profile's ID names its survivor: the whole person).
+	ProfileID string `json:"profileId"`
+}
+
+// The result of exportProfileData and deleteProfile.
+type PrivacyRequestPayload struct {
+	// The request as recorded; null on failure.
+	Request *PrivacyRequest `json:"request,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The suppression list: identifiers of deleted people (kept as hashes only) whose later events are dropped.
+type PrivacySuppressions struct {
+	// Suppressed identifiers.
+	Identifiers int `json:"identifiers"`
+	// Events dropped because they carried a suppressed identifier.
+	DroppedEvents float64 `json:"droppedEvents"`
+	// When the latest was dropped.
+	LastDroppedAt *time.Time `json:"lastDroppedAt,omitempty"`
+}
+
 // A person (or a browser, until it is identified) the events describe.
 type Profile struct {
 	// Global ID (an absorbed profile's ID resolves to its survivor).
@@ -1998,6 +2122,24 @@ type ServerInfo struct {
 type SetAutopilotLevelInput struct {
 	// The new level.
 	Level automation.Level `json:"level"`
+}
+
+// Sets a profile's consent for a purpose.
+type SetConsentInput struct {
+	// Global ID of the profile (an absorbed profile's ID names its survivor).
+	ProfileID string `json:"profileId"`
+	// The purpose.
+	Purpose ConsentPurpose `json:"purpose"`
+	// True: granted; false: denied.
+	Granted bool `json:"granted"`
+}
+
+// The result of setConsent.
+type SetConsentPayload struct {
+	// The consent as saved; null on failure.
+	Consent *Consent `json:"consent,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Input of `setFeatureFlag`.
@@ -3289,6 +3431,189 @@ func (e ConnectionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a consent is for.
+type ConsentPurpose string
+
+const (
+	// Measuring and analysing the person's use of the product.
+	ConsentPurposeAnalytics ConsentPurpose = "ANALYTICS"
+	// Advertising: conversion forwarding and audience sync to ad platforms.
+	ConsentPurposeAds ConsentPurpose = "ADS"
+	// Marketing e-mail.
+	ConsentPurposeEmail ConsentPurpose = "EMAIL"
+	// Marketing text messages.
+	ConsentPurposeSms ConsentPurpose = "SMS"
+)
+
+var AllConsentPurpose = []ConsentPurpose{
+	ConsentPurposeAnalytics,
+	ConsentPurposeAds,
+	ConsentPurposeEmail,
+	ConsentPurposeSms,
+}
+
+func (e ConsentPurpose) IsValid() bool {
+	switch e {
+	case ConsentPurposeAnalytics, ConsentPurposeAds, ConsentPurposeEmail, ConsentPurposeSms:
+		return true
+	}
+	return false
+}
+
+func (e ConsentPurpose) String() string {
+	return string(e)
+}
+
+func (e *ConsentPurpose) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentPurpose(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentPurpose", str)
+	}
+	return nil
+}
+
+func (e ConsentPurpose) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentPurpose) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentPurpose) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a consent decision came from.
+type ConsentSource string
+
+const (
+	// An event's context.consent.categoryPreferences.
+	ConsentSourceEvent ConsentSource = "EVENT"
+	// An operator, with setConsent.
+	ConsentSourceOperator ConsentSource = "OPERATOR"
+)
+
+var AllConsentSource = []ConsentSource{
+	ConsentSourceEvent,
+	ConsentSourceOperator,
+}
+
+func (e ConsentSource) IsValid() bool {
+	switch e {
+	case ConsentSourceEvent, ConsentSourceOperator:
+		return true
+	}
+	return false
+}
+
+func (e ConsentSource) String() string {
+	return string(e)
+}
+
+func (e *ConsentSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentSource", str)
+	}
+	return nil
+}
+
+func (e ConsentSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A person's consent for a purpose.
+type ConsentState string
+
+const (
+	// Consent given.
+	ConsentStateGranted ConsentState = "GRANTED"
+	// Consent refused or withdrawn.
+	ConsentStateDenied ConsentState = "DENIED"
+	// No decision recorded (ADS is treated as denied).
+	ConsentStateUnknown ConsentState = "UNKNOWN"
+)
+
+var AllConsentState = []ConsentState{
+	ConsentStateGranted,
+	ConsentStateDenied,
+	ConsentStateUnknown,
+}
+
+func (e ConsentState) IsValid() bool {
+	switch e {
+	case ConsentStateGranted, ConsentStateDenied, ConsentStateUnknown:
+		return true
+	}
+	return false
+}
+
+func (e ConsentState) String() string {
+	return string(e)
+}
+
+func (e *ConsentState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConsentState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConsentState", str)
+	}
+	return nil
+}
+
+func (e ConsentState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConsentState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConsentState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // What became of an event the tracking API received. A request refused with 401 (no or an unknown write key) names no source, so it cannot be shown per source and never appears; nor does one refused with 403 (a disabled source, no cdp flag).
 type DebuggerEventStatus string
 
@@ -4046,6 +4371,128 @@ func (e *PlatformOperationalStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e PlatformOperationalStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Kind of a data-subject request.
+type PrivacyRequestKind string
+
+const (
+	// A JSON export of everything held on the person.
+	PrivacyRequestKindExport PrivacyRequestKind = "EXPORT"
+	// The erasure of the person.
+	PrivacyRequestKindDelete PrivacyRequestKind = "DELETE"
+)
+
+var AllPrivacyRequestKind = []PrivacyRequestKind{
+	PrivacyRequestKindExport,
+	PrivacyRequestKindDelete,
+}
+
+func (e PrivacyRequestKind) IsValid() bool {
+	switch e {
+	case PrivacyRequestKindExport, PrivacyRequestKindDelete:
+		return true
+	}
+	return false
+}
+
+func (e PrivacyRequestKind) String() string {
+	return string(e)
+}
+
+func (e *PrivacyRequestKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PrivacyRequestKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PrivacyRequestKind", str)
+	}
+	return nil
+}
+
+func (e PrivacyRequestKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PrivacyRequestKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PrivacyRequestKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a data-subject request is.
+type PrivacyRequestStatus string
+
+const (
+	// Waiting for its job.
+	PrivacyRequestStatusPending PrivacyRequestStatus = "PENDING"
+	// Its job is running (see progress).
+	PrivacyRequestStatusRunning PrivacyRequestStatus = "RUNNING"
+	// Finished.
+	PrivacyRequestStatusDone PrivacyRequestStatus = "DONE"
+	// Failed (see error).
+	PrivacyRequestStatusFailed PrivacyRequestStatus = "FAILED"
+)
+
+var AllPrivacyRequestStatus = []PrivacyRequestStatus{
+	PrivacyRequestStatusPending,
+	PrivacyRequestStatusRunning,
+	PrivacyRequestStatusDone,
+	PrivacyRequestStatusFailed,
+}
+
+func (e PrivacyRequestStatus) IsValid() bool {
+	switch e {
+	case PrivacyRequestStatusPending, PrivacyRequestStatusRunning, PrivacyRequestStatusDone, PrivacyRequestStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e PrivacyRequestStatus) String() string {
+	return string(e)
+}
+
+func (e *PrivacyRequestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PrivacyRequestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PrivacyRequestStatus", str)
+	}
+	return nil
+}
+
+func (e PrivacyRequestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PrivacyRequestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PrivacyRequestStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -73,6 +73,10 @@ type Deps struct {
 	// Segment-compatible tracking API (unauthenticated here: it checks the
 	// write key and bounds its own body).
 	Tracking http.Handler
+	// PrivacyExport, if set, answers GET /privacy/exports/{token}: a CDP
+	// data-subject export's download link (it authenticates the requester
+	// itself and checks the token's signature and expiry).
+	PrivacyExport http.Handler
 }
 
 // New returns the root handler.
@@ -108,6 +112,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.OAuthCallback != nil {
 		mux.Handle("GET /oauth/{platform}/callback", d.OAuthCallback)
+	}
+	if d.PrivacyExport != nil {
+		mux.Handle("GET /privacy/exports/{token}", d.PrivacyExport)
 	}
 	if d.Tracking != nil {
 		mux.Handle("POST /v1/{call}", d.Tracking)

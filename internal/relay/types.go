@@ -31,6 +31,12 @@ const (
 	TypeProfile = "Profile"
 	// TypeFunnel names a CDP funnel (IDs of funnels; not a node).
 	TypeFunnel = "Funnel"
+	// TypePrivacyRequest names a CDP data-subject request (export or
+	// deletion; IDs of privacyRequests, not a node).
+	TypePrivacyRequest = "PrivacyRequest"
+	// TypeConsentChange names an entry of a profile's consent history (IDs
+	// of consentHistory; not a node).
+	TypeConsentChange = "ConsentChange"
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"

@@ -174,6 +174,8 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Source: 'Event source',
   Profile: 'Customer profile',
   Funnel: 'Funnel',
+  PrivacyRequest: 'Privacy request',
+  ConsentChange: 'Consent change',
 }
 
 /** CDP: kinds of tracked calls (Segment's spec names). */
@@ -302,6 +304,41 @@ export const FUNNEL_BREAKDOWN_SOURCES: Record<'EVENT_PROPERTY' | 'PROFILE_TRAIT'
   PROFILE_TRAIT: 'Profile trait',
 }
 
+/** CDP: what a consent is for. */
+export const CONSENT_PURPOSES: Record<'ANALYTICS' | 'ADS' | 'EMAIL' | 'SMS', string> = {
+  ANALYTICS: 'Analytics',
+  ADS: 'Advertising',
+  EMAIL: 'Marketing e-mail',
+  SMS: 'Text messages',
+}
+
+/** CDP: a person's consent for a purpose. */
+export const CONSENT_STATES: Record<'GRANTED' | 'DENIED' | 'UNKNOWN', string> = {
+  GRANTED: 'Granted',
+  DENIED: 'Denied',
+  UNKNOWN: 'Not recorded',
+}
+
+/** CDP: where a consent decision came from. */
+export const CONSENT_SOURCES: Record<'EVENT' | 'OPERATOR', string> = {
+  EVENT: 'An event',
+  OPERATOR: 'An operator',
+}
+
+/** CDP: kinds of data-subject requests. */
+export const PRIVACY_REQUEST_KINDS: Record<'EXPORT' | 'DELETE', string> = {
+  EXPORT: 'Data export',
+  DELETE: 'Deletion',
+}
+
+/** CDP: where a data-subject request is. */
+export const PRIVACY_REQUEST_STATUSES: Record<'PENDING' | 'RUNNING' | 'DONE' | 'FAILED', string> = {
+  PENDING: 'Waiting',
+  RUNNING: 'Running',
+  DONE: 'Done',
+  FAILED: 'Failed',
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -361,6 +398,11 @@ export const ENUM_LABELS = {
   RfmSegment: RFM_SEGMENTS,
   FunnelFilterOperator: FUNNEL_FILTER_OPERATORS,
   FunnelBreakdownSource: FUNNEL_BREAKDOWN_SOURCES,
+  ConsentPurpose: CONSENT_PURPOSES,
+  ConsentState: CONSENT_STATES,
+  ConsentSource: CONSENT_SOURCES,
+  PrivacyRequestKind: PRIVACY_REQUEST_KINDS,
+  PrivacyRequestStatus: PRIVACY_REQUEST_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

@@ -22,6 +22,7 @@ const NAV = [
   { to: '/traits', label: 'Traits' },
   { to: '/funnels', label: 'Funnels' },
   { to: '/rfm', label: 'RFM' },
+  { to: '/privacy', label: 'Privacy' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },

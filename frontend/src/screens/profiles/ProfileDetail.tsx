@@ -25,6 +25,8 @@ import { ProfileDocument, ProfileUpdatedDocument } from './operations'
 import { SplitDialog, UnmergeDialog, type RepairDone } from './ProfileRepair'
 import { ComputedTraitsCard } from '../traits/ComputedTraitsCard'
 import { ProfileRfm } from '../rfm/ProfileRfm'
+import { ProfileConsent } from '../privacy/ProfileConsent'
+import { ProfilePrivacy } from '../privacy/ProfilePrivacy'
 
 /** Events per page of the timeline. */
 export const EVENTS_PAGE_SIZE = 20
@@ -211,6 +213,10 @@ function ProfileView({
           </Card>
         </div>
         <ComputedTraitsCard traits={p.computedTraits} />
+        <div className="grid gap-6 lg:grid-cols-2">
+          <ProfileConsent profileId={p.id} />
+          <ProfilePrivacy profileId={p.id} />
+        </div>
         <Events profile={p} onMore={onMoreEvents} />
         <MergeHistory profile={p} onUnmerge={repair ? setUnmerging : undefined} />
         <RefusedLinks profile={p} />

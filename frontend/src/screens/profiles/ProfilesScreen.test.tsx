@@ -287,6 +287,18 @@ class FakeApi extends ApolloLink {
           },
         }
       }
+      // The consent and privacy sections (their own tests: screens/privacy).
+      case 'ProfileConsents':
+        return { profileConsents: [] }
+      case 'PrivacyRequests':
+        return {
+          privacyRequests: {
+            __typename: 'PrivacyRequestConnection',
+            totalCount: 0,
+            edges: [],
+            pageInfo: { __typename: 'PageInfo', hasNextPage: false, endCursor: null },
+          },
+        }
     }
     throw new Error(`unexpected operation ${name}`)
   }

@@ -1,0 +1,368 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/app"
+	"github.com/stratumhq/stratum/app/apptest"
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/clock"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// userAuth is roleAuth whose user is the X-Test-User header's id (the
+// export download is for its requester only).
+type userAuth struct{ roleAuth }
+
+func (a userAuth) Authenticate(r *http.Request) (context.Context, error) {
+	ctx, err := a.roleAuth.Authenticate(r)
+	if p, ok := auth.FromContext(ctx); ok && r.Header.Get("X-Test-User") != "" {
+		q := *p
+		q.UserID = uuid.MustParse(r.Header.Get("X-Test-User"))
+		ctx = auth.WithPrincipal(ctx, &q)
+	}
+	return ctx, err
+}
+
+// privacyEnv is an ingestion server (Professional: cdp and
+// gdpr_compliance) whose callers name their user.
+type privacyEnv struct {
+	*ingestEnv
+	user uuid.UUID
+}
+
+func setupPrivacy(t *testing.T) *privacyEnv {
+	t.Helper()
+	tdb := testdb.New(t)
+	c := clock.NewManual(cdpT0)
+	srv := apptest.Start(t, apptest.Config(t, tdb, nil), func(a *app.App) {
+		a.Resolver.Auth = userAuth{}
+		a.DB.Clock = c
+	})
+	e := &privacyEnv{ingestEnv: &ingestEnv{srv: srv, tdb: tdb, clock: c}, user: uuid.New()}
+	e.tenant = testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
+	e.source, e.key = e.newSource(t, e.tenant, "Website")
+	return e
+}
+
+func (e *privacyEnv) h(user uuid.UUID) http.Header {
+	return http.Header{"X-Test-Tenant": {e.tenant.String()}, "X-Test-User": {user.String()}}
+}
+
+func (e *privacyEnv) q(t *testing.T, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	res := e.srv.Query(t, query, vars, e.h(e.user))
+	require.Empty(t, res.Errors, "%s", query)
+	return res.Data
+}
+
+// waitRequest polls privacyRequests until request is DONE and returns it.
+func (e *privacyEnv) waitRequest(t *testing.T, request string) map[string]any {
+	t.Helper()
+	var node map[string]any
+	require.Eventually(t, func() bool {
+		d := e.q(t, `{ privacyRequests(first: 50) { edges { node { id kind status progress profileId requestedBy requestedByMe
+			error erasedEvents erasedIdentifiers exportBytes expiresAt downloadUrl } } } }`, nil)
+		for _, edge := range field(t, d, "privacyRequests", "edges").([]any) {
+			n := edge.(map[string]any)["node"].(map[string]any)
+			if n["id"] == request {
+				node = n
+				require.NotEqual(t, "FAILED", n["status"], "%v", n)
+				return n["status"] == "DONE"
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond)
+	return node
+}
+
+// tenantTables lists every table with a tenant_id column and its text,
+// JSON, uuid and array columns (bytea as escaped text).
+func tenantTables(t *testing.T, conn *pgx.Conn) map[string][]string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT c.table_name, c.column_name, c.data_type
+		FROM information_schema.columns c JOIN information_schema.tables tb USING (table_schema, table_name)
+		WHERE c.table_schema = 'public' AND tb.table_type = 'BASE TABLE'
+			AND EXISTS (SELECT 1 FROM information_schema.columns k
+				WHERE k.table_schema = c.table_schema AND k.table_name = c.table_name AND k.column_name = 'tenant_id')
+			AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'uuid', 'ARRAY', 'bytea')
+		ORDER BY 1, 2`)
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var tbl, col, typ string
+		require.NoError(t, rows.Scan(&tbl, &col, &typ))
+		expr := fmt.Sprintf("%q::text", col)
+		if typ == "bytea" {
+			expr = fmt.Sprintf("encode(%q, 'escape')", col)
+		}
+		out[tbl] = append(out[tbl], expr)
+	}
+	require.NoError(t, rows.Err())
+	require.Contains(t, out, "cdp_events")
+	require.Contains(t, out, "audit_log")
+	return out
+}
+
+// scanTenant returns, for each needle found in any tenant table's row of
+// tenant, where it was found ("table: needle").
+func scanTenant(t *testing.T, e *privacyEnv, needles []string) []string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, e.tdb.OwnerURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var found []string
+	for tbl, cols := range tenantTables(t, conn) {
+		conds := make([]string, len(cols))
+		for i, c := range cols {
+			conds[i] = fmt.Sprintf("strpos(coalesce(%s, ''), $2) > 0", c)
+		}
+		q := fmt.Sprintf(`SELECT count(*) FROM %q WHERE tenant_id = $1 AND (%s)`, tbl, strings.Join(conds, " OR "))
+		for _, n := range needles {
+			var hits int
+			require.NoError(t, conn.QueryRow(ctx, q, e.tenant, n).Scan(&hits), q)
+			if hits > 0 {
+				found = append(found, tbl+": "+n)
+			}
+		}
+	}
+	return found
+}
+
+func consentStates(t *testing.T, d map[string]any) map[string]string {
+	out := map[string]string{}
+	for _, c := range field(t, d, "profileConsents").([]any) {
+		m := c.(map[string]any)
+		out[str(m["purpose"])] = str(m["state"]) + "/" + str(m["source"])
+	}
+	return out
+}
+
+func TestPrivacyConsentExportAndDeletion(t *testing.T) {
+	t.Parallel()
+	e := setupPrivacy(t)
+	ctx := context.Background()
+	// Ann (five events, consent in the context; her phone's anonymous id
+	// is a profile of its own until the last one merges it with hers), Bob
+	// (one event).
+	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": []any{
+		map[string]any{"type": "track", "messageId": "ann-msg-0", "anonymousId": "ann-phone-7q", "event": "App Opened",
+			"timestamp": "2026-12-02T08:50:00Z", "context": map[string]any{"consent": map[string]any{"categoryPreferences": map[string]any{"SMS Marketing": true}}}},
+		map[string]any{"type": "identify", "messageId": "ann-msg-1", "userId": "ann-user-7q", "anonymousId": "ann-anon-7q",
+			"timestamp": "2026-12-02T09:00:00Z", "traits": map[string]any{"email": " Ann-7q@Example.COM ", "plan": "ann-plan-7q"},
+			"context": map[string]any{"consent": map[string]any{"categoryPreferences": map[string]any{"Advertising": true, "Analytics": false, "Functional": true}}}},
+		map[string]any{"type": "track", "messageId": "ann-msg-2", "anonymousId": "ann-anon-7q", "event": "Order Completed",
+			"timestamp": "2026-12-02T09:05:00Z", "properties": map[string]any{"revenue": 12.5}},
+		map[string]any{"type": "page", "messageId": "ann-msg-3", "userId": "ann-user-7q", "name": "Pricing",
+			"timestamp": "2026-12-02T09:06:00Z", "context": map[string]any{"traits": map[string]any{"email": "ann-7q@example.com"}}},
+		map[string]any{"type": "alias", "messageId": "ann-msg-4", "previousId": "ann-phone-7q", "userId": "ann-user-7q",
+			"timestamp": "2026-12-02T09:06:30Z"},
+		map[string]any{"type": "identify", "messageId": "bob-msg-1", "userId": "bob-user-7q", "timestamp": "2026-12-02T09:07:00Z",
+			"traits": map[string]any{"email": "bob-7q@example.com"}},
+	}}))
+	e.waitProcessed(t, e.tenant)
+	ann := e.profileOf(t, e.tenant, cdp.Identifier{Type: cdp.IdentifierUserID, Value: "ann-user-7q"})
+	bob := e.profileOf(t, e.tenant, cdp.Identifier{Type: cdp.IdentifierUserID, Value: "bob-user-7q"})
+	annID, bobID := relay.GlobalID(relay.TypeProfile, ann.ID), relay.GlobalID(relay.TypeProfile, bob.ID)
+	merges := field(t, e.q(t, `query($p: ID!) { profile(id: $p) { mergeHistory { absorbedId } } }`, map[string]any{"p": annID}),
+		"profile", "mergeHistory").([]any)
+	require.Len(t, merges, 1, "the phone's profile merged with Ann's")
+	_, absorbed, err := relay.ParseGlobalID(str(merges[0].(map[string]any)["absorbedId"]))
+	require.NoError(t, err)
+
+	// Consent from the event's context: Advertising → ADS, Analytics →
+	// ANALYTICS; Functional maps to no purpose.
+	cq := `query($p: ID!) { profileConsents(profileId: $p) { purpose state source decidedAt } }`
+	require.Equal(t, map[string]string{"ANALYTICS": "DENIED/EVENT", "ADS": "GRANTED/EVENT", "EMAIL": "UNKNOWN/", "SMS": "GRANTED/EVENT"},
+		consentStates(t, e.q(t, cq, map[string]any{"p": annID})))
+	require.Equal(t, map[string]string{"ANALYTICS": "UNKNOWN/", "ADS": "UNKNOWN/", "EMAIL": "UNKNOWN/", "SMS": "UNKNOWN/"},
+		consentStates(t, e.q(t, cq, map[string]any{"p": bobID})))
+	// The operator grants e-mail; the history keeps every change.
+	d := e.q(t, `mutation($p: ID!) { setConsent(input: {profileId: $p, purpose: EMAIL, granted: true}) { consent { purpose state source } userErrors { code } } }`,
+		map[string]any{"p": annID})
+	require.Equal(t, map[string]any{"purpose": "EMAIL", "state": "GRANTED", "source": "OPERATOR"}, field(t, d, "setConsent", "consent"))
+	d = e.q(t, `query($p: ID!) { consentHistory(profileId: $p, first: 10) { totalCount edges { node { purpose state source } } } }`, map[string]any{"p": annID})
+	require.EqualValues(t, 4, field(t, d, "consentHistory", "totalCount"))
+	// ADS gates forwarding: granted for Ann, denied by default for Bob.
+	ads, err := e.cdp().Identity.AdsConsent(ctx, e.tenant, []uuid.UUID{ann.ID, bob.ID, uuid.New()})
+	require.NoError(t, err)
+	absorbedAds, err := e.cdp().Identity.AdsConsent(ctx, e.tenant, []uuid.UUID{absorbed})
+	require.True(t, absorbedAds[absorbed], "an absorbed id answers for the person")
+	require.NoError(t, err)
+	require.Equal(t, map[uuid.UUID]bool{ann.ID: true, bob.ID: false}, map[uuid.UUID]bool{ann.ID: ads[ann.ID], bob.ID: ads[bob.ID]})
+	require.Len(t, ads, 3)
+
+	// The export: Ann's data, none of Bob's, for its requester only.
+	d = e.q(t, `mutation($p: ID!) { exportProfileData(input: {profileId: $p}) { request { id kind status requestedByMe } userErrors { code } } }`,
+		map[string]any{"p": annID})
+	exp := field(t, d, "exportProfileData", "request").(map[string]any)
+	require.Equal(t, "EXPORT", exp["kind"])
+	require.Equal(t, true, exp["requestedByMe"])
+	done := e.waitRequest(t, str(exp["id"]))
+	require.EqualValues(t, 1, done["progress"])
+	link := str(done["downloadUrl"])
+	require.True(t, strings.HasPrefix(link, "/privacy/exports/"), "%v", done)
+	get := func(url string, user uuid.UUID) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+url, nil)
+		for k, v := range e.h(user) {
+			req.Header[k] = v
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	status, body := get(link, e.user)
+	require.Equal(t, http.StatusOK, status, body)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	for _, want := range []string{ann.ID.String(), absorbed.String(), "ann-user-7q", "ann-anon-7q", "ann-phone-7q", "ann-7q@example.com",
+		"ann-msg-0", "ann-msg-1", "ann-msg-2", "ann-msg-3", "ann-msg-4",
+		"ann-plan-7q", `"purpose":"ADS"`, `"purpose":"EMAIL"`} {
+		require.Contains(t, body, want)
+	}
+	require.Len(t, doc["events"], 5)
+	require.Len(t, doc["mergeHistory"], 1)
+	require.Len(t, doc["consentHistory"], 4)
+	for _, other := range []string{bob.ID.String(), "bob-user-7q", "bob-msg-1", "bob-7q@example.com"} {
+		require.NotContains(t, body, other)
+	}
+	// Another member of the tenant, the requester acting in another tenant
+	// or as an analyst, a forged token: 404.
+	status, _ = get(link, uuid.New())
+	require.Equal(t, http.StatusNotFound, status)
+	for _, h := range []http.Header{{"X-Test-Tenant": {uuid.NewString()}, "X-Test-User": {e.user.String()}},
+		{"X-Test-Tenant": {e.tenant.String()}, "X-Test-User": {e.user.String()}, "X-Test-Role": {"ANALYST"}}} {
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+link, nil)
+		req.Header = h
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	}
+	status, _ = get(link[:len(link)-2]+"xx", e.user)
+	require.Equal(t, http.StatusNotFound, status)
+
+	// Before the deletion the scan finds Ann everywhere (the positive
+	// control of the scan after it).
+	annNeedles := []string{ann.ID.String(), absorbed.String(), "ann-user-7q", "ann-anon-7q", "ann-phone-7q", "ann-7q@example.com",
+		"Ann-7q@Example.COM", "ann-msg-0", "ann-msg-1", "ann-msg-2", "ann-msg-3", "ann-msg-4"}
+	bobNeedles := []string{bob.ID.String(), "bob-user-7q", "bob-msg-1"}
+	before := scanTenant(t, e, annNeedles)
+	for _, want := range []string{"cdp_profiles: " + ann.ID.String(), "cdp_identifiers: ann-user-7q", "cdp_identifiers: ann-7q@example.com",
+		"cdp_events: ann-msg-2", "cdp_message_ids: ann-msg-3", "cdp_events: Ann-7q@Example.COM", "cdp_consents: " + ann.ID.String(),
+		"audit_log: " + ann.ID.String(), "cdp_privacy_requests: ann-msg-1", "cdp_profile_merges: " + absorbed.String(),
+		"cdp_profile_merges: ann-phone-7q", "cdp_profiles: " + absorbed.String(), "cdp_consent_history: " + ann.ID.String()} {
+		require.Contains(t, before, want)
+	}
+
+	// 24 hours after it finished the link has expired, and the periodic
+	// purge removes the stored export (the same link, were the clock set
+	// back, finds nothing).
+	e.clock.Advance(25 * time.Hour)
+	status, _ = get(link, e.user)
+	require.Equal(t, http.StatusNotFound, status)
+	n, err := e.srv.App.Services.Privacy.PurgeExports(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	e.clock.Advance(-25 * time.Hour)
+	status, _ = get(link, e.user)
+	require.Equal(t, http.StatusNotFound, status)
+	require.NotContains(t, scanTenant(t, e, []string{"ann-msg-1"}), "cdp_privacy_requests: ann-msg-1")
+
+	d = e.q(t, `mutation($p: ID!) { deleteProfile(input: {profileId: $p}) { request { id kind status } userErrors { code } } }`,
+		map[string]any{"p": annID})
+	del := field(t, d, "deleteProfile", "request").(map[string]any)
+	done = e.waitRequest(t, str(del["id"]))
+	require.Nil(t, done["profileId"])
+	require.EqualValues(t, 5, done["erasedEvents"])
+	require.EqualValues(t, 4, done["erasedIdentifiers"]) // user id, two anonymous ids, e-mail
+
+	// No row of any tenant table holds Ann's id, identifiers or events;
+	// Bob's are all still found.
+	require.Empty(t, scanTenant(t, e, annNeedles))
+	after := scanTenant(t, e, bobNeedles)
+	for _, want := range []string{"cdp_profiles: " + bob.ID.String(), "cdp_identifiers: bob-user-7q", "cdp_events: bob-msg-1", "cdp_message_ids: bob-msg-1"} {
+		require.Contains(t, after, want)
+	}
+	res := e.srv.Query(t, `query($p: ID!) { profile(id: $p) { id } }`, map[string]any{"p": annID}, e.h(e.user))
+	require.Nil(t, res.Data["profile"])
+	// The earlier export is gone with her.
+	d = e.q(t, `{ privacyRequests(first: 10) { edges { node { kind profileId exportBytes downloadUrl } } } }`, nil)
+	for _, edge := range field(t, d, "privacyRequests", "edges").([]any) {
+		n := edge.(map[string]any)["node"].(map[string]any)
+		require.Nil(t, n["downloadUrl"])
+		require.Nil(t, n["profileId"])
+	}
+	status, _ = get(link, e.user)
+	require.Equal(t, http.StatusNotFound, status)
+
+	// A later event for her e-mail is dropped and counted; one for someone
+	// else is kept.
+	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": []any{
+		map[string]any{"type": "identify", "messageId": "late-ann", "anonymousId": "fresh-anon-7q", "timestamp": "2026-12-02T10:00:00Z",
+			"traits": map[string]any{"email": "ANN-7q@example.com"}},
+		map[string]any{"type": "identify", "messageId": "late-carl", "userId": "carl-user-7q", "timestamp": "2026-12-02T10:00:00Z"},
+	}}))
+	e.waitProcessed(t, e.tenant)
+	stored := e.byMessage(t, e.tenant)
+	require.NotContains(t, stored, "late-ann")
+	require.Contains(t, stored, "late-carl")
+	e.profileOf(t, e.tenant, cdp.Identifier{Type: cdp.IdentifierUserID, Value: "carl-user-7q"})
+	_, err = e.cdp().Identity.Lookup(ctx, e.tenant, cdp.Identifier{Type: cdp.IdentifierAnonymousID, Value: "fresh-anon-7q"})
+	require.Error(t, err, "the dropped event made no profile")
+	d = e.q(t, `{ privacySuppressions { identifiers droppedEvents lastDroppedAt } }`, nil)
+	require.EqualValues(t, 4, field(t, d, "privacySuppressions", "identifiers"))
+	require.EqualValues(t, 1, field(t, d, "privacySuppressions", "droppedEvents"))
+	require.Empty(t, scanTenant(t, e, annNeedles))
+}
+
+func TestPrivacyRequestsRefuseBadInput(t *testing.T) {
+	t.Parallel()
+	e := setupPrivacy(t)
+	for _, c := range []struct {
+		query string
+		vars  map[string]any
+		code  string
+		field []any
+	}{
+		{`mutation($p: ID!) { deleteProfile(input: {profileId: $p}) { request { id } userErrors { field code } } }`,
+			map[string]any{"p": "nope"}, "BAD_USER_INPUT", []any{"input", "profileId"}},
+		{`mutation($p: ID!) { exportProfileData(input: {profileId: $p}) { request { id } userErrors { field code } } }`,
+			map[string]any{"p": relay.GlobalID(relay.TypeProfile, uuid.New())}, "NOT_FOUND", nil},
+		{`mutation($p: ID!) { setConsent(input: {profileId: $p, purpose: ADS, granted: true}) { consent { state } userErrors { field code } } }`,
+			map[string]any{"p": relay.GlobalID(relay.TypeSource, uuid.New())}, "BAD_USER_INPUT", []any{"input", "profileId"}},
+	} {
+		res := e.srv.Query(t, c.query, c.vars, e.h(e.user))
+		require.Empty(t, res.Errors)
+		var ue []any
+		for _, v := range res.Data {
+			ue = v.(map[string]any)["userErrors"].([]any)
+		}
+		require.Len(t, ue, 1, c.query)
+		require.Equal(t, c.code, ue[0].(map[string]any)["code"], c.query)
+		if c.field != nil {
+			require.Equal(t, c.field, ue[0].(map[string]any)["field"], c.query)
+		}
+	}
+	res := e.srv.Query(t, `{ privacyRequests(first: 101) { totalCount } }`, nil, e.h(e.user))
+	require.Equal(t, "BAD_USER_INPUT", res.Code())
+	d := e.q(t, `{ privacyRequests(first: 10) { totalCount } privacySuppressions { identifiers droppedEvents } }`, nil)
+	require.EqualValues(t, 0, field(t, d, "privacyRequests", "totalCount"))
+}
