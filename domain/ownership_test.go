@@ -28,7 +28,7 @@ var owners = map[string][]string{
 	"audit":         {"audit_log"},
 	"notifications": {"notification_channels", "notification_deliveries"},
 	"billing":       {"tenant_billing", "tenant_feature_overrides", "feature_skips"},
-	"cdp":           {"cdp_sources", "cdp_message_ids", "cdp_batches", "cdp_events", "cdp_profiles", "cdp_identifiers", "cdp_profile_merges", "cdp_refused_links", "cdp_identity_settings"},
+	"cdp":           {"cdp_sources", "cdp_message_ids", "cdp_batches", "cdp_events", "cdp_profiles", "cdp_identifiers", "cdp_profile_merges", "cdp_refused_links", "cdp_identity_settings", "cdp_segments", "cdp_segment_members", "cdp_segment_membership_changes"},
 }
 
 // TestContextsTouchOnlyTheirOwnTables fails when a domain package names

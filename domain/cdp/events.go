@@ -92,6 +92,9 @@ func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, d
 		if err := applyDeltasTx(ctx, tx, tenant, deltas, now); err != nil {
 			return err
 		}
+		if err := s.refreshSegmentsForBatchTx(ctx, tx, tenant, deltas); err != nil {
+			return err
+		}
 		if s.OnBatch != nil {
 			if err := s.OnBatch(ctx, tx, tenant, batch); err != nil {
 				return err
