@@ -153,7 +153,7 @@ func (s *Segments) CreateSegment(ctx context.Context, tenant uuid.UUID, in Segme
 		now := s.DB.Now(ctx)
 		seg := &Segment{TenantID: tenant, ID: id, Name: strings.TrimSpace(in.Name), Kind: in.Kind, Rules: *in.Rules,
 			CreatedAt: now, UpdatedAt: now}
-		if _, err := tx.NewInsert().Model(seg).ExcludeColumn("size").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(seg).Exec(ctx); err != nil {
 			return err
 		}
 		if _, err := s.refreshTx(ctx, tx, seg); err != nil {
@@ -247,7 +247,7 @@ func segmentAudit(action string, seg *Segment) audit.Entry {
 // when there is none).
 func lockSegmentTx(ctx context.Context, tx bun.Tx, tenant, id uuid.UUID) (*Segment, error) {
 	seg := new(Segment)
-	err := tx.NewSelect().Model(seg).ExcludeColumn("size").Where("tenant_id = ? AND id = ?", tenant, id).For("UPDATE").Scan(ctx)
+	err := tx.NewSelect().Model(seg).Where("tenant_id = ? AND id = ?", tenant, id).For("UPDATE").Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundf("no such segment")
 	}

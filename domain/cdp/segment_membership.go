@@ -173,7 +173,7 @@ func (s *Service) refreshSegmentsForBatchTx(ctx context.Context, tx bun.Tx, tena
 func RefreshProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time) (err error) {
 	defer derrors.Wrap(&err, "cdp.RefreshProfilesTx(%s, %d profiles)", tenant, len(ids))
 	var segs []Segment
-	if err := tx.NewSelect().Model(&segs).ExcludeColumn("size").Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).
+	if err := tx.NewSelect().Model(&segs).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).
 		Order("id").For("SHARE").Scan(ctx); err != nil {
 		return err
 	}
