@@ -143,6 +143,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerSync(w, d, s, lim)
 	registerConnections(w, d, s, lim)
 	registerCDP(w, d, s, lim)
+	registerSegments(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -151,6 +152,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, syncPeriodic(runOnStart)...)
 	out = append(out, connectionsPeriodic(runOnStart, s)...)
 	out = append(out, cdpPeriodic(runOnStart, s)...)
+	out = append(out, segmentsPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 
