@@ -240,6 +240,7 @@ type isoFixture struct {
 	conns    *connFixture
 	sources  *sourceFixture
 	profiles *profileFixture
+	segments *segmentFixture
 }
 
 var isoSeq atomic.Int64
@@ -291,6 +292,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addConnections(t)
 	f.addSources(t)
 	f.addProfiles(t)
+	f.addSegments(t)
 	return f
 }
 
@@ -502,6 +504,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'sources', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, write_key_prefix, received, rejected, rate_limit_per_sec) ORDER BY id) FROM cdp_sources WHERE tenant_id = $1),
 		'events', (SELECT count(*) FROM cdp_events WHERE tenant_id = $1),
 		'profiles', (SELECT jsonb_agg(jsonb_build_array(id, merged_into, lifecycle_stage, session_count) ORDER BY id) FROM cdp_profiles WHERE tenant_id = $1),
+		'segments', (SELECT jsonb_agg(jsonb_build_array(id, name, kind, rules, refreshed_at) ORDER BY id) FROM cdp_segments WHERE tenant_id = $1),
+		'segmentMembers', (SELECT jsonb_agg(jsonb_build_array(segment_id, profile_id, exited_at IS NULL) ORDER BY segment_id, profile_id) FROM cdp_segment_members WHERE tenant_id = $1),
 		'churnDays', (SELECT churn_days FROM cdp_identity_settings WHERE tenant_id = $1),
 		'identifiers', (SELECT jsonb_agg(jsonb_build_array(type, value, profile_id) ORDER BY type, value) FROM cdp_identifiers WHERE tenant_id = $1),
 		'degradations', (SELECT degradations FROM simulator_state WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
@@ -562,6 +566,8 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.absorbed
 	case "profileEvent":
 		return f.profiles.event
+	case "segment":
+		return f.segments.segment
 	case "profileAnon":
 		return fmt.Sprintf("alpha-anon-%d", f.n)
 	}
