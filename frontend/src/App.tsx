@@ -25,6 +25,8 @@ const PlatformsScreen = lazy(() => import('./screens/platforms'))
 const SourcesScreen = lazy(() => import('./screens/sources'))
 const ProfilesScreen = lazy(() => import('./screens/profiles'))
 const ProfileDetail = lazy(() => import('./screens/profiles/ProfileDetail'))
+const SegmentsScreen = lazy(() => import('./screens/segments'))
+const SegmentEditor = lazy(() => import('./screens/segments/SegmentEditor'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -61,6 +63,8 @@ export function App() {
             <Route path="sources" element={<SourcesScreen />} />
             <Route path="profiles" element={<ProfilesScreen />} />
             <Route path="profiles/:id" element={<ProfileDetail />} />
+            <Route path="segments" element={<SegmentsScreen />} />
+            <Route path="segments/:id" element={<SegmentEditor />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

@@ -185,6 +185,8 @@ function createCache(): InMemoryCache {
       Viewer: { merge: true },
       // A profile's timeline: "Load more" appends its next page of events.
       Profile: { fields: { events: relayStylePagination(['type', 'name']) } },
+      // A segment's members: "Load more" appends the next page.
+      Segment: { fields: { members: relayStylePagination() } },
       Query: {
         fields: {
           members: relayStylePagination(),
@@ -192,6 +194,7 @@ function createCache(): InMemoryCache {
           apiKeys: relayStylePagination(),
           sources: relayStylePagination(),
           profiles: relayStylePagination(['filter']),
+          segments: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
           ...trustQueryFields,
         },

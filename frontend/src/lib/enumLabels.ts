@@ -18,6 +18,12 @@ import type {
 import { RULE_ACTIVITY_KINDS } from '../screens/automation/RuleActivityPanel'
 import { CAMPAIGN_STATES, METRIC_GRANULARITIES, ORDER_DIRECTIONS, ORDER_FIELDS } from '../screens/campaigns/labels'
 import { GATE_CAUSES } from '../trust/gateDecision'
+import {
+  EVENT_COUNT_OPERATORS,
+  SEGMENT_KINDS,
+  SEGMENT_OPERATORS,
+  SEGMENT_PROFILE_FIELDS,
+} from '../screens/segments/labels'
 import { GROUP_OPS } from '../screens/automation/ConditionEditor'
 import { CAUSES } from '../screens/incidents/IncidentDetail'
 import { EVENTS, KINDS, STATUSES } from '../screens/settings/NotificationsSettings'
@@ -173,6 +179,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Session: 'Sign-in session',
   Source: 'Event source',
   Profile: 'Customer profile',
+  Segment: 'Segment',
 }
 
 /** CDP: kinds of tracked calls (Segment's spec names). */
@@ -274,6 +281,10 @@ export const ENUM_LABELS = {
   IdentifierType: IDENTIFIER_TYPES,
   LifecycleStage: LIFECYCLE_STAGES,
   RefusalReason: REFUSAL_REASONS,
+  SegmentKind: SEGMENT_KINDS,
+  SegmentOperator: SEGMENT_OPERATORS,
+  SegmentProfileField: SEGMENT_PROFILE_FIELDS,
+  EventCountOperator: EVENT_COUNT_OPERATORS,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

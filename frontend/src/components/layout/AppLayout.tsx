@@ -19,6 +19,7 @@ const NAV = [
   { to: '/platforms', label: 'Platforms' },
   { to: '/sources', label: 'Sources' },
   { to: '/profiles', label: 'Profiles' },
+  { to: '/segments', label: 'Segments' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },
