@@ -239,7 +239,7 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
           </form>
         </Card>
         <Card title="Preview">
-          <section aria-label="Preview" aria-live="polite" className="flex flex-col gap-3">
+          <section aria-label="Size preview" aria-live="polite" className="flex flex-col gap-3">
             {preview.data && settled === json && !preview.error ? (
               <>
                 <p className="text-3xl font-semibold">{formatCount(preview.data.previewSegment.size, 'profile')}</p>
