@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
