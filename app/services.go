@@ -86,6 +86,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.buildConnections(d, cfg)
 	// The batch job resolves its events to profiles (ADR 0016).
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
+	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
 	return s, nil
 }
 
@@ -203,7 +204,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP}
+		Connections: s.Connections, CDP: s.CDP, Segments: s.Segments}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

@@ -94,18 +94,18 @@ func (w *CDPRefreshSegmentsWorker) Work(ctx context.Context, job *river.Job[CDPR
 	return err
 }
 
-// registerSegments adds the segment workers (when the services have the CDP).
+// registerSegments adds the segment workers (when the services have segments).
 func registerSegments(w *river.Workers, d *db.DB, s Services, lim Limits) {
-	if s.CDP == nil {
+	if s.Segments == nil {
 		return
 	}
 	river.AddWorker(w, &CDPSegmentsFanOutWorker{DB: d, Limits: lim})
-	river.AddWorker(w, &CDPRefreshSegmentsWorker{Segments: &cdp.Segments{DB: d, Billing: s.Billing}, Billing: s.Billing, Limits: lim})
+	river.AddWorker(w, &CDPRefreshSegmentsWorker{Segments: s.Segments, Billing: s.Billing, Limits: lim})
 }
 
 // segmentsPeriodic recomputes the dynamic segments every SegmentsRefreshInterval.
 func segmentsPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
-	if s.CDP == nil {
+	if s.Segments == nil {
 		return nil
 	}
 	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SegmentsRefreshInterval), func() (river.JobArgs, *river.InsertOpts) {

@@ -43,6 +43,9 @@ type Services struct {
 	// CDP processes committed event batches and keeps the events table's
 	// partitions ahead; without it those kinds have no worker.
 	CDP *cdp.Service
+	// Segments are recomputed in full by the periodic job; without it that
+	// kind has no worker.
+	Segments *cdp.Segments
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

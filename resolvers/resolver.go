@@ -71,6 +71,8 @@ type Services struct {
 	Connections *platforms.Connections
 	// CDP: sources and the tracking API's ingestion.
 	CDP *cdp.Service
+	// Segments: the CDP's saved audiences.
+	Segments *cdp.Segments
 }
 
 // Config is what the resolvers are built from.

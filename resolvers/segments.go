@@ -14,10 +14,12 @@ import (
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
-// segments is the CDP's segments service (it needs the database and
-// billing, for the plan's segments limit).
+// segments is the CDP's segments service.
 func (r *Resolver) segments() *cdp.Segments {
-	return &cdp.Segments{DB: r.DB, Billing: r.Svc.Billing}
+	if r.Svc.Segments != nil {
+		return r.Svc.Segments
+	}
+	return &cdp.Segments{DB: r.DB, Billing: r.Svc.Billing} // resolvers built without it (tests)
 }
 
 // ruleOf converts a rule input to the domain's tree: the input's JSON is
