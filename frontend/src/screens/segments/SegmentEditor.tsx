@@ -1,5 +1,5 @@
 import { CombinedGraphQLErrors } from '@apollo/client'
-import { useMutation, useQuery } from '@apollo/client/react'
+import { useMutation, useQuery, useSubscription } from '@apollo/client/react'
 import { useEffect, useMemo, useState } from 'react'
 import { useNavigate, useParams } from 'react-router-dom'
 
@@ -33,6 +33,7 @@ import {
   PreviewSegmentDocument,
   RefreshSegmentDocument,
   SegmentDocument,
+  SegmentMembershipChangedDocument,
   UpdateSegmentDocument,
 } from './operations'
 import { RuleBuilder } from './RuleBuilder'
@@ -42,7 +43,7 @@ import { fromJSON, newGroup, nodeOfError, toInput, type GroupNode, type NodePath
 export const MEMBERS_PAGE = 20
 
 /** The rules' JSON once the builder stopped changing for `delay` ms. */
-function useDebounced<T>(value: T, delay: number): T {
+export function useDebounced<T>(value: T, delay: number): T {
   const [settled, setSettled] = useState(value)
   useEffect(() => {
     if (delay <= 0) {
@@ -100,6 +101,12 @@ export default function SegmentEditor({ previewDelayMs = 500 }: SegmentEditorPro
   const { data, loading, error, refetch, fetchMore } = useQuery(SegmentDocument, {
     variables: { id: id ?? '', first: MEMBERS_PAGE },
     skip: isNew,
+  })
+  // The size follows the change's segment through the cache; the member list is read again.
+  useSubscription(SegmentMembershipChangedDocument, {
+    variables: { segmentId: id ?? '' },
+    skip: isNew,
+    onData: () => void refetch().catch(() => {}),
   })
   if (isNew) return <Editor key="new" initial={null} previewDelayMs={previewDelayMs} />
   return (

@@ -1,17 +1,17 @@
 import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client'
 import { ApolloProvider } from '@apollo/client/react'
 import { relayStylePagination } from '@apollo/client/utilities'
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react'
+import { act, cleanup, render, renderHook, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter, Route, Routes, useLocation } from 'react-router-dom'
 import { Observable } from 'rxjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
 import { ToastProvider } from '../../components/ui'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import SegmentsScreen from '.'
 import { fromJSON, newCondition, newGroup, nodeOfError, toInput, type NodePaths } from './rules'
-import SegmentEditor from './SegmentEditor'
+import SegmentEditor, { useDebounced } from './SegmentEditor'
 
 type Vars = Record<string, unknown> & {
   rules?: unknown
@@ -65,11 +65,29 @@ class FakeApi extends ApolloLink {
   /** What the next previews answer: a size, or errors. */
   previewErrors: GqlError[] = []
   createErrors: { field: string[]; message: string; code: string }[] = []
+  /** Emits a membership change on each open subscription. */
+  changes: (() => void)[] = []
 
   override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
     const name = op.operationName ?? ''
     const vars = op.variables as Vars
     this.requests.push({ name, vars })
+    if (name === 'SegmentMembershipChanged') {
+      return new Observable((o) => {
+        this.changes.push(() =>
+          o.next({
+            data: {
+              segmentMembershipChanged: {
+                __typename: 'SegmentMembershipChange',
+                entered: 1,
+                exited: 0,
+                segment: segmentNode({ size: 2 }),
+              },
+            },
+          }),
+        )
+      })
+    }
     return new Observable((o) => {
       if (name === 'PreviewSegment' && this.previewErrors.length) {
         o.next({ data: null, errors: this.previewErrors })
@@ -282,6 +300,15 @@ describe('SegmentEditor', () => {
     expect(within(members).getByRole('link', { name: 'u-ann' })).toBeInTheDocument()
     expect(members).toHaveTextContent('Customer')
   })
+
+  it('follows membership changes: the size updates and the members are read again', async () => {
+    const { api } = setup(`/segments/${SEGMENT_ID}`)
+    await screen.findByRole('table', { name: 'Members' })
+    await waitFor(() => expect(api.changes).toHaveLength(1))
+    const reads = api.called('Segment').length
+    api.changes[0]!()
+    await waitFor(() => expect(api.called('Segment').length).toBeGreaterThan(reads))
+  })
 })
 
 describe('rules', () => {
@@ -329,5 +356,23 @@ describe('rules', () => {
     const tree = fromJSON(JSON.stringify(stored))!
     expect(toInput(tree)).toEqual(stored)
     expect(fromJSON('not json')).toBeNull()
+  })
+})
+
+describe('useDebounced', () => {
+  it('hands on the rules only once they stopped changing for the delay', () => {
+    vi.useFakeTimers()
+    try {
+      const { result, rerender } = renderHook(({ v }) => useDebounced(v, 500), { initialProps: { v: 'a' } })
+      rerender({ v: 'ab' })
+      act(() => vi.advanceTimersByTime(300))
+      rerender({ v: 'abc' })
+      act(() => vi.advanceTimersByTime(499))
+      expect(result.current).toBe('a')
+      act(() => vi.advanceTimersByTime(1))
+      expect(result.current).toBe('abc')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

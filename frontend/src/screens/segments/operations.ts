@@ -136,3 +136,16 @@ export const RefreshSegmentDocument = graphql(`
     }
   }
 `)
+
+/** A segment's membership changes (the batch job, a refresh, new rules). */
+export const SegmentMembershipChangedDocument = graphql(`
+  subscription SegmentMembershipChanged($segmentId: ID!) {
+    segmentMembershipChanged(segmentId: $segmentId) {
+      entered
+      exited
+      segment {
+        ...SegmentFields
+      }
+    }
+  }
+`)
