@@ -193,22 +193,57 @@ func RefreshProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []u
 }
 
 // mergeFamily is ids with the profiles each was merged into (to the live
-// one) and every profile merged into those.
+// one) and every profile merged into those. It walks the merges a level
+// per query (chains are short; most batches find none): one recursive
+// query is estimated so large that PostgreSQL JIT-compiles it, which
+// costs more than the walk.
 func mergeFamily(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
-	rows, err := tx.Tx.QueryContext(ctx, `WITH RECURSIVE up(id, merged_into) AS (
-		SELECT id, merged_into FROM cdp_profiles WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[])
-		UNION
-		SELECT p.id, p.merged_into FROM cdp_profiles p JOIN up ON p.tenant_id = $1::uuid AND p.id = up.merged_into
-	), down(id) AS (
-		SELECT id FROM up
-		UNION
-		SELECT p.id FROM cdp_profiles p JOIN down ON p.tenant_id = $1::uuid AND p.merged_into = down.id
-	) SELECT id FROM down`, tenant.String(), pgUUIDs(ids))
+	family := map[uuid.UUID]bool{}
+	for _, id := range ids {
+		family[id] = true
+	}
+	walk := func(query string, from []uuid.UUID) ([]uuid.UUID, error) {
+		var next []uuid.UUID
+		for len(from) > 0 {
+			found, err := uuidsTx(ctx, tx, query, tenant.String(), pgUUIDs(from))
+			if err != nil {
+				return nil, err
+			}
+			from = from[:0:0]
+			for _, id := range found {
+				if !family[id] {
+					family[id] = true
+					from = append(from, id)
+					next = append(next, id)
+				}
+			}
+		}
+		return next, nil
+	}
+	// Up: the profiles they were merged into, to the live ones.
+	up, err := walk(`SELECT merged_into FROM cdp_profiles WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) AND merged_into IS NOT NULL`, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Down: every profile merged into any of them.
+	if _, err := walk(`SELECT id FROM cdp_profiles WHERE tenant_id = $1::uuid AND merged_into = ANY($2::uuid[])`, append(slices.Clone(ids), up...)); err != nil {
+		return nil, err
+	}
+	out := make([]uuid.UUID, 0, len(family))
+	for id := range family {
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// uuidsTx runs a query of one uuid column with driver parameters.
+func uuidsTx(ctx context.Context, tx bun.Tx, query string, args ...any) ([]uuid.UUID, error) {
+	rows, err := tx.Tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []uuid.UUID{}
+	var out []uuid.UUID
 	for rows.Next() {
 		var id uuid.UUID
 		if err := rows.Scan(&id); err != nil {
