@@ -9,6 +9,7 @@ import {
   Button,
   Card,
   ConfirmDialog,
+  DataTable,
   EmptyState,
   Field,
   Input,
@@ -16,9 +17,7 @@ import {
   PageHeader,
   QueryState,
   Select,
-  Table,
   Td,
-  Th,
   TextLink,
 } from '../../components/ui'
 import type { SegmentKind, SegmentQuery } from '../../gql/graphql'
@@ -307,34 +306,26 @@ function Members({ segment, onLoadMore }: { segment: Saved; onLoadMore: (after: 
         <EmptyState title="No members" description="No profile matches the rules now." />
       ) : (
         <>
-          <Table caption="Members">
-            <thead>
-              <tr>
-                <Th>Profile</Th>
-                <Th>Lifecycle</Th>
-                <Th>Entered</Th>
-              </tr>
-            </thead>
-            <tbody>
-              {m.edges.map((e) => (
-                <tr key={e.cursor}>
-                  <Td>
-                    {e.node.profile ? (
-                      <TextLink to={profilePath(e.node.profile.id)} className="break-all">
-                        {e.node.profile.canonicalIdentity?.value ?? 'No identifier left'}
-                      </TextLink>
-                    ) : (
-                      'Profile gone'
-                    )}
-                  </Td>
-                  <Td>
-                    {e.node.profile && <Badge>{enumLabel('LifecycleStage', e.node.profile.lifecycleStage)}</Badge>}
-                  </Td>
-                  <Td className="whitespace-nowrap text-muted">{formatDateTime(e.node.enteredAt)}</Td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
+          <DataTable
+            caption="Members"
+            columns={['Profile', 'Lifecycle', 'Entered']}
+            items={m.edges.map((e) => ({ id: e.cursor, ...e.node }))}
+            row={(e) => (
+              <>
+                <Td>
+                  {e.profile ? (
+                    <TextLink to={profilePath(e.profile.id)} className="break-all">
+                      {e.profile.canonicalIdentity?.value ?? 'No identifier left'}
+                    </TextLink>
+                  ) : (
+                    'Profile gone'
+                  )}
+                </Td>
+                <Td>{e.profile && <Badge>{enumLabel('LifecycleStage', e.profile.lifecycleStage)}</Badge>}</Td>
+                <Td className="whitespace-nowrap text-muted">{formatDateTime(e.enteredAt)}</Td>
+              </>
+            )}
+          />
           <LoadMore pageInfo={m.pageInfo} onLoad={onLoadMore} />
         </>
       )}
