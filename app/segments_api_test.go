@@ -85,6 +85,12 @@ func TestSegmentBadRulesOverGraphQL(t *testing.T) {
 
 	res = e.srv.Query(t, `query($r: SegmentRuleInput!) { previewSegment(rules: $r) { size } }`, map[string]any{"r": rules}, h)
 	require.Equal(t, "BAD_USER_INPUT", res.Code())
+	require.Equal(t, []any{"rules", "and", "1", "or", "0", "value"}, res.Errors[0].Extensions["field"])
+	// An empty group is named as such.
+	res = e.srv.Query(t, segmentCreate, map[string]any{"i": map[string]any{"name": "Empty", "kind": "DYNAMIC",
+		"rules": map[string]any{"or": []any{map[string]any{"and": []any{}}}}}}, h)
+	ue = field(t, res.Data, "createSegment", "userErrors").([]any)
+	require.Equal(t, []any{"input", "rules", "or", "0", "and"}, ue[0].(map[string]any)["field"])
 	res = e.srv.Query(t, `{ segments(first: 5) { totalCount } }`, nil, h)
 	require.EqualValues(t, 0, field(t, res.Data, "segments", "totalCount"))
 	// Positive control: the same rules with a number are saved.

@@ -22,19 +22,51 @@ func (r *Resolver) segments() *cdp.Segments {
 	return &cdp.Segments{DB: r.DB, Billing: r.Svc.Billing} // resolvers built without it (tests)
 }
 
-// ruleOf converts a rule input to the domain's tree: the input's JSON is
-// the stored rule language (the field names are the same).
+// ruleOf converts a rule input to the domain's tree, field by field (the
+// stored JSON has the input's shape). Empty lists stay empty, so the
+// validator names them (["input", "rules", "and"]) rather than the node.
 func ruleOf(in *model.SegmentRuleInput) (*cdp.Rule, error) {
 	if in == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
+	r := &cdp.Rule{Trait: in.Trait, Value: in.Value, Values: in.Values}
+	group := func(in []*model.SegmentRuleInput) []cdp.Rule {
+		if in == nil {
+			return nil
+		}
+		out := make([]cdp.Rule, len(in))
+		for i, c := range in {
+			if c != nil {
+				x, _ := ruleOf(c)
+				out[i] = *x
+			}
+		}
+		return out
 	}
-	r := new(cdp.Rule)
-	if err := json.Unmarshal(b, r); err != nil {
-		return nil, err
+	r.And, r.Or = group(in.And), group(in.Or)
+	if in.Not != nil {
+		r.Not, _ = ruleOf(in.Not)
+	}
+	if in.Field != nil {
+		r.Field = cdp.ProfileField(*in.Field)
+	}
+	if in.Identifier != nil {
+		r.Identifier = cdp.IdentifierType(*in.Identifier)
+	}
+	if in.Operator != nil {
+		r.Operator = cdp.Operator(*in.Operator)
+	}
+	if e := in.Event; e != nil {
+		r.Event = &cdp.EventCondition{Name: e.Name}
+		for _, f := range e.Where {
+			r.Event.Where = append(r.Event.Where, cdp.PropertyFilter{Path: f.Path, Operator: cdp.Operator(f.Operator), Value: f.Value, Values: f.Values})
+		}
+		if c := e.Count; c != nil {
+			r.Event.Count = &cdp.EventCount{Operator: cdp.CountOperator(c.Operator), Value: int64(c.Value)}
+		}
+		if w := e.Window; w != nil {
+			r.Event.Window = &cdp.TimeWindow{Operator: cdp.Operator(w.Operator), Value: w.Value, Values: w.Values}
+		}
 	}
 	return r, nil
 }
