@@ -36,7 +36,7 @@ import {
   UpdateSegmentDocument,
 } from './operations'
 import { RuleBuilder } from './RuleBuilder'
-import { fromJSON, newGroup, nodeOfError, toInput, type GroupNode, type NodePaths } from './rules'
+import { fromJSON, incomplete, newGroup, nodeOfError, toInput, type GroupNode, type NodePaths } from './rules'
 
 /** Members per page. */
 export const MEMBERS_PAGE = 20
@@ -151,9 +151,13 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
     const paths: NodePaths = new Map()
     return { input: toInput(root, paths), paths }
   }, [root])
-  const json = JSON.stringify(input)
+  const blanks = incomplete(root)
+  const json = blanks ? '' : JSON.stringify(input)
   const settled = useDebounced(json, previewDelayMs)
-  const preview = useQuery(PreviewSegmentDocument, { variables: { rules: JSON.parse(settled) } })
+  const preview = useQuery(PreviewSegmentDocument, {
+    variables: { rules: settled ? JSON.parse(settled) : {} },
+    skip: settled === '',
+  })
   const [create, creating] = useMutation(CreateSegmentDocument)
   const [update, updating] = useMutation(UpdateSegmentDocument)
   const [remove, removing] = useMutation(DeleteSegmentDocument)
@@ -246,7 +250,9 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
         </Card>
         <Card title="Preview">
           <section aria-label="Size preview" aria-live="polite" className="flex flex-col gap-3">
-            {preview.data && settled === json && !preview.error ? (
+            {blanks ? (
+              <p className="text-sm text-muted">Fill in the conditions to see how many profiles match.</p>
+            ) : preview.data && settled === json && !preview.error ? (
               <>
                 <p className="text-3xl font-semibold">{formatCount(preview.data.previewSegment.size, 'profile')}</p>
                 <p className="text-sm text-muted">match these rules now.</p>

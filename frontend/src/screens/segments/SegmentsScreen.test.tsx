@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ToastProvider } from '../../components/ui'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import SegmentsScreen from '.'
-import { fromJSON, newCondition, newGroup, nodeOfError, toInput, type NodePaths } from './rules'
+import { fromJSON, incomplete, newCondition, newFilter, newGroup, nodeOfError, toInput, type NodePaths } from './rules'
 import SegmentEditor, { useDebounced } from './SegmentEditor'
 
 type Vars = Record<string, unknown> & {
@@ -217,6 +217,9 @@ describe('SegmentEditor', () => {
   it('builds an event condition with a property filter and a time window, and previews its size live', async () => {
     const { api, user } = setup('/segments/new')
     const c1 = await waitFor(() => condition(1))
+    // Blanks first: the preview waits for them instead of answering with errors.
+    expect(screen.getByRole('region', { name: 'Size preview' })).toHaveTextContent('Fill in the conditions')
+    expect(api.called('PreviewSegment')).toHaveLength(0)
     await user.type(within(c1).getByLabelText('Event name'), 'Order Completed')
     await user.click(within(c1).getByRole('button', { name: 'Add property filter' }))
     const filter = within(c1).getByRole('group', { name: 'Property filter 1' })
@@ -254,6 +257,7 @@ describe('SegmentEditor', () => {
     ]
     const { user } = setup('/segments/new', api)
     await waitFor(() => condition(1))
+    await user.type(within(condition(1)).getByLabelText('Event name'), 'Login')
     await user.click(screen.getByRole('button', { name: 'Add condition' }))
     await user.selectOptions(within(condition(2)).getByLabelText('Condition'), 'field')
     await user.type(within(condition(2)).getByLabelText('Value'), 'many')
@@ -344,6 +348,19 @@ describe('rules', () => {
     expect(nodeOfError(paths, ['and', '0', 'not', 'event', 'name'])).toBe(e.key)
     expect(nodeOfError(paths, ['and', '1'])).toBe(inner.key)
     expect(nodeOfError(paths, [])).toBe(root.key)
+  })
+
+  it('knows when blanks are left to fill', () => {
+    const e = newCondition('event')
+    expect(incomplete(newGroup('and', [e]))).toBe(true) // no event name
+    e.event.name = 'Login'
+    expect(incomplete(newGroup('and', [e]))).toBe(false)
+    e.event.where = [newFilter()]
+    expect(incomplete(newGroup('and', [e]))).toBe(true) // a filter without its property
+    const id = newCondition('identifier') // EXISTS takes no value
+    expect(incomplete(id)).toBe(false)
+    id.operator = 'EQUALS'
+    expect(incomplete(id)).toBe(true)
   })
 
   it('reads stored rules back into the same input', () => {

@@ -287,3 +287,40 @@ function fromInput(r: SegmentRuleInput): RuleNode | null {
   }
   return c
 }
+
+/** Whether an operator's operands are still to be typed. */
+function missingOperands(op: SegmentOperator | '', value: string, values: string[]): boolean {
+  switch (op) {
+    case '':
+    case 'EXISTS':
+      return false
+    case 'BETWEEN':
+      return (values[0] ?? '').trim() === '' || (values[1] ?? '').trim() === ''
+    default:
+      return value.trim() === ''
+  }
+}
+
+/**
+ * Whether a tree still has blanks to fill (an event without a name, a value
+ * not typed yet): the preview waits for them rather than answering with
+ * errors about fields the reader has not reached.
+ */
+export function incomplete(node: RuleNode): boolean {
+  if (node.type === 'group') return node.children.some(incomplete)
+  switch (node.kind) {
+    case 'event': {
+      const e = node.event
+      return (
+        e.name.trim() === '' ||
+        e.count.trim() === '' ||
+        missingOperands(e.windowOp, e.windowValue, e.windowValues) ||
+        e.where.some((f) => f.path.trim() === '' || missingOperands(f.operator, f.value, f.values))
+      )
+    }
+    case 'trait':
+      return node.trait.trim() === '' || missingOperands(node.operator, node.value, node.values)
+    default:
+      return missingOperands(node.operator, node.value, node.values)
+  }
+}
