@@ -12,5 +12,6 @@
 // retention is retention.go; the simulated tenants' generated event stream
 // (sent through the same ingestion path) is simulator.go.
 //
-// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events.
+// Tables: cdp_sources, cdp_message_ids, cdp_batches, cdp_events; segments:
+// cdp_segments, cdp_segment_members, cdp_segment_membership_changes.
 package cdp
