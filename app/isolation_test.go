@@ -244,6 +244,7 @@ type isoFixture struct {
 	// analytics: RFM and funnels (isolation_analytics_test.go)
 	analytics *analyticsIsoFixture
 	privacy   *privacyFixture
+	segments  *segmentFixture
 }
 
 var isoSeq atomic.Int64
@@ -298,6 +299,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addTraits(t)
 	f.addAnalytics(t)
 	f.addPrivacy(t)
+	f.addSegments(t)
 	return f
 }
 
@@ -509,6 +511,8 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'sources', (SELECT jsonb_agg(jsonb_build_array(id, name, enabled, write_key_prefix, received, rejected, rate_limit_per_sec) ORDER BY id) FROM cdp_sources WHERE tenant_id = $1),
 		'events', (SELECT count(*) FROM cdp_events WHERE tenant_id = $1),
 		'profiles', (SELECT jsonb_agg(jsonb_build_array(id, merged_into, lifecycle_stage, session_count) ORDER BY id) FROM cdp_profiles WHERE tenant_id = $1),
+		'segments', (SELECT jsonb_agg(jsonb_build_array(id, name, kind, rules, refreshed_at) ORDER BY id) FROM cdp_segments WHERE tenant_id = $1),
+		'segmentMembers', (SELECT jsonb_agg(jsonb_build_array(segment_id, profile_id, exited_at IS NULL) ORDER BY segment_id, profile_id) FROM cdp_segment_members WHERE tenant_id = $1),
 		'churnDays', (SELECT churn_days FROM cdp_identity_settings WHERE tenant_id = $1),
 		'traitDefinitions', (SELECT jsonb_agg(jsonb_build_array(id, name, version) ORDER BY id) FROM cdp_trait_definitions WHERE tenant_id = $1),
 		'computedTraits', (SELECT jsonb_agg(jsonb_build_array(profile_id, definition_id, value) ORDER BY profile_id, definition_id) FROM cdp_computed_traits WHERE tenant_id = $1),
@@ -578,6 +582,8 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.absorbed
 	case "profileEvent":
 		return f.profiles.event
+	case "segment":
+		return f.segments.segment
 	case "profileAnon":
 		return fmt.Sprintf("alpha-anon-%d", f.n)
 	case "traitDefinition":

@@ -89,6 +89,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Traits = &cdp.Traits{DB: d}
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
+	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
 	return s, nil
 }
 
@@ -206,7 +207,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy}
+		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

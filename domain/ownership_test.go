@@ -31,7 +31,8 @@ var owners = map[string][]string{
 	"cdp": {"cdp_sources", "cdp_message_ids", "cdp_batches", "cdp_events", "cdp_profiles", "cdp_identifiers", "cdp_profile_merges", "cdp_refused_links", "cdp_identity_settings",
 		"cdp_trait_tenants", "cdp_trait_definitions", "cdp_trait_profiles", "cdp_computed_traits",
 		"cdp_rfm_settings", "cdp_profile_rfm", "cdp_rfm_reports", "cdp_funnels",
-		"cdp_consents", "cdp_consent_history", "cdp_privacy_requests", "cdp_suppressions"},
+		"cdp_consents", "cdp_consent_history", "cdp_privacy_requests", "cdp_suppressions",
+		"cdp_segments", "cdp_segment_members", "cdp_segment_membership_changes"},
 }
 
 // TestContextsTouchOnlyTheirOwnTables fails when a domain package names

@@ -53,6 +53,7 @@ type ResolverRoot interface {
 	RfmCell() RfmCellResolver
 	RfmReport() RfmReportResolver
 	RuleActivity() RuleActivityResolver
+	Segment() SegmentResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
 	TenantBilling() TenantBillingResolver
@@ -473,6 +474,11 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	DeleteSegmentPayload struct {
+		DeletedSegmentID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	DeleteTraitDefinitionPayload struct {
 		DeletedDefinitionID func(childComplexity int) int
 		UserErrors          func(childComplexity int) int
@@ -760,6 +766,7 @@ type ComplexityRoot struct {
 		CreateCheckoutSession      func(childComplexity int, input model.CreateCheckoutSessionInput) int
 		CreateFunnel               func(childComplexity int, input model.CreateFunnelInput) int
 		CreateNotificationChannel  func(childComplexity int, input model.CreateNotificationChannelInput) int
+		CreateSegment              func(childComplexity int, input model.CreateSegmentInput) int
 		CreateSource               func(childComplexity int, input model.CreateSourceInput) int
 		CreateTraitDefinition      func(childComplexity int, input model.CreateTraitDefinitionInput) int
 		DeleteAutomationRule       func(childComplexity int, input model.DeleteAutomationRuleInput) int
@@ -767,6 +774,7 @@ type ComplexityRoot struct {
 		DeleteFunnel               func(childComplexity int, input model.DeleteFunnelInput) int
 		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
 		DeleteProfile              func(childComplexity int, input model.PrivacyRequestInput) int
+		DeleteSegment              func(childComplexity int, input model.SegmentIDInput) int
 		DeleteTraitDefinition      func(childComplexity int, input model.DeleteTraitDefinitionInput) int
 		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
 		DisconnectPlatform         func(childComplexity int, input model.DisconnectPlatformInput) int
@@ -779,6 +787,7 @@ type ComplexityRoot struct {
 		PutEnforcementRule         func(childComplexity int, input model.PutEnforcementRuleInput) int
 		QueueAction                func(childComplexity int, input model.ActionInput) int
 		RefreshRfm                 func(childComplexity int) int
+		RefreshSegment             func(childComplexity int, input model.SegmentIDInput) int
 		RefreshSession             func(childComplexity int, input model.RefreshSessionInput) int
 		RegenerateBackupCodes      func(childComplexity int, input model.MfaCodeInput) int
 		RemoveMember               func(childComplexity int, input model.RemoveMemberInput) int
@@ -815,6 +824,7 @@ type ComplexityRoot struct {
 		UpdateFunnel               func(childComplexity int, input model.UpdateFunnelInput) int
 		UpdateNotificationChannel  func(childComplexity int, input model.UpdateNotificationChannelInput) int
 		UpdateRfmSettings          func(childComplexity int, input model.UpdateRfmSettingsInput) int
+		UpdateSegment              func(childComplexity int, input model.UpdateSegmentInput) int
 		UpdateTenantSettings       func(childComplexity int, input model.UpdateTenantSettingsInput) int
 		UpdateTraitDefinition      func(childComplexity int, input model.UpdateTraitDefinitionInput) int
 		VerifyEmail                func(childComplexity int, input model.VerifyEmailInput) int
@@ -1068,6 +1078,7 @@ type ComplexityRoot struct {
 		PlatformConnections    func(childComplexity int) int
 		PlatformHealth         func(childComplexity int) int
 		PlatformStatuses       func(childComplexity int) int
+		PreviewSegment         func(childComplexity int, rules model.SegmentRuleInput) int
 		PrivacyRequests        func(childComplexity int, profileID *string, first *int, after *string) int
 		PrivacySuppressions    func(childComplexity int) int
 		Profile                func(childComplexity int, id string) int
@@ -1077,6 +1088,8 @@ type ComplexityRoot struct {
 		RfmReport              func(childComplexity int) int
 		RfmSettings            func(childComplexity int) int
 		RuleTemplates          func(childComplexity int) int
+		Segment                func(childComplexity int, id string) int
+		Segments               func(childComplexity int, first *int, after *string) int
 		ServerInfo             func(childComplexity int) int
 		SignalHealth           func(childComplexity int, platform *model.Platform) int
 		SignalHealthHistory    func(childComplexity int, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) int
@@ -1241,6 +1254,61 @@ type ComplexityRoot struct {
 		TimeZone        func(childComplexity int) int
 	}
 
+	Segment struct {
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Members     func(childComplexity int, first *int, after *string) int
+		Name        func(childComplexity int) int
+		RefreshedAt func(childComplexity int) int
+		Rules       func(childComplexity int) int
+		Size        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	SegmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SegmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SegmentMember struct {
+		EnteredAt func(childComplexity int) int
+		Profile   func(childComplexity int) int
+	}
+
+	SegmentMemberConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SegmentMemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SegmentMembershipChange struct {
+		Entered func(childComplexity int) int
+		Exited  func(childComplexity int) int
+		Segment func(childComplexity int) int
+	}
+
+	SegmentPayload struct {
+		Segment    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SegmentPreview struct {
+		Sample func(childComplexity int) int
+		Size   func(childComplexity int) int
+	}
+
 	SelectAdAccountsPayload struct {
 		Connection func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1391,6 +1459,7 @@ type ComplexityRoot struct {
 		PlatformConnectionChanged func(childComplexity int) int
 		PlatformStatusChanged     func(childComplexity int, platform *model.Platform) int
 		ProfileUpdated            func(childComplexity int, profileID string) int
+		SegmentMembershipChanged  func(childComplexity int, segmentID string) int
 		ServerTime                func(childComplexity int, intervalSeconds *int) int
 		SignalHealthChanged       func(childComplexity int, platform *model.Platform) int
 		SyncRunUpdated            func(childComplexity int, connectionID *string) int
@@ -1737,6 +1806,10 @@ type MutationResolver interface {
 	SetProfileChurnPeriod(ctx context.Context, input model.SetProfileChurnPeriodInput) (*model.ProfileSettingsPayload, error)
 	UpdateRfmSettings(ctx context.Context, input model.UpdateRfmSettingsInput) (*model.RfmSettingsPayload, error)
 	RefreshRfm(ctx context.Context) (*model.RefreshRfmPayload, error)
+	CreateSegment(ctx context.Context, input model.CreateSegmentInput) (*model.SegmentPayload, error)
+	UpdateSegment(ctx context.Context, input model.UpdateSegmentInput) (*model.SegmentPayload, error)
+	DeleteSegment(ctx context.Context, input model.SegmentIDInput) (*model.DeleteSegmentPayload, error)
+	RefreshSegment(ctx context.Context, input model.SegmentIDInput) (*model.SegmentPayload, error)
 	CreateCheckoutSession(ctx context.Context, input model.CreateCheckoutSessionInput) (*model.CreateCheckoutSessionPayload, error)
 	CreateBillingPortalSession(ctx context.Context, input model.CreateBillingPortalSessionInput) (*model.CreateBillingPortalSessionPayload, error)
 	TriggerSync(ctx context.Context, input model.TriggerSyncInput) (*model.TriggerSyncPayload, error)
@@ -1787,6 +1860,9 @@ type QueryResolver interface {
 	ProfileSettings(ctx context.Context) (*model.ProfileSettings, error)
 	RfmReport(ctx context.Context) (*model.RfmReport, error)
 	RfmSettings(ctx context.Context) (*model.RfmSettings, error)
+	Segments(ctx context.Context, first *int, after *string) (*model.SegmentConnection, error)
+	Segment(ctx context.Context, id string) (*model.Segment, error)
+	PreviewSegment(ctx context.Context, rules model.SegmentRuleInput) (*model.SegmentPreview, error)
 	SignalHealth(ctx context.Context, platform *model.Platform) (*model.SignalHealth, error)
 	PlatformHealth(ctx context.Context) ([]*model.SignalHealth, error)
 	SignalHealthHistory(ctx context.Context, platform *model.Platform, from *time.Time, to *time.Time, granularity *signals.Granularity, first *int, after *string, last *int, before *string) (*model.SignalHealthPointConnection, error)
@@ -1804,6 +1880,9 @@ type RuleActivityResolver interface {
 	Action(ctx context.Context, obj *model.RuleActivity) (*model.Action, error)
 	Campaign(ctx context.Context, obj *model.RuleActivity) (*model.Campaign, error)
 }
+type SegmentResolver interface {
+	Members(ctx context.Context, obj *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error)
+}
 type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, intervalSeconds *int) (<-chan *time.Time, error)
 	AutopilotModeChanged(ctx context.Context) (<-chan *model.TrustGate, error)
@@ -1815,6 +1894,7 @@ type SubscriptionResolver interface {
 	IncidentClosed(ctx context.Context) (<-chan *model.Incident, error)
 	PlatformStatusChanged(ctx context.Context, platform *model.Platform) (<-chan *model.PlatformStatus, error)
 	ProfileUpdated(ctx context.Context, profileID string) (<-chan *model.Profile, error)
+	SegmentMembershipChanged(ctx context.Context, segmentID string) (<-chan *model.SegmentMembershipChange, error)
 	EmqUpdated(ctx context.Context, platform *model.Platform) (<-chan *model.EmqUpdate, error)
 	SignalHealthChanged(ctx context.Context, platform *model.Platform) (<-chan *model.SignalHealth, error)
 	BillingChanged(ctx context.Context) (<-chan *model.TenantBilling, error)
@@ -3435,6 +3515,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteNotificationChannelPayload.UserErrors(childComplexity), true
 
+	case "DeleteSegmentPayload.deletedSegmentId":
+		if e.ComplexityRoot.DeleteSegmentPayload.DeletedSegmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteSegmentPayload.DeletedSegmentID(childComplexity), true
+	case "DeleteSegmentPayload.userErrors":
+		if e.ComplexityRoot.DeleteSegmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteSegmentPayload.UserErrors(childComplexity), true
+
 	case "DeleteTraitDefinitionPayload.deletedDefinitionId":
 		if e.ComplexityRoot.DeleteTraitDefinitionPayload.DeletedDefinitionID == nil {
 			break
@@ -4536,6 +4629,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateNotificationChannel(childComplexity, args["input"].(model.CreateNotificationChannelInput)), true
+	case "Mutation.createSegment":
+		if e.ComplexityRoot.Mutation.CreateSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSegment(childComplexity, args["input"].(model.CreateSegmentInput)), true
 	case "Mutation.createSource":
 		if e.ComplexityRoot.Mutation.CreateSource == nil {
 			break
@@ -4613,6 +4717,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProfile(childComplexity, args["input"].(model.PrivacyRequestInput)), true
+	case "Mutation.deleteSegment":
+		if e.ComplexityRoot.Mutation.DeleteSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSegment(childComplexity, args["input"].(model.SegmentIDInput)), true
 	case "Mutation.deleteTraitDefinition":
 		if e.ComplexityRoot.Mutation.DeleteTraitDefinition == nil {
 			break
@@ -4730,6 +4845,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshRfm(childComplexity), true
+	case "Mutation.refreshSegment":
+		if e.ComplexityRoot.Mutation.RefreshSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshSegment(childComplexity, args["input"].(model.SegmentIDInput)), true
 	case "Mutation.refreshSession":
 		if e.ComplexityRoot.Mutation.RefreshSession == nil {
 			break
@@ -5121,6 +5247,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRfmSettings(childComplexity, args["input"].(model.UpdateRfmSettingsInput)), true
+	case "Mutation.updateSegment":
+		if e.ComplexityRoot.Mutation.UpdateSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSegment(childComplexity, args["input"].(model.UpdateSegmentInput)), true
 	case "Mutation.updateTenantSettings":
 		if e.ComplexityRoot.Mutation.UpdateTenantSettings == nil {
 			break
@@ -6218,6 +6355,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PlatformStatuses(childComplexity), true
+	case "Query.previewSegment":
+		if e.ComplexityRoot.Query.PreviewSegment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_previewSegment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PreviewSegment(childComplexity, args["rules"].(model.SegmentRuleInput)), true
 	case "Query.privacyRequests":
 		if e.ComplexityRoot.Query.PrivacyRequests == nil {
 			break
@@ -6292,6 +6440,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RuleTemplates(childComplexity), true
+	case "Query.segment":
+		if e.ComplexityRoot.Query.Segment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_segment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Segment(childComplexity, args["id"].(string)), true
+	case "Query.segments":
+		if e.ComplexityRoot.Query.Segments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_segments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Segments(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
@@ -6953,6 +7123,188 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RuleTemplate.TimeZone(childComplexity), true
 
+	case "Segment.createdAt":
+		if e.ComplexityRoot.Segment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.CreatedAt(childComplexity), true
+	case "Segment.id":
+		if e.ComplexityRoot.Segment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.ID(childComplexity), true
+	case "Segment.kind":
+		if e.ComplexityRoot.Segment.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Kind(childComplexity), true
+	case "Segment.members":
+		if e.ComplexityRoot.Segment.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Segment.name":
+		if e.ComplexityRoot.Segment.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Name(childComplexity), true
+	case "Segment.refreshedAt":
+		if e.ComplexityRoot.Segment.RefreshedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.RefreshedAt(childComplexity), true
+	case "Segment.rules":
+		if e.ComplexityRoot.Segment.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Rules(childComplexity), true
+	case "Segment.size":
+		if e.ComplexityRoot.Segment.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.Size(childComplexity), true
+	case "Segment.updatedAt":
+		if e.ComplexityRoot.Segment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.UpdatedAt(childComplexity), true
+
+	case "SegmentConnection.edges":
+		if e.ComplexityRoot.SegmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConnection.Edges(childComplexity), true
+	case "SegmentConnection.pageInfo":
+		if e.ComplexityRoot.SegmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConnection.PageInfo(childComplexity), true
+	case "SegmentConnection.totalCount":
+		if e.ComplexityRoot.SegmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentConnection.TotalCount(childComplexity), true
+
+	case "SegmentEdge.cursor":
+		if e.ComplexityRoot.SegmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentEdge.Cursor(childComplexity), true
+	case "SegmentEdge.node":
+		if e.ComplexityRoot.SegmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentEdge.Node(childComplexity), true
+
+	case "SegmentMember.enteredAt":
+		if e.ComplexityRoot.SegmentMember.EnteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMember.EnteredAt(childComplexity), true
+	case "SegmentMember.profile":
+		if e.ComplexityRoot.SegmentMember.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMember.Profile(childComplexity), true
+
+	case "SegmentMemberConnection.edges":
+		if e.ComplexityRoot.SegmentMemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberConnection.Edges(childComplexity), true
+	case "SegmentMemberConnection.pageInfo":
+		if e.ComplexityRoot.SegmentMemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberConnection.PageInfo(childComplexity), true
+	case "SegmentMemberConnection.totalCount":
+		if e.ComplexityRoot.SegmentMemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberConnection.TotalCount(childComplexity), true
+
+	case "SegmentMemberEdge.cursor":
+		if e.ComplexityRoot.SegmentMemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberEdge.Cursor(childComplexity), true
+	case "SegmentMemberEdge.node":
+		if e.ComplexityRoot.SegmentMemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMemberEdge.Node(childComplexity), true
+
+	case "SegmentMembershipChange.entered":
+		if e.ComplexityRoot.SegmentMembershipChange.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMembershipChange.Entered(childComplexity), true
+	case "SegmentMembershipChange.exited":
+		if e.ComplexityRoot.SegmentMembershipChange.Exited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMembershipChange.Exited(childComplexity), true
+	case "SegmentMembershipChange.segment":
+		if e.ComplexityRoot.SegmentMembershipChange.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMembershipChange.Segment(childComplexity), true
+
+	case "SegmentPayload.segment":
+		if e.ComplexityRoot.SegmentPayload.Segment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPayload.Segment(childComplexity), true
+	case "SegmentPayload.userErrors":
+		if e.ComplexityRoot.SegmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPayload.UserErrors(childComplexity), true
+
+	case "SegmentPreview.sample":
+		if e.ComplexityRoot.SegmentPreview.Sample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.Sample(childComplexity), true
+	case "SegmentPreview.size":
+		if e.ComplexityRoot.SegmentPreview.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentPreview.Size(childComplexity), true
+
 	case "SelectAdAccountsPayload.connection":
 		if e.ComplexityRoot.SelectAdAccountsPayload.Connection == nil {
 			break
@@ -7532,6 +7884,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ProfileUpdated(childComplexity, args["profileId"].(string)), true
+	case "Subscription.segmentMembershipChanged":
+		if e.ComplexityRoot.Subscription.SegmentMembershipChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_segmentMembershipChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SegmentMembershipChanged(childComplexity, args["segmentId"].(string)), true
 	case "Subscription.serverTime":
 		if e.ComplexityRoot.Subscription.ServerTime == nil {
 			break
@@ -8510,6 +8873,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCheckoutSessionInput", ec.unmarshalInputCreateCheckoutSessionInput),
 			graphql.NewInputUnmarshaler("CreateFunnelInput", ec.unmarshalInputCreateFunnelInput),
 			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
+			graphql.NewInputUnmarshaler("CreateSegmentInput", ec.unmarshalInputCreateSegmentInput),
 			graphql.NewInputUnmarshaler("CreateSourceInput", ec.unmarshalInputCreateSourceInput),
 			graphql.NewInputUnmarshaler("CreateTraitDefinitionInput", ec.unmarshalInputCreateTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("DeleteAutomationRuleInput", ec.unmarshalInputDeleteAutomationRuleInput),
@@ -8538,6 +8902,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RuleActionInput", ec.unmarshalInputRuleActionInput),
 			graphql.NewInputUnmarshaler("RuleConditionInput", ec.unmarshalInputRuleConditionInput),
 			graphql.NewInputUnmarshaler("RuleParamInput", ec.unmarshalInputRuleParamInput),
+			graphql.NewInputUnmarshaler("SegmentEventConditionInput", ec.unmarshalInputSegmentEventConditionInput),
+			graphql.NewInputUnmarshaler("SegmentEventCountInput", ec.unmarshalInputSegmentEventCountInput),
+			graphql.NewInputUnmarshaler("SegmentIdInput", ec.unmarshalInputSegmentIdInput),
+			graphql.NewInputUnmarshaler("SegmentPropertyFilterInput", ec.unmarshalInputSegmentPropertyFilterInput),
+			graphql.NewInputUnmarshaler("SegmentRuleInput", ec.unmarshalInputSegmentRuleInput),
+			graphql.NewInputUnmarshaler("SegmentTimeWindowInput", ec.unmarshalInputSegmentTimeWindowInput),
 			graphql.NewInputUnmarshaler("SelectAdAccountsInput", ec.unmarshalInputSelectAdAccountsInput),
 			graphql.NewInputUnmarshaler("SetAutopilotLevelInput", ec.unmarshalInputSetAutopilotLevelInput),
 			graphql.NewInputUnmarshaler("SetConsentInput", ec.unmarshalInputSetConsentInput),
@@ -8565,6 +8935,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateFunnelInput", ec.unmarshalInputUpdateFunnelInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("UpdateRfmSettingsInput", ec.unmarshalInputUpdateRfmSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateSegmentInput", ec.unmarshalInputUpdateSegmentInput),
 			graphql.NewInputUnmarshaler("UpdateTenantSettingsInput", ec.unmarshalInputUpdateTenantSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateTraitDefinitionInput", ec.unmarshalInputUpdateTraitDefinitionInput),
 			graphql.NewInputUnmarshaler("VerifyEmailInput", ec.unmarshalInputVerifyEmailInput),
@@ -8661,7 +9032,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -8686,6 +9057,7 @@ var sources = []*ast.Source{
 	{Name: "profiles.graphqls", Input: sourceData("profiles.graphqls"), BuiltIn: false},
 	{Name: "rfm.graphqls", Input: sourceData("rfm.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "segments.graphqls", Input: sourceData("segments.graphqls"), BuiltIn: false},
 	{Name: "signals.graphqls", Input: sourceData("signals.graphqls"), BuiltIn: false},
 	{Name: "stripe.graphqls", Input: sourceData("stripe.graphqls"), BuiltIn: false},
 	{Name: "sync.graphqls", Input: sourceData("sync.graphqls"), BuiltIn: false},
@@ -9504,6 +9876,16 @@ func (ec *executionContext) childFields_DeleteNotificationChannelPayload(ctx con
 		return ec.fieldContext_DeleteNotificationChannelPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteNotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteSegmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedSegmentId":
+		return ec.fieldContext_DeleteSegmentPayload_deletedSegmentId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteSegmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteSegmentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteTraitDefinitionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10802,6 +11184,116 @@ func (ec *executionContext) childFields_RuleTemplate(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type RuleTemplate", field.Name)
 }
 
+func (ec *executionContext) childFields_Segment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Segment_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Segment_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_Segment_kind(ctx, field)
+	case "size":
+		return ec.fieldContext_Segment_size(ctx, field)
+	case "rules":
+		return ec.fieldContext_Segment_rules(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Segment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Segment_updatedAt(ctx, field)
+	case "refreshedAt":
+		return ec.fieldContext_Segment_refreshedAt(ctx, field)
+	case "members":
+		return ec.fieldContext_Segment_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SegmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SegmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SegmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SegmentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SegmentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "profile":
+		return ec.fieldContext_SegmentMember_profile(ctx, field)
+	case "enteredAt":
+		return ec.fieldContext_SegmentMember_enteredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMember", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SegmentMemberConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SegmentMemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SegmentMemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SegmentMemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SegmentMemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMembershipChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_SegmentMembershipChange_segment(ctx, field)
+	case "entered":
+		return ec.fieldContext_SegmentMembershipChange_entered(ctx, field)
+	case "exited":
+		return ec.fieldContext_SegmentMembershipChange_exited(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMembershipChange", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "segment":
+		return ec.fieldContext_SegmentPayload_segment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SegmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "size":
+		return ec.fieldContext_SegmentPreview_size(ctx, field)
+	case "sample":
+		return ec.fieldContext_SegmentPreview_sample(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentPreview", field.Name)
+}
+
 func (ec *executionContext) childFields_SelectAdAccountsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "connection":
@@ -11992,6 +12484,20 @@ func (ec *executionContext) field_Mutation_createNotificationChannel_args(ctx co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateSegmentInput, error) {
+			return ec.unmarshalNCreateSegmentInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateSegmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12082,6 +12588,20 @@ func (ec *executionContext) field_Mutation_deleteProfile_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PrivacyRequestInput, error) {
 			return ec.unmarshalNPrivacyRequestInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPrivacyRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SegmentIDInput, error) {
+			return ec.unmarshalNSegmentIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentIDInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12208,6 +12728,20 @@ func (ec *executionContext) field_Mutation_queueAction_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ActionInput, error) {
 			return ec.unmarshalNActionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refreshSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SegmentIDInput, error) {
+			return ec.unmarshalNSegmentIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentIDInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12698,6 +13232,20 @@ func (ec *executionContext) field_Mutation_updateRfmSettings_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateRfmSettingsInput, error) {
 			return ec.unmarshalNUpdateRfmSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateRfmSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSegmentInput, error) {
+			return ec.unmarshalNUpdateSegmentInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateSegmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13438,6 +13986,20 @@ func (ec *executionContext) field_Query_notificationDeliveries_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_previewSegment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rules",
+		func(ctx context.Context, v any) (model.SegmentRuleInput, error) {
+			return ec.unmarshalNSegmentRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rules"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_privacyRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13523,6 +14085,42 @@ func (ec *executionContext) field_Query_profiles_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_segment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_segments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -13844,6 +14442,28 @@ func (ec *executionContext) field_RfmReport_cells_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Segment_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_actionStatusUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13911,6 +14531,20 @@ func (ec *executionContext) field_Subscription_profileUpdated_args(ctx context.C
 		return nil, err
 	}
 	args["profileId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_segmentMembershipChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "segmentId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["segmentId"] = arg0
 	return args, nil
 }
 
@@ -20537,6 +21171,61 @@ func (ec *executionContext) _DeleteNotificationChannelPayload_userErrors(ctx con
 func (ec *executionContext) fieldContext_DeleteNotificationChannelPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DeleteNotificationChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteSegmentPayload_deletedSegmentId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteSegmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteSegmentPayload_deletedSegmentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedSegmentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteSegmentPayload_deletedSegmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteSegmentPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteSegmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteSegmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteSegmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteSegmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteSegmentPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -29076,6 +29765,350 @@ func (ec *executionContext) fieldContext_Mutation_refreshRfm(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSegment(ctx, fc.Args["input"].(model.CreateSegmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPayload) graphql.Marshaler {
+			return ec.marshalNSegmentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSegment(ctx, fc.Args["input"].(model.UpdateSegmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPayload) graphql.Marshaler {
+			return ec.marshalNSegmentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSegment(ctx, fc.Args["input"].(model.SegmentIDInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.DeleteSegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteSegmentPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.DeleteSegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.DeleteSegmentPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.DeleteSegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.DeleteSegmentPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteSegmentPayload) graphql.Marshaler {
+			return ec.marshalNDeleteSegmentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteSegmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteSegmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshSegment(ctx, fc.Args["input"].(model.SegmentIDInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SegmentPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPayload) graphql.Marshaler {
+			return ec.marshalNSegmentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCheckoutSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35458,6 +36491,264 @@ func (ec *executionContext) fieldContext_Query_rfmSettings(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_segments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Segments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.SegmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SegmentConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.SegmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SegmentConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SegmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SegmentConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentConnection) graphql.Marshaler {
+			return ec.marshalNSegmentConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_segments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_segment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Segment(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.Segment
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.Segment
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_segment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_segment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_previewSegment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_previewSegment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PreviewSegment(ctx, fc.Args["rules"].(model.SegmentRuleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SegmentPreview
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+			return ec.marshalNSegmentPreview2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_previewSegment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_previewSegment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_signalHealth(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38278,6 +39569,770 @@ func (ec *executionContext) fieldContext_RuleTemplate_cooldownSeconds(_ context.
 	return graphql.NewScalarFieldContext("RuleTemplate", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Segment_name(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Segment_kind(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SegmentKind) graphql.Marshaler {
+			return ec.marshalNSegmentKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "SegmentKind")
+}
+
+func (ec *executionContext) _Segment_size(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Segment_rules(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Segment_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_refreshedAt(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_refreshedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_refreshedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Segment_members(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Segment().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentMemberConnection) graphql.Marshaler {
+			return ec.marshalNSegmentMemberConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMemberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_members(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Segment_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SegmentEdge) graphql.Marshaler {
+			return ec.marshalNSegmentEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SegmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SegmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMember_profile(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMember_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Profile) graphql.Marshaler {
+			return ec.marshalOProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMember_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMember_enteredAt(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMember_enteredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMember_enteredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMember", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SegmentMemberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SegmentMemberEdge) graphql.Marshaler {
+			return ec.marshalNSegmentMemberEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMemberEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMemberEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMemberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMemberConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMemberConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentMemberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMemberEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentMemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMemberEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentMember) graphql.Marshaler {
+			return ec.marshalNSegmentMember2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMemberEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMemberEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMembershipChange_segment(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMembershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMembershipChange_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalNSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMembershipChange_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentMembershipChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentMembershipChange_entered(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMembershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMembershipChange_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMembershipChange_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMembershipChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentMembershipChange_exited(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMembershipChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMembershipChange_exited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMembershipChange_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMembershipChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentPayload_segment(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPayload_segment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Segment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+			return ec.marshalOSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPayload_segment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SegmentPreview_size(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentPreview_sample(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentPreview_sample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Profile) graphql.Marshaler {
+			return ec.marshalNProfile2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentPreview_sample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SegmentPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Profile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SelectAdAccountsPayload_connection(ctx context.Context, field graphql.CollectedField, obj *model.SelectAdAccountsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -40983,6 +43038,92 @@ func (ec *executionContext) fieldContext_Subscription_profileUpdated(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_profileUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_segmentMembershipChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_segmentMembershipChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SegmentMembershipChanged(ctx, fc.Args["segmentId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.SegmentMembershipChange
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.SegmentMembershipChange
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.SegmentMembershipChange
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.SegmentMembershipChange
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "cdp")
+				if err != nil {
+					var zeroVal *model.SegmentMembershipChange
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.SegmentMembershipChange
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SegmentMembershipChange) graphql.Marshaler {
+			return ec.marshalNSegmentMembershipChange2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMembershipChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_segmentMembershipChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMembershipChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_segmentMembershipChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -47087,6 +49228,62 @@ func UnmarshalCreateNotificationChannelInput(ctx context.Context, raw any) (mode
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateSegmentInput(ctx context.Context, obj any) (model.CreateSegmentInput, error) {
+	var it model.CreateSegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "rules"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNSegmentKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "rules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rules"))
+			data, err := ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rules = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSegmentInput unmarshals raw into the CreateSegmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSegmentInput(ctx context.Context, raw any) (model.CreateSegmentInput, error) {
+	var out model.CreateSegmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSegmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateSourceInput(ctx context.Context, obj any) (model.CreateSourceInput, error) {
 	var it model.CreateSourceInput
 	if obj == nil {
@@ -48491,6 +50688,384 @@ func (ec *executionContext) unmarshalInputRuleParamInput(ctx context.Context, ob
 func UnmarshalRuleParamInput(ctx context.Context, raw any) (model.RuleParamInput, error) {
 	var out model.RuleParamInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RuleParamInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentEventConditionInput(ctx context.Context, obj any) (model.SegmentEventConditionInput, error) {
+	var it model.SegmentEventConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "where", "count", "window"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "where":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("where"))
+			data, err := ec.unmarshalOSegmentPropertyFilterInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPropertyFilterInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Where = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalOSegmentEventCountInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEventCountInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		case "window":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("window"))
+			data, err := ec.unmarshalOSegmentTimeWindowInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentTimeWindowInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Window = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentEventConditionInput unmarshals raw into the SegmentEventConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentEventConditionInput(ctx context.Context, raw any) (model.SegmentEventConditionInput, error) {
+	var out model.SegmentEventConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentEventConditionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentEventCountInput(ctx context.Context, obj any) (model.SegmentEventCountInput, error) {
+	var it model.SegmentEventCountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"operator", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNEventCountOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventCountOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentEventCountInput unmarshals raw into the SegmentEventCountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentEventCountInput(ctx context.Context, raw any) (model.SegmentEventCountInput, error) {
+	var out model.SegmentEventCountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentEventCountInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentIdInput(ctx context.Context, obj any) (model.SegmentIDInput, error) {
+	var it model.SegmentIDInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentIdInput unmarshals raw into the SegmentIdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentIdInput(ctx context.Context, raw any) (model.SegmentIDInput, error) {
+	var out model.SegmentIDInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentIdInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentPropertyFilterInput(ctx context.Context, obj any) (model.SegmentPropertyFilterInput, error) {
+	var it model.SegmentPropertyFilterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"path", "operator", "value", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "path":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("path"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Path = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNSegmentOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentPropertyFilterInput unmarshals raw into the SegmentPropertyFilterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentPropertyFilterInput(ctx context.Context, raw any) (model.SegmentPropertyFilterInput, error) {
+	var out model.SegmentPropertyFilterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentPropertyFilterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentRuleInput(ctx context.Context, obj any) (model.SegmentRuleInput, error) {
+	var it model.SegmentRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"and", "or", "not", "field", "trait", "identifier", "event", "operator", "value", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalOSegmentProfileField2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentProfileField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "trait":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trait"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Trait = data
+		case "identifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identifier"))
+			data, err := ec.unmarshalOIdentifierType2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐIdentifierType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Identifier = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalOSegmentEventConditionInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEventConditionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalOSegmentOperator2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentRuleInput unmarshals raw into the SegmentRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentRuleInput(ctx context.Context, raw any) (model.SegmentRuleInput, error) {
+	var out model.SegmentRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSegmentTimeWindowInput(ctx context.Context, obj any) (model.SegmentTimeWindowInput, error) {
+	var it model.SegmentTimeWindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"operator", "value", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNSegmentOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSegmentTimeWindowInput unmarshals raw into the SegmentTimeWindowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSegmentTimeWindowInput(ctx context.Context, raw any) (model.SegmentTimeWindowInput, error) {
+	var out model.SegmentTimeWindowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SegmentTimeWindowInput", raw, &out)
 	return out, err
 }
 
@@ -50080,6 +52655,69 @@ func (ec *executionContext) unmarshalInputUpdateRfmSettingsInput(ctx context.Con
 func UnmarshalUpdateRfmSettingsInput(ctx context.Context, raw any) (model.UpdateRfmSettingsInput, error) {
 	var out model.UpdateRfmSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRfmSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSegmentInput(ctx context.Context, obj any) (model.UpdateSegmentInput, error) {
+	var it model.UpdateSegmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "kind", "rules"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOSegmentKind2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "rules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rules"))
+			data, err := ec.unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rules = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSegmentInput unmarshals raw into the UpdateSegmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSegmentInput(ctx context.Context, raw any) (model.UpdateSegmentInput, error) {
+	var out model.UpdateSegmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSegmentInput", raw, &out)
 	return out, err
 }
 
@@ -53121,6 +55759,44 @@ func (ec *executionContext) _DeleteNotificationChannelPayload(ctx context.Contex
 	return out
 }
 
+var deleteSegmentPayloadImplementors = []string{"DeleteSegmentPayload"}
+
+func (ec *executionContext) _DeleteSegmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteSegmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteSegmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteSegmentPayload")
+		case "deletedSegmentId":
+			out.Values[i] = ec._DeleteSegmentPayload_deletedSegmentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteSegmentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteTraitDefinitionPayloadImplementors = []string{"DeleteTraitDefinitionPayload"}
 
 func (ec *executionContext) _DeleteTraitDefinitionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteTraitDefinitionPayload) graphql.Marshaler {
@@ -55490,6 +58166,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshSegment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshSegment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCheckoutSession":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCheckoutSession(ctx, field)
@@ -57298,6 +60002,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_rfmSettings(ctx, field)
 				})
+		case "segments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segments(ctx, field)
+				})
+		case "segment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_segment(ctx, field)
+				})
+		case "previewSegment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_previewSegment(ctx, field)
+				})
 		case "signalHealth":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -58397,6 +61119,399 @@ func (ec *executionContext) _RuleTemplate(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var segmentImplementors = []string{"Segment"}
+
+func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, obj *model.Segment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Segment")
+		case "id":
+			out.Values[i] = ec._Segment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Segment_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Segment_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Segment_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rules":
+			out.Values[i] = ec._Segment_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Segment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Segment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refreshedAt":
+			out.Values[i] = ec._Segment_refreshedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_members(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentConnectionImplementors = []string{"SegmentConnection"}
+
+func (ec *executionContext) _SegmentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentConnection")
+		case "edges":
+			out.Values[i] = ec._SegmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SegmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SegmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentEdgeImplementors = []string{"SegmentEdge"}
+
+func (ec *executionContext) _SegmentEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentEdge")
+		case "cursor":
+			out.Values[i] = ec._SegmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SegmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMemberImplementors = []string{"SegmentMember"}
+
+func (ec *executionContext) _SegmentMember(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMember")
+		case "profile":
+			out.Values[i] = ec._SegmentMember_profile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enteredAt":
+			out.Values[i] = ec._SegmentMember_enteredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMemberConnectionImplementors = []string{"SegmentMemberConnection"}
+
+func (ec *executionContext) _SegmentMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMemberConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMemberConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMemberConnection")
+		case "edges":
+			out.Values[i] = ec._SegmentMemberConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SegmentMemberConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SegmentMemberConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMemberEdgeImplementors = []string{"SegmentMemberEdge"}
+
+func (ec *executionContext) _SegmentMemberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMemberEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMemberEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMemberEdge")
+		case "cursor":
+			out.Values[i] = ec._SegmentMemberEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SegmentMemberEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMembershipChangeImplementors = []string{"SegmentMembershipChange"}
+
+func (ec *executionContext) _SegmentMembershipChange(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMembershipChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMembershipChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMembershipChange")
+		case "segment":
+			out.Values[i] = ec._SegmentMembershipChange_segment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._SegmentMembershipChange_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exited":
+			out.Values[i] = ec._SegmentMembershipChange_exited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentPayloadImplementors = []string{"SegmentPayload"}
+
+func (ec *executionContext) _SegmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentPayload")
+		case "segment":
+			out.Values[i] = ec._SegmentPayload_segment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SegmentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentPreviewImplementors = []string{"SegmentPreview"}
+
+func (ec *executionContext) _SegmentPreview(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentPreview")
+		case "size":
+			out.Values[i] = ec._SegmentPreview_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sample":
+			out.Values[i] = ec._SegmentPreview_sample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var selectAdAccountsPayloadImplementors = []string{"SelectAdAccountsPayload"}
 
 func (ec *executionContext) _SelectAdAccountsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SelectAdAccountsPayload) graphql.Marshaler {
@@ -59380,6 +62495,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_platformStatusChanged(ctx, fields[0])
 	case "profileUpdated":
 		return ec._Subscription_profileUpdated(ctx, fields[0])
+	case "segmentMembershipChanged":
+		return ec._Subscription_segmentMembershipChanged(ctx, fields[0])
 	case "emqUpdated":
 		return ec._Subscription_emqUpdated(ctx, fields[0])
 	case "signalHealthChanged":
@@ -62228,6 +65345,11 @@ func (ec *executionContext) marshalNCreateNotificationChannelPayload2ᚖgithub�
 	return ec._CreateNotificationChannelPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateSegmentInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateSegmentInput(ctx context.Context, v any) (model.CreateSegmentInput, error) {
+	res, err := ec.unmarshalInputCreateSegmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateSourceInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateSourceInput(ctx context.Context, v any) (model.CreateSourceInput, error) {
 	res, err := ec.unmarshalInputCreateSourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -62327,6 +65449,14 @@ func (ec *executionContext) marshalNDeleteNotificationChannelPayload2ᚖgithub�
 		return graphql.Null
 	}
 	return ec._DeleteNotificationChannelPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeleteSegmentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteSegmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteSegmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteSegmentPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteSegmentPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeleteTraitDefinitionInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteTraitDefinitionInput(ctx context.Context, v any) (model.DeleteTraitDefinitionInput, error) {
@@ -62455,6 +65585,16 @@ func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋstratumhqᚋstratum
 		graphql.AddInvalidNullFromMarshaler(ctx, "ErrorCode!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNEventCountOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventCountOperator(ctx context.Context, v any) (model.EventCountOperator, error) {
+	var res model.EventCountOperator
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventCountOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventCountOperator(ctx context.Context, sel ast.SelectionSet, v model.EventCountOperator) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNEventSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEventSource(ctx context.Context, sel ast.SelectionSet, v *model.EventSource) graphql.Marshaler {
@@ -63606,6 +66746,22 @@ func (ec *executionContext) marshalNPrivacySuppressions2ᚖgithubᚗcomᚋstratu
 	return ec._PrivacySuppressions(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProfile2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Profile) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProfile2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐProfile(ctx context.Context, sel ast.SelectionSet, v *model.Profile) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Profile!")
@@ -64165,6 +67321,150 @@ func (ec *executionContext) marshalNRuleTemplate2ᚖgithubᚗcomᚋstratumhqᚋs
 		return graphql.Null
 	}
 	return ec._RuleTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegment(ctx context.Context, sel ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Segment!")
+		return graphql.Null
+	}
+	return ec._Segment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentConnection(ctx context.Context, sel ast.SelectionSet, v *model.SegmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentConnection!")
+		return graphql.Null
+	}
+	return ec._SegmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SegmentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEdge(ctx context.Context, sel ast.SelectionSet, v *model.SegmentEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentEdge!")
+		return graphql.Null
+	}
+	return ec._SegmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentIDInput(ctx context.Context, v any) (model.SegmentIDInput, error) {
+	res, err := ec.unmarshalInputSegmentIdInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, v any) (model.SegmentKind, error) {
+	var res model.SegmentKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSegmentKind2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, sel ast.SelectionSet, v model.SegmentKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSegmentMember2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMember(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMember!")
+		return graphql.Null
+	}
+	return ec._SegmentMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentMemberConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMemberConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMemberConnection!")
+		return graphql.Null
+	}
+	return ec._SegmentMemberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentMemberEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SegmentMemberEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentMemberEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMemberEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentMemberEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMemberEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMemberEdge!")
+		return graphql.Null
+	}
+	return ec._SegmentMemberEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentMembershipChange2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMembershipChange(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMembershipChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMembershipChange!")
+		return graphql.Null
+	}
+	return ec._SegmentMembershipChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx context.Context, v any) (model.SegmentOperator, error) {
+	var res model.SegmentOperator
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSegmentOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx context.Context, sel ast.SelectionSet, v model.SegmentOperator) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSegmentPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.SegmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentPayload!")
+		return graphql.Null
+	}
+	return ec._SegmentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentPreview2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPreview(ctx context.Context, sel ast.SelectionSet, v *model.SegmentPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentPreview!")
+		return graphql.Null
+	}
+	return ec._SegmentPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSegmentPropertyFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPropertyFilterInput(ctx context.Context, v any) (*model.SegmentPropertyFilterInput, error) {
+	res, err := ec.unmarshalInputSegmentPropertyFilterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (model.SegmentRuleInput, error) {
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (*model.SegmentRuleInput, error) {
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSelectAdAccountsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSelectAdAccountsInput(ctx context.Context, v any) (model.SelectAdAccountsInput, error) {
@@ -64991,6 +68291,11 @@ func (ec *executionContext) unmarshalNUpdateNotificationChannelInput2githubᚗco
 
 func (ec *executionContext) unmarshalNUpdateRfmSettingsInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateRfmSettingsInput(ctx context.Context, v any) (model.UpdateRfmSettingsInput, error) {
 	res, err := ec.unmarshalInputUpdateRfmSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSegmentInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateSegmentInput(ctx context.Context, v any) (model.UpdateSegmentInput, error) {
+	res, err := ec.unmarshalInputUpdateSegmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -66375,6 +69680,127 @@ func (ec *executionContext) unmarshalORuleParamInput2ᚕᚖgithubᚗcomᚋstratu
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOSegment2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegment(ctx context.Context, sel ast.SelectionSet, v *model.Segment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Segment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSegmentEventConditionInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEventConditionInput(ctx context.Context, v any) (*model.SegmentEventConditionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentEventConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSegmentEventCountInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentEventCountInput(ctx context.Context, v any) (*model.SegmentEventCountInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentEventCountInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSegmentKind2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, v any) (*model.SegmentKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SegmentKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentKind2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentKind(ctx context.Context, sel ast.SelectionSet, v *model.SegmentKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSegmentOperator2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx context.Context, v any) (*model.SegmentOperator, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SegmentOperator)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentOperator2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx context.Context, sel ast.SelectionSet, v *model.SegmentOperator) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSegmentProfileField2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentProfileField(ctx context.Context, v any) (*model.SegmentProfileField, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SegmentProfileField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentProfileField2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentProfileField(ctx context.Context, sel ast.SelectionSet, v *model.SegmentProfileField) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSegmentPropertyFilterInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPropertyFilterInputᚄ(ctx context.Context, v any) ([]*model.SegmentPropertyFilterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SegmentPropertyFilterInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSegmentPropertyFilterInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentPropertyFilterInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx context.Context, v any) ([]*model.SegmentRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SegmentRuleInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSegmentRuleInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentRuleInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInput(ctx context.Context, v any) (*model.SegmentRuleInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSegmentTimeWindowInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentTimeWindowInput(ctx context.Context, v any) (*model.SegmentTimeWindowInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSegmentTimeWindowInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOSignalHealth2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSignalHealth(ctx context.Context, sel ast.SelectionSet, v *model.SignalHealth) graphql.Marshaler {

@@ -146,6 +146,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerTraits(w, d, s, lim)
 	registerRFM(w, d, s, lim)
 	registerPrivacy(w, s, lim)
+	registerSegments(w, d, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -157,6 +158,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, traitsPeriodic(runOnStart, s)...)
 	out = append(out, rfmPeriodic(runOnStart, s)...)
 	out = append(out, privacyPeriodic(runOnStart, s)...)
+	out = append(out, segmentsPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

@@ -48,6 +48,9 @@ type Services struct {
 	Traits *cdp.Traits
 	// Privacy runs the CDP's data-subject requests (export, deletion).
 	Privacy *cdp.Privacy
+	// Segments are recomputed in full by the periodic job; without it that
+	// kind has no worker.
+	Segments *cdp.Segments
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

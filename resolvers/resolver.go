@@ -76,6 +76,8 @@ type Services struct {
 	// Privacy: the CDP's consent-adjacent data-subject requests (export,
 	// deletion) and the suppression list.
 	Privacy *cdp.Privacy
+	// Segments: the CDP's saved audiences.
+	Segments *cdp.Segments
 }
 
 // Config is what the resolvers are built from.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -178,6 +179,14 @@ func Complexity() graph.ComplexityRoot {
 	}
 	c.Profile.Events = func(child int, first *int, _ *string, _ *model.EventType, _ *string) int {
 		return relay.Complexity(child, first, nil)
+	}
+	// Segments: a page of segments, a segment's members (each reads its
+	// profile) and a preview's sample of cdp.PreviewSampleSize profiles.
+	c.Query.Segments = func(child int, first *int, _ *string) int { return relay.Complexity(child, first, nil) }
+	c.Segment.Members = func(child int, first *int, _ *string) int { return relay.Complexity(child, first, nil) }
+	c.Query.PreviewSegment = func(child int, _ model.SegmentRuleInput) int {
+		sample := cdp.PreviewSampleSize
+		return relay.Complexity(child, &sample, nil)
 	}
 	return c
 }

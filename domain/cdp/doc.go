@@ -23,5 +23,6 @@
 // cdp_refused_links, cdp_identity_settings, cdp_consents,
 // cdp_consent_history, cdp_privacy_requests, cdp_suppressions); computed
 // traits: cdp_trait_tenants, cdp_trait_definitions, cdp_trait_profiles,
-// cdp_computed_traits.
+// cdp_computed_traits; segments: cdp_segments, cdp_segment_members,
+// cdp_segment_membership_changes.
 package cdp

@@ -101,6 +101,9 @@ func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, d
 		if err := s.applyBatchConsentsTx(ctx, tx, tenant, batch, now); err != nil {
 			return err
 		}
+		if err := s.refreshSegmentsForBatchTx(ctx, tx, tenant, deltas); err != nil {
+			return err
+		}
 		if s.OnBatch != nil {
 			if err := s.OnBatch(ctx, tx, tenant, batch); err != nil {
 				return err

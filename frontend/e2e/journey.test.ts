@@ -443,6 +443,25 @@ describe.sequential('identity journey', () => {
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
   })
 
+  it('builds a segment with an event condition, sees its size as it goes, and saves it', async () => {
+    await nav(dp, 'Segments')
+    await dp.getByRole('heading', { level: 1, name: 'Segments' }).waitFor()
+    await dp.getByRole('button', { name: 'New segment' }).click()
+    await dp.getByRole('heading', { level: 1, name: 'New segment' }).waitFor()
+    // Performed Signed Up (the Sources step's event) at least once in the last 30 days.
+    const condition = dp.getByRole('group', { name: 'Rules › condition 1' })
+    await condition.getByLabel('Event name').fill('Signed Up')
+    const preview = dp.getByRole('region', { name: 'Size preview' })
+    await preview.getByText(/^[\d,]+ profiles?$/).waitFor()
+    await screenshot(dp, 'segment-builder')
+    await dp.getByLabel('Name', { exact: true }).fill('Signed up lately')
+    await dp.getByRole('button', { name: 'Save segment' }).click()
+    await dp.getByRole('heading', { level: 1, name: 'Signed up lately' }).waitFor()
+    await dp.getByRole('heading', { name: 'Members' }).waitFor()
+    await screenshot(dp, 'segment')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
   it('opens the campaigns screen: the simulated campaigns with their numbers, sorted, and one in detail', async () => {
     await nav(dp, 'Campaigns')
     await dp.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor()

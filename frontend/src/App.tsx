@@ -29,6 +29,8 @@ const TraitsScreen = lazy(() => import('./screens/traits'))
 const FunnelsScreen = lazy(() => import('./screens/funnels'))
 const RfmScreen = lazy(() => import('./screens/rfm'))
 const PrivacyScreen = lazy(() => import('./screens/privacy'))
+const SegmentsScreen = lazy(() => import('./screens/segments'))
+const SegmentEditor = lazy(() => import('./screens/segments/SegmentEditor'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -69,6 +71,8 @@ export function App() {
             <Route path="funnels" element={<FunnelsScreen />} />
             <Route path="rfm" element={<RfmScreen />} />
             <Route path="privacy" element={<PrivacyScreen />} />
+            <Route path="segments" element={<SegmentsScreen />} />
+            <Route path="segments/:id" element={<SegmentEditor />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

@@ -188,6 +188,8 @@ function createCache(): InMemoryCache {
       RfmReport: { merge: true },
       // A profile's timeline: "Load more" appends its next page of events.
       Profile: { fields: { events: relayStylePagination(['type', 'name']) } },
+      // A segment's members: "Load more" appends the next page.
+      Segment: { fields: { members: relayStylePagination() } },
       Query: {
         fields: {
           members: relayStylePagination(),
@@ -197,6 +199,7 @@ function createCache(): InMemoryCache {
           traitDefinitions: relayStylePagination(),
           profiles: relayStylePagination(['filter']),
           funnels: relayStylePagination(),
+          segments: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
           privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,

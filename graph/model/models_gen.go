@@ -751,6 +751,16 @@ type CreateNotificationChannelPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A new segment.
+type CreateSegmentInput struct {
+	// Its name (1–100 characters).
+	Name string `json:"name"`
+	// When its membership is computed.
+	Kind SegmentKind `json:"kind"`
+	// Its rules.
+	Rules *SegmentRuleInput `json:"rules"`
+}
+
 // A new source.
 type CreateSourceInput struct {
 	// Its name (1–100 characters).
@@ -854,6 +864,14 @@ type DeleteNotificationChannelPayload struct {
 	// The deleted channel's global ID.
 	DeletedChannelID *string `json:"deletedChannelId,omitempty"`
 	// Why it was not deleted.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of deleteSegment.
+type DeleteSegmentPayload struct {
+	// The deleted segment's ID; null on failure.
+	DeletedSegmentID *string `json:"deletedSegmentId,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -2094,6 +2112,174 @@ type RuleTemplate struct {
 	CooldownSeconds int `json:"cooldownSeconds"`
 }
 
+// A saved audience.
+type Segment struct {
+	// Its ID.
+	ID string `json:"id"`
+	// Its name.
+	Name string `json:"name"`
+	// When its membership is computed.
+	Kind SegmentKind `json:"kind"`
+	// Number of current members.
+	Size int `json:"size"`
+	// Its rules as JSON, in the shape of SegmentRuleInput.
+	Rules string `json:"rules"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When its membership was last computed in full; null before the first time.
+	RefreshedAt *time.Time `json:"refreshedAt,omitempty"`
+	// Its current members, latest entered first.
+	Members *SegmentMemberConnection `json:"members"`
+}
+
+// A page of segments, newest first.
+type SegmentConnection struct {
+	// The segments of this page.
+	Edges []*SegmentEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of segments.
+	TotalCount int `json:"totalCount"`
+}
+
+// A segment and its cursor.
+type SegmentEdge struct {
+	// Cursor of this segment.
+	Cursor string `json:"cursor"`
+	// The segment.
+	Node *Segment `json:"node"`
+}
+
+// The profile performed a track event, with properties matching every filter, a number of times, in a time window.
+type SegmentEventConditionInput struct {
+	// The event's name (1–200 characters), e.g. Order Completed.
+	Name string `json:"name"`
+	// Filters on the event's properties, all of which hold (0–10).
+	Where []*SegmentPropertyFilterInput `json:"where,omitempty"`
+	// How many matching events; at least once when absent.
+	Count *SegmentEventCountInput `json:"count,omitempty"`
+	// When the events happened (WITHIN_LAST, BEFORE, AFTER, BETWEEN); all time when absent.
+	Window *SegmentTimeWindowInput `json:"window,omitempty"`
+}
+
+// How many times.
+type SegmentEventCountInput struct {
+	// The comparison.
+	Operator EventCountOperator `json:"operator"`
+	// The number (0–1,000,000).
+	Value int `json:"value"`
+}
+
+// Names a segment.
+type SegmentIDInput struct {
+	// The segment's ID.
+	ID string `json:"id"`
+}
+
+// A current member of a segment.
+type SegmentMember struct {
+	// The profile; null if it was merged away since the last refresh.
+	Profile *Profile `json:"profile,omitempty"`
+	// When it last entered the segment.
+	EnteredAt time.Time `json:"enteredAt"`
+}
+
+// A page of a segment's current members, latest entered first.
+type SegmentMemberConnection struct {
+	// The members of this page.
+	Edges []*SegmentMemberEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of current members.
+	TotalCount int `json:"totalCount"`
+}
+
+// A member and its cursor.
+type SegmentMemberEdge struct {
+	// Cursor of this member.
+	Cursor string `json:"cursor"`
+	// The member.
+	Node *SegmentMember `json:"node"`
+}
+
+// A change of a segment's membership.
+type SegmentMembershipChange struct {
+	// The segment as it is now.
+	Segment *Segment `json:"segment"`
+	// Profiles that entered.
+	Entered int `json:"entered"`
+	// Profiles that exited.
+	Exited int `json:"exited"`
+}
+
+// The result of createSegment, updateSegment and refreshSegment.
+type SegmentPayload struct {
+	// The segment with its membership computed; null on failure.
+	Segment *Segment `json:"segment,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// What a segment's rules would select now.
+type SegmentPreview struct {
+	// Number of profiles the rules select.
+	Size int `json:"size"`
+	// Up to 10 of them.
+	Sample []*Profile `json:"sample"`
+}
+
+// A condition on an event's property.
+type SegmentPropertyFilterInput struct {
+	// The property's path: ["total"], or ["cart", "size"] for a nested key.
+	Path []string `json:"path"`
+	// EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN, BETWEEN, IN or EXISTS.
+	Operator SegmentOperator `json:"operator"`
+	// The operand of a one-value operator.
+	Value *string `json:"value,omitempty"`
+	// The operands of IN and BETWEEN.
+	Values []string `json:"values,omitempty"`
+}
+
+// A node of a segment's rules: exactly one of and, or, not (a group), or a
+// condition: field, trait, identifier (each with operator and value or
+// values) or event. At most 6 levels deep, 50 conditions (property filters
+// included), 20 rules per group; values are at most 200 characters.
+// Errors name the path of the bad node, e.g. ["input", "rules", "and", "1", "or", "0", "value"].
+type SegmentRuleInput struct {
+	// All of these rules (1–20).
+	And []*SegmentRuleInput `json:"and,omitempty"`
+	// Any of these rules (1–20).
+	Or []*SegmentRuleInput `json:"or,omitempty"`
+	// Not this rule.
+	Not *SegmentRuleInput `json:"not,omitempty"`
+	// A profile field the condition tests.
+	Field *SegmentProfileField `json:"field,omitempty"`
+	// The path of a custom trait (identify's traits): ["plan"], or ["address", "city"] for a nested key (1–5 keys of 1–128 characters).
+	Trait []string `json:"trait,omitempty"`
+	// An identifier type: EXISTS (the profile has one), EQUALS or IN (one of its values, as stored: e-mails lower-cased, phones in E.164).
+	Identifier *IdentifierType `json:"identifier,omitempty"`
+	// An event condition.
+	Event *SegmentEventConditionInput `json:"event,omitempty"`
+	// The condition's operator (not for groups and event conditions).
+	Operator *SegmentOperator `json:"operator,omitempty"`
+	// The operand of a one-value operator.
+	Value *string `json:"value,omitempty"`
+	// The operands of IN (1–100) and BETWEEN (low, high).
+	Values []string `json:"values,omitempty"`
+}
+
+// A time window.
+type SegmentTimeWindowInput struct {
+	// WITHIN_LAST (value: days), BEFORE or AFTER (value: an RFC 3339 time) or BETWEEN (values: two times).
+	Operator SegmentOperator `json:"operator"`
+	// The operand of WITHIN_LAST, BEFORE and AFTER.
+	Value *string `json:"value,omitempty"`
+	// The operands of BETWEEN.
+	Values []string `json:"values,omitempty"`
+}
+
 // Input of `selectAdAccounts`.
 type SelectAdAccountsInput struct {
 	// The connection's global ID.
@@ -2927,6 +3113,18 @@ type UpdateRfmSettingsInput struct {
 	ValueProperty *string `json:"valueProperty,omitempty"`
 }
 
+// Changes to a segment (absent fields are kept).
+type UpdateSegmentInput struct {
+	// The segment's ID.
+	ID string `json:"id"`
+	// A new name (1–100 characters).
+	Name *string `json:"name,omitempty"`
+	// A new kind.
+	Kind *SegmentKind `json:"kind,omitempty"`
+	// New rules (the membership is recomputed).
+	Rules *SegmentRuleInput `json:"rules,omitempty"`
+}
+
 // Input of `updateTenantSettings`; omitted fields stay as they are.
 type UpdateTenantSettingsInput struct {
 	// New display name.
@@ -3734,6 +3932,67 @@ func (e *DegradationSeverity) UnmarshalJSON(b []byte) error {
 }
 
 func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How an event condition counts the matching events.
+type EventCountOperator string
+
+const (
+	// At least value times (value ≥ 1).
+	EventCountOperatorAtLeast EventCountOperator = "AT_LEAST"
+	// At most value times (0: never).
+	EventCountOperatorAtMost EventCountOperator = "AT_MOST"
+	// Exactly value times.
+	EventCountOperatorExactly EventCountOperator = "EXACTLY"
+)
+
+var AllEventCountOperator = []EventCountOperator{
+	EventCountOperatorAtLeast,
+	EventCountOperatorAtMost,
+	EventCountOperatorExactly,
+}
+
+func (e EventCountOperator) IsValid() bool {
+	switch e {
+	case EventCountOperatorAtLeast, EventCountOperatorAtMost, EventCountOperatorExactly:
+		return true
+	}
+	return false
+}
+
+func (e EventCountOperator) String() string {
+	return string(e)
+}
+
+func (e *EventCountOperator) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventCountOperator(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventCountOperator", str)
+	}
+	return nil
+}
+
+func (e EventCountOperator) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventCountOperator) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventCountOperator) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -4636,6 +4895,222 @@ func (e *RfmSegment) UnmarshalJSON(b []byte) error {
 }
 
 func (e RfmSegment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// When a segment's membership is computed.
+type SegmentKind string
+
+const (
+	// When saved and when refreshed on request (refreshSegment).
+	SegmentKindStatic SegmentKind = "STATIC"
+	// When saved, for the profiles each processed batch of events touches, and in full every hour.
+	SegmentKindDynamic SegmentKind = "DYNAMIC"
+)
+
+var AllSegmentKind = []SegmentKind{
+	SegmentKindStatic,
+	SegmentKindDynamic,
+}
+
+func (e SegmentKind) IsValid() bool {
+	switch e {
+	case SegmentKindStatic, SegmentKindDynamic:
+		return true
+	}
+	return false
+}
+
+func (e SegmentKind) String() string {
+	return string(e)
+}
+
+func (e *SegmentKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentKind", str)
+	}
+	return nil
+}
+
+func (e SegmentKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Compares a condition's subject with its value(s).
+type SegmentOperator string
+
+const (
+	// Equal to value (a trait or property: a string's content, a number's or boolean's JSON text).
+	SegmentOperatorEquals SegmentOperator = "EQUALS"
+	// Not EQUALS (a profile or event without the trait or property is not equal).
+	SegmentOperatorNotEquals SegmentOperator = "NOT_EQUALS"
+	// A string trait or property containing value, ignoring case.
+	SegmentOperatorContains SegmentOperator = "CONTAINS"
+	// Greater than value (numbers; a string holding a decimal number counts as one).
+	SegmentOperatorGreaterThan SegmentOperator = "GREATER_THAN"
+	// Less than value (numbers; a string holding a decimal number counts as one).
+	SegmentOperatorLessThan SegmentOperator = "LESS_THAN"
+	// Between values[0] and values[1], both included (numbers or RFC 3339 times).
+	SegmentOperatorBetween SegmentOperator = "BETWEEN"
+	// Equal to one of values (1–100).
+	SegmentOperatorIn SegmentOperator = "IN"
+	// Present (a trait or property at the path, even null; an identifier of the type).
+	SegmentOperatorExists SegmentOperator = "EXISTS"
+	// A time within the last value days (1–3650).
+	SegmentOperatorWithinLast SegmentOperator = "WITHIN_LAST"
+	// A time before value (RFC 3339).
+	SegmentOperatorBefore SegmentOperator = "BEFORE"
+	// A time after value (RFC 3339).
+	SegmentOperatorAfter SegmentOperator = "AFTER"
+)
+
+var AllSegmentOperator = []SegmentOperator{
+	SegmentOperatorEquals,
+	SegmentOperatorNotEquals,
+	SegmentOperatorContains,
+	SegmentOperatorGreaterThan,
+	SegmentOperatorLessThan,
+	SegmentOperatorBetween,
+	SegmentOperatorIn,
+	SegmentOperatorExists,
+	SegmentOperatorWithinLast,
+	SegmentOperatorBefore,
+	SegmentOperatorAfter,
+}
+
+func (e SegmentOperator) IsValid() bool {
+	switch e {
+	case SegmentOperatorEquals, SegmentOperatorNotEquals, SegmentOperatorContains, SegmentOperatorGreaterThan, SegmentOperatorLessThan, SegmentOperatorBetween, SegmentOperatorIn, SegmentOperatorExists, SegmentOperatorWithinLast, SegmentOperatorBefore, SegmentOperatorAfter:
+		return true
+	}
+	return false
+}
+
+func (e SegmentOperator) String() string {
+	return string(e)
+}
+
+func (e *SegmentOperator) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentOperator(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentOperator", str)
+	}
+	return nil
+}
+
+func (e SegmentOperator) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentOperator) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentOperator) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A built-in field of a profile.
+type SegmentProfileField string
+
+const (
+	// The lifecycle stage (EQUALS, NOT_EQUALS, IN with LifecycleStage names).
+	SegmentProfileFieldLifecycleStage SegmentProfileField = "LIFECYCLE_STAGE"
+	// When its first event happened (WITHIN_LAST, BEFORE, AFTER, BETWEEN).
+	SegmentProfileFieldFirstSeenAt SegmentProfileField = "FIRST_SEEN_AT"
+	// When its latest event happened (WITHIN_LAST, BEFORE, AFTER, BETWEEN).
+	SegmentProfileFieldLastSeenAt SegmentProfileField = "LAST_SEEN_AT"
+	// Events attributed to it (whole numbers: EQUALS, NOT_EQUALS, GREATER_THAN, LESS_THAN, BETWEEN, IN).
+	SegmentProfileFieldEventCount SegmentProfileField = "EVENT_COUNT"
+	// Its sessions (as EVENT_COUNT).
+	SegmentProfileFieldSessionCount SegmentProfileField = "SESSION_COUNT"
+	// Its purchases (as EVENT_COUNT).
+	SegmentProfileFieldPurchaseCount SegmentProfileField = "PURCHASE_COUNT"
+	// Its revenue in currency units (up to 6 decimals; as EVENT_COUNT).
+	SegmentProfileFieldRevenue SegmentProfileField = "REVENUE"
+)
+
+var AllSegmentProfileField = []SegmentProfileField{
+	SegmentProfileFieldLifecycleStage,
+	SegmentProfileFieldFirstSeenAt,
+	SegmentProfileFieldLastSeenAt,
+	SegmentProfileFieldEventCount,
+	SegmentProfileFieldSessionCount,
+	SegmentProfileFieldPurchaseCount,
+	SegmentProfileFieldRevenue,
+}
+
+func (e SegmentProfileField) IsValid() bool {
+	switch e {
+	case SegmentProfileFieldLifecycleStage, SegmentProfileFieldFirstSeenAt, SegmentProfileFieldLastSeenAt, SegmentProfileFieldEventCount, SegmentProfileFieldSessionCount, SegmentProfileFieldPurchaseCount, SegmentProfileFieldRevenue:
+		return true
+	}
+	return false
+}
+
+func (e SegmentProfileField) String() string {
+	return string(e)
+}
+
+func (e *SegmentProfileField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentProfileField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentProfileField", str)
+	}
+	return nil
+}
+
+func (e SegmentProfileField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentProfileField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentProfileField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -40,4 +40,6 @@ const (
 	// TypeSession names a sign-in session in audit entries; sessions are
 	// not nodes, so node(id:) answers null for its IDs.
 	TypeSession = "Session"
+	// TypeSegment names a CDP segment (IDs of segments; not a node).
+	TypeSegment = "Segment"
 )

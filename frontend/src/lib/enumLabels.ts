@@ -18,6 +18,12 @@ import type {
 import { RULE_ACTIVITY_KINDS } from '../screens/automation/RuleActivityPanel'
 import { CAMPAIGN_STATES, METRIC_GRANULARITIES, ORDER_DIRECTIONS, ORDER_FIELDS } from '../screens/campaigns/labels'
 import { GATE_CAUSES } from '../trust/gateDecision'
+import {
+  EVENT_COUNT_OPERATORS,
+  SEGMENT_KINDS,
+  SEGMENT_OPERATORS,
+  SEGMENT_PROFILE_FIELDS,
+} from '../screens/segments/labels'
 import { GROUP_OPS } from '../screens/automation/ConditionEditor'
 import { CAUSES } from '../screens/incidents/IncidentDetail'
 import { EVENTS, KINDS, STATUSES } from '../screens/settings/NotificationsSettings'
@@ -176,6 +182,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Funnel: 'Funnel',
   PrivacyRequest: 'Privacy request',
   ConsentChange: 'Consent change',
+  Segment: 'Segment',
 }
 
 /** CDP: kinds of tracked calls (Segment's spec names). */
@@ -403,6 +410,10 @@ export const ENUM_LABELS = {
   ConsentSource: CONSENT_SOURCES,
   PrivacyRequestKind: PRIVACY_REQUEST_KINDS,
   PrivacyRequestStatus: PRIVACY_REQUEST_STATUSES,
+  SegmentKind: SEGMENT_KINDS,
+  SegmentOperator: SEGMENT_OPERATORS,
+  SegmentProfileField: SEGMENT_PROFILE_FIELDS,
+  EventCountOperator: EVENT_COUNT_OPERATORS,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

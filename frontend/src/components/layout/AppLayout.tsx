@@ -23,6 +23,7 @@ const NAV = [
   { to: '/funnels', label: 'Funnels' },
   { to: '/rfm', label: 'RFM' },
   { to: '/privacy', label: 'Privacy' },
+  { to: '/segments', label: 'Segments' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },

@@ -1,0 +1,255 @@
+package cdp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/realtime"
+	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/derrors"
+)
+
+// Segment membership (docs/adr/0020, "Membership"). One statement per
+// segment and refresh runs the compiled query and writes the difference:
+// profiles it returns that are not current members enter (a new row, or
+// the old row re-entered), current members it does not return exit
+// (exited_at set), and every entry and exit is appended to
+// cdp_segment_membership_changes. A full refresh considers every profile;
+// the batch job's incremental refresh only the profiles its batch touched,
+// with the profiles merged into them and those they were merged into.
+//
+// Locks: a full refresh (and saving or deleting a segment) takes the
+// segment's row FOR UPDATE; the batch job takes its dynamic segments' rows
+// FOR SHARE, so batches refresh side by side (they already queue on the
+// profiles they share) while a full refresh waits for them and they for it.
+
+// TopicSegmentMembershipChanged is the topic of membership changes: the
+// event's ID is the segment's id, its data a MembershipDelta.
+const TopicSegmentMembershipChanged = "cdp.segment_membership_changed"
+
+// MembershipDelta counts one refresh's entries and exits.
+type MembershipDelta struct {
+	Entered int64 `json:"entered"`
+	Exited  int64 `json:"exited"`
+}
+
+// applyMembershipTx refreshes seg's membership at now: of every profile
+// (scope nil) or of the profiles in scope. It publishes the change when
+// there is one.
+func applyMembershipTx(ctx context.Context, tx bun.Tx, seg *Segment, now time.Time, scope []uuid.UUID) (d MembershipDelta, err error) {
+	q := compileRules(&seg.Rules, seg.TenantID, now, scope)
+	args := append(slices.Clip(q.args), seg.ID.String())
+	g := fmt.Sprintf("$%d::uuid", len(args))
+	restrict := ""
+	if scope != nil {
+		restrict = " AND x.profile_id = ANY($3::uuid[])"
+	}
+	stmt := `WITH matched AS (` + q.sql + `),
+entered AS (
+  INSERT INTO cdp_segment_members AS x (tenant_id, segment_id, profile_id, entered_at)
+  SELECT $1::uuid, ` + g + `, m.id, $2::timestamptz FROM matched m
+  WHERE NOT EXISTS (SELECT 1 FROM cdp_segment_members c WHERE c.tenant_id = $1::uuid AND c.segment_id = ` + g + `
+    AND c.profile_id = m.id AND c.exited_at IS NULL)
+  ON CONFLICT (tenant_id, segment_id, profile_id) DO UPDATE SET entered_at = EXCLUDED.entered_at, exited_at = NULL
+  RETURNING x.profile_id
+),
+exited AS (
+  UPDATE cdp_segment_members x SET exited_at = $2::timestamptz
+  WHERE x.tenant_id = $1::uuid AND x.segment_id = ` + g + ` AND x.exited_at IS NULL` + restrict + `
+    AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.id = x.profile_id)
+  RETURNING x.profile_id
+),
+logged AS (
+  INSERT INTO cdp_segment_membership_changes (tenant_id, segment_id, profile_id, change, at)
+  SELECT $1::uuid, ` + g + `, profile_id, 'ENTERED', $2::timestamptz FROM entered
+  UNION ALL
+  SELECT $1::uuid, ` + g + `, profile_id, 'EXITED', $2::timestamptz FROM exited
+  RETURNING change
+)
+SELECT count(*) FILTER (WHERE change = 'ENTERED'), count(*) FILTER (WHERE change = 'EXITED') FROM logged`
+	if err := tx.Tx.QueryRowContext(ctx, stmt, args...).Scan(&d.Entered, &d.Exited); err != nil {
+		return d, fmt.Errorf("refresh segment %s: %w", seg.ID, err)
+	}
+	if d.Entered+d.Exited == 0 {
+		return d, nil
+	}
+	data, err := json.Marshal(d)
+	if err != nil {
+		return d, err
+	}
+	return d, realtime.Publish(ctx, tx, realtime.Event{Tenant: seg.TenantID, Topic: TopicSegmentMembershipChanged, ID: seg.ID.String(), Data: data})
+}
+
+// refreshTx recomputes seg's whole membership in tx (seg's row locked by
+// the caller) and stamps refreshed_at.
+func (s *Segments) refreshTx(ctx context.Context, tx bun.Tx, seg *Segment) (MembershipDelta, error) {
+	if err := setStatementTimeout(ctx, tx, s.refreshTimeout()); err != nil {
+		return MembershipDelta{}, err
+	}
+	now := s.DB.Now(ctx)
+	d, err := applyMembershipTx(ctx, tx, seg, now, nil)
+	if err != nil {
+		return d, err
+	}
+	seg.RefreshedAt = &now
+	_, err = tx.NewUpdate().Model(seg).Column("refreshed_at").WherePK().Exec(ctx)
+	return d, err
+}
+
+// RefreshSegment recomputes a segment's whole membership now (a STATIC
+// segment's manual refresh; any segment's).
+func (s *Segments) RefreshSegment(ctx context.Context, tenant, id uuid.UUID) (_ *Segment, err error) {
+	defer derrors.Wrap(&err, "cdp.Segments.RefreshSegment(%s, %s)", tenant, id)
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		seg, err := lockSegmentTx(ctx, tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		_, err = s.refreshTx(ctx, tx, seg)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Segment(ctx, tenant, id)
+}
+
+// RefreshTenant recomputes every dynamic segment of tenant, one
+// transaction each (the periodic job: time windows move on without
+// events, and repairs of profiles — unmerge, split, churn — change
+// profiles outside batches). It returns how many it refreshed.
+func (s *Segments) RefreshTenant(ctx context.Context, tenant uuid.UUID) (n int, err error) {
+	defer derrors.Wrap(&err, "cdp.Segments.RefreshTenant(%s)", tenant)
+	var ids []uuid.UUID
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw("SELECT id FROM cdp_segments WHERE tenant_id = ? AND kind = ? ORDER BY id", tenant, SegmentDynamic).Scan(ctx, &ids)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			seg, err := lockSegmentTx(ctx, tx, tenant, id)
+			if err != nil {
+				return err
+			}
+			if seg.Kind != SegmentDynamic {
+				return nil
+			}
+			_, err = s.refreshTx(ctx, tx, seg)
+			return err
+		})
+		if err != nil && apperr.CodeOf(err) != apperr.NotFound { // deleted meanwhile
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// refreshSegmentsForBatchTx is the batch job's incremental refresh: in its
+// transaction, after the batch's profile changes, each dynamic segment's
+// membership is recomputed for the profiles the batch touched (touched:
+// the profiles the events resolved to).
+func (s *Service) refreshSegmentsForBatchTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, touched map[uuid.UUID]*profileDelta) error {
+	if len(touched) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, 0, len(touched))
+	for id := range touched {
+		ids = append(ids, id)
+	}
+	return RefreshProfilesTx(ctx, tx, tenant, ids, s.DB.Now(ctx))
+}
+
+// RefreshProfilesTx recomputes every dynamic segment's membership of the
+// given profiles (and those merged into them or they into) in tx.
+func RefreshProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time) (err error) {
+	defer derrors.Wrap(&err, "cdp.RefreshProfilesTx(%s, %d profiles)", tenant, len(ids))
+	var segs []Segment
+	if err := tx.NewSelect().Model(&segs).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).
+		Order("id").For("SHARE").Scan(ctx); err != nil {
+		return err
+	}
+	if len(segs) == 0 {
+		return nil
+	}
+	scope, err := mergeFamily(ctx, tx, tenant, ids)
+	if err != nil {
+		return err
+	}
+	for i := range segs {
+		if _, err := applyMembershipTx(ctx, tx, &segs[i], now, scope); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeFamily is ids with the profiles each was merged into (to the live
+// one) and every profile merged into those. It walks the merges a level
+// per query (chains are short; most batches find none): one recursive
+// query is estimated so large that PostgreSQL JIT-compiles it, which
+// costs more than the walk.
+func mergeFamily(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
+	family := map[uuid.UUID]bool{}
+	for _, id := range ids {
+		family[id] = true
+	}
+	walk := func(query string, from []uuid.UUID) ([]uuid.UUID, error) {
+		var next []uuid.UUID
+		for len(from) > 0 {
+			found, err := uuidsTx(ctx, tx, query, tenant.String(), pgUUIDs(from))
+			if err != nil {
+				return nil, err
+			}
+			from = from[:0:0]
+			for _, id := range found {
+				if !family[id] {
+					family[id] = true
+					from = append(from, id)
+					next = append(next, id)
+				}
+			}
+		}
+		return next, nil
+	}
+	// Up: the profiles they were merged into, to the live ones.
+	up, err := walk(`SELECT merged_into FROM cdp_profiles WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) AND merged_into IS NOT NULL`, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Down: every profile merged into any of them.
+	if _, err := walk(`SELECT id FROM cdp_profiles WHERE tenant_id = $1::uuid AND merged_into = ANY($2::uuid[])`, append(slices.Clone(ids), up...)); err != nil {
+		return nil, err
+	}
+	out := make([]uuid.UUID, 0, len(family))
+	for id := range family {
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// uuidsTx runs a query of one uuid column with driver parameters.
+func uuidsTx(ctx context.Context, tx bun.Tx, query string, args ...any) ([]uuid.UUID, error) {
+	rows, err := tx.Tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
