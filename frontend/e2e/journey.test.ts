@@ -462,6 +462,150 @@ describe.sequential('identity journey', () => {
     expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
   })
 
+  it('creates a computed trait on the Traits screen and sees it listed with its backfill', async () => {
+    await nav(dp, 'Traits')
+    await dp.getByRole('heading', { level: 1, name: 'Computed traits' }).waitFor()
+    await dp.getByRole('button', { name: 'New trait' }).click()
+    const dialog = dp.getByRole('dialog', { name: 'New computed trait' })
+    // A count of the simulated stream's "Product Viewed" events, over all time.
+    await dialog.getByLabel('Name', { exact: true }).fill('Products viewed')
+    await dialog.getByLabel('Event name').fill('Product Viewed')
+    await dialog.getByRole('button', { name: 'Create trait' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    const row = dp
+      .getByRole('table', { name: 'Computed traits' })
+      .getByRole('row')
+      .filter({ has: dp.getByRole('cell', { name: 'Products viewed', exact: true }) })
+    await row.getByText('Count of events over “Product Viewed” events').waitFor()
+    await row.getByText('All time', { exact: true }).waitFor()
+    // Its backfill, shown while it runs, then done (the list is polled meanwhile).
+    await row.getByText(/^(Waiting to start|Computing|Up to date)$/).waitFor()
+    await row.getByText('Up to date', { exact: true }).waitFor({ timeout: 60_000 })
+    await screenshot(dp, 'traits')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  }, 90_000)
+
+  it('creates a two-step funnel of simulated events and opens its report', async () => {
+    await nav(dp, 'Funnels')
+    await dp.getByRole('heading', { level: 1, name: 'Funnels' }).waitFor()
+    await dp.getByRole('button', { name: 'New funnel' }).click()
+    const form = dp.getByRole('form', { name: 'New funnel' })
+    await form.getByLabel('Name', { exact: true }).fill('View to cart')
+    await form.getByLabel('Step 1 event').fill('Product Viewed')
+    await form.getByLabel('Step 2 event').fill('Product Added')
+    await form.getByRole('button', { name: 'Create funnel' }).click()
+    await form.waitFor({ state: 'detached' })
+    const item = dp.getByRole('list', { name: 'Funnels' }).getByRole('listitem').filter({ hasText: 'View to cart' })
+    await item.getByText('Product Viewed → Product Added · window 1 d').waitFor()
+    const open = item.getByRole('button', { name: 'Report of View to cart' })
+    await open.click()
+    expect(await open.getAttribute('aria-pressed')).toBe('true')
+    const report = dp.getByRole('region', { name: 'Report: View to cart' })
+    const chart = report.getByRole('list', { name: 'Steps of View to cart' })
+    await chart.waitFor({ timeout: 30_000 })
+    expect(await chart.getByRole('listitem').count()).toBe(2)
+    await chart.getByText('1. Product Viewed', { exact: true }).waitFor()
+    await chart.getByText('2. Product Added', { exact: true }).waitFor()
+    expect(await chart.getByText(/^[\d,]+ profiles? · (\d[\d.,]*%|—) of entrants$/).count()).toBe(2)
+    await chart.getByText(/converted · [\d,]+ profiles? dropped off · median/).waitFor()
+    await report.getByText(/^[\d,]+ profiles? entered between .+ completed/).waitFor()
+    await screenshot(dp, 'funnel')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  }, 60_000)
+
+  it('opens the RFM grid, asks for a refresh and lists a cell’s profiles', async () => {
+    await nav(dp, 'RFM')
+    await dp.getByRole('heading', { level: 1, name: 'RFM' }).waitFor()
+    const grid = dp.getByRole('region', { name: 'Cells' })
+    const cells = grid.getByRole('list', { name: 'RFM cells' })
+    await cells.waitFor()
+    // The ten named cells, each with its count and revenue (zero before the first computation).
+    expect(await cells.getByRole('listitem').count()).toBe(10)
+    await grid.getByText(/^(Computed .* scored\.|Not computed yet)/).waitFor()
+    await grid.getByRole('button', { name: 'Refresh now' }).click()
+    await dp.getByText('A computation is queued: the grid updates when it has run (reload to see it).').waitFor()
+    // A cell with profiles when the scores are computed (its textContent: "Loyal8 profilesRevenue …"), else the first.
+    const withProfiles = cells.getByRole('button').filter({ hasNotText: /[^\d,.]0 profiles/ })
+    const cell = (await withProfiles.count()) > 0 ? withProfiles.first() : cells.getByRole('button').first()
+    const name = (await cell.locator('span').first().textContent())!
+    await cell.click()
+    expect(await cell.getAttribute('aria-pressed')).toBe('true')
+    const members = dp.getByRole('region', { name: `Profiles in ${name}` })
+    const table = members.getByRole('table', { name: `Profiles in ${name}` })
+    await table
+      .or(members.getByText(`No profiles in ${name}`))
+      .first()
+      .waitFor()
+    if (await table.isVisible()) {
+      await table.getByRole('row').nth(1).getByRole('link').click()
+      // Its page shows the same cell, and its scores.
+      const rfm = dp.getByRole('region', { name: 'RFM' })
+      await rfm.getByText(name, { exact: true }).waitFor()
+      await rfm
+        .getByText(/^[1-5] of 5$/)
+        .first()
+        .waitFor()
+      await nav(dp, 'RFM')
+      await dp.getByRole('heading', { level: 1, name: 'RFM' }).waitFor()
+    }
+    await screenshot(dp, 'rfm')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
+  it('opens a profile: its Consent and Privacy sections, and grants advertising consent', async () => {
+    await nav(dp, 'Profiles')
+    await dp.getByRole('heading', { level: 1, name: 'Profiles' }).waitFor()
+    // The demo's simulated stream has built profiles by now.
+    await dp.getByRole('table', { name: 'Profiles' }).getByRole('row').nth(1).getByRole('link').click()
+    await dp.getByRole('heading', { name: 'Identities' }).waitFor()
+    const consent = dp.getByRole('region', { name: 'Consent' })
+    const ads = consent
+      .getByRole('table', { name: 'Consent' })
+      .getByRole('row')
+      .filter({ has: dp.getByRole('cell', { name: 'Advertising', exact: true }) })
+    await ads.waitFor()
+    await dp.getByRole('region', { name: 'Privacy' }).waitFor()
+    // The computed trait of the Traits step shows on the page as the server holds it now.
+    const id = decodeURIComponent(new URL(dp.url()).pathname.split('/').pop()!)
+    const held = (await gql(dp, 'query($id: ID!) { profile(id: $id) { computedTraits { name } } }', { id })) as {
+      profile: { computedTraits: { name: string }[] }
+    }
+    if (held.profile.computedTraits.some((t) => t.name === 'Products viewed')) {
+      await dp
+        .getByRole('region', { name: 'Computed traits' })
+        .getByRole('table', { name: 'Computed traits' })
+        .getByRole('cell', { name: 'Products viewed', exact: true })
+        .waitFor()
+    }
+    const grant = ads.getByRole('button', { name: 'Grant Advertising' })
+    if (!(await grant.isVisible())) {
+      // Its events granted it already: deny it first, so that granting changes something.
+      await ads.getByRole('button', { name: 'Deny Advertising' }).click()
+      await ads.getByText('Denied', { exact: true }).waitFor()
+    }
+    await grant.click()
+    await consent.getByText('Advertising: consent granted (recorded as your decision).').waitFor()
+    await ads.getByText('Granted', { exact: true }).waitFor()
+    await ads.getByText('An operator', { exact: true }).waitFor()
+    expect(await grant.count()).toBe(0)
+    await screenshot(dp, 'profile-consent')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
+  it('opens the Privacy screen: the suppression list and the requests', async () => {
+    await nav(dp, 'Privacy')
+    await dp.getByRole('heading', { level: 1, name: 'Privacy' }).waitFor()
+    await dp.getByRole('region', { name: 'Suppression list' }).getByText('Suppressed identifiers').waitFor()
+    const requests = dp.getByRole('region', { name: 'Requests' })
+    await requests
+      .getByRole('table', { name: 'Privacy requests' })
+      .or(requests.getByText('No privacy requests yet'))
+      .first()
+      .waitFor()
+    await screenshot(dp, 'privacy')
+    expect(await dp.evaluate(() => 'e2eNoReload' in window)).toBe(true)
+  })
+
   it('opens the campaigns screen: the simulated campaigns with their numbers, sorted, and one in detail', async () => {
     await nav(dp, 'Campaigns')
     await dp.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor()

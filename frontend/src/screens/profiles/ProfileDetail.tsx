@@ -45,8 +45,12 @@ export default function ProfileDetail() {
   const navigate = useNavigate()
   const location = useLocation()
   const mergedFrom = (location.state as MergedState | null)?.mergedFrom
+  // Fetched on every opening (an earlier visit's copy shows meanwhile): what changes no event of
+  // the profile, such as a computed trait's backfill, sends no live update.
   const { data, loading, error, refetch, fetchMore } = useQuery(ProfileDocument, {
     variables: { id, first: EVENTS_PAGE_SIZE },
+    fetchPolicy: 'cache-and-network',
+    nextFetchPolicy: 'cache-first',
   })
   const answered = data?.profile?.id
   // Each committed change of the profile (events, merges, repairs, churn) refetches it.

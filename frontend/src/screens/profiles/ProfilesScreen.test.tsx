@@ -46,6 +46,7 @@ interface Prof {
   revenue: number
   merges: { survivorId: string; absorbedId: string; at: string; undoneAt: string | null }[]
   refused: { identity: Ident; linkedTo: Ident; reason: string; detail: string; at: string }[]
+  computedTraits?: { name: string; value: string; computedAt: string; definitionId: string }[]
 }
 
 const ANN: Prof = {
@@ -123,7 +124,11 @@ function profileNode(p: Prof, v: Vars) {
     identities: p.identities.map(identity),
     canonicalIdentity: p.identities[0] ? identity(p.identities[0]) : null,
     traits: jsonFields(p.traits),
-    computedTraits: [],
+    computedTraits: (p.computedTraits ?? []).map(({ definitionId, ...t }) => ({
+      __typename: 'ComputedTrait',
+      ...t,
+      definition: { __typename: 'TraitDefinition', id: definitionId },
+    })),
     lifecycleStage: p.stage,
     firstSeenAt: '2026-11-01T09:00:00Z',
     lastSeenAt: p.events[0]?.timestamp ?? '2026-11-01T09:00:00Z',
@@ -558,6 +563,22 @@ describe('ProfileDetail', () => {
     // The notice stays once the address is the survivor's.
     expect(await screen.findByText(/This profile was merged into u-ann/)).toBeInTheDocument()
     expect(screen.getByRole('heading', { level: 1, name: 'u-ann' })).toBeInTheDocument()
+  })
+
+  it('shows the profile as it is now when it is opened again, not as an earlier visit left it', async () => {
+    // A computed trait's backfill changes no event of the profile: no live update says so.
+    const { api, user } = setup('/profiles')
+    await user.click(within(await table()).getByRole('link', { name: 'u-ann' }))
+    await screen.findByRole('heading', { level: 1, name: 'u-ann' })
+    expect(screen.getByText('No computed traits')).toBeInTheDocument()
+    api.profiles[0]!.computedTraits = [
+      { name: 'Orders', value: '2', computedAt: '2026-12-02T10:00:00Z', definitionId: 'VHJhaXQ6MQ' },
+    ]
+    await user.click(screen.getByRole('link', { name: '← Profiles' }))
+    await user.click(within(await table()).getByRole('link', { name: 'u-ann' }))
+    const traits = await screen.findByRole('table', { name: 'Computed traits' })
+    expect(rowOf(traits, 'Orders')).toHaveTextContent('2')
+    expect(screen.queryByText('No computed traits')).toBeNull()
   })
 
   it('says there is no such profile', async () => {
