@@ -15,9 +15,10 @@ import (
 
 // RunDeletion is the privacy.delete job's work for request: it deletes
 // the person's events (and their dedup rows) chunk by chunk as it scans
-// the tenant's events, then, in one transaction, their consents, refused
-// links, merge history, identifiers and profiles, the exports made of
-// them, and the link of audit entries to their profiles; the request is
+// the tenant's events, then, in one transaction, what was computed of
+// them (computed traits, RFM scores, segment memberships and their
+// changes), their consents, refused links, merge history, identifiers and
+// profiles, the exports made of them, and the link of audit entries to their profiles; the request is
 // DONE and names no profile any more. Their identifiers stay suppressed
 // (RequestDeletion). Once stop is closed it stops after the chunk at hand
 // with ErrPrivacyContinue; the next run goes on from there. It reports
@@ -56,7 +57,16 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	}
 	profiles := p.profileArray()
 	types, values := identifierArrays(mapKeys(p.ids))
+	if err := lockDerivedTx(ctx, tx, tenant); err != nil {
+		return err
+	}
 	for _, q := range []struct{ what, sql string }{
+		// What was computed of the person (docs/adr/0018, "Derived data").
+		{"computed traits", `DELETE FROM cdp_computed_traits WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"trait profiles", `DELETE FROM cdp_trait_profiles WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"RFM scores", `DELETE FROM cdp_profile_rfm WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"segment membership changes", `DELETE FROM cdp_segment_membership_changes WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"segment members", `DELETE FROM cdp_segment_members WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
 		{"consent history", `DELETE FROM cdp_consent_history WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
 		{"consents", `DELETE FROM cdp_consents WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
 		{"refused links", `DELETE FROM cdp_refused_links WHERE tenant_id = ?0 AND (profile_id = ANY(?1::uuid[]) OR identifier_profile_id = ANY(?1::uuid[]))`},
@@ -104,6 +114,23 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, ActorType: audit.ActorSystem, Action: "privacy.profile_deleted",
 		TargetType: relay.TypePrivacyRequest, TargetID: request,
 		Details: map[string]any{"events": events, "identifiers": nIDs, "profiles": len(p.profiles)}})
+}
+
+// lockDerivedTx makes the writers of the data computed of profiles wait
+// for the erasure (and it for them), so none of them writes a row of the
+// person after it from what it read before: the tenant's trait row FOR
+// UPDATE (every writer of computed traits takes it FOR SHARE before it
+// reads the profiles it computes) and the tenant's segments FOR SHARE, in
+// id order (a full refresh holds its segment FOR UPDATE). Both are taken
+// after the person's profiles, in the batch job's order.
+func lockDerivedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM cdp_trait_tenants WHERE tenant_id = ? FOR UPDATE`, tenant); err != nil {
+		return fmt.Errorf("lock traits: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM cdp_segments WHERE tenant_id = ? ORDER BY id FOR SHARE`, tenant); err != nil {
+		return fmt.Errorf("lock segments: %w", err)
+	}
+	return nil
 }
 
 func mapKeys[K comparable, V any](m map[K]V) []K {
