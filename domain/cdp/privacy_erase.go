@@ -2,6 +2,9 @@ package cdp
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -9,6 +12,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/audit"
+	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -60,6 +64,15 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	if err := lockDerivedTx(ctx, tx, tenant); err != nil {
 		return err
 	}
+	var left []struct {
+		SegmentID uuid.UUID `bun:"segment_id"`
+		N         int64     `bun:"n"`
+	}
+	if err := tx.NewRaw(`SELECT segment_id, count(*) AS n FROM cdp_segment_members
+		WHERE tenant_id = ? AND profile_id = ANY(?::uuid[]) AND exited_at IS NULL GROUP BY segment_id ORDER BY segment_id`,
+		tenant, profiles).Scan(ctx, &left); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read segment memberships: %w", err)
+	}
 	for _, q := range []struct{ what, sql string }{
 		// What was computed of the person (docs/adr/0018, "Derived data").
 		{"computed traits", `DELETE FROM cdp_computed_traits WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
@@ -110,6 +123,18 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	}
 	if err := c.publish(ctx, tx, tenant); err != nil {
 		return err
+	}
+	// The segments they were in shrank: a count, never their id (no
+	// EXITED change is logged for them; docs/adr/0018, "Audience sync").
+	for _, l := range left {
+		data, err := json.Marshal(MembershipDelta{Exited: l.N})
+		if err != nil {
+			return err
+		}
+		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicSegmentMembershipChanged,
+			ID: l.SegmentID.String(), Data: data}); err != nil {
+			return err
+		}
 	}
 	return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, ActorType: audit.ActorSystem, Action: "privacy.profile_deleted",
 		TargetType: relay.TypePrivacyRequest, TargetID: request,
