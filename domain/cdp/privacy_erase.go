@@ -22,8 +22,8 @@ import (
 // the tenant's events, then, in one transaction, what was computed of
 // them (computed traits, RFM scores, segment memberships and their
 // changes), their consents, refused links, merge history, identifiers and
-// profiles, the exports made of them, and the link of audit entries to their profiles; the request is
-// DONE and names no profile any more. Their identifiers stay suppressed
+// profiles, the exports made of them, and the link of audit entries to
+// their profiles; the request is DONE and names no profile any more. Their identifiers stay suppressed
 // (RequestDeletion). Once stop is closed it stops after the chunk at hand
 // with ErrPrivacyContinue; the next run goes on from there. It reports
 // whether it finished the work (false: already done, failed or gone).
