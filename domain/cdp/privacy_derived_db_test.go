@@ -1,11 +1,14 @@
 package cdp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -68,4 +71,42 @@ func TestPrivacyEraseSegmentMembership(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the segment announced no change")
 	}
+}
+
+// A trait backfill whose cursor is Ann's profile id keeps no trace of it:
+// the cursor moves back to the live profile before hers (Bob's when his id
+// is smaller), else to the start; one on Bob stays.
+func TestPrivacyEraseMovesTraitBackfillCursor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newPrivacyFixture(t)
+	onAnn, onBob := uuid.New(), uuid.New()
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		for i, c := range []struct{ id, after uuid.UUID }{{onAnn, f.ann}, {onBob, f.bob}} {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_trait_definitions (tenant_id, id, name, aggregation, event, backfill_status,
+				backfill_after, created_at, updated_at) VALUES (?, ?, ?, 'COUNT', 'Viewed', 'RUNNING', ?, ?, ?)`,
+				f.tenant, c.id, fmt.Sprintf("Views %d", i), c.after, f.tdb.DB.Now(ctx), f.tdb.DB.Now(ctx)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	cursor := func(def uuid.UUID) (after *uuid.UUID) {
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT backfill_after FROM cdp_trait_definitions WHERE id = ?`, def).Scan(ctx, &after)
+		}))
+		return after
+	}
+	require.Equal(t, f.ann, *cursor(onAnn), "positive control")
+	del, err := f.privacy.RequestDeletion(ctx, f.tenant, f.ann)
+	require.NoError(t, err)
+	done, err := f.privacy.RunDeletion(ctx, f.tenant, del.ID, nil)
+	require.NoError(t, err)
+	require.True(t, done)
+	if bytes.Compare(f.bob[:], f.ann[:]) < 0 {
+		require.Equal(t, f.bob, *cursor(onAnn))
+	} else {
+		require.Nil(t, cursor(onAnn))
+	}
+	require.Equal(t, f.bob, *cursor(onBob))
 }

@@ -64,6 +64,16 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	if err := lockDerivedTx(ctx, tx, tenant); err != nil {
 		return err
 	}
+	// A trait backfill's cursor is the last profile id it did: one of theirs
+	// moves back to the live profile before it (nothing in between is left
+	// to do, so the backfill goes on the same), or to the start when there
+	// is none.
+	if _, err := tx.ExecContext(ctx, `UPDATE cdp_trait_definitions d SET backfill_after = (SELECT p.id FROM cdp_profiles p
+			WHERE p.tenant_id = d.tenant_id AND p.merged_into IS NULL AND p.id < d.backfill_after AND NOT p.id = ANY(?1::uuid[])
+			ORDER BY p.id DESC LIMIT 1)
+		WHERE d.tenant_id = ?0 AND d.backfill_after = ANY(?1::uuid[])`, tenant, profiles); err != nil {
+		return fmt.Errorf("move trait backfill cursors: %w", err)
+	}
 	var left []struct {
 		SegmentID uuid.UUID `bun:"segment_id"`
 		N         int64     `bun:"n"`
