@@ -144,6 +144,47 @@ func scanTenant(t *testing.T, e *privacyEnv, needles []string) []string {
 	return found
 }
 
+// derivedData names what deriveData made.
+type derivedData struct {
+	trait                      string
+	inSegment, leftSegment     string
+	inSegmentID, leftSegmentID string
+}
+
+// deriveData computes data of the tenant's profiles (Ann bought once, Bob
+// never): a computed trait (backfilled), RFM scores (refreshed), a dynamic
+// segment Ann is in and one she left (Bob stays), each waited for.
+func (e *privacyEnv) deriveData(t *testing.T) derivedData {
+	t.Helper()
+	out := derivedData{trait: "Orders 7q", inSegment: "Buyers 7q", leftSegment: "Non-buyers 7q"}
+	d := e.q(t, traitMutation, map[string]any{"in": map[string]any{"name": out.trait, "aggregation": "COUNT", "event": "Order Completed"}})
+	require.Empty(t, field(t, d, "createTraitDefinition", "userErrors"))
+	require.Eventually(t, func() bool {
+		d := e.q(t, `{ traitDefinitions(first: 10) { edges { node { backfill { status } } } } }`, nil)
+		n := field(t, d, "traitDefinitions", "edges").([]any)[0].(map[string]any)["node"].(map[string]any)
+		return n["backfill"].(map[string]any)["status"] == "DONE"
+	}, 30*time.Second, 20*time.Millisecond, "the backfill job ran")
+	d = e.q(t, `mutation { refreshRfm { queued userErrors { code } } }`, nil)
+	require.Equal(t, true, field(t, d, "refreshRfm", "queued"))
+	require.Eventually(t, func() bool {
+		return field(t, e.q(t, `{ rfmReport { computedAt } }`, nil), "rfmReport", "computedAt") != nil
+	}, 30*time.Second, 20*time.Millisecond, "the RFM job ran")
+	bought := map[string]any{"event": map[string]any{"name": "Order Completed"}}
+	d = e.q(t, segmentCreate, map[string]any{"i": map[string]any{"name": out.inSegment, "kind": "DYNAMIC", "rules": bought}})
+	require.Empty(t, field(t, d, "createSegment", "userErrors"))
+	require.EqualValues(t, 1, field(t, d, "createSegment", "segment", "size"), "Ann")
+	out.inSegmentID = str(field(t, d, "createSegment", "segment", "id"))
+	d = e.q(t, segmentCreate, map[string]any{"i": map[string]any{"name": out.leftSegment, "kind": "DYNAMIC",
+		"rules": map[string]any{"identifier": "EMAIL", "operator": "EXISTS"}}})
+	require.EqualValues(t, 2, field(t, d, "createSegment", "segment", "size"), "Ann and Bob")
+	out.leftSegmentID = str(field(t, d, "createSegment", "segment", "id"))
+	d = e.q(t, `mutation($i: UpdateSegmentInput!) { updateSegment(input: $i) { segment { size } userErrors { code } } }`,
+		map[string]any{"i": map[string]any{"id": out.leftSegmentID, "rules": map[string]any{"not": bought}}})
+	require.Empty(t, field(t, d, "updateSegment", "userErrors"))
+	require.EqualValues(t, 1, field(t, d, "updateSegment", "segment", "size"), "Ann left, Bob stays")
+	return out
+}
+
 func consentStates(t *testing.T, d map[string]any) map[string]string {
 	out := map[string]string{}
 	for _, c := range field(t, d, "profileConsents").([]any) {
@@ -184,6 +225,8 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	require.Len(t, merges, 1, "the phone's profile merged with Ann's")
 	_, absorbed, err := relay.ParseGlobalID(str(merges[0].(map[string]any)["absorbedId"]))
 	require.NoError(t, err)
+
+	derived := e.deriveData(t)
 
 	// Consent from the event's context: Advertising → ADS, Analytics →
 	// ANALYTICS; Functional maps to no purpose.
@@ -243,6 +286,34 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	for _, other := range []string{bob.ID.String(), "bob-user-7q", "bob-msg-1", "bob-7q@example.com"} {
 		require.NotContains(t, body, other)
 	}
+	// What was computed of her: the trait, her RFM scores, the segment she
+	// is in and the one she left (each of her profiles', none of Bob's).
+	annIDs := map[string]bool{ann.ID.String(): true, absorbed.String(): true}
+	for _, sec := range []string{"computedTraits", "rfm", "segmentMemberships"} {
+		for _, r := range doc[sec].([]any) {
+			require.True(t, annIDs[str(r.(map[string]any)["profileId"])], "%s: %v", sec, r)
+		}
+	}
+	require.Len(t, doc["computedTraits"], 1, "%v", doc["computedTraits"])
+	trait := doc["computedTraits"].([]any)[0].(map[string]any)
+	require.Equal(t, derived.trait, trait["name"])
+	require.EqualValues(t, 1, trait["value"])
+	require.NotEmpty(t, trait["computedAt"])
+	require.Len(t, doc["rfm"], 1, "%v", doc["rfm"])
+	rfm := doc["rfm"].([]any)[0].(map[string]any)
+	require.Equal(t, ann.ID.String(), rfm["profileId"])
+	for _, k := range []string{"recency", "frequency", "monetary"} {
+		require.GreaterOrEqual(t, rfm[k].(float64), 1.0, k)
+	}
+	require.NotEmpty(t, rfm["cell"])
+	memberships := map[string]map[string]any{}
+	for _, r := range doc["segmentMemberships"].([]any) {
+		memberships[str(r.(map[string]any)["segment"])] = r.(map[string]any)
+	}
+	require.Len(t, memberships, 2, "%v", doc["segmentMemberships"])
+	require.NotEmpty(t, memberships[derived.inSegment]["enteredAt"])
+	require.Nil(t, memberships[derived.inSegment]["exitedAt"])
+	require.NotEmpty(t, memberships[derived.leftSegment]["exitedAt"])
 	// Another member of the tenant, the requester acting in another tenant
 	// or as an analyst, a forged token: 404.
 	status, _ = get(link, uuid.New())
@@ -268,7 +339,9 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	for _, want := range []string{"cdp_profiles: " + ann.ID.String(), "cdp_identifiers: ann-user-7q", "cdp_identifiers: ann-7q@example.com",
 		"cdp_events: ann-msg-2", "cdp_message_ids: ann-msg-3", "cdp_events: Ann-7q@Example.COM", "cdp_consents: " + ann.ID.String(),
 		"audit_log: " + ann.ID.String(), "cdp_privacy_requests: ann-msg-1", "cdp_profile_merges: " + absorbed.String(),
-		"cdp_profile_merges: ann-phone-7q", "cdp_profiles: " + absorbed.String(), "cdp_consent_history: " + ann.ID.String()} {
+		"cdp_profile_merges: ann-phone-7q", "cdp_profiles: " + absorbed.String(), "cdp_consent_history: " + ann.ID.String(),
+		"cdp_computed_traits: " + ann.ID.String(), "cdp_trait_profiles: " + ann.ID.String(), "cdp_profile_rfm: " + ann.ID.String(),
+		"cdp_segment_members: " + ann.ID.String(), "cdp_segment_membership_changes: " + ann.ID.String()} {
 		require.Contains(t, before, want)
 	}
 
@@ -301,6 +374,15 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	for _, want := range []string{"cdp_profiles: " + bob.ID.String(), "cdp_identifiers: bob-user-7q", "cdp_events: bob-msg-1", "cdp_message_ids: bob-msg-1"} {
 		require.Contains(t, after, want)
 	}
+	// Bob's computed data stays: his membership of the segment Ann left.
+	for _, want := range []string{"cdp_segment_members: " + bob.ID.String(), "cdp_segment_membership_changes: " + bob.ID.String(),
+		"cdp_trait_profiles: " + bob.ID.String()} {
+		require.Contains(t, after, want)
+	}
+	d = e.q(t, `query($s: ID!) { segment(id: $s) { size } }`, map[string]any{"s": derived.inSegmentID})
+	require.EqualValues(t, 0, field(t, d, "segment", "size"), "Ann's segment is empty without her")
+	d = e.q(t, `query($s: ID!) { segment(id: $s) { size } }`, map[string]any{"s": derived.leftSegmentID})
+	require.EqualValues(t, 1, field(t, d, "segment", "size"), "Bob")
 	res := e.srv.Query(t, `query($p: ID!) { profile(id: $p) { id } }`, map[string]any{"p": annID}, e.h(e.user))
 	require.Nil(t, res.Data["profile"])
 	// The earlier export is gone with her.

@@ -2,6 +2,9 @@ package cdp
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -9,16 +12,18 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/audit"
+	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // RunDeletion is the privacy.delete job's work for request: it deletes
 // the person's events (and their dedup rows) chunk by chunk as it scans
-// the tenant's events, then, in one transaction, their consents, refused
-// links, merge history, identifiers and profiles, the exports made of
-// them, and the link of audit entries to their profiles; the request is
-// DONE and names no profile any more. Their identifiers stay suppressed
+// the tenant's events, then, in one transaction, what was computed of
+// them (computed traits, RFM scores, segment memberships and their
+// changes), their consents, refused links, merge history, identifiers and
+// profiles, the exports made of them, and the link of audit entries to
+// their profiles; the request is DONE and names no profile any more. Their identifiers stay suppressed
 // (RequestDeletion). Once stop is closed it stops after the chunk at hand
 // with ErrPrivacyContinue; the next run goes on from there. It reports
 // whether it finished the work (false: already done, failed or gone).
@@ -56,7 +61,35 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	}
 	profiles := p.profileArray()
 	types, values := identifierArrays(mapKeys(p.ids))
+	if err := lockDerivedTx(ctx, tx, tenant); err != nil {
+		return err
+	}
+	// A trait backfill's cursor is the last profile id it did: one of theirs
+	// moves back to the live profile before it (nothing in between is left
+	// to do, so the backfill goes on the same), or to the start when there
+	// is none.
+	if _, err := tx.ExecContext(ctx, `UPDATE cdp_trait_definitions d SET backfill_after = (SELECT p.id FROM cdp_profiles p
+			WHERE p.tenant_id = d.tenant_id AND p.merged_into IS NULL AND p.id < d.backfill_after AND NOT p.id = ANY(?1::uuid[])
+			ORDER BY p.id DESC LIMIT 1)
+		WHERE d.tenant_id = ?0 AND d.backfill_after = ANY(?1::uuid[])`, tenant, profiles); err != nil {
+		return fmt.Errorf("move trait backfill cursors: %w", err)
+	}
+	var left []struct {
+		SegmentID uuid.UUID `bun:"segment_id"`
+		N         int64     `bun:"n"`
+	}
+	if err := tx.NewRaw(`SELECT segment_id, count(*) AS n FROM cdp_segment_members
+		WHERE tenant_id = ? AND profile_id = ANY(?::uuid[]) AND exited_at IS NULL GROUP BY segment_id ORDER BY segment_id`,
+		tenant, profiles).Scan(ctx, &left); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read segment memberships: %w", err)
+	}
 	for _, q := range []struct{ what, sql string }{
+		// What was computed of the person (docs/adr/0018, "Derived data").
+		{"computed traits", `DELETE FROM cdp_computed_traits WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"trait profiles", `DELETE FROM cdp_trait_profiles WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"RFM scores", `DELETE FROM cdp_profile_rfm WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"segment membership changes", `DELETE FROM cdp_segment_membership_changes WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
+		{"segment members", `DELETE FROM cdp_segment_members WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
 		{"consent history", `DELETE FROM cdp_consent_history WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
 		{"consents", `DELETE FROM cdp_consents WHERE tenant_id = ?0 AND profile_id = ANY(?1::uuid[])`},
 		{"refused links", `DELETE FROM cdp_refused_links WHERE tenant_id = ?0 AND (profile_id = ANY(?1::uuid[]) OR identifier_profile_id = ANY(?1::uuid[]))`},
@@ -101,9 +134,38 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 	if err := c.publish(ctx, tx, tenant); err != nil {
 		return err
 	}
+	// The segments they were in shrank: a count, never their id (no
+	// EXITED change is logged for them; docs/adr/0018, "Audience sync").
+	for _, l := range left {
+		data, err := json.Marshal(MembershipDelta{Exited: l.N})
+		if err != nil {
+			return err
+		}
+		if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicSegmentMembershipChanged,
+			ID: l.SegmentID.String(), Data: data}); err != nil {
+			return err
+		}
+	}
 	return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, ActorType: audit.ActorSystem, Action: "privacy.profile_deleted",
 		TargetType: relay.TypePrivacyRequest, TargetID: request,
 		Details: map[string]any{"events": events, "identifiers": nIDs, "profiles": len(p.profiles)}})
+}
+
+// lockDerivedTx makes the writers of the data computed of profiles wait
+// for the erasure (and it for them), so none of them writes a row of the
+// person after it from what it read before: the tenant's trait row FOR
+// UPDATE (every writer of computed traits takes it FOR SHARE before it
+// reads the profiles it computes) and the tenant's segments FOR SHARE, in
+// id order (a full refresh holds its segment FOR UPDATE). Both are taken
+// after the person's profiles, in the batch job's order.
+func lockDerivedTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM cdp_trait_tenants WHERE tenant_id = ? FOR UPDATE`, tenant); err != nil {
+		return fmt.Errorf("lock traits: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM cdp_segments WHERE tenant_id = ? ORDER BY id FOR SHARE`, tenant); err != nil {
+		return fmt.Errorf("lock segments: %w", err)
+	}
+	return nil
 }
 
 func mapKeys[K comparable, V any](m map[K]V) []K {

@@ -25,13 +25,19 @@ type ProfileExport struct {
 	Format     string    `json:"format"`
 	ExportedAt time.Time `json:"exportedAt"`
 	// Profile is the live profile; MergedProfiles the ids merged into it.
-	Profile        exportProfile     `json:"profile"`
-	MergedProfiles []uuid.UUID       `json:"mergedProfiles"`
-	Identities     []Identifier      `json:"identities"`
-	Consents       []Consent         `json:"consents"`
-	ConsentHistory []ConsentChange   `json:"consentHistory"`
-	MergeHistory   []exportMerge     `json:"mergeHistory"`
-	Events         []json.RawMessage `json:"events"`
+	Profile        exportProfile   `json:"profile"`
+	MergedProfiles []uuid.UUID     `json:"mergedProfiles"`
+	Identities     []Identifier    `json:"identities"`
+	Consents       []Consent       `json:"consents"`
+	ConsentHistory []ConsentChange `json:"consentHistory"`
+	MergeHistory   []exportMerge   `json:"mergeHistory"`
+	// What was computed of the person: computed traits, RFM scores and
+	// segment memberships (of the live profile and the merged ones).
+	ComputedTraits     []exportComputedTrait `json:"computedTraits"`
+	RFM                []exportRFM           `json:"rfm"`
+	SegmentMemberships []exportMembership    `json:"segmentMemberships"`
+	// Events comes last: RunExport writes the stored events into it.
+	Events []json.RawMessage `json:"events"`
 }
 
 type exportProfile struct {
@@ -56,14 +62,38 @@ type exportMerge struct {
 	UndoneAt    *time.Time      `bun:"undone_at" json:"undoneAt"`
 }
 
+type exportComputedTrait struct {
+	ProfileID  uuid.UUID       `bun:"profile_id" json:"profileId"`
+	Name       string          `bun:"name" json:"name"`
+	Value      json.RawMessage `bun:"value" json:"value"`
+	ComputedAt time.Time       `bun:"computed_at" json:"computedAt"`
+}
+
+type exportRFM struct {
+	ProfileID  uuid.UUID `bun:"profile_id" json:"profileId"`
+	Recency    int       `bun:"r" json:"recency"`
+	Frequency  int       `bun:"f" json:"frequency"`
+	Monetary   int       `bun:"m" json:"monetary"`
+	Cell       string    `bun:"segment" json:"cell"`
+	ComputedAt time.Time `bun:"computed_at" json:"computedAt"`
+}
+
+type exportMembership struct {
+	ProfileID uuid.UUID  `bun:"profile_id" json:"profileId"`
+	SegmentID uuid.UUID  `bun:"segment_id" json:"segmentId"`
+	Segment   string     `bun:"name" json:"segment"`
+	EnteredAt time.Time  `bun:"entered_at" json:"enteredAt"`
+	ExitedAt  *time.Time `bun:"exited_at" json:"exitedAt"`
+}
+
 // RunExport is the privacy.export job's work for request: it scans the
 // tenant's events for the person's, appending them to the request's stored
-// export chunk by chunk, then reads their profile, identifiers, consents
-// and merge history and stores the whole JSON document (DONE, downloadable
-// until ExportTTL from now). An export larger than MaxExportBytes fails.
-// Once stop is closed it stops after the chunk at hand with
-// ErrPrivacyContinue; the next run goes on from there. It reports whether
-// it finished the work.
+// export chunk by chunk, then reads their profile, identifiers, consents,
+// merge history, computed traits, RFM scores and segment memberships and
+// stores the whole JSON document (DONE, downloadable until ExportTTL from
+// now). An export larger than MaxExportBytes fails. Once stop is closed it
+// stops after the chunk at hand with ErrPrivacyContinue; the next run goes
+// on from there. It reports whether it finished the work.
 func (s *Privacy) RunExport(ctx context.Context, tenant, request uuid.UUID, stop <-chan struct{}) (done bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Privacy.RunExport(%v, %v)", tenant, request)
 	_, p, st, sc, ok, err := s.startRequest(ctx, tenant, request, PrivacyExport)
@@ -150,8 +180,8 @@ func (s *Privacy) finishExportTx(ctx context.Context, tx bun.Tx, tenant, request
 	return true, nil
 }
 
-// readExportTx fills doc with p's profile, identifiers, consents and
-// merge history.
+// readExportTx fills doc with p's profile, identifiers, consents, merge
+// history, computed traits, RFM scores and segment memberships.
 func readExportTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p *person, doc *ProfileExport) error {
 	prof := new(Profile)
 	if err := tx.NewSelect().Model(prof).Where("p.tenant_id = ? AND p.id = ?", tenant, p.live).Scan(ctx); err != nil {
@@ -193,6 +223,37 @@ func readExportTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p *person, d
 		tenant, p.profileArray()).Scan(ctx, &doc.MergeHistory)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read merge history: %w", err)
+	}
+	return readDerivedExportTx(ctx, tx, tenant, p, doc)
+}
+
+// readDerivedExportTx fills doc with what was computed of p.
+func readDerivedExportTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, p *person, doc *ProfileExport) error {
+	doc.ComputedTraits = []exportComputedTrait{}
+	err := tx.NewRaw(`SELECT t.profile_id, d.name, t.value, t.computed_at FROM cdp_computed_traits t
+		JOIN cdp_trait_definitions d ON d.tenant_id = t.tenant_id AND d.id = t.definition_id
+		WHERE t.tenant_id = ? AND t.profile_id = ANY(?::uuid[]) ORDER BY d.name, t.profile_id`, tenant, p.profileArray()).Scan(ctx, &doc.ComputedTraits)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read computed traits: %w", err)
+	}
+	for i := range doc.ComputedTraits {
+		if doc.ComputedTraits[i].Value == nil {
+			doc.ComputedTraits[i].Value = json.RawMessage("null")
+		}
+	}
+	doc.RFM = []exportRFM{}
+	err = tx.NewRaw(`SELECT profile_id, r, f, m, segment, computed_at FROM cdp_profile_rfm
+		WHERE tenant_id = ? AND profile_id = ANY(?::uuid[]) ORDER BY profile_id`, tenant, p.profileArray()).Scan(ctx, &doc.RFM)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read RFM scores: %w", err)
+	}
+	doc.SegmentMemberships = []exportMembership{}
+	err = tx.NewRaw(`SELECT m.profile_id, m.segment_id, s.name, m.entered_at, m.exited_at FROM cdp_segment_members m
+		JOIN cdp_segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
+		WHERE m.tenant_id = ? AND m.profile_id = ANY(?::uuid[]) ORDER BY s.name, m.segment_id, m.profile_id`,
+		tenant, p.profileArray()).Scan(ctx, &doc.SegmentMemberships)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read segment memberships: %w", err)
 	}
 	return nil
 }
