@@ -1102,16 +1102,29 @@ export type SegmentPropertyFilterInput = {
   values?: Array<string> | null | undefined;
 };
 
+/** The part of a profile's RFM score a segment condition tests (a profile without a score meets no RFM condition). */
+export type SegmentRfmMeasure =
+  /** Its RFM cell (EQUALS, IN with RfmSegment names, e.g. CHAMPIONS, CANT_LOSE). */
+  | 'CELL'
+  /** Its frequency score 1–5 (as RECENCY). */
+  | 'FREQUENCY'
+  /** Its monetary score 1–5 (as RECENCY). */
+  | 'MONETARY'
+  /** Its recency score 1–5 (EQUALS, GREATER_THAN, LESS_THAN, BETWEEN, IN). */
+  | 'RECENCY';
+
 /**
  * A node of a segment's rules: exactly one of and, or, not (a group), or a
- * condition: field, trait, identifier (each with operator and value or
- * values) or event. At most 6 levels deep, 50 conditions (property filters
+ * condition: field, trait, identifier, computedTrait, rfm (each with
+ * operator and value or values) or event. At most 6 levels deep, 50 conditions (property filters
  * included), 20 rules per group; values are at most 200 characters.
  * Errors name the path of the bad node, e.g. ["input", "rules", "and", "1", "or", "0", "value"].
  */
 export type SegmentRuleInput = {
   /** All of these rules (1–20). */
   and?: Array<SegmentRuleInput> | null | undefined;
+  /** A computed trait (a TraitDefinition's id): its value, with the operators of trait; a profile without a value only meets NOT_EQUALS. */
+  computedTrait?: string | null | undefined;
   /** An event condition. */
   event?: SegmentEventConditionInput | null | undefined;
   /** A profile field the condition tests. */
@@ -1124,6 +1137,8 @@ export type SegmentRuleInput = {
   operator?: SegmentOperator | null | undefined;
   /** Any of these rules (1–20). */
   or?: Array<SegmentRuleInput> | null | undefined;
+  /** A part of the profile's RFM score. */
+  rfm?: SegmentRfmMeasure | null | undefined;
   /** The path of a custom trait (identify's traits): ["plan"], or ["address", "city"] for a nested key (1–5 keys of 1–128 characters). */
   trait?: Array<string> | null | undefined;
   /** The operand of a one-value operator. */
