@@ -8,8 +8,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
 )
 
 // Segments over computed traits and RFM scores through GraphQL: a
@@ -84,7 +86,18 @@ func TestSegmentComputedTraitAndRFMConditions(t *testing.T) {
 		require.Equal(t, "BAD_USER_INPUT", ue[0].(map[string]any)["code"])
 		require.Equal(t, []any{"input", "rules", "or", "1", "computedTrait"}, ue[0].(map[string]any)["field"])
 	}
+	// Another tenant cannot name this tenant's definition (positive
+	// control: the owner can, below).
+	other := testdb.MustInsertTenant(t, e.tdb.DB, testdb.Tenant{})
+	on := true
+	_, err := e.srv.App.Services.Billing.SetFlag(t.Context(), billing.Operator{Email: "ops@test"},
+		billing.FlagChange{Tenant: other, Flag: "cdp", Enabled: &on, Reason: "isolation"})
+	require.NoError(t, err)
 	res := e.srv.Query(t, `query($r: SegmentRuleInput!) { previewSegment(rules: $r) { size } }`,
+		map[string]any{"r": map[string]any{"computedTrait": def, "operator": "EXISTS"}}, http.Header{"X-Test-Tenant": {other.String()}})
+	require.Equal(t, "BAD_USER_INPUT", res.Code())
+	require.Equal(t, []any{"rules", "computedTrait"}, res.Errors[0].Extensions["field"])
+	res = e.srv.Query(t, `query($r: SegmentRuleInput!) { previewSegment(rules: $r) { size } }`,
 		map[string]any{"r": map[string]any{"not": map[string]any{"computedTrait": relay.GlobalID(cdp.TypeTraitDefinition, uuid.New()), "operator": "EXISTS"}}}, h)
 	require.Equal(t, "BAD_USER_INPUT", res.Code())
 	require.Equal(t, []any{"rules", "not", "computedTrait"}, res.Errors[0].Extensions["field"])
