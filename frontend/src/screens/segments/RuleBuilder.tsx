@@ -44,19 +44,20 @@ export interface TraitDefinitionOption {
   name: string
 }
 
-const TraitDefinitions = createContext<readonly TraitDefinitionOption[]>([])
+/** null: not loaded (yet, or the request failed). */
+const TraitDefinitions = createContext<readonly TraitDefinitionOption[] | null>(null)
 
 export interface RuleBuilderProps {
   root: GroupNode
   onChange: (root: GroupNode) => void
   /** Messages by node key (the server's, mapped onto the nodes). */
   errors: ReadonlyMap<string, string>
-  /** The workspace's computed traits (for computed-trait conditions). */
-  traitDefinitions?: readonly TraitDefinitionOption[]
+  /** The workspace's computed traits (for computed-trait conditions); null while not loaded. */
+  traitDefinitions?: readonly TraitDefinitionOption[] | null
 }
 
 /** The segment's rules: nested AND/OR groups of conditions. */
-export function RuleBuilder({ root, onChange, errors, traitDefinitions = [] }: RuleBuilderProps) {
+export function RuleBuilder({ root, onChange, errors, traitDefinitions = null }: RuleBuilderProps) {
   return (
     <TraitDefinitions.Provider value={traitDefinitions}>
       <Group node={root} onChange={(n) => onChange(n as GroupNode)} errors={errors} depth={1} label="Rules" />
@@ -146,7 +147,8 @@ function Group({ node, onChange, onRemove, errors, depth, label }: NodeProps<Gro
 }
 
 function Condition({ node, onChange, onRemove, errors, label }: NodeProps<ConditionNode>) {
-  const definitions = useContext(TraitDefinitions)
+  const loaded = useContext(TraitDefinitions)
+  const definitions = loaded ?? []
   const set = (patch: Partial<ConditionNode>) => onChange({ ...node, ...patch })
   const errorId = `${node.key}-error`
   const changeKind = (kind: ConditionKind) => {
@@ -209,7 +211,11 @@ function Condition({ node, onChange, onRemove, errors, label }: NodeProps<Condit
           <Field label="Computed trait">
             <Select value={node.computedTrait} onChange={(e) => set({ computedTrait: e.target.value })}>
               <option value="">
-                {definitions.length ? 'Choose a computed trait' : 'No computed traits yet (define one under Traits)'}
+                {loaded === null
+                  ? 'Computed traits not loaded'
+                  : definitions.length
+                    ? 'Choose a computed trait'
+                    : 'No computed traits yet (define one under Traits)'}
               </option>
               {node.computedTrait !== '' && !definitions.some((d) => d.id === node.computedTrait) && (
                 <option value={node.computedTrait}>A deleted computed trait</option>

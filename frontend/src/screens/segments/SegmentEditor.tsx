@@ -165,7 +165,10 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
   const [refresh, refreshing] = useMutation(RefreshSegmentDocument)
   const definitions = useQuery(SegmentTraitDefinitionsDocument)
   const traitDefinitions = useMemo(
-    () => (definitions.data?.traitDefinitions.edges ?? []).map((e) => ({ id: e.node.id, name: e.node.name })),
+    () =>
+      definitions.data
+        ? definitions.data.traitDefinitions.edges.map((e) => ({ id: e.node.id, name: e.node.name }))
+        : null,
     [definitions.data],
   )
 
