@@ -194,16 +194,28 @@ func refreshComputedTraitSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.
 // refreshProfilesWhereTx is RefreshProfilesTx for the dynamic segments
 // with a condition uses holds for (nil: all).
 func refreshProfilesWhereTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time, uses func(*Rule) bool) error {
-	var all []Segment
-	if err := tx.NewSelect().Model(&all).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).
-		Order("id").For("SHARE").Scan(ctx); err != nil {
-		return err
-	}
-	segs := all[:0]
-	for _, seg := range all {
-		if uses == nil || ruleUses(&seg.Rules, uses) {
-			segs = append(segs, seg)
+	q := tx.NewSelect().Model((*Segment)(nil)).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Order("id")
+	if uses != nil {
+		// Only the segments that use the kind are locked (read first, then
+		// locked in id order; one saved meanwhile was refreshed in full).
+		var all []Segment
+		if err := tx.NewSelect().Model(&all).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Scan(ctx); err != nil {
+			return err
 		}
+		var ids []uuid.UUID
+		for _, seg := range all {
+			if ruleUses(&seg.Rules, uses) {
+				ids = append(ids, seg.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		q = q.Where("id IN (?)", bun.In(ids))
+	}
+	var segs []Segment
+	if err := q.For("SHARE").Scan(ctx, &segs); err != nil {
+		return err
 	}
 	if len(segs) == 0 {
 		return nil
