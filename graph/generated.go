@@ -50919,7 +50919,7 @@ func (ec *executionContext) unmarshalInputSegmentRuleInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"and", "or", "not", "field", "trait", "identifier", "event", "operator", "value", "values"}
+	fieldsInOrder := [...]string{"and", "or", "not", "field", "trait", "identifier", "event", "computedTrait", "rfm", "operator", "value", "values"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -50975,6 +50975,20 @@ func (ec *executionContext) unmarshalInputSegmentRuleInput(ctx context.Context, 
 				return it, err
 			}
 			it.Event = data
+		case "computedTrait":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("computedTrait"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ComputedTrait = data
+		case "rfm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rfm"))
+			data, err := ec.unmarshalOSegmentRfmMeasure2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRfmMeasure(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rfm = data
 		case "operator":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
 			data, err := ec.unmarshalOSegmentOperator2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx, v)
@@ -69768,6 +69782,22 @@ func (ec *executionContext) unmarshalOSegmentPropertyFilterInput2ᚕᚖgithubᚗ
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOSegmentRfmMeasure2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRfmMeasure(ctx context.Context, v any) (*model.SegmentRfmMeasure, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SegmentRfmMeasure)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSegmentRfmMeasure2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRfmMeasure(ctx context.Context, sel ast.SelectionSet, v *model.SegmentRfmMeasure) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSegmentRuleInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentRuleInputᚄ(ctx context.Context, v any) ([]*model.SegmentRuleInput, error) {

@@ -82,10 +82,11 @@ type RFMRefreshWorker struct {
 	Limits  Limits
 }
 
-// Timeout implements river.Worker: one statement bounded by
-// cdp.RFMRefreshTimeout.
+// Timeout implements river.Worker: the scores' statement (bounded by
+// cdp.RFMRefreshTimeout), then the full refresh of the dynamic segments
+// with RFM conditions in the same transaction (docs/adr/0020).
 func (w *RFMRefreshWorker) Timeout(*river.Job[RFMRefreshArgs]) time.Duration {
-	return w.Limits.timeout(time.Minute)
+	return w.Limits.timeout(5 * time.Minute)
 }
 
 // Work implements river.Worker. A tenant without the cdp flag is skipped

@@ -56,6 +56,18 @@ func ruleOf(in *model.SegmentRuleInput) (*cdp.Rule, error) {
 	if in.Operator != nil {
 		r.Operator = cdp.Operator(*in.Operator)
 	}
+	if in.ComputedTrait != nil {
+		// A malformed id or another type's names no definition: the domain
+		// reports it at the condition's computedTrait.
+		id := uuid.Nil
+		if typ, x, err := relay.ParseGlobalID(*in.ComputedTrait); err == nil && typ == cdp.TypeTraitDefinition {
+			id = x
+		}
+		r.ComputedTrait = &id
+	}
+	if in.Rfm != nil {
+		r.RFM = cdp.RFMMeasure(*in.Rfm)
+	}
 	if e := in.Event; e != nil {
 		r.Event = &cdp.EventCondition{Name: e.Name}
 		for _, f := range e.Where {

@@ -95,13 +95,16 @@ func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, d
 		if err := applyDeltasTx(ctx, tx, tenant, deltas, now); err != nil {
 			return err
 		}
-		if err := applyTraitsTx(ctx, tx, tenant, batch, now); err != nil {
+		// Computed traits before segments: a segment's computed-trait
+		// conditions read the values this batch just wrote.
+		traited, err := applyTraitsTx(ctx, tx, tenant, batch, now)
+		if err != nil {
 			return err
 		}
 		if err := s.applyBatchConsentsTx(ctx, tx, tenant, batch, now); err != nil {
 			return err
 		}
-		if err := s.refreshSegmentsForBatchTx(ctx, tx, tenant, deltas); err != nil {
+		if err := s.refreshSegmentsForBatchTx(ctx, tx, tenant, deltas, traited); err != nil {
 			return err
 		}
 		if s.OnBatch != nil {

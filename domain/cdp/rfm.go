@@ -352,7 +352,15 @@ func (s *RFM) Refresh(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err 
 			VALUES (?, ?, ?, ?, ?::jsonb) ON CONFLICT (tenant_id) DO UPDATE SET computed_at = EXCLUDED.computed_at,
 				lookback_days = EXCLUDED.lookback_days, profiles = EXCLUDED.profiles, cells = EXCLUDED.cells`,
 			tenant, now, st.LookbackDays, rep.Profiles, cells)
-		return err
+		if err != nil {
+			return err
+		}
+		// Dynamic segments with RFM conditions follow the new scores in the
+		// same transaction (docs/adr/0020), planned as usual.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = on"); err != nil {
+			return err
+		}
+		return refreshRFMSegmentsTx(ctx, tx, tenant, now)
 	})
 	return rep, err
 }

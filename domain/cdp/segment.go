@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -150,6 +151,9 @@ func (s *Segments) CreateSegment(ctx context.Context, tenant uuid.UUID, in Segme
 				return err
 			}
 		}
+		if err := checkRuleRefsTx(ctx, tx, tenant, in.Rules, []string{"input", "rules"}); err != nil {
+			return err
+		}
 		now := s.DB.Now(ctx)
 		seg := &Segment{TenantID: tenant, ID: id, Name: strings.TrimSpace(in.Name), Kind: in.Kind, Rules: *in.Rules,
 			CreatedAt: now, UpdatedAt: now}
@@ -198,6 +202,9 @@ func (s *Segments) UpdateSegment(ctx context.Context, tenant, id uuid.UUID, p Se
 			seg.Kind = *p.Kind
 		}
 		if p.Rules != nil {
+			if err := checkRuleRefsTx(ctx, tx, tenant, p.Rules, []string{"input", "rules"}); err != nil {
+				return err
+			}
 			seg.Rules = *p.Rules
 		}
 		seg.UpdatedAt = s.DB.Now(ctx)
@@ -330,6 +337,9 @@ func (s *Segments) PreviewSegment(ctx context.Context, tenant uuid.UUID, rules *
 	}
 	out := &Preview{Sample: []uuid.UUID{}}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkRuleRefsTx(ctx, tx, tenant, rules, root); err != nil {
+			return err
+		}
 		if err := setStatementTimeout(ctx, tx, s.previewTimeout()); err != nil {
 			return err
 		}
@@ -357,6 +367,51 @@ func (s *Segments) PreviewSegment(ctx context.Context, tenant uuid.UUID, rules *
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkRuleRefsTx refuses a (valid) tree naming a computed trait the
+// tenant has no definition of: BAD_USER_INPUT at the first such
+// condition's computedTrait (under root).
+func checkRuleRefsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, r *Rule, root []string) error {
+	type ref struct {
+		id   uuid.UUID
+		path []string
+	}
+	var refs []ref
+	var walk func(r *Rule, path []string)
+	walk = func(r *Rule, path []string) {
+		if r.ComputedTrait != nil {
+			refs = append(refs, ref{*r.ComputedTrait, at(path, "computedTrait")})
+		}
+		for i := range r.And {
+			walk(&r.And[i], at(path, "and", fmt.Sprint(i)))
+		}
+		for i := range r.Or {
+			walk(&r.Or[i], at(path, "or", fmt.Sprint(i)))
+		}
+		if r.Not != nil {
+			walk(r.Not, at(path, "not"))
+		}
+	}
+	walk(r, root)
+	if len(refs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(refs))
+	for i, x := range refs {
+		ids[i] = x.id
+	}
+	found, err := uuidsTx(ctx, tx, `SELECT id FROM cdp_trait_definitions WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[])`,
+		tenant.String(), pgUUIDs(ids))
+	if err != nil {
+		return err
+	}
+	for _, x := range refs {
+		if !slices.Contains(found, x.id) {
+			return apperr.Invalid(x.path, "no computed trait has this id")
+		}
+	}
+	return nil
 }
 
 // setStatementTimeout bounds the statements of the rest of tx.

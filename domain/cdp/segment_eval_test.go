@@ -29,6 +29,15 @@ type evalProfile struct {
 	Revenue     int64 // micros
 	TraitsJSON  string
 	Identifiers []Identifier
+	// Computed are its computed traits' values (JSON), by definition.
+	Computed map[uuid.UUID]string
+	// RFM is its stored score (nil: none).
+	RFM *evalRFM
+}
+
+type evalRFM struct {
+	R, F, M int
+	Cell    string
 }
 
 type evalEvent struct {
@@ -104,6 +113,14 @@ func (ev *evaluator) rule(r *Rule, p *evalProfile) bool {
 		return false
 	case kindEvent:
 		return ev.event(r.Event, p)
+	case kindComputedTrait:
+		v, ok := p.Computed[*r.ComputedTrait]
+		if !ok {
+			return r.Operator == OpNotEquals
+		}
+		return jsonHolds(decodeJSON(v), nil, r.Operator, r.Value, r.Values)
+	case kindRFM:
+		return rfmHolds(p.RFM, r)
 	}
 	panic("invalid rule")
 }
@@ -154,6 +171,36 @@ func (ev *evaluator) field(r *Rule, p *evalProfile) bool {
 		}
 		return false
 	}
+}
+
+func rfmHolds(s *evalRFM, r *Rule) bool {
+	if s == nil {
+		return false
+	}
+	if r.RFM == RFMMeasureCell {
+		if r.Operator == OpEquals {
+			return RFMCellCode(s.Cell) == *r.Value
+		}
+		return slices.Contains(r.Values, RFMCellCode(s.Cell))
+	}
+	v := map[RFMMeasure]int{RFMMeasureRecency: s.R, RFMMeasureFrequency: s.F, RFMMeasureMonetary: s.M}[r.RFM]
+	num := func(x string) int { return int(x[0] - '0') }
+	switch r.Operator {
+	case OpEquals:
+		return v == num(*r.Value)
+	case OpGreaterThan:
+		return v > num(*r.Value)
+	case OpLessThan:
+		return v < num(*r.Value)
+	case OpBetween:
+		return v >= num(r.Values[0]) && v <= num(r.Values[1])
+	}
+	for _, x := range r.Values {
+		if v == num(x) {
+			return true
+		}
+	}
+	return false
 }
 
 func timeHolds(now, t time.Time, op Operator, value *string, values []string) bool {
@@ -306,6 +353,9 @@ func (ev *evaluator) owns(p *evalProfile, e evalEvent) bool {
 type ruleGen struct {
 	r   *rand.Rand
 	now time.Time
+	// defs are the computed traits' definitions rules may name (none: no
+	// computed-trait conditions).
+	defs []uuid.UUID
 }
 
 func (g *ruleGen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
@@ -329,7 +379,17 @@ func (g *ruleGen) rule(depth int) Rule {
 			return Rule{Not: &c}
 		}
 	}
-	switch g.r.IntN(4) {
+	kinds := 5
+	if len(g.defs) > 0 {
+		kinds = 6
+	}
+	switch g.r.IntN(kinds) {
+	case 4:
+		return g.rfmRule()
+	case 5:
+		op, v, vs := g.jsonOperands()
+		id := g.defs[g.r.IntN(len(g.defs))]
+		return Rule{ComputedTrait: &id, Operator: op, Value: v, Values: vs}
 	case 0:
 		return g.fieldRule()
 	case 1:
@@ -378,6 +438,30 @@ func (g *ruleGen) fieldRule() Rule {
 		return Rule{Field: f, Operator: op, Values: []string{n(), n(), n()}}
 	default:
 		return Rule{Field: f, Operator: op, Value: ptr(n())}
+	}
+}
+
+func (g *ruleGen) rfmRule() Rule {
+	m := RFMMeasures[g.r.IntN(len(RFMMeasures))]
+	if m == RFMMeasureCell {
+		cell := func() string { return RFMCellCode(g.pick(RFMCells...)) }
+		if g.r.IntN(2) == 0 {
+			return Rule{RFM: m, Operator: OpEquals, Value: ptr(cell())}
+		}
+		return Rule{RFM: m, Operator: OpIn, Values: []string{cell(), cell(), cell()}}
+	}
+	n := func() string { return fmt.Sprint(1 + g.r.IntN(5)) }
+	switch op := rfmOps[g.r.IntN(len(rfmOps))]; op {
+	case OpBetween:
+		a, b := n(), n()
+		if b < a {
+			a, b = b, a
+		}
+		return Rule{RFM: m, Operator: op, Values: []string{a, b}}
+	case OpIn:
+		return Rule{RFM: m, Operator: op, Values: []string{n(), n()}}
+	default:
+		return Rule{RFM: m, Operator: op, Value: ptr(n())}
 	}
 }
 

@@ -156,14 +156,20 @@ func (s *Segments) RefreshTenant(ctx context.Context, tenant uuid.UUID) (n int, 
 // refreshSegmentsForBatchTx is the batch job's incremental refresh: in its
 // transaction, after the batch's profile changes, each dynamic segment's
 // membership is recomputed for the profiles the batch touched (touched:
-// the profiles the events resolved to).
-func (s *Service) refreshSegmentsForBatchTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, touched map[uuid.UUID]*profileDelta) error {
-	if len(touched) == 0 {
-		return nil
-	}
-	ids := make([]uuid.UUID, 0, len(touched))
+// the profiles the events resolved to, and traited: those whose computed
+// traits the batch recomputed).
+func (s *Service) refreshSegmentsForBatchTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, touched map[uuid.UUID]*profileDelta, traited []uuid.UUID) error {
+	ids := make([]uuid.UUID, 0, len(touched)+len(traited))
 	for id := range touched {
 		ids = append(ids, id)
+	}
+	for _, id := range traited {
+		if touched[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	return RefreshProfilesTx(ctx, tx, tenant, ids, s.DB.Now(ctx))
 }
@@ -172,9 +178,43 @@ func (s *Service) refreshSegmentsForBatchTx(ctx context.Context, tx bun.Tx, tena
 // given profiles (and those merged into them or they into) in tx.
 func RefreshProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time) (err error) {
 	defer derrors.Wrap(&err, "cdp.RefreshProfilesTx(%s, %d profiles)", tenant, len(ids))
+	return refreshProfilesWhereTx(ctx, tx, tenant, ids, now, nil)
+}
+
+// refreshComputedTraitSegmentsTx refreshes, for the given profiles, the
+// dynamic segments with a computed-trait condition (the trait jobs: a
+// backfill, an expiry, a reconciliation changed their values).
+func refreshComputedTraitSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return refreshProfilesWhereTx(ctx, tx, tenant, ids, now, func(r *Rule) bool { return r.ComputedTrait != nil })
+}
+
+// refreshProfilesWhereTx is RefreshProfilesTx for the dynamic segments
+// with a condition uses holds for (nil: all).
+func refreshProfilesWhereTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time, uses func(*Rule) bool) error {
+	q := tx.NewSelect().Model((*Segment)(nil)).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Order("id")
+	if uses != nil {
+		// Only the segments that use the kind are locked (read first, then
+		// locked in id order; one saved meanwhile was refreshed in full).
+		var all []Segment
+		if err := tx.NewSelect().Model(&all).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Scan(ctx); err != nil {
+			return err
+		}
+		var ids []uuid.UUID
+		for _, seg := range all {
+			if ruleUses(&seg.Rules, uses) {
+				ids = append(ids, seg.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		q = q.Where("id IN (?)", bun.In(ids))
+	}
 	var segs []Segment
-	if err := tx.NewSelect().Model(&segs).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).
-		Order("id").For("SHARE").Scan(ctx); err != nil {
+	if err := q.For("SHARE").Scan(ctx, &segs); err != nil {
 		return err
 	}
 	if len(segs) == 0 {
@@ -186,6 +226,60 @@ func RefreshProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []u
 	}
 	for i := range segs {
 		if _, err := applyMembershipTx(ctx, tx, &segs[i], now, scope); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ruleUses reports whether a node of r meets test.
+func ruleUses(r *Rule, test func(*Rule) bool) bool {
+	if test(r) {
+		return true
+	}
+	for i := range r.And {
+		if ruleUses(&r.And[i], test) {
+			return true
+		}
+	}
+	for i := range r.Or {
+		if ruleUses(&r.Or[i], test) {
+			return true
+		}
+	}
+	return r.Not != nil && ruleUses(r.Not, test)
+}
+
+// refreshRFMSegmentsTx recomputes in full, in tx, every dynamic segment
+// with an RFM condition (the RFM refresh, which replaced every score in
+// tx). Each segment's row is locked FOR UPDATE, in id order.
+func refreshRFMSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Time) error {
+	var all []Segment
+	if err := tx.NewSelect().Model(&all).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Order("id").Scan(ctx); err != nil {
+		return err
+	}
+	for _, seg := range all {
+		if !ruleUses(&seg.Rules, func(r *Rule) bool { return r.RFM != "" }) {
+			continue
+		}
+		locked, err := lockSegmentTx(ctx, tx, tenant, seg.ID)
+		if apperr.CodeOf(err) == apperr.NotFound {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if locked.Kind != SegmentDynamic {
+			continue
+		}
+		if err := setStatementTimeout(ctx, tx, DefaultRefreshTimeout); err != nil {
+			return err
+		}
+		if _, err := applyMembershipTx(ctx, tx, locked, now, nil); err != nil {
+			return err
+		}
+		locked.RefreshedAt = &now
+		if _, err := tx.NewUpdate().Model(locked).Column("refreshed_at").WherePK().Exec(ctx); err != nil {
 			return err
 		}
 	}

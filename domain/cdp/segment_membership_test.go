@@ -79,6 +79,25 @@ func (f *membershipFixture) batch(t *testing.T, size int) {
 	require.True(t, done)
 }
 
+// defineTraits adds computed traits over the generated events (values:
+// numbers and strings) and returns their ids.
+func (f *membershipFixture) defineTraits(t *testing.T) []uuid.UUID {
+	t.Helper()
+	traits := &Traits{DB: f.tdb.DB}
+	var out []uuid.UUID
+	for _, in := range []TraitDefinitionInput{
+		{Name: "orders", Aggregation: AggCount, Event: OrderCompleted},
+		{Name: "spent", Aggregation: AggSum, Event: OrderCompleted, ValueProperty: ptr("total")},
+		{Name: "plan", Aggregation: AggLast, Event: "Signed Up", ValueProperty: ptr("plan")},
+		{Name: "recent logins", Aggregation: AggCount, Event: "Login", WindowDays: func() *int { n := 30; return &n }()},
+	} {
+		d, err := traits.CreateDefinition(context.Background(), f.tenant, in)
+		require.NoError(t, err)
+		out = append(out, d.ID)
+	}
+	return out
+}
+
 // changes counts the membership changes recorded for seg.
 func (f *membershipFixture) changes(t *testing.T, seg uuid.UUID) (n int) {
 	t.Helper()
@@ -112,6 +131,8 @@ func TestSegmentIncrementalMembershipEqualsFullRecompute(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			f := newMembershipFixture(t, seed)
+			// Computed traits the batch job maintains, for the rules to name.
+			f.gen.defs = f.defineTraits(t)
 			var ids []uuid.UUID
 			for i := range 25 {
 				r := f.gen.rule(1)
@@ -302,3 +323,39 @@ func TestSegmentPreviewTimeout(t *testing.T) {
 }
 
 func relayFirst(n int) relay.Args { return relay.Args{First: &n} }
+
+// The trait jobs and the RFM refresh move dynamic segments' members: a
+// definition's backfill (values computed outside the batch job) and an RFM
+// refresh (every score replaced) leave memberships a full recompute does
+// not change, and not empty.
+func TestSegmentFollowsTraitBackfillAndRFMRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newMembershipFixture(t, 5)
+	for range 6 {
+		f.batch(t, 25)
+	}
+	traits := &Traits{DB: f.tdb.DB}
+	def, err := traits.CreateDefinition(ctx, f.tenant, TraitDefinitionInput{Name: "orders", Aggregation: AggCount, Event: OrderCompleted})
+	require.NoError(t, err)
+	byTrait, err := f.segs.CreateSegment(ctx, f.tenant, SegmentInput{Name: "buyers", Kind: SegmentDynamic,
+		Rules: &Rule{ComputedTrait: &def.ID, Operator: OpGreaterThan, Value: ptr("0")}})
+	require.NoError(t, err)
+	byRFM, err := f.segs.CreateSegment(ctx, f.tenant, SegmentInput{Name: "scored", Kind: SegmentDynamic,
+		Rules: &Rule{RFM: RFMMeasureRecency, Operator: OpBetween, Values: []string{"1", "5"}}})
+	require.NoError(t, err)
+	require.Empty(t, f.members(t, byTrait.ID), "no values before the backfill")
+	require.Empty(t, f.members(t, byRFM.ID), "no scores before the refresh")
+
+	require.NoError(t, traits.Backfill(ctx, f.tenant, def.ID, def.Version))
+	_, err = NewRFM(f.tdb.DB).Refresh(ctx, f.tenant)
+	require.NoError(t, err)
+	for _, seg := range []uuid.UUID{byTrait.ID, byRFM.ID} {
+		want, before := f.members(t, seg), f.changes(t, seg)
+		require.NotEmpty(t, want)
+		_, err := f.segs.RefreshSegment(ctx, f.tenant, seg)
+		require.NoError(t, err)
+		require.Equal(t, before, f.changes(t, seg), "the full refresh changed the membership")
+		require.Equal(t, want, f.members(t, seg))
+	}
+}

@@ -40,7 +40,7 @@ func newSegmentFixture(t *testing.T, seed uint64) *segmentFixture {
 	_, err := s.EnsurePartitions(ctx)
 	require.NoError(t, err)
 	f := &segmentFixture{tdb: tdb, tenant: tenant, ev: &evaluator{now: now}, clock: c,
-		gen: &ruleGen{r: rand.New(rand.NewPCG(seed, seed^0x5e9)), now: now}}
+		gen: &ruleGen{r: rand.New(rand.NewPCG(seed, seed^0x5e9)), now: now, defs: []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}}}
 	f.insertRandomData(t)
 	return f
 }
@@ -64,6 +64,22 @@ func (f *segmentFixture) insertRandomData(t *testing.T) {
 		}
 		if i%5 == 0 {
 			p.Identifiers = append(p.Identifiers, Identifier{IdentifierEmail, fmt.Sprintf("p%d@example.com", i/5)})
+		}
+		// Computed traits: each definition has a value for some profiles.
+		p.Computed = map[uuid.UUID]string{}
+		for _, d := range g.defs {
+			if g.r.IntN(3) > 0 {
+				v := g.jsonValue()
+				if _, obj := v.(map[string]any); obj || v == nil {
+					v = json.Number(fmt.Sprint(g.r.IntN(20)))
+				}
+				b, _ := json.Marshal(v)
+				p.Computed[d] = string(b)
+			}
+		}
+		if g.r.IntN(4) > 0 {
+			r, fq := 1+g.r.IntN(5), 1+g.r.IntN(5)
+			p.RFM = &evalRFM{R: r, F: fq, M: 1 + g.r.IntN(5), Cell: RFMCell(r, fq)}
 		}
 		f.ev.profiles = append(f.ev.profiles, p)
 	}
@@ -102,6 +118,26 @@ func (f *segmentFixture) insertRandomData(t *testing.T) {
 			}
 			if err := insertEvalProfile(ctx, tx, f.tenant, p); err != nil {
 				return err
+			}
+		}
+		for i, d := range g.defs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_trait_definitions (tenant_id, id, name, aggregation, event, backfill_status,
+					created_at, updated_at) VALUES (?, ?, ?, 'COUNT', 'Login', 'DONE', ?, ?)`, f.tenant, d, fmt.Sprint("trait ", i), f.ev.now, f.ev.now); err != nil {
+				return err
+			}
+		}
+		for _, p := range f.ev.profiles {
+			for d, v := range p.Computed {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_computed_traits (tenant_id, profile_id, definition_id, value, computed_at, state)
+					VALUES (?, ?, ?, ?::jsonb, ?, '{}')`, f.tenant, p.ID, d, v, f.ev.now); err != nil {
+					return err
+				}
+			}
+			if s := p.RFM; s != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_profile_rfm (tenant_id, profile_id, r, f, m, segment, computed_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?)`, f.tenant, p.ID, s.R, s.F, s.M, s.Cell, f.ev.now); err != nil {
+					return err
+				}
 			}
 		}
 		batch := uuid.New()
@@ -198,7 +234,7 @@ func TestSegmentSQLMatchesEvaluator(t *testing.T) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			t.Parallel()
 			f := newSegmentFixture(t, seed)
-			nonEmpty, notAll := 0, 0
+			nonEmpty, notAll, computed, rfm := 0, 0, 0, 0
 			for i := range 150 {
 				r := f.gen.rule(1)
 				require.NoError(t, ValidateRules(&r, []string{"rules"}), "generated rule %d", i)
@@ -211,6 +247,12 @@ func TestSegmentSQLMatchesEvaluator(t *testing.T) {
 				}
 				if len(want) > 0 {
 					nonEmpty++
+					if ruleUses(&r, func(x *Rule) bool { return x.ComputedTrait != nil }) {
+						computed++
+					}
+					if ruleUses(&r, func(x *Rule) bool { return x.RFM != "" }) {
+						rfm++
+					}
 				}
 				if len(want) < 26 {
 					notAll++
@@ -220,6 +262,9 @@ func TestSegmentSQLMatchesEvaluator(t *testing.T) {
 			// many leave some out.
 			require.Greater(t, nonEmpty, 30)
 			require.Greater(t, notAll, 30)
+			// The later kinds were among them.
+			require.Greater(t, computed, 5)
+			require.Greater(t, rfm, 5)
 		})
 	}
 }
@@ -268,6 +313,9 @@ func TestSegmentInjectionIsInert(t *testing.T) {
 			Rule{Event: &EventCondition{Name: s, Count: &EventCount{Operator: CountAtMost, Value: 0},
 				Where: []SegmentPropertyFilter{{Path: []string{s, s}, Operator: OpEquals, Value: ptr(s)}}}},
 			Rule{Event: &EventCondition{Name: OrderCompleted, Where: []SegmentPropertyFilter{{Path: []string{s}, Operator: OpNotEquals, Value: ptr(s)}}}},
+			Rule{ComputedTrait: &f.gen.defs[0], Operator: OpEquals, Value: ptr(s)},
+			Rule{Not: &Rule{ComputedTrait: &f.gen.defs[1], Operator: OpContains, Value: ptr(s)}},
+			Rule{ComputedTrait: &f.gen.defs[2], Operator: OpIn, Values: []string{s, "12"}},
 		)
 	}
 	for i := range rules {
@@ -290,6 +338,10 @@ func TestSegmentInjectionIsInert(t *testing.T) {
 		{Trait: []string{"score"}, Operator: OpLessThan, Value: ptr("1)::numeric OR true --")},
 		{Field: FieldLastSeenAt, Operator: OpBefore, Value: ptr("now()")},
 		{Field: FieldLastSeenAt, Operator: OpWithinLast, Value: ptr("1 day'")},
+		{RFM: RFMMeasureRecency, Operator: OpGreaterThan, Value: ptr("1 OR true")},
+		{RFM: RFMMeasureCell, Operator: OpEquals, Value: ptr("CHAMPIONS' OR '1'='1")},
+		{RFM: RFMMeasureCell, Operator: OpIn, Values: []string{"Champions"}},
+		{RFM: "R; DROP TABLE cdp_profile_rfm", Operator: OpEquals, Value: ptr("1")},
 	} {
 		require.Error(t, ValidateRules(&r, []string{"rules"}))
 	}

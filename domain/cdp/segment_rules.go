@@ -5,8 +5,11 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/stratumhq/stratum/internal/apperr"
 )
@@ -60,6 +63,36 @@ const (
 var ProfileFields = []ProfileField{FieldLifecycleStage, FieldFirstSeenAt, FieldLastSeenAt, FieldEventCount,
 	FieldSessionCount, FieldPurchaseCount, FieldRevenue}
 
+// RFMMeasure is the part of an RFM score a condition tests.
+type RFMMeasure string
+
+// The RFM measures.
+const (
+	RFMMeasureCell      RFMMeasure = "CELL"
+	RFMMeasureRecency   RFMMeasure = "RECENCY"
+	RFMMeasureFrequency RFMMeasure = "FREQUENCY"
+	RFMMeasureMonetary  RFMMeasure = "MONETARY"
+)
+
+// RFMMeasures lists every RFMMeasure.
+var RFMMeasures = []RFMMeasure{RFMMeasureCell, RFMMeasureRecency, RFMMeasureFrequency, RFMMeasureMonetary}
+
+// RFMCellCode is a cell's code in rules (the GraphQL RfmSegment value):
+// "Can't Lose" → CANT_LOSE.
+func RFMCellCode(name string) string {
+	return strings.ReplaceAll(strings.ToUpper(strings.ReplaceAll(name, "'", "")), " ", "_")
+}
+
+// rfmCellName is the stored cell name of a code ("" when unknown).
+func rfmCellName(code string) string {
+	for _, c := range RFMCells {
+		if RFMCellCode(c) == code {
+			return c
+		}
+	}
+	return ""
+}
+
 // CountOperator compares how many times a profile performed an event.
 type CountOperator string
 
@@ -85,7 +118,7 @@ const (
 )
 
 // Rule is a node of a segment's rule tree: exactly one of And, Or, Not, or
-// a condition (one of Field, Trait, Identifier, Event).
+// a condition (one of Field, Trait, Identifier, Event, ComputedTrait, RFM).
 type Rule struct {
 	And []Rule `json:"and,omitempty"`
 	Or  []Rule `json:"or,omitempty"`
@@ -101,8 +134,15 @@ type Rule struct {
 	Identifier IdentifierType `json:"identifier,omitempty"`
 	// Event is an event condition (its own operator; Operator is unused).
 	Event *EventCondition `json:"event,omitempty"`
-	// Computed traits and RFM cells are later kinds of condition: a field
-	// each here (ComputedTrait, RFM), validated and compiled like Trait.
+	// ComputedTrait is the id of a computed trait's definition the
+	// condition tests (its value, with Trait's operators; a profile without
+	// a value has none: only NOT_EQUALS holds).
+	ComputedTrait *uuid.UUID `json:"computedTrait,omitempty"`
+	// RFM is the part of the profile's RFM score the condition tests: its
+	// cell (EQUALS, IN over RFMCellCodes) or its R, F or M score (1–5; the
+	// number operators but NOT_EQUALS). A profile without a score meets no
+	// RFM condition.
+	RFM RFMMeasure `json:"rfm,omitempty"`
 
 	Operator Operator `json:"operator,omitempty"`
 	// Value is the operand of a one-value operator: a string, a decimal
@@ -168,6 +208,8 @@ const (
 	kindTrait
 	kindIdentifier
 	kindEvent
+	kindComputedTrait
+	kindRFM
 )
 
 // kinds lists what r sets (a valid node sets exactly one).
@@ -193,6 +235,12 @@ func (r *Rule) kinds() []ruleKind {
 	}
 	if r.Event != nil {
 		ks = append(ks, kindEvent)
+	}
+	if r.ComputedTrait != nil {
+		ks = append(ks, kindComputedTrait)
+	}
+	if r.RFM != "" {
+		ks = append(ks, kindRFM)
 	}
 	return ks
 }
@@ -234,9 +282,9 @@ func (v *validator) rule(r *Rule, path []string, depth int) error {
 	}
 	switch ks := r.kinds(); {
 	case len(ks) == 0:
-		return apperr.Invalid(path, "a rule is a group (and, or, not) or a condition (field, trait, identifier or event)")
+		return apperr.Invalid(path, "a rule is a group (and, or, not) or a condition (field, trait, identifier, event, computedTrait or rfm)")
 	case len(ks) > 1:
-		return apperr.Invalid(path, "a rule is exactly one of and, or, not, field, trait, identifier or event")
+		return apperr.Invalid(path, "a rule is exactly one of and, or, not, field, trait, identifier, event, computedTrait or rfm")
 	}
 	switch r.kind() {
 	case kindAnd, kindOr:
@@ -278,6 +326,10 @@ func (v *validator) rule(r *Rule, path []string, depth int) error {
 			return err
 		}
 		return v.jsonCondition(r.Operator, r.Value, r.Values, path)
+	case kindComputedTrait:
+		return v.jsonCondition(r.Operator, r.Value, r.Values, path)
+	case kindRFM:
+		return v.rfm(r, path)
 	default:
 		return v.identifier(r, path)
 	}
@@ -372,6 +424,8 @@ var (
 	stageOps   = []Operator{OpEquals, OpNotEquals, OpIn}
 	jsonOps    = []Operator{OpEquals, OpNotEquals, OpContains, OpGreaterThan, OpLessThan, OpBetween, OpIn, OpExists}
 	idOps      = []Operator{OpExists, OpEquals, OpIn}
+	rfmCellOps = []Operator{OpEquals, OpIn}
+	rfmOps     = []Operator{OpEquals, OpGreaterThan, OpLessThan, OpBetween, OpIn}
 	windowOps  = []Operator{OpWithinLast, OpBefore, OpAfter, OpBetween}
 	countOps   = []CountOperator{CountAtLeast, CountAtMost, CountExactly}
 	lifeStages = []string{StageAnonymous, StageKnown, StageCustomer, StageChurned}
@@ -493,6 +547,45 @@ func (v *validator) jsonCondition(op Operator, value *string, values []string, p
 	return nil
 }
 
+var rfmScoreRe = regexp.MustCompile(`^[1-5]$`)
+
+func (v *validator) rfm(r *Rule, path []string) error {
+	if !slices.Contains(RFMMeasures, r.RFM) {
+		return apperr.Invalid(at(path, "rfm"), "an RFM measure is one of %v", RFMMeasures)
+	}
+	if r.RFM == RFMMeasureCell {
+		if err := operatorIn(r.Operator, path, "an RFM cell", rfmCellOps...); err != nil {
+			return err
+		}
+		return eachOperand(r.Operator, r.Value, r.Values, path, func(s string, p []string) error {
+			if rfmCellName(s) == "" {
+				codes := make([]string, len(RFMCells))
+				for i, c := range RFMCells {
+					codes[i] = RFMCellCode(c)
+				}
+				return apperr.Invalid(p, "an RFM cell is one of %v", codes)
+			}
+			return nil
+		})
+	}
+	if err := operatorIn(r.Operator, path, "an RFM score", rfmOps...); err != nil {
+		return err
+	}
+	err := eachOperand(r.Operator, r.Value, r.Values, path, func(s string, p []string) error {
+		if !rfmScoreRe.MatchString(s) {
+			return apperr.Invalid(p, "an RFM score is a whole number from 1 to 5")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if r.Operator == OpBetween && r.Values[1] < r.Values[0] {
+		return apperr.Invalid(at(path, "values", "1"), "BETWEEN's high end is below its low end")
+	}
+	return nil
+}
+
 func (v *validator) identifier(r *Rule, path []string) error {
 	if !r.Identifier.Valid() {
 		return apperr.Invalid(at(path, "identifier"), "unknown identifier type")
@@ -547,7 +640,7 @@ func (v *validator) event(e *EventCondition, path []string) error {
 
 // String names a rule's kind for messages.
 func (k ruleKind) String() string {
-	return [...]string{"nothing", "and", "or", "not", "field", "trait", "identifier", "event"}[k]
+	return [...]string{"nothing", "and", "or", "not", "field", "trait", "identifier", "event", "computedTrait", "rfm"}[k]
 }
 
 var _ fmt.Stringer = ruleKind(0)

@@ -120,6 +120,12 @@ func (c *compiler) rule(r *Rule) string {
 		return c.identifier(r)
 	case kindEvent:
 		return c.event(r.Event)
+	case kindComputedTrait:
+		x := "(SELECT c.value FROM cdp_computed_traits c WHERE c.tenant_id = $1::uuid AND c.profile_id = p.id AND c.definition_id = " +
+			c.param(r.ComputedTrait.String(), "uuid") + ")"
+		return c.jsonValueCondition(x, "("+x+" #>> ARRAY[]::text[])", r.Operator, r.Value, r.Values)
+	case kindRFM:
+		return c.rfm(r)
 	}
 	panic(fmt.Sprintf("compile an invalid rule (%v)", r.kinds()))
 }
@@ -206,8 +212,12 @@ func (c *compiler) timeCondition(col string, op Operator, value *string, values 
 // (JSON null included).
 func (c *compiler) jsonCondition(doc string, path []string, op Operator, value *string, values []string) string {
 	p := c.param(path, "text[]")
-	x := "(" + doc + " #> " + p + ")"
-	text := "(" + doc + " #>> " + p + ")"
+	return c.jsonValueCondition("("+doc+" #> "+p+")", "("+doc+" #>> "+p+")", op, value, values)
+}
+
+// jsonValueCondition is jsonCondition on the jsonb expression x, whose
+// text (#>>) is text; x is NULL when there is no value.
+func (c *compiler) jsonValueCondition(x, text string, op Operator, value *string, values []string) string {
 	scalar := func(test string) string {
 		return "coalesce(CASE WHEN jsonb_typeof(" + x + ") IN ('string', 'number', 'boolean') THEN " + test + " END, false)"
 	}
@@ -229,6 +239,34 @@ func (c *compiler) jsonCondition(doc string, path []string, op Operator, value *
 		return "coalesce(" + num + " BETWEEN " + c.param(values[0], "numeric") + " AND " + c.param(values[1], "numeric") + ", false)"
 	}
 	return "coalesce(" + segCmp(num, op, c.param(*value, "numeric")) + ", false)"
+}
+
+// rfm tests the profile's stored RFM score (none: false).
+func (c *compiler) rfm(r *Rule) string {
+	q := "EXISTS (SELECT 1 FROM cdp_profile_rfm s WHERE s.tenant_id = $1::uuid AND s.profile_id = p.id AND "
+	if r.RFM == RFMMeasureCell {
+		if r.Operator == OpIn {
+			names := make([]string, len(r.Values))
+			for i, v := range r.Values {
+				names[i] = rfmCellName(v)
+			}
+			return q + "s.segment = ANY(" + c.param(names, "text[]") + "))"
+		}
+		return q + "s.segment = " + c.param(rfmCellName(*r.Value), "text") + ")"
+	}
+	col := map[RFMMeasure]string{RFMMeasureRecency: "s.r", RFMMeasureFrequency: "s.f", RFMMeasureMonetary: "s.m"}[r.RFM]
+	num := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+	switch r.Operator {
+	case OpIn:
+		ns := make([]int64, len(r.Values))
+		for i, s := range r.Values {
+			ns[i] = num(s)
+		}
+		return q + col + " = ANY(" + c.param(ns, "int[]") + "))"
+	case OpBetween:
+		return q + col + " BETWEEN " + c.param(num(r.Values[0]), "int") + " AND " + c.param(num(r.Values[1]), "int") + ")"
+	}
+	return q + segCmp(col, r.Operator, c.param(num(*r.Value), "int")) + ")"
 }
 
 func (c *compiler) identifier(r *Rule) string {

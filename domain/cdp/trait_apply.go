@@ -59,29 +59,31 @@ type batchTraitEvent struct {
 // processBatchTx): the batch's events of the defined event names are
 // folded into their profiles' states; a profile whose identifiers changed
 // since its traits were computed (a merge, an unmerge, a split, a new
-// identifier) is recomputed from its events instead.
-func applyTraitsTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, now time.Time) error {
+// identifier) is recomputed from its events instead. It returns the
+// profiles whose traits it computed (their segment membership is then
+// refreshed with the batch's).
+func applyTraitsTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, now time.Time) ([]uuid.UUID, error) {
 	ok, err := shareTraitTenantTx(ctx, tx, tenant)
 	if err != nil || !ok {
-		return err
+		return nil, err
 	}
 	defs, err := definitionsTx(ctx, tx, tenant)
 	if err != nil || len(defs) == 0 {
-		return err
+		return nil, err
 	}
 	var evs []batchTraitEvent
 	err = tx.NewRaw(`SELECT event, user_id, anonymous_id, "timestamp", source_id, message_id, coalesce(properties::text, '') AS properties
 		FROM cdp_events WHERE tenant_id = ? AND batch_id = ? AND event IN (?)`,
 		tenant, batch, bun.In(eventNames(defs))).Scan(ctx, &evs)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read batch events: %w", err)
+		return nil, fmt.Errorf("read batch events: %w", err)
 	}
 	if len(evs) == 0 {
-		return nil
+		return nil, nil
 	}
 	owners, err := eventOwnersTx(ctx, tx, tenant, evs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byProfile := map[uuid.UUID][]*traitEvent{}
 	for i := range evs {
@@ -98,10 +100,10 @@ func applyTraitsTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, now 
 	}
 	stale, err := lockTraitProfilesTx(ctx, tx, tenant, profiles)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := recomputeTx(ctx, tx, tenant, stale, defs, now, true); err != nil {
-		return err
+		return nil, err
 	}
 	var fresh []uuid.UUID
 	for _, p := range profiles {
@@ -109,7 +111,7 @@ func applyTraitsTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, now 
 			fresh = append(fresh, p)
 		}
 	}
-	return foldTx(ctx, tx, tenant, fresh, defs, now, func(p uuid.UUID) []*traitEvent { return byProfile[p] })
+	return profiles, foldTx(ctx, tx, tenant, fresh, defs, now, func(p uuid.UUID) []*traitEvent { return byProfile[p] })
 }
 
 // eventNames are the distinct event names of defs.

@@ -87,6 +87,9 @@ func backfillChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUI
 		if err := recomputeProfilesTx(ctx, tx, tenant, ids, []*TraitDefinition{d}, now); err != nil {
 			return false, err
 		}
+		if err := refreshComputedTraitSegmentsTx(ctx, tx, tenant, ids, now); err != nil {
+			return false, err
+		}
 		d.BackfillAfter = &ids[len(ids)-1]
 		d.BackfillDone += int64(len(ids))
 		d.BackfillTotal = max(d.BackfillTotal, d.BackfillDone) // profiles made since the count
@@ -224,7 +227,10 @@ func expireChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID,
 		}
 	}
 	// No new events: folding nothing expires the old days.
-	return len(ids), foldTx(ctx, tx, tenant, fresh, []*TraitDefinition{d}, now, func(uuid.UUID) []*traitEvent { return nil })
+	if err := foldTx(ctx, tx, tenant, fresh, []*TraitDefinition{d}, now, func(uuid.UUID) []*traitEvent { return nil }); err != nil {
+		return 0, err
+	}
+	return len(ids), refreshComputedTraitSegmentsTx(ctx, tx, tenant, ids, now)
 }
 
 // reconcile recomputes the profiles changed since the last reconciliation
@@ -324,7 +330,11 @@ func (s *Traits) reconcileChunk(ctx context.Context, tenant uuid.UUID, from time
 			return err
 		}
 		n += len(stale)
-		return recomputeTx(ctx, tx, tenant, stale, all, s.DB.Now(ctx), true)
+		now := s.DB.Now(ctx)
+		if err := recomputeTx(ctx, tx, tenant, stale, all, now, true); err != nil {
+			return err
+		}
+		return refreshComputedTraitSegmentsTx(ctx, tx, tenant, stale, now)
 	})
 	return n, last, err
 }

@@ -2243,8 +2243,8 @@ type SegmentPropertyFilterInput struct {
 }
 
 // A node of a segment's rules: exactly one of and, or, not (a group), or a
-// condition: field, trait, identifier (each with operator and value or
-// values) or event. At most 6 levels deep, 50 conditions (property filters
+// condition: field, trait, identifier, computedTrait, rfm (each with
+// operator and value or values) or event. At most 6 levels deep, 50 conditions (property filters
 // included), 20 rules per group; values are at most 200 characters.
 // Errors name the path of the bad node, e.g. ["input", "rules", "and", "1", "or", "0", "value"].
 type SegmentRuleInput struct {
@@ -2262,6 +2262,10 @@ type SegmentRuleInput struct {
 	Identifier *IdentifierType `json:"identifier,omitempty"`
 	// An event condition.
 	Event *SegmentEventConditionInput `json:"event,omitempty"`
+	// A computed trait (a TraitDefinition's id): its value, with the operators of trait; a profile without a value only meets NOT_EQUALS.
+	ComputedTrait *string `json:"computedTrait,omitempty"`
+	// A part of the profile's RFM score.
+	Rfm *SegmentRfmMeasure `json:"rfm,omitempty"`
 	// The condition's operator (not for groups and event conditions).
 	Operator *SegmentOperator `json:"operator,omitempty"`
 	// The operand of a one-value operator.
@@ -5111,6 +5115,70 @@ func (e *SegmentProfileField) UnmarshalJSON(b []byte) error {
 }
 
 func (e SegmentProfileField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The part of a profile's RFM score a segment condition tests (a profile without a score meets no RFM condition).
+type SegmentRfmMeasure string
+
+const (
+	// Its RFM cell (EQUALS, IN with RfmSegment names, e.g. CHAMPIONS, CANT_LOSE).
+	SegmentRfmMeasureCell SegmentRfmMeasure = "CELL"
+	// Its recency score 1–5 (EQUALS, GREATER_THAN, LESS_THAN, BETWEEN, IN).
+	SegmentRfmMeasureRecency SegmentRfmMeasure = "RECENCY"
+	// Its frequency score 1–5 (as RECENCY).
+	SegmentRfmMeasureFrequency SegmentRfmMeasure = "FREQUENCY"
+	// Its monetary score 1–5 (as RECENCY).
+	SegmentRfmMeasureMonetary SegmentRfmMeasure = "MONETARY"
+)
+
+var AllSegmentRfmMeasure = []SegmentRfmMeasure{
+	SegmentRfmMeasureCell,
+	SegmentRfmMeasureRecency,
+	SegmentRfmMeasureFrequency,
+	SegmentRfmMeasureMonetary,
+}
+
+func (e SegmentRfmMeasure) IsValid() bool {
+	switch e {
+	case SegmentRfmMeasureCell, SegmentRfmMeasureRecency, SegmentRfmMeasureFrequency, SegmentRfmMeasureMonetary:
+		return true
+	}
+	return false
+}
+
+func (e SegmentRfmMeasure) String() string {
+	return string(e)
+}
+
+func (e *SegmentRfmMeasure) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SegmentRfmMeasure(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SegmentRfmMeasure", str)
+	}
+	return nil
+}
+
+func (e SegmentRfmMeasure) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SegmentRfmMeasure) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SegmentRfmMeasure) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

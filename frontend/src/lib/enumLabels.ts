@@ -23,6 +23,7 @@ import {
   SEGMENT_KINDS,
   SEGMENT_OPERATORS,
   SEGMENT_PROFILE_FIELDS,
+  SEGMENT_RFM_MEASURES,
 } from '../screens/segments/labels'
 import { GROUP_OPS } from '../screens/automation/ConditionEditor'
 import { CAUSES } from '../screens/incidents/IncidentDetail'
@@ -413,6 +414,7 @@ export const ENUM_LABELS = {
   SegmentKind: SEGMENT_KINDS,
   SegmentOperator: SEGMENT_OPERATORS,
   SegmentProfileField: SEGMENT_PROFILE_FIELDS,
+  SegmentRfmMeasure: SEGMENT_RFM_MEASURES,
   EventCountOperator: EVENT_COUNT_OPERATORS,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,

@@ -1,13 +1,17 @@
+import { createContext, useContext } from 'react'
+
 import { Button, Checkbox, Field, Input, Select } from '../../components/ui'
 import type {
   EventCountOperator,
   IdentifierType,
   LifecycleStage,
+  RfmSegment,
   SegmentOperator,
   SegmentProfileField,
+  SegmentRfmMeasure,
 } from '../../gql/graphql'
-import { enumLabel, IDENTIFIER_TYPES, LIFECYCLE_STAGES } from '../../lib/enumLabels'
-import { EVENT_COUNT_OPERATORS, SEGMENT_PROFILE_FIELDS } from './labels'
+import { enumLabel, IDENTIFIER_TYPES, LIFECYCLE_STAGES, RFM_SEGMENTS } from '../../lib/enumLabels'
+import { EVENT_COUNT_OPERATORS, SEGMENT_PROFILE_FIELDS, SEGMENT_RFM_MEASURES } from './labels'
 import {
   newCondition,
   newFilter,
@@ -30,18 +34,35 @@ const KINDS: Record<ConditionKind, string> = {
   field: 'Profile field',
   trait: 'Custom trait',
   identifier: 'Identifier',
+  computedTrait: 'Computed trait',
+  rfm: 'RFM',
 }
+
+/** A computed trait's definition a condition may name. */
+export interface TraitDefinitionOption {
+  id: string
+  name: string
+}
+
+/** null: not loaded (yet, or the request failed). */
+const TraitDefinitions = createContext<readonly TraitDefinitionOption[] | null>(null)
 
 export interface RuleBuilderProps {
   root: GroupNode
   onChange: (root: GroupNode) => void
   /** Messages by node key (the server's, mapped onto the nodes). */
   errors: ReadonlyMap<string, string>
+  /** The workspace's computed traits (for computed-trait conditions); null while not loaded. */
+  traitDefinitions?: readonly TraitDefinitionOption[] | null
 }
 
 /** The segment's rules: nested AND/OR groups of conditions. */
-export function RuleBuilder({ root, onChange, errors }: RuleBuilderProps) {
-  return <Group node={root} onChange={(n) => onChange(n as GroupNode)} errors={errors} depth={1} label="Rules" />
+export function RuleBuilder({ root, onChange, errors, traitDefinitions = null }: RuleBuilderProps) {
+  return (
+    <TraitDefinitions.Provider value={traitDefinitions}>
+      <Group node={root} onChange={(n) => onChange(n as GroupNode)} errors={errors} depth={1} label="Rules" />
+    </TraitDefinitions.Provider>
+  )
 }
 
 interface NodeProps<N> {
@@ -126,6 +147,8 @@ function Group({ node, onChange, onRemove, errors, depth, label }: NodeProps<Gro
 }
 
 function Condition({ node, onChange, onRemove, errors, label }: NodeProps<ConditionNode>) {
+  const loaded = useContext(TraitDefinitions)
+  const definitions = loaded ?? []
   const set = (patch: Partial<ConditionNode>) => onChange({ ...node, ...patch })
   const errorId = `${node.key}-error`
   const changeKind = (kind: ConditionKind) => {
@@ -184,6 +207,45 @@ function Condition({ node, onChange, onRemove, errors, label }: NodeProps<Condit
             </Select>
           </Field>
         )}
+        {node.kind === 'computedTrait' && (
+          <Field label="Computed trait">
+            <Select value={node.computedTrait} onChange={(e) => set({ computedTrait: e.target.value })}>
+              <option value="">
+                {loaded === null
+                  ? 'Computed traits not loaded'
+                  : definitions.length
+                    ? 'Choose a computed trait'
+                    : 'No computed traits yet (define one under Traits)'}
+              </option>
+              {node.computedTrait !== '' && !definitions.some((d) => d.id === node.computedTrait) && (
+                <option value={node.computedTrait}>A deleted computed trait</option>
+              )}
+              {definitions.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        )}
+        {node.kind === 'rfm' && (
+          <Field label="RFM measure">
+            <Select
+              value={node.rfm}
+              onChange={(e) => {
+                const rfm = e.target.value as SegmentRfmMeasure
+                const ops = operatorsOf({ ...node, rfm })
+                set({ rfm, operator: ops.includes(node.operator) ? node.operator : ops[0]!, value: '' })
+              }}
+            >
+              {(Object.keys(SEGMENT_RFM_MEASURES) as SegmentRfmMeasure[]).map((m) => (
+                <option key={m} value={m}>
+                  {enumLabel('SegmentRfmMeasure', m)}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        )}
         {node.kind !== 'event' && (
           <Operands
             operators={operatorsOf(node)}
@@ -192,6 +254,8 @@ function Condition({ node, onChange, onRemove, errors, label }: NodeProps<Condit
             values={node.values}
             time={node.kind === 'field' && (node.field === 'FIRST_SEEN_AT' || node.field === 'LAST_SEEN_AT')}
             stages={node.kind === 'field' && node.field === 'LIFECYCLE_STAGE'}
+            cells={node.kind === 'rfm' && node.rfm === 'CELL'}
+            scores={node.kind === 'rfm' && node.rfm !== 'CELL'}
             onChange={(p) => set(p)}
           />
         )}
@@ -221,12 +285,27 @@ interface OperandsProps {
   values: string[]
   time?: boolean
   stages?: boolean
+  /** RFM cells (RfmSegment names). */
+  cells?: boolean
+  /** RFM scores (1–5). */
+  scores?: boolean
   onChange: (p: { operator?: SegmentOperator; value?: string; values?: string[] }) => void
   operatorLabel?: string
 }
 
 /** An operator and the inputs of its value(s). */
-function Operands({ operators, operator, value, values, time, stages, onChange, operatorLabel }: OperandsProps) {
+function Operands({
+  operators,
+  operator,
+  value,
+  values,
+  time,
+  stages,
+  cells,
+  scores,
+  onChange,
+  operatorLabel,
+}: OperandsProps) {
   const inputType = time ? 'date' : 'text'
   return (
     <>
@@ -260,7 +339,15 @@ function Operands({ operators, operator, value, values, time, stages, onChange, 
       {operator === 'IN' && (
         <Field
           label="Values"
-          hint={stages ? 'Comma-separated: ANONYMOUS, KNOWN, CUSTOMER, CHURNED.' : 'Comma-separated.'}
+          hint={
+            stages
+              ? 'Comma-separated: ANONYMOUS, KNOWN, CUSTOMER, CHURNED.'
+              : cells
+                ? `Comma-separated: ${Object.keys(RFM_SEGMENTS).join(', ')}.`
+                : scores
+                  ? 'Comma-separated scores from 1 to 5.'
+                  : 'Comma-separated.'
+          }
         >
           <Input value={value} onChange={(e) => onChange({ value: e.target.value })} />
         </Field>
@@ -281,6 +368,17 @@ function Operands({ operators, operator, value, values, time, stages, onChange, 
                 </option>
               ))}
             </Select>
+          ) : cells ? (
+            <Select value={value} onChange={(e) => onChange({ value: e.target.value })}>
+              <option value="">Choose a cell</option>
+              {(Object.keys(RFM_SEGMENTS) as RfmSegment[]).map((c) => (
+                <option key={c} value={c}>
+                  {enumLabel('RfmSegment', c)}
+                </option>
+              ))}
+            </Select>
+          ) : scores ? (
+            <Input type="number" min={1} max={5} value={value} onChange={(e) => onChange({ value: e.target.value })} />
           ) : (
             <Input type={inputType} value={value} onChange={(e) => onChange({ value: e.target.value })} />
           )}

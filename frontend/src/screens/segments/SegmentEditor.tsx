@@ -33,6 +33,7 @@ import {
   RefreshSegmentDocument,
   SegmentDocument,
   SegmentMembershipChangedDocument,
+  SegmentTraitDefinitionsDocument,
   UpdateSegmentDocument,
 } from './operations'
 import { RuleBuilder } from './RuleBuilder'
@@ -162,6 +163,14 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
   const [update, updating] = useMutation(UpdateSegmentDocument)
   const [remove, removing] = useMutation(DeleteSegmentDocument)
   const [refresh, refreshing] = useMutation(RefreshSegmentDocument)
+  const definitions = useQuery(SegmentTraitDefinitionsDocument)
+  const traitDefinitions = useMemo(
+    () =>
+      definitions.data
+        ? definitions.data.traitDefinitions.edges.map((e) => ({ id: e.node.id, name: e.node.name }))
+        : null,
+    [definitions.data],
+  )
 
   // The preview's errors while it is current, then the save's.
   const pErrors = settled === json ? previewErrors(preview.error) : []
@@ -239,7 +248,7 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
                 </Select>
               </Field>
             </div>
-            <RuleBuilder root={root} onChange={setRoot} errors={sorted.nodes} />
+            <RuleBuilder root={root} onChange={setRoot} errors={sorted.nodes} traitDefinitions={traitDefinitions} />
             {sorted.form && <Alert tone="error">{sorted.form}</Alert>}
             <div>
               <Button type="submit" variant="primary" loading={creating.loading || updating.loading}>

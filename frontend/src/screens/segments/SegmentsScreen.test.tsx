@@ -25,6 +25,9 @@ interface GqlError {
 }
 
 const SEGMENT_ID = 'U2VnbWVudDox'
+const ORDERS_UUID = '0b6c4a52-8d1e-4f3a-9c2b-5e7d6f8a9b01'
+/** The Orders trait's global id: base64url of "TraitDefinition:<uuid>". */
+const ORDERS_TRAIT = btoa(`TraitDefinition:${ORDERS_UUID}`).replace(/=+$/, '')
 const ANN = {
   __typename: 'Profile',
   id: 'UHJvZmlsZTox',
@@ -152,6 +155,22 @@ class FakeApi extends ApolloLink {
                 }
               : null,
         }
+      case 'SegmentTraitDefinitions':
+        return {
+          traitDefinitions: {
+            __typename: 'TraitDefinitionConnection',
+            edges: [
+              {
+                __typename: 'TraitDefinitionEdge',
+                node: { __typename: 'TraitDefinition', id: ORDERS_TRAIT, name: 'Orders' },
+              },
+              {
+                __typename: 'TraitDefinitionEdge',
+                node: { __typename: 'TraitDefinition', id: 'VHJhaXREZWZpbml0aW9uOjI', name: 'Plan' },
+              },
+            ],
+          },
+        }
       case 'PreviewSegment':
         return { previewSegment: { __typename: 'SegmentPreview', size: 3, sample: [ANN] } }
       case 'CreateSegment':
@@ -245,6 +264,45 @@ describe('SegmentEditor', () => {
         },
       ],
     })
+  })
+
+  it('builds a computed-trait condition picked by name and an RFM cell condition', async () => {
+    const { api, user } = setup('/segments/new')
+    const c1 = await waitFor(() => condition(1))
+    await user.selectOptions(within(c1).getByLabelText('Condition'), 'computedTrait')
+    await waitFor(() => expect(within(c1).getByRole('option', { name: 'Orders' })).toBeInTheDocument())
+    await user.selectOptions(within(c1).getByLabelText('Computed trait'), 'Orders')
+    await user.selectOptions(within(c1).getByLabelText('Operator'), 'GREATER_THAN')
+    await user.type(within(c1).getByLabelText('Value'), '1')
+    await user.click(screen.getByRole('button', { name: 'Add condition' }))
+    await user.selectOptions(within(condition(2)).getByLabelText('Condition'), 'rfm')
+    // Cells: a picker of the named cells.
+    await user.selectOptions(within(condition(2)).getByLabelText('Value'), "Can't lose")
+    await waitFor(() =>
+      expect(api.called('PreviewSegment').at(-1)?.vars.rules).toEqual({
+        and: [
+          { computedTrait: ORDERS_TRAIT, operator: 'GREATER_THAN', value: '1' },
+          { rfm: 'CELL', operator: 'EQUALS', value: 'CANT_LOSE' },
+        ],
+      }),
+    )
+    // Scores: a number with the score operators.
+    await user.selectOptions(within(condition(2)).getByLabelText('RFM measure'), 'RECENCY')
+    expect(
+      within(within(condition(2)).getByLabelText('Operator'))
+        .getAllByRole('option')
+        .map((o) => o.getAttribute('value')),
+    ).toEqual(['EQUALS', 'GREATER_THAN', 'LESS_THAN', 'BETWEEN', 'IN'])
+    await user.selectOptions(within(condition(2)).getByLabelText('Operator'), 'GREATER_THAN')
+    await user.type(within(condition(2)).getByLabelText('Value'), '3')
+    await waitFor(() =>
+      expect(api.called('PreviewSegment').at(-1)?.vars.rules).toEqual({
+        and: [
+          { computedTrait: ORDERS_TRAIT, operator: 'GREATER_THAN', value: '1' },
+          { rfm: 'RECENCY', operator: 'GREATER_THAN', value: '3' },
+        ],
+      }),
+    )
   })
 
   it('shows the server’s error on the condition that is wrong, not on the others', async () => {
@@ -373,6 +431,22 @@ describe('rules', () => {
     const tree = fromJSON(JSON.stringify(stored))!
     expect(toInput(tree)).toEqual(stored)
     expect(fromJSON('not json')).toBeNull()
+    // The later kinds: a stored definition uuid comes back as its global id.
+    const later = fromJSON(
+      JSON.stringify({
+        and: [
+          { computedTrait: ORDERS_UUID, operator: 'EXISTS' },
+          { rfm: 'CELL', operator: 'IN', values: ['LOST', 'AT_RISK'] },
+        ],
+      }),
+    )!
+    expect(toInput(later)).toEqual({
+      and: [
+        { computedTrait: ORDERS_TRAIT, operator: 'EXISTS' },
+        { rfm: 'CELL', operator: 'IN', values: ['LOST', 'AT_RISK'] },
+      ],
+    })
+    expect(incomplete(newCondition('computedTrait'))).toBe(true)
   })
 })
 

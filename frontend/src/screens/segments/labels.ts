@@ -1,4 +1,10 @@
-import type { EventCountOperator, SegmentKind, SegmentOperator, SegmentProfileField } from '../../gql/graphql'
+import type {
+  EventCountOperator,
+  SegmentKind,
+  SegmentOperator,
+  SegmentProfileField,
+  SegmentRfmMeasure,
+} from '../../gql/graphql'
 
 /** When a segment's membership is computed. */
 export const SEGMENT_KINDS: Record<SegmentKind, string> = {
@@ -30,6 +36,14 @@ export const SEGMENT_PROFILE_FIELDS: Record<SegmentProfileField, string> = {
   SESSION_COUNT: 'Sessions',
   PURCHASE_COUNT: 'Purchases',
   REVENUE: 'Revenue',
+}
+
+/** The parts of an RFM score a condition tests. */
+export const SEGMENT_RFM_MEASURES: Record<SegmentRfmMeasure, string> = {
+  CELL: 'RFM cell',
+  RECENCY: 'Recency score',
+  FREQUENCY: 'Frequency score',
+  MONETARY: 'Monetary score',
 }
 
 /** How an event condition counts. */

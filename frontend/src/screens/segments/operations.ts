@@ -149,3 +149,17 @@ export const SegmentMembershipChangedDocument = graphql(`
     }
   }
 `)
+
+/** The computed traits a condition may test (the builder's picker). */
+export const SegmentTraitDefinitionsDocument = graphql(`
+  query SegmentTraitDefinitions {
+    traitDefinitions(first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`)

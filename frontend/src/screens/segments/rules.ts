@@ -9,10 +9,11 @@ import type {
   IdentifierType,
   SegmentOperator,
   SegmentProfileField,
+  SegmentRfmMeasure,
   SegmentRuleInput,
 } from '../../gql/graphql'
 
-export type ConditionKind = 'field' | 'trait' | 'identifier' | 'event'
+export type ConditionKind = 'field' | 'trait' | 'identifier' | 'event' | 'computedTrait' | 'rfm'
 
 export interface FilterNode {
   key: string
@@ -43,6 +44,9 @@ export interface ConditionNode {
   field: SegmentProfileField
   trait: string
   identifier: IdentifierType
+  /** A computed trait's definition (its global id; '' until chosen). */
+  computedTrait: string
+  rfm: SegmentRfmMeasure
   operator: SegmentOperator
   value: string
   values: string[]
@@ -67,15 +71,19 @@ export function newKey(): string {
 }
 
 /** Operators by subject, as the server takes them. */
-export const OPERATORS_FOR: Record<'stage' | 'time' | 'number' | 'json' | 'identifier' | 'window', SegmentOperator[]> =
-  {
-    stage: ['EQUALS', 'NOT_EQUALS', 'IN'],
-    time: ['WITHIN_LAST', 'BEFORE', 'AFTER', 'BETWEEN'],
-    number: ['EQUALS', 'NOT_EQUALS', 'GREATER_THAN', 'LESS_THAN', 'BETWEEN', 'IN'],
-    json: ['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'GREATER_THAN', 'LESS_THAN', 'BETWEEN', 'IN', 'EXISTS'],
-    identifier: ['EXISTS', 'EQUALS', 'IN'],
-    window: ['WITHIN_LAST', 'BEFORE', 'AFTER', 'BETWEEN'],
-  }
+export const OPERATORS_FOR: Record<
+  'stage' | 'time' | 'number' | 'json' | 'identifier' | 'window' | 'rfmCell' | 'rfmScore',
+  SegmentOperator[]
+> = {
+  stage: ['EQUALS', 'NOT_EQUALS', 'IN'],
+  time: ['WITHIN_LAST', 'BEFORE', 'AFTER', 'BETWEEN'],
+  number: ['EQUALS', 'NOT_EQUALS', 'GREATER_THAN', 'LESS_THAN', 'BETWEEN', 'IN'],
+  json: ['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'GREATER_THAN', 'LESS_THAN', 'BETWEEN', 'IN', 'EXISTS'],
+  identifier: ['EXISTS', 'EQUALS', 'IN'],
+  window: ['WITHIN_LAST', 'BEFORE', 'AFTER', 'BETWEEN'],
+  rfmCell: ['EQUALS', 'IN'],
+  rfmScore: ['EQUALS', 'GREATER_THAN', 'LESS_THAN', 'BETWEEN', 'IN'],
+}
 
 /** The operators a condition may use. */
 export function operatorsOf(c: ConditionNode): SegmentOperator[] {
@@ -85,7 +93,10 @@ export function operatorsOf(c: ConditionNode): SegmentOperator[] {
       if (c.field === 'FIRST_SEEN_AT' || c.field === 'LAST_SEEN_AT') return OPERATORS_FOR.time
       return OPERATORS_FOR.number
     case 'trait':
+    case 'computedTrait':
       return OPERATORS_FOR.json
+    case 'rfm':
+      return c.rfm === 'CELL' ? OPERATORS_FOR.rfmCell : OPERATORS_FOR.rfmScore
     case 'identifier':
       return OPERATORS_FOR.identifier
     default:
@@ -106,7 +117,9 @@ export function newCondition(kind: ConditionKind = 'event'): ConditionNode {
     field: 'EVENT_COUNT',
     trait: '',
     identifier: 'EMAIL',
-    operator: kind === 'identifier' ? 'EXISTS' : kind === 'trait' ? 'EQUALS' : 'GREATER_THAN',
+    computedTrait: '',
+    rfm: 'CELL',
+    operator: kind === 'identifier' ? 'EXISTS' : kind === 'trait' || kind === 'rfm' ? 'EQUALS' : 'GREATER_THAN',
     value: '',
     values: ['', ''],
     event: {
@@ -197,6 +210,18 @@ export function toInput(node: RuleNode, paths: NodePaths = new Map(), at: (strin
         operator: node.operator,
         ...operands(node.operator, node.value, node.values, false),
       }
+    case 'computedTrait':
+      return {
+        computedTrait: node.computedTrait,
+        operator: node.operator,
+        ...operands(node.operator, node.value, node.values, false),
+      }
+    case 'rfm':
+      return {
+        rfm: node.rfm,
+        operator: node.operator,
+        ...operands(node.operator, node.value, node.values, false),
+      }
     case 'identifier':
       return {
         identifier: node.identifier,
@@ -255,7 +280,19 @@ function fromInput(r: SegmentRuleInput): RuleNode | null {
     if (children.some((c) => c === null)) return null
     return newGroup(op, children as RuleNode[])
   }
-  const c = newCondition(r.event ? 'event' : r.trait ? 'trait' : r.identifier ? 'identifier' : 'field')
+  const c = newCondition(
+    r.event
+      ? 'event'
+      : r.trait
+        ? 'trait'
+        : r.identifier
+          ? 'identifier'
+          : r.computedTrait
+            ? 'computedTrait'
+            : r.rfm
+              ? 'rfm'
+              : 'field',
+  )
   if (r.operator) c.operator = r.operator
   const time = r.field === 'FIRST_SEEN_AT' || r.field === 'LAST_SEEN_AT'
   const back = (s: string) => (time ? dateOperand(s) : s)
@@ -267,6 +304,8 @@ function fromInput(r: SegmentRuleInput): RuleNode | null {
   if (r.field) c.field = r.field
   if (r.trait) c.trait = r.trait.join('.')
   if (r.identifier) c.identifier = r.identifier
+  if (r.computedTrait) c.computedTrait = traitDefinitionId(r.computedTrait)
+  if (r.rfm) c.rfm = r.rfm
   if (r.event) {
     const e = r.event
     c.event = {
@@ -286,6 +325,18 @@ function fromInput(r: SegmentRuleInput): RuleNode | null {
     }
   }
   return c
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A stored computed-trait reference as the definition's global id: the
+ * saved rules hold the definition's uuid, the API's ids are base64url of
+ * "TraitDefinition:<uuid>" (unpadded).
+ */
+export function traitDefinitionId(s: string): string {
+  if (!UUID.test(s)) return s
+  return btoa(`TraitDefinition:${s.toLowerCase()}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 /** Whether an operator's operands are still to be typed. */
@@ -320,6 +371,8 @@ export function incomplete(node: RuleNode): boolean {
     }
     case 'trait':
       return node.trait.trim() === '' || missingOperands(node.operator, node.value, node.values)
+    case 'computedTrait':
+      return node.computedTrait === '' || missingOperands(node.operator, node.value, node.values)
     default:
       return missingOperands(node.operator, node.value, node.values)
   }
