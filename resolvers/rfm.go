@@ -1,6 +1,10 @@
 package resolvers
 
 import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
 	"strconv"
 
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -16,6 +20,12 @@ func (r *Resolver) rfm() *cdp.RFM {
 		return r.Svc.CDP.RFM
 	}
 	return cdp.NewRFM(r.DB)
+}
+
+// rfmScoreOf is a profile's RFM score, batched per HTTP request (a
+// profiles page reads its scores in one query).
+func (r *Resolver) rfmScoreOf(ctx context.Context, profile uuid.UUID) (*cdp.RFMScore, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *cdp.RFMScore] { return l.rfmScores }, r.rfm().ScoresOf, profile)
 }
 
 // rfmSegments maps the stored cell names to the GraphQL enum.

@@ -44,15 +44,11 @@ func (r *mutationResolver) RefreshRfm(ctx context.Context) (*model.RefreshRfmPay
 
 // Rfm is the resolver for the rfm field.
 func (r *profileResolver) Rfm(ctx context.Context, obj *model.Profile) (*model.RfmScore, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
 	id, err := profileIDOf(obj)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := r.rfm().Score(ctx, tenant, id)
+	sc, err := r.rfmScoreOf(ctx, id)
 	if err != nil {
 		return nil, err
 	}

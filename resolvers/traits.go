@@ -1,6 +1,10 @@
 package resolvers
 
 import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
 	"strings"
 
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -48,6 +52,13 @@ func traitPayload(d *cdp.TraitDefinition, err error) (*model.TraitDefinitionPayl
 
 // traits is the computed traits service (one over the database when the
 // services were built without it).
+// computedTraitsOf is a profile's computed traits, batched per HTTP
+// request (a profiles page reads them in one transaction).
+func (r *Resolver) computedTraitsOf(ctx context.Context, profile uuid.UUID) ([]cdp.ComputedTrait, error) {
+	return load(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []cdp.ComputedTrait] { return l.computedTraits },
+		r.traits().ComputedTraitsOf, profile)
+}
+
 func (r *Resolver) traits() *cdp.Traits {
 	if r.Svc.Traits != nil {
 		return r.Svc.Traits

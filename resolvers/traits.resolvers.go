@@ -67,15 +67,11 @@ func (r *mutationResolver) DeleteTraitDefinition(ctx context.Context, input mode
 
 // ComputedTraits is the resolver for the computedTraits field.
 func (r *profileResolver) ComputedTraits(ctx context.Context, obj *model.Profile) ([]*model.ComputedTrait, error) {
-	tenant, err := tenantOf(ctx)
-	if err != nil {
-		return nil, err
-	}
 	id, err := profileIDOf(obj)
 	if err != nil {
 		return nil, err
 	}
-	list, err := r.traits().ComputedTraits(ctx, tenant, id)
+	list, err := r.computedTraitsOf(ctx, id)
 	if err != nil {
 		return nil, err
 	}

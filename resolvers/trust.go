@@ -13,6 +13,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
+	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/realtime"
@@ -47,6 +48,10 @@ type trustLoaders struct {
 	timelines *dataloadgen.Loader[uuid.UUID, []incidents.Event]
 	// gateTimelines are actions' gate decisions, by action id.
 	gateTimelines *dataloadgen.Loader[uuid.UUID, []automation.GateDecision]
+	// computedTraits and rfmScores are a profiles page's computed traits
+	// and RFM scores, by profile id.
+	computedTraits *dataloadgen.Loader[uuid.UUID, []cdp.ComputedTrait]
+	rfmScores      *dataloadgen.Loader[uuid.UUID, *cdp.RFMScore]
 }
 
 type loadersKey struct{}
@@ -74,11 +79,13 @@ func mapped[V any](fetch func(ctx context.Context, tenant uuid.UUID, ids []uuid.
 
 func (r *Resolver) newTrustLoaders() *trustLoaders {
 	return &trustLoaders{
-		campaigns:     dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID)),
-		rules:         dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID)),
-		actions:       dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID)),
-		timelines:     dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines)),
-		gateTimelines: dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.GateTimelines)),
+		campaigns:      dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID)),
+		rules:          dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID)),
+		actions:        dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID)),
+		timelines:      dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines)),
+		gateTimelines:  dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.GateTimelines)),
+		computedTraits: dataloadgen.NewMappedLoader(mapped(r.traits().ComputedTraitsOf)),
+		rfmScores:      dataloadgen.NewMappedLoader(mapped(r.rfm().ScoresOf)),
 	}
 }
 

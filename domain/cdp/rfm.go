@@ -467,16 +467,26 @@ func (s *RFM) Report(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err e
 // none, and for an absorbed profile: scores are the survivors').
 func (s *RFM) Score(ctx context.Context, tenant, id uuid.UUID) (_ *RFMScore, err error) {
 	defer derrors.Wrap(&err, "cdp.RFM.Score(%v, %v)", tenant, id)
-	var out *RFMScore
+	m, err := s.ScoresOf(ctx, tenant, []uuid.UUID{id})
+	return m[id], err
+}
+
+// ScoresOf is Score of many profiles in one query (the dataloader of
+// Profile.rfm): the stored score of each id that has one.
+func (s *RFM) ScoresOf(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (_ map[uuid.UUID]*RFMScore, err error) {
+	defer derrors.Wrap(&err, "cdp.RFM.ScoresOf(%v, %d profiles)", tenant, len(ids))
+	out := make(map[uuid.UUID]*RFMScore, len(ids))
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		sc := new(RFMScore)
-		err := tx.NewRaw("SELECT profile_id, r, f, m, segment, computed_at FROM cdp_profile_rfm WHERE tenant_id = ? AND profile_id = ?",
-			tenant, id).Scan(ctx, sc)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		var rows []RFMScore
+		err := tx.NewRaw("SELECT profile_id, r, f, m, segment, computed_at FROM cdp_profile_rfm WHERE tenant_id = ? AND profile_id = ANY(?)",
+			tenant, pgdialect.Array(ids)).Scan(ctx, &rows)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		out = sc
-		return err
+		for i := range rows {
+			out[rows[i].ProfileID] = &rows[i]
+		}
+		return nil
 	})
 	return out, err
 }
