@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stratumhq/stratum/app/apptest"
@@ -104,31 +103,12 @@ func BenchmarkTrackingWrk(b *testing.B) {
 	// The baseline first, so each concurrency reports its ratio.
 	var copyRate float64
 	b.Run("raw_copy", func(b *testing.B) {
-		conn, err := pgx.Connect(ctx, tdb.OwnerURL)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-		batch := uuid.New()
-		const n = 300_000
-		rows := make([][]any, 0, n)
-		for i := range n {
-			rows = append(rows, []any{tenant, src.ID, fmt.Sprintf("raw-%s-%d", batch, i), now, batch, "track", "Product Viewed",
-				fmt.Sprintf("user-%d", i/100%200), now, now, now, string(propsJSON), int32(len(propsJSON) + 150)})
-		}
-		pg0 := backendCPU(b, tdb.OwnerURL, tdb.Name)
 		b.ResetTimer()
-		start := time.Now()
-		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"cdp_events"}, []string{"tenant_id", "source_id", "message_id", "received_at",
-			"batch_id", "type", "event", "user_id", "original_timestamp", "sent_at", "timestamp", "properties", "payload_size"},
-			pgx.CopyFromRows(rows)); err != nil {
-			b.Fatal(err)
-		}
-		copyRate = n / time.Since(start).Seconds()
+		var pg float64
+		copyRate, pg = copyEvents(b, tdb.OwnerURL, tenant, src.ID, 300_000, propsJSON, func(i int) string { return fmt.Sprintf("user-%d", i/100%200) })
 		b.StopTimer()
 		b.ReportMetric(copyRate, "events/s")
-		b.ReportMetric(float64((backendCPU(b, tdb.OwnerURL, tdb.Name)-pg0).Microseconds())/n, "pg_cpu_us/event")
+		b.ReportMetric(pg, "pg_cpu_us/event")
 	})
 
 	for _, conc := range []int{8, 32, 64} {

@@ -188,27 +188,27 @@ func (s *Service) writeGroup(group []*pending) {
 func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 	// First as if every messageId were new (plain inserts, see
 	// insertFreshEvents); a unique violation — some were stored before —
-	// rolls that transaction back and the group is written again through
-	// the deduplicating statement.
+	// rolled that transaction back, and the group is written again through
+	// the deduplicating statement (and so are its retries below).
 	fresh := true
-	errs, err := s.commitTenantOnce(tenant, items, fresh)
-	if err != nil && isUniqueViolation(err) {
-		fresh = false
-		errs, err = s.commitTenantOnce(tenant, items, fresh)
+	write := func() ([]error, error) {
+		errs, err := s.commitTenantOnce(tenant, items, fresh)
+		if fresh && err != nil && isUniqueViolation(err) {
+			fresh = false
+			errs, err = s.commitTenantOnce(tenant, items, fresh)
+		}
+		return errs, err
 	}
+	errs, err := write()
 	if err != nil && missingPartition(err) {
 		ctx, cancel := context.WithTimeout(context.Background(), s.Config.commitTimeout())
 		if _, perr := s.EnsurePartitions(ctx); perr == nil {
-			errs, err = s.commitTenantOnce(tenant, items, fresh)
-			if err != nil && isUniqueViolation(err) {
-				fresh = false
-				errs, err = s.commitTenantOnce(tenant, items, fresh)
-			}
+			errs, err = write()
 		}
 		cancel()
 	}
 	if err != nil && pgCode(err, "40P01") {
-		errs, err = s.commitTenantOnce(tenant, items, false)
+		errs, err = write()
 	}
 	var over *overLimit
 	isOver := errors.As(err, &over)
