@@ -15,6 +15,7 @@ package conversions
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -181,10 +182,6 @@ type Sender interface {
 	// MaxAge is the oldest event the platform accepts (Meta: 7 days);
 	// older events are diverted with a reason before a batch is built.
 	MaxAge() time.Duration
-	// ValidateCredentials checks a destination's credential fields (keys,
-	// formats); the error is an *apperr.Error naming the field under
-	// "credentials", never echoing a secret.
-	ValidateCredentials(creds map[string]string) error
 	// Check applies the platform's required-field rules to one event at
 	// time now; a non-empty answer is the precise reason it cannot be sent.
 	Check(e Event, now time.Time) string
@@ -195,4 +192,35 @@ type Sender interface {
 	// per event (a 4xx refusal of the whole request fails every event with
 	// the platform's message).
 	Send(ctx context.Context, d Destination, events []Event) (Result, error)
+}
+
+// Mapping maps one CDP event name to a platform event name, with paths into
+// the CDP event for the platform's fields (dot-separated from the event's
+// root, e.g. "properties.revenue", "properties.products.product_id" for
+// every element of an array). Empty paths take the defaults of the
+// platform's standard event (Segment's e-commerce spec: revenue or total,
+// currency, products[].product_id, order_id).
+type Mapping struct {
+	Source     string `json:"source"`
+	Target     string `json:"target"`
+	Value      string `json:"value,omitempty"`
+	Currency   string `json:"currency,omitempty"`
+	ContentIDs string `json:"contentIds,omitempty"`
+	OrderID    string `json:"orderId,omitempty"`
+}
+
+// CDPEvent is a stored CDP event (a cdp_events row) with the profile it
+// resolved to, as the delivery job reads it.
+type CDPEvent struct {
+	MessageID   string
+	Type        string // track, page, screen, identify, …
+	Event       string // track: the event name; page/screen: the name
+	AnonymousID string
+	UserID      string
+	Timestamp   time.Time
+	ReceivedAt  time.Time
+	Properties  json.RawMessage
+	Traits      json.RawMessage
+	Context     json.RawMessage
+	ProfileID   *uuid.UUID
 }
