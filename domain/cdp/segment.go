@@ -401,7 +401,9 @@ func checkRuleRefsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, r *Rule, 
 	for i, x := range refs {
 		ids[i] = x.id
 	}
-	found, err := uuidsTx(ctx, tx, `SELECT id FROM cdp_trait_definitions WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[])`,
+	// FOR SHARE: a definition deleted meanwhile waits for this segment's
+	// transaction and then sees that it is used (DeleteDefinition).
+	found, err := uuidsTx(ctx, tx, `SELECT id FROM cdp_trait_definitions WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) FOR SHARE`,
 		tenant.String(), pgUUIDs(ids))
 	if err != nil {
 		return err

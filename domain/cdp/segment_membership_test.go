@@ -359,3 +359,32 @@ func TestSegmentFollowsTraitBackfillAndRFMRefresh(t *testing.T) {
 		require.Equal(t, want, f.members(t, seg))
 	}
 }
+
+// A computed trait that segments' rules name cannot be deleted (the
+// segments would silently match on a trait that no longer exists): the
+// refusal names them and changes nothing; once no segment names it, it
+// deletes.
+func TestUsedComputedTraitIsNotDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newMembershipFixture(t, 1)
+	traits := &Traits{DB: f.tdb.DB}
+	def, err := traits.CreateDefinition(ctx, f.tenant, TraitDefinitionInput{Name: "orders", Aggregation: AggCount, Event: OrderCompleted})
+	require.NoError(t, err)
+	seg, err := f.segs.CreateSegment(ctx, f.tenant, SegmentInput{Name: "buyers", Kind: SegmentDynamic,
+		Rules: &Rule{Not: &Rule{Or: []Rule{{ComputedTrait: &def.ID, Operator: OpGreaterThan, Value: ptr("0")}}}}})
+	require.NoError(t, err)
+
+	err = traits.DeleteDefinition(ctx, f.tenant, def.ID)
+	e, ok := apperr.As(err)
+	require.True(t, ok, "%v", err)
+	require.Equal(t, apperr.Conflict, e.Code)
+	require.Contains(t, e.Message, "“buyers”")
+	_, err = traits.Definition(ctx, f.tenant, def.ID)
+	require.NoError(t, err, "the refused delete removed the definition")
+
+	require.NoError(t, f.segs.DeleteSegment(ctx, f.tenant, seg.ID))
+	require.NoError(t, traits.DeleteDefinition(ctx, f.tenant, def.ID))
+	_, err = traits.Definition(ctx, f.tenant, def.ID)
+	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
+}

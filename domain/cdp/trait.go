@@ -373,11 +373,51 @@ func (s *Traits) DeleteDefinition(ctx context.Context, tenant, id uuid.UUID) (er
 		if err != nil {
 			return err
 		}
+		// Deleted first (its row locked): a segment saved meanwhile that
+		// names it waits on the row (segment validation reads it FOR
+		// SHARE) and then finds it gone; one saved before is seen here.
 		if _, err := tx.NewDelete().Model(d).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if err := refuseUsedTraitTx(ctx, tx, tenant, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, traitAudit("trait_definition.delete", d))
 	})
+}
+
+// maxNamedUsers bounds the segment names a refusal lists.
+const maxNamedUsers = 5
+
+// refuseUsedTraitTx refuses to delete a computed trait that segments'
+// rules name (CONFLICT naming them): they would match on a trait that no
+// longer exists until someone noticed.
+func refuseUsedTraitTx(ctx context.Context, tx bun.Tx, tenant, id uuid.UUID) error {
+	// Placeholders in $n form: bun would read the jsonpath's "?" as one.
+	rows, err := tx.Tx.QueryContext(ctx, `SELECT name FROM cdp_segments WHERE tenant_id = $1::uuid
+		AND jsonb_path_exists(rules, '$.** ? (@.computedTrait == $id)', jsonb_build_object('id', $2::text))
+		ORDER BY name LIMIT $3`, tenant.String(), id.String(), maxNamedUsers+1)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil || len(names) == 0 {
+		return err
+	}
+	list := strings.Join(names[:min(len(names), maxNamedUsers)], "”, “")
+	more := ""
+	if len(names) > maxNamedUsers {
+		more = " and others"
+	}
+	return apperr.Conflictf("the segments “%s”%s use this computed trait; remove it from their rules first", list, more)
 }
 
 // definitionTx reads one definition (NOT_FOUND when tenant has none with id).
