@@ -171,7 +171,8 @@ func (w *CDPSimulateEventsWorker) Work(ctx context.Context, job *river.Job[CDPSi
 }
 
 // CDPPruneMessageIDsArgs deletes the messageId dedup rows older than
-// cdp.DedupWindow (global, periodic).
+// cdp.DedupWindow and then the segment membership changes older than
+// cdp.MembershipChangeRetention (global, periodic).
 type CDPPruneMessageIDsArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -208,6 +209,9 @@ func (w *CDPPruneMessageIDsWorker) Work(ctx context.Context, job *river.Job[CDPP
 	budget, cancel := context.WithTimeout(ctx, w.Timeout(job)*3/4)
 	defer cancel()
 	_, _, err := w.CDP.PruneMessageIDs(budget)
+	if err == nil {
+		_, _, err = w.CDP.PruneMembershipChanges(budget)
+	}
 	if err != nil && ctx.Err() == nil && budget.Err() != nil {
 		return nil
 	}

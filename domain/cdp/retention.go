@@ -64,3 +64,34 @@ func (s *Service) PruneMessageIDs(ctx context.Context) (deleted int, more bool, 
 	}
 	return deleted, true, nil
 }
+
+// MembershipChangeRetention is how long segment membership changes
+// (cdp_segment_membership_changes: the entries and exits audience sync
+// and the segment screen's chart read) are kept. Half a year covers the
+// chart's longest range (90 days) and an audience sync paused for months;
+// one whose cursor falls behind it syncs the current members in full.
+const MembershipChangeRetention = 180 * 24 * time.Hour
+
+// PruneMembershipChanges deletes the membership changes of every tenant
+// older than MembershipChangeRetention, in batches like PruneMessageIDs.
+func (s *Service) PruneMembershipChanges(ctx context.Context) (deleted int, more bool, err error) {
+	defer derrors.Wrap(&err, "cdp.Service.PruneMembershipChanges")
+	batch := s.Config.pruneBatch()
+	for range MaxPruneBatches {
+		if err := ctx.Err(); err != nil {
+			return deleted, true, err
+		}
+		var n int
+		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT stratum_cdp_prune_segment_changes(?, ?)", s.DB.Now(ctx).Add(-MembershipChangeRetention), batch).Scan(ctx, &n)
+		})
+		if err != nil {
+			return deleted, true, err
+		}
+		deleted += n
+		if n < batch {
+			return deleted, false, nil
+		}
+	}
+	return deleted, true, nil
+}

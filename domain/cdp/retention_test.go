@@ -78,3 +78,52 @@ func TestPruneMessageIDsDeletesWhatIsOlderThanTheWindow(t *testing.T) {
 	require.False(t, more)
 	require.Equal(t, []string{"b-1h"}, ids(b))
 }
+
+// Segment membership changes are kept for MembershipChangeRetention: the
+// prune deletes every tenant's older ones and keeps the rest.
+func TestPruneMembershipChangesKeepsTheRetention(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tdb := testdb.New(t)
+	t0 := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	tdb.Clock = clock.NewManual(t0)
+	s := &Service{DB: tdb.DB, Config: Config{PruneBatch: 2}}
+	segs := &Segments{DB: tdb.DB}
+	day := 24 * time.Hour
+	type change struct {
+		tenant uuid.UUID
+		seg    uuid.UUID
+	}
+	var all []change
+	for range 2 {
+		tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+		seg, err := segs.CreateSegment(ctx, tenant, SegmentInput{Name: "s", Kind: SegmentStatic,
+			Rules: &Rule{Field: FieldLifecycleStage, Operator: OpEquals, Value: ptr(StageKnown)}})
+		require.NoError(t, err)
+		all = append(all, change{tenant, seg.ID})
+		require.NoError(t, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			for _, age := range []time.Duration{400 * day, 181 * day, MembershipChangeRetention, day} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_segment_membership_changes (tenant_id, segment_id, profile_id, change, at)
+					VALUES (?, ?, ?, 'ENTERED', ?)`, tenant, seg.ID, uuid.New(), t0.Add(-age)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
+	ages := func(c change) (out []int) {
+		require.NoError(t, tdb.DB.InTenant(ctx, c.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw("SELECT (extract(epoch FROM ?::timestamptz - at) / 86400)::int FROM cdp_segment_membership_changes WHERE segment_id = ? ORDER BY at",
+				t0, c.seg).Scan(ctx, &out)
+		}))
+		return out
+	}
+	require.Equal(t, []int{400, 181, 180, 1}, ages(all[0]), "positive control: all stored")
+	n, more, err := s.PruneMembershipChanges(ctx)
+	require.NoError(t, err)
+	require.False(t, more)
+	require.Equal(t, 4, n, "both tenants' two older changes, in batches of 2")
+	for _, c := range all {
+		require.Equal(t, []int{180, 1}, ages(c))
+	}
+}
