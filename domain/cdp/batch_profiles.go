@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"slices"
@@ -62,6 +63,8 @@ type batchEvent struct {
 	ExternalIDs *string `bun:"external_ids"`
 	Revenue     *string `bun:"revenue"`
 	Total       *string `bun:"total"`
+	// SessionID is context.sessionId's JSON (RudderStack's SDKs).
+	SessionID *string `bun:"session_id"`
 }
 
 // readBatchEvents reports whether batch is still to be processed and, if
@@ -81,7 +84,8 @@ func (s *Service) readBatchEvents(ctx context.Context, tenant, batch uuid.UUID) 
 				(context->'traits'->'email')::text AS ctx_email, (context->'traits'->'phone')::text AS ctx_phone,
 				(context->'device'->'id')::text AS device_id, (context->'externalIds')::text AS external_ids,
 				CASE WHEN type = 'track' AND event = ? THEN (properties->'revenue')::text END AS revenue,
-				CASE WHEN type = 'track' AND event = ? THEN (properties->'total')::text END AS total
+				CASE WHEN type = 'track' AND event = ? THEN (properties->'total')::text END AS total,
+				(context->'sessionId')::text AS session_id
 			FROM cdp_events WHERE tenant_id = ? AND batch_id = ?
 			ORDER BY "timestamp", source_id, message_id`, OrderCompleted, OrderCompleted, tenant, batch).Scan(ctx, &evs)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -252,37 +256,105 @@ type profileDelta struct {
 	purchases   int64
 	revenue     int64
 	traits      map[string]traitValue
-	// times are the events' times (sessions are counted from them once
-	// the deltas are summed by live profile).
-	times []time.Time
+	// marks are the events' times and session ids (sessions are counted
+	// from them once the deltas are summed by live profile).
+	marks []eventMark
 }
 
-// countSessions counts the sessions that events at times start after the
-// profile's latest counted event last (nil: none): in time order, an
-// event more than SessionGap after the latest event before it starts one.
-// An event older than last (arriving late) joins a session already
-// counted. It returns the count and the new latest event time.
-func countSessions(last *time.Time, times []time.Time) (int64, *time.Time) {
-	sorted := slices.Clone(times)
-	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
+// MaxSessionIDBytes bounds a session id; a longer one is ignored (the
+// event is judged by the gap alone).
+const MaxSessionIDBytes = 64
+
+// sessionID is the event's context.sessionId as text ("" when absent, not
+// a string or number, or too long).
+func (e *batchEvent) sessionID() string {
+	v, ok := jsonScalar(e.SessionID)
+	if !ok || len(v) > MaxSessionIDBytes {
+		return ""
+	}
+	return v
+}
+
+// eventMark is what sessions are counted from: an event's time and its
+// session id ("" when it has none).
+type eventMark struct {
+	at      time.Time
+	session string
+}
+
+// MaxRecentSessions bounds the session ids a profile remembers (one per
+// device or browser in use at once; the oldest is forgotten first).
+const MaxRecentSessions = 8
+
+// sessionState is a profile's latest counted event's time and the
+// session ids of its recent events, each with the time of its latest
+// event (cdp_profiles.last_event_at and recent_sessions).
+type sessionState struct {
+	last   *time.Time
+	recent map[string]time.Time
+}
+
+// countSessions counts the sessions that events start after the profile's
+// latest counted event (st.last nil: none). In time order, an event with a
+// session id starts one unless that id had an event at most SessionGap
+// before it (the SDK's session goes on — also while another device's
+// session interleaves); an event without one starts one when it is more
+// than SessionGap after the latest event before it. An event older than
+// st.last (arriving late) joins a session already counted. It returns the
+// count and the new state.
+func countSessions(st sessionState, evs []eventMark) (int64, sessionState) {
+	sorted := slices.Clone(evs)
+	slices.SortStableFunc(sorted, func(a, b eventMark) int { return a.at.Compare(b.at) })
 	var n int64
 	var prev time.Time
-	have := last != nil
+	have := st.last != nil
 	if have {
-		prev = *last
+		prev = *st.last
 	}
-	for _, t := range sorted {
-		if !have || t.Sub(prev) > SessionGap {
-			n++
+	recent := maps.Clone(st.recent)
+	for _, e := range sorted {
+		if have && e.at.Before(prev) {
+			continue // late: in a session already counted
 		}
-		if !have || t.After(prev) {
-			prev, have = t, true
+		if e.session == "" {
+			if !have || e.at.Sub(prev) > SessionGap {
+				n++
+			}
+		} else {
+			if seen, ok := recent[e.session]; !ok || e.at.Sub(seen) > SessionGap {
+				n++
+			}
+			if recent == nil {
+				recent = map[string]time.Time{}
+			}
+			recent[e.session] = e.at
+			forgetSessions(recent, e.at)
 		}
+		prev, have = e.at, true
 	}
 	if !have {
-		return n, last
+		return n, st
 	}
-	return n, &prev
+	return n, sessionState{last: &prev, recent: recent}
+}
+
+// forgetSessions drops the ids whose latest event is more than SessionGap
+// before now, then the oldest past MaxRecentSessions.
+func forgetSessions(recent map[string]time.Time, now time.Time) {
+	for id, at := range recent {
+		if now.Sub(at) > SessionGap {
+			delete(recent, id)
+		}
+	}
+	for len(recent) > MaxRecentSessions {
+		oldest, first := "", true
+		for id, at := range recent {
+			if first || at.Before(recent[oldest]) || (at.Equal(recent[oldest]) && id < oldest) {
+				oldest, first = id, false
+			}
+		}
+		delete(recent, oldest)
+	}
 }
 
 func (d *profileDelta) add(o *profileDelta) {
@@ -295,7 +367,7 @@ func (d *profileDelta) add(o *profileDelta) {
 	d.events += o.events
 	d.purchases += o.purchases
 	d.revenue += o.revenue
-	d.times = append(d.times, o.times...)
+	d.marks = append(d.marks, o.marks...)
 	for k, v := range o.traits {
 		if cur, ok := d.traits[k]; !ok || v.later(cur) {
 			d.traits[k] = v
@@ -322,7 +394,7 @@ func batchDeltas(evs []batchEvent, profiles []uuid.UUID) map[uuid.UUID]*profileD
 			d = &profileDelta{first: e.Timestamp, last: e.Timestamp, traits: map[string]traitValue{}}
 			out[p] = d
 		}
-		one := profileDelta{first: e.Timestamp, last: e.Timestamp, events: 1, traits: map[string]traitValue{}, times: []time.Time{e.Timestamp}}
+		one := profileDelta{first: e.Timestamp, last: e.Timestamp, events: 1, traits: map[string]traitValue{}, marks: []eventMark{{e.Timestamp, e.sessionID()}}}
 		if ok, micros := e.purchase(); ok {
 			one.purchases, one.revenue = 1, micros
 		}
@@ -450,9 +522,9 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 			p.LastSeenAt = d.last
 		}
 		p.Events += d.events
-		sessions, lastEvent := countSessions(p.LastEventAt, d.times)
+		sessions, st := countSessions(sessionState{p.LastEventAt, p.RecentSessions}, d.marks)
 		p.Sessions += sessions
-		p.LastEventAt = lastEvent
+		p.LastEventAt, p.RecentSessions = st.last, st.recent
 		p.Purchases += d.purchases
 		p.RevenueMicros += d.revenue
 		// An event within the churn period revives a churned profile: its
@@ -467,7 +539,7 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 		p.UpdatedAt = now
 		_, err := tx.NewUpdate().Model(p).
 			Column("updated_at", "first_seen_at", "last_seen_at", "lifecycle_stage", "traits",
-				"event_count", "session_count", "last_event_at", "purchase_count", "revenue_micros").
+				"event_count", "session_count", "last_event_at", "recent_sessions", "purchase_count", "revenue_micros").
 			WherePK().Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("apply batch to profile: %w", err)
@@ -484,3 +556,4 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 	}
 	return c.publish(ctx, tx, tenant)
 }
+

@@ -2,6 +2,7 @@ package cdp
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -108,31 +109,74 @@ func TestCountSessions(t *testing.T) {
 		return time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(min) * time.Minute)
 	}
 	ptr := func(min int) *time.Time { x := at(min); return &x }
+	type ev struct {
+		min     int
+		session string
+	}
+	plain := func(mins ...int) []ev {
+		out := make([]ev, len(mins))
+		for i, m := range mins {
+			out[i] = ev{min: m}
+		}
+		return out
+	}
+	ids := func(kv ...any) map[string]time.Time { // "id", minute, …
+		if len(kv) == 0 {
+			return nil
+		}
+		out := map[string]time.Time{}
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i].(string)] = at(kv[i+1].(int))
+		}
+		return out
+	}
 	cases := []struct {
-		name  string
-		last  *time.Time
-		times []int // minutes
-		want  int64
-		lastW *time.Time
+		name    string
+		last    *time.Time
+		recent  map[string]time.Time
+		evs     []ev
+		want    int64
+		lastW   *time.Time
+		recentW map[string]time.Time
 	}{
-		{"no events, none counted", nil, nil, 0, nil},
-		{"no events keep the last", ptr(5), nil, 0, ptr(5)},
-		{"first event starts a session", nil, []int{0}, 1, ptr(0)},
-		{"30 minutes exactly is the same session", nil, []int{0, 30}, 1, ptr(30)},
-		{"more than 30 minutes starts another", nil, []int{0, 31}, 2, ptr(31)},
-		{"out of order in the batch: sorted first", nil, []int{100, 0, 50, 10, 125}, 3, ptr(125)},
-		{"continues the last counted event", ptr(0), []int{20, 45}, 0, ptr(45)},
-		{"gap from the last counted event", ptr(0), []int{31}, 1, ptr(31)},
-		{"a late event joins a counted session", ptr(100), []int{10, 20}, 0, ptr(100)},
-		{"late and new ones", ptr(100), []int{10, 120, 200}, 1, ptr(200)},
+		{"no events, none counted", nil, nil, nil, 0, nil, nil},
+		{"no events keep the state", ptr(5), ids("s1", 5), nil, 0, ptr(5), ids("s1", 5)},
+		{"first event starts a session", nil, nil, plain(0), 1, ptr(0), nil},
+		{"30 minutes exactly is the same session", nil, nil, plain(0, 30), 1, ptr(30), nil},
+		{"more than 30 minutes starts another", nil, nil, plain(0, 31), 2, ptr(31), nil},
+		{"out of order in the batch: sorted first", nil, nil, plain(100, 0, 50, 10, 125), 3, ptr(125), nil},
+		{"continues the last counted event", ptr(0), nil, plain(20, 45), 0, ptr(45), nil},
+		{"gap from the last counted event", ptr(0), nil, plain(31), 1, ptr(31), nil},
+		{"a late event joins a counted session", ptr(100), nil, plain(10, 20), 0, ptr(100), nil},
+		{"late and new ones", ptr(100), nil, plain(10, 120, 200), 1, ptr(200), nil},
+		// Session ids (context.sessionId).
+		{"a new session id within the gap starts a session", nil, nil, []ev{{0, "a"}, {5, "a"}, {6, "b"}}, 2, ptr(6), ids("a", 5, "b", 6)},
+		{"the same id past the gap starts one", nil, nil, []ev{{0, "a"}, {40, "a"}}, 2, ptr(40), ids("a", 40)},
+		{"a new id against the stored ones", ptr(0), ids("a", 0), []ev{{1, "b"}}, 1, ptr(1), ids("a", 0, "b", 1)},
+		{"a stored id continues", ptr(0), ids("a", 0), []ev{{1, "a"}, {2, "a"}}, 0, ptr(2), ids("a", 2)},
+		{"two devices interleaved: one session each", nil, nil, []ev{{0, "a"}, {1, "b"}, {2, "a"}, {3, "b"}, {4, "a"}}, 2, ptr(4), ids("a", 4, "b", 3)},
+		{"an event without an id is judged by the gap", ptr(0), ids("a", 0), []ev{{1, ""}, {40, ""}, {41, "a"}}, 2, ptr(41), ids("a", 41)},
+		{"ids older than the gap are forgotten", ptr(0), ids("a", 0), []ev{{45, "b"}}, 1, ptr(45), ids("b", 45)},
+		{"a late event's id changes nothing", ptr(100), ids("a", 100), []ev{{10, "z"}, {101, "a"}}, 0, ptr(101), ids("a", 101)},
 	}
 	for _, c := range cases {
-		times := make([]time.Time, len(c.times))
-		for i, m := range c.times {
-			times[i] = at(m)
+		evs := make([]eventMark, len(c.evs))
+		for i, e := range c.evs {
+			evs[i] = eventMark{at(e.min), e.session}
 		}
-		n, last := countSessions(c.last, times)
+		n, st := countSessions(sessionState{c.last, c.recent}, evs)
 		require.Equal(t, c.want, n, c.name)
-		require.Equal(t, c.lastW, last, c.name)
+		require.Equal(t, c.lastW, st.last, c.name)
+		require.Equal(t, c.recentW, st.recent, c.name)
 	}
+	// At most MaxRecentSessions ids, the oldest forgotten first.
+	var many []eventMark
+	for i := range MaxRecentSessions + 3 {
+		many = append(many, eventMark{at(i), fmt.Sprint("d", i)})
+	}
+	n, st := countSessions(sessionState{}, many)
+	require.EqualValues(t, MaxRecentSessions+3, n)
+	require.Len(t, st.recent, MaxRecentSessions)
+	require.NotContains(t, st.recent, "d2")
+	require.Contains(t, st.recent, "d3")
 }

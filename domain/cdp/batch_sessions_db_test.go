@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +178,41 @@ func TestBatchRevivesAChurnedProfile(t *testing.T) {
 	// A new event revives it, at the stage its identifiers give.
 	require.True(t, e.process(t, e.batchAt(t, "ann", e.clock.Now())))
 	require.Equal(t, StageKnown, e.profileOf(t, "ann").LifecycleStage)
+}
+
+// RudderStack's SDKs send context.sessionId: a new one starts a session
+// within the 30-minute gap, the same one continues it, across batches (the
+// profile keeps its latest event's id); numbers and strings both count.
+func TestBatchCountsSessionIDs(t *testing.T) {
+	t.Parallel()
+	e := newSessionEnv(t)
+	at := func(m int) time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute) }
+	withSessions := func(ids ...string) uuid.UUID { // one event a minute, context.sessionId = ids[i] (JSON)
+		times := make([]time.Time, len(ids))
+		base := e.n
+		for i := range ids {
+			times[i] = at(base + i)
+		}
+		b := e.batchAt(t, "sid", times...)
+		require.NoError(t, e.tdb.DB.InTenant(context.Background(), e.tenant, func(ctx context.Context, tx bun.Tx) error {
+			for i, id := range ids {
+				if _, err := tx.ExecContext(ctx, `UPDATE cdp_events SET context = jsonb_build_object('sessionId', ?::jsonb) WHERE batch_id = ? AND message_id = ?`,
+					id, b, fmt.Sprint("m", base+i+1)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		return b
+	}
+	require.True(t, e.process(t, withSessions(`1733130000000`, `1733130000000`, `1733139999999`)))
+	p := e.profileOf(t, "sid")
+	require.EqualValues(t, 3, p.Events)
+	require.EqualValues(t, 2, p.Sessions, "a new session id a minute later starts a session")
+	require.Equal(t, []string{"1733130000000", "1733139999999"}, slices.Sorted(maps.Keys(p.RecentSessions)))
+
+	require.True(t, e.process(t, withSessions(`1733139999999`, `"web-7"`)))
+	p = e.profileOf(t, "sid")
+	require.EqualValues(t, 3, p.Sessions, "the stored id continues; a string id starts the next")
+	require.Contains(t, p.RecentSessions, "web-7")
 }

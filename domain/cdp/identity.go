@@ -94,6 +94,10 @@ type Profile struct {
 	// LastEventAt is the time of the latest event the batch job counted
 	// (sessions are judged against it); nil before the first.
 	LastEventAt *time.Time `bun:"last_event_at"`
+	// RecentSessions are the session ids (context.sessionId) of the
+	// profile's recent events with each one's latest event time (at most
+	// MaxRecentSessions): an event with another id starts a session.
+	RecentSessions map[string]time.Time `bun:"recent_sessions,type:jsonb"`
 
 	// Identifiers are the profile's identifiers, strongest first (filled
 	// by Identity.Profile).
@@ -675,7 +679,7 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileC
 	surv.UpdatedAt = now
 	_, err := tx.NewUpdate().Model(surv).
 		Column("updated_at", "first_seen_at", "last_seen_at", "lifecycle_stage", "traits",
-			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count", "last_event_at").
+			"event_count", "session_count", "purchase_count", "revenue_micros", "merge_count", "last_event_at", "recent_sessions").
 		WherePK().Exec(ctx)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("update profile: %w", err)
@@ -804,6 +808,17 @@ func mergeTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileChange
 		if a.LastEventAt != nil && (surv.LastEventAt == nil || a.LastEventAt.After(*surv.LastEventAt)) {
 			at := *a.LastEventAt
 			surv.LastEventAt = &at
+		}
+		for id, at := range a.RecentSessions {
+			if cur, ok := surv.RecentSessions[id]; !ok || at.After(cur) {
+				if surv.RecentSessions == nil {
+					surv.RecentSessions = map[string]time.Time{}
+				}
+				surv.RecentSessions[id] = at
+			}
+		}
+		if surv.LastEventAt != nil {
+			forgetSessions(surv.RecentSessions, *surv.LastEventAt)
 		}
 		merged := surv.ID
 		a.MergedInto, a.MergedAt = &merged, &now
