@@ -556,4 +556,3 @@ func applyDeltasTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, deltas map[
 	}
 	return c.publish(ctx, tx, tenant)
 }
-

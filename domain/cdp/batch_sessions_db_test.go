@@ -186,7 +186,9 @@ func TestBatchRevivesAChurnedProfile(t *testing.T) {
 func TestBatchCountsSessionIDs(t *testing.T) {
 	t.Parallel()
 	e := newSessionEnv(t)
-	at := func(m int) time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute) }
+	at := func(m int) time.Time {
+		return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(m) * time.Minute)
+	}
 	withSessions := func(ids ...string) uuid.UUID { // one event a minute, context.sessionId = ids[i] (JSON)
 		times := make([]time.Time, len(ids))
 		base := e.n
