@@ -85,9 +85,9 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.buildStripe(d, cfg, log)
 	s.buildConnections(d, cfg)
 	// The batch job resolves its events to profiles (ADR 0016).
-	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), Log: log}
+	// Per-source rate limits in the buckets every replica shares.
+	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log, SharedLimits: s.Auth.Limiter}
 	s.Traits = &cdp.Traits{DB: d}
-	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
 	return s, nil

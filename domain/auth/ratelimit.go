@@ -212,6 +212,42 @@ func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) 
 	return ok, available, nil
 }
 
+// TakeOrOwe is Take for work that comes in lumps that may exceed the
+// bucket (a batch of events against a per-second rate): it also admits
+// cost when the bucket is full, leaving it in debt (down to Max − cost)
+// that later refills pay back. When it refuses, wait is how long until
+// the bucket holds min(cost, Max).
+func (l *Limiter) TakeOrOwe(ctx context.Context, key string, b Bucket, cost float64) (ok bool, wait time.Duration, err error) {
+	defer derrors.Wrap(&err, "auth.Limiter.TakeOrOwe")
+	key = boundKey(key)
+	var sync bool
+	var lb *localBucket
+	err = l.locked(ctx, key, b, func(b2 *localBucket) {
+		lb = b2
+		now := l.DB.Now(ctx)
+		lb.shape = b
+		lb.refill(now)
+		if cost <= lb.tokens || lb.tokens >= b.Max {
+			lb.tokens -= cost
+			lb.pending += cost
+			ok = true
+		} else if b.Rate > 0 {
+			wait = time.Duration((math.Min(cost, b.Max) - lb.tokens) / b.Rate * float64(time.Second))
+		}
+		sync = !lb.syncing && (lb.pending != 0 || !ok) && now.Sub(lb.synced) >= l.interval()
+		if sync {
+			lb.syncing = true
+		}
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	if sync {
+		go l.sync(key, lb)
+	}
+	return ok, wait, nil
+}
+
 // Give returns cost points to bucket key (never above its Max): the refund
 // of a reservation made with Take whose attempt should not count (a
 // successful log-in, work refused for another reason).

@@ -498,7 +498,7 @@ func (s *Service) Ingest(ctx context.Context, req Request) (n int, err error) {
 		s.publishRejected(ctx, src, key, req, b, err)
 		return 0, err
 	}
-	if wait, ok := s.limits.take(src.SourceID, src.RateLimit, len(events), s.DB.Now(ctx)); !ok {
+	if wait, ok := s.takeEvents(ctx, src.SourceID, src.RateLimit, len(events)); !ok {
 		secs := int(wait.Seconds())
 		if time.Duration(secs)*time.Second < wait {
 			secs++

@@ -61,7 +61,7 @@ func (s *Service) IngestEvents(ctx context.Context, tenant, sourceID uuid.UUID, 
 		s.publishRejected(ctx, ks, "", req, b, err)
 		return 0, inputPath(err)
 	}
-	if wait, ok := s.limits.take(src.ID, src.RateLimit, len(valid), s.DB.Now(ctx)); !ok {
+	if wait, ok := s.takeEvents(ctx, src.ID, src.RateLimit, len(valid)); !ok {
 		secs := int((wait + time.Second - 1) / time.Second)
 		err := &apperr.Error{Code: apperr.Throttled, Message: fmt.Sprintf("this source accepts %d events a second; retry in %d s", src.RateLimit, secs),
 			Extensions: map[string]any{"retryAfterSeconds": secs}}

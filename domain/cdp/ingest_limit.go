@@ -1,11 +1,32 @@
 package cdp
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/stratumhq/stratum/domain/auth"
 )
+
+// takeEvents spends n events of source's rate limit (rate a second):
+// through the shared buckets when the service has them (ADR 0016, "Rate
+// limits"), else this process's. A shared limiter that cannot reach the
+// database falls back to this process's bucket rather than refusing
+// traffic it could not judge.
+func (s *Service) takeEvents(ctx context.Context, source uuid.UUID, rate, n int) (wait time.Duration, ok bool) {
+	if s.SharedLimits != nil {
+		ok, wait, err := s.SharedLimits.TakeOrOwe(ctx, "cdp_source:"+source.String(), auth.Bucket{Max: float64(rate), Rate: float64(rate)}, float64(n))
+		if err == nil {
+			return wait, ok
+		}
+		if s.Log != nil {
+			s.Log.Warn("cdp: shared rate limit unavailable; using this process's", "error", err.Error())
+		}
+	}
+	return s.limits.take(source, rate, n, s.DB.Now(ctx))
+}
 
 // limiter is the per-source rate limit, a token bucket per source in this
 // process holding one second of events. A request is admitted when the

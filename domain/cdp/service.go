@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/internal/db"
 )
@@ -104,6 +105,11 @@ type Service struct {
 	Config Config
 	// Log receives the debugger's publishing errors (none when nil).
 	Log *slog.Logger
+	// SharedLimits, if set, holds the per-source rate limits in buckets
+	// every replica shares (app sets the process's auth.Limiter), so N
+	// servers together admit one source's rate, not N times it; without
+	// it each process keeps its own buckets.
+	SharedLimits *auth.Limiter
 	// TestAfterBatch is a TEST-ONLY hook (app installs it only when
 	// STRATUM_TEST_HOLD_CDP_DIR is set): ProcessBatch calls it after the
 	// transaction that processed a batch has committed, before returning to
