@@ -25,7 +25,9 @@ func TestSourceRateLimitIsSharedByReplicas(t *testing.T) {
 	c := clock.NewManual(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
 	tdb.Clock = c
 	// Syncs happen at Flush only (no background sync racing the test).
-	replica := func() *Service { return &Service{DB: tdb.DB, SharedLimits: &auth.Limiter{DB: tdb.DB, SyncInterval: time.Hour}} }
+	replica := func() *Service {
+		return &Service{DB: tdb.DB, SharedLimits: &auth.Limiter{DB: tdb.DB, SyncInterval: time.Hour}}
+	}
 	a, b := replica(), replica()
 	src := uuid.New()
 
