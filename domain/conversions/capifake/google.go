@@ -126,7 +126,7 @@ func (s *Server) serveGoogle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.raw {
-		n := len(rawEvents(body, "conversions"))
+		n := max(countArray(body, "conversions"), 0)
 		s.countRaw(n)
 		writeJSON(w, http.StatusOK, map[string]any{"results": make([]struct{}, n)})
 		return

@@ -124,7 +124,7 @@ func (s *Server) serveMeta(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.raw {
-		n := len(rawEvents(body, "data"))
+		n := max(countArray(body, "data"), 0)
 		s.countRaw(n)
 		writeJSON(w, http.StatusOK, map[string]any{"events_received": n, "messages": []string{}, "fbtrace_id": "AcapifakeRaw"})
 		return

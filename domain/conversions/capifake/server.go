@@ -402,6 +402,68 @@ func rawEvents(body []byte, key string) []json.RawMessage {
 	return evs
 }
 
+// countArray counts the elements of the top-level array under key in a
+// JSON object without decoding them (Raw mode's whole cost): a byte scan
+// that tracks strings and nesting depth. -1 when the body has no such
+// array.
+func countArray(body []byte, key string) int {
+	depth, inStr, esc := 0, false, false
+	start := -1
+	n, empty := 0, true
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+			if start >= 0 && depth == 2 {
+				empty = false
+			}
+			if depth == 1 && start < 0 && strings.HasPrefix(string(body[i:min(len(body), i+len(key)+2)]), `"`+key+`"`) {
+				j := i + len(key) + 2
+				for j < len(body) && (body[j] == ' ' || body[j] == ':' || body[j] == '\n' || body[j] == '\t') {
+					j++
+				}
+				if j < len(body) && body[j] == '[' {
+					start, depth, i, inStr = j, 2, j, false
+				}
+			}
+		case '{', '[':
+			if start >= 0 && depth == 2 {
+				empty = false
+			}
+			depth++
+		case '}', ']':
+			depth--
+			if start >= 0 && depth == 1 {
+				if !empty {
+					n++
+				}
+				return n
+			}
+		case ',':
+			if start >= 0 && depth == 2 {
+				n++
+			}
+		default:
+			if start >= 0 && depth == 2 && c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+				empty = false
+			}
+		}
+	}
+	return -1
+}
+
 // readBody reads the (bounded) body.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return io.ReadAll(r.Body)

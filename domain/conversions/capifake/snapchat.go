@@ -124,7 +124,7 @@ func (s *Server) serveSnapchat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.raw {
-		s.countRaw(len(rawEvents(body, "data")))
+		s.countRaw(max(countArray(body, "data"), 0))
 		snapAnswer(w, http.StatusOK, "OK", "")
 		return
 	}

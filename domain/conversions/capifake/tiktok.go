@@ -125,7 +125,7 @@ func (s *Server) serveTikTok(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.raw {
-		s.countRaw(len(rawEvents(body, "data")))
+		s.countRaw(max(countArray(body, "data"), 0))
 		tiktokEnvelope(w, http.StatusOK, 0, "OK")
 		return
 	}
