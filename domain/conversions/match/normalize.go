@@ -51,6 +51,9 @@ func phoneE164(v, region string) string {
 	if strings.HasPrefix(s, "00") {
 		s = "+" + s[2:]
 	}
+	if isE164(s) {
+		return s // already E.164 (the CDP stores phone identifiers so)
+	}
 	if !strings.HasPrefix(s, "+") && region == "" {
 		d := strings.TrimLeft(digits(s), "0")
 		if len(d) < 8 || len(d) > 15 {
@@ -63,6 +66,20 @@ func phoneE164(v, region string) string {
 		return ""
 	}
 	return phonenumbers.Format(n, phonenumbers.E164)
+}
+
+// isE164 reports whether s is "+" and 8–15 digits, the first not 0: the
+// normal form already, no parsing needed (parsing costs ~10 µs).
+func isE164(s string) bool {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // phoneDigits is phoneE164 without the "+" (Meta, Snapchat).
