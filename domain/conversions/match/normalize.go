@@ -192,7 +192,12 @@ func externalID(v, _ string) string { return strings.TrimSpace(v) }
 // birthday trait is ISO 8601 in practice).
 var dobLayouts = []string{"20060102", "2006-01-02", "2006/01/02", "2006.01.02", "01/02/2006", time.RFC3339}
 
-// dateOfBirth returns YYYYMMDD for a real date between 1900 and today.
+// maxBirthYear bounds birth years without reading the clock (package match
+// is pure): a later "birth date" is a typo or another date.
+const maxBirthYear = 2100
+
+// dateOfBirth returns YYYYMMDD for a real date with a year from 1900 (Meta:
+// "from 1900 to current year"; the upper bound is maxBirthYear).
 func dateOfBirth(v, _ string) string {
 	s := strings.TrimSpace(v)
 	if len(s) > 10 && s[4] == '-' && s[10] == 'T' {
@@ -203,7 +208,7 @@ func dateOfBirth(v, _ string) string {
 		if err != nil {
 			continue
 		}
-		if t.Year() < 1900 || t.After(time.Now()) {
+		if t.Year() < 1900 || t.Year() > maxBirthYear {
 			return ""
 		}
 		return t.Format("20060102")
