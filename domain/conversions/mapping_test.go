@@ -173,3 +173,28 @@ func TestValidateMappings(t *testing.T) {
 		t.Errorf("snapchat control: %v", err)
 	}
 }
+
+func TestMapClickIDsAndFallbacks(t *testing.T) {
+	t.Parallel()
+	ev := conversions.CDPEvent{MessageID: "m", Type: "track", Event: "Checkout Started", Timestamp: ts,
+		Properties: json.RawMessage(`{"products":[{"sku":"s-1"},{"sku":"s-2"}],"orderId":"o-9","ttclid":"E.C.P.x","value":"3"}`),
+		Context: json.RawMessage(`{"fbp":"fb.1.1.2","_ttp":"ttp-1","userAgent":"UA","page":{"url":"https://a.example/p?gbraid=GB&ScCid=SC&wbraid=WB"},
+			"traits":{"email":"e@x.co"},"location":{"country":"France"}}`)}
+	e, ok, reason := conversions.Map(platforms.Google, nil, ev)
+	if !ok || reason != "" || e.Name != "InitiateCheckout" {
+		t.Fatalf("%+v %q", e, reason)
+	}
+	u := e.User
+	if u.Fbp != "fb.1.1.2" || u.TTclid != "E.C.P.x" || u.TTp != "ttp-1" || u.Gbraid != "GB" || u.Wbraid != "WB" || u.ScClickID != "SC" || u.Country != "France" {
+		t.Errorf("click ids: %+v", u)
+	}
+	if strings.Join(e.ContentIDs, ",") != "s-1,s-2" || e.OrderID != "o-9" || *e.ValueMicros != 3_000_000 || e.ActionSource != "website" {
+		t.Errorf("fallbacks: %+v", e)
+	}
+	// A click id given in context wins over the page's query string.
+	ev.Context = json.RawMessage(`{"gclid":"ctx","page":{"search":"?gclid=query&fbclid=F"}}`)
+	e, _, _ = conversions.Map(platforms.Google, nil, ev)
+	if e.User.Gclid != "ctx" || !strings.HasSuffix(e.User.Fbc, ".F") {
+		t.Errorf("precedence: %+v", e.User)
+	}
+}

@@ -264,11 +264,15 @@ func (s *Server) record(evs []Accepted) {
 		if e.Test {
 			continue
 		}
-		if s.seen[e.DedupKey] {
-			s.dups++
-			continue
+		// Without an event id the platforms cannot deduplicate: every copy
+		// counts.
+		if e.EventID != "" {
+			if s.seen[e.DedupKey] {
+				s.dups++
+				continue
+			}
+			s.seen[e.DedupKey] = true
 		}
-		s.seen[e.DedupKey] = true
 		s.accepted = append(s.accepted, e)
 	}
 }
