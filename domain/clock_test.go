@@ -35,6 +35,10 @@ var systemClock = []string{
 	"platforms/snapchat/oauth.go: time.Now",
 	"platforms/meta/metafake/server.go: time.Now",         // the fake platform's own clock (WithClock)
 	"platforms/snapchat/snapchatfake/server.go: time.Now", // the same
+	"conversions/capifake/server.go: time.Now",            // the same (WithClock)
+	// The conversion senders' default clock turns a Retry-After date into a
+	// wait (Config.Now; Check takes now from its caller).
+	"conversions/senders/sender.go: time.Now",
 }
 
 // TestOneClock fails when domain code, the jobs or the resolvers read the
