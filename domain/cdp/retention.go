@@ -45,6 +45,13 @@ func (c Config) pruneBatch() int {
 // rows possibly left (more = true: the next run goes on).
 func (s *Service) PruneMessageIDs(ctx context.Context) (deleted int, more bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.PruneMessageIDs")
+	return s.pruneBatches(ctx, "stratum_cdp_prune_message_ids", DedupWindow)
+}
+
+// pruneBatches calls the SECURITY DEFINER prune function fn (before, lim)
+// for what is older than keep, one batch a transaction, at most
+// MaxPruneBatches, and reports whether more may be left.
+func (s *Service) pruneBatches(ctx context.Context, fn string, keep time.Duration) (deleted int, more bool, err error) {
 	batch := s.Config.pruneBatch()
 	for range MaxPruneBatches {
 		if err := ctx.Err(); err != nil {
@@ -52,7 +59,7 @@ func (s *Service) PruneMessageIDs(ctx context.Context) (deleted int, more bool, 
 		}
 		var n int
 		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw("SELECT stratum_cdp_prune_message_ids(?, ?)", s.DB.Now(ctx).Add(-DedupWindow), batch).Scan(ctx, &n)
+			return tx.NewRaw("SELECT "+fn+"(?, ?)", s.DB.Now(ctx).Add(-keep), batch).Scan(ctx, &n)
 		})
 		if err != nil {
 			return deleted, true, err
@@ -76,22 +83,5 @@ const MembershipChangeRetention = 180 * 24 * time.Hour
 // older than MembershipChangeRetention, in batches like PruneMessageIDs.
 func (s *Service) PruneMembershipChanges(ctx context.Context) (deleted int, more bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.PruneMembershipChanges")
-	batch := s.Config.pruneBatch()
-	for range MaxPruneBatches {
-		if err := ctx.Err(); err != nil {
-			return deleted, true, err
-		}
-		var n int
-		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw("SELECT stratum_cdp_prune_segment_changes(?, ?)", s.DB.Now(ctx).Add(-MembershipChangeRetention), batch).Scan(ctx, &n)
-		})
-		if err != nil {
-			return deleted, true, err
-		}
-		deleted += n
-		if n < batch {
-			return deleted, false, nil
-		}
-	}
-	return deleted, true, nil
+	return s.pruneBatches(ctx, "stratum_cdp_prune_segment_changes", MembershipChangeRetention)
 }
