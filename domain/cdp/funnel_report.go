@@ -131,7 +131,7 @@ func (s *Funnels) Report(ctx context.Context, tenant, id uuid.UUID, from, to tim
 		if err := scanFunnelTx(ctx, tx, rep.Funnel, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", s.reportTimeout().Milliseconds())); err != nil {
+		if err := setStatementTimeout(ctx, tx, s.reportTimeout()); err != nil {
 			return err
 		}
 		// The CTEs' row estimates are guesses; a nested loop over two of

@@ -67,3 +67,26 @@ func TestMapTimeout(t *testing.T) {
 	require.Error(t, err)
 	require.NotEqual(t, apperr.Throttled, apperr.CodeOf(err), "a division by zero is no timeout")
 }
+
+// The analytical statements run without JIT compilation and under their
+// statement timeout (setStatementTimeout): with a large tenant's costs
+// PostgreSQL would spend seconds compiling them.
+func TestAnalyticalStatementsRunWithoutJIT(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tdb := testdb.New(t)
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+	require.NoError(t, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		var jit, timeout string
+		if _, err := tx.ExecContext(ctx, "SET LOCAL jit = on"); err != nil {
+			return err
+		}
+		require.NoError(t, tx.NewRaw("SELECT current_setting('jit')").Scan(ctx, &jit))
+		require.Equal(t, "on", jit, "positive control")
+		require.NoError(t, setStatementTimeout(ctx, tx, 1500*time.Millisecond))
+		require.NoError(t, tx.NewRaw("SELECT current_setting('jit'), current_setting('statement_timeout')").Scan(ctx, &jit, &timeout))
+		require.Equal(t, "off", jit)
+		require.Equal(t, "1500ms", timeout)
+		return nil
+	}))
+}

@@ -324,7 +324,7 @@ func (s *RFM) Refresh(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err 
 		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "cdp_rfm:"+tenant.String()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", RFMRefreshTimeout.Milliseconds())); err != nil {
+		if err := setStatementTimeout(ctx, tx, RFMRefreshTimeout); err != nil {
 			return err
 		}
 		// As in the funnel report: the CTEs' estimates are guesses, and a

@@ -416,9 +416,17 @@ func checkRuleRefsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, r *Rule, 
 	return nil
 }
 
-// setStatementTimeout bounds the statements of the rest of tx.
+// setStatementTimeout bounds the statements of the rest of tx and turns
+// JIT compilation off for them. The analytical statements (segment
+// queries and refreshes, funnel reports, the RFM refresh) are estimated
+// costly enough on a large tenant that PostgreSQL JIT-compiles them with
+// inlining and optimisation, and the compilation costs more than it
+// saves: measured with those thresholds reached (50,000 profiles, the
+// thresholds set to 0), a segment's count took 2.78 s with JIT (2.35 s of
+// it compiling 69 functions) and 0.31 s without; its refresh 3.71 s and
+// 0.41 s (docs/benchmarks.md, "CDP segments").
 func setStatementTimeout(ctx context.Context, tx bun.Tx, d time.Duration) error {
-	_, err := tx.Tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true)", fmt.Sprintf("%dms", d.Milliseconds()))
+	_, err := tx.Tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true)", fmt.Sprintf("%dms", d.Milliseconds()))
 	return err
 }
 
