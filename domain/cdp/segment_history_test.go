@@ -54,11 +54,11 @@ func TestMembershipHistoryCountsPerDay(t *testing.T) {
 	insertChanges(t, f, f.tenant, seg, "ENTERED",
 		today, f.now.Add(-time.Minute), f.now, // today: 3 (its first instant counts)
 		day(-1).Add(23*time.Hour+59*time.Minute+59*time.Second), // yesterday's last second
-		day(-6), day(-6).Add(time.Hour),                          // first day of a 7-day range
-		day(-7).Add(23*time.Hour),                                // just before it
-		day(-29),                                                 // first day of 30 days
-		day(-30).Add(12*time.Hour),                               // before 30 days
-		day(1),                                                   // tomorrow: not yet
+		day(-6), day(-6).Add(time.Hour), // first day of a 7-day range
+		day(-7).Add(23*time.Hour),  // just before it
+		day(-29),                   // first day of 30 days
+		day(-30).Add(12*time.Hour), // before 30 days
+		day(1),                     // tomorrow: not yet
 	)
 	insertChanges(t, f, f.tenant, seg, "EXITED", today.Add(time.Hour), day(-1), day(-1), day(-1), day(-6))
 	insertChanges(t, f, f.tenant, other, "ENTERED", today, day(-1), day(-6))
