@@ -215,7 +215,10 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
                 loading={refreshing.loading}
                 onClick={() =>
                   void toasted(async () => {
-                    const r = await refresh({ variables: { input: { id: initial.id } }, refetchQueries: ['Segment', 'SegmentMembershipHistory'] })
+                    const r = await refresh({
+                      variables: { input: { id: initial.id } },
+                      refetchQueries: ['Segment', 'SegmentMembershipHistory'],
+                    })
                     return r.data?.refreshSegment.userErrors ?? []
                   }, 'Membership recomputed')
                 }

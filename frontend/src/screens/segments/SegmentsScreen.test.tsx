@@ -167,7 +167,9 @@ class FakeApi extends ApolloLink {
           const date = new Date(Date.UTC(2026, 11, 2 - (n - 1) + i)).toISOString().slice(0, 10)
           return { __typename: 'SegmentMembershipDay', date, entered: 0, exited: 0, ...this.history[date] }
         })
-        return { segment: v.id === SEGMENT_ID ? { __typename: 'Segment', id: SEGMENT_ID, membershipHistory: days } : null }
+        return {
+          segment: v.id === SEGMENT_ID ? { __typename: 'Segment', id: SEGMENT_ID, membershipHistory: days } : null,
+        }
       }
       case 'SegmentTraitDefinitions':
         return {
