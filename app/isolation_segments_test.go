@@ -28,15 +28,19 @@ func (f *isoFixture) addSegments(t *testing.T) {
 }
 
 const segmentFields = `id name kind size rules createdAt updatedAt refreshedAt
-	members(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { enteredAt profile { id identities { value } } } } }`
+	members(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { enteredAt profile { id identities { value } } } } }
+	membershipHistory(days: 7) { date entered exited }`
 
 func init() {
 	addIsolationCases(map[string]isolationCase{
 		"Query.segments": {Query: `{ segments(first: 10) { totalCount pageInfo { hasNextPage } edges { cursor node { ` + segmentFields + ` } } } }`,
 			Viewer: Allowed, Sees: strs("segment", "profile")},
-		// B naming A's segment gets null.
+		// B naming A's segment gets null: nothing of its members or its
+		// history. A sees its profile's entry (when the fixture saved the
+		// segment) in the history, through the same field.
 		"Query.segment": {Query: `query($s: ID!) { segment(id: $s) { ` + segmentFields + ` } }`,
-			Vars: vars("s", "segment"), Viewer: Allowed, Sees: strs("segment", "profile")},
+			Vars: vars("s", "segment"), Viewer: Allowed, Sees: strs("segment", "profile"),
+			ControlHas: []string{`"entered":1,"exited":0}`}},
 		// The same rules select A's profile for A, nothing for B.
 		"Query.previewSegment": {Query: `{ previewSegment(rules: {identifier: USER_ID, operator: EXISTS}) { size sample { id identities { value } } } }`,
 			Viewer: Allowed, Sees: strs("profile")},

@@ -57,6 +57,25 @@ func TestSegmentFollowsTrackedEvents(t *testing.T) {
 	require.NotContains(t, rawOf(t, res.Data), `"value":"bob"`)
 	require.NotContains(t, rawOf(t, res.Data), `"value":"cyd"`)
 
+	// The history counts ann's entry today (by the server's clock), and
+	// zeros before; by default over 30 days.
+	hist := `query($s: ID!, $d: Int) { segment(id: $s) { membershipHistory(days: $d) { date entered exited } } }`
+	res = e.srv.Query(t, hist, map[string]any{"s": seg, "d": 2}, h)
+	require.Empty(t, res.Errors)
+	require.Equal(t, []any{
+		map[string]any{"date": "2026-12-01", "entered": float64(0), "exited": float64(0)},
+		map[string]any{"date": "2026-12-02", "entered": float64(1), "exited": float64(0)},
+	}, field(t, res.Data, "segment", "membershipHistory"))
+	res = e.srv.Query(t, `query($s: ID!) { segment(id: $s) { membershipHistory { date } } }`, map[string]any{"s": seg}, h)
+	require.Empty(t, res.Errors)
+	require.Len(t, field(t, res.Data, "segment", "membershipHistory"), 30)
+	// Out of range: BAD_USER_INPUT at ["days"], never INTERNAL.
+	for _, d := range []int{0, 91} {
+		res = e.srv.Query(t, hist, map[string]any{"s": seg, "d": d}, h)
+		require.Equal(t, "BAD_USER_INPUT", res.Code(), "days %d", d)
+		require.Equal(t, []any{"days"}, res.Errors[0].Extensions["field"])
+	}
+
 	// The preview of the same rules agrees.
 	res = e.srv.Query(t, `query($r: SegmentRuleInput!) { previewSegment(rules: $r) { size sample { identities { value } } } }`,
 		map[string]any{"r": rules}, h)

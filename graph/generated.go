@@ -1255,15 +1255,16 @@ type ComplexityRoot struct {
 	}
 
 	Segment struct {
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		Members     func(childComplexity int, first *int, after *string) int
-		Name        func(childComplexity int) int
-		RefreshedAt func(childComplexity int) int
-		Rules       func(childComplexity int) int
-		Size        func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Members           func(childComplexity int, first *int, after *string) int
+		MembershipHistory func(childComplexity int, days *int) int
+		Name              func(childComplexity int) int
+		RefreshedAt       func(childComplexity int) int
+		Rules             func(childComplexity int) int
+		Size              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	SegmentConnection struct {
@@ -1297,6 +1298,12 @@ type ComplexityRoot struct {
 		Entered func(childComplexity int) int
 		Exited  func(childComplexity int) int
 		Segment func(childComplexity int) int
+	}
+
+	SegmentMembershipDay struct {
+		Date    func(childComplexity int) int
+		Entered func(childComplexity int) int
+		Exited  func(childComplexity int) int
 	}
 
 	SegmentPayload struct {
@@ -1882,6 +1889,7 @@ type RuleActivityResolver interface {
 }
 type SegmentResolver interface {
 	Members(ctx context.Context, obj *model.Segment, first *int, after *string) (*model.SegmentMemberConnection, error)
+	MembershipHistory(ctx context.Context, obj *model.Segment, days *int) ([]*model.SegmentMembershipDay, error)
 }
 type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, intervalSeconds *int) (<-chan *time.Time, error)
@@ -7152,6 +7160,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Segment.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Segment.membershipHistory":
+		if e.ComplexityRoot.Segment.MembershipHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Segment_membershipHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Segment.MembershipHistory(childComplexity, args["days"].(*int)), true
 	case "Segment.name":
 		if e.ComplexityRoot.Segment.Name == nil {
 			break
@@ -7278,6 +7297,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SegmentMembershipChange.Segment(childComplexity), true
+
+	case "SegmentMembershipDay.date":
+		if e.ComplexityRoot.SegmentMembershipDay.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMembershipDay.Date(childComplexity), true
+	case "SegmentMembershipDay.entered":
+		if e.ComplexityRoot.SegmentMembershipDay.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMembershipDay.Entered(childComplexity), true
+	case "SegmentMembershipDay.exited":
+		if e.ComplexityRoot.SegmentMembershipDay.Exited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SegmentMembershipDay.Exited(childComplexity), true
 
 	case "SegmentPayload.segment":
 		if e.ComplexityRoot.SegmentPayload.Segment == nil {
@@ -11204,6 +11242,8 @@ func (ec *executionContext) childFields_Segment(ctx context.Context, field graph
 		return ec.fieldContext_Segment_refreshedAt(ctx, field)
 	case "members":
 		return ec.fieldContext_Segment_members(ctx, field)
+	case "membershipHistory":
+		return ec.fieldContext_Segment_membershipHistory(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Segment", field.Name)
 }
@@ -11272,6 +11312,18 @@ func (ec *executionContext) childFields_SegmentMembershipChange(ctx context.Cont
 		return ec.fieldContext_SegmentMembershipChange_exited(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SegmentMembershipChange", field.Name)
+}
+
+func (ec *executionContext) childFields_SegmentMembershipDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_SegmentMembershipDay_date(ctx, field)
+	case "entered":
+		return ec.fieldContext_SegmentMembershipDay_entered(ctx, field)
+	case "exited":
+		return ec.fieldContext_SegmentMembershipDay_exited(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SegmentMembershipDay", field.Name)
 }
 
 func (ec *executionContext) childFields_SegmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14461,6 +14513,20 @@ func (ec *executionContext) field_Segment_members_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Segment_membershipHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg0
 	return args, nil
 }
 
@@ -39797,6 +39863,50 @@ func (ec *executionContext) fieldContext_Segment_members(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Segment_membershipHistory(ctx context.Context, field graphql.CollectedField, obj *model.Segment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segment_membershipHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Segment().MembershipHistory(ctx, obj, fc.Args["days"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SegmentMembershipDay) graphql.Marshaler {
+			return ec.marshalNSegmentMembershipDay2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMembershipDayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segment_membershipHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SegmentMembershipDay(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Segment_membershipHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SegmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SegmentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -40212,6 +40322,75 @@ func (ec *executionContext) _SegmentMembershipChange_exited(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_SegmentMembershipChange_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SegmentMembershipChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentMembershipDay_date(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMembershipDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMembershipDay_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMembershipDay_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMembershipDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _SegmentMembershipDay_entered(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMembershipDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMembershipDay_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMembershipDay_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMembershipDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SegmentMembershipDay_exited(ctx context.Context, field graphql.CollectedField, obj *model.SegmentMembershipDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SegmentMembershipDay_exited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SegmentMembershipDay_exited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SegmentMembershipDay", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SegmentPayload_segment(ctx context.Context, field graphql.CollectedField, obj *model.SegmentPayload) (ret graphql.Marshaler) {
@@ -61190,6 +61369,12 @@ func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Segment_members(ctx, field, obj)
 				})
+		case "membershipHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Segment_membershipHistory(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61430,6 +61615,49 @@ func (ec *executionContext) _SegmentMembershipChange(ctx context.Context, sel as
 			}
 		case "exited":
 			out.Values[i] = ec._SegmentMembershipChange_exited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentMembershipDayImplementors = []string{"SegmentMembershipDay"}
+
+func (ec *executionContext) _SegmentMembershipDay(ctx context.Context, sel ast.SelectionSet, obj *model.SegmentMembershipDay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentMembershipDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SegmentMembershipDay")
+		case "date":
+			out.Values[i] = ec._SegmentMembershipDay_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._SegmentMembershipDay_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exited":
+			out.Values[i] = ec._SegmentMembershipDay_exited(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -67438,6 +67666,30 @@ func (ec *executionContext) marshalNSegmentMembershipChange2ᚖgithubᚗcomᚋst
 		return graphql.Null
 	}
 	return ec._SegmentMembershipChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSegmentMembershipDay2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMembershipDayᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SegmentMembershipDay) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSegmentMembershipDay2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMembershipDay(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSegmentMembershipDay2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentMembershipDay(ctx context.Context, sel ast.SelectionSet, v *model.SegmentMembershipDay) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SegmentMembershipDay!")
+		return graphql.Null
+	}
+	return ec._SegmentMembershipDay(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSegmentOperator2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐSegmentOperator(ctx context.Context, v any) (model.SegmentOperator, error) {

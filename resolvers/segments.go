@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -249,6 +250,35 @@ func (r *Resolver) segmentMembers(ctx context.Context, obj *model.Segment, first
 			return nil, err
 		}
 		out.Edges[i] = &model.SegmentMemberEdge{Cursor: page.Cursors[i], Node: &model.SegmentMember{Profile: p, EnteredAt: m.EnteredAt}}
+	}
+	return out, nil
+}
+
+// defaultMembershipHistoryDays is membershipHistory's range when days is
+// null (the schema's default when absent).
+const defaultMembershipHistoryDays = 30
+
+// segmentMembershipHistory answers Segment.membershipHistory.
+func (r *Resolver) segmentMembershipHistory(ctx context.Context, obj *model.Segment, days *int) ([]*model.SegmentMembershipDay, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := relay.ParseTypedID(obj.ID, relay.TypeSegment)
+	if err != nil {
+		return nil, err
+	}
+	n := defaultMembershipHistoryDays
+	if days != nil {
+		n = *days
+	}
+	hist, err := r.segments().MembershipHistory(ctx, tenant, id, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.SegmentMembershipDay, len(hist))
+	for i, d := range hist {
+		out[i] = &model.SegmentMembershipDay{Date: d.Date.Format(time.DateOnly), Entered: int(d.Entered), Exited: int(d.Exited)}
 	}
 	return out, nil
 }

@@ -64,6 +64,11 @@ func (r *segmentResolver) Members(ctx context.Context, obj *model.Segment, first
 	return r.segmentMembers(ctx, obj, first, after)
 }
 
+// MembershipHistory is the resolver for the membershipHistory field.
+func (r *segmentResolver) MembershipHistory(ctx context.Context, obj *model.Segment, days *int) ([]*model.SegmentMembershipDay, error) {
+	return r.segmentMembershipHistory(ctx, obj, days)
+}
+
 // SegmentMembershipChanged is the resolver for the segmentMembershipChanged field.
 func (r *subscriptionResolver) SegmentMembershipChanged(ctx context.Context, segmentID string) (<-chan *model.SegmentMembershipChange, error) {
 	return r.segmentMembershipChanged(ctx, segmentID)

@@ -2132,6 +2132,8 @@ type Segment struct {
 	RefreshedAt *time.Time `json:"refreshedAt,omitempty"`
 	// Its current members, latest entered first.
 	Members *SegmentMemberConnection `json:"members"`
+	// Profiles that entered and exited it per UTC day over the last `days` days (today included), oldest first; days without changes are zeros.
+	MembershipHistory []*SegmentMembershipDay `json:"membershipHistory"`
 }
 
 // A page of segments, newest first.
@@ -2211,6 +2213,16 @@ type SegmentMembershipChange struct {
 	// Profiles that entered.
 	Entered int `json:"entered"`
 	// Profiles that exited.
+	Exited int `json:"exited"`
+}
+
+// A segment's entries and exits on one UTC day (membership changes are kept 180 days).
+type SegmentMembershipDay struct {
+	// The day (YYYY-MM-DD, UTC).
+	Date string `json:"date"`
+	// Profiles that entered the segment that day.
+	Entered int `json:"entered"`
+	// Profiles that exited the segment that day.
 	Exited int `json:"exited"`
 }
 

@@ -36,6 +36,7 @@ import {
   SegmentTraitDefinitionsDocument,
   UpdateSegmentDocument,
 } from './operations'
+import { MembershipHistory } from './MembershipHistory'
 import { RuleBuilder } from './RuleBuilder'
 import { fromJSON, incomplete, newGroup, nodeOfError, toInput, type GroupNode, type NodePaths } from './rules'
 
@@ -102,11 +103,14 @@ export default function SegmentEditor({ previewDelayMs = 500 }: SegmentEditorPro
     variables: { id: id ?? '', first: MEMBERS_PAGE },
     skip: isNew,
   })
-  // The size follows the change's segment through the cache; the member list is read again.
+  // The size follows the change's segment through the cache; the member list and the history are read again.
   useSubscription(SegmentMembershipChangedDocument, {
     variables: { segmentId: id ?? '' },
     skip: isNew,
-    onData: () => void refetch().catch(() => {}),
+    onData: ({ client }) => {
+      void refetch().catch(() => {})
+      client.refetchQueries({ include: ['SegmentMembershipHistory'] }).catch(() => {})
+    },
   })
   if (isNew) return <Editor key="new" initial={null} previewDelayMs={previewDelayMs} />
   return (
@@ -121,6 +125,7 @@ export default function SegmentEditor({ previewDelayMs = 500 }: SegmentEditorPro
         d.segment ? (
           <>
             <Editor key={d.segment.id} initial={d.segment} previewDelayMs={previewDelayMs} />
+            <MembershipHistory segmentId={d.segment.id} />
             <Members segment={d.segment} onLoadMore={(after) => fetchMore({ variables: { after } })} />
           </>
         ) : (
@@ -210,7 +215,10 @@ function Editor({ initial, previewDelayMs }: { initial: Saved | null; previewDel
                 loading={refreshing.loading}
                 onClick={() =>
                   void toasted(async () => {
-                    const r = await refresh({ variables: { input: { id: initial.id } }, refetchQueries: ['Segment'] })
+                    const r = await refresh({
+                      variables: { input: { id: initial.id } },
+                      refetchQueries: ['Segment', 'SegmentMembershipHistory'],
+                    })
                     return r.data?.refreshSegment.userErrors ?? []
                   }, 'Membership recomputed')
                 }

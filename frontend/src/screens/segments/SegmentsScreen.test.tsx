@@ -11,6 +11,7 @@ import { ToastProvider } from '../../components/ui'
 import { TestSession, testSession, testViewer } from '../../test/session'
 import SegmentsScreen from '.'
 import { fromJSON, incomplete, newCondition, newFilter, newGroup, nodeOfError, toInput, type NodePaths } from './rules'
+import { dayLabel } from './MembershipHistory'
 import SegmentEditor, { useDebounced } from './SegmentEditor'
 
 type Vars = Record<string, unknown> & {
@@ -70,6 +71,11 @@ class FakeApi extends ApolloLink {
   createErrors: { field: string[]; message: string; code: string }[] = []
   /** Emits a membership change on each open subscription. */
   changes: (() => void)[] = []
+  /** The membership changes per UTC day the history answers (other days: zeros); "today" is 2026-12-02. */
+  history: Record<string, { entered: number; exited: number }> = {
+    '2026-12-02': { entered: 4, exited: 1 },
+    '2026-11-20': { entered: 2, exited: 3 },
+  }
 
   override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
     const name = op.operationName ?? ''
@@ -155,6 +161,16 @@ class FakeApi extends ApolloLink {
                 }
               : null,
         }
+      case 'SegmentMembershipHistory': {
+        const n = Number(v['days'])
+        const days = Array.from({ length: n }, (_, i) => {
+          const date = new Date(Date.UTC(2026, 11, 2 - (n - 1) + i)).toISOString().slice(0, 10)
+          return { __typename: 'SegmentMembershipDay', date, entered: 0, exited: 0, ...this.history[date] }
+        })
+        return {
+          segment: v.id === SEGMENT_ID ? { __typename: 'Segment', id: SEGMENT_ID, membershipHistory: days } : null,
+        }
+      }
       case 'SegmentTraitDefinitions':
         return {
           traitDefinitions: {
@@ -363,13 +379,68 @@ describe('SegmentEditor', () => {
     expect(members).toHaveTextContent('Customer')
   })
 
-  it('follows membership changes: the size updates and the members are read again', async () => {
+  it('follows membership changes: the size updates, the members and the history are read again', async () => {
     const { api } = setup(`/segments/${SEGMENT_ID}`)
     await screen.findByRole('table', { name: 'Members' })
+    await screen.findByRole('img', { name: 'Entered and exited per day, last 30 days' })
     await waitFor(() => expect(api.changes).toHaveLength(1))
     const reads = api.called('Segment').length
+    const historyReads = api.called('SegmentMembershipHistory').length
     api.changes[0]!()
     await waitFor(() => expect(api.called('Segment').length).toBeGreaterThan(reads))
+    await waitFor(() => expect(api.called('SegmentMembershipHistory').length).toBeGreaterThan(historyReads))
+  })
+
+  it('charts the members that entered and exited per day, with a table, over 7, 30 or 90 days', async () => {
+    const { api, user } = setup(`/segments/${SEGMENT_ID}`)
+    const card = await screen.findByRole('region', { name: 'Entered and exited, last 30 days' })
+    const chart = await within(card).findByRole('img', { name: 'Entered and exited per day, last 30 days' })
+    expect(api.called('SegmentMembershipHistory').at(-1)!.vars).toEqual({ id: SEGMENT_ID, days: 30 })
+    // The summary describes the chart: totals and the busiest days.
+    const summary = document.getElementById(chart.getAttribute('aria-describedby')!)!
+    expect(summary).toHaveTextContent('6 entered and 4 exited in the last 30 days')
+    expect(summary).toHaveTextContent(`most entries on ${dayLabel('2026-12-02')} (4)`)
+    expect(summary).toHaveTextContent(`most exits on ${dayLabel('2026-11-20')} (3)`)
+    // One slot per day; bars only where something happened, entries up, exits down.
+    expect(chart.querySelectorAll('g[data-day]')).toHaveLength(30)
+    expect(chart.querySelectorAll('rect[data-series="entered"]')).toHaveLength(2)
+    expect(chart.querySelectorAll('rect[data-series="exited"]')).toHaveLength(2)
+    const today = chart.querySelector('g[data-day="2026-12-02"]')!
+    const up = today.querySelector('rect[data-series="entered"]')!
+    const down = today.querySelector('rect[data-series="exited"]')!
+    expect(Number(up.getAttribute('y')) + Number(up.getAttribute('height'))).toBe(60)
+    expect(Number(down.getAttribute('y'))).toBe(60)
+    expect(Number(up.getAttribute('height'))).toBeGreaterThan(Number(down.getAttribute('height')))
+    // The same numbers as a table, every day included.
+    const table = within(card).getByRole('table', { name: 'Entered and exited per day' })
+    const rows = within(table).getAllByRole('row').slice(1)
+    expect(rows).toHaveLength(30)
+    expect(rows[29]).toHaveTextContent(`${dayLabel('2026-12-02')}41`)
+    expect(rows[17]).toHaveTextContent(`${dayLabel('2026-11-20')}23`)
+    expect(rows[0]).toHaveTextContent(`${dayLabel('2026-11-03')}00`)
+
+    // 7 days: the 20 November changes fall out of range.
+    expect(within(card).getByRole('button', { name: /last 30 days/ })).toHaveAttribute('aria-pressed', 'true')
+    await user.click(within(card).getByRole('button', { name: /last 7 days/ }))
+    const week = await screen.findByRole('region', { name: 'Entered and exited, last 7 days' })
+    await waitFor(() => expect(within(week).getAllByRole('row')).toHaveLength(8))
+    expect(api.called('SegmentMembershipHistory').at(-1)!.vars).toEqual({ id: SEGMENT_ID, days: 7 })
+    expect(within(week).getByRole('img')).toHaveAccessibleName('Entered and exited per day, last 7 days')
+    expect(week).toHaveTextContent('4 entered and 1 exited in the last 7 days')
+    await user.click(within(week).getByRole('button', { name: /last 90 days/ }))
+    const quarter = await screen.findByRole('region', { name: 'Entered and exited, last 90 days' })
+    await waitFor(() => expect(within(quarter).getAllByRole('row')).toHaveLength(91))
+    expect(api.called('SegmentMembershipHistory').at(-1)!.vars).toEqual({ id: SEGMENT_ID, days: 90 })
+  })
+
+  it('says so when no member entered or left in the period', async () => {
+    const api = new FakeApi()
+    api.history = {}
+    setup(`/segments/${SEGMENT_ID}`, api)
+    const card = await screen.findByRole('region', { name: 'Entered and exited, last 30 days' })
+    await within(card).findByText('No members entered or left in this period')
+    expect(within(card).queryByRole('img')).not.toBeInTheDocument()
+    expect(within(card).queryByRole('table')).not.toBeInTheDocument()
   })
 })
 

@@ -63,6 +63,20 @@ export const SegmentDocument = graphql(`
   }
 `)
 
+/** A segment's entries and exits per UTC day over the last `days` days (1–90), oldest first. */
+export const SegmentMembershipHistoryDocument = graphql(`
+  query SegmentMembershipHistory($id: ID!, $days: Int!) {
+    segment(id: $id) {
+      id
+      membershipHistory(days: $days) {
+        date
+        entered
+        exited
+      }
+    }
+  }
+`)
+
 /** What rules would select now: the size and a sample. */
 export const PreviewSegmentDocument = graphql(`
   query PreviewSegment($rules: SegmentRuleInput!) {
