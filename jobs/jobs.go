@@ -147,6 +147,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerRFM(w, d, s, lim)
 	registerPrivacy(w, s, lim)
 	registerSegments(w, d, s, lim)
+	registerConversions(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
