@@ -5,8 +5,13 @@
 -- event id).
 
 -- +goose Up
+-- id: the delivery's node id and the delivery log's cursor tie-breaker.
 ALTER TABLE conversion_deliveries
+  ADD COLUMN id uuid NOT NULL DEFAULT gen_random_uuid(),
   ADD COLUMN legal_basis text CHECK (legal_basis IN ('CONSENT', 'LEGITIMATE_INTEREST'));
+CREATE UNIQUE INDEX conversion_deliveries_id ON conversion_deliveries (tenant_id, id);
+DROP INDEX conversion_deliveries_log;
+CREATE INDEX conversion_deliveries_log ON conversion_deliveries (tenant_id, destination_id, created_at DESC, id DESC);
 CREATE INDEX conversion_deliveries_sending ON conversion_deliveries (tenant_id, destination_id, updated_at)
   WHERE status = 'SENDING';
 -- The replay mutation's scan: a destination's FAILED/DEAD rows by time.
@@ -16,4 +21,7 @@ CREATE INDEX conversion_deliveries_replay ON conversion_deliveries (tenant_id, d
 -- +goose Down
 DROP INDEX conversion_deliveries_replay;
 DROP INDEX conversion_deliveries_sending;
-ALTER TABLE conversion_deliveries DROP COLUMN legal_basis;
+DROP INDEX conversion_deliveries_log;
+CREATE INDEX conversion_deliveries_log ON conversion_deliveries (tenant_id, destination_id, created_at DESC, message_id);
+DROP INDEX conversion_deliveries_id;
+ALTER TABLE conversion_deliveries DROP COLUMN legal_basis, DROP COLUMN id;

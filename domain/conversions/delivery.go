@@ -145,6 +145,7 @@ func (r *destinationRow) mappings() ([]Mapping, error) {
 type deliveryRow struct {
 	bun.BaseModel  `bun:"table:conversion_deliveries"`
 	TenantID       uuid.UUID  `bun:"tenant_id"`
+	ID             uuid.UUID  `bun:"id"`
 	DestinationID  uuid.UUID  `bun:"destination_id"`
 	MessageID      string     `bun:"message_id"`
 	BatchID        uuid.UUID  `bun:"batch_id"`
@@ -326,7 +327,7 @@ func (d *Deliveries) plan(dest *destinationRow, tenant uuid.UUID, evs []cdpEvent
 		if !ok {
 			continue
 		}
-		row := deliveryRow{TenantID: tenant, DestinationID: dest.ID, MessageID: ev.MessageID, BatchID: ev.BatchID,
+		row := deliveryRow{TenantID: tenant, ID: uuid.New(), DestinationID: dest.ID, MessageID: ev.MessageID, BatchID: ev.BatchID,
 			SourceID: ev.SourceID, ReceivedAt: ev.ReceivedAt, ProfileID: profile, SourceEvent: mapped.SourceEvent,
 			EventName: mapped.Name, EventTime: mapped.Time, CreatedAt: now, UpdatedAt: now}
 		if row.SourceEvent == "" {
