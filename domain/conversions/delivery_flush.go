@@ -364,7 +364,7 @@ func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destinat
 		return time.Time{}, nil
 	}
 	now := d.DB.Now(ctx)
-	at := next.Time
+	at := next.Time.UTC()
 	if full || at.Before(now) {
 		at = now
 	}
