@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/observability"
 	"github.com/stratumhq/stratum/internal/secretbox"
 )
@@ -209,7 +210,8 @@ func deliveryKey(destination uuid.UUID, messageID string) string {
 // reason when it cannot be sent (Map's reason, too old for the platform, a
 // required field missing) — and the destination's flush job is enqueued.
 // A tenant without enabled destinations costs one indexed read.
-func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, refs []cdp.BatchEventRef) error {
+func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, refs []cdp.BatchEventRef) (err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.BatchProcessedTx(%s, %s)", tenant, batch)
 	var dests []destinationRow
 	if err := tx.NewRaw(`SELECT id, platform, event_mappings, legitimate_interest FROM conversion_destinations
 		WHERE tenant_id = ? AND enabled`, tenant).Scan(ctx, &dests); err != nil && !isNoRows(err) {

@@ -42,9 +42,9 @@ func newFakeSender() *fakeSender {
 	return &fakeSender{maxBatch: 1000, maxAge: 7 * 24 * time.Hour, received: map[string]int{}, accepted: map[string]int{}}
 }
 
-func (f *fakeSender) Platform() string       { return "META" }
-func (f *fakeSender) MaxBatch() int          { return f.maxBatch }
-func (f *fakeSender) MaxAge() time.Duration  { return f.maxAge }
+func (f *fakeSender) Platform() string      { return "META" }
+func (f *fakeSender) MaxBatch() int         { return f.maxBatch }
+func (f *fakeSender) MaxAge() time.Duration { return f.maxAge }
 func (f *fakeSender) Check(e conversions.Event, now time.Time) string {
 	if e.EventID == "" {
 		return "event_id is required"
