@@ -94,11 +94,8 @@ func (r *Resolver) replayDeliveries(ctx context.Context, input model.ReplayDeliv
 		in.Status = conversions.Status(*input.Status)
 	}
 	n, err := svc.Replay(ctx, tenant, in)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		err = apperr.Invalid([]string{"input", "destinationId"}, "conversion destination not found")
-	}
 	if err != nil {
-		return failed(err)
+		return failed(err) // another tenant's destination is NOT_FOUND, as one that does not exist
 	}
 	return &model.ReplayDeliveriesPayload{Count: n, UserErrors: []*model.UserError{}}, nil
 }

@@ -166,25 +166,10 @@ type deliveryRow struct {
 }
 
 // cdpEventRow is a stored CDP event as the pipeline reads it.
-type cdpEventRow struct {
-	BatchID     uuid.UUID       `bun:"batch_id"`
-	SourceID    uuid.UUID       `bun:"source_id"`
-	MessageID   string          `bun:"message_id"`
-	ReceivedAt  time.Time       `bun:"received_at"`
-	Type        string          `bun:"type"`
-	Event       *string         `bun:"event"`
-	AnonymousID *string         `bun:"anonymous_id"`
-	UserID      *string         `bun:"user_id"`
-	Timestamp   time.Time       `bun:"timestamp"`
-	Properties  json.RawMessage `bun:"properties"`
-	Traits      json.RawMessage `bun:"traits"`
-	Context     json.RawMessage `bun:"context"`
-}
+type cdpEventRow = cdp.StoredEvent
 
-const cdpEventColumns = `e.batch_id, e.source_id, e.message_id, e.received_at, e.type, e.event, e.anonymous_id, e.user_id,
-	e."timestamp", e.properties, e.traits, e.context`
-
-func (r *cdpEventRow) toCDP(profile *uuid.UUID) CDPEvent {
+// toCDP is a stored event with its resolved profile, as Map takes it.
+func toCDP(r *cdpEventRow, profile *uuid.UUID) CDPEvent {
 	deref := func(p *string) string {
 		if p == nil {
 			return ""
@@ -195,7 +180,6 @@ func (r *cdpEventRow) toCDP(profile *uuid.UUID) CDPEvent {
 		UserID: deref(r.UserID), Timestamp: r.Timestamp, ReceivedAt: r.ReceivedAt, Properties: r.Properties,
 		Traits: r.Traits, Context: r.Context, ProfileID: profile}
 }
-
 // deliveryKey is an Event's Key: the idempotency key of one delivery.
 func deliveryKey(destination uuid.UUID, messageID string) string {
 	return destination.String() + "/" + messageID
@@ -221,10 +205,9 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 	if len(dests) == 0 {
 		return nil
 	}
-	var evs []cdpEventRow
-	if err := tx.NewRaw(`SELECT `+cdpEventColumns+` FROM cdp_events e WHERE e.tenant_id = ? AND e.batch_id = ?
-		ORDER BY e."timestamp", e.source_id, e.message_id`, tenant, batch).Scan(ctx, &evs); err != nil && !isNoRows(err) {
-		return fmt.Errorf("read batch events: %w", err)
+	evs, err := cdp.BatchEventsTx(ctx, tx, tenant, batch)
+	if err != nil {
+		return err
 	}
 	if len(evs) == 0 {
 		return nil
@@ -325,7 +308,7 @@ func (d *Deliveries) plan(dest *destinationRow, tenant uuid.UUID, evs []cdpEvent
 		if p, ok := profiles[[2]string{ev.SourceID.String(), ev.MessageID}]; ok {
 			profile = &p
 		}
-		mapped, ok, reason := Map(dest.Platform, mappings, ev.toCDP(profile))
+		mapped, ok, reason := Map(dest.Platform, mappings, toCDP(ev, profile))
 		if !ok {
 			continue
 		}
@@ -333,7 +316,7 @@ func (d *Deliveries) plan(dest *destinationRow, tenant uuid.UUID, evs []cdpEvent
 			SourceID: ev.SourceID, ReceivedAt: ev.ReceivedAt, ProfileID: profile, SourceEvent: mapped.SourceEvent,
 			EventName: mapped.Name, EventTime: mapped.Time, CreatedAt: now, UpdatedAt: now}
 		if row.SourceEvent == "" {
-			row.SourceEvent = ev.toCDP(nil).Event
+			row.SourceEvent = toCDP(ev, nil).Event
 		}
 		if row.EventTime.IsZero() {
 			row.EventTime = ev.Timestamp

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/derrors"
 )
 
@@ -144,27 +145,13 @@ func (d *Deliveries) claimTx(ctx context.Context, tx bun.Tx, tenant, destination
 
 // eventsTx reads the CDP events of rows by cdp_events' primary key.
 func eventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, rows []claimed) (map[string]cdpEventRow, error) {
-	type key struct {
-		BatchID    uuid.UUID `json:"batch_id"`
-		SourceID   uuid.UUID `json:"source_id"`
-		MessageID  string    `json:"message_id"`
-		ReceivedAt time.Time `json:"received_at"`
-	}
-	keys := make([]key, len(rows))
+	keys := make([]cdp.EventKey, len(rows))
 	for i, r := range rows {
-		keys[i] = key{r.BatchID, r.SourceID, r.MessageID, r.ReceivedAt}
+		keys[i] = cdp.EventKey{BatchID: r.BatchID, SourceID: r.SourceID, MessageID: r.MessageID, ReceivedAt: r.ReceivedAt}
 	}
-	b, err := json.Marshal(keys)
+	evs, err := cdp.EventsByKeyTx(ctx, tx, tenant, keys)
 	if err != nil {
 		return nil, err
-	}
-	var evs []cdpEventRow
-	err = tx.NewRaw(`SELECT `+cdpEventColumns+` FROM jsonb_to_recordset(?::jsonb)
-			AS k(batch_id uuid, source_id uuid, message_id text, received_at timestamptz)
-		JOIN cdp_events e ON e.tenant_id = ? AND e.batch_id = k.batch_id AND e.source_id = k.source_id
-			AND e.message_id = k.message_id AND e.received_at = k.received_at`, string(b), tenant).Scan(ctx, &evs)
-	if err != nil && !isNoRows(err) {
-		return nil, fmt.Errorf("read events: %w", err)
 	}
 	out := make(map[string]cdpEventRow, len(evs))
 	for _, e := range evs {
@@ -194,7 +181,7 @@ func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []clai
 			out = append(out, o)
 			continue
 		}
-		mapped, ok, reason := Map(dest.Platform, mappings, ev.toCDP(r.ProfileID))
+		mapped, ok, reason := Map(dest.Platform, mappings, toCDP(&ev, r.ProfileID))
 		if !ok {
 			reason = ReasonUnmapped
 		}
