@@ -180,6 +180,7 @@ func toCDP(r *cdpEventRow, profile *uuid.UUID) CDPEvent {
 		UserID: deref(r.UserID), Timestamp: r.Timestamp, ReceivedAt: r.ReceivedAt, Properties: r.Properties,
 		Traits: r.Traits, Context: r.Context, ProfileID: profile}
 }
+
 // deliveryKey is an Event's Key: the idempotency key of one delivery.
 func deliveryKey(destination uuid.UUID, messageID string) string {
 	return destination.String() + "/" + messageID

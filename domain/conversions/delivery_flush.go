@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/derrors"
@@ -128,15 +129,26 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 // attempts + 1, oldest due first; rows another flush holds are skipped.
 func (d *Deliveries) claimTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, limit int, cfg DeliveryConfig) ([]claimed, error) {
 	now := d.DB.Now(ctx)
+	var ids []string
+	err := tx.NewRaw(`SELECT message_id FROM conversion_deliveries
+		WHERE tenant_id = ? AND destination_id = ?
+		  AND (status = 'PENDING' OR (status = 'RETRY' AND next_attempt_at <= ?) OR (status = 'SENDING' AND updated_at <= ?))
+		ORDER BY next_attempt_at NULLS FIRST, message_id LIMIT ? FOR UPDATE SKIP LOCKED`,
+		tenant, destination, now, now.Add(-cfg.ReclaimAfter), limit).Scan(ctx, &ids)
+	if err != nil && !isNoRows(err) {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// By key (= ANY on the primary key), not joined to the select: a join
+	// is planned as a scan per claimed row while the table's statistics
+	// are young.
 	var rows []claimed
-	err := tx.NewRaw(`UPDATE conversion_deliveries AS d SET status = 'SENDING', attempts = d.attempts + 1, updated_at = ?
-		FROM (SELECT message_id FROM conversion_deliveries
-			WHERE tenant_id = ? AND destination_id = ?
-			  AND (status = 'PENDING' OR (status = 'RETRY' AND next_attempt_at <= ?) OR (status = 'SENDING' AND updated_at <= ?))
-			ORDER BY next_attempt_at NULLS FIRST, message_id LIMIT ? FOR UPDATE SKIP LOCKED) AS c
-		WHERE d.tenant_id = ? AND d.destination_id = ? AND d.message_id = c.message_id
-		RETURNING d.message_id, d.batch_id, d.source_id, d.received_at, d.profile_id, d.attempts`,
-		now, tenant, destination, now, now.Add(-cfg.ReclaimAfter), limit, tenant, destination).Scan(ctx, &rows)
+	err = tx.NewRaw(`UPDATE conversion_deliveries SET status = 'SENDING', attempts = attempts + 1, updated_at = ?
+		WHERE tenant_id = ? AND destination_id = ? AND message_id = ANY(?::text[])
+		RETURNING message_id, batch_id, source_id, received_at, profile_id, attempts`,
+		now, tenant, destination, pgdialect.Array(ids)).Scan(ctx, &rows)
 	if isNoRows(err) {
 		return nil, nil
 	}

@@ -75,11 +75,13 @@ func (f *fakeSender) Send(_ context.Context, d conversions.Destination, events [
 		res.Summary, res.HTTPStatus = fmt.Sprintf("200 events_received=%d", len(events)), 200
 	}
 	if err == nil {
+		byKey := make(map[string]string, len(events))
+		for _, e := range events {
+			byKey[e.Key] = e.EventID
+		}
 		for _, o := range res.Outcomes {
-			for _, e := range events {
-				if e.Key == o.Key && o.Status == conversions.StatusSent && f.accepted[e.EventID] == 0 {
-					f.accepted[e.EventID]++ // a copy already accepted is deduplicated
-				}
+			if id, ok := byKey[o.Key]; ok && o.Status == conversions.StatusSent && f.accepted[id] == 0 {
+				f.accepted[id]++ // a copy already accepted is deduplicated
 			}
 		}
 	}
