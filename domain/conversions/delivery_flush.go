@@ -209,18 +209,23 @@ func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []clai
 	if len(batch) == 0 {
 		return out, nil
 	}
+	var result Result
+	var sendErr error
+	var latency time.Duration
 	target, err := d.open(dest)
 	if err != nil {
-		return nil, err
-	}
-	started := time.Now()
-	result, sendErr := sender.Send(ctx, target, batch)
-	latency := time.Since(started)
-	if d.TestAfterSend != nil {
-		d.TestAfterSend(ctx, dest.ID, batch)
-	}
-	if d.Metrics != nil {
-		d.Metrics.ConversionLatency.WithLabelValues(dest.Platform).Observe(latency.Seconds())
+		// Not sent: retried (a key rotation may be under way), then DEAD.
+		sendErr = err
+	} else {
+		started := time.Now()
+		result, sendErr = sender.Send(ctx, target, batch)
+		latency = time.Since(started)
+		if d.TestAfterSend != nil {
+			d.TestAfterSend(ctx, dest.ID, batch)
+		}
+		if d.Metrics != nil {
+			d.Metrics.ConversionLatency.WithLabelValues(dest.Platform).Observe(latency.Seconds())
+		}
 	}
 	redact := redactor(target.Credentials)
 	summary := redact(fmt.Sprintf("%s: %d events in one request", dest.Platform, len(batch)))

@@ -494,3 +494,20 @@ func TestDeliveryLog(t *testing.T) {
 	_, err = f.del.List(ctx, other, conversions.DeliveryFilter{Destination: f.dest}, relay.Args{})
 	require.Error(t, err)
 }
+
+// Credentials that cannot be opened (a key rotated away) send nothing:
+// the events are RETRY with a reason that names no secret.
+func TestUnopenableCredentialsAreRetriedWithoutSending(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversion_destinations SET credentials = '\x0102'::bytea WHERE id = ?`, f.dest)
+		return err
+	}))
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.flush(t, f.dest)
+	r := f.row(t, f.dest, "m-1")
+	require.Equal(t, "RETRY", r.Status)
+	require.Contains(t, str(r.Response), "cannot decrypt")
+	require.Empty(t, f.sender.requests)
+}
