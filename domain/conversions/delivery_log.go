@@ -171,3 +171,15 @@ func (d *Deliveries) Replay(ctx context.Context, tenant uuid.UUID, in ReplayInpu
 	})
 	return n, err
 }
+
+// FlushSoonTx enqueues destination's flush in tx (one second from now),
+// for a change that makes its queued deliveries sendable again: a
+// destination enabled again, its credentials replaced. Its queued rows
+// are otherwise only picked up by the next batch's flush.
+func (d *Deliveries) FlushSoonTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.FlushSoonTx(%s, %s)", tenant, destination)
+	if d.Enqueue == nil {
+		return nil
+	}
+	return d.Enqueue(ctx, tx, tenant, destination, d.DB.Now(ctx).Add(d.Config.withDefaults().FlushAge))
+}
