@@ -195,11 +195,14 @@ func deliveryKey(destination uuid.UUID, messageID string) string {
 // reason when it cannot be sent (Map's reason, too old for the platform, a
 // required field missing) — and the destination's flush job is enqueued.
 // A tenant without enabled destinations costs one indexed read.
+// Destinations are taken in id order: concurrent batches of a tenant
+// insert the same unique flush jobs (one per destination and second) in
+// the same order, so they wait for each other rather than deadlock.
 func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, refs []cdp.BatchEventRef) (err error) {
 	defer derrors.Wrap(&err, "conversions.Deliveries.BatchProcessedTx(%s, %s)", tenant, batch)
 	var dests []destinationRow
 	if err := tx.NewRaw(`SELECT id, platform, event_mappings, legitimate_interest FROM conversion_destinations
-		WHERE tenant_id = ? AND enabled`, tenant).Scan(ctx, &dests); err != nil && !isNoRows(err) {
+		WHERE tenant_id = ? AND enabled ORDER BY id`, tenant).Scan(ctx, &dests); err != nil && !isNoRows(err) {
 		return fmt.Errorf("read destinations: %w", err)
 	}
 	dests = d.withSenders(dests)
