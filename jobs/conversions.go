@@ -90,5 +90,61 @@ func (w *ConversionsFlushWorker) Work(ctx context.Context, job *river.Job[Conver
 func registerConversions(w *river.Workers, s Services, lim Limits) {
 	if s.Deliveries != nil {
 		river.AddWorker(w, &ConversionsFlushWorker{Deliveries: s.Deliveries, Billing: s.Billing, Limits: lim})
+		river.AddWorker(w, &ConversionsSweepWorker{Deliveries: s.Deliveries, Limits: lim})
 	}
+}
+
+// ConversionsSweepArgs enqueues a flush for every destination whose
+// deliveries are overdue (conversions.Deliveries.Stalled): the safety net
+// for a flush job that was lost, e.g. deduplicated against a flush that ran
+// before the batch recording its deliveries committed (global, periodic).
+type ConversionsSweepArgs struct{}
+
+// Kind implements river.JobArgs.
+func (ConversionsSweepArgs) Kind() string { return "conversions.sweep" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: at most one a minute.
+func (ConversionsSweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueDefault, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+}
+
+// ConversionsSweepWorker runs ConversionsSweepArgs.
+type ConversionsSweepWorker struct {
+	river.WorkerDefaults[ConversionsSweepArgs]
+	Deliveries *conversions.Deliveries
+	Limits     Limits
+}
+
+// Timeout implements river.Worker: one bounded read and one insert.
+func (w *ConversionsSweepWorker) Timeout(*river.Job[ConversionsSweepArgs]) time.Duration {
+	return w.Limits.timeout(30 * time.Second)
+}
+
+// Work implements river.Worker.
+func (w *ConversionsSweepWorker) Work(ctx context.Context, job *river.Job[ConversionsSweepArgs]) error {
+	stalled, err := w.Deliveries.Stalled(ctx)
+	if err != nil || len(stalled) == 0 {
+		return err
+	}
+	params := make([]river.InsertManyParams, len(stalled))
+	for i, s := range stalled {
+		params[i] = river.InsertManyParams{Args: ConversionsFlushArgs{TenantID: s[0], DestinationID: s[1],
+			Slot: fmt.Sprintf("sweep-%d", job.ID)}}
+	}
+	c, err := river.ClientFromContextSafely[*sql.Tx](ctx)
+	if err != nil {
+		return err
+	}
+	_, err = c.InsertMany(ctx, params)
+	return err
+}
+
+// conversionsPeriodic sweeps for stalled deliveries every minute.
+func conversionsPeriodic(runOnStart bool, s Services) []*river.PeriodicJob {
+	if s.Deliveries == nil {
+		return nil
+	}
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+		return ConversionsSweepArgs{}, nil
+	}, &river.PeriodicJobOpts{RunOnStart: runOnStart})}
 }

@@ -160,6 +160,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, rfmPeriodic(runOnStart, s)...)
 	out = append(out, privacyPeriodic(runOnStart, s)...)
 	out = append(out, segmentsPeriodic(runOnStart, s)...)
+	out = append(out, conversionsPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

@@ -18,7 +18,30 @@ CREATE INDEX conversion_deliveries_sending ON conversion_deliveries (tenant_id, 
 CREATE INDEX conversion_deliveries_replay ON conversion_deliveries (tenant_id, destination_id, status, created_at)
   WHERE status IN ('FAILED', 'DEAD');
 
+
+-- The sweep's safety net (jobs.ConversionsSweepArgs): the enabled
+-- destinations with deliveries overdue — PENDING or RETRY due before
+-- due_before, SENDING claimed before sending_before — whose flush job was
+-- lost (e.g. deduplicated against a flush that ran before the recording
+-- batch committed). SECURITY DEFINER to see past RLS; ids only, bounded.
+-- +goose StatementBegin
+CREATE FUNCTION stratum_conversion_stalled_destinations(due_before timestamptz, sending_before timestamptz)
+RETURNS TABLE (tenant_id uuid, destination_id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT d.tenant_id, d.id FROM conversion_destinations d
+  WHERE d.enabled AND (
+    EXISTS (SELECT 1 FROM conversion_deliveries x WHERE x.tenant_id = d.tenant_id AND x.destination_id = d.id
+      AND x.status IN ('PENDING', 'RETRY') AND x.next_attempt_at < due_before)
+    OR EXISTS (SELECT 1 FROM conversion_deliveries x WHERE x.tenant_id = d.tenant_id AND x.destination_id = d.id
+      AND x.status = 'SENDING' AND x.updated_at < sending_before))
+  ORDER BY d.tenant_id, d.id LIMIT 1000
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION stratum_conversion_stalled_destinations(timestamptz, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stratum_conversion_stalled_destinations(timestamptz, timestamptz) TO stratum_rw;
+
 -- +goose Down
+DROP FUNCTION IF EXISTS stratum_conversion_stalled_destinations(timestamptz, timestamptz);
 DROP INDEX conversion_deliveries_replay;
 DROP INDEX conversion_deliveries_sending;
 DROP INDEX conversion_deliveries_log;

@@ -183,3 +183,32 @@ func (d *Deliveries) FlushSoonTx(ctx context.Context, tx bun.Tx, tenant, destina
 	}
 	return d.Enqueue(ctx, tx, tenant, destination, d.DB.Now(ctx).Add(d.Config.withDefaults().FlushAge))
 }
+
+// SweepAfter is how long a due delivery may wait past its time before the
+// sweep enqueues its destination's flush again.
+const SweepAfter = 30 * time.Second
+
+// Stalled lists the enabled destinations (tenant, destination) with
+// deliveries overdue by more than SweepAfter, or claimed longer than
+// ReclaimAfter ago: the sweep's safety net for a flush job that was lost
+// (at most 1,000 a call).
+func (d *Deliveries) Stalled(ctx context.Context) (out [][2]uuid.UUID, err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.Stalled")
+	cfg := d.Config.withDefaults()
+	err = d.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := d.DB.Now(ctx)
+		var rows []struct {
+			Tenant      uuid.UUID `bun:"tenant_id"`
+			Destination uuid.UUID `bun:"destination_id"`
+		}
+		if err := tx.NewRaw(`SELECT tenant_id, destination_id FROM stratum_conversion_stalled_destinations(?, ?)`,
+			now.Add(-SweepAfter), now.Add(-cfg.ReclaimAfter)).Scan(ctx, &rows); err != nil && !isNoRows(err) {
+			return err
+		}
+		for _, r := range rows {
+			out = append(out, [2]uuid.UUID{r.Tenant, r.Destination})
+		}
+		return nil
+	})
+	return out, err
+}

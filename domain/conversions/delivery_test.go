@@ -511,3 +511,36 @@ func TestUnopenableCredentialsAreRetriedWithoutSending(t *testing.T) {
 	require.Contains(t, str(r.Response), "cannot decrypt")
 	require.Empty(t, f.sender.requests)
 }
+
+// The sweep's list: a destination whose pending delivery is overdue by
+// more than SweepAfter (its flush job was lost) is listed; before then,
+// once flushed, or when disabled it is not.
+func TestStalledDestinationsAreSwept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	stalled, err := f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Empty(t, stalled, "due in a second: not stalled")
+	f.clock.Advance(conversions.DefaultFlushAge + conversions.SweepAfter + time.Second)
+	stalled, err = f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Equal(t, [][2]uuid.UUID{{f.tenant, f.dest}}, stalled)
+
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversion_destinations SET enabled = false WHERE id = ?`, f.dest)
+		return err
+	}))
+	stalled, err = f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Empty(t, stalled, "disabled")
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversion_destinations SET enabled = true WHERE id = ?`, f.dest)
+		return err
+	}))
+	f.flush(t, f.dest)
+	stalled, err = f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Empty(t, stalled, "sent")
+}
