@@ -33,9 +33,10 @@ type ConversionsFlushArgs struct {
 	TenantID      uuid.UUID `json:"tenant_id"`
 	DestinationID uuid.UUID `json:"destination_id"`
 	// Slot makes the job unique per destination and slot: "at-<unix
-	// second>" for the batch hook's jobs, "after-<job id>" for the job a
-	// flush enqueues after itself (which must not collide with the running
-	// job, still unique while it runs).
+	// second>" of the time it is due (the batch hook's jobs and the next
+	// flush a flush enqueues), "after-<job id>" for a next flush due in
+	// the running job's own second (which uniqueness still counts while it
+	// runs), "sweep-<job id>" for the sweep's.
 	Slot string `json:"slot"`
 }
 
@@ -78,8 +79,15 @@ func (w *ConversionsFlushWorker) Work(ctx context.Context, job *river.Job[Conver
 		if err != nil {
 			return err
 		}
+		// Flushes due in the same second merge (so the chains of jobs that
+		// batches start join instead of multiplying), except with this
+		// running job itself, which uniqueness still counts.
+		slot := fmt.Sprintf("at-%d", at.Unix())
+		if slot == job.Args.Slot {
+			slot = fmt.Sprintf("after-%d", job.ID)
+		}
 		_, err = c.InsertTx(ctx, tx.Tx, ConversionsFlushArgs{TenantID: job.Args.TenantID,
-			DestinationID: job.Args.DestinationID, Slot: fmt.Sprintf("after-%d", job.ID)}, &river.InsertOpts{ScheduledAt: at})
+			DestinationID: job.Args.DestinationID, Slot: slot}, &river.InsertOpts{ScheduledAt: at})
 		return err
 	}
 	_, err = w.Deliveries.Flush(ctx, job.Args.TenantID, job.Args.DestinationID, next)
