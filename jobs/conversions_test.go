@@ -171,3 +171,56 @@ func TestConversionsFlushExactlyOnceThroughRiver(t *testing.T) {
 	after, _, _ := sender.snapshot()
 	require.Equal(t, requests, after)
 }
+
+// The sweep finds a destination whose pending delivery is overdue (its
+// flush job was lost: here none was ever enqueued) and enqueues a flush
+// that sends it.
+func TestConversionsSweepFlushesStalledDestinations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tdb := testdb.New(t)
+	svc := apptest.Services(t, tdb)
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
+	sender := &dedupSender{received: map[string]int{}, accepted: map[string]int{}}
+	svc.Deliveries.Senders = map[string]conversions.Sender{"META": sender}
+	_, err := svc.CDP.EnsurePartitions(ctx)
+	require.NoError(t, err)
+	now := tdb.DB.Now(ctx)
+	past := now.Add(-time.Minute)
+	dest, batch, source := uuid.New(), uuid.New(), uuid.New()
+	sealed, err := svc.Auth.Box.Seal([]byte(`{"pixelId": "1", "accessToken": "secret"}`))
+	require.NoError(t, err)
+	require.NoError(t, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO conversion_destinations (tenant_id, id, platform, name, credentials, credential_keys, created_at, updated_at)
+				VALUES (?, ?, 'META', 'Pixel', ?, ARRAY['pixelId'], ?, ?)`, []any{tenant, dest, sealed, past, past}},
+			{`INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event, user_id, "timestamp", payload_size)
+				VALUES (?, ?, 'm-lost', ?, ?, 'track', 'Order Completed', 'u-1', ?, 10)`, []any{tenant, source, past, batch, past}},
+			{`INSERT INTO conversion_deliveries (tenant_id, destination_id, message_id, batch_id, source_id, received_at, source_event,
+				event_name, event_time, status, next_attempt_at, legal_basis, created_at, updated_at)
+				VALUES (?, ?, 'm-lost', ?, ?, ?, 'Order Completed', 'Purchase', ?, 'PENDING', ?, 'CONSENT', ?, ?)`,
+				[]any{tenant, dest, batch, source, past, past, past, past, past}},
+		} {
+			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	client, err := jobs.NewClient(tdb.DB, jobs.Options{Log: quietLog(), Work: true, Services: svc.Jobs(), Concurrency: 2, NoRunOnStart: true})
+	require.NoError(t, err)
+	svc.EnqueueWith(client)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	require.NoError(t, client.Start(runCtx))
+	defer client.Stop(context.Background())
+	_, err = client.Insert(ctx, jobs.ConversionsSweepArgs{}, nil)
+	require.NoError(t, err)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		_, _, accepted := sender.snapshot()
+		assert.Equal(c, 1, accepted["m-lost"])
+	}, 30*time.Second, 50*time.Millisecond)
+}
