@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/config"
+	"github.com/stratumhq/stratum/internal/observability"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/secretbox"
 	"github.com/stratumhq/stratum/internal/testdb"
@@ -134,7 +136,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{tdb: tdb, clock: c, tenant: testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{}), source: uuid.New(), box: box,
 		sender: newFakeSender()}
 	f.del = &conversions.Deliveries{DB: tdb.DB, Box: box, Senders: map[string]conversions.Sender{"META": f.sender},
-		Config: conversions.DeliveryConfig{ReclaimAfter: 2 * time.Minute}}
+		Config: conversions.DeliveryConfig{ReclaimAfter: 2 * time.Minute}, Metrics: observability.NewMetrics()}
 	f.del.Enqueue = func(_ context.Context, _ bun.Tx, tenant, dest uuid.UUID, at time.Time) error {
 		f.enqueued = append(f.enqueued, at)
 		return nil
@@ -378,6 +380,8 @@ func TestRefusedEventFailsWithThePlatformsWords(t *testing.T) {
 	f.clock.Advance(time.Hour)
 	require.Zero(t, f.flush(t, f.dest).Claimed, "a refusal is not retried")
 	require.Len(t, f.sender.requests, 1)
+	require.Equal(t, map[string]float64{"stratum_conversions_sent_total META SENT": 1, "stratum_conversions_sent_total META FAILED": 1,
+		"stratum_conversions_delivery_duration_seconds META": 1}, conversionMetrics(t, f.del.Metrics))
 }
 
 // A crash between sending and recording leaves the events SENDING: they
@@ -543,4 +547,30 @@ func TestStalledDestinationsAreSwept(t *testing.T) {
 	stalled, err = f.del.Stalled(ctx)
 	require.NoError(t, err)
 	require.Empty(t, stalled, "sent")
+}
+
+// conversionMetrics reads the conversion metrics of m: counters by name
+// and labels, histograms as their sample counts.
+func conversionMetrics(t *testing.T, m *observability.Metrics) map[string]float64 {
+	t.Helper()
+	fams, err := m.Registry.Gather()
+	require.NoError(t, err)
+	out := map[string]float64{}
+	for _, fam := range fams {
+		if !strings.HasPrefix(fam.GetName(), "stratum_conversions_") {
+			continue
+		}
+		for _, x := range fam.GetMetric() {
+			key := fam.GetName()
+			for _, l := range x.GetLabel() {
+				key += " " + l.GetValue()
+			}
+			if h := x.GetHistogram(); h != nil {
+				out[key] = float64(h.GetSampleCount())
+			} else {
+				out[key] = x.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
 }
