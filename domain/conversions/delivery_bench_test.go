@@ -100,3 +100,67 @@ func BenchmarkForwarding(b *testing.B) {
 	b.ReportMetric(base, "baseline_events/s")
 	b.ReportMetric(fwd/base, "ratio")
 }
+
+// BenchmarkBatchHookWithoutDestinations measures what the hook costs the
+// batch job of a tenant with no destinations: batches of 500 events
+// processed alternately without the hook (the baseline) and with it, in
+// the same run.
+func BenchmarkBatchHookWithoutDestinations(b *testing.B) {
+	ctx := context.Background()
+	tdb := testdb.New(b)
+	tenant := testdb.MustInsertTenant(b, tdb.DB, testdb.Tenant{})
+	del := &conversions.Deliveries{DB: tdb.DB, Senders: map[string]conversions.Sender{"META": newFakeSender()}}
+	plain := &cdp.Service{DB: tdb.DB, Identity: cdp.NewIdentity(tdb.DB)}
+	hooked := &cdp.Service{DB: tdb.DB, Identity: plain.Identity, BatchHook: del}
+	_, err := plain.EnsurePartitions(ctx)
+	require.NoError(b, err)
+	source := uuid.New()
+	var with, without time.Duration
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		order := []*cdp.Service{plain, hooked}
+		if i%2 == 1 {
+			order = []*cdp.Service{hooked, plain} // neither always runs on the other's warm caches
+		}
+		for _, svc := range order {
+			b.StopTimer()
+			batch, now := uuid.New(), tdb.DB.Now(ctx)
+			require.NoError(b, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at) VALUES (?, ?, 500, '[]', ?)`,
+					tenant, batch, now); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, `INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event,
+						user_id, "timestamp", payload_size)
+					SELECT ?, ?, ? || '-' || g, ?, ?, 'track', 'Order Completed', 'u-' || (g % 250), ?, 10 FROM generate_series(1, 500) g`,
+					tenant, source, fmt.Sprintf("%d-%p", i, svc), now, batch, now)
+				return err
+			}))
+			b.StartTimer()
+			began := time.Now()
+			_, err := svc.ProcessBatch(ctx, tenant, batch)
+			require.NoError(b, err)
+			if svc == hooked {
+				with += time.Since(began)
+			} else {
+				without += time.Since(began)
+			}
+		}
+		n += 500
+	}
+	// The hook's own call, alone, in a transaction of the tenant.
+	var hook time.Duration
+	const calls = 200
+	for range calls {
+		require.NoError(b, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			began := time.Now()
+			err := del.BatchProcessedTx(ctx, tx, tenant, uuid.New(), nil)
+			hook += time.Since(began)
+			return err
+		}))
+	}
+	b.ReportMetric(float64(hook.Microseconds())/calls, "hook_µs/batch")
+	b.ReportMetric(float64(n)/without.Seconds(), "baseline_events/s")
+	b.ReportMetric(float64(n)/with.Seconds(), "hooked_events/s")
+	b.ReportMetric(with.Seconds()/without.Seconds(), "time_ratio")
+}
