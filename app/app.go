@@ -87,6 +87,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 		d.Close()
 		return nil, err
 	}
+	a.Services.Deliveries.Metrics = a.Metrics
 	a.installTestHooks()
 	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Services: a.Services.Jobs(),
 		Limits: jobs.Limits{MaxTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}, NoRunOnStart: !cfg.PeriodicRunOnStart})

@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -90,7 +91,31 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Traits = &cdp.Traits{DB: d}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
+	s.buildDeliveries(d, cfg, log)
 	return s, nil
+}
+
+// buildDeliveries builds conversion forwarding's delivery pipeline and
+// hooks it into the CDP's batch job (docs/adr/0022). A SENDING delivery is
+// reclaimed after the job rescue delay, which exceeds every job's timeout
+// (the flush job's included), so a live attempt is never reclaimed beside
+// itself. The platforms' senders are registered in conversionSenders.
+func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger) {
+	reclaim := cfg.JobRescueAfter
+	if reclaim <= 0 {
+		reclaim = max(cfg.JobTimeout, jobs.DefaultMaxJobTimeout) + jobs.DefaultRescueMargin
+	}
+	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(), Log: log,
+		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
+	s.CDP.BatchHook = s.Deliveries
+}
+
+// conversionSenders are the conversion API senders by platform. None are
+// registered yet: the four platforms' senders (package
+// conversions/senders) are added here when they land; until then
+// destinations record nothing to deliver.
+func conversionSenders() map[string]conversions.Sender {
+	return map[string]conversions.Sender{}
 }
 
 // buildConnections builds the platform connections (OAuth, grants, the
@@ -207,7 +232,7 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments}
+		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments, Deliveries: s.Deliveries}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -230,6 +255,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.Traits.EnqueueBackfill = jobs.TraitBackfillHook(c)
 	s.CDP.RFM.Enqueue = jobs.RFMRefreshHook(c)
 	s.Privacy.Enqueue = jobs.PrivacyHook(c)
+	s.Deliveries.Enqueue = jobs.ConversionsFlushHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/domain/platforms"
 )
 
@@ -83,12 +84,38 @@ func holdBatchJob(dir string, log *slog.Logger) func(ctx context.Context, tenant
 	}
 }
 
+// holdSend is conversion forwarding's side of the same TEST-ONLY hook
+// (conversions.Deliveries.TestAfterSend): the first flush to find
+// "arm-send" after the platform answered removes it, writes the event ids
+// it sent (one a line) to "held-send" and waits until its context ends —
+// so the outcome is never recorded, and after the kill the reclaimed
+// deliveries must be sent again under the same event ids (docs/adr/0022).
+func holdSend(dir string, log *slog.Logger) func(ctx context.Context, destination uuid.UUID, events []conversions.Event) {
+	return func(ctx context.Context, _ uuid.UUID, events []conversions.Event) {
+		if os.Remove(filepath.Join(dir, "arm-send")) != nil {
+			return
+		}
+		var ids []byte
+		for _, e := range events {
+			ids = append(append(ids, e.EventID...), '\n')
+		}
+		tmp := filepath.Join(dir, "held-send.tmp")
+		if err := os.WriteFile(tmp, ids, 0o600); err != nil {
+			log.Error("test hold hook", "err", err)
+		} else if err := os.Rename(tmp, filepath.Join(dir, "held-send")); err != nil {
+			log.Error("test hold hook", "err", err)
+		}
+		<-ctx.Done()
+	}
+}
+
 // installTestHooks wraps every connector in holdConnector when the test-only
 // STRATUM_TEST_HOLD_APPLY_DIR is set (and announces holdAck's hook).
 func (a *App) installTestHooks() {
 	if a.Cfg.TestHoldCDPDir != "" {
 		a.Log.Warn("TEST HOOK: an armed tracking API request or batch job is held after its commit", "dir", a.Cfg.TestHoldCDPDir)
 		a.Services.CDP.TestAfterBatch = holdBatchJob(a.Cfg.TestHoldCDPDir, a.Log)
+		a.Services.Deliveries.TestAfterSend = holdSend(a.Cfg.TestHoldCDPDir, a.Log)
 	}
 	if a.Cfg.TestHoldApplyDir == "" {
 		return

@@ -18,12 +18,14 @@ import (
 // "file: call". The test fails when one disappears too, so the list only
 // shrinks.
 var systemClock = []string{
-	"auth/authtest/authtest.go: time.Now",  // NewClock starts the tests' Manual clock at the real time
-	"auth/revocations.go: time.Now",        // the refresh cadence (Interval), on the monotonic clock
-	"auth/revocations.go: time.Since",      // the same
-	"../jobs/trust.go: time.Now",           // a follow-up recompute's unique key, not a time
-	"../jobs/sync.go: time.Now",            // a sync attempt's time budget (half its timeout), on the monotonic clock
-	"platforms/sync_insights.go: time.Now", // the same budget checked between chunks
+	"auth/authtest/authtest.go: time.Now",       // NewClock starts the tests' Manual clock at the real time
+	"auth/revocations.go: time.Now",             // the refresh cadence (Interval), on the monotonic clock
+	"auth/revocations.go: time.Since",           // the same
+	"../jobs/trust.go: time.Now",                // a follow-up recompute's unique key, not a time
+	"../jobs/sync.go: time.Now",                 // a sync attempt's time budget (half its timeout), on the monotonic clock
+	"platforms/sync_insights.go: time.Now",      // the same budget checked between chunks
+	"conversions/delivery_flush.go: time.Now",   // a conversion request's latency, on the monotonic clock
+	"conversions/delivery_flush.go: time.Since", // the same
 	// The platform clients turn a token's expires_in and a Retry-After date
 	// into times on the wall clock the platform itself counts in (never
 	// stored through SQL as "now"); Meta's client takes Now, the fakes

@@ -414,6 +414,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConversionDelivery struct {
+		Attempts       func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DestinationID  func(childComplexity int) int
+		ErrorCode      func(childComplexity int) int
+		EventName      func(childComplexity int) int
+		EventTime      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LatencyMs      func(childComplexity int) int
+		LegalBasis     func(childComplexity int) int
+		MessageID      func(childComplexity int) int
+		NextAttemptAt  func(childComplexity int) int
+		RequestSummary func(childComplexity int) int
+		Response       func(childComplexity int) int
+		SentAt         func(childComplexity int) int
+		SourceEvent    func(childComplexity int) int
+		Status         func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	ConversionDeliveryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConversionDeliveryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -791,6 +822,7 @@ type ComplexityRoot struct {
 		RefreshSession             func(childComplexity int, input model.RefreshSessionInput) int
 		RegenerateBackupCodes      func(childComplexity int, input model.MfaCodeInput) int
 		RemoveMember               func(childComplexity int, input model.RemoveMemberInput) int
+		ReplayDeliveries           func(childComplexity int, input model.ReplayDeliveriesInput) int
 		RequestPasswordReset       func(childComplexity int, input model.RequestPasswordResetInput) int
 		ResendVerificationEmail    func(childComplexity int) int
 		ResetPassword              func(childComplexity int, input model.ResetPasswordInput) int
@@ -1065,6 +1097,7 @@ type ComplexityRoot struct {
 		BillingCatalogue       func(childComplexity int) int
 		Campaigns              func(childComplexity int, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) int
 		ConsentHistory         func(childComplexity int, profileID string, first *int, after *string) int
+		Deliveries             func(childComplexity int, destinationID string, status *model.ConversionDeliveryStatus, eventName *string, first *int, after *string) int
 		FunnelReport           func(childComplexity int, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) int
 		Funnels                func(childComplexity int, first *int, after *string) int
 		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
@@ -1119,6 +1152,11 @@ type ComplexityRoot struct {
 	RegenerateBackupCodesPayload struct {
 		BackupCodes func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	ReplayDeliveriesPayload struct {
+		Count      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	RequestPasswordResetPayload struct {
@@ -1772,6 +1810,7 @@ type MutationResolver interface {
 	ConnectSandbox(ctx context.Context) (*model.ConnectSandboxPayload, error)
 	DisconnectPlatform(ctx context.Context, input model.DisconnectPlatformInput) (*model.DisconnectPlatformPayload, error)
 	SelectAdAccounts(ctx context.Context, input model.SelectAdAccountsInput) (*model.SelectAdAccountsPayload, error)
+	ReplayDeliveries(ctx context.Context, input model.ReplayDeliveriesInput) (*model.ReplayDeliveriesPayload, error)
 	CreateFunnel(ctx context.Context, input model.CreateFunnelInput) (*model.FunnelPayload, error)
 	UpdateFunnel(ctx context.Context, input model.UpdateFunnelInput) (*model.FunnelPayload, error)
 	DeleteFunnel(ctx context.Context, input model.DeleteFunnelInput) (*model.DeleteFunnelPayload, error)
@@ -1844,6 +1883,7 @@ type QueryResolver interface {
 	Sources(ctx context.Context, first *int, after *string) (*model.SourceConnection, error)
 	PlatformConnections(ctx context.Context) ([]*model.PlatformConnection, error)
 	PlatformAvailability(ctx context.Context) ([]*model.PlatformAvailability, error)
+	Deliveries(ctx context.Context, destinationID string, status *model.ConversionDeliveryStatus, eventName *string, first *int, after *string) (*model.ConversionDeliveryConnection, error)
 	Funnels(ctx context.Context, first *int, after *string) (*model.FunnelConnection, error)
 	FunnelReport(ctx context.Context, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) (*model.FunnelReport, error)
 	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
@@ -3332,6 +3372,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConsentChangeEdge.Node(childComplexity), true
+
+	case "ConversionDelivery.attempts":
+		if e.ComplexityRoot.ConversionDelivery.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.Attempts(childComplexity), true
+	case "ConversionDelivery.createdAt":
+		if e.ComplexityRoot.ConversionDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.CreatedAt(childComplexity), true
+	case "ConversionDelivery.destinationId":
+		if e.ComplexityRoot.ConversionDelivery.DestinationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.DestinationID(childComplexity), true
+	case "ConversionDelivery.errorCode":
+		if e.ComplexityRoot.ConversionDelivery.ErrorCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.ErrorCode(childComplexity), true
+	case "ConversionDelivery.eventName":
+		if e.ComplexityRoot.ConversionDelivery.EventName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.EventName(childComplexity), true
+	case "ConversionDelivery.eventTime":
+		if e.ComplexityRoot.ConversionDelivery.EventTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.EventTime(childComplexity), true
+	case "ConversionDelivery.id":
+		if e.ComplexityRoot.ConversionDelivery.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.ID(childComplexity), true
+	case "ConversionDelivery.latencyMs":
+		if e.ComplexityRoot.ConversionDelivery.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.LatencyMs(childComplexity), true
+	case "ConversionDelivery.legalBasis":
+		if e.ComplexityRoot.ConversionDelivery.LegalBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.LegalBasis(childComplexity), true
+	case "ConversionDelivery.messageId":
+		if e.ComplexityRoot.ConversionDelivery.MessageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.MessageID(childComplexity), true
+	case "ConversionDelivery.nextAttemptAt":
+		if e.ComplexityRoot.ConversionDelivery.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.NextAttemptAt(childComplexity), true
+	case "ConversionDelivery.requestSummary":
+		if e.ComplexityRoot.ConversionDelivery.RequestSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.RequestSummary(childComplexity), true
+	case "ConversionDelivery.response":
+		if e.ComplexityRoot.ConversionDelivery.Response == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.Response(childComplexity), true
+	case "ConversionDelivery.sentAt":
+		if e.ComplexityRoot.ConversionDelivery.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.SentAt(childComplexity), true
+	case "ConversionDelivery.sourceEvent":
+		if e.ComplexityRoot.ConversionDelivery.SourceEvent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.SourceEvent(childComplexity), true
+	case "ConversionDelivery.status":
+		if e.ComplexityRoot.ConversionDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.Status(childComplexity), true
+	case "ConversionDelivery.updatedAt":
+		if e.ComplexityRoot.ConversionDelivery.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDelivery.UpdatedAt(childComplexity), true
+
+	case "ConversionDeliveryConnection.edges":
+		if e.ComplexityRoot.ConversionDeliveryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDeliveryConnection.Edges(childComplexity), true
+	case "ConversionDeliveryConnection.pageInfo":
+		if e.ComplexityRoot.ConversionDeliveryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDeliveryConnection.PageInfo(childComplexity), true
+	case "ConversionDeliveryConnection.totalCount":
+		if e.ComplexityRoot.ConversionDeliveryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDeliveryConnection.TotalCount(childComplexity), true
+
+	case "ConversionDeliveryEdge.cursor":
+		if e.ComplexityRoot.ConversionDeliveryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDeliveryEdge.Cursor(childComplexity), true
+	case "ConversionDeliveryEdge.node":
+		if e.ComplexityRoot.ConversionDeliveryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDeliveryEdge.Node(childComplexity), true
 
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
@@ -4897,6 +5072,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["input"].(model.RemoveMemberInput)), true
+	case "Mutation.replayDeliveries":
+		if e.ComplexityRoot.Mutation.ReplayDeliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replayDeliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplayDeliveries(childComplexity, args["input"].(model.ReplayDeliveriesInput)), true
 	case "Mutation.requestPasswordReset":
 		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
 			break
@@ -6239,6 +6425,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ConsentHistory(childComplexity, args["profileId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.deliveries":
+		if e.ComplexityRoot.Query.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deliveries(childComplexity, args["destinationId"].(string), args["status"].(*model.ConversionDeliveryStatus), args["eventName"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.funnelReport":
 		if e.ComplexityRoot.Query.FunnelReport == nil {
 			break
@@ -6628,6 +6825,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegenerateBackupCodesPayload.UserErrors(childComplexity), true
+
+	case "ReplayDeliveriesPayload.count":
+		if e.ComplexityRoot.ReplayDeliveriesPayload.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplayDeliveriesPayload.Count(childComplexity), true
+	case "ReplayDeliveriesPayload.userErrors":
+		if e.ComplexityRoot.ReplayDeliveriesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReplayDeliveriesPayload.UserErrors(childComplexity), true
 
 	case "RequestPasswordResetPayload.success":
 		if e.ComplexityRoot.RequestPasswordResetPayload.Success == nil {
@@ -8933,6 +9143,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PutEnforcementRuleInput", ec.unmarshalInputPutEnforcementRuleInput),
 			graphql.NewInputUnmarshaler("RefreshSessionInput", ec.unmarshalInputRefreshSessionInput),
 			graphql.NewInputUnmarshaler("RemoveMemberInput", ec.unmarshalInputRemoveMemberInput),
+			graphql.NewInputUnmarshaler("ReplayDeliveriesInput", ec.unmarshalInputReplayDeliveriesInput),
 			graphql.NewInputUnmarshaler("RequestPasswordResetInput", ec.unmarshalInputRequestPasswordResetInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("ResolveIncidentInput", ec.unmarshalInputResolveIncidentInput),
@@ -9070,7 +9281,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "conversion_deliveries.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -9086,6 +9297,7 @@ var sources = []*ast.Source{
 	{Name: "billing.graphqls", Input: sourceData("billing.graphqls"), BuiltIn: false},
 	{Name: "cdp.graphqls", Input: sourceData("cdp.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
+	{Name: "conversion_deliveries.graphqls", Input: sourceData("conversion_deliveries.graphqls"), BuiltIn: false},
 	{Name: "funnels.graphqls", Input: sourceData("funnels.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
@@ -9794,6 +10006,68 @@ func (ec *executionContext) childFields_ConsentChangeEdge(ctx context.Context, f
 		return ec.fieldContext_ConsentChangeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConsentChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConversionDelivery_id(ctx, field)
+	case "destinationId":
+		return ec.fieldContext_ConversionDelivery_destinationId(ctx, field)
+	case "messageId":
+		return ec.fieldContext_ConversionDelivery_messageId(ctx, field)
+	case "status":
+		return ec.fieldContext_ConversionDelivery_status(ctx, field)
+	case "attempts":
+		return ec.fieldContext_ConversionDelivery_attempts(ctx, field)
+	case "eventName":
+		return ec.fieldContext_ConversionDelivery_eventName(ctx, field)
+	case "sourceEvent":
+		return ec.fieldContext_ConversionDelivery_sourceEvent(ctx, field)
+	case "eventTime":
+		return ec.fieldContext_ConversionDelivery_eventTime(ctx, field)
+	case "legalBasis":
+		return ec.fieldContext_ConversionDelivery_legalBasis(ctx, field)
+	case "requestSummary":
+		return ec.fieldContext_ConversionDelivery_requestSummary(ctx, field)
+	case "response":
+		return ec.fieldContext_ConversionDelivery_response(ctx, field)
+	case "errorCode":
+		return ec.fieldContext_ConversionDelivery_errorCode(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_ConversionDelivery_latencyMs(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_ConversionDelivery_nextAttemptAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ConversionDelivery_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ConversionDelivery_updatedAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_ConversionDelivery_sentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDelivery", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionDeliveryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConversionDeliveryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConversionDeliveryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConversionDeliveryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDeliveryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionDeliveryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConversionDeliveryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConversionDeliveryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDeliveryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10954,6 +11228,16 @@ func (ec *executionContext) childFields_RegenerateBackupCodesPayload(ctx context
 		return ec.fieldContext_RegenerateBackupCodesPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegenerateBackupCodesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReplayDeliveriesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_ReplayDeliveriesPayload_count(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReplayDeliveriesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReplayDeliveriesPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RequestPasswordResetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12844,6 +13128,20 @@ func (ec *executionContext) field_Mutation_removeMember_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_replayDeliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReplayDeliveriesInput, error) {
+			return ec.unmarshalNReplayDeliveriesInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐReplayDeliveriesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_requestPasswordReset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13717,6 +14015,52 @@ func (ec *executionContext) field_Query_consentHistory_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_deliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "destinationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["destinationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.ConversionDeliveryStatus, error) {
+			return ec.unmarshalOConversionDeliveryStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "eventName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventName"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -20453,6 +20797,539 @@ func (ec *executionContext) fieldContext_ConsentChangeEdge_node(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConsentChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDelivery_id(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConversionDelivery_destinationId(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_destinationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DestinationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_destinationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConversionDelivery_messageId(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_messageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MessageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_messageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDelivery_status(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ConversionDeliveryStatus) graphql.Marshaler {
+			return ec.marshalNConversionDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "ConversionDeliveryStatus")
+}
+
+func (ec *executionContext) _ConversionDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionDelivery_eventName(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_eventName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_eventName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDelivery_sourceEvent(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_sourceEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceEvent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_sourceEvent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDelivery_eventTime(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_eventTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_eventTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDelivery_legalBasis(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_legalBasis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LegalBasis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionLegalBasis) graphql.Marshaler {
+			return ec.marshalOConversionLegalBasis2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionLegalBasis(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_legalBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "ConversionLegalBasis")
+}
+
+func (ec *executionContext) _ConversionDelivery_requestSummary(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_requestSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestSummary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_requestSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDelivery_response(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_response(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Response, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_response(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDelivery_errorCode(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_errorCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_errorCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDelivery_latencyMs(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_latencyMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_latencyMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionDelivery_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_nextAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDelivery_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDelivery_sentAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDelivery_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDelivery_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDeliveryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDeliveryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConversionDeliveryEdge) graphql.Marshaler {
+			return ec.marshalNConversionDeliveryEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDeliveryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDeliveryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDeliveryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDeliveryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDeliveryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDeliveryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDeliveryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDeliveryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDeliveryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDelivery) graphql.Marshaler {
+			return ec.marshalNConversionDelivery2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDelivery(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDeliveryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDelivery(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27198,6 +28075,92 @@ func (ec *executionContext) fieldContext_Mutation_selectAdAccounts(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_selectAdAccounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_replayDeliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replayDeliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplayDeliveries(ctx, fc.Args["input"].(model.ReplayDeliveriesInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ANALYST")
+				if err != nil {
+					var zeroVal *model.ReplayDeliveriesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ReplayDeliveriesPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.ReplayDeliveriesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ReplayDeliveriesPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.ReplayDeliveriesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ReplayDeliveriesPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReplayDeliveriesPayload) graphql.Marshaler {
+			return ec.marshalNReplayDeliveriesPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐReplayDeliveriesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replayDeliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReplayDeliveriesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replayDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34849,6 +35812,92 @@ func (ec *executionContext) fieldContext_Query_platformAvailability(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_deliveries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Deliveries(ctx, fc.Args["destinationId"].(string), fc.Args["status"].(*model.ConversionDeliveryStatus), fc.Args["eventName"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ConversionDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConversionDeliveryConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ConversionDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConversionDeliveryConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.ConversionDeliveryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConversionDeliveryConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDeliveryConnection) graphql.Marshaler {
+			return ec.marshalNConversionDeliveryConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDeliveryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_funnels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37568,6 +38617,61 @@ func (ec *executionContext) _RegenerateBackupCodesPayload_userErrors(ctx context
 func (ec *executionContext) fieldContext_RegenerateBackupCodesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RegenerateBackupCodesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReplayDeliveriesPayload_count(ctx context.Context, field graphql.CollectedField, obj *model.ReplayDeliveriesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplayDeliveriesPayload_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReplayDeliveriesPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReplayDeliveriesPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReplayDeliveriesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReplayDeliveriesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReplayDeliveriesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReplayDeliveriesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReplayDeliveriesPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -50506,6 +51610,69 @@ func UnmarshalRemoveMemberInput(ctx context.Context, raw any) (model.RemoveMembe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReplayDeliveriesInput(ctx context.Context, obj any) (model.ReplayDeliveriesInput, error) {
+	var it model.ReplayDeliveriesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"destinationId", "status", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "destinationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("destinationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DestinationID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOConversionDeliveryStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReplayDeliveriesInput unmarshals raw into the ReplayDeliveriesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReplayDeliveriesInput(ctx context.Context, raw any) (model.ReplayDeliveriesInput, error) {
+	var out model.ReplayDeliveriesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReplayDeliveriesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestPasswordResetInput(ctx context.Context, obj any) (model.RequestPasswordResetInput, error) {
 	var it model.RequestPasswordResetInput
 	if obj == nil {
@@ -55522,6 +56689,200 @@ func (ec *executionContext) _ConsentChangeEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var conversionDeliveryImplementors = []string{"ConversionDelivery"}
+
+func (ec *executionContext) _ConversionDelivery(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDelivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDelivery")
+		case "id":
+			out.Values[i] = ec._ConversionDelivery_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "destinationId":
+			out.Values[i] = ec._ConversionDelivery_destinationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messageId":
+			out.Values[i] = ec._ConversionDelivery_messageId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ConversionDelivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._ConversionDelivery_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventName":
+			out.Values[i] = ec._ConversionDelivery_eventName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceEvent":
+			out.Values[i] = ec._ConversionDelivery_sourceEvent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventTime":
+			out.Values[i] = ec._ConversionDelivery_eventTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "legalBasis":
+			out.Values[i] = ec._ConversionDelivery_legalBasis(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requestSummary":
+			out.Values[i] = ec._ConversionDelivery_requestSummary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "response":
+			out.Values[i] = ec._ConversionDelivery_response(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errorCode":
+			out.Values[i] = ec._ConversionDelivery_errorCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "latencyMs":
+			out.Values[i] = ec._ConversionDelivery_latencyMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._ConversionDelivery_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ConversionDelivery_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ConversionDelivery_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._ConversionDelivery_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionDeliveryConnectionImplementors = []string{"ConversionDeliveryConnection"}
+
+func (ec *executionContext) _ConversionDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDeliveryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDeliveryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDeliveryConnection")
+		case "edges":
+			out.Values[i] = ec._ConversionDeliveryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ConversionDeliveryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ConversionDeliveryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionDeliveryEdgeImplementors = []string{"ConversionDeliveryEdge"}
+
+func (ec *executionContext) _ConversionDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDeliveryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDeliveryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDeliveryEdge")
+		case "cursor":
+			out.Values[i] = ec._ConversionDeliveryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ConversionDeliveryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -58072,6 +59433,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "replayDeliveries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replayDeliveries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createFunnel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createFunnel(ctx, field)
@@ -60057,6 +61425,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_platformAvailability(ctx, field)
 				})
+		case "deliveries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deliveries(ctx, field)
+				})
 		case "funnels":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -60389,6 +61763,44 @@ func (ec *executionContext) _RegenerateBackupCodesPayload(ctx context.Context, s
 			}
 		case "userErrors":
 			out.Values[i] = ec._RegenerateBackupCodesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var replayDeliveriesPayloadImplementors = []string{"ReplayDeliveriesPayload"}
+
+func (ec *executionContext) _ReplayDeliveriesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReplayDeliveriesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, replayDeliveriesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReplayDeliveriesPayload")
+		case "count":
+			out.Values[i] = ec._ReplayDeliveriesPayload_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReplayDeliveriesPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -65530,6 +66942,56 @@ func (ec *executionContext) marshalNConsentState2githubᚗcomᚋstratumhqᚋstra
 	return v
 }
 
+func (ec *executionContext) marshalNConversionDelivery2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDelivery(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDelivery!")
+		return graphql.Null
+	}
+	return ec._ConversionDelivery(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversionDeliveryConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDeliveryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDeliveryConnection!")
+		return graphql.Null
+	}
+	return ec._ConversionDeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversionDeliveryEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConversionDeliveryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversionDeliveryEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversionDeliveryEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDeliveryEdge!")
+		return graphql.Null
+	}
+	return ec._ConversionDeliveryEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConversionDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx context.Context, v any) (model.ConversionDeliveryStatus, error) {
+	var res model.ConversionDeliveryStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversionDeliveryStatus2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v model.ConversionDeliveryStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67195,6 +68657,19 @@ func (ec *executionContext) marshalNRegenerateBackupCodesPayload2ᚖgithubᚗcom
 func (ec *executionContext) unmarshalNRemoveMemberInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRemoveMemberInput(ctx context.Context, v any) (model.RemoveMemberInput, error) {
 	res, err := ec.unmarshalInputRemoveMemberInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReplayDeliveriesInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐReplayDeliveriesInput(ctx context.Context, v any) (model.ReplayDeliveriesInput, error) {
+	res, err := ec.unmarshalInputReplayDeliveriesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReplayDeliveriesPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐReplayDeliveriesPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReplayDeliveriesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReplayDeliveriesPayload!")
+		return graphql.Null
+	}
+	return ec._ReplayDeliveriesPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRequestPasswordResetInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐRequestPasswordResetInput(ctx context.Context, v any) (model.RequestPasswordResetInput, error) {
@@ -69137,6 +70612,38 @@ func (ec *executionContext) unmarshalOConsentSource2ᚖgithubᚗcomᚋstratumhq�
 }
 
 func (ec *executionContext) marshalOConsentSource2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConsentSource(ctx context.Context, sel ast.SelectionSet, v *model.ConsentSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOConversionDeliveryStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx context.Context, v any) (*model.ConversionDeliveryStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ConversionDeliveryStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConversionDeliveryStatus2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDeliveryStatus(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDeliveryStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOConversionLegalBasis2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionLegalBasis(ctx context.Context, v any) (*model.ConversionLegalBasis, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ConversionLegalBasis)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConversionLegalBasis2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionLegalBasis(ctx context.Context, sel ast.SelectionSet, v *model.ConversionLegalBasis) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -147,6 +147,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerRFM(w, d, s, lim)
 	registerPrivacy(w, s, lim)
 	registerSegments(w, d, s, lim)
+	registerConversions(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -159,6 +160,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, rfmPeriodic(runOnStart, s)...)
 	out = append(out, privacyPeriodic(runOnStart, s)...)
 	out = append(out, segmentsPeriodic(runOnStart, s)...)
+	out = append(out, conversionsPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

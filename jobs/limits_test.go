@@ -45,6 +45,8 @@ func TestEveryKindTimesOutBeforeItIsRescued(t *testing.T) {
 			"privacy.export":              (&PrivacyExportWorker{Limits: lim}).Timeout(nil),
 			"privacy.delete":              (&PrivacyDeleteWorker{Limits: lim}).Timeout(nil),
 			"privacy.purge_exports":       (&PrivacyPurgeExportsWorker{Limits: lim}).Timeout(nil),
+			"conversions.flush":           (&ConversionsFlushWorker{Limits: lim}).Timeout(nil),
+			"conversions.sweep":           (&ConversionsSweepWorker{Limits: lim}).Timeout(nil),
 		}
 	}
 	def := Limits{}.withDefaults()

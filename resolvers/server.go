@@ -183,6 +183,9 @@ func Complexity() graph.ComplexityRoot {
 	// Segments: a page of segments, a segment's members (each reads its
 	// profile) and a preview's sample of cdp.PreviewSampleSize profiles.
 	c.Query.Segments = func(child int, first *int, _ *string) int { return relay.Complexity(child, first, nil) }
+	c.Query.Deliveries = func(child int, _ string, _ *model.ConversionDeliveryStatus, _ *string, first *int, _ *string) int {
+		return relay.Complexity(child, first, nil)
+	}
 	c.Segment.Members = func(child int, first *int, _ *string) int { return relay.Complexity(child, first, nil) }
 	c.Query.PreviewSegment = func(child int, _ model.SegmentRuleInput) int {
 		sample := cdp.PreviewSampleSize

@@ -49,6 +49,8 @@ const maxRevenueUnits = 1e9
 
 // batchEvent is what the batch job reads of one stored event.
 type batchEvent struct {
+	SourceID    uuid.UUID `bun:"source_id"`
+	MessageID   string    `bun:"message_id"`
 	Type        string    `bun:"type"`
 	Event       *string   `bun:"event"`
 	AnonymousID *string   `bun:"anonymous_id"`
@@ -79,7 +81,7 @@ func (s *Service) readBatchEvents(ctx context.Context, tenant, batch uuid.UUID) 
 		if err != nil || !pending {
 			return err
 		}
-		err = tx.NewRaw(`SELECT type, event, anonymous_id, user_id, previous_id, "timestamp",
+		err = tx.NewRaw(`SELECT source_id, message_id, type, event, anonymous_id, user_id, previous_id, "timestamp",
 				CASE WHEN type = 'identify' THEN traits::text END AS traits,
 				(context->'traits'->'email')::text AS ctx_email, (context->'traits'->'phone')::text AS ctx_phone,
 				(context->'device'->'id')::text AS device_id, (context->'externalIds')::text AS external_ids,

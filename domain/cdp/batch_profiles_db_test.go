@@ -61,10 +61,10 @@ func TestBatchProfilesFollowAMergeBeforeTheirTransaction(t *testing.T) {
 	require.Equal(t, older, surv)
 
 	deltas := batchDeltas(evs, profiles)
-	done, err := s.processBatchTx(ctx, tenant, batch, deltas)
+	done, err := s.processBatchTx(ctx, tenant, batch, deltas, nil)
 	require.NoError(t, err)
 	require.True(t, done)
-	done, err = s.processBatchTx(ctx, tenant, batch, deltas) // a second run of the same work
+	done, err = s.processBatchTx(ctx, tenant, batch, deltas, nil) // a second run of the same work
 	require.NoError(t, err)
 	require.False(t, done)
 

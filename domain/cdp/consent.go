@@ -202,31 +202,54 @@ func (s *Identity) AdsConsent(ctx context.Context, tenant uuid.UUID, profileIDs 
 	if len(profileIDs) == 0 {
 		return out, nil
 	}
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return adsConsentTx(ctx, tx, tenant, profileIDs, out)
+	})
+	return out, err
+}
+
+// AdsConsentTx is AdsConsent in the caller's transaction tx (set to
+// tenant), so it sees consent written earlier in it: the batch job's
+// conversion hook asks it after the batch's own consent events applied.
+func AdsConsentTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profileIDs []uuid.UUID) (_ map[uuid.UUID]bool, err error) {
+	defer derrors.Wrap(&err, "cdp.AdsConsentTx(%v, %d ids)", tenant, len(profileIDs))
+	if len(profileIDs) > MaxConsentProfiles {
+		return nil, apperr.Invalid([]string{"profileIds"}, "at most %d profiles per call", MaxConsentProfiles)
+	}
+	out := make(map[uuid.UUID]bool, len(profileIDs))
+	for _, id := range profileIDs {
+		out[id] = DefaultAdsConsent
+	}
+	if len(profileIDs) == 0 {
+		return out, nil
+	}
+	return out, adsConsentTx(ctx, tx, tenant, profileIDs, out)
+}
+
+// adsConsentTx sets out[id] to each profile's latest ADS decision.
+func adsConsentTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profileIDs []uuid.UUID, out map[uuid.UUID]bool) error {
 	ids := make([]string, len(profileIDs))
 	for i, id := range profileIDs {
 		ids[i] = id.String()
 	}
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		var rows []struct {
-			ID      uuid.UUID `bun:"id"`
-			Granted bool      `bun:"granted"`
-		}
-		err := tx.NewRaw(`SELECT q.id, c.granted
-			FROM unnest(?::uuid[]) AS q(id)
-			JOIN cdp_profiles p ON p.tenant_id = ? AND p.id = q.id
-			JOIN LATERAL (SELECT c.granted FROM cdp_consents c JOIN cdp_profiles p2 ON p2.tenant_id = c.tenant_id AND p2.id = c.profile_id
-				WHERE c.tenant_id = p.tenant_id AND c.purpose = ? AND coalesce(p2.merged_into, p2.id) = coalesce(p.merged_into, p.id)
-				ORDER BY c.decided_at DESC, c.updated_at DESC LIMIT 1) c ON true`,
-			pgdialect.Array(ids), tenant, PurposeAds).Scan(ctx, &rows)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		for _, r := range rows {
-			out[r.ID] = r.Granted
-		}
-		return nil
-	})
-	return out, err
+	var rows []struct {
+		ID      uuid.UUID `bun:"id"`
+		Granted bool      `bun:"granted"`
+	}
+	err := tx.NewRaw(`SELECT q.id, c.granted
+		FROM unnest(?::uuid[]) AS q(id)
+		JOIN cdp_profiles p ON p.tenant_id = ? AND p.id = q.id
+		JOIN LATERAL (SELECT c.granted FROM cdp_consents c JOIN cdp_profiles p2 ON p2.tenant_id = c.tenant_id AND p2.id = c.profile_id
+			WHERE c.tenant_id = p.tenant_id AND c.purpose = ? AND coalesce(p2.merged_into, p2.id) = coalesce(p.merged_into, p.id)
+			ORDER BY c.decided_at DESC, c.updated_at DESC LIMIT 1) c ON true`,
+		pgdialect.Array(ids), tenant, PurposeAds).Scan(ctx, &rows)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Granted
+	}
+	return nil
 }
 
 // consentCategories maps Segment consent categories (compared lower-case

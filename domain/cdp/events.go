@@ -42,6 +42,7 @@ func (s *Service) EnsurePartitions(ctx context.Context) (n int, err error) {
 func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (done bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.ProcessBatch(%s, %s)", tenant, batch)
 	var deltas map[uuid.UUID]*profileDelta
+	var refs []BatchEventRef
 	if s.Identity != nil {
 		if err := s.dropSuppressedEvents(ctx, tenant, batch); err != nil {
 			return false, fmt.Errorf("drop suppressed events: %w", err)
@@ -58,9 +59,12 @@ func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (do
 			return false, err
 		}
 		deltas = batchDeltas(evs, profiles)
+		if s.BatchHook != nil {
+			refs = batchRefs(evs, profiles)
+		}
 	}
 	for attempt := 1; ; attempt++ {
-		done, err = s.processBatchTx(ctx, tenant, batch, deltas)
+		done, err = s.processBatchTx(ctx, tenant, batch, deltas, refs)
 		if err == nil || attempt >= maxResolveAttempts || !retryableIdentity(err) {
 			break
 		}
@@ -73,7 +77,7 @@ func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (do
 
 // processBatchTx is ProcessBatch's transaction (retried whole when it
 // loses a deadlock to a concurrent merge of the same profiles).
-func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, deltas map[uuid.UUID]*profileDelta) (done bool, err error) {
+func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, deltas map[uuid.UUID]*profileDelta, refs []BatchEventRef) (done bool, err error) {
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		done = false
 		var sources string
@@ -110,6 +114,11 @@ func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, d
 		if s.OnBatch != nil {
 			if err := s.OnBatch(ctx, tx, tenant, batch); err != nil {
 				return err
+			}
+		}
+		if s.BatchHook != nil {
+			if err := s.BatchHook.BatchProcessedTx(ctx, tx, tenant, batch, refs); err != nil {
+				return fmt.Errorf("batch hook: %w", err)
 			}
 		}
 		done = true

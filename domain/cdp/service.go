@@ -96,6 +96,9 @@ type Service struct {
 	// source counters are updated, once per batch: identity resolution
 	// plugs in here.
 	OnBatch func(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID) error
+	// BatchHook, if set, runs in the batch job's transaction after OnBatch
+	// with the batch's events and their profiles (conversion forwarding).
+	BatchHook BatchHook
 	// Identity, if set, resolves each batch's events to profiles in the
 	// batch job and applies them to the profiles (ProcessBatch).
 	Identity *Identity

@@ -663,6 +663,53 @@ type ConsentChangeEdge struct {
 	Node *ConsentChange `json:"node"`
 }
 
+// One CDP event's delivery to one destination. It holds no personal data: the event is rebuilt from the CDP when it is sent.
+type ConversionDelivery struct {
+	// Global ID of the delivery.
+	ID string `json:"id"`
+	// Global ID of the destination.
+	DestinationID string `json:"destinationId"`
+	// The CDP event's messageId, sent as the platform's deduplication id (Meta event_id).
+	MessageID string                   `json:"messageId"`
+	Status    ConversionDeliveryStatus `json:"status"`
+	// How many times it was sent (a replay starts again at 0).
+	Attempts int `json:"attempts"`
+	// The platform's event name (e.g. Purchase).
+	EventName string `json:"eventName"`
+	// The CDP event's name (e.g. Order Completed).
+	SourceEvent string `json:"sourceEvent"`
+	// When the event happened.
+	EventTime time.Time `json:"eventTime"`
+	// Null for SKIPPED deliveries (never forwarded).
+	LegalBasis *ConversionLegalBasis `json:"legalBasis,omitempty"`
+	// A credential-free summary of the last request.
+	RequestSummary *string `json:"requestSummary,omitempty"`
+	// The platform's answer in its own words, or Stratum's reason for an event that was never sent.
+	Response *string `json:"response,omitempty"`
+	// The platform's error code, when it gave one.
+	ErrorCode *string `json:"errorCode,omitempty"`
+	// Duration of the last request in milliseconds.
+	LatencyMs *int `json:"latencyMs,omitempty"`
+	// When the next attempt is due (PENDING, RETRY).
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	// When the platform accepted it.
+	SentAt *time.Time `json:"sentAt,omitempty"`
+}
+
+type ConversionDeliveryConnection struct {
+	Edges    []*ConversionDeliveryEdge `json:"edges"`
+	PageInfo *relay.PageInfo           `json:"pageInfo"`
+	// Number of deliveries matching the filter.
+	TotalCount int `json:"totalCount"`
+}
+
+type ConversionDeliveryEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *ConversionDelivery `json:"node"`
+}
+
 // Input of `createApiKey`.
 type CreateAPIKeyInput struct {
 	// A name to recognise the key by.
@@ -1839,6 +1886,23 @@ type RegenerateBackupCodesPayload struct {
 type RemoveMemberInput struct {
 	// Global ID of the Member.
 	MemberID string `json:"memberId"`
+}
+
+type ReplayDeliveriesInput struct {
+	// Global ID of the destination.
+	DestinationID string `json:"destinationId"`
+	// FAILED or DEAD; both when omitted.
+	Status *ConversionDeliveryStatus `json:"status,omitempty"`
+	// Only deliveries recorded at or after this time.
+	From *time.Time `json:"from,omitempty"`
+	// Only deliveries recorded before this time.
+	To *time.Time `json:"to,omitempty"`
+}
+
+type ReplayDeliveriesPayload struct {
+	// How many deliveries were queued again (at most 10,000 a call, oldest first; call again for more). A repeated call re-queues none of the same.
+	Count      int          `json:"count"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Input of `requestPasswordReset`.
@@ -3823,6 +3887,137 @@ func (e *ConsentState) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConsentState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where one event's delivery to a destination stands.
+type ConversionDeliveryStatus string
+
+const (
+	// Recorded, waiting for the destination's next flush (at most about a second).
+	ConversionDeliveryStatusPending ConversionDeliveryStatus = "PENDING"
+	// Claimed by a flush that has not recorded the platform's answer yet; taken back and sent again under the same event id if that flush died.
+	ConversionDeliveryStatusSending ConversionDeliveryStatus = "SENDING"
+	// The platform accepted it.
+	ConversionDeliveryStatusSent ConversionDeliveryStatus = "SENT"
+	// The request failed transiently (429, 5xx, network); sent again with backoff, honouring Retry-After.
+	ConversionDeliveryStatusRetry ConversionDeliveryStatus = "RETRY"
+	// The platform refused it (its words are in response) or it could not be sent (a required field missing, too old). Not retried; replayable.
+	ConversionDeliveryStatusFailed ConversionDeliveryStatus = "FAILED"
+	// Retries exhausted. Replayable.
+	ConversionDeliveryStatusDead ConversionDeliveryStatus = "DEAD"
+	// Not forwarded: the person has no ADS consent (and the destination does not forward on legitimate interest). Never sent.
+	ConversionDeliveryStatusSkipped ConversionDeliveryStatus = "SKIPPED"
+)
+
+var AllConversionDeliveryStatus = []ConversionDeliveryStatus{
+	ConversionDeliveryStatusPending,
+	ConversionDeliveryStatusSending,
+	ConversionDeliveryStatusSent,
+	ConversionDeliveryStatusRetry,
+	ConversionDeliveryStatusFailed,
+	ConversionDeliveryStatusDead,
+	ConversionDeliveryStatusSkipped,
+}
+
+func (e ConversionDeliveryStatus) IsValid() bool {
+	switch e {
+	case ConversionDeliveryStatusPending, ConversionDeliveryStatusSending, ConversionDeliveryStatusSent, ConversionDeliveryStatusRetry, ConversionDeliveryStatusFailed, ConversionDeliveryStatusDead, ConversionDeliveryStatusSkipped:
+		return true
+	}
+	return false
+}
+
+func (e ConversionDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *ConversionDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversionDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversionDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e ConversionDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversionDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversionDeliveryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The legal basis an event is forwarded on.
+type ConversionLegalBasis string
+
+const (
+	// The person granted ADS consent.
+	ConversionLegalBasisConsent ConversionLegalBasis = "CONSENT"
+	// The destination forwards events of people without an ADS decision on the tenant's legitimate interest.
+	ConversionLegalBasisLegitimateInterest ConversionLegalBasis = "LEGITIMATE_INTEREST"
+)
+
+var AllConversionLegalBasis = []ConversionLegalBasis{
+	ConversionLegalBasisConsent,
+	ConversionLegalBasisLegitimateInterest,
+}
+
+func (e ConversionLegalBasis) IsValid() bool {
+	switch e {
+	case ConversionLegalBasisConsent, ConversionLegalBasisLegitimateInterest:
+		return true
+	}
+	return false
+}
+
+func (e ConversionLegalBasis) String() string {
+	return string(e)
+}
+
+func (e *ConversionLegalBasis) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversionLegalBasis(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversionLegalBasis", str)
+	}
+	return nil
+}
+
+func (e ConversionLegalBasis) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversionLegalBasis) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversionLegalBasis) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -134,7 +134,10 @@ type Config struct {
 	// events committed removes it, creates "held-ack" and never answers (it
 	// waits until its request ends); the cdp.process_batch job that first
 	// finds "arm-job" after its batch's transaction committed removes it,
-	// writes the batch id to "held-job" and waits until its context ends.
+	// writes the batch id to "held-job" and waits until its context ends;
+	// the conversions.flush job that first finds "arm-send" after the
+	// platform answered removes it, writes the event ids to "held-send" and
+	// waits until its context ends (the outcome unrecorded).
 	// The CDP kill test uses them to SIGKILL the server between a commit and
 	// its acknowledgement, and between a batch's work and its job's completion.
 	TestHoldCDPDir string

@@ -20,6 +20,11 @@ type Metrics struct {
 	JobOutcomes       *prometheus.CounterVec
 	RealtimeSubs      prometheus.Gauge
 	RealtimeDelivered prometheus.Counter
+	// ConversionsSent counts conversion deliveries by platform and the
+	// status a send attempt ended in (SENT, FAILED, RETRY, DEAD).
+	ConversionsSent *prometheus.CounterVec
+	// ConversionLatency is one conversion API request's duration by platform.
+	ConversionLatency *prometheus.HistogramVec
 }
 
 // NewMetrics registers the collectors on a new registry.
@@ -52,8 +57,18 @@ func NewMetrics() *Metrics {
 			Name: "stratum_realtime_events_total",
 			Help: "Realtime notifications received by this process.",
 		}),
+		ConversionsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stratum_conversions_sent_total",
+			Help: "Conversion events sent to the ad platforms by this process, by platform and the status the attempt ended in (SENT, FAILED, RETRY, DEAD).",
+		}, []string{"platform", "status"}),
+		ConversionLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "stratum_conversions_delivery_duration_seconds",
+			Help:    "Duration of one conversion API request (one batch of events) by platform.",
+			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"platform"}),
 	}
 	m.Registry.MustRegister(m.HTTPDuration, m.GraphQLDuration, m.GraphQLErrors, m.JobOutcomes, m.RealtimeSubs, m.RealtimeDelivered,
+		m.ConversionsSent, m.ConversionLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

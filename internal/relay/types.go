@@ -42,4 +42,9 @@ const (
 	TypeSession = "Session"
 	// TypeSegment names a CDP segment (IDs of segments; not a node).
 	TypeSegment = "Segment"
+	// TypeConversionDestination names a conversion API destination;
+	// TypeConversionDelivery one event's delivery to it (IDs of
+	// deliveries; not a node).
+	TypeConversionDestination = "ConversionDestination"
+	TypeConversionDelivery    = "ConversionDelivery"
 )

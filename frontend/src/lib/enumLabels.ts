@@ -169,6 +169,8 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   ApiKey: 'API key',
   AuditEntry: 'Audit entry',
   Campaign: 'Campaign',
+  ConversionDestination: 'Conversion destination',
+  ConversionDelivery: 'Conversion delivery',
   PlatformConnection: 'Platform connection',
   AdAccount: 'Ad account',
   AutomationRule: 'Automation rule',
@@ -347,6 +349,26 @@ export const PRIVACY_REQUEST_STATUSES: Record<'PENDING' | 'RUNNING' | 'DONE' | '
   FAILED: 'Failed',
 }
 
+/** Conversions: where one event's delivery to a destination stands. */
+export const CONVERSION_DELIVERY_STATUSES: Record<
+  'PENDING' | 'SENDING' | 'SENT' | 'RETRY' | 'FAILED' | 'DEAD' | 'SKIPPED',
+  string
+> = {
+  PENDING: 'Waiting',
+  SENDING: 'Sending',
+  SENT: 'Sent',
+  RETRY: 'Retrying',
+  FAILED: 'Failed',
+  DEAD: 'Gave up',
+  SKIPPED: 'Skipped (no consent)',
+}
+
+/** Conversions: the legal basis an event is forwarded on. */
+export const CONVERSION_LEGAL_BASES: Record<'CONSENT' | 'LEGITIMATE_INTEREST', string> = {
+  CONSENT: 'Consent',
+  LEGITIMATE_INTEREST: 'Legitimate interest',
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -416,6 +438,8 @@ export const ENUM_LABELS = {
   SegmentProfileField: SEGMENT_PROFILE_FIELDS,
   SegmentRfmMeasure: SEGMENT_RFM_MEASURES,
   EventCountOperator: EVENT_COUNT_OPERATORS,
+  ConversionDeliveryStatus: CONVERSION_DELIVERY_STATUSES,
+  ConversionLegalBasis: CONVERSION_LEGAL_BASES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

@@ -1,0 +1,373 @@
+package conversions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/db"
+	"github.com/stratumhq/stratum/internal/derrors"
+	"github.com/stratumhq/stratum/internal/observability"
+	"github.com/stratumhq/stratum/internal/secretbox"
+)
+
+// This file is the delivery pipeline's first half (docs/adr/0022,
+// "Delivery and exactly-once"): when the CDP's batch job marks a batch
+// processed, Deliveries.BatchProcessedTx records one conversion_deliveries
+// row per (enabled destination, mapped event) in that same transaction —
+// the idempotency key — and enqueues the destination's flush job there
+// too. The flush job (delivery_flush.go) sends them.
+
+// Status of a delivery that is being sent: claimed by a flush job, which
+// has not recorded the platform's answer yet. Only the delivery log shows
+// it; a Sender never returns it.
+const StatusSending Status = "SENDING"
+
+// Legal bases an event is forwarded on (conversion_deliveries.legal_basis).
+const (
+	BasisConsent            = "CONSENT"
+	BasisLegitimateInterest = "LEGITIMATE_INTEREST"
+)
+
+// Reasons recorded for events that are never sent.
+const (
+	ReasonNoConsent = "not forwarded: the profile has no ADS consent"
+	ReasonErased    = "not forwarded: the CDP event no longer exists (erased or expired)"
+	ReasonUnmapped  = "not forwarded: the destination's mappings no longer map this event"
+	ReasonNoProfile = "not forwarded: the event resolved to no profile, so no ADS consent is known"
+)
+
+// DeliveryConfig tunes the pipeline; zero fields take the defaults below.
+type DeliveryConfig struct {
+	// FlushAge is how long a pending event waits for others to share its
+	// request: a destination is flushed at most this long after its oldest
+	// pending event (or at once when a full batch is pending).
+	FlushAge time.Duration
+	// MaxAttempts is how many sends a transiently failing event gets
+	// before it is DEAD.
+	MaxAttempts int
+	// BaseBackoff is the first retry's delay; each next one doubles, up to
+	// MaxBackoff. A platform's Retry-After longer than it wins.
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// ReclaimAfter is how long a SENDING row stays claimed before another
+	// flush takes it back (its job died between claiming and recording).
+	// It must exceed the flush job's timeout, so a live attempt — whose
+	// context is cancelled at its timeout and then can record nothing — is
+	// never reclaimed beside itself.
+	ReclaimAfter time.Duration
+}
+
+// Defaults of DeliveryConfig.
+const (
+	DefaultFlushAge     = time.Second
+	DefaultMaxAttempts  = 8
+	DefaultBaseBackoff  = 5 * time.Second
+	DefaultMaxBackoff   = time.Hour
+	DefaultReclaimAfter = 3 * time.Minute
+	// MaxReplay bounds the deliveries one replayDeliveries call re-queues.
+	MaxReplay = 10_000
+)
+
+func (c DeliveryConfig) withDefaults() DeliveryConfig {
+	if c.FlushAge <= 0 {
+		c.FlushAge = DefaultFlushAge
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.BaseBackoff <= 0 {
+		c.BaseBackoff = DefaultBaseBackoff
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.ReclaimAfter <= 0 {
+		c.ReclaimAfter = DefaultReclaimAfter
+	}
+	return c
+}
+
+// Deliveries forwards processed CDP events to the tenants' enabled
+// destinations: it is the CDP's cdp.BatchHook, the flush job's work and
+// the delivery log's queries. Build it with its fields set.
+type Deliveries struct {
+	DB *db.DB
+	// Box opens destinations' sealed credentials (STRATUM_ENCRYPTION_KEY).
+	Box *secretbox.Keyring
+	// Senders by platform. A destination whose platform has none is left
+	// alone (no delivery rows are recorded for it).
+	Senders map[string]Sender
+	// Enqueue inserts the flush job of a destination, due at at, in tx
+	// (jobs.ConversionsFlushHook). Without it deliveries are recorded and
+	// only an explicit Flush sends them.
+	Enqueue func(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, at time.Time) error
+	Config  DeliveryConfig
+	// Metrics receives stratum_conversions_sent_total and the delivery
+	// latency histogram (none when nil).
+	Metrics *observability.Metrics
+	Log     *slog.Logger
+	// TestAfterSend is a TEST-ONLY hook: Flush calls it after Send returned
+	// and before the outcomes are recorded (a test panics there to stand
+	// for a crash between sending and recording).
+	TestAfterSend func(ctx context.Context, destination uuid.UUID, events []Event)
+}
+
+var _ cdp.BatchHook = (*Deliveries)(nil)
+
+// destinationRow is what the pipeline reads of a destination.
+type destinationRow struct {
+	ID                 uuid.UUID       `bun:"id"`
+	Platform           string          `bun:"platform"`
+	Credentials        []byte          `bun:"credentials"`
+	BaseURL            *string         `bun:"base_url"`
+	TestEventCode      *string         `bun:"test_event_code"`
+	EventMappings      json.RawMessage `bun:"event_mappings"`
+	LimitedDataUse     bool            `bun:"limited_data_use"`
+	LegitimateInterest bool            `bun:"legitimate_interest"`
+	Enabled            bool            `bun:"enabled"`
+}
+
+func (r *destinationRow) mappings() ([]Mapping, error) {
+	var m []Mapping
+	if err := json.Unmarshal(r.EventMappings, &m); err != nil {
+		return nil, fmt.Errorf("destination %s: event mappings: %w", r.ID, err)
+	}
+	return m, nil
+}
+
+// deliveryRow is one conversion_deliveries row as the pipeline writes it.
+type deliveryRow struct {
+	bun.BaseModel  `bun:"table:conversion_deliveries"`
+	TenantID       uuid.UUID  `bun:"tenant_id"`
+	ID             uuid.UUID  `bun:"id"`
+	DestinationID  uuid.UUID  `bun:"destination_id"`
+	MessageID      string     `bun:"message_id"`
+	BatchID        uuid.UUID  `bun:"batch_id"`
+	SourceID       uuid.UUID  `bun:"source_id"`
+	ReceivedAt     time.Time  `bun:"received_at"`
+	ProfileID      *uuid.UUID `bun:"profile_id"`
+	SourceEvent    string     `bun:"source_event"`
+	EventName      string     `bun:"event_name"`
+	EventTime      time.Time  `bun:"event_time"`
+	Status         Status     `bun:"status"`
+	NextAttemptAt  *time.Time `bun:"next_attempt_at"`
+	Response       *string    `bun:"response"`
+	LegalBasis     *string    `bun:"legal_basis"`
+	CreatedAt      time.Time  `bun:"created_at"`
+	UpdatedAt      time.Time  `bun:"updated_at"`
+	RequestSummary *string    `bun:"request_summary"`
+}
+
+// cdpEventRow is a stored CDP event as the pipeline reads it.
+type cdpEventRow = cdp.StoredEvent
+
+// toCDP is a stored event with its resolved profile, as Map takes it.
+func toCDP(r *cdpEventRow, profile *uuid.UUID) CDPEvent {
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return CDPEvent{MessageID: r.MessageID, Type: r.Type, Event: deref(r.Event), AnonymousID: deref(r.AnonymousID),
+		UserID: deref(r.UserID), Timestamp: r.Timestamp, ReceivedAt: r.ReceivedAt, Properties: r.Properties,
+		Traits: r.Traits, Context: r.Context, ProfileID: profile}
+}
+
+// deliveryKey is an Event's Key: the idempotency key of one delivery.
+func deliveryKey(destination uuid.UUID, messageID string) string {
+	return destination.String() + "/" + messageID
+}
+
+// BatchProcessedTx implements cdp.BatchHook: in the transaction that marks
+// batch processed, each enabled destination of the tenant gets one
+// delivery row per event that maps to it (ON CONFLICT DO NOTHING on
+// (destination, messageId): a re-run records nothing twice) — PENDING,
+// SKIPPED without ADS consent (unless the destination forwards on
+// legitimate interest, recorded as the row's legal basis), FAILED with the
+// reason when it cannot be sent (Map's reason, too old for the platform, a
+// required field missing) — and the destination's flush job is enqueued.
+// A tenant without enabled destinations costs one indexed read.
+// Destinations are taken in id order: concurrent batches of a tenant
+// insert the same unique flush jobs (one per destination and second) in
+// the same order, so they wait for each other rather than deadlock.
+func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, refs []cdp.BatchEventRef) (err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.BatchProcessedTx(%s, %s)", tenant, batch)
+	var dests []destinationRow
+	if err := tx.NewRaw(`SELECT id, platform, event_mappings, legitimate_interest FROM conversion_destinations
+		WHERE tenant_id = ? AND enabled ORDER BY id`, tenant).Scan(ctx, &dests); err != nil && !isNoRows(err) {
+		return fmt.Errorf("read destinations: %w", err)
+	}
+	dests = d.withSenders(dests)
+	if len(dests) == 0 {
+		return nil
+	}
+	evs, err := cdp.BatchEventsTx(ctx, tx, tenant, batch)
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	profiles := make(map[[2]string]uuid.UUID, len(refs))
+	for _, r := range refs {
+		if r.ProfileID != uuid.Nil {
+			profiles[[2]string{r.SourceID.String(), r.MessageID}] = r.ProfileID
+		}
+	}
+	consent, err := consentOf(ctx, tx, tenant, profiles)
+	if err != nil {
+		return err
+	}
+	now := d.DB.Now(ctx)
+	cfg := d.Config.withDefaults()
+	for i := range dests {
+		rows, err := d.plan(&dests[i], tenant, evs, profiles, consent, now)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		if _, err := tx.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("record deliveries: %w", err)
+		}
+		pending := 0
+		for _, r := range rows {
+			if r.Status == StatusPending {
+				pending++
+			}
+		}
+		if pending == 0 || d.Enqueue == nil {
+			continue
+		}
+		at := now.Add(cfg.FlushAge)
+		if pending >= d.Senders[dests[i].Platform].MaxBatch() {
+			at = now // a full request is waiting: flush by size
+		}
+		if err := d.Enqueue(ctx, tx, tenant, dests[i].ID, at); err != nil {
+			return fmt.Errorf("enqueue flush: %w", err)
+		}
+	}
+	return nil
+}
+
+// withSenders keeps the destinations whose platform has a Sender.
+func (d *Deliveries) withSenders(dests []destinationRow) []destinationRow {
+	out := dests[:0]
+	for _, x := range dests {
+		if d.Senders[x.Platform] != nil {
+			out = append(out, x)
+		} else if d.Log != nil {
+			d.Log.Warn("conversions: no sender for platform", "platform", x.Platform, "destination", x.ID)
+		}
+	}
+	return out
+}
+
+// consentOf answers ADS consent for every profile of the batch (in the
+// batch's transaction, so consent the batch itself carried counts).
+func consentOf(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles map[[2]string]uuid.UUID) (map[uuid.UUID]bool, error) {
+	seen := map[uuid.UUID]bool{}
+	var ids []uuid.UUID
+	for _, p := range profiles {
+		if !seen[p] {
+			seen[p] = true
+			ids = append(ids, p)
+		}
+	}
+	out := make(map[uuid.UUID]bool, len(ids))
+	for start := 0; start < len(ids); start += cdp.MaxConsentProfiles {
+		part, err := cdp.AdsConsentTx(ctx, tx, tenant, ids[start:min(start+cdp.MaxConsentProfiles, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range part {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// plan is the delivery row of each event of the batch that maps to dest.
+func (d *Deliveries) plan(dest *destinationRow, tenant uuid.UUID, evs []cdpEventRow, profiles map[[2]string]uuid.UUID,
+	consent map[uuid.UUID]bool, now time.Time) ([]deliveryRow, error) {
+	mappings, err := dest.mappings()
+	if err != nil {
+		return nil, err
+	}
+	sender := d.Senders[dest.Platform]
+	flushAt := now.Add(d.Config.withDefaults().FlushAge)
+	var out []deliveryRow
+	for i := range evs {
+		ev := &evs[i]
+		var profile *uuid.UUID
+		if p, ok := profiles[[2]string{ev.SourceID.String(), ev.MessageID}]; ok {
+			profile = &p
+		}
+		mapped, ok, reason := Map(dest.Platform, mappings, toCDP(ev, profile))
+		if !ok {
+			continue
+		}
+		row := deliveryRow{TenantID: tenant, ID: uuid.New(), DestinationID: dest.ID, MessageID: ev.MessageID, BatchID: ev.BatchID,
+			SourceID: ev.SourceID, ReceivedAt: ev.ReceivedAt, ProfileID: profile, SourceEvent: mapped.SourceEvent,
+			EventName: mapped.Name, EventTime: mapped.Time, CreatedAt: now, UpdatedAt: now}
+		if row.SourceEvent == "" {
+			row.SourceEvent = toCDP(ev, nil).Event
+		}
+		if row.EventTime.IsZero() {
+			row.EventTime = ev.Timestamp
+		}
+		granted := profile != nil && consent[*profile]
+		basis := BasisConsent
+		if !granted && dest.LegitimateInterest {
+			granted, basis = true, BasisLegitimateInterest
+		}
+		switch {
+		case !granted:
+			row.Status, row.Response = StatusSkipped, ptr(ReasonNoConsent)
+			if profile == nil {
+				row.Response = ptr(ReasonNoProfile)
+			}
+		default:
+			row.LegalBasis = ptr(basis)
+			if why := diverted(sender, mapped, reason, now); why != "" {
+				row.Status, row.Response = StatusFailed, ptr(why)
+			} else {
+				row.Status, row.NextAttemptAt = StatusPending, &flushAt
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// diverted is why an event cannot be sent as it is ("" when it can): Map's
+// reason, older than the platform accepts (one stale event makes Meta
+// refuse the whole request, so it never joins one), or the platform's
+// required-field rules.
+func diverted(s Sender, e Event, mapReason string, now time.Time) string {
+	if mapReason != "" {
+		return mapReason
+	}
+	if age := s.MaxAge(); age > 0 && e.Time.Before(now.Add(-age)) {
+		return fmt.Sprintf("not sent: the event is older than %s accepts (%s)", s.Platform(), formatAge(age))
+	}
+	return s.Check(e, now)
+}
+
+func formatAge(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,576 @@
+package conversions_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/internal/clock"
+	"github.com/stratumhq/stratum/internal/config"
+	"github.com/stratumhq/stratum/internal/observability"
+	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/secretbox"
+	"github.com/stratumhq/stratum/internal/testdb"
+)
+
+// fakeSender stands for a platform in these tests: it records every
+// request and, like the platforms, deduplicates by EventID (a second copy
+// of an event is received but not accepted again). answer, when set,
+// decides each request's result.
+type fakeSender struct {
+	mu       sync.Mutex
+	maxBatch int
+	maxAge   time.Duration
+	requests [][]conversions.Event
+	dests    []conversions.Destination
+	received map[string]int
+	accepted map[string]int
+	answer   func(n int, events []conversions.Event) (conversions.Result, error)
+}
+
+func newFakeSender() *fakeSender {
+	return &fakeSender{maxBatch: 1000, maxAge: 7 * 24 * time.Hour, received: map[string]int{}, accepted: map[string]int{}}
+}
+
+func (f *fakeSender) Platform() string      { return "META" }
+func (f *fakeSender) MaxBatch() int         { return f.maxBatch }
+func (f *fakeSender) MaxAge() time.Duration { return f.maxAge }
+func (f *fakeSender) Check(e conversions.Event, now time.Time) string {
+	if e.EventID == "" {
+		return "event_id is required"
+	}
+	return ""
+}
+
+func (f *fakeSender) Send(_ context.Context, d conversions.Destination, events []conversions.Event) (conversions.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(events) > f.maxBatch {
+		return conversions.Result{}, fmt.Errorf("batch of %d over the limit", len(events))
+	}
+	n := len(f.requests)
+	f.requests = append(f.requests, events)
+	f.dests = append(f.dests, d)
+	for _, e := range events {
+		f.received[e.EventID]++
+	}
+	var res conversions.Result
+	var err error
+	if f.answer != nil {
+		res, err = f.answer(n, events)
+	} else {
+		for _, e := range events {
+			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
+		}
+		res.Summary, res.HTTPStatus = fmt.Sprintf("200 events_received=%d", len(events)), 200
+	}
+	if err == nil {
+		byKey := make(map[string]string, len(events))
+		for _, e := range events {
+			byKey[e.Key] = e.EventID
+		}
+		for _, o := range res.Outcomes {
+			if id, ok := byKey[o.Key]; ok && o.Status == conversions.StatusSent && f.accepted[id] == 0 {
+				f.accepted[id]++ // a copy already accepted is deduplicated
+			}
+		}
+	}
+	return res, err
+}
+
+func (f *fakeSender) counts(id string) (received, accepted int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.received[id], f.accepted[id]
+}
+
+func (f *fakeSender) sentIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, r := range f.requests {
+		for _, e := range r {
+			out = append(out, e.EventID)
+		}
+	}
+	return out
+}
+
+var start = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+
+// fixture is a tenant with a source, two profiles (Ann granted ADS
+// consent; Bob decided nothing) and a META destination.
+type fixture struct {
+	tdb      *testdb.DB
+	clock    *clock.Manual
+	tenant   uuid.UUID
+	source   uuid.UUID
+	box      *secretbox.Keyring
+	cdp      *cdp.Service
+	del      *conversions.Deliveries
+	sender   *fakeSender
+	dest     uuid.UUID
+	enqueued []time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	tdb := testdb.New(t)
+	c := clock.NewManual(start)
+	tdb.Clock = c
+	box, err := auth.NewBox(config.DevEncryptionKey)
+	require.NoError(t, err)
+	f := &fixture{tdb: tdb, clock: c, tenant: testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{}), source: uuid.New(), box: box,
+		sender: newFakeSender()}
+	f.del = &conversions.Deliveries{DB: tdb.DB, Box: box, Senders: map[string]conversions.Sender{"META": f.sender},
+		Config: conversions.DeliveryConfig{ReclaimAfter: 2 * time.Minute}, Metrics: observability.NewMetrics()}
+	f.del.Enqueue = func(_ context.Context, _ bun.Tx, tenant, dest uuid.UUID, at time.Time) error {
+		f.enqueued = append(f.enqueued, at)
+		return nil
+	}
+	f.cdp = &cdp.Service{DB: tdb.DB, Identity: cdp.NewIdentity(tdb.DB), BatchHook: f.del}
+	_, err = f.cdp.EnsurePartitions(ctx)
+	require.NoError(t, err)
+	ann, _, err := f.cdp.Identity.Resolve(ctx, f.tenant, []cdp.Identifier{{Type: cdp.IdentifierUserID, Value: "u-ann"}}, c.Now())
+	require.NoError(t, err)
+	_, err = f.cdp.Identity.SetConsent(ctx, f.tenant, ann, cdp.PurposeAds, true)
+	require.NoError(t, err)
+	f.dest = f.insertDestination(t, false)
+	return f
+}
+
+// insertDestination inserts an enabled META destination with sealed
+// credentials, as the destinations service stores them.
+func (f *fixture) insertDestination(t *testing.T, legitimateInterest bool) uuid.UUID {
+	t.Helper()
+	creds, err := json.Marshal(map[string]string{"pixelId": "1234567890", "accessToken": "EAAB-secret-token-value"})
+	require.NoError(t, err)
+	sealed, err := f.box.Seal(creds)
+	require.NoError(t, err)
+	id := uuid.New()
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversion_destinations (tenant_id, id, platform, name, credentials, credential_keys,
+				legitimate_interest, enabled, created_at, updated_at)
+			VALUES (?, ?, 'META', 'Pixel', ?, ARRAY['pixelId', 'accessToken'], ?, true, ?, ?)`,
+			f.tenant, id, sealed, legitimateInterest, f.clock.Now(), f.clock.Now())
+		return err
+	}))
+	return id
+}
+
+// event is one CDP event of a batch.
+type event struct {
+	id, user, name string
+	at             time.Time
+}
+
+// batch stores events as one committed batch and processes it (the batch
+// job's work: identity, then the hook in the batch's transaction).
+func (f *fixture) batch(t *testing.T, evs ...event) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	batch := uuid.New()
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at) VALUES (?, ?, ?, '[]', ?)`,
+			f.tenant, batch, len(evs), f.clock.Now()); err != nil {
+			return err
+		}
+		for _, e := range evs {
+			at := e.at
+			if at.IsZero() {
+				at = f.clock.Now()
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event,
+					user_id, "timestamp", properties, payload_size) VALUES (?, ?, ?, ?, ?, 'track', ?, ?, ?, '{"revenue": 10, "currency": "EUR"}', 10)`,
+				f.tenant, f.source, e.id, f.clock.Now(), batch, e.name, e.user, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	done, err := f.cdp.ProcessBatch(ctx, f.tenant, batch)
+	require.NoError(t, err)
+	require.True(t, done)
+	return batch
+}
+
+func (f *fixture) flush(t *testing.T, dest uuid.UUID) conversions.FlushResult {
+	t.Helper()
+	res, err := f.del.Flush(context.Background(), f.tenant, dest, nil)
+	require.NoError(t, err)
+	return res
+}
+
+// row is a delivery's state.
+type row struct {
+	Status     string     `bun:"status"`
+	Attempts   int        `bun:"attempts"`
+	Response   *string    `bun:"response"`
+	ErrorCode  *string    `bun:"error_code"`
+	LegalBasis *string    `bun:"legal_basis"`
+	Next       *time.Time `bun:"next_attempt_at"`
+	SentAt     *time.Time `bun:"sent_at"`
+	Summary    *string    `bun:"request_summary"`
+}
+
+func (f *fixture) row(t *testing.T, dest uuid.UUID, msg string) row {
+	t.Helper()
+	var r row
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT status, attempts, response, error_code, legal_basis, next_attempt_at, sent_at, request_summary
+			FROM conversion_deliveries WHERE destination_id = ? AND message_id = ?`, dest, msg).Scan(ctx, &r)
+	}))
+	return r
+}
+
+func (f *fixture) rows(t *testing.T) int {
+	t.Helper()
+	var n int
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT count(*) FROM conversion_deliveries`).Scan(ctx, &n)
+	}))
+	return n
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// Only profiles with ADS consent are forwarded: Bob's purchase is
+// SKIPPED with the reason and never sent, Ann's (the positive control,
+// same event, same path) is sent once. A destination forwarding on
+// legitimate interest sends Bob's too, recorded as such. An event no
+// mapping applies to gets no row at all.
+func TestOnlyConsentingProfilesAreForwarded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	li := f.insertDestination(t, true)
+	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"},
+		event{id: "m-view", user: "u-ann", name: "Product Viewed"})
+
+	require.Equal(t, 4, f.rows(t), "two purchases for two destinations; the unmapped view has none")
+	ann, bob := f.row(t, f.dest, "m-ann"), f.row(t, f.dest, "m-bob")
+	require.Equal(t, "PENDING", ann.Status)
+	require.Equal(t, conversions.BasisConsent, str(ann.LegalBasis))
+	require.Equal(t, "SKIPPED", bob.Status)
+	require.Equal(t, conversions.ReasonNoConsent, str(bob.Response))
+	require.Equal(t, "PENDING", f.row(t, li, "m-bob").Status)
+	require.Equal(t, conversions.BasisLegitimateInterest, str(f.row(t, li, "m-bob").LegalBasis))
+	require.Len(t, f.enqueued, 2, "one flush per destination with pending events")
+	require.Equal(t, start.Add(conversions.DefaultFlushAge), f.enqueued[0], "flushed by age")
+
+	res := f.flush(t, f.dest)
+	require.Equal(t, 1, res.Sent)
+	require.Equal(t, []string{"m-ann"}, f.sender.sentIDs())
+	require.Equal(t, "SENT", f.row(t, f.dest, "m-ann").Status)
+	require.Equal(t, "SKIPPED", f.row(t, f.dest, "m-bob").Status)
+	// The destination's credentials reached the sender opened.
+	require.Equal(t, "1234567890", f.sender.dests[0].Credentials["pixelId"])
+
+	f.flush(t, li)
+	require.ElementsMatch(t, []string{"m-ann", "m-ann", "m-bob"}, f.sender.sentIDs())
+}
+
+// The hook records nothing twice: the batch's transaction re-run on the
+// same batch (a retried job) inserts no second row.
+func TestDeliveriesAreRecordedOncePerEvent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	batch := f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	require.Equal(t, 1, f.rows(t))
+	refs := []cdp.BatchEventRef{{SourceID: f.source, MessageID: "m-1"}}
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return f.del.BatchProcessedTx(ctx, tx, f.tenant, batch, refs)
+	}))
+	require.Equal(t, 1, f.rows(t))
+	require.Equal(t, "PENDING", f.row(t, f.dest, "m-1").Status, "the first row stands")
+}
+
+// An event older than the platform accepts is FAILED with the reason
+// before any batch is built; a fresh one in the same batch is sent.
+func TestTooOldEventsAreDiverted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.batch(t, event{id: "m-old", user: "u-ann", name: "Order Completed", at: start.Add(-8 * 24 * time.Hour)},
+		event{id: "m-new", user: "u-ann", name: "Order Completed"})
+	old := f.row(t, f.dest, "m-old")
+	require.Equal(t, "FAILED", old.Status)
+	require.Contains(t, str(old.Response), "older than META accepts (7 days)")
+	f.flush(t, f.dest)
+	require.Equal(t, []string{"m-new"}, f.sender.sentIDs())
+}
+
+// A 429 with Retry-After: every event of the request is RETRY, due no
+// sooner than the platform asked; a flush before then sends nothing; the
+// next one sends it under the same event id, and it is SENT.
+func TestThrottledRequestIsRetriedAfterRetryAfter(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.answer = func(n int, events []conversions.Event) (conversions.Result, error) {
+		if n == 0 {
+			return conversions.Result{RetryAfter: 30 * time.Second, HTTPStatus: 429}, errors.New("429 Too Many Requests")
+		}
+		return conversions.Result{Outcomes: []conversions.Outcome{{Key: events[0].Key, Status: conversions.StatusSent}}}, nil
+	}
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	var next []time.Time
+	follow := func(_ context.Context, _ bun.Tx, at time.Time) error { next = append(next, at); return nil }
+	_, err := f.del.Flush(context.Background(), f.tenant, f.dest, follow)
+	require.NoError(t, err)
+	r := f.row(t, f.dest, "m-1")
+	require.Equal(t, "RETRY", r.Status)
+	require.Equal(t, "429 Too Many Requests", str(r.Response))
+	require.WithinDuration(t, start.Add(30*time.Second), *r.Next, 0, "Retry-After (30 s) beats the first backoff (5 s)")
+	require.Len(t, next, 1)
+	require.WithinDuration(t, start.Add(30*time.Second), next[0], 0, "the next flush is scheduled for then")
+
+	f.clock.Advance(29 * time.Second)
+	require.Zero(t, f.flush(t, f.dest).Claimed, "not due yet")
+	f.clock.Advance(time.Second)
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	r = f.row(t, f.dest, "m-1")
+	require.Equal(t, "SENT", r.Status)
+	require.Equal(t, 2, r.Attempts)
+	require.Equal(t, []string{"m-1", "m-1"}, f.sender.sentIDs())
+}
+
+// A platform's per-event refusal is FAILED with its code and its words and
+// never retried; the other event of the request is SENT.
+func TestRefusedEventFailsWithThePlatformsWords(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.answer = func(_ int, events []conversions.Event) (conversions.Result, error) {
+		var res conversions.Result
+		for _, e := range events {
+			o := conversions.Outcome{Key: e.Key, Status: conversions.StatusSent}
+			if e.EventID == "m-bad" {
+				o = conversions.Outcome{Key: e.Key, Status: conversions.StatusFailed, Code: "2804019",
+					Message: "Invalid parameter: event_time is too far in the future (token EAAB-secret-token-value)"}
+			}
+			res.Outcomes = append(res.Outcomes, o)
+		}
+		return res, nil
+	}
+	f.batch(t, event{id: "m-bad", user: "u-ann", name: "Order Completed"}, event{id: "m-good", user: "u-ann", name: "Order Completed"})
+	res := f.flush(t, f.dest)
+	require.Equal(t, 1, res.Sent)
+	require.Equal(t, 1, res.Failed)
+	bad := f.row(t, f.dest, "m-bad")
+	require.Equal(t, "FAILED", bad.Status)
+	require.Equal(t, "2804019", str(bad.ErrorCode))
+	require.Equal(t, "Invalid parameter: event_time is too far in the future (token [redacted])", str(bad.Response),
+		"the platform's words, without the credential it echoed")
+	require.Equal(t, "SENT", f.row(t, f.dest, "m-good").Status)
+	f.clock.Advance(time.Hour)
+	require.Zero(t, f.flush(t, f.dest).Claimed, "a refusal is not retried")
+	require.Len(t, f.sender.requests, 1)
+	require.Equal(t, map[string]float64{"stratum_conversions_sent_total META SENT": 1, "stratum_conversions_sent_total META FAILED": 1,
+		"stratum_conversions_delivery_duration_seconds META": 1}, conversionMetrics(t, f.del.Metrics))
+}
+
+// A crash between sending and recording leaves the events SENDING: they
+// are not taken again while the claim could still be live, then reclaimed
+// and sent again under the same event id — the platform (here the fake,
+// deduplicating by event id like Meta) accepts the event once.
+func TestCrashAfterSendIsReclaimedUnderTheSameEventID(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	crashed := false
+	f.del.TestAfterSend = func(context.Context, uuid.UUID, []conversions.Event) {
+		if !crashed {
+			crashed = true
+			panic("worker died after the platform answered")
+		}
+	}
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	require.Panics(t, func() { _, _ = f.del.Flush(context.Background(), f.tenant, f.dest, nil) })
+	r := f.row(t, f.dest, "m-1")
+	require.Equal(t, "SENDING", r.Status)
+	require.Equal(t, 1, r.Attempts)
+
+	var next []time.Time
+	follow := func(_ context.Context, _ bun.Tx, at time.Time) error { next = append(next, at); return nil }
+	res, err := f.del.Flush(context.Background(), f.tenant, f.dest, follow)
+	require.NoError(t, err)
+	require.Zero(t, res.Claimed, "a claim younger than ReclaimAfter may still be live")
+	require.Len(t, next, 1)
+	require.WithinDuration(t, start.Add(2*time.Minute), next[0], 0, "the next flush is due when it can be reclaimed")
+
+	f.clock.Advance(2 * time.Minute)
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	r = f.row(t, f.dest, "m-1")
+	require.Equal(t, "SENT", r.Status)
+	require.Equal(t, 2, r.Attempts)
+	received, accepted := f.sender.counts("m-1")
+	require.Equal(t, 2, received, "sent twice, both times as m-1")
+	require.Equal(t, 1, accepted, "accepted once")
+	require.Equal(t, f.sender.requests[0][0].Key, f.sender.requests[1][0].Key)
+}
+
+// Transient failures are retried with growing backoff until MaxAttempts,
+// then DEAD; replay moves the DEAD and FAILED ones back, once, and they
+// are sent.
+func TestDeadAndFailedDeliveriesAreReplayed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.del.Config.MaxAttempts = 2
+	down := true
+	f.sender.answer = func(_ int, events []conversions.Event) (conversions.Result, error) {
+		var res conversions.Result
+		if down {
+			return res, errors.New("503 Service Unavailable")
+		}
+		for _, e := range events {
+			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
+		}
+		return res, nil
+	}
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.flush(t, f.dest)
+	r := f.row(t, f.dest, "m-1")
+	require.Equal(t, "RETRY", r.Status)
+	require.WithinDuration(t, start.Add(5*time.Second), *r.Next, 0)
+	f.clock.Advance(5 * time.Second)
+	require.Equal(t, 1, f.flush(t, f.dest).Dead)
+	require.Equal(t, "DEAD", f.row(t, f.dest, "m-1").Status)
+
+	ctx := context.Background()
+	_, err := f.del.Replay(ctx, f.tenant, conversions.ReplayInput{Destination: f.dest, Status: conversions.StatusSent})
+	require.Error(t, err, "only FAILED or DEAD")
+	other := testdb.MustInsertTenant(t, f.tdb.DB, testdb.Tenant{})
+	_, err = f.del.Replay(ctx, other, conversions.ReplayInput{Destination: f.dest})
+	require.Error(t, err, "another tenant's destination is not found")
+	require.Equal(t, "DEAD", f.row(t, f.dest, "m-1").Status, "refused replays change nothing")
+
+	n, err := f.del.Replay(ctx, f.tenant, conversions.ReplayInput{Destination: f.dest})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	n, err = f.del.Replay(ctx, f.tenant, conversions.ReplayInput{Destination: f.dest})
+	require.NoError(t, err)
+	require.Zero(t, n, "idempotent")
+	require.Equal(t, "PENDING", f.row(t, f.dest, "m-1").Status)
+	down = false
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.Equal(t, "SENT", f.row(t, f.dest, "m-1").Status)
+	require.Equal(t, []string{"m-1", "m-1", "m-1"}, f.sender.sentIDs())
+}
+
+// The delivery log pages a destination's deliveries newest first and
+// filters them by status and event name; another tenant's destination is
+// not found.
+func TestDeliveryLog(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"})
+	ctx := context.Background()
+	page, err := f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: f.dest}, relay.Args{})
+	require.NoError(t, err)
+	require.Equal(t, 2, page.TotalCount)
+	page, err = f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: f.dest, Status: conversions.StatusSkipped}, relay.Args{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, "m-bob", page.Items[0].MessageID)
+	page, err = f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: f.dest, EventName: "Purchase"}, relay.Args{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 2)
+	page, err = f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: f.dest, EventName: "Lead"}, relay.Args{})
+	require.NoError(t, err)
+	require.Empty(t, page.Items)
+	_, err = f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: f.dest, Status: "BOGUS"}, relay.Args{})
+	require.Error(t, err)
+	other := testdb.MustInsertTenant(t, f.tdb.DB, testdb.Tenant{})
+	_, err = f.del.List(ctx, other, conversions.DeliveryFilter{Destination: f.dest}, relay.Args{})
+	require.Error(t, err)
+}
+
+// Credentials that cannot be opened (a key rotated away) send nothing:
+// the events are RETRY with a reason that names no secret.
+func TestUnopenableCredentialsAreRetriedWithoutSending(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversion_destinations SET credentials = '\x0102'::bytea WHERE id = ?`, f.dest)
+		return err
+	}))
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.flush(t, f.dest)
+	r := f.row(t, f.dest, "m-1")
+	require.Equal(t, "RETRY", r.Status)
+	require.Contains(t, str(r.Response), "cannot decrypt")
+	require.Empty(t, f.sender.requests)
+}
+
+// The sweep's list: a destination whose pending delivery is overdue by
+// more than SweepAfter (its flush job was lost) is listed; before then,
+// once flushed, or when disabled it is not.
+func TestStalledDestinationsAreSwept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	stalled, err := f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Empty(t, stalled, "due in a second: not stalled")
+	f.clock.Advance(conversions.DefaultFlushAge + conversions.SweepAfter + time.Second)
+	stalled, err = f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Equal(t, [][2]uuid.UUID{{f.tenant, f.dest}}, stalled)
+
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversion_destinations SET enabled = false WHERE id = ?`, f.dest)
+		return err
+	}))
+	stalled, err = f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Empty(t, stalled, "disabled")
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conversion_destinations SET enabled = true WHERE id = ?`, f.dest)
+		return err
+	}))
+	f.flush(t, f.dest)
+	stalled, err = f.del.Stalled(ctx)
+	require.NoError(t, err)
+	require.Empty(t, stalled, "sent")
+}
+
+// conversionMetrics reads the conversion metrics of m: counters by name
+// and labels, histograms as their sample counts.
+func conversionMetrics(t *testing.T, m *observability.Metrics) map[string]float64 {
+	t.Helper()
+	fams, err := m.Registry.Gather()
+	require.NoError(t, err)
+	out := map[string]float64{}
+	for _, fam := range fams {
+		if !strings.HasPrefix(fam.GetName(), "stratum_conversions_") {
+			continue
+		}
+		for _, x := range fam.GetMetric() {
+			key := fam.GetName()
+			for _, l := range x.GetLabel() {
+				key += " " + l.GetValue()
+			}
+			if h := x.GetHistogram(); h != nil {
+				out[key] = float64(h.GetSampleCount())
+			} else {
+				out[key] = x.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
+}
