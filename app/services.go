@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/domain/conversions/senders"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -110,12 +111,17 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 	s.CDP.BatchHook = s.Deliveries
 }
 
-// conversionSenders are the conversion API senders by platform. None are
-// registered yet: the four platforms' senders (package
-// conversions/senders) are added here when they land; until then
-// destinations record nothing to deliver.
+// conversionSenders are the conversion API senders by platform (package
+// conversions/senders: the four platforms' wire formats; each
+// destination's baseUrl, when set, overrides the platform's own API).
 func conversionSenders() map[string]conversions.Sender {
-	return map[string]conversions.Sender{}
+	out := map[string]conversions.Sender{}
+	for _, p := range conversions.Platforms {
+		if snd, ok := senders.New(p, senders.Config{}); ok {
+			out[p] = snd
+		}
+	}
+	return out
 }
 
 // buildConnections builds the platform connections (OAuth, grants, the
