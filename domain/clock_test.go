@@ -24,6 +24,8 @@ var systemClock = []string{
 	"../jobs/trust.go: time.Now",           // a follow-up recompute's unique key, not a time
 	"../jobs/sync.go: time.Now",            // a sync attempt's time budget (half its timeout), on the monotonic clock
 	"platforms/sync_insights.go: time.Now", // the same budget checked between chunks
+	"conversions/testevent.go: time.Now",   // a test event's request latency, on the monotonic clock
+	"conversions/testevent.go: time.Since", // the same
 	// The platform clients turn a token's expires_in and a Retry-After date
 	// into times on the wall clock the platform itself counts in (never
 	// stored through SQL as "now"); Meta's client takes Now, the fakes

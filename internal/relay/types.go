@@ -42,4 +42,7 @@ const (
 	TypeSession = "Session"
 	// TypeSegment names a CDP segment (IDs of segments; not a node).
 	TypeSegment = "Segment"
+	// TypeConversionDestination names a conversion destination (IDs of
+	// conversionDestinations; not a node).
+	TypeConversionDestination = "ConversionDestination"
 )
