@@ -28,7 +28,6 @@ var owners = map[string][]string{
 	"audit":         {"audit_log"},
 	"notifications": {"notification_channels", "notification_deliveries"},
 	"billing":       {"tenant_billing", "tenant_feature_overrides", "feature_skips"},
-	"conversions":   {"conversion_destinations", "conversion_deliveries"},
 	"cdp": {"cdp_sources", "cdp_message_ids", "cdp_batches", "cdp_events", "cdp_profiles", "cdp_identifiers", "cdp_profile_merges", "cdp_refused_links", "cdp_identity_settings",
 		"cdp_trait_tenants", "cdp_trait_definitions", "cdp_trait_profiles", "cdp_computed_traits",
 		"cdp_rfm_settings", "cdp_profile_rfm", "cdp_rfm_reports", "cdp_funnels",
