@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -90,7 +91,18 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
+	s.buildConversions(d, cfg)
 	return s, nil
+}
+
+// buildConversions builds the conversion destinations (issue 15). Senders
+// is the registry of each platform's conversion API client, looked up by
+// platform for test events; a platform without one answers its test with
+// "no sender yet". Outside production a destination's baseUrl may be
+// http to a loopback test server.
+func (s *Services) buildConversions(d *db.DB, cfg config.Config) {
+	s.ConversionDestinations = &conversions.Destinations{DB: d, Box: s.Auth.Box, Billing: s.Billing, Connections: s.Connections,
+		Senders: map[string]conversions.Sender{}, AllowLoopbackHTTP: !cfg.Production()}
 }
 
 // buildConnections builds the platform connections (OAuth, grants, the
