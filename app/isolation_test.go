@@ -245,6 +245,8 @@ type isoFixture struct {
 	analytics *analyticsIsoFixture
 	privacy   *privacyFixture
 	segments  *segmentFixture
+	// conversions: conversion destinations (isolation_conversions_test.go)
+	conversions *conversionsFixture
 }
 
 var isoSeq atomic.Int64
@@ -300,6 +302,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addAnalytics(t)
 	f.addPrivacy(t)
 	f.addSegments(t)
+	f.addConversions(t)
 	return f
 }
 
@@ -524,7 +527,9 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'rfmSettings', (SELECT jsonb_build_array(lookback_days, event_names, value_property) FROM cdp_rfm_settings WHERE tenant_id = $1),
 		'rfm', (SELECT jsonb_agg(jsonb_build_array(profile_id, r, f, m, segment, computed_at) ORDER BY profile_id) FROM cdp_profile_rfm WHERE tenant_id = $1),
 		'rfmReport', (SELECT jsonb_build_array(computed_at, profiles, cells) FROM cdp_rfm_reports WHERE tenant_id = $1),
-		'funnels', (SELECT jsonb_agg(jsonb_build_array(id, name, steps, window_seconds) ORDER BY id) FROM cdp_funnels WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
+		'funnels', (SELECT jsonb_agg(jsonb_build_array(id, name, steps, window_seconds) ORDER BY id) FROM cdp_funnels WHERE tenant_id = $1),
+		'conversionDestinations', (SELECT jsonb_agg(jsonb_build_array(id, name, credentials, credential_keys, enabled, last_test_at) ORDER BY id)
+			FROM conversion_destinations WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
 
@@ -584,6 +589,10 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.event
 	case "segment":
 		return f.segments.segment
+	case "conversionDestination":
+		return f.conversions.destination
+	case "conversionDestinationName":
+		return f.conversions.name
 	case "profileAnon":
 		return fmt.Sprintf("alpha-anon-%d", f.n)
 	case "traitDefinition":
