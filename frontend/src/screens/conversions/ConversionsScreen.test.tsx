@@ -69,7 +69,9 @@ class FakeApi extends ApolloLink {
         return {
           viewer: {
             __typename: 'Viewer',
-            features: [{ __typename: 'Feature', key: 'capi', enabled: true, source: 'PLAN', unlockedBy: 'PROFESSIONAL' }],
+            features: [
+              { __typename: 'Feature', key: 'capi', enabled: true, source: 'PLAN', unlockedBy: 'PROFESSIONAL' },
+            ],
           },
         }
       case 'ConversionDestinations':
@@ -161,7 +163,9 @@ describe('DestinationForm', () => {
     await user.click(within(form).getByRole('button', { name: 'Create destination' }))
 
     await waitFor(() =>
-      expect(within(form).getByLabelText('Pixel (dataset) ID')).toHaveAccessibleDescription(/is a number \(digits only\)/),
+      expect(within(form).getByLabelText('Pixel (dataset) ID')).toHaveAccessibleDescription(
+        /is a number \(digits only\)/,
+      ),
     )
     expect(within(form).getByLabelText('Pixel (dataset) ID')).toHaveAttribute('aria-invalid', 'true')
     expect(within(form).getByLabelText('API base URL (optional)')).toHaveAccessibleDescription(/must use https/)

@@ -43,7 +43,13 @@ export const CREDENTIAL_FIELDS: Record<DestinationPlatform, CredentialField[]> =
       hint: 'Digits: the conversion action events are uploaded to.',
       required: true,
     },
-    { key: 'developerToken', label: 'Developer token', hint: 'Your Google Ads API developer token.', secret: true, required: true },
+    {
+      key: 'developerToken',
+      label: 'Developer token',
+      hint: 'Your Google Ads API developer token.',
+      secret: true,
+      required: true,
+    },
     {
       key: 'loginCustomerId',
       label: 'Manager account ID (optional)',

@@ -165,9 +165,7 @@ export default function ConversionsScreen() {
                   <Badge tone={d.enabled ? 'success' : 'neutral'}>{d.enabled ? 'Enabled' : 'Disabled'}</Badge>
                 </Td>
                 <Td className="text-xs">{d.credentialKeys.join(', ')}</Td>
-                <Td>
-                  {d.testEventCode ? <Badge tone="warning">Test events ({d.testEventCode})</Badge> : 'Live'}
-                </Td>
+                <Td>{d.testEventCode ? <Badge tone="warning">Test events ({d.testEventCode})</Badge> : 'Live'}</Td>
                 <Td>
                   <div className="flex flex-wrap gap-2">
                     <Button
