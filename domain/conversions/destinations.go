@@ -180,11 +180,11 @@ func (s *Destinations) CheckBaseURL(raw string) (string, error) {
 	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
 		loopback = true
 	}
+	if u.User != nil {
+		return "", apperr.Invalid(path, "baseUrl must not contain a user name or password")
+	}
 	switch {
 	case u.Scheme == "http" && loopback && s.AllowLoopbackHTTP:
-		if u.User != nil {
-			return "", apperr.Invalid(path, "baseUrl must not contain a user name or password")
-		}
 	case u.Scheme == "http" && loopback:
 		return "", apperr.Invalid(path, "baseUrl may use http only to a local test server in development; use https")
 	case u.Scheme == "http":
