@@ -219,7 +219,8 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments}
+		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments,
+		ConversionDestinations: s.ConversionDestinations}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

@@ -15,6 +15,7 @@ import (
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -51,6 +52,9 @@ type Services struct {
 	// Segments are recomputed in full by the periodic job; without it that
 	// kind has no worker.
 	Segments *cdp.Segments
+	// ConversionDestinations' credentials are re-sealed by
+	// secrets.reencrypt (nil: not).
+	ConversionDestinations *conversions.Destinations
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into
