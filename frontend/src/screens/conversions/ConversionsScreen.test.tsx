@@ -99,6 +99,15 @@ class FakeApi extends ApolloLink {
           createConversionDestination: { __typename: 'ConversionDestinationPayload', destination: d, userErrors: [] },
         }
       }
+      case 'UpdateConversionDestination': {
+        const d = destination({
+          ...v.input,
+          credentialKeys: ['accessToken', 'conversionActionId', 'customerId', 'developerToken'],
+        })
+        return {
+          updateConversionDestination: { __typename: 'ConversionDestinationPayload', destination: d, userErrors: [] },
+        }
+      }
       case 'TestConversionDestination':
         return {
           testConversionDestination: {
@@ -188,6 +197,33 @@ describe('DestinationForm', () => {
     expect(api.called('CreateConversionDestination')[1]!.vars.input).toMatchObject({
       credentials: { pixelId: '1234567890', accessToken: 'EAAtoken' },
       baseUrl: null,
+    })
+  })
+
+  it('edits: empty fields keep the stored values; a stored optional field can be removed', async () => {
+    const api = new FakeApi()
+    const onSaved = vi.fn()
+    const user = userEvent.setup()
+    const google = destination({
+      id: 'dest-g',
+      platform: 'GOOGLE',
+      name: 'Google purchases',
+      credentialKeys: ['conversionActionId', 'customerId', 'developerToken', 'refreshToken'],
+    })
+    render(wrap(api, 'ADMIN', <DestinationForm destination={google as never} onSaved={onSaved} onCancel={() => {}} />))
+    const form = screen.getByRole('form', { name: 'Edit Google purchases' })
+    expect(within(form).getByLabelText('Platform')).toBeDisabled()
+    expect(within(form).getByLabelText('Developer token')).toHaveValue('')
+    expect(within(form).getByLabelText('Developer token')).toHaveAttribute('placeholder', '•••••• (set)')
+    // Required fields cannot be removed, only replaced.
+    expect(within(form).queryByLabelText('Remove the stored developer token')).toBeNull()
+    await user.type(within(form).getByLabelText('Access token'), 'ya29.new')
+    await user.click(within(form).getByLabelText('Remove the stored refresh token'))
+    await user.click(within(form).getByRole('button', { name: 'Save changes' }))
+    await waitFor(() => expect(onSaved).toHaveBeenCalledTimes(1))
+    expect(api.called('UpdateConversionDestination')[0]!.vars.input).toMatchObject({
+      id: 'dest-g',
+      credentials: { accessToken: 'ya29.new', refreshToken: '' },
     })
   })
 

@@ -115,6 +115,8 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
   )
   const [name, setName] = useState(destination?.name ?? '')
   const [creds, setCreds] = useState<Record<string, string>>({})
+  // Editing: optional stored fields to remove (sent as the empty string).
+  const [removed, setRemoved] = useState<Record<string, boolean>>({})
   const [testEventCode, setTestEventCode] = useState(destination?.testEventCode ?? '')
   const [baseUrl, setBaseUrl] = useState(destination?.baseUrl ?? '')
   const [limitedDataUse, setLimitedDataUse] = useState(destination?.limitedDataUse ?? false)
@@ -135,7 +137,10 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
     setErrors(noErrors)
     // Only this platform's fields, and only those filled in.
     const credentials: Record<string, string> = {}
-    for (const f of fields) if (creds[f.key]?.trim()) credentials[f.key] = creds[f.key]!.trim()
+    for (const f of fields) {
+      if (creds[f.key]?.trim()) credentials[f.key] = creds[f.key]!.trim()
+      else if (editing && removed[f.key]) credentials[f.key] = ''
+    }
     try {
       if (editing) {
         const p = (
@@ -219,7 +224,7 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
         {editing && (
           <p className="text-sm text-muted">
             Set now: {destination.credentialKeys.join(', ') || 'none'}. Values are never shown; leave a field empty to
-            keep it.
+            keep it. To switch Google from a refresh token to an access token, fill in one and remove the other.
           </p>
         )}
         <div className="grid gap-4 md:grid-cols-2">
@@ -232,6 +237,13 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
                 placeholder={editing && destination.credentialKeys.includes(f.key) ? '•••••• (set)' : undefined}
                 onChange={(e) => set(f.key, e.target.value)}
               />
+              {editing && !f.required && destination.credentialKeys.includes(f.key) && (
+                <Checkbox
+                  label={`Remove the stored ${f.label.replace(' (optional)', '').toLowerCase()}`}
+                  checked={removed[f.key] ?? false}
+                  onChange={(e) => setRemoved((r) => ({ ...r, [f.key]: e.target.checked }))}
+                />
+              )}
             </Field>
           ))}
         </div>
