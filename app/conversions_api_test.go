@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -80,19 +79,16 @@ type capiEnv struct {
 	tenant uuid.UUID
 	h      http.Header
 	meta   *stubSender
-	logs   *syncBuffer
 }
 
 // setupCAPI starts a server whose Meta sender is a stub, for a
 // Professional tenant (capi on by its plan, 10 destinations).
 func setupCAPI(t *testing.T) *capiEnv {
 	t.Helper()
-	e := &capiEnv{tdb: testdb.New(t), clock: clock.NewManual(cdpT0), meta: &stubSender{platform: "META"}, logs: &syncBuffer{}}
+	e := &capiEnv{tdb: testdb.New(t), clock: clock.NewManual(cdpT0), meta: &stubSender{platform: "META"}}
 	e.srv = apptest.Start(t, apptest.Config(t, e.tdb, nil), func(a *app.App) {
 		a.Resolver.Auth = roleAuth{}
 		a.DB.Clock = e.clock
-		a.Log = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		a.Resolver.Log = a.Log
 		a.Services.ConversionDestinations.Senders["META"] = e.meta
 	})
 	e.tenant = testdb.MustInsertTenant(t, e.tdb.DB, testdb.Tenant{Plan: "professional"})
@@ -133,6 +129,7 @@ func (e *capiEnv) create(t *testing.T, in map[string]any) (dest map[string]any, 
 
 func (e *capiEnv) noSecrets(t *testing.T, text string) {
 	t.Helper()
+	require.NotEmpty(t, text, "nothing to look in (control)")
 	for _, s := range secrets {
 		require.NotContains(t, text, s)
 	}
@@ -164,7 +161,7 @@ func (e *capiEnv) auditText(t *testing.T) string {
 
 // One destination per platform: created with its credentials, which come
 // back only as keys, listed and read back; the secrets are in no answer,
-// no audit entry and no log line.
+// no audit entry and no error text (what the server logs).
 func TestConversionDestinationPerPlatform(t *testing.T) {
 	t.Parallel()
 	e := setupCAPI(t)
@@ -198,7 +195,29 @@ func TestConversionDestinationPerPlatform(t *testing.T) {
 	var stored []byte
 	e.scan(t, `SELECT credentials FROM conversion_destinations WHERE tenant_id = ? AND platform = 'META'`, []any{e.tenant}, &stored)
 	require.NotContains(t, string(stored), metaToken, "sealed at rest")
-	e.noSecrets(t, e.logs.String())
+
+	// The server logs only unexpected errors (the error presenter logs an
+	// INTERNAL error's text): credentials that no longer open make an
+	// update INTERNAL, whose text names no value sent.
+	const newToken = "EAAGnewSecretToken98765"
+	e.scan(t, `UPDATE conversion_destinations SET credentials = 'not sealed' WHERE tenant_id = ? AND platform = 'META' RETURNING 1`, []any{e.tenant}, new(int))
+	var metaID any
+	res = e.srv.Query(t, `{ conversionDestinations(first: 10) { edges { node { id platform } } } }`, nil, e.h)
+	for _, ed := range field(t, res.Data, "conversionDestinations", "edges").([]any) {
+		if n := ed.(map[string]any)["node"].(map[string]any); n["platform"] == "META" {
+			metaID = n["id"]
+		}
+	}
+	res = e.srv.Query(t, destUpdate, map[string]any{"i": map[string]any{"id": metaID, "credentials": map[string]any{"accessToken": newToken}}}, e.h)
+	require.Equal(t, "INTERNAL", res.Code())
+	require.NotContains(t, rawOf(t, map[string]any{"e": res.Errors}), newToken)
+	_, id, err := relay.ParseGlobalID(str(metaID))
+	require.NoError(t, err)
+	_, err = e.srv.App.Services.ConversionDestinations.Update(context.Background(), e.tenant, id,
+		conversions.DestinationPatch{Credentials: map[string]string{"accessToken": newToken}})
+	require.ErrorContains(t, err, "open the credentials", "the error the presenter logs (control)")
+	require.NotContains(t, err.Error(), newToken)
+	e.noSecrets(t, err.Error())
 
 	// SIMULATOR has no conversion API.
 	in := validInputs()["META"]
@@ -260,7 +279,6 @@ func TestConversionDestinationValidation(t *testing.T) {
 	require.Equal(t, "BAD_USER_INPUT", res.Code())
 	e.noSecrets(t, rawOf(t, map[string]any{"e": res.Errors}))
 	require.EqualValues(t, 0, e.count(t), "nothing saved")
-	e.noSecrets(t, e.logs.String())
 
 	// Positive control: each valid input, with a loopback http base URL
 	// (a local test server, accepted outside production) and mappings.
@@ -478,5 +496,4 @@ func TestConversionDestinationTestEvent(t *testing.T) {
 	audit := e.auditText(t)
 	require.Equal(t, 3, strings.Count(audit, "conversion_destination.test"), audit)
 	e.noSecrets(t, audit)
-	e.noSecrets(t, e.logs.String())
 }
