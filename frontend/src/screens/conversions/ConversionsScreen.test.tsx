@@ -227,6 +227,41 @@ describe('DestinationForm', () => {
     })
   })
 
+  it('edits event mappings; an error about a mapping shows at its field', async () => {
+    const { api, user, form, onSaved } = setupForm()
+    api.refuse = [userError('TikTok has no event named Purchase', ['input', 'eventMappings', '0', 'target'])]
+    await user.type(within(form).getByLabelText('Name'), 'Shop pixel')
+    await user.type(within(form).getByLabelText('Pixel (dataset) ID'), '1234567890')
+    await user.type(within(form).getByLabelText('Access token'), 'EAAtoken')
+    await user.click(within(form).getByRole('button', { name: 'Add mapping' }))
+    const row = within(form).getByRole('group', { name: 'Mapping 1' })
+    await user.type(within(row).getByLabelText('CDP event'), 'Checkout Done')
+    await user.type(within(row).getByLabelText('Platform event'), 'Purchase')
+    await user.type(within(row).getByLabelText('Value path'), 'properties.total')
+    await user.click(within(form).getByRole('button', { name: 'Create destination' }))
+    await waitFor(() =>
+      expect(within(row).getByLabelText('Platform event')).toHaveAccessibleDescription(/no event named Purchase/),
+    )
+    expect(within(row).getByLabelText('CDP event')).not.toHaveAttribute('aria-invalid', 'true')
+    expect(onSaved).not.toHaveBeenCalled()
+    expect(api.called('CreateConversionDestination')[0]!.vars.input).toMatchObject({
+      eventMappings: [
+        {
+          source: 'Checkout Done',
+          target: 'Purchase',
+          value: 'properties.total',
+          currency: null,
+          contentIds: null,
+          orderId: null,
+        },
+      ],
+    })
+    // Positive control: accepted, it is saved.
+    api.refuse = []
+    await user.click(within(form).getByRole('button', { name: 'Create destination' }))
+    await waitFor(() => expect(onSaved).toHaveBeenCalledTimes(1))
+  })
+
   it('asks for the required fields before calling the server', async () => {
     const { api, user, form } = setupForm()
     await user.click(within(form).getByRole('button', { name: 'Create destination' }))

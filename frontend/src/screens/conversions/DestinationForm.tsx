@@ -3,7 +3,7 @@ import { useState } from 'react'
 
 import { Alert, Button, Checkbox, Field, Input, Select } from '../../components/ui'
 import type { ConversionDestinationFieldsFragment } from '../../gql/graphql'
-import { formErrors, noErrors, type FormErrors } from '../../lib/userErrors'
+import { formErrors, noErrors, type FormErrors, type UserErrorLike } from '../../lib/userErrors'
 import { PLATFORMS } from '../../trust/labels'
 import { CreateConversionDestinationDocument, UpdateConversionDestinationDocument } from './operations'
 
@@ -94,6 +94,55 @@ export const FORM_FIELDS: readonly string[] = [
 
 type Destination = ConversionDestinationFieldsFragment
 
+/** One row of the mappings editor (empty paths: the standard event's defaults). */
+export interface MappingRow {
+  source: string
+  target: string
+  value: string
+  currency: string
+  contentIds: string
+  orderId: string
+}
+
+const MAPPING_COLUMNS: { key: keyof MappingRow; label: string; placeholder: string }[] = [
+  { key: 'source', label: 'CDP event', placeholder: 'Order Completed' },
+  { key: 'target', label: 'Platform event', placeholder: 'Purchase' },
+  { key: 'value', label: 'Value path', placeholder: 'properties.revenue' },
+  { key: 'currency', label: 'Currency path', placeholder: 'properties.currency' },
+  { key: 'contentIds', label: 'Content IDs path', placeholder: 'properties.products.product_id' },
+  { key: 'orderId', label: 'Order ID path', placeholder: 'properties.order_id' },
+]
+
+const emptyRow: MappingRow = { source: '', target: '', value: '', currency: '', contentIds: '', orderId: '' }
+
+function rowsOf(d?: Destination): MappingRow[] {
+  return (d?.eventMappings ?? []).map((m) => ({
+    source: m.source,
+    target: m.target,
+    value: m.value ?? '',
+    currency: m.currency ?? '',
+    contentIds: m.contentIds ?? '',
+    orderId: m.orderId ?? '',
+  }))
+}
+
+/**
+ * Splits off the errors about event mappings (["input", "eventMappings", "2", "target"]):
+ * keyed "2.target" (or "2" / "" when the path stops earlier); the rest stays for formErrors.
+ */
+export function mappingErrors<E extends { field?: readonly string[] | null; message: string }>(
+  errors: readonly E[],
+): { mappings: Record<string, string>; rest: E[] } {
+  const mappings: Record<string, string> = {}
+  const rest: E[] = []
+  for (const e of errors) {
+    const f = e.field ?? []
+    if (f[0] === 'input' && f[1] === 'eventMappings') mappings[f.slice(2).join('.')] = e.message
+    else rest.push(e)
+  }
+  return { mappings, rest }
+}
+
 export interface DestinationFormProps {
   /** The destination to edit; a new one when absent. */
   destination?: Destination
@@ -121,7 +170,9 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
   const [baseUrl, setBaseUrl] = useState(destination?.baseUrl ?? '')
   const [limitedDataUse, setLimitedDataUse] = useState(destination?.limitedDataUse ?? false)
   const [legitimateInterest, setLegitimateInterest] = useState(destination?.legitimateInterest ?? false)
+  const [mappings, setMappings] = useState<MappingRow[]>(() => rowsOf(destination))
   const [errors, setErrors] = useState<FormErrors<string>>(noErrors)
+  const [mapErrors, setMapErrors] = useState<Record<string, string>>({})
   const [create, { loading: creating }] = useMutation(CreateConversionDestinationDocument)
   const [update, { loading: updating }] = useMutation(UpdateConversionDestinationDocument)
   const fields = CREDENTIAL_FIELDS[platform]
@@ -135,6 +186,20 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
     }
     if (Object.keys(local).length) return setErrors({ fields: local, form: null })
     setErrors(noErrors)
+    setMapErrors({})
+    const eventMappings = mappings.map((m) => ({
+      source: m.source.trim(),
+      target: m.target.trim(),
+      value: m.value.trim() || null,
+      currency: m.currency.trim() || null,
+      contentIds: m.contentIds.trim() || null,
+      orderId: m.orderId.trim() || null,
+    }))
+    const refused = (ue: readonly UserErrorLike[]) => {
+      const { mappings: byRow, rest } = mappingErrors(ue)
+      setMapErrors(byRow)
+      setErrors(formErrors(rest, FORM_FIELDS))
+    }
     // Only this platform's fields, and only those filled in.
     const credentials: Record<string, string> = {}
     for (const f of fields) {
@@ -154,11 +219,12 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
                 baseUrl: baseUrl.trim(),
                 limitedDataUse,
                 legitimateInterest,
+                eventMappings,
               },
             },
           })
         ).data?.updateConversionDestination
-        if (!p?.destination || p.userErrors.length) return setErrors(formErrors(p?.userErrors ?? [], FORM_FIELDS))
+        if (!p?.destination || p.userErrors.length) return refused(p?.userErrors ?? [])
         onSaved(p.destination)
       } else {
         const p = (
@@ -172,11 +238,12 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
                 baseUrl: baseUrl.trim() || null,
                 limitedDataUse,
                 legitimateInterest,
+                eventMappings,
               },
             },
           })
         ).data?.createConversionDestination
-        if (!p?.destination || p.userErrors.length) return setErrors(formErrors(p?.userErrors ?? [], FORM_FIELDS))
+        if (!p?.destination || p.userErrors.length) return refused(p?.userErrors ?? [])
         onSaved(p.destination)
       }
     } catch (e) {
@@ -264,6 +331,47 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
           <Input value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
         </Field>
       </div>
+      <fieldset className="flex flex-col gap-3">
+        <legend className="mb-2 text-sm font-medium">Event mappings</legend>
+        <p className="text-sm text-muted">
+          Your own mappings from a CDP event to the platform’s event, applied before the platform’s defaults for
+          standard events (e.g. Order Completed → Purchase). Empty paths take the standard event’s defaults.
+        </p>
+        {mapErrors[''] && <Alert>{mapErrors['']}</Alert>}
+        {mappings.map((m, i) => (
+          <div
+            key={i}
+            role="group"
+            aria-label={`Mapping ${i + 1}`}
+            className="flex flex-col gap-2 rounded-md border border-line p-3"
+          >
+            {mapErrors[String(i)] && <Alert>{mapErrors[String(i)]}</Alert>}
+            <div className="grid gap-3 md:grid-cols-3">
+              {MAPPING_COLUMNS.map((c) => (
+                <Field key={c.key} label={c.label} error={mapErrors[`${i}.${c.key}`]}>
+                  <Input
+                    value={m[c.key]}
+                    placeholder={c.placeholder}
+                    onChange={(e) =>
+                      setMappings((ms) => ms.map((x, j) => (j === i ? { ...x, [c.key]: e.target.value } : x)))
+                    }
+                  />
+                </Field>
+              ))}
+            </div>
+            <div>
+              <Button size="sm" variant="ghost" onClick={() => setMappings((ms) => ms.filter((_, j) => j !== i))}>
+                Remove mapping {i + 1}
+              </Button>
+            </div>
+          </div>
+        ))}
+        <div>
+          <Button size="sm" onClick={() => setMappings((ms) => [...ms, { ...emptyRow }])}>
+            Add mapping
+          </Button>
+        </div>
+      </fieldset>
       <div className="flex flex-col gap-2">
         {platform === 'META' && (
           <Checkbox
