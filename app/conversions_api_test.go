@@ -344,9 +344,11 @@ func TestConversionDestinationUpdateAndDelete(t *testing.T) {
 	require.Equal(t, map[string]string{"customerId": "1234567890", "conversionActionId": "987654", "developerToken": googleDevToken,
 		"accessToken": "ya29.newAccessToken"}, opened.Credentials)
 
-	// An unknown key in an update is refused at its path.
+	// An unknown key in an update is refused at its path, even to remove it.
 	_, ue = update(map[string]any{"credentials": map[string]any{"pixelId": "1"}})
 	require.Equal(t, []any{"input", "credentials", "pixelId"}, ue[0].(map[string]any)["field"])
+	_, ue = update(map[string]any{"credentials": map[string]any{"pixelCode": ""}})
+	require.Equal(t, []any{"input", "credentials", "pixelCode"}, ue[0].(map[string]any)["field"])
 
 	res := e.srv.Query(t, `mutation($id: ID!) { deleteConversionDestination(input: {id: $id}) { deletedDestinationId userErrors { code } } }`, map[string]any{"id": id}, e.h)
 	require.Empty(t, res.Errors)

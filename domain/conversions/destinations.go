@@ -387,6 +387,12 @@ func (s *Destinations) Update(ctx context.Context, tenant, id uuid.UUID, p Desti
 		}
 	}
 	if p.Credentials != nil {
+		for _, k := range sortedKeys(p.Credentials) {
+			if _, known := credentialFields[cur.Platform][k]; !known {
+				return nil, apperr.Invalid(credPath(clipKey(k)), "%s destinations take no credential %q; they take %s",
+					cur.Platform, clipKey(k), strings.Join(CredentialKeys(cur.Platform), ", "))
+			}
+		}
 		if err := s.checkConnection(ctx, tenant, p.Credentials); err != nil {
 			return nil, err
 		}
