@@ -247,6 +247,8 @@ type isoFixture struct {
 	segments  *segmentFixture
 	// conversion deliveries (isolation_deliveries_test.go)
 	deliveries *deliveriesIsoFixture
+	// conversions: conversion destinations (isolation_conversions_test.go)
+	conversions *conversionsFixture
 }
 
 var isoSeq atomic.Int64
@@ -303,6 +305,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addPrivacy(t)
 	f.addSegments(t)
 	f.addDeliveries(t)
+	f.addConversions(t)
 	return f
 }
 
@@ -528,7 +531,9 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'rfm', (SELECT jsonb_agg(jsonb_build_array(profile_id, r, f, m, segment, computed_at) ORDER BY profile_id) FROM cdp_profile_rfm WHERE tenant_id = $1),
 		'rfmReport', (SELECT jsonb_build_array(computed_at, profiles, cells) FROM cdp_rfm_reports WHERE tenant_id = $1),
 		'funnels', (SELECT jsonb_agg(jsonb_build_array(id, name, steps, window_seconds) ORDER BY id) FROM cdp_funnels WHERE tenant_id = $1),
-		'conversionDeliveries', (SELECT jsonb_agg(jsonb_build_array(destination_id, message_id, status, attempts) ORDER BY destination_id, message_id) FROM conversion_deliveries WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
+		'conversionDeliveries', (SELECT jsonb_agg(jsonb_build_array(destination_id, message_id, status, attempts) ORDER BY destination_id, message_id) FROM conversion_deliveries WHERE tenant_id = $1),
+		'conversionDestinations', (SELECT jsonb_agg(jsonb_build_array(id, name, credentials, credential_keys, enabled, last_test_at) ORDER BY id)
+			FROM conversion_destinations WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s
 }
 
@@ -588,6 +593,10 @@ func (f *isoFixture) value(name string) string {
 		return f.profiles.event
 	case "segment":
 		return f.segments.segment
+	case "conversionDestination":
+		return f.conversions.destination
+	case "conversionDestinationName":
+		return f.conversions.name
 	case "profileAnon":
 		return fmt.Sprintf("alpha-anon-%d", f.n)
 	case "traitDefinition":

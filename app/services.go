@@ -92,10 +92,20 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Traits = &cdp.Traits{DB: d}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
+	s.buildConversions(d, cfg)
 	s.buildDeliveries(d, cfg, log)
 	return s, nil
 }
 
+// buildConversions builds the conversion destinations (issue 15). Senders
+// is the registry of each platform's conversion API client (the one the
+// delivery pipeline uses), looked up by platform for test events. Outside
+// production a destination's baseUrl may be http to a loopback test
+// server.
+func (s *Services) buildConversions(d *db.DB, cfg config.Config) {
+	s.ConversionDestinations = &conversions.Destinations{DB: d, Box: s.Auth.Box, Billing: s.Billing, Connections: s.Connections,
+		Senders: conversionSenders(), AllowLoopbackHTTP: !cfg.Production()}
+}
 // buildDeliveries builds conversion forwarding's delivery pipeline and
 // hooks it into the CDP's batch job (docs/adr/0022). A SENDING delivery is
 // reclaimed after the job rescue delay, which exceeds every job's timeout
@@ -238,7 +248,8 @@ func (s *Services) buildIdentity(d *db.DB, cfg config.Config, log *slog.Logger) 
 func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
-		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments, Deliveries: s.Deliveries}
+		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments, Deliveries: s.Deliveries,
+		ConversionDestinations: s.ConversionDestinations}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

@@ -26,6 +26,8 @@ var systemClock = []string{
 	"platforms/sync_insights.go: time.Now",      // the same budget checked between chunks
 	"conversions/delivery_flush.go: time.Now",   // a conversion request's latency, on the monotonic clock
 	"conversions/delivery_flush.go: time.Since", // the same
+	"conversions/testevent.go: time.Now",        // a test event's request latency, on the monotonic clock
+	"conversions/testevent.go: time.Since",      // the same
 	// The platform clients turn a token's expires_in and a Retry-After date
 	// into times on the wall clock the platform itself counts in (never
 	// stored through SQL as "now"); Meta's client takes Now, the fakes

@@ -19,7 +19,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
-        scalars: { Time: 'string', ID: 'string' },
+        scalars: { Time: 'string', ID: 'string', JSON: 'Record<string, unknown>' },
         skipTypename: false,
       },
     },

@@ -445,6 +445,54 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConversionDestination struct {
+		BaseURL            func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		CredentialKeys     func(childComplexity int) int
+		Enabled            func(childComplexity int) int
+		EventMappings      func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		LegitimateInterest func(childComplexity int) int
+		LimitedDataUse     func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Platform           func(childComplexity int) int
+		TestEventCode      func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+	}
+
+	ConversionDestinationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConversionDestinationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ConversionDestinationPayload struct {
+		Destination func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	ConversionEventMapping struct {
+		ContentIds func(childComplexity int) int
+		Currency   func(childComplexity int) int
+		OrderID    func(childComplexity int) int
+		Source     func(childComplexity int) int
+		Target     func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
+	ConversionTestResult struct {
+		HTTPStatus    func(childComplexity int) int
+		LatencyMs     func(childComplexity int) int
+		Message       func(childComplexity int) int
+		Ok            func(childComplexity int) int
+		TestEventCode func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -493,6 +541,11 @@ type ComplexityRoot struct {
 	DeleteAutomationRulePayload struct {
 		DeletedRuleID func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	DeleteConversionDestinationPayload struct {
+		DeletedDestinationID func(childComplexity int) int
+		UserErrors           func(childComplexity int) int
 	}
 
 	DeleteFunnelPayload struct {
@@ -783,84 +836,88 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptInvite               func(childComplexity int, input model.AcceptInviteInput) int
-		AcknowledgeIncident        func(childComplexity int, input model.AcknowledgeIncidentInput) int
-		ApplyAction                func(childComplexity int, input model.ApplyActionInput) int
-		ApproveAction              func(childComplexity int, input model.ActionIDInput) int
-		ChangeMemberRole           func(childComplexity int, input model.ChangeMemberRoleInput) int
-		ConfirmMfa                 func(childComplexity int, input model.MfaCodeInput) int
-		ConnectPlatform            func(childComplexity int, input model.ConnectPlatformInput) int
-		ConnectSandbox             func(childComplexity int) int
-		CreateAPIKey               func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateAutomationRule       func(childComplexity int, input model.AutomationRuleInput) int
-		CreateBillingPortalSession func(childComplexity int, input model.CreateBillingPortalSessionInput) int
-		CreateCheckoutSession      func(childComplexity int, input model.CreateCheckoutSessionInput) int
-		CreateFunnel               func(childComplexity int, input model.CreateFunnelInput) int
-		CreateNotificationChannel  func(childComplexity int, input model.CreateNotificationChannelInput) int
-		CreateSegment              func(childComplexity int, input model.CreateSegmentInput) int
-		CreateSource               func(childComplexity int, input model.CreateSourceInput) int
-		CreateTraitDefinition      func(childComplexity int, input model.CreateTraitDefinitionInput) int
-		DeleteAutomationRule       func(childComplexity int, input model.DeleteAutomationRuleInput) int
-		DeleteEnforcementRule      func(childComplexity int, input model.DeleteEnforcementRuleInput) int
-		DeleteFunnel               func(childComplexity int, input model.DeleteFunnelInput) int
-		DeleteNotificationChannel  func(childComplexity int, input model.IDInput) int
-		DeleteProfile              func(childComplexity int, input model.PrivacyRequestInput) int
-		DeleteSegment              func(childComplexity int, input model.SegmentIDInput) int
-		DeleteTraitDefinition      func(childComplexity int, input model.DeleteTraitDefinitionInput) int
-		DisableMfa                 func(childComplexity int, input model.MfaCodeInput) int
-		DisconnectPlatform         func(childComplexity int, input model.DisconnectPlatformInput) int
-		DismissAction              func(childComplexity int, input model.ActionIDInput) int
-		EnrollMfa                  func(childComplexity int) int
-		ExportProfileData          func(childComplexity int, input model.PrivacyRequestInput) int
-		InviteMember               func(childComplexity int, input model.InviteMemberInput) int
-		LogIn                      func(childComplexity int, input model.LogInInput) int
-		LogOut                     func(childComplexity int) int
-		PutEnforcementRule         func(childComplexity int, input model.PutEnforcementRuleInput) int
-		QueueAction                func(childComplexity int, input model.ActionInput) int
-		RefreshRfm                 func(childComplexity int) int
-		RefreshSegment             func(childComplexity int, input model.SegmentIDInput) int
-		RefreshSession             func(childComplexity int, input model.RefreshSessionInput) int
-		RegenerateBackupCodes      func(childComplexity int, input model.MfaCodeInput) int
-		RemoveMember               func(childComplexity int, input model.RemoveMemberInput) int
-		ReplayDeliveries           func(childComplexity int, input model.ReplayDeliveriesInput) int
-		RequestPasswordReset       func(childComplexity int, input model.RequestPasswordResetInput) int
-		ResendVerificationEmail    func(childComplexity int) int
-		ResetPassword              func(childComplexity int, input model.ResetPasswordInput) int
-		ResolveIncident            func(childComplexity int, input model.ResolveIncidentInput) int
-		RevokeAPIKey               func(childComplexity int, input model.IDInput) int
-		RevokeInvite               func(childComplexity int, input model.IDInput) int
-		RotateSourceWriteKey       func(childComplexity int, input model.RotateSourceWriteKeyInput) int
-		SelectAdAccounts           func(childComplexity int, input model.SelectAdAccountsInput) int
-		SetAutopilotLevel          func(childComplexity int, input model.SetAutopilotLevelInput) int
-		SetConsent                 func(childComplexity int, input model.SetConsentInput) int
-		SetFeatureFlag             func(childComplexity int, input model.SetFeatureFlagInput) int
-		SetKillSwitch              func(childComplexity int, input model.SetKillSwitchInput) int
-		SetProfileChurnPeriod      func(childComplexity int, input model.SetProfileChurnPeriodInput) int
-		SetRuleEnabled             func(childComplexity int, input model.SetRuleEnabledInput) int
-		SetSourceEnabled           func(childComplexity int, input model.SetSourceEnabledInput) int
-		SetSourceRateLimit         func(childComplexity int, input model.SetSourceRateLimitInput) int
-		SetTenantPlan              func(childComplexity int, input model.SetTenantPlanInput) int
-		SignUp                     func(childComplexity int, input model.SignUpInput) int
-		SimulateAction             func(childComplexity int, input model.ActionInput) int
-		SimulateRule               func(childComplexity int, input model.SimulateRuleInput) int
-		SimulateSignalDegradation  func(childComplexity int, input model.SimulateSignalDegradationInput) int
-		SimulateSignalRecovery     func(childComplexity int, input model.SimulateSignalRecoveryInput) int
-		SplitProfile               func(childComplexity int, input model.SplitProfileInput) int
-		SwitchTenant               func(childComplexity int, input model.SwitchTenantInput) int
-		TestNotificationChannel    func(childComplexity int, input model.IDInput) int
-		TrackEvents                func(childComplexity int, input model.TrackEventsInput) int
-		TriggerSync                func(childComplexity int, input model.TriggerSyncInput) int
-		UnmergeProfile             func(childComplexity int, input model.UnmergeProfileInput) int
-		UpdateAutomationRule       func(childComplexity int, input model.UpdateAutomationRuleInput) int
-		UpdateEnforcementSettings  func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
-		UpdateFunnel               func(childComplexity int, input model.UpdateFunnelInput) int
-		UpdateNotificationChannel  func(childComplexity int, input model.UpdateNotificationChannelInput) int
-		UpdateRfmSettings          func(childComplexity int, input model.UpdateRfmSettingsInput) int
-		UpdateSegment              func(childComplexity int, input model.UpdateSegmentInput) int
-		UpdateTenantSettings       func(childComplexity int, input model.UpdateTenantSettingsInput) int
-		UpdateTraitDefinition      func(childComplexity int, input model.UpdateTraitDefinitionInput) int
-		VerifyEmail                func(childComplexity int, input model.VerifyEmailInput) int
-		VerifyMfa                  func(childComplexity int, input model.VerifyMfaInput) int
+		AcceptInvite                func(childComplexity int, input model.AcceptInviteInput) int
+		AcknowledgeIncident         func(childComplexity int, input model.AcknowledgeIncidentInput) int
+		ApplyAction                 func(childComplexity int, input model.ApplyActionInput) int
+		ApproveAction               func(childComplexity int, input model.ActionIDInput) int
+		ChangeMemberRole            func(childComplexity int, input model.ChangeMemberRoleInput) int
+		ConfirmMfa                  func(childComplexity int, input model.MfaCodeInput) int
+		ConnectPlatform             func(childComplexity int, input model.ConnectPlatformInput) int
+		ConnectSandbox              func(childComplexity int) int
+		CreateAPIKey                func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateAutomationRule        func(childComplexity int, input model.AutomationRuleInput) int
+		CreateBillingPortalSession  func(childComplexity int, input model.CreateBillingPortalSessionInput) int
+		CreateCheckoutSession       func(childComplexity int, input model.CreateCheckoutSessionInput) int
+		CreateConversionDestination func(childComplexity int, input model.CreateConversionDestinationInput) int
+		CreateFunnel                func(childComplexity int, input model.CreateFunnelInput) int
+		CreateNotificationChannel   func(childComplexity int, input model.CreateNotificationChannelInput) int
+		CreateSegment               func(childComplexity int, input model.CreateSegmentInput) int
+		CreateSource                func(childComplexity int, input model.CreateSourceInput) int
+		CreateTraitDefinition       func(childComplexity int, input model.CreateTraitDefinitionInput) int
+		DeleteAutomationRule        func(childComplexity int, input model.DeleteAutomationRuleInput) int
+		DeleteConversionDestination func(childComplexity int, input model.ConversionDestinationIDInput) int
+		DeleteEnforcementRule       func(childComplexity int, input model.DeleteEnforcementRuleInput) int
+		DeleteFunnel                func(childComplexity int, input model.DeleteFunnelInput) int
+		DeleteNotificationChannel   func(childComplexity int, input model.IDInput) int
+		DeleteProfile               func(childComplexity int, input model.PrivacyRequestInput) int
+		DeleteSegment               func(childComplexity int, input model.SegmentIDInput) int
+		DeleteTraitDefinition       func(childComplexity int, input model.DeleteTraitDefinitionInput) int
+		DisableMfa                  func(childComplexity int, input model.MfaCodeInput) int
+		DisconnectPlatform          func(childComplexity int, input model.DisconnectPlatformInput) int
+		DismissAction               func(childComplexity int, input model.ActionIDInput) int
+		EnrollMfa                   func(childComplexity int) int
+		ExportProfileData           func(childComplexity int, input model.PrivacyRequestInput) int
+		InviteMember                func(childComplexity int, input model.InviteMemberInput) int
+		LogIn                       func(childComplexity int, input model.LogInInput) int
+		LogOut                      func(childComplexity int) int
+		PutEnforcementRule          func(childComplexity int, input model.PutEnforcementRuleInput) int
+		QueueAction                 func(childComplexity int, input model.ActionInput) int
+		RefreshRfm                  func(childComplexity int) int
+		RefreshSegment              func(childComplexity int, input model.SegmentIDInput) int
+		RefreshSession              func(childComplexity int, input model.RefreshSessionInput) int
+		RegenerateBackupCodes       func(childComplexity int, input model.MfaCodeInput) int
+		RemoveMember                func(childComplexity int, input model.RemoveMemberInput) int
+		ReplayDeliveries            func(childComplexity int, input model.ReplayDeliveriesInput) int
+		RequestPasswordReset        func(childComplexity int, input model.RequestPasswordResetInput) int
+		ResendVerificationEmail     func(childComplexity int) int
+		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
+		ResolveIncident             func(childComplexity int, input model.ResolveIncidentInput) int
+		RevokeAPIKey                func(childComplexity int, input model.IDInput) int
+		RevokeInvite                func(childComplexity int, input model.IDInput) int
+		RotateSourceWriteKey        func(childComplexity int, input model.RotateSourceWriteKeyInput) int
+		SelectAdAccounts            func(childComplexity int, input model.SelectAdAccountsInput) int
+		SetAutopilotLevel           func(childComplexity int, input model.SetAutopilotLevelInput) int
+		SetConsent                  func(childComplexity int, input model.SetConsentInput) int
+		SetFeatureFlag              func(childComplexity int, input model.SetFeatureFlagInput) int
+		SetKillSwitch               func(childComplexity int, input model.SetKillSwitchInput) int
+		SetProfileChurnPeriod       func(childComplexity int, input model.SetProfileChurnPeriodInput) int
+		SetRuleEnabled              func(childComplexity int, input model.SetRuleEnabledInput) int
+		SetSourceEnabled            func(childComplexity int, input model.SetSourceEnabledInput) int
+		SetSourceRateLimit          func(childComplexity int, input model.SetSourceRateLimitInput) int
+		SetTenantPlan               func(childComplexity int, input model.SetTenantPlanInput) int
+		SignUp                      func(childComplexity int, input model.SignUpInput) int
+		SimulateAction              func(childComplexity int, input model.ActionInput) int
+		SimulateRule                func(childComplexity int, input model.SimulateRuleInput) int
+		SimulateSignalDegradation   func(childComplexity int, input model.SimulateSignalDegradationInput) int
+		SimulateSignalRecovery      func(childComplexity int, input model.SimulateSignalRecoveryInput) int
+		SplitProfile                func(childComplexity int, input model.SplitProfileInput) int
+		SwitchTenant                func(childComplexity int, input model.SwitchTenantInput) int
+		TestConversionDestination   func(childComplexity int, input model.ConversionDestinationIDInput) int
+		TestNotificationChannel     func(childComplexity int, input model.IDInput) int
+		TrackEvents                 func(childComplexity int, input model.TrackEventsInput) int
+		TriggerSync                 func(childComplexity int, input model.TriggerSyncInput) int
+		UnmergeProfile              func(childComplexity int, input model.UnmergeProfileInput) int
+		UpdateAutomationRule        func(childComplexity int, input model.UpdateAutomationRuleInput) int
+		UpdateConversionDestination func(childComplexity int, input model.UpdateConversionDestinationInput) int
+		UpdateEnforcementSettings   func(childComplexity int, input model.UpdateEnforcementSettingsInput) int
+		UpdateFunnel                func(childComplexity int, input model.UpdateFunnelInput) int
+		UpdateNotificationChannel   func(childComplexity int, input model.UpdateNotificationChannelInput) int
+		UpdateRfmSettings           func(childComplexity int, input model.UpdateRfmSettingsInput) int
+		UpdateSegment               func(childComplexity int, input model.UpdateSegmentInput) int
+		UpdateTenantSettings        func(childComplexity int, input model.UpdateTenantSettingsInput) int
+		UpdateTraitDefinition       func(childComplexity int, input model.UpdateTraitDefinitionInput) int
+		VerifyEmail                 func(childComplexity int, input model.VerifyEmailInput) int
+		VerifyMfa                   func(childComplexity int, input model.VerifyMfaInput) int
 	}
 
 	NotificationChannel struct {
@@ -1097,6 +1154,8 @@ type ComplexityRoot struct {
 		BillingCatalogue       func(childComplexity int) int
 		Campaigns              func(childComplexity int, platform *model.Platform, status *model.CampaignStatus, search *string, orderBy *model.CampaignOrder, first *int, after *string, last *int, before *string) int
 		ConsentHistory         func(childComplexity int, profileID string, first *int, after *string) int
+		ConversionDestination  func(childComplexity int, id string) int
+		ConversionDestinations func(childComplexity int, first *int, after *string) int
 		Deliveries             func(childComplexity int, destinationID string, status *model.ConversionDeliveryStatus, eventName *string, first *int, after *string) int
 		FunnelReport           func(childComplexity int, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) int
 		Funnels                func(childComplexity int, first *int, after *string) int
@@ -1580,6 +1639,11 @@ type ComplexityRoot struct {
 		TrialEndsAt       func(childComplexity int) int
 	}
 
+	TestConversionDestinationPayload struct {
+		Result     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	TestNotificationChannelPayload struct {
 		Delivery   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -1811,6 +1875,10 @@ type MutationResolver interface {
 	DisconnectPlatform(ctx context.Context, input model.DisconnectPlatformInput) (*model.DisconnectPlatformPayload, error)
 	SelectAdAccounts(ctx context.Context, input model.SelectAdAccountsInput) (*model.SelectAdAccountsPayload, error)
 	ReplayDeliveries(ctx context.Context, input model.ReplayDeliveriesInput) (*model.ReplayDeliveriesPayload, error)
+	CreateConversionDestination(ctx context.Context, input model.CreateConversionDestinationInput) (*model.ConversionDestinationPayload, error)
+	UpdateConversionDestination(ctx context.Context, input model.UpdateConversionDestinationInput) (*model.ConversionDestinationPayload, error)
+	DeleteConversionDestination(ctx context.Context, input model.ConversionDestinationIDInput) (*model.DeleteConversionDestinationPayload, error)
+	TestConversionDestination(ctx context.Context, input model.ConversionDestinationIDInput) (*model.TestConversionDestinationPayload, error)
 	CreateFunnel(ctx context.Context, input model.CreateFunnelInput) (*model.FunnelPayload, error)
 	UpdateFunnel(ctx context.Context, input model.UpdateFunnelInput) (*model.FunnelPayload, error)
 	DeleteFunnel(ctx context.Context, input model.DeleteFunnelInput) (*model.DeleteFunnelPayload, error)
@@ -1884,6 +1952,8 @@ type QueryResolver interface {
 	PlatformConnections(ctx context.Context) ([]*model.PlatformConnection, error)
 	PlatformAvailability(ctx context.Context) ([]*model.PlatformAvailability, error)
 	Deliveries(ctx context.Context, destinationID string, status *model.ConversionDeliveryStatus, eventName *string, first *int, after *string) (*model.ConversionDeliveryConnection, error)
+	ConversionDestinations(ctx context.Context, first *int, after *string) (*model.ConversionDestinationConnection, error)
+	ConversionDestination(ctx context.Context, id string) (*model.ConversionDestination, error)
 	Funnels(ctx context.Context, first *int, after *string) (*model.FunnelConnection, error)
 	FunnelReport(ctx context.Context, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) (*model.FunnelReport, error)
 	ActorNames(ctx context.Context, actors []string) ([]*model.ActorName, error)
@@ -3508,6 +3578,192 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConversionDeliveryEdge.Node(childComplexity), true
 
+	case "ConversionDestination.baseUrl":
+		if e.ComplexityRoot.ConversionDestination.BaseURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.BaseURL(childComplexity), true
+	case "ConversionDestination.createdAt":
+		if e.ComplexityRoot.ConversionDestination.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.CreatedAt(childComplexity), true
+	case "ConversionDestination.credentialKeys":
+		if e.ComplexityRoot.ConversionDestination.CredentialKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.CredentialKeys(childComplexity), true
+	case "ConversionDestination.enabled":
+		if e.ComplexityRoot.ConversionDestination.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.Enabled(childComplexity), true
+	case "ConversionDestination.eventMappings":
+		if e.ComplexityRoot.ConversionDestination.EventMappings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.EventMappings(childComplexity), true
+	case "ConversionDestination.id":
+		if e.ComplexityRoot.ConversionDestination.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.ID(childComplexity), true
+	case "ConversionDestination.legitimateInterest":
+		if e.ComplexityRoot.ConversionDestination.LegitimateInterest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.LegitimateInterest(childComplexity), true
+	case "ConversionDestination.limitedDataUse":
+		if e.ComplexityRoot.ConversionDestination.LimitedDataUse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.LimitedDataUse(childComplexity), true
+	case "ConversionDestination.name":
+		if e.ComplexityRoot.ConversionDestination.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.Name(childComplexity), true
+	case "ConversionDestination.platform":
+		if e.ComplexityRoot.ConversionDestination.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.Platform(childComplexity), true
+	case "ConversionDestination.testEventCode":
+		if e.ComplexityRoot.ConversionDestination.TestEventCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.TestEventCode(childComplexity), true
+	case "ConversionDestination.updatedAt":
+		if e.ComplexityRoot.ConversionDestination.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestination.UpdatedAt(childComplexity), true
+
+	case "ConversionDestinationConnection.edges":
+		if e.ComplexityRoot.ConversionDestinationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationConnection.Edges(childComplexity), true
+	case "ConversionDestinationConnection.pageInfo":
+		if e.ComplexityRoot.ConversionDestinationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationConnection.PageInfo(childComplexity), true
+	case "ConversionDestinationConnection.totalCount":
+		if e.ComplexityRoot.ConversionDestinationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationConnection.TotalCount(childComplexity), true
+
+	case "ConversionDestinationEdge.cursor":
+		if e.ComplexityRoot.ConversionDestinationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationEdge.Cursor(childComplexity), true
+	case "ConversionDestinationEdge.node":
+		if e.ComplexityRoot.ConversionDestinationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationEdge.Node(childComplexity), true
+
+	case "ConversionDestinationPayload.destination":
+		if e.ComplexityRoot.ConversionDestinationPayload.Destination == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationPayload.Destination(childComplexity), true
+	case "ConversionDestinationPayload.userErrors":
+		if e.ComplexityRoot.ConversionDestinationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDestinationPayload.UserErrors(childComplexity), true
+
+	case "ConversionEventMapping.contentIds":
+		if e.ComplexityRoot.ConversionEventMapping.ContentIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionEventMapping.ContentIds(childComplexity), true
+	case "ConversionEventMapping.currency":
+		if e.ComplexityRoot.ConversionEventMapping.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionEventMapping.Currency(childComplexity), true
+	case "ConversionEventMapping.orderId":
+		if e.ComplexityRoot.ConversionEventMapping.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionEventMapping.OrderID(childComplexity), true
+	case "ConversionEventMapping.source":
+		if e.ComplexityRoot.ConversionEventMapping.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionEventMapping.Source(childComplexity), true
+	case "ConversionEventMapping.target":
+		if e.ComplexityRoot.ConversionEventMapping.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionEventMapping.Target(childComplexity), true
+	case "ConversionEventMapping.value":
+		if e.ComplexityRoot.ConversionEventMapping.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionEventMapping.Value(childComplexity), true
+
+	case "ConversionTestResult.httpStatus":
+		if e.ComplexityRoot.ConversionTestResult.HTTPStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionTestResult.HTTPStatus(childComplexity), true
+	case "ConversionTestResult.latencyMs":
+		if e.ComplexityRoot.ConversionTestResult.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionTestResult.LatencyMs(childComplexity), true
+	case "ConversionTestResult.message":
+		if e.ComplexityRoot.ConversionTestResult.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionTestResult.Message(childComplexity), true
+	case "ConversionTestResult.ok":
+		if e.ComplexityRoot.ConversionTestResult.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionTestResult.Ok(childComplexity), true
+	case "ConversionTestResult.testEventCode":
+		if e.ComplexityRoot.ConversionTestResult.TestEventCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionTestResult.TestEventCode(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -3671,6 +3927,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteAutomationRulePayload.UserErrors(childComplexity), true
+
+	case "DeleteConversionDestinationPayload.deletedDestinationId":
+		if e.ComplexityRoot.DeleteConversionDestinationPayload.DeletedDestinationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteConversionDestinationPayload.DeletedDestinationID(childComplexity), true
+	case "DeleteConversionDestinationPayload.userErrors":
+		if e.ComplexityRoot.DeleteConversionDestinationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteConversionDestinationPayload.UserErrors(childComplexity), true
 
 	case "DeleteFunnelPayload.deletedFunnelId":
 		if e.ComplexityRoot.DeleteFunnelPayload.DeletedFunnelID == nil {
@@ -4790,6 +5059,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCheckoutSession(childComplexity, args["input"].(model.CreateCheckoutSessionInput)), true
+	case "Mutation.createConversionDestination":
+		if e.ComplexityRoot.Mutation.CreateConversionDestination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createConversionDestination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateConversionDestination(childComplexity, args["input"].(model.CreateConversionDestinationInput)), true
 	case "Mutation.createFunnel":
 		if e.ComplexityRoot.Mutation.CreateFunnel == nil {
 			break
@@ -4856,6 +5136,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteAutomationRule(childComplexity, args["input"].(model.DeleteAutomationRuleInput)), true
+	case "Mutation.deleteConversionDestination":
+		if e.ComplexityRoot.Mutation.DeleteConversionDestination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteConversionDestination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteConversionDestination(childComplexity, args["input"].(model.ConversionDestinationIDInput)), true
 	case "Mutation.deleteEnforcementRule":
 		if e.ComplexityRoot.Mutation.DeleteEnforcementRule == nil {
 			break
@@ -5342,6 +5633,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SwitchTenant(childComplexity, args["input"].(model.SwitchTenantInput)), true
+	case "Mutation.testConversionDestination":
+		if e.ComplexityRoot.Mutation.TestConversionDestination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testConversionDestination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestConversionDestination(childComplexity, args["input"].(model.ConversionDestinationIDInput)), true
 	case "Mutation.testNotificationChannel":
 		if e.ComplexityRoot.Mutation.TestNotificationChannel == nil {
 			break
@@ -5397,6 +5699,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateAutomationRule(childComplexity, args["input"].(model.UpdateAutomationRuleInput)), true
+	case "Mutation.updateConversionDestination":
+		if e.ComplexityRoot.Mutation.UpdateConversionDestination == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateConversionDestination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateConversionDestination(childComplexity, args["input"].(model.UpdateConversionDestinationInput)), true
 	case "Mutation.updateEnforcementSettings":
 		if e.ComplexityRoot.Mutation.UpdateEnforcementSettings == nil {
 			break
@@ -6425,6 +6738,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ConsentHistory(childComplexity, args["profileId"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.conversionDestination":
+		if e.ComplexityRoot.Query.ConversionDestination == nil {
+			break
+		}
+
+		args, err := ec.field_Query_conversionDestination_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConversionDestination(childComplexity, args["id"].(string)), true
+	case "Query.conversionDestinations":
+		if e.ComplexityRoot.Query.ConversionDestinations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_conversionDestinations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ConversionDestinations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.deliveries":
 		if e.ComplexityRoot.Query.Deliveries == nil {
 			break
@@ -8461,6 +8796,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TenantBilling.TrialEndsAt(childComplexity), true
 
+	case "TestConversionDestinationPayload.result":
+		if e.ComplexityRoot.TestConversionDestinationPayload.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestConversionDestinationPayload.Result(childComplexity), true
+	case "TestConversionDestinationPayload.userErrors":
+		if e.ComplexityRoot.TestConversionDestinationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestConversionDestinationPayload.UserErrors(childComplexity), true
+
 	case "TestNotificationChannelPayload.delivery":
 		if e.ComplexityRoot.TestNotificationChannelPayload.Delivery == nil {
 			break
@@ -9116,9 +9464,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CampaignScopeInput", ec.unmarshalInputCampaignScopeInput),
 			graphql.NewInputUnmarshaler("ChangeMemberRoleInput", ec.unmarshalInputChangeMemberRoleInput),
 			graphql.NewInputUnmarshaler("ConnectPlatformInput", ec.unmarshalInputConnectPlatformInput),
+			graphql.NewInputUnmarshaler("ConversionDestinationIdInput", ec.unmarshalInputConversionDestinationIdInput),
+			graphql.NewInputUnmarshaler("ConversionEventMappingInput", ec.unmarshalInputConversionEventMappingInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateBillingPortalSessionInput", ec.unmarshalInputCreateBillingPortalSessionInput),
 			graphql.NewInputUnmarshaler("CreateCheckoutSessionInput", ec.unmarshalInputCreateCheckoutSessionInput),
+			graphql.NewInputUnmarshaler("CreateConversionDestinationInput", ec.unmarshalInputCreateConversionDestinationInput),
 			graphql.NewInputUnmarshaler("CreateFunnelInput", ec.unmarshalInputCreateFunnelInput),
 			graphql.NewInputUnmarshaler("CreateNotificationChannelInput", ec.unmarshalInputCreateNotificationChannelInput),
 			graphql.NewInputUnmarshaler("CreateSegmentInput", ec.unmarshalInputCreateSegmentInput),
@@ -9180,6 +9531,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TriggerSyncInput", ec.unmarshalInputTriggerSyncInput),
 			graphql.NewInputUnmarshaler("UnmergeProfileInput", ec.unmarshalInputUnmergeProfileInput),
 			graphql.NewInputUnmarshaler("UpdateAutomationRuleInput", ec.unmarshalInputUpdateAutomationRuleInput),
+			graphql.NewInputUnmarshaler("UpdateConversionDestinationInput", ec.unmarshalInputUpdateConversionDestinationInput),
 			graphql.NewInputUnmarshaler("UpdateEnforcementSettingsInput", ec.unmarshalInputUpdateEnforcementSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateFunnelInput", ec.unmarshalInputUpdateFunnelInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationChannelInput", ec.unmarshalInputUpdateNotificationChannelInput),
@@ -9281,7 +9633,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "conversion_deliveries.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "conversion_deliveries.graphqls" "conversions.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -9298,6 +9650,7 @@ var sources = []*ast.Source{
 	{Name: "cdp.graphqls", Input: sourceData("cdp.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "conversion_deliveries.graphqls", Input: sourceData("conversion_deliveries.graphqls"), BuiltIn: false},
+	{Name: "conversions.graphqls", Input: sourceData("conversions.graphqls"), BuiltIn: false},
 	{Name: "funnels.graphqls", Input: sourceData("funnels.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
 	{Name: "incidents.graphqls", Input: sourceData("incidents.graphqls"), BuiltIn: false},
@@ -10070,6 +10423,102 @@ func (ec *executionContext) childFields_ConversionDeliveryEdge(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type ConversionDeliveryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ConversionDestination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConversionDestination_id(ctx, field)
+	case "platform":
+		return ec.fieldContext_ConversionDestination_platform(ctx, field)
+	case "name":
+		return ec.fieldContext_ConversionDestination_name(ctx, field)
+	case "credentialKeys":
+		return ec.fieldContext_ConversionDestination_credentialKeys(ctx, field)
+	case "baseUrl":
+		return ec.fieldContext_ConversionDestination_baseUrl(ctx, field)
+	case "testEventCode":
+		return ec.fieldContext_ConversionDestination_testEventCode(ctx, field)
+	case "eventMappings":
+		return ec.fieldContext_ConversionDestination_eventMappings(ctx, field)
+	case "limitedDataUse":
+		return ec.fieldContext_ConversionDestination_limitedDataUse(ctx, field)
+	case "legitimateInterest":
+		return ec.fieldContext_ConversionDestination_legitimateInterest(ctx, field)
+	case "enabled":
+		return ec.fieldContext_ConversionDestination_enabled(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ConversionDestination_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ConversionDestination_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDestination", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionDestinationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConversionDestinationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConversionDestinationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConversionDestinationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDestinationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionDestinationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConversionDestinationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConversionDestinationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDestinationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionDestinationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "destination":
+		return ec.fieldContext_ConversionDestinationPayload_destination(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ConversionDestinationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionDestinationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionEventMapping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_ConversionEventMapping_source(ctx, field)
+	case "target":
+		return ec.fieldContext_ConversionEventMapping_target(ctx, field)
+	case "value":
+		return ec.fieldContext_ConversionEventMapping_value(ctx, field)
+	case "currency":
+		return ec.fieldContext_ConversionEventMapping_currency(ctx, field)
+	case "contentIds":
+		return ec.fieldContext_ConversionEventMapping_contentIds(ctx, field)
+	case "orderId":
+		return ec.fieldContext_ConversionEventMapping_orderId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionEventMapping", field.Name)
+}
+
+func (ec *executionContext) childFields_ConversionTestResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_ConversionTestResult_ok(ctx, field)
+	case "httpStatus":
+		return ec.fieldContext_ConversionTestResult_httpStatus(ctx, field)
+	case "message":
+		return ec.fieldContext_ConversionTestResult_message(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_ConversionTestResult_latencyMs(ctx, field)
+	case "testEventCode":
+		return ec.fieldContext_ConversionTestResult_testEventCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConversionTestResult", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -10168,6 +10617,16 @@ func (ec *executionContext) childFields_DeleteAutomationRulePayload(ctx context.
 		return ec.fieldContext_DeleteAutomationRulePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteAutomationRulePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteConversionDestinationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedDestinationId":
+		return ec.fieldContext_DeleteConversionDestinationPayload_deletedDestinationId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteConversionDestinationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteConversionDestinationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteFunnelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12046,6 +12505,16 @@ func (ec *executionContext) childFields_TenantBilling(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type TenantBilling", field.Name)
 }
 
+func (ec *executionContext) childFields_TestConversionDestinationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_TestConversionDestinationPayload_result(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TestConversionDestinationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestConversionDestinationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_TestNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "delivery":
@@ -12792,6 +13261,20 @@ func (ec *executionContext) field_Mutation_createCheckoutSession_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createConversionDestination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateConversionDestinationInput, error) {
+			return ec.unmarshalNCreateConversionDestinationInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateConversionDestinationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createFunnel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12868,6 +13351,20 @@ func (ec *executionContext) field_Mutation_deleteAutomationRule_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DeleteAutomationRuleInput, error) {
 			return ec.unmarshalNDeleteAutomationRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteAutomationRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteConversionDestination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConversionDestinationIDInput, error) {
+			return ec.unmarshalNConversionDestinationIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationIDInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13464,6 +13961,20 @@ func (ec *executionContext) field_Mutation_switchTenant_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_testConversionDestination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConversionDestinationIDInput, error) {
+			return ec.unmarshalNConversionDestinationIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_testNotificationChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13526,6 +14037,20 @@ func (ec *executionContext) field_Mutation_updateAutomationRule_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateAutomationRuleInput, error) {
 			return ec.unmarshalNUpdateAutomationRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateAutomationRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateConversionDestination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateConversionDestinationInput, error) {
+			return ec.unmarshalNUpdateConversionDestinationInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateConversionDestinationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14015,6 +14540,42 @@ func (ec *executionContext) field_Query_consentHistory_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_conversionDestination_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_conversionDestinations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -21335,6 +21896,750 @@ func (ec *executionContext) fieldContext_ConversionDeliveryEdge_node(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ConversionDestination_id(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConversionDestination_platform(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "Platform")
+}
+
+func (ec *executionContext) _ConversionDestination_name(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDestination_credentialKeys(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_credentialKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CredentialKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_credentialKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDestination_baseUrl(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_baseUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_baseUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDestination_testEventCode(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_testEventCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TestEventCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_testEventCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDestination_eventMappings(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_eventMappings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventMappings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConversionEventMapping) graphql.Marshaler {
+			return ec.marshalNConversionEventMapping2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_eventMappings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDestination",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionEventMapping(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDestination_limitedDataUse(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_limitedDataUse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LimitedDataUse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_limitedDataUse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConversionDestination_legitimateInterest(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_legitimateInterest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LegitimateInterest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_legitimateInterest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConversionDestination_enabled(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConversionDestination_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDestination_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestination_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestination_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestination", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ConversionDestinationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConversionDestinationEdge) graphql.Marshaler {
+			return ec.marshalNConversionDestinationEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDestinationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestinationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDestinationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *relay.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋinternalᚋrelayᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDestinationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDestinationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestinationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionDestinationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDestinationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionDestinationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDestination) graphql.Marshaler {
+			return ec.marshalNConversionDestination2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestination(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDestinationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestination(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDestinationPayload_destination(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationPayload_destination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Destination, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDestination) graphql.Marshaler {
+			return ec.marshalOConversionDestination2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestination(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationPayload_destination(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDestinationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestination(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionDestinationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDestinationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDestinationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDestinationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConversionDestinationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConversionEventMapping_source(ctx context.Context, field graphql.CollectedField, obj *model.ConversionEventMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionEventMapping_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionEventMapping_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionEventMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionEventMapping_target(ctx context.Context, field graphql.CollectedField, obj *model.ConversionEventMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionEventMapping_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionEventMapping_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionEventMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionEventMapping_value(ctx context.Context, field graphql.CollectedField, obj *model.ConversionEventMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionEventMapping_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionEventMapping_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionEventMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionEventMapping_currency(ctx context.Context, field graphql.CollectedField, obj *model.ConversionEventMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionEventMapping_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionEventMapping_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionEventMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionEventMapping_contentIds(ctx context.Context, field graphql.CollectedField, obj *model.ConversionEventMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionEventMapping_contentIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionEventMapping_contentIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionEventMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionEventMapping_orderId(ctx context.Context, field graphql.CollectedField, obj *model.ConversionEventMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionEventMapping_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionEventMapping_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionEventMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionTestResult_ok(ctx context.Context, field graphql.CollectedField, obj *model.ConversionTestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionTestResult_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionTestResult_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionTestResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConversionTestResult_httpStatus(ctx context.Context, field graphql.CollectedField, obj *model.ConversionTestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionTestResult_httpStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTTPStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionTestResult_httpStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionTestResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionTestResult_message(ctx context.Context, field graphql.CollectedField, obj *model.ConversionTestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionTestResult_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionTestResult_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionTestResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConversionTestResult_latencyMs(ctx context.Context, field graphql.CollectedField, obj *model.ConversionTestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionTestResult_latencyMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionTestResult_latencyMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionTestResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionTestResult_testEventCode(ctx context.Context, field graphql.CollectedField, obj *model.ConversionTestResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionTestResult_testEventCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TestEventCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionTestResult_testEventCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionTestResult", field, false, false, "String")
+}
+
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.CreateAPIKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22004,6 +23309,61 @@ func (ec *executionContext) _DeleteAutomationRulePayload_userErrors(ctx context.
 func (ec *executionContext) fieldContext_DeleteAutomationRulePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DeleteAutomationRulePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteConversionDestinationPayload_deletedDestinationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteConversionDestinationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteConversionDestinationPayload_deletedDestinationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedDestinationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteConversionDestinationPayload_deletedDestinationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteConversionDestinationPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteConversionDestinationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteConversionDestinationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteConversionDestinationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteConversionDestinationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteConversionDestinationPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -28161,6 +29521,350 @@ func (ec *executionContext) fieldContext_Mutation_replayDeliveries(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_replayDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createConversionDestination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createConversionDestination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateConversionDestination(ctx, fc.Args["input"].(model.CreateConversionDestinationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDestinationPayload) graphql.Marshaler {
+			return ec.marshalNConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createConversionDestination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestinationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createConversionDestination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateConversionDestination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateConversionDestination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateConversionDestination(ctx, fc.Args["input"].(model.UpdateConversionDestinationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConversionDestinationPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDestinationPayload) graphql.Marshaler {
+			return ec.marshalNConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateConversionDestination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestinationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateConversionDestination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteConversionDestination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteConversionDestination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteConversionDestination(ctx, fc.Args["input"].(model.ConversionDestinationIDInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DeleteConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteConversionDestinationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.DeleteConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.DeleteConversionDestinationPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.DeleteConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.DeleteConversionDestinationPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteConversionDestinationPayload) graphql.Marshaler {
+			return ec.marshalNDeleteConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteConversionDestinationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteConversionDestination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteConversionDestinationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteConversionDestination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testConversionDestination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testConversionDestination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestConversionDestination(ctx, fc.Args["input"].(model.ConversionDestinationIDInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.TestConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TestConversionDestinationPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *model.TestConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.TestConversionDestinationPayload
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.TestConversionDestinationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.TestConversionDestinationPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TestConversionDestinationPayload) graphql.Marshaler {
+			return ec.marshalNTestConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTestConversionDestinationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testConversionDestination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestConversionDestinationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testConversionDestination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35892,6 +37596,178 @@ func (ec *executionContext) fieldContext_Query_deliveries(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_conversionDestinations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_conversionDestinations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConversionDestinations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConversionDestinationConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConversionDestinationConnection
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.ConversionDestinationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConversionDestinationConnection
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDestinationConnection) graphql.Marshaler {
+			return ec.marshalNConversionDestinationConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_conversionDestinations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestinationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_conversionDestinations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_conversionDestination(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_conversionDestination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConversionDestination(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.ConversionDestination
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ConversionDestination
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ConversionDestination
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.ConversionDestination
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.ConversionDestination
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.ConversionDestination
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionDestination) graphql.Marshaler {
+			return ec.marshalOConversionDestination2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestination(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_conversionDestination(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionDestination(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_conversionDestination_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -45827,6 +47703,70 @@ func (ec *executionContext) fieldContext_TenantBilling_stripeEnabled(_ context.C
 	return graphql.NewScalarFieldContext("TenantBilling", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _TestConversionDestinationPayload_result(ctx context.Context, field graphql.CollectedField, obj *model.TestConversionDestinationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestConversionDestinationPayload_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConversionTestResult) graphql.Marshaler {
+			return ec.marshalOConversionTestResult2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionTestResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TestConversionDestinationPayload_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestConversionDestinationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConversionTestResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TestConversionDestinationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TestConversionDestinationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestConversionDestinationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestConversionDestinationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestConversionDestinationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TestNotificationChannelPayload_delivery(ctx context.Context, field graphql.CollectedField, obj *model.TestNotificationChannelPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -50238,6 +52178,125 @@ func UnmarshalConnectPlatformInput(ctx context.Context, raw any) (model.ConnectP
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConversionDestinationIdInput(ctx context.Context, obj any) (model.ConversionDestinationIDInput, error) {
+	var it model.ConversionDestinationIDInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConversionDestinationIdInput unmarshals raw into the ConversionDestinationIdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConversionDestinationIdInput(ctx context.Context, raw any) (model.ConversionDestinationIDInput, error) {
+	var out model.ConversionDestinationIDInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConversionDestinationIdInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputConversionEventMappingInput(ctx context.Context, obj any) (model.ConversionEventMappingInput, error) {
+	var it model.ConversionEventMappingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "target", "value", "currency", "contentIds", "orderId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "target":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("target"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Target = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "contentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentIds"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentIds = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConversionEventMappingInput unmarshals raw into the ConversionEventMappingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConversionEventMappingInput(ctx context.Context, raw any) (model.ConversionEventMappingInput, error) {
+	var out model.ConversionEventMappingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConversionEventMappingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateApiKeyInput(ctx context.Context, obj any) (model.CreateAPIKeyInput, error) {
 	var it model.CreateAPIKeyInput
 	if obj == nil {
@@ -50389,6 +52448,104 @@ func (ec *executionContext) unmarshalInputCreateCheckoutSessionInput(ctx context
 func UnmarshalCreateCheckoutSessionInput(ctx context.Context, raw any) (model.CreateCheckoutSessionInput, error) {
 	var out model.CreateCheckoutSessionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCheckoutSessionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateConversionDestinationInput(ctx context.Context, obj any) (model.CreateConversionDestinationInput, error) {
+	var it model.CreateConversionDestinationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "name", "credentials", "baseUrl", "testEventCode", "eventMappings", "limitedDataUse", "legitimateInterest", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "credentials":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentials"))
+			data, err := ec.unmarshalNJSON2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Credentials = data
+		case "baseUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseURL = data
+		case "testEventCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testEventCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestEventCode = data
+		case "eventMappings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventMappings"))
+			data, err := ec.unmarshalOConversionEventMappingInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventMappings = data
+		case "limitedDataUse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limitedDataUse"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LimitedDataUse = data
+		case "legitimateInterest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legitimateInterest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegitimateInterest = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateConversionDestinationInput unmarshals raw into the CreateConversionDestinationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateConversionDestinationInput(ctx context.Context, raw any) (model.CreateConversionDestinationInput, error) {
+	var out model.CreateConversionDestinationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateConversionDestinationInput", raw, &out)
 	return out, err
 }
 
@@ -53731,6 +55888,104 @@ func UnmarshalUpdateAutomationRuleInput(ctx context.Context, raw any) (model.Upd
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateConversionDestinationInput(ctx context.Context, obj any) (model.UpdateConversionDestinationInput, error) {
+	var it model.UpdateConversionDestinationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "credentials", "baseUrl", "testEventCode", "eventMappings", "limitedDataUse", "legitimateInterest", "enabled"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "credentials":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credentials"))
+			data, err := ec.unmarshalOJSON2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Credentials = data
+		case "baseUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseURL = data
+		case "testEventCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testEventCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestEventCode = data
+		case "eventMappings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventMappings"))
+			data, err := ec.unmarshalOConversionEventMappingInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventMappings = data
+		case "limitedDataUse":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limitedDataUse"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LimitedDataUse = data
+		case "legitimateInterest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legitimateInterest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegitimateInterest = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateConversionDestinationInput unmarshals raw into the UpdateConversionDestinationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateConversionDestinationInput(ctx context.Context, raw any) (model.UpdateConversionDestinationInput, error) {
+	var out model.UpdateConversionDestinationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateConversionDestinationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateEnforcementSettingsInput(ctx context.Context, obj any) (model.UpdateEnforcementSettingsInput, error) {
 	var it model.UpdateEnforcementSettingsInput
 	if obj == nil {
@@ -56883,6 +59138,324 @@ func (ec *executionContext) _ConversionDeliveryEdge(ctx context.Context, sel ast
 	return out
 }
 
+var conversionDestinationImplementors = []string{"ConversionDestination"}
+
+func (ec *executionContext) _ConversionDestination(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDestination) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDestinationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDestination")
+		case "id":
+			out.Values[i] = ec._ConversionDestination_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platform":
+			out.Values[i] = ec._ConversionDestination_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ConversionDestination_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credentialKeys":
+			out.Values[i] = ec._ConversionDestination_credentialKeys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseUrl":
+			out.Values[i] = ec._ConversionDestination_baseUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "testEventCode":
+			out.Values[i] = ec._ConversionDestination_testEventCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "eventMappings":
+			out.Values[i] = ec._ConversionDestination_eventMappings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limitedDataUse":
+			out.Values[i] = ec._ConversionDestination_limitedDataUse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "legitimateInterest":
+			out.Values[i] = ec._ConversionDestination_legitimateInterest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._ConversionDestination_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ConversionDestination_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ConversionDestination_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionDestinationConnectionImplementors = []string{"ConversionDestinationConnection"}
+
+func (ec *executionContext) _ConversionDestinationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDestinationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDestinationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDestinationConnection")
+		case "edges":
+			out.Values[i] = ec._ConversionDestinationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ConversionDestinationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ConversionDestinationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionDestinationEdgeImplementors = []string{"ConversionDestinationEdge"}
+
+func (ec *executionContext) _ConversionDestinationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDestinationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDestinationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDestinationEdge")
+		case "cursor":
+			out.Values[i] = ec._ConversionDestinationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ConversionDestinationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionDestinationPayloadImplementors = []string{"ConversionDestinationPayload"}
+
+func (ec *executionContext) _ConversionDestinationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionDestinationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionDestinationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionDestinationPayload")
+		case "destination":
+			out.Values[i] = ec._ConversionDestinationPayload_destination(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ConversionDestinationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionEventMappingImplementors = []string{"ConversionEventMapping"}
+
+func (ec *executionContext) _ConversionEventMapping(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionEventMapping) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionEventMappingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionEventMapping")
+		case "source":
+			out.Values[i] = ec._ConversionEventMapping_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._ConversionEventMapping_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ConversionEventMapping_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._ConversionEventMapping_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contentIds":
+			out.Values[i] = ec._ConversionEventMapping_contentIds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orderId":
+			out.Values[i] = ec._ConversionEventMapping_orderId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var conversionTestResultImplementors = []string{"ConversionTestResult"}
+
+func (ec *executionContext) _ConversionTestResult(ctx context.Context, sel ast.SelectionSet, obj *model.ConversionTestResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, conversionTestResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConversionTestResult")
+		case "ok":
+			out.Values[i] = ec._ConversionTestResult_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "httpStatus":
+			out.Values[i] = ec._ConversionTestResult_httpStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ConversionTestResult_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyMs":
+			out.Values[i] = ec._ConversionTestResult_latencyMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "testEventCode":
+			out.Values[i] = ec._ConversionTestResult_testEventCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateAPIKeyPayload) graphql.Marshaler {
@@ -57217,6 +59790,44 @@ func (ec *executionContext) _DeleteAutomationRulePayload(ctx context.Context, se
 			}
 		case "userErrors":
 			out.Values[i] = ec._DeleteAutomationRulePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteConversionDestinationPayloadImplementors = []string{"DeleteConversionDestinationPayload"}
+
+func (ec *executionContext) _DeleteConversionDestinationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteConversionDestinationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteConversionDestinationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteConversionDestinationPayload")
+		case "deletedDestinationId":
+			out.Values[i] = ec._DeleteConversionDestinationPayload_deletedDestinationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteConversionDestinationPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -59440,6 +62051,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createConversionDestination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createConversionDestination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateConversionDestination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateConversionDestination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteConversionDestination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteConversionDestination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testConversionDestination":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testConversionDestination(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createFunnel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createFunnel(ctx, field)
@@ -61430,6 +64069,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deliveries(ctx, field)
+				})
+		case "conversionDestinations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_conversionDestinations(ctx, field)
+				})
+		case "conversionDestination":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_conversionDestination(ctx, field)
 				})
 		case "funnels":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -64622,6 +67273,44 @@ func (ec *executionContext) _TenantBilling(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var testConversionDestinationPayloadImplementors = []string{"TestConversionDestinationPayload"}
+
+func (ec *executionContext) _TestConversionDestinationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TestConversionDestinationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, testConversionDestinationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TestConversionDestinationPayload")
+		case "result":
+			out.Values[i] = ec._TestConversionDestinationPayload_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TestConversionDestinationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var testNotificationChannelPayloadImplementors = []string{"TestNotificationChannelPayload"}
 
 func (ec *executionContext) _TestNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TestNotificationChannelPayload) graphql.Marshaler {
@@ -66992,6 +69681,88 @@ func (ec *executionContext) marshalNConversionDeliveryStatus2githubᚗcomᚋstra
 	return v
 }
 
+func (ec *executionContext) marshalNConversionDestination2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestination(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDestination) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDestination!")
+		return graphql.Null
+	}
+	return ec._ConversionDestination(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversionDestinationConnection2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationConnection(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDestinationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDestinationConnection!")
+		return graphql.Null
+	}
+	return ec._ConversionDestinationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversionDestinationEdge2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConversionDestinationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversionDestinationEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversionDestinationEdge2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationEdge(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDestinationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDestinationEdge!")
+		return graphql.Null
+	}
+	return ec._ConversionDestinationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConversionDestinationIdInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationIDInput(ctx context.Context, v any) (model.ConversionDestinationIDInput, error) {
+	res, err := ec.unmarshalInputConversionDestinationIdInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestinationPayload(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDestinationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionDestinationPayload!")
+		return graphql.Null
+	}
+	return ec._ConversionDestinationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConversionEventMapping2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConversionEventMapping) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConversionEventMapping2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMapping(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConversionEventMapping2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMapping(ctx context.Context, sel ast.SelectionSet, v *model.ConversionEventMapping) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConversionEventMapping!")
+		return graphql.Null
+	}
+	return ec._ConversionEventMapping(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConversionEventMappingInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingInput(ctx context.Context, v any) (*model.ConversionEventMappingInput, error) {
+	res, err := ec.unmarshalInputConversionEventMappingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateAPIKeyInput(ctx context.Context, v any) (model.CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67029,6 +69800,11 @@ func (ec *executionContext) marshalNCreateCheckoutSessionPayload2ᚖgithubᚗcom
 		return graphql.Null
 	}
 	return ec._CreateCheckoutSessionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateConversionDestinationInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateConversionDestinationInput(ctx context.Context, v any) (model.CreateConversionDestinationInput, error) {
+	res, err := ec.unmarshalInputCreateConversionDestinationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateFunnelInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐCreateFunnelInput(ctx context.Context, v any) (model.CreateFunnelInput, error) {
@@ -67127,6 +69903,14 @@ func (ec *executionContext) marshalNDeleteAutomationRulePayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._DeleteAutomationRulePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeleteConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteConversionDestinationPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteConversionDestinationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteConversionDestinationPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteConversionDestinationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeleteEnforcementRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDeleteEnforcementRuleInput(ctx context.Context, v any) (model.DeleteEnforcementRuleInput, error) {
@@ -67889,6 +70673,24 @@ func (ec *executionContext) marshalNInviteMemberPayload2ᚖgithubᚗcomᚋstratu
 		return graphql.Null
 	}
 	return ec._InviteMemberPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNJSON2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := gqlserver.UnmarshalJSONObject(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJSON2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JSON!")
+		return graphql.Null
+	}
+	_ = sel
+	res := gqlserver.MarshalJSONObject(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "JSON!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNJsonField2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐJSONFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JSONField) graphql.Marshaler {
@@ -69746,6 +72548,14 @@ func (ec *executionContext) marshalNTenantBilling2ᚖgithubᚗcomᚋstratumhqᚋ
 	return ec._TenantBilling(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTestConversionDestinationPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTestConversionDestinationPayload(ctx context.Context, sel ast.SelectionSet, v *model.TestConversionDestinationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TestConversionDestinationPayload!")
+		return graphql.Null
+	}
+	return ec._TestConversionDestinationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTestNotificationChannelPayload2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐTestNotificationChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.TestNotificationChannelPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TestNotificationChannelPayload!")
@@ -70012,6 +72822,11 @@ func (ec *executionContext) marshalNUnmergeProfilePayload2ᚖgithubᚗcomᚋstra
 
 func (ec *executionContext) unmarshalNUpdateAutomationRuleInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateAutomationRuleInput(ctx context.Context, v any) (model.UpdateAutomationRuleInput, error) {
 	res, err := ec.unmarshalInputUpdateAutomationRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateConversionDestinationInput2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐUpdateConversionDestinationInput(ctx context.Context, v any) (model.UpdateConversionDestinationInput, error) {
+	res, err := ec.unmarshalInputUpdateConversionDestinationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -70634,6 +73449,30 @@ func (ec *executionContext) marshalOConversionDeliveryStatus2ᚖgithubᚗcomᚋs
 	return v
 }
 
+func (ec *executionContext) marshalOConversionDestination2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionDestination(ctx context.Context, sel ast.SelectionSet, v *model.ConversionDestination) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConversionDestination(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOConversionEventMappingInput2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingInputᚄ(ctx context.Context, v any) ([]*model.ConversionEventMappingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ConversionEventMappingInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConversionEventMappingInput2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionEventMappingInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOConversionLegalBasis2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionLegalBasis(ctx context.Context, v any) (*model.ConversionLegalBasis, error) {
 	if v == nil {
 		return nil, nil
@@ -70648,6 +73487,13 @@ func (ec *executionContext) marshalOConversionLegalBasis2ᚖgithubᚗcomᚋstrat
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOConversionTestResult2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐConversionTestResult(ctx context.Context, sel ast.SelectionSet, v *model.ConversionTestResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConversionTestResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalODebuggerError2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐDebuggerError(ctx context.Context, sel ast.SelectionSet, v *model.DebuggerError) graphql.Marshaler {
@@ -71061,6 +73907,24 @@ func (ec *executionContext) marshalOInvite2ᚖgithubᚗcomᚋstratumhqᚋstratum
 		return graphql.Null
 	}
 	return ec._Invite(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOJSON2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := gqlserver.UnmarshalJSONObject(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := gqlserver.MarshalJSONObject(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOLifecycleStage2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐLifecycleStage(ctx context.Context, v any) (*model.LifecycleStage, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/db"
@@ -73,8 +74,8 @@ func (w *RefreshTokensWorker) Work(ctx context.Context, job *river.Job[RefreshTo
 
 // ReencryptSecretsArgs re-seals secrets sealed under a key other than the
 // primary of STRATUM_ENCRYPTION_KEY: with no tenant, the users' TOTP
-// secrets and a fan-out to every tenant; with a tenant, its platform grants
-// and notification channel secrets.
+// secrets and a fan-out to every tenant; with a tenant, its platform grants,
+// conversion destinations' credentials and notification channel secrets.
 type ReencryptSecretsArgs struct {
 	TenantID *uuid.UUID `json:"tenant_id,omitempty"`
 }
@@ -94,7 +95,9 @@ type ReencryptSecretsWorker struct {
 	Auth          *auth.Service
 	Notifications *notifications.Service
 	Connections   *platforms.Connections
-	Limits        Limits
+	// Destinations re-seals conversion destinations' credentials (nil: not).
+	Destinations *conversions.Destinations
+	Limits       Limits
 }
 
 // Timeout implements river.Worker: bounded batches of short transactions.
@@ -124,6 +127,13 @@ func (w *ReencryptSecretsWorker) Work(ctx context.Context, job *river.Job[Reencr
 		}
 		if n < resealBatch {
 			break
+		}
+	}
+	if w.Destinations != nil {
+		if _, err := resealPages(func(after uuid.UUID) (uuid.UUID, int, error) {
+			return w.Destinations.ResealCredentials(ctx, tenant, after, resealBatch)
+		}); err != nil {
+			return err
 		}
 	}
 	if w.Notifications == nil {
@@ -159,7 +169,8 @@ func registerConnections(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	}
 	river.AddWorker(w, &RefreshTokensWorker{DB: d, Connections: s.Connections, Limits: lim})
 	if s.Auth != nil {
-		river.AddWorker(w, &ReencryptSecretsWorker{DB: d, Auth: s.Auth, Notifications: s.Notifications, Connections: s.Connections, Limits: lim})
+		river.AddWorker(w, &ReencryptSecretsWorker{DB: d, Auth: s.Auth, Notifications: s.Notifications, Connections: s.Connections,
+			Destinations: s.ConversionDestinations, Limits: lim})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/secretbox"
@@ -28,7 +29,7 @@ func key(n byte) string {
 }
 
 // After a rotation, secrets.reencrypt re-seals platform grants, TOTP
-// secrets and channel secrets sealed by the old key (also in the old,
+// secrets, conversion destinations' credentials and channel secrets sealed by the old key (also in the old,
 // headerless format); with the old key then removed, everything opens.
 func TestReencryptSecretsAfterRotation(t *testing.T) {
 	t.Parallel()
@@ -62,12 +63,17 @@ func TestReencryptSecretsAfterRotation(t *testing.T) {
 		return err
 	}))
 
+	dest, err := (&conversions.Destinations{DB: tdb.DB, Box: old}).Create(ctx, tenant, conversions.DestinationInput{Platform: "META",
+		Name: "pixel", Credentials: map[string]string{"pixelId": "1", "accessToken": "metatok"}})
+	require.NoError(t, err)
+
 	ring, err := secretbox.Parse("new:" + key(2) + ",old:" + key(1))
 	require.NoError(t, err)
 	ps := platforms.NewService(tdb.DB, nil)
 	conns := &platforms.Connections{DB: tdb.DB, Platforms: ps, Box: ring}
 	w := &jobs.ReencryptSecretsWorker{DB: tdb.DB, Auth: &auth.Service{DB: tdb.DB, Box: ring},
-		Notifications: &notifications.Service{DB: tdb.DB, Box: ring}, Connections: conns}
+		Notifications: &notifications.Service{DB: tdb.DB, Box: ring}, Connections: conns,
+		Destinations: &conversions.Destinations{DB: tdb.DB, Box: ring}}
 	job := &river.Job[jobs.ReencryptSecretsArgs]{JobRow: &rivertype.JobRow{}, Args: jobs.ReencryptSecretsArgs{TenantID: &tenant}}
 	require.NoError(t, w.Work(ctx, job))
 	_, n, err := w.Auth.ResealMFASecrets(ctx, uuid.Nil, 100)
@@ -81,16 +87,20 @@ func TestReencryptSecretsAfterRotation(t *testing.T) {
 	require.NoError(t, tdb.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT mfa_secret FROM users WHERE id = ?`, user).Scan(ctx, &mfa)
 	}))
-	var tok, secret []byte
+	var tok, secret, creds []byte
 	var kid string
 	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewRaw(`SELECT token_sealed, token_key_id FROM platform_connections WHERE id = ?`, conn).Scan(ctx, &tok, &kid); err != nil {
 			return err
 		}
+		if err := tx.NewRaw(`SELECT credentials FROM conversion_destinations WHERE id = ?`, dest.ID).Scan(ctx, &creds); err != nil {
+			return err
+		}
 		return tx.NewRaw(`SELECT secret FROM notification_channels WHERE id = ?`, channel).Scan(ctx, &secret)
 	}))
 	require.Equal(t, "new", kid)
-	for want, sealed := range map[string][]byte{"TOTPSECRET": mfa, `{"access_token":"tok"}`: tok, "whsec_x": secret} {
+	for want, sealed := range map[string][]byte{"TOTPSECRET": mfa, `{"access_token":"tok"}`: tok, "whsec_x": secret,
+		`{"accessToken":"metatok","pixelId":"1"}`: creds} {
 		plain, err := onlyNew.Open(sealed)
 		require.NoError(t, err, want)
 		require.Equal(t, want, string(plain))

@@ -55,6 +55,9 @@ type Services struct {
 	// Deliveries forwards conversions (conversions.flush); without it that
 	// kind has no worker.
 	Deliveries *conversions.Deliveries
+	// ConversionDestinations' credentials are re-sealed by
+	// secrets.reencrypt (nil: not).
+	ConversionDestinations *conversions.Destinations
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

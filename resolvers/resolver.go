@@ -81,6 +81,8 @@ type Services struct {
 	Segments *cdp.Segments
 	// Deliveries: conversion forwarding's delivery log and replay.
 	Deliveries *conversions.Deliveries
+	// ConversionDestinations: where conversions are forwarded (issue 15).
+	ConversionDestinations *conversions.Destinations
 }
 
 // Config is what the resolvers are built from.

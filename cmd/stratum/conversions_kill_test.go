@@ -75,7 +75,7 @@ func TestKilledWorkerForwardsEachPurchaseOnce(t *testing.T) {
 				eligible = append(eligible, id)
 			}
 			evs = append(evs, map[string]any{"type": "track", "event": cdp.OrderCompleted, "messageId": id, "userId": fmt.Sprint("buyer-", i),
-				"timestamp": t0.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano),
+				"timestamp":  t0.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano),
 				"properties": map[string]any{"revenue": 10 + i, "currency": "EUR", "order_id": fmt.Sprint("o-", i)}, "context": ctxv})
 		}
 		raw, err := json.Marshal(map[string]any{"batch": evs, "sentAt": t0.Format(time.RFC3339Nano)})

@@ -31,6 +31,7 @@ const RfmScreen = lazy(() => import('./screens/rfm'))
 const PrivacyScreen = lazy(() => import('./screens/privacy'))
 const SegmentsScreen = lazy(() => import('./screens/segments'))
 const SegmentEditor = lazy(() => import('./screens/segments/SegmentEditor'))
+const ConversionsScreen = lazy(() => import('./screens/conversions'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -73,6 +74,7 @@ export function App() {
             <Route path="privacy" element={<PrivacyScreen />} />
             <Route path="segments" element={<SegmentsScreen />} />
             <Route path="segments/:id" element={<SegmentEditor />} />
+            <Route path="conversions" element={<ConversionsScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />
             <Route path="*" element={<NotFound />} />

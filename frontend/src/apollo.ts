@@ -200,6 +200,7 @@ function createCache(): InMemoryCache {
           profiles: relayStylePagination(['filter']),
           funnels: relayStylePagination(),
           segments: relayStylePagination(),
+          conversionDestinations: relayStylePagination(),
           auditLog: relayStylePagination(['filter']),
           privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,

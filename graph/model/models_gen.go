@@ -710,6 +710,112 @@ type ConversionDeliveryEdge struct {
 	Node   *ConversionDelivery `json:"node"`
 }
 
+// A conversion API CDP events are forwarded to: a Meta pixel, a Google Ads conversion action, a TikTok pixel or a Snapchat pixel. Its credentials are stored encrypted and never returned.
+type ConversionDestination struct {
+	// Global ID.
+	ID string `json:"id"`
+	// The platform (META, GOOGLE, TIKTOK or SNAPCHAT).
+	Platform Platform `json:"platform"`
+	// Name given to it (1–100 characters).
+	Name string `json:"name"`
+	// Which credential fields are set (e.g. ["accessToken", "pixelId"]); their values are never returned.
+	CredentialKeys []string `json:"credentialKeys"`
+	// The platform API's base URL when not the platform's own (null: the platform's).
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// Marks every event it sends as a test (Meta's and TikTok's test_event_code); null for live events.
+	TestEventCode *string `json:"testEventCode,omitempty"`
+	// The workspace's own mappings, applied before the platform's defaults for standard events.
+	EventMappings []*ConversionEventMapping `json:"eventMappings"`
+	// Sends Meta's Limited Data Use processing option (data_processing_options ["LDU"]).
+	LimitedDataUse bool `json:"limitedDataUse"`
+	// Forwards events of profiles without an ADS consent decision on the ground of legitimate interest (who set it and when is recorded in the audit log).
+	LegitimateInterest bool `json:"legitimateInterest"`
+	// A disabled destination receives nothing.
+	Enabled bool `json:"enabled"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// A page of conversion destinations, newest first.
+type ConversionDestinationConnection struct {
+	// The destinations of this page.
+	Edges []*ConversionDestinationEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of destinations.
+	TotalCount int `json:"totalCount"`
+}
+
+// A conversion destination and its cursor.
+type ConversionDestinationEdge struct {
+	// Cursor of this destination.
+	Cursor string `json:"cursor"`
+	// The destination.
+	Node *ConversionDestination `json:"node"`
+}
+
+// Names a conversion destination.
+type ConversionDestinationIDInput struct {
+	// The destination's ID.
+	ID string `json:"id"`
+}
+
+// The result of createConversionDestination and updateConversionDestination.
+type ConversionDestinationPayload struct {
+	// The destination; null on failure.
+	Destination *ConversionDestination `json:"destination,omitempty"`
+	// Why nothing changed, if so (a field named by its path, e.g. ["input", "credentials", "accessToken"]).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Maps a CDP event to a platform event, with paths into the CDP event for the platform's fields.
+type ConversionEventMapping struct {
+	// The CDP event's name (a track event's name, e.g. Order Completed).
+	Source string `json:"source"`
+	// The platform's event name (e.g. Meta's Purchase, TikTok's CompletePayment).
+	Target string `json:"target"`
+	// Path of the conversion value (e.g. properties.revenue); null for the standard event's default.
+	Value *string `json:"value,omitempty"`
+	// Path of the currency (e.g. properties.currency); null for the default.
+	Currency *string `json:"currency,omitempty"`
+	// Path of the content ids (e.g. properties.products.product_id); null for the default.
+	ContentIds *string `json:"contentIds,omitempty"`
+	// Path of the order id (e.g. properties.order_id); null for the default.
+	OrderID *string `json:"orderId,omitempty"`
+}
+
+// A mapping of a CDP event to a platform event (paths are dot-separated from the event's root).
+type ConversionEventMappingInput struct {
+	// The CDP event's name.
+	Source string `json:"source"`
+	// The platform's event name.
+	Target string `json:"target"`
+	// Path of the conversion value; absent for the standard event's default.
+	Value *string `json:"value,omitempty"`
+	// Path of the currency; absent for the default.
+	Currency *string `json:"currency,omitempty"`
+	// Path of the content ids; absent for the default.
+	ContentIds *string `json:"contentIds,omitempty"`
+	// Path of the order id; absent for the default.
+	OrderID *string `json:"orderId,omitempty"`
+}
+
+// The platform's answer to a test event.
+type ConversionTestResult struct {
+	// True when the platform accepted the event.
+	Ok bool `json:"ok"`
+	// The response's HTTP status; null when no response came (nothing sent, network failure).
+	HTTPStatus *int `json:"httpStatus,omitempty"`
+	// The platform's answer in its own words, or why nothing was sent.
+	Message string `json:"message"`
+	// How long the request took, in milliseconds; null when nothing was sent.
+	LatencyMs *int `json:"latencyMs,omitempty"`
+	// The test event code the event was marked with; null when nothing was sent.
+	TestEventCode *string `json:"testEventCode,omitempty"`
+}
+
 // Input of `createApiKey`.
 type CreateAPIKeyInput struct {
 	// A name to recognise the key by.
@@ -760,6 +866,33 @@ type CreateCheckoutSessionPayload struct {
 	URL *string `json:"url,omitempty"`
 	// Why the input was refused: an unknown plan or one without a price (`input.plan`), the plan the workspace is already active on or any plan while it has a live Stripe subscription — whose plan changes go through the billing portal (CONFLICT, `input.plan`) — a URL off this server's address.
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A new conversion destination. credentials is a JSON object of strings, per platform:
+// META {pixelId, accessToken}; GOOGLE {customerId (10 digits, dashes allowed), conversionActionId,
+// developerToken, loginCustomerId (optional), and one of refreshToken, accessToken or connectionId
+// (the ID of a Google platform connection of the workspace)}; TIKTOK {pixelCode, accessToken};
+// SNAPCHAT {pixelId (a UUID), accessToken}. Values are at most 2,048 bytes; other keys are refused.
+// Errors name the field, e.g. ["input", "credentials", "pixelId"], never its value.
+type CreateConversionDestinationInput struct {
+	// The platform (SIMULATOR is refused: it has no conversion API).
+	Platform Platform `json:"platform"`
+	// Its name (1–100 characters).
+	Name string `json:"name"`
+	// The credential fields (see the input's description).
+	Credentials map[string]any `json:"credentials"`
+	// The API's base URL, when not the platform's own: https to a public host (http only to a loopback test server in development).
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// Marks every event sent as a test (letters, digits, _ and -; at most 64), e.g. Meta's TEST12345.
+	TestEventCode *string `json:"testEventCode,omitempty"`
+	// The workspace's mappings (at most 200); absent: the platform's defaults for standard events only.
+	EventMappings []*ConversionEventMappingInput `json:"eventMappings,omitempty"`
+	// Send Meta's Limited Data Use option (default false).
+	LimitedDataUse *bool `json:"limitedDataUse,omitempty"`
+	// Forward profiles without an ADS consent decision on the ground of legitimate interest (default false).
+	LegitimateInterest *bool `json:"legitimateInterest,omitempty"`
+	// Forward events now (default true).
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // A new funnel.
@@ -883,6 +1016,14 @@ type DeleteAutomationRulePayload struct {
 	// Global ID of the deleted rule.
 	DeletedRuleID *string `json:"deletedRuleId,omitempty"`
 	// Why it was not deleted.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The result of deleteConversionDestination.
+type DeleteConversionDestinationPayload struct {
+	// The deleted destination's ID; null on failure.
+	DeletedDestinationID *string `json:"deletedDestinationId,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -2861,6 +3002,14 @@ type TenantBilling struct {
 	StripeEnabled bool `json:"stripeEnabled"`
 }
 
+// The result of testConversionDestination.
+type TestConversionDestinationPayload struct {
+	// The platform's answer; null when no test was made (see userErrors).
+	Result *ConversionTestResult `json:"result,omitempty"`
+	// Why no test was made (an unknown destination).
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // Result of `testNotificationChannel`.
 type TestNotificationChannelPayload struct {
 	// The test's delivery (PENDING): follow it with `node(id:)` or `notificationDeliveries`.
@@ -3133,6 +3282,30 @@ type UpdateAutomationRuleInput struct {
 	TimeZone *string `json:"timeZone,omitempty"`
 	// New scope.
 	Scope *CampaignScopeInput `json:"scope,omitempty"`
+}
+
+// Changes to a conversion destination; absent fields are kept. credentials is merged into the stored
+// ones: a key with a value replaces it, a key with the empty string removes it, keys not named are kept;
+// the result must be a valid set for the platform. baseUrl or testEventCode set to the empty string clear them.
+type UpdateConversionDestinationInput struct {
+	// The destination's ID.
+	ID string `json:"id"`
+	// A new name.
+	Name *string `json:"name,omitempty"`
+	// Credential fields to set (a value) or remove (the empty string).
+	Credentials map[string]any `json:"credentials,omitempty"`
+	// A new base URL (empty: the platform's own).
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// A new test event code (empty: live events).
+	TestEventCode *string `json:"testEventCode,omitempty"`
+	// New mappings, replacing the old ones.
+	EventMappings []*ConversionEventMappingInput `json:"eventMappings,omitempty"`
+	// Send Meta's Limited Data Use option.
+	LimitedDataUse *bool `json:"limitedDataUse,omitempty"`
+	// Forward profiles without an ADS consent decision on the ground of legitimate interest.
+	LegitimateInterest *bool `json:"legitimateInterest,omitempty"`
+	// Forward events or not.
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // Changes to enforcement settings; omitted fields stay.

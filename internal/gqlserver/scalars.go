@@ -116,3 +116,22 @@ func clip(s string) string {
 	}
 	return strings.ToValidUTF8(s, "")
 }
+
+// MarshalJSONObject writes the JSON scalar (a JSON object).
+func MarshalJSONObject(m map[string]any) graphql.Marshaler {
+	if m == nil {
+		return graphql.Null
+	}
+	return graphql.MarshalMap(m)
+}
+
+// UnmarshalJSONObject reads the JSON scalar: a JSON object (its members
+// are checked by the field that takes it). Anything else is refused
+// without echoing it.
+func UnmarshalJSONObject(v any) (map[string]any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &InputError{Message: fmt.Sprintf("expected a JSON object, got %s", kind(v))}
+	}
+	return m, nil
+}
