@@ -106,6 +106,7 @@ func (s *Services) buildConversions(d *db.DB, cfg config.Config) {
 	s.ConversionDestinations = &conversions.Destinations{DB: d, Box: s.Auth.Box, Billing: s.Billing, Connections: s.Connections,
 		Senders: conversionSenders(), AllowLoopbackHTTP: !cfg.Production()}
 }
+
 // buildDeliveries builds conversion forwarding's delivery pipeline and
 // hooks it into the CDP's batch job (docs/adr/0022). A SENDING delivery is
 // reclaimed after the job rescue delay, which exceeds every job's timeout

@@ -262,9 +262,9 @@ func TestOnlyConsentingProfilesAreForwarded(t *testing.T) {
 	f := newFixture(t)
 	li := f.insertDestination(t, true)
 	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"},
-		event{id: "m-view", user: "u-ann", name: "Product Viewed"})
+		event{id: "m-view", user: "u-ann", name: "Coupon Hovered"})
 
-	require.Equal(t, 4, f.rows(t), "two purchases for two destinations; the unmapped view has none")
+	require.Equal(t, 4, f.rows(t), "two purchases for two destinations; an event no platform maps has none")
 	ann, bob := f.row(t, f.dest, "m-ann"), f.row(t, f.dest, "m-bob")
 	require.Equal(t, "PENDING", ann.Status)
 	require.Equal(t, conversions.BasisConsent, str(ann.LegalBasis))
