@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/domain/conversions/capifake"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -22,12 +23,15 @@ type conversionsFixture struct {
 func (f *isoFixture) addConversions(t *testing.T) {
 	svc := f.b.srv.App.Services.ConversionDestinations
 	name := fmt.Sprintf("Alpha Destination %d", f.n)
+	// The destination points at a fake Meta Conversions API (its test
+	// event is really sent, never to the internet).
+	meta := capifake.NewMeta(t)
 	d, err := svc.Create(context.Background(), f.tenantA, conversions.DestinationInput{Platform: "META", Name: name, Enabled: true,
-		Credentials:   map[string]string{"pixelId": fmt.Sprintf("99%d", f.n), "accessToken": "alpha-secret-token"},
-		TestEventCode: fmt.Sprintf("ALPHA%d", f.n)})
+		Credentials: map[string]string{"pixelId": capifake.MetaPixelID, "accessToken": capifake.MetaAccessToken},
+		BaseURL:     meta.URL(), TestEventCode: fmt.Sprintf("ALPHA%d", f.n)})
 	require.NoError(t, err)
 	f.conversions = &conversionsFixture{destination: relay.GlobalID(relay.TypeConversionDestination, d.ID), name: name}
-	f.markers = append(f.markers, f.conversions.destination, "alpha-secret-token")
+	f.markers = append(f.markers, f.conversions.destination, capifake.MetaAccessToken)
 }
 
 const destinationFields = `id platform name credentialKeys baseUrl testEventCode eventMappings { source target value currency contentIds orderId }
@@ -50,8 +54,8 @@ func init() {
 		"Mutation.deleteConversionDestination": {Query: `mutation($d: ID!) { deleteConversionDestination(input: {id: $d}) { deletedDestinationId userErrors { field code } } }`,
 			Vars: vars("d", "conversionDestination"), Viewer: Refused, B: []string{"NOT_FOUND"}, Changes: true, Sees: strs("conversionDestination")},
 		// B cannot send A's test event (nor claim its rate limit); the
-		// control does (this server has no Meta sender: it says so).
+		// control does, and the fake Meta server accepts it.
 		"Mutation.testConversionDestination": {Query: `mutation($d: ID!) { testConversionDestination(input: {id: $d}) { result { ok httpStatus message latencyMs testEventCode } userErrors { field code } } }`,
-			Vars: vars("d", "conversionDestination"), Viewer: Refused, B: []string{"NOT_FOUND"}, Changes: true, ControlHas: []string{`"ok":false`, "no sender for META"}},
+			Vars: vars("d", "conversionDestination"), Viewer: Refused, B: []string{"NOT_FOUND"}, Changes: true, ControlHas: []string{`"ok":true`, `"httpStatus":200`}},
 	})
 }
