@@ -103,7 +103,11 @@ func (s *Service) RecordTx(ctx context.Context, tx bun.Tx, tenant, destinationID
 		Exec(ctx); err != nil {
 		return fmt.Errorf("upsert hourly counts: %w", err)
 	}
-	return s.measureTx(ctx, tx, tenant, platform, destinationID, now)
+	names := make([]string, len(rows))
+	for i := range rows {
+		names[i] = rows[i].EventName
+	}
+	return s.measureTx(ctx, tx, tenant, platform, destinationID, names, now)
 }
 
 func batchEventName(e conversions.Event) string {
@@ -144,16 +148,17 @@ func (s *Service) SetPlatformScore(ctx context.Context, tenant, destinationID uu
 			Exec(ctx); err != nil {
 			return err
 		}
-		return s.measureTx(ctx, tx, tenant, platform, destinationID, now)
+		return s.measureTx(ctx, tx, tenant, platform, destinationID, []string{row.EventName}, now)
 	})
 }
 
 // measureTx writes platform's EMQ measurement for tenant at now (to the
 // minute: a busy minute's batches replace one value) from every
-// destination's last Window, and publishes the update.
-func (s *Service) measureTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, platform string, destinationID uuid.UUID, now time.Time) error {
+// destination's last Window, and publishes one TopicEMQUpdated per event
+// name of destinationID that changed.
+func (s *Service) measureTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, platform string, destinationID uuid.UUID, names []string, now time.Time) error {
 	var rows []hourly
-	if err := tx.NewSelect().Model(&rows).Where("platform = ? AND hour > ?", platform, now.Add(-Window)).
+	if err := tx.NewSelect().Model(&rows).Where("platform = ? AND hour >= ?", platform, windowStart(now)).
 		Order("destination_id", "event_name", "hour").Scan(ctx); err != nil {
 		return fmt.Errorf("read hourly counts: %w", err)
 	}
@@ -164,8 +169,21 @@ func (s *Service) measureTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, pl
 			return err
 		}
 	}
-	data, _ := json.Marshal(map[string]string{"destinationId": destinationID.String()})
-	return realtime.Publish(ctx, tx, realtime.Event{Tenant: tenant, Topic: TopicEMQUpdated, ID: platform, Data: data})
+	evs := make([]realtime.Event, len(names))
+	for i, n := range names {
+		data, err := json.Marshal(Update{DestinationID: destinationID, EventName: n})
+		if err != nil {
+			return err
+		}
+		evs[i] = realtime.Event{Tenant: tenant, Topic: TopicEMQUpdated, ID: platform, Data: data}
+	}
+	return realtime.PublishAll(ctx, tx, evs)
+}
+
+// Update is the data of a TopicEMQUpdated event (its ID is the platform).
+type Update struct {
+	DestinationID uuid.UUID `json:"destinationId"`
+	EventName     string    `json:"eventName"`
 }
 
 // platformValue is the EMQ of platform from rows (one tenant's hours of
@@ -232,48 +250,83 @@ type DestinationScore struct {
 	// CalibrationError is |Score − PlatformScore| then.
 	PlatformScore    *float64
 	CalibrationError *float64
-	// Trend is the estimate per hour with events, oldest first.
-	Trend []Point
 	// Missing is the fix-it list over the last Window.
 	Missing []Advice
 }
 
 // Scores answers tenant's EMQ per destination and event name of platform
-// (only eventName's when not empty) at now, with trends of the last
-// trendHours hours.
-func (s *Service) Scores(ctx context.Context, tenant uuid.UUID, platform, eventName string, trendHours int) (out []DestinationScore, err error) {
+// (only eventName's when not empty) over the last Window.
+func (s *Service) Scores(ctx context.Context, tenant uuid.UUID, platform, eventName string) (out []DestinationScore, err error) {
 	defer derrors.Wrap(&err, "emq.Scores(%v, %s)", tenant, platform)
+	return s.scores(ctx, tenant, platform, uuid.Nil, eventName)
+}
+
+// Score is the EMQ of destinationID's eventName of platform; nil when it
+// has none (or the destination is of another platform or tenant).
+func (s *Service) Score(ctx context.Context, tenant uuid.UUID, platform string, destinationID uuid.UUID, eventName string) (_ *DestinationScore, err error) {
+	defer derrors.Wrap(&err, "emq.Score(%v, %v)", tenant, destinationID)
+	if destinationID == uuid.Nil || eventName == "" {
+		return nil, nil
+	}
+	out, err := s.scores(ctx, tenant, platform, destinationID, eventName)
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+func (s *Service) scores(ctx context.Context, tenant uuid.UUID, platform string, dest uuid.UUID, eventName string) (out []DestinationScore, err error) {
 	if _, ok := Weights[platform]; !ok {
 		return nil, apperr.Invalid([]string{"platform"}, "platform must be META, GOOGLE, TIKTOK or SNAPCHAT")
 	}
-	if trendHours < 1 || trendHours > MaxTrendHours {
-		return nil, apperr.Invalid([]string{"trend", "hours"}, "hours must be between 1 and %d", MaxTrendHours)
-	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		now := s.DB.Now(ctx)
-		since := now.Add(-time.Duration(trendHours) * time.Hour)
-		if w := now.Add(-Window); w.Before(since) {
-			since = w
-		}
 		var rows []hourly
-		q := tx.NewSelect().Model(&rows).Where("platform = ? AND hour > ?", platform, since.Truncate(time.Hour).Add(-time.Hour))
+		q := tx.NewSelect().Model(&rows).Where("platform = ? AND hour >= ?", platform, windowStart(now))
+		if dest != uuid.Nil {
+			q = q.Where("destination_id = ?", dest)
+		}
 		if eventName != "" {
 			q = q.Where("event_name = ?", eventName)
 		}
 		if err := q.Order("destination_id", "event_name", "hour").Scan(ctx); err != nil {
 			return err
 		}
-		out = scores(platform, rows, now, trendHours)
+		out = scores(platform, rows)
+		return nil
+	})
+	return out, err
+}
+
+// windowStart is the first hour of the Window ending at now.
+func windowStart(now time.Time) time.Time { return now.Add(-Window).UTC().Truncate(time.Hour) }
+
+// Trend is the estimate per hour with events of destinationID's eventName
+// (of platform) over the last hours hours (1–MaxTrendHours), oldest first.
+func (s *Service) Trend(ctx context.Context, tenant uuid.UUID, platform string, destinationID uuid.UUID, eventName string, hours int) (out []Point, err error) {
+	defer derrors.Wrap(&err, "emq.Trend(%v, %v)", tenant, destinationID)
+	if hours < 1 || hours > MaxTrendHours {
+		return nil, apperr.Invalid([]string{"hours"}, "hours must be between 1 and %d", MaxTrendHours)
+	}
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		from := s.DB.Now(ctx).UTC().Truncate(time.Hour).Add(-time.Duration(hours-1) * time.Hour)
+		var rows []hourly
+		if err := tx.NewSelect().Model(&rows).Column("hour", "events", "valid", "timeliness").
+			Where("destination_id = ? AND event_name = ? AND hour >= ? AND events > 0", destinationID, eventName, from).
+			Order("hour").Scan(ctx); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out = append(out, Point{Hour: r.Hour, Events: r.Events, Score: round(Score(platform, r.coverage()))})
+		}
 		return nil
 	})
 	return out, err
 }
 
 // scores groups rows (ordered by destination, event, hour) into scores.
-func scores(platform string, rows []hourly, now time.Time, trendHours int) []DestinationScore {
+func scores(platform string, rows []hourly) []DestinationScore {
 	var out []DestinationScore
-	trendFrom := now.Truncate(time.Hour).Add(-time.Duration(trendHours-1) * time.Hour)
-	windowFrom := now.Add(-Window)
 	for i := 0; i < len(rows); {
 		j := i
 		for j < len(rows) && rows[j].DestinationID == rows[i].DestinationID && rows[j].EventName == rows[i].EventName {
@@ -282,13 +335,7 @@ func scores(platform string, rows []hourly, now time.Time, trendHours int) []Des
 		ds := DestinationScore{DestinationID: rows[i].DestinationID, Platform: platform, EventName: rows[i].EventName}
 		var window Coverage
 		for _, r := range rows[i:j] {
-			c := r.coverage()
-			if r.Hour.After(windowFrom.Truncate(time.Hour)) || r.Hour.Equal(windowFrom.Truncate(time.Hour)) {
-				window.Add(c)
-			}
-			if !r.Hour.Before(trendFrom) && c.Events > 0 {
-				ds.Trend = append(ds.Trend, Point{Hour: r.Hour, Events: c.Events, Score: round(Score(platform, c))})
-			}
+			window.Add(r.coverage())
 			if r.PlatformScore != nil {
 				ps := *r.PlatformScore
 				ds.PlatformScore = &ps

@@ -76,7 +76,7 @@ func TestRecordTx(t *testing.T) {
 	record(t, b, tenantA, dest, platforms.Meta, []conversions.Event{fresh(), noPhone, lead}, now)
 	record(t, b, tenantA, dest, platforms.Meta, []conversions.Event{fresh()}, now)
 
-	got, err := b.svc.Scores(b.ctx, tenantA, platforms.Meta, "", 48)
+	got, err := b.svc.Scores(b.ctx, tenantA, platforms.Meta, "")
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	require.Equal(t, "Lead", got[0].EventName)
@@ -84,8 +84,15 @@ func TestRecordTx(t *testing.T) {
 	require.Equal(t, "Purchase", p.EventName)
 	require.Equal(t, dest, p.DestinationID)
 	require.Equal(t, 3, p.Events)
-	require.Len(t, p.Trend, 1)
-	require.Equal(t, now.Truncate(time.Hour), p.Trend[0].Hour.UTC())
+	trend, err := b.svc.Trend(b.ctx, tenantA, platforms.Meta, dest, "Purchase", 48)
+	require.NoError(t, err)
+	require.Len(t, trend, 1)
+	require.Equal(t, now.Truncate(time.Hour), trend[0].Hour.UTC())
+	require.Equal(t, 3, trend[0].Events)
+	require.Equal(t, p.Score, trend[0].Score)
+	one, err := b.svc.Score(b.ctx, tenantA, platforms.Meta, dest, "Purchase")
+	require.NoError(t, err)
+	require.Equal(t, p, *one)
 	require.Len(t, p.Missing, 1)
 	require.Equal(t, emq.Phone, p.Missing[0].Parameter)
 	require.Contains(t, p.Missing[0].Advice, "33 % of Purchase events have no phone")
@@ -95,7 +102,7 @@ func TestRecordTx(t *testing.T) {
 	require.Less(t, p.Score, 10.0)
 
 	// The filter by event name.
-	only, err := b.svc.Scores(b.ctx, tenantA, platforms.Meta, "Lead", 48)
+	only, err := b.svc.Scores(b.ctx, tenantA, platforms.Meta, "Lead")
 	require.NoError(t, err)
 	require.Len(t, only, 1)
 
@@ -107,9 +114,15 @@ func TestRecordTx(t *testing.T) {
 	require.InDelta(t, (3*p.Score+10)/4, ms[0].Value, 0.02)
 
 	// Tenant B sees nothing of A's (RLS), through the same calls.
-	other, err := b.svc.Scores(b.ctx, tenantB, platforms.Meta, "", 48)
+	other, err := b.svc.Scores(b.ctx, tenantB, platforms.Meta, "")
 	require.NoError(t, err)
 	require.Empty(t, other)
+	trend, err = b.svc.Trend(b.ctx, tenantB, platforms.Meta, dest, "Purchase", 48)
+	require.NoError(t, err)
+	require.Empty(t, trend)
+	none, err := b.svc.Score(b.ctx, tenantB, platforms.Meta, dest, "Purchase")
+	require.NoError(t, err)
+	require.Nil(t, none)
 	require.Empty(t, emqMeasurements(t, b, tenantB))
 	// Nor can it record against A's destination (the foreign key is
 	// checked under B's RLS).
@@ -120,7 +133,7 @@ func TestRecordTx(t *testing.T) {
 	// The platform's own score is stored, preferred in signal health and
 	// compared with the estimate.
 	require.NoError(t, b.svc.SetPlatformScore(b.ctx, tenantA, dest, "Purchase", 6.5, now))
-	got, err = b.svc.Scores(b.ctx, tenantA, platforms.Meta, "Purchase", 48)
+	got, err = b.svc.Scores(b.ctx, tenantA, platforms.Meta, "Purchase")
 	require.NoError(t, err)
 	require.NotNil(t, got[0].PlatformScore)
 	require.Equal(t, 6.5, *got[0].PlatformScore)
@@ -131,9 +144,11 @@ func TestRecordTx(t *testing.T) {
 	require.Error(t, b.svc.SetPlatformScore(b.ctx, tenantB, dest, "Purchase", 5, now), "B cannot score A's destination")
 
 	// Bounds.
-	_, err = b.svc.Scores(b.ctx, tenantA, platforms.Meta, "", 0)
+	_, err = b.svc.Trend(b.ctx, tenantA, platforms.Meta, dest, "Purchase", 0)
 	require.Error(t, err)
-	_, err = b.svc.Scores(b.ctx, tenantA, "SIMULATOR", "", 48)
+	_, err = b.svc.Trend(b.ctx, tenantA, platforms.Meta, dest, "Purchase", emq.MaxTrendHours+1)
+	require.Error(t, err)
+	_, err = b.svc.Scores(b.ctx, tenantA, "SIMULATOR", "")
 	require.Error(t, err)
 
 	// Deleting the destination deletes its counts.
@@ -141,7 +156,7 @@ func TestRecordTx(t *testing.T) {
 		_, err := tx.ExecContext(ctx, "DELETE FROM conversion_destinations WHERE id = ?", dest)
 		return err
 	}))
-	got, err = b.svc.Scores(b.ctx, tenantA, platforms.Meta, "", 48)
+	got, err = b.svc.Scores(b.ctx, tenantA, platforms.Meta, "")
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
