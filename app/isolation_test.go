@@ -245,6 +245,7 @@ type isoFixture struct {
 	analytics *analyticsIsoFixture
 	privacy   *privacyFixture
 	segments  *segmentFixture
+	emq       *emqFixture
 }
 
 var isoSeq atomic.Int64
@@ -300,6 +301,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addAnalytics(t)
 	f.addPrivacy(t)
 	f.addSegments(t)
+	f.addEMQ(t)
 	return f
 }
 

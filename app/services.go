@@ -12,6 +12,7 @@ import (
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -90,6 +91,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Traits = &cdp.Traits{DB: d}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
+	s.EMQ = &emq.Service{DB: d, Signals: s.Signals}
 	return s, nil
 }
 

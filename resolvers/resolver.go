@@ -18,6 +18,7 @@ import (
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -78,6 +79,8 @@ type Services struct {
 	Privacy *cdp.Privacy
 	// Segments: the CDP's saved audiences.
 	Segments *cdp.Segments
+	// EMQ: event match quality of forwarded conversions.
+	EMQ *emq.Service
 }
 
 // Config is what the resolvers are built from.
