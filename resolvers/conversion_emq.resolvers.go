@@ -10,10 +10,9 @@ import (
 
 	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/domain/realtime"
-	"github.com/stratumhq/stratum/internal/relay"
-
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
+	"github.com/stratumhq/stratum/internal/relay"
 )
 
 // Trend is the resolver for the trend field.
