@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -36,6 +37,15 @@ func (f *isoFixture) addEMQ(t *testing.T) {
 	require.NoError(t, err)
 	f.recordEMQ(t)
 	f.markers = append(f.markers, f.emq.destGID, f.emq.event)
+	// The batch wrote a META EMQ measurement, which enqueued a debounced
+	// recompute of A's signal health (it may open an incident, block
+	// actions): let it run before the cases snapshot A.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		var pending int
+		assert.NoError(c, conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'tenant_id' = $1
+			AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`, f.tenantA.String()).Scan(&pending))
+		assert.Zero(c, pending, "tenant A's jobs still to run")
+	}, 30*time.Second, 50*time.Millisecond)
 }
 
 // recordEMQ records one batch of A's event (the delivery pipeline's call).
