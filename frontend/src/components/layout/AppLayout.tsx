@@ -24,6 +24,7 @@ const NAV = [
   { to: '/rfm', label: 'RFM' },
   { to: '/privacy', label: 'Privacy' },
   { to: '/segments', label: 'Segments' },
+  { to: '/conversions/emq', label: 'EMQ' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },
