@@ -160,3 +160,39 @@ func TestRecordTx(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
+
+// The simulator writes EMQ only for its own platform, which no destination
+// can have: a simulated tenant's real platform EMQ comes from its
+// destinations alone, so nothing has to switch the simulator off.
+func TestSimulatorNeverWritesARealPlatformsEMQ(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tenant := testdb.MustInsertTenant(t, b.db, testdb.Tenant{Simulated: true})
+	plat := platforms.NewService(b.db, b.svc.Signals)
+	require.NoError(t, plat.SeedSimulator(b.ctx, tenant))
+	require.NoError(t, plat.Simulator().Tick(b.ctx, tenant))
+	dest := insertDestination(t, b, tenant, platforms.Meta)
+	now := time.Now().UTC()
+	e := full()
+	e.Time = now
+	record(t, b, tenant, dest, platforms.Meta, []conversions.Event{e}, now)
+	require.NoError(t, plat.Simulator().Tick(b.ctx, tenant))
+
+	bySource := map[string]map[string]bool{}
+	for _, m := range emqMeasurements(t, b, tenant) {
+		if bySource[m.Platform] == nil {
+			bySource[m.Platform] = map[string]bool{}
+		}
+		bySource[m.Platform][m.Source] = true
+	}
+	require.Equal(t, map[string]bool{emq.Source: true}, bySource[platforms.Meta], "META's EMQ comes from its destination only")
+	require.NotEmpty(t, bySource[platforms.Simulator], "the simulator still writes its own platform's")
+	require.NotContains(t, bySource[platforms.Simulator], emq.Source)
+
+	// No destination can be of the simulated platform.
+	require.Error(t, b.db.InTenant(b.ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversion_destinations (tenant_id, id, platform, name, credentials, credential_keys, created_at, updated_at)
+			VALUES (?, ?, 'SIMULATOR', 'x', '\x00'::bytea, '{}', now(), now())`, tenant, uuid.New())
+		return err
+	}))
+}
