@@ -15,8 +15,26 @@ type Vars = Record<string, unknown>
 class FakeApi extends ApolloLink {
   requests: Vars[] = []
 
+  /** Pushes an emqScoreUpdated event to the open subscription. */
+  push: (() => void) | null = null
+
   override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
     const vars = op.variables as Vars
+    if (op.operationName === 'EmqScoreUpdated') {
+      return new Observable((o) => {
+        this.push = () =>
+          o.next({
+            data: {
+              emqScoreUpdated: {
+                __typename: 'EmqScore',
+                destinationId: 'Q29udmVyc2lvbkRlc3RpbmF0aW9uOjE=',
+                eventName: 'Purchase',
+                score: 7,
+              },
+            },
+          })
+      })
+    }
     if (op.operationName === 'EmqScores') this.requests.push(vars)
     return new Observable((o) => {
       o.next({ data: this.answer(op.operationName ?? '', vars) })
@@ -98,6 +116,15 @@ describe('EmqScreen', () => {
     expect(rows[0]).toHaveTextContent('42 % of Purchase events have no phone; adding it would raise EMQ by ≈ 1.1')
     expect(rows[1]).toHaveTextContent('click id')
     expect(api.requests[0]).toMatchObject({ platform: 'META', hours: 48 })
+  })
+
+  it('reads the scores again when a batch changes them', async () => {
+    const { api } = setup()
+    await screen.findByRole('heading', { name: 'Purchase' })
+    await waitFor(() => expect(api.push).not.toBeNull())
+    const before = api.requests.length
+    api.push?.()
+    await waitFor(() => expect(api.requests.length).toBe(before + 1))
   })
 
   it('asks for another platform and says when it has nothing yet', async () => {

@@ -1,11 +1,11 @@
-import { useQuery } from '@apollo/client/react'
+import { useQuery, useSubscription } from '@apollo/client/react'
 import { lazy, Suspense, useState } from 'react'
 
 import { Badge, Card, EmptyState, Field, PageHeader, QueryState, Select, Table, Td, Th } from '../../components/ui'
 import type { EmqScoresQuery, Platform } from '../../gql/graphql'
 import { enumLabel } from '../../lib/enumLabels'
 import { formatCount } from '../../lib/format'
-import { EmqScoresDocument } from './operations'
+import { EmqScoreUpdatedDocument, EmqScoresDocument } from './operations'
 
 const EmqTrendChart = lazy(() => import('./EmqTrendChart'))
 
@@ -30,6 +30,9 @@ export default function EmqScreen() {
   const { data, loading, error, refetch } = useQuery(EmqScoresDocument, {
     variables: { platform, hours: TREND_HOURS },
   })
+  // Forwarded batches change the scores: read them again (identical reads
+  // in flight are shared, so a busy pipeline costs one read at a time).
+  useSubscription(EmqScoreUpdatedDocument, { variables: { platform }, onData: () => void refetch() })
 
   return (
     <>

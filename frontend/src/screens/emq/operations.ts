@@ -25,3 +25,14 @@ export const EmqScoresDocument = graphql(`
     }
   }
 `)
+
+/** A destination's EMQ of one platform changed (a batch forwarded). */
+export const EmqScoreUpdatedDocument = graphql(`
+  subscription EmqScoreUpdated($platform: Platform!) {
+    emqScoreUpdated(platform: $platform) {
+      destinationId
+      eventName
+      score
+    }
+  }
+`)
