@@ -27,7 +27,8 @@ const TopicEMQUpdated = "conversions.emq_updated"
 // Source is the signal measurements' source.
 const Source = "capi_emq"
 
-// Window is the span of hours a score (and the signal measurement) covers.
+// Window is the span a score (and the signal measurement) covers: the
+// hours from the one Window ago to the current one.
 const Window = 24 * time.Hour
 
 // MaxTrendHours bounds the trend a query may ask for (30 days).
