@@ -249,6 +249,7 @@ type isoFixture struct {
 	deliveries *deliveriesIsoFixture
 	// conversions: conversion destinations (isolation_conversions_test.go)
 	conversions *conversionsFixture
+	emq         *emqFixture
 }
 
 var isoSeq atomic.Int64
@@ -306,6 +307,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addSegments(t)
 	f.addDeliveries(t)
 	f.addConversions(t)
+	f.addEMQ(t)
 	return f
 }
 

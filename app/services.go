@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/domain/conversions/senders"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
@@ -92,6 +93,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.Traits = &cdp.Traits{DB: d}
 	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
+	s.EMQ = &emq.Service{DB: d, Signals: s.Signals}
 	s.buildConversions(d, cfg)
 	s.buildDeliveries(d, cfg, log)
 	return s, nil

@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	Campaign() CampaignResolver
 	CampaignConnection() CampaignConnectionResolver
 	ComputedTrait() ComputedTraitResolver
+	EmqScore() EmqScoreResolver
 	Incident() IncidentResolver
 	Mutation() MutationResolver
 	Profile() ProfileResolver
@@ -581,6 +582,31 @@ type ComplexityRoot struct {
 	EmailVerificationPayload struct {
 		Success    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	EmqMissingParameter struct {
+		Advice    func(childComplexity int) int
+		Coverage  func(childComplexity int) int
+		Impact    func(childComplexity int) int
+		Parameter func(childComplexity int) int
+	}
+
+	EmqPoint struct {
+		Events func(childComplexity int) int
+		Hour   func(childComplexity int) int
+		Score  func(childComplexity int) int
+	}
+
+	EmqScore struct {
+		CalibrationError  func(childComplexity int) int
+		DestinationID     func(childComplexity int) int
+		EventName         func(childComplexity int) int
+		Events            func(childComplexity int) int
+		MissingParameters func(childComplexity int) int
+		Platform          func(childComplexity int) int
+		PlatformScore     func(childComplexity int) int
+		Score             func(childComplexity int) int
+		Trend             func(childComplexity int, hours *int) int
 	}
 
 	EmqUpdate struct {
@@ -1157,6 +1183,7 @@ type ComplexityRoot struct {
 		ConversionDestination  func(childComplexity int, id string) int
 		ConversionDestinations func(childComplexity int, first *int, after *string) int
 		Deliveries             func(childComplexity int, destinationID string, status *model.ConversionDeliveryStatus, eventName *string, first *int, after *string) int
+		EmqScores              func(childComplexity int, platform model.Platform, eventName *string) int
 		FunnelReport           func(childComplexity int, id string, from time.Time, to time.Time, breakdownBy *model.FunnelBreakdownInput) int
 		Funnels                func(childComplexity int, first *int, after *string) int
 		Incidents              func(childComplexity int, state []incidents.State, severity []incidents.Severity, platform *model.Platform, first *int, after *string, last *int, before *string) int
@@ -1555,6 +1582,7 @@ type ComplexityRoot struct {
 		ActionStatusUpdated       func(childComplexity int, status []automation.ActionStatus) int
 		AutopilotModeChanged      func(childComplexity int) int
 		BillingChanged            func(childComplexity int) int
+		EmqScoreUpdated           func(childComplexity int, platform model.Platform) int
 		EmqUpdated                func(childComplexity int, platform *model.Platform) int
 		EventReceived             func(childComplexity int, sourceID string) int
 		IncidentClosed            func(childComplexity int) int
@@ -1844,6 +1872,9 @@ type CampaignConnectionResolver interface {
 type ComputedTraitResolver interface {
 	Definition(ctx context.Context, obj *model.ComputedTrait) (*model.TraitDefinition, error)
 }
+type EmqScoreResolver interface {
+	Trend(ctx context.Context, obj *model.EmqScore, hours *int) ([]*model.EmqPoint, error)
+}
 type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
 }
@@ -1952,6 +1983,7 @@ type QueryResolver interface {
 	PlatformConnections(ctx context.Context) ([]*model.PlatformConnection, error)
 	PlatformAvailability(ctx context.Context) ([]*model.PlatformAvailability, error)
 	Deliveries(ctx context.Context, destinationID string, status *model.ConversionDeliveryStatus, eventName *string, first *int, after *string) (*model.ConversionDeliveryConnection, error)
+	EmqScores(ctx context.Context, platform model.Platform, eventName *string) ([]*model.EmqScore, error)
 	ConversionDestinations(ctx context.Context, first *int, after *string) (*model.ConversionDestinationConnection, error)
 	ConversionDestination(ctx context.Context, id string) (*model.ConversionDestination, error)
 	Funnels(ctx context.Context, first *int, after *string) (*model.FunnelConnection, error)
@@ -2007,6 +2039,7 @@ type SubscriptionResolver interface {
 	ActionStatusUpdated(ctx context.Context, status []automation.ActionStatus) (<-chan *model.Action, error)
 	EventReceived(ctx context.Context, sourceID string) (<-chan *model.DebuggerEvent, error)
 	PlatformConnectionChanged(ctx context.Context) (<-chan *model.PlatformConnectionEvent, error)
+	EmqScoreUpdated(ctx context.Context, platform model.Platform) (<-chan *model.EmqScore, error)
 	IncidentOpened(ctx context.Context) (<-chan *model.Incident, error)
 	IncidentUpdated(ctx context.Context) (<-chan *model.Incident, error)
 	IncidentClosed(ctx context.Context) (<-chan *model.Incident, error)
@@ -4031,6 +4064,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmailVerificationPayload.UserErrors(childComplexity), true
+
+	case "EmqMissingParameter.advice":
+		if e.ComplexityRoot.EmqMissingParameter.Advice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqMissingParameter.Advice(childComplexity), true
+	case "EmqMissingParameter.coverage":
+		if e.ComplexityRoot.EmqMissingParameter.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqMissingParameter.Coverage(childComplexity), true
+	case "EmqMissingParameter.impact":
+		if e.ComplexityRoot.EmqMissingParameter.Impact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqMissingParameter.Impact(childComplexity), true
+	case "EmqMissingParameter.parameter":
+		if e.ComplexityRoot.EmqMissingParameter.Parameter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqMissingParameter.Parameter(childComplexity), true
+
+	case "EmqPoint.events":
+		if e.ComplexityRoot.EmqPoint.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqPoint.Events(childComplexity), true
+	case "EmqPoint.hour":
+		if e.ComplexityRoot.EmqPoint.Hour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqPoint.Hour(childComplexity), true
+	case "EmqPoint.score":
+		if e.ComplexityRoot.EmqPoint.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqPoint.Score(childComplexity), true
+
+	case "EmqScore.calibrationError":
+		if e.ComplexityRoot.EmqScore.CalibrationError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.CalibrationError(childComplexity), true
+	case "EmqScore.destinationId":
+		if e.ComplexityRoot.EmqScore.DestinationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.DestinationID(childComplexity), true
+	case "EmqScore.eventName":
+		if e.ComplexityRoot.EmqScore.EventName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.EventName(childComplexity), true
+	case "EmqScore.events":
+		if e.ComplexityRoot.EmqScore.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.Events(childComplexity), true
+	case "EmqScore.missingParameters":
+		if e.ComplexityRoot.EmqScore.MissingParameters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.MissingParameters(childComplexity), true
+	case "EmqScore.platform":
+		if e.ComplexityRoot.EmqScore.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.Platform(childComplexity), true
+	case "EmqScore.platformScore":
+		if e.ComplexityRoot.EmqScore.PlatformScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.PlatformScore(childComplexity), true
+	case "EmqScore.score":
+		if e.ComplexityRoot.EmqScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.Score(childComplexity), true
+	case "EmqScore.trend":
+		if e.ComplexityRoot.EmqScore.Trend == nil {
+			break
+		}
+
+		args, err := ec.field_EmqScore_trend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.EmqScore.Trend(childComplexity, args["hours"].(*int)), true
 
 	case "EmqUpdate.emq":
 		if e.ComplexityRoot.EmqUpdate.Emq == nil {
@@ -6771,6 +6908,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Deliveries(childComplexity, args["destinationId"].(string), args["status"].(*model.ConversionDeliveryStatus), args["eventName"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.emqScores":
+		if e.ComplexityRoot.Query.EmqScores == nil {
+			break
+		}
+
+		args, err := ec.field_Query_emqScores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EmqScores(childComplexity, args["platform"].(model.Platform), args["eventName"].(*string)), true
 	case "Query.funnelReport":
 		if e.ComplexityRoot.Query.FunnelReport == nil {
 			break
@@ -8399,6 +8547,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.BillingChanged(childComplexity), true
+	case "Subscription.emqScoreUpdated":
+		if e.ComplexityRoot.Subscription.EmqScoreUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_emqScoreUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EmqScoreUpdated(childComplexity, args["platform"].(model.Platform)), true
 	case "Subscription.emqUpdated":
 		if e.ComplexityRoot.Subscription.EmqUpdated == nil {
 			break
@@ -9633,7 +9792,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "conversion_deliveries.graphqls" "conversions.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
+//go:embed "automation.graphqls" "billing.graphqls" "cdp.graphqls" "connections.graphqls" "conversion_deliveries.graphqls" "conversion_emq.graphqls" "conversions.graphqls" "funnels.graphqls" "identity.graphqls" "incidents.graphqls" "notifications.graphqls" "platforms.graphqls" "privacy.graphqls" "profiles.graphqls" "rfm.graphqls" "schema.graphqls" "segments.graphqls" "signals.graphqls" "stripe.graphqls" "sync.graphqls" "traits.graphqls" "usage.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -9650,6 +9809,7 @@ var sources = []*ast.Source{
 	{Name: "cdp.graphqls", Input: sourceData("cdp.graphqls"), BuiltIn: false},
 	{Name: "connections.graphqls", Input: sourceData("connections.graphqls"), BuiltIn: false},
 	{Name: "conversion_deliveries.graphqls", Input: sourceData("conversion_deliveries.graphqls"), BuiltIn: false},
+	{Name: "conversion_emq.graphqls", Input: sourceData("conversion_emq.graphqls"), BuiltIn: false},
 	{Name: "conversions.graphqls", Input: sourceData("conversions.graphqls"), BuiltIn: false},
 	{Name: "funnels.graphqls", Input: sourceData("funnels.graphqls"), BuiltIn: false},
 	{Name: "identity.graphqls", Input: sourceData("identity.graphqls"), BuiltIn: false},
@@ -10697,6 +10857,56 @@ func (ec *executionContext) childFields_EmailVerificationPayload(ctx context.Con
 		return ec.fieldContext_EmailVerificationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmailVerificationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EmqMissingParameter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "parameter":
+		return ec.fieldContext_EmqMissingParameter_parameter(ctx, field)
+	case "coverage":
+		return ec.fieldContext_EmqMissingParameter_coverage(ctx, field)
+	case "impact":
+		return ec.fieldContext_EmqMissingParameter_impact(ctx, field)
+	case "advice":
+		return ec.fieldContext_EmqMissingParameter_advice(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmqMissingParameter", field.Name)
+}
+
+func (ec *executionContext) childFields_EmqPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hour":
+		return ec.fieldContext_EmqPoint_hour(ctx, field)
+	case "events":
+		return ec.fieldContext_EmqPoint_events(ctx, field)
+	case "score":
+		return ec.fieldContext_EmqPoint_score(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmqPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_EmqScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "destinationId":
+		return ec.fieldContext_EmqScore_destinationId(ctx, field)
+	case "platform":
+		return ec.fieldContext_EmqScore_platform(ctx, field)
+	case "eventName":
+		return ec.fieldContext_EmqScore_eventName(ctx, field)
+	case "events":
+		return ec.fieldContext_EmqScore_events(ctx, field)
+	case "score":
+		return ec.fieldContext_EmqScore_score(ctx, field)
+	case "platformScore":
+		return ec.fieldContext_EmqScore_platformScore(ctx, field)
+	case "calibrationError":
+		return ec.fieldContext_EmqScore_calibrationError(ctx, field)
+	case "trend":
+		return ec.fieldContext_EmqScore_trend(ctx, field)
+	case "missingParameters":
+		return ec.fieldContext_EmqScore_missingParameters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmqScore", field.Name)
 }
 
 func (ec *executionContext) childFields_EmqUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13107,6 +13317,20 @@ func (ec *executionContext) field_Campaign_metrics_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_EmqScore_trend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "hours",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hours"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptInvite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14625,6 +14849,28 @@ func (ec *executionContext) field_Query_deliveries_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_emqScores_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (model.Platform, error) {
+			return ec.unmarshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "eventName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventName"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_funnelReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15446,6 +15692,20 @@ func (ec *executionContext) field_Subscription_actionStatusUpdated_args(ctx cont
 		return nil, err
 	}
 	args["status"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_emqScoreUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (model.Platform, error) {
+			return ec.unmarshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
 	return args, nil
 }
 
@@ -23763,6 +24023,404 @@ func (ec *executionContext) fieldContext_EmailVerificationPayload_userErrors(_ c
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmqMissingParameter_parameter(ctx context.Context, field graphql.CollectedField, obj *model.EmqMissingParameter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqMissingParameter_parameter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parameter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqMissingParameter_parameter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqMissingParameter", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmqMissingParameter_coverage(ctx context.Context, field graphql.CollectedField, obj *model.EmqMissingParameter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqMissingParameter_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqMissingParameter_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqMissingParameter", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqMissingParameter_impact(ctx context.Context, field graphql.CollectedField, obj *model.EmqMissingParameter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqMissingParameter_impact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqMissingParameter_impact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqMissingParameter", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqMissingParameter_advice(ctx context.Context, field graphql.CollectedField, obj *model.EmqMissingParameter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqMissingParameter_advice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqMissingParameter_advice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqMissingParameter", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmqPoint_hour(ctx context.Context, field graphql.CollectedField, obj *model.EmqPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqPoint_hour(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hour, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqPoint_hour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EmqPoint_events(ctx context.Context, field graphql.CollectedField, obj *model.EmqPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqPoint_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqPoint_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmqPoint_score(ctx context.Context, field graphql.CollectedField, obj *model.EmqPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqPoint_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqPoint_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqScore_destinationId(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_destinationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DestinationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_destinationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EmqScore_platform(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Platform")
+}
+
+func (ec *executionContext) _EmqScore_eventName(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_eventName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_eventName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmqScore_events(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmqScore_score(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqScore_platformScore(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_platformScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_platformScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqScore_calibrationError(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_calibrationError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CalibrationError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_calibrationError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqScore_trend(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.EmqScore().Trend(ctx, obj, fc.Args["hours"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmqPoint) graphql.Marshaler {
+			return ec.marshalNEmqPoint2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_trend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmqScore",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmqPoint(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_EmqScore_trend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmqScore_missingParameters(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_missingParameters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingParameters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmqMissingParameter) graphql.Marshaler {
+			return ec.marshalNEmqMissingParameter2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqMissingParameterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_missingParameters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmqScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmqMissingParameter(ctx, field)
 		},
 	}
 	return fc, nil
@@ -37602,6 +38260,92 @@ func (ec *executionContext) fieldContext_Query_deliveries(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_emqScores(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_emqScores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EmqScores(ctx, fc.Args["platform"].(model.Platform), fc.Args["eventName"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal []*model.EmqScore
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.EmqScore
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.EmqScore
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal []*model.EmqScore
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal []*model.EmqScore
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal []*model.EmqScore
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EmqScore) graphql.Marshaler {
+			return ec.marshalNEmqScore2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_emqScores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmqScore(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_emqScores_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_conversionDestinations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -45853,6 +46597,92 @@ func (ec *executionContext) fieldContext_Subscription_platformConnectionChanged(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PlatformConnectionEvent(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_emqScoreUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_emqScoreUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EmqScoreUpdated(ctx, fc.Args["platform"].(model.Platform))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐRole(ctx, "VIEWER")
+				if err != nil {
+					var zeroVal *model.EmqScore
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.EmqScore
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				scope, err := ec.unmarshalNApiKeyScope2githubᚗcomᚋstratumhqᚋstratumᚋdomainᚋauthᚐScope(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.EmqScore
+					return zeroVal, err
+				}
+				if ec.Directives.HasScope == nil {
+					var zeroVal *model.EmqScore
+					return zeroVal, errors.New("directive hasScope is not implemented")
+				}
+				return ec.Directives.HasScope(ctx, nil, directive1, scope)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNString2string(ctx, "capi")
+				if err != nil {
+					var zeroVal *model.EmqScore
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *model.EmqScore
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmqScore) graphql.Marshaler {
+			return ec.marshalNEmqScore2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScore(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_emqScoreUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmqScore(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_emqScoreUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -60114,6 +60944,171 @@ func (ec *executionContext) _EmailVerificationPayload(ctx context.Context, sel a
 	return out
 }
 
+var emqMissingParameterImplementors = []string{"EmqMissingParameter"}
+
+func (ec *executionContext) _EmqMissingParameter(ctx context.Context, sel ast.SelectionSet, obj *model.EmqMissingParameter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emqMissingParameterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmqMissingParameter")
+		case "parameter":
+			out.Values[i] = ec._EmqMissingParameter_parameter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._EmqMissingParameter_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impact":
+			out.Values[i] = ec._EmqMissingParameter_impact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advice":
+			out.Values[i] = ec._EmqMissingParameter_advice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emqPointImplementors = []string{"EmqPoint"}
+
+func (ec *executionContext) _EmqPoint(ctx context.Context, sel ast.SelectionSet, obj *model.EmqPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emqPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmqPoint")
+		case "hour":
+			out.Values[i] = ec._EmqPoint_hour(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "events":
+			out.Values[i] = ec._EmqPoint_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._EmqPoint_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emqScoreImplementors = []string{"EmqScore"}
+
+func (ec *executionContext) _EmqScore(ctx context.Context, sel ast.SelectionSet, obj *model.EmqScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emqScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmqScore")
+		case "destinationId":
+			out.Values[i] = ec._EmqScore_destinationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			out.Values[i] = ec._EmqScore_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "eventName":
+			out.Values[i] = ec._EmqScore_eventName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.Values[i] = ec._EmqScore_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._EmqScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platformScore":
+			out.Values[i] = ec._EmqScore_platformScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "calibrationError":
+			out.Values[i] = ec._EmqScore_calibrationError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trend":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EmqScore_trend(ctx, field, obj)
+				})
+		case "missingParameters":
+			out.Values[i] = ec._EmqScore_missingParameters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var emqUpdateImplementors = []string{"EmqUpdate"}
 
 func (ec *executionContext) _EmqUpdate(ctx context.Context, sel ast.SelectionSet, obj *model.EmqUpdate) graphql.Marshaler {
@@ -64070,6 +65065,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deliveries(ctx, field)
 				})
+		case "emqScores":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_emqScores(ctx, field)
+				})
 		case "conversionDestinations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -66790,6 +67791,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_eventReceived(ctx, fields[0])
 	case "platformConnectionChanged":
 		return ec._Subscription_platformConnectionChanged(ctx, fields[0])
+	case "emqScoreUpdated":
+		return ec._Subscription_emqScoreUpdated(ctx, fields[0])
 	case "incidentOpened":
 		return ec._Subscription_incidentOpened(ctx, fields[0])
 	case "incidentUpdated":
@@ -69987,6 +70990,78 @@ func (ec *executionContext) marshalNEmailVerificationPayload2ᚖgithubᚗcomᚋs
 		return graphql.Null
 	}
 	return ec._EmailVerificationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmqMissingParameter2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqMissingParameterᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmqMissingParameter) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmqMissingParameter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqMissingParameter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmqMissingParameter2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqMissingParameter(ctx context.Context, sel ast.SelectionSet, v *model.EmqMissingParameter) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmqMissingParameter!")
+		return graphql.Null
+	}
+	return ec._EmqMissingParameter(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmqPoint2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmqPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmqPoint2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmqPoint2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqPoint(ctx context.Context, sel ast.SelectionSet, v *model.EmqPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmqPoint!")
+		return graphql.Null
+	}
+	return ec._EmqPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmqScore2ᚕᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EmqScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmqScore2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmqScore2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScore(ctx context.Context, sel ast.SelectionSet, v *model.EmqScore) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmqScore!")
+		return graphql.Null
+	}
+	return ec._EmqScore(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmqUpdate2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqUpdate(ctx context.Context, sel ast.SelectionSet, v *model.EmqUpdate) graphql.Marshaler {

@@ -19,6 +19,7 @@ import (
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
@@ -83,6 +84,8 @@ type Services struct {
 	Deliveries *conversions.Deliveries
 	// ConversionDestinations: where conversions are forwarded (issue 15).
 	ConversionDestinations *conversions.Destinations
+	// EMQ: event match quality of forwarded conversions.
+	EMQ *emq.Service
 }
 
 // Config is what the resolvers are built from.

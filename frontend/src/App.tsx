@@ -28,6 +28,7 @@ const ProfileDetail = lazy(() => import('./screens/profiles/ProfileDetail'))
 const TraitsScreen = lazy(() => import('./screens/traits'))
 const FunnelsScreen = lazy(() => import('./screens/funnels'))
 const RfmScreen = lazy(() => import('./screens/rfm'))
+const EmqScreen = lazy(() => import('./screens/emq'))
 const PrivacyScreen = lazy(() => import('./screens/privacy'))
 const SegmentsScreen = lazy(() => import('./screens/segments'))
 const SegmentEditor = lazy(() => import('./screens/segments/SegmentEditor'))
@@ -71,6 +72,7 @@ export function App() {
             <Route path="traits" element={<TraitsScreen />} />
             <Route path="funnels" element={<FunnelsScreen />} />
             <Route path="rfm" element={<RfmScreen />} />
+            <Route path="conversions/emq" element={<EmqScreen />} />
             <Route path="privacy" element={<PrivacyScreen />} />
             <Route path="segments" element={<SegmentsScreen />} />
             <Route path="segments/:id" element={<SegmentEditor />} />

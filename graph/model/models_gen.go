@@ -1107,6 +1107,54 @@ type EmailVerificationPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// A customer-information parameter some events lack, and what adding it would gain.
+type EmqMissingParameter struct {
+	// The parameter: email, phone, external_id, click_id, browser_id, client_ip, user_agent, first_name, last_name, city, state, zip, country, gender, date_of_birth.
+	Parameter string `json:"parameter"`
+	// Share of the events carrying a valid value, 0–1.
+	Coverage float64 `json:"coverage"`
+	// Score points the estimate would gain if every event carried it.
+	Impact float64 `json:"impact"`
+	// The advice in a sentence, e.g. "42 % of Purchase events have no phone; adding it would raise EMQ by ≈ 1.1".
+	Advice string `json:"advice"`
+}
+
+// One hour of an EMQ trend.
+type EmqPoint struct {
+	// The hour's start.
+	Hour time.Time `json:"hour"`
+	// Events forwarded in the hour.
+	Events int `json:"events"`
+	// The estimate of the hour's events, 0–10.
+	Score float64 `json:"score"`
+}
+
+// The event match quality (EMQ) of one destination's conversions of one event
+// name: Stratum's estimate on the platforms' 0–10 scale, from which
+// customer-information parameters the forwarded events carried with a valid
+// value (weighted by the platform's documented importance) combined with the
+// CDP's per-event quality (identifier quality 35 %, completeness 25 %,
+// timeliness 20 %, context richness 20 %), over the last 24 hours.
+type EmqScore struct {
+	// The conversion destination's global ID.
+	DestinationID string   `json:"destinationId"`
+	Platform      Platform `json:"platform"`
+	// The platform's event name (e.g. Purchase).
+	EventName string `json:"eventName"`
+	// Events forwarded in the last 24 hours.
+	Events int `json:"events"`
+	// Stratum's estimate, 0–10, over the last 24 hours (0 without events).
+	Score float64 `json:"score"`
+	// The platform's own score, 0–10, when it reports one (Meta's dataset quality); null otherwise.
+	PlatformScore *float64 `json:"platformScore,omitempty"`
+	// |score − platformScore| when both are known: how far the estimate is off.
+	CalibrationError *float64 `json:"calibrationError,omitempty"`
+	// The estimate per hour with events, oldest first.
+	Trend []*EmqPoint `json:"trend"`
+	// Customer-information parameters not every event carries, the costliest first.
+	MissingParameters []*EmqMissingParameter `json:"missingParameters"`
+}
+
 // The EMQ of a platform changed.
 type EmqUpdate struct {
 	// The platform; null for the average across platforms.

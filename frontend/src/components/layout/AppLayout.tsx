@@ -25,6 +25,7 @@ const NAV = [
   { to: '/privacy', label: 'Privacy' },
   { to: '/segments', label: 'Segments' },
   { to: '/conversions', label: 'Conversions' },
+  { to: '/conversions/emq', label: 'EMQ' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
   { to: '/incidents', label: 'Incidents' },
