@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,4 +110,23 @@ func TestSegmentPurchaseReachesMetaHashed(t *testing.T) {
 	require.Equal(t, "42.50", ev.CustomData.Value.String(), "in the currency's units, to its minor unit")
 	require.Equal(t, "USD", ev.CustomData.Currency)
 	require.Equal(t, "o-1", ev.CustomData.OrderID)
+
+	// The accepted purchase counts in the destination's event match
+	// quality (recorded with its SENT outcome): e-mail and external id
+	// present, phone missing.
+	res := srv.Query(t, `{ emqScores(platform: META) { eventName events score missingParameters { parameter } } }`, nil,
+		http.Header{"X-Test-Tenant": {tenant.String()}})
+	require.Empty(t, res.Errors)
+	scores := field(t, res.Data, "emqScores").([]any)
+	require.Len(t, scores, 1)
+	score := scores[0].(map[string]any)
+	require.Equal(t, "Purchase", score["eventName"])
+	require.EqualValues(t, 1, score["events"])
+	require.Greater(t, score["score"].(float64), 0.0)
+	var missing []string
+	for _, m := range score["missingParameters"].([]any) {
+		missing = append(missing, m.(map[string]any)["parameter"].(string))
+	}
+	require.Contains(t, missing, "phone")
+	require.NotContains(t, missing, "email")
 }

@@ -119,7 +119,7 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 	if reclaim <= 0 {
 		reclaim = max(cfg.JobTimeout, jobs.DefaultMaxJobTimeout) + jobs.DefaultRescueMargin
 	}
-	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(), Log: log,
+	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(), Log: log, Quality: s.EMQ,
 		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
 	s.CDP.BatchHook = s.Deliveries
 }

@@ -117,6 +117,15 @@ type Deliveries struct {
 	// and before the outcomes are recorded (a test panics there to stand
 	// for a crash between sending and recording).
 	TestAfterSend func(ctx context.Context, destination uuid.UUID, events []Event)
+	// Quality, if set, is given the events a flush recorded SENT, in the
+	// transaction that records them (emq.Service: event match quality).
+	Quality QualityRecorder
+}
+
+// QualityRecorder records the match quality of events a destination's
+// platform accepted, in the caller's transaction (emq.Service.RecordTx).
+type QualityRecorder interface {
+	RecordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, platform string, events []Event, now time.Time) error
 }
 
 var _ cdp.BatchHook = (*Deliveries)(nil)

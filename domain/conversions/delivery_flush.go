@@ -99,7 +99,7 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		return res, err
 	}
 	res.Claimed = len(rows)
-	outcomes, err := d.send(ctx, &dest, rows, evs, cfg)
+	outcomes, sent, err := d.send(ctx, &dest, rows, evs, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -116,8 +116,25 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		}
 	}
 	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := recordTx(ctx, tx, tenant, destination, outcomes, d.DB.Now(ctx)); err != nil {
+		now := d.DB.Now(ctx)
+		recorded, err := recordTx(ctx, tx, tenant, destination, outcomes, now)
+		if err != nil {
 			return err
+		}
+		if d.Quality != nil {
+			// Only the events this flush recorded SENT (a claim reclaimed
+			// meanwhile records nothing here), so each counts once.
+			var accepted []Event
+			for _, e := range sent {
+				if recorded[e.EventID] == StatusSent {
+					accepted = append(accepted, e)
+				}
+			}
+			if len(accepted) > 0 {
+				if err := d.Quality.RecordTx(ctx, tx, tenant, destination, dest.Platform, accepted, now); err != nil {
+					return err
+				}
+			}
 		}
 		res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
 		return err
@@ -174,16 +191,15 @@ func eventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, rows []claimed) 
 
 // send rebuilds the claimed deliveries' events, diverts those that cannot
 // be sent, sends the rest in one request (no transaction is open) and
-// returns every claimed delivery's outcome.
-func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []claimed, evs map[string]cdpEventRow, cfg DeliveryConfig) ([]outcomeRow, error) {
+// returns every claimed delivery's outcome and the events it sent.
+func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []claimed, evs map[string]cdpEventRow, cfg DeliveryConfig) (_ []outcomeRow, batch []Event, _ error) {
 	sender := d.Senders[dest.Platform]
 	mappings, err := dest.mappings()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := d.DB.Now(ctx)
 	out := make([]outcomeRow, 0, len(rows))
-	var batch []Event
 	attempts := map[string]int{}
 	for _, r := range rows {
 		o := outcomeRow{MessageID: r.MessageID, Attempts: r.Attempts}
@@ -207,7 +223,7 @@ func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []clai
 		batch = append(batch, mapped)
 	}
 	if len(batch) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
 	var result Result
 	var sendErr error
@@ -271,7 +287,7 @@ func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []clai
 		}
 		out = append(out, o)
 	}
-	return out, nil
+	return out, batch, nil
 }
 
 // backoff is the delay before attempt attempts+1: BaseBackoff doubled per
@@ -330,22 +346,31 @@ func redactor(creds map[string]string) func(string) string {
 // recordTx writes outcomes, each only if its row is still the claim this
 // flush made (SENDING with the same attempts): a row reclaimed by another
 // flush after this one overran is that flush's to record.
-func recordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, outcomes []outcomeRow, now time.Time) error {
+func recordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, outcomes []outcomeRow, now time.Time) (map[string]Status, error) {
 	b, err := json.Marshal(outcomes)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE conversion_deliveries AS d SET status = o.status, next_attempt_at = o.next_attempt_at,
+	var rows []struct {
+		MessageID string `bun:"message_id"`
+		Status    Status `bun:"status"`
+	}
+	err = tx.NewRaw(`UPDATE conversion_deliveries AS d SET status = o.status, next_attempt_at = o.next_attempt_at,
 			request_summary = coalesce(o.request_summary, d.request_summary), response = o.response, error_code = o.error_code,
 			latency_ms = coalesce(o.latency_ms, d.latency_ms), sent_at = coalesce(o.sent_at, d.sent_at), updated_at = ?
 		FROM jsonb_to_recordset(?::jsonb) AS o(message_id text, attempts int, status text, next_attempt_at timestamptz,
 			request_summary text, response text, error_code text, latency_ms int, sent_at timestamptz)
 		WHERE d.tenant_id = ? AND d.destination_id = ? AND d.message_id = o.message_id
-		  AND d.status = 'SENDING' AND d.attempts = o.attempts`, now, string(b), tenant, destination)
-	if err != nil {
-		return fmt.Errorf("record outcomes: %w", err)
+		  AND d.status = 'SENDING' AND d.attempts = o.attempts
+		RETURNING d.message_id, d.status`, now, string(b), tenant, destination).Scan(ctx, &rows)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("record outcomes: %w", err)
 	}
-	return nil
+	out := make(map[string]Status, len(rows))
+	for _, r := range rows {
+		out[r.MessageID] = r.Status
+	}
+	return out, nil
 }
 
 // scheduleTx finds when destination's next flush is due — now when a full
