@@ -33,6 +33,7 @@ var owners = map[string][]string{
 		"cdp_rfm_settings", "cdp_profile_rfm", "cdp_rfm_reports", "cdp_funnels",
 		"cdp_consents", "cdp_consent_history", "cdp_privacy_requests", "cdp_suppressions",
 		"cdp_segments", "cdp_segment_members", "cdp_segment_membership_changes"},
+	"conversions": {"conversion_destinations", "conversion_deliveries", "conversion_emq_hourly"},
 }
 
 // TestContextsTouchOnlyTheirOwnTables fails when a domain package names
@@ -127,7 +128,9 @@ func reaches(t *testing.T, ctx, path string, src []byte) []string {
 		case *ast.ValueSpec:
 			// billing's feature-flag keys (const X Flag = "automation_rules")
 			// name features, not tables.
-			if id, ok := n.Type.(*ast.Ident); ok && ctx == "billing" && id.Name == "Flag" {
+			// And its limit keys (const X Limit = "conversion_destinations")
+			// name quantities.
+			if id, ok := n.Type.(*ast.Ident); ok && ctx == "billing" && (id.Name == "Flag" || id.Name == "Limit") {
 				return false
 			}
 		case *ast.BasicLit:

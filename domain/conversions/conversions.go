@@ -76,7 +76,7 @@ type Event struct {
 	// event under the same key and EventID.
 	Key string
 	// EventID is sent as the platform's deduplication id (Meta event_id,
-	// TikTok event_id, Snapchat client_dedup_id; Google uses OrderID): the
+	// TikTok event_id, Snapchat v3 event_id; Google uses OrderID): the
 	// CDP event's messageId, so browser and server copies deduplicate.
 	EventID string
 	// SourceEvent is the CDP event's name (e.g. "Order Completed").
