@@ -186,7 +186,6 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   PrivacyRequest: 'Privacy request',
   ConsentChange: 'Consent change',
   Segment: 'Segment',
-  ConversionDestination: 'Conversion destination',
 }
 
 /** CDP: kinds of tracked calls (Segment's spec names). */
