@@ -355,14 +355,35 @@ func appendChild(dst []any, c any, key string) []any {
 	return dst
 }
 
-// str returns the first scalar at path as a string, "" when none.
+// str returns the first scalar at path as a string, "" when none: the
+// first of get(path)'s values that is a scalar, found by walking the tree
+// depth first (the same document order get returns) without building the
+// lists, since it is called some fifty times per event.
 func (t eventTree) str(path string) string {
-	for _, v := range t.get(path) {
-		if s, ok := jsonScalar(v); ok {
-			return strings.TrimSpace(s)
+	s, _ := firstScalar(map[string]any(t), path)
+	return strings.TrimSpace(s)
+}
+
+func firstScalar(c any, path string) (string, bool) {
+	switch v := c.(type) {
+	case map[string]any:
+		key, rest, more := strings.Cut(path, ".")
+		x, ok := v[key]
+		if !ok || x == nil {
+			return "", false
+		}
+		if !more {
+			return jsonScalar(x)
+		}
+		return firstScalar(x, rest)
+	case []any:
+		for _, e := range v {
+			if s, ok := firstScalar(e, path); ok {
+				return s, true
+			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // first returns the first non-empty str of paths.

@@ -1,0 +1,88 @@
+package conversions
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStrIsFirstScalarOfGet checks str's tree walk against its definition
+// (the first scalar among get's values, trimmed) on random trees with
+// nested objects, arrays of objects, scalars and nulls, including paths
+// that fan out over arrays.
+func TestStrIsFirstScalarOfGet(t *testing.T) {
+	keys := []string{"a", "b", "c"}
+	r := rand.New(rand.NewPCG(7, 11))
+	var gen func(depth int) any
+	gen = func(depth int) any {
+		switch n := r.IntN(6); {
+		case depth > 3 || n == 0:
+			return fmt.Sprintf(" v%d ", r.IntN(100))
+		case n == 1:
+			return json.Number(fmt.Sprint(r.IntN(100)))
+		case n == 2:
+			return nil
+		case n == 3:
+			arr := make([]any, r.IntN(3))
+			for i := range arr {
+				arr[i] = gen(depth + 1)
+			}
+			return arr
+		default:
+			m := map[string]any{}
+			for _, k := range keys {
+				if r.IntN(2) == 0 {
+					m[k] = gen(depth + 1)
+				}
+			}
+			return m
+		}
+	}
+	hits := 0
+	for i := 0; i < 3000; i++ {
+		tree := eventTree{}
+		for _, k := range keys {
+			tree[k] = gen(0)
+		}
+		parts := make([]string, 1+r.IntN(4))
+		for j := range parts {
+			parts[j] = keys[r.IntN(len(keys))]
+		}
+		path := strings.Join(parts, ".")
+		want := ""
+		for _, v := range tree.get(path) {
+			if s, ok := jsonScalar(v); ok {
+				want = strings.TrimSpace(s)
+				break
+			}
+		}
+		if got := tree.str(path); got != want {
+			t.Fatalf("str(%q) = %q, want %q in %v", path, got, want, tree)
+		}
+		if want != "" {
+			hits++
+		}
+	}
+	if hits < 300 {
+		t.Fatalf("only %d of 3000 paths found a scalar: the test exercises too little", hits)
+	}
+}
+
+// BenchmarkMap measures mapping one browser-SDK Order Completed event to
+// Meta's Purchase (parse, field lookups, user data, click ids).
+func BenchmarkMap(b *testing.B) {
+	ev := CDPEvent{MessageID: "m-1", Type: "track", Event: "Order Completed", UserID: "u-1", Timestamp: time.Now(),
+		Properties: json.RawMessage(`{"revenue": 12.5, "currency": "EUR", "order_id": "o-1", "products": [{"product_id": "p1"}, {"product_id": "p2"}]}`),
+		Traits:     json.RawMessage(`{"email": " Buyer@Example.com "}`),
+		Context: json.RawMessage(`{"ip": "203.0.113.7", "userAgent": "Mozilla/5.0", "page": {"url": "https://shop.example/done?fbclid=abc"},
+			"library": {"name": "analytics.js"}}`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok, reason := Map("META", nil, ev); !ok || reason != "" {
+			b.Fatal(ok, reason)
+		}
+	}
+}
