@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -219,12 +220,23 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 		}
 		out = make([]ResolveResult, len(calls))
 		var ch profileChanges // the batch's merges, announced together
+		memo := resolveMemo{}
 		for i, c := range calls {
-			p, refused, err := s.resolveTx(ctx, tx, tenant, st, &ch, c.Identifiers, c.SeenAt.UTC(), len(all) > 0)
+			seenAt := c.SeenAt.UTC()
+			key, hit := memo.lookup(c.Identifiers, st, &ch)
+			if hit != nil {
+				if err := hit.see(ctx, tx, tenant, seenAt, s.DB.Now(ctx)); err != nil {
+					return err
+				}
+				out[i] = ResolveResult{ProfileID: hit.profile}
+				continue
+			}
+			p, refused, err := s.resolveTx(ctx, tx, tenant, st, &ch, c.Identifiers, seenAt, len(all) > 0)
 			if err != nil {
 				return err
 			}
 			out[i] = ResolveResult{ProfileID: p, Refused: refused}
+			memo.store(key, p, refused, seenAt, &ch)
 		}
 		return ch.publish(ctx, tx, tenant)
 	})
@@ -232,6 +244,89 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 		return nil, err
 	}
 	return out, nil
+}
+
+// resolveMemo remembers, within one ResolveBatch transaction, the profile
+// each set of (cleaned) identifiers resolved to, so that the batch's later
+// events of the same person cost no reads. A call repeating a set that
+// resolved without refusals gets the same answer resolveTx would give —
+// every identifier of the set is on that profile, nothing is fresh, no
+// limit is in play — as long as no merge has happened since (a merge can
+// move the set's identifiers to another profile: any merge empties the
+// memo). The identifiers and their owners are locked for the whole
+// transaction, so nothing outside it changes them. What resolveTx would
+// still write for the repeat — seen times widened to cover the event — is
+// written by see; the lifecycle stage depends on identifier counts and
+// purchases, which a call that changes them writes itself.
+type resolveMemo struct {
+	entries map[string]*memoEntry
+	merges  int // ch.merges when entries were last valid
+}
+
+type memoEntry struct {
+	profile     uuid.UUID
+	first, last time.Time // seen times known to be covered
+}
+
+// memoKey is the canonical key of a call's identifiers; ok is false when
+// cleaning refuses any of them (such calls always take resolveTx).
+func memoKey(raw []Identifier, st identitySettings) (string, bool) {
+	ids, refused := cleanIdentifiers(raw, st)
+	if len(refused) > 0 || len(ids) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(string(id.Type))
+		b.WriteByte(0)
+		b.WriteString(id.Value)
+		b.WriteByte(0)
+	}
+	return b.String(), true
+}
+
+func (m *resolveMemo) lookup(raw []Identifier, st identitySettings, ch *profileChanges) (string, *memoEntry) {
+	if ch.merges != m.merges {
+		m.entries, m.merges = nil, ch.merges
+	}
+	key, ok := memoKey(raw, st)
+	if !ok {
+		return "", nil
+	}
+	return key, m.entries[key]
+}
+
+func (m *resolveMemo) store(key string, profile uuid.UUID, refused []RefusedLink, seenAt time.Time, ch *profileChanges) {
+	if ch.merges != m.merges {
+		m.entries, m.merges = nil, ch.merges
+	}
+	if key == "" || len(refused) > 0 || profile == uuid.Nil {
+		return
+	}
+	if m.entries == nil {
+		m.entries = map[string]*memoEntry{}
+	}
+	m.entries[key] = &memoEntry{profile: profile, first: seenAt, last: seenAt}
+}
+
+// see widens the profile's seen times to cover seenAt, as applyGroupTx
+// does for a call that changes nothing else.
+func (e *memoEntry) see(ctx context.Context, tx bun.Tx, tenant uuid.UUID, seenAt, now time.Time) error {
+	if !seenAt.Before(e.first) && !seenAt.After(e.last) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET first_seen_at = least(first_seen_at, ?), last_seen_at = greatest(last_seen_at, ?),
+			updated_at = ? WHERE tenant_id = ? AND id = ? AND (first_seen_at > ? OR last_seen_at < ?)`,
+		seenAt, seenAt, now, tenant, e.profile, seenAt, seenAt); err != nil {
+		return fmt.Errorf("update seen times: %w", err)
+	}
+	if seenAt.Before(e.first) {
+		e.first = seenAt
+	}
+	if seenAt.After(e.last) {
+		e.last = seenAt
+	}
+	return nil
 }
 
 // retry runs fn in a tenant transaction, again while it fails with a

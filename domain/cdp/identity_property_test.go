@@ -304,3 +304,74 @@ func idtStrongestValid(ids []cdp.Identifier) (cdp.Identifier, bool) {
 	}
 	return best, found
 }
+
+// TestResolveBatchRepeatsAreResolveInOrder: a batch where the same people
+// come back again and again (ResolveBatch answers a repeated identifier set
+// from its memo) leaves exactly what the same calls resolved one by one
+// leave — the partition, each identifier's profile's seen times, lifecycle
+// stage and merge count — with times out of order (a repeat earlier than
+// the profile's first sighting widens it) and with limits refusing links.
+// The memo's positive control: most calls are repeats of an earlier set.
+func TestResolveBatchRepeatsAreResolveInOrder(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	idt := cdp.NewIdentity(tdb.DB)
+	idt.Limits = cdp.IdentityLimits{PerType: map[cdp.IdentifierType]int{cdp.IdentifierAnonymousID: 2}, MaxIdentifiers: 5}
+	ctx := context.Background()
+	repeats := 0
+	for seed := uint64(1); seed <= 8; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 97))
+		pool := idtRandomCalls(rng)
+		var calls []cdp.ResolveCall
+		seen := map[string]bool{}
+		for range 40 + rng.IntN(40) {
+			ids := pool[rng.IntN(len(pool))]
+			at := identityStart.Add(time.Duration(rng.IntN(600)) * time.Minute) // out of order
+			calls = append(calls, cdp.ResolveCall{Identifiers: ids, SeenAt: at})
+			k := fmt.Sprint(ids)
+			if seen[k] {
+				repeats++
+			}
+			seen[k] = true
+		}
+		one := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+		for _, c := range calls {
+			_, _, err := idt.Resolve(ctx, one, c.Identifiers, c.SeenAt)
+			require.NoError(t, err)
+		}
+		batch := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+		_, err := idt.ResolveBatch(ctx, batch, calls)
+		require.NoError(t, err)
+		require.Equal(t, idtPartition(t, tdb, one), idtPartition(t, tdb, batch), "seed %d", seed)
+		require.Equal(t, idtCountRefused(t, tdb, one), idtCountRefused(t, tdb, batch), "seed %d", seed)
+		require.Equal(t, idtProfileStates(t, tdb, one), idtProfileStates(t, tdb, batch), "seed %d", seed)
+	}
+	require.Greater(t, repeats, 200, "positive control: most calls repeat an earlier set")
+}
+
+// idtProfileStates maps each stored identifier to its profile's seen
+// times, lifecycle stage and merge count.
+func idtProfileStates(t *testing.T, tdb *testdb.DB, tenant uuid.UUID) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	require.NoError(t, tdb.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
+		var rows []struct {
+			Type  string    `bun:"type"`
+			Value string    `bun:"value"`
+			First time.Time `bun:"first_seen_at"`
+			Last  time.Time `bun:"last_seen_at"`
+			Stage string    `bun:"lifecycle_stage"`
+			N     int       `bun:"merge_count"`
+		}
+		if err := tx.NewRaw(`SELECT i.type, i.value, p.first_seen_at, p.last_seen_at, p.lifecycle_stage, p.merge_count
+			FROM cdp_identifiers i JOIN cdp_profiles p ON p.id = i.profile_id`).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out[r.Type+":"+r.Value] = fmt.Sprintf("%s %s %s %d", r.First.UTC().Format(time.RFC3339), r.Last.UTC().Format(time.RFC3339), r.Stage, r.N)
+		}
+		return nil
+	}))
+	require.NotEmpty(t, out)
+	return out
+}

@@ -48,7 +48,8 @@ func (u ProfileUpdate) Live(id uuid.UUID) (uuid.UUID, bool) {
 // profileChanges collects the profiles a transaction changed, to announce
 // them once before it commits.
 type profileChanges struct {
-	pairs map[uuid.UUID]uuid.UUID // named → live
+	pairs  map[uuid.UUID]uuid.UUID // named → live
+	merges int                     // calls of changed (resolveMemo's generation)
 }
 
 // changed records that named now resolves to live (which changed).
@@ -56,6 +57,7 @@ func (c *profileChanges) changed(named, live uuid.UUID) {
 	if c.pairs == nil {
 		c.pairs = map[uuid.UUID]uuid.UUID{}
 	}
+	c.merges++
 	c.pairs[named] = live
 	c.pairs[live] = live
 }
