@@ -154,24 +154,24 @@ func (r *destinationRow) mappings() ([]Mapping, error) {
 // deliveryRow is one conversion_deliveries row as the pipeline writes it.
 type deliveryRow struct {
 	bun.BaseModel  `bun:"table:conversion_deliveries"`
-	TenantID       uuid.UUID  `bun:"tenant_id"`
-	ID             uuid.UUID  `bun:"id"`
-	DestinationID  uuid.UUID  `bun:"destination_id"`
-	MessageID      string     `bun:"message_id"`
-	BatchID        uuid.UUID  `bun:"batch_id"`
-	SourceID       uuid.UUID  `bun:"source_id"`
-	ReceivedAt     time.Time  `bun:"received_at"`
-	ProfileID      *uuid.UUID `bun:"profile_id"`
-	SourceEvent    string     `bun:"source_event"`
-	EventName      string     `bun:"event_name"`
-	EventTime      time.Time  `bun:"event_time"`
-	Status         Status     `bun:"status"`
-	NextAttemptAt  *time.Time `bun:"next_attempt_at"`
-	Response       *string    `bun:"response"`
-	LegalBasis     *string    `bun:"legal_basis"`
-	CreatedAt      time.Time  `bun:"created_at"`
-	UpdatedAt      time.Time  `bun:"updated_at"`
-	RequestSummary *string    `bun:"request_summary"`
+	TenantID       uuid.UUID  `bun:"tenant_id" json:"tenant_id"`
+	ID             uuid.UUID  `bun:"id" json:"id"`
+	DestinationID  uuid.UUID  `bun:"destination_id" json:"destination_id"`
+	MessageID      string     `bun:"message_id" json:"message_id"`
+	BatchID        uuid.UUID  `bun:"batch_id" json:"batch_id"`
+	SourceID       uuid.UUID  `bun:"source_id" json:"source_id"`
+	ReceivedAt     time.Time  `bun:"received_at" json:"received_at"`
+	ProfileID      *uuid.UUID `bun:"profile_id" json:"profile_id"`
+	SourceEvent    string     `bun:"source_event" json:"source_event"`
+	EventName      string     `bun:"event_name" json:"event_name"`
+	EventTime      time.Time  `bun:"event_time" json:"event_time"`
+	Status         Status     `bun:"status" json:"status"`
+	NextAttemptAt  *time.Time `bun:"next_attempt_at" json:"next_attempt_at"`
+	Response       *string    `bun:"response" json:"response"`
+	LegalBasis     *string    `bun:"legal_basis" json:"legal_basis"`
+	CreatedAt      time.Time  `bun:"created_at" json:"created_at"`
+	UpdatedAt      time.Time  `bun:"updated_at" json:"updated_at"`
+	RequestSummary *string    `bun:"request_summary" json:"request_summary"`
 }
 
 // cdpEventRow is a stored CDP event as the pipeline reads it.
@@ -245,7 +245,7 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 		if len(rows) == 0 {
 			continue
 		}
-		if _, err := tx.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		if err := insertDeliveriesTx(ctx, tx, rows); err != nil {
 			return fmt.Errorf("record deliveries: %w", err)
 		}
 		pending := 0
@@ -266,6 +266,29 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 		}
 	}
 	return nil
+}
+
+// insertDeliveriesTx inserts rows (a re-run of the batch inserts none
+// twice) from one JSON document: a batch's 1,000 rows as one parameter
+// rather than a VALUES list PostgreSQL parses literal by literal (took
+// 30–42 ms of the batch's forwarding work in BenchmarkForwarding).
+func insertDeliveriesTx(ctx context.Context, tx bun.Tx, rows []deliveryRow) error {
+	doc, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO conversion_deliveries (tenant_id, id, destination_id, message_id, batch_id, source_id,
+			received_at, profile_id, source_event, event_name, event_time, status, next_attempt_at, response, legal_basis,
+			created_at, updated_at, request_summary)
+		SELECT r.tenant_id, r.id, r.destination_id, r.message_id, r.batch_id, r.source_id, r.received_at, r.profile_id,
+			r.source_event, r.event_name, r.event_time, r.status, r.next_attempt_at, r.response, r.legal_basis,
+			r.created_at, r.updated_at, r.request_summary
+		FROM jsonb_to_recordset(?::jsonb) AS r(tenant_id uuid, id uuid, destination_id uuid, message_id text, batch_id uuid,
+			source_id uuid, received_at timestamptz, profile_id uuid, source_event text, event_name text, event_time timestamptz,
+			status text, next_attempt_at timestamptz, response text, legal_basis text, created_at timestamptz,
+			updated_at timestamptz, request_summary text)
+		ON CONFLICT DO NOTHING`, string(doc))
+	return err
 }
 
 // withSenders keeps the destinations whose platform has a Sender.
