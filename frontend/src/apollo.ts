@@ -201,6 +201,8 @@ function createCache(): InMemoryCache {
           funnels: relayStylePagination(),
           segments: relayStylePagination(),
           conversionDestinations: relayStylePagination(),
+          // A destination's delivery log, one list per filter.
+          deliveries: relayStylePagination(['destinationId', 'status', 'eventName']),
           auditLog: relayStylePagination(['filter']),
           privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,

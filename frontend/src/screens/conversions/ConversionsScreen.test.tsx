@@ -1,7 +1,7 @@
 import { ApolloClient, ApolloLink, InMemoryCache } from '@apollo/client'
 import { ApolloProvider } from '@apollo/client/react'
 import { relayStylePagination } from '@apollo/client/utilities'
-import { render, screen, waitFor, within } from '@testing-library/react'
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { MemoryRouter } from 'react-router-dom'
 import { Observable } from 'rxjs'
@@ -41,6 +41,30 @@ function destination(over: Record<string, unknown> = {}) {
   }
 }
 
+function delivery(over: Record<string, unknown> = {}) {
+  return {
+    __typename: 'ConversionDelivery',
+    id: 'del-1',
+    destinationId: 'dest-1',
+    messageId: 'msg-1',
+    status: 'SENT',
+    attempts: 1,
+    eventName: 'Purchase',
+    sourceEvent: 'Order Completed',
+    eventTime: '2026-12-01T09:59:00Z',
+    legalBasis: 'CONSENT',
+    requestSummary: 'POST /v25.0/1234567890/events (1 event)',
+    response: '{"events_received":1}',
+    errorCode: null,
+    latencyMs: 87,
+    nextAttemptAt: null,
+    createdAt: '2026-12-01T10:00:00Z',
+    updatedAt: '2026-12-01T10:00:01Z',
+    sentAt: '2026-12-01T10:00:01Z',
+    ...over,
+  }
+}
+
 /** A fake API answering the screen's operations as the server does; it records requests. */
 class FakeApi extends ApolloLink {
   requests: { name: string; vars: Vars }[] = []
@@ -48,6 +72,12 @@ class FakeApi extends ApolloLink {
   refuse: ReturnType<typeof userError>[] = []
   destinations = [destination()]
   testAnswer = { ok: false, httpStatus: 400, message: 'Invalid parameter: event_time is too old', latencyMs: 123 }
+  /** The delivery log's first page; `nextPage` is what `after: 'cursor-1'` returns. */
+  deliveries = [delivery()]
+  nextPage: ReturnType<typeof delivery>[] = []
+  /** replayDeliveries' count and userErrors. */
+  replayCount = 0
+  replayErrors: ReturnType<typeof userError>[] = []
 
   override request(op: ApolloLink.Operation): Observable<ApolloLink.Result> {
     const name = op.operationName ?? ''
@@ -108,6 +138,26 @@ class FakeApi extends ApolloLink {
           updateConversionDestination: { __typename: 'ConversionDestinationPayload', destination: d, userErrors: [] },
         }
       }
+      case 'ConversionDeliveries': {
+        const page = v.after === 'cursor-1' ? this.nextPage : this.deliveries
+        const more = v.after == null && this.nextPage.length > 0
+        return {
+          deliveries: {
+            __typename: 'ConversionDeliveryConnection',
+            totalCount: this.deliveries.length + this.nextPage.length,
+            edges: page.map((d) => ({ __typename: 'ConversionDeliveryEdge', cursor: `c-${d.id}`, node: d })),
+            pageInfo: { __typename: 'PageInfo', hasNextPage: more, endCursor: more ? 'cursor-1' : null },
+          },
+        }
+      }
+      case 'ReplayDeliveries':
+        return {
+          replayDeliveries: {
+            __typename: 'ReplayDeliveriesPayload',
+            count: this.replayErrors.length ? 0 : this.replayCount,
+            userErrors: this.replayErrors,
+          },
+        }
       case 'TestConversionDestination':
         return {
           testConversionDestination: {
@@ -123,7 +173,14 @@ class FakeApi extends ApolloLink {
 
 function wrap(api: FakeApi, role: Role, children: React.ReactNode) {
   const cache = new InMemoryCache({
-    typePolicies: { Query: { fields: { conversionDestinations: relayStylePagination() } } },
+    typePolicies: {
+      Query: {
+        fields: {
+          conversionDestinations: relayStylePagination(),
+          deliveries: relayStylePagination(['destinationId', 'status', 'eventName']),
+        },
+      },
+    },
   })
   return (
     <ApolloProvider client={new ApolloClient({ link: api, cache })}>
@@ -292,5 +349,206 @@ describe('ConversionsScreen', () => {
     expect(await screen.findByText('No destinations yet')).toBeInTheDocument()
     expect(screen.getByText(/A destination is a platform’s conversion API/)).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'New destination' })).toBeDisabled()
+  })
+})
+
+describe('DeliveryLog', () => {
+  const metaError = '(#100) Invalid parameter: <b>user_data</b> & "em" must be hashed'
+
+  function setup(api = new FakeApi(), role: Role = 'ANALYST') {
+    const user = userEvent.setup()
+    render(wrap(api, role, <ConversionsScreen />))
+    return { api, user }
+  }
+
+  const lastLogVars = (api: FakeApi) => api.called('ConversionDeliveries').at(-1)!.vars
+
+  it('shows each delivery’s status and the platform’s answer verbatim, as text', async () => {
+    const api = new FakeApi()
+    const long = `Retry-After exceeded: ${'x'.repeat(300)} END`
+    api.deliveries = [
+      delivery(),
+      delivery({
+        id: 'del-2',
+        status: 'FAILED',
+        response: metaError,
+        errorCode: '100',
+        latencyMs: 240,
+        sentAt: null,
+      }),
+      delivery({ id: 'del-3', status: 'DEAD', attempts: 8, response: long, sentAt: null, sourceEvent: 'Purchase' }),
+      delivery({
+        id: 'del-4',
+        status: 'SKIPPED',
+        attempts: 0,
+        legalBasis: null,
+        requestSummary: null,
+        response: 'no ADS consent',
+        latencyMs: null,
+        sentAt: null,
+      }),
+    ]
+    const { user } = setup(api)
+    const table = await screen.findByRole('table', { name: 'Deliveries to Meta pixel' })
+    expect(lastLogVars(api)).toEqual({ destinationId: 'dest-1', status: null, eventName: null, first: 50 })
+    const rows = within(table).getAllByRole('row').slice(1)
+    expect(rows).toHaveLength(4)
+    expect(within(rows[0]!).getByText('Sent')).toBeInTheDocument()
+    expect(within(rows[0]!).getByText('from Order Completed')).toBeInTheDocument()
+    expect(within(rows[0]!).getByText('87 ms')).toBeInTheDocument()
+    expect(within(rows[0]!).getByText('POST /v25.0/1234567890/events (1 event)')).toBeInTheDocument()
+    expect(within(rows[1]!).getByText('Failed')).toBeInTheDocument()
+    // The platform's words exactly, markup shown as characters, never rendered.
+    expect(within(rows[1]!).getByText(metaError)).toBeInTheDocument()
+    expect(within(rows[1]!).getByText('Code 100')).toBeInTheDocument()
+    expect(table.querySelector('b')).toBeNull()
+    expect(within(rows[2]!).getByText('Gave up')).toBeInTheDocument()
+    expect(within(rows[2]!).queryByText('from Purchase')).toBeNull()
+    expect(within(rows[3]!).getByText('Skipped (no consent)')).toBeInTheDocument()
+    expect(within(rows[3]!).getByText('no ADS consent')).toBeInTheDocument()
+    // A long answer shows its beginning until expanded.
+    expect(within(rows[2]!).queryByText(long)).toBeNull()
+    await user.click(within(rows[2]!).getByRole('button', { name: 'Show all of the answer' }))
+    expect(within(rows[2]!).getByText(long)).toBeInTheDocument()
+    expect(within(rows[2]!).getByRole('button', { name: 'Show less of the answer' })).toHaveAttribute(
+      'aria-expanded',
+      'true',
+    )
+  })
+
+  it('filters by status and a trimmed event name, bounded to 200 bytes', async () => {
+    const { api, user } = setup()
+    await screen.findByRole('table', { name: 'Deliveries to Meta pixel' })
+    const form = screen.getByRole('form', { name: 'Filter the delivery log' })
+    await user.selectOptions(within(form).getByLabelText('Status'), 'FAILED')
+    await user.type(within(form).getByLabelText('Event name'), '  Purchase  ')
+    await user.click(within(form).getByRole('button', { name: 'Apply' }))
+    await waitFor(() =>
+      expect(lastLogVars(api)).toEqual({ destinationId: 'dest-1', status: 'FAILED', eventName: 'Purchase', first: 50 }),
+    )
+
+    // 101 characters but 202 bytes: refused before any request.
+    const sent = api.called('ConversionDeliveries').length
+    await user.clear(within(form).getByLabelText('Event name'))
+    await user.type(within(form).getByLabelText('Event name'), 'é'.repeat(101))
+    await user.click(within(form).getByRole('button', { name: 'Apply' }))
+    expect(within(form).getByLabelText('Event name')).toHaveAccessibleDescription(/At most 200 bytes \(this is 202\)/)
+    expect(api.called('ConversionDeliveries')).toHaveLength(sent)
+
+    // Clear goes back to the unfiltered log (cached: no new request needed).
+    await user.click(within(form).getByRole('button', { name: 'Clear' }))
+    expect(within(form).getByLabelText('Status')).toHaveValue('')
+    expect(within(form).getByLabelText('Event name')).toHaveValue('')
+    expect(within(form).getByLabelText('Event name')).not.toHaveAttribute('aria-invalid')
+  })
+
+  it('says truthfully when there is nothing yet, and when nothing matches', async () => {
+    const api = new FakeApi()
+    api.deliveries = []
+    const { user } = setup(api)
+    expect(await screen.findByText('No deliveries yet')).toBeInTheDocument()
+    expect(screen.getByText(/recorded when the CDP processes an event this destination maps/)).toBeInTheDocument()
+    const form = screen.getByRole('form', { name: 'Filter the delivery log' })
+    await user.selectOptions(within(form).getByLabelText('Status'), 'DEAD')
+    await user.click(within(form).getByRole('button', { name: 'Apply' }))
+    expect(await screen.findByText('No deliveries match')).toBeInTheDocument()
+  })
+
+  it('loads the next page after the end cursor', async () => {
+    const api = new FakeApi()
+    api.nextPage = [delivery({ id: 'del-old', eventName: 'Lead', sourceEvent: 'Signed Up' })]
+    const { user } = setup(api)
+    const table = await screen.findByRole('table', { name: 'Deliveries to Meta pixel' })
+    expect(screen.getByText('Showing 1 of 2 deliveries')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Load more' }))
+    await waitFor(() => expect(within(table).getByText('Lead')).toBeInTheDocument())
+    expect(lastLogVars(api)).toMatchObject({ destinationId: 'dest-1', after: 'cursor-1' })
+    expect(within(table).getByText('Purchase')).toBeInTheDocument()
+    expect(screen.getByText('Showing 2 of 2 deliveries')).toBeInTheDocument()
+  })
+
+  it('replays failed deliveries in a range and reports the API’s count, including none', async () => {
+    const api = new FakeApi()
+    api.deliveries = [delivery({ status: 'FAILED', response: metaError })]
+    const { user } = setup(api)
+    await screen.findByRole('table', { name: 'Deliveries to Meta pixel' })
+    // Only a FAILED or DEAD filter offers a replay.
+    expect(screen.queryByRole('button', { name: /^Replay/ })).toBeNull()
+    const form = screen.getByRole('form', { name: 'Filter the delivery log' })
+    await user.selectOptions(within(form).getByLabelText('Status'), 'FAILED')
+    await user.click(within(form).getByRole('button', { name: 'Apply' }))
+
+    api.replayCount = 3
+    await user.click(await screen.findByRole('button', { name: 'Replay failed deliveries…' }))
+    let dialog = screen.getByRole('dialog', { name: 'Replay failed deliveries to “Meta pixel”?' })
+    fireEvent.change(within(dialog).getByLabelText('Recorded from (optional)'), {
+      target: { value: '2026-12-01T08:00' },
+    })
+    fireEvent.change(within(dialog).getByLabelText('Recorded before (optional)'), {
+      target: { value: '2026-12-01T12:00' },
+    })
+    const logReads = api.called('ConversionDeliveries').length
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }))
+    expect(await screen.findByText(/^3 deliveries queued again/)).toBeInTheDocument()
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(api.called('ReplayDeliveries')[0]!.vars.input).toEqual({
+      destinationId: 'dest-1',
+      status: 'FAILED',
+      from: new Date('2026-12-01T08:00').toISOString(),
+      to: new Date('2026-12-01T12:00').toISOString(),
+    })
+    await waitFor(() => expect(api.called('ConversionDeliveries').length).toBeGreaterThan(logReads))
+
+    // The same again changes nothing: the screen says so, not "queued".
+    api.replayCount = 0
+    await user.click(screen.getByRole('button', { name: 'Replay failed deliveries…' }))
+    dialog = screen.getByRole('dialog', { name: 'Replay failed deliveries to “Meta pixel”?' })
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }))
+    expect(await screen.findByText(/^None were queued/)).toBeInTheDocument()
+    expect(screen.queryByText(/queued again/)).toBeNull()
+    expect(api.called('ReplayDeliveries')[1]!.vars.input).toEqual({
+      destinationId: 'dest-1',
+      status: 'FAILED',
+      from: null,
+      to: null,
+    })
+  })
+
+  it('checks a replay’s range before calling the API and shows the server’s refusal at its field', async () => {
+    const api = new FakeApi()
+    const { user } = setup(api)
+    await screen.findByRole('table', { name: 'Deliveries to Meta pixel' })
+    const form = screen.getByRole('form', { name: 'Filter the delivery log' })
+    await user.selectOptions(within(form).getByLabelText('Status'), 'DEAD')
+    await user.click(within(form).getByRole('button', { name: 'Apply' }))
+    await user.click(await screen.findByRole('button', { name: 'Replay given-up deliveries…' }))
+    const dialog = screen.getByRole('dialog', { name: 'Replay given-up deliveries to “Meta pixel”?' })
+    const from = within(dialog).getByLabelText('Recorded from (optional)')
+    const to = within(dialog).getByLabelText('Recorded before (optional)')
+    fireEvent.change(from, { target: { value: '2026-12-02T08:00' } })
+    fireEvent.change(to, { target: { value: '2026-12-01T08:00' } })
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }))
+    expect(to).toHaveAccessibleDescription(/The end must be after the start/)
+    expect(api.called('ReplayDeliveries')).toHaveLength(0)
+
+    // Positive control: a valid range reaches the API; its refusal shows at the field it names.
+    api.replayErrors = [userError('to must be after from', ['input', 'to'])]
+    fireEvent.change(to, { target: { value: '2026-12-03T08:00' } })
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }))
+    await waitFor(() => expect(to).toHaveAccessibleDescription(/to must be after from/))
+    expect(api.called('ReplayDeliveries')[0]!.vars.input).toMatchObject({ status: 'DEAD' })
+    expect(screen.queryByText(/deliveries? queued again|None were queued/)).toBeNull()
+  })
+
+  it('keeps viewers from replaying, and says why', async () => {
+    const api = new FakeApi()
+    const { user } = setup(api, 'VIEWER')
+    await screen.findByRole('table', { name: 'Deliveries to Meta pixel' })
+    const form = screen.getByRole('form', { name: 'Filter the delivery log' })
+    await user.selectOptions(within(form).getByLabelText('Status'), 'DEAD')
+    await user.click(within(form).getByRole('button', { name: 'Apply' }))
+    const button = await screen.findByRole('button', { name: 'Replay given-up deliveries…' })
+    expect(button).toBeDisabled()
+    expect(button).toHaveAccessibleDescription('Only analysts and admins can replay deliveries.')
   })
 })

@@ -21,6 +21,7 @@ import { useFeature } from '../../lib/useFeature'
 import { useToastedAction } from '../../lib/useToastedAction'
 import { useSession } from '../../session/SessionProvider'
 import { PLATFORMS } from '../../trust/labels'
+import { DeliveryLog } from './DeliveryLog'
 import { DESTINATION_PLATFORMS, DestinationForm } from './DestinationForm'
 import {
   ConversionDestinationsDocument,
@@ -213,6 +214,9 @@ export default function ConversionsScreen() {
             )}
           />
         </Card>
+        {data && data.conversionDestinations.edges.length > 0 && (
+          <DeliveryLog destinations={data.conversionDestinations.edges.map((e) => e.node)} feature={CAPI_FEATURE} />
+        )}
       </div>
       {editing !== null && !controlsOff && (
         <Dialog

@@ -106,3 +106,65 @@ export const TestConversionDestinationDocument = graphql(`
     }
   }
 `)
+
+/** One delivery as the delivery log shows it: names, times and the platform's answer (never personal data). */
+export const ConversionDeliveryFieldsFragment = graphql(`
+  fragment ConversionDeliveryFields on ConversionDelivery {
+    id
+    destinationId
+    messageId
+    status
+    attempts
+    eventName
+    sourceEvent
+    eventTime
+    legalBasis
+    requestSummary
+    response
+    errorCode
+    latencyMs
+    nextAttemptAt
+    createdAt
+    updatedAt
+    sentAt
+  }
+`)
+
+/** A page of a destination's delivery log, newest first. */
+export const ConversionDeliveriesDocument = graphql(`
+  query ConversionDeliveries(
+    $destinationId: ID!
+    $status: ConversionDeliveryStatus
+    $eventName: String
+    $first: Int
+    $after: String
+  ) {
+    deliveries(destinationId: $destinationId, status: $status, eventName: $eventName, first: $first, after: $after) {
+      totalCount
+      edges {
+        cursor
+        node {
+          ...ConversionDeliveryFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`)
+
+/** Queues a destination's FAILED or DEAD deliveries again; returns how many were queued. */
+export const ReplayDeliveriesDocument = graphql(`
+  mutation ReplayDeliveries($input: ReplayDeliveriesInput!) {
+    replayDeliveries(input: $input) {
+      count
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`)
