@@ -106,7 +106,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 // server.
 func (s *Services) buildConversions(d *db.DB, cfg config.Config) {
 	s.ConversionDestinations = &conversions.Destinations{DB: d, Box: s.Auth.Box, Billing: s.Billing, Connections: s.Connections,
-		Senders: conversionSenders(), AllowLoopbackHTTP: !cfg.Production()}
+		Senders: conversionSenders(cfg), AllowLoopbackHTTP: !cfg.Production()}
 }
 
 // buildDeliveries builds conversion forwarding's delivery pipeline and
@@ -119,7 +119,7 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 	if reclaim <= 0 {
 		reclaim = max(cfg.JobTimeout, jobs.DefaultMaxJobTimeout) + jobs.DefaultRescueMargin
 	}
-	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(), Log: log, Quality: s.EMQ,
+	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(cfg), Log: log, Quality: s.EMQ,
 		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
 	s.CDP.BatchHook = s.Deliveries
 }
@@ -127,10 +127,17 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 // conversionSenders are the conversion API senders by platform (package
 // conversions/senders: the four platforms' wire formats; each
 // destination's baseUrl, when set, overrides the platform's own API).
-func conversionSenders() map[string]conversions.Sender {
+//
+// A destination's baseUrl is the tenant's choice, so in production the
+// senders' client dials public addresses only (checked after DNS
+// resolution: a public name pointing at the server's own network is
+// refused too); in development a loopback fake is allowed.
+func conversionSenders(cfg config.Config) map[string]conversions.Sender {
 	out := map[string]conversions.Sender{}
+	policy := webhook.Policy{AllowHTTP: !cfg.Production(), AllowPrivate: !cfg.Production()}
+	client := policy.HTTPClient(senders.DefaultTimeout, 16)
 	for _, p := range conversions.Platforms {
-		if snd, ok := senders.New(p, senders.Config{}); ok {
+		if snd, ok := senders.New(p, senders.Config{HTTP: client}); ok {
 			out[p] = snd
 		}
 	}

@@ -144,20 +144,32 @@ type Response struct {
 // no redirects and keeps no cookies.
 func NewClient(p Policy) *Client {
 	c := &Client{Policy: p, Timeout: 10 * time.Second, UserAgent: "Stratum-Webhooks/1"}
+	c.http = p.HTTPClient(10*time.Second, 2)
+	c.http.Timeout = 0 // Post bounds each request by c.Timeout
+	return c
+}
+
+// HTTPClient returns an http.Client that dials only addresses p allows —
+// checked after DNS resolution, on every connection, so a name that
+// resolves to a private address is refused as well as a literal one —
+// uses no proxy, follows no redirects and times a whole request out after
+// timeout. For requests to URLs a tenant chose (webhooks, a conversion
+// destination's baseUrl), where the URL check alone would let DNS point
+// the server at its own network.
+func (p Policy) HTTPClient(timeout time.Duration, idlePerHost int) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, Control: p.control}
 	tr := &http.Transport{
 		Proxy:                 nil, // a proxy would dial for us, past the check
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: 10 * time.Second,
-		MaxIdleConnsPerHost:   2,
+		ResponseHeaderTimeout: timeout,
+		MaxIdleConnsPerHost:   idlePerHost,
 		IdleConnTimeout:       30 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}
-	c.http = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a redirect is the receiver's answer, not a place to go
 	}}
-	return c
 }
 
 // control refuses, after DNS resolution, a connection to an address p does
