@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +14,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/app"
 	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/domain/conversions/capifake"
 	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
@@ -198,6 +201,20 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	t.Parallel()
 	e := setupPrivacy(t)
 	ctx := context.Background()
+	// A conversion destination: the batch job records a delivery of Ann's
+	// purchase (her profile id and message id), which her deletion erases.
+	meta := capifake.NewMeta(t)
+	creds, err := json.Marshal(meta.Destination().Credentials)
+	require.NoError(t, err)
+	sealed, err := e.srv.App.Services.Auth.Box.Seal(creds)
+	require.NoError(t, err)
+	require.NoError(t, e.tdb.DB.InTenant(ctx, e.tenant, func(ctx context.Context, tx bun.Tx) error {
+		now := e.tdb.DB.Now(ctx)
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversion_destinations (tenant_id, id, platform, name, credentials, credential_keys,
+				base_url, created_at, updated_at) VALUES (?, ?, 'META', 'Pixel', ?, ARRAY['pixelId', 'accessToken'], ?, ?, ?)`,
+			e.tenant, uuid.New(), sealed, meta.URL(), now, now)
+		return err
+	}))
 	// Ann (five events, consent in the context; her phone's anonymous id
 	// is a profile of its own until the last one merges it with hers), Bob
 	// (one event).
@@ -341,9 +358,14 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 		"audit_log: " + ann.ID.String(), "cdp_privacy_requests: ann-msg-1", "cdp_profile_merges: " + absorbed.String(),
 		"cdp_profile_merges: ann-phone-7q", "cdp_profiles: " + absorbed.String(), "cdp_consent_history: " + ann.ID.String(),
 		"cdp_computed_traits: " + ann.ID.String(), "cdp_trait_profiles: " + ann.ID.String(), "cdp_profile_rfm: " + ann.ID.String(),
-		"cdp_segment_members: " + ann.ID.String(), "cdp_segment_membership_changes: " + ann.ID.String()} {
+		"cdp_segment_members: " + ann.ID.String(), "cdp_segment_membership_changes: " + ann.ID.String(),
+		"conversion_deliveries: ann-msg-2"} {
 		require.Contains(t, before, want)
 	}
+	// The delivery names the profile the purchase resolved to: hers or the
+	// one merged into hers, depending on which the batch found first.
+	require.True(t, slices.Contains(before, "conversion_deliveries: "+ann.ID.String()) ||
+		slices.Contains(before, "conversion_deliveries: "+absorbed.String()), "%v", before)
 
 	// 24 hours after it finished the link has expired, and the periodic
 	// purge removes the stored export (the same link, were the clock set

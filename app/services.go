@@ -122,6 +122,7 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(cfg), Log: log, Quality: s.EMQ,
 		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
 	s.CDP.BatchHook = s.Deliveries
+	s.Privacy.EraseHooks = append(s.Privacy.EraseHooks, s.Deliveries.EraseProfilesTx)
 }
 
 // conversionSenders are the conversion API senders by platform (package

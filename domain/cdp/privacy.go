@@ -74,7 +74,15 @@ type Privacy struct {
 	ScanChunk int
 	// MaxExportBytes bounds an export (DefaultMaxExportBytes).
 	MaxExportBytes int
+	// EraseHooks delete what other contexts keep of a deleted person
+	// (their profiles' ids, absorbed ones included), in the transaction
+	// that erases the profiles; an error fails the request's run, which is
+	// retried.
+	EraseHooks []EraseHook
 }
+
+// EraseHook deletes a context's rows of profiles in tx (Privacy.EraseHooks).
+type EraseHook func(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) error
 
 func (s *Privacy) exportTTL() time.Duration {
 	if s.ExportTTL > 0 {

@@ -99,6 +99,13 @@ func (s *Privacy) eraseTx(ctx context.Context, tx bun.Tx, tenant, request uuid.U
 			return fmt.Errorf("delete %s: %w", q.what, err)
 		}
 	}
+	// What other contexts keep of the person (conversion deliveries,
+	// audience members), in the same transaction.
+	for _, h := range s.EraseHooks {
+		if err := h(ctx, tx, tenant, p.profiles); err != nil {
+			return err
+		}
+	}
 	// Links refused elsewhere that name one of the person's identifiers.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM cdp_refused_links r USING unnest(?::text[], ?::text[]) AS x(t, v)
 		WHERE r.tenant_id = ? AND ((r.identifier_type = x.t AND r.identifier_value = x.v) OR (r.linked_type = x.t AND r.linked_value = x.v))`,

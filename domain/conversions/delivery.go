@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/internal/db"
@@ -289,6 +290,18 @@ func insertDeliveriesTx(ctx context.Context, tx bun.Tx, rows []deliveryRow) erro
 			updated_at timestamptz, request_summary text)
 		ON CONFLICT DO NOTHING`, string(doc))
 	return err
+}
+
+// EraseProfilesTx deletes the deliveries of profiles (a cdp.EraseHook: a
+// deleted person's forwarded events are forgotten with them; what the
+// platforms received is theirs to delete). The hourly EMQ counts keep no
+// profile or event and stay.
+func (d *Deliveries) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM conversion_deliveries WHERE tenant_id = ? AND profile_id = ANY(?::uuid[])`,
+		tenant, pgdialect.Array(profiles)); err != nil {
+		return fmt.Errorf("delete conversion deliveries: %w", err)
+	}
+	return nil
 }
 
 // withSenders keeps the destinations whose platform has a Sender.
