@@ -44,16 +44,16 @@ type Service struct {
 
 // hourly is one conversion_emq_hourly row.
 type hourly struct {
-	bun.BaseModel   `bun:"table:conversion_emq_hourly"`
-	TenantID        uuid.UUID     `bun:"tenant_id,pk"`
-	DestinationID   uuid.UUID     `bun:"destination_id,pk"`
-	EventName       string        `bun:"event_name,pk"`
-	Hour            time.Time     `bun:"hour,pk"`
-	Platform        string        `bun:"platform"`
-	Events          int           `bun:"events"`
-	Valid           map[Param]int `bun:"valid,type:jsonb"`
-	Timeliness      float64       `bun:"timeliness"`
-	UpdatedAt       time.Time     `bun:"updated_at"`
+	bun.BaseModel `bun:"table:conversion_emq_hourly"`
+	TenantID      uuid.UUID     `bun:"tenant_id,pk"`
+	DestinationID uuid.UUID     `bun:"destination_id,pk"`
+	EventName     string        `bun:"event_name,pk"`
+	Hour          time.Time     `bun:"hour,pk"`
+	Platform      string        `bun:"platform"`
+	Events        int           `bun:"events"`
+	Valid         map[Param]int `bun:"valid,type:jsonb"`
+	Timeliness    float64       `bun:"timeliness"`
+	UpdatedAt     time.Time     `bun:"updated_at"`
 }
 
 func (h *hourly) coverage() Coverage {
