@@ -16,7 +16,9 @@ func emqScoreModel(s *emq.DestinationScore) *model.EmqScore {
 	out := &model.EmqScore{
 		DestinationID: relay.GlobalID(typeConversionDestination, s.DestinationID),
 		Platform:      model.Platform(s.Platform), EventName: s.EventName, Events: s.Events,
-		Score: s.Score, PlatformScore: s.PlatformScore, CalibrationError: s.CalibrationError,
+		Score: s.Score, Source: model.EmqScoreSource(s.Source), Estimate: s.Estimate,
+		PlatformScore: s.PlatformScore, PlatformScoreAt: s.PlatformScoreAt, CalibrationError: s.CalibrationError,
+		PlatformScoreError: s.PlatformError,
 		MissingParameters: make([]*model.EmqMissingParameter, 0, len(s.Missing)),
 	}
 	for _, a := range s.Missing {
