@@ -19,7 +19,7 @@ func emqScoreModel(s *emq.DestinationScore) *model.EmqScore {
 		Score: s.Score, Source: model.EmqScoreSource(s.Source), Estimate: s.Estimate,
 		PlatformScore: s.PlatformScore, PlatformScoreAt: s.PlatformScoreAt, CalibrationError: s.CalibrationError,
 		PlatformScoreError: s.PlatformError,
-		MissingParameters: make([]*model.EmqMissingParameter, 0, len(s.Missing)),
+		MissingParameters:  make([]*model.EmqMissingParameter, 0, len(s.Missing)),
 	}
 	for _, a := range s.Missing {
 		out.MissingParameters = append(out.MissingParameters, &model.EmqMissingParameter{
