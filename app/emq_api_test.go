@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -83,4 +85,28 @@ func TestEMQThroughTheAPI(t *testing.T) {
 		require.Equal(t, "BAD_USER_INPUT", res.Code(), "%+v", res.Errors)
 		require.Equal(t, []any{"hours"}, res.Errors[0].Extensions["field"])
 	}
+
+	// Meta's own score: preferred, with the estimate and its calibration
+	// error beside it; before it, the estimate and no error (the negative
+	// control).
+	const pq = `{ emqScores(platform: META) { score source estimate platformScore platformScoreAt calibrationError platformScoreError } }`
+	res = b.srv.Query(t, pq, nil, owner.H())
+	require.Empty(t, res.Errors)
+	before := field(t, res.Data, "emqScores").([]any)[0].(map[string]any)
+	require.Equal(t, "ESTIMATE", before["source"])
+	require.Equal(t, before["estimate"], before["score"])
+	require.Nil(t, before["platformScore"])
+	require.Nil(t, before["calibrationError"])
+	require.Nil(t, before["platformScoreError"])
+	estimate := before["estimate"].(float64)
+	require.NoError(t, app.Services.EMQ.StorePlatformScores(ctx, tenant, dest, now, []emq.PlatformScore{{EventName: "Purchase", Score: 9.3}}))
+	res = b.srv.Query(t, pq, nil, owner.H())
+	require.Empty(t, res.Errors)
+	after := field(t, res.Data, "emqScores").([]any)[0].(map[string]any)
+	require.Equal(t, "PLATFORM", after["source"])
+	require.Equal(t, 9.3, after["score"])
+	require.Equal(t, 9.3, after["platformScore"])
+	require.NotNil(t, after["platformScoreAt"])
+	require.Equal(t, estimate, after["estimate"])
+	require.InDelta(t, math.Abs(estimate-9.3), after["calibrationError"], 0.011)
 }

@@ -22,6 +22,9 @@ type emqFixture struct {
 	destination uuid.UUID
 	destGID     string // global ID
 	event       string
+	// platformEvent has only Meta's score; fetchError is the last fetch's.
+	platformEvent string
+	fetchError    string
 }
 
 func (f *isoFixture) addEMQ(t *testing.T) {
@@ -42,7 +45,17 @@ func (f *isoFixture) addEMQ(t *testing.T) {
 		VALUES ($1, $2, $3, date_trunc('hour', now()), 'META', 2, '{"email": 2, "phone": 1, "client_ip": 2, "user_agent": 2}', 2, now())`,
 		f.tenantA, f.emq.destination, f.emq.event)
 	require.NoError(t, err)
-	f.markers = append(f.markers, f.emq.destGID, f.emq.event)
+	// Meta's own score of an event only it reports (stored the way the
+	// fetch job stores it, without the measurement) and a failed fetch.
+	f.emq.platformEvent = fmt.Sprintf("AlphaEmqPlatformOnly%d", f.n)
+	_, err = conn.Exec(ctx, `INSERT INTO conversion_emq_platform_scores (tenant_id, destination_id, event_name, fetched_at, platform, score)
+		VALUES ($1, $2, $3, now(), 'META', 7.7)`, f.tenantA, f.emq.destination, f.emq.platformEvent)
+	require.NoError(t, err)
+	f.emq.fetchError = fmt.Sprintf("AlphaEmqFetchError%d", f.n)
+	_, err = conn.Exec(ctx, `INSERT INTO conversion_emq_platform_fetches (tenant_id, destination_id, attempted_at, http_status, error)
+		VALUES ($1, $2, now(), 401, $3)`, f.tenantA, f.emq.destination, f.emq.fetchError)
+	require.NoError(t, err)
+	f.markers = append(f.markers, f.emq.destGID, f.emq.event, f.emq.platformEvent, f.emq.fetchError)
 }
 
 // recordEMQ records one batch of A's event (the delivery pipeline's call).
@@ -56,15 +69,18 @@ func (f *isoFixture) recordEMQ(t *testing.T) {
 	}))
 }
 
-const emqScoreFields = `destinationId platform eventName events score platformScore calibrationError
+const emqScoreFields = `destinationId platform eventName events score source estimate platformScore platformScoreAt calibrationError platformScoreError
 	trend(hours: 24) { hour events score } missingParameters { parameter coverage impact advice }`
 
 func init() {
-	emqSees := func(f *isoFixture) []string { return []string{f.emq.destGID, f.emq.event} }
+	emqSees := func(f *isoFixture) []string {
+		return []string{f.emq.destGID, f.emq.event, f.emq.platformEvent, f.emq.fetchError}
+	}
 	addIsolationCases(map[string]isolationCase{
 		"Query.emqScores": {Query: `{ emqScores(platform: META) { ` + emqScoreFields + ` } }`,
 			Viewer: Allowed, Sees: emqSees},
 		"Subscription.emqScoreUpdated": {Query: `subscription { emqScoreUpdated(platform: META) { ` + emqScoreFields + ` } }`,
-			Viewer: Allowed, Sees: emqSees, Trigger: func(t *testing.T, f *isoFixture) { f.recordEMQ(t) }},
+			Viewer: Allowed, Sees: func(f *isoFixture) []string { return []string{f.emq.destGID, f.emq.event, f.emq.fetchError} },
+			Trigger: func(t *testing.T, f *isoFixture) { f.recordEMQ(t) }},
 	})
 }

@@ -50,6 +50,10 @@ type Services struct {
 	// without SMTP.
 	Mail     mail.Sender
 	MailSink *mail.Sink
+
+	// EMQPlatform fetches Meta's own event match quality of each enabled
+	// META destination (the hourly job conversions.emq_platform).
+	EMQPlatform *emq.PlatformFetcher
 }
 
 // NewServices builds every domain service over d from cfg and links the
@@ -96,6 +100,8 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.EMQ = &emq.Service{DB: d, Signals: s.Signals}
 	s.buildConversions(d, cfg)
 	s.buildDeliveries(d, cfg, log)
+	// Meta's own EMQ of each enabled META destination, fetched hourly.
+	s.EMQPlatform = emq.NewPlatformFetcher(d, s.EMQ, s.ConversionDestinations)
 	return s, nil
 }
 
@@ -260,7 +266,7 @@ func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
 		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments, Deliveries: s.Deliveries,
-		ConversionDestinations: s.ConversionDestinations}
+		ConversionDestinations: s.ConversionDestinations, EMQPlatform: s.EMQPlatform}
 }
 
 // Resolvers are the services the GraphQL resolvers call.

@@ -598,15 +598,19 @@ type ComplexityRoot struct {
 	}
 
 	EmqScore struct {
-		CalibrationError  func(childComplexity int) int
-		DestinationID     func(childComplexity int) int
-		EventName         func(childComplexity int) int
-		Events            func(childComplexity int) int
-		MissingParameters func(childComplexity int) int
-		Platform          func(childComplexity int) int
-		PlatformScore     func(childComplexity int) int
-		Score             func(childComplexity int) int
-		Trend             func(childComplexity int, hours *int) int
+		CalibrationError   func(childComplexity int) int
+		DestinationID      func(childComplexity int) int
+		Estimate           func(childComplexity int) int
+		EventName          func(childComplexity int) int
+		Events             func(childComplexity int) int
+		MissingParameters  func(childComplexity int) int
+		Platform           func(childComplexity int) int
+		PlatformScore      func(childComplexity int) int
+		PlatformScoreAt    func(childComplexity int) int
+		PlatformScoreError func(childComplexity int) int
+		Score              func(childComplexity int) int
+		Source             func(childComplexity int) int
+		Trend              func(childComplexity int, hours *int) int
 	}
 
 	EmqUpdate struct {
@@ -4121,6 +4125,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmqScore.DestinationID(childComplexity), true
+	case "EmqScore.estimate":
+		if e.ComplexityRoot.EmqScore.Estimate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.Estimate(childComplexity), true
 	case "EmqScore.eventName":
 		if e.ComplexityRoot.EmqScore.EventName == nil {
 			break
@@ -4151,12 +4161,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmqScore.PlatformScore(childComplexity), true
+	case "EmqScore.platformScoreAt":
+		if e.ComplexityRoot.EmqScore.PlatformScoreAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.PlatformScoreAt(childComplexity), true
+	case "EmqScore.platformScoreError":
+		if e.ComplexityRoot.EmqScore.PlatformScoreError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.PlatformScoreError(childComplexity), true
 	case "EmqScore.score":
 		if e.ComplexityRoot.EmqScore.Score == nil {
 			break
 		}
 
 		return e.ComplexityRoot.EmqScore.Score(childComplexity), true
+	case "EmqScore.source":
+		if e.ComplexityRoot.EmqScore.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmqScore.Source(childComplexity), true
 	case "EmqScore.trend":
 		if e.ComplexityRoot.EmqScore.Trend == nil {
 			break
@@ -10897,10 +10925,18 @@ func (ec *executionContext) childFields_EmqScore(ctx context.Context, field grap
 		return ec.fieldContext_EmqScore_events(ctx, field)
 	case "score":
 		return ec.fieldContext_EmqScore_score(ctx, field)
+	case "source":
+		return ec.fieldContext_EmqScore_source(ctx, field)
+	case "estimate":
+		return ec.fieldContext_EmqScore_estimate(ctx, field)
 	case "platformScore":
 		return ec.fieldContext_EmqScore_platformScore(ctx, field)
+	case "platformScoreAt":
+		return ec.fieldContext_EmqScore_platformScoreAt(ctx, field)
 	case "calibrationError":
 		return ec.fieldContext_EmqScore_calibrationError(ctx, field)
+	case "platformScoreError":
+		return ec.fieldContext_EmqScore_platformScoreError(ctx, field)
 	case "trend":
 		return ec.fieldContext_EmqScore_trend(ctx, field)
 	case "missingParameters":
@@ -24304,6 +24340,52 @@ func (ec *executionContext) fieldContext_EmqScore_score(_ context.Context, field
 	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
 }
 
+func (ec *executionContext) _EmqScore_source(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EmqScoreSource) graphql.Marshaler {
+			return ec.marshalNEmqScoreSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScoreSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "EmqScoreSource")
+}
+
+func (ec *executionContext) _EmqScore_estimate(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_estimate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Estimate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_estimate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
+}
+
 func (ec *executionContext) _EmqScore_platformScore(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24327,6 +24409,29 @@ func (ec *executionContext) fieldContext_EmqScore_platformScore(_ context.Contex
 	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
 }
 
+func (ec *executionContext) _EmqScore_platformScoreAt(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_platformScoreAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformScoreAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_platformScoreAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Time")
+}
+
 func (ec *executionContext) _EmqScore_calibrationError(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24348,6 +24453,29 @@ func (ec *executionContext) _EmqScore_calibrationError(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_EmqScore_calibrationError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmqScore_platformScoreError(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmqScore_platformScoreError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformScoreError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmqScore_platformScoreError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmqScore", field, false, false, "String")
 }
 
 func (ec *executionContext) _EmqScore_trend(ctx context.Context, field graphql.CollectedField, obj *model.EmqScore) (ret graphql.Marshaler) {
@@ -61071,13 +61199,33 @@ func (ec *executionContext) _EmqScore(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "source":
+			out.Values[i] = ec._EmqScore_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "estimate":
+			out.Values[i] = ec._EmqScore_estimate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "platformScore":
 			out.Values[i] = ec._EmqScore_platformScore(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "platformScoreAt":
+			out.Values[i] = ec._EmqScore_platformScoreAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "calibrationError":
 			out.Values[i] = ec._EmqScore_calibrationError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platformScoreError":
+			out.Values[i] = ec._EmqScore_platformScoreError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -71062,6 +71210,16 @@ func (ec *executionContext) marshalNEmqScore2ᚖgithubᚗcomᚋstratumhqᚋstrat
 		return graphql.Null
 	}
 	return ec._EmqScore(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEmqScoreSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScoreSource(ctx context.Context, v any) (model.EmqScoreSource, error) {
+	var res model.EmqScoreSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmqScoreSource2githubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqScoreSource(ctx context.Context, sel ast.SelectionSet, v model.EmqScoreSource) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNEmqUpdate2ᚖgithubᚗcomᚋstratumhqᚋstratumᚋgraphᚋmodelᚐEmqUpdate(ctx context.Context, sel ast.SelectionSet, v *model.EmqUpdate) graphql.Marshaler {

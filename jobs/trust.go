@@ -16,6 +16,7 @@ import (
 	"github.com/stratumhq/stratum/domain/billing"
 	"github.com/stratumhq/stratum/domain/cdp"
 	"github.com/stratumhq/stratum/domain/conversions"
+	"github.com/stratumhq/stratum/domain/conversions/emq"
 	"github.com/stratumhq/stratum/domain/notifications"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/domain/signals"
@@ -58,6 +59,10 @@ type Services struct {
 	// ConversionDestinations' credentials are re-sealed by
 	// secrets.reencrypt (nil: not).
 	ConversionDestinations *conversions.Destinations
+	// EMQPlatform fetches the platforms' own EMQ of the destinations
+	// (conversions.emq_platform, hourly); without it those kinds have no
+	// worker.
+	EMQPlatform *emq.PlatformFetcher
 }
 
 // RecomputeDebounce is the window in which measurement writes collapse into

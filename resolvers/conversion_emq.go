@@ -16,8 +16,10 @@ func emqScoreModel(s *emq.DestinationScore) *model.EmqScore {
 	out := &model.EmqScore{
 		DestinationID: relay.GlobalID(typeConversionDestination, s.DestinationID),
 		Platform:      model.Platform(s.Platform), EventName: s.EventName, Events: s.Events,
-		Score: s.Score, PlatformScore: s.PlatformScore, CalibrationError: s.CalibrationError,
-		MissingParameters: make([]*model.EmqMissingParameter, 0, len(s.Missing)),
+		Score: s.Score, Source: model.EmqScoreSource(s.Source), Estimate: s.Estimate,
+		PlatformScore: s.PlatformScore, PlatformScoreAt: s.PlatformScoreAt, CalibrationError: s.CalibrationError,
+		PlatformScoreError: s.PlatformError,
+		MissingParameters:  make([]*model.EmqMissingParameter, 0, len(s.Missing)),
 	}
 	for _, a := range s.Missing {
 		out.MissingParameters = append(out.MissingParameters, &model.EmqMissingParameter{

@@ -296,7 +296,8 @@ func insertDeliveriesTx(ctx context.Context, tx bun.Tx, rows []deliveryRow) erro
 // deleted person's forwarded events are forgotten with them; what the
 // platforms received is theirs to delete). The hourly EMQ counts keep no
 // profile or event and stay.
-func (d *Deliveries) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) error {
+func (d *Deliveries) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.EraseProfilesTx(%s, %d profiles)", tenant, len(profiles))
 	if _, err := tx.ExecContext(ctx, `DELETE FROM conversion_deliveries WHERE tenant_id = ? AND profile_id = ANY(?::uuid[])`,
 		tenant, pgdialect.Array(profiles)); err != nil {
 		return fmt.Errorf("delete conversion deliveries: %w", err)

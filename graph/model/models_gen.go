@@ -1130,11 +1130,12 @@ type EmqPoint struct {
 }
 
 // The event match quality (EMQ) of one destination's conversions of one event
-// name: Stratum's estimate on the platforms' 0–10 scale, from which
-// customer-information parameters the forwarded events carried with a valid
-// value (weighted by the platform's documented importance) combined with the
-// CDP's per-event quality (identifier quality 35 %, completeness 25 %,
-// timeliness 20 %, context richness 20 %), over the last 24 hours.
+// name on the platforms' 0–10 scale: the platform's own score where it reports
+// one (Meta), else Stratum's estimate from which customer-information
+// parameters the forwarded events carried with a valid value (weighted by the
+// platform's documented importance) combined with the CDP's per-event quality
+// (identifier quality 35 %, completeness 25 %, timeliness 20 %, context
+// richness 20 %), over the last 24 hours.
 type EmqScore struct {
 	// The conversion destination's global ID.
 	DestinationID string   `json:"destinationId"`
@@ -1143,13 +1144,21 @@ type EmqScore struct {
 	EventName string `json:"eventName"`
 	// Events forwarded in the last 24 hours.
 	Events int `json:"events"`
-	// Stratum's estimate, 0–10, over the last 24 hours (0 without events).
+	// The EMQ, 0–10: the platform's own latest score when it reported one in the last 24 hours (`source` PLATFORM), Stratum's estimate otherwise (`source` ESTIMATE).
 	Score float64 `json:"score"`
-	// The platform's own score, 0–10, when it reports one (Meta's dataset quality); null otherwise.
+	// Where `score` comes from.
+	Source EmqScoreSource `json:"source"`
+	// Stratum's estimate, 0–10, over the last 24 hours (0 without events), whatever `source` is.
+	Estimate float64 `json:"estimate"`
+	// The platform's own latest score, 0–10, fetched in the last 24 hours (Meta's Dataset Quality API, hourly, for enabled Meta destinations); null when it reported none.
 	PlatformScore *float64 `json:"platformScore,omitempty"`
-	// |score − platformScore| when both are known: how far the estimate is off.
+	// When `platformScore` was fetched; null without one.
+	PlatformScoreAt *time.Time `json:"platformScoreAt,omitempty"`
+	// How far the estimate is off the platform's own scores: the mean, over the platform's scores fetched in the last 24 hours, of |estimate over the 24 hours of events before the fetch − fetched score|, counting the fetches with such events; null when the platform reported no score to compare with.
 	CalibrationError *float64 `json:"calibrationError,omitempty"`
-	// The estimate per hour with events, oldest first.
+	// Why the last fetch of the platform's own score for this destination failed, in the platform's words (e.g. an access token Meta refuses or a missing permission); null when it succeeded or was never tried.
+	PlatformScoreError *string `json:"platformScoreError,omitempty"`
+	// Stratum's estimate per hour with events, oldest first.
 	Trend []*EmqPoint `json:"trend"`
 	// Customer-information parameters not every event carries, the costliest first.
 	MissingParameters []*EmqMissingParameter `json:"missingParameters"`
@@ -4364,6 +4373,64 @@ func (e *DegradationSeverity) UnmarshalJSON(b []byte) error {
 }
 
 func (e DegradationSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an EMQ score comes from.
+type EmqScoreSource string
+
+const (
+	// The platform's own score (Meta's event match quality from its Dataset Quality API).
+	EmqScoreSourcePlatform EmqScoreSource = "PLATFORM"
+	// Stratum's estimate from the parameters the forwarded events carried.
+	EmqScoreSourceEstimate EmqScoreSource = "ESTIMATE"
+)
+
+var AllEmqScoreSource = []EmqScoreSource{
+	EmqScoreSourcePlatform,
+	EmqScoreSourceEstimate,
+}
+
+func (e EmqScoreSource) IsValid() bool {
+	switch e {
+	case EmqScoreSourcePlatform, EmqScoreSourceEstimate:
+		return true
+	}
+	return false
+}
+
+func (e EmqScoreSource) String() string {
+	return string(e)
+}
+
+func (e *EmqScoreSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmqScoreSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmqScoreSource", str)
+	}
+	return nil
+}
+
+func (e EmqScoreSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmqScoreSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmqScoreSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -90,6 +90,9 @@ type Server struct {
 	failN       int
 	failStatus  int
 	eventErrors map[string]string
+	// quality is the Meta fake's Dataset Quality answer per event name
+	// (SetQuality), in the order set.
+	quality []QualityScore
 }
 
 // Option configures a fake.
@@ -243,6 +246,10 @@ func (s *Server) injected() (status int, retry time.Duration) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.platform == platforms.Meta && strings.HasSuffix(r.URL.Path, "/dataset_quality") {
+		s.serveMetaQuality(w, r)
+		return
+	}
 	if r.Method != http.MethodPost {
 		s.violation(r, "method %s: the conversion APIs take POST", r.Method)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

@@ -51,6 +51,19 @@
 //
 // The delivery pipeline calls (*Service).RecordTx in the tenant
 // transaction that records a batch's outcome; resolvers call Scores,
-// Score and Trend; whoever fetches a platform's own score (Meta's dataset
-// quality) calls SetPlatformScore.
+// Score and Trend; the job conversions.emq_platform calls
+// (*PlatformFetcher).Due and Fetch, which asks Meta's Dataset Quality API
+// for each enabled META destination's own scores (platform.go) and stores
+// them with StorePlatformScores (or the failure with
+// RecordPlatformFailure).
+//
+// # The platform's own score
+//
+// Where Meta reported a score for a destination's event in the last
+// Window, Scores answers the latest one (Source PLATFORM) with the
+// estimate beside it, and the estimate's calibration error: the mean over
+// those fetches of |estimate over the Window before the fetch − fetched
+// score|, counting the fetches with events of ours before them. The EMQ
+// signal measurement uses the platform's score for such events (weighted
+// by Stratum's count of them) and the estimate for the others.
 package emq

@@ -1,6 +1,7 @@
 package emq
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,18 +44,16 @@ type Service struct {
 
 // hourly is one conversion_emq_hourly row.
 type hourly struct {
-	bun.BaseModel   `bun:"table:conversion_emq_hourly"`
-	TenantID        uuid.UUID     `bun:"tenant_id,pk"`
-	DestinationID   uuid.UUID     `bun:"destination_id,pk"`
-	EventName       string        `bun:"event_name,pk"`
-	Hour            time.Time     `bun:"hour,pk"`
-	Platform        string        `bun:"platform"`
-	Events          int           `bun:"events"`
-	Valid           map[Param]int `bun:"valid,type:jsonb"`
-	Timeliness      float64       `bun:"timeliness"`
-	PlatformScore   *float64      `bun:"platform_score"`
-	PlatformScoreAt *time.Time    `bun:"platform_score_at"`
-	UpdatedAt       time.Time     `bun:"updated_at"`
+	bun.BaseModel `bun:"table:conversion_emq_hourly"`
+	TenantID      uuid.UUID     `bun:"tenant_id,pk"`
+	DestinationID uuid.UUID     `bun:"destination_id,pk"`
+	EventName     string        `bun:"event_name,pk"`
+	Hour          time.Time     `bun:"hour,pk"`
+	Platform      string        `bun:"platform"`
+	Events        int           `bun:"events"`
+	Valid         map[Param]int `bun:"valid,type:jsonb"`
+	Timeliness    float64       `bun:"timeliness"`
+	UpdatedAt     time.Time     `bun:"updated_at"`
 }
 
 func (h *hourly) coverage() Coverage {
@@ -93,7 +92,7 @@ func (s *Service) RecordTx(ctx context.Context, tx bun.Tx, tenant, destinationID
 			Platform: platform, Events: c.Events, Valid: c.Valid, Timeliness: c.Timeliness, UpdatedAt: now})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].EventName < rows[j].EventName }) // a stable lock order
-	if _, err := tx.NewInsert().Model(&rows).ExcludeColumn("platform_score", "platform_score_at").
+	if _, err := tx.NewInsert().Model(&rows).
 		On("CONFLICT (tenant_id, destination_id, event_name, hour) DO UPDATE").
 		Set("events = h.events + EXCLUDED.events").
 		Set("timeliness = h.timeliness + EXCLUDED.timeliness").
@@ -125,34 +124,6 @@ func batchEventName(e conversions.Event) string {
 	return n
 }
 
-// SetPlatformScore stores the platform's own score (0–10) of destinationID's
-// eventName observed at `at` (e.g. Meta's dataset quality API), writes the
-// platform's EMQ measurement and publishes TopicEMQUpdated. The platform's
-// score is preferred over the estimate in signal health.
-func (s *Service) SetPlatformScore(ctx context.Context, tenant, destinationID uuid.UUID, eventName string, score float64, at time.Time) (err error) {
-	defer derrors.Wrap(&err, "emq.SetPlatformScore(%v, %v)", tenant, destinationID)
-	if math.IsNaN(score) || score < 0 || score > 10 {
-		return apperr.Invalid([]string{"score"}, "score must be between 0 and 10")
-	}
-	return s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		var platform string
-		if err := tx.NewSelect().Table("conversion_destinations").Column("platform").
-			Where("id = ?", destinationID).Scan(ctx, &platform); err != nil {
-			return db.NotFound(err, "destination not found")
-		}
-		now := s.DB.Now(ctx)
-		row := hourly{TenantID: tenant, DestinationID: destinationID, EventName: batchEventName(conversions.Event{Name: eventName}),
-			Hour: at.UTC().Truncate(time.Hour), Platform: platform, Valid: map[Param]int{}, PlatformScore: &score, PlatformScoreAt: &at, UpdatedAt: now}
-		if _, err := tx.NewInsert().Model(&row).
-			On("CONFLICT (tenant_id, destination_id, event_name, hour) DO UPDATE").
-			Set("platform_score = EXCLUDED.platform_score, platform_score_at = EXCLUDED.platform_score_at, updated_at = EXCLUDED.updated_at").
-			Exec(ctx); err != nil {
-			return err
-		}
-		return s.measureTx(ctx, tx, tenant, platform, destinationID, []string{row.EventName}, now)
-	})
-}
-
 // measureTx writes platform's EMQ measurement for tenant at now (to the
 // minute: a busy minute's batches replace one value) from every
 // destination's last Window, and publishes one TopicEMQUpdated per event
@@ -163,7 +134,12 @@ func (s *Service) measureTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, pl
 		Order("destination_id", "event_name", "hour").Scan(ctx); err != nil {
 		return fmt.Errorf("read hourly counts: %w", err)
 	}
-	if v, ok := platformValue(platform, rows); ok && s.Signals != nil {
+	var reported []platformScore
+	if err := tx.NewSelect().Model(&reported).Where("platform = ? AND fetched_at >= ?", platform, windowStart(now)).
+		Order("destination_id", "event_name", "fetched_at").Scan(ctx); err != nil {
+		return fmt.Errorf("read platform scores: %w", err)
+	}
+	if v, ok := platformValue(platform, rows, reported); ok && s.Signals != nil {
 		m := signals.Measurement{Platform: platform, Metric: signals.MetricEMQ, Source: Source,
 			ObservedAt: now.UTC().Truncate(time.Minute), Value: math.Round(v*1000) / 1000}
 		if err := s.Signals.Record(ctx, tx, tenant, []signals.Measurement{m}); err != nil {
@@ -188,37 +164,34 @@ type Update struct {
 }
 
 // platformValue is the EMQ of platform from rows (one tenant's hours of
-// its destinations): the platform's own scores where it reported them (the
-// latest per destination and event, weighted by their events), the
-// estimate over the others; false when there is neither.
-func platformValue(platform string, rows []hourly) (float64, bool) {
-	type key struct {
-		dest  uuid.UUID
-		event string
-	}
-	cov := map[key]*Coverage{}
-	reported := map[key]float64{}
-	latest := map[key]time.Time{}
+// its destinations) and reported (the platform's own scores of the same
+// window): per destination and event, the platform's latest score where it
+// reported one, weighted by the events Stratum counted (at least 1), and
+// the estimate over the others; false when there is neither.
+func platformValue(platform string, rows []hourly, reported []platformScore) (float64, bool) {
+	cov := map[scoreKey]*Coverage{}
 	for i := range rows {
-		k := key{rows[i].DestinationID, rows[i].EventName}
+		k := scoreKey{rows[i].DestinationID, rows[i].EventName}
 		if cov[k] == nil {
 			cov[k] = &Coverage{}
 		}
 		cov[k].Add(rows[i].coverage())
-		if ps := rows[i].PlatformScore; ps != nil && !rows[i].Hour.Before(latest[k]) {
-			reported[k], latest[k] = *ps, rows[i].Hour
-		}
 	}
+	latest := latestScores(reported)
 	var sum, weight float64
+	for k, ps := range latest {
+		w := 1.0
+		if c := cov[k]; c != nil {
+			w = math.Max(1, float64(c.Events))
+		}
+		sum += ps.Score * w
+		weight += w
+	}
 	var estimated Coverage
 	for k, c := range cov {
-		if ps, ok := reported[k]; ok {
-			w := math.Max(1, float64(c.Events))
-			sum += ps * w
-			weight += w
-			continue
+		if _, ok := latest[k]; !ok {
+			estimated.Add(*c)
 		}
-		estimated.Add(*c)
 	}
 	if estimated.Events > 0 {
 		w := float64(estimated.Events)
@@ -238,6 +211,14 @@ type Point struct {
 	Score  float64
 }
 
+// Where a DestinationScore's Score comes from.
+const (
+	// SourcePlatform: the platform's own score (Meta's dataset quality).
+	SourcePlatform = "PLATFORM"
+	// SourceEstimate: Stratum's estimate.
+	SourceEstimate = "ESTIMATE"
+)
+
 // DestinationScore is the EMQ of one destination's event name.
 type DestinationScore struct {
 	DestinationID uuid.UUID
@@ -245,12 +226,26 @@ type DestinationScore struct {
 	EventName     string
 	// Events counted in the last Window.
 	Events int
-	// Score is the estimate over the last Window.
-	Score float64
-	// PlatformScore is the platform's latest own score, when known;
-	// CalibrationError is |Score − PlatformScore| then.
-	PlatformScore    *float64
+	// Score is the platform's latest own score when it reported one in
+	// the last Window, the estimate otherwise; Source says which.
+	Score  float64
+	Source string
+	// Estimate is Stratum's estimate over the last Window (0 without
+	// events).
+	Estimate float64
+	// PlatformScore is the platform's latest own score in the last Window
+	// and PlatformScoreAt when it was fetched; nil when it reported none.
+	PlatformScore   *float64
+	PlatformScoreAt *time.Time
+	// CalibrationError is the estimate's mean absolute difference from the
+	// platform's scores of the last Window: each fetched score against the
+	// estimate over the Window of events before its fetch, counting the
+	// fetches with such events; nil when there is none.
 	CalibrationError *float64
+	// PlatformError is why the last fetch of the platform's score for the
+	// destination failed (the platform's words); nil when it succeeded or
+	// was never tried.
+	PlatformError *string
 	// Missing is the fix-it list over the last Window.
 	Missing []Advice
 }
@@ -282,18 +277,37 @@ func (s *Service) scores(ctx context.Context, tenant uuid.UUID, platform string,
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		now := s.DB.Now(ctx)
+		filter := func(q *bun.SelectQuery) *bun.SelectQuery {
+			q = q.Where("platform = ?", platform)
+			if dest != uuid.Nil {
+				q = q.Where("destination_id = ?", dest)
+			}
+			if eventName != "" {
+				q = q.Where("event_name = ?", eventName)
+			}
+			return q
+		}
+		// The hours of the Window before the oldest fetch too: each fetch
+		// is compared with the estimate of the Window before it.
 		var rows []hourly
-		q := tx.NewSelect().Model(&rows).Where("platform = ? AND hour >= ?", platform, windowStart(now))
+		if err := filter(tx.NewSelect().Model(&rows)).Where("hour >= ?", windowStart(now).Add(-Window)).
+			Order("destination_id", "event_name", "hour").Scan(ctx); err != nil {
+			return err
+		}
+		var reported []platformScore
+		if err := filter(tx.NewSelect().Model(&reported)).Where("fetched_at >= ?", windowStart(now)).
+			Order("destination_id", "event_name", "fetched_at").Scan(ctx); err != nil {
+			return err
+		}
+		var fetches []platformFetch
+		q := tx.NewSelect().Model(&fetches).Where("error IS NOT NULL")
 		if dest != uuid.Nil {
 			q = q.Where("destination_id = ?", dest)
 		}
-		if eventName != "" {
-			q = q.Where("event_name = ?", eventName)
-		}
-		if err := q.Order("destination_id", "event_name", "hour").Scan(ctx); err != nil {
+		if err := q.Scan(ctx); err != nil {
 			return err
 		}
-		out = scores(platform, rows)
+		out = scores(platform, windowStart(now), rows, reported, fetches)
 		return nil
 	})
 	return out, err
@@ -325,37 +339,127 @@ func (s *Service) Trend(ctx context.Context, tenant uuid.UUID, platform string, 
 	return out, err
 }
 
-// scores groups rows (ordered by destination, event, hour) into scores.
-func scores(platform string, rows []hourly) []DestinationScore {
-	var out []DestinationScore
-	for i := 0; i < len(rows); {
-		j := i
-		for j < len(rows) && rows[j].DestinationID == rows[i].DestinationID && rows[j].EventName == rows[i].EventName {
-			j++
+type scoreKey struct {
+	dest  uuid.UUID
+	event string
+}
+
+// latestScores is the latest of reported per destination and event.
+func latestScores(reported []platformScore) map[scoreKey]platformScore {
+	out := map[scoreKey]platformScore{}
+	for _, r := range reported {
+		k := scoreKey{r.DestinationID, r.EventName}
+		if l, ok := out[k]; !ok || !r.FetchedAt.Before(l.FetchedAt) {
+			out[k] = r
 		}
-		ds := DestinationScore{DestinationID: rows[i].DestinationID, Platform: platform, EventName: rows[i].EventName}
-		var window Coverage
-		for _, r := range rows[i:j] {
-			window.Add(r.coverage())
-			if r.PlatformScore != nil {
-				ps := *r.PlatformScore
-				ds.PlatformScore = &ps
-			}
-		}
-		ds.Events = window.Events
-		ds.Score = round(Score(platform, window))
-		ds.Missing = Missing(platform, ds.EventName, window)
-		for k := range ds.Missing {
-			ds.Missing[k].Impact = round(ds.Missing[k].Impact)
-		}
-		if ds.PlatformScore != nil && window.Events > 0 {
-			e := round(math.Abs(ds.Score - *ds.PlatformScore))
-			ds.CalibrationError = &e
-		}
-		out = append(out, ds)
-		i = j
 	}
 	return out
+}
+
+// scores answers, per destination and event name with hours since from or
+// platform scores (rows and reported: any order), the score, the estimate
+// and its calibration error; failed carries the destinations' failed
+// fetches.
+func scores(platform string, from time.Time, rows []hourly, reported []platformScore, failed []platformFetch) []DestinationScore {
+	hours := map[scoreKey][]hourly{}
+	for _, r := range rows {
+		k := scoreKey{r.DestinationID, r.EventName}
+		hours[k] = append(hours[k], r)
+	}
+	byKey := map[scoreKey][]platformScore{}
+	for _, r := range reported {
+		k := scoreKey{r.DestinationID, r.EventName}
+		byKey[k] = append(byKey[k], r)
+	}
+	set := map[scoreKey]bool{}
+	for k, hs := range hours {
+		for _, h := range hs {
+			set[k] = set[k] || !h.Hour.Before(from)
+		}
+	}
+	for k := range byKey {
+		set[k] = true
+	}
+	var keys []scoreKey
+	for k, in := range set {
+		if in {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if c := bytes.Compare(keys[i].dest[:], keys[j].dest[:]); c != 0 {
+			return c < 0
+		}
+		return keys[i].event < keys[j].event
+	})
+	errs := map[uuid.UUID]string{}
+	for _, f := range failed {
+		if f.Error != nil {
+			errs[f.DestinationID] = *f.Error
+		}
+	}
+	latest := latestScores(reported)
+	out := make([]DestinationScore, 0, len(keys))
+	for _, k := range keys {
+		ds := DestinationScore{DestinationID: k.dest, Platform: platform, EventName: k.event, Source: SourceEstimate}
+		window := windowCoverage(hours[k], from)
+		ds.Events = window.Events
+		ds.Estimate = round(Score(platform, window))
+		ds.Score = ds.Estimate
+		ds.Missing = Missing(platform, ds.EventName, window)
+		for i := range ds.Missing {
+			ds.Missing[i].Impact = round(ds.Missing[i].Impact)
+		}
+		if l, ok := latest[k]; ok {
+			ps, at := l.Score, l.FetchedAt
+			ds.PlatformScore, ds.PlatformScoreAt = &ps, &at
+			ds.Score, ds.Source = round(ps), SourcePlatform
+			ds.CalibrationError = calibration(platform, hours[k], byKey[k])
+		}
+		if e, ok := errs[k.dest]; ok {
+			ds.PlatformError = &e
+		}
+		out = append(out, ds)
+	}
+	return out
+}
+
+// windowCoverage adds up the hours from from on.
+func windowCoverage(hs []hourly, from time.Time) Coverage {
+	var c Coverage
+	for _, h := range hs {
+		if !h.Hour.Before(from) {
+			c.Add(h.coverage())
+		}
+	}
+	return c
+}
+
+// calibration is the mean |estimate − platform score| over the fetches
+// whose preceding Window (from the hour a Window before the fetch to the
+// fetch's own hour) had events; nil when none had.
+func calibration(platform string, hs []hourly, fetched []platformScore) *float64 {
+	var sum float64
+	n := 0
+	for _, f := range fetched {
+		var c Coverage
+		from, to := windowStart(f.FetchedAt), f.FetchedAt.UTC().Truncate(time.Hour)
+		for _, h := range hs {
+			if !h.Hour.Before(from) && !h.Hour.After(to) {
+				c.Add(h.coverage())
+			}
+		}
+		if c.Events == 0 {
+			continue
+		}
+		sum += math.Abs(Score(platform, c) - f.Score)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	e := round(sum / float64(n))
+	return &e
 }
 
 func round(v float64) float64 { return math.Round(v*100) / 100 }

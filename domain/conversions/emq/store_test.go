@@ -98,6 +98,8 @@ func TestRecordTx(t *testing.T) {
 	require.Contains(t, p.Missing[0].Advice, "33 % of Purchase events have no phone")
 	require.Nil(t, p.PlatformScore)
 	require.Nil(t, p.CalibrationError)
+	require.Equal(t, emq.SourceEstimate, p.Source)
+	require.Equal(t, p.Estimate, p.Score)
 	require.Equal(t, 10.0, got[0].Score)
 	require.Less(t, p.Score, 10.0)
 
@@ -130,18 +132,21 @@ func TestRecordTx(t *testing.T) {
 		return b.svc.RecordTx(ctx, tx, tenantB, dest, platforms.Meta, []conversions.Event{full()}, now)
 	}))
 
-	// The platform's own score is stored, preferred in signal health and
-	// compared with the estimate.
-	require.NoError(t, b.svc.SetPlatformScore(b.ctx, tenantA, dest, "Purchase", 6.5, now))
+	// The platform's own score is stored, preferred in the score and in
+	// signal health, and compared with the estimate.
+	require.NoError(t, b.svc.StorePlatformScores(b.ctx, tenantA, dest, now, []emq.PlatformScore{{EventName: "Purchase", Score: 6.5}}))
 	got, err = b.svc.Scores(b.ctx, tenantA, platforms.Meta, "Purchase")
 	require.NoError(t, err)
 	require.NotNil(t, got[0].PlatformScore)
 	require.Equal(t, 6.5, *got[0].PlatformScore)
-	require.InDelta(t, got[0].Score-6.5, *got[0].CalibrationError, 0.011)
+	require.Equal(t, 6.5, got[0].Score)
+	require.Equal(t, emq.SourcePlatform, got[0].Source)
+	require.Equal(t, p.Score, got[0].Estimate)
+	require.InDelta(t, p.Score-6.5, *got[0].CalibrationError, 0.011)
 	ms = emqMeasurements(t, b, tenantA)
 	require.InDelta(t, (3*6.5+10)/4, ms[len(ms)-1].Value, 0.02)
-	require.Error(t, b.svc.SetPlatformScore(b.ctx, tenantA, dest, "Purchase", 11, now))
-	require.Error(t, b.svc.SetPlatformScore(b.ctx, tenantB, dest, "Purchase", 5, now), "B cannot score A's destination")
+	require.Error(t, b.svc.StorePlatformScores(b.ctx, tenantA, dest, now, []emq.PlatformScore{{EventName: "Purchase", Score: 11}}))
+	require.Error(t, b.svc.StorePlatformScores(b.ctx, tenantB, dest, now, []emq.PlatformScore{{EventName: "Purchase", Score: 5}}), "B cannot score A's destination")
 
 	// Bounds.
 	_, err = b.svc.Trend(b.ctx, tenantA, platforms.Meta, dest, "Purchase", 0)

@@ -369,6 +369,12 @@ export const CONVERSION_LEGAL_BASES: Record<'CONSENT' | 'LEGITIMATE_INTEREST', s
   LEGITIMATE_INTEREST: 'Legitimate interest',
 }
 
+/** EMQ: where a score comes from. */
+export const EMQ_SCORE_SOURCES: Record<'PLATFORM' | 'ESTIMATE', string> = {
+  PLATFORM: "Platform's own score",
+  ESTIMATE: "Stratum's estimate",
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -440,6 +446,7 @@ export const ENUM_LABELS = {
   EventCountOperator: EVENT_COUNT_OPERATORS,
   ConversionDeliveryStatus: CONVERSION_DELIVERY_STATUSES,
   ConversionLegalBasis: CONVERSION_LEGAL_BASES,
+  EmqScoreSource: EMQ_SCORE_SOURCES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

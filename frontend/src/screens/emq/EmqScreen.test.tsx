@@ -54,9 +54,13 @@ class FakeApi extends ApolloLink {
           platform: 'META',
           eventName: 'Purchase',
           events: 120,
-          score: 6.4,
+          score: 7.1,
+          source: 'PLATFORM',
+          estimate: 6.4,
           platformScore: 7.1,
+          platformScoreAt: '2026-12-02T11:05:00Z',
           calibrationError: 0.7,
+          platformScoreError: null,
           trend: [
             { __typename: 'EmqPoint', hour: '2026-12-02T10:00:00Z', events: 60, score: 6.2 },
             { __typename: 'EmqPoint', hour: '2026-12-02T11:00:00Z', events: 60, score: 6.6 },
@@ -77,6 +81,22 @@ class FakeApi extends ApolloLink {
               advice: '80 % of Purchase events have no click id (fbc); adding it would raise EMQ by ≈ 0.6',
             },
           ],
+        },
+        {
+          __typename: 'EmqScore',
+          destinationId: 'Q29udmVyc2lvbkRlc3RpbmF0aW9uOjI=',
+          platform: 'META',
+          eventName: 'Lead',
+          events: 30,
+          score: 5.2,
+          source: 'ESTIMATE',
+          estimate: 5.2,
+          platformScore: null,
+          platformScoreAt: null,
+          calibrationError: null,
+          platformScoreError: 'code 190: Invalid OAuth access token - Cannot parse access token',
+          trend: [],
+          missingParameters: [],
         },
       ],
     }
@@ -101,11 +121,11 @@ function setup(api = new FakeApi()) {
 }
 
 describe('EmqScreen', () => {
-  it("shows each event's estimate, the platform's own score and the fix-it list, costliest first", async () => {
+  it("shows each event's score, Meta's own with the estimate's error beside it, and the fix-it list, costliest first", async () => {
     const { api } = setup()
     expect(await screen.findByRole('heading', { name: 'Purchase' })).toBeInTheDocument()
-    expect(screen.getByText('EMQ 6.4 (estimate)')).toBeInTheDocument()
-    expect(screen.getByText('Platform 7.1 · off by 0.7')).toBeInTheDocument()
+    expect(screen.getByText("EMQ 7.1 (Meta's score)")).toBeInTheDocument()
+    expect(screen.getByText('Estimate 6.4 · off by 0.7')).toBeInTheDocument()
     expect(screen.getByText('120 events in the last 24 hours')).toBeInTheDocument()
     const table = screen.getByRole('table', { name: 'What to fix for Purchase' })
     const rows = within(table).getAllByRole('row').slice(1)
@@ -116,6 +136,18 @@ describe('EmqScreen', () => {
     expect(rows[0]).toHaveTextContent('42 % of Purchase events have no phone; adding it would raise EMQ by ≈ 1.1')
     expect(rows[1]).toHaveTextContent('click id')
     expect(api.requests[0]).toMatchObject({ platform: 'META', hours: 48 })
+  })
+
+  it("labels an estimate as such, without a calibration error, and says why Meta's score is missing", async () => {
+    setup()
+    expect(await screen.findByRole('heading', { name: 'Lead' })).toBeInTheDocument()
+    expect(screen.getByText('EMQ 5.2 (estimate)')).toBeInTheDocument()
+    expect(screen.getAllByText(/^Estimate .* · /)).toHaveLength(1)
+    expect(
+      screen.getByText(
+        "Meta's own score could not be fetched: code 190: Invalid OAuth access token - Cannot parse access token",
+      ),
+    ).toBeInTheDocument()
   })
 
   it('reads the scores again when a batch changes them', async () => {

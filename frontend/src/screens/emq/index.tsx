@@ -38,7 +38,7 @@ export default function EmqScreen() {
     <>
       <PageHeader
         title="Event match quality"
-        description="How well each platform can match the conversions Stratum forwards to its users: Stratum's estimate on the platforms' 0–10 scale over the last 24 hours, from which customer details the events carried, and the missing details that cost the most."
+        description="How well each platform can match the conversions Stratum forwards to its users, on the platforms' 0–10 scale over the last 24 hours: Meta's own score where Stratum could fetch it (hourly, with the destination's token), Stratum's estimate from which customer details the events carried otherwise, and the missing details that cost the most."
       />
       <div className="mb-4 max-w-xs">
         <Field label="Platform">
@@ -77,22 +77,33 @@ export default function EmqScreen() {
   )
 }
 
+/** How far the estimate is off the platform's own scores, in words. */
+function calibration(s: Score) {
+  return s.calibrationError == null
+    ? `Estimate ${s.estimate.toFixed(1)} · no events to compare`
+    : `Estimate ${s.estimate.toFixed(1)} · off by ${s.calibrationError.toFixed(1)}`
+}
+
 function ScoreCard({ score: s }: { score: Score }) {
+  const platformName = enumLabel('Platform', s.platform)
   return (
     <Card
       title={s.eventName}
       description={`${formatCount(s.events, 'event')} in the last 24 hours`}
       actions={
         <div className="flex items-center gap-2">
-          <Badge tone={tone(s.score)}>EMQ {s.score.toFixed(1)} (estimate)</Badge>
-          {s.platformScore != null && (
-            <Badge tone="neutral">
-              Platform {s.platformScore.toFixed(1)} · off by {(s.calibrationError ?? 0).toFixed(1)}
-            </Badge>
-          )}
+          <Badge tone={tone(s.score)}>
+            EMQ {s.score.toFixed(1)} ({s.source === 'PLATFORM' ? `${platformName}'s score` : 'estimate'})
+          </Badge>
+          {s.source === 'PLATFORM' && <Badge tone="neutral">{calibration(s)}</Badge>}
         </div>
       }
     >
+      {s.platformScoreError != null && (
+        <p className="mb-2 text-sm text-muted">
+          {platformName}&apos;s own score could not be fetched: {s.platformScoreError}
+        </p>
+      )}
       {s.trend.length > 1 && (
         <Suspense fallback={<div className="h-40" />}>
           <EmqTrendChart points={s.trend} />

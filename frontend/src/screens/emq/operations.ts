@@ -9,8 +9,12 @@ export const EmqScoresDocument = graphql(`
       eventName
       events
       score
+      source
+      estimate
       platformScore
+      platformScoreAt
       calibrationError
+      platformScoreError
       trend(hours: $hours) {
         hour
         events
