@@ -23,6 +23,7 @@ import (
 type txCounter struct {
 	mu           sync.Mutex
 	begins, stmt map[string]int
+	tally        map[string]int // statements starting with "SELECT count(", by request
 }
 
 func (c *txCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
@@ -38,8 +39,20 @@ func (c *txCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.
 	case "COMMIT", "ROLLBACK":
 	default:
 		c.stmt[id]++
+		if strings.HasPrefix(strings.TrimSpace(e.Query), "SELECT count(") {
+			if c.tally == nil {
+				c.tally = map[string]int{}
+			}
+			c.tally[id]++
+		}
 	}
 	return ctx
+}
+
+func (c *txCounter) countStatements(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tally[id]
 }
 
 func (c *txCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
@@ -136,4 +149,37 @@ func TestNodesOverTheComplexityLimit(t *testing.T) {
 	require.Equal(t, "COMPLEXITY_LIMIT_EXCEEDED", res.Code(), res.Errors)
 	res = s.Query(t, q, map[string]any{"ids": append(many[:10], ids...)}, h)
 	require.Empty(t, res.Errors, "positive control: 3 × 11 ids fit")
+}
+
+// A connection counts its rows only when totalCount is asked for (issue
+// 16): the same page without it runs no count(*), with it (directly,
+// through a fragment, or aliased) one, whose figure is right.
+func TestTotalCountIsCountedOnlyWhenSelected(t *testing.T) {
+	t.Parallel()
+	s, counter, h, _ := setupNodes(t, nil, 3)
+	run := func(id, query string) map[string]any {
+		h.Set("X-Request-Id", id)
+		res := s.Query(t, query, nil, h)
+		require.Empty(t, res.Errors)
+		require.Len(t, field(t, res.Data, "automationRules", "edges"), 2)
+		return res.Data
+	}
+	run("without", `{ automationRules(first: 2, builtin: false) { edges { node { id } } pageInfo { hasNextPage } } }`)
+	require.Zero(t, counter.countStatements("without"))
+	_, stmts := counter.counts("without")
+	require.Positive(t, stmts, "the page itself was read (the hook sees this request)")
+
+	for id, q := range map[string]string{
+		"direct":   `{ automationRules(first: 2, builtin: false) { totalCount edges { node { id } } } }`,
+		"fragment": `{ automationRules(first: 2, builtin: false) { ...c edges { node { id } } } } fragment c on AutomationRuleConnection { totalCount }`,
+		"alias":    `{ automationRules(first: 2, builtin: false) { n: totalCount edges { node { id } } } }`,
+	} {
+		d := run(id, q)
+		require.Equal(t, 1, counter.countStatements(id), id)
+		key := "totalCount"
+		if id == "alias" {
+			key = "n"
+		}
+		require.EqualValues(t, 3, field(t, d, "automationRules", key), id)
+	}
 }

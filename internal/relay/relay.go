@@ -68,6 +68,10 @@ type Args struct {
 	After  *string
 	Last   *int
 	Before *string
+	// SkipCount leaves Page.TotalCount 0 without counting: the caller
+	// knows totalCount was not asked for (a count(*) of the whole filter
+	// is often the dearest statement of a page).
+	SkipCount bool
 }
 
 // Cursor is a row's position: its sort value and id.
@@ -123,9 +127,13 @@ func Paginate[T any](ctx context.Context, q *bun.SelectQuery, args Args, sortCol
 		}
 		return nil, apperr.Invalid([]string{f}, "%s must be between 0 and %d", f, MaxPageSize)
 	}
-	total, err := q.Clone().Count(ctx)
-	if err != nil {
-		return nil, err
+	var total int64
+	if !args.SkipCount {
+		n, err := q.Clone().Count(ctx)
+		if err != nil {
+			return nil, err
+		}
+		total = n
 	}
 	if args.After != nil {
 		c, err := parseCursor("after", *args.After)
