@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"github.com/stratumhq/stratum/domain/audiences"
 	"log/slog"
 	"maps"
 	"slices"
@@ -96,6 +97,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.EMQ = &emq.Service{DB: d, Signals: s.Signals}
 	s.buildConversions(d, cfg)
 	s.buildDeliveries(d, cfg, log)
+	s.buildAudiences(d, cfg)
 	return s, nil
 }
 
@@ -122,6 +124,22 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(), Log: log, Quality: s.EMQ,
 		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
 	s.CDP.BatchHook = s.Deliveries
+}
+
+// buildAudiences builds audience sync (issue 15, docs/adr/0023) over the
+// platforms' customer-list APIs at the same roots as their other clients
+// (STRATUM_<P>_API_BASE), and hooks it into every membership refresh.
+func (s *Services) buildAudiences(d *db.DB, cfg config.Config) {
+	bases := map[string]string{}
+	for _, p := range platforms.Real {
+		bases[p] = cfg.Platforms[platforms.EnvPrefix(p)].APIBase
+	}
+	s.Audiences = &audiences.Service{DB: d, Segments: s.Segments, Connections: s.Connections,
+		Clients: audiences.NewClients(audiences.Config{Bases: bases, GoogleDeveloperToken: cfg.Platforms["GOOGLE_ADS"].DeveloperToken})}
+	s.CDP.OnMembershipChanged = s.Audiences.Changed
+	s.Segments.OnMembershipChanged = s.Audiences.Changed
+	s.Traits.OnMembershipChanged = s.Audiences.Changed
+	s.CDP.RFM.OnMembershipChanged = s.Audiences.Changed
 }
 
 // conversionSenders are the conversion API senders by platform (package
@@ -252,7 +270,7 @@ func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
 		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments, Deliveries: s.Deliveries,
-		ConversionDestinations: s.ConversionDestinations}
+		ConversionDestinations: s.ConversionDestinations, Audiences: s.Audiences}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -276,6 +294,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.CDP.RFM.Enqueue = jobs.RFMRefreshHook(c)
 	s.Privacy.Enqueue = jobs.PrivacyHook(c)
 	s.Deliveries.Enqueue = jobs.ConversionsFlushHook(c)
+	s.Audiences.Enqueue = jobs.AudienceSyncHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

@@ -148,6 +148,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerPrivacy(w, s, lim)
 	registerSegments(w, d, s, lim)
 	registerConversions(w, s, lim)
+	registerAudiences(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -161,6 +162,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, privacyPeriodic(runOnStart, s)...)
 	out = append(out, segmentsPeriodic(runOnStart, s)...)
 	out = append(out, conversionsPeriodic(runOnStart, s)...)
+	out = append(out, audiencesPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 
