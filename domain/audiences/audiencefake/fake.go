@@ -50,6 +50,8 @@ type Server struct {
 	next      int
 	failures  []failure
 	requests  int
+	// Token is the access token requests must carry (default Token).
+	Token string
 	// Strict is false to answer malformed requests with errors without
 	// failing the test (the tests that show the fake rejects them).
 	Strict bool
@@ -78,13 +80,14 @@ type op struct {
 }
 
 type failure struct {
+	after      int // requests to let through first
 	status     int
 	retryAfter int
 }
 
 // New starts the fake; it stops with the test.
 func New(t testing.TB) *Server {
-	s := &Server{t: t, Limits: map[string]int{}, audiences: map[string]*Audience{}, jobs: map[string]*job{}, Strict: true}
+	s := &Server{t: t, Limits: map[string]int{}, audiences: map[string]*Audience{}, jobs: map[string]*job{}, Strict: true, Token: Token}
 	for k, v := range defaultLimits {
 		s.Limits[k] = v
 	}
@@ -100,10 +103,14 @@ func New(t testing.TB) *Server {
 
 // FailNext makes the next request answer status (with Retry-After seconds
 // when retryAfter > 0) without doing anything.
-func (s *Server) FailNext(status, retryAfter int) {
+func (s *Server) FailNext(status, retryAfter int) { s.FailAfter(0, status, retryAfter) }
+
+// FailAfter lets n requests through, then answers the next one status
+// (with Retry-After seconds when retryAfter > 0) without doing anything.
+func (s *Server) FailAfter(n, status, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures = append(s.failures, failure{status, retryAfter})
+	s.failures = append(s.failures, failure{after: n, status: status, retryAfter: retryAfter})
 }
 
 // Requests is how many requests arrived.
@@ -151,6 +158,10 @@ func (s *Server) begin(w http.ResponseWriter) bool {
 	defer s.mu.Unlock()
 	s.requests++
 	if len(s.failures) == 0 {
+		return false
+	}
+	if s.failures[0].after > 0 {
+		s.failures[0].after--
 		return false
 	}
 	f := s.failures[0]

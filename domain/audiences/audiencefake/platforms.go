@@ -38,7 +38,7 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.PostForm = form
-	if r.PostForm.Get("access_token") != Token {
+	if r.PostForm.Get("access_token") != s.Token {
 		s.refuse(w, 400, metaAuth, "meta: access_token missing or wrong")
 		return
 	}
@@ -121,7 +121,7 @@ func (s *Server) google(w http.ResponseWriter, r *http.Request) {
 	if s.begin(w) {
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+Token || r.Header.Get("developer-token") != DeveloperToken {
+	if r.Header.Get("Authorization") != "Bearer "+s.Token || r.Header.Get("developer-token") != DeveloperToken {
 		s.refuse(w, 401, googleAuth, "google: Authorization or developer-token missing or wrong")
 		return
 	}
@@ -261,7 +261,7 @@ func (s *Server) tiktok(w http.ResponseWriter, r *http.Request) {
 	if s.begin(w) {
 		return
 	}
-	if r.Header.Get("Access-Token") != Token {
+	if r.Header.Get("Access-Token") != s.Token {
 		s.refuse(w, 200, tiktokAuth, "tiktok: Access-Token missing or wrong")
 		return
 	}
@@ -346,7 +346,7 @@ func (s *Server) snapchat(w http.ResponseWriter, r *http.Request) {
 	if s.begin(w) {
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+Token {
+	if r.Header.Get("Authorization") != "Bearer "+s.Token {
 		s.refuse(w, 401, snapError, "snapchat: Authorization missing or wrong")
 		return
 	}
