@@ -86,7 +86,7 @@ func setup(t *testing.T, batch int) *bundle {
 	b.identity = cdp.NewIdentity(tdb.DB)
 	b.segs = &cdp.Segments{DB: tdb.DB}
 	b.svc = &audiences.Service{DB: tdb.DB, Segments: b.segs, Connections: conns,
-		Clients: audiences.NewClients(audiences.Config{Bases: map[string]string{platforms.Meta: b.fake.URL}, MaxBatch: batch}),
+		Clients:  audiences.NewClients(audiences.Config{Bases: map[string]string{platforms.Meta: b.fake.URL}, MaxBatch: batch}),
 		Settings: audiences.Settings{PageSize: 3, RequestsPerRun: 1000}}
 	b.svc.Enqueue = func(ctx context.Context, tx bun.Tx, tenant, audience uuid.UUID, at time.Time) error {
 		b.mu.Lock()
