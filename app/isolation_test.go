@@ -249,6 +249,7 @@ type isoFixture struct {
 	deliveries *deliveriesIsoFixture
 	// conversions: conversion destinations (isolation_conversions_test.go)
 	conversions *conversionsFixture
+	audiences   *audiencesIsoFixture
 	emq         *emqFixture
 }
 
@@ -308,6 +309,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	f.addDeliveries(t)
 	f.addConversions(t)
 	f.addEMQ(t)
+	f.addAudiences(t)
 	return f
 }
 
@@ -534,6 +536,7 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'rfmReport', (SELECT jsonb_build_array(computed_at, profiles, cells) FROM cdp_rfm_reports WHERE tenant_id = $1),
 		'funnels', (SELECT jsonb_agg(jsonb_build_array(id, name, steps, window_seconds) ORDER BY id) FROM cdp_funnels WHERE tenant_id = $1),
 		'conversionDeliveries', (SELECT jsonb_agg(jsonb_build_array(destination_id, message_id, status, attempts) ORDER BY destination_id, message_id) FROM conversion_deliveries WHERE tenant_id = $1),
+		'audiences', (SELECT jsonb_agg(jsonb_build_array(id, status, platform_audience_id, size) ORDER BY id) FROM audiences WHERE tenant_id = $1),
 		'conversionDestinations', (SELECT jsonb_agg(jsonb_build_array(id, name, credentials, credential_keys, enabled, last_test_at) ORDER BY id)
 			FROM conversion_destinations WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))
 	return s

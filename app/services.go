@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"github.com/stratumhq/stratum/domain/audiences"
 	"log/slog"
 	"maps"
 	"slices"
@@ -102,6 +103,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	s.buildDeliveries(d, cfg, log)
 	// Meta's own EMQ of each enabled META destination, fetched hourly.
 	s.EMQPlatform = emq.NewPlatformFetcher(d, s.EMQ, s.ConversionDestinations)
+	s.buildAudiences(d, cfg)
 	return s, nil
 }
 
@@ -129,6 +131,22 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
 	s.CDP.BatchHook = s.Deliveries
 	s.Privacy.EraseHooks = append(s.Privacy.EraseHooks, s.Deliveries.EraseProfilesTx)
+}
+
+// buildAudiences builds audience sync (issue 15, docs/adr/0023) over the
+// platforms' customer-list APIs at the same roots as their other clients
+// (STRATUM_<P>_API_BASE), and hooks it into every membership refresh.
+func (s *Services) buildAudiences(d *db.DB, cfg config.Config) {
+	bases := map[string]string{}
+	for _, p := range platforms.Real {
+		bases[p] = cfg.Platforms[platforms.EnvPrefix(p)].APIBase
+	}
+	s.Audiences = &audiences.Service{DB: d, Segments: s.Segments, Connections: s.Connections,
+		Clients: audiences.NewClients(audiences.Config{Bases: bases, GoogleDeveloperToken: cfg.Platforms["GOOGLE_ADS"].DeveloperToken})}
+	s.CDP.OnMembershipChanged = s.Audiences.Changed
+	s.Segments.OnMembershipChanged = s.Audiences.Changed
+	s.Traits.OnMembershipChanged = s.Audiences.Changed
+	s.CDP.RFM.OnMembershipChanged = s.Audiences.Changed
 }
 
 // conversionSenders are the conversion API senders by platform (package
@@ -266,7 +284,7 @@ func (s *Services) Jobs() jobs.Services {
 	return jobs.Services{Signals: s.Signals, Platforms: s.Platforms, Automation: s.Automation, Notifications: s.Notifications,
 		Auth: s.Auth, Tenancy: s.Tenancy, Stripe: s.Stripe, Billing: s.Billing,
 		Connections: s.Connections, CDP: s.CDP, Traits: s.Traits, Privacy: s.Privacy, Segments: s.Segments, Deliveries: s.Deliveries,
-		ConversionDestinations: s.ConversionDestinations, EMQPlatform: s.EMQPlatform}
+		ConversionDestinations: s.ConversionDestinations, EMQPlatform: s.EMQPlatform, Audiences: s.Audiences}
 }
 
 // Resolvers are the services the GraphQL resolvers call.
@@ -290,6 +308,7 @@ func (s *Services) EnqueueWith(c *jobs.Client) {
 	s.CDP.RFM.Enqueue = jobs.RFMRefreshHook(c)
 	s.Privacy.Enqueue = jobs.PrivacyHook(c)
 	s.Deliveries.Enqueue = jobs.ConversionsFlushHook(c)
+	s.Audiences.Enqueue = jobs.AudienceSyncHook(c)
 }
 
 // costBuckets sizes the GraphQL cost buckets per plan from the catalogue's

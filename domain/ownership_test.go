@@ -34,6 +34,7 @@ var owners = map[string][]string{
 		"cdp_consents", "cdp_consent_history", "cdp_privacy_requests", "cdp_suppressions",
 		"cdp_segments", "cdp_segment_members", "cdp_segment_membership_changes"},
 	"conversions": {"conversion_destinations", "conversion_deliveries", "conversion_emq_hourly", "conversion_emq_platform_scores", "conversion_emq_platform_fetches"},
+	"audiences":   {"audiences", "audience_members"},
 }
 
 // TestContextsTouchOnlyTheirOwnTables fails when a domain package names

@@ -149,6 +149,7 @@ func register(w *river.Workers, d *db.DB, s Services, lim Limits) {
 	registerSegments(w, d, s, lim)
 	registerConversions(w, s, lim)
 	registerEMQPlatform(w, s, lim)
+	registerAudiences(w, s, lim)
 }
 
 // periodic is the schedule River's elected leader runs.
@@ -163,6 +164,7 @@ func periodic(runOnStart bool, s Services) []*river.PeriodicJob {
 	out = append(out, segmentsPeriodic(runOnStart, s)...)
 	out = append(out, conversionsPeriodic(runOnStart, s)...)
 	out = append(out, emqPlatformPeriodic(runOnStart, s)...)
+	out = append(out, audiencesPeriodic(runOnStart, s)...)
 	return append(out, billingPeriodic(runOnStart, s)...)
 }
 

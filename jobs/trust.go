@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stratumhq/stratum/domain/audiences"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +57,9 @@ type Services struct {
 	// Deliveries forwards conversions (conversions.flush); without it that
 	// kind has no worker.
 	Deliveries *conversions.Deliveries
+	// Audiences keeps segments in step with the platforms' customer lists
+	// (audiences.sync); without it that kind has no worker.
+	Audiences *audiences.Service
 	// ConversionDestinations' credentials are re-sealed by
 	// secrets.reencrypt (nil: not).
 	ConversionDestinations *conversions.Destinations

@@ -6,6 +6,7 @@ package resolvers
 import (
 	"context"
 	"database/sql"
+	"github.com/stratumhq/stratum/domain/audiences"
 	"log/slog"
 	"time"
 
@@ -86,6 +87,8 @@ type Services struct {
 	ConversionDestinations *conversions.Destinations
 	// EMQ: event match quality of forwarded conversions.
 	EMQ *emq.Service
+	// Audiences: segments kept in step with the platforms' customer lists.
+	Audiences *audiences.Service
 }
 
 // Config is what the resolvers are built from.

@@ -164,6 +164,9 @@ type RFM struct {
 	// Enqueue inserts the cdp.rfm_refresh job of tenant in tx
 	// (jobs.RFMRefreshHook); without it RequestRefresh fails.
 	Enqueue func(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error
+	// OnMembershipChanged is told of the membership changes of the segments
+	// a refresh recomputes (see MembershipHook).
+	OnMembershipChanged MembershipHook
 }
 
 // NewRFM returns the RFM service over d.
@@ -360,7 +363,7 @@ func (s *RFM) Refresh(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err 
 		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = on"); err != nil {
 			return err
 		}
-		return refreshRFMSegmentsTx(ctx, tx, tenant, now)
+		return refreshRFMSegmentsTx(ctx, tx, tenant, now, s.OnMembershipChanged)
 	})
 	return rep, err
 }

@@ -43,6 +43,9 @@ type Segments struct {
 	// RefreshTimeout bounds a full refresh's query (DefaultRefreshTimeout
 	// when zero).
 	RefreshTimeout time.Duration
+	// OnMembershipChanged is told of the membership changes a save or a
+	// refresh records (see MembershipHook).
+	OnMembershipChanged MembershipHook
 }
 
 // Defaults of Segments.

@@ -39,10 +39,18 @@ type MembershipDelta struct {
 	Exited  int64 `json:"exited"`
 }
 
+// MembershipHook is told of a segment's membership changes in the
+// transaction that records them (audience sync enqueues its jobs there, so
+// they run after the commit and only if it happens). An error rolls the
+// transaction back. The services that refresh memberships (Service's batch
+// job, Segments, Traits, RFM) each carry it as OnMembershipChanged; nil:
+// nobody is told.
+type MembershipHook func(ctx context.Context, tx bun.Tx, tenant, segment uuid.UUID) error
+
 // applyMembershipTx refreshes seg's membership at now: of every profile
 // (scope nil) or of the profiles in scope. It publishes the change when
-// there is one.
-func applyMembershipTx(ctx context.Context, tx bun.Tx, seg *Segment, now time.Time, scope []uuid.UUID) (d MembershipDelta, err error) {
+// there is one and tells hook.
+func applyMembershipTx(ctx context.Context, tx bun.Tx, seg *Segment, now time.Time, scope []uuid.UUID, hook MembershipHook) (d MembershipDelta, err error) {
 	q := compileRules(&seg.Rules, seg.TenantID, now, scope)
 	args := append(slices.Clip(q.args), seg.ID.String())
 	g := fmt.Sprintf("$%d::uuid", len(args))
@@ -83,7 +91,13 @@ SELECT count(*) FILTER (WHERE change = 'ENTERED'), count(*) FILTER (WHERE change
 	if err != nil {
 		return d, err
 	}
-	return d, realtime.Publish(ctx, tx, realtime.Event{Tenant: seg.TenantID, Topic: TopicSegmentMembershipChanged, ID: seg.ID.String(), Data: data})
+	if err := realtime.Publish(ctx, tx, realtime.Event{Tenant: seg.TenantID, Topic: TopicSegmentMembershipChanged, ID: seg.ID.String(), Data: data}); err != nil {
+		return d, err
+	}
+	if hook != nil {
+		return d, hook(ctx, tx, seg.TenantID, seg.ID)
+	}
+	return d, nil
 }
 
 // refreshTx recomputes seg's whole membership in tx (seg's row locked by
@@ -93,7 +107,7 @@ func (s *Segments) refreshTx(ctx context.Context, tx bun.Tx, seg *Segment) (Memb
 		return MembershipDelta{}, err
 	}
 	now := s.DB.Now(ctx)
-	d, err := applyMembershipTx(ctx, tx, seg, now, nil)
+	d, err := applyMembershipTx(ctx, tx, seg, now, nil, s.OnMembershipChanged)
 	if err != nil {
 		return d, err
 	}
@@ -171,29 +185,29 @@ func (s *Service) refreshSegmentsForBatchTx(ctx context.Context, tx bun.Tx, tena
 	if len(ids) == 0 {
 		return nil
 	}
-	return RefreshProfilesTx(ctx, tx, tenant, ids, s.DB.Now(ctx))
+	return refreshProfilesWhereTx(ctx, tx, tenant, ids, s.DB.Now(ctx), nil, s.OnMembershipChanged)
 }
 
 // RefreshProfilesTx recomputes every dynamic segment's membership of the
 // given profiles (and those merged into them or they into) in tx.
 func RefreshProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time) (err error) {
 	defer derrors.Wrap(&err, "cdp.RefreshProfilesTx(%s, %d profiles)", tenant, len(ids))
-	return refreshProfilesWhereTx(ctx, tx, tenant, ids, now, nil)
+	return refreshProfilesWhereTx(ctx, tx, tenant, ids, now, nil, nil)
 }
 
 // refreshComputedTraitSegmentsTx refreshes, for the given profiles, the
 // dynamic segments with a computed-trait condition (the trait jobs: a
 // backfill, an expiry, a reconciliation changed their values).
-func refreshComputedTraitSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time) error {
+func refreshComputedTraitSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time, hook MembershipHook) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return refreshProfilesWhereTx(ctx, tx, tenant, ids, now, func(r *Rule) bool { return r.ComputedTrait != nil })
+	return refreshProfilesWhereTx(ctx, tx, tenant, ids, now, func(r *Rule) bool { return r.ComputedTrait != nil }, hook)
 }
 
 // refreshProfilesWhereTx is RefreshProfilesTx for the dynamic segments
 // with a condition uses holds for (nil: all).
-func refreshProfilesWhereTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time, uses func(*Rule) bool) error {
+func refreshProfilesWhereTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ids []uuid.UUID, now time.Time, uses func(*Rule) bool, hook MembershipHook) error {
 	q := tx.NewSelect().Model((*Segment)(nil)).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Order("id")
 	if uses != nil {
 		// Only the segments that use the kind are locked (read first, then
@@ -225,7 +239,7 @@ func refreshProfilesWhereTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, id
 		return err
 	}
 	for i := range segs {
-		if _, err := applyMembershipTx(ctx, tx, &segs[i], now, scope); err != nil {
+		if _, err := applyMembershipTx(ctx, tx, &segs[i], now, scope, hook); err != nil {
 			return err
 		}
 	}
@@ -253,7 +267,7 @@ func ruleUses(r *Rule, test func(*Rule) bool) bool {
 // refreshRFMSegmentsTx recomputes in full, in tx, every dynamic segment
 // with an RFM condition (the RFM refresh, which replaced every score in
 // tx). Each segment's row is locked FOR UPDATE, in id order.
-func refreshRFMSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Time) error {
+func refreshRFMSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Time, hook MembershipHook) error {
 	var all []Segment
 	if err := tx.NewSelect().Model(&all).Where("tenant_id = ? AND kind = ?", tenant, SegmentDynamic).Order("id").Scan(ctx); err != nil {
 		return err
@@ -275,7 +289,7 @@ func refreshRFMSegmentsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now 
 		if err := setStatementTimeout(ctx, tx, DefaultRefreshTimeout); err != nil {
 			return err
 		}
-		if _, err := applyMembershipTx(ctx, tx, locked, now, nil); err != nil {
+		if _, err := applyMembershipTx(ctx, tx, locked, now, nil, hook); err != nil {
 			return err
 		}
 		locked.RefreshedAt = &now

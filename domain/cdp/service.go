@@ -99,6 +99,10 @@ type Service struct {
 	// BatchHook, if set, runs in the batch job's transaction after OnBatch
 	// with the batch's events and their profiles (conversion forwarding).
 	BatchHook BatchHook
+	// OnMembershipChanged is told, in the batch's transaction, of the
+	// membership changes of the dynamic segments its profiles moved (see
+	// MembershipHook).
+	OnMembershipChanged MembershipHook
 	// Identity, if set, resolves each batch's events to profiles in the
 	// batch job and applies them to the profiles (ProcessBatch).
 	Identity *Identity

@@ -236,6 +236,10 @@ type Traits struct {
 	// the transaction that creates or changes it (jobs.TraitBackfillHook).
 	// Without it definitions stay PENDING until Backfill is called.
 	EnqueueBackfill func(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID, version int) error
+	// OnMembershipChanged is told of the membership changes of the segments
+	// with computed-trait conditions that trait jobs recompute (see
+	// MembershipHook).
+	OnMembershipChanged MembershipHook
 }
 
 // lockTraitTenantTx takes the tenant's trait row for a change of its

@@ -38,7 +38,7 @@ func (s *Traits) Backfill(ctx context.Context, tenant, definition uuid.UUID, ver
 		more := false
 		err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 			var err error
-			more, err = backfillChunkTx(ctx, tx, tenant, definition, version, s.DB.Now(ctx))
+			more, err = backfillChunkTx(ctx, tx, tenant, definition, version, s.DB.Now(ctx), s.OnMembershipChanged)
 			return err
 		})
 		if err != nil || !more {
@@ -51,7 +51,7 @@ func (s *Traits) Backfill(ctx context.Context, tenant, definition uuid.UUID, ver
 }
 
 // backfillChunkTx does one chunk; it reports whether more remain.
-func backfillChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID, version int, now time.Time) (bool, error) {
+func backfillChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID, version int, now time.Time, hook MembershipHook) (bool, error) {
 	if ok, err := shareTraitTenantTx(ctx, tx, tenant); err != nil || !ok {
 		return false, err
 	}
@@ -87,7 +87,7 @@ func backfillChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUI
 		if err := recomputeProfilesTx(ctx, tx, tenant, ids, []*TraitDefinition{d}, now); err != nil {
 			return false, err
 		}
-		if err := refreshComputedTraitSegmentsTx(ctx, tx, tenant, ids, now); err != nil {
+		if err := refreshComputedTraitSegmentsTx(ctx, tx, tenant, ids, now, hook); err != nil {
 			return false, err
 		}
 		d.BackfillAfter = &ids[len(ids)-1]
@@ -165,7 +165,7 @@ func (s *Traits) Maintain(ctx context.Context, tenant uuid.UUID) (_ MaintainResu
 			n := 0
 			err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 				var err error
-				n, err = expireChunkTx(ctx, tx, tenant, d.ID, s.DB.Now(ctx))
+				n, err = expireChunkTx(ctx, tx, tenant, d.ID, s.DB.Now(ctx), s.OnMembershipChanged)
 				return err
 			})
 			if err != nil {
@@ -184,7 +184,7 @@ func (s *Traits) Maintain(ctx context.Context, tenant uuid.UUID) (_ MaintainResu
 
 // expireChunkTx drops the expired days of up to TraitChunk values of a
 // windowed definition; it returns how many values it changed.
-func expireChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID, now time.Time) (int, error) {
+func expireChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID, now time.Time, hook MembershipHook) (int, error) {
 	if ok, err := shareTraitTenantTx(ctx, tx, tenant); err != nil || !ok {
 		return 0, err
 	}
@@ -230,7 +230,7 @@ func expireChunkTx(ctx context.Context, tx bun.Tx, tenant, definition uuid.UUID,
 	if err := foldTx(ctx, tx, tenant, fresh, []*TraitDefinition{d}, now, func(uuid.UUID) []*traitEvent { return nil }); err != nil {
 		return 0, err
 	}
-	return len(ids), refreshComputedTraitSegmentsTx(ctx, tx, tenant, ids, now)
+	return len(ids), refreshComputedTraitSegmentsTx(ctx, tx, tenant, ids, now, hook)
 }
 
 // reconcile recomputes the profiles changed since the last reconciliation
@@ -334,7 +334,7 @@ func (s *Traits) reconcileChunk(ctx context.Context, tenant uuid.UUID, from time
 		if err := recomputeTx(ctx, tx, tenant, stale, all, now, true); err != nil {
 			return err
 		}
-		return refreshComputedTraitSegmentsTx(ctx, tx, tenant, stale, now)
+		return refreshComputedTraitSegmentsTx(ctx, tx, tenant, stale, now, s.OnMembershipChanged)
 	})
 	return n, last, err
 }

@@ -86,7 +86,7 @@ func TestTraitBackfillResumesFromItsCursor(t *testing.T) {
 	d, err := f.traits.CreateDefinition(f.ctx, f.tenant, TraitDefinitionInput{Name: "sum", Aggregation: AggSum, Event: "A", ValueProperty: strp("v")})
 	require.NoError(t, err)
 	require.NoError(t, f.tdb.DB.InTenant(f.ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
-		more, err := backfillChunkTx(ctx, tx, f.tenant, d.ID, d.Version, f.clock.Now())
+		more, err := backfillChunkTx(ctx, tx, f.tenant, d.ID, d.Version, f.clock.Now(), nil)
 		require.True(t, more)
 		return err
 	}))

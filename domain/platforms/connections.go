@@ -448,3 +448,22 @@ func clipBytes(s string, n int) string {
 	}
 	return s
 }
+
+// AdAccount returns one of tenant's ad accounts with its connection
+// (NOT_FOUND when it is not the tenant's). Audience sync calls it to reach
+// the account with the connection's grant (Token).
+func (c *Connections) AdAccount(ctx context.Context, tenant, id uuid.UUID) (a *AdAccount, cn *Connection, err error) {
+	defer derrors.Wrap(&err, "platforms.Connections.AdAccount(%v, %v)", tenant, id)
+	err = c.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		a = new(AdAccount)
+		if err := db.NotFound(tx.NewSelect().Model(a).Where("aa.id = ?", id).Scan(ctx), "no such ad account"); err != nil {
+			return err
+		}
+		cn = new(Connection)
+		return db.NotFound(tx.NewSelect().Model(cn).Where("pc.id = ?", a.ConnectionID).Scan(ctx), "no such connection")
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, cn, nil
+}

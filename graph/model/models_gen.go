@@ -201,6 +201,38 @@ type ApplyActionInput struct {
 	Reason string `json:"reason"`
 }
 
+// A page of audiences, newest first.
+type AudienceConnection struct {
+	// The audiences of this page.
+	Edges []*AudienceEdge `json:"edges"`
+	// Paging information.
+	PageInfo *relay.PageInfo `json:"pageInfo"`
+	// Number of audiences (of the segment, when one is named).
+	TotalCount int `json:"totalCount"`
+}
+
+// An audience and its cursor.
+type AudienceEdge struct {
+	// Cursor of this audience.
+	Cursor string `json:"cursor"`
+	// The audience.
+	Node *Audience `json:"node"`
+}
+
+// Names an audience.
+type AudienceIDInput struct {
+	// The audience's ID.
+	ID string `json:"id"`
+}
+
+// How far the running (or last) sync got.
+type AudienceSyncProgress struct {
+	// Profiles of this sync handled so far.
+	Done int `json:"done"`
+	// Profiles this sync has to handle (an estimate while it runs: the segment's size for a full pass, the pending membership changes otherwise).
+	Total int `json:"total"`
+}
+
 // One entry of the audit log, written in the same transaction as the change it records.
 type AuditEntry struct {
 	// Global ID.
@@ -1003,6 +1035,16 @@ type DebuggerEvent struct {
 	Truncated bool `json:"truncated"`
 	// Why a rejected or throttled request was refused; null for accepted and duplicate events.
 	Error *DebuggerError `json:"error,omitempty"`
+}
+
+// The result of deleteAudience.
+type DeleteAudiencePayload struct {
+	// The deleted audience's ID; null on failure.
+	DeletedAudienceID *string `json:"deletedAudienceId,omitempty"`
+	// Always false: deleteAudience deletes Stratum's record and stops the sync, but does not delete the audience on the platform (delete it in the platform's own audience manager if it is no longer wanted).
+	PlatformAudienceDeleted bool `json:"platformAudienceDeleted"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // Input of `deleteAutomationRule`.
@@ -2918,6 +2960,14 @@ type SplitProfilePayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// The result of stopAudienceSync.
+type StopAudienceSyncPayload struct {
+	// The audience, now STOPPED; null on failure.
+	Audience *Audience `json:"audience,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type Subscription struct {
 }
 
@@ -2941,6 +2991,24 @@ type SyncAccount struct {
 	Currency string `json:"currency"`
 	// IANA time zone of the account: its days are days in this zone.
 	TimeZone string `json:"timeZone"`
+}
+
+// Which segment to keep in step with which platform's ad account.
+type SyncAudienceInput struct {
+	// The segment's ID.
+	SegmentID string `json:"segmentId"`
+	// The platform (META, GOOGLE, TIKTOK or SNAPCHAT; SIMULATOR has no customer lists and is refused). It must be the account's platform.
+	Platform Platform `json:"platform"`
+	// The ID of an ad account (`AdAccount.id`) of one of the workspace's platform connections; the connection's grant is used to call the platform.
+	AccountID string `json:"accountId"`
+}
+
+// The result of syncAudience.
+type SyncAudiencePayload struct {
+	// The audience, created or found, with its sync queued; null on failure.
+	Audience *Audience `json:"audience,omitempty"`
+	// Why nothing changed, if so (a field named by its path, e.g. ["input", "accountId"]).
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // How far a run is: chunks (insights, backfill) or pages (structure) done of the total.
@@ -3623,6 +3691,73 @@ func (e *ActionType) UnmarshalJSON(b []byte) error {
 }
 
 func (e ActionType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an audience's sync stands.
+type AudienceStatus string
+
+const (
+	// Waiting for its first sync (or a re-sync) to start.
+	AudienceStatusPending AudienceStatus = "PENDING"
+	// Uploading to or removing from the platform now; `progress` tells how far it is.
+	AudienceStatusSyncing AudienceStatus = "SYNCING"
+	// In step with the segment as of `lastSyncAt`; later membership changes are applied as they come.
+	AudienceStatusSynced AudienceStatus = "SYNCED"
+	// The last sync failed (`error` says why, in the platform's words where it gave any). Transient failures are retried with backoff; others wait for `syncAudience`.
+	AudienceStatusFailed AudienceStatus = "FAILED"
+	// Stopped by `stopAudienceSync`: nothing is uploaded or removed any more; the platform audience keeps the members it had.
+	AudienceStatusStopped AudienceStatus = "STOPPED"
+)
+
+var AllAudienceStatus = []AudienceStatus{
+	AudienceStatusPending,
+	AudienceStatusSyncing,
+	AudienceStatusSynced,
+	AudienceStatusFailed,
+	AudienceStatusStopped,
+}
+
+func (e AudienceStatus) IsValid() bool {
+	switch e {
+	case AudienceStatusPending, AudienceStatusSyncing, AudienceStatusSynced, AudienceStatusFailed, AudienceStatusStopped:
+		return true
+	}
+	return false
+}
+
+func (e AudienceStatus) String() string {
+	return string(e)
+}
+
+func (e *AudienceStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AudienceStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AudienceStatus", str)
+	}
+	return nil
+}
+
+func (e AudienceStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AudienceStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AudienceStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

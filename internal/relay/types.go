@@ -47,4 +47,7 @@ const (
 	// deliveries; not a node).
 	TypeConversionDestination = "ConversionDestination"
 	TypeConversionDelivery    = "ConversionDelivery"
+	// TypeAudience names a segment's customer-list audience on an ad
+	// platform (audience sync; not a node).
+	TypeAudience = "Audience"
 )
