@@ -201,6 +201,7 @@ function createCache(): InMemoryCache {
           funnels: relayStylePagination(),
           segments: relayStylePagination(),
           conversionDestinations: relayStylePagination(),
+          audiences: relayStylePagination(['segmentId']),
           auditLog: relayStylePagination(['filter']),
           privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,

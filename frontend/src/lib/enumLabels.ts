@@ -5,6 +5,7 @@
 import type {
   ActionPhase,
   ApiKeyScope,
+  AudienceStatus,
   AuditOutcome,
   BillingStatus,
   BuiltinRule,
@@ -369,6 +370,15 @@ export const CONVERSION_LEGAL_BASES: Record<'CONSENT' | 'LEGITIMATE_INTEREST', s
   LEGITIMATE_INTEREST: 'Legitimate interest',
 }
 
+/** Audience sync: where an audience's sync stands. */
+export const AUDIENCE_STATUSES: Record<AudienceStatus, string> = {
+  PENDING: 'Waiting to sync',
+  SYNCING: 'Syncing',
+  SYNCED: 'In sync',
+  FAILED: 'Failed',
+  STOPPED: 'Stopped',
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -440,6 +450,7 @@ export const ENUM_LABELS = {
   EventCountOperator: EVENT_COUNT_OPERATORS,
   ConversionDeliveryStatus: CONVERSION_DELIVERY_STATUSES,
   ConversionLegalBasis: CONVERSION_LEGAL_BASES,
+  AudienceStatus: AUDIENCE_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string
