@@ -60,9 +60,7 @@ export function SyncAudienceForm({ segmentId: initialSegment = '', onCancel, onS
       const p = data?.syncAudience
       if (p?.audience && p.userErrors.length === 0) return onSynced(p.audience)
       setErrors(
-        p?.userErrors.length
-          ? formErrors(p.userErrors, FIELDS)
-          : { fields: {}, form: 'The server did not answer.' },
+        p?.userErrors.length ? formErrors(p.userErrors, FIELDS) : { fields: {}, form: 'The server did not answer.' },
       )
     } catch (err) {
       setErrors({ fields: {}, form: (err as Error).message })

@@ -222,9 +222,7 @@ export default function AudiencesScreen() {
                 </div>
               </Td>
               <Td>{formatNumber(a.size)}</Td>
-              <Td className="whitespace-nowrap text-muted">
-                {a.lastSyncAt ? formatDateTime(a.lastSyncAt) : 'Never'}
-              </Td>
+              <Td className="whitespace-nowrap text-muted">{a.lastSyncAt ? formatDateTime(a.lastSyncAt) : 'Never'}</Td>
               <Td className="break-words text-error-ink">{a.error ?? ''}</Td>
               <Td>
                 <div className="flex flex-wrap gap-2">
