@@ -172,6 +172,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Campaign: 'Campaign',
   ConversionDestination: 'Conversion destination',
   ConversionDelivery: 'Conversion delivery',
+  Audience: 'Audience',
   PlatformConnection: 'Platform connection',
   AdAccount: 'Ad account',
   AutomationRule: 'Automation rule',
