@@ -33,6 +33,7 @@ const PrivacyScreen = lazy(() => import('./screens/privacy'))
 const SegmentsScreen = lazy(() => import('./screens/segments'))
 const SegmentEditor = lazy(() => import('./screens/segments/SegmentEditor'))
 const ConversionsScreen = lazy(() => import('./screens/conversions'))
+const AudiencesScreen = lazy(() => import('./screens/audiences'))
 const SettingsScreen = lazy(() => import('./screens/settings'))
 const DevMailScreen = lazy(() => import('./screens/settings/DevMailScreen'))
 
@@ -76,6 +77,7 @@ export function App() {
             <Route path="privacy" element={<PrivacyScreen />} />
             <Route path="segments" element={<SegmentsScreen />} />
             <Route path="segments/:id" element={<SegmentEditor />} />
+            <Route path="audiences" element={<AudiencesScreen />} />
             <Route path="conversions" element={<ConversionsScreen />} />
             <Route path="settings/*" element={<SettingsScreen />} />
             <Route path="dev/mail" element={<DevMailScreen />} />

@@ -203,6 +203,7 @@ function createCache(): InMemoryCache {
           conversionDestinations: relayStylePagination(),
           // A destination's delivery log, one list per filter.
           deliveries: relayStylePagination(['destinationId', 'status', 'eventName']),
+          audiences: relayStylePagination(['segmentId']),
           auditLog: relayStylePagination(['filter']),
           privacyRequests: relayStylePagination(['profileId']),
           ...trustQueryFields,

@@ -5,6 +5,7 @@
 import type {
   ActionPhase,
   ApiKeyScope,
+  AudienceStatus,
   AuditOutcome,
   BillingStatus,
   BuiltinRule,
@@ -171,6 +172,7 @@ export const AUDIT_TARGET_TYPES: Record<string, string> = {
   Campaign: 'Campaign',
   ConversionDestination: 'Conversion destination',
   ConversionDelivery: 'Conversion delivery',
+  Audience: 'Audience',
   PlatformConnection: 'Platform connection',
   AdAccount: 'Ad account',
   AutomationRule: 'Automation rule',
@@ -375,6 +377,15 @@ export const EMQ_SCORE_SOURCES: Record<'PLATFORM' | 'ESTIMATE', string> = {
   ESTIMATE: "Stratum's estimate",
 }
 
+/** Audience sync: where an audience's sync stands. */
+export const AUDIENCE_STATUSES: Record<AudienceStatus, string> = {
+  PENDING: 'Waiting to sync',
+  SYNCING: 'Syncing',
+  SYNCED: 'In sync',
+  FAILED: 'Failed',
+  STOPPED: 'Stopped',
+}
+
 const labelOf = <K extends string>(t: Record<K, { label: string }>): Record<K, string> =>
   Object.fromEntries(Object.entries<{ label: string }>(t).map(([k, v]) => [k, v.label])) as Record<K, string>
 
@@ -447,6 +458,7 @@ export const ENUM_LABELS = {
   ConversionDeliveryStatus: CONVERSION_DELIVERY_STATUSES,
   ConversionLegalBasis: CONVERSION_LEGAL_BASES,
   EmqScoreSource: EMQ_SCORE_SOURCES,
+  AudienceStatus: AUDIENCE_STATUSES,
   HistoryRange: Object.fromEntries(Object.entries(HISTORY_RANGES).map(([k, v]) => [k, v.long])) as Record<
     HistoryRange,
     string

@@ -24,6 +24,7 @@ const NAV = [
   { to: '/rfm', label: 'RFM' },
   { to: '/privacy', label: 'Privacy' },
   { to: '/segments', label: 'Segments' },
+  { to: '/audiences', label: 'Audiences' },
   { to: '/conversions', label: 'Conversions' },
   { to: '/conversions/emq', label: 'EMQ' },
   { to: '/automation', label: 'Automation' },
