@@ -147,6 +147,7 @@ func (s *Services) buildAudiences(d *db.DB, cfg config.Config) {
 	s.Segments.OnMembershipChanged = s.Audiences.Changed
 	s.Traits.OnMembershipChanged = s.Audiences.Changed
 	s.CDP.RFM.OnMembershipChanged = s.Audiences.Changed
+	s.Privacy.EraseHooks = append(s.Privacy.EraseHooks, s.Audiences.EraseProfilesTx)
 }
 
 // conversionSenders are the conversion API senders by platform (package

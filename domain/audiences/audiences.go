@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/audit"
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -299,4 +300,46 @@ func (s *Service) Due(ctx context.Context, limit int) (out [][2]uuid.UUID, err e
 		return rows.Err()
 	})
 	return out, err
+}
+
+// EraseProfilesTx (a cdp.EraseHook, run in the transaction that deletes
+// a person) keeps of their audience rows only the digests the platforms
+// hold: each row's profile id becomes an id that names nobody, from the top
+// of the id range so that a full pass under way still reaches it, and each
+// audience concerned (not STOPPED) is due a full pass and its job enqueued,
+// whose verify phase removes the digests from the platform and the rows.
+// docs/adr/0023, "Deleted people".
+func (s *Service) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) (err error) {
+	defer derrors.Wrap(&err, "audiences.Service.EraseProfilesTx(%s, %d profiles)", tenant, len(profiles))
+	if len(profiles) == 0 {
+		return nil
+	}
+	now := db.TxNow(ctx)
+	var rekeyed []uuid.UUID
+	err = tx.NewRaw(`UPDATE audience_members
+		SET profile_id = ('ffffffff-ffff-4fff-bfff-' || substr(md5(gen_random_uuid()::text), 1, 12))::uuid, updated_at = ?
+		WHERE tenant_id = ? AND profile_id = ANY(?::uuid[]) RETURNING audience_id`,
+		now, tenant, pgdialect.Array(profiles)).Scan(ctx, &rekeyed)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("forget the profiles of audience members: %w", err)
+	}
+	if len(rekeyed) == 0 {
+		return nil
+	}
+	var due []uuid.UUID
+	err = tx.NewRaw(`UPDATE audiences SET full_done_at = NULL, updated_at = ? WHERE tenant_id = ? AND id = ANY(?::uuid[]) AND status <> ?
+		RETURNING id`, now, tenant, pgdialect.Array(rekeyed), StatusStopped).Scan(ctx, &due)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("mark audiences for a full pass: %w", err)
+	}
+	if s.Enqueue == nil {
+		return nil
+	}
+	slices.SortFunc(due, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+	for _, id := range due {
+		if err := s.Enqueue(ctx, tx, tenant, id, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

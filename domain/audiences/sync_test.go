@@ -281,3 +281,57 @@ func mustGet(t *testing.T, b *bundle, id uuid.UUID) *audiences.Audience {
 	require.NoError(t, err)
 	return a
 }
+
+// Deleting a person (GDPR) leaves no row naming their profile: their
+// audience rows keep only the digests the platform holds, under an id that
+// names nobody, and the audience's next run — enqueued by the deletion —
+// removes those digests from the platform. Bob, who stays, keeps his.
+func TestDeletedPersonIsRemovedFromThePlatformAudience(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, 2)
+	ann, bob := [2]string{"ann@shop.test", "16505550001"}, [2]string{"bob@shop.test", "16505550002"}
+	b.profile(t, ann[0], "+"+ann[1], true)
+	b.profile(t, bob[0], "+"+bob[1], true)
+	b.segmentOf(t, ann[0], bob[0])
+	a, err := b.svc.Sync(ctx, b.tenant, audiences.SyncInput{SegmentID: b.segment, AccountID: b.account, Platform: platforms.Meta})
+	require.NoError(t, err)
+	b.runAll(t, a.ID)
+	got := mustGet(t, b, a.ID)
+	aud := *got.PlatformAudienceID
+	require.Equal(t, digests(ann, bob), b.fake.Members(aud))
+	annID := b.profiles[ann[0]]
+	holding := func(profile uuid.UUID) int {
+		var n int
+		require.NoError(t, b.svc.DB.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT count(*) FROM audience_members WHERE profile_id = ?`, profile).Scan(ctx, &n)
+		}))
+		return n
+	}
+	require.Equal(t, 1, holding(annID), "positive control: her row names her profile before")
+
+	privacy := &cdp.Privacy{DB: b.svc.DB, Identity: b.identity, EraseHooks: []cdp.EraseHook{b.svc.EraseProfilesTx},
+		Enqueue: func(context.Context, bun.Tx, uuid.UUID, uuid.UUID, string) error { return nil }}
+	req, err := privacy.RequestDeletion(ctx, b.tenant, annID)
+	require.NoError(t, err)
+	b.mu.Lock()
+	b.enqueued = nil
+	b.mu.Unlock()
+	done, err := privacy.RunDeletion(ctx, b.tenant, req.ID, nil)
+	require.NoError(t, err)
+	require.True(t, done)
+	require.Zero(t, holding(annID), "no row names her profile once she is deleted")
+	b.mu.Lock()
+	require.Equal(t, []uuid.UUID{a.ID}, b.enqueued, "the deletion enqueues the audience's job")
+	b.mu.Unlock()
+	require.Equal(t, digests(ann, bob), b.fake.Members(aud), "the platform holds her until the job runs")
+
+	b.runAll(t, a.ID)
+	require.Equal(t, digests(bob), b.fake.Members(aud), "her digests are removed, Bob's stay")
+	require.EqualValues(t, 1, mustGet(t, b, a.ID).Size)
+	var left int
+	require.NoError(t, b.svc.DB.InTenant(ctx, b.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT count(*) FROM audience_members`).Scan(ctx, &left)
+	}))
+	require.Equal(t, 1, left, "only Bob's row is left")
+}
