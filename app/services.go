@@ -128,7 +128,7 @@ func (s *Services) buildDeliveries(d *db.DB, cfg config.Config, log *slog.Logger
 		reclaim = max(cfg.JobTimeout, jobs.DefaultMaxJobTimeout) + jobs.DefaultRescueMargin
 	}
 	s.Deliveries = &conversions.Deliveries{DB: d, Box: s.Auth.Box, Senders: conversionSenders(cfg), Log: log, Quality: s.EMQ,
-		Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
+		Tokens: s.ConversionDestinations, Config: conversions.DeliveryConfig{ReclaimAfter: reclaim}}
 	s.CDP.BatchHook = s.Deliveries
 	s.Privacy.EraseHooks = append(s.Privacy.EraseHooks, s.Deliveries.EraseProfilesTx)
 }

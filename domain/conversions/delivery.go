@@ -105,6 +105,12 @@ type Deliveries struct {
 	// Senders by platform. A destination whose platform has none is left
 	// alone (no delivery rows are recorded for it).
 	Senders map[string]Sender
+	// Tokens gives a destination's credentials the access token a
+	// connectionId or refreshToken stands for (Destinations.ResolveToken);
+	// nil: credentials are sent as stored.
+	Tokens interface {
+		ResolveToken(ctx context.Context, tenant uuid.UUID, creds map[string]string) error
+	}
 	// Enqueue inserts the flush job of a destination, due at at, in tx
 	// (jobs.ConversionsFlushHook). Without it deliveries are recorded and
 	// only an explicit Flush sends them.

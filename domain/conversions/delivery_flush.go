@@ -99,7 +99,7 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		return res, err
 	}
 	res.Claimed = len(rows)
-	outcomes, sent, err := d.send(ctx, &dest, rows, evs, cfg)
+	outcomes, sent, err := d.send(ctx, tenant, &dest, rows, evs, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -192,7 +192,7 @@ func eventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, rows []claimed) 
 // send rebuilds the claimed deliveries' events, diverts those that cannot
 // be sent, sends the rest in one request (no transaction is open) and
 // returns every claimed delivery's outcome and the events it sent.
-func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []claimed, evs map[string]cdpEventRow, cfg DeliveryConfig) (_ []outcomeRow, batch []Event, _ error) {
+func (d *Deliveries) send(ctx context.Context, tenant uuid.UUID, dest *destinationRow, rows []claimed, evs map[string]cdpEventRow, cfg DeliveryConfig) (_ []outcomeRow, batch []Event, _ error) {
 	sender := d.Senders[dest.Platform]
 	mappings, err := dest.mappings()
 	if err != nil {
@@ -228,7 +228,7 @@ func (d *Deliveries) send(ctx context.Context, dest *destinationRow, rows []clai
 	var result Result
 	var sendErr error
 	var latency time.Duration
-	target, err := d.open(dest)
+	target, err := d.open(ctx, tenant, dest)
 	if err != nil {
 		// Not sent: retried (a key rotation may be under way), then DEAD.
 		sendErr = err
@@ -303,7 +303,7 @@ func backoff(cfg DeliveryConfig, attempts int, retryAfter time.Duration) time.Du
 }
 
 // open is the Sender's view of dest with its credentials opened.
-func (d *Deliveries) open(dest *destinationRow) (Destination, error) {
+func (d *Deliveries) open(ctx context.Context, tenant uuid.UUID, dest *destinationRow) (Destination, error) {
 	out := Destination{ID: dest.ID, Platform: dest.Platform, LimitedDataUse: dest.LimitedDataUse}
 	if dest.BaseURL != nil {
 		out.BaseURL = *dest.BaseURL
@@ -320,6 +320,11 @@ func (d *Deliveries) open(dest *destinationRow) (Destination, error) {
 	}
 	if err := json.Unmarshal(plain, &out.Credentials); err != nil {
 		return out, fmt.Errorf("credentials of destination %s are not a JSON object", dest.ID)
+	}
+	if d.Tokens != nil {
+		if err := d.Tokens.ResolveToken(ctx, tenant, out.Credentials); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

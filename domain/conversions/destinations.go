@@ -2,12 +2,14 @@ package conversions
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,6 +59,9 @@ type Destinations struct {
 	// TestTimeout bounds a test event's request (DefaultTestTimeout when
 	// zero).
 	TestTimeout time.Duration
+
+	tokenMu sync.Mutex
+	tokens  map[[32]byte]cachedToken // by SHA-256 of the refresh token
 }
 
 // Defaults and bounds of Destinations.
@@ -523,25 +528,91 @@ func (s *Destinations) Open(ctx context.Context, d *StoredDestination) (_ Destin
 	if d.TestEventCode != nil {
 		out.TestEventCode = *d.TestEventCode
 	}
+	if err := s.ResolveToken(ctx, d.TenantID, creds); err != nil {
+		return Destination{}, err
+	}
+	return out, nil
+}
+
+// ResolveToken gives a GOOGLE destination's opened credentials the OAuth
+// access token its sender needs when they hold none: a connectionId's
+// connection's current token (refreshed by the connection when due), or a
+// refreshToken exchanged at Google through Stratum's OAuth client (the
+// connections' Google API), kept until five minutes before it expires.
+// Other credentials are left as they are. Call it with no transaction
+// open: it may call Google.
+func (s *Destinations) ResolveToken(ctx context.Context, tenant uuid.UUID, creds map[string]string) error {
+	if creds[CredAccessToken] != "" {
+		return nil
+	}
 	if raw, ok := creds[CredConnectionID]; ok {
 		if s.Connections == nil {
-			return Destination{}, errors.New("the destination reuses a platform connection, which this server cannot read")
+			return errors.New("the destination reuses a platform connection, which this server cannot read")
 		}
 		_, cid, err := relay.ParseGlobalID(raw)
 		if err != nil {
-			return Destination{}, errors.New("the destination's connectionId is malformed")
+			return errors.New("the destination's connectionId is malformed")
 		}
-		v, err := s.Connections.Get(ctx, d.TenantID, cid)
+		v, err := s.Connections.Get(ctx, tenant, cid)
 		if err != nil {
-			return Destination{}, err
+			return err
 		}
 		tok, err := s.Connections.Token(ctx, &v.Connection)
 		if err != nil {
-			return Destination{}, err
+			return err
 		}
 		creds[CredAccessToken] = tok.AccessToken
+		return nil
 	}
-	return out, nil
+	rt := creds[CredRefreshToken]
+	if rt == "" {
+		return nil
+	}
+	key := sha256.Sum256([]byte(rt))
+	now := time.Now()
+	s.tokenMu.Lock()
+	if c, ok := s.tokens[key]; ok && now.Before(c.until) {
+		s.tokenMu.Unlock()
+		creds[CredAccessToken] = c.access
+		return nil
+	}
+	s.tokenMu.Unlock()
+	var api platforms.API
+	if s.Connections != nil && s.Connections.Platforms != nil {
+		api = s.Connections.Platforms.APIs[platforms.Google]
+	}
+	if api == nil {
+		return errors.New("this server has no Google OAuth client to exchange the refresh token (set STRATUM_GOOGLE_ADS_CLIENT_ID and STRATUM_GOOGLE_ADS_CLIENT_SECRET, or use a connection)")
+	}
+	tok, err := api.Refresh(ctx, platforms.Token{RefreshToken: rt})
+	if err != nil {
+		return fmt.Errorf("Google refused the destination's refresh token: %s", strings.ReplaceAll(err.Error(), rt, "[redacted]"))
+	}
+	if tok.AccessToken == "" {
+		return errors.New("Google returned no access token for the destination's refresh token")
+	}
+	until := tok.ExpiresAt.Add(-5 * time.Minute)
+	if tok.ExpiresAt.IsZero() {
+		until = now.Add(30 * time.Minute)
+	}
+	s.tokenMu.Lock()
+	if s.tokens == nil || len(s.tokens) >= maxCachedTokens {
+		s.tokens = map[[32]byte]cachedToken{} // bounded: destinations with refresh tokens, at most this many kept
+	}
+	s.tokens[key] = cachedToken{access: tok.AccessToken, until: until}
+	s.tokenMu.Unlock()
+	creds[CredAccessToken] = tok.AccessToken
+	return nil
+}
+
+// maxCachedTokens bounds the exchanged access tokens kept in memory.
+const maxCachedTokens = 1024
+
+// cachedToken is an access token exchanged for a refresh token, usable
+// until until.
+type cachedToken struct {
+	access string
+	until  time.Time
 }
 
 // destinationAudit is the audit entry of a change of d: its name,
