@@ -541,7 +541,8 @@ func (s *Destinations) Open(ctx context.Context, d *StoredDestination) (_ Destin
 // connections' Google API), kept until five minutes before it expires.
 // Other credentials are left as they are. Call it with no transaction
 // open: it may call Google.
-func (s *Destinations) ResolveToken(ctx context.Context, tenant uuid.UUID, creds map[string]string) error {
+func (s *Destinations) ResolveToken(ctx context.Context, tenant uuid.UUID, creds map[string]string) (err error) {
+	defer derrors.Wrap(&err, "conversions.Destinations.ResolveToken(%s)", tenant)
 	if creds[CredAccessToken] != "" {
 		return nil
 	}
@@ -569,7 +570,7 @@ func (s *Destinations) ResolveToken(ctx context.Context, tenant uuid.UUID, creds
 		return nil
 	}
 	key := sha256.Sum256([]byte(rt))
-	now := time.Now()
+	now := s.DB.Now(ctx)
 	s.tokenMu.Lock()
 	if c, ok := s.tokens[key]; ok && now.Before(c.until) {
 		s.tokenMu.Unlock()
