@@ -9,7 +9,7 @@ import { TestSession, testSession, testViewer } from '../../test/session'
 import { renderWithApi } from '../../trust/testProviders'
 import { AppLayout } from './AppLayout'
 
-function renderLayout() {
+function renderLayout(path = '/automation') {
   const connection = createConnection({ random: () => 0 })
   const viewer = testViewer('OWNER', {
     tenant: { id: 'VGVuYW50OjE', name: 'Demo Co (simulated)', requireMfa: false, simulated: true },
@@ -17,7 +17,7 @@ function renderLayout() {
   renderWithApi(
     <ConnectionProvider connection={connection}>
       <TestSession value={testSession(viewer)}>
-        <MemoryRouter initialEntries={['/automation']}>
+        <MemoryRouter initialEntries={[path]}>
           <Routes>
             <Route element={<AppLayout />}>
               <Route path="*" element={<h1>Automation</h1>} />
@@ -56,5 +56,12 @@ describe('AppLayout', () => {
     const badge = within(screen.getByRole('banner')).getByText('Simulated')
     expect(badge).toHaveTextContent('Simulated data')
     expect(within(badge).getByText('data')).toHaveClass('max-sm:hidden')
+  })
+
+  it('marks only the entry of the screen shown as current (EMQ, not also Conversions)', () => {
+    renderLayout('/conversions/emq')
+    const nav = screen.getByRole('navigation', { name: 'Main', hidden: true })
+    expect(within(nav).getByRole('link', { name: 'EMQ', hidden: true })).toHaveAttribute('aria-current', 'page')
+    expect(within(nav).getByRole('link', { name: 'Conversions', hidden: true })).not.toHaveAttribute('aria-current')
   })
 })

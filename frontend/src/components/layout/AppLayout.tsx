@@ -25,7 +25,7 @@ const NAV = [
   { to: '/privacy', label: 'Privacy' },
   { to: '/segments', label: 'Segments' },
   { to: '/audiences', label: 'Audiences' },
-  { to: '/conversions', label: 'Conversions' },
+  { to: '/conversions', label: 'Conversions', end: true }, // not active on /conversions/emq, EMQ's own entry
   { to: '/conversions/emq', label: 'EMQ' },
   { to: '/automation', label: 'Automation' },
   { to: '/actions', label: 'Actions' },
