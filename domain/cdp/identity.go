@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -154,7 +155,7 @@ func (s *Identity) Resolve(ctx context.Context, tenant uuid.UUID, ids []Identifi
 			return err
 		}
 		var ch profileChanges
-		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, &ch, ids, seenAt.UTC(), false)
+		profileID, refused, err = s.resolveTx(ctx, tx, tenant, st, &ch, ids, seenAt.UTC(), false, nil)
 		if err != nil {
 			return err
 		}
@@ -210,28 +211,33 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 		}
 		slices.SortFunc(all, compareIdentifiers)
 		all = slices.Compact(all)
+		out = make([]ResolveResult, len(calls))
+		var ch profileChanges // the batch's merges, announced together
+		var view *batchView
 		if len(all) > 0 {
 			if err := lockIdentifiersTx(ctx, tx, tenant, all); err != nil {
 				return err
 			}
-			if _, _, err := lockOwnersTx(ctx, tx, tenant, all); err != nil {
+			owner, locked, err := lockOwnersTx(ctx, tx, tenant, all)
+			if err != nil {
+				return err
+			}
+			if view, err = newBatchView(ctx, tx, tenant, owner, locked); err != nil {
 				return err
 			}
 		}
-		out = make([]ResolveResult, len(calls))
-		var ch profileChanges // the batch's merges, announced together
-		memo := resolveMemo{}
+		memo := resolveMemo{view: view}
 		for i, c := range calls {
 			seenAt := c.SeenAt.UTC()
 			key, hit := memo.lookup(c.Identifiers, st, &ch)
 			if hit != nil {
-				if err := hit.see(ctx, tx, tenant, seenAt, s.DB.Now(ctx)); err != nil {
+				if err := hit.see(ctx, tx, tenant, seenAt, s.DB.Now(ctx), memo.view); err != nil {
 					return err
 				}
 				out[i] = ResolveResult{ProfileID: hit.profile}
 				continue
 			}
-			p, refused, err := s.resolveTx(ctx, tx, tenant, st, &ch, c.Identifiers, seenAt, len(all) > 0)
+			p, refused, err := s.resolveTx(ctx, tx, tenant, st, &ch, c.Identifiers, seenAt, len(all) > 0, view)
 			if err != nil {
 				return err
 			}
@@ -244,6 +250,91 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 		return nil, err
 	}
 	return out, nil
+}
+
+// batchView is ResolveBatch's copy of what its calls read — the owner of
+// every identifier of the batch, the profiles they are on and those
+// profiles' identifier counts — read once after the batch's locks are
+// taken (nothing outside the transaction can change them from then on),
+// so a call reads nothing. It is kept in step with the batch's own
+// writes: applyGroupTx updates the profiles in place (they are the view's
+// objects), a new profile and fresh identifiers are added by applied, and
+// the memo's seen-time update is mirrored. A merge moves identifiers and
+// rewrites profiles through statements the view does not follow, so the
+// first merge of the batch retires it: later calls read from the
+// database as before.
+type batchView struct {
+	owner    map[Identifier]uuid.UUID
+	profiles map[uuid.UUID]*Profile
+	counts   map[uuid.UUID]map[IdentifierType]int
+	merges   int  // ch.merges when read
+	retired  bool // a merge happened since
+}
+
+func newBatchView(ctx context.Context, tx bun.Tx, tenant uuid.UUID, owner map[Identifier]uuid.UUID, locked map[uuid.UUID]*Profile) (*batchView, error) {
+	pids := make([]uuid.UUID, 0, len(locked))
+	for id := range locked {
+		pids = append(pids, id)
+	}
+	counts, err := countIdentifiersTx(ctx, tx, tenant, pids)
+	if err != nil {
+		return nil, err
+	}
+	return &batchView{owner: owner, profiles: locked, counts: counts}, nil
+}
+
+// usable reports whether calls may read the view (it exists and no merge
+// happened since it was read).
+func (v *batchView) usable(ch *profileChanges) bool {
+	if v == nil || v.retired {
+		return false
+	}
+	if ch.merges != v.merges {
+		v.retired = true
+		return false
+	}
+	return true
+}
+
+// read answers what readOwnedProfilesTx and countIdentifiersTx would for
+// ids: their owners, the owners' profiles (the view's objects, which
+// applyGroupTx updates in place) and copies of their counts.
+func (v *batchView) read(ids []Identifier) (map[Identifier]uuid.UUID, map[uuid.UUID]*Profile, map[uuid.UUID]map[IdentifierType]int, bool) {
+	owner := map[Identifier]uuid.UUID{}
+	profiles := map[uuid.UUID]*Profile{}
+	counts := map[uuid.UUID]map[IdentifierType]int{}
+	for _, id := range ids {
+		pid, ok := v.owner[id]
+		if !ok {
+			continue
+		}
+		owner[id] = pid
+		if profiles[pid] == nil {
+			p := v.profiles[pid]
+			if p == nil || p.MergedInto != nil {
+				return nil, nil, nil, false // not what the view is for: read the database
+			}
+			profiles[pid] = p
+			counts[pid] = maps.Clone(v.counts[pid])
+		}
+	}
+	return owner, profiles, counts, true
+}
+
+// applied records a group applyGroupTx wrote without a merge: its
+// surviving profile (new or existing) and the fresh identifiers now on it.
+func (v *batchView) applied(ch *profileChanges, surv *Profile, fresh []Identifier) {
+	if !v.usable(ch) || surv == nil {
+		return
+	}
+	v.profiles[surv.ID] = surv
+	if v.counts[surv.ID] == nil {
+		v.counts[surv.ID] = map[IdentifierType]int{}
+	}
+	for _, id := range fresh {
+		v.owner[id] = surv.ID
+		v.counts[surv.ID][id.Type]++
+	}
 }
 
 // resolveMemo remembers, within one ResolveBatch transaction, the profile
@@ -260,7 +351,8 @@ func (s *Identity) ResolveBatch(ctx context.Context, tenant uuid.UUID, calls []R
 // purchases, which a call that changes them writes itself.
 type resolveMemo struct {
 	entries map[string]*memoEntry
-	merges  int // ch.merges when entries were last valid
+	merges  int        // ch.merges when entries were last valid
+	view    *batchView // the batch's view, whose profiles see keeps current
 }
 
 type memoEntry struct {
@@ -311,9 +403,19 @@ func (m *resolveMemo) store(key string, profile uuid.UUID, refused []RefusedLink
 
 // see widens the profile's seen times to cover seenAt, as applyGroupTx
 // does for a call that changes nothing else.
-func (e *memoEntry) see(ctx context.Context, tx bun.Tx, tenant uuid.UUID, seenAt, now time.Time) error {
+func (e *memoEntry) see(ctx context.Context, tx bun.Tx, tenant uuid.UUID, seenAt, now time.Time, view *batchView) error {
 	if !seenAt.Before(e.first) && !seenAt.After(e.last) {
 		return nil
+	}
+	if view != nil {
+		if p := view.profiles[e.profile]; p != nil { // the view's copy stays what the row holds
+			if seenAt.Before(p.FirstSeenAt) {
+				p.FirstSeenAt, p.UpdatedAt = seenAt, now
+			}
+			if seenAt.After(p.LastSeenAt) {
+				p.LastSeenAt, p.UpdatedAt = seenAt, now
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cdp_profiles SET first_seen_at = least(first_seen_at, ?), last_seen_at = greatest(last_seen_at, ?),
 			updated_at = ? WHERE tenant_id = ? AND id = ? AND (first_seen_at > ? OR last_seen_at < ?)`,
@@ -641,17 +743,24 @@ func countIdentifiersTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profil
 // (ResolveBatch took them for the whole batch, and every profile an
 // identifier moved to since is one tx locked or created), so the profiles
 // are only read.
-func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, ch *profileChanges, raw []Identifier, seenAt time.Time, prelocked bool) (uuid.UUID, []RefusedLink, error) {
+func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, st identitySettings, ch *profileChanges, raw []Identifier, seenAt time.Time, prelocked bool, view *batchView) (uuid.UUID, []RefusedLink, error) {
 	ids, refused := cleanIdentifiers(raw, st)
 	if len(ids) == 0 {
 		return uuid.Nil, refused, nil
 	}
 	var owner map[Identifier]uuid.UUID
 	var profiles map[uuid.UUID]*Profile
+	var counts map[uuid.UUID]map[IdentifierType]int
 	var err error
-	if prelocked {
+	viewed := false
+	if view.usable(ch) {
+		owner, profiles, counts, viewed = view.read(ids)
+	}
+	switch {
+	case viewed: // the batch's view answered
+	case prelocked:
 		owner, profiles, err = readOwnedProfilesTx(ctx, tx, tenant, ids)
-	} else {
+	default:
 		if err := lockIdentifiersTx(ctx, tx, tenant, ids); err != nil {
 			return uuid.Nil, nil, err
 		}
@@ -660,13 +769,14 @@ func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, s
 	if err != nil {
 		return uuid.Nil, nil, err
 	}
-	pids := make([]uuid.UUID, 0, len(profiles))
-	for id := range profiles {
-		pids = append(pids, id)
-	}
-	counts, err := countIdentifiersTx(ctx, tx, tenant, pids)
-	if err != nil {
-		return uuid.Nil, nil, err
+	if counts == nil {
+		pids := make([]uuid.UUID, 0, len(profiles))
+		for id := range profiles {
+			pids = append(pids, id)
+		}
+		if counts, err = countIdentifiersTx(ctx, tx, tenant, pids); err != nil {
+			return uuid.Nil, nil, err
+		}
 	}
 	plan := map[uuid.UUID]*planProfile{}
 	planOwner := map[Identifier]*planProfile{}
@@ -693,6 +803,7 @@ func (s *Identity) resolveTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, s
 		for _, id := range g.accepted {
 			landed[id] = sid
 		}
+		view.applied(ch, profiles[sid], g.fresh)
 	}
 	for _, r := range refusals {
 		link := RefusedLink{
