@@ -49,7 +49,12 @@ type MembershipHook func(ctx context.Context, tx bun.Tx, tenant, segment uuid.UU
 
 // applyMembershipTx refreshes seg's membership at now: of every profile
 // (scope nil) or of the profiles in scope. It publishes the change when
-// there is one and tells hook.
+// there is one and tells hook. The members who left are found with EXCEPT
+// (a hashed or sorted set difference) rather than NOT EXISTS against the
+// matched CTE: with the members table's statistics behind (a segment just
+// created or grown), PostgreSQL planned that NOT EXISTS as a nested loop
+// scanning the whole CTE for every member — 3.6 million comparisons for
+// 2,667 members at 200,000 profiles, most of a full refresh's time.
 func applyMembershipTx(ctx context.Context, tx bun.Tx, seg *Segment, now time.Time, scope []uuid.UUID, hook MembershipHook) (d MembershipDelta, err error) {
 	q := compileRules(&seg.Rules, seg.TenantID, now, scope)
 	args := append(slices.Clip(q.args), seg.ID.String())
@@ -67,10 +72,16 @@ entered AS (
   ON CONFLICT (tenant_id, segment_id, profile_id) DO UPDATE SET entered_at = EXCLUDED.entered_at, exited_at = NULL
   RETURNING x.profile_id
 ),
+gone AS (
+  SELECT x.profile_id FROM cdp_segment_members x
+  WHERE x.tenant_id = $1::uuid AND x.segment_id = ` + g + ` AND x.exited_at IS NULL` + restrict + `
+  EXCEPT
+  SELECT id FROM matched
+),
 exited AS (
   UPDATE cdp_segment_members x SET exited_at = $2::timestamptz
-  WHERE x.tenant_id = $1::uuid AND x.segment_id = ` + g + ` AND x.exited_at IS NULL` + restrict + `
-    AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.id = x.profile_id)
+  FROM gone
+  WHERE x.tenant_id = $1::uuid AND x.segment_id = ` + g + ` AND x.profile_id = gone.profile_id AND x.exited_at IS NULL
   RETURNING x.profile_id
 ),
 logged AS (
