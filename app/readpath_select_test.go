@@ -35,6 +35,8 @@ func newReadPathFixture(t *testing.T) *readPathFixture {
 	simulatedTenant(t, srv, tdb, tenant)
 	ctx := context.Background()
 	svc := srv.App.Services
+	// A degraded EMQ, so that the health has issues to explain.
+	require.NoError(t, svc.Platforms.Degrade(ctx, tenant, platforms.Simulator, platforms.ComponentEMQ, platforms.Major))
 	_, err := svc.Signals.Recompute(ctx, tenant)
 	require.NoError(t, err)
 	cs, err := svc.Platforms.Campaigns(ctx, tenant, platforms.CampaignFilter{})
@@ -179,4 +181,52 @@ func TestTrustGatePayloadReadsOnlyWhatIsSelected(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want.Verdict(), field(t, d, "setAutopilotLevel", "trustGate", "verdict"))
 	require.Equal(t, []any{map[string]any{"mode": "HARD_BLOCK"}}, field(t, d, "setAutopilotLevel", "trustGate", "enforcementRules"))
+}
+
+// signalHealth reads the JSON that explains the score (components and
+// issues) only when the query selects it; the score and status are the
+// same either way. Its statements are the same in number (one row read):
+// what the small query saves is the JSON's transfer and decoding. Failed
+// before: every signalHealth read decoded both.
+func TestSignalHealthReadsItsExplanationOnlyWhenSelected(t *testing.T) {
+	t.Parallel()
+	f := newReadPathFixture(t)
+	want, err := f.srv.App.Services.Signals.Get(context.Background(), f.tenant, "")
+	require.NoError(t, err)
+	require.NotNil(t, want)
+	require.NotEmpty(t, want.Issues, "the fixture's health has issues")
+	healthRead := func(st []string) string {
+		for _, s := range st {
+			if strings.Contains(s, `FROM "signal_health"`) {
+				return s
+			}
+		}
+		t.Fatalf("no signal_health read: %s", brief(st))
+		return ""
+	}
+
+	small, smallSt := f.run(t, "health-small", `{ signalHealth { score status } }`)
+	require.NotContains(t, healthRead(smallSt), `"components"`)
+	require.NotContains(t, healthRead(smallSt), `"issues"`)
+	require.InDelta(t, want.Score, field(t, small, "signalHealth", "score"), 1e-9)
+	require.Equal(t, string(want.Status), field(t, small, "signalHealth", "status"))
+
+	full, fullSt := f.run(t, "health-full", `{ signalHealth { score status components { name score } issues ...d } }
+		fragment d on SignalHealth { issueDetails { message } }`)
+	require.Contains(t, healthRead(fullSt), `"components"`, "positive control")
+	require.Contains(t, healthRead(fullSt), `"issues"`, "positive control")
+	require.InDelta(t, want.Score, field(t, full, "signalHealth", "score"), 1e-9)
+	comps := field(t, full, "signalHealth", "components").([]any)
+	require.Len(t, comps, len(want.Components))
+	for i, c := range want.Components {
+		require.Equal(t, strings.ToUpper(c.Name), strings.ToUpper(str(comps[i].(map[string]any)["name"])))
+	}
+	issues := field(t, full, "signalHealth", "issues").([]any)
+	require.Len(t, issues, len(want.Issues))
+	require.Equal(t, want.Issues[0].Message, issues[0])
+	require.Equal(t, want.Issues[0].Message, field(t, full, "signalHealth", "issueDetails").([]any)[0].(map[string]any)["message"])
+	t.Logf("statements: small %d, full %d", len(smallSt), len(fullSt))
+
+	_, onlyIssues := f.run(t, "health-issues", `{ signalHealth { issues } }`)
+	require.Contains(t, healthRead(onlyIssues), `"issues"`, "issues alone read the explanation")
 }

@@ -218,6 +218,13 @@ func healthModel(h *signals.Health) *model.SignalHealth {
 	return m
 }
 
+// explainsScore reports whether a SignalHealth selection (names; nil when
+// unknown) needs the components and issues, the JSON behind the score;
+// without them signals.Service.GetScore suffices and those lists are empty.
+func explainsScore(names map[string]bool) bool {
+	return names == nil || names["components"] || names["issues"] || names["issueDetails"]
+}
+
 func historyModel(p *signals.HistoryPoint) *model.SignalHealthPoint {
 	return &model.SignalHealthPoint{Bucket: p.Bucket, Average: p.ScoreAvg, Min: p.ScoreMin, Max: p.ScoreMax, Last: p.LastScore,
 		Status: p.LastStatus, Samples: p.Samples, Simulated: p.Simulated}
