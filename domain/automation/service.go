@@ -144,17 +144,22 @@ var AllParts = OverviewParts{Health: true, Rules: true, DecisionCounts: true}
 
 // Overview returns tenant's whole trust-gate state, read in one
 // transaction.
-func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (*Overview, error) {
-	return s.OverviewOf(ctx, tenant, AllParts)
+func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (_ *Overview, err error) {
+	defer derrors.Wrap(&err, "automation.Service.Overview(%v)", tenant)
+	return s.overview(ctx, tenant, AllParts)
 }
 
 // OverviewOf returns tenant's trust-gate state with the parts asked for,
 // read in one transaction; the others are left zero (Rules and Health nil,
 // DecisionCounts all 0).
 func (s *Service) OverviewOf(ctx context.Context, tenant uuid.UUID, parts OverviewParts) (_ *Overview, err error) {
-	defer derrors.Wrap(&err, "automation.Service.Overview(%v)", tenant)
+	defer derrors.Wrap(&err, "automation.Service.OverviewOf(%v)", tenant)
+	return s.overview(ctx, tenant, parts)
+}
+
+func (s *Service) overview(ctx context.Context, tenant uuid.UUID, parts OverviewParts) (*Overview, error) {
 	o := &Overview{DecisionCounts: map[Decision]int{Pass: 0, Hold: 0, Block: 0}}
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
 		if o.Settings, err = settingsTx(ctx, tx, tenant, false); err != nil {
 			return err
 		}
