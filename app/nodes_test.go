@@ -24,6 +24,7 @@ type txCounter struct {
 	mu           sync.Mutex
 	begins, stmt map[string]int
 	tally        map[string]int // statements starting with "SELECT count(", by request
+	queries      map[string][]string
 }
 
 func (c *txCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
@@ -33,6 +34,10 @@ func (c *txCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.queries == nil {
+		c.queries = map[string][]string{}
+	}
+	c.queries[id] = append(c.queries[id], e.Query)
 	switch strings.ToUpper(strings.TrimSpace(e.Query)) {
 	case "BEGIN":
 		c.begins[id]++
@@ -53,6 +58,13 @@ func (c *txCounter) countStatements(id string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.tally[id]
+}
+
+// statements returns the statements the request id ran, in order.
+func (c *txCounter) statements(id string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.queries[id]...)
 }
 
 func (c *txCounter) AfterQuery(context.Context, *bun.QueryEvent) {}

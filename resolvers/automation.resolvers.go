@@ -428,8 +428,9 @@ func (r *subscriptionResolver) AutopilotModeChanged(ctx context.Context) (<-chan
 	if err != nil {
 		return nil, err
 	}
+	parts := trustGateParts(selectedUnder(ctx)) // the events' contexts are not the field's
 	return subscribe(ctx, r.Resolver, tenant, []string{automation.TopicAutopilotModeChanged}, func(ctx context.Context, _ realtime.Event) (*model.TrustGate, error) {
-		return r.trustGate(ctx, tenant)
+		return r.trustGateOf(ctx, tenant, parts)
 	})
 }
 

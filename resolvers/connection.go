@@ -28,6 +28,33 @@ func selects(ctx context.Context, name string) bool {
 	return false
 }
 
+// selectedUnder returns the names of the fields selected at path below the
+// field being resolved (path empty: its own children), merged over every
+// occurrence of each step (aliases, fragments, @include/@skip honoured).
+// It is nil outside a field's resolution, where nothing is known and the
+// caller loads everything.
+func selectedUnder(ctx context.Context, path ...string) map[string]bool {
+	if graphql.GetFieldContext(ctx) == nil || !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	oc := graphql.GetOperationContext(ctx)
+	level := graphql.CollectFieldsCtx(ctx, nil)
+	for _, step := range path {
+		var next []graphql.CollectedField
+		for _, f := range level {
+			if f.Name == step {
+				next = append(next, graphql.CollectFields(oc, f.Selections, nil)...)
+			}
+		}
+		level = next
+	}
+	names := make(map[string]bool, len(level))
+	for _, f := range level {
+		names[f.Name] = true
+	}
+	return names
+}
+
 // connection answers a connection field: it reads the caller's tenant
 // (UNAUTHENTICATED without one), asks list for the page args select (paging
 // errors are list's, from relay.Paginate), wraps each item and its cursor

@@ -22,7 +22,11 @@ func (r *queryResolver) SignalHealth(ctx context.Context, platform *model.Platfo
 	if err != nil {
 		return nil, err
 	}
-	h, err := r.Svc.Signals.Get(ctx, tenant, platformArg(platform))
+	get := r.Svc.Signals.Get
+	if !explainsScore(selectedUnder(ctx)) {
+		get = r.Svc.Signals.GetScore
+	}
+	h, err := get(ctx, tenant, platformArg(platform))
 	if err != nil {
 		return nil, err
 	}

@@ -218,6 +218,13 @@ func healthModel(h *signals.Health) *model.SignalHealth {
 	return m
 }
 
+// explainsScore reports whether a SignalHealth selection (names; nil when
+// unknown) needs the components and issues, the JSON behind the score;
+// without them signals.Service.GetScore suffices and those lists are empty.
+func explainsScore(names map[string]bool) bool {
+	return names == nil || names["components"] || names["issues"] || names["issueDetails"]
+}
+
 func historyModel(p *signals.HistoryPoint) *model.SignalHealthPoint {
 	return &model.SignalHealthPoint{Bucket: p.Bucket, Average: p.ScoreAvg, Min: p.ScoreMin, Max: p.ScoreMax, Last: p.LastScore,
 		Status: p.LastStatus, Samples: p.Samples, Simulated: p.Simulated}
@@ -250,16 +257,43 @@ func enforcementRuleModel(r *automation.EnforcementRule) *model.EnforcementRule 
 	return &model.EnforcementRule{ViolationType: r.ViolationType, Mode: r.Mode, Threshold: r.Threshold, Enabled: r.Enabled, UpdatedAt: r.UpdatedAt}
 }
 
-// trustGate loads the trust gate's state of tenant.
-func (r *Resolver) trustGate(ctx context.Context, tenant uuid.UUID) (*model.TrustGate, error) {
-	o, err := r.Svc.Automation.Overview(ctx, tenant)
+// trustGateParts are the reads a TrustGate selection needs (names: the
+// selected fields; nil when unknown, which reads everything). The settings
+// row is always read; the overall health only for score, status and verdict
+// (the verdict names the score and the first issue); the enforcement rules
+// and the 24-hour decision counts only when those fields are selected.
+func trustGateParts(names map[string]bool) automation.OverviewParts {
+	if names == nil {
+		return automation.AllParts
+	}
+	return automation.OverviewParts{Health: names["score"] || names["status"] || names["verdict"],
+		Rules: names["enforcementRules"], DecisionCounts: names["decisionCounts"]}
+}
+
+// trustGate loads the trust gate's state of tenant: the parts the
+// TrustGate found at path below the field being resolved selects (path
+// empty: the field itself is the TrustGate; every occurrence, alias and
+// fragment counts), everything outside a field's resolution. Fields not
+// selected are left zero.
+func (r *Resolver) trustGate(ctx context.Context, tenant uuid.UUID, path ...string) (*model.TrustGate, error) {
+	return r.trustGateOf(ctx, tenant, trustGateParts(selectedUnder(ctx, path...)))
+}
+
+// trustGateOf loads parts of tenant's trust gate.
+func (r *Resolver) trustGateOf(ctx context.Context, tenant uuid.UUID, parts automation.OverviewParts) (*model.TrustGate, error) {
+	o, err := r.Svc.Automation.OverviewOf(ctx, tenant, parts)
 	if err != nil {
 		return nil, err
 	}
 	g := &model.TrustGate{AutopilotMode: o.Mode, AutopilotLevel: o.Level, EnforcementMode: o.EnforcementMode, KillSwitch: o.KillSwitch,
-		Score: o.Score, DecisionCounts: &model.GateDecisionCounts{Pass: o.DecisionCounts[automation.Pass],
-			Hold: o.DecisionCounts[automation.Hold], Block: o.DecisionCounts[automation.Block]},
-		Verdict: o.Verdict(), Settings: settingsModel(o.Settings), EnforcementRules: []*model.EnforcementRule{}}
+		Score: o.Score, Settings: settingsModel(o.Settings), EnforcementRules: []*model.EnforcementRule{}}
+	if parts.Health {
+		g.Verdict = o.Verdict()
+	}
+	if parts.DecisionCounts {
+		g.DecisionCounts = &model.GateDecisionCounts{Pass: o.DecisionCounts[automation.Pass],
+			Hold: o.DecisionCounts[automation.Hold], Block: o.DecisionCounts[automation.Block]}
+	}
 	if o.Score != nil {
 		g.Status = &o.Status
 	}
@@ -689,7 +723,7 @@ func (r *mutationResolver) gatePayload(ctx context.Context, tenant uuid.UUID, er
 	if err != nil || len(ue) > 0 {
 		return &model.TrustGatePayload{UserErrors: ue}, err
 	}
-	g, err := r.trustGate(ctx, tenant)
+	g, err := r.trustGate(ctx, tenant, "trustGate")
 	return &model.TrustGatePayload{TrustGate: g, UserErrors: ue}, err
 }
 

@@ -118,7 +118,10 @@ func (r *Revocations) fresh() bool {
 // Refresh reads revocations recorded since the last refresh (with a margin
 // of 30 s for transactions that committed late, and for replicas' clocks
 // disagreeing: created_at is the writer's transaction time) and forgets
-// those expired by DB.Now.
+// those expired by DB.Now. Unlike the stale-view path (maybeRefresh, which
+// re-checks freshness after the lock so that waiting requests share one
+// refresh), it always reads: a refresh in flight when a revocation commits
+// may have read the table before it.
 func (r *Revocations) Refresh(ctx context.Context) (err error) {
 	defer derrors.Wrap(&err, "auth.Revocations.Refresh")
 	r.refresh.Lock()

@@ -97,3 +97,35 @@ func TestRevocationsFollowTheClock(t *testing.T) {
 	c.Advance(2 * time.Minute)
 	require.False(t, revoked(), "eleven minutes after, by the clock, it has expired and is forgotten")
 }
+
+// A revocation's explicit Refresh is never skipped for a refresh in flight:
+// that refresh may have read the table before the revocation committed, so
+// the waiting Refresh reads again once it has the lock, although the view
+// has just become fresh (only stale-view requests share a refresh).
+func TestExplicitRefreshRunsAfterARefreshInFlight(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	ctx := context.Background()
+	r := &Revocations{DB: tdb.DB, Interval: time.Hour}
+	p := &Principal{TenantID: uuid.New(), UserID: uuid.New(), TokenID: "jti-in-flight", IssuedAt: time.Now()}
+	ok, err := r.Revoked(ctx, p) // the first read fills the view
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	r.refresh.Lock() // a refresh in flight that read the table before the revocation below
+	require.NoError(t, tdb.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return Insert(ctx, tx, RevokeJTI, p.TokenID, time.Now(), time.Now().Add(time.Hour))
+	}))
+	done := make(chan error, 1)
+	go func() { done <- r.Refresh(ctx) }() // the revoking request, after its commit
+	require.Eventually(t, func() bool { return waitingForRefresh() == 1 }, 10*time.Second, 5*time.Millisecond)
+	r.mu.Lock()
+	r.checked = time.Now() // the refresh in flight completes: the view is fresh, without the revocation
+	r.mu.Unlock()
+	r.refresh.Unlock()
+	require.NoError(t, <-done)
+
+	ok, err = r.Revoked(ctx, p)
+	require.NoError(t, err)
+	require.True(t, ok, "the explicit refresh read the revocation")
+}

@@ -118,28 +118,68 @@ type Overview struct {
 	// enforcement rules by violation type.
 	Settings *Settings
 	Rules    []EnforcementRule
-	// Health is the overall signal health (nil before the first computation).
+	// Health is the overall signal health (nil before the first
+	// computation, and when OverviewOf was not asked for it).
 	Health *signals.Health
 }
 
-// Overview returns tenant's trust-gate state, read in one transaction.
+// OverviewParts says which of the trust gate's optional reads OverviewOf
+// runs; the settings row (mode, level, enforcement mode, kill switch and
+// the settings themselves) is always read. A caller that needs only the
+// mode asks for nothing more (issue 16: the trustGate query used to read the
+// enforcement rules and count 24 hours of gate decisions whatever it
+// selected).
+type OverviewParts struct {
+	// Health reads the overall signal health: Score, Status, Health and
+	// with them Verdict.
+	Health bool
+	// Rules reads the custom enforcement rules.
+	Rules bool
+	// DecisionCounts counts the last 24 hours' gate decisions.
+	DecisionCounts bool
+}
+
+// AllParts reads everything an Overview holds.
+var AllParts = OverviewParts{Health: true, Rules: true, DecisionCounts: true}
+
+// Overview returns tenant's whole trust-gate state, read in one
+// transaction.
 func (s *Service) Overview(ctx context.Context, tenant uuid.UUID) (_ *Overview, err error) {
 	defer derrors.Wrap(&err, "automation.Service.Overview(%v)", tenant)
+	return s.overview(ctx, tenant, AllParts)
+}
+
+// OverviewOf returns tenant's trust-gate state with the parts asked for,
+// read in one transaction; the others are left zero (Rules and Health nil,
+// DecisionCounts all 0).
+func (s *Service) OverviewOf(ctx context.Context, tenant uuid.UUID, parts OverviewParts) (_ *Overview, err error) {
+	defer derrors.Wrap(&err, "automation.Service.OverviewOf(%v)", tenant)
+	return s.overview(ctx, tenant, parts)
+}
+
+func (s *Service) overview(ctx context.Context, tenant uuid.UUID, parts OverviewParts) (*Overview, error) {
 	o := &Overview{DecisionCounts: map[Decision]int{Pass: 0, Hold: 0, Block: 0}}
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) (err error) {
 		if o.Settings, err = settingsTx(ctx, tx, tenant, false); err != nil {
 			return err
 		}
 		st := o.Settings
 		o.Mode, o.Level, o.EnforcementMode, o.KillSwitch = st.AutopilotMode, st.AutopilotLevel, st.EnforcementMode, st.KillSwitch
-		if err := tx.NewSelect().Model(&o.Rules).OrderExpr("violation_type").Scan(ctx); err != nil {
-			return err
+		if parts.Rules {
+			if err := tx.NewSelect().Model(&o.Rules).OrderExpr("violation_type").Scan(ctx); err != nil {
+				return err
+			}
 		}
-		if o.Health, err = signals.GetTx(ctx, tx, signals.Overall); err != nil {
-			return err
+		if parts.Health {
+			if o.Health, err = signals.GetTx(ctx, tx, signals.Overall); err != nil {
+				return err
+			}
+			if o.Health != nil {
+				o.Score, o.Status = &o.Health.Score, o.Health.Status
+			}
 		}
-		if o.Health != nil {
-			o.Score, o.Status = &o.Health.Score, o.Health.Status
+		if !parts.DecisionCounts {
+			return nil
 		}
 		return s.countDecisions(ctx, tx, o.DecisionCounts)
 	})

@@ -272,6 +272,22 @@ func (s *Service) Get(ctx context.Context, tenant uuid.UUID, platform string) (_
 	return &hs[0], nil
 }
 
+// GetScore is Get without the components and issues (left nil): the
+// columns a read of the score, status, EMQ and times needs, not the JSON
+// that explains the score (issue 16: `{ signalHealth { score status } }`
+// decoded both on every request).
+func (s *Service) GetScore(ctx context.Context, tenant uuid.UUID, platform string) (_ *Health, err error) {
+	defer derrors.Wrap(&err, "signals.Service.GetScore(%v, %s)", tenant, platform)
+	var hs []Health
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewSelect().Model(&hs).ExcludeColumn("components", "issues").Where("platform = ?", platform).Scan(ctx)
+	})
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return &hs[0], nil
+}
+
 // GetTx is Get inside the caller's tenant transaction.
 func GetTx(ctx context.Context, tx bun.IDB, platform string) (_ *Health, err error) {
 	defer derrors.Wrap(&err, "signals.GetTx(%s)", platform)
