@@ -69,13 +69,9 @@ func (s *sharedTx) run(ctx context.Context, fn func(ctx context.Context, tx bun.
 		return false, nil
 	}
 	if s.tx == nil {
-		tx, err := s.db.Bun.BeginTx(s.ctx, nil)
+		tx, err := s.db.Bun.BeginTx(withBegin(s.ctx, tenantBegin(s.tenant, false)), nil)
 		if err != nil {
-			return true, err
-		}
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", s.tenant.String()); err != nil {
-			tx.Rollback()
-			return true, fmt.Errorf("set tenant: %w", err)
+			return true, fmt.Errorf("begin tenant transaction: %w", err)
 		}
 		s.tx, s.now = &tx, s.db.clock().Now()
 	}
