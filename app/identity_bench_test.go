@@ -15,7 +15,8 @@ import (
 // authenticated ones through the full HTTP stack (middleware, CSRF guard,
 // cost limit with its PostgreSQL bucket, error presenter) and reports each
 // one's mean time and its ratio to the anonymous request measured in the
-// same loop:
+// same loop (the server writes its JSON access log to a file, as
+// `stratum serve` does):
 //
 //	bearer:   the same query with an access token (JWT verify + denylist check)
 //	tenanttx: a query that also opens a tenant transaction (viewer.tenant)
@@ -28,7 +29,8 @@ func BenchmarkAuthOverhead(b *testing.B) {
 	for k, v := range identityEnv {
 		env[k] = v
 	}
-	ib := &idBundle{srv: apptest.Start(b, apptest.Config(b, tdb, env)), tdb: tdb}
+	cfg := apptest.Config(b, tdb, env)
+	ib := &idBundle{srv: apptest.StartLogged(b, cfg, serveLogger(b, cfg)), tdb: tdb}
 	s := ib.signUp(b, "bench@acme.test", "Bench")
 	res := ib.srv.Query(b, `mutation { createApiKey(input: {name: "bench", scopes: [READ]}) { secret } }`, nil, s.H())
 	key := str(field(b, res.Data, "createApiKey", "secret"))

@@ -70,8 +70,17 @@ const TestSimulatedPeople = 12
 // Start runs a server with API and workers on cfg until the test ends.
 func Start(t testing.TB, cfg config.Config, configure ...func(*app.App)) *Server {
 	t.Helper()
+	return StartLogged(t, cfg, Logger(), configure...)
+}
+
+// StartLogged is Start with log as the server's logger: benchmarks give it
+// the JSON logger `stratum serve` builds (observability.NewLogger at
+// cfg.LogLevel) over a real file, so the access log costs what it costs in
+// production.
+func StartLogged(t testing.TB, cfg config.Config, log *slog.Logger, configure ...func(*app.App)) *Server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, Logger(), app.Mode{API: true, Worker: true})
+	a, err := app.New(ctx, cfg, log, app.Mode{API: true, Worker: true})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

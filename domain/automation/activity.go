@@ -177,7 +177,7 @@ func (s *Service) RuleActivity(ctx context.Context, tenant, rule uuid.UUID, f Ru
 			return nil, apperr.Invalid([]string{"kinds", fmt.Sprint(i)}, "unknown kind %q", k)
 		}
 	}
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenantRW(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err
 		}

@@ -107,7 +107,9 @@ var builtinRules = []Rule{
 func ptr[T any](v T) *T { return &v }
 
 // ensureBuiltins creates the tenant's built-in rules if missing (enabled,
-// hourly, one-day cooldown).
+// hourly, one-day cooldown). The reads that call it (Rule, Rules,
+// RuleActivity) run in db.InTenantRW: a query's shared transaction is READ
+// ONLY.
 func (s *Service) ensureBuiltins(ctx context.Context, tx bun.Tx, tenant uuid.UUID) error {
 	now := s.DB.Now(ctx)
 	rows := make([]Rule, len(builtinRules))
@@ -370,7 +372,7 @@ func (s *Service) DeleteRule(ctx context.Context, tenant, id uuid.UUID) (err err
 // Rule returns one rule or NOT_FOUND.
 func (s *Service) Rule(ctx context.Context, tenant, id uuid.UUID) (r *Rule, err error) {
 	defer derrors.Wrap(&err, "automation.Service.Rule(%v, %v)", tenant, id)
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenantRW(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err
 		}
@@ -389,7 +391,7 @@ type RuleFilter struct {
 // Rules pages tenant's rules (built-ins included), newest first.
 func (s *Service) Rules(ctx context.Context, tenant uuid.UUID, f RuleFilter, args relay.Args) (page *relay.Page[Rule], err error) {
 	defer derrors.Wrap(&err, "automation.Service.Rules(%v)", tenant)
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenantRW(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.ensureBuiltins(ctx, tx, tenant); err != nil {
 			return err
 		}

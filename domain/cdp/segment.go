@@ -154,7 +154,7 @@ func (s *Segments) CreateSegment(ctx context.Context, tenant uuid.UUID, in Segme
 				return err
 			}
 		}
-		if err := checkRuleRefsTx(ctx, tx, tenant, in.Rules, []string{"input", "rules"}); err != nil {
+		if err := checkRuleRefsTx(ctx, tx, tenant, in.Rules, []string{"input", "rules"}, true); err != nil {
 			return err
 		}
 		now := s.DB.Now(ctx)
@@ -205,7 +205,7 @@ func (s *Segments) UpdateSegment(ctx context.Context, tenant, id uuid.UUID, p Se
 			seg.Kind = *p.Kind
 		}
 		if p.Rules != nil {
-			if err := checkRuleRefsTx(ctx, tx, tenant, p.Rules, []string{"input", "rules"}); err != nil {
+			if err := checkRuleRefsTx(ctx, tx, tenant, p.Rules, []string{"input", "rules"}, true); err != nil {
 				return err
 			}
 			seg.Rules = *p.Rules
@@ -340,7 +340,7 @@ func (s *Segments) PreviewSegment(ctx context.Context, tenant uuid.UUID, rules *
 	}
 	out := &Preview{Sample: []uuid.UUID{}}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkRuleRefsTx(ctx, tx, tenant, rules, root); err != nil {
+		if err := checkRuleRefsTx(ctx, tx, tenant, rules, root, false); err != nil {
 			return err
 		}
 		if err := setStatementTimeout(ctx, tx, s.previewTimeout()); err != nil {
@@ -374,8 +374,10 @@ func (s *Segments) PreviewSegment(ctx context.Context, tenant uuid.UUID, rules *
 
 // checkRuleRefsTx refuses a (valid) tree naming a computed trait the
 // tenant has no definition of: BAD_USER_INPUT at the first such
-// condition's computedTrait (under root).
-func checkRuleRefsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, r *Rule, root []string) error {
+// condition's computedTrait (under root). A segment being saved takes the
+// definitions FOR SHARE (lock); a preview, which saves nothing and runs in
+// a query's READ ONLY transaction, only reads them.
+func checkRuleRefsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, r *Rule, root []string, lock bool) error {
 	type ref struct {
 		id   uuid.UUID
 		path []string
@@ -406,8 +408,11 @@ func checkRuleRefsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, r *Rule, 
 	}
 	// FOR SHARE: a definition deleted meanwhile waits for this segment's
 	// transaction and then sees that it is used (DeleteDefinition).
-	found, err := uuidsTx(ctx, tx, `SELECT id FROM cdp_trait_definitions WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[]) FOR SHARE`,
-		tenant.String(), pgUUIDs(ids))
+	q := `SELECT id FROM cdp_trait_definitions WHERE tenant_id = $1::uuid AND id = ANY($2::uuid[])`
+	if lock {
+		q += ` FOR SHARE`
+	}
+	found, err := uuidsTx(ctx, tx, q, tenant.String(), pgUUIDs(ids))
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 )
 
@@ -31,18 +30,14 @@ func (d *DB) InTenantConn(ctx context.Context, tenantID uuid.UUID, fn func(ctx c
 	defer conn.Close()
 	raw := func(ctx context.Context, f func(c *pgx.Conn) error) error {
 		return conn.Raw(func(dc any) error {
-			sc, ok := dc.(*stdlib.Conn)
+			sc, ok := dc.(interface{ Conn() *pgx.Conn })
 			if !ok {
 				return fmt.Errorf("db: the driver connection is %T, not pgx's", dc)
 			}
 			return f(sc.Conn())
 		})
 	}
-	return conn.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		now := d.clock().Now()
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
-			return fmt.Errorf("set tenant: %w", err)
-		}
-		return fn(d.withTx(ctx, tx, now), tx, raw)
+	return conn.RunInTx(withBegin(ctx, tenantBegin(tenantID, false)), &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		return fn(d.withTx(ctx, tx, d.clock().Now()), tx, raw)
 	})
 }

@@ -48,6 +48,12 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig is Open with a parsed pool configuration (tests wrap its
+// dialer to count round trips, or bound its pool to one connection).
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	// bun interpolates arguments into the SQL text, so pgx's default statement
 	// cache would prepare almost every query separately. Exec mode sends one
 	// unnamed extended-protocol statement per query (see docs/benchmarks.md).
@@ -61,7 +67,10 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	sqldb := stdlib.OpenDBFromPool(pool)
+	// stdlib.OpenDBFromPool, with connections that can begin a tenant
+	// transaction in the BEGIN's round trip (begin.go).
+	sqldb := sql.OpenDB(beginConnector{stdlib.GetPoolConnector(pool)})
+	sqldb.SetMaxIdleConns(0)
 	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New()), Clock: clock.Real{}}, nil
 }
 
@@ -141,7 +150,8 @@ var ErrNoTenant = errors.New("db: no tenant")
 // transaction commits when fn returns nil and rolls back otherwise; River jobs
 // inserted with InsertTx(ctx, tx.Tx, …) and realtime events published on tx
 // share its fate. Inside a read request's WithSharedTx, fn runs in that
-// request's one transaction instead (committed when the request ends).
+// request's one READ ONLY transaction instead (committed when the request
+// ends); reads that may write use InTenantRW.
 func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if tenantID == uuid.Nil {
 		return ErrNoTenant
@@ -151,20 +161,28 @@ func (d *DB) InTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx conte
 			return err
 		}
 	}
-	return d.Bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		now := d.clock().Now()
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", tenantID.String()); err != nil {
-			return fmt.Errorf("set tenant: %w", err)
-		}
-		return fn(d.withTx(ctx, tx, now), tx)
+	// BEGIN and the tenant setting in one round trip (begin.go).
+	return d.InTenantRW(ctx, tenantID, fn)
+}
+
+// InTenantRW is InTenant in a read-write transaction of its own even inside
+// a read request's shared transaction (which is READ ONLY): for reads that
+// may write, such as a listing that first creates the tenant's built-in rows.
+func (d *DB) InTenantRW(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if tenantID == uuid.Nil {
+		return ErrNoTenant
+	}
+	return d.Bun.RunInTx(withBegin(ctx, tenantBegin(tenantID, false)), nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(d.withTx(ctx, tx, d.clock().Now()), tx)
 	})
 }
 
 // ShareTenant runs fn with a context in which every InTenant call for
-// tenantID joins one transaction (WithSharedTx), or the one ctx already
-// shares for tenantID. It is for read paths that call many single-object
-// domain lookups, such as nodes(ids:): one transaction and one pooled
-// connection for the whole call instead of one each. Use it for reads only.
+// tenantID joins one READ ONLY transaction (WithSharedTx), or the one ctx
+// already shares for tenantID. It is for read paths that call many
+// single-object domain lookups, such as nodes(ids:): one transaction and one
+// pooled connection for the whole call instead of one each. Use it for reads
+// only.
 func (d *DB) ShareTenant(ctx context.Context, tenantID uuid.UUID, fn func(ctx context.Context) error) error {
 	if _, ok := d.shared(ctx, tenantID); ok {
 		return fn(ctx)

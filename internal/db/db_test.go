@@ -15,7 +15,7 @@ import (
 // newDB is a test database with a tenant table of its own, items, made a
 // tenant table by the foundation's stratum_tenant_table as every
 // migration's tables are, so these tests do not depend on a domain's table.
-func newDB(t *testing.T) *testdb.DB {
+func newDB(t testing.TB) *testdb.DB {
 	t.Helper()
 	tdb := testdb.New(t)
 	ctx := context.Background()
@@ -33,7 +33,7 @@ func newDB(t *testing.T) *testdb.DB {
 }
 
 // insertTenant adds a tenant and one item, "item of <name>".
-func insertTenant(t *testing.T, tdb *testdb.DB, name string) uuid.UUID {
+func insertTenant(t testing.TB, tdb *testdb.DB, name string) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
 	err := tdb.InTenant(context.Background(), id, func(ctx context.Context, tx bun.Tx) error {

@@ -35,14 +35,16 @@ type sharedKey struct{}
 // outside any transaction — runs fn in one transaction shared by all such
 // calls until end is called, opening it on first use. Calls are serialised;
 // a call that fails rolls the transaction back and the next call opens a
-// new one. end commits (incidental idempotent writes, such as built-in rows
-// created on first read, are kept) and must be called once the request's
-// reads are done; if the request's ctx ends first, database/sql rolls the
-// transaction back. Every call in one transaction sees the time fixed when
-// it began (DB.Now). Use it only for read requests (GraphQL queries): a
-// mutation's writes need their own transaction's all-or-nothing. Calls for
-// another tenant, and nested calls (fn's ctx carries its transaction), take
-// their own transaction as before.
+// new one. The transaction is READ ONLY (begun as "BEGIN READ ONLY" in the
+// round trip that sets the tenant, so it costs nothing): a write in it fails
+// with SQLSTATE 25006 (read_only_sql_transaction), and a read that may write
+// (built-in rows created on first read) uses InTenantRW. end commits and
+// must be called once the request's reads are done; if the request's ctx
+// ends first, database/sql rolls the transaction back. Every call in one
+// transaction sees the time fixed when it began (DB.Now). Use it only for
+// read requests (GraphQL queries): a mutation's writes need their own
+// transaction's all-or-nothing. Calls for another tenant, and nested calls
+// (fn's ctx carries its transaction), take their own transaction as before.
 func (d *DB) WithSharedTx(ctx context.Context, tenant uuid.UUID) (context.Context, func()) {
 	s := &sharedTx{db: d, tenant: tenant, ctx: ctx}
 	return context.WithValue(ctx, sharedKey{}, s), s.end
@@ -69,13 +71,9 @@ func (s *sharedTx) run(ctx context.Context, fn func(ctx context.Context, tx bun.
 		return false, nil
 	}
 	if s.tx == nil {
-		tx, err := s.db.Bun.BeginTx(s.ctx, nil)
+		tx, err := s.db.Bun.BeginTx(withBegin(s.ctx, tenantBegin(s.tenant, true)), nil)
 		if err != nil {
-			return true, err
-		}
-		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.tenant_id', ?, true)", s.tenant.String()); err != nil {
-			tx.Rollback()
-			return true, fmt.Errorf("set tenant: %w", err)
+			return true, fmt.Errorf("begin tenant transaction: %w", err)
 		}
 		s.tx, s.now = &tx, s.db.clock().Now()
 	}

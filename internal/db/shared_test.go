@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -95,14 +96,43 @@ func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
 		}))
 		require.NotEqual(t, outer, inner)
 	})
-	t.Run("end commits the request's writes", func(t *testing.T) {
+	t.Run("the shared transaction is read-only: a write fails loudly and changes nothing", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
-		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+		_, bodies := txID(t, tdb, ctx, a) // a read in it works (the shared transaction is open)
+		require.Equal(t, []string{"item of A"}, bodies)
+		err := tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'written in a read')", a, uuid.New())
+			return err
+		})
+		var pgErr *pgconn.PgError
+		require.ErrorAs(t, err, &pgErr)
+		require.Equal(t, "25006", pgErr.Code, "read_only_sql_transaction: %v", err)
+		end()
+		_, bodies = txID(t, tdb, context.Background(), a)
+		require.Equal(t, []string{"item of A"}, bodies)
+	})
+	t.Run("control: the same write in InTenantRW, inside the shared context, commits", func(t *testing.T) {
+		ctx, end := tdb.WithSharedTx(context.Background(), a)
+		shared, _ := txID(t, tdb, ctx, a)
+		var own int64
+		require.NoError(t, tdb.InTenantRW(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			if err := tx.NewRaw("SELECT txid_current()").Scan(ctx, &own); err != nil {
+				return err
+			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'second of A')", a, uuid.New())
 			return err
 		}))
+		require.NotEqual(t, shared, own, "its own transaction")
 		end()
 		_, bodies := txID(t, tdb, context.Background(), a)
 		require.ElementsMatch(t, []string{"item of A", "second of A"}, bodies)
+	})
+	t.Run("control: outside a shared context InTenant writes", func(t *testing.T) {
+		require.NoError(t, tdb.InTenant(context.Background(), b, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'second of B')", b, uuid.New())
+			return err
+		}))
+		_, bodies := txID(t, tdb, context.Background(), b)
+		require.ElementsMatch(t, []string{"item of B", "second of B"}, bodies)
 	})
 }
