@@ -47,8 +47,13 @@ type Options struct {
 	// MaxSubscriptions caps the operations running at once on one
 	// websocket (0: no cap); the next is refused with THROTTLED.
 	MaxSubscriptions int
-	// KeepAlive is the ping interval of both websocket protocols.
+	// KeepAlive is the ping interval of both websocket protocols; a
+	// graphql-transport-ws client that has not answered a ping by the next
+	// one is disconnected.
 	KeepAlive time.Duration
+	// SocketLimits bound each websocket's outgoing queue and writes (slow
+	// consumers are closed with 1013).
+	SocketLimits SocketLimits
 	// OriginPatterns are the cross-origin hosts allowed to open websockets
 	// (same-origin is always allowed).
 	OriginPatterns []string
@@ -69,16 +74,16 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	if o.Sockets == nil {
 		o.Sockets = NewSockets()
 	}
+	o.Sockets.configure(o.KeepAlive, o.SocketLimits, o.Metrics)
 	// The websocket transport goes first: it only takes upgrade requests.
 	srv.AddTransport(transport.Websocket{
 		// The protocol guard enforces the init timeout (gqlgen's would
 		// close 1002 instead of 4408).
 		Implementation: o.Sockets.implementation(o.OriginPatterns, o.InitTimeout, o.MaxSubscriptions),
 		InitFunc:       o.InitFunc,
-		// KeepAlivePingInterval pings legacy graphql-ws clients only;
-		// PingPongInterval is graphql-transport-ws's ping/pong.
-		KeepAlivePingInterval: o.KeepAlive,
-		PingPongInterval:      o.KeepAlive,
+		// No KeepAlivePingInterval nor PingPongInterval: gqlgen would run
+		// a ticker goroutine per socket for them. Sockets pings every open
+		// socket from one goroutine instead (keepAlive).
 		ErrorFunc: func(ctx context.Context, err error) {
 			o.Log.DebugContext(ctx, "websocket error", "err", err)
 		},
@@ -125,6 +130,24 @@ type Sockets struct {
 	conns chan map[transport.WebsocketConn]struct{}
 	mu    sync.Mutex
 	perIP map[string]int
+	// sweeping says the keep-alive goroutine runs (under mu).
+	sweeping bool
+
+	// Set by New (configure) before serving.
+	keepAlive time.Duration
+	limits    SocketLimits
+	metrics   *observability.Metrics
+}
+
+func (s *Sockets) configure(keepAlive time.Duration, limits SocketLimits, m *observability.Metrics) {
+	s.keepAlive, s.limits, s.metrics = keepAlive, limits, m
+}
+
+// dropped counts a slow consumer closed for reason.
+func (s *Sockets) dropped(reason string) {
+	if s.metrics != nil {
+		s.metrics.SlowConsumersDropped.WithLabelValues(reason).Inc()
+	}
 }
 
 // NewSockets returns an empty tracker.
@@ -157,7 +180,7 @@ func (s *Sockets) CloseAll(code int, reason string) {
 
 type slotKey struct{}
 
-type socketSlot struct{ conn transport.WebsocketConn }
+type socketSlot struct{ conn *trackedConn }
 
 // Middleware lets CloseSocket find the websocket of a connection's context
 // and holds each stream (websocket upgrade or SSE request) to MaxPerIP.
@@ -219,6 +242,20 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// DropSlowConsumer closes the websocket whose connection context is ctx
+// as a slow consumer (1013, counted under reason), discarding what it has
+// queued. It reports whether there was a websocket to drop.
+func DropSlowConsumer(ctx context.Context, reason string) bool {
+	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
+	if !ok || slot.conn == nil {
+		return false
+	}
+	if slot.conn.sock.Drop(reason) {
+		slot.conn.sockets.dropped(reason)
+	}
+	return true
+}
+
 // CloseSocket closes the websocket whose connection context is ctx with
 // code and reason (4403 when its credential is revoked or expired). It
 // reports whether there was one.
@@ -235,7 +272,7 @@ func CloseSocket(ctx context.Context, code int, reason string) bool {
 
 func (s *Sockets) implementation(origins []string, initTimeout time.Duration, maxOps int) transport.WebsocketImplementation {
 	return trackingImpl{
-		inner:       transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
+		accept:      websocket.AcceptOptions{OriginPatterns: origins},
 		sockets:     s,
 		initTimeout: initTimeout,
 		maxOps:      maxOps,
@@ -243,29 +280,33 @@ func (s *Sockets) implementation(origins []string, initTimeout time.Duration, ma
 }
 
 type trackingImpl struct {
-	inner       transport.WebsocketImplementation
+	accept      websocket.AcceptOptions
 	sockets     *Sockets
 	initTimeout time.Duration
 	maxOps      int
 }
 
 func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := t.inner.Accept(w, r, opts)
+	c, err := acceptSocket(w, r, t.accept, opts.Subprotocols, opts.ResponseHeader, t.sockets.limits, t.sockets.dropped)
 	if err != nil {
 		return nil, err
 	}
-	tc := &trackedConn{WebsocketConn: newProtocolGuard(c, t.initTimeout, t.maxOps), sockets: t.sockets}
+	g := newProtocolGuard(c, t.initTimeout, t.maxOps)
+	tc := &trackedConn{WebsocketConn: g, guard: g, sock: c, sockets: t.sockets}
 	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
 		slot.conn = tc
 	}
 	m := <-t.sockets.conns
 	m[tc] = struct{}{}
 	t.sockets.conns <- m
+	t.sockets.startKeepAlive()
 	return tc, nil
 }
 
 type trackedConn struct {
 	transport.WebsocketConn
+	guard   *protocolGuard
+	sock    *socketConn
 	sockets *Sockets
 }
 
