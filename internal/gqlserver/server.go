@@ -14,8 +14,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -80,7 +82,7 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 		// The protocol guard enforces the init timeout (gqlgen's would
 		// close 1002 instead of 4408).
 		Implementation: o.Sockets.implementation(o.OriginPatterns, o.InitTimeout, o.MaxSubscriptions),
-		InitFunc:       o.InitFunc,
+		InitFunc:       initOnOwnStack(o.InitFunc),
 		// No KeepAlivePingInterval nor PingPongInterval: gqlgen would run
 		// a ticker goroutine per socket for them. Sockets pings every open
 		// socket from one goroutine instead (keepAlive).
@@ -117,6 +119,37 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	srv.SetErrorPresenter(ErrorPresenter(o.Log, o.Metrics))
 	srv.SetRecoverFunc(RecoverFunc(o.Log))
 	return srv
+}
+
+// initOnOwnStack runs a websocket's connection_init authentication on a
+// goroutine of its own. It is the deepest call the socket's reader
+// goroutine makes (credential checks, database reads): run inline it
+// grows that goroutine's stack, which the socket then keeps while it idles
+// in a read (the runtime shrinks a stack only to a size 4× its use).
+func initOnOwnStack(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
+	if init == nil {
+		return nil
+	}
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		type result struct {
+			ctx context.Context
+			ack *transport.InitPayload
+			err error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					slog.Default().ErrorContext(ctx, "websocket init panicked", "panic", v, "stack", string(debug.Stack()))
+					ch <- result{ctx, nil, fmt.Errorf("internal error")}
+				}
+			}()
+			c, ack, err := init(ctx, p)
+			ch <- result{c, ack, err}
+		}()
+		r := <-ch
+		return r.ctx, r.ack, r.err
+	}
 }
 
 // Sockets tracks open websockets, and caps the long-lived streams
@@ -180,7 +213,11 @@ func (s *Sockets) CloseAll(code int, reason string) {
 
 type slotKey struct{}
 
-type socketSlot struct{ conn *trackedConn }
+type socketSlot struct {
+	conn *trackedConn
+	// accepted is closed once the websocket is accepted (see detach).
+	accepted chan struct{}
+}
 
 // Middleware lets CloseSocket find the websocket of a connection's context
 // and holds each stream (websocket upgrade or SSE request) to MaxPerIP.
@@ -205,12 +242,90 @@ func (s *Sockets) Middleware(next http.Handler) http.Handler {
 			}}})
 			return
 		}
-		defer s.release(ip)
 		if upgrade {
-			r = r.WithContext(context.WithValue(r.Context(), slotKey{}, &socketSlot{}))
+			s.detach(w, r, ip, next)
+			return
 		}
+		defer s.release(ip)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// detach runs a websocket upgrade on a goroutine of its own and returns
+// as soon as the connection is hijacked: the request's goroutine, whose
+// stack holds the whole middleware chain, ends, and net/http lets go of
+// the 4 KB read and write buffers its connection kept for the handler's
+// lifetime (both ≈ 12 KB of every idle websocket, measured in
+// docs/benchmarks.md). The socket's context keeps the request's values
+// but not its cancellation, which net/http fires when the handler
+// returns; shutdown ends sockets with CloseAll. The stream slot is held
+// until the socket ends.
+func (s *Sockets) detach(w http.ResponseWriter, r *http.Request, ip string, next http.Handler) {
+	slot := &socketSlot{accepted: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithoutCancel(r.Context()), slotKey{}, slot))
+	dw := &detachedWriter{}
+	dw.w.Store(&w)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer s.release(ip)
+		defer cancel()
+		defer func() {
+			// As net/http does for a handler: a panic ends this socket only.
+			if p := recover(); p != nil {
+				slog.Default().ErrorContext(ctx, "websocket handler panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(dw, r.WithContext(ctx))
+	}()
+	// Until the upgrade succeeds the goroutine may still answer with an
+	// error on w, which must happen before this handler returns.
+	select {
+	case <-slot.accepted:
+		// gqlgen's handler keeps its ResponseWriter (a deferred recover
+		// writes to it) for the socket's lifetime; through net/http's
+		// response it would keep the connection's 4 KB buffers too.
+		dw.w.Store(nil)
+	case <-done:
+	}
+}
+
+// detachedWriter is the ResponseWriter of a detached upgrade: it lets go
+// of net/http's once the connection is hijacked (writes then fail as
+// they would on the hijacked response).
+type detachedWriter struct {
+	w      atomic.Pointer[http.ResponseWriter]
+	header http.Header
+}
+
+func (d *detachedWriter) Unwrap() http.ResponseWriter {
+	if w := d.w.Load(); w != nil {
+		return *w
+	}
+	return nil
+}
+
+func (d *detachedWriter) Header() http.Header {
+	if w := d.w.Load(); w != nil {
+		return (*w).Header()
+	}
+	if d.header == nil {
+		d.header = http.Header{}
+	}
+	return d.header
+}
+
+func (d *detachedWriter) Write(b []byte) (int, error) {
+	if w := d.w.Load(); w != nil {
+		return (*w).Write(b)
+	}
+	return 0, http.ErrHijacked
+}
+
+func (d *detachedWriter) WriteHeader(code int) {
+	if w := d.w.Load(); w != nil {
+		(*w).WriteHeader(code)
+	}
 }
 
 // reserve takes a stream slot for ip, or reports that ip has none left.
@@ -295,6 +410,7 @@ func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transp
 	tc := &trackedConn{WebsocketConn: g, guard: g, sock: c, sockets: t.sockets}
 	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
 		slot.conn = tc
+		defer close(slot.accepted)
 	}
 	m := <-t.sockets.conns
 	m[tc] = struct{}{}

@@ -46,15 +46,19 @@ func (t *ticks) schema() graphql.ExecutableSchema {
 			t.mu.Lock()
 			t.subs[ch] = ctx
 			t.mu.Unlock()
+			// The operation's context ends with it (gqlgen stops calling the
+			// handler once it is cancelled).
+			context.AfterFunc(ctx, func() {
+				t.mu.Lock()
+				delete(t.subs, ch)
+				t.mu.Unlock()
+			})
 			return func(ctx context.Context) *graphql.Response {
 				select {
 				case p := <-ch:
 					data, _ := json.Marshal(map[string]string{"tick": p})
 					return &graphql.Response{Data: data}
 				case <-ctx.Done():
-					t.mu.Lock()
-					delete(t.subs, ch)
-					t.mu.Unlock()
 					return nil
 				}
 			}
@@ -190,7 +194,10 @@ func TestStalledConsumerIsDroppedWhileOthersKeepReceiving(t *testing.T) {
 		_, _, err = stalled.Read(ctx)
 	}
 	require.Equal(t, websocket.StatusCode(CloseTryAgainLater), websocket.CloseStatus(err), "closed with 1013: %v", err)
-	require.Eventually(t, func() bool { return src.running() == 2 }, 10*time.Second, 5*time.Millisecond, "its operation ended")
+	if !assert.Eventually(t, func() bool { return src.running() == 2 }, 10*time.Second, 5*time.Millisecond, "its operation ended") {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%s", buf[:runtime.Stack(buf, true)])
+	}
 }
 
 // After every subscriber leaves — normally, or dropped as slow — no

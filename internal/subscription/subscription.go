@@ -58,9 +58,9 @@ func Subscribe[T any](ctx context.Context, hub *realtime.Hub, loads *Loads, log 
 					}
 					return
 				}
-				v, err := loads.do(ctx, ev, field, func(ctx context.Context) (any, error) { return load(ctx, ev) })
+				v, err := loads.do(ctx, *ev, field, func(ctx context.Context) (any, error) { return load(ctx, *ev) })
 				if err != nil {
-					logFailedLoad(ctx, log, ev, field, err)
+					logFailedLoad(ctx, log, *ev, field, err)
 					continue
 				}
 				select {
