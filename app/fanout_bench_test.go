@@ -96,10 +96,11 @@ func dialAll(b *testing.B, ctx context.Context, url, token string, n int, arriva
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Released on a failed dial too (Fatalf ends this goroutine).
+			defer func() { <-sem }()
 			ws := wstest.Dial(b, ctx, url+"/graphql", wstest.TransportWS, nil)
 			ws.Init(map[string]any{"Authorization": "Bearer " + token})
 			ws.Subscribe("1", `subscription { autopilotModeChanged { autopilotMode killSwitch } }`, nil)
-			<-sem
 			go func() {
 				for {
 					m, err := ws.Read(time.Hour)
@@ -141,7 +142,9 @@ func startServerProcess(b *testing.B, bin string, tdb *testdb.DB) *serverProcess
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "STRATUM_ENV=test", "DATABASE_URL="+tdb.OwnerURL, "STRATUM_APP_DATABASE_URL="+tdb.AppURL,
 		"STRATUM_HTTP_ADDR="+addr, "STRATUM_LOG_LEVEL=error", "STRATUM_SEED_DEMO=false",
-		"STRATUM_RATE_LIMIT_POINTS=100000000", "STRATUM_RATE_LIMIT_RESTORE=1000000",
+		// Every subscriber connects from 127.0.0.1: lift the per-address
+		// stream cap (100 by default), which would stop the dial at 100.
+		"STRATUM_RATE_LIMIT_POINTS=100000000", "STRATUM_MAX_STREAMS_PER_IP=1000000", "STRATUM_RATE_LIMIT_RESTORE=1000000",
 		"STRATUM_ARGON2_TIME=1", "STRATUM_ARGON2_MEMORY_KIB=8192", "STRATUM_ARGON2_THREADS=1")
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -75,7 +75,7 @@ func await(t *testing.T, sub *realtime.Subscription, topic string) realtime.Even
 		case ev, ok := <-sub.C():
 			require.True(t, ok, "subscription closed: %v", sub.Err())
 			if ev.Topic == topic {
-				return ev
+				return *ev
 			}
 		case <-deadline:
 			t.Fatalf("no %s event within %s", topic, awaitWithin)

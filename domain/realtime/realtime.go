@@ -104,12 +104,15 @@ type Subscription struct {
 	hub    *Hub
 	tenant uuid.UUID
 	topics map[string]bool
-	ch     chan Event
+	ch     chan *Event
 	err    error
 }
 
 // C delivers events; it is closed when the subscription ends (see Err).
-func (s *Subscription) C() <-chan Event { return s.ch }
+// Every subscriber of an event receives the same *Event: read it, never
+// change it. (A channel of pointers: 64 queued events cost a subscriber
+// 512 bytes instead of 5 KB, and an event is not copied per subscriber.)
+func (s *Subscription) C() <-chan *Event { return s.ch }
 
 // Err says why C was closed: nil after Close, ErrSlowSubscriber or ErrHubClosed.
 func (s *Subscription) Err() error {
@@ -146,7 +149,7 @@ func NewHub(log *slog.Logger) *Hub {
 // Subscribe registers a subscriber for tenant's events on the given topics
 // (all topics when none are given).
 func (h *Hub) Subscribe(tenant uuid.UUID, topics ...string) *Subscription {
-	s := &Subscription{hub: h, tenant: tenant, ch: make(chan Event, h.Buffer)}
+	s := &Subscription{hub: h, tenant: tenant, ch: make(chan *Event, h.Buffer)}
 	if len(topics) > 0 {
 		s.topics = map[string]bool{}
 		for _, t := range topics {
@@ -197,8 +200,9 @@ func (h *Hub) remove(s *Subscription, reason error) {
 
 // Dispatch delivers ev to matching local subscribers, dropping any whose
 // buffer is full. Run calls it for every notification.
-func (h *Hub) Dispatch(ev Event) {
-	ev.Seq = h.seq.Add(1)
+func (h *Hub) Dispatch(e Event) {
+	e.Seq = h.seq.Add(1)
+	ev := &e
 	var slow []*Subscription
 	h.mu.RLock()
 	for s := range h.subs {

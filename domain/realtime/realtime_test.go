@@ -58,7 +58,7 @@ func receive(t *testing.T, s *realtime.Subscription) realtime.Event {
 	select {
 	case ev, ok := <-s.C():
 		require.True(t, ok, "subscription closed: %v", s.Err())
-		return ev
+		return *ev
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5s")
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/stratumhq/stratum/internal/observability"
 )
@@ -44,4 +45,26 @@ func (e metricsExtension) InterceptResponse(ctx context.Context, next graphql.Re
 		e.m.GraphQLDuration.WithLabelValues(name, typ).Observe(time.Since(start).Seconds())
 	}
 	return resp
+}
+
+// InterceptOperation counts running subscriptions by root field
+// (stratum_graphql_subscriptions): up when the operation starts, down when
+// its context ends (the websocket operation or the SSE request is over).
+// The label is a field of the validated schema, so its values are bounded.
+func (e metricsExtension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if e.m == nil || !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	rc := graphql.GetOperationContext(ctx)
+	if rc.Operation == nil || rc.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	field := "other"
+	if fs := graphql.CollectFields(rc, rc.Operation.SelectionSet, []string{"Subscription"}); len(fs) > 0 {
+		field = fs[0].Name
+	}
+	g := e.m.GraphQLSubscriptions.WithLabelValues(field)
+	g.Inc()
+	context.AfterFunc(ctx, g.Dec)
+	return next(ctx)
 }

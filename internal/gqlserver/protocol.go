@@ -64,6 +64,10 @@ type protocolGuard struct {
 	live     map[string]bool
 	pending  map[string]int
 	initTime *time.Timer
+	// pingOut, ponged and unanswered track the keep-alive ping
+	// (trackedConn.keepAlive).
+	pingOut, ponged bool
+	unanswered      int
 }
 
 func newProtocolGuard(c transport.WebsocketConn, initTimeout time.Duration, maxOps int) *protocolGuard {
@@ -145,6 +149,11 @@ func (g *protocolGuard) inspect(data []byte) verdict {
 		}
 		return forward
 	case "ping", "pong":
+		if *m.Type == "pong" {
+			g.mu.Lock()
+			g.ponged = true
+			g.mu.Unlock()
+		}
 		if !g.initialised() {
 			if *m.Type == "ping" {
 				g.WebsocketConn.WriteJSON(map[string]string{"type": "pong"})

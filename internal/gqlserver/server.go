@@ -14,8 +14,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -47,8 +49,13 @@ type Options struct {
 	// MaxSubscriptions caps the operations running at once on one
 	// websocket (0: no cap); the next is refused with THROTTLED.
 	MaxSubscriptions int
-	// KeepAlive is the ping interval of both websocket protocols.
+	// KeepAlive is the ping interval of both websocket protocols; a
+	// graphql-transport-ws client that has not answered a ping by the next
+	// one is disconnected.
 	KeepAlive time.Duration
+	// SocketLimits bound each websocket's outgoing queue and writes (slow
+	// consumers are closed with 1013).
+	SocketLimits SocketLimits
 	// OriginPatterns are the cross-origin hosts allowed to open websockets
 	// (same-origin is always allowed).
 	OriginPatterns []string
@@ -69,16 +76,16 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	if o.Sockets == nil {
 		o.Sockets = NewSockets()
 	}
+	o.Sockets.configure(o.KeepAlive, o.SocketLimits, o.Metrics)
 	// The websocket transport goes first: it only takes upgrade requests.
 	srv.AddTransport(transport.Websocket{
 		// The protocol guard enforces the init timeout (gqlgen's would
 		// close 1002 instead of 4408).
 		Implementation: o.Sockets.implementation(o.OriginPatterns, o.InitTimeout, o.MaxSubscriptions),
-		InitFunc:       o.InitFunc,
-		// KeepAlivePingInterval pings legacy graphql-ws clients only;
-		// PingPongInterval is graphql-transport-ws's ping/pong.
-		KeepAlivePingInterval: o.KeepAlive,
-		PingPongInterval:      o.KeepAlive,
+		InitFunc:       initOnOwnStack(o.InitFunc),
+		// No KeepAlivePingInterval nor PingPongInterval: gqlgen would run
+		// a ticker goroutine per socket for them. Sockets pings every open
+		// socket from one goroutine instead (keepAlive).
 		ErrorFunc: func(ctx context.Context, err error) {
 			o.Log.DebugContext(ctx, "websocket error", "err", err)
 		},
@@ -114,6 +121,37 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	return srv
 }
 
+// initOnOwnStack runs a websocket's connection_init authentication on a
+// goroutine of its own. It is the deepest call the socket's reader
+// goroutine makes (credential checks, database reads): run inline it
+// grows that goroutine's stack, which the socket then keeps while it idles
+// in a read (the runtime shrinks a stack only to a size 4× its use).
+func initOnOwnStack(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
+	if init == nil {
+		return nil
+	}
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		type result struct {
+			ctx context.Context
+			ack *transport.InitPayload
+			err error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					slog.Default().ErrorContext(ctx, "websocket init panicked", "panic", v, "stack", string(debug.Stack()))
+					ch <- result{ctx, nil, fmt.Errorf("internal error")}
+				}
+			}()
+			c, ack, err := init(ctx, p)
+			ch <- result{c, ack, err}
+		}()
+		r := <-ch
+		return r.ctx, r.ack, r.err
+	}
+}
+
 // Sockets tracks open websockets, and caps the long-lived streams
 // (websockets and SSE subscriptions) one client IP holds open.
 type Sockets struct {
@@ -125,6 +163,24 @@ type Sockets struct {
 	conns chan map[transport.WebsocketConn]struct{}
 	mu    sync.Mutex
 	perIP map[string]int
+	// sweeping says the keep-alive goroutine runs (under mu).
+	sweeping bool
+
+	// Set by New (configure) before serving.
+	keepAlive time.Duration
+	limits    SocketLimits
+	metrics   *observability.Metrics
+}
+
+func (s *Sockets) configure(keepAlive time.Duration, limits SocketLimits, m *observability.Metrics) {
+	s.keepAlive, s.limits, s.metrics = keepAlive, limits, m
+}
+
+// dropped counts a slow consumer closed for reason.
+func (s *Sockets) dropped(reason string) {
+	if s.metrics != nil {
+		s.metrics.SlowConsumersDropped.WithLabelValues(reason).Inc()
+	}
 }
 
 // NewSockets returns an empty tracker.
@@ -157,7 +213,11 @@ func (s *Sockets) CloseAll(code int, reason string) {
 
 type slotKey struct{}
 
-type socketSlot struct{ conn transport.WebsocketConn }
+type socketSlot struct {
+	conn *trackedConn
+	// accepted is closed once the websocket is accepted (see detach).
+	accepted chan struct{}
+}
 
 // Middleware lets CloseSocket find the websocket of a connection's context
 // and holds each stream (websocket upgrade or SSE request) to MaxPerIP.
@@ -182,12 +242,90 @@ func (s *Sockets) Middleware(next http.Handler) http.Handler {
 			}}})
 			return
 		}
-		defer s.release(ip)
 		if upgrade {
-			r = r.WithContext(context.WithValue(r.Context(), slotKey{}, &socketSlot{}))
+			s.detach(w, r, ip, next)
+			return
 		}
+		defer s.release(ip)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// detach runs a websocket upgrade on a goroutine of its own and returns
+// as soon as the connection is hijacked: the request's goroutine, whose
+// stack holds the whole middleware chain, ends, and net/http lets go of
+// the 4 KB read and write buffers its connection kept for the handler's
+// lifetime (both ≈ 12 KB of every idle websocket, measured in
+// docs/benchmarks.md). The socket's context keeps the request's values
+// but not its cancellation, which net/http fires when the handler
+// returns; shutdown ends sockets with CloseAll. The stream slot is held
+// until the socket ends.
+func (s *Sockets) detach(w http.ResponseWriter, r *http.Request, ip string, next http.Handler) {
+	slot := &socketSlot{accepted: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithoutCancel(r.Context()), slotKey{}, slot))
+	dw := &detachedWriter{}
+	dw.w.Store(&w)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer s.release(ip)
+		defer cancel()
+		defer func() {
+			// As net/http does for a handler: a panic ends this socket only.
+			if p := recover(); p != nil {
+				slog.Default().ErrorContext(ctx, "websocket handler panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		next.ServeHTTP(dw, r.WithContext(ctx))
+	}()
+	// Until the upgrade succeeds the goroutine may still answer with an
+	// error on w, which must happen before this handler returns.
+	select {
+	case <-slot.accepted:
+		// gqlgen's handler keeps its ResponseWriter (a deferred recover
+		// writes to it) for the socket's lifetime; through net/http's
+		// response it would keep the connection's 4 KB buffers too.
+		dw.w.Store(nil)
+	case <-done:
+	}
+}
+
+// detachedWriter is the ResponseWriter of a detached upgrade: it lets go
+// of net/http's once the connection is hijacked (writes then fail as
+// they would on the hijacked response).
+type detachedWriter struct {
+	w      atomic.Pointer[http.ResponseWriter]
+	header http.Header
+}
+
+func (d *detachedWriter) Unwrap() http.ResponseWriter {
+	if w := d.w.Load(); w != nil {
+		return *w
+	}
+	return nil
+}
+
+func (d *detachedWriter) Header() http.Header {
+	if w := d.w.Load(); w != nil {
+		return (*w).Header()
+	}
+	if d.header == nil {
+		d.header = http.Header{}
+	}
+	return d.header
+}
+
+func (d *detachedWriter) Write(b []byte) (int, error) {
+	if w := d.w.Load(); w != nil {
+		return (*w).Write(b)
+	}
+	return 0, http.ErrHijacked
+}
+
+func (d *detachedWriter) WriteHeader(code int) {
+	if w := d.w.Load(); w != nil {
+		(*w).WriteHeader(code)
+	}
 }
 
 // reserve takes a stream slot for ip, or reports that ip has none left.
@@ -219,6 +357,20 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// DropSlowConsumer closes the websocket whose connection context is ctx
+// as a slow consumer (1013, counted under reason), discarding what it has
+// queued. It reports whether there was a websocket to drop.
+func DropSlowConsumer(ctx context.Context, reason string) bool {
+	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
+	if !ok || slot.conn == nil {
+		return false
+	}
+	if slot.conn.sock.Drop(reason) {
+		slot.conn.sockets.dropped(reason)
+	}
+	return true
+}
+
 // CloseSocket closes the websocket whose connection context is ctx with
 // code and reason (4403 when its credential is revoked or expired). It
 // reports whether there was one.
@@ -235,7 +387,7 @@ func CloseSocket(ctx context.Context, code int, reason string) bool {
 
 func (s *Sockets) implementation(origins []string, initTimeout time.Duration, maxOps int) transport.WebsocketImplementation {
 	return trackingImpl{
-		inner:       transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: origins}},
+		accept:      websocket.AcceptOptions{OriginPatterns: origins},
 		sockets:     s,
 		initTimeout: initTimeout,
 		maxOps:      maxOps,
@@ -243,29 +395,34 @@ func (s *Sockets) implementation(origins []string, initTimeout time.Duration, ma
 }
 
 type trackingImpl struct {
-	inner       transport.WebsocketImplementation
+	accept      websocket.AcceptOptions
 	sockets     *Sockets
 	initTimeout time.Duration
 	maxOps      int
 }
 
 func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := t.inner.Accept(w, r, opts)
+	c, err := acceptSocket(w, r, t.accept, opts.Subprotocols, opts.ResponseHeader, t.sockets.limits, t.sockets.dropped)
 	if err != nil {
 		return nil, err
 	}
-	tc := &trackedConn{WebsocketConn: newProtocolGuard(c, t.initTimeout, t.maxOps), sockets: t.sockets}
+	g := newProtocolGuard(c, t.initTimeout, t.maxOps)
+	tc := &trackedConn{WebsocketConn: g, guard: g, sock: c, sockets: t.sockets}
 	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
 		slot.conn = tc
+		defer close(slot.accepted)
 	}
 	m := <-t.sockets.conns
 	m[tc] = struct{}{}
 	t.sockets.conns <- m
+	t.sockets.startKeepAlive()
 	return tc, nil
 }
 
 type trackedConn struct {
 	transport.WebsocketConn
+	guard   *protocolGuard
+	sock    *socketConn
 	sockets *Sockets
 }
 

@@ -20,6 +20,14 @@ type Metrics struct {
 	JobOutcomes       *prometheus.CounterVec
 	RealtimeSubs      prometheus.Gauge
 	RealtimeDelivered prometheus.Counter
+	// SlowConsumersDropped counts streams closed because their client did
+	// not keep up, by reason: queue_full (the socket's outgoing queue
+	// overflowed), write_timeout (one write stalled past the timeout) or
+	// hub_buffer (events arrived faster than the subscription ran).
+	SlowConsumersDropped *prometheus.CounterVec
+	// GraphQLSubscriptions is the subscriptions running on this process by
+	// root field.
+	GraphQLSubscriptions *prometheus.GaugeVec
 	// ConversionsSent counts conversion deliveries by platform and the
 	// status a send attempt ended in (SENT, FAILED, RETRY, DEAD).
 	ConversionsSent *prometheus.CounterVec
@@ -57,6 +65,14 @@ func NewMetrics() *Metrics {
 			Name: "stratum_realtime_events_total",
 			Help: "Realtime notifications received by this process.",
 		}),
+		SlowConsumersDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stratum_realtime_slow_consumers_dropped_total",
+			Help: "Subscription streams closed (websocket code 1013) because the client did not keep up, by reason (queue_full, write_timeout, hub_buffer).",
+		}, []string{"reason"}),
+		GraphQLSubscriptions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "stratum_graphql_subscriptions",
+			Help: "GraphQL subscriptions running on this process, by root field.",
+		}, []string{"field"}),
 		ConversionsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "stratum_conversions_sent_total",
 			Help: "Conversion events sent to the ad platforms by this process, by platform and the status the attempt ended in (SENT, FAILED, RETRY, DEAD).",
@@ -68,7 +84,7 @@ func NewMetrics() *Metrics {
 		}, []string{"platform"}),
 	}
 	m.Registry.MustRegister(m.HTTPDuration, m.GraphQLDuration, m.GraphQLErrors, m.JobOutcomes, m.RealtimeSubs, m.RealtimeDelivered,
-		m.ConversionsSent, m.ConversionLatency,
+		m.SlowConsumersDropped, m.GraphQLSubscriptions, m.ConversionsSent, m.ConversionLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

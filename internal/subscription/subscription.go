@@ -17,6 +17,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/realtime"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/gqlserver"
 )
 
 // ErrSkip is what a load returns for an event the subscription's
@@ -46,12 +47,20 @@ func Subscribe[T any](ctx context.Context, hub *realtime.Hub, loads *Loads, log 
 				return
 			case ev, ok := <-sub.C():
 				if !ok {
-					slog.DebugContext(ctx, "subscription ended by hub", "err", sub.Err())
+					err := sub.Err()
+					slog.DebugContext(ctx, "subscription ended by hub", "err", err)
+					if errors.Is(err, realtime.ErrSlowSubscriber) {
+						// Events came faster than this subscription ran: its
+						// websocket closes with 1013 and is counted, like one
+						// whose client stopped reading, rather than seeing a
+						// normal complete.
+						gqlserver.DropSlowConsumer(ctx, gqlserver.DropHubBuffer)
+					}
 					return
 				}
-				v, err := loads.do(ctx, ev, field, func(ctx context.Context) (any, error) { return load(ctx, ev) })
+				v, err := loads.do(ctx, *ev, field, func(ctx context.Context) (any, error) { return load(ctx, *ev) })
 				if err != nil {
-					logFailedLoad(ctx, log, ev, field, err)
+					logFailedLoad(ctx, log, *ev, field, err)
 					continue
 				}
 				select {

@@ -1,0 +1,356 @@
+package gqlserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+)
+
+// CloseTryAgainLater is the close code of a dropped slow consumer: RFC
+// 6455's 1013 "Try Again Later". graphql-ws (PROTOCOL.md) defines no code
+// for a client that does not keep up, and its client treats every 4xxx
+// code of the protocol and every 1xxx code but 1000, 1001, 1005, 1006,
+// 1012, 1013 and 1014 as fatal (no reconnect) — 1008 "Policy Violation"
+// among them. 1013 makes graphql-ws and subscriptions-transport-ws clients
+// reconnect with their backoff, which is what a dashboard that fell behind
+// once should do; the close reason says why.
+const CloseTryAgainLater = 1013
+
+// Outgoing-queue defaults (SocketLimits).
+const (
+	DefaultQueueMessages = 64
+	DefaultQueueBytes    = 1 << 20
+	DefaultWriteTimeout  = 10 * time.Second
+)
+
+// Socket buffer sizes. net/http hands a hijacked connection over with a
+// 4 KB read buffer and a 4 KB write buffer, ≈ 8 KB per websocket that
+// mostly idles. Client messages are small (connection_init, subscribe),
+// and coder/websocket reads a payload larger than the buffer straight from
+// the connection; a server message up to ≈ 1 KB (a subscription event)
+// still goes out in one write.
+const (
+	socketReadBuffer  = 512
+	socketWriteBuffer = 1024
+)
+
+// SocketLimits bound what one websocket may hold for a client that does
+// not read.
+type SocketLimits struct {
+	// QueueMessages and QueueBytes bound the messages waiting to be written
+	// (default 64 and 1 MiB): one more closes the socket with 1013 (a slow
+	// consumer) and drops what was queued.
+	QueueMessages, QueueBytes int
+	// WriteTimeout bounds one write to the network (default 10s); a client
+	// that lets it expire is dropped as a slow consumer too, without a
+	// close frame (it reads nothing).
+	WriteTimeout time.Duration
+}
+
+func (l SocketLimits) withDefaults() SocketLimits {
+	if l.QueueMessages <= 0 {
+		l.QueueMessages = DefaultQueueMessages
+	}
+	if l.QueueBytes <= 0 {
+		l.QueueBytes = DefaultQueueBytes
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = DefaultWriteTimeout
+	}
+	return l
+}
+
+// Reasons a slow consumer is dropped (the reason label of
+// stratum_realtime_slow_consumers_dropped_total).
+const (
+	DropQueueFull    = "queue_full"
+	DropWriteTimeout = "write_timeout"
+	DropHubBuffer    = "hub_buffer"
+)
+
+// errSlowConsumer is what WriteJSON returns once the socket is dropped.
+var errSlowConsumer = errors.New("websocket: slow consumer dropped")
+
+// socketConn is a coder/websocket connection as gqlgen's websocket
+// transport uses it, with a bounded outgoing queue: WriteJSON marshals and
+// queues, never waits for the network, so a client that stops reading
+// blocks nothing but its own socket — not gqlgen's operation goroutines,
+// not the realtime hub, not other subscribers. A writer goroutine runs
+// only while there is something to write (an idle socket has none), one
+// write at a time with a timeout. When the queue overflows, the queue is
+// dropped and the socket closed with 1013 after the write in flight; the
+// drop is reported to onDrop once.
+//
+// It replaces gqlgen's CoderWebsocketImplementation, whose WriteJSON
+// writes synchronously without a deadline under the connection's lock.
+type socketConn struct {
+	c      *websocket.Conn
+	limits SocketLimits
+	onDrop func(reason string)
+
+	mu       sync.Mutex
+	queue    [][]byte
+	queued   int  // bytes in queue
+	writing  bool // a writer goroutine runs
+	dropped  bool // slow consumer: no more writes
+	closeSet bool // a close frame follows the queue
+	code     int
+	reason   string
+
+	deadline *time.Timer // the read deadline (gqlgen's pong wait)
+}
+
+var (
+	_ transport.WebsocketConn          = (*socketConn)(nil)
+	_ transport.WebsocketReadLimiter   = (*socketConn)(nil)
+	_ transport.WebsocketReadDeadliner = (*socketConn)(nil)
+)
+
+// acceptSocket upgrades r with small buffers (smallBuffers).
+func acceptSocket(w http.ResponseWriter, r *http.Request, opts websocket.AcceptOptions, subprotocols []string,
+	header http.Header, limits SocketLimits, onDrop func(string)) (*socketConn, error) {
+	for k, vs := range header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, p := range subprotocols {
+		if !slices.Contains(opts.Subprotocols, p) {
+			opts.Subprotocols = append(opts.Subprotocols, p)
+		}
+	}
+	c, err := websocket.Accept(smallBuffers{w}, r, &opts)
+	if err != nil {
+		return nil, err
+	}
+	return &socketConn{c: c, limits: limits.withDefaults(), onDrop: onDrop}, nil
+}
+
+// smallBuffers hands coder/websocket the hijacked connection with
+// socketReadBuffer/socketWriteBuffer-sized buffers instead of net/http's
+// 4 KB ones. Bytes the client sent after its upgrade request are kept.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	ahead, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	ahead = bytes.Clone(ahead)
+	size := max(socketReadBuffer, len(ahead))
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(ahead), conn), size)
+	if len(ahead) > 0 {
+		// coder/websocket keeps what is buffered (Peek of Buffered), so
+		// the bytes read ahead must be in the buffer, not behind it.
+		if _, err := br.Peek(len(ahead)); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+	}
+	// net/http flushed its response (the 101) before handing brw over.
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, socketWriteBuffer)), nil
+}
+
+func (s *socketConn) Subprotocol() string { return s.c.Subprotocol() }
+
+func (s *socketConn) SetReadLimit(limit int64) { s.c.SetReadLimit(limit) }
+
+// NextReader returns the next client message; a normal close is
+// transport.ErrWebsocketClosed, as gqlgen expects.
+func (s *socketConn) NextReader() (int, io.Reader, error) {
+	typ, data, err := s.c.Read(context.Background())
+	if err != nil {
+		switch websocket.CloseStatus(err) {
+		case websocket.StatusNormalClosure, websocket.StatusNoStatusRcvd:
+			return int(typ), nil, transport.ErrWebsocketClosed
+		}
+		return int(typ), nil, err
+	}
+	return int(typ), bytes.NewReader(data), nil
+}
+
+// SetReadDeadline closes the connection when deadline passes without a
+// read (gqlgen's missing-pong check).
+func (s *socketConn) SetReadDeadline(deadline time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deadline != nil {
+		s.deadline.Stop()
+		s.deadline = nil
+	}
+	if deadline.IsZero() {
+		return nil
+	}
+	d := time.Until(deadline)
+	if d <= 0 {
+		return s.c.CloseNow()
+	}
+	s.deadline = time.AfterFunc(d, func() { s.c.CloseNow() })
+	return nil
+}
+
+// WriteJSON queues v. A full queue drops the consumer: the queue is
+// discarded and the socket closes with 1013 after the write in flight.
+func (s *socketConn) WriteJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.dropped || s.closeSet {
+		s.mu.Unlock()
+		return transport.ErrWebsocketClosed
+	}
+	if len(s.queue) >= s.limits.QueueMessages || s.queued+len(b) > s.limits.QueueBytes {
+		s.dropLocked(DropQueueFull)
+		s.mu.Unlock()
+		return errSlowConsumer
+	}
+	s.queue = append(s.queue, b)
+	s.queued += len(b)
+	s.startLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// Drop closes the socket as a slow consumer (reason for the metric), with
+// 1013 after the write in flight, discarding what is queued. It reports
+// whether this call dropped it.
+func (s *socketConn) Drop(reason string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dropped {
+		return false
+	}
+	s.dropLocked(reason)
+	return true
+}
+
+func (s *socketConn) dropLocked(reason string) {
+	s.dropped = true
+	s.queue, s.queued = nil, 0
+	if !s.closeSet {
+		s.setCloseLocked(CloseTryAgainLater, "Try again later: slow consumer")
+	}
+	if s.onDrop != nil {
+		s.onDrop(reason) // a counter: it never calls back into s
+	}
+	s.startLocked()
+}
+
+// WriteClose sends a close frame with code and reason after what is
+// queued, then ends the connection (the handshake runs on the writer
+// goroutine, bounded by coder/websocket's 5s).
+func (s *socketConn) WriteClose(code int, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closeSet {
+		return nil
+	}
+	s.setCloseLocked(code, reason)
+	s.startLocked()
+	return nil
+}
+
+func (s *socketConn) setCloseLocked(code int, reason string) {
+	s.closeSet, s.code, s.reason = true, code, reason
+	if s.deadline != nil {
+		s.deadline.Stop()
+		s.deadline = nil
+	}
+}
+
+// Close ends the connection now unless a close frame is on its way, whose
+// handshake then owns the connection.
+func (s *socketConn) Close() error {
+	s.mu.Lock()
+	closing := s.closeSet
+	if s.deadline != nil {
+		s.deadline.Stop()
+		s.deadline = nil
+	}
+	s.mu.Unlock()
+	if closing {
+		return nil
+	}
+	return s.c.CloseNow()
+}
+
+// startLocked starts the writer goroutine unless it runs.
+func (s *socketConn) startLocked() {
+	if !s.writing {
+		s.writing = true
+		go s.flush()
+	}
+}
+
+// flush writes the queue, then the close frame if one was asked for, and
+// exits when there is nothing left: an idle socket holds no goroutine.
+func (s *socketConn) flush() {
+	for {
+		s.mu.Lock()
+		batch := s.queue
+		s.queue, s.queued = nil, 0
+		if len(batch) == 0 {
+			if !s.closeSet {
+				s.writing = false
+				s.mu.Unlock()
+				return
+			}
+			code, reason := s.code, s.reason
+			s.mu.Unlock()
+			// writing stays true: nothing is written after the close.
+			s.c.Close(websocket.StatusCode(code), reason)
+			return
+		}
+		s.mu.Unlock()
+		for _, b := range batch {
+			if err := s.write(b); err != nil {
+				s.fail(errors.Is(err, context.DeadlineExceeded))
+				return
+			}
+		}
+	}
+}
+
+// fail ends the connection after a failed write; a write that timed out
+// drops a slow consumer. Later writes are refused.
+func (s *socketConn) fail(timedOut bool) {
+	s.mu.Lock()
+	first := !s.dropped
+	s.dropped, s.closeSet = true, true
+	s.queue, s.queued = nil, 0
+	if s.deadline != nil {
+		s.deadline.Stop()
+		s.deadline = nil
+	}
+	s.mu.Unlock()
+	if timedOut && first && s.onDrop != nil {
+		s.onDrop(DropWriteTimeout)
+	}
+	s.c.CloseNow()
+}
+
+func (s *socketConn) write(b []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.limits.WriteTimeout)
+	defer cancel()
+	err := s.c.Write(ctx, websocket.MessageText, b)
+	if err != nil && ctx.Err() != nil {
+		return context.DeadlineExceeded
+	}
+	return err
+}
