@@ -844,8 +844,17 @@ func applyGroupTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, ch *profileC
 	var surv *Profile
 	changed := len(g.fresh) > 0
 	if len(g.profiles) == 0 {
+		// A version 7 id: profiles created in one transaction share its
+		// created_at, and olderProfile breaks that tie by id, so the ids
+		// must follow creation order (google/uuid's V7 is monotonic within
+		// the process) for a batch to pick the survivor the same calls
+		// resolved one by one would.
+		id, err := uuid.NewV7()
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("profile id: %w", err)
+		}
 		surv = &Profile{
-			TenantID: tenant, ID: uuid.New(), CreatedAt: now, UpdatedAt: now,
+			TenantID: tenant, ID: id, CreatedAt: now, UpdatedAt: now,
 			FirstSeenAt: seenAt, LastSeenAt: seenAt, LifecycleStage: StageAnonymous, Traits: map[string]json.RawMessage{},
 		}
 		if _, err := tx.NewInsert().Model(surv).Exec(ctx); err != nil {
