@@ -51,6 +51,8 @@ type App struct {
 	Services *Services
 	Resolver *resolvers.Resolver
 	Sockets  *gqlserver.Sockets
+	// SubscriptionGroups runs equal subscriptions once (ADR 0025).
+	SubscriptionGroups *gqlserver.SubscriptionGroups
 	// Handler is the root HTTP handler (nil without Mode.API).
 	Handler http.Handler
 
@@ -138,6 +140,13 @@ func (a *App) buildHTTP() error {
 	gql.Use(gqlserver.SharedReads{DB: a.DB})
 	gql.Use(resolvers.RequestEntitlements{Billing: a.Services.Billing})
 	gql.Use(gqlserver.CostLimit{Limiter: a.Services.Auth.Limiter, Buckets: a.Services.Buckets})
+	// Last, so innermost: limits, entitlements and metrics still see every
+	// subscriber; equal subscribers then share one execution (ADR 0025).
+	// serverTime sends its first tick on subscribe, which a member joining
+	// a running group would miss.
+	a.SubscriptionGroups = &gqlserver.SubscriptionGroups{Principal: resolvers.SubscriptionGroupKey,
+		Ungrouped: map[string]bool{"serverTime": true}, Metrics: a.Metrics}
+	gql.Use(a.SubscriptionGroups)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(a.River, nil),
 		Prefix:    "/admin/jobs",

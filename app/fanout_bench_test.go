@@ -33,9 +33,21 @@ import (
 // same run.
 //
 // Run: go test -run '^$' -bench SubscriptionFanOut -benchtime 20x ./app/
+// (STRATUM_FANOUT_SUBSCRIBERS=1,10000,50000 for other counts).
 func BenchmarkSubscriptionFanOut(b *testing.B) {
 	bin := buildServer(b)
-	for _, n := range []int{1, 10_000} {
+	counts := []int{1, 10_000}
+	if v := os.Getenv("STRATUM_FANOUT_SUBSCRIBERS"); v != "" { // e.g. 1,10000,50000
+		counts = counts[:0]
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				b.Fatalf("STRATUM_FANOUT_SUBSCRIBERS: %q is not a count", f)
+			}
+			counts = append(counts, n)
+		}
+	}
+	for _, n := range counts {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			// A fresh database and server per run, so the memory growth is
 			// this run's alone.
@@ -167,10 +179,11 @@ func startServerProcess(b *testing.B, bin string, tdb *testdb.DB) *serverProcess
 	}
 }
 
-// awaitSubscribers waits until the server's realtime hub holds n
-// subscriptions (its stratum_realtime_subscribers gauge).
+// awaitSubscribers waits until the server runs n autopilotModeChanged
+// subscriptions (its stratum_graphql_subscriptions gauge, which counts
+// every subscriber; the hub holds one subscription per group).
 func (p *serverProcess) awaitSubscribers(b *testing.B, n int) {
-	want := "stratum_realtime_subscribers " + strconv.Itoa(n)
+	want := `stratum_graphql_subscriptions{field="autopilotModeChanged"} ` + strconv.Itoa(n)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		res, err := http.Get(p.URL + "/metrics")
 		if err != nil {

@@ -113,14 +113,21 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 	}
 	require.NotEmpty(t, actionID, "no held high-risk action was proposed")
 
+	// Two equal subscribers on each replica: each replica runs one group
+	// (one hub subscription) per subscription, with two members.
 	subA := listen(t, "subscriber on A", a.URL, owner.Access)
+	subA2 := listen(t, "second subscriber on A", a.URL, owner.Access)
 	subB := listen(t, "subscriber on B", b.URL, owner.Access)
-	require.Eventually(t, func() bool { return a.App.Hub.Subscribers() == 4 && b.App.Hub.Subscribers() == 4 }, 5*time.Second, 10*time.Millisecond)
+	subB2 := listen(t, "second subscriber on B", b.URL, owner.Access)
+	grouped := func(srv *apptest.Server) bool {
+		return srv.App.Hub.Subscribers() == 4 && srv.App.SubscriptionGroups.Groups() == 4 && srv.App.SubscriptionGroups.Members() == 8
+	}
+	require.Eventually(t, func() bool { return grouped(a) && grouped(b) }, 5*time.Second, 10*time.Millisecond)
 
 	start := time.Now()
 	d := q(a, `mutation { simulateSignalDegradation(input: {platform: SIMULATOR, component: EMQ, severity: CRITICAL}) { degradations { component severity } userErrors { message } } }`, nil)
 	require.Empty(t, field(t, d, "simulateSignalDegradation", "userErrors"))
-	for _, l := range []*listener{subA, subB} {
+	for _, l := range []*listener{subA, subA2, subB, subB2} {
 		// The action's BLOCKED event is awaited by its content: a re-gate
 		// event of the same action (still held) may arrive before it.
 		got := l.await(t, start, eventWithin, map[string]string{"opened": `"state":"OPEN"`, "autopilot": `"autopilotMode":"LIMITED"`,
@@ -137,7 +144,7 @@ func TestTrustEngineEndToEndAcrossTwoServers(t *testing.T) {
 
 	start = time.Now()
 	q(a, `mutation { simulateSignalRecovery(input: {platform: SIMULATOR}) { degradations { component } } }`, nil)
-	for _, l := range []*listener{subA, subB} {
+	for _, l := range []*listener{subA, subA2, subB, subB2} {
 		l.await(t, start, eventWithin, map[string]string{"closed": `"state":"RESOLVED"`, "autopilot": `"autopilotMode":"NORMAL"`})
 	}
 	open = q(b, `{ incidents(state: [OPEN, ACKNOWLEDGED]) { totalCount } }`, nil)

@@ -3,11 +3,15 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/google/uuid"
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/automation"
@@ -192,4 +196,23 @@ func Complexity() graph.ComplexityRoot {
 		return relay.Complexity(child, &sample, nil)
 	}
 	return c
+}
+
+// SubscriptionGroupKey is the effective-permission part of a subscription
+// group's key (gqlserver.SubscriptionGroups): everything the schema's
+// directives and the resolvers decide by — the tenant (its plan and flags
+// follow from it), whether a user or an API key asks, the role, the
+// scopes, the operator flag and the MFA state. Subscribers who differ in
+// any of these never share a group; anonymous callers are not grouped.
+// No subscription payload reaches a field that depends on which user asks
+// (TestSubscriptionPayloadsAreNotUserSpecific keeps it so).
+func SubscriptionGroupKey(ctx context.Context) (string, bool) {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.TenantID == uuid.Nil {
+		return "", false
+	}
+	scopes := slices.Clone(p.Scopes)
+	slices.Sort(scopes)
+	return fmt.Sprintf("%s|user=%t|%s|%s|op=%t|mfa=%t/%t|%s", p.TenantID, p.IsUser(), p.Role, strings.Join(scopes, ","),
+		p.Operator, p.MFA, p.MFARequired, p.Plan), true
 }

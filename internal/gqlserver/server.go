@@ -360,7 +360,14 @@ func clientIP(r *http.Request) string {
 // DropSlowConsumer closes the websocket whose connection context is ctx
 // as a slow consumer (1013, counted under reason), discarding what it has
 // queued. It reports whether there was a websocket to drop.
+//
+// In a subscription group's execution (SubscriptionGroups) it drops every
+// member of the group: the execution fell behind for all of them.
 func DropSlowConsumer(ctx context.Context, reason string) bool {
+	if dropAll, ok := ctx.Value(groupDropKey{}).(func(string)); ok {
+		dropAll(reason)
+		return true
+	}
 	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
 	if !ok || slot.conn == nil {
 		return false

@@ -28,6 +28,12 @@ type Metrics struct {
 	// GraphQLSubscriptions is the subscriptions running on this process by
 	// root field.
 	GraphQLSubscriptions *prometheus.GaugeVec
+	// SubscriptionGroups is the subscription groups running on this
+	// process: one execution each, however many subscribers.
+	SubscriptionGroups prometheus.Gauge
+	// RealtimeFanOut is how long handing one grouped event to all the
+	// group's members took.
+	RealtimeFanOut prometheus.Histogram
 	// ConversionsSent counts conversion deliveries by platform and the
 	// status a send attempt ended in (SENT, FAILED, RETRY, DEAD).
 	ConversionsSent *prometheus.CounterVec
@@ -73,6 +79,15 @@ func NewMetrics() *Metrics {
 			Name: "stratum_graphql_subscriptions",
 			Help: "GraphQL subscriptions running on this process, by root field.",
 		}, []string{"field"}),
+		SubscriptionGroups: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stratum_graphql_subscription_groups",
+			Help: "Groups of equal GraphQL subscriptions (same document, variables, tenant and permissions) running on this process, each executed once per event.",
+		}),
+		RealtimeFanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "stratum_realtime_fanout_seconds",
+			Help:    "Time to hand one event's response to every member of its subscription group.",
+			Buckets: []float64{.00001, .00005, .0001, .0005, .001, .005, .01, .05, .1, .5},
+		}),
 		ConversionsSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "stratum_conversions_sent_total",
 			Help: "Conversion events sent to the ad platforms by this process, by platform and the status the attempt ended in (SENT, FAILED, RETRY, DEAD).",
@@ -84,7 +99,7 @@ func NewMetrics() *Metrics {
 		}, []string{"platform"}),
 	}
 	m.Registry.MustRegister(m.HTTPDuration, m.GraphQLDuration, m.GraphQLErrors, m.JobOutcomes, m.RealtimeSubs, m.RealtimeDelivered,
-		m.SlowConsumersDropped, m.GraphQLSubscriptions, m.ConversionsSent, m.ConversionLatency,
+		m.SlowConsumersDropped, m.GraphQLSubscriptions, m.SubscriptionGroups, m.RealtimeFanOut, m.ConversionsSent, m.ConversionLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

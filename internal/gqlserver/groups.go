@@ -1,0 +1,318 @@
+package gqlserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/stratumhq/stratum/internal/observability"
+)
+
+// DefaultGroupBuffer is how many responses a grouped subscriber may have
+// waiting before it is dropped as a slow consumer (SubscriptionGroups).
+const DefaultGroupBuffer = 16
+
+// DropGroupBuffer is the slow-consumer reason of a grouped subscriber
+// whose responses piled up past its buffer.
+const DropGroupBuffer = "group_buffer"
+
+// SubscriptionGroups is a gqlgen extension that executes a subscription
+// once per group of equal subscribers instead of once per subscriber
+// (ADR 0025). Subscribers are equal when their document, operation name,
+// variables and effective permissions (Principal's answer: tenant, role,
+// scopes…) are: gqlgen resolves and marshals each event once for the
+// group, and every member's transport (graphql-transport-ws, graphql-ws,
+// SSE) writes that same response. The group's execution runs in a
+// context of its own, detached from the member that started it, so it
+// outlives any one member; it ends when its last member leaves (or when
+// the subscription itself ends, which ends every member's stream).
+//
+// gqlgen keeps parsing, validation, the schema, the directives and the
+// transports; this extension is the line: it sits innermost among the
+// operation interceptors (after cost limits and metrics, which still see
+// every subscriber) and replaces the per-subscriber execution.
+//
+// A permission change never leaks: members of a group have equal
+// permissions by construction, and a subscriber whose role is lowered or
+// whose credential is revoked has its socket (or SSE stream) closed by the
+// session watcher, which ends its membership like any other leave.
+type SubscriptionGroups struct {
+	// Principal returns the effective-permission part of the caller's
+	// group key; ok false runs the subscription ungrouped (anonymous).
+	Principal func(ctx context.Context) (key string, ok bool)
+	// Ungrouped names root subscription fields that must run once per
+	// subscriber: fields that send something on subscribe (a snapshot, a
+	// first tick) would not send it to a member joining a running group.
+	Ungrouped map[string]bool
+	// Buffer bounds each member's waiting responses (DefaultGroupBuffer).
+	Buffer int
+	// Metrics, when set, get the group count, the fan-out duration and
+	// dropped members.
+	Metrics *observability.Metrics
+
+	mu     sync.Mutex
+	groups map[string]*subGroup
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = (*SubscriptionGroups)(nil)
+
+type subGroup struct {
+	key     string
+	field   string
+	members map[*groupMember]struct{}
+	cancel  context.CancelFunc
+	ended   bool
+}
+
+type groupMember struct {
+	ch  chan *graphql.Response
+	ctx context.Context // the member's own operation context
+	g   *subGroup
+}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (*SubscriptionGroups) ExtensionName() string { return "SubscriptionGroups" }
+
+// Validate implements graphql.HandlerExtension.
+func (*SubscriptionGroups) Validate(graphql.ExecutableSchema) error { return nil }
+
+// Groups is the number of groups running (each one execution).
+func (s *SubscriptionGroups) Groups() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.groups)
+}
+
+// Members is the number of subscribers in groups.
+func (s *SubscriptionGroups) Members() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, g := range s.groups {
+		n += len(g.members)
+	}
+	return n
+}
+
+// InterceptOperation implements graphql.OperationInterceptor.
+func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Subscription || s.Principal == nil {
+		return next(ctx)
+	}
+	who, ok := s.Principal(ctx)
+	if !ok {
+		return next(ctx)
+	}
+	field := ""
+	if fs := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Subscription"}); len(fs) == 1 {
+		field = fs[0].Name
+	}
+	if field == "" || s.Ungrouped[field] {
+		return next(ctx)
+	}
+	key, ok := groupKey(oc, who)
+	if !ok {
+		return next(ctx)
+	}
+	buf := s.Buffer
+	if buf <= 0 {
+		buf = DefaultGroupBuffer
+	}
+	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx}
+	var (
+		gctx  context.Context
+		start bool
+	)
+	s.mu.Lock()
+	g := s.groups[key]
+	if g == nil {
+		// The group's execution keeps the first member's values (the
+		// operation, the principal — equal for every member by the key)
+		// but not its cancellation, nor its socket: a hub overflow drops
+		// every member (DropSlowConsumer finds the group's hook first).
+		g = &subGroup{key: key, field: field, members: map[*groupMember]struct{}{}}
+		gctx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
+		gctx = context.WithValue(gctx, groupDropKey{}, func(reason string) { s.dropAll(g, reason) })
+		if s.groups == nil {
+			s.groups = map[string]*subGroup{}
+		}
+		s.groups[key] = g
+		start = true
+		s.gauge(1)
+	}
+	g.members[m] = struct{}{}
+	m.g = g
+	s.mu.Unlock()
+	if start {
+		h := next(gctx)
+		go s.pump(gctx, g, h)
+	}
+	context.AfterFunc(ctx, func() { s.leave(m) })
+	return func(ctx context.Context) *graphql.Response {
+		select {
+		case r, ok := <-m.ch:
+			if !ok {
+				return nil
+			}
+			// The member's own copy of the response's envelope: outer
+			// interceptors add per-subscriber extensions (the cost
+			// report) to it. Data, the marshalled selection, is shared.
+			cp := *r
+			if r.Extensions != nil {
+				cp.Extensions = maps.Clone(r.Extensions)
+			}
+			return &cp
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// groupKey hashes what makes two subscribers' responses equal.
+func groupKey(oc *graphql.OperationContext, who string) (string, bool) {
+	vars, err := json.Marshal(oc.Variables) // map keys sorted: canonical
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	for _, part := range []string{oc.RawQuery, oc.OperationName, string(vars), who} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// pump executes the group's subscription: each response once, handed to
+// every member.
+func (s *SubscriptionGroups) pump(ctx context.Context, g *subGroup, h graphql.ResponseHandler) {
+	defer g.cancel()
+	var members []*groupMember
+	for {
+		r := h(ctx)
+		if r == nil {
+			s.end(g)
+			return
+		}
+		// gqlgen marshals a subscription's events into one buffer it
+		// reuses for the next event: the members, which write this one
+		// while the pump already asks for the next, get a copy.
+		r.Data = bytes.Clone(r.Data)
+		start := time.Now()
+		s.mu.Lock()
+		if g.ended {
+			s.mu.Unlock()
+			return
+		}
+		members = members[:0]
+		for m := range g.members {
+			members = append(members, m)
+		}
+		s.mu.Unlock()
+		for _, m := range members {
+			select {
+			case m.ch <- r:
+			default:
+				s.drop(m, DropGroupBuffer)
+			}
+		}
+		if s.Metrics != nil {
+			s.Metrics.RealtimeFanOut.Observe(time.Since(start).Seconds())
+		}
+	}
+}
+
+// leave takes m out of its group (its subscriber left); the last
+// member's leaving ends the group's execution.
+func (s *SubscriptionGroups) leave(m *groupMember) {
+	s.mu.Lock()
+	_, last := s.removeLocked(m)
+	s.mu.Unlock()
+	if last {
+		m.g.cancel()
+	}
+}
+
+// removeLocked takes m out of its group: whether it was in it, and
+// whether it was the last (the group is then ended and forgotten).
+func (s *SubscriptionGroups) removeLocked(m *groupMember) (was, last bool) {
+	g := m.g
+	if _, was = g.members[m]; !was {
+		return false, false
+	}
+	delete(g.members, m)
+	if len(g.members) == 0 && !g.ended {
+		g.ended = true
+		delete(s.groups, g.key)
+		s.gauge(-1)
+		return true, true
+	}
+	return true, false
+}
+
+// end closes every member's stream: the subscription ended by itself.
+func (s *SubscriptionGroups) end(g *subGroup) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g.ended {
+		return
+	}
+	g.ended = true
+	delete(s.groups, g.key)
+	s.gauge(-1)
+	for m := range g.members {
+		close(m.ch)
+		delete(g.members, m)
+	}
+}
+
+// drop ends the stream of a member that does not keep up (run by the
+// pump, the only goroutine that closes members' channels) and closes its
+// websocket as a slow consumer. A member that already left is left alone:
+// its socket may carry other, healthy operations.
+func (s *SubscriptionGroups) drop(m *groupMember, reason string) {
+	s.mu.Lock()
+	was, last := s.removeLocked(m)
+	if was {
+		close(m.ch)
+	}
+	s.mu.Unlock()
+	if last {
+		m.g.cancel()
+	}
+	if was && m.ctx.Err() == nil {
+		DropSlowConsumer(m.ctx, reason)
+	}
+}
+
+// dropAll drops every member of g (its execution fell behind its events).
+func (s *SubscriptionGroups) dropAll(g *subGroup, reason string) {
+	s.mu.Lock()
+	members := make([]*groupMember, 0, len(g.members))
+	for m := range g.members {
+		members = append(members, m)
+	}
+	s.mu.Unlock()
+	for _, m := range members {
+		DropSlowConsumer(m.ctx, reason)
+	}
+}
+
+func (s *SubscriptionGroups) gauge(d float64) {
+	if s.Metrics != nil {
+		s.Metrics.SubscriptionGroups.Add(d)
+	}
+}
+
+type groupDropKey struct{}

@@ -1,0 +1,77 @@
+package gqlserver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// subscriptionCtx is a member's operation context for query.
+func subscriptionCtx(t *testing.T, query string) (context.Context, context.CancelFunc) {
+	t.Helper()
+	schema := gqlparser.MustLoadSchema(&ast.Source{Input: `type Query { a: Int } type Subscription { tick: Int }`})
+	doc, errs := gqlparser.LoadQuery(schema, query)
+	require.Empty(t, errs)
+	oc := &graphql.OperationContext{RawQuery: query, Doc: doc, Operation: doc.Operations[0], Variables: map[string]any{}}
+	return context.WithCancel(graphql.WithOperationContext(context.Background(), oc))
+}
+
+// TestGroupResponsesOutliveTheExecutorsBuffer: gqlgen marshals each event
+// of a subscription into one buffer it reuses; members that read behind
+// the group's execution still get each event's own bytes, in order.
+func TestGroupResponsesOutliveTheExecutorsBuffer(t *testing.T) {
+	const events = 10 // within the members' buffers: the execution runs ahead of both
+	s := &SubscriptionGroups{Principal: func(context.Context) (string, bool) { return "tenant|VIEWER", true }}
+	executions := 0
+	var mu sync.Mutex
+	begin := make(chan struct{})
+	next := func(ctx context.Context) graphql.ResponseHandler {
+		mu.Lock()
+		executions++
+		mu.Unlock()
+		var buf bytes.Buffer
+		i := 0
+		return func(ctx context.Context) *graphql.Response {
+			<-begin // both members are in
+			if i == events {
+				<-ctx.Done()
+				return nil
+			}
+			buf.Reset() // as gqlgen's generated subscription code does
+			fmt.Fprintf(&buf, `{"tick":%d}`, i)
+			i++
+			return &graphql.Response{Data: buf.Bytes()}
+		}
+	}
+	var handlers []graphql.ResponseHandler
+	var cancels []context.CancelFunc
+	for range 2 {
+		ctx, cancel := subscriptionCtx(t, `subscription { tick }`)
+		cancels = append(cancels, cancel)
+		handlers = append(handlers, s.InterceptOperation(ctx, next))
+	}
+	// The first member's handler started the execution; the second joined.
+	require.Equal(t, 1, executions)
+	require.Equal(t, 1, s.Groups())
+	require.Equal(t, 2, s.Members())
+	close(begin)
+	for m, h := range handlers {
+		for i := range events {
+			r := h(context.Background())
+			require.NotNil(t, r)
+			require.JSONEq(t, fmt.Sprintf(`{"tick":%d}`, i), string(r.Data), "member %d, event %d", m, i)
+		}
+	}
+	for _, c := range cancels {
+		c()
+	}
+	require.Eventually(t, func() bool { return s.Groups() == 0 && s.Members() == 0 }, 5*time.Second, time.Millisecond)
+}
