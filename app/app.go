@@ -144,7 +144,7 @@ func (a *App) buildHTTP() error {
 	// subscriber; equal subscribers then share one execution (ADR 0025).
 	// serverTime sends its first tick on subscribe, which a member joining
 	// a running group would miss.
-	a.SubscriptionGroups = &gqlserver.SubscriptionGroups{Principal: resolvers.SubscriptionGroupKey,
+	a.SubscriptionGroups = &gqlserver.SubscriptionGroups{Principal: a.Resolver.SubscriptionGroupKey,
 		Ungrouped: map[string]bool{"serverTime": true}, Metrics: a.Metrics}
 	gql.Use(a.SubscriptionGroups)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{

@@ -47,7 +47,22 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 			counts = append(counts, n)
 		}
 	}
+	// Subscriptions per socket (STRATUM_FANOUT_PER_SOCKET, default 1): one
+	// process may hold at most ≈ 20,000 open files on this machine, so
+	// 50,000 subscriptions are 10,000 sockets with 5 each.
+	perSocket := 1
+	if v := os.Getenv("STRATUM_FANOUT_PER_SOCKET"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 || k > 50 {
+			b.Fatalf("STRATUM_FANOUT_PER_SOCKET: %q is not 1–50", v)
+		}
+		perSocket = k
+	}
 	for _, n := range counts {
+		k := min(perSocket, n) // the single-subscriber baseline stays one socket
+		if n%k != 0 {
+			n += k - n%k
+		}
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			// A fresh database and server per run, so the memory growth is
 			// this run's alone.
@@ -72,7 +87,7 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 			arrivals := make(chan time.Time, n)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			dialAll(b, ctx, srv.URL, s.Access, n, arrivals)
+			dialAll(b, ctx, srv.URL, s.Access, n/k, k, arrivals)
 			srv.awaitSubscribers(b, n)
 			rssAfter := srv.rss(b)
 
@@ -98,9 +113,10 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 	}
 }
 
-// dialAll opens n graphql-ws connections (50 at a time), each subscribed
-// to autopilotModeChanged, and sends each event's arrival time to arrivals.
-func dialAll(b *testing.B, ctx context.Context, url, token string, n int, arrivals chan<- time.Time) {
+// dialAll opens n graphql-ws connections (50 at a time), each with
+// perSocket autopilotModeChanged subscriptions, and sends each event's
+// arrival time to arrivals.
+func dialAll(b *testing.B, ctx context.Context, url, token string, n, perSocket int, arrivals chan<- time.Time) {
 	sem := make(chan struct{}, 50)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -112,7 +128,9 @@ func dialAll(b *testing.B, ctx context.Context, url, token string, n int, arriva
 			defer func() { <-sem }()
 			ws := wstest.Dial(b, ctx, url+"/graphql", wstest.TransportWS, nil)
 			ws.Init(map[string]any{"Authorization": "Bearer " + token})
-			ws.Subscribe("1", `subscription { autopilotModeChanged { autopilotMode killSwitch } }`, nil)
+			for k := range perSocket {
+				ws.Subscribe(strconv.Itoa(k+1), `subscription { autopilotModeChanged { autopilotMode killSwitch } }`, nil)
+			}
 			go func() {
 				for {
 					m, err := ws.Read(time.Hour)

@@ -200,19 +200,32 @@ func Complexity() graph.ComplexityRoot {
 
 // SubscriptionGroupKey is the effective-permission part of a subscription
 // group's key (gqlserver.SubscriptionGroups): everything the schema's
-// directives and the resolvers decide by — the tenant (its plan and flags
-// follow from it), whether a user or an API key asks, the role, the
-// scopes, the operator flag and the MFA state. Subscribers who differ in
-// any of these never share a group; anonymous callers are not grouped.
+// directives and the resolvers decide by — the tenant, whether a user or
+// an API key asks, the role, the scopes, the operator flag, the MFA state,
+// and the tenant's effective plan and enabled flags read now (a flag
+// turned off makes later subscribers a new group, whose @feature check
+// refuses them, instead of joining one started while it was on).
+// Subscribers who differ in any of these never share a group; anonymous
+// callers, and callers whose entitlements cannot be read, are not grouped.
 // No subscription payload reaches a field that depends on which user asks
 // (TestSubscriptionPayloadsAreNotUserSpecific keeps it so).
-func SubscriptionGroupKey(ctx context.Context) (string, bool) {
+func (r *Resolver) SubscriptionGroupKey(ctx context.Context) (string, bool) {
 	p, ok := auth.FromContext(ctx)
 	if !ok || p.TenantID == uuid.Nil {
 		return "", false
 	}
+	e, err := r.entitlements(ctx, p.TenantID)
+	if err != nil {
+		return "", false
+	}
+	var flags []string
+	for _, f := range e.Features() {
+		if f.Enabled {
+			flags = append(flags, string(f.Key))
+		}
+	}
 	scopes := slices.Clone(p.Scopes)
 	slices.Sort(scopes)
-	return fmt.Sprintf("%s|user=%t|%s|%s|op=%t|mfa=%t/%t|%s", p.TenantID, p.IsUser(), p.Role, strings.Join(scopes, ","),
-		p.Operator, p.MFA, p.MFARequired, p.Plan), true
+	return fmt.Sprintf("%s|user=%t|%s|%s|op=%t|mfa=%t/%t|%s|%s", p.TenantID, p.IsUser(), p.Role, strings.Join(scopes, ","),
+		p.Operator, p.MFA, p.MFARequired, e.Plan, strings.Join(flags, ",")), true
 }

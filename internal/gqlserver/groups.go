@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -76,9 +77,10 @@ type subGroup struct {
 }
 
 type groupMember struct {
-	ch  chan *graphql.Response
-	ctx context.Context // the member's own operation context
-	g   *subGroup
+	ch      chan *graphql.Response
+	ctx     context.Context // the member's own operation context
+	g       *subGroup
+	dropped atomic.Bool // closed as a slow consumer
 }
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -160,12 +162,32 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		go s.pump(gctx, g, h)
 	}
 	context.AfterFunc(ctx, func() { s.leave(m) })
-	return func(ctx context.Context) *graphql.Response {
+	var (
+		own      graphql.ResponseHandler // this member's own execution (below)
+		received bool
+	)
+	// The handler watches the member's own context, not the one the
+	// transport passes it: gqlgen hands the transport the context that
+	// reached the executor, which for the member that started the group is
+	// the group's.
+	return func(context.Context) *graphql.Response {
+		if own != nil {
+			return own(ctx)
+		}
 		select {
 		case r, ok := <-m.ch:
 			if !ok {
-				return nil
+				if received || m.dropped.Load() || ctx.Err() != nil {
+					return nil
+				}
+				// The group ended before this member got anything: it
+				// joined a subscription that was refused (a one-shot
+				// error) or ended as it joined. It runs its own, so that
+				// it gets its own answer rather than a bare complete.
+				own = next(ctx)
+				return own(ctx)
 			}
+			received = true
 			// The member's own copy of the response's envelope: outer
 			// interceptors add per-subscriber extensions (the cost
 			// report) to it. Data, the marshalled selection, is shared.
@@ -196,8 +218,11 @@ func groupKey(oc *graphql.OperationContext, who string) (string, bool) {
 
 // pump executes the group's subscription: each response once, handed to
 // every member.
+//
+// A stream that ends by itself leaves the group's context uncancelled
+// (nothing is left to stop, and the member that started the group may
+// still be writing the last response with it: see InterceptOperation).
 func (s *SubscriptionGroups) pump(ctx context.Context, g *subGroup, h graphql.ResponseHandler) {
-	defer g.cancel()
 	var members []*groupMember
 	for {
 		r := h(ctx)
@@ -285,6 +310,7 @@ func (s *SubscriptionGroups) drop(m *groupMember, reason string) {
 	s.mu.Lock()
 	was, last := s.removeLocked(m)
 	if was {
+		m.dropped.Store(true)
 		close(m.ch)
 	}
 	s.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // subscriptionCtx is a member's operation context for query.
@@ -74,4 +75,50 @@ func TestGroupResponsesOutliveTheExecutorsBuffer(t *testing.T) {
 		c()
 	}
 	require.Eventually(t, func() bool { return s.Groups() == 0 && s.Members() == 0 }, 5*time.Second, time.Millisecond)
+}
+
+// TestLateJoinerOfARefusedSubscriptionGetsItsOwnAnswer: a subscriber that
+// joins a group whose execution answered with a one-shot error (refused at
+// subscribe) and then ends gets an answer of its own, not a bare end.
+func TestLateJoinerOfARefusedSubscriptionGetsItsOwnAnswer(t *testing.T) {
+	s := &SubscriptionGroups{Principal: func(context.Context) (string, bool) { return "tenant|VIEWER", true }}
+	release := make(chan struct{})
+	var mu sync.Mutex
+	executions := 0
+	next := func(ctx context.Context) graphql.ResponseHandler {
+		mu.Lock()
+		executions++
+		first := executions == 1
+		mu.Unlock()
+		sent := false
+		return func(ctx context.Context) *graphql.Response {
+			if sent {
+				if first {
+					<-release // the first execution ends only when the test says
+				}
+				return nil
+			}
+			sent = true
+			return &graphql.Response{Errors: gqlerror.List{{Message: "refused"}}}
+		}
+	}
+	ctx1, cancel1 := subscriptionCtx(t, `subscription { tick }`)
+	defer cancel1()
+	h1 := s.InterceptOperation(ctx1, next)
+	r := h1(context.Background())
+	require.NotNil(t, r)
+	require.Equal(t, "refused", r.Errors[0].Message)
+
+	ctx2, cancel2 := subscriptionCtx(t, `subscription { tick }`)
+	defer cancel2()
+	h2 := s.InterceptOperation(ctx2, next) // joins the group, after its only response
+	require.Equal(t, 1, s.Groups())
+	require.Equal(t, 2, s.Members())
+	close(release)
+	require.Nil(t, h1(context.Background()), "the first member's stream ends")
+	r = h2(context.Background())
+	require.NotNil(t, r, "the late joiner gets an answer")
+	require.Equal(t, "refused", r.Errors[0].Message)
+	require.Nil(t, h2(context.Background()))
+	require.Equal(t, 2, executions, "the late joiner ran its own execution")
 }
