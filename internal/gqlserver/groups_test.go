@@ -122,3 +122,41 @@ func TestLateJoinerOfARefusedSubscriptionGetsItsOwnAnswer(t *testing.T) {
 	require.Nil(t, h2(context.Background()))
 	require.Equal(t, 2, executions, "the late joiner ran its own execution")
 }
+
+// TestMemberEndsWithItsOwnContext: a member's stream ends when its own
+// operation ends, whatever context the transport passes its handler
+// (gqlgen passes the group's to the member that started it), while the
+// group goes on for the others.
+func TestMemberEndsWithItsOwnContext(t *testing.T) {
+	s := &SubscriptionGroups{Principal: func(context.Context) (string, bool) { return "tenant|VIEWER", true }}
+	events := make(chan int)
+	next := func(ctx context.Context) graphql.ResponseHandler {
+		return func(ctx context.Context) *graphql.Response {
+			select {
+			case i := <-events:
+				return &graphql.Response{Data: []byte(fmt.Sprintf(`{"tick":%d}`, i))}
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}
+	ctx1, cancel1 := subscriptionCtx(t, `subscription { tick }`)
+	ctx2, cancel2 := subscriptionCtx(t, `subscription { tick }`)
+	defer cancel2()
+	h1 := s.InterceptOperation(ctx1, next)
+	h2 := s.InterceptOperation(ctx2, next)
+	ended := make(chan *graphql.Response, 1)
+	go func() { ended <- h1(context.Background()) }() // the transport's context never ends
+	cancel1()
+	select {
+	case r := <-ended:
+		require.Nil(t, r, "the first member's stream ends with its operation")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first member's handler still waits after its operation ended")
+	}
+	require.Eventually(t, func() bool { return s.Members() == 1 }, 5*time.Second, time.Millisecond)
+	events <- 7
+	r := h2(context.Background())
+	require.NotNil(t, r)
+	require.JSONEq(t, `{"tick":7}`, string(r.Data), "the group goes on for the other member")
+}
