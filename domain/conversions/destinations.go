@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/audit"
@@ -60,8 +61,8 @@ type Destinations struct {
 	// zero).
 	TestTimeout time.Duration
 
-	tokenMu sync.Mutex
-	tokens  map[[32]byte]cachedToken // by SHA-256 of the refresh token
+	tokensOnce sync.Once
+	tokens     *lru.Cache[[32]byte, cachedToken] // by SHA-256 of the refresh token
 }
 
 // Defaults and bounds of Destinations.
@@ -571,13 +572,11 @@ func (s *Destinations) ResolveToken(ctx context.Context, tenant uuid.UUID, creds
 	}
 	key := sha256.Sum256([]byte(rt))
 	now := s.DB.Now(ctx)
-	s.tokenMu.Lock()
-	if c, ok := s.tokens[key]; ok && now.Before(c.until) {
-		s.tokenMu.Unlock()
+	s.tokensOnce.Do(func() { s.tokens, _ = lru.New[[32]byte, cachedToken](maxCachedTokens) }) // only fails for a size ≤ 0
+	if c, ok := s.tokens.Get(key); ok && now.Before(c.until) {
 		creds[CredAccessToken] = c.access
 		return nil
 	}
-	s.tokenMu.Unlock()
 	var api platforms.API
 	if s.Connections != nil && s.Connections.Platforms != nil {
 		api = s.Connections.Platforms.APIs[platforms.Google]
@@ -596,12 +595,7 @@ func (s *Destinations) ResolveToken(ctx context.Context, tenant uuid.UUID, creds
 	if tok.ExpiresAt.IsZero() {
 		until = now.Add(30 * time.Minute)
 	}
-	s.tokenMu.Lock()
-	if s.tokens == nil || len(s.tokens) >= maxCachedTokens {
-		s.tokens = map[[32]byte]cachedToken{} // bounded: destinations with refresh tokens, at most this many kept
-	}
-	s.tokens[key] = cachedToken{access: tok.AccessToken, until: until}
-	s.tokenMu.Unlock()
+	s.tokens.Add(key, cachedToken{access: tok.AccessToken, until: until})
 	creds[CredAccessToken] = tok.AccessToken
 	return nil
 }

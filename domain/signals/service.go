@@ -262,14 +262,7 @@ func recordHistory(ctx context.Context, tx bun.Tx, tenant uuid.UUID, now time.Ti
 // score), or nil when it has never been computed (no measurements yet).
 func (s *Service) Get(ctx context.Context, tenant uuid.UUID, platform string) (_ *Health, err error) {
 	defer derrors.Wrap(&err, "signals.Service.Get(%v, %s)", tenant, platform)
-	var hs []Health
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&hs).Where("platform = ?", platform).Scan(ctx)
-	})
-	if err != nil || len(hs) == 0 {
-		return nil, err
-	}
-	return &hs[0], nil
+	return s.get(ctx, tenant, platform)
 }
 
 // GetScore is Get without the components and issues (left nil): the
@@ -278,9 +271,19 @@ func (s *Service) Get(ctx context.Context, tenant uuid.UUID, platform string) (_
 // decoded both on every request).
 func (s *Service) GetScore(ctx context.Context, tenant uuid.UUID, platform string) (_ *Health, err error) {
 	defer derrors.Wrap(&err, "signals.Service.GetScore(%v, %s)", tenant, platform)
+	return s.get(ctx, tenant, platform, "components", "issues")
+}
+
+// get reads tenant's health row on platform without the columns in
+// exclude (nil when there is none).
+func (s *Service) get(ctx context.Context, tenant uuid.UUID, platform string, exclude ...string) (*Health, error) {
 	var hs []Health
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewSelect().Model(&hs).ExcludeColumn("components", "issues").Where("platform = ?", platform).Scan(ctx)
+	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewSelect().Model(&hs).Where("platform = ?", platform)
+		if len(exclude) > 0 {
+			q = q.ExcludeColumn(exclude...)
+		}
+		return q.Scan(ctx)
 	})
 	if err != nil || len(hs) == 0 {
 		return nil, err

@@ -70,7 +70,6 @@ var _ interface {
 
 type subGroup struct {
 	key     string
-	field   string
 	members map[*groupMember]struct{}
 	cancel  context.CancelFunc
 	ended   bool
@@ -144,7 +143,7 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		// operation, the principal — equal for every member by the key)
 		// but not its cancellation, nor its socket: a hub overflow drops
 		// every member (DropSlowConsumer finds the group's hook first).
-		g = &subGroup{key: key, field: field, members: map[*groupMember]struct{}{}}
+		g = &subGroup{key: key, members: map[*groupMember]struct{}{}}
 		gctx, g.cancel = context.WithCancel(context.WithoutCancel(ctx))
 		gctx = context.WithValue(gctx, groupDropKey{}, func(reason string) { s.dropAll(g, reason) })
 		if s.groups == nil {
