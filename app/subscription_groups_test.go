@@ -263,3 +263,125 @@ func TestSubscriptionPayloadsAreNotUserSpecific(t *testing.T) {
 		require.False(t, ok, "subscription payloads reach the user-specific type %s (%s)", typ, path)
 	}
 }
+
+// TestGroupedSocketsGetOneMarshalledEvent: a group's event is marshalled
+// once and written by the group to each websocket member's socket, not
+// through a gqlgen operation per member. Two members on two sockets and a
+// legacy graphql-ws member receive byte-identical payloads — the same
+// response an SSE member gets through gqlgen's transport (positive
+// control) —, each member's first event carries its own extensions.cost
+// and later events none, in the protocols' message shapes, and a burst
+// arrives complete and in order at every member.
+func TestGroupedSocketsGetOneMarshalledEvent(t *testing.T) {
+	b := setupIdentity(t, nil)
+	s := b.signUp(t, "frames@acme.test", "Acme")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dial := func(proto, id string) *wstest.Conn {
+		c := wstest.Dial(t, ctx, b.srv.URL+"/graphql", proto, nil)
+		c.Init(map[string]any{"Authorization": "Bearer " + s.Access})
+		c.Subscribe(id, groupedDoc, nil)
+		return c
+	}
+	one, two, legacy := dial(wstest.TransportWS, "1"), dial(wstest.TransportWS, "two"), dial(wstest.LegacyWS, "L")
+	sse := wstest.DialSSE(t, ctx, b.srv.URL+"/graphql", groupedDoc, nil, s.H())
+	// Three members on one socket: their events are queued together and
+	// go out in one write.
+	multi := dial(wstest.TransportWS, "m1")
+	multi.Subscribe("m2", groupedDoc, nil)
+	multi.Subscribe("m3", groupedDoc, nil)
+	b.groupsAre(t, 1, 7, 1)
+
+	type costExt struct {
+		Extensions struct {
+			Cost *struct {
+				RequestedQueryCost int `json:"requestedQueryCost"`
+			} `json:"cost"`
+		} `json:"extensions"`
+	}
+	costOf := func(payload json.RawMessage) int {
+		var c costExt
+		require.NoError(t, json.Unmarshal(payload, &c), "%s", payload)
+		if c.Extensions.Cost == nil {
+			return 0
+		}
+		return c.Extensions.Cost.RequestedQueryCost
+	}
+	next := func(c *wstest.Conn, id, typ string) json.RawMessage {
+		t.Helper()
+		for {
+			m, err := c.Read(10 * time.Second)
+			require.NoError(t, err)
+			if m.Type == "ka" || m.Type == "ping" {
+				continue
+			}
+			require.Equal(t, typ, m.Type, "%s", m.Payload)
+			require.Equal(t, id, m.ID)
+			return m.Payload
+		}
+	}
+
+	// nextOfEach reads one event for each of multi's three operations.
+	nextOfEach := func() map[string]json.RawMessage {
+		t.Helper()
+		got := map[string]json.RawMessage{}
+		for len(got) < 3 {
+			m, err := multi.Read(10 * time.Second)
+			require.NoError(t, err)
+			if m.Type == "ping" {
+				continue
+			}
+			require.Equal(t, "next", m.Type, "%s", m.Payload)
+			_, dup := got[m.ID]
+			require.False(t, dup, "operation %s got an event twice before the others got it", m.ID)
+			got[m.ID] = m.Payload
+		}
+		return got
+	}
+
+	b.setKillSwitch(t, s, true)
+	for id, p := range nextOfEach() {
+		require.JSONEq(t, `{"autopilotModeChanged":{"autopilotMode":"NORMAL","killSwitch":true}}`, dataOf(t, string(p)), id)
+		require.Positive(t, costOf(p), "%s: each operation's first event reports its cost: %s", id, p)
+	}
+	p1, p2, pl := next(one, "1", "next"), next(two, "two", "next"), next(legacy, "L", "data")
+	ps := json.RawMessage(nextPayload(t, sse.Read))
+	for name, p := range map[string]json.RawMessage{"graphql-transport-ws": p1, "second socket": p2, "graphql-ws": pl, "SSE": ps} {
+		require.JSONEq(t, `{"autopilotModeChanged":{"autopilotMode":"NORMAL","killSwitch":true}}`, dataOf(t, string(p)), name)
+		require.Positive(t, costOf(p), "%s: the first event reports the subscription's cost: %s", name, p)
+	}
+
+	b.setKillSwitch(t, s, false)
+	p1, p2, pl = next(one, "1", "next"), next(two, "two", "next"), next(legacy, "L", "data")
+	ps = json.RawMessage(nextPayload(t, sse.Read))
+	require.Equal(t, string(p1), string(p2), "both sockets get the same bytes")
+	require.Equal(t, string(p1), string(pl), "graphql-ws gets the same bytes")
+	require.JSONEq(t, string(ps), string(p1), "the same response as gqlgen's transport writes for SSE")
+	require.Zero(t, costOf(p1), "the cost is reported once: %s", p1)
+	require.Contains(t, string(p1), `"killSwitch":false`)
+	for id, p := range nextOfEach() {
+		require.Equal(t, string(p1), string(p), "%s on the shared socket gets the same bytes", id)
+	}
+
+	for i := range 8 {
+		b.setKillSwitch(t, s, i%2 == 0)
+	}
+	for i := range 8 {
+		want := fmt.Sprintf(`{"autopilotModeChanged":{"autopilotMode":"NORMAL","killSwitch":%t}}`, i%2 == 0)
+		require.JSONEq(t, want, dataOf(t, string(next(one, "1", "next"))), "event %d of the burst", i)
+		require.JSONEq(t, want, dataOf(t, string(next(two, "two", "next"))), "event %d of the burst", i)
+		require.JSONEq(t, want, dataOf(t, string(next(legacy, "L", "data"))), "event %d of the burst", i)
+		for id, p := range nextOfEach() {
+			require.JSONEq(t, want, dataOf(t, string(p)), "%s, event %d of the burst", id, i)
+		}
+	}
+
+	// Completing ends the member's stream with complete, after its events.
+	one.Send(wstest.Message{ID: "1", Type: "complete"})
+	b.groupsAre(t, 1, 6, 1)
+	multi.C.Close(websocket.StatusNormalClosure, "")
+	sse.Close()
+	legacy.C.Close(websocket.StatusNormalClosure, "")
+	two.C.Close(websocket.StatusNormalClosure, "")
+	b.groupsAre(t, 0, 0, 0)
+}

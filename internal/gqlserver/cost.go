@@ -2,7 +2,9 @@ package gqlserver
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -86,17 +88,45 @@ func (c CostLimit) InterceptOperation(ctx context.Context, next graphql.Operatio
 			Extensions: map[string]any{"cost": report}})
 	}
 	report.ActualQueryCost = cost
-	h := next(ctx)
-	first := true
+	// Marshalled here, once: a subscription's first event is then written
+	// without formatting floats (strconv's deep frames grew every new
+	// subscriber's goroutine stack on its first event).
+	reported, err := json.Marshal(report)
+	if err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: "internal error",
+			Extensions: map[string]any{"code": string(apperr.Internal)}}}})
+	}
+	note := &costNote{report: reported}
+	h := next(context.WithValue(ctx, costNoteKey{}, note))
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
-		if resp != nil && first {
-			first = false
+		if resp != nil && note.sent.CompareAndSwap(false, true) {
 			if resp.Extensions == nil {
 				resp.Extensions = map[string]any{}
 			}
-			resp.Extensions["cost"] = report
+			resp.Extensions["cost"] = json.RawMessage(reported)
 		}
 		return resp
 	}
+}
+
+// costNote is an operation's extensions.cost, reported once: with the
+// first response that passes CostLimit, or — for a subscriber whose
+// events SubscriptionGroups writes to its socket itself — with the first
+// event written there.
+type costNote struct {
+	report json.RawMessage
+	sent   atomic.Bool
+}
+
+type costNoteKey struct{}
+
+// takeCostReport returns the operation's cost report if it has not been
+// reported yet (and marks it reported).
+func takeCostReport(ctx context.Context) (json.RawMessage, bool) {
+	note, ok := ctx.Value(costNoteKey{}).(*costNote)
+	if !ok || !note.sent.CompareAndSwap(false, true) {
+		return nil, false
+	}
+	return note.report, true
 }

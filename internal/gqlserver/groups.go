@@ -7,12 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/stratumhq/stratum/internal/observability"
 )
@@ -29,17 +31,24 @@ const DropGroupBuffer = "group_buffer"
 // once per group of equal subscribers instead of once per subscriber
 // (ADR 0025). Subscribers are equal when their document, operation name,
 // variables and effective permissions (Principal's answer: tenant, role,
-// scopes…) are: gqlgen resolves and marshals each event once for the
-// group, and every member's transport (graphql-transport-ws, graphql-ws,
-// SSE) writes that same response. The group's execution runs in a
-// context of its own, detached from the member that started it, so it
-// outlives any one member; it ends when its last member leaves (or when
-// the subscription itself ends, which ends every member's stream).
+// scopes…) are: gqlgen resolves each event once for the group, the
+// group marshals it once, and writes the same bytes to every websocket
+// member's socket queue — only the operation id differs, one socket's
+// members go out in one write — while an SSE member's stream gets the
+// same response through gqlgen's transport. The group's execution runs
+// in a context of its own, detached from the member that started it, so
+// it outlives any one member; it ends when its last member leaves (or
+// when the subscription itself ends, which ends every member's stream).
 //
 // gqlgen keeps parsing, validation, the schema, the directives and the
-// transports; this extension is the line: it sits innermost among the
-// operation interceptors (after cost limits and metrics, which still see
-// every subscriber) and replaces the per-subscriber execution.
+// transports' protocol (init, subscribe, complete, errors, keep-alive);
+// this extension is the line: it sits innermost among the operation
+// interceptors (after cost limits and metrics, which still see every
+// subscriber), replaces the per-subscriber execution, and for websocket
+// members the per-subscriber event loop of gqlgen's transport (which
+// marshalled every event twice per subscriber on a goroutine of its own).
+// A member's gqlgen operation goroutine stays, parked, until the member
+// leaves, and then writes its complete.
 //
 // A permission change never leaks: members of a group have equal
 // permissions by construction, and a subscriber whose role is lowered or
@@ -71,8 +80,12 @@ var _ interface {
 type subGroup struct {
 	key     string
 	members map[*groupMember]struct{}
-	cancel  context.CancelFunc
-	ended   bool
+	// bySocket holds the members by socket (nil: SSE), so that the pump
+	// queues one socket's events together and its writer sends them at
+	// once.
+	bySocket map[*socketConn][]*groupMember
+	cancel   context.CancelFunc
+	ended    bool
 }
 
 type groupMember struct {
@@ -80,6 +93,129 @@ type groupMember struct {
 	ctx     context.Context // the member's own operation context
 	g       *subGroup
 	dropped atomic.Bool // closed as a slow consumer
+	// sink, for a websocket member, is where the pump writes its events
+	// itself (ch then only closes); nil for SSE, whose events go through
+	// ch and gqlgen's transport. started (the pump's) and delivered tell
+	// whether the pump wrote it an event.
+	sink      *directSink
+	started   bool
+	delivered atomic.Bool
+	// sinkClosed, under sinkMu, is set when the member's stream ends;
+	// the pump writes to the sink only before.
+	sinkMu     sync.Mutex
+	sinkClosed bool
+}
+
+// socket is the member's websocket (nil for SSE).
+func (m *groupMember) socket() *socketConn {
+	if m.sink == nil {
+		return nil
+	}
+	return m.sink.sock
+}
+
+// directSink is a websocket member's socket and the end of its event
+// messages: `,"id":…,"type":"next"}` (graphql-transport-ws) or "data"
+// (legacy graphql-ws) — what gqlgen's transport writes for an event,
+// after the payload the whole group shares.
+type directSink struct {
+	sock *socketConn
+	tail []byte
+}
+
+// socketSink returns the websocket sink of the subscription whose
+// operation context is oc, or nil (SSE, or an operation the guard did not
+// see start).
+func socketSink(ctx context.Context, oc *graphql.OperationContext) *directSink {
+	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
+	if !ok || slot.conn == nil {
+		return nil
+	}
+	id, ok := slot.conn.guard.operationID(oc)
+	if !ok {
+		return nil
+	}
+	qid, err := json.Marshal(id)
+	if err != nil {
+		return nil
+	}
+	typ := `,"type":"data"}`
+	if slot.conn.guard.transportWS {
+		typ = `,"type":"next"}`
+	}
+	tail := append(append([]byte(`,"id":`), qid...), typ...)
+	return &directSink{sock: slot.conn.sock, tail: tail}
+}
+
+// eventFrames builds an event's message for members' sockets: the part
+// every member shares once per event, and per member only its tail (and,
+// on its first event, its cost report).
+type eventFrames struct {
+	r       *graphql.Response
+	payload []byte // the response as gqlgen's transport marshals it
+	err     error
+	built   bool
+}
+
+func (f *eventFrames) build() error {
+	if !f.built {
+		f.built = true
+		f.payload, f.err = json.Marshal(f.r)
+	}
+	return f.err
+}
+
+// frame is the member's message: {"payload":<response>,"id":…,"type":…},
+// the response with extensions.cost added when cost is set.
+func (f *eventFrames) frame(sink *directSink, cost json.RawMessage) ([]byte, error) {
+	if err := f.build(); err != nil {
+		return nil, err
+	}
+	const open = `{"payload":`
+	payload := f.payload
+	if cost != nil {
+		if f.r.Extensions == nil && len(payload) > 1 && payload[len(payload)-1] == '}' {
+			// {"data":…} → {"data":…,"extensions":{"cost":…}}
+			const ext = `,"extensions":{"cost":`
+			b := make([]byte, 0, len(open)+len(payload)+len(ext)+len(cost)+2+len(sink.tail))
+			b = append(append(append(append(b, open...), payload[:len(payload)-1]...), ext...), cost...)
+			return append(append(b, "}}"...), sink.tail...), nil
+		}
+		cp := *f.r
+		cp.Extensions = maps.Clone(f.r.Extensions)
+		if cp.Extensions == nil {
+			cp.Extensions = map[string]any{}
+		}
+		cp.Extensions["cost"] = cost
+		var err error
+		if payload, err = json.Marshal(&cp); err != nil {
+			return nil, err
+		}
+	}
+	b := make([]byte, 0, len(open)+len(payload)+len(sink.tail))
+	return append(append(append(b, open...), payload...), sink.tail...), nil
+}
+
+// socketOperations binds each websocket subscription's operation context
+// to its operation id (protocolGuard.bind), which gqlgen's transport
+// keeps to itself, so that SubscriptionGroups can write a group's events
+// to its members' sockets. gqlgen creates the operation context on the
+// socket's reader goroutine before it reads the next message.
+type socketOperations struct{}
+
+var _ graphql.OperationContextMutator = socketOperations{}
+
+func (socketOperations) ExtensionName() string                   { return "SocketOperations" }
+func (socketOperations) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (socketOperations) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	if slot, ok := ctx.Value(slotKey{}).(*socketSlot); ok && slot.conn != nil {
+		slot.conn.guard.bind(oc)
+	}
+	return nil
 }
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -131,7 +267,7 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 	if buf <= 0 {
 		buf = DefaultGroupBuffer
 	}
-	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx}
+	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx, sink: socketSink(ctx, oc)}
 	var (
 		gctx  context.Context
 		start bool
@@ -154,6 +290,10 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		s.gauge(1)
 	}
 	g.members[m] = struct{}{}
+	if g.bySocket == nil {
+		g.bySocket = map[*socketConn][]*groupMember{}
+	}
+	g.bySocket[m.socket()] = append(g.bySocket[m.socket()], m)
 	m.g = g
 	s.mu.Unlock()
 	if start {
@@ -169,14 +309,14 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 	// transport passes it: gqlgen hands the transport the context that
 	// reached the executor, which for the member that started the group is
 	// the group's.
-	return func(context.Context) *graphql.Response {
+	handle := func() *graphql.Response {
 		if own != nil {
 			return own(ctx)
 		}
 		select {
 		case r, ok := <-m.ch:
 			if !ok {
-				if received || m.dropped.Load() || ctx.Err() != nil {
+				if received || m.delivered.Load() || m.dropped.Load() || ctx.Err() != nil {
 					return nil
 				}
 				// The group ended before this member got anything: it
@@ -198,6 +338,17 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		case <-ctx.Done():
 			return nil
 		}
+	}
+	return func(context.Context) *graphql.Response {
+		r := handle()
+		if r == nil && m.sink != nil {
+			// gqlgen writes the member's complete next: nothing of the
+			// group's may follow it on the socket.
+			m.sinkMu.Lock()
+			m.sinkClosed = true
+			m.sinkMu.Unlock()
+		}
+		return r
 	}
 }
 
@@ -222,7 +373,10 @@ func groupKey(oc *graphql.OperationContext, who string) (string, bool) {
 // (nothing is left to stop, and the member that started the group may
 // still be writing the last response with it: see InterceptOperation).
 func (s *SubscriptionGroups) pump(ctx context.Context, g *subGroup, h graphql.ResponseHandler) {
-	var members []*groupMember
+	var (
+		members []*groupMember
+		batch   = make([][]byte, 0, 8)
+	)
 	for {
 		r := h(ctx)
 		if r == nil {
@@ -240,21 +394,66 @@ func (s *SubscriptionGroups) pump(ctx context.Context, g *subGroup, h graphql.Re
 			return
 		}
 		members = members[:0]
-		for m := range g.members {
-			members = append(members, m)
+		for _, ms := range g.bySocket {
+			members = append(members, ms...) // one socket's members together
 		}
 		s.mu.Unlock()
-		for _, m := range members {
-			select {
-			case m.ch <- r:
-			default:
-				s.drop(m, DropGroupBuffer)
+		frames := eventFrames{r: r}
+		for i := 0; i < len(members); {
+			m := members[i]
+			if m.sink == nil {
+				select {
+				case m.ch <- r:
+				default:
+					s.drop(m, DropGroupBuffer)
+				}
+				i++
+				continue
 			}
+			j := i + 1
+			for j < len(members) && members[j].socket() == m.socket() {
+				j++
+			}
+			if err := s.deliver(members[i:j], &frames, batch[:0]); err != nil {
+				s.end(g) // not marshallable: the subscription ends for all
+				return
+			}
+			i = j
 		}
 		if s.Metrics != nil {
 			s.Metrics.RealtimeFanOut.Observe(time.Since(start).Seconds())
 		}
 	}
+}
+
+// deliver queues an event for members on one socket, at once, with each
+// member's id (and its cost report with its first event). A member whose
+// stream ended gets nothing: gqlgen may already have written its
+// complete. A full socket queue drops the socket (queue_full), which ends
+// its operations and so their membership.
+func (s *SubscriptionGroups) deliver(members []*groupMember, frames *eventFrames, batch [][]byte) error {
+	for _, m := range members {
+		m.sinkMu.Lock()
+		defer m.sinkMu.Unlock()
+		if m.sinkClosed {
+			continue
+		}
+		var cost json.RawMessage
+		if !m.started {
+			m.started = true
+			cost, _ = takeCostReport(m.ctx)
+		}
+		frame, err := frames.frame(m.sink, cost)
+		if err != nil {
+			return err
+		}
+		m.delivered.Store(true)
+		batch = append(batch, frame)
+	}
+	if len(batch) > 0 {
+		members[0].sink.sock.enqueue(batch...)
+	}
+	return nil
 }
 
 // leave takes m out of its group (its subscriber left); the last
@@ -276,6 +475,12 @@ func (s *SubscriptionGroups) removeLocked(m *groupMember) (was, last bool) {
 		return false, false
 	}
 	delete(g.members, m)
+	sock := m.socket()
+	if rest := slices.DeleteFunc(g.bySocket[sock], func(o *groupMember) bool { return o == m }); len(rest) > 0 {
+		g.bySocket[sock] = rest
+	} else {
+		delete(g.bySocket, sock)
+	}
 	if len(g.members) == 0 && !g.ended {
 		g.ended = true
 		delete(s.groups, g.key)
@@ -299,6 +504,7 @@ func (s *SubscriptionGroups) end(g *subGroup) {
 		close(m.ch)
 		delete(g.members, m)
 	}
+	g.bySocket = nil
 }
 
 // drop ends the stream of a member that does not keep up (run by the

@@ -116,6 +116,7 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 		srv.Use(complexityHook{hook: o.ComplexityHook})
 	}
 	srv.Use(metricsExtension{m: o.Metrics})
+	srv.Use(socketOperations{})
 	srv.SetErrorPresenter(ErrorPresenter(o.Log, o.Metrics))
 	srv.SetRecoverFunc(RecoverFunc(o.Log))
 	return srv
