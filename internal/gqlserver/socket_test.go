@@ -200,6 +200,44 @@ func TestStalledConsumerIsDroppedWhileOthersKeepReceiving(t *testing.T) {
 	}
 }
 
+// A client that stops reading while its queue has room is dropped when
+// one write stays blocked past the write timeout (the connection's write
+// deadline): counted under write_timeout, its operation ends, and the
+// others keep receiving every event.
+func TestBlockedWriteDropsAtTheWriteTimeout(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// A queue far larger than the test sends: the drop must come from the
+	// deadline, not the queue bound.
+	src, m, _, url := startTickServer(t, SocketLimits{QueueMessages: 100000, QueueBytes: 1 << 30, WriteTimeout: 50 * time.Millisecond})
+	a, stalled := dialTick(t, ctx, url), dialTick(t, ctx, url)
+	require.Eventually(t, func() bool { return src.running() == 2 }, 10*time.Second, 5*time.Millisecond)
+
+	timedOut := func() float64 { return testutil.ToFloat64(m.SlowConsumersDropped.WithLabelValues(DropWriteTimeout)) }
+	payload := strings.Repeat("z", 2048)
+	for sent := 0; timedOut() == 0; sent++ {
+		require.Less(t, sent, 5000, "the blocked write never timed out")
+		p := fmt.Sprintf("%d-%s", sent, payload)
+		src.publish(p)
+		require.Equal(t, p, nextTick(t, ctx, a))
+	}
+	require.Zero(t, testutil.ToFloat64(m.SlowConsumersDropped.WithLabelValues(DropQueueFull)), "not the queue bound")
+	require.Eventually(t, func() bool { return src.running() == 1 }, 10*time.Second, 5*time.Millisecond, "its operation ended")
+	for i := 0; i < 5; i++ {
+		p := fmt.Sprintf("after-%d", i)
+		src.publish(p)
+		require.Equal(t, p, nextTick(t, ctx, a))
+	}
+	require.Equal(t, 1.0, timedOut(), "one consumer dropped, once")
+	// The stalled client, reading again, finds what the kernel held and
+	// then the end of the connection (no close frame: it read nothing).
+	var err error
+	for err == nil {
+		_, _, err = stalled.Read(ctx)
+	}
+	require.NoError(t, ctx.Err())
+}
+
 // After every subscriber leaves — normally, or dropped as slow — no
 // goroutine, socket or operation is left: the counts return to what they
 // were before the first socket opened.
