@@ -98,6 +98,7 @@ type groupMember struct {
 	// ch and gqlgen's transport. started (the pump's) and delivered tell
 	// whether the pump wrote it an event.
 	sink      *directSink
+	sock      *socketConn // sink's socket (nil for SSE), kept at hand for the pump's walk
 	started   bool
 	delivered atomic.Bool
 	// sinkClosed, under sinkMu, is set when the member's stream ends;
@@ -107,12 +108,7 @@ type groupMember struct {
 }
 
 // socket is the member's websocket (nil for SSE).
-func (m *groupMember) socket() *socketConn {
-	if m.sink == nil {
-		return nil
-	}
-	return m.sink.sock
-}
+func (m *groupMember) socket() *socketConn { return m.sock }
 
 // directSink is a websocket member's socket and the end of its event
 // messages: `,"id":…,"type":"next"}` (graphql-transport-ws) or "data"
@@ -268,6 +264,9 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		buf = DefaultGroupBuffer
 	}
 	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx, sink: socketSink(ctx, oc)}
+	if m.sink != nil {
+		m.sock = m.sink.sock
+	}
 	var (
 		gctx  context.Context
 		start bool

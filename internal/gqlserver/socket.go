@@ -97,8 +97,7 @@ var errSlowConsumer = errors.New("websocket: slow consumer dropped")
 // writes synchronously without a deadline under the connection's lock.
 type socketConn struct {
 	c      *websocket.Conn
-	nc     net.Conn    // the connection under c: its write deadline bounds a write
-	cork   *corkedConn // between c and nc: several queued messages, one write
+	cork   *corkedConn // under c: bounds writes, sends several queued messages in one
 	limits SocketLimits
 	onDrop func(reason string)
 
@@ -138,16 +137,19 @@ func acceptSocket(w http.ResponseWriter, r *http.Request, opts websocket.AcceptO
 	if err != nil {
 		return nil, err
 	}
-	return &socketConn{c: c, nc: sb.conn, cork: sb.cork, limits: limits.withDefaults(), onDrop: onDrop}, nil
+	limits = limits.withDefaults()
+	if sb.cork != nil {
+		sb.cork.setTimeout(limits.WriteTimeout)
+	}
+	return &socketConn{c: c, cork: sb.cork, limits: limits, onDrop: onDrop}, nil
 }
 
 // smallBuffers hands coder/websocket the hijacked connection with
 // socketReadBuffer/socketWriteBuffer-sized buffers instead of net/http's
 // 4 KB ones. Bytes the client sent after its upgrade request are kept.
-// The hijacked connection is kept (conn) for its write deadline.
+// Its writer writes through a corkedConn (cork), kept for the socket.
 type smallBuffers struct {
 	http.ResponseWriter
-	conn net.Conn
 	cork *corkedConn
 }
 
@@ -158,7 +160,6 @@ func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s.conn = conn
 	ahead, _ := brw.Reader.Peek(brw.Reader.Buffered())
 	ahead = bytes.Clone(ahead)
 	size := max(socketReadBuffer, len(ahead))
@@ -182,11 +183,22 @@ func (s *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // (the call is most of a message's cost). coder/websocket writes a frame
 // under its own lock, so frames never interleave; a control frame it
 // writes meanwhile (a pong) joins the corked bytes in order.
+//
+// It also bounds every write to the connection — the socket writer's and
+// coder/websocket's own (pongs, the close frame) — by the write timeout:
+// the connection's write deadline is moved to now + timeout whenever less
+// than half of it is left, so a write blocks for at most the timeout and
+// at least half of it, and a busy socket sets its deadline once every
+// half-timeout rather than twice a message (a context per write, as
+// coder/websocket takes it, armed a timer and an AfterFunc each time:
+// ≈ 15 % of the server's CPU in a 10,000-subscriber fan-out).
 type corkedConn struct {
 	net.Conn
-	mu     sync.Mutex
-	corked bool
-	buf    []byte
+	mu       sync.Mutex
+	corked   bool
+	buf      []byte
+	timeout  time.Duration
+	deadline time.Time
 }
 
 func (c *corkedConn) Write(p []byte) (int, error) {
@@ -196,8 +208,31 @@ func (c *corkedConn) Write(p []byte) (int, error) {
 		c.mu.Unlock()
 		return len(p), nil
 	}
+	err := c.armLocked()
 	c.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
 	return c.Conn.Write(p)
+}
+
+// armLocked keeps the write deadline at least half the timeout ahead.
+func (c *corkedConn) armLocked() error {
+	if c.timeout <= 0 {
+		return nil
+	}
+	now := time.Now()
+	if c.deadline.Sub(now) >= c.timeout/2 {
+		return nil
+	}
+	c.deadline = now.Add(c.timeout)
+	return c.Conn.SetWriteDeadline(c.deadline)
+}
+
+func (c *corkedConn) setTimeout(d time.Duration) {
+	c.mu.Lock()
+	c.timeout = d
+	c.mu.Unlock()
 }
 
 func (c *corkedConn) setCork() {
@@ -212,11 +247,15 @@ func (c *corkedConn) uncork() error {
 	c.mu.Lock()
 	b := c.buf
 	c.buf, c.corked = nil, false
-	c.mu.Unlock()
-	if len(b) == 0 {
-		return nil
+	var err error
+	if len(b) > 0 {
+		err = c.armLocked()
 	}
-	_, err := c.Conn.Write(b)
+	c.mu.Unlock()
+	if len(b) == 0 || err != nil {
+		return err
+	}
+	_, err = c.Conn.Write(b)
 	return err
 }
 
@@ -405,9 +444,10 @@ func (s *socketConn) fail(timedOut bool) {
 }
 
 // writeAll writes the messages of a batch: several in one write to the
-// connection (corked), within one write timeout.
+// connection (corked). The write timeout is the connection's write
+// deadline, which corkedConn keeps ahead of every write.
 func (s *socketConn) writeAll(batch [][]byte) error {
-	if len(batch) == 1 || s.cork == nil || s.nc == nil {
+	if s.cork == nil { // not hijacked through smallBuffers
 		for _, b := range batch {
 			if err := s.write(b); err != nil {
 				return err
@@ -415,52 +455,34 @@ func (s *socketConn) writeAll(batch [][]byte) error {
 		}
 		return nil
 	}
-	if err := s.nc.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout)); err != nil {
-		return err
-	}
-	s.cork.setCork()
-	for _, b := range batch {
-		if err := s.c.Write(context.Background(), websocket.MessageText, b); err != nil {
-			s.cork.uncork()
-			return err
+	var err error
+	if len(batch) == 1 {
+		err = s.c.Write(context.Background(), websocket.MessageText, batch[0])
+	} else {
+		s.cork.setCork()
+		for _, b := range batch {
+			if err = s.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+				break
+			}
+		}
+		if uerr := s.cork.uncork(); err == nil {
+			err = uerr
 		}
 	}
-	err := s.cork.uncork()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return context.DeadlineExceeded
-	}
-	if err == nil {
-		err = s.nc.SetWriteDeadline(time.Time{})
 	}
 	return err
 }
 
-// write writes one message within the write timeout. The timeout is the
-// connection's write deadline, not a context: coder/websocket arms a
-// context's cancellation per write (a timer and an AfterFunc, ≈ 15 % of
-// the server's CPU in a 10,000-subscriber fan-out), while the deadline is
-// one field of the connection's poller.
+// write writes one message with a context bounding it (a connection not
+// hijacked through smallBuffers, which has no corkedConn).
 func (s *socketConn) write(b []byte) error {
-	if s.nc == nil { // not hijacked through smallBuffers
-		ctx, cancel := context.WithTimeout(context.Background(), s.limits.WriteTimeout)
-		defer cancel()
-		err := s.c.Write(ctx, websocket.MessageText, b)
-		if err != nil && ctx.Err() != nil {
-			return context.DeadlineExceeded
-		}
-		return err
-	}
-	if err := s.nc.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout)); err != nil {
-		return err
-	}
-	err := s.c.Write(context.Background(), websocket.MessageText, b)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.limits.WriteTimeout)
+	defer cancel()
+	err := s.c.Write(ctx, websocket.MessageText, b)
+	if err != nil && ctx.Err() != nil {
 		return context.DeadlineExceeded
-	}
-	if err == nil {
-		// No deadline left behind for coder/websocket's own writes (the
-		// close handshake, pongs to the client's pings), which come later.
-		err = s.nc.SetWriteDeadline(time.Time{})
 	}
 	return err
 }
