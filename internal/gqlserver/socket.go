@@ -53,9 +53,10 @@ type SocketLimits struct {
 	// (default 64 and 1 MiB): one more closes the socket with 1013 (a slow
 	// consumer) and drops what was queued.
 	QueueMessages, QueueBytes int
-	// WriteTimeout bounds one write to the network (default 10s); a client
-	// that lets it expire is dropped as a slow consumer too, without a
-	// close frame (it reads nothing).
+	// WriteTimeout bounds a blocked write to the network (default 10s; a
+	// write may be given as little as half of it, see corkedConn); a
+	// client that lets it expire is dropped as a slow consumer too,
+	// without a close frame (it reads nothing).
 	WriteTimeout time.Duration
 }
 
