@@ -40,15 +40,9 @@ test: frontend fmt-check
 	if [ -z "$$url" ]; then url=$$($(GO) run ./cmd/stratum/devdb up); fi; \
 	export DATABASE_URL="$$url"; \
 	echo "== go vet"; $(GO) vet ./...; \
-	fe_log=$$(mktemp); \
-	echo "== frontend tests run alongside the Go tests (the race-enabled app package keeps one core busy for most of its run); their output follows"; \
-	$(MAKE) --no-print-directory test-frontend >"$$fe_log" 2>&1 & fe=$$!; \
-	trap 'kill $$fe 2>/dev/null || true' INT TERM; \
 	echo "== go test (race) against $$DATABASE_URL"; \
-	go_rc=0; $(GO) test -race -count=1 -timeout 14m ./... || go_rc=$$?; \
-	fe_rc=0; wait $$fe || fe_rc=$$?; \
-	echo "== frontend tests"; cat "$$fe_log"; rm -f "$$fe_log"; \
-	if [ $$go_rc -ne 0 ] || [ $$fe_rc -ne 0 ]; then echo "make test: go test exit $$go_rc, frontend tests exit $$fe_rc"; exit 1; fi
+	$(GO) test -race -count=1 -timeout 14m ./...; \
+	$(MAKE) --no-print-directory test-frontend
 
 ## tools: install stripe-mock (Stripe's API mock the billing tests run
 #   against). Optional: the tests' harness (internal/stripemock) runs the same
