@@ -98,7 +98,7 @@ type groupMember struct {
 	// ch and gqlgen's transport. started (the pump's) and delivered tell
 	// whether the pump wrote it an event.
 	sink      *directSink
-	sock      *socketConn // sink's socket (nil for SSE), kept at hand for the pump's walk
+	sock      *socketConn // the member's websocket (nil for SSE), held on the member for the pump's walk
 	started   bool
 	delivered atomic.Bool
 	// sinkClosed, under sinkMu, is set when the member's stream ends;
@@ -107,40 +107,33 @@ type groupMember struct {
 	sinkClosed bool
 }
 
-// socket is the member's websocket (nil for SSE).
-func (m *groupMember) socket() *socketConn { return m.sock }
-
-// directSink is a websocket member's socket and the end of its event
-// messages: `,"id":…,"type":"next"}` (graphql-transport-ws) or "data"
+// directSink is the end of a websocket member's event messages: `,"id":…,"type":"next"}` (graphql-transport-ws) or "data"
 // (legacy graphql-ws) — what gqlgen's transport writes for an event,
 // after the payload the whole group shares.
-type directSink struct {
-	sock *socketConn
-	tail []byte
-}
+type directSink struct{ tail []byte }
 
-// socketSink returns the websocket sink of the subscription whose
-// operation context is oc, or nil (SSE, or an operation the guard did not
-// see start).
-func socketSink(ctx context.Context, oc *graphql.OperationContext) *directSink {
+// socketSink returns the websocket and sink of the subscription whose
+// operation context is oc, or nils (SSE, or an operation the guard did
+// not see start).
+func socketSink(ctx context.Context, oc *graphql.OperationContext) (*socketConn, *directSink) {
 	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
 	if !ok || slot.conn == nil {
-		return nil
+		return nil, nil
 	}
 	id, ok := slot.conn.guard.operationID(oc)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	qid, err := json.Marshal(id)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	typ := `,"type":"data"}`
 	if slot.conn.guard.transportWS {
 		typ = `,"type":"next"}`
 	}
 	tail := append(append([]byte(`,"id":`), qid...), typ...)
-	return &directSink{sock: slot.conn.sock, tail: tail}
+	return slot.conn.sock, &directSink{tail: tail}
 }
 
 // eventFrames builds an event's message for members' sockets: the part
@@ -263,10 +256,8 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 	if buf <= 0 {
 		buf = DefaultGroupBuffer
 	}
-	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx, sink: socketSink(ctx, oc)}
-	if m.sink != nil {
-		m.sock = m.sink.sock
-	}
+	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx}
+	m.sock, m.sink = socketSink(ctx, oc)
 	var (
 		gctx  context.Context
 		start bool
@@ -292,7 +283,7 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 	if g.bySocket == nil {
 		g.bySocket = map[*socketConn][]*groupMember{}
 	}
-	g.bySocket[m.socket()] = append(g.bySocket[m.socket()], m)
+	g.bySocket[m.sock] = append(g.bySocket[m.sock], m)
 	m.g = g
 	s.mu.Unlock()
 	if start {
@@ -410,7 +401,7 @@ func (s *SubscriptionGroups) pump(ctx context.Context, g *subGroup, h graphql.Re
 				continue
 			}
 			j := i + 1
-			for j < len(members) && members[j].socket() == m.socket() {
+			for j < len(members) && members[j].sock == m.sock {
 				j++
 			}
 			if err := s.deliver(members[i:j], &frames, batch[:0]); err != nil {
@@ -450,7 +441,7 @@ func (s *SubscriptionGroups) deliver(members []*groupMember, frames *eventFrames
 		batch = append(batch, frame)
 	}
 	if len(batch) > 0 {
-		members[0].sink.sock.enqueue(batch...)
+		members[0].sock.enqueue(batch...)
 	}
 	return nil
 }
@@ -474,7 +465,7 @@ func (s *SubscriptionGroups) removeLocked(m *groupMember) (was, last bool) {
 		return false, false
 	}
 	delete(g.members, m)
-	sock := m.socket()
+	sock := m.sock
 	if rest := slices.DeleteFunc(g.bySocket[sock], func(o *groupMember) bool { return o == m }); len(rest) > 0 {
 		g.bySocket[sock] = rest
 	} else {
