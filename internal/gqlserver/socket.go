@@ -139,9 +139,7 @@ func acceptSocket(w http.ResponseWriter, r *http.Request, opts websocket.AcceptO
 		return nil, err
 	}
 	limits = limits.withDefaults()
-	if sb.cork != nil {
-		sb.cork.setTimeout(limits.WriteTimeout)
-	}
+	sb.cork.setTimeout(limits.WriteTimeout) // Accept succeeded: it hijacked through sb
 	return &socketConn{c: c, cork: sb.cork, limits: limits, onDrop: onDrop}, nil
 }
 
@@ -448,14 +446,6 @@ func (s *socketConn) fail(timedOut bool) {
 // connection (corked). The write timeout is the connection's write
 // deadline, which corkedConn keeps ahead of every write.
 func (s *socketConn) writeAll(batch [][]byte) error {
-	if s.cork == nil { // not hijacked through smallBuffers
-		for _, b := range batch {
-			if err := s.write(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	var err error
 	if len(batch) == 1 {
 		err = s.c.Write(context.Background(), websocket.MessageText, batch[0])
@@ -471,18 +461,6 @@ func (s *socketConn) writeAll(batch [][]byte) error {
 		}
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return context.DeadlineExceeded
-	}
-	return err
-}
-
-// write writes one message with a context bounding it (a connection not
-// hijacked through smallBuffers, which has no corkedConn).
-func (s *socketConn) write(b []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.limits.WriteTimeout)
-	defer cancel()
-	err := s.c.Write(ctx, websocket.MessageText, b)
-	if err != nil && ctx.Err() != nil {
 		return context.DeadlineExceeded
 	}
 	return err
