@@ -67,7 +67,9 @@ func seedTrustReads(b *testing.B, srv *apptest.Server) string {
 	}
 	for i := 0; i < 20; i++ {
 		c := cs[i%len(cs)]
-		pct := float64(5 + 10*(i%4))
+		// A distinct percentage each time: a campaign's newer proposal supersedes its open one (the
+		// same change would only join it), so the page holds open and superseded actions.
+		pct := float64(5 + i)
 		if _, err := a.Services.Automation.QueueAction(ctx, app.DemoTenantID, automation.ActionInput{Type: automation.IncreaseBudget, CampaignID: &c.ID,
 			Params: automation.ActionParams{Percent: &pct}}, "user:bench"); err != nil {
 			b.Fatal(err)
