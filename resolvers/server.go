@@ -2,7 +2,6 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"github.com/stratumhq/stratum/graph"
 	"github.com/stratumhq/stratum/graph/model"
 	"github.com/stratumhq/stratum/internal/apperr"
+	"github.com/stratumhq/stratum/internal/gqlserver"
 	"github.com/stratumhq/stratum/internal/relay"
 )
 
@@ -50,13 +50,11 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 		return r.watcher.WatchSocket(actx), nil, nil
 	}
 	if e, ok := apperr.As(err); ok && e.Code == apperr.Unauthenticated {
-		ctx = transport.WithWebsocketCloseCode(ctx, 4401)
-		return transport.AppendCloseReason(ctx, "Unauthorized"), nil, errors.New(e.Message)
+		return ctx, nil, &gqlserver.InitError{Code: 4401, Reason: "Unauthorized", Message: e.Message}
 	}
 	r.Log.ErrorContext(ctx, "websocket authentication unavailable", "err", err)
-	ctx = transport.WithWebsocketCloseCode(ctx, websocketTryAgainLater)
-	ctx = transport.AppendCloseReason(ctx, "Try again later")
-	return ctx, nil, errors.New("the server cannot check credentials right now; try again shortly")
+	return ctx, nil, &gqlserver.InitError{Code: websocketTryAgainLater, Reason: "Try again later",
+		Message: "the server cannot check credentials right now; try again shortly"}
 }
 
 // websocketTryAgainLater is RFC 6455's 1013: graphql-ws clients reconnect

@@ -14,7 +14,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/stratumhq/stratum/internal/observability"
 )
@@ -105,6 +104,9 @@ type groupMember struct {
 	// the pump writes to the sink only before.
 	sinkMu     sync.Mutex
 	sinkClosed bool
+	// wake resumes the member's parked websocket operation to end it
+	// (wsOperation.park); a no-op for SSE.
+	wake func()
 }
 
 // directSink is the end of a websocket member's event messages: `,"id":…,"type":"next"}` (graphql-transport-ws) or "data"
@@ -112,28 +114,23 @@ type groupMember struct {
 // after the payload the whole group shares.
 type directSink struct{ tail []byte }
 
-// socketSink returns the websocket and sink of the subscription whose
-// operation context is oc, or nils (SSE, or an operation the guard did
-// not see start).
-func socketSink(ctx context.Context, oc *graphql.OperationContext) (*socketConn, *directSink) {
-	slot, ok := ctx.Value(slotKey{}).(*socketSlot)
-	if !ok || slot.conn == nil {
+// socketSink returns the websocket and sink of the subscription running
+// in ctx, or nils (SSE).
+func socketSink(ctx context.Context) (*socketConn, *directSink) {
+	op := wsOperationOf(ctx)
+	if op == nil {
 		return nil, nil
 	}
-	id, ok := slot.conn.guard.operationID(oc)
-	if !ok {
-		return nil, nil
-	}
-	qid, err := json.Marshal(id)
+	qid, err := json.Marshal(op.id)
 	if err != nil {
 		return nil, nil
 	}
 	typ := `,"type":"data"}`
-	if slot.conn.guard.transportWS {
+	if op.c.guard.transportWS {
 		typ = `,"type":"next"}`
 	}
 	tail := append(append([]byte(`,"id":`), qid...), typ...)
-	return slot.conn.sock, &directSink{tail: tail}
+	return op.c.sock, &directSink{tail: tail}
 }
 
 // eventFrames builds an event's message for members' sockets: the part
@@ -183,28 +180,6 @@ func (f *eventFrames) frame(sink *directSink, cost json.RawMessage) ([]byte, err
 	}
 	b := make([]byte, 0, len(open)+len(payload)+len(sink.tail))
 	return append(append(append(b, open...), payload...), sink.tail...), nil
-}
-
-// socketOperations binds each websocket subscription's operation context
-// to its operation id (protocolGuard.bind), which gqlgen's transport
-// keeps to itself, so that SubscriptionGroups can write a group's events
-// to its members' sockets. gqlgen creates the operation context on the
-// socket's reader goroutine before it reads the next message.
-type socketOperations struct{}
-
-var _ graphql.OperationContextMutator = socketOperations{}
-
-func (socketOperations) ExtensionName() string                   { return "SocketOperations" }
-func (socketOperations) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (socketOperations) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
-		return nil
-	}
-	if slot, ok := ctx.Value(slotKey{}).(*socketSlot); ok && slot.conn != nil {
-		slot.conn.guard.bind(oc)
-	}
-	return nil
 }
 
 // ExtensionName implements graphql.HandlerExtension.
@@ -257,7 +232,14 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		buf = DefaultGroupBuffer
 	}
 	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx}
-	m.sock, m.sink = socketSink(ctx, oc)
+	m.sock, m.sink = socketSink(ctx)
+	if m.sink != nil {
+		// The pump writes this member's events: its operation need not
+		// hold a goroutine until it ends.
+		m.wake = wsOperationOf(ctx).park()
+	} else {
+		m.wake = func() {}
+	}
 	var (
 		gctx  context.Context
 		start bool
@@ -290,7 +272,10 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		h := next(gctx)
 		go s.pump(gctx, g, h)
 	}
-	context.AfterFunc(ctx, func() { s.leave(m) })
+	context.AfterFunc(ctx, func() {
+		s.leave(m)
+		m.wake()
+	})
 	var (
 		own      graphql.ResponseHandler // this member's own execution (below)
 		received bool
@@ -492,6 +477,7 @@ func (s *SubscriptionGroups) end(g *subGroup) {
 	s.gauge(-1)
 	for m := range g.members {
 		close(m.ch)
+		m.wake()
 		delete(g.members, m)
 	}
 	g.bySocket = nil
@@ -507,6 +493,7 @@ func (s *SubscriptionGroups) drop(m *groupMember, reason string) {
 	if was {
 		m.dropped.Store(true)
 		close(m.ch)
+		m.wake()
 	}
 	s.mu.Unlock()
 	if last {

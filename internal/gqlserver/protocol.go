@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -69,13 +68,6 @@ type protocolGuard struct {
 	// (trackedConn.keepAlive).
 	pingOut, ponged bool
 	unanswered      int
-	// forwarded is the id of the subscribe (start) message last handed to
-	// gqlgen, which creates that operation before it reads the next
-	// message; opIDs maps running subscriptions' operation contexts to
-	// their ids, so that SubscriptionGroups can write a subscription's
-	// events to the socket itself (socketOperations).
-	forwarded string
-	opIDs     map[*graphql.OperationContext]string
 }
 
 func newProtocolGuard(c transport.WebsocketConn, initTimeout time.Duration, maxOps int) *protocolGuard {
@@ -111,30 +103,41 @@ const (
 	shut                   // the guard closed the socket
 )
 
-// NextReader returns the next message that gqlgen should handle.
+// NextReader returns the next message the transport should handle.
 func (g *protocolGuard) NextReader() (int, io.Reader, error) {
+	typ, data, _, err := g.next()
+	if err != nil {
+		return typ, nil, err
+	}
+	return typ, bytes.NewReader(data), nil
+}
+
+// next reads client messages until one is for the transport to handle,
+// and returns it raw and parsed.
+func (g *protocolGuard) next() (int, []byte, clientMessage, error) {
 	for {
 		typ, r, err := g.WebsocketConn.NextReader()
 		if err != nil {
-			return typ, r, err
+			return typ, nil, clientMessage{}, err
 		}
 		data, err := io.ReadAll(r)
 		if err != nil {
-			return typ, nil, err
+			return typ, nil, clientMessage{}, err
 		}
-		switch g.inspect(data) {
+		var m clientMessage
+		switch g.inspect(data, &m) {
 		case forward:
-			return typ, bytes.NewReader(data), nil
+			return typ, data, m, nil
 		case shut:
-			return typ, nil, transport.ErrWebsocketClosed
+			return typ, nil, clientMessage{}, transport.ErrWebsocketClosed
 		}
 	}
 }
 
-func (g *protocolGuard) inspect(data []byte) verdict {
-	var m clientMessage
+func (g *protocolGuard) inspect(data []byte, mp *clientMessage) verdict {
+	m := mp
 	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &m) != nil {
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, m) != nil {
 		return g.violation(CloseBadRequest, "Invalid message received: not a JSON object")
 	}
 	if m.Type == nil {
@@ -179,7 +182,7 @@ func (g *protocolGuard) inspect(data []byte) verdict {
 		if p := bytes.TrimSpace(m.Payload); len(p) == 0 || p[0] != '{' {
 			return g.violation(CloseBadRequest, "Invalid message received: subscribe needs a payload object")
 		}
-		return g.forward(*m.ID, g.start(*m.ID, true))
+		return g.start(*m.ID, true)
 	case "complete":
 		if m.ID == nil || *m.ID == "" {
 			return g.violation(CloseBadRequest, "Invalid message received: complete needs an id")
@@ -207,7 +210,7 @@ func (g *protocolGuard) inspectLegacy(typ string, id *string) verdict {
 		}
 	case "start":
 		if id != nil {
-			return g.forward(*id, g.start(*id, false))
+			return g.start(*id, false)
 		}
 	case "stop":
 		if id != nil {
@@ -247,51 +250,6 @@ func (g *protocolGuard) start(id string, transportWS bool) verdict {
 	return forward
 }
 
-// forward notes that operation id goes to gqlgen (v is forward).
-func (g *protocolGuard) forward(id string, v verdict) verdict {
-	if v == forward {
-		g.mu.Lock()
-		g.forwarded = id
-		g.mu.Unlock()
-	}
-	return v
-}
-
-// bind gives the subscription gqlgen is creating (from the message last
-// forwarded) its id.
-func (g *protocolGuard) bind(oc *graphql.OperationContext) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.forwarded == "" {
-		return
-	}
-	if g.opIDs == nil {
-		g.opIDs = map[*graphql.OperationContext]string{}
-	}
-	g.opIDs[oc] = g.forwarded
-	g.forwarded = ""
-}
-
-// operationID returns (and forgets) the id of the subscription whose
-// operation context is oc.
-func (g *protocolGuard) operationID(oc *graphql.OperationContext) (string, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	id, ok := g.opIDs[oc]
-	delete(g.opIDs, oc)
-	return id, ok
-}
-
-// forgetOperationLocked drops the binding of an operation that ended
-// before SubscriptionGroups asked for it (refused by a later check).
-func (g *protocolGuard) forgetOperationLocked(id string) {
-	for oc, v := range g.opIDs {
-		if v == id {
-			delete(g.opIDs, oc)
-		}
-	}
-}
-
 // stop frees id when the client completes (or stops) it.
 func (g *protocolGuard) stop(id string) {
 	g.mu.Lock()
@@ -306,9 +264,6 @@ func (g *protocolGuard) stop(id string) {
 func (g *protocolGuard) ended(id string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.opIDs) > 0 {
-		g.forgetOperationLocked(id)
-	}
 	if g.pending[id] > 0 {
 		if g.pending[id]--; g.pending[id] == 0 {
 			delete(g.pending, id)

@@ -78,17 +78,17 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	}
 	o.Sockets.configure(o.KeepAlive, o.SocketLimits, o.Metrics)
 	// The websocket transport goes first: it only takes upgrade requests.
-	srv.AddTransport(transport.Websocket{
-		// The protocol guard enforces the init timeout (gqlgen's would
-		// close 1002 instead of 4408).
-		Implementation: o.Sockets.implementation(o.OriginPatterns, o.InitTimeout, o.MaxSubscriptions),
-		InitFunc:       initOnOwnStack(o.InitFunc),
-		// No KeepAlivePingInterval nor PingPongInterval: gqlgen would run
-		// a ticker goroutine per socket for them. Sockets pings every open
-		// socket from one goroutine instead (keepAlive).
-		ErrorFunc: func(ctx context.Context, err error) {
-			o.Log.DebugContext(ctx, "websocket error", "err", err)
-		},
+	// It is ours (wstransport.go), not gqlgen's; the init timeout, the
+	// protocol's close codes and the per-socket operation cap are the
+	// protocol guard's, the keep-alive pings Sockets' (one goroutine for
+	// every socket).
+	srv.AddTransport(&wsTransport{
+		accept:      websocket.AcceptOptions{OriginPatterns: o.OriginPatterns},
+		sockets:     o.Sockets,
+		initTimeout: o.InitTimeout,
+		maxOps:      o.MaxSubscriptions,
+		init:        initOnOwnStack(o.InitFunc),
+		log:         o.Log,
 	})
 	srv.AddTransport(transport.Options{})
 	// SSE before POST: it takes POSTs that accept text/event-stream.
@@ -116,7 +116,6 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 		srv.Use(complexityHook{hook: o.ComplexityHook})
 	}
 	srv.Use(metricsExtension{m: o.Metrics})
-	srv.Use(socketOperations{})
 	srv.SetErrorPresenter(ErrorPresenter(o.Log, o.Metrics))
 	srv.SetRecoverFunc(RecoverFunc(o.Log))
 	return srv
@@ -218,6 +217,11 @@ type socketSlot struct {
 	conn *trackedConn
 	// accepted is closed once the websocket is accepted (see detach).
 	accepted chan struct{}
+	// adopted says the transport's reader goroutine took the socket over
+	// (the handler returned at once); it then calls finish, which releases
+	// the stream slot, when the socket ends.
+	adopted bool
+	finish  func()
 }
 
 // Middleware lets CloseSocket find the websocket of a connection's context
@@ -264,13 +268,23 @@ func (s *Sockets) Middleware(next http.Handler) http.Handler {
 func (s *Sockets) detach(w http.ResponseWriter, r *http.Request, ip string, next http.Handler) {
 	slot := &socketSlot{accepted: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.WithValue(context.WithoutCancel(r.Context()), slotKey{}, slot))
+	var once sync.Once
+	slot.finish = func() {
+		once.Do(func() {
+			cancel()
+			s.release(ip)
+		})
+	}
 	dw := &detachedWriter{}
 	dw.w.Store(&w)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer s.release(ip)
-		defer cancel()
+		defer func() {
+			if !slot.adopted {
+				slot.finish()
+			}
+		}()
 		defer func() {
 			// As net/http does for a handler: a panic ends this socket only.
 			if p := recover(); p != nil {
@@ -391,40 +405,6 @@ func CloseSocket(ctx context.Context, code int, reason string) bool {
 	// loop then ends and cancels the connection's operations.
 	slot.conn.WriteClose(code, reason)
 	return true
-}
-
-func (s *Sockets) implementation(origins []string, initTimeout time.Duration, maxOps int) transport.WebsocketImplementation {
-	return trackingImpl{
-		accept:      websocket.AcceptOptions{OriginPatterns: origins},
-		sockets:     s,
-		initTimeout: initTimeout,
-		maxOps:      maxOps,
-	}
-}
-
-type trackingImpl struct {
-	accept      websocket.AcceptOptions
-	sockets     *Sockets
-	initTimeout time.Duration
-	maxOps      int
-}
-
-func (t trackingImpl) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
-	c, err := acceptSocket(w, r, t.accept, opts.Subprotocols, opts.ResponseHeader, t.sockets.limits, t.sockets.dropped)
-	if err != nil {
-		return nil, err
-	}
-	g := newProtocolGuard(c, t.initTimeout, t.maxOps)
-	tc := &trackedConn{WebsocketConn: g, guard: g, sock: c, sockets: t.sockets}
-	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
-		slot.conn = tc
-		defer close(slot.accepted)
-	}
-	m := <-t.sockets.conns
-	m[tc] = struct{}{}
-	t.sockets.conns <- m
-	t.sockets.startKeepAlive()
-	return tc, nil
 }
 
 type trackedConn struct {
