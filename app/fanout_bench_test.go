@@ -85,13 +85,13 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 				return time.Now() // committed
 			}
 
-			rssBefore := srv.rss(b)
+			rssBefore, goBefore := srv.rss(b), srv.goStats(b)
 			arrivals := newArrivals(n)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			dialAll(b, ctx, srv.URL, s.Access, n/k, k, arrivals)
 			srv.awaitSubscribers(b, n)
-			rssAfter := srv.rss(b)
+			rssAfter, goAfter := srv.rss(b), srv.goStats(b)
 
 			var lat []time.Duration
 			srvCPU0, cliCPU0 := pidCPU(uint32(srv.cmd.Process.Pid)), processCPU()
@@ -120,6 +120,10 @@ func BenchmarkSubscriptionFanOut(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 			b.ReportMetric(float64(rssAfter-rssBefore)/float64(n), "rss-B/sub")
+			// Where the memory is, from the server's Go runtime metrics at the same two moments.
+			b.ReportMetric((goAfter.goroutines-goBefore.goroutines)/float64(n/k), "goroutines/socket")
+			b.ReportMetric((goAfter.stack-goBefore.stack)/float64(n), "stack-B/sub")
+			b.ReportMetric((goAfter.heap-goBefore.heap)/float64(n), "heap-B/sub")
 		})
 	}
 }
@@ -259,6 +263,43 @@ func (p *serverProcess) awaitSubscribers(b *testing.B, n int) {
 		}
 	}
 	b.Fatalf("the server never held %d subscriptions", n)
+}
+
+// goRuntime is what the server's /metrics says of its Go runtime.
+type goRuntime struct{ goroutines, stack, heap float64 }
+
+// goStats reads the server's goroutine count, stack in use and heap in
+// use (bytes) from its /metrics.
+func (p *serverProcess) goStats(b *testing.B) goRuntime {
+	res, err := http.Get(p.URL + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var g goRuntime
+	for _, line := range strings.Split(string(body), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "go_goroutines":
+			g.goroutines = v
+		case "go_memstats_stack_inuse_bytes":
+			g.stack = v
+		case "go_memstats_heap_inuse_bytes":
+			g.heap = v
+		}
+	}
+	if g.goroutines == 0 || g.heap == 0 {
+		b.Fatal("the server's /metrics has no Go runtime figures")
+	}
+	return g
 }
 
 // rss returns the server's resident set size.

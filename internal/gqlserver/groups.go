@@ -233,12 +233,11 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 	}
 	m := &groupMember{ch: make(chan *graphql.Response, buf), ctx: ctx}
 	m.sock, m.sink = socketSink(ctx)
+	m.wake = func() {}
 	if m.sink != nil {
-		// The pump writes this member's events: its operation need not
-		// hold a goroutine until it ends.
-		m.wake = wsOperationOf(ctx).park()
-	} else {
-		m.wake = func() {}
+		// The pump writes this member's events: its websocket operation
+		// holds no goroutine until it ends, and leaves when it is stopped.
+		m.wake = wsOperationOf(ctx).park(func() { s.leave(m) })
 	}
 	var (
 		gctx  context.Context
@@ -272,10 +271,11 @@ func (s *SubscriptionGroups) InterceptOperation(ctx context.Context, next graphq
 		h := next(gctx)
 		go s.pump(gctx, g, h)
 	}
-	context.AfterFunc(ctx, func() {
-		s.leave(m)
-		m.wake()
-	})
+	if m.sink == nil {
+		context.AfterFunc(ctx, func() { s.leave(m) })
+	} else if ctx.Err() != nil {
+		s.leave(m) // stopped before it joined (park's leave found no group)
+	}
 	var (
 		own      graphql.ResponseHandler // this member's own execution (below)
 		received bool
@@ -446,6 +446,9 @@ func (s *SubscriptionGroups) leave(m *groupMember) {
 // whether it was the last (the group is then ended and forgotten).
 func (s *SubscriptionGroups) removeLocked(m *groupMember) (was, last bool) {
 	g := m.g
+	if g == nil {
+		return false, false // not yet joined
+	}
 	if _, was = g.members[m]; !was {
 		return false, false
 	}

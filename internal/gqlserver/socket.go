@@ -265,15 +265,25 @@ func (s *socketConn) SetReadLimit(limit int64) { s.c.SetReadLimit(limit) }
 // NextReader returns the next client message; a normal close is
 // transport.ErrWebsocketClosed, as gqlgen expects.
 func (s *socketConn) NextReader() (int, io.Reader, error) {
-	typ, data, err := s.c.Read(context.Background())
+	data, err := s.readMessage()
+	if err != nil {
+		return 0, nil, err
+	}
+	return int(websocket.MessageText), bytes.NewReader(data), nil
+}
+
+// readMessage returns the next client message; a normal close is
+// transport.ErrWebsocketClosed.
+func (s *socketConn) readMessage() ([]byte, error) {
+	_, data, err := s.c.Read(context.Background())
 	if err != nil {
 		switch websocket.CloseStatus(err) {
 		case websocket.StatusNormalClosure, websocket.StatusNoStatusRcvd:
-			return int(typ), nil, transport.ErrWebsocketClosed
+			return nil, transport.ErrWebsocketClosed
 		}
-		return int(typ), nil, err
+		return nil, err
 	}
-	return int(typ), bytes.NewReader(data), nil
+	return data, nil
 }
 
 // SetReadDeadline closes the connection when deadline passes without a

@@ -83,9 +83,9 @@ func (t *wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	sock.SetReadLimit(wsReadLimit)
 	g := newProtocolGuard(sock, t.initTimeout, t.maxOps)
 	tc := &trackedConn{WebsocketConn: g, guard: g, sock: sock, sockets: t.sockets}
-	c := &wsConn{t: t, exec: exec, guard: g, sock: sock, tracked: tc, headers: r.Header,
+	c := &wsConn{t: t, exec: exec, guard: g, sock: sock, tracked: tc,
 		ops: map[string]*wsOperation{}}
-	c.ctx, c.cancel = context.WithCancel(r.Context())
+	c.ctx = r.Context()
 	var finish func()
 	if slot, ok := r.Context().Value(slotKey{}).(*socketSlot); ok {
 		slot.conn = tc
@@ -114,11 +114,9 @@ type wsConn struct {
 	guard   *protocolGuard
 	sock    *socketConn
 	tracked *trackedConn
-	headers http.Header
 
 	// ctx is the connection's: the request's values, then connection_init's.
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx context.Context
 
 	mu     sync.Mutex
 	inited bool
@@ -138,24 +136,54 @@ type serverMessage struct {
 // the socket's operations when the connection ends.
 func (c *wsConn) read() {
 	defer c.shutdown()
-	defer func() {
-		if p := recover(); p != nil {
-			slog.Default().ErrorContext(c.ctx, "websocket reader panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
 	for {
 		start := graphql.Now()
-		_, _, m, err := c.guard.next()
+		data, err := c.sock.readMessage()
 		if err != nil {
 			if !errors.Is(err, transport.ErrWebsocketClosed) {
 				c.t.log.DebugContext(c.ctx, "websocket error", "err", err)
 			}
 			return
 		}
-		if !c.handle(m, start) {
+		// The message is checked and acted on on a goroutine of its own,
+		// which the reader waits for: the reader's stack, which every idle
+		// socket keeps, then only ever holds the read (JSON decoding and
+		// gqlgen's parsing grew it to 8 KB, which the runtime does not
+		// shrink while the reader blocks).
+		if !onOwnStack(c.ctx, func() bool { return c.process(data, start) }) {
 			return
 		}
 	}
+}
+
+// process checks one client message (the protocol guard) and acts on it;
+// false ends the connection.
+func (c *wsConn) process(data []byte, start time.Time) bool {
+	var m clientMessage
+	switch c.guard.inspect(data, &m) {
+	case handled:
+		return true
+	case shut:
+		return false
+	}
+	return c.handle(m, start)
+}
+
+// onOwnStack runs f on a new goroutine and waits for it; a panic ends the
+// connection (false) and is logged.
+func onOwnStack(ctx context.Context, f func() bool) bool {
+	ch := make(chan bool, 1)
+	go func() {
+		ok := false
+		defer func() {
+			if p := recover(); p != nil {
+				slog.Default().ErrorContext(ctx, "websocket message handling panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+			ch <- ok
+		}()
+		ok = f()
+	}()
+	return <-ch
 }
 
 // handle acts on one client message the guard let through; false ends
@@ -188,7 +216,7 @@ func (c *wsConn) handle(m clientMessage, start time.Time) bool {
 		op := c.ops[id]
 		c.mu.Unlock()
 		if op != nil {
-			op.cancel()
+			op.stop()
 		}
 	case "ping":
 		c.write(serverMessage{Type: "pong", Payload: m.Payload})
@@ -294,12 +322,10 @@ func (c *wsConn) shutdown() {
 	for _, op := range c.ops {
 		ops = append(ops, op)
 	}
-	cancel := c.cancel
 	c.mu.Unlock()
 	for _, op := range ops {
-		op.cancel()
+		op.stop()
 	}
-	cancel()
 	c.tracked.forget()
 	c.guard.Close()
 }
@@ -319,6 +345,9 @@ type wsOperation struct {
 	cancel context.CancelFunc
 
 	mu sync.Mutex
+	// onStop runs once when the operation is stopped (stop): a group's
+	// member leaves its group.
+	onStop func()
 	// parked: a subscription group writes this operation's events (park);
 	// resume, once set, finishes the operation after the group let go of
 	// it (wake), on a goroutine of its own; woken says wake ran.
@@ -336,12 +365,30 @@ func wsOperationOf(ctx context.Context) *wsOperation {
 }
 
 // park tells the transport not to wait for op's responses: a group writes
-// them to the socket and calls the returned wake when op's stream ends.
-func (op *wsOperation) park() (wake func()) {
+// them to the socket, and calls the returned wake when op's stream ends.
+// leave runs when the operation is stopped (the client's complete, the
+// socket's end), followed by wake.
+func (op *wsOperation) park(leave func()) (wake func()) {
 	op.mu.Lock()
 	op.parked = true
+	op.onStop = func() {
+		leave()
+		op.wake()
+	}
 	op.mu.Unlock()
 	return op.wake
+}
+
+// stop cancels the operation's context and runs its onStop.
+func (op *wsOperation) stop() {
+	op.cancel()
+	op.mu.Lock()
+	f := op.onStop
+	op.onStop = nil
+	op.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 func (op *wsOperation) wake() {
@@ -362,7 +409,7 @@ func (op *wsOperation) wake() {
 // start runs operation id on a goroutine of its own.
 func (c *wsConn) start(id string, payload json.RawMessage, start time.Time) {
 	c.mu.Lock()
-	ctx, cancel := context.WithCancel(c.ctx)
+	ctx, cancel := context.WithCancel(c.ctx) // stop cancels it
 	op := &wsOperation{c: c, id: id, cancel: cancel}
 	c.ops[id] = op
 	c.mu.Unlock()
@@ -381,7 +428,6 @@ func (op *wsOperation) run(ctx context.Context, payload json.RawMessage, start t
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	params.Headers = c.headers
 	rc, errs := c.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -486,7 +532,7 @@ func (op *wsOperation) end(context.Context) {
 		delete(c.ops, op.id)
 	}
 	c.mu.Unlock()
-	op.cancel()
+	op.stop()
 }
 
 // decodeNumbers decodes a subscribe payload as gqlgen's transports do
