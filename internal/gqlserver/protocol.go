@@ -15,7 +15,7 @@ import (
 )
 
 // The close codes of the graphql-transport-ws protocol (graphql-ws's
-// PROTOCOL.md) that gqlgen's transport does not send itself.
+// PROTOCOL.md) for protocol violations.
 const (
 	CloseBadRequest            = 4400 // an invalid or unexpected message
 	CloseUnauthorized          = 4401 // subscribe before connection_ack
@@ -29,8 +29,9 @@ const (
 	maxCloseReasonID       = 64 // a close reason is at most 123 bytes
 )
 
-// protocolGuard enforces the websocket protocols where gqlgen's transport
-// is lenient, by reading every client message before gqlgen does and
+// protocolGuard enforces the websocket protocols (gqlgen's transport,
+// which Stratum's replaced, was lenient here) by checking every client
+// message before the transport acts on it and
 // watching the operation ids the server ends:
 //
 //   - graphql-transport-ws: malformed JSON, a missing or unknown type, a
@@ -38,7 +39,7 @@ const (
 //     4400; subscribe before connection_init closes 4401; a second
 //     connection_init closes 4429; a subscribe whose id is still running
 //     closes 4409; no connection_init within the init timeout closes 4408
-//     (gqlgen would close 1002 or 1000 for all of these, and accepted the
+//     (gqlgen's transport closed 1002 or 1000 for all of these, and accepted the
 //     duplicate id and the missing one). A ping before connection_init is
 //     answered, as the protocol allows pings at any time.
 //   - legacy graphql-ws (subscriptions-transport-ws) has no close codes
@@ -50,7 +51,7 @@ const (
 //     completed one frees its slot.
 //
 // An id is free again once the client completes it or the server sends
-// its complete or error. After a client's complete gqlgen still sends one
+// its complete or error. After a client's complete the transport still sends one
 // for the old operation; pending counts those so that they do not free a
 // new operation that reuses the id.
 type protocolGuard struct {
@@ -98,7 +99,7 @@ type clientMessage struct {
 type verdict int
 
 const (
-	forward verdict = iota // hand it to gqlgen
+	forward verdict = iota // hand it to the transport
 	handled                // answered by the guard; read the next one
 	shut                   // the guard closed the socket
 )
@@ -198,7 +199,7 @@ func (g *protocolGuard) inspect(data []byte, mp *clientMessage) verdict {
 }
 
 // inspectLegacy checks the operation ids of graphql-ws (subscriptions-transport-ws)
-// and leaves the rest to gqlgen.
+// and leaves the rest to the transport.
 func (g *protocolGuard) inspectLegacy(typ string, id *string) verdict {
 	switch typ {
 	case "connection_init":
@@ -256,7 +257,7 @@ func (g *protocolGuard) stop(id string) {
 	defer g.mu.Unlock()
 	if g.live[id] {
 		delete(g.live, id)
-		g.pending[id]++ // gqlgen still ends the old operation with complete or error
+		g.pending[id]++ // the transport still ends the old operation with complete or error
 	}
 }
 
@@ -280,7 +281,7 @@ func (g *protocolGuard) Running() int {
 	return len(g.live)
 }
 
-// refuse sends an error message for operation id, in the shape gqlgen
+// refuse sends an error message for operation id, in the shape the transport
 // sends them (a list of GraphQL errors).
 func (g *protocolGuard) refuse(id, code, msg string) {
 	payload, _ := json.Marshal(gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}})
@@ -324,21 +325,7 @@ func (g *protocolGuard) Close() error {
 	return g.WebsocketConn.Close()
 }
 
-// SetReadLimit and SetReadDeadline pass through (see trackedConn).
-func (g *protocolGuard) SetReadLimit(limit int64) {
-	if l, ok := g.WebsocketConn.(transport.WebsocketReadLimiter); ok {
-		l.SetReadLimit(limit)
-	}
-}
-
-func (g *protocolGuard) SetReadDeadline(t time.Time) error {
-	if d, ok := g.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
-		return d.SetReadDeadline(t)
-	}
-	return nil
-}
-
-// typeAndID reads the Type and ID fields of gqlgen's (unexported) message
+// typeAndID reads the Type and ID fields of the transport's message
 // structs, falling back to a JSON round trip for anything else.
 func typeAndID(v any) (typ, id string, ok bool) {
 	rv := reflect.ValueOf(v)

@@ -429,18 +429,3 @@ func (c *trackedConn) WriteClose(code int, msg string) error {
 	c.forget()
 	return c.WebsocketConn.WriteClose(code, msg)
 }
-
-// SetReadLimit and SetReadDeadline pass through so gqlgen keeps enforcing
-// the 1 MB message cap and pong deadlines.
-func (c *trackedConn) SetReadLimit(limit int64) {
-	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
-		l.SetReadLimit(limit)
-	}
-}
-
-func (c *trackedConn) SetReadDeadline(t time.Time) error {
-	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
-		return d.SetReadDeadline(t)
-	}
-	return nil
-}

@@ -84,10 +84,10 @@ const (
 // errSlowConsumer is what WriteJSON returns once the socket is dropped.
 var errSlowConsumer = errors.New("websocket: slow consumer dropped")
 
-// socketConn is a coder/websocket connection as gqlgen's websocket
-// transport uses it, with a bounded outgoing queue: WriteJSON marshals and
+// socketConn is a coder/websocket connection as the websocket transport
+// (wstransport.go) uses it, with a bounded outgoing queue: WriteJSON marshals and
 // queues, never waits for the network, so a client that stops reading
-// blocks nothing but its own socket — not gqlgen's operation goroutines,
+// blocks nothing but its own socket — not the operations' goroutines,
 // not the realtime hub, not other subscribers. A writer goroutine runs
 // only while there is something to write (an idle socket has none), one
 // write at a time with a timeout. When the queue overflows, the queue is
@@ -110,15 +110,9 @@ type socketConn struct {
 	closeSet bool // a close frame follows the queue
 	code     int
 	reason   string
-
-	deadline *time.Timer // the read deadline (gqlgen's pong wait)
 }
 
-var (
-	_ transport.WebsocketConn          = (*socketConn)(nil)
-	_ transport.WebsocketReadLimiter   = (*socketConn)(nil)
-	_ transport.WebsocketReadDeadliner = (*socketConn)(nil)
-)
+var _ transport.WebsocketConn = (*socketConn)(nil)
 
 // acceptSocket upgrades r with small buffers (smallBuffers).
 func acceptSocket(w http.ResponseWriter, r *http.Request, opts websocket.AcceptOptions, subprotocols []string,
@@ -286,26 +280,6 @@ func (s *socketConn) readMessage() ([]byte, error) {
 	return data, nil
 }
 
-// SetReadDeadline closes the connection when deadline passes without a
-// read (gqlgen's missing-pong check).
-func (s *socketConn) SetReadDeadline(deadline time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.deadline != nil {
-		s.deadline.Stop()
-		s.deadline = nil
-	}
-	if deadline.IsZero() {
-		return nil
-	}
-	d := time.Until(deadline)
-	if d <= 0 {
-		return s.c.CloseNow()
-	}
-	s.deadline = time.AfterFunc(d, func() { s.c.CloseNow() })
-	return nil
-}
-
 // WriteJSON queues v. A full queue drops the consumer: the queue is
 // discarded and the socket closes with 1013 after the write in flight.
 func (s *socketConn) WriteJSON(v any) error {
@@ -377,10 +351,6 @@ func (s *socketConn) WriteClose(code int, reason string) error {
 
 func (s *socketConn) setCloseLocked(code int, reason string) {
 	s.closeSet, s.code, s.reason = true, code, reason
-	if s.deadline != nil {
-		s.deadline.Stop()
-		s.deadline = nil
-	}
 }
 
 // Close ends the connection now unless a close frame is on its way, whose
@@ -388,10 +358,6 @@ func (s *socketConn) setCloseLocked(code int, reason string) {
 func (s *socketConn) Close() error {
 	s.mu.Lock()
 	closing := s.closeSet
-	if s.deadline != nil {
-		s.deadline.Stop()
-		s.deadline = nil
-	}
 	s.mu.Unlock()
 	if closing {
 		return nil
@@ -441,10 +407,6 @@ func (s *socketConn) fail(timedOut bool) {
 	first := !s.dropped
 	s.dropped, s.closeSet = true, true
 	s.queue, s.queued = nil, 0
-	if s.deadline != nil {
-		s.deadline.Stop()
-		s.deadline = nil
-	}
 	s.mu.Unlock()
 	if timedOut && first && s.onDrop != nil {
 		s.onDrop(DropWriteTimeout)
