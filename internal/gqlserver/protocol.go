@@ -45,7 +45,8 @@ const (
 //   - legacy graphql-ws (subscriptions-transport-ws) has no close codes
 //     for operation errors: a start whose id is still running is refused
 //     with an error message for that id (GQL_ERROR, "a failing operation
-//     before execution"), and the running operation is left alone.
+//     before execution"), and the running operation is left alone; a start
+//     without an id closes 4400 (it could be neither stopped nor counted).
 //   - both: at most maxOps operations run per socket; the next one is
 //     refused with an error message for its id (code THROTTLED), and a
 //     completed one frees its slot.
@@ -210,9 +211,12 @@ func (g *protocolGuard) inspectLegacy(typ string, id *string) verdict {
 			g.initTime.Stop()
 		}
 	case "start":
-		if id != nil {
-			return g.start(*id, false)
+		// An operation without an id could not be stopped, and would
+		// escape the per-socket cap, which counts ids.
+		if id == nil || *id == "" {
+			return g.violation(CloseBadRequest, "Invalid message received: start needs an id")
 		}
+		return g.start(*id, false)
 	case "stop":
 		if id != nil {
 			g.stop(*id)

@@ -82,3 +82,34 @@ func TestGuardKeepsAReusedIDAfterTheOldOperationsComplete(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, f2.code)
 }
+
+// A legacy graphql-ws start without an id would run outside the per-socket
+// operation cap (the guard counts operations by id): it closes the socket
+// with 4400, while starts with ids are capped as usual.
+func TestGuardRefusesALegacyStartWithoutAnID(t *testing.T) {
+	t.Parallel()
+	for _, msg := range []string{`{"type":"start","payload":{}}`, `{"type":"start","id":"","payload":{}}`} {
+		f := &fakeConn{proto: "graphql-ws", in: []string{`{"type":"connection_init"}`, msg}}
+		g := newProtocolGuard(f, 0, 1)
+		_, _, err := g.NextReader()
+		require.NoError(t, err)
+		_, _, err = g.NextReader()
+		require.Error(t, err, msg)
+		require.Equal(t, CloseBadRequest, f.code, msg)
+		require.Zero(t, g.Running())
+	}
+	// Positive control: starts with ids are forwarded and counted, the one
+	// beyond the cap (1) is refused with an error message for its id.
+	f := &fakeConn{proto: "graphql-ws", in: []string{`{"type":"connection_init"}`, `{"type":"start","id":"1","payload":{}}`,
+		`{"type":"start","id":"2","payload":{}}`}}
+	g := newProtocolGuard(f, 0, 1)
+	for i := 0; i < 2; i++ {
+		_, _, err := g.NextReader()
+		require.NoError(t, err)
+	}
+	require.Equal(t, 1, g.Running())
+	_, _, err := g.NextReader()
+	require.ErrorIs(t, err, io.EOF) // the second start was answered by the guard, nothing left to read
+	require.Zero(t, f.code)
+	require.Len(t, f.out, 1, "an error message for id 2")
+}
