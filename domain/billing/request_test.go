@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -75,4 +76,58 @@ func TestEntitlementsAreOneStatement(t *testing.T) {
 	require.Equal(t, int64(1), n.n.Load())
 	require.True(t, e.Enabled(billing.CDP), "the override is read")
 	require.Equal(t, billing.FromOverride, e.Feature(billing.CDP).Source)
+}
+
+// Entitlements reads the billing row and overrides in its transaction's
+// begin message (one round trip fewer, as JSON); what it resolves equals
+// EntitlementsTx's bun read of the same rows, field by field — times,
+// nullable ids, overrides and their expiry included — and it sends no
+// statement of its own (the positive control: EntitlementsTx sends one).
+func TestEntitlementsInTheBeginMessageEqualTheStatement(t *testing.T) {
+	t.Parallel()
+	s, _, tdb := setup(t)
+	ctx := context.Background()
+	a := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Plan: "professional"})
+	until := t0.Add(90 * time.Minute)
+	require.NoError(t, tdb.DB.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE tenant_billing SET status = 'PAST_DUE', grace_ends_at = ?, stripe_customer_id = 'cus_1',
+			current_period_end = ?, cancel_at_period_end = true WHERE tenant_id = ?`, t0.Add(time.Hour), t0.Add(48*time.Hour), a); err != nil {
+			return err
+		}
+		for _, o := range []billing.Override{{TenantID: a, Flag: billing.CDP, Enabled: true, ExpiresAt: &until, SetBy: "ops@example.test", Reason: "pilot", CreatedAt: t0},
+			{TenantID: a, Flag: billing.CompetitorIntel, Enabled: false, SetBy: "ops@example.test", CreatedAt: t0}} {
+			if _, err := tx.NewInsert().Model(&o).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	n := &statements{}
+	tdb.DB.Bun.AddQueryHook(n)
+	got, err := s.Entitlements(ctx, a)
+	require.NoError(t, err)
+	require.Zero(t, n.n.Load(), "read in the begin message")
+	var want billing.Entitlements
+	require.NoError(t, tdb.DB.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) (err error) {
+		want, err = s.EntitlementsTx(ctx, tx, a)
+		return err
+	}))
+	require.Equal(t, int64(1), n.n.Load(), "EntitlementsTx: one statement")
+
+	require.Equal(t, want.Plan, got.Plan)
+	require.Equal(t, billing.Professional, got.Plan, "past due within grace keeps the plan")
+	require.Equal(t, want.Features(), got.Features())
+	require.True(t, got.Enabled(billing.CDP))
+	require.Equal(t, billing.FromOverride, got.Feature(billing.CDP).Source)
+	require.False(t, got.Enabled(billing.CompetitorIntel))
+	ws, gs := want.State, got.State
+	require.True(t, ws.GraceEndsAt.Equal(*gs.GraceEndsAt))
+	require.True(t, ws.CurrentPeriodEnd.Equal(*gs.CurrentPeriodEnd))
+	require.True(t, ws.CreatedAt.Equal(gs.CreatedAt) && ws.UpdatedAt.Equal(gs.UpdatedAt))
+	require.Nil(t, gs.TrialEndsAt)
+	require.Nil(t, gs.StripeSubscriptionID)
+	require.Equal(t, "cus_1", *gs.StripeCustomerID)
+	ws.GraceEndsAt, ws.CurrentPeriodEnd, gs.GraceEndsAt, gs.CurrentPeriodEnd = nil, nil, nil, nil
+	ws.CreatedAt, ws.UpdatedAt, gs.CreatedAt, gs.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	require.Equal(t, ws, gs)
 }

@@ -2,6 +2,8 @@ package billing
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,11 +56,45 @@ type Service struct {
 // Entitlements resolves what tenant may use now.
 func (s *Service) Entitlements(ctx context.Context, tenant uuid.UUID) (e Entitlements, err error) {
 	defer derrors.Wrap(&err, "billing.Service.Entitlements(%s)", tenant)
+	// Read in the transaction's begin message when this call begins it
+	// (one round trip fewer for every signed-in operation).
+	ctx = db.WithFirstRead(ctx, EntitlementsRead(tenant))
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if raw, ok := db.FirstRead(ctx); ok {
+			var row entitlementsRow
+			if err := json.Unmarshal(raw, &row); err != nil {
+				return fmt.Errorf("decode entitlements: %w", err)
+			}
+			e = Resolve(row.State, row.Overrides, s.Config.Force, db.TxNow(ctx))
+			return nil
+		}
 		e, err = s.EntitlementsTx(ctx, tx, tenant)
 		return err
 	})
 	return e, err
+}
+
+// entitlementsRow is EntitlementsRead's JSON: the billing row's columns by
+// State's field names, and the overrides.
+type entitlementsRow struct {
+	State
+	Overrides []Override
+}
+
+// EntitlementsRead is the statement that reads tenant's billing row and
+// overrides as one JSON value (the entitlements, in a transaction's begin
+// message; EntitlementsTx reads the same through bun). Exported for the
+// read-path benchmark, which replays the server's SQL.
+func EntitlementsRead(tenant uuid.UUID) string {
+	// The id is written into the text: uuid.UUID.String is hex digits and dashes.
+	return `SELECT json_build_object('TenantID', b.tenant_id, 'Plan', b.plan, 'Status', b.status,
+		'TrialEndsAt', b.trial_ends_at, 'CurrentPeriodEnd', b.current_period_end, 'CancelAtPeriodEnd', b.cancel_at_period_end,
+		'GraceEndsAt', b.grace_ends_at, 'StripeCustomerID', b.stripe_customer_id, 'StripeSubscriptionID', b.stripe_subscription_id,
+		'SubscriptionAsOf', b.subscription_as_of, 'CreatedAt', b.created_at, 'UpdatedAt', b.updated_at,
+		'Overrides', (SELECT COALESCE(json_agg(json_build_object('TenantID', o.tenant_id, 'Flag', o.flag, 'Enabled', o.enabled,
+			'ExpiresAt', o.expires_at, 'SetBy', o.set_by, 'Reason', o.reason, 'CreatedAt', o.created_at) ORDER BY o.flag), '[]')
+			FROM tenant_feature_overrides o WHERE o.tenant_id = b.tenant_id))
+		FROM tenant_billing b WHERE b.tenant_id = '` + tenant.String() + `'`
 }
 
 // EntitlementsTx is Entitlements inside the caller's tenant transaction (a

@@ -199,6 +199,27 @@ func TestTenantNeverOutlivesItsTransaction(t *testing.T) {
 		require.Equal(t, []string{"item of A"}, s.Items)
 		none(t, global())
 	})
+	t.Run("after transactions begun with a first read", func(t *testing.T) {
+		const q = "SELECT current_setting('app.tenant_id', true)"
+		var s session
+		require.NoError(t, d.InTenant(db.WithFirstRead(ctx, q), b, func(ctx context.Context, tx bun.Tx) (err error) {
+			s, err = probe(ctx, tx)
+			return err
+		}))
+		require.Equal(t, []string{"item of B"}, s.Items)
+		none(t, global())
+		boom := errors.New("boom")
+		require.ErrorIs(t, d.InTenant(db.WithFirstRead(ctx, q), a, func(ctx context.Context, tx bun.Tx) error { return boom }), boom)
+		none(t, global())
+		sctx, end := d.WithSharedTx(ctx, a)
+		require.NoError(t, d.InTenant(db.WithFirstRead(sctx, q), a, func(ctx context.Context, tx bun.Tx) (err error) {
+			s, err = probe(ctx, tx)
+			return err
+		}))
+		end()
+		require.Equal(t, []string{"item of A"}, s.Items)
+		none(t, global())
+	})
 	t.Run("after InTenantConn", func(t *testing.T) {
 		require.NoError(t, d.InTenantConn(ctx, b, func(ctx context.Context, tx bun.Tx, _ db.PgxConn) error {
 			s, err := probe(ctx, tx)
@@ -232,4 +253,68 @@ func TestTenantNeverOutlivesItsTransaction(t *testing.T) {
 		require.NoError(t, err)
 		none(t, global())
 	})
+}
+
+// A first read (WithFirstRead) rides in the begin message: a transaction
+// whose only statement it is takes two round trips (BEGIN + set_config +
+// the read, COMMIT), it runs after the tenant setting (it sees the tenant),
+// and fn gets its row. Inside a shared transaction that has already begun
+// nothing is sent and FirstRead reports false (the caller reads as usual).
+func TestFirstReadRidesInTheBeginMessage(t *testing.T) {
+	t.Parallel()
+	tdb := newDB(t)
+	a := insertTenant(t, tdb, "A")
+	d, rt := oneConnDB(t, tdb)
+	ctx := context.Background()
+	noop := func(context.Context, bun.Tx) error { return nil }
+	require.NoError(t, d.InTenant(ctx, a, noop)) // connects
+	const q = "SELECT current_setting('app.tenant_id', true)"
+
+	var got []byte
+	var ok bool
+	before := rt.count()
+	require.NoError(t, d.InTenant(db.WithFirstRead(ctx, q), a, func(ctx context.Context, tx bun.Tx) error {
+		got, ok = db.FirstRead(ctx)
+		return nil
+	}))
+	require.Equal(t, 2, rt.count()-before, "BEGIN + set_config + the read, COMMIT")
+	require.True(t, ok)
+	require.Equal(t, a.String(), string(got), "the read saw the transaction's tenant")
+
+	// Positive control of the count: the same read as a statement of its own.
+	before = rt.count()
+	require.NoError(t, d.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+		var s string
+		return tx.QueryRowContext(ctx, q).Scan(&s)
+	}))
+	require.Equal(t, 3, rt.count()-before)
+
+	// A shared transaction begun by an earlier call: nothing rides along.
+	sctx, end := d.WithSharedTx(ctx, a)
+	require.NoError(t, d.InTenant(sctx, a, noop))
+	require.NoError(t, d.InTenant(db.WithFirstRead(sctx, q), a, func(ctx context.Context, tx bun.Tx) error {
+		_, ok = db.FirstRead(ctx)
+		return nil
+	}))
+	end()
+	require.False(t, ok, "the shared transaction had begun without it")
+	// …while one that this call begins carries it.
+	sctx, end = d.WithSharedTx(ctx, a)
+	require.NoError(t, d.InTenant(db.WithFirstRead(sctx, q), a, func(ctx context.Context, tx bun.Tx) error {
+		got, ok = db.FirstRead(ctx)
+		return nil
+	}))
+	end()
+	require.True(t, ok)
+	require.Equal(t, a.String(), string(got))
+
+	// A read that finds no row: ok false, fn reads as usual.
+	require.NoError(t, d.InTenant(db.WithFirstRead(ctx, "SELECT 1 WHERE false"), a, func(ctx context.Context, tx bun.Tx) error {
+		_, ok = db.FirstRead(ctx)
+		return nil
+	}))
+	require.False(t, ok)
+	// A failing read fails the transaction's begin, and the pool goes on.
+	require.Error(t, d.InTenant(db.WithFirstRead(ctx, "SELECT 1/0"), a, noop))
+	require.NoError(t, d.InTenant(ctx, a, noop))
 }

@@ -71,7 +71,9 @@ func (s *sharedTx) run(ctx context.Context, fn func(ctx context.Context, tx bun.
 		return false, nil
 	}
 	if s.tx == nil {
-		tx, err := s.db.Bun.BeginTx(withBegin(s.ctx, tenantBegin(s.tenant, true)), nil)
+		// The request's context (the transaction outlives this call), and
+		// this caller's first read if it has one.
+		tx, err := s.db.Bun.BeginTx(withBeginFirst(s.ctx, tenantBegin(s.tenant, true), ctx), nil)
 		if err != nil {
 			return true, fmt.Errorf("begin tenant transaction: %w", err)
 		}
