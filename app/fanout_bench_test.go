@@ -247,16 +247,7 @@ func startServerProcess(b *testing.B, bin string, tdb *testdb.DB) *serverProcess
 func (p *serverProcess) awaitSubscribers(b *testing.B, n int) {
 	want := `stratum_graphql_subscriptions{field="autopilotModeChanged"} ` + strconv.Itoa(n)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := http.Get(p.URL + "/metrics")
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, line := range strings.Split(string(body), "\n") {
+		for _, line := range p.metrics(b) {
 			if line == want {
 				return
 			}
@@ -265,12 +256,8 @@ func (p *serverProcess) awaitSubscribers(b *testing.B, n int) {
 	b.Fatalf("the server never held %d subscriptions", n)
 }
 
-// goRuntime is what the server's /metrics says of its Go runtime.
-type goRuntime struct{ goroutines, stack, heap float64 }
-
-// goStats reads the server's goroutine count, stack in use and heap in
-// use (bytes) from its /metrics.
-func (p *serverProcess) goStats(b *testing.B) goRuntime {
+// metrics returns the lines of the server's /metrics.
+func (p *serverProcess) metrics(b *testing.B) []string {
 	res, err := http.Get(p.URL + "/metrics")
 	if err != nil {
 		b.Fatal(err)
@@ -280,8 +267,17 @@ func (p *serverProcess) goStats(b *testing.B) goRuntime {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return strings.Split(string(body), "\n")
+}
+
+// goRuntime is what the server's /metrics says of its Go runtime.
+type goRuntime struct{ goroutines, stack, heap float64 }
+
+// goStats reads the server's goroutine count, stack in use and heap in
+// use (bytes) from its /metrics.
+func (p *serverProcess) goStats(b *testing.B) goRuntime {
 	var g goRuntime
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range p.metrics(b) {
 		f := strings.Fields(line)
 		if len(f) != 2 {
 			continue
