@@ -185,8 +185,8 @@ func (p *campaignPage) metricsOnce(rg platforms.MetricsRange) *onceValue[map[uui
 
 func (r *Resolver) newCampaignLoaders() *campaignLoaders {
 	return &campaignLoaders{
-		accounts: dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.AdAccountsByID), loaderWait),
-		metrics:  dataloadgen.NewMappedLoader(r.fetchMetrics, loaderWait),
+		accounts: dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.AdAccountsByID)),
+		metrics:  dataloadgen.NewMappedLoader(r.fetchMetrics),
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
@@ -80,13 +79,13 @@ func mapped[V any](fetch func(ctx context.Context, tenant uuid.UUID, ids []uuid.
 
 func (r *Resolver) newTrustLoaders() *trustLoaders {
 	return &trustLoaders{
-		campaigns:      dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID), loaderWait),
-		rules:          dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID), loaderWait),
-		actions:        dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID), loaderWait),
-		timelines:      dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines), loaderWait),
-		gateTimelines:  dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.GateTimelines), loaderWait),
-		computedTraits: dataloadgen.NewMappedLoader(mapped(r.traits().ComputedTraitsOf), loaderWait),
-		rfmScores:      dataloadgen.NewMappedLoader(mapped(r.rfm().ScoresOf), loaderWait),
+		campaigns:      dataloadgen.NewMappedLoader(mapped(r.Svc.Platforms.CampaignsByID)),
+		rules:          dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.RulesByID)),
+		actions:        dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.ActionsByID)),
+		timelines:      dataloadgen.NewMappedLoader(mapped(r.Svc.Incidents.Timelines)),
+		gateTimelines:  dataloadgen.NewMappedLoader(mapped(r.Svc.Automation.GateTimelines)),
+		computedTraits: dataloadgen.NewMappedLoader(mapped(r.traits().ComputedTraitsOf)),
+		rfmScores:      dataloadgen.NewMappedLoader(mapped(r.rfm().ScoresOf)),
 	}
 }
 
@@ -805,12 +804,3 @@ func (r *subscriptionResolver) incidentSubscription(ctx context.Context, topic s
 		return incidentModel(inc), err
 	})
 }
-
-// loaderWait is how long a request's loader collects keys before it reads
-// them in one batch. gqlgen starts a list's item resolvers one right after
-// another, so a page's keys arrive within microseconds; dataloadgen's
-// default of 16 ms added that much to every signed-in query with a nested
-// list (the dashboard's trust query: 21.6 → 5.4 ms for one client,
-// docs/benchmarks.md). Under load an item can miss the batch and cost one
-// more statement, which is cheaper than every request sleeping 16 ms.
-var loaderWait = dataloadgen.WithWait(time.Millisecond)
