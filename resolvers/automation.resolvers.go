@@ -372,7 +372,11 @@ func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, st
 		if f.CampaignID, err = optionalID(campaignID, relay.TypeCampaign, "campaignId"); err != nil {
 			return nil, err
 		}
-		return r.Svc.Automation.Actions(ctx, tenant, f, args)
+		page, err := r.Svc.Automation.Actions(ctx, tenant, f, args)
+		if err == nil {
+			r.primeActions(ctx, page.Items)
+		}
+		return page, err
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
 		func(a *automation.Action, c string) *model.ActionEdge {

@@ -54,7 +54,11 @@ func (r *queryResolver) Incidents(ctx context.Context, state []incidents.State, 
 			p := string(*platform)
 			f.Platform = &p
 		}
-		return r.Svc.Incidents.List(ctx, tenant, f, args)
+		page, err := r.Svc.Incidents.List(ctx, tenant, f, args)
+		if err == nil {
+			r.primeIncidents(ctx, page.Items)
+		}
+		return page, err
 	}
 	return connection(ctx, pageArgs(first, after, last, before), list,
 		func(i *incidents.Incident, c string) *model.IncidentEdge {
