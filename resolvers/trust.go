@@ -200,10 +200,11 @@ func (r *Resolver) primeActions(ctx context.Context, items []automation.Action) 
 	}
 	var campaigns, rules []uuid.UUID
 	for i := range items {
-		if a := &items[i]; sel["campaign"] && a.CampaignID != nil {
+		a := &items[i]
+		if sel["campaign"] && a.CampaignID != nil {
 			campaigns = append(campaigns, *a.CampaignID)
 		}
-		if a := &items[i]; sel["rule"] && a.RuleID != nil {
+		if sel["rule"] && a.RuleID != nil {
 			rules = append(rules, *a.RuleID)
 		}
 	}

@@ -61,14 +61,10 @@ func (s *Service) Entitlements(ctx context.Context, tenant uuid.UUID) (e Entitle
 	ctx = db.WithFirstRead(ctx, EntitlementsRead(tenant))
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if raw, ok := db.FirstRead(ctx); ok {
-			var row entitlementsRow
-			if err := json.Unmarshal(raw, &row); err != nil {
-				return fmt.Errorf("decode entitlements: %w", err)
-			}
-			e = Resolve(row.State, row.Overrides, s.Config.Force, db.TxNow(ctx))
-			return nil
+			e, err = s.resolveRow(ctx, raw)
+		} else {
+			e, err = s.EntitlementsTx(ctx, tx, tenant)
 		}
-		e, err = s.EntitlementsTx(ctx, tx, tenant)
 		return err
 	})
 	return e, err
@@ -82,8 +78,8 @@ type entitlementsRow struct {
 }
 
 // EntitlementsRead is the statement that reads tenant's billing row and
-// overrides as one JSON value (the entitlements, in a transaction's begin
-// message; EntitlementsTx reads the same through bun). Exported for the
+// overrides as one JSON value: sent in a transaction's begin message by
+// Entitlements, as a statement by EntitlementsTx. Exported for the
 // read-path benchmark, which replays the server's SQL.
 func EntitlementsRead(tenant uuid.UUID) string {
 	// The id is written into the text: uuid.UUID.String is hex digits and dashes.
@@ -102,17 +98,19 @@ func EntitlementsRead(tenant uuid.UUID) string {
 func (s *Service) EntitlementsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID) (e Entitlements, err error) {
 	defer derrors.Wrap(&err, "billing.Service.EntitlementsTx(%s)", tenant)
 	// One statement, so one round trip (every signed-in GraphQL operation
-	// reads this): the billing row and its overrides as a JSON array.
-	var row struct {
-		State     `bun:",extend"`
-		Overrides []Override `bun:"overrides,type:jsonb,scanonly"`
-	}
-	if err := tx.NewSelect().Model(&row).ColumnExpr("?TableColumns").
-		ColumnExpr(`(SELECT COALESCE(json_agg(json_build_object('TenantID', o.tenant_id, 'Flag', o.flag, 'Enabled', o.enabled,
-			'ExpiresAt', o.expires_at, 'SetBy', o.set_by, 'Reason', o.reason, 'CreatedAt', o.created_at) ORDER BY o.flag), '[]')
-			FROM tenant_feature_overrides o WHERE o.tenant_id = ?TableAlias.tenant_id) AS overrides`).
-		Where("?TableAlias.tenant_id = ?", tenant).Scan(ctx); err != nil {
+	// reads this): the billing row and its overrides as one JSON value.
+	var raw []byte
+	if err := tx.QueryRowContext(ctx, EntitlementsRead(tenant)).Scan(&raw); err != nil {
 		return Entitlements{}, err
+	}
+	return s.resolveRow(ctx, raw)
+}
+
+// resolveRow resolves EntitlementsRead's JSON at the transaction's time.
+func (s *Service) resolveRow(ctx context.Context, raw []byte) (Entitlements, error) {
+	var row entitlementsRow
+	if err := json.Unmarshal(raw, &row); err != nil {
+		return Entitlements{}, fmt.Errorf("decode entitlements: %w", err)
 	}
 	return Resolve(row.State, row.Overrides, s.Config.Force, db.TxNow(ctx)), nil
 }

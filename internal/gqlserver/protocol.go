@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -310,8 +309,8 @@ func (g *protocolGuard) closeWith(code int, reason string) {
 // WriteJSON watches the server's complete and error messages, which end
 // an operation, then sends v.
 func (g *protocolGuard) WriteJSON(v any) error {
-	if typ, id, ok := typeAndID(v); ok && id != "" && (typ == "complete" || typ == "error") {
-		g.ended(id)
+	if m, ok := v.(serverMessage); ok && m.ID != "" && (m.Type == "complete" || m.Type == "error") {
+		g.ended(m.ID)
 	}
 	return g.WebsocketConn.WriteJSON(v)
 }
@@ -327,33 +326,6 @@ func (g *protocolGuard) Close() error {
 		g.initTime.Stop()
 	}
 	return g.WebsocketConn.Close()
-}
-
-// typeAndID reads the Type and ID fields of the transport's message
-// structs, falling back to a JSON round trip for anything else.
-func typeAndID(v any) (typ, id string, ok bool) {
-	rv := reflect.ValueOf(v)
-	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
-		if rv.IsNil() {
-			return "", "", false
-		}
-		rv = rv.Elem()
-	}
-	if rv.Kind() == reflect.Struct {
-		t, i := rv.FieldByName("Type"), rv.FieldByName("ID")
-		if t.IsValid() && i.IsValid() && t.Kind() == reflect.String && i.Kind() == reflect.String {
-			return t.String(), i.String(), true
-		}
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", "", false
-	}
-	var m struct{ Type, ID string }
-	if json.Unmarshal(b, &m) != nil {
-		return "", "", false
-	}
-	return m.Type, m.ID, true
 }
 
 // truncate shortens s to n bytes of valid UTF-8 (close reasons must be

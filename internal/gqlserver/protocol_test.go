@@ -41,11 +41,6 @@ func (f *fakeConn) WriteClose(code int, _ string) error {
 func (f *fakeConn) Close() error        { return nil }
 func (f *fakeConn) Subprotocol() string { return f.proto }
 
-// serverMsg is shaped like gqlgen's message structs.
-type serverMsg struct {
-	Type, ID string
-}
-
 // After a client's complete, gqlgen's own complete for the old operation
 // must not free a new operation that reuses the id: a third subscribe with
 // that id is still a duplicate.
@@ -62,7 +57,7 @@ func TestGuardKeepsAReusedIDAfterTheOldOperationsComplete(t *testing.T) {
 		_, _, err := g.NextReader()
 		require.NoError(t, err)
 	}
-	require.NoError(t, g.WriteJSON(&serverMsg{Type: "complete", ID: "a"})) // the old operation ends
+	require.NoError(t, g.WriteJSON(serverMessage{Type: "complete", ID: "a"})) // the old operation ends
 	require.Equal(t, 1, g.Running(), "the new operation under id a still runs")
 
 	f.in = []string{`{"type":"subscribe","id":"a","payload":{}}`}
@@ -77,7 +72,7 @@ func TestGuardKeepsAReusedIDAfterTheOldOperationsComplete(t *testing.T) {
 		_, _, err := g2.NextReader()
 		require.NoError(t, err)
 	}
-	require.NoError(t, g2.WriteJSON(&serverMsg{Type: "complete", ID: "a"}))
+	require.NoError(t, g2.WriteJSON(serverMessage{Type: "complete", ID: "a"}))
 	_, _, err = g2.NextReader()
 	require.NoError(t, err)
 	require.Zero(t, f2.code)

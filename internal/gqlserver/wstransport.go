@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -75,11 +74,8 @@ func (t *wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 		t.log.DebugContext(r.Context(), "websocket upgrade refused", "err", err)
 		return
 	}
-	proto := sock.Subprotocol()
-	if proto != subprotocolTransportWS && proto != subprotocolLegacyWS && proto != "" {
-		sock.WriteClose(int(websocket.StatusProtocolError), "unsupported negotiated subprotocol "+truncate(proto, maxCloseReasonID))
-		return
-	}
+	// coder/websocket negotiates only wsSubprotocols (or none, which is
+	// served as legacy graphql-ws, as gqlgen did).
 	sock.SetReadLimit(wsReadLimit)
 	g := newProtocolGuard(sock, t.initTimeout, t.maxOps)
 	tc := &trackedConn{WebsocketConn: g, guard: g, sock: sock, sockets: t.sockets}
@@ -424,7 +420,7 @@ func (op *wsOperation) run(ctx context.Context, payload json.RawMessage, start t
 	params := &graphql.RawParams{}
 	if err := decodeNumbers(payload, params); err != nil {
 		op.sendError(&gqlerror.Error{Message: "invalid json"})
-		op.end(ctx)
+		op.end()
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
@@ -436,7 +432,7 @@ func (op *wsOperation) run(ctx context.Context, payload json.RawMessage, start t
 		} else {
 			op.send(&graphql.Response{Errors: errs})
 		}
-		op.end(ctx)
+		op.end()
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
@@ -446,7 +442,7 @@ func (op *wsOperation) run(ctx context.Context, payload json.RawMessage, start t
 		rctx      context.Context
 	)
 	if !op.guarded(ctx, rc, func() { responses, rctx = c.exec.DispatchOperation(ctx, rc) }) {
-		op.end(ctx)
+		op.end()
 		return
 	}
 	op.mu.Lock()
@@ -469,7 +465,7 @@ func (op *wsOperation) drain(ctx context.Context, rc *graphql.OperationContext, 
 		}
 		op.send(r)
 	}
-	op.end(ctx)
+	op.end()
 }
 
 // guarded runs f, turning a panic into the operation's error message (as
@@ -478,12 +474,7 @@ func (op *wsOperation) guarded(ctx context.Context, rc *graphql.OperationContext
 	defer func() {
 		if p := recover(); p != nil {
 			ok = false
-			var err error
-			if rc != nil {
-				err = rc.Recover(ctx, p)
-			} else {
-				err = fmt.Errorf("internal system error")
-			}
+			err := rc.Recover(ctx, p)
 			var gqlerr *gqlerror.Error
 			if !errors.As(err, &gqlerr) {
 				gqlerr = &gqlerror.Error{}
@@ -522,7 +513,7 @@ func (op *wsOperation) sendError(errs ...*gqlerror.Error) {
 
 // end completes the operation (unless the connection is ending, or an
 // error message ended it already) and forgets it.
-func (op *wsOperation) end(context.Context) {
+func (op *wsOperation) end() {
 	c := op.c
 	if !op.errored && !c.isClosed() {
 		c.write(serverMessage{Type: "complete", ID: op.id})
