@@ -129,10 +129,11 @@ func (a *App) buildHTTP() error {
 		MaxComplexity: a.Cfg.MaxComplexity, MaxDepth: a.Cfg.MaxDepth, MaxTokens: a.Cfg.MaxTokens,
 		MaxWidth: a.Cfg.MaxWidth, MaxFields: a.Cfg.MaxFields, MaxOverlap: a.Cfg.MaxOverlap,
 		InitTimeout: a.Cfg.WSInitTimeout, KeepAlive: a.Cfg.WSKeepAlive,
-		MaxSubscriptions: a.Cfg.WSMaxSubscriptions,
-		OriginPatterns:   originHosts(a.Cfg.CORSOrigins),
-		InitFunc:         a.Resolver.WebsocketInit,
-		Sockets:          a.Sockets,
+		MaxSubscriptions:     a.Cfg.WSMaxSubscriptions,
+		MaxConcurrentQueries: a.Cfg.MaxConcurrentQueries, QueryQueueTimeout: a.Cfg.QueryQueueTimeout,
+		OriginPatterns: originHosts(a.Cfg.CORSOrigins),
+		InitFunc:       a.Resolver.WebsocketInit,
+		Sockets:        a.Sockets,
 	})
 	gql.Use(session.CSRFGuard{})
 	// SharedReads first: a query's entitlements read (which sizes the cost

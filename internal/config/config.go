@@ -108,6 +108,14 @@ type Config struct {
 	LogLevel string
 	// SeedDemo seeds the demo tenant when serve starts (STRATUM_SEED_DEMO, default true outside production).
 	SeedDemo bool
+	// MaxConcurrentQueries caps the GraphQL query operations executing at
+	// once on this process; the others wait their turn in arrival order
+	// (STRATUM_MAX_CONCURRENT_QUERIES, default 0: four per CPU the Go
+	// runtime uses, GOMAXPROCS).
+	MaxConcurrentQueries int
+	// QueryQueueTimeout is the longest a query waits for its turn before
+	// it is answered THROTTLED (STRATUM_QUERY_QUEUE_TIMEOUT, default 10s).
+	QueryQueueTimeout time.Duration
 	// WorkerConcurrency is River's max workers for the default queue (STRATUM_WORKER_CONCURRENCY, default 10).
 	WorkerConcurrency int
 	// JobTimeout is the longest one attempt of any job may run before its
@@ -267,36 +275,38 @@ func Load() (Config, error) { return load(os.LookupEnv) }
 func load(lookup func(string) (string, bool)) (Config, error) {
 	p := parser{lookup: lookup}
 	c := Config{
-		Env:                p.str("STRATUM_ENV", "development"),
-		HTTPAddr:           p.str("STRATUM_HTTP_ADDR", ""),
-		PublicURL:          p.str("STRATUM_PUBLIC_URL", ""),
-		DatabaseURL:        p.str("DATABASE_URL", ""),
-		AppDatabaseURL:     p.str("STRATUM_APP_DATABASE_URL", ""),
-		AppDBPassword:      p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
-		DBMaxConns:         int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
-		JWTSecret:          p.str("STRATUM_JWT_SECRET", ""),
-		EncryptionKey:      p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
-		Introspection:      p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
-		MaxComplexity:      p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
-		MaxDepth:           p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
-		MaxTokens:          p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
-		MaxWidth:           p.int("STRATUM_GRAPHQL_MAX_WIDTH", 200),
-		MaxFields:          p.int("STRATUM_GRAPHQL_MAX_FIELDS", 2000),
-		MaxOverlap:         p.int("STRATUM_GRAPHQL_MAX_OVERLAP", 10000),
-		MaxBodyBytes:       int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
-		HTTPReadTimeout:    p.dur("STRATUM_HTTP_READ_TIMEOUT", 15*time.Second),
-		WSInitTimeout:      p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
-		WSKeepAlive:        p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
-		WSMaxSubscriptions: p.int("STRATUM_WS_MAX_SUBSCRIPTIONS", 50),
-		MaxStreamsPerIP:    p.int("STRATUM_MAX_STREAMS_PER_IP", 100),
-		CORSOrigins:        p.list("STRATUM_CORS_ORIGINS"),
-		ShutdownTimeout:    p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
-		LogLevel:           p.str("STRATUM_LOG_LEVEL", "info"),
-		WorkerConcurrency:  p.int("STRATUM_WORKER_CONCURRENCY", 10),
-		JobTimeout:         p.dur("STRATUM_JOB_TIMEOUT", time.Minute),
-		PeriodicRunOnStart: p.bool("STRATUM_PERIODIC_RUN_ON_START", true),
-		TestHoldApplyDir:   p.str("STRATUM_TEST_HOLD_APPLY_DIR", ""),
-		TestHoldCDPDir:     p.str("STRATUM_TEST_HOLD_CDP_DIR", ""),
+		Env:                  p.str("STRATUM_ENV", "development"),
+		HTTPAddr:             p.str("STRATUM_HTTP_ADDR", ""),
+		PublicURL:            p.str("STRATUM_PUBLIC_URL", ""),
+		DatabaseURL:          p.str("DATABASE_URL", ""),
+		AppDatabaseURL:       p.str("STRATUM_APP_DATABASE_URL", ""),
+		AppDBPassword:        p.str("STRATUM_APP_DB_PASSWORD", DevAppDBPassword),
+		DBMaxConns:           int32(p.int("STRATUM_DB_MAX_CONNS", 20)),
+		JWTSecret:            p.str("STRATUM_JWT_SECRET", ""),
+		EncryptionKey:        p.str("STRATUM_ENCRYPTION_KEY", DevEncryptionKey),
+		Introspection:        p.bool("STRATUM_GRAPHQL_INTROSPECTION", true),
+		MaxComplexity:        p.int("STRATUM_GRAPHQL_MAX_COMPLEXITY", 1000),
+		MaxDepth:             p.int("STRATUM_GRAPHQL_MAX_DEPTH", 15),
+		MaxTokens:            p.int("STRATUM_GRAPHQL_MAX_TOKENS", 15000),
+		MaxWidth:             p.int("STRATUM_GRAPHQL_MAX_WIDTH", 200),
+		MaxFields:            p.int("STRATUM_GRAPHQL_MAX_FIELDS", 2000),
+		MaxOverlap:           p.int("STRATUM_GRAPHQL_MAX_OVERLAP", 10000),
+		MaxBodyBytes:         int64(p.int("STRATUM_MAX_BODY_BYTES", 1<<20)),
+		HTTPReadTimeout:      p.dur("STRATUM_HTTP_READ_TIMEOUT", 15*time.Second),
+		WSInitTimeout:        p.dur("STRATUM_WS_INIT_TIMEOUT", 10*time.Second),
+		WSKeepAlive:          p.dur("STRATUM_WS_KEEPALIVE", 15*time.Second),
+		WSMaxSubscriptions:   p.int("STRATUM_WS_MAX_SUBSCRIPTIONS", 50),
+		MaxStreamsPerIP:      p.int("STRATUM_MAX_STREAMS_PER_IP", 100),
+		CORSOrigins:          p.list("STRATUM_CORS_ORIGINS"),
+		ShutdownTimeout:      p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
+		LogLevel:             p.str("STRATUM_LOG_LEVEL", "info"),
+		WorkerConcurrency:    p.int("STRATUM_WORKER_CONCURRENCY", 10),
+		MaxConcurrentQueries: p.int("STRATUM_MAX_CONCURRENT_QUERIES", 0),
+		QueryQueueTimeout:    p.dur("STRATUM_QUERY_QUEUE_TIMEOUT", 10*time.Second),
+		JobTimeout:           p.dur("STRATUM_JOB_TIMEOUT", time.Minute),
+		PeriodicRunOnStart:   p.bool("STRATUM_PERIODIC_RUN_ON_START", true),
+		TestHoldApplyDir:     p.str("STRATUM_TEST_HOLD_APPLY_DIR", ""),
+		TestHoldCDPDir:       p.str("STRATUM_TEST_HOLD_CDP_DIR", ""),
 
 		AccessTokenTTL:          p.dur("STRATUM_ACCESS_TOKEN_TTL", 30*time.Minute),
 		RefreshTokenTTL:         p.dur("STRATUM_REFRESH_TOKEN_TTL", 7*24*time.Hour),
@@ -385,6 +395,9 @@ func (c Config) Validate() error {
 		if err := checkOrigin(o); err != nil {
 			errs = append(errs, fmt.Errorf("STRATUM_CORS_ORIGINS: %q %w", o, err))
 		}
+	}
+	if c.MaxConcurrentQueries < 0 || c.QueryQueueTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("STRATUM_MAX_CONCURRENT_QUERIES must not be negative (0: four per CPU) and STRATUM_QUERY_QUEUE_TIMEOUT must be positive"))
 	}
 	if c.WSMaxSubscriptions < 1 || c.MaxStreamsPerIP < 1 {
 		errs = append(errs, fmt.Errorf("STRATUM_WS_MAX_SUBSCRIPTIONS and STRATUM_MAX_STREAMS_PER_IP must be positive"))

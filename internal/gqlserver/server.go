@@ -8,12 +8,14 @@
 package gqlserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -65,6 +67,11 @@ type Options struct {
 	InitFunc transport.WebsocketInitFunc
 	// Sockets tracks open websockets so shutdown can close them with 1001.
 	Sockets *Sockets
+	// MaxConcurrentQueries caps the query operations executing at once
+	// (Admission); 0 is four per GOMAXPROCS. QueryQueueTimeout bounds a
+	// query's wait for its turn (0: 10s).
+	MaxConcurrentQueries int
+	QueryQueueTimeout    time.Duration
 	// ComplexityHook, if set, sees each operation's computed complexity
 	// (the identity issue's cost-based rate limits use it).
 	ComplexityHook func(ctx context.Context, complexity int) error
@@ -96,6 +103,11 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 
+	// Admission first: the outermost operation interceptor, so a query
+	// queued for its turn has done nothing yet but parse and validate.
+	if a := NewAdmission(queryLimit(o.MaxConcurrentQueries), cmp.Or(o.QueryQueueTimeout, 10*time.Second), o.Metrics); a != nil {
+		srv.Use(a)
+	}
 	validated := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(validated)
 	srv.SetParserTokenLimit(o.MaxTokens)
@@ -428,4 +440,12 @@ func (c *trackedConn) Close() error {
 func (c *trackedConn) WriteClose(code int, msg string) error {
 	c.forget()
 	return c.WebsocketConn.WriteClose(code, msg)
+}
+
+// queryLimit is MaxConcurrentQueries, or four per CPU the runtime uses.
+func queryLimit(n int) int {
+	if n > 0 {
+		return n
+	}
+	return 4 * runtime.GOMAXPROCS(0)
 }

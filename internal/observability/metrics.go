@@ -39,6 +39,12 @@ type Metrics struct {
 	ConversionsSent *prometheus.CounterVec
 	// ConversionLatency is one conversion API request's duration by platform.
 	ConversionLatency *prometheus.HistogramVec
+	// GraphQLQueriesRunning and GraphQLQueriesWaiting are the query
+	// operations executing and queued for their turn (gqlserver.Admission);
+	// GraphQLAdmissionWait is how long each waited (0 when admitted at once).
+	GraphQLQueriesRunning prometheus.Gauge
+	GraphQLQueriesWaiting prometheus.Gauge
+	GraphQLAdmissionWait  prometheus.Histogram
 }
 
 // NewMetrics registers the collectors on a new registry.
@@ -97,9 +103,23 @@ func NewMetrics() *Metrics {
 			Help:    "Duration of one conversion API request (one batch of events) by platform.",
 			Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"platform"}),
+		GraphQLQueriesRunning: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stratum_graphql_queries_running",
+			Help: "GraphQL query operations executing on this process (at most STRATUM_MAX_CONCURRENT_QUERIES).",
+		}),
+		GraphQLQueriesWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stratum_graphql_queries_waiting",
+			Help: "GraphQL query operations queued for their turn to execute on this process.",
+		}),
+		GraphQLAdmissionWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "stratum_graphql_admission_wait_seconds",
+			Help:    "Time a GraphQL query waited for its turn to execute (0 when admitted at once).",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
 	}
 	m.Registry.MustRegister(m.HTTPDuration, m.GraphQLDuration, m.GraphQLErrors, m.JobOutcomes, m.RealtimeSubs, m.RealtimeDelivered,
 		m.SlowConsumersDropped, m.GraphQLSubscriptions, m.SubscriptionGroups, m.RealtimeFanOut, m.ConversionsSent, m.ConversionLatency,
+		m.GraphQLQueriesRunning, m.GraphQLQueriesWaiting, m.GraphQLAdmissionWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
