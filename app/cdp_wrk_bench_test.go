@@ -125,6 +125,7 @@ func BenchmarkTrackingWrk(b *testing.B) {
 				b.Fatalf("wrk: %v\n%s", err, out.String())
 			}
 			b.StopTimer()
+			b.Log(out.String())
 			res, err := parseWrk(out.String())
 			if err != nil {
 				b.Fatalf("%v\n%s", err, out.String())

@@ -103,7 +103,12 @@ func seedTrustReads(b *testing.B, srv *apptest.Server) string {
 }
 
 func runHeavyReads(b *testing.B, srv *apptest.Server, token string, clients int) {
-	body, _ := json.Marshal(map[string]any{"query": heavyTrustQuery})
+	runReads(b, srv, token, clients, heavyTrustQuery)
+}
+
+// runReads is runHeavyReads for any query.
+func runReads(b *testing.B, srv *apptest.Server, token string, clients int, query string) {
+	body, _ := json.Marshal(map[string]any{"query": query})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	pool := srv.App.DB.Pool
 	lat := make([]time.Duration, b.N)
@@ -149,4 +154,26 @@ func runHeavyReads(b *testing.B, srv *apptest.Server, token string, clients int)
 	b.ReportMetric(float64(after.AcquireCount()-before.AcquireCount())/n, "acquires/op")
 	b.ReportMetric(float64(after.EmptyAcquireCount()-before.EmptyAcquireCount())/n, "empty_acquires/op")
 	b.ReportMetric(float64((after.AcquireDuration()-before.AcquireDuration()).Microseconds())/1000/n, "acquire_wait_ms/op")
+}
+
+// overviewActionsQuery is the overview's list of recent actions
+// (frontend/src/trust/operations.ts, RecentActions): each action's deciding
+// trust-gate decision and campaign.
+const overviewActionsQuery = `query RecentActions {
+  actions(first: 10) { edges { node { id type status phase decision createdBy
+    decidingGate { id at decision score cause allowedRun actor actorEmail }
+    params { percent amount status } campaign { id name currency } updatedAt } } }
+}`
+
+// BenchmarkOverviewActions times the overview's recent-actions query from
+// one client (the seeded demo tenant of BenchmarkTrustReadUnderLoad): what
+// a page's loaders cost when nothing else runs.
+//
+// Run: go test -run '^$' -bench OverviewActions -benchtime 500x ./app/
+func BenchmarkOverviewActions(b *testing.B) {
+	tdb := testdb.New(b)
+	srv := apptest.Start(b, apptest.Config(b, tdb, map[string]string{"STRATUM_LOG_LEVEL": "error",
+		"STRATUM_RATE_LIMIT_POINTS": "1000000000", "STRATUM_RATE_LIMIT_RESTORE": "1000000000"}))
+	token := seedTrustReads(b, srv)
+	runReads(b, srv, token, 1, overviewActionsQuery)
 }

@@ -374,7 +374,7 @@ func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, st
 		}
 		page, err := r.Svc.Automation.Actions(ctx, tenant, f, args)
 		if err == nil {
-			r.primeActions(ctx, page.Items)
+			r.primeActions(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
 		}
 		return page, err
 	}

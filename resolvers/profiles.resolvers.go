@@ -123,7 +123,11 @@ func (r *queryResolver) Profiles(ctx context.Context, filter *model.ProfileFilte
 		}
 	}
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[cdp.Profile], error) {
-		return r.identity().Profiles(ctx, tenant, f, args)
+		page, err := r.identity().Profiles(ctx, tenant, f, args)
+		if err == nil {
+			r.primeProfiles(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
+		}
+		return page, err
 	}
 	return connection(ctx, pageArgs(first, after, nil, nil), list,
 		func(x *cdp.Profile, c string) *model.ProfileEdge {

@@ -88,7 +88,11 @@ func (r *rfmCellResolver) Members(ctx context.Context, obj *model.RfmCell, first
 		return nil, err
 	}
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (*relay.Page[cdp.Profile], error) {
-		return r.rfm().CellMembers(ctx, tenant, cell, args)
+		page, err := r.rfm().CellMembers(ctx, tenant, cell, args)
+		if err == nil {
+			r.primeProfiles(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
+		}
+		return page, err
 	}
 	return connection(ctx, pageArgs(first, after, nil, nil), list,
 		func(x *cdp.Profile, c string) *model.ProfileEdge {

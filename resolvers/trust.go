@@ -191,14 +191,14 @@ func prime[V any](ctx context.Context, pick func(*trustLoaders) *dataloadgen.Loa
 	}
 }
 
-// primeActions primes the loaders for what a page of actions selects of
-// each action's campaign and rule.
-func (r *Resolver) primeActions(ctx context.Context, items []automation.Action) {
-	sel := selectedUnder(ctx, "edges", "node")
+// primeActions primes the loaders for what a page of actions selects
+// (sel: the fields selected of each node, selectedUnder) of each action's
+// campaign, rule and trust-gate decisions.
+func (r *Resolver) primeActions(ctx context.Context, items []automation.Action, sel map[string]bool) {
 	if sel == nil {
 		return
 	}
-	var campaigns, rules []uuid.UUID
+	var campaigns, rules, gated []uuid.UUID
 	for i := range items {
 		a := &items[i]
 		if sel["campaign"] && a.CampaignID != nil {
@@ -207,9 +207,36 @@ func (r *Resolver) primeActions(ctx context.Context, items []automation.Action) 
 		if sel["rule"] && a.RuleID != nil {
 			rules = append(rules, *a.RuleID)
 		}
+		if sel["gateDecisions"] || sel["decidingGate"] {
+			gated = append(gated, a.ID)
+		}
 	}
 	prime(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *platforms.Campaign] { return l.campaigns }, r.Svc.Platforms.CampaignsByID, campaigns)
 	prime(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *automation.Rule] { return l.rules }, r.Svc.Automation.RulesByID, rules)
+	prime(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []automation.GateDecision] {
+		return l.gateTimelines
+	},
+		r.Svc.Automation.GateTimelines, gated)
+}
+
+// primeProfiles primes the loaders for what a page of profiles selects
+// (sel, as for primeActions) of each profile's computed traits and RFM
+// score.
+func (r *Resolver) primeProfiles(ctx context.Context, items []cdp.Profile, sel map[string]bool) {
+	if sel == nil || (!sel["computedTraits"] && !sel["rfm"]) {
+		return
+	}
+	ids := make([]uuid.UUID, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	if sel["computedTraits"] {
+		prime(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []cdp.ComputedTrait] { return l.computedTraits },
+			r.traits().ComputedTraitsOf, slices.Clone(ids))
+	}
+	if sel["rfm"] {
+		prime(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, *cdp.RFMScore] { return l.rfmScores }, r.rfm().ScoresOf, ids)
+	}
 }
 
 // primeIncidents primes the timeline loader when a page of incidents
