@@ -75,6 +75,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 			return nil, fmt.Errorf("derive app database url: %w", err)
 		}
 	}
+	// One budget sizes the pool's users: the API's queries, River, the
+	// job workers (README, "Connection budget").
+	budget, err := cfg.Budget(mode.API, mode.Worker)
+	if err != nil {
+		return nil, err
+	}
+	if budget.Over != "" {
+		log.Warn("connection budget exceeded", "detail", budget.Over)
+	}
 	d, err := db.Open(ctx, appURL, cfg.DBMaxConns)
 	if err != nil {
 		return nil, err
@@ -91,7 +100,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, mode Mode) (*
 	}
 	a.Services.Deliveries.Metrics = a.Metrics
 	a.installTestHooks()
-	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker, Concurrency: cfg.WorkerConcurrency, Services: a.Services.Jobs(),
+	a.River, err = jobs.NewClient(d, jobs.Options{Log: log, Metrics: a.Metrics, Work: mode.Worker,
+		Queues: jobs.QueueWorkers{High: budget.High, Default: budget.Default, Low: budget.Low}, Services: a.Services.Jobs(),
 		Limits: jobs.Limits{MaxTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter}, NoRunOnStart: !cfg.PeriodicRunOnStart})
 	if err != nil {
 		d.Close()
@@ -130,7 +140,7 @@ func (a *App) buildHTTP() error {
 		MaxWidth: a.Cfg.MaxWidth, MaxFields: a.Cfg.MaxFields, MaxOverlap: a.Cfg.MaxOverlap,
 		InitTimeout: a.Cfg.WSInitTimeout, KeepAlive: a.Cfg.WSKeepAlive,
 		MaxSubscriptions:     a.Cfg.WSMaxSubscriptions,
-		MaxConcurrentQueries: a.Cfg.MaxConcurrentQueries, QueryQueueTimeout: a.Cfg.QueryQueueTimeout,
+		MaxConcurrentQueries: a.Cfg.QueryConcurrency(), QueryQueueTimeout: a.Cfg.QueryQueueTimeout,
 		OriginPatterns: originHosts(a.Cfg.CORSOrigins),
 		InitFunc:       a.Resolver.WebsocketInit,
 		Sockets:        a.Sockets,

@@ -33,8 +33,12 @@ type Options struct {
 	Metrics *observability.Metrics
 	// Work is false for insert-only clients (`stratum api`).
 	Work bool
-	// Concurrency is the default queue's worker count (high gets the same, low a quarter).
+	// Concurrency is the default queue's worker count (high gets the same,
+	// low a quarter) when Queues is zero.
 	Concurrency int
+	// Queues, when set, is each queue's worker count (the process's
+	// connection budget, config.Budget).
+	Queues QueueWorkers
 	// Services are the domain services the workers call (needed with Work).
 	// They are built once, in app; their hooks (RecomputeHook, ExecuteHook)
 	// enqueue with the client NewClient returns.
@@ -94,6 +98,9 @@ func (l Limits) timeout(d time.Duration) time.Duration {
 // InsertTx(ctx, bunTx.Tx, …) joins a bun transaction.
 type Client = river.Client[*sql.Tx]
 
+// QueueWorkers is how many jobs of each queue one process runs at once.
+type QueueWorkers struct{ High, Default, Low int }
+
 // NewClient builds the River client. LISTEN/NOTIFY stays on pgx through
 // NewWithPgxListener (plain riverdatabasesql.New would only poll).
 func NewClient(d *db.DB, o Options) (*Client, error) {
@@ -119,10 +126,14 @@ func NewClient(d *db.DB, o Options) (*Client, error) {
 		workers := river.NewWorkers()
 		register(workers, d, o.Services, lim)
 		cfg.Workers = workers
+		q := o.Queues
+		if q == (QueueWorkers{}) {
+			q = QueueWorkers{High: n, Default: n, Low: max(1, n/4)}
+		}
 		cfg.Queues = map[string]river.QueueConfig{
-			QueueHigh:    {MaxWorkers: n},
-			QueueDefault: {MaxWorkers: n},
-			QueueLow:     {MaxWorkers: max(1, n/4)},
+			QueueHigh:    {MaxWorkers: max(1, q.High)},
+			QueueDefault: {MaxWorkers: max(1, q.Default)},
+			QueueLow:     {MaxWorkers: max(1, q.Low)},
 		}
 		cfg.PeriodicJobs = periodic(!o.NoRunOnStart, o.Services)
 	}

@@ -116,7 +116,9 @@ type Config struct {
 	// QueryQueueTimeout is the longest a query waits for its turn before
 	// it is answered THROTTLED (STRATUM_QUERY_QUEUE_TIMEOUT, default 10s).
 	QueryQueueTimeout time.Duration
-	// WorkerConcurrency is River's max workers for the default queue (STRATUM_WORKER_CONCURRENCY, default 10).
+	// WorkerConcurrency is River's max workers for the high and the default
+	// queue, low getting a quarter (STRATUM_WORKER_CONCURRENCY, default 0:
+	// derived from the pool, Budget).
 	WorkerConcurrency int
 	// JobTimeout is the longest one attempt of any job may run before its
 	// context is cancelled (STRATUM_JOB_TIMEOUT, default 1m). Each job kind
@@ -300,7 +302,7 @@ func load(lookup func(string) (string, bool)) (Config, error) {
 		CORSOrigins:          p.list("STRATUM_CORS_ORIGINS"),
 		ShutdownTimeout:      p.dur("STRATUM_SHUTDOWN_TIMEOUT", 25*time.Second),
 		LogLevel:             p.str("STRATUM_LOG_LEVEL", "info"),
-		WorkerConcurrency:    p.int("STRATUM_WORKER_CONCURRENCY", 10),
+		WorkerConcurrency:    p.int("STRATUM_WORKER_CONCURRENCY", 0),
 		MaxConcurrentQueries: p.int("STRATUM_MAX_CONCURRENT_QUERIES", 0),
 		QueryQueueTimeout:    p.dur("STRATUM_QUERY_QUEUE_TIMEOUT", 10*time.Second),
 		JobTimeout:           p.dur("STRATUM_JOB_TIMEOUT", time.Minute),
@@ -395,6 +397,9 @@ func (c Config) Validate() error {
 		if err := checkOrigin(o); err != nil {
 			errs = append(errs, fmt.Errorf("STRATUM_CORS_ORIGINS: %q %w", o, err))
 		}
+	}
+	if c.DBMaxConns < 1 || c.WorkerConcurrency < 0 {
+		errs = append(errs, fmt.Errorf("STRATUM_DB_MAX_CONNS must be positive and STRATUM_WORKER_CONCURRENCY not negative (0: derived from the pool)"))
 	}
 	if c.MaxConcurrentQueries < 0 || c.QueryQueueTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("STRATUM_MAX_CONCURRENT_QUERIES must not be negative (0: four per CPU) and STRATUM_QUERY_QUEUE_TIMEOUT must be positive"))

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -68,8 +67,8 @@ type Options struct {
 	// Sockets tracks open websockets so shutdown can close them with 1001.
 	Sockets *Sockets
 	// MaxConcurrentQueries caps the query operations executing at once
-	// (Admission); 0 is four per GOMAXPROCS. QueryQueueTimeout bounds a
-	// query's wait for its turn (0: 10s).
+	// (Admission; 0: no cap — the app passes config.QueryConcurrency).
+	// QueryQueueTimeout bounds a query's wait for its turn (0: 10s).
 	MaxConcurrentQueries int
 	QueryQueueTimeout    time.Duration
 	// ComplexityHook, if set, sees each operation's computed complexity
@@ -105,7 +104,7 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 
 	// Admission first: the outermost operation interceptor, so a query
 	// queued for its turn has done nothing yet but parse and validate.
-	if a := NewAdmission(queryLimit(o.MaxConcurrentQueries), cmp.Or(o.QueryQueueTimeout, 10*time.Second), o.Metrics); a != nil {
+	if a := NewAdmission(o.MaxConcurrentQueries, cmp.Or(o.QueryQueueTimeout, 10*time.Second), o.Metrics); a != nil {
 		srv.Use(a)
 	}
 	validated := lru.New[*ast.QueryDocument](1000)
@@ -440,12 +439,4 @@ func (c *trackedConn) Close() error {
 func (c *trackedConn) WriteClose(code int, msg string) error {
 	c.forget()
 	return c.WebsocketConn.WriteClose(code, msg)
-}
-
-// queryLimit is MaxConcurrentQueries, or four per CPU the runtime uses.
-func queryLimit(n int) int {
-	if n > 0 {
-		return n
-	}
-	return 4 * runtime.GOMAXPROCS(0)
 }
