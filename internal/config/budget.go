@@ -5,9 +5,9 @@ import (
 	"runtime"
 )
 
-// RiverConnections is what River itself takes from the pool besides its
-// workers' jobs: its LISTEN connection (held for good) and one for the
-// producers' fetches and completions.
+// RiverConnections is what River itself is counted to take from the pool
+// besides its workers' jobs: its LISTEN connection (held for good) and one
+// for its fetches, completions and maintenance (each brief).
 const RiverConnections = 2
 
 // Budget is how one process shares the pool's STRATUM_DB_MAX_CONNS
