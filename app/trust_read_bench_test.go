@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -43,8 +44,13 @@ const heavyTrustQuery = `query Heavy {
 func BenchmarkTrustReadUnderLoad(b *testing.B) {
 	tdb := testdb.New(b)
 	// Production settings except the cost budget (64 clients of one user would be throttled).
-	srv := apptest.Start(b, apptest.Config(b, tdb, map[string]string{"STRATUM_LOG_LEVEL": "error",
-		"STRATUM_RATE_LIMIT_POINTS": "1000000000", "STRATUM_RATE_LIMIT_RESTORE": "1000000000"}))
+	env := map[string]string{"STRATUM_LOG_LEVEL": "error",
+		"STRATUM_RATE_LIMIT_POINTS": "1000000000", "STRATUM_RATE_LIMIT_RESTORE": "1000000000"}
+	// STRATUM_BENCH_MAX_QUERIES sweeps the admission limit (default: the server's, 2 × GOMAXPROCS).
+	if v := os.Getenv("STRATUM_BENCH_MAX_QUERIES"); v != "" {
+		env["STRATUM_MAX_CONCURRENT_QUERIES"] = v
+	}
+	srv := apptest.Start(b, apptest.Config(b, tdb, env))
 	token := seedTrustReads(b, srv)
 	for _, clients := range []int{1, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {

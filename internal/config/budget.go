@@ -27,13 +27,13 @@ type Budget struct {
 	Over string
 }
 
-// QueryConcurrency is STRATUM_MAX_CONCURRENT_QUERIES, or four per CPU the
+// QueryConcurrency is STRATUM_MAX_CONCURRENT_QUERIES, or two per CPU the
 // Go runtime uses when it is 0.
 func (c Config) QueryConcurrency() int {
 	if c.MaxConcurrentQueries > 0 {
 		return c.MaxConcurrentQueries
 	}
-	return 4 * runtime.GOMAXPROCS(0)
+	return 2 * runtime.GOMAXPROCS(0)
 }
 
 // Budget shares the pool out for a process running the API, the workers,

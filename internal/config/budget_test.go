@@ -40,7 +40,7 @@ func TestBudgetSharesThePool(t *testing.T) {
 
 // A pool too small for one worker per queue stops start-up with the
 // figures; setting the workers explicitly is obeyed and, past the pool,
-// reported (Over), not refused. The default of the query limit is four
+// reported (Over), not refused. The default of the query limit is two
 // per CPU.
 func TestBudgetLimits(t *testing.T) {
 	t.Parallel()
@@ -70,7 +70,7 @@ func TestBudgetLimits(t *testing.T) {
 	require.Empty(t, b.Over)
 
 	c.MaxConcurrentQueries = 0
-	require.Equal(t, 4*runtime.GOMAXPROCS(0), c.QueryConcurrency())
+	require.Equal(t, 2*runtime.GOMAXPROCS(0), c.QueryConcurrency())
 
 	_, err = FromMap(map[string]string{"STRATUM_WORKER_CONCURRENCY": "-1"})
 	require.ErrorContains(t, err, "STRATUM_WORKER_CONCURRENCY")

@@ -110,7 +110,7 @@ type Config struct {
 	SeedDemo bool
 	// MaxConcurrentQueries caps the GraphQL query operations executing at
 	// once on this process; the others wait their turn in arrival order
-	// (STRATUM_MAX_CONCURRENT_QUERIES, default 0: four per CPU the Go
+	// (STRATUM_MAX_CONCURRENT_QUERIES, default 0: two per CPU the Go
 	// runtime uses, GOMAXPROCS).
 	MaxConcurrentQueries int
 	// QueryQueueTimeout is the longest a query waits for its turn before
@@ -402,7 +402,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("STRATUM_DB_MAX_CONNS must be positive and STRATUM_WORKER_CONCURRENCY not negative (0: derived from the pool)"))
 	}
 	if c.MaxConcurrentQueries < 0 || c.QueryQueueTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("STRATUM_MAX_CONCURRENT_QUERIES must not be negative (0: four per CPU) and STRATUM_QUERY_QUEUE_TIMEOUT must be positive"))
+		errs = append(errs, fmt.Errorf("STRATUM_MAX_CONCURRENT_QUERIES must not be negative (0: two per CPU) and STRATUM_QUERY_QUEUE_TIMEOUT must be positive"))
 	}
 	if c.WSMaxSubscriptions < 1 || c.MaxStreamsPerIP < 1 {
 		errs = append(errs, fmt.Errorf("STRATUM_WS_MAX_SUBSCRIPTIONS and STRATUM_MAX_STREAMS_PER_IP must be positive"))
