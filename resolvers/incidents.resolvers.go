@@ -56,7 +56,7 @@ func (r *queryResolver) Incidents(ctx context.Context, state []incidents.State, 
 		}
 		page, err := r.Svc.Incidents.List(ctx, tenant, f, args)
 		if err == nil {
-			r.primeIncidents(ctx, page.Items)
+			r.primeIncidents(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
 		}
 		return page, err
 	}

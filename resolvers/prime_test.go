@@ -14,6 +14,12 @@ import (
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
+// requestCtx is a signed-in request of tenant with r's loaders.
+func requestCtx(r *Resolver, tenant uuid.UUID) context.Context {
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{TenantID: tenant})
+	return context.WithValue(ctx, loadersKey{}, &lazyLoaders{r: r})
+}
+
 // A profiles page that selects computed traits and RFM scores primes the
 // request's loaders with one read of each for the page, so its nodes
 // answer at once, however they are scheduled: each node resolving after the
@@ -37,10 +43,6 @@ func TestProfilePagePrimesTraitsAndRFM(t *testing.T) {
 		require.NoError(t, err)
 		items = append(items, cdp.Profile{ID: id})
 	}
-	request := func() context.Context {
-		ctx := auth.WithPrincipal(context.Background(), &auth.Principal{TenantID: tenant})
-		return context.WithValue(ctx, loadersKey{}, &lazyLoaders{r: r})
-	}
 	resolveEach := func(ctx context.Context) {
 		for _, p := range items {
 			_, err := r.computedTraitsOf(ctx, p.ID)
@@ -51,7 +53,7 @@ func TestProfilePagePrimesTraitsAndRFM(t *testing.T) {
 		}
 	}
 
-	ctx = request()
+	ctx = requestCtx(r, tenant)
 	rfm0, traits0 := rfmReads.count(), traitReads.count()
 	r.primeProfiles(ctx, items, map[string]bool{"id": true, "computedTraits": true, "rfm": true})
 	resolveEach(ctx)
@@ -59,7 +61,7 @@ func TestProfilePagePrimesTraitsAndRFM(t *testing.T) {
 	require.Equal(t, 1, traitReads.count()-traits0, "one computed-traits read for the page")
 
 	// Nothing selected of either: nothing read up front.
-	ctx = request()
+	ctx = requestCtx(r, tenant)
 	rfm0, traits0 = rfmReads.count(), traitReads.count()
 	r.primeProfiles(ctx, items, map[string]bool{"id": true})
 	require.Equal(t, 0, rfmReads.count()-rfm0)
@@ -83,10 +85,6 @@ func TestActionPagePrimesGateTimelines(t *testing.T) {
 	tdb.DB.Bun.AddQueryHook(gateReads)
 	r := &Resolver{DB: tdb.DB, Svc: Services{Automation: &automation.Service{DB: tdb.DB}}}
 	items := []automation.Action{{ID: uuid.New()}, {ID: uuid.New()}, {ID: uuid.New()}}
-	request := func() context.Context {
-		ctx := auth.WithPrincipal(context.Background(), &auth.Principal{TenantID: tenant})
-		return context.WithValue(ctx, loadersKey{}, &lazyLoaders{r: r})
-	}
 	resolveEach := func(ctx context.Context) {
 		for _, a := range items {
 			tl, err := r.gateTimeline(ctx, a.ID)
@@ -95,14 +93,14 @@ func TestActionPagePrimesGateTimelines(t *testing.T) {
 		}
 	}
 	for _, field := range []string{"decidingGate", "gateDecisions"} {
-		ctx := request()
+		ctx := requestCtx(r, tenant)
 		n0 := gateReads.count()
 		r.primeActions(ctx, items, map[string]bool{"id": true, field: true})
 		resolveEach(ctx)
 		require.Equal(t, 1, gateReads.count()-n0, "one gate-timeline read for the page selecting %s", field)
 	}
 
-	ctx := request()
+	ctx := requestCtx(r, tenant)
 	n0 := gateReads.count()
 	r.primeActions(ctx, items, map[string]bool{"id": true, "status": true})
 	require.Equal(t, 0, gateReads.count()-n0, "nothing read up front when no decision is selected")

@@ -166,8 +166,6 @@ func (r *Resolver) decidingGate(ctx context.Context, a *model.Action) (*automati
 	return m[*a.DecidingGateID], err
 }
 
-// load fetches one object by id through the request's loader when there is
-// one, otherwise directly (a fresh read, as subscriptions need).
 // prime reads in one call what a page's items will ask a request loader
 // for (ids; duplicates and nils' absence are fine) and primes the loader
 // with it, so that the items' loads answer at once instead of waiting for
@@ -198,6 +196,7 @@ func (r *Resolver) primeActions(ctx context.Context, items []automation.Action, 
 	if sel == nil {
 		return
 	}
+	gate := sel["gateDecisions"] || sel["decidingGate"]
 	var campaigns, rules, gated []uuid.UUID
 	for i := range items {
 		a := &items[i]
@@ -207,7 +206,7 @@ func (r *Resolver) primeActions(ctx context.Context, items []automation.Action, 
 		if sel["rule"] && a.RuleID != nil {
 			rules = append(rules, *a.RuleID)
 		}
-		if sel["gateDecisions"] || sel["decidingGate"] {
+		if gate {
 			gated = append(gated, a.ID)
 		}
 	}
@@ -240,9 +239,9 @@ func (r *Resolver) primeProfiles(ctx context.Context, items []cdp.Profile, sel m
 }
 
 // primeIncidents primes the timeline loader when a page of incidents
-// selects their timelines.
-func (r *Resolver) primeIncidents(ctx context.Context, items []incidents.Incident) {
-	if sel := selectedUnder(ctx, "edges", "node"); sel == nil || !sel["timeline"] {
+// selects their timelines (sel, as for primeActions).
+func (r *Resolver) primeIncidents(ctx context.Context, items []incidents.Incident, sel map[string]bool) {
+	if !sel["timeline"] {
 		return
 	}
 	ids := make([]uuid.UUID, len(items))
@@ -252,6 +251,8 @@ func (r *Resolver) primeIncidents(ctx context.Context, items []incidents.Inciden
 	prime(ctx, func(l *trustLoaders) *dataloadgen.Loader[uuid.UUID, []incidents.Event] { return l.timelines }, r.Svc.Incidents.Timelines, ids)
 }
 
+// load fetches one object by id through the request's loader when there is
+// one, otherwise directly (a fresh read, as subscriptions need).
 func load[V any](ctx context.Context, pick func(*trustLoaders) *dataloadgen.Loader[uuid.UUID, V], direct func(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]V, error), id uuid.UUID) (V, error) {
 	if z, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
 		return pick(z.get()).Load(ctx, id)

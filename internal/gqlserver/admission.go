@@ -70,8 +70,9 @@ func (a *Admission) InterceptOperation(ctx context.Context, next graphql.Operati
 		return next(ctx)
 	}
 	if !a.sem.TryAcquire(1) { // false also while others wait: no overtaking
-		if err := a.wait(ctx); err != nil {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: err.Error(),
+		if !a.wait(ctx) {
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+				Message:    "the server is busy: this query waited " + a.maxWait.String() + " for its turn without starting; retry shortly",
 				Extensions: map[string]any{"code": string(apperr.Throttled), "retryAfterSeconds": 1}}}})
 		}
 	} else if a.m != nil {
@@ -103,15 +104,8 @@ func (a *Admission) InterceptOperation(ctx context.Context, next graphql.Operati
 	}
 }
 
-// errBusy is the answer to a query that waited MaxWait for its turn.
-type errBusy struct{ waited time.Duration }
-
-func (e errBusy) Error() string {
-	return "the server is busy: this query waited " + e.waited.String() + " for its turn without starting; retry shortly"
-}
-
-// wait queues for a slot for at most maxWait.
-func (a *Admission) wait(ctx context.Context) error {
+// wait queues for a slot for at most maxWait and reports whether it got one.
+func (a *Admission) wait(ctx context.Context) bool {
 	if a.m != nil {
 		a.m.GraphQLQueriesWaiting.Inc()
 		defer a.m.GraphQLQueriesWaiting.Dec()
@@ -126,8 +120,5 @@ func (a *Admission) wait(ctx context.Context) error {
 	if a.m != nil {
 		a.m.GraphQLAdmissionWait.Observe(time.Since(start).Seconds())
 	}
-	if err != nil {
-		return errBusy{waited: a.maxWait}
-	}
-	return nil
+	return err == nil
 }
