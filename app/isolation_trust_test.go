@@ -41,15 +41,20 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tr.Automation.EvaluateRules(ctx, tenant, true)
 	require.NoError(t, err)
-	// The measurements above enqueued debounced recomputes; one finishing
-	// later could close an incident the cases below pick (resolveIncident
-	// would then answer CONFLICT). Let A's jobs settle first.
+	// The measurements above enqueued debounced recomputes (due a second
+	// later); one finishing later could close an incident the cases below
+	// pick (resolveIncident would then answer CONFLICT). The recomputes
+	// above did their work, so A's jobs not yet started are dropped and
+	// those already running waited for.
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
 		if !assert.NoError(c, err) {
 			return
 		}
 		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `DELETE FROM river_job WHERE args->>'tenant_id' = $1
+			AND state IN ('available', 'pending', 'retryable', 'scheduled')`, tenant.String())
+		assert.NoError(c, err)
 		var pending int
 		assert.NoError(c, conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'tenant_id' = $1
 			AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`, tenant.String()).Scan(&pending))

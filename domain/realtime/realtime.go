@@ -177,6 +177,20 @@ func (h *Hub) Subscribers() int {
 	return len(h.subs)
 }
 
+// SubscribersOf is the number of local subscribers of tenant (a scan of
+// all of them: for tests and diagnostics, not for a hot path).
+func (h *Hub) SubscribersOf(tenant uuid.UUID) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for s := range h.subs {
+		if s.tenant == tenant {
+			n++
+		}
+	}
+	return n
+}
+
 func (h *Hub) report(n int) {
 	if h.OnSubscribers != nil {
 		h.OnSubscribers(n)
