@@ -52,10 +52,15 @@ tools:
 	GOFLAGS=-buildvcs=false $(GO) install github.com/stripe/stripe-mock@v0.203.0
 
 ## test-frontend: type checks, unit tests and end-to-end tests of the frontend
-#   (the API tests build bin/stratum, create a fresh database on DATABASE_URL's
-#   server or via `stratum devdb up`, and run `stratum serve` on a free port)
-test-frontend: frontend/node_modules/.package-lock.json
-	cd frontend && $(NPM) test
+#   (the API and browser tests create a fresh database on DATABASE_URL's
+#   server or via `stratum devdb up` and run `stratum serve` on a free port).
+#   The binary is built once here, embedding the current frontend/dist, and
+#   handed to both test projects (STRATUM_TEST_BIN), so neither builds the
+#   Go binary or the assets again; `npm run build` has already type-checked
+#   the app's sources, so only the node config's check runs before Vitest.
+test-frontend: build
+	cd frontend && $(NPM) exec -- tsc --noEmit -p tsconfig.node.json && \
+		STRATUM_TEST_BIN=$(CURDIR)/$(BIN) $(NPM) exec -- vitest run
 
 ## generate: regenerate gqlgen code (and the frontend's typed operations)
 generate:

@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom/vitest'
 
 import { cleanup } from '@testing-library/react'
-import { afterEach } from 'vitest'
+import { afterEach, vi } from 'vitest'
 
 import { resetViewport } from './viewport'
 
@@ -9,4 +9,7 @@ afterEach(() => {
   cleanup()
   localStorage.clear()
   resetViewport()
+  // Files share a worker's environment (isolate: false): a test that
+  // failed between useFakeTimers and useRealTimers leaves none behind.
+  vi.useRealTimers()
 })
