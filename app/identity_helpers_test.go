@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base32"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/app/apptest"
@@ -32,6 +34,22 @@ var identityEnv = map[string]string{
 type idBundle struct {
 	srv *apptest.Server
 	tdb *testdb.DB
+	// owner: connections as the database's owner (past RLS) for fixtures
+	// and snapshots, kept open: a connection opened per fixture step and
+	// per snapshot started ≈ 1,700 PostgreSQL backends in the isolation
+	// matrix alone.
+	owner *pgxpool.Pool
+}
+
+// ownerConn is one of the bundle's owner connections; Close returns it.
+type ownerConn struct{ *pgxpool.Conn }
+
+func (c ownerConn) Close(context.Context) { c.Release() }
+
+// connect takes a connection as the database's owner.
+func (b *idBundle) connect(ctx context.Context) (ownerConn, error) {
+	c, err := b.owner.Acquire(ctx)
+	return ownerConn{c}, err
 }
 
 func setupIdentity(t *testing.T, env map[string]string) *idBundle {
@@ -44,7 +62,10 @@ func setupIdentity(t *testing.T, env map[string]string) *idBundle {
 	for k, v := range env {
 		m[k] = v
 	}
-	return &idBundle{srv: apptest.Start(t, apptest.Config(t, tdb, m)), tdb: tdb}
+	owner, err := pgxpool.New(context.Background(), tdb.OwnerURL)
+	require.NoError(t, err)
+	t.Cleanup(owner.Close)
+	return &idBundle{srv: apptest.Start(t, apptest.Config(t, tdb, m)), tdb: tdb, owner: owner}
 }
 
 func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/internal/relay"
@@ -24,7 +23,7 @@ type audiencesIsoFixture struct {
 func (f *isoFixture) addAudiences(t *testing.T) {
 	ctx := context.Background()
 	now := f.b.srv.App.DB.Now(ctx)
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	cn, acct, aud := uuid.New(), uuid.New(), uuid.New()

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/internal/wstest"
@@ -48,7 +47,7 @@ func TestIsolationMatrixDetectsABrokenPolicy(t *testing.T) {
 	t.Parallel()
 	b := setupIdentity(t, isoEnv)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, b.tdb.OwnerURL)
+	conn, err := b.connect(ctx)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, `ALTER POLICY tenant_isolation ON incidents USING (true)`)
 	conn.Close(ctx)

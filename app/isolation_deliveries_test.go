@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/internal/relay"
@@ -26,7 +25,7 @@ func (f *isoFixture) addDeliveries(t *testing.T) {
 	now := f.b.srv.App.DB.Now(ctx)
 	dest, delivery := uuid.New(), uuid.New()
 	msg := fmt.Sprintf("alpha-message-%d", f.n)
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `INSERT INTO conversion_destinations (tenant_id, id, platform, name, credentials, credential_keys, enabled, created_at, updated_at)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -31,7 +30,7 @@ func (f *isoFixture) addEMQ(t *testing.T) {
 	ctx := context.Background()
 	f.emq = &emqFixture{destination: uuid.New(), event: fmt.Sprintf("AlphaEmqPurchase%d", f.n)}
 	f.emq.destGID = relay.GlobalID("ConversionDestination", f.emq.destination)
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `INSERT INTO conversion_destinations (tenant_id, id, platform, name, credentials, credential_keys, created_at, updated_at)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/internal/relay"
@@ -28,7 +27,7 @@ func (f *isoFixture) addPrivacy(t *testing.T) {
 	require.NoError(t, err)
 	now := f.b.srv.App.DB.Now(ctx)
 	change, request := uuid.New(), uuid.New()
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	h := sha256.Sum256(fmt.Appendf(nil, "alpha-suppressed-%d", f.n))

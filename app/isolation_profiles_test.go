@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -38,7 +37,7 @@ func (f *isoFixture) addProfiles(t *testing.T) {
 	require.NoError(t, err)
 	f.profiles = &profileFixture{profile: relay.GlobalID(relay.TypeProfile, p), absorbed: relay.GlobalID(relay.TypeProfile, a),
 		event: fmt.Sprintf("alpha-event-%d", f.n)}
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `SELECT stratum_cdp_ensure_partitions($1, 1)`, now)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/graph"
@@ -283,7 +282,7 @@ func newIsoFixture(t *testing.T, b *idBundle) *isoFixture {
 	// Professional's members limit leaves room for the cases that invite
 	// (Starter's 3 seats are taken by the owner, the viewer and the invitation).
 	func() {
-		conn, err := pgx.Connect(context.Background(), b.tdb.OwnerURL)
+		conn, err := b.connect(context.Background())
 		require.NoError(t, err)
 		defer conn.Close(context.Background())
 		_, err = conn.Exec(context.Background(), `UPDATE tenant_billing SET plan = 'professional' WHERE tenant_id = $1`, tenant)
@@ -510,7 +509,7 @@ func (f *isoFixture) runCase(t *testing.T, name string, c isolationCase) verdict
 // B's mutations must not change.
 func (f *isoFixture) snapshot(t *testing.T) string {
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	var s string

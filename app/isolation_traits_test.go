@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -29,7 +28,7 @@ func (f *isoFixture) addTraits(t *testing.T) {
 	id := uuid.New()
 	f.traits = &traitsFixture{definition: relay.GlobalID(cdp.TypeTraitDefinition, id), name: fmt.Sprintf("alpha-trait-%d", f.n),
 		value: fmt.Sprintf("alpha-trait-value-%d", f.n)}
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, `INSERT INTO cdp_trait_tenants (tenant_id) VALUES ($1)`, f.tenantA)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,7 +25,7 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	ctx := context.Background()
 	_, tenant, err := relay.ParseGlobalID(f.ownerA.TenantID)
 	require.NoError(t, err)
-	conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+	conn, err := f.b.connect(ctx)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, "UPDATE tenants SET simulated = true WHERE id = $1", tenant)
 	conn.Close(ctx)
@@ -47,7 +46,7 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	// above did their work, so A's jobs not yet started are dropped and
 	// those already running waited for.
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		conn, err := pgx.Connect(ctx, f.b.tdb.OwnerURL)
+		conn, err := f.b.connect(ctx)
 		if !assert.NoError(c, err) {
 			return
 		}
