@@ -193,12 +193,13 @@ func TestIsolationMatrix(t *testing.T) {
 	require.NotEmpty(t, subs)
 	// Query cases only read, so they share one fixture; a mutation case
 	// may change what it finds (delete, revoke, log out) and gets its own.
+	readOnly := func(name string) bool { return strings.HasPrefix(name, "Query.") }
 	shared := newIsoFixture(t, b)
 	// Some cases' Vars make their part of the fixture on first use (before
 	// the case's snapshot); on the shared fixture that happens here, before
 	// the cases run side by side.
 	for _, name := range queries {
-		if c := isolationCases[name]; strings.HasPrefix(name, "Query.") && c.Vars != nil {
+		if c := isolationCases[name]; readOnly(name) && c.Vars != nil {
 			c.Vars(shared)
 		}
 	}
@@ -206,7 +207,7 @@ func TestIsolationMatrix(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := shared
-			if !strings.HasPrefix(name, "Query.") {
+			if !readOnly(name) {
 				f = newIsoFixture(t, b)
 			}
 			for _, p := range f.runCase(t, name, isolationCases[name]) {

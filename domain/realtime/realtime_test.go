@@ -152,6 +152,22 @@ func TestSlowSubscriberIsDroppedWithoutBlockingOthers(t *testing.T) {
 	require.Equal(t, 0, hub.Subscribers())
 }
 
+func TestSubscribersOfCountsOneTenant(t *testing.T) {
+	t.Parallel()
+	hub := realtime.NewHub(nil)
+	a, b := uuid.New(), uuid.New()
+	a1, a2 := hub.Subscribe(a), hub.Subscribe(a, "t")
+	hub.Subscribe(b)
+	require.Equal(t, 2, hub.SubscribersOf(a))
+	require.Equal(t, 1, hub.SubscribersOf(b))
+	require.Equal(t, 0, hub.SubscribersOf(uuid.New()))
+	a1.Close()
+	require.Equal(t, 1, hub.SubscribersOf(a))
+	a2.Close()
+	require.Equal(t, 0, hub.SubscribersOf(a))
+	require.Equal(t, 1, hub.SubscribersOf(b), "closing A's subscriptions leaves B's")
+}
+
 func TestPublishRejectsLargeOrIncompleteEnvelopes(t *testing.T) {
 	t.Parallel()
 	tdb := testdb.New(t)
