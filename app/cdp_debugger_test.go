@@ -170,8 +170,8 @@ func TestDebuggerIsolatesTenants(t *testing.T) {
 	require.Len(t, got["2"], 1)
 }
 
-// A repeated messageId shows as DUPLICATE (sent again later, or twice in
-// one request), never more than DebuggerPerCommit per commit; a request
+// A repeated messageId shows as DUPLICATE (sent again after the first
+// copy's batch was stored, or twice in one request), never more than DebuggerPerCommit per commit; a request
 // over the source's rate limit or the plan's monthly events limit shows as
 // THROTTLED naming the limit; one with an unknown write key (401) names no
 // source and shows nowhere.
@@ -186,6 +186,9 @@ func TestDebuggerShowsDuplicatesAndThrottledRequests(t *testing.T) {
 
 	ok200(t, e.send(t, "track", e.key, track("dup-1", nil)))
 	require.Equal(t, "ACCEPTED", d.until(messageIs("dup-1"))["1"][0].Status)
+	// The first copy's batch job has stored it (ADR 0026: the lookup sees
+	// stored events, not ones still staged).
+	require.NoError(t, e.cdp().MaterialiseStaged(ctx, e.tenant))
 	ok200(t, e.send(t, "track", e.key, track("dup-1", nil))) // an SDK retry
 	got := d.until(messageIs("dup-1"))["1"]
 	require.Equal(t, "DUPLICATE", got[len(got)-1].Status)
@@ -206,6 +209,7 @@ func TestDebuggerShowsDuplicatesAndThrottledRequests(t *testing.T) {
 	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": batch}))
 	ok200(t, e.send(t, "track", e.key, track("marker-1", nil)))
 	d.until(messageIs("marker-1"))
+	require.NoError(t, e.cdp().MaterialiseStaged(ctx, e.tenant)) // stored by the batch job
 	ok200(t, e.send(t, "batch", e.key, map[string]any{"batch": batch}))
 	ok200(t, e.send(t, "track", e.key, track("marker-2", nil)))
 	got = d.until(messageIs("marker-2"))["1"]

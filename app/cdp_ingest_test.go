@@ -134,6 +134,9 @@ type storedEvent struct {
 // events reads tenant's stored events (through RLS, in its transaction).
 func (e *ingestEnv) events(t *testing.T, tenant uuid.UUID) []storedEvent {
 	t.Helper()
+	// Acknowledged events are rows once their batch job has materialised
+	// them (ADR 0026); the ones still staged are materialised here.
+	require.NoError(t, e.cdp().MaterialiseStaged(context.Background(), tenant))
 	var out []storedEvent
 	require.NoError(t, e.tdb.DB.InTenant(context.Background(), tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT source_id, message_id, type, event, anonymous_id, user_id, group_id, previous_id, original_timestamp,

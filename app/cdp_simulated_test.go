@@ -126,6 +126,7 @@ func TestSimulatedStreamSendsEachMinuteOnce(t *testing.T) {
 	require.Positive(t, sent)
 
 	count := func() (n int) {
+		require.NoError(t, svc.MaterialiseStaged(ctx, sim)) // as the batch jobs do (ADR 0026)
 		require.NoError(t, tdb.DB.InTenant(ctx, sim, func(ctx context.Context, tx bun.Tx) error {
 			return tx.NewRaw(`SELECT count(*) FROM cdp_events`).Scan(ctx, &n)
 		}))

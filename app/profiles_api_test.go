@@ -197,6 +197,7 @@ func TestProfileEventsTimeline(t *testing.T) {
 	send("ev-3", map[string]any{"anonymousId": "a-dan", "event": "Viewed"})    // dan's, merged into ann
 	send("ev-4", map[string]any{"userId": "u-ann", "event": "Signed Up"})
 	send("ev-5", map[string]any{"anonymousId": "a-ann", "event": "Viewed"})
+	require.NoError(t, e.cdp().MaterialiseStaged(context.Background(), e.tenant)) // as the batch jobs do (ADR 0026)
 
 	q := `query($id: ID!, $n: Int, $a: String, $t: EventType, $name: String) { profile(id: $id) { events(first: $n, after: $a, type: $t, name: $name) {
 		pageInfo { hasNextPage endCursor } edges { node { messageId type name timestamp receivedAt properties { key value } source { id name } } } } } }`

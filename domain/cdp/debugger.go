@@ -121,35 +121,34 @@ func cutUTF8(b []byte, n int) ([]byte, bool) {
 // publishSample publishes a committed group's sample in tx (in the
 // sample's tenant): an entry is DUPLICATE when its messageId came earlier
 // in the sample (decided when it was taken) or was stored by another
-// batch. Only when the commit dropped events as stored before are the
-// sample's ids looked up, so a commit without duplicates costs no query.
+// batch — one that the batch job has materialised (ADR 0026): a copy of an
+// event still staged in another batch shows as accepted here, and that
+// batch job drops it.
 func publishSample(ctx context.Context, tx bun.Tx, smp debuggerSample) error {
 	type key struct {
 		source uuid.UUID
 		id     string
 	}
 	stored := map[key]bool{} // stored by an earlier batch
-	if smp.lookup {
-		var srcs, ids []string
-		for _, x := range smp.entries {
-			if x.ev.Status == DebuggerAccepted {
-				srcs, ids = append(srcs, x.ev.SourceID.String()), append(ids, x.ev.MessageID)
-			}
+	var srcs, ids []string
+	for _, x := range smp.entries {
+		if x.ev.Status == DebuggerAccepted {
+			srcs, ids = append(srcs, x.ev.SourceID.String()), append(ids, x.ev.MessageID)
 		}
-		var rows []struct {
-			Source uuid.UUID `bun:"source_id"`
-			ID     string    `bun:"message_id"`
+	}
+	var rows []struct {
+		Source uuid.UUID `bun:"source_id"`
+		ID     string    `bun:"message_id"`
+	}
+	if len(ids) > 0 {
+		if err := tx.NewRaw(`SELECT m.source_id, m.message_id FROM cdp_message_ids m
+			JOIN unnest(?::uuid[], ?::text[]) AS k(source_id, message_id) ON m.source_id = k.source_id AND m.message_id = k.message_id
+			WHERE m.tenant_id = ? AND m.batch_id <> ?`, pgdialect.Array(srcs), pgdialect.Array(ids), smp.tenant, smp.batch).Scan(ctx, &rows); err != nil {
+			return err
 		}
-		if len(ids) > 0 {
-			if err := tx.NewRaw(`SELECT m.source_id, m.message_id FROM cdp_message_ids m
-				JOIN unnest(?::uuid[], ?::text[]) AS k(source_id, message_id) ON m.source_id = k.source_id AND m.message_id = k.message_id
-				WHERE m.tenant_id = ? AND m.batch_id <> ?`, pgdialect.Array(srcs), pgdialect.Array(ids), smp.tenant, smp.batch).Scan(ctx, &rows); err != nil {
-				return err
-			}
-		}
-		for _, r := range rows {
-			stored[key{r.Source, r.ID}] = true
-		}
+	}
+	for _, r := range rows {
+		stored[key{r.Source, r.ID}] = true
 	}
 	envs := make([]realtime.Event, 0, len(smp.entries))
 	for _, x := range smp.entries {

@@ -41,6 +41,11 @@ func (s *Service) EnsurePartitions(ctx context.Context) (n int, err error) {
 // batch).
 func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (done bool, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.ProcessBatch(%s, %s)", tenant, batch)
+	// Staged events become rows first (ADR 0026), in their own transaction:
+	// what follows reads them as stored.
+	if err := s.materialise(ctx, tenant, batch); err != nil {
+		return false, err
+	}
 	var deltas map[uuid.UUID]*profileDelta
 	var refs []BatchEventRef
 	if s.Identity != nil {

@@ -179,36 +179,14 @@ func (s *Service) writeGroup(group []*pending) {
 }
 
 // commitTenant writes items of tenant in one transaction and returns each
-// item's outcome. A missing monthly partition (the periodic job has not
-// run) is created and the write retried once; so is a deadlock with
-// another writer. When the group as a whole cannot be written — it would
+// item's outcome. A deadlock with another writer is retried once. When the group as a whole cannot be written — it would
 // pass the monthly events limit, or PostgreSQL refuses a value in it —
 // each request is written on its own, so that only the ones at fault are
 // refused.
 func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
-	// First as if every messageId were new (plain inserts, see
-	// insertFreshEvents); a unique violation — some were stored before —
-	// rolled that transaction back, and the group is written again through
-	// the deduplicating statement (and so are its retries below).
-	fresh := true
-	write := func() ([]error, error) {
-		errs, err := s.commitTenantOnce(tenant, items, fresh)
-		if fresh && err != nil && isUniqueViolation(err) {
-			fresh = false
-			errs, err = s.commitTenantOnce(tenant, items, fresh)
-		}
-		return errs, err
-	}
-	errs, err := write()
-	if err != nil && missingPartition(err) {
-		ctx, cancel := context.WithTimeout(context.Background(), s.Config.commitTimeout())
-		if _, perr := s.EnsurePartitions(ctx); perr == nil {
-			errs, err = write()
-		}
-		cancel()
-	}
+	errs, err := s.commitTenantOnce(tenant, items)
 	if err != nil && pgCode(err, "40P01") {
-		errs, err = write()
+		errs, err = s.commitTenantOnce(tenant, items)
 	}
 	var over *overLimit
 	isOver := errors.As(err, &over)
@@ -304,53 +282,6 @@ const insertEvents = `WITH fresh AS (
 )
 SELECT source_id, count(*), max(received_at) FROM ins GROUP BY source_id ORDER BY source_id`
 
-// insertFreshEvents is insertEvents for a group none of whose messageIds
-// was stored before, which is almost every group (a retried request is
-// the exception): plain inserts into both tables, the events not filtered
-// by what the dedup insert returned. In PostgreSQL's CPU per event that
-// saves ON CONFLICT's speculative insertion (≈ 4 µs: a conflict pre-check,
-// a speculative heap insert and its confirmation record) and the semi-join
-// and RETURNING (docs/benchmarks.md). A messageId stored before makes the
-// dedup insert fail with a unique violation: the transaction is rolled
-// back and the group written again by insertEvents (commitTenant). The
-// per-source counts are the staged rows' (all of them are written).
-const insertFreshEvents = `WITH ids AS (
-	INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, batch_id, received_at)
-	SELECT $18, source_id, message_id, $19, received_at
-	FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS m(source_id, message_id, received_at)
-)
-INSERT INTO cdp_events (tenant_id, source_id, message_id, received_at, batch_id, type, event, anonymous_id, user_id,
-	group_id, previous_id, original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)
-SELECT $18, s.source_id, s.message_id, s.received_at, $19, s.type, NULLIF(s.event, ''), NULLIF(s.anonymous_id, ''),
-	NULLIF(s.user_id, ''), NULLIF(s.group_id, ''), NULLIF(s.previous_id, ''), s.original_timestamp,
-	s.sent_at, s."timestamp", s.properties, s.traits, s.context, s.integrations, s.payload_size
-FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::jsonb[], $14::jsonb[],
-	$15::jsonb[], $16::jsonb[], $17::integer[])
-AS s(source_id, message_id, received_at, type, event, anonymous_id, user_id, group_id, previous_id,
-	original_timestamp, sent_at, "timestamp", properties, traits, context, integrations, payload_size)`
-
-// sources is what insertEvents returns for a group written whole: per
-// source (in id order) its rows and the newest received_at.
-func (c *columns) sources() []batchSource {
-	var out []batchSource
-	at := map[[16]byte]int{}
-	for i, id := range c.source {
-		j, ok := at[id]
-		if !ok {
-			j = len(out)
-			at[id] = j
-			out = append(out, batchSource{ID: id, Last: c.receivedAt[i]})
-		}
-		out[j].Events++
-		if c.receivedAt[i].After(out[j].Last) {
-			out[j].Last = c.receivedAt[i]
-		}
-	}
-	slices.SortFunc(out, func(a, b batchSource) int { return bytes.Compare(a.ID[:], b.ID[:]) })
-	return out
-}
-
 // columns are a group's rows as insertEvents' arrays: nil is NULL, and
 // so is an empty id or name (NULLIF in the statement), which keeps those
 // columns []string, which pgx encodes without reflection (as it does
@@ -407,15 +338,15 @@ type batchSource struct {
 	Last   time.Time `bun:"last" json:"last"`
 }
 
-func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending, fresh bool) ([]error, error) {
+func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error, error) {
 	errs := make([]error, len(items))
-	accepted, dups := false, false
+	accepted := false
 	var batch uuid.UUID
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config.commitTimeout())
 	defer cancel()
 	err := s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 		clear(errs)
-		accepted, dups = false, false
+		accepted = false
 		e, err := s.Billing.EntitlementsTx(ctx, tx, tenant)
 		if err != nil {
 			return err
@@ -429,7 +360,8 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending, fresh boo
 		}
 		accepted = true
 		// Duplicates within the group are dropped here (the first copy
-		// wins); the dedup table drops those of earlier commits.
+		// wins); the batch job's materialisation drops those of earlier
+		// commits (ADR 0026).
 		type key struct {
 			source uuid.UUID
 			id     string
@@ -439,7 +371,7 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending, fresh boo
 			n += len(p.events)
 		}
 		seen := make(map[key]struct{}, n)
-		cols := newColumns(n)
+		list := make([]*Event, 0, n)
 		for _, p := range items {
 			for i := range p.events {
 				e := &p.events[i]
@@ -448,66 +380,40 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending, fresh boo
 					continue
 				}
 				seen[k] = struct{}{}
-				cols.add(e)
+				list = append(list, e)
 			}
 		}
+		if len(list) == 0 {
+			return nil
+		}
 		batch = uuid.New()
-		staged := int64(len(cols.messageID))
-		var sources []batchSource
+		staged := int64(len(list))
+		js, err := json.Marshal(stagedSources(list))
+		if err != nil {
+			return err
+		}
+		// The commit's events as one record (ADR 0026): what PostgreSQL
+		// writes per event — heap rows, index entries, the dedup probe —
+		// is the batch job's, so a commit costs it one row whatever its
+		// size. Binary parameters (CacheDescribe): the record is sent as
+		// bytes, not as hex text.
 		if err := raw(ctx, func(c *pgx.Conn) error {
-			// CacheDescribe: the parameters' types are learnt once per
-			// connection, so the arrays go in binary (the pool's default,
-			// QueryExecModeExec, would send them as text). The statement
-			// stays unnamed, planned at each commit with the arrays in
-			// hand: a prepared statement's generic plan does not know how
-			// many rows unnest yields and joins them by nested loop.
-			args := append([]any{pgx.QueryExecModeCacheDescribe}, cols.args(tenant, batch)...)
-			if fresh {
-				if _, err := c.Exec(ctx, insertFreshEvents, args...); err != nil {
-					return err
-				}
-				sources = cols.sources()
-				return nil
-			}
-			rows, err := c.Query(ctx, insertEvents, args...)
-			if err != nil {
-				return err
-			}
-			var x batchSource
-			_, err = pgx.ForEachRow(rows, []any{&x.ID, &x.Events, &x.Last}, func() error {
-				sources = append(sources, x)
-				return nil
-			})
+			_, err := c.Exec(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at, staged)
+				VALUES ($1::uuid, $2::uuid, $3::integer, $4::text::jsonb, $5::timestamptz, $6::bytea)`, pgx.QueryExecModeCacheDescribe,
+				[16]byte(tenant), [16]byte(batch), int32(staged), string(js), s.DB.Now(ctx), encodeStaged(make([]byte, 0, 64+n*512), list))
 			return err
 		}); err != nil {
 			return err
 		}
-		var written int64
-		for _, x := range sources {
-			written += x.Events
-		}
-		// Fewer written than staged means some were stored before: the
-		// debugger's sample then looks up which (ADR 0016).
-		dups = written < staged
-		if written == 0 {
-			return nil // all duplicates: acknowledged, nothing stored or counted
-		}
-		// The reservation is taken last, in the same transaction, so the
-		// tenant's usage row is locked only until the commit (a concurrent
-		// writer of the tenant does its insert meanwhile); over the limit the
-		// whole transaction rolls back.
-		if err := s.Billing.ReserveWithTx(ctx, tx, tenant, e, billing.MonthlyEvents, written); err != nil {
+		// The reservation is taken after the batch row, in the same
+		// transaction, so the tenant's usage row is locked only until the
+		// commit; over the limit the whole transaction rolls back. It
+		// counts what was staged: the batch job gives back what it drops
+		// as stored before.
+		if err := s.Billing.ReserveWithTx(ctx, tx, tenant, e, billing.MonthlyEvents, staged); err != nil {
 			if isLimit(err) {
 				return &overLimit{err}
 			}
-			return err
-		}
-		js, err := json.Marshal(sources)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at) VALUES (?, ?, ?, ?, ?)`,
-			tenant, batch, written, string(js), s.DB.Now(ctx)); err != nil {
 			return err
 		}
 		if s.Enqueue != nil {
@@ -515,13 +421,35 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending, fresh boo
 		}
 		return nil
 	})
-	if err == nil && accepted {
+	if err == nil && accepted && batch != uuid.Nil {
 		// The live debugger's sample of what was just committed, handed to
 		// the publisher before any request of the group is answered (so a
 		// later request's entries follow this one's).
-		s.queueSample(tenant, batch, items, dups)
+		s.queueSample(tenant, batch, items)
 	}
 	return errs, err
+}
+
+// stagedSources is per source (in id order) how many of events were
+// staged and the newest received_at (cdp_batches.sources until the batch
+// job sets what was stored).
+func stagedSources(events []*Event) []batchSource {
+	var out []batchSource
+	at := map[uuid.UUID]int{}
+	for _, e := range events {
+		j, ok := at[e.SourceID]
+		if !ok {
+			j = len(out)
+			at[e.SourceID] = j
+			out = append(out, batchSource{ID: e.SourceID, Last: e.ReceivedAt})
+		}
+		out[j].Events++
+		if e.ReceivedAt.After(out[j].Last) {
+			out[j].Last = e.ReceivedAt
+		}
+	}
+	slices.SortFunc(out, func(a, b batchSource) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return out
 }
 
 // sampleQueue is how many commits' debugger samples may wait for the
@@ -538,10 +466,9 @@ const sampleQueue = 8
 // more statement in the transaction. So an entry is still seen only if its
 // events committed; a crash between the commit and the publish loses the
 // entry, never an event. An event whose messageId came earlier in the
-// sample is DUPLICATE here; dups (the commit stored fewer events than it
-// staged) makes the publisher look up which of the others a batch before
-// this one had stored.
-func (s *Service) queueSample(tenant, batch uuid.UUID, items []*pending, dups bool) {
+// sample is DUPLICATE here; the publisher looks up which of the others an
+// earlier batch had stored (ADR 0026: the commit itself no longer knows).
+func (s *Service) queueSample(tenant, batch uuid.UUID, items []*pending) {
 	c := s.committer()
 	if len(c.sample) == cap(c.sample) {
 		return // the publisher is behind: skip the work of building it
@@ -552,7 +479,7 @@ func (s *Service) queueSample(tenant, batch uuid.UUID, items []*pending, dups bo
 	}
 	per := map[uuid.UUID]int{}
 	seen := map[key]bool{}
-	smp := debuggerSample{tenant: tenant, batch: batch, lookup: dups}
+	smp := debuggerSample{tenant: tenant, batch: batch}
 	for _, p := range items {
 		for _, e := range p.events {
 			if per[e.SourceID] >= DebuggerPerCommit {
@@ -589,7 +516,6 @@ func (s *Service) queueSample(tenant, batch uuid.UUID, items []*pending, dups bo
 // debuggerSample is one commit's sample, waiting for the publisher.
 type debuggerSample struct {
 	tenant, batch uuid.UUID
-	lookup        bool // some events were stored by earlier batches
 	entries       []sampleEntry
 }
 
@@ -599,8 +525,8 @@ type sampleEntry struct {
 }
 
 // sampleLoop publishes the queued samples, one short transaction in the
-// sample's tenant for each (a NOTIFY per entry, and the DUPLICATE lookup
-// when the commit dropped stored events), in the order the commits queued
+// sample's tenant for each (the DUPLICATE lookup and one statement
+// publishing the entries), in the order the commits queued
 // them; a failure is logged and the sample dropped. It ends when the
 // service is closed.
 func (s *Service) sampleLoop(c *committer) {

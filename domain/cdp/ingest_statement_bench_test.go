@@ -20,8 +20,10 @@ import (
 // event (/proc, so the figure holds on a busy machine too), for groups of
 // 1,000 benchmark events (~300 bytes of properties, like issue 13's
 // tracking benchmark), each in its own transaction as the application
-// role. fresh is insertFreshEvents (a group whose messageIds are all new);
-// dedup is insertEvents (ON CONFLICT, semi-join, RETURNING); parts/unnest
+// role. staged is what the group commit writes (ADR 0026: the group's
+// events as one record in its batch row); dedup is insertEvents (ON
+// CONFLICT, semi-join, RETURNING), which the batch job runs to materialise
+// a staged batch, before ADR 0026 the commit's own statement; parts/unnest
 // receives the arrays alone (JSON parsing included) and parts/dedup_table
 // is the dedup table's plain insert alone; copy, the baseline in the same
 // run, COPYs the same rows into cdp_events as the table owner (COPY FROM is
@@ -124,7 +126,6 @@ func BenchmarkGroupCommitStatement(b *testing.B) {
 			return tx.Commit(ctx)
 		}
 	}
-	b.Run("fresh", func(b *testing.B) { measure(b, app, inTx(insertFreshEvents, nil)) })
 	b.Run("dedup", func(b *testing.B) { measure(b, app, inTx(insertEvents, nil)) })
 	b.Run("parts/unnest", func(b *testing.B) {
 		measure(b, app, inTx(`SELECT count(*), $18::uuid, $19::uuid FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],
@@ -135,6 +136,30 @@ func BenchmarkGroupCommitStatement(b *testing.B) {
 		measure(b, app, inTx(`INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, batch_id, received_at)
 			SELECT $4, s, m, $5, r FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(s, m, r)`,
 			func(all []any) []any { return []any{all[0], all[1], all[2], all[17], all[18]} }))
+	})
+	b.Run("staged", func(b *testing.B) {
+		// What the group commit writes (ADR 0026): one batch row holding
+		// the group's events as one record, sent in binary.
+		measure(b, app, func(evs []Event) error {
+			list := make([]*Event, len(evs))
+			for i := range evs {
+				list[i] = &evs[i]
+			}
+			tx, err := app.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at, staged)
+				VALUES ($1::uuid, $2::uuid, $3::integer, '[]', $4::timestamptz, $5::bytea)`, pgx.QueryExecModeCacheDescribe,
+				[16]byte(tenant), [16]byte(uuid.New()), int32(len(list)), now, encodeStaged(nil, list)); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		})
 	})
 	b.Run("copy", func(b *testing.B) {
 		measure(b, owner, func(evs []Event) error {

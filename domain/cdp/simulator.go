@@ -108,7 +108,11 @@ func (s *Service) ensureSimulatedSource(ctx context.Context, tenant uuid.UUID) (
 		if err := tx.NewSelect().Model(src).Where("tenant_id = ? AND simulated", tenant).Scan(ctx); err != nil {
 			return err
 		}
-		used, err := tx.NewSelect().Table("cdp_message_ids").Where("tenant_id = ? AND source_id = ?", tenant, src.ID).Exists(ctx)
+		// Stored events, or events staged for the batch job (ADR 0026).
+		var used bool
+		err = tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM cdp_message_ids WHERE tenant_id = ? AND source_id = ?)
+			OR EXISTS (SELECT 1 FROM cdp_batches WHERE tenant_id = ? AND staged IS NOT NULL
+				AND sources @> jsonb_build_array(jsonb_build_object('id', ?::text)))`, tenant, src.ID, tenant, src.ID.String()).Scan(ctx, &used)
 		empty = !used
 		return err
 	})

@@ -4392,9 +4392,9 @@ func (e ConversionLegalBasis) MarshalJSON() ([]byte, error) {
 type DebuggerEventStatus string
 
 const (
-	// Answered 200 and stored.
+	// Answered 200: durably received, and stored as an event by its batch job (normally within a second) unless the batch job finds its messageId already stored for this source — a copy of an event whose own batch was not yet stored when this was shown is dropped then, without showing as DUPLICATE here.
 	DebuggerEventStatusAccepted DebuggerEventStatus = "ACCEPTED"
-	// Answered 200 but not stored again: its messageId was already stored for this source (an SDK retry), within the 35-day dedup window.
+	// Answered 200 but not stored again: its messageId was already stored for this source (an SDK retry), within the 35-day dedup window, or came earlier in the same commit.
 	DebuggerEventStatusDuplicate DebuggerEventStatus = "DUPLICATE"
 	// Refused with 400: the request failed validation (error.field names the event and field).
 	DebuggerEventStatusRejected DebuggerEventStatus = "REJECTED"

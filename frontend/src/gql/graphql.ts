@@ -500,9 +500,9 @@ export type CreateTraitDefinitionInput = {
 
 /** What became of an event the tracking API received. A request refused with 401 (no or an unknown write key) names no source, so it cannot be shown per source and never appears; nor does one refused with 403 (a disabled source, no cdp flag). */
 export type DebuggerEventStatus =
-  /** Answered 200 and stored. */
+  /** Answered 200: durably received, and stored as an event by its batch job (normally within a second) unless the batch job finds its messageId already stored for this source — a copy of an event whose own batch was not yet stored when this was shown is dropped then, without showing as DUPLICATE here. */
   | 'ACCEPTED'
-  /** Answered 200 but not stored again: its messageId was already stored for this source (an SDK retry), within the 35-day dedup window. */
+  /** Answered 200 but not stored again: its messageId was already stored for this source (an SDK retry), within the 35-day dedup window, or came earlier in the same commit. */
   | 'DUPLICATE'
   /** Refused with 400: the request failed validation (error.field names the event and field). */
   | 'REJECTED'
