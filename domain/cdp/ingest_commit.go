@@ -430,6 +430,22 @@ func (s *Service) commitTenantOnce(tenant uuid.UUID, items []*pending) ([]error,
 	return errs, err
 }
 
+// addSource adds n events of source, the newest received at last, to out
+// (at: each source's index in out).
+func addSource(out []batchSource, at map[uuid.UUID]int, source uuid.UUID, n int64, last time.Time) []batchSource {
+	j, ok := at[source]
+	if !ok {
+		j = len(out)
+		at[source] = j
+		out = append(out, batchSource{ID: source, Last: last})
+	}
+	out[j].Events += n
+	if last.After(out[j].Last) {
+		out[j].Last = last
+	}
+	return out
+}
+
 // stagedSources is per source (in id order) how many of events were
 // staged and the newest received_at (cdp_batches.sources until the batch
 // job sets what was stored).
@@ -437,16 +453,7 @@ func stagedSources(events []*Event) []batchSource {
 	var out []batchSource
 	at := map[uuid.UUID]int{}
 	for _, e := range events {
-		j, ok := at[e.SourceID]
-		if !ok {
-			j = len(out)
-			at[e.SourceID] = j
-			out = append(out, batchSource{ID: e.SourceID, Last: e.ReceivedAt})
-		}
-		out[j].Events++
-		if e.ReceivedAt.After(out[j].Last) {
-			out[j].Last = e.ReceivedAt
-		}
+		out = addSource(out, at, e.SourceID, 1, e.ReceivedAt)
 	}
 	slices.SortFunc(out, func(a, b batchSource) int { return bytes.Compare(a.ID[:], b.ID[:]) })
 	return out

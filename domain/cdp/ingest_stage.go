@@ -313,16 +313,7 @@ func insertIsolating(ctx context.Context, tx bun.Tx, cols *columns, insert func(
 			continue
 		}
 		for _, x := range one {
-			j, ok := at[x.ID]
-			if !ok {
-				j = len(sources)
-				at[x.ID] = j
-				sources = append(sources, batchSource{ID: x.ID, Last: x.Last})
-			}
-			sources[j].Events += x.Events
-			if x.Last.After(sources[j].Last) {
-				sources[j].Last = x.Last
-			}
+			sources = addSource(sources, at, x.ID, x.Events, x.Last)
 		}
 	}
 	slices.SortFunc(sources, func(a, b batchSource) int { return bytes.Compare(a.ID[:], b.ID[:]) })
