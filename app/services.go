@@ -96,7 +96,7 @@ func NewServices(d *db.DB, cfg config.Config, log *slog.Logger) (*Services, erro
 	// Per-source rate limits in the buckets every replica shares.
 	s.CDP = &cdp.Service{DB: d, Billing: s.Billing, Identity: cdp.NewIdentity(d), RFM: cdp.NewRFM(d), Log: log, SharedLimits: s.Auth.Limiter}
 	s.Traits = &cdp.Traits{DB: d}
-	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret)}
+	s.Privacy = &cdp.Privacy{DB: d, Identity: s.CDP.Identity, Secret: privacySecret(cfg.JWTSecret), Materialise: s.CDP.MaterialiseStaged}
 	s.Segments = &cdp.Segments{DB: d, Billing: s.Billing}
 	s.EMQ = &emq.Service{DB: d, Signals: s.Signals}
 	s.buildConversions(d, cfg)

@@ -265,6 +265,11 @@ func (s *Service) materialiseOne(ctx context.Context, tenant, batch uuid.UUID) e
 		})
 	}
 	err := write()
+	if err != nil && pgCode(err, "40P01") {
+		// Lost a deadlock to another batch's materialisation inserting
+		// the same messageIds in another order: once more.
+		err = write()
+	}
 	if err != nil && missingPartition(err) {
 		// The periodic job has not created the month's partition yet.
 		if _, perr := s.EnsurePartitions(ctx); perr == nil {

@@ -79,6 +79,20 @@ type Privacy struct {
 	// that erases the profiles; an error fails the request's run, which is
 	// retried.
 	EraseHooks []EraseHook
+	// Materialise stores tenant's staged events as rows before a scan
+	// (Service.MaterialiseStaged, ADR 0026), so an export or an erasure
+	// covers every event acknowledged before it runs, not only those the
+	// batch jobs have stored so far; nil: only stored events are scanned
+	// (suppression still drops the staged ones of an erased person).
+	Materialise func(ctx context.Context, tenant uuid.UUID) error
+}
+
+// materialise runs s.Materialise, if set.
+func (s *Privacy) materialise(ctx context.Context, tenant uuid.UUID) error {
+	if s.Materialise == nil {
+		return nil
+	}
+	return s.Materialise(ctx, tenant)
 }
 
 // EraseHook deletes a context's rows of profiles in tx (Privacy.EraseHooks).

@@ -33,6 +33,9 @@ func (s *Privacy) RunDeletion(ctx context.Context, tenant, request uuid.UUID, st
 	if err != nil || !ok {
 		return false, err
 	}
+	if err := s.materialise(ctx, tenant); err != nil {
+		return false, err
+	}
 	err = s.scanEvents(ctx, tenant, request, p, st, false, sc, stop, func(ctx context.Context, tx bun.Tx, hit []scannedEvent) error {
 		evs := make([]keyedEvent, len(hit))
 		for i := range hit {

@@ -100,6 +100,9 @@ func (s *Privacy) RunExport(ctx context.Context, tenant, request uuid.UUID, stop
 	if err != nil || !ok {
 		return false, err
 	}
+	if err := s.materialise(ctx, tenant); err != nil {
+		return false, err
+	}
 	tooBig := errors.New("export too large")
 	err = s.scanEvents(ctx, tenant, request, p, st, true, sc, stop, func(ctx context.Context, tx bun.Tx, hit []scannedEvent) error {
 		var b []byte
