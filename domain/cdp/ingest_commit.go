@@ -179,10 +179,11 @@ func (s *Service) writeGroup(group []*pending) {
 }
 
 // commitTenant writes items of tenant in one transaction and returns each
-// item's outcome. A deadlock with another writer is retried once. When the group as a whole cannot be written — it would
-// pass the monthly events limit, or PostgreSQL refuses a value in it —
-// each request is written on its own, so that only the ones at fault are
-// refused.
+// item's outcome. A deadlock with another writer is retried once. When the
+// group as a whole would pass the monthly events limit, each request is
+// written on its own, so that only the ones that do not fit are refused.
+// (PostgreSQL reads no event value here — ADR 0026 — so none can be
+// refused by it; materialiseOne deals with that.)
 func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 	errs, err := s.commitTenantOnce(tenant, items)
 	if err != nil && pgCode(err, "40P01") {
@@ -193,20 +194,13 @@ func (s *Service) commitTenant(tenant uuid.UUID, items []*pending) []error {
 	switch {
 	case err == nil:
 		return errs
-	case (isOver || dataError(err)) && len(items) > 1:
+	case isOver && len(items) > 1:
 		for i := range items {
 			errs[i] = s.commitTenant(tenant, items[i:i+1])[0]
 		}
 		return errs
 	case isOver:
 		errs[0] = limitError(over.err)
-		return errs
-	case dataError(err):
-		// This request alone holds a value PostgreSQL refuses: retrying
-		// cannot help, so it is the client's error.
-		errs[0] = &apperr.Error{Code: apperr.BadUserInput, Field: []string{"body"}, Err: err,
-			Message:    "body: an event holds a value that cannot be stored (invalid text or JSON for its field)",
-			Extensions: map[string]any{"field": "body"}}
 		return errs
 	}
 	err = fmt.Errorf("cdp group commit (%s, %d requests): %w", tenant, len(items), err)
@@ -234,10 +228,6 @@ func pgCode(err error, code string) bool {
 func dataError(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
-}
-
-func isUniqueViolation(err error) bool {
-	return pgCode(err, "23505")
 }
 
 func missingPartition(err error) bool {

@@ -167,42 +167,52 @@ func decodeStaged(rec []byte) (*columns, error) {
 	return c, nil
 }
 
-// materialise stores batch's staged events, if it still has any (and
-// before them those of the tenant's batches staged earlier): in one
-// transaction per batch, the deduplicating insert (a messageId stored by an earlier
-// batch is dropped), the batch's events and per-source counts set to what
-// was stored, the monthly events reserved at ingest for dropped
-// duplicates given back, and the staged record cleared. A re-run (the job
-// retried after a crash) finds nothing staged and does nothing.
+// materialise stores batch's staged events, if it still has any, and
+// before them those of the tenant's batches staged earlier, in commit
+// order, so the first copy of a messageId is the one stored (their own
+// jobs, running meanwhile, then find nothing staged): see materialiseOne.
+// A re-run (the job retried after a crash) finds nothing staged and does
+// nothing.
 func (s *Service) materialise(ctx context.Context, tenant, batch uuid.UUID) error {
-	// The tenant's batches staged before this one first, in commit order,
-	// so the first copy of a messageId is the one stored (their own jobs,
-	// running meanwhile, then find nothing staged).
+	return s.materialiseThrough(ctx, tenant, &batch)
+}
+
+// materialiseThrough materialises tenant's staged batches oldest first —
+// those staged up to through, or all of them when through is nil — in
+// pages of 100, each batch in its own transaction.
+func (s *Service) materialiseThrough(ctx context.Context, tenant uuid.UUID, through *uuid.UUID) error {
+	upTo := ""
+	args := []any{tenant}
+	if through != nil {
+		upTo = " AND seq <= (SELECT seq FROM cdp_batches WHERE tenant_id = ? AND id = ? AND staged IS NOT NULL)"
+		args = append(args, tenant, *through)
+	}
 	for {
-		var older []uuid.UUID
+		var batches []uuid.UUID
 		if err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw(`SELECT o.id FROM cdp_batches o, cdp_batches b
-				WHERE b.tenant_id = ? AND b.id = ? AND b.staged IS NOT NULL
-				  AND o.tenant_id = b.tenant_id AND o.staged IS NOT NULL AND o.seq < b.seq
-				ORDER BY o.seq LIMIT 100`, tenant, batch).Scan(ctx, &older)
+			return tx.NewRaw(`SELECT id FROM cdp_batches WHERE tenant_id = ? AND staged IS NOT NULL`+upTo+` ORDER BY seq LIMIT 100`,
+				args...).Scan(ctx, &batches)
 		}); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("materialise staged events: %w", err)
 		}
-		if len(older) == 0 {
-			break
+		if len(batches) == 0 {
+			return nil
 		}
-		for _, o := range older {
-			if err := s.materialiseOne(ctx, tenant, o); err != nil {
+		for _, b := range batches {
+			if err := s.materialiseOne(ctx, tenant, b); err != nil {
 				return err
 			}
 		}
 	}
-	return s.materialiseOne(ctx, tenant, batch)
 }
 
-// materialiseOne is materialise of batch alone.
+// materialiseOne stores batch's staged events, if it still has any, in one
+// transaction: the deduplicating insert (a messageId stored by an earlier
+// batch is dropped), the batch's events and per-source counts set to what
+// was stored, the monthly events reserved at ingest for dropped events
+// given back, and the staged record cleared.
 func (s *Service) materialiseOne(ctx context.Context, tenant, batch uuid.UUID) error {
-	write := func() error {
+	write := func(isolate bool) error {
 		return s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 			var rec []byte
 			var staged int64
@@ -235,7 +245,13 @@ func (s *Service) materialiseOne(ctx context.Context, tenant, batch uuid.UUID) e
 				})
 				return sources, err
 			}
-			sources, refused, err := insertIsolating(ctx, tx, cols, insert)
+			var sources []batchSource
+			refused := 0
+			if isolate {
+				sources, refused, err = insertIsolating(ctx, tx, cols, insert)
+			} else {
+				sources, err = insert(cols)
+			}
 			if err != nil {
 				return err
 			}
@@ -264,17 +280,25 @@ func (s *Service) materialiseOne(ctx context.Context, tenant, batch uuid.UUID) e
 			return nil
 		})
 	}
-	err := write()
+	isolate := false
+	err := write(isolate)
 	if err != nil && pgCode(err, "40P01") {
 		// Lost a deadlock to another batch's materialisation inserting
 		// the same messageIds in another order: once more.
-		err = write()
+		err = write(isolate)
 	}
 	if err != nil && missingPartition(err) {
 		// The periodic job has not created the month's partition yet.
 		if _, perr := s.EnsurePartitions(ctx); perr == nil {
-			err = write()
+			err = write(isolate)
 		}
+	}
+	if err != nil && dataError(err) {
+		// PostgreSQL refused a value (the parser lets through nothing it
+		// is known to refuse, so this is a safety net): the batch again,
+		// event by event, dropping only the refused ones.
+		isolate = true
+		err = write(isolate)
 	}
 	if err != nil {
 		return fmt.Errorf("materialise staged events: %w", err)
@@ -282,26 +306,14 @@ func (s *Service) materialiseOne(ctx context.Context, tenant, batch uuid.UUID) e
 	return nil
 }
 
-// insertIsolating runs insert for all of cols under a savepoint; when
-// PostgreSQL refuses a value in them (a data exception: the parser lets
-// through nothing it is known to refuse, so this is a safety net), it
-// inserts them one by one instead, each under its own savepoint, and drops
-// the ones refused — a staged batch must never fail for ever because of
-// one event. It returns what was stored per source and how many were
-// refused.
+// insertIsolating inserts cols one event at a time, each under its own
+// savepoint, and drops the ones PostgreSQL refuses — a staged batch must
+// never fail for ever because of one event. It returns what was stored
+// per source and how many were refused.
 func insertIsolating(ctx context.Context, tx bun.Tx, cols *columns, insert func(*columns) ([]batchSource, error)) ([]batchSource, int, error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT stage_all"); err != nil {
-		return nil, 0, err
-	}
-	sources, err := insert(cols)
-	if err == nil || !dataError(err) {
-		return sources, 0, err
-	}
-	if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT stage_all"); err != nil {
-		return nil, 0, err
-	}
 	at := map[uuid.UUID]int{}
-	sources, refused := nil, 0
+	var sources []batchSource
+	refused := 0
 	for i := range cols.messageID {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT stage_one"); err != nil {
 			return nil, 0, err
@@ -338,24 +350,9 @@ func (c *columns) one(i int) *columns {
 // oldest first, as their batch jobs would (each is idempotent: a batch job
 // running at the same time waits for the batch row and then finds nothing
 // staged). It is how a reader that must see every acknowledged event as a
-// row, not only the batch jobs' work so far, gets them (tests; tools).
+// row, not only the batch jobs' work so far, gets them (privacy scans,
+// tests).
 func (s *Service) MaterialiseStaged(ctx context.Context, tenant uuid.UUID) (err error) {
 	defer derrors.Wrap(&err, "cdp.Service.MaterialiseStaged(%s)", tenant)
-	for {
-		var batches []uuid.UUID
-		if err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw(`SELECT id FROM cdp_batches WHERE tenant_id = ? AND staged IS NOT NULL ORDER BY seq LIMIT 100`,
-				tenant).Scan(ctx, &batches)
-		}); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if len(batches) == 0 {
-			return nil
-		}
-		for _, b := range batches {
-			if err := s.materialiseOne(ctx, tenant, b); err != nil {
-				return err
-			}
-		}
-	}
+	return s.materialiseThrough(ctx, tenant, nil)
 }

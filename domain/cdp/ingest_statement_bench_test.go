@@ -101,7 +101,13 @@ func BenchmarkGroupCommitStatement(b *testing.B) {
 		b.ReportMetric(float64((cpu(conn)-c0).Microseconds())/events, "pg_cpu_us/event")
 		b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
 	}
-	inTx := func(stmt string, pick func(all []any) []any) func(evs []Event) error {
+	// inTx runs stmt on a group in a transaction of the tenant, with
+	// argsOf's parameters (nil: insertEvents' column arrays).
+	columnArgs := func(evs []Event) []any { return columnsOf(evs).args(tenant, uuid.New()) }
+	inTx := func(stmt string, argsOf func(evs []Event) []any) func(evs []Event) error {
+		if argsOf == nil {
+			argsOf = columnArgs
+		}
 		return func(evs []Event) error {
 			tx, err := app.Begin(ctx)
 			if err != nil {
@@ -111,11 +117,7 @@ func BenchmarkGroupCommitStatement(b *testing.B) {
 			if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
 				return err
 			}
-			all := columnsOf(evs).args(tenant, uuid.New())
-			if pick != nil {
-				all = pick(all)
-			}
-			rows, err := tx.Query(ctx, stmt, append([]any{pgx.QueryExecModeCacheDescribe}, all...)...)
+			rows, err := tx.Query(ctx, stmt, append([]any{pgx.QueryExecModeCacheDescribe}, argsOf(evs)...)...)
 			if err != nil {
 				return err
 			}
@@ -135,31 +137,22 @@ func BenchmarkGroupCommitStatement(b *testing.B) {
 	b.Run("parts/dedup_table", func(b *testing.B) {
 		measure(b, app, inTx(`INSERT INTO cdp_message_ids (tenant_id, source_id, message_id, batch_id, received_at)
 			SELECT $4, s, m, $5, r FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS u(s, m, r)`,
-			func(all []any) []any { return []any{all[0], all[1], all[2], all[17], all[18]} }))
+			func(evs []Event) []any {
+				all := columnArgs(evs)
+				return []any{all[0], all[1], all[2], all[17], all[18]}
+			}))
 	})
 	b.Run("staged", func(b *testing.B) {
 		// What the group commit writes (ADR 0026): one batch row holding
 		// the group's events as one record, sent in binary.
-		measure(b, app, func(evs []Event) error {
+		measure(b, app, inTx(`INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at, staged)
+			VALUES ($1::uuid, $2::uuid, $3::integer, '[]', $4::timestamptz, $5::bytea)`, func(evs []Event) []any {
 			list := make([]*Event, len(evs))
 			for i := range evs {
 				list[i] = &evs[i]
 			}
-			tx, err := app.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO cdp_batches (tenant_id, id, events, sources, created_at, staged)
-				VALUES ($1::uuid, $2::uuid, $3::integer, '[]', $4::timestamptz, $5::bytea)`, pgx.QueryExecModeCacheDescribe,
-				[16]byte(tenant), [16]byte(uuid.New()), int32(len(list)), now, encodeStaged(nil, list)); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
-		})
+			return []any{[16]byte(tenant), [16]byte(uuid.New()), int32(len(list)), now, encodeStaged(nil, list)}
+		}))
 	})
 	b.Run("copy", func(b *testing.B) {
 		measure(b, owner, func(evs []Event) error {
