@@ -94,13 +94,35 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 		for range ch { // wait for the fetcher to stop
 		}
 	}()
+	// A chunk's progress transaction (its signals, resume_from, rows, the
+	// account's insights_through) runs while the next chunk is written:
+	// progress transactions run one at a time, in chunk order, each
+	// after its own chunk's rows are committed. A crash between a chunk's
+	// rows and its progress rewrites the chunk on resume (same keys, rows
+	// that compare equal are left alone).
+	var progress chan error // the previous chunk's progress, nil if none
+	awaitProgress := func() error {
+		if progress == nil {
+			return nil
+		}
+		err := <-progress
+		progress = nil
+		return err
+	}
+	defer func() { _ = awaitProgress() }()
 	for f := range ch {
 		if f.err != nil {
+			if err := awaitProgress(); err != nil {
+				return err
+			}
 			return f.err
 		}
 		end, rows := f.end, f.rows
 		if s.unknownCampaigns(sc, rows) && !sc.structureDone {
 			// New campaigns since the last structure sync: sync it once.
+			if err := awaitProgress(); err != nil {
+				return err
+			}
 			if err := s.structureSync(ctx, sc); err != nil {
 				return err
 			}
@@ -108,31 +130,48 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 		next := end.AddDate(0, 0, 1)
 		batch := prepareInsights(sc, rows, s.Sync.writers())
 		if err := s.writeInsights(ctx, sc.tenant, sc.acct.ID, batch); err != nil {
+			return errors.Join(err, awaitProgress())
+		}
+		if err := awaitProgress(); err != nil {
 			return err
 		}
-		if err := s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error {
-			if err := s.recordSyncSignalsTx(ctx, tx, sc, keys(batch.days)); err != nil {
-				return err
-			}
-			now := s.DB.Now(ctx)
-			sc.run.ResumeFrom, sc.run.RowsWritten, sc.run.UpdatedAt = &next, sc.run.RowsWritten+int64(batch.rows), now
-			sc.run.ProgressDone = min(sc.run.ProgressDone+1, max(sc.run.ProgressTotal, sc.run.ProgressDone+1))
-			if _, err := tx.NewUpdate().Model(sc.run).Column("resume_from", "rows_written", "progress_done", "updated_at").WherePK().Exec(ctx); err != nil {
-				return err
-			}
-			if _, err := tx.NewUpdate().Model(sc.acct).
-				Set("insights_through = GREATEST(insights_through, ?::date), updated_at = ?", end.Format(time.DateOnly), now).WherePK().Exec(ctx); err != nil {
-				return err
-			}
-			return publishRun(ctx, tx, sc.run)
-		}); err != nil {
-			return err
-		}
+		progress = make(chan error, 1)
+		go func(done chan<- error) {
+			done <- s.recordChunk(ctx, sc, batch, end, next)
+		}(progress)
 		if !sc.deadline.IsZero() && !next.After(to) && !time.Now().Before(sc.deadline) {
+			if err := awaitProgress(); err != nil {
+				return err
+			}
 			return ErrSyncPaused
 		}
 	}
+	if err := awaitProgress(); err != nil {
+		return err
+	}
 	return ctx.Err()
+}
+
+// recordChunk commits a written chunk's progress in one transaction: the
+// platform's signal measurements for its days, the run's resume_from (next),
+// rows and progress, and the account's insights_through (end).
+func (s *Service) recordChunk(ctx context.Context, sc *syncCtx, batch insightBatch, end, next time.Time) error {
+	return s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.recordSyncSignalsTx(ctx, tx, sc, keys(batch.days)); err != nil {
+			return err
+		}
+		now := s.DB.Now(ctx)
+		sc.run.ResumeFrom, sc.run.RowsWritten, sc.run.UpdatedAt = &next, sc.run.RowsWritten+int64(batch.rows), now
+		sc.run.ProgressDone = min(sc.run.ProgressDone+1, max(sc.run.ProgressTotal, sc.run.ProgressDone+1))
+		if _, err := tx.NewUpdate().Model(sc.run).Column("resume_from", "rows_written", "progress_done", "updated_at").WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(sc.acct).
+			Set("insights_through = GREATEST(insights_through, ?::date), updated_at = ?", end.Format(time.DateOnly), now).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return publishRun(ctx, tx, sc.run)
+	})
 }
 
 func (s *Service) unknownCampaigns(sc *syncCtx, rows []Insight) bool {

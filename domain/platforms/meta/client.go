@@ -111,6 +111,13 @@ func (c *Client) call(ctx context.Context, method, token, path string, params ur
 // fetch sends one Graph API request and returns the body of a successful
 // response (an error response becomes an *APIError).
 func (c *Client) fetch(ctx context.Context, method, token, path string, params url.Values) ([]byte, error) {
+	return c.fetchInto(ctx, nil, method, token, path, params)
+}
+
+// fetchInto is fetch reading the body into buf's storage (grown as
+// needed): a caller listing pages hands each page's buffer back for the
+// next once it has decoded it.
+func (c *Client) fetchInto(ctx context.Context, buf []byte, method, token, path string, params url.Values) ([]byte, error) {
 	if params == nil {
 		params = url.Values{}
 	}
@@ -135,7 +142,7 @@ func (c *Client) fetch(ctx context.Context, method, token, path string, params u
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Accept", "application/json")
-	return c.send(req, path)
+	return c.sendInto(req, path, buf)
 }
 
 // do sends req and decodes the response into out.
@@ -161,6 +168,11 @@ func decode(raw []byte, path string, out any) error {
 // path names the call in errors (never the URL, whose query can hold
 // secrets on the token endpoint).
 func (c *Client) send(req *http.Request, path string) ([]byte, error) {
+	return c.sendInto(req, path, nil)
+}
+
+// sendInto is send reading the body into buf's storage.
+func (c *Client) sendInto(req *http.Request, path string, buf []byte) ([]byte, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -173,7 +185,7 @@ func (c *Client) send(req *http.Request, path string) ([]byte, error) {
 		return nil, &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorTransient, Code: "network", Message: fmt.Sprintf("%s %s: %v", req.Method, path, err)}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	raw, err := readAll(resp.Body, buf[:0], maxBody+1)
 	if err != nil {
 		return nil, &platforms.APIError{Platform: platforms.Meta, Kind: platforms.ErrorTransient, HTTPStatus: resp.StatusCode, Code: "network", Message: fmt.Sprintf("read %s: %v", path, err)}
 	}
@@ -184,6 +196,25 @@ func (c *Client) send(req *http.Request, path string) ([]byte, error) {
 		return nil, apiErr
 	}
 	return raw, nil
+}
+
+// readAll appends r's bytes, at most limit of them, to buf, growing it as
+// io.ReadAll does.
+func readAll(r io.Reader, buf []byte, limit int) ([]byte, error) {
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // let append pick the growth
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // classify turns an error response into an *APIError (nil for success).

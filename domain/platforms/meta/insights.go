@@ -178,13 +178,16 @@ func (c *Client) prefetch(ctx context.Context, token, edge string, query func(af
 		defer close(done)
 		defer close(out)
 		after := ""
+		var buf []byte // the previous page's body, decoded: its storage is reused
 		for range maxPages {
-			raw, err := c.fetch(ctx, http.MethodGet, token, edge, query(after))
+			raw, err := c.fetchInto(ctx, buf, http.MethodGet, token, edge, query(after))
 			var p insightsPage
 			if err == nil {
+				// The decoded page holds no reference into raw.
 				if p, err = decodeInsightsPage(raw); err != nil {
 					err = malformed("%s: %v", edge, err)
 				}
+				buf = raw
 			}
 			if !send(fetchedPage{page: p, err: err}) || err != nil {
 				return
