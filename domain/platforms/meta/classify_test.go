@@ -2,7 +2,9 @@ package meta
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +77,26 @@ func TestInsightRowConversions(t *testing.T) {
 	r.DateStop, r.Spend = r.DateStart, "12,50"
 	_, err = r.insight()
 	require.Error(t, err)
+}
+
+// readAll keeps io.ReadAll's contract on a reused buffer: the whole body,
+// at most limit bytes, starting at the buffer's beginning.
+func TestReadAllReusesTheBufferWithinTheLimit(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("0123456789", 1000)
+	got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), nil, len(body)+1)
+	require.NoError(t, err)
+	require.Equal(t, body, string(got))
+
+	buf := make([]byte, 3, 64<<10)
+	copy(buf, "old")
+	got, err = readAll(strings.NewReader("new page"), buf[:0], 100)
+	require.NoError(t, err)
+	require.Equal(t, "new page", string(got))
+	require.Same(t, &buf[0], &got[0], "the buffer's storage is reused")
+
+	got, err = readAll(strings.NewReader(body), buf[:0], 100)
+	require.NoError(t, err)
+	require.Len(t, got, 100, "reading stops at the limit")
+	require.Equal(t, body[:100], string(got))
 }
