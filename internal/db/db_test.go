@@ -108,13 +108,17 @@ func TestRowLevelSecurity(t *testing.T) {
 
 // TestEveryTenantTableIsGuarded fails when a migration adds a table with a
 // tenant_id column that lacks forced RLS, a policy, or a primary key starting
-// with tenant_id.
+// with tenant_id, or when a policy of such a table checks anything but
+// tenant_id against the current tenant (directly or once per statement, as
+// migration 0068 has ad_campaign_metrics do) for reads and writes alike.
 func TestEveryTenantTableIsGuarded(t *testing.T) {
 	t.Parallel()
 	tdb := testdb.New(t)
 	rows, err := tdb.Pool.Query(context.Background(), `
 		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
 		       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid),
+		       (SELECT array_agg(coalesce(pg_get_expr(p.polqual, p.polrelid), '') || ' / ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))
+		        FROM pg_policy p WHERE p.polrelid = c.oid),
 		       COALESCE((SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
 		                 WHERE i.indrelid = c.oid AND i.indisprimary), '')
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -126,9 +130,16 @@ func TestEveryTenantTableIsGuarded(t *testing.T) {
 	for rows.Next() {
 		var name, pk string
 		var rls, force, policy bool
-		require.NoError(t, rows.Scan(&name, &rls, &force, &policy, &pk))
+		var exprs []string
+		require.NoError(t, rows.Scan(&name, &rls, &force, &policy, &exprs, &pk))
 		n++
 		require.True(t, rls && force && policy, "table %s: RLS enabled=%v forced=%v policy=%v", name, rls, force, policy)
+		for _, e := range exprs {
+			require.Contains(t, []string{
+				"(tenant_id = stratum_current_tenant()) / (tenant_id = stratum_current_tenant())",
+				"(tenant_id = ( SELECT stratum_current_tenant() AS stratum_current_tenant)) / (tenant_id = ( SELECT stratum_current_tenant() AS stratum_current_tenant))",
+			}, e, "table %s: a policy (USING / WITH CHECK)", name)
+		}
 		require.Equal(t, "tenant_id", pk, "table %s: primary key must start with tenant_id", name)
 	}
 	require.NoError(t, rows.Err())

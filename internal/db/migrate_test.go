@@ -128,9 +128,10 @@ func stratumTables(t *testing.T, conn *pgx.Conn) []string {
 }
 
 // schemaShape lists table.column of Stratum's tables (not the bookkeeping
-// ones), the signatures of its functions, and its tables' constraints and
-// indexes: it changes with every migration that changes the schema (0038
-// changes only a check constraint and an index), whichever is the newest.
+// ones), the signatures of its functions, and its tables' constraints,
+// indexes and row-security policies: it changes with every migration that
+// changes the schema (0038 changes only a check constraint and an index,
+// 0068 only a policy), whichever is the newest.
 func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `SELECT table_name || '.' || column_name FROM information_schema.columns
@@ -145,6 +146,9 @@ func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 		UNION ALL
 		SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'river%'
 		AND tablename NOT IN ($1, 'schema_migrations')
+		UNION ALL
+		SELECT tablename || ' policy ' || policyname || ' USING ' || coalesce(qual, '') || ' WITH CHECK ' || coalesce(with_check, '')
+		FROM pg_policies WHERE schemaname = 'public'
 		ORDER BY 1`, db.VersionTable)
 	require.NoError(t, err)
 	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
