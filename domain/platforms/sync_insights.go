@@ -2,13 +2,13 @@ package platforms
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -194,7 +194,7 @@ type insightValues struct {
 // insightBatch is one chunk's rows, keyed, split by campaign into groups.
 type insightBatch struct {
 	groups []insightGroup
-	// days written, and how many (campaign, day) rows.
+	// days written (YYYY-MM-DD), and how many (campaign, day) rows.
 	days map[string]bool
 	rows int
 }
@@ -202,15 +202,15 @@ type insightBatch struct {
 // insightGroup is the rows of some campaigns.
 type insightGroup struct {
 	campaigns      [][16]byte
-	minDay, maxDay string
-	keys           []insightKey
-	days           []time.Time // keys' days, parsed
-	vals           []insightValues
+	minDay, maxDay int32 // PostgreSQL day numbers (pgDate)
+	rows           []insightRec
 }
 
-type insightKey struct {
-	c uuid.UUID
-	d string
+// insightRec is one (campaign, day)'s row of a chunk.
+type insightRec struct {
+	c   uuid.UUID
+	day int32 // PostgreSQL day number (pgDate)
+	v   insightValues
 }
 
 // prepareInsights keys rows by (campaign, day) and splits them into
@@ -220,52 +220,82 @@ type insightKey struct {
 func prepareInsights(sc *syncCtx, rows []Insight, writers int) insightBatch {
 	n := max(writers, 1)
 	b := insightBatch{groups: make([]insightGroup, n), days: map[string]bool{}}
-	type pos struct{ g, i int }
-	idx := make(map[insightKey]pos, len(rows))
-	groupOf := map[uuid.UUID]int{}
-	parsed := map[string]time.Time{} // a chunk has a few days, each on many rows
+	type slot struct{ g, i int32 } // a campaign's group and number in the chunk
+	type pos struct{ g, i int32 }  // a row's group and index there
+	// A row's key: its campaign's number in the chunk and its day.
+	idx := make(map[uint64]pos, len(rows))
+	slots := map[uuid.UUID]slot{}
+	// A chunk has a few days, each on many rows (which come day by day):
+	// each is parsed once, and the last one found first.
+	type dayOf struct {
+		s    string
+		n    int32
+		used bool
+	}
+	var dayList []dayOf
+	last := -1
+	day := func(s string) (int, bool) {
+		if last >= 0 && dayList[last].s == s {
+			return last, true
+		}
+		for i := range dayList {
+			if dayList[i].s == s {
+				last = i
+				return i, true
+			}
+		}
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return 0, false
+		}
+		dayList = append(dayList, dayOf{s: s, n: pgDate(d)})
+		last = len(dayList) - 1
+		return last, true
+	}
+	lastExt, lastCID := "", uuid.Nil // a campaign's rows often come together
 	for _, r := range rows {
-		cid, ok := sc.campaigns[r.CampaignExternalID]
+		cid, ok := lastCID, lastExt != "" && r.CampaignExternalID == lastExt
+		if !ok {
+			if cid, ok = sc.campaigns[r.CampaignExternalID]; !ok {
+				sc.skipped++
+				continue
+			}
+			lastExt, lastCID = r.CampaignExternalID, cid
+		}
+		di, ok := day(r.Day)
 		if !ok {
 			sc.skipped++
 			continue
 		}
-		day, ok := parsed[r.Day]
-		if !ok {
-			d, err := time.Parse(time.DateOnly, r.Day)
-			if err != nil {
-				sc.skipped++
-				continue
-			}
-			day, parsed[r.Day] = d, d
-		}
+		dn := dayList[di].n
 		v := insightValues{spend: max(r.SpendMicros, 0), imps: max(r.Impressions, 0), clicks: max(r.Clicks, 0),
 			conv: max(r.Conversions, 0), rev: max(r.ConversionValueMicros, 0)}
-		k := insightKey{cid, r.Day}
+		sl, ok := slots[cid]
+		if !ok {
+			sl = slot{g: int32(len(slots) % n), i: int32(len(slots))}
+			slots[cid] = sl
+			b.groups[sl.g].campaigns = append(b.groups[sl.g].campaigns, cid)
+		}
+		k := uint64(uint32(sl.i))<<32 | uint64(uint32(dn))
 		if p, ok := idx[k]; ok {
-			b.groups[p.g].vals[p.i] = v
+			b.groups[p.g].rows[p.i].v = v
 			continue
 		}
-		gi, ok := groupOf[cid]
-		if !ok {
-			gi = len(groupOf) % n
-			groupOf[cid] = gi
-			b.groups[gi].campaigns = append(b.groups[gi].campaigns, cid)
+		g := &b.groups[sl.g]
+		if g.rows == nil {
+			g.rows = make([]insightRec, 0, len(rows)/n+1)
+			g.minDay, g.maxDay = dn, dn
 		}
-		g := &b.groups[gi]
-		if g.keys == nil {
-			g.keys, g.days, g.vals = make([]insightKey, 0, len(rows)/n+1), make([]time.Time, 0, len(rows)/n+1), make([]insightValues, 0, len(rows)/n+1)
-		}
-		idx[k] = pos{gi, len(g.keys)}
-		g.keys, g.days, g.vals = append(g.keys, k), append(g.days, day), append(g.vals, v)
-		if g.minDay == "" || r.Day < g.minDay {
-			g.minDay = r.Day
-		}
-		if r.Day > g.maxDay {
-			g.maxDay = r.Day
-		}
-		b.days[r.Day] = true
+		idx[k] = pos{sl.g, int32(len(g.rows))}
+		g.rows = append(g.rows, insightRec{c: cid, day: dn, v: v})
+		g.minDay, g.maxDay = min(g.minDay, dn), max(g.maxDay, dn)
+		dayList[di].used = true
 		b.rows++
+	}
+	for _, d := range dayList {
+		if d.used {
+			b.days[d.s] = true
+		}
 	}
 	return b
 }
@@ -285,7 +315,7 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 	errs := make([]error, len(b.groups))
 	var wg sync.WaitGroup
 	for i := range b.groups {
-		if len(b.groups[i].keys) == 0 {
+		if len(b.groups[i].rows) == 0 {
 			continue
 		}
 		wg.Add(1)
@@ -326,25 +356,32 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 // with a unique violation: it is rolled back to a savepoint and the rows go
 // through the upsert instead.
 func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant uuid.UUID, g *insightGroup) error {
-	stored := make(map[insightKey]insightValues, len(g.keys))
+	// The group's campaigns in uuid order: a row's key is its campaign's
+	// rank there and its day, which is also the primary key's order.
+	slices.SortFunc(g.campaigns, func(a, b [16]byte) int { return bytes.Compare(a[:], b[:]) })
+	rank := make(map[uuid.UUID]uint32, len(g.campaigns))
+	for i, c := range g.campaigns {
+		rank[c] = uint32(i)
+	}
+	key := func(c uuid.UUID, day int32) uint64 { return uint64(rank[c])<<32 | uint64(uint32(day-g.minDay)) }
+	stored := make(map[uint64]insightValues, len(g.rows))
 	// Read through pgx in binary (no text to parse on either side).
 	if err := raw(ctx, func(c *pgx.Conn) error {
-		rs, err := c.Query(ctx, `SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions, revenue_micros
-			FROM ad_campaign_metrics WHERE tenant_id = $1::uuid AND campaign_id = ANY($2::uuid[]) AND day BETWEEN $3::date AND $4::date`,
+		rs, err := c.Query(ctx, `SELECT campaign_id, day - '2000-01-01'::date, spend_micros, impressions, clicks, conversions, revenue_micros
+			FROM ad_campaign_metrics WHERE tenant_id = $1::uuid AND campaign_id = ANY($2::uuid[]) AND day BETWEEN '2000-01-01'::date + $3::int AND '2000-01-01'::date + $4::int`,
 			pgx.QueryExecModeCacheDescribe, [16]byte(tenant), g.campaigns, g.minDay, g.maxDay)
 		if err != nil {
 			return err
 		}
 		defer rs.Close()
 		var id [16]byte
+		var day int32
 		for rs.Next() {
-			var k insightKey
 			var v insightValues
-			if err := rs.Scan(&id, &k.d, &v.spend, &v.imps, &v.clicks, &v.conv, &v.rev); err != nil {
+			if err := rs.Scan(&id, &day, &v.spend, &v.imps, &v.clicks, &v.conv, &v.rev); err != nil {
 				return err
 			}
-			k.c = id
-			stored[k] = v
+			stored[key(id, day)] = v
 		}
 		return rs.Err()
 	}); err != nil {
@@ -355,27 +392,22 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 	// then land on the same index leaf, which costs PostgreSQL about a
 	// third less per row than the platform's day-by-day order
 	// (docs/benchmarks.md).
-	order := make([]int32, len(g.keys))
-	for i := range order {
-		order[i] = int32(i)
+	keys := make([]uint64, len(g.rows))
+	order := make([]int32, len(g.rows))
+	for i := range g.rows {
+		keys[i], order[i] = key(g.rows[i].c, g.rows[i].day), int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ka, kb := &g.keys[a], &g.keys[b]
-		if c := bytes.Compare(ka.c[:], kb.c[:]); c != 0 {
-			return c
-		}
-		return strings.Compare(ka.d, kb.d)
-	})
-	fresh := newInsightColumns(len(g.keys) - len(stored))
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(keys[a], keys[b]) })
+	fresh := newInsightColumns(len(g.rows) - len(stored))
 	var changed insightColumns
 	for _, i := range order {
-		k := g.keys[i]
-		old, ok := stored[k]
+		r := &g.rows[i]
+		old, ok := stored[keys[i]]
 		switch {
 		case !ok:
-			fresh.add(k.c, g.days[i], g.vals[i])
-		case old != g.vals[i]:
-			changed.add(k.c, g.days[i], g.vals[i])
+			fresh.add(r.c, r.day, r.v)
+		case old != r.v:
+			changed.add(r.c, r.day, r.v)
 		}
 	}
 	if len(fresh.ids) > 0 {
@@ -411,18 +443,18 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 // insightColumns are rows to write, column by column (unnest's arrays).
 type insightColumns struct {
 	ids                      [][16]byte
-	days                     []time.Time
+	days                     []int32 // PostgreSQL day numbers (pgDate)
 	spend, imps, clicks, rev []int64
 	conv                     []float64
 }
 
 func newInsightColumns(n int) insightColumns {
 	n = max(n, 0)
-	return insightColumns{ids: make([][16]byte, 0, n), days: make([]time.Time, 0, n),
+	return insightColumns{ids: make([][16]byte, 0, n), days: make([]int32, 0, n),
 		spend: make([]int64, 0, n), imps: make([]int64, 0, n), clicks: make([]int64, 0, n), rev: make([]int64, 0, n), conv: make([]float64, 0, n)}
 }
 
-func (c *insightColumns) add(id uuid.UUID, day time.Time, v insightValues) {
+func (c *insightColumns) add(id uuid.UUID, day int32, v insightValues) {
 	c.ids, c.days = append(c.ids, id), append(c.days, day)
 	c.spend, c.imps, c.clicks = append(c.spend, v.spend), append(c.imps, v.imps), append(c.clicks, v.clicks)
 	c.conv, c.rev = append(c.conv, v.conv), append(c.rev, v.rev)
@@ -480,7 +512,7 @@ func (c *insightColumns) exec(ctx context.Context, conn *pgx.Conn, sql string, t
 	array(oidDate)
 	for _, d := range c.days {
 		elem(4)
-		buf = binary.BigEndian.AppendUint32(buf, uint32(int32(pgDate(d))))
+		buf = binary.BigEndian.AppendUint32(buf, uint32(d))
 	}
 	at = append(at, len(buf))
 	for _, col := range [][]int64{c.spend, c.imps, c.clicks} {
@@ -515,8 +547,8 @@ func (c *insightColumns) exec(ctx context.Context, conn *pgx.Conn, sql string, t
 
 // pgDate is day (a date at midnight UTC) as PostgreSQL's binary date: days
 // since 2000-01-01.
-func pgDate(day time.Time) int64 {
-	return day.Unix()/86400 - 10957
+func pgDate(day time.Time) int32 {
+	return int32(day.Unix()/86400 - 10957)
 }
 
 // recordSyncSignalsTx writes the platform's daily totals (every synced

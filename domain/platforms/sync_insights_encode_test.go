@@ -23,7 +23,11 @@ func TestInsightColumnsBinaryRoundTrip(t *testing.T) {
 	tdb := testdb.New(t)
 	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{Name: "Encode"})
 	ctx := context.Background()
-	day := func(s string) time.Time { d, err := time.Parse(time.DateOnly, s); require.NoError(t, err); return d }
+	day := func(s string) int32 {
+		d, err := time.Parse(time.DateOnly, s)
+		require.NoError(t, err)
+		return pgDate(d)
+	}
 	a, b := uuid.New(), uuid.New()
 	var cols insightColumns
 	cols.add(a, day("1999-12-31"), insightValues{spend: math.MaxInt64, imps: 0, clicks: 1, conv: 0.25, rev: 7})
