@@ -53,8 +53,12 @@ const (
 	// MaxBackfillDays bounds a backfill (and any explicit insights window).
 	MaxBackfillDays = 90
 	// DefaultWriters is how many transactions write a chunk's rows at
-	// once (docs/benchmarks.md, "Sync from the fake Meta server").
-	DefaultWriters = 2
+	// once. One: a sync then holds at most two connections (the writer and
+	// the previous chunk's progress transaction), and on two cores shared
+	// with PostgreSQL a second writer measured no faster (docs/benchmarks.md,
+	// "Sync from the fake Meta server"); against a real platform the fetch,
+	// not the write, is the limit.
+	DefaultWriters = 1
 )
 
 // SyncOptions configure the sync (zero values take the defaults).

@@ -443,6 +443,9 @@ func (h *raceHook) AfterQuery(context.Context, *bun.QueryEvent) {}
 func TestInsightsWriteNewRestatedAndRacingRows(t *testing.T) {
 	t.Parallel()
 	ps, tenant := syncSetup(t, false)
+	// Two writers per chunk (the default is one, which every other sync
+	// test runs): each has its own transaction and its share of campaigns.
+	ps.Sync.Writers = 2
 	ctx := context.Background()
 	fake := newFake(platforms.Meta, 3)
 	ps.APIs[platforms.Meta] = fake
@@ -481,7 +484,7 @@ func TestInsightsWriteNewRestatedAndRacingRows(t *testing.T) {
 	// inserted at its savepoint), the second too when it had not yet
 	// inserted its own when the other transaction ran.
 	fell := hook.fellBack.Load()
-	require.True(t, fell >= 1 && fell <= platforms.DefaultWriters, "the raced writer fell back to the upsert (%d fallbacks)", fell)
+	require.True(t, fell >= 1 && fell <= 2, "the raced writer fell back to the upsert (%d fallbacks)", fell)
 	require.EqualValues(t, 3*6, second.RowsWritten)
 	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
 	require.Equal(t, 3*9, count(t, ps, tenant, "SELECT count(DISTINCT (campaign_id, day)) FROM ad_campaign_metrics"))
