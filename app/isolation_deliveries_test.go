@@ -36,10 +36,20 @@ func (f *isoFixture) addDeliveries(t *testing.T) {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'Order Completed', 'Purchase', $7, 'FAILED', 1, 'alpha-refusal', '100', $7, $7)`,
 		f.tenantA, delivery, dest, msg, uuid.New(), uuid.New(), now)
 	require.NoError(t, err)
+	// Three events waiting for the (disabled) destination's first send:
+	// queuedEvents is 3 for A and 0 for B.
+	_, err = conn.Exec(ctx, `INSERT INTO conversion_delivery_batches (tenant_id, destination_id, batch_id, source_ids, message_ids,
+			profile_ids, consent, due_at, created_at)
+		VALUES ($1, $2, $3, ARRAY[$4, $4, $4]::uuid[], ARRAY['q1', 'q2', 'q3'], ARRAY[$4, $4, $4]::uuid[], ARRAY[false, false, false], $5, $5)`,
+		f.tenantA, dest, uuid.New(), uuid.Nil, now)
+	require.NoError(t, err)
 	f.deliveries = &deliveriesIsoFixture{destination: relay.GlobalID(relay.TypeConversionDestination, dest),
 		delivery: relay.GlobalID(relay.TypeConversionDelivery, delivery), message: msg}
-	f.markers = append(f.markers, f.deliveries.delivery, msg)
+	f.markers = append(f.markers, f.deliveries.delivery, msg, queuedMarker)
 }
+
+// queuedMarker is A's queued-events count as its JSON answer shows it.
+const queuedMarker = `"queuedEvents":3`
 
 func destinationVar(f *isoFixture) map[string]any {
 	return map[string]any{"d": f.deliveries.destination}
@@ -49,11 +59,11 @@ func init() {
 	addIsolationCases(map[string]isolationCase{
 		// B naming A's destination gets an empty log (as for one that
 		// does not exist); A sees its delivery.
-		"Query.deliveries": {Query: `query($d: ID!) { deliveries(destinationId: $d, first: 10) { totalCount edges { cursor node { id destinationId messageId
+		"Query.deliveries": {Query: `query($d: ID!) { deliveries(destinationId: $d, first: 10) { totalCount queuedEvents edges { cursor node { id destinationId messageId
 				status attempts eventName sourceEvent eventTime legalBasis requestSummary response errorCode latencyMs nextAttemptAt createdAt updatedAt sentAt } } } }`,
 			Vars: destinationVar, Viewer: Allowed,
 			Sees: func(f *isoFixture) []string {
-				return []string{f.deliveries.delivery, f.deliveries.message, "alpha-refusal"}
+				return []string{f.deliveries.delivery, f.deliveries.message, "alpha-refusal", queuedMarker}
 			}},
 		// B replaying A's destination gets NOT_FOUND and re-queues nothing
 		// (the snapshot holds A's deliveries' states); the control

@@ -467,9 +467,10 @@ type ComplexityRoot struct {
 	}
 
 	ConversionDeliveryConnection struct {
-		Edges      func(childComplexity int) int
-		PageInfo   func(childComplexity int) int
-		TotalCount func(childComplexity int) int
+		Edges        func(childComplexity int) int
+		PageInfo     func(childComplexity int) int
+		QueuedEvents func(childComplexity int) int
+		TotalCount   func(childComplexity int) int
 	}
 
 	ConversionDeliveryEdge struct {
@@ -3769,6 +3770,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversionDeliveryConnection.PageInfo(childComplexity), true
+	case "ConversionDeliveryConnection.queuedEvents":
+		if e.ComplexityRoot.ConversionDeliveryConnection.QueuedEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConversionDeliveryConnection.QueuedEvents(childComplexity), true
 	case "ConversionDeliveryConnection.totalCount":
 		if e.ComplexityRoot.ConversionDeliveryConnection.TotalCount == nil {
 			break
@@ -10929,6 +10936,8 @@ func (ec *executionContext) childFields_ConversionDeliveryConnection(ctx context
 		return ec.fieldContext_ConversionDeliveryConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_ConversionDeliveryConnection_totalCount(ctx, field)
+	case "queuedEvents":
+		return ec.fieldContext_ConversionDeliveryConnection_queuedEvents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversionDeliveryConnection", field.Name)
 }
@@ -23038,6 +23047,29 @@ func (ec *executionContext) _ConversionDeliveryConnection_totalCount(ctx context
 	)
 }
 func (ec *executionContext) fieldContext_ConversionDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConversionDeliveryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConversionDeliveryConnection_queuedEvents(ctx context.Context, field graphql.CollectedField, obj *model.ConversionDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConversionDeliveryConnection_queuedEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueuedEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConversionDeliveryConnection_queuedEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConversionDeliveryConnection", field, false, false, "Int")
 }
 
@@ -61868,6 +61900,11 @@ func (ec *executionContext) _ConversionDeliveryConnection(ctx context.Context, s
 			}
 		case "totalCount":
 			out.Values[i] = ec._ConversionDeliveryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queuedEvents":
+			out.Values[i] = ec._ConversionDeliveryConnection_queuedEvents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

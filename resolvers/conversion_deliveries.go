@@ -62,12 +62,22 @@ func (r *Resolver) conversionDeliveries(ctx context.Context, destinationID strin
 		}
 		return page, err
 	}
+	queued := 0
+	if selects(ctx, "queuedEvents") {
+		tenant, err := tenantOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if queued, err = svc.Queued(ctx, tenant, dest); err != nil {
+			return nil, err
+		}
+	}
 	return connection(ctx, pageArgs(first, after, nil, nil), list,
 		func(x *conversions.Delivery, c string) *model.ConversionDeliveryEdge {
 			return &model.ConversionDeliveryEdge{Cursor: c, Node: conversionDeliveryModel(x)}
 		},
 		func(e []*model.ConversionDeliveryEdge, info *relay.PageInfo, n int) *model.ConversionDeliveryConnection {
-			return &model.ConversionDeliveryConnection{Edges: e, PageInfo: info, TotalCount: n}
+			return &model.ConversionDeliveryConnection{Edges: e, PageInfo: info, TotalCount: n, QueuedEvents: queued}
 		})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/internal/derrors"
 )
@@ -76,13 +77,16 @@ type EventKey struct {
 const storedEventColumns = `e.batch_id, e.source_id, e.message_id, e.received_at, e.type, e.event, e.anonymous_id, e.user_id,
 	e."timestamp", e.properties, e.traits, e.context`
 
-// BatchEventsTx reads batch's events in tx (a BatchHook's transaction), in
-// time order.
-func BatchEventsTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID) (_ []StoredEvent, err error) {
-	defer derrors.Wrap(&err, "cdp.BatchEventsTx(%s, %s)", tenant, batch)
+// BatchesEventsTx reads the events of batches in tx (erased or expired
+// ones are absent), in no particular order.
+func BatchesEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, batches []uuid.UUID) (_ []StoredEvent, err error) {
+	defer derrors.Wrap(&err, "cdp.BatchesEventsTx(%s, %d batches)", tenant, len(batches))
+	if len(batches) == 0 {
+		return nil, nil
+	}
 	var evs []StoredEvent
-	err = tx.NewRaw(`SELECT `+storedEventColumns+` FROM cdp_events e WHERE e.tenant_id = ? AND e.batch_id = ?
-		ORDER BY e."timestamp", e.source_id, e.message_id`, tenant, batch).Scan(ctx, &evs)
+	err = tx.NewRaw(`SELECT `+storedEventColumns+` FROM cdp_events e WHERE e.tenant_id = ? AND e.batch_id = ANY(?::uuid[])`,
+		tenant, pgdialect.Array(batches)).Scan(ctx, &evs)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("read batch events: %w", err)
 	}

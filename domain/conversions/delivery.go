@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -179,6 +181,10 @@ type deliveryRow struct {
 	CreatedAt      time.Time  `bun:"created_at" json:"created_at"`
 	UpdatedAt      time.Time  `bun:"updated_at" json:"updated_at"`
 	RequestSummary *string    `bun:"request_summary" json:"request_summary"`
+	Attempts       int        `bun:"attempts" json:"attempts"`
+	ErrorCode      *string    `bun:"error_code" json:"error_code"`
+	LatencyMs      *int       `bun:"latency_ms" json:"latency_ms"`
+	SentAt         *time.Time `bun:"sent_at" json:"sent_at"`
 }
 
 // cdpEventRow is a stored CDP event as the pipeline reads it.
@@ -204,12 +210,14 @@ func deliveryKey(destination uuid.UUID, messageID string) string {
 
 // BatchProcessedTx implements cdp.BatchHook: in the transaction that marks
 // batch processed, each enabled destination of the tenant gets one
-// delivery row per event that maps to it (ON CONFLICT DO NOTHING on
-// (destination, messageId): a re-run records nothing twice) — PENDING,
-// SKIPPED without ADS consent (unless the destination forwards on
-// legitimate interest, recorded as the row's legal basis), FAILED with the
-// reason when it cannot be sent (Map's reason, too old for the platform, a
-// required field missing) — and the destination's flush job is enqueued.
+// conversion_delivery_batches row — the batch's events with the profile
+// each resolved to and whether that profile has ADS consent (read here, so
+// consent the batch itself carried counts) — and its flush job is
+// enqueued. ON CONFLICT DO NOTHING on (destination, batch): a re-run
+// records nothing twice. Whether each event maps to the destination, is
+// recent enough and has the platform's required fields is decided when
+// the batch is first sent (delivery_flush.go), which writes each mapped
+// event's conversion_deliveries row once, in the state that send left it.
 // A tenant without enabled destinations costs one indexed read.
 // Destinations are taken in id order: concurrent batches of a tenant
 // insert the same unique flush jobs (one per destination and second) in
@@ -222,14 +230,7 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 		return fmt.Errorf("read destinations: %w", err)
 	}
 	dests = d.withSenders(dests)
-	if len(dests) == 0 {
-		return nil
-	}
-	evs, err := cdp.BatchEventsTx(ctx, tx, tenant, batch)
-	if err != nil {
-		return err
-	}
-	if len(evs) == 0 {
+	if len(dests) == 0 || len(refs) == 0 {
 		return nil
 	}
 	profiles := make(map[[2]string]uuid.UUID, len(refs))
@@ -242,60 +243,37 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 	if err != nil {
 		return err
 	}
+	sources := make([]string, len(refs))
+	msgs := make([]string, len(refs))
+	people := make([]string, len(refs))
+	granted := make([]bool, len(refs))
+	for i, r := range refs {
+		sources[i], msgs[i], people[i] = r.SourceID.String(), r.MessageID, r.ProfileID.String()
+		granted[i] = r.ProfileID != uuid.Nil && consent[r.ProfileID]
+	}
 	now := d.DB.Now(ctx)
 	cfg := d.Config.withDefaults()
 	for i := range dests {
-		rows, err := d.plan(&dests[i], tenant, evs, profiles, consent, now)
+		due := now.Add(cfg.FlushAge)
+		if len(refs) >= d.Senders[dests[i].Platform].MaxBatch() {
+			due = now // a full request is waiting: flush by size
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO conversion_delivery_batches (tenant_id, destination_id, batch_id, source_ids,
+				message_ids, profile_ids, consent, due_at, created_at)
+			VALUES (?, ?, ?, ?::uuid[], ?::text[], ?::uuid[], ?::boolean[], ?, ?) ON CONFLICT DO NOTHING`,
+			tenant, dests[i].ID, batch, pgdialect.Array(sources), pgdialect.Array(msgs), pgdialect.Array(people),
+			pgdialect.Array(granted), due, now)
 		if err != nil {
-			return err
+			return fmt.Errorf("record the batch for destination %s: %w", dests[i].ID, err)
 		}
-		if len(rows) == 0 {
+		if n, _ := res.RowsAffected(); n == 0 || d.Enqueue == nil {
 			continue
 		}
-		if err := insertDeliveriesTx(ctx, tx, rows); err != nil {
-			return fmt.Errorf("record deliveries: %w", err)
-		}
-		pending := 0
-		for _, r := range rows {
-			if r.Status == StatusPending {
-				pending++
-			}
-		}
-		if pending == 0 || d.Enqueue == nil {
-			continue
-		}
-		at := now.Add(cfg.FlushAge)
-		if pending >= d.Senders[dests[i].Platform].MaxBatch() {
-			at = now // a full request is waiting: flush by size
-		}
-		if err := d.Enqueue(ctx, tx, tenant, dests[i].ID, at); err != nil {
+		if err := d.Enqueue(ctx, tx, tenant, dests[i].ID, due); err != nil {
 			return fmt.Errorf("enqueue flush: %w", err)
 		}
 	}
 	return nil
-}
-
-// insertDeliveriesTx inserts rows (a re-run of the batch inserts none
-// twice) from one JSON document: a batch's 1,000 rows as one parameter
-// rather than a VALUES list PostgreSQL parses literal by literal (took
-// 30–42 ms of the batch's forwarding work in BenchmarkForwarding).
-func insertDeliveriesTx(ctx context.Context, tx bun.Tx, rows []deliveryRow) error {
-	doc, err := json.Marshal(rows)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO conversion_deliveries (tenant_id, id, destination_id, message_id, batch_id, source_id,
-			received_at, profile_id, source_event, event_name, event_time, status, next_attempt_at, response, legal_basis,
-			created_at, updated_at, request_summary)
-		SELECT r.tenant_id, r.id, r.destination_id, r.message_id, r.batch_id, r.source_id, r.received_at, r.profile_id,
-			r.source_event, r.event_name, r.event_time, r.status, r.next_attempt_at, r.response, r.legal_basis,
-			r.created_at, r.updated_at, r.request_summary
-		FROM jsonb_to_recordset(?::jsonb) AS r(tenant_id uuid, id uuid, destination_id uuid, message_id text, batch_id uuid,
-			source_id uuid, received_at timestamptz, profile_id uuid, source_event text, event_name text, event_time timestamptz,
-			status text, next_attempt_at timestamptz, response text, legal_basis text, created_at timestamptz,
-			updated_at timestamptz, request_summary text)
-		ON CONFLICT DO NOTHING`, string(doc))
-	return err
 }
 
 // EraseProfilesTx deletes the deliveries of profiles (a cdp.EraseHook: a
@@ -348,57 +326,110 @@ func consentOf(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles map[[2
 	return out, nil
 }
 
-// plan is the delivery row of each event of the batch that maps to dest.
-func (d *Deliveries) plan(dest *destinationRow, tenant uuid.UUID, evs []cdpEventRow, profiles map[[2]string]uuid.UUID,
-	consent map[uuid.UUID]bool, now time.Time) ([]deliveryRow, error) {
+// planItem is one event of a claimed batch: the stored event (nil when it
+// was erased or expired since), the profile it resolved to and whether
+// that profile had ADS consent when the batch was processed.
+type planItem struct {
+	ev      *cdpEventRow
+	profile *uuid.UUID
+	consent bool
+}
+
+// planned is an event that maps to a destination: its delivery row —
+// SKIPPED without ADS consent (unless the destination forwards on
+// legitimate interest, recorded as the row's legal basis), FAILED with the
+// reason when it cannot be sent (Map's reason, too old for the platform, a
+// required field missing), else PENDING — and, when PENDING, the platform
+// event to send.
+type planned struct {
+	row   deliveryRow
+	event Event
+}
+
+// planParallelFrom is the number of events from which plan spreads Map
+// (≈ 10 µs an event, CPU only) over the cores.
+const planParallelFrom = 256
+
+// plan decides every item that maps to dest, in items' order; erased
+// events and events no mapping applies to get no row. A large batch is
+// split into one part per core, mapped at once.
+func (d *Deliveries) plan(dest *destinationRow, tenant uuid.UUID, items []planItem, now time.Time) ([]planned, error) {
 	mappings, err := dest.mappings()
 	if err != nil {
 		return nil, err
 	}
+	parts := min(runtime.GOMAXPROCS(0), len(items)/(planParallelFrom/2))
+	if len(items) < planParallelFrom || parts < 2 {
+		return d.planPart(dest, tenant, mappings, items, now), nil
+	}
+	results := make([][]planned, parts)
+	var wg sync.WaitGroup
+	size := (len(items) + parts - 1) / parts
+	for i := range parts {
+		part := items[min(i*size, len(items)):min((i+1)*size, len(items))]
+		wg.Go(func() { results[i] = d.planPart(dest, tenant, mappings, part, now) })
+	}
+	wg.Wait()
+	n := 0
+	for _, r := range results {
+		n += len(r)
+	}
+	out := make([]planned, 0, n)
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
+// planPart is plan's work on part of the items, on one goroutine.
+func (d *Deliveries) planPart(dest *destinationRow, tenant uuid.UUID, mappings []Mapping, items []planItem, now time.Time) []planned {
 	sender := d.Senders[dest.Platform]
-	flushAt := now.Add(d.Config.withDefaults().FlushAge)
-	var out []deliveryRow
-	for i := range evs {
-		ev := &evs[i]
-		var profile *uuid.UUID
-		if p, ok := profiles[[2]string{ev.SourceID.String(), ev.MessageID}]; ok {
-			profile = &p
+	out := make([]planned, 0, len(items))
+	for _, it := range items {
+		ev := it.ev
+		if ev == nil {
+			continue
 		}
-		mapped, ok, reason := Map(dest.Platform, mappings, toCDP(ev, profile))
+		mapped, ok, reason := Map(dest.Platform, mappings, toCDP(ev, it.profile))
 		if !ok {
 			continue
 		}
 		row := deliveryRow{TenantID: tenant, ID: uuid.New(), DestinationID: dest.ID, MessageID: ev.MessageID, BatchID: ev.BatchID,
-			SourceID: ev.SourceID, ReceivedAt: ev.ReceivedAt, ProfileID: profile, SourceEvent: mapped.SourceEvent,
+			SourceID: ev.SourceID, ReceivedAt: ev.ReceivedAt, ProfileID: it.profile, SourceEvent: mapped.SourceEvent,
 			EventName: mapped.Name, EventTime: mapped.Time, CreatedAt: now, UpdatedAt: now}
+		if row.SourceEvent == "" && ev.Event != nil {
+			row.SourceEvent = *ev.Event
+		}
 		if row.SourceEvent == "" {
-			row.SourceEvent = toCDP(ev, nil).Event
+			row.SourceEvent = ev.Type
 		}
 		if row.EventTime.IsZero() {
 			row.EventTime = ev.Timestamp
 		}
-		granted := profile != nil && consent[*profile]
-		basis := BasisConsent
+		granted, basis := it.consent && it.profile != nil, BasisConsent
 		if !granted && dest.LegitimateInterest {
 			granted, basis = true, BasisLegitimateInterest
 		}
+		p := planned{row: row}
 		switch {
 		case !granted:
-			row.Status, row.Response = StatusSkipped, ptr(ReasonNoConsent)
-			if profile == nil {
-				row.Response = ptr(ReasonNoProfile)
+			p.row.Status, p.row.Response = StatusSkipped, ptr(ReasonNoConsent)
+			if it.profile == nil {
+				p.row.Response = ptr(ReasonNoProfile)
 			}
 		default:
-			row.LegalBasis = ptr(basis)
+			p.row.LegalBasis = ptr(basis)
 			if why := diverted(sender, mapped, reason, now); why != "" {
-				row.Status, row.Response = StatusFailed, ptr(why)
+				p.row.Status, p.row.Response = StatusFailed, ptr(why)
 			} else {
-				row.Status, row.NextAttemptAt = StatusPending, &flushAt
+				p.row.Status = StatusPending
+				mapped.Key, mapped.EventID = deliveryKey(dest.ID, ev.MessageID), ev.MessageID
+				p.event = mapped
 			}
 		}
-		out = append(out, row)
+		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // diverted is why an event cannot be sent as it is ("" when it can): Map's

@@ -101,10 +101,10 @@ func BenchmarkForwarding(b *testing.B) {
 		_, err := svc.ProcessBatch(ctx, tenant, batch)
 		require.NoError(b, err)
 		processed := time.Now()
-		for {
+		for { // as the flush job does: again while something is left
 			res, err := del.Flush(ctx, tenant, dest, nil)
 			require.NoError(b, err)
-			if res.Claimed == 0 {
+			if res.Next.IsZero() {
 				break
 			}
 		}

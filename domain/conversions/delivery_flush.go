@@ -18,10 +18,11 @@ import (
 )
 
 // This file is the flush job's work (docs/adr/0022, "Delivery and
-// exactly-once"): claim a destination's due deliveries (SENDING, attempts
-// + 1) and commit; rebuild their events from the CDP's rows; send them
-// with no transaction open; record each event's outcome; schedule the next
-// flush in that same transaction.
+// exactly-once"): a queued batch's first send first (delivery_batch.go);
+// otherwise claim a destination's due deliveries (RETRY, replayed PENDING,
+// reclaimable SENDING; SENDING, attempts + 1) and commit; rebuild their
+// events from the CDP's rows; send them with no transaction open; record
+// each event's outcome; schedule the next flush in that same transaction.
 
 // FollowUp inserts the destination's next flush job, due at at, in tx.
 type FollowUp func(ctx context.Context, tx bun.Tx, at time.Time) error
@@ -59,9 +60,11 @@ type outcomeRow struct {
 	SentAt         *time.Time `json:"sent_at"`
 }
 
-// Flush sends up to the platform's MaxBatch of destination's due
-// deliveries (PENDING; RETRY whose time has come; SENDING claimed longer
-// than ReclaimAfter ago, whose job died) and records the outcomes; the
+// Flush sends destination's queued batches (as many as fit one request;
+// delivery_batch.go) or, when none is queued, up to the platform's MaxBatch
+// of its due deliveries (PENDING; RETRY whose time has come; SENDING
+// claimed longer than ReclaimAfter ago, whose job died) and records the
+// outcomes; the
 // platform is called with no transaction open. followUp (which may be
 // nil) is given the time of the next flush when anything is left, in the
 // transaction that records this one's outcomes. A disabled or deleted
@@ -70,10 +73,11 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 	defer derrors.Wrap(&err, "conversions.Deliveries.Flush(%s, %s)", tenant, destination)
 	cfg := d.Config.withDefaults()
 	var dest destinationRow
+	var batches []claimedBatch
 	var rows []claimed
 	var evs map[string]cdpEventRow
 	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		rows, evs = nil, nil
+		batches, rows, evs = nil, nil, nil
 		err := tx.NewRaw(`SELECT id, platform, credentials, base_url, test_event_code, event_mappings, limited_data_use,
 				legitimate_interest, enabled FROM conversion_destinations WHERE tenant_id = ? AND id = ?`, tenant, destination).Scan(ctx, &dest)
 		if isNoRows(err) || (err == nil && (!dest.Enabled || d.Senders[dest.Platform] == nil)) {
@@ -82,12 +86,23 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		if err != nil {
 			return err
 		}
+		// A batch's first send comes before retries: it is most of the work.
+		if batches, err = d.claimBatchesTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg); err != nil {
+			return err
+		}
+		if len(batches) > 0 {
+			evs, err = batchesEventsTx(ctx, tx, tenant, batches)
+			return err
+		}
 		if rows, err = d.claimTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg); err != nil {
 			return err
 		}
 		evs, err = eventsTx(ctx, tx, tenant, rows)
 		return err
 	})
+	if err == nil && len(batches) > 0 {
+		return d.flushBatches(ctx, tenant, &dest, batches, evs, cfg, followUp)
+	}
 	if err != nil || len(rows) == 0 {
 		if err == nil && dest.Enabled && d.Senders[dest.Platform] != nil {
 			// Nothing due now; something may be later (a RETRY, a SENDING to reclaim).
@@ -103,6 +118,24 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 	if err != nil {
 		return res, err
 	}
+	res.count(outcomes)
+	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		now := d.DB.Now(ctx)
+		recorded, err := recordTx(ctx, tx, tenant, destination, outcomes, now)
+		if err != nil {
+			return err
+		}
+		if err := d.recordQualityTx(ctx, tx, tenant, &dest, sent, recorded, now); err != nil {
+			return err
+		}
+		res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+		return err
+	})
+	return res, err
+}
+
+// count adds outcomes to the result's tallies.
+func (res *FlushResult) count(outcomes []outcomeRow) {
 	for _, o := range outcomes {
 		switch o.Status {
 		case StatusSent:
@@ -115,31 +148,26 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 			res.Dead++
 		}
 	}
-	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		now := d.DB.Now(ctx)
-		recorded, err := recordTx(ctx, tx, tenant, destination, outcomes, now)
-		if err != nil {
-			return err
+}
+
+// recordQualityTx gives the quality recorder the events of sent that this
+// flush recorded SENT (a claim reclaimed meanwhile records nothing here),
+// so each counts once.
+func (d *Deliveries) recordQualityTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, dest *destinationRow, sent []Event,
+	recorded map[string]Status, now time.Time) error {
+	if d.Quality == nil {
+		return nil
+	}
+	var accepted []Event
+	for _, e := range sent {
+		if recorded[e.EventID] == StatusSent {
+			accepted = append(accepted, e)
 		}
-		if d.Quality != nil {
-			// Only the events this flush recorded SENT (a claim reclaimed
-			// meanwhile records nothing here), so each counts once.
-			var accepted []Event
-			for _, e := range sent {
-				if recorded[e.EventID] == StatusSent {
-					accepted = append(accepted, e)
-				}
-			}
-			if len(accepted) > 0 {
-				if err := d.Quality.RecordTx(ctx, tx, tenant, destination, dest.Platform, accepted, now); err != nil {
-					return err
-				}
-			}
-		}
-		res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
-		return err
-	})
-	return res, err
+	}
+	if len(accepted) == 0 {
+		return nil
+	}
+	return d.Quality.RecordTx(ctx, tx, tenant, dest.ID, dest.Platform, accepted, now)
 }
 
 // claimTx takes up to limit due deliveries of destination: SENDING,
@@ -225,14 +253,24 @@ func (d *Deliveries) send(ctx context.Context, tenant uuid.UUID, dest *destinati
 	if len(batch) == 0 {
 		return out, nil, nil
 	}
+	target, openErr := d.open(ctx, tenant, dest)
+	sent := d.deliver(ctx, dest, target, openErr, batch, func(key string) int { return attempts[key] }, cfg, now)
+	return append(out, sent...), batch, nil
+}
+
+// deliver sends batch (at most the platform's MaxBatch events) in one
+// request with no transaction open — unless the credentials could not be
+// opened (openErr), then nothing is sent and every event is RETRY — and
+// returns each event's outcome: SENT, FAILED with the platform's code and
+// words, RETRY after the backoff (or the platform's Retry-After), DEAD
+// after MaxAttempts. attempts gives an event's attempt number by its Key.
+func (d *Deliveries) deliver(ctx context.Context, dest *destinationRow, target Destination, openErr error, batch []Event,
+	attempts func(key string) int, cfg DeliveryConfig, now time.Time) []outcomeRow {
+	sender := d.Senders[dest.Platform]
 	var result Result
-	var sendErr error
 	var latency time.Duration
-	target, err := d.open(ctx, tenant, dest)
-	if err != nil {
-		// Not sent: retried (a key rotation may be under way), then DEAD.
-		sendErr = err
-	} else {
+	sendErr := openErr // not sent: retried (a key rotation may be under way), then DEAD
+	if openErr == nil {
 		started := time.Now()
 		result, sendErr = sender.Send(ctx, target, batch)
 		latency = time.Since(started)
@@ -250,8 +288,9 @@ func (d *Deliveries) send(ctx context.Context, tenant uuid.UUID, dest *destinati
 	for _, o := range result.Outcomes {
 		byKey[o.Key] = o
 	}
+	out := make([]outcomeRow, 0, len(batch))
 	for _, e := range batch {
-		o := outcomeRow{MessageID: e.EventID, Attempts: attempts[e.Key], RequestSummary: &summary, LatencyMs: &ms}
+		o := outcomeRow{MessageID: e.EventID, Attempts: attempts(e.Key), RequestSummary: &summary, LatencyMs: &ms}
 		answer, ok := byKey[e.Key]
 		switch {
 		case sendErr != nil:
@@ -287,7 +326,7 @@ func (d *Deliveries) send(ctx context.Context, tenant uuid.UUID, dest *destinati
 		}
 		out = append(out, o)
 	}
-	return out, batch, nil
+	return out
 }
 
 // backoff is the delay before attempt attempts+1: BaseBackoff doubled per
@@ -380,17 +419,21 @@ func recordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, out
 
 // scheduleTx finds when destination's next flush is due — now when a full
 // batch is pending, else the earliest of: the oldest PENDING's flush time,
-// the next RETRY, the reclaim of a SENDING — and hands it to followUp.
+// the next RETRY, the reclaim of a SENDING, the first queued batch's due
+// time or reclaim — and hands it to followUp.
 func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, maxBatch int, cfg DeliveryConfig, followUp FollowUp) (time.Time, error) {
 	var next sql.NullTime
 	var full bool
+	reclaim := fmt.Sprintf("%d microseconds", cfg.ReclaimAfter.Microseconds())
 	err := tx.NewRaw(`SELECT
 			(SELECT count(*) FROM (SELECT 1 FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status = 'PENDING' LIMIT ?) p) >= ?,
 			least(
 				(SELECT min(next_attempt_at) FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status IN ('PENDING', 'RETRY')),
-				(SELECT min(updated_at) + ?::interval FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status = 'SENDING'))`,
-		tenant, destination, maxBatch, maxBatch, tenant, destination,
-		fmt.Sprintf("%d microseconds", cfg.ReclaimAfter.Microseconds()), tenant, destination).Scan(ctx, &full, &next)
+				(SELECT min(updated_at) + ?::interval FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status = 'SENDING'),
+				(SELECT min(CASE WHEN claimed_at IS NULL THEN due_at ELSE claimed_at + ?::interval END)
+					FROM conversion_delivery_batches WHERE tenant_id = ? AND destination_id = ?))`,
+		tenant, destination, maxBatch, maxBatch, tenant, destination, reclaim, tenant, destination,
+		reclaim, tenant, destination).Scan(ctx, &full, &next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next flush: %w", err)
 	}

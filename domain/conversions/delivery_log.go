@@ -93,6 +93,18 @@ func (d *Deliveries) List(ctx context.Context, tenant uuid.UUID, f DeliveryFilte
 	return page, err
 }
 
+// Queued counts destination's events waiting for their first send (in
+// queued batches, mapped or not: each is decided when it is sent). Another
+// tenant's destination has none.
+func (d *Deliveries) Queued(ctx context.Context, tenant, destination uuid.UUID) (n int, err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.Queued(%v)", tenant)
+	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT coalesce(sum(cardinality(message_ids)), 0) FROM conversion_delivery_batches
+			WHERE tenant_id = ? AND destination_id = ?`, tenant, destination).Scan(ctx, &n)
+	})
+	return n, err
+}
+
 func destinationExistsTx(ctx context.Context, tx bun.Tx, tenant, id uuid.UUID) error {
 	var ok bool
 	if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM conversion_destinations WHERE tenant_id = ? AND id = ?)`, tenant, id).Scan(ctx, &ok); err != nil {

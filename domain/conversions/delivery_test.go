@@ -245,6 +245,16 @@ func (f *fixture) rows(t *testing.T) int {
 	return n
 }
 
+// queued is the destination batches waiting for their first send, and
+// the attempts of the first one's claims.
+func (f *fixture) queued(t *testing.T) (n, attempts int) {
+	t.Helper()
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT count(*), coalesce(max(attempts), 0) FROM conversion_delivery_batches`).Scan(ctx, &n, &attempts)
+	}))
+	return n, attempts
+}
+
 func str(p *string) string {
 	if p == nil {
 		return ""
@@ -256,7 +266,8 @@ func str(p *string) string {
 // SKIPPED with the reason and never sent, Ann's (the positive control,
 // same event, same path) is sent once. A destination forwarding on
 // legitimate interest sends Bob's too, recorded as such. An event no
-// mapping applies to gets no row at all.
+// mapping applies to gets no row at all. The batch is queued once per
+// destination and decided at its first send.
 func TestOnlyConsentingProfilesAreForwarded(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -264,42 +275,56 @@ func TestOnlyConsentingProfilesAreForwarded(t *testing.T) {
 	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"},
 		event{id: "m-view", user: "u-ann", name: "Coupon Hovered"})
 
-	require.Equal(t, 4, f.rows(t), "two purchases for two destinations; an event no platform maps has none")
-	ann, bob := f.row(t, f.dest, "m-ann"), f.row(t, f.dest, "m-bob")
-	require.Equal(t, "PENDING", ann.Status)
-	require.Equal(t, conversions.BasisConsent, str(ann.LegalBasis))
-	require.Equal(t, "SKIPPED", bob.Status)
-	require.Equal(t, conversions.ReasonNoConsent, str(bob.Response))
-	require.Equal(t, "PENDING", f.row(t, li, "m-bob").Status)
-	require.Equal(t, conversions.BasisLegitimateInterest, str(f.row(t, li, "m-bob").LegalBasis))
-	require.Len(t, f.enqueued, 2, "one flush per destination with pending events")
+	require.Zero(t, f.rows(t), "nothing is decided before the batch's first send")
+	queued, _ := f.queued(t)
+	require.Equal(t, 2, queued, "the batch is queued once per destination")
+	require.Len(t, f.enqueued, 2, "one flush per destination")
 	require.Equal(t, start.Add(conversions.DefaultFlushAge), f.enqueued[0], "flushed by age")
 
 	res := f.flush(t, f.dest)
 	require.Equal(t, 1, res.Sent)
 	require.Equal(t, []string{"m-ann"}, f.sender.sentIDs())
-	require.Equal(t, "SENT", f.row(t, f.dest, "m-ann").Status)
-	require.Equal(t, "SKIPPED", f.row(t, f.dest, "m-bob").Status)
+	ann, bob := f.row(t, f.dest, "m-ann"), f.row(t, f.dest, "m-bob")
+	require.Equal(t, "SENT", ann.Status)
+	require.Equal(t, 1, ann.Attempts)
+	require.Equal(t, conversions.BasisConsent, str(ann.LegalBasis))
+	require.Equal(t, "SKIPPED", bob.Status)
+	require.Equal(t, conversions.ReasonNoConsent, str(bob.Response))
 	// The destination's credentials reached the sender opened.
 	require.Equal(t, "1234567890", f.sender.dests[0].Credentials["pixelId"])
 
 	f.flush(t, li)
 	require.ElementsMatch(t, []string{"m-ann", "m-ann", "m-bob"}, f.sender.sentIDs())
+	require.Equal(t, "SENT", f.row(t, li, "m-bob").Status)
+	require.Equal(t, conversions.BasisLegitimateInterest, str(f.row(t, li, "m-bob").LegalBasis))
+	require.Equal(t, 4, f.rows(t), "two purchases for two destinations; an event no platform maps has none")
+	queued, _ = f.queued(t)
+	require.Zero(t, queued)
+	require.Zero(t, f.flush(t, f.dest).Claimed, "nothing is sent twice")
 }
 
 // The hook records nothing twice: the batch's transaction re-run on the
-// same batch (a retried job) inserts no second row.
+// same batch inserts no second queue row and enqueues no second flush, and
+// the batch job run again on a processed batch does nothing; the event is
+// sent and recorded once.
 func TestDeliveriesAreRecordedOncePerEvent(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	batch := f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
-	require.Equal(t, 1, f.rows(t))
 	refs := []cdp.BatchEventRef{{SourceID: f.source, MessageID: "m-1"}}
 	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
 		return f.del.BatchProcessedTx(ctx, tx, f.tenant, batch, refs)
 	}))
+	queued, _ := f.queued(t)
+	require.Equal(t, 1, queued)
+	require.Len(t, f.enqueued, 1)
+	done, err := f.cdp.ProcessBatch(context.Background(), f.tenant, batch)
+	require.NoError(t, err)
+	require.False(t, done, "a processed batch is not processed again")
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.Zero(t, f.flush(t, f.dest).Claimed)
 	require.Equal(t, 1, f.rows(t))
-	require.Equal(t, "PENDING", f.row(t, f.dest, "m-1").Status, "the first row stands")
+	require.Equal(t, []string{"m-1"}, f.sender.sentIDs())
 }
 
 // An event older than the platform accepts is FAILED with the reason
@@ -309,10 +334,12 @@ func TestTooOldEventsAreDiverted(t *testing.T) {
 	f := newFixture(t)
 	f.batch(t, event{id: "m-old", user: "u-ann", name: "Order Completed", at: start.Add(-8 * 24 * time.Hour)},
 		event{id: "m-new", user: "u-ann", name: "Order Completed"})
+	res := f.flush(t, f.dest)
+	require.Equal(t, 1, res.Sent)
+	require.Equal(t, 1, res.Failed)
 	old := f.row(t, f.dest, "m-old")
 	require.Equal(t, "FAILED", old.Status)
 	require.Contains(t, str(old.Response), "older than META accepts (7 days)")
-	f.flush(t, f.dest)
 	require.Equal(t, []string{"m-new"}, f.sender.sentIDs())
 }
 
@@ -384,10 +411,11 @@ func TestRefusedEventFailsWithThePlatformsWords(t *testing.T) {
 		"stratum_conversions_delivery_duration_seconds META": 1}, conversionMetrics(t, f.del.Metrics))
 }
 
-// A crash between sending and recording leaves the events SENDING: they
-// are not taken again while the claim could still be live, then reclaimed
-// and sent again under the same event id — the platform (here the fake,
-// deduplicating by event id like Meta) accepts the event once.
+// A crash between sending and recording leaves the batch claimed and its
+// events unrecorded: they are not taken again while the claim could still
+// be live, then reclaimed and sent again under the same event id — the
+// platform (here the fake, deduplicating by event id like Meta) accepts
+// the event once.
 func TestCrashAfterSendIsReclaimedUnderTheSameEventID(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -400,9 +428,10 @@ func TestCrashAfterSendIsReclaimedUnderTheSameEventID(t *testing.T) {
 	}
 	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
 	require.Panics(t, func() { _, _ = f.del.Flush(context.Background(), f.tenant, f.dest, nil) })
-	r := f.row(t, f.dest, "m-1")
-	require.Equal(t, "SENDING", r.Status)
-	require.Equal(t, 1, r.Attempts)
+	require.Zero(t, f.rows(t))
+	queued, attempts := f.queued(t)
+	require.Equal(t, 1, queued)
+	require.Equal(t, 1, attempts, "claimed once")
 
 	var next []time.Time
 	follow := func(_ context.Context, _ bun.Tx, at time.Time) error { next = append(next, at); return nil }
@@ -414,7 +443,7 @@ func TestCrashAfterSendIsReclaimedUnderTheSameEventID(t *testing.T) {
 
 	f.clock.Advance(2 * time.Minute)
 	require.Equal(t, 1, f.flush(t, f.dest).Sent)
-	r = f.row(t, f.dest, "m-1")
+	r := f.row(t, f.dest, "m-1")
 	require.Equal(t, "SENT", r.Status)
 	require.Equal(t, 2, r.Attempts)
 	received, accepted := f.sender.counts("m-1")
@@ -478,6 +507,7 @@ func TestDeliveryLog(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"})
+	f.flush(t, f.dest)
 	ctx := context.Background()
 	page, err := f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: f.dest}, relay.Args{})
 	require.NoError(t, err)
@@ -573,4 +603,28 @@ func conversionMetrics(t *testing.T, m *observability.Metrics) map[string]float6
 		}
 	}
 	return out
+}
+
+// Deleting a destination deletes its delivery log and its queued batches
+// (no foreign key cascades to the log since migration 0069); the other
+// destination's log and queue, the positive control, stay.
+func TestDeletingADestinationDeletesItsDeliveries(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	other := f.insertDestination(t, false)
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.flush(t, f.dest)
+	f.flush(t, other)
+	f.batch(t, event{id: "m-2", user: "u-ann", name: "Order Completed"})
+	require.Equal(t, 2, f.rows(t))
+	queued, _ := f.queued(t)
+	require.Equal(t, 2, queued)
+
+	require.NoError(t, (&conversions.Destinations{DB: f.tdb.DB, Box: f.box}).Delete(context.Background(), f.tenant, f.dest))
+	require.Equal(t, 1, f.rows(t))
+	require.Equal(t, "SENT", f.row(t, other, "m-1").Status)
+	queued, _ = f.queued(t)
+	require.Equal(t, 1, queued)
+	require.Equal(t, 1, f.flush(t, other).Sent, "the other destination still sends its queue")
+	require.Zero(t, f.flush(t, f.dest).Claimed)
 }

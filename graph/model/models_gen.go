@@ -735,6 +735,11 @@ type ConversionDeliveryConnection struct {
 	PageInfo *relay.PageInfo           `json:"pageInfo"`
 	// Number of deliveries matching the filter.
 	TotalCount int `json:"totalCount"`
+	// CDP events of processed batches waiting for the destination's first send of them, whatever the filter: normally
+	// for at most about a second, longer while the workspace lacks the capi flag or no worker runs. Each is decided when
+	// it is sent (mapping, ADS consent, age, required fields) and enters this log then; an event no mapping applies to
+	// never does.
+	QueuedEvents int `json:"queuedEvents"`
 }
 
 type ConversionDeliveryEdge struct {
@@ -4261,9 +4266,9 @@ func (e ConsentState) MarshalJSON() ([]byte, error) {
 type ConversionDeliveryStatus string
 
 const (
-	// Recorded, waiting for the destination's next flush (at most about a second).
+	// Replayed, waiting for the destination's next flush. (An event's first send is counted in queuedEvents until it is decided.)
 	ConversionDeliveryStatusPending ConversionDeliveryStatus = "PENDING"
-	// Claimed by a flush that has not recorded the platform's answer yet; taken back and sent again under the same event id if that flush died.
+	// A retry or replay claimed by a flush that has not recorded the platform's answer yet; taken back and sent again under the same event id if that flush died.
 	ConversionDeliveryStatusSending ConversionDeliveryStatus = "SENDING"
 	// The platform accepted it.
 	ConversionDeliveryStatusSent ConversionDeliveryStatus = "SENT"

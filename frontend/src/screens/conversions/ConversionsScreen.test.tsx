@@ -75,6 +75,8 @@ class FakeApi extends ApolloLink {
   /** The delivery log's first page; `nextPage` is what `after: 'cursor-1'` returns. */
   deliveries = [delivery()]
   nextPage: ReturnType<typeof delivery>[] = []
+  /** Events of processed batches waiting for their first send. */
+  queued = 0
   /** replayDeliveries' count and userErrors. */
   replayCount = 0
   replayErrors: ReturnType<typeof userError>[] = []
@@ -145,6 +147,7 @@ class FakeApi extends ApolloLink {
           deliveries: {
             __typename: 'ConversionDeliveryConnection',
             totalCount: this.deliveries.length + this.nextPage.length,
+            queuedEvents: this.queued,
             edges: page.map((d) => ({ __typename: 'ConversionDeliveryEdge', cursor: `c-${d.id}`, node: d })),
             pageInfo: { __typename: 'PageInfo', hasNextPage: more, endCursor: more ? 'cursor-1' : null },
           },
@@ -447,11 +450,21 @@ describe('DeliveryLog', () => {
     api.deliveries = []
     const { user } = setup(api)
     expect(await screen.findByText('No deliveries yet')).toBeInTheDocument()
-    expect(screen.getByText(/recorded when the CDP processes an event this destination maps/)).toBeInTheDocument()
+    expect(screen.getByText(/recorded when the destination first sends an event it maps/)).toBeInTheDocument()
+    expect(screen.queryByText(/waiting for their first send/)).not.toBeInTheDocument()
     const form = screen.getByRole('form', { name: 'Filter the delivery log' })
     await user.selectOptions(within(form).getByLabelText('Status'), 'DEAD')
     await user.click(within(form).getByRole('button', { name: 'Apply' }))
     expect(await screen.findByText('No deliveries match')).toBeInTheDocument()
+  })
+
+  it('says how many events wait for their first send', async () => {
+    const api = new FakeApi()
+    api.deliveries = []
+    api.queued = 1200
+    setup(api)
+    expect(await screen.findByText(/1,200 events of processed batches waiting for their first send/)).toBeInTheDocument()
+    expect(screen.getByText('No deliveries yet')).toBeInTheDocument()
   })
 
   it('loads the next page after the end cursor', async () => {

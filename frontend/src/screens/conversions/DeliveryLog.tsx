@@ -226,6 +226,12 @@ export function DeliveryLog({ destinations, feature }: { destinations: readonly 
           <Alert tone={outcome.tone}>{outcome.text}</Alert>
         </div>
       )}
+      {(log.data?.deliveries.queuedEvents ?? 0) > 0 && (
+        <p className="mb-2 text-sm text-muted" role="status">
+          {formatCount(log.data?.deliveries.queuedEvents ?? 0, 'event')} of processed batches waiting for their first
+          send; each enters the log when it is sent (events no mapping applies to never do).
+        </p>
+      )}
       <ConnectionTable
         connection={log.data?.deliveries}
         loading={log.loading}
@@ -243,7 +249,7 @@ export function DeliveryLog({ destinations, feature }: { destinations: readonly 
           ) : (
             <EmptyState
               title="No deliveries yet"
-              description="A delivery is recorded when the CDP processes an event this destination maps (its event mappings or the standard ones, e.g. Order Completed → Purchase) while the destination is enabled, and sent about a second later. Events processed before that are not forwarded; test events are not logged here."
+              description="A delivery is recorded when the destination first sends an event it maps (its event mappings or the standard ones, e.g. Order Completed → Purchase), about a second after the CDP processed it while the destination was enabled. Events processed before that are not forwarded; test events are not logged here."
             />
           )
         }

@@ -141,6 +141,7 @@ export const ConversionDeliveriesDocument = graphql(`
   ) {
     deliveries(destinationId: $destinationId, status: $status, eventName: $eventName, first: $first, after: $after) {
       totalCount
+      queuedEvents
       edges {
         cursor
         node {

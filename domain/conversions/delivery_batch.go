@@ -1,0 +1,264 @@
+package conversions
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/stratumhq/stratum/domain/cdp"
+	"github.com/stratumhq/stratum/internal/db"
+)
+
+// This file is a batch's first send (docs/adr/0022, "A batch's first
+// send"): the batch hook queued one conversion_delivery_batches row per
+// (destination, processed CDP batch); a flush claims such rows (attempts
+// + 1, claimed_at) and commits, reads their events once, decides each
+// event (plan), sends the PENDING ones in requests of at most MaxBatch
+// with no transaction open, and then, only if its claim still stands,
+// deletes the batch rows and writes every decided event's
+// conversion_deliveries row once, in the state its first send left it.
+// An event's row is thus written once when it is sent the first time
+// (instead of PENDING, SENDING and SENT versions); a RETRY row is then
+// taken by the per-event path of delivery_flush.go.
+
+// maxClaimBatches bounds the batch rows one flush takes.
+const maxClaimBatches = 100
+
+// claimedBatch is one conversion_delivery_batches row a flush took.
+type claimedBatch struct {
+	BatchID    uuid.UUID `bun:"batch_id"`
+	SourceIDs  []string  `bun:"source_ids,array"`
+	MessageIDs []string  `bun:"message_ids,array"`
+	ProfileIDs []string  `bun:"profile_ids,array"`
+	Consent    []bool    `bun:"consent,array"`
+	Attempts   int       `bun:"attempts"`
+}
+
+// claimBatchesTx takes destination's queued batches — never claimed, or
+// claimed longer than ReclaimAfter ago — oldest due first, as many as fit
+// in one request of limit events (always at least one); batches another
+// flush holds are skipped.
+func (d *Deliveries) claimBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, limit int, cfg DeliveryConfig) ([]claimedBatch, error) {
+	now := d.DB.Now(ctx)
+	var due []struct {
+		BatchID uuid.UUID `bun:"batch_id"`
+		N       int       `bun:"n"`
+	}
+	err := tx.NewRaw(`SELECT batch_id, cardinality(message_ids) AS n FROM conversion_delivery_batches
+		WHERE tenant_id = ? AND destination_id = ? AND (claimed_at IS NULL OR claimed_at <= ?)
+		ORDER BY due_at, batch_id LIMIT ? FOR UPDATE SKIP LOCKED`,
+		tenant, destination, now.Add(-cfg.ReclaimAfter), maxClaimBatches).Scan(ctx, &due)
+	if err != nil && !isNoRows(err) {
+		return nil, err
+	}
+	var ids []uuid.UUID
+	total := 0
+	for _, b := range due {
+		if len(ids) > 0 && total+b.N > limit {
+			break
+		}
+		ids, total = append(ids, b.BatchID), total+b.N
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []claimedBatch
+	err = tx.NewRaw(`UPDATE conversion_delivery_batches SET attempts = attempts + 1, claimed_at = ?
+		WHERE tenant_id = ? AND destination_id = ? AND batch_id = ANY(?::uuid[])
+		RETURNING batch_id, source_ids, message_ids, profile_ids, consent, attempts`,
+		now, tenant, destination, pgdialect.Array(ids)).Scan(ctx, &out)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	return out, err
+}
+
+// eventKey names a stored event within its tenant and batch.
+func eventKey(source, message string) string { return source + "\x00" + message }
+
+// batchesEventsTx reads the claimed batches' events by eventKey.
+func batchesEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, batches []claimedBatch) (map[string]cdpEventRow, error) {
+	ids := make([]uuid.UUID, len(batches))
+	for i, b := range batches {
+		ids[i] = b.BatchID
+	}
+	evs, err := cdp.BatchesEventsTx(ctx, tx, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]cdpEventRow, len(evs))
+	for _, e := range evs {
+		out[eventKey(e.SourceID.String(), e.MessageID)] = e
+	}
+	return out, nil
+}
+
+// flushBatches sends the claimed batches' events and records them.
+func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *destinationRow, batches []claimedBatch,
+	evs map[string]cdpEventRow, cfg DeliveryConfig, followUp FollowUp) (res FlushResult, err error) {
+	now := d.DB.Now(ctx)
+	var items []planItem
+	attempts := map[uuid.UUID]int{}
+	for _, b := range batches {
+		attempts[b.BatchID] = b.Attempts
+		for i, msg := range b.MessageIDs {
+			it := planItem{consent: b.Consent[i]}
+			if ev, ok := evs[eventKey(b.SourceIDs[i], msg)]; ok {
+				it.ev = &ev
+			}
+			if p, err := uuid.Parse(b.ProfileIDs[i]); err == nil && p != uuid.Nil {
+				it.profile = &p
+			}
+			items = append(items, it)
+		}
+	}
+	plan, err := d.plan(dest, tenant, items, now)
+	if err != nil {
+		return res, err
+	}
+	var send []Event
+	at := map[string]int{} // a PENDING event's index in plan, by Key
+	for i := range plan {
+		p := &plan[i]
+		p.row.Attempts = attempts[p.row.BatchID]
+		if p.row.Status == StatusPending {
+			at[p.event.Key] = i
+			send = append(send, p.event)
+		}
+	}
+	res.Claimed = len(plan)
+	if len(send) > 0 {
+		target, openErr := d.open(ctx, tenant, dest)
+		max := d.Senders[dest.Platform].MaxBatch()
+		for start := 0; start < len(send); start += max {
+			chunk := send[start:min(start+max, len(send))]
+			outcomes := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return plan[at[key]].row.Attempts }, cfg, now)
+			for j, o := range outcomes {
+				r := &plan[at[chunk[j].Key]].row
+				r.Status, r.NextAttemptAt, r.RequestSummary, r.Response = o.Status, o.NextAttemptAt, o.RequestSummary, o.Response
+				r.ErrorCode, r.LatencyMs, r.SentAt = o.ErrorCode, o.LatencyMs, o.SentAt
+			}
+			res.count(outcomes)
+		}
+	}
+	for _, p := range plan {
+		if p.row.Status == StatusFailed && p.event.Key == "" {
+			res.Failed++ // diverted before any request
+		}
+	}
+	err = d.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
+		now := d.DB.Now(ctx)
+		kept, err := releaseBatchesTx(ctx, tx, tenant, dest.ID, batches)
+		if err != nil {
+			return err
+		}
+		var rows []*deliveryRow
+		recorded := map[string]Status{}
+		for i := range plan {
+			if r := &plan[i].row; kept[r.BatchID] {
+				r.UpdatedAt = now
+				rows = append(rows, r)
+				recorded[r.MessageID] = r.Status
+			}
+		}
+		if err := raw(ctx, func(c *pgx.Conn) error { return insertOutcomes(ctx, c, tenant, dest.ID, rows) }); err != nil {
+			return err
+		}
+		if err := d.recordQualityTx(ctx, tx, tenant, dest, send, recorded, now); err != nil {
+			return err
+		}
+		res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+		return err
+	})
+	return res, err
+}
+
+// releaseBatchesTx deletes the claimed batch rows that are still this
+// flush's claim (same attempts) and returns them: a batch reclaimed by
+// another flush after this one overran is that flush's to record.
+func releaseBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, batches []claimedBatch) (map[uuid.UUID]bool, error) {
+	ids := make([]uuid.UUID, len(batches))
+	attempts := make([]int, len(batches))
+	for i, b := range batches {
+		ids[i], attempts[i] = b.BatchID, b.Attempts
+	}
+	var gone []uuid.UUID
+	err := tx.NewRaw(`DELETE FROM conversion_delivery_batches b USING unnest(?::uuid[], ?::int[]) AS c(batch_id, attempts)
+		WHERE b.tenant_id = ? AND b.destination_id = ? AND b.batch_id = c.batch_id AND b.attempts = c.attempts
+		RETURNING b.batch_id`, pgdialect.Array(ids), pgdialect.Array(attempts), tenant, destination).Scan(ctx, &gone)
+	if err != nil && !isNoRows(err) {
+		return nil, fmt.Errorf("release batches: %w", err)
+	}
+	out := make(map[uuid.UUID]bool, len(gone))
+	for _, id := range gone {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// insertOutcomes writes rows (each event's delivery as its first send left
+// it) in one statement, the columns as arrays in pgx's binary encoding; a
+// row whose (destination, messageId) exists is left alone.
+func insertOutcomes(ctx context.Context, c *pgx.Conn, tenant, destination uuid.UUID, rows []*deliveryRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows)
+	ids, batches, sources, profiles := make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n)
+	msgs, srcEvents, names, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	received, times, created, updated := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+	attempts, latency := make([]int32, n), make([]pgtype.Int4, n)
+	next, sent := make([]pgtype.Timestamptz, n), make([]pgtype.Timestamptz, n)
+	summary, response, code, basis := make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n)
+	text := func(p *string) pgtype.Text {
+		if p == nil {
+			return pgtype.Text{}
+		}
+		return pgtype.Text{String: *p, Valid: true}
+	}
+	when := func(p *time.Time) pgtype.Timestamptz {
+		if p == nil {
+			return pgtype.Timestamptz{}
+		}
+		return pgtype.Timestamptz{Time: *p, Valid: true}
+	}
+	for i, r := range rows {
+		ids[i], batches[i], sources[i], msgs[i] = pgUUID(r.ID), pgUUID(r.BatchID), pgUUID(r.SourceID), r.MessageID
+		if r.ProfileID != nil {
+			profiles[i] = pgUUID(*r.ProfileID)
+		}
+		srcEvents[i], names[i], statuses[i] = r.SourceEvent, r.EventName, string(r.Status)
+		received[i], times[i], created[i], updated[i] = r.ReceivedAt, r.EventTime, r.CreatedAt, r.UpdatedAt
+		attempts[i] = int32(r.Attempts)
+		if r.LatencyMs != nil {
+			latency[i] = pgtype.Int4{Int32: int32(*r.LatencyMs), Valid: true}
+		}
+		next[i], sent[i] = when(r.NextAttemptAt), when(r.SentAt)
+		summary[i], response[i], code[i], basis[i] = text(r.RequestSummary), text(r.Response), text(r.ErrorCode), text(r.LegalBasis)
+	}
+	// Described once per connection, so pgx sends the arrays in PostgreSQL's
+	// binary format rather than as text.
+	_, err := c.Exec(ctx, `INSERT INTO conversion_deliveries (tenant_id, destination_id, id, message_id, batch_id, source_id,
+			received_at, profile_id, source_event, event_name, event_time, status, attempts, next_attempt_at, request_summary,
+			response, error_code, latency_ms, legal_basis, created_at, updated_at, sent_at)
+		SELECT $1, $2, r.* FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::timestamptz[], $8::uuid[], $9::text[],
+			$10::text[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $15::text[], $16::text[], $17::text[],
+			$18::int[], $19::text[], $20::timestamptz[], $21::timestamptz[], $22::timestamptz[]) AS r
+		ON CONFLICT DO NOTHING`, pgx.QueryExecModeCacheDescribe,
+		tenant, destination, ids, msgs, batches, sources, received, profiles, srcEvents, names, times, statuses, attempts, next,
+		summary, response, code, latency, basis, created, updated, sent)
+	if err != nil {
+		return fmt.Errorf("record deliveries: %w", err)
+	}
+	return nil
+}
+
+// pgUUID is id as pgx encodes it in binary (a uuid.UUID goes through its
+// text form).
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
