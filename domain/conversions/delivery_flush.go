@@ -418,7 +418,7 @@ func recordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, out
 }
 
 // scheduleTx finds when destination's next flush is due — now when a full
-// batch is pending, else the earliest of: the oldest PENDING's flush time,
+// request is pending (PENDING rows and queued batches' events), else the earliest of: the oldest PENDING's flush time,
 // the next RETRY, the reclaim of a SENDING, the first queued batch's due
 // time or reclaim — and hands it to followUp.
 func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, maxBatch int, cfg DeliveryConfig, followUp FollowUp) (time.Time, error) {
@@ -426,13 +426,15 @@ func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destinat
 	var full bool
 	reclaim := fmt.Sprintf("%d microseconds", cfg.ReclaimAfter.Microseconds())
 	err := tx.NewRaw(`SELECT
-			(SELECT count(*) FROM (SELECT 1 FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status = 'PENDING' LIMIT ?) p) >= ?,
+			(SELECT count(*) FROM (SELECT 1 FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status = 'PENDING' LIMIT ?) p)
+				+ (SELECT coalesce(sum(cardinality(message_ids)), 0) FROM (SELECT message_ids FROM conversion_delivery_batches
+					WHERE tenant_id = ? AND destination_id = ? AND claimed_at IS NULL LIMIT ?) q) >= ?,
 			least(
 				(SELECT min(next_attempt_at) FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status IN ('PENDING', 'RETRY')),
 				(SELECT min(updated_at) + ?::interval FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ? AND status = 'SENDING'),
 				(SELECT min(CASE WHEN claimed_at IS NULL THEN due_at ELSE claimed_at + ?::interval END)
 					FROM conversion_delivery_batches WHERE tenant_id = ? AND destination_id = ?))`,
-		tenant, destination, maxBatch, maxBatch, tenant, destination, reclaim, tenant, destination,
+		tenant, destination, maxBatch, tenant, destination, maxBatch, maxBatch, tenant, destination, reclaim, tenant, destination,
 		reclaim, tenant, destination).Scan(ctx, &full, &next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next flush: %w", err)

@@ -628,3 +628,67 @@ func TestDeletingADestinationDeletesItsDeliveries(t *testing.T) {
 	require.Equal(t, 1, f.flush(t, other).Sent, "the other destination still sends its queue")
 	require.Zero(t, f.flush(t, f.dest).Claimed)
 }
+
+// qualityLog records what the flush hands the quality recorder.
+type qualityLog struct{ ids []string }
+
+func (q *qualityLog) RecordTx(_ context.Context, _ bun.Tx, _, _ uuid.UUID, _ string, events []conversions.Event, _ time.Time) error {
+	for _, e := range events {
+		q.ids = append(q.ids, e.EventID)
+	}
+	return nil
+}
+
+// The match quality of a batch's first send counts the events the
+// platform accepted, once: not the SKIPPED one, not again when a crashed
+// flush's batch is reclaimed and sent again.
+func TestQualityCountsEachAcceptedEventOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	q := &qualityLog{}
+	f.del.Quality = q
+	crashed := false
+	f.del.TestAfterSend = func(context.Context, uuid.UUID, []conversions.Event) {
+		if !crashed {
+			crashed = true
+			panic("worker died after the platform answered")
+		}
+	}
+	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"})
+	require.Panics(t, func() { _, _ = f.del.Flush(context.Background(), f.tenant, f.dest, nil) })
+	require.Empty(t, q.ids, "nothing recorded by the flush that died")
+	f.clock.Advance(2 * time.Minute)
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.Equal(t, []string{"m-ann"}, q.ids)
+	require.Zero(t, f.flush(t, f.dest).Claimed)
+	require.Equal(t, []string{"m-ann"}, q.ids)
+}
+
+// A flush takes queued batches oldest due first, as many as fit one
+// request (at least one), and sends a batch larger than a request in
+// several requests of at most MaxBatch events; the rest waits for the next
+// flush, which is due at once.
+func TestQueuedBatchesFillRequestsUpToTheirLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.maxBatch = 2
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.batch(t, event{id: "m-2", user: "u-ann", name: "Order Completed"})
+	f.batch(t, event{id: "m-3", user: "u-ann", name: "Order Completed"}, event{id: "m-4", user: "u-ann", name: "Order Completed"},
+		event{id: "m-5", user: "u-ann", name: "Order Completed"})
+	require.Equal(t, start, f.enqueued[2], "the batch that fills a request is due at once")
+
+	res := f.flush(t, f.dest)
+	require.Equal(t, 3, res.Sent, "the batch due first is sent whole, in requests of at most two")
+	require.Len(t, f.sender.requests, 2)
+	require.Equal(t, start, res.Next, "more is queued: the next flush is due now")
+	res = f.flush(t, f.dest)
+	require.Equal(t, 2, res.Sent, "two one-event batches share a request")
+	require.Len(t, f.sender.requests, 3)
+	for _, r := range f.sender.requests {
+		require.LessOrEqual(t, len(r), 2)
+	}
+	require.True(t, f.flush(t, f.dest).Next.IsZero(), "nothing left")
+	require.ElementsMatch(t, []string{"m-1", "m-2", "m-3", "m-4", "m-5"}, f.sender.sentIDs())
+	require.Equal(t, 5, f.rows(t))
+}
