@@ -243,13 +243,16 @@ func insertOutcomes(ctx context.Context, c *pgx.Conn, tenant, destination uuid.U
 		summary[i], response[i], code[i], basis[i] = text(r.RequestSummary), text(r.Response), text(r.ErrorCode), text(r.LegalBasis)
 	}
 	// Described once per connection, so pgx sends the arrays in PostgreSQL's
-	// binary format rather than as text.
+	// binary format rather than as text. Unnested in the select list, which
+	// streams the rows into the insert (unnest in FROM materialises them
+	// first: see platforms' insertInsights).
 	_, err := c.Exec(ctx, `INSERT INTO conversion_deliveries (tenant_id, destination_id, id, message_id, batch_id, source_id,
 			received_at, profile_id, source_event, event_name, event_time, status, attempts, next_attempt_at, request_summary,
 			response, error_code, latency_ms, legal_basis, created_at, updated_at, sent_at)
-		SELECT $1, $2, r.* FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::timestamptz[], $8::uuid[], $9::text[],
-			$10::text[], $11::timestamptz[], $12::text[], $13::int[], $14::timestamptz[], $15::text[], $16::text[], $17::text[],
-			$18::int[], $19::text[], $20::timestamptz[], $21::timestamptz[], $22::timestamptz[]) AS r
+		SELECT $1, $2, unnest($3::uuid[]), unnest($4::text[]), unnest($5::uuid[]), unnest($6::uuid[]), unnest($7::timestamptz[]),
+			unnest($8::uuid[]), unnest($9::text[]), unnest($10::text[]), unnest($11::timestamptz[]), unnest($12::text[]),
+			unnest($13::int[]), unnest($14::timestamptz[]), unnest($15::text[]), unnest($16::text[]), unnest($17::text[]),
+			unnest($18::int[]), unnest($19::text[]), unnest($20::timestamptz[]), unnest($21::timestamptz[]), unnest($22::timestamptz[])
 		ON CONFLICT DO NOTHING`, pgx.QueryExecModeCacheDescribe,
 		tenant, destination, ids, msgs, batches, sources, received, profiles, srcEvents, names, times, statuses, attempts, next,
 		summary, response, code, latency, basis, created, updated, sent)

@@ -467,11 +467,15 @@ func (c *insightColumns) merge(o *insightColumns) {
 }
 
 // insertInsights and upsertInsights write insightColumns: $1 the tenant,
-// $2… the columns as arrays (see insightColumns.exec).
+// $2… the columns as arrays (see insightColumns.exec). The arrays are
+// unnested in the select list, where PostgreSQL runs the set-returning
+// functions in lockstep and streams their rows into the insert; unnest in
+// FROM is a function scan that first materialises every row (≈ 9 of 22 ms
+// for a chunk of 7,000 rows, EXPLAIN ANALYZE).
 const (
 	insertInsights = `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros, impressions, clicks, conversions, revenue_micros)
-		SELECT $1::uuid, u.c, u.d, u.s, u.i, u.k, u.v, u.r
-		FROM unnest($2::uuid[], $3::date[], $4::bigint[], $5::bigint[], $6::bigint[], $7::float8[], $8::bigint[]) AS u(c, d, s, i, k, v, r)`
+		SELECT $1::uuid, unnest($2::uuid[]), unnest($3::date[]), unnest($4::bigint[]), unnest($5::bigint[]), unnest($6::bigint[]),
+			unnest($7::float8[]), unnest($8::bigint[])`
 	upsertInsights = insertInsights + `
 		ON CONFLICT (tenant_id, campaign_id, day) DO UPDATE SET spend_micros = EXCLUDED.spend_micros, impressions = EXCLUDED.impressions,
 		  clicks = EXCLUDED.clicks, conversions = EXCLUDED.conversions, revenue_micros = EXCLUDED.revenue_micros
