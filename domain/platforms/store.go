@@ -81,7 +81,12 @@ type AdAccount struct {
 	// InsightsThrough is the last day (account time zone) whose insights
 	// are synced; incremental syncs re-read a window before it for late
 	// attribution.
-	InsightsThrough   *time.Time `bun:"insights_through,type:date"`
+	InsightsThrough *time.Time `bun:"insights_through,type:date"`
+	// InsightsFrom is the first day whose insights a sync recorded (nil
+	// when none has, or when unknown: accounts synced before migration
+	// 0070). Stored rows lie in [InsightsFrom, InsightsThrough] unless a
+	// chunk's progress was lost in a crash.
+	InsightsFrom      *time.Time `bun:"insights_from,type:date"`
 	StructureSyncedAt *time.Time `bun:"structure_synced_at"`
 	CreatedAt         time.Time  `bun:"created_at"`
 	UpdatedAt         time.Time  `bun:"updated_at"`

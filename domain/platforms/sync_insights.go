@@ -60,9 +60,9 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 	// and the database work at once); the fetch runs in its own goroutine,
 	// never inside the writing transaction.
 	type fetched struct {
-		end  time.Time
-		rows []Insight
-		err  error
+		start, end time.Time
+		rows       []Insight
+		err        error
 	}
 	remote := sc.acct.Remote()
 	fctx, cancel := context.WithCancel(ctx)
@@ -82,7 +82,7 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 			})
 			last = len(rows)
 			select {
-			case ch <- fetched{end: end, rows: rows, err: err}:
+			case ch <- fetched{start: start, end: end, rows: rows, err: err}:
 			case <-fctx.Done():
 				return
 			}
@@ -131,6 +131,7 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 		}
 		next := end.AddDate(0, 0, 1)
 		batch := prepareInsights(sc, rows, s.Sync.writers())
+		batch.unstored = !storedMayOverlap(sc.acct, f.start, end)
 		if err := s.writeInsights(ctx, sc.tenant, sc.acct.ID, batch); err != nil {
 			return errors.Join(err, awaitProgress())
 		}
@@ -139,7 +140,7 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 		}
 		progress = make(chan error, 1)
 		go func(done chan<- error) {
-			done <- s.recordChunk(ctx, sc, batch, end, next)
+			done <- s.recordChunk(ctx, sc, batch, f.start, end, next)
 		}(progress)
 		if !sc.deadline.IsZero() && !next.After(to) && !time.Now().Before(sc.deadline) {
 			if err := awaitProgress(); err != nil {
@@ -156,8 +157,8 @@ func (s *Service) insightsSync(ctx context.Context, sc *syncCtx) error {
 
 // recordChunk commits a written chunk's progress in one transaction: the
 // platform's signal measurements for its days, the run's resume_from (next),
-// rows and progress, and the account's insights_through (end).
-func (s *Service) recordChunk(ctx context.Context, sc *syncCtx, batch insightBatch, end, next time.Time) error {
+// rows and progress, and the account's insights range (start … end).
+func (s *Service) recordChunk(ctx context.Context, sc *syncCtx, batch insightBatch, start, end, next time.Time) error {
 	return s.DB.InTenant(ctx, sc.tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.recordSyncSignalsTx(ctx, tx, sc, keys(batch.days)); err != nil {
 			return err
@@ -169,7 +170,12 @@ func (s *Service) recordChunk(ctx context.Context, sc *syncCtx, batch insightBat
 			return err
 		}
 		if _, err := tx.NewUpdate().Model(sc.acct).
-			Set("insights_through = GREATEST(insights_through, ?::date), updated_at = ?", end.Format(time.DateOnly), now).WherePK().Exec(ctx); err != nil {
+			Set("insights_through = GREATEST(insights_through, ?::date), updated_at = ?", end.Format(time.DateOnly), now).
+			// The first chunk an account records starts its range; an
+			// unknown start (synced before migration 0070) stays unknown.
+			Set(`insights_from = CASE WHEN insights_through IS NULL THEN ?::date WHEN insights_from IS NULL THEN NULL
+				ELSE LEAST(insights_from, ?::date) END`, start.Format(time.DateOnly), start.Format(time.DateOnly)).
+			WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		return publishRun(ctx, tx, sc.run)
@@ -191,9 +197,28 @@ type insightValues struct {
 	conv                     float64
 }
 
+// storedMayOverlap reports whether rows of acct may be stored for days in
+// [start, end]: unless the account's recorded insights range is known and
+// misses them (or nothing was ever recorded), they may. A row stored all
+// the same (a chunk written, its progress lost in a crash) is met by the
+// insert's unique violation, and the chunk falls back to the upsert.
+func storedMayOverlap(acct *AdAccount, start, end time.Time) bool {
+	switch {
+	case acct.InsightsThrough == nil:
+		return false
+	case acct.InsightsFrom == nil:
+		return true
+	default:
+		return !end.Before(dateOnly(*acct.InsightsFrom)) && !start.After(dateOnly(*acct.InsightsThrough))
+	}
+}
+
 // insightBatch is one chunk's rows, keyed, split by campaign into groups.
 type insightBatch struct {
-	groups []insightGroup
+	// unstored: no stored rows are expected for the chunk's days
+	// (storedMayOverlap), so none are read before inserting.
+	unstored bool
+	groups   []insightGroup
 	// days written (YYYY-MM-DD), and how many (campaign, day) rows.
 	days map[string]bool
 	rows int
@@ -337,7 +362,7 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 				if len(held) == 0 {
 					return ErrSyncDone // disconnected meanwhile
 				}
-				return writeInsightGroupTx(ctx, tx, raw, tenant, &b.groups[i])
+				return writeInsightGroupTx(ctx, tx, raw, tenant, &b.groups[i], !b.unstored)
 			})
 		}()
 	}
@@ -346,7 +371,8 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 }
 
 // writeInsightGroupTx stores a group's rows. The rows already stored for
-// its campaigns and days are read first (one index range read): rows whose
+// its campaigns and days are read first (one index range read; skipped when
+// read is false: days the account never recorded, storedMayOverlap): rows whose
 // values did not change are left alone, so re-syncing settled days writes
 // nothing; new rows are inserted with a plain INSERT, which costs
 // PostgreSQL about a third less per row than INSERT … ON CONFLICT
@@ -355,7 +381,7 @@ func (s *Service) writeInsights(ctx context.Context, tenant, account uuid.UUID, 
 // incremental run and a backfill of the same days) makes the insert fail
 // with a unique violation: it is rolled back to a savepoint and the rows go
 // through the upsert instead.
-func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant uuid.UUID, g *insightGroup) error {
+func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant uuid.UUID, g *insightGroup, read bool) error {
 	// The group's campaigns in uuid order: a row's key is its campaign's
 	// rank there and its day, which is also the primary key's order.
 	slices.SortFunc(g.campaigns, func(a, b [16]byte) int { return bytes.Compare(a[:], b[:]) })
@@ -365,8 +391,12 @@ func writeInsightGroupTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant 
 	}
 	key := func(c uuid.UUID, day int32) uint64 { return uint64(rank[c])<<32 | uint64(uint32(day-g.minDay)) }
 	stored := make(map[uint64]insightValues, len(g.rows))
-	// Read through pgx in binary (no text to parse on either side).
+	// Read through pgx in binary (no text to parse on either side); not
+	// for days the account never recorded (read false).
 	if err := raw(ctx, func(c *pgx.Conn) error {
+		if !read {
+			return nil
+		}
 		rs, err := c.Query(ctx, `SELECT campaign_id, day - '2000-01-01'::date, spend_micros, impressions, clicks, conversions, revenue_micros
 			FROM ad_campaign_metrics WHERE tenant_id = $1::uuid AND campaign_id = ANY($2::uuid[]) AND day BETWEEN '2000-01-01'::date + $3::int AND '2000-01-01'::date + $4::int`,
 			pgx.QueryExecModeCacheDescribe, [16]byte(tenant), g.campaigns, g.minDay, g.maxDay)

@@ -560,3 +560,56 @@ func TestDisconnectLeavesNoMetrics(t *testing.T) {
 	require.ErrorIs(t, err, platforms.ErrSyncDone, "the writer finds no account and stops")
 	require.Zero(t, count(t, ps, tenant, all), "no metrics outlive their campaigns")
 }
+
+// The account's recorded insights range: a chunk of days outside it is
+// written without reading stored rows first; rows stored there all the
+// same (a chunk written, its progress lost in a crash) are met by the
+// insert's unique violation and end with the platform's values through
+// the upsert. A first sync records the range, a backfill extends it.
+func TestInsightsOutsideTheRecordedRangeSurviveALostProgress(t *testing.T) {
+	t.Parallel()
+	ps, tenant := syncSetup(t, false)
+	ctx := context.Background()
+	fake := newFake(platforms.Meta, 3)
+	ps.APIs[platforms.Meta] = fake
+	conn, acct := connect(t, ps, tenant, platforms.Meta, "UTC")
+	hook := &raceHook{do: func(context.Context) {}}
+	ps.DB.Bun.AddQueryHook(hook)
+	run := func(req platforms.SyncRequest) platforms.SyncRun {
+		t.Helper()
+		req.ConnectionID = conn.ID
+		r := request(t, ps, tenant, req)
+		require.NoError(t, ps.RunSync(ctx, tenant, r.ID, time.Time{}))
+		got := runOf(t, ps, tenant, r.ID)
+		require.Equal(t, platforms.RunSucceeded, got.Status, got.Error)
+		return got
+	}
+	rangeOf := func() string {
+		var s string
+		require.NoError(t, ps.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.QueryRowContext(ctx, `SELECT coalesce(insights_from::text, '-') || ' ' || coalesce(insights_through::text, '-')
+				FROM ad_accounts WHERE id = ?`, acct.ID).Scan(&s)
+		}))
+		return s
+	}
+	require.Equal(t, "- -", rangeOf())
+	run(platforms.SyncRequest{Kind: platforms.SyncInsights}) // 2026-03-04 … 2026-03-10
+	require.Equal(t, "2026-03-04 2026-03-10", rangeOf())
+	require.Zero(t, hook.fellBack.Load(), "nothing stored: plain inserts")
+
+	// Rows of two earlier days stored without their progress (as if the
+	// worker died between a chunk's rows and its progress), wrong values.
+	require.NoError(t, ps.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO ad_campaign_metrics (tenant_id, campaign_id, day, spend_micros)
+			SELECT tenant_id, id, d, 1 FROM ad_campaigns, (VALUES ('2026-02-26'::date), ('2026-02-27'::date)) AS x(d)`)
+		return err
+	}))
+	from, to := time.Date(2026, 2, 25, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)
+	back := run(platforms.SyncRequest{Kind: platforms.SyncBackfill, From: &from, To: &to})
+	require.EqualValues(t, 3*7, back.RowsWritten)
+	require.Equal(t, int32(1), hook.fellBack.Load(), "the unread stored rows sent the chunk to the upsert")
+	require.Equal(t, "2026-02-25 2026-03-10", rangeOf())
+	require.Equal(t, 3*14, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics"))
+	require.Equal(t, 3*14, count(t, ps, tenant, "SELECT count(DISTINCT (campaign_id, day)) FROM ad_campaign_metrics"))
+	require.Zero(t, count(t, ps, tenant, "SELECT count(*) FROM ad_campaign_metrics WHERE spend_micros = 1"), "the platform's values replaced them")
+}
