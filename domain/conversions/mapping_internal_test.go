@@ -1,9 +1,13 @@
 package conversions
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,4 +89,48 @@ func BenchmarkMap(b *testing.B) {
 			b.Fatal(ok, reason)
 		}
 	}
+}
+
+// parseEvent decodes as encoding/json with UseNumber does, value for
+// value, and refuses what it refuses; the seeds below run in every test
+// run (go test -fuzz FuzzParseEventAgreesWithEncodingJSON explores more).
+func FuzzParseEventAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":1}`, `{"a":{"b":[1,2,{"c":null}]},"d":true,"e":false}`,
+		`{"n":-0.5e+10,"m":12345678901234567890,"z":0}`,
+		`{"s":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t"}`, `{"lone":"\ud800x"}`,
+		"{\"bad utf8\":\"\xff\xfe\"}", `{"dup":1,"dup":2}`, `{"a":[]}`, `{"a":[[],[{}]]}`,
+		` { "ws" : [ 1 , 2 ] } `, `[]`, `"str"`, `1`, `null`, `{"a":}`, `{"a":1,}`, `{"a":1} x`, `{`, `{"a":tru}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, gotErr := parseEvent(CDPEvent{Properties: raw})
+		d := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(raw)))
+		d.UseNumber()
+		var want map[string]any
+		wantErr := d.Decode(&want)
+		if wantErr == nil && d.More() {
+			wantErr = errors.New("trailing data")
+		}
+		if wantErr == nil {
+			var rest any
+			if d.Decode(&rest) != io.EOF {
+				wantErr = errors.New("trailing data")
+			}
+		}
+		trimmed := bytes.TrimSpace(raw)
+		if len(trimmed) == 0 || string(trimmed) == "null" {
+			if gotErr != nil || got["properties"] != nil {
+				t.Fatalf("%q: want no properties, got %v, %v", raw, got, gotErr)
+			}
+			return
+		}
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%q: parseEvent error %v, encoding/json error %v", raw, gotErr, wantErr)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got["properties"], want) {
+			t.Fatalf("%q: parseEvent %#v, encoding/json %#v", raw, got["properties"], want)
+		}
+	})
 }
