@@ -278,13 +278,35 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 
 // EraseProfilesTx deletes the deliveries of profiles (a cdp.EraseHook: a
 // deleted person's forwarded events are forgotten with them; what the
-// platforms received is theirs to delete). The hourly EMQ counts keep no
-// profile or event and stay.
+// platforms received is theirs to delete) and removes their events from
+// the batches queued for a first send. A claimed batch it changes counts
+// as claimed once more (attempts + 1), so the flush that claimed it — and
+// may still send the person's event it had read — records none of the
+// batch: the rest is reclaimed and sent again under the same event ids
+// after the reclaim delay. The hourly EMQ counts keep no profile or event
+// and stay.
 func (d *Deliveries) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) (err error) {
 	defer derrors.Wrap(&err, "conversions.Deliveries.EraseProfilesTx(%s, %d profiles)", tenant, len(profiles))
 	if _, err := tx.ExecContext(ctx, `DELETE FROM conversion_deliveries WHERE tenant_id = ? AND profile_id = ANY(?::uuid[])`,
 		tenant, pgdialect.Array(profiles)); err != nil {
 		return fmt.Errorf("delete conversion deliveries: %w", err)
+	}
+	ids := pgdialect.Array(profiles)
+	if _, err := tx.ExecContext(ctx, `WITH kept AS (
+			SELECT b.destination_id, b.batch_id,
+				coalesce(array_agg(u.s ORDER BY u.o) FILTER (WHERE u.p <> ALL(?::uuid[])), '{}') AS s,
+				coalesce(array_agg(u.m ORDER BY u.o) FILTER (WHERE u.p <> ALL(?::uuid[])), '{}') AS m,
+				coalesce(array_agg(u.p ORDER BY u.o) FILTER (WHERE u.p <> ALL(?::uuid[])), '{}') AS p,
+				coalesce(array_agg(u.c ORDER BY u.o) FILTER (WHERE u.p <> ALL(?::uuid[])), '{}') AS c
+			FROM conversion_delivery_batches b,
+				unnest(b.source_ids, b.message_ids, b.profile_ids, b.consent) WITH ORDINALITY AS u(s, m, p, c, o)
+			WHERE b.tenant_id = ? AND b.profile_ids && ?::uuid[]
+			GROUP BY b.destination_id, b.batch_id)
+		UPDATE conversion_delivery_batches b SET source_ids = kept.s, message_ids = kept.m, profile_ids = kept.p,
+			consent = kept.c, attempts = b.attempts + CASE WHEN b.claimed_at IS NULL THEN 0 ELSE 1 END
+		FROM kept WHERE b.tenant_id = ? AND b.destination_id = kept.destination_id AND b.batch_id = kept.batch_id`,
+		ids, ids, ids, ids, tenant, ids, tenant); err != nil {
+		return fmt.Errorf("erase queued conversion events: %w", err)
 	}
 	return nil
 }

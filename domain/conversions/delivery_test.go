@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -691,4 +692,74 @@ func TestQueuedBatchesFillRequestsUpToTheirLimit(t *testing.T) {
 	require.True(t, f.flush(t, f.dest).Next.IsZero(), "nothing left")
 	require.ElementsMatch(t, []string{"m-1", "m-2", "m-3", "m-4", "m-5"}, f.sender.sentIDs())
 	require.Equal(t, 5, f.rows(t))
+}
+
+// Erasing a person removes their events from the batches queued for a
+// first send (the others stay and are sent); a flush that had claimed
+// the batch and read the person's event before the erasure records
+// nothing of it afterwards, and the rest of the batch is reclaimed and
+// sent again under the same event ids.
+func TestErasureReachesQueuedBatches(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	var ann uuid.UUID
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT profile_id FROM cdp_identifiers WHERE value = 'u-ann'`).Scan(ctx, &ann)
+	}))
+	erase := func() {
+		t.Helper()
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return f.del.EraseProfilesTx(ctx, tx, f.tenant, []uuid.UUID{ann})
+		}))
+	}
+	messages := func() []string {
+		t.Helper()
+		var out []string
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT coalesce(array_agg(m ORDER BY m), '{}') FROM conversion_delivery_batches, unnest(message_ids) m`).
+				Scan(ctx, pgdialect.Array(&out))
+		}))
+		return out
+	}
+
+	// Queued, unclaimed: Ann's event goes, Bob's (legitimate interest) stays.
+	li := f.insertDestination(t, true)
+	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"})
+	require.Equal(t, []string{"m-ann", "m-ann", "m-bob", "m-bob"}, messages())
+	erase()
+	require.Equal(t, []string{"m-bob", "m-bob"}, messages())
+	require.Equal(t, 1, f.flush(t, li).Sent)
+	require.Equal(t, []string{"m-bob"}, f.sender.sentIDs())
+	_, attempts := f.queued(t)
+	require.Zero(t, attempts, "an unclaimed batch is not counted as claimed")
+
+	// Claimed and in flight: the flush read Ann's event, the erasure runs
+	// before it records; it records nothing of the batch, whose rest
+	// (Bob's) is reclaimed and sent again, and recorded, later.
+	f2 := newFixture(t)
+	var ann2 uuid.UUID
+	require.NoError(t, f2.tdb.DB.InTenant(ctx, f2.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT profile_id FROM cdp_identifiers WHERE value = 'u-ann'`).Scan(ctx, &ann2)
+	}))
+	li2 := f2.insertDestination(t, true)
+	f2.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"})
+	erased := false
+	f2.del.TestAfterSend = func(context.Context, uuid.UUID, []conversions.Event) {
+		if !erased {
+			erased = true
+			require.NoError(t, f2.tdb.DB.InTenant(ctx, f2.tenant, func(ctx context.Context, tx bun.Tx) error {
+				return f2.del.EraseProfilesTx(ctx, tx, f2.tenant, []uuid.UUID{ann2})
+			}))
+		}
+	}
+	require.Equal(t, 2, f2.flush(t, li2).Sent, "both were sent before the erasure")
+	require.Zero(t, f2.rows(t), "nothing recorded after the erasure")
+	f2.clock.Advance(2 * time.Minute)
+	require.Equal(t, 1, f2.flush(t, li2).Sent)
+	require.Equal(t, []string{"m-ann", "m-bob", "m-bob"}, f2.sender.sentIDs())
+	r := f2.row(t, li2, "m-bob")
+	require.Equal(t, "SENT", r.Status)
+	require.Equal(t, 3, r.Attempts, "claimed twice, and moved on once by the erasure")
+	require.Equal(t, 1, f2.rows(t), "Ann's event is not recorded")
 }
