@@ -122,15 +122,22 @@ func tenantTables(t *testing.T, conn *pgx.Conn) map[string][]string {
 }
 
 // scanTenant returns, for each needle found in any tenant table's row of
-// tenant, where it was found ("table: needle").
+// tenant, where it was found ("table: needle"), all tables read in one
+// snapshot.
 func scanTenant(t *testing.T, e *privacyEnv, needles []string) []string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, e.tdb.OwnerURL)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
+	tables := tenantTables(t, conn)
+	// One snapshot for every table: a row moving from one table to another
+	// meanwhile (a queued conversion recorded as a delivery) is seen once.
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
 	var found []string
-	for tbl, cols := range tenantTables(t, conn) {
+	for tbl, cols := range tables {
 		conds := make([]string, len(cols))
 		for i, c := range cols {
 			conds[i] = fmt.Sprintf("strpos(coalesce(%s, ''), $2) > 0", c)
@@ -138,7 +145,7 @@ func scanTenant(t *testing.T, e *privacyEnv, needles []string) []string {
 		q := fmt.Sprintf(`SELECT count(*) FROM %q WHERE tenant_id = $1 AND (%s)`, tbl, strings.Join(conds, " OR "))
 		for _, n := range needles {
 			var hits int
-			require.NoError(t, conn.QueryRow(ctx, q, e.tenant, n).Scan(&hits), q)
+			require.NoError(t, tx.QueryRow(ctx, q, e.tenant, n).Scan(&hits), q)
 			if hits > 0 {
 				found = append(found, tbl+": "+n)
 			}
