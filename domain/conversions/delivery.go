@@ -160,31 +160,31 @@ func (r *destinationRow) mappings() ([]Mapping, error) {
 	return m, nil
 }
 
-// deliveryRow is one conversion_deliveries row as the pipeline writes it.
+// deliveryRow is one conversion_deliveries row as the pipeline writes it
+// (insertOutcomes).
 type deliveryRow struct {
-	bun.BaseModel  `bun:"table:conversion_deliveries"`
-	TenantID       uuid.UUID  `bun:"tenant_id" json:"tenant_id"`
-	ID             uuid.UUID  `bun:"id" json:"id"`
-	DestinationID  uuid.UUID  `bun:"destination_id" json:"destination_id"`
-	MessageID      string     `bun:"message_id" json:"message_id"`
-	BatchID        uuid.UUID  `bun:"batch_id" json:"batch_id"`
-	SourceID       uuid.UUID  `bun:"source_id" json:"source_id"`
-	ReceivedAt     time.Time  `bun:"received_at" json:"received_at"`
-	ProfileID      *uuid.UUID `bun:"profile_id" json:"profile_id"`
-	SourceEvent    string     `bun:"source_event" json:"source_event"`
-	EventName      string     `bun:"event_name" json:"event_name"`
-	EventTime      time.Time  `bun:"event_time" json:"event_time"`
-	Status         Status     `bun:"status" json:"status"`
-	NextAttemptAt  *time.Time `bun:"next_attempt_at" json:"next_attempt_at"`
-	Response       *string    `bun:"response" json:"response"`
-	LegalBasis     *string    `bun:"legal_basis" json:"legal_basis"`
-	CreatedAt      time.Time  `bun:"created_at" json:"created_at"`
-	UpdatedAt      time.Time  `bun:"updated_at" json:"updated_at"`
-	RequestSummary *string    `bun:"request_summary" json:"request_summary"`
-	Attempts       int        `bun:"attempts" json:"attempts"`
-	ErrorCode      *string    `bun:"error_code" json:"error_code"`
-	LatencyMs      *int       `bun:"latency_ms" json:"latency_ms"`
-	SentAt         *time.Time `bun:"sent_at" json:"sent_at"`
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	DestinationID  uuid.UUID
+	MessageID      string
+	BatchID        uuid.UUID
+	SourceID       uuid.UUID
+	ReceivedAt     time.Time
+	ProfileID      *uuid.UUID
+	SourceEvent    string
+	EventName      string
+	EventTime      time.Time
+	Status         Status
+	NextAttemptAt  *time.Time
+	Response       *string
+	LegalBasis     *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	RequestSummary *string
+	Attempts       int
+	ErrorCode      *string
+	LatencyMs      *int
+	SentAt         *time.Time
 }
 
 // cdpEventRow is a stored CDP event as the pipeline reads it.
@@ -233,13 +233,7 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 	if len(dests) == 0 || len(refs) == 0 {
 		return nil
 	}
-	profiles := make(map[[2]string]uuid.UUID, len(refs))
-	for _, r := range refs {
-		if r.ProfileID != uuid.Nil {
-			profiles[[2]string{r.SourceID.String(), r.MessageID}] = r.ProfileID
-		}
-	}
-	consent, err := consentOf(ctx, tx, tenant, profiles)
+	consent, err := consentOf(ctx, tx, tenant, refs)
 	if err != nil {
 		return err
 	}
@@ -287,11 +281,11 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 // and stay.
 func (d *Deliveries) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles []uuid.UUID) (err error) {
 	defer derrors.Wrap(&err, "conversions.Deliveries.EraseProfilesTx(%s, %d profiles)", tenant, len(profiles))
+	ids := pgdialect.Array(profiles)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM conversion_deliveries WHERE tenant_id = ? AND profile_id = ANY(?::uuid[])`,
-		tenant, pgdialect.Array(profiles)); err != nil {
+		tenant, ids); err != nil {
 		return fmt.Errorf("delete conversion deliveries: %w", err)
 	}
-	ids := pgdialect.Array(profiles)
 	if _, err := tx.ExecContext(ctx, `WITH kept AS (
 			SELECT b.destination_id, b.batch_id,
 				coalesce(array_agg(u.s ORDER BY u.o) FILTER (WHERE u.p <> ALL(?::uuid[])), '{}') AS s,
@@ -324,13 +318,14 @@ func (d *Deliveries) withSenders(dests []destinationRow) []destinationRow {
 	return out
 }
 
-// consentOf answers ADS consent for every profile of the batch (in the
-// batch's transaction, so consent the batch itself carried counts).
-func consentOf(ctx context.Context, tx bun.Tx, tenant uuid.UUID, profiles map[[2]string]uuid.UUID) (map[uuid.UUID]bool, error) {
+// consentOf answers ADS consent for every profile the batch's events
+// resolved to (in the batch's transaction, so consent the batch itself
+// carried counts).
+func consentOf(ctx context.Context, tx bun.Tx, tenant uuid.UUID, refs []cdp.BatchEventRef) (map[uuid.UUID]bool, error) {
 	seen := map[uuid.UUID]bool{}
 	var ids []uuid.UUID
-	for _, p := range profiles {
-		if !seen[p] {
+	for _, r := range refs {
+		if p := r.ProfileID; p != uuid.Nil && !seen[p] {
 			seen[p] = true
 			ids = append(ids, p)
 		}

@@ -135,9 +135,9 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	res.Claimed = len(plan)
 	if len(send) > 0 {
 		target, openErr := d.open(ctx, tenant, dest)
-		max := d.Senders[dest.Platform].MaxBatch()
-		for start := 0; start < len(send); start += max {
-			chunk := send[start:min(start+max, len(send))]
+		limit := d.Senders[dest.Platform].MaxBatch()
+		for start := 0; start < len(send); start += limit {
+			chunk := send[start:min(start+limit, len(send))]
 			outcomes := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return plan[at[key]].row.Attempts }, cfg, now)
 			for j, o := range outcomes {
 				r := &plan[at[chunk[j].Key]].row

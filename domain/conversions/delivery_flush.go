@@ -64,8 +64,7 @@ type outcomeRow struct {
 // delivery_batch.go) or, when none is queued, up to the platform's MaxBatch
 // of its due deliveries (PENDING; RETRY whose time has come; SENDING
 // claimed longer than ReclaimAfter ago, whose job died) and records the
-// outcomes; the
-// platform is called with no transaction open. followUp (which may be
+// outcomes; the platform is called with no transaction open. followUp (which may be
 // nil) is given the time of the next flush when anything is left, in the
 // transaction that records this one's outcomes. A disabled or deleted
 // destination flushes nothing.
@@ -418,9 +417,10 @@ func recordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, out
 }
 
 // scheduleTx finds when destination's next flush is due — now when a full
-// request is pending (PENDING rows and queued batches' events), else the earliest of: the oldest PENDING's flush time,
-// the next RETRY, the reclaim of a SENDING, the first queued batch's due
-// time or reclaim — and hands it to followUp.
+// request is pending (PENDING rows and queued batches' events), else the
+// earliest of: the oldest PENDING's flush time, the next RETRY, the
+// reclaim of a SENDING, the first queued batch's due time or reclaim — and
+// hands it to followUp.
 func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, maxBatch int, cfg DeliveryConfig, followUp FollowUp) (time.Time, error) {
 	var next sql.NullTime
 	var full bool
