@@ -736,9 +736,9 @@ type ConversionDeliveryConnection struct {
 	// Number of deliveries matching the filter.
 	TotalCount int `json:"totalCount"`
 	// CDP events of processed batches waiting for the destination's first send of them, whatever the filter: normally
-	// for at most about a second, longer while the workspace lacks the capi flag or no worker runs. Each is decided when
-	// it is sent (mapping, ADS consent, age, required fields) and enters this log then; an event no mapping applies to
-	// never does.
+	// for at most about a second, longer while the workspace lacks the capi flag or no worker runs. Each is decided by
+	// that send (mapping, ADS consent, age, required fields) and enters this log then, sent, skipped or failed; an event
+	// no mapping applies to never does.
 	QueuedEvents int `json:"queuedEvents"`
 }
 

@@ -450,8 +450,8 @@ describe('DeliveryLog', () => {
     api.deliveries = []
     const { user } = setup(api)
     expect(await screen.findByText('No deliveries yet')).toBeInTheDocument()
-    expect(screen.getByText(/recorded when the destination first sends an event it maps/)).toBeInTheDocument()
-    expect(screen.queryByText(/waiting for their first send/)).not.toBeInTheDocument()
+    expect(screen.getByText(/recorded when the destination’s send first takes an event it maps/)).toBeInTheDocument()
+    expect(screen.queryByText(/waiting for this destination/)).not.toBeInTheDocument()
     const form = screen.getByRole('form', { name: 'Filter the delivery log' })
     await user.selectOptions(within(form).getByLabelText('Status'), 'DEAD')
     await user.click(within(form).getByRole('button', { name: 'Apply' }))
@@ -463,7 +463,7 @@ describe('DeliveryLog', () => {
     api.deliveries = []
     api.queued = 1200
     setup(api)
-    expect(await screen.findByText(/1,200 events of processed batches waiting for their first send/)).toBeInTheDocument()
+    expect(await screen.findByText(/1,200 events of processed batches waiting for this destination’s next send/)).toBeInTheDocument()
     expect(screen.getByText('No deliveries yet')).toBeInTheDocument()
   })
 

@@ -228,8 +228,9 @@ export function DeliveryLog({ destinations, feature }: { destinations: readonly 
       )}
       {(log.data?.deliveries.queuedEvents ?? 0) > 0 && (
         <p className="mb-2 text-sm text-muted" role="status">
-          {formatCount(log.data?.deliveries.queuedEvents ?? 0, 'event')} of processed batches waiting for their first
-          send; each enters the log when it is sent (events no mapping applies to never do).
+          {formatCount(log.data?.deliveries.queuedEvents ?? 0, 'event')} of processed batches waiting for this
+          destination&rsquo;s next send; each enters the log when that send decides it (sent, skipped or failed; events no
+          mapping applies to never do).
         </p>
       )}
       <ConnectionTable
@@ -249,7 +250,7 @@ export function DeliveryLog({ destinations, feature }: { destinations: readonly 
           ) : (
             <EmptyState
               title="No deliveries yet"
-              description="A delivery is recorded when the destination first sends an event it maps (its event mappings or the standard ones, e.g. Order Completed → Purchase), about a second after the CDP processed it while the destination was enabled. Events processed before that are not forwarded; test events are not logged here."
+              description="A delivery is recorded when the destination’s send first takes an event it maps (its event mappings or the standard ones, e.g. Order Completed → Purchase), about a second after the CDP processed it while the destination was enabled. Events processed before that are not forwarded; test events are not logged here."
             />
           )
         }
