@@ -763,3 +763,42 @@ func TestErasureReachesQueuedBatches(t *testing.T) {
 	require.Equal(t, 3, r.Attempts, "claimed twice, and moved on once by the erasure")
 	require.Equal(t, 1, f2.rows(t), "Ann's event is not recorded")
 }
+
+// A delivery due for its retry is sent before batches queued after it
+// came due: under steady traffic a queued batch is always waiting, and
+// retries must not wait behind every new one. A batch due before the
+// retry (the positive control) is still sent first.
+func TestRetriesAreNotStarvedByQueuedBatches(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	down := true
+	f.sender.answer = func(_ int, events []conversions.Event) (conversions.Result, error) {
+		var res conversions.Result
+		if down {
+			return res, errors.New("503 Service Unavailable")
+		}
+		for _, e := range events {
+			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
+		}
+		return res, nil
+	}
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.flush(t, f.dest)
+	r := f.row(t, f.dest, "m-1")
+	require.Equal(t, "RETRY", r.Status)
+	require.WithinDuration(t, start.Add(5*time.Second), *r.Next, 0)
+	down = false
+
+	f.clock.Advance(3 * time.Second)
+	f.batch(t, event{id: "m-2", user: "u-ann", name: "Order Completed"}) // due at 4 s, before the retry
+	f.clock.Advance(3 * time.Second)
+	f.batch(t, event{id: "m-3", user: "u-ann", name: "Order Completed"}) // due at 7 s, after it
+
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.Equal(t, []string{"m-1", "m-2", "m-1", "m-3"}, f.sender.sentIDs(), "the batch due first, then the retry, then the later batch")
+	for _, id := range []string{"m-1", "m-2", "m-3"} {
+		require.Equal(t, "SENT", f.row(t, f.dest, id).Status, id)
+	}
+}
