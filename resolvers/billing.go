@@ -83,8 +83,9 @@ func CheckFeatureKeys(schema *ast.Schema) error {
 
 // RequestEntitlements is a gqlgen extension that gives each query and
 // mutation operation its entitlements cache, and sets the principal's plan
-// to the tenant's effective plan now — the plan in an access token is the
-// one at log-in and may have changed since (ADR 0014). Register it before
+// to the tenant's effective plan — the plan in an access token is the one
+// at log-in and may have changed since (ADR 0014) — as this process read
+// it less than billing.PlanHintTTL ago, or read now. Register it before
 // the cost limit, which sizes the bucket by the plan. Subscriptions get no
 // cache: they live long, and each event resolves fresh.
 type RequestEntitlements struct{ Billing *billing.Service }
@@ -106,13 +107,21 @@ func (x RequestEntitlements) InterceptOperation(ctx context.Context, next graphq
 	}
 	ctx = billing.WithRequestCache(ctx)
 	if p, ok := auth.FromContext(ctx); ok && p.TenantID != uuid.Nil {
-		if e, err := x.Billing.For(ctx, p.TenantID); err == nil && string(e.Plan) != p.Plan {
+		// The cost limit's plan: this process's read of less than a second
+		// ago (billing.PlanHint), else read now (and kept for the fields).
+		plan, ok := x.Billing.PlanHint(p.TenantID)
+		if !ok {
+			if e, err := x.Billing.For(ctx, p.TenantID); err == nil {
+				plan, ok = e.Plan, true
+			}
+			// A failed read leaves the token's plan; the fields that need
+			// entitlements read again and report the error themselves.
+		}
+		if ok && string(plan) != p.Plan {
 			cp := *p
-			cp.Plan = string(e.Plan)
+			cp.Plan = string(plan)
 			ctx = auth.WithPrincipal(ctx, &cp)
 		}
-		// A failed read leaves the token's plan; the fields that need
-		// entitlements read again and report the error themselves.
 	}
 	return next(ctx)
 }

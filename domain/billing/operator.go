@@ -85,6 +85,9 @@ func (s *Service) SetFlag(ctx context.Context, op Operator, c FlagChange) (_ Ent
 		e, err = s.EntitlementsTx(ctx, tx, c.Tenant)
 		return err
 	})
+	if err == nil {
+		s.ForgetPlan(c.Tenant)
+	}
 	return e, err
 }
 
@@ -114,6 +117,9 @@ func (s *Service) SetPlan(ctx context.Context, op Operator, tenant uuid.UUID, pl
 		e, err = s.EntitlementsTx(ctx, tx, tenant)
 		return err
 	})
+	if err == nil {
+		s.ForgetPlan(tenant)
+	}
 	return e, err
 }
 

@@ -51,11 +51,14 @@ func cmp(d, def time.Duration) time.Duration {
 type Service struct {
 	DB     *db.DB
 	Config Config
+
+	hints planHints
 }
 
 // Entitlements resolves what tenant may use now.
 func (s *Service) Entitlements(ctx context.Context, tenant uuid.UUID) (e Entitlements, err error) {
 	defer derrors.Wrap(&err, "billing.Service.Entitlements(%s)", tenant)
+	began := time.Now() // a hint is as old as the read's start
 	// Read in the transaction's begin message when this call begins it
 	// (one round trip fewer for every signed-in operation).
 	ctx = db.WithFirstRead(ctx, EntitlementsRead(tenant))
@@ -67,6 +70,9 @@ func (s *Service) Entitlements(ctx context.Context, tenant uuid.UUID) (e Entitle
 		}
 		return err
 	})
+	if err == nil {
+		s.hints.put(tenant, e.Plan, began)
+	}
 	return e, err
 }
 

@@ -139,3 +139,29 @@ func TestSQLEffectivePlanIsGo(t *testing.T) {
 		require.Equal(t, string(st.EffectivePlan(t0)), got, "%+v", st)
 	}
 }
+
+// A read of the entitlements leaves its plan as the process's hint; an
+// operator's plan change here forgets it, and the next read hints the new
+// plan.
+func TestEntitlementsReadsHintThePlan(t *testing.T) {
+	s, _, tdb := setup(t)
+	ctx := context.Background()
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+	_, ok := s.PlanHint(tenant)
+	require.False(t, ok, "nothing read yet")
+	_, err := s.Entitlements(ctx, tenant)
+	require.NoError(t, err)
+	p, ok := s.PlanHint(tenant)
+	require.True(t, ok)
+	require.Equal(t, billing.Starter, p)
+
+	_, err = s.SetPlan(ctx, billing.Operator{ID: uuid.New(), Email: "ops@stratum.test"}, tenant, "ENTERPRISE")
+	require.NoError(t, err)
+	_, ok = s.PlanHint(tenant)
+	require.False(t, ok, "the change forgot the hint")
+	_, err = s.Entitlements(ctx, tenant)
+	require.NoError(t, err)
+	p, ok = s.PlanHint(tenant)
+	require.True(t, ok)
+	require.Equal(t, billing.Enterprise, p)
+}

@@ -180,6 +180,9 @@ func (s *Stripe) ApplyEvent(ctx context.Context, id string) (outcome string, err
 			s.DB.Now(ctx), outcome, tenant, id).Exec(ctx)
 		return err
 	})
+	if err == nil && s.Billing != nil {
+		s.Billing.ForgetPlan(tenant)
+	}
 	return outcome, err
 }
 
