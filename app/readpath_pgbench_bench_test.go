@@ -20,6 +20,7 @@ import (
 
 	"github.com/stratumhq/stratum/app"
 	"github.com/stratumhq/stratum/app/apptest"
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/observability"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
@@ -91,16 +92,14 @@ func BenchmarkTenantReadVsPgbench(b *testing.B) {
 	}
 	dir := b.TempDir()
 	var script strings.Builder
-	// internal/db/begin.go: one message, as the server sends it — BEGIN and
-	// the tenant setting. The entitlements are not read: the cost limit's
-	// plan is the process's read of less than a second ago
-	// (billing.PlanHint), and this query selects no gated field; once a
-	// second one request reads them in its begin message (not counted).
-	fmt.Fprintf(&script, "BEGIN READ ONLY \\; SELECT set_config('app.tenant_id', '%s', true);\n", app.DemoTenantID)
+	// internal/db/implicit.go (ADR 0028): each read in one message with the
+	// tenant setting, as the server sends it; no BEGIN, no COMMIT. The
+	// entitlements are not read: the cost limit's plan is the process's read
+	// of less than a second ago (billing.PlanHint), and this query selects
+	// no gated field; once a second one request reads them (not counted).
 	for _, q := range reads {
-		script.WriteString(strings.Join(strings.Fields(q), " ") + ";\n")
+		fmt.Fprintf(&script, "%s \\; %s;\n", db.TenantImplicit(app.DemoTenantID), strings.Join(strings.Fields(q), " "))
 	}
-	script.WriteString("COMMIT;\n")
 	sqlFile := filepath.Join(dir, "tenant_read.sql")
 	luaFile := filepath.Join(dir, "tenant_read.lua")
 	body, _ := json.Marshal(map[string]any{"query": tenantReadQuery})
@@ -165,7 +164,7 @@ func BenchmarkTenantReadVsPgbench(b *testing.B) {
 	b.ReportMetric(wrkSum/pgSum, "ratio")
 	b.ReportMetric(wrkSum/float64(2*rounds), "wrk_req/s")
 	b.ReportMetric(pgSum/float64(2*rounds), "pgbench_tps")
-	b.ReportMetric(float64(len(reads)+2), "round_trips") // the begin message, the reads, COMMIT
+	b.ReportMetric(float64(len(reads)), "round_trips") // one message per read
 	b.ReportMetric(median(p50s), "p50_ms")
 	b.ReportMetric(median(p99s), "p99_ms")
 }

@@ -21,6 +21,8 @@ var systemClock = []string{
 	"auth/authtest/authtest.go: time.Now",       // NewClock starts the tests' Manual clock at the real time
 	"auth/revocations.go: time.Now",             // the refresh cadence (Interval), on the monotonic clock
 	"auth/revocations.go: time.Since",           // the same
+	"billing/planhint.go: time.Now",             // a plan hint's age (PlanHintTTL), on the monotonic clock
+	"billing/service.go: time.Now",              // when the read a hint comes from began, the same
 	"../jobs/trust.go: time.Now",                // a follow-up recompute's unique key, not a time
 	"../jobs/sync.go: time.Now",                 // a sync attempt's time budget (half its timeout), on the monotonic clock
 	"platforms/sync_insights.go: time.Now",      // the same budget checked between chunks

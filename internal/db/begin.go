@@ -29,8 +29,11 @@ import (
 // transaction's (fn's ctx, and any transaction begun with it: a nested
 // InGlobal, River's own) begin with a plain BEGIN.
 type beginQuery struct {
-	sql  string
-	used atomic.Bool
+	sql string
+	// implicit, when set, is the tenant of an implicit read transaction
+	// (implicit.go): nothing is sent at begin but the first read, if any.
+	implicit uuid.UUID
+	used     atomic.Bool
 	// first, when set, is a read sent in the same message (WithFirstRead).
 	first *firstRead
 }
@@ -52,6 +55,15 @@ func withBeginFirst(ctx context.Context, q string, from context.Context) context
 		bq.first = fr
 	}
 	return context.WithValue(ctx, beginKey{}, bq)
+}
+
+// withImplicitFirst returns ctx whose next transaction is an implicit
+// read transaction of tenant (implicit.go), with the first read from
+// carries if it has not been sent yet.
+func withImplicitFirst(ctx context.Context, tenant uuid.UUID, from context.Context) context.Context {
+	ctx = withBeginFirst(ctx, tenantBegin(tenant, true), from)
+	ctx.Value(beginKey{}).(*beginQuery).implicit = tenant
+	return ctx
 }
 
 // firstRead is a read that rides in a tenant transaction's begin message.
@@ -127,7 +139,12 @@ type pgxStdConn = stdlib.Conn
 // beginConn is pgx's database/sql connection (every method is its own but
 // BeginTx) that begins a transaction with the context's begin query when it
 // carries one. Conn() returns the *pgx.Conn, as stdlib.Conn's does.
-type beginConn struct{ *pgxStdConn }
+type beginConn struct {
+	*pgxStdConn
+	// implicit is the implicit tenant transaction open on the connection
+	// (implicit.go), nil when none is.
+	implicit *implicitTx
+}
 
 // BeginTx implements driver.ConnBeginTx.
 func (c *beginConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -144,6 +161,18 @@ func (c *beginConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 	}
 	if !bq.used.CompareAndSwap(false, true) {
 		return c.pgxStdConn.BeginTx(ctx, opts)
+	}
+	if bq.implicit != uuid.Nil {
+		t := &implicitTx{c: c, ctx: ctx, tenant: bq.implicit}
+		if bq.first != nil {
+			row, err := t.firstRow(ctx, bq.first.query)
+			if err != nil {
+				return nil, err
+			}
+			bq.first.sent, bq.first.row = true, row
+		}
+		c.implicit = t
+		return t, nil
 	}
 	if bq.first != nil {
 		return beginWithRead(ctx, conn, bq)

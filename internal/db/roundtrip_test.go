@@ -110,14 +110,27 @@ func TestTenantTransactionRoundTrips(t *testing.T) {
 			return read(ctx, tx)
 		})
 	}), "InTenant as it was before issue 16: BEGIN, set_config, SELECT, COMMIT")
-	require.Equal(t, 4, measure(func() error {
+	require.Equal(t, 2, measure(func() error {
 		sctx, end := d.WithSharedTx(ctx, a)
 		defer end()
 		if err := d.InTenant(sctx, a, read); err != nil {
 			return err
 		}
 		return d.InTenant(sctx, a, read)
-	}), "shared read transaction with two reads: BEGIN + set_config, SELECT, SELECT, COMMIT")
+	}), "shared read with two reads: set_config + SELECT, set_config + SELECT (no BEGIN, no COMMIT)")
+	require.Equal(t, 5, measure(func() error {
+		sctx, end := d.WithSharedTx(ctx, a)
+		defer end()
+		if err := d.InTenant(sctx, a, read); err != nil {
+			return err
+		}
+		return d.InTenant(sctx, a, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = off"); err != nil {
+				return err
+			}
+			return read(ctx, tx)
+		})
+	}), "a statement that is not a query begins a real transaction: set_config + SELECT, BEGIN + set_config, SET, SELECT, COMMIT")
 	require.Equal(t, 3, measure(func() error {
 		return d.InTenantConn(ctx, a, func(ctx context.Context, tx bun.Tx, _ db.PgxConn) error { return read(ctx, tx) })
 	}), "InTenantConn")
@@ -197,6 +210,27 @@ func TestTenantNeverOutlivesItsTransaction(t *testing.T) {
 		}))
 		end()
 		require.Equal(t, []string{"item of A"}, s.Items)
+		none(t, global())
+	})
+	t.Run("after a shared read that failed, and one that began a real transaction", func(t *testing.T) {
+		sctx, end := d.WithSharedTx(ctx, b)
+		require.Error(t, d.InTenant(sctx, b, func(ctx context.Context, tx bun.Tx) error {
+			var n int
+			return tx.NewRaw("SELECT 1/0").Scan(ctx, &n)
+		}))
+		end()
+		none(t, global())
+		sctx, end = d.WithSharedTx(ctx, b)
+		var s session
+		require.NoError(t, d.InTenant(sctx, b, func(ctx context.Context, tx bun.Tx) (err error) {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_nestloop = off"); err != nil {
+				return err
+			}
+			s, err = probe(ctx, tx)
+			return err
+		}))
+		end()
+		require.Equal(t, session{PID: pid, Setting: b.String(), Items: []string{"item of B"}}, s)
 		none(t, global())
 	})
 	t.Run("after transactions begun with a first read", func(t *testing.T) {

@@ -35,10 +35,13 @@ type sharedKey struct{}
 // outside any transaction — runs fn in one transaction shared by all such
 // calls until end is called, opening it on first use. Calls are serialised;
 // a call that fails rolls the transaction back and the next call opens a
-// new one. The transaction is READ ONLY (begun as "BEGIN READ ONLY" in the
-// round trip that sets the tenant, so it costs nothing): a write in it fails
-// with SQLSTATE 25006 (read_only_sql_transaction), and a read that may write
-// (built-in rows created on first read) uses InTenantRW. end commits and
+// new one. The transaction is implicit (implicit.go, ADR 0028): no BEGIN or
+// COMMIT is sent; each query goes with the tenant setting in one round trip
+// and runs as its own READ COMMITTED implicit transaction, until a statement
+// that is not an argument-free query begins a real READ ONLY one. Either
+// way it is read-only: a write in it fails with SQLSTATE 25006
+// (read_only_sql_transaction), and a read that may write (built-in rows
+// created on first read) uses InTenantRW. end commits and
 // must be called once the request's reads are done; if the request's ctx
 // ends first, database/sql rolls the transaction back. Every call in one
 // transaction sees the time fixed when it began (DB.Now). Use it only for
@@ -73,7 +76,7 @@ func (s *sharedTx) run(ctx context.Context, fn func(ctx context.Context, tx bun.
 	if s.tx == nil {
 		// The request's context (the transaction outlives this call), and
 		// this caller's first read if it has one.
-		tx, err := s.db.Bun.BeginTx(withBeginFirst(s.ctx, tenantBegin(s.tenant, true), ctx), nil)
+		tx, err := s.db.Bun.BeginTx(withImplicitFirst(s.ctx, s.tenant, ctx), nil)
 		if err != nil {
 			return true, fmt.Errorf("begin tenant transaction: %w", err)
 		}

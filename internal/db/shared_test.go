@@ -13,25 +13,34 @@ import (
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
-// readTx returns the id of the transaction InTenant runs fn in, and the items it sees.
-func readTx(ctx context.Context, tdb *testdb.DB, tenant uuid.UUID) (id int64, bodies []string, err error) {
+// readTx returns the backend (connection) InTenant runs fn on, and the
+// items it sees.
+func readTx(ctx context.Context, tdb *testdb.DB, tenant uuid.UUID) (pid int, bodies []string, err error) {
 	err = tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := tx.NewRaw("SELECT txid_current()").Scan(ctx, &id); err != nil {
+		if err := tx.NewRaw("SELECT pg_backend_pid()").Scan(ctx, &pid); err != nil {
 			return err
 		}
 		return tx.NewSelect().Table("items").Column("body").Scan(ctx, &bodies)
 	})
-	return id, bodies, err
+	return pid, bodies, err
 }
 
+// txID returns the id of the transaction InTenant runs fn in (a real
+// transaction: txid_current assigns one), and the items it sees.
 func txID(t *testing.T, tdb *testdb.DB, ctx context.Context, tenant uuid.UUID) (int64, []string) {
 	t.Helper()
-	id, bodies, err := readTx(ctx, tdb, tenant)
-	require.NoError(t, err)
+	var id int64
+	var bodies []string
+	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw("SELECT txid_current()").Scan(ctx, &id); err != nil {
+			return err
+		}
+		return tx.NewSelect().Table("items").Column("body").Scan(ctx, &bodies)
+	}))
 	return id, bodies
 }
 
-func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
+func TestSharedTxRunsARequestsReadsOnOneConnection(t *testing.T) {
 	t.Parallel()
 	tdb := newDB(t)
 	a := insertTenant(t, tdb, "A")
@@ -42,87 +51,111 @@ func TestSharedTxRunsARequestsReadsInOneTransaction(t *testing.T) {
 		y, _ := txID(t, tdb, context.Background(), a)
 		require.NotEqual(t, x, y)
 	})
-	t.Run("concurrent calls of one request share one transaction and one connection", func(t *testing.T) {
+	t.Run("concurrent calls of one request share one connection", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
+		defer end()
 		before := tdb.Pool.Stat().AcquireCount()
-		ids := make([]int64, 8)
-		bodies := make([][]string, len(ids))
-		errs := make([]error, len(ids))
+		pids := make([]int, 8)
+		bodies := make([][]string, len(pids))
+		errs := make([]error, len(pids))
 		var wg sync.WaitGroup
-		for i := range ids {
+		for i := range pids {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ids[i], bodies[i], errs[i] = readTx(ctx, tdb, a)
+				pids[i], bodies[i], errs[i] = readTx(ctx, tdb, a)
 			}()
 		}
 		wg.Wait()
-		require.Equal(t, int64(1), tdb.Pool.Stat().AcquireCount()-before)
-		for i, id := range ids {
+		require.Equal(t, int64(1), tdb.Pool.Stat().AcquireCount()-before, "one acquisition")
+		for i, pid := range pids {
 			require.NoError(t, errs[i])
 			require.Equal(t, []string{"item of A"}, bodies[i])
-			require.Equal(t, ids[0], id)
+			require.Equal(t, pids[0], pid)
 		}
-		other, theirs := txID(t, tdb, ctx, b)
-		require.NotEqual(t, ids[0], other, "another tenant's call takes its own transaction")
+		other, theirs, err := readTx(ctx, tdb, b)
+		require.NoError(t, err)
+		require.NotEqual(t, pids[0], other, "another tenant's call takes its own connection")
 		require.Equal(t, []string{"item of B"}, theirs)
 		end()
-		after, _ := txID(t, tdb, ctx, a)
-		require.NotEqual(t, ids[0], after, "after end, calls take their own transactions")
+		before = tdb.Pool.Stat().AcquireCount()
+		_, _, err = readTx(ctx, tdb, a)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), tdb.Pool.Stat().AcquireCount()-before, "after end, calls take their own")
 	})
 	t.Run("a failed call rolls back and the next call starts afresh", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
 		defer end()
-		first, _ := txID(t, tdb, ctx, a)
-		err := tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "SELECT 1/0")
-			return err
-		})
-		require.Error(t, err)
-		second, bodies := txID(t, tdb, ctx, a)
-		require.NotEqual(t, first, second)
-		require.Equal(t, []string{"item of A"}, bodies)
+		for _, fail := range []func(ctx context.Context, tx bun.Tx) error{
+			func(ctx context.Context, tx bun.Tx) error { // a query: its own implicit transaction
+				var n int
+				return tx.NewRaw("SELECT 1/0").Scan(ctx, &n)
+			},
+			func(ctx context.Context, tx bun.Tx) error { // a statement: in a real transaction
+				_, err := tx.ExecContext(ctx, "SELECT 1/0")
+				return err
+			},
+		} {
+			_, _, err := readTx(ctx, tdb, a)
+			require.NoError(t, err)
+			require.Error(t, tdb.InTenant(ctx, a, fail))
+			_, bodies, err := readTx(ctx, tdb, a)
+			require.NoError(t, err)
+			require.Equal(t, []string{"item of A"}, bodies)
+		}
 	})
 	t.Run("a nested call takes its own transaction instead of waiting for the shared one", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
 		defer end()
-		var outer, inner int64
+		var outer, inner int
 		require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			if err := tx.NewRaw("SELECT txid_current()").Scan(ctx, &outer); err != nil {
+			if err := tx.NewRaw("SELECT pg_backend_pid()").Scan(ctx, &outer); err != nil {
 				return err
 			}
-			inner, _ = txID(t, tdb, ctx, a)
-			return nil
+			var err error
+			inner, _, err = readTx(ctx, tdb, a)
+			return err
 		}))
 		require.NotEqual(t, outer, inner)
 	})
 	t.Run("the shared transaction is read-only: a write fails loudly and changes nothing", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
-		_, bodies := txID(t, tdb, ctx, a) // a read in it works (the shared transaction is open)
+		_, bodies, err := readTx(ctx, tdb, a) // a read in it works (the shared transaction is open)
+		require.NoError(t, err)
 		require.Equal(t, []string{"item of A"}, bodies)
-		err := tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'written in a read')", a, uuid.New())
-			return err
-		})
-		var pgErr *pgconn.PgError
-		require.ErrorAs(t, err, &pgErr)
-		require.Equal(t, "25006", pgErr.Code, "read_only_sql_transaction: %v", err)
+		for _, write := range []func(ctx context.Context, tx bun.Tx) error{
+			func(ctx context.Context, tx bun.Tx) error { // a query: its own implicit transaction
+				var id uuid.UUID
+				return tx.NewRaw("INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'written in a read') RETURNING id", a, uuid.New()).
+					Scan(ctx, &id)
+			},
+			func(ctx context.Context, tx bun.Tx) error { // a statement: in a real transaction
+				_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'written in a read')", a, uuid.New())
+				return err
+			},
+		} {
+			err := tdb.InTenant(ctx, a, write)
+			var pgErr *pgconn.PgError
+			require.ErrorAs(t, err, &pgErr)
+			require.Equal(t, "25006", pgErr.Code, "read_only_sql_transaction: %v", err)
+		}
 		end()
 		_, bodies = txID(t, tdb, context.Background(), a)
 		require.Equal(t, []string{"item of A"}, bodies)
 	})
 	t.Run("control: the same write in InTenantRW, inside the shared context, commits", func(t *testing.T) {
 		ctx, end := tdb.WithSharedTx(context.Background(), a)
-		shared, _ := txID(t, tdb, ctx, a)
-		var own int64
+		shared, _, err := readTx(ctx, tdb, a)
+		require.NoError(t, err)
+		var own int
 		require.NoError(t, tdb.InTenantRW(ctx, a, func(ctx context.Context, tx bun.Tx) error {
-			if err := tx.NewRaw("SELECT txid_current()").Scan(ctx, &own); err != nil {
+			if err := tx.NewRaw("SELECT pg_backend_pid()").Scan(ctx, &own); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO items (tenant_id, id, body) VALUES (?, ?, 'second of A')", a, uuid.New())
 			return err
 		}))
-		require.NotEqual(t, shared, own, "its own transaction")
+		require.NotEqual(t, shared, own, "its own transaction, on its own connection")
 		end()
 		_, bodies := txID(t, tdb, context.Background(), a)
 		require.ElementsMatch(t, []string{"item of A", "second of A"}, bodies)

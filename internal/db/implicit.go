@@ -1,0 +1,281 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// A read request's shared transaction (shared.go) need not be a transaction
+// at all: under READ COMMITTED every statement of a transaction takes its
+// own snapshot, so a read-only transaction gives its statements nothing
+// that each statement on its own would not have — except BEGIN and COMMIT,
+// two round trips. So each of its statements goes to PostgreSQL as one
+// pipeline of two statements and one Sync (pgconn.ExecBatch): the
+// transaction-local tenant setting (and read-only mode), then the
+// statement. PostgreSQL runs the two in one implicit transaction that ends
+// at the Sync; the setting ends with it, as it does at COMMIT
+// (docs/adr/0028). A one-statement tenant read takes one round trip instead
+// of three.
+//
+// Only a QueryContext without arguments (bun formats its arguments into the
+// text) goes this way. Anything else in such a transaction — an
+// ExecContext (SET LOCAL, an advisory lock, a write), a query with driver
+// arguments, a prepare — first begins a real transaction (BEGIN READ ONLY
+// and the tenant setting, one round trip), and the rest of the shared
+// transaction runs in it as before.
+
+// TenantImplicit is the statement sent before each statement of an
+// implicit tenant transaction (exported for the read-path benchmark, which
+// replays the server's SQL).
+func TenantImplicit(tenant uuid.UUID) string {
+	return "SELECT set_config('app.tenant_id', '" + tenant.String() + "', true), set_config('transaction_read_only', 'on', true)"
+}
+
+// implicitTx is a shared read transaction begun without BEGIN (the driver
+// Tx beginConn.BeginTx returns for it).
+type implicitTx struct {
+	c      *beginConn
+	ctx    context.Context
+	tenant uuid.UUID
+	// real: a statement needed a transaction, which began; Commit and
+	// Rollback end it.
+	real bool
+}
+
+// begin turns t into a real transaction.
+func (t *implicitTx) begin(ctx context.Context) error {
+	if t.real {
+		return nil
+	}
+	if _, err := t.c.Conn().PgConn().Exec(ctx, tenantBegin(t.tenant, true)).ReadAll(); err != nil {
+		t.c.Conn().Close(ctx) // it may be inside a failed transaction
+		return err
+	}
+	t.real = true
+	return nil
+}
+
+func (t *implicitTx) end(q string) error {
+	defer func() { t.c.implicit = nil }()
+	if !t.real {
+		return nil
+	}
+	tag, err := t.c.Conn().Exec(t.ctx, q)
+	if err != nil {
+		t.c.Conn().Close(t.ctx)
+		return err
+	}
+	if q == "commit" && tag.String() == "ROLLBACK" {
+		return errors.New("db: the transaction had failed and was rolled back")
+	}
+	return nil
+}
+
+func (t *implicitTx) Commit() error   { return t.end("commit") }
+func (t *implicitTx) Rollback() error { return t.end("rollback") }
+
+// query sends the tenant setting and q in one pipeline and returns q's
+// rows.
+func (t *implicitTx) query(ctx context.Context, q string) (*implicitRows, error) {
+	pc := t.c.Conn().PgConn()
+	var b pgconn.Batch
+	b.ExecParams(TenantImplicit(t.tenant), nil, nil, nil, nil)
+	b.ExecParams(q, nil, nil, nil, nil)
+	mrr := pc.ExecBatch(ctx, &b)
+	if !mrr.NextResult() {
+		return nil, closeBatch(mrr, errors.New("db: the tenant setting returned no result"))
+	}
+	if _, err := mrr.ResultReader().Close(); err != nil {
+		return nil, closeBatch(mrr, err)
+	}
+	if !mrr.NextResult() {
+		return nil, closeBatch(mrr, errors.New("db: the statement returned no result"))
+	}
+	return &implicitRows{mrr: mrr, rr: mrr.ResultReader(), m: t.c.Conn().TypeMap()}, nil
+}
+
+// firstRow runs q as query does and returns its first row's first column
+// (nil: no row).
+func (t *implicitTx) firstRow(ctx context.Context, q string) ([]byte, error) {
+	rows, err := t.query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var row []byte
+	if rows.rr.NextRow() {
+		if v := rows.rr.Values(); len(v) > 0 && v[0] != nil {
+			row = bytes.Clone(v[0])
+		}
+	}
+	return row, rows.Close()
+}
+
+// closeBatch closes mrr and returns its error, else err.
+func closeBatch(mrr *pgconn.MultiResultReader, err error) error {
+	if cerr := mrr.Close(); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// implicitRows are a statement's rows as database/sql reads them, each
+// value converted as pgx's database/sql driver converts it (text format).
+type implicitRows struct {
+	mrr    *pgconn.MultiResultReader
+	rr     *pgconn.ResultReader
+	m      *pgtype.Map
+	closed bool
+}
+
+func (r *implicitRows) Columns() []string {
+	fds := r.rr.FieldDescriptions()
+	out := make([]string, len(fds))
+	for i, f := range fds {
+		out[i] = f.Name
+	}
+	return out
+}
+
+func (r *implicitRows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	_, err := r.rr.Close()
+	return closeBatch(r.mrr, err)
+}
+
+func (r *implicitRows) Next(dest []driver.Value) error {
+	if !r.rr.NextRow() {
+		if err := r.Close(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	fds := r.rr.FieldDescriptions()
+	for i, src := range r.rr.Values() {
+		if src == nil {
+			dest[i] = nil
+			continue
+		}
+		v, err := driverValue(r.m, fds[i].DataTypeOID, fds[i].Format, src)
+		if err != nil {
+			return fmt.Errorf("convert field %d: %w", i, err)
+		}
+		dest[i] = v
+	}
+	return nil
+}
+
+// driverValue converts src (valid until the next row) to the driver.Value
+// pgx's stdlib gives database/sql for a column of type oid: bool, int64,
+// float64, time.Time, []byte for bytea, JSON and XML, string otherwise.
+func driverValue(m *pgtype.Map, oid uint32, format int16, src []byte) (driver.Value, error) {
+	switch oid {
+	case pgtype.BoolOID:
+		var d bool
+		err := m.Scan(oid, format, src, &d)
+		return d, err
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
+		var d int64
+		err := m.Scan(oid, format, src, &d)
+		return d, err
+	case pgtype.Float4OID, pgtype.Float8OID:
+		var d float64
+		err := m.Scan(oid, format, src, &d)
+		return d, err
+	case pgtype.CIDOID, pgtype.OIDOID, pgtype.XIDOID:
+		var d pgtype.Uint32
+		if err := m.Scan(oid, format, src, &d); err != nil {
+			return nil, err
+		}
+		return d.Value()
+	case pgtype.DateOID:
+		var d pgtype.Date
+		if err := m.Scan(oid, format, src, &d); err != nil {
+			return nil, err
+		}
+		return d.Value()
+	case pgtype.TimestampOID:
+		var d pgtype.Timestamp
+		if err := m.Scan(oid, format, src, &d); err != nil {
+			return nil, err
+		}
+		return d.Value()
+	case pgtype.TimestamptzOID:
+		var d pgtype.Timestamptz
+		if err := m.Scan(oid, format, src, &d); err != nil {
+			return nil, err
+		}
+		return d.Value()
+	case pgtype.ByteaOID:
+		var d []byte
+		err := m.Scan(oid, format, src, &d)
+		return d, err
+	case pgtype.JSONOID, pgtype.JSONBOID, pgtype.XMLOID:
+		if format == pgtype.TextFormatCode {
+			return bytes.Clone(src), nil
+		}
+		var d []byte
+		err := m.Scan(oid, format, src, &d)
+		return d, err
+	}
+	if format == pgtype.TextFormatCode {
+		return string(src), nil
+	}
+	var d string
+	err := m.Scan(oid, format, src, &d)
+	return d, err
+}
+
+// QueryContext implements driver.QueryerContext: in an implicit tenant
+// transaction, an argument-free query goes with the tenant setting in one
+// round trip; anything else as pgx's stdlib sends it, in a real
+// transaction.
+func (c *beginConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if t := c.implicit; t != nil && !t.real {
+		if len(args) == 0 {
+			return t.query(ctx, query)
+		}
+		if err := t.begin(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.pgxStdConn.QueryContext(ctx, query, args)
+}
+
+// ExecContext implements driver.ExecerContext: in an implicit tenant
+// transaction it first begins a real one (the statement may set something
+// for the statements after it, or take a lock).
+func (c *beginConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if t := c.implicit; t != nil {
+		if err := t.begin(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.pgxStdConn.ExecContext(ctx, query, args)
+}
+
+// PrepareContext implements driver.ConnPrepareContext, beginning a real
+// transaction first like ExecContext.
+func (c *beginConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if t := c.implicit; t != nil {
+		if err := t.begin(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.pgxStdConn.PrepareContext(ctx, query)
+}
+
+// Prepare implements driver.Conn (database/sql uses PrepareContext).
+func (c *beginConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
