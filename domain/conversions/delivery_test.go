@@ -461,16 +461,7 @@ func TestDeadAndFailedDeliveriesAreReplayed(t *testing.T) {
 	f := newFixture(t)
 	f.del.Config.MaxAttempts = 2
 	down := true
-	f.sender.answer = func(_ int, events []conversions.Event) (conversions.Result, error) {
-		var res conversions.Result
-		if down {
-			return res, errors.New("503 Service Unavailable")
-		}
-		for _, e := range events {
-			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
-		}
-		return res, nil
-	}
+	f.sender.answer = unavailableWhile(&down)
 	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
 	f.flush(t, f.dest)
 	r := f.row(t, f.dest, "m-1")
@@ -499,6 +490,21 @@ func TestDeadAndFailedDeliveriesAreReplayed(t *testing.T) {
 	require.Equal(t, 1, f.flush(t, f.dest).Sent)
 	require.Equal(t, "SENT", f.row(t, f.dest, "m-1").Status)
 	require.Equal(t, []string{"m-1", "m-1", "m-1"}, f.sender.sentIDs())
+}
+
+// unavailableWhile answers every request 503 while *down, else accepts
+// every event.
+func unavailableWhile(down *bool) func(int, []conversions.Event) (conversions.Result, error) {
+	return func(_ int, events []conversions.Event) (conversions.Result, error) {
+		var res conversions.Result
+		if *down {
+			return res, errors.New("503 Service Unavailable")
+		}
+		for _, e := range events {
+			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
+		}
+		return res, nil
+	}
 }
 
 // The delivery log pages a destination's deliveries newest first and
@@ -772,16 +778,7 @@ func TestRetriesAreNotStarvedByQueuedBatches(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	down := true
-	f.sender.answer = func(_ int, events []conversions.Event) (conversions.Result, error) {
-		var res conversions.Result
-		if down {
-			return res, errors.New("503 Service Unavailable")
-		}
-		for _, e := range events {
-			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
-		}
-		return res, nil
-	}
+	f.sender.answer = unavailableWhile(&down)
 	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
 	f.flush(t, f.dest)
 	r := f.row(t, f.dest, "m-1")

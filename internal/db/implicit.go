@@ -256,10 +256,8 @@ func (c *beginConn) QueryContext(ctx context.Context, query string, args []drive
 // transaction it first begins a real one (the statement may set something
 // for the statements after it, or take a lock).
 func (c *beginConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if t := c.implicit; t != nil {
-		if err := t.begin(ctx); err != nil {
-			return nil, err
-		}
+	if err := c.beginReal(ctx); err != nil {
+		return nil, err
 	}
 	return c.pgxStdConn.ExecContext(ctx, query, args)
 }
@@ -267,12 +265,19 @@ func (c *beginConn) ExecContext(ctx context.Context, query string, args []driver
 // PrepareContext implements driver.ConnPrepareContext, beginning a real
 // transaction first like ExecContext.
 func (c *beginConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	if t := c.implicit; t != nil {
-		if err := t.begin(ctx); err != nil {
-			return nil, err
-		}
+	if err := c.beginReal(ctx); err != nil {
+		return nil, err
 	}
 	return c.pgxStdConn.PrepareContext(ctx, query)
+}
+
+// beginReal turns the connection's implicit tenant transaction, if one is
+// open, into a real one.
+func (c *beginConn) beginReal(ctx context.Context) error {
+	if t := c.implicit; t != nil {
+		return t.begin(ctx)
+	}
+	return nil
 }
 
 // Prepare implements driver.Conn (database/sql uses PrepareContext).
