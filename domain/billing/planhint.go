@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Plan hints (ADR 0014, "The cost bucket's plan from the last read"): the
+// Plan hints (ADR 0028, amending ADR 0014): the
 // effective plan each tenant's entitlements last resolved to in this
 // process, kept PlanHintTTL. The cost limit sizes its bucket from a fresh
 // hint instead of reading the entitlements before every signed-in
@@ -20,7 +20,8 @@ import (
 const PlanHintTTL = time.Second
 
 // maxPlanHints bounds the hints (one per tenant active in the last
-// second); past it the oldest half is dropped.
+// second); past it, hints older than half the TTL are dropped, and all of
+// them if that is not enough.
 const maxPlanHints = 50_000
 
 type planHint struct {

@@ -2,7 +2,6 @@ package conversions
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -42,21 +41,28 @@ type claimedBatch struct {
 }
 
 // claimBatchesTx takes destination's queued batches — never claimed, or
-// claimed longer than ReclaimAfter ago — oldest due first, as many as fit
-// in one request of limit events (always at least one) and, when before
-// is set, only those due before it; batches another flush holds are
-// skipped.
-func (d *Deliveries) claimBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, limit int, before sql.NullTime,
-	cfg DeliveryConfig) ([]claimedBatch, error) {
+// claimed longer than ReclaimAfter ago — due before its earliest due
+// delivery row (a RETRY's or replayed PENDING's next_attempt_at, a
+// SENDING's claim plus ReclaimAfter), oldest due first, as many as fit in
+// one request of limit events (always at least one); batches another
+// flush holds are skipped.
+func (d *Deliveries) claimBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, limit int, cfg DeliveryConfig) ([]claimedBatch, error) {
 	now := d.DB.Now(ctx)
+	reclaimed := now.Add(-cfg.ReclaimAfter)
 	var due []struct {
 		BatchID uuid.UUID `bun:"batch_id"`
 		N       int       `bun:"n"`
 	}
 	err := tx.NewRaw(`SELECT batch_id, cardinality(message_ids) AS n FROM conversion_delivery_batches
-		WHERE tenant_id = ? AND destination_id = ? AND (claimed_at IS NULL OR claimed_at <= ?) AND (?::timestamptz IS NULL OR due_at < ?)
+		WHERE tenant_id = ? AND destination_id = ? AND (claimed_at IS NULL OR claimed_at <= ?)
+		  AND due_at < coalesce(least(
+			(SELECT min(next_attempt_at) FROM conversion_deliveries
+				WHERE tenant_id = ? AND destination_id = ? AND status IN ('PENDING', 'RETRY') AND next_attempt_at <= ?),
+			(SELECT min(updated_at) FROM conversion_deliveries
+				WHERE tenant_id = ? AND destination_id = ? AND status = 'SENDING' AND updated_at <= ?) + ?::interval), 'infinity')
 		ORDER BY due_at, batch_id LIMIT ? FOR UPDATE SKIP LOCKED`,
-		tenant, destination, now.Add(-cfg.ReclaimAfter), before, before, maxClaimBatches).Scan(ctx, &due)
+		tenant, destination, reclaimed, tenant, destination, now, tenant, destination, reclaimed,
+		fmt.Sprintf("%d microseconds", cfg.ReclaimAfter.Microseconds()), maxClaimBatches).Scan(ctx, &due)
 	if err != nil && !isNoRows(err) {
 		return nil, err
 	}

@@ -89,11 +89,7 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		// earliest due retry (replayed or reclaimed delivery), else that
 		// retry. Under steady traffic a batch is always queued; retries
 		// must not wait behind every new one.
-		rowsDue, err := d.rowsDueTx(ctx, tx, tenant, destination, cfg)
-		if err != nil {
-			return err
-		}
-		if batches, err = d.claimBatchesTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), rowsDue, cfg); err != nil {
+		if batches, err = d.claimBatchesTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg); err != nil {
 			return err
 		}
 		if len(batches) > 0 {
@@ -174,25 +170,6 @@ func (d *Deliveries) recordQualityTx(ctx context.Context, tx bun.Tx, tenant uuid
 		return nil
 	}
 	return d.Quality.RecordTx(ctx, tx, tenant, dest.ID, dest.Platform, accepted, now)
-}
-
-// rowsDueTx is when destination's earliest due delivery row came due —
-// a RETRY's or a replayed PENDING's next_attempt_at, a SENDING's claim
-// plus ReclaimAfter — or NULL when none is due.
-func (d *Deliveries) rowsDueTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, cfg DeliveryConfig) (sql.NullTime, error) {
-	now := d.DB.Now(ctx)
-	var due sql.NullTime
-	err := tx.NewRaw(`SELECT least(
-			(SELECT min(next_attempt_at) FROM conversion_deliveries
-				WHERE tenant_id = ? AND destination_id = ? AND status IN ('PENDING', 'RETRY') AND next_attempt_at <= ?),
-			(SELECT min(updated_at) FROM conversion_deliveries
-				WHERE tenant_id = ? AND destination_id = ? AND status = 'SENDING' AND updated_at <= ?) + ?::interval)`,
-		tenant, destination, now, tenant, destination, now.Add(-cfg.ReclaimAfter),
-		fmt.Sprintf("%d microseconds", cfg.ReclaimAfter.Microseconds())).Scan(ctx, &due)
-	if err != nil {
-		return due, fmt.Errorf("due deliveries: %w", err)
-	}
-	return due, nil
 }
 
 // claimTx takes up to limit due deliveries of destination: SENDING,

@@ -460,13 +460,7 @@ func TestDeadAndFailedDeliveriesAreReplayed(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.del.Config.MaxAttempts = 2
-	down := true
-	f.sender.answer = unavailableWhile(&down)
-	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
-	f.flush(t, f.dest)
-	r := f.row(t, f.dest, "m-1")
-	require.Equal(t, "RETRY", r.Status)
-	require.WithinDuration(t, start.Add(5*time.Second), *r.Next, 0)
+	down := firstAttemptFails(t, f, "m-1")
 	f.clock.Advance(5 * time.Second)
 	require.Equal(t, 1, f.flush(t, f.dest).Dead)
 	require.Equal(t, "DEAD", f.row(t, f.dest, "m-1").Status)
@@ -486,10 +480,25 @@ func TestDeadAndFailedDeliveriesAreReplayed(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n, "idempotent")
 	require.Equal(t, "PENDING", f.row(t, f.dest, "m-1").Status)
-	down = false
+	*down = false
 	require.Equal(t, 1, f.flush(t, f.dest).Sent)
 	require.Equal(t, "SENT", f.row(t, f.dest, "m-1").Status)
 	require.Equal(t, []string{"m-1", "m-1", "m-1"}, f.sender.sentIDs())
+}
+
+// firstAttemptFails batches Ann's event id and flushes it while the
+// platform answers 503: it is a RETRY due 5 s later (at start). The
+// platform stays down while the returned flag is set.
+func firstAttemptFails(t *testing.T, f *fixture, id string) *bool {
+	t.Helper()
+	down := true
+	f.sender.answer = unavailableWhile(&down)
+	f.batch(t, event{id: id, user: "u-ann", name: "Order Completed"})
+	f.flush(t, f.dest)
+	r := f.row(t, f.dest, id)
+	require.Equal(t, "RETRY", r.Status)
+	require.WithinDuration(t, start.Add(5*time.Second), *r.Next, 0)
+	return &down
 }
 
 // unavailableWhile answers every request 503 while *down, else accepts
@@ -777,14 +786,7 @@ func TestErasureReachesQueuedBatches(t *testing.T) {
 func TestRetriesAreNotStarvedByQueuedBatches(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	down := true
-	f.sender.answer = unavailableWhile(&down)
-	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
-	f.flush(t, f.dest)
-	r := f.row(t, f.dest, "m-1")
-	require.Equal(t, "RETRY", r.Status)
-	require.WithinDuration(t, start.Add(5*time.Second), *r.Next, 0)
-	down = false
+	*firstAttemptFails(t, f, "m-1") = false
 
 	f.clock.Advance(3 * time.Second)
 	f.batch(t, event{id: "m-2", user: "u-ann", name: "Order Completed"}) // due at 4 s, before the retry

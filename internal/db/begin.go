@@ -30,8 +30,9 @@ import (
 // InGlobal, River's own) begin with a plain BEGIN.
 type beginQuery struct {
 	sql string
-	// implicit, when set, is the tenant of an implicit read transaction
-	// (implicit.go): nothing is sent at begin but the first read, if any.
+	// implicit, when set instead of sql, is the tenant of an implicit read
+	// transaction (implicit.go): nothing is sent at begin but the first
+	// read, if any.
 	implicit uuid.UUID
 	used     atomic.Bool
 	// first, when set, is a read sent in the same message (WithFirstRead).
@@ -43,27 +44,23 @@ type beginKey struct{}
 // withBegin returns ctx whose next transaction begins with q, and with the
 // first read ctx carries (WithFirstRead) if it has not been sent yet.
 func withBegin(ctx context.Context, q string) context.Context {
-	return withBeginFirst(ctx, q, ctx)
+	return withBeginQuery(ctx, &beginQuery{sql: q}, ctx)
 }
 
-// withBeginFirst is withBegin with the first read taken from the context
-// from (a shared transaction begins in the request's context on behalf of
-// a caller's).
-func withBeginFirst(ctx context.Context, q string, from context.Context) context.Context {
-	bq := &beginQuery{sql: q}
+// withImplicitFirst returns ctx whose next transaction is an implicit read
+// transaction of tenant (implicit.go), with the first read the context
+// from carries if it has not been sent yet (a shared transaction begins in
+// the request's context on behalf of a caller's).
+func withImplicitFirst(ctx context.Context, tenant uuid.UUID, from context.Context) context.Context {
+	return withBeginQuery(ctx, &beginQuery{implicit: tenant}, from)
+}
+
+// withBeginQuery returns ctx carrying bq, with from's unsent first read.
+func withBeginQuery(ctx context.Context, bq *beginQuery, from context.Context) context.Context {
 	if fr, ok := from.Value(firstReadKey{}).(*firstRead); ok && !fr.sent {
 		bq.first = fr
 	}
 	return context.WithValue(ctx, beginKey{}, bq)
-}
-
-// withImplicitFirst returns ctx whose next transaction is an implicit
-// read transaction of tenant (implicit.go), with the first read from
-// carries if it has not been sent yet.
-func withImplicitFirst(ctx context.Context, tenant uuid.UUID, from context.Context) context.Context {
-	ctx = withBeginFirst(ctx, tenantBegin(tenant, true), from)
-	ctx.Value(beginKey{}).(*beginQuery).implicit = tenant
-	return ctx
 }
 
 // firstRead is a read that rides in a tenant transaction's begin message.
@@ -163,7 +160,7 @@ func (c *beginConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 		return c.pgxStdConn.BeginTx(ctx, opts)
 	}
 	if bq.implicit != uuid.Nil {
-		t := &implicitTx{c: c, ctx: ctx, tenant: bq.implicit}
+		t := &implicitTx{c: c, ctx: ctx, tenant: bq.implicit, setting: TenantImplicit(bq.implicit)}
 		if bq.first != nil {
 			row, err := t.firstRow(ctx, bq.first.query)
 			if err != nil {

@@ -42,9 +42,10 @@ func TenantImplicit(tenant uuid.UUID) string {
 // implicitTx is a shared read transaction begun without BEGIN (the driver
 // Tx beginConn.BeginTx returns for it).
 type implicitTx struct {
-	c      *beginConn
-	ctx    context.Context
-	tenant uuid.UUID
+	c       *beginConn
+	ctx     context.Context
+	tenant  uuid.UUID
+	setting string // TenantImplicit(tenant), sent before each query
 	// real: a statement needed a transaction, which began; Commit and
 	// Rollback end it.
 	real bool
@@ -87,7 +88,7 @@ func (t *implicitTx) Rollback() error { return t.end("rollback") }
 func (t *implicitTx) query(ctx context.Context, q string) (*implicitRows, error) {
 	pc := t.c.Conn().PgConn()
 	var b pgconn.Batch
-	b.ExecParams(TenantImplicit(t.tenant), nil, nil, nil, nil)
+	b.ExecParams(t.setting, nil, nil, nil, nil)
 	b.ExecParams(q, nil, nil, nil, nil)
 	mrr := pc.ExecBatch(ctx, &b)
 	if !mrr.NextResult() {
@@ -181,59 +182,52 @@ func (r *implicitRows) Next(dest []driver.Value) error {
 func driverValue(m *pgtype.Map, oid uint32, format int16, src []byte) (driver.Value, error) {
 	switch oid {
 	case pgtype.BoolOID:
-		var d bool
-		err := m.Scan(oid, format, src, &d)
-		return d, err
+		return scanAs[bool](m, oid, format, src)
 	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID:
-		var d int64
-		err := m.Scan(oid, format, src, &d)
-		return d, err
+		return scanAs[int64](m, oid, format, src)
 	case pgtype.Float4OID, pgtype.Float8OID:
-		var d float64
-		err := m.Scan(oid, format, src, &d)
-		return d, err
+		return scanAs[float64](m, oid, format, src)
 	case pgtype.CIDOID, pgtype.OIDOID, pgtype.XIDOID:
-		var d pgtype.Uint32
-		if err := m.Scan(oid, format, src, &d); err != nil {
-			return nil, err
-		}
-		return d.Value()
+		return scanValuer[pgtype.Uint32](m, oid, format, src)
 	case pgtype.DateOID:
-		var d pgtype.Date
-		if err := m.Scan(oid, format, src, &d); err != nil {
-			return nil, err
-		}
-		return d.Value()
+		return scanValuer[pgtype.Date](m, oid, format, src)
 	case pgtype.TimestampOID:
-		var d pgtype.Timestamp
-		if err := m.Scan(oid, format, src, &d); err != nil {
-			return nil, err
-		}
-		return d.Value()
+		return scanValuer[pgtype.Timestamp](m, oid, format, src)
 	case pgtype.TimestamptzOID:
-		var d pgtype.Timestamptz
-		if err := m.Scan(oid, format, src, &d); err != nil {
-			return nil, err
-		}
-		return d.Value()
-	case pgtype.ByteaOID:
-		var d []byte
-		err := m.Scan(oid, format, src, &d)
-		return d, err
+		return scanValuer[pgtype.Timestamptz](m, oid, format, src)
 	case pgtype.JSONOID, pgtype.JSONBOID, pgtype.XMLOID:
 		if format == pgtype.TextFormatCode {
 			return bytes.Clone(src), nil
 		}
-		var d []byte
-		err := m.Scan(oid, format, src, &d)
-		return d, err
+		return scanAs[[]byte](m, oid, format, src)
+	case pgtype.ByteaOID:
+		return scanAs[[]byte](m, oid, format, src)
 	}
 	if format == pgtype.TextFormatCode {
 		return string(src), nil
 	}
-	var d string
-	err := m.Scan(oid, format, src, &d)
-	return d, err
+	return scanAs[string](m, oid, format, src)
+}
+
+// scanAs is src scanned into a T.
+func scanAs[T any](m *pgtype.Map, oid uint32, format int16, src []byte) (driver.Value, error) {
+	var d T
+	if err := m.Scan(oid, format, src, &d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// scanValuer is src scanned into a T, as its driver.Value.
+func scanValuer[T any, P interface {
+	*T
+	driver.Valuer
+}](m *pgtype.Map, oid uint32, format int16, src []byte) (driver.Value, error) {
+	var d T
+	if err := m.Scan(oid, format, src, P(&d)); err != nil {
+		return nil, err
+	}
+	return P(&d).Value()
 }
 
 // QueryContext implements driver.QueryerContext: in an implicit tenant
