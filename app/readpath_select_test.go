@@ -13,6 +13,7 @@ import (
 	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/domain/platforms"
+	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -119,7 +120,9 @@ func countsDecisions(st []string) bool { return reads(st, "trust_gate_audit", `G
 // small query (verdict and mode beside the action queue) reads neither the
 // enforcement rules nor the 24-hour decision counts; selecting them
 // (directly, aliased or through a fragment) reads them, and the figures are
-// the domain's. Failed before: both were read whatever was selected.
+// the domain's. Failed before: both were read whatever was selected. The
+// health's issues are read only for the verdict, its components never
+// (failed before: both on every read of the score).
 func TestTrustGateReadsOnlyWhatIsSelected(t *testing.T) {
 	t.Parallel()
 	f := newReadPathFixture(t)
@@ -157,6 +160,26 @@ func TestTrustGateReadsOnlyWhatIsSelected(t *testing.T) {
 	require.False(t, reads(fragSt, "signal_health"), "no score, status or verdict: no health read: %s", brief(fragSt))
 	require.EqualValues(t, want.DecisionCounts[automation.Hold], field(t, frag, "trustGate", "n", "hold"))
 	require.Len(t, field(t, frag, "trustGate", "enforcementRules"), 1)
+
+	// The health's JSON: the issues only for the verdict (which names the
+	// worst), the components never.
+	healthRead := func(st []string) string {
+		for _, s := range st {
+			if strings.Contains(s, `FROM "signal_health"`) {
+				return s
+			}
+		}
+		t.Fatalf("no signal_health read: %s", brief(st))
+		return ""
+	}
+	require.Contains(t, healthRead(smallSt), `"issues"`, "positive control: the verdict reads the issues")
+	require.NotContains(t, healthRead(smallSt), `"components"`)
+	require.NotContains(t, healthRead(fullSt), `"components"`)
+	score, scoreSt := f.run(t, "score", `{ trustGate { score status } }`)
+	require.NotContains(t, healthRead(scoreSt), `"issues"`)
+	require.NotContains(t, healthRead(scoreSt), `"components"`)
+	require.InDelta(t, *want.Score, field(t, score, "trustGate", "score"), 1e-9)
+	require.Equal(t, string(want.Status), field(t, score, "trustGate", "status"))
 
 	_, skipSt := f.run(t, "skip", `{ trustGate { autopilotMode decisionCounts @skip(if: true) { pass } enforcementRules @include(if: false) { mode } } }`)
 	require.False(t, readsRules(skipSt), "@include(if: false): %s", brief(skipSt))
@@ -229,4 +252,57 @@ func TestSignalHealthReadsItsExplanationOnlyWhenSelected(t *testing.T) {
 
 	_, onlyIssues := f.run(t, "health-issues", `{ signalHealth { issues } }`)
 	require.Contains(t, healthRead(onlyIssues), `"issues"`, "issues alone read the explanation")
+}
+
+// A page of actions decodes an action's JSON columns (params, before,
+// after, sources, warnings) only when its nodes select the field each
+// answers, and never the internal execution state; selected (aliased,
+// through a fragment) they are the domain's. Failed before: every page
+// read all six.
+func TestActionsReadTheirJSONOnlyWhenSelected(t *testing.T) {
+	t.Parallel()
+	f := newReadPathFixture(t)
+	first := 20
+	page, err := f.srv.App.Services.Automation.Actions(context.Background(), f.tenant, automation.ActionFilter{}, relay.Args{First: &first})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 3)
+	actionsRead := func(st []string) string {
+		for _, s := range st {
+			if strings.Contains(s, `FROM "automation_actions"`) {
+				return s
+			}
+		}
+		t.Fatalf("no automation_actions read: %s", brief(st))
+		return ""
+	}
+	columns := []string{`"a"."params"`, `"a"."before_value"`, `"a"."after_value"`, `"a"."sources"`, `"a"."warnings"`}
+
+	small, smallSt := f.run(t, "actions-small", `{ actions(first: 20) { edges { node { id status reasons } } } }`)
+	for _, c := range append(columns, `"a"."execution"`) {
+		require.NotContains(t, actionsRead(smallSt), c)
+	}
+	require.Len(t, field(t, small, "actions", "edges"), 3)
+
+	full, fullSt := f.run(t, "actions-full", `{ actions(first: 20) { edges { node { id ...a } } } }
+		fragment a on Action { p: params { percent } before { dailyBudget } ... on Action { after { dailyBudget } } sources { proposedBy } warnings }`)
+	for _, c := range columns {
+		require.Contains(t, actionsRead(fullSt), c, "positive control")
+	}
+	require.NotContains(t, actionsRead(fullSt), `"a"."execution"`)
+	byID := map[string]map[string]any{}
+	for _, e := range field(t, full, "actions", "edges").([]any) {
+		n := e.(map[string]any)["node"].(map[string]any)
+		byID[str(n["id"])] = n
+	}
+	for _, a := range page.Items {
+		n := byID[relay.GlobalID(relay.TypeAction, a.ID)]
+		require.NotNil(t, n, "action %s is on the page", a.ID)
+		require.Equal(t, *a.Params.Percent, n["p"].(map[string]any)["percent"])
+		require.Equal(t, a.Before["dailyBudget"], n["before"].(map[string]any)["dailyBudget"])
+		require.NotNil(t, a.After["dailyBudget"])
+		require.Equal(t, a.After["dailyBudget"], n["after"].(map[string]any)["dailyBudget"])
+		require.NotEmpty(t, a.Sources)
+		require.Equal(t, a.Sources[0].Actor, n["sources"].([]any)[0].(map[string]any)["proposedBy"])
+		require.Len(t, n["warnings"], len(a.Warnings))
+	}
 }

@@ -362,7 +362,8 @@ func (r *queryResolver) RuleTemplates(ctx context.Context) ([]*model.RuleTemplat
 // Actions is the resolver for the actions field.
 func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, status []automation.ActionStatus, ruleID *string, campaignID *string, first *int, after *string, last *int, before *string) (*model.ActionConnection, error) {
 	list := func(ctx context.Context, tenant uuid.UUID, args relay.Args) (_ *relay.Page[automation.Action], err error) {
-		f := automation.ActionFilter{Statuses: status}
+		sel := selectedUnder(ctx, "edges", "node")
+		f := automation.ActionFilter{Statuses: status, Skip: unselectedActionParts(sel)}
 		if phase != nil {
 			f.Phase = *phase
 		}
@@ -374,7 +375,7 @@ func (r *queryResolver) Actions(ctx context.Context, phase *automation.Phase, st
 		}
 		page, err := r.Svc.Automation.Actions(ctx, tenant, f, args)
 		if err == nil {
-			r.primeActions(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
+			r.primeActions(ctx, page.Items, sel)
 		}
 		return page, err
 	}

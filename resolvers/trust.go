@@ -189,6 +189,33 @@ func prime[V any](ctx context.Context, pick func(*trustLoaders) *dataloadgen.Loa
 	}
 }
 
+// actionPartField is the Action field each optional JSON column of an
+// action answers.
+var actionPartField = []struct {
+	part  automation.ActionPart
+	field string
+}{
+	{automation.PartParams, "params"},
+	{automation.PartBefore, "before"},
+	{automation.PartAfter, "after"},
+	{automation.PartSources, "sources"},
+	{automation.PartWarnings, "warnings"},
+}
+
+// unselectedActionParts are the JSON columns a page of actions whose nodes
+// select sel need not read: the internal execution state always, and each
+// column whose field is not selected (none of those when sel is nil:
+// nothing is known).
+func unselectedActionParts(sel map[string]bool) []automation.ActionPart {
+	skip := []automation.ActionPart{automation.PartExecution}
+	for _, p := range actionPartField {
+		if sel != nil && !sel[p.field] {
+			skip = append(skip, p.part)
+		}
+	}
+	return skip
+}
+
 // primeActions primes the loaders for what a page of actions selects
 // (sel: the fields selected of each node, selectedUnder) of each action's
 // campaign, rule and trust-gate decisions.
@@ -353,7 +380,7 @@ func trustGateParts(names map[string]bool) automation.OverviewParts {
 	if names == nil {
 		return automation.AllParts
 	}
-	return automation.OverviewParts{Health: names["score"] || names["status"] || names["verdict"],
+	return automation.OverviewParts{Health: names["score"] || names["status"], Verdict: names["verdict"],
 		Rules: names["enforcementRules"], DecisionCounts: names["decisionCounts"]}
 }
 
@@ -374,7 +401,7 @@ func (r *Resolver) trustGateOf(ctx context.Context, tenant uuid.UUID, parts auto
 	}
 	g := &model.TrustGate{AutopilotMode: o.Mode, AutopilotLevel: o.Level, EnforcementMode: o.EnforcementMode, KillSwitch: o.KillSwitch,
 		Score: o.Score, Settings: settingsModel(o.Settings), EnforcementRules: []*model.EnforcementRule{}}
-	if parts.Health {
+	if parts.Verdict {
 		g.Verdict = o.Verdict()
 	}
 	if parts.DecisionCounts {

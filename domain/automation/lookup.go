@@ -65,7 +65,22 @@ type ActionFilter struct {
 	Statuses   []ActionStatus
 	RuleID     *uuid.UUID
 	CampaignID *uuid.UUID
+	// Skip leaves these parts of each action unread (their fields stay
+	// empty): a page that does not show them decodes none of their JSON.
+	Skip []ActionPart
 }
+
+// ActionPart is a JSON column of an action a list may leave unread.
+type ActionPart string
+
+const (
+	PartParams    ActionPart = "params"
+	PartBefore    ActionPart = "before_value"
+	PartAfter     ActionPart = "after_value"
+	PartSources   ActionPart = "sources"
+	PartWarnings  ActionPart = "warnings"
+	PartExecution ActionPart = "execution"
+)
 
 // Actions pages tenant's actions, newest first.
 func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter, args relay.Args) (page *relay.Page[Action], err error) {
@@ -75,6 +90,9 @@ func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter,
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Action)(nil))
+		for _, p := range f.Skip {
+			q = q.ExcludeColumn(string(p))
+		}
 		if f.Phase != "" {
 			q = q.Where("a.status IN (?)", bun.List(f.Phase.Statuses()))
 		}

@@ -130,9 +130,12 @@ type Overview struct {
 // enforcement rules and count 24 hours of gate decisions whatever it
 // selected).
 type OverviewParts struct {
-	// Health reads the overall signal health: Score, Status, Health and
-	// with them Verdict.
+	// Health reads the overall signal health: Score, Status and Health
+	// (without its components, which the trust gate never shows).
 	Health bool
+	// Verdict reads the health's issues too, which Verdict names (implies
+	// Health).
+	Verdict bool
 	// Rules reads the custom enforcement rules.
 	Rules bool
 	// DecisionCounts counts the last 24 hours' gate decisions.
@@ -140,7 +143,7 @@ type OverviewParts struct {
 }
 
 // AllParts reads everything an Overview holds.
-var AllParts = OverviewParts{Health: true, Rules: true, DecisionCounts: true}
+var AllParts = OverviewParts{Health: true, Verdict: true, Rules: true, DecisionCounts: true}
 
 // Overview returns tenant's whole trust-gate state, read in one
 // transaction.
@@ -170,8 +173,12 @@ func (s *Service) overview(ctx context.Context, tenant uuid.UUID, parts Overview
 				return err
 			}
 		}
-		if parts.Health {
-			if o.Health, err = signals.GetTx(ctx, tx, signals.Overall); err != nil {
+		if parts.Health || parts.Verdict {
+			exclude := []string{"components"}
+			if !parts.Verdict {
+				exclude = append(exclude, "issues")
+			}
+			if o.Health, err = signals.GetTx(ctx, tx, signals.Overall, exclude...); err != nil {
 				return err
 			}
 			if o.Health != nil {

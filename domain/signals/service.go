@@ -276,26 +276,24 @@ func (s *Service) GetScore(ctx context.Context, tenant uuid.UUID, platform strin
 
 // get reads tenant's health row on platform without the columns in
 // exclude (nil when there is none).
-func (s *Service) get(ctx context.Context, tenant uuid.UUID, platform string, exclude ...string) (*Health, error) {
-	var hs []Health
-	err := s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		q := tx.NewSelect().Model(&hs).Where("platform = ?", platform)
-		if len(exclude) > 0 {
-			q = q.ExcludeColumn(exclude...)
-		}
-		return q.Scan(ctx)
+func (s *Service) get(ctx context.Context, tenant uuid.UUID, platform string, exclude ...string) (h *Health, err error) {
+	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		h, err = GetTx(ctx, tx, platform, exclude...)
+		return err
 	})
-	if err != nil || len(hs) == 0 {
-		return nil, err
-	}
-	return &hs[0], nil
+	return h, err
 }
 
-// GetTx is Get inside the caller's tenant transaction.
-func GetTx(ctx context.Context, tx bun.IDB, platform string) (_ *Health, err error) {
+// GetTx is Get inside the caller's tenant transaction, without the columns
+// in exclude ("components", "issues": those fields stay nil).
+func GetTx(ctx context.Context, tx bun.IDB, platform string, exclude ...string) (_ *Health, err error) {
 	defer derrors.Wrap(&err, "signals.GetTx(%s)", platform)
 	var hs []Health
-	if err := tx.NewSelect().Model(&hs).Where("platform = ?", platform).Scan(ctx); err != nil || len(hs) == 0 {
+	q := tx.NewSelect().Model(&hs).Where("platform = ?", platform)
+	if len(exclude) > 0 {
+		q = q.ExcludeColumn(exclude...)
+	}
+	if err := q.Scan(ctx); err != nil || len(hs) == 0 {
 		return nil, err
 	}
 	return &hs[0], nil
