@@ -18,9 +18,9 @@ import (
 // own snapshot, so a read-only transaction gives its statements nothing
 // that each statement on its own would not have — except BEGIN and COMMIT,
 // two round trips. So each of its statements goes to PostgreSQL as one
-// pipeline of two statements and one Sync (pgconn.ExecBatch): the
-// transaction-local tenant setting (and read-only mode), then the
-// statement. PostgreSQL runs the two in one implicit transaction that ends
+// pipeline of two statements and one Sync: the transaction-local tenant
+// setting (and read-only mode), then the statement, each prepared once per
+// connection (prepared.go). PostgreSQL runs the two in one implicit transaction that ends
 // at the Sync; the setting ends with it, as it does at COMMIT
 // (docs/adr/0028). A one-statement tenant read takes one round trip instead
 // of three.
@@ -42,10 +42,11 @@ func TenantImplicit(tenant uuid.UUID) string {
 // implicitTx is a shared read transaction begun without BEGIN (the driver
 // Tx beginConn.BeginTx returns for it).
 type implicitTx struct {
-	c       *beginConn
-	ctx     context.Context
-	tenant  uuid.UUID
-	setting string // TenantImplicit(tenant), sent before each query
+	c      *beginConn
+	ctx    context.Context
+	tenant uuid.UUID
+	// tenantText is the tenant as the prepared setting's parameter.
+	tenantText []byte
 	// real: a statement needed a transaction, which began; Commit and
 	// Rollback end it.
 	real bool
@@ -84,23 +85,86 @@ func (t *implicitTx) Commit() error   { return t.end("commit") }
 func (t *implicitTx) Rollback() error { return t.end("rollback") }
 
 // query sends the tenant setting and q in one pipeline and returns q's
-// rows.
+// rows; q goes by name once prepared (prepared.go). A prepared statement
+// the session no longer has as the cache believes is forgotten, and q
+// sent again unnamed.
 func (t *implicitTx) query(ctx context.Context, q string) (*implicitRows, error) {
+	rows, err := t.send(ctx, q, true)
+	if err != nil && stalePrepared(err) && !t.c.Conn().IsClosed() {
+		preparedOf(t.c.Conn().PgConn()).reset()
+		rows, err = t.send(ctx, q, false)
+	}
+	return rows, err
+}
+
+// send is query's one attempt, q by name only if named.
+func (t *implicitTx) send(ctx context.Context, q string, named bool) (*implicitRows, error) {
 	pc := t.c.Conn().PgConn()
-	var b pgconn.Batch
-	b.ExecParams(t.setting, nil, nil, nil, nil)
-	b.ExecParams(q, nil, nil, nil, nil)
-	mrr := pc.ExecBatch(ctx, &b)
-	if !mrr.NextResult() {
-		return nil, closeBatch(mrr, errors.New("db: the tenant setting returned no result"))
+	c := preparedOf(pc)
+	var name, evict string
+	var prepare bool
+	if named {
+		name, prepare, evict = c.plan(q)
 	}
-	if _, err := mrr.ResultReader().Close(); err != nil {
-		return nil, closeBatch(mrr, err)
+	prepareSetting := !c.setting
+	p := pc.StartPipeline(ctx)
+	if prepareSetting {
+		p.SendPrepare(tenantSettingName, tenantSettingSQL, nil)
 	}
-	if !mrr.NextResult() {
-		return nil, closeBatch(mrr, errors.New("db: the statement returned no result"))
+	p.SendQueryPrepared(tenantSettingName, [][]byte{t.tenantText}, nil, nil)
+	if evict != "" {
+		p.SendDeallocate(evict)
 	}
-	return &implicitRows{mrr: mrr, rr: mrr.ResultReader(), m: t.c.Conn().TypeMap()}, nil
+	if prepare {
+		p.SendPrepare(name, q, nil)
+	}
+	if name != "" {
+		p.SendQueryPrepared(name, nil, nil, nil)
+	} else {
+		p.SendQueryParams(q, nil, nil, nil, nil)
+	}
+	p.SendPipelineSync()
+	if err := p.Flush(); err != nil {
+		return nil, closePipeline(p, err)
+	}
+	if prepareSetting {
+		if _, err := p.GetResults(); err != nil {
+			return nil, closePipeline(p, err)
+		}
+		c.setting = true
+	}
+	rr, err := nextRows(p)
+	if err == nil {
+		_, err = rr.Close()
+	}
+	if err == nil && evict != "" {
+		_, err = p.GetResults()
+	}
+	if err == nil && prepare {
+		if _, err = p.GetResults(); err == nil {
+			c.prepared(q, name)
+		}
+	}
+	if err == nil {
+		rr, err = nextRows(p)
+	}
+	if err != nil {
+		return nil, closePipeline(p, err)
+	}
+	return &implicitRows{p: p, rr: rr, m: t.c.Conn().TypeMap()}, nil
+}
+
+// nextRows is p's next result, a statement's rows.
+func nextRows(p *pgconn.Pipeline) (*pgconn.ResultReader, error) {
+	res, err := p.GetResults()
+	if err != nil {
+		return nil, err
+	}
+	rr, ok := res.(*pgconn.ResultReader)
+	if !ok {
+		return nil, fmt.Errorf("db: the pipeline returned %T, not rows", res)
+	}
+	return rr, nil
 }
 
 // firstRow runs q as query does and returns its first row's first column
@@ -119,9 +183,10 @@ func (t *implicitTx) firstRow(ctx context.Context, q string) ([]byte, error) {
 	return row, rows.Close()
 }
 
-// closeBatch closes mrr and returns its error, else err.
-func closeBatch(mrr *pgconn.MultiResultReader, err error) error {
-	if cerr := mrr.Close(); cerr != nil {
+// closePipeline ends p (reading what is left of it up to its Sync) and
+// returns err, else p's error.
+func closePipeline(p *pgconn.Pipeline, err error) error {
+	if cerr := p.Close(); err == nil {
 		return cerr
 	}
 	return err
@@ -130,7 +195,7 @@ func closeBatch(mrr *pgconn.MultiResultReader, err error) error {
 // implicitRows are a statement's rows as database/sql reads them, each
 // value converted as pgx's database/sql driver converts it (text format).
 type implicitRows struct {
-	mrr    *pgconn.MultiResultReader
+	p      *pgconn.Pipeline
 	rr     *pgconn.ResultReader
 	m      *pgtype.Map
 	closed bool
@@ -151,7 +216,7 @@ func (r *implicitRows) Close() error {
 	}
 	r.closed = true
 	_, err := r.rr.Close()
-	return closeBatch(r.mrr, err)
+	return closePipeline(r.p, err)
 }
 
 func (r *implicitRows) Next(dest []driver.Value) error {
