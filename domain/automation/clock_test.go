@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/internal/clock"
@@ -127,4 +128,38 @@ func TestRuleScheduleFollowsTheClock(t *testing.T) {
 	r, err = b.auto.Rule(ctx, b.tenant, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, due, r.CreatedAt.UTC(), "stored as the clock told")
+}
+
+// countHook keeps the text of every statement counting decisions.
+type countHook struct{ texts []string }
+
+func (h *countHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (h *countHook) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, `GROUP BY "decision"`) {
+		h.texts = append(h.texts, e.Query)
+	}
+}
+
+// The 24-hour decision count's window starts at a whole second, so within
+// one second its statement is one text (prepared on a connection's second
+// run: internal/db/prepared.go); in the next second it moves on.
+func TestDecisionCountWindowStartsAtAWholeSecond(t *testing.T) {
+	t.Parallel()
+	b, c := setupClock(t)
+	h := &countHook{}
+	b.tdb.DB.Bun.AddQueryHook(h)
+	ctx := context.Background()
+	c.Set(c.Now().Truncate(time.Second).Add(100 * time.Millisecond))
+	count := func() {
+		_, err := b.auto.OverviewOf(ctx, b.tenant, automation.OverviewParts{DecisionCounts: true})
+		require.NoError(t, err)
+	}
+	count()
+	c.Advance(800 * time.Millisecond)
+	count()
+	c.Advance(200 * time.Millisecond)
+	count()
+	require.Len(t, h.texts, 3)
+	require.Equal(t, h.texts[0], h.texts[1], "the same second: the same text")
+	require.NotEqual(t, h.texts[1], h.texts[2], "positive control: the next second moves the window")
 }

@@ -197,9 +197,14 @@ func (s *Service) overview(ctx context.Context, tenant uuid.UUID, parts Overview
 // hours, each once, by its latest decision: an action re-gated when the
 // score moves, then approved and executed, has several decisions but is one
 // action (dry runs have no action and are left out).
+//
+// The window starts at a whole second (at most a second more than 24
+// hours), so the statement's text is the same for a second and a
+// connection runs it prepared (docs/adr/0028, part 4).
 func (s *Service) countDecisions(ctx context.Context, tx bun.Tx, into map[Decision]int) error {
+	since := s.DB.Now(ctx).Add(-24 * time.Hour).Truncate(time.Second)
 	latest := tx.NewSelect().Model((*GateDecision)(nil)).DistinctOn("g.action_id").ColumnExpr("g.action_id, g.decision").
-		Where("g.at > ? AND NOT g.dry_run AND g.action_id IS NOT NULL", s.DB.Now(ctx).Add(-24*time.Hour)).
+		Where("g.at > ? AND NOT g.dry_run AND g.action_id IS NOT NULL", since).
 		OrderExpr("g.action_id, g.at DESC, g.id DESC")
 	var rows []struct {
 		Decision Decision
