@@ -85,33 +85,33 @@ func (t *implicitTx) Commit() error   { return t.end("commit") }
 func (t *implicitTx) Rollback() error { return t.end("rollback") }
 
 // query sends the tenant setting and q in one pipeline and returns q's
-// rows; q goes by name once prepared (prepared.go). A prepared statement
-// the session no longer has as the cache believes is forgotten, and q
-// sent again unnamed.
+// rows; both go by name once prepared (prepared.go). When a prepared
+// statement is not as the cache believes, the connection stops preparing
+// and q is sent again, unnamed.
 func (t *implicitTx) query(ctx context.Context, q string) (*implicitRows, error) {
-	rows, err := t.send(ctx, q, true)
-	if err != nil && stalePrepared(err) && !t.c.Conn().IsClosed() {
-		preparedOf(t.c.Conn().PgConn()).reset()
-		rows, err = t.send(ctx, q, false)
+	rows, err := t.send(ctx, q)
+	if err != nil && stalePrepared(err) && !t.c.Conn().IsClosed() && !preparedOf(t.c.Conn().PgConn()).off {
+		preparedOf(t.c.Conn().PgConn()).turnOff()
+		rows, err = t.send(ctx, q)
 	}
 	return rows, err
 }
 
-// send is query's one attempt, q by name only if named.
-func (t *implicitTx) send(ctx context.Context, q string, named bool) (*implicitRows, error) {
+// send is query's one attempt.
+func (t *implicitTx) send(ctx context.Context, q string) (*implicitRows, error) {
 	pc := t.c.Conn().PgConn()
 	c := preparedOf(pc)
-	var name, evict string
-	var prepare bool
-	if named {
-		name, prepare, evict = c.plan(q)
-	}
-	prepareSetting := !c.setting
+	name, prepare, evict := c.plan(q)
+	prepareSetting := !c.off && !c.setting
 	p := pc.StartPipeline(ctx)
 	if prepareSetting {
 		p.SendPrepare(tenantSettingName, tenantSettingSQL, nil)
 	}
-	p.SendQueryPrepared(tenantSettingName, [][]byte{t.tenantText}, nil, nil)
+	if c.off {
+		p.SendQueryParams(TenantImplicit(t.tenant), nil, nil, nil, nil)
+	} else {
+		p.SendQueryPrepared(tenantSettingName, [][]byte{t.tenantText}, nil, nil)
+	}
 	if evict != "" {
 		p.SendDeallocate(evict)
 	}

@@ -21,7 +21,9 @@ import (
 //
 // Only a text seen before on the connection is prepared (a text with ids
 // in it that never repeats would only churn the cache), at most
-// maxPrepared per connection, least recently used deallocated first.
+// maxPrepared per connection, least recently used deallocated first. A
+// connection on which a statement turns out not to be as the cache
+// believes stops preparing (preparedCache.off).
 
 const (
 	// maxPrepared bounds the statements prepared on one connection.
@@ -48,10 +50,16 @@ var seenSeed = maphash.MakeSeed()
 type preparedCache struct {
 	// setting: tenantSettingName is prepared.
 	setting bool
-	seen    map[uint64]struct{}
-	byText  map[string]*list.Element // of *preparedStmt
-	lru     list.List                // most recently used first
-	next    uint64
+	// off: a statement was not as the cache believed (stalePrepared), so
+	// this connection's reads go unnamed from then on — what the session
+	// holds is unknown (a transaction-mode pooler may even move it between
+	// server connections), and preparing again could collide with a name
+	// still there or leave statements behind without bound.
+	off    bool
+	seen   map[uint64]struct{}
+	byText map[string]*list.Element // of *preparedStmt
+	lru    list.List                // most recently used first
+	next   uint64
 }
 
 type preparedStmt struct{ text, name string }
@@ -71,6 +79,9 @@ func preparedOf(pc *pgconn.PgConn) *preparedCache {
 // statement to deallocate to make room. name is empty when text goes
 // unnamed.
 func (c *preparedCache) plan(text string) (name string, prepare bool, evict string) {
+	if c.off {
+		return "", false, ""
+	}
 	if e, ok := c.byText[text]; ok {
 		c.lru.MoveToFront(e)
 		return e.Value.(*preparedStmt).name, false, ""
@@ -110,10 +121,12 @@ func (c *preparedCache) forget(text string) {
 	}
 }
 
-// reset forgets everything: the session's statements are gone or unknown.
-func (c *preparedCache) reset() {
-	c.setting = false
+// turnOff forgets everything and sends this connection's reads unnamed
+// from now on: the session's statements are gone or unknown.
+func (c *preparedCache) turnOff() {
+	c.off, c.setting = true, false
 	clear(c.byText)
+	clear(c.seen)
 	c.lru.Init()
 }
 

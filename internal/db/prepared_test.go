@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -55,17 +56,6 @@ func TestImplicitReadsArePreparedOnTheirSecondRun(t *testing.T) {
 	require.Equal(t, []string{"item of A"}, sharedRead(t, d, a, q))
 	require.Len(t, preparedTexts(t, d, a), n, "by name: not prepared again")
 
-	// A statement the session lost (DISCARD ALL, DEALLOCATE) is sent
-	// unnamed, then prepared afresh.
-	require.NoError(t, d.InTenant(context.Background(), a, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.ExecContext(ctx, "DEALLOCATE ALL")
-		return err
-	}))
-	require.Equal(t, []string{"item of B"}, sharedRead(t, d, b, q))
-	require.Equal(t, []string{"item of A"}, sharedRead(t, d, a, q))
-	require.Equal(t, []string{"item of B"}, sharedRead(t, d, b, q))
-	require.Contains(t, preparedTexts(t, d, a), q, "prepared again")
-
 	// A failing statement prepares nothing and leaves the connection usable.
 	const bad = `SELECT body FROM no_such_table`
 	for range 3 {
@@ -79,6 +69,55 @@ func TestImplicitReadsArePreparedOnTheirSecondRun(t *testing.T) {
 	}
 	require.NotContains(t, preparedTexts(t, d, a), bad)
 	require.Equal(t, []string{"item of A"}, sharedRead(t, d, a, q))
+
+	// A statement the session lost (DISCARD ALL, DEALLOCATE) is sent again
+	// unnamed, and the connection prepares nothing more.
+	require.NoError(t, d.InTenant(context.Background(), a, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "DEALLOCATE ALL")
+		return err
+	}))
+	for range 3 {
+		require.Equal(t, []string{"item of B"}, sharedRead(t, d, b, q))
+		require.Equal(t, []string{"item of A"}, sharedRead(t, d, a, q))
+	}
+	require.Empty(t, preparedTexts(t, d, a))
+}
+
+// A table changed under a prepared read (a migration adds a column: the
+// prepared statement "must not change result type", 0A000) does not fail
+// the read, nor any read after it on that connection.
+func TestImplicitReadsSurviveATableChange(t *testing.T) {
+	t.Parallel()
+	tdb := newDB(t)
+	a := insertTenant(t, tdb, "A")
+	d, _ := oneConnDB(t, tdb)
+	const q = `SELECT * FROM items ORDER BY body`
+	read := func() []map[string]any {
+		ctx, end := d.WithSharedTx(context.Background(), a)
+		defer end()
+		var rows []map[string]any
+		require.NoError(t, d.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(q).Scan(ctx, &rows)
+		}))
+		return rows
+	}
+	read()
+	read()
+	require.Contains(t, preparedTexts(t, d, a), q, "positive control: the read is prepared")
+
+	owner, err := pgx.Connect(context.Background(), tdb.OwnerURL)
+	require.NoError(t, err)
+	_, err = owner.Exec(context.Background(), `ALTER TABLE items ADD COLUMN extra text NOT NULL DEFAULT 'added'`)
+	owner.Close(context.Background())
+	require.NoError(t, err)
+
+	for range 3 {
+		rows := read()
+		require.Len(t, rows, 1)
+		require.Equal(t, "item of A", rows[0]["body"])
+		require.Equal(t, "added", rows[0]["extra"])
+		require.Equal(t, []string{"item of A"}, sharedRead(t, d, a, `SELECT body FROM items`))
+	}
 }
 
 // The statements prepared on a connection are bounded (least recently used
