@@ -99,6 +99,19 @@ func containsAll(s string, subs []string) bool {
 	return true
 }
 
+// readOf is the statement of statements that reads table (FROM "table");
+// the test fails when there is none.
+func readOf(t *testing.T, statements []string, table string) string {
+	t.Helper()
+	for _, s := range statements {
+		if strings.Contains(s, `FROM "`+table+`"`) {
+			return s
+		}
+	}
+	t.Fatalf("no %s read: %s", table, brief(statements))
+	return ""
+}
+
 // brief shortens statements for a failure message.
 func brief(statements []string) string {
 	out := make([]string, len(statements))
@@ -163,15 +176,7 @@ func TestTrustGateReadsOnlyWhatIsSelected(t *testing.T) {
 
 	// The health's JSON: the issues only for the verdict (which names the
 	// worst), the components never.
-	healthRead := func(st []string) string {
-		for _, s := range st {
-			if strings.Contains(s, `FROM "signal_health"`) {
-				return s
-			}
-		}
-		t.Fatalf("no signal_health read: %s", brief(st))
-		return ""
-	}
+	healthRead := func(st []string) string { return readOf(t, st, "signal_health") }
 	require.Contains(t, healthRead(smallSt), `"issues"`, "positive control: the verdict reads the issues")
 	require.NotContains(t, healthRead(smallSt), `"components"`)
 	require.NotContains(t, healthRead(fullSt), `"components"`)
@@ -218,15 +223,7 @@ func TestSignalHealthReadsItsExplanationOnlyWhenSelected(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, want)
 	require.NotEmpty(t, want.Issues, "the fixture's health has issues")
-	healthRead := func(st []string) string {
-		for _, s := range st {
-			if strings.Contains(s, `FROM "signal_health"`) {
-				return s
-			}
-		}
-		t.Fatalf("no signal_health read: %s", brief(st))
-		return ""
-	}
+	healthRead := func(st []string) string { return readOf(t, st, "signal_health") }
 
 	small, smallSt := f.run(t, "health-small", `{ signalHealth { score status } }`)
 	require.NotContains(t, healthRead(smallSt), `"components"`)
@@ -266,15 +263,7 @@ func TestActionsReadTheirJSONOnlyWhenSelected(t *testing.T) {
 	page, err := f.srv.App.Services.Automation.Actions(context.Background(), f.tenant, automation.ActionFilter{}, relay.Args{First: &first})
 	require.NoError(t, err)
 	require.Len(t, page.Items, 3)
-	actionsRead := func(st []string) string {
-		for _, s := range st {
-			if strings.Contains(s, `FROM "automation_actions"`) {
-				return s
-			}
-		}
-		t.Fatalf("no automation_actions read: %s", brief(st))
-		return ""
-	}
+	actionsRead := func(st []string) string { return readOf(t, st, "automation_actions") }
 	columns := []string{`"a"."params"`, `"a"."before_value"`, `"a"."after_value"`, `"a"."sources"`, `"a"."warnings"`}
 
 	small, smallSt := f.run(t, "actions-small", `{ actions(first: 20) { edges { node { id status reasons } } } }`)

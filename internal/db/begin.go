@@ -160,7 +160,7 @@ func (c *beginConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 		return c.pgxStdConn.BeginTx(ctx, opts)
 	}
 	if bq.implicit != uuid.Nil {
-		t := &implicitTx{c: c, ctx: ctx, tenant: bq.implicit, tenantText: []byte(bq.implicit.String())}
+		t := &implicitTx{c: c, ctx: ctx, tenant: bq.implicit}
 		if bq.first != nil {
 			row, err := t.firstRow(ctx, bq.first.query)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,11 +33,12 @@ import (
 // and the tenant setting, one round trip), and the rest of the shared
 // transaction runs in it as before.
 
-// TenantImplicit is the statement sent before each statement of an
-// implicit tenant transaction (exported for the read-path benchmark, which
-// replays the server's SQL).
+// TenantImplicit is the tenant setting sent before each statement of an
+// implicit tenant transaction, with the tenant written in (the prepared
+// one takes it as its parameter; exported for the read-path benchmark,
+// which replays the server's SQL).
 func TenantImplicit(tenant uuid.UUID) string {
-	return "SELECT set_config('app.tenant_id', '" + tenant.String() + "', true), set_config('transaction_read_only', 'on', true)"
+	return strings.Replace(tenantSettingSQL, "$1", "'"+tenant.String()+"'", 1)
 }
 
 // implicitTx is a shared read transaction begun without BEGIN (the driver
@@ -45,8 +47,6 @@ type implicitTx struct {
 	c      *beginConn
 	ctx    context.Context
 	tenant uuid.UUID
-	// tenantText is the tenant as the prepared setting's parameter.
-	tenantText []byte
 	// real: a statement needed a transaction, which began; Commit and
 	// Rollback end it.
 	real bool
@@ -89,28 +89,29 @@ func (t *implicitTx) Rollback() error { return t.end("rollback") }
 // statement is not as the cache believes, the connection stops preparing
 // and q is sent again, unnamed.
 func (t *implicitTx) query(ctx context.Context, q string) (*implicitRows, error) {
-	rows, err := t.send(ctx, q)
-	if err != nil && stalePrepared(err) && !t.c.Conn().IsClosed() && !preparedOf(t.c.Conn().PgConn()).off {
-		preparedOf(t.c.Conn().PgConn()).turnOff()
-		rows, err = t.send(ctx, q)
+	pc := t.c.Conn().PgConn()
+	c := preparedOf(pc)
+	rows, err := t.send(ctx, pc, c, q)
+	if err != nil && stalePrepared(err) && !pc.IsClosed() && !c.off {
+		c.turnOff()
+		rows, err = t.send(ctx, pc, c, q)
 	}
 	return rows, err
 }
 
-// send is query's one attempt.
-func (t *implicitTx) send(ctx context.Context, q string) (*implicitRows, error) {
-	pc := t.c.Conn().PgConn()
-	c := preparedOf(pc)
+// send is query's one attempt on pc, whose prepared statements c holds.
+func (t *implicitTx) send(ctx context.Context, pc *pgconn.PgConn, c *preparedCache, q string) (*implicitRows, error) {
 	name, prepare, evict := c.plan(q)
 	prepareSetting := !c.off && !c.setting
+	tenant := [][]byte{[]byte(t.tenant.String())}
 	p := pc.StartPipeline(ctx)
 	if prepareSetting {
 		p.SendPrepare(tenantSettingName, tenantSettingSQL, nil)
 	}
 	if c.off {
-		p.SendQueryParams(TenantImplicit(t.tenant), nil, nil, nil, nil)
+		p.SendQueryParams(tenantSettingSQL, tenant, nil, nil, nil)
 	} else {
-		p.SendQueryPrepared(tenantSettingName, [][]byte{t.tenantText}, nil, nil)
+		p.SendQueryPrepared(tenantSettingName, tenant, nil, nil)
 	}
 	if evict != "" {
 		p.SendDeallocate(evict)

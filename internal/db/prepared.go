@@ -98,8 +98,8 @@ func (c *preparedCache) plan(text string) (name string, prepare bool, evict stri
 		return "", false, ""
 	}
 	if c.lru.Len() >= maxPrepared {
-		old := c.lru.Back().Value.(*preparedStmt)
-		c.forget(old.text)
+		old := c.lru.Remove(c.lru.Back()).(*preparedStmt)
+		delete(c.byText, old.text)
 		evict = old.name
 	}
 	c.next++
@@ -110,15 +110,6 @@ func (c *preparedCache) plan(text string) (name string, prepare bool, evict stri
 func (c *preparedCache) prepared(text, name string) {
 	delete(c.seen, maphash.String(seenSeed, text))
 	c.byText[text] = c.lru.PushFront(&preparedStmt{text: text, name: name})
-}
-
-// forget drops text's statement from the cache (its server statement, if
-// any, is the caller's to deallocate or to leave with the session).
-func (c *preparedCache) forget(text string) {
-	if e, ok := c.byText[text]; ok {
-		c.lru.Remove(e)
-		delete(c.byText, text)
-	}
 }
 
 // turnOff forgets everything and sends this connection's reads unnamed
