@@ -81,7 +81,9 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	// The action's campaign, so that actions(campaignId:) lists it.
 	tf.action, tf.campaign = str(action["id"]), str(field(t, action, "campaign", "id"))
 	require.NotEmpty(t, tf.campaign, "the queued action has a campaign")
-	tf.incident = first(q(`{ incidents { edges { node { id } } } }`), "incidents")
+	// An open one: acknowledging or resolving a resolved incident answers
+	// CONFLICT, and a recompute may have auto-resolved the newest.
+	tf.incident = first(q(`{ incidents(state: [OPEN]) { edges { node { id } } } }`), "incidents")
 	tf.trustAudit = first(q(`{ trustAuditLog { edges { node { id } } } }`), "trustAuditLog")
 	f.trust = tf
 	f.markers = append(f.markers, tf.rule, tf.action, tf.incident, tf.campaign, tf.trustAudit)
