@@ -108,17 +108,135 @@ func batchesEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, batches [
 	return out, nil
 }
 
-// flushBatches sends the claimed batches' events and records them.
-func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *destinationRow, batches []claimedBatch,
-	evs map[string]cdpEventRow, cfg DeliveryConfig, followUp FollowUp) (res FlushResult, err error) {
+// PipelineGroups bounds the requests' worth of queued batches one flush
+// takes (each claimed, sent and recorded on its own, the next claimed
+// while one is in flight): a backlog drains without a job per request, and
+// a flush still ends well within its timeout.
+const PipelineGroups = 8
+
+// batchGroup is one request's worth of claimed batches on its way through
+// a flush: claimed and read (claimGroup), decided (planGroup), sent
+// (sendGroup), recorded (recordGroup).
+type batchGroup struct {
+	batches []claimedBatch
+	evs     map[string]cdpEventRow
+	plan    []planned
+	// send is the PENDING events; at an event's index in plan by Key.
+	send []Event
+	at   map[string]int
+	res  FlushResult
+}
+
+// claimGroup claims and reads the next request's worth of destination's
+// queued batches in one transaction (nil: none is due).
+func (d *Deliveries) claimGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, cfg DeliveryConfig) (*batchGroup, error) {
+	var g *batchGroup
+	err := d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		g = nil
+		batches, err := d.claimBatchesTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg)
+		if err != nil || len(batches) == 0 {
+			return err
+		}
+		evs, err := batchesEventsTx(ctx, tx, tenant, batches)
+		g = &batchGroup{batches: batches, evs: evs}
+		return err
+	})
+	return g, err
+}
+
+// flushBatches works the claimed group first and, while a group's request
+// is in flight, claims, reads and decides the next and records the one
+// before — up to PipelineGroups groups, one request in flight at a time.
+// Each group keeps its own claim and record (the crash semantics of
+// docs/adr/0022); the last record schedules the next flush.
+func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *destinationRow, first *batchGroup,
+	cfg DeliveryConfig, followUp FollowUp) (res FlushResult, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := d.planGroup(ctx, tenant, dest, first); err != nil {
+		return res, err
+	}
+	// Prepared groups, one ahead of the request in flight.
+	prepared := make(chan *batchGroup)
+	var prepErr error
+	go func() {
+		defer close(prepared)
+		for range PipelineGroups - 1 {
+			g, err := d.claimGroup(ctx, tenant, dest, cfg)
+			if err == nil && g != nil {
+				err = d.planGroup(ctx, tenant, dest, g)
+			}
+			if err != nil || g == nil {
+				prepErr = err
+				return
+			}
+			select {
+			case prepared <- g:
+			case <-ctx.Done(): // the flush stopped: g stays claimed, reclaimed later
+				return
+			}
+		}
+	}()
+	// Sent groups, recorded one after another while the next is sent.
+	type sentGroup struct {
+		g    *batchGroup
+		last bool
+	}
+	sent := make(chan sentGroup, 1)
+	recorded := make(chan error, 1)
+	go func() {
+		var err error
+		for s := range sent {
+			if err == nil {
+				err = d.recordGroup(ctx, tenant, dest, s.g, cfg, followUp, s.last)
+				res.add(s.g.res)
+				if s.last && err == nil {
+					res.Next = s.g.res.Next
+				}
+			}
+			if err != nil {
+				cancel() // nothing more is sent: what is claimed is reclaimed and sent again later
+			}
+		}
+		recorded <- err
+	}()
+	for g := first; g != nil; {
+		if ctx.Err() == nil {
+			d.sendGroup(ctx, tenant, dest, g, cfg)
+		}
+		next := <-prepared
+		sent <- sentGroup{g: g, last: next == nil}
+		g = next
+	}
+	close(sent)
+	err = <-recorded
+	for range prepared { // drained: the preparer has stopped
+	}
+	if err == nil {
+		err = prepErr
+	}
+	return res, err
+}
+
+// add adds o's tallies to res.
+func (res *FlushResult) add(o FlushResult) {
+	res.Claimed += o.Claimed
+	res.Sent += o.Sent
+	res.Failed += o.Failed
+	res.Retry += o.Retry
+	res.Dead += o.Dead
+}
+
+// planGroup decides each event of g's batches (plan).
+func (d *Deliveries) planGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup) error {
 	now := d.DB.Now(ctx)
 	var items []planItem
 	attempts := map[uuid.UUID]int{}
-	for _, b := range batches {
+	for _, b := range g.batches {
 		attempts[b.BatchID] = b.Attempts
 		for i, msg := range b.MessageIDs {
 			it := planItem{consent: b.Consent[i]}
-			if ev, ok := evs[eventKey(b.SourceIDs[i], msg)]; ok {
+			if ev, ok := g.evs[eventKey(b.SourceIDs[i], msg)]; ok {
 				it.ev = &ev
 			}
 			if p, err := uuid.Parse(b.ProfileIDs[i]); err == nil && p != uuid.Nil {
@@ -129,48 +247,64 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	}
 	plan, err := d.plan(dest, tenant, items, now)
 	if err != nil {
-		return res, err
+		return err
 	}
-	var send []Event
-	at := map[string]int{} // a PENDING event's index in plan, by Key
+	g.evs = nil // decided: the events are in plan
+	g.plan, g.at = plan, map[string]int{}
 	for i := range plan {
 		p := &plan[i]
 		p.row.Attempts = attempts[p.row.BatchID]
 		if p.row.Status == StatusPending {
-			at[p.event.Key] = i
-			send = append(send, p.event)
+			g.at[p.event.Key] = i
+			g.send = append(g.send, p.event)
 		}
 	}
-	res.Claimed = len(plan)
-	if len(send) > 0 {
-		target, openErr := d.open(ctx, tenant, dest)
-		limit := d.Senders[dest.Platform].MaxBatch()
-		for start := 0; start < len(send); start += limit {
-			chunk := send[start:min(start+limit, len(send))]
-			outcomes := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return plan[at[key]].row.Attempts }, cfg, now)
-			for j, o := range outcomes {
-				r := &plan[at[chunk[j].Key]].row
-				r.Status, r.NextAttemptAt, r.RequestSummary, r.Response = o.Status, o.NextAttemptAt, o.RequestSummary, o.Response
-				r.ErrorCode, r.LatencyMs, r.SentAt = o.ErrorCode, o.LatencyMs, o.SentAt
-			}
-			res.count(outcomes)
-		}
-	}
+	g.res.Claimed = len(plan)
 	for _, p := range plan {
 		if p.row.Status == StatusFailed && p.event.Key == "" {
-			res.Failed++ // diverted before any request
+			g.res.Failed++ // diverted before any request
 		}
 	}
-	err = d.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
+	return nil
+}
+
+// sendGroup sends g's PENDING events in requests of at most the
+// platform's MaxBatch, with no transaction open, and puts each outcome on
+// its planned row.
+func (d *Deliveries) sendGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup, cfg DeliveryConfig) {
+	if len(g.send) == 0 {
+		return
+	}
+	now := d.DB.Now(ctx)
+	target, openErr := d.open(ctx, tenant, dest)
+	limit := d.Senders[dest.Platform].MaxBatch()
+	for start := 0; start < len(g.send); start += limit {
+		chunk := g.send[start:min(start+limit, len(g.send))]
+		outcomes := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return g.plan[g.at[key]].row.Attempts }, cfg, now)
+		for j, o := range outcomes {
+			r := &g.plan[g.at[chunk[j].Key]].row
+			r.Status, r.NextAttemptAt, r.RequestSummary, r.Response = o.Status, o.NextAttemptAt, o.RequestSummary, o.Response
+			r.ErrorCode, r.LatencyMs, r.SentAt = o.ErrorCode, o.LatencyMs, o.SentAt
+		}
+		g.res.count(outcomes)
+	}
+}
+
+// recordGroup, in one transaction, deletes g's batch rows that are still
+// its claim and writes each decided event's delivery row of those; the
+// last group also schedules the destination's next flush (g.res.Next).
+func (d *Deliveries) recordGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup, cfg DeliveryConfig,
+	followUp FollowUp, last bool) error {
+	return d.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 		now := d.DB.Now(ctx)
-		kept, err := releaseBatchesTx(ctx, tx, tenant, dest.ID, batches)
+		kept, err := releaseBatchesTx(ctx, tx, tenant, dest.ID, g.batches)
 		if err != nil {
 			return err
 		}
 		var rows []*deliveryRow
 		recorded := map[string]Status{}
-		for i := range plan {
-			if r := &plan[i].row; kept[r.BatchID] {
+		for i := range g.plan {
+			if r := &g.plan[i].row; kept[r.BatchID] {
 				r.UpdatedAt = now
 				rows = append(rows, r)
 				recorded[r.MessageID] = r.Status
@@ -179,13 +313,15 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 		if err := raw(ctx, func(c *pgx.Conn) error { return insertOutcomes(ctx, c, tenant, dest.ID, rows) }); err != nil {
 			return err
 		}
-		if err := d.recordQualityTx(ctx, tx, tenant, dest, send, recorded, now); err != nil {
+		if err := d.recordQualityTx(ctx, tx, tenant, dest, g.send, recorded, now); err != nil {
 			return err
 		}
-		res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+		if !last {
+			return nil
+		}
+		g.res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
 		return err
 	})
-	return res, err
 }
 
 // releaseBatchesTx deletes the claimed batch rows that are still this

@@ -72,11 +72,11 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 	defer derrors.Wrap(&err, "conversions.Deliveries.Flush(%s, %s)", tenant, destination)
 	cfg := d.Config.withDefaults()
 	var dest destinationRow
-	var batches []claimedBatch
+	var group *batchGroup
 	var rows []claimed
 	var evs map[string]cdpEventRow
 	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		batches, rows, evs = nil, nil, nil
+		group, rows, evs = nil, nil, nil
 		err := tx.NewRaw(`SELECT id, platform, credentials, base_url, test_event_code, event_mappings, limited_data_use,
 				legitimate_interest, enabled FROM conversion_destinations WHERE tenant_id = ? AND id = ?`, tenant, destination).Scan(ctx, &dest)
 		if isNoRows(err) || (err == nil && (!dest.Enabled || d.Senders[dest.Platform] == nil)) {
@@ -89,11 +89,13 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		// earliest due retry (replayed or reclaimed delivery), else that
 		// retry. Under steady traffic a batch is always queued; retries
 		// must not wait behind every new one.
-		if batches, err = d.claimBatchesTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg); err != nil {
+		batches, err := d.claimBatchesTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg)
+		if err != nil {
 			return err
 		}
 		if len(batches) > 0 {
-			evs, err = batchesEventsTx(ctx, tx, tenant, batches)
+			group = &batchGroup{batches: batches}
+			group.evs, err = batchesEventsTx(ctx, tx, tenant, batches)
 			return err
 		}
 		if rows, err = d.claimTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg); err != nil {
@@ -102,8 +104,8 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		evs, err = eventsTx(ctx, tx, tenant, rows)
 		return err
 	})
-	if err == nil && len(batches) > 0 {
-		return d.flushBatches(ctx, tenant, &dest, batches, evs, cfg, followUp)
+	if err == nil && group != nil {
+		return d.flushBatches(ctx, tenant, &dest, group, cfg, followUp)
 	}
 	if err != nil || len(rows) == 0 {
 		if err == nil && dest.Enabled && d.Senders[dest.Platform] != nil {

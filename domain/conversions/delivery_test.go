@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,8 @@ type fakeSender struct {
 	received map[string]int
 	accepted map[string]int
 	answer   func(n int, events []conversions.Event) (conversions.Result, error)
+	// inflight is the requests being sent now; peak the most at once.
+	inflight, peak atomic.Int32
 }
 
 func newFakeSender() *fakeSender {
@@ -56,12 +59,16 @@ func (f *fakeSender) Check(e conversions.Event, now time.Time) string {
 }
 
 func (f *fakeSender) Send(_ context.Context, d conversions.Destination, events []conversions.Event) (conversions.Result, error) {
+	n := f.inflight.Add(1)
+	defer f.inflight.Add(-1)
+	for p := f.peak.Load(); n > p && !f.peak.CompareAndSwap(p, n); p = f.peak.Load() {
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(events) > f.maxBatch {
 		return conversions.Result{}, fmt.Errorf("batch of %d over the limit", len(events))
 	}
-	n := len(f.requests)
+	n = int32(len(f.requests))
 	f.requests = append(f.requests, events)
 	f.dests = append(f.dests, d)
 	for _, e := range events {
@@ -70,7 +77,7 @@ func (f *fakeSender) Send(_ context.Context, d conversions.Destination, events [
 	var res conversions.Result
 	var err error
 	if f.answer != nil {
-		res, err = f.answer(n, events)
+		res, err = f.answer(int(n), events)
 	} else {
 		for _, e := range events {
 			res.Outcomes = append(res.Outcomes, conversions.Outcome{Key: e.Key, Status: conversions.StatusSent})
@@ -682,8 +689,8 @@ func TestQualityCountsEachAcceptedEventOnce(t *testing.T) {
 
 // A flush takes queued batches oldest due first, as many as fit one
 // request (at least one), and sends a batch larger than a request in
-// several requests of at most MaxBatch events; the rest waits for the next
-// flush, which is due at once.
+// several requests of at most MaxBatch events; while batches are queued it
+// takes the next request's worth, up to PipelineGroups.
 func TestQueuedBatchesFillRequestsUpToTheirLimit(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -695,18 +702,52 @@ func TestQueuedBatchesFillRequestsUpToTheirLimit(t *testing.T) {
 	require.Equal(t, start, f.enqueued[2], "the batch that fills a request is due at once")
 
 	res := f.flush(t, f.dest)
-	require.Equal(t, 3, res.Sent, "the batch due first is sent whole, in requests of at most two")
-	require.Len(t, f.sender.requests, 2)
-	require.Equal(t, start, res.Next, "more is queued: the next flush is due now")
-	res = f.flush(t, f.dest)
-	require.Equal(t, 2, res.Sent, "two one-event batches share a request")
+	require.Equal(t, 5, res.Sent, "one flush takes request after request while batches are queued")
 	require.Len(t, f.sender.requests, 3)
+	var first []string
+	for _, r := range f.sender.requests[:2] {
+		for _, e := range r {
+			first = append(first, e.EventID)
+		}
+	}
+	require.ElementsMatch(t, []string{"m-3", "m-4", "m-5"}, first, "the batch due first is sent first, whole, in requests of at most two")
+	require.Len(t, f.sender.requests[2], 2, "two one-event batches share a request")
 	for _, r := range f.sender.requests {
 		require.LessOrEqual(t, len(r), 2)
 	}
-	require.True(t, f.flush(t, f.dest).Next.IsZero(), "nothing left")
+	require.True(t, res.Next.IsZero(), "nothing left")
 	require.ElementsMatch(t, []string{"m-1", "m-2", "m-3", "m-4", "m-5"}, f.sender.sentIDs())
 	require.Equal(t, 5, f.rows(t))
+}
+
+// While batches are queued a flush takes one request's worth after
+// another — each claimed, sent and recorded on its own, the next claimed
+// while one is in flight — never more than one request in flight and at
+// most PipelineGroups of them; what is left is due at once.
+func TestAFlushTakesQueuedRequestsOneAfterAnother(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.maxBatch = 1
+	var want []string
+	for i := range conversions.PipelineGroups + 2 {
+		id := fmt.Sprintf("m-%02d", i)
+		want = append(want, id)
+		f.batch(t, event{id: id, user: "u-ann", name: "Order Completed"})
+	}
+	res := f.flush(t, f.dest)
+	require.Equal(t, conversions.PipelineGroups, res.Sent, "one flush takes at most PipelineGroups requests")
+	require.Equal(t, start, res.Next, "the rest is due at once")
+	require.Equal(t, conversions.PipelineGroups, f.rows(t), "each request's events are recorded")
+	n, attempts := f.queued(t)
+	require.Equal(t, 2, n, "the batches not taken stay queued")
+	require.Zero(t, attempts, "unclaimed")
+	res = f.flush(t, f.dest)
+	require.Equal(t, 2, res.Sent)
+	require.True(t, res.Next.IsZero(), "nothing left")
+	require.ElementsMatch(t, want, f.sender.sentIDs(), "each once")
+	require.Len(t, f.sender.requests, conversions.PipelineGroups+2)
+	require.Equal(t, int32(1), f.sender.peak.Load(), "one request in flight at a time")
+	require.Equal(t, conversions.PipelineGroups+2, f.rows(t))
 }
 
 // Erasing a person removes their events from the batches queued for a
