@@ -145,10 +145,10 @@ func (d *Deliveries) claimGroup(ctx context.Context, tenant uuid.UUID, dest *des
 }
 
 // flushBatches works the claimed group first and, while a group's request
-// is in flight, claims, reads and decides the next and records the one
-// before — up to PipelineGroups groups, one request in flight at a time.
-// Each group keeps its own claim and record (the crash semantics of
-// docs/adr/0022); the last record schedules the next flush.
+// is in flight, claims, reads and decides the next ones and records the
+// ones sent — up to PipelineGroups groups, one request in flight at a
+// time. Each group keeps its own claim and record (the crash semantics of
+// docs/adr/0022); a last transaction schedules the next flush.
 func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *destinationRow, first *batchGroup,
 	cfg DeliveryConfig, followUp FollowUp) (res FlushResult, err error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -156,8 +156,9 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	if err := d.planGroup(ctx, tenant, dest, first); err != nil {
 		return res, err
 	}
-	// Prepared groups, one ahead of the request in flight.
-	prepared := make(chan *batchGroup)
+	// Groups claimed and decided ahead of the request in flight: one ready,
+	// one being prepared.
+	prepared := make(chan *batchGroup, 1)
 	var prepErr error
 	go func() {
 		defer close(prepared)
@@ -177,22 +178,15 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 			}
 		}
 	}()
-	// Sent groups, recorded one after another while the next is sent.
-	type sentGroup struct {
-		g    *batchGroup
-		last bool
-	}
-	sent := make(chan sentGroup, 1)
+	// Groups sent, recorded one after another while the next is sent.
+	sent := make(chan *batchGroup, 1)
 	recorded := make(chan error, 1)
 	go func() {
 		var err error
-		for s := range sent {
+		for g := range sent {
 			if err == nil {
-				err = d.recordGroup(ctx, tenant, dest, s.g, cfg, followUp, s.last)
-				res.add(s.g.res)
-				if s.last && err == nil {
-					res.Next = s.g.res.Next
-				}
+				err = d.recordGroup(ctx, tenant, dest, g)
+				res.add(g.res)
 			}
 			if err != nil {
 				cancel() // nothing more is sent: what is claimed is reclaimed and sent again later
@@ -200,21 +194,25 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 		}
 		recorded <- err
 	}()
-	for g := first; g != nil; {
-		if ctx.Err() == nil {
-			d.sendGroup(ctx, tenant, dest, g, cfg)
+	for g := first; g != nil; g = <-prepared {
+		if ctx.Err() != nil {
+			continue // claimed, not sent: reclaimed later
 		}
-		next := <-prepared
-		sent <- sentGroup{g: g, last: next == nil}
-		g = next
+		d.sendGroup(ctx, tenant, dest, g, cfg)
+		sent <- g
 	}
 	close(sent)
 	err = <-recorded
-	for range prepared { // drained: the preparer has stopped
-	}
 	if err == nil {
 		err = prepErr
 	}
+	if err != nil {
+		return res, err
+	}
+	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+		return err
+	})
 	return res, err
 }
 
@@ -291,10 +289,8 @@ func (d *Deliveries) sendGroup(ctx context.Context, tenant uuid.UUID, dest *dest
 }
 
 // recordGroup, in one transaction, deletes g's batch rows that are still
-// its claim and writes each decided event's delivery row of those; the
-// last group also schedules the destination's next flush (g.res.Next).
-func (d *Deliveries) recordGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup, cfg DeliveryConfig,
-	followUp FollowUp, last bool) error {
+// its claim and writes each decided event's delivery row of those.
+func (d *Deliveries) recordGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup) error {
 	return d.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 		now := d.DB.Now(ctx)
 		kept, err := releaseBatchesTx(ctx, tx, tenant, dest.ID, g.batches)
@@ -313,14 +309,7 @@ func (d *Deliveries) recordGroup(ctx context.Context, tenant uuid.UUID, dest *de
 		if err := raw(ctx, func(c *pgx.Conn) error { return insertOutcomes(ctx, c, tenant, dest.ID, rows) }); err != nil {
 			return err
 		}
-		if err := d.recordQualityTx(ctx, tx, tenant, dest, g.send, recorded, now); err != nil {
-			return err
-		}
-		if !last {
-			return nil
-		}
-		g.res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
-		return err
+		return d.recordQualityTx(ctx, tx, tenant, dest, g.send, recorded, now)
 	})
 }
 

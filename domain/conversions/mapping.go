@@ -193,10 +193,16 @@ func contentIDs(doc eventTree, path string) []string {
 // userData reads the customer information of the event: traits (the
 // event's, then context.traits), identity, context and click ids.
 func userData(doc eventTree, ev CDPEvent) UserData {
+	// The roots are looked up once (the same walk str does from the top).
+	var ctxTraits any
+	if c, ok := doc["context"].(map[string]any); ok {
+		ctxTraits = c["traits"]
+	}
+	traits := [2]any{doc["traits"], ctxTraits}
 	t := func(keys ...string) string {
-		for _, root := range []string{"traits.", "context.traits."} {
+		for _, root := range traits {
 			for _, k := range keys {
-				if s := doc.str(root + k); s != "" {
+				if s := scalarIn(root, k); s != "" {
 					return s
 				}
 			}
@@ -223,10 +229,11 @@ func userData(doc eventTree, ev CDPEvent) UserData {
 			u.FirstName, u.LastName, _ = strings.Cut(strings.TrimSpace(full), " ")
 		}
 	}
+	clickRoots := [2]any{doc["context"], doc["properties"]}
 	click := func(keys ...string) string {
-		for _, root := range []string{"context.", "properties."} {
+		for _, root := range clickRoots {
 			for _, k := range keys {
-				if s := doc.str(root + k); s != "" {
+				if s := scalarIn(root, k); s != "" {
 					return s
 				}
 			}
@@ -403,6 +410,16 @@ func appendChild(dst []any, c any, key string) []any {
 // lists, since it is called some fifty times per event.
 func (t eventTree) str(path string) string {
 	s, _ := firstScalar(map[string]any(t), path)
+	return strings.TrimSpace(s)
+}
+
+// scalarIn is str of path below root (a value of the tree), "" when root
+// is nil.
+func scalarIn(root any, path string) string {
+	if root == nil {
+		return ""
+	}
+	s, _ := firstScalar(root, path)
 	return strings.TrimSpace(s)
 }
 

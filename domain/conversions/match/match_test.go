@@ -150,6 +150,33 @@ func TestUser(t *testing.T) {
 	}
 }
 
+// Present sets a field exactly when User does, in its normal form (a
+// digest given stays as given), without hashing: the senders' Check asks
+// Present which parameters an event has.
+func TestPresentIsUserWithoutTheHash(t *testing.T) {
+	t.Parallel()
+	digest := match.SHA256Hex("someone@example.com")
+	users := []conversions.UserData{realisticUser(), {}, {Email: "not-an-email", Phone: "12", Gender: "x", Country: "Atlantis"},
+		{Email: strings.ToUpper(digest), Phone: "+44 20 7946 0018", FirstName: "  ", ExternalID: "x"}}
+	for _, p := range platforms.All {
+		for i, u := range users {
+			hashed, present := match.User(p, u), match.Present(p, u)
+			for _, f := range match.Fields {
+				h, v := hashed.Get(f), present.Get(f)
+				if (h == "") != (v == "") {
+					t.Errorf("%s user %d %s: User %q, Present %q", p, i, f, h, v)
+				}
+				if v != "" && match.Hashed(p, f) && !match.IsDigest(v) && h != match.SHA256Hex(v) {
+					t.Errorf("%s user %d %s: User %q is not the digest of Present's %q", p, i, f, h, v)
+				}
+			}
+		}
+	}
+	if got := match.Present(platforms.Meta, realisticUser()).Email; got != "foo.bar+x@example.com" {
+		t.Errorf("Present's email is %q, want the normal form", got)
+	}
+}
+
 func realisticUser() conversions.UserData {
 	return conversions.UserData{
 		Email: " Foo.Bar+x@Example.com ", Phone: "(650) 555-1212", FirstName: "Mary", LastName: "Smith-Jones",

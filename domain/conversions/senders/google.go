@@ -140,7 +140,7 @@ func (g *Google) Check(e conversions.Event, now time.Time) string {
 	}
 	u := e.User
 	if u.Gclid == "" && u.Gbraid == "" && u.Wbraid == "" {
-		id := match.User(platforms.Google, u)
+		id := match.Present(platforms.Google, u)
 		if id.Email == "" && id.Phone == "" {
 			return "Google Ads needs a click id (gclid, gbraid or wbraid) or an email or phone number for enhanced conversions"
 		}

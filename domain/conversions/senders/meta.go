@@ -116,7 +116,12 @@ func one(s string) []string {
 }
 
 func metaUserData(u conversions.UserData) metaUser {
-	id := match.User(platforms.Meta, u)
+	return metaUserOf(match.User(platforms.Meta, u), u)
+}
+
+// metaUserOf is the user_data of u with its identifiers id (hashed, or
+// only present for Check).
+func metaUserOf(id match.Identifiers, u conversions.UserData) metaUser {
 	return metaUser{
 		Em: one(id.Email), Ph: one(id.Phone), Fn: one(id.FirstName), Ln: one(id.LastName),
 		Ge: one(id.Gender), Db: one(id.DateOfBirth), Ct: one(id.City), St: one(id.State),
@@ -156,7 +161,7 @@ func (m *Meta) Check(e conversions.Event, now time.Time) string {
 			return "website events need client_user_agent"
 		}
 	}
-	if !metaMatchable(metaUserData(e.User)) {
+	if !metaMatchable(metaUserOf(match.Present(platforms.Meta, e.User), e.User)) {
 		return "no customer information Meta can match (email, phone, external id, fbc/fbp, IP with user agent, or name with zip, city or birth date)"
 	}
 	if e.Name == "Purchase" && (e.ValueMicros == nil || e.Currency == "") {

@@ -100,7 +100,12 @@ func snapActionSource(s string) string {
 }
 
 func snapUserData(u conversions.UserData) snapUser {
-	id := match.User(platforms.Snapchat, u)
+	return snapUserOf(match.User(platforms.Snapchat, u), u)
+}
+
+// snapUserOf is the user_data of u with its identifiers id (hashed, or
+// only present for Check).
+func snapUserOf(id match.Identifiers, u conversions.UserData) snapUser {
 	return snapUser{
 		Em: one(id.Email), Ph: one(id.Phone), Fn: one(id.FirstName), Ln: one(id.LastName),
 		Ge: one(id.Gender), Db: one(id.DateOfBirth), Ct: one(id.City), St: one(id.State),
@@ -122,7 +127,7 @@ func (s *Snapchat) Check(e conversions.Event, now time.Time) string {
 	if e.ActionSource == "website" && e.SourceURL == "" {
 		return "web events need event_source_url (the page url)"
 	}
-	u := snapUserData(e.User)
+	u := snapUserOf(match.Present(platforms.Snapchat, e.User), e.User)
 	if len(u.Em)+len(u.Ph)+len(u.ExternalID) == 0 && u.ScClickID == "" && u.ScCookie1 == "" && (u.ClientIPAddress == "" || u.ClientUserAgent == "") {
 		return "no customer information Snapchat can match (email, phone, sc_click_id, _scid cookie, external id, or IP with user agent)"
 	}

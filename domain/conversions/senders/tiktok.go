@@ -92,7 +92,12 @@ type tiktokAnswer struct {
 }
 
 func tiktokUserData(u conversions.UserData) tiktokUser {
-	id := match.User(platforms.TikTok, u)
+	return tiktokUserOf(match.User(platforms.TikTok, u), u)
+}
+
+// tiktokUserOf is the user of u with its identifiers id (hashed, or only
+// present for Check).
+func tiktokUserOf(id match.Identifiers, u conversions.UserData) tiktokUser {
 	return tiktokUser{Email: id.Email, Phone: id.Phone, ExternalID: id.ExternalID, Ttclid: u.TTclid, Ttp: u.TTp, IP: u.ClientIP, UserAgent: u.UserAgent}
 }
 
@@ -105,7 +110,7 @@ func (t *TikTok) Check(e conversions.Event, now time.Time) string {
 	if r := checkTime(e, now, TikTokMaxAge, "TikTok"); r != "" {
 		return r
 	}
-	u := tiktokUserData(e.User)
+	u := tiktokUserOf(match.Present(platforms.TikTok, e.User), e.User)
 	if u.Ttclid == "" && u.Ttp == "" && u.Email == "" && u.Phone == "" && u.ExternalID == "" && (u.IP == "" || u.UserAgent == "") {
 		return "no customer information TikTok can match (ttclid, _ttp, email, phone, external id, or IP with user agent)"
 	}
