@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -358,4 +359,71 @@ func TestKeepAlivePingsEverySocket(t *testing.T) {
 			break
 		}
 	}
+}
+
+// Batches go out through pooled queue arrays and cork buffers, which the
+// next batch — of this socket or another — reuses: every message arrives
+// whole, once and in order, with batches of one message, of several, and
+// larger than a pooled buffer is kept (a 100 kB message), on sockets
+// writing at the same time.
+func TestPooledBuffersDeliverEveryMessageIntact(t *testing.T) {
+	const sockets, batches = 4, 60
+	msg := func(sock, batch, i int) []byte {
+		size := 40 + (batch*7+i*13)%300
+		if batch%20 == 19 && i == 0 {
+			size = 100_000 // past maxPooledCork
+		}
+		return fmt.Appendf(nil, "%d/%d/%d/%s", sock, batch, i, strings.Repeat("x", size))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sock, _ := strconv.Atoi(r.URL.Query().Get("s"))
+		s, err := acceptSocket(w, r, websocket.AcceptOptions{}, nil, nil, SocketLimits{QueueMessages: 64, QueueBytes: 1 << 20}, nil)
+		if err != nil {
+			return
+		}
+		defer s.Close()
+		for b := range batches {
+			var batch [][]byte
+			for i := range 1 + b%5 {
+				batch = append(batch, msg(sock, b, i))
+			}
+			if err := s.enqueue(batch...); err != nil {
+				t.Error(err)
+				return
+			}
+			// The next batch once the client has read this one, so each
+			// batch is written on its own (corked when it has several).
+			if _, err := s.readMessage(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+		s.readMessage() // until the client closes
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for sock := range sockets {
+		wg.Go(func() {
+			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"?s="+strconv.Itoa(sock), nil)
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer c.CloseNow()
+			c.SetReadLimit(1 << 20)
+			for b := range batches {
+				for i := range 1 + b%5 {
+					_, got, err := c.Read(ctx)
+					if !assert.NoError(t, err) || !assert.Equal(t, string(msg(sock, b, i)), string(got), "socket %d batch %d message %d", sock, b, i) {
+						return
+					}
+				}
+				if !assert.NoError(t, c.Write(ctx, websocket.MessageText, []byte("ok"))) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
