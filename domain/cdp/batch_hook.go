@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 )
 
@@ -27,8 +28,9 @@ type BatchHook interface {
 	// profile each resolved to (uuid.Nil: none; empty when the service
 	// has no Identity). An error rolls the batch back and its job retries.
 	// It must cost next to nothing for a tenant it has no work for: the
-	// batch job is on the ingest path's critical throughput.
-	BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, events []BatchEventRef) error
+	// batch job is on the ingest path's critical throughput. raw runs
+	// pgx-native work (binary parameters) on tx's own connection.
+	BatchProcessedTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant, batch uuid.UUID, events []BatchEventRef) error
 }
 
 // BatchEventRef names one event of a batch (cdp_events' key within the

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 )
 
@@ -83,7 +84,7 @@ func (s *Service) ProcessBatch(ctx context.Context, tenant, batch uuid.UUID) (do
 // processBatchTx is ProcessBatch's transaction (retried whole when it
 // loses a deadlock to a concurrent merge of the same profiles).
 func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, deltas map[uuid.UUID]*profileDelta, refs []BatchEventRef) (done bool, err error) {
-	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+	err = s.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 		done = false
 		var sources string
 		now := s.DB.Now(ctx)
@@ -122,7 +123,7 @@ func (s *Service) processBatchTx(ctx context.Context, tenant, batch uuid.UUID, d
 			}
 		}
 		if s.BatchHook != nil {
-			if err := s.BatchHook.BatchProcessedTx(ctx, tx, tenant, batch, refs); err != nil {
+			if err := s.BatchHook.BatchProcessedTx(ctx, tx, raw, tenant, batch, refs); err != nil {
 				return fmt.Errorf("batch hook: %w", err)
 			}
 		}

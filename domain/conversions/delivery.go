@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
@@ -222,7 +224,7 @@ func deliveryKey(destination uuid.UUID, messageID string) string {
 // Destinations are taken in id order: concurrent batches of a tenant
 // insert the same unique flush jobs (one per destination and second) in
 // the same order, so they wait for each other rather than deadlock.
-func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, refs []cdp.BatchEventRef) (err error) {
+func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant, batch uuid.UUID, refs []cdp.BatchEventRef) (err error) {
 	defer derrors.Wrap(&err, "conversions.Deliveries.BatchProcessedTx(%s, %s)", tenant, batch)
 	var dests []destinationRow
 	if err := tx.NewRaw(`SELECT id, platform, event_mappings, legitimate_interest FROM conversion_destinations
@@ -237,12 +239,14 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 	if err != nil {
 		return err
 	}
-	sources := make([]string, len(refs))
+	// The arrays go as parameters in PostgreSQL's binary format (pgx on the
+	// transaction's connection), not as text in the statement.
+	sources := make([]pgtype.UUID, len(refs))
 	msgs := make([]string, len(refs))
-	people := make([]string, len(refs))
+	people := make([]pgtype.UUID, len(refs))
 	granted := make([]bool, len(refs))
 	for i, r := range refs {
-		sources[i], msgs[i], people[i] = r.SourceID.String(), r.MessageID, r.ProfileID.String()
+		sources[i], msgs[i], people[i] = pgUUID(r.SourceID), r.MessageID, pgUUID(r.ProfileID)
 		granted[i] = r.ProfileID != uuid.Nil && consent[r.ProfileID]
 	}
 	now := d.DB.Now(ctx)
@@ -252,15 +256,19 @@ func (d *Deliveries) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, ba
 		if len(refs) >= d.Senders[dests[i].Platform].MaxBatch() {
 			due = now // a full request is waiting: flush by size
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO conversion_delivery_batches (tenant_id, destination_id, batch_id, source_ids,
-				message_ids, profile_ids, consent, due_at, created_at)
-			VALUES (?, ?, ?, ?::uuid[], ?::text[], ?::uuid[], ?::boolean[], ?, ?) ON CONFLICT DO NOTHING`,
-			tenant, dests[i].ID, batch, pgdialect.Array(sources), pgdialect.Array(msgs), pgdialect.Array(people),
-			pgdialect.Array(granted), due, now)
+		var inserted int64
+		err := raw(ctx, func(c *pgx.Conn) error {
+			tag, err := c.Exec(ctx, `INSERT INTO conversion_delivery_batches (tenant_id, destination_id, batch_id, source_ids,
+					message_ids, profile_ids, consent, due_at, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`, pgx.QueryExecModeCacheDescribe,
+				pgUUID(tenant), pgUUID(dests[i].ID), pgUUID(batch), sources, msgs, people, granted, due, now)
+			inserted = tag.RowsAffected()
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("record the batch for destination %s: %w", dests[i].ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 || d.Enqueue == nil {
+		if inserted == 0 || d.Enqueue == nil {
 			continue
 		}
 		if err := d.Enqueue(ctx, tx, tenant, dests[i].ID, due); err != nil {

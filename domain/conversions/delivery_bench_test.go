@@ -21,6 +21,7 @@ import (
 	"github.com/stratumhq/stratum/domain/conversions/capifake"
 	"github.com/stratumhq/stratum/domain/conversions/senders"
 	"github.com/stratumhq/stratum/internal/config"
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -161,9 +162,9 @@ type timedHook struct {
 	spent time.Duration
 }
 
-func (h *timedHook) BatchProcessedTx(ctx context.Context, tx bun.Tx, tenant, batch uuid.UUID, events []cdp.BatchEventRef) error {
+func (h *timedHook) BatchProcessedTx(ctx context.Context, tx bun.Tx, raw db.PgxConn, tenant, batch uuid.UUID, events []cdp.BatchEventRef) error {
 	began := time.Now()
-	err := h.next.BatchProcessedTx(ctx, tx, tenant, batch, events)
+	err := h.next.BatchProcessedTx(ctx, tx, raw, tenant, batch, events)
 	h.spent += time.Since(began)
 	return err
 }
@@ -269,9 +270,9 @@ func BenchmarkBatchHookWithoutDestinations(b *testing.B) {
 	var hook time.Duration
 	const calls = 200
 	for range calls {
-		require.NoError(b, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		require.NoError(b, tdb.DB.InTenantConn(ctx, tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
 			began := time.Now()
-			err := del.BatchProcessedTx(ctx, tx, tenant, uuid.New(), nil)
+			err := del.BatchProcessedTx(ctx, tx, raw, tenant, uuid.New(), nil)
 			hook += time.Since(began)
 			return err
 		}))

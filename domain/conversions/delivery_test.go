@@ -21,6 +21,7 @@ import (
 	"github.com/stratumhq/stratum/domain/conversions"
 	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/config"
+	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/observability"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/secretbox"
@@ -320,8 +321,8 @@ func TestDeliveriesAreRecordedOncePerEvent(t *testing.T) {
 	f := newFixture(t)
 	batch := f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
 	refs := []cdp.BatchEventRef{{SourceID: f.source, MessageID: "m-1"}}
-	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
-		return f.del.BatchProcessedTx(ctx, tx, f.tenant, batch, refs)
+	require.NoError(t, f.tdb.DB.InTenantConn(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx, raw db.PgxConn) error {
+		return f.del.BatchProcessedTx(ctx, tx, raw, f.tenant, batch, refs)
 	}))
 	queued, _ := f.queued(t)
 	require.Equal(t, 1, queued)
