@@ -194,11 +194,19 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 		}
 		recorded <- err
 	}()
+	// The credentials are opened once, for the flush's first request.
+	var target Destination
+	var openErr error
+	opened := false
 	for g := first; g != nil; g = <-prepared {
 		if ctx.Err() != nil {
 			continue // claimed, not sent: reclaimed later
 		}
-		d.sendGroup(ctx, tenant, dest, g, cfg)
+		if len(g.send) > 0 && !opened {
+			target, openErr = d.open(ctx, tenant, dest)
+			opened = true
+		}
+		d.sendGroup(ctx, dest, target, openErr, g, cfg)
 		sent <- g
 	}
 	close(sent)
@@ -266,15 +274,14 @@ func (d *Deliveries) planGroup(ctx context.Context, tenant uuid.UUID, dest *dest
 	return nil
 }
 
-// sendGroup sends g's PENDING events in requests of at most the
-// platform's MaxBatch, with no transaction open, and puts each outcome on
-// its planned row.
-func (d *Deliveries) sendGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup, cfg DeliveryConfig) {
+// sendGroup sends g's PENDING events to target (openErr: its credentials
+// could not be opened) in requests of at most the platform's MaxBatch,
+// with no transaction open, and puts each outcome on its planned row.
+func (d *Deliveries) sendGroup(ctx context.Context, dest *destinationRow, target Destination, openErr error, g *batchGroup, cfg DeliveryConfig) {
 	if len(g.send) == 0 {
 		return
 	}
 	now := d.DB.Now(ctx)
-	target, openErr := d.open(ctx, tenant, dest)
 	limit := d.Senders[dest.Platform].MaxBatch()
 	for start := 0; start < len(g.send); start += limit {
 		chunk := g.send[start:min(start+limit, len(g.send))]
