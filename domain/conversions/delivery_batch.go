@@ -92,7 +92,7 @@ func (d *Deliveries) claimBatchesTx(ctx context.Context, tx bun.Tx, tenant, dest
 func eventKey(source, message string) string { return source + "\x00" + message }
 
 // batchesEventsTx reads the claimed batches' events by eventKey.
-func batchesEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, batches []claimedBatch) (map[string]cdpEventRow, error) {
+func batchesEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, batches []claimedBatch) (map[string]*cdpEventRow, error) {
 	ids := make([]uuid.UUID, len(batches))
 	for i, b := range batches {
 		ids[i] = b.BatchID
@@ -101,9 +101,9 @@ func batchesEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, batches [
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]cdpEventRow, len(evs))
-	for _, e := range evs {
-		out[eventKey(e.SourceID.String(), e.MessageID)] = e
+	out := make(map[string]*cdpEventRow, len(evs))
+	for i := range evs {
+		out[eventKey(evs[i].SourceID.String(), evs[i].MessageID)] = &evs[i]
 	}
 	return out, nil
 }
@@ -119,7 +119,7 @@ const PipelineGroups = 8
 // (sendGroup), recorded (recordGroup).
 type batchGroup struct {
 	batches []claimedBatch
-	evs     map[string]cdpEventRow
+	evs     map[string]*cdpEventRow
 	plan    []planned
 	// send is the PENDING events; at an event's index in plan by Key.
 	send []Event
@@ -236,17 +236,21 @@ func (res *FlushResult) add(o FlushResult) {
 // planGroup decides each event of g's batches (plan).
 func (d *Deliveries) planGroup(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup) error {
 	now := d.DB.Now(ctx)
-	var items []planItem
-	attempts := map[uuid.UUID]int{}
+	n := 0
+	for _, b := range g.batches {
+		n += len(b.MessageIDs)
+	}
+	// Sized once: a request's worth is up to 2,000 events.
+	items := make([]planItem, 0, n)
+	profiles := make([]uuid.UUID, n)
+	attempts := make(map[uuid.UUID]int, len(g.batches))
 	for _, b := range g.batches {
 		attempts[b.BatchID] = b.Attempts
 		for i, msg := range b.MessageIDs {
-			it := planItem{consent: b.Consent[i]}
-			if ev, ok := g.evs[eventKey(b.SourceIDs[i], msg)]; ok {
-				it.ev = &ev
-			}
+			it := planItem{consent: b.Consent[i], ev: g.evs[eventKey(b.SourceIDs[i], msg)]}
 			if p, err := uuid.Parse(b.ProfileIDs[i]); err == nil && p != uuid.Nil {
-				it.profile = &p
+				profiles[len(items)] = p
+				it.profile = &profiles[len(items)]
 			}
 			items = append(items, it)
 		}
@@ -256,7 +260,8 @@ func (d *Deliveries) planGroup(ctx context.Context, tenant uuid.UUID, dest *dest
 		return err
 	}
 	g.evs = nil // decided: the events are in plan
-	g.plan, g.at = plan, map[string]int{}
+	g.plan, g.at = plan, make(map[string]int, len(plan))
+	g.send = make([]Event, 0, len(plan))
 	for i := range plan {
 		p := &plan[i]
 		p.row.Attempts = attempts[p.row.BatchID]

@@ -169,8 +169,10 @@ func (h *timedHook) BatchProcessedTx(ctx context.Context, tx bun.Tx, raw db.PgxC
 	return err
 }
 
-// captureTransport keeps the last request body of 100 kB or more (a full
-// batch) and its URL.
+// captureTransport keeps the first request body of 100 kB or more (a full
+// batch) and its URL; the requests after it pass through untouched (it read
+// and copied every request's body before, which the forwarding side paid
+// and the baseline did not).
 type captureTransport struct {
 	next http.RoundTripper
 	mu   sync.Mutex
@@ -179,7 +181,10 @@ type captureTransport struct {
 }
 
 func (c *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.ContentLength >= 100_000 {
+	c.mu.Lock()
+	captured := c.last != nil
+	c.mu.Unlock()
+	if !captured && r.Body != nil && r.ContentLength >= 100_000 {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, err
