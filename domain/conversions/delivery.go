@@ -128,6 +128,10 @@ type Deliveries struct {
 	// and before the outcomes are recorded (a test panics there to stand
 	// for a crash between sending and recording).
 	TestAfterSend func(ctx context.Context, destination uuid.UUID, events []Event)
+	// TestAfterPrepare is a TEST-ONLY hook: a flush draining a backlog calls
+	// it when it has claimed and decided a group ahead of the request in
+	// flight.
+	TestAfterPrepare func(ctx context.Context, destination uuid.UUID)
 	// Quality, if set, is given the events a flush recorded SENT, in the
 	// transaction that records them (emq.Service: event match quality).
 	Quality QualityRecorder

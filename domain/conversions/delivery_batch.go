@@ -171,6 +171,9 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 				prepErr = err
 				return
 			}
+			if d.TestAfterPrepare != nil {
+				d.TestAfterPrepare(ctx, dest.ID)
+			}
 			select {
 			case prepared <- g:
 			case <-ctx.Done(): // the flush stopped: g stays claimed, reclaimed later
@@ -198,9 +201,15 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	var target Destination
 	var openErr error
 	opened := false
+	var checkErr error
 	for g := first; g != nil; g = <-prepared {
 		if ctx.Err() != nil {
 			continue // claimed, not sent: reclaimed later
+		}
+		if err := d.keepClaimed(ctx, tenant, dest, g); err != nil {
+			checkErr = err
+			cancel() // nothing more is sent: what is claimed is reclaimed later
+			continue
 		}
 		if len(g.send) > 0 && !opened {
 			target, openErr = d.open(ctx, tenant, dest)
@@ -212,6 +221,9 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	close(sent)
 	err = <-recorded
 	if err == nil {
+		err = checkErr
+	}
+	if err == nil {
 		err = prepErr
 	}
 	if err != nil {
@@ -222,6 +234,51 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 		return err
 	})
 	return res, err
+}
+
+// keepClaimed takes out of g's request the events of batches that are no
+// longer g's claim — deleted with their destination, or claimed once more
+// by an erasure (EraseProfilesTx) or a reclaim — since g was claimed: a
+// group prepared ahead of the request in flight is sent only as far as it
+// is still this flush's to send. Their rows are not recorded either
+// (releaseBatchesTx keeps only what is still claimed).
+func (d *Deliveries) keepClaimed(ctx context.Context, tenant uuid.UUID, dest *destinationRow, g *batchGroup) error {
+	if len(g.send) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(g.batches))
+	attempts := make([]int, len(g.batches))
+	for i, b := range g.batches {
+		ids[i], attempts[i] = b.BatchID, b.Attempts
+	}
+	// A shared read: the tenant setting and the query in one round trip
+	// (db.ShareTenant), between two requests.
+	var held []uuid.UUID
+	err := d.DB.ShareTenant(ctx, tenant, func(ctx context.Context) error {
+		return d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT b.batch_id FROM conversion_delivery_batches b
+				JOIN unnest(?::uuid[], ?::int[]) AS c(batch_id, attempts) ON b.batch_id = c.batch_id AND b.attempts = c.attempts
+				WHERE b.tenant_id = ? AND b.destination_id = ?`, pgdialect.Array(ids), pgdialect.Array(attempts), tenant, dest.ID).Scan(ctx, &held)
+		})
+	})
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("check the claim: %w", err)
+	}
+	if len(held) == len(g.batches) {
+		return nil
+	}
+	keep := make(map[uuid.UUID]bool, len(held))
+	for _, id := range held {
+		keep[id] = true
+	}
+	send := g.send[:0]
+	for _, e := range g.send {
+		if keep[g.plan[g.at[e.Key]].row.BatchID] {
+			send = append(send, e)
+		}
+	}
+	g.send = send
+	return nil
 }
 
 // add adds o's tallies to res.

@@ -751,6 +751,37 @@ func TestAFlushTakesQueuedRequestsOneAfterAnother(t *testing.T) {
 	require.Equal(t, conversions.PipelineGroups+2, f.rows(t))
 }
 
+// A destination deleted while a flush works its backlog gets nothing more
+// than the request in flight: the group claimed and decided before the
+// deletion is not sent (its claim went with the destination's batches),
+// and nothing is recorded.
+func TestADeletedDestinationGetsNoPreparedRequest(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.maxBatch = 1
+	for i := range 3 {
+		f.batch(t, event{id: fmt.Sprintf("m-%d", i), user: "u-ann", name: "Order Completed"})
+	}
+	prepared := make(chan struct{}, conversions.PipelineGroups)
+	f.del.TestAfterPrepare = func(context.Context, uuid.UUID) { prepared <- struct{}{} }
+	deleted := false
+	f.del.TestAfterSend = func(ctx context.Context, dest uuid.UUID, _ []conversions.Event) {
+		if deleted {
+			return
+		}
+		deleted = true
+		<-prepared // the next request's worth is claimed and decided
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM conversion_destinations WHERE id = ?`, dest)
+			return err
+		}))
+	}
+	res := f.flush(t, f.dest)
+	require.Len(t, f.sender.requests, 1, "only the request in flight when the destination was deleted")
+	require.Zero(t, f.rows(t), "nothing recorded for a deleted destination")
+	require.True(t, res.Next.IsZero(), "nothing left to flush")
+}
+
 // Erasing a person removes their events from the batches queued for a
 // first send (the others stay and are sent); a flush that had claimed
 // the batch and read the person's event before the erasure records
