@@ -8,7 +8,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
+	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/platforms"
 	"github.com/stratumhq/stratum/internal/relay"
 )
@@ -82,7 +84,14 @@ func (f *isoFixture) addTrust(t *testing.T) {
 	tf.action, tf.campaign = str(action["id"]), str(field(t, action, "campaign", "id"))
 	require.NotEmpty(t, tf.campaign, "the queued action has a campaign")
 	// An open one: acknowledging or resolving a resolved incident answers
-	// CONFLICT, and a recompute may have auto-resolved the newest.
+	// CONFLICT, and a recompute may have auto-resolved the ones the
+	// degradation opened (a fresh-clone run found none open) — so the
+	// fixture opens one of its own, which no recompute closes.
+	require.NoError(t, tr.Incidents.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		_, _, err := tr.Incidents.OpenTx(ctx, tx, tenant, incidents.OpenInput{Cause: incidents.CauseActionFailed,
+			Key: "isolation-fixture", Title: "alpha-incident-secret", Severity: incidents.High})
+		return err
+	}))
 	tf.incident = first(q(`{ incidents(state: [OPEN]) { edges { node { id } } } }`), "incidents")
 	tf.trustAudit = first(q(`{ trustAuditLog { edges { node { id } } } }`), "trustAuditLog")
 	f.trust = tf
