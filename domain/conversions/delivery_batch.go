@@ -158,27 +158,32 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	}
 	// Groups claimed and decided ahead of the request in flight: one ready,
 	// one being prepared.
+	// The sending loop below takes every group prepared until the channel
+	// closes; it stops the preparer (prepCtx) when the platform throttles.
 	prepared := make(chan *batchGroup, 1)
+	prepCtx, stopPreparing := context.WithCancel(ctx)
+	defer stopPreparing()
 	var prepErr error
 	go func() {
 		defer close(prepared)
 		for range PipelineGroups - 1 {
-			g, err := d.claimGroup(ctx, tenant, dest, cfg)
+			if prepCtx.Err() != nil {
+				return
+			}
+			g, err := d.claimGroup(prepCtx, tenant, dest, cfg)
 			if err == nil && g != nil {
-				err = d.planGroup(ctx, tenant, dest, g)
+				err = d.planGroup(prepCtx, tenant, dest, g)
 			}
 			if err != nil || g == nil {
-				prepErr = err
+				if prepCtx.Err() == nil {
+					prepErr = err
+				}
 				return
 			}
 			if d.TestAfterPrepare != nil {
 				d.TestAfterPrepare(ctx, dest.ID)
 			}
-			select {
-			case prepared <- g:
-			case <-ctx.Done(): // the flush stopped: g stays claimed, reclaimed later
-				return
-			}
+			prepared <- g
 		}
 	}()
 	// Groups sent, recorded one after another while the next is sent.
@@ -202,9 +207,15 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	var openErr error
 	opened := false
 	var checkErr error
+	var halt time.Time // the platform throttled: nothing more before then
+	var unsent []claimedBatch
 	for g := first; g != nil; g = <-prepared {
 		if ctx.Err() != nil {
 			continue // claimed, not sent: reclaimed later
+		}
+		if !halt.IsZero() {
+			unsent = append(unsent, g.batches...)
+			continue
 		}
 		if err := d.keepClaimed(ctx, tenant, dest, g); err != nil {
 			checkErr = err
@@ -215,7 +226,9 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 			target, openErr = d.open(ctx, tenant, dest)
 			opened = true
 		}
-		d.sendGroup(ctx, dest, target, openErr, g, cfg)
+		if halt = d.sendGroup(ctx, dest, target, openErr, g, cfg); !halt.IsZero() {
+			stopPreparing()
+		}
 		sent <- g
 	}
 	close(sent)
@@ -230,10 +243,35 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 		return res, err
 	}
 	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+		// After a throttled request, the groups prepared but not sent go
+		// back to the queue, and the next flush waits until the platform said.
+		if err := unclaimBatchesTx(ctx, tx, tenant, dest.ID, unsent); err != nil {
+			return err
+		}
+		res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp, halt)
 		return err
 	})
 	return res, err
+}
+
+// unclaimBatchesTx gives back the claims of batches a flush took and did
+// not send (those still its claim).
+func unclaimBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, batches []claimedBatch) error {
+	if len(batches) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(batches))
+	attempts := make([]int, len(batches))
+	for i, b := range batches {
+		ids[i], attempts[i] = b.BatchID, b.Attempts
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE conversion_delivery_batches b SET claimed_at = NULL
+		FROM unnest(?::uuid[], ?::int[]) AS c(batch_id, attempts)
+		WHERE b.tenant_id = ? AND b.destination_id = ? AND b.batch_id = c.batch_id AND b.attempts = c.attempts`,
+		pgdialect.Array(ids), pgdialect.Array(attempts), tenant, destination); err != nil {
+		return fmt.Errorf("unclaim batches: %w", err)
+	}
+	return nil
 }
 
 // keepClaimed takes out of g's request the events of batches that are no
@@ -339,22 +377,36 @@ func (d *Deliveries) planGroup(ctx context.Context, tenant uuid.UUID, dest *dest
 // sendGroup sends g's PENDING events to target (openErr: its credentials
 // could not be opened) in requests of at most the platform's MaxBatch,
 // with no transaction open, and puts each outcome on its planned row.
-func (d *Deliveries) sendGroup(ctx context.Context, dest *destinationRow, target Destination, openErr error, g *batchGroup, cfg DeliveryConfig) {
+// When the platform answered a request with none of its events (429, 5xx,
+// network), halt is when its events are due again (Retry-After or the
+// backoff): nothing more is to be sent to it before.
+func (d *Deliveries) sendGroup(ctx context.Context, dest *destinationRow, target Destination, openErr error, g *batchGroup,
+	cfg DeliveryConfig) (halt time.Time) {
 	if len(g.send) == 0 {
-		return
+		return halt
 	}
 	now := d.DB.Now(ctx)
 	limit := d.Senders[dest.Platform].MaxBatch()
 	for start := 0; start < len(g.send); start += limit {
 		chunk := g.send[start:min(start+limit, len(g.send))]
-		outcomes := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return g.plan[g.at[key]].row.Attempts }, cfg, now)
+		outcomes, failed := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return g.plan[g.at[key]].row.Attempts }, cfg, now)
 		for j, o := range outcomes {
 			r := &g.plan[g.at[chunk[j].Key]].row
 			r.Status, r.NextAttemptAt, r.RequestSummary, r.Response = o.Status, o.NextAttemptAt, o.RequestSummary, o.Response
 			r.ErrorCode, r.LatencyMs, r.SentAt = o.ErrorCode, o.LatencyMs, o.SentAt
+			if failed {
+				due := now
+				if o.NextAttemptAt != nil {
+					due = *o.NextAttemptAt
+				}
+				if due.After(halt) {
+					halt = due
+				}
+			}
 		}
 		g.res.count(outcomes)
 	}
+	return halt
 }
 
 // recordGroup, in one transaction, deletes g's batch rows that are still

@@ -111,7 +111,7 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		if err == nil && dest.Enabled && d.Senders[dest.Platform] != nil {
 			// Nothing due now; something may be later (a RETRY, a SENDING to reclaim).
 			err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-				res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+				res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp, time.Time{})
 				return err
 			})
 		}
@@ -132,7 +132,7 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 		if err := d.recordQualityTx(ctx, tx, tenant, &dest, sent, recorded, now); err != nil {
 			return err
 		}
-		res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp)
+		res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp, time.Time{})
 		return err
 	})
 	return res, err
@@ -258,7 +258,7 @@ func (d *Deliveries) send(ctx context.Context, tenant uuid.UUID, dest *destinati
 		return out, nil, nil
 	}
 	target, openErr := d.open(ctx, tenant, dest)
-	sent := d.deliver(ctx, dest, target, openErr, batch, func(key string) int { return attempts[key] }, cfg, now)
+	sent, _ := d.deliver(ctx, dest, target, openErr, batch, func(key string) int { return attempts[key] }, cfg, now)
 	return append(out, sent...), batch, nil
 }
 
@@ -268,8 +268,10 @@ func (d *Deliveries) send(ctx context.Context, tenant uuid.UUID, dest *destinati
 // returns each event's outcome: SENT, FAILED with the platform's code and
 // words, RETRY after the backoff (or the platform's Retry-After), DEAD
 // after MaxAttempts. attempts gives an event's attempt number by its Key.
+// failed: the platform answered none of it (network, timeout, 429, 5xx,
+// credentials not opened).
 func (d *Deliveries) deliver(ctx context.Context, dest *destinationRow, target Destination, openErr error, batch []Event,
-	attempts func(key string) int, cfg DeliveryConfig, now time.Time) []outcomeRow {
+	attempts func(key string) int, cfg DeliveryConfig, now time.Time) (_ []outcomeRow, failed bool) {
 	sender := d.Senders[dest.Platform]
 	var result Result
 	var latency time.Duration
@@ -330,7 +332,7 @@ func (d *Deliveries) deliver(ctx context.Context, dest *destinationRow, target D
 		}
 		out = append(out, o)
 	}
-	return out
+	return out, sendErr != nil
 }
 
 // backoff is the delay before attempt attempts+1: BaseBackoff doubled per
@@ -424,9 +426,11 @@ func recordTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, out
 // scheduleTx finds when destination's next flush is due — now when a full
 // request is pending (PENDING rows and queued batches' events), else the
 // earliest of: the oldest PENDING's flush time, the next RETRY, the
-// reclaim of a SENDING, the first queued batch's due time or reclaim — and
-// hands it to followUp.
-func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, maxBatch int, cfg DeliveryConfig, followUp FollowUp) (time.Time, error) {
+// reclaim of a SENDING, the first queued batch's due time or reclaim — no
+// sooner than notBefore (a platform's Retry-After), and hands it to
+// followUp.
+func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, maxBatch int, cfg DeliveryConfig,
+	followUp FollowUp, notBefore time.Time) (time.Time, error) {
 	var next sql.NullTime
 	var full bool
 	reclaim := fmt.Sprintf("%d microseconds", cfg.ReclaimAfter.Microseconds())
@@ -451,6 +455,9 @@ func (d *Deliveries) scheduleTx(ctx context.Context, tx bun.Tx, tenant, destinat
 	at := next.Time.UTC()
 	if full || at.Before(now) {
 		at = now
+	}
+	if at.Before(notBefore) {
+		at = notBefore.UTC()
 	}
 	if followUp != nil {
 		if err := followUp(ctx, tx, at); err != nil {

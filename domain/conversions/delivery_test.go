@@ -386,6 +386,53 @@ func TestThrottledRequestIsRetriedAfterRetryAfter(t *testing.T) {
 	require.Equal(t, []string{"m-1", "m-1"}, f.sender.sentIDs())
 }
 
+// A flush draining a backlog stops at a request the platform throttled
+// (429 with Retry-After): the groups it had prepared are not sent but go
+// back to the queue, unclaimed, and the next flush is due when the
+// platform said.
+func TestAThrottledRequestStopsTheBacklogUntilRetryAfter(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.maxBatch = 1
+	f.sender.answer = func(n int, events []conversions.Event) (conversions.Result, error) {
+		if n == 0 {
+			return conversions.Result{RetryAfter: 30 * time.Second, HTTPStatus: 429}, errors.New("429 Too Many Requests")
+		}
+		return conversions.Result{Outcomes: []conversions.Outcome{{Key: events[0].Key, Status: conversions.StatusSent}}}, nil
+	}
+	for i := range 3 {
+		f.batch(t, event{id: fmt.Sprintf("m-%d", i), user: "u-ann", name: "Order Completed"})
+	}
+	prepared := make(chan struct{}, conversions.PipelineGroups)
+	f.del.TestAfterPrepare = func(context.Context, uuid.UUID) { prepared <- struct{}{} }
+	f.del.TestAfterSend = func(context.Context, uuid.UUID, []conversions.Event) {
+		if len(f.sender.requests) == 1 {
+			<-prepared // a group waits, claimed and decided, when the 429 comes
+		}
+	}
+	var next []time.Time
+	follow := func(_ context.Context, _ bun.Tx, at time.Time) error { next = append(next, at); return nil }
+	_, err := f.del.Flush(context.Background(), f.tenant, f.dest, follow)
+	require.NoError(t, err)
+	require.Len(t, f.sender.requests, 1, "nothing more is sent after the 429")
+	var rows []struct {
+		Claimed bool `bun:"claimed"`
+	}
+	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT claimed_at IS NOT NULL AS claimed FROM conversion_delivery_batches`).Scan(ctx, &rows)
+	}))
+	require.Len(t, rows, 2, "the batches not sent stay queued")
+	for _, r := range rows {
+		require.False(t, r.Claimed, "and unclaimed (not left to the reclaim delay)")
+	}
+	require.Equal(t, []time.Time{start.Add(30 * time.Second)}, next, "the next flush when the platform said")
+
+	f.clock.Advance(30 * time.Second)
+	for f.flush(t, f.dest).Claimed > 0 {
+	}
+	require.ElementsMatch(t, []string{"m-0", "m-1", "m-2"}, f.sender.sentIDs()[1:], "then every event once more")
+}
+
 // A platform's per-event refusal is FAILED with its code and its words and
 // never retried; the other event of the request is SENT.
 func TestRefusedEventFailsWithThePlatformsWords(t *testing.T) {
