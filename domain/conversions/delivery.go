@@ -156,6 +156,9 @@ type destinationRow struct {
 	LimitedDataUse     bool            `bun:"limited_data_use"`
 	LegitimateInterest bool            `bun:"legitimate_interest"`
 	Enabled            bool            `bun:"enabled"`
+	// ThrottledUntil: the platform asked for a pause until then (Flush
+	// claims nothing before).
+	ThrottledUntil *time.Time `bun:"throttled_until"`
 }
 
 func (r *destinationRow) mappings() ([]Mapping, error) {

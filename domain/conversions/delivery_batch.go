@@ -248,6 +248,13 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 		if err := unclaimBatchesTx(ctx, tx, tenant, dest.ID, unsent); err != nil {
 			return err
 		}
+		if !halt.IsZero() {
+			if _, err := tx.ExecContext(ctx, `UPDATE conversion_destinations
+				SET throttled_until = greatest(coalesce(throttled_until, '-infinity'), ?) WHERE tenant_id = ? AND id = ?`,
+				halt, tenant, dest.ID); err != nil {
+				return fmt.Errorf("record the throttle: %w", err)
+			}
+		}
 		res.Next, err = d.scheduleTx(ctx, tx, tenant, dest.ID, d.Senders[dest.Platform].MaxBatch(), cfg, followUp, halt)
 		return err
 	})

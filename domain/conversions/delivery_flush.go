@@ -75,15 +75,21 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 	var group *batchGroup
 	var rows []claimed
 	var evs map[string]cdpEventRow
+	var throttled time.Time // the platform's pause: nothing is claimed before
 	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		group, rows, evs = nil, nil, nil
+		group, rows, evs, throttled = nil, nil, nil, time.Time{}
 		err := tx.NewRaw(`SELECT id, platform, credentials, base_url, test_event_code, event_mappings, limited_data_use,
-				legitimate_interest, enabled FROM conversion_destinations WHERE tenant_id = ? AND id = ?`, tenant, destination).Scan(ctx, &dest)
+				legitimate_interest, enabled, throttled_until FROM conversion_destinations WHERE tenant_id = ? AND id = ?`,
+			tenant, destination).Scan(ctx, &dest)
 		if isNoRows(err) || (err == nil && (!dest.Enabled || d.Senders[dest.Platform] == nil)) {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if t := dest.ThrottledUntil; t != nil && d.DB.Now(ctx).Before(*t) {
+			throttled = *t
+			return nil
 		}
 		// Whichever is due first goes first: the batches queued before the
 		// earliest due retry (replayed or reclaimed delivery), else that
@@ -109,9 +115,10 @@ func (d *Deliveries) Flush(ctx context.Context, tenant, destination uuid.UUID, f
 	}
 	if err != nil || len(rows) == 0 {
 		if err == nil && dest.Enabled && d.Senders[dest.Platform] != nil {
-			// Nothing due now; something may be later (a RETRY, a SENDING to reclaim).
+			// Nothing due now (or the platform asked for a pause); something
+			// may be later (a RETRY, a SENDING to reclaim, a queued batch).
 			err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-				res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp, time.Time{})
+				res.Next, err = d.scheduleTx(ctx, tx, tenant, destination, d.Senders[dest.Platform].MaxBatch(), cfg, followUp, throttled)
 				return err
 			})
 		}

@@ -388,8 +388,9 @@ func TestThrottledRequestIsRetriedAfterRetryAfter(t *testing.T) {
 
 // A flush draining a backlog stops at a request the platform throttled
 // (429 with Retry-After): the groups it had prepared are not sent but go
-// back to the queue, unclaimed, and the next flush is due when the
-// platform said.
+// back to the queue, unclaimed; no flush claims anything before the
+// platform said — not even a batch queued meanwhile — and the next flush
+// is due then.
 func TestAThrottledRequestStopsTheBacklogUntilRetryAfter(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -427,10 +428,19 @@ func TestAThrottledRequestStopsTheBacklogUntilRetryAfter(t *testing.T) {
 	}
 	require.Equal(t, []time.Time{start.Add(30 * time.Second)}, next, "the next flush when the platform said")
 
-	f.clock.Advance(30 * time.Second)
+	// A batch queued meanwhile, and its flush job, wait too.
+	f.clock.Advance(10 * time.Second)
+	f.batch(t, event{id: "m-3", user: "u-ann", name: "Order Completed"})
+	res, err := f.del.Flush(context.Background(), f.tenant, f.dest, follow)
+	require.NoError(t, err)
+	require.Zero(t, res.Claimed, "nothing is claimed during the platform's pause")
+	require.Len(t, f.sender.requests, 1)
+	require.Equal(t, start.Add(30*time.Second), next[len(next)-1], "the flush is due again when the pause ends")
+
+	f.clock.Advance(20 * time.Second)
 	for f.flush(t, f.dest).Claimed > 0 {
 	}
-	require.ElementsMatch(t, []string{"m-0", "m-1", "m-2"}, f.sender.sentIDs()[1:], "then every event once more")
+	require.ElementsMatch(t, []string{"m-0", "m-1", "m-2", "m-3"}, f.sender.sentIDs()[1:], "then every event once more")
 }
 
 // A platform's per-event refusal is FAILED with its code and its words and
