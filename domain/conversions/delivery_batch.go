@@ -156,10 +156,10 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	if err := d.planGroup(ctx, tenant, dest, first); err != nil {
 		return res, err
 	}
-	// Groups claimed and decided ahead of the request in flight: one ready,
-	// one being prepared.
-	// The sending loop below takes every group prepared until the channel
-	// closes; it stops the preparer (prepCtx) when the platform throttles.
+	// Groups claimed and decided ahead of the request in flight (one ready,
+	// one being prepared). The sending loop below takes every group prepared
+	// until the channel closes; it stops the preparer (prepCtx) when the
+	// platform throttles.
 	prepared := make(chan *batchGroup, 1)
 	prepCtx, stopPreparing := context.WithCancel(ctx)
 	defer stopPreparing()
@@ -261,21 +261,27 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 	return res, err
 }
 
+// claimKeys is batches' claims as the arrays the claim checks unnest: the
+// batch ids and, aligned, the attempts each claim was made with.
+func claimKeys(batches []claimedBatch) (ids, attempts any) {
+	batchIDs, claimed := make([]uuid.UUID, len(batches)), make([]int, len(batches))
+	for i, b := range batches {
+		batchIDs[i], claimed[i] = b.BatchID, b.Attempts
+	}
+	return pgdialect.Array(batchIDs), pgdialect.Array(claimed)
+}
+
 // unclaimBatchesTx gives back the claims of batches a flush took and did
 // not send (those still its claim).
 func unclaimBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, batches []claimedBatch) error {
 	if len(batches) == 0 {
 		return nil
 	}
-	ids := make([]uuid.UUID, len(batches))
-	attempts := make([]int, len(batches))
-	for i, b := range batches {
-		ids[i], attempts[i] = b.BatchID, b.Attempts
-	}
+	ids, attempts := claimKeys(batches)
 	if _, err := tx.ExecContext(ctx, `UPDATE conversion_delivery_batches b SET claimed_at = NULL
 		FROM unnest(?::uuid[], ?::int[]) AS c(batch_id, attempts)
 		WHERE b.tenant_id = ? AND b.destination_id = ? AND b.batch_id = c.batch_id AND b.attempts = c.attempts`,
-		pgdialect.Array(ids), pgdialect.Array(attempts), tenant, destination); err != nil {
+		ids, attempts, tenant, destination); err != nil {
 		return fmt.Errorf("unclaim batches: %w", err)
 	}
 	return nil
@@ -291,11 +297,7 @@ func (d *Deliveries) keepClaimed(ctx context.Context, tenant uuid.UUID, dest *de
 	if len(g.send) == 0 {
 		return nil
 	}
-	ids := make([]uuid.UUID, len(g.batches))
-	attempts := make([]int, len(g.batches))
-	for i, b := range g.batches {
-		ids[i], attempts[i] = b.BatchID, b.Attempts
-	}
+	ids, attempts := claimKeys(g.batches)
 	// A shared read: the tenant setting and the query in one round trip
 	// (db.ShareTenant), between two requests.
 	var held []uuid.UUID
@@ -303,7 +305,7 @@ func (d *Deliveries) keepClaimed(ctx context.Context, tenant uuid.UUID, dest *de
 		return d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 			return tx.NewRaw(`SELECT b.batch_id FROM conversion_delivery_batches b
 				JOIN unnest(?::uuid[], ?::int[]) AS c(batch_id, attempts) ON b.batch_id = c.batch_id AND b.attempts = c.attempts
-				WHERE b.tenant_id = ? AND b.destination_id = ?`, pgdialect.Array(ids), pgdialect.Array(attempts), tenant, dest.ID).Scan(ctx, &held)
+				WHERE b.tenant_id = ? AND b.destination_id = ?`, ids, attempts, tenant, dest.ID).Scan(ctx, &held)
 		})
 	})
 	if err != nil && !isNoRows(err) {
@@ -445,15 +447,11 @@ func (d *Deliveries) recordGroup(ctx context.Context, tenant uuid.UUID, dest *de
 // flush's claim (same attempts) and returns them: a batch reclaimed by
 // another flush after this one overran is that flush's to record.
 func releaseBatchesTx(ctx context.Context, tx bun.Tx, tenant, destination uuid.UUID, batches []claimedBatch) (map[uuid.UUID]bool, error) {
-	ids := make([]uuid.UUID, len(batches))
-	attempts := make([]int, len(batches))
-	for i, b := range batches {
-		ids[i], attempts[i] = b.BatchID, b.Attempts
-	}
+	ids, attempts := claimKeys(batches)
 	var gone []uuid.UUID
 	err := tx.NewRaw(`DELETE FROM conversion_delivery_batches b USING unnest(?::uuid[], ?::int[]) AS c(batch_id, attempts)
 		WHERE b.tenant_id = ? AND b.destination_id = ? AND b.batch_id = c.batch_id AND b.attempts = c.attempts
-		RETURNING b.batch_id`, pgdialect.Array(ids), pgdialect.Array(attempts), tenant, destination).Scan(ctx, &gone)
+		RETURNING b.batch_id`, ids, attempts, tenant, destination).Scan(ctx, &gone)
 	if err != nil && !isNoRows(err) {
 		return nil, fmt.Errorf("release batches: %w", err)
 	}

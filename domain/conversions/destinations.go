@@ -101,8 +101,9 @@ type StoredDestination struct {
 	LastTestAt              *time.Time `bun:"last_test_at"`
 	CreatedAt               time.Time  `bun:"created_at"`
 	UpdatedAt               time.Time  `bun:"updated_at"`
-	// ThrottledUntil is the platform's last pause (the flush's; read, never
-	// written through this model).
+	// ThrottledUntil is the platform's last pause, which the flush sets
+	// (conversions.Deliveries); here it is only read — a Returning("*")
+	// scans every column — and never written through this model.
 	ThrottledUntil *time.Time `bun:"throttled_until,scanonly"`
 }
 

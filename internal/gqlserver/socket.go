@@ -202,7 +202,7 @@ type corkedConn struct {
 // socket (≈ 80 % of the 666 bytes the server allocated per delivery of a
 // 50,000-subscription fan-out, measured by BenchmarkSubscriptionFanOut)
 // and an idle socket still holds neither. Buffers that grew past
-// maxPooled are left to the collector.
+// maxPooledCork or maxPooledQueue are left to the collector.
 var (
 	corkPool  = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 	queuePool = sync.Pool{New: func() any { q := make([][]byte, 0, 16); return &q }}

@@ -136,12 +136,12 @@ func Value(platform string, f Field, v, region string) string {
 }
 
 func (r rule) value(v, region string) string {
-	if r.hash && IsDigest(v) {
-		return strings.ToLower(v)
-	}
 	n := r.present(v, region)
-	if n == "" || !r.hash {
+	switch {
+	case n == "" || !r.hash:
 		return n
+	case IsDigest(v): // already hashed: never hashed again
+		return strings.ToLower(v)
 	}
 	return SHA256Hex(n)
 }
