@@ -84,7 +84,7 @@ func TestSegmentPurchaseReachesMetaHashed(t *testing.T) {
 	require.Eventually(t, func() bool {
 		statuses = nil
 		err := tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw("SELECT status FROM conversion_deliveries ORDER BY status").Scan(ctx, &statuses)
+			return tx.NewRaw("SELECT status FROM conversion_delivery_log ORDER BY status").Scan(ctx, &statuses)
 		})
 		return err == nil && len(statuses) == 2 && statuses[0] == "SENT"
 	}, 30*time.Second, 20*time.Millisecond)

@@ -550,7 +550,7 @@ func (f *isoFixture) snapshot(t *testing.T) string {
 		'rfm', (SELECT jsonb_agg(jsonb_build_array(profile_id, r, f, m, segment, computed_at) ORDER BY profile_id) FROM cdp_profile_rfm WHERE tenant_id = $1),
 		'rfmReport', (SELECT jsonb_build_array(computed_at, profiles, cells) FROM cdp_rfm_reports WHERE tenant_id = $1),
 		'funnels', (SELECT jsonb_agg(jsonb_build_array(id, name, steps, window_seconds) ORDER BY id) FROM cdp_funnels WHERE tenant_id = $1),
-		'conversionDeliveries', (SELECT jsonb_agg(jsonb_build_array(destination_id, message_id, status, attempts) ORDER BY destination_id, message_id) FROM conversion_deliveries WHERE tenant_id = $1),
+		'conversionDeliveries', (SELECT jsonb_agg(jsonb_build_array(destination_id, message_id, status, attempts) ORDER BY destination_id, message_id) FROM conversion_delivery_log WHERE tenant_id = $1),
 		'audiences', (SELECT jsonb_agg(jsonb_build_array(id, status, platform_audience_id, size) ORDER BY id) FROM audiences WHERE tenant_id = $1),
 		'conversionDestinations', (SELECT jsonb_agg(jsonb_build_array(id, name, credentials, credential_keys, enabled, last_test_at) ORDER BY id)
 			FROM conversion_destinations WHERE tenant_id = $1))::text`, f.tenantA).Scan(&s))

@@ -374,7 +374,7 @@ func TestPrivacyConsentExportAndDeletion(t *testing.T) {
 	// it names her message and the profile the purchase resolved to — hers
 	// or the one merged into hers, depending on which the batch found first.
 	in := func(needles ...string) bool {
-		for _, table := range []string{"conversion_delivery_batches: ", "conversion_deliveries: "} {
+		for _, table := range []string{"conversion_delivery_batches: ", "conversion_deliveries: ", "conversion_sent_requests: "} {
 			for _, n := range needles {
 				if slices.Contains(before, table+n) {
 					return true

@@ -33,7 +33,7 @@ var owners = map[string][]string{
 		"cdp_rfm_settings", "cdp_profile_rfm", "cdp_rfm_reports", "cdp_funnels",
 		"cdp_consents", "cdp_consent_history", "cdp_privacy_requests", "cdp_suppressions",
 		"cdp_segments", "cdp_segment_members", "cdp_segment_membership_changes"},
-	"conversions": {"conversion_destinations", "conversion_deliveries", "conversion_emq_hourly", "conversion_emq_platform_scores", "conversion_emq_platform_fetches"},
+	"conversions": {"conversion_destinations", "conversion_deliveries", "conversion_sent_requests", "conversion_delivery_log", "conversion_emq_hourly", "conversion_emq_platform_scores", "conversion_emq_platform_fetches"},
 	"audiences":   {"audiences", "audience_members"},
 }
 

@@ -134,7 +134,7 @@ func TestConversionsFlushExactlyOnceThroughRiver(t *testing.T) {
 				Status string `bun:"status"`
 				N      int    `bun:"n"`
 			}
-			err := tx.NewRaw(`SELECT status, count(*) AS n FROM conversion_deliveries GROUP BY status`).Scan(ctx, &rows)
+			err := tx.NewRaw(`SELECT status, count(*) AS n FROM conversion_delivery_log GROUP BY status`).Scan(ctx, &rows)
 			for _, r := range rows {
 				out[r.Status] = r.N
 			}

@@ -124,7 +124,7 @@ func TestKilledWorkerForwardsEachPurchaseOnce(t *testing.T) {
 			N      int    `bun:"n"`
 		}
 		require.NoError(t, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw("SELECT status, count(*) AS n FROM conversion_deliveries GROUP BY status").Scan(ctx, &rows)
+			return tx.NewRaw("SELECT status, count(*) AS n FROM conversion_delivery_log GROUP BY status").Scan(ctx, &rows)
 		}))
 		for _, r := range rows {
 			byStatus[r.Status] = r.N

@@ -194,6 +194,9 @@ type deliveryRow struct {
 	ErrorCode      *string
 	LatencyMs      *int
 	SentAt         *time.Time
+	// RequestID is the request a SENT event of a batch's first send went
+	// in (its conversion_sent_requests row); uuid.Nil otherwise.
+	RequestID uuid.UUID
 }
 
 // cdpEventRow is a stored CDP event as the pipeline reads it.
@@ -316,6 +319,37 @@ func (d *Deliveries) EraseProfilesTx(ctx context.Context, tx bun.Tx, tenant uuid
 		FROM kept WHERE b.tenant_id = ? AND b.destination_id = kept.destination_id AND b.batch_id = kept.batch_id`,
 		ids, ids, ids, ids, tenant, ids, tenant); err != nil {
 		return fmt.Errorf("erase queued conversion events: %w", err)
+	}
+	// Their events in sent requests: taken out of the requests' arrays (a
+	// request left with none is deleted). The later events of such a
+	// request move up one position, and so their ids in the log.
+	if _, err := tx.ExecContext(ctx, `WITH kept AS (
+			SELECT r.destination_id, r.created_at, r.id,
+				array_agg(u.m ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS m,
+				array_agg(u.b ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS b,
+				array_agg(u.s ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS s,
+				array_agg(u.rc ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS rc,
+				array_agg(u.p ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS p,
+				array_agg(u.se ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS se,
+				array_agg(u.en ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS en,
+				array_agg(u.et ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS et,
+				array_agg(u.a ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS a,
+				array_agg(u.l ORDER BY u.o) FILTER (WHERE u.p <> ALL(?0::uuid[])) AS l
+			FROM conversion_sent_requests r,
+				unnest(r.message_ids, r.batch_ids, r.source_ids, r.received_at, r.profile_ids, r.source_events, r.event_names,
+					r.event_times, r.attempts, r.legal_bases) WITH ORDINALITY AS u(m, b, s, rc, p, se, en, et, a, l, o)
+			WHERE r.tenant_id = ?1 AND r.profile_ids && ?0::uuid[]
+			GROUP BY r.destination_id, r.created_at, r.id),
+		emptied AS (
+			DELETE FROM conversion_sent_requests r USING kept
+			WHERE r.tenant_id = ?1 AND r.destination_id = kept.destination_id AND r.created_at = kept.created_at
+				AND r.id = kept.id AND kept.m IS NULL)
+		UPDATE conversion_sent_requests r SET events = cardinality(kept.m), message_ids = kept.m, batch_ids = kept.b, source_ids = kept.s,
+			received_at = kept.rc, profile_ids = kept.p, source_events = kept.se, event_names = kept.en,
+			event_times = kept.et, attempts = kept.a, legal_bases = kept.l
+		FROM kept WHERE r.tenant_id = ?1 AND r.destination_id = kept.destination_id AND r.created_at = kept.created_at
+			AND r.id = kept.id AND kept.m IS NOT NULL`, ids, tenant); err != nil {
+		return fmt.Errorf("erase sent conversion events: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package conversions
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -170,12 +171,16 @@ func (d *Deliveries) flushBatches(ctx context.Context, tenant uuid.UUID, dest *d
 			if prepCtx.Err() != nil {
 				return
 			}
-			g, err := d.claimGroup(prepCtx, tenant, dest, cfg)
+			// Claimed under the flush's context, not prepCtx: a claim that
+			// commits as the preparer is stopped reaches the loop below,
+			// which gives it back (cut off in its commit, it could have
+			// committed and been left to the reclaim delay).
+			g, err := d.claimGroup(ctx, tenant, dest, cfg)
 			if err == nil && g != nil {
-				err = d.planGroup(prepCtx, tenant, dest, g)
+				err = d.planGroup(ctx, tenant, dest, g)
 			}
 			if err != nil || g == nil {
-				if prepCtx.Err() == nil {
+				if ctx.Err() == nil {
 					prepErr = err
 				}
 				return
@@ -399,10 +404,14 @@ func (d *Deliveries) sendGroup(ctx context.Context, dest *destinationRow, target
 	for start := 0; start < len(g.send); start += limit {
 		chunk := g.send[start:min(start+limit, len(g.send))]
 		outcomes, failed := d.deliver(ctx, dest, target, openErr, chunk, func(key string) int { return g.plan[g.at[key]].row.Attempts }, cfg, now)
+		request := newRequestID()
 		for j, o := range outcomes {
 			r := &g.plan[g.at[chunk[j].Key]].row
 			r.Status, r.NextAttemptAt, r.RequestSummary, r.Response = o.Status, o.NextAttemptAt, o.RequestSummary, o.Response
 			r.ErrorCode, r.LatencyMs, r.SentAt = o.ErrorCode, o.LatencyMs, o.SentAt
+			if o.Status == StatusSent {
+				r.RequestID = request
+			}
 			if failed {
 				due := now
 				if o.NextAttemptAt != nil {
@@ -427,16 +436,42 @@ func (d *Deliveries) recordGroup(ctx context.Context, tenant uuid.UUID, dest *de
 		if err != nil {
 			return err
 		}
+		// The SENT events by request (one row each), the others by event.
 		var rows []*deliveryRow
-		recorded := map[string]Status{}
+		var requests [][]*deliveryRow
+		at := map[uuid.UUID]int{}
+		recorded := make(map[string]Status, len(g.plan))
 		for i := range g.plan {
-			if r := &g.plan[i].row; kept[r.BatchID] {
-				r.UpdatedAt = now
-				rows = append(rows, r)
-				recorded[r.MessageID] = r.Status
+			r := &g.plan[i].row
+			if !kept[r.BatchID] {
+				continue
 			}
+			r.UpdatedAt = now
+			recorded[r.MessageID] = r.Status
+			if r.Status != StatusSent || r.RequestID == uuid.Nil {
+				rows = append(rows, r)
+				continue
+			}
+			j, ok := at[r.RequestID]
+			if !ok {
+				j = len(requests)
+				at[r.RequestID] = j
+				requests = append(requests, nil)
+			}
+			requests[j] = append(requests[j], r)
 		}
-		if err := raw(ctx, func(c *pgx.Conn) error { return insertOutcomes(ctx, c, tenant, dest.ID, rows) }); err != nil {
+		err = raw(ctx, func(c *pgx.Conn) error {
+			if err := insertOutcomes(ctx, c, tenant, dest.ID, rows); err != nil {
+				return err
+			}
+			for _, req := range requests {
+				if err := insertSentRequest(ctx, c, tenant, dest.ID, req); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		return d.recordQualityTx(ctx, tx, tenant, dest, g.send, recorded, now)
@@ -518,6 +553,58 @@ func insertOutcomes(ctx context.Context, c *pgx.Conn, tenant, destination uuid.U
 		summary, response, code, latency, basis, created, updated, sent)
 	if err != nil {
 		return fmt.Errorf("record deliveries: %w", err)
+	}
+	return nil
+}
+
+// newRequestID draws a request's id for its conversion_sent_requests row:
+// random, its last four bytes zero — the log's id of the request's event
+// at position i is the id with i there (eventLogID).
+func newRequestID() uuid.UUID {
+	id := uuid.New()
+	clear(id[12:])
+	return id
+}
+
+// eventLogID is the delivery log's id of the event at position i of
+// request (0-based), as the conversion_delivery_log view computes it.
+func eventLogID(request uuid.UUID, i int) uuid.UUID {
+	binary.BigEndian.PutUint32(request[12:], uint32(i))
+	return request
+}
+
+// insertSentRequest writes rows, the SENT events of one request in its
+// order (at least one), as the request's conversion_sent_requests row,
+// their fields as arrays in pgx's binary encoding.
+func insertSentRequest(ctx context.Context, c *pgx.Conn, tenant, destination uuid.UUID, rows []*deliveryRow) error {
+	n := len(rows)
+	batches, sources, profiles := make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n)
+	msgs, srcEvents, names, bases := make([]string, n), make([]string, n), make([]string, n), make([]pgtype.Text, n)
+	received, times, attempts := make([]time.Time, n), make([]time.Time, n), make([]int32, n)
+	for i, r := range rows {
+		batches[i], sources[i], msgs[i] = pgUUID(r.BatchID), pgUUID(r.SourceID), r.MessageID
+		profiles[i] = pgUUID(uuid.Nil)
+		if r.ProfileID != nil {
+			profiles[i] = pgUUID(*r.ProfileID)
+		}
+		srcEvents[i], names[i], received[i], times[i], attempts[i] = r.SourceEvent, r.EventName, r.ReceivedAt, r.EventTime, int32(r.Attempts)
+		if r.LegalBasis != nil {
+			bases[i] = pgtype.Text{String: *r.LegalBasis, Valid: true}
+		}
+	}
+	first := rows[0]
+	sentAt := first.UpdatedAt
+	if first.SentAt != nil {
+		sentAt = *first.SentAt
+	}
+	_, err := c.Exec(ctx, `INSERT INTO conversion_sent_requests (tenant_id, destination_id, id, created_at, sent_at,
+			request_summary, response, latency_ms, events, message_ids, batch_ids, source_ids, received_at, profile_ids, source_events,
+			event_names, event_times, attempts, legal_bases)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, pgx.QueryExecModeCacheDescribe,
+		tenant, destination, first.RequestID, first.CreatedAt, sentAt, first.RequestSummary, first.Response, first.LatencyMs,
+		int32(n), msgs, batches, sources, received, profiles, srcEvents, names, times, attempts, bases)
+	if err != nil {
+		return fmt.Errorf("record a sent request: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package conversions
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,8 +67,11 @@ type DeliveryFilter struct {
 // MaxEventNameFilter bounds the eventName filter.
 const MaxEventNameFilter = 200
 
-// List pages a destination's delivery log, newest first. A destination of
-// another tenant (or none) is NOT_FOUND.
+// List pages a destination's delivery log, newest first: its per-event
+// rows (conversion_deliveries) and the events of its sent requests
+// (conversion_sent_requests, all SENT) merged in one (created_at, id)
+// order, each read through its own index. A destination of another tenant
+// (or none) is NOT_FOUND.
 func (d *Deliveries) List(ctx context.Context, tenant uuid.UUID, f DeliveryFilter, args relay.Args) (page *relay.Page[Delivery], err error) {
 	defer derrors.Wrap(&err, "conversions.Deliveries.List(%v)", tenant)
 	if f.Status != "" && !ValidStatus(f.Status) {
@@ -75,6 +80,11 @@ func (d *Deliveries) List(ctx context.Context, tenant uuid.UUID, f DeliveryFilte
 	if len(f.EventName) > MaxEventNameFilter {
 		return nil, apperr.Invalid([]string{"eventName"}, "at most %d bytes", MaxEventNameFilter)
 	}
+	w, err := relay.ParseArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	key := func(x *Delivery) relay.Cursor { return relay.Cursor{At: x.CreatedAt, ID: x.ID} }
 	err = d.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		if err := destinationExistsTx(ctx, tx, tenant, f.Destination); err != nil {
 			return err
@@ -86,11 +96,124 @@ func (d *Deliveries) List(ctx context.Context, tenant uuid.UUID, f DeliveryFilte
 		if f.EventName != "" {
 			q = q.Where("(cd.event_name = ? OR cd.source_event = ?)", f.EventName, f.EventName)
 		}
-		page, err = relay.Paginate(ctx, q, args, "cd.created_at", "cd.id",
-			func(x *Delivery) relay.Cursor { return relay.Cursor{At: x.CreatedAt, ID: x.ID} })
-		return err
+		total := 0
+		if !args.SkipCount {
+			n, err := q.Clone().Count(ctx)
+			if err != nil {
+				return err
+			}
+			total = int(n)
+		}
+		if w.After != nil {
+			q = q.Where("(cd.created_at, cd.id) < (?, ?)", w.After.At, w.After.ID)
+		}
+		if w.Before != nil {
+			q = q.Where("(cd.created_at, cd.id) > (?, ?)", w.Before.At, w.Before.ID)
+		}
+		dir := "DESC"
+		if w.Backward {
+			dir = "ASC"
+		}
+		var rows []Delivery
+		if err := q.OrderExpr("cd.created_at "+dir+", cd.id "+dir).Limit(int64(w.Limit+1)).Scan(ctx, &rows); err != nil && !isNoRows(err) {
+			return err
+		}
+		if f.Status == "" || f.Status == StatusSent {
+			sent, n, err := sentEventsTx(ctx, tx, tenant, f, w, !args.SkipCount)
+			if err != nil {
+				return err
+			}
+			total += n
+			rows = mergeLog(rows, sent, w.Backward, w.Limit+1, key)
+		}
+		page = relay.NewPage(rows, w, total, key)
+		return nil
 	})
 	return page, err
+}
+
+// sentEventsTx reads up to w.Limit+1 events of destination's sent
+// requests in w's order past its cursors, and counts them all when count.
+// An event's log id is its request's id with its position in the last
+// four bytes, so (created_at, id) compares as (created_at, request id,
+// position) — the cursors' ids are split the same way.
+func sentEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f DeliveryFilter, w relay.Window, count bool) ([]Delivery, int, error) {
+	where, params := "r.tenant_id = ? AND r.destination_id = ?", []any{tenant, f.Destination}
+	filter := ""
+	if f.EventName != "" {
+		filter = " AND (e.event_name = ? OR e.source_event = ?)"
+	}
+	total := 0
+	if count {
+		q := "SELECT coalesce(sum(r.events), 0) FROM conversion_sent_requests r WHERE " + where
+		p := params
+		if filter != "" {
+			q = `SELECT count(*) FROM conversion_sent_requests r, unnest(r.event_names, r.source_events) AS e(event_name, source_event)
+				WHERE ` + where + filter
+			p = append(slices.Clone(params), f.EventName, f.EventName)
+		}
+		if err := tx.NewRaw(q, p...).Scan(ctx, &total); err != nil {
+			return nil, 0, fmt.Errorf("count sent events: %w", err)
+		}
+	}
+	split := func(c *relay.Cursor) (request uuid.UUID, position int64) {
+		request = c.ID
+		clear(request[12:])
+		return request, int64(binary.BigEndian.Uint32(c.ID[12:]))
+	}
+	if w.After != nil {
+		req, pos := split(w.After)
+		where += " AND (r.created_at, r.id) <= (?, ?) AND (r.created_at, r.id, e.n - 1) < (?, ?, ?)"
+		params = append(params, w.After.At, req, w.After.At, req, pos)
+	}
+	if w.Before != nil {
+		req, pos := split(w.Before)
+		where += " AND (r.created_at, r.id) >= (?, ?) AND (r.created_at, r.id, e.n - 1) > (?, ?, ?)"
+		params = append(params, w.Before.At, req, w.Before.At, req, pos)
+	}
+	if filter != "" {
+		where += filter
+		params = append(params, f.EventName, f.EventName)
+	}
+	dir := "DESC"
+	if w.Backward {
+		dir = "ASC"
+	}
+	var rows []Delivery
+	err := tx.NewRaw(`SELECT r.tenant_id, r.destination_id, overlay(r.id::text PLACING lpad(to_hex(e.n - 1), 8, '0') FROM 29)::uuid AS id,
+			e.message_id, e.source_event, e.event_name, e.event_time, 'SENT' AS status, e.attempts, r.request_summary, r.response,
+			r.latency_ms, e.legal_basis, r.created_at, r.created_at AS updated_at, r.sent_at
+		FROM conversion_sent_requests r,
+			unnest(r.message_ids, r.source_events, r.event_names, r.event_times, r.attempts, r.legal_bases)
+				WITH ORDINALITY AS e(message_id, source_event, event_name, event_time, attempts, legal_basis, n)
+		WHERE `+where+`
+		ORDER BY r.created_at `+dir+`, r.id `+dir+`, e.n `+dir+` LIMIT ?`, append(params, w.Limit+1)...).Scan(ctx, &rows)
+	if err != nil && !isNoRows(err) {
+		return nil, 0, fmt.Errorf("read sent events: %w", err)
+	}
+	return rows, total, nil
+}
+
+// mergeLog merges a and b, each in the log's order (newest first;
+// oldest first when backward), into at most limit items in that order.
+func mergeLog(a, b []Delivery, backward bool, limit int, key func(*Delivery) relay.Cursor) []Delivery {
+	out := make([]Delivery, 0, min(limit, len(a)+len(b)))
+	for len(out) < limit && (len(a) > 0 || len(b) > 0) {
+		takeA := len(b) == 0
+		if len(a) > 0 && len(b) > 0 {
+			ka, kb := key(&a[0]), key(&b[0])
+			takeA = kb.Less(ka)
+			if backward {
+				takeA = ka.Less(kb)
+			}
+		}
+		if takeA {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return out
 }
 
 // Queued counts destination's events waiting for their first send (in

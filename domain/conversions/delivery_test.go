@@ -240,7 +240,7 @@ func (f *fixture) row(t *testing.T, dest uuid.UUID, msg string) row {
 	var r row
 	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
 		return tx.NewRaw(`SELECT status, attempts, response, error_code, legal_basis, next_attempt_at, sent_at, request_summary
-			FROM conversion_deliveries WHERE destination_id = ? AND message_id = ?`, dest, msg).Scan(ctx, &r)
+			FROM conversion_delivery_log WHERE destination_id = ? AND message_id = ?`, dest, msg).Scan(ctx, &r)
 	}))
 	return r
 }
@@ -249,7 +249,7 @@ func (f *fixture) rows(t *testing.T) int {
 	t.Helper()
 	var n int
 	require.NoError(t, f.tdb.DB.InTenant(context.Background(), f.tenant, func(ctx context.Context, tx bun.Tx) error {
-		return tx.NewRaw(`SELECT count(*) FROM conversion_deliveries`).Scan(ctx, &n)
+		return tx.NewRaw(`SELECT count(*) FROM conversion_delivery_log`).Scan(ctx, &n)
 	}))
 	return n
 }
@@ -931,3 +931,185 @@ func TestRetriesAreNotStarvedByQueuedBatches(t *testing.T) {
 		require.Equal(t, "SENT", f.row(t, f.dest, id).Status, id)
 	}
 }
+
+// The log pages one order over both kinds of rows: a request's SENT
+// events (one conversion_sent_requests row each) and the per-event rows
+// (here Bob's SKIPPED ones), forward and backward, a page of one at a
+// time giving the same sequence as one page of all, the filters and
+// totalCount counting both.
+func TestTheLogPagesSentRequestsAndSingleDeliveries(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.maxBatch = 2
+	ctx := context.Background()
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"}, event{id: "m-2", user: "u-ann", name: "Order Completed"},
+		event{id: "m-3", user: "u-ann", name: "Order Completed"}, event{id: "m-b1", user: "u-bob", name: "Order Completed"})
+	require.Equal(t, 3, f.flush(t, f.dest).Sent)
+	f.clock.Advance(time.Second)
+	f.batch(t, event{id: "m-4", user: "u-ann", name: "Order Completed"}, event{id: "m-b2", user: "u-bob", name: "Order Completed"})
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	var requests, single int
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw(`SELECT count(*) FROM conversion_sent_requests`).Scan(ctx, &requests); err != nil {
+			return err
+		}
+		return tx.NewRaw(`SELECT count(*) FROM conversion_deliveries`).Scan(ctx, &single)
+	}))
+	require.Equal(t, 3, requests, "three requests: two events, one, one")
+	require.Equal(t, 2, single, "Bob's two skipped events")
+
+	list := func(filter conversions.DeliveryFilter, args relay.Args) *relay.Page[conversions.Delivery] {
+		t.Helper()
+		filter.Destination = f.dest
+		page, err := f.del.List(ctx, f.tenant, filter, args)
+		require.NoError(t, err)
+		return page
+	}
+	ids := func(items []conversions.Delivery) []string {
+		out := make([]string, len(items))
+		for i, x := range items {
+			out[i] = x.MessageID
+		}
+		return out
+	}
+	all := list(conversions.DeliveryFilter{}, relay.Args{})
+	require.Equal(t, 6, all.TotalCount)
+	require.Len(t, all.Items, 6)
+	require.False(t, all.Info.HasNextPage)
+	seen := map[uuid.UUID]bool{}
+	for i, x := range all.Items {
+		require.False(t, seen[x.ID], "every event has its own id")
+		seen[x.ID] = true
+		if i > 0 {
+			prev := relay.Cursor{At: all.Items[i-1].CreatedAt, ID: all.Items[i-1].ID}
+			require.True(t, relay.Cursor{At: x.CreatedAt, ID: x.ID}.Less(prev), "newest first")
+		}
+	}
+	require.ElementsMatch(t, []string{"m-4", "m-b2"}, ids(all.Items[:2]), "the second flush's first")
+	byID := map[string]conversions.Delivery{}
+	for _, x := range all.Items {
+		byID[x.MessageID] = x
+	}
+	sent := byID["m-2"]
+	require.Equal(t, conversions.StatusSent, sent.Status)
+	require.Equal(t, "Purchase", sent.EventName)
+	require.Equal(t, "Order Completed", sent.SourceEvent)
+	require.Equal(t, 1, sent.Attempts)
+	require.Equal(t, "200 events_received=2", *sent.Response)
+	require.NotNil(t, sent.SentAt)
+	require.Equal(t, conversions.BasisConsent, *sent.LegalBasis)
+	require.Equal(t, conversions.StatusSkipped, byID["m-b1"].Status)
+
+	// One at a time, forward then backward.
+	var forward []string
+	var after *string
+	for {
+		page := list(conversions.DeliveryFilter{}, relay.Args{First: intp(1), After: after, SkipCount: true})
+		forward = append(forward, ids(page.Items)...)
+		if !page.Info.HasNextPage {
+			break
+		}
+		after = page.Info.EndCursor
+		require.Less(t, len(forward), 7, "the pages end")
+	}
+	require.Equal(t, ids(all.Items), forward)
+	var backward []string
+	last := list(conversions.DeliveryFilter{}, relay.Args{Last: intp(2)})
+	require.True(t, last.Info.HasPreviousPage)
+	backward = append(ids(last.Items), backward...)
+	for before := last.Info.StartCursor; ; {
+		page := list(conversions.DeliveryFilter{}, relay.Args{Last: intp(1), Before: before})
+		backward = append(ids(page.Items), backward...)
+		if !page.Info.HasPreviousPage {
+			break
+		}
+		before = page.Info.StartCursor
+		require.Less(t, len(backward), 7, "the pages end")
+	}
+	require.Equal(t, ids(all.Items), backward)
+
+	onlySent := list(conversions.DeliveryFilter{Status: conversions.StatusSent}, relay.Args{})
+	require.Equal(t, 4, onlySent.TotalCount)
+	require.ElementsMatch(t, []string{"m-1", "m-2", "m-3", "m-4"}, ids(onlySent.Items))
+	skipped := list(conversions.DeliveryFilter{Status: conversions.StatusSkipped}, relay.Args{})
+	require.Equal(t, 2, skipped.TotalCount)
+	require.ElementsMatch(t, []string{"m-b1", "m-b2"}, ids(skipped.Items))
+	require.Equal(t, 6, list(conversions.DeliveryFilter{EventName: "Purchase"}, relay.Args{}).TotalCount)
+	require.Equal(t, 6, list(conversions.DeliveryFilter{EventName: "Order Completed"}, relay.Args{}).TotalCount)
+	lead := list(conversions.DeliveryFilter{EventName: "Lead"}, relay.Args{})
+	require.Zero(t, lead.TotalCount)
+	require.Empty(t, lead.Items)
+	firstTwoSent := list(conversions.DeliveryFilter{Status: conversions.StatusSent, EventName: "Purchase"}, relay.Args{First: intp(2)})
+	require.Equal(t, 4, firstTwoSent.TotalCount)
+	require.Equal(t, ids(onlySent.Items[:2]), ids(firstTwoSent.Items))
+	require.True(t, firstTwoSent.Info.HasNextPage)
+}
+
+// An erasure takes a person's events out of the sent requests they went
+// in — the rest of the request stays in the log — and deletes a request
+// left with none; deleting the destination deletes its requests.
+func TestErasureReachesSentRequests(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	profile := func(user string) uuid.UUID {
+		var id uuid.UUID
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT profile_id FROM cdp_identifiers WHERE value = ?`, user).Scan(ctx, &id)
+		}))
+		return id
+	}
+	erase := func(p uuid.UUID) {
+		t.Helper()
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return f.del.EraseProfilesTx(ctx, tx, f.tenant, []uuid.UUID{p})
+		}))
+	}
+	stored := func() (messages []string, profiles []string) {
+		t.Helper()
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT coalesce(array_agg(m ORDER BY m), '{}'), coalesce(array_agg(p::text ORDER BY m), '{}')
+				FROM conversion_sent_requests, unnest(message_ids, profile_ids) AS u(m, p)`).
+				Scan(ctx, pgdialect.Array(&messages), pgdialect.Array(&profiles))
+		}))
+		return messages, profiles
+	}
+	li := f.insertDestination(t, true)
+	f.batch(t, event{id: "m-ann", user: "u-ann", name: "Order Completed"}, event{id: "m-bob", user: "u-bob", name: "Order Completed"},
+		event{id: "m-ann-2", user: "u-ann", name: "Order Completed"})
+	ann, bob := profile("u-ann"), profile("u-bob")
+	require.Equal(t, 3, f.flush(t, li).Sent)
+	messages, profiles := stored()
+	require.Equal(t, []string{"m-ann", "m-ann-2", "m-bob"}, messages, "the positive control: all three in one request")
+	require.Equal(t, []string{ann.String(), ann.String(), bob.String()}, profiles)
+
+	erase(ann)
+	messages, profiles = stored()
+	require.Equal(t, []string{"m-bob"}, messages)
+	require.Equal(t, []string{bob.String()}, profiles)
+	page, err := f.del.List(ctx, f.tenant, conversions.DeliveryFilter{Destination: li}, relay.Args{})
+	require.NoError(t, err)
+	require.Equal(t, 1, page.TotalCount)
+	require.Equal(t, "m-bob", page.Items[0].MessageID)
+	require.Equal(t, conversions.BasisLegitimateInterest, *page.Items[0].LegalBasis)
+
+	erase(bob)
+	messages, _ = stored()
+	require.Empty(t, messages)
+	var n int
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		return tx.NewRaw(`SELECT count(*) FROM conversion_sent_requests`).Scan(ctx, &n)
+	}))
+	require.Zero(t, n, "a request left with no event is deleted")
+
+	// The destination's deletion takes its requests with it.
+	f.batch(t, event{id: "m-bob-2", user: "u-bob", name: "Order Completed"})
+	require.Equal(t, 1, f.flush(t, li).Sent)
+	messages, _ = stored()
+	require.Equal(t, []string{"m-bob-2"}, messages)
+	require.NoError(t, (&conversions.Destinations{DB: f.tdb.DB, Box: f.box}).Delete(ctx, f.tenant, li))
+	messages, _ = stored()
+	require.Empty(t, messages)
+}
+
+func intp(n int) *int { return &n }

@@ -486,10 +486,13 @@ func (s *Destinations) Delete(ctx context.Context, tenant, id uuid.UUID) (err er
 		if _, err := tx.NewDelete().Model(d).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		// No foreign key cascades to the delivery log (migration 0069); the
+		// No foreign key cascades to the delivery log (migrations 0069, 0073); the
 		// queued batches do cascade, so no flush records a row after this.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM conversion_deliveries WHERE tenant_id = ? AND destination_id = ?`, tenant, id); err != nil {
 			return fmt.Errorf("delete deliveries: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM conversion_sent_requests WHERE tenant_id = ? AND destination_id = ?`, tenant, id); err != nil {
+			return fmt.Errorf("delete sent requests: %w", err)
 		}
 		if s.Billing != nil {
 			if err := s.Billing.ReleaseTx(ctx, tx, tenant, billing.ConversionDestinations, 1); err != nil {

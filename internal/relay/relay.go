@@ -5,6 +5,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -110,22 +111,9 @@ type Page[T any] struct {
 // page args ask for. sortCol and idCol are column expressions such as
 // "created_at" and "id"; key gives an item's cursor.
 func Paginate[T any](ctx context.Context, q *bun.SelectQuery, args Args, sortCol, idCol string, key func(*T) Cursor) (*Page[T], error) {
-	if args.First != nil && args.Last != nil {
-		return nil, apperr.Invalid([]string{"first"}, "give first or last, not both")
-	}
-	limit, backward := DefaultPageSize, false
-	switch {
-	case args.First != nil:
-		limit = *args.First
-	case args.Last != nil:
-		limit, backward = *args.Last, true
-	}
-	if limit < 0 || limit > MaxPageSize {
-		f := "first"
-		if backward {
-			f = "last"
-		}
-		return nil, apperr.Invalid([]string{f}, "%s must be between 0 and %d", f, MaxPageSize)
+	w, err := ParseArgs(args)
+	if err != nil {
+		return nil, err
 	}
 	var total int64
 	if !args.SkipCount {
@@ -135,50 +123,103 @@ func Paginate[T any](ctx context.Context, q *bun.SelectQuery, args Args, sortCol
 		}
 		total = n
 	}
+	if w.After != nil {
+		q = q.Where(fmt.Sprintf("(%s, %s) < (?, ?)", sortCol, idCol), w.After.At, w.After.ID)
+	}
+	if w.Before != nil {
+		q = q.Where(fmt.Sprintf("(%s, %s) > (?, ?)", sortCol, idCol), w.Before.At, w.Before.ID)
+	}
+	dir := "DESC"
+	if w.Backward {
+		dir = "ASC"
+	}
+	var items []T
+	if err := q.OrderExpr(fmt.Sprintf("%s %s, %s %s", sortCol, dir, idCol, dir)).Limit(int64(w.Limit+1)).Scan(ctx, &items); err != nil {
+		return nil, err
+	}
+	return NewPage(items, w, int(total), key), nil
+}
+
+// Window is a page's args checked and parsed: how many items, which way
+// (Backward: the items before Before, read oldest first) and the cursors.
+type Window struct {
+	Limit         int
+	Backward      bool
+	After, Before *Cursor
+}
+
+// ParseArgs checks args (first or last, within MaxPageSize; cursors that
+// parse) for a connection paged by hand; Paginate does it for a query.
+func ParseArgs(args Args) (Window, error) {
+	if args.First != nil && args.Last != nil {
+		return Window{}, apperr.Invalid([]string{"first"}, "give first or last, not both")
+	}
+	w := Window{Limit: DefaultPageSize}
+	switch {
+	case args.First != nil:
+		w.Limit = *args.First
+	case args.Last != nil:
+		w.Limit, w.Backward = *args.Last, true
+	}
+	if w.Limit < 0 || w.Limit > MaxPageSize {
+		f := "first"
+		if w.Backward {
+			f = "last"
+		}
+		return Window{}, apperr.Invalid([]string{f}, "%s must be between 0 and %d", f, MaxPageSize)
+	}
 	if args.After != nil {
 		c, err := parseCursor("after", *args.After)
 		if err != nil {
-			return nil, err
+			return Window{}, err
 		}
-		q = q.Where(fmt.Sprintf("(%s, %s) < (?, ?)", sortCol, idCol), c.At, c.ID)
+		w.After = &c
 	}
 	if args.Before != nil {
 		c, err := parseCursor("before", *args.Before)
 		if err != nil {
-			return nil, err
+			return Window{}, err
 		}
-		q = q.Where(fmt.Sprintf("(%s, %s) > (?, ?)", sortCol, idCol), c.At, c.ID)
+		w.Before = &c
 	}
-	dir := "DESC"
-	if backward {
-		dir = "ASC"
+	return w, nil
+}
+
+// Less reports whether a sorts before b in a log's (time, id) order, the
+// ids compared as PostgreSQL compares uuids (byte by byte).
+func (c Cursor) Less(b Cursor) bool {
+	if !c.At.Equal(b.At) {
+		return c.At.Before(b.At)
 	}
-	var items []T
-	if err := q.OrderExpr(fmt.Sprintf("%s %s, %s %s", sortCol, dir, idCol, dir)).Limit(int64(limit+1)).Scan(ctx, &items); err != nil {
-		return nil, err
-	}
-	more := len(items) > limit
+	return bytes.Compare(c.ID[:], b.ID[:]) < 0
+}
+
+// NewPage is the page of items read for w: up to w.Limit+1 items in the
+// order read (newest first; oldest first when w.Backward), the one past
+// the limit telling that there are more.
+func NewPage[T any](items []T, w Window, total int, key func(*T) Cursor) *Page[T] {
+	more := len(items) > w.Limit
 	if more {
-		items = items[:limit]
+		items = items[:w.Limit]
 	}
-	if backward {
+	if w.Backward {
 		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
 			items[i], items[j] = items[j], items[i]
 		}
 	}
-	p := &Page[T]{Items: items, TotalCount: int(total)}
+	p := &Page[T]{Items: items, TotalCount: total}
 	for i := range items {
 		p.Cursors = append(p.Cursors, key(&items[i]).String())
 	}
 	if n := len(p.Cursors); n > 0 {
 		p.Info.StartCursor, p.Info.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
 	}
-	if backward {
-		p.Info.HasPreviousPage, p.Info.HasNextPage = more, args.Before != nil
+	if w.Backward {
+		p.Info.HasPreviousPage, p.Info.HasNextPage = more, w.Before != nil
 	} else {
-		p.Info.HasNextPage, p.Info.HasPreviousPage = more, args.After != nil
+		p.Info.HasNextPage, p.Info.HasPreviousPage = more, w.After != nil
 	}
-	return p, nil
+	return p
 }
 
 // Edges maps a page to a connection's edges with mk(item, cursor).
