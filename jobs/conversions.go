@@ -105,7 +105,9 @@ func registerConversions(w *river.Workers, s Services, lim Limits) {
 // ConversionsSweepArgs enqueues a flush for every destination whose
 // deliveries are overdue (conversions.Deliveries.Stalled): the safety net
 // for a flush job that was lost, e.g. deduplicated against a flush that ran
-// before the batch recording its deliveries committed (global, periodic).
+// before the batch recording its deliveries committed; and deletes the
+// delivery log's entries past their retention (Deliveries.PruneLog)
+// (global, periodic).
 type ConversionsSweepArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -123,13 +125,23 @@ type ConversionsSweepWorker struct {
 	Limits     Limits
 }
 
-// Timeout implements river.Worker: one bounded read and one insert.
+// Timeout implements river.Worker: one bounded read and one insert, then
+// at most conversions.MaxPruneBatches bounded deletes.
 func (w *ConversionsSweepWorker) Timeout(*river.Job[ConversionsSweepArgs]) time.Duration {
-	return w.Limits.timeout(30 * time.Second)
+	return w.Limits.timeout(time.Minute)
 }
 
 // Work implements river.Worker.
 func (w *ConversionsSweepWorker) Work(ctx context.Context, job *river.Job[ConversionsSweepArgs]) error {
+	if err := w.flushStalled(ctx, job); err != nil {
+		return err
+	}
+	_, _, err := w.Deliveries.PruneLog(ctx) // what is left goes in the next minute's run
+	return err
+}
+
+// flushStalled enqueues a flush for each stalled destination.
+func (w *ConversionsSweepWorker) flushStalled(ctx context.Context, job *river.Job[ConversionsSweepArgs]) error {
 	stalled, err := w.Deliveries.Stalled(ctx)
 	if err != nil || len(stalled) == 0 {
 		return err

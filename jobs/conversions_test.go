@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/stratumhq/stratum/app/apptest"
 	"github.com/stratumhq/stratum/domain/cdp"
@@ -187,6 +188,7 @@ func TestConversionsSweepFlushesStalledDestinations(t *testing.T) {
 	require.NoError(t, err)
 	now := tdb.DB.Now(ctx)
 	past := now.Add(-time.Minute)
+	ancient := now.Add(-conversions.DefaultLogRetention - time.Hour)
 	dest, batch, source := uuid.New(), uuid.New(), uuid.New()
 	sealed, err := svc.Auth.Box.Seal([]byte(`{"pixelId": "1", "accessToken": "secret"}`))
 	require.NoError(t, err)
@@ -203,6 +205,11 @@ func TestConversionsSweepFlushesStalledDestinations(t *testing.T) {
 				event_name, event_time, status, next_attempt_at, legal_basis, created_at, updated_at)
 				VALUES (?, ?, 'm-lost', ?, ?, ?, 'Order Completed', 'Purchase', ?, 'PENDING', ?, 'CONSENT', ?, ?)`,
 				[]any{tenant, dest, batch, source, past, past, past, past, past}},
+			// A refused event past the log's retention: the sweep deletes it.
+			{`INSERT INTO conversion_deliveries (tenant_id, destination_id, message_id, batch_id, source_id, received_at, source_event,
+				event_name, event_time, status, response, created_at, updated_at)
+				VALUES (?, ?, 'm-ancient', ?, ?, ?, 'Order Completed', 'Purchase', ?, 'FAILED', 'refused', ?, ?)`,
+				[]any{tenant, dest, batch, source, ancient, ancient, ancient, ancient}},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 				return err
@@ -222,5 +229,13 @@ func TestConversionsSweepFlushesStalledDestinations(t *testing.T) {
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		_, _, accepted := sender.snapshot()
 		assert.Equal(c, 1, accepted["m-lost"])
+	}, 30*time.Second, 50*time.Millisecond)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		var logged []string
+		assert.NoError(c, tdb.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT coalesce(array_agg(message_id ORDER BY message_id), '{}') FROM conversion_delivery_log`).
+				Scan(ctx, pgdialect.Array(&logged))
+		}))
+		assert.Equal(c, []string{"m-lost"}, logged, "the ancient row pruned, the recent one kept")
 	}, 30*time.Second, 50*time.Millisecond)
 }

@@ -67,6 +67,9 @@ type DeliveryConfig struct {
 	// context is cancelled at its timeout and then can record nothing — is
 	// never reclaimed beside itself.
 	ReclaimAfter time.Duration
+	// LogRetention is how long the delivery log keeps an event whose
+	// delivery has ended (PruneLog).
+	LogRetention time.Duration
 }
 
 // Defaults of DeliveryConfig.
@@ -76,6 +79,7 @@ const (
 	DefaultBaseBackoff  = 5 * time.Second
 	DefaultMaxBackoff   = time.Hour
 	DefaultReclaimAfter = 3 * time.Minute
+	DefaultLogRetention = 90 * 24 * time.Hour
 	// MaxReplay bounds the deliveries one replayDeliveries call re-queues.
 	MaxReplay = 10_000
 )
@@ -95,6 +99,9 @@ func (c DeliveryConfig) withDefaults() DeliveryConfig {
 	}
 	if c.ReclaimAfter <= 0 {
 		c.ReclaimAfter = DefaultReclaimAfter
+	}
+	if c.LogRetention <= 0 {
+		c.LogRetention = DefaultLogRetention
 	}
 	return c
 }

@@ -347,3 +347,37 @@ func (d *Deliveries) Stalled(ctx context.Context) (out [][2]uuid.UUID, err error
 	})
 	return out, err
 }
+
+// PruneBatch and MaxPruneBatches bound one PruneLog: rows deleted per
+// transaction, transactions per call.
+const (
+	PruneBatch      = 10_000
+	MaxPruneBatches = 20
+)
+
+// PruneLog deletes the delivery log's entries written longer ago than
+// LogRetention — the sent requests, and the per-event rows whose delivery
+// has ended (never a PENDING, RETRY or SENDING one) — of every tenant, at
+// most MaxPruneBatches batches of PruneBatch, and reports whether more may
+// be left (migration 0074).
+func (d *Deliveries) PruneLog(ctx context.Context) (deleted int, more bool, err error) {
+	defer derrors.Wrap(&err, "conversions.Deliveries.PruneLog")
+	keep := d.Config.withDefaults().LogRetention
+	for range MaxPruneBatches {
+		if err := ctx.Err(); err != nil {
+			return deleted, true, err
+		}
+		var n int
+		err := d.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT stratum_conversion_prune_log(?, ?)`, d.DB.Now(ctx).Add(-keep), PruneBatch).Scan(ctx, &n)
+		})
+		if err != nil {
+			return deleted, true, err
+		}
+		deleted += n
+		if n < PruneBatch {
+			return deleted, false, nil
+		}
+	}
+	return deleted, true, nil
+}

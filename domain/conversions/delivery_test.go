@@ -1113,3 +1113,45 @@ func TestErasureReachesSentRequests(t *testing.T) {
 }
 
 func intp(n int) *int { return &n }
+
+// The log keeps an ended delivery for LogRetention: past it, the sent
+// requests and the ended per-event rows go; a delivery still to be sent
+// stays whatever its age, as does everything younger.
+func TestTheLogIsPrunedAfterItsRetention(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.del.Config.LogRetention = 24 * time.Hour // the default's 90 days would outrun the events' partitions
+	ctx := context.Background()
+	f.batch(t, event{id: "m-old-sent", user: "u-ann", name: "Order Completed"}, event{id: "m-old-skipped", user: "u-bob", name: "Order Completed"})
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+		now := f.clock.Now()
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversion_deliveries (tenant_id, destination_id, message_id, batch_id, source_id,
+				received_at, source_event, event_name, event_time, status, attempts, next_attempt_at, created_at, updated_at)
+			VALUES (?, ?, 'm-old-retry', ?, ?, ?, 'Order Completed', 'Purchase', ?, 'RETRY', 3, ?, ?, ?)`,
+			f.tenant, f.dest, uuid.New(), f.source, now, now, now.Add(200*time.Hour), now, now)
+		return err
+	}))
+	f.clock.Advance(25 * time.Hour)
+	f.batch(t, event{id: "m-new-sent", user: "u-ann", name: "Order Completed"}, event{id: "m-new-skipped", user: "u-bob", name: "Order Completed"})
+	require.Equal(t, 1, f.flush(t, f.dest).Sent)
+	logged := func() []string {
+		t.Helper()
+		var out []string
+		require.NoError(t, f.tdb.DB.InTenant(ctx, f.tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT coalesce(array_agg(message_id ORDER BY message_id), '{}') FROM conversion_delivery_log`).
+				Scan(ctx, pgdialect.Array(&out))
+		}))
+		return out
+	}
+	require.Equal(t, []string{"m-new-sent", "m-new-skipped", "m-old-retry", "m-old-sent", "m-old-skipped"}, logged())
+
+	n, more, err := f.del.PruneLog(ctx)
+	require.NoError(t, err)
+	require.False(t, more)
+	require.Equal(t, 2, n, "the old request row and the old skipped row")
+	require.Equal(t, []string{"m-new-sent", "m-new-skipped", "m-old-retry"}, logged())
+	n, _, err = f.del.PruneLog(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing more is old enough")
+}
