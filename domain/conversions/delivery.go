@@ -467,7 +467,7 @@ func (d *Deliveries) planPart(dest *destinationRow, tenant uuid.UUID, mappings [
 		if !ok {
 			continue
 		}
-		row := deliveryRow{TenantID: tenant, ID: uuid.New(), DestinationID: dest.ID, MessageID: ev.MessageID, BatchID: ev.BatchID,
+		row := deliveryRow{TenantID: tenant, DestinationID: dest.ID, MessageID: ev.MessageID, BatchID: ev.BatchID,
 			SourceID: ev.SourceID, ReceivedAt: ev.ReceivedAt, ProfileID: it.profile, SourceEvent: mapped.SourceEvent,
 			EventName: mapped.Name, EventTime: mapped.Time, CreatedAt: now, UpdatedAt: now}
 		if row.SourceEvent == "" && ev.Event != nil {

@@ -524,6 +524,9 @@ func insertOutcomes(ctx context.Context, c *pgx.Conn, tenant, destination uuid.U
 		return pgtype.Timestamptz{Time: *p, Valid: true}
 	}
 	for i, r := range rows {
+		if r.ID == uuid.Nil {
+			r.ID = uuid.New() // drawn here: a SENT event of a request row needs none
+		}
 		ids[i], batches[i], sources[i], msgs[i] = pgUUID(r.ID), pgUUID(r.BatchID), pgUUID(r.SourceID), r.MessageID
 		if r.ProfileID != nil {
 			profiles[i] = pgUUID(*r.ProfileID)

@@ -376,29 +376,26 @@ func decodeValue(s *jsonscan.Scanner) any {
 // get returns the values at a dot path; arrays on the way fan out (every
 // element), so "properties.products.product_id" returns every product's id.
 func (t eventTree) get(path string) []any {
-	cur := []any{map[string]any(t)}
-	for _, key := range strings.Split(path, ".") {
-		var next []any
-		for _, c := range cur {
-			next = appendChild(next, c, key)
-		}
-		if len(next) == 0 {
-			return nil
-		}
-		cur = next
-	}
-	return cur
+	return appendPath(nil, map[string]any(t), path)
 }
 
-func appendChild(dst []any, c any, key string) []any {
+// appendPath appends the values at path below c to dst: the path's first
+// key in an object, every element of an array (with the same path).
+func appendPath(dst []any, c any, path string) []any {
 	switch v := c.(type) {
 	case map[string]any:
-		if x, ok := v[key]; ok && x != nil {
-			dst = append(dst, x)
+		key, rest, more := strings.Cut(path, ".")
+		x, ok := v[key]
+		if !ok || x == nil {
+			return dst
 		}
+		if !more {
+			return append(dst, x)
+		}
+		return appendPath(dst, x, rest)
 	case []any:
 		for _, e := range v {
-			dst = appendChild(dst, e, key)
+			dst = appendPath(dst, e, path)
 		}
 	}
 	return dst
