@@ -145,3 +145,49 @@ func TestEveryTenantTableIsGuarded(t *testing.T) {
 	require.NoError(t, rows.Err())
 	require.NotZero(t, n)
 }
+
+// TestEveryTenantViewRunsAsItsReader fails when a migration adds a view
+// with a tenant_id column that runs as its owner (who is not subject to the
+// tables' row-level security) instead of as the role reading it. The
+// positive control: the application role in tenant A reads A's rows
+// through conversion_delivery_log, and in tenant B none of them.
+func TestEveryTenantViewRunsAsItsReader(t *testing.T) {
+	t.Parallel()
+	tdb := newDB(t)
+	ctx := context.Background()
+	rows, err := tdb.Pool.Query(ctx, `
+		SELECT c.relname, coalesce('security_invoker=true' = ANY(c.reloptions) OR 'security_invoker=on' = ANY(c.reloptions), false)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')
+		  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var views []string
+	for rows.Next() {
+		var name string
+		var invoker bool
+		require.NoError(t, rows.Scan(&name, &invoker))
+		require.True(t, invoker, "view %s must be created WITH (security_invoker = true)", name)
+		views = append(views, name)
+	}
+	require.NoError(t, rows.Err())
+	require.Contains(t, views, "conversion_delivery_log")
+
+	a, b := insertTenant(t, tdb, "A"), insertTenant(t, tdb, "B")
+	dest := uuid.New()
+	require.NoError(t, tdb.InTenant(ctx, a, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO conversion_sent_requests (tenant_id, destination_id, id, created_at, sent_at, events,
+				message_ids, batch_ids, source_ids, received_at, profile_ids, source_events, event_names, event_times, attempts, legal_bases)
+			VALUES (?, ?, ?, now(), now(), 1, '{a-marker}', ARRAY[gen_random_uuid()], ARRAY[gen_random_uuid()], ARRAY[now()],
+				ARRAY[gen_random_uuid()], '{Order Completed}', '{Purchase}', ARRAY[now()], '{1}', '{CONSENT}')`, a, dest, uuid.New())
+		return err
+	}))
+	seen := func(tenant uuid.UUID) (out []string) {
+		require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+			return tx.NewRaw(`SELECT message_id FROM conversion_delivery_log`).Scan(ctx, &out)
+		}))
+		return out
+	}
+	require.Equal(t, []string{"a-marker"}, seen(a))
+	require.Empty(t, seen(b))
+}
