@@ -182,7 +182,7 @@ func sentEventsTx(ctx context.Context, tx bun.Tx, tenant uuid.UUID, f DeliveryFi
 	var rows []Delivery
 	err := tx.NewRaw(`SELECT r.tenant_id, r.destination_id, overlay(r.id::text PLACING lpad(to_hex(e.n - 1), 8, '0') FROM 29)::uuid AS id,
 			e.message_id, e.source_event, e.event_name, e.event_time, 'SENT' AS status, e.attempts, r.request_summary, r.response,
-			r.latency_ms, e.legal_basis, r.created_at, r.created_at AS updated_at, r.sent_at
+			r.latency_ms, e.legal_basis, r.created_at, r.sent_at AS updated_at, r.sent_at
 		FROM conversion_sent_requests r,
 			unnest(r.message_ids, r.source_events, r.event_names, r.event_times, r.attempts, r.legal_bases)
 				WITH ORDINALITY AS e(message_id, source_event, event_name, event_time, attempts, legal_basis, n)

@@ -1155,3 +1155,30 @@ func TestTheLogIsPrunedAfterItsRetention(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n, "nothing more is old enough")
 }
+
+// A sent request's events were last changed when sent: the log's
+// updatedAt is their sentAt, not the time the flush decided them (here a
+// second earlier: the group prepared ahead of the request in flight).
+func TestASentEventWasLastUpdatedWhenSent(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.sender.maxBatch = 1
+	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
+	f.batch(t, event{id: "m-2", user: "u-ann", name: "Order Completed"})
+	f.del.TestAfterPrepare = func(context.Context, uuid.UUID) { f.clock.Advance(time.Second) }
+	require.Equal(t, 2, f.flush(t, f.dest).Sent)
+	page, err := f.del.List(context.Background(), f.tenant, conversions.DeliveryFilter{Destination: f.dest}, relay.Args{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 2)
+	for _, x := range page.Items {
+		require.NotNil(t, x.SentAt, x.MessageID)
+		require.Equal(t, *x.SentAt, x.UpdatedAt, x.MessageID)
+	}
+	later := 0
+	for _, x := range page.Items {
+		if x.SentAt.After(x.CreatedAt) {
+			later++
+		}
+	}
+	require.Equal(t, 1, later, "the prepared group's event was decided a second before it was sent")
+}

@@ -149,6 +149,8 @@ func schemaShape(t *testing.T, conn *pgx.Conn) []string {
 		UNION ALL
 		SELECT tablename || ' policy ' || policyname || ' USING ' || coalesce(qual, '') || ' WITH CHECK ' || coalesce(with_check, '')
 		FROM pg_policies WHERE schemaname = 'public'
+		UNION ALL
+		SELECT 'view ' || viewname || ' ' || definition FROM pg_views WHERE schemaname = 'public'
 		ORDER BY 1`, db.VersionTable)
 	require.NoError(t, err)
 	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
