@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/stratumhq/stratum/internal/derrors"
 )
 
@@ -48,28 +46,11 @@ func (s *Service) PruneMessageIDs(ctx context.Context) (deleted int, more bool, 
 	return s.pruneBatches(ctx, "stratum_cdp_prune_message_ids", DedupWindow)
 }
 
-// pruneBatches calls the SECURITY DEFINER prune function fn (before, lim)
-// for what is older than keep, one batch a transaction, at most
-// MaxPruneBatches, and reports whether more may be left.
+// pruneBatches deletes with the SECURITY DEFINER prune function fn
+// (before, lim) what is older than keep, Config.PruneBatch rows a
+// transaction, at most MaxPruneBatches (db.PruneInBatches).
 func (s *Service) pruneBatches(ctx context.Context, fn string, keep time.Duration) (deleted int, more bool, err error) {
-	batch := s.Config.pruneBatch()
-	for range MaxPruneBatches {
-		if err := ctx.Err(); err != nil {
-			return deleted, true, err
-		}
-		var n int
-		err := s.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw("SELECT "+fn+"(?, ?)", s.DB.Now(ctx).Add(-keep), batch).Scan(ctx, &n)
-		})
-		if err != nil {
-			return deleted, true, err
-		}
-		deleted += n
-		if n < batch {
-			return deleted, false, nil
-		}
-	}
-	return deleted, true, nil
+	return s.DB.PruneInBatches(ctx, fn, keep, s.Config.pruneBatch(), MaxPruneBatches)
 }
 
 // MembershipChangeRetention is how long segment membership changes

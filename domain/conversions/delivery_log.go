@@ -362,22 +362,5 @@ const (
 // be left (migration 0074).
 func (d *Deliveries) PruneLog(ctx context.Context) (deleted int, more bool, err error) {
 	defer derrors.Wrap(&err, "conversions.Deliveries.PruneLog")
-	keep := d.Config.withDefaults().LogRetention
-	for range MaxPruneBatches {
-		if err := ctx.Err(); err != nil {
-			return deleted, true, err
-		}
-		var n int
-		err := d.DB.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return tx.NewRaw(`SELECT stratum_conversion_prune_log(?, ?)`, d.DB.Now(ctx).Add(-keep), PruneBatch).Scan(ctx, &n)
-		})
-		if err != nil {
-			return deleted, true, err
-		}
-		deleted += n
-		if n < PruneBatch {
-			return deleted, false, nil
-		}
-	}
-	return deleted, true, nil
+	return d.DB.PruneInBatches(ctx, "stratum_conversion_prune_log", d.Config.withDefaults().LogRetention, PruneBatch, MaxPruneBatches)
 }
