@@ -2,7 +2,6 @@ package conversions
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -562,18 +561,12 @@ func insertOutcomes(ctx context.Context, c *pgx.Conn, tenant, destination uuid.U
 
 // newRequestID draws a request's id for its conversion_sent_requests row:
 // random, its last four bytes zero — the log's id of the request's event
-// at position i is the id with i there (eventLogID).
+// at position i is the id with i there (sentEventsTx, migration 0073's
+// view).
 func newRequestID() uuid.UUID {
 	id := uuid.New()
 	clear(id[12:])
 	return id
-}
-
-// eventLogID is the delivery log's id of the event at position i of
-// request (0-based), as the conversion_delivery_log view computes it.
-func eventLogID(request uuid.UUID, i int) uuid.UUID {
-	binary.BigEndian.PutUint32(request[12:], uint32(i))
-	return request
 }
 
 // insertSentRequest writes rows, the SENT events of one request in its

@@ -104,18 +104,8 @@ func (d *Deliveries) List(ctx context.Context, tenant uuid.UUID, f DeliveryFilte
 			}
 			total = int(n)
 		}
-		if w.After != nil {
-			q = q.Where("(cd.created_at, cd.id) < (?, ?)", w.After.At, w.After.ID)
-		}
-		if w.Before != nil {
-			q = q.Where("(cd.created_at, cd.id) > (?, ?)", w.Before.At, w.Before.ID)
-		}
-		dir := "DESC"
-		if w.Backward {
-			dir = "ASC"
-		}
-		var rows []Delivery
-		if err := q.OrderExpr("cd.created_at "+dir+", cd.id "+dir).Limit(int64(w.Limit+1)).Scan(ctx, &rows); err != nil && !isNoRows(err) {
+		rows, err := relay.ReadWindow[Delivery](ctx, q, w, "cd.created_at", "cd.id")
+		if err != nil && !isNoRows(err) {
 			return err
 		}
 		if f.Status == "" || f.Status == StatusSent {

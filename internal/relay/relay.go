@@ -123,6 +123,17 @@ func Paginate[T any](ctx context.Context, q *bun.SelectQuery, args Args, sortCol
 		}
 		total = n
 	}
+	items, err := ReadWindow[T](ctx, q, w, sortCol, idCol)
+	if err != nil {
+		return nil, err
+	}
+	return NewPage(items, w, int(total), key), nil
+}
+
+// ReadWindow runs q (a select of T) for w: past its cursors by (sortCol,
+// idCol), in its order (newest first; oldest first when w.Backward), at
+// most w.Limit+1 items — what NewPage takes.
+func ReadWindow[T any](ctx context.Context, q *bun.SelectQuery, w Window, sortCol, idCol string) ([]T, error) {
 	if w.After != nil {
 		q = q.Where(fmt.Sprintf("(%s, %s) < (?, ?)", sortCol, idCol), w.After.At, w.After.ID)
 	}
@@ -137,7 +148,7 @@ func Paginate[T any](ctx context.Context, q *bun.SelectQuery, args Args, sortCol
 	if err := q.OrderExpr(fmt.Sprintf("%s %s, %s %s", sortCol, dir, idCol, dir)).Limit(int64(w.Limit+1)).Scan(ctx, &items); err != nil {
 		return nil, err
 	}
-	return NewPage(items, w, int(total), key), nil
+	return items, nil
 }
 
 // Window is a page's args checked and parsed: how many items, which way
