@@ -41,6 +41,13 @@ const tenantReadQuery = `{ signalHealth { score status } }`
 // transactions per second, summed over the rounds (target ≥ 0.8). The
 // server writes its JSON access log to a file, as `stratum serve` does.
 //
+// The same rounds run wrk against the read path's floor (startFloor: a bare
+// net/http handler running the same SQL through pgx, 8 connections, nothing
+// of Stratum's around it): floor_ratio is the most any HTTP server in Go
+// could reach on this machine with this SQL, and server/floor how much of
+// it Stratum reaches (docs/adr/0029). Rounds: server, floor, pgbench,
+// pgbench, floor, server.
+//
 // Run: go test -run '^$' -bench TenantReadVsPgbench -benchtime 1x ./app/
 // (STRATUM_BENCH_SECONDS per run, default 5; STRATUM_BENCH_ROUNDS, default 3).
 func BenchmarkTenantReadVsPgbench(b *testing.B) {
@@ -115,8 +122,9 @@ func BenchmarkTenantReadVsPgbench(b *testing.B) {
 	}
 	b.Logf("pgbench script (%d statements in the transaction):\n%s", len(reads), script.String())
 
-	runWrk := func() wrkResult {
-		cmd := exec.Command(wrk, "-t", "2", "-c", "8", "-d", fmt.Sprintf("%ds", seconds), "--latency", "-s", luaFile, srv.URL+"/graphql")
+	floor := startFloor(b, tdb.AppURL, app.DemoTenantID, reads, 8)
+	runWrk := func(url string) wrkResult {
+		cmd := exec.Command(wrk, "-t", "2", "-c", "8", "-d", fmt.Sprintf("%ds", seconds), "--latency", "-s", luaFile, url)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
@@ -146,17 +154,22 @@ func BenchmarkTenantReadVsPgbench(b *testing.B) {
 		return tps
 	}
 
-	var wrkSum, pgSum float64
+	var wrkSum, floorSum, pgSum float64
 	var p50s, p99s []float64
 	b.ResetTimer()
 	for r := 0; r < rounds; r++ {
-		for _, step := range []string{"wrk", "pgbench", "pgbench", "wrk"} {
-			if step == "wrk" {
-				w := runWrk()
+		for _, step := range []string{"server", "floor", "pgbench", "pgbench", "floor", "server"} {
+			switch step {
+			case "server":
+				w := runWrk(srv.URL + "/graphql")
 				wrkSum += w.rps
 				p50s, p99s = append(p50s, w.p50.Seconds()*1000), append(p99s, w.p99.Seconds()*1000)
 				b.Logf("round %d wrk: %.0f req/s, p50 %.2f ms, p99 %.2f ms", r+1, w.rps, w.p50.Seconds()*1000, w.p99.Seconds()*1000)
-			} else {
+			case "floor":
+				w := runWrk(floor.URL + "/read")
+				floorSum += w.rps
+				b.Logf("round %d wrk, floor: %.0f req/s, p50 %.2f ms", r+1, w.rps, w.p50.Seconds()*1000)
+			default:
 				tps := runPgbench()
 				pgSum += tps
 				b.Logf("round %d pgbench: %.0f tps", r+1, tps)
@@ -165,7 +178,10 @@ func BenchmarkTenantReadVsPgbench(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(wrkSum/pgSum, "ratio")
+	b.ReportMetric(floorSum/pgSum, "floor_ratio")
+	b.ReportMetric(wrkSum/floorSum, "server/floor")
 	b.ReportMetric(wrkSum/float64(2*rounds), "wrk_req/s")
+	b.ReportMetric(floorSum/float64(2*rounds), "floor_req/s")
 	b.ReportMetric(pgSum/float64(2*rounds), "pgbench_tps")
 	b.ReportMetric(float64(len(reads)), "round_trips") // one message per read
 	b.ReportMetric(median(p50s), "p50_ms")
