@@ -228,6 +228,29 @@ func TestConcurrentUnmergesAndMerges(t *testing.T) {
 		return tx.NewRaw(`SELECT count(*) FROM cdp_profiles a JOIN cdp_profiles s ON s.id = a.merged_into
 			WHERE s.merged_into IS NOT NULL`).Scan(ctx, &danglingPointers)
 	}))
+	// Each absorbed profile points at the live end of its chain of merges
+	// in force, and no live profile has a merge in force.
+	var tombstones, atChainEnd, liveInForce int
+	require.NoError(t, tdb.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := tx.NewRaw("SELECT count(*) FROM cdp_profiles WHERE merged_into IS NOT NULL").Scan(ctx, &tombstones); err != nil {
+			return err
+		}
+		if err := tx.NewRaw(`WITH RECURSIVE up (start, cur, depth) AS (
+				SELECT m.absorbed_id, m.survivor_id, 1 FROM cdp_profile_merges m WHERE m.undone_at IS NULL
+				UNION ALL
+				SELECT u.start, m.survivor_id, u.depth + 1 FROM up u
+				JOIN cdp_profile_merges m ON m.absorbed_id = u.cur AND m.undone_at IS NULL WHERE u.depth < 100)
+			SELECT count(*) FROM cdp_profiles p JOIN up u ON u.start = p.id
+			JOIN cdp_profiles l ON l.id = u.cur AND l.merged_into IS NULL
+			WHERE p.merged_into = u.cur`).Scan(ctx, &atChainEnd); err != nil {
+			return err
+		}
+		return tx.NewRaw(`SELECT count(*) FROM cdp_profile_merges m JOIN cdp_profiles p ON p.id = m.absorbed_id
+			WHERE m.undone_at IS NULL AND p.merged_into IS NULL`).Scan(ctx, &liveInForce)
+	}))
+	require.Positive(t, tombstones, "positive control: some profiles stay merged")
+	require.Equal(t, tombstones, atChainEnd, "every absorbed profile points at the end of its merges in force")
+	require.Zero(t, liveInForce, "no live profile has a merge in force")
 	require.Positive(t, unmerged.Load(), "positive control: some unmerges ran")
 	require.Equal(t, n, stored, "no identifier lost")
 	require.Zero(t, onAbsorbed, "no identifier on an absorbed profile")

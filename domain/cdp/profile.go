@@ -169,22 +169,15 @@ func (s *Identity) unmergeTx(ctx context.Context, tx bun.Tx, tenant, absorbed uu
 }
 
 func (s *Identity) unmergeStepsTx(ctx context.Context, tx bun.Tx, tenant, absorbed uuid.UUID, out *Unmerged) error {
-	var m Merge
-	err := tx.NewRaw(`SELECT id, survivor_id, absorbed_id, reason, link, identifiers, merged_at, undone_at
-		FROM cdp_profile_merges WHERE tenant_id = ? AND absorbed_id = ? AND undone_at IS NULL
-		ORDER BY merged_at DESC, id DESC LIMIT 1`, tenant, absorbed).Scan(ctx, &m)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := canonicalTx(ctx, tx, tenant, absorbed); err != nil {
-			return err
-		}
-		return apperr.Invalid([]string{"input", "profileId"}, "the profile is not merged into another")
-	}
+	m, err := mergeInForceTx(ctx, tx, tenant, absorbed)
 	if err != nil {
-		return fmt.Errorf("read merge: %w", err)
+		return err
 	}
 	// Lock the absorbed profile and the live one its identifiers are on,
 	// in id order; if that one was merged away meanwhile, lock its
-	// survivor too.
+	// survivor too. The merge is read again under the lock: while this
+	// waited, another unmerge may have undone it and a new link merged the
+	// profile elsewhere (TestUnmergeUndoesTheMergeInForceWhenItHoldsTheLock).
 	var a, cur *Profile
 	for round := 0; cur == nil; round++ {
 		if round == maxLockRounds {
@@ -199,6 +192,14 @@ func (s *Identity) unmergeStepsTx(ctx context.Context, tx bun.Tx, tenant, absorb
 			return err
 		}
 		a = got[absorbed]
+		held, err := mergeInForceTx(ctx, tx, tenant, absorbed)
+		if err != nil {
+			return err
+		}
+		if held.ID != m.ID {
+			m = held
+			continue
+		}
 		if p := got[live]; p != nil && p.MergedInto == nil {
 			cur = p
 		}
@@ -220,10 +221,21 @@ func (s *Identity) unmergeStepsTx(ctx context.Context, tx bun.Tx, tenant, absorb
 			return fmt.Errorf("move identifiers back: %w", err)
 		}
 	}
+	// Every profile under the revived one through merges in force — those
+	// merged into it, and those merged into them — points at it again
+	// (TestUnmergeTakesBackWhatItsAbsorbedProfilesAbsorbed). A survivor is
+	// always older than what it absorbed, so the merges in force have no
+	// cycle. merged_into IS NOT NULL is checked on the row as it is when
+	// locked: a profile revived meanwhile is left alive.
 	var repointed []uuid.UUID
-	if err := tx.NewRaw(`UPDATE cdp_profiles SET merged_into = ?, updated_at = ?
-		WHERE tenant_id = ? AND id IN (SELECT absorbed_id FROM cdp_profile_merges
-			WHERE tenant_id = ? AND survivor_id = ? AND undone_at IS NULL) RETURNING id`, a.ID, now, tenant, tenant, a.ID).
+	if err := tx.NewRaw(`WITH RECURSIVE under (id) AS (
+			SELECT absorbed_id FROM cdp_profile_merges WHERE tenant_id = ? AND survivor_id = ? AND undone_at IS NULL
+			UNION
+			SELECT m.absorbed_id FROM cdp_profile_merges m JOIN under u ON m.survivor_id = u.id
+			WHERE m.tenant_id = ? AND m.undone_at IS NULL)
+		UPDATE cdp_profiles SET merged_into = ?, updated_at = ?
+		WHERE tenant_id = ? AND id IN (SELECT id FROM under) AND merged_into IS NOT NULL RETURNING id`,
+		tenant, a.ID, tenant, a.ID, now, tenant).
 		Scan(ctx, &repointed); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("repoint profiles absorbed by the unmerged one: %w", err)
 	}
@@ -260,6 +272,25 @@ func (s *Identity) unmergeStepsTx(ctx context.Context, tx bun.Tx, tenant, absorb
 	}
 	return audit.Record(ctx, tx, audit.Entry{TenantID: tenant, Action: "profile.unmerge", TargetType: relay.TypeProfile, TargetID: a.ID,
 		Details: map[string]any{"survivorId": relay.GlobalID(relay.TypeProfile, cur.ID), "identifiers": len(m.Identifiers)}})
+}
+
+// mergeInForceTx is the last merge of absorbed that is not undone; a
+// profile without one is not merged (BAD_USER_INPUT), or not found.
+func mergeInForceTx(ctx context.Context, tx bun.Tx, tenant, absorbed uuid.UUID) (Merge, error) {
+	var m Merge
+	err := tx.NewRaw(`SELECT id, survivor_id, absorbed_id, reason, link, identifiers, merged_at, undone_at
+		FROM cdp_profile_merges WHERE tenant_id = ? AND absorbed_id = ? AND undone_at IS NULL
+		ORDER BY merged_at DESC, id DESC LIMIT 1`, tenant, absorbed).Scan(ctx, &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := canonicalTx(ctx, tx, tenant, absorbed); err != nil {
+			return Merge{}, err
+		}
+		return Merge{}, apperr.Invalid([]string{"input", "profileId"}, "the profile is not merged into another")
+	}
+	if err != nil {
+		return Merge{}, fmt.Errorf("read merge: %w", err)
+	}
+	return m, nil
 }
 
 // refreshStageTx recomputes a profile's lifecycle stage from its
