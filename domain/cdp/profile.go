@@ -137,8 +137,8 @@ func (s *Identity) Merges(ctx context.Context, tenant, id uuid.UUID) (_ []Merge,
 // (those still on the profile they went to; identifiers added since stay
 // there), its own traits and counters as they were when it was absorbed
 // (subtracted from the survivor's counters; the survivor keeps the traits
-// it took), and the profiles that had been merged into it point at it
-// again. The merge is marked undone in the history. Links refused meanwhile
+// it took), and the profiles that had been merged into it — directly or
+// through one another, by merges not undone — point at it again. The merge is marked undone in the history. Links refused meanwhile
 // are not replayed, and the next event linking both identifiers again
 // merges them again (add a junk value or fix the source first).
 //
