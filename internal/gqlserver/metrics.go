@@ -3,6 +3,7 @@ package gqlserver
 import (
 	"context"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -11,9 +12,44 @@ import (
 	"github.com/stratumhq/stratum/internal/observability"
 )
 
-// metricsExtension times operations by name and type. Names that are not
-// plain GraphQL names are reported as "invalid" to bound label cardinality.
-type metricsExtension struct{ m *observability.Metrics }
+// metricsExtension times operations by name and type. Clients choose the
+// names, so the label is bounded: names that are not plain GraphQL names
+// are reported as "invalid", and past the first maxOperationLabels distinct
+// names a process has seen, new ones as "other" (a client sending a new
+// name with every request would otherwise add a series each time, for the
+// life of the process).
+type metricsExtension struct {
+	m     *observability.Metrics
+	names *labelSet
+}
+
+// maxOperationLabels bounds the operation names with a series of their own.
+const maxOperationLabels = 256
+
+func newMetricsExtension(m *observability.Metrics) metricsExtension {
+	return metricsExtension{m: m, names: &labelSet{max: maxOperationLabels, seen: map[string]struct{}{}}}
+}
+
+// labelSet admits up to max distinct label values.
+type labelSet struct {
+	max  int
+	mu   sync.Mutex
+	seen map[string]struct{}
+}
+
+// label is v if v is one of the first max values seen, else "other".
+func (l *labelSet) label(v string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.seen[v]; ok {
+		return v
+	}
+	if len(l.seen) >= l.max {
+		return "other"
+	}
+	l.seen[v] = struct{}{}
+	return v
+}
 
 var operationName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
 
@@ -39,6 +75,8 @@ func (e metricsExtension) InterceptResponse(ctx context.Context, next graphql.Re
 		name = "anonymous"
 	case !operationName.MatchString(name):
 		name = "invalid"
+	default:
+		name = e.names.label(name)
 	}
 	typ := string(rc.Operation.Operation)
 	if typ != "subscription" || resp != nil {

@@ -126,7 +126,7 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	if o.ComplexityHook != nil {
 		srv.Use(complexityHook{hook: o.ComplexityHook})
 	}
-	srv.Use(metricsExtension{m: o.Metrics})
+	srv.Use(newMetricsExtension(o.Metrics))
 	srv.SetErrorPresenter(ErrorPresenter(o.Log, o.Metrics))
 	srv.SetRecoverFunc(RecoverFunc(o.Log))
 	return srv
