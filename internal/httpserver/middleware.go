@@ -48,6 +48,18 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// methodLabel is method if it is one of HTTP's registered methods, else
+// "other": net/http accepts any token as a method, and a label value per
+// invented method would grow the registry without bound.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
 // observe adds the request id, the access log line, duration metrics by
 // route pattern and panic recovery.
 func observe(log *slog.Logger, m *observability.Metrics, next http.Handler) http.Handler {
@@ -80,7 +92,7 @@ func observe(log *slog.Logger, m *observability.Metrics, next http.Handler) http
 				route = "unmatched"
 			}
 			d := time.Since(start)
-			m.HTTPDuration.WithLabelValues(route, r.Method, strconv.Itoa(status)).Observe(d.Seconds())
+			m.HTTPDuration.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Observe(d.Seconds())
 			if route != "GET /healthz" && route != "GET /metrics" {
 				log.InfoContext(ctx, "request", "method", r.Method, "route", route, "path", r.URL.Path, "status", status, "duration_ms", d.Milliseconds())
 			}
