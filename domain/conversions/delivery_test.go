@@ -1165,7 +1165,17 @@ func TestASentEventWasLastUpdatedWhenSent(t *testing.T) {
 	f.sender.maxBatch = 1
 	f.batch(t, event{id: "m-1", user: "u-ann", name: "Order Completed"})
 	f.batch(t, event{id: "m-2", user: "u-ann", name: "Order Completed"})
-	f.del.TestAfterPrepare = func(context.Context, uuid.UUID) { f.clock.Advance(time.Second) }
+	// The second group is decided while the first is in flight; the clock
+	// moves on once the first has been sent (it took its time before the
+	// request) — moved as soon as the second was decided, it raced the
+	// first's send and could date both a second later.
+	firstSent := make(chan struct{})
+	var once sync.Once
+	f.del.TestAfterSend = func(context.Context, uuid.UUID, []conversions.Event) { once.Do(func() { close(firstSent) }) }
+	f.del.TestAfterPrepare = func(context.Context, uuid.UUID) {
+		<-firstSent
+		f.clock.Advance(time.Second)
+	}
 	require.Equal(t, 2, f.flush(t, f.dest).Sent)
 	page, err := f.del.List(context.Background(), f.tenant, conversions.DeliveryFilter{Destination: f.dest}, relay.Args{})
 	require.NoError(t, err)
