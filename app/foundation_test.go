@@ -317,3 +317,25 @@ func TestHealthReadyMetrics(t *testing.T) {
 		require.NotEmpty(t, res.Header.Get("X-Request-Id"))
 	}
 }
+
+// The server's query caches (validated documents by text, persisted
+// queries by hash) keep nothing over 16 KiB: a client chooses the text, up
+// to the body limit (1 MiB), and 1,000 such entries would hold a gigabyte.
+// A long query is still answered, and a short one still persisted.
+func TestLongQueriesAreAnsweredButNotKept(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil))
+	persist := func(q string) *apptest.Response {
+		ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(q)}}
+		res := s.Post(t, map[string]any{"query": q, "extensions": ext}, nil)
+		require.Empty(t, res.Errors)
+		require.Equal(t, "dev", res.Data["serverInfo"].(map[string]any)["version"])
+		return s.Post(t, map[string]any{"extensions": ext}, nil)
+	}
+	short := "{ serverInfo { version } }\n#" + strings.Repeat("x", 15<<10)
+	require.Empty(t, persist(short).Errors, "positive control: a query under 16 KiB is persisted")
+	// Padded with a comment, which is no token.
+	long := "{ serverInfo { version } }\n#" + strings.Repeat("x", 17<<10)
+	require.Equal(t, "PERSISTED_QUERY_NOT_FOUND", persist(long).Code(), "not persisted")
+}

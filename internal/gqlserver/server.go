@@ -107,13 +107,15 @@ func New(es graphql.ExecutableSchema, o Options) *handler.Server {
 	if a := NewAdmission(o.MaxConcurrentQueries, cmp.Or(o.QueryQueueTimeout, 10*time.Second), o.Metrics); a != nil {
 		srv.Use(a)
 	}
-	validated := lru.New[*ast.QueryDocument](1000)
+	validated := boundedCache[*ast.QueryDocument]{Cache: lru.New[*ast.QueryDocument](1000),
+		size: func(query string, _ *ast.QueryDocument) int { return len(query) }}
 	srv.SetQueryCache(validated)
 	srv.SetParserTokenLimit(o.MaxTokens)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: boundedCache[string]{Cache: lru.New[string](1000),
+		size: func(_ string, query string) int { return len(query) }}})
 	// After the persisted-query extension, which fills in hash-only queries.
 	srv.Use(SelectionLimit{MaxWidth: o.MaxWidth, MaxFields: o.MaxFields, MaxOverlap: o.MaxOverlap,
 		TokenLimit: o.MaxTokens, Validated: validated})
