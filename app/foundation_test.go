@@ -339,3 +339,31 @@ func TestLongQueriesAreAnsweredButNotKept(t *testing.T) {
 	long := "{ serverInfo { version } }\n#" + strings.Repeat("x", 17<<10)
 	require.Equal(t, "PERSISTED_QUERY_NOT_FOUND", persist(long).Code(), "not persisted")
 }
+
+// A websocket message is at most 16 KiB and an operation id at most 128
+// bytes: a subscription keeps its message's query, extensions and id while
+// it runs, so 1 MiB messages on 50 operations × 100 sockets an address
+// could hold gigabytes. Beyond them the socket closes (1009 message too
+// big; 4400 for the id); a subscription just under the limit runs.
+func TestWebsocketMessagesAndIDsAreBounded(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	s := apptest.Start(t, apptest.Config(t, tdb, nil))
+	ctx := context.Background()
+	padded := func(n int) string { return "subscription { serverTime }\n#" + strings.Repeat("x", n) }
+	for _, proto := range []string{wstest.TransportWS, wstest.LegacyWS} {
+		c := wstest.Dial(t, ctx, s.URL+"/graphql", proto, nil)
+		c.Init(nil)
+		c.Subscribe("ok", padded(15<<10), nil)
+		c.Expect(map[string]string{wstest.TransportWS: "next", wstest.LegacyWS: "data"}[proto], 5*time.Second)
+		c.Subscribe("big", padded(17<<10), nil)
+		code, reason := c.CloseStatus(5 * time.Second)
+		require.Equal(t, websocket.StatusMessageTooBig, code, "%s: %s", proto, reason)
+
+		c = wstest.Dial(t, ctx, s.URL+"/graphql", proto, nil)
+		c.Init(nil)
+		c.Subscribe(strings.Repeat("i", 129), `subscription { serverTime }`, nil)
+		code, reason = c.CloseStatus(5 * time.Second)
+		require.EqualValues(t, 4400, code, "%s: %s", proto, reason)
+	}
+}

@@ -26,6 +26,9 @@ const (
 const (
 	subprotocolTransportWS = "graphql-transport-ws"
 	maxCloseReasonID       = 64 // a close reason is at most 123 bytes
+	// maxOperationID bounds an operation id (kept while it runs; the
+	// protocols set no limit).
+	maxOperationID = 128
 )
 
 // protocolGuard enforces the websocket protocols (gqlgen's transport,
@@ -34,8 +37,8 @@ const (
 // watching the operation ids the server ends:
 //
 //   - graphql-transport-ws: malformed JSON, a missing or unknown type, a
-//     server-to-client type, subscribe or complete without an id close
-//     4400; subscribe before connection_init closes 4401; a second
+//     server-to-client type, subscribe or complete without an id, and an
+//     id over maxOperationID bytes (also legacy start) close 4400; subscribe before connection_init closes 4401; a second
 //     connection_init closes 4429; a subscribe whose id is still running
 //     closes 4409; no connection_init within the init timeout closes 4408
 //     (gqlgen's transport closed 1002 or 1000 for all of these, and accepted the
@@ -234,6 +237,9 @@ func (g *protocolGuard) initialised() bool {
 // (graphql-transport-ws) or gets an error message (legacy), and an id
 // beyond the per-socket cap gets an error message.
 func (g *protocolGuard) start(id string, transportWS bool) verdict {
+	if len(id) > maxOperationID {
+		return g.violation(CloseBadRequest, fmt.Sprintf("Invalid message received: an id is at most %d bytes", maxOperationID))
+	}
 	g.mu.Lock()
 	dup := g.live[id]
 	full := !dup && g.maxOps > 0 && len(g.live) >= g.maxOps

@@ -24,8 +24,12 @@ const subprotocolLegacyWS = "graphql-ws"
 
 var wsSubprotocols = []string{subprotocolLegacyWS, subprotocolTransportWS}
 
-// wsReadLimit caps one client message (gqlgen's default).
-const wsReadLimit = 1 << 20
+// wsReadLimit caps one client message; a longer one closes the socket
+// with 1009 (message too big). A running subscription keeps its message's
+// query, extensions and id, so gqlgen's 1 MiB on 50 operations × 100
+// sockets an address could hold gigabytes; subscriptions are short, and
+// queries and mutations have HTTP (STRATUM_MAX_BODY_BYTES).
+const wsReadLimit = 16 << 10
 
 // InitError is what an InitFunc returns to refuse a connection_init: the
 // socket closes with Code and Reason (a legacy graphql-ws client first
