@@ -132,6 +132,39 @@ func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (_ *APIKe
 type apiKeyCache struct {
 	mu sync.Mutex
 	m  map[string]cachedKey
+	// max bounds m (maxCachedAPIKeys when 0).
+	max int
+}
+
+// maxCachedAPIKeys bounds the keys one process remembers.
+const maxCachedAPIKeys = 10_000
+
+// put stores ck under prefix, making room first if the cache is full:
+// entries older than the TTL go, and if none is, an arbitrary one.
+func (c *apiKeyCache) put(prefix string, ck cachedKey, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedKey{}
+	}
+	limit := c.max
+	if limit <= 0 {
+		limit = maxCachedAPIKeys
+	}
+	if _, ok := c.m[prefix]; !ok && len(c.m) >= limit {
+		for k, v := range c.m {
+			if now.Sub(v.loaded) > c.ttl() {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m {
+			if len(c.m) < limit {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[prefix] = ck
 }
 
 type cachedKey struct {
@@ -199,11 +232,6 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 		}
 		ck.touched = now
 	}
-	s.keys.mu.Lock()
-	if s.keys.m == nil {
-		s.keys.m = map[string]cachedKey{}
-	}
-	s.keys.m[prefix] = ck
-	s.keys.mu.Unlock()
+	s.keys.put(prefix, ck, now)
 	return p, nil
 }

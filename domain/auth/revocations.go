@@ -188,6 +188,13 @@ func (r *Revocations) refreshLocked(ctx context.Context) error {
 			delete(r.members, k)
 		}
 	}
+	// After its revocation expires a key is refused by its own revoked_at
+	// (the key cache reloads it within its TTL, which the expiry outlasts).
+	for k, exp := range r.apiKeys {
+		if exp.Before(now) {
+			delete(r.apiKeys, k)
+		}
+	}
 	r.loadedAt, r.checked = now, time.Now()
 	return nil
 }

@@ -98,6 +98,36 @@ func TestRevocationsFollowTheClock(t *testing.T) {
 	require.False(t, revoked(), "eleven minutes after, by the clock, it has expired and is forgotten")
 }
 
+// An API key's revocation expires like the others (after it, the key's
+// own revoked_at refuses it): before, the view kept every revoked key of
+// every tenant for the life of the process.
+func TestAPIKeyRevocationsExpireFromTheView(t *testing.T) {
+	t.Parallel()
+	tdb := testdb.New(t)
+	start := time.Date(2026, 3, 10, 15, 30, 0, 0, time.UTC)
+	c := clock.NewManual(start)
+	tdb.Clock = c
+	ctx := context.Background()
+	r := &Revocations{DB: tdb.DB, Interval: time.Hour}
+	key := uuid.New()
+	require.NoError(t, tdb.InGlobal(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return Insert(ctx, tx, RevokeAPIKey, key.String(), start, start.Add(10*time.Minute))
+	}))
+	held := func() int {
+		t.Helper()
+		require.NoError(t, r.Refresh(ctx))
+		r.mu.RLock()
+		defer r.mu.RUnlock()
+		return len(r.apiKeys)
+	}
+	require.Equal(t, 1, held(), "positive control: the revocation is held")
+	ok, err := r.Revoked(ctx, &Principal{TenantID: uuid.New(), APIKeyID: key})
+	require.NoError(t, err)
+	require.True(t, ok)
+	c.Advance(11 * time.Minute)
+	require.Zero(t, held(), "expired and forgotten")
+}
+
 // A revocation's explicit Refresh is never skipped for a refresh in flight:
 // that refresh may have read the table before the revocation committed, so
 // the waiting Refresh reads again once it has the lock, although the view
