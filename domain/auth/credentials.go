@@ -106,7 +106,7 @@ func throttledError(avail float64, b Bucket) error {
 func (s *Service) CheckPassword(ctx context.Context, email, password, via string) (_ *User, err error) {
 	defer derrors.Wrap(&err, "auth.Service.CheckPassword(%s)", via)
 	norm, emailErr := NormalizeEmail(email, nil)
-	claims := []claim{{keyLoginIP + ClientFrom(ctx).IP, s.Cfg.LoginIP}}
+	claims := []claim{{keyLoginIP + LimitKeyIP(ClientFrom(ctx).IP), s.Cfg.LoginIP}}
 	if emailErr == nil {
 		claims = append(claims, claim{keyLoginAccount + norm, s.Cfg.LoginAccount})
 	}

@@ -239,7 +239,7 @@ func (s *Service) VerifyMfa(ctx context.Context, challenge, code string) (_ *Ses
 			return ErrBadCode
 		}
 		return err
-	}, claim{keyLoginIP + ClientFrom(ctx).IP, s.Cfg.LoginIP})
+	}, claim{keyLoginIP + LimitKeyIP(ClientFrom(ctx).IP), s.Cfg.LoginIP})
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) (err e
 	if !s.mailEnabled() {
 		return errNoMail
 	}
-	refund, err := s.reserve(ctx, claim{keyResetIP + ClientFrom(ctx).IP, s.Cfg.ResetIP}, claim{keyResetEmail + norm, s.Cfg.ResetEmail})
+	refund, err := s.reserve(ctx, claim{keyResetIP + LimitKeyIP(ClientFrom(ctx).IP), s.Cfg.ResetIP}, claim{keyResetEmail + norm, s.Cfg.ResetEmail})
 	if err != nil {
 		return err
 	}

@@ -178,7 +178,7 @@ func (s *Service) SignUpCredentials(ctx context.Context, email, password string)
 	if err := CheckPasswordPolicy(password, email, []string{"input", "password"}); err != nil {
 		return "", err
 	}
-	refund, err := s.reserve(ctx, claim{keySignUpIP + ClientFrom(ctx).IP, s.Cfg.SignUpIP})
+	refund, err := s.reserve(ctx, claim{keySignUpIP + LimitKeyIP(ClientFrom(ctx).IP), s.Cfg.SignUpIP})
 	if err != nil {
 		return "", err
 	}

@@ -50,7 +50,7 @@ func (CostLimit) Validate(graphql.ExecutableSchema) error { return nil }
 func (c CostLimit) bucket(ctx context.Context) (string, auth.Bucket) {
 	p, ok := auth.FromContext(ctx)
 	if !ok {
-		return "ip:" + auth.ClientFrom(ctx).IP, c.plan("anonymous")
+		return "ip:" + auth.LimitKeyIP(auth.ClientFrom(ctx).IP), c.plan("anonymous")
 	}
 	if p.APIKeyID != uuid.Nil {
 		return "key:" + p.APIKeyID.String(), c.plan(p.Plan)

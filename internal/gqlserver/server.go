@@ -30,6 +30,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/stratumhq/stratum/domain/auth"
 	"github.com/stratumhq/stratum/internal/observability"
 )
 
@@ -249,7 +250,7 @@ func (s *Sockets) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ip := clientIP(r)
+		ip := streamKey(r)
 		if !s.reserve(ip) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Retry-After", "30")
@@ -374,6 +375,10 @@ func (s *Sockets) release(ip string) {
 		delete(s.perIP, ip)
 	}
 }
+
+// streamKey is what the stream cap counts r by: its address, an IPv6
+// one by its /64 (auth.LimitKeyIP).
+func streamKey(r *http.Request) string { return auth.LimitKeyIP(clientIP(r)) }
 
 // clientIP is the connection's address (the server trusts no forwarding
 // header, like the rate limits).
