@@ -67,6 +67,18 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 		CreatedBy: p.UserID, ExpiresAt: expiresAt}
 	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		k.CreatedAt = s.DB.Now(ctx)
+		// One creation at a time per workspace, so the count holds.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "api_keys:"+p.TenantID.String()); err != nil {
+			return err
+		}
+		n, err := tx.NewSelect().Model((*APIKey)(nil)).
+			Where("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", k.CreatedAt).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= MaxActiveAPIKeys {
+			return apperr.Invalid([]string{"input"}, "a workspace has at most %d active API keys; revoke one first", MaxActiveAPIKeys)
+		}
 		if _, err := tx.NewInsert().Model(k).Exec(ctx); err != nil {
 			return err
 		}
@@ -78,6 +90,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 	}
 	return k, full, nil
 }
+
+// MaxActiveAPIKeys bounds a workspace's keys that are neither revoked nor
+// expired.
+const MaxActiveAPIKeys = 100
 
 // RevokeAPIKey revokes a key of p's tenant; every replica refuses it within
 // the revocation interval.

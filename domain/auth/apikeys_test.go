@@ -3,6 +3,8 @@ package auth_test
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,3 +189,48 @@ func TestAPIKeys(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A workspace holds at most MaxActiveAPIKeys keys that are neither revoked
+// nor expired, enforced one creation at a time per workspace: concurrent
+// creations never overshoot it, and a revoked key frees its place.
+func TestActiveAPIKeysAreCappedPerWorkspace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	const tries = auth.MaxActiveAPIKeys + 12
+	var created, refused atomic.Int64
+	var first atomic.Pointer[auth.APIKey]
+	var wg sync.WaitGroup
+	work := make(chan int, tries)
+	for i := range tries {
+		work <- i
+	}
+	close(work)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				k, _, err := b.auth.CreateAPIKey(ctx, b.user, "partner", []auth.Scope{auth.ScopeRead}, nil)
+				switch {
+				case err == nil:
+					created.Add(1)
+					first.CompareAndSwap(nil, k)
+				case apperr.CodeOf(err) == apperr.BadUserInput:
+					refused.Add(1)
+				default:
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.EqualValues(t, auth.MaxActiveAPIKeys, created.Load())
+	require.EqualValues(t, tries-auth.MaxActiveAPIKeys, refused.Load())
+	_, _, err := b.auth.CreateAPIKey(ctx, b.user, "one more", []auth.Scope{auth.ScopeRead}, nil)
+	requireCode(t, err, apperr.BadUserInput, "input")
+	_, err = b.auth.RevokeAPIKey(ctx, b.user, first.Load().ID)
+	require.NoError(t, err)
+	_, _, err = b.auth.CreateAPIKey(ctx, b.user, "in its place", []auth.Scope{auth.ScopeRead}, nil)
+	require.NoError(t, err, "a revoked key frees its place")
+}
