@@ -43,16 +43,18 @@ func (b Bucket) RefillTime() time.Duration {
 // can never admit more than the bucket holds, however many requests race
 // (ADR 0007). The state is bounded: keys longer than maxKeyLen are hashed,
 // local copies that hold nothing unsynced are evicted when idle or when
-// MaxBuckets is reached (the shared row keeps their level), and Run
-// deletes shared rows that have been full for PruneAfter.
+// MaxBuckets is reached (the shared row keeps their level), a key that
+// finds the map full of unsynced copies is worked on its shared row
+// directly, and Run deletes shared rows that have been full for PruneAfter.
 type Limiter struct {
 	DB *db.DB
 	// SyncInterval is how often a busy bucket is reconciled with the shared
 	// row (default 1s).
 	SyncInterval time.Duration
 	// MaxBuckets caps the local copies (default 100,000). Copies with
-	// unsynced spending are never dropped, so the map may exceed it by what
-	// arrives within one SyncInterval; Run then brings it back under.
+	// unsynced spending are never dropped; when the map is full of them, a
+	// key without a copy is worked on its shared row directly (one atomic
+	// statement per call) until Run has synced and dropped some.
 	MaxBuckets int
 	// IdleAfter evicts a synced local copy unused this long (default 1m);
 	// a full synced copy is evicted at the next Run round.
@@ -65,7 +67,14 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*localBucket
+	// scanned is when (DB.Now) a full map last looked for copies to drop
+	// (at most one scan per scanEvery: a scan visits every copy under the
+	// lock).
+	scanned time.Time
 }
+
+// scanEvery spaces out the scans of a full map for copies to drop.
+const scanEvery = 100 * time.Millisecond
 
 type localBucket struct {
 	shape   Bucket
@@ -119,7 +128,8 @@ func (l *Limiter) pruneAfter() time.Duration {
 	return time.Hour
 }
 
-// bucket returns key's local copy, loading the shared level on first use.
+// bucket returns key's local copy, loading the shared level on first use;
+// nil when the map is full and nothing in it can be dropped now.
 func (l *Limiter) bucket(ctx context.Context, key string, b Bucket) (*localBucket, error) {
 	l.mu.Lock()
 	lb, ok := l.buckets[key]
@@ -141,30 +151,74 @@ func (l *Limiter) bucket(ctx context.Context, key string, b Bucket) (*localBucke
 	}
 	now := l.DB.Now(ctx)
 	if len(l.buckets) >= l.maxBuckets() {
+		if now.Sub(l.scanned) < scanEvery && !now.Before(l.scanned) {
+			return nil, nil
+		}
+		l.scanned = now
 		l.evictLocked(now, true)
+		if len(l.buckets) >= l.maxBuckets() {
+			return nil, nil
+		}
 	}
 	lb = &localBucket{shape: b, tokens: level, at: now, synced: now}
 	l.buckets[key] = lb
 	return lb, nil
 }
 
-// locked runs fn on key's local copy under the lock. A copy evicted
-// between the lookup and the lock is looked up again, so no spending lands
-// on a dropped copy.
-func (l *Limiter) locked(ctx context.Context, key string, b Bucket, fn func(lb *localBucket)) error {
+// locked runs fn on key's local copy under the lock and reports whether it
+// did: false when the map is full (bucket), and the caller works on the
+// shared row instead. A copy evicted between the lookup and the lock is
+// looked up again, so no spending lands on a dropped copy.
+func (l *Limiter) locked(ctx context.Context, key string, b Bucket, fn func(lb *localBucket)) (bool, error) {
 	for {
 		lb, err := l.bucket(ctx, key, b)
-		if err != nil {
-			return err
+		if err != nil || lb == nil {
+			return false, err
 		}
 		l.mu.Lock()
 		if l.buckets[key] == lb {
 			fn(lb)
 			l.mu.Unlock()
-			return nil
+			return true, nil
 		}
 		l.mu.Unlock()
 	}
+}
+
+// takeShared is Take (owe false) or TakeOrOwe (owe true) on key's shared
+// row, in one statement (atomic across processes): ok, and the level left
+// when ok or found when refused.
+func (l *Limiter) takeShared(ctx context.Context, key string, b Bucket, cost float64, owe bool) (ok bool, level float64, err error) {
+	var left []float64
+	err = l.DB.Bun.NewRaw(`
+		INSERT INTO rate_limit_buckets AS r (key, tokens, updated_at)
+		SELECT ?0, GREATEST(-?1::float8, ?1::float8 - ?3::float8), ?4 WHERE ?3::float8 <= ?1::float8 OR ?5
+		ON CONFLICT (key) DO UPDATE
+		SET tokens = GREATEST(-?1::float8, LEAST(?1::float8, r.tokens + `+refillSQL("?2", "?4")+`) - ?3::float8),
+		    updated_at = GREATEST(r.updated_at, ?4)
+		WHERE LEAST(?1::float8, r.tokens + `+refillSQL("?2", "?4")+`) >= ?3::float8
+		   OR (?5 AND LEAST(?1::float8, r.tokens + `+refillSQL("?2", "?4")+`) >= ?1::float8)
+		RETURNING tokens`, key, b.Max, b.Rate, cost, l.DB.Now(ctx), owe).Scan(ctx, &left)
+	if err != nil {
+		return false, 0, fmt.Errorf("take from rate limit bucket: %w", err)
+	}
+	if len(left) == 1 {
+		return true, left[0], nil
+	}
+	level, err = l.shared(ctx, key, b)
+	return false, level, err
+}
+
+// giveShared is Give on key's shared row (a missing row is a full bucket).
+func (l *Limiter) giveShared(ctx context.Context, key string, b Bucket, cost float64) error {
+	_, err := l.DB.Bun.ExecContext(ctx, `UPDATE rate_limit_buckets AS r
+		SET tokens = LEAST(?1::float8, LEAST(?1::float8, r.tokens + `+refillSQL("?2", "?4")+`) + ?3::float8),
+		    updated_at = GREATEST(r.updated_at, ?4)
+		WHERE key = ?0`, key, b.Max, b.Rate, cost, l.DB.Now(ctx))
+	if err != nil {
+		return fmt.Errorf("give to rate limit bucket: %w", err)
+	}
+	return nil
 }
 
 // refill adds what the bucket gained since lb.at. A now before lb.at (a
@@ -187,7 +241,7 @@ func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) 
 	key = boundKey(key)
 	var sync bool
 	var lb *localBucket
-	err = l.locked(ctx, key, b, func(b2 *localBucket) {
+	local, err := l.locked(ctx, key, b, func(b2 *localBucket) {
 		lb = b2
 		now := l.DB.Now(ctx)
 		lb.shape = b
@@ -206,6 +260,10 @@ func (l *Limiter) Take(ctx context.Context, key string, b Bucket, cost float64) 
 	if err != nil {
 		return false, 0, err
 	}
+	if !local {
+		ok, level, err := l.takeShared(ctx, key, b, cost, false)
+		return ok, math.Max(0, level), err
+	}
 	if sync {
 		go l.sync(key, lb)
 	}
@@ -222,7 +280,7 @@ func (l *Limiter) TakeOrOwe(ctx context.Context, key string, b Bucket, cost floa
 	key = boundKey(key)
 	var sync bool
 	var lb *localBucket
-	err = l.locked(ctx, key, b, func(b2 *localBucket) {
+	local, err := l.locked(ctx, key, b, func(b2 *localBucket) {
 		lb = b2
 		now := l.DB.Now(ctx)
 		lb.shape = b
@@ -242,6 +300,13 @@ func (l *Limiter) TakeOrOwe(ctx context.Context, key string, b Bucket, cost floa
 	if err != nil {
 		return false, 0, err
 	}
+	if !local {
+		ok, level, err := l.takeShared(ctx, key, b, cost, true)
+		if err == nil && !ok && b.Rate > 0 {
+			wait = time.Duration((math.Min(cost, b.Max) - level) / b.Rate * float64(time.Second))
+		}
+		return ok, wait, err
+	}
 	if sync {
 		go l.sync(key, lb)
 	}
@@ -253,21 +318,31 @@ func (l *Limiter) TakeOrOwe(ctx context.Context, key string, b Bucket, cost floa
 // successful log-in, work refused for another reason).
 func (l *Limiter) Give(ctx context.Context, key string, b Bucket, cost float64) (err error) {
 	defer derrors.Wrap(&err, "auth.Limiter.Give")
-	return l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
+	key = boundKey(key)
+	local, err := l.locked(ctx, key, b, func(lb *localBucket) {
 		lb.shape = b
 		lb.refill(l.DB.Now(ctx))
 		lb.tokens = math.Min(b.Max, lb.tokens+cost)
 		lb.pending -= cost
 	})
+	if err == nil && !local {
+		err = l.giveShared(ctx, key, b, cost)
+	}
+	return err
 }
 
 // Available returns the points bucket key holds now, without taking any.
 func (l *Limiter) Available(ctx context.Context, key string, b Bucket) (available float64, err error) {
 	defer derrors.Wrap(&err, "auth.Limiter.Available")
-	err = l.locked(ctx, boundKey(key), b, func(lb *localBucket) {
+	key = boundKey(key)
+	local, err := l.locked(ctx, key, b, func(lb *localBucket) {
 		lb.refill(l.DB.Now(ctx))
 		available = math.Max(0, lb.tokens)
 	})
+	if err == nil && !local {
+		available, err = l.shared(ctx, key, b)
+		available = math.Max(0, available)
+	}
 	return available, err
 }
 

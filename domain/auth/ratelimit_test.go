@@ -97,9 +97,11 @@ func TestLimiterEvictsIdleCopiesAndCapsTheMap(t *testing.T) {
 		_, _, err := l.Take(ctx, "k"+string(rune('A'+i)), slow, 1)
 		require.NoError(t, err)
 	}
-	require.Equal(t, 50, l.Len(), "copies with unsynced spending are kept")
+	require.Equal(t, 10, l.Len(), "copies with unsynced spending are kept, and no more than the cap")
+	require.InDelta(t, 4, sharedLevel(t, l, "k"+string(rune('A'+49))), 0.01, "a key past the cap spends on its shared row")
+	require.Equal(t, -1.0, sharedLevel(t, l, "kA"), "positive control: a local copy's spending waits for its sync")
 	require.NoError(t, l.Maintain(ctx, false))
-	require.Equal(t, 50, l.Len(), "not synced yet (SyncInterval 1h): nothing may be dropped")
+	require.Equal(t, 10, l.Len(), "not synced yet (SyncInterval 1h): nothing may be dropped")
 	require.NoError(t, l.Flush(ctx))
 	_, _, err := l.Take(ctx, "new", slow, 1)
 	require.NoError(t, err)
@@ -120,6 +122,53 @@ func TestLimiterEvictsIdleCopiesAndCapsTheMap(t *testing.T) {
 	l.mu.Unlock()
 	require.False(t, kept, "a synced, full copy is evicted")
 	require.True(t, keptSlow, "a synced copy that is neither full nor idle stays")
+}
+
+// Past the cap, with every copy holding unsynced spending, a key is worked
+// on its shared row in one statement: still an atomic reservation (ADR
+// 0007), for Take, TakeOrOwe, Give and Available alike.
+func TestLimiterPastItsCapWorksOnTheSharedRowAtomically(t *testing.T) {
+	t.Parallel()
+	l, ctx := setupLimiter(t)
+	l.MaxBuckets = 2
+	b := Bucket{Max: 5, Rate: 1e-6}
+	for _, k := range []string{"a", "b"} {
+		_, _, err := l.Take(ctx, k, b, 1)
+		require.NoError(t, err)
+	}
+	var mu sync.Mutex
+	granted := 0
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, _, err := l.Take(ctx, "past", b, 1)
+			require.NoError(t, err)
+			if ok {
+				mu.Lock()
+				granted++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 5, granted)
+	require.Equal(t, 2, l.Len())
+	avail, err := l.Available(ctx, "past", b)
+	require.NoError(t, err)
+	require.InDelta(t, 0, avail, 0.01)
+	require.NoError(t, l.Give(ctx, "past", b, 2))
+	require.InDelta(t, 2, sharedLevel(t, l, "past"), 0.01, "a refund reaches the row")
+	ok, wait, err := l.TakeOrOwe(ctx, "past", b, 3)
+	require.NoError(t, err)
+	require.False(t, ok, "2 left, 3 asked, not full")
+	require.Positive(t, wait)
+	ok, _, err = l.TakeOrOwe(ctx, "lump", b, 8)
+	require.NoError(t, err)
+	require.True(t, ok, "a full bucket admits a lump, into debt")
+	require.InDelta(t, -3, sharedLevel(t, l, "lump"), 0.01)
+	require.Equal(t, 2, l.Len())
 }
 
 func TestLimiterPrunesRowsThatRefilled(t *testing.T) {
