@@ -36,11 +36,37 @@ func (s *Service) takeEvents(ctx context.Context, source uuid.UUID, rate, n int)
 type limiter struct {
 	mu      sync.Mutex
 	buckets map[uuid.UUID]*bucket
+	// max bounds buckets (maxFallbackBuckets when 0).
+	max int
 }
+
+// maxFallbackBuckets bounds the sources this process limits on its own.
+const maxFallbackBuckets = 10_000
 
 type bucket struct {
 	level float64
 	at    time.Time
+	rate  float64
+}
+
+// room reports whether a new source's bucket may be added, dropping from
+// a full map the buckets that have refilled (a missing bucket is a full
+// one). Without room the new source is admitted as its full bucket would
+// admit it, and not remembered: the buckets in debt are kept.
+func (l *limiter) room(now time.Time) bool {
+	limit := l.max
+	if limit <= 0 {
+		limit = maxFallbackBuckets
+	}
+	if len(l.buckets) < limit {
+		return true
+	}
+	for id, b := range l.buckets {
+		if b.level+now.Sub(b.at).Seconds()*b.rate >= b.rate {
+			delete(l.buckets, id)
+		}
+	}
+	return len(l.buckets) < limit
 }
 
 // take spends n events of source's bucket (rate a second) at now.
@@ -53,9 +79,13 @@ func (l *limiter) take(source uuid.UUID, rate, n int, now time.Time) (wait time.
 	r := float64(rate)
 	b := l.buckets[source]
 	if b == nil {
+		if !l.room(now) {
+			return 0, true
+		}
 		b = &bucket{level: r, at: now}
 		l.buckets[source] = b
 	}
+	b.rate = r
 	if dt := now.Sub(b.at).Seconds(); dt > 0 {
 		b.level += dt * r
 		b.at = now
