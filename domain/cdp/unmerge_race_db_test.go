@@ -24,17 +24,7 @@ import (
 func TestUnmergeUndoesTheMergeInForceWhenItHoldsTheLock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tdb := testdb.New(t)
-	s := NewIdentity(tdb.DB)
-	s.Limits = IdentityLimits{PerType: map[IdentifierType]int{IdentifierAnonymousID: 100}}
-	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
-	seen := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	anon := func(v string) Identifier { return Identifier{Type: IdentifierAnonymousID, Value: v} }
-	resolve := func(ids ...Identifier) uuid.UUID {
-		p, _, err := s.Resolve(ctx, tenant, ids, seen)
-		require.NoError(t, err)
-		return p
-	}
+	tdb, s, tenant, seen, resolve := unmergeFixture(t)
 	// Oldest first: A, then D, then Y (version 7 ids, one transaction each).
 	a, d, y := resolve(anon("a")), resolve(anon("d")), resolve(anon("y"))
 	require.Equal(t, a, resolve(anon("a"), anon("y")), "Y merged into A")
@@ -113,17 +103,7 @@ func TestUnmergeUndoesTheMergeInForceWhenItHoldsTheLock(t *testing.T) {
 func TestUnmergeTakesBackWhatItsAbsorbedProfilesAbsorbed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tdb := testdb.New(t)
-	s := NewIdentity(tdb.DB)
-	s.Limits = IdentityLimits{PerType: map[IdentifierType]int{IdentifierAnonymousID: 100}}
-	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
-	seen := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	anon := func(v string) Identifier { return Identifier{Type: IdentifierAnonymousID, Value: v} }
-	resolve := func(ids ...Identifier) uuid.UUID {
-		p, _, err := s.Resolve(ctx, tenant, ids, seen)
-		require.NoError(t, err)
-		return p
-	}
+	_, s, tenant, _, resolve := unmergeFixture(t)
 	canonical := func(id uuid.UUID) uuid.UUID {
 		p, err := s.Canonical(ctx, tenant, id)
 		require.NoError(t, err)
@@ -154,3 +134,20 @@ func TestUnmergeTakesBackWhatItsAbsorbedProfilesAbsorbed(t *testing.T) {
 	require.Equal(t, y, canonical(z))
 	require.Equal(t, y, resolve(anon("z")))
 }
+
+// unmergeFixture is a tenant's identity service without limits in the way,
+// and resolve, which resolves identifiers seen at seen.
+func unmergeFixture(t *testing.T) (*testdb.DB, *Identity, uuid.UUID, time.Time, func(...Identifier) uuid.UUID) {
+	tdb := testdb.New(t)
+	s := NewIdentity(tdb.DB)
+	s.Limits = IdentityLimits{PerType: map[IdentifierType]int{IdentifierAnonymousID: 100}}
+	tenant := testdb.MustInsertTenant(t, tdb.DB, testdb.Tenant{})
+	seen := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	return tdb, s, tenant, seen, func(ids ...Identifier) uuid.UUID {
+		p, _, err := s.Resolve(context.Background(), tenant, ids, seen)
+		require.NoError(t, err)
+		return p
+	}
+}
+
+func anon(v string) Identifier { return Identifier{Type: IdentifierAnonymousID, Value: v} }
