@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -38,8 +39,16 @@ func (p ActionParams) validate(path []string) error {
 	if p.Status != nil && *p.Status != platforms.CampaignActive && *p.Status != platforms.CampaignPaused {
 		return apperr.Invalid(at(path, "status"), "status must be ACTIVE or PAUSED")
 	}
+	if p.Amount != nil && (math.IsNaN(*p.Amount) || *p.Amount < 0 || *p.Amount > MaxAmount) {
+		return apperr.Invalid(at(path, "amount"), "amount must be 0–%d", int64(MaxAmount))
+	}
 	return nil
 }
+
+// MaxAmount bounds a budget or bid an action sets, in the account's
+// currency units (a platform's own maximum is far below; stored as micros,
+// it stays far inside int64).
+const MaxAmount = 1e9
 
 // validateScope checks a rule scope's lists at path (input.scope): known
 // platforms, at most MaxScopeIDs well-formed account and campaign ids, no

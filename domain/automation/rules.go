@@ -3,6 +3,7 @@ package automation
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -240,8 +241,8 @@ func (in RuleInput) apply(r *Rule) error {
 			if _, ok := r.Params[k]; !ok {
 				return apperr.Invalid(f("params", k), "unknown parameter %q", k)
 			}
-			if v < 0 {
-				return apperr.Invalid(f("params", k), "%s must not be negative", k)
+			if err := checkBuiltinParam(f("params", k), k, v); err != nil {
+				return err
 			}
 			r.Params[k] = v
 		}
@@ -407,4 +408,37 @@ func (s *Service) Rules(ctx context.Context, tenant uuid.UUID, f RuleFilter, arg
 		return err
 	})
 	return page, err
+}
+
+// builtinParamRanges bounds the built-in rules' parameters: a window of
+// whole days, thresholds on the side of 1 they are read from, percents a
+// change can apply (a reduction below 100). Outside them a rule misreads
+// its data — a status window of 0 days has no day to disprove, so it would
+// propose pausing every campaign — or its every proposal fails to plan.
+var builtinParamRanges = map[string]struct {
+	min, max float64
+	whole    bool
+}{
+	"windowDays": {1, 30, true}, "days": {1, 30, true},
+	"under": {0.01, 1, false}, "over": {1, 10, false},
+	"adjustPct": {1, 99, false}, "upPct": {1, 1000, false}, "downPct": {1, 99, false},
+	"scaleUpAt": {1, 10, false}, "scaleDownAt": {0.01, 1, false},
+	"minConversions": {0, 1_000_000, true},
+	"cpaFactor":      {1, 100, false}, "roasFactor": {0.01, 1, false},
+}
+
+// checkBuiltinParam checks built-in parameter name's value v at path.
+func checkBuiltinParam(path []string, name string, v float64) error {
+	r, ok := builtinParamRanges[name]
+	if !ok {
+		return apperr.Invalid(path, "unknown parameter %q", name)
+	}
+	if math.IsNaN(v) || v < r.min || v > r.max || (r.whole && v != math.Trunc(v)) {
+		kind := "a number"
+		if r.whole {
+			kind = "a whole number"
+		}
+		return apperr.Invalid(path, "%s must be %s from %s to %s", name, kind, trimNumber(r.min, 2), trimNumber(r.max, 2))
+	}
+	return nil
 }

@@ -109,6 +109,19 @@ func (in SettingsInput) validate() error {
 			return apperr.Invalid(f(name), "%s must not be negative", name)
 		}
 	}
+	for name, v := range map[string]*float64{"maxDailyBudget": in.MaxDailyBudget, "maxCampaignBudget": in.MaxCampaignBudget} {
+		if v != nil && *v > MaxAmount {
+			return apperr.Invalid(f(name), "%s must be at most %d", name, int64(MaxAmount))
+		}
+	}
+	if in.MinROAS != nil && *in.MinROAS > 1000 {
+		return apperr.Invalid(f("minRoas"), "minRoas must be at most 1000")
+	}
+	// A week at most: beyond about 2.56 million hours the guardrail's
+	// duration overflowed and it stopped firing.
+	if in.MinHoursBetween != nil && *in.MinHoursBetween > 168 {
+		return apperr.Invalid(f("minHoursBetweenChanges"), "minHoursBetweenChanges must be at most 168 (a week)")
+	}
 	if in.MaxBudgetIncreasePct != nil && *in.MaxBudgetIncreasePct > 1000 {
 		return apperr.Invalid(f("maxBudgetIncreasePct"), "maxBudgetIncreasePct must be at most 1000")
 	}

@@ -92,7 +92,7 @@ type ActionParams struct {
 type ActionParamsInput struct {
 	// Percentage change, in (0, 1000] (default 20).
 	Percent *float64 `json:"percent,omitempty"`
-	// Absolute budget or bid.
+	// Absolute budget or bid, 0–1,000,000,000 in the account's currency.
 	Amount *float64 `json:"amount,omitempty"`
 	// ACTIVE or PAUSED (UPDATE_STATUS).
 	Status *string `json:"status,omitempty"`
@@ -2395,7 +2395,7 @@ type RuleParam struct {
 type RuleParamInput struct {
 	// Parameter name (see the rule's `params`).
 	Name string `json:"name"`
-	// Its new value (≥ 0).
+	// Its new value, within the parameter's range: windowDays and days 1–30 (whole), under 0.01–1, over 1–10, adjustPct and downPct 1–99, upPct 1–1000, scaleUpAt 1–10, scaleDownAt 0.01–1, minConversions 0–1,000,000 (whole), cpaFactor 1–100, roasFactor 0.01–1.
 	Value float64 `json:"value"`
 }
 
@@ -3442,23 +3442,23 @@ type UpdateConversionDestinationInput struct {
 type UpdateEnforcementSettingsInput struct {
 	// New enforcement mode.
 	EnforcementMode *automation.EnforcementMode `json:"enforcementMode,omitempty"`
-	// New cap on total daily budget (≥ 0).
+	// New cap on total daily budget (0–1,000,000,000).
 	MaxDailyBudget *float64 `json:"maxDailyBudget,omitempty"`
 	// Remove the total daily budget cap.
 	ClearMaxDailyBudget *bool `json:"clearMaxDailyBudget,omitempty"`
-	// New cap on one campaign's daily budget (≥ 0).
+	// New cap on one campaign's daily budget (0–1,000,000,000).
 	MaxCampaignBudget *float64 `json:"maxCampaignBudget,omitempty"`
 	// Remove the campaign budget cap.
 	ClearMaxCampaignBudget *bool `json:"clearMaxCampaignBudget,omitempty"`
 	// Largest increase per change, percent (0–1000).
 	MaxBudgetIncreasePct *float64 `json:"maxBudgetIncreasePct,omitempty"`
-	// Minimum ROAS for increases (≥ 0).
+	// Minimum ROAS for increases (0–1000).
 	MinRoas *float64 `json:"minRoas,omitempty"`
 	// Window of the ROAS check, 1–90 days.
 	MinRoasWindowDays *int `json:"minRoasWindowDays,omitempty"`
 	// Most budget changes per campaign per day, 0–1000.
 	MaxBudgetChangesPerDay *int `json:"maxBudgetChangesPerDay,omitempty"`
-	// Fewest hours between changes (≥ 0).
+	// Fewest hours between changes (0–168).
 	MinHoursBetweenChanges *float64 `json:"minHoursBetweenChanges,omitempty"`
 }
 

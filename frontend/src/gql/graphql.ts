@@ -26,7 +26,7 @@ export type ActionIdInput = {
 
 /** Parameters of an action. */
 export type ActionParamsInput = {
-  /** Absolute budget or bid. */
+  /** Absolute budget or bid, 0–1,000,000,000 in the account's currency. */
   amount?: number | null | undefined;
   /** A free-text note. */
   note?: string | null | undefined;
@@ -1123,7 +1123,7 @@ export type RuleMetric =
 export type RuleParamInput = {
   /** Parameter name (see the rule's `params`). */
   name: string;
-  /** Its new value (≥ 0). */
+  /** Its new value, within the parameter's range: windowDays and days 1–30 (whole), under 0.01–1, over 1–10, adjustPct and downPct 1–99, upPct 1–1000, scaleUpAt 1–10, scaleDownAt 0.01–1, minConversions 0–1,000,000 (whole), cpaFactor 1–100, roasFactor 0.01–1. */
   value: number;
 };
 
@@ -1581,13 +1581,13 @@ export type UpdateEnforcementSettingsInput = {
   maxBudgetChangesPerDay?: number | null | undefined;
   /** Largest increase per change, percent (0–1000). */
   maxBudgetIncreasePct?: number | null | undefined;
-  /** New cap on one campaign's daily budget (≥ 0). */
+  /** New cap on one campaign's daily budget (0–1,000,000,000). */
   maxCampaignBudget?: number | null | undefined;
-  /** New cap on total daily budget (≥ 0). */
+  /** New cap on total daily budget (0–1,000,000,000). */
   maxDailyBudget?: number | null | undefined;
-  /** Fewest hours between changes (≥ 0). */
+  /** Fewest hours between changes (0–168). */
   minHoursBetweenChanges?: number | null | undefined;
-  /** Minimum ROAS for increases (≥ 0). */
+  /** Minimum ROAS for increases (0–1000). */
   minRoas?: number | null | undefined;
   /** Window of the ROAS check, 1–90 days. */
   minRoasWindowDays?: number | null | undefined;

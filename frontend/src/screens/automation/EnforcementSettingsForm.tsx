@@ -43,13 +43,13 @@ export function draftFromSettings(s: Settings): SettingsDraft {
 
 /** Each numeric field's bounds, whether it must be whole, and whether empty is allowed (a cap). */
 const RULES: Record<NumberField, { min: number; max?: number; int?: boolean; optional?: boolean; message: string }> = {
-  maxDailyBudget: { min: 0, optional: true, message: 'Enter an amount of 0 or more, or leave empty for no cap' },
-  maxCampaignBudget: { min: 0, optional: true, message: 'Enter an amount of 0 or more, or leave empty for no cap' },
+  maxDailyBudget: { min: 0, max: 1e9, optional: true, message: 'Enter an amount from 0 to 1,000,000,000, or leave empty for no cap' },
+  maxCampaignBudget: { min: 0, max: 1e9, optional: true, message: 'Enter an amount from 0 to 1,000,000,000, or leave empty for no cap' },
   maxBudgetIncreasePct: { min: 0, max: 1000, message: 'Enter a percentage from 0 to 1000' },
-  minRoas: { min: 0, message: 'Enter a ROAS of 0 or more' },
+  minRoas: { min: 0, max: 1000, message: 'Enter a ROAS from 0 to 1000' },
   minRoasWindowDays: { min: 1, max: 90, int: true, message: 'Enter a whole number of days from 1 to 90' },
   maxBudgetChangesPerDay: { min: 0, max: 1000, int: true, message: 'Enter a whole number from 0 to 1000' },
-  minHoursBetweenChanges: { min: 0, message: 'Enter a number of hours, 0 or more' },
+  minHoursBetweenChanges: { min: 0, max: 168, message: 'Enter a number of hours from 0 to 168 (a week)' },
 }
 
 /** Client checks of the settings form, by field. */
