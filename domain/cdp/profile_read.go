@@ -269,11 +269,19 @@ func parseEventCursor(s string) (eventCursor, error) {
 	if err != nil {
 		return eventCursor{}, bad
 	}
+	at, ok := relay.CursorTime(micros)
+	if !ok {
+		return eventCursor{}, bad
+	}
 	src, err := uuid.Parse(parts[1])
 	if err != nil {
 		return eventCursor{}, bad
 	}
-	return eventCursor{At: time.UnixMicro(micros).UTC(), SourceID: src, MessageID: parts[2]}, nil
+	// A message id as ingestion stores it (bun writes it into the text).
+	if id := parts[2]; len(id) > maxIDLen || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return eventCursor{}, bad
+	}
+	return eventCursor{At: at, SourceID: src, MessageID: parts[2]}, nil
 }
 
 // ProfileEvents pages the events of live profile id (Canonical of the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -160,7 +161,7 @@ func orderTag(o CampaignOrder) string {
 }
 
 func parseCampaignCursor(field, s, order string) (campaignCursor, error) {
-	bad := apperr.Invalid([]string{field}, "%q is not a cursor of this ordering", s)
+	bad := apperr.Invalid([]string{field}, "not a cursor of this ordering (use a cursor this connection returned)")
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return campaignCursor{}, bad
@@ -170,10 +171,34 @@ func parseCampaignCursor(field, s, order string) (campaignCursor, error) {
 		return campaignCursor{}, bad
 	}
 	id, err := uuid.Parse(parts[3])
-	if err != nil || !utf8.ValidString(parts[4]) {
+	if err != nil || !utf8.ValidString(parts[4]) || strings.ContainsRune(parts[4], 0) {
+		return campaignCursor{}, bad
+	}
+	orderField, _, _ := strings.Cut(order, ":")
+	if parts[2] == "0" && !validSortKey(sortKeys[orderField].typ, parts[4]) {
 		return campaignCursor{}, bad
 	}
 	return campaignCursor{order: order, null: parts[2] == "1", id: id, key: parts[4]}, nil
+}
+
+// numericKey is the text of a numeric sort value as PostgreSQL writes it.
+var numericKey = regexp.MustCompile(`^-?[0-9]{1,40}(\.[0-9]{1,40})?$`)
+
+// validSortKey reports whether key, a cursor's sort value, is one a column
+// of type typ could have written (the key is cast to typ in SQL).
+func validSortKey(typ, key string) bool {
+	switch typ {
+	case "numeric":
+		return numericKey.MatchString(key)
+	case "timestamptz":
+		for _, layout := range []string{"2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00"} {
+			if t, err := time.Parse(layout, key); err == nil && t.Year() >= 1 && t.Year() <= 9999 {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // CampaignPage pages tenant's stored campaigns matching q. Pages are keyset

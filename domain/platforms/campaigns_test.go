@@ -2,6 +2,7 @@ package platforms_test
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -329,4 +330,40 @@ func TestCampaignTotals(t *testing.T) {
 
 	_, err = ps.CampaignTotals(ctx, tenant, platforms.CampaignQuery{}, to, from)
 	requireInvalid(t, err, "to")
+}
+
+// A forged campaign cursor — its sort value not one the ordering's column
+// could hold — is BAD_USER_INPUT at its argument; before, the value was
+// cast in SQL and the statement's failure reached the client as INTERNAL.
+func TestForgedCampaignCursorsAreRefused(t *testing.T) {
+	t.Parallel()
+	ps, _, tenant := setup(t, false)
+	ctx := context.Background()
+	insertCampaigns(t, ps, tenant, []campaignSpec{
+		{name: "a", platform: platforms.Google, status: platforms.CampaignActive, spend: 100_000_000, revenue: 300_000_000, conversions: 4},
+		{name: "b", platform: platforms.Meta, status: platforms.CampaignActive, spend: 50_000_000, revenue: 50_000_000, conversions: 1},
+	})
+	one := 1
+	for _, field := range []string{platforms.OrderCreatedAt, platforms.OrderName, platforms.OrderSpend} {
+		q := platforms.CampaignQuery{Order: platforms.CampaignOrder{Field: field, From: day0, To: day0}}
+		p, err := ps.CampaignPage(ctx, tenant, q, relay.Args{First: &one})
+		require.NoError(t, err)
+		raw, err := base64.RawURLEncoding.DecodeString(p.Cursors[0])
+		require.NoError(t, err)
+		parts := strings.SplitN(string(raw), "|", 5)
+		require.Len(t, parts, 5)
+		_, err = ps.CampaignPage(ctx, tenant, q, relay.Args{First: &one, After: &p.Cursors[0]})
+		require.NoError(t, err, "positive control: %s's own cursor", field)
+		for _, key := range []string{"x", "99999-13-45 25:00:00+00", "1e999999", "a\x00b"} {
+			if field == platforms.OrderName && key != "a\x00b" {
+				continue // any text is a name
+			}
+			forged := base64.RawURLEncoding.EncodeToString([]byte(strings.Join(append(parts[:4:4], key), "|")))
+			_, err := ps.CampaignPage(ctx, tenant, q, relay.Args{First: &one, After: &forged})
+			e, ok := apperr.As(err)
+			require.True(t, ok, "%s %q: %v", field, key, err)
+			require.Equal(t, apperr.BadUserInput, e.Code, "%s %q", field, key)
+			require.Equal(t, []string{"after"}, e.Field)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,18 +86,36 @@ func (c Cursor) String() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%s", c.At.UnixMicro(), c.ID)))
 }
 
+// Cursor times are microseconds since the epoch within the years 1–9999,
+// what PostgreSQL's timestamptz holds (the time goes into the SQL text).
+var (
+	minCursorMicros = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	maxCursorMicros = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() - 1
+)
+
+// CursorTime is the time of a cursor's micros since the epoch, and whether
+// it is one PostgreSQL's timestamptz can hold (years 1–9999): a forged
+// cursor's time is refused before it reaches SQL.
+func CursorTime(micros int64) (time.Time, bool) {
+	if micros < minCursorMicros || micros > maxCursorMicros {
+		return time.Time{}, false
+	}
+	return time.UnixMicro(micros).UTC(), true
+}
+
 func parseCursor(field, s string) (Cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err == nil {
 		at, id, ok := strings.Cut(string(b), ":")
-		var micros int64
-		if _, err2 := fmt.Sscanf(at, "%d", &micros); ok && err2 == nil {
+		micros, err2 := strconv.ParseInt(at, 10, 64)
+		t, inRange := CursorTime(micros)
+		if ok && err2 == nil && inRange {
 			if u, err3 := uuid.Parse(id); err3 == nil {
-				return Cursor{At: time.UnixMicro(micros).UTC(), ID: u}, nil
+				return Cursor{At: t, ID: u}, nil
 			}
 		}
 	}
-	return Cursor{}, apperr.Invalid([]string{field}, "%q is not a valid cursor", s)
+	return Cursor{}, apperr.Invalid([]string{field}, "not a valid cursor (use a cursor this connection returned)")
 }
 
 // Page is one page of items with their cursors.

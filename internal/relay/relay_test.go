@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -80,4 +81,27 @@ func FuzzParseCursor(f *testing.F) {
 			t.Fatalf("re-encoded cursor does not parse: %v", err)
 		}
 	})
+}
+
+// A cursor a client forged is BAD_USER_INPUT, never a time PostgreSQL
+// cannot hold (the time goes into the SQL text: a year outside 1–9999 made
+// its statement fail, which reached the client as INTERNAL).
+func TestForgedCursorsAreRefused(t *testing.T) {
+	t.Parallel()
+	id := uuid.New()
+	forge := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for _, s := range []string{
+		forge("-9000000000000000000:" + id.String()),
+		forge("9000000000000000000:" + id.String()),
+		forge("253402300800000000:" + id.String()), // 10000-01-01
+		forge("-62135596800000001:" + id.String()), // just before year 1
+		forge("12:not-a-uuid"), "!!",
+	} {
+		_, err := parseCursor("after", s)
+		require.Equal(t, apperr.BadUserInput, apperr.CodeOf(err), s)
+	}
+	for _, ok := range []string{forge("0:" + id.String()), forge("253402300799999999:" + id.String()), forge("-62135596800000000:" + id.String())} {
+		_, err := parseCursor("after", ok)
+		require.NoError(t, err, "positive control: %s", ok)
+	}
 }
