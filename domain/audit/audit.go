@@ -10,12 +10,14 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/domain/auth"
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/db"
 	"github.com/stratumhq/stratum/internal/derrors"
 	"github.com/stratumhq/stratum/internal/relay"
@@ -108,12 +110,26 @@ type Filter struct {
 	Until   *time.Time
 }
 
+// The actions filter's bounds (each action goes into the statement).
+const (
+	maxFilterActions = 100
+	maxActionLength  = 100
+)
+
 // Service reads the audit log.
 type Service struct{ DB *db.DB }
 
 // List pages tenant's entries, newest first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID, args relay.Args, f Filter) (page *relay.Page[Entry], err error) {
 	defer derrors.Wrap(&err, "audit.Service.List(%v)", tenant)
+	if len(f.Actions) > maxFilterActions {
+		return nil, apperr.Invalid([]string{"filter", "actions"}, "give at most %d actions", maxFilterActions)
+	}
+	for i, a := range f.Actions {
+		if len(a) > maxActionLength {
+			return nil, apperr.Invalid([]string{"filter", "actions", strconv.Itoa(i)}, "an action is at most %d characters", maxActionLength)
+		}
+	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Entry)(nil))
 		if len(f.Actions) > 0 {

@@ -247,3 +247,30 @@ func TestRecordTakesTheClocksTime(t *testing.T) {
 	require.ElementsMatch(t, []string{"second", "third"}, actions(b.list(t, b.tenant, relay.Args{}, audit.Filter{Since: &since})))
 	require.Equal(t, []string{"first"}, actions(b.list(t, b.tenant, relay.Args{}, audit.Filter{Until: &since})))
 }
+
+// The actions filter takes at most 100 actions of at most 100 characters
+// (each goes into the statement), refused at its path.
+func TestActionsFilterIsBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = "auth.log_in"
+	}
+	for _, c := range []struct {
+		actions []string
+		path    []string
+	}{
+		{many, []string{"filter", "actions"}},
+		{[]string{"auth.log_in", strings.Repeat("a", 101)}, []string{"filter", "actions", "1"}},
+	} {
+		_, err := b.audit.List(ctx, b.tenant, relay.Args{}, audit.Filter{Actions: c.actions})
+		e, ok := apperr.As(err)
+		require.True(t, ok, "%v", err)
+		require.Equal(t, apperr.BadUserInput, e.Code)
+		require.Equal(t, c.path, e.Field)
+	}
+	_, err := b.audit.List(ctx, b.tenant, relay.Args{}, audit.Filter{Actions: many[:100]})
+	require.NoError(t, err, "positive control")
+}

@@ -71,3 +71,19 @@ func TestOutOfRangeInputsAreRefusedAtTheirPath(t *testing.T) {
 	require.NoError(t, err, "positive control")
 	require.Equal(t, 24.0, s.MinHoursBetween)
 }
+
+// A status filter is a short list: each value goes into the statement (and
+// a page runs it twice); a list as long as a request body allows is refused.
+func TestActionStatusFilterIsBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	long := make([]automation.ActionStatus, 21)
+	for i := range long {
+		long[i] = automation.Applied
+	}
+	_, err := b.auto.Actions(ctx, b.tenant, automation.ActionFilter{Statuses: long}, relay.Args{})
+	requireInvalid(t, err, "status")
+	_, err = b.auto.Actions(ctx, b.tenant, automation.ActionFilter{Statuses: long[:3]}, relay.Args{})
+	require.NoError(t, err, "positive control")
+}

@@ -364,9 +364,19 @@ type Filter struct {
 	Platform   *string
 }
 
+// maxFilterValues bounds a list filter's values (each goes into the
+// statement; the enums filtered on have fewer).
+const maxFilterValues = 20
+
 // List pages tenant's incidents, newest first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter, args relay.Args) (page *relay.Page[Incident], err error) {
 	defer derrors.Wrap(&err, "incidents.Service.List(%v)", tenant)
+	if len(f.States) > maxFilterValues {
+		return nil, apperr.Invalid([]string{"state"}, "give at most %d states", maxFilterValues)
+	}
+	if len(f.Severities) > maxFilterValues {
+		return nil, apperr.Invalid([]string{"severity"}, "give at most %d severities", maxFilterValues)
+	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Incident)(nil))
 		if len(f.States) > 0 {

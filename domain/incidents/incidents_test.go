@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratumhq/stratum/domain/incidents"
 	"github.com/stratumhq/stratum/domain/signals"
+	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/clock"
 	"github.com/stratumhq/stratum/internal/relay"
 	"github.com/stratumhq/stratum/internal/testdb"
@@ -175,4 +176,33 @@ func TestTimesFollowTheClock(t *testing.T) {
 	}
 	require.Equal(t, []string{incidents.EventOpened, incidents.EventEscalated, incidents.EventAcknowledged, incidents.EventResolved}, kinds(tl))
 	require.Equal(t, []time.Time{start, start.Add(time.Hour), start.Add(2 * time.Hour), start.Add(3 * time.Hour)}, at)
+}
+
+// The state and severity filters are short lists (each value goes into the
+// statement): a list as long as a request body allows is refused at its
+// argument.
+func TestIncidentFiltersAreBounded(t *testing.T) {
+	t.Parallel()
+	s, tenant := setup(t)
+	ctx := context.Background()
+	states := make([]incidents.State, 21)
+	for i := range states {
+		states[i] = incidents.Open
+	}
+	sev := make([]incidents.Severity, 21)
+	for i := range sev {
+		sev[i] = incidents.Critical
+	}
+	for _, c := range []struct {
+		f     incidents.Filter
+		field string
+	}{{incidents.Filter{States: states}, "state"}, {incidents.Filter{Severities: sev}, "severity"}} {
+		_, err := s.List(ctx, tenant, c.f, relay.Args{})
+		e, ok := apperr.As(err)
+		require.True(t, ok, "%v", err)
+		require.Equal(t, apperr.BadUserInput, e.Code)
+		require.Equal(t, []string{c.field}, e.Field)
+	}
+	_, err := s.List(ctx, tenant, incidents.Filter{States: states[:2], Severities: sev[:2]}, relay.Args{})
+	require.NoError(t, err, "positive control")
 }

@@ -286,7 +286,7 @@ type AuditEntryEdge struct {
 
 // Narrows `auditLog`.
 type AuditLogFilter struct {
-	// Only these actions (e.g. `auth.log_in`).
+	// Only these actions (e.g. `auth.log_in`; at most 100, each at most 100 characters).
 	Actions []string `json:"actions,omitempty"`
 	// Only this actor (global ID of a User or ApiKey).
 	ActorID *string `json:"actorId,omitempty"`

@@ -131,7 +131,7 @@ export type AudienceStatus =
 
 /** Narrows `auditLog`. */
 export type AuditLogFilter = {
-  /** Only these actions (e.g. `auth.log_in`). */
+  /** Only these actions (e.g. `auth.log_in`; at most 100, each at most 100 characters). */
   actions?: Array<string> | null | undefined;
   /** Only this actor (global ID of a User or ApiKey). */
   actorId?: string | null | undefined;
