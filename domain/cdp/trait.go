@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/big"
 	"regexp"
 	"strings"
 	"time"
@@ -192,17 +191,20 @@ func (in TraitDefinitionInput) validate() (*TraitDefinition, error) {
 		if err != nil {
 			return nil, err
 		}
+		if utf8.RuneCountInString(in.Filter.Value) > maxFilterValue {
+			return nil, apperr.Invalid(f("filter", "value"), "the value is at most %d characters", maxFilterValue)
+		}
 		switch in.Filter.Operator {
 		case FilterEquals, FilterNotEquals, FilterContains:
 		case FilterGreaterThan, FilterLessThan:
-			if _, ok := new(big.Rat).SetString(strings.TrimSpace(in.Filter.Value)); !ok {
-				return nil, apperr.Invalid(f("filter", "value"), "%s compares numbers: the value must be a number", in.Filter.Operator)
+			// A plain decimal, as funnels and RFM read one: it is parsed at
+			// every matching event, and an exponent could make that a
+			// number of millions of digits.
+			if !decimalRE.MatchString(strings.TrimSpace(in.Filter.Value)) {
+				return nil, apperr.Invalid(f("filter", "value"), "%s compares numbers: the value must be a decimal number such as 12 or -3.25", in.Filter.Operator)
 			}
 		default:
 			return nil, apperr.Invalid(f("filter", "operator"), "unknown operator")
-		}
-		if utf8.RuneCountInString(in.Filter.Value) > maxFilterValue {
-			return nil, apperr.Invalid(f("filter", "value"), "the value is at most %d characters", maxFilterValue)
 		}
 		op, val := in.Filter.Operator, in.Filter.Value
 		if op == FilterGreaterThan || op == FilterLessThan {

@@ -2,10 +2,13 @@ package cdp
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/stratumhq/stratum/internal/apperr"
 )
 
 func traitDef(t *testing.T, in TraitDefinitionInput) *TraitDefinition {
@@ -125,4 +128,24 @@ func TestTraitWindowExpiry(t *testing.T) {
 	v, _ = st.value(d)
 	require.Equal(t, "1", v)
 	require.Equal(t, "2026-12-02", st.oldestDay().Format(time.DateOnly))
+}
+
+// A number filter's value is a plain decimal of at most 200 characters,
+// checked before it is parsed: "1e999999" parsed into a 3-million-bit
+// integer at every matching event, and a megabyte of digits was parsed
+// before its length was checked.
+func TestTraitNumberFilterIsAPlainDecimal(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"1e999999", "0x10", "Inf", strings.Repeat("9", 1<<20), " 12 ", "-3.25"} {
+		in := TraitDefinitionInput{Name: "t", Event: "A", Aggregation: AggCount,
+			Filter: &TraitFilterInput{Property: "amount", Operator: FilterGreaterThan, Value: v}}
+		_, err := in.validate()
+		if v == " 12 " || v == "-3.25" {
+			require.NoError(t, err, "positive control: %q", v)
+			continue
+		}
+		e, ok := apperr.As(err)
+		require.True(t, ok, "%.20q: %v", v, err)
+		require.Equal(t, []string{"input", "filter", "value"}, e.Field, "%.20q", v)
+	}
 }

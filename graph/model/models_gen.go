@@ -3296,7 +3296,7 @@ type TraitFilterInput struct {
 	Property string `json:"property"`
 	// How the property is compared.
 	Operator TraitFilterOperator `json:"operator"`
-	// What it is compared with (at most 200 characters; a number for GREATER_THAN and LESS_THAN).
+	// What it is compared with (at most 200 characters; for GREATER_THAN and LESS_THAN a decimal number such as 12 or -3.25, no exponent).
 	Value string `json:"value"`
 }
 

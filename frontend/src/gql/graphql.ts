@@ -1480,7 +1480,7 @@ export type TraitFilterInput = {
   operator: TraitFilterOperator;
   /** Dotted path into the event's properties: 1 to 5 keys of letters, digits, _, - or $. */
   property: string;
-  /** What it is compared with (at most 200 characters; a number for GREATER_THAN and LESS_THAN). */
+  /** What it is compared with (at most 200 characters; for GREATER_THAN and LESS_THAN a decimal number such as 12 or -3.25, no exponent). */
   value: string;
 };
 
