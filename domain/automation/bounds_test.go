@@ -2,6 +2,8 @@ package automation_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -86,4 +88,47 @@ func TestActionStatusFilterIsBounded(t *testing.T) {
 	requireInvalid(t, err, "status")
 	_, err = b.auto.Actions(ctx, b.tenant, automation.ActionFilter{Statuses: long[:3]}, relay.Args{})
 	require.NoError(t, err, "positive control")
+}
+
+// A workspace holds at most MaxRules rules, the built-ins included; the
+// count is taken one creation at a time, so concurrent creations never
+// overshoot it.
+func TestRulesAreCappedPerWorkspace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	name := "r"
+	cond := automation.Condition{Metric: automation.MetricROAS, WindowDays: 7, Operator: automation.LT, Value: 1}
+	in := automation.RuleInput{Name: &name, Conditions: &cond, Actions: []automation.RuleAction{{Type: automation.ReduceBudget}}}
+	rules, err := b.auto.Rules(ctx, b.tenant, automation.RuleFilter{}, relay.Args{})
+	require.NoError(t, err)
+	room := automation.MaxRules - rules.TotalCount
+	require.Positive(t, room)
+	var created, refused atomic.Int64
+	var wg sync.WaitGroup
+	work := make(chan struct{}, room+10)
+	for range room + 10 {
+		work <- struct{}{}
+	}
+	close(work)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range work {
+				_, err := b.auto.CreateRule(ctx, b.tenant, in)
+				switch {
+				case err == nil:
+					created.Add(1)
+				case apperr.CodeOf(err) == apperr.BadUserInput:
+					refused.Add(1)
+				default:
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.EqualValues(t, room, created.Load(), "positive control: up to the cap, every creation")
+	require.EqualValues(t, 10, refused.Load())
 }

@@ -297,7 +297,11 @@ func (s *Service) newRule(tenant uuid.UUID, in RuleInput) (*Rule, error) {
 	return r, nil
 }
 
-// CreateRule creates a user-defined rule.
+// MaxRules bounds a workspace's automation rules, the built-ins included:
+// every evaluation checks each enabled rule against every campaign.
+const MaxRules = 200
+
+// CreateRule creates a user-defined rule (at most MaxRules a workspace).
 func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput) (_ *Rule, err error) {
 	defer derrors.Wrap(&err, "automation.Service.CreateRule(%v)", tenant)
 	r, err := s.newRule(tenant, in)
@@ -305,6 +309,17 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		// One creation at a time per workspace, so the count holds.
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "automation_rules:"+tenant.String()); err != nil {
+			return err
+		}
+		n, err := tx.NewSelect().Model((*Rule)(nil)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= MaxRules {
+			return apperr.Invalid([]string{"input"}, "a workspace has at most %d automation rules; delete one first", MaxRules)
+		}
 		if err := checkScopeCampaigns(ctx, tx, []string{"input", "scope"}, r.Scope.CampaignIDs); err != nil {
 			return err
 		}
