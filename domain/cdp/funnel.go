@@ -209,7 +209,7 @@ func (s *Funnels) Get(ctx context.Context, tenant, id uuid.UUID) (_ *Funnel, err
 	return f, nil
 }
 
-// Create stores a new funnel. Audited.
+// Create stores a new funnel (at most MaxFunnels a workspace). Audited.
 func (s *Funnels) Create(ctx context.Context, tenant uuid.UUID, in FunnelInput) (_ *Funnel, err error) {
 	defer derrors.Wrap(&err, "cdp.Funnels.Create(%v)", tenant)
 	in, err = in.Validate()
@@ -218,6 +218,9 @@ func (s *Funnels) Create(ctx context.Context, tenant uuid.UUID, in FunnelInput) 
 	}
 	f := &Funnel{TenantID: tenant, ID: uuid.New(), Name: in.Name, Steps: in.Steps, WindowSeconds: int(in.Window / time.Second)}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := roomForTx(ctx, tx, tenant, "funnels", (*Funnel)(nil), MaxFunnels); err != nil {
+			return err
+		}
 		f.CreatedAt = s.DB.Now(ctx)
 		f.UpdatedAt = f.CreatedAt
 		if _, err := tx.NewInsert().Model(f).Exec(ctx); err != nil {

@@ -73,7 +73,7 @@ type CreateSourceInput struct {
 	RateLimit *int
 }
 
-// CreateSource adds a source to tenant and returns it with its write key,
+// CreateSource adds a source to tenant (at most MaxSources) and returns it with its write key,
 // which is not stored (only its SHA-256) and cannot be shown again.
 func (s *Service) CreateSource(ctx context.Context, tenant uuid.UUID, in CreateSourceInput) (_ *Source, writeKey string, err error) {
 	defer derrors.Wrap(&err, "cdp.Service.CreateSource(%s)", tenant)
@@ -91,6 +91,9 @@ func (s *Service) CreateSource(ctx context.Context, tenant uuid.UUID, in CreateS
 	key, hash, prefix := newWriteKey()
 	src := &Source{TenantID: tenant, ID: uuid.New(), Name: name, Enabled: true, WriteKeyHash: hash, WriteKeyPrefix: prefix, RateLimit: rate}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
+		if err := roomForTx(ctx, tx, tenant, "sources", (*Source)(nil), MaxSources); err != nil {
+			return err
+		}
 		src.CreatedAt = s.DB.Now(ctx)
 		src.UpdatedAt = src.CreatedAt
 		if _, err := tx.NewInsert().Model(src).Exec(ctx); err != nil {
