@@ -5,11 +5,13 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/stratumhq/stratum/internal/apperr"
@@ -67,17 +69,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, name string, s
 		CreatedBy: p.UserID, ExpiresAt: expiresAt}
 	err = s.DB.InTenant(ctx, p.TenantID, func(ctx context.Context, tx bun.Tx) error {
 		k.CreatedAt = s.DB.Now(ctx)
-		// One creation at a time per workspace, so the count holds.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "api_keys:"+p.TenantID.String()); err != nil {
+		active := tx.NewSelect().Model((*APIKey)(nil)).Where("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", k.CreatedAt)
+		if err := db.CapTx(ctx, tx, "api_keys:"+p.TenantID.String(), active, MaxActiveAPIKeys,
+			fmt.Sprintf("a workspace has at most %d active API keys; revoke one first", MaxActiveAPIKeys)); err != nil {
 			return err
-		}
-		n, err := tx.NewSelect().Model((*APIKey)(nil)).
-			Where("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", k.CreatedAt).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if n >= MaxActiveAPIKeys {
-			return apperr.Invalid([]string{"input"}, "a workspace has at most %d active API keys; revoke one first", MaxActiveAPIKeys)
 		}
 		if _, err := tx.NewInsert().Model(k).Exec(ctx); err != nil {
 			return err
@@ -144,43 +139,27 @@ func (s *Service) GetAPIKey(ctx context.Context, tenant, id uuid.UUID) (_ *APIKe
 
 // apiKeyCache remembers looked-up keys for a short time so a partner's
 // requests cost no lookup each; revocations still apply at once through
-// the Revocations view.
+// the Revocations view. It holds the maxCachedAPIKeys keys used last (an
+// LRU, like the member and token caches), created on first use.
 type apiKeyCache struct {
-	mu sync.Mutex
-	m  map[string]cachedKey
-	// max bounds m (maxCachedAPIKeys when 0).
+	once sync.Once
+	c    *lru.Cache[string, cachedKey]
+	// max is the cache's size (maxCachedAPIKeys when 0; tests set less).
 	max int
 }
 
 // maxCachedAPIKeys bounds the keys one process remembers.
 const maxCachedAPIKeys = 10_000
 
-// put stores ck under prefix, making room first if the cache is full:
-// entries older than the TTL go, and if none is, an arbitrary one.
-func (c *apiKeyCache) put(prefix string, ck cachedKey, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]cachedKey{}
-	}
-	limit := c.max
-	if limit <= 0 {
-		limit = maxCachedAPIKeys
-	}
-	if _, ok := c.m[prefix]; !ok && len(c.m) >= limit {
-		for k, v := range c.m {
-			if now.Sub(v.loaded) > c.ttl() {
-				delete(c.m, k)
-			}
+func (c *apiKeyCache) cache() *lru.Cache[string, cachedKey] {
+	c.once.Do(func() {
+		size := c.max
+		if size <= 0 {
+			size = maxCachedAPIKeys
 		}
-		for k := range c.m {
-			if len(c.m) < limit {
-				break
-			}
-			delete(c.m, k)
-		}
-	}
-	c.m[prefix] = ck
+		c.c, _ = lru.New[string, cachedKey](size) // only fails for a size ≤ 0
+	})
+	return c.c
 }
 
 type cachedKey struct {
@@ -201,11 +180,7 @@ type keyRow struct {
 
 func (c *apiKeyCache) ttl() time.Duration { return 30 * time.Second }
 
-func (c *apiKeyCache) forget(prefix string) {
-	c.mu.Lock()
-	delete(c.m, prefix)
-	c.mu.Unlock()
-}
+func (c *apiKeyCache) forget(prefix string) { c.cache().Remove(prefix) }
 
 var errBadKey = apperr.Unauthenticatedf("the API key is invalid, expired or revoked")
 
@@ -215,9 +190,7 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 		return nil, errBadKey
 	}
 	now := s.DB.Now(ctx)
-	s.keys.mu.Lock()
-	ck, ok := s.keys.m[prefix]
-	s.keys.mu.Unlock()
+	ck, ok := s.keys.cache().Get(prefix)
 	if !ok || now.Sub(ck.loaded) > s.keys.ttl() {
 		var row keyRow
 		err := s.DB.Bun.NewRaw("SELECT * FROM stratum_find_api_key(?, ?::timestamptz)", prefix, now).Scan(ctx, &row)
@@ -248,6 +221,6 @@ func (s *Service) authenticateAPIKey(ctx context.Context, raw string) (*Principa
 		}
 		ck.touched = now
 	}
-	s.keys.put(prefix, ck, now)
+	s.keys.cache().Add(prefix, ck)
 	return p, nil
 }

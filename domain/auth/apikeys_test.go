@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/stratumhq/stratum/domain/auth/authtest"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
 )
 
 func TestCreateAPIKeyRules(t *testing.T) {
@@ -198,35 +198,16 @@ func TestActiveAPIKeysAreCappedPerWorkspace(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	const tries = auth.MaxActiveAPIKeys + 12
-	var created, refused atomic.Int64
 	var first atomic.Pointer[auth.APIKey]
-	var wg sync.WaitGroup
-	work := make(chan int, tries)
-	for i := range tries {
-		work <- i
-	}
-	close(work)
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range work {
-				k, _, err := b.auth.CreateAPIKey(ctx, b.user, "partner", []auth.Scope{auth.ScopeRead}, nil)
-				switch {
-				case err == nil:
-					created.Add(1)
-					first.CompareAndSwap(nil, k)
-				case apperr.CodeOf(err) == apperr.BadUserInput:
-					refused.Add(1)
-				default:
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	require.EqualValues(t, auth.MaxActiveAPIKeys, created.Load())
-	require.EqualValues(t, tries-auth.MaxActiveAPIKeys, refused.Load())
+	created, refused := testdb.CreateConcurrently(t, 8, tries, func(int) error {
+		k, _, err := b.auth.CreateAPIKey(ctx, b.user, "partner", []auth.Scope{auth.ScopeRead}, nil)
+		if err == nil {
+			first.CompareAndSwap(nil, k)
+		}
+		return err
+	})
+	require.Equal(t, auth.MaxActiveAPIKeys, created)
+	require.Equal(t, tries-auth.MaxActiveAPIKeys, refused)
 	_, _, err := b.auth.CreateAPIKey(ctx, b.user, "one more", []auth.Scope{auth.ScopeRead}, nil)
 	requireCode(t, err, apperr.BadUserInput, "input")
 	_, err = b.auth.RevokeAPIKey(ctx, b.user, first.Load().ID)

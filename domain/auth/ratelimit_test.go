@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,28 +30,32 @@ func sharedLevel(t *testing.T, l *Limiter, key string) float64 {
 	return level[0]
 }
 
-func TestLimiterTakeIsAnAtomicReservation(t *testing.T) {
-	t.Parallel()
-	l, ctx := setupLimiter(t)
-	b := Bucket{Max: 5, Rate: 1e-6}
-	var mu sync.Mutex
-	granted := 0
+// takeConcurrently takes 1 point of key n times at once and returns how
+// many takes were granted.
+func takeConcurrently(t *testing.T, l *Limiter, key string, b Bucket, n int) int {
+	t.Helper()
+	var granted atomic.Int64
 	var wg sync.WaitGroup
-	for range 40 {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok, _, err := l.Take(ctx, "k", b, 1)
+			ok, _, err := l.Take(context.Background(), key, b, 1)
 			require.NoError(t, err)
 			if ok {
-				mu.Lock()
-				granted++
-				mu.Unlock()
+				granted.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
-	require.Equal(t, 5, granted)
+	return int(granted.Load())
+}
+
+func TestLimiterTakeIsAnAtomicReservation(t *testing.T) {
+	t.Parallel()
+	l, ctx := setupLimiter(t)
+	b := Bucket{Max: 5, Rate: 1e-6}
+	require.Equal(t, 5, takeConcurrently(t, l, "k", b, 40))
 
 	// A refund makes room for exactly one more, also in the shared row.
 	require.NoError(t, l.Give(ctx, "k", b, 1))
@@ -136,24 +141,7 @@ func TestLimiterPastItsCapWorksOnTheSharedRowAtomically(t *testing.T) {
 		_, _, err := l.Take(ctx, k, b, 1)
 		require.NoError(t, err)
 	}
-	var mu sync.Mutex
-	granted := 0
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ok, _, err := l.Take(ctx, "past", b, 1)
-			require.NoError(t, err)
-			if ok {
-				mu.Lock()
-				granted++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	require.Equal(t, 5, granted)
+	require.Equal(t, 5, takeConcurrently(t, l, "past", b, 20))
 	require.Equal(t, 2, l.Len())
 	avail, err := l.Available(ctx, "past", b)
 	require.NoError(t, err)

@@ -2,8 +2,6 @@ package automation_test
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,6 +9,7 @@ import (
 	"github.com/stratumhq/stratum/domain/automation"
 	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/relay"
+	"github.com/stratumhq/stratum/internal/testdb"
 )
 
 // requireInvalid asserts err is BAD_USER_INPUT at path.
@@ -104,31 +103,10 @@ func TestRulesAreCappedPerWorkspace(t *testing.T) {
 	require.NoError(t, err)
 	room := automation.MaxRules - rules.TotalCount
 	require.Positive(t, room)
-	var created, refused atomic.Int64
-	var wg sync.WaitGroup
-	work := make(chan struct{}, room+10)
-	for range room + 10 {
-		work <- struct{}{}
-	}
-	close(work)
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range work {
-				_, err := b.auto.CreateRule(ctx, b.tenant, in)
-				switch {
-				case err == nil:
-					created.Add(1)
-				case apperr.CodeOf(err) == apperr.BadUserInput:
-					refused.Add(1)
-				default:
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	require.EqualValues(t, room, created.Load(), "positive control: up to the cap, every creation")
-	require.EqualValues(t, 10, refused.Load())
+	created, refused := testdb.CreateConcurrently(t, 6, room+10, func(int) error {
+		_, err := b.auto.CreateRule(ctx, b.tenant, in)
+		return err
+	})
+	require.Equal(t, room, created, "positive control: up to the cap, every creation")
+	require.Equal(t, 10, refused)
 }

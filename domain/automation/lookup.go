@@ -82,18 +82,14 @@ const (
 	PartExecution ActionPart = "execution"
 )
 
-// MaxFilterValues bounds a list filter's values (each goes into the
-// statement; every enum filtered on has fewer).
-const MaxFilterValues = 20
-
 // Actions pages tenant's actions, newest first.
 func (s *Service) Actions(ctx context.Context, tenant uuid.UUID, f ActionFilter, args relay.Args) (page *relay.Page[Action], err error) {
 	defer derrors.Wrap(&err, "automation.Service.Actions(%v)", tenant)
 	if f.Phase != "" && f.Phase.Statuses() == nil {
 		return nil, apperr.Invalid([]string{"phase"}, "unknown phase %q", f.Phase)
 	}
-	if len(f.Statuses) > MaxFilterValues {
-		return nil, apperr.Invalid([]string{"status"}, "give at most %d statuses", MaxFilterValues)
+	if err := relay.CheckFilter("status", len(f.Statuses), "statuses"); err != nil {
+		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Action)(nil))

@@ -309,16 +309,9 @@ func (s *Service) CreateRule(ctx context.Context, tenant uuid.UUID, in RuleInput
 		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		// One creation at a time per workspace, so the count holds.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "automation_rules:"+tenant.String()); err != nil {
+		if err := db.CapTx(ctx, tx, "automation_rules:"+tenant.String(), tx.NewSelect().Model((*Rule)(nil)), MaxRules,
+			fmt.Sprintf("a workspace has at most %d automation rules; delete one first", MaxRules)); err != nil {
 			return err
-		}
-		n, err := tx.NewSelect().Model((*Rule)(nil)).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if n >= MaxRules {
-			return apperr.Invalid([]string{"input"}, "a workspace has at most %d automation rules; delete one first", MaxRules)
 		}
 		if err := checkScopeCampaigns(ctx, tx, []string{"input", "scope"}, r.Scope.CampaignIDs); err != nil {
 			return err

@@ -3,15 +3,12 @@ package cdp
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratumhq/stratum/domain/billing"
-	"github.com/stratumhq/stratum/internal/apperr"
 	"github.com/stratumhq/stratum/internal/testdb"
 )
 
@@ -40,27 +37,8 @@ func TestSourcesAndFunnelsAreCappedPerWorkspace(t *testing.T) {
 			return err
 		}},
 	} {
-		var created, refused atomic.Int64
-		var wg sync.WaitGroup
-		next := atomic.Int64{}
-		for range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := int(next.Add(1)); i <= c.max+8; i = int(next.Add(1)) {
-					switch err := c.create(i); {
-					case err == nil:
-						created.Add(1)
-					case apperr.CodeOf(err) == apperr.BadUserInput:
-						refused.Add(1)
-					default:
-						t.Error(err)
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		require.EqualValues(t, c.max, created.Load(), "%s: positive control, every creation up to the cap", c.name)
-		require.EqualValues(t, 8, refused.Load(), c.name)
+		created, refused := testdb.CreateConcurrently(t, 6, c.max+8, c.create)
+		require.Equal(t, c.max, created, "%s: positive control, every creation up to the cap", c.name)
+		require.Equal(t, 8, refused, c.name)
 	}
 }

@@ -218,7 +218,8 @@ func (s *Funnels) Create(ctx context.Context, tenant uuid.UUID, in FunnelInput) 
 	}
 	f := &Funnel{TenantID: tenant, ID: uuid.New(), Name: in.Name, Steps: in.Steps, WindowSeconds: int(in.Window / time.Second)}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := roomForTx(ctx, tx, tenant, "funnels", (*Funnel)(nil), MaxFunnels); err != nil {
+		if err := db.CapTx(ctx, tx, "funnels:"+tenant.String(), tx.NewSelect().Model((*Funnel)(nil)), MaxFunnels,
+			fmt.Sprintf("a workspace has at most %d funnels; delete one first", MaxFunnels)); err != nil {
 			return err
 		}
 		f.CreatedAt = s.DB.Now(ctx)

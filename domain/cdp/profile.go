@@ -138,9 +138,10 @@ func (s *Identity) Merges(ctx context.Context, tenant, id uuid.UUID) (_ []Merge,
 // there), its own traits and counters as they were when it was absorbed
 // (subtracted from the survivor's counters; the survivor keeps the traits
 // it took), and the profiles that had been merged into it — directly or
-// through one another, by merges not undone — point at it again. The merge is marked undone in the history. Links refused meanwhile
-// are not replayed, and the next event linking both identifiers again
-// merges them again (add a junk value or fix the source first).
+// through one another, by merges not undone — point at it again. The merge
+// is marked undone in the history. Links refused meanwhile are not
+// replayed, and the next event linking both identifiers again merges them
+// again (add a junk value or fix the source first).
 //
 // The unmerge is written to the audit log and announced on
 // TopicProfileUpdated (both profiles, and the profiles that resolve to

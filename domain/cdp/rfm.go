@@ -324,7 +324,7 @@ func (s *RFM) Refresh(ctx context.Context, tenant uuid.UUID) (_ *RFMReport, err 
 	defer derrors.Wrap(&err, "cdp.RFM.Refresh(%v)", tenant)
 	var rep *RFMReport
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "cdp_rfm:"+tenant.String()); err != nil {
+		if err := db.LockTx(ctx, tx, "cdp_rfm:"+tenant.String()); err != nil {
 			return err
 		}
 		if err := setStatementTimeout(ctx, tx, RFMRefreshTimeout); err != nil {

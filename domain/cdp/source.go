@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,7 +92,8 @@ func (s *Service) CreateSource(ctx context.Context, tenant uuid.UUID, in CreateS
 	key, hash, prefix := newWriteKey()
 	src := &Source{TenantID: tenant, ID: uuid.New(), Name: name, Enabled: true, WriteKeyHash: hash, WriteKeyPrefix: prefix, RateLimit: rate}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if err := roomForTx(ctx, tx, tenant, "sources", (*Source)(nil), MaxSources); err != nil {
+		if err := db.CapTx(ctx, tx, "sources:"+tenant.String(), tx.NewSelect().Model((*Source)(nil)), MaxSources,
+			fmt.Sprintf("a workspace has at most %d sources; delete one first", MaxSources)); err != nil {
 			return err
 		}
 		src.CreatedAt = s.DB.Now(ctx)

@@ -364,18 +364,14 @@ type Filter struct {
 	Platform   *string
 }
 
-// maxFilterValues bounds a list filter's values (each goes into the
-// statement; the enums filtered on have fewer).
-const maxFilterValues = 20
-
 // List pages tenant's incidents, newest first.
 func (s *Service) List(ctx context.Context, tenant uuid.UUID, f Filter, args relay.Args) (page *relay.Page[Incident], err error) {
 	defer derrors.Wrap(&err, "incidents.Service.List(%v)", tenant)
-	if len(f.States) > maxFilterValues {
-		return nil, apperr.Invalid([]string{"state"}, "give at most %d states", maxFilterValues)
+	if err := relay.CheckFilter("state", len(f.States), "states"); err != nil {
+		return nil, err
 	}
-	if len(f.Severities) > maxFilterValues {
-		return nil, apperr.Invalid([]string{"severity"}, "give at most %d severities", maxFilterValues)
+	if err := relay.CheckFilter("severity", len(f.Severities), "severities"); err != nil {
+		return nil, err
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model((*Incident)(nil))

@@ -145,16 +145,9 @@ func (s *Service) Create(ctx context.Context, tenant uuid.UUID, in CreateInput, 
 		}
 	}
 	err = s.DB.InTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		// One creation at a time per tenant, so the count below holds.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "notification_channels:"+tenant.String()); err != nil {
+		if err := db.CapTx(ctx, tx, "notification_channels:"+tenant.String(), tx.NewSelect().Model((*Channel)(nil)), s.Config.maxChannels(),
+			fmt.Sprintf("a workspace has at most %d notification channels; delete one first", s.Config.maxChannels())); err != nil {
 			return err
-		}
-		n, err := tx.NewSelect().Model((*Channel)(nil)).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if int(n) >= s.Config.maxChannels() {
-			return apperr.Invalid([]string{"input"}, "a workspace has at most %d notification channels; delete one first", s.Config.maxChannels())
 		}
 		if err := uniqueName(ctx, tx, name, uuid.Nil); err != nil {
 			return err

@@ -493,7 +493,7 @@ func (m *Sim) Apply(ctx context.Context, tenant uuid.UUID, ch Change) (res Resul
 		return res, errors.New("simulator: change needs an idempotency key")
 	}
 	err = m.inTenant(ctx, tenant, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "simulator-apply:"+tenant.String()+":"+ch.IdempotencyKey); err != nil {
+		if err := db.LockTx(ctx, tx, "simulator-apply:"+tenant.String()+":"+ch.IdempotencyKey); err != nil {
 			return fmt.Errorf("simulator: lock idempotency key: %w", err)
 		}
 		var prev []appliedChange

@@ -268,3 +268,32 @@ func ScanByID(ctx context.Context, idb bun.IDB, model any, id uuid.UUID, lock Lo
 	}
 	return NotFound(q.Scan(ctx), notFound)
 }
+
+// LockTx takes tx's advisory lock on key (by its 64-bit hash), released
+// when tx ends: transactions of one key run the work after it one at a
+// time — a count checked against a cap and the insert it allows, one
+// tenant's recomputation.
+func LockTx(ctx context.Context, tx bun.Tx, key string) error {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key); err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
+}
+
+// CapTx enforces a cap on what a transaction is about to create: it takes
+// tx's lock on key (LockTx), so the creations of one key run one at a time
+// and none can overshoot, and refuses with BAD_USER_INPUT at input, saying
+// msg, when q (a select of the rows the cap counts) already counts max.
+func CapTx(ctx context.Context, tx bun.Tx, key string, q *bun.SelectQuery, max int, msg string) error {
+	if err := LockTx(ctx, tx, key); err != nil {
+		return err
+	}
+	n, err := q.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count for %s: %w", key, err)
+	}
+	if n >= int64(max) {
+		return apperr.Invalid([]string{"input"}, "%s", msg)
+	}
+	return nil
+}

@@ -38,7 +38,8 @@ const (
 //
 //   - graphql-transport-ws: malformed JSON, a missing or unknown type, a
 //     server-to-client type, subscribe or complete without an id, and an
-//     id over maxOperationID bytes (also legacy start) close 4400; subscribe before connection_init closes 4401; a second
+//     id over maxOperationID bytes (also legacy start) close 4400;
+//     subscribe before connection_init closes 4401; a second
 //     connection_init closes 4429; a subscribe whose id is still running
 //     closes 4409; no connection_init within the init timeout closes 4408
 //     (gqlgen's transport closed 1002 or 1000 for all of these, and accepted the

@@ -278,3 +278,17 @@ func Complexity(child int, first, last *int) int {
 	}
 	return 1 + child*n
 }
+
+// MaxFilterValues bounds the values of a connection's list filter (a
+// status, state or severity list): each goes into the statement, and
+// every enum filtered on has fewer.
+const MaxFilterValues = 20
+
+// CheckFilter refuses a list filter argument (field) of n values beyond
+// MaxFilterValues; what names them (e.g. "statuses") words the message.
+func CheckFilter(field string, n int, what string) error {
+	if n > MaxFilterValues {
+		return apperr.Invalid([]string{field}, "give at most %d %s", MaxFilterValues, what)
+	}
+	return nil
+}
