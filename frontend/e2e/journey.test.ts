@@ -24,6 +24,10 @@ const colleague = `colleague-${randomBytes(4).toString('hex')}@example.com`
 const colleaguePassword = 'another long passphrase'
 const password = 'correct horse battery staple'
 const tenant = 'Acme Growth'
+// Each check of the address first waits for it (page.waitForURL): a client-side
+// navigation reaches Playwright's page.url() a moment after the screen it leads
+// to has rendered, so reading the address as soon as the screen shows could see
+// the one before.
 
 let browser: Browser
 let context: BrowserContext
@@ -89,6 +93,7 @@ describe.sequential('identity journey', () => {
     await page.getByLabel('Password').fill(password)
     await page.getByRole('button', { name: 'Create account' }).click()
     await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    await page.waitForURL((u) => u.pathname === '/')
     expect(new URL(page.url()).pathname).toBe('/')
     // Nothing is connected to a new workspace: it is led to its next step.
     await page.getByRole('region', { name: 'Next step: nothing is connected yet' }).waitFor()
@@ -157,6 +162,7 @@ describe.sequential('identity journey', () => {
       await page.getByRole('button', { name: 'Verify' }).click()
     })
     await page.getByRole('heading', { name: 'Overview' }).waitFor()
+    await page.waitForURL((u) => u.pathname === '/')
     expect(new URL(page.url()).pathname).toBe('/')
   })
 
@@ -177,6 +183,7 @@ describe.sequential('identity journey', () => {
     // The last authenticator step is used up; a backup code works once.
     await signIn(() => useBackupCode(backupCodes[0]!))
     await heading('Settings')
+    await page.waitForURL((u) => u.pathname === '/settings/members')
     expect(new URL(page.url()).pathname).toBe('/settings/members')
   })
 
@@ -278,6 +285,7 @@ describe.sequential('identity journey', () => {
       .getByRole('tabpanel', { name: 'Guardrails' })
       .getByRole('region', { name: 'Enforcement settings' })
       .waitFor()
+    await dp.waitForURL((u) => u.search === '?tab=guardrails')
     expect(new URL(dp.url()).search).toBe('?tab=guardrails')
     await screenshot(dp, 'automation-guardrails')
     // The arrow keys move to the next tab, and the URL follows.
@@ -285,6 +293,7 @@ describe.sequential('identity journey', () => {
     await dp.keyboard.press('ArrowLeft')
     const autopilot = dp.getByRole('tabpanel', { name: 'Autopilot & kill switch' })
     await autopilot.getByRole('region', { name: 'Kill switch' }).waitFor()
+    await dp.waitForURL((u) => u.search === '?tab=autopilot')
     expect(new URL(dp.url()).search).toBe('?tab=autopilot')
     await screenshot(dp, 'automation-autopilot')
 
@@ -298,6 +307,7 @@ describe.sequential('identity journey', () => {
     // On a phone: the header is one row, the rules are cards, nothing is
     // wider than the screen, and each card's switch and buttons are in reach.
     await tabs.getByRole('tab', { name: 'Rules' }).click()
+    await dp.waitForURL((u) => u.search === '')
     expect(new URL(dp.url()).search).toBe('')
     await onPhone(dp, async () => {
       const card = dp
@@ -758,6 +768,7 @@ describe.sequential('identity journey', () => {
     // and the client waits out THROTTLED answers before it reloads the viewer.)
     await theirs.getByText(/requires two-factor authentication/).waitFor({ timeout: 45_000 })
     await theirs.getByRole('button', { name: 'Set up two-factor authentication' }).waitFor()
+    await theirs.waitForURL((u) => u.pathname === '/settings/security')
     expect(new URL(theirs.url()).pathname).toBe('/settings/security')
     await screenshot(theirs, 'mfa-required')
 
@@ -775,6 +786,7 @@ describe.sequential('identity journey', () => {
     await theirs.getByRole('button', { name: 'Verify' }).click()
     // Back where they were, with nothing left to enrol.
     await theirs.getByRole('button', { name: 'Turn off' }).waitFor()
+    await theirs.waitForURL((u) => u.pathname === '/settings/security')
     expect(new URL(theirs.url()).pathname).toBe('/settings/security')
     expect(await theirs.getByText(/requires two-factor authentication/).count()).toBe(0)
     await invitee.close()
